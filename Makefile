@@ -1,0 +1,41 @@
+# Two entry points: `make demo` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_HOME ?= $(CURDIR)/demo-home
+
+.PHONY: demo test lint typecheck pytest system-deps install bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: system-deps $(STAMP)
+
+system-deps:
+	./scripts/install-system-deps.sh
+
+demo: install
+	$(BIN)/triage-tui demo --home $(DEMO_HOME)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest -q
+
+test: install lint typecheck pytest
+
+bench: install
+	$(BIN)/python bench/sync_throughput.py
+	$(BIN)/python bench/startup.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_HOME)

@@ -1,0 +1,289 @@
+"""Provides the `config.toml` contract: identity, projects and sources, validated with messages that name the key."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SOURCE_KINDS = ("imap", "github", "maildir")
+IMAP_SECURITY = ("tls", "starttls", "none")
+
+
+class ConfigError(Exception):
+    """A config problem, worded for the user: the file, the key and what was expected."""
+
+    def __init__(self, path: Path, key: str, expected: str) -> None:
+        self.path = path
+        self.key = key
+        self.expected = expected
+        where = f"key '{key}'" if key else "the file"
+        super().__init__(f"{path}: {where}: {expected}")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who this workstation acts as: the key that decrypts reports and signs events."""
+
+    name: str
+    email: str
+    fingerprint: str
+    gnupg_home: Path | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    """A packaging tool or service whose maintainers form a trust boundary."""
+
+    id: str
+    name: str
+    packages: tuple[str, ...] = ()
+    repository: str | None = None
+    security_contact: str | None = None
+    maintainers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MaildirSourceConfig:
+    """A local Maildir folder of reports."""
+
+    name: str
+    path: Path
+    kind: str = "maildir"
+
+
+@dataclass(frozen=True)
+class ImapSourceConfig:
+    """A shared IMAP mailbox."""
+
+    name: str
+    host: str
+    username: str
+    port: int = 993
+    security: str = "tls"
+    password_command: str | None = None
+    password_env: str | None = None
+    folders: tuple[str, ...] = ("INBOX",)
+    ca_file: Path | None = None
+    kind: str = "imap"
+
+
+@dataclass(frozen=True)
+class GithubSourceConfig:
+    """A GitHub-compatible security-advisories API."""
+
+    name: str
+    repositories: tuple[str, ...]
+    api_url: str = "https://api.github.com"
+    token_env: str | None = None
+    token_command: str | None = None
+    kind: str = "github"
+
+
+SourceConfig = MaildirSourceConfig | ImapSourceConfig | GithubSourceConfig
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated config file."""
+
+    path: Path
+    identity: Identity
+    projects: Mapping[str, Project] = field(default_factory=dict)
+    sources: Mapping[str, SourceConfig] = field(default_factory=dict)
+
+    def gnupg_home(self) -> Path | None:
+        """GnuPG's home: the config's, else `$GNUPGHOME`, else None for gpg's default."""
+        if self.identity.gnupg_home is not None:
+            return self.identity.gnupg_home
+        env = os.environ.get("GNUPGHOME")
+        return Path(env).expanduser() if env else None
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", list: "a list", dict: "a table", bool: "true or false"}
+
+
+class _Table:
+    """A TOML table being read: typed getters that raise ConfigError naming the dotted key."""
+
+    def __init__(self, path: Path, prefix: str, data: Mapping[str, Any], allowed: tuple[str, ...]):
+        self.path = path
+        self.prefix = prefix
+        self.data = data
+        for key in data:
+            if key not in allowed:
+                raise ConfigError(
+                    path, self.key(key), "unknown key; expected one of: " + ", ".join(allowed)
+                )
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def _get(self, name: str, kind: type, required: bool) -> Any:
+        if name not in self.data:
+            if required:
+                raise ConfigError(self.path, self.key(name), f"missing; expected {_TYPE_NAMES[kind]}")
+            return None
+        value = self.data[name]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(
+                self.path,
+                self.key(name),
+                f"expected {_TYPE_NAMES[kind]}, got {type(value).__name__} {value!r}",
+            )
+        return value
+
+    def string(self, name: str, *, required: bool = False, choices: tuple[str, ...] = ()) -> Any:
+        value = self._get(name, str, required)
+        if value is not None and not value.strip():
+            raise ConfigError(self.path, self.key(name), "expected a non-empty string")
+        if value is not None and choices and value not in choices:
+            raise ConfigError(
+                self.path, self.key(name), f"expected one of {', '.join(choices)}; got {value!r}"
+            )
+        return value
+
+    def integer(self, name: str, *, low: int, high: int) -> int | None:
+        value: int | None = self._get(name, int, False)
+        if value is not None and not low <= value <= high:
+            raise ConfigError(
+                self.path, self.key(name), f"expected an integer from {low} to {high}; got {value}"
+            )
+        return value
+
+    def strings(self, name: str, *, required: bool = False) -> tuple[str, ...] | None:
+        value = self._get(name, list, required)
+        if value is None:
+            return None
+        for index, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                raise ConfigError(
+                    self.path,
+                    f"{self.key(name)}[{index}]",
+                    f"expected a non-empty string, got {item!r}",
+                )
+        return tuple(value)
+
+    def table(self, name: str, *, required: bool = False) -> Mapping[str, Any] | None:
+        value: Mapping[str, Any] | None = self._get(name, dict, required)
+        return value
+
+    def path_value(self, name: str, *, required: bool = False) -> Path | None:
+        value = self.string(name, required=required)
+        return Path(value).expanduser() if value is not None else None
+
+
+def _identity(path: Path, data: Mapping[str, Any]) -> Identity:
+    table = _Table(path, "identity", data, ("name", "email", "fingerprint", "gnupg_home"))
+    fingerprint = table.string("fingerprint", required=True).replace(" ", "").upper()
+    if len(fingerprint) != 40 or any(c not in "0123456789ABCDEF" for c in fingerprint):
+        raise ConfigError(path, "identity.fingerprint", "expected a 40-hex-digit key fingerprint")
+    return Identity(
+        name=table.string("name", required=True),
+        email=table.string("email", required=True),
+        fingerprint=fingerprint,
+        gnupg_home=table.path_value("gnupg_home"),
+    )
+
+
+def _project(path: Path, project_id: str, data: Mapping[str, Any]) -> Project:
+    allowed = ("name", "packages", "repository", "security_contact", "maintainers")
+    table = _Table(path, f"projects.{project_id}", data, allowed)
+    return Project(
+        id=project_id,
+        name=table.string("name") or project_id,
+        packages=table.strings("packages") or (),
+        repository=table.string("repository"),
+        security_contact=table.string("security_contact"),
+        maintainers=tuple(
+            fpr.replace(" ", "").upper() for fpr in table.strings("maintainers") or ()
+        ),
+    )
+
+
+def _source(path: Path, name: str, data: Mapping[str, Any]) -> SourceConfig:
+    prefix = f"sources.{name}"
+    if "kind" not in data:
+        raise ConfigError(path, f"{prefix}.kind", f"missing; expected one of {', '.join(SOURCE_KINDS)}")
+    kind_value = data["kind"]
+    if kind_value not in SOURCE_KINDS:
+        raise ConfigError(
+            path, f"{prefix}.kind", f"expected one of {', '.join(SOURCE_KINDS)}; got {kind_value!r}"
+        )
+    if kind_value == "maildir":
+        table = _Table(path, prefix, data, ("kind", "path"))
+        folder = table.path_value("path", required=True)
+        assert folder is not None
+        return MaildirSourceConfig(name=name, path=folder)
+    if kind_value == "imap":
+        allowed = (
+            "kind", "host", "port", "security", "username", "password_command",
+            "password_env", "folders", "ca_file",
+        )  # fmt: skip
+        table = _Table(path, prefix, data, allowed)
+        if "password" in data:
+            raise ConfigError(path, f"{prefix}.password", "plain passwords are not allowed")
+        if table.string("password_command") is None and table.string("password_env") is None:
+            raise ConfigError(
+                path, f"{prefix}.password_command", "missing; set password_command or password_env"
+            )
+        security = table.string("security", choices=IMAP_SECURITY) or "tls"
+        default_port = 993 if security == "tls" else 143
+        return ImapSourceConfig(
+            name=name,
+            host=table.string("host", required=True),
+            port=table.integer("port", low=1, high=65535) or default_port,
+            security=security,
+            username=table.string("username", required=True),
+            password_command=table.string("password_command"),
+            password_env=table.string("password_env"),
+            folders=table.strings("folders") or ("INBOX",),
+            ca_file=table.path_value("ca_file"),
+        )
+    allowed = ("kind", "api_url", "repositories", "token_env", "token_command")
+    table = _Table(path, prefix, data, allowed)
+    return GithubSourceConfig(
+        name=name,
+        repositories=table.strings("repositories", required=True) or (),
+        api_url=table.string("api_url") or "https://api.github.com",
+        token_env=table.string("token_env"),
+        token_command=table.string("token_command"),
+    )
+
+
+def parse_config(path: Path, text: str) -> Config:
+    """Validate the text of a config file; raise ConfigError on the first problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(path, "", f"not valid TOML ({error})") from None
+    root = _Table(path, "", data, ("identity", "projects", "sources"))
+    identity_data = root.table("identity", required=True)
+    assert identity_data is not None
+    projects: dict[str, Project] = {}
+    for project_id, project_data in (root.table("projects") or {}).items():
+        if not isinstance(project_data, dict):
+            raise ConfigError(path, f"projects.{project_id}", "expected a table")
+        projects[project_id] = _project(path, project_id, project_data)
+    sources: dict[str, SourceConfig] = {}
+    for name, source_data in (root.table("sources") or {}).items():
+        if not isinstance(source_data, dict):
+            raise ConfigError(path, f"sources.{name}", "expected a table")
+        sources[name] = _source(path, name, source_data)
+    return Config(path=path, identity=_identity(path, identity_data), projects=projects, sources=sources)
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the config file at `path`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            path, "", "not found; create it (see README) or run `triage-tui demo`"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(path, "", f"cannot be read ({error})") from None
+    return parse_config(path, text)

@@ -1,0 +1,80 @@
+"""Provides the domain vocabulary shared by every layer: lifecycle states, dispositions and verdicts."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+CASE_ID_PATTERN = re.compile(r"\bPSC-(\d{4})-(\d{4,})\b")
+
+
+def format_case_id(year: int, number: int) -> str:
+    """Return the stable case id for the given year and sequence number."""
+    return f"PSC-{year:04d}-{number:04d}"
+
+
+class CaseState(StrEnum):
+    """Lifecycle of a case (DESIGN section 2)."""
+
+    NEW = "new"
+    TRIAGE = "triage"
+    ACCEPTED = "accepted"
+    FIXING = "fixing"
+    READY = "ready"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+class Disposition(StrEnum):
+    """How a case closed early, from `new` or `triage`."""
+
+    INVALID = "invalid"
+    DUPLICATE = "duplicate"
+    NOT_A_VULNERABILITY = "not-a-vulnerability"
+    OUT_OF_SCOPE = "out-of-scope"
+    SPAM = "spam"
+    INFORMATIVE = "informative"
+    HARDENING = "hardening"
+
+
+class ImpactStatus(StrEnum):
+    """Status of one cell of the impact matrix; `unknown` means never checked."""
+
+    UNKNOWN = "unknown"
+    INVESTIGATING = "investigating"
+    AFFECTED = "affected"
+    NOT_AFFECTED = "not-affected"
+    FIX_IN_PROGRESS = "fix-in-progress"
+    FIXED = "fixed"
+    WONT_FIX = "wont-fix"
+
+
+class Decryption(StrEnum):
+    """Outcome of decrypting one message."""
+
+    NOT_ENCRYPTED = "not-encrypted"
+    OK = "ok"
+    NO_SECRET_KEY = "no-secret-key"
+    NO_INTEGRITY = "no-integrity-protection"
+    FAILED = "failed"
+
+
+class Signature(StrEnum):
+    """Verdict on a message's signature; only `good` means cryptographically valid."""
+
+    GOOD = "good"
+    BAD = "bad"
+    UNKNOWN_KEY = "unknown-key"
+    EXPIRED_KEY = "expired-key"
+    EXPIRED_SIGNATURE = "expired-signature"
+    REVOKED_KEY = "revoked-key"
+    ERROR = "error"
+    UNSIGNED = "unsigned"
+
+
+class SignatureScope(StrEnum):
+    """How much of a message a signature (or encryption) covers."""
+
+    WHOLE = "whole"
+    PARTIAL = "partial"
+    NONE = "none"

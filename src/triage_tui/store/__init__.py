@@ -1,0 +1,1 @@
+"""Provides the store: the only code that touches SQL (SQLModel on SQLite, FTS5, versioned migrations)."""

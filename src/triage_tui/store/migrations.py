@@ -1,0 +1,231 @@
+"""Provides versioned schema migrations, tracked in SQLite's `user_version`; each runs in its own transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+# Each entry upgrades the schema from version N to N+1. Never edit a released entry: append a new one.
+MIGRATIONS: Sequence[str] = (
+    # 1: the domain tables.
+    """
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        year INTEGER NOT NULL,
+        number INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'new',
+        disposition TEXT,
+        disposition_reason TEXT,
+        cvss_vector TEXT,
+        cvss4_vector TEXT,
+        assignee TEXT,
+        embargo_until TIMESTAMP,
+        duplicate_of TEXT REFERENCES cases(id),
+        labels TEXT NOT NULL DEFAULT '[]',
+        reporter TEXT NOT NULL DEFAULT '',
+        reporter_email TEXT NOT NULL DEFAULT '',
+        reporter_fingerprint TEXT,
+        signature TEXT NOT NULL DEFAULT 'unsigned',
+        received_at TIMESTAMP NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        message_count INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (year, number)
+    );
+    CREATE TABLE case_counters (year INTEGER PRIMARY KEY, last INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        source TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        message_id TEXT,
+        in_reply_to TEXT,
+        subject TEXT NOT NULL DEFAULT '',
+        sender_name TEXT NOT NULL DEFAULT '',
+        sender_email TEXT NOT NULL DEFAULT '',
+        sent_at TIMESTAMP,
+        received_at TIMESTAMP NOT NULL,
+        body TEXT NOT NULL DEFAULT '',
+        unauthenticated_text TEXT NOT NULL DEFAULT '',
+        html_parts INTEGER NOT NULL DEFAULT 0,
+        encrypted BOOLEAN NOT NULL DEFAULT 0,
+        decryption TEXT NOT NULL DEFAULT 'not-encrypted',
+        signature TEXT NOT NULL DEFAULT 'unsigned',
+        signer_fingerprint TEXT,
+        signer_uids TEXT NOT NULL DEFAULT '[]',
+        signature_scope TEXT NOT NULL DEFAULT 'none',
+        warnings TEXT NOT NULL DEFAULT '[]',
+        error TEXT,
+        content_hash TEXT NOT NULL,
+        gone BOOLEAN NOT NULL DEFAULT 0,
+        UNIQUE (source, source_key)
+    );
+    CREATE INDEX ix_messages_case ON messages(case_id, sent_at);
+    CREATE INDEX ix_messages_message_id ON messages(message_id);
+    CREATE INDEX ix_messages_content_hash ON messages(content_hash);
+    CREATE INDEX ix_messages_signer ON messages(signer_fingerprint);
+    CREATE INDEX ix_messages_sender ON messages(sender_email);
+    CREATE TABLE raw_messages (
+        message_pk INTEGER PRIMARY KEY REFERENCES messages(id),
+        raw BLOB NOT NULL
+    );
+    CREATE TABLE message_refs (
+        message_pk INTEGER NOT NULL REFERENCES messages(id),
+        ref TEXT NOT NULL,
+        PRIMARY KEY (message_pk, ref)
+    );
+    CREATE INDEX ix_message_refs_ref ON message_refs(ref);
+    CREATE TABLE attachments (
+        id INTEGER PRIMARY KEY,
+        message_pk INTEGER NOT NULL REFERENCES messages(id),
+        filename TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        data BLOB NOT NULL
+    );
+    CREATE INDEX ix_attachments_message ON attachments(message_pk);
+    CREATE TABLE projects (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        packages TEXT NOT NULL DEFAULT '[]',
+        repository TEXT,
+        security_contact TEXT,
+        maintainers TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE impacts (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        project_id TEXT NOT NULL REFERENCES projects(id),
+        status TEXT NOT NULL DEFAULT 'unknown',
+        ranges TEXT NOT NULL DEFAULT '[]',
+        fixed_version TEXT,
+        justification TEXT,
+        notes TEXT NOT NULL DEFAULT '',
+        set_by TEXT,
+        set_at TIMESTAMP,
+        PRIMARY KEY (case_id, project_id)
+    );
+    CREATE INDEX ix_impacts_project ON impacts(project_id, status);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        author TEXT NOT NULL,
+        at TIMESTAMP NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX ix_events_case ON events(case_id, at);
+    CREATE TABLE sync_state (
+        source TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        cursor TEXT NOT NULL DEFAULT '{}',
+        updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (source, scope)
+    );
+    """,
+    # 2: search and the inbox. FTS5 over case titles and message text, kept in step by triggers and filled from
+    # what version 1 already held; a covering index so the inbox reads a page without touching the table; and a
+    # place for items that could not be taken in at all.
+    """
+    CREATE VIRTUAL TABLE message_fts USING fts5(
+        subject, body, content='messages', content_rowid='id', tokenize='unicode61'
+    );
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO message_fts(rowid, subject, body) VALUES (new.id, new.subject, new.body);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO message_fts(message_fts, rowid, subject, body)
+        VALUES ('delete', old.id, old.subject, old.body);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF subject, body ON messages BEGIN
+        INSERT INTO message_fts(message_fts, rowid, subject, body)
+        VALUES ('delete', old.id, old.subject, old.body);
+        INSERT INTO message_fts(rowid, subject, body) VALUES (new.id, new.subject, new.body);
+    END;
+    INSERT INTO message_fts(message_fts) VALUES ('rebuild');
+    CREATE VIRTUAL TABLE case_fts USING fts5(
+        title, content='cases', content_rowid='rowid', tokenize='unicode61'
+    );
+    CREATE TRIGGER cases_fts_insert AFTER INSERT ON cases BEGIN
+        INSERT INTO case_fts(rowid, title) VALUES (new.rowid, new.title);
+    END;
+    CREATE TRIGGER cases_fts_delete AFTER DELETE ON cases BEGIN
+        INSERT INTO case_fts(case_fts, rowid, title) VALUES ('delete', old.rowid, old.title);
+    END;
+    CREATE TRIGGER cases_fts_update AFTER UPDATE OF title ON cases BEGIN
+        INSERT INTO case_fts(case_fts, rowid, title) VALUES ('delete', old.rowid, old.title);
+        INSERT INTO case_fts(rowid, title) VALUES (new.rowid, new.title);
+    END;
+    INSERT INTO case_fts(case_fts) VALUES ('rebuild');
+    CREATE INDEX ix_cases_inbox ON cases(
+        received_at DESC, id DESC, title, reporter, state, disposition, signature, message_count, updated_at
+    );
+    CREATE INDEX ix_cases_state ON cases(state, received_at DESC);
+    CREATE TABLE intake_failures (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        raw BLOB NOT NULL,
+        at TIMESTAMP NOT NULL,
+        UNIQUE (source, source_key)
+    );
+    """,
+)
+
+LATEST_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNewError(Exception):
+    """The database was written by a newer triage-tui than this one."""
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    """The schema version recorded in the database (0 for a new file)."""
+    row = connection.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(connection: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
+    """Upgrade the schema to `target`, one transaction per step; return the version reached.
+
+    Each step and its `user_version` bump commit together, so a crash leaves the database at a whole version.
+    """
+    current = schema_version(connection)
+    if current > LATEST_VERSION:
+        raise SchemaTooNewError(
+            f"the database is at schema version {current}, newer than this program's "
+            f"{LATEST_VERSION}; upgrade triage-tui"
+        )
+    previous_isolation = connection.isolation_level
+    connection.isolation_level = None  # we issue BEGIN/COMMIT ourselves so DDL stays inside the transaction
+    try:
+        for version in range(current, target):
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(MIGRATIONS[version]):
+                    connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {version + 1}")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+    finally:
+        connection.isolation_level = previous_isolation
+    return schema_version(connection)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into complete statements (trigger bodies contain semicolons)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {pending.strip()[:80]}")
+    return statements

@@ -1,0 +1,41 @@
+"""Provides the neutralising of untrusted text: control characters, ESC sequences and bidi overrides made visible."""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except TAB and LF, DEL, and the C1 range. ESC (0x1b) is among them, so no escape sequence survives.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), and the implicit marks, which can also
+# reorder what a reader sees (U+200E, U+200F, U+061C).
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_SINGLE_LINE_BREAKS = re.compile(r"[\t\n\u2028\u2029\u0085]+")
+
+
+def _control_picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        # U+2400 block: "Control Pictures" show each C0 control as a visible glyph (ESC becomes ␛).
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    return f"<U+{code:04X}>"
+
+
+def _bidi_marker(match: re.Match[str]) -> str:
+    return f"<U+{ord(match.group()):04X}>"
+
+
+def neutralise(text: str) -> str:
+    """Return `text` with every control character and bidi control replaced by a visible placeholder.
+
+    Tabs and newlines are kept; CR is dropped from CRLF pairs so bodies read naturally.
+    """
+    text = text.replace("\r\n", "\n")
+    text = _CONTROL.sub(_control_picture, text)
+    return _BIDI.sub(_bidi_marker, text)
+
+
+def neutralise_line(text: str) -> str:
+    """Return `text` neutralised and folded onto one line (for subjects, names and filenames)."""
+    return neutralise(_SINGLE_LINE_BREAKS.sub(" ", text.replace("\r\n", " "))).strip()

@@ -1,0 +1,1 @@
+"""Provides GnuPG fixtures for tests (filled in by the intake work)."""
