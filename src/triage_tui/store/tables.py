@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary
+from sqlalchemy import Column, LargeBinary, Table
 from sqlmodel import Field, SQLModel
 
 
@@ -172,3 +172,22 @@ class CaseCounterRow(SQLModel, table=True):
 
     year: int = Field(primary_key=True)
     last: int = 0
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+# Core table objects for bulk inserts and hand-shaped queries.
+CASES = _table(CaseRow)
+MESSAGES = _table(MessageRow)
+RAW_MESSAGES = _table(RawMessageRow)
+MESSAGE_REFS = _table(MessageRefRow)
+ATTACHMENTS = _table(AttachmentRow)
+PROJECTS = _table(ProjectRow)
+IMPACTS = _table(ImpactRow)
+EVENTS = _table(EventRow)
+SYNC_STATE = _table(SyncStateRow)
+INTAKE_FAILURES = _table(IntakeFailureRow)
+CASE_COUNTERS = _table(CaseCounterRow)

@@ -1,0 +1,353 @@
+"""Provides writing intake results into the store: threading into cases and bulk inserts in one transaction."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from triage_tui.config import Project
+from triage_tui.domain import CASE_ID_PATTERN, CaseState, Decryption, format_case_id
+from triage_tui.intake.records import IntakeFailure, ParsedMessage
+from triage_tui.store.database import write_transaction
+from triage_tui.store.tables import (
+    ATTACHMENTS,
+    CASES,
+    IMPACTS,
+    MESSAGES,
+    PROJECTS,
+    SYNC_STATE,
+)
+from triage_tui.store.tables import (
+    CASE_COUNTERS as COUNTERS,
+)
+from triage_tui.store.tables import (
+    INTAKE_FAILURES as FAILURES,
+)
+from triage_tui.store.tables import (
+    MESSAGE_REFS as REFS,
+)
+from triage_tui.store.tables import (
+    RAW_MESSAGES as RAW,
+)
+
+_PLACEHOLDER_SUBJECTS = {"", "...", "[...]", "…"}
+
+
+@dataclass(frozen=True)
+class IncomingItem:
+    """One item from a source with its intake result."""
+
+    source: str
+    source_key: str
+    result: ParsedMessage | IntakeFailure
+
+
+@dataclass(frozen=True)
+class CursorUpdate:
+    """A source cursor saved in the same transaction as the items it covers."""
+
+    source: str
+    scope: str
+    cursor: Mapping[str, Any]
+
+
+@dataclass
+class StoreResult:
+    """What one batch added."""
+
+    new_cases: list[str] = field(default_factory=list)
+    messages: int = 0
+    failures: int = 0
+    skipped: int = 0
+
+
+def sync_projects(engine: Engine, projects: Iterable[Project]) -> None:
+    """Make the projects table match the config (projects are defined there, not in the store)."""
+    rows = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "packages": json.dumps(list(p.packages)),
+            "repository": p.repository,
+            "security_contact": p.security_contact,
+            "maintainers": json.dumps(list(p.maintainers)),
+        }
+        for p in projects
+    ]
+    if not rows:
+        return
+    statement = sqlite_insert(PROJECTS)
+    statement = statement.on_conflict_do_update(
+        index_elements=[PROJECTS.c.id],
+        set_={c: statement.excluded[c] for c in ("name", "packages", "repository", "security_contact", "maintainers")},
+    )
+    with write_transaction(engine) as connection:
+        connection.execute(statement, rows)
+
+
+def known_source_keys(engine: Engine, source: str) -> set[str]:
+    """Every item key of `source` already stored as a message or a failure."""
+    with engine.connect() as connection:
+        keys = set(connection.execute(select(MESSAGES.c.source_key).where(MESSAGES.c.source == source)).scalars())
+        keys.update(connection.execute(select(FAILURES.c.source_key).where(FAILURES.c.source == source)).scalars())
+    return keys
+
+
+def _title_for(message: ParsedMessage) -> str:
+    subject = message.subject.strip()
+    if subject not in _PLACEHOLDER_SUBJECTS:
+        return subject
+    if message.verdict.decryption not in (Decryption.OK, Decryption.NOT_ENCRYPTED):
+        return f"(unreadable message: {message.verdict.decryption.value})"
+    return "(no subject)"
+
+
+def _reply_prefix_free(subject: str) -> str:
+    return re.sub(r"^(\s*(re|fwd?|aw)\s*:\s*)+", "", subject, flags=re.IGNORECASE)
+
+
+class _ProjectMatcher:
+    """Guesses which configured projects a new report names; the cells it creates stay `unknown`."""
+
+    def __init__(self, projects: Sequence[Project]) -> None:
+        self._patterns: list[tuple[str, re.Pattern[str]]] = []
+        for project in projects:
+            names = {project.id, project.name}
+            names.update(p.removeprefix("conda:") for p in project.packages)
+            if project.repository:
+                names.add(project.repository)
+            alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True) if n)
+            self._patterns.append((project.id, re.compile(rf"(?<![\w.-])(?:{alternatives})(?![\w-])", re.IGNORECASE)))
+
+    def match(self, title: str, body: str) -> list[str]:
+        in_title = [pid for pid, pattern in self._patterns if pattern.search(title)]
+        if in_title:
+            return in_title
+        return [pid for pid, pattern in self._patterns if pattern.search(body[:4000])]
+
+
+class _Threader:
+    """Finds the case a message belongs to: references first, then a case id in the subject, then replies that
+    arrived before their parent."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.batch_message_ids: dict[str, str] = {}
+        self.batch_refs: dict[str, str] = {}
+
+    def _case_of_message_ids(self, message_ids: Sequence[str]) -> str | None:
+        for message_id in message_ids:
+            if message_id in self.batch_message_ids:
+                return self.batch_message_ids[message_id]
+        if not message_ids:
+            return None
+        rows = self.connection.execute(
+            select(MESSAGES.c.message_id, MESSAGES.c.case_id).where(MESSAGES.c.message_id.in_(message_ids))
+        ).all()
+        found = {row.message_id: row.case_id for row in rows}
+        for message_id in message_ids:
+            if message_id in found:
+                return str(found[message_id])
+        return None
+
+    def find_case(self, message: ParsedMessage) -> str | None:
+        references = [r for r in (message.in_reply_to, *reversed(message.references)) if r]
+        case_id = self._case_of_message_ids(references)
+        if case_id:
+            return case_id
+        match = CASE_ID_PATTERN.search(message.subject)
+        if match:
+            exists = self.connection.execute(
+                select(CASES.c.id).where(CASES.c.id == match.group(0))
+            ).scalar_one_or_none()
+            if exists:
+                return str(exists)
+        if message.message_id:
+            if message.message_id in self.batch_refs:
+                return self.batch_refs[message.message_id]
+            child_case = self.connection.execute(
+                select(MESSAGES.c.case_id)
+                .join(REFS, REFS.c.message_pk == MESSAGES.c.id)
+                .where(REFS.c.ref == message.message_id)
+                .limit(1)
+            ).scalar_one_or_none()
+            if child_case:
+                return str(child_case)
+        return None
+
+    def remember(self, message: ParsedMessage, case_id: str) -> None:
+        if message.message_id:
+            self.batch_message_ids[message.message_id] = case_id
+        for ref in (message.in_reply_to, *message.references):
+            if ref:
+                self.batch_refs.setdefault(ref, case_id)
+
+
+class _CaseNumbers:
+    """Hands out PSC-YYYY-NNNN ids inside the write transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.last: dict[int, int] = {}
+
+    def next_id(self, year: int) -> tuple[int, str]:
+        if year not in self.last:
+            stored = self.connection.execute(
+                select(COUNTERS.c.last).where(COUNTERS.c.year == year)
+            ).scalar_one_or_none()
+            self.last[year] = int(stored or 0)
+        self.last[year] += 1
+        return self.last[year], format_case_id(year, self.last[year])
+
+    def save(self) -> None:
+        if not self.last:
+            return
+        statement = sqlite_insert(COUNTERS)
+        statement = statement.on_conflict_do_update(
+            index_elements=[COUNTERS.c.year], set_={"last": statement.excluded.last}
+        )
+        self.connection.execute(statement, [{"year": y, "last": n} for y, n in self.last.items()])
+
+
+def _message_values(item: IncomingItem, message: ParsedMessage, case_id: str, now: datetime) -> dict[str, Any]:
+    verdict = message.verdict
+    return {
+        "case_id": case_id,
+        "source": item.source,
+        "source_key": item.source_key,
+        "message_id": message.message_id,
+        "in_reply_to": message.in_reply_to,
+        "subject": message.subject,
+        "sender_name": message.sender_name,
+        "sender_email": message.sender_email,
+        "sent_at": message.date,
+        "received_at": now,
+        "body": message.body,
+        "unauthenticated_text": message.unauthenticated_text,
+        "html_parts": message.html_parts,
+        "encrypted": verdict.encrypted,
+        "decryption": verdict.decryption.value,
+        "signature": verdict.signature.value,
+        "signer_fingerprint": verdict.signer_fingerprint,
+        "signer_uids": json.dumps(list(verdict.signer_uids)),
+        "signature_scope": verdict.scope.value,
+        "warnings": json.dumps(list(verdict.warnings)),
+        "error": verdict.error,
+        "content_hash": message.content_hash,
+    }
+
+
+def store_batch(
+    engine: Engine,
+    items: Sequence[IncomingItem],
+    projects: Sequence[Project] = (),
+    cursors: Sequence[CursorUpdate] = (),
+    *,
+    now: datetime | None = None,
+) -> StoreResult:
+    """Thread and insert a batch of intake results, with the source cursors, in one transaction."""
+    now = now or datetime.now(UTC)
+    result = StoreResult()
+    matcher = _ProjectMatcher(projects)
+    with write_transaction(engine) as connection:
+        threader = _Threader(connection)
+        numbers = _CaseNumbers(connection)
+        new_cases: list[dict[str, Any]] = []
+        new_impacts: list[dict[str, Any]] = []
+        message_rows: list[dict[str, Any]] = []
+        pending: list[tuple[IncomingItem, ParsedMessage]] = []
+        touched: dict[str, datetime] = {}
+        failures: list[dict[str, Any]] = []
+        for item in items:
+            if isinstance(item.result, IntakeFailure):
+                failures.append(
+                    {"source": item.source, "source_key": item.source_key,
+                     "reason": item.result.reason, "raw": item.result.raw, "at": now}
+                )  # fmt: skip
+                continue
+            message = item.result
+            case_id = threader.find_case(message)
+            received = message.date or now
+            if case_id is None:
+                number, case_id = numbers.next_id(received.year)
+                title = _title_for(message)
+                new_cases.append(
+                    {
+                        "id": case_id, "year": received.year, "number": number, "title": title,
+                        "state": CaseState.NEW.value, "reporter": message.sender_name or message.sender_email,
+                        "reporter_email": message.sender_email,
+                        "reporter_fingerprint": message.verdict.signer_fingerprint,
+                        "signature": message.verdict.signature.value, "received_at": received,
+                        "created_at": now, "updated_at": received, "message_count": 0,
+                    }
+                )  # fmt: skip
+                for project_id in matcher.match(_reply_prefix_free(title), message.body):
+                    new_impacts.append({"case_id": case_id, "project_id": project_id, "status": "unknown"})
+                result.new_cases.append(case_id)
+            threader.remember(message, case_id)
+            touched[case_id] = max(touched.get(case_id, received), received)
+            message_rows.append(_message_values(item, message, case_id, now))
+            pending.append((item, message))
+        if new_cases:
+            connection.execute(insert(CASES), new_cases)
+        if new_impacts:
+            connection.execute(insert(IMPACTS), new_impacts)
+        numbers.save()
+        if message_rows:
+            returned = connection.execute(
+                insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True),
+                message_rows,
+            ).all()
+            message_pks = [int(row[0]) for row in returned]
+            raw_rows, ref_rows, attachment_rows = [], [], []
+            for pk, (_item, message) in zip(message_pks, pending, strict=True):
+                raw_rows.append({"message_pk": pk, "raw": message.raw})
+                refs = dict.fromkeys(r for r in (message.in_reply_to, *message.references) if r)
+                ref_rows.extend({"message_pk": pk, "ref": ref} for ref in refs)
+                attachment_rows.extend(
+                    {"message_pk": pk, "filename": a.filename, "content_type": a.content_type,
+                     "size": a.size, "sha256": a.sha256, "data": a.data}
+                    for a in message.attachments
+                )  # fmt: skip
+            connection.execute(insert(RAW), raw_rows)
+            if ref_rows:
+                connection.execute(insert(REFS), ref_rows)
+            if attachment_rows:
+                connection.execute(insert(ATTACHMENTS), attachment_rows)
+            counts: dict[str, int] = {}
+            for row in message_rows:
+                counts[row["case_id"]] = counts.get(row["case_id"], 0) + 1
+            for case_id, count in counts.items():
+                connection.execute(
+                    update(CASES).where(CASES.c.id == case_id).values(message_count=CASES.c.message_count + count)
+                )
+                latest = touched[case_id]
+                connection.execute(
+                    update(CASES).where(CASES.c.id == case_id, CASES.c.updated_at < latest).values(updated_at=latest)
+                )
+        if failures:
+            connection.execute(insert(FAILURES), failures)
+        for cursor in cursors:
+            statement = sqlite_insert(SYNC_STATE)
+            statement = statement.on_conflict_do_update(
+                index_elements=[SYNC_STATE.c.source, SYNC_STATE.c.scope],
+                set_={
+                    "cursor": statement.excluded.cursor,
+                    "updated_at": statement.excluded.updated_at,
+                },
+            )
+            connection.execute(
+                statement,
+                {"source": cursor.source, "scope": cursor.scope,
+                 "cursor": json.dumps(dict(cursor.cursor)), "updated_at": now},
+            )  # fmt: skip
+        result.messages = len(message_rows)
+        result.failures = len(failures)
+    return result
