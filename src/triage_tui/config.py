@@ -103,7 +103,13 @@ class Config:
         return Path(env).expanduser() if env else None
 
 
-_TYPE_NAMES = {str: "a string", int: "an integer", list: "a list", dict: "a table", bool: "true or false"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    list: "a list",
+    dict: "a table",
+    bool: "true or false",
+}
 
 
 class _Table:
@@ -115,9 +121,7 @@ class _Table:
         self.data = data
         for key in data:
             if key not in allowed:
-                raise ConfigError(
-                    path, self.key(key), "unknown key; expected one of: " + ", ".join(allowed)
-                )
+                raise ConfigError(path, self.key(key), "unknown key; expected one of: " + ", ".join(allowed))
 
     def key(self, name: str) -> str:
         return f"{self.prefix}.{name}" if self.prefix else name
@@ -141,17 +145,13 @@ class _Table:
         if value is not None and not value.strip():
             raise ConfigError(self.path, self.key(name), "expected a non-empty string")
         if value is not None and choices and value not in choices:
-            raise ConfigError(
-                self.path, self.key(name), f"expected one of {', '.join(choices)}; got {value!r}"
-            )
+            raise ConfigError(self.path, self.key(name), f"expected one of {', '.join(choices)}; got {value!r}")
         return value
 
     def integer(self, name: str, *, low: int, high: int) -> int | None:
         value: int | None = self._get(name, int, False)
         if value is not None and not low <= value <= high:
-            raise ConfigError(
-                self.path, self.key(name), f"expected an integer from {low} to {high}; got {value}"
-            )
+            raise ConfigError(self.path, self.key(name), f"expected an integer from {low} to {high}; got {value}")
         return value
 
     def strings(self, name: str, *, required: bool = False) -> tuple[str, ...] | None:
@@ -198,9 +198,7 @@ def _project(path: Path, project_id: str, data: Mapping[str, Any]) -> Project:
         packages=table.strings("packages") or (),
         repository=table.string("repository"),
         security_contact=table.string("security_contact"),
-        maintainers=tuple(
-            fpr.replace(" ", "").upper() for fpr in table.strings("maintainers") or ()
-        ),
+        maintainers=tuple(fpr.replace(" ", "").upper() for fpr in table.strings("maintainers") or ()),
     )
 
 
@@ -210,9 +208,7 @@ def _source(path: Path, name: str, data: Mapping[str, Any]) -> SourceConfig:
         raise ConfigError(path, f"{prefix}.kind", f"missing; expected one of {', '.join(SOURCE_KINDS)}")
     kind_value = data["kind"]
     if kind_value not in SOURCE_KINDS:
-        raise ConfigError(
-            path, f"{prefix}.kind", f"expected one of {', '.join(SOURCE_KINDS)}; got {kind_value!r}"
-        )
+        raise ConfigError(path, f"{prefix}.kind", f"expected one of {', '.join(SOURCE_KINDS)}; got {kind_value!r}")
     if kind_value == "maildir":
         table = _Table(path, prefix, data, ("kind", "path"))
         folder = table.path_value("path", required=True)
@@ -227,9 +223,7 @@ def _source(path: Path, name: str, data: Mapping[str, Any]) -> SourceConfig:
         if "password" in data:
             raise ConfigError(path, f"{prefix}.password", "plain passwords are not allowed")
         if table.string("password_command") is None and table.string("password_env") is None:
-            raise ConfigError(
-                path, f"{prefix}.password_command", "missing; set password_command or password_env"
-            )
+            raise ConfigError(path, f"{prefix}.password_command", "missing; set password_command or password_env")
         security = table.string("security", choices=IMAP_SECURITY) or "tls"
         default_port = 993 if security == "tls" else 143
         return ImapSourceConfig(
@@ -281,9 +275,7 @@ def load_config(path: Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            path, "", "not found; create it (see README) or run `triage-tui demo`"
-        ) from None
+        raise ConfigError(path, "", "not found; create it (see README) or run `triage-tui demo`") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(path, "", f"cannot be read ({error})") from None
     return parse_config(path, text)

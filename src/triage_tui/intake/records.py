@@ -55,3 +55,11 @@ class ParsedMessage:
     unauthenticated_text: str = ""
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
     html_parts: int = 0
+
+
+@dataclass(frozen=True)
+class IntakeFailure:
+    """An item that could not be taken in at all (not an email, or processing raised): kept for inspection."""
+
+    raw: bytes
+    reason: str
