@@ -1,1 +1,97 @@
-"""Provides GnuPG fixtures for tests (filled in by the intake work)."""
+"""Provides GnuPG fixtures for tests: short-path homes with ed25519/cv25519 keys and no passphrase."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import gnupg
+import pytest
+
+TEAM_EMAIL = "security@team.example.com"
+REPORTER_EMAIL = "reporter@example.org"
+STRANGER_EMAIL = "stranger@example.net"
+OTHER_EMAIL = "other@example.org"
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """One GnuPG home with its own key (secret included) for `email`."""
+
+    home: Path
+    gpg: gnupg.GPG
+    fingerprint: str
+    email: str
+
+
+def make_home() -> Path:
+    # The agent's socket lives inside the home when /run/user is missing; 86 characters is the limit.
+    return Path(tempfile.mkdtemp(prefix="g", dir="/tmp"))
+
+
+def kill_and_remove(home: Path) -> None:
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def generate_key(gpg: gnupg.GPG, email: str) -> str:
+    spec = gpg.gen_key_input(
+        key_type="EDDSA",
+        key_curve="ed25519",
+        key_usage="sign,cert",
+        subkey_type="ECDH",
+        subkey_curve="cv25519",
+        subkey_usage="encrypt",
+        name_real=email.split("@")[0],
+        name_email=email,
+        expire_date=0,
+        no_protection=True,
+    )
+    key = gpg.gen_key(spec)
+    assert key.fingerprint, key.stderr
+    return str(key.fingerprint)
+
+
+def new_keyring(email: str) -> Keyring:
+    home = make_home()
+    gpg = gnupg.GPG(gnupghome=str(home))
+    return Keyring(home=home, gpg=gpg, fingerprint=generate_key(gpg, email), email=email)
+
+
+def exchange(a: Keyring, b: Keyring) -> None:
+    """Import a's public key into b."""
+    result = b.gpg.import_keys(a.gpg.export_keys(a.fingerprint))
+    assert result.count == 1
+
+
+@dataclass(frozen=True)
+class GpgWorld:
+    """The team (who receives reports) and the people who write to it."""
+
+    team: Keyring
+    reporter: Keyring  # the team has its public key
+    stranger: Keyring  # the team does NOT have its public key
+    other: Keyring  # a second known reporter, for From/signer mismatches
+    outsider: Keyring  # a key the team has no secret for (mail to it is not for us)
+
+
+@pytest.fixture(scope="session")
+def gpg_world() -> Iterator[GpgWorld]:
+    rings: list[Keyring] = []
+    try:
+        for email in (TEAM_EMAIL, REPORTER_EMAIL, STRANGER_EMAIL, OTHER_EMAIL, "outsider@example.com"):
+            rings.append(new_keyring(email))
+        team, reporter, stranger, other, outsider = rings
+        for sender in (reporter, stranger, other):
+            exchange(team, sender)
+            exchange(outsider, sender)
+        exchange(reporter, team)
+        exchange(other, team)
+        yield GpgWorld(team=team, reporter=reporter, stranger=stranger, other=other, outsider=outsider)
+    finally:
+        for ring in rings:
+            kill_and_remove(ring.home)
