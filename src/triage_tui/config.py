@@ -219,9 +219,11 @@ def _source(path: Path, name: str, data: Mapping[str, Any]) -> SourceConfig:
             "kind", "host", "port", "security", "username", "password_command",
             "password_env", "folders", "ca_file",
         )  # fmt: skip
-        table = _Table(path, prefix, data, allowed)
         if "password" in data:
-            raise ConfigError(path, f"{prefix}.password", "plain passwords are not allowed")
+            raise ConfigError(
+                path, f"{prefix}.password", "plain passwords are not allowed; use password_command or password_env"
+            )
+        table = _Table(path, prefix, data, allowed)
         if table.string("password_command") is None and table.string("password_env") is None:
             raise ConfigError(path, f"{prefix}.password_command", "missing; set password_command or password_env")
         security = table.string("security", choices=IMAP_SECURITY) or "tls"

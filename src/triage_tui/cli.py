@@ -1,0 +1,261 @@
+"""Provides the `triage-tui` command line: one entry point whose sub-commands call the same services as the app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from triage_tui.config import Config, ConfigError, load_config
+from triage_tui.workspace import Workspace, resolve_workspace
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from triage_tui.services.sync import SourceReport, SyncProgress
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A problem to report in one line, without a traceback."""
+
+
+def _home_option(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS lets `--home` appear before or after the sub-command without one default hiding the other.
+    parser.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="triage-tui", description="Keyboard-driven workstation for packaging security disclosures."
+    )
+    _home_option(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="build a demo workspace with its own keys and reports, sync it, open it")
+    _home_option(demo)
+    demo.add_argument("--cases", type=int, default=200, metavar="N", help="number of reports (default 200)")
+    demo.add_argument("--no-open", action="store_true", help="build and sync, but do not open the app")
+
+    sync = commands.add_parser("sync", help="sync sources into the store (progress on stderr)")
+    _home_option(sync)
+    sync.add_argument("--source", metavar="NAME", help="only this source")
+    sync.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
+    cases = commands.add_parser("cases", help="list cases")
+    _home_option(cases)
+    cases.add_argument("--json", action="store_true", help="print a JSON list")
+    cases.add_argument("--state", metavar="S")
+    cases.add_argument("--project", metavar="P")
+    cases.add_argument("--search", metavar="Q")
+
+    show = commands.add_parser("show", help="show one case")
+    _home_option(show)
+    show.add_argument("case_id", metavar="CASE_ID")
+    show.add_argument("--json", action="store_true", help="print the case as JSON")
+    return parser
+
+
+def _config(workspace: Workspace) -> Config:
+    return load_config(workspace.config_path)
+
+
+def _engine(workspace: Workspace) -> Engine:
+    from triage_tui.store.database import open_engine
+
+    return open_engine(workspace.database_path)
+
+
+def _print_json(document: Any, out: TextIO) -> None:
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+class _ProgressLine:
+    """A one-line progress bar on stderr, redrawn in place; silent when stderr is not a terminal."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled and stream.isatty()
+
+    def __call__(self, state: SyncProgress) -> None:
+        if not self.enabled:
+            return
+        width = 24
+        filled = int(width * state.done / state.total) if state.total else width
+        bar = "█" * filled + "·" * (width - filled)
+        self.stream.write(
+            f"\r{state.source}: {bar} {state.done}/{state.total} items  {state.rate:5.0f}/s  "
+            f"{state.new_cases} new cases  {state.failures} failed "
+        )
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+
+
+def _run_sync(
+    workspace: Workspace, config: Config, *, only: str | None, json_output: bool, out: TextIO, err: TextIO
+) -> int:
+    from triage_tui.services.sync import sync_all
+
+    engine = _engine(workspace)
+    progress = _ProgressLine(err, enabled=not json_output)
+    try:
+        reports = sync_all(engine, config, only=only, progress=progress)
+    finally:
+        progress.finish()
+    if json_output:
+        _print_json([_report_json(r) for r in reports], out)
+    else:
+        for report in reports:
+            _print_report(report, err)
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+
+
+def _report_json(report: SourceReport) -> dict[str, Any]:
+    return {
+        "source": report.source,
+        "ok": report.ok,
+        "messages": report.messages,
+        "new_cases": report.new_cases,
+        "failures": report.failures,
+        "seconds": round(report.seconds, 3),
+        "error": report.error,
+    }
+
+
+def _print_report(report: SourceReport, err: TextIO) -> None:
+    outcome = "synced" if report.ok else "FAILED"
+    line = (
+        f"{report.source}: {outcome}: {report.messages} new messages, {report.new_cases} new cases, "
+        f"{report.failures} with problems ({report.seconds:.1f} s)"
+    )
+    if report.error:
+        line += f"\n  {report.error}"
+    print(line, file=err)
+
+
+def _cases(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
+    from triage_tui.services.case_json import case_summary_json
+    from triage_tui.store.queries import CaseFilter, list_cases, sources_for
+
+    engine = _engine(workspace)
+    case_filter = CaseFilter(state=args.state, project=args.project, search=args.search)
+    with engine.connect() as connection:
+        summaries = list_cases(connection, case_filter, limit=None)
+        sources = sources_for(connection, [s.id for s in summaries]) if args.json else {}
+    if args.json:
+        _print_json([case_summary_json(s, sources.get(s.id, ())) for s in summaries], out)
+        return EXIT_OK
+    for s in summaries:
+        projects = ",".join(p.project for p in s.projects) or "-"
+        out.write(
+            f"{s.id}  {s.received_at:%Y-%m-%d}  {s.state:<9} {s.signature:<12} {projects:<18} "
+            f"{s.reporter[:24]:<24}  {s.title}\n"
+        )
+    return EXIT_OK
+
+
+def _show(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
+    from triage_tui.services.case_json import case_detail_json
+    from triage_tui.store.queries import get_case
+
+    engine = _engine(workspace)
+    with engine.connect() as connection:
+        detail = get_case(connection, args.case_id)
+    if detail is None:
+        raise CliError(f"no case {args.case_id!r} in {workspace.database_path}")
+    document = case_detail_json(detail)
+    if args.json:
+        _print_json(document, out)
+        return EXIT_OK
+    out.write(f"{document['id']}  {document['title']}\n")
+    out.write(f"state: {document['state']}  reporter: {document['reporter']} <{document['reporter_email']}>\n")
+    for message in document["messages"]:
+        out.write(
+            f"\n--- {message['date']}  {message['from']}\n"
+            f"    decryption: {message['decryption']}  signature: {message['signature']}"
+            f" ({message['signature_scope']})  signer: {message['signer'] or '-'}\n"
+        )
+        for warning in message["warnings"]:
+            out.write(f"    warning: {warning}\n")
+        if message["error"]:
+            out.write(f"    error: {message['error']}\n")
+        out.write(f"Subject: {message['subject']}\n\n{message['body']}\n")
+        for attachment in message["attachments"]:
+            out.write(
+                f"    [attachment] {attachment['filename']} {attachment['content_type']} {attachment['size']} B\n"
+            )
+    return EXIT_OK
+
+
+def _open_app(workspace: Workspace, config: Config) -> int:
+    from triage_tui.app import TriageApp
+
+    TriageApp(_engine(workspace), config).run()
+    return EXIT_OK
+
+
+def _demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from triage_tui.demo.build import build_demo
+
+    if args.cases < 1:
+        raise CliError("--cases must be at least 1")
+    home = workspace.root
+    demo = build_demo(home, args.cases, progress=lambda line: print(line, file=err))
+    print(f"demo workspace: {demo.home} ({demo.messages} messages in {demo.maildir})", file=err)
+    config = load_config(demo.config_path)
+    status = _run_sync(workspace, config, only=None, json_output=False, out=out, err=err)
+    if status != EXIT_OK or args.no_open:
+        return status
+    return _open_app(workspace, config)
+
+
+def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the command line and return the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    workspace = resolve_workspace(getattr(args, "home", None))
+    try:
+        if args.command == "demo":
+            return _demo(workspace, args, out, err)
+        config = _config(workspace)
+        if args.command == "sync":
+            return _run_sync(workspace, config, only=args.source, json_output=args.json, out=out, err=err)
+        if args.command == "cases":
+            return _cases(workspace, args, out)
+        if args.command == "show":
+            return _show(workspace, args, out)
+        return _open_app(workspace, config)
+    except (ConfigError, CliError) as error:
+        print(f"triage-tui: {error}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("triage-tui: interrupted; everything stored so far is kept", file=err)
+        return 130
+    except Exception as error:  # the store's and demo's own errors
+        from triage_tui.store.database import StoreError
+
+        if isinstance(error, StoreError):
+            print(f"triage-tui: {error}", file=err)
+            return EXIT_USAGE
+        raise
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

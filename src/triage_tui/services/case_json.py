@@ -1,0 +1,92 @@
+"""Provides the JSON shapes of the command-line contract for `cases --json` and `show --json`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from triage_tui.severity import severity_of
+from triage_tui.store.queries import CaseDetail, CaseSummary, MessageView
+
+
+def iso(value: datetime | None) -> str | None:
+    """UTC timestamp in ISO 8601 with a Z suffix."""
+    if value is None:
+        return None
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _severity(summary: CaseSummary) -> dict[str, Any] | None:
+    for vector in (summary.cvss4_vector, summary.cvss_vector):
+        severity = severity_of(vector)
+        if severity is not None:
+            return {"vector": severity.vector, "score": severity.score, "rating": severity.rating}
+    return None
+
+
+def case_summary_json(summary: CaseSummary, sources: tuple[str, ...]) -> dict[str, Any]:
+    """One entry of `cases --json`."""
+    return {
+        "id": summary.id,
+        "title": summary.title,
+        "state": summary.state,
+        "disposition": summary.disposition,
+        "severity": _severity(summary),
+        "projects": [{"project": p.project, "status": p.status} for p in summary.projects],
+        "reporter": summary.reporter,
+        "reporter_email": summary.reporter_email,
+        "received_at": iso(summary.received_at),
+        "updated_at": iso(summary.updated_at),
+        "embargo_until": iso(summary.embargo_until),
+        "message_count": summary.message_count,
+        "signature": summary.signature,
+        "sources": list(sources),
+    }
+
+
+def _message_json(message: MessageView) -> dict[str, Any]:
+    sender = f"{message.sender_name} <{message.sender_email}>" if message.sender_name else message.sender_email
+    return {
+        "from": sender,
+        "date": iso(message.sent_at),
+        "subject": message.subject,
+        "body": message.body,
+        "unauthenticated_text": message.unauthenticated_text,
+        "message_id": message.message_id,
+        "source": message.source,
+        "encrypted": message.encrypted,
+        "decryption": message.decryption,
+        "signature": message.signature,
+        "signer": message.signer_fingerprint,
+        "signer_uids": list(message.signer_uids),
+        "signature_scope": message.signature_scope,
+        "warnings": list(message.warnings),
+        "error": message.error,
+        "attachments": [
+            {"filename": a.filename, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
+            for a in message.attachments
+        ],
+    }
+
+
+def case_detail_json(detail: CaseDetail) -> dict[str, Any]:
+    """The document `show --json` prints."""
+    document = case_summary_json(detail.summary, detail.sources)
+    document["messages"] = [_message_json(m) for m in detail.messages]
+    document["impacts"] = [
+        {
+            "project": i.project,
+            "status": i.status,
+            "ranges": list(i.ranges),
+            "fixed_version": i.fixed_version,
+            "justification": i.justification,
+            "notes": i.notes,
+            "set_by": i.set_by,
+            "set_at": iso(i.set_at),
+        }
+        for i in detail.impacts
+    ]
+    document["events"] = [
+        {"id": e.id, "author": e.author, "at": iso(e.at), "kind": e.kind, "payload": e.payload} for e in detail.events
+    ]
+    return document

@@ -1,0 +1,1 @@
+"""Provides the sources: one module per kind, returning raw items and cursors, knowing nothing of cases."""

@@ -1,0 +1,83 @@
+"""Provides the Maildir source: reads new/ and cur/ without changing the folder, keyed by the unique file name."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from triage_tui.sources.base import RawItem, SourceError
+
+# A report larger than this is recorded as a failure rather than read into memory.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+def unique_name(filename: str) -> str:
+    """The part of a Maildir file name that stays the same when a reader adds flags (`:2,S`)."""
+    return filename.split(":", 1)[0]
+
+
+class MaildirSource:
+    """A local Maildir. It is only read: files are never moved or flagged, so other mail readers are unaffected."""
+
+    def __init__(self, name: str, path: Path) -> None:
+        self.name = name
+        self.path = path
+        self._locations: dict[str, Path] = {}
+
+    def _scan(self) -> dict[str, Path]:
+        if not (self.path / "cur").is_dir() and not (self.path / "new").is_dir():
+            raise SourceError(
+                f"source '{self.name}': {self.path} is not a Maildir (no cur/ or new/ folder); "
+                "check the path in config.toml"
+            )
+        found: dict[str, Path] = {}
+        for folder in ("new", "cur"):
+            directory = self.path / folder
+            try:
+                entries = os.scandir(directory)
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                raise SourceError(f"source '{self.name}': cannot list {directory}: {error.strerror}") from None
+            with entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    found.setdefault(unique_name(entry.name), Path(entry.path))
+        return found
+
+    def list_new(self, known: set[str]) -> Sequence[str]:
+        """Keys not yet stored, oldest first (Maildir names start with the delivery time)."""
+        self._locations = self._scan()
+        return sorted(key for key in self._locations if key not in known)
+
+    def fetch(self, keys: Iterable[str]) -> Iterator[RawItem]:
+        """Read each file; a file that vanished or is not a regular file becomes an item with an error."""
+        for key in keys:
+            path = self._locations.get(key)
+            if path is None:
+                yield RawItem(key, b"", "not found in the Maildir")
+                continue
+            yield self._read(key, path)
+
+    def _read(self, key: str, path: Path) -> RawItem:
+        try:
+            # O_NOFOLLOW: a symlink planted in the Maildir must not make us read a file elsewhere.
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            # Another reader moved it from new/ to cur/ (adding flags) since we listed the folder.
+            moved = self._scan().get(key)
+            if moved is None or moved == path:
+                return RawItem(key, b"", "the file disappeared before it could be read")
+            return self._read(key, moved)
+        except OSError as error:
+            return RawItem(key, b"", f"cannot open: {error.strerror}")
+        with os.fdopen(descriptor, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return RawItem(key, b"", "not a regular file")
+            if info.st_size > MAX_MESSAGE_BYTES:
+                return RawItem(key, b"", f"too large ({info.st_size} bytes, limit {MAX_MESSAGE_BYTES})")
+            return RawItem(key, handle.read())

@@ -1,0 +1,178 @@
+"""Tests for the store: migrations, pragmas, threading into cases, search and the inbox's index."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect
+from sqlmodel import SQLModel
+
+from store_fixtures import parsed
+from triage_tui.config import Project
+from triage_tui.intake.records import IntakeFailure
+from triage_tui.store.database import open_engine
+from triage_tui.store.ingest import CursorUpdate, IncomingItem, known_source_keys, store_batch, sync_projects
+from triage_tui.store.migrations import LATEST_VERSION, SchemaTooNewError, migrate
+from triage_tui.store.queries import CaseFilter, count_cases, get_case, list_cases
+from triage_tui.store.tables import MESSAGES, SYNC_STATE
+
+PROJECTS = [
+    Project(id="pip", name="pip", packages=("pip",), repository="pypa/pip"),
+    Project(id="uv", name="uv", packages=("uv",), repository="astral-sh/uv"),
+    Project(id="poetry", name="Poetry", packages=("poetry", "poetry-core")),
+]
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    engine = open_engine(tmp_path / "triage.db")
+    sync_projects(engine, PROJECTS)
+    return engine
+
+
+def items(*messages, source: str = "mbox") -> list[IncomingItem]:  # type: ignore[no-untyped-def]
+    return [IncomingItem(source, f"k{index}-{m.subject}", m) for index, m in enumerate(messages)]
+
+
+def test_new_database_has_wal_large_pages_and_latest_schema(tmp_path: Path) -> None:
+    open_engine(tmp_path / "t.db")
+    connection = sqlite3.connect(tmp_path / "t.db")
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert connection.execute("PRAGMA page_size").fetchone()[0] >= 8192
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+
+
+def test_models_match_the_migrated_schema(engine: Engine) -> None:
+    inspector = inspect(engine)
+    for table in SQLModel.metadata.sorted_tables:
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        assert columns == {c.name for c in table.columns}, table.name
+
+
+def test_a_version_1_database_with_data_is_upgraded_and_searchable(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    connection = sqlite3.connect(path)
+    assert migrate(connection, target=1) == 1
+    connection.executescript(
+        """
+        INSERT INTO cases (id, year, number, title, received_at, created_at, updated_at, message_count)
+        VALUES ('PSC-2025-0007', 2025, 7, 'tarfile symlink escape in sdist unpacking',
+                '2025-05-01 10:00:00', '2025-05-01 10:00:00', '2025-05-01 10:00:00', 1);
+        INSERT INTO case_counters VALUES (2025, 7);
+        INSERT INTO messages (case_id, source, source_key, subject, received_at, body, content_hash)
+        VALUES ('PSC-2025-0007', 'old', 'k1', 'tarfile', '2025-05-01 10:00:00', 'the zipslip payload', 'h');
+        """
+    )
+    connection.commit()
+    connection.close()
+    engine = open_engine(path)
+    with engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA user_version").scalar() == LATEST_VERSION
+        assert [s.id for s in list_cases(c, CaseFilter(search="zipslip"))] == ["PSC-2025-0007"]
+        assert [s.id for s in list_cases(c, CaseFilter(search="symlink"))] == ["PSC-2025-0007"]
+    store_batch(engine, items(parsed("new report", day=2)))
+    with engine.connect() as c:
+        ids = {s.id for s in list_cases(c)}
+    assert "PSC-2026-0001" in ids
+
+
+def test_a_database_from_a_newer_program_is_refused(tmp_path: Path) -> None:
+    connection = sqlite3.connect(tmp_path / "new.db")
+    connection.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    with pytest.raises(SchemaTooNewError):
+        migrate(connection)
+
+
+def test_threading_by_reply_references_subject_id_and_child_first(engine: Engine) -> None:
+    first = store_batch(
+        engine,
+        items(
+            parsed("pip: wheel path traversal", message_id="<a@x>", day=1),
+            parsed("Re: pip: wheel path traversal", message_id="<b@x>", in_reply_to="<a@x>", day=2),
+            parsed("uv cache race", message_id="<c@x>", day=3),
+        ),
+        PROJECTS,
+    )
+    assert first.new_cases == ["PSC-2026-0001", "PSC-2026-0002"]
+    second = store_batch(
+        engine,
+        items(
+            # only References, nearest last
+            parsed("follow-up", message_id="<d@x>", references=("<zz@x>", "<c@x>"), day=4),
+            # a case id in the subject threads even without headers
+            parsed("[PSC-2026-0001] patch attached", message_id="<e@x>", day=5),
+            # a reply whose parent arrives later
+            parsed("Re: Poetry lock injection", message_id="<g@x>", in_reply_to="<f@x>", day=7),
+            source="other",
+        ),
+        PROJECTS,
+    )
+    assert second.new_cases == ["PSC-2026-0003"]
+    third = store_batch(engine, items(parsed("Poetry lock injection", message_id="<f@x>", day=6), source="late"))
+    assert third.new_cases == []
+    with engine.connect() as c:
+        one = get_case(c, "PSC-2026-0001")
+        two = get_case(c, "PSC-2026-0002")
+        three = get_case(c, "PSC-2026-0003")
+    assert one and two and three
+    assert [m.message_id for m in one.messages] == ["<a@x>", "<b@x>", "<e@x>"]
+    assert [m.message_id for m in two.messages] == ["<c@x>", "<d@x>"]
+    assert [m.message_id for m in three.messages] == ["<f@x>", "<g@x>"]
+    assert one.summary.message_count == 3
+    assert [p.project for p in one.summary.projects] == ["pip"]
+    assert [p.project for p in three.summary.projects] == ["poetry"]
+    assert all(p.status == "unknown" for p in one.summary.projects)
+
+
+def test_search_is_literal_and_safe(engine: Engine) -> None:
+    store_batch(
+        engine,
+        items(
+            parsed("pip: netrc credentials logged", body="the token leaks in verbose logs", day=1),
+            parsed("uv: ReDoS in version parsing", body='catastrophic backtracking "quoted"', day=2),
+        ),
+    )
+    with engine.connect() as c:
+        assert count_cases(c, CaseFilter(search="token leak")) == 1
+        assert count_cases(c, CaseFilter(search="REDOS")) == 1
+        assert count_cases(c, CaseFilter(search="backtrack")) == 1  # prefix match on the last word
+        for hostile in ['"', "a OR b", "NEAR(", "*", "[/]", "title:x", ")"]:
+            count_cases(c, CaseFilter(search=hostile))  # never raises
+
+
+def test_inbox_page_is_served_by_the_covering_index(engine: Engine) -> None:
+    with engine.connect() as c:
+        plan = c.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id, title, state, disposition, reporter, received_at, updated_at, "
+            "signature, message_count FROM cases ORDER BY received_at DESC, id DESC LIMIT 50 OFFSET 100"
+        ).all()
+    details = " ".join(str(row[-1]) for row in plan)
+    assert "USING COVERING INDEX ix_cases_inbox" in details
+    assert "TEMP B-TREE" not in details
+
+
+def test_a_failing_batch_writes_nothing(engine: Engine) -> None:
+    good = parsed("fine", message_id="<ok@x>")
+    duplicate_key = [IncomingItem("s", "same", good), IncomingItem("s", "same", parsed("dup", day=2))]
+    with pytest.raises(Exception, match="UNIQUE"):
+        store_batch(engine, duplicate_key, cursors=[CursorUpdate("s", "items", {"last_key": "same"})])
+    with engine.connect() as c:
+        assert count_cases(c) == 0
+        assert c.execute(MESSAGES.select()).first() is None
+        assert c.execute(SYNC_STATE.select()).first() is None
+
+
+def test_failures_are_kept_and_their_keys_are_known(engine: Engine) -> None:
+    store_batch(
+        engine,
+        [
+            IncomingItem("s", "bad", IntakeFailure(raw=b"\x00garbage", reason="not an email")),
+            IncomingItem("s", "good", parsed("a report")),
+        ],
+    )
+    assert known_source_keys(engine, "s") == {"bad", "good"}
+    with engine.connect() as c:
+        row = c.exec_driver_sql("SELECT reason, raw FROM intake_failures").one()
+    assert row == ("not an email", b"\x00garbage")
