@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from triage_tui.config import Config, ConfigError, load_config
@@ -204,13 +207,35 @@ def _open_app(workspace: Workspace, config: Config) -> int:
     return EXIT_OK
 
 
+DEMO_MARKER = ".triage-tui-demo"
+
+
+def _clear_previous_demo(home: Path) -> None:
+    """Remove an earlier demo in `home`; refuse to touch a workspace the demo did not build."""
+    if not home.exists() or not any(home.iterdir()):
+        return
+    if not (home / DEMO_MARKER).is_file():
+        raise CliError(f"{home} is not empty and was not built by `triage-tui demo`; choose another --home")
+    try:
+        old_gnupg = load_config(home / "config.toml").identity.gnupg_home
+    except ConfigError:
+        old_gnupg = None
+    if old_gnupg is not None:
+        # The demo's gpg-agent would otherwise outlive its deleted home.
+        # Only the agent is stopped; a GnuPG home outside the demo folder is never deleted.
+        subprocess.run(["gpgconf", "--homedir", str(old_gnupg), "--kill", "all"], check=False, capture_output=True)
+    shutil.rmtree(home)
+
+
 def _demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from triage_tui.demo.build import build_demo
 
     if args.cases < 1:
         raise CliError("--cases must be at least 1")
     home = workspace.root
+    _clear_previous_demo(home)
     demo = build_demo(home, args.cases, progress=lambda line: print(line, file=err))
+    (home / DEMO_MARKER).write_text("built by `triage-tui demo`; the next demo run may delete this folder\n")
     print(f"demo workspace: {demo.home} ({demo.messages} messages in {demo.maildir})", file=err)
     config = load_config(demo.config_path)
     status = _run_sync(workspace, config, only=None, json_output=False, out=out, err=err)

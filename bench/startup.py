@@ -1,0 +1,120 @@
+"""Measures the time from `triage-tui` process start to a usable inbox, on a store of many cases."""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import os
+import pty
+import select
+import shutil
+import statistics
+import struct
+import sys
+import tempfile
+import termios
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from triage_tui.config import Project
+from triage_tui.domain import Signature
+from triage_tui.intake.records import CryptoVerdict, ParsedMessage
+from triage_tui.store.database import open_engine
+from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+
+PROJECTS = ["pip", "uv", "poetry", "conda", "pdm", "hatch", "setuptools", "twine", "pypi"]
+TOPICS = ["path traversal in wheel extraction", "tarfile symlink escape", "netrc credential leak",
+          "dependency confusion via extra-index-url", "hash-checking bypass", "ReDoS in version parsing"]  # fmt: skip
+CONFIG = """
+[identity]
+name = "Bench"
+email = "bench@example.org"
+fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567"
+"""
+
+
+def build_store(home: Path, cases: int) -> str:
+    """Fill a workspace with `cases` one-message cases; return the id of the newest."""
+    home.mkdir(parents=True, exist_ok=True)
+    config = CONFIG + "".join(f'\n[projects.{p}]\nname = "{p}"\npackages = ["{p}"]\n' for p in PROJECTS)
+    (home / "config.toml").write_text(config)
+    engine = open_engine(home / "triage.db")
+    projects = [Project(id=p, name=p, packages=(p,)) for p in PROJECTS]
+    sync_projects(engine, projects)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    batch: list[IncomingItem] = []
+    for n in range(cases):
+        subject = f"{PROJECTS[n % len(PROJECTS)]}: {TOPICS[n % len(TOPICS)]} (report {n})"
+        raw = subject.encode()
+        message = ParsedMessage(
+            raw=raw, content_hash=hashlib.sha256(raw).hexdigest(), message_id=f"<bench-{n}@example.org>",
+            in_reply_to=None, references=(), subject=subject, sender_name=f"Reporter {n % 977}",
+            sender_email=f"r{n % 977}@example.org", date=start + timedelta(minutes=n), body=f"{subject}\n" * 20,
+            verdict=CryptoVerdict(signature=Signature.GOOD),
+        )  # fmt: skip
+        batch.append(IncomingItem("bench", str(n), message))
+        if len(batch) == 5000:
+            store_batch(engine, batch, projects)
+            batch = []
+    if batch:
+        store_batch(engine, batch, projects)
+    engine.dispose()
+    # Dates stay inside 2026 for any sensible size, so numbers run 1..cases and the newest is the last.
+    return f"PSC-2026-{cases:04d}"
+
+
+def time_to_inbox(home: Path, needle: str, timeout: float = 20.0) -> float:
+    """Start the app in a 120x36 pseudo-terminal and time until `needle` is drawn."""
+    executable = shutil.which("triage-tui", path=str(Path(sys.executable).parent)) or "triage-tui"
+    started = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["TERM"] = "xterm-256color"
+        os.execv(executable, [executable, "--home", str(home)])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
+    seen = b""
+    elapsed = -1.0
+    try:
+        while time.perf_counter() - started < timeout:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            seen += chunk
+            if needle.encode() in seen:
+                elapsed = time.perf_counter() - started
+                break
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    if elapsed < 0:
+        raise SystemExit(f"the inbox never showed {needle!r} within {timeout} s")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tt-bench-") as scratch:
+        home = Path(scratch) / "ws"
+        began = time.perf_counter()
+        newest = build_store(home, args.cases)
+        print(f"built a store of {args.cases} cases in {time.perf_counter() - began:.1f} s")
+        time_to_inbox(home, newest)  # warm the page cache, as a user's second start would
+        runs = [time_to_inbox(home, newest) for _ in range(args.runs)]
+        print(
+            f"time from process start to usable inbox at {args.cases} cases: median {statistics.median(runs):.3f} s "
+            f"(runs: {', '.join(f'{r:.3f}' for r in runs)}; target <= 1.0 s)"
+        )
+
+
+if __name__ == "__main__":
+    main()
