@@ -1,0 +1,51 @@
+"""Tests that the layers of DESIGN section 1 hold: data flows one way and only the UI imports Textual."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "triage_tui"
+UI = {"app", "screens", "widgets", "commands"}
+# Each layer may import only the layers to its left (and the shared vocabulary modules).
+ORDER = ["sources", "intake", "store", "services"]
+SHARED = {"domain", "untrusted", "config", "workspace", "severity", "compose", "__init__"}
+
+
+def imports_of(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def layer_of(path: Path) -> str:
+    return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+
+
+def test_nothing_below_the_ui_imports_textual() -> None:
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if layer_of(path) not in UI and layer_of(path) != "cli"
+        and any(name == "textual" or name.startswith("textual.") for name in imports_of(path))
+    ]  # fmt: skip
+    assert offenders == []
+
+
+def test_layers_only_import_to_their_left() -> None:
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        layer = layer_of(path)
+        if layer not in ORDER:
+            continue
+        allowed = set(ORDER[: ORDER.index(layer) + 1]) | SHARED
+        for name in imports_of(path):
+            if name.startswith("triage_tui."):
+                target = name.split(".")[1]
+                if target not in allowed:
+                    offenders.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    assert offenders == []
