@@ -95,3 +95,41 @@ def gpg_world() -> Iterator[GpgWorld]:
     finally:
         for ring in rings:
             kill_and_remove(ring.home)
+
+
+@pytest.fixture(scope="session")
+def team_gnupg(gpg_world: GpgWorld) -> object:
+    """The intake GnuPG wrapper bound to the team's home."""
+    from triage_tui.intake.gnupg_batch import GnuPG
+
+    return GnuPG(gpg_world.team.home)
+
+
+def pgpmime_envelope(armour: bytes, *, subject: str = "...", sender: str = f"Rep <{REPORTER_EMAIL}>") -> bytes:
+    """A hand-made RFC 3156 multipart/encrypted around any ciphertext (for ciphertexts compose cannot make)."""
+    head = (
+        f"From: {sender}\r\nTo: {TEAM_EMAIL}\r\nSubject: {subject}\r\nDate: Tue, 03 Mar 2026 10:00:00 +0100\r\n"
+        "Message-ID: <handmade@example.org>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="XXenv"\r\n\r\n'
+    ).encode()
+    return (
+        head
+        + b"--XXenv\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n"
+        + b'--XXenv\r\nContent-Type: application/octet-stream; name="encrypted.asc"\r\n\r\n'
+        + armour.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        + b"\r\n--XXenv--\r\n"
+    )
+
+
+def rfc2440_encrypt(sender: Keyring, recipient_fpr: str, data: bytes) -> bytes:
+    """Ciphertext without an MDC (integrity protection), made with the gpg CLI as python-gnupg cannot."""
+    proc = subprocess.run(
+        [
+            *("gpg", "--homedir", str(sender.home), "--batch", "--rfc2440", "--trust-model", "always"),
+            *("--armor", "--recipient", recipient_fpr, "--encrypt"),
+        ],
+        input=data,
+        capture_output=True,
+        check=True,
+    )
+    return proc.stdout

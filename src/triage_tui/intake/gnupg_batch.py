@@ -1,0 +1,149 @@
+"""Provides the GnuPG wrapper intake uses: batch decryption in one gpg process, signature checks and key UIDs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gnupg
+
+_STATUS_PREFIX = "[GNUPG:] "
+# One gpg command line stays well under ARG_MAX and a stuck item costs at most one chunk.
+_CHUNK = 500
+
+
+@dataclass
+class DecryptOutcome:
+    """What gpg said about one ciphertext: python-gnupg's reading of the status lines, the lines themselves, and
+    the plaintext gpg wrote (which may be unauthenticated: the verdict decides whether it may be used)."""
+
+    result: Any  # gnupg.Crypt, fed with this file's status lines
+    keywords: list[tuple[str, str]] = field(default_factory=list)
+    plaintext: bytes | None = None
+    error: str | None = None
+
+
+def _private_dir() -> Path:
+    # tmpfs keeps decrypted plaintext off disk; mkdtemp creates the directory with mode 0700.
+    shm = "/dev/shm"  # noqa: S108 - mkdtemp makes a private 0700 directory inside it
+    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix="ti", dir=base))
+
+
+@contextmanager
+def private_workdir() -> Iterator[Path]:
+    """A fresh mode-0700 directory, removed with everything in it on exit."""
+    path = _private_dir()
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def split_status_by_file(stdout: str) -> dict[int, list[tuple[str, str]]]:
+    """Status lines of `gpg --decrypt-files N.asc …`, grouped by the N of each FILE_START … FILE_DONE segment."""
+    segments: dict[int, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] | None = None
+    for line in stdout.splitlines():
+        if not line.startswith(_STATUS_PREFIX):
+            continue
+        keyword, _, value = line[len(_STATUS_PREFIX) :].partition(" ")
+        if keyword == "FILE_START":
+            name = value.split(" ", 1)[-1]
+            stem = name.removesuffix(".asc")
+            current = segments.setdefault(int(stem), []) if stem.isdigit() else None
+        elif keyword == "FILE_DONE":
+            current = None
+        elif current is not None:
+            current.append((keyword, value))
+    return segments
+
+
+class GnuPG:
+    """GnuPG for intake, bound to one home (None: gpg's default). Thread-safe: every call has its own process and
+    temporary directory."""
+
+    def __init__(self, home: Path | None) -> None:
+        self.home = home
+        self.gpg = gnupg.GPG(gnupghome=str(home) if home is not None else None)
+        self._uids: dict[str, tuple[str, ...]] = {}
+        self._lock = threading.Lock()
+
+    def _base_command(self) -> list[str]:
+        command = [self.gpg.gpgbinary, "--batch", "--no-tty", "--status-fd", "1"]
+        if self.home is not None:
+            command += ["--homedir", str(self.home)]
+        return command
+
+    def decrypt_many(self, ciphertexts: Sequence[bytes]) -> list[DecryptOutcome]:
+        """Decrypt every ciphertext with one gpg process per chunk; same length and order as the input."""
+        outcomes: list[DecryptOutcome] = []
+        for start in range(0, len(ciphertexts), _CHUNK):
+            outcomes += self._decrypt_chunk(ciphertexts[start : start + _CHUNK])
+        return outcomes
+
+    def _decrypt_chunk(self, ciphertexts: Sequence[bytes]) -> list[DecryptOutcome]:
+        with private_workdir() as work:
+            names = []
+            for index, data in enumerate(ciphertexts):
+                (work / f"{index}.asc").write_bytes(data)
+                names.append(f"{index}.asc")
+            try:
+                # gpg exits 2 whenever any file failed; the per-file status segments say which.
+                proc = subprocess.run(
+                    [*self._base_command(), "--decrypt-files", *names],
+                    cwd=work,
+                    capture_output=True,
+                    timeout=60 + 2 * len(names),
+                    check=False,
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                return [DecryptOutcome(result=gnupg.Crypt(self.gpg), error=f"gpg did not run: {exc}") for _ in names]
+            segments = split_status_by_file(proc.stdout.decode("utf-8", "replace"))
+            outcomes = []
+            for index in range(len(ciphertexts)):
+                result = gnupg.Crypt(self.gpg)
+                keywords = segments.get(index, [])
+                for keyword, value in keywords:
+                    result.handle_status(keyword, value)
+                output = work / str(index)
+                plaintext = output.read_bytes() if output.is_file() else None
+                error = None if index in segments else "gpg reported nothing for this item"
+                outcomes.append(DecryptOutcome(result=result, keywords=keywords, plaintext=plaintext, error=error))
+            return outcomes
+
+    def verify_detached(self, data: bytes, signature: bytes) -> Any:
+        """python-gnupg's Verify for a detached signature over exactly `data`."""
+        with private_workdir() as work:
+            sig_path = work / "signature.asc"
+            sig_path.write_bytes(signature)
+            return self.gpg.verify_data(str(sig_path), data)
+
+    def verify_clearsigned(self, text: bytes) -> Any:
+        """python-gnupg's Verify for an inline clearsigned (or signed, armoured) message."""
+        return self.gpg.verify(text)
+
+    def uids(self, fingerprint: str) -> tuple[str, ...]:
+        """The user IDs of the key with this fingerprint in the keyring (cached), empty when it is not there."""
+        with self._lock:
+            cached = self._uids.get(fingerprint)
+        if cached is not None:
+            return cached
+        keys = self.gpg.list_keys(keys=[fingerprint])
+        # A subkey fingerprint also matches its primary key, so one listed key is the signer's.
+        exact = [key for key in keys if key.get("fingerprint") == fingerprint]
+        chosen = exact or (list(keys) if len(keys) == 1 else [])
+        found = tuple(str(uid) for uid in chosen[0].get("uids", [])) if chosen else ()
+        if not found:
+            return found
+        with self._lock:
+            self._uids[fingerprint] = found
+        return found
