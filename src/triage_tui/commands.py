@@ -1,0 +1,49 @@
+"""Provides the command palette's entries: one per binding active on the current screen, namespaced by binding id.
+
+Bindings are the one list of commands: the footer, the help screen and the palette all read them, so a key added to
+a screen appears in all three ("inbox: open case", "case: back", "app: quit").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+
+from textual.binding import ActiveBinding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+def palette_title(active: ActiveBinding) -> str | None:
+    """The palette title of a binding ("inbox: open case"), or None if it has no id namespace."""
+    binding = active.binding
+    if not binding.id or "." not in binding.id or not binding.description:
+        return None
+    namespace = binding.id.split(".", 1)[0]
+    return f"{namespace}: {binding.description.lower()}"
+
+
+class BindingCommands(Provider):
+    """Offers every enabled, namespaced binding of the screen the palette was opened over."""
+
+    def _commands(self) -> Iterator[tuple[str, str, ActiveBinding]]:
+        seen: set[str] = set()
+        for active in self.screen.active_bindings.values():
+            title = palette_title(active)
+            if title is None or title in seen or not active.enabled:
+                continue
+            seen.add(title)
+            yield title, active.binding.tooltip, active
+
+    def _run(self, active: ActiveBinding) -> None:
+        self.app.call_later(self.app.run_action, active.binding.action, active.node)
+
+    async def discover(self) -> Hits:
+        for title, help_text, active in sorted(self._commands(), key=lambda item: item[0]):
+            yield DiscoveryHit(title, partial(self._run, active), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, active in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(self._run, active), help=help_text)

@@ -1,0 +1,1 @@
+"""Provides the screens of the workstation: the inbox, one case, and help."""

@@ -1,0 +1,1 @@
+"""Provides the widgets of the workstation; nothing below the UI layer imports them."""

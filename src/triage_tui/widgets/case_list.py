@@ -1,0 +1,271 @@
+"""Provides the inbox's virtual case list: a Line API `ScrollView` that reads the store one page at a time.
+
+The list's height is the case count; only the pages under the viewport are fetched (in thread workers) and kept in a
+small LRU cache, so a store of 100,000 cases opens as fast as one of 100.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, on, work
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from triage_tui.store.queries import CaseFilter, CaseSummary
+from triage_tui.widgets.safe_text import fit, safe_cell
+from triage_tui.widgets.verdict import signature_look
+
+PAGE_SIZE = 200
+"""Rows per store read: a screenful many times over, and still a few milliseconds for SQLite."""
+CACHED_PAGES = 16
+"""Pages kept in memory; the least recently used page is dropped first."""
+
+PageLoader = Callable[[CaseFilter, int, int], list[CaseSummary]]
+"""Reads `limit` cases from `offset` for a filter; called from a thread worker."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the list: its heading and fixed width (0 means it takes the space left)."""
+
+    heading: str
+    width: int
+
+
+COLUMNS = (
+    Column("id", 13),
+    Column("received", 10),
+    Column("reporter", 18),
+    Column("title", 0),
+    Column("state", 9),
+    Column("signature", 13),
+    Column("projects", 16),
+)
+GAP = 1
+MIN_TITLE = 12
+
+
+def column_widths(total: int) -> list[int]:
+    """Widths of the columns for a list `total` cells wide; the title column takes what is left."""
+    fixed = sum(c.width for c in COLUMNS) + GAP * (len(COLUMNS) - 1)
+    return [c.width or max(MIN_TITLE, total - fixed) for c in COLUMNS]
+
+
+def _project_ids(case: CaseSummary) -> str:
+    return ",".join(p.project for p in case.projects) or "–"
+
+
+class CaseListHeader(Static):
+    """The column headings, laid out with the same widths as the rows."""
+
+    DEFAULT_CSS = """
+    CaseListHeader { height: 1; text-style: bold; color: $text-muted; background: $panel; }
+    """
+
+    def render(self) -> Content:
+        # The list below has a vertical scrollbar; headings line up with the rows, not the scrollbar.
+        widths = column_widths(max(0, self.size.width - 2))
+        return Content(" ".join(fit(c.heading, w) for c, w in zip(COLUMNS, widths, strict=True)))
+
+
+class CaseList(ScrollView, can_focus=True):
+    """The cases of a filter, newest first, with a cursor row; enter opens the case under the cursor."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_case", "Open", id="inbox.open_case", tooltip="Open the case under the cursor"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="inbox.cursor_down", tooltip="Next case"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="inbox.cursor_up", tooltip="Previous case"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="inbox.page_down", tooltip="One screen down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="inbox.page_up", tooltip="One screen up"),
+        Binding("home,g", "first", "First", show=False, id="inbox.first", tooltip="Newest case"),
+        Binding("end,G", "last", "Last", show=False, id="inbox.last", tooltip="Oldest case"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"case-list--cursor", "case-list--placeholder"}
+
+    DEFAULT_CSS = """
+    CaseList { overflow-x: hidden; height: 1fr; }
+    CaseList > .case-list--cursor { background: $accent 35%; text-style: bold; }
+    CaseList:blur > .case-list--cursor { background: $accent 15%; text-style: none; }
+    CaseList > .case-list--placeholder { color: $text-muted; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+    """Index of the highlighted case in the filtered, newest-first order."""
+
+    @dataclass
+    class CaseChosen(Message):
+        """The user opened a case."""
+
+        case_id: str
+
+    @dataclass
+    class _PageLoaded(Message):
+        generation: int
+        page: int
+        rows: list[CaseSummary]
+
+    def __init__(self, loader: PageLoader, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._loader = loader
+        self._filter = CaseFilter()
+        self._count = 0
+        self._generation = 0
+        self._pages: OrderedDict[int, list[CaseSummary]] = OrderedDict()
+        self._requested: set[int] = set()
+        self._open_when_loaded: int | None = None
+        self.pages_requested = 0
+        """Pages this list asked the store for since it was created."""
+
+    @property
+    def count(self) -> int:
+        """How many cases the list holds."""
+        return self._count
+
+    def show(self, case_filter: CaseFilter, count: int, first_page: list[CaseSummary]) -> None:
+        """Show `count` cases of `case_filter`, starting from an already-read first page."""
+        self._generation += 1
+        self._filter = case_filter
+        self._count = count
+        self._pages.clear()
+        self._requested.clear()
+        self._open_when_loaded = None
+        self._pages[0] = first_page
+        self.virtual_size = Size(0, count)
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.cursor = 0
+        self.refresh()
+
+    @property
+    def current_case(self) -> CaseSummary | None:
+        """The case under the cursor, if its page is loaded."""
+        return self._row(self.cursor) if self._count else None
+
+    def _row(self, index: int) -> CaseSummary | None:
+        page, within = divmod(index, PAGE_SIZE)
+        rows = self._pages.get(page)
+        if rows is None:
+            self._request_page(page)
+            return None
+        self._pages.move_to_end(page)
+        return rows[within] if within < len(rows) else None
+
+    def _request_page(self, page: int) -> None:
+        if page in self._requested:
+            return
+        self._requested.add(page)
+        self.pages_requested += 1
+        self._fetch_page(self._generation, self._filter, page)
+
+    @work(thread=True, group="case-pages", exit_on_error=False)
+    def _fetch_page(self, generation: int, case_filter: CaseFilter, page: int) -> None:
+        rows = self._loader(case_filter, page * PAGE_SIZE, PAGE_SIZE)
+        self.post_message(self._PageLoaded(generation, page, rows))
+
+    @on(_PageLoaded)
+    def _page_loaded(self, message: _PageLoaded) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        self._requested.discard(message.page)
+        self._pages[message.page] = message.rows
+        while len(self._pages) > CACHED_PAGES:
+            self._pages.popitem(last=False)
+        self.refresh()
+        pending = self._open_when_loaded
+        if pending is not None and pending // PAGE_SIZE == message.page:
+            self._open_when_loaded = None
+            self._open(pending)
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if index >= self._count:
+            return Strip.blank(width, self.rich_style)
+        base = self.rich_style
+        if index == self.cursor:
+            base = base + self.get_component_rich_style("case-list--cursor")
+        case = self._row(index)
+        if case is None:
+            placeholder = base + self.get_component_rich_style("case-list--placeholder")
+            return Strip([Segment(fit("  loading…", width), placeholder)], width)
+        return self._render_case(case, width, base)
+
+    def _render_case(self, case: CaseSummary, width: int, base: Style) -> Strip:
+        look = signature_look(case.signature)
+        signature_style = base + Style(color=look.colour, bold=not look.good)
+        cells = (
+            (case.id, base),
+            (case.received_at.strftime("%Y-%m-%d"), base),
+            (case.reporter, base),
+            (case.title, base),
+            (case.disposition or case.state, base),
+            (look.label, signature_style),
+            (_project_ids(case), base),
+        )
+        segments: list[Segment] = []
+        for column_index, ((value, style), column_width) in enumerate(zip(cells, column_widths(width), strict=True)):
+            if column_index:
+                segments.append(Segment(" " * GAP, base))
+            segments.append(safe_cell(value, column_width, style))
+        return Strip(segments).crop_extend(0, width, base)
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, self._count - 1))
+
+    def watch_cursor(self, new: int) -> None:
+        height = self.scrollable_content_region.height
+        top = self.scroll_offset.y
+        if new < top:
+            self.scroll_to(y=new, animate=False, immediate=True)
+        elif height and new >= top + height:
+            self.scroll_to(y=new - height + 1, animate=False, immediate=True)
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 0 and self.scroll_offset.y + event.y < self._count:
+            self.cursor = self.scroll_offset.y + event.y
+            if event.chain == 2:
+                self.action_open_case()
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_page_down(self) -> None:
+        self.cursor += max(1, self.scrollable_content_region.height - 1)
+
+    def action_page_up(self) -> None:
+        self.cursor -= max(1, self.scrollable_content_region.height - 1)
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = self._count - 1
+
+    def action_open_case(self) -> None:
+        if self._count:
+            self._open(self.cursor)
+
+    def _open(self, index: int) -> None:
+        case = self._row(index)
+        if case is None:
+            # The page is still loading; open it as soon as it arrives.
+            self._open_when_loaded = index
+            return
+        self.post_message(self.CaseChosen(case.id))

@@ -1,0 +1,123 @@
+"""Provides how crypto verdicts look: a word and a symbol plus a colour, so each reads without colour too.
+
+`VerdictBar` is drawn by the app around each message: a bordered, coloured widget outside the message body, so
+nothing a sender writes can look like it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.content import Content
+from textual.widgets import Static
+
+from triage_tui.domain import Decryption, Signature, SignatureScope
+from triage_tui.store.queries import MessageView
+from triage_tui.widgets.safe_text import clean_line, safe_line
+
+BAD_COLOUR = "#ff6b6b"
+
+
+@dataclass(frozen=True)
+class VerdictLook:
+    """How one signature verdict is shown: symbol, short word, colour, and whether it is trustworthy."""
+
+    symbol: str
+    word: str
+    colour: str
+    good: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.symbol} {self.word}"
+
+
+SIGNATURE_LOOKS: dict[str, VerdictLook] = {
+    Signature.GOOD: VerdictLook("✓", "good", "#4ebf71", good=True),
+    Signature.BAD: VerdictLook("✗", "BAD", "#ff6b6b"),
+    Signature.UNKNOWN_KEY: VerdictLook("?", "unknown-key", "#e5b84b"),
+    Signature.EXPIRED_KEY: VerdictLook("~", "expired-key", "#e5b84b"),
+    Signature.EXPIRED_SIGNATURE: VerdictLook("~", "expired-sig", "#e5b84b"),
+    Signature.REVOKED_KEY: VerdictLook("✗", "revoked-key", "#ff6b6b"),
+    Signature.ERROR: VerdictLook("!", "error", "#ff6b6b"),
+    Signature.UNSIGNED: VerdictLook("–", "unsigned", "#9a9a9a"),
+}
+
+
+def signature_look(verdict: str) -> VerdictLook:
+    """The look of a signature verdict; an unrecognised word is shown as itself, flagged as not good."""
+    return SIGNATURE_LOOKS.get(verdict, VerdictLook("!", clean_line(verdict[:12]) or "?", "#ff6b6b"))
+
+
+def format_fingerprint(fingerprint: str | None) -> str:
+    """A key fingerprint in groups of four hex digits, as gpg prints it; a dash when there is none."""
+    if not fingerprint:
+        return "–"
+    compact = fingerprint.replace(" ", "").upper()
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def _encryption_part(message: MessageView) -> Content:
+    if not message.encrypted:
+        return Content.styled("✗ not encrypted", "bold $warning")
+    if message.decryption == Decryption.OK:
+        return Content.styled("encrypted ✓ decrypted", "bold $success")
+    return Content.styled(f"encrypted ✗ NOT decrypted ({message.decryption})", "bold $error")
+
+
+def verdict_content(message: MessageView) -> Content:
+    """The verdict bar's text: encryption, signature word, signer, scope, then warnings and errors."""
+    look = signature_look(message.signature)
+    signature = Content.styled(f"signature {look.label}", f"bold {look.colour}")
+    scope_word: dict[str, str] = {
+        SignatureScope.WHOLE: "whole message",
+        SignatureScope.PARTIAL: "PARTIAL — only part of it",
+    }
+    lines = [
+        Content.assemble(_encryption_part(message), "   ", signature),
+        Content.assemble(("signer  ", "dim"), format_fingerprint(message.signer_fingerprint)),
+    ]
+    if message.signer_uids:
+        lines.append(Content.assemble(("uid     ", "dim"), safe_line(", ".join(message.signer_uids))))
+    scope = scope_word.get(message.signature_scope, message.signature_scope)
+    scope_style = "bold $warning" if message.signature_scope == SignatureScope.PARTIAL else ""
+    lines.append(Content.assemble(("covers  ", "dim"), (scope, scope_style)))
+    for warning in message.warnings:
+        lines.append(Content.assemble(("⚠ warning ", "bold $warning"), safe_line(warning)))
+    if message.error:
+        lines.append(Content.assemble(("✗ error ", "bold $error"), safe_line(message.error)))
+    return Content("\n").join(lines)
+
+
+class VerdictBar(Static):
+    """The app's own statement of what cryptography says about one message."""
+
+    DEFAULT_CSS = """
+    VerdictBar {
+        border: heavy $success;
+        border-title-color: $success;
+        background: $success 10%;
+        padding: 0 1;
+        height: auto;
+    }
+    VerdictBar.-doubtful {
+        border: heavy $warning;
+        border-title-color: $warning;
+        background: $warning 10%;
+    }
+    VerdictBar.-bad {
+        border: heavy $error;
+        border-title-color: $error;
+        background: $error 10%;
+    }
+    """
+
+    def __init__(self, message: MessageView, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(verdict_content(message), id=id)
+        self.border_title = "verdict (triage-tui)"
+        look = signature_look(message.signature)
+        decrypted = message.decryption in (Decryption.OK, Decryption.NOT_ENCRYPTED)
+        if message.error or look.colour == BAD_COLOUR or not decrypted:
+            self.add_class("-bad")
+        elif not look.good or message.warnings or message.signature_scope != SignatureScope.WHOLE:
+            self.add_class("-doubtful")
