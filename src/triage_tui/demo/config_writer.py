@@ -1,0 +1,67 @@
+"""Provides the demo's `config.toml`, written per the config contract and validated by loading it back."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from triage_tui.config import Config, load_config
+from triage_tui.demo.people import PROJECTS, Person
+
+SOURCE_NAME = "demo-inbox"
+
+
+def _toml_string(value: str) -> str:
+    # A JSON string literal is a valid TOML basic string for everything we write (escapes included).
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_list(values: Sequence[str]) -> str:
+    return "[" + ", ".join(_toml_string(v) for v in values) + "]"
+
+
+def render_config(
+    team: Person,
+    fingerprint: str,
+    gnupg_home: Path,
+    maintainers: Mapping[str, Sequence[str]],
+    maildir: Path,
+) -> str:
+    """The text of the demo config: identity, the nine projects and one Maildir source."""
+    lines = [
+        "# Demo workspace written by `triage-tui demo`. Its keys are throwaway; do not reuse them.",
+        "",
+        "[identity]",
+        f"name = {_toml_string(team.name)}",
+        f"email = {_toml_string(team.email)}",
+        f"fingerprint = {_toml_string(fingerprint)}",
+        f"gnupg_home = {_toml_string(str(gnupg_home))}",
+    ]
+    for project in PROJECTS:
+        lines += [
+            "",
+            f"[projects.{project.id}]",
+            f"name = {_toml_string(project.name)}",
+            f"packages = {_toml_list(project.packages)}",
+            f"repository = {_toml_string(project.repository)}",
+            f"security_contact = {_toml_string(project.security_contact)}",
+            f"maintainers = {_toml_list(maintainers.get(project.id, ()))}",
+        ]
+    lines += [
+        "",
+        f"[sources.{SOURCE_NAME}]",
+        'kind = "maildir"',
+        f"path = {_toml_string(str(maildir))}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_config(path: Path, text: str) -> Config:
+    """Write `text` to `path` atomically and return it parsed, so a contract violation fails the build."""
+    staging = path.with_name(path.name + ".tmp")
+    staging.write_text(text, encoding="utf-8")
+    os.replace(staging, path)
+    return load_config(path)
