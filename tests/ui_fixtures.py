@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
+from textual.app import App
+from textual.pilot import Pilot
 
 from triage_tui.app import TriageApp
 from triage_tui.config import Project
@@ -227,3 +229,16 @@ def make_app(tmp_path: Path, messages: list[ParsedMessage] | None = None) -> Tri
 
 
 AppFactory = Callable[[Path, list[ParsedMessage] | None], TriageApp]
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait for the store workers and the messages they post, so the screen shows loaded data."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def screen_text(app: App[None]) -> str:
+    """The plain text of what the app's screen would draw, one line per terminal row."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)

@@ -80,7 +80,7 @@ class TriageApp(App[None]):
     def action_help(self) -> None:
         """Show the keys active on the current screen."""
         displays = {key: self.get_key_display(active.binding) for key, active in self.screen.active_bindings.items()}
-        self.push_screen(HelpScreen(help_rows(self.screen.active_bindings, displays)))
+        self.push_screen(HelpScreen(help_rows(self.screen.active_bindings, displays, self)))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

@@ -23,21 +23,29 @@ class HelpRow:
     namespace: str
 
 
-def help_rows(bindings: dict[str, ActiveBinding], app_key_display: dict[str, str]) -> list[HelpRow]:
-    """Group an active-bindings map into one row per binding, its keys joined (e.g. "down j")."""
+def _ours(binding: Binding) -> bool:
+    return bool(binding.id and "." in binding.id)
+
+
+def help_rows(bindings: dict[str, ActiveBinding], key_displays: dict[str, str], app: object) -> list[HelpRow]:
+    """One row per binding, its keys joined ("↓ j"): the app's and every namespaced one (widget internals like
+    horizontal scrolling are left out)."""
     rows: dict[tuple[int, str], HelpRow] = {}
     for key, active in bindings.items():
         binding = active.binding
-        if binding.system or not binding.description:
+        if not binding.description or not (_ours(binding) or active.node is app):
             continue
-        shown = binding.key_display or app_key_display.get(key, key)
-        namespace = (binding.id or "app.").split(".", 1)[0]
+        shown = binding.key_display or key_displays.get(key, key)
+        namespace = binding.id.split(".", 1)[0] if binding.id and _ours(binding) else "app"
         identity = (id(active.node), binding.action)
-        if identity in rows:
-            existing = rows[identity]
-            rows[identity] = HelpRow(f"{existing.keys} {shown}", existing.description, existing.tooltip, namespace)
-        else:
+        existing = rows.get(identity)
+        if existing is None:
             rows[identity] = HelpRow(shown, binding.description, binding.tooltip, namespace)
+        elif _ours(binding):
+            # Our own binding's words win over a built-in one for the same action (q and ctrl+q both quit).
+            rows[identity] = HelpRow(f"{existing.keys} {shown}", binding.description, binding.tooltip, namespace)
+        else:
+            rows[identity] = HelpRow(f"{existing.keys} {shown}", existing.description, existing.tooltip, namespace)
     return sorted(rows.values(), key=lambda row: (row.namespace != "app", row.namespace))
 
 
