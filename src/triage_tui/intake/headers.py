@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from triage_tui.untrusted import neutralise_line
 
 _MSGID = re.compile(r"<[^<>\s]+>")
+_FOLD = re.compile(r"\r?\n(?=[ \t])|\r?\n$")
 PROTECTABLE = ("Subject", "From", "Date", "Message-ID", "In-Reply-To", "References")
 
 
@@ -27,16 +29,32 @@ class HeaderFields:
     references: tuple[str, ...] = ()
 
 
-def header_text(msg: Message, name: str) -> str | None:
-    """The decoded value of a header, or None; a header the email package cannot parse is read raw."""
+def raw_header(msg: Message, name: str) -> str | None:
+    """The first value of a header, unfolded, raw 8-bit bytes read as UTF-8 (with replacement), not RFC 2047
+    decoded; None when absent."""
+    wanted = name.lower()
+    for key, value in msg.raw_items():
+        if key.lower() == wanted:
+            # The parser keeps undecodable header bytes as surrogates; they must not reach the store.
+            text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            return _FOLD.sub("", text)
+    return None
+
+
+def decode_words(text: str) -> str:
+    """RFC 2047 encoded words decoded; text that does not decode is kept as it is."""
+    if "=?" not in text:
+        return text
     try:
-        value = msg.get(name)
-    except Exception:  # a malformed header can make the parser raise on access
-        raw = msg.get_all(name) if hasattr(msg, "get_all") else None
-        value = raw[0] if raw else None
-    if value is None:
-        return None
-    return str(value)
+        return str(make_header(decode_header(text)))
+    except Exception:  # malformed encoded words or unknown charsets: show the raw text
+        return text
+
+
+def header_text(msg: Message, name: str) -> str | None:
+    """The decoded value of a header, or None."""
+    raw = raw_header(msg, name)
+    return None if raw is None else decode_words(raw)
 
 
 def parse_message_id(value: str | None) -> str | None:
@@ -83,11 +101,12 @@ def parse_from(value: str | None) -> tuple[str, str]:
         return "", ""
     pairs = getaddresses([value])
     name, address = pairs[0] if pairs else parseaddr(value)
-    return neutralise_line(name), neutralise_line(address)
+    # Addresses are split before encoded words are decoded, so a decoded name cannot smuggle in "<...>".
+    return neutralise_line(decode_words(name)), neutralise_line(address)
 
 
 def read_headers(msg: Message) -> HeaderFields:
-    name, address = parse_from(header_text(msg, "From"))
+    name, address = parse_from(raw_header(msg, "From"))
     return HeaderFields(
         subject=neutralise_line(header_text(msg, "Subject") or ""),
         sender_name=name,

@@ -7,7 +7,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.parser import BytesParser
 
 from triage_tui.intake.records import Attachment
@@ -28,10 +28,10 @@ def crlf(data: bytes) -> bytes:
     return _LINE_ENDINGS.sub(b"\r\n", data)
 
 
-def parse_bytes(raw: bytes) -> EmailMessage:
-    message = BytesParser(policy=policy.default).parsebytes(raw)
-    assert isinstance(message, EmailMessage)
-    return message
+def parse_bytes(raw: bytes) -> Message:
+    """Parse with the compat32 policy: the modern policy parses every header on each access, which made parsing
+    slower than decrypting; headers.py decodes the few headers intake needs."""
+    return BytesParser(policy=policy.compat32).parsebytes(raw)
 
 
 def looks_like_email(message: Message) -> bool:

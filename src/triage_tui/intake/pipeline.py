@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.utils import parseaddr
 
 import gnupg
@@ -51,7 +51,7 @@ class NotAnEmailError(ValueError):
 @dataclass
 class _Plan:
     raw: bytes
-    message: EmailMessage
+    message: Message
     kind: str  # "pgpmime", "broken-encrypted", "signed", "inline" or "clear"
     ciphertext: bytes | None = None
     inline: InlineBlock | None = None
