@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
+from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from triage_tui.untrusted import neutralise_line
 
 _MSGID = re.compile(r"<[^<>\s]+>")
+_ANGLE_ADDRESS = re.compile(r"<([^<>\s@]+@[^<>\s]+)>")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[QqBb]\?[^?\s]*\?=")
+_BETWEEN_WORDS = re.compile(r"(?<=\?=)[ \t]+(?==\?[^?\s]+\?[QqBb]\?)")
 _FOLD = re.compile(r"\r?\n(?=[ \t])|\r?\n$")
 PROTECTABLE = ("Subject", "From", "Date", "Message-ID", "In-Reply-To", "References")
 
@@ -41,14 +44,23 @@ def raw_header(msg: Message, name: str) -> str | None:
     return None
 
 
+def _decode_word(match: re.Match[str]) -> str:
+    try:
+        [(data, charset)] = decode_header(match.group())
+        if isinstance(data, str):
+            return data
+        return str(data.decode(charset or "utf-8", "replace"))
+    except (LookupError, ValueError):  # unknown charset or a broken word: show it as written
+        return match.group()
+
+
 def decode_words(text: str) -> str:
-    """RFC 2047 encoded words decoded; text that does not decode is kept as it is."""
+    """RFC 2047 encoded words decoded one by one (the rest of the text is left alone, even non-ASCII)."""
     if "=?" not in text:
         return text
-    try:
-        return str(make_header(decode_header(text)))
-    except Exception:  # malformed encoded words or unknown charsets: show the raw text
-        return text
+    # Whitespace between two adjacent encoded words is not part of the text (RFC 2047 s6.2).
+    text = _BETWEEN_WORDS.sub("", text)
+    return _ENCODED_WORD.sub(_decode_word, text)
 
 
 def header_text(msg: Message, name: str) -> str | None:
@@ -101,6 +113,11 @@ def parse_from(value: str | None) -> tuple[str, str]:
         return "", ""
     pairs = getaddresses([value])
     name, address = pairs[0] if pairs else parseaddr(value)
+    if "@" not in address:
+        # getaddresses gives up on some malformed display names; the angle-bracket address is still there.
+        found = _ANGLE_ADDRESS.search(value)
+        if found:
+            name, address = value[: found.start()].strip().strip('"'), found.group(1)
     # Addresses are split before encoded words are decoded, so a decoded name cannot smuggle in "<...>".
     return neutralise_line(decode_words(name)), neutralise_line(address)
 
