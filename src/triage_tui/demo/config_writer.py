@@ -11,6 +11,8 @@ from triage_tui.config import Config, load_config
 from triage_tui.demo.people import PROJECTS, Person
 
 SOURCE_NAME = "demo-inbox"
+# The first line of every demo config: a later demo run may replace a workspace that starts with it.
+DEMO_MARKER = "# Demo workspace written by `triage-tui demo`."
 
 
 def _toml_string(value: str) -> str:
@@ -31,7 +33,7 @@ def render_config(
 ) -> str:
     """The text of the demo config: identity, the nine projects and one Maildir source."""
     lines = [
-        "# Demo workspace written by `triage-tui demo`. Its keys are throwaway; do not reuse them.",
+        f"{DEMO_MARKER} Its keys are throwaway; do not reuse them.",
         "",
         "[identity]",
         f"name = {_toml_string(team.name)}",
