@@ -71,12 +71,17 @@ def _fill(text: str, values: dict[str, str]) -> str:
     return text
 
 
+def _decapitalise(title: str) -> str:
+    # Keep acronyms such as "PEP" or "TLS" as they are.
+    return title if title[1:2].isupper() else title[:1].lower() + title[1:]
+
+
 def _subject(rng: random.Random, project: DemoProject, title: str, version: str) -> str:
     forms = (
         f"[{project.name}] {title}",
         f"{project.name}: {title}",
         f"Security report: {title} in {project.name}",
-        f"Vulnerability in {project.name} {version}: {title.lower()}",
+        f"Vulnerability in {project.name} {version}: {_decapitalise(title)}",
         f"{title} ({project.name})",
         f"[SECURITY] {project.name} - {title}",
     )

@@ -395,7 +395,7 @@ VULN_CLASSES: tuple[VulnClass, ...] = (
         ),
         steps=(
             "Install a wheel whose RECORD lists `../../../../home/user/.ssh/authorized_keys`.",
-            "Run `{command} uninstall -y pkg`.",
+            "Uninstall the package with {tool}.",
             "authorized_keys is gone.",
         ),
         poc="pkg-1.0.dist-info/RECORD:\n../../../../home/user/.ssh/authorized_keys,,\n",
