@@ -47,11 +47,11 @@ class Column:
 COLUMNS = (
     Column("id", 13),
     Column("received", 10),
-    Column("reporter", 18),
+    Column("reporter", 16),
     Column("title", 0),
     Column("state", 9),
     Column("signature", 13),
-    Column("projects", 16),
+    Column("projects", 14),
 )
 GAP = 1
 MIN_TITLE = 12

@@ -72,6 +72,7 @@ def verdict_content(message: MessageView) -> Content:
     scope_word: dict[str, str] = {
         SignatureScope.WHOLE: "whole message",
         SignatureScope.PARTIAL: "PARTIAL — only part of it",
+        SignatureScope.NONE: "nothing (no verified signature or decryption)",
     }
     lines = [
         Content.assemble(_encryption_part(message), "   ", signature),

@@ -1,0 +1,99 @@
+"""Provides Pilot tests of the case screen: header, verdict bars, unauthenticated text and attachments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from triage_tui.screens.case import CaseScreen, age, human_size
+from triage_tui.widgets.verdict import VerdictBar, format_fingerprint, signature_look
+from ui_fixtures import FROZEN_NOW, make_app, screen_text, settle
+
+SIZE = (120, 36)
+
+
+async def open_case(pilot: object, downs: int) -> None:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await settle(pilot)
+    await pilot.press(*(["j"] * downs), "enter")
+    await settle(pilot)
+
+
+class TestCaseScreen:
+    async def test_signed_encrypted_thread(self, tmp_path: Path) -> None:
+        """A good signature: green verdict bar with the grouped fingerprint, the body, the cleartext and files."""
+        app = make_app(tmp_path)
+        async with app.run_test(size=(120, 80)) as pilot:
+            await open_case(pilot, 5)
+            screen = app.screen
+            assert isinstance(screen, CaseScreen)
+            assert screen.case_id == "PSC-2026-0001"
+            bars = list(screen.query(VerdictBar))
+            assert len(bars) == 2
+            assert not bars[0].has_class("-bad") and not bars[0].has_class("-doubtful")
+            text = screen_text(app)
+            assert "encrypted ✓ decrypted" in text
+            assert "signature ✓ good" in text
+            assert "A1B2 C3D4 E5F6 0718 293A 4B5C 6D7E 8F90 1234 5678" in text
+            assert "UNAUTHENTICATED" in text
+            assert "Sent from my phone" in text
+            assert "poc_tarfile.py  text/x-python  57 B  sha256:" in text
+            assert "(12 days ago)" in text
+
+    async def test_failed_decryption(self, tmp_path: Path) -> None:
+        """A message that could not be decrypted shows the reason in a red bar."""
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_case(pilot, 3)
+            assert isinstance(app.screen, CaseScreen)
+            assert app.screen.case_id == "PSC-2026-0003"
+            (bar,) = app.screen.query(VerdictBar)
+            assert bar.has_class("-bad")
+            text = screen_text(app)
+            assert "NOT decrypted (no-secret-key)" in text
+            assert "no secret key for recipient" in text
+
+    async def test_unknown_signer_with_warning(self, tmp_path: Path) -> None:
+        """An unknown signer with a From mismatch and partial scope is flagged in a yellow bar."""
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_case(pilot, 4)
+            (bar,) = app.screen.query(VerdictBar)
+            assert bar.has_class("-doubtful")
+            text = screen_text(app)
+            assert "? unknown-key" in text
+            assert "PARTIAL" in text
+            assert "⚠ warning signer does not match From" in text
+
+    async def test_next_message_and_scroll_keys(self, tmp_path: Path) -> None:
+        """n and p move between messages of the thread; j/k/space scroll."""
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_case(pilot, 5)
+            screen = app.screen
+            assert isinstance(screen, CaseScreen)
+            await pilot.press("n")
+            assert screen.message_index == 1
+            await pilot.press("n")
+            assert screen.message_index == 1
+            await pilot.press("p", "j", "space", "k")
+            assert screen.message_index == 0
+            assert app.is_running
+
+
+class TestFormatting:
+    def test_fingerprint_groups(self) -> None:
+        assert format_fingerprint("a1b2c3d4e5f6") == "A1B2 C3D4 E5F6"
+        assert format_fingerprint(None) == "–"
+
+    def test_every_verdict_has_a_symbol_and_word(self) -> None:
+        for verdict in ("good", "bad", "unknown-key", "unsigned", "expired-key", "revoked-key", "error", "new"):
+            look = signature_look(verdict)
+            assert look.symbol and look.word
+        assert signature_look("\x1b[2J").word == "␛[2J"
+
+    def test_sizes_and_ages(self) -> None:
+        assert human_size(57) == "57 B"
+        assert human_size(4300) == "4.2 KiB"
+        assert age(FROZEN_NOW, FROZEN_NOW) == "just now"
