@@ -252,3 +252,18 @@ class TestLargeInbox:
             await settle(pilot)
             assert isinstance(app.screen, CaseScreen)
             assert app.screen.case_id == "PSC-2026-1000"
+
+
+class TestErrors:
+    async def test_failed_read_is_reported_not_fatal(self, tmp_path: Path) -> None:
+        """A store read that raises shows an error notification; the app keeps running."""
+        app = make_app(tmp_path)
+
+        def broken(*_args: object) -> list[object]:
+            raise RuntimeError("database is locked [/]")
+
+        app.reads.page = broken  # type: ignore[method-assign,assignment]
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            assert app.is_running
+            assert "database is locked [/]" in screen_text(app)

@@ -7,12 +7,10 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from sqlalchemy import Engine
-from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from triage_tui.commands import BindingCommands
 from triage_tui.config import Config
@@ -81,9 +79,3 @@ class TriageApp(App[None]):
         """Show the keys active on the current screen."""
         displays = {key: self.get_key_display(active.binding) for key, active in self.screen.active_bindings.items()}
         self.push_screen(HelpScreen(help_rows(self.screen.active_bindings, displays, self)))
-
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        # Store reads run with exit_on_error=False; a failure is reported instead of closing the app.
-        if event.state == WorkerState.ERROR:
-            self.notify(f"{event.worker.name} failed: {event.worker.error}", title="Error", severity="error")

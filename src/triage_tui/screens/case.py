@@ -16,9 +16,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
+from textual.worker import Worker
 
 from triage_tui.screens.reads import StoreReads
 from triage_tui.store.queries import AttachmentInfo, CaseDetail, CaseSummary, MessageView
+from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import safe_block, safe_line
 from triage_tui.widgets.verdict import VerdictBar, signature_look
 
@@ -170,6 +172,10 @@ class CaseScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="case-load", exit_on_error=False)
     def _load(self) -> None:
         self.post_message(self.Loaded(self.reads.case(self.case_id)))
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        report_worker_failure(self, event)
 
     @on(Loaded)
     async def _loaded(self, message: Loaded) -> None:

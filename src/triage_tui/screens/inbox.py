@@ -14,11 +14,13 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
+from textual.worker import Worker
 
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.reads import InboxCount, StoreReads
 from triage_tui.store.queries import CaseFilter, CaseSummary
 from triage_tui.widgets.case_list import PAGE_SIZE, CaseList, CaseListHeader
+from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import safe_template
 
 
@@ -81,6 +83,10 @@ class InboxScreen(Screen[None]):
         count = self.reads.count(case_filter)
         first_page = self.reads.page(case_filter, 0, PAGE_SIZE) if count.shown else []
         self.post_message(self.Loaded(case_filter, count, first_page))
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        report_worker_failure(self, event)
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

@@ -22,8 +22,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
+from textual.worker import Worker
 
 from triage_tui.store.queries import CaseFilter, CaseSummary
+from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import fit, safe_cell
 from triage_tui.widgets.verdict import signature_look
 
@@ -173,6 +175,10 @@ class CaseList(ScrollView, can_focus=True):
     def _fetch_page(self, generation: int, case_filter: CaseFilter, page: int) -> None:
         rows = self._loader(case_filter, page * PAGE_SIZE, PAGE_SIZE)
         self.post_message(self._PageLoaded(generation, page, rows))
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        report_worker_failure(self, event)
 
     @on(_PageLoaded)
     def _page_loaded(self, message: _PageLoaded) -> None:
