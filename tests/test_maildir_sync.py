@@ -126,7 +126,7 @@ def test_first_sync_threads_decrypts_and_keeps_bad_items(
     assert all(m.decryption == "ok" and m.signature == "good" for m in detail.messages)
     assert detail.messages[0].signer_fingerprint == gpg_world.reporter.fingerprint
     assert [p.project for p in pip_case.projects] == ["pip"]
-    assert "not a regular file" in failures["1800000000.999.evil"]
+    assert "symbolic link" in failures["1800000000.999.evil"]
 
 
 def test_second_sync_reads_only_new_files_and_flag_renames_are_not_new(

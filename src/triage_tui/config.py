@@ -239,8 +239,7 @@ def _source(path: Path, name: str, data: Mapping[str, Any]) -> SourceConfig:
             folders=table.strings("folders") or ("INBOX",),
             ca_file=table.path_value("ca_file"),
         )
-    allowed = ("kind", "api_url", "repositories", "token_env", "token_command")
-    table = _Table(path, prefix, data, allowed)
+    table = _Table(path, prefix, data, ("kind", "api_url", "repositories", "token_env", "token_command"))
     return GithubSourceConfig(
         name=name,
         repositories=table.strings("repositories", required=True) or (),

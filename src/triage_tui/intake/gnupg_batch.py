@@ -84,13 +84,29 @@ class GnuPG:
         return command
 
     def decrypt_many(self, ciphertexts: Sequence[bytes]) -> list[DecryptOutcome]:
-        """Decrypt every ciphertext with one gpg process per chunk; same length and order as the input."""
-        outcomes: list[DecryptOutcome] = []
-        for start in range(0, len(ciphertexts), _CHUNK):
-            outcomes += self._decrypt_chunk(ciphertexts[start : start + _CHUNK])
-        return outcomes
+        """Decrypt every ciphertext with as few gpg processes as possible; same length and order as the input.
 
-    def _decrypt_chunk(self, ciphertexts: Sequence[bytes]) -> list[DecryptOutcome]:
+        gpg abandons the rest of a `--decrypt-files` run when one file is damaged in some ways (it exits after
+        "decryption incomplete"), so the files it never started are run again in a fresh process.
+        """
+        outcomes: list[DecryptOutcome | None] = [None] * len(ciphertexts)
+        pending = list(range(len(ciphertexts)))
+        while pending:
+            chunk = pending[:_CHUNK]
+            started = self._decrypt_files([ciphertexts[i] for i in chunk])
+            if not started:
+                # gpg took none of them: give up on this chunk rather than loop.
+                for index in chunk:
+                    outcomes[index] = DecryptOutcome(
+                        result=gnupg.Crypt(self.gpg), error="gpg reported nothing for this item"
+                    )
+            for local, outcome in started.items():
+                outcomes[chunk[local]] = outcome
+            pending = [index for index in pending if outcomes[index] is None]
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _decrypt_files(self, ciphertexts: Sequence[bytes]) -> dict[int, DecryptOutcome]:
+        """Run one `gpg --decrypt-files`; outcomes for the files gpg started, by position."""
         with private_workdir() as work:
             names = []
             for index, data in enumerate(ciphertexts):
@@ -106,18 +122,21 @@ class GnuPG:
                     check=False,
                 )
             except (OSError, subprocess.SubprocessError) as exc:
-                return [DecryptOutcome(result=gnupg.Crypt(self.gpg), error=f"gpg did not run: {exc}") for _ in names]
+                return {
+                    index: DecryptOutcome(result=gnupg.Crypt(self.gpg), error=f"gpg did not run: {exc}")
+                    for index in range(len(names))
+                }
             segments = split_status_by_file(proc.stdout.decode("utf-8", "replace"))
-            outcomes = []
-            for index in range(len(ciphertexts)):
+            outcomes = {}
+            for index, keywords in segments.items():
+                if not 0 <= index < len(names):
+                    continue
                 result = gnupg.Crypt(self.gpg)
-                keywords = segments.get(index, [])
                 for keyword, value in keywords:
                     result.handle_status(keyword, value)
                 output = work / str(index)
                 plaintext = output.read_bytes() if output.is_file() else None
-                error = None if index in segments else "gpg reported nothing for this item"
-                outcomes.append(DecryptOutcome(result=result, keywords=keywords, plaintext=plaintext, error=error))
+                outcomes[index] = DecryptOutcome(result=result, keywords=keywords, plaintext=plaintext)
             return outcomes
 
     def verify_detached(self, data: bytes, signature: bytes) -> Any:

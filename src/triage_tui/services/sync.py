@@ -94,6 +94,8 @@ def sync_source(
     """Take in every item of `source` not yet stored; one transaction per chunk, in arrival order."""
     state = SyncProgress(source=source.name)
     projects = list(config.projects.values())
+    # Projects come from the config; the store must know them before cases can point at them.
+    sync_projects(engine, projects)
     try:
         keys = source.list_new(known_source_keys(engine, source.name))
         state.total = len(keys)
@@ -151,7 +153,6 @@ def sync_all(
     cancel: Event | None = None,
 ) -> list[SourceReport]:
     """Sync every configured source (or only the named one); a failing source never stops the others."""
-    sync_projects(engine, config.projects.values())
     gpg = GnuPG(config.gnupg_home())
     names = [only] if only else list(config.sources)
     reports: list[SourceReport] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
@@ -73,6 +74,8 @@ class MaildirSource:
                 return RawItem(key, b"", "the file disappeared before it could be read")
             return self._read(key, moved)
         except OSError as error:
+            if error.errno == errno.ELOOP:
+                return RawItem(key, b"", "is a symbolic link, which is never followed")
             return RawItem(key, b"", f"cannot open: {error.strerror}")
         with os.fdopen(descriptor, "rb") as handle:
             info = os.fstat(handle.fileno())

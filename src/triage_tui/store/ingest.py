@@ -306,7 +306,9 @@ def store_batch(
                 message_rows,
             ).all()
             message_pks = [int(row[0]) for row in returned]
-            raw_rows, ref_rows, attachment_rows = [], [], []
+            raw_rows: list[dict[str, Any]] = []
+            ref_rows: list[dict[str, Any]] = []
+            attachment_rows: list[dict[str, Any]] = []
             for pk, (_item, message) in zip(message_pks, pending, strict=True):
                 raw_rows.append({"message_pk": pk, "raw": message.raw})
                 refs = dict.fromkeys(r for r in (message.in_reply_to, *message.references) if r)
