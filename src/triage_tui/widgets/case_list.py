@@ -77,7 +77,7 @@ class CaseListHeader(Static):
     """
 
     def render(self) -> Content:
-        # The list below has a vertical scrollbar; headings line up with the rows, not the scrollbar.
+        # The list below always shows its vertical scrollbar (2 cells), so headings line up with its rows.
         widths = column_widths(max(0, self.size.width - 2))
         return Content(" ".join(fit(c.heading, w) for c, w in zip(COLUMNS, widths, strict=True)))
 
@@ -98,7 +98,7 @@ class CaseList(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"case-list--cursor", "case-list--placeholder"}
 
     DEFAULT_CSS = """
-    CaseList { overflow-x: hidden; height: 1fr; }
+    CaseList { overflow-x: hidden; overflow-y: scroll; height: 1fr; }
     CaseList > .case-list--cursor { background: $accent 35%; text-style: bold; }
     CaseList:blur > .case-list--cursor { background: $accent 15%; text-style: none; }
     CaseList > .case-list--placeholder { color: $text-muted; }
