@@ -75,6 +75,7 @@ class GnuPG:
         self.home = home
         self.gpg = gnupg.GPG(gnupghome=str(home) if home is not None else None)
         self._uids: dict[str, tuple[str, ...]] = {}
+        self._keyring_listed = False
         self._lock = threading.Lock()
 
     def _base_command(self) -> list[str]:
@@ -153,6 +154,15 @@ class GnuPG:
     def uids(self, fingerprint: str) -> tuple[str, ...]:
         """The user IDs of the key with this fingerprint in the keyring (cached), empty when it is not there."""
         with self._lock:
+            if not self._keyring_listed:
+                # One listing of the whole keyring costs less than one gpg process per new signer.
+                self._keyring_listed = True
+                for key in self.gpg.list_keys():
+                    uids = tuple(str(uid) for uid in key.get("uids", []))
+                    subkeys = [info.get("fingerprint") for info in key.get("subkey_info", {}).values()]
+                    for key_fingerprint in [key.get("fingerprint"), *subkeys]:
+                        if key_fingerprint:
+                            self._uids.setdefault(str(key_fingerprint), uids)
             cached = self._uids.get(fingerprint)
         if cached is not None:
             return cached

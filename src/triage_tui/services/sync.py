@@ -19,7 +19,7 @@ from triage_tui.sources.maildir import MaildirSource
 from triage_tui.store.ingest import CursorUpdate, IncomingItem, known_source_keys, store_batch, sync_projects
 
 # Each chunk is decrypted by one gpg process; two workers keep both cores busy while the store writes.
-CHUNK_SIZE = 32
+CHUNK_SIZE = 48
 WORKERS = 2
 # Chunks decrypted ahead of the store: bounds memory however large the source is.
 MAX_IN_FLIGHT = 2 * WORKERS
