@@ -136,18 +136,17 @@ def test_second_sync_reads_only_new_files_and_flag_renames_are_not_new(
     first = mailbox.report(gpg_world, 1, "pip: one")
     mailbox.report(gpg_world, 2, "uv: two")
     engine = open_engine(home / "triage.db")
-    gpg = sync_service.GnuPG(config.gnupg_home())
     source = RecordingMaildir("local", mailbox.path)
-    assert sync_source(engine, config, source, gpg).messages == 2
+    assert sync_source(engine, config, source).messages == 2
     # A mail reader marks the first one seen: it moves to cur/ with flags, and must not be taken in again.
     os.rename(mailbox.path / "new" / first, mailbox.path / "cur" / f"{first}:2,S")
     third = mailbox.report(gpg_world, 3, "pip: three")
     source.read.clear()
-    second = sync_source(engine, config, source, gpg)
+    second = sync_source(engine, config, source)
     assert source.read == [third]
     assert second.messages == 1 and second.new_cases == 1
     source.read.clear()
-    assert sync_source(engine, config, source, gpg).messages == 0
+    assert sync_source(engine, config, source).messages == 0
     assert source.read == []
 
 

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from threading import Event
 
 from sqlalchemy import Engine
 
 from triage_tui.config import Config, MaildirSourceConfig, SourceConfig
-from triage_tui.intake.pipeline import GnuPG, process_batch
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
+from triage_tui.services.intake_pool import WORKERS, IntakeWorkers
 from triage_tui.sources.base import RawItem, Source, SourceError
 from triage_tui.sources.maildir import MaildirSource
 from triage_tui.store.ingest import CursorUpdate, IncomingItem, known_source_keys, store_batch, sync_projects
 
-# Each chunk is decrypted by one gpg process; two workers keep both cores busy while the store writes.
+# Each chunk is decrypted by one gpg process in a worker while the store writes the chunk before it.
 CHUNK_SIZE = 48
-WORKERS = 2
 # Chunks decrypted ahead of the store: bounds memory however large the source is.
 MAX_IN_FLIGHT = 2 * WORKERS
 
@@ -71,22 +70,10 @@ def open_source(config: SourceConfig) -> Source:
     raise SourceError(f"source '{config.name}': kind '{config.kind}' is not supported by this version of triage-tui")
 
 
-def _intake(items: Sequence[RawItem], gpg: GnuPG) -> list[ParsedMessage | IntakeFailure]:
-    readable = [item for item in items if item.error is None]
-    parsed = iter(process_batch([item.data for item in readable], gpg))
-    return [
-        IntakeFailure(raw=item.data, reason=f"could not read the item: {item.error}")
-        if item.error is not None
-        else next(parsed)
-        for item in items
-    ]
-
-
 def sync_source(
     engine: Engine,
     config: Config,
     source: Source,
-    gpg: GnuPG,
     *,
     progress: ProgressCallback | None = None,
     cancel: Event | None = None,
@@ -103,7 +90,7 @@ def sync_source(
             progress(state)
         chunks = [keys[i : i + CHUNK_SIZE] for i in range(0, len(keys), CHUNK_SIZE)]
         in_flight: deque[tuple[list[RawItem], Future[list[ParsedMessage | IntakeFailure]]]] = deque()
-        with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="intake") as pool:
+        with IntakeWorkers(config.gnupg_home()) as workers:
 
             def store_oldest() -> None:
                 items, future = in_flight.popleft()
@@ -127,7 +114,7 @@ def sync_source(
                 if cancel is not None and cancel.is_set():
                     raise SyncCancelled
                 items = list(source.fetch(chunk))
-                in_flight.append((items, pool.submit(_intake, items, gpg)))
+                in_flight.append((items, workers.submit(items)))
                 if len(in_flight) >= MAX_IN_FLIGHT:
                     store_oldest()
             while in_flight:
@@ -153,7 +140,6 @@ def sync_all(
     cancel: Event | None = None,
 ) -> list[SourceReport]:
     """Sync every configured source (or only the named one); a failing source never stops the others."""
-    gpg = GnuPG(config.gnupg_home())
     names = [only] if only else list(config.sources)
     reports: list[SourceReport] = []
     for name in names:
@@ -169,5 +155,5 @@ def sync_all(
         except SourceError as error:
             reports.append(SourceReport(name, False, 0, 0, 0, 0.0, str(error)))
             continue
-        reports.append(sync_source(engine, config, source, gpg, progress=progress, cancel=cancel))
+        reports.append(sync_source(engine, config, source, progress=progress, cancel=cancel))
     return reports

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from triage_tui.config import Project
@@ -137,57 +137,54 @@ class _Threader:
     """Finds the case a message belongs to: references first, then a case id in the subject, then replies that
     arrived before their parent."""
 
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.batch_message_ids: dict[str, str] = {}
-        self.batch_refs: dict[str, str] = {}
-
-    def _case_of_message_ids(self, message_ids: Sequence[str]) -> str | None:
-        for message_id in message_ids:
-            if message_id in self.batch_message_ids:
-                return self.batch_message_ids[message_id]
-        if not message_ids:
-            return None
-        rows = self.connection.execute(
-            select(MESSAGES.c.message_id, MESSAGES.c.case_id).where(MESSAGES.c.message_id.in_(message_ids))
-        ).all()
-        found = {row.message_id: row.case_id for row in rows}
-        for message_id in message_ids:
-            if message_id in found:
-                return str(found[message_id])
-        return None
+    def __init__(self, connection: Connection, messages: Sequence[ParsedMessage]) -> None:
+        # Everything the batch could point at is looked up in three queries up front: per-message queries were
+        # most of the cost of storing a chunk.
+        references = {r for m in messages for r in (m.in_reply_to, *m.references) if r}
+        self.case_of_message_id: dict[str, str] = {}
+        for part in _parts(sorted(references)):
+            rows = connection.execute(
+                select(MESSAGES.c.message_id, MESSAGES.c.case_id).where(MESSAGES.c.message_id.in_(part))
+            ).all()
+            self.case_of_message_id.update({row.message_id: row.case_id for row in rows})
+        named = {match.group(0) for m in messages if (match := CASE_ID_PATTERN.search(m.subject))}
+        self.existing_cases: set[str] = set()
+        for part in _parts(sorted(named)):
+            self.existing_cases.update(connection.execute(select(CASES.c.id).where(CASES.c.id.in_(part))).scalars())
+        own_ids = sorted({m.message_id for m in messages if m.message_id})
+        self.case_of_child_ref: dict[str, str] = {}
+        for part in _parts(own_ids):
+            rows = connection.execute(
+                select(REFS.c.ref, MESSAGES.c.case_id)
+                .join(MESSAGES, REFS.c.message_pk == MESSAGES.c.id)
+                .where(REFS.c.ref.in_(part))
+            ).all()
+            for row in rows:
+                self.case_of_child_ref.setdefault(row.ref, row.case_id)
 
     def find_case(self, message: ParsedMessage) -> str | None:
-        references = [r for r in (message.in_reply_to, *reversed(message.references)) if r]
-        case_id = self._case_of_message_ids(references)
-        if case_id:
-            return case_id
+        for reference in (message.in_reply_to, *reversed(message.references)):
+            if reference and reference in self.case_of_message_id:
+                return self.case_of_message_id[reference]
         match = CASE_ID_PATTERN.search(message.subject)
-        if match:
-            exists = self.connection.execute(
-                select(CASES.c.id).where(CASES.c.id == match.group(0))
-            ).scalar_one_or_none()
-            if exists:
-                return str(exists)
+        if match and match.group(0) in self.existing_cases:
+            return match.group(0)
         if message.message_id:
-            if message.message_id in self.batch_refs:
-                return self.batch_refs[message.message_id]
-            child_case = self.connection.execute(
-                select(MESSAGES.c.case_id)
-                .join(REFS, REFS.c.message_pk == MESSAGES.c.id)
-                .where(REFS.c.ref == message.message_id)
-                .limit(1)
-            ).scalar_one_or_none()
-            if child_case:
-                return str(child_case)
+            return self.case_of_child_ref.get(message.message_id)
         return None
 
     def remember(self, message: ParsedMessage, case_id: str) -> None:
         if message.message_id:
-            self.batch_message_ids[message.message_id] = case_id
+            self.case_of_message_id.setdefault(message.message_id, case_id)
         for ref in (message.in_reply_to, *message.references):
             if ref:
-                self.batch_refs.setdefault(ref, case_id)
+                self.case_of_child_ref.setdefault(ref, case_id)
+        self.existing_cases.add(case_id)
+
+
+def _parts(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    """Split a long IN (...) list so no statement approaches SQLite's limit on bound variables."""
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 class _CaseNumbers:
@@ -257,7 +254,7 @@ def store_batch(
     result = StoreResult()
     matcher = _ProjectMatcher(projects)
     with write_transaction(engine) as connection:
-        threader = _Threader(connection)
+        threader = _Threader(connection, [i.result for i in items if isinstance(i.result, ParsedMessage)])
         numbers = _CaseNumbers(connection)
         new_cases: list[dict[str, Any]] = []
         new_impacts: list[dict[str, Any]] = []
@@ -326,14 +323,15 @@ def store_batch(
             counts: dict[str, int] = {}
             for row in message_rows:
                 counts[row["case_id"]] = counts.get(row["case_id"], 0) + 1
-            for case_id, count in counts.items():
-                connection.execute(
-                    update(CASES).where(CASES.c.id == case_id).values(message_count=CASES.c.message_count + count)
-                )
-                latest = touched[case_id]
-                connection.execute(
-                    update(CASES).where(CASES.c.id == case_id, CASES.c.updated_at < latest).values(updated_at=latest)
-                )
+            connection.execute(
+                update(CASES)
+                .where(CASES.c.id == bindparam("case"))
+                .values(
+                    message_count=CASES.c.message_count + bindparam("added"),
+                    updated_at=func.max(CASES.c.updated_at, bindparam("latest", type_=CASES.c.updated_at.type)),
+                ),
+                [{"case": case_id, "added": n, "latest": touched[case_id]} for case_id, n in counts.items()],
+            )
         if failures:
             connection.execute(insert(FAILURES), failures)
         for cursor in cursors:

@@ -1,0 +1,44 @@
+"""Provides the intake workers: threads, each running one gpg process per chunk, with one GnuPG handle shared."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from triage_tui.intake.pipeline import GnuPG, process_batch
+from triage_tui.intake.records import IntakeFailure, ParsedMessage
+from triage_tui.sources.base import RawItem
+
+# Two threads keep both cores busy: while one waits on its gpg process the other parses MIME. Worker processes
+# were measured too (bench/sync_throughput.py): starting them and pickling results made sync ~15% slower.
+WORKERS = 2
+
+
+class IntakeWorkers:
+    """A pool that turns chunks of raw items into intake results."""
+
+    def __init__(self, gnupg_home: Path | None) -> None:
+        self._gpg = GnuPG(gnupg_home)
+        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="intake")
+
+    def submit(self, items: Sequence[RawItem]) -> Future[list[ParsedMessage | IntakeFailure]]:
+        """Start intake of one chunk; items the source could not read become failures."""
+        return self._pool.submit(self._intake, items)
+
+    def _intake(self, items: Sequence[RawItem]) -> list[ParsedMessage | IntakeFailure]:
+        readable = [item for item in items if item.error is None]
+        parsed = iter(process_batch([item.data for item in readable], self._gpg))
+        return [
+            IntakeFailure(raw=item.data, reason=f"could not read the item: {item.error}")
+            if item.error is not None
+            else next(parsed)
+            for item in items
+        ]
+
+    def __enter__(self) -> IntakeWorkers:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        # cancel_futures: after an error or a cancel, chunks not yet started are dropped, not decrypted for nothing.
+        self._pool.shutdown(wait=True, cancel_futures=True)
