@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
 
 from triage_tui.domain import Signature
 from triage_tui.intake.records import Attachment, CryptoVerdict, ParsedMessage
@@ -36,3 +39,8 @@ def parsed(
         verdict=CryptoVerdict(signature=signature),
         attachments=attachments,
     )
+
+
+def engine_path(engine: Engine) -> Path:
+    """The database file behind an engine, for opening a plain reader on it."""
+    return Path(str(engine.url.database))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gpg_fixtures import GpgWorld
+from store_fixtures import engine_path
 from triage_tui import compose
 from triage_tui.cli import run
 from triage_tui.config import Config, load_config
@@ -19,6 +20,7 @@ from triage_tui.services import sync as sync_service
 from triage_tui.services.sync import sync_all, sync_source
 from triage_tui.sources.base import RawItem
 from triage_tui.sources.maildir import MaildirSource
+from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
 from triage_tui.store.queries import count_cases, get_case, list_cases
 
@@ -115,13 +117,13 @@ def test_first_sync_threads_decrypts_and_keeps_bad_items(
     engine = open_engine(home / "triage.db")
     [report] = sync_all(engine, config)
     assert report.ok and report.messages >= 3
-    with engine.connect() as c:
+    with reader(engine_path(engine)) as c:
         cases = list_cases(c)
         titles = sorted(s.title for s in cases)
         assert "pip: wheel RECORD path traversal" in titles and "uv: cache dir TOCTOU" in titles
         pip_case = next(s for s in cases if s.title.startswith("pip"))
         detail = get_case(c, pip_case.id)
-        failures = dict(c.exec_driver_sql("SELECT source_key, reason FROM intake_failures").all())
+        failures = dict(c.execute("SELECT source_key, reason FROM intake_failures").fetchall())
     assert detail is not None and len(detail.messages) == 2
     assert all(m.decryption == "ok" and m.signature == "good" for m in detail.messages)
     assert detail.messages[0].signer_fingerprint == gpg_world.reporter.fingerprint
@@ -169,9 +171,9 @@ def test_an_interrupted_sync_resumes_with_every_message_exactly_once(
     assert not partial.ok and 0 < partial.messages < 10
     [rest] = sync_all(engine, config)
     assert rest.ok and partial.messages + rest.messages == 10
-    with engine.connect() as c:
+    with reader(engine_path(engine)) as c:
         assert count_cases(c) == 10
-        assert c.exec_driver_sql("SELECT COUNT(*), COUNT(DISTINCT source_key) FROM messages").one() == (10, 10)
+        assert tuple(c.execute("SELECT COUNT(*), COUNT(DISTINCT source_key) FROM messages").fetchone()) == (10, 10)
 
 
 def test_cli_sync_and_contract_json(

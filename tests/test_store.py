@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
-from store_fixtures import parsed
+from store_fixtures import engine_path, parsed
 from triage_tui.config import Project
 from triage_tui.intake.records import IntakeFailure
+from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
 from triage_tui.store.ingest import CursorUpdate, IncomingItem, known_source_keys, store_batch, sync_projects
 from triage_tui.store.migrations import LATEST_VERSION, SchemaTooNewError, migrate
-from triage_tui.store.queries import CaseFilter, count_cases, get_case, list_cases
-from triage_tui.store.tables import MESSAGES, SYNC_STATE
+from triage_tui.store.queries import CaseFilter, count_cases, get_case, inbox_page_sql, list_cases
 
 PROJECTS = [
     Project(id="pip", name="pip", packages=("pip",), repository="pypa/pip"),
@@ -68,12 +68,12 @@ def test_a_version_1_database_with_data_is_upgraded_and_searchable(tmp_path: Pat
     connection.commit()
     connection.close()
     engine = open_engine(path)
-    with engine.connect() as c:
-        assert c.exec_driver_sql("PRAGMA user_version").scalar() == LATEST_VERSION
+    with reader(engine_path(engine)) as c:
+        assert c.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
         assert [s.id for s in list_cases(c, CaseFilter(search="zipslip"))] == ["PSC-2025-0007"]
         assert [s.id for s in list_cases(c, CaseFilter(search="symlink"))] == ["PSC-2025-0007"]
     store_batch(engine, items(parsed("new report", day=2)))
-    with engine.connect() as c:
+    with reader(engine_path(engine)) as c:
         ids = {s.id for s in list_cases(c)}
     assert "PSC-2026-0001" in ids
 
@@ -112,7 +112,7 @@ def test_threading_by_reply_references_subject_id_and_child_first(engine: Engine
     assert second.new_cases == ["PSC-2026-0003"]
     third = store_batch(engine, items(parsed("Poetry lock injection", message_id="<f@x>", day=6), source="late"))
     assert third.new_cases == []
-    with engine.connect() as c:
+    with reader(engine_path(engine)) as c:
         one = get_case(c, "PSC-2026-0001")
         two = get_case(c, "PSC-2026-0002")
         three = get_case(c, "PSC-2026-0003")
@@ -134,7 +134,7 @@ def test_search_is_literal_and_safe(engine: Engine) -> None:
             parsed("uv: ReDoS in version parsing", body='catastrophic backtracking "quoted"', day=2),
         ),
     )
-    with engine.connect() as c:
+    with reader(engine_path(engine)) as c:
         assert count_cases(c, CaseFilter(search="token leak")) == 1
         assert count_cases(c, CaseFilter(search="REDOS")) == 1
         assert count_cases(c, CaseFilter(search="backtrack")) == 1  # prefix match on the last word
@@ -143,11 +143,9 @@ def test_search_is_literal_and_safe(engine: Engine) -> None:
 
 
 def test_inbox_page_is_served_by_the_covering_index(engine: Engine) -> None:
-    with engine.connect() as c:
-        plan = c.exec_driver_sql(
-            "EXPLAIN QUERY PLAN SELECT id, title, state, disposition, reporter, received_at, updated_at, "
-            "signature, message_count FROM cases ORDER BY received_at DESC, id DESC LIMIT 50 OFFSET 100"
-        ).all()
+    with reader(engine_path(engine)) as c:
+        sql, params = inbox_page_sql(CaseFilter(), offset=100, limit=50)
+        plan = c.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
     details = " ".join(str(row[-1]) for row in plan)
     assert "USING COVERING INDEX ix_cases_inbox" in details
     assert "TEMP B-TREE" not in details
@@ -158,10 +156,10 @@ def test_a_failing_batch_writes_nothing(engine: Engine) -> None:
     duplicate_key = [IncomingItem("s", "same", good), IncomingItem("s", "same", parsed("dup", day=2))]
     with pytest.raises(Exception, match="UNIQUE"):
         store_batch(engine, duplicate_key, cursors=[CursorUpdate("s", "items", {"last_key": "same"})])
-    with engine.connect() as c:
+    with reader(engine_path(engine)) as c:
         assert count_cases(c) == 0
-        assert c.execute(MESSAGES.select()).first() is None
-        assert c.execute(SYNC_STATE.select()).first() is None
+        assert c.execute("SELECT * FROM messages").fetchone() is None
+        assert c.execute("SELECT * FROM sync_state").fetchone() is None
 
 
 def test_failures_are_kept_and_their_keys_are_known(engine: Engine) -> None:
@@ -173,6 +171,6 @@ def test_failures_are_kept_and_their_keys_are_known(engine: Engine) -> None:
         ],
     )
     assert known_source_keys(engine, "s") == {"bad", "good"}
-    with engine.connect() as c:
-        row = c.exec_driver_sql("SELECT reason, raw FROM intake_failures").one()
+    with reader(engine_path(engine)) as c:
+        row = tuple(c.execute("SELECT reason, raw FROM intake_failures").fetchone())
     assert row == ("not an email", b"\x00garbage")

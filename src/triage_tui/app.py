@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import ClassVar
 
-from sqlalchemy import Engine
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -39,7 +39,7 @@ class TriageApp(App[None]):
 
     def __init__(
         self,
-        engine: Engine,
+        database: Path,
         config: Config | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
@@ -48,16 +48,16 @@ class TriageApp(App[None]):
         """Build the app over an open store.
 
         Args:
-            engine: The store's engine (from `open_engine`).
+            database: The store's file, already created and migrated (`prepare_database`).
             config: The workspace config, if there is one.
             clock: What "now" is; tests pass a frozen clock so ages do not change.
             title_suffix: Shown after the title, e.g. the workspace name.
         """
         super().__init__()
-        self.engine = engine
+        self.database = database
         self.config = config
         self.clock = clock or _utc_now
-        self.reads = StoreReads(engine)
+        self.reads = StoreReads(database)
         self.title = f"triage-tui — {clean_line(title_suffix)}" if title_suffix else "triage-tui"
 
     def get_default_screen(self) -> Screen[None]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -73,6 +75,15 @@ def _engine(workspace: Workspace) -> Engine:
     from triage_tui.store.database import open_engine
 
     return open_engine(workspace.database_path)
+
+
+@contextmanager
+def _reader(workspace: Workspace) -> Iterator[sqlite3.Connection]:
+    from triage_tui.store.connection import prepare_database, reader
+
+    prepare_database(workspace.database_path)
+    with reader(workspace.database_path) as connection:
+        yield connection
 
 
 def _print_json(document: Any, out: TextIO) -> None:
@@ -150,9 +161,8 @@ def _cases(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
     from triage_tui.services.case_json import case_summary_json
     from triage_tui.store.queries import CaseFilter, list_cases, sources_for
 
-    engine = _engine(workspace)
     case_filter = CaseFilter(state=args.state, project=args.project, search=args.search)
-    with engine.connect() as connection:
+    with _reader(workspace) as connection:
         summaries = list_cases(connection, case_filter, limit=None)
         sources = sources_for(connection, [s.id for s in summaries]) if args.json else {}
     if args.json:
@@ -171,8 +181,7 @@ def _show(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
     from triage_tui.services.case_json import case_detail_json
     from triage_tui.store.queries import get_case
 
-    engine = _engine(workspace)
-    with engine.connect() as connection:
+    with _reader(workspace) as connection:
         detail = get_case(connection, args.case_id)
     if detail is None:
         raise CliError(f"no case {args.case_id!r} in {workspace.database_path}")
@@ -202,8 +211,10 @@ def _show(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
 
 def _open_app(workspace: Workspace, config: Config) -> int:
     from triage_tui.app import TriageApp
+    from triage_tui.store.connection import prepare_database
 
-    TriageApp(_engine(workspace), config).run()
+    prepare_database(workspace.database_path)
+    TriageApp(workspace.database_path, config).run()
     return EXIT_OK
 
 
@@ -269,7 +280,7 @@ def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: Te
         print("triage-tui: interrupted; everything stored so far is kept", file=err)
         return 130
     except Exception as error:  # the store's and demo's own errors
-        from triage_tui.store.database import StoreError
+        from triage_tui.store.connection import StoreError
 
         if isinstance(error, StoreError):
             print(f"triage-tui: {error}", file=err)

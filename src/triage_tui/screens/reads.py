@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from threading import Lock
 
-from sqlalchemy import Engine
-
-from triage_tui.store.database import read_connection
+from triage_tui.store.connection import reader
 from triage_tui.store.queries import CaseDetail, CaseFilter, CaseSummary, count_cases, get_case, list_cases
 
 
@@ -23,14 +22,14 @@ class InboxCount:
 class StoreReads:
     """Read access to the store for the UI: plain domain objects out, no live rows or sessions."""
 
-    engine: Engine
+    database: Path
     pages_fetched: int = 0
     """How many pages of cases have been read; tests use it to check the inbox never loads everything."""
     _lock: Lock = field(default_factory=Lock, repr=False)
 
     def count(self, case_filter: CaseFilter) -> InboxCount:
         """Count the cases `case_filter` selects, and all cases."""
-        with read_connection(self.engine) as connection:
+        with reader(self.database) as connection:
             shown = count_cases(connection, case_filter)
             total = shown if case_filter == CaseFilter() else count_cases(connection)
         return InboxCount(shown=shown, total=total)
@@ -39,10 +38,10 @@ class StoreReads:
         """One page of cases, newest first."""
         with self._lock:
             self.pages_fetched += 1
-        with read_connection(self.engine) as connection:
+        with reader(self.database) as connection:
             return list_cases(connection, case_filter, offset=offset, limit=limit)
 
     def case(self, case_id: str) -> CaseDetail | None:
         """One case in full, or None if it no longer exists."""
-        with read_connection(self.engine) as connection:
+        with reader(self.database) as connection:
             return get_case(connection, case_id)

@@ -10,38 +10,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
-from triage_tui.store.migrations import migrate
+from triage_tui.store.connection import StoreError, apply_pragmas, prepare_database
 
-PAGE_SIZE = 8192
-BUSY_TIMEOUT_MS = 10_000
-
-
-class StoreError(Exception):
-    """The database cannot be opened or upgraded; the message says which file and why."""
-
-
-def _prepare_file(path: Path) -> None:
-    """Create the file with its page size and WAL mode (page size only takes effect before the first table)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if connection.execute("PRAGMA page_count").fetchone()[0] == 0:
-            connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-        connection.execute("PRAGMA journal_mode = WAL")
-        migrate(connection)
-    finally:
-        connection.close()
+__all__ = ["StoreError", "open_engine", "read_connection", "write_transaction"]
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     # Let SQLAlchemy's "begin" hook issue BEGIN itself, so write transactions can take the lock up front.
     dbapi_connection.isolation_level = None
-    dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    dbapi_connection.execute("PRAGMA foreign_keys = ON")
-    dbapi_connection.execute("PRAGMA synchronous = NORMAL")
-    dbapi_connection.execute("PRAGMA temp_store = MEMORY")
-    dbapi_connection.execute("PRAGMA cache_size = -32000")
+    apply_pragmas(dbapi_connection)
 
 
 def _on_begin(connection: Connection) -> None:
@@ -53,10 +30,7 @@ def _on_begin(connection: Connection) -> None:
 
 def open_engine(path: Path) -> Engine:
     """Open (creating or upgrading as needed) the store at `path` and return its engine."""
-    try:
-        _prepare_file(path)
-    except sqlite3.DatabaseError as error:
-        raise StoreError(f"{path}: cannot open the database ({error})") from None
+    prepare_database(path)
     engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)

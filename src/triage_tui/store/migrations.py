@@ -159,7 +159,8 @@ MIGRATIONS: Sequence[str] = (
     END;
     INSERT INTO case_fts(case_fts) VALUES ('rebuild');
     CREATE INDEX ix_cases_inbox ON cases(
-        received_at DESC, id DESC, title, reporter, state, disposition, signature, message_count, updated_at
+        received_at DESC, id DESC, title, state, disposition, reporter, reporter_email, updated_at, signature,
+        message_count, embargo_until, cvss_vector, cvss4_vector
     );
     CREATE INDEX ix_cases_state ON cases(state, received_at DESC);
     CREATE TABLE intake_failures (

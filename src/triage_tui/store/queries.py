@@ -1,17 +1,17 @@
-"""Provides the read side of the store: paged case lists, counts, full-text search and one case in full."""
+"""Provides the read side of the store: paged case lists, counts, full-text search and one case in full.
+
+These run on a plain sqlite3 connection (see `connection.reader`), so reading never imports SQLAlchemy.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-from sqlalchemy import Connection, Select, func, literal_column, select, text, union
-
-from triage_tui.store.tables import ATTACHMENTS, CASES, EVENTS, IMPACTS, MESSAGES
 
 
 @dataclass(frozen=True)
@@ -138,203 +138,207 @@ def fts_query(search: str) -> str | None:
     return " ".join(quoted)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
+def parse_time(value: str | None) -> datetime | None:
+    """A stored timestamp (naive UTC text, as SQLAlchemy writes it) as an aware datetime."""
+    if not value:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def _where(case_filter: CaseFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
     if case_filter.state:
-        statement = statement.where(CASES.c.state == case_filter.state)
+        clauses.append("cases.state = ?")
+        params.append(case_filter.state)
     if case_filter.project:
-        statement = statement.where(
-            CASES.c.id.in_(select(IMPACTS.c.case_id).where(IMPACTS.c.project_id == case_filter.project))
-        )
+        clauses.append("cases.id IN (SELECT case_id FROM impacts WHERE project_id = ?)")
+        params.append(case_filter.project)
     if case_filter.search:
         match = fts_query(case_filter.search)
         if match is None:
-            return statement.where(literal_column("0") == 1)
-        by_message = select(MESSAGES.c.case_id).where(
-            MESSAGES.c.id.in_(text("SELECT rowid FROM message_fts WHERE message_fts MATCH :q"))
-        )
-        by_title = select(CASES.c.id).where(
-            literal_column("cases.rowid").in_(text("SELECT rowid FROM case_fts WHERE case_fts MATCH :q"))
-        )
-        statement = statement.where(CASES.c.id.in_(union(by_message, by_title))).params(q=match)
-    return statement
+            clauses.append("0")
+        else:
+            clauses.append(
+                "cases.id IN (SELECT case_id FROM messages WHERE id IN "
+                "(SELECT rowid FROM message_fts WHERE message_fts MATCH ?) "
+                "UNION SELECT id FROM cases WHERE rowid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?))"
+            )
+            params += [match, match]
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def count_cases(connection: Connection, case_filter: CaseFilter = CaseFilter()) -> int:
+def count_cases(connection: sqlite3.Connection, case_filter: CaseFilter = CaseFilter()) -> int:
     """How many cases the filter selects."""
-    statement = _filtered(select(func.count()).select_from(CASES), case_filter)
-    return int(connection.execute(statement).scalar_one())
+    where, params = _where(case_filter)
+    return int(connection.execute(f"SELECT COUNT(*) FROM cases{where}", params).fetchone()[0])  # noqa: S608
 
 
 _SUMMARY_COLUMNS = (
-    CASES.c.id,
-    CASES.c.title,
-    CASES.c.state,
-    CASES.c.disposition,
-    CASES.c.reporter,
-    CASES.c.reporter_email,
-    CASES.c.received_at,
-    CASES.c.updated_at,
-    CASES.c.signature,
-    CASES.c.message_count,
-    CASES.c.embargo_until,
-    CASES.c.cvss_vector,
-    CASES.c.cvss4_vector,
+    "cases.id, cases.title, cases.state, cases.disposition, cases.reporter, cases.reporter_email, "
+    "cases.received_at, cases.updated_at, cases.signature, cases.message_count, cases.embargo_until, "
+    "cases.cvss_vector, cases.cvss4_vector"
 )
 
 
-def _projects_for(connection: Connection, case_ids: Sequence[str]) -> dict[str, tuple[ImpactBrief, ...]]:
+def _placeholders(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _projects_for(connection: sqlite3.Connection, case_ids: Sequence[str]) -> dict[str, tuple[ImpactBrief, ...]]:
     if not case_ids:
         return {}
     rows = connection.execute(
-        select(IMPACTS.c.case_id, IMPACTS.c.project_id, IMPACTS.c.status)
-        .where(IMPACTS.c.case_id.in_(case_ids))
-        .order_by(IMPACTS.c.case_id, IMPACTS.c.project_id)
-    ).all()
+        f"SELECT case_id, project_id, status FROM impacts WHERE case_id IN ({_placeholders(case_ids)}) "  # noqa: S608
+        "ORDER BY case_id, project_id",
+        list(case_ids),
+    ).fetchall()
     found: dict[str, list[ImpactBrief]] = {}
     for row in rows:
-        found.setdefault(row.case_id, []).append(ImpactBrief(row.project_id, row.status))
+        found.setdefault(row[0], []).append(ImpactBrief(row[1], row[2]))
     return {case_id: tuple(items) for case_id, items in found.items()}
 
 
-def _summary(row: Any, projects: tuple[ImpactBrief, ...]) -> CaseSummary:
+def _summary(row: Sequence[Any], projects: tuple[ImpactBrief, ...]) -> CaseSummary:
     return CaseSummary(
-        id=row.id,
-        title=row.title,
-        state=row.state,
-        disposition=row.disposition,
-        reporter=row.reporter,
-        reporter_email=row.reporter_email,
-        received_at=_aware(row.received_at) or datetime.min.replace(tzinfo=UTC),
-        updated_at=_aware(row.updated_at) or datetime.min.replace(tzinfo=UTC),
-        signature=row.signature,
-        message_count=row.message_count,
-        embargo_until=_aware(row.embargo_until),
-        cvss_vector=row.cvss_vector,
-        cvss4_vector=row.cvss4_vector,
+        id=row[0],
+        title=row[1],
+        state=row[2],
+        disposition=row[3],
+        reporter=row[4],
+        reporter_email=row[5],
+        received_at=parse_time(row[6]) or _EPOCH,
+        updated_at=parse_time(row[7]) or _EPOCH,
+        signature=row[8],
+        message_count=row[9],
+        embargo_until=parse_time(row[10]),
+        cvss_vector=row[11],
+        cvss4_vector=row[12],
         projects=projects,
     )
 
 
+def inbox_page_sql(case_filter: CaseFilter, *, offset: int = 0, limit: int | None = 100) -> tuple[str, list[Any]]:
+    """The statement behind `list_cases` (tests check its query plan uses the inbox's covering index)."""
+    where, params = _where(case_filter)
+    sql = f"SELECT {_SUMMARY_COLUMNS} FROM cases{where} ORDER BY cases.received_at DESC, cases.id DESC"  # noqa: S608
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return sql, params
+
+
 def list_cases(
-    connection: Connection, case_filter: CaseFilter = CaseFilter(), *, offset: int = 0, limit: int | None = 100
+    connection: sqlite3.Connection, case_filter: CaseFilter = CaseFilter(), *, offset: int = 0, limit: int | None = 100
 ) -> list[CaseSummary]:
     """One page of cases, newest first (the inbox's covering index serves this order)."""
-    statement = _filtered(select(*_SUMMARY_COLUMNS), case_filter).order_by(
-        CASES.c.received_at.desc(), CASES.c.id.desc()
-    )
-    if limit is not None:
-        statement = statement.limit(limit).offset(offset)
-    rows = connection.execute(statement).all()
-    projects = _projects_for(connection, [row.id for row in rows])
-    return [_summary(row, projects.get(row.id, ())) for row in rows]
+    sql, params = inbox_page_sql(case_filter, offset=offset, limit=limit)
+    rows = connection.execute(sql, params).fetchall()
+    projects = _projects_for(connection, [row[0] for row in rows])
+    return [_summary(row, projects.get(row[0], ())) for row in rows]
 
 
-def sources_for(connection: Connection, case_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+def sources_for(connection: sqlite3.Connection, case_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """The source names each case's messages came from."""
-    if not case_ids:
-        return {}
-    rows = connection.execute(
-        select(MESSAGES.c.case_id, MESSAGES.c.source)
-        .where(MESSAGES.c.case_id.in_(case_ids))
-        .distinct()
-        .order_by(MESSAGES.c.case_id, MESSAGES.c.source)
-    ).all()
     found: dict[str, list[str]] = {}
-    for row in rows:
-        found.setdefault(row.case_id, []).append(row.source)
+    for start in range(0, len(case_ids), 500):
+        part = case_ids[start : start + 500]
+        rows = connection.execute(
+            f"SELECT DISTINCT case_id, source FROM messages WHERE case_id IN ({_placeholders(part)}) "  # noqa: S608
+            "ORDER BY case_id, source",
+            list(part),
+        ).fetchall()
+        for row in rows:
+            found.setdefault(row[0], []).append(row[1])
     return {case_id: tuple(names) for case_id, names in found.items()}
 
 
-def get_case(connection: Connection, case_id: str) -> CaseDetail | None:
+def _attachments(connection: sqlite3.Connection, message_pks: Sequence[int]) -> dict[int, list[AttachmentInfo]]:
+    found: dict[int, list[AttachmentInfo]] = {}
+    if not message_pks:
+        return found
+    rows = connection.execute(
+        "SELECT id, message_pk, filename, content_type, size, sha256 FROM attachments "  # noqa: S608
+        f"WHERE message_pk IN ({_placeholders(message_pks)}) ORDER BY id",
+        list(message_pks),
+    ).fetchall()
+    for a in rows:
+        found.setdefault(a[1], []).append(AttachmentInfo(a[0], a[2], a[3], a[4], a[5]))
+    return found
+
+
+def get_case(connection: sqlite3.Connection, case_id: str) -> CaseDetail | None:
     """A case with its thread (oldest first), impacts and events; None if there is no such case."""
-    row = connection.execute(select(*_SUMMARY_COLUMNS).where(CASES.c.id == case_id)).first()
+    row = connection.execute(f"SELECT {_SUMMARY_COLUMNS} FROM cases WHERE id = ?", (case_id,)).fetchone()  # noqa: S608
     if row is None:
         return None
     summary = _summary(row, _projects_for(connection, [case_id]).get(case_id, ()))
     message_rows = connection.execute(
-        select(MESSAGES)
-        .where(MESSAGES.c.case_id == case_id)
-        .order_by(MESSAGES.c.sent_at.is_(None), MESSAGES.c.sent_at, MESSAGES.c.id)
-    ).all()
-    attachment_rows = connection.execute(
-        select(
-            ATTACHMENTS.c.id,
-            ATTACHMENTS.c.message_pk,
-            ATTACHMENTS.c.filename,
-            ATTACHMENTS.c.content_type,
-            ATTACHMENTS.c.size,
-            ATTACHMENTS.c.sha256,
-        )
-        .where(ATTACHMENTS.c.message_pk.in_([m.id for m in message_rows]))
-        .order_by(ATTACHMENTS.c.id)
-    ).all()
-    by_message: dict[int, list[AttachmentInfo]] = {}
-    for a in attachment_rows:
-        by_message.setdefault(a.message_pk, []).append(
-            AttachmentInfo(a.id, a.filename, a.content_type, a.size, a.sha256)
-        )
+        "SELECT id, source, source_key, message_id, subject, sender_name, sender_email, sent_at, received_at, body, "
+        "unauthenticated_text, html_parts, encrypted, decryption, signature, signer_fingerprint, signer_uids, "
+        "signature_scope, warnings, error FROM messages WHERE case_id = ? "
+        "ORDER BY sent_at IS NULL, sent_at, id",
+        (case_id,),
+    ).fetchall()
+    by_message = _attachments(connection, [m[0] for m in message_rows])
     messages = tuple(
         MessageView(
-            pk=m.id,
-            source=m.source,
-            source_key=m.source_key,
-            message_id=m.message_id,
-            subject=m.subject,
-            sender_name=m.sender_name,
-            sender_email=m.sender_email,
-            sent_at=_aware(m.sent_at),
-            received_at=_aware(m.received_at) or summary.received_at,
-            body=m.body,
-            unauthenticated_text=m.unauthenticated_text,
-            html_parts=m.html_parts,
-            encrypted=bool(m.encrypted),
-            decryption=m.decryption,
-            signature=m.signature,
-            signer_fingerprint=m.signer_fingerprint,
-            signer_uids=tuple(json.loads(m.signer_uids)),
-            signature_scope=m.signature_scope,
-            warnings=tuple(json.loads(m.warnings)),
-            error=m.error,
-            attachments=tuple(by_message.get(m.id, ())),
+            pk=m[0],
+            source=m[1],
+            source_key=m[2],
+            message_id=m[3],
+            subject=m[4],
+            sender_name=m[5],
+            sender_email=m[6],
+            sent_at=parse_time(m[7]),
+            received_at=parse_time(m[8]) or summary.received_at,
+            body=m[9],
+            unauthenticated_text=m[10],
+            html_parts=m[11],
+            encrypted=bool(m[12]),
+            decryption=m[13],
+            signature=m[14],
+            signer_fingerprint=m[15],
+            signer_uids=tuple(json.loads(m[16])),
+            signature_scope=m[17],
+            warnings=tuple(json.loads(m[18])),
+            error=m[19],
+            attachments=tuple(by_message.get(m[0], ())),
         )
         for m in message_rows
     )
     impacts = tuple(
         ImpactView(
-            project=i.project_id,
-            status=i.status,
-            ranges=tuple(json.loads(i.ranges)),
-            fixed_version=i.fixed_version,
-            justification=i.justification,
-            notes=i.notes,
-            set_by=i.set_by,
-            set_at=_aware(i.set_at),
+            project=i[0],
+            status=i[1],
+            ranges=tuple(json.loads(i[2])),
+            fixed_version=i[3],
+            justification=i[4],
+            notes=i[5],
+            set_by=i[6],
+            set_at=parse_time(i[7]),
         )
         for i in connection.execute(
-            select(IMPACTS).where(IMPACTS.c.case_id == case_id).order_by(IMPACTS.c.project_id)
-        ).all()
+            "SELECT project_id, status, ranges, fixed_version, justification, notes, set_by, set_at "
+            "FROM impacts WHERE case_id = ? ORDER BY project_id",
+            (case_id,),
+        ).fetchall()
     )
     events = tuple(
-        EventView(
-            id=e.id, author=e.author, at=_aware(e.at) or summary.received_at, kind=e.kind, payload=json.loads(e.payload)
-        )
+        EventView(id=e[0], author=e[1], at=parse_time(e[2]) or summary.received_at, kind=e[3], payload=json.loads(e[4]))
         for e in connection.execute(
-            select(EVENTS).where(EVENTS.c.case_id == case_id).order_by(EVENTS.c.at, EVENTS.c.id)
-        ).all()
+            "SELECT id, author, at, kind, payload FROM events WHERE case_id = ? ORDER BY at, id", (case_id,)
+        ).fetchall()
     )
     sources = tuple(dict.fromkeys(m.source for m in messages))
     return CaseDetail(summary=summary, messages=messages, impacts=impacts, events=events, sources=sources)
 
 
-def attachment_data(connection: Connection, attachment_id: int) -> tuple[str, bytes] | None:
+def attachment_data(connection: sqlite3.Connection, attachment_id: int) -> tuple[str, bytes] | None:
     """An attachment's (neutralised) filename and bytes, for saving to a file the user chose."""
-    row = connection.execute(
-        select(ATTACHMENTS.c.filename, ATTACHMENTS.c.data).where(ATTACHMENTS.c.id == attachment_id)
-    ).first()
-    return (row.filename, bytes(row.data)) if row else None
+    row = connection.execute("SELECT filename, data FROM attachments WHERE id = ?", (attachment_id,)).fetchone()
+    return (row[0], bytes(row[1])) if row else None

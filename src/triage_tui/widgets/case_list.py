@@ -47,7 +47,7 @@ class Column:
 
 
 COLUMNS = (
-    Column("id", 13),
+    Column("id", 14),
     Column("received", 10),
     Column("reporter", 16),
     Column("title", 0),
