@@ -12,6 +12,9 @@ from pathlib import Path
 import gnupg
 import pytest
 
+from triage_tui.demo.keys import generate_keys
+from triage_tui.demo.people import Person
+
 TEAM_EMAIL = "security@team.example.com"
 REPORTER_EMAIL = "reporter@example.org"
 STRANGER_EMAIL = "stranger@example.net"
@@ -39,21 +42,8 @@ def kill_and_remove(home: Path) -> None:
 
 
 def generate_key(gpg: gnupg.GPG, email: str) -> str:
-    spec = gpg.gen_key_input(
-        key_type="EDDSA",
-        key_curve="ed25519",
-        key_usage="sign,cert",
-        subkey_type="ECDH",
-        subkey_curve="cv25519",
-        subkey_usage="encrypt",
-        name_real=email.split("@")[0],
-        name_email=email,
-        expire_date=0,
-        no_protection=True,
-    )
-    key = gpg.gen_key(spec)
-    assert key.fingerprint, key.stderr
-    return str(key.fingerprint)
+    # The same key recipe as the demo (ed25519/cv25519, no passphrase, no expiry).
+    return generate_keys(gpg, [Person(name=email.split("@")[0], email=email)])[email]
 
 
 def new_keyring(email: str) -> Keyring:
