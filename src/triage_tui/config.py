@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -176,6 +177,15 @@ class _Table:
         return Path(value).expanduser() if value is not None else None
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _identity(path: Path, data: Mapping[str, Any]) -> Identity:
     table = _Table(path, "identity", data, ("name", "email", "fingerprint", "gnupg_home"))
     fingerprint = table.string("fingerprint", required=True).replace(" ", "").upper()
@@ -227,10 +237,17 @@ def _source(path: Path, name: str, data: Mapping[str, Any]) -> SourceConfig:
         if table.string("password_command") is None and table.string("password_env") is None:
             raise ConfigError(path, f"{prefix}.password_command", "missing; set password_command or password_env")
         security = table.string("security", choices=IMAP_SECURITY) or "tls"
+        host = table.string("host", required=True)
+        if security == "none" and not _is_loopback(host):
+            raise ConfigError(
+                path,
+                f"{prefix}.security",
+                f'"none" sends the password in clear; allowed only for a loopback host, not {host!r}',
+            )
         default_port = 993 if security == "tls" else 143
         return ImapSourceConfig(
             name=name,
-            host=table.string("host", required=True),
+            host=host,
             port=table.integer("port", low=1, high=65535) or default_port,
             security=security,
             username=table.string("username", required=True),

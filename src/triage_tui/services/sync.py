@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from threading import Event
+from typing import Any
 
 from sqlalchemy import Engine
 
-from triage_tui.config import Config, MaildirSourceConfig, SourceConfig
+from triage_tui.config import Config, ImapSourceConfig, MaildirSourceConfig, SourceConfig
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.services.intake_pool import WORKERS, IntakeWorkers
-from triage_tui.sources.base import RawItem, Source, SourceError
+from triage_tui.sources.base import Batch, RawItem, Source, SourceError
+from triage_tui.sources.imap import ImapSource
 from triage_tui.sources.maildir import MaildirSource
-from triage_tui.store.ingest import CursorUpdate, IncomingItem, known_source_keys, store_batch, sync_projects
+from triage_tui.store.ingest import (
+    CursorUpdate,
+    GoneItems,
+    IncomingItem,
+    known_source_keys,
+    load_cursors,
+    relink_messages,
+    store_batch,
+    sync_projects,
+)
 
 # Each chunk is decrypted by one gpg process in a worker while the store writes the chunk before it.
 CHUNK_SIZE = 48
@@ -67,7 +78,34 @@ def open_source(config: SourceConfig) -> Source:
     """Build the source object for a configured source."""
     if isinstance(config, MaildirSourceConfig):
         return MaildirSource(config.name, config.path)
+    if isinstance(config, ImapSourceConfig):
+        return ImapSource(config)
     raise SourceError(f"source '{config.name}': kind '{config.kind}' is not supported by this version of triage-tui")
+
+
+class _State:
+    """The sync state a source sees: stored cursors, known keys (read only when asked) and the progress total."""
+
+    def __init__(self, engine: Engine, source: str, progress: SyncProgress, report: ProgressCallback | None):
+        self._engine = engine
+        self._source = source
+        self._cursors = load_cursors(engine, source)
+        self._known: set[str] | None = None
+        self._progress = progress
+        self._report = report
+
+    def cursor(self, scope: str) -> Mapping[str, Any] | None:
+        return self._cursors.get(scope)
+
+    def known_keys(self) -> set[str]:
+        if self._known is None:
+            self._known = known_source_keys(self._engine, self._source)
+        return self._known
+
+    def expect(self, items: int) -> None:
+        self._progress.total += items
+        if self._report:
+            self._report(self._progress)
 
 
 def sync_source(
@@ -78,49 +116,52 @@ def sync_source(
     progress: ProgressCallback | None = None,
     cancel: Event | None = None,
 ) -> SourceReport:
-    """Take in every item of `source` not yet stored; one transaction per chunk, in arrival order."""
+    """Take in every batch `source` has since its stored cursors; one transaction per batch, in arrival order."""
     state = SyncProgress(source=source.name)
     projects = list(config.projects.values())
     # Projects come from the config; the store must know them before cases can point at them.
     sync_projects(engine, projects)
-    try:
-        keys = source.list_new(known_source_keys(engine, source.name))
-        state.total = len(keys)
+    sync_state = _State(engine, source.name, state, progress)
+    pending: deque[tuple[Batch, list[RawItem], Future[list[ParsedMessage | IntakeFailure]] | None]] = deque()
+
+    def store_oldest() -> None:
+        batch, items, future = pending.popleft()
+        results = future.result() if future is not None else []
+        stored = store_batch(
+            engine,
+            [IncomingItem(source.name, item.key, result) for item, result in zip(items, results, strict=True)],
+            projects,
+            [CursorUpdate(source.name, scope, cursor) for scope, cursor in batch.cursors.items()],
+            gone=GoneItems(source.name, batch.gone) if batch.gone else None,
+        )
+        state.done += len(batch.items)
+        state.messages += stored.messages
+        state.new_cases += len(stored.new_cases)
+        state.failures += stored.failures + sum(1 for r in results if isinstance(r, ParsedMessage) and r.verdict.error)
         if progress:
             progress(state)
-        chunks = [keys[i : i + CHUNK_SIZE] for i in range(0, len(keys), CHUNK_SIZE)]
-        in_flight: deque[tuple[list[RawItem], Future[list[ParsedMessage | IntakeFailure]]]] = deque()
+
+    try:
         with IntakeWorkers(config.gnupg_home()) as workers:
-
-            def store_oldest() -> None:
-                items, future = in_flight.popleft()
-                results = future.result()
-                stored = store_batch(
-                    engine,
-                    [IncomingItem(source.name, item.key, result) for item, result in zip(items, results, strict=True)],
-                    projects,
-                    [CursorUpdate(source.name, "items", {"last_key": items[-1].key})],
-                )
-                state.done += len(items)
-                state.messages += stored.messages
-                state.new_cases += len(stored.new_cases)
-                state.failures += stored.failures + sum(
-                    1 for r in results if isinstance(r, ParsedMessage) and r.verdict.error
-                )
-                if progress:
-                    progress(state)
-
-            for chunk in chunks:
+            for batch in source.batches(sync_state, CHUNK_SIZE):
                 if cancel is not None and cancel.is_set():
                     raise SyncCancelled
-                items = list(source.fetch(chunk))
-                in_flight.append((items, workers.submit(items)))
-                if len(in_flight) >= MAX_IN_FLIGHT:
+                items = list(batch.items)
+                if items:
+                    known = sync_state.known_keys()
+                    if batch.relink:
+                        known.update(relink_messages(engine, source.name, items))
+                    # A key already stored (an earlier run died after its transaction) is never taken in twice.
+                    items = [item for item in items if item.key not in known]
+                    known.update(item.key for item in items)
+                future = workers.submit(items) if items else None
+                pending.append((batch, items, future))
+                if len(pending) >= MAX_IN_FLIGHT:
                     store_oldest()
-            while in_flight:
+            while pending:
                 store_oldest()
     except (SourceError, SyncCancelled) as error:
-        message = str(error) or "cancelled"
+        message = str(error) or "cancelled; everything stored so far is kept"
         return SourceReport(
             source.name, False, state.messages, state.new_cases, state.failures, _seconds(state), message
         )

@@ -1,10 +1,10 @@
-"""Provides the small protocol every source kind implements: list what is new, fetch raw items."""
+"""Provides the small protocol every source kind implements: batches of new raw items, each with its cursor."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 
 class SourceError(Exception):
@@ -20,15 +20,43 @@ class RawItem:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Batch:
+    """What a source hands over at once; the store saves all of it in one transaction, in order.
+
+    `cursors` maps a scope (a folder, "items") to the cursor that holds once this batch is stored, so an
+    interrupted sync resumes after the last stored batch. `gone` names keys the source no longer holds (they stay
+    in the store, marked). `relink` lists keys that may be an already-stored message under a new key (after an
+    IMAP UIDVALIDITY change): the sync service matches them by content before taking them in as new.
+    """
+
+    items: Sequence[RawItem] = ()
+    cursors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    gone: Sequence[str] = ()
+    relink: bool = False
+
+
+class SyncState(Protocol):
+    """What a source may ask of the sync in progress."""
+
+    def cursor(self, scope: str) -> Mapping[str, Any] | None:
+        """The cursor stored for `scope` by an earlier sync, if any."""
+        ...
+
+    def known_keys(self) -> set[str]:
+        """Every key of this source already in the store."""
+        ...
+
+    def expect(self, items: int) -> None:
+        """Tell the progress display that `items` more items are coming."""
+        ...
+
+
 class Source(Protocol):
-    """What the sync service needs from a source."""
+    """A place reports come from."""
 
     name: str
 
-    def list_new(self, known: set[str]) -> Sequence[str]:
-        """Keys of the items not in `known`, in arrival order."""
-        ...
-
-    def fetch(self, keys: Iterable[str]) -> Iterator[RawItem]:
-        """The raw items for `keys`, in the same order."""
+    def batches(self, state: SyncState, chunk_size: int) -> Iterator[Batch]:
+        """Everything new since the stored cursors, in arrival order, at most `chunk_size` items a batch."""
         ...

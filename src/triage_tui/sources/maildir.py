@@ -8,7 +8,7 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from triage_tui.sources.base import RawItem, SourceError
+from triage_tui.sources.base import Batch, RawItem, SourceError, SyncState
 
 # A report larger than this is recorded as a failure rather than read into memory.
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -53,6 +53,14 @@ class MaildirSource:
         """Keys not yet stored, oldest first (Maildir names start with the delivery time)."""
         self._locations = self._scan()
         return sorted(key for key in self._locations if key not in known)
+
+    def batches(self, state: SyncState, chunk_size: int) -> Iterator[Batch]:
+        """The files not yet stored, oldest first; listing the folders is the whole cost of a no-change sync."""
+        keys = self.list_new(state.known_keys())
+        state.expect(len(keys))
+        for start in range(0, len(keys), chunk_size):
+            chunk = keys[start : start + chunk_size]
+            yield Batch(items=list(self.fetch(chunk)), cursors={"items": {"last_key": chunk[-1]}})
 
     def fetch(self, keys: Iterable[str]) -> Iterator[RawItem]:
         """Read each file; a file that vanished or is not a regular file becomes an item with an error."""

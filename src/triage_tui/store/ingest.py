@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
@@ -15,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from triage_tui.config import Project
 from triage_tui.domain import CASE_ID_PATTERN, CaseState, Decryption, format_case_id
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
+from triage_tui.sources.base import RawItem
 from triage_tui.store.database import write_transaction
 from triage_tui.store.tables import (
     ATTACHMENTS,
@@ -58,6 +61,14 @@ class CursorUpdate:
     cursor: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class GoneItems:
+    """Keys a source no longer holds."""
+
+    source: str
+    keys: Sequence[str]
+
+
 @dataclass
 class StoreResult:
     """What one batch added."""
@@ -90,6 +101,73 @@ def sync_projects(engine: Engine, projects: Iterable[Project]) -> None:
     )
     with write_transaction(engine) as connection:
         connection.execute(statement, rows)
+
+
+def load_cursors(engine: Engine, source: str) -> dict[str, dict[str, Any]]:
+    """Every stored cursor of `source`, by scope."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(SYNC_STATE.c.scope, SYNC_STATE.c.cursor).where(SYNC_STATE.c.source == source)
+        ).all()
+    return {row.scope: json.loads(row.cursor) for row in rows}
+
+
+def _message_id_of(raw: bytes) -> str | None:
+    headers = BytesHeaderParser().parsebytes(raw)
+    value = headers.get("Message-ID")
+    return str(value).strip() if value else None
+
+
+def relink_messages(engine: Engine, source: str, items: Sequence[RawItem]) -> set[str]:
+    """Point stored messages at the new keys of items they already are; return the keys so re-linked.
+
+    A server may renumber a folder (IMAP UIDVALIDITY change): the same messages come back under new keys. They are
+    matched by content hash first, then by Message-ID, and only against stored messages whose own key the source
+    did not just send, so every case, note and decision stays attached and nothing is stored twice.
+    """
+    incoming = {item.key: item.data for item in items if item.error is None}
+    relinked: set[str] = set()
+    if not incoming:
+        return relinked
+    with write_transaction(engine) as connection:
+        taken: set[int] = set()
+        by_hash = {hashlib.sha256(data).hexdigest(): key for key, data in incoming.items()}
+        for part in _parts(sorted(by_hash)):
+            rows = connection.execute(
+                select(MESSAGES.c.id, MESSAGES.c.content_hash, MESSAGES.c.source_key).where(
+                    MESSAGES.c.source == source, MESSAGES.c.content_hash.in_(part)
+                )
+            ).all()
+            for row in rows:
+                new_key = by_hash[row.content_hash]
+                if row.id in taken or new_key in relinked or row.source_key in incoming:
+                    continue
+                taken.add(row.id)
+                relinked.add(new_key)
+                connection.execute(
+                    update(MESSAGES).where(MESSAGES.c.id == row.id).values(source_key=new_key, gone=False)
+                )
+        by_message_id = {
+            message_id: key
+            for key, data in incoming.items()
+            if key not in relinked and (message_id := _message_id_of(data))
+        }
+        for part in _parts(sorted(by_message_id)):
+            rows = connection.execute(
+                select(MESSAGES.c.id, MESSAGES.c.message_id, MESSAGES.c.source_key).where(
+                    MESSAGES.c.source == source, MESSAGES.c.message_id.in_(part)
+                )
+            ).all()
+            for row in rows:
+                new_key = by_message_id[row.message_id]
+                if row.id in taken or new_key in relinked or row.source_key in incoming:
+                    continue
+                taken.add(row.id)
+                relinked.add(new_key)
+                connection.execute(
+                    update(MESSAGES).where(MESSAGES.c.id == row.id).values(source_key=new_key, gone=False)
+                )
+    return relinked
 
 
 def known_source_keys(engine: Engine, source: str) -> set[str]:
@@ -247,6 +325,7 @@ def store_batch(
     projects: Sequence[Project] = (),
     cursors: Sequence[CursorUpdate] = (),
     *,
+    gone: GoneItems | None = None,
     now: datetime | None = None,
 ) -> StoreResult:
     """Thread and insert a batch of intake results, with the source cursors, in one transaction."""
@@ -334,6 +413,14 @@ def store_batch(
             )
         if failures:
             connection.execute(insert(FAILURES), failures)
+        if gone is not None:
+            for part in _parts(sorted(gone.keys)):
+                # Deleted on the server, kept here: the store is the archive.
+                connection.execute(
+                    update(MESSAGES)
+                    .where(MESSAGES.c.source == gone.source, MESSAGES.c.source_key.in_(part))
+                    .values(gone=True)
+                )
         for cursor in cursors:
             statement = sqlite_insert(SYNC_STATE)
             statement = statement.on_conflict_do_update(

@@ -1,0 +1,226 @@
+"""Provides the IMAP source: incremental, resumable sync of a shared mailbox (RFC 4549 rules, CONDSTORE hints).
+
+Per folder the cursor is (UIDVALIDITY, last stored UID, UIDNEXT, HIGHESTMODSEQ), saved with the messages it covers.
+A no-change sync costs one STATUS per folder. New mail is fetched by UID above the last stored one; a changed
+UIDVALIDITY re-downloads the folder and re-links stored messages by content; expunged messages are marked gone.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import socket
+import ssl
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+
+from triage_tui.config import ImapSourceConfig
+from triage_tui.sources.base import Batch, RawItem, SourceError, SyncState
+from triage_tui.sources.credentials import secret_from
+
+STATUS_ITEMS = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES", b"HIGHESTMODSEQ"]
+DEFAULT_TIMEOUT_S = 30.0
+
+
+def folder_scope(folder: str) -> str:
+    """The sync-state scope of one folder."""
+    return f"folder:{folder}"
+
+
+def item_key(folder: str, uidvalidity: int, uid: int) -> str:
+    """The stable key of one message: folder, UIDVALIDITY and UID (DESIGN section 2)."""
+    return f"{folder}/{uidvalidity}/{uid}"
+
+
+class _FolderMissing(Exception):
+    pass
+
+
+class ImapSource:
+    """One shared mailbox; each `batches()` call is one connection."""
+
+    def __init__(self, config: ImapSourceConfig, *, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        self.name = config.name
+        self.config = config
+        self.timeout = timeout
+        self.commands: list[str] = []
+        """The IMAP commands the last sync sent (after login), in order: for diagnostics and tests."""
+
+    @property
+    def where(self) -> str:
+        return f"{self.config.host}:{self.config.port}"
+
+    @contextmanager
+    def _talking(self, what: str) -> Iterator[None]:
+        """Turn whatever the network or the server does into one SourceError that says what, where and what next."""
+        prefix = f"source '{self.name}' ({self.where})"
+        try:
+            yield
+        except SourceError:
+            raise
+        except LoginError as error:
+            raise SourceError(
+                f"{prefix}: login as {self.config.username!r} failed ({_text(error)}); "
+                "check the password that password_command/password_env gives"
+            ) from None
+        except ssl.SSLCertVerificationError as error:
+            raise SourceError(
+                f"{prefix}: the server's TLS certificate could not be verified ({error.verify_message}); "
+                "if it uses a private CA, set ca_file to that CA's certificate"
+            ) from None
+        except ssl.SSLError as error:
+            raise SourceError(
+                f"{prefix}: TLS failed during {what} ({error.reason or error}); check security/port"
+            ) from None
+        except TimeoutError:
+            raise SourceError(
+                f"{prefix}: no answer within {self.timeout:.0f} s during {what}; what was synced is kept, "
+                "sync again when the server is reachable"
+            ) from None
+        except ConnectionRefusedError:
+            raise SourceError(f"{prefix}: connection refused; is the server running and the port right?") from None
+        except socket.gaierror as error:
+            raise SourceError(f"{prefix}: cannot resolve the host ({error.strerror})") from None
+        except (IMAPClientAbortError, imaplib.IMAP4.abort, ConnectionError, EOFError, OSError) as error:
+            raise SourceError(
+                f"{prefix}: the connection dropped during {what} ({_text(error) or type(error).__name__}); "
+                "what was synced so far is kept, sync again to continue"
+            ) from None
+        except IMAPClientError as error:
+            raise SourceError(f"{prefix}: the server refused {what} ({_text(error)})") from None
+
+    def _tls_context(self) -> ssl.SSLContext:
+        cafile = str(self.config.ca_file) if self.config.ca_file else None
+        if cafile is not None and not self.config.ca_file.is_file():  # type: ignore[union-attr]
+            raise SourceError(f"source '{self.name}': ca_file {cafile} does not exist")
+        return ssl.create_default_context(cafile=cafile)
+
+    def _connect(self) -> IMAPClient:
+        password = secret_from(self.name, command=self.config.password_command, env=self.config.password_env)
+        security = self.config.security
+        with self._talking("connecting"):
+            if security == "tls":
+                client = IMAPClient(
+                    self.config.host, port=self.config.port, ssl=True, ssl_context=self._tls_context(),
+                    timeout=self.timeout,
+                )  # fmt: skip
+            else:
+                client = IMAPClient(self.config.host, port=self.config.port, ssl=False, timeout=self.timeout)
+        try:
+            if security == "starttls":
+                with self._talking("STARTTLS"):
+                    client.starttls(self._tls_context())
+            with self._talking("login"):
+                client.login(self.config.username, password)
+        except BaseException:
+            _close(client)
+            raise
+        return client
+
+    def batches(self, state: SyncState, chunk_size: int) -> Iterator[Batch]:
+        """New mail of every configured folder; a missing folder is reported after the others have synced."""
+        self.commands = []
+        client = self._connect()
+        missing: list[str] = []
+        try:
+            for folder in self.config.folders:
+                try:
+                    yield from self._folder(client, folder, state, chunk_size)
+                except _FolderMissing as error:
+                    missing.append(str(error))
+        finally:
+            _close(client)
+        if missing:
+            raise SourceError(
+                f"source '{self.name}' ({self.where}): "
+                + "; ".join(missing)
+                + f"; check `folders` in [sources.{self.name}]"
+            )
+
+    def _status(self, client: IMAPClient, folder: str) -> Mapping[bytes, int]:
+        self.commands.append(f"STATUS {folder}")
+        try:
+            with self._talking(f"STATUS of {folder!r}"):
+                return client.folder_status(folder, STATUS_ITEMS)  # type: ignore[no-any-return]
+        except SourceError as error:
+            if "refused" in str(error):
+                # Dovecot and others answer NO to STATUS on a folder that does not exist.
+                raise _FolderMissing(f"folder {folder!r} does not exist ({error})") from None
+            raise
+
+    def _folder(self, client: IMAPClient, folder: str, state: SyncState, chunk_size: int) -> Iterator[Batch]:
+        status = self._status(client, folder)
+        uidvalidity = int(status[b"UIDVALIDITY"])
+        uidnext = int(status[b"UIDNEXT"])
+        modseq = status.get(b"HIGHESTMODSEQ")
+        highestmodseq = int(modseq) if modseq is not None else None
+        cursor = state.cursor(folder_scope(folder)) or {}
+        renumbered = bool(cursor) and cursor.get("uidvalidity") != uidvalidity
+        if (
+            not renumbered
+            and cursor.get("uidnext") == uidnext
+            and highestmodseq is not None
+            and cursor.get("highestmodseq") == highestmodseq
+        ):
+            return  # nothing appended, flagged or expunged: the one STATUS was all it took
+        last_uid = 0 if renumbered else int(cursor.get("last_uid", 0))
+
+        self.commands.append(f"SELECT {folder}")
+        with self._talking(f"SELECT of {folder!r}"):
+            client.select_folder(folder, readonly=True)
+        self.commands.append("UID SEARCH ALL")
+        with self._talking(f"UID SEARCH of {folder!r}"):
+            on_server = sorted(int(uid) for uid in client.search("ALL"))
+        new = [uid for uid in on_server if uid > last_uid]
+        state.expect(len(new))
+
+        def progress_cursor(uid: int) -> dict[str, Any]:
+            # UIDNEXT/HIGHESTMODSEQ are saved only with the last batch: saved early, a crash would make the next
+            # sync believe the folder unchanged and skip what was never fetched.
+            return {"uidvalidity": uidvalidity, "last_uid": uid, "uidnext": None, "highestmodseq": None}
+
+        for start in range(0, len(new), chunk_size):
+            chunk = new[start : start + chunk_size]
+            self.commands.append("UID FETCH BODY.PEEK[]")
+            with self._talking(f"FETCH from {folder!r}"):
+                fetched = client.fetch(chunk, [b"BODY.PEEK[]"])
+            items = [
+                RawItem(item_key(folder, uidvalidity, uid), bytes(fetched[uid][b"BODY[]"]))
+                for uid in chunk
+                if uid in fetched and fetched[uid].get(b"BODY[]") is not None
+            ]  # a UID missing from the answer was expunged meanwhile; the next sync marks it gone
+            yield Batch(items=items, cursors={folder_scope(folder): progress_cursor(chunk[-1])}, relink=renumbered)
+
+        present = set(on_server)
+        prefix = f"{folder}/{cursor.get('uidvalidity')}/" if renumbered else f"{folder}/{uidvalidity}/"
+        gone = [
+            key
+            for key in state.known_keys()
+            if key.startswith(prefix) and (renumbered or int(key.rsplit("/", 1)[1]) not in present)
+        ]
+        final = {
+            "uidvalidity": uidvalidity,
+            "last_uid": max([last_uid, *new]),
+            "uidnext": uidnext,
+            "highestmodseq": highestmodseq,
+        }
+        yield Batch(cursors={folder_scope(folder): final}, gone=gone)
+
+
+def _text(error: BaseException) -> str:
+    text = str(error)
+    return text[2:-1] if text.startswith("b'") and text.endswith("'") else text
+
+
+def _close(client: IMAPClient) -> None:
+    # The connection may already be dead (that is often why we are closing it): nothing to report then.
+    try:
+        client.logout()
+    except Exception:
+        try:
+            client.shutdown()
+        except Exception:  # noqa: S110
+            pass
