@@ -141,8 +141,9 @@ def sync_source(
         if progress:
             progress(state)
 
-    try:
-        with IntakeWorkers(config.gnupg_home()) as workers:
+    failure: str | None = None
+    with IntakeWorkers(config.gnupg_home()) as workers:
+        try:
             for batch in source.batches(sync_state, CHUNK_SIZE):
                 if cancel is not None and cancel.is_set():
                     raise SyncCancelled
@@ -158,14 +159,14 @@ def sync_source(
                 pending.append((batch, items, future))
                 if len(pending) >= MAX_IN_FLIGHT:
                     store_oldest()
-            while pending:
-                store_oldest()
-    except (SourceError, SyncCancelled) as error:
-        message = str(error) or "cancelled; everything stored so far is kept"
-        return SourceReport(
-            source.name, False, state.messages, state.new_cases, state.failures, _seconds(state), message
-        )
-    return SourceReport(source.name, True, state.messages, state.new_cases, state.failures, _seconds(state))
+        except (SourceError, SyncCancelled) as error:
+            failure = str(error) or "cancelled; everything stored so far is kept"
+        # Batches handed over before a failure are whole: store them, so a resumed sync starts after them.
+        while pending:
+            store_oldest()
+    return SourceReport(
+        source.name, failure is None, state.messages, state.new_cases, state.failures, _seconds(state), failure
+    )
 
 
 def _seconds(state: SyncProgress) -> float:
