@@ -15,7 +15,6 @@ import gnupg
 from triage_tui.config import load_config
 from triage_tui.demo.build import build_demo
 from triage_tui.services.sync import sync_all
-from triage_tui.store.database import open_engine
 
 
 def encrypted_payload(raw: bytes) -> bytes | None:
@@ -55,9 +54,8 @@ def main() -> None:
             serial_decrypt_loop(demo.gnupg_home, files[:5])
             serial_seconds, encrypted = serial_decrypt_loop(demo.gnupg_home, files)
             config = load_config(demo.config_path)
-            engine = open_engine(home / "triage.db")
             started = time.perf_counter()
-            reports = sync_all(engine, config)
+            reports = sync_all(home / "triage.db", config)
             sync_seconds = time.perf_counter() - started
         finally:
             subprocess.run(["gpgconf", "--homedir", str(demo.gnupg_home), "--kill", "all"], check=False)

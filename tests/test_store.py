@@ -14,9 +14,10 @@ from triage_tui.config import Project
 from triage_tui.intake.records import IntakeFailure
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import CursorUpdate, IncomingItem, known_source_keys, store_batch, sync_projects
+from triage_tui.store.ingest import CursorUpdate, IncomingItem, store_batch, sync_projects
 from triage_tui.store.migrations import LATEST_VERSION, SchemaTooNewError, migrate
 from triage_tui.store.queries import CaseFilter, count_cases, get_case, inbox_page_sql, list_cases
+from triage_tui.store.sync_reads import known_source_keys
 
 PROJECTS = [
     Project(id="pip", name="pip", packages=("pip",), repository="pypa/pip"),
@@ -170,7 +171,8 @@ def test_failures_are_kept_and_their_keys_are_known(engine: Engine) -> None:
             IncomingItem("s", "good", parsed("a report")),
         ],
     )
-    assert known_source_keys(engine, "s") == {"bad", "good"}
+    with reader(engine_path(engine)) as c:
+        assert known_source_keys(c, "s") == {"bad", "good"}
     with reader(engine_path(engine)) as c:
         row = tuple(c.execute("SELECT reason, raw FROM intake_failures").fetchone())
     assert row == ("not an email", b"\x00garbage")

@@ -17,8 +17,6 @@ from triage_tui.config import Config, ConfigError, load_config
 from triage_tui.workspace import Workspace, resolve_workspace
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from triage_tui.services.sync import SourceReport, SyncProgress
 
 EXIT_OK = 0
@@ -71,12 +69,6 @@ def _config(workspace: Workspace) -> Config:
     return load_config(workspace.config_path)
 
 
-def _engine(workspace: Workspace) -> Engine:
-    from triage_tui.store.database import open_engine
-
-    return open_engine(workspace.database_path)
-
-
 @contextmanager
 def _reader(workspace: Workspace) -> Iterator[sqlite3.Connection]:
     from triage_tui.store.connection import prepare_database, reader
@@ -120,10 +112,9 @@ def _run_sync(
 ) -> int:
     from triage_tui.services.sync import sync_all
 
-    engine = _engine(workspace)
     progress = _ProgressLine(err, enabled=not json_output)
     try:
-        reports = sync_all(engine, config, only=only, progress=progress)
+        reports = sync_all(workspace.database_path, config, only=only, progress=progress)
     finally:
         progress.finish()
     if json_output:

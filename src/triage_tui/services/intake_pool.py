@@ -19,16 +19,21 @@ class IntakeWorkers:
     """A pool that turns chunks of raw items into intake results."""
 
     def __init__(self, gnupg_home: Path | None) -> None:
-        self._gpg = GnuPG(gnupg_home)
+        self._gnupg_home = gnupg_home
+        self._gpg: GnuPG | None = None
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="intake")
 
     def submit(self, items: Sequence[RawItem]) -> Future[list[ParsedMessage | IntakeFailure]]:
         """Start intake of one chunk; items the source could not read become failures."""
-        return self._pool.submit(self._intake, items)
+        if self._gpg is None:
+            # Made on first use: building it runs `gpg --version`, which a no-change sync can skip.
+            self._gpg = GnuPG(self._gnupg_home)
+        return self._pool.submit(self._intake, items, self._gpg)
 
-    def _intake(self, items: Sequence[RawItem]) -> list[ParsedMessage | IntakeFailure]:
+    @staticmethod
+    def _intake(items: Sequence[RawItem], gpg: GnuPG) -> list[ParsedMessage | IntakeFailure]:
         readable = [item for item in items if item.error is None]
-        parsed = iter(process_batch([item.data for item in readable], self._gpg))
+        parsed = iter(process_batch([item.data for item in readable], gpg))
         return [
             IntakeFailure(raw=item.data, reason=f"could not read the item: {item.error}")
             if item.error is not None

@@ -7,27 +7,20 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from pathlib import Path
 from threading import Event
 from typing import Any
-
-from sqlalchemy import Engine
 
 from triage_tui.config import Config, ImapSourceConfig, MaildirSourceConfig, SourceConfig
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.services.intake_pool import WORKERS, IntakeWorkers
+from triage_tui.services.store_writer import StoreWriter
 from triage_tui.sources.base import Batch, RawItem, Source, SourceError
 from triage_tui.sources.imap import ImapSource
 from triage_tui.sources.maildir import MaildirSource
-from triage_tui.store.ingest import (
-    CursorUpdate,
-    GoneItems,
-    IncomingItem,
-    known_source_keys,
-    load_cursors,
-    relink_messages,
-    store_batch,
-    sync_projects,
-)
+from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem
+from triage_tui.store.connection import prepare_database, reader
+from triage_tui.store.sync_reads import known_source_keys, load_cursors
 
 # Each chunk is decrypted by one gpg process in a worker while the store writes the chunk before it.
 CHUNK_SIZE = 48
@@ -86,10 +79,11 @@ def open_source(config: SourceConfig) -> Source:
 class _State:
     """The sync state a source sees: stored cursors, known keys (read only when asked) and the progress total."""
 
-    def __init__(self, engine: Engine, source: str, progress: SyncProgress, report: ProgressCallback | None):
-        self._engine = engine
+    def __init__(self, database: Path, source: str, progress: SyncProgress, report: ProgressCallback | None):
+        self._database = database
         self._source = source
-        self._cursors = load_cursors(engine, source)
+        with reader(database) as connection:
+            self._cursors = load_cursors(connection, source)
         self._known: set[str] | None = None
         self._progress = progress
         self._report = report
@@ -99,7 +93,8 @@ class _State:
 
     def known_keys(self) -> set[str]:
         if self._known is None:
-            self._known = known_source_keys(self._engine, self._source)
+            with reader(self._database) as connection:
+                self._known = known_source_keys(connection, self._source)
         return self._known
 
     def expect(self, items: int) -> None:
@@ -109,7 +104,7 @@ class _State:
 
 
 def sync_source(
-    engine: Engine,
+    database: Path,
     config: Config,
     source: Source,
     *,
@@ -118,21 +113,17 @@ def sync_source(
 ) -> SourceReport:
     """Take in every batch `source` has since its stored cursors; one transaction per batch, in arrival order."""
     state = SyncProgress(source=source.name)
-    projects = list(config.projects.values())
-    # Projects come from the config; the store must know them before cases can point at them.
-    sync_projects(engine, projects)
-    sync_state = _State(engine, source.name, state, progress)
+    writer = StoreWriter(database, list(config.projects.values()))
+    sync_state = _State(database, source.name, state, progress)
     pending: deque[tuple[Batch, list[RawItem], Future[list[ParsedMessage | IntakeFailure]] | None]] = deque()
 
     def store_oldest() -> None:
         batch, items, future = pending.popleft()
         results = future.result() if future is not None else []
-        stored = store_batch(
-            engine,
+        stored = writer.store(
             [IncomingItem(source.name, item.key, result) for item, result in zip(items, results, strict=True)],
-            projects,
             [CursorUpdate(source.name, scope, cursor) for scope, cursor in batch.cursors.items()],
-            gone=GoneItems(source.name, batch.gone) if batch.gone else None,
+            GoneItems(source.name, batch.gone) if batch.gone else None,
         )
         state.done += len(batch.items)
         state.messages += stored.messages
@@ -151,7 +142,7 @@ def sync_source(
                 if items:
                     known = sync_state.known_keys()
                     if batch.relink:
-                        known.update(relink_messages(engine, source.name, items))
+                        known.update(writer.relink(source.name, items))
                     # A key already stored (an earlier run died after its transaction) is never taken in twice.
                     items = [item for item in items if item.key not in known]
                     known.update(item.key for item in items)
@@ -164,6 +155,7 @@ def sync_source(
         # Batches handed over before a failure are whole: store them, so a resumed sync starts after them.
         while pending:
             store_oldest()
+    writer.close()
     return SourceReport(
         source.name, failure is None, state.messages, state.new_cases, state.failures, _seconds(state), failure
     )
@@ -174,14 +166,18 @@ def _seconds(state: SyncProgress) -> float:
 
 
 def sync_all(
-    engine: Engine,
+    database: Path,
     config: Config,
     *,
     only: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: Event | None = None,
 ) -> list[SourceReport]:
-    """Sync every configured source (or only the named one); a failing source never stops the others."""
+    """Sync every configured source (or only the named one) into the store at `database`.
+
+    A failing source never stops the others; what a failing source synced before it failed is kept.
+    """
+    prepare_database(database)
     names = [only] if only else list(config.sources)
     reports: list[SourceReport] = []
     for name in names:
@@ -197,5 +193,5 @@ def sync_all(
         except SourceError as error:
             reports.append(SourceReport(name, False, 0, 0, 0, 0.0, str(error)))
             continue
-        reports.append(sync_source(engine, config, source, progress=progress, cancel=cancel))
+        reports.append(sync_source(database, config, source, progress=progress, cancel=cancel))
     return reports

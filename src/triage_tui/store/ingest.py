@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from typing import Any
@@ -18,6 +17,7 @@ from triage_tui.config import Project
 from triage_tui.domain import CASE_ID_PATTERN, CaseState, Decryption, format_case_id
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.sources.base import RawItem
+from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem, StoreResult
 from triage_tui.store.database import write_transaction
 from triage_tui.store.tables import (
     ATTACHMENTS,
@@ -43,42 +43,6 @@ from triage_tui.store.tables import (
 _PLACEHOLDER_SUBJECTS = {"", "...", "[...]", "…"}
 
 
-@dataclass(frozen=True)
-class IncomingItem:
-    """One item from a source with its intake result."""
-
-    source: str
-    source_key: str
-    result: ParsedMessage | IntakeFailure
-
-
-@dataclass(frozen=True)
-class CursorUpdate:
-    """A source cursor saved in the same transaction as the items it covers."""
-
-    source: str
-    scope: str
-    cursor: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class GoneItems:
-    """Keys a source no longer holds."""
-
-    source: str
-    keys: Sequence[str]
-
-
-@dataclass
-class StoreResult:
-    """What one batch added."""
-
-    new_cases: list[str] = field(default_factory=list)
-    messages: int = 0
-    failures: int = 0
-    skipped: int = 0
-
-
 def sync_projects(engine: Engine, projects: Iterable[Project]) -> None:
     """Make the projects table match the config (projects are defined there, not in the store)."""
     rows = [
@@ -101,15 +65,6 @@ def sync_projects(engine: Engine, projects: Iterable[Project]) -> None:
     )
     with write_transaction(engine) as connection:
         connection.execute(statement, rows)
-
-
-def load_cursors(engine: Engine, source: str) -> dict[str, dict[str, Any]]:
-    """Every stored cursor of `source`, by scope."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(SYNC_STATE.c.scope, SYNC_STATE.c.cursor).where(SYNC_STATE.c.source == source)
-        ).all()
-    return {row.scope: json.loads(row.cursor) for row in rows}
 
 
 def _message_id_of(raw: bytes) -> str | None:
@@ -168,14 +123,6 @@ def relink_messages(engine: Engine, source: str, items: Sequence[RawItem]) -> se
                     update(MESSAGES).where(MESSAGES.c.id == row.id).values(source_key=new_key, gone=False)
                 )
     return relinked
-
-
-def known_source_keys(engine: Engine, source: str) -> set[str]:
-    """Every item key of `source` already stored as a message or a failure."""
-    with engine.connect() as connection:
-        keys = set(connection.execute(select(MESSAGES.c.source_key).where(MESSAGES.c.source == source)).scalars())
-        keys.update(connection.execute(select(FAILURES.c.source_key).where(FAILURES.c.source == source)).scalars())
-    return keys
 
 
 def _title_for(message: ParsedMessage) -> str:

@@ -1,0 +1,45 @@
+"""Provides the plain records the sync hands to the store; importing them costs nothing (no SQLAlchemy)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from triage_tui.intake.records import IntakeFailure, ParsedMessage
+
+
+@dataclass(frozen=True)
+class IncomingItem:
+    """One item from a source with its intake result."""
+
+    source: str
+    source_key: str
+    result: ParsedMessage | IntakeFailure
+
+
+@dataclass(frozen=True)
+class CursorUpdate:
+    """A source cursor saved in the same transaction as the items it covers."""
+
+    source: str
+    scope: str
+    cursor: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class GoneItems:
+    """Keys a source no longer holds."""
+
+    source: str
+    keys: Sequence[str]
+
+
+@dataclass
+class StoreResult:
+    """What one batch added."""
+
+    new_cases: list[str] = field(default_factory=list)
+    messages: int = 0
+    failures: int = 0
+    skipped: int = 0
