@@ -159,13 +159,12 @@ class ImapSource:
         highestmodseq = int(modseq) if modseq is not None else None
         cursor = state.cursor(folder_scope(folder)) or {}
         renumbered = bool(cursor) and cursor.get("uidvalidity") != uidvalidity
-        if (
-            not renumbered
-            and cursor.get("uidnext") == uidnext
-            and highestmodseq is not None
-            and cursor.get("highestmodseq") == highestmodseq
-        ):
-            return  # nothing appended, flagged or expunged: the one STATUS was all it took
+        messages = int(status[b"MESSAGES"])
+        # With CONDSTORE an unchanged HIGHESTMODSEQ proves nothing was appended, flagged or expunged; without it,
+        # an unchanged UIDNEXT and message count prove nothing was appended or expunged (RFC 4549 section 4.3).
+        unchanged = cursor.get("highestmodseq") == highestmodseq if highestmodseq is not None else True
+        if not renumbered and cursor.get("uidnext") == uidnext and cursor.get("messages") == messages and unchanged:
+            return  # the one STATUS was all it took
         last_uid = 0 if renumbered else int(cursor.get("last_uid", 0))
 
         self.commands.append(f"SELECT {folder}")
@@ -180,7 +179,13 @@ class ImapSource:
         def progress_cursor(uid: int) -> dict[str, Any]:
             # UIDNEXT/HIGHESTMODSEQ are saved only with the last batch: saved early, a crash would make the next
             # sync believe the folder unchanged and skip what was never fetched.
-            return {"uidvalidity": uidvalidity, "last_uid": uid, "uidnext": None, "highestmodseq": None}
+            return {
+                "uidvalidity": uidvalidity,
+                "last_uid": uid,
+                "uidnext": None,
+                "messages": None,
+                "highestmodseq": None,
+            }
 
         for start in range(0, len(new), chunk_size):
             chunk = new[start : start + chunk_size]
@@ -205,6 +210,7 @@ class ImapSource:
             "uidvalidity": uidvalidity,
             "last_uid": max([last_uid, *new]),
             "uidnext": uidnext,
+            "messages": messages,
             "highestmodseq": highestmodseq,
         }
         yield Batch(cursors={folder_scope(folder): final}, gone=gone)
