@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from threading import Event
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.console import RenderableType
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
 from textual.notifications import SeverityLevel
+from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
 from triage_tui.commands import BindingCommands
 from triage_tui.config import Config
 from triage_tui.screens.help import HelpScreen, help_rows
 from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.reads import StoreReads
+from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import clean_block, clean_line
+from triage_tui.widgets.sync_status import SyncSnapshot, finished_line, progress_line
+
+if TYPE_CHECKING:
+    from triage_tui.services.sync import SourceReport, SyncProgress
+
+INBOX_REFRESH_SECONDS = 0.5
+"""At most one inbox re-read per this many seconds while a sync stores cases."""
+OUTCOME_SECONDS = 6.0
+"""How long the sync line shows a finished sync's outcome."""
 
 
 def _utc_now() -> datetime:
@@ -35,7 +55,30 @@ class TriageApp(App[None]):
         Binding(
             "question_mark", "help", "Help", key_display="?", id="app.help", tooltip="List the keys of this screen"
         ),
+        Binding("s", "sync", "Sync", id="app.sync", tooltip="Fetch new reports from every configured source"),
+        Binding(
+            "S", "cancel_sync", "Cancel sync", id="app.cancel_sync", tooltip="Stop the sync; what it stored is kept"
+        ),
     ]
+
+    sync_line: reactive[Content | None] = reactive(None)
+    """What the sync line above the footer shows: progress, then the outcome; None hides it."""
+
+    @dataclass
+    class SyncProgressed(Message):
+        """A source's sync moved on; a newer one replaces it if the UI has not caught up."""
+
+        snapshot: SyncSnapshot
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, TriageApp.SyncProgressed)
+
+    @dataclass
+    class SyncFinished(Message):
+        """Every source has been synced (or the sync was cancelled)."""
+
+        reports: list[SourceReport]
+        cancelled: bool
 
     def __init__(
         self,
@@ -59,6 +102,12 @@ class TriageApp(App[None]):
         self.clock = clock or _utc_now
         self.reads = StoreReads(database)
         self.title = f"triage-tui — {clean_line(title_suffix)}" if title_suffix else "triage-tui"
+        self.sync_cancel: Event | None = None
+        """Set to stop the running sync; None when no sync runs."""
+        self._last_stored: tuple[str, int] = ("", 0)
+        self._inbox_refreshed_at = 0.0
+        self._inbox_refresh_timer: Timer | None = None
+        self._outcome_timer: Timer | None = None
 
     def get_default_screen(self) -> Screen[None]:
         return InboxScreen(self.reads, self.clock)
@@ -75,7 +124,114 @@ class TriageApp(App[None]):
         """Show a notification; its text is never parsed as markup, since it often quotes untrusted data."""
         super().notify(clean_block(message), title=clean_line(title), severity=severity, timeout=timeout, markup=False)
 
+    def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
+        """Leave the app; a running sync is told to stop, so the process does not wait for it to finish."""
+        if self.sync_cancel is not None:
+            self.sync_cancel.set()
+        super().exit(result, return_code, message)
+
     def action_help(self) -> None:
         """Show the keys active on the current screen."""
         displays = {key: self.get_key_display(active.binding) for key, active in self.screen.active_bindings.items()}
         self.push_screen(HelpScreen(help_rows(self.screen.active_bindings, displays, self)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_sync":
+            return self.sync_cancel is not None and not self.sync_cancel.is_set()
+        return True
+
+    def action_sync(self) -> None:
+        """Sync every configured source in the background; the inbox fills in as cases are stored."""
+        if self.sync_cancel is not None:
+            self.notify("A sync is already running; press S to cancel it.", title="Sync")
+            return
+        if self.config is None:
+            self.notify("This workspace has no config.toml, so there is nothing to sync.", title="Sync")
+            return
+        if not self.config.sources:
+            self.notify(
+                f"No sources in {self.config.path}; add a [sources.NAME] table to sync.", title="Sync", timeout=8
+            )
+            return
+        self.sync_cancel = Event()
+        self._last_stored = ("", 0)
+        if self._outcome_timer is not None:
+            self._outcome_timer.stop()
+        self.sync_line = progress_line(SyncSnapshot(source=next(iter(self.config.sources))))
+        self.refresh_bindings()
+        self._sync(self.config, self.sync_cancel)
+
+    def action_cancel_sync(self) -> None:
+        """Stop the running sync after the batch in hand; everything stored so far stays."""
+        if self.sync_cancel is None:
+            self.notify("No sync is running.", title="Sync")
+            return
+        self.sync_cancel.set()
+        self.refresh_bindings()
+        self.notify("Cancelling the sync; what it stored so far is kept.", title="Sync")
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False, name="sync")
+    def _sync(self, config: Config, cancel: Event) -> None:
+        # Imported here: the sync stack (and SQLAlchemy) loads only when the user asks for a sync, never at start-up.
+        # The sync opens its own connections to the store, so the UI's readers are never shared with this thread.
+        from triage_tui.services.sync import sync_all
+
+        def report(progress: SyncProgress) -> None:
+            self.post_message(self.SyncProgressed(SyncSnapshot.of(progress)))
+
+        reports = sync_all(self.database, config, progress=report, cancel=cancel)
+        self.post_message(self.SyncFinished(reports, cancelled=cancel.is_set()))
+
+    @on(SyncProgressed)
+    def _sync_progressed(self, message: SyncProgressed) -> None:
+        if self.sync_cancel is None:
+            return  # a late message from a sync that has already finished
+        snapshot = message.snapshot
+        self.sync_line = progress_line(snapshot)
+        stored = (snapshot.source, snapshot.messages)
+        if snapshot.messages and stored != self._last_stored:
+            self._last_stored = stored
+            self._refresh_inbox_soon()
+
+    @on(SyncFinished)
+    def _sync_finished(self, message: SyncFinished) -> None:
+        self._end_sync(finished_line(message.reports, cancelled=message.cancelled))
+        for report in message.reports:
+            if report.error and not message.cancelled:
+                self.notify(report.error, title=f"Sync of {report.source} failed", severity="error", timeout=10)
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        report_worker_failure(self, event)
+        if event.worker.group == "sync" and event.state == WorkerState.ERROR:
+            self._end_sync(Content("sync failed; see the notification"))
+
+    def _end_sync(self, outcome: Content) -> None:
+        self.sync_cancel = None
+        self.refresh_bindings()
+        self.sync_line = outcome
+        self._refresh_inbox()
+        self._outcome_timer = self.set_timer(OUTCOME_SECONDS, self._clear_outcome)
+
+    def _clear_outcome(self) -> None:
+        if self.sync_cancel is None:
+            self.sync_line = None
+
+    def _refresh_inbox_soon(self) -> None:
+        """Re-read the inbox now, or once INBOX_REFRESH_SECONDS have passed since the last re-read."""
+        if self._inbox_refresh_timer is not None:
+            return
+        wait = self._inbox_refreshed_at + INBOX_REFRESH_SECONDS - time.monotonic()
+        if wait <= 0:
+            self._refresh_inbox()
+        else:
+            self._inbox_refresh_timer = self.set_timer(wait, self._refresh_inbox)
+
+    def _refresh_inbox(self) -> None:
+        if self._inbox_refresh_timer is not None:
+            self._inbox_refresh_timer.stop()
+            self._inbox_refresh_timer = None
+        self._inbox_refreshed_at = time.monotonic()
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen):
+                screen.refresh_cases()

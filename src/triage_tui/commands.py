@@ -12,12 +12,20 @@ from functools import partial
 from textual.binding import ActiveBinding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+PALETTE_TITLES = {
+    "app.sync": "sync: all sources",
+    "app.cancel_sync": "sync: cancel",
+}
+"""Titles that read better than "namespace: description" (the footer says "Sync"; the palette groups sync's actions)."""
+
 
 def palette_title(active: ActiveBinding) -> str | None:
     """The palette title of a binding ("inbox: open case"), or None if it has no id namespace."""
     binding = active.binding
     if not binding.id or "." not in binding.id or not binding.description:
         return None
+    if binding.id in PALETTE_TITLES:
+        return PALETTE_TITLES[binding.id]
     namespace = binding.id.split(".", 1)[0]
     return f"{namespace}: {binding.description.lower()}"
 

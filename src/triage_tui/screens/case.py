@@ -22,6 +22,7 @@ from triage_tui.screens.reads import StoreReads
 from triage_tui.store.queries import AttachmentInfo, CaseDetail, CaseSummary, MessageView
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import safe_block, safe_line
+from triage_tui.widgets.sync_status import SyncStatus
 from triage_tui.widgets.verdict import VerdictBar, signature_look
 
 
@@ -162,6 +163,7 @@ class CaseScreen(Screen[None]):
         yield Header()
         yield Static(Content.assemble((self.case_id, "bold"), "  loading…"), id="case-header")
         yield VerticalScroll(id="thread", can_focus=True)
+        yield SyncStatus(id="sync-status")
         yield Footer()
 
     def on_mount(self) -> None:

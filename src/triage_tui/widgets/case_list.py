@@ -150,6 +150,21 @@ class CaseList(ScrollView, can_focus=True):
         self.cursor = 0
         self.refresh()
 
+    def reshow(self, count: int, pages: dict[int, list[CaseSummary]], shift: int) -> None:
+        """Show a fresh read of the same filter: `count` cases, some pages already read, and the cursor and view
+        moved `shift` rows so they stay on the case they were on."""
+        self._generation += 1
+        self._count = count
+        self._pages.clear()
+        self._requested.clear()
+        self._pages.update(pages)
+        if self._open_when_loaded is not None:
+            self._open_when_loaded += shift
+        self.virtual_size = Size(0, count)
+        self.scroll_to(y=max(0, self.scroll_offset.y + shift), animate=False, immediate=True)
+        self.cursor += shift
+        self.refresh()
+
     @property
     def current_case(self) -> CaseSummary | None:
         """The case under the cursor, if its page is loaded."""
