@@ -101,7 +101,8 @@ class InboxScreen(Screen[None]):
         self._load(self._generation, case_filter)
 
     def refresh_cases(self) -> None:
-        """Re-read the count and the rows on screen after the store changed, keeping the cursor on its case."""
+        """Re-read the count and the rows on screen after the store changed, keeping the cursor on its case (or on
+        the newest case, if that is where it was)."""
         if self._loading:
             # The list is about to be replaced anyway; make sure what replaces it is fresh.
             self.load(self.case_filter)
@@ -138,7 +139,9 @@ class InboxScreen(Screen[None]):
     ) -> None:
         count = self.reads.count(case_filter)
         shift = 0
-        if anchor_id is not None:
+        # A cursor on the newest case with the view at the top follows the head of the list, so new cases appear
+        # under it; anywhere else the cursor stays on its case as rows are added above it.
+        if anchor_id is not None and (anchor, top) != (0, 0):
             # Sync only adds: the cursor's case is at most (new - old) rows further down, or a little up if a reply
             # moved it.
             start = max(0, anchor - ANCHOR_LOOKBACK)
