@@ -36,6 +36,7 @@ test: install lint typecheck pytest
 bench: install
 	$(BIN)/python bench/sync_throughput.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/imap_sync.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME)
