@@ -142,7 +142,7 @@ class TestSync:
             assert case_list.count == 0
             assert not app.screen.query_one(SyncStatus).display
             await tap(app, "s")
-            assert app.sync_cancel is not None
+            assert await until(lambda: app.sync_cancel is not None)
             assert sync_text(app).startswith("syncing local")
             await settle(pilot)
             assert app.sync_cancel is None
@@ -168,6 +168,7 @@ class TestSync:
             case_list = app.screen.query_one(CaseList)
             await pilot.press("j", "j")
             await tap(app, "s")
+            assert await until(lambda: app.sync_cancel is not None)
             [worker] = [w for w in app.workers if w.group == "sync"]
             moves_during_sync = 0
             while worker.is_running and case_list.cursor < case_list.count - 1:
@@ -275,6 +276,7 @@ class TestSync:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             await tap(app, "s")
+            assert await until(lambda: app.sync_cancel is not None)
             cancel = app.sync_cancel
             assert cancel is not None
             await tap(app, "q")
