@@ -150,8 +150,14 @@ def sync_source(
                 pending.append((batch, items, future))
                 if len(pending) >= MAX_IN_FLIGHT:
                     store_oldest()
-        except (SourceError, SyncCancelled) as error:
-            failure = str(error) or "cancelled; everything stored so far is kept"
+        except SourceError as error:
+            failure = str(error)
+        except SyncCancelled:
+            failure = "cancelled; everything stored so far is kept"
+            # Keep what is already decrypted, in order, but do not wait for chunks still in gpg: the user is waiting.
+            while pending and (pending[0][2] is None or pending[0][2].done()):
+                store_oldest()
+            pending.clear()
         # Batches handed over before a failure are whole: store them, so a resumed sync starts after them.
         while pending:
             store_oldest()
