@@ -123,3 +123,28 @@ def rfc2440_encrypt(sender: Keyring, recipient_fpr: str, data: bytes) -> bytes:
         check=True,
     )
     return proc.stdout
+
+
+def write_team_config(home: Path, world: GpgWorld, sources: str = "") -> Path:
+    """A workspace config for the team key of `world`, the pip and uv projects, and the given `[sources.*]` TOML."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "config.toml"
+    path.write_text(
+        f"""
+[identity]
+name = "Team"
+email = "{world.team.email}"
+fingerprint = "{world.team.fingerprint}"
+gnupg_home = "{world.team.home}"
+
+[projects.pip]
+name = "pip"
+packages = ["pip"]
+
+[projects.uv]
+name = "uv"
+packages = ["uv"]
+{sources}
+"""
+    )
+    return path

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from gpg_fixtures import GpgWorld
+from gpg_fixtures import GpgWorld, write_team_config
 from triage_tui import compose
 from triage_tui.app import TriageApp
 from triage_tui.config import Config, load_config
@@ -65,22 +65,7 @@ def maildir(tmp_path_factory: pytest.TempPathFactory, gpg_world: GpgWorld) -> Pa
 
 
 def write_config(home: Path, world: GpgWorld, sources: str) -> Config:
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "config.toml").write_text(
-        f"""
-[identity]
-name = "Team"
-email = "{world.team.email}"
-fingerprint = "{world.team.fingerprint}"
-gnupg_home = "{world.team.home}"
-
-[projects.pip]
-name = "pip"
-packages = ["pip"]
-{sources}
-"""
-    )
-    return load_config(home / "config.toml")
+    return load_config(write_team_config(home, world, sources))
 
 
 def maildir_source(path: Path) -> str:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, insert
 
 from dovecot_fixtures import DovecotServer
-from gpg_fixtures import GpgWorld
+from gpg_fixtures import GpgWorld, write_team_config
 from store_fixtures import engine_path
 from triage_tui import compose
 from triage_tui.cli import run
@@ -48,22 +48,7 @@ def write_config(
 ) -> Config:
     ca_line = f'ca_file = "{ca_file}"\n' if ca_file else ""
     host = "localhost" if security != "none" else dovecot.host
-    (home / "config.toml").write_text(
-        f"""
-[identity]
-name = "Team"
-email = "{world.team.email}"
-fingerprint = "{world.team.fingerprint}"
-gnupg_home = "{world.team.home}"
-
-[projects.pip]
-name = "pip"
-packages = ["pip"]
-
-[projects.uv]
-name = "uv"
-packages = ["uv"]
-
+    source = f"""
 [sources.mailbox]
 kind = "imap"
 host = "{host}"
@@ -73,8 +58,7 @@ username = "{user}"
 password_env = "{password_env}"
 folders = {json.dumps(list(folders))}
 {ca_line}"""
-    )
-    return load_config(home / "config.toml")
+    return load_config(write_team_config(home, world, source))
 
 
 def report(world: GpgWorld, n: int, subject: str, *, reply_to: str | None = None) -> bytes:

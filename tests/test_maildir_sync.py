@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gpg_fixtures import GpgWorld
+from gpg_fixtures import GpgWorld, write_team_config
 from store_fixtures import engine_path
 from triage_tui import compose
 from triage_tui.cli import run
@@ -28,28 +28,7 @@ BASE = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 
 
 def write_config(home: Path, world: GpgWorld, maildir: Path) -> Config:
-    (home / "config.toml").write_text(
-        f"""
-[identity]
-name = "Team"
-email = "{world.team.email}"
-fingerprint = "{world.team.fingerprint}"
-gnupg_home = "{world.team.home}"
-
-[projects.pip]
-name = "pip"
-packages = ["pip"]
-
-[projects.uv]
-name = "uv"
-packages = ["uv"]
-
-[sources.local]
-kind = "maildir"
-path = "{maildir}"
-"""
-    )
-    return load_config(home / "config.toml")
+    return load_config(write_team_config(home, world, f'[sources.local]\nkind = "maildir"\npath = "{maildir}"\n'))
 
 
 class Mailbox:

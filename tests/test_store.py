@@ -176,3 +176,29 @@ def test_failures_are_kept_and_their_keys_are_known(engine: Engine) -> None:
     with reader(engine_path(engine)) as c:
         row = tuple(c.execute("SELECT reason, raw FROM intake_failures").fetchone())
     assert row == ("not an email", b"\x00garbage")
+
+
+def test_relink_matches_by_content_then_message_id_and_never_twice(engine: Engine) -> None:
+    from triage_tui.sources.base import RawItem
+    from triage_tui.store.ingest import relink_messages
+
+    same = parsed("pip: same bytes", message_id="<same@x>")
+    rewritten = parsed("pip: server rewrote headers", message_id="<rewritten@x>")
+    store_batch(
+        engine,
+        [IncomingItem("imap", "INBOX/1/1", same), IncomingItem("imap", "INBOX/1/2", rewritten)],
+    )
+    relinked = relink_messages(
+        engine,
+        "imap",
+        [
+            RawItem("INBOX/2/7", same.raw),  # identical bytes
+            RawItem("INBOX/2/8", b"X-Added-By-Server: yes\r\nMessage-ID: <rewritten@x>\r\n\r\nbody"),
+            RawItem("INBOX/2/9", b"Message-ID: <new@x>\r\n\r\nnew"),  # nothing stored is this one
+            RawItem("INBOX/2/10", same.raw),  # a second copy must not steal the first one's message
+        ],
+    )
+    assert relinked == {"INBOX/2/7", "INBOX/2/8"}
+    with reader(engine_path(engine)) as c:
+        keys = sorted(row[0] for row in c.execute("SELECT source_key FROM messages"))
+    assert keys == ["INBOX/2/7", "INBOX/2/8"]

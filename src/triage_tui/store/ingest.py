@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from typing import Any
@@ -86,42 +86,37 @@ def relink_messages(engine: Engine, source: str, items: Sequence[RawItem]) -> se
         return relinked
     with write_transaction(engine) as connection:
         taken: set[int] = set()
-        by_hash = {hashlib.sha256(data).hexdigest(): key for key, data in incoming.items()}
-        for part in _parts(sorted(by_hash)):
-            rows = connection.execute(
-                select(MESSAGES.c.id, MESSAGES.c.content_hash, MESSAGES.c.source_key).where(
-                    MESSAGES.c.source == source, MESSAGES.c.content_hash.in_(part)
-                )
-            ).all()
-            for row in rows:
-                new_key = by_hash[row.content_hash]
-                if row.id in taken or new_key in relinked or row.source_key in incoming:
-                    continue
-                taken.add(row.id)
-                relinked.add(new_key)
-                connection.execute(
-                    update(MESSAGES).where(MESSAGES.c.id == row.id).values(source_key=new_key, gone=False)
-                )
-        by_message_id = {
-            message_id: key
-            for key, data in incoming.items()
-            if key not in relinked and (message_id := _message_id_of(data))
-        }
-        for part in _parts(sorted(by_message_id)):
-            rows = connection.execute(
-                select(MESSAGES.c.id, MESSAGES.c.message_id, MESSAGES.c.source_key).where(
-                    MESSAGES.c.source == source, MESSAGES.c.message_id.in_(part)
-                )
-            ).all()
-            for row in rows:
-                new_key = by_message_id[row.message_id]
-                if row.id in taken or new_key in relinked or row.source_key in incoming:
-                    continue
-                taken.add(row.id)
-                relinked.add(new_key)
-                connection.execute(
-                    update(MESSAGES).where(MESSAGES.c.id == row.id).values(source_key=new_key, gone=False)
-                )
+
+        def take(column: Any, new_key_of: Mapping[str, str]) -> None:
+            for part in _parts(sorted(new_key_of)):
+                rows = connection.execute(
+                    select(MESSAGES.c.id, column, MESSAGES.c.source_key).where(
+                        MESSAGES.c.source == source, column.in_(part)
+                    )
+                ).all()
+                for row_id, value, old_key in rows:
+                    new_key = new_key_of[value]
+                    if row_id in taken or new_key in relinked or old_key in incoming:
+                        continue
+                    taken.add(row_id)
+                    relinked.add(new_key)
+                    connection.execute(
+                        update(MESSAGES).where(MESSAGES.c.id == row_id).values(source_key=new_key, gone=False)
+                    )
+
+        first_key_of_hash: dict[str, str] = {}
+        for key, data in incoming.items():
+            # Two copies of one message on the server: the first (lowest UID) takes the stored message over.
+            first_key_of_hash.setdefault(hashlib.sha256(data).hexdigest(), key)
+        take(MESSAGES.c.content_hash, first_key_of_hash)
+        take(
+            MESSAGES.c.message_id,
+            {
+                message_id: key
+                for key, data in incoming.items()
+                if key not in relinked and (message_id := _message_id_of(data))
+            },
+        )
     return relinked
 
 
