@@ -109,14 +109,11 @@ def relink_messages(engine: Engine, source: str, items: Sequence[RawItem]) -> se
             # Two copies of one message on the server: the first (lowest UID) takes the stored message over.
             first_key_of_hash.setdefault(hashlib.sha256(data).hexdigest(), key)
         take(MESSAGES.c.content_hash, first_key_of_hash)
-        take(
-            MESSAGES.c.message_id,
-            {
-                message_id: key
-                for key, data in incoming.items()
-                if key not in relinked and (message_id := _message_id_of(data))
-            },
-        )
+        first_key_of_message_id: dict[str, str] = {}
+        for key, data in incoming.items():
+            if key not in relinked and (message_id := _message_id_of(data)):
+                first_key_of_message_id.setdefault(message_id, key)
+        take(MESSAGES.c.message_id, first_key_of_message_id)
     return relinked
 
 
