@@ -122,3 +122,33 @@ def test_home_works_before_and_after_the_subcommand(tmp_path: Path, capsys: pyte
     before = capsys.readouterr().out
     assert run(["cases", "--json", "--home", str(tmp_path)]) == 0
     assert capsys.readouterr().out == before == "[]\n"
+
+
+def test_smtp_views_and_keys_sections() -> None:
+    text = VALID + """
+[smtp]
+host = "smtp.example.org"
+from = "security@example.org"
+username = "security"
+password_env = "SMTP_PASSWORD"
+
+[views.mine]
+key = "1"
+assignee = "alex"
+state = "triage"
+
+[views.due]
+key = "2"
+embargo_due_days = 7
+
+[keys]
+"inbox.open_case" = "enter,o"
+"""
+    config = parse_config(Path("c.toml"), text)
+    assert config.smtp is not None and config.smtp.port == 587 and config.smtp.security == "starttls"
+    assert config.views["mine"].assignee == "alex" and config.views["due"].embargo_due_days == 7
+    assert config.keys == {"inbox.open_case": "enter,o"}
+    with pytest.raises(ConfigError, match="smtp.password"):
+        parse_config(Path("c.toml"), VALID + '[smtp]\nhost = "h"\nfrom = "a@b"\npassword = "x"\n')
+    with pytest.raises(ConfigError, match="views.x.colour"):
+        parse_config(Path("c.toml"), VALID + "[views.x]\ncolour = 1\n")

@@ -88,6 +88,36 @@ SourceConfig = MaildirSourceConfig | ImapSourceConfig | GithubSourceConfig
 
 
 @dataclass(frozen=True)
+class SmtpConfig:
+    """Where replies to reporters are sent."""
+
+    host: str
+    from_address: str
+    port: int = 587
+    security: str = "starttls"
+    username: str | None = None
+    password_command: str | None = None
+    password_env: str | None = None
+    ca_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """A named inbox filter with its own key (`[views.NAME]`)."""
+
+    name: str
+    key: str | None = None
+    state: str | None = None
+    disposition: str | None = None
+    project: str | None = None
+    severity: str | None = None
+    assignee: str | None = None
+    signature: str | None = None
+    embargo_due_days: int | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated config file."""
 
@@ -95,6 +125,10 @@ class Config:
     identity: Identity
     projects: Mapping[str, Project] = field(default_factory=dict)
     sources: Mapping[str, SourceConfig] = field(default_factory=dict)
+    smtp: SmtpConfig | None = None
+    views: Mapping[str, SavedView] = field(default_factory=dict)
+    keys: Mapping[str, str] = field(default_factory=dict)
+    """User keymap: binding id (e.g. "inbox.open_case") to key(s) ("enter,o")."""
 
     def gnupg_home(self) -> Path | None:
         """GnuPG's home: the config's, else `$GNUPGHOME`, else None for gpg's default."""
@@ -272,7 +306,7 @@ def parse_config(path: Path, text: str) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(path, "", f"not valid TOML ({error})") from None
-    root = _Table(path, "", data, ("identity", "projects", "sources"))
+    root = _Table(path, "", data, ("identity", "projects", "sources", "smtp", "views", "keys"))
     identity_data = root.table("identity", required=True)
     assert identity_data is not None
     projects: dict[str, Project] = {}
@@ -285,7 +319,68 @@ def parse_config(path: Path, text: str) -> Config:
         if not isinstance(source_data, dict):
             raise ConfigError(path, f"sources.{name}", "expected a table")
         sources[name] = _source(path, name, source_data)
-    return Config(path=path, identity=_identity(path, identity_data), projects=projects, sources=sources)
+    smtp_data = root.table("smtp")
+    views: dict[str, SavedView] = {}
+    for name, view_data in (root.table("views") or {}).items():
+        if not isinstance(view_data, dict):
+            raise ConfigError(path, f"views.{name}", "expected a table")
+        views[name] = _view(path, name, view_data)
+    keys: dict[str, str] = {}
+    for binding_id, key in (root.table("keys") or {}).items():
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigError(path, f"keys.{binding_id}", 'expected a key name such as "ctrl+o" or "enter,o"')
+        keys[binding_id] = key
+    return Config(
+        path=path,
+        identity=_identity(path, identity_data),
+        projects=projects,
+        sources=sources,
+        smtp=_smtp(path, smtp_data) if smtp_data is not None else None,
+        views=views,
+        keys=keys,
+    )
+
+
+def _smtp(path: Path, data: Mapping[str, Any]) -> SmtpConfig:
+    allowed = ("host", "port", "security", "username", "password_command", "password_env", "from", "ca_file")
+    if "password" in data:
+        raise ConfigError(
+            path, "smtp.password", "plain passwords are not allowed; use password_command or password_env"
+        )
+    table = _Table(path, "smtp", data, allowed)
+    security = table.string("security", choices=IMAP_SECURITY) or "starttls"
+    host = table.string("host", required=True)
+    if security == "none" and not _is_loopback(host):
+        raise ConfigError(path, "smtp.security", f'"none" is allowed only for a loopback host, not {host!r}')
+    return SmtpConfig(
+        host=host,
+        from_address=table.string("from", required=True),
+        port=table.integer("port", low=1, high=65535) or (465 if security == "tls" else 587),
+        security=security,
+        username=table.string("username"),
+        password_command=table.string("password_command"),
+        password_env=table.string("password_env"),
+        ca_file=table.path_value("ca_file"),
+    )
+
+
+def _view(path: Path, name: str, data: Mapping[str, Any]) -> SavedView:
+    allowed = (
+        "key", "state", "disposition", "project", "severity", "assignee", "signature", "embargo_due_days", "search",
+    )  # fmt: skip
+    table = _Table(path, f"views.{name}", data, allowed)
+    return SavedView(
+        name=name,
+        key=table.string("key"),
+        state=table.string("state"),
+        disposition=table.string("disposition"),
+        project=table.string("project"),
+        severity=table.string("severity", choices=("critical", "high", "medium", "low", "none", "unscored")),
+        assignee=table.string("assignee"),
+        signature=table.string("signature"),
+        embargo_due_days=table.integer("embargo_due_days", low=0, high=3650),
+        search=table.string("search"),
+    )
 
 
 def load_config(path: Path) -> Config:
