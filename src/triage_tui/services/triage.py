@@ -1,0 +1,349 @@
+"""Provides triage actions: each one changes a case and records an event (who, when, what) in one transaction.
+
+Every event that changes fields stores `{"changes": {field: [old, new]}}`, which is all undo needs: it puts the old
+values back if nobody changed them since, and records that as an event of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from triage_tui.domain import CaseState, Disposition
+from triage_tui.severity import severity_of
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+# The lifecycle of DESIGN section 2; closing with a disposition is only possible from new or triage.
+TRANSITIONS: Mapping[CaseState, frozenset[CaseState]] = {
+    CaseState.NEW: frozenset({CaseState.TRIAGE}),
+    CaseState.TRIAGE: frozenset({CaseState.ACCEPTED, CaseState.NEW}),
+    CaseState.ACCEPTED: frozenset({CaseState.FIXING, CaseState.TRIAGE}),
+    CaseState.FIXING: frozenset({CaseState.READY, CaseState.ACCEPTED}),
+    CaseState.READY: frozenset({CaseState.PUBLISHED, CaseState.FIXING}),
+    CaseState.PUBLISHED: frozenset({CaseState.CLOSED}),
+    CaseState.CLOSED: frozenset({CaseState.TRIAGE}),
+}
+CLOSABLE_WITH_DISPOSITION = frozenset({CaseState.NEW, CaseState.TRIAGE})
+
+# pip's security policy: the reasons a report is not a vulnerability (DESIGN section 2).
+NOT_A_VULNERABILITY_REASONS: Mapping[str, str] = {
+    "malicious-index": "malicious or compromised index",
+    "malicious-package": "malicious package: building or installing a package runs its code by design",
+    "attacker-controls-machine": "attacker already controls the machine (command line, environment, config or cache)",
+    "already-arbitrary-code": "bug in a step that already runs arbitrary code",
+    "vendored-unaffected": "vulnerability in a vendored library that does not affect the tool's use of it",
+}
+
+
+class TriageError(Exception):
+    """An action that cannot be done, worded for the user."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One recorded decision."""
+
+    id: int
+    case_id: str
+    author: str
+    at: datetime
+    kind: str
+    payload: Mapping[str, Any]
+
+
+class TriageService:
+    """Triage actions on the store at `database`, recorded as `author`."""
+
+    def __init__(self, database: Path, author: str, *, clock: Callable[[], datetime] | None = None) -> None:
+        from triage_tui.store.database import open_engine
+
+        self.author = author
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._engine: Engine = open_engine(database)
+
+    # ---- the actions -------------------------------------------------------------------------------------------
+
+    def transition(self, case_id: str, state: CaseState) -> Event:
+        """Move a case along its lifecycle."""
+        with self._transaction() as connection:
+            current = self._case(connection, case_id)
+            old = CaseState(current["state"])
+            if state not in TRANSITIONS[old]:
+                allowed = ", ".join(sorted(s.value for s in TRANSITIONS[old])) or "none"
+                raise TriageError(f"{case_id} is {old.value}; it can move to: {allowed}")
+            changes: dict[str, str | None] = {"state": state.value}
+            if old is CaseState.CLOSED:
+                changes |= {"disposition": None, "disposition_reason": None}  # reopening clears why it closed
+            return self._change(connection, case_id, current, "state", changes)
+
+    def close(self, case_id: str, disposition: Disposition, reason: str | None = None) -> Event:
+        """Close a new or triaged case with a disposition; not-a-vulnerability needs one of the policy reasons."""
+        if disposition is Disposition.NOT_A_VULNERABILITY and reason not in NOT_A_VULNERABILITY_REASONS:
+            raise TriageError("not-a-vulnerability needs one of: " + ", ".join(NOT_A_VULNERABILITY_REASONS))
+        if disposition is not Disposition.NOT_A_VULNERABILITY and reason is not None:
+            raise TriageError("a reason is given only with not-a-vulnerability")
+        if disposition is Disposition.DUPLICATE:
+            raise TriageError("use duplicate-of to close a duplicate, so the reporters are merged")
+        with self._transaction() as connection:
+            current = self._case(connection, case_id)
+            if CaseState(current["state"]) not in CLOSABLE_WITH_DISPOSITION:
+                raise TriageError(f"{case_id} is {current['state']}; only new or triage cases close with a disposition")
+            changes = {"state": CaseState.CLOSED.value, "disposition": disposition.value, "disposition_reason": reason}
+            return self._change(connection, case_id, current, "close", changes)
+
+    def assign(self, case_id: str, assignee: str | None) -> Event:
+        """Assign a case to a person or a project team (`team:pip`), or clear the assignee."""
+        assignee = assignee.strip() if assignee else None
+        with self._transaction() as connection:
+            return self._change(connection, case_id, self._case(connection, case_id), "assign", {"assignee": assignee})
+
+    def set_severity(self, case_id: str, vector: str | None, *, version: str | None = None) -> Event:
+        """Store a CVSS 3.1 or 4.0 vector (the score is always computed from it); None clears `version`'s vector."""
+        if vector is None:
+            field = "cvss4_vector" if version == "4.0" else "cvss_vector"
+            clean: str | None = None
+        else:
+            scored = severity_of(vector)
+            if scored is None:
+                raise TriageError(f"not a valid CVSS 3.1 or 4.0 vector: {vector!r}")
+            field = "cvss4_vector" if scored.vector.startswith("CVSS:4.0/") else "cvss_vector"
+            clean = scored.vector
+        with self._transaction() as connection:
+            return self._change(connection, case_id, self._case(connection, case_id), "severity", {field: clean})
+
+    def set_embargo(self, case_id: str, until: datetime | None) -> Event:
+        """Set (UTC) or clear the embargo end."""
+        if until is not None and until.tzinfo is None:
+            raise TriageError("an embargo end needs a time zone (UTC)")
+        value = until.astimezone(UTC) if until is not None else None
+        with self._transaction() as connection:
+            return self._change(
+                connection, case_id, self._case(connection, case_id), "embargo", {"embargo_until": value}
+            )
+
+    def set_labels(self, case_id: str, labels: Iterable[str]) -> Event:
+        """Replace the case's labels (trimmed, lower-case, unique, sorted)."""
+        clean = sorted({label.strip().lower() for label in labels if label.strip()})
+        with self._transaction() as connection:
+            return self._change(
+                connection, case_id, self._case(connection, case_id), "labels", {"labels": json.dumps(clean)}
+            )
+
+    def add_note(self, case_id: str, text: str) -> Event:
+        """Attach a (multi-line) note to the case."""
+        if not text.strip():
+            raise TriageError("an empty note is not saved")
+        with self._transaction() as connection:
+            self._case(connection, case_id)
+            return self._record(connection, case_id, "note", {"text": text})
+
+    def mark_duplicate(self, case_id: str, of: str) -> Event:
+        """Close `case_id` as a duplicate of `of`, carrying its reporter (and their credit) over to `of`."""
+        if case_id == of:
+            raise TriageError("a case cannot duplicate itself")
+        with self._transaction() as connection:
+            current = self._case(connection, case_id)
+            target = self._case(connection, of)
+            if target["duplicate_of"]:
+                raise TriageError(f"{of} is itself a duplicate of {target['duplicate_of']}; merge into that one")
+            if CaseState(current["state"]) not in CLOSABLE_WITH_DISPOSITION:
+                raise TriageError(f"{case_id} is {current['state']}; only new or triage cases close as duplicates")
+            reporters = self._reporters(connection, case_id)
+            merge = self._record(connection, of, "merge", {"from": case_id, "reporters": reporters})
+            changes = {
+                "state": CaseState.CLOSED.value,
+                "disposition": Disposition.DUPLICATE.value,
+                "duplicate_of": of,
+            }
+            return self._change(connection, case_id, current, "duplicate", changes, extra={"merge_event": merge.id})
+
+    def record(self, case_id: str, kind: str, payload: Mapping[str, Any]) -> Event:
+        """Record an event that changes no case field (a reply queued, an attachment saved, ...)."""
+        with self._transaction() as connection:
+            self._case(connection, case_id)
+            return self._record(connection, case_id, kind, dict(payload))
+
+    def undo(self, event_id: int) -> Event:
+        """Reverse one event, if nothing has changed those fields since; the undo is an event too."""
+        with self._transaction() as connection:
+            event = self._event(connection, event_id)
+            if event.kind == "undo":
+                raise TriageError("an undo cannot be undone; do the action again instead")
+            if self._undone(connection, event_id):
+                raise TriageError(f"event {event_id} is already undone")
+            changes = event.payload.get("changes", {})
+            current = self._case(connection, event.case_id)
+            for field, (_old, new) in changes.items():
+                if _stored(current[field]) != new:
+                    raise TriageError(f"{field} of {event.case_id} changed since; undo it by hand")
+            if changes:
+                self._apply(connection, event.case_id, {field: old for field, (old, _new) in changes.items()})
+            merge_event = event.payload.get("merge_event")
+            if merge_event is not None:
+                merge = self._event(connection, int(merge_event))
+                self._record(connection, merge.case_id, "undo", {"undoes": merge.id, "changes": {}})
+            reversed_changes = {field: [new, old] for field, (old, new) in changes.items()}
+            return self._record(connection, event.case_id, "undo", {"undoes": event_id, "changes": reversed_changes})
+
+    def bulk(self, case_ids: Sequence[str], action: Callable[[TriageService, str], Event]) -> list[Event]:
+        """Apply `action` to every case; each case is its own transaction, and one failure stops none of the rest."""
+        events: list[Event] = []
+        errors: list[str] = []
+        for case_id in case_ids:
+            try:
+                events.append(action(self, case_id))
+            except TriageError as error:
+                errors.append(f"{case_id}: {error}")
+        if errors and not events:
+            raise TriageError("; ".join(errors))
+        return events
+
+    def last_undoable(self, case_id: str) -> Event | None:
+        """The newest event of the case by this author that is not an undo and not undone."""
+        from sqlalchemy import select
+
+        from triage_tui.store.tables import EVENTS
+
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(EVENTS)
+                .where(EVENTS.c.case_id == case_id, EVENTS.c.author == self.author, EVENTS.c.kind != "undo")
+                .order_by(EVENTS.c.id.desc())
+                .limit(20)
+            ).all()
+            for row in rows:
+                if not self._undone(connection, row.id):
+                    return _event_of(row)
+        return None
+
+    def close_store(self) -> None:
+        """Release the store's connections."""
+        self._engine.dispose()
+
+    # ---- plumbing ----------------------------------------------------------------------------------------------
+
+    def _transaction(self) -> Any:
+        from triage_tui.store.database import write_transaction
+
+        return write_transaction(self._engine)
+
+    def _case(self, connection: Connection, case_id: str) -> Mapping[str, Any]:
+        from sqlalchemy import select
+
+        from triage_tui.store.tables import CASES
+
+        row = connection.execute(select(CASES).where(CASES.c.id == case_id)).mappings().first()
+        if row is None:
+            raise TriageError(f"no case {case_id}")
+        return dict(row)
+
+    def _reporters(self, connection: Connection, case_id: str) -> list[dict[str, Any]]:
+        """The case's own reporter plus every reporter merged into it earlier, each once."""
+        from sqlalchemy import select
+
+        from triage_tui.store.tables import EVENTS
+
+        case = self._case(connection, case_id)
+        found = [
+            {"name": case["reporter"], "email": case["reporter_email"], "fingerprint": case["reporter_fingerprint"]}
+        ]
+        rows = connection.execute(
+            select(EVENTS.c.id, EVENTS.c.payload).where(EVENTS.c.case_id == case_id, EVENTS.c.kind == "merge")
+        ).all()
+        for row in rows:
+            if not self._undone(connection, row.id):
+                found += json.loads(row.payload).get("reporters", [])
+        unique: dict[tuple[str, str], dict[str, Any]] = {}
+        for reporter in found:
+            unique.setdefault((reporter.get("email") or "", reporter.get("fingerprint") or ""), reporter)
+        return list(unique.values())
+
+    def _apply(self, connection: Connection, case_id: str, values: Mapping[str, Any]) -> None:
+        from sqlalchemy import update
+
+        from triage_tui.store.tables import CASES
+
+        decoded = {field: _for_column(field, value) for field, value in values.items()}
+        connection.execute(
+            update(CASES).where(CASES.c.id == case_id).values(**decoded, updated_at=self.clock().astimezone(UTC))
+        )
+
+    def _change(
+        self,
+        connection: Connection,
+        case_id: str,
+        current: Mapping[str, Any],
+        kind: str,
+        values: Mapping[str, Any],
+        *,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Event:
+        changes = {field: [_stored(current[field]), _stored(value)] for field, value in values.items()}
+        changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
+        if not changes:
+            raise TriageError("nothing to change")
+        self._apply(connection, case_id, values)
+        return self._record(connection, case_id, kind, {"changes": changes, **(extra or {})})
+
+    def _record(self, connection: Connection, case_id: str, kind: str, payload: Mapping[str, Any]) -> Event:
+        from sqlalchemy import insert
+
+        from triage_tui.store.tables import EVENTS
+
+        at = self.clock()
+        event_id = connection.execute(
+            insert(EVENTS).returning(EVENTS.c.id),
+            {
+                "case_id": case_id,
+                "author": self.author,
+                "at": at.astimezone(UTC),
+                "kind": kind,
+                "payload": json.dumps(payload),
+            },
+        ).scalar_one()
+        return Event(int(event_id), case_id, self.author, at, kind, payload)
+
+    def _event(self, connection: Connection, event_id: int) -> Event:
+        from sqlalchemy import select
+
+        from triage_tui.store.tables import EVENTS
+
+        row = connection.execute(select(EVENTS).where(EVENTS.c.id == event_id)).first()
+        if row is None:
+            raise TriageError(f"no event {event_id}")
+        return _event_of(row)
+
+    def _undone(self, connection: Connection, event_id: int) -> bool:
+        from sqlalchemy import select
+
+        from triage_tui.store.tables import EVENTS
+
+        rows = connection.execute(select(EVENTS.c.payload).where(EVENTS.c.kind == "undo")).scalars()
+        return any(json.loads(payload).get("undoes") == event_id for payload in rows)
+
+
+def _stored(value: Any) -> Any:
+    """A column value as it is kept in an event payload (JSON-safe; datetimes as ISO UTC)."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat()
+    return value
+
+
+def _for_column(field: str, value: Any) -> Any:
+    if field == "embargo_until" and isinstance(value, str):
+        return datetime.fromisoformat(value).astimezone(UTC)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return value
+
+
+def _event_of(row: Any) -> Event:
+    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
+    return Event(int(row.id), row.case_id, row.author, at, row.kind, json.loads(row.payload))

@@ -1,0 +1,162 @@
+"""Tests for the triage service: every action is an event, undo restores, rules refuse what the lifecycle forbids."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from store_fixtures import parsed
+from triage_tui.config import Project
+from triage_tui.domain import CaseState, Disposition
+from triage_tui.services.triage import TriageError, TriageService
+from triage_tui.store.connection import reader
+from triage_tui.store.database import open_engine
+from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+from triage_tui.store.queries import get_case
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    path = tmp_path / "triage.db"
+    engine = open_engine(path)
+    sync_projects(engine, [Project(id="pip", name="pip", packages=("pip",))])
+    store_batch(
+        engine,
+        [
+            IncomingItem("s", "1", parsed("pip: traversal", message_id="<1@x>", sender=("Ann", "ann@x.org"))),
+            IncomingItem("s", "2", parsed("pip: same traversal", message_id="<2@x>", sender=("Bo", "bo@x.org"), day=2)),
+            IncomingItem("s", "3", parsed("pip: third copy", message_id="<3@x>", sender=("Cy", "cy@x.org"), day=3)),
+        ],
+    )
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def triage(database: Path) -> TriageService:
+    return TriageService(database, "alex", clock=lambda: NOW)
+
+
+def case(database: Path, case_id: str = "PSC-2026-0001"):  # type: ignore[no-untyped-def]
+    with reader(database) as c:
+        detail = get_case(c, case_id)
+    assert detail is not None
+    return detail
+
+
+def test_lifecycle_moves_one_step_and_refuses_jumps(triage: TriageService, database: Path) -> None:
+    event = triage.transition("PSC-2026-0001", CaseState.TRIAGE)
+    assert event.payload == {"changes": {"state": ["new", "triage"]}} and event.author == "alex"
+    with pytest.raises(TriageError, match="can move to: accepted, new"):
+        triage.transition("PSC-2026-0001", CaseState.PUBLISHED)
+    detail = case(database)
+    assert detail.summary.state == "triage"
+    assert [(e.kind, e.author) for e in detail.events] == [("state", "alex")]
+
+
+def test_close_with_disposition_and_policy_reason(triage: TriageService, database: Path) -> None:
+    with pytest.raises(TriageError, match="needs one of"):
+        triage.close("PSC-2026-0001", Disposition.NOT_A_VULNERABILITY)
+    triage.close("PSC-2026-0001", Disposition.NOT_A_VULNERABILITY, "malicious-package")
+    detail = case(database)
+    assert (detail.summary.state, detail.summary.disposition) == ("closed", "not-a-vulnerability")
+    with pytest.raises(TriageError, match="only new or triage"):
+        triage.close("PSC-2026-0001", Disposition.SPAM)
+    reopened = triage.transition("PSC-2026-0001", CaseState.TRIAGE)
+    assert reopened.payload["changes"]["disposition"] == ["not-a-vulnerability", None]
+
+
+def test_undo_restores_and_is_an_event(triage: TriageService, database: Path) -> None:
+    assigned = triage.assign("PSC-2026-0001", "team:pip")
+    triage.set_labels("PSC-2026-0001", ["Wheel", "wheel ", "tarfile"])
+    undo = triage.undo(assigned.id)
+    assert undo.kind == "undo" and undo.payload["undoes"] == assigned.id
+    with reader(database) as c:
+        row = c.execute("SELECT assignee, labels FROM cases WHERE id = 'PSC-2026-0001'").fetchone()
+    assert row[0] is None and json.loads(row[1]) == ["tarfile", "wheel"]
+    with pytest.raises(TriageError, match="already undone"):
+        triage.undo(assigned.id)
+    with pytest.raises(TriageError, match="cannot be undone"):
+        triage.undo(undo.id)
+
+
+def test_undo_refuses_when_the_field_changed_since(triage: TriageService) -> None:
+    first = triage.assign("PSC-2026-0001", "alex")
+    triage.assign("PSC-2026-0001", "sam")
+    with pytest.raises(TriageError, match="changed since"):
+        triage.undo(first.id)
+
+
+def test_severity_stores_the_vector_and_the_score_is_computed(triage: TriageService, database: Path) -> None:
+    triage.set_severity("PSC-2026-0001", "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H")
+    triage.set_severity("PSC-2026-0001", "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
+    detail = case(database)
+    assert detail.summary.cvss_vector == "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"
+    assert detail.summary.cvss4_vector is not None and detail.summary.cvss4_vector.startswith("CVSS:4.0/")
+    with pytest.raises(TriageError, match="not a valid CVSS"):
+        triage.set_severity("PSC-2026-0001", "CVSS:3.1/AV:X")
+
+
+def test_embargo_round_trips_in_utc_and_undoes(triage: TriageService, database: Path) -> None:
+    until = NOW + timedelta(days=30)
+    event = triage.set_embargo("PSC-2026-0001", until)
+    assert case(database).summary.embargo_until == until
+    triage.undo(event.id)
+    assert case(database).summary.embargo_until is None
+    with pytest.raises(TriageError, match="time zone"):
+        triage.set_embargo("PSC-2026-0001", datetime(2026, 7, 1))
+
+
+def test_notes_are_events(triage: TriageService, database: Path) -> None:
+    triage.add_note("PSC-2026-0001", "line one\nline two [b]literal[/b]")
+    with pytest.raises(TriageError):
+        triage.add_note("PSC-2026-0001", "   ")
+    [note] = [e for e in case(database).events if e.kind == "note"]
+    assert note.payload["text"] == "line one\nline two [b]literal[/b]"
+
+
+def test_duplicate_merge_keeps_every_reporter_and_undo_takes_them_back(triage: TriageService, database: Path) -> None:
+    triage.mark_duplicate("PSC-2026-0003", of="PSC-2026-0002")
+    second = triage.mark_duplicate("PSC-2026-0002", of="PSC-2026-0001") if False else None
+    assert second is None
+    with pytest.raises(TriageError, match="only new or triage"):
+        triage.mark_duplicate("PSC-2026-0003", of="PSC-2026-0001")
+    merged = triage.mark_duplicate("PSC-2026-0002", of="PSC-2026-0001")
+    target = case(database, "PSC-2026-0001")
+    [merge] = [e for e in target.events if e.kind == "merge"]
+    emails = sorted(r["email"] for r in merge.payload["reporters"])
+    assert emails == ["bo@x.org", "cy@x.org"]  # Cy came along with the case Cy's report was merged into
+    duplicate = case(database, "PSC-2026-0002")
+    assert (duplicate.summary.state, duplicate.summary.disposition) == ("closed", "duplicate")
+    triage.undo(merged.id)
+    assert (
+        case(database, "PSC-2026-0002").summary.state == "triage"
+        or case(database, "PSC-2026-0002").summary.state == "new"
+    )
+    undone = [e for e in case(database, "PSC-2026-0001").events if e.kind == "undo"]
+    assert [e.payload["undoes"] for e in undone] == [merge.id]
+    with pytest.raises(TriageError, match="itself"):
+        triage.mark_duplicate("PSC-2026-0001", of="PSC-2026-0001")
+
+
+def test_bulk_applies_to_each_case_and_reports_refusals(triage: TriageService, database: Path) -> None:
+    triage.close("PSC-2026-0003", Disposition.INVALID)
+    events = triage.bulk(
+        ["PSC-2026-0001", "PSC-2026-0002", "PSC-2026-0003"],
+        lambda service, case_id: service.close(case_id, Disposition.SPAM),
+    )
+    assert [e.case_id for e in events] == ["PSC-2026-0001", "PSC-2026-0002"]
+    assert case(database, "PSC-2026-0003").summary.disposition == "invalid"
+
+
+def test_last_undoable_skips_undone_events(triage: TriageService) -> None:
+    first = triage.assign("PSC-2026-0001", "alex")
+    second = triage.set_labels("PSC-2026-0001", ["x"])
+    assert triage.last_undoable("PSC-2026-0001") == second
+    triage.undo(second.id)
+    assert triage.last_undoable("PSC-2026-0001") == first
