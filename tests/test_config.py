@@ -125,7 +125,9 @@ def test_home_works_before_and_after_the_subcommand(tmp_path: Path, capsys: pyte
 
 
 def test_smtp_views_and_keys_sections() -> None:
-    text = VALID + """
+    text = (
+        VALID
+        + """
 [smtp]
 host = "smtp.example.org"
 from = "security@example.org"
@@ -144,11 +146,12 @@ embargo_due_days = 7
 [keys]
 "inbox.open_case" = "enter,o"
 """
+    )
     config = parse_config(Path("c.toml"), text)
     assert config.smtp is not None and config.smtp.port == 587 and config.smtp.security == "starttls"
     assert config.views["mine"].assignee == "alex" and config.views["due"].embargo_due_days == 7
     assert config.keys == {"inbox.open_case": "enter,o"}
-    with pytest.raises(ConfigError, match="smtp.password"):
+    with pytest.raises(ConfigError, match=r"smtp\.password"):
         parse_config(Path("c.toml"), VALID + '[smtp]\nhost = "h"\nfrom = "a@b"\npassword = "x"\n')
-    with pytest.raises(ConfigError, match="views.x.colour"):
+    with pytest.raises(ConfigError, match=r"views\.x\.colour"):
         parse_config(Path("c.toml"), VALID + "[views.x]\ncolour = 1\n")
