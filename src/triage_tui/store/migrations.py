@@ -173,6 +173,25 @@ MIGRATIONS: Sequence[str] = (
         UNIQUE (source, source_key)
     );
     """,
+    # 3: the outbox of replies to reporters. `raw` is the encrypted message exactly as it goes on the wire;
+    # `to_address` lists every envelope recipient, comma-separated, the reporter first.
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        to_address TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        raw BLOB NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        author TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        sent_at TIMESTAMP
+    );
+    CREATE INDEX ix_outbox_state ON outbox(state, id);
+    CREATE INDEX ix_outbox_case ON outbox(case_id);
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

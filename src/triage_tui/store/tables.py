@@ -174,6 +174,24 @@ class CaseCounterRow(SQLModel, table=True):
     last: int = 0
 
 
+class OutboxRow(SQLModel, table=True):
+    """A reply to a reporter, encrypted and signed, waiting for SMTP (queued), sent, or failed (retried)."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="cases.id")
+    to_address: str
+    subject: str
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime
+    author: str
+    state: str = "queued"
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
 def _table(model: type[SQLModel]) -> Table:
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
@@ -191,3 +209,4 @@ EVENTS = _table(EventRow)
 SYNC_STATE = _table(SyncStateRow)
 INTAKE_FAILURES = _table(IntakeFailureRow)
 CASE_COUNTERS = _table(CaseCounterRow)
+OUTBOX = _table(OutboxRow)

@@ -1,0 +1,1 @@
+"""Provides replies to reporters: templates, encrypted composing, the outbox and SMTP sending (no Textual here)."""

@@ -1,0 +1,179 @@
+"""Provides sending the outbox over SMTP: each queued reply is marked sent or failed, and none stops the others.
+
+When SMTP is not configured or the server cannot be reached, replies stay queued and wait for the next sync.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from triage_tui.config import SmtpConfig
+from triage_tui.replies.outbox import OutboxItem, mark_failed, mark_sent, note_waiting, pending
+from triage_tui.sources.base import SourceError
+from triage_tui.sources.credentials import secret_from
+from triage_tui.store.database import open_engine
+
+TIMEOUT_S = 30.0
+
+
+@dataclass
+class SendReport:
+    """What one send did: how many replies went out, were refused, or still wait, and why."""
+
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    waiting: list[int] = field(default_factory=list)
+    error: str | None = None
+    """Why nothing could be sent this time (not configured, unreachable, login refused)."""
+
+    @property
+    def ok(self) -> bool:
+        """True if nothing failed or had to wait."""
+        return not self.failed and not self.waiting and self.error is None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _tls_context(smtp: SmtpConfig) -> ssl.SSLContext:
+    # The default context verifies the certificate chain and the host name; ca_file pins a private CA.
+    return ssl.create_default_context(cafile=str(smtp.ca_file) if smtp.ca_file else None)
+
+
+def connect(smtp: SmtpConfig, timeout: float = TIMEOUT_S) -> smtplib.SMTP:
+    """An SMTP connection per `smtp.security`, logged in if a username is set.
+
+    Raises:
+        OSError, smtplib.SMTPException: The server cannot be reached, refused TLS or the login.
+        SourceError: The password cannot be read, or "none" was asked for a host that is not loopback.
+    """
+    if smtp.security == "none" and not _is_loopback(smtp.host):
+        raise SourceError(f'smtp: security "none" is allowed only for a loopback host, not {smtp.host!r}')
+    client: smtplib.SMTP
+    if smtp.security == "tls":
+        client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=_tls_context(smtp))
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+    try:
+        client.ehlo()
+        if smtp.security == "starttls":
+            client.starttls(context=_tls_context(smtp))
+            client.ehlo()
+        if smtp.username:
+            password = secret_from("smtp", command=smtp.password_command, env=smtp.password_env)
+            client.login(smtp.username, password)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        refused = ", ".join(f"{address}: {code} {_text(reply)}" for address, (code, reply) in error.recipients.items())
+        return f"recipients refused ({refused})"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {_text(error.smtp_error)}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _connection_lost(
+    engine: Engine, smtp: SmtpConfig, report: SendReport, items: list[OutboxItem], index: int, error: BaseException
+) -> None:
+    # The connection is gone: the reply in hand may or may not have arrived, the rest never left.
+    mark_failed(engine, items[index], _describe(error))
+    report.failed.append(items[index].id)
+    rest = items[index + 1 :]
+    report.waiting = [other.id for other in rest]
+    report.error = f"connection to {smtp.host} lost: {_describe(error)}"
+    note_waiting(engine, rest, report.error)
+
+
+def send_outbox(
+    engine: Engine,
+    smtp: SmtpConfig | None,
+    *,
+    now: Callable[[], datetime] | None = None,
+    timeout: float = TIMEOUT_S,
+) -> SendReport:
+    """Send every pending reply of the store behind `engine` (see `send_queued`)."""
+    clock = now or (lambda: datetime.now(UTC))
+    items = pending(engine)
+    report = SendReport()
+    if not items:
+        return report
+    if smtp is None:
+        report.waiting = [item.id for item in items]
+        report.error = "SMTP is not configured ([smtp] in config.toml); replies wait in the outbox"
+        return report
+    try:
+        client = connect(smtp, timeout)
+    except (OSError, smtplib.SMTPException, SourceError) as error:
+        report.waiting = [item.id for item in items]
+        report.error = f"cannot reach {smtp.host}:{smtp.port}: {_describe(error)}; replies wait for the next sync"
+        note_waiting(engine, items, report.error)
+        return report
+    try:
+        for index, item in enumerate(items):
+            try:
+                # If some recipients were refused but others took it, it counts as sent: sending again would
+                # duplicate it for those who have it.
+                client.sendmail(smtp.from_address, list(item.recipients), item.raw)
+            except smtplib.SMTPServerDisconnected as error:
+                _connection_lost(engine, smtp, report, items, index, error)
+                return report
+            except smtplib.SMTPException as error:
+                # The server refused this message (sender, recipients or content): the others may still go.
+                mark_failed(engine, item, _describe(error))
+                report.failed.append(item.id)
+                continue
+            except OSError as error:
+                _connection_lost(engine, smtp, report, items, index, error)
+                return report
+            mark_sent(engine, item, clock())
+            report.sent.append(item.id)
+    finally:
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+    return report
+
+
+def send_queued(database: Path, smtp: SmtpConfig | None, *, timeout: float = TIMEOUT_S) -> SendReport:
+    """Send every queued (or previously failed) reply in the store at `database` over SMTP.
+
+    Never raises for one bad message: each is marked sent, or failed with the server's answer and tried again next
+    time. When `smtp` is None or the server cannot be reached, every reply stays queued and the report says why.
+
+    Args:
+        database: The store's file.
+        smtp: The `[smtp]` config, or None if there is none.
+        timeout: Seconds to wait for the server on each operation.
+
+    Returns:
+        Which outbox ids were sent, failed or still wait, and the reason nothing was sent, if so.
+    """
+    engine = open_engine(database)
+    try:
+        return send_outbox(engine, smtp, timeout=timeout)
+    finally:
+        engine.dispose()
