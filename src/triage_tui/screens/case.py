@@ -142,6 +142,7 @@ class CaseScreen(Screen[None]):
         Binding("k,up", "scroll_up", "Scroll up", show=False, id="case.scroll_up", tooltip="Scroll up"),
         Binding("space,pagedown", "page_down", "Page", show=False, id="case.page_down", tooltip="One screen down"),
         Binding("pageup", "page_up", "Page up", show=False, id="case.page_up", tooltip="One screen up"),
+        Binding("r", "reply", "Reply", id="case.reply", tooltip="Write an encrypted reply to the reporter"),
     ]
 
     @dataclass
@@ -216,6 +217,12 @@ class CaseScreen(Screen[None]):
 
     def action_page_up(self) -> None:
         self.query_one("#thread").scroll_page_up(animate=False)
+
+    def action_reply(self) -> None:
+        from triage_tui.screens.reply import ReplyScreen
+
+        config = getattr(self.app, "config", None)
+        self.app.push_screen(ReplyScreen(self.reads.database, config, self.case_id, self.clock))
 
     def action_back(self) -> None:
         self.dismiss(None)
