@@ -43,6 +43,13 @@ def _span(delta: timedelta) -> str:
     return f"{minutes}m"
 
 
+def _exact(delta: timedelta) -> str:
+    """A positive duration to the minute: "14d 0h 1m"."""
+    minutes = int(delta.total_seconds()) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    return f"{days}d {rest // 60}h {rest % 60}m"
+
+
 def countdown(until: datetime, now: datetime) -> str:
     """Time left until the embargo ends: "12d 4h", "3h 10m", "45m", "due now" (under a minute either side), or
     "overdue 2d" (the largest whole unit) once it has passed.
@@ -82,7 +89,9 @@ def embargo_lint(until: datetime, now: datetime, *, distros: bool = True, receiv
         when = "just now" if late < timedelta(minutes=1) else _span(late).split(" ")[0] + " ago"
         lints.append(Lint("past-due", f"past due: the embargo ended {when}"))
     elif distros and until - now > DISTROS_MAX:
-        lints.append(Lint("distros-max", f"{_span(until - now)} ahead: the linux-distros list allows at most 14 days"))
+        lints.append(
+            Lint("distros-max", f"ends in {_exact(until - now)}: the linux-distros list allows at most 14 days")
+        )
     target = (received_at + DISCLOSURE_TARGET).astimezone(UTC)
     if until > target:
         lints.append(

@@ -1,0 +1,226 @@
+"""Provides the CVSS calculator: a modal that edits a case's 3.1 or 4.0 base vector metric by metric, with keys.
+
+One row per base metric; up/down move between metrics, left/right or a value's letter change the value, tab switches
+between 3.1 and 4.0 (each keeps its own draft), and the vector, score and rating follow every key. Enter returns what
+to store (the vector; the score is always computed from it), escape returns nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from triage_tui.cvss_metrics import VALUE_KEYS, VERSIONS, CvssDraft, Metric, Version
+from triage_tui.severity import Severity
+
+NAME_WIDTH = 47
+"""Cells for a metric's name and abbreviation; the longest 4.0 name fits."""
+
+RATING_STYLES = {
+    "Critical": "bold $error",
+    "High": "$error",
+    "Medium": "$warning",
+    "Low": "$success",
+    "None": "$text-muted",
+}
+
+
+@dataclass(frozen=True)
+class SeverityChoice:
+    """What the calculator asks to store: `vector` for `version` (None clears that version's vector)."""
+
+    version: Version
+    vector: str | None
+
+
+def rating_text(severity: Severity | None) -> Content:
+    """A score and its rating, coloured by rating: "9.8 Critical"."""
+    if severity is None:
+        return Content.styled("no score yet: choose a value for every metric", "$text-muted")
+    return Content.styled(f"{severity.score:.1f} {severity.rating}", RATING_STYLES.get(severity.rating, "bold"))
+
+
+def metric_row(metric: Metric, chosen: str | None, current: bool) -> Content:
+    """One metric: a marker on the current row, its name, and its values with the chosen one highlighted and each
+    value's key underlined."""
+    marker = Content.styled("▶ " if current else "  ", "bold $accent")
+    label = f"{metric.name} ({metric.abbreviation})"
+    name = Content.styled(label.ljust(NAME_WIDTH), "bold" if current else "")
+    values: list[Content] = []
+    for value in metric.values:
+        if value.name[:1].upper() == value.letter:
+            text = Content.assemble((value.name[0], "underline"), value.name[1:])
+        else:
+            text = Content.assemble((value.letter, "underline"), " ", value.name)
+        text = Content.assemble(" ", text, " ")
+        if value.letter == chosen:
+            text = text.stylize("bold reverse $accent" if current else "bold reverse")
+        else:
+            text = text.stylize("$text-muted")
+        values.append(text)
+    return Content.assemble(marker, name, *values)
+
+
+class CvssScreen(ModalScreen[SeverityChoice | None]):
+    """The calculator for one case, opened on the case's stored vectors."""
+
+    DEFAULT_CSS = """
+    CvssScreen { align: center middle; }
+    CvssScreen > #cvss-dialog {
+        width: 104; height: auto; max-height: 100%;
+        border: thick $accent; background: $surface; padding: 0 1;
+        border-title-style: bold; border-subtitle-color: $text-muted;
+    }
+    CvssScreen #cvss-versions { padding: 0 0 1 0; }
+    CvssScreen #cvss-metrics { height: auto; }
+    CvssScreen #cvss-result { padding: 1 0 0 0; }
+    CvssScreen #cvss-message { color: $warning; height: auto; }
+    CvssScreen #cvss-hint { color: $text-muted; padding: 1 0 0 0; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "save", "Save", id="severity.save", tooltip="Store this vector on the case"),
+        Binding("escape", "cancel", "Cancel", id="severity.cancel", tooltip="Close without changing the severity"),
+        Binding("tab,shift+tab", "switch_version", "3.1 ⇄ 4.0", id="severity.version", tooltip="CVSS 3.1 or 4.0"),
+        Binding("up,k", "move(-1)", "Metric up", show=False, id="severity.up", tooltip="Previous metric"),
+        Binding("down,j", "move(1)", "Metric down", show=False, id="severity.down", tooltip="Next metric"),
+        Binding("left", "step(-1)", "Value left", show=False, id="severity.left", tooltip="Previous value"),
+        Binding("right", "step(1)", "Value right", show=False, id="severity.right", tooltip="Next value"),
+        Binding("delete", "clear", "Clear", id="severity.clear", tooltip="Unset every metric of this version"),
+        *(
+            Binding(
+                f"{key},{key.upper()}",
+                f"pick('{key}')",
+                f"Value {key}",
+                show=False,
+                id=f"severity.pick_{key}",
+                tooltip=f"Choose the value whose key is {key}",
+            )
+            for key in sorted(VALUE_KEYS)
+        ),
+    ]
+
+    def __init__(self, case_id: str, cvss_vector: str | None, cvss4_vector: str | None) -> None:
+        """Open the calculator on a case's stored vectors.
+
+        Args:
+            case_id: The case being scored (shown in the title).
+            cvss_vector: The stored 3.x vector, if any.
+            cvss4_vector: The stored 4.0 vector, if any.
+        """
+        super().__init__(id="cvss")
+        self.case_id = case_id
+        self.stored: dict[Version, str | None] = {"3.1": cvss_vector, "4.0": cvss4_vector}
+        self.drafts: dict[Version, CvssDraft] = {
+            "3.1": CvssDraft.parse(cvss_vector, "3.1"),
+            "4.0": CvssDraft.parse(cvss4_vector, "4.0"),
+        }
+        self.version: Version = "4.0" if cvss4_vector and not cvss_vector else "3.1"
+        """The version shown and saved by enter."""
+        self.row = 0
+        """The current metric's index."""
+
+    @property
+    def draft(self) -> CvssDraft:
+        """The draft of the version shown."""
+        return self.drafts[self.version]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="cvss-dialog") as dialog:
+            dialog.border_title = f"Severity — {self.case_id}"
+            dialog.border_subtitle = "scores computed by the cvss library"
+            yield Static(id="cvss-versions")
+            yield Static(id="cvss-metrics")
+            yield Static(id="cvss-result")
+            yield Static(id="cvss-message")
+            yield Static(
+                Content(
+                    "↑/↓ metric · ←/→ or the underlined letter: value · tab 3.1 ⇄ 4.0 · delete: unset all · "
+                    "enter save · escape cancel"
+                ),
+                id="cvss-hint",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def _show(self, message: str = "") -> None:
+        draft = self.draft
+        tabs = [
+            Content.styled(f" CVSS {v} ", "bold reverse $accent" if v == self.version else "$text-muted")
+            for v in VERSIONS
+        ]
+        self.query_one("#cvss-versions", Static).update(Content(" ").join(tabs))
+        rows = [
+            metric_row(metric, chosen, index == self.row)
+            for index, (metric, chosen) in enumerate(zip(draft.metrics, draft.choices, strict=True))
+        ]
+        self.query_one("#cvss-metrics", Static).update(Content("\n").join(rows))
+        label = "dim"
+        result = Content("\n").join(
+            [
+                Content.assemble(("Vector  ", label), (draft.vector(), "bold")),
+                Content.assemble(("Score   ", label), rating_text(draft.severity())),
+            ]
+        )
+        self.query_one("#cvss-result", Static).update(result)
+        self.query_one("#cvss-message", Static).update(Content(message))
+
+    def _set(self, draft: CvssDraft) -> None:
+        self.drafts[self.version] = draft
+        self._show()
+
+    def action_move(self, delta: int) -> None:
+        self.row = (self.row + delta) % len(self.draft.metrics)
+        self._show()
+
+    def action_step(self, delta: int) -> None:
+        self._set(self.draft.step(self.row, delta))
+
+    def action_pick(self, key: str) -> None:
+        metric = self.draft.metrics[self.row]
+        if metric.index_of(key) is None:
+            keys = "/".join(value.key for value in metric.values)
+            self._show(f"{metric.name} takes {keys}")
+            return
+        self._set(self.draft.choose(self.row, key))
+
+    def action_switch_version(self) -> None:
+        self.version = VERSIONS[(VERSIONS.index(self.version) + 1) % len(VERSIONS)]
+        self.row = min(self.row, len(self.draft.metrics) - 1)
+        self._show()
+
+    def action_clear(self) -> None:
+        self._set(CvssDraft.empty(self.version))
+
+    def action_save(self) -> None:
+        draft = self.draft
+        if draft.choices == CvssDraft.empty(self.version).choices:
+            if self.stored[self.version] is None:
+                self._show("Nothing to save: choose a value for every metric.")
+                return
+            self.dismiss(SeverityChoice(self.version, None))
+            return
+        if not draft.complete:
+            missing = [m.abbreviation for m, c in zip(draft.metrics, draft.choices, strict=True) if c is None]
+            self._show("Choose a value for " + ", ".join(missing) + " first.")
+            return
+        severity = draft.severity()
+        if severity is None:
+            self._show("The cvss library rejects this vector.")
+            return
+        if severity.vector == (self.stored[self.version] or ""):
+            self.dismiss(None)
+            return
+        self.dismiss(SeverityChoice(self.version, severity.vector))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,197 @@
+"""Provides the embargo modal: the embargo end typed in UTC, with quick keys, a live countdown and policy warnings.
+
+The time is typed as `YYYY-MM-DD HH:MM` and always read as UTC. Quick keys set it from now: w +7d, f +14d, m +30d,
+q +90d. Enter returns the end to store, delete or ctrl+d returns "clear the embargo", escape returns nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, Static
+
+from triage_tui.services.embargo_policy import countdown, embargo_lint
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+"""How the embargo end is typed and shown (always UTC)."""
+QUICK_DAYS = {"w": 7, "f": 14, "m": 30, "q": 90}
+"""Quick keys: a week, a fortnight, a month, a quarter from now."""
+
+
+class UtcInput(Input):
+    """The time input: it takes only the characters a time is typed with, so letters stay free for quick keys."""
+
+    TYPED = frozenset("0123456789-: ")
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and character in self.TYPED
+
+
+@dataclass(frozen=True)
+class EmbargoChoice:
+    """What the modal asks to store: the embargo end (aware, UTC), or None to clear it."""
+
+    until: datetime | None
+
+
+def parse_utc(text: str) -> datetime:
+    """Read `YYYY-MM-DD HH:MM` (or just `YYYY-MM-DD`, midnight) as a UTC time.
+
+    Raises:
+        ValueError: If the text is not in that form or not a real date.
+    """
+    text = " ".join(text.split())
+    for form in (TIME_FORMAT, "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, form).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise ValueError(f"not a time: {text!r}; type YYYY-MM-DD HH:MM (UTC)")
+
+
+def format_utc(moment: datetime) -> str:
+    """An aware time as typed in the modal: `2026-03-28 09:30` in UTC."""
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def embargo_summary(until: datetime | None, now: datetime) -> Content:
+    """The embargo end and countdown for headers: "2026-03-28 09:30 UTC (14d 0h)"; overdue in the error colour."""
+    if until is None:
+        return Content.styled("none", "$text-muted")
+    left = countdown(until, now)
+    style = "bold $error" if left.startswith("overdue") or left == "due now" else "bold"
+    return Content.assemble(f"{format_utc(until)} UTC ", (f"({left})", style))
+
+
+class EmbargoModal(ModalScreen[EmbargoChoice | None]):
+    """Set or clear one case's embargo end."""
+
+    DEFAULT_CSS = """
+    EmbargoModal { align: center middle; }
+    EmbargoModal > #embargo-dialog {
+        width: 84; height: auto; max-height: 100%;
+        border: thick $accent; background: $surface; padding: 0 1;
+        border-title-style: bold;
+    }
+    EmbargoModal #embargo-row { height: 3; }
+    EmbargoModal #embargo-row Label { padding: 1 1 0 0; text-style: bold; }
+    EmbargoModal #embargo-until { width: 24; }
+    EmbargoModal #embargo-status { height: auto; padding: 0 0 1 0; }
+    EmbargoModal #embargo-hint { color: $text-muted; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="embargo.cancel", tooltip="Close without changing the embargo"),
+        Binding("delete,ctrl+d", "clear", "Clear", priority=True, id="embargo.clear", tooltip="Remove the embargo end"),
+        *(
+            Binding(
+                key,
+                f"quick({days})",
+                f"+{days}d",
+                priority=True,
+                id=f"embargo.plus_{days}d",
+                tooltip=f"{days} days from now",
+            )
+            for key, days in QUICK_DAYS.items()
+        ),
+    ]
+
+    def __init__(
+        self, case_id: str, until: datetime | None, received_at: datetime, clock: Callable[[], datetime]
+    ) -> None:
+        """Open the modal on a case's embargo.
+
+        Args:
+            case_id: The case (shown in the title).
+            until: The stored embargo end, if any (aware).
+            received_at: When the report was received; the 90-day target counts from it.
+            clock: What "now" is.
+        """
+        super().__init__(id="embargo")
+        self.case_id = case_id
+        self.stored = until
+        self.received_at = received_at
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="embargo-dialog") as dialog:
+            dialog.border_title = f"Embargo end — {self.case_id}"
+            with Horizontal(id="embargo-row"):
+                yield Label("Ends (UTC)")
+                yield UtcInput(
+                    value=format_utc(self.stored) if self.stored else "",
+                    placeholder="YYYY-MM-DD HH:MM",
+                    restrict=r"[0-9: -]*",
+                    max_length=16,
+                    id="embargo-until",
+                )
+            yield Static(id="embargo-status")
+            yield Static(
+                Content("w +7d · f +14d · m +30d · q +90d from now · enter save · delete clear · escape cancel"),
+                id="embargo-hint",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+        self._show(self.query_one(Input).value)
+
+    def _show(self, text: str) -> None:
+        self.query_one("#embargo-status", Static).update(self.status(text))
+
+    def status(self, text: str) -> Content:
+        """The lines under the input for `text`: the countdown and each policy warning, or why it is not a time."""
+        now = self.clock()
+        received = Content.styled(f"received {format_utc(self.received_at)} UTC", "$text-muted")
+        if not text.strip():
+            return Content("\n").join([Content.styled("no embargo end", "$text-muted"), received])
+        try:
+            until = parse_utc(text)
+        except ValueError as error:
+            return Content("\n").join([Content.styled(str(error), "$error"), received])
+        lines = [Content.assemble(("countdown ", "$text-muted"), embargo_summary(until, now), "  ", received)]
+        lints = embargo_lint(until, now, received_at=self.received_at)
+        lines += [Content.styled(f"⚠ {lint.message}", "bold $warning") for lint in lints]
+        if not lints:
+            lines.append(Content.styled("✓ within policy", "$success"))
+        return Content("\n").join(lines)
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self._show(event.value)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            self.action_clear()
+            return
+        try:
+            until = parse_utc(event.value)
+        except ValueError:
+            self.app.bell()
+            return
+        if self.stored is not None and until == self.stored.astimezone(UTC):
+            self.dismiss(None)
+            return
+        self.dismiss(EmbargoChoice(until))
+
+    def action_quick(self, days: int) -> None:
+        # Whole minutes, so "+14d" is exactly 14 days as typed and shown, never a few seconds over.
+        start = self.clock().astimezone(UTC).replace(second=0, microsecond=0)
+        self.query_one(Input).value = format_utc(start + timedelta(days=days))
+
+    def action_clear(self) -> None:
+        self.dismiss(EmbargoChoice(None) if self.stored is not None else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
