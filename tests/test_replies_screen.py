@@ -22,7 +22,7 @@ from triage_tui.replies import editor, workflow
 from triage_tui.replies.compose_reply import RecipientKey
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.reply import ReplyScreen
-from ui_fixtures import frozen_clock, screen_text, settle
+from ui_fixtures import HOSTILE, frozen_clock, screen_text, settle
 
 SIZE = (120, 36)
 
@@ -125,6 +125,25 @@ class TestReplyScreen:
         [(path, dir_mode, file_mode)] = seen
         assert (dir_mode, file_mode) == (0o700, 0o600)
         assert not path.parent.exists()
+
+
+class TestReplyHostile:
+    async def test_hostile_title_and_reporter(self, tmp_path: Path, gpg_world: GpgWorld) -> None:
+        """Markup, escape sequences and bidi overrides in the title and name show literally, and queuing works."""
+        database = reply_store(tmp_path / "triage.db", gpg_world, title=f"t {HOSTILE}")
+        set_case(database, reporter=f"n {HOSTILE}")
+        app = TriageApp(database, load_config(write_team_config(tmp_path, gpg_world)), clock=frozen_clock)
+        async with app.run_test(size=(200, 40), notifications=True) as pilot:
+            screen = await open_reply(pilot)
+            text = screen_text(app)
+            assert "To: n [/] [b] abc [/ [RED]x [@click=app.quit]x[/]" in text
+            assert "␛[2J" in text and "\x1b" not in text and "<U+202E>" in text
+            assert "\x1b" not in screen.query_one("#reply-body", TextArea).text
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.is_running and not isinstance(app.screen, ReplyScreen)
+        rows, _events = outbox_and_events(database)
+        assert len(rows) == 1
 
 
 class TestReplySnapshots:

@@ -121,3 +121,85 @@ def test_none_security_is_refused_for_a_remote_host(database: Path, gpg_world: G
     config = SmtpConfig(host="smtp.example.org", port=25, security="none", from_address="a@b.org")
     report = send_queued(database, config)
     assert report.waiting and "loopback" in (report.error or "")
+
+
+def make_ca_and_server_cert(folder: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a certificate it signed for 127.0.0.1/localhost (the openssl command line)."""
+    import subprocess
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=triage-tui test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    )
+    (folder / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+            "-extfile", "ext.cnf", "-out", "server.pem")  # fmt: skip
+    return folder / "ca.pem", folder / "server.pem", folder / "server.key"
+
+
+def test_starttls_verified_with_the_test_ca(database: Path, gpg_world: GpgWorld, tmp_path: Path) -> None:
+    """STARTTLS against a server whose certificate our ca_file signed: delivered; without the CA: left queued."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    from replies_fixtures import Collector
+
+    (tmp_path / "tls").mkdir()
+    ca, cert, key = make_ca_and_server_cert(tmp_path / "tls")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    collector = Collector()
+    controller = Controller(
+        collector, hostname="127.0.0.1", port=free_port(), tls_context=context, require_starttls=True
+    )
+    controller.start()
+    try:
+        queue(database, gpg_world)
+
+        def config(ca_file: Path | None) -> SmtpConfig:
+            return SmtpConfig(host="127.0.0.1", port=controller.port, security="starttls",
+                              from_address="security@team.example.com", ca_file=ca_file)  # fmt: skip
+
+        untrusted = send_queued(database, config(None), timeout=5)
+        assert untrusted.waiting and "CERTIFICATE_VERIFY_FAILED" in (untrusted.error or "")
+        assert collector.messages == []
+        trusted = send_queued(database, config(ca), timeout=5)
+        assert trusted.ok and len(trusted.sent) == 1
+        assert len(collector.messages) == 1
+    finally:
+        controller.stop()
