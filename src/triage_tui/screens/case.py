@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
@@ -18,12 +18,35 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker
 
+from triage_tui.screens.actions import (
+    ActionDone,
+    ChoiceModal,
+    ConfirmModal,
+    NoteModal,
+    Outcome,
+    TextModal,
+    candidate_options,
+    disposition_options,
+    finish_action,
+    parse_labels,
+    reason_options,
+    reply_template_for,
+    run_action,
+    state_options,
+    team_suggestions,
+)
 from triage_tui.screens.reads import StoreReads
-from triage_tui.store.queries import AttachmentInfo, CaseDetail, CaseSummary, MessageView
+from triage_tui.store.duplicate_reads import CaseBrief, CaseExtras
+from triage_tui.store.queries import AttachmentInfo, CaseDetail, CaseSummary, ImpactView, MessageView
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import safe_block, safe_line
 from triage_tui.widgets.sync_status import SyncStatus
+from triage_tui.widgets.timeline import timeline_content
 from triage_tui.widgets.verdict import VerdictBar, signature_look
+
+if TYPE_CHECKING:
+    from triage_tui.services.duplicates import Candidate
+    from triage_tui.services.triage import TriageService
 
 
 def human_size(size: int) -> str:
@@ -46,10 +69,51 @@ def age(then: datetime, now: datetime) -> str:
     return "just now"
 
 
-def case_header(summary: CaseSummary, now: datetime) -> Content:
-    """The case's id, title, state, reporter, projects and age."""
+def severity_text(summary: CaseSummary) -> str:
+    """The case's computed CVSS score and rating ("7.5 high (CVSS 3.1)"), or "unscored"."""
+    from triage_tui.severity import severity_of  # the CVSS library loads when a case opens, not at start-up
+
+    for vector, version in ((summary.cvss4_vector, "4.0"), (summary.cvss_vector, "3.1")):
+        scored = severity_of(vector)
+        if scored is not None:
+            return f"{scored.score:.1f} {scored.rating.lower()} (CVSS {version})"
+    return "unscored"
+
+
+def decision_line(summary: CaseSummary, extras: CaseExtras | None, now: datetime) -> Content:
+    """Assignee, labels, embargo and severity: what triage decided so far."""
+    label = "dim"
+    assignee = (extras.assignee if extras else None) or "nobody"
+    labels = ", ".join(extras.labels) if extras and extras.labels else "–"
+    if summary.embargo_until is None:
+        embargo = Content("none")
+    else:
+        from triage_tui.services.embargo_policy import countdown
+
+        left = summary.embargo_until - now
+        when = summary.embargo_until.strftime("%Y-%m-%d %H:%M UTC")
+        tail = f" ({countdown(summary.embargo_until, now)})"
+        embargo = Content.assemble(when, (tail, "$warning" if left.days < 7 else label))
+    return Content.assemble(
+        ("assignee ", label),
+        safe_line(assignee).stylize("bold"),
+        ("   labels ", label),
+        safe_line(labels),
+        ("   embargo ", label),
+        embargo,
+        ("   severity ", label),
+        severity_text(summary),
+    )
+
+
+def case_header(summary: CaseSummary, now: datetime, extras: CaseExtras | None = None) -> Content:
+    """The case's id, title, state, reporter, projects and age, then what triage decided."""
     look = signature_look(summary.signature)
     state = summary.state + (f" ({summary.disposition})" if summary.disposition else "")
+    if extras is not None and extras.disposition_reason:
+        state = f"{summary.state} ({summary.disposition}: {extras.disposition_reason})"
+    if extras is not None and extras.duplicate_of:
+        state = f"{summary.state} (duplicate of {extras.duplicate_of})"
     projects = ", ".join(p.project for p in summary.projects) or "none matched"
     label = "dim"
     return Content("\n").join(
@@ -75,8 +139,56 @@ def case_header(summary: CaseSummary, now: datetime) -> Content:
                 ("   messages ", label),
                 str(summary.message_count),
             ),
+            decision_line(summary, extras, now),
         ]
     )
+
+
+def impacts_content(impacts: tuple[ImpactView, ...]) -> Content:
+    """The case's row of the impact matrix: each project and its status."""
+    if not impacts:
+        return Content.styled("no project matched", "$text-muted")
+    cells = [Content.assemble((impact.project, "bold"), " ", (impact.status, "$accent")) for impact in impacts]
+    return Content("   ").join(cells)
+
+
+def reporter_content(summary: CaseSummary, extras: CaseExtras | None, history: list[CaseBrief], total: int) -> Content:
+    """Who reported the case, their key, and their other cases."""
+    from triage_tui.widgets.verdict import format_fingerprint
+
+    lines = [
+        Content.assemble(safe_line(summary.reporter).stylize("bold"), " <", safe_line(summary.reporter_email), ">"),
+        Content.assemble(("key ", "dim"), format_fingerprint(extras.reporter_fingerprint if extras else None)),
+    ]
+    if not history:
+        lines.append(Content.styled("no other cases from this reporter", "$text-muted"))
+    else:
+        lines.append(Content.styled(f"{total} other case{'s' if total != 1 else ''}:", "$text-muted"))
+        for brief in history:
+            lines.append(
+                Content.assemble(
+                    (brief.id, "bold"), " ", (brief.disposition or brief.state, "$accent"), " ", safe_line(brief.title)
+                )
+            )
+    return Content("\n").join(lines)
+
+
+def notes_content(detail: CaseDetail) -> Content:
+    """Every note on the case, oldest first, with author and time."""
+    notes = [event for event in detail.events if event.kind == "note"]
+    if not notes:
+        return Content.styled("no notes", "$text-muted")
+    blocks = [
+        Content.assemble(
+            (event.at.strftime("%Y-%m-%d %H:%M"), "$text-muted"),
+            " ",
+            safe_line(event.author).stylize("bold"),
+            "\n",
+            safe_block(str(event.payload.get("text", ""))),
+        )
+        for event in notes
+    ]
+    return Content("\n\n").join(blocks)
 
 
 def message_headers(message: MessageView) -> Content:
@@ -132,7 +244,16 @@ def message_block(message: MessageView, index: int) -> Widget:
 
 
 class CaseScreen(Screen[None]):
-    """One case: its header and thread (oldest message first)."""
+    """One case: its header, thread (oldest message first) and, beside it, impacts, reporter, notes and timeline."""
+
+    DEFAULT_CSS = """
+    CaseScreen #case-body { height: 1fr; }
+    CaseScreen #thread { width: 1fr; }
+    CaseScreen #case-side { width: 46; height: 1fr; border-left: vkey $panel-lighten-2; padding: 0 1 0 0; }
+    CaseScreen .case-section {
+        height: auto; border: round $panel-lighten-2; border-title-color: $text-muted; padding: 0 1;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", id="case.back", tooltip="Back to the inbox"),
@@ -143,6 +264,15 @@ class CaseScreen(Screen[None]):
         Binding("space,pagedown", "page_down", "Page", show=False, id="case.page_down", tooltip="One screen down"),
         Binding("pageup", "page_up", "Page up", show=False, id="case.page_up", tooltip="One screen up"),
         Binding("r", "reply", "Reply", id="case.reply", tooltip="Write an encrypted reply to the reporter"),
+        Binding("t", "change_state", "State", id="case.change_state", tooltip="Move the case along its lifecycle"),
+        Binding("x", "close_case", "Close", id="case.close", tooltip="Close a new or triaged case with a disposition"),
+        Binding("a", "assign", "Assign", id="case.assign", tooltip="Assign to a person or a project team"),
+        Binding("l", "labels", "Labels", id="case.labels", tooltip="Set the case's labels"),
+        Binding("N", "note", "Note", id="case.note", tooltip="Add a multi-line note"),
+        Binding("d", "duplicate", "Duplicate of", id="case.duplicate", tooltip="Merge into a ranked candidate"),
+        Binding("u", "undo", "Undo", id="case.undo", tooltip="Undo your last action on this case"),
+        Binding("v", "severity", "Severity", id="case.severity", tooltip="Score in the CVSS calculator"),
+        Binding("e", "embargo", "Embargo", id="case.embargo", tooltip="Set or clear the embargo end (UTC)"),
     ]
 
     @dataclass
@@ -150,6 +280,16 @@ class CaseScreen(Screen[None]):
         """The case was read from the store (None: it no longer exists)."""
 
         detail: CaseDetail | None
+        extras: CaseExtras | None = None
+        history: list[CaseBrief] = field(default_factory=list)
+        history_total: int = 0
+        projects: list[str] = field(default_factory=list)
+
+    @dataclass
+    class CandidatesRead(Message):
+        """Duplicate-of candidates for the case, best first."""
+
+        candidates: list[Candidate]
 
     def __init__(self, reads: StoreReads, case_id: str, clock: Callable[[], datetime]) -> None:
         super().__init__(id="case")
@@ -158,12 +298,26 @@ class CaseScreen(Screen[None]):
         self.clock = clock
         self.detail: CaseDetail | None = None
         """The case as last read; None until the read finishes."""
+        self.extras: CaseExtras | None = None
+        self.projects: list[str] = []
+        """Every project id in the store (assign suggests their teams when the config lists none)."""
         self.message_index = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Content.assemble((self.case_id, "bold"), "  loading…"), id="case-header")
-        yield VerticalScroll(id="thread", can_focus=True)
+        with Horizontal(id="case-body"):
+            yield VerticalScroll(id="thread", can_focus=True)
+            with VerticalScroll(id="case-side"):
+                for section, title in (
+                    ("impacts", "impacts"),
+                    ("reporter", "reporter"),
+                    ("notes", "notes"),
+                    ("timeline", "timeline"),
+                ):
+                    box = Static(Content(""), id=f"case-{section}", classes="case-section")
+                    box.border_title = title
+                    yield box
         yield SyncStatus(id="sync-status")
         yield Footer()
 
@@ -172,9 +326,21 @@ class CaseScreen(Screen[None]):
         self.query_one("#thread").focus()
         self._load()
 
+    def reload(self) -> None:
+        """Read the case again (after an action changed it)."""
+        self._load()
+
     @work(thread=True, exclusive=True, group="case-load", exit_on_error=False)
     def _load(self) -> None:
-        self.post_message(self.Loaded(self.reads.case(self.case_id)))
+        from triage_tui.store.connection import reader
+        from triage_tui.store.duplicate_reads import case_extras, project_ids, reporter_history
+
+        detail = self.reads.case(self.case_id)
+        with reader(self.reads.database) as connection:
+            extras = case_extras(connection, self.case_id)
+            history, total = reporter_history(connection, self.case_id)
+            projects = project_ids(connection)
+        self.post_message(self.Loaded(detail, extras, history, total, projects))
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -182,14 +348,26 @@ class CaseScreen(Screen[None]):
 
     @on(Loaded)
     async def _loaded(self, message: Loaded) -> None:
+        first = self.detail is None
         self.detail = message.detail
+        self.extras = message.extras
+        self.projects = message.projects
         header = self.query_one("#case-header", Static)
         if message.detail is None:
             header.update(Content.assemble((self.case_id, "bold"), ("  no such case", "$error")))
             return
-        header.update(case_header(message.detail.summary, self.clock()))
+        detail = message.detail
+        header.update(case_header(detail.summary, self.clock(), message.extras))
+        self.query_one("#case-impacts", Static).update(impacts_content(detail.impacts))
+        self.query_one("#case-reporter", Static).update(
+            reporter_content(detail.summary, message.extras, message.history, message.history_total)
+        )
+        self.query_one("#case-notes", Static).update(notes_content(detail))
+        self.query_one("#case-timeline", Static).update(timeline_content(detail.events))
         thread = self.query_one("#thread", VerticalScroll)
-        await thread.mount_all(message_block(m, i) for i, m in enumerate(message.detail.messages))
+        if first or len(self._messages()) != len(detail.messages):
+            await thread.remove_children()
+            await thread.mount_all(message_block(m, i) for i, m in enumerate(detail.messages))
 
     def _messages(self) -> list[Widget]:
         return list(self.query(".message").results(Widget))
@@ -226,3 +404,244 @@ class CaseScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    # ---- triage actions ------------------------------------------------------------------------------------------
+
+    @on(ActionDone)
+    def _action_done(self, message: ActionDone) -> None:
+        finish_action(self, message)
+
+    def _run(self, work: Callable[[TriageService], Outcome], follow_up: Callable[[], None] | None = None) -> None:
+        run_action(self, [self.case_id], work, follow_up=follow_up)
+
+    def _summary(self) -> CaseSummary | None:
+        if self.detail is None:
+            self.notify("The case is still loading.", title="Triage")
+            return None
+        return self.detail.summary
+
+    def action_change_state(self) -> None:
+        summary = self._summary()
+        if summary is None:
+            return
+        options = state_options(summary.state)
+        old = summary.state
+
+        def chosen(state: str | None) -> None:
+            if state is None:
+                return
+            from triage_tui.domain import CaseState
+
+            def work(service: TriageService) -> Outcome:
+                service.transition(self.case_id, CaseState(state))
+                return Outcome(f"{self.case_id}: state {old} → {state}")
+
+            self._run(work)
+
+        self.app.push_screen(
+            ChoiceModal(f"Move {self.case_id} from {old} to…", options, "enter choose · escape cancel"), chosen
+        )
+
+    def action_close_case(self) -> None:
+        if self._summary() is None:
+            return
+
+        def with_reason(disposition: str, reason: str | None) -> None:
+            from triage_tui.domain import Disposition
+
+            def work(service: TriageService) -> Outcome:
+                service.close(self.case_id, Disposition(disposition), reason)
+                return Outcome(f"{self.case_id}: closed as {disposition}" + (f" ({reason})" if reason else ""))
+
+            follow_up = (lambda: self._offer_reply(reason)) if reason else None
+            self._run(work, follow_up)
+
+        def disposition_chosen(disposition: str | None) -> None:
+            if disposition is None:
+                return
+            if disposition != "not-a-vulnerability":
+                with_reason(disposition, None)
+                return
+            self.app.push_screen(
+                ChoiceModal(
+                    f"Why is {self.case_id} not a vulnerability?", reason_options(), "enter choose · escape cancel"
+                ),
+                lambda reason: with_reason(disposition, reason) if reason else None,
+            )
+
+        self.app.push_screen(
+            ChoiceModal(
+                f"Close {self.case_id} as…", disposition_options(), "enter choose · escape cancel · d for duplicate"
+            ),
+            disposition_chosen,
+        )
+
+    def _offer_reply(self, reason: str) -> None:
+        template = reply_template_for(reason)
+        if template is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                from triage_tui.screens.actions import reply_screen
+
+                self.app.push_screen(reply_screen(self.app, self.reads.database, self.case_id, self.clock, template))
+
+        self.app.push_screen(ConfirmModal(f"Prepare the reply to the reporter from {template}?"), answered)
+
+    def action_assign(self) -> None:
+        if self._summary() is None:
+            return
+        config = getattr(self.app, "config", None)
+        projects = list(config.projects) if config is not None and config.projects else self.projects
+        current = self.extras.assignee if self.extras else None
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            assignee = value.strip() or None
+
+            def work(service: TriageService) -> Outcome:
+                service.assign(self.case_id, assignee)
+                return Outcome(f"{self.case_id}: assigned {assignee}" if assignee else f"{self.case_id}: unassigned")
+
+            self._run(work)
+
+        self.app.push_screen(
+            TextModal(
+                f"Assign {self.case_id} to…",
+                current or "",
+                "enter assign · down: teams · escape cancel",
+                placeholder="a person, or team:<project>",
+                suggestions=team_suggestions(projects),
+            ),
+            chosen,
+        )
+
+    def action_labels(self) -> None:
+        if self._summary() is None:
+            return
+        current = ", ".join(self.extras.labels) if self.extras else ""
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            labels = parse_labels(value)
+
+            def work(service: TriageService) -> Outcome:
+                service.set_labels(self.case_id, labels)
+                return Outcome(f"{self.case_id}: labels {', '.join(labels) or '(none)'}")
+
+            self._run(work)
+
+        self.app.push_screen(
+            TextModal(
+                f"Labels of {self.case_id}",
+                current,
+                "comma- or space-separated · enter save · escape cancel",
+                placeholder="e.g. tarfile, needs-repro",
+            ),
+            chosen,
+        )
+
+    def action_severity(self) -> None:
+        summary = self._summary()
+        if summary is None:
+            return
+        from triage_tui.screens.cvss import CvssScreen, SeverityChoice  # the CVSS library loads on first use
+
+        def chosen(choice: SeverityChoice | None) -> None:
+            if choice is None:
+                return
+
+            def work(service: TriageService) -> Outcome:
+                service.set_severity(self.case_id, choice.vector, version=choice.version)
+                return Outcome(f"{self.case_id}: CVSS {choice.version} {choice.vector or 'cleared'}")
+
+            self._run(work)
+
+        self.app.push_screen(CvssScreen(self.case_id, summary.cvss_vector, summary.cvss4_vector), chosen)
+
+    def action_embargo(self) -> None:
+        summary = self._summary()
+        if summary is None:
+            return
+        from triage_tui.screens.embargo import EmbargoChoice, EmbargoModal, format_utc
+
+        def chosen(choice: EmbargoChoice | None) -> None:
+            if choice is None:
+                return
+            until = choice.until
+
+            def work(service: TriageService) -> Outcome:
+                service.set_embargo(self.case_id, until)
+                return Outcome(f"{self.case_id}: embargo " + (f"ends {format_utc(until)} UTC" if until else "cleared"))
+
+            self._run(work)
+
+        self.app.push_screen(EmbargoModal(self.case_id, summary.embargo_until, summary.received_at, self.clock), chosen)
+
+    def action_note(self) -> None:
+        if self._summary() is None:
+            return
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+
+            def work(service: TriageService) -> Outcome:
+                service.add_note(self.case_id, text)
+                return Outcome(f"{self.case_id}: note added")
+
+            self._run(work)
+
+        self.app.push_screen(NoteModal(self.case_id), chosen)
+
+    def action_duplicate(self) -> None:
+        if self._summary() is None:
+            return
+        self._read_candidates()
+
+    @work(thread=True, exclusive=True, group="case-candidates", exit_on_error=False)
+    def _read_candidates(self) -> None:
+        from triage_tui.services.duplicates import duplicate_candidates
+
+        self.post_message(self.CandidatesRead(duplicate_candidates(self.reads.database, self.case_id)))
+
+    @on(CandidatesRead)
+    def _candidates_read(self, message: CandidatesRead) -> None:
+        def chosen(target: str | None) -> None:
+            if not target:
+                return
+            target = target.strip()
+
+            def work(service: TriageService) -> Outcome:
+                service.mark_duplicate(self.case_id, target)
+                return Outcome(f"{self.case_id}: closed as duplicate of {target}; its reporter is credited there")
+
+            self._run(work)
+
+        if not message.candidates:
+            self.app.push_screen(
+                TextModal(
+                    f"No candidates found; {self.case_id} duplicates…",
+                    "",
+                    "enter merge · escape cancel",
+                    placeholder="PSC-YYYY-NNNN",
+                ),
+                chosen,
+            )
+            return
+        self.app.push_screen(
+            ChoiceModal(
+                f"{self.case_id} duplicates… (best candidates first)",
+                candidate_options(message.candidates),
+                "enter merge into the highlighted case · escape cancel",
+            ),
+            chosen,
+        )
+
+    def action_undo(self) -> None:
+        from triage_tui.screens.actions import undo_last
+
+        self._run(lambda service: undo_last(service, self.case_id))

@@ -1,0 +1,92 @@
+"""Provides duplicate-of candidates for a case, ranked in plain Python from three store signals.
+
+A candidate scores for the same reporter (address or signing key), for sharing a project, and for title words in
+common. Cases that are themselves duplicates are left out: a merge must go to the case they duplicate.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from triage_tui.store.connection import reader
+from triage_tui.store.duplicate_reads import (
+    CaseBrief,
+    briefs,
+    case_brief,
+    projects_of,
+    same_project,
+    same_reporter,
+    similar_titles,
+    title_words,
+)
+
+SAME_REPORTER = "same reporter"
+SAME_PROJECT = "same project"
+SIMILAR_TITLE = "similar title"
+
+REPORTER_WEIGHT = 4.0
+PROJECT_WEIGHT = 2.0
+TITLE_WEIGHT = 6.0
+"""Multiplies the title's word overlap (0 to 1), so an identical title outweighs a shared reporter."""
+SIMILAR_AT = 0.25
+"""Word overlap from which a title counts as similar."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A case `case_id` might duplicate, with why."""
+
+    case: CaseBrief
+    score: float
+    reasons: tuple[str, ...]
+
+
+def word_overlap(a: set[str], b: set[str]) -> float:
+    """Shared words over all words of both titles (Jaccard), 0 when either is empty."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def rank_candidates(connection: sqlite3.Connection, case_id: str, *, limit: int = 10) -> list[Candidate]:
+    """The `limit` best duplicate-of candidates for `case_id`, best first."""
+    case = case_brief(connection, case_id)
+    if case is None:
+        return []
+    reporter = set(same_reporter(connection, case.reporter_email, case.reporter_fingerprint, exclude=case_id))
+    projects = same_project(connection, projects_of(connection, case_id), exclude=case_id)
+    words = title_words(case.title)
+    overlaps: dict[str, float] = {}
+    for other_id, other_title in similar_titles(connection, words, exclude=case_id):
+        overlap = word_overlap(words, title_words(other_title))
+        if overlap >= SIMILAR_AT:
+            overlaps[other_id] = overlap
+    ids = reporter | set(projects) | set(overlaps)
+    found = briefs(connection, ids)
+    candidates: list[Candidate] = []
+    for other_id, brief in found.items():
+        if brief.duplicate_of:
+            continue
+        reasons: list[str] = []
+        score = 0.0
+        if other_id in reporter:
+            reasons.append(SAME_REPORTER)
+            score += REPORTER_WEIGHT
+        if other_id in projects:
+            reasons.append(SAME_PROJECT)
+            score += PROJECT_WEIGHT
+        if other_id in overlaps:
+            reasons.append(SIMILAR_TITLE)
+            score += TITLE_WEIGHT * overlaps[other_id]
+        candidates.append(Candidate(brief, round(score, 3), tuple(reasons)))
+    # Best score first; among equals the oldest report, since that is usually the one others duplicate.
+    candidates.sort(key=lambda c: (-c.score, c.case.received_at.timestamp() if c.case.received_at else 0.0, c.case.id))
+    return candidates[:limit]
+
+
+def duplicate_candidates(database: Path, case_id: str, *, limit: int = 10) -> list[Candidate]:
+    """`rank_candidates` on a fresh read-only connection (for thread workers)."""
+    with reader(database) as connection:
+        return rank_candidates(connection, case_id, limit=limit)

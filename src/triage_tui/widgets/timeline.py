@@ -1,0 +1,121 @@
+"""Provides the case timeline: every recorded event as one readable line ("alex set state new → triage").
+
+Authors, assignees, labels and notes can carry untrusted text, so every line is built as `Content` from neutralised
+parts and never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from textual.content import Content
+
+from triage_tui.untrusted import neutralise_line
+
+FIELD_WORDS = {
+    "state": "state",
+    "disposition": "disposition",
+    "disposition_reason": "reason",
+    "assignee": "assignee",
+    "labels": "labels",
+    "cvss_vector": "CVSS 3.1",
+    "cvss4_vector": "CVSS 4.0",
+    "embargo_until": "embargo",
+    "duplicate_of": "duplicate-of",
+}
+
+
+class EventLike(Protocol):
+    """What the timeline needs of an event (the store's `EventView` and the service's `Event` both fit)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def author(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
+
+
+def _value(field: str, value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if field == "labels":
+        try:
+            labels = json.loads(value) if isinstance(value, str) else list(value)
+        except ValueError:
+            return str(value)
+        return ", ".join(str(label) for label in labels) or "–"
+    if field == "embargo_until":
+        return str(value)[:16].replace("T", " ") + " UTC"
+    return str(value)
+
+
+def _changes(payload: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    raw = payload.get("changes") or {}
+    return {
+        field: (pair[0], pair[1]) for field, pair in raw.items() if isinstance(pair, list | tuple) and len(pair) == 2
+    }
+
+
+def describe_event(event: EventLike) -> str:
+    """What an event did, after its author: "set state new → triage", "assigned team:pip", "undo of #12"."""
+    payload = event.payload
+    changes = _changes(payload)
+    kind = event.kind
+    if kind == "state" and "state" in changes:
+        old, new = changes["state"]
+        return f"set state {_value('state', old)} → {_value('state', new)}"
+    if kind == "close":
+        disposition = _value("disposition", changes.get("disposition", (None, None))[1])
+        reason = changes.get("disposition_reason", (None, None))[1]
+        return f"closed as {disposition}" + (f" ({reason})" if reason else "")
+    if kind == "assign":
+        new = changes.get("assignee", (None, None))[1]
+        return f"assigned {new}" if new else "cleared the assignee"
+    if kind == "labels":
+        return f"set labels {_value('labels', changes.get('labels', (None, '[]'))[1])}"
+    if kind == "note":
+        first = str(payload.get("text", "")).strip().splitlines()
+        return "added a note: " + (first[0][:60] if first else "")
+    if kind == "duplicate":
+        return f"closed as duplicate of {_value('duplicate_of', changes.get('duplicate_of', (None, None))[1])}"
+    if kind == "merge":
+        reporters = payload.get("reporters") or []
+        names = ", ".join(str(r.get("email") or r.get("name") or "?") for r in reporters if isinstance(r, dict))
+        return f"merged {payload.get('from', '?')} into this case" + (f" (reporters: {names})" if names else "")
+    if kind == "undo":
+        return f"undo of #{payload.get('undoes', '?')}"
+    if changes:
+        parts = [
+            f"{FIELD_WORDS.get(field, field)} {_value(field, old)} → {_value(field, new)}"
+            for field, (old, new) in changes.items()
+        ]
+        return "set " + "; ".join(parts)
+    return f"recorded {kind}"
+
+
+def event_line(event: EventLike) -> Content:
+    """One timeline line: number, time, author and what changed."""
+    return Content.assemble(
+        (f"#{event.id} ", "$text-muted"),
+        (event.at.strftime("%Y-%m-%d %H:%M"), "$text-muted"),
+        "  ",
+        (neutralise_line(event.author), "bold"),
+        " ",
+        neutralise_line(describe_event(event)),
+    )
+
+
+def timeline_content(events: Iterable[EventLike]) -> Content:
+    """Every event, oldest first, one per line; a dim placeholder when there are none."""
+    lines = [event_line(event) for event in events]
+    if not lines:
+        return Content.styled("no decisions recorded yet", "$text-muted")
+    return Content("\n").join(lines)
