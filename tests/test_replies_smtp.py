@@ -203,3 +203,23 @@ def test_starttls_verified_with_the_test_ca(database: Path, gpg_world: GpgWorld,
         assert len(collector.messages) == 1
     finally:
         controller.stop()
+
+
+def test_sync_sends_the_outbox_after_pulling(
+    database: Path, gpg_world: GpgWorld, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    """A reply queued while offline goes out with the next `sync`, and a sync with nothing queued skips SMTP."""
+    from dataclasses import replace
+
+    from gpg_fixtures import write_team_config
+    from triage_tui.config import load_config
+    from triage_tui.services.sync import sync_all
+
+    queue(database, gpg_world, count=2)
+    config = replace(load_config(write_team_config(tmp_path / "ws", gpg_world)), smtp=loopback(smtp_server))
+    reports = sync_all(database, config)
+    [outbox] = [r for r in reports if r.source == "outbox"]
+    assert outbox.ok and outbox.messages == 2
+    assert len(smtp_server.collector.messages) == 2
+    assert [state for state, _attempts, _error in states(database)] == ["sent", "sent"]
+    assert [r.source for r in sync_all(database, config)] == []

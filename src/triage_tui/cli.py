@@ -139,6 +139,12 @@ def _report_json(report: SourceReport) -> dict[str, Any]:
 
 def _print_report(report: SourceReport, err: TextIO) -> None:
     outcome = "synced" if report.ok else "FAILED"
+    if report.source == "outbox":
+        line = f"outbox: {report.messages} replies sent, {report.failures} refused ({report.seconds:.1f} s)"
+        if report.error:
+            line += f"\n  {report.error}"
+        print(line, file=err)
+        return
     line = (
         f"{report.source}: {outcome}: {report.messages} new messages, {report.new_cases} new cases, "
         f"{report.failures} with problems ({report.seconds:.1f} s)"

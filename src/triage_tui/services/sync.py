@@ -20,7 +20,7 @@ from triage_tui.sources.imap import ImapSource
 from triage_tui.sources.maildir import MaildirSource
 from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem
 from triage_tui.store.connection import prepare_database, reader
-from triage_tui.store.sync_reads import known_source_keys, load_cursors
+from triage_tui.store.sync_reads import known_source_keys, load_cursors, pending_outbox
 
 # Each chunk is decrypted by one gpg process in a worker while the store writes the chunk before it.
 CHUNK_SIZE = 48
@@ -200,4 +200,26 @@ def sync_all(
             reports.append(SourceReport(name, False, 0, 0, 0, 0.0, str(error)))
             continue
         reports.append(sync_source(database, config, source, progress=progress, cancel=cancel))
+    if only is None:
+        outbox = send_outbox(database, config)
+        if outbox is not None:
+            reports.append(outbox)
     return reports
+
+
+def send_outbox(database: Path, config: Config) -> SourceReport | None:
+    """Send queued replies to reporters (RFC 4549 pushes before it pulls; here they go once the pull is stored).
+
+    None when nothing waits, which is checked without importing the mail or SQLAlchemy code.
+    """
+    with reader(database) as connection:
+        if pending_outbox(connection) == 0:
+            return None
+    from triage_tui.replies.smtp_send import send_queued
+
+    started = time.monotonic()
+    sent = send_queued(database, config.smtp)
+    error = sent.error
+    if error is None and (sent.failed or sent.waiting):
+        error = f"{len(sent.failed)} replies refused by the server, {len(sent.waiting)} still waiting"
+    return SourceReport("outbox", sent.ok, len(sent.sent), 0, len(sent.failed), time.monotonic() - started, error)

@@ -23,3 +23,9 @@ def known_source_keys(connection: sqlite3.Connection, source: str) -> set[str]:
         row[0] for row in connection.execute("SELECT source_key FROM intake_failures WHERE source = ?", (source,))
     )
     return keys
+
+
+def pending_outbox(connection: sqlite3.Connection) -> int:
+    """How many replies wait to be sent (queued, or failed last time and to be retried)."""
+    row = connection.execute("SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'failed')").fetchone()
+    return int(row[0])
