@@ -8,8 +8,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "triage_tui"
 UI = {"app", "screens", "widgets", "commands"}
 # Each layer may import only the layers to its left (and the shared vocabulary modules).
-ORDER = ["sources", "intake", "store", "services"]
-SHARED = {"domain", "untrusted", "config", "workspace", "severity", "compose", "__init__"}
+ORDER = ["sources", "intake", "store", "replies", "services"]
+SHARED = {"domain", "untrusted", "config", "workspace", "severity", "compose", "cvss_metrics", "__init__"}
 
 
 def imports_of(path: Path) -> set[str]:
