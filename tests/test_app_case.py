@@ -97,3 +97,30 @@ class TestFormatting:
         assert human_size(57) == "57 B"
         assert human_size(4300) == "4.2 KiB"
         assert age(FROZEN_NOW, FROZEN_NOW) == "just now"
+
+
+class TestSaveAttachment:
+    async def test_w_saves_the_chosen_attachment_to_the_named_file(self, tmp_path: Path) -> None:
+        """`w` lists the attachments, the path defaults to a plain name, enter writes the bytes (mode 0600)."""
+        app = make_app(tmp_path)
+        target = tmp_path / "saved-poc.py"
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await open_case(pilot, 5)
+            await pilot.press("w")
+            await pilot.pause()
+            from textual.widgets import Input
+
+            path_input = app.screen.query_one("#path", Input)
+            assert path_input.value.endswith("/poc_tarfile.py")
+            path_input.value = str(target)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen)
+            assert target.read_bytes() == b"import tarfile\n# path traversal via crafted member names\n"
+            assert oct(target.stat().st_mode & 0o777) == "0o600"
+            await pilot.press("w")
+            await pilot.pause()
+            app.screen.query_one("#path", Input).value = str(target)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert "already exists" in screen_text(app)

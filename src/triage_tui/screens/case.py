@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -273,6 +274,13 @@ class CaseScreen(Screen[None]):
         Binding("u", "undo", "Undo", id="case.undo", tooltip="Undo your last action on this case"),
         Binding("v", "severity", "Severity", id="case.severity", tooltip="Score in the CVSS calculator"),
         Binding("e", "embargo", "Embargo", id="case.embargo", tooltip="Set or clear the embargo end (UTC)"),
+        Binding(
+            "w",
+            "save_attachment",
+            "Save file",
+            id="case.save_attachment",
+            tooltip="Write an attachment to a file you name (never opened)",
+        ),
     ]
 
     @dataclass
@@ -338,7 +346,7 @@ class CaseScreen(Screen[None]):
         detail = self.reads.case(self.case_id)
         with reader(self.reads.database) as connection:
             extras = case_extras(connection, self.case_id)
-            history, total = reporter_history(connection, self.case_id)
+            history, total = reporter_history(connection, self.case_id, limit=5)
             projects = project_ids(connection)
         self.post_message(self.Loaded(detail, extras, history, total, projects))
 
@@ -561,6 +569,33 @@ class CaseScreen(Screen[None]):
             self._run(work)
 
         self.app.push_screen(CvssScreen(self.case_id, summary.cvss_vector, summary.cvss4_vector), chosen)
+
+    def action_save_attachment(self) -> None:
+        """Save one of the thread's attachments to a file the user names."""
+        if self._summary() is None or self.detail is None:
+            return
+        attachments = [a for message in self.detail.messages for a in message.attachments]
+        if not attachments:
+            self.notify("This case has no attachments.", title="Save")
+            return
+        from triage_tui.screens.save_attachment import SaveAttachmentModal, SaveRequest
+
+        def chosen(request: SaveRequest | None) -> None:
+            if request is not None:
+                self._save_attachment(request.attachment_id, request.destination)
+
+        self.app.push_screen(SaveAttachmentModal(attachments, Path.cwd()), chosen)
+
+    @work(thread=True, exit_on_error=False, group="save-attachment")
+    def _save_attachment(self, attachment_id: int, destination: Path) -> None:
+        from triage_tui.services.attachments import AttachmentError, save_attachment
+
+        try:
+            saved = save_attachment(self.app.database, attachment_id, destination)  # type: ignore[attr-defined]
+        except AttachmentError as error:
+            self.app.notify(str(error), title="Save", severity="error")
+            return
+        self.app.notify(f"saved to {saved} (not opened)", title="Save")
 
     def action_embargo(self) -> None:
         summary = self._summary()
