@@ -27,7 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from triage_tui.widgets.safe_text import clean_line, safe_line
+from triage_tui.widgets.safe_text import clean_line, fit, safe_line
 
 if TYPE_CHECKING:
     from triage_tui.services.duplicates import Candidate
@@ -356,7 +356,7 @@ def candidate_options(candidates: Sequence[Candidate]) -> list[tuple[str, Conten
                 Content.assemble(
                     (case.id, "bold"),
                     f" {state:<9} ",
-                    safe_line(case.title[:48]),
+                    safe_line(fit(clean_line(case.title), 42)),
                     "\n   ",
                     (", ".join(candidate.reasons), "$accent"),
                 ),
