@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerFailed
 
 from triage_tui.app import TriageApp
-from triage_tui.config import Project
+from triage_tui.config import Config, Identity, Project, SavedView
 from triage_tui.domain import Decryption, Signature, SignatureScope
 from triage_tui.intake.records import Attachment, CryptoVerdict, ParsedMessage
 from triage_tui.store.database import open_engine
@@ -246,3 +247,61 @@ def screen_text(app: App[None]) -> str:
     """The plain text of what the app's screen would draw, one line per terminal row."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+CRITICAL_V31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+"""Scores 9.8: critical."""
+MEDIUM_V40 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N"
+"""Scores 6.9: medium."""
+LOW_V31 = "CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"
+"""Scores 1.6: low."""
+
+
+def set_case(database: Path, case_id: str, **columns: object) -> None:
+    """Set columns of one case directly, as the triage service would have (stored times are naive UTC text)."""
+    values = [
+        value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(value, datetime)
+        else value
+        for value in columns.values()
+    ]
+    assignments = ", ".join(f"{name} = ?" for name in columns)
+    connection = sqlite3.connect(database)
+    with connection:
+        connection.execute(f"UPDATE cases SET {assignments} WHERE id = ?", [*values, case_id])
+    connection.close()
+
+
+def triaged_store(path: Path) -> Path:
+    """The small inbox with triage decisions on it: severities, assignees, an embargo, a closed case."""
+    database = seeded_store(path, small_inbox())
+    set_case(database, "PSC-2026-0001", cvss_vector=CRITICAL_V31, assignee="alex@example.org", state="accepted")
+    set_case(database, "PSC-2026-0002", cvss4_vector=MEDIUM_V40, embargo_until=FROZEN_NOW + timedelta(days=5))
+    set_case(database, "PSC-2026-0004", cvss_vector=LOW_V31, assignee="team:setuptools")
+    set_case(
+        database, "PSC-2026-0005", state="closed", disposition="spam", embargo_until=FROZEN_NOW + timedelta(days=40)
+    )
+    set_case(database, "PSC-2026-0003", updated_at=FROZEN_NOW + timedelta(hours=1))
+    return database
+
+
+def workspace_config(
+    path: Path, *, views: dict[str, SavedView] | None = None, keys: dict[str, str] | None = None
+) -> Config:
+    """A workspace config with the test projects, and the given saved views and keymap."""
+    return Config(
+        path=path,
+        identity=Identity("Alex Coordinator", "alex@example.org", "0123456789ABCDEF0123456789ABCDEF01234567"),
+        projects={p.id: p for p in PROJECTS},
+        views=views or {},
+        keys=keys or {},
+    )
+
+
+def make_triaged_app(
+    tmp_path: Path, *, views: dict[str, SavedView] | None = None, keys: dict[str, str] | None = None
+) -> TriageApp:
+    """A `TriageApp` over the triaged small inbox, with a config holding `views` and `keys`."""
+    database = triaged_store(tmp_path / "triage.db")
+    config = workspace_config(tmp_path / "config.toml", views=views, keys=keys)
+    return TriageApp(database, config, clock=frozen_clock)

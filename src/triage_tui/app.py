@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from triage_tui.commands import BindingCommands
+from triage_tui.commands import BindingCommands, ViewCommands
 from triage_tui.config import Config
 from triage_tui.screens.help import HelpScreen, help_rows
 from triage_tui.screens.inbox import InboxScreen
@@ -49,7 +49,7 @@ class TriageApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "triage-tui"
-    COMMANDS = App.COMMANDS | {BindingCommands}
+    COMMANDS = App.COMMANDS | {BindingCommands, ViewCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave triage-tui"),
         Binding(
@@ -100,7 +100,7 @@ class TriageApp(App[None]):
         self.database = database
         self.config = config
         self.clock = clock or _utc_now
-        self.reads = StoreReads(database)
+        self.reads = StoreReads(database, clock=self.clock)
         self.title = f"triage-tui — {clean_line(title_suffix)}" if title_suffix else "triage-tui"
         self.sync_cancel: Event | None = None
         """Set to stop the running sync; None when no sync runs."""
@@ -110,7 +110,12 @@ class TriageApp(App[None]):
         self._outcome_timer: Timer | None = None
 
     def get_default_screen(self) -> Screen[None]:
-        return InboxScreen(self.reads, self.clock)
+        return InboxScreen(self.reads, self.clock, self.config.views if self.config else None)
+
+    def on_mount(self) -> None:
+        # The user's keymap ([keys] in the config: binding id = "keys") moves any binding; help and footer follow.
+        if self.config is not None and self.config.keys:
+            self.set_keymap(dict(self.config.keys))
 
     def notify(
         self,

@@ -6,8 +6,9 @@ a screen appears in all three ("inbox: open case", "case: back", "app: quit").
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import partial
+from typing import Protocol
 
 from textual.binding import ActiveBinding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -24,6 +25,8 @@ def palette_title(active: ActiveBinding) -> str | None:
     binding = active.binding
     if not binding.id or "." not in binding.id or not binding.description:
         return None
+    if binding.id.startswith("view."):
+        return None  # saved views have their own entries, with counts (ViewCommands)
     if binding.id in PALETTE_TITLES:
         return PALETTE_TITLES[binding.id]
     namespace = binding.id.split(".", 1)[0]
@@ -55,3 +58,45 @@ class BindingCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), partial(self._run, active), help=help_text)
+
+
+class ViewScreen(Protocol):
+    """A screen that shows saved views (the inbox)."""
+
+    views: Mapping[str, object]
+    view_counts: Mapping[str, int]
+
+    def show_view(self, name: str) -> None: ...
+
+
+def view_title(name: str, counts: Mapping[str, int]) -> str:
+    """The palette title of a saved view: "view: mine (17)", or "view: mine" until its count is read."""
+    count = counts.get(name)
+    return f"view: {name}" if count is None else f"view: {name} ({count})"
+
+
+class ViewCommands(Provider):
+    """Offers "view: NAME (count)" for every saved view of the config, over the inbox."""
+
+    def _views(self) -> Iterator[tuple[str, str, ViewScreen]]:
+        screen = self.screen
+        views = getattr(screen, "views", None)
+        if not isinstance(views, Mapping) or not hasattr(screen, "show_view"):
+            return
+        inbox: ViewScreen = screen  # type: ignore[assignment]
+        for name in views:
+            yield view_title(name, inbox.view_counts), name, inbox
+
+    def _run(self, screen: ViewScreen, name: str) -> None:
+        self.app.call_later(screen.show_view, name)
+
+    async def discover(self) -> Hits:
+        for title, name, screen in self._views():
+            yield DiscoveryHit(title, partial(self._run, screen, name), help=f"Show the saved view {name}")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, name, screen in self._views():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(self._run, screen, name), help=f"Show {name}")

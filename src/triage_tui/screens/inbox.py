@@ -1,24 +1,30 @@
-"""Provides the inbox: every case, newest first, in a virtual list with full-text search."""
+"""Provides the inbox: cases in a virtual list with filters, saved views, sorts and full-text search with snippets."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import re
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
-from textual.worker import Worker
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Input, Label, Select, Static
+from textual.worker import Worker, get_current_worker
 
+from triage_tui.config import SavedView
+from triage_tui.domain import CaseState, Disposition, Signature
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.reads import InboxCount, StoreReads
-from triage_tui.store.queries import CaseFilter, CaseSummary
+from triage_tui.store.queries import SEVERITY_BANDS, SORTS, UNASSIGNED, CaseFilter, CaseSummary
+from triage_tui.untrusted import neutralise
 from triage_tui.widgets.case_list import PAGE_SIZE, CaseList, CaseListHeader
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import safe_template
@@ -28,37 +34,221 @@ ANCHOR_LOOKBACK = 50
 """Rows above the cursor searched for its case after a re-read (a reply can move a case up)."""
 ANCHOR_WINDOW = 2000
 """Most rows read to find the cursor's case again; past that the cursor keeps its index."""
+MATCH_STYLE = "bold reverse $warning"
+"""How a search match inside a snippet is shown."""
+
+FILTER_FIELDS = ("state", "disposition", "project", "severity", "assignee", "signature", "embargo_due_days")
+"""The filter fields the filter modal sets, in its order (search and sort have keys of their own)."""
 
 
-def count_line(count: InboxCount, search: str | None) -> Content:
-    """The line above the list: "412 cases", or "17 of 412 matching 'tarfile'"."""
-    noun = "case" if count.total == 1 else "cases"
-    if not search:
-        return safe_template(f"[b]$shown[/b] {noun}", shown=str(count.shown))
-    return safe_template(
-        "[b]$shown[/b] of $total matching [b]'$search'[/b]",
-        shown=str(count.shown),
-        total=str(count.total),
-        search=search,
+def view_filter(view: SavedView, sort: str = "received") -> CaseFilter:
+    """The filter a saved view stands for."""
+    return CaseFilter(
+        state=view.state,
+        disposition=view.disposition,
+        project=view.project,
+        severity=view.severity,
+        assignee=view.assignee,
+        signature=view.signature,
+        embargo_due_days=view.embargo_due_days,
+        search=view.search,
+        sort=sort,
     )
 
 
+def filter_words(case_filter: CaseFilter) -> str:
+    """The filter fields that are set, as "state=new, project=pip" (search and sort are said elsewhere)."""
+    words = []
+    for name in FILTER_FIELDS:
+        value = getattr(case_filter, name)
+        if value is None:
+            continue
+        if name == "embargo_due_days":
+            words.append(f"embargo due ≤ {value} d")
+        elif name == "assignee" and value == UNASSIGNED:
+            words.append("unassigned")
+        else:
+            words.append(f"{name}={value}")
+    return ", ".join(words)
+
+
+def count_line(count: InboxCount | None, case_filter: CaseFilter, view: str | None = None) -> Content:
+    """The line above the list: "412 cases", "17 of 412 · view: mine", or "2 of 6 matching 'tarfile'"."""
+    if count is None:
+        head = safe_template("[b]counting…[/b]")
+    elif not case_filter.narrows:
+        noun = "case" if count.total == 1 else "cases"
+        head = safe_template(f"[b]$shown[/b] {noun}", shown=str(count.shown))
+    else:
+        head = safe_template("[b]$shown[/b] of $total", shown=str(count.shown), total=str(count.total))
+    parts = [head]
+    if case_filter.search:
+        parts.append(safe_template(" matching [b]'$search'[/b]", search=case_filter.search))
+    if view is not None:
+        parts.append(safe_template(" · view: [b]$view[/b]", view=view))
+    elif words := filter_words(case_filter):
+        parts.append(safe_template(" · $words", words=words))
+    if case_filter.sort != "received":
+        parts.append(safe_template(" · sorted by $sort", sort=case_filter.sort))
+    return Content("").join(parts)
+
+
+_BREAKS = re.compile(r"[\t\r\n\u2028\u2029\u0085]+")
+
+
+def _flat(text: str) -> str:
+    # One line, spaces kept at the edges: a piece of a snippet sits between matches.
+    return neutralise(_BREAKS.sub(" ", text))
+
+
+def snippet_content(snippet: str, marks: tuple[str, str]) -> Content:
+    """An FTS5 snippet as one line of `Content`: untrusted text stays literal, only our marks become highlights.
+
+    `marks` are fresh random strings, so text in a message cannot pose as a match; each piece is neutralised and
+    inserted as plain text, never parsed as markup.
+    """
+    pieces: list[tuple[str, str] | str] = []
+    for index, chunk in enumerate(snippet.split(marks[0])):
+        if index == 0:
+            pieces.append(_flat(chunk))
+            continue
+        matched, _, rest = chunk.partition(marks[1])
+        pieces.append((_flat(matched), MATCH_STYLE))
+        pieces.append(_flat(rest))
+    return Content.assemble(*pieces)
+
+
+def _options(values: Sequence[str]) -> list[tuple[str, str]]:
+    return [(value, value) for value in values]
+
+
+class FilterModal(ModalScreen[CaseFilter | None]):
+    """Sets the inbox filter field by field; enter applies, escape cancels, ctrl+r clears every field."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="filter.cancel", tooltip="Close without changing the filter"),
+        Binding("ctrl+s", "apply", "Apply", priority=True, id="filter.apply", tooltip="Show the filtered cases"),
+        Binding("ctrl+r", "reset", "Clear all", priority=True, id="filter.reset", tooltip="Clear every field"),
+    ]
+
+    DEFAULT_CSS = """
+    FilterModal { align: center middle; }
+    FilterModal > Vertical {
+        width: 64; height: auto; border: round $accent; border-title-color: $accent; background: $surface;
+        padding: 0 1;
+    }
+    FilterModal Grid { grid-size: 2; grid-columns: 16 1fr; grid-rows: 3; height: auto; }
+    FilterModal Label { padding: 1 0 0 0; }
+    FilterModal #filter-hint { color: $text-muted; padding: 0 0 0 0; }
+    """
+
+    def __init__(self, case_filter: CaseFilter, projects: Sequence[str]) -> None:
+        super().__init__(id="filter")
+        self.case_filter = case_filter
+        self.projects = projects
+
+    def _select(self, name: str, values: Sequence[str]) -> Select[str]:
+        current = getattr(self.case_filter, name)
+        choices = list(values) if current is None or current in values else [*values, current]
+        return Select(
+            _options(choices), prompt="any", value=current if current is not None else Select.NULL, id=f"f-{name}"
+        )
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Filter the inbox"
+            with Grid():
+                yield Label("state")
+                yield self._select("state", [s.value for s in CaseState])
+                yield Label("disposition")
+                yield self._select("disposition", [d.value for d in Disposition])
+                yield Label("project")
+                yield self._select("project", self.projects)
+                yield Label("severity")
+                yield self._select("severity", SEVERITY_BANDS)
+                yield Label("assignee")
+                yield Input(
+                    value=self.case_filter.assignee or "",
+                    placeholder=f"anyone; {UNASSIGNED} for unassigned",
+                    id="f-assignee",
+                )
+                yield Label("signature")
+                yield self._select("signature", [s.value for s in Signature])
+                yield Label("embargo due ≤")
+                days = self.case_filter.embargo_due_days
+                yield Input(value="" if days is None else str(days), placeholder="days", type="integer", id="f-embargo")
+            yield Static(Content("ctrl+s or enter applies · escape cancels · ctrl+r clears"), id="filter-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#f-state", Select).focus()
+
+    def _value(self, name: str) -> str | None:
+        value = self.query_one(f"#f-{name}", Select).value
+        return value if isinstance(value, str) else None
+
+    def chosen(self) -> CaseFilter:
+        """The filter the fields describe (search and sort are kept from the inbox)."""
+        assignee = self.query_one("#f-assignee", Input).value.strip() or None
+        days_text = self.query_one("#f-embargo", Input).value.strip()
+        return replace(
+            self.case_filter,
+            state=self._value("state"),
+            disposition=self._value("disposition"),
+            project=self._value("project"),
+            severity=self._value("severity"),
+            assignee=assignee,
+            signature=self._value("signature"),
+            embargo_due_days=int(days_text) if days_text.isdigit() else None,
+        )
+
+    def action_apply(self) -> None:
+        self.dismiss(self.chosen())
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_apply()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_reset(self) -> None:
+        for select in self.query(Select):
+            select.clear()
+        for field_input in self.query(Input):
+            field_input.value = ""
+
+
 class InboxScreen(Screen[None]):
-    """The default screen: the case list, a search box, and a count of what is shown."""
+    """The default screen: the case list, a search box, and a line saying what is shown and how many."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", key_display="/", id="inbox.search", tooltip="Full-text search"),
-        Binding("escape", "clear_search", "Clear search", id="inbox.clear_search", tooltip="Show every case again"),
+        Binding("f", "filter", "Filter", id="inbox.filter", tooltip="Filter by state, project, severity, …"),
+        Binding("o", "cycle_sort", "Sort", id="inbox.sort", tooltip="Order by received, updated, severity, embargo"),
+        Binding(
+            "escape", "clear_search", "Clear", id="inbox.clear_search", tooltip="Clear the search, then the filter"
+        ),
     ]
+
+    DEFAULT_CSS = """
+    InboxScreen #snippet { height: 1; padding: 0 1; background: $panel; }
+    """
 
     @dataclass
     class Loaded(Message):
-        """A filter's count and first page have been read."""
+        """A filter's first page has been read; `count` is set when it is known already (a short list)."""
 
         generation: int
         case_filter: CaseFilter
-        count: InboxCount
+        count: InboxCount | None
         first_page: list[CaseSummary]
+
+    @dataclass
+    class Counted(Message):
+        """A filter's count has been read (after its first page was shown)."""
+
+        generation: int
+        count: InboxCount
 
     @dataclass
     class Refreshed(Message):
@@ -70,34 +260,76 @@ class InboxScreen(Screen[None]):
         pages: dict[int, list[CaseSummary]]
         shift: int
 
-    def __init__(self, reads: StoreReads, clock: Callable[[], datetime]) -> None:
+    @dataclass
+    class ViewsCounted(Message):
+        """Each saved view's count has been read."""
+
+        counts: dict[str, int]
+
+    @dataclass
+    class SnippetRead(Message):
+        """The search snippet of the case under the cursor."""
+
+        case_id: str
+        search: str
+        snippet: str | None
+
+    def __init__(
+        self,
+        reads: StoreReads,
+        clock: Callable[[], datetime],
+        views: Mapping[str, SavedView] | None = None,
+    ) -> None:
         super().__init__(id="inbox")
         self.reads = reads
         self.clock = clock
+        self.views: dict[str, SavedView] = dict(views or {})
+        """The saved views of the config, by name."""
+        self.view_counts: dict[str, int] = {}
+        """How many cases each saved view selects (filled in the background)."""
+        self.active_view: str | None = None
+        """The saved view the list shows, if it shows one unchanged."""
         self.case_filter = CaseFilter()
         """The filter whose cases the list shows (or is loading)."""
+        self.count: InboxCount | None = None
+        """The shown filter's count, once known."""
         self._generation = 0
         self._loading = False
+        self._marks = (f"\ue000{secrets.token_hex(8)}\ue001", f"\ue002{secrets.token_hex(8)}\ue003")
+        for index, (name, view) in enumerate(self.views.items()):
+            if view.key:
+                # Each saved view with a key gets a binding with an id, so the keymap can move it too.
+                binding = Binding(
+                    view.key, f"show_view({index})", name, show=False, id=f"view.{name}", tooltip=f"Saved view {name}"
+                )
+                for single in Binding.make_bindings([binding]):
+                    self._bindings.key_to_bindings.setdefault(single.key, []).append(single)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Content("loading…"), id="inbox-count")
-        yield Input(placeholder="search subjects and bodies; enter to browse, escape to clear", id="search")
+        yield Input(placeholder="search subjects, bodies and notes; enter to browse, escape to clear", id="search")
         yield CaseListHeader(id="case-list-header")
         yield CaseList(lambda f, offset, limit: self.reads.page(f, offset, limit), id="cases")
+        yield Static(Content(""), id="snippet")
         yield SyncStatus(id="sync-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
+        self.query_one("#snippet", Static).display = False
         self.query_one(CaseList).focus()
         self.load(CaseFilter())
 
-    def load(self, case_filter: CaseFilter) -> None:
-        """Count and read the first page of `case_filter` in a worker, then show it."""
+    def load(self, case_filter: CaseFilter, *, view: str | None = None) -> None:
+        """Read the first page of `case_filter` in a worker and show it, then its count."""
         self.case_filter = case_filter
+        self.active_view = view
         self._generation += 1
         self._loading = True
+        self.count = None
+        self.query_one("#snippet", Static).display = bool(case_filter.search)
+        self.query_one("#snippet", Static).update(Content(""))
         self._load(self._generation, case_filter)
 
     def refresh_cases(self) -> None:
@@ -105,7 +337,7 @@ class InboxScreen(Screen[None]):
         the newest case, if that is where it was)."""
         if self._loading:
             # The list is about to be replaced anyway; make sure what replaces it is fresh.
-            self.load(self.case_filter)
+            self.load(self.case_filter, view=self.active_view)
             return
         self._generation += 1
         case_list = self.query_one(CaseList)
@@ -119,12 +351,19 @@ class InboxScreen(Screen[None]):
             case_list.scroll_offset.y,
             case_list.scrollable_content_region.height,
         )
+        self._count_views()
 
     @work(thread=True, exclusive=True, group="inbox-load", exit_on_error=False)
     def _load(self, generation: int, case_filter: CaseFilter) -> None:
-        count = self.reads.count(case_filter)
-        first_page = self.reads.page(case_filter, 0, PAGE_SIZE) if count.shown else []
-        self.post_message(self.Loaded(generation, case_filter, count, first_page))
+        first_page = self.reads.page(case_filter, 0, PAGE_SIZE)
+        # A short first page is the whole list; otherwise the page shows first and the count follows, since a
+        # count over a broad search can take longer than reading a page.
+        known = InboxCount(len(first_page), len(first_page)) if len(first_page) < PAGE_SIZE else None
+        if known is not None and case_filter.narrows:
+            known = None
+        self.post_message(self.Loaded(generation, case_filter, known, first_page))
+        if known is None and not get_current_worker().is_cancelled:
+            self.post_message(self.Counted(generation, self.reads.count(case_filter)))
 
     @work(thread=True, exclusive=True, group="inbox-refresh", exit_on_error=False)
     def _refresh(
@@ -159,24 +398,72 @@ class InboxScreen(Screen[None]):
         }
         self.post_message(self.Refreshed(generation, case_filter, count, pages, shift))
 
+    @work(thread=True, exclusive=True, group="inbox-views", exit_on_error=False)
+    def _count_views(self) -> None:
+        if self.views:
+            self.post_message(self.ViewsCounted(self.reads.counts({n: view_filter(v) for n, v in self.views.items()})))
+
+    @work(thread=True, exclusive=True, group="inbox-snippet", exit_on_error=False)
+    def _read_snippet(self, case_id: str, search: str) -> None:
+        self.post_message(self.SnippetRead(case_id, search, self.reads.snippet(case_id, search, self._marks)))
+
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         report_worker_failure(self, event)
+
+    def _show_count(self) -> None:
+        self.query_one("#inbox-count", Static).update(count_line(self.count, self.case_filter, self.active_view))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         if message.generation != self._generation:
             return
         self._loading = False
-        self.query_one(CaseList).show(message.case_filter, message.count.shown, message.first_page)
-        self.query_one("#inbox-count", Static).update(count_line(message.count, message.case_filter.search))
+        self.count = message.count
+        shown = message.count.shown if message.count else len(message.first_page)
+        self.query_one(CaseList).show(message.case_filter, shown, message.first_page)
+        self._show_count()
+        if not self.view_counts:
+            self._count_views()
+
+    @on(Counted)
+    def _counted(self, message: Counted) -> None:
+        if message.generation != self._generation:
+            return
+        self.count = message.count
+        self.query_one(CaseList).set_count(message.count.shown)
+        self._show_count()
 
     @on(Refreshed)
     def _refreshed(self, message: Refreshed) -> None:
         if message.generation != self._generation:
             return
+        self.count = message.count
         self.query_one(CaseList).reshow(message.count.shown, message.pages, message.shift)
-        self.query_one("#inbox-count", Static).update(count_line(message.count, message.case_filter.search))
+        self._show_count()
+
+    @on(ViewsCounted)
+    def _views_counted(self, message: ViewsCounted) -> None:
+        self.view_counts = message.counts
+
+    @on(CaseList.Highlighted)
+    def _highlighted(self, message: CaseList.Highlighted) -> None:
+        search = self.case_filter.search
+        if not search or message.case is None:
+            return
+        self._read_snippet(message.case.id, search)
+
+    @on(SnippetRead)
+    def _snippet_read(self, message: SnippetRead) -> None:
+        current = self.query_one(CaseList).current_case
+        if current is None or current.id != message.case_id or message.search != self.case_filter.search:
+            return
+        line = Content.assemble((message.case_id, "bold"), "  ")
+        if message.snippet is None:
+            line += Content.styled("matches the title or a note", "$text-muted")
+        else:
+            line += snippet_content(message.snippet, self._marks)
+        self.query_one("#snippet", Static).update(line)
 
     @on(CaseList.CaseChosen)
     def _open_case(self, message: CaseList.CaseChosen) -> None:
@@ -184,7 +471,7 @@ class InboxScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_search":
-            return self.query_one("#search", Input).display or bool(self.case_filter.search)
+            return self.query_one("#search", Input).display or self.case_filter.narrows
         return True
 
     def action_search(self) -> None:
@@ -194,17 +481,61 @@ class InboxScreen(Screen[None]):
         self.refresh_bindings()
 
     def action_clear_search(self) -> None:
+        """Clear the search if there is one, else the filter or view."""
         search = self.query_one("#search", Input)
+        had_search = bool(self.case_filter.search) or search.display
         search.value = ""
         search.display = False
         self.query_one(CaseList).focus()
-        if self.case_filter.search:
-            self.load(CaseFilter())
+        if had_search:
+            if self.case_filter.search:
+                self.load(replace(self.case_filter, search=None), view=None)
+        elif self.case_filter.narrows:
+            self.load(CaseFilter(sort=self.case_filter.sort))
         self.refresh_bindings()
+
+    def action_filter(self) -> None:
+        """Open the filter modal over the inbox."""
+        self.app.push_screen(FilterModal(self.case_filter, self._project_ids()), self._filter_chosen)
+
+    def _project_ids(self) -> list[str]:
+        config = getattr(self.app, "config", None)
+        projects = getattr(config, "projects", None)
+        return sorted(projects) if projects else self.reads.projects()
+
+    def _filter_chosen(self, chosen: CaseFilter | None) -> None:
+        if chosen is not None and chosen != self.case_filter:
+            self.load(chosen)
+
+    def action_cycle_sort(self) -> None:
+        """Show the same cases in the next order."""
+        following = SORTS[(SORTS.index(self.case_filter.sort) + 1) % len(SORTS)]
+        self.load(replace(self.case_filter, sort=following), view=self.active_view)
+
+    def action_show_view(self, index: int) -> None:
+        """Show the saved view at `index` of the config's views."""
+        names = list(self.views)
+        if not 0 <= index < len(names):
+            return
+        name = names[index]
+        search = self.query_one("#search", Input)
+        search.value = self.views[name].search or ""
+        search.display = False
+        self.query_one(CaseList).focus()
+        self.load(view_filter(self.views[name], self.case_filter.sort), view=name)
+        self.refresh_bindings()
+
+    def show_view(self, name: str) -> None:
+        """Show the saved view called `name` (the palette's "view: NAME")."""
+        if name in self.views:
+            self.action_show_view(list(self.views).index(name))
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self.load(CaseFilter(search=event.value.strip() or None))
+        text = event.value.strip() or None
+        if text == self.case_filter.search:
+            return
+        self.load(replace(self.case_filter, search=text))
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:

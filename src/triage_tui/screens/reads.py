@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from threading import Lock
 
 from triage_tui.store.connection import reader
-from triage_tui.store.queries import CaseDetail, CaseFilter, CaseSummary, count_cases, get_case, list_cases
+from triage_tui.store.queries import (
+    CaseDetail,
+    CaseFilter,
+    CaseSummary,
+    count_cases,
+    get_case,
+    list_cases,
+    search_snippet,
+)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -23,6 +37,8 @@ class StoreReads:
     """Read access to the store for the UI: plain domain objects out, no live rows or sessions."""
 
     database: Path
+    clock: Callable[[], datetime] = _utc_now
+    """What "now" is for filters relative to it (embargo due within N days)."""
     pages_fetched: int = 0
     """How many pages of cases have been read; tests use it to check the inbox never loads everything."""
     _lock: Lock = field(default_factory=Lock, repr=False)
@@ -30,16 +46,32 @@ class StoreReads:
     def count(self, case_filter: CaseFilter) -> InboxCount:
         """Count the cases `case_filter` selects, and all cases."""
         with reader(self.database) as connection:
-            shown = count_cases(connection, case_filter)
-            total = shown if case_filter == CaseFilter() else count_cases(connection)
+            shown = count_cases(connection, case_filter.unsorted(), now=self.clock())
+            total = count_cases(connection) if case_filter.narrows else shown
         return InboxCount(shown=shown, total=total)
 
+    def counts(self, filters: dict[str, CaseFilter]) -> dict[str, int]:
+        """How many cases each of several filters selects, on one connection (the saved views' counts)."""
+        now = self.clock()
+        with reader(self.database) as connection:
+            return {name: count_cases(connection, f.unsorted(), now=now) for name, f in filters.items()}
+
     def page(self, case_filter: CaseFilter, offset: int, limit: int) -> list[CaseSummary]:
-        """One page of cases, newest first."""
+        """One page of cases in the filter's order."""
         with self._lock:
             self.pages_fetched += 1
         with reader(self.database) as connection:
-            return list_cases(connection, case_filter, offset=offset, limit=limit)
+            return list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
+
+    def snippet(self, case_id: str, search: str, marks: tuple[str, str]) -> str | None:
+        """The case's best-matching message text for `search`, matches between `marks`."""
+        with reader(self.database) as connection:
+            return search_snippet(connection, case_id, search, marks)
+
+    def projects(self) -> list[str]:
+        """The ids of the projects the store knows, for the project filter."""
+        with reader(self.database) as connection:
+            return [row[0] for row in connection.execute("SELECT id FROM projects ORDER BY id").fetchall()]
 
     def case(self, case_id: str) -> CaseDetail | None:
         """One case in full, or None if it no longer exists."""

@@ -9,18 +9,46 @@ import json
 import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
+
+SEVERITY_BANDS = ("critical", "high", "medium", "low", "none", "unscored")
+"""The severity bands a filter can ask for: CVSS ratings of the case's score, or no (parseable) vector at all."""
+SORTS = ("received", "updated", "severity", "embargo")
+"""Orders the inbox can show: newest received, most recently updated, highest score, soonest embargo end."""
+UNASSIGNED = "-"
+"""The assignee filter value that selects cases nobody is assigned to."""
 
 
 @dataclass(frozen=True)
 class CaseFilter:
-    """What the inbox shows: all cases, or those in a state, touching a project, or matching a search."""
+    """What the inbox shows and in which order: every field set narrows the cases (all must hold)."""
 
     state: str | None = None
+    disposition: str | None = None
     project: str | None = None
+    severity: str | None = None
+    """One of SEVERITY_BANDS."""
+    assignee: str | None = None
+    """An assignee as stored (a person or `team:pip`), or UNASSIGNED."""
+    signature: str | None = None
+    """The verdict of the case's first message (`good`, `bad`, `unknown-key`, ...)."""
+    embargo_due_days: int | None = None
+    """Embargo ends within this many days of now (or has already passed)."""
     search: str | None = None
+    sort: str = "received"
+    """One of SORTS; it orders the rows and never changes which cases are selected."""
+
+    @property
+    def narrows(self) -> bool:
+        """Whether the filter selects fewer than every case."""
+        return replace(self, sort="received") != CaseFilter()
+
+    def unsorted(self) -> CaseFilter:
+        """The same selection in the default order (counts do not depend on the order)."""
+        return replace(self, sort="received")
 
 
 @dataclass(frozen=True)
@@ -149,32 +177,115 @@ def parse_time(value: str | None) -> datetime | None:
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
-def _where(case_filter: CaseFilter) -> tuple[str, list[Any]]:
+def _stored_time(moment: datetime) -> str:
+    """A time in the form the store keeps (naive UTC text, as SQLAlchemy writes it), for comparing in SQL."""
+    return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+@lru_cache(maxsize=8192)
+def _score(cvss4_vector: str | None, cvss_vector: str | None) -> float | None:
+    # Imported here: the CVSS library loads only when a severity filter or order is used, never at start-up.
+    from triage_tui.severity import severity_of
+
+    for vector in (cvss4_vector, cvss_vector):
+        scored = severity_of(vector)
+        if scored is not None:
+            return scored.score
+    return None
+
+
+def severity_band(score: float | None) -> str:
+    """The CVSS rating band of a base score ("unscored" when there is none)."""
+    if score is None:
+        return "unscored"
+    if score >= 9.0:
+        return "critical"
+    if score >= 7.0:
+        return "high"
+    if score >= 4.0:
+        return "medium"
+    if score > 0.0:
+        return "low"
+    return "none"
+
+
+@lru_cache(maxsize=8192)
+def _band(cvss4_vector: str | None, cvss_vector: str | None) -> str:
+    return severity_band(_score(cvss4_vector, cvss_vector))
+
+
+def add_functions(connection: sqlite3.Connection) -> None:
+    """Register the SQL functions severity filters and orders use: the score is computed from the stored vectors
+    (the 4.0 one first, as `cases --json` does), cached per vector pair, so it can never go stale."""
+    connection.create_function("triage_cvss_score", 2, _score, deterministic=True)
+    connection.create_function("triage_cvss_band", 2, _band, deterministic=True)
+
+
+# Cases without any vector (most of an inbox) skip the Python call altogether.
+_SCORE_SQL = (
+    "(CASE WHEN cases.cvss4_vector IS NULL AND cases.cvss_vector IS NULL THEN NULL "
+    "ELSE triage_cvss_score(cases.cvss4_vector, cases.cvss_vector) END)"
+)
+_BAND_SQL = (
+    "(CASE WHEN cases.cvss4_vector IS NULL AND cases.cvss_vector IS NULL THEN 'unscored' "
+    "ELSE triage_cvss_band(cases.cvss4_vector, cases.cvss_vector) END)"
+)
+
+_SEARCH_SQL = (
+    "cases.id IN (SELECT case_id FROM messages WHERE id IN "
+    "(SELECT rowid FROM message_fts WHERE message_fts MATCH ?) "
+    "UNION SELECT id FROM cases WHERE rowid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?)"
+    "{notes})"
+)
+_NOTES_SQL = " UNION SELECT case_id FROM note_fts WHERE note_fts MATCH ?"
+
+
+def _has_notes(connection: sqlite3.Connection | None) -> bool:
+    if connection is None:
+        return False
+    row = connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'note_fts'").fetchone()
+    return row is not None
+
+
+def _where(case_filter: CaseFilter, now: datetime | None = None, *, notes: bool = False) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
-    if case_filter.state:
-        clauses.append("cases.state = ?")
-        params.append(case_filter.state)
+    for column in ("state", "disposition", "signature"):
+        value = getattr(case_filter, column)
+        if value:
+            clauses.append(f"cases.{column} = ?")
+            params.append(value)
+    if case_filter.assignee == UNASSIGNED:
+        clauses.append("cases.assignee IS NULL")
+    elif case_filter.assignee:
+        clauses.append("cases.assignee = ?")
+        params.append(case_filter.assignee)
     if case_filter.project:
         clauses.append("cases.id IN (SELECT case_id FROM impacts WHERE project_id = ?)")
         params.append(case_filter.project)
+    if case_filter.severity:
+        clauses.append(f"{_BAND_SQL} = ?")
+        params.append(case_filter.severity)
+    if case_filter.embargo_due_days is not None:
+        due = (now or datetime.now(UTC)) + timedelta(days=case_filter.embargo_due_days)
+        clauses.append("cases.embargo_until IS NOT NULL AND cases.embargo_until <= ?")
+        params.append(_stored_time(due))
     if case_filter.search:
         match = fts_query(case_filter.search)
         if match is None:
             clauses.append("0")
         else:
-            clauses.append(
-                "cases.id IN (SELECT case_id FROM messages WHERE id IN "
-                "(SELECT rowid FROM message_fts WHERE message_fts MATCH ?) "
-                "UNION SELECT id FROM cases WHERE rowid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?))"
-            )
-            params += [match, match]
+            clauses.append(_SEARCH_SQL.format(notes=_NOTES_SQL if notes else ""))
+            params += [match, match] + ([match] if notes else [])
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def count_cases(connection: sqlite3.Connection, case_filter: CaseFilter = CaseFilter()) -> int:
+def count_cases(
+    connection: sqlite3.Connection, case_filter: CaseFilter = CaseFilter(), *, now: datetime | None = None
+) -> int:
     """How many cases the filter selects."""
-    where, params = _where(case_filter)
+    add_functions(connection)
+    where, params = _where(case_filter, now, notes=_has_notes(connection))
     return int(connection.execute(f"SELECT COUNT(*) FROM cases{where}", params).fetchone()[0])  # noqa: S608
 
 
@@ -222,10 +333,26 @@ def _summary(row: Sequence[Any], projects: tuple[ImpactBrief, ...]) -> CaseSumma
     )
 
 
-def inbox_page_sql(case_filter: CaseFilter, *, offset: int = 0, limit: int | None = 100) -> tuple[str, list[Any]]:
+_ORDER_BY = {
+    "received": "cases.received_at DESC, cases.id DESC",
+    "updated": "cases.updated_at DESC, cases.id DESC",
+    "severity": f"{_SCORE_SQL} DESC NULLS LAST, cases.received_at DESC, cases.id DESC",
+    "embargo": "cases.embargo_until ASC NULLS LAST, cases.received_at DESC, cases.id DESC",
+}
+
+
+def inbox_page_sql(
+    case_filter: CaseFilter,
+    *,
+    offset: int = 0,
+    limit: int | None = 100,
+    now: datetime | None = None,
+    notes: bool = False,
+) -> tuple[str, list[Any]]:
     """The statement behind `list_cases` (tests check its query plan uses the inbox's covering index)."""
-    where, params = _where(case_filter)
-    sql = f"SELECT {_SUMMARY_COLUMNS} FROM cases{where} ORDER BY cases.received_at DESC, cases.id DESC"  # noqa: S608
+    where, params = _where(case_filter, now, notes=notes)
+    order = _ORDER_BY.get(case_filter.sort, _ORDER_BY["received"])
+    sql = f"SELECT {_SUMMARY_COLUMNS} FROM cases{where} ORDER BY {order}"  # noqa: S608
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
@@ -233,13 +360,39 @@ def inbox_page_sql(case_filter: CaseFilter, *, offset: int = 0, limit: int | Non
 
 
 def list_cases(
-    connection: sqlite3.Connection, case_filter: CaseFilter = CaseFilter(), *, offset: int = 0, limit: int | None = 100
+    connection: sqlite3.Connection,
+    case_filter: CaseFilter = CaseFilter(),
+    *,
+    offset: int = 0,
+    limit: int | None = 100,
+    now: datetime | None = None,
 ) -> list[CaseSummary]:
-    """One page of cases, newest first (the inbox's covering index serves this order)."""
-    sql, params = inbox_page_sql(case_filter, offset=offset, limit=limit)
+    """One page of cases in the filter's order (the inbox's covering index serves the default, newest first)."""
+    add_functions(connection)
+    sql, params = inbox_page_sql(case_filter, offset=offset, limit=limit, now=now, notes=_has_notes(connection))
     rows = connection.execute(sql, params).fetchall()
     projects = _projects_for(connection, [row[0] for row in rows])
     return [_summary(row, projects.get(row[0], ())) for row in rows]
+
+
+def search_snippet(
+    connection: sqlite3.Connection, case_id: str, search: str, marks: tuple[str, str], *, tokens: int = 16
+) -> str | None:
+    """The best-matching piece of the case's message text for `search`, matches wrapped in `marks`.
+
+    The caller picks marks the text cannot contain (a fresh random string), so splitting on them later can never
+    mistake untrusted text for a match. None when only the title (or nothing) matches.
+    """
+    match = fts_query(search)
+    if match is None:
+        return None
+    row = connection.execute(
+        "SELECT snippet(message_fts, -1, ?, ?, '…', ?) FROM message_fts "
+        "WHERE message_fts MATCH ? AND rowid IN (SELECT id FROM messages WHERE case_id = ?) "
+        "ORDER BY rank LIMIT 1",
+        (marks[0], marks[1], tokens, match, case_id),
+    ).fetchone()
+    return str(row[0]) if row else None
 
 
 def sources_for(connection: sqlite3.Connection, case_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:

@@ -83,7 +83,7 @@ class CaseListHeader(Static):
 
 
 class CaseList(ScrollView, can_focus=True):
-    """The cases of a filter, newest first, with a cursor row; enter opens the case under the cursor."""
+    """The cases of a filter in its order, with a cursor row; enter opens the case under the cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_case", "Open", id="inbox.open_case", tooltip="Open the case under the cursor"),
@@ -91,6 +91,10 @@ class CaseList(ScrollView, can_focus=True):
         Binding("up,k", "cursor_up", "Up", show=False, id="inbox.cursor_up", tooltip="Previous case"),
         Binding("pagedown", "page_down", "Page down", show=False, id="inbox.page_down", tooltip="One screen down"),
         Binding("pageup", "page_up", "Page up", show=False, id="inbox.page_up", tooltip="One screen up"),
+        Binding(
+            "ctrl+d", "half_page_down", "Half down", show=False, id="inbox.half_down", tooltip="Half a screen down"
+        ),
+        Binding("ctrl+u", "half_page_up", "Half up", show=False, id="inbox.half_up", tooltip="Half a screen up"),
         Binding("home,g", "first", "First", show=False, id="inbox.first", tooltip="Newest case"),
         Binding("end,G", "last", "Last", show=False, id="inbox.last", tooltip="Oldest case"),
     ]
@@ -112,6 +116,16 @@ class CaseList(ScrollView, can_focus=True):
         """The user opened a case."""
 
         case_id: str
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved (or its row arrived from the store); `case` is None while its page is loading."""
+
+        index: int
+        case: CaseSummary | None
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, CaseList.Highlighted)
 
     @dataclass
     class _PageLoaded(Message):
@@ -148,6 +162,15 @@ class CaseList(ScrollView, can_focus=True):
         self.virtual_size = Size(0, count)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.cursor = 0
+        self.refresh()
+
+    def set_count(self, count: int) -> None:
+        """Change how many cases the list holds once the count is known (the first page is shown before it)."""
+        if count == self._count:
+            return
+        self._count = count
+        self.virtual_size = Size(0, count)
+        self.cursor = self.cursor  # the validator keeps it in range
         self.refresh()
 
     def reshow(self, count: int, pages: dict[int, list[CaseSummary]], shift: int) -> None:
@@ -205,6 +228,8 @@ class CaseList(ScrollView, can_focus=True):
         while len(self._pages) > CACHED_PAGES:
             self._pages.popitem(last=False)
         self.refresh()
+        if self.cursor // PAGE_SIZE == message.page:
+            self.post_message(self.Highlighted(self.cursor, self._row(self.cursor)))
         pending = self._open_when_loaded
         if pending is not None and pending // PAGE_SIZE == message.page:
             self._open_when_loaded = None
@@ -254,6 +279,7 @@ class CaseList(ScrollView, can_focus=True):
         elif height and new >= top + height:
             self.scroll_to(y=new - height + 1, animate=False, immediate=True)
         self.refresh()
+        self.post_message(self.Highlighted(new, self.current_case))
 
     def on_click(self, event: events.Click) -> None:
         if event.y >= 0 and self.scroll_offset.y + event.y < self._count:
@@ -272,6 +298,12 @@ class CaseList(ScrollView, can_focus=True):
 
     def action_page_up(self) -> None:
         self.cursor -= max(1, self.scrollable_content_region.height - 1)
+
+    def action_half_page_down(self) -> None:
+        self.cursor += max(1, self.scrollable_content_region.height // 2)
+
+    def action_half_page_up(self) -> None:
+        self.cursor -= max(1, self.scrollable_content_region.height // 2)
 
     def action_first(self) -> None:
         self.cursor = 0
