@@ -16,6 +16,7 @@ import pytest
 
 from gpg_fixtures import GpgWorld
 from replies_fixtures import CASE_ID, load_case, reply_store, set_case, team_identity
+from triage_tui.domain import NOT_A_VULNERABILITY_REASONS
 from triage_tui.replies.compose_reply import (
     ComposedReply,
     EmbargoError,
@@ -28,7 +29,6 @@ from triage_tui.replies.compose_reply import (
 from triage_tui.replies.outbox import outbox_items, queue_reply
 from triage_tui.replies.templates import (
     NOT_A_VULNERABILITY_PREFIX,
-    NOT_A_VULNERABILITY_REASONS,
     TEMPLATES,
     UnknownTemplateError,
     render_reply,

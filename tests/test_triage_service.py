@@ -141,11 +141,12 @@ def test_duplicate_merge_keeps_every_reporter_and_undo_takes_them_back(triage: T
 
 def test_bulk_applies_to_each_case_and_reports_refusals(triage: TriageService, database: Path) -> None:
     triage.close("PSC-2026-0003", Disposition.INVALID)
-    events = triage.bulk(
+    result = triage.bulk(
         ["PSC-2026-0001", "PSC-2026-0002", "PSC-2026-0003"],
         lambda service, case_id: service.close(case_id, Disposition.SPAM),
     )
-    assert [e.case_id for e in events] == ["PSC-2026-0001", "PSC-2026-0002"]
+    assert [e.case_id for e in result.events] == ["PSC-2026-0001", "PSC-2026-0002"]
+    assert len(result.refusals) == 1 and result.refusals[0].startswith("PSC-2026-0003: ")
     assert case(database, "PSC-2026-0003").summary.disposition == "invalid"
 
 

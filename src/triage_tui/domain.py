@@ -78,3 +78,14 @@ class SignatureScope(StrEnum):
     WHOLE = "whole"
     PARTIAL = "partial"
     NONE = "none"
+
+
+# pip's security policy: why a report is not a vulnerability (DESIGN section 2), slug to human label. Closing a
+# case as not-a-vulnerability needs one; the matching reply template is `not-a-vulnerability:<slug>`.
+NOT_A_VULNERABILITY_REASONS: dict[str, str] = {
+    "malicious-index": "Malicious or compromised index",
+    "malicious-package": "Malicious package (building or installing a package runs its code by design)",
+    "attacker-controls-machine": "Attacker already controls the machine (command line, environment, config, cache)",
+    "arbitrary-code-step": "Bug in a step that already runs arbitrary code",
+    "vendored-not-affected": "Vulnerability in a vendored library that does not affect the tool's use of it",
+}

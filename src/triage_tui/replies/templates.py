@@ -12,21 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from string import Template
 
+from triage_tui.domain import NOT_A_VULNERABILITY_REASONS
 from triage_tui.store.queries import CaseDetail
 from triage_tui.untrusted import neutralise_line
 
 NOT_A_VULNERABILITY_PREFIX = "not-a-vulnerability:"
 
-NOT_A_VULNERABILITY_REASONS: dict[str, str] = {
-    "malicious-index": "Malicious or compromised index",
-    "malicious-package": "Malicious package (building or installing runs its code by design)",
-    "attacker-controls-machine": "Attacker already controls the machine (command line, environment, config, cache)",
-    "arbitrary-code-step": "Bug in a step that already runs arbitrary code",
-    "vendored-not-affected": "Vendored library vulnerability that does not affect the tool's use of it",
-}
-"""Policy reasons for closing as not-a-vulnerability (DESIGN section 2): slug to human label.
-
-The matching reply template is `not-a-vulnerability:<slug>`."""
 
 _GREETING = "Hello $reporter,\n\n"
 _SIGNATURE = "\nBest regards,\n$coordinator\nfor the Python packaging security team\n\nReference: $case_id\n"

@@ -125,19 +125,9 @@ def bulk_outcome(
     service: TriageService, case_ids: Sequence[str], action: Callable[[TriageService, str], Event], done: str
 ) -> Outcome:
     """Apply `action` to every case with `TriageService.bulk`; refusals are collected into one outcome."""
-    from triage_tui.services.triage import TriageError
-
-    refusals: list[str] = []
-
-    def guarded(triage: TriageService, case_id: str) -> Event:
-        try:
-            return action(triage, case_id)
-        except TriageError as error:
-            refusals.append(f"{case_id}: {error}")
-            raise
-
-    events = service.bulk(case_ids, guarded)
-    text = f"{done} {len(events)} of {len(case_ids)} cases"
+    result = service.bulk(case_ids, action)
+    text = f"{done} {len(result.events)} of {len(case_ids)} cases"
+    refusals = result.refusals
     if refusals:
         text += "; refused: " + "; ".join(refusals)
     return Outcome(text, refused=bool(refusals))
@@ -333,7 +323,7 @@ def disposition_options() -> list[tuple[str, Content]]:
 
 def reason_options() -> list[tuple[str, Content]]:
     """The policy reasons for not-a-vulnerability."""
-    from triage_tui.services.triage import NOT_A_VULNERABILITY_REASONS
+    from triage_tui.domain import NOT_A_VULNERABILITY_REASONS
 
     return [(slug, option(slug, text)) for slug, text in NOT_A_VULNERABILITY_REASONS.items()]
 
@@ -392,21 +382,11 @@ def undo_last(service: TriageService, case_id: str) -> Outcome:
 
 
 def reply_template_for(reason: str) -> str | None:
-    """The reply template for a not-a-vulnerability reason (`not-a-vulnerability:<reason>`), if replies has one."""
-    try:
-        from triage_tui.replies.templates import NOT_A_VULNERABILITY_PREFIX, NOT_A_VULNERABILITY_REASONS
-    except ImportError:
-        return None
-    if reason in NOT_A_VULNERABILITY_REASONS:
-        return NOT_A_VULNERABILITY_PREFIX + reason
-    # The service and the templates list the same policy reasons in the same order, under two spellings.
-    from triage_tui.services.triage import NOT_A_VULNERABILITY_REASONS as SERVICE_REASONS
+    """The reply template for a not-a-vulnerability reason (`not-a-vulnerability:<reason>`)."""
+    from triage_tui.domain import NOT_A_VULNERABILITY_REASONS
+    from triage_tui.replies.templates import NOT_A_VULNERABILITY_PREFIX
 
-    ours = list(SERVICE_REASONS)
-    theirs = list(NOT_A_VULNERABILITY_REASONS)
-    if reason in ours and len(ours) == len(theirs):
-        return NOT_A_VULNERABILITY_PREFIX + theirs[ours.index(reason)]
-    return None
+    return NOT_A_VULNERABILITY_PREFIX + reason if reason in NOT_A_VULNERABILITY_REASONS else None
 
 
 def reply_screen(

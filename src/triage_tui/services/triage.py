@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from triage_tui.domain import CaseState, Disposition
+from triage_tui.domain import NOT_A_VULNERABILITY_REASONS, CaseState, Disposition
 from triage_tui.severity import severity_of
 
 if TYPE_CHECKING:
@@ -31,15 +31,6 @@ TRANSITIONS: Mapping[CaseState, frozenset[CaseState]] = {
 }
 CLOSABLE_WITH_DISPOSITION = frozenset({CaseState.NEW, CaseState.TRIAGE})
 
-# pip's security policy: the reasons a report is not a vulnerability (DESIGN section 2).
-NOT_A_VULNERABILITY_REASONS: Mapping[str, str] = {
-    "malicious-index": "malicious or compromised index",
-    "malicious-package": "malicious package: building or installing a package runs its code by design",
-    "attacker-controls-machine": "attacker already controls the machine (command line, environment, config or cache)",
-    "already-arbitrary-code": "bug in a step that already runs arbitrary code",
-    "vendored-unaffected": "vulnerability in a vendored library that does not affect the tool's use of it",
-}
-
 
 class TriageError(Exception):
     """An action that cannot be done, worded for the user."""
@@ -55,6 +46,14 @@ class Event:
     at: datetime
     kind: str
     payload: Mapping[str, Any]
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: one event per case it changed, one line per case it refused."""
+
+    events: list[Event] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
 
 
 class TriageService:
@@ -191,18 +190,15 @@ class TriageService:
             reversed_changes = {field: [new, old] for field, (old, new) in changes.items()}
             return self._record(connection, event.case_id, "undo", {"undoes": event_id, "changes": reversed_changes})
 
-    def bulk(self, case_ids: Sequence[str], action: Callable[[TriageService, str], Event]) -> list[Event]:
-        """Apply `action` to every case; each case is its own transaction, and one failure stops none of the rest."""
-        events: list[Event] = []
-        errors: list[str] = []
+    def bulk(self, case_ids: Sequence[str], action: Callable[[TriageService, str], Event]) -> BulkResult:
+        """Apply `action` to every case; each case is its own transaction, and a refusal stops none of the rest."""
+        result = BulkResult()
         for case_id in case_ids:
             try:
-                events.append(action(self, case_id))
+                result.events.append(action(self, case_id))
             except TriageError as error:
-                errors.append(f"{case_id}: {error}")
-        if errors and not events:
-            raise TriageError("; ".join(errors))
-        return events
+                result.refusals.append(f"{case_id}: {error}")
+        return result
 
     def last_undoable(self, case_id: str) -> Event | None:
         """The newest event of the case by this author that is not an undo and not undone."""
