@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,3 +158,44 @@ class TestSnippets:
             snippet = search_snippet(connection, "PSC-2026-0001", "needle", MARKS, tokens=64)
         assert snippet is not None
         assert snippet.startswith("<<needle>> [/] [b] abc [/ [RED]x")
+
+
+def _add_event(database: Path, case_id: str, kind: str, payload: str) -> int:
+    connection = sqlite3.connect(database)
+    with connection:
+        cursor = connection.execute(
+            "INSERT INTO events (case_id, author, at, kind, payload) VALUES (?, 'alex', '2026-03-14 09:00:00', ?, ?)",
+            (case_id, kind, payload),
+        )
+    connection.close()
+    return int(cursor.lastrowid or 0)
+
+
+class TestNoteSearch:
+    def test_notes_are_searched(self, tmp_path: Path) -> None:
+        database = triaged_store(tmp_path / "t.db")
+        _add_event(database, "PSC-2026-0003", "note", json.dumps({"text": "Asked Lee for the\nkeyring fingerprint"}))
+        _add_event(database, "PSC-2026-0002", "assign", json.dumps({"text": "keyring"}))
+        with reader(database) as connection:
+            assert ids(connection, CaseFilter(search="keyring")) == ["0003"]
+            assert ids(connection, CaseFilter(search="keyr", state="new")) == ["0003"]
+
+    def test_deleted_or_moved_notes_follow(self, tmp_path: Path) -> None:
+        database = triaged_store(tmp_path / "t.db")
+        event = _add_event(database, "PSC-2026-0003", "note", json.dumps({"text": "quokka"}))
+        connection = sqlite3.connect(database)
+        with connection:
+            connection.execute("UPDATE events SET case_id = 'PSC-2026-0004' WHERE id = ?", (event,))
+        with reader(database) as r:
+            assert ids(r, CaseFilter(search="quokka")) == ["0004"]
+        with connection:
+            connection.execute("DELETE FROM events WHERE id = ?", (event,))
+        connection.close()
+        with reader(database) as r:
+            assert ids(r, CaseFilter(search="quokka")) == []
+
+    def test_a_payload_that_is_not_json_is_stored_not_indexed(self, tmp_path: Path) -> None:
+        database = triaged_store(tmp_path / "t.db")
+        _add_event(database, "PSC-2026-0003", "note", "{not json")
+        with reader(database) as connection:
+            assert ids(connection, CaseFilter(search="json")) == []

@@ -192,6 +192,35 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX ix_outbox_state ON outbox(state, id);
     CREATE INDEX ix_outbox_case ON outbox(case_id);
     """,
+    # 4: search over notes and the inbox's "updated" order. Notes are events of kind 'note' ({"text": ...}); their
+    # text goes into an FTS5 table beside the case id, kept in step by triggers and filled from the notes already
+    # recorded. A payload that is not JSON indexes as empty rather than failing the write.
+    """
+    CREATE VIRTUAL TABLE note_fts USING fts5(text, case_id UNINDEXED, tokenize='unicode61');
+    CREATE TRIGGER events_note_fts_insert AFTER INSERT ON events WHEN new.kind = 'note' BEGIN
+        INSERT INTO note_fts(rowid, text, case_id) VALUES (
+            new.id,
+            CASE WHEN json_valid(new.payload) THEN coalesce(json_extract(new.payload, '$.text'), '') ELSE '' END,
+            new.case_id
+        );
+    END;
+    CREATE TRIGGER events_note_fts_delete AFTER DELETE ON events WHEN old.kind = 'note' BEGIN
+        DELETE FROM note_fts WHERE rowid = old.id;
+    END;
+    CREATE TRIGGER events_note_fts_update AFTER UPDATE OF case_id, payload, kind ON events BEGIN
+        DELETE FROM note_fts WHERE rowid = old.id;
+        INSERT INTO note_fts(rowid, text, case_id) SELECT
+            new.id,
+            CASE WHEN json_valid(new.payload) THEN coalesce(json_extract(new.payload, '$.text'), '') ELSE '' END,
+            new.case_id
+        WHERE new.kind = 'note';
+    END;
+    INSERT INTO note_fts(rowid, text, case_id)
+        SELECT id, CASE WHEN json_valid(payload) THEN coalesce(json_extract(payload, '$.text'), '') ELSE '' END,
+            case_id
+        FROM events WHERE kind = 'note';
+    CREATE INDEX ix_cases_updated ON cases(updated_at DESC, id DESC);
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -240,7 +240,7 @@ _SEARCH_SQL = (
 _NOTES_SQL = " UNION SELECT case_id FROM note_fts WHERE note_fts MATCH ?"
 
 
-def _has_notes(connection: sqlite3.Connection | None) -> bool:
+def has_note_search(connection: sqlite3.Connection | None) -> bool:
     if connection is None:
         return False
     row = connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'note_fts'").fetchone()
@@ -285,7 +285,7 @@ def count_cases(
 ) -> int:
     """How many cases the filter selects."""
     add_functions(connection)
-    where, params = _where(case_filter, now, notes=_has_notes(connection))
+    where, params = _where(case_filter, now, notes=has_note_search(connection))
     return int(connection.execute(f"SELECT COUNT(*) FROM cases{where}", params).fetchone()[0])  # noqa: S608
 
 
@@ -369,7 +369,7 @@ def list_cases(
 ) -> list[CaseSummary]:
     """One page of cases in the filter's order (the inbox's covering index serves the default, newest first)."""
     add_functions(connection)
-    sql, params = inbox_page_sql(case_filter, offset=offset, limit=limit, now=now, notes=_has_notes(connection))
+    sql, params = inbox_page_sql(case_filter, offset=offset, limit=limit, now=now, notes=has_note_search(connection))
     rows = connection.execute(sql, params).fetchall()
     projects = _projects_for(connection, [row[0] for row in rows])
     return [_summary(row, projects.get(row[0], ())) for row in rows]
