@@ -199,3 +199,21 @@ class TestNoteSearch:
         _add_event(database, "PSC-2026-0003", "note", "{not json")
         with reader(database) as connection:
             assert ids(connection, CaseFilter(search="json")) == []
+
+
+def test_broad_search_walks_the_index_and_finds_the_same(
+    store: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from triage_tui.store import queries
+
+    narrow = ids(store, CaseFilter(search="report"))
+    assert not queries.is_broad_search(store, "report")
+    monkeypatch.setattr(queries, "BROAD_SEARCH", 2)
+    assert queries.is_broad_search(store, "report")
+    assert ids(store, CaseFilter(search="report")) == narrow
+    assert ids(store, CaseFilter(search="report", sort="severity")) == ids(
+        store, CaseFilter(search="report", sort="severity")
+    )
+    sql, params = inbox_page_sql(CaseFilter(search="report"), notes=True, broad=True)
+    plan = " ".join(str(row[-1]) for row in store.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "SCAN cases USING COVERING INDEX ix_cases_inbox" in plan

@@ -328,8 +328,12 @@ class InboxScreen(Screen[None]):
         self._generation += 1
         self._loading = True
         self.count = None
-        self.query_one("#snippet", Static).display = bool(case_filter.search)
-        self.query_one("#snippet", Static).update(Content(""))
+        snippet = self.query_one("#snippet", Static)
+        # Only touch the snippet line when it changes: showing or hiding it re-lays the whole screen out.
+        if snippet.display != bool(case_filter.search):
+            snippet.display = bool(case_filter.search)
+        if not case_filter.search and snippet.content:
+            snippet.update(Content(""))
         self._load(self._generation, case_filter)
 
     def refresh_cases(self) -> None:
@@ -412,7 +416,10 @@ class InboxScreen(Screen[None]):
         report_worker_failure(self, event)
 
     def _show_count(self) -> None:
-        self.query_one("#inbox-count", Static).update(count_line(self.count, self.case_filter, self.active_view))
+        line = count_line(self.count, self.case_filter, self.active_view)
+        count = self.query_one("#inbox-count", Static)
+        if count.content != line:
+            count.update(line)
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

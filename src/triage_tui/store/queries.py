@@ -232,12 +232,27 @@ _BAND_SQL = (
 )
 
 _SEARCH_SQL = (
-    "cases.id IN (SELECT case_id FROM messages WHERE id IN "
+    "{scan}cases.id IN (SELECT case_id FROM messages WHERE id IN "
     "(SELECT rowid FROM message_fts WHERE message_fts MATCH ?) "
     "UNION SELECT id FROM cases WHERE rowid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?)"
     "{notes})"
 )
 _NOTES_SQL = " UNION SELECT case_id FROM note_fts WHERE note_fts MATCH ?"
+
+
+BROAD_SEARCH = 2000
+"""Message matches from which a search counts as broad: cheaper to walk the inbox in order than to sort matches."""
+
+
+def is_broad_search(connection: sqlite3.Connection, search: str) -> bool:
+    """Whether `search` matches at least BROAD_SEARCH messages (reading at most that many matches to find out)."""
+    match = fts_query(search)
+    if match is None:
+        return False
+    row = connection.execute(
+        "SELECT COUNT(*) FROM (SELECT rowid FROM message_fts WHERE message_fts MATCH ? LIMIT ?)", (match, BROAD_SEARCH)
+    ).fetchone()
+    return int(row[0]) >= BROAD_SEARCH
 
 
 def has_note_search(connection: sqlite3.Connection | None) -> bool:
@@ -247,7 +262,9 @@ def has_note_search(connection: sqlite3.Connection | None) -> bool:
     return row is not None
 
 
-def _where(case_filter: CaseFilter, now: datetime | None = None, *, notes: bool = False) -> tuple[str, list[Any]]:
+def _where(
+    case_filter: CaseFilter, now: datetime | None = None, *, notes: bool = False, broad: bool = False
+) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     for column in ("state", "disposition", "signature"):
@@ -275,7 +292,9 @@ def _where(case_filter: CaseFilter, now: datetime | None = None, *, notes: bool 
         if match is None:
             clauses.append("0")
         else:
-            clauses.append(_SEARCH_SQL.format(notes=_NOTES_SQL if notes else ""))
+            # For a broad search, "+" keeps SQLite from looking every match up by id and sorting them all: it walks
+            # the inbox index in order instead and stops at the page's end.
+            clauses.append(_SEARCH_SQL.format(scan="+" if broad else "", notes=_NOTES_SQL if notes else ""))
             params += [match, match] + ([match] if notes else [])
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
@@ -348,9 +367,14 @@ def inbox_page_sql(
     limit: int | None = 100,
     now: datetime | None = None,
     notes: bool = False,
+    broad: bool = False,
 ) -> tuple[str, list[Any]]:
-    """The statement behind `list_cases` (tests check its query plan uses the inbox's covering index)."""
-    where, params = _where(case_filter, now, notes=notes)
+    """The statement behind `list_cases` (tests check its query plan uses the inbox's covering index).
+
+    `broad` says the search matches many messages (see `is_broad_search`), so the page is read by walking the
+    order's index rather than by sorting every match.
+    """
+    where, params = _where(case_filter, now, notes=notes, broad=broad and case_filter.sort in ("received", "updated"))
     order = _ORDER_BY.get(case_filter.sort, _ORDER_BY["received"])
     sql = f"SELECT {_SUMMARY_COLUMNS} FROM cases{where} ORDER BY {order}"  # noqa: S608
     if limit is not None:
@@ -369,7 +393,9 @@ def list_cases(
 ) -> list[CaseSummary]:
     """One page of cases in the filter's order (the inbox's covering index serves the default, newest first)."""
     add_functions(connection)
-    sql, params = inbox_page_sql(case_filter, offset=offset, limit=limit, now=now, notes=has_note_search(connection))
+    broad = bool(case_filter.search) and is_broad_search(connection, case_filter.search or "")
+    notes = has_note_search(connection)
+    sql, params = inbox_page_sql(case_filter, offset=offset, limit=limit, now=now, notes=notes, broad=broad)
     rows = connection.execute(sql, params).fetchall()
     projects = _projects_for(connection, [row[0] for row in rows])
     return [_summary(row, projects.get(row[0], ())) for row in rows]
