@@ -153,17 +153,18 @@ def _quantiles(values: list[float]) -> tuple[float, float]:
 
 
 def _raw_search_ms(database: Path, term: str, runs: int) -> list[float]:
-    """The inbox's first-page statement for `term`, run directly on a fresh sqlite3 connection each time."""
+    """The inbox's first-page statements for `term` (the breadth probe and the page), run directly on sqlite3."""
     from triage_tui.store.connection import reader
-    from triage_tui.store.queries import CaseFilter, add_functions, has_note_search, inbox_page_sql
+    from triage_tui.store.queries import CaseFilter, add_functions, has_note_search, inbox_page_sql, is_broad_search
 
     timings = []
     for _ in range(runs):
         with reader(database) as connection:
             add_functions(connection)
             notes = has_note_search(connection)
-            sql, params = inbox_page_sql(CaseFilter(search=term), offset=0, limit=200, notes=notes)
             began = time.perf_counter()
+            broad = is_broad_search(connection, term)
+            sql, params = inbox_page_sql(CaseFilter(search=term), offset=0, limit=200, notes=notes, broad=broad)
             connection.execute(sql, params).fetchall()
             timings.append((time.perf_counter() - began) * 1000)
     return timings
