@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,6 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, TextArea
 
-import triage_tui.screens.inbox as inbox_module
 from triage_tui.app import TriageApp
 from triage_tui.config import Config, Identity
 from triage_tui.screens.actions import ChoiceModal, ConfirmModal, NoteModal, TextModal
@@ -18,19 +17,11 @@ from triage_tui.screens.case import CaseScreen
 from triage_tui.store.connection import reader
 from triage_tui.store.duplicate_reads import case_extras
 from triage_tui.store.queries import get_case
-from triage_tui.widgets.selectable_case_list import SelectableCaseList, SelectableCaseListHeader
+from triage_tui.widgets.selectable_case_list import SelectableCaseList
 from ui_fixtures import HOSTILE, PROJECTS, frozen_clock, screen_text, seeded_store, small_inbox
 
 SIZE = (120, 36)
 SnapCompare = Callable[..., bool]
-
-
-@pytest.fixture(autouse=True)
-def _selectable_inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The inbox composes the selectable list (as it will once inbox.py adopts it)."""
-    monkeypatch.setattr(inbox_module, "CaseList", SelectableCaseList)
-    monkeypatch.setattr(inbox_module, "CaseListHeader", SelectableCaseListHeader)
-    yield
 
 
 def make_app(tmp_path: Path) -> TriageApp:

@@ -25,9 +25,10 @@ from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.reads import InboxCount, StoreReads
 from triage_tui.store.queries import SEVERITY_BANDS, SORTS, UNASSIGNED, CaseFilter, CaseSummary
 from triage_tui.untrusted import neutralise
-from triage_tui.widgets.case_list import PAGE_SIZE, CaseList, CaseListHeader
+from triage_tui.widgets.case_list import PAGE_SIZE, CaseList
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import safe_template
+from triage_tui.widgets.selectable_case_list import SelectableCaseList, SelectableCaseListHeader
 from triage_tui.widgets.sync_status import SyncStatus
 
 ANCHOR_LOOKBACK = 50
@@ -309,8 +310,9 @@ class InboxScreen(Screen[None]):
         yield Header()
         yield Static(Content("loading…"), id="inbox-count")
         yield Input(placeholder="search subjects, bodies and notes; enter to browse, escape to clear", id="search")
-        yield CaseListHeader(id="case-list-header")
-        yield CaseList(lambda f, offset, limit: self.reads.page(f, offset, limit), id="cases")
+        # The selectable list adds a marker column and bulk actions (space selects; x, a, l act on the selection).
+        yield SelectableCaseListHeader(id="case-list-header")
+        yield SelectableCaseList(lambda f, offset, limit: self.reads.page(f, offset, limit), id="cases")
         yield Static(Content(""), id="snippet")
         yield SyncStatus(id="sync-status")
         yield Footer()
