@@ -154,3 +154,23 @@ class TestEmbargoSnapshots:
         """q (+90d): the countdown, the linux-distros warning and the 90-day target warning."""
         app, _screen = modal()
         assert snap_compare(app, terminal_size=SIZE, run_before=type_then_pause("q"))
+
+
+class TestInboxCountdown:
+    async def test_inbox_shows_the_countdown_and_marks_past_due(self, tmp_path: Path) -> None:
+        """The inbox's embargo column counts down from the app's clock; a past-due embargo reads "overdue"."""
+        from datetime import timedelta
+
+        from triage_tui.services.triage import TriageService
+
+        app = make_app(tmp_path)
+        service = TriageService(app.database, "alex", clock=frozen_clock)
+        service.set_embargo("PSC-2026-0001", FROZEN_NOW + timedelta(days=12, hours=4))
+        service.set_embargo("PSC-2026-0002", FROZEN_NOW - timedelta(days=2, hours=1))
+        service.close_store()
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            text = screen_text(app)
+        assert "embargo" in text
+        assert "12d 4h" in text
+        assert "overdue 2d" in text

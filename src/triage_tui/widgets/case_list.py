@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -24,6 +25,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 from textual.worker import Worker
 
+from triage_tui.services.embargo_policy import countdown
 from triage_tui.store.queries import CaseFilter, CaseSummary
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import fit, safe_cell
@@ -53,7 +55,8 @@ COLUMNS = (
     Column("title", 0),
     Column("state", 9),
     Column("signature", 13),
-    Column("projects", 14),
+    Column("embargo", 10),
+    Column("projects", 12),
 )
 GAP = 1
 MIN_TITLE = 12
@@ -259,6 +262,7 @@ class CaseList(ScrollView, can_focus=True):
             (case.title, base),
             (case.disposition or case.state, base),
             (look.label, signature_style),
+            self._embargo_cell(case, base),
             (_project_ids(case), base),
         )
         segments: list[Segment] = []
@@ -267,6 +271,16 @@ class CaseList(ScrollView, can_focus=True):
                 segments.append(Segment(" " * GAP, base))
             segments.append(safe_cell(value, column_width, style))
         return Strip(segments).crop_extend(0, width, base)
+
+    def _embargo_cell(self, case: CaseSummary, base: Style) -> tuple[str, Style]:
+        """The embargo countdown, red once past due and yellow in its last week."""
+        if case.embargo_until is None:
+            return "", base
+        clock = getattr(self.app, "clock", None)
+        now = clock() if callable(clock) else datetime.now(UTC)
+        left = case.embargo_until - now
+        colour = "red" if left <= timedelta(0) else "yellow" if left <= timedelta(days=7) else None
+        return countdown(case.embargo_until, now), base + Style(color=colour, bold=colour == "red")
 
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, self._count - 1))
