@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python bench/sync_throughput.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/imap_sync.py
+	$(BIN)/python bench/triage_inbox.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME)
