@@ -60,3 +60,8 @@ def test_suggested_path_is_a_plain_name_in_the_folder(tmp_path: Path) -> None:
     assert suggested_path(tmp_path, "../../etc/passwd") == tmp_path / "passwd"
     assert suggested_path(tmp_path, ".bashrc") == tmp_path / "bashrc"
     assert suggested_path(tmp_path, "") == tmp_path / "attachment"
+
+
+def test_suggested_path_neutralises_controls(tmp_path: Path) -> None:
+    assert suggested_path(tmp_path, "\u202etxt.exe") == tmp_path / "<U+202E>txt.exe"
+    assert suggested_path(tmp_path, "a\x1b[2Jb") == tmp_path / "a␛[2Jb"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import attachment_data
+from triage_tui.untrusted import neutralise_line
 
 
 class AttachmentError(Exception):
@@ -14,8 +15,8 @@ class AttachmentError(Exception):
 
 
 def suggested_path(folder: Path, filename: str) -> Path:
-    """Where to offer saving: the (already neutralised) basename inside `folder`, never a path the sender chose."""
-    name = Path(filename).name.lstrip(".") or "attachment"
+    """Where to offer saving: a neutralised basename inside `folder`, never a path or control the sender chose."""
+    name = Path(neutralise_line(filename)).name.lstrip(".") or "attachment"
     return folder / name
 
 
