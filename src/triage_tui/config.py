@@ -211,7 +211,8 @@ class _Table:
         return Path(value).expanduser() if value is not None else None
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses: the only hosts a connection without TLS may go to."""
     if host == "localhost":
         return True
     try:
@@ -272,7 +273,7 @@ def _source(path: Path, name: str, data: Mapping[str, Any]) -> SourceConfig:
             raise ConfigError(path, f"{prefix}.password_command", "missing; set password_command or password_env")
         security = table.string("security", choices=IMAP_SECURITY) or "tls"
         host = table.string("host", required=True)
-        if security == "none" and not _is_loopback(host):
+        if security == "none" and not is_loopback(host):
             raise ConfigError(
                 path,
                 f"{prefix}.security",
@@ -350,7 +351,7 @@ def _smtp(path: Path, data: Mapping[str, Any]) -> SmtpConfig:
     table = _Table(path, "smtp", data, allowed)
     security = table.string("security", choices=IMAP_SECURITY) or "starttls"
     host = table.string("host", required=True)
-    if security == "none" and not _is_loopback(host):
+    if security == "none" and not is_loopback(host):
         raise ConfigError(path, "smtp.security", f'"none" is allowed only for a loopback host, not {host!r}')
     return SmtpConfig(
         host=host,

@@ -5,7 +5,6 @@ When SMTP is not configured or the server cannot be reached, replies stay queued
 
 from __future__ import annotations
 
-import ipaddress
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from triage_tui.config import SmtpConfig
+from triage_tui.config import SmtpConfig, is_loopback
 from triage_tui.replies.outbox import OutboxItem, mark_failed, mark_sent, note_waiting, pending
 from triage_tui.sources.base import SourceError
 from triage_tui.sources.credentials import secret_from
@@ -40,15 +39,6 @@ class SendReport:
         return not self.failed and not self.waiting and self.error is None
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def _tls_context(smtp: SmtpConfig) -> ssl.SSLContext:
     # The default context verifies the certificate chain and the host name; ca_file pins a private CA.
     return ssl.create_default_context(cafile=str(smtp.ca_file) if smtp.ca_file else None)
@@ -61,7 +51,7 @@ def connect(smtp: SmtpConfig, timeout: float = TIMEOUT_S) -> smtplib.SMTP:
         OSError, smtplib.SMTPException: The server cannot be reached, refused TLS or the login.
         SourceError: The password cannot be read, or "none" was asked for a host that is not loopback.
     """
-    if smtp.security == "none" and not _is_loopback(smtp.host):
+    if smtp.security == "none" and not is_loopback(smtp.host):
         raise SourceError(f'smtp: security "none" is allowed only for a loopback host, not {smtp.host!r}')
     client: smtplib.SMTP
     if smtp.security == "tls":
