@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -16,7 +17,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker
 
 from triage_tui.screens.actions import (
@@ -36,10 +37,11 @@ from triage_tui.screens.actions import (
     state_options,
     team_suggestions,
 )
-from triage_tui.screens.reads import StoreReads
+from triage_tui.screens.reads import CaseRead, ReporterSide, StoreReads
 from triage_tui.store.duplicate_reads import CaseBrief, CaseExtras
 from triage_tui.store.queries import AttachmentInfo, CaseDetail, CaseSummary, ImpactView, MessageView
 from triage_tui.widgets.errors import report_worker_failure
+from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_block, safe_line
 from triage_tui.widgets.sync_status import SyncStatus
 from triage_tui.widgets.timeline import timeline_content
@@ -48,6 +50,11 @@ from triage_tui.widgets.verdict import VerdictBar, signature_look
 if TYPE_CHECKING:
     from triage_tui.services.duplicates import Candidate
     from triage_tui.services.triage import TriageService
+
+
+FIRST_READ_WAIT = 0.05
+"""Seconds the case screen waits, while it is built, for the case's read (a few ms), so its first frame shows the
+case rather than "loading…"; a slower read fills the screen in when it arrives."""
 
 
 def human_size(size: int) -> str:
@@ -289,9 +296,12 @@ class CaseScreen(Screen[None]):
 
         detail: CaseDetail | None
         extras: CaseExtras | None = None
-        history: list[CaseBrief] = field(default_factory=list)
-        history_total: int = 0
-        projects: list[str] = field(default_factory=list)
+
+    @dataclass
+    class SideLoaded(Message):
+        """The side panel's reads (the reporter's other cases, the store's projects) are in."""
+
+        side: ReporterSide
 
     @dataclass
     class CandidatesRead(Message):
@@ -310,45 +320,69 @@ class CaseScreen(Screen[None]):
         self.projects: list[str] = []
         """Every project id in the store (assign suggests their teams when the config lists none)."""
         self.message_index = 0
+        self.side: ReporterSide | None = None
+        # The read starts now, while the screen is built; if it is in by compose, the first frame shows the case.
+        self._first_read = reads.start_case_view(case_id)
 
     def compose(self) -> ComposeResult:
+        try:
+            detail, extras = self._first_read.result(timeout=FIRST_READ_WAIT)
+        except Exception:  # too slow, or failed: the worker started on mount waits for it and reports a failure
+            detail, extras = None, None
+        if detail is not None:
+            self.detail, self.extras = detail, extras
         yield Header()
-        yield Static(Content.assemble((self.case_id, "bold"), "  loading…"), id="case-header")
+        yield Static(self._header_content(), id="case-header")
         with Horizontal(id="case-body"):
-            yield VerticalScroll(id="thread", can_focus=True)
+            with VerticalScroll(id="thread", can_focus=True):
+                if detail is not None:
+                    yield from (message_block(m, i) for i, m in enumerate(detail.messages))
             with VerticalScroll(id="case-side"):
-                for section, title in (
-                    ("impacts", "impacts"),
-                    ("reporter", "reporter"),
-                    ("notes", "notes"),
-                    ("timeline", "timeline"),
-                ):
-                    box = Static(Content(""), id=f"case-{section}", classes="case-section")
-                    box.border_title = title
+                sections = self._section_contents()
+                for section in ("impacts", "reporter", "notes", "timeline"):
+                    box = Static(sections.get(section, Content("")), id=f"case-{section}", classes="case-section")
+                    box.border_title = section
                     yield box
         yield SyncStatus(id="sync-status")
-        yield Footer()
+        yield KeysFooter()
+
+    def _header_content(self) -> Content:
+        if self.detail is None:
+            return Content.assemble((self.case_id, "bold"), "  loading…")
+        return case_header(self.detail.summary, self.clock(), self.extras)
+
+    def _section_contents(self) -> dict[str, Content]:
+        """The side panel's sections that the case read fills (the reporter's waits for its own read)."""
+        detail = self.detail
+        if detail is None:
+            return {}
+        sections = {
+            "impacts": impacts_content(detail.impacts),
+            "notes": notes_content(detail),
+            "timeline": timeline_content(detail.events),
+        }
+        if self.side is not None:
+            sections["reporter"] = reporter_content(detail.summary, self.extras, self.side.history, self.side.total)
+        return sections
 
     def on_mount(self) -> None:
         self.sub_title = self.case_id
         self.query_one("#thread").focus()
-        self._load()
+        # The reporter's history and the projects are read once the thread is on screen.
+        self._load(self._first_read, case=self.detail is None)
 
     def reload(self) -> None:
         """Read the case again (after an action changed it)."""
-        self._load()
+        self._load(None)
 
     @work(thread=True, exclusive=True, group="case-load", exit_on_error=False)
-    def _load(self) -> None:
-        from triage_tui.store.connection import reader
-        from triage_tui.store.duplicate_reads import case_extras, project_ids, reporter_history
-
-        detail = self.reads.case(self.case_id)
-        with reader(self.reads.database) as connection:
-            extras = case_extras(connection, self.case_id)
-            history, total = reporter_history(connection, self.case_id, limit=5)
-            projects = project_ids(connection)
-        self.post_message(self.Loaded(detail, extras, history, total, projects))
+    def _load(self, pending: Future[CaseRead] | None, *, case: bool = True) -> None:
+        if case:
+            detail, extras = pending.result() if pending is not None else self.reads.case_view(self.case_id)
+            self.post_message(self.Loaded(detail, extras))
+            if detail is None:
+                return
+        self.post_message(self.SideLoaded(self.reads.reporter_side(self.case_id)))
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -359,23 +393,27 @@ class CaseScreen(Screen[None]):
         first = self.detail is None
         self.detail = message.detail
         self.extras = message.extras
-        self.projects = message.projects
         header = self.query_one("#case-header", Static)
         if message.detail is None:
             header.update(Content.assemble((self.case_id, "bold"), ("  no such case", "$error")))
             return
         detail = message.detail
-        header.update(case_header(detail.summary, self.clock(), message.extras))
-        self.query_one("#case-impacts", Static).update(impacts_content(detail.impacts))
-        self.query_one("#case-reporter", Static).update(
-            reporter_content(detail.summary, message.extras, message.history, message.history_total)
-        )
-        self.query_one("#case-notes", Static).update(notes_content(detail))
-        self.query_one("#case-timeline", Static).update(timeline_content(detail.events))
+        header.update(self._header_content())
+        for section, content in self._section_contents().items():
+            self.query_one(f"#case-{section}", Static).update(content)
         thread = self.query_one("#thread", VerticalScroll)
         if first or len(self._messages()) != len(detail.messages):
             await thread.remove_children()
             await thread.mount_all(message_block(m, i) for i, m in enumerate(detail.messages))
+
+    @on(SideLoaded)
+    def _side_loaded(self, message: SideLoaded) -> None:
+        self.side = message.side
+        self.projects = message.side.projects
+        if self.detail is not None:
+            self.query_one("#case-reporter", Static).update(
+                reporter_content(self.detail.summary, self.extras, self.side.history, self.side.total)
+            )
 
     def _messages(self) -> list[Widget]:
         return list(self.query(".message").results(Widget))

@@ -15,10 +15,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from triage_tui.cvss_metrics import VALUE_KEYS, VERSIONS, CvssDraft, Metric, Version
 from triage_tui.severity import Severity
+from triage_tui.widgets.footer import KeysFooter
 
 NAME_WIDTH = 47
 """Cells for a metric's name and abbreviation; the longest 4.0 name fits."""
@@ -147,7 +148,7 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
                 ),
                 id="cvss-hint",
             )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._show()

@@ -17,9 +17,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from triage_tui.services.embargo_policy import countdown, embargo_lint
+from triage_tui.widgets.footer import KeysFooter
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 """How the embargo end is typed and shown (always UTC)."""
@@ -139,7 +140,7 @@ class EmbargoModal(ModalScreen[EmbargoChoice | None]):
                 Content("w +7d · f +14d · m +30d · q +90d from now · enter save · delete clear · escape cancel"),
                 id="embargo-hint",
             )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

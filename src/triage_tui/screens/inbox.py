@@ -16,7 +16,7 @@ from textual.containers import Grid, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Input, Label, Select, Static
+from textual.widgets import Header, Input, Label, Select, Static
 from textual.worker import Worker, get_current_worker
 
 from triage_tui.config import SavedView
@@ -27,6 +27,7 @@ from triage_tui.store.queries import SEVERITY_BANDS, SORTS, UNASSIGNED, CaseFilt
 from triage_tui.untrusted import neutralise
 from triage_tui.widgets.case_list import PAGE_SIZE, CaseList
 from triage_tui.widgets.errors import report_worker_failure
+from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_template
 from triage_tui.widgets.selectable_case_list import SelectableCaseList, SelectableCaseListHeader
 from triage_tui.widgets.sync_status import SyncStatus
@@ -315,7 +316,7 @@ class InboxScreen(Screen[None]):
         yield SelectableCaseList(lambda f, offset, limit: self.reads.page(f, offset, limit), id="cases")
         yield Static(Content(""), id="snippet")
         yield SyncStatus(id="sync-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Lock
+from typing import TYPE_CHECKING, TypeAlias
 
 from triage_tui.store.connection import reader as store_reader
 from triage_tui.store.queries import (
@@ -47,6 +49,23 @@ class InboxCount:
     total: int
 
 
+if TYPE_CHECKING:
+    from triage_tui.store.duplicate_reads import CaseBrief, CaseExtras
+
+CaseRead: TypeAlias = "tuple[CaseDetail | None, CaseExtras | None]"
+"""A case in full and the fields its header adds (both None if there is no such case)."""
+
+
+@dataclass(frozen=True)
+class ReporterSide:
+    """What the case screen's side panel reads after the thread is shown: the reporter's other cases (newest first,
+    at most a few) and how many there are, and every project id in the store."""
+
+    history: list[CaseBrief]
+    total: int
+    projects: list[str]
+
+
 @dataclass
 class StoreReads:
     """Read access to the store for the UI: plain domain objects out, no live rows or sessions."""
@@ -57,6 +76,7 @@ class StoreReads:
     pages_fetched: int = 0
     """How many pages of cases have been read; tests use it to check the inbox never loads everything."""
     _lock: Lock = field(default_factory=Lock, repr=False)
+    _early: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def count(self, case_filter: CaseFilter) -> InboxCount:
         """Count the cases `case_filter` selects, and all cases."""
@@ -92,3 +112,26 @@ class StoreReads:
         """One case in full, or None if it no longer exists."""
         with reader(self.database) as connection:
             return get_case(connection, case_id)
+
+    def case_view(self, case_id: str) -> CaseRead:
+        """A case in full and its extras (assignee, labels, reasons), on one connection."""
+        from triage_tui.store.duplicate_reads import case_extras  # loaded when a case opens, not at start-up
+
+        with reader(self.database) as connection:
+            detail = get_case(connection, case_id)
+            return detail, case_extras(connection, case_id) if detail is not None else None
+
+    def start_case_view(self, case_id: str) -> Future[CaseRead]:
+        """Start `case_view` on a thread of its own now (before the case screen is even mounted)."""
+        with self._lock:
+            if self._early is None:
+                self._early = ThreadPoolExecutor(max_workers=2, thread_name_prefix="case-read")
+            return self._early.submit(self.case_view, case_id)
+
+    def reporter_side(self, case_id: str, *, history: int = 5) -> ReporterSide:
+        """The reporter's other cases (at most `history` of them, and how many in all) and every project id."""
+        from triage_tui.store.duplicate_reads import project_ids, reporter_history
+
+        with reader(self.database) as connection:
+            briefs, total = reporter_history(connection, case_id, limit=history)
+            return ReporterSide(briefs, total, project_ids(connection))

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static, TextArea
+from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -28,6 +28,7 @@ from triage_tui.replies.editor import EditorError, edit_text
 from triage_tui.replies.templates import TEMPLATES, ReplyDraft, render_reply
 from triage_tui.replies.workflow import QueuedReply, ReplyContext, load_reply_context, queue_draft
 from triage_tui.widgets.errors import report_worker_failure
+from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_line
 from triage_tui.widgets.verdict import format_fingerprint
 
@@ -157,7 +158,7 @@ class ReplyScreen(ModalScreen[int | None]):
                     id="reply-templates",
                 )
                 yield TextArea(id="reply-body", soft_wrap=True, show_line_numbers=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self.config is None:
