@@ -17,7 +17,7 @@ from rich.style import Style
 from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -35,6 +35,8 @@ PAGE_SIZE = 200
 """Rows per store read: a screenful many times over, and still a few milliseconds for SQLite."""
 CACHED_PAGES = 16
 """Pages kept in memory; the least recently used page is dropped first."""
+CACHED_ROWS = 256
+"""Rendered rows kept, so a cursor move or a one-row scroll redraws the rows on screen without rebuilding them."""
 
 PageLoader = Callable[[CaseFilter, int, int], list[CaseSummary]]
 """Reads `limit` cases from `offset` for a filter; called from a thread worker."""
@@ -145,6 +147,8 @@ class CaseList(ScrollView, can_focus=True):
         self._pages: OrderedDict[int, list[CaseSummary]] = OrderedDict()
         self._requested: set[int] = set()
         self._open_when_loaded: int | None = None
+        self._strips: OrderedDict[tuple[object, ...], Strip] = OrderedDict()
+        self._line_styles: tuple[Style, Style, Style] | None = None
         self.pages_requested = 0
         """Pages this list asked the store for since it was created."""
 
@@ -238,19 +242,44 @@ class CaseList(ScrollView, can_focus=True):
             self._open_when_loaded = None
             self._open(pending)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._line_styles = None  # looked up once per redraw rather than once per row
+        return super().render_lines(crop)
+
+    def _styles(self) -> tuple[Style, Style, Style]:
+        """The row, cursor-row and placeholder styles of this redraw."""
+        if self._line_styles is None:
+            base = self.rich_style
+            self._line_styles = (
+                base,
+                base + self.get_component_rich_style("case-list--cursor"),
+                self.get_component_rich_style("case-list--placeholder"),
+            )
+        return self._line_styles
+
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
+        plain, cursor, placeholder = self._styles()
         if index >= self._count:
-            return Strip.blank(width, self.rich_style)
-        base = self.rich_style
-        if index == self.cursor:
-            base = base + self.get_component_rich_style("case-list--cursor")
+            return Strip.blank(width, plain)
+        base = cursor if index == self.cursor else plain
         case = self._row(index)
         if case is None:
-            placeholder = base + self.get_component_rich_style("case-list--placeholder")
-            return Strip([Segment(fit("  loading…", width), placeholder)], width)
-        return self._render_case(case, width, base)
+            return Strip([Segment(fit("  loading…", width), base + placeholder)], width)
+        if case.embargo_until is not None:
+            return self._render_case(case, width, base)  # its countdown changes with the clock
+        key = (case, width, base, *self._row_variant(case))
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._render_case(case, width, base)
+            if len(self._strips) > CACHED_ROWS:
+                self._strips.popitem(last=False)
+        return strip
+
+    def _row_variant(self, case: CaseSummary) -> tuple[object, ...]:
+        """What else a row's look depends on, besides the case, the width and the style (for the row cache)."""
+        return ()
 
     def _render_case(self, case: CaseSummary, width: int, base: Style) -> Strip:
         look = signature_look(case.signature)
@@ -285,14 +314,19 @@ class CaseList(ScrollView, can_focus=True):
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, self._count - 1))
 
-    def watch_cursor(self, new: int) -> None:
+    def watch_cursor(self, old: int, new: int) -> None:
         height = self.scrollable_content_region.height
         top = self.scroll_offset.y
         if new < top:
             self.scroll_to(y=new, animate=False, immediate=True)
         elif height and new >= top + height:
             self.scroll_to(y=new - height + 1, animate=False, immediate=True)
-        self.refresh()
+        if self.scroll_offset.y == top:
+            # Only the rows the cursor left and reached change (a scroll redraws every row anyway).
+            self.refresh_line(old)
+            self.refresh_line(new)
+        else:
+            self.refresh()
         self.post_message(self.Highlighted(new, self.current_case))
 
     def on_click(self, event: events.Click) -> None:

@@ -55,6 +55,9 @@ class SelectableCaseList(CaseList):
         style = base + Style(bold=True, color="yellow") if case.id in self.selected else base
         return Strip([Segment(marker, style), *row]).crop_extend(0, width, base)
 
+    def _row_variant(self, case: CaseSummary) -> tuple[object, ...]:
+        return (case.id in self.selected,)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action.startswith("bulk_"):
             return bool(self.selected)
