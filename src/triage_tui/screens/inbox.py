@@ -21,7 +21,6 @@ from textual.worker import Worker, get_current_worker
 
 from triage_tui.config import SavedView
 from triage_tui.domain import CaseState, Disposition, Signature
-from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.reads import InboxCount, StoreReads
 from triage_tui.store.queries import SEVERITY_BANDS, SORTS, UNASSIGNED, CaseFilter, CaseSummary
 from triage_tui.untrusted import neutralise
@@ -435,6 +434,13 @@ class InboxScreen(Screen[None]):
         self._show_count()
         if not self.view_counts:
             self._count_views()
+        self._warm_case_screen()
+
+    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
+    def _warm_case_screen(self) -> None:
+        # The case screen and its modals are imported after the inbox is on screen, so start-up does not wait for
+        # them and the first Enter does not either.
+        import triage_tui.screens.case  # noqa: F401
 
     @on(Counted)
     def _counted(self, message: Counted) -> None:
@@ -477,6 +483,8 @@ class InboxScreen(Screen[None]):
 
     @on(CaseList.CaseChosen)
     def _open_case(self, message: CaseList.CaseChosen) -> None:
+        from triage_tui.screens.case import CaseScreen
+
         self.app.push_screen(CaseScreen(self.reads, message.case_id, self.clock))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
