@@ -18,6 +18,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from triage_tui.config import Project
 from triage_tui.domain import Signature
 from triage_tui.intake.records import CryptoVerdict, ParsedMessage
@@ -35,14 +37,20 @@ fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567"
 """
 
 
-def build_store(home: Path, cases: int) -> str:
-    """Fill a workspace with `cases` one-message cases; return the id of the newest."""
+def new_workspace(home: Path) -> tuple[Engine, list[Project]]:
+    """A workspace at `home` with the packaging projects in its config and store; its engine and projects."""
     home.mkdir(parents=True, exist_ok=True)
     config = CONFIG + "".join(f'\n[projects.{p}]\nname = "{p}"\npackages = ["{p}"]\n' for p in PROJECTS)
     (home / "config.toml").write_text(config)
     engine = open_engine(home / "triage.db")
     projects = [Project(id=p, name=p, packages=(p,)) for p in PROJECTS]
     sync_projects(engine, projects)
+    return engine, projects
+
+
+def build_store(home: Path, cases: int) -> str:
+    """Fill a workspace with `cases` one-message cases; return the id of the newest."""
+    engine, projects = new_workspace(home)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     batch: list[IncomingItem] = []
     for n in range(cases):

@@ -23,15 +23,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from startup import time_to_inbox
+from startup import PROJECTS, new_workspace, time_to_inbox
 
-from triage_tui.config import Project
 from triage_tui.domain import Signature
 from triage_tui.intake.records import CryptoVerdict, ParsedMessage
-from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+from triage_tui.store.ingest import IncomingItem, store_batch
 
-PROJECTS = ["pip", "uv", "poetry", "conda", "pdm", "hatch", "setuptools", "twine", "pypi"]
 FLAWS = [
     ("path traversal", "wheel extraction writes outside the target directory through a crafted member name"),
     ("symlink escape", "a tarfile member links outside the build directory and a later member writes through it"),
@@ -63,12 +60,6 @@ RARE_WORD = "zipimporter"
 TERMS = {"common": "install", "rare": RARE_WORD, "prefix": "trav"}
 FILTER_STATE = "triage"
 """The state the filter measurement selects; the store puts 10,000 cases in it."""
-CONFIG = """
-[identity]
-name = "Bench"
-email = "bench@example.org"
-fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567"
-"""
 
 
 def _body(rng: random.Random, n: int, project: str, flaw: tuple[str, str]) -> str:
@@ -84,12 +75,7 @@ def _body(rng: random.Random, n: int, project: str, flaw: tuple[str, str]) -> st
 
 def build_store(home: Path, cases: int) -> str:
     """Fill a workspace with `cases` one-message reports and triage them; return the id of the newest."""
-    home.mkdir(parents=True, exist_ok=True)
-    config = CONFIG + "".join(f'\n[projects.{p}]\nname = "{p}"\npackages = ["{p}"]\n' for p in PROJECTS)
-    (home / "config.toml").write_text(config)
-    engine = open_engine(home / "triage.db")
-    projects = [Project(id=p, name=p, packages=(p,)) for p in PROJECTS]
-    sync_projects(engine, projects)
+    engine, projects = new_workspace(home)
     rng = random.Random(4)
     # An hour apart from 2015 on: about 8,700 reports a year, so ids keep their four-digit form (PSC-2020-0042).
     start = datetime(2015, 1, 1, tzinfo=UTC)
