@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from triage_tui.commands import BindingCommands, ViewCommands
 from triage_tui.config import Config
+from triage_tui.memory import limit_malloc_arenas
 from triage_tui.screens.help import HelpScreen, help_rows
 from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.reads import StoreReads
@@ -97,6 +98,7 @@ class TriageApp(App[None]):
             title_suffix: Shown after the title, e.g. the workspace name.
         """
         super().__init__()
+        limit_malloc_arenas()  # before any reader thread starts
         self.database = database
         self.config = config
         self.clock = clock or _utc_now

@@ -233,6 +233,7 @@ class InboxScreen(Screen[None]):
 
     DEFAULT_CSS = """
     InboxScreen #snippet { height: 1; padding: 0 1; background: $panel; }
+    InboxScreen #inbox-count { height: 1; }
     """
 
     @dataclass
@@ -335,7 +336,7 @@ class InboxScreen(Screen[None]):
         if snippet.display != bool(case_filter.search):
             snippet.display = bool(case_filter.search)
         if not case_filter.search and snippet.content:
-            snippet.update(Content(""))
+            snippet.update(Content(""), layout=False)  # one line high: no re-layout
         self._load(self._generation, case_filter)
 
     def refresh_cases(self) -> None:
@@ -421,7 +422,7 @@ class InboxScreen(Screen[None]):
         line = count_line(self.count, self.case_filter, self.active_view)
         count = self.query_one("#inbox-count", Static)
         if count.content != line:
-            count.update(line)
+            count.update(line, layout=False)  # one line high: no re-layout
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -479,7 +480,7 @@ class InboxScreen(Screen[None]):
             line += Content.styled("matches the title or a note", "$text-muted")
         else:
             line += snippet_content(message.snippet, self._marks)
-        self.query_one("#snippet", Static).update(line)
+        self.query_one("#snippet", Static).update(line, layout=False)
 
     @on(CaseList.CaseChosen)
     def _open_case(self, message: CaseList.CaseChosen) -> None:

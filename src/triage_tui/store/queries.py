@@ -265,6 +265,14 @@ def has_note_search(connection: sqlite3.Connection | None) -> bool:
 def _where(
     case_filter: CaseFilter, now: datetime | None = None, *, notes: bool = False, broad: bool = False
 ) -> tuple[str, list[Any]]:
+    clauses, params = filter_conditions(case_filter, now, notes=notes, broad=broad)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def filter_conditions(
+    case_filter: CaseFilter, now: datetime | None = None, *, notes: bool = False, broad: bool = False
+) -> tuple[list[str], list[Any]]:
+    """The SQL conditions on `cases` (all must hold) that select what `case_filter` selects, and their parameters."""
     clauses: list[str] = []
     params: list[Any] = []
     for column in ("state", "disposition", "signature"):
@@ -296,7 +304,7 @@ def _where(
             # the inbox index in order instead and stops at the page's end.
             clauses.append(_SEARCH_SQL.format(scan="+" if broad else "", notes=_NOTES_SQL if notes else ""))
             params += [match, match] + ([match] if notes else [])
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+    return clauses, params
 
 
 def count_cases(
@@ -308,7 +316,7 @@ def count_cases(
     return int(connection.execute(f"SELECT COUNT(*) FROM cases{where}", params).fetchone()[0])  # noqa: S608
 
 
-_SUMMARY_COLUMNS = (
+SUMMARY_COLUMNS = (
     "cases.id, cases.title, cases.state, cases.disposition, cases.reporter, cases.reporter_email, "
     "cases.received_at, cases.updated_at, cases.signature, cases.message_count, cases.embargo_until, "
     "cases.cvss_vector, cases.cvss4_vector"
@@ -376,7 +384,7 @@ def inbox_page_sql(
     """
     where, params = _where(case_filter, now, notes=notes, broad=broad and case_filter.sort in ("received", "updated"))
     order = _ORDER_BY.get(case_filter.sort, _ORDER_BY["received"])
-    sql = f"SELECT {_SUMMARY_COLUMNS} FROM cases{where} ORDER BY {order}"  # noqa: S608
+    sql = f"SELECT {SUMMARY_COLUMNS} FROM cases{where} ORDER BY {order}"  # noqa: S608
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
@@ -393,10 +401,16 @@ def list_cases(
 ) -> list[CaseSummary]:
     """One page of cases in the filter's order (the inbox's covering index serves the default, newest first)."""
     add_functions(connection)
-    broad = bool(case_filter.search) and is_broad_search(connection, case_filter.search or "")
     notes = has_note_search(connection)
-    sql, params = inbox_page_sql(case_filter, offset=offset, limit=limit, now=now, notes=notes, broad=broad)
-    rows = connection.execute(sql, params).fetchall()
+    rows: list[Any] | None = None
+    if case_filter.search and case_filter.sort == "received" and limit is not None:
+        from triage_tui.store.search_walk import walk_search_page  # only searches need it
+
+        rows = walk_search_page(connection, case_filter, offset, limit, now=now, notes=notes)
+    if rows is None:
+        broad = bool(case_filter.search) and is_broad_search(connection, case_filter.search or "")
+        sql, params = inbox_page_sql(case_filter, offset=offset, limit=limit, now=now, notes=notes, broad=broad)
+        rows = connection.execute(sql, params).fetchall()
     projects = _projects_for(connection, [row[0] for row in rows])
     return [_summary(row, projects.get(row[0], ())) for row in rows]
 
@@ -452,7 +466,7 @@ def _attachments(connection: sqlite3.Connection, message_pks: Sequence[int]) -> 
 
 def get_case(connection: sqlite3.Connection, case_id: str) -> CaseDetail | None:
     """A case with its thread (oldest first), impacts and events; None if there is no such case."""
-    row = connection.execute(f"SELECT {_SUMMARY_COLUMNS} FROM cases WHERE id = ?", (case_id,)).fetchone()  # noqa: S608
+    row = connection.execute(f"SELECT {SUMMARY_COLUMNS} FROM cases WHERE id = ?", (case_id,)).fetchone()  # noqa: S608
     if row is None:
         return None
     summary = _summary(row, _projects_for(connection, [case_id]).get(case_id, ()))

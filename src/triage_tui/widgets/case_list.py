@@ -61,6 +61,8 @@ COLUMNS = (
     Column("projects", 12),
 )
 GAP = 1
+THUMB_WIDTH = 1
+"""The list's own scroll thumb column (Textual's scrollbar repaints through Rich on every change: 10+ ms)."""
 MIN_TITLE = 12
 
 
@@ -82,8 +84,8 @@ class CaseListHeader(Static):
     """
 
     def render(self) -> Content:
-        # The list below always shows its vertical scrollbar (2 cells), so headings line up with its rows.
-        widths = column_widths(max(0, self.size.width - 2))
+        # The list below always keeps its last cell for its scroll thumb, so headings line up with its rows.
+        widths = column_widths(max(0, self.size.width - THUMB_WIDTH))
         return Content(" ".join(fit(c.heading, w) for c, w in zip(COLUMNS, widths, strict=True)))
 
 
@@ -104,10 +106,11 @@ class CaseList(ScrollView, can_focus=True):
         Binding("end,G", "last", "Last", show=False, id="inbox.last", tooltip="Oldest case"),
     ]
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"case-list--cursor", "case-list--placeholder"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"case-list--cursor", "case-list--placeholder", "case-list--thumb"}
 
     DEFAULT_CSS = """
-    CaseList { overflow-x: hidden; overflow-y: scroll; height: 1fr; }
+    CaseList { overflow-x: hidden; overflow-y: scroll; scrollbar-size-vertical: 0; height: 1fr; }
+    CaseList > .case-list--thumb { color: $panel-lighten-3; background: $panel-darken-1; }
     CaseList > .case-list--cursor { background: $accent 35%; text-style: bold; }
     CaseList:blur > .case-list--cursor { background: $accent 15%; text-style: none; }
     CaseList > .case-list--placeholder { color: $text-muted; }
@@ -148,7 +151,8 @@ class CaseList(ScrollView, can_focus=True):
         self._requested: set[int] = set()
         self._open_when_loaded: int | None = None
         self._strips: OrderedDict[tuple[object, ...], Strip] = OrderedDict()
-        self._line_styles: tuple[Style, Style, Style] | None = None
+        self._line_styles: tuple[Style, Style, Style, Style] | None = None
+        self._region = Region()
         self.pages_requested = 0
         """Pages this list asked the store for since it was created."""
 
@@ -166,7 +170,7 @@ class CaseList(ScrollView, can_focus=True):
         self._requested.clear()
         self._open_when_loaded = None
         self._pages[0] = first_page
-        self.virtual_size = Size(0, count)
+        self._set_height(count)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.cursor = 0
         self.refresh()
@@ -176,7 +180,7 @@ class CaseList(ScrollView, can_focus=True):
         if count == self._count:
             return
         self._count = count
-        self.virtual_size = Size(0, count)
+        self._set_height(count)
         self.cursor = self.cursor  # the validator keeps it in range
         self.refresh()
 
@@ -190,7 +194,7 @@ class CaseList(ScrollView, can_focus=True):
         self._pages.update(pages)
         if self._open_when_loaded is not None:
             self._open_when_loaded += shift
-        self.virtual_size = Size(0, count)
+        self._set_height(count)
         self.scroll_to(y=max(0, self.scroll_offset.y + shift), animate=False, immediate=True)
         self.cursor += shift
         self.refresh()
@@ -242,25 +246,45 @@ class CaseList(ScrollView, can_focus=True):
             self._open_when_loaded = None
             self._open(pending)
 
+    def _set_height(self, count: int) -> None:
+        """Make the list `count` rows high without a screen re-layout: the list's own size never depends on its
+        length (it fills the space it is given), so only the scroll range changes."""
+        self.set_reactive(CaseList.virtual_size, Size(0, count))
+        self.refresh()
+
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._line_styles = None  # looked up once per redraw rather than once per row
+        # Looked up once per redraw rather than once per row.
+        self._line_styles = None
+        self._region = self.scrollable_content_region
         return super().render_lines(crop)
 
-    def _styles(self) -> tuple[Style, Style, Style]:
-        """The row, cursor-row and placeholder styles of this redraw."""
+    def _styles(self) -> tuple[Style, Style, Style, Style]:
+        """The row, cursor-row, placeholder and scroll-thumb styles of this redraw."""
         if self._line_styles is None:
             base = self.rich_style
             self._line_styles = (
                 base,
                 base + self.get_component_rich_style("case-list--cursor"),
                 self.get_component_rich_style("case-list--placeholder"),
+                self.get_component_rich_style("case-list--thumb"),
             )
         return self._line_styles
 
+    def _thumb(self, y: int, height: int, style: Style) -> Segment:
+        """Row `y` of the scroll thumb column: a block where the viewport lies within the whole list."""
+        if self._count <= height or height <= 0:
+            return Segment(" " * THUMB_WIDTH, style)
+        size = max(1, height * height // self._count)
+        start = min(height - size, self.scroll_offset.y * height // self._count)
+        return Segment(("█" if start <= y < start + size else " ") * THUMB_WIDTH, style)
+
     def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
-        plain, cursor, placeholder = self._styles()
+        region = self._region
+        plain, cursor, placeholder, thumb_style = self._styles()
+        row = self._render_row(self.scroll_offset.y + y, max(0, region.width - THUMB_WIDTH), plain, cursor, placeholder)
+        return Strip([*row, self._thumb(y, region.height, thumb_style)], region.width)
+
+    def _render_row(self, index: int, width: int, plain: Style, cursor: Style, placeholder: Style) -> Strip:
         if index >= self._count:
             return Strip.blank(width, plain)
         base = cursor if index == self.cursor else plain

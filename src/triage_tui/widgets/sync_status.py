@@ -102,4 +102,5 @@ class SyncStatus(Static):
 
     def _show(self, line: Content | None) -> None:
         self.set_class(line is not None, "-active")
-        self.update(line if line is not None else Content(""))
+        # Progress changes many times a second; only showing or hiding the line changes the layout.
+        self.update(line if line is not None else Content(""), layout=False)

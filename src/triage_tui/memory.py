@@ -1,0 +1,30 @@
+"""Keeps the app's resident memory down: glibc's malloc gives every thread that contends for it an arena of its own.
+
+The UI reads the store from several threads at once (a page, its count, a snippet, the saved views' counts) and a
+broad search makes SQLite allocate tens of megabytes in each; with an arena per thread that memory stays resident
+after the read ends (at 100k cases: 195 MB peak with glibc's default, 124 MB with two arenas, 110 MB with one).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+M_ARENA_MAX = -8
+"""glibc's mallopt() parameter for the most arenas malloc may create (from <malloc.h>)."""
+UI_ARENAS = 2
+"""The main thread's arena and one shared by the readers: one arena serialises every reader's allocations."""
+
+
+def limit_malloc_arenas(arenas: int = UI_ARENAS) -> bool:
+    """Cap glibc's malloc arenas for this process (call before threads start); False where that means nothing
+    (not Linux, or a C library without mallopt, such as musl), or if glibc refused."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(M_ARENA_MAX, arenas))
