@@ -124,3 +124,31 @@ class TestSaveAttachment:
             await pilot.press("enter")
             await settle(pilot)
             assert "already exists" in screen_text(app)
+
+
+class TestCaseScreenReuse:
+    async def test_the_next_case_replaces_everything_shown(self, tmp_path: Path) -> None:
+        """The case screen is kept between cases: the second case opened shows only its own header, thread and
+        side panel, scrolled to the top, and a late read of the first case is ignored."""
+        app = make_app(tmp_path)
+        async with app.run_test(size=(120, 80)) as pilot:
+            await open_case(pilot, 5)
+            first = app.screen
+            assert isinstance(first, CaseScreen) and first.case_id == "PSC-2026-0001"
+            assert len(first.query(VerdictBar)) == 2
+            await pilot.press("escape")
+            await pilot.press("k", "k", "enter")  # the cursor is still on 0001: two up is 0003
+            await settle(pilot)
+            second = app.screen
+            assert second is first and second.case_id == "PSC-2026-0003"
+            text = screen_text(app)
+            assert "PSC-2026-0003" in text and "PSC-2026-0001" not in text
+            assert "Sent from my phone" not in text
+            assert len(second.query(VerdictBar)) == 1
+            assert second.query_one("#thread").scroll_y == 0
+            # A read of the case shown before arrives late: nothing changes.
+            old = app.reads.case_view("PSC-2026-0001")
+            second.post_message(CaseScreen.Loaded("PSC-2026-0001", *old))
+            await settle(pilot)
+            assert second.detail is not None and second.detail.summary.id == "PSC-2026-0003"
+            assert "Sent from my phone" not in screen_text(app)

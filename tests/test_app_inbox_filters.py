@@ -15,6 +15,7 @@ from triage_tui.config import SavedView
 from triage_tui.screens.help import HelpScreen
 from triage_tui.screens.inbox import MATCH_STYLE, FilterModal, InboxScreen
 from triage_tui.widgets.case_list import CaseList
+from triage_tui.widgets.footer import KeysFooter
 from ui_fixtures import HOSTILE_STRINGS, hostile_inbox, make_app, make_triaged_app, many_cases, screen_text, settle
 
 SIZE = (120, 36)
@@ -276,6 +277,19 @@ class TestKeys:
             assert any("^f" in line and "Filter" in line for line in lines)
             assert any(line.split()[1:3] == ["n", "Down"] for line in lines if "Down" in line)
             await pilot.press("escape", "ctrl+f")
+            assert isinstance(app.screen, FilterModal)
+
+    async def test_footer_follows_the_keymap_and_clicks_press_keys(self, tmp_path: Path) -> None:
+        """The footer shows each key as remapped; clicking a key does what pressing it does."""
+        app = make_triaged_app(tmp_path, keys={"inbox.filter": "ctrl+f"})
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            footer = inbox(app).query_one(KeysFooter)
+            bottom = screen_text(app).splitlines()[-1]
+            assert "^f Filter" in bottom and " f Filter" not in bottom
+            assert bottom.rstrip().endswith("^p palette")
+            start = next(span[0] for span in footer._spans if span[2] == "ctrl+f")
+            await pilot.click(KeysFooter, offset=(start + 1, 0))
             assert isinstance(app.screen, FilterModal)
 
     async def test_half_page_motions(self, tmp_path: Path) -> None:

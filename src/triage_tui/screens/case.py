@@ -294,6 +294,7 @@ class CaseScreen(Screen[None]):
     class Loaded(Message):
         """The case was read from the store (None: it no longer exists)."""
 
+        case_id: str
         detail: CaseDetail | None
         extras: CaseExtras | None = None
 
@@ -301,36 +302,49 @@ class CaseScreen(Screen[None]):
     class SideLoaded(Message):
         """The side panel's reads (the reporter's other cases, the store's projects) are in."""
 
+        case_id: str
         side: ReporterSide
 
     @dataclass
     class CandidatesRead(Message):
         """Duplicate-of candidates for the case, best first."""
 
+        case_id: str
         candidates: list[Candidate]
 
     def __init__(self, reads: StoreReads, case_id: str, clock: Callable[[], datetime]) -> None:
         super().__init__(id="case")
         self.reads = reads
-        self.case_id = case_id
         self.clock = clock
+        self.projects: list[str] = []
+        """Every project id in the store (assign suggests their teams when the config lists none)."""
+        self._thread_case: str | None = None
+        """The case whose messages the thread holds (the screen is reused from case to case)."""
+        self._reset(case_id)
+
+    def _reset(self, case_id: str) -> None:
+        """Forget the case shown and start reading `case_id` now, on a thread of its own."""
+        self.case_id = case_id
         self.detail: CaseDetail | None = None
         """The case as last read; None until the read finishes."""
         self.extras: CaseExtras | None = None
-        self.projects: list[str] = []
-        """Every project id in the store (assign suggests their teams when the config lists none)."""
         self.message_index = 0
         self.side: ReporterSide | None = None
-        # The read starts now, while the screen is built; if it is in by compose, the first frame shows the case.
-        self._first_read = reads.start_case_view(case_id)
+        # The read starts now, while the screen is built or shown; if it is in by then, the first frame shows it.
+        self._first_read = self.reads.start_case_view(case_id)
+
+    def _first_read_result(self) -> CaseRead:
+        """The read started by `_reset`, waited for at most FIRST_READ_WAIT ((None, None) if not in by then)."""
+        try:
+            return self._first_read.result(timeout=FIRST_READ_WAIT)
+        except Exception:  # too slow, or failed: the worker started next waits for it and reports a failure
+            return None, None
 
     def compose(self) -> ComposeResult:
-        try:
-            detail, extras = self._first_read.result(timeout=FIRST_READ_WAIT)
-        except Exception:  # too slow, or failed: the worker started on mount waits for it and reports a failure
-            detail, extras = None, None
+        detail, extras = self._first_read_result()
         if detail is not None:
             self.detail, self.extras = detail, extras
+            self._thread_case = self.case_id
         yield Header()
         yield Static(self._header_content(), id="case-header")
         with Horizontal(id="case-body"):
@@ -345,6 +359,26 @@ class CaseScreen(Screen[None]):
                     yield box
         yield SyncStatus(id="sync-status")
         yield KeysFooter()
+
+    async def show_case(self, case_id: str) -> None:
+        """Show `case_id` on this screen (kept mounted between cases, so opening one only replaces its contents:
+        building the screen anew was half the time to open a case)."""
+        self._reset(case_id)
+        detail, extras = self._first_read_result()
+        self.sub_title = case_id
+        for scroll in self.query(VerticalScroll):
+            scroll.scroll_home(animate=False, immediate=True)
+        self.query_one("#thread").focus()
+        if detail is None:
+            self.query_one("#case-header", Static).update(self._header_content())
+            for section in ("impacts", "reporter", "notes", "timeline"):
+                self.query_one(f"#case-{section}", Static).update(Content(""))
+            await self.query_one("#thread", VerticalScroll).remove_children()
+            self._thread_case = None
+            self._load(self._first_read)
+            return
+        await self._show(detail, extras)
+        self._load(None, case=False)
 
     def _header_content(self) -> Content:
         if self.detail is None:
@@ -377,12 +411,13 @@ class CaseScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="case-load", exit_on_error=False)
     def _load(self, pending: Future[CaseRead] | None, *, case: bool = True) -> None:
+        case_id = self.case_id
         if case:
-            detail, extras = pending.result() if pending is not None else self.reads.case_view(self.case_id)
-            self.post_message(self.Loaded(detail, extras))
+            detail, extras = pending.result() if pending is not None else self.reads.case_view(case_id)
+            self.post_message(self.Loaded(case_id, detail, extras))
             if detail is None:
                 return
-        self.post_message(self.SideLoaded(self.reads.reporter_side(self.case_id)))
+        self.post_message(self.SideLoaded(case_id, self.reads.reporter_side(case_id)))
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -390,24 +425,29 @@ class CaseScreen(Screen[None]):
 
     @on(Loaded)
     async def _loaded(self, message: Loaded) -> None:
-        first = self.detail is None
-        self.detail = message.detail
-        self.extras = message.extras
+        if message.case_id == self.case_id:  # not a late read of the case shown before
+            await self._show(message.detail, message.extras)
+
+    async def _show(self, detail: CaseDetail | None, extras: CaseExtras | None) -> None:
+        """Fill the screen with a read of the case (None: there is no such case)."""
+        self.detail, self.extras = detail, extras
         header = self.query_one("#case-header", Static)
-        if message.detail is None:
+        if detail is None:
             header.update(Content.assemble((self.case_id, "bold"), ("  no such case", "$error")))
             return
-        detail = message.detail
         header.update(self._header_content())
         for section, content in self._section_contents().items():
             self.query_one(f"#case-{section}", Static).update(content)
         thread = self.query_one("#thread", VerticalScroll)
-        if first or len(self._messages()) != len(detail.messages):
+        if self._thread_case != self.case_id or len(self._messages()) != len(detail.messages):
+            self._thread_case = self.case_id
             await thread.remove_children()
             await thread.mount_all(message_block(m, i) for i, m in enumerate(detail.messages))
 
     @on(SideLoaded)
     def _side_loaded(self, message: SideLoaded) -> None:
+        if message.case_id != self.case_id:
+            return
         self.side = message.side
         self.projects = message.side.projects
         if self.detail is not None:
@@ -679,10 +719,14 @@ class CaseScreen(Screen[None]):
     def _read_candidates(self) -> None:
         from triage_tui.services.duplicates import duplicate_candidates
 
-        self.post_message(self.CandidatesRead(duplicate_candidates(self.reads.database, self.case_id)))
+        case_id = self.case_id
+        self.post_message(self.CandidatesRead(case_id, duplicate_candidates(self.reads.database, case_id)))
 
     @on(CandidatesRead)
     def _candidates_read(self, message: CandidatesRead) -> None:
+        if message.case_id != self.case_id:
+            return
+
         def chosen(target: str | None) -> None:
             if not target:
                 return

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,6 +30,9 @@ from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_template
 from triage_tui.widgets.selectable_case_list import SelectableCaseList, SelectableCaseListHeader
 from triage_tui.widgets.sync_status import SyncStatus
+
+if TYPE_CHECKING:
+    from triage_tui.screens.case import CaseScreen
 
 ANCHOR_LOOKBACK = 50
 """Rows above the cursor searched for its case after a re-read (a reply can move a case up)."""
@@ -297,6 +300,7 @@ class InboxScreen(Screen[None]):
         """The shown filter's count, once known."""
         self._generation = 0
         self._loading = False
+        self._case_screen: CaseScreen | None = None
         self._marks = (f"\ue000{secrets.token_hex(8)}\ue001", f"\ue002{secrets.token_hex(8)}\ue003")
         for index, (name, view) in enumerate(self.views.items()):
             if view.key:
@@ -331,6 +335,7 @@ class InboxScreen(Screen[None]):
         self._generation += 1
         self._loading = True
         self.count = None
+        self.reads.stop_counts()  # the shown count is about to be replaced: stop paying for it
         snippet = self.query_one("#snippet", Static)
         # Only touch the snippet line when it changes: showing or hiding it re-lays the whole screen out.
         if snippet.display != bool(case_filter.search):
@@ -370,7 +375,9 @@ class InboxScreen(Screen[None]):
             known = None
         self.post_message(self.Loaded(generation, case_filter, known, first_page))
         if known is None and not get_current_worker().is_cancelled:
-            self.post_message(self.Counted(generation, self.reads.count(case_filter)))
+            count = self.reads.stoppable_count(case_filter)
+            if count is not None:
+                self.post_message(self.Counted(generation, count))
 
     @work(thread=True, exclusive=True, group="inbox-refresh", exit_on_error=False)
     def _refresh(
@@ -483,10 +490,17 @@ class InboxScreen(Screen[None]):
         self.query_one("#snippet", Static).update(line, layout=False)
 
     @on(CaseList.CaseChosen)
-    def _open_case(self, message: CaseList.CaseChosen) -> None:
+    async def _open_case(self, message: CaseList.CaseChosen) -> None:
         from triage_tui.screens.case import CaseScreen
 
-        self.app.push_screen(CaseScreen(self.reads, message.case_id, self.clock))
+        # One case screen is kept (installed, so closing it does not unmount it) and refilled for each case.
+        screen = self._case_screen
+        if screen is None:
+            screen = self._case_screen = CaseScreen(self.reads, message.case_id, self.clock)
+            self.app.install_screen(screen, name=f"case-{id(self)}")
+        else:
+            await screen.show_case(message.case_id)
+        self.app.push_screen(screen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_search":

@@ -77,6 +77,7 @@ class StoreReads:
     """How many pages of cases have been read; tests use it to check the inbox never loads everything."""
     _lock: Lock = field(default_factory=Lock, repr=False)
     _early: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _counting: set[sqlite3.Connection] = field(default_factory=set, repr=False)
 
     def count(self, case_filter: CaseFilter) -> InboxCount:
         """Count the cases `case_filter` selects, and all cases."""
@@ -84,6 +85,30 @@ class StoreReads:
             shown = count_cases(connection, case_filter.unsorted(), now=self.clock())
             total = count_cases(connection) if case_filter.narrows else shown
         return InboxCount(shown=shown, total=total)
+
+    def stoppable_count(self, case_filter: CaseFilter) -> InboxCount | None:
+        """`count`, unless `stop_counts` is called while it runs (then None): a count over a broad search takes
+        hundreds of milliseconds, and one for a search the user has typed past only slows the next one down."""
+        with reader(self.database) as connection:
+            with self._lock:
+                self._counting.add(connection)
+            try:
+                shown = count_cases(connection, case_filter.unsorted(), now=self.clock())
+                total = count_cases(connection) if case_filter.narrows else shown
+            except sqlite3.OperationalError as error:
+                if str(error) == "interrupted":
+                    return None
+                raise
+            finally:
+                with self._lock:
+                    self._counting.discard(connection)
+        return InboxCount(shown=shown, total=total)
+
+    def stop_counts(self) -> None:
+        """Interrupt every `stoppable_count` in progress."""
+        with self._lock:
+            for connection in self._counting:
+                connection.interrupt()
 
     def counts(self, filters: dict[str, CaseFilter]) -> dict[str, int]:
         """How many cases each of several filters selects, on one connection (the saved views' counts)."""

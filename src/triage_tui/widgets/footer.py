@@ -1,27 +1,103 @@
-"""Provides `KeysFooter`: Textual's `Footer`, without the style churn each of its keys causes when it is mounted.
+"""Provides `KeysFooter`: the screen's keys on one line, drawn by one widget.
 
-A `FooterKey` starts out compact and is then bound to the footer's (not compact) setting, so every key toggles its
-`-compact` class twice on mount and the stylesheet is applied to it three times; with the case screen's dozen keys
-that was a third of opening a case. Here each key is created with its final setting (the footer's, or its own for
-the command palette's key) and matching class already in place, so nothing changes on mount and it looks the same.
+Textual's `Footer` mounts a widget per key and draws each through Rich; on the case screen (a dozen keys) that was
+the largest single cost of opening a case (14 ms of a 50 ms budget). This footer renders the same line as one
+`Content`, follows the screen's bindings as they change (keymap, enabled state) and maps a click back to its key.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from typing import ClassVar
+
+from textual import events
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widget import Widget
 
 
-class KeysFooter(Footer):
-    """A `Footer` whose keys are mounted with their final look."""
+class KeysFooter(Widget, can_focus=False):
+    """The focused screen's shown bindings (key and description), the command palette's key on the right."""
 
-    def compose(self) -> ComposeResult:
-        # Keys inside a binding group pass through here too (compose puts them in the group as they are yielded).
-        for widget in super().compose():
-            if isinstance(widget, FooterKey):
-                # Keys bound to the footer's setting take it now; the command palette's key keeps its own.
-                if "compact" in (widget._reactive_connect or {}):
-                    widget.set_reactive(FooterKey.compact, self.compact)
-                widget.set_class(widget.compact, "-compact", update=False)
-            yield widget
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"keys-footer--key", "keys-footer--description", "keys-footer--disabled"}
+    DEFAULT_CSS = """
+    KeysFooter {
+        dock: bottom; height: 1; width: 1fr;
+        color: $footer-foreground; background: $footer-background;
+    }
+    KeysFooter > .keys-footer--key { color: $footer-key-foreground; text-style: bold; }
+    KeysFooter > .keys-footer--description { color: $footer-description-foreground; }
+    KeysFooter > .keys-footer--disabled { text-style: dim; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._keys: list[tuple[Binding, bool]] = []
+        self._palette: Binding | None = None
+        self._spans: list[tuple[int, int, str]] = []
+        """Where each key sits on the last drawn line: (first cell, end cell, key to press)."""
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self._read_bindings(self.screen)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen[object]) -> None:
+        if self.is_attached and screen is self.screen:
+            self._read_bindings(screen)
+
+    def _read_bindings(self, screen: Screen[object]) -> None:
+        active = screen.active_bindings
+        keys: list[tuple[Binding, bool]] = []
+        seen: set[str] = set()
+        for _node, binding, enabled, _tooltip in active.values():
+            # One entry per action, as Textual's footer shows it (its first key wins).
+            if binding.show and binding.action not in seen:
+                seen.add(binding.action)
+                keys.append((binding, enabled))
+        palette = active.get(self.app.COMMAND_PALETTE_BINDING) if self.app.ENABLE_COMMAND_PALETTE else None
+        self._keys, self._palette = keys, palette[1] if palette is not None else None
+        self.refresh()
+
+    def _key_content(self, binding: Binding, enabled: bool) -> Content:
+        key_style = self.get_visual_style("keys-footer--key")
+        description_style = self.get_visual_style("keys-footer--description")
+        piece = Content.assemble(
+            (f" {self.app.get_key_display(binding)} ", key_style), (f"{binding.description} ", description_style)
+        )
+        return piece if enabled else piece.stylize(self.get_visual_style("keys-footer--disabled"))
+
+    def render(self) -> Content:
+        width = self.size.width
+        palette = Content("")
+        if self._palette is not None:
+            palette = Content.assemble("▏", self._key_content(self._palette, True))
+        spans: list[tuple[int, int, str]] = []
+        pieces: list[Content] = []
+        used = 0
+        room = max(0, width - palette.cell_length)
+        for binding, enabled in self._keys:
+            piece = self._key_content(binding, enabled)
+            if used + piece.cell_length > room:
+                break
+            if enabled:
+                spans.append((used, used + piece.cell_length, binding.key))
+            pieces.append(piece)
+            used += piece.cell_length
+        line = Content("").join(pieces)
+        if self._palette is not None:
+            start = width - palette.cell_length
+            spans.append((start, width, self._palette.key))
+            line = line.pad_right(max(0, start - used)) + palette
+        self._spans = spans
+        return line
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, key in self._spans:
+            if start <= event.x < end:
+                event.stop()
+                self.app.simulate_key(key.split(",")[0])
+                return
