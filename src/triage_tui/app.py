@@ -11,7 +11,7 @@ from threading import Event
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import RenderableType
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -28,6 +28,7 @@ from triage_tui.memory import limit_malloc_arenas
 from triage_tui.screens.help import HelpScreen, help_rows
 from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.reads import StoreReads
+from triage_tui.untrusted import neutralise
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import clean_block, clean_line
 from triage_tui.widgets.sync_status import SyncSnapshot, finished_line, progress_line
@@ -118,6 +119,17 @@ class TriageApp(App[None]):
         # The user's keymap ([keys] in the config: binding id = "keys") moves any binding; help and footer follow.
         if self.config is not None and self.config.keys:
             self.set_keymap(dict(self.config.keys))
+
+    async def on_event(self, event: events.Event) -> None:
+        # A bracketed paste hands the focused field whatever the clipboard held, ESC sequences and bidi overrides
+        # included (a report's text copied from elsewhere), and Textual's inputs draw their value as it is. Every
+        # paste is made visible here, before any field sees it (the command palette's too); typing cannot produce
+        # such characters, and text the app puts into fields itself is neutralised where it comes from.
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            cleaned = neutralise(event.text)
+            if cleaned != event.text:
+                event = events.Paste(cleaned)
+        await super().on_event(event)
 
     def notify(
         self,

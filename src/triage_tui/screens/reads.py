@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from threading import Lock
+from threading import Event, Lock
 from typing import TYPE_CHECKING, TypeAlias
 
 from triage_tui.store.connection import reader as store_reader
@@ -27,6 +27,10 @@ READ_CACHE_KIB = 8000
 """SQLite page cache per UI read. Reads run in parallel (page, count, snippet, views), each on a connection of its
 own that is closed after one read, so a large cache only raised peak memory (a broad search at 100k cases filled
 32 MB per connection)."""
+
+
+STOP_CHECK_STEPS = 10_000
+"""SQLite virtual-machine steps between checks whether a stoppable count should give up (well under a millisecond)."""
 
 
 def _utc_now() -> datetime:
@@ -77,7 +81,7 @@ class StoreReads:
     """How many pages of cases have been read; tests use it to check the inbox never loads everything."""
     _lock: Lock = field(default_factory=Lock, repr=False)
     _early: ThreadPoolExecutor | None = field(default=None, repr=False)
-    _counting: set[sqlite3.Connection] = field(default_factory=set, repr=False)
+    _count_stops: set[Event] = field(default_factory=set, repr=False)
 
     def count(self, case_filter: CaseFilter) -> InboxCount:
         """Count the cases `case_filter` selects, and all cases."""
@@ -89,26 +93,29 @@ class StoreReads:
     def stoppable_count(self, case_filter: CaseFilter) -> InboxCount | None:
         """`count`, unless `stop_counts` is called while it runs (then None): a count over a broad search takes
         hundreds of milliseconds, and one for a search the user has typed past only slows the next one down."""
-        with reader(self.database) as connection:
-            with self._lock:
-                self._counting.add(connection)
-            try:
+        stop = Event()
+        with self._lock:
+            self._count_stops.add(stop)
+        try:
+            with reader(self.database) as connection:
+                # SQLite calls this every few thousand steps and abandons the statement once it returns True.
+                connection.set_progress_handler(stop.is_set, STOP_CHECK_STEPS)
                 shown = count_cases(connection, case_filter.unsorted(), now=self.clock())
                 total = count_cases(connection) if case_filter.narrows else shown
-            except sqlite3.OperationalError as error:
-                if str(error) == "interrupted":
-                    return None
-                raise
-            finally:
-                with self._lock:
-                    self._counting.discard(connection)
+        except sqlite3.OperationalError:
+            if stop.is_set():
+                return None
+            raise
+        finally:
+            with self._lock:
+                self._count_stops.discard(stop)
         return InboxCount(shown=shown, total=total)
 
     def stop_counts(self) -> None:
-        """Interrupt every `stoppable_count` in progress."""
+        """Make every `stoppable_count` in progress (or about to start its statements) give up."""
         with self._lock:
-            for connection in self._counting:
-                connection.interrupt()
+            for stop in self._count_stops:
+                stop.set()
 
     def counts(self, filters: dict[str, CaseFilter]) -> dict[str, int]:
         """How many cases each of several filters selects, on one connection (the saved views' counts)."""
