@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from triage_tui.commands import BindingCommands, ViewCommands
 from triage_tui.config import Config
-from triage_tui.memory import limit_malloc_arenas
+from triage_tui.memory import limit_malloc_arenas, thaw, tune_garbage_collector
 from triage_tui.screens.help import HelpScreen, help_rows
 from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.reads import StoreReads
@@ -100,6 +100,7 @@ class TriageApp(App[None]):
         """
         super().__init__()
         limit_malloc_arenas()  # before any reader thread starts
+        tune_garbage_collector()
         self.database = database
         self.config = config
         self.clock = clock or _utc_now
@@ -119,6 +120,9 @@ class TriageApp(App[None]):
         # The user's keymap ([keys] in the config: binding id = "keys") moves any binding; help and footer follow.
         if self.config is not None and self.config.keys:
             self.set_keymap(dict(self.config.keys))
+
+    def on_unmount(self) -> None:
+        thaw()
 
     async def on_event(self, event: events.Event) -> None:
         # A bracketed paste hands the focused field whatever the clipboard held, ESC sequences and bidi overrides

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
@@ -228,15 +228,18 @@ def attachment_line(attachment: AttachmentInfo) -> Content:
     )
 
 
-def message_block(message: MessageView, index: int) -> Widget:
-    """One message of the thread: verdict bar, headers, body, unauthenticated text and attachments."""
-    parts: list[Widget] = [
-        VerdictBar(message),
-        Static(message_headers(message), classes="message-headers"),
-    ]
-    body = Static(safe_block(message.body) if message.body else Content("(no readable text)"), classes="message-body")
+def message_widgets(message: MessageView, index: int) -> list[Widget]:
+    """One message of the thread: verdict bar, then headers and body, unauthenticated text and attachments.
+
+    The widgets sit directly in the thread (no container per message, and headers and body share one box): the
+    case screen is drawn in full each time a case opens, and every widget less is time saved there.
+    """
+    bar = VerdictBar(message, id=f"message-{index}")
+    bar.add_class("message")  # where each message starts, for n / p
+    text = safe_block(message.body) if message.body else Content("(no readable text)")
+    body = Static(Content.assemble(message_headers(message), "\n\n", text), classes="message-body")
     body.border_title = "message text"
-    parts.append(body)
+    parts: list[Widget] = [bar, body]
     if message.unauthenticated_text:
         cleartext = Static(safe_block(message.unauthenticated_text), classes="unauthenticated")
         cleartext.border_title = "⚠ UNAUTHENTICATED — outside the signed/encrypted part"
@@ -248,7 +251,12 @@ def message_block(message: MessageView, index: int) -> Widget:
         listing = Static(Content("\n").join(attachment_line(a) for a in message.attachments), classes="attachments")
         listing.border_title = f"attachments ({len(message.attachments)}) — stored, never opened"
         parts.append(listing)
-    return Vertical(*parts, classes="message", id=f"message-{index}")
+    return parts
+
+
+def thread_widgets(detail: CaseDetail) -> list[Widget]:
+    """Every message of the case, oldest first."""
+    return [widget for index, message in enumerate(detail.messages) for widget in message_widgets(message, index)]
 
 
 class CaseScreen(Screen[None]):
@@ -350,7 +358,7 @@ class CaseScreen(Screen[None]):
         with Horizontal(id="case-body"):
             with VerticalScroll(id="thread", can_focus=True):
                 if detail is not None:
-                    yield from (message_block(m, i) for i, m in enumerate(detail.messages))
+                    yield from thread_widgets(detail)
             with VerticalScroll(id="case-side"):
                 sections = self._section_contents()
                 for section in ("impacts", "reporter", "notes", "timeline"):
@@ -378,7 +386,8 @@ class CaseScreen(Screen[None]):
             self._load(self._first_read)
             return
         await self._show(detail, extras)
-        self._load(None, case=False)
+        # The side panel's reads start once the case is on screen: run beside the first paint, they slow it.
+        self.call_after_refresh(self._load, None, case=False)
 
     def _header_content(self) -> Content:
         if self.detail is None:
@@ -403,7 +412,10 @@ class CaseScreen(Screen[None]):
         self.sub_title = self.case_id
         self.query_one("#thread").focus()
         # The reporter's history and the projects are read once the thread is on screen.
-        self._load(self._first_read, case=self.detail is None)
+        if self.detail is None:
+            self._load(self._first_read)
+        else:
+            self.call_after_refresh(self._load, None, case=False)
 
     def reload(self) -> None:
         """Read the case again (after an action changed it)."""
@@ -442,7 +454,7 @@ class CaseScreen(Screen[None]):
         if self._thread_case != self.case_id or len(self._messages()) != len(detail.messages):
             self._thread_case = self.case_id
             await thread.remove_children()
-            await thread.mount_all(message_block(m, i) for i, m in enumerate(detail.messages))
+            await thread.mount_all(thread_widgets(detail))
 
     @on(SideLoaded)
     def _side_loaded(self, message: SideLoaded) -> None:
