@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from triage_tui.commands import BindingCommands, ViewCommands
 from triage_tui.config import Config
-from triage_tui.memory import limit_malloc_arenas, thaw, tune_garbage_collector
+from triage_tui.memory import limit_malloc_arenas, tune_garbage_collector
 from triage_tui.screens.help import HelpScreen, help_rows
 from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.reads import StoreReads
@@ -120,9 +120,6 @@ class TriageApp(App[None]):
         # The user's keymap ([keys] in the config: binding id = "keys") moves any binding; help and footer follow.
         if self.config is not None and self.config.keys:
             self.set_keymap(dict(self.config.keys))
-
-    def on_unmount(self) -> None:
-        thaw()
 
     async def on_event(self, event: events.Event) -> None:
         # A bracketed paste hands the focused field whatever the clipboard held, ESC sequences and bidi overrides

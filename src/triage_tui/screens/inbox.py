@@ -21,7 +21,6 @@ from textual.worker import Worker, get_current_worker
 
 from triage_tui.config import SavedView
 from triage_tui.domain import CaseState, Disposition, Signature
-from triage_tui.memory import freeze_long_lived
 from triage_tui.screens.reads import InboxCount, StoreReads
 from triage_tui.store.queries import SEVERITY_BANDS, SORTS, UNASSIGNED, CaseFilter, CaseSummary
 from triage_tui.untrusted import neutralise
@@ -451,8 +450,6 @@ class InboxScreen(Screen[None]):
         # them and the first Enter does not either.
         import triage_tui.screens.case  # noqa: F401
 
-        self.app.call_from_thread(freeze_long_lived)  # start-up's objects live as long as the app
-
     @on(Counted)
     def _counted(self, message: Counted) -> None:
         if message.generation != self._generation:
@@ -501,7 +498,6 @@ class InboxScreen(Screen[None]):
         if screen is None:
             screen = self._case_screen = CaseScreen(self.reads, message.case_id, self.clock)
             self.app.install_screen(screen, name=f"case-{id(self)}")
-            self.call_after_refresh(freeze_long_lived)  # the screen lives as long as the app
         else:
             await screen.show_case(message.case_id)
         self.app.push_screen(screen)
