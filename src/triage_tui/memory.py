@@ -43,4 +43,3 @@ never freed."""
 def tune_garbage_collector() -> None:
     """Collect less often: the app makes little cyclic garbage, and each pass walks every young object."""
     gc.set_threshold(*GC_THRESHOLDS)
-
