@@ -220,8 +220,22 @@ async def _pilot_session(home: Path, runs: int) -> dict[str, Any]:
         case_list = inbox.query_one(CaseList)
         await until(lambda: case_list.count > 0 and inbox.count is not None)
 
+        # The app's own reads of a search's first page, timed where it makes them (its worker thread).
+        app_reads: list[tuple[str | None, float]] = []
+        page = app.reads.page
+
+        def timed_page(case_filter: CaseFilter, offset: int, limit: int) -> list[Any]:
+            began = time.perf_counter()
+            rows = page(case_filter, offset, limit)
+            if offset == 0:
+                app_reads.append((case_filter.search, (time.perf_counter() - began) * 1000))
+            return rows
+
+        app.reads.page = timed_page  # type: ignore[method-assign]
+
         # Search: the last keystroke of the term to its first page painted (the count follows on its own).
         for label, term in TERMS.items():
+            app_reads.clear()
             await pilot.press("slash", *term)
             await until(lambda term=term: case_list._filter.search == term and inbox.count is not None)
             timings, counted = [], []
@@ -235,8 +249,10 @@ async def _pilot_session(home: Path, runs: int) -> dict[str, Any]:
                 await until(lambda: inbox.count is not None)
                 counted.append((time.perf_counter() - began) * 1000)
             raw, fts = _raw_search_ms(app.database, term, runs)
+            in_app = [ms for search, ms in app_reads if search == term]
             results[f"search_{label}"] = {
-                "term": term, "ui": timings, "raw": raw, "fts": fts, "count": inbox.count.shown, "counted": counted,
+                "term": term, "ui": timings, "raw": raw, "fts": fts, "app": in_app, "count": inbox.count.shown,
+                "counted": counted,
             }  # fmt: skip
             await pilot.press("escape", "escape")
             await until(lambda: not inbox.case_filter.narrows and inbox.count is not None)
@@ -299,12 +315,13 @@ def _report(results: dict[str, Any], startup: list[float], cases: int) -> None:
         ui_p50, ui_p90 = _quantiles(found["ui"])
         raw_p50, raw_p90 = _quantiles(found["raw"])
         fts_p50 = _quantiles(found["fts"])[0]
+        app_p50 = _quantiles(found["app"])[0]
         print(
             f"  search {label} {found['term']!r:<14} ({found['count']} cases) keystroke to results "
             f"p50 {ui_p50:6.1f} ms p90 {ui_p90:6.1f} ms (targets p50 <= 25, p90 <= 70)\n"
-            f"      same page read raw on sqlite3 p50 {raw_p50:6.1f} ms p90 {raw_p90:6.1f} ms, "
-            f"ratio p50 {ui_p50 / raw_p50:5.2f}x; every FTS5 match raw p50 {fts_p50:6.1f} ms, "
-            f"ratio p50 {ui_p50 / fts_p50:6.2f}x (target <= 1.3x); count on screen p50 "
+            f"      the app's read of the page p50 {app_p50:6.1f} ms = {app_p50 / raw_p50:4.2f}x the same read raw "
+            f"on sqlite3 (p50 {raw_p50:6.1f} ms, p90 {raw_p90:6.1f}; target <= 1.3x); keystroke to results = "
+            f"{ui_p50 / raw_p50:5.2f}x it; every FTS5 match raw p50 {fts_p50:6.1f} ms; count on screen p50 "
             f"{_quantiles(found['counted'])[0]:.1f} ms"
         )
     moves = results["cursor_cpu"]

@@ -36,3 +36,23 @@ def test_a_stopped_count_returns_nothing_and_the_next_one_counts(
     monkeypatch.undo()
     count = store.stoppable_count(CaseFilter(search="tarfile"))
     assert count is not None and count.shown == 2
+
+
+def test_pooled_reads_see_each_commit_and_a_failed_read_is_not_reused(tmp_path: Path) -> None:
+    database = seeded_store(tmp_path / "triage.db", small_inbox())
+    pool = reads.ReaderPool(database, keep=1)
+    with pool.connection() as connection:
+        first = connection.execute("SELECT title FROM cases WHERE id = 'PSC-2026-0001'").fetchone()[0]
+    writer = sqlite3.connect(database)
+    with writer:
+        writer.execute("UPDATE cases SET title = 'renamed' WHERE id = 'PSC-2026-0001'")
+    writer.close()
+    with pool.connection() as connection:  # the same connection, in a new snapshot
+        assert connection.execute("SELECT title FROM cases WHERE id = 'PSC-2026-0001'").fetchone()[0] == "renamed"
+    assert first != "renamed" and len(pool._idle) == 1
+    with pytest.raises(sqlite3.OperationalError), pool.connection() as connection:
+        connection.execute("SELECT no_such_column FROM cases")
+    assert pool._idle == []
+    with pool.connection() as connection, pytest.raises(sqlite3.OperationalError):
+        connection.execute("DELETE FROM cases")  # readers are read-only
+    pool.close()

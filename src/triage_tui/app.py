@@ -121,6 +121,9 @@ class TriageApp(App[None]):
         if self.config is not None and self.config.keys:
             self.set_keymap(dict(self.config.keys))
 
+    def on_unmount(self) -> None:
+        self.reads.close()
+
     async def on_event(self, event: events.Event) -> None:
         # A bracketed paste hands the focused field whatever the clipboard held, ESC sequences and bidi overrides
         # included (a report's text copied from elsewhere), and Textual's inputs draw their value as it is. Every

@@ -12,6 +12,7 @@ from pathlib import Path
 from threading import Event, Lock
 from typing import TYPE_CHECKING, TypeAlias
 
+from triage_tui.store.connection import open_reader
 from triage_tui.store.connection import reader as store_reader
 from triage_tui.store.queries import (
     CaseDetail,
@@ -23,6 +24,8 @@ from triage_tui.store.queries import (
     search_snippet,
 )
 
+POOLED_READERS = 2
+"""Idle read connections kept open: a page read and a snippet read can run at once."""
 READ_CACHE_KIB = 8000
 """SQLite page cache per UI read. Reads run in parallel (page, count, snippet, views), each on a connection of its
 own that is closed after one read, so a large cache only raised peak memory (a broad search at 100k cases filled
@@ -43,6 +46,45 @@ def reader(database: Path) -> Iterator[sqlite3.Connection]:
     with store_reader(database) as connection:
         connection.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
         yield connection
+
+
+class ReaderPool:
+    """Keeps a few read connections open for the short reads every keystroke and scroll makes (a page of cases, a
+    snippet): opening and setting one up cost a millisecond, more than a rare word's whole search."""
+
+    def __init__(self, database: Path, keep: int = POOLED_READERS) -> None:
+        self.database = database
+        self.keep = keep
+        self._idle: list[sqlite3.Connection] = []
+        self._lock = Lock()
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection with a read transaction open (one snapshot for everything read in the block)."""
+        with self._lock:
+            connection = self._idle.pop() if self._idle else None
+        if connection is None:
+            connection = open_reader(self.database, any_thread=True)
+            connection.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+        try:
+            connection.execute("BEGIN")
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.close()  # whatever went wrong, a connection in an unknown state is not handed out again
+            raise
+        with self._lock:
+            if len(self._idle) < self.keep:
+                self._idle.append(connection)
+                return
+        connection.close()
+
+    def close(self) -> None:
+        """Close the idle connections."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
 
 
 @dataclass(frozen=True)
@@ -82,6 +124,10 @@ class StoreReads:
     _lock: Lock = field(default_factory=Lock, repr=False)
     _early: ThreadPoolExecutor | None = field(default=None, repr=False)
     _count_stops: set[Event] = field(default_factory=set, repr=False)
+    _pool: ReaderPool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._pool = ReaderPool(self.database)
 
     def count(self, case_filter: CaseFilter) -> InboxCount:
         """Count the cases `case_filter` selects, and all cases."""
@@ -127,13 +173,17 @@ class StoreReads:
         """One page of cases in the filter's order."""
         with self._lock:
             self.pages_fetched += 1
-        with reader(self.database) as connection:
+        with self._pool.connection() as connection:
             return list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
 
     def snippet(self, case_id: str, search: str, marks: tuple[str, str]) -> str | None:
         """The case's best-matching message text for `search`, matches between `marks`."""
-        with reader(self.database) as connection:
+        with self._pool.connection() as connection:
             return search_snippet(connection, case_id, search, marks)
+
+    def close(self) -> None:
+        """Close the pooled connections (the app calls this as it ends)."""
+        self._pool.close()
 
     def projects(self) -> list[str]:
         """The ids of the projects the store knows, for the project filter."""

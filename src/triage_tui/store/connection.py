@@ -48,14 +48,24 @@ def apply_pragmas(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA cache_size = -32000")
 
 
-@contextmanager
-def reader(path: Path) -> Iterator[sqlite3.Connection]:
-    """A read-only connection whose reads share one snapshot; closed on exit."""
-    connection = sqlite3.connect(path, isolation_level=None)
+def open_reader(path: Path, *, any_thread: bool = False) -> sqlite3.Connection:
+    """A read-only connection in autocommit mode; `any_thread` lets a pool hand it to one thread after another."""
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=not any_thread)
     try:
         apply_pragmas(connection)
         connection.execute("PRAGMA query_only = ON")
-        connection.row_factory = sqlite3.Row
+    except BaseException:
+        connection.close()
+        raise
+    connection.row_factory = sqlite3.Row
+    return connection
+
+
+@contextmanager
+def reader(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection whose reads share one snapshot; closed on exit."""
+    connection = open_reader(path)
+    try:
         connection.execute("BEGIN")
         yield connection
     finally:
