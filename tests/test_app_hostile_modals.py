@@ -26,8 +26,9 @@ from triage_tui.screens.actions import ChoiceModal, ConfirmModal, NoteModal, Tex
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.cvss import CvssScreen
 from triage_tui.screens.embargo import EmbargoModal
+from triage_tui.screens.filter import FilterModal
 from triage_tui.screens.help import HelpScreen
-from triage_tui.screens.inbox import FilterModal, InboxScreen
+from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.reply import ReplyScreen
 from triage_tui.screens.save_attachment import SaveAttachmentModal
 from triage_tui.widgets.case_list import CaseList

@@ -12,8 +12,9 @@ from textual.widgets import Input, Select, Static
 from triage_tui.app import TriageApp
 from triage_tui.commands import ViewCommands
 from triage_tui.config import SavedView
+from triage_tui.screens.filter import FilterModal
 from triage_tui.screens.help import HelpScreen
-from triage_tui.screens.inbox import MATCH_STYLE, FilterModal, InboxScreen
+from triage_tui.screens.inbox import MATCH_STYLE, InboxScreen
 from triage_tui.widgets.case_list import CaseList
 from triage_tui.widgets.footer import KeysFooter
 from ui_fixtures import HOSTILE_STRINGS, hostile_inbox, make_app, make_triaged_app, many_cases, screen_text, settle
