@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from triage_tui.store import search_walk
+from triage_tui.store import ingest, search_walk
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
 from triage_tui.store.ingest import IncomingItem, store_batch
-from triage_tui.store.queries import CaseFilter, add_functions, inbox_page_sql, list_cases
+from triage_tui.store.queries import CaseFilter, add_functions, fts_query, inbox_page_sql, list_cases
 from ui_fixtures import BASE, FROZEN_NOW, message, seeded_store
 
 WORDS = "wheel sdist index token cache proxy mirror resolver lockfile keyring".split()
@@ -58,10 +58,17 @@ def _store(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]:
-    database = _store(tmp_path_factory.mktemp("walk") / "triage.db")
+@pytest.fixture(scope="module", params=[4096, 40], ids=["all-recent", "window-40"])
+def store(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[sqlite3.Connection]:
+    # With a window of 40 the newest messages' index holds a sliver of the store, so walks cross into the full one.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ingest, "SEARCH_WINDOW", request.param)
+        database = _store(tmp_path_factory.mktemp("walk") / "triage.db")
     with reader(database) as connection:
+        floor = connection.execute("SELECT floor FROM search_window").fetchone()[0]
+        recent = connection.execute("SELECT count(*) FROM recent_fts").fetchone()[0]
+        newest = connection.execute("SELECT count(*) FROM messages WHERE id >= ?", (floor,)).fetchone()[0]
+        assert recent == newest == min(request.param, 301 + 9)
         add_functions(connection)
         yield connection
 
@@ -128,8 +135,8 @@ def test_in_order_arrivals_need_one_round(store: sqlite3.Connection, tmp_path: P
     reads: list[int] = []
     original = search_walk._Stream.read
 
-    def counted(self: search_walk._Stream, connection: sqlite3.Connection, match: str) -> list[int]:
-        rowids = original(self, connection, match)
+    def counted(self: search_walk._Stream, connection: sqlite3.Connection) -> list[int]:
+        rowids = original(self, connection)
         reads.append(len(rowids))
         return rowids
 
@@ -140,3 +147,21 @@ def test_in_order_arrivals_need_one_round(store: sqlite3.Connection, tmp_path: P
             walked = search_walk.walk_search_page(connection, CaseFilter(search="wheel"), 0, 20)
     assert walked is not None and [row[1] for row in walked] == [f"wheel {n}" for n in range(119, 99, -1)]
     assert reads == [32, 32]  # one chunk of messages, one of titles
+
+
+@pytest.mark.parametrize("term", ["install", "inst", "wheel", "keyring", "report"])
+def test_the_message_stream_has_read_every_match_above_its_reach(store: sqlite3.Connection, term: str) -> None:
+    """After each chunk, every matching message at or above the stream's reach has been handed out (the walk's
+    proof rests on this), across the newest messages' index and the full one below its floor."""
+    match = fts_query(term)
+    assert match is not None
+    every = [row[0] for row in store.execute("SELECT rowid FROM message_fts WHERE message_fts MATCH ?", (match,))]
+    stream = search_walk._message_stream(store, match)
+    stream.chunk = 7
+    seen: list[int] = []
+    while not stream.done:
+        seen += stream.read(store)
+        reach = stream.reach
+        assert seen == sorted(seen, reverse=True)
+        assert {r for r in every if reach is None or r >= reach} <= set(seen)
+    assert sorted(seen) == sorted(every)

@@ -230,6 +230,19 @@ class _CaseNumbers:
         self.connection.execute(statement, [{"year": y, "last": n} for y, n in self.last.items()])
 
 
+SEARCH_WINDOW = 4096
+"""How many of the newest messages the small search index (recent_fts, migration 5) keeps."""
+
+
+def trim_search_window(connection: Connection, window: int | None = None) -> None:
+    """Move the small search index's floor up to the newest `window` messages and drop what fell below it."""
+    connection.exec_driver_sql(
+        "UPDATE search_window SET floor = max(floor, (SELECT coalesce(max(id), 0) FROM messages) - ? + 1)",
+        (window or SEARCH_WINDOW,),
+    )
+    connection.exec_driver_sql("DELETE FROM recent_fts WHERE rowid < (SELECT floor FROM search_window)")
+
+
 def _message_values(item: IncomingItem, message: ParsedMessage, case_id: str, now: datetime) -> dict[str, Any]:
     verdict = message.verdict
     return {
@@ -334,6 +347,7 @@ def store_batch(
                     for a in message.attachments
                 )  # fmt: skip
             connection.execute(insert(RAW), raw_rows)
+            trim_search_window(connection)
             if ref_rows:
                 connection.execute(insert(REFS), ref_rows)
             if attachment_rows:

@@ -221,6 +221,27 @@ MIGRATIONS: Sequence[str] = (
         FROM events WHERE kind = 'note';
     CREATE INDEX ix_cases_updated ON cases(updated_at DESC, id DESC);
     """,
+    # 5: a small full-text index of the newest messages (those with an id at or above search_window.floor), beside
+    # the index of all of them. A search's first page walks matches newest first, and FTS5 gathers every match of a
+    # prefix ("instal*") before handing out the first; over a few thousand messages that costs a fraction of a
+    # millisecond instead of 6-20 ms over 100k (see store/search_walk.py). Ingest moves the floor up.
+    """
+    CREATE VIRTUAL TABLE recent_fts USING fts5(subject, body, tokenize='unicode61');
+    CREATE TABLE search_window (floor INTEGER NOT NULL);
+    INSERT INTO search_window (floor) SELECT coalesce(max(id), 0) - 4095 FROM messages;
+    CREATE TRIGGER messages_recent_insert AFTER INSERT ON messages
+    WHEN new.id >= (SELECT floor FROM search_window) BEGIN
+        INSERT INTO recent_fts(rowid, subject, body) VALUES (new.id, new.subject, new.body);
+    END;
+    CREATE TRIGGER messages_recent_delete AFTER DELETE ON messages BEGIN
+        DELETE FROM recent_fts WHERE rowid = old.id;
+    END;
+    CREATE TRIGGER messages_recent_update AFTER UPDATE OF subject, body ON messages BEGIN
+        UPDATE recent_fts SET subject = new.subject, body = new.body WHERE rowid = old.id;
+    END;
+    INSERT INTO recent_fts(rowid, subject, body)
+        SELECT id, subject, body FROM messages WHERE id >= (SELECT floor FROM search_window);
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -37,26 +37,42 @@ MAX_NOTE_MATCHES = 5_000
 
 @dataclass
 class _Stream:
-    """One full-text index walked newest rowid first: how far it has got, and whether it has run out."""
+    """Matches of one or more full-text queries read newest rowid first, each query covering rowids below the one
+    before it, each through one open cursor a chunk at a time. (FTS5 gathers every match of a prefix when a query
+    starts; a new query per chunk paid for that again each time.) Tracks how far it has got."""
 
-    sql: str
+    stages: list[tuple[str, tuple[Any, ...]]]
+    """(statement, parameters) of each query, in the order they are read; each starts below where the last ends."""
     chunk: int
+    cursor: sqlite3.Cursor | None = None
     floor: int | None = None
     """Every match with a rowid at or above this has been read (None before the first read)."""
     done: bool = False
     walked: int = 0
 
-    def read(self, connection: sqlite3.Connection, match: str) -> list[int]:
+    def read(self, connection: sqlite3.Connection) -> list[int]:
         """The next chunk of matching rowids, newest first."""
-        below = self.floor if self.floor is not None else (1 << 63) - 1
-        rowids = [row[0] for row in connection.execute(self.sql, (match, below, self.chunk))]
+        rowids: list[int] = []
+        while len(rowids) < self.chunk and self.stages:
+            sql, params = self.stages[0]
+            if self.cursor is None:
+                self.cursor = connection.execute(sql, params)
+            got = [row[0] for row in self.cursor.fetchmany(self.chunk - len(rowids))]
+            rowids += got
+            if got:
+                self.floor = got[-1]
+            if len(rowids) < self.chunk:  # this query has run out; the next one goes on below it
+                self.close()
+                self.stages.pop(0)
+        self.done = not self.stages
         self.walked += len(rowids)
-        if len(rowids) < self.chunk:
-            self.done = True
-        if rowids:
-            self.floor = rowids[-1]
         self.chunk *= GROWTH
         return rowids
+
+    def close(self) -> None:
+        if self.cursor is not None:
+            self.cursor.close()
+            self.cursor = None
 
     @property
     def reach(self) -> int | None:
@@ -64,8 +80,12 @@ class _Stream:
         return None if self.done else self.floor
 
 
-_MESSAGES = "SELECT rowid FROM message_fts WHERE message_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?"
-_TITLES = "SELECT rowid FROM case_fts WHERE case_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?"
+def _message_stream(connection: sqlite3.Connection, match: str) -> _Stream:
+    """The newest messages' small index first (cheap even for a prefix), then the full index below its floor."""
+    floor = connection.execute("SELECT floor FROM search_window").fetchone()[0]
+    recent = "SELECT rowid FROM recent_fts WHERE recent_fts MATCH ? ORDER BY rowid DESC"
+    older = "SELECT rowid FROM message_fts WHERE message_fts MATCH ? AND rowid < ? ORDER BY rowid DESC"
+    return _Stream([(recent, (match,)), (older, (match, floor))], FIRST_CHUNK)
 
 
 def walk_search_page(
@@ -95,22 +115,16 @@ def walk_search_page(
             return None
         _add_cases(connection, found, "SELECT id FROM cases WHERE id IN ({ids})", [r[0] for r in note_rows], where,
                    condition_params)  # fmt: skip
-    messages, titles = _Stream(_MESSAGES, FIRST_CHUNK), _Stream(_TITLES, FIRST_CHUNK)
-    while True:
-        for stream, lookup in (
-            (messages, "SELECT case_id FROM messages WHERE id IN ({ids})"),
-            (titles, "SELECT id FROM cases WHERE rowid IN ({ids})"),
-        ):
-            if not stream.done:
-                _add_cases(connection, found, lookup, stream.read(connection, match), where, condition_params)
-        ranked = sorted(found.items(), key=lambda item: item[1], reverse=True)
-        if messages.done and titles.done:
-            break
-        if len(ranked) >= need and not _unsure(connection, ranked[need - 1][1], found, messages, titles, where,
-                                               condition_params):  # fmt: skip
-            break
-        if max(messages.walked, titles.walked) >= MAX_WALKED:
-            return None
+    messages = _message_stream(connection, match)
+    titles = _Stream([("SELECT rowid FROM case_fts WHERE case_fts MATCH ? ORDER BY rowid DESC", (match,))],
+                     FIRST_CHUNK)  # fmt: skip
+    try:
+        ranked = _walk(connection, found, need, messages, titles, where, condition_params)
+    finally:
+        messages.close()
+        titles.close()
+    if ranked is None:
+        return None
     page = [case_id for case_id, _key in ranked[offset:need]]
     if not page:
         return []
@@ -120,6 +134,32 @@ def walk_search_page(
         (json.dumps(page),),
     ).fetchall()
     return rows
+
+
+def _walk(
+    connection: sqlite3.Connection,
+    found: dict[str, tuple[str, str]],
+    need: int,
+    messages: _Stream,
+    titles: _Stream,
+    where: str,
+    params: list[Any],
+) -> list[tuple[str, tuple[str, str]]] | None:
+    """Read both streams until the first `need` cases are proved; the candidates ranked, or None on giving up."""
+    while True:
+        for stream, lookup in (
+            (messages, "SELECT case_id FROM messages WHERE id IN ({ids})"),
+            (titles, "SELECT id FROM cases WHERE rowid IN ({ids})"),
+        ):
+            if not stream.done:
+                _add_cases(connection, found, lookup, stream.read(connection), where, params)
+        ranked = sorted(found.items(), key=lambda item: item[1], reverse=True)
+        if messages.done and titles.done:
+            return ranked
+        if len(ranked) >= need and not _unsure(connection, ranked[need - 1][1], found, messages, titles, where, params):
+            return ranked
+        if max(messages.walked, titles.walked) >= MAX_WALKED:
+            return None
 
 
 def _add_cases(
