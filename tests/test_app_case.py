@@ -152,3 +152,33 @@ class TestCaseScreenReuse:
             await settle(pilot)
             assert second.detail is not None and second.detail.summary.id == "PSC-2026-0003"
             assert "Sent from my phone" not in screen_text(app)
+
+    async def test_styles_follow_a_theme_switched_while_the_screen_was_hidden(self, tmp_path: Path) -> None:
+        """The kept screen skips Textual's full restyle when it comes back, unless the app's CSS changed meanwhile."""
+        app = make_app(tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_case(pilot, 5)
+            screen = app.screen
+            assert isinstance(screen, CaseScreen)
+            dark = screen.query_one("#case-header").styles.background
+            restyled: list[bool] = []
+            original = CaseScreen.update_node_styles
+
+            def counting(self: CaseScreen, animate: bool = True) -> None:
+                restyled.append(True)
+                original(self, animate)
+
+            CaseScreen.update_node_styles = counting  # type: ignore[method-assign]
+            try:
+                await pilot.press("escape", "k", "enter")
+                await settle(pilot)
+                assert app.screen is screen and restyled == []
+                await pilot.press("escape")
+                app.theme = "textual-light"
+                await pilot.pause()
+                await pilot.press("enter")
+                await settle(pilot)
+                assert app.screen is screen and restyled == [True]
+                assert screen.query_one("#case-header").styles.background != dark
+            finally:
+                CaseScreen.update_node_styles = original  # type: ignore[method-assign]

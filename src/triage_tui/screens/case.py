@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -328,6 +328,8 @@ class CaseScreen(Screen[None]):
         """Every project id in the store (assign suggests their teams when the config lists none)."""
         self._thread_case: str | None = None
         """The case whose messages the thread holds (the screen is reused from case to case)."""
+        self._styled_at = -1
+        """The app's CSS update count when this screen's styles were last applied in full."""
         self._reset(case_id)
 
     def _reset(self, case_id: str) -> None:
@@ -408,6 +410,16 @@ class CaseScreen(Screen[None]):
         if self.side is not None:
             sections["reporter"] = reporter_content(detail.summary, self.extras, self.side.history, self.side.total)
         return sections
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual re-applies the whole stylesheet to a screen each time it comes back (5-8 ms here), and this one
+        # comes back for every case opened. It is only needed if the app's CSS changed meanwhile (a theme switch),
+        # which Textual counts in `_css_update_count` (Textual is pinned; its own mode switching uses this count).
+        # Screen's own handler runs after this one, with the flag as left here.
+        current = self.app._css_update_count
+        if self._styled_at == current:
+            event.refresh_styles = False
+        self._styled_at = current
 
     def on_mount(self) -> None:
         self.sub_title = self.case_id
