@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from triage_tui.store.queries import (
     count_cases,
     inbox_page_sql,
     list_cases,
+    parse_time,
     search_snippet,
     severity_band,
 )
@@ -217,3 +219,20 @@ def test_broad_search_walks_the_index_and_finds_the_same(
     sql, params = inbox_page_sql(CaseFilter(search="report"), notes=True, broad=True)
     plan = " ".join(str(row[-1]) for row in store.execute(f"EXPLAIN QUERY PLAN {sql}", params))
     assert "SCAN cases USING COVERING INDEX ix_cases_inbox" in plan
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ("2026-05-29 15:00:00.000000", datetime(2026, 5, 29, 15, tzinfo=UTC)),
+        ("2026-05-29 15:00:00", datetime(2026, 5, 29, 15, tzinfo=UTC)),
+        ("2026-05-29", datetime(2026, 5, 29, tzinfo=UTC)),
+        ("2026-05-29T17:00:00+02:00", datetime(2026, 5, 29, 15, tzinfo=UTC)),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_stored_times_read_back_as_utc(stored: str | None, expected: datetime | None) -> None:
+    parsed = parse_time(stored)
+    assert parsed == expected
+    assert parsed is None or parsed.tzinfo is not None
