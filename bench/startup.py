@@ -15,6 +15,7 @@ import sys
 import tempfile
 import termios
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -48,20 +49,20 @@ def new_workspace(home: Path) -> tuple[Engine, list[Project]]:
     return engine, projects
 
 
-def build_store(home: Path, cases: int) -> str:
-    """Fill a workspace with `cases` one-message cases; return the id of the newest."""
-    engine, projects = new_workspace(home)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
+def bench_message(n: int, subject: str, body: str, date: datetime, signature: Signature) -> ParsedMessage:
+    """Report number `n` as intake would hand it over, from reporter `n % 977`."""
+    raw = f"{n}:{subject}".encode()
+    return ParsedMessage(
+        raw=raw, content_hash=hashlib.sha256(raw).hexdigest(), message_id=f"<bench-{n}@example.org>",
+        in_reply_to=None, references=(), subject=subject, sender_name=f"Reporter {n % 977}",
+        sender_email=f"r{n % 977}@example.org", date=date, body=body, verdict=CryptoVerdict(signature=signature),
+    )  # fmt: skip
+
+
+def store_all(engine: Engine, messages: Iterable[ParsedMessage], projects: list[Project]) -> None:
+    """Store `messages` through the real ingest, 5,000 to a transaction, then release the engine."""
     batch: list[IncomingItem] = []
-    for n in range(cases):
-        subject = f"{PROJECTS[n % len(PROJECTS)]}: {TOPICS[n % len(TOPICS)]} (report {n})"
-        raw = subject.encode()
-        message = ParsedMessage(
-            raw=raw, content_hash=hashlib.sha256(raw).hexdigest(), message_id=f"<bench-{n}@example.org>",
-            in_reply_to=None, references=(), subject=subject, sender_name=f"Reporter {n % 977}",
-            sender_email=f"r{n % 977}@example.org", date=start + timedelta(minutes=n), body=f"{subject}\n" * 20,
-            verdict=CryptoVerdict(signature=Signature.GOOD),
-        )  # fmt: skip
+    for n, message in enumerate(messages):
         batch.append(IncomingItem("bench", str(n), message))
         if len(batch) == 5000:
             store_batch(engine, batch, projects)
@@ -69,6 +70,21 @@ def build_store(home: Path, cases: int) -> str:
     if batch:
         store_batch(engine, batch, projects)
     engine.dispose()
+
+
+def build_store(home: Path, cases: int) -> str:
+    """Fill a workspace with `cases` one-message cases; return the id of the newest."""
+    engine, projects = new_workspace(home)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def subject(n: int) -> str:
+        return f"{PROJECTS[n % len(PROJECTS)]}: {TOPICS[n % len(TOPICS)]} (report {n})"
+
+    messages = (
+        bench_message(n, subject(n), f"{subject(n)}\n" * 20, start + timedelta(minutes=n), Signature.GOOD)
+        for n in range(cases)
+    )
+    store_all(engine, messages, projects)
     # Dates stay inside 2026 for any sensible size, so numbers run 1..cases and the newest is the last.
     return f"PSC-2026-{cases:04d}"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import random
 import resource
@@ -23,11 +22,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from startup import PROJECTS, new_workspace, time_to_inbox
+from startup import PROJECTS, bench_message, new_workspace, store_all, time_to_inbox
 
 from triage_tui.domain import Signature
-from triage_tui.intake.records import CryptoVerdict, ParsedMessage
-from triage_tui.store.ingest import IncomingItem, store_batch
+from triage_tui.intake.records import ParsedMessage
 
 FLAWS = [
     ("path traversal", "wheel extraction writes outside the target directory through a crafted member name"),
@@ -79,25 +77,14 @@ def build_store(home: Path, cases: int) -> str:
     rng = random.Random(4)
     # An hour apart from 2015 on: about 8,700 reports a year, so ids keep their four-digit form (PSC-2020-0042).
     start = datetime(2015, 1, 1, tzinfo=UTC)
-    batch: list[IncomingItem] = []
-    for n in range(cases):
+
+    def report(n: int) -> ParsedMessage:
         project, flaw = PROJECTS[n % len(PROJECTS)], FLAWS[rng.randrange(len(FLAWS))]
         subject = f"{project}: {flaw[0]} in {rng.choice(WORDS)} handling"
-        body = _body(rng, n, project, flaw)
-        raw = f"{n}:{subject}".encode()
-        message = ParsedMessage(
-            raw=raw, content_hash=hashlib.sha256(raw).hexdigest(), message_id=f"<bench-{n}@example.org>",
-            in_reply_to=None, references=(), subject=subject, sender_name=f"Reporter {n % 977}",
-            sender_email=f"r{n % 977}@example.org", date=start + timedelta(hours=n), body=body,
-            verdict=CryptoVerdict(signature=Signature(SIGNATURES[n % len(SIGNATURES)])),
-        )  # fmt: skip
-        batch.append(IncomingItem("bench", str(n), message))
-        if len(batch) == 5000:
-            store_batch(engine, batch, projects)
-            batch = []
-    if batch:
-        store_batch(engine, batch, projects)
-    engine.dispose()
+        signature = Signature(SIGNATURES[n % len(SIGNATURES)])
+        return bench_message(n, subject, _body(rng, n, project, flaw), start + timedelta(hours=n), signature)
+
+    store_all(engine, (report(n) for n in range(cases)), projects)
     _triage(home / "triage.db", rng)
     return newest_case(home)
 
