@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from triage_tui.services.triage import TriageService
 
 
+SIDE_SECTIONS = ("impacts", "reporter", "notes", "timeline")
+"""The side panel's boxes, top to bottom."""
 FIRST_READ_WAIT = 0.05
 """Seconds the case screen waits, while it is built, for the case's read (a few ms), so its first frame shows the
 case rather than "loading…"; a slower read fills the screen in when it arrives."""
@@ -364,7 +366,7 @@ class CaseScreen(Screen[None]):
                     yield from thread_widgets(detail)
             with VerticalScroll(id="case-side"):
                 sections = self._section_contents()
-                for section in ("impacts", "reporter", "notes", "timeline"):
+                for section in SIDE_SECTIONS:
                     box = Static(sections.get(section, Content("")), id=f"case-{section}", classes="case-section")
                     box.border_title = section
                     yield box
@@ -382,7 +384,7 @@ class CaseScreen(Screen[None]):
         self.query_one("#thread").focus()
         if detail is None:
             self.query_one("#case-header", Static).update(self._header_content())
-            for section in ("impacts", "reporter", "notes", "timeline"):
+            for section in SIDE_SECTIONS:
                 self.query_one(f"#case-{section}", Static).update(Content(""))
             await self.query_one("#thread", VerticalScroll).remove_children()
             self._thread_case = None

@@ -44,8 +44,12 @@ def _utc_now() -> datetime:
 def reader(database: Path) -> Iterator[sqlite3.Connection]:
     """A store reader with the UI's smaller page cache."""
     with store_reader(database) as connection:
-        connection.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+        _ui_reader_settings(connection)
         yield connection
+
+
+def _ui_reader_settings(connection: sqlite3.Connection) -> None:
+    connection.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
 
 
 class ReaderPool:
@@ -65,7 +69,7 @@ class ReaderPool:
             connection = self._idle.pop() if self._idle else None
         if connection is None:
             connection = open_reader(self.database, any_thread=True)
-            connection.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+            _ui_reader_settings(connection)
         try:
             connection.execute("BEGIN")
             yield connection
@@ -132,8 +136,11 @@ class StoreReads:
     def count(self, case_filter: CaseFilter) -> InboxCount:
         """Count the cases `case_filter` selects, and all cases."""
         with reader(self.database) as connection:
-            shown = count_cases(connection, case_filter.unsorted(), now=self.clock())
-            total = count_cases(connection) if case_filter.narrows else shown
+            return self._count_on(connection, case_filter)
+
+    def _count_on(self, connection: sqlite3.Connection, case_filter: CaseFilter) -> InboxCount:
+        shown = count_cases(connection, case_filter.unsorted(), now=self.clock())
+        total = count_cases(connection) if case_filter.narrows else shown
         return InboxCount(shown=shown, total=total)
 
     def stoppable_count(self, case_filter: CaseFilter) -> InboxCount | None:
@@ -146,8 +153,7 @@ class StoreReads:
             with reader(self.database) as connection:
                 # SQLite calls this every few thousand steps and abandons the statement once it returns True.
                 connection.set_progress_handler(stop.is_set, STOP_CHECK_STEPS)
-                shown = count_cases(connection, case_filter.unsorted(), now=self.clock())
-                total = count_cases(connection) if case_filter.narrows else shown
+                return self._count_on(connection, case_filter)
         except sqlite3.OperationalError:
             if stop.is_set():
                 return None
@@ -155,7 +161,6 @@ class StoreReads:
         finally:
             with self._lock:
                 self._count_stops.discard(stop)
-        return InboxCount(shown=shown, total=total)
 
     def stop_counts(self) -> None:
         """Make every `stoppable_count` in progress (or about to start its statements) give up."""
