@@ -130,12 +130,13 @@ def _raw_search_ms(database: Path, term: str, runs: int) -> tuple[list[float], l
     run directly on sqlite3 with the connection already open; and plain FTS5 reading every match of the term."""
     from triage_tui.store.connection import reader
     from triage_tui.store.queries import CaseFilter, fts_query, list_cases
+    from triage_tui.widgets.case_list import PAGE_SIZE
 
     page, every_match = [], []
     with reader(database) as connection:
         for _ in range(runs):
             began = time.perf_counter()
-            list_cases(connection, CaseFilter(search=term), offset=0, limit=200)
+            list_cases(connection, CaseFilter(search=term), offset=0, limit=PAGE_SIZE)
             page.append((time.perf_counter() - began) * 1000)
             began = time.perf_counter()
             connection.execute("SELECT rowid FROM message_fts WHERE message_fts MATCH ?", (fts_query(term),)).fetchall()

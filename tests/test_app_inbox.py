@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from textual.command import CommandPalette
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import Input, Static
 
 from triage_tui.commands import BindingCommands
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.help import HelpScreen
 from triage_tui.screens.inbox import InboxScreen
+from triage_tui.widgets import case_list as case_list_module
 from triage_tui.widgets.case_list import CaseList
 from ui_fixtures import BASE, make_app, many_cases, screen_text, settle
 
@@ -152,6 +156,57 @@ class TestSearch:
             await pilot.press("slash", "q")
             assert app.is_running
             assert app.screen.query_one("#search", Input).value == "q"
+
+    async def test_a_long_search_keeps_the_cursor_in_view(self, tmp_path: Path) -> None:
+        """The search box scrolls sideways as text outgrows it (it repaints itself without a screen re-layout)."""
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            typed = "wheel " * 30 + "END"
+            await pilot.press("slash", *typed)
+            await settle(pilot)
+            search = app.screen.query_one("#search", Input)
+            assert search.value == typed
+            assert search.scroll_offset.x > 0
+            assert "wheel END" in screen_text(app)
+
+
+class TestPaintOrder:
+    async def test_after_paint_callbacks_wait_for_the_lists_draw(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A count or snippet read starts once the list has drawn what it shows, not beside the drawing."""
+        monkeypatch.setattr(case_list_module, "MAX_PAINT_WAIT", 30.0)  # only a draw can run the callback
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            case_list = app.screen.query_one(CaseList)
+            order: list[str] = []
+            draw = case_list.render_lines
+
+            def drawn(crop: Region) -> list[Strip]:
+                order.append("drawn")
+                return draw(crop)
+
+            monkeypatch.setattr(case_list, "render_lines", drawn)
+            case_list.call_after_paint(lambda: order.append("callback"))
+            await pilot.pause()
+            assert order == []  # nothing to draw yet
+            case_list.refresh()
+            await pilot.pause()
+            await pilot.pause()
+            assert order[:2] == ["drawn", "callback"]
+
+    async def test_a_hidden_list_runs_them_anyway(self, tmp_path: Path) -> None:
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            case_list = app.screen.query_one(CaseList)
+            case_list.display = False
+            called: list[bool] = []
+            case_list.call_after_paint(lambda: called.append(True))
+            await pilot.pause(case_list_module.MAX_PAINT_WAIT * 3)
+            assert called == [True]
 
 
 class TestGlobalKeys:

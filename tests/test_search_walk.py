@@ -96,7 +96,9 @@ FILTERS = [
 def test_the_walk_reads_the_plain_statements_page(
     store: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch, case_filter: CaseFilter, offset: int, limit: int
 ) -> None:
-    monkeypatch.setattr(search_walk, "FIRST_CHUNK", 8)  # many rounds, so "unsure" cases are met and read past
+    # Many rounds, so "unsure" cases are met and read past.
+    monkeypatch.setattr(search_walk, "MIN_CHUNK", 8)
+    monkeypatch.setattr(search_walk, "FIRST_CHUNK_MARGIN", 0)
     monkeypatch.setattr(search_walk, "GROWTH", 2)
     walked = search_walk.walk_search_page(store, case_filter, offset, limit, now=FROZEN_NOW, notes=True)
     assert walked is not None
@@ -111,7 +113,8 @@ def test_the_future_dated_report_comes_first(store: sqlite3.Connection) -> None:
 def test_a_walk_that_gives_up_leaves_the_page_to_the_plain_statement(
     store: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search_walk, "FIRST_CHUNK", 4)
+    monkeypatch.setattr(search_walk, "MIN_CHUNK", 4)
+    monkeypatch.setattr(search_walk, "FIRST_CHUNK_MARGIN", 0)
     monkeypatch.setattr(search_walk, "GROWTH", 1)
     monkeypatch.setattr(search_walk, "MAX_WALKED", 12)
     case_filter = CaseFilter(search="install")
@@ -127,7 +130,8 @@ def test_other_orders_are_not_walked(store: sqlite3.Connection) -> None:
 
 
 def test_in_order_arrivals_need_one_round(store: sqlite3.Connection, tmp_path: Path) -> None:
-    # The common case (mail arrives newest last): a page of 20 from a search matching every case reads one chunk.
+    # The common case (mail arrives newest last): a page of 20 from a search matching every case reads one chunk
+    # of 25 (the page and a margin).
     database = seeded_store(
         tmp_path / "ordered.db",
         [message(n, f"wheel {n}", date=BASE + timedelta(hours=n)) for n in range(120)],
@@ -142,11 +146,11 @@ def test_in_order_arrivals_need_one_round(store: sqlite3.Connection, tmp_path: P
 
     with reader(database) as connection:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(search_walk, "FIRST_CHUNK", 32)
+            patch.setattr(search_walk, "MIN_CHUNK", 1)
             patch.setattr(search_walk._Stream, "read", counted)
             walked = search_walk.walk_search_page(connection, CaseFilter(search="wheel"), 0, 20)
     assert walked is not None and [row[1] for row in walked] == [f"wheel {n}" for n in range(119, 99, -1)]
-    assert reads == [32, 32]  # one chunk of messages, one of titles
+    assert reads == [25, 25]  # one chunk of messages, one of titles
 
 
 @pytest.mark.parametrize("term", ["install", "inst", "wheel", "keyring", "report"])
@@ -156,8 +160,7 @@ def test_the_message_stream_has_read_every_match_above_its_reach(store: sqlite3.
     match = fts_query(term)
     assert match is not None
     every = [row[0] for row in store.execute("SELECT rowid FROM message_fts WHERE message_fts MATCH ?", (match,))]
-    stream = search_walk._message_stream(store, match)
-    stream.chunk = 7
+    stream = search_walk._message_stream(store, match, 7)
     seen: list[int] = []
     while not stream.done:
         seen += stream.read(store)

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -16,7 +17,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker
 
 from triage_tui.config import SavedView
 from triage_tui.screens.filter import FilterModal
@@ -27,6 +28,7 @@ from triage_tui.widgets.case_list import PAGE_SIZE, CaseList
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_template
+from triage_tui.widgets.search_input import SearchInput
 from triage_tui.widgets.selectable_case_list import SelectableCaseList, SelectableCaseListHeader
 from triage_tui.widgets.sync_status import SyncStatus
 
@@ -213,7 +215,9 @@ class InboxScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Content("loading…"), id="inbox-count")
-        yield Input(placeholder="search subjects, bodies and notes; enter to browse, escape to clear", id="search")
+        yield SearchInput(
+            placeholder="search subjects, bodies and notes; enter to browse, escape to clear", id="search"
+        )
         # The selectable list adds a marker column and bulk actions (space selects; x, a, l act on the selection).
         yield SelectableCaseListHeader(id="case-list-header")
         yield SelectableCaseList(lambda f, offset, limit: self.reads.page(f, offset, limit), id="cases")
@@ -273,10 +277,14 @@ class InboxScreen(Screen[None]):
         if known is not None and case_filter.narrows:
             known = None
         self.post_message(self.Loaded(generation, case_filter, known, first_page))
-        if known is None and not get_current_worker().is_cancelled:
-            count = self.reads.stoppable_count(case_filter)
-            if count is not None:
-                self.post_message(self.Counted(generation, count))
+
+    @work(thread=True, exclusive=True, group="inbox-count", exit_on_error=False)
+    def _count(self, generation: int, case_filter: CaseFilter) -> None:
+        if generation != self._generation:
+            return  # typed past already
+        count = self.reads.stoppable_count(case_filter)
+        if count is not None:
+            self.post_message(self.Counted(generation, count))
 
     @work(thread=True, exclusive=True, group="inbox-refresh", exit_on_error=False)
     def _refresh(
@@ -339,6 +347,8 @@ class InboxScreen(Screen[None]):
         shown = message.count.shown if message.count else len(message.first_page)
         self.query_one(CaseList).show(message.case_filter, shown, message.first_page)
         self._show_count()
+        if message.count is None:
+            self.query_one(CaseList).call_after_paint(partial(self._count, message.generation, message.case_filter))
         if not self.view_counts:
             self._count_views()
         self._warm_case_screen()
@@ -374,7 +384,7 @@ class InboxScreen(Screen[None]):
         search = self.case_filter.search
         if not search or message.case is None:
             return
-        self._read_snippet(message.case.id, search)
+        self.query_one(CaseList).call_after_paint(partial(self._read_snippet, message.case.id, search))
 
     @on(SnippetRead)
     def _snippet_read(self, message: SnippetRead) -> None:

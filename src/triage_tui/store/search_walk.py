@@ -25,8 +25,11 @@ from typing import Any
 
 from triage_tui.store.queries import SUMMARY_COLUMNS, CaseFilter, filter_conditions, fts_query
 
-FIRST_CHUNK = 256
-"""Matches read from each index in the first round (a page of 200 usually needs no more)."""
+MIN_CHUNK = 64
+"""The fewest matches read from an index in the first round."""
+FIRST_CHUNK_MARGIN = 1.25
+"""The first round reads this many matches per case the page needs, so a word in nearly every report (the
+commonest kind of search) is usually proved in one round."""
 GROWTH = 4
 """Each further round reads this many times the previous one."""
 MAX_WALKED = 20_000
@@ -80,12 +83,12 @@ class _Stream:
         return None if self.done else self.floor
 
 
-def _message_stream(connection: sqlite3.Connection, match: str) -> _Stream:
+def _message_stream(connection: sqlite3.Connection, match: str, chunk: int) -> _Stream:
     """The newest messages' small index first (cheap even for a prefix), then the full index below its floor."""
     floor = connection.execute("SELECT floor FROM search_window").fetchone()[0]
     recent = "SELECT rowid FROM recent_fts WHERE recent_fts MATCH ? ORDER BY rowid DESC"
     older = "SELECT rowid FROM message_fts WHERE message_fts MATCH ? AND rowid < ? ORDER BY rowid DESC"
-    return _Stream([(recent, (match,)), (older, (match, floor))], FIRST_CHUNK)
+    return _Stream([(recent, (match,)), (older, (match, floor))], chunk)
 
 
 def walk_search_page(
@@ -115,9 +118,9 @@ def walk_search_page(
             return None
         _add_cases(connection, found, "SELECT id FROM cases WHERE id IN ({ids})", [r[0] for r in note_rows], where,
                    condition_params)  # fmt: skip
-    messages = _message_stream(connection, match)
-    titles = _Stream([("SELECT rowid FROM case_fts WHERE case_fts MATCH ? ORDER BY rowid DESC", (match,))],
-                     FIRST_CHUNK)  # fmt: skip
+    chunk = max(MIN_CHUNK, int(need * FIRST_CHUNK_MARGIN))
+    messages = _message_stream(connection, match, chunk)
+    titles = _Stream([("SELECT rowid FROM case_fts WHERE case_fts MATCH ? ORDER BY rowid DESC", (match,))], chunk)
     try:
         ranked = _walk(connection, found, need, messages, titles, where, condition_params)
     finally:

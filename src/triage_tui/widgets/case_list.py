@@ -31,10 +31,12 @@ from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import fit, safe_cell
 from triage_tui.widgets.verdict import signature_look
 
-PAGE_SIZE = 200
+PAGE_SIZE = 100
 """Rows per store read: a screenful many times over, and still a few milliseconds for SQLite."""
-CACHED_PAGES = 16
+CACHED_PAGES = 32
 """Pages kept in memory; the least recently used page is dropped first."""
+MAX_PAINT_WAIT = 0.05
+"""Seconds `call_after_paint` waits for a paint before running its callbacks anyway (the list may be hidden)."""
 CACHED_ROWS = 256
 """Rendered rows kept, so a cursor move or a one-row scroll redraws the rows on screen without rebuilding them."""
 
@@ -153,6 +155,7 @@ class CaseList(ScrollView, can_focus=True):
         self._strips: OrderedDict[tuple[object, ...], Strip] = OrderedDict()
         self._line_styles: tuple[Style, Style, Style, Style] | None = None
         self._region = Region()
+        self._after_paint: list[Callable[[], object]] = []
         self.pages_requested = 0
         """Pages this list asked the store for since it was created."""
 
@@ -252,11 +255,29 @@ class CaseList(ScrollView, can_focus=True):
         self.set_reactive(CaseList.virtual_size, Size(0, count))
         self.refresh()
 
+    def call_after_paint(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once the list has next been drawn (or after `MAX_PAINT_WAIT` if it is not drawn).
+
+        For background reads that follow what the list shows (a count, a snippet): started beside the paint they
+        compete with it for the interpreter and slowed it several times over. `call_after_refresh` can run before
+        the list's repaint reaches the screen, so the list says when it has drawn.
+        """
+        self._after_paint.append(callback)
+        self.set_timer(MAX_PAINT_WAIT, self._run_after_paint)
+
+    def _run_after_paint(self) -> None:
+        callbacks, self._after_paint = self._after_paint, []
+        for callback in callbacks:
+            callback()
+
     def render_lines(self, crop: Region) -> list[Strip]:
         # Looked up once per redraw rather than once per row.
         self._line_styles = None
         self._region = self.scrollable_content_region
-        return super().render_lines(crop)
+        lines = super().render_lines(crop)
+        if self._after_paint:
+            self.call_later(self._run_after_paint)  # after this update is written out
+        return lines
 
     def _styles(self) -> tuple[Style, Style, Style, Style]:
         """The row, cursor-row, placeholder and scroll-thumb styles of this redraw."""
@@ -270,33 +291,34 @@ class CaseList(ScrollView, can_focus=True):
             )
         return self._line_styles
 
-    def _thumb(self, y: int, height: int, style: Style) -> Segment:
+    def _thumb(self, y: int, height: int) -> str:
         """Row `y` of the scroll thumb column: a block where the viewport lies within the whole list."""
         if self._count <= height or height <= 0:
-            return Segment(" " * THUMB_WIDTH, style)
+            return " " * THUMB_WIDTH
         size = max(1, height * height // self._count)
         start = min(height - size, self.scroll_offset.y * height // self._count)
-        return Segment(("█" if start <= y < start + size else " ") * THUMB_WIDTH, style)
+        return ("█" if start <= y < start + size else " ") * THUMB_WIDTH
 
     def render_line(self, y: int) -> Strip:
         region = self._region
         plain, cursor, placeholder, thumb_style = self._styles()
-        row = self._render_row(self.scroll_offset.y + y, max(0, region.width - THUMB_WIDTH), plain, cursor, placeholder)
-        return Strip([*row, self._thumb(y, region.height, thumb_style)], region.width)
-
-    def _render_row(self, index: int, width: int, plain: Style, cursor: Style, placeholder: Style) -> Strip:
+        index = self.scroll_offset.y + y
+        width = max(0, region.width - THUMB_WIDTH)
+        thumb = Segment(self._thumb(y, region.height), thumb_style)
         if index >= self._count:
-            return Strip.blank(width, plain)
+            return Strip([Segment(" " * width, plain), thumb], region.width)
         base = cursor if index == self.cursor else plain
         case = self._row(index)
         if case is None:
-            return Strip([Segment(fit("  loading…", width), base + placeholder)], width)
-        if case.embargo_until is not None:
-            return self._render_case(case, width, base)  # its countdown changes with the clock
-        key = (case, width, base, *self._row_variant(case))
+            return Strip([Segment(fit("  loading…", width), base + placeholder), thumb], region.width)
+        if case.embargo_until is not None:  # its countdown changes with the clock
+            return Strip([*self._row_segments(case, width, base), thumb], region.width)
+        # Whole lines are kept, so a redraw of rows already seen builds nothing (each Strip sets up caches of its
+        # own: building one per row twice over was a third of a fresh screen's paint).
+        key = (case, width, base, thumb, *self._row_variant(case))
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._strips[key] = self._render_case(case, width, base)
+            strip = self._strips[key] = Strip([*self._row_segments(case, width, base), thumb], region.width)
             if len(self._strips) > CACHED_ROWS:
                 self._strips.popitem(last=False)
         return strip
@@ -305,7 +327,8 @@ class CaseList(ScrollView, can_focus=True):
         """What else a row's look depends on, besides the case, the width and the style (for the row cache)."""
         return ()
 
-    def _render_case(self, case: CaseSummary, width: int, base: Style) -> Strip:
+    def _row_segments(self, case: CaseSummary, width: int, base: Style) -> list[Segment]:
+        """A case's row: exactly `width` cells."""
         look = signature_look(case.signature)
         signature_style = base + Style(color=look.colour, bold=not look.good)
         cells = (
@@ -323,7 +346,11 @@ class CaseList(ScrollView, can_focus=True):
             if column_index:
                 segments.append(Segment(" " * GAP, base))
             segments.append(safe_cell(value, column_width, style))
-        return Strip(segments).crop_extend(0, width, base)
+        if width < sum(column_widths(width)) + GAP * (len(COLUMNS) - 1):  # too narrow even for the fixed columns
+            return list(Strip(segments).crop_extend(0, width, base))
+        # Most cells share the row's style: one segment for each run of them, since every later stage of a paint
+        # (the terminal colour filter, the compositor) costs per segment.
+        return list(Segment.simplify(segments))
 
     def _embargo_cell(self, case: CaseSummary, base: Style) -> tuple[str, Style]:
         """The embargo countdown, red once past due and yellow in its last week."""

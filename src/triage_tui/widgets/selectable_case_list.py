@@ -14,7 +14,6 @@ from rich.style import Style
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.strip import Strip
 
 from triage_tui.screens.actions import ActionDone, Outcome, bulk_outcome, finish_action, parse_labels
 from triage_tui.store.queries import CaseSummary
@@ -49,11 +48,11 @@ class SelectableCaseList(CaseList):
         self.selected: set[str] = set()
         """Ids of the selected cases (kept across re-reads and filters)."""
 
-    def _render_case(self, case: CaseSummary, width: int, base: Style) -> Strip:
-        row = super()._render_case(case, max(0, width - MARKER_WIDTH), base)
+    def _row_segments(self, case: CaseSummary, width: int, base: Style) -> list[Segment]:
+        row = super()._row_segments(case, max(0, width - MARKER_WIDTH), base)
         marker = MARKER if case.id in self.selected else " " * MARKER_WIDTH
         style = base + Style(bold=True, color="yellow") if case.id in self.selected else base
-        return Strip([Segment(marker, style), *row]).crop_extend(0, width, base)
+        return [Segment(marker[:width], style), *row]
 
     def _row_variant(self, case: CaseSummary) -> tuple[object, ...]:
         return (case.id in self.selected,)
