@@ -318,6 +318,7 @@ class TestErrors:
             raise RuntimeError("database is locked [/]")
 
         app.reads.page = broken  # type: ignore[method-assign,assignment]
+        app.reads.page_within = broken  # type: ignore[method-assign,assignment]
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await settle(pilot)
             assert app.is_running

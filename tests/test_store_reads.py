@@ -56,3 +56,23 @@ def test_pooled_reads_see_each_commit_and_a_failed_read_is_not_reused(tmp_path: 
     with pool.connection() as connection, pytest.raises(sqlite3.OperationalError):
         connection.execute("DELETE FROM cases")  # readers are read-only
     pool.close()
+
+
+def test_a_page_past_its_budget_is_abandoned_and_the_connection_reads_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = reads.StoreReads(seeded_store(tmp_path / "triage.db", small_inbox()))
+    quick = store.page_within(CaseFilter(search="tarfile"), 0, 100, budget=5.0)
+    assert quick is not None and len(quick) == 2
+
+    def endless_page(connection: sqlite3.Connection, *_args: object, **_kwargs: object) -> list[object]:
+        sql = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
+        connection.execute(sql).fetchone()
+        raise AssertionError("the deadline should have stopped the statement")
+
+    monkeypatch.setattr(reads, "list_cases", endless_page)
+    assert store.page_within(CaseFilter(), 0, 100, budget=0.05) is None
+    monkeypatch.undo()
+    # The pooled connection is handed out again with no deadline left on it.
+    assert [case.id for case in store.page(CaseFilter(search="tarfile"), 0, 100)] == [case.id for case in quick]
+    assert store.page_within(CaseFilter(), 0, 100, budget=5.0) is not None

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Event, Lock
+from time import perf_counter
 from typing import TYPE_CHECKING, TypeAlias
 
 from triage_tui.store.connection import open_reader
@@ -34,6 +35,10 @@ own that is closed after one read, so a large cache only raised peak memory (a b
 
 STOP_CHECK_STEPS = 10_000
 """SQLite virtual-machine steps between checks whether a stoppable count should give up (well under a millisecond)."""
+
+
+DEADLINE_CHECK_STEPS = 1_000
+"""SQLite virtual-machine steps between checks of a read's deadline (a few microseconds)."""
 
 
 def _utc_now() -> datetime:
@@ -180,6 +185,23 @@ class StoreReads:
             self.pages_fetched += 1
         with self._pool.connection() as connection:
             return list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
+
+    def page_within(self, case_filter: CaseFilter, offset: int, limit: int, budget: float) -> list[CaseSummary] | None:
+        """`page`, or None once it has taken `budget` seconds (SQLite abandons the statement): the UI reads a page
+        on its own thread when that is quick, and hands the read to a worker when it is not."""
+        with self._lock:
+            self.pages_fetched += 1
+        deadline = perf_counter() + budget
+        with self._pool.connection() as connection:
+            connection.set_progress_handler(lambda: perf_counter() > deadline, DEADLINE_CHECK_STEPS)
+            try:
+                return list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
+            except sqlite3.OperationalError:
+                if perf_counter() > deadline:
+                    return None
+                raise
+            finally:
+                connection.set_progress_handler(None, 0)
 
     def snippet(self, case_id: str, search: str, marks: tuple[str, str]) -> str | None:
         """The case's best-matching message text for `search`, matches between `marks`."""
