@@ -153,6 +153,24 @@ class TestCaseScreenReuse:
             assert second.detail is not None and second.detail.summary.id == "PSC-2026-0003"
             assert "Sent from my phone" not in screen_text(app)
 
+    async def test_a_thread_of_the_same_shape_is_refilled_not_remounted(self, tmp_path: Path) -> None:
+        """Two one-message cases in a row: the thread's widgets are kept and take the second case's verdict, classes,
+        headers and text."""
+        app = make_app(tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_case(pilot, 3)
+            screen = app.screen
+            assert isinstance(screen, CaseScreen) and screen.case_id == "PSC-2026-0003"
+            bar = screen.query_one(VerdictBar)
+            assert bar.has_class("-bad") and "(no readable text)" in screen_text(app)
+            await pilot.press("escape", "j", "enter")
+            await settle(pilot)
+            assert screen.case_id == "PSC-2026-0002"
+            assert screen.query_one(VerdictBar) is bar
+            assert bar.has_class("-doubtful") and not bar.has_class("-bad") and bar.has_class("message")
+            text = screen_text(app)
+            assert "sam@example.com" in text and "(no readable text)" not in text
+
     async def test_styles_follow_a_theme_switched_while_the_screen_was_hidden(self, tmp_path: Path) -> None:
         """The kept screen skips Textual's full restyle when it comes back, unless the app's CSS changed meanwhile."""
         app = make_app(tmp_path)
