@@ -15,7 +15,7 @@ from triage_tui.commands import BindingCommands
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.help import HelpScreen
 from triage_tui.screens.inbox import InboxScreen
-from triage_tui.widgets import case_list as case_list_module
+from triage_tui.widgets import after_paint
 from triage_tui.widgets.case_list import CaseList
 from ui_fixtures import BASE, make_app, many_cases, screen_text, settle
 
@@ -176,7 +176,7 @@ class TestPaintOrder:
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """A count or snippet read starts once the list has drawn what it shows, not beside the drawing."""
-        monkeypatch.setattr(case_list_module, "MAX_PAINT_WAIT", 30.0)  # only a draw can run the callback
+        monkeypatch.setattr(after_paint, "MAX_PAINT_WAIT", 30.0)  # only a draw can run the callback
         app = make_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -205,7 +205,7 @@ class TestPaintOrder:
             case_list.display = False
             called: list[bool] = []
             case_list.call_after_paint(lambda: called.append(True))
-            await pilot.pause(case_list_module.MAX_PAINT_WAIT * 3)
+            await pilot.pause(after_paint.MAX_PAINT_WAIT * 3)
             assert called == [True]
 
 

@@ -226,7 +226,7 @@ class StoreReads:
         """A case in full and its extras (assignee, labels, reasons), on one connection."""
         from triage_tui.store.duplicate_reads import case_extras  # loaded when a case opens, not at start-up
 
-        with reader(self.database) as connection:
+        with self._pool.connection() as connection:  # opening a connection was a fifth of the read
             detail = get_case(connection, case_id)
             return detail, case_extras(connection, case_id) if detail is not None else None
 

@@ -27,6 +27,7 @@ from textual.worker import Worker
 
 from triage_tui.services.embargo_policy import countdown
 from triage_tui.store.queries import CaseFilter, CaseSummary
+from triage_tui.widgets.after_paint import PaintAware
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import fit, safe_cell
 from triage_tui.widgets.verdict import signature_look
@@ -35,8 +36,6 @@ PAGE_SIZE = 100
 """Rows per store read: a screenful many times over, and still a few milliseconds for SQLite."""
 CACHED_PAGES = 32
 """Pages kept in memory; the least recently used page is dropped first."""
-MAX_PAINT_WAIT = 0.05
-"""Seconds `call_after_paint` waits for a paint before running its callbacks anyway (the list may be hidden)."""
 CACHED_ROWS = 256
 """Rendered rows kept, so a cursor move or a one-row scroll redraws the rows on screen without rebuilding them."""
 
@@ -91,7 +90,7 @@ class CaseListHeader(Static):
         return Content(" ".join(fit(c.heading, w) for c, w in zip(COLUMNS, widths, strict=True)))
 
 
-class CaseList(ScrollView, can_focus=True):
+class CaseList(PaintAware, ScrollView, can_focus=True):
     """The cases of a filter in its order, with a cursor row; enter opens the case under the cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -155,7 +154,6 @@ class CaseList(ScrollView, can_focus=True):
         self._strips: OrderedDict[tuple[object, ...], Strip] = OrderedDict()
         self._line_styles: tuple[Style, Style, Style, Style] | None = None
         self._region = Region()
-        self._after_paint: list[Callable[[], object]] = []
         self.pages_requested = 0
         """Pages this list asked the store for since it was created."""
 
@@ -255,29 +253,11 @@ class CaseList(ScrollView, can_focus=True):
         self.set_reactive(CaseList.virtual_size, Size(0, count))
         self.refresh()
 
-    def call_after_paint(self, callback: Callable[[], object]) -> None:
-        """Run `callback` once the list has next been drawn (or after `MAX_PAINT_WAIT` if it is not drawn).
-
-        For background reads that follow what the list shows (a count, a snippet): started beside the paint they
-        compete with it for the interpreter and slowed it several times over. `call_after_refresh` can run before
-        the list's repaint reaches the screen, so the list says when it has drawn.
-        """
-        self._after_paint.append(callback)
-        self.set_timer(MAX_PAINT_WAIT, self._run_after_paint)
-
-    def _run_after_paint(self) -> None:
-        callbacks, self._after_paint = self._after_paint, []
-        for callback in callbacks:
-            callback()
-
     def render_lines(self, crop: Region) -> list[Strip]:
         # Looked up once per redraw rather than once per row.
         self._line_styles = None
         self._region = self.scrollable_content_region
-        lines = super().render_lines(crop)
-        if self._after_paint:
-            self.call_later(self._run_after_paint)  # after this update is written out
-        return lines
+        return super().render_lines(crop)
 
     def _styles(self) -> tuple[Style, Style, Style, Style]:
         """The row, cursor-row, placeholder and scroll-thumb styles of this redraw."""

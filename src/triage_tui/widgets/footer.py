@@ -13,6 +13,7 @@ from textual import events
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
+from textual.style import Style
 from textual.widget import Widget
 
 
@@ -59,28 +60,36 @@ class KeysFooter(Widget, can_focus=False):
                 seen.add(binding.action)
                 keys.append((binding, enabled))
         palette = active.get(self.app.COMMAND_PALETTE_BINDING) if self.app.ENABLE_COMMAND_PALETTE else None
-        self._keys, self._palette = keys, palette[1] if palette is not None else None
-        self.refresh()
+        palette_binding = palette[1] if palette is not None else None
+        # Bindings are re-announced on every focus change and every return to the screen (each case opened), but
+        # seldom differ: redraw only when they do.
+        if (keys, palette_binding) != (self._keys, self._palette):
+            self._keys, self._palette = keys, palette_binding
+            self.refresh()
 
-    def _key_content(self, binding: Binding, enabled: bool) -> Content:
-        key_style = self.get_visual_style("keys-footer--key")
-        description_style = self.get_visual_style("keys-footer--description")
+    def _key_content(self, binding: Binding, enabled: bool, styles: tuple[Style, Style, Style]) -> Content:
+        key_style, description_style, disabled_style = styles
         piece = Content.assemble(
             (f" {self.app.get_key_display(binding)} ", key_style), (f"{binding.description} ", description_style)
         )
-        return piece if enabled else piece.stylize(self.get_visual_style("keys-footer--disabled"))
+        return piece if enabled else piece.stylize(disabled_style)
 
     def render(self) -> Content:
         width = self.size.width
+        styles = (
+            self.get_visual_style("keys-footer--key"),
+            self.get_visual_style("keys-footer--description"),
+            self.get_visual_style("keys-footer--disabled"),
+        )
         palette = Content("")
         if self._palette is not None:
-            palette = Content.assemble("▏", self._key_content(self._palette, True))
+            palette = Content.assemble("▏", self._key_content(self._palette, True, styles))
         spans: list[tuple[int, int, str]] = []
         pieces: list[Content] = []
         used = 0
         room = max(0, width - palette.cell_length)
         for binding, enabled in self._keys:
-            piece = self._key_content(binding, enabled)
+            piece = self._key_content(binding, enabled, styles)
             if used + piece.cell_length > room:
                 break
             if enabled:
