@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from triage_tui.screens.case import CaseScreen, age, human_size
+from triage_tui.screens.case import CaseScreen
+from triage_tui.screens.case_content import age, human_size
 from triage_tui.widgets.verdict import VerdictBar, format_fingerprint, signature_look
 from ui_fixtures import FROZEN_NOW, make_app, screen_text, settle
 

@@ -38,16 +38,22 @@ from triage_tui.screens.actions import (
     state_options,
     team_suggestions,
 )
+from triage_tui.screens.case_content import (
+    case_header,
+    impacts_content,
+    notes_content,
+    refill_in_place,
+    reporter_content,
+    thread_widgets,
+)
 from triage_tui.screens.reads import CaseRead, ReporterSide, StoreReads
-from triage_tui.store.duplicate_reads import CaseBrief, CaseExtras
-from triage_tui.store.queries import AttachmentInfo, CaseDetail, CaseSummary, ImpactView, MessageView
+from triage_tui.store.duplicate_reads import CaseExtras
+from triage_tui.store.queries import CaseDetail, CaseSummary
 from triage_tui.widgets.after_paint import PaintAware
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
-from triage_tui.widgets.safe_text import safe_block, safe_line
 from triage_tui.widgets.sync_status import SyncStatus
 from triage_tui.widgets.timeline import timeline_content
-from triage_tui.widgets.verdict import VerdictBar, signature_look
 
 if TYPE_CHECKING:
     from triage_tui.services.duplicates import Candidate
@@ -59,225 +65,6 @@ SIDE_SECTIONS = ("impacts", "reporter", "notes", "timeline")
 FIRST_READ_WAIT = 0.05
 """Seconds the case screen waits, while it is built, for the case's read (a few ms), so its first frame shows the
 case rather than "loading…"; a slower read fills the screen in when it arrives."""
-
-
-def human_size(size: int) -> str:
-    """A byte count for people: 512 B, 3.4 KiB, 1.2 MiB."""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024 or unit == "MiB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
-def age(then: datetime, now: datetime) -> str:
-    """How long ago `then` was, in the largest whole unit."""
-    seconds = max(0, int((now - then).total_seconds()))
-    for unit, length in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= length:
-            count = seconds // length
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
-    return "just now"
-
-
-def severity_text(summary: CaseSummary) -> str:
-    """The case's computed CVSS score and rating ("7.5 high (CVSS 3.1)"), or "unscored"."""
-    from triage_tui.severity import severity_of  # the CVSS library loads when a case opens, not at start-up
-
-    for vector, version in ((summary.cvss4_vector, "4.0"), (summary.cvss_vector, "3.1")):
-        scored = severity_of(vector)
-        if scored is not None:
-            return f"{scored.score:.1f} {scored.rating.lower()} (CVSS {version})"
-    return "unscored"
-
-
-def decision_line(summary: CaseSummary, extras: CaseExtras | None, now: datetime) -> Content:
-    """Assignee, labels, embargo and severity: what triage decided so far."""
-    label = "dim"
-    assignee = (extras.assignee if extras else None) or "nobody"
-    labels = ", ".join(extras.labels) if extras and extras.labels else "–"
-    if summary.embargo_until is None:
-        embargo = Content("none")
-    else:
-        from triage_tui.services.embargo_policy import countdown
-
-        left = summary.embargo_until - now
-        when = summary.embargo_until.strftime("%Y-%m-%d %H:%M UTC")
-        tail = f" ({countdown(summary.embargo_until, now)})"
-        embargo = Content.assemble(when, (tail, "$warning" if left.days < 7 else label))
-    return Content.assemble(
-        ("assignee ", label),
-        safe_line(assignee).stylize("bold"),
-        ("   labels ", label),
-        safe_line(labels),
-        ("   embargo ", label),
-        embargo,
-        ("   severity ", label),
-        severity_text(summary),
-    )
-
-
-def case_header(summary: CaseSummary, now: datetime, extras: CaseExtras | None = None) -> Content:
-    """The case's id, title, state, reporter, projects and age, then what triage decided."""
-    look = signature_look(summary.signature)
-    state = summary.state + (f" ({summary.disposition})" if summary.disposition else "")
-    if extras is not None and extras.disposition_reason:
-        state = f"{summary.state} ({summary.disposition}: {extras.disposition_reason})"
-    if extras is not None and extras.duplicate_of:
-        state = f"{summary.state} (duplicate of {extras.duplicate_of})"
-    projects = ", ".join(p.project for p in summary.projects) or "none matched"
-    label = "dim"
-    return Content("\n").join(
-        [
-            Content.assemble((summary.id, "bold $accent"), "  ", safe_line(summary.title).stylize("bold")),
-            Content.assemble(
-                ("state ", label),
-                (state, "bold"),
-                ("   reporter ", label),
-                safe_line(summary.reporter),
-                " <",
-                safe_line(summary.reporter_email),
-                ">",
-                ("   first signature ", label),
-                (look.label, look.colour),
-            ),
-            Content.assemble(
-                ("projects ", label),
-                safe_line(projects),
-                ("   received ", label),
-                summary.received_at.strftime("%Y-%m-%d %H:%M UTC"),
-                (f" ({age(summary.received_at, now)})", label),
-                ("   messages ", label),
-                str(summary.message_count),
-            ),
-            decision_line(summary, extras, now),
-        ]
-    )
-
-
-def impacts_content(impacts: tuple[ImpactView, ...]) -> Content:
-    """The case's row of the impact matrix: each project and its status."""
-    if not impacts:
-        return Content.styled("no project matched", "$text-muted")
-    cells = [Content.assemble((impact.project, "bold"), " ", (impact.status, "$accent")) for impact in impacts]
-    return Content("   ").join(cells)
-
-
-def reporter_content(summary: CaseSummary, extras: CaseExtras | None, history: list[CaseBrief], total: int) -> Content:
-    """Who reported the case, their key, and their other cases."""
-    from triage_tui.widgets.verdict import format_fingerprint
-
-    lines = [
-        Content.assemble(safe_line(summary.reporter).stylize("bold"), " <", safe_line(summary.reporter_email), ">"),
-        Content.assemble(("key ", "dim"), format_fingerprint(extras.reporter_fingerprint if extras else None)),
-    ]
-    if not history:
-        lines.append(Content.styled("no other cases from this reporter", "$text-muted"))
-    else:
-        lines.append(Content.styled(f"{total} other case{'s' if total != 1 else ''}:", "$text-muted"))
-        for brief in history:
-            lines.append(
-                Content.assemble(
-                    (brief.id, "bold"), " ", (brief.disposition or brief.state, "$accent"), " ", safe_line(brief.title)
-                )
-            )
-    return Content("\n").join(lines)
-
-
-def notes_content(detail: CaseDetail) -> Content:
-    """Every note on the case, oldest first, with author and time."""
-    notes = [event for event in detail.events if event.kind == "note"]
-    if not notes:
-        return Content.styled("no notes", "$text-muted")
-    blocks = [
-        Content.assemble(
-            (event.at.strftime("%Y-%m-%d %H:%M"), "$text-muted"),
-            " ",
-            safe_line(event.author).stylize("bold"),
-            "\n",
-            safe_block(str(event.payload.get("text", ""))),
-        )
-        for event in notes
-    ]
-    return Content("\n\n").join(blocks)
-
-
-def message_headers(message: MessageView) -> Content:
-    """From, Date and Subject of a message as the sender wrote them (untrusted)."""
-    sent = message.sent_at.strftime("%Y-%m-%d %H:%M UTC") if message.sent_at else "(no date)"
-    label = "bold $text-muted"
-    sender = Content.assemble(safe_line(message.sender_name), " <", safe_line(message.sender_email), ">")
-    return Content("\n").join(
-        [
-            Content.assemble(("From:    ", label), sender),
-            Content.assemble(("Date:    ", label), sent),
-            Content.assemble(("Subject: ", label), safe_line(message.subject).stylize("bold")),
-        ]
-    )
-
-
-def attachment_line(attachment: AttachmentInfo) -> Content:
-    """One attachment: name, type, size and a sha256 prefix to compare with what the reporter sent."""
-    return Content.assemble(
-        ("▪ ", "$text-muted"),
-        safe_line(attachment.filename).stylize("bold"),
-        "  ",
-        safe_line(attachment.content_type),
-        "  ",
-        human_size(attachment.size),
-        ("  sha256:", "$text-muted"),
-        attachment.sha256[:16],
-        "…",
-    )
-
-
-def message_widgets(message: MessageView, index: int) -> list[Widget]:
-    """One message of the thread: verdict bar, then headers and body, unauthenticated text and attachments.
-
-    The widgets sit directly in the thread (no container per message, and headers and body share one box): the
-    case screen is drawn in full each time a case opens, and every widget less is time saved there.
-    """
-    bar = VerdictBar(message, id=f"message-{index}")
-    bar.add_class("message")  # where each message starts, for n / p
-    text = safe_block(message.body) if message.body else Content("(no readable text)")
-    body = Static(Content.assemble(message_headers(message), "\n\n", text), classes="message-body")
-    body.border_title = "message text"
-    parts: list[Widget] = [bar, body]
-    if message.unauthenticated_text:
-        cleartext = Static(safe_block(message.unauthenticated_text), classes="unauthenticated")
-        cleartext.border_title = "⚠ UNAUTHENTICATED — outside the signed/encrypted part"
-        parts.append(cleartext)
-    if message.html_parts:
-        note = f"{message.html_parts} HTML part(s) not shown"
-        parts.append(Static(Content(note), classes="message-note"))
-    if message.attachments:
-        listing = Static(Content("\n").join(attachment_line(a) for a in message.attachments), classes="attachments")
-        listing.border_title = f"attachments ({len(message.attachments)}) — stored, never opened"
-        parts.append(listing)
-    return parts
-
-
-def thread_widgets(detail: CaseDetail) -> list[Widget]:
-    """Every message of the case, oldest first."""
-    return [widget for index, message in enumerate(detail.messages) for widget in message_widgets(message, index)]
-
-
-def refill_in_place(kept: list[Widget], fresh: list[Widget]) -> bool:
-    """Give the thread's mounted widgets the contents, classes and titles of `fresh` ones, if both are the same
-    widgets in the same order (most cases opened one after another are one message each); False if they are not.
-    Mounting anew and styling what was mounted cost more than a third of opening a case."""
-    if [(type(w), w.id) for w in kept] != [(type(w), w.id) for w in fresh]:
-        return False
-    pairs = [(old, new) for old, new in zip(kept, fresh, strict=True) if isinstance(old, Static)]
-    if len(pairs) != len(kept):
-        return False
-    for old, new in pairs:
-        assert isinstance(new, Static)  # the same type as `old`
-        old.set_classes(new.classes)
-        old.border_title = new.border_title
-        old.update(new.content)
-    return True
 
 
 class CaseHeader(PaintAware, Static):
