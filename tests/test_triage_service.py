@@ -156,3 +156,41 @@ def test_last_undoable_skips_undone_events(triage: TriageService) -> None:
     assert triage.last_undoable("PSC-2026-0001") == second
     triage.undo(second.id)
     assert triage.last_undoable("PSC-2026-0001") == first
+
+
+def test_impact_cells_are_checked_stored_and_undone_as_events(triage: TriageService, database: Path) -> None:
+    from triage_tui.domain import ImpactStatus, VexJustification
+    from triage_tui.services.impact_rules import ImpactCell
+
+    with pytest.raises(TriageError, match="needs the version that fixes it"):
+        triage.set_impact("PSC-2026-0001", "pip", ImpactCell(ImpactStatus.FIXED))
+    with pytest.raises(TriageError, match="no project 'poetry'"):
+        triage.set_impact("PSC-2026-0001", "poetry", ImpactCell(ImpactStatus.AFFECTED))
+    affected = triage.set_impact(
+        "PSC-2026-0001", "pip", ImpactCell(ImpactStatus.AFFECTED, ranges=(">=20.0, <24.1",), notes="  sdists  ")
+    )
+    (cell,) = [i for i in case(database).impacts if i.project == "pip"]
+    assert (cell.status, cell.ranges, cell.notes, cell.set_by) == ("affected", ("<24.1,>=20.0",), "sdists", "alex")
+    assert affected.payload["before"]["status"] == "unknown" and affected.payload["after"]["ranges"] == ["<24.1,>=20.0"]
+    with pytest.raises(TriageError, match="nothing to change"):
+        triage.set_impact(
+            "PSC-2026-0001", "pip", ImpactCell(ImpactStatus.AFFECTED, ranges=("<24.1,>=20.0",), notes="sdists")
+        )
+    fixed = triage.set_impact(
+        "PSC-2026-0001", "pip", ImpactCell(ImpactStatus.FIXED, ranges=(">=20.0,<24.1",), fixed_version="24.1")
+    )
+    with pytest.raises(TriageError, match="changed since"):
+        triage.undo(affected.id)
+    triage.undo(fixed.id)
+    (cell,) = [i for i in case(database).impacts if i.project == "pip"]
+    assert cell.status == "affected" and cell.fixed_version is None
+    kinds = [event.kind for event in case(database).events]
+    assert kinds[-3:] == ["impact", "impact", "undo"]
+    # A not-affected cell keeps its justification.
+    triage.set_impact(
+        "PSC-2026-0002",
+        "pip",
+        ImpactCell(ImpactStatus.NOT_AFFECTED, justification=VexJustification.COMPONENT_NOT_PRESENT),
+    )
+    (cell,) = [i for i in case(database, "PSC-2026-0002").impacts if i.project == "pip"]
+    assert (cell.status, cell.justification) == ("not-affected", "component_not_present")

@@ -49,6 +49,16 @@ class ImpactStatus(StrEnum):
     WONT_FIX = "wont-fix"
 
 
+class VexJustification(StrEnum):
+    """Why a project is not affected, in the VEX vocabulary (OpenVEX / CISA's minimum requirements)."""
+
+    COMPONENT_NOT_PRESENT = "component_not_present"
+    VULNERABLE_CODE_NOT_PRESENT = "vulnerable_code_not_present"
+    NOT_IN_EXECUTE_PATH = "vulnerable_code_not_in_execute_path"
+    CANNOT_BE_CONTROLLED_BY_ADVERSARY = "vulnerable_code_cannot_be_controlled_by_adversary"
+    INLINE_MITIGATIONS_ALREADY_EXIST = "inline_mitigations_already_exist"
+
+
 class Decryption(StrEnum):
     """Outcome of decrypting one message."""
 

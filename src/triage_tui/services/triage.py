@@ -1,7 +1,8 @@
 """Provides triage actions: each one changes a case and records an event (who, when, what) in one transaction.
 
 Every event that changes fields stores `{"changes": {field: [old, new]}}`, which is all undo needs: it puts the old
-values back if nobody changed them since, and records that as an event of its own.
+values back if nobody changed them since, and records that as an event of its own. An impact cell's event stores
+the whole cell before and after (`{"project", "before", "after"}`) the same way.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.domain import NOT_A_VULNERABILITY_REASONS, CaseState, Disposition
+from triage_tui.services.impact_rules import ImpactCell, ImpactError, check_cell
 from triage_tui.severity import severity_of
 
 if TYPE_CHECKING:
@@ -162,6 +164,21 @@ class TriageService:
             }
             return self._change(connection, case_id, current, "duplicate", changes, extra={"merge_event": merge.id})
 
+    def set_impact(self, case_id: str, project_id: str, cell: ImpactCell) -> Event:
+        """Set one cell of the impact matrix (checked against its status's rules first); undoable like the rest."""
+        try:
+            checked = check_cell(cell)
+        except ImpactError as error:
+            raise TriageError(str(error)) from error
+        with self._transaction() as connection:
+            self._case(connection, case_id)
+            before = self._impact(connection, case_id, project_id)
+            if before == checked:
+                raise TriageError("nothing to change")
+            self._write_impact(connection, case_id, project_id, checked)
+            payload = {"project": project_id, "before": before.to_json(), "after": checked.to_json(), "changes": {}}
+            return self._record(connection, case_id, "impact", payload)
+
     def record(self, case_id: str, kind: str, payload: Mapping[str, Any]) -> Event:
         """Record an event that changes no case field (a reply queued, an attachment saved, ...)."""
         with self._transaction() as connection:
@@ -183,6 +200,8 @@ class TriageService:
                     raise TriageError(f"{field} of {event.case_id} changed since; undo it by hand")
             if changes:
                 self._apply(connection, event.case_id, {field: old for field, (old, _new) in changes.items()})
+            if event.kind == "impact":
+                self._undo_impact(connection, event)
             merge_event = event.payload.get("merge_event")
             if merge_event is not None:
                 merge = self._event(connection, int(merge_event))
@@ -238,6 +257,49 @@ class TriageService:
         if row is None:
             raise TriageError(f"no case {case_id}")
         return dict(row)
+
+    def _impact(self, connection: Connection, case_id: str, project_id: str) -> ImpactCell:
+        """The stored cell (the default `unknown` one if the case has none for the project yet)."""
+        from sqlalchemy import select
+
+        from triage_tui.store.tables import IMPACTS
+
+        row = (
+            connection.execute(select(IMPACTS).where(IMPACTS.c.case_id == case_id, IMPACTS.c.project_id == project_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return ImpactCell()
+        return ImpactCell.from_json({**row, "ranges": json.loads(row["ranges"] or "[]")})
+
+    def _write_impact(self, connection: Connection, case_id: str, project_id: str, cell: ImpactCell) -> None:
+        from sqlalchemy import delete, insert, select
+
+        from triage_tui.store.tables import IMPACTS, PROJECTS
+
+        if connection.execute(select(PROJECTS.c.id).where(PROJECTS.c.id == project_id)).first() is None:
+            raise TriageError(f"no project {project_id!r} in the store (projects come from the config)")
+        connection.execute(delete(IMPACTS).where(IMPACTS.c.case_id == case_id, IMPACTS.c.project_id == project_id))
+        values = cell.to_json()
+        connection.execute(
+            insert(IMPACTS),
+            {
+                **values,
+                "ranges": json.dumps(values["ranges"]),
+                "case_id": case_id,
+                "project_id": project_id,
+                "set_by": self.author,
+                "set_at": self.clock().astimezone(UTC),
+            },
+        )
+        self._apply(connection, case_id, {})  # the case's updated_at
+
+    def _undo_impact(self, connection: Connection, event: Event) -> None:
+        project = str(event.payload["project"])
+        if self._impact(connection, event.case_id, project) != ImpactCell.from_json(event.payload["after"]):
+            raise TriageError(f"the {project} cell of {event.case_id} changed since; undo it by hand")
+        self._write_impact(connection, event.case_id, project, ImpactCell.from_json(event.payload["before"]))
 
     def _reporters(self, connection: Connection, case_id: str) -> list[dict[str, Any]]:
         """The case's own reporter plus every reporter merged into it earlier, each once."""
