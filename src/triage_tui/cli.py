@@ -58,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     cases.add_argument("--project", metavar="P")
     cases.add_argument("--search", metavar="Q")
 
+    matrix = commands.add_parser("matrix", help="print the impact matrix (cases x projects)")
+    _home_option(matrix)
+    matrix.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    matrix.add_argument("--state", metavar="S")
+    matrix.add_argument("--project", metavar="P")
+    matrix.add_argument("--search", metavar="Q")
+
     show = commands.add_parser("show", help="show one case")
     _home_option(show)
     show.add_argument("case_id", metavar="CASE_ID")
@@ -174,6 +181,19 @@ def _cases(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _matrix(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
+    from triage_tui.services.matrix_export import export_matrix
+    from triage_tui.store.matrix_reads import matrix_projects, matrix_rows
+    from triage_tui.store.queries import CaseFilter, list_cases
+
+    case_filter = CaseFilter(state=args.state, project=args.project, search=args.search)
+    with _reader(workspace) as connection:
+        rows = matrix_rows(connection, list_cases(connection, case_filter, limit=None))
+        projects = matrix_projects(connection)
+    out.write(export_matrix(projects, rows, args.format))
+    return EXIT_OK
+
+
 def _show(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
     from triage_tui.services.case_json import case_detail_json
     from triage_tui.store.queries import get_case
@@ -269,6 +289,8 @@ def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: Te
             return _cases(workspace, args, out)
         if args.command == "show":
             return _show(workspace, args, out)
+        if args.command == "matrix":
+            return _matrix(workspace, args, out)
         return _open_app(workspace, config)
     except (ConfigError, CliError) as error:
         print(f"triage-tui: {error}", file=err)
