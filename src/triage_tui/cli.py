@@ -267,7 +267,13 @@ def _demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: Text
     print(f"demo workspace: {demo.home} ({demo.messages} messages in {demo.maildir})", file=err)
     config = load_config(demo.config_path)
     status = _run_sync(workspace, config, only=None, json_output=False, out=out, err=err)
-    if status != EXIT_OK or args.no_open:
+    if status != EXIT_OK:
+        return status
+    from triage_tui.demo.matrix import fill_demo_matrix
+
+    cells = fill_demo_matrix(workspace.database_path, config.identity.email, list(config.projects))
+    print(f"impact matrix: {cells} cells set across the projects", file=err)
+    if args.no_open:
         return status
     return _open_app(workspace, config)
 
