@@ -136,7 +136,7 @@ def bulk_outcome(
 # ---- modals ----------------------------------------------------------------------------------------------------
 
 
-def _dialog_css(name: str) -> str:
+def dialog_css(name: str) -> str:
     return f"""
     {name} {{ align: center middle; }}
     {name} .action-dialog {{
@@ -154,7 +154,7 @@ def _dialog_css(name: str) -> str:
 class ChoiceModal(ModalScreen[str | None]):
     """Pick one of a few options; enter chooses, escape cancels. Returns the option's id."""
 
-    DEFAULT_CSS = _dialog_css("ChoiceModal")
+    DEFAULT_CSS = dialog_css("ChoiceModal")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without changing anything"),
     ]
@@ -185,7 +185,7 @@ class ChoiceModal(ModalScreen[str | None]):
 class TextModal(ModalScreen[str | None]):
     """One line of text (with optional suggestions below it); enter saves, escape cancels."""
 
-    DEFAULT_CSS = _dialog_css("TextModal")
+    DEFAULT_CSS = dialog_css("TextModal")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without changing anything"),
         Binding("down", "suggestions", "Suggestions", show=False, id="modal.suggestions", tooltip="Pick below"),
@@ -238,7 +238,7 @@ class TextModal(ModalScreen[str | None]):
 class NoteModal(ModalScreen[str | None]):
     """A multi-line note; ctrl+s saves, escape cancels."""
 
-    DEFAULT_CSS = _dialog_css("NoteModal")
+    DEFAULT_CSS = dialog_css("NoteModal")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="modal.save", tooltip="Save the note"),
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without saving"),
@@ -267,7 +267,7 @@ class NoteModal(ModalScreen[str | None]):
 class ConfirmModal(ModalScreen[bool]):
     """A yes/no question; y or enter confirms, n or escape declines."""
 
-    DEFAULT_CSS = _dialog_css("ConfirmModal")
+    DEFAULT_CSS = dialog_css("ConfirmModal")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Yes", id="modal.yes", tooltip="Confirm"),
         Binding("n,escape", "answer(False)", "No", id="modal.no", tooltip="Decline"),

@@ -133,6 +133,7 @@ class InboxScreen(Screen[None]):
         Binding("slash", "search", "Search", key_display="/", id="inbox.search", tooltip="Full-text search"),
         Binding("f", "filter", "Filter", id="inbox.filter", tooltip="Filter by state, project, severity, …"),
         Binding("o", "cycle_sort", "Sort", id="inbox.sort", tooltip="Order by received, updated, severity, embargo"),
+        Binding("m", "matrix", "Matrix", id="inbox.matrix", tooltip="The impact matrix of the cases shown"),
         Binding(
             "escape", "clear_search", "Clear", id="inbox.clear_search", tooltip="Clear the search, then the filter"
         ),
@@ -450,6 +451,15 @@ class InboxScreen(Screen[None]):
         elif self.case_filter.narrows:
             self.load(CaseFilter(sort=self.case_filter.sort))
         self.refresh_bindings()
+
+    def action_matrix(self) -> None:
+        """Open the impact matrix over the cases the inbox shows (its filter and search apply)."""
+        from triage_tui.screens.matrix import MatrixScreen
+
+        described = filter_words(self.case_filter) or "every case"
+        if self.case_filter.search:
+            described += f" matching '{self.case_filter.search}'"
+        self.app.push_screen(MatrixScreen(self.reads, self.case_filter, described))
 
     def action_filter(self) -> None:
         """Open the filter modal over the inbox."""

@@ -106,6 +106,7 @@ class InboxCount:
 
 if TYPE_CHECKING:
     from triage_tui.store.duplicate_reads import CaseBrief, CaseExtras
+    from triage_tui.store.matrix_reads import MatrixRow
 
 CaseRead: TypeAlias = "tuple[CaseDetail | None, CaseExtras | None]"
 """A case in full and the fields its header adds (both None if there is no such case)."""
@@ -202,6 +203,21 @@ class StoreReads:
                 raise
             finally:
                 connection.set_progress_handler(None, 0)
+
+    def matrix_page(self, case_filter: CaseFilter, offset: int, limit: int) -> list[MatrixRow]:
+        """One page of the impact matrix's rows, in the filter's order."""
+        from triage_tui.store.matrix_reads import matrix_rows
+
+        with self._pool.connection() as connection:
+            cases = list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
+            return matrix_rows(connection, cases)
+
+    def matrix_totals(self, case_filter: CaseFilter) -> dict[str, dict[str, int]]:
+        """Per project, how many of the filter's cases have a cell in each status."""
+        from triage_tui.store.matrix_reads import project_totals
+
+        with self._pool.connection() as connection:
+            return project_totals(connection, case_filter, self.clock())
 
     def snippet(self, case_id: str, search: str, marks: tuple[str, str]) -> str | None:
         """The case's best-matching message text for `search`, matches between `marks`."""

@@ -1,0 +1,127 @@
+"""Provides the impact cell editor: status, affected ranges (PEP 440), fixed version, VEX justification and notes,
+checked against the cell's rules before it closes."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from triage_tui.domain import ImpactStatus, VexJustification
+from triage_tui.screens.actions import dialog_css
+from triage_tui.services.impact_rules import ImpactCell, ImpactError, check_cell, mark, osv_events
+from triage_tui.widgets.safe_text import safe_line
+
+RANGES_SEPARATOR = ";"
+"""Between ranges in the editor's one-line field (specifier sets use commas themselves)."""
+
+
+def parse_ranges(text: str) -> tuple[str, ...]:
+    """The ranges typed in the editor: `>=1.0,<1.4; >=2.0,<2.1` is two."""
+    return tuple(part.strip() for part in text.split(RANGES_SEPARATOR) if part.strip())
+
+
+class ImpactEditor(ModalScreen[ImpactCell | None]):
+    """One cell of the matrix; ctrl+s checks and saves, escape cancels. A rule the cell breaks is said in place."""
+
+    DEFAULT_CSS = (
+        dialog_css("ImpactEditor")
+        + """
+    ImpactEditor #impact-notes { height: 4; }
+    ImpactEditor #impact-error { color: $error; }
+    ImpactEditor #impact-events { color: $text-muted; }
+    ImpactEditor Label { margin-top: 1; color: $text-muted; }
+    ImpactEditor Input { margin: 0; }
+    """
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="modal.save", tooltip="Check the cell and save it"),
+        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without saving"),
+    ]
+
+    def __init__(self, case_id: str, project: str, cell: ImpactCell, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._case_id = case_id
+        self._project = project
+        self._cell = cell
+
+    def compose(self) -> ComposeResult:
+        cell = self._cell
+        with Vertical(classes="action-dialog"):
+            yield Static(safe_line(f"{self._project} for {self._case_id}"), classes="action-title")
+            yield Label("status")
+            yield Select(
+                [(mark(status), status) for status in ImpactStatus],
+                value=cell.status,
+                allow_blank=False,
+                compact=True,
+                id="status",
+            )
+            yield Label("affected ranges (PEP 440, ';' between ranges)")
+            yield Input(
+                f"{RANGES_SEPARATOR} ".join(cell.ranges),
+                placeholder=">=20.0,<24.1; >=25.0,<25.0.2",
+                compact=True,
+                id="ranges",
+            )
+            yield Label("fixed version")
+            yield Input(cell.fixed_version or "", placeholder="24.1", compact=True, id="fixed")
+            yield Label("not affected because")
+            yield Select(
+                [(j.value.replace("_", " "), j) for j in VexJustification],
+                value=cell.justification if cell.justification else Select.NULL,
+                prompt="(only for not-affected)",
+                compact=True,
+                id="justification",
+            )
+            yield Label("notes")
+            yield TextArea(cell.notes, id="impact-notes", soft_wrap=True)
+            yield Static(Content(""), id="impact-events")
+            yield Static(Content(""), id="impact-error")
+            yield Static(Content("ctrl+s save · escape cancel · tab next field"), classes="action-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#status", Select).focus()
+        self._check()
+
+    def _typed(self) -> ImpactCell:
+        justification = self.query_one("#justification", Select).value
+        return ImpactCell(
+            status=ImpactStatus(str(self.query_one("#status", Select).value)),
+            ranges=parse_ranges(self.query_one("#ranges", Input).value),
+            fixed_version=self.query_one("#fixed", Input).value,
+            justification=VexJustification(justification) if isinstance(justification, str) else None,
+            notes=self.query_one("#impact-notes", TextArea).text,
+        )
+
+    def _check(self) -> ImpactCell | None:
+        """The typed cell if it keeps the rules (its OSV events shown), else None (the broken rule shown)."""
+        try:
+            cell = check_cell(self._typed())
+        except ImpactError as broken:
+            self.query_one("#impact-error", Static).update(safe_line(str(broken)))
+            self.query_one("#impact-events", Static).update(Content(""))
+            return None
+        found = ", ".join(f"{key} {value}" for event in osv_events(cell) for key, value in event.items())
+        self.query_one("#impact-error", Static).update(Content(""))
+        self.query_one("#impact-events", Static).update(safe_line(f"OSV events: {found or 'none'}"))
+        return cell
+
+    @on(Select.Changed)
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self._check()
+
+    def action_save(self) -> None:
+        cell = self._check()
+        if cell is not None:
+            self.dismiss(cell)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

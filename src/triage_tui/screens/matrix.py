@@ -1,0 +1,140 @@
+"""Provides the impact matrix screen (`m`): the inbox's cases (its filter applies) x the configured projects, with
+row and column totals, a cell editor on enter and the case on `o`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker
+
+from triage_tui.screens.actions import ActionDone, Outcome, finish_action, run_action
+from triage_tui.services.matrix_export import cell_of
+from triage_tui.widgets.errors import report_worker_failure
+from triage_tui.widgets.footer import KeysFooter
+from triage_tui.widgets.matrix_grid import PAGE_ROWS, MatrixGrid
+from triage_tui.widgets.safe_text import safe_line
+
+if TYPE_CHECKING:
+    from triage_tui.screens.reads import StoreReads
+    from triage_tui.services.impact_rules import ImpactCell
+    from triage_tui.services.triage import TriageService
+    from triage_tui.store.matrix_reads import MatrixRow
+    from triage_tui.store.queries import CaseFilter
+
+
+class MatrixScreen(Screen[None]):
+    """Cases down, projects across; each cell a symbol, a word and a colour."""
+
+    DEFAULT_CSS = """
+    MatrixScreen #matrix-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
+    MatrixScreen #matrix-head, MatrixScreen #matrix-totals { height: 1; color: $text-muted; padding: 0 0 0 0; }
+    MatrixScreen #matrix-totals { background: $panel; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,m", "back", "Back", id="matrix.back", tooltip="Back to the inbox"),
+    ]
+
+    @dataclass
+    class Read(Message):
+        """The matrix's projects, first page of rows, row count and column totals."""
+
+        projects: list[str]
+        count: int
+        first_page: list[MatrixRow]
+        totals: dict[str, dict[str, int]]
+
+    def __init__(self, reads: StoreReads, case_filter: CaseFilter, described: str) -> None:
+        super().__init__(id="matrix")
+        self.reads = reads
+        self.case_filter = case_filter
+        self._described = described
+        self._totals: dict[str, dict[str, int]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(safe_line(f"Impact matrix · {self._described} · loading…"), id="matrix-title")
+        yield Static(Content(""), id="matrix-head")
+        yield MatrixGrid(lambda offset, limit: self.reads.matrix_page(self.case_filter, offset, limit), id="grid")
+        yield Static(Content(""), id="matrix-totals")
+        yield KeysFooter()
+
+    def on_mount(self) -> None:
+        self.query_one(MatrixGrid).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the rows and totals again (after a cell changed, or the store did)."""
+        self._read()
+
+    @work(thread=True, exclusive=True, group="matrix-read", exit_on_error=False)
+    def _read(self) -> None:
+        first_page = self.reads.matrix_page(self.case_filter, 0, PAGE_ROWS)
+        count = len(first_page) if len(first_page) < PAGE_ROWS else self.reads.count(self.case_filter).shown
+        projects = self.reads.projects()
+        self.post_message(self.Read(projects, count, first_page, self.reads.matrix_totals(self.case_filter)))
+
+    @on(Read)
+    def _shown(self, message: Read) -> None:
+        grid = self.query_one(MatrixGrid)
+        grid.show(message.projects, message.count, message.first_page)
+        self._totals = message.totals
+        noun = "case" if message.count == 1 else "cases"
+        title = f"Impact matrix · {self._described} · {message.count} {noun} x {len(message.projects)} projects"
+        self.query_one("#matrix-title", Static).update(safe_line(title))
+        self._lay_out_lines()
+
+    def _lay_out_lines(self) -> None:
+        grid = self.query_one(MatrixGrid)
+        self.query_one("#matrix-head", Static).update(safe_line(grid.header_text()))
+        self.query_one("#matrix-totals", Static).update(safe_line(grid.totals_text(self._totals)))
+
+    @on(MatrixGrid.CellChosen)
+    def _edit(self, message: MatrixGrid.CellChosen) -> None:
+        from triage_tui.screens.impact_editor import ImpactEditor
+
+        current = cell_of(message.row.cells.get(message.project))
+
+        def chosen(cell: ImpactCell | None) -> None:
+            if cell is None or cell == current:
+                return
+
+            def work(service: TriageService) -> Outcome:
+                service.set_impact(message.case_id, message.project, cell)
+                return Outcome(f"{message.project} for {message.case_id}: {cell.status}")
+
+            run_action(self, [message.case_id], work)
+
+        self.app.push_screen(ImpactEditor(message.case_id, message.project, current), chosen)
+
+    @on(ActionDone)
+    def _done(self, message: ActionDone) -> None:
+        finish_action(self, message)
+        self.reload()
+
+    @on(MatrixGrid.CaseChosen)
+    def _open_case(self, message: MatrixGrid.CaseChosen) -> None:
+        from triage_tui.screens.inbox import InboxScreen
+        from triage_tui.widgets.case_list import CaseList
+
+        self.app.pop_screen()
+        inbox = self.app.screen
+        if isinstance(inbox, InboxScreen):
+            inbox.post_message(CaseList.CaseChosen(message.case_id))
+
+    @on(MatrixGrid.ColumnsShifted)
+    def _columns_shifted(self) -> None:
+        self._lay_out_lines()
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        report_worker_failure(self, event)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

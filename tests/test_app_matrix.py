@@ -1,0 +1,156 @@
+"""Pilot tests of the impact matrix screen: the inbox's filter applies, keys move a cell cursor, the cell editor
+checks the rules and saves an event, `o` opens the case; snapshots of the grid and the editor; hostile titles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Select, TextArea
+
+from test_app_hostile import assert_no_raw_controls
+from test_app_snapshots import SIZE, SnapCompare, keys_then_settle
+from triage_tui.domain import ImpactStatus, VexJustification
+from triage_tui.screens.case import CaseScreen
+from triage_tui.screens.impact_editor import ImpactEditor
+from triage_tui.screens.inbox import InboxScreen
+from triage_tui.screens.matrix import MatrixScreen
+from triage_tui.services.impact_rules import ImpactCell
+from triage_tui.services.triage import TriageService
+from triage_tui.store.connection import reader
+from triage_tui.store.queries import get_case
+from triage_tui.widgets.matrix_grid import MatrixGrid
+from ui_fixtures import FROZEN_NOW, HOSTILE_STRINGS, hostile_inbox, make_app, screen_text, settle
+
+
+def seed_cells(database: Path) -> None:
+    triage = TriageService(database, "alex@example.org", clock=lambda: FROZEN_NOW)
+    triage.set_impact("PSC-2026-0001", "pip", ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version="24.1"))
+    triage.set_impact(
+        "PSC-2026-0001",
+        "uv",
+        ImpactCell(ImpactStatus.NOT_AFFECTED, justification=VexJustification.COMPONENT_NOT_PRESENT),
+    )
+    triage.set_impact("PSC-2026-0001", "setuptools", ImpactCell(ImpactStatus.INVESTIGATING))
+    triage.close_store()
+
+
+def impact_of(database: Path, case_id: str, project: str) -> tuple[str, tuple[str, ...]] | None:
+    with reader(database) as connection:
+        detail = get_case(connection, case_id)
+    assert detail is not None
+    found = [(i.status, i.ranges) for i in detail.impacts if i.project == project]
+    return found[0] if found else None
+
+
+class TestMatrixScreen:
+    async def test_m_shows_the_inboxs_cases_by_project_with_words_and_totals(self, tmp_path: Path) -> None:
+        app = make_app(tmp_path)
+        seed_cells(app.database)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            assert isinstance(app.screen, MatrixScreen)
+            grid = app.screen.query_one(MatrixGrid)
+            assert grid.count == 6 and grid.projects == ["pip", "setuptools", "twine", "uv"]
+            text = screen_text(app)
+            assert "every case · 6 cases x 4 projects" in text
+            row = next(line for line in text.splitlines() if line.startswith("PSC-2026-0001"))
+            assert "+ fixed" in row and "~ checking" in row and "- not aff." in row and "? unknown" in row
+            assert row.rstrip().endswith("2/4")  # fixed and not-affected are settled; checking and unknown are not
+            totals = next(line for line in text.splitlines() if line.startswith("totals"))
+            assert "1! 1✓" in totals  # pip: one affected (fixed), one settled
+            await pilot.press("escape")
+            assert isinstance(app.screen, InboxScreen)
+
+    async def test_the_inbox_filter_applies(self, tmp_path: Path) -> None:
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("slash", *"tarfile", "enter", "m")
+            await settle(pilot)
+            assert app.screen.query_one(MatrixGrid).count == 2
+            assert "matching 'tarfile' · 2 cases" in screen_text(app)
+
+    async def test_enter_edits_the_cell_under_the_cursor_and_saves_an_event(self, tmp_path: Path) -> None:
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            await pilot.press("j", "l", "l", "l", "enter")  # PSC-2026-0005, uv
+            await settle(pilot)
+            editor = app.screen
+            assert isinstance(editor, ImpactEditor)
+            assert "uv for PSC-2026-0005" in screen_text(app)
+            editor.query_one("#status", Select).value = ImpactStatus.AFFECTED
+            editor.query_one("#ranges", Input).value = ">1.0"
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            assert app.screen is editor  # a rule is broken: the editor stays, saying which
+            assert "OSV ranges have no '>'" in screen_text(app)
+            editor.query_one("#ranges", Input).value = ">=0.3, <0.4.2; ==0.5.0"
+            editor.query_one("#impact-notes", TextArea).text = "only with --system"
+            await pilot.pause()
+            assert "OSV events: introduced 0.3, fixed 0.4.2, introduced 0.5.0, last_affected" in screen_text(app)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, MatrixScreen)
+            assert impact_of(app.database, "PSC-2026-0005", "uv") == ("affected", ("<0.4.2,>=0.3", "==0.5.0"))
+            row = next(line for line in screen_text(app).splitlines() if line.startswith("PSC-2026-0005"))
+            assert "! affected" in row
+
+    async def test_escape_leaves_the_cell_as_it_was(self, tmp_path: Path) -> None:
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            app.screen.query_one("#status", Select).value = ImpactStatus.WONT_FIX
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, MatrixScreen)
+            assert impact_of(app.database, "PSC-2026-0006", "pip") in (None, ("unknown", ()))
+
+    async def test_o_opens_the_case_of_the_row(self, tmp_path: Path) -> None:
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            await pilot.press("j", "j", "o")
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0004"
+
+    async def test_hostile_titles_are_shown_literally(self, tmp_path: Path) -> None:
+        app = make_app(tmp_path, hostile_inbox())
+        async with app.run_test(size=(200, 40), notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            text = screen_text(app)
+            assert_no_raw_controls(text)
+            assert_no_raw_controls(app.export_screenshot())
+            assert app.screen.query_one(MatrixGrid).count == len(HOSTILE_STRINGS)
+            assert "[@click=app.quit]x[/] subj" in text and "␛[2J subject" in text
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ImpactEditor)
+            assert_no_raw_controls(screen_text(app))
+            assert app.is_running
+
+
+class TestMatrixSnapshots:
+    def test_matrix(self, snap_compare: SnapCompare, tmp_path: Path) -> None:
+        """The grid: symbols and words per cell, the cursor cell, row checked counts and column totals."""
+        app = make_app(tmp_path)
+        seed_cells(app.database)
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("m", "G", "l"))
+
+    def test_cell_editor(self, snap_compare: SnapCompare, tmp_path: Path) -> None:
+        """The cell editor over the grid, filled from a fixed cell, with its OSV events."""
+        app = make_app(tmp_path)
+        seed_cells(app.database)
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys_then_settle("m", "G", "enter"))
