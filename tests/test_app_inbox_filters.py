@@ -15,6 +15,7 @@ from triage_tui.config import SavedView
 from triage_tui.screens.filter import FilterModal
 from triage_tui.screens.help import HelpScreen
 from triage_tui.screens.inbox import MATCH_STYLE, InboxScreen
+from triage_tui.screens.matrix import MatrixScreen
 from triage_tui.widgets.case_list import CaseList
 from triage_tui.widgets.footer import KeysFooter
 from ui_fixtures import HOSTILE_STRINGS, hostile_inbox, make_app, make_triaged_app, many_cases, screen_text, settle
@@ -129,7 +130,7 @@ class TestFilterModal:
 
 
 VIEWS = {  # the saved views of the tests
-    "mine": SavedView(name="mine", key="m", assignee="alex@example.org"),
+    "mine": SavedView(name="mine", key="M", assignee="alex@example.org"),
     "due": SavedView(name="due", key="E", embargo_due_days=30, state="new"),
     "pip search": SavedView(name="pip search", search="tarfile", project="pip"),
 }
@@ -141,7 +142,7 @@ class TestSavedViews:
         app = make_triaged_app(tmp_path, views=VIEWS)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("m")
+            await pilot.press("M")
             await settle(pilot)
             assert shown_ids(app) == ["0001"]
             assert count_text(app) == "1 of 6 · view: mine"
@@ -152,6 +153,22 @@ class TestSavedViews:
             await pilot.press("escape")
             await settle(pilot)
             assert count_text(app) == "6 cases"
+
+    async def test_a_view_key_the_inbox_uses_is_reported(self, tmp_path: Path) -> None:
+        """A view keyed `m` (the matrix's key) or `x` (bulk close) cannot take the key: a warning says so."""
+        views = {
+            "mine": SavedView(name="mine", key="m", assignee="alex@example.org"),
+            "x": SavedView(name="x", key="x", state="new"),
+        }
+        app = make_triaged_app(tmp_path, views=views)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            text = screen_text(app)
+            assert "saved view 'mine': the key m is the inbox's own" in text
+            assert "saved view 'x': the key x is the inbox's own" in text
+            await pilot.press("m")
+            await settle(pilot)
+            assert isinstance(app.screen, MatrixScreen)
 
     async def test_palette_lists_views_with_counts(self, tmp_path: Path) -> None:
         """The palette has "view: NAME (count)" for every view, keyed or not, and choosing one shows it."""

@@ -14,10 +14,13 @@ from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.impact_editor import ImpactEditor
 from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.matrix import MatrixScreen
+from triage_tui.screens.matrix_export_modal import MatrixExportModal
 from triage_tui.services.impact_rules import ImpactCell
+from triage_tui.services.matrix_export import export_matrix
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
-from triage_tui.store.queries import get_case
+from triage_tui.store.matrix_reads import matrix_projects, matrix_rows
+from triage_tui.store.queries import CaseFilter, get_case, list_cases
 from triage_tui.widgets.matrix_grid import MatrixGrid
 from ui_fixtures import FROZEN_NOW, HOSTILE_STRINGS, hostile_inbox, make_app, screen_text, settle
 
@@ -123,6 +126,41 @@ class TestMatrixScreen:
             await pilot.press("j", "j", "o")
             await settle(pilot)
             assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0004"
+
+    async def test_e_exports_every_row_to_a_new_file(self, tmp_path: Path) -> None:
+        app = make_app(tmp_path)
+        seed_cells(app.database)
+        target = tmp_path / "out" / "matrix [x].csv"
+        target.parent.mkdir()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            assert isinstance(app.screen, MatrixExportModal)
+            app.screen.query_one("#format", Select).value = "csv"
+            await pilot.pause()
+            assert app.screen.query_one("#path", Input).value.endswith("impact-matrix.csv")
+            app.screen.query_one("#path", Input).value = str(target)
+            await pilot.press("enter")
+            await settle(pilot)
+            with reader(app.database) as connection:
+                expected = export_matrix(
+                    matrix_projects(connection),
+                    matrix_rows(connection, list_cases(connection, CaseFilter(), limit=None)),
+                    "csv",
+                )
+            assert target.read_text() == expected
+            assert "6 cases as csv to" in screen_text(app) and "matrix [x].csv" in screen_text(app)
+            # A second export to the same name is refused, and the file is left as it was.
+            await pilot.press("e")
+            await settle(pilot)
+            app.screen.query_one("#path", Input).value = str(target)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert "already exists" in screen_text(app)
+            assert target.read_text() == expected
 
     async def test_hostile_titles_are_shown_literally(self, tmp_path: Path) -> None:
         app = make_app(tmp_path, hostile_inbox())

@@ -207,6 +207,12 @@ class InboxScreen(Screen[None]):
         self._loading = False
         self._case_screen: CaseScreen | None = None
         self._marks = (f"\ue000{secrets.token_hex(8)}\ue001", f"\ue002{secrets.token_hex(8)}\ue003")
+        self._shadowed_views: list[tuple[str, str]] = []
+        taken = {
+            single.key
+            for bindings in (self.BINDINGS, CaseList.BINDINGS, SelectableCaseList.BINDINGS)
+            for single in Binding.make_bindings(bindings)
+        }
         for index, (name, view) in enumerate(self.views.items()):
             if view.key:
                 # Each saved view with a key gets a binding with an id, so the keymap can move it too.
@@ -214,6 +220,9 @@ class InboxScreen(Screen[None]):
                     view.key, f"show_view({index})", name, show=False, id=f"view.{name}", tooltip=f"Saved view {name}"
                 )
                 for single in Binding.make_bindings([binding]):
+                    if single.key in taken:
+                        # The inbox's own key wins; say so rather than leave the view's key dead.
+                        self._shadowed_views.append((name, single.key))
                     self._bindings.key_to_bindings.setdefault(single.key, []).append(single)
 
     def compose(self) -> ComposeResult:
@@ -234,6 +243,15 @@ class InboxScreen(Screen[None]):
         self.query_one("#snippet", Static).display = False
         self.query_one(CaseList).focus()
         self.load(CaseFilter())
+        for name, key in self._shadowed_views:
+            self.notify(
+                f"saved view {name!r}: the key {key} is the inbox's own; open the view from the palette, or give it "
+                "another key in config.toml",
+                title="Saved view key taken",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
 
     def load(self, case_filter: CaseFilter, *, view: str | None = None) -> None:
         """Read the first page of `case_filter` in a worker and show it, then its count."""

@@ -4,6 +4,7 @@ row and column totals, a cell editor on enter and the case on `o`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -23,6 +24,7 @@ from triage_tui.widgets.matrix_grid import PAGE_ROWS, MatrixGrid
 from triage_tui.widgets.safe_text import safe_line
 
 if TYPE_CHECKING:
+    from triage_tui.screens.matrix_export_modal import ExportRequest
     from triage_tui.screens.reads import StoreReads
     from triage_tui.services.impact_rules import ImpactCell
     from triage_tui.services.triage import TriageService
@@ -40,6 +42,7 @@ class MatrixScreen(Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,m", "back", "Back", id="matrix.back", tooltip="Back to the inbox"),
+        Binding("e", "export", "Export", id="matrix.export", tooltip="Write the matrix to a file (md, csv, json)"),
     ]
 
     @dataclass
@@ -138,3 +141,31 @@ class MatrixScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_export(self) -> None:
+        """Ask for a format and a new file, then write every row of the filter to it."""
+        from triage_tui.screens.matrix_export_modal import MatrixExportModal
+
+        def chosen(request: ExportRequest | None) -> None:
+            if request is not None:
+                self._export(request)
+
+        self.app.push_screen(MatrixExportModal(Path.cwd()), chosen)
+
+    @work(thread=True, group="matrix-export", exit_on_error=False)
+    def _export(self, request: ExportRequest) -> None:
+        from triage_tui.services.matrix_export import export_matrix
+        from triage_tui.services.safe_write import WriteError, write_new_file
+
+        rows = self.reads.matrix_page(self.case_filter, 0, None)
+        text = export_matrix(self.reads.projects(), rows, request.fmt)
+        try:
+            written = write_new_file(request.destination, text.encode())
+        except WriteError as error:
+            self.app.call_from_thread(
+                self.app.notify, str(error), title="Not exported", severity="warning", markup=False
+            )
+            return
+        noun = "case" if len(rows) == 1 else "cases"
+        said = f"{len(rows)} {noun} as {request.fmt} to {written}"
+        self.app.call_from_thread(self.app.notify, said, title="Matrix exported", markup=False)

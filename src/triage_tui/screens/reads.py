@@ -204,8 +204,8 @@ class StoreReads:
             finally:
                 connection.set_progress_handler(None, 0)
 
-    def matrix_page(self, case_filter: CaseFilter, offset: int, limit: int) -> list[MatrixRow]:
-        """One page of the impact matrix's rows, in the filter's order."""
+    def matrix_page(self, case_filter: CaseFilter, offset: int, limit: int | None) -> list[MatrixRow]:
+        """One page of the impact matrix's rows, in the filter's order (every row from `offset` if `limit` is None)."""
         from triage_tui.store.matrix_reads import matrix_rows
 
         with self._pool.connection() as connection:
