@@ -180,6 +180,35 @@ class TestMatrixScreen:
             assert app.is_running
 
 
+class TestCaseRow:
+    async def test_the_case_view_shows_its_row_and_readiness(self, tmp_path: Path) -> None:
+        """Every configured project (never-checked ones as unknown), then the checklist with what is missing."""
+        app = make_app(tmp_path)
+        seed_cells(app.database)
+        async with app.run_test(size=(160, 60)) as pilot:
+            await settle(pilot)
+            await pilot.press("G", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0001"
+            text = screen_text(app)
+            for shown in (
+                "pip        + fixed 24.1",
+                "setuptools ~ investigating",
+                "twine      ? unknown",
+                "uv         - not-affected",
+                "not ready to publish",
+                "✗ every project checked",
+                "setuptools: investigating",
+                "twine: unknown",
+                "✓ a fix or a decision for each affected",
+                "✗ embargo end set",
+                "… advisory drafts exist and validate",
+                "set pip unknown → fixed in 24.1",
+                "pip: drafts not available yet",
+            ):
+                assert shown in text, shown
+
+
 class TestMatrixSnapshots:
     def test_matrix(self, snap_compare: SnapCompare, tmp_path: Path) -> None:
         """The grid: symbols and words per cell, the cursor cell, row checked counts and column totals."""

@@ -219,7 +219,7 @@ class CaseScreen(Screen[None]):
         if detail is None:
             return {}
         sections = {
-            "impacts": impacts_content(detail.impacts),
+            "impacts": impacts_content(detail.impacts, self.projects, detail.summary.embargo_until),
             "notes": notes_content(detail),
             "timeline": timeline_content(detail.events),
         }
@@ -296,6 +296,10 @@ class CaseScreen(Screen[None]):
         if self.detail is not None:
             self.query_one("#case-reporter", Static).update(
                 reporter_content(self.detail.summary, self.extras, self.side.history, self.side.total)
+            )
+            # Every configured project is known now: the row shows the never-checked ones too.
+            self.query_one("#case-impacts", Static).update(
+                impacts_content(self.detail.impacts, self.projects, self.detail.summary.embargo_until)
             )
 
     def _messages(self) -> list[Widget]:

@@ -5,12 +5,17 @@ Every string from a report goes through `safe_block`/`safe_line` here, on its wa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
+from triage_tui.domain import ImpactStatus
+from triage_tui.services.impact_rules import mark
+from triage_tui.services.matrix_export import cell_of
+from triage_tui.services.readiness import ItemState, readiness
 from triage_tui.store.duplicate_reads import CaseBrief, CaseExtras
 from triage_tui.store.queries import AttachmentInfo, CaseDetail, CaseSummary, ImpactView, MessageView
 from triage_tui.widgets.safe_text import safe_block, safe_line
@@ -112,12 +117,45 @@ def case_header(summary: CaseSummary, now: datetime, extras: CaseExtras | None =
     )
 
 
-def impacts_content(impacts: tuple[ImpactView, ...]) -> Content:
-    """The case's row of the impact matrix: each project and its status."""
-    if not impacts:
+READINESS_MARKS = {
+    ItemState.DONE: ("✓", "$success"),
+    ItemState.MISSING: ("✗", "$error"),
+    ItemState.PENDING: ("…", "$warning"),
+}
+
+
+def impacts_content(
+    impacts: tuple[ImpactView, ...], projects: Sequence[str] | None, embargo_until: datetime | None
+) -> Content:
+    """The case's row of the impact matrix (every configured project once they are known: a project with no cell
+    shows as unknown), then its publication readiness checklist with what is missing."""
+    stored = {impact.project: impact for impact in impacts}
+    shown = list(projects) if projects else sorted(stored)
+    if not shown:
         return Content.styled("no project matched", "$text-muted")
-    cells = [Content.assemble((impact.project, "bold"), " ", (impact.status, "$accent")) for impact in impacts]
-    return Content("   ").join(cells)
+    lines: list[Content] = []
+    for project in shown:
+        impact = stored.get(project)
+        detail = ""
+        if impact is not None and impact.fixed_version:
+            detail = f" {impact.fixed_version}"
+        elif impact is not None and impact.ranges:
+            detail = " " + "; ".join(impact.ranges)
+        lines.append(
+            Content.assemble(
+                (f"{project:<11}", "bold"),
+                (mark(ImpactStatus(impact.status if impact else "unknown")), "$accent"),
+                detail,
+            )
+        )
+    checklist = readiness(shown, {p: cell_of(i) for p, i in stored.items()}, embargo_until)
+    verdict = "ready to publish" if checklist.ready else "not ready to publish"
+    lines.append(Content.styled(verdict, "bold $success" if checklist.ready else "bold"))
+    for item in checklist.items:
+        symbol, style = READINESS_MARKS[item.state]
+        lines.append(Content.assemble((symbol, style), " ", item.label))
+        lines += [Content.styled(f"    {missing}", "$text-muted") for missing in item.missing]
+    return Content("\n").join(lines)
 
 
 def reporter_content(summary: CaseSummary, extras: CaseExtras | None, history: list[CaseBrief], total: int) -> Content:

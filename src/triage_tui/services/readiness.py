@@ -67,11 +67,11 @@ def readiness(
         if row[project].status != ImpactStatus.WONT_FIX and not row[project].fixed_version
     ]
     items = [
-        _item("every project checked (none unknown or investigating)", unsettled),
-        _item("every affected project has a fixed version or a decision", undecided),
+        _item("every project checked", unsettled),
+        _item("a fix or a decision for each affected", undecided),
         _item("embargo end set", [] if embargo_until is not None else ["no embargo end"]),
     ]
-    label = "each affected project's advisory draft exists and validates"
+    label = "advisory drafts exist and validate"
     if drafts is None:
         items.append(ReadinessItem(label, ItemState.PENDING, tuple(f"{p}: drafts not available yet" for p in affected)))
     else:

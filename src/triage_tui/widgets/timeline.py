@@ -92,6 +92,10 @@ def describe_event(event: EventLike) -> str:
         return f"merged {payload.get('from', '?')} into this case" + (f" (reporters: {names})" if names else "")
     if kind == "undo":
         return f"undo of #{payload.get('undoes', '?')}"
+    if kind == "impact":
+        before, after = payload.get("before") or {}, payload.get("after") or {}
+        fixed = f" in {after['fixed_version']}" if after.get("fixed_version") else ""
+        return f"set {payload.get('project', '?')} {before.get('status', '?')} → {after.get('status', '?')}{fixed}"
     if changes:
         parts = [
             f"{FIELD_WORDS.get(field, field)} {_value(field, old)} → {_value(field, new)}"
