@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/imap_sync.py
 	$(BIN)/python bench/triage_inbox.py
+	$(BIN)/python bench/matrix.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME)

@@ -38,13 +38,14 @@ fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567"
 """
 
 
-def new_workspace(home: Path) -> tuple[Engine, list[Project]]:
+def new_workspace(home: Path, project_ids: Iterable[str] = PROJECTS) -> tuple[Engine, list[Project]]:
     """A workspace at `home` with the packaging projects in its config and store; its engine and projects."""
     home.mkdir(parents=True, exist_ok=True)
-    config = CONFIG + "".join(f'\n[projects.{p}]\nname = "{p}"\npackages = ["{p}"]\n' for p in PROJECTS)
+    ids = list(project_ids)
+    config = CONFIG + "".join(f'\n[projects.{p}]\nname = "{p}"\npackages = ["{p}"]\n' for p in ids)
     (home / "config.toml").write_text(config)
     engine = open_engine(home / "triage.db")
-    projects = [Project(id=p, name=p, packages=(p,)) for p in PROJECTS]
+    projects = [Project(id=p, name=p, packages=(p,)) for p in ids]
     sync_projects(engine, projects)
     return engine, projects
 
