@@ -9,6 +9,7 @@ from textual.widgets import Input, Select, TextArea
 
 from test_app_hostile import assert_no_raw_controls
 from test_app_snapshots import SIZE, SnapCompare, keys_then_settle
+from triage_tui.commands import BindingCommands
 from triage_tui.domain import ImpactStatus, VexJustification
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.impact_editor import ImpactEditor
@@ -65,6 +66,17 @@ class TestMatrixScreen:
             assert "1! 1✓" in totals  # pip: one affected (fixed), one settled
             await pilot.press("escape")
             assert isinstance(app.screen, InboxScreen)
+
+    async def test_every_matrix_action_is_in_the_palette(self, tmp_path: Path) -> None:
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert "inbox: matrix" in [hit.text async for hit in BindingCommands(app.screen).discover()]
+            await pilot.press("m")
+            await settle(pilot)
+            titles = [hit.text async for hit in BindingCommands(app.screen).discover()]
+            for expected in ("matrix: edit cell", "matrix: open case", "matrix: export", "matrix: back"):
+                assert expected in titles
 
     async def test_the_inbox_filter_applies(self, tmp_path: Path) -> None:
         app = make_app(tmp_path)
