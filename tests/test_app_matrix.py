@@ -20,7 +20,7 @@ from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.matrix_export import export_matrix
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
-from triage_tui.store.matrix_reads import matrix_projects, matrix_rows
+from triage_tui.store.matrix_reads import matrix_projects, matrix_rows, project_packages
 from triage_tui.store.queries import CaseFilter, get_case, list_cases
 from triage_tui.widgets.matrix_grid import MatrixGrid
 from ui_fixtures import FROZEN_NOW, HOSTILE_STRINGS, hostile_inbox, make_app, screen_text, settle
@@ -162,6 +162,7 @@ class TestMatrixScreen:
                     matrix_projects(connection),
                     matrix_rows(connection, list_cases(connection, CaseFilter(), limit=None)),
                     "csv",
+                    project_packages(connection),
                 )
             assert target.read_text() == expected
             assert "6 cases as csv to" in screen_text(app) and "matrix [x].csv" in screen_text(app)

@@ -18,7 +18,7 @@ from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.matrix_export import CSV_COLUMNS, RANGE_SEPARATOR, cell_of, export_matrix, markdown_text
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
-from triage_tui.store.matrix_reads import MatrixRow, matrix_projects, matrix_rows, project_totals
+from triage_tui.store.matrix_reads import MatrixRow, matrix_projects, matrix_rows, project_packages, project_totals
 from triage_tui.store.queries import CaseFilter, list_cases
 from ui_fixtures import BASE, HOSTILE, message, seeded_store, small_inbox
 
@@ -73,7 +73,9 @@ def test_rows_hold_the_stored_cells_and_totals_count_them(database: Path) -> Non
 
 def test_json_carries_every_field_of_every_cell_and_round_trips(database: Path) -> None:
     projects, rows = read(database)
-    document = json.loads(export_matrix(projects, rows, "json"))
+    with reader(database) as connection:
+        packages = project_packages(connection)
+    document = json.loads(export_matrix(projects, rows, "json", packages))
     assert document["projects"] == projects
     assert len(document["cases"]) == len(rows) == 7
     cells = {(case["id"], cell["project"]): cell for case in document["cases"] for cell in case["cells"]}
@@ -87,6 +89,9 @@ def test_json_carries_every_field_of_every_cell_and_round_trips(database: Path) 
         {"fixed": "24.1"},
         {"introduced": "25.0"},
         {"fixed": "25.0.1"},
+    ]
+    assert cells[("PSC-2026-0001", "pip")]["packages"] == [
+        {"name": "pip", "osv_events": cells[("PSC-2026-0001", "pip")]["osv_events"]}
     ]
     never_checked = cells[("PSC-2026-0003", "twine")]
     assert never_checked["status"] == "unknown" and never_checked["osv_events"] == []
@@ -140,5 +145,6 @@ def test_matrix_command_prints_each_format(database: Path, fmt: str, capsys: pyt
     projects, rows = read(database)
     with reader(database) as connection:
         uv_rows = matrix_rows(connection, list_cases(connection, CaseFilter(project="uv"), limit=None))
-    assert printed == export_matrix(projects, uv_rows, fmt)
+        packages = project_packages(connection)
+    assert printed == export_matrix(projects, uv_rows, fmt, packages)
     assert len(uv_rows) < len(rows)

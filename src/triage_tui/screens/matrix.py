@@ -158,7 +158,7 @@ class MatrixScreen(Screen[None]):
         from triage_tui.services.safe_write import WriteError, write_new_file
 
         rows = self.reads.matrix_page(self.case_filter, 0, None)
-        text = export_matrix(self.reads.projects(), rows, request.fmt)
+        text = export_matrix(self.reads.projects(), rows, request.fmt, self.reads.project_packages())
         try:
             written = write_new_file(request.destination, text.encode())
         except WriteError as error:

@@ -212,6 +212,13 @@ class StoreReads:
             cases = list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
             return matrix_rows(connection, cases)
 
+    def project_packages(self) -> dict[str, list[str]]:
+        """Each project's package names, by project id."""
+        from triage_tui.store.matrix_reads import project_packages
+
+        with self._pool.connection() as connection:
+            return project_packages(connection)
+
     def matrix_totals(self, case_filter: CaseFilter) -> dict[str, dict[str, int]]:
         """Per project, how many of the filter's cases have a cell in each status."""
         from triage_tui.store.matrix_reads import project_totals

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from triage_tui.domain import ImpactStatus, VexJustification
@@ -54,19 +54,26 @@ def cell_of(view: ImpactView | None) -> ImpactCell:
     )
 
 
-def _cell_json(project: str, view: ImpactView | None) -> dict[str, Any]:
+def _cell_json(project: str, view: ImpactView | None, packages: Sequence[str] = ()) -> dict[str, Any]:
     cell = cell_of(view)
+    events = osv_events(cell)
     return {
         "project": project,
         **cell.to_json(),
         "set_by": view.set_by if view else None,
         "set_at": iso(view.set_at) if view else None,
-        "osv_events": osv_events(cell),
+        "osv_events": events,
+        # The same events for each of the project's packages (the advisory picks each package's ecosystem).
+        "packages": [{"name": name, "osv_events": events} for name in packages],
     }
 
 
-def matrix_json(projects: Sequence[str], rows: Sequence[MatrixRow]) -> dict[str, Any]:
-    """The whole matrix: every field of every cell, one cell per configured project per case."""
+def matrix_json(
+    projects: Sequence[str], rows: Sequence[MatrixRow], packages: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, Any]:
+    """The whole matrix: every field of every cell, one cell per configured project per case, and the affected
+    versions of each of a project's packages as OSV events."""
+    names = packages or {}
     return {
         "projects": list(projects),
         "cases": [
@@ -75,7 +82,7 @@ def matrix_json(projects: Sequence[str], rows: Sequence[MatrixRow]) -> dict[str,
                 "title": row.case.title,
                 "state": row.case.state,
                 "embargo_until": iso(row.case.embargo_until),
-                "cells": [_cell_json(project, row.cells.get(project)) for project in projects],
+                "cells": [_cell_json(p, row.cells.get(p), names.get(p, ())) for p in projects],
             }
             for row in rows
         ],
@@ -143,10 +150,16 @@ def matrix_markdown(projects: Sequence[str], rows: Sequence[MatrixRow]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def export_matrix(projects: Sequence[str], rows: Sequence[MatrixRow], fmt: str) -> str:
-    """The matrix in `fmt` (one of FORMATS)."""
+def export_matrix(
+    projects: Sequence[str],
+    rows: Sequence[MatrixRow],
+    fmt: str,
+    packages: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """The matrix in `fmt` (one of FORMATS); `packages` (each project's package names) adds per-package events to
+    the JSON."""
     if fmt == "json":
-        return json.dumps(matrix_json(projects, rows), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(matrix_json(projects, rows, packages), indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return matrix_csv(projects, rows)
     if fmt == "markdown":

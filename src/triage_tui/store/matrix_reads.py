@@ -24,6 +24,11 @@ def matrix_projects(connection: sqlite3.Connection) -> list[str]:
     return [row[0] for row in connection.execute("SELECT id FROM projects ORDER BY id")]
 
 
+def project_packages(connection: sqlite3.Connection) -> dict[str, list[str]]:
+    """Each project's package names (from the config), by project id."""
+    return {row[0]: json.loads(row[1] or "[]") for row in connection.execute("SELECT id, packages FROM projects")}
+
+
 def matrix_rows(connection: sqlite3.Connection, cases: Sequence[CaseSummary]) -> list[MatrixRow]:
     """The rows of `cases`, in their order, with every stored cell."""
     cells: dict[str, dict[str, ImpactView]] = {case.id: {} for case in cases}
