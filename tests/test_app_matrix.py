@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import Input, Select, TextArea
 
 from test_app_hostile import assert_no_raw_controls
@@ -38,6 +39,12 @@ def seed_cells(database: Path) -> None:
     triage.close_store()
 
 
+async def press(pilot: Pilot[None], *keys: str) -> None:
+    """Press `keys`, then wait for the reads and messages they start."""
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
 def impact_of(database: Path, case_id: str, project: str) -> tuple[str, tuple[str, ...]] | None:
     with reader(database) as connection:
         detail = get_case(connection, case_id)
@@ -52,8 +59,7 @@ class TestMatrixScreen:
         seed_cells(app.database)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("m")
-            await settle(pilot)
+            await press(pilot, "m")
             assert isinstance(app.screen, MatrixScreen)
             grid = app.screen.query_one(MatrixGrid)
             assert grid.count == 6 and grid.projects == ["pip", "setuptools", "twine", "uv"]
@@ -72,8 +78,7 @@ class TestMatrixScreen:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             assert "inbox: matrix" in [hit.text async for hit in BindingCommands(app.screen).discover()]
-            await pilot.press("m")
-            await settle(pilot)
+            await press(pilot, "m")
             titles = [hit.text async for hit in BindingCommands(app.screen).discover()]
             for expected in ("matrix: edit cell", "matrix: open case", "matrix: export", "matrix: back"):
                 assert expected in titles
@@ -82,8 +87,7 @@ class TestMatrixScreen:
         app = make_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("slash", *"tarfile", "enter", "m")
-            await settle(pilot)
+            await press(pilot, "slash", *"tarfile", "enter", "m")
             assert app.screen.query_one(MatrixGrid).count == 2
             assert "matching 'tarfile' · 2 cases" in screen_text(app)
 
@@ -91,8 +95,7 @@ class TestMatrixScreen:
         app = make_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("m")
-            await settle(pilot)
+            await press(pilot, "m")
             await pilot.press("j", "l", "l", "l", "enter")  # PSC-2026-0005, uv
             await settle(pilot)
             editor = app.screen
@@ -108,8 +111,7 @@ class TestMatrixScreen:
             editor.query_one("#impact-notes", TextArea).text = "only with --system"
             await pilot.pause()
             assert "OSV events: introduced 0.3, fixed 0.4.2, introduced 0.5.0, last_affected" in screen_text(app)
-            await pilot.press("ctrl+s")
-            await settle(pilot)
+            await press(pilot, "ctrl+s")
             assert isinstance(app.screen, MatrixScreen)
             assert impact_of(app.database, "PSC-2026-0005", "uv") == ("affected", ("<0.4.2,>=0.3", "==0.5.0"))
             row = next(line for line in screen_text(app).splitlines() if line.startswith("PSC-2026-0005"))
@@ -119,13 +121,10 @@ class TestMatrixScreen:
         app = make_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("m")
-            await settle(pilot)
-            await pilot.press("enter")
-            await settle(pilot)
+            await press(pilot, "m")
+            await press(pilot, "enter")
             app.screen.query_one("#status", Select).value = ImpactStatus.WONT_FIX
-            await pilot.press("escape")
-            await settle(pilot)
+            await press(pilot, "escape")
             assert isinstance(app.screen, MatrixScreen)
             assert impact_of(app.database, "PSC-2026-0006", "pip") in (None, ("unknown", ()))
 
@@ -133,10 +132,8 @@ class TestMatrixScreen:
         app = make_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("m")
-            await settle(pilot)
-            await pilot.press("j", "j", "o")
-            await settle(pilot)
+            await press(pilot, "m")
+            await press(pilot, "j", "j", "o")
             assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0004"
 
     async def test_e_exports_every_row_to_a_new_file(self, tmp_path: Path) -> None:
@@ -146,17 +143,14 @@ class TestMatrixScreen:
         target.parent.mkdir()
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await settle(pilot)
-            await pilot.press("m")
-            await settle(pilot)
-            await pilot.press("e")
-            await settle(pilot)
+            await press(pilot, "m")
+            await press(pilot, "e")
             assert isinstance(app.screen, MatrixExportModal)
             app.screen.query_one("#format", Select).value = "csv"
             await pilot.pause()
             assert app.screen.query_one("#path", Input).value.endswith("impact-matrix.csv")
             app.screen.query_one("#path", Input).value = str(target)
-            await pilot.press("enter")
-            await settle(pilot)
+            await press(pilot, "enter")
             with reader(app.database) as connection:
                 expected = export_matrix(
                     matrix_projects(connection),
@@ -167,11 +161,9 @@ class TestMatrixScreen:
             assert target.read_text() == expected
             assert "6 cases as csv to" in screen_text(app) and "matrix [x].csv" in screen_text(app)
             # A second export to the same name is refused, and the file is left as it was.
-            await pilot.press("e")
-            await settle(pilot)
+            await press(pilot, "e")
             app.screen.query_one("#path", Input).value = str(target)
-            await pilot.press("enter")
-            await settle(pilot)
+            await press(pilot, "enter")
             assert "already exists" in screen_text(app)
             assert target.read_text() == expected
 
@@ -179,15 +171,13 @@ class TestMatrixScreen:
         app = make_app(tmp_path, hostile_inbox())
         async with app.run_test(size=(200, 40), notifications=True) as pilot:
             await settle(pilot)
-            await pilot.press("m")
-            await settle(pilot)
+            await press(pilot, "m")
             text = screen_text(app)
             assert_no_raw_controls(text)
             assert_no_raw_controls(app.export_screenshot())
             assert app.screen.query_one(MatrixGrid).count == len(HOSTILE_STRINGS)
             assert "[@click=app.quit]x[/] subj" in text and "␛[2J subject" in text
-            await pilot.press("enter")
-            await settle(pilot)
+            await press(pilot, "enter")
             assert isinstance(app.screen, ImpactEditor)
             assert_no_raw_controls(screen_text(app))
             assert app.is_running
@@ -200,8 +190,7 @@ class TestCaseRow:
         seed_cells(app.database)
         async with app.run_test(size=(160, 60)) as pilot:
             await settle(pilot)
-            await pilot.press("G", "enter")
-            await settle(pilot)
+            await press(pilot, "G", "enter")
             assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0001"
             text = screen_text(app)
             for shown in (

@@ -29,6 +29,7 @@ from triage_tui.services.embargo_policy import countdown
 from triage_tui.store.queries import CaseFilter, CaseSummary
 from triage_tui.widgets.after_paint import PaintAware
 from triage_tui.widgets.errors import report_worker_failure
+from triage_tui.widgets.page_cache import PageCache
 from triage_tui.widgets.safe_text import fit, safe_cell
 from triage_tui.widgets.verdict import signature_look
 
@@ -147,9 +148,7 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
         self._loader = loader
         self._filter = CaseFilter()
         self._count = 0
-        self._generation = 0
-        self._pages: OrderedDict[int, list[CaseSummary]] = OrderedDict()
-        self._requested: set[int] = set()
+        self._cache: PageCache[CaseSummary] = PageCache(PAGE_SIZE, CACHED_PAGES)
         self._open_when_loaded: int | None = None
         self._strips: OrderedDict[tuple[object, ...], Strip] = OrderedDict()
         self._line_styles: tuple[Style, Style, Style, Style] | None = None
@@ -164,13 +163,10 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
 
     def show(self, case_filter: CaseFilter, count: int, first_page: list[CaseSummary]) -> None:
         """Show `count` cases of `case_filter`, starting from an already-read first page."""
-        self._generation += 1
         self._filter = case_filter
         self._count = count
-        self._pages.clear()
-        self._requested.clear()
         self._open_when_loaded = None
-        self._pages[0] = first_page
+        self._cache.reset({0: first_page})
         self._set_height(count)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.cursor = 0
@@ -188,11 +184,8 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
     def reshow(self, count: int, pages: dict[int, list[CaseSummary]], shift: int) -> None:
         """Show a fresh read of the same filter: `count` cases, some pages already read, and the cursor and view
         moved `shift` rows so they stay on the case they were on."""
-        self._generation += 1
         self._count = count
-        self._pages.clear()
-        self._requested.clear()
-        self._pages.update(pages)
+        self._cache.reset(pages)
         if self._open_when_loaded is not None:
             self._open_when_loaded += shift
         self._set_height(count)
@@ -206,20 +199,11 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
         return self._row(self.cursor) if self._count else None
 
     def _row(self, index: int) -> CaseSummary | None:
-        page, within = divmod(index, PAGE_SIZE)
-        rows = self._pages.get(page)
-        if rows is None:
-            self._request_page(page)
-            return None
-        self._pages.move_to_end(page)
-        return rows[within] if within < len(rows) else None
-
-    def _request_page(self, page: int) -> None:
-        if page in self._requested:
-            return
-        self._requested.add(page)
-        self.pages_requested += 1
-        self._fetch_page(self._generation, self._filter, page)
+        row, missing = self._cache.lookup(index)
+        if missing is not None:
+            self.pages_requested += 1
+            self._fetch_page(self._cache.generation, self._filter, missing)
+        return row
 
     @work(thread=True, group="case-pages", exit_on_error=False)
     def _fetch_page(self, generation: int, case_filter: CaseFilter, page: int) -> None:
@@ -233,12 +217,8 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
     @on(_PageLoaded)
     def _page_loaded(self, message: _PageLoaded) -> None:
         message.stop()
-        if message.generation != self._generation:
+        if not self._cache.store(message.generation, message.page, message.rows):
             return
-        self._requested.discard(message.page)
-        self._pages[message.page] = message.rows
-        while len(self._pages) > CACHED_PAGES:
-            self._pages.popitem(last=False)
         self.refresh()
         if self.cursor // PAGE_SIZE == message.page:
             self.post_message(self.Highlighted(self.cursor, self._row(self.cursor)))

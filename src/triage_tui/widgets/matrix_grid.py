@@ -4,7 +4,6 @@ reads the same without colour."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -24,6 +23,7 @@ from triage_tui.domain import ImpactStatus
 from triage_tui.services.impact_rules import RANGE_STATUSES, STATUS_MARKS, UNSETTLED
 from triage_tui.store.matrix_reads import MatrixRow
 from triage_tui.widgets.errors import report_worker_failure
+from triage_tui.widgets.page_cache import PageCache
 from triage_tui.widgets.safe_text import fit, safe_cell
 
 PAGE_ROWS = 100
@@ -119,9 +119,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         self._loader = loader
         self.projects: list[str] = []
         self._count = 0
-        self._pages: OrderedDict[int, list[MatrixRow]] = OrderedDict()
-        self._requested: set[int] = set()
-        self._generation = 0
+        self._cache: PageCache[MatrixRow] = PageCache(PAGE_ROWS, CACHED_PAGES)
         self._first_column = 0
 
     @property
@@ -130,11 +128,9 @@ class MatrixGrid(ScrollView, can_focus=True):
 
     def show(self, projects: Sequence[str], count: int, first_page: list[MatrixRow]) -> None:
         """Show `count` rows over `projects`, starting from an already-read first page (the cursor is kept)."""
-        self._generation += 1
         self.projects = list(projects)
         self._count = count
-        self._pages = OrderedDict({0: first_page})
-        self._requested.clear()
+        self._cache.reset({0: first_page})
         self.virtual_size = Size(0, count)
         self._first_column = min(self._first_column, max(0, len(self.projects) - 1))
         self.row = min(self.row, max(0, count - 1))
@@ -145,15 +141,10 @@ class MatrixGrid(ScrollView, can_focus=True):
         return self._row(self.row) if self._count else None
 
     def _row(self, index: int) -> MatrixRow | None:
-        page, within = divmod(index, PAGE_ROWS)
-        rows = self._pages.get(page)
-        if rows is None:
-            if page not in self._requested:
-                self._requested.add(page)
-                self._read_page(self._generation, page)
-            return None
-        self._pages.move_to_end(page)
-        return rows[within] if within < len(rows) else None
+        row, missing = self._cache.lookup(index)
+        if missing is not None:
+            self._read_page(self._cache.generation, missing)
+        return row
 
     @work(thread=True, group="matrix-pages", exit_on_error=False)
     def _read_page(self, generation: int, page: int) -> None:
@@ -162,13 +153,8 @@ class MatrixGrid(ScrollView, can_focus=True):
     @on(_PageRead)
     def _page_read(self, message: _PageRead) -> None:
         message.stop()
-        if message.generation != self._generation:
-            return
-        self._requested.discard(message.page)
-        self._pages[message.page] = message.rows
-        while len(self._pages) > CACHED_PAGES:
-            self._pages.popitem(last=False)
-        self.refresh()
+        if self._cache.store(message.generation, message.page, message.rows):
+            self.refresh()
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
