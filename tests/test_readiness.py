@@ -58,3 +58,8 @@ def test_the_embargo_end_must_be_set() -> None:
 def test_missing_or_invalid_drafts_are_named_per_project() -> None:
     result = readiness(PROJECTS, SETTLED, EMBARGO, drafts={"pip": False})
     assert result.items[3].missing == ("pip: draft does not validate", "uv: no draft")
+
+
+def test_a_case_with_no_project_is_not_ready() -> None:
+    result = readiness([], {}, EMBARGO, drafts={})
+    assert not result.ready and result.items[0].missing == ("no project is linked to the case yet",)

@@ -128,7 +128,7 @@ def impacts_content(
     impacts: tuple[ImpactView, ...], projects: Sequence[str] | None, embargo_until: datetime | None
 ) -> Content:
     """The case's row of the impact matrix (every configured project once they are known: a project with no cell
-    shows as unknown), then its publication readiness checklist with what is missing."""
+    shows as unknown), then the publication readiness checklist of the projects linked to the case."""
     stored = {impact.project: impact for impact in impacts}
     shown = list(projects) if projects else sorted(stored)
     if not shown:
@@ -148,7 +148,8 @@ def impacts_content(
                 detail,
             )
         )
-    checklist = readiness(shown, {p: cell_of(i) for p, i in stored.items()}, embargo_until)
+    # Readiness covers the projects linked to the case (a cell stored for them), not every configured one.
+    checklist = readiness(sorted(stored), {p: cell_of(i) for p, i in stored.items()}, embargo_until)
     verdict = "ready to publish" if checklist.ready else "not ready to publish"
     lines.append(Content.styled(verdict, "bold $success" if checklist.ready else "bold"))
     for item in checklist.items:

@@ -60,6 +60,8 @@ def readiness(
     """
     row = {project: cells.get(project, ImpactCell()) for project in projects}
     unsettled = [f"{project}: {cell.status}" for project, cell in row.items() if cell.status in UNSETTLED]
+    if not row:
+        unsettled = ["no project is linked to the case yet"]
     affected = [project for project, cell in row.items() if cell.status in RANGE_STATUSES]
     undecided = [
         f"{project}: {row[project].status} without a fixed version"
