@@ -100,7 +100,7 @@ class TestMatrixScreen:
             await settle(pilot)
             editor = app.screen
             assert isinstance(editor, ImpactEditor)
-            assert "uv for PSC-2026-0005" in screen_text(app)
+            assert "uv for PSC-2026-0005" in screen_text(app) and "never set: unknown means nobody" in screen_text(app)
             editor.query_one("#status", Select).value = ImpactStatus.AFFECTED
             editor.query_one("#ranges", Input).value = ">1.0"
             await pilot.pause()

@@ -35,7 +35,7 @@ class ImpactEditor(ModalScreen[ImpactCell | None]):
         + """
     ImpactEditor #impact-notes { height: 4; }
     ImpactEditor #impact-error { color: $error; }
-    ImpactEditor #impact-events { color: $text-muted; }
+    ImpactEditor #impact-events, ImpactEditor #impact-last-set { color: $text-muted; }
     ImpactEditor Label { margin-top: 1; color: $text-muted; }
     ImpactEditor Input { margin: 0; }
     """
@@ -45,16 +45,26 @@ class ImpactEditor(ModalScreen[ImpactCell | None]):
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without saving"),
     ]
 
-    def __init__(self, case_id: str, project: str, cell: ImpactCell, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(
+        self,
+        case_id: str,
+        project: str,
+        cell: ImpactCell,
+        *,
+        last_set: str = "",
+        id: str | None = None,  # noqa: A002
+    ) -> None:
         super().__init__(id=id)
         self._case_id = case_id
         self._project = project
         self._cell = cell
+        self._last_set = last_set or "never set: unknown means nobody has checked"
 
     def compose(self) -> ComposeResult:
         cell = self._cell
         with Vertical(classes="action-dialog"):
             yield Static(safe_line(f"{self._project} for {self._case_id}"), classes="action-title")
+            yield Static(safe_line(self._last_set), id="impact-last-set")
             yield Label("status")
             yield Select(
                 [(mark(status), status) for status in ImpactStatus],

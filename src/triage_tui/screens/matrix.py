@@ -102,7 +102,12 @@ class MatrixScreen(Screen[None]):
     def _edit(self, message: MatrixGrid.CellChosen) -> None:
         from triage_tui.screens.impact_editor import ImpactEditor
 
-        current = cell_of(message.row.cells.get(message.project))
+        stored = message.row.cells.get(message.project)
+        current = cell_of(stored)
+        last_set = ""
+        if stored is not None and stored.set_by:
+            when = f" on {stored.set_at:%Y-%m-%d %H:%M} UTC" if stored.set_at else ""
+            last_set = f"last set by {stored.set_by}{when}"
 
         def chosen(cell: ImpactCell | None) -> None:
             if cell is None or cell == current:
@@ -114,7 +119,7 @@ class MatrixScreen(Screen[None]):
 
             run_action(self, [message.case_id], work)
 
-        self.app.push_screen(ImpactEditor(message.case_id, message.project, current), chosen)
+        self.app.push_screen(ImpactEditor(message.case_id, message.project, current, last_set=last_set), chosen)
 
     @on(ActionDone)
     def _done(self, message: ActionDone) -> None:
