@@ -80,6 +80,8 @@ class MatrixGrid(ScrollView, can_focus=True):
         Binding("left,h", "move(0, -1)", "Left", show=False, id="matrix.left", tooltip="Previous project"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="matrix.page_down", tooltip="One screen down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="matrix.page_up", tooltip="One screen up"),
+        Binding("home,g", "edge(-1)", "First", show=False, id="matrix.first", tooltip="Newest case"),
+        Binding("end,G", "edge(1)", "Last", show=False, id="matrix.last", tooltip="Oldest case"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"matrix-grid--cursor", "matrix-grid--row"}
     DEFAULT_CSS = """
@@ -258,6 +260,9 @@ class MatrixGrid(ScrollView, can_focus=True):
 
     def action_page(self, direction: int) -> None:
         self.action_move(direction * max(1, self.scrollable_content_region.height - 1), 0)
+
+    def action_edge(self, direction: int) -> None:
+        self.action_move(direction * self._count, 0)
 
     def action_edit_cell(self) -> None:
         row = self.current_row()
