@@ -197,7 +197,7 @@ class TestCaseRow:
             for shown in (
                 "pip        + fixed 24.1",
                 "setuptools ~ investigating",
-                "twine      ? unknown",
+                "? unknown  twine",
                 "uv         - not-affected",
                 "not ready to publish",
                 "✗ every project checked",

@@ -134,20 +134,21 @@ def impacts_content(
     if not shown:
         return Content.styled("no project matched", "$text-muted")
     lines: list[Content] = []
+    unknown: list[str] = []
     for project in shown:
         impact = stored.get(project)
+        if impact is None or impact.status == ImpactStatus.UNKNOWN:
+            unknown.append(project)  # listed together below: most of a row is usually unchecked
+            continue
         detail = ""
-        if impact is not None and impact.fixed_version:
+        if impact.fixed_version:
             detail = f" {impact.fixed_version}"
-        elif impact is not None and impact.ranges:
+        elif impact.ranges:
             detail = " " + "; ".join(impact.ranges)
-        lines.append(
-            Content.assemble(
-                (f"{project:<11}", "bold"),
-                (mark(ImpactStatus(impact.status if impact else "unknown")), "$accent"),
-                detail,
-            )
-        )
+        status = mark(ImpactStatus(impact.status))
+        lines.append(Content.assemble((f"{project:<11}", "bold"), (status, "$accent"), detail))
+    if unknown:
+        lines.append(Content.assemble((mark(ImpactStatus.UNKNOWN), "$accent"), "  ", ", ".join(unknown)))
     # Readiness covers the projects linked to the case (a cell stored for them), not every configured one.
     checklist = readiness(sorted(stored), {p: cell_of(i) for p, i in stored.items()}, embargo_until)
     verdict = "ready to publish" if checklist.ready else "not ready to publish"
