@@ -297,10 +297,14 @@ class CaseScreen(Screen[None]):
             self.query_one("#case-reporter", Static).update(
                 reporter_content(self.detail.summary, self.extras, self.side.history, self.side.total)
             )
-            # Every configured project is known now: the row shows the never-checked ones too.
-            self.query_one("#case-impacts", Static).update(
-                impacts_content(self.detail.impacts, self.projects, self.detail.summary.embargo_until)
-            )
+            # Every configured project is known now: the row shows the never-checked ones too (already so when
+            # the screen was refilled for another case: then nothing is redrawn).
+            impacts = impacts_content(self.detail.impacts, self.projects, self.detail.summary.embargo_until)
+            box = self.query_one("#case-impacts", Static)
+            shown = box.content
+            # Content's == compares the text only; the styles must match too.
+            if not (isinstance(shown, Content) and (shown.plain, shown.spans) == (impacts.plain, impacts.spans)):
+                box.update(impacts)
 
     def _messages(self) -> list[Widget]:
         return list(self.query(".message").results(Widget))
