@@ -169,3 +169,24 @@ def test_short_home_falls_back_to_tmp_for_long_paths(tmp_path: Path) -> None:
         assert chosen.stat().st_mode & 0o777 == 0o700
     finally:
         shutil.rmtree(chosen, ignore_errors=True)
+
+
+def test_the_demo_command_syncs_and_fills_a_matrix(capsys: pytest.CaptureFixture[str]) -> None:
+    """`triage-tui demo --no-open`, as `make demo` runs it: the reports are synced and some span 3-4 projects."""
+    from triage_tui.cli import run
+    from triage_tui.store.connection import reader
+    from triage_tui.store.matrix_reads import matrix_rows
+    from triage_tui.store.queries import CaseFilter, list_cases
+
+    home = Path(tempfile.mkdtemp(prefix="ttm", dir="/tmp"))
+    try:
+        assert run(["demo", "--home", str(home), "--cases", "60", "--no-open"]) == 0
+        assert "impact matrix:" in capsys.readouterr().err
+        with reader(home / "triage.db") as connection:
+            rows = matrix_rows(connection, list_cases(connection, CaseFilter(), limit=None))
+        spanning = [r for r in rows if sum(c.status != "unknown" for c in r.cells.values()) >= 3]
+        assert len(rows) == 60 and len(spanning) >= 4
+        statuses = {c.status for r in spanning for c in r.cells.values()}
+        assert {"affected", "fixed", "not-affected", "investigating"} <= statuses
+    finally:
+        _kill_and_remove(home)
