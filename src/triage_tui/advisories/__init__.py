@@ -1,0 +1,1 @@
+"""Advisory drafting: one record per case, compiled to each advisory format (plain Python, no Textual)."""
