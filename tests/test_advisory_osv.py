@@ -24,6 +24,8 @@ MODIFIED = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def osv_validator() -> Draft202012Validator:
+    if not SCHEMAS.is_dir():
+        pytest.fail(f"the official schemas are expected in {SCHEMAS}: ../shared/schemas beside the checkout")
     schema = json.loads((SCHEMAS / "osv.schema.json").read_text())
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
