@@ -21,7 +21,8 @@ from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.matrix_export import export_matrix
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
-from triage_tui.store.matrix_reads import matrix_projects, matrix_rows, project_packages
+from triage_tui.store.duplicate_reads import project_ids
+from triage_tui.store.matrix_reads import matrix_rows, project_packages
 from triage_tui.store.queries import CaseFilter, get_case, list_cases
 from triage_tui.widgets.matrix_grid import MatrixGrid
 from ui_fixtures import FROZEN_NOW, HOSTILE_STRINGS, hostile_inbox, make_app, screen_text, settle
@@ -153,7 +154,7 @@ class TestMatrixScreen:
             await press(pilot, "enter")
             with reader(app.database) as connection:
                 expected = export_matrix(
-                    matrix_projects(connection),
+                    project_ids(connection),
                     matrix_rows(connection, list_cases(connection, CaseFilter(), limit=None)),
                     "csv",
                     project_packages(connection),

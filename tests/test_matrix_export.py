@@ -18,7 +18,8 @@ from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.matrix_export import CSV_COLUMNS, RANGE_SEPARATOR, cell_of, export_matrix, markdown_text
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
-from triage_tui.store.matrix_reads import MatrixRow, matrix_projects, matrix_rows, project_packages, project_totals
+from triage_tui.store.duplicate_reads import project_ids
+from triage_tui.store.matrix_reads import MatrixRow, matrix_rows, project_packages, project_totals
 from triage_tui.store.queries import CaseFilter, list_cases
 from ui_fixtures import BASE, HOSTILE, message, seeded_store, small_inbox
 
@@ -51,7 +52,7 @@ def database(tmp_path: Path) -> Path:
 
 def read(database: Path) -> tuple[list[str], list[MatrixRow]]:
     with reader(database) as connection:
-        return matrix_projects(connection), matrix_rows(connection, list_cases(connection, CaseFilter(), limit=None))
+        return project_ids(connection), matrix_rows(connection, list_cases(connection, CaseFilter(), limit=None))
 
 
 def test_rows_hold_the_stored_cells_and_totals_count_them(database: Path) -> None:

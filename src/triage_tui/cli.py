@@ -183,15 +183,13 @@ def _cases(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
 
 def _matrix(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
     from triage_tui.services.matrix_export import export_matrix
-    from triage_tui.store.matrix_reads import matrix_projects, matrix_rows, project_packages
+    from triage_tui.store.matrix_reads import read_matrix
     from triage_tui.store.queries import CaseFilter, list_cases
 
     case_filter = CaseFilter(state=args.state, project=args.project, search=args.search)
     with _reader(workspace) as connection:
-        rows = matrix_rows(connection, list_cases(connection, case_filter, limit=None))
-        projects = matrix_projects(connection)
-        packages = project_packages(connection)
-    out.write(export_matrix(projects, rows, args.format, packages))
+        matrix = read_matrix(connection, list_cases(connection, case_filter, limit=None))
+    out.write(export_matrix(matrix.projects, matrix.rows, args.format, matrix.packages))
     return EXIT_OK
 
 

@@ -25,10 +25,9 @@ from triage_tui.widgets.safe_text import safe_line
 
 if TYPE_CHECKING:
     from triage_tui.screens.matrix_export_modal import ExportRequest
-    from triage_tui.screens.reads import StoreReads
+    from triage_tui.screens.reads import MatrixRead, StoreReads
     from triage_tui.services.impact_rules import ImpactCell
     from triage_tui.services.triage import TriageService
-    from triage_tui.store.matrix_reads import MatrixRow
     from triage_tui.store.queries import CaseFilter
 
 
@@ -49,10 +48,7 @@ class MatrixScreen(Screen[None]):
     class Read(Message):
         """The matrix's projects, first page of rows, row count and column totals."""
 
-        projects: list[str]
-        count: int
-        first_page: list[MatrixRow]
-        totals: dict[str, dict[str, int]]
+        read: MatrixRead
 
     def __init__(self, reads: StoreReads, case_filter: CaseFilter, described: str) -> None:
         super().__init__(id="matrix")
@@ -78,18 +74,16 @@ class MatrixScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="matrix-read", exit_on_error=False)
     def _read(self) -> None:
-        first_page = self.reads.matrix_page(self.case_filter, 0, PAGE_ROWS)
-        count = len(first_page) if len(first_page) < PAGE_ROWS else self.reads.count(self.case_filter).shown
-        projects = self.reads.projects()
-        self.post_message(self.Read(projects, count, first_page, self.reads.matrix_totals(self.case_filter)))
+        self.post_message(self.Read(self.reads.matrix(self.case_filter, PAGE_ROWS)))
 
     @on(Read)
     def _shown(self, message: Read) -> None:
-        grid = self.query_one(MatrixGrid)
-        grid.show(message.projects, message.count, message.first_page)
-        self._totals = message.totals
-        noun = "case" if message.count == 1 else "cases"
-        title = f"Impact matrix · {self._described} · {message.count} {noun} x {len(message.projects)} projects"
+        read = message.read
+        projects = read.matrix.projects
+        self.query_one(MatrixGrid).show(projects, read.count, read.matrix.rows)
+        self._totals = read.totals
+        noun = "case" if read.count == 1 else "cases"
+        title = f"Impact matrix · {self._described} · {read.count} {noun} x {len(projects)} projects"
         self.query_one("#matrix-title", Static).update(safe_line(title))
         self._lay_out_lines()
 
@@ -162,8 +156,9 @@ class MatrixScreen(Screen[None]):
         from triage_tui.services.matrix_export import export_matrix
         from triage_tui.services.safe_write import WriteError, write_new_file
 
-        rows = self.reads.matrix_page(self.case_filter, 0, None)
-        text = export_matrix(self.reads.projects(), rows, request.fmt, self.reads.project_packages())
+        matrix = self.reads.whole_matrix(self.case_filter)
+        rows = matrix.rows
+        text = export_matrix(matrix.projects, rows, request.fmt, matrix.packages)
         try:
             written = write_new_file(request.destination, text.encode())
         except WriteError as error:

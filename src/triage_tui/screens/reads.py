@@ -106,10 +106,19 @@ class InboxCount:
 
 if TYPE_CHECKING:
     from triage_tui.store.duplicate_reads import CaseBrief, CaseExtras
-    from triage_tui.store.matrix_reads import MatrixRow
+    from triage_tui.store.matrix_reads import Matrix, MatrixRow
 
 CaseRead: TypeAlias = "tuple[CaseDetail | None, CaseExtras | None]"
 """A case in full and the fields its header adds (both None if there is no such case)."""
+
+
+@dataclass(frozen=True)
+class MatrixRead:
+    """What the matrix screen shows at first: rows, projects and packages, the row count, per-project totals."""
+
+    matrix: Matrix
+    count: int
+    totals: dict[str, dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -204,27 +213,31 @@ class StoreReads:
             finally:
                 connection.set_progress_handler(None, 0)
 
-    def matrix_page(self, case_filter: CaseFilter, offset: int, limit: int | None) -> list[MatrixRow]:
-        """One page of the impact matrix's rows, in the filter's order (every row from `offset` if `limit` is None)."""
+    def matrix_page(self, case_filter: CaseFilter, offset: int, limit: int) -> list[MatrixRow]:
+        """One page of the impact matrix's rows, in the filter's order."""
         from triage_tui.store.matrix_reads import matrix_rows
 
         with self._pool.connection() as connection:
             cases = list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
             return matrix_rows(connection, cases)
 
-    def project_packages(self) -> dict[str, list[str]]:
-        """Each project's package names, by project id."""
-        from triage_tui.store.matrix_reads import project_packages
+    def matrix(self, case_filter: CaseFilter, limit: int) -> MatrixRead:
+        """The impact matrix's first `limit` rows with the projects and their packages, the filter's case count and
+        the per-project totals, all from one snapshot."""
+        from triage_tui.store.matrix_reads import project_totals, read_matrix
+
+        now = self.clock()
+        with self._pool.connection() as connection:
+            cases = list_cases(connection, case_filter, limit=limit, now=now)
+            count = len(cases) if len(cases) < limit else count_cases(connection, case_filter.unsorted(), now=now)
+            return MatrixRead(read_matrix(connection, cases), count, project_totals(connection, case_filter, now))
+
+    def whole_matrix(self, case_filter: CaseFilter) -> Matrix:
+        """Every row of the filter's impact matrix, with the projects and their packages (for an export)."""
+        from triage_tui.store.matrix_reads import read_matrix
 
         with self._pool.connection() as connection:
-            return project_packages(connection)
-
-    def matrix_totals(self, case_filter: CaseFilter) -> dict[str, dict[str, int]]:
-        """Per project, how many of the filter's cases have a cell in each status."""
-        from triage_tui.store.matrix_reads import project_totals
-
-        with self._pool.connection() as connection:
-            return project_totals(connection, case_filter, self.clock())
+            return read_matrix(connection, list_cases(connection, case_filter, limit=None, now=self.clock()))
 
     def snippet(self, case_id: str, search: str, marks: tuple[str, str]) -> str | None:
         """The case's best-matching message text for `search`, matches between `marks`."""
@@ -237,8 +250,10 @@ class StoreReads:
 
     def projects(self) -> list[str]:
         """The ids of the projects the store knows, for the project filter."""
+        from triage_tui.store.duplicate_reads import project_ids
+
         with reader(self.database) as connection:
-            return [row[0] for row in connection.execute("SELECT id FROM projects ORDER BY id").fetchall()]
+            return project_ids(connection)
 
     def case(self, case_id: str) -> CaseDetail | None:
         """One case in full, or None if it no longer exists."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from triage_tui.domain import ImpactStatus, VexJustification
@@ -124,15 +124,15 @@ def _bounds(specifiers: SpecifierSet) -> tuple[str, str | None, str | None]:
         elif operator == "==":
             introduced, last = version, version
         elif operator == "~=":
-            introduced, fixed = version, _compatible_ceiling(Specifier(f"~={version}"))
+            introduced, fixed = version, _compatible_ceiling(version)
     if introduced != "0" and (bound := fixed or last) is not None and Version(bound) < Version(introduced):
         raise ImpactError(f"{specifiers}: the upper bound is below the lower one")
     return introduced, fixed, last
 
 
-def _compatible_ceiling(specifier: Specifier) -> str:
+def _compatible_ceiling(version: str) -> str:
     """The first version `~=X.Y.Z` excludes: X.(Y+1) (PEP 440's compatible release)."""
-    release = Version(specifier.version).release
+    release = Version(version).release
     prefix = list(release[:-1])
     prefix[-1] += 1
     return ".".join(str(part) for part in prefix)

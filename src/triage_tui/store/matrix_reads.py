@@ -8,7 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from triage_tui.store.duplicate_reads import project_ids
 from triage_tui.store.queries import CaseFilter, CaseSummary, ImpactView, filter_conditions, parse_time
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Rows of cases over every configured project (the columns), and each project's package names."""
+
+    projects: list[str]
+    rows: list[MatrixRow]
+    packages: dict[str, list[str]]
 
 
 @dataclass(frozen=True)
@@ -17,11 +27,6 @@ class MatrixRow:
 
     case: CaseSummary
     cells: dict[str, ImpactView]
-
-
-def matrix_projects(connection: sqlite3.Connection) -> list[str]:
-    """The matrix's columns: every project in the store (they come from the config), by id."""
-    return [row[0] for row in connection.execute("SELECT id FROM projects ORDER BY id")]
 
 
 def project_packages(connection: sqlite3.Connection) -> dict[str, list[str]]:
@@ -66,3 +71,8 @@ def project_totals(
     for project, status, count in connection.execute(sql + " GROUP BY project_id, status", params):
         totals.setdefault(project, {})[status] = count
     return totals
+
+
+def read_matrix(connection: sqlite3.Connection, cases: Sequence[CaseSummary]) -> Matrix:
+    """The matrix of `cases`: the projects, the rows with their cells, the packages, from one snapshot."""
+    return Matrix(project_ids(connection), matrix_rows(connection, cases), project_packages(connection))

@@ -301,12 +301,13 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
             self._embargo_cell(case, base),
             (_project_ids(case), base),
         )
+        widths = column_widths(width)
         segments: list[Segment] = []
-        for column_index, ((value, style), column_width) in enumerate(zip(cells, column_widths(width), strict=True)):
+        for column_index, ((value, style), column_width) in enumerate(zip(cells, widths, strict=True)):
             if column_index:
                 segments.append(Segment(" " * GAP, base))
             segments.append(safe_cell(value, column_width, style))
-        if width < sum(column_widths(width)) + GAP * (len(COLUMNS) - 1):  # too narrow even for the fixed columns
+        if width < sum(widths) + GAP * (len(COLUMNS) - 1):  # too narrow even for the fixed columns
             return list(Strip(segments).crop_extend(0, width, base))
         # Most cells share the row's style: one segment for each run of them, since every later stage of a paint
         # (the terminal colour filter, the compositor) costs per segment.
