@@ -83,7 +83,10 @@ class MatrixScreen(Screen[None]):
         self.query_one(MatrixGrid).show(projects, read.count, read.matrix.rows)
         self._totals = read.totals
         noun = "case" if read.count == 1 else "cases"
-        title = f"Impact matrix · {self._described} · {read.count} {noun} x {len(projects)} projects"
+        title = (
+            f"Impact matrix · {self._described} · {read.count} {noun} x {len(projects)} projects"
+            " · totals: n! affected, n✓ settled"
+        )
         self.query_one("#matrix-title", Static).update(safe_line(title))
         self._lay_out_lines()
 

@@ -242,7 +242,8 @@ class MatrixGrid(ScrollView, can_focus=True):
 
     def totals_text(self, totals: Mapping[str, Mapping[str, int]]) -> str:
         """Per visible project: how many cases are affected (!) and how many are settled (✓), under its column."""
-        parts = [fit("totals", ID_WIDTH), fit("! affected · ✓ settled", self.title_width())]
+        # The legend is in the screen's title line: the title column is often too narrow to hold it here.
+        parts = [fit("totals", ID_WIDTH), fit("", self.title_width())]
         for column in self.visible_columns():
             counts = totals.get(self.projects[column], {})
             affected = sum(n for status, n in counts.items() if status in RANGE_STATUSES)
