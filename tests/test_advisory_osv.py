@@ -13,7 +13,15 @@ from jsonschema import Draft202012Validator
 
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.osv import to_osv
-from triage_tui.advisories.record import Consent, Credit, CreditRole, Reference, ReferenceType, draft_from_case
+from triage_tui.advisories.record import (
+    Consent,
+    Credit,
+    CreditRole,
+    Reference,
+    ReferenceType,
+    draft_from_case,
+    weakness,
+)
 from triage_tui.store.connection import reader
 from triage_tui.store.matrix_reads import project_packages
 from triage_tui.store.queries import get_case
@@ -42,14 +50,14 @@ def draft(store: Path, case_id: str):  # type: ignore[no-untyped-def]
 def test_a_multi_project_case_compiles_to_valid_osv(database: Path, osv_validator: Draft202012Validator) -> None:  # noqa: F811
     advisory = draft(database, "PSC-2026-0001")
     # pip is fixed and uv not affected: only pip's package is affected, with the matrix's events.
-    assert [(p.project, p.name, p.events) for p in advisory.affected] == [
+    assert [(p.project, p.name, p.events) for p in advisory.affected()] == [
         ("pip", "pip", (("introduced", "20.0"), ("fixed", "24.1"), ("introduced", "25.0"), ("fixed", "25.0.1")))
     ]
     advisory = replace(
         advisory,
         details="Extracting a crafted sdist writes outside the build directory.",
         aliases=("CVE-2026-12345",),
-        cwe_ids=("CWE-22",),
+        weaknesses=(weakness("CWE-22"),),
         cvss_v3="CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H",
         references=(Reference(ReferenceType.FIX, "https://github.com/pypa/pip/pull/1"),),
     )

@@ -1,15 +1,21 @@
-"""The advisory record: the one draft per case that every format is compiled from, and its first fill from what
-triage already knows (the case, its CVSS vectors and its impact matrix row)."""
+"""The advisory record: the one draft per case that every format is compiled from, its JSON form (stored, and
+checked again when read), and its first fill from what triage already knows (the case, its vectors, its matrix row)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
+from triage_tui.advisories.cwe_names import cwe_name
+from triage_tui.domain import ImpactStatus, VexJustification
 from triage_tui.services.impact_rules import RANGE_STATUSES, osv_events
 from triage_tui.services.matrix_export import cell_of
 from triage_tui.store.queries import CaseDetail
+
+CONDA_PREFIX = "conda:"
+"""How the config names a conda package (`conda:conda`); anything else is a PyPI name."""
 
 
 class CreditRole(StrEnum):
@@ -45,6 +51,13 @@ class ReferenceType(StrEnum):
     PACKAGE = "PACKAGE"
 
 
+class Ecosystem(StrEnum):
+    """Where a package is published."""
+
+    PYPI = "PyPI"
+    CONDA = "conda"
+
+
 @dataclass(frozen=True)
 class Credit:
     """One person or organisation credited, in one role."""
@@ -52,7 +65,10 @@ class Credit:
     name: str
     role: CreditRole
     contact: tuple[str, ...] = ()
+    """URLs: `mailto:`, a home page, a profile."""
     consent: Consent = Consent.PENDING
+    github_login: str = ""
+    """The GitHub account, if known: GHSA credits name accounts, not people."""
 
 
 @dataclass(frozen=True)
@@ -64,14 +80,30 @@ class Reference:
 
 
 @dataclass(frozen=True)
-class AffectedPackage:
-    """One package of an affected project, and its affected versions as OSV events."""
+class Weakness:
+    """A CWE: its id (`CWE-22`) and name (CSAF and CVE records carry the name too)."""
+
+    id: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class PackageImpact:
+    """One package of a project and what the matrix says of it: its status and, when affected, its OSV events."""
 
     project: str
     name: str
-    events: tuple[tuple[str, str], ...]
+    status: ImpactStatus
+    events: tuple[tuple[str, str], ...] = ()
     """(kind, version) pairs: ("introduced", "0"), ("fixed", "24.1"), ..."""
-    ecosystem: str = "PyPI"
+    ecosystem: Ecosystem = Ecosystem.PYPI
+    justification: VexJustification | None = None
+    """Why the package is not affected (only with `not-affected`)."""
+
+    @property
+    def is_affected(self) -> bool:
+        """Whether the package is (or was) affected, so formats that list affected packages carry it."""
+        return self.status in RANGE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -82,39 +114,179 @@ class Advisory:
     summary: str
     details: str = ""
     aliases: tuple[str, ...] = ()
-    cwe_ids: tuple[str, ...] = ()
+    """Ids the flaw has elsewhere: CVE-..., GHSA-..., PYSEC-..."""
+    weaknesses: tuple[Weakness, ...] = ()
     cvss_v3: str | None = None
     cvss_v4: str | None = None
-    affected: tuple[AffectedPackage, ...] = ()
+    packages: tuple[PackageImpact, ...] = ()
     references: tuple[Reference, ...] = ()
     credits: tuple[Credit, ...] = ()
+
+    def affected(self) -> tuple[PackageImpact, ...]:
+        """The packages that are (or were) affected: what OSV, CVE and GHSA list as vulnerable."""
+        return tuple(package for package in self.packages if package.is_affected)
 
     def exported_credits(self) -> tuple[Credit, ...]:
         """The credits any format may carry: never a declined one."""
         return tuple(credit for credit in self.credits if credit.consent != Consent.DECLINED)
 
+    def alias(self, prefix: str) -> str | None:
+        """The first alias starting with `prefix` ("CVE-", "GHSA-"), if any."""
+        return next((alias for alias in self.aliases if alias.startswith(prefix)), None)
 
-def draft_from_case(detail: CaseDetail, packages: Mapping[str, Sequence[str]], coordinator: str) -> Advisory:
-    """A first draft of the case's advisory: its title, vectors, the affected projects' packages with their events
-    (from the matrix), the reporter as FINDER and `coordinator` as COORDINATOR (consents pending)."""
-    summary = detail.summary
-    affected: list[AffectedPackage] = []
+    def to_json(self) -> dict[str, Any]:
+        """Every field, as stored."""
+        return {
+            "case_id": self.case_id,
+            "summary": self.summary,
+            "details": self.details,
+            "aliases": list(self.aliases),
+            "weaknesses": [{"id": w.id, "name": w.name} for w in self.weaknesses],
+            "cvss_v3": self.cvss_v3,
+            "cvss_v4": self.cvss_v4,
+            "packages": [
+                {
+                    "project": p.project,
+                    "name": p.name,
+                    "status": str(p.status),
+                    "events": [list(event) for event in p.events],
+                    "ecosystem": str(p.ecosystem),
+                    "justification": str(p.justification) if p.justification else None,
+                }
+                for p in self.packages
+            ],
+            "references": [{"type": str(r.type), "url": r.url} for r in self.references],
+            "credits": [
+                {
+                    "name": c.name,
+                    "role": str(c.role),
+                    "contact": list(c.contact),
+                    "consent": str(c.consent),
+                    "github_login": c.github_login,
+                }
+                for c in self.credits
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Advisory:
+        """The record `to_json` wrote; ValueError if it is not one (the data may come from a file)."""
+        try:
+            return cls(
+                case_id=str(data["case_id"]),
+                summary=str(data.get("summary") or ""),
+                details=str(data.get("details") or ""),
+                aliases=tuple(str(a) for a in data.get("aliases") or ()),
+                weaknesses=tuple(
+                    Weakness(str(w["id"]), str(w.get("name") or "")) for w in data.get("weaknesses") or ()
+                ),
+                cvss_v3=data.get("cvss_v3") or None,
+                cvss_v4=data.get("cvss_v4") or None,
+                packages=tuple(
+                    PackageImpact(
+                        project=str(p["project"]),
+                        name=str(p["name"]),
+                        status=ImpactStatus(p["status"]),
+                        events=tuple((str(kind), str(version)) for kind, version in p.get("events") or ()),
+                        ecosystem=Ecosystem(p.get("ecosystem") or Ecosystem.PYPI),
+                        justification=VexJustification(p["justification"]) if p.get("justification") else None,
+                    )
+                    for p in data.get("packages") or ()
+                ),
+                references=tuple(
+                    Reference(ReferenceType(r["type"]), str(r["url"])) for r in data.get("references") or ()
+                ),
+                credits=tuple(
+                    Credit(
+                        name=str(c["name"]),
+                        role=CreditRole(c["role"]),
+                        contact=tuple(str(x) for x in c.get("contact") or ()),
+                        consent=Consent(c.get("consent") or Consent.PENDING),
+                        github_login=str(c.get("github_login") or ""),
+                    )
+                    for c in data.get("credits") or ()
+                ),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ValueError(f"not an advisory record: {error}") from error
+
+
+def package_of(configured: str) -> tuple[Ecosystem, str]:
+    """The ecosystem and name of a configured package name (`conda:conda` or a PyPI name)."""
+    if configured.startswith(CONDA_PREFIX):
+        return Ecosystem.CONDA, configured.removeprefix(CONDA_PREFIX)
+    return Ecosystem.PYPI, configured
+
+
+def weakness(cwe_id: str) -> Weakness:
+    """A CWE by id, named from the table of the common ones (an unknown id keeps an empty name to fill in)."""
+    return Weakness(cwe_id, cwe_name(cwe_id))
+
+
+def packages_from_matrix(detail: CaseDetail, packages: Mapping[str, Sequence[str]]) -> tuple[PackageImpact, ...]:
+    """Every package of each project the matrix has a settled answer for, with its status and events."""
+    found: list[PackageImpact] = []
     for impact in detail.impacts:
         cell = cell_of(impact)
-        if cell.status not in RANGE_STATUSES:
-            continue
+        if cell.status == ImpactStatus.UNKNOWN:
+            continue  # never checked: nothing to say
         events = tuple((kind, version) for event in osv_events(cell) for kind, version in event.items())
-        for name in packages.get(impact.project, ()) or (impact.project,):
-            affected.append(AffectedPackage(impact.project, name, events))
+        for configured in packages.get(impact.project, ()) or (impact.project,):
+            ecosystem, name = package_of(configured)
+            found.append(PackageImpact(impact.project, name, cell.status, events, ecosystem, cell.justification))
+    return tuple(found)
+
+
+def _assignee(detail: CaseDetail) -> str | None:
+    """The person the case is assigned to (from its newest assignment), not a project team."""
+    for event in reversed(detail.events):
+        if event.kind == "assign":
+            changes = event.payload.get("changes") or {}
+            assignee = (changes.get("assignee") or (None, None))[1]
+            return str(assignee) if assignee and not str(assignee).startswith("team:") else None
+    return None
+
+
+def draft_from_case(detail: CaseDetail, packages: Mapping[str, Sequence[str]], coordinator: str) -> Advisory:
+    """A first draft of the case's advisory: its title, vectors, the projects' packages with their status and
+    events (from the matrix), the reporter as FINDER, `coordinator` as COORDINATOR and the assignee as
+    REMEDIATION_DEVELOPER (consents pending but the coordinator's own: nobody is named without asking)."""
+    summary = detail.summary
     contact = (f"mailto:{summary.reporter_email}",) if summary.reporter_email else ()
     credited = [Credit(summary.reporter, CreditRole.FINDER, contact)]
     if coordinator:
         credited.append(Credit(coordinator, CreditRole.COORDINATOR, consent=Consent.ACCEPTED))
+    assignee = _assignee(detail)
+    if assignee and assignee != coordinator:
+        credited.append(Credit(assignee, CreditRole.REMEDIATION_DEVELOPER))
     return Advisory(
         case_id=summary.id,
         summary=summary.title,
         cvss_v3=summary.cvss_vector,
         cvss_v4=summary.cvss4_vector,
-        affected=tuple(affected),
+        packages=packages_from_matrix(detail, packages),
         credits=tuple(credited),
     )
+
+
+def project_of(name: str, ecosystem: Ecosystem, packages: Mapping[str, Sequence[str]]) -> str:
+    """The configured project a package belongs to (for importers), or the package's own name if none claims it."""
+    configured = name if ecosystem == Ecosystem.PYPI else f"{CONDA_PREFIX}{name}"
+    for project, names in packages.items():
+        if any(candidate.lower() == configured.lower() for candidate in names):
+            return project
+    return name
+
+
+def status_from_events(events: Sequence[tuple[str, str]]) -> ImpactStatus:
+    """What imported events say: `fixed` when every affected range is closed by a fix, else `affected`."""
+    open_range = False
+    for kind, _version in events:
+        if kind == "introduced":
+            open_range = True
+        elif kind == "fixed":
+            open_range = False
+        elif kind == "last_affected":
+            return ImpactStatus.AFFECTED  # the last affected version is known, a fix is not
+    has_fix = any(kind == "fixed" for kind, _ in events)
+    return ImpactStatus.FIXED if has_fix and not open_range else ImpactStatus.AFFECTED
