@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from triage_tui.advisories.format_names import FORMATS
 from triage_tui.config import Config, ConfigError, load_config
 from triage_tui.workspace import Workspace, resolve_workspace
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_EMBARGOED = 3
 
 
 class CliError(Exception):
@@ -64,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("--state", metavar="S")
     matrix.add_argument("--project", metavar="P")
     matrix.add_argument("--search", metavar="Q")
+
+    export = commands.add_parser("export", help="print or write a case's advisory in one format (validated)")
+    _home_option(export)
+    export.add_argument("case_id", metavar="CASE_ID")
+    export.add_argument("--format", required=True, choices=(*FORMATS, "all"), help="all needs --output FOLDER")
+    export.add_argument("--output", metavar="PATH", type=Path, help="file to write (a folder for --format all)")
+    export.add_argument("--force", action="store_true", help="export even while the case is under embargo")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing file")
+
+    import_ = commands.add_parser("import", help="seed cases and advisory drafts from OSV, GHSA or CVE JSON 5 files")
+    _home_option(import_)
+    import_.add_argument("files", metavar="FILE", nargs="+", type=Path)
 
     show = commands.add_parser("show", help="show one case")
     _home_option(show)
@@ -225,6 +239,59 @@ def _show(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _export(workspace: Workspace, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from triage_tui.services.advisory_drafts import AdvisoryDrafts, DraftError, EmbargoError, InvalidDraftError
+
+    drafts = AdvisoryDrafts(workspace.database_path, config.identity.email, config)
+    try:
+        draft = drafts.load(args.case_id)
+        if args.format == "all":
+            if args.output is None:
+                raise CliError("--format all writes every format to a folder: give --output FOLDER")
+            for path in drafts.export(draft, FORMATS, args.output, force=args.force, overwrite=args.overwrite):
+                print(f"wrote {path}", file=err)
+            return EXIT_OK
+        (compiled,) = drafts.checked_outputs(draft, [args.format], force=args.force)
+        for problem in compiled.problems:
+            print(f"warning: {problem.field}: {problem.message}", file=err)
+        if args.output is None:
+            out.write(compiled.text)
+            return EXIT_OK
+        from triage_tui.services.safe_write import WriteError, write_new_file
+
+        try:
+            path = write_new_file(args.output, compiled.text.encode("utf-8"), overwrite=args.overwrite)
+        except WriteError as error:
+            raise CliError(str(error)) from None
+        print(f"wrote {path}", file=err)
+        return EXIT_OK
+    except EmbargoError as error:
+        print(f"triage-tui: {error}", file=err)
+        return EXIT_EMBARGOED
+    except InvalidDraftError as error:
+        print(f"triage-tui: {error}:", file=err)
+        for problem in error.problems:
+            print(f"  {problem.field}: {problem.message}", file=err)
+        return EXIT_FAILED
+    except DraftError as error:
+        raise CliError(str(error)) from None
+    finally:
+        drafts.close_store()
+
+
+def _import(workspace: Workspace, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from triage_tui.services.advisory_import import import_advisory_files
+
+    results = import_advisory_files(workspace.database_path, config, args.files)
+    for result in results:
+        if result.case_id:
+            out.write(f"{result.case_id}\n")
+        print(f"{result.path}: {result.message}", file=err)
+        for warning in result.warnings:
+            print(f"  warning: {warning}", file=err)
+    return EXIT_OK if all(result.case_id for result in results) else EXIT_FAILED
+
+
 def _open_app(workspace: Workspace, config: Config) -> int:
     from triage_tui.app import TriageApp
     from triage_tui.store.connection import prepare_database
@@ -296,6 +363,10 @@ def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: Te
             return _show(workspace, args, out)
         if args.command == "matrix":
             return _matrix(workspace, args, out)
+        if args.command == "export":
+            return _export(workspace, config, args, out, err)
+        if args.command == "import":
+            return _import(workspace, config, args, out, err)
         return _open_app(workspace, config)
     except (ConfigError, CliError) as error:
         print(f"triage-tui: {error}", file=err)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,19 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class AdvisoryConfig:
+    """Who publishes the advisories (`[advisories]`): named in CSAF documents and CVE records."""
+
+    publisher_name: str | None = None
+    """The organisation publishing (CSAF `publisher.name`); the identity's name when unset."""
+    publisher_namespace: str | None = None
+    """Its web address (CSAF `publisher.namespace`); https:// and the identity's mail domain when unset."""
+    cna_org_id: str | None = None
+    """The UUID of the CNA that will publish CVE records (CVE `providerMetadata.orgId`)."""
+    cna_short_name: str | None = None
+
+
+@dataclass(frozen=True)
 class SavedView:
     """A named inbox filter with its own key (`[views.NAME]`)."""
 
@@ -129,6 +143,7 @@ class Config:
     views: Mapping[str, SavedView] = field(default_factory=dict)
     keys: Mapping[str, str] = field(default_factory=dict)
     """User keymap: binding id (e.g. "inbox.open_case") to key(s) ("enter,o")."""
+    advisories: AdvisoryConfig = field(default_factory=AdvisoryConfig)
 
     def gnupg_home(self) -> Path | None:
         """GnuPG's home: the config's, else `$GNUPGHOME`, else None for gpg's default."""
@@ -307,7 +322,7 @@ def parse_config(path: Path, text: str) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(path, "", f"not valid TOML ({error})") from None
-    root = _Table(path, "", data, ("identity", "projects", "sources", "smtp", "views", "keys"))
+    root = _Table(path, "", data, ("identity", "projects", "sources", "smtp", "views", "keys", "advisories"))
     identity_data = root.table("identity", required=True)
     assert identity_data is not None
     projects: dict[str, Project] = {}
@@ -339,6 +354,26 @@ def parse_config(path: Path, text: str) -> Config:
         smtp=_smtp(path, smtp_data) if smtp_data is not None else None,
         views=views,
         keys=keys,
+        advisories=_advisories(path, root.table("advisories") or {}),
+    )
+
+
+def _advisories(path: Path, data: Mapping[str, Any]) -> AdvisoryConfig:
+    table = _Table(path, "advisories", data, ("publisher_name", "publisher_namespace", "cna_org_id", "cna_short_name"))
+    namespace = table.string("publisher_namespace")
+    if namespace is not None and not namespace.startswith(("https://", "http://")):
+        raise ConfigError(path, "advisories.publisher_namespace", "expected a URL such as https://example.org")
+    org_id = table.string("cna_org_id")
+    if org_id is not None:
+        try:
+            org_id = str(uuid.UUID(org_id))
+        except ValueError:
+            raise ConfigError(path, "advisories.cna_org_id", "expected the CNA's UUID (from CVE Services)") from None
+    return AdvisoryConfig(
+        publisher_name=table.string("publisher_name"),
+        publisher_namespace=namespace,
+        cna_org_id=org_id,
+        cna_short_name=table.string("cna_short_name"),
     )
 
 

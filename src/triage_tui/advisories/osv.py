@@ -1,11 +1,25 @@
-"""Compiles an advisory record to OSV (schema 1.7): one document for every affected package of the case."""
+"""Compiles an advisory record to OSV (schema 1.7), one document for every affected package of the case, and reads an
+OSV record back into a record."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from triage_tui.advisories.record import Advisory, Ecosystem
+from triage_tui.advisories.record import (
+    Advisory,
+    Consent,
+    Credit,
+    CreditRole,
+    Ecosystem,
+    PackageImpact,
+    Reference,
+    ReferenceType,
+    project_of,
+    status_from_events,
+    weakness,
+)
 
 SCHEMA_VERSION = "1.7.5"
 DRAFT_PREFIX = "x_triage-tui-"
@@ -57,3 +71,81 @@ def to_osv(advisory: Advisory, modified: datetime, *, osv_id: str | None = None)
     if advisory.weaknesses:
         document["database_specific"] = {"cwe_ids": [w.id for w in advisory.weaknesses]}
     return document
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _items(document: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    value = document.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+        raise ValueError(f"{key} is not a list of objects")
+    return value
+
+
+def _events(entry: Mapping[str, Any], name: str) -> tuple[tuple[str, str], ...]:
+    events: list[tuple[str, str]] = []
+    for range_ in _items(entry, "ranges"):
+        if range_.get("type") not in ("ECOSYSTEM", "SEMVER"):
+            continue  # GIT ranges name commits, not releases
+        for event in _items(range_, "events"):
+            for kind in ("introduced", "fixed", "last_affected", "limit"):
+                if kind in event and kind != "limit":
+                    events.append((kind, _text(event[kind])))
+    for version in entry.get("versions") or ():
+        if not events and isinstance(version, str):  # only explicit versions: each one affected
+            events += [("introduced", version), ("last_affected", version)]
+    if not events:
+        raise ValueError(f"affected package {name!r} has no ECOSYSTEM range or versions")
+    return tuple(events)
+
+
+def from_osv(document: Any, case_id: str, packages: Mapping[str, Sequence[str]]) -> Advisory:
+    """The record of an OSV document (parsed JSON or YAML); ValueError saying why if it is not one. Its id is
+    kept first among the aliases, so compiling it back with `osv_id=` gives the same id."""
+    if not isinstance(document, Mapping) or not _text(document.get("id")):
+        raise ValueError("not an OSV record: no id")
+    osv_id = _text(document["id"])
+    found: list[PackageImpact] = []
+    for entry in _items(document, "affected"):
+        package = entry.get("package")
+        if not isinstance(package, Mapping) or not _text(package.get("name")):
+            raise ValueError("an affected entry has no package name")
+        if package.get("ecosystem") != "PyPI":
+            raise ValueError(f"package {package.get('name')!r} is in {package.get('ecosystem')!r}, not PyPI")
+        name = _text(package["name"])
+        events = _events(entry, name)
+        project = project_of(name, Ecosystem.PYPI, packages)
+        found.append(PackageImpact(project, name, status_from_events(events), events))
+    severity = {_text(s.get("type")): _text(s.get("score")) for s in _items(document, "severity")}
+    database = document.get("database_specific")
+    cwe_ids = database.get("cwe_ids") if isinstance(database, Mapping) else None
+    aliases = [osv_id, *(a for a in document.get("aliases") or () if isinstance(a, str))]
+    return Advisory(
+        case_id=case_id,
+        summary=_text(document.get("summary")),
+        details=_text(document.get("details")),
+        aliases=tuple(dict.fromkeys(a for a in aliases if not a.startswith(DRAFT_PREFIX))),
+        weaknesses=tuple(weakness(c) for c in cwe_ids or () if isinstance(c, str)),
+        cvss_v3=severity.get("CVSS_V3") or None,
+        cvss_v4=severity.get("CVSS_V4") or None,
+        packages=tuple(found),
+        references=tuple(
+            Reference(ReferenceType(r["type"]) if r.get("type") in set(ReferenceType) else ReferenceType.WEB, url)
+            for r in _items(document, "references")
+            if (url := _text(r.get("url")))
+        ),
+        credits=tuple(
+            Credit(
+                _text(c.get("name")),
+                CreditRole(c["type"]) if c.get("type") in set(CreditRole) else CreditRole.OTHER,
+                tuple(x for x in c.get("contact") or () if isinstance(x, str)),
+                Consent.ACCEPTED,  # a published record names them already
+            )
+            for c in _items(document, "credits")
+            if _text(c.get("name"))
+        ),
+    )

@@ -218,6 +218,13 @@ def package_of(configured: str) -> tuple[Ecosystem, str]:
     return Ecosystem.PYPI, configured
 
 
+def package_url(ecosystem: Ecosystem, name: str) -> str:
+    """The package's page on its index: the PACKAGE reference a draft starts with."""
+    if ecosystem == Ecosystem.CONDA:
+        return f"https://anaconda.org/conda-forge/{name}"
+    return f"https://pypi.org/project/{name}/"
+
+
 def weakness(cwe_id: str) -> Weakness:
     """A CWE by id, named from the table of the common ones (an unknown id keeps an empty name to fill in)."""
     return Weakness(cwe_id, cwe_name(cwe_id))
@@ -250,7 +257,8 @@ def _assignee(detail: CaseDetail) -> str | None:
 def draft_from_case(detail: CaseDetail, packages: Mapping[str, Sequence[str]], coordinator: str) -> Advisory:
     """A first draft of the case's advisory: its title, vectors, the projects' packages with their status and
     events (from the matrix), the reporter as FINDER, `coordinator` as COORDINATOR and the assignee as
-    REMEDIATION_DEVELOPER (consents pending but the coordinator's own: nobody is named without asking)."""
+    REMEDIATION_DEVELOPER (consents pending but the coordinator's own: nobody is named without asking), and each
+    affected package's index page as a PACKAGE reference."""
     summary = detail.summary
     contact = (f"mailto:{summary.reporter_email}",) if summary.reporter_email else ()
     credited = [Credit(summary.reporter, CreditRole.FINDER, contact)]
@@ -259,12 +267,16 @@ def draft_from_case(detail: CaseDetail, packages: Mapping[str, Sequence[str]], c
     assignee = _assignee(detail)
     if assignee and assignee != coordinator:
         credited.append(Credit(assignee, CreditRole.REMEDIATION_DEVELOPER))
+    impacts = packages_from_matrix(detail, packages)
     return Advisory(
         case_id=summary.id,
         summary=summary.title,
         cvss_v3=summary.cvss_vector,
         cvss_v4=summary.cvss4_vector,
-        packages=packages_from_matrix(detail, packages),
+        packages=impacts,
+        references=tuple(
+            Reference(ReferenceType.PACKAGE, package_url(p.ecosystem, p.name)) for p in impacts if p.is_affected
+        ),
         credits=tuple(credited),
     )
 

@@ -7,7 +7,9 @@ and a range that would be rounded on the way would publish a wrong answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -138,12 +140,24 @@ def _compatible_ceiling(version: str) -> str:
     return ".".join(str(part) for part in prefix)
 
 
+def _check_disjoint(bounds: list[tuple[str, str | None, str | None]]) -> None:
+    """Refuse ranges that overlap: OSV events cannot say so (a second `introduced` inside an open range is read as
+    the same range, and its own end would cut the first one short), so an advisory would publish a wrong answer."""
+    ordered = sorted(bounds, key=lambda b: Version(b[0]))
+    for (start, fixed, last), (next_start, _, _) in pairwise(ordered):
+        if fixed is None and last is None:
+            raise ImpactError(f"the range from {start} has no end, so it overlaps the one from {next_start}")
+        if (fixed is not None and Version(fixed) > Version(next_start)) or (
+            last is not None and Version(last) >= Version(next_start)
+        ):
+            raise ImpactError(f"the range from {start} overlaps the one from {next_start}; merge them into one")
+
+
 def check_cell(cell: ImpactCell) -> ImpactCell:
     """The cell with its text trimmed and its ranges normalised, or ImpactError naming the rule it breaks."""
     status = ImpactStatus(cell.status)
     parsed = [parse_range(text) for text in cell.ranges]
-    for specifiers in parsed:
-        _bounds(specifiers)  # raises if the bounds cross
+    _check_disjoint([_bounds(specifiers) for specifiers in parsed])  # _bounds raises if a range's bounds cross
     ranges = tuple(str(specifiers) for specifiers in parsed)
     if ranges and status not in RANGE_STATUSES:
         raise ImpactError(f"a {status} cell has no affected ranges; set the status to affected, fixed, ... first")
@@ -192,3 +206,36 @@ def osv_events(cell: ImpactCell) -> list[dict[str, str]]:
 def mark(status: ImpactStatus) -> str:
     """'+ fixed', '? unknown': a cell's symbol and word."""
     return f"{STATUS_MARKS[ImpactStatus(status)]} {status}"
+
+
+def cell_from_events(status: ImpactStatus, events: Sequence[tuple[str, str]]) -> ImpactCell:
+    """The cell that says what imported OSV events say (the inverse of `osv_events`), checked; ImpactError if the
+    events have no PEP 440 form."""
+    ranges: list[str] = []
+    start: str | None = None
+
+    def open_range(introduced: str) -> str:
+        return f">={introduced}" if introduced != "0" else ">=0"
+
+    for kind, version in events:
+        if kind == "introduced":
+            if start is not None:
+                ranges.append(open_range(start))
+            start = version
+        elif start is None:
+            raise ImpactError(f"{kind} {version} comes before any introduced version")
+        else:
+            if kind == "fixed":
+                upper = f"<{version}"
+            elif start == version:
+                upper = f"=={version}"
+            else:
+                upper = f"<={version}"
+            lower = "" if start == "0" or upper.startswith("==") else f">={start},"
+            ranges.append(lower + upper)
+            start = None
+    if start is not None:
+        ranges.append(open_range(start))
+    fixes = [version for kind, version in events if kind == "fixed"]
+    fixed_version = fixes[-1] if fixes and status in FIXED_VERSION_STATUSES else None
+    return check_cell(ImpactCell(status, tuple(ranges), fixed_version))

@@ -242,6 +242,16 @@ MIGRATIONS: Sequence[str] = (
     INSERT INTO recent_fts(rowid, subject, body)
         SELECT id, subject, body FROM messages WHERE id >= (SELECT floor FROM search_window);
     """,
+    # 6: one advisory draft per case: the record as JSON (advisories/record.py), who saved it last and when.
+    # Saving also records an 'advisory' event, in the same transaction, so the timeline shows it.
+    """
+    CREATE TABLE advisories (
+        case_id TEXT PRIMARY KEY REFERENCES cases(id),
+        record TEXT NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        updated_by TEXT NOT NULL
+    );
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -192,6 +192,17 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
+class AdvisoryRow(SQLModel, table=True):
+    """The advisory draft of one case, as the record's JSON."""
+
+    __tablename__ = "advisories"
+
+    case_id: str = Field(primary_key=True, foreign_key="cases.id")
+    record: str
+    updated_at: datetime
+    updated_by: str
+
+
 def _table(model: type[SQLModel]) -> Table:
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
@@ -210,3 +221,4 @@ SYNC_STATE = _table(SyncStateRow)
 INTAKE_FAILURES = _table(IntakeFailureRow)
 CASE_COUNTERS = _table(CaseCounterRow)
 OUTBOX = _table(OutboxRow)
+ADVISORIES = _table(AdvisoryRow)

@@ -1,0 +1,139 @@
+"""Every output format of an advisory behind one call: compile the record to a format's text, with the problems
+that format's own rules find (CVE's schema through cvelib, CSAF's mandatory tests, GitHub's limits)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from triage_tui.advisories.format_names import FORMATS
+from triage_tui.advisories.record import Advisory
+from triage_tui.advisories.validation import Level, Problem
+
+
+@dataclass(frozen=True)
+class PublishContext:
+    """What a format needs beyond the record: when, who publishes, and the embargo."""
+
+    now: datetime
+    publisher_name: str
+    publisher_namespace: str
+    first_saved: datetime | None = None
+    """When the draft was first saved (CSAF's initial release date); `now` when never."""
+    cna_org_id: str | None = None
+    cna_short_name: str | None = None
+    vendors: Mapping[str, str] = field(default_factory=dict)
+    """Each project's vendor, as CVE names it (its repository's owner)."""
+    embargo_until: datetime | None = None
+
+    @property
+    def embargoed(self) -> bool:
+        """Whether the case is under embargo right now."""
+        return self.embargo_until is not None and self.embargo_until > self.now
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One format's output and what its own rules say of it."""
+
+    format: str
+    text: str
+    problems: tuple[Problem, ...] = ()
+
+
+def _document(advisory: Advisory, fmt: str, context: PublishContext) -> Any:
+    # Each compiler is imported when asked for, so opening the editor pays only for the preview shown.
+    if fmt == "osv":
+        from triage_tui.advisories.osv import to_osv
+
+        return to_osv(advisory, context.now)
+    if fmt in ("cve", "cve-cna"):
+        from triage_tui.advisories.cve import to_cve_cna, to_cve_record
+
+        compile_cve = to_cve_record if fmt == "cve" else to_cve_cna
+        return compile_cve(
+            advisory,
+            org_id=context.cna_org_id,
+            short_name=context.cna_short_name,
+            vendors=context.vendors,
+            date_public=context.embargo_until,
+        )
+    if fmt == "ghsa":
+        from triage_tui.advisories.ghsa import to_ghsa
+
+        return to_ghsa(advisory)
+    if fmt == "csaf":
+        from triage_tui.advisories.csaf import to_csaf
+
+        return to_csaf(
+            advisory,
+            publisher_name=context.publisher_name,
+            publisher_namespace=context.publisher_namespace,
+            initial_release=context.first_saved or context.now,
+            current_release=context.now,
+            embargo_until=context.embargo_until,
+        )
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def _cve_problems(document: Any, fmt: str, context: PublishContext) -> list[Problem]:
+    # cvelib ships the CVE Program's schemas; it is imported only here (it pulls in requests).
+    from cvelib.cve_api import CveRecord, CveRecordValidationError
+
+    schema = CveRecord.Schemas.V5_SCHEMA if fmt == "cve" else CveRecord.Schemas.CNA_PUBLISHED
+    try:
+        CveRecord.validate(document, schema_path=str(schema))
+    except CveRecordValidationError as error:
+        found: list[Problem] = []
+        for failure in error.errors or ():
+            path = "/".join(str(part) for part in failure.absolute_path) or "(record)"
+            found.append(Problem(fmt, f"{path}: {_short(failure.message)}"))
+        if fmt == "cve" and not document.get("cveMetadata", {}).get("cveId"):
+            found.insert(
+                0, Problem("aliases", "a CVE record needs a CVE id: add it to the aliases (or export cve-cna)")
+            )
+        if not context.cna_org_id:
+            found.insert(0, Problem(fmt, "set [advisories] cna_org_id in config.toml: the UUID of the publishing CNA"))
+        return found
+    return []
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= 160 else message[:157] + "..."
+
+
+def _format_problems(advisory: Advisory, fmt: str, document: Any, context: PublishContext) -> list[Problem]:
+    if fmt in ("cve", "cve-cna"):
+        return _cve_problems(document, fmt, context)
+    if fmt == "csaf":
+        from triage_tui.advisories.csaf import csaf_problems
+
+        return [Problem("csaf", message) for message in csaf_problems(document)]
+    if fmt in ("osv", "ghsa"):
+        spelled = "OSV" if fmt == "osv" else "GitHub"
+        key = "affected" if fmt == "osv" else "vulnerabilities"
+        found = []
+        if not document.get(key):
+            found.append(Problem("packages", f"no affected PyPI package: {spelled} lists only PyPI packages"))
+        conda = [p.name for p in advisory.affected() if str(p.ecosystem) != "PyPI"]
+        if conda:
+            found.append(Problem(fmt, f"{spelled} has no conda ecosystem; left out: {', '.join(conda)}", Level.WARNING))
+        return found
+    return []
+
+
+def compile_advisory(advisory: Advisory, fmt: str, context: PublishContext) -> Compiled:
+    """The text of `advisory` in `fmt` and the problems that format's rules find in it."""
+    if fmt == "text":
+        from triage_tui.advisories.announcement import to_announcement
+
+        return Compiled(fmt, to_announcement(advisory, embargo_until=context.embargo_until, now=context.now))
+    try:
+        document = _document(advisory, fmt, context)
+    except ValueError as error:  # what a format cannot express (GitHub's one-interval ranges, say)
+        return Compiled(fmt, "", (Problem(fmt, str(error)),))
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return Compiled(fmt, text, tuple(_format_problems(advisory, fmt, document, context)))

@@ -1,0 +1,82 @@
+"""Reads an existing advisory file (OSV as JSON or YAML, a GHSA object or body, a CVE JSON 5 record or CNA
+container), tells which format it is, and turns it into an advisory record to seed a draft."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from triage_tui.advisories.record import Advisory
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+"""Larger than any real advisory by far; a bigger file is refused before it is parsed."""
+
+
+class ImportError_(ValueError):
+    """A file that cannot seed a draft; the message names the file and says why."""
+
+
+class _NoTimestamps(yaml.SafeLoader):
+    """YAML without its timestamp type: OSV's `modified: 2023-11-03T16:28:41Z` must stay text."""
+
+
+_NoTimestamps.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_document(data: bytes, name: str) -> Any:
+    """The JSON or YAML document in `data` (safe loading only: no tags, no objects)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportError_(f"{name}: {len(data)} bytes; an advisory file is at most {MAX_FILE_BYTES}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ImportError_(f"{name}: not UTF-8 text") from None
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ImportError_(f"{name}: not valid JSON ({error})") from None
+    try:
+        return yaml.load(text, Loader=_NoTimestamps)  # noqa: S506  (a SafeLoader subclass)
+    except yaml.YAMLError as error:
+        raise ImportError_(f"{name}: neither JSON nor valid YAML ({str(error).splitlines()[0]})") from None
+
+
+def detect_format(document: Any) -> str:
+    """`osv`, `cve` or `ghsa`, from the keys only that format has; ImportError_ if none fits."""
+    if not isinstance(document, Mapping):
+        raise ImportError_("an advisory is an object (a mapping), not a list or a value")
+    if document.get("dataType") == "CVE_RECORD" or "cveMetadata" in document or "providerMetadata" in document:
+        return "cve"
+    if "schema_version" in document or ("id" in document and "modified" in document):
+        return "osv"
+    if "ghsa_id" in document or "vulnerabilities" in document:
+        return "ghsa"
+    raise ImportError_("not an OSV, GHSA or CVE JSON 5 advisory (none of their identifying fields)")
+
+
+def to_record(document: Any, case_id: str, packages: Mapping[str, Sequence[str]]) -> tuple[str, Advisory]:
+    """The format of `document` and the record it seeds for `case_id`."""
+    fmt = detect_format(document)
+    try:
+        if fmt == "osv":
+            from triage_tui.advisories.osv import from_osv
+
+            return fmt, from_osv(document, case_id, packages)
+        if fmt == "cve":
+            from triage_tui.advisories.cve import from_cve
+
+            return fmt, from_cve(document, case_id, packages)
+        from triage_tui.advisories.ghsa import from_ghsa
+
+        return fmt, from_ghsa(document, case_id, packages)
+    except ImportError_:
+        raise
+    except ValueError as error:
+        raise ImportError_(f"{fmt.upper()}: {error}") from None

@@ -1,0 +1,262 @@
+"""Keeps each case's advisory draft: first fill from the case and its matrix, saving (one transaction with its
+timeline event), validation against the record's rules and the matrix, and export guarded by the embargo."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from triage_tui.advisories.format_names import FILE_SUFFIXES
+from triage_tui.advisories.formats import Compiled, PublishContext, compile_advisory
+from triage_tui.advisories.record import Advisory, PackageImpact, draft_from_case, packages_from_matrix
+from triage_tui.advisories.validation import Problem, errors, validate
+from triage_tui.config import Config
+from triage_tui.services.safe_write import WriteError, write_new_file
+from triage_tui.store.queries import CaseDetail, parse_time
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+RECORD_FIELDS = (
+    "summary", "details", "aliases", "weaknesses", "cvss_v3", "cvss_v4", "packages", "references", "credits",
+)  # fmt: skip
+
+
+class DraftError(Exception):
+    """A draft that cannot be saved or exported, worded for the user."""
+
+
+class EmbargoError(DraftError):
+    """Exporting an embargoed case's advisory without saying so explicitly."""
+
+
+class InvalidDraftError(DraftError):
+    """A draft whose errors block the export; `problems` lists them field by field."""
+
+    def __init__(self, message: str, problems: Sequence[Problem]) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A case's advisory as the editor opens it: the record, whether it was saved, and what the matrix says now."""
+
+    advisory: Advisory
+    saved: bool
+    matrix: tuple[PackageImpact, ...]
+    embargo_until: datetime | None
+    first_saved: datetime | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+def publisher_of(config: Config) -> tuple[str, str]:
+    """The publisher's name and namespace URL, from `[advisories]` or else the identity."""
+    settings = config.advisories
+    domain = config.identity.email.rpartition("@")[2] or "localhost"
+    return (
+        settings.publisher_name or config.identity.name,
+        settings.publisher_namespace or f"https://{domain}",
+    )
+
+
+def vendors_of(config: Config) -> dict[str, str]:
+    """Each project's vendor as CVE records name it: its repository's owner (`pypa/pip` gives `pypa`)."""
+    vendors: dict[str, str] = {}
+    for project_id, project in config.projects.items():
+        repository = project.repository or ""
+        owner = urlsplit(repository).path.strip("/").split("/")[0] if "://" in repository else repository.split("/")[0]
+        vendors[project_id] = owner or project.name
+    return vendors
+
+
+def changed_fields(before: Advisory | None, after: Advisory) -> list[str]:
+    """The record's fields that differ (all of them for a first save)."""
+    if before is None:
+        return list(RECORD_FIELDS)
+    old, new = before.to_json(), after.to_json()
+    return [name for name in RECORD_FIELDS if old[name] != new[name]]
+
+
+class AdvisoryDrafts:
+    """The advisory drafts of the store at `database`, saved as `author`, published as `config` says."""
+
+    def __init__(
+        self, database: Path, author: str, config: Config, *, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        from triage_tui.store.database import open_engine
+
+        self.database = database
+        self.author = author
+        self.config = config
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._engine: Engine = open_engine(database)
+
+    def close_store(self) -> None:
+        """Release the store's connections."""
+        self._engine.dispose()
+
+    # ---- reading ----------------------------------------------------------------------------------------------
+
+    def _case(self, case_id: str) -> tuple[CaseDetail, Mapping[str, Sequence[str]], Any]:
+        from triage_tui.store.connection import reader
+        from triage_tui.store.matrix_reads import project_packages
+        from triage_tui.store.queries import get_case
+
+        with reader(self.database) as connection:
+            detail = get_case(connection, case_id)
+            if detail is None:
+                raise DraftError(f"no case {case_id}")
+            packages = project_packages(connection)
+            row = connection.execute(
+                "SELECT record, updated_at, updated_by, (SELECT min(at) FROM events WHERE case_id = ? "
+                "AND kind = 'advisory') FROM advisories WHERE case_id = ?",
+                (case_id, case_id),
+            ).fetchone()
+        return detail, packages, row
+
+    def load(self, case_id: str) -> Draft:
+        """The case's saved draft, or a first one filled from the case and its matrix."""
+        detail, packages, row = self._case(case_id)
+        matrix = packages_from_matrix(detail, packages)
+        embargo = detail.summary.embargo_until
+        if row is None:
+            advisory = draft_from_case(detail, packages, self.config.identity.name)
+            return Draft(advisory, saved=False, matrix=matrix, embargo_until=embargo)
+        try:
+            advisory = Advisory.from_json(json.loads(row[0]))
+        except ValueError as error:
+            raise DraftError(f"the stored draft of {case_id} cannot be read: {error}") from None
+        return Draft(
+            advisory,
+            saved=True,
+            matrix=matrix,
+            embargo_until=embargo,
+            first_saved=parse_time(row[3]),
+            updated_at=parse_time(row[1]),
+            updated_by=row[2],
+        )
+
+    def context(self, draft: Draft) -> PublishContext:
+        """What the formats need beyond the record, for this draft, now."""
+        name, namespace = publisher_of(self.config)
+        return PublishContext(
+            now=self.clock(),
+            publisher_name=name,
+            publisher_namespace=namespace,
+            first_saved=draft.first_saved,
+            cna_org_id=self.config.advisories.cna_org_id,
+            cna_short_name=self.config.advisories.cna_short_name,
+            vendors=vendors_of(self.config),
+            embargo_until=draft.embargo_until,
+        )
+
+    # ---- writing ----------------------------------------------------------------------------------------------
+
+    def save(self, advisory: Advisory) -> list[str]:
+        """Store the draft and record an `advisory` event naming the changed fields, in one transaction; returns
+        those fields (empty, and nothing written, when nothing changed)."""
+        from sqlalchemy import insert, select
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        from triage_tui.store.database import write_transaction
+        from triage_tui.store.tables import ADVISORIES, CASES, EVENTS
+
+        now = self.clock().astimezone(UTC)
+        with write_transaction(self._engine) as connection:
+            if connection.execute(select(CASES.c.id).where(CASES.c.id == advisory.case_id)).first() is None:
+                raise DraftError(f"no case {advisory.case_id}")
+            stored = connection.execute(
+                select(ADVISORIES.c.record).where(ADVISORIES.c.case_id == advisory.case_id)
+            ).scalar_one_or_none()
+            before = Advisory.from_json(json.loads(stored)) if stored is not None else None
+            fields = changed_fields(before, advisory)
+            if not fields:
+                return []
+            record = json.dumps(advisory.to_json(), ensure_ascii=False)
+            statement = sqlite_insert(ADVISORIES).values(
+                case_id=advisory.case_id, record=record, updated_at=now, updated_by=self.author
+            )
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[ADVISORIES.c.case_id],
+                    set_={"record": record, "updated_at": now, "updated_by": self.author},
+                )
+            )
+            connection.execute(
+                insert(EVENTS),
+                {
+                    "case_id": advisory.case_id,
+                    "author": self.author,
+                    "at": now,
+                    "kind": "advisory",
+                    "payload": json.dumps({"fields": fields, "first": before is None}),
+                },
+            )
+        return fields
+
+    # ---- checking and export ----------------------------------------------------------------------------------
+
+    def problems(self, draft: Draft, advisory: Advisory | None = None) -> list[Problem]:
+        """The record's problems, compared with what the matrix says now."""
+        return validate(advisory or draft.advisory, draft.matrix)
+
+    def compile(self, draft: Draft, fmt: str, advisory: Advisory | None = None) -> Compiled:
+        """One format of the draft (or of `advisory`, an edited version of it)."""
+        return compile_advisory(advisory or draft.advisory, fmt, self.context(draft))
+
+    def checked_outputs(self, draft: Draft, formats: Iterable[str], *, force: bool = False) -> list[Compiled]:
+        """Each format of `draft`, once it passes the leak guard (refused while the case is under embargo unless
+        `force`) and validation (refused with every blocking problem, field by field)."""
+        case_id = draft.advisory.case_id
+        context = self.context(draft)
+        if context.embargoed and not force:
+            until = draft.embargo_until.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if draft.embargo_until else ""
+            raise EmbargoError(f"{case_id} is under embargo until {until}; confirm (or pass --force) to export it")
+        compiled = [compile_advisory(draft.advisory, fmt, context) for fmt in formats]
+        blocking = errors([*self.problems(draft), *(p for c in compiled for p in c.problems)])
+        if blocking:
+            raise InvalidDraftError(f"the advisory of {case_id} does not validate", blocking)
+        return compiled
+
+    def export(
+        self,
+        draft: Draft,
+        formats: Iterable[str],
+        folder: Path,
+        *,
+        force: bool = False,
+        overwrite: bool = False,
+    ) -> list[Path]:
+        """Write each format of `draft` to `folder` (`PSC-2026-0001.osv.json`, ...), all or nothing."""
+        case_id = draft.advisory.case_id
+        compiled = self.checked_outputs(draft, formats, force=force)
+        destinations = [folder.expanduser() / f"{case_id}{FILE_SUFFIXES[c.format]}" for c in compiled]
+        existing = [str(path) for path in destinations if path.exists() or path.is_symlink()]
+        if existing and not overwrite:
+            # Checked before writing any, so an export is all or nothing.
+            raise DraftError(f"already exists: {', '.join(existing)}; choose another folder or overwrite")
+        written: list[Path] = []
+        for output, destination in zip(compiled, destinations, strict=True):
+            try:
+                written.append(write_new_file(destination, output.text.encode("utf-8"), overwrite=overwrite))
+            except WriteError as error:
+                raise DraftError(str(error)) from None
+        return written
+
+    def readiness_drafts(self, draft: Draft) -> dict[str, bool]:
+        """For the readiness checklist: each project the draft covers, and whether the saved draft validates."""
+        if not draft.saved:
+            return {}
+        valid = not errors(self.problems(draft))
+        return {package.project: valid for package in draft.advisory.packages}
+
+    def with_matrix(self, draft: Draft, advisory: Advisory) -> Advisory:
+        """`advisory` with its packages replaced by what the matrix says now."""
+        return replace(advisory, packages=draft.matrix)

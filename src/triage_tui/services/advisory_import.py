@@ -1,0 +1,177 @@
+"""Seeds cases from existing advisories (`triage-tui import`): each file becomes a case whose first message is the
+advisory's text (its raw bytes kept), whose matrix cells say what the advisory says, and whose draft is the
+advisory's record. A file already imported is not imported twice; a bad file is reported and the rest go on."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from triage_tui.advisories.importers import ImportError_, parse_document, to_record
+from triage_tui.advisories.record import Advisory, CreditRole
+from triage_tui.config import Config
+from triage_tui.services.impact_rules import ImpactError, cell_from_events
+from triage_tui.severity import severity_of
+from triage_tui.untrusted import neutralise, neutralise_line
+
+SOURCE = "import"
+PLACEHOLDER_CASE = "PSC-0000-0000"
+"""The record's case id until the store hands out the real one."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What became of one file: the case it seeded (None if refused) and a line saying what happened."""
+
+    path: Path
+    case_id: str | None
+    message: str
+    warnings: tuple[str, ...] = ()
+
+
+def declared_score_warnings(document: Any) -> list[str]:
+    """Scores an imported record states that differ from what its own vectors compute to."""
+    found: list[str] = []
+
+    def check(vector: Any, score: Any, where: str) -> None:
+        if not isinstance(vector, str) or not isinstance(score, int | float):
+            return
+        severity = severity_of(vector)
+        if severity is None:
+            found.append(f"{where}: {vector!r} does not parse")
+        elif abs(severity.score - float(score)) > 0.05:
+            found.append(f"{where}: states {score} but {severity.vector} scores {severity.score}")
+
+    containers = document.get("containers") if isinstance(document, Mapping) else None
+    cna = containers.get("cna") if isinstance(containers, Mapping) else document
+    for metric in (cna.get("metrics") or []) if isinstance(cna, Mapping) else []:
+        for key, body in metric.items() if isinstance(metric, Mapping) else ():
+            if isinstance(body, Mapping):
+                check(body.get("vectorString"), body.get("baseScore"), f"metrics {key}")
+    if isinstance(document, Mapping):
+        cvss = document.get("cvss")
+        if isinstance(cvss, Mapping):
+            check(cvss.get("vector_string"), cvss.get("score"), "cvss")
+        severities = document.get("cvss_severities")
+        for key, body in severities.items() if isinstance(severities, Mapping) else ():
+            if isinstance(body, Mapping):
+                check(body.get("vector_string"), body.get("score"), f"cvss_severities {key}")
+    return found
+
+
+def _message_text(fmt: str, advisory: Advisory) -> tuple[str, str]:
+    """The subject and body of the message that stands for the imported advisory in the thread."""
+    subject = neutralise_line(advisory.summary) or "(an advisory without a summary)"
+    ids = ", ".join(neutralise_line(alias) for alias in advisory.aliases) or "no id"
+    body = f"Imported from a {fmt.upper()} record ({ids}).\n\n{neutralise(advisory.details or advisory.summary)}"
+    return subject, body
+
+
+def _reporter(advisory: Advisory) -> str:
+    for role in (CreditRole.FINDER, CreditRole.REPORTER):
+        for credit in advisory.credits:
+            if credit.role == role:
+                return neutralise_line(credit.name)
+    return "advisory import"
+
+
+def _store_case(database: Path, config: Config, data: bytes, fmt: str, advisory: Advisory) -> str | None:
+    """A new case holding the advisory's message; None if a message with these exact bytes was imported before."""
+    from triage_tui.intake.records import CryptoVerdict, ParsedMessage
+    from triage_tui.store.batches import IncomingItem
+    from triage_tui.store.database import open_engine
+    from triage_tui.store.ingest import store_batch, sync_projects
+
+    digest = hashlib.sha256(data).hexdigest()
+    subject, body = _message_text(fmt, advisory)
+    message = ParsedMessage(
+        raw=data,
+        content_hash=digest,
+        message_id=None,
+        in_reply_to=None,
+        references=(),
+        subject=subject,
+        sender_name=_reporter(advisory),
+        sender_email="",
+        date=datetime.now(UTC),
+        body=body,
+        verdict=CryptoVerdict(warnings=("imported from a file: not encrypted, not signed",)),
+    )
+    engine = open_engine(database)
+    try:
+        sync_projects(engine, config.projects.values())  # a workspace that never synced has no projects yet
+        result = store_batch(engine, [IncomingItem(SOURCE, digest, message)], list(config.projects.values()))
+    finally:
+        engine.dispose()
+    return result.new_cases[0] if result.new_cases else None
+
+
+def _already_imported(database: Path, digest: str) -> str | None:
+    from triage_tui.store.connection import reader
+
+    with reader(database) as connection:
+        row = connection.execute(
+            "SELECT case_id FROM messages WHERE source = ? AND source_key = ?", (SOURCE, digest)
+        ).fetchone()
+    return str(row[0]) if row else None
+
+
+def import_advisory(database: Path, config: Config, path: Path, data: bytes) -> ImportResult:
+    """Seed one case from one advisory file's bytes."""
+    from triage_tui.services.advisory_drafts import AdvisoryDrafts
+    from triage_tui.services.triage import TriageService
+
+    packages: Mapping[str, Sequence[str]] = {p.id: p.packages for p in config.projects.values()}
+    try:
+        document = parse_document(data, str(path))
+        fmt, advisory = to_record(document, PLACEHOLDER_CASE, packages)
+    except ImportError_ as error:
+        return ImportResult(path, None, f"not imported: {error}")
+    previous = _already_imported(database, hashlib.sha256(data).hexdigest())
+    if previous is not None:
+        return ImportResult(path, None, f"not imported: already imported as {previous}")
+    case_id = _store_case(database, config, data, fmt, advisory)
+    if case_id is None:
+        return ImportResult(path, None, "not imported: the store took no new case")
+    advisory = replace(advisory, case_id=case_id)
+    warnings = declared_score_warnings(document)
+    triage = TriageService(database, config.identity.email)
+    try:
+        for package in advisory.packages:
+            if package.project not in config.projects:
+                warnings.append(f"{package.name}: no configured project has this package; not put in the matrix")
+                continue
+            try:
+                triage.set_impact(case_id, package.project, cell_from_events(package.status, package.events))
+            except (ImpactError, ValueError) as error:
+                warnings.append(f"{package.project}: not put in the matrix ({error})")
+    finally:
+        triage.close_store()
+    drafts = AdvisoryDrafts(database, config.identity.email, config)
+    try:
+        drafts.save(advisory)
+    finally:
+        drafts.close_store()
+    return ImportResult(path, case_id, f"{fmt.upper()} record imported as {case_id}", tuple(warnings))
+
+
+def import_advisory_files(database: Path, config: Config, paths: Iterable[Path]) -> list[ImportResult]:
+    """`import_advisory` for each file; one that cannot be read is reported and the others go on."""
+    from triage_tui.advisories.importers import MAX_FILE_BYTES
+    from triage_tui.store.connection import prepare_database
+
+    prepare_database(database)  # a new workspace: create the store before looking for earlier imports
+    results: list[ImportResult] = []
+    for path in paths:
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            results.append(ImportResult(path, None, f"not imported: cannot be read ({error.strerror})"))
+            continue
+        results.append(import_advisory(database, config, path, data))
+    return results
