@@ -164,7 +164,8 @@ def test_every_case_of_the_store_compiles_within_githubs_rules(database: Path) -
         check_github_rules(body)
         assert len(body["credits"]) == len(advisory.exported_credits())
         ranges[case_id] = [(v["vulnerable_version_range"], v["patched_versions"]) for v in body["vulnerabilities"]]
-    assert ranges["PSC-2026-0002"] == [("< 0.4.2", "0.4.2")]  # uv: introduced 0, fixed 0.4.2
+    # uv is affected below 0.4.2, but not fixed yet: 0.4.2 is where the range ends, not a patched release.
+    assert ranges["PSC-2026-0002"] == [("< 0.4.2", None)]
     assert ranges["PSC-2026-0004"] == [(">= 0", None)]  # fix in progress: every version, no fix yet
     assert ranges["PSC-2026-0003"] == []  # nothing settled in the matrix
 
@@ -184,7 +185,8 @@ def test_every_case_of_the_store_compiles_within_githubs_rules(database: Path) -
 def test_each_span_is_written_as_github_writes_it_and_read_back(
     events: tuple[tuple[str, str], ...], text: str, patched: str | None
 ) -> None:
-    advisory = Advisory("PSC-1", "s", packages=(PackageImpact("pip", "pip", ImpactStatus.AFFECTED, events),))
+    status = ImpactStatus.FIXED if patched else ImpactStatus.AFFECTED  # only a fixed package has a patched release
+    advisory = Advisory("PSC-1", "s", packages=(PackageImpact("pip", "pip", status, events),))
     [vulnerability] = to_ghsa(advisory)["vulnerabilities"]
     assert (vulnerability["vulnerable_version_range"], vulnerability["patched_versions"]) == (text, patched)
     assert parse_range(text, patched) == events
@@ -394,8 +396,11 @@ def test_drafts_of_the_store_survive_a_trip_through_github(database: Path) -> No
         back = from_ghsa(body, case_id, PACKAGES)
         sent = [p for p in advisory.affected() if p.ecosystem == Ecosystem.PYPI]
         assert [(p.project, p.name, p.events) for p in back.packages] == [(p.project, p.name, p.events) for p in sent]
-        # GitHub holds ranges, not statuses: the status comes back as the events say (fixed when every span is).
-        assert [p.status for p in back.packages] == [status_from_events(p.events) for p in sent]
+        # GitHub holds ranges, not statuses: a package comes back fixed when GitHub names a patched release and
+        # every span is closed, else affected.
+        assert [p.status for p in back.packages] == [
+            status_from_events(p.events) if p.status == ImpactStatus.FIXED else ImpactStatus.AFFECTED for p in sent
+        ]
         assert to_ghsa(back) == body, case_id
 
 

@@ -240,7 +240,13 @@ def _show(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _export(workspace: Workspace, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from triage_tui.services.advisory_drafts import AdvisoryDrafts, DraftError, EmbargoError, InvalidDraftError
+    from triage_tui.services.advisory_drafts import (
+        AdvisoryDrafts,
+        DraftError,
+        EmbargoError,
+        InvalidDraftError,
+        exportable_formats,
+    )
 
     drafts = AdvisoryDrafts(workspace.database_path, config.identity.email, config)
     try:
@@ -248,7 +254,8 @@ def _export(workspace: Workspace, config: Config, args: argparse.Namespace, out:
         if args.format == "all":
             if args.output is None:
                 raise CliError("--format all writes every format to a folder: give --output FOLDER")
-            for path in drafts.export(draft, FORMATS, args.output, force=args.force, overwrite=args.overwrite):
+            every = exportable_formats(draft.advisory)
+            for path in drafts.export(draft, every, args.output, force=args.force, overwrite=args.overwrite):
                 print(f"wrote {path}", file=err)
             return EXIT_OK
         (compiled,) = drafts.checked_outputs(draft, [args.format], force=args.force)
@@ -335,10 +342,13 @@ def _demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: Text
     status = _run_sync(workspace, config, only=None, json_output=False, out=out, err=err)
     if status != EXIT_OK:
         return status
+    from triage_tui.demo.advisories import fill_demo_advisories
     from triage_tui.demo.matrix import fill_demo_matrix
 
     cells = fill_demo_matrix(workspace.database_path, config.identity.email, list(config.projects))
     print(f"impact matrix: {cells} cells set across the projects", file=err)
+    drafts = fill_demo_advisories(workspace.database_path, config)
+    print(f"advisories: {drafts} drafts written (press A on a case)", file=err)
     if args.no_open:
         return status
     return _open_app(workspace, config)

@@ -366,9 +366,12 @@ def _advisories(path: Path, data: Mapping[str, Any]) -> AdvisoryConfig:
     org_id = table.string("cna_org_id")
     if org_id is not None:
         try:
-            org_id = str(uuid.UUID(org_id))
+            parsed = uuid.UUID(org_id)
         except ValueError:
-            raise ConfigError(path, "advisories.cna_org_id", "expected the CNA's UUID (from CVE Services)") from None
+            parsed = None
+        if parsed is None or parsed.version != 4:
+            raise ConfigError(path, "advisories.cna_org_id", "expected the CNA's UUID (version 4, from CVE Services)")
+        org_id = str(parsed)
     return AdvisoryConfig(
         publisher_name=table.string("publisher_name"),
         publisher_namespace=namespace,

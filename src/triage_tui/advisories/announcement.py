@@ -50,8 +50,10 @@ def _package_line(package: PackageImpact) -> str:
         line += f": fixed in {', '.join(fixes)}"
     elif package.status == ImpactStatus.WONT_FIX:
         line += ": will not be fixed"
-    elif package.status in (ImpactStatus.AFFECTED, ImpactStatus.FIX_IN_PROGRESS):
-        line += ": no fixed release yet" if not fixes else f": fixed in {', '.join(fixes)}"
+    elif package.status == ImpactStatus.FIX_IN_PROGRESS:
+        line += ": a fix is in progress"
+    elif package.status == ImpactStatus.AFFECTED:
+        line += ": no fixed release yet"
     return line
 
 

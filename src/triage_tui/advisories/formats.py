@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from triage_tui.advisories.format_names import FORMATS
@@ -79,26 +80,30 @@ def _document(advisory: Advisory, fmt: str, context: PublishContext) -> Any:
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def _cve_problems(document: Any, fmt: str, context: PublishContext) -> list[Problem]:
-    # cvelib ships the CVE Program's schemas; it is imported only here (it pulls in requests).
-    from cvelib.cve_api import CveRecord, CveRecordValidationError
+@cache
+def _cve_validator(fmt: str) -> Any:
+    """A validator over the CVE Program's schema that cvelib ships (the full record, or the CNA container), built
+    once: the editor re-checks on every keystroke's pause."""
+    from cvelib.cve_api import CveRecord
+    from jsonschema import Draft7Validator
 
     schema = CveRecord.Schemas.V5_SCHEMA if fmt == "cve" else CveRecord.Schemas.CNA_PUBLISHED
-    try:
-        CveRecord.validate(document, schema_path=str(schema))
-    except CveRecordValidationError as error:
-        found: list[Problem] = []
-        for failure in error.errors or ():
-            path = "/".join(str(part) for part in failure.absolute_path) or "(record)"
-            found.append(Problem(fmt, f"{path}: {_short(failure.message)}"))
-        if fmt == "cve" and not document.get("cveMetadata", {}).get("cveId"):
-            found.insert(
-                0, Problem("aliases", "a CVE record needs a CVE id: add it to the aliases (or export cve-cna)")
-            )
-        if not context.cna_org_id:
-            found.insert(0, Problem(fmt, "set [advisories] cna_org_id in config.toml: the UUID of the publishing CNA"))
-        return found
-    return []
+    with open(str(schema), encoding="utf-8") as handle:
+        return Draft7Validator(json.load(handle))
+
+
+def _cve_problems(document: Any, fmt: str, context: PublishContext) -> list[Problem]:
+    found: list[Problem] = []
+    if not context.cna_org_id:
+        found.append(Problem(fmt, "set [advisories] cna_org_id in config.toml: the UUID of the publishing CNA"))
+    if fmt == "cve" and not document.get("cveMetadata", {}).get("cveId"):
+        found.append(Problem("aliases", "a CVE record needs a CVE id: add it to the aliases, or export cve-cna"))
+    if found:
+        return found  # the schema's own words for these are long and say less
+    for failure in _cve_validator(fmt).iter_errors(document):
+        path = "/".join(str(part) for part in failure.absolute_path) or "(record)"
+        found.append(Problem(fmt, f"{path}: {_short(failure.message)}"))
+    return found
 
 
 def _short(message: str) -> str:
@@ -116,7 +121,7 @@ def _format_problems(advisory: Advisory, fmt: str, document: Any, context: Publi
         spelled = "OSV" if fmt == "osv" else "GitHub"
         key = "affected" if fmt == "osv" else "vulnerabilities"
         found = []
-        if not document.get(key):
+        if advisory.affected() and not document.get(key):  # none affected at all: validation says so
             found.append(Problem("packages", f"no affected PyPI package: {spelled} lists only PyPI packages"))
         conda = [p.name for p in advisory.affected() if str(p.ecosystem) != "PyPI"]
         if conda:

@@ -23,6 +23,7 @@ from triage_tui.advisories.record import (
     status_from_events,
     weakness,
 )
+from triage_tui.domain import ImpactStatus
 from triage_tui.severity import severity_of
 
 GITHUB_ECOSYSTEM = "pip"
@@ -107,8 +108,12 @@ def to_ghsa(advisory: Advisory) -> dict[str, Any]:
 def _vulnerabilities(package: PackageImpact) -> list[dict[str, Any]]:
     """The GitHub vulnerability entries of one affected package: one per span, or one without a range if the record
     does not know which versions are affected."""
+    # A `<` bound is where the range ends; it is a patched release only once the package is fixed (an affected or
+    # fix-in-progress package's bound may be a release that does not exist yet).
+    released = package.status == ImpactStatus.FIXED
     spans: list[tuple[str | None, str | None]] = [
-        (interval.github_range(), interval.fixed) for interval in _intervals(package.events, package.name)
+        (interval.github_range(), interval.fixed if released else None)
+        for interval in _intervals(package.events, package.name)
     ]
     return [
         {
@@ -251,6 +256,7 @@ def _check_order(text: str, low: str, high: str, *, inclusive: bool) -> None:
 def _packages(document: Mapping[str, Any], packages: Mapping[str, Sequence[str]]) -> tuple[PackageImpact, ...]:
     """One package impact per pip package, its spans from every entry that names it."""
     spans: dict[str, tuple[str, list[tuple[tuple[str, str], ...]]]] = {}
+    released: set[str] = set()
     for index, entry in enumerate(_list(document, "vulnerabilities", "")):
         where = f"vulnerabilities[{index}]"
         if not isinstance(entry, Mapping):
@@ -276,19 +282,23 @@ def _packages(document: Mapping[str, Any], packages: Mapping[str, Sequence[str]]
         except ValueError as error:
             raise ValueError(f"{where} ({name}): {error}") from error
         spans.setdefault(canonicalize_name(name), (name, []))[1].append(events)
-    return tuple(_impact(name, found, packages) for name, found in spans.values())
+        if patched is not None:
+            released.add(canonicalize_name(name))
+    return tuple(_impact(name, found, packages, patched=key in released) for key, (name, found) in spans.items())
 
 
 def _impact(
-    name: str, spans: list[tuple[tuple[str, str], ...]], packages: Mapping[str, Sequence[str]]
+    name: str, spans: list[tuple[tuple[str, str], ...]], packages: Mapping[str, Sequence[str]], *, patched: bool
 ) -> PackageImpact:
-    """The package with its spans in version order (OSV's events run oldest first)."""
+    """The package with its spans in version order (OSV's events run oldest first); fixed only when GitHub names a
+    patched release (a range's end alone may be a release that does not exist yet)."""
     try:
         spans = sorted(spans, key=lambda span: Version(span[0][1]) if span else Version("0"))
     except InvalidVersion:
         pass  # not PEP 440: keep GitHub's order
     events = tuple(event for span in spans for event in span)
-    return PackageImpact(project_of(name, Ecosystem.PYPI, packages), name, status_from_events(events), events)
+    status = status_from_events(events) if patched else ImpactStatus.AFFECTED
+    return PackageImpact(project_of(name, Ecosystem.PYPI, packages), name, status, events)
 
 
 def _aliases(document: Mapping[str, Any]) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from triage_tui.advisories.cwe_names import cwe_name
 from triage_tui.domain import ImpactStatus, VexJustification
 from triage_tui.services.impact_rules import RANGE_STATUSES, osv_events
 from triage_tui.services.matrix_export import cell_of
-from triage_tui.store.queries import CaseDetail
+from triage_tui.store.queries import CaseDetail, ImpactView
 
 CONDA_PREFIX = "conda:"
 """How the config names a conda package (`conda:conda`); anything else is a PyPI name."""
@@ -230,10 +230,12 @@ def weakness(cwe_id: str) -> Weakness:
     return Weakness(cwe_id, cwe_name(cwe_id))
 
 
-def packages_from_matrix(detail: CaseDetail, packages: Mapping[str, Sequence[str]]) -> tuple[PackageImpact, ...]:
-    """Every package of each project the matrix has a settled answer for, with its status and events."""
+def packages_from_matrix(
+    impacts: Sequence[ImpactView], packages: Mapping[str, Sequence[str]]
+) -> tuple[PackageImpact, ...]:
+    """Every package of each project the matrix row has an answer for, with its status and events."""
     found: list[PackageImpact] = []
-    for impact in detail.impacts:
+    for impact in impacts:
         cell = cell_of(impact)
         if cell.status == ImpactStatus.UNKNOWN:
             continue  # never checked: nothing to say
@@ -267,7 +269,7 @@ def draft_from_case(detail: CaseDetail, packages: Mapping[str, Sequence[str]], c
     assignee = _assignee(detail)
     if assignee and assignee != coordinator:
         credited.append(Credit(assignee, CreditRole.REMEDIATION_DEVELOPER))
-    impacts = packages_from_matrix(detail, packages)
+    impacts = packages_from_matrix(detail.impacts, packages)
     return Advisory(
         case_id=summary.id,
         summary=summary.title,

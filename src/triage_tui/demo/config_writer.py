@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -24,6 +26,11 @@ def _toml_list(values: Sequence[str]) -> str:
     return "[" + ", ".join(_toml_string(v) for v in values) + "]"
 
 
+def demo_cna_id(email: str) -> str:
+    """A version-4-shaped UUID (what CVE records require), the same for every demo of the same team."""
+    return str(uuid.UUID(bytes=hashlib.sha256(email.encode()).digest()[:16], version=4))
+
+
 def render_config(
     team: Person,
     fingerprint: str,
@@ -40,6 +47,13 @@ def render_config(
         f"email = {_toml_string(team.email)}",
         f"fingerprint = {_toml_string(fingerprint)}",
         f"gnupg_home = {_toml_string(str(gnupg_home))}",
+        "",
+        "[advisories]",
+        f"publisher_name = {_toml_string(team.name)}",
+        f"publisher_namespace = {_toml_string('https://' + team.email.rpartition('@')[2])}",
+        "# A made-up CNA for the demo: a real one is the UUID CVE Services gave the CNA that publishes.",
+        f"cna_org_id = {_toml_string(demo_cna_id(team.email))}",
+        'cna_short_name = "demo-cna"',
     ]
     for project in PROJECTS:
         lines += [

@@ -68,17 +68,24 @@ PER_SCENARIO = 2
 """Reports each scenario is applied to, so the matrix has rows in every stage among plain new reports."""
 
 
-def fill_demo_matrix(database: Path, author: str, projects: Sequence[str]) -> int:
-    """Apply each scenario to the newest reports about its flaw, as `author`'s events; how many cells were set."""
+def scenario_cases(database: Path) -> list[list[str]]:
+    """For each scenario, the ids of the newest reports about its flaw it applies to (newest first)."""
     with reader(database) as connection:
         cases = [(case.id, case.title.lower()) for case in list_cases(connection, CaseFilter(), limit=None)]
+    return [
+        [case_id for case_id, title in cases if any(word in title for word in keywords)][:PER_SCENARIO]
+        for keywords, _cells in SCENARIOS
+    ]
+
+
+def fill_demo_matrix(database: Path, author: str, projects: Sequence[str]) -> int:
+    """Apply each scenario to the newest reports about its flaw, as `author`'s events; how many cells were set."""
     triage = TriageService(database, author)
     configured = set(projects)
     written = 0
     try:
-        for keywords, cells in SCENARIOS:
-            matching = [case_id for case_id, title in cases if any(word in title for word in keywords)]
-            for case_id in matching[:PER_SCENARIO]:
+        for (_keywords, cells), case_ids in zip(SCENARIOS, scenario_cases(database), strict=True):
+            for case_id in case_ids:
                 for project, cell in cells.items():
                     if project not in configured:
                         continue

@@ -56,6 +56,7 @@ from triage_tui.widgets.sync_status import SyncStatus
 from triage_tui.widgets.timeline import timeline_content
 
 if TYPE_CHECKING:
+    from triage_tui.services.advisory_drafts import AdvisoryDrafts
     from triage_tui.services.duplicates import Candidate
     from triage_tui.services.triage import TriageService
 
@@ -101,6 +102,13 @@ class CaseScreen(Screen[None]):
         Binding("u", "undo", "Undo", id="case.undo", tooltip="Undo your last action on this case"),
         Binding("v", "severity", "Severity", id="case.severity", tooltip="Score in the CVSS calculator"),
         Binding("e", "embargo", "Embargo", id="case.embargo", tooltip="Set or clear the embargo end (UTC)"),
+        Binding(
+            "A",
+            "advisory",
+            "Advisory",
+            id="case.advisory",
+            tooltip="Draft the advisory: every format from one record, validated, previewed, exported",
+        ),
         Binding(
             "w",
             "save_attachment",
@@ -219,6 +227,7 @@ class CaseScreen(Screen[None]):
         if detail is None:
             return {}
         sections = {
+            # The advisory's readiness item stays pending until the side read (after the paint) checks the draft.
             "impacts": impacts_content(detail.impacts, self.projects, detail.summary.embargo_until),
             "notes": notes_content(detail),
             "timeline": timeline_content(detail.events),
@@ -299,7 +308,8 @@ class CaseScreen(Screen[None]):
             )
             # Every configured project is known now: the row shows the never-checked ones too (already so when
             # the screen was refilled for another case: then nothing is redrawn).
-            impacts = impacts_content(self.detail.impacts, self.projects, self.detail.summary.embargo_until)
+            summary = self.detail.summary
+            impacts = impacts_content(self.detail.impacts, self.projects, summary.embargo_until, self.side.drafts)
             box = self.query_one("#case-impacts", Static)
             shown = box.content
             # Content's == compares the text only; the styles must match too.
@@ -341,6 +351,24 @@ class CaseScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    def action_advisory(self) -> None:
+        summary = self._summary()
+        if summary is None:
+            return
+        config = getattr(self.app, "config", None)
+        if config is None:
+            self.notify("This workspace has no config.toml: the advisory needs its identity.", title="Advisory")
+            return
+        from triage_tui.screens.actions import author_of
+        from triage_tui.screens.advisory_editor import AdvisoryEditor
+
+        def open_drafts() -> AdvisoryDrafts:
+            from triage_tui.services.advisory_drafts import AdvisoryDrafts
+
+            return AdvisoryDrafts(self.reads.database, author_of(self.app), config, clock=self.clock)
+
+        self.app.push_screen(AdvisoryEditor(open_drafts, self.case_id, summary.title), lambda _: self.reload())
 
     # ---- triage actions ------------------------------------------------------------------------------------------
 

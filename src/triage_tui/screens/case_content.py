@@ -5,7 +5,7 @@ Every string from a report goes through `safe_block`/`safe_line` here, on its wa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from textual.content import Content
@@ -125,7 +125,10 @@ READINESS_MARKS = {
 
 
 def impacts_content(
-    impacts: tuple[ImpactView, ...], projects: Sequence[str] | None, embargo_until: datetime | None
+    impacts: tuple[ImpactView, ...],
+    projects: Sequence[str] | None,
+    embargo_until: datetime | None,
+    drafts: Mapping[str, bool] | None = None,
 ) -> Content:
     """The case's row of the impact matrix (every configured project once they are known: a project with no cell
     shows as unknown), then the publication readiness checklist of the projects linked to the case."""
@@ -150,7 +153,7 @@ def impacts_content(
     if unknown:
         lines.append(Content.assemble((mark(ImpactStatus.UNKNOWN), "$accent"), "  ", ", ".join(unknown)))
     # Readiness covers the projects linked to the case (a cell stored for them), not every configured one.
-    checklist = readiness(sorted(stored), {p: cell_of(i) for p, i in stored.items()}, embargo_until)
+    checklist = readiness(sorted(stored), {p: cell_of(i) for p, i in stored.items()}, embargo_until, drafts)
     verdict = "ready to publish" if checklist.ready else "not ready to publish"
     lines.append(Content.styled(verdict, "bold $success" if checklist.ready else "bold"))
     for item in checklist.items:

@@ -129,6 +129,8 @@ class ReporterSide:
     history: list[CaseBrief]
     total: int
     projects: list[str]
+    drafts: dict[str, bool] = field(default_factory=dict)
+    """For the readiness checklist: each project the saved advisory draft covers, and whether it validates."""
 
 
 @dataclass
@@ -276,9 +278,16 @@ class StoreReads:
             return self._early.submit(self.case_view, case_id)
 
     def reporter_side(self, case_id: str, *, history: int = 5) -> ReporterSide:
-        """The reporter's other cases (at most `history` of them, and how many in all) and every project id."""
+        """The reporter's other cases (at most `history` of them, and how many in all), every project id, and
+        whether the case's advisory draft validates."""
+        from triage_tui.services.advisory_drafts import draft_readiness
         from triage_tui.store.duplicate_reads import project_ids, reporter_history
+        from triage_tui.store.matrix_reads import project_packages
+        from triage_tui.store.queries import case_impacts
 
         with reader(self.database) as connection:
             briefs, total = reporter_history(connection, case_id, limit=history)
-            return ReporterSide(briefs, total, project_ids(connection))
+            record = connection.execute("SELECT record FROM advisories WHERE case_id = ?", (case_id,)).fetchone()
+            impacts, packages = case_impacts(connection, case_id), project_packages(connection)
+            drafts = draft_readiness(record[0] if record else None, impacts, packages)
+            return ReporterSide(briefs, total, project_ids(connection), drafts)

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from triage_tui.advisories.format_names import FILE_SUFFIXES
+from triage_tui.advisories.format_names import FILE_SUFFIXES, FORMATS
 from triage_tui.advisories.formats import Compiled, PublishContext, compile_advisory
 from triage_tui.advisories.record import Advisory, PackageImpact, draft_from_case, packages_from_matrix
 from triage_tui.advisories.validation import Problem, errors, validate
 from triage_tui.config import Config
 from triage_tui.services.safe_write import WriteError, write_new_file
-from triage_tui.store.queries import CaseDetail, parse_time
+from triage_tui.store.queries import CaseDetail, ImpactView, parse_time
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -76,6 +76,27 @@ def vendors_of(config: Config) -> dict[str, str]:
     return vendors
 
 
+def draft_readiness(
+    record: str | None, impacts: Sequence[ImpactView], packages: Mapping[str, Sequence[str]]
+) -> dict[str, bool]:
+    """For the readiness checklist: each project the saved draft (`record`, its JSON) covers, and whether the draft
+    validates against the matrix row `impacts`; empty when there is no draft (or it cannot be read)."""
+    if record is None:
+        return {}
+    try:
+        advisory = Advisory.from_json(json.loads(record))
+    except ValueError:
+        return {}
+    valid = not errors(validate(advisory, packages_from_matrix(impacts, packages)))
+    return {package.project: valid for package in advisory.packages}
+
+
+def exportable_formats(advisory: Advisory) -> tuple[str, ...]:
+    """What "every format" means for `advisory`: the full CVE record only once it has a CVE id (until then the CNA
+    container is what a CNA takes)."""
+    return tuple(fmt for fmt in FORMATS if fmt != "cve" or advisory.alias("CVE-"))
+
+
 def changed_fields(before: Advisory | None, after: Advisory) -> list[str]:
     """The record's fields that differ (all of them for a first save)."""
     if before is None:
@@ -124,7 +145,7 @@ class AdvisoryDrafts:
     def load(self, case_id: str) -> Draft:
         """The case's saved draft, or a first one filled from the case and its matrix."""
         detail, packages, row = self._case(case_id)
-        matrix = packages_from_matrix(detail, packages)
+        matrix = packages_from_matrix(detail.impacts, packages)
         embargo = detail.summary.embargo_until
         if row is None:
             advisory = draft_from_case(detail, packages, self.config.identity.name)
@@ -249,13 +270,6 @@ class AdvisoryDrafts:
             except WriteError as error:
                 raise DraftError(str(error)) from None
         return written
-
-    def readiness_drafts(self, draft: Draft) -> dict[str, bool]:
-        """For the readiness checklist: each project the draft covers, and whether the saved draft validates."""
-        if not draft.saved:
-            return {}
-        valid = not errors(self.problems(draft))
-        return {package.project: valid for package in draft.advisory.packages}
 
     def with_matrix(self, draft: Draft, advisory: Advisory) -> Advisory:
         """`advisory` with its packages replaced by what the matrix says now."""

@@ -509,7 +509,20 @@ def get_case(connection: sqlite3.Connection, case_id: str) -> CaseDetail | None:
         )
         for m in message_rows
     )
-    impacts = tuple(
+    impacts = case_impacts(connection, case_id)
+    events = tuple(
+        EventView(id=e[0], author=e[1], at=parse_time(e[2]) or summary.received_at, kind=e[3], payload=json.loads(e[4]))
+        for e in connection.execute(
+            "SELECT id, author, at, kind, payload FROM events WHERE case_id = ? ORDER BY at, id", (case_id,)
+        ).fetchall()
+    )
+    sources = tuple(dict.fromkeys(m.source for m in messages))
+    return CaseDetail(summary=summary, messages=messages, impacts=impacts, events=events, sources=sources)
+
+
+def case_impacts(connection: sqlite3.Connection, case_id: str) -> tuple[ImpactView, ...]:
+    """The case's row of the impact matrix: its stored cells, by project."""
+    return tuple(
         ImpactView(
             project=i[0],
             status=i[1],
@@ -526,14 +539,6 @@ def get_case(connection: sqlite3.Connection, case_id: str) -> CaseDetail | None:
             (case_id,),
         ).fetchall()
     )
-    events = tuple(
-        EventView(id=e[0], author=e[1], at=parse_time(e[2]) or summary.received_at, kind=e[3], payload=json.loads(e[4]))
-        for e in connection.execute(
-            "SELECT id, author, at, kind, payload FROM events WHERE case_id = ? ORDER BY at, id", (case_id,)
-        ).fetchall()
-    )
-    sources = tuple(dict.fromkeys(m.source for m in messages))
-    return CaseDetail(summary=summary, messages=messages, impacts=impacts, events=events, sources=sources)
 
 
 def attachment_data(connection: sqlite3.Connection, attachment_id: int) -> tuple[str, bytes] | None:

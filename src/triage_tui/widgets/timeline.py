@@ -96,6 +96,10 @@ def describe_event(event: EventLike) -> str:
         before, after = payload.get("before") or {}, payload.get("after") or {}
         fixed = f" in {after['fixed_version']}" if after.get("fixed_version") else ""
         return f"set {payload.get('project', '?')} {before.get('status', '?')} → {after.get('status', '?')}{fixed}"
+    if kind == "advisory":
+        fields = payload.get("fields") or []
+        what = ", ".join(str(f) for f in fields) if isinstance(fields, list) else "?"
+        return "drafted the advisory" if payload.get("first") else f"edited the advisory ({what})"
     if changes:
         parts = [
             f"{FIELD_WORDS.get(field, field)} {_value(field, old)} → {_value(field, new)}"

@@ -1,0 +1,77 @@
+"""Provides the modal that exports a case's advisory: one format or all of them, to a folder the user names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static
+
+from triage_tui.advisories.format_names import FORMATS, TITLES
+from triage_tui.screens.actions import dialog_css
+from triage_tui.widgets.safe_text import safe_line
+
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class AdvisoryExportRequest:
+    """Which formats to write, into which folder."""
+
+    formats: tuple[str, ...]
+    """Empty for "every format" (which ones depends on the draft: see `exportable_formats`)."""
+    folder: Path
+
+
+class AdvisoryExportModal(ModalScreen[AdvisoryExportRequest | None]):
+    """A format (or all) and a folder (the current one by default); enter exports, escape cancels."""
+
+    DEFAULT_CSS = dialog_css("AdvisoryExportModal")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without exporting"),
+    ]
+
+    def __init__(self, case_id: str, current: str, folder: Path, embargo: str = "") -> None:
+        super().__init__()
+        self._case_id = case_id
+        self._current = current
+        self._folder = folder
+        self._embargo = embargo
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="action-dialog"):
+            yield Static(safe_line(f"Export the advisory of {self._case_id}"), classes="action-title")
+            if self._embargo:
+                yield Static(safe_line(self._embargo), classes="embargo-warning")
+            yield Label("format")
+            yield Select(
+                [(f"{TITLES[f]} ({f})", f) for f in FORMATS] + [("every format", ALL)],
+                value=self._current,
+                allow_blank=False,
+                compact=True,
+                id="format",
+            )
+            yield Label("folder (files are named after the case; an existing file is never replaced)")
+            yield Input(str(self._folder), id="folder")
+            yield Static(Content("enter export · escape cancel"), classes="action-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#folder", Input).focus()
+
+    @on(Input.Submitted, "#folder")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            return
+        chosen = str(self.query_one("#format", Select).value)
+        formats = () if chosen == ALL else (chosen,)
+        self.dismiss(AdvisoryExportRequest(tuple(formats), Path(event.value.strip()).expanduser()))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
