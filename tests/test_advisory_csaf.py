@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry
-from referencing.jsonschema import DRAFT4, DRAFT7
+from jsonschema import Draft202012Validator
 
+from advisory_fixtures import csaf_validator as shared_csaf_validator
+from advisory_fixtures import draft, schema_errors
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.csaf import affected_intervals, csaf_problems, to_csaf, vers
 from triage_tui.advisories.record import (
@@ -27,23 +27,13 @@ from triage_tui.advisories.record import (
     PackageImpact,
     Reference,
     ReferenceType,
-    draft_from_case,
     weakness,
 )
 from triage_tui.domain import ImpactStatus, VexJustification
-from triage_tui.store.connection import reader
-from triage_tui.store.matrix_reads import project_packages
-from triage_tui.store.queries import get_case
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 MOMENT = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
 VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"
 VECTOR_V4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
-CVSS_SCHEMAS = {  # the URIs the CSAF schema's $refs name (without FIRST's ?date suffix), and each file's draft
-    "https://www.first.org/cvss/cvss-v2.0.json": ("cvss-v2.0.schema.json", DRAFT4),
-    "https://www.first.org/cvss/cvss-v3.0.json": ("cvss-v3.0.schema.json", DRAFT4),
-    "https://www.first.org/cvss/cvss-v3.1.json": ("cvss-v3.1.schema.json", DRAFT7),
-}
 EXPECTED_GROUPS = {
     ImpactStatus.FIXED: {"known_affected", "fixed"},
     ImpactStatus.AFFECTED: {"known_affected"},
@@ -56,30 +46,7 @@ EXPECTED_GROUPS = {
 
 @pytest.fixture(scope="module")
 def csaf_validator() -> Draft202012Validator:
-    if not SCHEMAS.is_dir():
-        pytest.fail(f"the official schemas are expected in {SCHEMAS}: ../shared/schemas beside the checkout")
-
-    def load(name: str) -> Any:
-        return json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
-
-    registry: Registry[Any] = Registry().with_resources(
-        (uri, draft.create_resource(load(name))) for uri, (name, draft) in CVSS_SCHEMAS.items()
-    )
-    schema = load("csaf-2.0.schema.json")
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=registry, format_checker=FormatChecker())
-
-
-def schema_errors(validator: Draft202012Validator, document: dict[str, Any]) -> list[str]:
-    return [f"{error.json_path}: {error.message}" for error in validator.iter_errors(document)]
-
-
-def draft(store: Path, case_id: str) -> Advisory:
-    with reader(store) as connection:
-        detail = get_case(connection, case_id)
-        packages = project_packages(connection)
-    assert detail is not None
-    return draft_from_case(detail, packages, "Alex Coordinator")
+    return shared_csaf_validator()
 
 
 def compile_csaf(advisory: Advisory, **options: Any) -> dict[str, Any]:

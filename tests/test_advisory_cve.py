@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft7Validator, FormatChecker
+from jsonschema import Draft7Validator
 
-from advisory_fixtures import CNA_ORG_ID, draft, load_schema
+from advisory_fixtures import CNA_ORG_ID, cve_cna_validator, cve_record_validator, draft
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.cve import from_cve, to_cve_cna, to_cve_record
 from triage_tui.advisories.record import (
@@ -26,12 +26,12 @@ from triage_tui.advisories.record import (
 
 @pytest.fixture(scope="module")
 def record_validator() -> Draft7Validator:
-    return Draft7Validator(load_schema("cve-record-5.1.1.schema.json"), format_checker=FormatChecker())
+    return cve_record_validator()
 
 
 @pytest.fixture(scope="module")
 def cna_validator() -> Draft7Validator:
-    return Draft7Validator(load_schema("cve-cna-published-container-5.1.1.schema.json"), format_checker=FormatChecker())
+    return cve_cna_validator()
 
 
 def errors_of(validator: Draft7Validator, document: Any) -> list[str]:

@@ -3,7 +3,6 @@ OSV schema in ../shared/schemas (never copied into the project)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +10,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from advisory_fixtures import draft
+from advisory_fixtures import osv_validator as shared_osv_validator
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.osv import to_osv
 from triage_tui.advisories.record import (
@@ -19,32 +20,15 @@ from triage_tui.advisories.record import (
     CreditRole,
     Reference,
     ReferenceType,
-    draft_from_case,
     weakness,
 )
-from triage_tui.store.connection import reader
-from triage_tui.store.matrix_reads import project_packages
-from triage_tui.store.queries import get_case
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 MODIFIED = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def osv_validator() -> Draft202012Validator:
-    if not SCHEMAS.is_dir():
-        pytest.fail(f"the official schemas are expected in {SCHEMAS}: ../shared/schemas beside the checkout")
-    schema = json.loads((SCHEMAS / "osv.schema.json").read_text())
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
-
-
-def draft(store: Path, case_id: str):  # type: ignore[no-untyped-def]
-    with reader(store) as connection:
-        detail = get_case(connection, case_id)
-        packages = project_packages(connection)
-    assert detail is not None
-    return draft_from_case(detail, packages, "Alex Coordinator")
+    return shared_osv_validator()
 
 
 def test_a_multi_project_case_compiles_to_valid_osv(database: Path, osv_validator: Draft202012Validator) -> None:  # noqa: F811

@@ -205,9 +205,9 @@ class TestCaseRow:
                 "setuptools: investigating",
                 "✓ a fix or a decision for each affected",
                 "✗ embargo end set",
-                "… advisory drafts exist and validate",
+                "✗ advisory drafts exist and validate",
                 "set pip unknown → fixed in 24.1",
-                "pip: drafts not available yet",
+                "pip: no draft",
             ):
                 assert shown in text, shown
             assert "twine: unknown" not in text  # not linked to the case: shown in its row, not a readiness item

@@ -19,8 +19,8 @@ from triage_tui.advisories.record import (
 )
 
 CREDIT_SEPARATOR = "|"
-CREDIT_HELP = "role | name | consent | contacts | @github-login   (one per line; only role and name are needed)"
-REFERENCE_HELP = "TYPE url   (one per line; TYPE is advisory, fix, report, web or package)"
+CREDIT_HELP = "role | name | consent | contacts | @github-login"
+REFERENCE_HELP = "type url, one a line (advisory, fix, report, web, package)"
 _ID_SPLIT = re.compile(r"[\s,;]+")
 T = TypeVar("T")
 
@@ -79,7 +79,7 @@ def parse_references(text: str) -> Parsed[Reference]:
         elif len(parts) == 2 and parts[0].lower() in types:
             found.append(Reference(types[parts[0].lower()], parts[1]))
         else:
-            problems.append(f"line {number}: expected '{REFERENCE_HELP.split('   ')[0]}'")
+            problems.append(f"line {number}: expected a type and a URL, like 'fix https://...'")
     return Parsed(tuple(found), tuple(problems))
 
 
@@ -107,7 +107,7 @@ def parse_credits(text: str) -> Parsed[Credit]:
             continue
         parts = [part.strip() for part in line.split(CREDIT_SEPARATOR)]
         if len(parts) < 2 or not parts[1]:
-            problems.append(f"line {number}: expected '{CREDIT_HELP.split('   ')[0]}'")
+            problems.append(f"line {number}: expected '{CREDIT_HELP}' (role and name are needed)")
             continue
         role = roles.get(parts[0].lower())
         if role is None:

@@ -55,9 +55,9 @@ FIELD_LABELS = {
     "weaknesses": "weaknesses (CWE ids, ';' between)",
     "cvss_v3": "CVSS 3.1 vector",
     "cvss_v4": "CVSS 4.0 vector",
-    "packages": "packages (from the impact matrix; ctrl+r takes them again)",
+    "packages": "packages (from the matrix; ctrl+r reads it again)",
     "references": f"references: {REFERENCE_HELP}",
-    "credits": f"credits: {CREDIT_HELP}",
+    "credits": f"credits, one a line: {CREDIT_HELP}",
 }
 
 
@@ -92,7 +92,7 @@ class AdvisoryEditor(Screen[None]):
     DEFAULT_CSS = """
     AdvisoryEditor #advisory-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
     AdvisoryEditor #advisory-state { height: 1; color: $text-muted; padding: 0 1; }
-    AdvisoryEditor #advisory-embargo { height: auto; color: $warning; text-style: bold; padding: 0 1; }
+    AdvisoryEditor #advisory-embargo { height: auto; color: $warning; text-style: bold; padding: 0 1; display: none; }
     AdvisoryEditor #advisory-body { height: 1fr; }
     AdvisoryEditor #advisory-form { width: 1fr; padding: 0 1; }
     AdvisoryEditor #advisory-preview-pane { width: 1fr; border-left: vkey $panel-lighten-2; }
@@ -176,11 +176,11 @@ class AdvisoryEditor(Screen[None]):
                     elif name == "packages":
                         yield Static(Content(""), id="packages")
                     else:
-                        yield Input("", compact=True, id=name)
+                        yield Input("", compact=True, select_on_focus=False, id=name)
                     yield Static(Content(""), id=f"{name}-problems", classes="field-problems")
             with Vertical(id="advisory-preview-pane"):
                 yield Static(Content(""), id="preview-tabs")
-                yield TextArea("", id="preview", read_only=True, soft_wrap=False, show_line_numbers=False)
+                yield TextArea("", id="preview", read_only=True, soft_wrap=True, show_line_numbers=False)
                 yield Static(Content(""), id="preview-problems")
         yield Static(Content(""), id="advisory-summary-line")
         yield KeysFooter()
@@ -203,9 +203,9 @@ class AdvisoryEditor(Screen[None]):
         self._show_state()
         if draft.embargo_until is not None and draft.embargo_until > self.drafts.clock():
             until = draft.embargo_until.strftime("%Y-%m-%d %H:%M UTC")
-            self.query_one("#advisory-embargo", Static).update(
-                safe_line(f"EMBARGOED until {until}: exports ask first; the announcement carries the embargo line")
-            )
+            banner = self.query_one("#advisory-embargo", Static)
+            banner.update(safe_line(f"EMBARGOED until {until}: exports ask first; the announcement says so on top"))
+            banner.display = True
         self.query_one("#summary", Input).focus()
         self._check_now()
 
@@ -220,6 +220,8 @@ class AdvisoryEditor(Screen[None]):
         self.query_one("#references", TextArea).text = neutralise(references_text(advisory.references))
         self.query_one("#credits", TextArea).text = neutralise(credits_text(advisory.credits))
         self._show_packages(advisory.packages)
+        for field in self.query(Input):
+            field.cursor_position = 0  # show where each value starts, not its tail
 
     def _show_packages(self, packages: tuple[PackageImpact, ...]) -> None:
         self._packages = packages
@@ -243,9 +245,9 @@ class AdvisoryEditor(Screen[None]):
     def _show_tabs(self) -> None:
         parts = []
         for fmt in FORMATS:
-            title = f" {TITLES[fmt]} "
+            title = f" {fmt} "
             parts.append(Content(title).stylize("reverse bold") if fmt == self.format else Content(title))
-        parts.append(Content("  ctrl+f/ctrl+b").stylize("$text-muted"))
+        parts.append(Content(f"  {TITLES[self.format]}").stylize("$text-muted"))
         self.query_one("#preview-tabs", Static).update(Content("").join(parts))
 
     # ---- reading what was typed -------------------------------------------------------------------------------
@@ -336,7 +338,8 @@ class AdvisoryEditor(Screen[None]):
         errors = sum(p.level == Level.ERROR for p in every) + sum(map(len, self.checked.parse_problems.values()))
         warnings = sum(p.level != Level.ERROR for p in every)
         if errors:
-            text = Content(f"✗ {errors} error{'s' * (errors != 1)} block export").stylize("$error bold")
+            said = "1 error blocks" if errors == 1 else f"{errors} errors block"
+            text = Content(f"✗ {said} the export").stylize("$error bold")
         else:
             text = Content(f"✓ {TITLES[self.format]} validates").stylize("$success bold")
         if warnings:

@@ -1,0 +1,100 @@
+"""Tests that the demo's advisory drafts (multi-project cases, filled from the demo matrix) compile to every format
+and that each validates against its official schema in ../shared/schemas and passes the product's own checks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from advisory_fixtures import csaf_validator, cve_cna_validator, cve_record_validator, osv_validator, schema_errors
+from test_demo_matrix import DEMO_PROJECTS, TITLES
+from triage_tui.advisories.format_names import FORMATS
+from triage_tui.advisories.validation import Level
+from triage_tui.config import parse_config
+from triage_tui.demo.advisories import DRAFTS, fill_demo_advisories
+from triage_tui.demo.config_writer import demo_cna_id
+from triage_tui.demo.matrix import fill_demo_matrix
+from triage_tui.services.advisory_drafts import AdvisoryDrafts
+from triage_tui.store.connection import reader
+from triage_tui.store.database import open_engine
+from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+from ui_fixtures import BASE, message
+
+REPOSITORIES = {"pip": "pypa", "uv": "astral-sh", "poetry": "python-poetry", "pdm": "pdm-project"}
+CONFIG = f"""
+[identity]
+name = "Packaging Security Team"
+email = "security@packaging-security.example"
+fingerprint = "{"A" * 40}"
+
+[advisories]
+cna_org_id = "{demo_cna_id("security@packaging-security.example")}"
+""" + "".join(
+    f'\n[projects.{p}]\nname = "{p}"\npackages = {json.dumps([f"conda:{p}"] if p == "conda" else [p])}\n'
+    f'repository = "{REPOSITORIES.get(p, "pypa")}/{p}"\n'
+    for p in DEMO_PROJECTS
+)
+SCHEMA_VALIDATORS = {
+    "osv": osv_validator,
+    "cve": cve_record_validator,
+    "cve-cna": cve_cna_validator,
+    "csaf": csaf_validator,
+}
+
+
+@pytest.fixture(scope="module")
+def demo_drafts(tmp_path_factory: pytest.TempPathFactory) -> AdvisoryDrafts:
+    folder = tmp_path_factory.mktemp("demo")
+    config = parse_config(folder / "config.toml", CONFIG)
+    database = folder / "triage.db"
+    engine = open_engine(database)
+    sync_projects(engine, config.projects.values())
+    messages = [message(n, f"pip: {TITLES[n % len(TITLES)]}", date=BASE + timedelta(hours=n)) for n in range(1, 31)]
+    store_batch(engine, [IncomingItem("t", str(i), m) for i, m in enumerate(messages)], list(config.projects.values()))
+    engine.dispose()
+    fill_demo_matrix(database, config.identity.email, list(config.projects))
+    assert fill_demo_advisories(database, config) == len(DRAFTS)
+    drafts = AdvisoryDrafts(database, config.identity.email, config)
+    yield drafts  # type: ignore[misc]
+    drafts.close_store()
+
+
+def saved_case_ids(drafts: AdvisoryDrafts) -> list[str]:
+    with reader(drafts.database) as connection:
+        return [row[0] for row in connection.execute("SELECT case_id FROM advisories ORDER BY case_id")]
+
+
+def test_every_demo_draft_compiles_to_every_format_within_its_official_schema(demo_drafts: AdvisoryDrafts) -> None:
+    case_ids = saved_case_ids(demo_drafts)
+    assert len(case_ids) == len(DRAFTS)
+    for case_id in case_ids:
+        draft = demo_drafts.load(case_id)
+        projects = {p.project for p in draft.advisory.affected()}
+        assert len({p.project for p in draft.advisory.packages}) >= 3, case_id  # each spans several projects
+        assert projects, case_id
+        # The full CVE record needs an id: as the CNA would assign one.
+        numbered = replace(draft, advisory=replace(draft.advisory, aliases=("CVE-2026-41000",)))
+        assert [p for p in demo_drafts.problems(numbered) if p.level == Level.ERROR] == [], case_id
+        for fmt in FORMATS:
+            compiled = demo_drafts.compile(numbered, fmt)
+            assert [p for p in compiled.problems if p.level == Level.ERROR] == [], (case_id, fmt)
+            if fmt in SCHEMA_VALIDATORS:
+                document = json.loads(compiled.text)
+                assert schema_errors(SCHEMA_VALIDATORS[fmt](), document) == [], (case_id, fmt)
+        csaf = json.loads(demo_drafts.compile(numbered, "csaf").text)
+        assert csaf["vulnerabilities"][0]["scores"], case_id  # the CVSS registry was exercised
+
+
+def test_a_first_fill_of_every_matrix_case_compiles_within_the_schemas(demo_drafts: AdvisoryDrafts) -> None:
+    """Drafts nobody has worked on yet are incomplete (validation says what is missing) but never malformed."""
+    with reader(demo_drafts.database) as connection:
+        case_ids = [row[0] for row in connection.execute("SELECT DISTINCT case_id FROM impacts ORDER BY case_id")]
+    assert len(case_ids) >= 8
+    for case_id in case_ids:
+        draft = demo_drafts.load(case_id)
+        for fmt, validator in (("osv", osv_validator), ("csaf", csaf_validator)):
+            document = json.loads(demo_drafts.compile(draft, fmt).text)
+            assert schema_errors(validator(), document) == [], (case_id, fmt)
