@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from advisory_fixtures import draft
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.ghsa import from_ghsa, parse_range, to_ghsa
 from triage_tui.advisories.record import (
@@ -22,14 +23,10 @@ from triage_tui.advisories.record import (
     Ecosystem,
     PackageImpact,
     Weakness,
-    draft_from_case,
     status_from_events,
     weakness,
 )
 from triage_tui.domain import ImpactStatus
-from triage_tui.store.connection import reader
-from triage_tui.store.matrix_reads import project_packages
-from triage_tui.store.queries import get_case
 
 # Written out from tech-notes section 4 (not imported from the module, so the module is checked against the docs).
 DOCUMENTED_BODY_FIELDS = {
@@ -70,14 +67,6 @@ GHSA_ID = "GHSA-4f8c-9q2m-hjpx"
 CVE_ID = "CVE-2026-12345"
 PATH_TRAVERSAL = "Improper Limitation of a Pathname to a Restricted Directory ('Path Traversal')"
 PACKAGES = {"pip": ["pip"], "uv": ["uv", "uv-build"], "setuptools": ["setuptools"], "conda": ["conda:conda"]}
-
-
-def draft(store: Path, case_id: str) -> Advisory:
-    with reader(store) as connection:
-        detail = get_case(connection, case_id)
-        packages = project_packages(connection)
-    assert detail is not None
-    return draft_from_case(detail, packages, "Alex Coordinator")
 
 
 def with_logins(advisory: Advisory) -> Advisory:

@@ -5,7 +5,6 @@ snapshots of each preview and of validation errors; hostile text."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,12 +12,11 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
-from test_advisory_drafts import CONFIG
+from test_advisory_drafts import CONFIG, complete
 from test_app_hostile import assert_no_raw_controls
 from test_app_matrix import seed_cells
 from test_app_snapshots import SIZE, SnapCompare, keys_then_settle
 from triage_tui.advisories.format_names import FORMATS
-from triage_tui.advisories.record import Consent, Reference, ReferenceType, weakness
 from triage_tui.app import TriageApp
 from triage_tui.commands import BindingCommands
 from triage_tui.config import parse_config
@@ -46,19 +44,7 @@ def complete_draft(app: TriageApp) -> None:
     """Save a draft of PSC-2026-0001 that validates, as an author would have written it."""
     assert app.config is not None
     drafts = AdvisoryDrafts(app.database, "alex@example.org", app.config, clock=frozen_clock)
-    first = drafts.load("PSC-2026-0001").advisory
-    drafts.save(
-        replace(
-            first,
-            summary="pip writes outside the build directory when extracting a crafted sdist",
-            details="A crafted sdist's tar members escape the build directory.",
-            aliases=("CVE-2026-12345",),
-            weaknesses=(weakness("CWE-22"),),
-            cvss_v3="CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H",
-            references=(*first.references, Reference(ReferenceType.FIX, "https://github.com/pypa/pip/pull/1")),
-            credits=tuple(replace(c, consent=Consent.ACCEPTED) for c in first.credits),
-        )
-    )
+    drafts.save(complete(drafts, "PSC-2026-0001"))
     drafts.close_store()
 
 
