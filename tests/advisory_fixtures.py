@@ -4,6 +4,7 @@ project; their README names the validator class and reference registry each need
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT4, DRAFT7
 
-from triage_tui.advisories.record import Advisory, draft_from_case
+from triage_tui.advisories.record import Advisory, Consent, draft_from_case
 from triage_tui.store.connection import reader
 from triage_tui.store.matrix_reads import project_packages
 from triage_tui.store.queries import get_case
@@ -64,6 +65,11 @@ def csaf_validator() -> Draft202012Validator:
 def schema_errors(validator: Draft7Validator | Draft202012Validator, document: Any) -> list[str]:
     """Every way `document` breaks the schema, with the path to where."""
     return [f"{error.json_path}: {error.message}" for error in validator.iter_errors(document)]
+
+
+def consented(advisory: Advisory) -> Advisory:
+    """`advisory` with every credited person's agreement to be named (only then do formats name them)."""
+    return replace(advisory, credits=tuple(replace(c, consent=Consent.ACCEPTED) for c in advisory.credits))
 
 
 def draft(store: Path, case_id: str) -> Advisory:

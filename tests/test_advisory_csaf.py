@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from advisory_fixtures import consented, draft, schema_errors
 from advisory_fixtures import csaf_validator as shared_csaf_validator
-from advisory_fixtures import draft, schema_errors
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.csaf import affected_intervals, csaf_problems, to_csaf, vers
 from triage_tui.advisories.record import (
@@ -83,7 +83,7 @@ def by_project(document: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
 
 def test_a_multi_project_case_compiles_to_valid_csaf(database: Path, csaf_validator: Draft202012Validator) -> None:  # noqa: F811
     advisory = replace(
-        draft(database, "PSC-2026-0001"),
+        consented(draft(database, "PSC-2026-0001")),
         details="Extracting a crafted sdist writes outside the build directory.",
         aliases=("CVE-2026-12345", "GHSA-abcd-efgh-ijkl", "PYSEC-2026-1"),
         weaknesses=(weakness("CWE-22"),),
@@ -199,17 +199,19 @@ def test_a_case_with_no_settled_package_is_valid_json_but_not_a_security_advisor
 
 def test_a_declined_credit_and_contact_addresses_are_never_exported(database: Path) -> None:  # noqa: F811
     advisory = draft(database, "PSC-2026-0002")
-    assert advisory.credits[0].role == CreditRole.FINDER and advisory.credits[0].contact  # the reporter, by e-mail
+    assert advisory.credits[0].role == CreditRole.FINDER and not advisory.credits[0].contact  # no address filled in
     declined = Credit("Sam Finder", CreditRole.FINDER, ("mailto:sam@example.org",), consent=Consent.DECLINED)
+    pending = Credit("Pat Pending", CreditRole.ANALYST)
     helper = Credit(
         "Robin Fixer",
         CreditRole.REMEDIATION_DEVELOPER,
         ("mailto:robin@example.org", "https://robin.example.org"),
+        consent=Consent.ACCEPTED,
         github_login="robinf",
     )
-    document = compile_csaf(replace(advisory, credits=(declined, *advisory.credits[1:], helper)))
+    document = compile_csaf(replace(advisory, credits=(declined, pending, *advisory.credits[1:], helper)))
     text = json.dumps(document)
-    assert "Sam Finder" not in text and "sam@example.org" not in text
+    assert "Sam Finder" not in text and "sam@example.org" not in text and "Pat Pending" not in text
     assert "mailto:" not in text  # an e-mail address is for reaching people, not for publishing
     acknowledgments = document["document"]["acknowledgments"]
     assert {"names": ["Alex Coordinator"], "summary": "coordinator"} in acknowledgments

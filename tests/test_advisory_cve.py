@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from advisory_fixtures import CNA_ORG_ID, cve_cna_validator, cve_record_validator, draft
+from advisory_fixtures import CNA_ORG_ID, consented, cve_cna_validator, cve_record_validator, draft
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.cve import from_cve, to_cve_cna, to_cve_record
 from triage_tui.advisories.record import (
@@ -44,7 +44,7 @@ def test_a_multi_project_case_compiles_to_a_valid_cve_record(
     cna_validator: Draft7Validator,
 ) -> None:
     advisory = replace(
-        draft(database, "PSC-2026-0001"),
+        consented(draft(database, "PSC-2026-0001")),
         details="Extracting a crafted sdist writes outside the build directory.",
         aliases=("CVE-2026-12345", "GHSA-2c3f-4g5h-6j7m"),
         weaknesses=(weakness("CWE-22"),),
@@ -108,7 +108,8 @@ def test_declined_credits_are_left_out_and_roles_use_cve_spelling(database: Path
         draft(database, "PSC-2026-0002"),
         credits=(
             Credit("Sam Finder", CreditRole.FINDER, consent=Consent.DECLINED),
-            Credit("Rae Fixer", CreditRole.REMEDIATION_DEVELOPER),
+            Credit("Rae Fixer", CreditRole.REMEDIATION_DEVELOPER, consent=Consent.ACCEPTED),
+            Credit("Pat Pending", CreditRole.REMEDIATION_REVIEWER),  # not asked yet: not named
         ),
     )
     container = to_cve_cna(advisory, org_id=CNA_ORG_ID)

@@ -151,7 +151,7 @@ def test_every_case_of_the_store_compiles_within_githubs_rules(database: Path) -
         advisory = with_logins(draft(database, case_id))
         body = to_ghsa(advisory)
         check_github_rules(body)
-        assert len(body["credits"]) == len(advisory.exported_credits())
+        assert len(body["credits"]) == len(advisory.credits_to_request())
         ranges[case_id] = [(v["vulnerable_version_range"], v["patched_versions"]) for v in body["vulnerabilities"]]
     # uv is affected below 0.4.2, but not fixed yet: 0.4.2 is where the range ends, not a patched release.
     assert ranges["PSC-2026-0002"] == [("< 0.4.2", None)]
@@ -353,7 +353,7 @@ def test_a_repository_advisory_object_survives_import_and_compiling_back() -> No
         advisory,
         aliases=(CVE_ID,),
         cvss_v4=None,
-        credits=tuple(replace(c, consent=Consent.PENDING) for c in advisory.exported_credits()),
+        credits=tuple(replace(c, consent=Consent.PENDING) for c in advisory.credits_to_request()),
     )
     assert to_ghsa(again) == body
 

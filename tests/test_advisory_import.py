@@ -106,7 +106,7 @@ def advisory_time(text: str):  # type: ignore[no-untyped-def]
 
 
 def test_an_osv_yaml_record_keeps_its_timestamps_as_text_and_its_ecosystem_range() -> None:
-    document = parse_document(OSV_YAML.encode(), "PYSEC-2026-18.yaml")
+    document = parse_document(OSV_YAML.encode())
     assert document["modified"] == "2026-05-04T10:11:12.53834Z"  # not a datetime
     assert detect_format(document) == "osv"
     fmt, advisory = to_record(document, "PSC-2026-0201", PACKAGES)
@@ -123,8 +123,13 @@ def test_an_osv_yaml_record_keeps_its_timestamps_as_text_and_its_ecosystem_range
     [
         (b"\xff\xfe", "not UTF-8"),
         (b"{not json", "not valid JSON"),
-        (b"key: [unclosed", "neither JSON nor valid YAML"),
-        (b"!!python/object/apply:os.system ['true']", "neither JSON nor valid YAML"),
+        (b"key: [unclosed", "neither JSON nor YAML"),
+        (b"!!python/object/apply:os.system ['true']", "neither JSON nor YAML"),
+        (b"a: &x [1, 2]\nb: [*x, *x]\n", "YAML aliases"),
+        (b'{"id": "PYSEC-1", "modified": "x", "aliases": 5}', "wrong type"),
+        (b'{"id": "PYSEC-1", "modified": "x", "credits": [{"name": "a", "type": ["x"]}]}', "wrong type"),
+        (b'{"id": "PYSEC-1", "modified": "x", "database_specific": {"cwe_ids": 5}}', "wrong type"),
+        (b'{"id": "PYSEC-1", "modified": "x", "references": [{"type": {}, "url": "https://x"}]}', "wrong type"),
         (b"[1, 2]", "an object"),
         (b'{"title": "x"}', "none of their identifying fields"),
         (b'{"id": "PYSEC-1", "modified": "x", "affected": [{"package": {"ecosystem": "npm", "name": "x"}}]}', "npm"),
@@ -133,7 +138,7 @@ def test_an_osv_yaml_record_keeps_its_timestamps_as_text_and_its_ecosystem_range
 )
 def test_a_broken_or_hostile_file_is_refused_with_the_reason(data: bytes, message: str) -> None:
     with pytest.raises(ImportError_, match=message):
-        document = parse_document(data, "f")
+        document = parse_document(data)
         to_record(document, "PSC-2026-0202", PACKAGES)
 
 
@@ -181,4 +186,47 @@ def test_import_command_seeds_cases_cells_and_drafts(tmp_path: Path, capsys: pyt
     finally:
         drafts.close_store()
     assert run(["--home", str(home), "import", paths[0]]) == 1
-    assert f"already imported as {case_ids[0]}" in capsys.readouterr().err
+    assert f"{case_ids[0]} already holds this advisory" in capsys.readouterr().err
+
+
+def test_an_advisory_already_held_is_not_imported_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Our own export of a case, or another record with the same CVE id, names the case that holds it."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text(CONFIG)
+    (tmp_path / "a.json").write_text(json.dumps(OSV_RECORD))
+    assert run(["--home", str(home), "import", str(tmp_path / "a.json")]) == 0
+    case_id = capsys.readouterr().out.strip()
+    same_cve = dict(OSV_RECORD, id="GHSA-4x5q-v2wc-mh8j", aliases=["CVE-2026-30001"], modified="2026-06-01T00:00:00Z")
+    (tmp_path / "b.json").write_text(json.dumps(same_cve))
+    assert run(["--home", str(home), "export", case_id, "--format", "osv", "--output", str(tmp_path / "c.json")]) == 0
+    capsys.readouterr()
+    own = json.loads((tmp_path / "c.json").read_text())
+    assert own["id"] == f"x_triage-tui-{case_id}"
+    (tmp_path / "c.json").write_text(json.dumps(dict(own, aliases=[])))  # found by its draft id alone
+    assert run(["--home", str(home), "import", str(tmp_path / "b.json"), str(tmp_path / "c.json")]) == 1
+    err = capsys.readouterr().err
+    assert err.count(f"{case_id} already holds this advisory") == 2
+
+
+def test_several_entries_for_one_package_become_one_cell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record = json.loads(json.dumps(OSV_RECORD))
+    first, second = ({"introduced": "0"}, {"fixed": "70.0"}), ({"introduced": "75.0"}, {"fixed": "78.1.1"})
+    record["affected"] = [
+        {"package": {"ecosystem": "PyPI", "name": "setuptools"}, "ranges": [{"type": "ECOSYSTEM", "events": list(e)}]}
+        for e in (second, first)
+    ]
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text(CONFIG)
+    (tmp_path / "r.json").write_text(json.dumps(record))
+    assert run(["--home", str(home), "import", str(tmp_path / "r.json")]) == 0
+    case_id = capsys.readouterr().out.strip()
+    drafts = AdvisoryDrafts(home / "triage.db", "alex@example.org", parse_config(home / "config.toml", CONFIG))
+    try:
+        draft = drafts.load(case_id)
+    finally:
+        drafts.close_store()
+    (package,) = draft.advisory.packages
+    assert package.events == (("introduced", "0"), ("fixed", "70.0"), ("introduced", "75.0"), ("fixed", "78.1.1"))
+    assert draft.matrix == draft.advisory.packages

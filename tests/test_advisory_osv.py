@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from advisory_fixtures import draft
+from advisory_fixtures import consented, draft
 from advisory_fixtures import osv_validator as shared_osv_validator
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.osv import to_osv
@@ -32,7 +32,7 @@ def osv_validator() -> Draft202012Validator:
 
 
 def test_a_multi_project_case_compiles_to_valid_osv(database: Path, osv_validator: Draft202012Validator) -> None:  # noqa: F811
-    advisory = draft(database, "PSC-2026-0001")
+    advisory = consented(draft(database, "PSC-2026-0001"))
     # pip is fixed and uv not affected: only pip's package is affected, with the matrix's events.
     assert [(p.project, p.name, p.events) for p in advisory.affected()] == [
         ("pip", "pip", (("introduced", "20.0"), ("fixed", "24.1"), ("introduced", "25.0"), ("fixed", "25.0.1")))

@@ -207,7 +207,7 @@ class TestCaseRow:
                 "✗ embargo end set",
                 "✗ advisory drafts exist and validate",
                 "set pip unknown → fixed in 24.1",
-                "pip: no draft",
+                "pip: no advisory draft yet",
             ):
                 assert shown in text, shown
             assert "twine: unknown" not in text  # not linked to the case: shown in its row, not a readiness item

@@ -57,7 +57,14 @@ def test_the_embargo_end_must_be_set() -> None:
 
 def test_missing_or_invalid_drafts_are_named_per_project() -> None:
     result = readiness(PROJECTS, SETTLED, EMBARGO, drafts={"pip": False})
-    assert result.items[3].missing == ("pip: draft does not validate", "uv: no draft")
+    assert result.items[3].missing == (
+        "pip: the draft does not validate",
+        "uv: not in the draft (ctrl+r adds it)",
+    )
+    assert readiness(PROJECTS, SETTLED, EMBARGO, drafts={}).items[3].missing == (
+        "pip: no advisory draft yet",
+        "uv: no advisory draft yet",
+    )
 
 
 def test_a_case_with_no_project_is_not_ready() -> None:

@@ -247,6 +247,7 @@ def _export(workspace: Workspace, config: Config, args: argparse.Namespace, out:
         InvalidDraftError,
         exportable_formats,
     )
+    from triage_tui.untrusted import neutralise_line
 
     drafts = AdvisoryDrafts(workspace.database_path, config.identity.email, config)
     try:
@@ -260,42 +261,46 @@ def _export(workspace: Workspace, config: Config, args: argparse.Namespace, out:
             return EXIT_OK
         (compiled,) = drafts.checked_outputs(draft, [args.format], force=args.force)
         for problem in compiled.problems:
-            print(f"warning: {problem.field}: {problem.message}", file=err)
+            print(f"warning: {problem.field}: {neutralise_line(problem.message)}", file=err)
         if args.output is None:
             out.write(compiled.text)
+            drafts.record_export(args.case_id, [args.format], "standard output")
             return EXIT_OK
         from triage_tui.services.safe_write import WriteError, write_new_file
 
         try:
             path = write_new_file(args.output, compiled.text.encode("utf-8"), overwrite=args.overwrite)
         except WriteError as error:
-            raise CliError(str(error)) from None
+            hint = " (--overwrite replaces it)" if "already exists" in str(error) else ""
+            raise CliError(f"{error}{hint}") from None
+        drafts.record_export(args.case_id, [args.format], str(path))
         print(f"wrote {path}", file=err)
         return EXIT_OK
     except EmbargoError as error:
-        print(f"triage-tui: {error}", file=err)
+        print(f"triage-tui: {error}; pass --force to export it anyway", file=err)
         return EXIT_EMBARGOED
     except InvalidDraftError as error:
-        print(f"triage-tui: {error}:", file=err)
+        print(f"triage-tui: {error} (edit it with A in the case view):", file=err)
         for problem in error.problems:
-            print(f"  {problem.field}: {problem.message}", file=err)
+            print(f"  {problem.field}: {neutralise_line(problem.message)}", file=err)
         return EXIT_FAILED
     except DraftError as error:
-        raise CliError(str(error)) from None
+        raise CliError(neutralise_line(str(error))) from None
     finally:
         drafts.close_store()
 
 
 def _import(workspace: Workspace, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from triage_tui.services.advisory_import import import_advisory_files
+    from triage_tui.untrusted import neutralise_line
 
     results = import_advisory_files(workspace.database_path, config, args.files)
     for result in results:
         if result.case_id:
             out.write(f"{result.case_id}\n")
-        print(f"{result.path}: {result.message}", file=err)
+        print(f"{result.path}: {neutralise_line(result.message)}", file=err)
         for warning in result.warnings:
-            print(f"  warning: {warning}", file=err)
+            print(f"  warning: {neutralise_line(warning)}", file=err)
     return EXIT_OK if all(result.case_id for result in results) else EXIT_FAILED
 
 

@@ -33,3 +33,15 @@ def severity_of(vector: str | None) -> Severity | None:
         )
     except CVSSError:
         return None
+
+
+def cvss_problem(vector: str) -> str | None:
+    """Why `vector` is not a CVSS 3.x or 4.0 vector, in the library's words (naming the bad metric), or None."""
+    try:
+        if vector.startswith("CVSS:4.0/"):
+            CVSS4(vector)
+        else:
+            CVSS3(vector)
+    except CVSSError as error:
+        return str(error) or "not a CVSS vector"
+    return None

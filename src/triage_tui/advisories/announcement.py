@@ -4,10 +4,9 @@ own channels), with the embargo line on top while the case is under embargo."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from triage_tui.advisories.record import Advisory, PackageImpact
+from triage_tui.advisories.record import Advisory, PackageImpact, range_text
 from triage_tui.domain import ImpactStatus
 from triage_tui.severity import severity_of
 from triage_tui.untrusted import neutralise, neutralise_line
@@ -21,31 +20,13 @@ def embargo_line(embargo_until: datetime) -> str:
     return f"EMBARGOED UNTIL {moment}: do not share, forward or publish before then."
 
 
-def _range_text(events: Sequence[tuple[str, str]]) -> str:
-    """OSV events as PEP 440 ranges a reader knows: `>=20.0,<24.1; >=25.0`."""
-    ranges: list[str] = []
-    start: str | None = None
-    for kind, version in events:
-        if kind == "introduced":
-            if start is not None:
-                ranges.append(f">={start}" if start != "0" else "all versions")
-            start = version
-        elif start is not None:
-            bound = f"<{version}" if kind == "fixed" else f"<={version}"
-            ranges.append(bound if start == "0" else f">={start},{bound}")
-            start = None
-    if start is not None:
-        ranges.append(f">={start}" if start != "0" else "all versions")
-    return "; ".join(ranges)
-
-
 def _package_line(package: PackageImpact) -> str:
     name = neutralise_line(package.name)
     if not package.is_affected:
         reason = str(package.justification).replace("_", " ") if package.justification else str(package.status)
         return f"  {name}: not affected ({reason})"
     fixes = [version for kind, version in package.events if kind == "fixed"]
-    line = f"  {name} {_range_text(package.events)}"
+    line = f"  {name} {range_text(package.events)}"
     if package.status == ImpactStatus.FIXED and fixes:
         line += f": fixed in {', '.join(fixes)}"
     elif package.status == ImpactStatus.WONT_FIX:

@@ -18,6 +18,7 @@ from triage_tui.advisories.record import (
     Reference,
     ReferenceType,
     Weakness,
+    merge_packages,
     project_of,
     status_from_events,
 )
@@ -216,7 +217,7 @@ def from_cve(document: Any, case_id: str, packages: Mapping[str, Sequence[str]])
     if "containers" in document:
         metadata = document.get("cveMetadata")
         cve_id = _text(metadata.get("cveId")) if isinstance(metadata, Mapping) else ""
-        if not CVE_ID.match(cve_id):
+        if not CVE_ID.fullmatch(cve_id):
             raise ValueError(f"cveMetadata.cveId {cve_id!r} is not a CVE id")
         aliases = (cve_id,)
         containers = document.get("containers")
@@ -274,7 +275,7 @@ def from_cve(document: Any, case_id: str, packages: Mapping[str, Sequence[str]])
         weaknesses=weaknesses,
         cvss_v3=vectors.get("cvssV3_1") or vectors.get("cvssV3_0") or None,
         cvss_v4=vectors.get("cvssV4_0") or None,
-        packages=tuple(found),
+        packages=merge_packages(found),
         references=references,
         credits=credited,
     )

@@ -20,7 +20,7 @@ from triage_tui.advisories.record import (
 
 CREDIT_SEPARATOR = "|"
 CREDIT_HELP = "role | name | consent | contacts | @github-login"
-REFERENCE_HELP = "type url, one a line (advisory, fix, report, web, package)"
+REFERENCE_HELP = "type url, one a line"
 _ID_SPLIT = re.compile(r"[\s,;]+")
 T = TypeVar("T")
 
@@ -78,8 +78,10 @@ def parse_references(text: str) -> Parsed[Reference]:
             found.append(Reference(ReferenceType.WEB, parts[0]))
         elif len(parts) == 2 and parts[0].lower() in types:
             found.append(Reference(types[parts[0].lower()], parts[1]))
+        elif len(parts) == 2:
+            problems.append(f"line {number}: {parts[0]!r} is not a type; use one of {', '.join(types)}")
         else:
-            problems.append(f"line {number}: expected a type and a URL, like 'fix https://...'")
+            problems.append(f"line {number}: expected a type and a URL, like 'fix https://...' (a URL has no spaces)")
     return Parsed(tuple(found), tuple(problems))
 
 

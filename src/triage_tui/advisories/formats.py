@@ -4,6 +4,7 @@ that format's own rules find (CVE's schema through cvelib, CSAF's mandatory test
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -130,6 +131,15 @@ def _format_problems(advisory: Advisory, fmt: str, document: Any, context: Publi
     return []
 
 
+_INVISIBLE = re.compile("[\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def _escape_invisible(text: str) -> str:
+    """JSON with C1 controls and bidi marks written as `\\uXXXX` escapes: the same document for a parser, and
+    nothing a terminal or an editor would act on or reorder (json.dumps escapes only C0 controls itself)."""
+    return _INVISIBLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def compile_advisory(advisory: Advisory, fmt: str, context: PublishContext) -> Compiled:
     """The text of `advisory` in `fmt` and the problems that format's rules find in it."""
     if fmt == "text":
@@ -140,5 +150,5 @@ def compile_advisory(advisory: Advisory, fmt: str, context: PublishContext) -> C
         document = _document(advisory, fmt, context)
     except ValueError as error:  # what a format cannot express (GitHub's one-interval ranges, say)
         return Compiled(fmt, "", (Problem(fmt, str(error)),))
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = _escape_invisible(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
     return Compiled(fmt, text, tuple(_format_problems(advisory, fmt, document, context)))

@@ -154,7 +154,7 @@ def _github_credits(advisory: Advisory) -> list[dict[str, str]]:
     """`{login, type}` for each exported credit with a GitHub account, each pair once (GitHub credits accounts)."""
     seen: set[tuple[str, str]] = set()
     found: list[dict[str, str]] = []
-    for credit in advisory.exported_credits():
+    for credit in advisory.credits_to_request():
         pair = (credit.github_login, CREDIT_TYPES[credit.role])
         if credit.github_login and pair not in seen:
             seen.add(pair)

@@ -16,7 +16,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 class ImportError_(ValueError):
-    """A file that cannot seed a draft; the message names the file and says why."""
+    """A file that cannot seed a draft; the message says why (the caller names the file)."""
 
 
 class _NoTimestamps(yaml.SafeLoader):
@@ -29,23 +29,28 @@ _NoTimestamps.yaml_implicit_resolvers = {
 }
 
 
-def parse_document(data: bytes, name: str) -> Any:
-    """The JSON or YAML document in `data` (safe loading only: no tags, no objects)."""
+def parse_document(data: bytes) -> Any:
+    """The JSON or YAML document in `data` (safe loading only: no tags, no objects, no aliases)."""
     if len(data) > MAX_FILE_BYTES:
-        raise ImportError_(f"{name}: {len(data)} bytes; an advisory file is at most {MAX_FILE_BYTES}")
+        raise ImportError_(f"{len(data)} bytes; an advisory file is at most {MAX_FILE_BYTES}")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ImportError_(f"{name}: not UTF-8 text") from None
+        raise ImportError_("not UTF-8 text") from None
     if text.lstrip().startswith(("{", "[")):
         try:
             return json.loads(text)
         except json.JSONDecodeError as error:
-            raise ImportError_(f"{name}: not valid JSON ({error})") from None
+            raise ImportError_(f"not valid JSON ({error})") from None
     try:
+        # An alias repeats a node wherever it is named: a few kilobytes of them expand to millions of events.
+        # Advisories never need one, so a file that uses any is refused before it is built.
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=_NoTimestamps)):
+            raise ImportError_("YAML aliases (*name) are not accepted in an advisory")
         return yaml.load(text, Loader=_NoTimestamps)  # noqa: S506  (a SafeLoader subclass)
     except yaml.YAMLError as error:
-        raise ImportError_(f"{name}: neither JSON nor valid YAML ({str(error).splitlines()[0]})") from None
+        first = str(error).splitlines()[0]
+        raise ImportError_(f"neither JSON nor YAML ({first}); expected an OSV, GHSA or CVE JSON 5 advisory") from None
 
 
 def detect_format(document: Any) -> str:
@@ -80,3 +85,6 @@ def to_record(document: Any, case_id: str, packages: Mapping[str, Sequence[str]]
         raise
     except ValueError as error:
         raise ImportError_(f"{fmt.upper()}: {error}") from None
+    except (TypeError, AttributeError, KeyError, IndexError) as error:
+        # A field of the wrong type where the importer did not expect one: the file is malformed, not the program.
+        raise ImportError_(f"{fmt.upper()}: a field has the wrong type ({type(error).__name__}: {error})") from None

@@ -16,6 +16,7 @@ from triage_tui.advisories.record import (
     PackageImpact,
     Reference,
     ReferenceType,
+    merge_packages,
     project_of,
     status_from_events,
     weakness,
@@ -57,7 +58,9 @@ def to_osv(advisory: Advisory, modified: datetime, *, osv_id: str | None = None)
         document["affected"] = [
             {
                 "package": {"ecosystem": str(package.ecosystem), "name": package.name},
-                "ranges": [{"type": "ECOSYSTEM", "events": [{kind: version} for kind, version in package.events]}],
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{kind: version} for kind, version in package.published_events()]}
+                ],
             }
             for package in affected
         ]
@@ -132,7 +135,7 @@ def from_osv(document: Any, case_id: str, packages: Mapping[str, Sequence[str]])
         weaknesses=tuple(weakness(c) for c in cwe_ids or () if isinstance(c, str)),
         cvss_v3=severity.get("CVSS_V3") or None,
         cvss_v4=severity.get("CVSS_V4") or None,
-        packages=tuple(found),
+        packages=merge_packages(found),
         references=tuple(
             Reference(ReferenceType(r["type"]) if r.get("type") in set(ReferenceType) else ReferenceType.WEB, url)
             for r in _items(document, "references")

@@ -4,9 +4,11 @@ checked again when read), and its first fill from what triage already knows (the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
+
+from packaging.version import InvalidVersion, Version
 
 from triage_tui.advisories.cwe_names import cwe_name
 from triage_tui.domain import ImpactStatus, VexJustification
@@ -100,6 +102,13 @@ class PackageImpact:
     justification: VexJustification | None = None
     """Why the package is not affected (only with `not-affected`)."""
 
+    def published_events(self) -> tuple[tuple[str, str], ...]:
+        """The events a public advisory may state: a package that is not fixed yet keeps its newest range open,
+        since that range's end is where a fix is expected, not a release that fixes it (OSV's `fixed`)."""
+        if self.status == ImpactStatus.FIXED or not self.events or self.events[-1][0] != "fixed":
+            return self.events
+        return self.events[:-1]
+
     @property
     def is_affected(self) -> bool:
         """Whether the package is (or was) affected, so formats that list affected packages carry it."""
@@ -127,7 +136,13 @@ class Advisory:
         return tuple(package for package in self.packages if package.is_affected)
 
     def exported_credits(self) -> tuple[Credit, ...]:
-        """The credits any format may carry: never a declined one."""
+        """The credits any format may carry: only people who agreed to be named (never a declined one, and not
+        one still pending: asking comes before publishing)."""
+        return tuple(credit for credit in self.credits if credit.consent == Consent.ACCEPTED)
+
+    def credits_to_request(self) -> tuple[Credit, ...]:
+        """The credits GitHub may be sent: accepted and pending ones (GitHub asks each credited account itself and
+        names only those who accept), never a declined one."""
         return tuple(credit for credit in self.credits if credit.consent != Consent.DECLINED)
 
     def alias(self, prefix: str) -> str | None:
@@ -262,8 +277,8 @@ def draft_from_case(detail: CaseDetail, packages: Mapping[str, Sequence[str]], c
     REMEDIATION_DEVELOPER (consents pending but the coordinator's own: nobody is named without asking), and each
     affected package's index page as a PACKAGE reference."""
     summary = detail.summary
-    contact = (f"mailto:{summary.reporter_email}",) if summary.reporter_email else ()
-    credited = [Credit(summary.reporter, CreditRole.FINDER, contact)]
+    # The reporter's address is not a public contact: it stays out of the credit until they give one.
+    credited = [Credit(summary.reporter, CreditRole.FINDER)]
     if coordinator:
         credited.append(Credit(coordinator, CreditRole.COORDINATOR, consent=Consent.ACCEPTED))
     assignee = _assignee(detail)
@@ -290,6 +305,55 @@ def project_of(name: str, ecosystem: Ecosystem, packages: Mapping[str, Sequence[
         if any(candidate.lower() == configured.lower() for candidate in names):
             return project
     return name
+
+
+def range_text(events: Sequence[tuple[str, str]]) -> str:
+    """OSV events as PEP 440 ranges a reader knows: `>=20.0,<24.1; >=25.0`."""
+    ranges: list[str] = []
+    start: str | None = None
+    for kind, version in events:
+        if kind == "introduced":
+            if start is not None:
+                ranges.append(f">={start}" if start != "0" else "all versions")
+            start = version
+        elif start is not None:
+            bound = f"<{version}" if kind == "fixed" else f"<={version}"
+            ranges.append(bound if start == "0" else f">={start},{bound}")
+            start = None
+    if start is not None:
+        ranges.append(f">={start}" if start != "0" else "all versions")
+    return "; ".join(ranges)
+
+
+def event_spans(events: Sequence[tuple[str, str]]) -> list[tuple[tuple[str, str], ...]]:
+    """The events cut into spans, each starting at an `introduced` one."""
+    spans: list[list[tuple[str, str]]] = []
+    for event in events:
+        if event[0] == "introduced" or not spans:
+            spans.append([])
+        spans[-1].append(event)
+    return [tuple(span) for span in spans]
+
+
+def merge_packages(packages: Sequence[PackageImpact]) -> tuple[PackageImpact, ...]:
+    """One entry per package: an advisory may list a package once per range, the matrix holds one cell for it.
+    The spans are put in version order; the package is fixed only if every entry says so."""
+    merged: dict[tuple[str, str, Ecosystem], PackageImpact] = {}
+    for package in packages:
+        key = (package.project, package.name, package.ecosystem)
+        earlier = merged.get(key)
+        if earlier is None:
+            merged[key] = package
+            continue
+        spans = event_spans(earlier.events) + event_spans(package.events)
+        try:
+            spans.sort(key=lambda span: Version(span[0][1]))
+        except InvalidVersion:
+            pass  # not PEP 440: keep the order given; validation says what it cannot read
+        both_fixed = earlier.status == package.status == ImpactStatus.FIXED
+        status = ImpactStatus.FIXED if both_fixed else ImpactStatus.AFFECTED
+        merged[key] = replace(earlier, status=status, events=tuple(e for span in spans for e in span))
+    return tuple(merged.values())
 
 
 def status_from_events(events: Sequence[tuple[str, str]]) -> ImpactStatus:

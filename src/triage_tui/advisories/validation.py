@@ -13,7 +13,7 @@ from packaging.version import InvalidVersion, Version
 
 from triage_tui.advisories.cwe_names import CWE_ID
 from triage_tui.advisories.record import Advisory, Consent, Ecosystem, PackageImpact
-from triage_tui.severity import severity_of
+from triage_tui.severity import cvss_problem
 
 SUMMARY_LIMIT = 1024
 """GitHub's limit for an advisory's summary, the tightest of the formats."""
@@ -23,8 +23,11 @@ ALIAS_PATTERNS = {
     "PYSEC": re.compile(r"^PYSEC-[0-9]{4}-[0-9]+$"),
 }
 GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_INVISIBLE = "\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+"""DEL, C1 controls and the bidi marks and overrides: never in advisory text (they hide or reorder what is read)."""
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f{_INVISIBLE}]")
+_CONTROL_OR_BREAK = re.compile(f"[\x00-\x1f{_INVISIBLE}\u2028\u2029]")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class Level(StrEnum):
@@ -72,17 +75,26 @@ def _check_ids(advisory: Advisory) -> list[Problem]:
         pattern = ALIAS_PATTERNS.get(prefix)
         if pattern is None:
             problems.append(_error("aliases", f"{alias!r}: expected a CVE-, GHSA- or PYSEC- id"))
-        elif not pattern.match(alias):
+        elif not pattern.fullmatch(alias):
             problems.append(_error("aliases", f"{alias!r} is not a well-formed {prefix} id"))
     if sum(alias.startswith("CVE-") for alias in advisory.aliases) > 1:
         problems.append(_error("aliases", "more than one CVE id: one advisory describes one CVE"))
     if len(set(advisory.aliases)) != len(advisory.aliases):
         problems.append(_error("aliases", "an id is listed twice"))
     for weakness in advisory.weaknesses:
-        if not CWE_ID.match(weakness.id):
+        if not CWE_ID.fullmatch(weakness.id):
             problems.append(_error("weaknesses", f"{weakness.id!r} is not a CWE id like CWE-22"))
+        elif _CONTROL_OR_BREAK.search(weakness.name):
+            problems.append(
+                _error("weaknesses", f"{weakness.id}: its name must be one line without control characters")
+            )
         elif not weakness.name.strip():
-            problems.append(_error("weaknesses", f"{weakness.id} needs its name (CSAF and CVE carry it)"))
+            problems.append(
+                _error(
+                    "weaknesses",
+                    f"{weakness.id} needs its name: write '{weakness.id} Its name' (CSAF and CVE carry it)",
+                )
+            )
     return problems
 
 
@@ -96,8 +108,8 @@ def _check_severity(advisory: Advisory) -> list[Problem]:
             continue
         if not vector.startswith(prefixes):
             problems.append(_error(field, f"expected a vector starting with {' or '.join(prefixes)}"))
-        elif severity_of(vector) is None:
-            problems.append(_error(field, f"{vector!r} does not parse as a CVSS vector"))
+        elif (reason := cvss_problem(vector)) is not None:
+            problems.append(_error(field, f"does not parse: {reason}"))
     if not advisory.cvss_v3 and not advisory.cvss_v4:
         problems.append(_error("cvss_v3", "set a CVSS 3.1 or 4.0 vector: every format carries a severity"))
     return problems
@@ -131,9 +143,13 @@ def _check_events(package: PackageImpact) -> list[Problem]:
 def _check_packages(advisory: Advisory, matrix: Sequence[PackageImpact] | None) -> list[Problem]:
     problems: list[Problem] = []
     if not advisory.affected():
-        problems.append(_error("packages", "no affected package: set the affected projects in the matrix (m)"))
+        problems.append(_error("packages", "no affected package: set the affected projects in the impact matrix"))
+    seen: set[tuple[str, str]] = set()
     for package in advisory.packages:
         problems += _check_events(package)
+        if (package.project, package.name) in seen:
+            problems.append(_error("packages", f"{package.project}/{package.name} is listed twice; merge its ranges"))
+        seen.add((package.project, package.name))
     if matrix is not None:
         mine = {(p.project, p.name): p for p in advisory.packages}
         theirs = {(p.project, p.name): p for p in matrix}
@@ -168,13 +184,15 @@ def _check_links(advisory: Advisory) -> list[Problem]:
         for contact in credit.contact:
             if urlsplit(contact).scheme not in ("mailto", "https", "http") or _CONTROL_OR_BREAK.search(contact):
                 problems.append(_error("credits", f"{credit.name}: contact {contact!r} is not a mailto: or https: URL"))
-        if credit.github_login and not re.match(
-            r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$", credit.github_login
-        ):
+        if _EMAIL.fullmatch(credit.name.strip()):
+            problems.append(
+                Problem("credits", f"{credit.name}: an email address as the name; ask how to credit", Level.WARNING)
+            )
+        if credit.github_login and not GITHUB_LOGIN.fullmatch(credit.github_login):
             problems.append(_error("credits", f"{credit.name}: {credit.github_login!r} is not a GitHub login"))
         if credit.consent == Consent.PENDING:
             problems.append(
-                Problem("credits", f"{credit.name} has not agreed to be named yet (consent pending)", Level.WARNING)
+                Problem("credits", f"{credit.name}: consent pending, so not named in any format yet", Level.WARNING)
             )
     return problems
 

@@ -277,13 +277,27 @@ class ConfirmModal(ModalScreen[bool]):
         super().__init__(id=id)
         self._question = question
 
+    HINT = "y / enter: yes · n / escape: no"
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="action-dialog"):
             yield Static(safe_line(self._question), classes="action-title")
-            yield Static(Content("y / enter: yes · n / escape: no"), classes="action-hint")
+            yield Static(Content(self.HINT), classes="action-hint")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class DeliberateConfirmModal(ConfirmModal):
+    """A yes/no question where only y says yes: for what cannot be taken back (an embargoed advisory on disk), so a
+    stray enter from the dialog before declines."""
+
+    DEFAULT_CSS = dialog_css("DeliberateConfirmModal")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="modal.yes", tooltip="Confirm"),
+        Binding("n,escape,enter", "answer(False)", "No", id="modal.no", tooltip="Decline"),
+    ]
+    HINT = "y: yes · n / escape / enter: no"
 
 
 # ---- the content of each modal -------------------------------------------------------------------------------

@@ -3,10 +3,11 @@ live preview of any format on the right, saving, refreshing the packages from th
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -32,7 +33,8 @@ from triage_tui.advisories.editor_fields import (
     weaknesses_text,
 )
 from triage_tui.advisories.format_names import FORMATS, TITLES
-from triage_tui.screens.actions import ConfirmModal
+from triage_tui.advisories.record import range_text
+from triage_tui.screens.actions import DeliberateConfirmModal
 from triage_tui.untrusted import neutralise, neutralise_line
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
@@ -57,16 +59,31 @@ FIELD_LABELS = {
     "cvss_v4": "CVSS 4.0 vector",
     "packages": "packages (from the matrix; ctrl+r reads it again)",
     "references": f"references: {REFERENCE_HELP}",
-    "credits": f"credits, one a line: {CREDIT_HELP}",
+    "credits": f"credits: {CREDIT_HELP}",
 }
 
 
 def package_line(package: PackageImpact) -> str:
-    """`pip  fixed  introduced 20.0, fixed 24.1` (untrusted names neutralised by the caller's safe_line)."""
-    events = ", ".join(f"{kind} {version}" for kind, version in package.events)
+    """`pip/pip  fixed  >=20.0,<24.1` (untrusted names neutralised by the caller's safe_line)."""
+    events = range_text(package.events)
     extra = f"  ({package.justification})" if package.justification else ""
     ecosystem = "" if str(package.ecosystem) == "PyPI" else f" [{package.ecosystem}]"
     return f"{package.project}/{package.name}{ecosystem}  {package.status}  {events}{extra}".rstrip()
+
+
+def field_texts(advisory: Advisory) -> dict[str, str]:
+    """Each text field's content. Imported records may hold control characters: they are shown (and saved) visibly
+    neutralised; done off the UI thread, since details may be long."""
+    return {
+        "summary": neutralise_line(advisory.summary),
+        "details": neutralise(advisory.details),
+        "aliases": neutralise_line(aliases_text(advisory.aliases)),
+        "weaknesses": neutralise_line(weaknesses_text(advisory.weaknesses)),
+        "cvss_v3": neutralise_line(advisory.cvss_v3 or ""),
+        "cvss_v4": neutralise_line(advisory.cvss_v4 or ""),
+        "references": neutralise(references_text(advisory.references)),
+        "credits": neutralise(credits_text(advisory.credits)),
+    }
 
 
 def problem_content(problems: list[str], warnings: list[str]) -> Content:
@@ -84,6 +101,8 @@ class Checked:
     problems: tuple[Problem, ...]
     parse_problems: dict[str, tuple[str, ...]]
     compiled: Compiled
+    preview: str
+    """The compiled text made safe to show (the file keeps the exact text)."""
 
 
 class AdvisoryEditor(Screen[None]):
@@ -102,8 +121,10 @@ class AdvisoryEditor(Screen[None]):
     AdvisoryEditor Label { color: $text-muted; margin-top: 1; }
     AdvisoryEditor .field-problems { height: auto; }
     AdvisoryEditor #details { height: 6; }
-    AdvisoryEditor #references { height: 4; }
-    AdvisoryEditor #credits { height: 5; }
+    AdvisoryEditor #references { height: 6; }
+    AdvisoryEditor #credits { height: 6; }
+    AdvisoryEditor Input { background: $boost; }
+    AdvisoryEditor Input:focus { background: $primary 35%; }
     AdvisoryEditor #packages { height: auto; }
     AdvisoryEditor #advisory-summary-line { height: 1; padding: 0 1; background: $panel; }
     """
@@ -126,9 +147,10 @@ class AdvisoryEditor(Screen[None]):
 
     @dataclass
     class Opened(Message):
-        """The draft was read (or first filled) from the store."""
+        """The draft was read (or first filled) from the store, with each field's text made safe to show."""
 
         draft: Draft
+        texts: dict[str, str]
 
     @dataclass
     class CheckDone(Message):
@@ -150,11 +172,15 @@ class AdvisoryEditor(Screen[None]):
         self.drafts: AdvisoryDrafts
         self.case_id = case_id
         self._title = title
-        self._export_folder = export_folder or Path.cwd()
+        self._default_export_folder = export_folder or Path.cwd()
+        self._export_folder = self._default_export_folder
         self.draft: Draft | None = None
         self.format = FORMATS[0]
         self.checked: Checked | None = None
-        self._saved_record: dict[str, object] | None = None
+        self._base: dict[str, Any] | None = None
+        """The record as stored (None: never saved), last read or saved here; saves are checked against it."""
+        self._save_lock = threading.Lock()
+        self._save_requests = 0
         self._packages: tuple[PackageImpact, ...] = ()
         self._timer: Timer | None = None
         self._generation = 0
@@ -192,14 +218,21 @@ class AdvisoryEditor(Screen[None]):
     def _open(self) -> None:
         self.drafts = self._open_drafts()  # opening the store imports SQLAlchemy: off the UI thread
         draft = self.drafts.load(self.case_id)
-        self.post_message(self.Opened(draft))
+        self._base = draft.advisory.to_json() if draft.saved else None
+        self.post_message(self.Opened(draft, field_texts(draft.advisory)))
 
     @on(Opened)
     def _opened(self, message: Opened) -> None:
         draft = message.draft
         self.draft = draft
-        self._fill(draft.advisory)
-        self._saved_record = draft.advisory.to_json() if draft.saved else None
+        for name, text in message.texts.items():
+            field = self.query_one(f"#{name}")
+            if isinstance(field, Input):
+                field.value = text
+                field.cursor_position = 0  # show where each value starts, not its tail
+            elif isinstance(field, TextArea):
+                field.text = text
+        self._show_packages(draft.advisory.packages)
         self._show_state()
         if draft.embargo_until is not None and draft.embargo_until > self.drafts.clock():
             until = draft.embargo_until.strftime("%Y-%m-%d %H:%M UTC")
@@ -208,20 +241,6 @@ class AdvisoryEditor(Screen[None]):
             banner.display = True
         self.query_one("#summary", Input).focus()
         self._check_now()
-
-    def _fill(self, advisory: Advisory) -> None:
-        # Imported records may hold control characters: they are shown (and saved) visibly neutralised.
-        self.query_one("#summary", Input).value = neutralise_line(advisory.summary)
-        self.query_one("#details", TextArea).text = neutralise(advisory.details)
-        self.query_one("#aliases", Input).value = neutralise_line(aliases_text(advisory.aliases))
-        self.query_one("#weaknesses", Input).value = neutralise_line(weaknesses_text(advisory.weaknesses))
-        self.query_one("#cvss_v3", Input).value = neutralise_line(advisory.cvss_v3 or "")
-        self.query_one("#cvss_v4", Input).value = neutralise_line(advisory.cvss_v4 or "")
-        self.query_one("#references", TextArea).text = neutralise(references_text(advisory.references))
-        self.query_one("#credits", TextArea).text = neutralise(credits_text(advisory.credits))
-        self._show_packages(advisory.packages)
-        for field in self.query(Input):
-            field.cursor_position = 0  # show where each value starts, not its tail
 
     def _show_packages(self, packages: tuple[PackageImpact, ...]) -> None:
         self._packages = packages
@@ -232,13 +251,13 @@ class AdvisoryEditor(Screen[None]):
         draft = self.draft
         if draft is None:
             return
-        if self._saved_record is None:
+        if self._base is None:
             text = "not saved yet: filled from the case and its matrix (ctrl+s saves)"
         elif draft.updated_at is not None:
             text = f"saved {draft.updated_at:%Y-%m-%d %H:%M} UTC by {draft.updated_by}"
         else:
             text = "saved"
-        if self._saved_record is not None and self.typed().to_json() != self._saved_record:
+        if self._base is not None and self.typed().to_json() != self._base:
             text += " · changed since"
         self.query_one("#advisory-state", Static).update(safe_line(text))
 
@@ -299,7 +318,8 @@ class AdvisoryEditor(Screen[None]):
         def check() -> None:
             problems = tuple(self.drafts.problems(draft, advisory))
             compiled = self.drafts.compile(draft, fmt, advisory)
-            self.post_message(self.CheckDone(Checked(advisory, problems, parse_problems, compiled), generation))
+            checked = Checked(advisory, problems, parse_problems, compiled, neutralise(compiled.text))
+            self.post_message(self.CheckDone(checked, generation))
 
         self.run_worker(check, thread=True, group="check", name="Checking the draft", exit_on_error=False)
 
@@ -323,9 +343,9 @@ class AdvisoryEditor(Screen[None]):
             self.query_one(f"#{name}-problems", Static).update(problem_content(errors, warnings))
         self.query_one("#preview-problems", Static).update(problem_content(format_errors, format_warnings))
         preview = self.query_one("#preview", TextArea)
-        text = neutralise(checked.compiled.text)  # the preview never writes report text raw to the terminal
-        if preview.text != text:
-            preview.load_text(text)
+        preview.soft_wrap = self.format == "text"  # prose wraps; JSON keeps its lines and scrolls sideways
+        if preview.text != checked.preview:
+            preview.load_text(checked.preview)
         self._show_summary_line()
         self._show_state()
 
@@ -372,7 +392,8 @@ class AdvisoryEditor(Screen[None]):
         assert self.draft is not None
         self.draft = replace(self.draft, matrix=fresh.matrix)
         self._show_packages(fresh.matrix)
-        self.notify(f"{len(fresh.matrix)} packages taken from the matrix", title="Advisory")
+        count = len(fresh.matrix)
+        self.notify(f"{count} package{'s' * (count != 1)} taken from the matrix", title="Advisory")
         self._check_now()
 
     def action_save(self) -> None:
@@ -383,24 +404,49 @@ class AdvisoryEditor(Screen[None]):
             if then_leave:
                 self.dismiss(None)
             return
-        advisory = self.typed()
-        unchanged = self._saved_record is not None and advisory.to_json() == self._saved_record
-        if unchanged:
+        advisory, parse_problems = self._typed_with_problems()
+        unreadable = [f"{name}: {lines[0]}" for name, lines in parse_problems.items() if lines]
+        if unreadable:
+            # Saving would drop the lines that cannot be read; nothing typed is thrown away.
+            self.notify(
+                f"Not saved: {unreadable[0]}. Fix or delete the line first.", title="Advisory", severity="error"
+            )
+            return
+        if advisory.to_json() == self._base:
             if then_leave:
                 self.dismiss(None)
             else:
                 self.notify("Nothing changed since the last save", title="Advisory")
             return
+        self._save_requests += 1
+        ticket = self._save_requests
 
         def save() -> None:
-            fields = self.drafts.save(advisory)
+            from triage_tui.services.advisory_drafts import DraftError
+
+            with self._save_lock:  # one save at a time, in the order they were asked for
+                if ticket != self._save_requests and not then_leave:
+                    return  # a newer save holds newer text
+                try:
+                    fields = self._save_now(advisory)
+                except DraftError as error:
+                    self.app.call_from_thread(self._save_refused, str(error))
+                    return
             self.app.call_from_thread(self._saved, advisory, fields, then_leave)
 
         self.run_worker(save, thread=True, group="save", name="Saving the advisory draft", exit_on_error=False)
 
+    def _save_now(self, advisory: Advisory) -> list[str]:
+        """Save from a worker holding the save lock, against the record last read or saved here."""
+        fields = self.drafts.save(advisory, base=self._base)
+        self._base = advisory.to_json()
+        return fields
+
+    def _save_refused(self, message: str) -> None:
+        self.notify(f"Not saved: {message}", title="Advisory", severity="error", timeout=10)
+
     def _saved(self, advisory: Advisory, fields: list[str], then_leave: bool) -> None:
         assert self.draft is not None
-        self._saved_record = advisory.to_json()
         now = self.drafts.clock()
         self.draft = replace(
             self.draft,
@@ -410,7 +456,8 @@ class AdvisoryEditor(Screen[None]):
             updated_by=self.drafts.author,
             first_saved=self.draft.first_saved or now,
         )
-        self.notify(f"Draft saved ({', '.join(fields) or 'no change'})", title="Advisory")
+        if fields:
+            self.notify(f"Draft saved ({', '.join(fields)})", title="Advisory")
         self._show_state()
         if then_leave:
             self.dismiss(None)
@@ -432,36 +479,37 @@ class AdvisoryEditor(Screen[None]):
         )
 
     def _export_chosen(self, request: AdvisoryExportRequest | None) -> None:
-        if request is None or self.draft is None:
-            return
-        draft = self.draft
-        if draft.embargo_until is not None and draft.embargo_until > self.drafts.clock():
-            question = (
-                f"{self.case_id} is under embargo until {draft.embargo_until:%Y-%m-%d %H:%M} UTC. "
-                "Write its advisory to disk anyway?"
-            )
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._export(request, force=True)
-
-            self.app.push_screen(ConfirmModal(question), answered)
-            return
-        self._export(request, force=False)
+        if request is not None and self.draft is not None:
+            self._export(request, force=False)
 
     def _export(self, request: AdvisoryExportRequest, *, force: bool) -> None:
         assert self.draft is not None
-        advisory = self.typed()
+        advisory, parse_problems = self._typed_with_problems()
+        if any(parse_problems.values()):
+            self._save(then_leave=False)  # says which line cannot be read
+            return
         draft = replace(self.draft, advisory=advisory)
         self._export_folder = request.folder
 
         def export() -> None:
-            from triage_tui.services.advisory_drafts import DraftError, InvalidDraftError, exportable_formats
+            from triage_tui.services.advisory_drafts import (
+                DraftError,
+                EmbargoError,
+                InvalidDraftError,
+                exportable_formats,
+            )
 
             formats = request.formats or exportable_formats(advisory)
             try:
-                self.drafts.save(advisory)
+                with self._save_lock:
+                    self._save_now(advisory)  # the files say what the store says
+                if request.folder == self._default_export_folder:
+                    request.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                # The service reads the embargo afresh: it may have been set since the editor opened.
                 written = self.drafts.export(draft, formats, request.folder, force=force)
+            except EmbargoError as error:
+                self.app.call_from_thread(self._confirm_embargoed, request, str(error))
+                return
             except InvalidDraftError as error:
                 message = f"Not exported: {len(error.problems)} problems; the first: "
                 first = error.problems[0]
@@ -474,11 +522,18 @@ class AdvisoryEditor(Screen[None]):
 
         self.run_worker(export, thread=True, group="save", name="Exporting the advisory", exit_on_error=False)
 
+    def _confirm_embargoed(self, request: AdvisoryExportRequest, reason: str) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._export(request, force=True)
+
+        question = f"{reason}. Write its advisory to disk anyway? (The export is logged on the case.)"
+        self.app.push_screen(DeliberateConfirmModal(question), answered)
+
     def _export_refused(self, message: str) -> None:
         self.notify(message, title="Advisory", severity="error", timeout=8)
 
     def _exported(self, advisory: Advisory, written: list[Path]) -> None:
-        self._saved_record = advisory.to_json()
         names = ", ".join(path.name for path in written)
         self.notify(f"Wrote {names} to {written[0].parent}", title="Advisory", timeout=8)
         self._show_state()

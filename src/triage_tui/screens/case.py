@@ -368,7 +368,9 @@ class CaseScreen(Screen[None]):
 
             return AdvisoryDrafts(self.reads.database, author_of(self.app), config, clock=self.clock)
 
-        self.app.push_screen(AdvisoryEditor(open_drafts, self.case_id, summary.title), lambda _: self.reload())
+        exports = self.reads.database.parent / "exports"  # beside the workspace's store, never the current folder
+        editor = AdvisoryEditor(open_drafts, self.case_id, summary.title, export_folder=exports)
+        self.app.push_screen(editor, lambda _: self.reload())
 
     # ---- triage actions ------------------------------------------------------------------------------------------
 

@@ -31,6 +31,14 @@ class DraftError(Exception):
     """A draft that cannot be saved or exported, worded for the user."""
 
 
+UNCHECKED = object()
+"""`save` without a base: the caller does not hold an earlier read of the draft (a first fill, an import)."""
+
+
+class DraftConflictError(DraftError):
+    """Saving over a draft someone else saved since the editor read it."""
+
+
 class EmbargoError(DraftError):
     """Exporting an embargoed case's advisory without saying so explicitly."""
 
@@ -180,9 +188,11 @@ class AdvisoryDrafts:
 
     # ---- writing ----------------------------------------------------------------------------------------------
 
-    def save(self, advisory: Advisory) -> list[str]:
+    def save(self, advisory: Advisory, *, base: Mapping[str, Any] | object | None = UNCHECKED) -> list[str]:
         """Store the draft and record an `advisory` event naming the changed fields, in one transaction; returns
-        those fields (empty, and nothing written, when nothing changed)."""
+        those fields (empty, and nothing written, when nothing changed). `base` is the stored record the editor
+        started from (None: none was stored); if the store holds another one now, someone saved meanwhile and
+        DraftConflictError says who, instead of overwriting their work."""
         from sqlalchemy import insert, select
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -193,10 +203,19 @@ class AdvisoryDrafts:
         with write_transaction(self._engine) as connection:
             if connection.execute(select(CASES.c.id).where(CASES.c.id == advisory.case_id)).first() is None:
                 raise DraftError(f"no case {advisory.case_id}")
-            stored = connection.execute(
-                select(ADVISORIES.c.record).where(ADVISORIES.c.case_id == advisory.case_id)
-            ).scalar_one_or_none()
-            before = Advisory.from_json(json.loads(stored)) if stored is not None else None
+            row = connection.execute(
+                select(ADVISORIES.c.record, ADVISORIES.c.updated_by, ADVISORIES.c.updated_at).where(
+                    ADVISORIES.c.case_id == advisory.case_id
+                )
+            ).first()
+            stored = json.loads(row[0]) if row is not None else None
+            if base is not UNCHECKED and stored != base:
+                who = f"{row[1]} at {row[2]:%Y-%m-%d %H:%M} UTC" if row is not None else "someone"
+                raise DraftConflictError(
+                    f"the advisory of {advisory.case_id} was saved by {who} since you opened it; "
+                    "reopen it to see their changes (yours are still in the editor)"
+                )
+            before = Advisory.from_json(stored) if stored is not None else None
             fields = changed_fields(before, advisory)
             if not fields:
                 return []
@@ -236,10 +255,12 @@ class AdvisoryDrafts:
         """Each format of `draft`, once it passes the leak guard (refused while the case is under embargo unless
         `force`) and validation (refused with every blocking problem, field by field)."""
         case_id = draft.advisory.case_id
+        # The embargo as the store holds it now: it may have been set since the editor read the case.
+        draft = replace(draft, embargo_until=self.current_embargo(case_id))
         context = self.context(draft)
         if context.embargoed and not force:
             until = draft.embargo_until.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if draft.embargo_until else ""
-            raise EmbargoError(f"{case_id} is under embargo until {until}; confirm (or pass --force) to export it")
+            raise EmbargoError(f"{case_id} is under embargo until {until}")
         compiled = [compile_advisory(draft.advisory, fmt, context) for fmt in formats]
         blocking = errors([*self.problems(draft), *(p for c in compiled for p in c.problems)])
         if blocking:
@@ -269,7 +290,36 @@ class AdvisoryDrafts:
                 written.append(write_new_file(destination, output.text.encode("utf-8"), overwrite=overwrite))
             except WriteError as error:
                 raise DraftError(str(error)) from None
+        self.record_export(case_id, [c.format for c in compiled], str(folder))
         return written
+
+    def current_embargo(self, case_id: str) -> datetime | None:
+        """The case's embargo end as stored now."""
+        from triage_tui.store.connection import reader
+
+        with reader(self.database) as connection:
+            row = connection.execute("SELECT embargo_until FROM cases WHERE id = ?", (case_id,)).fetchone()
+        if row is None:
+            raise DraftError(f"no case {case_id}")
+        return parse_time(row[0])
+
+    def record_export(self, case_id: str, formats: Sequence[str], destination: str) -> None:
+        """Put an export on the case's timeline (the audit log): which formats, where, and whether the case was
+        under embargo then."""
+        from sqlalchemy import insert
+
+        from triage_tui.store.database import write_transaction
+        from triage_tui.store.tables import EVENTS
+
+        now = self.clock().astimezone(UTC)
+        embargo = self.current_embargo(case_id)
+        payload = {"formats": list(formats), "to": destination, "embargoed": embargo is not None and embargo > now}
+        with write_transaction(self._engine) as connection:
+            connection.execute(
+                insert(EVENTS),
+                {"case_id": case_id, "author": self.author, "at": now, "kind": "advisory-export",
+                 "payload": json.dumps(payload)},
+            )  # fmt: skip
 
     def with_matrix(self, draft: Draft, advisory: Advisory) -> Advisory:
         """`advisory` with its packages replaced by what the matrix says now."""

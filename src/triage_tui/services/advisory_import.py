@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from triage_tui.advisories.importers import ImportError_, parse_document, to_record
-from triage_tui.advisories.record import Advisory, CreditRole
+from triage_tui.advisories.record import Advisory, CreditRole, PackageImpact, merge_packages
 from triage_tui.config import Config
-from triage_tui.services.impact_rules import ImpactError, cell_from_events
+from triage_tui.services.impact_rules import ImpactCell, ImpactError, cell_from_events
 from triage_tui.severity import severity_of
 from triage_tui.untrusted import neutralise, neutralise_line
 
@@ -67,7 +67,10 @@ def _message_text(fmt: str, advisory: Advisory) -> tuple[str, str]:
     """The subject and body of the message that stands for the imported advisory in the thread."""
     subject = neutralise_line(advisory.summary) or "(an advisory without a summary)"
     ids = ", ".join(neutralise_line(alias) for alias in advisory.aliases) or "no id"
-    body = f"Imported from a {fmt.upper()} record ({ids}).\n\n{neutralise(advisory.details or advisory.summary)}"
+    article = "an" if fmt.upper()[0] in "AEIOU" else "a"
+    body = (
+        f"Imported from {article} {fmt.upper()} record ({ids}).\n\n{neutralise(advisory.details or advisory.summary)}"
+    )
     return subject, body
 
 
@@ -120,35 +123,78 @@ def _already_imported(database: Path, digest: str) -> str | None:
     return str(row[0]) if row else None
 
 
+def _known_case(database: Path, document: object, advisory: Advisory) -> str | None:
+    """A case that already holds this advisory: our own export of it (its draft id names the case), or a draft
+    with one of the same CVE, GHSA or PYSEC ids."""
+    from triage_tui.advisories.osv import DRAFT_PREFIX
+    from triage_tui.store.connection import reader
+
+    own = document.get("id") if isinstance(document, Mapping) else None
+    with reader(database) as connection:
+        if isinstance(own, str) and own.startswith(DRAFT_PREFIX):
+            row = connection.execute("SELECT id FROM cases WHERE id = ?", (own.removeprefix(DRAFT_PREFIX),)).fetchone()
+            if row is not None:
+                return str(row[0])
+        if advisory.aliases:
+            marks = ",".join("?" * len(advisory.aliases))
+            row = connection.execute(
+                "SELECT advisories.case_id FROM advisories, json_each(advisories.record, '$.aliases') AS alias "  # noqa: S608
+                f"WHERE alias.value IN ({marks}) LIMIT 1",  # placeholders only
+                advisory.aliases,
+            ).fetchone()
+            if row is not None:
+                return str(row[0])
+    return None
+
+
+def _cells(advisory: Advisory, config: Config) -> tuple[dict[str, ImpactCell], list[str]]:
+    """One matrix cell per configured project the advisory names (its packages' ranges together), and a warning
+    for each package that cannot be placed."""
+    by_project: dict[str, list[PackageImpact]] = {}
+    warnings: list[str] = []
+    for package in advisory.packages:
+        if package.project not in config.projects:
+            warnings.append(f"{package.name}: no configured project has this package; not put in the matrix")
+        else:
+            by_project.setdefault(package.project, []).append(package)
+    cells: dict[str, ImpactCell] = {}
+    for project, packages in by_project.items():
+        (merged,) = merge_packages([replace(p, name=project) for p in packages])
+        try:
+            cells[project] = cell_from_events(merged.status, merged.events)
+        except ImpactError as error:
+            warnings.append(f"{project}: not put in the matrix ({error})")
+    return cells, warnings
+
+
 def import_advisory(database: Path, config: Config, path: Path, data: bytes) -> ImportResult:
-    """Seed one case from one advisory file's bytes."""
+    """Seed one case from one advisory file's bytes. Everything that can refuse the file is checked before the
+    case is created, so a refused file leaves nothing behind."""
     from triage_tui.services.advisory_drafts import AdvisoryDrafts
     from triage_tui.services.triage import TriageService
 
     packages: Mapping[str, Sequence[str]] = {p.id: p.packages for p in config.projects.values()}
     try:
-        document = parse_document(data, str(path))
+        document = parse_document(data)
         fmt, advisory = to_record(document, PLACEHOLDER_CASE, packages)
     except ImportError_ as error:
         return ImportResult(path, None, f"not imported: {error}")
-    previous = _already_imported(database, hashlib.sha256(data).hexdigest())
+    previous = _already_imported(database, hashlib.sha256(data).hexdigest()) or _known_case(
+        database, document, advisory
+    )
     if previous is not None:
-        return ImportResult(path, None, f"not imported: already imported as {previous}")
+        return ImportResult(path, None, f"not imported: {previous} already holds this advisory")
+    warnings = declared_score_warnings(document)
+    cells, placing = _cells(advisory, config)
+    warnings += placing
     case_id = _store_case(database, config, data, fmt, advisory)
     if case_id is None:
         return ImportResult(path, None, "not imported: the store took no new case")
     advisory = replace(advisory, case_id=case_id)
-    warnings = declared_score_warnings(document)
     triage = TriageService(database, config.identity.email)
     try:
-        for package in advisory.packages:
-            if package.project not in config.projects:
-                warnings.append(f"{package.name}: no configured project has this package; not put in the matrix")
-                continue
-            try:
-                triage.set_impact(case_id, package.project, cell_from_events(package.status, package.events))
-            except (ImpactError, ValueError) as error:
-                warnings.append(f"{package.project}: not put in the matrix ({error})")
+        for project, cell in cells.items():
+            triage.set_impact(case_id, project, cell)
     finally:
         triage.close_store()
     drafts = AdvisoryDrafts(database, config.identity.email, config)
@@ -156,7 +202,8 @@ def import_advisory(database: Path, config: Config, path: Path, data: bytes) -> 
         drafts.save(advisory)
     finally:
         drafts.close_store()
-    return ImportResult(path, case_id, f"{fmt.upper()} record imported as {case_id}", tuple(warnings))
+    article = "an" if fmt.upper()[0] in "AEIOU" else "a"
+    return ImportResult(path, case_id, f"{article} {fmt.upper()} record, imported as {case_id}", tuple(warnings))
 
 
 def import_advisory_files(database: Path, config: Config, paths: Iterable[Path]) -> list[ImportResult]:

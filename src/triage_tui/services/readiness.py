@@ -77,10 +77,14 @@ def readiness(
     if drafts is None:
         items.append(ReadinessItem(label, ItemState.PENDING, tuple(f"{p}: drafts not available yet" for p in affected)))
     else:
-        problems = [
-            f"{project}: {'no draft' if project not in drafts else 'draft does not validate'}"
-            for project in affected
-            if not drafts.get(project, False)
-        ]
+
+        def missing(project: str) -> str:
+            if not drafts:
+                return f"{project}: no advisory draft yet"
+            if project not in drafts:
+                return f"{project}: not in the draft (ctrl+r adds it)"
+            return f"{project}: the draft does not validate"
+
+        problems = [missing(project) for project in affected if not drafts.get(project, False)]
         items.append(_item(label, problems))
     return Readiness(tuple(items))

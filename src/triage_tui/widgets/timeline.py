@@ -100,6 +100,11 @@ def describe_event(event: EventLike) -> str:
         fields = payload.get("fields") or []
         what = ", ".join(str(f) for f in fields) if isinstance(fields, list) else "?"
         return "drafted the advisory" if payload.get("first") else f"edited the advisory ({what})"
+    if kind == "advisory-export":
+        formats = payload.get("formats") or []
+        what = ", ".join(str(f) for f in formats) if isinstance(formats, list) else "?"
+        embargoed = " under embargo" if payload.get("embargoed") else ""
+        return f"exported the advisory ({what}){embargoed} to {payload.get('to', '?')}"
     if changes:
         parts = [
             f"{FIELD_WORDS.get(field, field)} {_value(field, old)} → {_value(field, new)}"
