@@ -354,7 +354,7 @@ class TestHostileCaseActions:
             await open_hostile_case(pilot)
             await press(pilot, "question_mark")
             assert isinstance(app.screen, HelpScreen)
-            assert_clean(app, TITLE, "Duplicate of")
+            assert_clean(app, TITLE, "Duplicate")
             await press(pilot, "escape", "escape", "question_mark")
             assert isinstance(app.screen, HelpScreen)
             assert_clean(app, "<U+202E>txt.exe", "Filter")

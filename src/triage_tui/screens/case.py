@@ -86,29 +86,34 @@ class CaseScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", id="case.back", tooltip="Back to the inbox"),
-        Binding("n", "next_message", "Next msg", id="case.next_message", tooltip="Scroll to the next message"),
-        Binding("p", "previous_message", "Prev msg", id="case.previous_message", tooltip="Previous message"),
+        # Message navigation stays off the footer (help and the palette list it), leaving room for the actions.
+        Binding(
+            "n", "next_message", "Next msg", show=False, id="case.next_message", tooltip="Scroll to the next message"
+        ),
+        Binding(
+            "p", "previous_message", "Prev msg", show=False, id="case.previous_message", tooltip="Previous message"
+        ),
         Binding("j,down", "scroll_down", "Scroll", show=False, id="case.scroll_down", tooltip="Scroll down"),
         Binding("k,up", "scroll_up", "Scroll up", show=False, id="case.scroll_up", tooltip="Scroll up"),
         Binding("space,pagedown", "page_down", "Page", show=False, id="case.page_down", tooltip="One screen down"),
         Binding("pageup", "page_up", "Page up", show=False, id="case.page_up", tooltip="One screen up"),
         Binding("r", "reply", "Reply", id="case.reply", tooltip="Write an encrypted reply to the reporter"),
-        Binding("t", "change_state", "State", id="case.change_state", tooltip="Move the case along its lifecycle"),
-        Binding("x", "close_case", "Close", id="case.close", tooltip="Close a new or triaged case with a disposition"),
-        Binding("a", "assign", "Assign", id="case.assign", tooltip="Assign to a person or a project team"),
-        Binding("l", "labels", "Labels", id="case.labels", tooltip="Set the case's labels"),
-        Binding("N", "note", "Note", id="case.note", tooltip="Add a multi-line note"),
-        Binding("d", "duplicate", "Duplicate of", id="case.duplicate", tooltip="Merge into a ranked candidate"),
-        Binding("u", "undo", "Undo", id="case.undo", tooltip="Undo your last action on this case"),
-        Binding("v", "severity", "Severity", id="case.severity", tooltip="Score in the CVSS calculator"),
-        Binding("e", "embargo", "Embargo", id="case.embargo", tooltip="Set or clear the embargo end (UTC)"),
         Binding(
             "A",
             "advisory",
             "Advisory",
             id="case.advisory",
-            tooltip="Draft the advisory: every format from one record, validated, previewed, exported",
+            tooltip="Draft the advisory: one record, every format, validated",
         ),
+        Binding("t", "change_state", "State", id="case.change_state", tooltip="Move the case along its lifecycle"),
+        Binding("x", "close_case", "Close", id="case.close", tooltip="Close a new or triaged case with a disposition"),
+        Binding("a", "assign", "Assign", id="case.assign", tooltip="Assign to a person or a project team"),
+        Binding("l", "labels", "Labels", show=False, id="case.labels", tooltip="Set the case's labels"),
+        Binding("N", "note", "Note", id="case.note", tooltip="Add a multi-line note"),
+        Binding("d", "duplicate", "Duplicate", id="case.duplicate", tooltip="Merge into a ranked candidate"),
+        Binding("u", "undo", "Undo", show=False, id="case.undo", tooltip="Undo your last action on this case"),
+        Binding("v", "severity", "Severity", id="case.severity", tooltip="Score in the CVSS calculator"),
+        Binding("e", "embargo", "Embargo", id="case.embargo", tooltip="Set or clear the embargo end (UTC)"),
         Binding(
             "w",
             "save_attachment",
