@@ -60,8 +60,10 @@ CREDIT_TYPES = (
     "sponsor",
     "other",
 )
-ECOSYSTEMS = ("rubygems", "npm", "pip", "maven", "nuget", "composer", "go", "rust", "erlang", "actions", "pub", "other")
-ECOSYSTEMS += ("swift",)
+ECOSYSTEMS = (
+    *("rubygems", "npm", "pip", "maven", "nuget", "composer", "go", "rust", "erlang", "actions", "pub", "other"),
+    "swift",  # in newer specs
+)
 SORTS = {"created": "created_at", "updated": "updated_at", "published": "published_at"}
 CREDIT_STATES = ("accepted", "declined", "pending")
 
@@ -215,13 +217,12 @@ def parse_iso(text: str) -> datetime:
 
 
 def ghsa_id_for(number: int) -> str:
-    """The `number`th advisory id: a bijection of the counter onto 12 characters of GitHub's alphabet, so ids look
-    scattered but are deterministic and never repeat."""
-    space = len(GHSA_CHARSET) ** 12
-    mixed = (number * 25214903917 + 11) % space  # the multiplier is coprime to 20: a permutation of the space
+    """The id of the `number`th advisory: 12 characters of GitHub's alphabet taken from a hash of the counter, so ids
+    look scattered but are the same on every run (the server skips the rare repeat)."""
+    value = int.from_bytes(hashlib.sha256(f"ghsa:{number}".encode()).digest()[:8], "big")
     chars = []
     for _ in range(12):
-        mixed, digit = divmod(mixed, len(GHSA_CHARSET))
+        value, digit = divmod(value, len(GHSA_CHARSET))
         chars.append(GHSA_CHARSET[digit])
     text = "".join(chars)
     return f"GHSA-{text[0:4]}-{text[4:8]}-{text[8:12]}"
@@ -408,6 +409,8 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    wbufsize = -1  # buffered: headers and body leave in one write (flushed after each request) ...
+    disable_nagle_algorithm = True  # ... and at once (no 40 ms delayed-ACK stalls on keep-alive connections)
     server_version = "GitHub.com"
     sys_version = ""
     server: _Server
@@ -415,7 +418,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         self.server.fake._serve(self)
 
-    do_GET = do_HEAD = do_POST = do_PATCH = do_PUT = do_DELETE = _serve  # noqa: N815
+    do_GET = do_HEAD = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass  # quiet: the fake keeps its own log
@@ -449,8 +452,10 @@ class FakeGitHub:
         self._thread: threading.Thread | None = None
         host, port = self._server.server_address[:2]
         self.url = f"http://{host}:{port}"
-        frozen = now.timestamp() if now is not None else None
-        self._clock: Callable[[], float] = (lambda: frozen) if frozen is not None else time.time  # type: ignore[assignment,return-value]
+        self._clock: Callable[[], float] = time.time
+        if now is not None:
+            frozen = now.timestamp()
+            self._clock = lambda: frozen
         self._offset = 0.0
         self._rate_limit = rate_limit
         self.allow_anonymous = allow_anonymous
@@ -461,6 +466,7 @@ class FakeGitHub:
         self._user_ids: dict[str, int] = {}
         self._buckets: dict[str | None, _Bucket] = {}
         self._counter = 0
+        self._ghsa_ids: set[str] = set()
         self._request_counter = 0
         self._log: list[LoggedRequest] = []
         self.errors: list[str] = []  # exceptions inside the fake (a bug here, not in the client): tests may assert []
@@ -472,7 +478,9 @@ class FakeGitHub:
 
     def start(self) -> FakeGitHub:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, args=(0.01,), name="fake-github", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -592,7 +600,9 @@ class FakeGitHub:
         """Copies of every advisory of `repo`, oldest first."""
         with self._lock:
             record = self._repos[repo.lower()]
-            return [copy.deepcopy(a) for a in sorted(record.advisories.values(), key=lambda a: record.seq[a["ghsa_id"]])]
+            return [
+                copy.deepcopy(a) for a in sorted(record.advisories.values(), key=lambda a: record.seq[a["ghsa_id"]])
+            ]
 
     # --- Switches -------------------------------------------------------------------------------------------------
 
@@ -621,7 +631,8 @@ class FakeGitHub:
             self._slow = [times, seconds]
 
     def fail(self, status: int = 500, times: int = 1, body: Any = None) -> None:
-        """The next `times` requests get `status` with `body` (default `{"message": <reason>}`)."""
+        """The next `times` requests get `status` with `body`: JSON (default `{"message": <reason>}`), or bytes sent
+        as they are with `text/html` (GitHub's proxies answer some 502/504s with an HTML page)."""
         with self._lock:
             if body is None:
                 body = {"message": "Server Error" if status == 500 else HTTPStatus(status).phrase}
@@ -683,7 +694,9 @@ class FakeGitHub:
         """A `simple-repository` for the temporary private fork."""
         owner, name = record.full_name.split("/", 1)
         fork_name = f"{name}-{ghsa_id.lower()}"
-        fork_id = self._user_ids.setdefault(f"fork:{record.full_name}/{ghsa_id}".lower(), 7_000_001 + len(self._user_ids))
+        fork_id = self._user_ids.setdefault(
+            f"fork:{record.full_name}/{ghsa_id}".lower(), 7_000_001 + len(self._user_ids)
+        )
         api = f"https://api.github.com/repos/{owner}/{fork_name}"
         found: dict[str, Any] = {
             "id": fork_id,
@@ -707,14 +720,13 @@ class FakeGitHub:
             raise KeyError(f"{repo} has no advisory {ghsa_id}")
         return record, record.advisories[ghsa_id]
 
-    def _create(
-        self, record: _Repository, fields: Mapping[str, Any], author: str | None = None
-    ) -> dict[str, Any]:
+    def _create(self, record: _Repository, fields: Mapping[str, Any], author: str | None = None) -> dict[str, Any]:
         self._counter += 1
         ghsa_id = ghsa_id_for(self._counter)
-        while any(ghsa_id in r.advisories for r in self._repos.values()):  # cannot happen (a bijection); be safe
+        while ghsa_id in self._ghsa_ids:  # a repeat of the hash: take the next number
             self._counter += 1
             ghsa_id = ghsa_id_for(self._counter)
+        self._ghsa_ids.add(ghsa_id)
         stamp = iso(self.now)
         advisory: dict[str, Any] = dict.fromkeys(OBJECT_KEYS)
         advisory.update(
@@ -740,7 +752,7 @@ class FakeGitHub:
         return advisory
 
     def _bump(self, advisory: dict[str, Any]) -> datetime:
-        """`updated_at` moves on, by at least a second (GitHub's timestamps have whole seconds) so every change shows."""
+        """`updated_at` moves on, by at least a second (timestamps have whole seconds) so every change shows."""
         moment = max(self.now.replace(microsecond=0), parse_iso(advisory["updated_at"]) + timedelta(seconds=1))
         advisory["updated_at"] = iso(moment)
         return moment
@@ -792,8 +804,9 @@ class FakeGitHub:
             ]
 
     def _apply(self, record: _Repository, advisory: dict[str, Any], changes: Mapping[str, Any]) -> None:
-        """Body fields (already validated) onto the object, keeping derived fields consistent."""
-        for key, value in changes.items():
+        """Body fields (already validated) onto the object, keeping derived fields consistent. The vector is set
+        last, so a severity given with it (set-up only: the API refuses both) yields to the vector's."""
+        for key, value in sorted(changes.items(), key=lambda item: item[0] == "cvss_vector_string"):
             if key in ("summary", "description", "severity"):
                 advisory[key] = value
                 if key == "severity":  # a chosen severity replaces the vectors (unverified)
@@ -833,16 +846,16 @@ class FakeGitHub:
             "vulnerable_functions": item.get("vulnerable_functions", []),
         }
 
-    def _set_credits(self, advisory: dict[str, Any], credits: list[Mapping[str, str]] | None) -> None:
+    def _set_credits(self, advisory: dict[str, Any], given: list[Mapping[str, str]] | None) -> None:
         """`credits` as sent; `credits_detailed` the same pairs, keeping the consent of pairs already there and
         `pending` for new ones."""
-        if credits is None:
+        if given is None:
             advisory["credits"] = advisory["credits_detailed"] = None
             return
         before = {
             (item["user"]["login"].lower(), item["type"]): item["state"] for item in advisory["credits_detailed"] or []
         }
-        pairs = list(dict.fromkeys((c["login"], c["type"]) for c in credits))
+        pairs = list(dict.fromkeys((c["login"], c["type"]) for c in given))
         advisory["credits"] = [{"login": login, "type": kind} for login, kind in pairs]
         advisory["credits_detailed"] = [
             {"user": self._user(login), "type": kind, "state": before.get((login.lower(), kind), "pending")}
@@ -1003,7 +1016,10 @@ class FakeGitHub:
     ) -> _Response:
         if self._failures[0] > 0:
             self._failures[0] -= 1
-            return _Response(self._failures[1], _dumps(self._failures[2]))
+            status, body = self._failures[1], self._failures[2]
+            if isinstance(body, bytes):
+                return _Response(status, body, content_type="text/html; charset=utf-8")
+            return _Response(status, _dumps(body))
         if self._secondary[0] > 0:
             self._secondary[0] -= 1
             retry_after, status = self._secondary[1], self._secondary[2]
@@ -1034,7 +1050,7 @@ class FakeGitHub:
             status, payload, extra = self._route(method, path, query, raw, token)
         except _ApiError as error:
             return _Response(error.status, _dumps(error.payload))
-        response = _Response(status, payload, extra)
+        response = _Response(status, payload, list(extra))  # a copy: `extra` may be a cached page's
         if status == 200:
             etag = next((v for k, v in extra if k == "etag"), None) or _etag(payload)
             if not any(k == "etag" for k, _ in extra):
@@ -1254,7 +1270,7 @@ class FakeGitHub:
         docs = f"{DOCS}#update-a-repository-security-advisory"
         record, advisory = self._advisory_of(token, full_name, ghsa_id, write=True)
         body = self._body(raw, docs)
-        errors = self._validate(body, PATCH_FIELDS, required=(), nullable={"description", "cve_id", "severity"})
+        errors = self._validate(body, PATCH_FIELDS, required=(), nullable=PATCH_FIELDS - {"summary", "state"})
         target = body.get("state")
         if not errors and target is not None:
             trial = copy.deepcopy(advisory)
@@ -1291,6 +1307,8 @@ class FakeGitHub:
         self, full_name: str, raw: bytes, token: _Token | None
     ) -> tuple[int, bytes, list[tuple[str, str]]]:
         docs = f"{DOCS}#privately-report-a-security-vulnerability"
+        if token is None:  # only reachable with allow_anonymous
+            raise _ApiError(401, "Requires authentication", "https://docs.github.com/rest")
         record = self._visible(token, full_name, docs)
         if not record.private_reporting:  # unverified: GitHub may answer 404 instead
             raise _ApiError(403, "Private vulnerability reporting is not enabled for this repository.", docs)
@@ -1307,7 +1325,7 @@ class FakeGitHub:
         return 201, self._json(record, advisory["ghsa_id"]), []
 
     def _validate(
-        self, body: Mapping[str, Any], allowed: frozenset[str], *, required: Iterable[str], nullable: set[str]
+        self, body: Mapping[str, Any], allowed: frozenset[str], *, required: Iterable[str], nullable: Iterable[str]
     ) -> list[dict[str, Any]]:
         """GitHub's 422 `errors` for a request body (the rules of tech-notes 4.2/4.6; wording unverified)."""
         errors: list[dict[str, Any]] = []
@@ -1326,7 +1344,7 @@ class FakeGitHub:
             if key not in allowed:
                 continue
             if value is None:
-                if key not in nullable:
+                if key not in set(nullable):
                     bad(key, "cannot be null")
                 continue
             if key == "summary":
@@ -1411,7 +1429,9 @@ class FakeGitHub:
                 if item.get(key) is not None and not isinstance(item[key], str):
                     bad(f"{where}.{key}", "must be text")
             functions = item.get("vulnerable_functions")
-            if functions is not None and not (isinstance(functions, list) and all(isinstance(f, str) for f in functions)):
+            if functions is not None and not (
+                isinstance(functions, list) and all(isinstance(f, str) for f in functions)
+            ):
                 bad(f"{where}.vulnerable_functions", "must be a list of text")
 
 

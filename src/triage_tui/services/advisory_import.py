@@ -147,7 +147,7 @@ def _known_case(database: Path, document: object, advisory: Advisory) -> str | N
     return None
 
 
-def _cells(advisory: Advisory, config: Config) -> tuple[dict[str, ImpactCell], list[str]]:
+def cells_for(advisory: Advisory, config: Config) -> tuple[dict[str, ImpactCell], list[str]]:
     """One matrix cell per configured project the advisory names (its packages' ranges together), and a warning
     for each package that cannot be placed."""
     by_project: dict[str, list[PackageImpact]] = {}
@@ -185,7 +185,7 @@ def import_advisory(database: Path, config: Config, path: Path, data: bytes) -> 
     if previous is not None:
         return ImportResult(path, None, f"not imported: {previous} already holds this advisory")
     warnings = declared_score_warnings(document)
-    cells, placing = _cells(advisory, config)
+    cells, placing = cells_for(advisory, config)
     warnings += placing
     case_id = _store_case(database, config, data, fmt, advisory)
     if case_id is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from threading import Event
 from typing import Any
 
-from triage_tui.config import Config, ImapSourceConfig, MaildirSourceConfig, SourceConfig
+from triage_tui.config import Config, GithubSourceConfig, ImapSourceConfig, MaildirSourceConfig, SourceConfig
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.services.intake_pool import WORKERS, IntakeWorkers
 from triage_tui.services.store_writer import StoreWriter
@@ -193,6 +193,11 @@ def sync_all(
             reports.append(
                 SourceReport(name, False, 0, 0, 0, 0.0, f"no source named '{name}' in {config.path} (known: {known})")
             )
+            continue
+        if isinstance(source_config, GithubSourceConfig):
+            from triage_tui.services.github_sync import sync_github
+
+            reports.append(sync_github(database, config, source_config, progress=progress, cancel=cancel))
             continue
         try:
             source = open_source(source_config)

@@ -252,6 +252,38 @@ MIGRATIONS: Sequence[str] = (
         updated_by TEXT NOT NULL
     );
     """,
+    # 7: the GitHub API source. `github_advisories` keeps each repository advisory as last synced (the whole object,
+    # JSON), so a later sync can tell GitHub's changes from local ones; `advisory_pushes` is the outbox of draft
+    # updates to send to each repository's advisory, retried until sent or refused.
+    """
+    CREATE TABLE github_advisories (
+        source TEXT NOT NULL,
+        ghsa_id TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        remote TEXT NOT NULL,
+        state TEXT NOT NULL,
+        remote_updated_at TEXT,
+        synced_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (source, ghsa_id)
+    );
+    CREATE INDEX ix_github_advisories_case ON github_advisories(case_id);
+    CREATE TABLE advisory_pushes (
+        id INTEGER PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        source TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        ghsa_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        author TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        sent_at TIMESTAMP
+    );
+    CREATE INDEX ix_advisory_pushes_state ON advisory_pushes(state, id);
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

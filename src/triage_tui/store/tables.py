@@ -203,6 +203,40 @@ class AdvisoryRow(SQLModel, table=True):
     updated_by: str
 
 
+class GithubAdvisoryRow(SQLModel, table=True):
+    """A repository advisory as last synced from a GitHub source, and the case it belongs to."""
+
+    __tablename__ = "github_advisories"
+
+    source: str = Field(primary_key=True)
+    ghsa_id: str = Field(primary_key=True)
+    repository: str
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    remote: str
+    state: str
+    remote_updated_at: str | None = None
+    synced_at: datetime
+
+
+class AdvisoryPushRow(SQLModel, table=True):
+    """A draft update waiting to go to a repository advisory (the API outbox)."""
+
+    __tablename__ = "advisory_pushes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="cases.id")
+    source: str
+    repository: str
+    ghsa_id: str
+    body: str
+    created_at: datetime
+    author: str
+    state: str = "queued"
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
 def _table(model: type[SQLModel]) -> Table:
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
@@ -222,3 +256,5 @@ INTAKE_FAILURES = _table(IntakeFailureRow)
 CASE_COUNTERS = _table(CaseCounterRow)
 OUTBOX = _table(OutboxRow)
 ADVISORIES = _table(AdvisoryRow)
+GITHUB_ADVISORIES = _table(GithubAdvisoryRow)
+ADVISORY_PUSHES = _table(AdvisoryPushRow)

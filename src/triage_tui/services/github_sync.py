@@ -1,0 +1,536 @@
+"""Syncs a GitHub source: each repository's advisories (conditional list pages) become cases, later changes on
+GitHub become events (or conflicts, when the same field was changed here too), and queued draft updates are pushed
+to each repository's advisory. Nothing of a repository that fails stops the others."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from threading import Event
+from typing import TYPE_CHECKING, Any
+
+from triage_tui.advisories.ghsa import from_ghsa, to_ghsa
+from triage_tui.advisories.record import Advisory
+from triage_tui.config import Config, GithubSourceConfig
+from triage_tui.intake.records import CryptoVerdict, IntakeFailure, ParsedMessage
+from triage_tui.sources.base import SourceError
+from triage_tui.sources.credentials import secret_from
+from triage_tui.sources.github_api import ApiError, GitHubClient, OfflineError, PageState
+from triage_tui.store.connection import prepare_database, reader
+from triage_tui.store.github_store import PAGES_SCOPE, KnownAdvisory
+from triage_tui.untrusted import neutralise, neutralise_line
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from triage_tui.services.sync import ProgressCallback, SourceReport
+
+NEW_STATES = frozenset({"triage", "draft"})
+"""States in which an advisory GitHub has not seen yet becomes a case; closed or published ones matter only as
+updates to cases already here."""
+PUSHABLE_STATES = frozenset({"triage", "draft"})
+"""triage-tui changes only advisories still being prepared; publishing is a person's explicit act on GitHub."""
+DRAFT_FIELDS = ("details", "weaknesses", "credits", "packages")
+"""The draft's fields an advisory also holds, compared field by field on every remote change."""
+
+
+@dataclass
+class GithubSyncOutcome:
+    """What one sync of a GitHub source did."""
+
+    new_cases: int = 0
+    updated: int = 0
+    conflicts: int = 0
+    failures: int = 0
+    pushed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def author_of(source: str) -> str:
+    """Who remote changes are recorded as on the timeline."""
+    return f"github:{source}"
+
+
+def first_message_id(ghsa_id: str) -> str:
+    """The Message-ID the advisory's first message is stored under, so later description edits thread to it."""
+    return f"<{ghsa_id}@github.advisory>"
+
+
+def message_of(source: str, remote: Mapping[str, Any], *, first: bool) -> tuple[str, ParsedMessage]:
+    """The thread message standing for an advisory's description (its first, or an edit made on GitHub later)."""
+    raw = json.dumps(remote, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    ghsa_id = str(remote.get("ghsa_id"))
+    updated = str(remote.get("updated_at") or remote.get("created_at") or "")
+    key = ghsa_id if first else f"{ghsa_id}@{updated}"
+    author = remote.get("author") if isinstance(remote.get("author"), Mapping) else None
+    login = str(author.get("login")) if author and author.get("login") else "GitHub"
+    state = str(remote.get("state") or "?")
+    heading = "Private vulnerability report" if state == "triage" else f"Repository advisory ({state})"
+    edit = "" if first else "Description edited on GitHub.\n\n"
+    body = f"{heading} {ghsa_id} on GitHub.\n\n{edit}{remote.get('description') or ''}"
+    message = ParsedMessage(
+        raw=raw,
+        content_hash=hashlib.sha256(raw).hexdigest(),
+        message_id=first_message_id(ghsa_id) if first else f"<{key}@github.advisory>",
+        in_reply_to=None if first else first_message_id(ghsa_id),
+        references=() if first else (first_message_id(ghsa_id),),
+        subject=neutralise_line(str(remote.get("summary") or "(no summary)")),
+        sender_name=neutralise_line(login),
+        sender_email="",
+        date=_time(remote.get("updated_at" if not first else "created_at")),
+        body=neutralise(body),
+        verdict=CryptoVerdict(warnings=("from the GitHub API over TLS: not signed by its author",)),
+    )
+    return key, message
+
+
+def _time(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class GithubSync:
+    """One sync of one GitHub source into the store at `database`."""
+
+    def __init__(
+        self,
+        database: Path,
+        config: Config,
+        source: GithubSourceConfig,
+        client: GitHubClient,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        from triage_tui.store.database import open_engine
+
+        self.database = database
+        self.config = config
+        self.source = source
+        self.client = client
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.outcome = GithubSyncOutcome()
+        self.packages: Mapping[str, Sequence[str]] = {p.id: p.packages for p in config.projects.values()}
+        self._engine: Engine = open_engine(database)
+        from triage_tui.store.ingest import sync_projects
+
+        sync_projects(self._engine, config.projects.values())  # cells name projects: the store must know them
+
+    def close(self) -> None:
+        """Release the store."""
+        self._engine.dispose()
+
+    # ---- pull ---------------------------------------------------------------------------------------------------
+
+    def pull(self, cancel: Event | None = None, progress: Callable[[], None] | None = None) -> None:
+        """Every repository's changed list pages, applied; an offline API stops the pull, any other error only
+        its repository."""
+        from triage_tui.store.github_store import known_advisories
+        from triage_tui.store.sync_reads import load_cursors
+
+        with reader(self.database) as connection:
+            cursors = load_cursors(connection, self.source.name)
+            known = known_advisories(connection, self.source.name)
+        for repository in self.source.repositories:
+            if cancel is not None and cancel.is_set():
+                self.outcome.errors.append("cancelled; everything stored so far is kept")
+                return
+            stored = cursors.get(PAGES_SCOPE + repository, {}).get("pages") or []
+            pages_before = [PageState(p["url"], p.get("etag")) for p in stored if isinstance(p, Mapping)]
+            try:
+                pages: list[PageState] = []
+                for page in self.client.pages(repository, pages_before):
+                    pages.append(page.state)
+                    for remote in page.advisories:
+                        self._take(repository, remote, known)
+                    if progress is not None:
+                        progress()
+            except OfflineError as error:
+                self.outcome.errors.append(str(error))
+                return
+            except (ApiError, SourceError) as error:
+                self.outcome.errors.append(str(error))
+                continue
+            self._save_pages(repository, pages)
+
+    def _save_pages(self, repository: str, pages: Sequence[PageState]) -> None:
+        from triage_tui.store.database import write_transaction
+        from triage_tui.store.github_store import save_pages
+
+        with write_transaction(self._engine) as connection:
+            save_pages(
+                connection,
+                self.source.name,
+                repository,
+                [{"url": p.url, "etag": p.etag} for p in pages],
+                self.clock(),
+            )
+
+    def _take(self, repository: str, remote: Mapping[str, Any], known: dict[str, KnownAdvisory]) -> None:
+        ghsa_id = remote.get("ghsa_id") if isinstance(remote, Mapping) else None
+        if not isinstance(ghsa_id, str):
+            self._keep_failure(repository, remote, "an advisory without a ghsa_id")
+            return
+        before = known.get(ghsa_id)
+        if before is None:
+            if remote.get("state") in NEW_STATES:
+                known_now = self._create(repository, remote)
+                if known_now is not None:
+                    known[ghsa_id] = known_now
+            return
+        if before.remote.get("updated_at") == remote.get("updated_at"):
+            return  # listed again on a changed page, itself unchanged
+        known[ghsa_id] = self._update(before, remote)
+
+    def _keep_failure(self, repository: str, remote: Any, reason: str) -> None:
+        """Keep an advisory that cannot be taken in (its JSON and why), as a bad mail is kept; the sync goes on."""
+        from triage_tui.store.batches import IncomingItem
+        from triage_tui.store.ingest import store_batch
+
+        raw = json.dumps(remote, ensure_ascii=False, default=str).encode("utf-8")
+        key = f"{repository}#{hashlib.sha256(raw).hexdigest()[:16]}"
+        store_batch(self._engine, [IncomingItem(self.source.name, key, IntakeFailure(raw, f"{repository}: {reason}"))])
+        self.outcome.failures += 1
+
+    def _create(self, repository: str, remote: Mapping[str, Any]) -> KnownAdvisory | None:
+        from triage_tui.store.batches import IncomingItem
+        from triage_tui.store.database import write_transaction
+        from triage_tui.store.github_store import case_of_message, save_remote
+        from triage_tui.store.ingest import store_batch
+
+        try:
+            advisory = from_ghsa(remote, "PSC-0000-0000", self.packages)
+        except ValueError as error:
+            self._keep_failure(repository, remote, str(error))
+            return None
+        key, message = message_of(self.source.name, remote, first=True)
+        with reader(self.database) as connection:
+            case_id = case_of_message(connection, self.source.name, key)  # an earlier run stored it, then died
+        if case_id is None:
+            stored = store_batch(
+                self._engine, [IncomingItem(self.source.name, key, message)], list(self.config.projects.values())
+            )
+            if not stored.new_cases:
+                with reader(self.database) as connection:
+                    case_id = case_of_message(connection, self.source.name, key)
+            else:
+                case_id = stored.new_cases[0]
+                self.outcome.new_cases += 1
+        if case_id is None:
+            self._keep_failure(repository, remote, "the store took no case for it")
+            return None
+        self._seed(case_id, repository, replace(advisory, case_id=case_id))
+        with write_transaction(self._engine) as connection:
+            save_remote(connection, self.source.name, repository, case_id, remote, self.clock())
+        return KnownAdvisory(str(remote["ghsa_id"]), repository, case_id, remote)
+
+    def _seed(self, case_id: str, repository: str, advisory: Advisory) -> None:
+        """The new case's vectors, matrix cells and advisory draft, from what the advisory says."""
+        from triage_tui.services.advisory_drafts import AdvisoryDrafts
+        from triage_tui.services.advisory_import import cells_for
+        from triage_tui.services.triage import TriageError, TriageService
+
+        triage = TriageService(self.database, author_of(self.source.name), clock=self.clock)
+        try:
+            for vector, version in ((advisory.cvss_v3, "3.1"), (advisory.cvss_v4, "4.0")):
+                if vector:
+                    try:
+                        triage.set_severity(case_id, vector, version=version)
+                    except TriageError:
+                        pass  # already so
+            cells, _warnings = cells_for(advisory, self.config)
+            project = self._project_of(repository)
+            if project is not None and project not in cells:
+                from triage_tui.domain import ImpactStatus
+                from triage_tui.services.impact_rules import ImpactCell
+
+                cells[project] = ImpactCell(ImpactStatus.INVESTIGATING)  # reported to this project: look at it
+            for name, cell in cells.items():
+                try:
+                    triage.set_impact(case_id, name, cell)
+                except TriageError:
+                    pass
+        finally:
+            triage.close_store()
+        drafts = AdvisoryDrafts(self.database, author_of(self.source.name), self.config, clock=self.clock)
+        try:
+            if not drafts.load(case_id).saved:
+                drafts.save(advisory)
+        finally:
+            drafts.close_store()
+
+    def _project_of(self, repository: str) -> str | None:
+        for project in self.config.projects.values():
+            if (project.repository or "").lower() == repository.lower():
+                return project.id
+        return None
+
+    # ---- a change made on GitHub ----------------------------------------------------------------------------------
+
+    def _update(self, before: KnownAdvisory, remote: Mapping[str, Any]) -> KnownAdvisory:
+        """Apply what changed on GitHub since the last sync, field by field: taken where nobody changed the field
+        here, recorded as a conflict where somebody did."""
+        from triage_tui.services.advisory_drafts import AdvisoryDrafts
+        from triage_tui.store.database import write_transaction
+        from triage_tui.store.github_store import case_fields, record_event, save_remote, set_case_fields
+
+        case_id, source = before.case_id, self.source.name
+        author, now = author_of(source), self.clock()
+        try:
+            old = from_ghsa(before.remote, case_id, self.packages)
+            new = from_ghsa(remote, case_id, self.packages)
+        except ValueError as error:
+            self._keep_failure(before.repository, remote, str(error))
+            return before
+        with reader(self.database) as connection:
+            title, v3, v4 = case_fields(connection, case_id)
+        changes: dict[str, list[Any]] = {}
+        conflicts: list[dict[str, Any]] = []
+        case_values: dict[str, Any] = {}
+        for column, local, was, now_remote in (
+            # The title is the summary as intake stored it: compared in that form.
+            ("title", title, neutralise_line(old.summary), neutralise_line(new.summary)),
+            ("cvss_vector", v3, old.cvss_v3, new.cvss_v3),
+            ("cvss4_vector", v4, old.cvss_v4, new.cvss_v4),
+        ):
+            _merge_field(column, local, was, now_remote, changes, conflicts, case_values)
+        drafts = AdvisoryDrafts(self.database, author, self.config, clock=self.clock)
+        try:
+            draft = drafts.load(case_id)
+            mine = draft.advisory if draft.saved else None
+            merged_draft = mine
+            if mine is not None:
+                draft_values: dict[str, Any] = {}
+                for name in DRAFT_FIELDS:
+                    _merge_field(
+                        f"advisory {name}",
+                        getattr(mine, name),
+                        getattr(old, name),
+                        getattr(new, name),
+                        changes,
+                        conflicts,
+                        draft_values,
+                    )
+                merged_draft = replace(mine, **{k.removeprefix("advisory "): v for k, v in draft_values.items()})
+            if merged_draft is not None and merged_draft != mine:
+                drafts.save(merged_draft)
+        finally:
+            drafts.close_store()
+        if remote.get("description") != before.remote.get("description"):
+            self._append_description(remote)
+        state_change = before.remote.get("state") != remote.get("state")
+        with write_transaction(self._engine) as connection:
+            if case_values:
+                set_case_fields(connection, case_id, case_values, now)
+            payload: dict[str, Any] = {"ghsa": remote.get("ghsa_id"), "changes": _printable(changes)}
+            if state_change:
+                payload["state"] = [before.remote.get("state"), remote.get("state")]
+            if changes or state_change:
+                record_event(connection, case_id, author, "github-update", payload, now)
+            for conflict in conflicts:
+                record_event(connection, case_id, author, "github-conflict", _printable_conflict(conflict, remote), now)
+            save_remote(connection, source, before.repository, case_id, remote, now)
+        self.outcome.updated += 1
+        self.outcome.conflicts += len(conflicts)
+        return KnownAdvisory(before.ghsa_id, before.repository, case_id, remote)
+
+    def _append_description(self, remote: Mapping[str, Any]) -> None:
+        from triage_tui.store.batches import IncomingItem
+        from triage_tui.store.ingest import store_batch
+
+        key, message = message_of(self.source.name, remote, first=False)
+        store_batch(self._engine, [IncomingItem(self.source.name, key, message)], list(self.config.projects.values()))
+
+    # ---- push -----------------------------------------------------------------------------------------------------
+
+    def push(self) -> None:
+        """Send each queued draft update; a refusal is kept with GitHub's reason, a failure to reach it is retried
+        at the next sync."""
+        from triage_tui.store.database import write_transaction
+        from triage_tui.store.github_store import finish_push, known_advisories, queued_pushes, save_remote
+
+        with reader(self.database) as connection:
+            queued = queued_pushes(connection, self.source.name)
+            known = known_advisories(connection, self.source.name)
+        for push in queued:
+            now = self.clock()
+            snapshot = known.get(push.ghsa_id)
+            state, error, answer = "failed", None, None
+            if snapshot is None:
+                error = f"{push.ghsa_id} is not an advisory of this source"
+            elif snapshot.remote.get("state") not in PUSHABLE_STATES:
+                error = (
+                    f"{push.ghsa_id} is {snapshot.remote.get('state')} on GitHub; triage-tui changes only triage and "
+                    "draft advisories"
+                )
+            else:
+                try:
+                    answer = self.client.update(push.repository, push.ghsa_id, push.body)
+                    state = "sent"
+                except OfflineError as offline:
+                    state, error = "queued", str(offline)
+                except ApiError as refused:
+                    state, error = ("failed" if refused.permanent else "queued"), str(refused)
+            with write_transaction(self._engine) as connection:
+                finish_push(connection, push.id, state=state, error=error, now=now)
+                if answer is not None and snapshot is not None:
+                    # Our own change, as GitHub now holds it: the next pull does not take it for a remote edit.
+                    save_remote(connection, self.source.name, push.repository, push.case_id, answer, now)
+                from triage_tui.store.github_store import record_event
+
+                outcome = {"ghsa": push.ghsa_id, "repository": push.repository, "state": state, "error": error}
+                record_event(connection, push.case_id, author_of(self.source.name), "github-push", outcome, now)
+            if state == "sent":
+                self.outcome.pushed += 1
+            elif error:
+                self.outcome.errors.append(error)
+
+
+def _merge_field(
+    name: str,
+    local: Any,
+    was: Any,
+    remote: Any,
+    changes: dict[str, list[Any]],
+    conflicts: list[dict[str, Any]],
+    values: dict[str, Any],
+) -> None:
+    """The three-way rule for one field: GitHub's new value is taken if the field is as the last sync left it here;
+    if it was changed here too (and differently), it is a conflict for the coordinator, never overwritten."""
+    if remote == was or remote == local:
+        return
+    if local == was:
+        changes[name] = [local, remote]
+        values[name] = remote
+    else:
+        conflicts.append({"field": name, "local": local, "remote": remote})
+
+
+def _printable(changes: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
+    return {name: [_plain(old), _plain(new)] for name, (old, new) in changes.items()}
+
+
+def _printable_conflict(conflict: Mapping[str, Any], remote: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "ghsa": remote.get("ghsa_id"),
+        "field": conflict["field"],
+        "local": _plain(conflict["local"]),
+        "remote": _plain(conflict["remote"]),
+    }
+
+
+def _plain(value: Any) -> Any:
+    """A field value as JSON can hold it (records' tuples of dataclasses as text)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)[:500]
+
+
+def queue_advisory_push(database: Path, config: Config, case_id: str, author: str) -> list[str]:
+    """Queue the case's saved draft for every repository advisory the case came from (each given its own project's
+    packages); returns `owner/repo GHSA-...` for each. Sent at the next sync."""
+    from triage_tui.services.advisory_drafts import AdvisoryDrafts, DraftError
+    from triage_tui.store.database import open_engine, write_transaction
+    from triage_tui.store.github_store import advisories_of_case, queue_push
+
+    with reader(database) as connection:
+        targets = advisories_of_case(connection, case_id)
+    if not targets:
+        raise DraftError(f"{case_id} has no repository advisory on GitHub to update")
+    drafts = AdvisoryDrafts(database, author, config)
+    try:
+        draft = drafts.load(case_id)
+    finally:
+        drafts.close_store()
+    if not draft.saved:
+        raise DraftError(f"{case_id} has no saved advisory draft to push")
+    engine = open_engine(database)
+    queued: list[str] = []
+    try:
+        with write_transaction(engine) as connection:
+            for target in targets:
+                source = _source_of(connection, target.ghsa_id)
+                body = to_ghsa(_for_repository(draft.advisory, target.repository, config))
+                queue_push(connection, case_id, source, target.repository, target.ghsa_id, body, author,
+                           datetime.now(UTC))  # fmt: skip
+                queued.append(f"{target.repository} {target.ghsa_id}")
+    finally:
+        engine.dispose()
+    return queued
+
+
+def _source_of(connection: Any, ghsa_id: str) -> str:
+    from sqlalchemy import select
+
+    from triage_tui.store.tables import GITHUB_ADVISORIES
+
+    return str(
+        connection.execute(select(GITHUB_ADVISORIES.c.source).where(GITHUB_ADVISORIES.c.ghsa_id == ghsa_id)).scalar()
+    )
+
+
+def _for_repository(advisory: Advisory, repository: str, config: Config) -> Advisory:
+    """The advisory as one repository's advisory states it: only the packages of the project that owns it (all of
+    them if no configured project owns it)."""
+    owners = [p.id for p in config.projects.values() if (p.repository or "").lower() == repository.lower()]
+    if not owners:
+        return advisory
+    return replace(advisory, packages=tuple(p for p in advisory.packages if p.project in owners))
+
+
+def sync_github(
+    database: Path,
+    config: Config,
+    source: GithubSourceConfig,
+    *,
+    client: GitHubClient | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: Event | None = None,
+) -> SourceReport:
+    """Pull every repository of `source`, then push its queued draft updates; one report for the source."""
+    from triage_tui.services.sync import SourceReport, SyncProgress
+
+    started = time.monotonic()
+    prepare_database(database)
+    try:
+        api = client or GitHubClient(
+            source.api_url,
+            secret_from(source.name, command=source.token_command, env=source.token_env, what="token"),
+        )
+    except SourceError as error:
+        return SourceReport(source.name, False, 0, 0, 0, 0.0, str(error))
+    state = SyncProgress(source=source.name, total=len(source.repositories))
+    sync = GithubSync(database, config, source, api)
+
+    def page_done() -> None:
+        if progress is not None:
+            state.messages = sync.outcome.new_cases + sync.outcome.updated
+            progress(state)
+
+    try:
+        sync.pull(cancel, page_done)
+        if not any(e.startswith("offline") for e in sync.outcome.errors):
+            sync.push()
+    finally:
+        sync.close()
+        if client is None:
+            api.close()
+    outcome = sync.outcome
+    said = "; ".join(dict.fromkeys(outcome.errors)) or None
+    return SourceReport(
+        source.name,
+        said is None,
+        outcome.new_cases + outcome.updated,
+        outcome.new_cases,
+        outcome.failures,
+        time.monotonic() - started,
+        said,
+    )

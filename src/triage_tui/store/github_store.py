@@ -1,0 +1,217 @@
+"""The SQL of the GitHub source: advisories as last synced, their list pages' ETags, the events a remote change
+records, and the outbox of draft updates to push."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+PAGES_SCOPE = "pages:"
+"""sync_state scope prefix of a repository's list pages (`pages:pypa/pip`)."""
+
+
+@dataclass(frozen=True)
+class KnownAdvisory:
+    """A repository advisory as last synced."""
+
+    ghsa_id: str
+    repository: str
+    case_id: str
+    remote: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class QueuedPush:
+    """A draft update waiting for its repository advisory."""
+
+    id: int
+    case_id: str
+    repository: str
+    ghsa_id: str
+    body: Mapping[str, Any]
+    attempts: int
+
+
+def known_advisories(connection: sqlite3.Connection, source: str) -> dict[str, KnownAdvisory]:
+    """Every advisory of `source` synced before, by GHSA id."""
+    rows = connection.execute(
+        "SELECT ghsa_id, repository, case_id, remote FROM github_advisories WHERE source = ?", (source,)
+    ).fetchall()
+    return {row[0]: KnownAdvisory(row[0], row[1], row[2], json.loads(row[3])) for row in rows}
+
+
+def case_of_message(connection: sqlite3.Connection, source: str, key: str) -> str | None:
+    """The case a stored message of `source` belongs to."""
+    row = connection.execute(
+        "SELECT case_id FROM messages WHERE source = ? AND source_key = ?", (source, key)
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def case_fields(connection: sqlite3.Connection, case_id: str) -> tuple[str, str | None, str | None]:
+    """A case's title and CVSS 3.x and 4.0 vectors: the fields a remote change may set."""
+    row = connection.execute("SELECT title, cvss_vector, cvss4_vector FROM cases WHERE id = ?", (case_id,)).fetchone()
+    if row is None:
+        raise KeyError(case_id)
+    return str(row[0]), row[1], row[2]
+
+
+def advisories_of_case(connection: sqlite3.Connection, case_id: str) -> list[KnownAdvisory]:
+    """The repository advisories a case was synced from (several when projects each have one)."""
+    rows = connection.execute(
+        "SELECT ghsa_id, repository, case_id, remote FROM github_advisories WHERE case_id = ? ORDER BY repository",
+        (case_id,),
+    ).fetchall()
+    return [KnownAdvisory(row[0], row[1], row[2], json.loads(row[3])) for row in rows]
+
+
+def queued_pushes(connection: sqlite3.Connection, source: str) -> list[QueuedPush]:
+    """Draft updates of `source` still to send, oldest first."""
+    rows = connection.execute(
+        "SELECT id, case_id, repository, ghsa_id, body, attempts FROM advisory_pushes "
+        "WHERE source = ? AND state = 'queued' ORDER BY id",
+        (source,),
+    ).fetchall()
+    return [QueuedPush(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5]) for row in rows]
+
+
+def push_states(connection: sqlite3.Connection, case_id: str) -> list[tuple[str, str, str, str | None]]:
+    """(repository, GHSA id, state, last error) of each push of a case, newest first: what the app shows."""
+    rows = connection.execute(
+        "SELECT repository, ghsa_id, state, last_error FROM advisory_pushes WHERE case_id = ? ORDER BY id DESC",
+        (case_id,),
+    ).fetchall()
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+# ---- writes (inside the caller's transaction) ------------------------------------------------------------------
+
+
+def save_remote(
+    connection: Connection, source: str, repository: str, case_id: str, remote: Mapping[str, Any], now: datetime
+) -> None:
+    """Remember `remote` as the advisory's last synced state."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    from triage_tui.store.tables import GITHUB_ADVISORIES
+
+    values = {
+        "source": source,
+        "ghsa_id": str(remote["ghsa_id"]),
+        "repository": repository,
+        "case_id": case_id,
+        "remote": json.dumps(remote, ensure_ascii=False),
+        "state": str(remote.get("state") or ""),
+        "remote_updated_at": remote.get("updated_at"),
+        "synced_at": now,
+    }
+    statement = insert(GITHUB_ADVISORIES).values(values)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[GITHUB_ADVISORIES.c.source, GITHUB_ADVISORIES.c.ghsa_id],
+            set_={k: v for k, v in values.items() if k not in ("source", "ghsa_id")},
+        )
+    )
+
+
+def save_pages(
+    connection: Connection, source: str, repository: str, pages: Sequence[Mapping[str, Any]], now: datetime
+) -> None:
+    """Remember a repository's list pages (URL and ETag) for the next sync's conditional requests."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    from triage_tui.store.tables import SYNC_STATE
+
+    statement = insert(SYNC_STATE).values(
+        source=source, scope=PAGES_SCOPE + repository, cursor=json.dumps({"pages": list(pages)}), updated_at=now
+    )
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SYNC_STATE.c.source, SYNC_STATE.c.scope],
+            set_={"cursor": statement.excluded.cursor, "updated_at": statement.excluded.updated_at},
+        )
+    )
+
+
+def record_event(
+    connection: Connection, case_id: str, author: str, kind: str, payload: Mapping[str, Any], now: datetime
+) -> None:
+    """One entry of the case's timeline."""
+    from sqlalchemy import insert
+
+    from triage_tui.store.tables import EVENTS
+
+    connection.execute(
+        insert(EVENTS),
+        {"case_id": case_id, "author": author, "at": now, "kind": kind, "payload": json.dumps(payload)},
+    )
+
+
+def set_case_fields(connection: Connection, case_id: str, values: Mapping[str, Any], now: datetime) -> None:
+    """Set some of a case's title and vectors (from a remote change nobody changed here)."""
+    from sqlalchemy import update
+
+    from triage_tui.store.tables import CASES
+
+    connection.execute(update(CASES).where(CASES.c.id == case_id).values(**values, updated_at=now))
+
+
+def queue_push(
+    connection: Connection,
+    case_id: str,
+    source: str,
+    repository: str,
+    ghsa_id: str,
+    body: Mapping[str, Any],
+    author: str,
+    now: datetime,
+) -> None:
+    """Put a draft update in the outbox; an earlier one for the same advisory that has not gone yet is replaced."""
+    from sqlalchemy import delete, insert
+
+    from triage_tui.store.tables import ADVISORY_PUSHES
+
+    connection.execute(
+        delete(ADVISORY_PUSHES).where(
+            ADVISORY_PUSHES.c.source == source,
+            ADVISORY_PUSHES.c.ghsa_id == ghsa_id,
+            ADVISORY_PUSHES.c.state == "queued",
+        )
+    )
+    connection.execute(
+        insert(ADVISORY_PUSHES),
+        {
+            "case_id": case_id,
+            "source": source,
+            "repository": repository,
+            "ghsa_id": ghsa_id,
+            "body": json.dumps(body, ensure_ascii=False),
+            "created_at": now,
+            "author": author,
+        },
+    )
+
+
+def finish_push(connection: Connection, push_id: int, *, state: str, error: str | None, now: datetime) -> None:
+    """Record a push's outcome: `sent`, `failed` (refused for good) or still `queued` with the error of this try."""
+    from sqlalchemy import update
+
+    from triage_tui.store.tables import ADVISORY_PUSHES
+
+    connection.execute(
+        update(ADVISORY_PUSHES)
+        .where(ADVISORY_PUSHES.c.id == push_id)
+        .values(
+            state=state,
+            last_error=error,
+            attempts=ADVISORY_PUSHES.c.attempts + 1,
+            sent_at=now if state == "sent" else None,
+        )
+    )

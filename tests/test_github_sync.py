@@ -1,0 +1,353 @@
+"""Tests of the GitHub source against a real HTTP server on loopback that behaves like GitHub's documented API
+(tests/github_fake.py): first sync, a no-change sync of 304s only, changes made on GitHub, local/remote conflicts,
+pushing drafts (success, failure then retry, refusal), rate limits, every HTTP error, malformed JSON, timeouts and
+being offline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from github_fake import FakeGitHub
+from test_config import FPR
+from triage_tui.config import GithubSourceConfig, parse_config
+from triage_tui.services.advisory_drafts import AdvisoryDrafts
+from triage_tui.services.github_sync import GithubSync, queue_advisory_push, sync_github
+from triage_tui.services.sync import sync_all
+from triage_tui.services.triage import TriageService
+from triage_tui.sources.github_api import GitHubClient
+from triage_tui.store.connection import reader
+from triage_tui.store.queries import CaseFilter, get_case, list_cases
+
+TOKEN = "ghp_coordinator"
+V3 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"
+V3_LOWER = "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:H/A:N"
+PIP_VULN = {
+    "package": {"ecosystem": "pip", "name": "pip"},
+    "vulnerable_version_range": ">= 20.0, < 24.1",
+    "patched_versions": None,
+    "vulnerable_functions": [],
+}
+CONFIG = f"""
+[identity]
+name = "Alex Coordinator"
+email = "alex@example.org"
+fingerprint = "{FPR}"
+
+[projects.pip]
+name = "pip"
+packages = ["pip"]
+repository = "pypa/pip"
+
+[projects.uv]
+name = "uv"
+packages = ["uv"]
+repository = "astral-sh/uv"
+"""
+
+
+@pytest.fixture
+def gh() -> Iterator[FakeGitHub]:
+    with FakeGitHub(now=datetime(2026, 5, 1, 9, 0, tzinfo=UTC)) as server:
+        server.add_token(TOKEN, write=["pypa/pip", "astral-sh/uv"], login="alex-coord")
+        server.add_repository("pypa/pip")
+        server.add_repository("astral-sh/uv")
+        yield server
+
+
+class Workspace:
+    """A workspace whose config has one GitHub source pointing at the fake."""
+
+    def __init__(self, tmp_path: Path, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("GH_TOKEN_TEST", TOKEN)
+        text = CONFIG + (
+            f'\n[sources.gh]\nkind = "github"\napi_url = "{gh.url}"\n'
+            'repositories = ["pypa/pip", "astral-sh/uv"]\ntoken_env = "GH_TOKEN_TEST"\n'
+        )
+        self.config = parse_config(tmp_path / "config.toml", text)
+        self.database = tmp_path / "triage.db"
+        source = self.config.sources["gh"]
+        assert isinstance(source, GithubSourceConfig)
+        self.source = source
+        self.gh = gh
+
+    def sync(self, **client_options: object):  # type: ignore[no-untyped-def]
+        client = GitHubClient(self.gh.url, TOKEN, **client_options)  # type: ignore[arg-type]
+        try:
+            return sync_github(self.database, self.config, self.source, client=client)
+        finally:
+            client.close()
+
+    def case_ids(self) -> list[str]:
+        with reader(self.database) as connection:
+            return [c.id for c in list_cases(connection, CaseFilter(), limit=None)]
+
+    def case(self, case_id: str):  # type: ignore[no-untyped-def]
+        with reader(self.database) as connection:
+            detail = get_case(connection, case_id)
+        assert detail is not None
+        return detail
+
+    def case_of(self, ghsa_id: str) -> str:
+        with reader(self.database) as connection:
+            row = connection.execute("SELECT case_id FROM github_advisories WHERE ghsa_id = ?", (ghsa_id,)).fetchone()
+        assert row is not None, ghsa_id
+        return str(row[0])
+
+    def events(self, case_id: str, kind: str) -> list[dict[str, object]]:
+        return [e.payload for e in self.case(case_id).events if e.kind == kind]
+
+
+@pytest.fixture
+def ws(tmp_path: Path, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    return Workspace(tmp_path, gh, monkeypatch)
+
+
+def test_first_sync_makes_a_case_per_triage_or_draft_advisory(ws: Workspace, gh: FakeGitHub) -> None:
+    report = gh.add_advisory(
+        "pypa/pip",
+        summary="pip follows symlinks out of the build directory",
+        description="A crafted sdist writes outside the build directory.",
+        cvss_vector_string=V3,
+        cwe_ids=["CWE-59"],
+        vulnerabilities=[PIP_VULN],
+        author="sam-finder",
+    )
+    draft = gh.add_advisory("astral-sh/uv", summary="uv trusts an index redirect", state="draft")
+    gh.add_advisory("pypa/pip", summary="an old published advisory", state="published")
+    outcome = ws.sync()
+    assert outcome.ok, outcome.error
+    assert outcome.new_cases == 2 and len(ws.case_ids()) == 2
+    pip_case = ws.case(ws.case_of(report["ghsa_id"]))
+    assert pip_case.summary.title == "pip follows symlinks out of the build directory"
+    assert pip_case.summary.cvss_vector == V3
+    assert "A crafted sdist writes outside the build directory." in pip_case.messages[0].body
+    assert pip_case.messages[0].sender_name == "sam-finder"
+    assert {i.project: i.status for i in pip_case.impacts}["pip"] == "affected"
+    uv_case = ws.case(ws.case_of(draft["ghsa_id"]))
+    assert {i.project: i.status for i in uv_case.impacts} == {"uv": "investigating"}  # reported to uv: look at it
+    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    try:
+        record = drafts.load(pip_case.summary.id).advisory
+    finally:
+        drafts.close_store()
+    assert report["ghsa_id"] in record.aliases and [w.id for w in record.weaknesses] == ["CWE-59"]
+    list_requests = [r for r in gh.requests if r.method == "GET"]
+    assert all(r.headers.get("x-github-api-version") == "2022-11-28" for r in list_requests)
+    assert all(r.query.get("per_page") == "100" for r in list_requests)
+
+
+def test_a_no_change_sync_is_one_conditional_request_per_page_all_304(ws: Workspace, gh: FakeGitHub) -> None:
+    for n in range(250):
+        gh.add_advisory("pypa/pip", summary=f"report {n}")
+    gh.add_advisory("astral-sh/uv", summary="uv report")
+    assert ws.sync().new_cases == 251
+    gh.reset_log()
+    again = ws.sync()
+    assert again.ok and again.messages == 0
+    statuses = [(r.path, r.status, r.conditional) for r in gh.requests]
+    assert len(statuses) == 3 + 1  # pip's three pages and uv's one
+    assert all(status == 304 and conditional for _path, status, conditional in statuses)
+
+
+def test_a_change_on_github_updates_the_case_and_an_edit_here_is_a_conflict(ws: Workspace, gh: FakeGitHub) -> None:
+    first = gh.add_advisory("pypa/pip", summary="Path traversal", description="first words", cvss_vector_string=V3)
+    ws.sync()
+    case_id = ws.case_of(first["ghsa_id"])
+    gh.update_advisory("pypa/pip", first["ghsa_id"], summary="Path traversal in wheel RECORD", description="new words")
+    assert ws.sync().ok
+    case = ws.case(case_id)
+    assert case.summary.title == "Path traversal in wheel RECORD"
+    assert "new words" in case.messages[-1].body and len(case.messages) == 2  # the edit joins the same thread
+    (update,) = ws.events(case_id, "github-update")
+    assert update["changes"]["title"] == ["Path traversal", "Path traversal in wheel RECORD"]  # type: ignore[index]
+    # The coordinator rescores the case here; GitHub rescores it too, differently: a conflict, not an overwrite.
+    triage = TriageService(ws.database, "alex@example.org")
+    triage.set_severity(case_id, "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H", version="3.1")
+    triage.close_store()
+    gh.update_advisory("pypa/pip", first["ghsa_id"], cvss_vector_string=V3_LOWER)
+    assert ws.sync().ok
+    assert ws.case(case_id).summary.cvss_vector == "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"
+    (conflict,) = ws.events(case_id, "github-conflict")
+    assert conflict["field"] == "cvss_vector" and conflict["remote"] == V3_LOWER
+
+
+def test_a_closed_or_published_state_change_is_recorded(ws: Workspace, gh: FakeGitHub) -> None:
+    advisory = gh.add_advisory("pypa/pip", summary="report", state="draft")
+    ws.sync()
+    gh.update_advisory("pypa/pip", advisory["ghsa_id"], state="closed")
+    assert ws.sync().ok
+    (update,) = ws.events(ws.case_of(advisory["ghsa_id"]), "github-update")
+    assert update["state"] == ["draft", "closed"]
+
+
+def test_push_sends_the_draft_and_the_next_sync_sees_no_remote_change(ws: Workspace, gh: FakeGitHub) -> None:
+    advisory = gh.add_advisory("pypa/pip", summary="report", description="words", state="draft",
+                               vulnerabilities=[PIP_VULN])  # fmt: skip
+    ws.sync()
+    case_id = ws.case_of(advisory["ghsa_id"])
+    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    try:
+        draft = drafts.load(case_id).advisory
+        drafts.save(replace(draft, summary="pip: path traversal in wheel RECORD", cvss_v3=V3, details="Details."))
+    finally:
+        drafts.close_store()
+    assert queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org") == [
+        f"pypa/pip {advisory['ghsa_id']}"
+    ]
+    gh.reset_log()
+    outcome = ws.sync()
+    assert outcome.ok, outcome.error
+    (patch,) = [r for r in gh.requests if r.method == "PATCH"]
+    assert "state" not in patch.body  # type: ignore[operator]
+    remote = gh.advisory("pypa/pip", advisory["ghsa_id"])
+    assert remote["summary"] == "pip: path traversal in wheel RECORD" and remote["state"] == "draft"
+    assert remote["cvss"]["vector_string"] == V3
+    (pushed,) = ws.events(case_id, "github-push")
+    assert pushed["state"] == "sent"
+    gh.reset_log()
+    assert ws.sync().ok
+    assert ws.events(case_id, "github-update") == [] and not [r for r in gh.requests if r.method == "PATCH"]
+
+
+def test_a_failed_push_is_retried_at_the_next_sync_and_a_refusal_is_kept(ws: Workspace, gh: FakeGitHub) -> None:
+    advisory = gh.add_advisory("pypa/pip", summary="report", description="words", state="draft")
+    ws.sync()
+    case_id = ws.case_of(advisory["ghsa_id"])
+    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    try:
+        drafts.save(replace(drafts.load(case_id).advisory, details="Details."))
+    finally:
+        drafts.close_store()
+    queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
+    client = GitHubClient(gh.url, TOKEN, sleep=lambda _seconds: None)
+    sync = GithubSync(ws.database, ws.config, ws.source, client)
+    try:
+        gh.fail(502, times=3)  # every try of this push: it stays queued with the reason
+        sync.push()
+        assert "502" in sync.outcome.errors[0]
+        with reader(ws.database) as connection:
+            assert tuple(connection.execute("SELECT state, attempts FROM advisory_pushes").fetchone()) == ("queued", 1)
+        sync.push()  # the next sync's push
+        with reader(ws.database) as connection:
+            assert tuple(connection.execute("SELECT state FROM advisory_pushes").fetchone()) == ("sent",)
+    finally:
+        sync.close()
+        client.close()
+    assert gh.advisory("pypa/pip", advisory["ghsa_id"])["description"] == "Details."
+    # Published on GitHub meanwhile: triage-tui never changes it, and says so.
+    gh.update_advisory("pypa/pip", advisory["ghsa_id"], state="published")
+    ws.sync()
+    queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
+    refused = ws.sync()
+    assert "published on GitHub; triage-tui changes only triage and draft advisories" in (refused.error or "")
+
+
+def test_a_repository_the_token_cannot_see_is_named_and_the_others_sync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeGitHub() as server:
+        server.add_repository("pypa/pip", private=True)
+        server.add_repository("astral-sh/uv", private=True)
+        server.add_token("ghp_reader", read=["astral-sh/uv"])
+        server.add_advisory("astral-sh/uv", summary="uv report")
+        workspace = Workspace(tmp_path, server, monkeypatch)
+        client = GitHubClient(server.url, "ghp_reader")
+        try:
+            outcome = sync_github(workspace.database, workspace.config, workspace.source, client=client)
+        finally:
+            client.close()
+    assert outcome.new_cases == 1  # uv, which it can see
+    assert "pypa/pip: not found" in (outcome.error or "") and "cannot see it" in (outcome.error or "")
+
+
+def test_a_bad_token_says_where_the_token_comes_from(ws: Workspace, gh: FakeGitHub) -> None:
+    bad = GitHubClient(gh.url, "ghp_wrong")
+    try:
+        refused = sync_github(ws.database, ws.config, ws.source, client=bad)
+    finally:
+        bad.close()
+    assert "refused the token" in (refused.error or "") and "token_env or token_command" in (refused.error or "")
+
+
+def test_a_write_refused_by_github_is_kept_with_its_reason(ws: Workspace, gh: FakeGitHub) -> None:
+    advisory = gh.add_advisory("pypa/pip", summary="report", state="draft")
+    ws.sync()
+    case_id = ws.case_of(advisory["ghsa_id"])
+    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    try:
+        drafts.save(replace(drafts.load(case_id).advisory, summary="x" * 1500))  # over GitHub's 1024
+    finally:
+        drafts.close_store()
+    queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
+    outcome = ws.sync()
+    assert "GitHub refused the change: Validation Failed" in (outcome.error or "")
+    with reader(ws.database) as connection:
+        state, error = connection.execute("SELECT state, last_error FROM advisory_pushes").fetchone()
+    assert state == "failed" and "summary" in error
+
+
+def test_rate_limits_are_waited_out_with_retry_after_and_reset(ws: Workspace, gh: FakeGitHub) -> None:
+    gh.add_advisory("pypa/pip", summary="report")
+    waits: list[float] = []
+    gh.secondary_limit(times=1, retry_after=2)
+    outcome = ws.sync(sleep=waits.append)
+    assert outcome.ok and waits == [2.0]
+    gh.exhaust_primary(reset_in=30)
+    waits.clear()
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        gh.advance(seconds)  # the fake's clock passes the reset
+
+    assert ws.sync(sleep=wait, clock=gh.time).ok
+    assert waits and 30 <= waits[0] <= 32
+    gh.exhaust_primary(reset_in=3600)
+    long = ws.sync(sleep=waits.append, clock=gh.time)
+    assert not long.ok and "rate limit holds until about" in (long.error or "")
+
+
+def test_malformed_json_and_slow_answers_fail_one_repository_not_the_sync(ws: Workspace, gh: FakeGitHub) -> None:
+    gh.add_advisory("astral-sh/uv", summary="uv report")
+    gh.malformed_json(times=1)  # pip's list
+    outcome = ws.sync()
+    assert "pypa/pip: GitHub's answer is not JSON" in (outcome.error or "") and outcome.new_cases == 1
+    gh.slow(2.0, times=3)
+    slow = ws.sync(timeout=0.3)
+    assert "did not answer within" in (slow.error or "")
+
+
+def test_offline_says_so_and_keeps_everything(ws: Workspace, gh: FakeGitHub) -> None:
+    gh.add_advisory("pypa/pip", summary="report")
+    ws.sync()
+    gh.stop()
+    outcome = ws.sync(timeout=1.0)
+    assert not outcome.ok and (outcome.error or "").startswith("offline: cannot reach")
+    assert len(ws.case_ids()) == 1
+
+
+def test_sync_all_runs_the_github_source(ws: Workspace, gh: FakeGitHub) -> None:
+    gh.add_advisory("pypa/pip", summary="report")
+    (report,) = sync_all(ws.database, ws.config)
+    assert report.source == "gh" and report.ok and report.new_cases == 1
+
+
+def test_a_bad_advisory_is_kept_for_inspection_and_the_rest_synced(ws: Workspace, gh: FakeGitHub) -> None:
+    gh.add_advisory("pypa/pip", summary="fine")
+    gh.add_advisory(
+        "pypa/pip",
+        summary="hostile \x1b[2J range",
+        vulnerabilities=[{"package": {"ecosystem": "pip", "name": "pip"}, "vulnerable_version_range": "> 1.0",
+                          "patched_versions": None, "vulnerable_functions": []}],
+    )  # fmt: skip
+    outcome = ws.sync()
+    assert outcome.new_cases == 1 and outcome.failures == 1
+    with reader(ws.database) as connection:
+        (reason,) = connection.execute("SELECT reason FROM intake_failures").fetchone()
+    assert "pypa/pip" in reason and "> 1.0" in reason
+    assert json.dumps(gh.advisories("pypa/pip")[0])  # the server is untouched
