@@ -235,6 +235,7 @@ class TestAdvisoryEditor:
                 "advisory: prev format",
                 "advisory: from matrix",
                 "advisory: export",
+                "advisory: push",
                 "advisory: back",
             ):
                 assert title in titles, title

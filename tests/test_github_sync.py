@@ -351,3 +351,60 @@ def test_a_bad_advisory_is_kept_for_inspection_and_the_rest_synced(ws: Workspace
         (reason,) = connection.execute("SELECT reason FROM intake_failures").fetchone()
     assert "pypa/pip" in reason and "> 1.0" in reason
     assert json.dumps(gh.advisories("pypa/pip")[0])  # the server is untouched
+
+
+async def test_the_app_pushes_a_draft_and_shows_how_it_went(ws: Workspace, gh: FakeGitHub) -> None:
+    """Sync a private report, open it, edit the advisory, save, push (ctrl+g), sync (s): GitHub has the draft."""
+    from textual.widgets import Input
+
+    from triage_tui.app import TriageApp
+    from triage_tui.screens.advisory_editor import AdvisoryEditor
+    from ui_fixtures import settle
+
+    advisory = gh.add_advisory("pypa/pip", summary="pip report", description="words", vulnerabilities=[PIP_VULN])
+    ws.sync()
+    app = TriageApp(ws.database, ws.config)
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, AdvisoryEditor)
+        editor.query_one("#summary", Input).value = "pip: crafted wheel writes outside site-packages"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert "GitHub: pypa/pip queued" in str(editor.query_one("#advisory-state").content)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("s")  # sync every source: the push goes with it
+        for _ in range(50):
+            await settle(pilot)
+            if gh.advisory("pypa/pip", advisory["ghsa_id"])["summary"].startswith("pip: crafted"):
+                break
+            await pilot.pause(0.1)
+    assert gh.advisory("pypa/pip", advisory["ghsa_id"])["summary"] == "pip: crafted wheel writes outside site-packages"
+    assert gh.advisory("pypa/pip", advisory["ghsa_id"])["state"] == "triage"  # never published or accepted by us
+
+
+def test_the_same_flaw_by_mail_and_by_github_is_offered_as_a_duplicate(ws: Workspace, gh: FakeGitHub) -> None:
+    from triage_tui.services.duplicates import duplicate_candidates
+    from triage_tui.store.database import open_engine
+    from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+    from ui_fixtures import BASE, message
+
+    engine = open_engine(ws.database)
+    sync_projects(engine, ws.config.projects.values())
+    mail = message(1, "[pip] Path traversal in wheel extraction writes outside site-packages", date=BASE)
+    store_batch(engine, [IncomingItem("mail", "1", mail)], list(ws.config.projects.values()))
+    engine.dispose()
+    (mail_case,) = ws.case_ids()
+    advisory = gh.add_advisory(
+        "pypa/pip", summary="Wheel extraction path traversal writes outside site-packages", vulnerabilities=[PIP_VULN]
+    )
+    ws.sync()
+    candidates = duplicate_candidates(ws.database, ws.case_of(advisory["ghsa_id"]))
+    assert candidates and candidates[0].case.id == mail_case

@@ -142,6 +142,13 @@ class AdvisoryEditor(Screen[None]):
             tooltip="Take the packages and their versions from the impact matrix again",
         ),
         Binding("ctrl+o", "export", "Export", id="advisory.export", tooltip="Write one format or all to a folder"),
+        Binding(
+            "ctrl+g",
+            "push",
+            "Push",
+            id="advisory.push",
+            tooltip="Queue the saved draft for the case's GitHub advisories (sent at the next sync, never published)",
+        ),
         Binding("escape", "back", "Back", id="advisory.back", tooltip="Save and go back to the case"),
     ]
 
@@ -180,6 +187,7 @@ class AdvisoryEditor(Screen[None]):
         self._base: dict[str, Any] | None = None
         """The record as stored (None: never saved), last read or saved here; saves are checked against it."""
         self._save_lock = threading.Lock()
+        self._pushes = ""
         self._save_requests = 0
         self._packages: tuple[PackageImpact, ...] = ()
         self._timer: Timer | None = None
@@ -219,7 +227,20 @@ class AdvisoryEditor(Screen[None]):
         self.drafts = self._open_drafts()  # opening the store imports SQLAlchemy: off the UI thread
         draft = self.drafts.load(self.case_id)
         self._base = draft.advisory.to_json() if draft.saved else None
+        self._pushes = self._read_pushes()
         self.post_message(self.Opened(draft, field_texts(draft.advisory)))
+
+    def _read_pushes(self) -> str:
+        """The newest push to each of the case's GitHub advisories and how it went, for the state line."""
+        from triage_tui.store.connection import reader
+        from triage_tui.store.github_store import push_states
+
+        with reader(self.drafts.database) as connection:
+            states = push_states(connection, self.case_id)
+        newest: dict[str, str] = {}
+        for repository, ghsa_id, state, error in states:
+            newest.setdefault(ghsa_id, f"{repository} {state}" + (f" ({error})" if error and state != "sent" else ""))
+        return "; ".join(newest.values())
 
     @on(Opened)
     def _opened(self, message: Opened) -> None:
@@ -259,6 +280,8 @@ class AdvisoryEditor(Screen[None]):
             text = "saved"
         if self._base is not None and self.typed().to_json() != self._base:
             text += " · changed since"
+        if self._pushes:
+            text += f" · GitHub: {self._pushes}"
         self.query_one("#advisory-state", Static).update(safe_line(text))
 
     def _show_tabs(self) -> None:
@@ -537,6 +560,30 @@ class AdvisoryEditor(Screen[None]):
         names = ", ".join(path.name for path in written)
         self.notify(f"Wrote {names} to {written[0].parent}", title="Advisory", timeout=8)
         self._show_state()
+
+    def action_push(self) -> None:
+        if self.draft is None:
+            return
+        if self.typed().to_json() != self._base:
+            self.notify("Save the draft first (ctrl+s): the push sends what is saved.", title="Advisory")
+            return
+        config, database, author = self.drafts.config, self.drafts.database, self.drafts.author
+
+        def push() -> None:
+            from triage_tui.services.advisory_drafts import DraftError
+            from triage_tui.services.github_sync import queue_advisory_push
+
+            try:
+                queued = queue_advisory_push(database, config, self.case_id, author)
+            except DraftError as error:
+                self.app.call_from_thread(self._export_refused, f"Not queued: {error}")
+                return
+            message = f"Queued for {', '.join(queued)}; sent at the next sync (s). The advisory is never published."
+            self._pushes = self._read_pushes()
+            self.app.call_from_thread(self.notify, message, title="Advisory", timeout=8)
+            self.app.call_from_thread(self._show_state)
+
+        self.run_worker(push, thread=True, group="save", name="Queueing the GitHub push", exit_on_error=False)
 
     def on_unmount(self) -> None:
         if self.draft is not None:

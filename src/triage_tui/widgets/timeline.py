@@ -64,6 +64,11 @@ def _changes(payload: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
     }
 
 
+def _short(value: Any, width: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def describe_event(event: EventLike) -> str:
     """What an event did, after its author: "set state new → triage", "assigned team:pip", "undo of #12"."""
     payload = event.payload
@@ -100,6 +105,23 @@ def describe_event(event: EventLike) -> str:
         fields = payload.get("fields") or []
         what = ", ".join(str(f) for f in fields) if isinstance(fields, list) else "?"
         return "drafted the advisory" if payload.get("first") else f"edited the advisory ({what})"
+    if kind == "github-update":
+        parts = [f"{FIELD_WORDS.get(field, field)} → {_short(new)}" for field, (_old, new) in changes.items()]
+        state = payload.get("state")
+        if isinstance(state, list) and len(state) == 2:
+            parts.append(f"state {state[0]} → {state[1]}")
+        return f"GitHub changed {payload.get('ghsa', '?')}: " + ("; ".join(parts) or "nothing tracked")
+    if kind == "github-conflict":
+        return (
+            f"CONFLICT on {payload.get('field', '?')}: GitHub says {_short(payload.get('remote'))}, "
+            f"here {_short(payload.get('local'))} (kept; decide and edit)"
+        )
+    if kind == "github-push":
+        outcome = payload.get("state")
+        where = f"{payload.get('repository', '?')} {payload.get('ghsa', '?')}"
+        if outcome == "sent":
+            return f"pushed the advisory to {where}"
+        return f"push to {where} {outcome}: {_short(payload.get('error'))}"
     if kind == "advisory-export":
         formats = payload.get("formats") or []
         what = ", ".join(str(f) for f in formats) if isinstance(formats, list) else "?"
