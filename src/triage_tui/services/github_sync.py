@@ -28,7 +28,9 @@ from triage_tui.untrusted import neutralise, neutralise_line
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from triage_tui.services.advisory_drafts import AdvisoryDrafts
     from triage_tui.services.sync import ProgressCallback, SourceReport
+    from triage_tui.services.triage import TriageService
 
 NEW_STATES = frozenset({"triage", "draft"})
 """States in which an advisory GitHub has not seen yet becomes a case; closed or published ones matter only as
@@ -120,12 +122,16 @@ class GithubSync:
         self.outcome = GithubSyncOutcome()
         self.packages: Mapping[str, Sequence[str]] = {p.id: p.packages for p in config.projects.values()}
         self._engine: Engine = open_engine(database)
+        self._shared: tuple[TriageService, AdvisoryDrafts] | None = None
         from triage_tui.store.ingest import sync_projects
 
         sync_projects(self._engine, config.projects.values())  # cells name projects: the store must know them
 
     def close(self) -> None:
         """Release the store."""
+        if self._shared is not None:
+            self._shared[0].close_store()
+            self._shared[1].close_store()
         self._engine.dispose()
 
     # ---- pull ---------------------------------------------------------------------------------------------------
@@ -149,8 +155,9 @@ class GithubSync:
                 pages: list[PageState] = []
                 for page in self.client.pages(repository, pages_before):
                     pages.append(page.state)
-                    for remote in page.advisories:
-                        self._take(repository, remote, known)
+                    fresh = [remote for remote in page.advisories if self._take(repository, remote, known)]
+                    for known_now in self._create_all(repository, fresh):
+                        known[known_now.ghsa_id] = known_now
                     if progress is not None:
                         progress()
             except OfflineError as error:
@@ -174,21 +181,18 @@ class GithubSync:
                 self.clock(),
             )
 
-    def _take(self, repository: str, remote: Mapping[str, Any], known: dict[str, KnownAdvisory]) -> None:
+    def _take(self, repository: str, remote: Mapping[str, Any], known: dict[str, KnownAdvisory]) -> bool:
+        """Apply a known advisory's changes; True for one to create (new, in triage or draft)."""
         ghsa_id = remote.get("ghsa_id") if isinstance(remote, Mapping) else None
         if not isinstance(ghsa_id, str):
             self._keep_failure(repository, remote, "an advisory without a ghsa_id")
-            return
+            return False
         before = known.get(ghsa_id)
         if before is None:
-            if remote.get("state") in NEW_STATES:
-                known_now = self._create(repository, remote)
-                if known_now is not None:
-                    known[ghsa_id] = known_now
-            return
-        if before.remote.get("updated_at") == remote.get("updated_at"):
-            return  # listed again on a changed page, itself unchanged
-        known[ghsa_id] = self._update(before, remote)
+            return remote.get("state") in NEW_STATES
+        if before.remote.get("updated_at") != remote.get("updated_at"):
+            known[ghsa_id] = self._update(before, remote)
+        return False
 
     def _keep_failure(self, repository: str, remote: Any, reason: str) -> None:
         """Keep an advisory that cannot be taken in (its JSON and why), as a bad mail is kept; the sync goes on."""
@@ -200,72 +204,87 @@ class GithubSync:
         store_batch(self._engine, [IncomingItem(self.source.name, key, IntakeFailure(raw, f"{repository}: {reason}"))])
         self.outcome.failures += 1
 
-    def _create(self, repository: str, remote: Mapping[str, Any]) -> KnownAdvisory | None:
+    def _create_all(self, repository: str, remotes: Sequence[Mapping[str, Any]]) -> list[KnownAdvisory]:
+        """A case for each new advisory of one page: their messages in one transaction, then each case's vectors,
+        cells and draft, then what was synced."""
         from triage_tui.store.batches import IncomingItem
         from triage_tui.store.database import write_transaction
         from triage_tui.store.github_store import case_of_message, save_remote
         from triage_tui.store.ingest import store_batch
 
-        try:
-            advisory = from_ghsa(remote, "PSC-0000-0000", self.packages)
-        except ValueError as error:
-            self._keep_failure(repository, remote, str(error))
-            return None
-        key, message = message_of(self.source.name, remote, first=True)
+        parsed: list[tuple[Mapping[str, Any], Advisory, str, ParsedMessage]] = []
+        for remote in remotes:
+            try:
+                advisory = from_ghsa(remote, "PSC-0000-0000", self.packages)
+            except ValueError as error:
+                self._keep_failure(repository, remote, str(error))
+                continue
+            key, message = message_of(self.source.name, remote, first=True)
+            parsed.append((remote, advisory, key, message))
+        if not parsed:
+            return []
         with reader(self.database) as connection:
-            case_id = case_of_message(connection, self.source.name, key)  # an earlier run stored it, then died
-        if case_id is None:
-            stored = store_batch(
-                self._engine, [IncomingItem(self.source.name, key, message)], list(self.config.projects.values())
+            # A message stored by an earlier run that died before the rest is not stored twice.
+            stored_before = {key for _r, _a, key, _m in parsed if case_of_message(connection, self.source.name, key)}
+        items = [IncomingItem(self.source.name, key, m) for _r, _a, key, m in parsed if key not in stored_before]
+        if items:
+            self.outcome.new_cases += len(
+                store_batch(self._engine, items, list(self.config.projects.values())).new_cases
             )
-            if not stored.new_cases:
-                with reader(self.database) as connection:
-                    case_id = case_of_message(connection, self.source.name, key)
-            else:
-                case_id = stored.new_cases[0]
-                self.outcome.new_cases += 1
-        if case_id is None:
-            self._keep_failure(repository, remote, "the store took no case for it")
-            return None
-        self._seed(case_id, repository, replace(advisory, case_id=case_id))
+        created: list[KnownAdvisory] = []
+        with reader(self.database) as connection:
+            cases = {key: case_of_message(connection, self.source.name, key) for _r, _a, key, _m in parsed}
+        for remote, advisory, key, _message in parsed:
+            case_id = cases[key]
+            if case_id is None:
+                self._keep_failure(repository, remote, "the store took no case for it")
+                continue
+            self._seed(case_id, repository, replace(advisory, case_id=case_id))
+            created.append(KnownAdvisory(str(remote["ghsa_id"]), repository, case_id, remote))
         with write_transaction(self._engine) as connection:
-            save_remote(connection, self.source.name, repository, case_id, remote, self.clock())
-        return KnownAdvisory(str(remote["ghsa_id"]), repository, case_id, remote)
+            for known in created:
+                save_remote(connection, self.source.name, repository, known.case_id, known.remote, self.clock())
+        return created
 
     def _seed(self, case_id: str, repository: str, advisory: Advisory) -> None:
         """The new case's vectors, matrix cells and advisory draft, from what the advisory says."""
-        from triage_tui.services.advisory_drafts import AdvisoryDrafts
         from triage_tui.services.advisory_import import cells_for
-        from triage_tui.services.triage import TriageError, TriageService
+        from triage_tui.services.triage import TriageError
 
-        triage = TriageService(self.database, author_of(self.source.name), clock=self.clock)
-        try:
-            for vector, version in ((advisory.cvss_v3, "3.1"), (advisory.cvss_v4, "4.0")):
-                if vector:
-                    try:
-                        triage.set_severity(case_id, vector, version=version)
-                    except TriageError:
-                        pass  # already so
-            cells, _warnings = cells_for(advisory, self.config)
-            project = self._project_of(repository)
-            if project is not None and project not in cells:
-                from triage_tui.domain import ImpactStatus
-                from triage_tui.services.impact_rules import ImpactCell
-
-                cells[project] = ImpactCell(ImpactStatus.INVESTIGATING)  # reported to this project: look at it
-            for name, cell in cells.items():
+        triage, drafts = self._services()
+        for vector, version in ((advisory.cvss_v3, "3.1"), (advisory.cvss_v4, "4.0")):
+            if vector:
                 try:
-                    triage.set_impact(case_id, name, cell)
+                    triage.set_severity(case_id, vector, version=version)
                 except TriageError:
-                    pass
-        finally:
-            triage.close_store()
-        drafts = AdvisoryDrafts(self.database, author_of(self.source.name), self.config, clock=self.clock)
-        try:
-            if not drafts.load(case_id).saved:
-                drafts.save(advisory)
-        finally:
-            drafts.close_store()
+                    pass  # already so
+        cells, _warnings = cells_for(advisory, self.config)
+        project = self._project_of(repository)
+        if project is not None and project not in cells:
+            from triage_tui.domain import ImpactStatus
+            from triage_tui.services.impact_rules import ImpactCell
+
+            cells[project] = ImpactCell(ImpactStatus.INVESTIGATING)  # reported to this project: look at it
+        for name, cell in cells.items():
+            try:
+                triage.set_impact(case_id, name, cell)
+            except TriageError:
+                pass
+        if not drafts.load(case_id).saved:
+            drafts.save(advisory)
+
+    def _services(self) -> tuple[TriageService, AdvisoryDrafts]:
+        """The triage and draft services this sync records through, opened once."""
+        if self._shared is None:
+            from triage_tui.services.advisory_drafts import AdvisoryDrafts
+            from triage_tui.services.triage import TriageService
+
+            author = author_of(self.source.name)
+            self._shared = (
+                TriageService(self.database, author, clock=self.clock),
+                AdvisoryDrafts(self.database, author, self.config, clock=self.clock),
+            )
+        return self._shared
 
     def _project_of(self, repository: str) -> str | None:
         for project in self.config.projects.values():
@@ -278,7 +297,6 @@ class GithubSync:
     def _update(self, before: KnownAdvisory, remote: Mapping[str, Any]) -> KnownAdvisory:
         """Apply what changed on GitHub since the last sync, field by field: taken where nobody changed the field
         here, recorded as a conflict where somebody did."""
-        from triage_tui.services.advisory_drafts import AdvisoryDrafts
         from triage_tui.store.database import write_transaction
         from triage_tui.store.github_store import case_fields, record_event, save_remote, set_case_fields
 
@@ -302,28 +320,25 @@ class GithubSync:
             ("cvss4_vector", v4, old.cvss_v4, new.cvss_v4),
         ):
             _merge_field(column, local, was, now_remote, changes, conflicts, case_values)
-        drafts = AdvisoryDrafts(self.database, author, self.config, clock=self.clock)
-        try:
-            draft = drafts.load(case_id)
-            mine = draft.advisory if draft.saved else None
-            merged_draft = mine
-            if mine is not None:
-                draft_values: dict[str, Any] = {}
-                for name in DRAFT_FIELDS:
-                    _merge_field(
-                        f"advisory {name}",
-                        getattr(mine, name),
-                        getattr(old, name),
-                        getattr(new, name),
-                        changes,
-                        conflicts,
-                        draft_values,
-                    )
-                merged_draft = replace(mine, **{k.removeprefix("advisory "): v for k, v in draft_values.items()})
-            if merged_draft is not None and merged_draft != mine:
-                drafts.save(merged_draft)
-        finally:
-            drafts.close_store()
+        _triage, drafts = self._services()
+        draft = drafts.load(case_id)
+        mine = draft.advisory if draft.saved else None
+        merged_draft = mine
+        if mine is not None:
+            draft_values: dict[str, Any] = {}
+            for name in DRAFT_FIELDS:
+                _merge_field(
+                    f"advisory {name}",
+                    getattr(mine, name),
+                    getattr(old, name),
+                    getattr(new, name),
+                    changes,
+                    conflicts,
+                    draft_values,
+                )
+            merged_draft = replace(mine, **{k.removeprefix("advisory "): v for k, v in draft_values.items()})
+        if merged_draft is not None and merged_draft != mine:
+            drafts.save(merged_draft)
         if remote.get("description") != before.remote.get("description"):
             self._append_description(remote)
         state_change = before.remote.get("state") != remote.get("state")

@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -123,15 +124,17 @@ class GitHubClient:
         """Every list page of `repository`, each asked conditionally with the ETag it had last time; while pages
         are unchanged the stored URLs are followed, after a changed one its fresh Link is."""
         stored = {page.url: page.etag for page in known}
+        # An unchanged page (304) has no body to read its Link from; its next page is the one stored after it,
+        # since the same items give the same cursor.
+        stored_next = {page.url: following.url for page, following in pairwise(known)}
         url: str | None = known[0].url if known else self.list_url(repository)
-        remaining = [page.url for page in known[1:]]
         while url is not None:
             etag = stored.get(url)
             response = self._send("GET", url, repository, etag=etag)
             if response.status_code == 304:
                 self.not_modified += 1
                 yield Page(PageState(url, etag), not_modified=True)
-                url = remaining.pop(0) if remaining else None
+                url = stored_next.get(url)
                 continue
             body = self._json(response, repository)
             if not isinstance(body, list):
@@ -139,7 +142,6 @@ class GitHubClient:
             following = next_link(response.headers.get("link"))
             yield Page(PageState(url, response.headers.get("etag")), False, body, following)
             url = following
-            remaining = []  # the pages after a changed one are whatever its Link says now
 
     def advisory(self, repository: str, ghsa_id: str) -> Mapping[str, Any]:
         """One advisory, whole."""
