@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/imap_sync.py
 	$(BIN)/python bench/triage_inbox.py
 	$(BIN)/python bench/matrix.py
+	$(BIN)/python bench/github_sync.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME)

@@ -18,11 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from github_fake import FakeGitHub, seed  # noqa: E402
-
-from triage_tui.config import GithubSourceConfig, parse_config  # noqa: E402
-from triage_tui.services.github_sync import sync_github  # noqa: E402
-from triage_tui.sources.github_api import GitHubClient  # noqa: E402
+from github_fake import FakeGitHub, seed
+from triage_tui.config import GithubSourceConfig, parse_config
+from triage_tui.services.github_sync import sync_github
+from triage_tui.sources.github_api import GitHubClient
 
 TOKEN = "ghp_bench"
 
