@@ -408,3 +408,31 @@ def test_the_same_flaw_by_mail_and_by_github_is_offered_as_a_duplicate(ws: Works
     ws.sync()
     candidates = duplicate_candidates(ws.database, ws.case_of(advisory["ghsa_id"]))
     assert candidates and candidates[0].case.id == mail_case
+
+
+def test_a_push_the_token_may_not_make_is_refused_with_what_it_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeGitHub() as server:
+        server.add_repository("pypa/pip", private=True)
+        server.add_repository("astral-sh/uv", private=True)
+        server.add_token("ghp_reader", read=["pypa/pip", "astral-sh/uv"])
+        advisory = server.add_advisory("pypa/pip", summary="report", description="words", state="draft")
+        workspace = Workspace(tmp_path, server, monkeypatch)
+        client = GitHubClient(server.url, "ghp_reader")
+        try:
+            sync_github(workspace.database, workspace.config, workspace.source, client=client)
+            case_id = workspace.case_of(advisory["ghsa_id"])
+            queue_advisory_push(workspace.database, workspace.config, case_id, "alex@example.org")
+            outcome = sync_github(workspace.database, workspace.config, workspace.source, client=client)
+        finally:
+            client.close()
+    assert "pypa/pip: not allowed" in (outcome.error or "") and "write access" in (outcome.error or "")
+    with reader(workspace.database) as connection:
+        assert tuple(connection.execute("SELECT state FROM advisory_pushes").fetchone()) == ("failed",)
+
+
+def test_a_source_without_a_token_says_how_to_give_one(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GH_TOKEN_TEST")
+    (report,) = sync_all(ws.database, ws.config)
+    assert not report.ok and "GH_TOKEN_TEST" in (report.error or "") and "is not set" in (report.error or "")
