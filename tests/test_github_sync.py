@@ -5,7 +5,6 @@ being offline."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -19,7 +18,6 @@ from triage_tui.config import GithubSourceConfig, parse_config
 from triage_tui.services.advisory_drafts import AdvisoryDrafts
 from triage_tui.services.github_sync import GithubSync, queue_advisory_push, sync_github
 from triage_tui.services.sync import sync_all
-from triage_tui.services.triage import TriageService
 from triage_tui.sources.github_api import GitHubClient
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import CaseFilter, get_case, list_cases
@@ -155,26 +153,40 @@ def test_a_no_change_sync_is_one_conditional_request_per_page_all_304(ws: Worksp
     assert all(status == 304 and conditional for _path, status, conditional in statuses)
 
 
-def test_a_change_on_github_updates_the_case_and_an_edit_here_is_a_conflict(ws: Workspace, gh: FakeGitHub) -> None:
+def test_a_change_on_github_updates_the_draft_and_an_edit_here_is_a_conflict(ws: Workspace, gh: FakeGitHub) -> None:
     first = gh.add_advisory("pypa/pip", summary="Path traversal", description="first words", cvss_vector_string=V3)
     ws.sync()
     case_id = ws.case_of(first["ghsa_id"])
     gh.update_advisory("pypa/pip", first["ghsa_id"], summary="Path traversal in wheel RECORD", description="new words")
     assert ws.sync().ok
     case = ws.case(case_id)
-    assert case.summary.title == "Path traversal in wheel RECORD"
+    assert case.summary.title == "Path traversal"  # the report's title is the coordinator's
     assert "new words" in case.messages[-1].body and len(case.messages) == 2  # the edit joins the same thread
-    (update,) = ws.events(case_id, "github-update")
-    assert update["changes"]["title"] == ["Path traversal", "Path traversal in wheel RECORD"]  # type: ignore[index]
-    # The coordinator rescores the case here; GitHub rescores it too, differently: a conflict, not an overwrite.
-    triage = TriageService(ws.database, "alex@example.org")
-    triage.set_severity(case_id, "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H", version="3.1")
-    triage.close_store()
-    gh.update_advisory("pypa/pip", first["ghsa_id"], cvss_vector_string=V3_LOWER)
-    assert ws.sync().ok
-    assert ws.case(case_id).summary.cvss_vector == "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"
+    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    try:
+        draft = drafts.load(case_id).advisory
+        assert (draft.summary, draft.details) == ("Path traversal in wheel RECORD", "new words")
+        (update,) = ws.events(case_id, "github-update")
+        assert update["changes"]["advisory summary"] == ["Path traversal", "Path traversal in wheel RECORD"]  # type: ignore[index]
+        # The coordinator rescores the draft here; GitHub rescores it too, differently: a conflict, no overwrite.
+        drafts.save(replace(draft, cvss_v3="CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"))
+        gh.update_advisory("pypa/pip", first["ghsa_id"], cvss_vector_string=V3_LOWER)
+        assert ws.sync().ok
+        assert drafts.load(case_id).advisory.cvss_v3 == "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"
+    finally:
+        drafts.close_store()
     (conflict,) = ws.events(case_id, "github-conflict")
-    assert conflict["field"] == "cvss_vector" and conflict["remote"] == V3_LOWER
+    assert conflict["field"] == "advisory cvss_v3" and conflict["remote"] == V3_LOWER
+
+
+def test_a_vector_github_writes_in_another_order_is_not_a_conflict(ws: Workspace, gh: FakeGitHub) -> None:
+    first = gh.add_advisory("pypa/pip", summary="report", cvss_vector_string=V3)
+    ws.sync()
+    case_id = ws.case_of(first["ghsa_id"])
+    reordered = "CVSS:3.1/AC:H/AV:N/PR:N/UI:R/S:U/C:H/I:H/A:N"  # V3_LOWER with AV and AC swapped
+    gh.update_advisory("pypa/pip", first["ghsa_id"], cvss_vector_string=reordered)
+    assert ws.sync().ok
+    assert ws.events(case_id, "github-conflict") == []
 
 
 def test_a_closed_or_published_state_change_is_recorded(ws: Workspace, gh: FakeGitHub) -> None:
@@ -350,7 +362,20 @@ def test_a_bad_advisory_is_kept_for_inspection_and_the_rest_synced(ws: Workspace
     with reader(ws.database) as connection:
         (reason,) = connection.execute("SELECT reason FROM intake_failures").fetchone()
     assert "pypa/pip" in reason and "> 1.0" in reason
-    assert json.dumps(gh.advisories("pypa/pip")[0])  # the server is untouched
+    # Listed again on a changed page, the same bad advisory is neither kept twice nor stops the sync.
+    gh.add_advisory("pypa/pip", summary="another fine one")
+    again = ws.sync()
+    assert again.new_cases == 1 and again.failures == 0
+    with reader(ws.database) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM intake_failures").fetchone()[0] == 1
+
+
+def test_a_hostile_summary_is_neutralised_in_the_case(ws: Workspace, gh: FakeGitHub) -> None:
+    advisory = gh.add_advisory("pypa/pip", summary="evil \x1b[2J\u202etitle", description="body \x1b]0;pwned\x07")
+    ws.sync()
+    case = ws.case(ws.case_of(advisory["ghsa_id"]))
+    for text in (case.summary.title, case.messages[0].body, case.messages[0].subject):
+        assert "\x1b" not in text and "\u202e" not in text
 
 
 async def test_the_app_pushes_a_draft_and_shows_how_it_went(ws: Workspace, gh: FakeGitHub) -> None:
@@ -436,3 +461,31 @@ def test_a_source_without_a_token_says_how_to_give_one(ws: Workspace, monkeypatc
     monkeypatch.delenv("GH_TOKEN_TEST")
     (report,) = sync_all(ws.database, ws.config)
     assert not report.ok and "GH_TOKEN_TEST" in (report.error or "") and "is not set" in (report.error or "")
+
+
+def test_a_push_sends_the_draft_as_it_is_when_sent_and_never_after_a_failed_pull(ws: Workspace, gh: FakeGitHub) -> None:
+    advisory = gh.add_advisory("pypa/pip", summary="report", description="words", state="draft")
+    ws.sync()
+    case_id = ws.case_of(advisory["ghsa_id"])
+    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    try:
+        drafts.save(replace(drafts.load(case_id).advisory, details="queued words"))
+        queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
+        drafts.save(replace(drafts.load(case_id).advisory, details="later words"))  # edited after queueing
+    finally:
+        drafts.close_store()
+    gh.malformed_json(times=1)  # pip's list fails: what GitHub holds now is unknown, so nothing is sent
+    failed = ws.sync()
+    assert not failed.ok and not [r for r in gh.requests if r.method == "PATCH"]
+    assert ws.sync().ok
+    assert gh.advisory("pypa/pip", advisory["ghsa_id"])["description"] == "later words"
+
+
+def test_when_only_the_newest_advisory_changes_the_later_pages_stay_304(ws: Workspace, gh: FakeGitHub) -> None:
+    ids = [gh.add_advisory("pypa/pip", summary=f"report {n}")["ghsa_id"] for n in range(250)]
+    ws.sync()
+    gh.update_advisory("pypa/pip", ids[-1], summary="newest, changed")  # stays first in updated order
+    gh.reset_log()
+    assert ws.sync().ok
+    pip = [(r.status, r.conditional) for r in gh.requests if "pypa/pip" in r.path]
+    assert pip == [(200, True), (304, True), (304, True)]

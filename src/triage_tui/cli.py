@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -159,6 +160,11 @@ def _report_json(report: SourceReport) -> dict[str, Any]:
 
 
 def _print_report(report: SourceReport, err: TextIO) -> None:
+    from triage_tui.untrusted import neutralise_line
+
+    # A server's error text is quoted in reports: it is never written to the terminal raw.
+    if report.error:
+        report = replace(report, error=neutralise_line(report.error))
     outcome = "synced" if report.ok else "FAILED"
     if report.source == "outbox":
         line = f"outbox: {report.messages} replies sent, {report.failures} refused ({report.seconds:.1f} s)"

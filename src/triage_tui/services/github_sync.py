@@ -22,7 +22,7 @@ from triage_tui.sources.base import SourceError
 from triage_tui.sources.credentials import secret_from
 from triage_tui.sources.github_api import ApiError, GitHubClient, OfflineError, PageState
 from triage_tui.store.connection import prepare_database, reader
-from triage_tui.store.github_store import PAGES_SCOPE, KnownAdvisory
+from triage_tui.store.github_store import PAGES_SCOPE, KnownAdvisory, QueuedPush
 from triage_tui.untrusted import neutralise, neutralise_line
 
 if TYPE_CHECKING:
@@ -37,8 +37,12 @@ NEW_STATES = frozenset({"triage", "draft"})
 updates to cases already here."""
 PUSHABLE_STATES = frozenset({"triage", "draft"})
 """triage-tui changes only advisories still being prepared; publishing is a person's explicit act on GitHub."""
-DRAFT_FIELDS = ("details", "weaknesses", "credits", "packages")
-"""The draft's fields an advisory also holds, compared field by field on every remote change."""
+DRAFT_FIELDS = ("summary", "details", "cvss_v3", "cvss_v4", "weaknesses", "credits", "packages")
+"""The draft's fields an advisory also holds, compared field by field on every remote change. After a case is
+made, GitHub's changes go to its draft (the advisory being prepared), not to the report's title or the case's own
+score, which are the coordinator's."""
+MAX_PUSH_ATTEMPTS = 10
+"""A push that could not be delivered this many times is given up, with its last error."""
 
 
 @dataclass
@@ -123,6 +127,10 @@ class GithubSync:
         self.packages: Mapping[str, Sequence[str]] = {p.id: p.packages for p in config.projects.values()}
         self._engine: Engine = open_engine(database)
         self._shared: tuple[TriageService, AdvisoryDrafts] | None = None
+        self._keys: set[str] | None = None
+        self._failed: set[str] = set()
+        """Repositories whose pull failed this sync: nothing is pushed to them (their state is not known now)."""
+        self._limited = False
         from triage_tui.store.ingest import sync_projects
 
         sync_projects(self._engine, config.projects.values())  # cells name projects: the store must know them
@@ -148,6 +156,7 @@ class GithubSync:
         for repository in self.source.repositories:
             if cancel is not None and cancel.is_set():
                 self.outcome.errors.append("cancelled; everything stored so far is kept")
+                self._failed.update(self.source.repositories)
                 return
             stored = cursors.get(PAGES_SCOPE + repository, {}).get("pages") or []
             pages_before = [PageState(p["url"], p.get("etag")) for p in stored if isinstance(p, Mapping)]
@@ -162,9 +171,20 @@ class GithubSync:
                         progress()
             except OfflineError as error:
                 self.outcome.errors.append(str(error))
+                self._failed.update(self.source.repositories)
                 return
-            except (ApiError, SourceError) as error:
+            except ApiError as error:
                 self.outcome.errors.append(str(error))
+                self._failed.add(repository)
+                if error.rate_limited:
+                    # Asking on while limited can get an integration banned: nothing more until the limit lifts.
+                    self._limited = True
+                    self._failed.update(self.source.repositories)
+                    return
+                continue
+            except SourceError as error:
+                self.outcome.errors.append(str(error))
+                self._failed.add(repository)
                 continue
             self._save_pages(repository, pages)
 
@@ -189,7 +209,8 @@ class GithubSync:
             return False
         before = known.get(ghsa_id)
         if before is None:
-            return remote.get("state") in NEW_STATES
+            state = remote.get("state")
+            return isinstance(state, str) and state in NEW_STATES
         if before.remote.get("updated_at") != remote.get("updated_at"):
             known[ghsa_id] = self._update(before, remote)
         return False
@@ -201,8 +222,21 @@ class GithubSync:
 
         raw = json.dumps(remote, ensure_ascii=False, default=str).encode("utf-8")
         key = f"{repository}#{hashlib.sha256(raw).hexdigest()[:16]}"
+        if self._stored(key):
+            return  # the same bad advisory, listed again on a changed page: kept once
         store_batch(self._engine, [IncomingItem(self.source.name, key, IntakeFailure(raw, f"{repository}: {reason}"))])
         self.outcome.failures += 1
+
+    def _stored(self, key: str) -> bool:
+        """Whether an item of this source with `key` is already in the store (as a message or a failure)."""
+        from triage_tui.store.sync_reads import known_source_keys
+
+        if self._keys is None:
+            with reader(self.database) as connection:
+                self._keys = known_source_keys(connection, self.source.name)
+        found = key in self._keys
+        self._keys.add(key)
+        return found
 
     def _create_all(self, repository: str, remotes: Sequence[Mapping[str, Any]]) -> list[KnownAdvisory]:
         """A case for each new advisory of one page: their messages in one transaction, then each case's vectors,
@@ -231,7 +265,7 @@ class GithubSync:
             self.outcome.new_cases += len(
                 store_batch(self._engine, items, list(self.config.projects.values())).new_cases
             )
-        created: list[KnownAdvisory] = []
+        created: list[tuple[KnownAdvisory, Advisory]] = []
         with reader(self.database) as connection:
             cases = {key: case_of_message(connection, self.source.name, key) for _r, _a, key, _m in parsed}
         for remote, advisory, key, _message in parsed:
@@ -239,12 +273,15 @@ class GithubSync:
             if case_id is None:
                 self._keep_failure(repository, remote, "the store took no case for it")
                 continue
-            self._seed(case_id, repository, replace(advisory, case_id=case_id))
-            created.append(KnownAdvisory(str(remote["ghsa_id"]), repository, case_id, remote))
+            created.append((KnownAdvisory(str(remote["ghsa_id"]), repository, case_id, remote), advisory))
+        # The snapshot first: if the sync dies while seeding, the next one sees the advisory as known and never
+        # seeds it again over what the coordinator may have changed meanwhile.
         with write_transaction(self._engine) as connection:
-            for known in created:
+            for known, _advisory in created:
                 save_remote(connection, self.source.name, repository, known.case_id, known.remote, self.clock())
-        return created
+        for known, advisory in created:
+            self._seed(known.case_id, repository, replace(advisory, case_id=known.case_id))
+        return [known for known, _advisory in created]
 
     def _seed(self, case_id: str, repository: str, advisory: Advisory) -> None:
         """The new case's vectors, matrix cells and advisory draft, from what the advisory says."""
@@ -298,7 +335,7 @@ class GithubSync:
         """Apply what changed on GitHub since the last sync, field by field: taken where nobody changed the field
         here, recorded as a conflict where somebody did."""
         from triage_tui.store.database import write_transaction
-        from triage_tui.store.github_store import case_fields, record_event, save_remote, set_case_fields
+        from triage_tui.store.github_store import record_event, save_remote
 
         case_id, source = before.case_id, self.source.name
         author, now = author_of(source), self.clock()
@@ -308,18 +345,8 @@ class GithubSync:
         except ValueError as error:
             self._keep_failure(before.repository, remote, str(error))
             return before
-        with reader(self.database) as connection:
-            title, v3, v4 = case_fields(connection, case_id)
         changes: dict[str, list[Any]] = {}
         conflicts: list[dict[str, Any]] = []
-        case_values: dict[str, Any] = {}
-        for column, local, was, now_remote in (
-            # The title is the summary as intake stored it: compared in that form.
-            ("title", title, neutralise_line(old.summary), neutralise_line(new.summary)),
-            ("cvss_vector", v3, old.cvss_v3, new.cvss_v3),
-            ("cvss4_vector", v4, old.cvss_v4, new.cvss_v4),
-        ):
-            _merge_field(column, local, was, now_remote, changes, conflicts, case_values)
         _triage, drafts = self._services()
         draft = drafts.load(case_id)
         mine = draft.advisory if draft.saved else None
@@ -329,9 +356,9 @@ class GithubSync:
             for name in DRAFT_FIELDS:
                 _merge_field(
                     f"advisory {name}",
-                    getattr(mine, name),
-                    getattr(old, name),
-                    getattr(new, name),
+                    _comparable(name, getattr(mine, name)),
+                    _comparable(name, getattr(old, name)),
+                    _comparable(name, getattr(new, name)),
                     changes,
                     conflicts,
                     draft_values,
@@ -343,8 +370,6 @@ class GithubSync:
             self._append_description(remote)
         state_change = before.remote.get("state") != remote.get("state")
         with write_transaction(self._engine) as connection:
-            if case_values:
-                set_case_fields(connection, case_id, case_values, now)
             payload: dict[str, Any] = {"ghsa": remote.get("ghsa_id"), "changes": _printable(changes)}
             if state_change:
                 payload["state"] = [before.remote.get("state"), remote.get("state")]
@@ -362,51 +387,121 @@ class GithubSync:
         from triage_tui.store.ingest import store_batch
 
         key, message = message_of(self.source.name, remote, first=False)
-        store_batch(self._engine, [IncomingItem(self.source.name, key, message)], list(self.config.projects.values()))
+        if not self._stored(key):  # an earlier run may have stored it, then died before saving the snapshot
+            store_batch(
+                self._engine, [IncomingItem(self.source.name, key, message)], list(self.config.projects.values())
+            )
 
     # ---- push -----------------------------------------------------------------------------------------------------
 
     def push(self) -> None:
-        """Send each queued draft update; a refusal is kept with GitHub's reason, a failure to reach it is retried
-        at the next sync."""
-        from triage_tui.store.database import write_transaction
-        from triage_tui.store.github_store import finish_push, known_advisories, queued_pushes, save_remote
+        """Send each queued draft update, built from the draft as it is now; a refusal is kept with GitHub's
+        reason, a failure to reach it is retried at the next sync (up to MAX_PUSH_ATTEMPTS times)."""
+        from triage_tui.store.github_store import known_advisories, queued_pushes
 
         with reader(self.database) as connection:
             queued = queued_pushes(connection, self.source.name)
             known = known_advisories(connection, self.source.name)
         for push in queued:
-            now = self.clock()
-            snapshot = known.get(push.ghsa_id)
-            state, error, answer = "failed", None, None
-            if snapshot is None:
-                error = f"{push.ghsa_id} is not an advisory of this source"
-            elif snapshot.remote.get("state") not in PUSHABLE_STATES:
-                error = (
-                    f"{push.ghsa_id} is {snapshot.remote.get('state')} on GitHub; triage-tui changes only triage and "
+            if push.repository in self._failed:
+                continue  # its pull failed: what GitHub holds now is not known, so nothing is sent
+            self._push_one(push, known.get(push.ghsa_id))
+
+    def _push_one(self, push: QueuedPush, snapshot: KnownAdvisory | None) -> None:
+        from triage_tui.store.database import write_transaction
+        from triage_tui.store.github_store import finish_push, record_event, save_remote
+
+        now = self.clock()
+        state, error, answer = "failed", None, None
+        try:
+            body = self._body_now(push, snapshot)
+            current = self.client.advisory(push.repository, push.ghsa_id)  # its state now, not as last listed
+            if current.get("state") not in PUSHABLE_STATES:
+                raise PushRefused(
+                    f"{push.ghsa_id} is {current.get('state')} on GitHub; triage-tui changes only triage and "
                     "draft advisories"
                 )
-            else:
-                try:
-                    answer = self.client.update(push.repository, push.ghsa_id, push.body)
-                    state = "sent"
-                except OfflineError as offline:
-                    state, error = "queued", str(offline)
-                except ApiError as refused:
-                    state, error = ("failed" if refused.permanent else "queued"), str(refused)
-            with write_transaction(self._engine) as connection:
-                finish_push(connection, push.id, state=state, error=error, now=now)
-                if answer is not None and snapshot is not None:
-                    # Our own change, as GitHub now holds it: the next pull does not take it for a remote edit.
-                    save_remote(connection, self.source.name, push.repository, push.case_id, answer, now)
-                from triage_tui.store.github_store import record_event
+            answer = self.client.update(push.repository, push.ghsa_id, body)
+            state = "sent"
+        except PushRefused as refused:
+            error = str(refused)
+        except OfflineError as offline:
+            state, error = "queued", str(offline)
+        except ApiError as refused:
+            state, error = ("failed" if refused.permanent else "queued"), str(refused)
+        if state == "queued" and push.attempts + 1 >= MAX_PUSH_ATTEMPTS:
+            state, error = "failed", f"gave up after {MAX_PUSH_ATTEMPTS} tries: {error}"
+        with write_transaction(self._engine) as connection:
+            finish_push(connection, push.id, state=state, error=error, now=now)
+            if isinstance(answer, Mapping) and isinstance(answer.get("ghsa_id"), str):
+                # Our own change, as GitHub now holds it: the next pull does not take it for a remote edit.
+                save_remote(connection, self.source.name, push.repository, push.case_id, answer, now)
+            outcome = {"ghsa": push.ghsa_id, "repository": push.repository, "state": state, "error": error}
+            record_event(connection, push.case_id, author_of(self.source.name), "github-push", outcome, now)
+        if state == "sent":
+            self.outcome.pushed += 1
+        elif error:
+            self.outcome.errors.append(error)
 
-                outcome = {"ghsa": push.ghsa_id, "repository": push.repository, "state": state, "error": error}
-                record_event(connection, push.case_id, author_of(self.source.name), "github-push", outcome, now)
-            if state == "sent":
-                self.outcome.pushed += 1
-            elif error:
-                self.outcome.errors.append(error)
+    def _body_now(self, push: QueuedPush, snapshot: KnownAdvisory | None) -> Mapping[str, Any]:
+        """The update to send: the draft as saved now (GitHub's own changes were merged into it by the pull just
+        before), unless a change on GitHub conflicts with it since the push was queued."""
+        if snapshot is None:
+            raise PushRefused(f"{push.ghsa_id} is not an advisory of this source")
+        with reader(self.database) as connection:
+            conflict = connection.execute(
+                "SELECT 1 FROM events WHERE case_id = ? AND kind = 'github-conflict' AND at > "
+                "(SELECT created_at FROM advisory_pushes WHERE id = ?) LIMIT 1",
+                (push.case_id, push.id),
+            ).fetchone()
+        if conflict is not None:
+            raise PushRefused(
+                f"{push.ghsa_id} was changed on GitHub in a way that conflicts with the draft; resolve the conflict "
+                "(see the timeline) and push again"
+            )
+        _triage, drafts = self._services()
+        draft = drafts.load(push.case_id)
+        if not draft.saved:
+            raise PushRefused(f"{push.case_id} has no saved advisory draft any more")
+        try:
+            return advisory_body(draft.advisory, push.repository, snapshot.remote, self.config)
+        except ValueError as error:
+            raise PushRefused(f"{push.ghsa_id}: the draft cannot be written as a GitHub advisory: {error}") from None
+
+
+class PushRefused(Exception):
+    """A push triage-tui will not send; the message says why."""
+
+
+def advisory_body(advisory: Advisory, repository: str, remote: Mapping[str, Any], config: Config) -> Mapping[str, Any]:
+    """The update of one repository's advisory: the draft with only the packages of the project that owns the
+    repository, keeping GitHub's entries for packages no configured project knows. ValueError if no project owns
+    the repository (its packages could not be told apart) or the draft has what GitHub cannot express."""
+    owners = [p for p in config.projects.values() if (p.repository or "").lower() == repository.lower()]
+    if not owners:
+        raise ValueError(f"no configured project has repository = {repository!r}; set it in config.toml")
+    mine = {p.id for p in owners}
+    body = dict(to_ghsa(replace(advisory, packages=tuple(p for p in advisory.packages if p.project in mine))))
+    configured = {name.lower() for project in config.projects.values() for name in project.packages}
+    kept = [
+        entry
+        for entry in remote.get("vulnerabilities") or []
+        if isinstance(entry, Mapping)
+        and isinstance(entry.get("package"), Mapping)
+        and str(entry["package"].get("name") or "").lower() not in configured
+    ]
+    body["vulnerabilities"] = [*body.get("vulnerabilities", []), *kept]
+    return body
+
+
+def _comparable(name: str, value: Any) -> Any:
+    """A vector in its canonical form (GitHub may order the metrics differently), anything else as it is."""
+    if name in ("cvss_v3", "cvss_v4") and isinstance(value, str):
+        from triage_tui.severity import severity_of
+
+        scored = severity_of(value)
+        return scored.vector if scored is not None else value
+    return value
 
 
 def _merge_field(
@@ -473,7 +568,10 @@ def queue_advisory_push(database: Path, config: Config, case_id: str, author: st
         with write_transaction(engine) as connection:
             for target in targets:
                 source = _source_of(connection, target.ghsa_id)
-                body = to_ghsa(_for_repository(draft.advisory, target.repository, config))
+                try:
+                    body = advisory_body(draft.advisory, target.repository, target.remote, config)
+                except ValueError as error:
+                    raise DraftError(f"{target.repository}: {error}") from None
                 queue_push(connection, case_id, source, target.repository, target.ghsa_id, body, author,
                            datetime.now(UTC))  # fmt: skip
                 queued.append(f"{target.repository} {target.ghsa_id}")
@@ -490,15 +588,6 @@ def _source_of(connection: Any, ghsa_id: str) -> str:
     return str(
         connection.execute(select(GITHUB_ADVISORIES.c.source).where(GITHUB_ADVISORIES.c.ghsa_id == ghsa_id)).scalar()
     )
-
-
-def _for_repository(advisory: Advisory, repository: str, config: Config) -> Advisory:
-    """The advisory as one repository's advisory states it: only the packages of the project that owns it (all of
-    them if no configured project owns it)."""
-    owners = [p.id for p in config.projects.values() if (p.repository or "").lower() == repository.lower()]
-    if not owners:
-        return advisory
-    return replace(advisory, packages=tuple(p for p in advisory.packages if p.project in owners))
 
 
 def sync_github(
@@ -532,8 +621,7 @@ def sync_github(
 
     try:
         sync.pull(cancel, page_done)
-        if not any(e.startswith("offline") for e in sync.outcome.errors):
-            sync.push()
+        sync.push()  # to the repositories whose pull worked (none when offline, limited or cancelled)
     finally:
         sync.close()
         if client is None:

@@ -197,7 +197,10 @@ def sync_all(
         if isinstance(source_config, GithubSourceConfig):
             from triage_tui.services.github_sync import sync_github
 
-            reports.append(sync_github(database, config, source_config, progress=progress, cancel=cancel))
+            try:
+                reports.append(sync_github(database, config, source_config, progress=progress, cancel=cancel))
+            except Exception as error:
+                reports.append(SourceReport(name, False, 0, 0, 0, 0.0, f"internal error: {error!r}"))
             continue
         try:
             source = open_source(source_config)

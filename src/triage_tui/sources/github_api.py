@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from triage_tui.sources.base import SourceError
+from triage_tui.untrusted import neutralise_line
 
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
@@ -30,11 +31,15 @@ _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 class ApiError(SourceError):
     """A request GitHub refused or could not answer; the message names the repository and what to do."""
 
-    def __init__(self, message: str, *, status: int | None = None, permanent: bool = True) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, permanent: bool = True, rate_limited: bool = False
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.permanent = permanent
         """False for what may work on a later try (timeouts, 5xx, rate limits, no network)."""
+        self.rate_limited = rate_limited
+        """True when GitHub is limiting us: nothing more may be asked of it until the limit lifts."""
 
 
 class OfflineError(ApiError):
@@ -127,8 +132,10 @@ class GitHubClient:
         # An unchanged page (304) has no body to read its Link from; its next page is the one stored after it,
         # since the same items give the same cursor.
         stored_next = {page.url: following.url for page, following in pairwise(known)}
-        url: str | None = known[0].url if known else self.list_url(repository)
+        # Always from this endpoint's first page: stored URLs only lend their ETags (api_url may have changed).
+        url: str | None = self.list_url(repository)
         while url is not None:
+            self._same_origin(url, repository)
             etag = stored.get(url)
             response = self._send("GET", url, repository, etag=etag)
             if response.status_code == 304:
@@ -142,6 +149,12 @@ class GitHubClient:
             following = next_link(response.headers.get("link"))
             yield Page(PageState(url, response.headers.get("etag")), False, body, following)
             url = following
+
+    def _same_origin(self, url: str, repository: str) -> None:
+        """Refuse a Link that leads off this API: the token is sent with every request."""
+        ours, theirs = httpx.URL(self.api_url), httpx.URL(url)
+        if (theirs.scheme, theirs.host, theirs.port) != (ours.scheme, ours.host, ours.port):
+            raise ApiError(f"{repository}: the next page is on another host ({theirs.host}); not following it")
 
     def advisory(self, repository: str, ghsa_id: str) -> Mapping[str, Any]:
         """One advisory, whole."""
@@ -208,7 +221,7 @@ class GitHubClient:
         if failures + 1 >= RETRIES:
             what = "rate limited" if limited else f"answered {status}"
             raise ApiError(f"{repository}: GitHub {what} {failures + 1} times; try again later", status=status,
-                           permanent=False)  # fmt: skip
+                           permanent=False, rate_limited=limited)  # fmt: skip
         if not limited:
             return float(2**failures)  # a 5xx: back off 1, 2 s
         if "retry-after" in headers:
@@ -221,14 +234,19 @@ class GitHubClient:
             at = time.strftime("%H:%M:%S", time.localtime(self.clock() + wait))
             raise ApiError(
                 f"{repository}: GitHub's rate limit holds until about {at}; sync again then", status=status,
-                permanent=False,
+                permanent=False, rate_limited=True,
             )  # fmt: skip
         return wait
 
     def _checked(self, response: httpx.Response, repository: str) -> httpx.Response:
         status = response.status_code
-        if status < 400 or status == 304:
+        if status < 300 or status == 304:
             return response
+        if status < 400:
+            raise ApiError(
+                f"{repository}: GitHub answered {status} (moved or renamed?); check the repository name in the config",
+                status=status,
+            )
         message = _message(response)
         if status == 401:
             raise ApiError(
@@ -283,7 +301,7 @@ def _message(response: httpx.Response) -> str:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return f"status {response.status_code}"
     message = body.get("message") if isinstance(body, Mapping) else None
-    return str(message)[:200] if message else f"status {response.status_code}"
+    return neutralise_line(str(message)[:200]) if message else f"status {response.status_code}"
 
 
 def _validation(response: httpx.Response) -> str:
@@ -298,4 +316,5 @@ def _validation(response: httpx.Response) -> str:
         for e in body.get("errors") or []
         if isinstance(e, Mapping)
     ]
-    return f"{body.get('message', 'Validation Failed')}" + (f" ({'; '.join(details)})" if details else "")
+    said = f"{body.get('message', 'Validation Failed')}" + (f" ({'; '.join(details)})" if details else "")
+    return neutralise_line(said[:500])
