@@ -101,6 +101,23 @@ class Workspace:
         return [e.payload for e in self.case(case_id).events if e.kind == kind]
 
 
+def drafted(ws: Workspace, gh: FakeGitHub, details: str) -> tuple[str, str]:
+    """A draft advisory on GitHub, synced, with `details` saved in its case's draft: (ghsa id, case id)."""
+    advisory = gh.add_advisory("pypa/pip", summary="report", description="words", state="draft")
+    ws.sync()
+    case_id = ws.case_of(advisory["ghsa_id"])
+    set_details(ws, case_id, details)
+    return advisory["ghsa_id"], case_id
+
+
+def set_details(ws: Workspace, case_id: str, details: str) -> None:
+    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    try:
+        drafts.save(replace(drafts.load(case_id).advisory, details=details))
+    finally:
+        drafts.close_store()
+
+
 @pytest.fixture
 def ws(tmp_path: Path, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     return Workspace(tmp_path, gh, monkeypatch)
@@ -228,14 +245,7 @@ def test_push_sends_the_draft_and_the_next_sync_sees_no_remote_change(ws: Worksp
 
 
 def test_a_failed_push_is_retried_at_the_next_sync_and_a_refusal_is_kept(ws: Workspace, gh: FakeGitHub) -> None:
-    advisory = gh.add_advisory("pypa/pip", summary="report", description="words", state="draft")
-    ws.sync()
-    case_id = ws.case_of(advisory["ghsa_id"])
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
-    try:
-        drafts.save(replace(drafts.load(case_id).advisory, details="Details."))
-    finally:
-        drafts.close_store()
+    ghsa_id, case_id = drafted(ws, gh, "Details.")
     queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
     client = GitHubClient(gh.url, TOKEN, sleep=lambda _seconds: None)
     sync = GithubSync(ws.database, ws.config, ws.source, client)
@@ -251,9 +261,9 @@ def test_a_failed_push_is_retried_at_the_next_sync_and_a_refusal_is_kept(ws: Wor
     finally:
         sync.close()
         client.close()
-    assert gh.advisory("pypa/pip", advisory["ghsa_id"])["description"] == "Details."
+    assert gh.advisory("pypa/pip", ghsa_id)["description"] == "Details."
     # Published on GitHub meanwhile: triage-tui never changes it, and says so.
-    gh.update_advisory("pypa/pip", advisory["ghsa_id"], state="published")
+    gh.update_advisory("pypa/pip", ghsa_id, state="published")
     ws.sync()
     queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
     refused = ws.sync()
@@ -464,21 +474,14 @@ def test_a_source_without_a_token_says_how_to_give_one(ws: Workspace, monkeypatc
 
 
 def test_a_push_sends_the_draft_as_it_is_when_sent_and_never_after_a_failed_pull(ws: Workspace, gh: FakeGitHub) -> None:
-    advisory = gh.add_advisory("pypa/pip", summary="report", description="words", state="draft")
-    ws.sync()
-    case_id = ws.case_of(advisory["ghsa_id"])
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
-    try:
-        drafts.save(replace(drafts.load(case_id).advisory, details="queued words"))
-        queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
-        drafts.save(replace(drafts.load(case_id).advisory, details="later words"))  # edited after queueing
-    finally:
-        drafts.close_store()
+    ghsa_id, case_id = drafted(ws, gh, "queued words")
+    queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
+    set_details(ws, case_id, "later words")  # edited after queueing
     gh.malformed_json(times=1)  # pip's list fails: what GitHub holds now is unknown, so nothing is sent
     failed = ws.sync()
     assert not failed.ok and not [r for r in gh.requests if r.method == "PATCH"]
     assert ws.sync().ok
-    assert gh.advisory("pypa/pip", advisory["ghsa_id"])["description"] == "later words"
+    assert gh.advisory("pypa/pip", ghsa_id)["description"] == "later words"
 
 
 def test_when_only_the_newest_advisory_changes_the_later_pages_stay_304(ws: Workspace, gh: FakeGitHub) -> None:

@@ -90,7 +90,7 @@ def message_of(source: str, remote: Mapping[str, Any], *, first: bool) -> tuple[
         sender_email="",
         date=_time(remote.get("updated_at" if not first else "created_at")),
         body=neutralise(body),
-        verdict=CryptoVerdict(warnings=("from the GitHub API over TLS: not signed by its author",)),
+        verdict=CryptoVerdict(warnings=("from the GitHub API: not signed by its author",)),
     )
     return key, message
 
