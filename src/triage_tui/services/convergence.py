@@ -1,0 +1,91 @@
+"""Applies team events to case state so that every workstation holding the same events shows the same state,
+whatever order they arrived in: duplicates are dropped, the rest applied in one total order (hybrid-clock time,
+author, id) with a rule per field (last writer wins for scalars, sets merge, notes append). Concurrent changes of
+one field are kept as conflicts for the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from triage_tui.services.team_events import SCALAR_FIELDS, SET_FIELDS, TeamEvent
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two decisions on one field made without seeing each other: the later one (in the total order) stands."""
+
+    field: str
+    kept: Any
+    kept_event: str
+    overwritten: Any
+    overwritten_event: str
+
+
+@dataclass
+class CaseState:
+    """What the events of one case say."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    sets: dict[str, set[str]] = field(default_factory=dict)
+    impacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
+    """(event id, author, text), in order."""
+    conflicts: list[Conflict] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+    """Event ids in the order they were applied."""
+    _set_by: dict[str, str] = field(default_factory=dict, repr=False)
+    """Which event last set each scalar field (for naming conflicts)."""
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a screen shows, as plain data (what convergence tests compare)."""
+        return {
+            "fields": dict(sorted(self.fields.items())),
+            "sets": {name: sorted(values) for name, values in sorted(self.sets.items())},
+            "impacts": dict(sorted(self.impacts.items())),
+            "notes": list(self.notes),
+            "conflicts": [(c.field, c.kept, c.kept_event, c.overwritten, c.overwritten_event) for c in self.conflicts],
+        }
+
+    def apply(self, event: TeamEvent) -> None:
+        """One event, in its place in the total order."""
+        for name, (old, new) in sorted(event.changes.items()):
+            if name in SCALAR_FIELDS:
+                self._scalar(event, name, old, new)
+            elif name in SET_FIELDS:
+                self._set(name, old, new)
+        for project, cell in sorted(event.impacts.items()):
+            self.impacts[project] = dict(cell)
+        if event.note is not None:
+            self.notes.append((event.id, event.author, event.note))
+        self.applied.append(event.id)
+
+    def _scalar(self, event: TeamEvent, name: str, old: Any, new: Any) -> None:
+        current = self.fields.get(name)
+        if name in self._set_by and old != current and new != current:
+            # The author changed the field from a value it no longer had: they had not seen the change before.
+            self.conflicts.append(Conflict(name, new, event.id, current, self._set_by[name]))
+        self.fields[name] = new
+        self._set_by[name] = event.id
+
+    def _set(self, name: str, old: Any, new: Any) -> None:
+        before, after = _members(old), _members(new)
+        values = self.sets.setdefault(name, set())
+        values |= after - before
+        values -= before - after
+
+
+def _members(value: Any) -> set[str]:
+    if isinstance(value, list | tuple | set):
+        return {str(v) for v in value}
+    return set()
+
+
+def converge(events: Iterable[TeamEvent]) -> dict[str, CaseState]:
+    """The state of every case the events touch; the same for any order or duplication of the same events."""
+    unique = {event.id: event for event in events}
+    states: dict[str, CaseState] = {}
+    for event in sorted(unique.values(), key=TeamEvent.order_key):
+        states.setdefault(event.case_id, CaseState()).apply(event)
+    return states

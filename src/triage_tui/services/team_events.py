@@ -1,0 +1,133 @@
+"""Team events: a triage decision as coordinators and maintainers exchange it (DESIGN section 5). Canonical JSON, so
+the same decision has the same bytes and id everywhere; the id is the hash of those bytes, so a duplicate is the
+same event, not a second one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from triage_tui.services.hlc import Timestamp
+
+FORMAT = "triage-tui-event/1"
+SCALAR_FIELDS = frozenset(
+    {
+        "state",
+        "disposition",
+        "disposition_reason",
+        "assignee",
+        "embargo_until",
+        "cvss_vector",
+        "cvss4_vector",
+        "duplicate_of",
+        "title",
+    }
+)
+"""Case fields that hold one value: the last writer (in the events' total order) wins."""
+SET_FIELDS = frozenset({"labels"})
+"""Case fields that hold a set: each event adds and removes what it changed, so concurrent additions both stay."""
+MAX_EVENT_BYTES = 256 * 1024
+
+
+class EventFormatError(ValueError):
+    """Bytes that are not a team event; the message says what is wrong (the event is kept and listed)."""
+
+
+@dataclass(frozen=True)
+class TeamEvent:
+    """One decision on one case, by one author (their key's fingerprint), at one hybrid-clock time.
+
+    `changes` maps each scalar or set field to `[old, new]` as the author saw it (`old` is what makes concurrent
+    changes of one field recognisable); `impacts` maps a project to its whole new cell; `note` appends a note.
+    """
+
+    case_id: str
+    author: str
+    at: Timestamp
+    kind: str
+    changes: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    impacts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    note: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The event as canonical JSON data."""
+        data: dict[str, Any] = {
+            "format": FORMAT,
+            "case": self.case_id,
+            "author": self.author,
+            "at": self.at.text(),
+            "kind": self.kind,
+        }
+        if self.changes:
+            data["changes"] = {name: [old, new] for name, (old, new) in sorted(self.changes.items())}
+        if self.impacts:
+            data["impacts"] = {project: dict(cell) for project, cell in sorted(self.impacts.items())}
+        if self.note is not None:
+            data["note"] = self.note
+        return data
+
+    def encode(self) -> bytes:
+        """Canonical bytes: sorted keys, no spaces, UTF-8 (what is signed and hashed)."""
+        return json.dumps(self.body(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+    @property
+    def id(self) -> str:
+        """The SHA-256 of the canonical bytes."""
+        return hashlib.sha256(self.encode()).hexdigest()
+
+    def order_key(self) -> tuple[Timestamp, str, str]:
+        """The total order every workstation applies events in: time, then author, then id."""
+        return (self.at, self.author, self.id)
+
+
+def decode(data: bytes) -> TeamEvent:
+    """The event in `data`; EventFormatError saying why if it is not one."""
+    if len(data) > MAX_EVENT_BYTES:
+        raise EventFormatError(f"{len(data)} bytes; an event is at most {MAX_EVENT_BYTES}")
+    try:
+        body = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise EventFormatError(f"not JSON ({error})") from None
+    if not isinstance(body, Mapping) or body.get("format") != FORMAT:
+        raise EventFormatError(f"not a {FORMAT} event")
+    try:
+        changes = body.get("changes") or {}
+        impacts = body.get("impacts") or {}
+        if not isinstance(changes, Mapping) or not isinstance(impacts, Mapping):
+            raise EventFormatError("changes and impacts must be objects")
+        unknown = set(changes) - SCALAR_FIELDS - SET_FIELDS
+        if unknown:
+            raise EventFormatError(f"unknown fields: {', '.join(sorted(map(str, unknown)))}")
+        note = body.get("note")
+        event = TeamEvent(
+            case_id=_text(body, "case"),
+            author=_text(body, "author"),
+            at=Timestamp.parse(_text(body, "at")),
+            kind=_text(body, "kind"),
+            changes={str(k): _pair(v, str(k)) for k, v in changes.items()},
+            impacts={str(p): dict(c) for p, c in impacts.items() if isinstance(c, Mapping)},
+            note=note if isinstance(note, str) else None,
+        )
+    except (TypeError, ValueError) as error:
+        if isinstance(error, EventFormatError):
+            raise
+        raise EventFormatError(str(error)) from None
+    if event.encode() != data:
+        raise EventFormatError("not in canonical form (re-encoded, its bytes and so its id would differ)")
+    return event
+
+
+def _text(body: Mapping[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise EventFormatError(f"{key} is missing or not text")
+    return value
+
+
+def _pair(value: Any, name: str) -> tuple[Any, Any]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise EventFormatError(f"changes.{name} is not [old, new]")
+    return value[0], value[1]

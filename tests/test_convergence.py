@@ -1,0 +1,150 @@
+"""Tests that team events converge: any permutation and duplication of one event set gives the same case state
+(property-based, with hypothesis), with last-writer-wins scalars, merged sets, appended notes and concurrent
+changes kept as conflicts; and that events have one canonical form and id."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from triage_tui.services.convergence import converge
+from triage_tui.services.hlc import HybridClock, Timestamp
+from triage_tui.services.team_events import EventFormatError, TeamEvent, decode
+
+AUTHORS = ["A" * 40, "B" * 40, "C" * 40]
+CASES = ["PSC-2026-0001", "PSC-2026-0002"]
+STATES = ["new", "triage", "accepted", "fixing"]
+LABELS = ["tarfile", "wheel", "ci", "regression"]
+
+timestamps = st.builds(Timestamp, st.integers(1_700_000_000_000, 1_700_000_000_050), st.integers(0, 3))
+label_sets = st.lists(st.sampled_from(LABELS), unique=True, max_size=3)
+events = st.builds(
+    TeamEvent,
+    case_id=st.sampled_from(CASES),
+    author=st.sampled_from(AUTHORS),
+    at=timestamps,
+    kind=st.sampled_from(["state", "labels", "impact", "note", "assign"]),
+    changes=st.one_of(
+        st.just({}),
+        st.builds(lambda old, new: {"state": (old, new)}, st.sampled_from(STATES), st.sampled_from(STATES)),
+        st.builds(lambda old, new: {"labels": (old, new)}, label_sets, label_sets),
+        st.builds(lambda new: {"assignee": (None, new)}, st.sampled_from(["alex", "sam", "team:pip"])),
+    ),
+    impacts=st.one_of(
+        st.just({}),
+        st.builds(
+            lambda project, status: {project: {"status": status}},
+            st.sampled_from(["pip", "uv"]),
+            st.sampled_from(["affected", "fixed", "not-affected"]),
+        ),
+    ),
+    note=st.one_of(st.none(), st.text(max_size=20)),
+)
+
+
+def snapshots(states):  # type: ignore[no-untyped-def]
+    return {case: state.snapshot() for case, state in sorted(states.items())}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(events, min_size=1, max_size=25), st.randoms(use_true_random=False), st.data())
+def test_any_order_and_duplication_of_the_same_events_gives_the_same_state(batch, rng, data) -> None:  # type: ignore[no-untyped-def]
+    expected = snapshots(converge(batch))
+    shuffled = list(batch)
+    rng.shuffle(shuffled)
+    duplicated = shuffled + data.draw(st.lists(st.sampled_from(batch), max_size=10))
+    rng.shuffle(duplicated)
+    assert snapshots(converge(duplicated)) == expected
+    # Two workstations that each received half first, then the other half, agree too.
+    half = len(duplicated) // 2
+    assert snapshots(converge(duplicated[half:] + duplicated[:half])) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(events, min_size=1, max_size=20))
+def test_every_event_round_trips_through_its_canonical_bytes(batch) -> None:  # type: ignore[no-untyped-def]
+    for event in batch:
+        again = decode(event.encode())
+        assert again == event and again.id == event.id
+
+
+def at(ms: int, counter: int = 0) -> Timestamp:
+    return Timestamp(1_700_000_000_000 + ms, counter)
+
+
+def test_the_last_writer_wins_and_a_concurrent_change_is_a_conflict() -> None:
+    first = TeamEvent("PSC-2026-0001", AUTHORS[0], at(1), "state", {"state": ("new", "triage")})
+    # B had not seen A's change: from "new" too, to another value.
+    second = TeamEvent("PSC-2026-0001", AUTHORS[1], at(2), "state", {"state": ("new", "accepted")})
+    (state,) = converge([second, first]).values()
+    assert state.fields["state"] == "accepted"
+    (conflict,) = state.conflicts
+    assert (conflict.field, conflict.kept, conflict.overwritten) == ("state", "accepted", "triage")
+    # C saw B's change: no conflict.
+    third = TeamEvent("PSC-2026-0001", AUTHORS[2], at(3), "state", {"state": ("accepted", "fixing")})
+    (state,) = converge([third, first, second]).values()
+    assert state.fields["state"] == "fixing" and len(state.conflicts) == 1
+
+
+def test_concurrent_label_additions_both_stay_and_notes_append_in_order() -> None:
+    base = TeamEvent("PSC-2026-0001", AUTHORS[0], at(1), "labels", {"labels": ([], ["tarfile"])})
+    pip = TeamEvent("PSC-2026-0001", AUTHORS[1], at(5), "labels", {"labels": (["tarfile"], ["tarfile", "wheel"])})
+    uv = TeamEvent("PSC-2026-0001", AUTHORS[2], at(5), "labels", {"labels": (["tarfile"], ["tarfile", "ci"])})
+    late_note = TeamEvent("PSC-2026-0001", AUTHORS[0], at(9), "note", note="second")
+    early_note = TeamEvent("PSC-2026-0001", AUTHORS[1], at(3), "note", note="first")
+    (state,) = converge([late_note, uv, pip, early_note, base]).values()
+    assert state.sets["labels"] == {"tarfile", "wheel", "ci"}
+    assert [text for _id, _author, text in state.notes] == ["first", "second"]
+
+
+def test_the_clock_never_goes_back_and_comes_after_what_it_saw() -> None:
+    wall = [1000.0]
+    clock = HybridClock(lambda: wall[0])
+    first = clock.now()
+    wall[0] = 999.0  # the laptop's clock jumped back
+    second = clock.now()
+    assert second > first
+    clock.observe(Timestamp(5_000_000, 7))  # an event from a workstation whose clock runs ahead
+    assert clock.now() > Timestamp(5_000_000, 7)
+    assert Timestamp.parse(first.text()) == first
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\xff", "not JSON"),
+        (b"[]", "not a triage-tui-event/1 event"),
+        (b'{"format": "triage-tui-event/1"}', "case is missing"),
+        (
+            b'{"at":"x","author":"A","case":"P","format":"triage-tui-event/1","kind":"state"}',
+            "not a hybrid logical clock timestamp",
+        ),
+        (
+            b'{"at":"0001700000000001-0000","author":"A","case":"P","changes":{"secret":[1,2]},'
+            b'"format":"triage-tui-event/1","kind":"state"}',
+            "unknown fields: secret",
+        ),
+        (
+            b'{"format": "triage-tui-event/1", "at":"0001700000000001-0000","author":"A","case":"P","kind":"state"}',
+            "not in canonical form",
+        ),
+    ],
+)
+def test_bytes_that_are_not_an_event_are_refused_with_the_reason(data: bytes, message: str) -> None:
+    with pytest.raises(EventFormatError, match=message):
+        decode(data)
+
+
+def test_ids_differ_when_anything_differs() -> None:
+    base = TeamEvent("PSC-2026-0001", AUTHORS[0], at(1), "state", {"state": ("new", "triage")})
+    rng = random.Random(1)
+    variants = {
+        TeamEvent("PSC-2026-0002", base.author, base.at, base.kind, base.changes).id,
+        TeamEvent(base.case_id, AUTHORS[1], base.at, base.kind, base.changes).id,
+        TeamEvent(base.case_id, base.author, at(2), base.kind, base.changes).id,
+        TeamEvent(base.case_id, base.author, base.at, base.kind, {"state": ("new", rng.choice(["accepted"]))}).id,
+    }
+    assert base.id not in variants and len(variants) == 4
