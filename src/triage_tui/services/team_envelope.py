@@ -1,0 +1,101 @@
+"""Seals a team event for the people allowed to read it (signed with the author's key, encrypted to the
+coordinators and the maintainers of the case's projects) and opens a received one, deciding whether to accept it:
+a good signature, by the key the event names as its author, who holds a role on the case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from triage_tui.services.team_events import EventFormatError, TeamEvent, decode
+
+
+class Rejection(StrEnum):
+    """Why a received event is not applied (it is kept and listed with the reason)."""
+
+    UNDECRYPTABLE = "not encrypted to this workstation, or damaged"
+    UNSIGNED = "not signed"
+    BAD_SIGNATURE = "bad signature"
+    UNKNOWN_KEY = "signed by a key this workstation does not have"
+    NOT_THE_AUTHOR = "signed by another key than the author it names"
+    NO_ROLE = "its author is neither a coordinator nor a maintainer of the case's projects"
+    MALFORMED = "not a team event"
+    REPLAYED = "already applied (a copy sent again)"
+
+
+@dataclass(frozen=True)
+class TeamRoles:
+    """Who may decide what: coordinators on every case, each project's maintainers on the cases of that project
+    (fingerprints, upper case)."""
+
+    coordinators: frozenset[str]
+    maintainers: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def readers(self, projects: Iterable[str]) -> list[str]:
+        """Everyone an event of a case with `projects` is encrypted to: the trust boundary of the case."""
+        found = set(self.coordinators)
+        for project in projects:
+            found |= self.maintainers.get(project, frozenset())
+        return sorted(found)
+
+    def may_decide(self, author: str, projects: Iterable[str]) -> bool:
+        """Whether `author` holds a role on a case with `projects`."""
+        if author in self.coordinators:
+            return True
+        return any(author in self.maintainers.get(project, frozenset()) for project in projects)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A received event: the event if it could be read, who signed it, and why it is refused (None: accepted)."""
+
+    event: TeamEvent | None
+    signer: str | None
+    rejection: Rejection | None
+    detail: str = ""
+
+
+def seal(gpg: Any, event: TeamEvent, recipients: Sequence[str]) -> bytes:
+    """The event's canonical bytes signed by its author's key and encrypted to `recipients` (and the author, who
+    must be able to read their own events back). ValueError if gpg cannot do it."""
+    readers = sorted({*recipients, event.author})
+    # always_trust: recipients are chosen by fingerprint from the config, not by user id through the web of trust.
+    result = gpg.encrypt(event.encode(), readers, sign=event.author, armor=True, always_trust=True)
+    if not result.ok:
+        raise ValueError(f"could not sign and encrypt the event: {result.status}")
+    return bytes(str(result), "ascii")
+
+
+def open_sealed(gpg: Any, data: bytes) -> Opened:
+    """Decrypt and verify a sealed event; the signer is checked against the author but not yet against roles."""
+    result = gpg.decrypt(data)
+    if not result.ok:
+        return Opened(None, None, Rejection.UNDECRYPTABLE, str(result.status or ""))
+    signer = (getattr(result, "pubkey_fingerprint", None) or getattr(result, "fingerprint", None) or "").upper()
+    try:
+        event = decode(bytes(result.data))
+    except EventFormatError as error:
+        return Opened(None, signer or None, Rejection.MALFORMED, str(error))
+    if not result.signature_id and not signer:
+        return Opened(event, None, Rejection.UNSIGNED)
+    if not result.valid:
+        if getattr(result, "status", "") == "no public key" or "NO_PUBKEY" in str(getattr(result, "stderr", "")):
+            return Opened(event, signer or None, Rejection.UNKNOWN_KEY, result.key_id or "")
+        return Opened(event, signer or None, Rejection.BAD_SIGNATURE, str(result.status or ""))
+    if signer != event.author.upper():
+        return Opened(event, signer, Rejection.NOT_THE_AUTHOR, f"signed by {signer}, names {event.author}")
+    return Opened(event, signer, None)
+
+
+def judge(opened: Opened, roles: TeamRoles, projects: Iterable[str], applied: set[str]) -> Opened:
+    """The opened event with the role and replay rules applied: refused if its author has no role on the case
+    (with `projects` as this workstation knows them) or if it was applied before."""
+    if opened.rejection is not None or opened.event is None:
+        return opened
+    if opened.event.id in applied:
+        return Opened(opened.event, opened.signer, Rejection.REPLAYED)
+    if not roles.may_decide(opened.event.author, list(projects)):
+        return Opened(opened.event, opened.signer, Rejection.NO_ROLE)
+    return opened

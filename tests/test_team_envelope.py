@@ -1,0 +1,113 @@
+"""Tests of sealed team events with real gpg and three identities (a coordinator, a pip maintainer, a uv
+maintainer) and a stranger: only the case's trust boundary can read an event, and forged, unsigned, unknown-key,
+wrong-role and replayed events are refused with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from gpg_fixtures import Keyring, exchange, kill_and_remove, new_keyring
+from triage_tui.services.hlc import Timestamp
+from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
+from triage_tui.services.team_events import TeamEvent
+
+PIP_CASE_PROJECTS = ("pip",)
+
+
+@dataclass(frozen=True)
+class Team:
+    coordinator: Keyring
+    pip: Keyring
+    uv: Keyring
+    stranger: Keyring
+
+    @property
+    def roles(self) -> TeamRoles:
+        return TeamRoles(
+            coordinators=frozenset({self.coordinator.fingerprint}),
+            maintainers={"pip": frozenset({self.pip.fingerprint}), "uv": frozenset({self.uv.fingerprint})},
+        )
+
+
+@pytest.fixture(scope="module")
+def team() -> Iterator[Team]:
+    rings = [new_keyring(email) for email in ("coord@team.example", "pip@pip.example", "uv@uv.example")]
+    stranger = new_keyring("mallory@evil.example")
+    try:
+        for a in rings:
+            for b in rings:
+                if a is not b:
+                    exchange(a, b)
+        exchange(rings[0], stranger)  # the stranger can encrypt to the coordinator, who does not know them
+        yield Team(*rings, stranger)
+    finally:
+        for ring in (*rings, stranger):
+            kill_and_remove(ring.home)
+
+
+def event(author: str, note: str = "checked: pip affected") -> TeamEvent:
+    return TeamEvent("PSC-2026-0001", author, Timestamp(1_763_800_000_000, 0), "note", note=note)
+
+
+def test_only_the_cases_trust_boundary_can_read_its_events(team: Team) -> None:
+    made = event(team.coordinator.fingerprint)
+    sealed = seal(team.coordinator.gpg, made, team.roles.readers(PIP_CASE_PROJECTS))
+    assert b"checked: pip affected" not in sealed
+    opened = judge(open_sealed(team.pip.gpg, sealed), team.roles, PIP_CASE_PROJECTS, set())
+    assert opened.rejection is None and opened.event == made and opened.signer == team.coordinator.fingerprint
+    assert open_sealed(team.uv.gpg, sealed).rejection == Rejection.UNDECRYPTABLE  # uv is not on this case
+    assert team.roles.readers(PIP_CASE_PROJECTS) == sorted([team.coordinator.fingerprint, team.pip.fingerprint])
+
+
+def test_an_event_signed_by_another_key_than_its_author_is_refused(team: Team) -> None:
+    forged = event(team.coordinator.fingerprint, "closed as spam")  # claims to be the coordinator's
+    sealed = team.pip.gpg.encrypt(
+        forged.encode(), [team.coordinator.fingerprint], sign=team.pip.fingerprint, armor=True, always_trust=True
+    )
+    opened = open_sealed(team.coordinator.gpg, bytes(str(sealed), "ascii"))
+    assert opened.rejection == Rejection.NOT_THE_AUTHOR and opened.signer == team.pip.fingerprint
+
+
+def test_an_unsigned_event_is_refused(team: Team) -> None:
+    made = event(team.pip.fingerprint)
+    sealed = team.pip.gpg.encrypt(made.encode(), [team.coordinator.fingerprint], armor=True, always_trust=True)
+    assert open_sealed(team.coordinator.gpg, bytes(str(sealed), "ascii")).rejection == Rejection.UNSIGNED
+
+
+def test_an_event_from_an_unknown_key_is_refused(team: Team) -> None:
+    made = event(team.stranger.fingerprint, "reassigned to mallory")
+    sealed = seal(team.stranger.gpg, made, [team.coordinator.fingerprint])
+    assert open_sealed(team.coordinator.gpg, sealed).rejection == Rejection.UNKNOWN_KEY
+
+
+def test_a_maintainer_of_another_project_has_no_say_on_the_case(team: Team) -> None:
+    made = event(team.uv.fingerprint, "pip not affected")
+    sealed = seal(team.uv.gpg, made, [team.coordinator.fingerprint])
+    opened = judge(open_sealed(team.coordinator.gpg, sealed), team.roles, PIP_CASE_PROJECTS, set())
+    assert opened.rejection == Rejection.NO_ROLE
+    # The same maintainer on a case that includes uv is accepted.
+    assert judge(open_sealed(team.coordinator.gpg, sealed), team.roles, ("pip", "uv"), set()).rejection is None
+
+
+def test_a_copy_of_an_applied_event_is_refused_as_replayed(team: Team) -> None:
+    made = event(team.pip.fingerprint)
+    sealed = seal(team.pip.gpg, made, [team.coordinator.fingerprint])
+    first = judge(open_sealed(team.coordinator.gpg, sealed), team.roles, PIP_CASE_PROJECTS, set())
+    assert first.rejection is None
+    again = judge(open_sealed(team.coordinator.gpg, sealed), team.roles, PIP_CASE_PROJECTS, {made.id})
+    assert again.rejection == Rejection.REPLAYED
+
+
+def test_a_damaged_envelope_is_refused(team: Team) -> None:
+    sealed = seal(team.pip.gpg, event(team.pip.fingerprint), [team.coordinator.fingerprint])
+    lines = sealed.split(b"\n")
+    middle = len(lines) // 2
+    lines[middle] = lines[middle][:-4] + b"AAAA"
+    assert open_sealed(team.coordinator.gpg, b"\n".join(lines)).rejection in (
+        Rejection.UNDECRYPTABLE,
+        Rejection.BAD_SIGNATURE,
+        Rejection.MALFORMED,
+    )
