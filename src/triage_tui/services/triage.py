@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.domain import NOT_A_VULNERABILITY_REASONS, CaseState, Disposition
+from triage_tui.services.hlc import HybridClock
 from triage_tui.services.impact_rules import ImpactCell, ImpactError, check_cell
 from triage_tui.severity import severity_of
 
@@ -61,11 +62,21 @@ class BulkResult:
 class TriageService:
     """Triage actions on the store at `database`, recorded as `author`."""
 
-    def __init__(self, database: Path, author: str, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        database: Path,
+        author: str,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        team_author: str | None = None,
+    ) -> None:
         from triage_tui.store.database import open_engine
 
         self.author = author
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.team_author = team_author
+        """The author's key fingerprint: when set, every decision is also a team event, to be sent."""
+        self._team_clock: HybridClock | None = None
         self._engine: Engine = open_engine(database)
 
     # ---- the actions -------------------------------------------------------------------------------------------
@@ -365,7 +376,23 @@ class TriageService:
                 "payload": json.dumps(payload),
             },
         ).scalar_one()
+        if self.team_author is not None:
+            self._share(connection, case_id, kind, payload, at)
         return Event(int(event_id), case_id, self.author, at, kind, payload)
+
+    def _share(self, connection: Connection, case_id: str, kind: str, payload: Mapping[str, Any], at: datetime) -> None:
+        """Record the decision as a team event too, in the same transaction (it waits there while offline)."""
+        from triage_tui.services.hlc import Timestamp
+        from triage_tui.services.team_log import record_local, team_event_of
+
+        if self._team_clock is None:
+            # The clock goes on after the newest event in the log, whatever the wall clock says now.
+            newest = connection.exec_driver_sql("SELECT max(at) FROM team_events").scalar()
+            self._team_clock = HybridClock(last=Timestamp.parse(newest) if newest else None)
+        assert self.team_author is not None
+        event = team_event_of(kind, payload, case_id, self.team_author, self._team_clock.now())
+        if event is not None:
+            record_local(connection, event, at.astimezone(UTC))
 
     def _event(self, connection: Connection, event_id: int) -> Event:
         from sqlalchemy import select

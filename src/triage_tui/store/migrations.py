@@ -284,6 +284,27 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX ix_advisory_pushes_state ON advisory_pushes(state, id);
     """,
+    # 8: team events (DESIGN section 5): every decision as the canonical bytes coordinators and maintainers exchange,
+    # made here (`origin` local, `sent` once it has gone out) or received (applied, or rejected with the reason and
+    # kept for the rejected-events view). The case's fields are recomputed from its applied events.
+    """
+    CREATE TABLE team_events (
+        id TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL,
+        author TEXT NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        body BLOB NOT NULL,
+        origin TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT,
+        signer TEXT,
+        sent INTEGER NOT NULL DEFAULT 0,
+        received_at TIMESTAMP NOT NULL
+    );
+    CREATE INDEX ix_team_events_case ON team_events(case_id, status);
+    CREATE INDEX ix_team_events_outgoing ON team_events(origin, sent);
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -237,6 +237,25 @@ class AdvisoryPushRow(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
+class TeamEventRow(SQLModel, table=True):
+    """A team event made here or received: its canonical bytes, and whether it was applied or why not."""
+
+    __tablename__ = "team_events"
+
+    id: str = Field(primary_key=True)
+    case_id: str
+    author: str
+    at: str
+    kind: str
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    origin: str
+    status: str
+    reason: str | None = None
+    signer: str | None = None
+    sent: int = 0
+    received_at: datetime
+
+
 def _table(model: type[SQLModel]) -> Table:
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
@@ -258,3 +277,4 @@ OUTBOX = _table(OutboxRow)
 ADVISORIES = _table(AdvisoryRow)
 GITHUB_ADVISORIES = _table(GithubAdvisoryRow)
 ADVISORY_PUSHES = _table(AdvisoryPushRow)
+TEAM_EVENTS = _table(TeamEventRow)

@@ -1,0 +1,242 @@
+"""The team log of one workstation: local decisions recorded as team events (in the same transaction as the
+decision, waiting to be sent), received events stored as applied or rejected, and each touched case's fields
+recomputed from all its applied events, so every workstation holding the same events shows the same case."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from triage_tui.services.convergence import CaseState, converge
+from triage_tui.services.hlc import HybridClock, Timestamp
+from triage_tui.services.team_envelope import Opened
+from triage_tui.services.team_events import SCALAR_FIELDS, TeamEvent, decode
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+def team_event_of(kind: str, payload: Mapping[str, Any], case_id: str, author: str, at: Timestamp) -> TeamEvent | None:
+    """A local decision (an `events` row's kind and payload) as a team event; None for what is not shared (a
+    merge's reporters, advisory drafts and exports, GitHub's own changes)."""
+    if kind.startswith(("advisory", "github")) or kind == "merge":
+        return None
+    changes: dict[str, tuple[Any, Any]] = {}
+    for name, pair in (payload.get("changes") or {}).items():
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            continue
+        if name == "labels":
+            changes[name] = (_labels(pair[0]), _labels(pair[1]))
+        elif name in SCALAR_FIELDS:
+            changes[name] = (pair[0], pair[1])
+    impacts: dict[str, Mapping[str, Any]] = {}
+    if kind == "impact" and isinstance(payload.get("after"), Mapping):
+        impacts[str(payload.get("project"))] = dict(payload["after"])
+    note = str(payload["text"]) if kind == "note" and isinstance(payload.get("text"), str) else None
+    if not changes and not impacts and note is None:
+        return None
+    return TeamEvent(case_id, author, at, kind, changes, impacts, note)
+
+
+def _labels(value: Any) -> list[str]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return []
+    return sorted(str(v) for v in value) if isinstance(value, list) else []
+
+
+def record_local(connection: Connection, event: TeamEvent, now: datetime) -> None:
+    """A decision made here: applied already (by the action itself), to be sent."""
+    _insert(connection, event, origin="local", status="applied", reason=None, signer=event.author, now=now)
+
+
+def _insert(
+    connection: Connection,
+    event: TeamEvent,
+    *,
+    origin: str,
+    status: str,
+    reason: str | None,
+    signer: str | None,
+    now: datetime,
+) -> None:
+    from sqlalchemy.dialects.sqlite import insert
+
+    from triage_tui.store.tables import TEAM_EVENTS
+
+    connection.execute(
+        insert(TEAM_EVENTS)
+        .values(
+            id=event.id,
+            case_id=event.case_id,
+            author=event.author,
+            at=event.at.text(),
+            kind=event.kind,
+            body=event.encode(),
+            origin=origin,
+            status=status,
+            reason=reason,
+            signer=signer,
+            sent=1 if origin == "received" else 0,
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[TEAM_EVENTS.c.id])
+    )
+
+
+def receive(
+    connection: Connection, opened: Sequence[Opened], now: datetime, clock: HybridClock | None = None
+) -> set[str]:
+    """Store received events (applied, or rejected with the reason) and recompute the cases the applied ones
+    touch; returns those case ids. The caller judged them (`team_envelope.judge`)."""
+    touched: set[str] = set()
+    for item in opened:
+        if item.event is None:
+            continue  # nothing readable to keep beyond the envelope: the caller lists it
+        status = "rejected" if item.rejection is not None else "applied"
+        reason = f"{item.rejection}" + (f": {item.detail}" if item.detail else "") if item.rejection else None
+        _insert(connection, item.event, origin="received", status=status, reason=reason, signer=item.signer, now=now)
+        if status == "applied":
+            touched.add(item.event.case_id)
+            if clock is not None:
+                clock.observe(item.event.at)
+    for case_id in sorted(touched):
+        materialize(connection, case_id, now)
+    return touched
+
+
+def applied_events(connection: Connection, case_id: str) -> list[TeamEvent]:
+    """Every applied team event of a case."""
+    from sqlalchemy import select
+
+    from triage_tui.store.tables import TEAM_EVENTS
+
+    rows = connection.execute(
+        select(TEAM_EVENTS.c.body).where(TEAM_EVENTS.c.case_id == case_id, TEAM_EVENTS.c.status == "applied")
+    ).all()
+    return [decode(bytes(row[0])) for row in rows]
+
+
+def materialize(connection: Connection, case_id: str, now: datetime) -> CaseState | None:
+    """Set the case's fields, impact cells, received notes and conflicts to what all its applied events say."""
+    from sqlalchemy import select, update
+
+    from triage_tui.store.tables import CASES, EVENTS
+
+    state = converge(applied_events(connection, case_id)).get(case_id)
+    if state is None:
+        return None
+    values: dict[str, Any] = {name: _column(name, value) for name, value in state.fields.items()}
+    if "labels" in state.sets:
+        values["labels"] = json.dumps(sorted(state.sets["labels"]))
+    if values:
+        connection.execute(update(CASES).where(CASES.c.id == case_id).values(**values, updated_at=now))
+    for project, cell in state.impacts.items():
+        _upsert_impact(connection, case_id, project, cell, now)
+    known = {
+        (row[0], row[1])
+        for row in connection.execute(
+            select(EVENTS.c.kind, EVENTS.c.payload).where(
+                EVENTS.c.case_id == case_id, EVENTS.c.kind.in_(["note", "team-conflict"])
+            )
+        ).all()
+    }
+    shown = {json.loads(payload).get("team_event") for _kind, payload in known}
+    for event_id, author, text in state.notes:
+        if event_id not in shown and not _local_note(connection, event_id):
+            _timeline(connection, case_id, author, "note", {"text": text, "team_event": event_id}, now)
+    for conflict in state.conflicts:
+        key = f"{conflict.overwritten_event}>{conflict.kept_event}"
+        if key not in shown:
+            payload = {
+                "field": conflict.field,
+                "kept": conflict.kept,
+                "overwritten": conflict.overwritten,
+                "team_event": key,
+            }
+            _timeline(connection, case_id, "team", "team-conflict", payload, now)
+    return state
+
+
+def _local_note(connection: Connection, event_id: str) -> bool:
+    """Whether a note was made here (it is on the timeline already, as the action recorded it)."""
+    from sqlalchemy import select
+
+    from triage_tui.store.tables import TEAM_EVENTS
+
+    row = connection.execute(select(TEAM_EVENTS.c.origin).where(TEAM_EVENTS.c.id == event_id)).first()
+    return bool(row and row[0] == "local")
+
+
+def _timeline(
+    connection: Connection, case_id: str, author: str, kind: str, payload: Mapping[str, Any], now: datetime
+) -> None:
+    from sqlalchemy import insert
+
+    from triage_tui.store.tables import EVENTS
+
+    connection.execute(
+        insert(EVENTS),
+        {"case_id": case_id, "author": author, "at": now, "kind": kind, "payload": json.dumps(payload)},
+    )
+
+
+def _column(name: str, value: Any) -> Any:
+    if name == "embargo_until" and isinstance(value, str):
+        return datetime.fromisoformat(value).astimezone(UTC)
+    return value
+
+
+def _upsert_impact(connection: Connection, case_id: str, project: str, cell: Mapping[str, Any], now: datetime) -> None:
+    from sqlalchemy.dialects.sqlite import insert
+
+    from triage_tui.store.tables import IMPACTS
+
+    values = {
+        "case_id": case_id,
+        "project_id": project,
+        "status": str(cell.get("status") or "unknown"),
+        "ranges": json.dumps(list(cell.get("ranges") or [])),
+        "fixed_version": cell.get("fixed_version"),
+        "justification": cell.get("justification"),
+        "notes": str(cell.get("notes") or ""),
+        "set_at": now,
+    }
+    statement = insert(IMPACTS).values(values)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[IMPACTS.c.case_id, IMPACTS.c.project_id],
+            set_={k: v for k, v in values.items() if k not in ("case_id", "project_id")},
+        )
+    )
+
+
+def outgoing(connection: Any) -> list[TeamEvent]:
+    """Local events not sent yet, oldest first (they wait here while offline)."""
+    rows = connection.execute(
+        "SELECT body FROM team_events WHERE origin = 'local' AND sent = 0 ORDER BY at, id"
+    ).fetchall()
+    return [decode(bytes(row[0])) for row in rows]
+
+
+def rejected(connection: Any) -> list[tuple[str, str, str, str, str | None]]:
+    """The rejected-events view: (case, author, kind, reason, signer), newest first."""
+    rows = connection.execute(
+        "SELECT case_id, author, kind, reason, signer FROM team_events WHERE status = 'rejected' "
+        "ORDER BY received_at DESC, id"
+    ).fetchall()
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def case_projects(connection: Any, case_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The projects linked to each case (its stored impact cells): what roles are judged against."""
+    found: dict[str, list[str]] = {}
+    for case_id in case_ids:
+        found[case_id] = [
+            row[0] for row in connection.execute("SELECT project_id FROM impacts WHERE case_id = ?", (case_id,))
+        ]
+    return found

@@ -1,0 +1,166 @@
+"""Tests of two workstations (a coordinator and a pip maintainer) that each decide offline and then exchange their
+sealed events: both converge to the same case, in either order; a uv maintainer cannot read them; rejected
+events are kept and listed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gpg_fixtures import Keyring, exchange, kill_and_remove, new_keyring
+from triage_tui.domain import CaseState, ImpactStatus
+from triage_tui.services.impact_rules import ImpactCell
+from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
+from triage_tui.services.team_log import case_projects, outgoing, receive, rejected
+from triage_tui.services.triage import TriageService
+from triage_tui.store.connection import reader
+from triage_tui.store.database import open_engine, write_transaction
+from triage_tui.store.queries import get_case
+from ui_fixtures import seeded_store, small_inbox
+
+CASE = "PSC-2026-0001"
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class People:
+    coordinator: Keyring
+    pip: Keyring
+    uv: Keyring
+
+    @property
+    def roles(self) -> TeamRoles:
+        return TeamRoles(
+            coordinators=frozenset({self.coordinator.fingerprint}),
+            maintainers={"pip": frozenset({self.pip.fingerprint}), "uv": frozenset({self.uv.fingerprint})},
+        )
+
+
+@pytest.fixture(scope="module")
+def people() -> Iterator[People]:
+    rings = [new_keyring(email) for email in ("coord@team.example", "pip@pip.example", "uv@uv.example")]
+    try:
+        for a in rings:
+            for b in rings:
+                if a is not b:
+                    exchange(a, b)
+        yield People(*rings)
+    finally:
+        for ring in rings:
+            kill_and_remove(ring.home)
+
+
+def send(database: Path, sender: Keyring, roles: TeamRoles) -> list[bytes]:
+    """The sender's unsent events, each sealed for its case's trust boundary."""
+    with reader(database) as connection:
+        events = outgoing(connection)
+        projects = case_projects(connection, {e.case_id for e in events})
+    return [seal(sender.gpg, event, roles.readers(projects[event.case_id])) for event in events]
+
+
+def take(database: Path, receiver: Keyring, roles: TeamRoles, sealed: list[bytes]) -> None:
+    with reader(database) as connection:
+        applied = {row[0] for row in connection.execute("SELECT id FROM team_events WHERE status = 'applied'")}
+    opened = []
+    for item in sealed:
+        first = open_sealed(receiver.gpg, item)
+        with reader(database) as connection:
+            projects = case_projects(connection, [first.event.case_id]) if first.event else {}
+        judged = judge(first, roles, projects.get(first.event.case_id, []) if first.event else [], applied)
+        opened.append(judged)
+    engine = open_engine(database)
+    try:
+        with write_transaction(engine) as connection:
+            receive(connection, opened, NOW)
+    finally:
+        engine.dispose()
+
+
+def shown(database: Path) -> dict[str, object]:
+    with reader(database) as connection:
+        detail = get_case(connection, CASE)
+    assert detail is not None
+    s = detail.summary
+    notes = sorted(str(e.payload.get("text")) for e in detail.events if e.kind == "note")
+    return {
+        "state": s.state,
+        "impacts": {i.project: (i.status, i.ranges, i.fixed_version) for i in detail.impacts},
+        "notes": notes,
+        "embargo": s.embargo_until,
+    }
+
+
+def labels_of(database: Path) -> list[str]:
+    with reader(database) as connection:
+        (text,) = connection.execute("SELECT labels FROM cases WHERE id = ?", (CASE,)).fetchone()
+    return sorted(json.loads(text))
+
+
+def workstations(tmp_path: Path, people: People) -> tuple[Path, Path]:
+    base = seeded_store(tmp_path / "base.db", small_inbox())
+    triage = TriageService(base, "setup")
+    triage.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))  # the case involves pip
+    triage.close_store()
+    coordinator, maintainer = tmp_path / "coordinator.db", tmp_path / "pip.db"
+    shutil.copy(base, coordinator)
+    shutil.copy(base, maintainer)
+    alex = TriageService(coordinator, "alex", team_author=people.coordinator.fingerprint)
+    alex.transition(CASE, CaseState.TRIAGE)
+    alex.set_labels(CASE, ["tarfile"])
+    alex.add_note(CASE, "asked pip to check 24.x")
+    alex.close_store()
+    pat = TriageService(maintainer, "pat", team_author=people.pip.fingerprint)
+    pat.set_impact(CASE, "pip", ImpactCell(ImpactStatus.FIXED, ranges=(">=20.0,<24.1",), fixed_version="24.1"))
+    pat.set_labels(CASE, ["wheel"])
+    pat.add_note(CASE, "fixed in 24.1")
+    pat.close_store()
+    return coordinator, maintainer
+
+
+@pytest.mark.parametrize("coordinator_first", [True, False])
+def test_decisions_made_offline_converge_after_both_sync_in_either_order(
+    tmp_path: Path, people: People, coordinator_first: bool
+) -> None:
+    coordinator, maintainer = workstations(tmp_path, people)
+    roles = people.roles
+    from_alex = send(coordinator, people.coordinator, roles)
+    from_pat = send(maintainer, people.pip, roles)
+    assert len(from_alex) == 3 and len(from_pat) == 3
+    if coordinator_first:
+        take(maintainer, people.pip, roles, from_alex)
+        take(coordinator, people.coordinator, roles, from_pat)
+    else:
+        take(coordinator, people.coordinator, roles, from_pat)
+        take(maintainer, people.pip, roles, from_alex)
+    assert shown(coordinator) == shown(maintainer)
+    view = shown(coordinator)
+    assert view["state"] == "triage"
+    assert view["impacts"] == {"pip": ("fixed", ("<24.1,>=20.0",), "24.1")}
+    assert view["notes"] == ["asked pip to check 24.x", "fixed in 24.1"]
+    assert labels_of(coordinator) == labels_of(maintainer) == ["tarfile", "wheel"]  # both additions kept
+
+
+def test_a_maintainer_of_another_project_cannot_read_and_forged_events_are_listed(
+    tmp_path: Path, people: People
+) -> None:
+    coordinator, _maintainer = workstations(tmp_path, people)
+    roles = people.roles
+    sealed = send(coordinator, people.coordinator, roles)
+    assert all(open_sealed(people.uv.gpg, item).rejection == Rejection.UNDECRYPTABLE for item in sealed)
+    # The uv maintainer writes about the pip case anyway (encrypted to the coordinator): refused, kept, listed.
+    from triage_tui.services.hlc import Timestamp
+    from triage_tui.services.team_events import TeamEvent
+
+    intruding = TeamEvent(CASE, people.uv.fingerprint, Timestamp(1_900_000_000_000), "state",
+                          {"state": ("triage", "closed")})  # fmt: skip
+    take(coordinator, people.coordinator, roles, [seal(people.uv.gpg, intruding, [people.coordinator.fingerprint])])
+    assert shown(coordinator)["state"] == "triage"
+    with reader(coordinator) as connection:
+        (listed,) = rejected(connection)
+    assert listed[0] == CASE and listed[1] == people.uv.fingerprint and "neither a coordinator" in listed[3]
