@@ -116,6 +116,17 @@ class AdvisoryConfig:
 
 
 @dataclass(frozen=True)
+class TeamConfig:
+    """Team sync (`[team]`): who coordinates, and the shared IMAP folder events travel through."""
+
+    coordinators: tuple[str, ...]
+    """Key fingerprints of the coordinators: they decide on every case (maintainers on their projects' cases)."""
+    source: str
+    """The IMAP source whose mailbox holds the events folder."""
+    folder: str = "TeamEvents"
+
+
+@dataclass(frozen=True)
 class SavedView:
     """A named inbox filter with its own key (`[views.NAME]`)."""
 
@@ -144,6 +155,7 @@ class Config:
     keys: Mapping[str, str] = field(default_factory=dict)
     """User keymap: binding id (e.g. "inbox.open_case") to key(s) ("enter,o")."""
     advisories: AdvisoryConfig = field(default_factory=AdvisoryConfig)
+    team: TeamConfig | None = None
 
     def gnupg_home(self) -> Path | None:
         """GnuPG's home: the config's, else `$GNUPGHOME`, else None for gpg's default."""
@@ -322,7 +334,7 @@ def parse_config(path: Path, text: str) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(path, "", f"not valid TOML ({error})") from None
-    root = _Table(path, "", data, ("identity", "projects", "sources", "smtp", "views", "keys", "advisories"))
+    root = _Table(path, "", data, ("identity", "projects", "sources", "smtp", "views", "keys", "advisories", "team"))
     identity_data = root.table("identity", required=True)
     assert identity_data is not None
     projects: dict[str, Project] = {}
@@ -355,7 +367,26 @@ def parse_config(path: Path, text: str) -> Config:
         views=views,
         keys=keys,
         advisories=_advisories(path, root.table("advisories") or {}),
+        team=_team(path, root.table("team"), sources) if root.table("team") is not None else None,
     )
+
+
+def _team(path: Path, data: Mapping[str, Any] | None, sources: Mapping[str, SourceConfig]) -> TeamConfig:
+    table = _Table(path, "team", data or {}, ("coordinators", "source", "folder"))
+    coordinators = tuple(
+        _fingerprint(path, "team.coordinators", f) for f in table.strings("coordinators", required=True) or ()
+    )
+    source = table.string("source", required=True)
+    if not isinstance(sources.get(source), ImapSourceConfig):
+        raise ConfigError(path, "team.source", f"expected the name of an imap source; {source!r} is not one")
+    return TeamConfig(coordinators=coordinators, source=source, folder=table.string("folder") or "TeamEvents")
+
+
+def _fingerprint(path: Path, key: str, value: str) -> str:
+    fingerprint = value.replace(" ", "").upper()
+    if len(fingerprint) != 40 or any(c not in "0123456789ABCDEF" for c in fingerprint):
+        raise ConfigError(path, key, f"expected 40-hex-digit key fingerprints, got {value!r}")
+    return fingerprint
 
 
 def _advisories(path: Path, data: Mapping[str, Any]) -> AdvisoryConfig:

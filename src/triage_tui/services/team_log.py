@@ -127,6 +127,8 @@ def materialize(connection: Connection, case_id: str, now: datetime) -> CaseStat
 
     from triage_tui.store.tables import CASES, EVENTS
 
+    if connection.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first() is None:
+        return None  # not shared with this workstation (yet): its events wait in the log
     state = converge(applied_events(connection, case_id)).get(case_id)
     if state is None:
         return None

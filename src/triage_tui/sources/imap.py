@@ -120,6 +120,17 @@ class ImapSource:
             raise
         return client
 
+    @contextmanager
+    def session(self, what: str) -> Iterator[IMAPClient]:
+        """A logged-in connection for other work on this mailbox (team events), every failure worded as for a
+        sync; closed at the end."""
+        client = self._connect()
+        try:
+            with self._talking(what):
+                yield client
+        finally:
+            _close(client)
+
     def batches(self, state: SyncState, chunk_size: int) -> Iterator[Batch]:
         """New mail of every configured folder; a missing folder is reported after the others have synced."""
         self.commands = []

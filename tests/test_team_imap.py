@@ -1,0 +1,164 @@
+"""Team sync through a real Dovecot mailbox shared by three identities (a coordinator, a pip maintainer and a uv
+maintainer): decisions made offline converge after both sync, in either order; the uv maintainer's workstation
+takes nothing of the pip case; an event from a maintainer without a role on the case is rejected and listed."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dovecot_fixtures import DovecotServer
+from gpg_fixtures import Keyring, exchange, kill_and_remove, new_keyring
+from test_team_sync import CASE, shown
+from triage_tui.config import Config, parse_config
+from triage_tui.domain import CaseState, ImpactStatus
+from triage_tui.services.hlc import Timestamp
+from triage_tui.services.impact_rules import ImpactCell
+from triage_tui.services.team_envelope import seal
+from triage_tui.services.team_events import TeamEvent
+from triage_tui.services.team_log import rejected
+from triage_tui.services.team_transport import TeamTransport, envelope_message
+from triage_tui.services.triage import TriageService
+from triage_tui.sources.imap import ImapSource
+from triage_tui.store.connection import reader
+from ui_fixtures import seeded_store, small_inbox
+
+
+@dataclass
+class Station:
+    """One workstation: its keyring, config and store."""
+
+    ring: Keyring
+    config: Config
+    database: Path
+
+    def sync(self):  # type: ignore[no-untyped-def]
+        return TeamTransport(self.database, self.config, self.ring.gpg).sync()
+
+    def triage(self) -> TriageService:
+        return TriageService(self.database, self.ring.email, team_author=self.ring.fingerprint)
+
+
+@pytest.fixture(scope="module")
+def rings() -> Iterator[tuple[Keyring, Keyring, Keyring]]:
+    made = [new_keyring(email) for email in ("coord@team.example", "pip@pip.example", "uv@uv.example")]
+    try:
+        for a in made:
+            for b in made:
+                if a is not b:
+                    exchange(a, b)
+        yield made[0], made[1], made[2]
+    finally:
+        for ring in made:
+            kill_and_remove(ring.home)
+
+
+def station(tmp_path: Path, name: str, ring: Keyring, rings, dovecot: DovecotServer, user: str, base: Path) -> Station:  # type: ignore[no-untyped-def]
+    coordinator, pip, uv = rings
+    text = f"""
+[identity]
+name = "{name}"
+email = "{ring.email}"
+fingerprint = "{ring.fingerprint}"
+gnupg_home = "{ring.home}"
+
+[team]
+coordinators = ["{coordinator.fingerprint}"]
+source = "mailbox"
+folder = "TeamEvents"
+
+[projects.pip]
+name = "pip"
+packages = ["pip"]
+maintainers = ["{pip.fingerprint}"]
+
+[projects.uv]
+name = "uv"
+packages = ["uv"]
+maintainers = ["{uv.fingerprint}"]
+
+[sources.mailbox]
+kind = "imap"
+host = "{dovecot.host}"
+port = {dovecot.port}
+security = "none"
+username = "{user}"
+password_env = "TT_TEAM_IMAP"
+folders = ["INBOX"]
+"""
+    database = tmp_path / f"{name}.db"
+    shutil.copy(base, database)
+    return Station(ring, parse_config(tmp_path / f"{name}.toml", text), database)
+
+
+@pytest.fixture
+def team(tmp_path: Path, rings, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    user, password = dovecot.new_user()
+    monkeypatch.setenv("TT_TEAM_IMAP", password)
+    base = seeded_store(tmp_path / "base.db", small_inbox())
+    setup = TriageService(base, "setup")
+    setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
+    setup.close_store()
+    coordinator, pip, uv = rings
+    return (
+        station(tmp_path, "coordinator", coordinator, rings, dovecot, user, base),
+        station(tmp_path, "pip", pip, rings, dovecot, user, base),
+        station(tmp_path, "uv", uv, rings, dovecot, user, base),
+    )
+
+
+def decide_offline(coordinator: Station, pip: Station) -> None:
+    alex = coordinator.triage()
+    alex.transition(CASE, CaseState.TRIAGE)
+    alex.set_labels(CASE, ["tarfile"])
+    alex.close_store()
+    pat = pip.triage()
+    pat.set_impact(CASE, "pip", ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version="24.1"))
+    pat.set_labels(CASE, ["wheel"])
+    pat.add_note(CASE, "fixed in 24.1")
+    pat.close_store()
+
+
+@pytest.mark.parametrize("coordinator_first", [True, False])
+def test_offline_decisions_converge_through_the_mailbox_in_either_order(team, coordinator_first: bool) -> None:  # type: ignore[no-untyped-def]
+    coordinator, pip, uv = team
+    decide_offline(coordinator, pip)
+    first, second = (coordinator, pip) if coordinator_first else (pip, coordinator)
+    sent_first = first.sync()
+    second.sync()
+    first.sync()
+    assert sent_first.sent >= 2
+    assert shown(coordinator.database) == shown(pip.database)
+    view = shown(coordinator.database)
+    assert view["state"] == "triage" and view["notes"] == ["fixed in 24.1"]
+    assert view["impacts"] == {"pip": ("fixed", ("<24.1",), "24.1")}
+    # The uv maintainer shares the mailbox but not the case: nothing of it reaches their store.
+    before = shown(uv.database)
+    outcome = uv.sync()
+    assert outcome.applied == 0 and outcome.not_for_us >= 5
+    assert shown(uv.database) == before
+    with reader(uv.database) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM team_events").fetchone()[0] == 0
+
+
+def test_an_event_from_someone_without_a_role_is_rejected_and_listed(team) -> None:  # type: ignore[no-untyped-def]
+    coordinator, _pip, uv = team
+    intruding = TeamEvent(
+        CASE, uv.ring.fingerprint, Timestamp(1_900_000_000_000), "state", {"state": ("new", "closed")}
+    )
+    sealed = seal(uv.ring.gpg, intruding, [coordinator.ring.fingerprint])
+    with ImapSource(uv.config.sources["mailbox"]).session("append") as client:  # type: ignore[arg-type]
+        if not client.folder_exists("TeamEvents"):
+            client.create_folder("TeamEvents")
+        client.append("TeamEvents", envelope_message(sealed, uv.ring.email))
+    outcome = coordinator.sync()
+    assert outcome.rejected == 1 and outcome.applied == 0
+    assert shown(coordinator.database)["state"] == "new"
+    with reader(coordinator.database) as connection:
+        (listed,) = rejected(connection)
+    assert listed[1] == uv.ring.fingerprint and "neither a coordinator nor a maintainer" in listed[3]
+    assert coordinator.sync().rejected == 0  # read once: the next sync does not list it again
