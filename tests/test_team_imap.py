@@ -162,3 +162,56 @@ def test_an_event_from_someone_without_a_role_is_rejected_and_listed(team) -> No
         (listed,) = rejected(connection)
     assert listed[1] == uv.ring.fingerprint and "neither a coordinator nor a maintainer" in listed[3]
     assert coordinator.sync().rejected == 0  # read once: the next sync does not list it again
+
+
+UV_ONLY = "uv: cache poisoning through a crafted lockfile in the shared runner"
+
+
+def test_a_maintainer_gets_their_projects_cases_and_no_trace_of_the_others(  # type: ignore[no-untyped-def]
+    tmp_path: Path, rings, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from triage_tui.store.database import open_engine
+    from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+    from ui_fixtures import BASE, message
+
+    user, password = dovecot.new_user()
+    monkeypatch.setenv("TT_TEAM_IMAP", password)
+    base = seeded_store(tmp_path / "base.db", small_inbox())
+    coordinator = station(tmp_path, "coordinator", rings[0], rings, dovecot, user, base)
+    engine = open_engine(coordinator.database)
+    sync_projects(engine, coordinator.config.projects.values())
+    uv_report = message(50, UV_ONLY, date=BASE, body="The uv-only secret: runner 7 caches the poisoned lockfile.")
+    (uv_case,) = store_batch(engine, [IncomingItem("mail", "uv-1", uv_report)], []).new_cases
+    engine.dispose()
+    empty = tmp_path / "empty.db"
+    pip = Station(rings[1], station(tmp_path, "pip", rings[1], rings, dovecot, user, base).config, empty)
+    uv_config = station(tmp_path, "uv", rings[2], rings, dovecot, user, base).config
+    uv = Station(rings[2], uv_config, tmp_path / "uv-empty.db")
+    alex = coordinator.triage()
+    alex.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))  # pip joins: shared with its maintainer
+    alex.add_note(CASE, "pip: please check 24.x")
+    alex.set_impact(uv_case, "uv", ImpactCell(ImpactStatus.AFFECTED, ranges=("<0.5",)))
+    alex.close_store()
+    sent = coordinator.sync()
+    assert sent.shared == 2 and sent.sent == 3
+    pip.sync()
+    uv.sync()
+    with reader(pip.database) as connection:
+        titles = [row[0] for row in connection.execute("SELECT title FROM cases")]
+        notes = [row[0] for row in connection.execute("SELECT payload FROM events WHERE kind = 'note'")]
+    assert len(titles) == 1 and "tarfile" in titles[0]  # the pip case, and only it
+    assert any("please check 24.x" in note for note in notes)
+    # No trace of the uv-only case in the pip maintainer's database files: not its title, not its text.
+    for path in pip.database.parent.glob(f"{pip.database.name}*"):
+        raw = path.read_bytes()
+        assert UV_ONLY.encode() not in raw and b"runner 7 caches" not in raw and uv_case.encode() not in raw
+    with reader(uv.database) as connection:
+        assert [row[0] for row in connection.execute("SELECT title FROM cases")] == [UV_ONLY]
+    # The maintainer's decision flows back to the coordinator.
+    pat = pip.triage()
+    pat.set_impact(CASE, "pip", ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version="24.1"))
+    pat.close_store()
+    pip.sync()
+    coordinator.sync()
+    assert shown(coordinator.database)["impacts"] == shown(pip.database)["impacts"]
+    assert shown(coordinator.database)["impacts"]["pip"] == ("fixed", ("<24.1",), "24.1")  # type: ignore[index]

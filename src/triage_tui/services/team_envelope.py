@@ -55,27 +55,49 @@ class Opened:
     signer: str | None
     rejection: Rejection | None
     detail: str = ""
+    signed: bytes | None = None
+    """The author's signed form (kept to share the case's history with readers added later)."""
+
+
+def sign_event(gpg: Any, event: TeamEvent) -> bytes:
+    """The event's canonical bytes signed by its author's key (an armoured, not encrypted, OpenPGP message): the
+    form that is kept, so the case's history can later be encrypted to new readers with the author's signature."""
+    result = gpg.sign(event.encode(), keyid=event.author, clearsign=False, binary=False)
+    if not result.data:
+        raise ValueError(f"could not sign the event: {getattr(result, 'status', '')}")
+    return bytes(result.data)
+
+
+def encrypt_signed(gpg: Any, signed: bytes, recipients: Sequence[str]) -> bytes:
+    """A signed event encrypted to `recipients`."""
+    # always_trust: recipients are chosen by fingerprint from the config, not by user id through the web of trust.
+    result = gpg.encrypt(signed, sorted(set(recipients)), armor=True, always_trust=True)
+    if not result.ok:
+        raise ValueError(f"could not encrypt the event: {result.status}")
+    return bytes(str(result), "ascii")
 
 
 def seal(gpg: Any, event: TeamEvent, recipients: Sequence[str]) -> bytes:
-    """The event's canonical bytes signed by its author's key and encrypted to `recipients` (and the author, who
-    must be able to read their own events back). ValueError if gpg cannot do it."""
-    readers = sorted({*recipients, event.author})
-    # always_trust: recipients are chosen by fingerprint from the config, not by user id through the web of trust.
-    result = gpg.encrypt(event.encode(), readers, sign=event.author, armor=True, always_trust=True)
-    if not result.ok:
-        raise ValueError(f"could not sign and encrypt the event: {result.status}")
-    return bytes(str(result), "ascii")
+    """The event signed by its author and encrypted to `recipients` and the author (who reads their own events
+    back). ValueError if gpg cannot do it."""
+    return encrypt_signed(gpg, sign_event(gpg, event), [*recipients, event.author])
 
 
 def open_sealed(gpg: Any, data: bytes) -> Opened:
     """Decrypt and verify a sealed event; the signer is checked against the author but not yet against roles."""
-    result = gpg.decrypt(data)
-    if not result.ok:
-        return Opened(None, None, Rejection.UNDECRYPTABLE, str(result.status or ""))
+    outer = gpg.decrypt(data)
+    if not outer.ok:
+        return Opened(None, None, Rejection.UNDECRYPTABLE, str(outer.status or ""))
+    inner = bytes(outer.data)
+    signed: bytes | None = None
+    result = outer
+    if inner.lstrip().startswith(b"-----BEGIN PGP MESSAGE-----"):
+        signed = inner
+        result = gpg.decrypt(inner)  # a signed message: gpg gives back its data and checks the signature
+        inner = bytes(result.data)
     signer = (getattr(result, "pubkey_fingerprint", None) or getattr(result, "fingerprint", None) or "").upper()
     try:
-        event = decode(bytes(result.data))
+        event = decode(inner)
     except EventFormatError as error:
         return Opened(None, signer or None, Rejection.MALFORMED, str(error))
     if not result.signature_id and not signer:
@@ -86,7 +108,7 @@ def open_sealed(gpg: Any, data: bytes) -> Opened:
         return Opened(event, signer or None, Rejection.BAD_SIGNATURE, str(result.status or ""))
     if signer != event.author.upper():
         return Opened(event, signer, Rejection.NOT_THE_AUTHOR, f"signed by {signer}, names {event.author}")
-    return Opened(event, signer, None)
+    return Opened(event, signer, None, signed=signed)
 
 
 def judge(opened: Opened, roles: TeamRoles, projects: Iterable[str], applied: set[str]) -> Opened:
@@ -96,6 +118,10 @@ def judge(opened: Opened, roles: TeamRoles, projects: Iterable[str], applied: se
         return opened
     if opened.event.id in applied:
         return Opened(opened.event, opened.signer, Rejection.REPLAYED)
+    if opened.event.kind == "share":
+        if opened.event.author not in roles.coordinators:
+            return Opened(opened.event, opened.signer, Rejection.NO_ROLE, "only a coordinator shares a case")
+        return opened
     if not roles.may_decide(opened.event.author, list(projects)):
         return Opened(opened.event, opened.signer, Rejection.NO_ROLE)
     return opened

@@ -51,6 +51,8 @@ class TeamEvent:
     changes: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
     impacts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     note: str | None = None
+    share: Mapping[str, Any] | None = None
+    """The case itself (title, reporter, its messages' text), for people it is shared with from now on."""
 
     def body(self) -> dict[str, Any]:
         """The event as canonical JSON data."""
@@ -67,6 +69,8 @@ class TeamEvent:
             data["impacts"] = {project: dict(cell) for project, cell in sorted(self.impacts.items())}
         if self.note is not None:
             data["note"] = self.note
+        if self.share is not None:
+            data["share"] = dict(self.share)
         return data
 
     def encode(self) -> bytes:
@@ -102,6 +106,9 @@ def decode(data: bytes) -> TeamEvent:
         if unknown:
             raise EventFormatError(f"unknown fields: {', '.join(sorted(map(str, unknown)))}")
         note = body.get("note")
+        share = body.get("share")
+        if share is not None and not isinstance(share, Mapping):
+            raise EventFormatError("share must be an object")
         event = TeamEvent(
             case_id=_text(body, "case"),
             author=_text(body, "author"),
@@ -110,6 +117,7 @@ def decode(data: bytes) -> TeamEvent:
             changes={str(k): _pair(v, str(k)) for k, v in changes.items()},
             impacts={str(p): dict(c) for p, c in impacts.items() if isinstance(c, Mapping)},
             note=note if isinstance(note, str) else None,
+            share=dict(share) if share is not None else None,
         )
     except (TypeError, ValueError) as error:
         if isinstance(error, EventFormatError):

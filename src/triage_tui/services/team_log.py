@@ -63,6 +63,7 @@ def _insert(
     reason: str | None,
     signer: str | None,
     now: datetime,
+    signed: bytes | None = None,
 ) -> None:
     from sqlalchemy.dialects.sqlite import insert
 
@@ -77,6 +78,7 @@ def _insert(
             at=event.at.text(),
             kind=event.kind,
             body=event.encode(),
+            signed=signed,
             origin=origin,
             status=status,
             reason=reason,
@@ -99,7 +101,12 @@ def receive(
             continue  # nothing readable to keep beyond the envelope: the caller lists it
         status = "rejected" if item.rejection is not None else "applied"
         reason = f"{item.rejection}" + (f": {item.detail}" if item.detail else "") if item.rejection else None
-        _insert(connection, item.event, origin="received", status=status, reason=reason, signer=item.signer, now=now)
+        _insert(
+            connection, item.event, origin="received", status=status, reason=reason, signer=item.signer, now=now,
+            signed=item.signed,
+        )  # fmt: skip
+        if status == "applied" and item.event.share is not None:
+            create_shared_case(connection, item.event, now)
         if status == "applied":
             touched.add(item.event.case_id)
             if clock is not None:
@@ -107,6 +114,67 @@ def receive(
     for case_id in sorted(touched):
         materialize(connection, case_id, now)
     return touched
+
+
+def create_shared_case(connection: Connection, event: TeamEvent, now: datetime) -> bool:
+    """The case a coordinator shared with this workstation: its title, reporter and messages (the decisions follow
+    as events). False if the case is here already."""
+    from sqlalchemy import insert, select
+
+    from triage_tui.store.tables import CASES, MESSAGES
+    from triage_tui.untrusted import neutralise, neutralise_line
+
+    share = event.share or {}
+    if connection.execute(select(CASES.c.id).where(CASES.c.id == event.case_id)).first() is not None:
+        return False
+    year, number = _case_number(event.case_id)
+    received = _time(share.get("received_at")) or now
+    messages = [m for m in share.get("messages") or [] if isinstance(m, Mapping)]
+    connection.execute(
+        insert(CASES),
+        {
+            "id": event.case_id, "year": year, "number": number,
+            "title": neutralise_line(str(share.get("title") or event.case_id)),
+            "reporter": neutralise_line(str(share.get("reporter") or "")), "reporter_email": "",
+            "signature": "unsigned", "received_at": received, "created_at": now, "updated_at": received,
+            "message_count": len(messages),
+        },
+    )  # fmt: skip
+    for index, message in enumerate(messages):
+        body = neutralise(str(message.get("body") or ""))
+        connection.execute(
+            insert(MESSAGES),
+            {
+                "case_id": event.case_id, "source": "team", "source_key": f"{event.id}:{index}",
+                "subject": neutralise_line(str(message.get("subject") or "")),
+                "sender_name": neutralise_line(str(message.get("from") or "")), "sender_email": "",
+                "sent_at": _time(message.get("date")), "received_at": now, "body": body,
+                "warnings": json.dumps([f"shared by {event.author} (the original was encrypted to the team)"]),
+                "content_hash": event.id,
+            },
+        )  # fmt: skip
+    for project in share.get("projects") or []:
+        _upsert_impact(connection, event.case_id, str(project), {"status": "unknown"}, now, keep=True)
+    return True
+
+
+def _case_number(case_id: str) -> tuple[int, int]:
+    parts = case_id.split("-")
+    try:
+        return int(parts[1]), int(parts[2])
+    except (IndexError, ValueError):
+        return 0, abs(hash(case_id)) % 1_000_000
+
+
+def _time(value: Any) -> datetime | None:
+    """A shared timestamp as an aware UTC datetime (the store keeps naive UTC text)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def applied_events(connection: Connection, case_id: str) -> list[TeamEvent]:
@@ -193,7 +261,9 @@ def _column(name: str, value: Any) -> Any:
     return value
 
 
-def _upsert_impact(connection: Connection, case_id: str, project: str, cell: Mapping[str, Any], now: datetime) -> None:
+def _upsert_impact(
+    connection: Connection, case_id: str, project: str, cell: Mapping[str, Any], now: datetime, *, keep: bool = False
+) -> None:
     from sqlalchemy.dialects.sqlite import insert
 
     from triage_tui.store.tables import IMPACTS
@@ -209,6 +279,9 @@ def _upsert_impact(connection: Connection, case_id: str, project: str, cell: Map
         "set_at": now,
     }
     statement = insert(IMPACTS).values(values)
+    if keep:  # a link to the project only: a cell already here stays as it is
+        connection.execute(statement.on_conflict_do_nothing(index_elements=[IMPACTS.c.case_id, IMPACTS.c.project_id]))
+        return
     connection.execute(
         statement.on_conflict_do_update(
             index_elements=[IMPACTS.c.case_id, IMPACTS.c.project_id],
@@ -223,6 +296,41 @@ def outgoing(connection: Any) -> list[TeamEvent]:
         "SELECT body FROM team_events WHERE origin = 'local' AND sent = 0 ORDER BY at, id"
     ).fetchall()
     return [decode(bytes(row[0])) for row in rows]
+
+
+def share_of(connection: Any, case_id: str) -> dict[str, Any]:
+    """What a share of the case carries: its title, reporter, projects and messages' text (attachments stay)."""
+    case = connection.execute("SELECT title, reporter, received_at FROM cases WHERE id = ?", (case_id,)).fetchone()
+    messages = [
+        {"from": row[0], "date": row[1], "subject": row[2], "body": row[3]}
+        for row in connection.execute(
+            "SELECT sender_name, sent_at, subject, body FROM messages WHERE case_id = ? ORDER BY received_at, id",
+            (case_id,),
+        )
+    ]
+    projects = [row[0] for row in connection.execute("SELECT project_id FROM impacts WHERE case_id = ?", (case_id,))]
+    return {
+        "title": case[0],
+        "reporter": case[1],
+        "received_at": str(case[2]) if case[2] else None,
+        "projects": sorted(projects),
+        "messages": messages,
+    }
+
+
+def history(connection: Any, case_id: str) -> list[bytes]:
+    """The signed forms of a case's applied events, oldest first (what a new reader is sent)."""
+    rows = connection.execute(
+        "SELECT signed FROM team_events WHERE case_id = ? AND status = 'applied' AND signed IS NOT NULL "
+        "AND kind != 'share' ORDER BY at, id",
+        (case_id,),
+    ).fetchall()
+    return [bytes(row[0]) for row in rows]
+
+
+def shared_with(connection: Any, case_id: str) -> set[str]:
+    """Who has been sent the case."""
+    return {row[0] for row in connection.execute("SELECT fingerprint FROM team_shares WHERE case_id = ?", (case_id,))}
 
 
 def rejected(connection: Any) -> list[tuple[str, str, str, str, str | None]]:

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from triage_tui.config import Config, ImapSourceConfig
-from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
+from triage_tui.services.team_envelope import (
+    Rejection,
+    TeamRoles,
+    encrypt_signed,
+    judge,
+    open_sealed,
+    seal,
+    sign_event,
+)
 from triage_tui.sources.base import SourceError
 from triage_tui.store.connection import reader
 
@@ -27,6 +35,8 @@ class TeamSyncOutcome:
     """What one team sync did."""
 
     sent: int = 0
+    shared: int = 0
+    """Readers a case was shared with this sync."""
     applied: int = 0
     rejected: int = 0
     not_for_us: int = 0
@@ -78,6 +88,16 @@ class TeamTransport:
         self.source = source
         self.roles = roles_of(config)
         self.outcome = TeamSyncOutcome()
+        from triage_tui.store.connection import prepare_database
+        from triage_tui.store.database import open_engine
+        from triage_tui.store.ingest import sync_projects
+
+        prepare_database(database)  # a maintainer's workstation may hold nothing but what is shared with it
+        engine = open_engine(database)
+        try:
+            sync_projects(engine, config.projects.values())
+        finally:
+            engine.dispose()
 
     def sync(self) -> TeamSyncOutcome:
         """Send what waits, then take in what is new; one connection."""
@@ -91,6 +111,8 @@ class TeamTransport:
         return self.outcome
 
     def _send(self, client: Any) -> None:
+        """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
+        to its case's whole trust boundary."""
         from triage_tui.services.team_log import case_projects, outgoing
         from triage_tui.store.database import open_engine, write_transaction
 
@@ -101,16 +123,54 @@ class TeamTransport:
             return
         engine = open_engine(self.database)
         try:
+            if self.config.identity.fingerprint in self.roles.coordinators:
+                for case_id in sorted({event.case_id for event in events}):
+                    self._share(client, engine, case_id, projects.get(case_id, []))
             for event in events:
-                sealed = seal(self.gpg, event, self.roles.readers(projects.get(event.case_id, [])))
-                client.append(self.folder, envelope_message(sealed, self.config.identity.email))
+                signed = sign_event(self.gpg, event)
+                readers = self.roles.readers(projects.get(event.case_id, []))
+                client.append(self.folder, envelope_message(encrypt_signed(self.gpg, signed, [*readers, event.author]),
+                                                            self.config.identity.email))  # fmt: skip
                 with write_transaction(engine) as connection:
                     # One event at a time: a dropped connection resends at most the one in flight, which the
-                    # receivers ignore as a copy of one they have.
-                    connection.exec_driver_sql("UPDATE team_events SET sent = 1 WHERE id = ?", (event.id,))
+                    # receivers ignore as a copy of one they have. The signed form is kept for later readers.
+                    connection.exec_driver_sql(
+                        "UPDATE team_events SET sent = 1, signed = ? WHERE id = ?", (signed, event.id)
+                    )
                 self.outcome.sent += 1
         finally:
             engine.dispose()
+
+    def _share(self, client: Any, engine: Any, case_id: str, projects: list[str]) -> None:
+        """Send the case (its report, then its signed history) to readers it has not been sent to: the maintainers
+        of a project just added. Re-encrypted for them only; everyone else has it already."""
+        from triage_tui.services.hlc import HybridClock, Timestamp
+        from triage_tui.services.team_events import TeamEvent
+        from triage_tui.services.team_log import history, share_of, shared_with
+        from triage_tui.store.database import write_transaction
+
+        me = self.config.identity.fingerprint
+        with reader(self.database) as connection:
+            new = set(self.roles.readers(projects)) - shared_with(connection, case_id) - {me}
+            if not new:
+                return
+            content = share_of(connection, case_id)
+            signed_history = history(connection, case_id)
+            newest = connection.execute("SELECT max(at) FROM team_events").fetchone()[0]
+        clock = HybridClock(last=Timestamp.parse(newest) if newest else None)
+        share = TeamEvent(case_id, me, clock.now(), "share", share=content)
+        readers = sorted(new)
+        client.append(self.folder, envelope_message(seal(self.gpg, share, readers), self.config.identity.email))
+        for signed in signed_history:
+            client.append(self.folder, envelope_message(encrypt_signed(self.gpg, signed, readers),
+                                                        self.config.identity.email))  # fmt: skip
+        with write_transaction(engine) as connection:
+            for fingerprint in readers:
+                connection.exec_driver_sql(
+                    "INSERT OR IGNORE INTO team_shares (case_id, fingerprint, shared_at) VALUES (?, ?, ?)",
+                    (case_id, fingerprint, datetime.now(UTC)),
+                )
+        self.outcome.shared += len(readers)
 
     def _pull(self, client: Any) -> None:
         from triage_tui.services.team_log import case_projects, receive
@@ -128,6 +188,8 @@ class TeamTransport:
             return
         fetched = client.fetch(uids, ["RFC822"])
         judged = []
+        learned: dict[str, list[str]] = {}
+        """Projects of cases shared in this batch (their events follow the share, before it is stored)."""
         for uid in sorted(fetched):
             sealed = armoured_part(fetched[uid][b"RFC822"])
             if sealed is None:
@@ -138,9 +200,12 @@ class TeamTransport:
                 continue
             if opened.event is not None and opened.event.id in applied:
                 continue  # our own event, or a copy of one we have: nothing new
+            case_id = opened.event.case_id if opened.event else ""
             with reader(self.database) as connection:
-                projects = case_projects(connection, [opened.event.case_id]) if opened.event else {}
-            verdict = judge(opened, self.roles, projects.get(opened.event.case_id, []) if opened.event else [], set())
+                known = case_projects(connection, [case_id]).get(case_id, []) if opened.event else []
+            verdict = judge(opened, self.roles, [*known, *learned.get(case_id, [])], set())
+            if verdict.rejection is None and opened.event is not None and opened.event.share is not None:
+                learned[case_id] = [str(p) for p in opened.event.share.get("projects") or []]
             judged.append(verdict)
             if opened.event is not None:
                 applied.add(opened.event.id)

@@ -286,7 +286,9 @@ MIGRATIONS: Sequence[str] = (
     """,
     # 8: team events (DESIGN section 5): every decision as the canonical bytes coordinators and maintainers exchange,
     # made here (`origin` local, `sent` once it has gone out) or received (applied, or rejected with the reason and
-    # kept for the rejected-events view). The case's fields are recomputed from its applied events.
+    # kept for the rejected-events view). The case's fields are recomputed from its applied events. `signed` is the
+    # author's signed form, kept so the case's history can be re-encrypted to people it is shared with later;
+    # `team_shares` says who has been sent a case (its report and history).
     """
     CREATE TABLE team_events (
         id TEXT PRIMARY KEY,
@@ -295,6 +297,7 @@ MIGRATIONS: Sequence[str] = (
         at TEXT NOT NULL,
         kind TEXT NOT NULL,
         body BLOB NOT NULL,
+        signed BLOB,
         origin TEXT NOT NULL,
         status TEXT NOT NULL,
         reason TEXT,
@@ -304,6 +307,12 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX ix_team_events_case ON team_events(case_id, status);
     CREATE INDEX ix_team_events_outgoing ON team_events(origin, sent);
+    CREATE TABLE team_shares (
+        case_id TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        shared_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (case_id, fingerprint)
+    );
     """,
 )
 

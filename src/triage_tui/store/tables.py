@@ -248,12 +248,23 @@ class TeamEventRow(SQLModel, table=True):
     at: str
     kind: str
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    signed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     origin: str
     status: str
     reason: str | None = None
     signer: str | None = None
     sent: int = 0
     received_at: datetime
+
+
+class TeamShareRow(SQLModel, table=True):
+    """Who a case (its report and history) has been shared with."""
+
+    __tablename__ = "team_shares"
+
+    case_id: str = Field(primary_key=True)
+    fingerprint: str = Field(primary_key=True)
+    shared_at: datetime
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -278,3 +289,4 @@ ADVISORIES = _table(AdvisoryRow)
 GITHUB_ADVISORIES = _table(GithubAdvisoryRow)
 ADVISORY_PUSHES = _table(AdvisoryPushRow)
 TEAM_EVENTS = _table(TeamEventRow)
+TEAM_SHARES = _table(TeamShareRow)
