@@ -53,7 +53,15 @@ def triage_service(app: App[None]) -> TriageService:
             from triage_tui.services.triage import TriageService
 
             clock = getattr(app, "clock", None)
-            service = TriageService(getattr(app, "database"), author_of(app), clock=clock)  # noqa: B009
+            config = getattr(app, "config", None)
+            # With team sync on, every decision is also a team event signed with the identity's key.
+            team_author = config.identity.fingerprint if config is not None and config.team is not None else None
+            service = TriageService(
+                getattr(app, "database"),  # noqa: B009
+                author_of(app),
+                clock=clock,
+                team_author=team_author,
+            )
             _SERVICES[app] = service
         return service
 

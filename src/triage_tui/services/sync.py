@@ -208,6 +208,10 @@ def sync_all(
             reports.append(SourceReport(name, False, 0, 0, 0, 0.0, str(error)))
             continue
         reports.append(sync_source(database, config, source, progress=progress, cancel=cancel))
+    if only is None and config.team is not None:
+        from triage_tui.services.team_transport import sync_team
+
+        reports.append(sync_team(database, config))
     if only is None:
         outbox = send_outbox(database, config)
         if outbox is not None:

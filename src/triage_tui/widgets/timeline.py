@@ -116,6 +116,11 @@ def describe_event(event: EventLike) -> str:
             f"CONFLICT on {payload.get('field', '?')}: GitHub says {_short(payload.get('remote'))}, "
             f"here {_short(payload.get('local'))} (kept; decide and edit)"
         )
+    if kind == "team-conflict":
+        return (
+            f"CONCURRENT decisions on {payload.get('field', '?')}: {_short(payload.get('kept'))} stands over "
+            f"{_short(payload.get('overwritten'))} (made without seeing each other)"
+        )
     if kind == "github-push":
         outcome = payload.get("state")
         where = f"{payload.get('repository', '?')} {payload.get('ghsa', '?')}"
