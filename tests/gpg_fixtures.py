@@ -148,3 +148,17 @@ packages = ["uv"]
 """
     )
     return path
+
+
+def team_keyrings(*emails: str) -> list[Keyring]:
+    """One keyring per email, each holding every other's public key (a team that has met)."""
+    rings = [new_keyring(email) for email in emails]
+    for a in rings:
+        for b in rings:
+            if a is not b:
+                exchange(a, b)
+    return rings
+
+
+TEAM_OF_THREE = ("coord@team.example", "pip@pip.example", "uv@uv.example")
+"""A coordinator, a pip maintainer and a uv maintainer."""

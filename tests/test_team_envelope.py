@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from gpg_fixtures import Keyring, exchange, kill_and_remove, new_keyring
+from gpg_fixtures import TEAM_OF_THREE, Keyring, exchange, kill_and_remove, new_keyring, team_keyrings
 from triage_tui.services.hlc import Timestamp
 from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
 from triage_tui.services.team_events import TeamEvent
@@ -34,13 +34,9 @@ class Team:
 
 @pytest.fixture(scope="module")
 def team() -> Iterator[Team]:
-    rings = [new_keyring(email) for email in ("coord@team.example", "pip@pip.example", "uv@uv.example")]
+    rings = team_keyrings(*TEAM_OF_THREE)
     stranger = new_keyring("mallory@evil.example")
     try:
-        for a in rings:
-            for b in rings:
-                if a is not b:
-                    exchange(a, b)
         exchange(rings[0], stranger)  # the stranger can encrypt to the coordinator, who does not know them
         yield Team(*rings, stranger)
     finally:

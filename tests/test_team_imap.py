@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dovecot_fixtures import DovecotServer
-from gpg_fixtures import Keyring, exchange, kill_and_remove, new_keyring
+from gpg_fixtures import TEAM_OF_THREE, Keyring, kill_and_remove, team_keyrings
 from test_team_sync import CASE, shown
 from triage_tui.config import Config, parse_config
 from triage_tui.domain import CaseState, ImpactStatus
@@ -45,12 +45,8 @@ class Station:
 
 @pytest.fixture(scope="module")
 def rings() -> Iterator[tuple[Keyring, Keyring, Keyring]]:
-    made = [new_keyring(email) for email in ("coord@team.example", "pip@pip.example", "uv@uv.example")]
+    made = team_keyrings(*TEAM_OF_THREE)
     try:
-        for a in made:
-            for b in made:
-                if a is not b:
-                    exchange(a, b)
         yield made[0], made[1], made[2]
     finally:
         for ring in made:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gpg_fixtures import Keyring, exchange, kill_and_remove, new_keyring
+from gpg_fixtures import TEAM_OF_THREE, Keyring, kill_and_remove, team_keyrings
 from triage_tui.domain import CaseState, ImpactStatus
 from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
@@ -44,12 +44,8 @@ class People:
 
 @pytest.fixture(scope="module")
 def people() -> Iterator[People]:
-    rings = [new_keyring(email) for email in ("coord@team.example", "pip@pip.example", "uv@uv.example")]
+    rings = team_keyrings(*TEAM_OF_THREE)
     try:
-        for a in rings:
-            for b in rings:
-                if a is not b:
-                    exchange(a, b)
         yield People(*rings)
     finally:
         for ring in rings:
