@@ -160,3 +160,35 @@ def test_a_maintainer_of_another_project_cannot_read_and_forged_events_are_liste
     with reader(coordinator) as connection:
         (listed,) = rejected(connection)
     assert listed[0] == CASE and listed[1] == people.uv.fingerprint and "neither a coordinator" in listed[3]
+
+
+async def test_the_rejected_events_view_lists_each_refusal_with_its_reason(tmp_path: Path) -> None:
+    """R from the inbox: the refused events, their authors shown safely, the reasons in words."""
+    from test_app_hostile import assert_no_raw_controls
+    from triage_tui.app import TriageApp
+    from triage_tui.screens.rejected_events import RejectedEventsScreen
+    from triage_tui.services.hlc import Timestamp
+    from triage_tui.services.team_envelope import Opened
+    from triage_tui.services.team_events import TeamEvent
+    from ui_fixtures import frozen_clock, screen_text, settle
+
+    database = seeded_store(tmp_path / "triage.db", small_inbox())
+    hostile_author = "EVIL\x1b[2J\u202eAUTHOR"
+    refused = TeamEvent(CASE, hostile_author, Timestamp(1_900_000_000_000), "state", {"state": ("new", "closed")})
+    engine = open_engine(database)
+    try:
+        with write_transaction(engine) as connection:
+            receive(connection, [Opened(refused, hostile_author, Rejection.NO_ROLE)], NOW)
+    finally:
+        engine.dispose()
+    app = TriageApp(database, clock=frozen_clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        assert isinstance(app.screen, RejectedEventsScreen)
+        text = screen_text(app)
+        assert CASE in text and "neither a coordinator nor a maintainer" in text
+        assert_no_raw_controls(text)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RejectedEventsScreen)

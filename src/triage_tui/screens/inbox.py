@@ -135,6 +135,14 @@ class InboxScreen(Screen[None]):
         Binding("o", "cycle_sort", "Sort", id="inbox.sort", tooltip="Order by received, updated, severity, embargo"),
         Binding("m", "matrix", "Matrix", id="inbox.matrix", tooltip="The impact matrix of the cases shown"),
         Binding(
+            "R",
+            "rejected_events",
+            "Rejected",
+            show=False,
+            id="inbox.rejected_events",
+            tooltip="Team events refused here, and why",
+        ),
+        Binding(
             "escape", "clear_search", "Clear", id="inbox.clear_search", tooltip="Clear the search, then the filter"
         ),
     ]
@@ -478,6 +486,12 @@ class InboxScreen(Screen[None]):
         if self.case_filter.search:
             described += f" matching '{self.case_filter.search}'"
         self.app.push_screen(MatrixScreen(self.reads, self.case_filter, described))
+
+    def action_rejected_events(self) -> None:
+        """Open the list of refused team events."""
+        from triage_tui.screens.rejected_events import RejectedEventsScreen
+
+        self.app.push_screen(RejectedEventsScreen(self.reads.database))
 
     def action_filter(self) -> None:
         """Open the filter modal over the inbox."""

@@ -1,0 +1,71 @@
+"""Provides the rejected-events view (`R` from the inbox): team events this workstation refused, with who sent
+them, about which case, and why; kept for inspection, never applied."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Static
+
+from triage_tui.widgets.footer import KeysFooter
+from triage_tui.widgets.safe_text import safe_line
+from triage_tui.widgets.verdict import format_fingerprint
+
+
+def rejected_lines(rows: list[tuple[str, str, str, str, str | None]]) -> Content:
+    """One block per refused event: case, kind and author, then the reason (all neutralised)."""
+    if not rows:
+        return Content.styled("No team event has been refused.", "$text-muted")
+    blocks: list[Content] = []
+    for case_id, author, kind, reason, signer in rows:
+        head = Content.assemble(
+            safe_line(case_id).stylize("bold"), "  ", safe_line(kind), "  by ", safe_line(format_fingerprint(author))
+        )
+        why = safe_line(f"    {reason}").stylize("$error")
+        blocks.append(head)
+        blocks.append(why)
+        if signer and signer != author:
+            blocks.append(Content.assemble("    signed by ", safe_line(format_fingerprint(signer))))
+    return Content("\n").join(blocks)
+
+
+class RejectedEventsScreen(Screen[None]):
+    """Every refused team event, newest first."""
+
+    DEFAULT_CSS = """
+    RejectedEventsScreen #rejected-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
+    RejectedEventsScreen #rejected-list { padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,R", "back", "Back", id="rejected.back", tooltip="Back to the inbox"),
+    ]
+
+    def __init__(self, database: Path) -> None:
+        super().__init__(id="rejected-events")
+        self.database = database
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Rejected team events: kept for inspection, never applied"), id="rejected-title")
+        with VerticalScroll():
+            yield Static(Content("reading…"), id="rejected-list")
+        yield KeysFooter()
+
+    def on_mount(self) -> None:
+        self.run_worker(self._read, thread=True, name="Reading rejected events", exit_on_error=False)
+
+    def _read(self) -> None:
+        from triage_tui.services.team_log import rejected
+        from triage_tui.store.connection import reader
+
+        with reader(self.database) as connection:
+            rows = rejected(connection)
+        self.app.call_from_thread(self.query_one("#rejected-list", Static).update, rejected_lines(rows))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
