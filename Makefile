@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python bench/triage_inbox.py
 	$(BIN)/python bench/matrix.py
 	$(BIN)/python bench/github_sync.py
+	$(BIN)/python bench/team_events.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME)

@@ -96,23 +96,30 @@ def receive(
     """Store received events (applied, or rejected with the reason) and recompute the cases the applied ones
     touch; returns those case ids. The caller judged them (`team_envelope.judge`)."""
     touched: set[str] = set()
+    rows: list[tuple[Any, ...]] = []
+    stamp = _stored_time(now)
     for item in opened:
         if item.event is None:
             continue  # nothing readable to keep beyond the envelope: the caller lists it
+        event = item.event
         status = "rejected" if item.rejection is not None else "applied"
         reason = f"{item.rejection}" + (f": {item.detail}" if item.detail else "") if item.rejection else None
-        _insert(
-            connection, item.event, origin="received", status=status, reason=reason, signer=item.signer, now=now,
-            signed=item.signed,
-        )  # fmt: skip
-        if status == "applied" and item.event.share is not None:
-            create_shared_case(connection, item.event, now)
+        rows.append((event.id, event.case_id, event.author, event.at.text(), event.kind, event.encode(), item.signed,
+                     "received", status, reason, item.signer, 1, stamp))  # fmt: skip
         if status == "applied":
-            touched.add(item.event.case_id)
+            touched.add(event.case_id)
             if clock is not None:
-                clock.observe(item.event.at)
-    for case_id in sorted(touched):
-        materialize(connection, case_id, now)
+                clock.observe(event.at)
+    if rows:  # one statement for all: a sync may bring thousands of events
+        connection.exec_driver_sql(
+            "INSERT OR IGNORE INTO team_events (id, case_id, author, at, kind, body, signed, origin, status, reason, "
+            "signer, sent, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    for item in opened:
+        if item.event is not None and item.rejection is None and item.event.share is not None:
+            create_shared_case(connection, item.event, now)
+    materialize_all(connection, touched, now)
     return touched
 
 
@@ -177,87 +184,109 @@ def _time(value: Any) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _stored_time(moment: datetime) -> str:
+    """A time as the store keeps it (naive UTC text, as SQLAlchemy writes it)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _rows(connection: Connection, sql: str, ids: Sequence[str], extra: tuple[Any, ...] = ()) -> list[Any]:
+    """`sql` (with `{marks}` for the ids) over the ids, a chunk at a time."""
+    found: list[Any] = []
+    for part in _chunks(ids):
+        marks = ",".join("?" * len(part))
+        found += connection.exec_driver_sql(sql.format(marks=marks), (*extra, *part)).fetchall()
+    return found
+
+
 def applied_events(connection: Connection, case_id: str) -> list[TeamEvent]:
     """Every applied team event of a case."""
-    from sqlalchemy import select
-
-    from triage_tui.store.tables import TEAM_EVENTS
-
-    rows = connection.execute(
-        select(TEAM_EVENTS.c.body).where(TEAM_EVENTS.c.case_id == case_id, TEAM_EVENTS.c.status == "applied")
-    ).all()
+    rows = _rows(
+        connection, "SELECT body FROM team_events WHERE status = 'applied' AND case_id IN ({marks})", [case_id]
+    )
     return [decode(bytes(row[0])) for row in rows]
 
 
 def materialize(connection: Connection, case_id: str, now: datetime) -> CaseState | None:
-    """Set the case's fields, impact cells, received notes and conflicts to what all its applied events say."""
-    from sqlalchemy import select, update
-
-    from triage_tui.store.tables import CASES, EVENTS
-
-    if connection.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first() is None:
-        return None  # not shared with this workstation (yet): its events wait in the log
-    state = converge(applied_events(connection, case_id)).get(case_id)
-    if state is None:
-        return None
-    values: dict[str, Any] = {name: _column(name, value) for name, value in state.fields.items()}
-    if "labels" in state.sets:
-        values["labels"] = json.dumps(sorted(state.sets["labels"]))
-    if values:
-        connection.execute(update(CASES).where(CASES.c.id == case_id).values(**values, updated_at=now))
-    for project, cell in state.impacts.items():
-        _upsert_impact(connection, case_id, project, cell, now)
-    known = {
-        (row[0], row[1])
-        for row in connection.execute(
-            select(EVENTS.c.kind, EVENTS.c.payload).where(
-                EVENTS.c.case_id == case_id, EVENTS.c.kind.in_(["note", "team-conflict"])
-            )
-        ).all()
-    }
-    shown = {json.loads(payload).get("team_event") for _kind, payload in known}
-    for event_id, author, text in state.notes:
-        if event_id not in shown and not _local_note(connection, event_id):
-            _timeline(connection, case_id, author, "note", {"text": text, "team_event": event_id}, now)
-    for conflict in state.conflicts:
-        key = f"{conflict.overwritten_event}>{conflict.kept_event}"
-        if key not in shown:
-            payload = {
-                "field": conflict.field,
-                "kept": conflict.kept,
-                "overwritten": conflict.overwritten,
-                "team_event": key,
-            }
-            _timeline(connection, case_id, "team", "team-conflict", payload, now)
-    return state
+    """Set one case's fields, cells, received notes and conflicts to what all its applied events say."""
+    return materialize_all(connection, {case_id}, now).get(case_id)
 
 
-def _local_note(connection: Connection, event_id: str) -> bool:
-    """Whether a note was made here (it is on the timeline already, as the action recorded it)."""
-    from sqlalchemy import select
-
-    from triage_tui.store.tables import TEAM_EVENTS
-
-    row = connection.execute(select(TEAM_EVENTS.c.origin).where(TEAM_EVENTS.c.id == event_id)).first()
-    return bool(row and row[0] == "local")
-
-
-def _timeline(
-    connection: Connection, case_id: str, author: str, kind: str, payload: Mapping[str, Any], now: datetime
-) -> None:
-    from sqlalchemy import insert
-
-    from triage_tui.store.tables import EVENTS
-
-    connection.execute(
-        insert(EVENTS),
-        {"case_id": case_id, "author": author, "at": now, "kind": kind, "payload": json.dumps(payload)},
+def materialize_all(connection: Connection, case_ids: Iterable[str], now: datetime) -> dict[str, CaseState]:
+    """For each case here (one not shared with this workstation yet is left: its events wait in the log), set its
+    fields, impact cells, received notes and conflicts to what all its applied events say. A few statements for
+    all the cases together."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return {}
+    present = [row[0] for row in _rows(connection, "SELECT id FROM cases WHERE id IN ({marks})", ids)]
+    if not present:
+        return {}
+    bodies = _rows(
+        connection, "SELECT body FROM team_events WHERE status = 'applied' AND case_id IN ({marks})", present
     )
+    states = converge(decode(bytes(row[0])) for row in bodies)
+    local = {row[0] for row in _rows(
+        connection, "SELECT id FROM team_events WHERE origin = 'local' AND case_id IN ({marks})", present
+    )}  # fmt: skip
+    shown = {
+        json.loads(row[0]).get("team_event")
+        for row in _rows(
+            connection,
+            "SELECT payload FROM events WHERE kind IN ('note', 'team-conflict') AND case_id IN ({marks})",
+            present,
+        )
+        if row[0]
+    }
+    stamp = _stored_time(now)
+    cells: list[tuple[Any, ...]] = []
+    timeline: list[tuple[Any, ...]] = []
+    for case_id, state in states.items():
+        values: dict[str, Any] = {name: _column(name, value) for name, value in state.fields.items()}
+        if "labels" in state.sets:
+            values["labels"] = json.dumps(sorted(state.sets["labels"]))
+        if values:
+            # Column names come from the events' field names, which decoding checked against the known fields.
+            assignments = ", ".join(f"{name} = ?" for name in values)
+            connection.exec_driver_sql(
+                f"UPDATE cases SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
+                (*values.values(), stamp, case_id),
+            )
+        for project, cell in state.impacts.items():
+            cells.append((case_id, project, str(cell.get("status") or "unknown"),
+                          json.dumps(list(cell.get("ranges") or [])), cell.get("fixed_version"),
+                          cell.get("justification"), str(cell.get("notes") or ""), stamp))  # fmt: skip
+        for event_id, author, text in state.notes:
+            if event_id not in shown and event_id not in local:
+                timeline.append((case_id, author, stamp, "note", json.dumps({"text": text, "team_event": event_id})))
+        for conflict in state.conflicts:
+            key = f"{conflict.overwritten_event}>{conflict.kept_event}"
+            if key not in shown:
+                payload = {"field": conflict.field, "kept": conflict.kept, "overwritten": conflict.overwritten,
+                           "team_event": key}  # fmt: skip
+                timeline.append((case_id, "team", stamp, "team-conflict", json.dumps(payload, default=str)))
+    if cells:
+        connection.exec_driver_sql(
+            "INSERT INTO impacts (case_id, project_id, status, ranges, fixed_version, justification, notes, set_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, project_id) DO UPDATE SET status = excluded.status, "
+            "ranges = excluded.ranges, fixed_version = excluded.fixed_version, "
+            "justification = excluded.justification, notes = excluded.notes, set_at = excluded.set_at",
+            cells,
+        )
+    if timeline:
+        connection.exec_driver_sql(
+            "INSERT INTO events (case_id, author, at, kind, payload) VALUES (?, ?, ?, ?, ?)",
+            timeline,
+        )
+    return states
 
 
 def _column(name: str, value: Any) -> Any:
     if name == "embargo_until" and isinstance(value, str):
-        return datetime.fromisoformat(value).astimezone(UTC)
+        return _stored_time(datetime.fromisoformat(value))
     return value
 
 
