@@ -45,7 +45,13 @@ def make_events(case_ids: list[str], count: int, rng: random.Random) -> list[Tea
             old = sorted(rng.sample(LABELS, 2))
             events.append(TeamEvent(case_id, author, at, kind, {"labels": (old, sorted(rng.sample(LABELS, 2)))}))
         elif kind == "impact":
-            cell = {"status": rng.choice(["affected", "investigating", "not-affected"]), "ranges": []}
+            cell = rng.choice(
+                [
+                    {"status": "affected", "ranges": []},
+                    {"status": "investigating", "ranges": []},
+                    {"status": "not-affected", "ranges": [], "justification": "component_not_present"},
+                ]
+            )
             events.append(TeamEvent(case_id, author, at, kind, impacts={rng.choice(["pip", "uv"]): cell}))
         else:
             events.append(TeamEvent(case_id, author, at, kind, note=f"note {n}"))

@@ -36,9 +36,15 @@ events = st.builds(
     impacts=st.one_of(
         st.just({}),
         st.builds(
-            lambda project, status: {project: {"status": status}},
+            lambda project, cell: {project: cell},
             st.sampled_from(["pip", "uv"]),
-            st.sampled_from(["affected", "fixed", "not-affected"]),
+            st.sampled_from(
+                [
+                    {"status": "affected"},
+                    {"status": "fixed", "fixed_version": "24.1"},
+                    {"status": "not-affected", "justification": "component_not_present"},
+                ]
+            ),
         ),
     ),
     note=st.one_of(st.none(), st.text(max_size=20)),
@@ -123,13 +129,29 @@ def test_the_clock_never_goes_back_and_comes_after_what_it_saw() -> None:
             "not a hybrid logical clock timestamp",
         ),
         (
-            b'{"at":"0001700000000001-0000","author":"A","case":"P","changes":{"secret":[1,2]},'
+            b'{"at":"0001700000000001-00000000","author":"A","case":"P","changes":{"secret":[1,2]},'
             b'"format":"triage-tui-event/1","kind":"state"}',
             "unknown fields: secret",
         ),
         (
-            b'{"format": "triage-tui-event/1", "at":"0001700000000001-0000","author":"A","case":"P","kind":"state"}',
+            b'{"format": "triage-tui-event/1", "at":"0001700000000001-00000000",'
+            b'"author":"A","case":"P","kind":"state"}',
             "not in canonical form",
+        ),
+        (
+            b'{"at":"0001700000000001-00000000","author":"A","case":"P","changes":{"state":["new","pwned"]},'
+            b'"format":"triage-tui-event/1","kind":"state"}',
+            "'pwned' is not one of",
+        ),
+        (
+            b'{"at":"0001700000000001-00000000","author":"A","case":"P","changes":{"embargo_until":[null,"soon"]},'
+            b'"format":"triage-tui-event/1","kind":"embargo"}',
+            "not a date and time",
+        ),
+        (
+            b'{"at":"0001700000000001-00000000","author":"A","case":"P","format":"triage-tui-event/1",'
+            b'"impacts":{"pip":{"ranges":5,"status":"affected"}},"kind":"impact"}',
+            "impacts.pip",
         ),
     ],
 )

@@ -107,3 +107,26 @@ def test_a_damaged_envelope_is_refused(team: Team) -> None:
         Rejection.BAD_SIGNATURE,
         Rejection.MALFORMED,
     )
+
+
+def test_a_maintainer_writes_only_their_own_projects_cells(team: Team) -> None:
+    """A pip maintainer writing uv's cell would link uv to the case and widen who reads it: refused."""
+    pip = team.pip.fingerprint
+    own = TeamEvent(
+        "PSC-2026-0001", pip, Timestamp(1_763_800_000_000), "impact", impacts={"pip": {"status": "affected"}}
+    )
+    foreign = TeamEvent(
+        "PSC-2026-0001", pip, Timestamp(1_763_800_000_001), "impact", impacts={"uv": {"status": "affected"}}
+    )
+    for made, rejection in ((own, None), (foreign, Rejection.NO_ROLE)):
+        sealed = seal(team.pip.gpg, made, [team.coordinator.fingerprint])
+        opened = judge(open_sealed(team.coordinator.gpg, sealed), team.roles, PIP_CASE_PROJECTS, set())
+        assert opened.rejection == rejection
+
+
+def test_an_event_dated_far_ahead_is_refused(team: Team) -> None:
+    """A time far in the future would win every last-writer-wins contest from then on."""
+    made = TeamEvent("PSC-2026-0001", team.coordinator.fingerprint, Timestamp(9_999_999_999_999_999), "note", note="x")
+    sealed = seal(team.coordinator.gpg, made, [team.pip.fingerprint])
+    opened = judge(open_sealed(team.pip.gpg, sealed), team.roles, PIP_CASE_PROJECTS, set())
+    assert opened.rejection == Rejection.FROM_THE_FUTURE

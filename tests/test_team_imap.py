@@ -5,6 +5,7 @@ takes nothing of the pip case; an event from a maintainer without a role on the 
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,7 +145,7 @@ def test_offline_decisions_converge_through_the_mailbox_in_either_order(team, co
 def test_an_event_from_someone_without_a_role_is_rejected_and_listed(team) -> None:  # type: ignore[no-untyped-def]
     coordinator, _pip, uv = team
     intruding = TeamEvent(
-        CASE, uv.ring.fingerprint, Timestamp(1_900_000_000_000), "state", {"state": ("new", "closed")}
+        CASE, uv.ring.fingerprint, Timestamp(int(time.time() * 1000)), "state", {"state": ("new", "closed")}
     )
     sealed = seal(uv.ring.gpg, intruding, [coordinator.ring.fingerprint])
     with ImapSource(uv.config.sources["mailbox"]).session("append") as client:  # type: ignore[arg-type]

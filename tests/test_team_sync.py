@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -153,7 +154,7 @@ def test_a_maintainer_of_another_project_cannot_read_and_forged_events_are_liste
     from triage_tui.services.hlc import Timestamp
     from triage_tui.services.team_events import TeamEvent
 
-    intruding = TeamEvent(CASE, people.uv.fingerprint, Timestamp(1_900_000_000_000), "state",
+    intruding = TeamEvent(CASE, people.uv.fingerprint, Timestamp(int(time.time() * 1000)), "state",
                           {"state": ("triage", "closed")})  # fmt: skip
     take(coordinator, people.coordinator, roles, [seal(people.uv.gpg, intruding, [people.coordinator.fingerprint])])
     assert shown(coordinator)["state"] == "triage"
@@ -174,7 +175,7 @@ async def test_the_rejected_events_view_lists_each_refusal_with_its_reason(tmp_p
 
     database = seeded_store(tmp_path / "triage.db", small_inbox())
     hostile_author = "EVIL\x1b[2J\u202eAUTHOR"
-    refused = TeamEvent(CASE, hostile_author, Timestamp(1_900_000_000_000), "state", {"state": ("new", "closed")})
+    refused = TeamEvent(CASE, hostile_author, Timestamp(int(time.time() * 1000)), "state", {"state": ("new", "closed")})
     engine = open_engine(database)
     try:
         with write_transaction(engine) as connection:

@@ -19,16 +19,27 @@ class Timestamp:
     counter: int = 0
 
     def text(self) -> str:
-        """A fixed-width, sortable form: `0001763800000000-0003`."""
-        return f"{self.wall_ms:016d}-{self.counter:04d}"
+        """A fixed-width, sortable form: `0001763800000000-00000003`."""
+        return f"{self.wall_ms:016d}-{self.counter:08d}"
 
     @classmethod
     def parse(cls, text: str) -> Timestamp:
         """The timestamp `text()` wrote; ValueError for anything else."""
         wall, _, counter = text.partition("-")
-        if len(wall) != 16 or not wall.isdigit() or not counter.isdigit():
+        if len(wall) != 16 or not wall.isdigit() or len(counter) != 8 or not counter.isdigit():
             raise ValueError(f"{text!r} is not a hybrid logical clock timestamp")
         return cls(int(wall), int(counter))
+
+
+MAX_AHEAD_MS = 10 * 60 * 1000
+"""How far ahead of this workstation's wall clock a received event may be: further, and it is refused, since a time
+far in the future would win every last-writer-wins contest from then on."""
+
+
+def too_far_ahead(moment: Timestamp, wall: float | None = None) -> bool:
+    """Whether `moment` is further ahead of the wall clock than any honest clock skew."""
+    now_ms = int((time.time() if wall is None else wall) * 1000)
+    return moment.wall_ms > now_ms + MAX_AHEAD_MS
 
 
 class HybridClock:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from triage_tui.services.hlc import too_far_ahead
 from triage_tui.services.team_events import EventFormatError, TeamEvent, decode
 
 
@@ -23,6 +24,7 @@ class Rejection(StrEnum):
     NO_ROLE = "its author is neither a coordinator nor a maintainer of the case's projects"
     MALFORMED = "not a team event"
     REPLAYED = "already applied (a copy sent again)"
+    FROM_THE_FUTURE = "dated too far ahead of this workstation's clock"
 
 
 @dataclass(frozen=True)
@@ -118,10 +120,18 @@ def judge(opened: Opened, roles: TeamRoles, projects: Iterable[str], applied: se
         return opened
     if opened.event.id in applied:
         return Opened(opened.event, opened.signer, Rejection.REPLAYED)
+    if too_far_ahead(opened.event.at):
+        return Opened(opened.event, opened.signer, Rejection.FROM_THE_FUTURE, opened.event.at.text())
     if opened.event.kind == "share":
         if opened.event.author not in roles.coordinators:
             return Opened(opened.event, opened.signer, Rejection.NO_ROLE, "only a coordinator shares a case")
         return opened
     if not roles.may_decide(opened.event.author, list(projects)):
         return Opened(opened.event, opened.signer, Rejection.NO_ROLE)
+    if opened.event.author not in roles.coordinators:
+        # A maintainer speaks for their own projects only: writing another project's cell would link that
+        # project to the case and widen who reads it.
+        foreign = [p for p in opened.event.impacts if opened.event.author not in roles.maintainers.get(p, frozenset())]
+        if foreign:
+            return Opened(opened.event, opened.signer, Rejection.NO_ROLE, f"not a maintainer of {', '.join(foreign)}")
     return opened

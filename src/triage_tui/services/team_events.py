@@ -8,6 +8,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from triage_tui.services.hlc import Timestamp
@@ -125,7 +126,46 @@ def decode(data: bytes) -> TeamEvent:
         raise EventFormatError(str(error)) from None
     if event.encode() != data:
         raise EventFormatError("not in canonical form (re-encoded, its bytes and so its id would differ)")
+    if event.share is not None and event.kind != "share":
+        raise EventFormatError("only a share event carries a case")
+    try:
+        _check_values(event)
+    except ValueError as error:
+        if isinstance(error, EventFormatError):
+            raise
+        raise EventFormatError(str(error)) from None
     return event
+
+
+def _check_values(event: TeamEvent) -> None:
+    """Every value of the event is of the kind its field holds, so applying it can never fail half-way."""
+    from triage_tui.domain import CaseState, Disposition
+    from triage_tui.services.impact_rules import ImpactCell, ImpactError
+
+    enums = {"state": {s.value for s in CaseState}, "disposition": {d.value for d in Disposition}}
+    for name, pair in event.changes.items():
+        for value in pair:
+            if name == "labels":
+                if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 100 for v in value):
+                    raise EventFormatError("labels are a list of short texts")
+            elif value is None:
+                continue
+            elif not isinstance(value, str) or len(value) > 1000:
+                raise EventFormatError(f"changes.{name} holds text or null")
+            elif name in enums and value not in enums[name]:
+                raise EventFormatError(f"changes.{name}: {value!r} is not one of {', '.join(sorted(enums[name]))}")
+            elif name == "embargo_until":
+                try:
+                    moment = datetime.fromisoformat(value)
+                except ValueError:
+                    raise EventFormatError(f"changes.embargo_until: {value!r} is not a date and time") from None
+                if moment.tzinfo is None:
+                    raise EventFormatError("changes.embargo_until needs a time zone (UTC)")
+    for project, cell in event.impacts.items():
+        try:
+            ImpactCell.from_json(dict(cell))
+        except ImpactError as error:
+            raise EventFormatError(f"impacts.{project}: {error}") from None
 
 
 def _text(body: Mapping[str, Any], key: str) -> str:

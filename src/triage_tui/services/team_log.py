@@ -242,10 +242,15 @@ def materialize_all(connection: Connection, case_ids: Iterable[str], now: dateti
         if row[0]
     }
     stamp = _stored_time(now)
+    known_projects = {row[0] for row in connection.exec_driver_sql("SELECT id FROM projects").fetchall()}
     cells: list[tuple[Any, ...]] = []
     timeline: list[tuple[Any, ...]] = []
     for case_id, state in states.items():
         values: dict[str, Any] = {name: _column(name, value) for name, value in state.fields.items()}
+        if values.get("duplicate_of") and not _rows(
+            connection, "SELECT id FROM cases WHERE id IN ({marks})", [str(values["duplicate_of"])]
+        ):
+            values.pop("duplicate_of")  # a case not shared with this workstation: its id means nothing here
         if "labels" in state.sets:
             values["labels"] = json.dumps(sorted(state.sets["labels"]))
         if values:
@@ -256,6 +261,8 @@ def materialize_all(connection: Connection, case_ids: Iterable[str], now: dateti
                 (*values.values(), stamp, case_id),
             )
         for project, cell in state.impacts.items():
+            if project not in known_projects:
+                continue  # a project this workstation's config does not have: nothing to show it in
             cells.append((case_id, project, str(cell.get("status") or "unknown"),
                           json.dumps(list(cell.get("ranges") or [])), cell.get("fixed_version"),
                           cell.get("justification"), str(cell.get("notes") or ""), stamp))  # fmt: skip

@@ -156,7 +156,7 @@ class TeamTransport:
                 return
             content = share_of(connection, case_id)
             signed_history = history(connection, case_id)
-            newest = connection.execute("SELECT max(at) FROM team_events").fetchone()[0]
+            newest = connection.execute("SELECT max(at) FROM team_events WHERE status = 'applied'").fetchone()[0]
         clock = HybridClock(last=Timestamp.parse(newest) if newest else None)
         share = TeamEvent(case_id, me, clock.now(), "share", share=content)
         readers = sorted(new)

@@ -387,7 +387,7 @@ class TriageService:
 
         if self._team_clock is None:
             # The clock goes on after the newest event in the log, whatever the wall clock says now.
-            newest = connection.exec_driver_sql("SELECT max(at) FROM team_events").scalar()
+            newest = connection.exec_driver_sql("SELECT max(at) FROM team_events WHERE status = 'applied'").scalar()
             self._team_clock = HybridClock(last=Timestamp.parse(newest) if newest else None)
         assert self.team_author is not None
         event = team_event_of(kind, payload, case_id, self.team_author, self._team_clock.now())
