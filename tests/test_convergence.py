@@ -103,7 +103,7 @@ def test_concurrent_label_additions_both_stay_and_notes_append_in_order() -> Non
     early_note = TeamEvent("PSC-2026-0001", AUTHORS[1], at(3), "note", note="first")
     (state,) = converge([late_note, uv, pip, early_note, base]).values()
     assert state.sets["labels"] == {"tarfile", "wheel", "ci"}
-    assert [text for _id, _author, text in state.notes] == ["first", "second"]
+    assert [text for _id, _author, text, _at in state.notes] == ["first", "second"]
 
 
 def test_the_clock_never_goes_back_and_comes_after_what_it_saw() -> None:

@@ -84,7 +84,8 @@ def shown(database: Path) -> dict[str, object]:
         detail = get_case(connection, CASE)
     assert detail is not None
     s = detail.summary
-    notes = sorted(str(e.payload.get("text")) for e in detail.events if e.kind == "note")
+    # In timeline order: a received note is stamped with when it was written, so both workstations agree.
+    notes = [str(e.payload.get("text")) for e in detail.events if e.kind == "note"]
     return {
         "state": s.state,
         "impacts": {i.project: (i.status, i.ranges, i.fixed_version) for i in detail.impacts},

@@ -30,8 +30,8 @@ class CaseState:
     fields: dict[str, Any] = field(default_factory=dict)
     sets: dict[str, set[str]] = field(default_factory=dict)
     impacts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    notes: list[tuple[str, str, str]] = field(default_factory=list)
-    """(event id, author, text), in order."""
+    notes: list[tuple[str, str, str, int]] = field(default_factory=list)
+    """(event id, author, text, the event's wall-clock milliseconds), in order."""
     conflicts: list[Conflict] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
     """Event ids in the order they were applied."""
@@ -58,7 +58,7 @@ class CaseState:
         for project, cell in sorted(event.impacts.items()):
             self.impacts[project] = dict(cell)
         if event.note is not None:
-            self.notes.append((event.id, event.author, event.note))
+            self.notes.append((event.id, event.author, event.note, event.at.wall_ms))
         self.applied.append(event.id)
 
     def _scalar(self, event: TeamEvent, name: str, old: Any, new: Any) -> None:

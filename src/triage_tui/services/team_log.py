@@ -266,9 +266,12 @@ def materialize_all(connection: Connection, case_ids: Iterable[str], now: dateti
             cells.append((case_id, project, str(cell.get("status") or "unknown"),
                           json.dumps(list(cell.get("ranges") or [])), cell.get("fixed_version"),
                           cell.get("justification"), str(cell.get("notes") or ""), stamp))  # fmt: skip
-        for event_id, author, text in state.notes:
+        for event_id, author, text, wall_ms in state.notes:
             if event_id not in shown and event_id not in local:
-                timeline.append((case_id, author, stamp, "note", json.dumps({"text": text, "team_event": event_id})))
+                # Stamped with when it was written (its clock), not when it arrived: every workstation's timeline
+                # then reads in the same order.
+                written = _stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
+                timeline.append((case_id, author, written, "note", json.dumps({"text": text, "team_event": event_id})))
         for conflict in state.conflicts:
             key = f"{conflict.overwritten_event}>{conflict.kept_event}"
             if key not in shown:

@@ -100,14 +100,15 @@ class TeamTransport:
             engine.dispose()
 
     def sync(self) -> TeamSyncOutcome:
-        """Send what waits, then take in what is new; one connection."""
+        """Take in what is new, then send what waits; one connection."""
         from triage_tui.sources.imap import ImapSource
 
         with ImapSource(self.source).session("team sync") as client:
             if not client.folder_exists(self.folder):
                 client.create_folder(self.folder)
-            self._send(client)
+            # Take in first: a project added elsewhere meanwhile changes who this workstation's events go to.
             self._pull(client)
+            self._send(client)
         return self.outcome
 
     def _send(self, client: Any) -> None:

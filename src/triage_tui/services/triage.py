@@ -385,10 +385,13 @@ class TriageService:
         from triage_tui.services.hlc import Timestamp
         from triage_tui.services.team_log import record_local, team_event_of
 
+        # The clock goes on after the newest applied event in the log (received ones included, which may have come
+        # in since this service last decided), whatever the wall clock says now.
+        newest = connection.exec_driver_sql("SELECT max(at) FROM team_events WHERE status = 'applied'").scalar()
         if self._team_clock is None:
-            # The clock goes on after the newest event in the log, whatever the wall clock says now.
-            newest = connection.exec_driver_sql("SELECT max(at) FROM team_events WHERE status = 'applied'").scalar()
-            self._team_clock = HybridClock(last=Timestamp.parse(newest) if newest else None)
+            self._team_clock = HybridClock()
+        if newest:
+            self._team_clock.observe(Timestamp.parse(newest))
         assert self.team_author is not None
         event = team_event_of(kind, payload, case_id, self.team_author, self._team_clock.now())
         if event is not None:
