@@ -249,7 +249,7 @@ def _severity(rating: str) -> str | None:
 
 
 def simple_user(login: str, user_id: int) -> dict[str, Any]:
-    """GitHub's `simple-user` object, every key present (the same shape as tests/test_advisory_ghsa.py writes)."""
+    """GitHub's `simple-user` object, every key present."""
     api = f"https://api.github.com/users/{login}"
     return {
         "name": None,

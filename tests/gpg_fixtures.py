@@ -14,6 +14,7 @@ import pytest
 
 from triage_tui.demo.keys import generate_keys
 from triage_tui.demo.people import Person
+from triage_tui.services.team_envelope import TeamRoles
 
 TEAM_EMAIL = "security@team.example.com"
 REPORTER_EMAIL = "reporter@example.org"
@@ -162,3 +163,19 @@ def team_keyrings(*emails: str) -> list[Keyring]:
 
 TEAM_OF_THREE = ("coord@team.example", "pip@pip.example", "uv@uv.example")
 """A coordinator, a pip maintainer and a uv maintainer."""
+
+
+@dataclass(frozen=True)
+class TeamKeys:
+    """The keyrings of a coordinator, a pip maintainer and a uv maintainer, and the roles they hold."""
+
+    coordinator: Keyring
+    pip: Keyring
+    uv: Keyring
+
+    @property
+    def roles(self) -> TeamRoles:
+        return TeamRoles(
+            coordinators=frozenset({self.coordinator.fingerprint}),
+            maintainers={"pip": frozenset({self.pip.fingerprint}), "uv": frozenset({self.uv.fingerprint})},
+        )

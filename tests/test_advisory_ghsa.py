@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from advisory_fixtures import draft
+from github_fake import simple_user
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.ghsa import from_ghsa, parse_range, to_ghsa
 from triage_tui.advisories.record import (
@@ -221,35 +222,6 @@ def test_events_github_cannot_express_are_refused(events: tuple[tuple[str, str],
 
 
 # --- (b) Round trips ---------------------------------------------------------------------------------------------
-
-
-def simple_user(login: str, user_id: int) -> dict[str, Any]:
-    """GitHub's `simple-user` object, every key present."""
-    api = f"https://api.github.com/users/{login}"
-    return {
-        "name": None,
-        "email": None,
-        "login": login,
-        "id": user_id,
-        "node_id": f"MDQ6VXNlcj{user_id}",
-        "avatar_url": f"https://avatars.githubusercontent.com/u/{user_id}?v=4",
-        "gravatar_id": "",
-        "url": api,
-        "html_url": f"https://github.com/{login}",
-        "followers_url": f"{api}/followers",
-        "following_url": f"{api}/following{{/other_user}}",
-        "gists_url": f"{api}/gists{{/gist_id}}",
-        "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
-        "subscriptions_url": f"{api}/subscriptions",
-        "organizations_url": f"{api}/orgs",
-        "repos_url": f"{api}/repos",
-        "events_url": f"{api}/events{{/privacy}}",
-        "received_events_url": f"{api}/received_events",
-        "type": "User",
-        "site_admin": False,
-        "starred_at": None,
-        "user_view_type": "public",
-    }
 
 
 def vulnerability(name: str, text: str | None, patched: str | None) -> dict[str, Any]:

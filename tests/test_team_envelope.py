@@ -9,27 +9,19 @@ from dataclasses import dataclass
 
 import pytest
 
-from gpg_fixtures import TEAM_OF_THREE, Keyring, exchange, kill_and_remove, new_keyring, team_keyrings
+from gpg_fixtures import TEAM_OF_THREE, Keyring, TeamKeys, exchange, kill_and_remove, new_keyring, team_keyrings
 from triage_tui.services.hlc import Timestamp
-from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
+from triage_tui.services.team_envelope import Rejection, judge, open_sealed, seal
 from triage_tui.services.team_events import TeamEvent
 
 PIP_CASE_PROJECTS = ("pip",)
 
 
 @dataclass(frozen=True)
-class Team:
-    coordinator: Keyring
-    pip: Keyring
-    uv: Keyring
-    stranger: Keyring
+class Team(TeamKeys):
+    """The team, and a stranger whose key nobody has."""
 
-    @property
-    def roles(self) -> TeamRoles:
-        return TeamRoles(
-            coordinators=frozenset({self.coordinator.fingerprint}),
-            maintainers={"pip": frozenset({self.pip.fingerprint}), "uv": frozenset({self.uv.fingerprint})},
-        )
+    stranger: Keyring
 
 
 @pytest.fixture(scope="module")

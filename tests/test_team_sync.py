@@ -8,13 +8,12 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from gpg_fixtures import TEAM_OF_THREE, Keyring, kill_and_remove, team_keyrings
+from gpg_fixtures import TEAM_OF_THREE, Keyring, TeamKeys, kill_and_remove, team_keyrings
 from triage_tui.domain import CaseState, ImpactStatus
 from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
@@ -29,25 +28,11 @@ CASE = "PSC-2026-0001"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class People:
-    coordinator: Keyring
-    pip: Keyring
-    uv: Keyring
-
-    @property
-    def roles(self) -> TeamRoles:
-        return TeamRoles(
-            coordinators=frozenset({self.coordinator.fingerprint}),
-            maintainers={"pip": frozenset({self.pip.fingerprint}), "uv": frozenset({self.uv.fingerprint})},
-        )
-
-
 @pytest.fixture(scope="module")
-def people() -> Iterator[People]:
+def people() -> Iterator[TeamKeys]:
     rings = team_keyrings(*TEAM_OF_THREE)
     try:
-        yield People(*rings)
+        yield TeamKeys(*rings)
     finally:
         for ring in rings:
             kill_and_remove(ring.home)
@@ -100,7 +85,7 @@ def labels_of(database: Path) -> list[str]:
     return sorted(json.loads(text))
 
 
-def workstations(tmp_path: Path, people: People) -> tuple[Path, Path]:
+def workstations(tmp_path: Path, people: TeamKeys) -> tuple[Path, Path]:
     base = seeded_store(tmp_path / "base.db", small_inbox())
     triage = TriageService(base, "setup")
     triage.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))  # the case involves pip
@@ -123,7 +108,7 @@ def workstations(tmp_path: Path, people: People) -> tuple[Path, Path]:
 
 @pytest.mark.parametrize("coordinator_first", [True, False])
 def test_decisions_made_offline_converge_after_both_sync_in_either_order(
-    tmp_path: Path, people: People, coordinator_first: bool
+    tmp_path: Path, people: TeamKeys, coordinator_first: bool
 ) -> None:
     coordinator, maintainer = workstations(tmp_path, people)
     roles = people.roles
@@ -145,7 +130,7 @@ def test_decisions_made_offline_converge_after_both_sync_in_either_order(
 
 
 def test_a_maintainer_of_another_project_cannot_read_and_forged_events_are_listed(
-    tmp_path: Path, people: People
+    tmp_path: Path, people: TeamKeys
 ) -> None:
     coordinator, _maintainer = workstations(tmp_path, people)
     roles = people.roles

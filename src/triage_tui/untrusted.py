@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+DEL_AND_C1 = "\x7f-\x9f"
+"""DEL and the C1 controls, as a regex character-class range."""
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+"""Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), and the implicit marks, which can also
+reorder what a reader sees (U+200E, U+200F, U+061C), as a regex character class."""
 # C0 controls except TAB and LF, DEL, and the C1 range. ESC (0x1b) is among them, so no escape sequence survives.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), and the implicit marks, which can also
-# reorder what a reader sees (U+200E, U+200F, U+061C).
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f{DEL_AND_C1}]")
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 _SINGLE_LINE_BREAKS = re.compile(r"[\t\n\u2028\u2029\u0085]+")
 
 

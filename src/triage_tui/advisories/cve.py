@@ -22,13 +22,13 @@ from triage_tui.advisories.record import (
     project_of,
     status_from_events,
 )
+from triage_tui.advisories.validation import CVE_ID
 from triage_tui.severity import severity_of
 
 DATA_VERSION = "5.1"
 VERSION_TYPE = "python"
 """PEP 440 versions, as the PSF CNA writes them."""
 COLLECTIONS = {Ecosystem.PYPI: "https://pypi.org", Ecosystem.CONDA: "https://anaconda.org"}
-CVE_ID = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,19}$")
 
 _REFERENCE_TAGS = {
     ReferenceType.FIX: "patch",

@@ -14,6 +14,7 @@ from typing import Any
 from triage_tui.advisories.format_names import FORMATS
 from triage_tui.advisories.record import Advisory
 from triage_tui.advisories.validation import Level, Problem
+from triage_tui.untrusted import BIDI_CONTROLS, DEL_AND_C1
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def _format_problems(advisory: Advisory, fmt: str, document: Any, context: Publi
     return []
 
 
-_INVISIBLE = re.compile("[\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_INVISIBLE = re.compile(f"[{DEL_AND_C1}{BIDI_CONTROLS}\u2028\u2029]")
 
 
 def _escape_invisible(text: str) -> str:

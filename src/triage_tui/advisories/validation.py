@@ -14,16 +14,18 @@ from packaging.version import InvalidVersion, Version
 from triage_tui.advisories.cwe_names import CWE_ID
 from triage_tui.advisories.record import Advisory, Consent, Ecosystem, PackageImpact
 from triage_tui.severity import cvss_problem
+from triage_tui.untrusted import BIDI_CONTROLS, DEL_AND_C1
 
 SUMMARY_LIMIT = 1024
 """GitHub's limit for an advisory's summary, the tightest of the formats."""
+CVE_ID = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,19}$")
 ALIAS_PATTERNS = {
-    "CVE": re.compile(r"^CVE-[0-9]{4}-[0-9]{4,19}$"),
+    "CVE": CVE_ID,
     "GHSA": re.compile(r"^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$"),
     "PYSEC": re.compile(r"^PYSEC-[0-9]{4}-[0-9]+$"),
 }
 GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
-_INVISIBLE = "\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+_INVISIBLE = DEL_AND_C1 + BIDI_CONTROLS
 """DEL, C1 controls and the bidi marks and overrides: never in advisory text (they hide or reorder what is read)."""
 _CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f{_INVISIBLE}]")
 _CONTROL_OR_BREAK = re.compile(f"[\x00-\x1f{_INVISIBLE}\u2028\u2029]")

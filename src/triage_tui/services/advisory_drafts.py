@@ -320,7 +320,3 @@ class AdvisoryDrafts:
                 {"case_id": case_id, "author": self.author, "at": now, "kind": "advisory-export",
                  "payload": json.dumps(payload)},
             )  # fmt: skip
-
-    def with_matrix(self, draft: Draft, advisory: Advisory) -> Advisory:
-        """`advisory` with its packages replaced by what the matrix says now."""
-        return replace(advisory, packages=draft.matrix)

@@ -23,6 +23,7 @@ from triage_tui.sources.credentials import secret_from
 from triage_tui.sources.github_api import ApiError, GitHubClient, OfflineError, PageState
 from triage_tui.store.connection import prepare_database, reader
 from triage_tui.store.github_store import PAGES_SCOPE, KnownAdvisory, QueuedPush
+from triage_tui.store.queries import iso_time
 from triage_tui.untrusted import neutralise, neutralise_line
 
 if TYPE_CHECKING:
@@ -88,20 +89,11 @@ def message_of(source: str, remote: Mapping[str, Any], *, first: bool) -> tuple[
         subject=neutralise_line(str(remote.get("summary") or "(no summary)")),
         sender_name=neutralise_line(login),
         sender_email="",
-        date=_time(remote.get("updated_at" if not first else "created_at")),
+        date=iso_time(remote.get("updated_at" if not first else "created_at")),
         body=neutralise(body),
         verdict=CryptoVerdict(warnings=("from the GitHub API: not signed by its author",)),
     )
     return key, message
-
-
-def _time(text: Any) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 class GithubSync:

@@ -13,6 +13,7 @@ from triage_tui.services.convergence import CaseState, converge
 from triage_tui.services.hlc import HybridClock, Timestamp
 from triage_tui.services.team_envelope import Opened
 from triage_tui.services.team_events import SCALAR_FIELDS, TeamEvent, decode
+from triage_tui.store.queries import iso_time
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -135,7 +136,7 @@ def create_shared_case(connection: Connection, event: TeamEvent, now: datetime) 
     if connection.execute(select(CASES.c.id).where(CASES.c.id == event.case_id)).first() is not None:
         return False
     year, number = _case_number(event.case_id)
-    received = _time(share.get("received_at")) or now
+    received = iso_time(share.get("received_at")) or now
     messages = [m for m in share.get("messages") or [] if isinstance(m, Mapping)]
     connection.execute(
         insert(CASES),
@@ -155,7 +156,7 @@ def create_shared_case(connection: Connection, event: TeamEvent, now: datetime) 
                 "case_id": event.case_id, "source": "team", "source_key": f"{event.id}:{index}",
                 "subject": neutralise_line(str(message.get("subject") or "")),
                 "sender_name": neutralise_line(str(message.get("from") or "")), "sender_email": "",
-                "sent_at": _time(message.get("date")), "received_at": now, "body": body,
+                "sent_at": iso_time(message.get("date")), "received_at": now, "body": body,
                 "warnings": json.dumps([f"shared by {event.author} (the original was encrypted to the team)"]),
                 "content_hash": event.id,
             },
@@ -173,46 +174,20 @@ def _case_number(case_id: str) -> tuple[int, int]:
         return 0, abs(hash(case_id)) % 1_000_000
 
 
-def _time(value: Any) -> datetime | None:
-    """A shared timestamp as an aware UTC datetime (the store keeps naive UTC text)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _stored_time(moment: datetime) -> str:
     """A time as the store keeps it (naive UTC text, as SQLAlchemy writes it)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _chunks(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
-    return [values[i : i + size] for i in range(0, len(values), size)]
-
-
 def _rows(connection: Connection, sql: str, ids: Sequence[str], extra: tuple[Any, ...] = ()) -> list[Any]:
     """`sql` (with `{marks}` for the ids) over the ids, a chunk at a time."""
+    from triage_tui.store.ingest import in_parts
+
     found: list[Any] = []
-    for part in _chunks(ids):
+    for part in in_parts(ids):
         marks = ",".join("?" * len(part))
         found += connection.exec_driver_sql(sql.format(marks=marks), (*extra, *part)).fetchall()
     return found
-
-
-def applied_events(connection: Connection, case_id: str) -> list[TeamEvent]:
-    """Every applied team event of a case."""
-    rows = _rows(
-        connection, "SELECT body FROM team_events WHERE status = 'applied' AND case_id IN ({marks})", [case_id]
-    )
-    return [decode(bytes(row[0])) for row in rows]
-
-
-def materialize(connection: Connection, case_id: str, now: datetime) -> CaseState | None:
-    """Set one case's fields, cells, received notes and conflicts to what all its applied events say."""
-    return materialize_all(connection, {case_id}, now).get(case_id)
 
 
 def materialize_all(connection: Connection, case_ids: Iterable[str], now: datetime) -> dict[str, CaseState]:

@@ -176,6 +176,7 @@ class TeamTransport:
     def _pull(self, client: Any) -> None:
         from triage_tui.services.team_log import case_projects, receive
         from triage_tui.store.database import open_engine, write_transaction
+        from triage_tui.store.ingest import save_cursor
         from triage_tui.store.sync_reads import load_cursors
 
         status = client.select_folder(self.folder, readonly=True)
@@ -218,30 +219,10 @@ class TeamTransport:
         try:
             with write_transaction(engine) as connection:
                 receive(connection, judged, datetime.now(UTC))
-                _save_cursor(connection, self.folder, validity, max(uids))
+                save_cursor(connection, CURSOR_SOURCE, self.folder, {"uidvalidity": validity, "last_uid": max(uids)},
+                            datetime.now(UTC))  # fmt: skip
         finally:
             engine.dispose()
-
-
-def _save_cursor(connection: Any, folder: str, validity: int, last_uid: int) -> None:
-    import json
-
-    from sqlalchemy.dialects.sqlite import insert
-
-    from triage_tui.store.tables import SYNC_STATE
-
-    statement = insert(SYNC_STATE).values(
-        source=CURSOR_SOURCE,
-        scope=folder,
-        cursor=json.dumps({"uidvalidity": validity, "last_uid": last_uid}),
-        updated_at=datetime.now(UTC),
-    )
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[SYNC_STATE.c.source, SYNC_STATE.c.scope],
-            set_={"cursor": statement.excluded.cursor, "updated_at": statement.excluded.updated_at},
-        )
-    )
 
 
 def sync_team(database: Path, config: Config) -> Any:

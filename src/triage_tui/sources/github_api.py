@@ -99,9 +99,6 @@ class GitHubClient:
         self.secondary_wait = secondary_wait
         self.sleep = sleep
         self.clock = clock
-        self.requests = 0
-        """Requests sent (for the benchmark and progress)."""
-        self.not_modified = 0
         self._http = httpx.Client(
             timeout=timeout,
             transport=transport,
@@ -139,7 +136,6 @@ class GitHubClient:
             etag = stored.get(url)
             response = self._send("GET", url, repository, etag=etag)
             if response.status_code == 304:
-                self.not_modified += 1
                 yield Page(PageState(url, etag), not_modified=True)
                 url = stored_next.get(url)
                 continue
@@ -183,7 +179,6 @@ class GitHubClient:
         failures = 0
         while True:
             try:
-                self.requests += 1
                 response = self._http.request(method, url, headers=headers, json=body)
             except httpx.TimeoutException:
                 failures += 1

@@ -55,14 +55,6 @@ def case_of_message(connection: sqlite3.Connection, source: str, key: str) -> st
     return str(row[0]) if row else None
 
 
-def case_fields(connection: sqlite3.Connection, case_id: str) -> tuple[str, str | None, str | None]:
-    """A case's title and CVSS 3.x and 4.0 vectors: the fields a remote change may set."""
-    row = connection.execute("SELECT title, cvss_vector, cvss4_vector FROM cases WHERE id = ?", (case_id,)).fetchone()
-    if row is None:
-        raise KeyError(case_id)
-    return str(row[0]), row[1], row[2]
-
-
 def advisories_of_case(connection: sqlite3.Connection, case_id: str) -> list[KnownAdvisory]:
     """The repository advisories a case was synced from (several when projects each have one)."""
     rows = connection.execute(
@@ -125,19 +117,9 @@ def save_pages(
     connection: Connection, source: str, repository: str, pages: Sequence[Mapping[str, Any]], now: datetime
 ) -> None:
     """Remember a repository's list pages (URL and ETag) for the next sync's conditional requests."""
-    from sqlalchemy.dialects.sqlite import insert
+    from triage_tui.store.ingest import save_cursor
 
-    from triage_tui.store.tables import SYNC_STATE
-
-    statement = insert(SYNC_STATE).values(
-        source=source, scope=PAGES_SCOPE + repository, cursor=json.dumps({"pages": list(pages)}), updated_at=now
-    )
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[SYNC_STATE.c.source, SYNC_STATE.c.scope],
-            set_={"cursor": statement.excluded.cursor, "updated_at": statement.excluded.updated_at},
-        )
-    )
+    save_cursor(connection, source, PAGES_SCOPE + repository, {"pages": list(pages)}, now)
 
 
 def record_event(
@@ -152,15 +134,6 @@ def record_event(
         insert(EVENTS),
         {"case_id": case_id, "author": author, "at": now, "kind": kind, "payload": json.dumps(payload)},
     )
-
-
-def set_case_fields(connection: Connection, case_id: str, values: Mapping[str, Any], now: datetime) -> None:
-    """Set some of a case's title and vectors (from a remote change nobody changed here)."""
-    from sqlalchemy import update
-
-    from triage_tui.store.tables import CASES
-
-    connection.execute(update(CASES).where(CASES.c.id == case_id).values(**values, updated_at=now))
 
 
 def queue_push(

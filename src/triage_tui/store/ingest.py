@@ -88,7 +88,7 @@ def relink_messages(engine: Engine, source: str, items: Sequence[RawItem]) -> se
         taken: set[int] = set()
 
         def take(column: Any, new_key_of: Mapping[str, str]) -> None:
-            for part in _parts(sorted(new_key_of)):
+            for part in in_parts(sorted(new_key_of)):
                 rows = connection.execute(
                     select(MESSAGES.c.id, column, MESSAGES.c.source_key).where(
                         MESSAGES.c.source == source, column.in_(part)
@@ -159,18 +159,18 @@ class _Threader:
         # most of the cost of storing a chunk.
         references = {r for m in messages for r in (m.in_reply_to, *m.references) if r}
         self.case_of_message_id: dict[str, str] = {}
-        for part in _parts(sorted(references)):
+        for part in in_parts(sorted(references)):
             rows = connection.execute(
                 select(MESSAGES.c.message_id, MESSAGES.c.case_id).where(MESSAGES.c.message_id.in_(part))
             ).all()
             self.case_of_message_id.update({row.message_id: row.case_id for row in rows})
         named = {match.group(0) for m in messages if (match := CASE_ID_PATTERN.search(m.subject))}
         self.existing_cases: set[str] = set()
-        for part in _parts(sorted(named)):
+        for part in in_parts(sorted(named)):
             self.existing_cases.update(connection.execute(select(CASES.c.id).where(CASES.c.id.in_(part))).scalars())
         own_ids = sorted({m.message_id for m in messages if m.message_id})
         self.case_of_child_ref: dict[str, str] = {}
-        for part in _parts(own_ids):
+        for part in in_parts(own_ids):
             rows = connection.execute(
                 select(REFS.c.ref, MESSAGES.c.case_id)
                 .join(MESSAGES, REFS.c.message_pk == MESSAGES.c.id)
@@ -199,7 +199,7 @@ class _Threader:
         self.existing_cases.add(case_id)
 
 
-def _parts(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+def in_parts(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
     """Split a long IN (...) list so no statement approaches SQLite's limit on bound variables."""
     return [values[i : i + size] for i in range(0, len(values), size)]
 
@@ -269,6 +269,18 @@ def _message_values(item: IncomingItem, message: ParsedMessage, case_id: str, no
         "error": verdict.error,
         "content_hash": message.content_hash,
     }
+
+
+def save_cursor(connection: Connection, source: str, scope: str, cursor: Mapping[str, Any], now: datetime) -> None:
+    """Store (or replace) one source cursor, inside the caller's transaction."""
+    statement = sqlite_insert(SYNC_STATE)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SYNC_STATE.c.source, SYNC_STATE.c.scope],
+        set_={"cursor": statement.excluded.cursor, "updated_at": statement.excluded.updated_at},
+    )
+    connection.execute(
+        statement, {"source": source, "scope": scope, "cursor": json.dumps(dict(cursor)), "updated_at": now}
+    )
 
 
 def store_batch(
@@ -367,7 +379,7 @@ def store_batch(
         if failures:
             connection.execute(insert(FAILURES), failures)
         if gone is not None:
-            for part in _parts(sorted(gone.keys)):
+            for part in in_parts(sorted(gone.keys)):
                 # Deleted on the server, kept here: the store is the archive.
                 connection.execute(
                     update(MESSAGES)
@@ -375,19 +387,7 @@ def store_batch(
                     .values(gone=True)
                 )
         for cursor in cursors:
-            statement = sqlite_insert(SYNC_STATE)
-            statement = statement.on_conflict_do_update(
-                index_elements=[SYNC_STATE.c.source, SYNC_STATE.c.scope],
-                set_={
-                    "cursor": statement.excluded.cursor,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
-            connection.execute(
-                statement,
-                {"source": cursor.source, "scope": cursor.scope,
-                 "cursor": json.dumps(dict(cursor.cursor)), "updated_at": now},
-            )  # fmt: skip
+            save_cursor(connection, cursor.source, cursor.scope, cursor.cursor, now)
         result.messages = len(message_rows)
         result.failures = len(failures)
     return result

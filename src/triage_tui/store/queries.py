@@ -166,6 +166,18 @@ def fts_query(search: str) -> str | None:
     return " ".join(quoted)
 
 
+def iso_time(value: Any) -> datetime | None:
+    """An ISO 8601 time from outside (an API, another workstation) as an aware UTC datetime; None if it is not
+    one. A time without an offset is taken as UTC."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def parse_time(value: str | None) -> datetime | None:
     """A stored timestamp (naive UTC text, as SQLAlchemy writes it) as an aware datetime."""
     if not value:
