@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from startup import bench_message, new_workspace, store_all
+from startup import bench_message, close_workspace, new_workspace, store_all
 from triage_inbox import Probe, _quantiles
 
 from triage_tui.domain import ImpactStatus, Signature
@@ -52,7 +52,8 @@ def fill_cells(database: Path, rng: random.Random) -> int:
 
 
 def build(home: Path, cases: int, projects: list[str]) -> None:
-    engine, configured = new_workspace(home, projects)
+    engine, configured = new_workspace(home, projects, encrypted=False)
+    close_workspace(home)  # the store stays plain: no gpg from here on
     start = datetime(2015, 1, 1, tzinfo=UTC)
     messages = (
         bench_message(n, f"{projects[n % len(projects)]}: report {n}", f"report {n}", start + timedelta(hours=n),

@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from startup import build_store
+from startup import build_store, close_workspace
 
 from triage_tui.services.hlc import Timestamp
 from triage_tui.services.team_envelope import Opened
@@ -108,7 +108,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tt-team-bench") as folder:
         home = Path(folder) / "base"
-        build_store(home, args.cases)
+        build_store(home, args.cases, encrypted=False)
+        close_workspace(home)  # no gpg from here on
         base = home / "triage.db"
         with sqlite3.connect(base) as connection:
             case_ids = [row[0] for row in connection.execute("SELECT id FROM cases")]

@@ -12,7 +12,6 @@ import asyncio
 import json
 import random
 import resource
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -22,10 +21,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from startup import PROJECTS, bench_message, new_workspace, store_all, time_to_inbox
+from startup import PROJECTS, bench_message, close_workspace, new_workspace, store_all, time_to_inbox, unlock
 
 from triage_tui.domain import Signature
 from triage_tui.intake.records import ParsedMessage
+from triage_tui.store import cipher
 
 FLAWS = [
     ("path traversal", "wheel extraction writes outside the target directory through a crafted member name"),
@@ -72,8 +72,9 @@ def _body(rng: random.Random, n: int, project: str, flaw: tuple[str, str]) -> st
 
 
 def build_store(home: Path, cases: int) -> str:
-    """Fill a workspace with `cases` one-message reports and triage them; return the id of the newest."""
-    engine, projects = new_workspace(home)
+    """Fill a workspace (plain, so it can be measured both ways) with `cases` one-message reports and triage them;
+    return the id of the newest."""
+    engine, projects = new_workspace(home, encrypted=False)
     rng = random.Random(4)
     # An hour apart from 2015 on: about 8,700 reports a year, so ids keep their four-digit form (PSC-2020-0042).
     start = datetime(2015, 1, 1, tzinfo=UTC)
@@ -91,7 +92,7 @@ def build_store(home: Path, cases: int) -> str:
 
 def newest_case(home: Path) -> str:
     """The id of the case the inbox shows first."""
-    connection = sqlite3.connect(home / "triage.db")
+    connection = cipher.connect(home / "triage.db")
     try:
         return str(connection.execute("SELECT id FROM cases ORDER BY received_at DESC, id DESC LIMIT 1").fetchone()[0])
     finally:
@@ -100,7 +101,7 @@ def newest_case(home: Path) -> str:
 
 def _triage(database: Path, rng: random.Random) -> None:
     """Spread states, severities, assignees and embargoes over the cases (10% in FILTER_STATE exactly)."""
-    connection = sqlite3.connect(database)
+    connection = cipher.connect(database)
     ids = [row[0] for row in connection.execute("SELECT id FROM cases ORDER BY rowid")]
     rng.shuffle(ids)
     updates = []
@@ -189,7 +190,7 @@ class Probe:
         return (self.hit - wall) * 1000, (time.process_time() - cpu) * 1000
 
 
-async def _pilot_session(home: Path, runs: int) -> dict[str, Any]:
+async def _pilot_session(home: Path, runs: int, encrypted: bool) -> dict[str, Any]:
     from textual.widgets import Select
 
     from triage_tui.app import TriageApp
@@ -199,6 +200,8 @@ async def _pilot_session(home: Path, runs: int) -> dict[str, Any]:
     from triage_tui.store.queries import CaseFilter
     from triage_tui.widgets.case_list import CaseList
 
+    if encrypted:
+        unlock(home)
     app = TriageApp(home / "triage.db", load_config(home / "config.toml"))
     results: dict[str, Any] = {}
     async with app.run_test(size=(120, 36)) as pilot:
@@ -349,15 +352,41 @@ def _report(results: dict[str, Any], startup: list[float], cases: int) -> None:
     print(f"  {'peak memory (Pilot session RSS)':<34} {results['max_rss_mb']:.0f} MB (target <= 150 MB)")
 
 
+def _measure(home: Path, runs: int, *, encrypted: bool) -> tuple[dict[str, Any], list[float]]:
+    """Start-up times and the Pilot session's figures, with the store as it is now."""
+    newest = newest_case(home)  # an encrypted store is unlocked in this process first
+    time_to_inbox(home, newest, plain=not encrypted)  # warm the page cache, as a user's second start would
+    startup = [time_to_inbox(home, newest, plain=not encrypted) for _ in range(5)]
+    command = [sys.executable, __file__, "--pilot", str(home), "--runs", str(runs)]
+    child = subprocess.run([*command, *(["--encrypted"] if encrypted else [])], capture_output=True, text=True)
+    if child.returncode != 0:
+        raise SystemExit(f"the Pilot session failed:\n{child.stderr[-4000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1]), startup
+
+
+def _compare(plain: tuple[dict[str, Any], list[float]], encrypted: tuple[dict[str, Any], list[float]]) -> None:
+    """The encrypted store's cost on the inbox's start and search figures, as ratios of the plain store's."""
+    print("added cost of the encrypted store (encrypted / plain, p50; target <= 1.2x):")
+    start_plain, start_encrypted = statistics.median(plain[1]), statistics.median(encrypted[1])
+    print(f"  {'process start to usable inbox':<34} {start_encrypted:.3f} s / {start_plain:.3f} s = "
+          f"{start_encrypted / start_plain:.2f}x")  # fmt: skip
+    for label in TERMS:
+        for figure, name in (("ui", "keystroke to results"), ("app", "the app's read of the page")):
+            a = _quantiles(encrypted[0][f"search_{label}"][figure])[0]
+            b = _quantiles(plain[0][f"search_{label}"][figure])[0]
+            print(f"  search {label:<7} {name:<26} {a:6.1f} ms / {b:6.1f} ms = {a / b:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--store", type=Path, help="reuse (or build once into) this workspace folder")
     parser.add_argument("--pilot", type=Path, help=argparse.SUPPRESS)  # the child process's entry
+    parser.add_argument("--encrypted", action="store_true", help=argparse.SUPPRESS)  # the child unlocks first
     args = parser.parse_args()
     if args.pilot:
-        print(json.dumps(asyncio.run(_pilot_session(args.pilot, args.runs))))
+        print(json.dumps(asyncio.run(_pilot_session(args.pilot, args.runs, args.encrypted))))
         return
     with tempfile.TemporaryDirectory(prefix="tt-bench-") as scratch:
         home = args.store or Path(scratch) / "ws"
@@ -365,18 +394,24 @@ def main() -> None:
             began = time.perf_counter()
             build_store(home, args.cases)
             print(f"built and triaged a store of {args.cases} cases in {time.perf_counter() - began:.1f} s")
-        newest = newest_case(home)
-        time_to_inbox(home, newest)  # warm the page cache, as a user's second start would
-        startup = [time_to_inbox(home, newest) for _ in range(5)]
-        child = subprocess.run(
-            [sys.executable, __file__, "--pilot", str(home), "--runs", str(args.runs)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if child.returncode != 0:
-            raise SystemExit(f"the Pilot session failed:\n{child.stderr[-4000:]}")
-        _report(json.loads(child.stdout.strip().splitlines()[-1]), startup, args.cases)
+        try:
+            encrypted_already = not cipher.is_plain_database(home / "triage.db")
+            if not encrypted_already:
+                plain = _measure(home, args.runs, encrypted=False)
+                print("plain store:")
+                _report(*plain, args.cases)
+                began = time.perf_counter()
+                unlock(home)  # what the first start of this version does to an older workspace
+                print(f"encrypted the store in place in {time.perf_counter() - began:.1f} s")
+            else:
+                unlock(home)
+            encrypted = _measure(home, args.runs, encrypted=True)
+            print("encrypted store:")
+            _report(*encrypted, args.cases)
+            if not encrypted_already:
+                _compare(plain, encrypted)
+        finally:
+            close_workspace(home)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -24,8 +23,10 @@ from triage_tui import compose
 from triage_tui.cli import run
 from triage_tui.config import Config, load_config
 from triage_tui.services import sync as sync_service
+from triage_tui.services.store_key import unlock_store
 from triage_tui.services.sync import SyncProgress, sync_all, sync_source
 from triage_tui.sources.imap import ImapSource
+from triage_tui.store import cipher
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine, write_transaction
 from triage_tui.store.queries import count_cases, get_case, list_cases
@@ -298,9 +299,9 @@ def test_a_server_that_never_answers_times_out_with_a_clear_message(
 
 def _stored(database: Path) -> int:
     try:
-        with sqlite3.connect(database, timeout=5) as c:
+        with cipher.connect(database, timeout=5) as c:
             return int(c.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
-    except sqlite3.OperationalError:
+    except cipher.OperationalError:
         return 0
 
 
@@ -308,8 +309,11 @@ def test_sync_killed_with_sigkill_mid_batch_then_rerun_gives_every_message_once(
     total = 150
     mailbox.reports(range(1, total + 1))
     command = [sys.executable, "-m", "triage_tui", "--home", str(mailbox.home), "sync", "--json"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     database = mailbox.home / "triage.db"
+    # The command encrypts the store on its first start; doing it here first lets this process read it too.
+    mailbox.engine.dispose()
+    unlock_store(database, mailbox.world.team.fingerprint, mailbox.world.team.home)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and _stored(database) == 0 and process.poll() is None:
         time.sleep(0.01)
@@ -323,3 +327,4 @@ def test_sync_killed_with_sigkill_mid_batch_then_rerun_gives_every_message_once(
     assert outcome["messages"] == total - partial
     keys = [key for key, _ in mailbox.message_keys()]
     assert len(keys) == len(set(keys)) == total
+    cipher.forget_key(database)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from triage_tui.screens import reads
+from triage_tui.store import cipher
 from triage_tui.store.queries import CaseFilter
 from ui_fixtures import seeded_store, small_inbox
 
@@ -50,10 +51,10 @@ def test_pooled_reads_see_each_commit_and_a_failed_read_is_not_reused(tmp_path: 
     with pool.connection() as connection:  # the same connection, in a new snapshot
         assert connection.execute("SELECT title FROM cases WHERE id = 'PSC-2026-0001'").fetchone()[0] == "renamed"
     assert first != "renamed" and len(pool._idle) == 1
-    with pytest.raises(sqlite3.OperationalError), pool.connection() as connection:
+    with pytest.raises(cipher.OperationalError), pool.connection() as connection:
         connection.execute("SELECT no_such_column FROM cases")
     assert pool._idle == []
-    with pool.connection() as connection, pytest.raises(sqlite3.OperationalError):
+    with pool.connection() as connection, pytest.raises(cipher.OperationalError):
         connection.execute("DELETE FROM cases")  # readers are read-only
     pool.close()
 

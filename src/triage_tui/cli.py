@@ -91,6 +91,21 @@ def _config(workspace: Workspace) -> Config:
     return load_config(workspace.config_path)
 
 
+def _unlock(workspace: Workspace, config: Config, err: TextIO) -> None:
+    """Unlock (or on first use create) the encrypted store before anything opens it."""
+    from triage_tui.services.store_key import StoreUnlock, key_file_of, unlock_store
+
+    outcome = unlock_store(workspace.database_path, config.identity.fingerprint, config.gnupg_home())
+    if outcome is StoreUnlock.ENCRYPTED:
+        print(f"triage-tui: {workspace.database_path} is now encrypted at rest", file=err)
+    if outcome is not StoreUnlock.OPENED:
+        print(
+            f"triage-tui: its key is {key_file_of(workspace.database_path)}, encrypted to your OpenPGP key; "
+            "back both up together",
+            file=err,
+        )
+
+
 @contextmanager
 def _reader(workspace: Workspace) -> Iterator[sqlite3.Connection]:
     from triage_tui.store.connection import prepare_database, reader
@@ -350,6 +365,7 @@ def _demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: Text
     (home / DEMO_MARKER).write_text("built by `triage-tui demo`; the next demo run may delete this folder\n")
     print(f"demo workspace: {demo.home} ({demo.messages} messages in {demo.maildir})", file=err)
     config = load_config(demo.config_path)
+    _unlock(workspace, config, err)
     status = _run_sync(workspace, config, only=None, json_output=False, out=out, err=err)
     if status != EXIT_OK:
         return status
@@ -376,6 +392,7 @@ def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: Te
         if args.command == "demo":
             return _demo(workspace, args, out, err)
         config = _config(workspace)
+        _unlock(workspace, config, err)
         if args.command == "sync":
             return _run_sync(workspace, config, only=args.source, json_output=args.json, out=out, err=err)
         if args.command == "cases":

@@ -13,6 +13,7 @@ from threading import Event, Lock
 from time import perf_counter
 from typing import TYPE_CHECKING, TypeAlias
 
+from triage_tui.store import cipher
 from triage_tui.store.connection import open_reader
 from triage_tui.store.connection import reader as store_reader
 from triage_tui.store.queries import (
@@ -171,7 +172,7 @@ class StoreReads:
                 # SQLite calls this every few thousand steps and abandons the statement once it returns True.
                 connection.set_progress_handler(stop.is_set, STOP_CHECK_STEPS)
                 return self._count_on(connection, case_filter)
-        except sqlite3.OperationalError:
+        except cipher.OperationalError:
             if stop.is_set():
                 return None
             raise
@@ -208,7 +209,7 @@ class StoreReads:
             connection.set_progress_handler(lambda: perf_counter() > deadline, DEADLINE_CHECK_STEPS)
             try:
                 return list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
-            except sqlite3.OperationalError:
+            except cipher.OperationalError:
                 if perf_counter() > deadline:
                     return None
                 raise

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from triage_tui.store import cipher
+from triage_tui.store.cipher import PAGE_SIZE
 from triage_tui.store.migrations import migrate
 
-PAGE_SIZE = 8192
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -25,7 +26,7 @@ def prepare_database(path: Path) -> None:
     """Create the file (page size, WAL) if it is new and bring its schema up to date."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path)
+        connection = cipher.connect(path)
         try:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # The page size only takes effect before the first table is written.
@@ -35,8 +36,14 @@ def prepare_database(path: Path) -> None:
             migrate(connection)
         finally:
             connection.close()
-    except (sqlite3.DatabaseError, OSError) as error:
-        raise StoreError(f"{path}: cannot open the database ({error})") from None
+    except (cipher.DatabaseError, OSError) as error:
+        raise StoreError(f"{path}: cannot open the database ({error}){_locked_hint(path)}") from None
+
+
+def _locked_hint(path: Path) -> str:
+    if cipher.has_key(path) or not cipher.has_content(path) or cipher.is_plain_database(path):
+        return ""
+    return "; it is encrypted and was not unlocked with its key"
 
 
 def apply_pragmas(connection: sqlite3.Connection) -> None:
@@ -50,14 +57,14 @@ def apply_pragmas(connection: sqlite3.Connection) -> None:
 
 def open_reader(path: Path, *, any_thread: bool = False) -> sqlite3.Connection:
     """A read-only connection in autocommit mode; `any_thread` lets a pool hand it to one thread after another."""
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=not any_thread)
+    connection = cipher.connect(path, isolation_level=None, check_same_thread=not any_thread)
     try:
         apply_pragmas(connection)
         connection.execute("PRAGMA query_only = ON")
     except BaseException:
         connection.close()
         raise
-    connection.row_factory = sqlite3.Row
+    connection.row_factory = cipher.Row
     return connection
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
+from triage_tui.store import cipher
 from triage_tui.store.connection import StoreError, apply_pragmas, prepare_database
 
 __all__ = ["StoreError", "open_engine", "read_connection", "write_transaction"]
@@ -31,7 +32,10 @@ def _on_begin(connection: Connection) -> None:
 def open_engine(path: Path) -> Engine:
     """Open (creating or upgrading as needed) the store at `path` and return its engine."""
     prepare_database(path)
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+    # The driver is SQLCipher's (see store.cipher); `module` makes SQLAlchemy wrap its exceptions like sqlite3's.
+    engine = create_engine(
+        f"sqlite:///{path}", creator=lambda: cipher.connect(path, check_same_thread=False), module=cipher.dbapi
+    )
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
