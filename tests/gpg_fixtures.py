@@ -179,3 +179,15 @@ class TeamKeys:
             coordinators=frozenset({self.coordinator.fingerprint}),
             maintainers={"pip": frozenset({self.pip.fingerprint}), "uv": frozenset({self.uv.fingerprint})},
         )
+
+
+def with_identity(config_text: str, ring: Keyring) -> str:
+    """`config_text` with its identity's fingerprint replaced by `ring`'s real key and home: the command line
+    encrypts the store to that key, so a config that runs a command needs one whose secret half is here."""
+    import re
+
+    replacement = f'fingerprint = "{ring.fingerprint}"\ngnupg_home = "{ring.home}"'
+    config_text = re.sub(r"^gnupg_home = .*\n", "", config_text, flags=re.M)  # only [identity] has one
+    changed, count = re.subn(r'^fingerprint = ".*"$', lambda _m: replacement, config_text, count=1, flags=re.M)
+    assert count == 1, "the config has no identity fingerprint line"
+    return changed

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from advisory_fixtures import CNA_ORG_ID
+from gpg_fixtures import GpgWorld, with_identity
 from test_config import FPR
 from test_matrix_export import SET_AT, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.format_names import FILE_SUFFIXES, FORMATS
@@ -70,9 +71,9 @@ def complete(drafts: AdvisoryDrafts, case_id: str):  # type: ignore[no-untyped-d
 
 
 @pytest.fixture
-def drafts(database: Path) -> AdvisoryDrafts:  # noqa: F811
+def drafts(database: Path, gpg_world: GpgWorld) -> AdvisoryDrafts:  # noqa: F811
     config = parse_config(database.parent / "config.toml", CONFIG)
-    (database.parent / "config.toml").write_text(CONFIG)
+    (database.parent / "config.toml").write_text(with_identity(CONFIG, gpg_world.team))
     service = AdvisoryDrafts(database, "alex@example.org", config, clock=lambda: NOW)
     yield service  # type: ignore[misc]
     service.close_store()

@@ -11,6 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from advisory_fixtures import load_schema
+from gpg_fixtures import GpgWorld, with_identity
 from test_advisory_cve import CVE_RECORD
 from test_advisory_drafts import CONFIG
 from triage_tui.advisories.importers import ImportError_, detect_format, parse_document, to_record
@@ -150,10 +151,12 @@ def test_declared_scores_that_disagree_with_their_vectors_are_reported() -> None
     assert "states 9.9" in warning and "scores 5.5" in warning
 
 
-def test_import_command_seeds_cases_cells_and_drafts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_command_seeds_cases_cells_and_drafts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
+) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    (home / "config.toml").write_text(CONFIG)
+    (home / "config.toml").write_text(with_identity(CONFIG, gpg_world.team))
     files = {
         "osv.json": json.dumps(OSV_RECORD),
         "pysec.yaml": OSV_YAML,
@@ -189,11 +192,13 @@ def test_import_command_seeds_cases_cells_and_drafts(tmp_path: Path, capsys: pyt
     assert f"{case_ids[0]} already holds this advisory" in capsys.readouterr().err
 
 
-def test_an_advisory_already_held_is_not_imported_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_advisory_already_held_is_not_imported_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
+) -> None:
     """Our own export of a case, or another record with the same CVE id, names the case that holds it."""
     home = tmp_path / "home"
     home.mkdir()
-    (home / "config.toml").write_text(CONFIG)
+    (home / "config.toml").write_text(with_identity(CONFIG, gpg_world.team))
     (tmp_path / "a.json").write_text(json.dumps(OSV_RECORD))
     assert run(["--home", str(home), "import", str(tmp_path / "a.json")]) == 0
     case_id = capsys.readouterr().out.strip()
@@ -209,7 +214,9 @@ def test_an_advisory_already_held_is_not_imported_twice(tmp_path: Path, capsys: 
     assert err.count(f"{case_id} already holds this advisory") == 2
 
 
-def test_several_entries_for_one_package_become_one_cell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_several_entries_for_one_package_become_one_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
+) -> None:
     record = json.loads(json.dumps(OSV_RECORD))
     first, second = ({"introduced": "0"}, {"fixed": "70.0"}), ({"introduced": "75.0"}, {"fixed": "78.1.1"})
     record["affected"] = [
@@ -218,7 +225,7 @@ def test_several_entries_for_one_package_become_one_cell(tmp_path: Path, capsys:
     ]
     home = tmp_path / "home"
     home.mkdir()
-    (home / "config.toml").write_text(CONFIG)
+    (home / "config.toml").write_text(with_identity(CONFIG, gpg_world.team))
     (tmp_path / "r.json").write_text(json.dumps(record))
     assert run(["--home", str(home), "import", str(tmp_path / "r.json")]) == 0
     case_id = capsys.readouterr().out.strip()

@@ -190,7 +190,7 @@ class TestSavedViews:
     async def test_views_are_in_help(self, tmp_path: Path) -> None:
         """Help lists the keyed views under "view"."""
         app = make_triaged_app(tmp_path, views=VIEWS)
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=(120, 60)) as pilot:  # tall enough for every row of the inbox's help
             await settle(pilot)
             await pilot.press("question_mark")
             text = screen_text(app)

@@ -118,6 +118,29 @@ class TestMatrixScreen:
             row = next(line for line in screen_text(app).splitlines() if line.startswith("PSC-2026-0005"))
             assert "! affected" in row
 
+    async def test_delete_unlinks_the_project_after_a_deliberate_yes(self, tmp_path: Path) -> None:
+        app = make_app(tmp_path)
+        seed_cells(app.database)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await press(pilot, "m")
+            grid = app.screen.query_one(MatrixGrid)
+            grid.row = next(i for i in range(grid.count) if (r := grid._row(i)) and r.case.id == "PSC-2026-0001")
+            grid.column = grid.projects.index("pip")
+            await pilot.press("delete")
+            await settle(pilot)
+            assert "Unlink pip from PSC-2026-0001?" in screen_text(app)
+            await press(pilot, "enter")  # not a yes: nothing changes
+            assert impact_of(app.database, "PSC-2026-0001", "pip") is not None
+            await pilot.press("delete")
+            await settle(pilot)
+            await press(pilot, "y")
+            assert isinstance(app.screen, MatrixScreen)
+            assert impact_of(app.database, "PSC-2026-0001", "pip") is None
+        with reader(app.database) as connection:
+            detail = get_case(connection, "PSC-2026-0001")
+        assert detail is not None and detail.events[-1].kind == "impact-removed"
+
     async def test_escape_leaves_the_cell_as_it_was(self, tmp_path: Path) -> None:
         app = make_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gpg_fixtures import GpgWorld, with_identity
 from triage_tui.cli import run
 from triage_tui.config import ConfigError, ImapSourceConfig, MaildirSourceConfig, load_config, parse_config
 from triage_tui.workspace import resolve_workspace
@@ -116,8 +117,10 @@ def test_workspace_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert default.database_path == tmp_path / "xdg-data" / "triage-tui" / "triage.db"
 
 
-def test_home_works_before_and_after_the_subcommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "config.toml").write_text(VALID)
+def test_home_works_before_and_after_the_subcommand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
+) -> None:
+    (tmp_path / "config.toml").write_text(with_identity(VALID, gpg_world.team))
     assert run(["--home", str(tmp_path), "cases", "--json"]) == 0
     before = capsys.readouterr().out
     assert run(["cases", "--json", "--home", str(tmp_path)]) == 0

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gpg_fixtures import GpgWorld, with_identity
 from test_config import VALID
 from triage_tui.cli import run
 from triage_tui.domain import ImpactStatus, VexJustification
@@ -138,9 +139,11 @@ def test_markdown_text_neutralises_and_escapes() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "csv", "json"])
-def test_matrix_command_prints_each_format(database: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_matrix_command_prints_each_format(
+    database: Path, fmt: str, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
+) -> None:
     home = database.parent
-    (home / "config.toml").write_text(VALID)
+    (home / "config.toml").write_text(with_identity(VALID, gpg_world.team))
     assert run(["--home", str(home), "matrix", "--format", fmt, "--project", "uv"]) == 0
     printed = capsys.readouterr().out
     projects, rows = read(database)

@@ -4,6 +4,7 @@ takes nothing of the pip case; an event from a maintainer without a role on the 
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import time
 from collections.abc import Iterator
@@ -164,6 +165,27 @@ def test_an_event_from_someone_without_a_role_is_rejected_and_listed(team) -> No
 UV_ONLY = "uv: cache poisoning through a crafted lockfile in the shared runner"
 
 
+async def _screens_text(database: Path) -> str:
+    """What a user of the workstation sees: the inbox, the matrix, and the inbox searching for "runner"."""
+    from triage_tui.app import TriageApp
+    from ui_fixtures import screen_text, settle
+
+    app = TriageApp(database)
+    seen: list[str] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        seen.append(screen_text(app))
+        await pilot.press("m")
+        await settle(pilot)
+        seen.append(screen_text(app))
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("slash", *"runner")
+        await settle(pilot)
+        seen.append(screen_text(app))
+    return "\n".join(seen)
+
+
 def test_a_maintainer_gets_their_projects_cases_and_no_trace_of_the_others(  # type: ignore[no-untyped-def]
     tmp_path: Path, rings, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -202,6 +224,10 @@ def test_a_maintainer_gets_their_projects_cases_and_no_trace_of_the_others(  # t
     for path in pip.database.parent.glob(f"{pip.database.name}*"):
         raw = path.read_bytes()
         assert UV_ONLY.encode() not in raw and b"runner 7 caches" not in raw and uv_case.encode() not in raw
+    # Nor on its screens: the inbox, the matrix, and a search for the uv case's words.
+    shown_text = asyncio.run(_screens_text(pip.database))
+    assert "tarfile" in shown_text and UV_ONLY not in shown_text and uv_case not in shown_text
+    assert "runner 7" not in shown_text
     with reader(uv.database) as connection:
         assert [row[0] for row in connection.execute("SELECT title FROM cases")] == [UV_ONLY]
     # The maintainer's decision flows back to the coordinator.

@@ -18,7 +18,7 @@ from triage_tui.domain import CaseState, ImpactStatus
 from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
 from triage_tui.services.team_log import case_projects, outgoing, receive, rejected
-from triage_tui.services.triage import TriageService
+from triage_tui.services.triage import TriageError, TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine, write_transaction
 from triage_tui.store.queries import get_case
@@ -179,3 +179,68 @@ async def test_the_rejected_events_view_lists_each_refusal_with_its_reason(tmp_p
         assert_no_raw_controls(text)
         await pilot.press("escape")
         assert not isinstance(app.screen, RejectedEventsScreen)
+
+
+def test_a_team_members_new_key_is_pinned_on_first_use_and_a_change_flagged(tmp_path: Path, people: TeamKeys) -> None:
+    from gpg_fixtures import exchange, new_keyring
+    from triage_tui.store.key_pins import pending_changes
+
+    coordinator, maintainer = workstations(tmp_path, people)
+    take(coordinator, people.coordinator, people.roles, send(maintainer, people.pip, people.roles))
+    with reader(coordinator) as connection:
+        pins = dict(connection.execute("SELECT address, fingerprint FROM key_pins WHERE role = 'team'").fetchall())
+    assert pins == {"pip@pip.example": people.pip.fingerprint}
+    # Pat moves to a new key under the same address; the config names it (so it holds the role) but the
+    # address was pinned to the old one: applied, and flagged until a coordinator accepts it.
+    rotated = new_keyring("pip@pip.example")
+    try:
+        exchange(rotated, people.coordinator)
+        exchange(people.coordinator, rotated)
+        roles = TeamRoles(
+            coordinators=people.roles.coordinators,
+            maintainers={**people.roles.maintainers, "pip": frozenset({people.pip.fingerprint, rotated.fingerprint})},
+        )
+        pat = TriageService(maintainer, "pat", team_author=rotated.fingerprint)
+        pat.add_note(CASE, "signed with my new key")
+        pat.close_store()
+        with reader(maintainer) as connection:
+            newest = [e for e in outgoing(connection) if e.author == rotated.fingerprint]
+        take(coordinator, people.coordinator, roles, [seal(rotated.gpg, newest[0], [people.coordinator.fingerprint])])
+    finally:
+        kill_and_remove(rotated.home)
+    assert "signed with my new key" in shown(coordinator)["notes"]
+    with reader(coordinator) as connection:
+        [change] = pending_changes(connection)
+    assert (change.address, change.role) == ("pip@pip.example", "team")
+    assert (change.old_fingerprint, change.new_fingerprint) == (people.pip.fingerprint, rotated.fingerprint)
+
+
+def test_unlinking_a_project_stops_sharing_with_its_maintainers_everywhere(tmp_path: Path, people: TeamKeys) -> None:
+    coordinator, _maintainer = workstations(tmp_path, people)
+    uv_store = tmp_path / "uv.db"
+    shutil.copy(tmp_path / "base.db", uv_store)
+    alex = TriageService(coordinator, "alex", team_author=people.coordinator.fingerprint)
+    alex.set_impact(CASE, "uv", ImpactCell(ImpactStatus.INVESTIGATING))
+    removal = alex.remove_project(CASE, "pip")
+    alex.add_note(CASE, "uv only from here")
+    with pytest.raises(TriageError, match="link it back"):
+        alex.undo(removal.id)
+    alex.close_store()
+    with reader(coordinator) as connection:
+        assert case_projects(connection, [CASE])[CASE] == ["uv"]
+    sealed = send(coordinator, people.coordinator, people.roles)
+    # Nothing sent from now on is readable by pip's maintainers; uv's are readers now.
+    assert all(open_sealed(people.pip.gpg, item).rejection == Rejection.UNDECRYPTABLE for item in sealed)
+    take(uv_store, people.uv, people.roles, sealed)
+    assert shown(uv_store)["impacts"] == {"uv": ("investigating", (), None)}
+    assert shown(coordinator)["impacts"] == shown(uv_store)["impacts"]
+
+
+def test_labels_set_before_team_sync_stay_when_team_events_arrive(tmp_path: Path, people: TeamKeys) -> None:
+    coordinator, maintainer = workstations(tmp_path, people)
+    # Before this workstation took part in team sync, its user labelled the case (no team event made).
+    local = TriageService(coordinator, "alex")
+    local.set_labels(CASE, ["legacy", "tarfile"])
+    local.close_store()
+    take(coordinator, people.coordinator, people.roles, send(maintainer, people.pip, people.roles))
+    assert labels_of(coordinator) == ["legacy", "tarfile", "wheel"]

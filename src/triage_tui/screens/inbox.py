@@ -143,6 +143,14 @@ class InboxScreen(Screen[None]):
             tooltip="Team events refused here, and why",
         ),
         Binding(
+            "K",
+            "changed_keys",
+            "Changed keys",
+            show=False,
+            id="inbox.changed_keys",
+            tooltip="Signing keys that changed since first use, for a coordinator to accept",
+        ),
+        Binding(
             "escape", "clear_search", "Clear", id="inbox.clear_search", tooltip="Clear the search, then the filter"
         ),
     ]
@@ -492,6 +500,14 @@ class InboxScreen(Screen[None]):
         from triage_tui.screens.rejected_events import RejectedEventsScreen
 
         self.app.push_screen(RejectedEventsScreen(self.reads.database))
+
+    def action_changed_keys(self) -> None:
+        """Open the list of changed signing keys."""
+        from triage_tui.screens.changed_keys import ChangedKeysScreen
+        from triage_tui.services.key_trust import may_accept_keys
+
+        may_accept = may_accept_keys(getattr(self.app, "config", None))
+        self.app.push_screen(ChangedKeysScreen(self.reads.database, may_accept=may_accept))
 
     def action_filter(self) -> None:
         """Open the filter modal over the inbox."""

@@ -42,6 +42,14 @@ class MatrixScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,m", "back", "Back", id="matrix.back", tooltip="Back to the inbox"),
         Binding("e", "export", "Export", id="matrix.export", tooltip="Write the matrix to a file (md, csv, json)"),
+        Binding(
+            "delete",
+            "unlink",
+            "Unlink",
+            show=False,
+            id="matrix.unlink",
+            tooltip="Take the project off the case: nothing more is shared with its maintainers",
+        ),
     ]
 
     @dataclass
@@ -117,6 +125,38 @@ class MatrixScreen(Screen[None]):
             run_action(self, [message.case_id], work)
 
         self.app.push_screen(ImpactEditor(message.case_id, message.project, current, last_set=last_set), chosen)
+
+    def action_unlink(self) -> None:
+        """Unlink the cell's project from its case, after a deliberate yes."""
+        from triage_tui.screens.actions import DeliberateConfirmModal
+
+        grid = self.query_one(MatrixGrid)
+        row = grid.current_row()
+        if row is None or not grid.projects:
+            return
+        case_id, project = row.case.id, grid.projects[grid.column]
+        if row.cells.get(project) is None:
+            self.notify(f"{project} is not linked to {case_id}.", markup=False)
+            return
+        shared = getattr(getattr(self.app, "config", None), "team", None) is not None
+        consequence = (
+            f" Its maintainers keep what they were already sent; nothing more about {case_id} goes to them."
+            if shared
+            else ""
+        )
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            def work(service: TriageService) -> Outcome:
+                service.remove_project(case_id, project)
+                return Outcome(f"{project} unlinked from {case_id}.{consequence}")
+
+            run_action(self, [case_id], work)
+
+        question = f"Unlink {project} from {case_id}?{consequence}"
+        self.app.push_screen(DeliberateConfirmModal(question), answered)
 
     @on(ActionDone)
     def _done(self, message: ActionDone) -> None:

@@ -29,10 +29,14 @@ class CaseState:
 
     fields: dict[str, Any] = field(default_factory=dict)
     sets: dict[str, set[str]] = field(default_factory=dict)
-    impacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    impacts: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    """Each project's cell as the last event left it; None: the project was unlinked."""
     notes: list[tuple[str, str, str, int]] = field(default_factory=list)
     """(event id, author, text, the event's wall-clock milliseconds), in order."""
     conflicts: list[Conflict] = field(default_factory=list)
+    touched: dict[str, set[str]] = field(default_factory=dict)
+    """Members some event added or removed, per set field: members it never names (a label set before team sync was
+    on) are the workstation's own and stay."""
     applied: list[str] = field(default_factory=list)
     """Event ids in the order they were applied."""
     _set_by: dict[str, str] = field(default_factory=dict, repr=False)
@@ -56,7 +60,7 @@ class CaseState:
             elif name in SET_FIELDS:
                 self._set(name, old, new)
         for project, cell in sorted(event.impacts.items()):
-            self.impacts[project] = dict(cell)
+            self.impacts[project] = dict(cell) if cell is not None else None
         if event.note is not None:
             self.notes.append((event.id, event.author, event.note, event.at.wall_ms))
         self.applied.append(event.id)
@@ -74,6 +78,7 @@ class CaseState:
         values = self.sets.setdefault(name, set())
         values |= after - before
         values -= before - after
+        self.touched.setdefault(name, set()).update(after ^ before)
 
 
 def _members(value: Any) -> set[str]:

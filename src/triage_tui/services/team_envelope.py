@@ -58,6 +58,8 @@ class Opened:
     rejection: Rejection | None
     detail: str = ""
     signed: bytes | None = None
+    signer_uid: str = ""
+    """The signing key's user id as gpg reports it (its address is pinned to the key on first use)."""
     """The author's signed form (kept to share the case's history with readers added later)."""
 
 
@@ -73,7 +75,9 @@ def sign_event(gpg: Any, event: TeamEvent) -> bytes:
 def encrypt_signed(gpg: Any, signed: bytes, recipients: Sequence[str]) -> bytes:
     """A signed event encrypted to `recipients`."""
     # always_trust: recipients are chosen by fingerprint from the config, not by user id through the web of trust.
-    result = gpg.encrypt(signed, sorted(set(recipients)), armor=True, always_trust=True)
+    # Hidden recipients: the envelope does not name whose keys can open it, so the shared folder does not tell
+    # its readers which projects a case involves (each reader's gpg tries its own secret key instead).
+    result = gpg.encrypt(signed, [], hidden_recipients=sorted(set(recipients)), armor=True, always_trust=True)
     if not result.ok:
         raise ValueError(f"could not encrypt the event: {result.status}")
     return bytes(str(result), "ascii")
@@ -110,7 +114,7 @@ def open_sealed(gpg: Any, data: bytes) -> Opened:
         return Opened(event, signer or None, Rejection.BAD_SIGNATURE, str(result.status or ""))
     if signer != event.author.upper():
         return Opened(event, signer, Rejection.NOT_THE_AUTHOR, f"signed by {signer}, names {event.author}")
-    return Opened(event, signer, None, signed=signed)
+    return Opened(event, signer, None, signed=signed, signer_uid=str(getattr(result, "username", "") or ""))
 
 
 def judge(opened: Opened, roles: TeamRoles, projects: Iterable[str], applied: set[str]) -> Opened:

@@ -42,7 +42,8 @@ class TeamEvent:
     """One decision on one case, by one author (their key's fingerprint), at one hybrid-clock time.
 
     `changes` maps each scalar or set field to `[old, new]` as the author saw it (`old` is what makes concurrent
-    changes of one field recognisable); `impacts` maps a project to its whole new cell; `note` appends a note.
+    changes of one field recognisable); `impacts` maps a project to its whole new cell (None: the project is
+    unlinked from the case); `note` appends a note.
     """
 
     case_id: str
@@ -50,7 +51,7 @@ class TeamEvent:
     at: Timestamp
     kind: str
     changes: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
-    impacts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    impacts: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
     note: str | None = None
     share: Mapping[str, Any] | None = None
     """The case itself (title, reporter, its messages' text), for people it is shared with from now on."""
@@ -67,7 +68,9 @@ class TeamEvent:
         if self.changes:
             data["changes"] = {name: [old, new] for name, (old, new) in sorted(self.changes.items())}
         if self.impacts:
-            data["impacts"] = {project: dict(cell) for project, cell in sorted(self.impacts.items())}
+            data["impacts"] = {
+                project: dict(cell) if cell is not None else None for project, cell in sorted(self.impacts.items())
+            }
         if self.note is not None:
             data["note"] = self.note
         if self.share is not None:
@@ -116,7 +119,11 @@ def decode(data: bytes) -> TeamEvent:
             at=Timestamp.parse(_text(body, "at")),
             kind=_text(body, "kind"),
             changes={str(k): _pair(v, str(k)) for k, v in changes.items()},
-            impacts={str(p): dict(c) for p, c in impacts.items() if isinstance(c, Mapping)},
+            impacts={
+                str(p): dict(c) if isinstance(c, Mapping) else None
+                for p, c in impacts.items()
+                if c is None or isinstance(c, Mapping)
+            },
             note=note if isinstance(note, str) else None,
             share=dict(share) if share is not None else None,
         )
@@ -162,6 +169,8 @@ def _check_values(event: TeamEvent) -> None:
                 if moment.tzinfo is None:
                     raise EventFormatError("changes.embargo_until needs a time zone (UTC)")
     for project, cell in event.impacts.items():
+        if cell is None:
+            continue  # the project unlinked from the case
         try:
             ImpactCell.from_json(dict(cell))
         except ImpactError as error:

@@ -13,6 +13,7 @@ from triage_tui.services.convergence import CaseState, converge
 from triage_tui.services.hlc import HybridClock, Timestamp
 from triage_tui.services.team_envelope import Opened
 from triage_tui.services.team_events import SCALAR_FIELDS, TeamEvent, decode
+from triage_tui.store.key_pins import TEAM, KeySighting, address_of, pin_sightings
 from triage_tui.store.queries import iso_time
 
 if TYPE_CHECKING:
@@ -32,9 +33,11 @@ def team_event_of(kind: str, payload: Mapping[str, Any], case_id: str, author: s
             changes[name] = (_labels(pair[0]), _labels(pair[1]))
         elif name in SCALAR_FIELDS:
             changes[name] = (pair[0], pair[1])
-    impacts: dict[str, Mapping[str, Any]] = {}
+    impacts: dict[str, Mapping[str, Any] | None] = {}
     if kind == "impact" and isinstance(payload.get("after"), Mapping):
         impacts[str(payload.get("project"))] = dict(payload["after"])
+    elif kind == "impact-removed":
+        impacts[str(payload.get("project"))] = None  # unlinked: the cell goes on every workstation
     note = str(payload["text"]) if kind == "note" and isinstance(payload.get("text"), str) else None
     if not changes and not impacts and note is None:
         return None
@@ -117,8 +120,14 @@ def receive(
             "signer, sent, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-    for item in opened:
-        if item.event is not None and item.rejection is None and item.event.share is not None:
+    accepted = [item for item in opened if item.event is not None and item.rejection is None]
+    pin_sightings(
+        connection.exec_driver_sql,
+        [KeySighting(address_of(i.signer_uid), i.signer or "", TEAM, i.event.case_id) for i in accepted if i.event],
+        now,
+    )
+    for item in accepted:
+        if item.event is not None and item.event.share is not None:
             create_shared_case(connection, item.event, now)
     materialize_all(connection, touched, now)
     return touched
@@ -216,9 +225,14 @@ def materialize_all(connection: Connection, case_ids: Iterable[str], now: dateti
         )
         if row[0]
     }
+    stored_labels = {
+        row[0]: set(json.loads(row[1] or "[]"))
+        for row in _rows(connection, "SELECT id, labels FROM cases WHERE id IN ({marks})", present)
+    }
     stamp = _stored_time(now)
     known_projects = {row[0] for row in connection.exec_driver_sql("SELECT id FROM projects").fetchall()}
     cells: list[tuple[Any, ...]] = []
+    unlinked: list[tuple[str, str]] = []
     timeline: list[tuple[Any, ...]] = []
     for case_id, state in states.items():
         values: dict[str, Any] = {name: _column(name, value) for name, value in state.fields.items()}
@@ -227,7 +241,8 @@ def materialize_all(connection: Connection, case_ids: Iterable[str], now: dateti
         ):
             values.pop("duplicate_of")  # a case not shared with this workstation: its id means nothing here
         if "labels" in state.sets:
-            values["labels"] = json.dumps(sorted(state.sets["labels"]))
+            own = stored_labels.get(case_id, set()) - state.touched.get("labels", set())
+            values["labels"] = json.dumps(sorted(state.sets["labels"] | own))
         if values:
             # Column names come from the events' field names, which decoding checked against the known fields.
             assignments = ", ".join(f"{name} = ?" for name in values)
@@ -238,6 +253,9 @@ def materialize_all(connection: Connection, case_ids: Iterable[str], now: dateti
         for project, cell in state.impacts.items():
             if project not in known_projects:
                 continue  # a project this workstation's config does not have: nothing to show it in
+            if cell is None:
+                unlinked.append((case_id, project))
+                continue
             cells.append((case_id, project, str(cell.get("status") or "unknown"),
                           json.dumps(list(cell.get("ranges") or [])), cell.get("fixed_version"),
                           cell.get("justification"), str(cell.get("notes") or ""), stamp))  # fmt: skip
@@ -253,6 +271,8 @@ def materialize_all(connection: Connection, case_ids: Iterable[str], now: dateti
                 payload = {"field": conflict.field, "kept": conflict.kept, "overwritten": conflict.overwritten,
                            "team_event": key}  # fmt: skip
                 timeline.append((case_id, "team", stamp, "team-conflict", json.dumps(payload, default=str)))
+    if unlinked:
+        connection.exec_driver_sql("DELETE FROM impacts WHERE case_id = ? AND project_id = ?", unlinked)
     if cells:
         connection.exec_driver_sql(
             "INSERT INTO impacts (case_id, project_id, status, ranges, fixed_version, justification, notes, set_at) "

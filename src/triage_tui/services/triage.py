@@ -22,6 +22,8 @@ from triage_tui.severity import severity_of
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
+    from triage_tui.store.key_pins import KeyChange
+
 # The lifecycle of DESIGN section 2; closing with a disposition is only possible from new or triage.
 TRANSITIONS: Mapping[CaseState, frozenset[CaseState]] = {
     CaseState.NEW: frozenset({CaseState.TRIAGE}),
@@ -190,6 +192,22 @@ class TriageService:
             payload = {"project": project_id, "before": before.to_json(), "after": checked.to_json(), "changes": {}}
             return self._record(connection, case_id, "impact", payload)
 
+    def remove_project(self, case_id: str, project_id: str) -> Event:
+        """Unlink a project from the case (its cell goes): with team sync on, nothing more about the case is
+        encrypted to that project's maintainers; what they were sent before stays theirs."""
+        from sqlalchemy import delete
+
+        from triage_tui.store.tables import IMPACTS
+
+        with self._transaction() as connection:
+            self._case(connection, case_id)
+            removed = connection.execute(
+                delete(IMPACTS).where(IMPACTS.c.case_id == case_id, IMPACTS.c.project_id == project_id)
+            ).rowcount
+            if not removed:
+                raise TriageError(f"{project_id} is not linked to {case_id}")
+            return self._record(connection, case_id, "impact-removed", {"project": project_id, "changes": {}})
+
     def record(self, case_id: str, kind: str, payload: Mapping[str, Any]) -> Event:
         """Record an event that changes no case field (a reply queued, an attachment saved, ...)."""
         with self._transaction() as connection:
@@ -202,6 +220,8 @@ class TriageService:
             event = self._event(connection, event_id)
             if event.kind == "undo":
                 raise TriageError("an undo cannot be undone; do the action again instead")
+            if event.kind == "impact-removed":
+                raise TriageError("set the project's cell again in the matrix to link it back")
             if self._undone(connection, event_id):
                 raise TriageError(f"event {event_id} is already undone")
             changes = event.payload.get("changes", {})
@@ -247,6 +267,14 @@ class TriageService:
                 if not self._undone(connection, row.id):
                     return _event_of(row)
         return None
+
+    def accept_key_change(self, change_id: int) -> KeyChange | None:
+        """Accept a changed signing key (the caller checked the user is a coordinator): the address is pinned to
+        the new key from now on. None if the change is not pending (accepted meanwhile)."""
+        from triage_tui.store.key_pins import accept_change
+
+        with self._transaction() as connection:
+            return accept_change(connection, change_id, self.author, self.clock())
 
     def close_store(self) -> None:
         """Release the store's connections."""

@@ -14,11 +14,12 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from triage_tui.config import Project
-from triage_tui.domain import CASE_ID_PATTERN, CaseState, Decryption, format_case_id
+from triage_tui.domain import CASE_ID_PATTERN, CaseState, Decryption, Signature, format_case_id
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.sources.base import RawItem
 from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem, StoreResult
 from triage_tui.store.database import write_transaction
+from triage_tui.store.key_pins import REPORTER, KeySighting, address_of, pin_sightings
 from triage_tui.store.tables import (
     ATTACHMENTS,
     CASES,
@@ -243,6 +244,17 @@ def trim_search_window(connection: Connection, window: int | None = None) -> Non
     connection.exec_driver_sql("DELETE FROM recent_fts WHERE rowid < (SELECT floor FROM search_window)")
 
 
+def _sighting(message: ParsedMessage, row: Mapping[str, Any]) -> KeySighting | None:
+    """The reporter's key, when it signed the message and names the From address among its UIDs."""
+    verdict = message.verdict
+    address = address_of(message.sender_email)
+    if verdict.signature is not Signature.GOOD or not verdict.signer_fingerprint or not address:
+        return None
+    if address not in {address_of(uid) for uid in verdict.signer_uids}:
+        return None  # signed by someone else's key: intake warns of it; it says nothing about this address's key
+    return KeySighting(address, verdict.signer_fingerprint, REPORTER, row["case_id"])
+
+
 def _message_values(item: IncomingItem, message: ParsedMessage, case_id: str, now: datetime) -> dict[str, Any]:
     verdict = message.verdict
     return {
@@ -359,6 +371,8 @@ def store_batch(
                     for a in message.attachments
                 )  # fmt: skip
             connection.execute(insert(RAW), raw_rows)
+            sightings = [_sighting(m, row) for row, (_, m) in zip(message_rows, pending, strict=True)]
+            pin_sightings(connection.exec_driver_sql, [s for s in sightings if s is not None], now)
             trim_search_window(connection)
             if ref_rows:
                 connection.execute(insert(REFS), ref_rows)

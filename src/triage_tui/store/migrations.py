@@ -314,6 +314,40 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (case_id, fingerprint)
     );
     """,
+    # 9: signing keys pinned on first use: the first key that signs for an address (a reporter's From that the key's
+    # UIDs name, a team member's key UID) is pinned; another key for it is a change, flagged until a coordinator
+    # accepts it. Pins are seeded from the messages already here, oldest first; later keys among them are flagged.
+    """
+    CREATE TABLE key_pins (
+        address TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        role TEXT NOT NULL,
+        pinned_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE key_changes (
+        id INTEGER PRIMARY KEY,
+        address TEXT NOT NULL,
+        role TEXT NOT NULL,
+        old_fingerprint TEXT NOT NULL,
+        new_fingerprint TEXT NOT NULL,
+        case_id TEXT,
+        seen_at TIMESTAMP NOT NULL,
+        accepted_by TEXT,
+        accepted_at TIMESTAMP
+    );
+    CREATE UNIQUE INDEX ux_key_changes_pending ON key_changes(address, new_fingerprint) WHERE accepted_at IS NULL;
+    INSERT OR IGNORE INTO key_pins (address, fingerprint, role, pinned_at)
+        SELECT lower(sender_email), signer_fingerprint, 'reporter', received_at FROM messages
+        WHERE signature = 'good' AND signer_fingerprint IS NOT NULL AND sender_email <> ''
+            AND instr(lower(signer_uids), '<' || lower(sender_email) || '>') > 0
+        ORDER BY coalesce(sent_at, received_at), id;
+    INSERT OR IGNORE INTO key_changes (address, role, old_fingerprint, new_fingerprint, case_id, seen_at)
+        SELECT p.address, 'reporter', p.fingerprint, m.signer_fingerprint, m.case_id, m.received_at
+        FROM messages m JOIN key_pins p ON p.address = lower(m.sender_email)
+        WHERE m.signature = 'good' AND m.signer_fingerprint <> p.fingerprint
+            AND instr(lower(m.signer_uids), '<' || lower(m.sender_email) || '>') > 0
+        ORDER BY coalesce(m.sent_at, m.received_at), m.id;
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

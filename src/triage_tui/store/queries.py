@@ -115,6 +115,8 @@ class MessageView:
     warnings: tuple[str, ...]
     error: str | None
     attachments: tuple[AttachmentInfo, ...] = ()
+    key_changed_from: str | None = None
+    """The key pinned for the sender before this message's signer, while no coordinator has accepted the change."""
 
 
 @dataclass(frozen=True)
@@ -490,7 +492,9 @@ def get_case(connection: sqlite3.Connection, case_id: str) -> CaseDetail | None:
     message_rows = connection.execute(
         "SELECT id, source, source_key, message_id, subject, sender_name, sender_email, sent_at, received_at, body, "
         "unauthenticated_text, html_parts, encrypted, decryption, signature, signer_fingerprint, signer_uids, "
-        "signature_scope, warnings, error FROM messages WHERE case_id = ? "
+        "signature_scope, warnings, error, (SELECT old_fingerprint FROM key_changes k WHERE k.accepted_at IS NULL "
+        "AND k.address = lower(messages.sender_email) AND k.new_fingerprint = messages.signer_fingerprint) "
+        "FROM messages WHERE case_id = ? "
         "ORDER BY sent_at IS NULL, sent_at, id",
         (case_id,),
     ).fetchall()
@@ -518,6 +522,7 @@ def get_case(connection: sqlite3.Connection, case_id: str) -> CaseDetail | None:
             warnings=tuple(json.loads(m[18])),
             error=m[19],
             attachments=tuple(by_message.get(m[0], ())),
+            key_changed_from=m[20],
         )
         for m in message_rows
     )

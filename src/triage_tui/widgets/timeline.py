@@ -101,6 +101,8 @@ def describe_event(event: EventLike) -> str:
         before, after = payload.get("before") or {}, payload.get("after") or {}
         fixed = f" in {after['fixed_version']}" if after.get("fixed_version") else ""
         return f"set {payload.get('project', '?')} {before.get('status', '?')} → {after.get('status', '?')}{fixed}"
+    if kind == "impact-removed":
+        return f"unlinked {payload.get('project', '?')}: nothing more is shared with its maintainers"
     if kind == "advisory":
         fields = payload.get("fields") or []
         what = ", ".join(str(f) for f in fields) if isinstance(fields, list) else "?"

@@ -83,6 +83,14 @@ def verdict_content(message: MessageView) -> Content:
     scope = scope_word.get(message.signature_scope, message.signature_scope)
     scope_style = "bold $warning" if message.signature_scope == SignatureScope.PARTIAL else ""
     lines.append(Content.assemble(("covers  ", "dim"), (scope, scope_style)))
+    if message.key_changed_from:
+        lines.append(
+            Content.assemble(
+                ("⚠ KEY CHANGED ", "bold $warning"),
+                f"this address was pinned to {format_fingerprint(message.key_changed_from)}; not accepted yet "
+                "(K in the inbox: changed keys)",
+            )
+        )
     for warning in message.warnings:
         lines.append(Content.assemble(("⚠ warning ", "bold $warning"), safe_line(warning)))
     if message.error:
@@ -120,5 +128,10 @@ class VerdictBar(Static):
         decrypted = message.decryption in (Decryption.OK, Decryption.NOT_ENCRYPTED)
         if message.error or look.colour == BAD_COLOUR or not decrypted:
             self.add_class("-bad")
-        elif not look.good or message.warnings or message.signature_scope != SignatureScope.WHOLE:
+        elif (
+            not look.good
+            or message.warnings
+            or message.key_changed_from
+            or message.signature_scope != SignatureScope.WHOLE
+        ):
             self.add_class("-doubtful")

@@ -1,0 +1,130 @@
+"""Provides signing keys pinned on first use: the first key seen for an address is kept; another is a flagged change.
+
+Reporters are pinned by their From address when a message's signature is good; team members by their key's UID
+address when one of their events is accepted. A change stays flagged (on the message, and in the changed-keys view)
+until a coordinator accepts it, which re-pins the address to the new key.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Any
+
+from sqlalchemy import Connection
+
+from triage_tui.store.queries import parse_time
+
+REPORTER = "reporter"
+TEAM = "team"
+
+
+@dataclass(frozen=True)
+class KeySighting:
+    """A key seen signing for an address (a verified signature), and the case it was seen on."""
+
+    address: str
+    fingerprint: str
+    role: str
+    case_id: str | None = None
+
+
+@dataclass(frozen=True)
+class KeyChange:
+    """Another key for a pinned address."""
+
+    id: int
+    address: str
+    role: str
+    old_fingerprint: str
+    new_fingerprint: str
+    case_id: str | None
+    seen_at: datetime | None
+    accepted_by: str | None = None
+
+
+def address_of(uid_or_address: str) -> str:
+    """The lower-case mail address in a key UID (`Name <a@b>`) or a bare address; empty if there is none."""
+    address = parseaddr(uid_or_address)[1]
+    return address.lower() if "@" in address else ""
+
+
+def _stamp(now: datetime) -> str:
+    # The form SQLAlchemy writes (naive UTC), so `parse_time` reads both alike.
+    return now.replace(tzinfo=None).isoformat(" ")
+
+
+def pin_sightings(execute: Any, sightings: Iterable[KeySighting], now: datetime) -> None:
+    """Pin each address's first key and flag other keys as changes, in the caller's transaction.
+
+    `execute(sql, rows)` runs one statement for many rows: a DB-API cursor's `executemany`, or SQLAlchemy's
+    `exec_driver_sql`. Sightings are taken in order, so of two keys first seen in one batch the first is pinned.
+    """
+    rows = [(s.address.lower(), s.fingerprint.upper(), s.role, s.case_id) for s in sightings if s.address]
+    if not rows:
+        return
+    stamp = _stamp(now)
+    execute(
+        "INSERT OR IGNORE INTO key_pins (address, fingerprint, role, pinned_at) VALUES (?, ?, ?, ?)",
+        [(address, fingerprint, role, stamp) for address, fingerprint, role, _ in rows],
+    )
+    execute(
+        "INSERT OR IGNORE INTO key_changes (address, role, old_fingerprint, new_fingerprint, case_id, seen_at) "
+        "SELECT address, ?, fingerprint, ?, ?, ? FROM key_pins WHERE address = ? AND fingerprint <> ?",
+        [(role, fingerprint, case_id, stamp, address, fingerprint) for address, fingerprint, role, case_id in rows],
+    )
+
+
+_CHANGE_COLUMNS = "id, address, role, old_fingerprint, new_fingerprint, case_id, seen_at, accepted_by"
+
+
+def _change(row: Sequence[Any]) -> KeyChange:
+    return KeyChange(
+        id=row[0], address=row[1], role=row[2], old_fingerprint=row[3], new_fingerprint=row[4], case_id=row[5],
+        seen_at=parse_time(row[6]), accepted_by=row[7],
+    )  # fmt: skip
+
+
+def pending_changes(connection: sqlite3.Connection) -> list[KeyChange]:
+    """Changed keys no coordinator has accepted yet, newest first."""
+    rows = connection.execute(
+        f"SELECT {_CHANGE_COLUMNS} FROM key_changes WHERE accepted_at IS NULL ORDER BY seen_at DESC, id DESC"  # noqa: S608
+    ).fetchall()
+    return [_change(row) for row in rows]
+
+
+def pending_for(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """For (address, fingerprint) pairs, those that are an unaccepted change, with the key pinned before."""
+    found: dict[tuple[str, str], str] = {}
+    for address, fingerprint in set(pairs):
+        row = connection.execute(
+            "SELECT old_fingerprint FROM key_changes WHERE address = ? AND new_fingerprint = ? AND accepted_at IS NULL",
+            (address.lower(), fingerprint.upper()),
+        ).fetchone()
+        if row is not None:
+            found[(address.lower(), fingerprint.upper())] = str(row[0])
+    return found
+
+
+def accept_change(connection: Connection, change_id: int, by: str, now: datetime) -> KeyChange | None:
+    """Re-pin the change's address to its new key and mark the change accepted, in the caller's transaction;
+    None if there is no such pending change."""
+    row = connection.exec_driver_sql(
+        f"SELECT {_CHANGE_COLUMNS} FROM key_changes WHERE id = ? AND accepted_at IS NULL",  # noqa: S608
+        (change_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    change = _change(row)
+    stamp = _stamp(now)
+    connection.exec_driver_sql(
+        "UPDATE key_pins SET fingerprint = ?, pinned_at = ? WHERE address = ?",
+        (change.new_fingerprint, stamp, change.address),
+    )
+    connection.exec_driver_sql(
+        "UPDATE key_changes SET accepted_by = ?, accepted_at = ? WHERE id = ?", (by, stamp, change_id)
+    )
+    return change
