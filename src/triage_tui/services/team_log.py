@@ -225,6 +225,14 @@ def materialize_all(connection: Connection, case_ids: Iterable[str], now: dateti
         )
         if row[0]
     }
+    conflict_rows: dict[str, list[tuple[int, str]]] = {}
+    for row_id, case_id, payload in _rows(
+        connection,
+        "SELECT id, case_id, payload FROM events WHERE kind = 'team-conflict' AND case_id IN ({marks})",
+        present,
+    ):
+        conflict_rows.setdefault(case_id, []).append((row_id, str(json.loads(payload).get("team_event"))))
+    stale: list[int] = []
     stored_labels = {
         row[0]: set(json.loads(row[1] or "[]"))
         for row in _rows(connection, "SELECT id, labels FROM cases WHERE id IN ({marks})", present)
@@ -265,12 +273,18 @@ def materialize_all(connection: Connection, case_ids: Iterable[str], now: dateti
                 # then reads in the same order.
                 written = _stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
                 timeline.append((case_id, author, written, "note", json.dumps({"text": text, "team_event": event_id})))
+        current = {f"{c.overwritten_event}>{c.kept_event}" for c in state.conflicts}
+        # A conflict is what the events say now: one an earlier event (arriving late) has settled is withdrawn, so
+        # every workstation's timeline shows the same conflicts whatever order its events came in.
+        stale.extend(row_id for row_id, key in conflict_rows.get(case_id, []) if key not in current)
         for conflict in state.conflicts:
             key = f"{conflict.overwritten_event}>{conflict.kept_event}"
             if key not in shown:
                 payload = {"field": conflict.field, "kept": conflict.kept, "overwritten": conflict.overwritten,
                            "team_event": key}  # fmt: skip
                 timeline.append((case_id, "team", stamp, "team-conflict", json.dumps(payload, default=str)))
+    if stale:
+        connection.exec_driver_sql("DELETE FROM events WHERE id = ?", [(row_id,) for row_id in stale])
     if unlinked:
         connection.exec_driver_sql("DELETE FROM impacts WHERE case_id = ? AND project_id = ?", unlinked)
     if cells:
