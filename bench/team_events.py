@@ -32,18 +32,22 @@ LABELS = ["tarfile", "wheel", "ci", "regression", "sdist"]
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-def make_events(case_ids: list[str], count: int, rng: random.Random) -> list[TeamEvent]:
+def make_events(refs: dict[str, str], count: int, rng: random.Random) -> list[TeamEvent]:
+    """`count` decisions over the cases of `refs` (case id -> its team reference, as every local decision has)."""
     events = []
+    case_ids = sorted(refs)
     for n in range(count):
         case_id = rng.choice(case_ids)
         at = Timestamp(1_780_000_000_000 + n, 0)
         author = rng.choice(AUTHORS)
         kind = rng.choice(["state", "labels", "impact", "note"])
         if kind == "state":
-            events.append(TeamEvent(case_id, author, at, kind, {"state": (rng.choice(STATES), rng.choice(STATES))}))
+            changes = {"state": (rng.choice(STATES), rng.choice(STATES))}
+            events.append(TeamEvent(case_id, author, at, kind, changes, ref=refs[case_id]))
         elif kind == "labels":
             old = sorted(rng.sample(LABELS, 2))
-            events.append(TeamEvent(case_id, author, at, kind, {"labels": (old, sorted(rng.sample(LABELS, 2)))}))
+            changes = {"labels": (old, sorted(rng.sample(LABELS, 2)))}
+            events.append(TeamEvent(case_id, author, at, kind, changes, ref=refs[case_id]))
         elif kind == "impact":
             cell = rng.choice(
                 [
@@ -52,9 +56,10 @@ def make_events(case_ids: list[str], count: int, rng: random.Random) -> list[Tea
                     {"status": "not-affected", "ranges": [], "justification": "component_not_present"},
                 ]
             )
-            events.append(TeamEvent(case_id, author, at, kind, impacts={rng.choice(["pip", "uv"]): cell}))
+            impacts = {rng.choice(["pip", "uv"]): cell}
+            events.append(TeamEvent(case_id, author, at, kind, impacts=impacts, ref=refs[case_id]))
         else:
-            events.append(TeamEvent(case_id, author, at, kind, note=f"note {n}"))
+            events.append(TeamEvent(case_id, author, at, kind, note=f"note {n}", ref=refs[case_id]))
     return events
 
 
@@ -112,8 +117,8 @@ def main() -> None:
         close_workspace(home)  # no gpg from here on
         base = home / "triage.db"
         with sqlite3.connect(base) as connection:
-            case_ids = [row[0] for row in connection.execute("SELECT id FROM cases")]
-        events = make_events(case_ids, args.events, random.Random(7))
+            refs = {row[0]: f"mid:{row[1]}" for row in connection.execute("SELECT case_id, message_id FROM messages")}
+        events = make_events(refs, args.events, random.Random(7))
         applied, direct = [], []
         for run in range(args.runs):
             for timings, how in ((applied, apply_events), (direct, insert_directly)):

@@ -97,8 +97,11 @@ def test_going_back_to_the_old_key_after_accepting_is_flagged_again(tmp_path: Pa
 def test_an_older_store_pins_from_the_messages_it_holds(tmp_path: Path) -> None:
     database = seeded_store(tmp_path / "triage.db", _thread())
     connection = sqlite3.connect(database)
-    # Back to the schema before pinning: the tables go, the version says 8.
-    connection.executescript("DROP TABLE key_changes; DROP TABLE key_pins; PRAGMA user_version = 8;")
+    # Back to the schema before pinning: the tables of migrations 9 and 10 go, the version says 8.
+    connection.executescript(
+        "DROP TABLE key_changes; DROP TABLE key_pins; DROP TABLE team_cases; DROP INDEX ix_team_events_ref; "
+        "ALTER TABLE team_events DROP COLUMN ref; PRAGMA user_version = 8;"
+    )
     migrate(connection)
     connection.close()
     assert _pins(database) == {"dana@example.net": OLD_KEY}

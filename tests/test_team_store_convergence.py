@@ -28,7 +28,8 @@ ROLES = TeamRoles(coordinators=frozenset(AUTHORS))
 
 @pytest.fixture(scope="module")
 def base_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seeded_store(tmp_path_factory.mktemp("team") / "base.db", small_inbox())  # PSC-2026-0001 and -0002 among its cases
+    # The small inbox: PSC-2026-0001 and -0002 among its cases.
+    return seeded_store(tmp_path_factory.mktemp("team") / "base.db", small_inbox())
 
 
 def deliver(database: Path, batches: list[list[TeamEvent]]) -> None:

@@ -15,6 +15,8 @@ import pytest
 
 from gpg_fixtures import TEAM_OF_THREE, Keyring, TeamKeys, kill_and_remove, team_keyrings
 from triage_tui.domain import CaseState, ImpactStatus
+from triage_tui.intake.records import ParsedMessage
+from triage_tui.services.hlc import Timestamp
 from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
 from triage_tui.services.team_log import case_projects, outgoing, receive, rejected
@@ -244,3 +246,131 @@ def test_labels_set_before_team_sync_stay_when_team_events_arrive(tmp_path: Path
     local.close_store()
     take(coordinator, people.coordinator, people.roles, send(maintainer, people.pip, people.roles))
     assert labels_of(coordinator) == ["legacy", "tarfile", "wheel"]
+
+
+def test_a_coordinators_acceptance_of_a_changed_key_reaches_the_maintainer(tmp_path: Path, people: TeamKeys) -> None:
+    import dataclasses
+    from datetime import timedelta
+
+    from triage_tui.store.key_pins import pending_changes
+    from ui_fixtures import BASE, GOOD, message
+
+    new_key = "9" * 40
+    rotated = message(
+        90,
+        "Re: pip: path traversal in tarfile extraction of sdists",
+        date=BASE + timedelta(days=3),
+        verdict=dataclasses.replace(GOOD, signer_fingerprint=new_key),
+        reply_to="<1@reports.test>",
+    )
+    base = seeded_store(tmp_path / "base.db", [*small_inbox(), rotated])
+    setup = TriageService(base, "setup")
+    setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
+    setup.close_store()
+    coordinator, maintainer = tmp_path / "coordinator.db", tmp_path / "pip.db"
+    shutil.copy(base, coordinator)
+    shutil.copy(base, maintainer)
+
+    def pending(database: Path) -> list[tuple[str, str]]:
+        with reader(database) as connection:
+            return [(c.address, c.new_fingerprint) for c in pending_changes(connection)]
+
+    assert pending(coordinator) == pending(maintainer) == [("dana@example.net", new_key)]
+    # A maintainer's acceptance is theirs alone: the coordinator refuses it.
+    pat = TriageService(maintainer, "pat", team_author=people.pip.fingerprint)
+    with reader(maintainer) as connection:
+        (change,) = pending_changes(connection)
+    pat.accept_key_change(change.id)
+    pat.close_store()
+    take(coordinator, people.coordinator, people.roles, send(maintainer, people.pip, people.roles))
+    with reader(coordinator) as connection:
+        assert any("only a coordinator accepts" in row[3] for row in rejected(connection))
+    assert pending(coordinator) == [("dana@example.net", new_key)]
+    # The coordinator's acceptance travels with the case and clears the flag on the maintainer's workstation.
+    shutil.copy(base, maintainer)
+    alex = TriageService(coordinator, "alex", team_author=people.coordinator.fingerprint)
+    with reader(coordinator) as connection:
+        (change,) = pending_changes(connection)
+    alex.accept_key_change(change.id)
+    alex.close_store()
+    take(maintainer, people.pip, people.roles, send(coordinator, people.coordinator, people.roles))
+    assert pending(maintainer) == []
+    with reader(maintainer) as connection:
+        pinned = connection.execute("SELECT fingerprint FROM key_pins WHERE address = 'dana@example.net'").fetchone()
+    assert pinned[0] == new_key
+
+
+def _report(n: int, subject: str) -> ParsedMessage:
+    from datetime import timedelta
+
+    from ui_fixtures import BASE, GOOD, message
+
+    return message(n, subject, date=BASE + timedelta(hours=n), verdict=GOOD)
+
+
+def _case_titled(database: Path, title: str) -> dict[str, object]:
+    with reader(database) as connection:
+        (case_id,) = connection.execute("SELECT id FROM cases WHERE title = ?", (title,)).fetchone()
+        detail = get_case(connection, case_id)
+    assert detail is not None
+    notes = [str(e.payload.get("text")) for e in detail.events if e.kind == "note"]
+    return {"id": case_id, "state": detail.summary.state, "notes": notes}
+
+
+def test_workstations_that_number_one_report_differently_still_decide_on_the_same_case(
+    tmp_path: Path, people: TeamKeys
+) -> None:
+    first, second = _report(101, "pip: netrc leak"), _report(102, "uv: cache poisoning")
+    alex_store = seeded_store(tmp_path / "alex.db", [first, second])
+    sam_store = seeded_store(tmp_path / "sam.db", [second, first])  # the same mail, synced in another order
+    assert _case_titled(alex_store, "pip: netrc leak")["id"] == _case_titled(sam_store, "uv: cache poisoning")["id"]
+    # Two coordinators (the pip maintainer's key stands in for the second).
+    roles = TeamRoles(coordinators=frozenset({people.coordinator.fingerprint, people.pip.fingerprint}))
+    alex = TriageService(alex_store, "alex", team_author=people.coordinator.fingerprint)
+    leak_here = str(_case_titled(alex_store, "pip: netrc leak")["id"])
+    alex.transition(leak_here, CaseState.TRIAGE)
+    alex.add_note(leak_here, "netrc: reproduced")
+    alex.close_store()
+    take(sam_store, people.pip, roles, send(alex_store, people.coordinator, roles))
+    assert _case_titled(sam_store, "pip: netrc leak") == {
+        "id": _case_titled(sam_store, "pip: netrc leak")["id"], "state": "triage", "notes": ["netrc: reproduced"],
+    }  # fmt: skip
+    assert _case_titled(sam_store, "uv: cache poisoning")["state"] == "new"  # the case with alex's id is untouched
+    sam = TriageService(sam_store, "sam", team_author=people.pip.fingerprint)
+    sam.transition(str(_case_titled(sam_store, "uv: cache poisoning")["id"]), CaseState.TRIAGE)
+    sam.close_store()
+    take(alex_store, people.coordinator, roles, send(sam_store, people.pip, roles))
+    assert _case_titled(alex_store, "uv: cache poisoning")["state"] == "triage"
+    assert _case_titled(alex_store, "pip: netrc leak")["state"] == "triage"
+
+
+def test_a_shared_case_whose_id_is_taken_here_gets_the_next_number(tmp_path: Path, people: TeamKeys) -> None:
+    from triage_tui.services.team_events import TeamEvent
+    from triage_tui.services.team_log import case_ref, share_of
+
+    coordinator = seeded_store(tmp_path / "coordinator.db", [_report(101, "pip: netrc leak")])
+    maintainer = seeded_store(tmp_path / "pip.db", [_report(201, "pip: our own finding")])  # also PSC-2026-0001
+    alex = TriageService(coordinator, "alex", team_author=people.coordinator.fingerprint)
+    case_id = str(_case_titled(coordinator, "pip: netrc leak")["id"])
+    alex.set_impact(case_id, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
+    alex.add_note(case_id, "pip: please look")
+    alex.close_store()
+    with reader(coordinator) as connection:
+        content, ref = share_of(connection, case_id), case_ref(connection, case_id)
+    share = TeamEvent(case_id, people.coordinator.fingerprint, Timestamp(int(time.time() * 1000)), "share",
+                      share=content, ref=ref)  # fmt: skip
+    readers = people.roles.readers(["pip"])
+    sealed = [seal(people.coordinator.gpg, share, readers), *send(coordinator, people.coordinator, people.roles)]
+    take(maintainer, people.pip, people.roles, list(reversed(sealed)))  # the decisions even before the share
+    shared = _case_titled(maintainer, "pip: netrc leak")
+    assert shared["id"] != case_id and shared["notes"] == ["pip: please look"]
+    assert _case_titled(maintainer, "pip: our own finding") == {"id": case_id, "state": "new", "notes": []}
+    # The next report numbered here does not take the shared case's number.
+    engine = open_engine(maintainer)
+    try:
+        from triage_tui.store.ingest import IncomingItem, store_batch
+
+        (newest,) = store_batch(engine, [IncomingItem("mail", "x", _report(301, "pip: later"))]).new_cases
+    finally:
+        engine.dispose()
+    assert newest not in {case_id, shared["id"]}

@@ -5,7 +5,7 @@ one field are kept as conflicts for the timeline."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,10 +87,13 @@ def _members(value: Any) -> set[str]:
     return set()
 
 
-def converge(events: Iterable[TeamEvent]) -> dict[str, CaseState]:
-    """The state of every case the events touch; the same for any order or duplication of the same events."""
+def converge(events: Iterable[TeamEvent], case_of: Callable[[TeamEvent], str] | None = None) -> dict[str, CaseState]:
+    """The state of every case the events touch; the same for any order or duplication of the same events.
+
+    `case_of` names the case an event is about here (default: its own `case_id`), since two workstations may call
+    one report by different ids."""
     unique = {event.id: event for event in events}
     states: dict[str, CaseState] = {}
     for event in sorted(unique.values(), key=TeamEvent.order_key):
-        states.setdefault(event.case_id, CaseState()).apply(event)
+        states.setdefault(case_of(event) if case_of else event.case_id, CaseState()).apply(event)
     return states

@@ -130,6 +130,10 @@ def judge(opened: Opened, roles: TeamRoles, projects: Iterable[str], applied: se
         if opened.event.author not in roles.coordinators:
             return Opened(opened.event, opened.signer, Rejection.NO_ROLE, "only a coordinator shares a case")
         return opened
+    if opened.event.key is not None:
+        if opened.event.author not in roles.coordinators:
+            return Opened(opened.event, opened.signer, Rejection.NO_ROLE, "only a coordinator accepts a changed key")
+        return opened
     if not roles.may_decide(opened.event.author, list(projects)):
         return Opened(opened.event, opened.signer, Rejection.NO_ROLE)
     if opened.event.author not in roles.coordinators:

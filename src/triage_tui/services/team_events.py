@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from triage_tui.services.hlc import Timestamp
 
+KEY_ACCEPTED = "key-accepted"
+"""The kind of event by which a coordinator accepts a changed signing key for everyone who reads the case."""
 FORMAT = "triage-tui-event/1"
 SCALAR_FIELDS = frozenset(
     {
@@ -55,6 +59,12 @@ class TeamEvent:
     note: str | None = None
     share: Mapping[str, Any] | None = None
     """The case itself (title, reporter, its messages' text), for people it is shared with from now on."""
+    key: Mapping[str, str] | None = None
+    """A coordinator's acceptance of a changed signing key: `address` is pinned to `fingerprint` from now on."""
+    ref: str | None = None
+    """What the case is on every workstation (`case_id` is only the author's name for it): the Message-ID of its
+    first message (`mid:…`), else that message's content hash (`hash:…`). Case numbers are given by each
+    workstation in the order its reports arrive, so two may call one report by different ids."""
 
     def body(self) -> dict[str, Any]:
         """The event as canonical JSON data."""
@@ -75,13 +85,23 @@ class TeamEvent:
             data["note"] = self.note
         if self.share is not None:
             data["share"] = dict(self.share)
+        if self.key is not None:
+            data["key"] = dict(self.key)
+        if self.ref is not None:
+            data["ref"] = self.ref
         return data
 
     def encode(self) -> bytes:
         """Canonical bytes: sorted keys, no spaces, UTF-8 (what is signed and hashed)."""
+        return self._canonical
+
+    # Cached: an event is never changed once made (`dataclasses.replace` makes a new one), and sorting, grouping and
+    # de-duplicating thousands of events asks for these many times over.
+    @cached_property
+    def _canonical(self) -> bytes:
         return json.dumps(self.body(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
-    @property
+    @cached_property
     def id(self) -> str:
         """The SHA-256 of the canonical bytes."""
         return hashlib.sha256(self.encode()).hexdigest()
@@ -126,6 +146,8 @@ def decode(data: bytes) -> TeamEvent:
             },
             note=note if isinstance(note, str) else None,
             share=dict(share) if share is not None else None,
+            key=_key_acceptance(body.get("key")),
+            ref=_ref(body.get("ref")),
         )
     except (TypeError, ValueError) as error:
         if isinstance(error, EventFormatError):
@@ -135,6 +157,8 @@ def decode(data: bytes) -> TeamEvent:
         raise EventFormatError("not in canonical form (re-encoded, its bytes and so its id would differ)")
     if event.share is not None and event.kind != "share":
         raise EventFormatError("only a share event carries a case")
+    if (event.key is not None) != (event.kind == KEY_ACCEPTED):
+        raise EventFormatError(f"a {KEY_ACCEPTED} event, and only it, carries a key")
     try:
         _check_values(event)
     except ValueError as error:
@@ -175,6 +199,27 @@ def _check_values(event: TeamEvent) -> None:
             ImpactCell.from_json(dict(cell))
         except ImpactError as error:
             raise EventFormatError(f"impacts.{project}: {error}") from None
+
+
+def _ref(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(("mid:", "hash:")) or len(value) > 1000:
+        raise EventFormatError("ref is mid:<Message-ID> or hash:<sha256>")
+    return value
+
+
+def _key_acceptance(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) != {"address", "fingerprint"}:
+        raise EventFormatError("key holds an address and a fingerprint")
+    address, fingerprint = value["address"], value["fingerprint"]
+    if not isinstance(address, str) or "@" not in address or len(address) > 320 or address != address.lower():
+        raise EventFormatError("key.address is a lower-case mail address")
+    if not isinstance(fingerprint, str) or not re.fullmatch(r"[0-9A-F]{40}", fingerprint):
+        raise EventFormatError("key.fingerprint is 40 upper-case hex digits")
+    return {"address": address, "fingerprint": fingerprint}
 
 
 def _text(body: Mapping[str, Any], key: str) -> str:

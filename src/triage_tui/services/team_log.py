@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from triage_tui.services.convergence import CaseState, converge
 from triage_tui.services.hlc import HybridClock, Timestamp
 from triage_tui.services.team_envelope import Opened
-from triage_tui.services.team_events import SCALAR_FIELDS, TeamEvent, decode
-from triage_tui.store.key_pins import TEAM, KeySighting, address_of, pin_sightings
+from triage_tui.services.team_events import KEY_ACCEPTED, SCALAR_FIELDS, TeamEvent, decode
+from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin, address_of, pin_sightings
 from triage_tui.store.queries import iso_time
 
 if TYPE_CHECKING:
@@ -39,6 +39,9 @@ def team_event_of(kind: str, payload: Mapping[str, Any], case_id: str, author: s
     elif kind == "impact-removed":
         impacts[str(payload.get("project"))] = None  # unlinked: the cell goes on every workstation
     note = str(payload["text"]) if kind == "note" and isinstance(payload.get("text"), str) else None
+    if kind == KEY_ACCEPTED:
+        key = {"address": str(payload.get("address")), "fingerprint": str(payload.get("fingerprint"))}
+        return TeamEvent(case_id, author, at, kind, key=key)
     if not changes and not impacts and note is None:
         return None
     return TeamEvent(case_id, author, at, kind, changes, impacts, note)
@@ -53,9 +56,60 @@ def _labels(value: Any) -> list[str]:
     return sorted(str(v) for v in value) if isinstance(value, list) else []
 
 
+UNRESOLVED = "?"
+"""Prefix of a received event's case while no case here is that report: never a case id, so it touches nothing."""
+
+
+def case_ref(connection: Any, case_id: str) -> str | None:
+    """What the case is to the team (see `TeamEvent.ref`), kept in `team_cases` once known; None for a case with no
+    message (its events fall back to its id). `connection` runs SQL: SQLAlchemy's or sqlite3's."""
+    run = _runner(connection)
+    row = run("SELECT ref FROM team_cases WHERE case_id = ?", (case_id,)).fetchone()
+    if row is not None:
+        return str(row[0])
+    first = run(
+        "SELECT message_id, content_hash FROM messages WHERE case_id = ? ORDER BY sent_at IS NULL, sent_at, id LIMIT 1",
+        (case_id,),
+    ).fetchone()
+    if first is None:
+        return None
+    return f"mid:{first[0]}" if first[0] else f"hash:{first[1]}"
+
+
+def resolve_case(connection: Any, event: TeamEvent) -> str | None:
+    """The case here an event is about: the one its `ref` names (held by Message-ID or content hash, or shared here
+    before), else for an event without a ref the case of the same id; None while no case here is that report."""
+    if event.ref is None:
+        return event.case_id
+    run = _runner(connection)
+    row = run("SELECT case_id FROM team_cases WHERE ref = ?", (event.ref,)).fetchone()
+    if row is not None:
+        return str(row[0])
+    kind, _, value = event.ref.partition(":")
+    column = "message_id" if kind == "mid" else "content_hash"
+    # The column is one of two names chosen here, never text from the event.
+    found = run(
+        f"SELECT case_id FROM messages WHERE {column} = ? AND case_id NOT IN (SELECT case_id FROM team_cases) "  # noqa: S608
+        "ORDER BY id LIMIT 1",
+        (value,),
+    ).fetchone()
+    return str(found[0]) if found is not None else None
+
+
+def _remember_ref(connection: Connection, ref: str | None, case_id: str | None) -> None:
+    if ref is not None and case_id is not None:
+        connection.exec_driver_sql("INSERT OR IGNORE INTO team_cases (ref, case_id) VALUES (?, ?)", (ref, case_id))
+
+
+def _runner(connection: Any) -> Any:
+    # SQLAlchemy connections take raw SQL through exec_driver_sql; sqlite3 connections through execute.
+    return getattr(connection, "exec_driver_sql", None) or connection.execute
+
+
 def record_local(connection: Connection, event: TeamEvent, now: datetime) -> None:
     """A decision made here: applied already (by the action itself), to be sent."""
     _insert(connection, event, origin="local", status="applied", reason=None, signer=event.author, now=now)
+    _remember_ref(connection, event.ref, event.case_id)
 
 
 def _insert(
@@ -68,6 +122,7 @@ def _insert(
     signer: str | None,
     now: datetime,
     signed: bytes | None = None,
+    case_id: str | None = None,
 ) -> None:
     from sqlalchemy.dialects.sqlite import insert
 
@@ -77,7 +132,8 @@ def _insert(
         insert(TEAM_EVENTS)
         .values(
             id=event.id,
-            case_id=event.case_id,
+            case_id=case_id if case_id is not None else event.case_id,
+            ref=event.ref,
             author=event.author,
             at=event.at.text(),
             kind=event.kind,
@@ -99,58 +155,86 @@ def receive(
 ) -> set[str]:
     """Store received events (applied, or rejected with the reason) and recompute the cases the applied ones
     touch; returns those case ids. The caller judged them (`team_envelope.judge`)."""
+    accepted = [item for item in opened if item.event is not None and item.rejection is None]
     touched: set[str] = set()
+    for item in accepted:
+        # Shares first: a case must be here before the events about it can be placed on it.
+        if item.event is not None and item.event.share is not None:
+            created = create_shared_case(connection, item.event, now)
+            if created is not None:
+                touched.add(created)
+    places: dict[tuple[str | None, str], str | None] = {}
     rows: list[tuple[Any, ...]] = []
     stamp = _stored_time(now)
     for item in opened:
         if item.event is None:
             continue  # nothing readable to keep beyond the envelope: the caller lists it
         event = item.event
+        slot = (event.ref, event.case_id)
+        if slot not in places:  # one lookup per case, not per event: a sync may bring thousands
+            places[slot] = resolve_case(connection, event)
+            _remember_ref(connection, event.ref, places[slot])
+        local = places[slot]
         status = "rejected" if item.rejection is not None else "applied"
         reason = f"{item.rejection}" + (f": {item.detail}" if item.detail else "") if item.rejection else None
-        rows.append((event.id, event.case_id, event.author, event.at.text(), event.kind, event.encode(), item.signed,
-                     "received", status, reason, item.signer, 1, stamp))  # fmt: skip
+        place = local or UNRESOLVED + event.case_id
+        rows.append((event.id, place, event.author, event.at.text(), event.kind, event.encode(), item.signed,
+                     "received", status, reason, item.signer, 1, stamp, event.ref))  # fmt: skip
         if status == "applied":
-            touched.add(event.case_id)
+            if local is not None:
+                touched.add(local)
             if clock is not None:
                 clock.observe(event.at)
     if rows:  # one statement for all: a sync may bring thousands of events
         connection.exec_driver_sql(
             "INSERT OR IGNORE INTO team_events (id, case_id, author, at, kind, body, signed, origin, status, reason, "
-            "signer, sent, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "signer, sent, received_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-    accepted = [item for item in opened if item.event is not None and item.rejection is None]
     pin_sightings(
         connection.exec_driver_sql,
-        [KeySighting(address_of(i.signer_uid), i.signer or "", TEAM, i.event.case_id) for i in accepted if i.event],
+        [
+            KeySighting(address_of(i.signer_uid), i.signer or "", TEAM, places.get((i.event.ref, i.event.case_id)))
+            for i in accepted
+            if i.event
+        ],
         now,
     )
     for item in accepted:
-        if item.event is not None and item.event.share is not None:
-            create_shared_case(connection, item.event, now)
-    materialize_all(connection, touched, now)
+        if item.event is not None and item.event.key is not None:
+            key = item.event.key
+            accept_pin(connection, key["address"], key["fingerprint"], item.event.author, now)
+    materialize_all(connection, touched, now, known={i.event.id: i.event for i in accepted if i.event})
     return touched
 
 
-def create_shared_case(connection: Connection, event: TeamEvent, now: datetime) -> bool:
+def create_shared_case(connection: Connection, event: TeamEvent, now: datetime) -> str | None:
     """The case a coordinator shared with this workstation: its title, reporter and messages (the decisions follow
-    as events). False if the case is here already."""
+    as events); returns its id here, or None if the report is here already.
+
+    It keeps the author's id unless a case here has that id already (another report, numbered here), and then gets
+    the next number. Events about it that came before it are placed on it."""
     from sqlalchemy import insert, select
 
     from triage_tui.store.tables import CASES, MESSAGES
     from triage_tui.untrusted import neutralise, neutralise_line
 
     share = event.share or {}
-    if connection.execute(select(CASES.c.id).where(CASES.c.id == event.case_id)).first() is not None:
-        return False
-    year, number = _case_number(event.case_id)
+    held = resolve_case(connection, event)
+    if held is not None and connection.execute(select(CASES.c.id).where(CASES.c.id == held)).first() is not None:
+        _remember_ref(connection, event.ref, held)
+        return None
+    if event.ref is None:
+        case_id = event.case_id  # an event from before refs: its id is all there is
+    else:
+        case_id = _claim_case_id(connection, event.case_id)
+    year, number = _case_number(case_id)
     received = iso_time(share.get("received_at")) or now
     messages = [m for m in share.get("messages") or [] if isinstance(m, Mapping)]
     connection.execute(
         insert(CASES),
         {
-            "id": event.case_id, "year": year, "number": number,
+            "id": case_id, "year": year, "number": number,
             "title": neutralise_line(str(share.get("title") or event.case_id)),
             "reporter": neutralise_line(str(share.get("reporter") or "")), "reporter_email": "",
             "signature": "unsigned", "received_at": received, "created_at": now, "updated_at": received,
@@ -162,7 +246,7 @@ def create_shared_case(connection: Connection, event: TeamEvent, now: datetime) 
         connection.execute(
             insert(MESSAGES),
             {
-                "case_id": event.case_id, "source": "team", "source_key": f"{event.id}:{index}",
+                "case_id": case_id, "source": "team", "source_key": f"{event.id}:{index}",
                 "subject": neutralise_line(str(message.get("subject") or "")),
                 "sender_name": neutralise_line(str(message.get("from") or "")), "sender_email": "",
                 "sent_at": iso_time(message.get("date")), "received_at": now, "body": body,
@@ -171,8 +255,34 @@ def create_shared_case(connection: Connection, event: TeamEvent, now: datetime) 
             },
         )  # fmt: skip
     for project in share.get("projects") or []:
-        _upsert_impact(connection, event.case_id, str(project), {"status": "unknown"}, now, keep=True)
-    return True
+        _upsert_impact(connection, case_id, str(project), {"status": "unknown"}, now, keep=True)
+    _remember_ref(connection, event.ref, case_id)
+    if event.ref is not None:
+        connection.exec_driver_sql(
+            "UPDATE team_events SET case_id = ? WHERE ref = ? AND case_id LIKE ?",
+            (case_id, event.ref, UNRESOLVED + "%"),
+        )
+    return case_id
+
+
+def _claim_case_id(connection: Connection, wanted: str) -> str:
+    """`wanted` if no case here has it, else the next free number of its year; the year's counter is moved past
+    it, so reports numbered here later never take it."""
+    from triage_tui.domain import format_case_id
+
+    year, number = _case_number(wanted)
+    taken = connection.exec_driver_sql("SELECT 1 FROM cases WHERE id = ?", (wanted,)).first() is not None
+    last = connection.exec_driver_sql("SELECT last FROM case_counters WHERE year = ?", (year,)).scalar() or 0
+    if taken or not year:
+        number = int(last) + 1
+        while connection.exec_driver_sql("SELECT 1 FROM cases WHERE id = ?", (format_case_id(year, number),)).first():
+            number += 1
+    connection.exec_driver_sql(
+        "INSERT INTO case_counters (year, last) VALUES (?, ?) ON CONFLICT (year) DO UPDATE SET "
+        "last = max(last, excluded.last)",
+        (year, number),
+    )
+    return format_case_id(year, number)
 
 
 def _case_number(case_id: str) -> tuple[int, int]:
@@ -199,20 +309,28 @@ def _rows(connection: Connection, sql: str, ids: Sequence[str], extra: tuple[Any
     return found
 
 
-def materialize_all(connection: Connection, case_ids: Iterable[str], now: datetime) -> dict[str, CaseState]:
+def materialize_all(
+    connection: Connection, case_ids: Iterable[str], now: datetime, known: Mapping[str, TeamEvent] | None = None
+) -> dict[str, CaseState]:
     """For each case here (one not shared with this workstation yet is left: its events wait in the log), set its
     fields, impact cells, received notes and conflicts to what all its applied events say. A few statements for
-    all the cases together."""
+    all the cases together. `known`: events by id already decoded (those just received), not decoded again."""
     ids = sorted(set(case_ids))
     if not ids:
         return {}
     present = [row[0] for row in _rows(connection, "SELECT id FROM cases WHERE id IN ({marks})", ids)]
     if not present:
         return {}
-    bodies = _rows(
-        connection, "SELECT body FROM team_events WHERE status = 'applied' AND case_id IN ({marks})", present
+    rows = _rows(
+        connection,
+        "SELECT id, case_id, body FROM team_events WHERE status = 'applied' AND case_id IN ({marks})",
+        present,
     )
-    states = converge(decode(bytes(row[0])) for row in bodies)
+    # Grouped by the case here each event was placed on: its author may call the report by another id.
+    placed = {row[0]: str(row[1]) for row in rows}
+    known = known or {}
+    events = (known.get(row[0]) or decode(bytes(row[2])) for row in rows)
+    states = converge(events, case_of=lambda event: placed[event.id])
     local = {row[0] for row in _rows(
         connection, "SELECT id FROM team_events WHERE origin = 'local' AND case_id IN ({marks})", present
     )}  # fmt: skip

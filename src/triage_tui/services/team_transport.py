@@ -147,7 +147,7 @@ class TeamTransport:
         of a project just added. Re-encrypted for them only; everyone else has it already."""
         from triage_tui.services.hlc import HybridClock, Timestamp
         from triage_tui.services.team_events import TeamEvent
-        from triage_tui.services.team_log import history, share_of, shared_with
+        from triage_tui.services.team_log import case_ref, history, share_of, shared_with
         from triage_tui.store.database import write_transaction
 
         me = self.config.identity.fingerprint
@@ -158,8 +158,9 @@ class TeamTransport:
             content = share_of(connection, case_id)
             signed_history = history(connection, case_id)
             newest = connection.execute("SELECT max(at) FROM team_events WHERE status = 'applied'").fetchone()[0]
+            ref = case_ref(connection, case_id)
         clock = HybridClock(last=Timestamp.parse(newest) if newest else None)
-        share = TeamEvent(case_id, me, clock.now(), "share", share=content)
+        share = TeamEvent(case_id, me, clock.now(), "share", share=content, ref=ref)
         readers = sorted(new)
         client.append(self.folder, envelope_message(seal(self.gpg, share, readers), self.config.identity.email))
         for signed in signed_history:
@@ -174,7 +175,7 @@ class TeamTransport:
         self.outcome.shared += len(readers)
 
     def _pull(self, client: Any) -> None:
-        from triage_tui.services.team_log import case_projects, receive
+        from triage_tui.services.team_log import case_projects, receive, resolve_case
         from triage_tui.store.database import open_engine, write_transaction
         from triage_tui.store.ingest import save_cursor
         from triage_tui.store.sync_reads import load_cursors
@@ -202,12 +203,14 @@ class TeamTransport:
                 continue
             if opened.event is not None and opened.event.id in applied:
                 continue  # our own event, or a copy of one we have: nothing new
-            case_id = opened.event.case_id if opened.event else ""
+            # The report, whatever its author numbers it: the projects known for it here are what roles are judged on.
+            report = (opened.event.ref or opened.event.case_id) if opened.event else ""
             with reader(self.database) as connection:
-                known = case_projects(connection, [case_id]).get(case_id, []) if opened.event else []
-            verdict = judge(opened, self.roles, [*known, *learned.get(case_id, [])], set())
+                here = resolve_case(connection, opened.event) if opened.event else None
+                known = case_projects(connection, [here]).get(here, []) if here else []
+            verdict = judge(opened, self.roles, [*known, *learned.get(report, [])], set())
             if verdict.rejection is None and opened.event is not None and opened.event.share is not None:
-                learned[case_id] = [str(p) for p in opened.event.share.get("projects") or []]
+                learned[report] = [str(p) for p in opened.event.share.get("projects") or []]
             judged.append(verdict)
             if opened.event is not None:
                 applied.add(opened.event.id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -271,10 +271,18 @@ class TriageService:
     def accept_key_change(self, change_id: int) -> KeyChange | None:
         """Accept a changed signing key (the caller checked the user is a coordinator): the address is pinned to
         the new key from now on. None if the change is not pending (accepted meanwhile)."""
+        from triage_tui.services.team_events import KEY_ACCEPTED
         from triage_tui.store.key_pins import accept_change
 
         with self._transaction() as connection:
-            return accept_change(connection, change_id, self.author, self.clock())
+            change = accept_change(connection, change_id, self.author, self.clock())
+            held = change is not None and change.case_id is not None and self._case_exists(connection, change.case_id)
+            if change is not None and change.case_id is not None and held:
+                # On the case's timeline, and (with team sync on) sent to everyone who reads the case, so their
+                # workstations stop flagging the key too.
+                payload = {"address": change.address, "fingerprint": change.new_fingerprint, "changes": {}}
+                self._record(connection, change.case_id, KEY_ACCEPTED, payload)
+            return change
 
     def close_store(self) -> None:
         """Release the store's connections."""
@@ -286,6 +294,9 @@ class TriageService:
         from triage_tui.store.database import write_transaction
 
         return write_transaction(self._engine)
+
+    def _case_exists(self, connection: Connection, case_id: str) -> bool:
+        return connection.exec_driver_sql("SELECT 1 FROM cases WHERE id = ?", (case_id,)).first() is not None
 
     def _case(self, connection: Connection, case_id: str) -> Mapping[str, Any]:
         from sqlalchemy import select
@@ -411,7 +422,7 @@ class TriageService:
     def _share(self, connection: Connection, case_id: str, kind: str, payload: Mapping[str, Any], at: datetime) -> None:
         """Record the decision as a team event too, in the same transaction (it waits there while offline)."""
         from triage_tui.services.hlc import Timestamp
-        from triage_tui.services.team_log import record_local, team_event_of
+        from triage_tui.services.team_log import case_ref, record_local, team_event_of
 
         # The clock goes on after the newest applied event in the log (received ones included, which may have come
         # in since this service last decided), whatever the wall clock says now.
@@ -423,7 +434,7 @@ class TriageService:
         assert self.team_author is not None
         event = team_event_of(kind, payload, case_id, self.team_author, self._team_clock.now())
         if event is not None:
-            record_local(connection, event, at.astimezone(UTC))
+            record_local(connection, replace(event, ref=case_ref(connection, case_id)), at.astimezone(UTC))
 
     def _event(self, connection: Connection, event_id: int) -> Event:
         from sqlalchemy import select

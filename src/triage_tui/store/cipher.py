@@ -59,7 +59,7 @@ def _key_pragmas(key: bytes, schema: str = "main") -> list[str]:
 
 def connect(path: Path, **options: Any) -> sqlite3.Connection:
     """A connection to the store at `path` (sqlite3's API), keyed if a key is registered for it."""
-    connection = dbapi.connect(str(path), **options)
+    connection = dbapi.connect(os.fspath(path), **options)  # fspath: None is an error, not a file named "None"
     key = _keys.get(_slot(path))
     if key is not None:
         try:

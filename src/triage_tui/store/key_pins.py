@@ -109,6 +109,23 @@ def pending_for(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]]
     return found
 
 
+def accept_pin(connection: Connection, address: str, fingerprint: str, by: str, now: datetime) -> None:
+    """Pin `address` to `fingerprint` and mark a pending change to it accepted by `by` (a coordinator, here or on
+    another workstation), in the caller's transaction. Accepting twice changes nothing more."""
+    stamp = _stamp(now)
+    connection.exec_driver_sql(
+        "INSERT INTO key_pins (address, fingerprint, role, pinned_at) VALUES (?, ?, coalesce((SELECT role FROM "
+        "key_changes WHERE address = ? ORDER BY id DESC LIMIT 1), ?), ?) ON CONFLICT (address) DO UPDATE SET "
+        "fingerprint = excluded.fingerprint, pinned_at = excluded.pinned_at WHERE fingerprint <> excluded.fingerprint",
+        (address, fingerprint, address, REPORTER, stamp),
+    )
+    connection.exec_driver_sql(
+        "UPDATE key_changes SET accepted_by = ?, accepted_at = ? WHERE address = ? AND new_fingerprint = ? "
+        "AND accepted_at IS NULL",
+        (by, stamp, address, fingerprint),
+    )
+
+
 def accept_change(connection: Connection, change_id: int, by: str, now: datetime) -> KeyChange | None:
     """Re-pin the change's address to its new key and mark the change accepted, in the caller's transaction;
     None if there is no such pending change."""
@@ -119,12 +136,5 @@ def accept_change(connection: Connection, change_id: int, by: str, now: datetime
     if row is None:
         return None
     change = _change(row)
-    stamp = _stamp(now)
-    connection.exec_driver_sql(
-        "UPDATE key_pins SET fingerprint = ?, pinned_at = ? WHERE address = ?",
-        (change.new_fingerprint, stamp, change.address),
-    )
-    connection.exec_driver_sql(
-        "UPDATE key_changes SET accepted_by = ?, accepted_at = ? WHERE id = ?", (by, stamp, change_id)
-    )
+    accept_pin(connection, change.address, change.new_fingerprint, by, now)
     return change

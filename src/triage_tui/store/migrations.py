@@ -348,6 +348,17 @@ MIGRATIONS: Sequence[str] = (
             AND instr(lower(m.signer_uids), '<' || lower(m.sender_email) || '>') > 0
         ORDER BY coalesce(m.sent_at, m.received_at), m.id;
     """,
+    # 10: what each case is to the team (`ref`: its first message's Message-ID or content hash), since each
+    # workstation numbers its own cases; a received event's `case_id` is the case here it is about, or `?` and the
+    # author's id while no case here is that report (its events wait until it is shared).
+    """
+    CREATE TABLE team_cases (
+        ref TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL UNIQUE
+    );
+    ALTER TABLE team_events ADD COLUMN ref TEXT;
+    CREATE INDEX ix_team_events_ref ON team_events(ref);
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

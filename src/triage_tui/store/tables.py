@@ -255,6 +255,7 @@ class TeamEventRow(SQLModel, table=True):
     signer: str | None = None
     sent: int = 0
     received_at: datetime
+    ref: str | None = None
 
 
 class TeamShareRow(SQLModel, table=True):

@@ -101,6 +101,8 @@ def describe_event(event: EventLike) -> str:
         before, after = payload.get("before") or {}, payload.get("after") or {}
         fixed = f" in {after['fixed_version']}" if after.get("fixed_version") else ""
         return f"set {payload.get('project', '?')} {before.get('status', '?')} → {after.get('status', '?')}{fixed}"
+    if kind == "key-accepted":
+        return f"accepted {payload.get('fingerprint', '?')} as the key of {payload.get('address', '?')}"
     if kind == "impact-removed":
         return f"unlinked {payload.get('project', '?')}: nothing more is shared with its maintainers"
     if kind == "advisory":
