@@ -52,6 +52,7 @@ def test_a_new_store_is_encrypted_under_a_key_only_its_owner_can_read(database: 
     assert key_file.read_bytes().startswith(b"-----BEGIN PGP MESSAGE-----")
     seeded_store(database, small_inbox())
     assert "pip: path traversal in tarfile extraction of sdists" in _titles(database)
+    assert database.stat().st_mode & 0o777 == 0o600  # and its WAL, which SQLite creates with the same mode
     raw = _raw_bytes(database)
     assert not raw.startswith(cipher.PLAIN_HEADER)
     assert not any(phrase in raw for phrase in PHRASES)
@@ -76,6 +77,7 @@ def test_an_older_plain_store_is_encrypted_in_place_with_nothing_lost(database: 
     assert hits >= 1
     assert not any(phrase in _raw_bytes(database) for phrase in PHRASES)
     assert not database.with_name("triage.db.encrypting").exists()
+    assert database.stat().st_mode & 0o777 == 0o600
 
 
 def test_an_encryption_cut_short_after_the_key_was_written_is_finished(database: Path, gpg_world: GpgWorld) -> None:

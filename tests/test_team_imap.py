@@ -238,3 +238,27 @@ def test_a_maintainer_gets_their_projects_cases_and_no_trace_of_the_others(  # t
     coordinator.sync()
     assert shown(coordinator.database)["impacts"] == shown(pip.database)["impacts"]
     assert shown(coordinator.database)["impacts"]["pip"] == ("fixed", ("<24.1",), "24.1")  # type: ignore[index]
+
+
+def test_messages_of_the_folder_that_hold_no_readable_event_are_kept_and_the_sync_goes_on(team) -> None:  # type: ignore[no-untyped-def]
+    coordinator, pip, _uv = team
+    decide_offline(coordinator, pip)
+    pip.sync()  # the maintainer's decisions are in the folder
+    garbage = b"From: someone@example.org\r\nSubject: hello\r\n\r\nnot an event at all\r\n"
+    # Signed and encrypted to the coordinator, but not an event inside.
+    not_json = pip.ring.gpg.encrypt(
+        b"\x1b[31mnot json", [coordinator.ring.fingerprint], sign=pip.ring.fingerprint, armor=True, always_trust=True
+    )
+    with ImapSource(coordinator.config.sources["mailbox"]).session("append") as client:  # type: ignore[arg-type]
+        client.append("TeamEvents", garbage)
+        client.append("TeamEvents", envelope_message(bytes(str(not_json), "ascii"), pip.ring.email))
+    outcome = coordinator.sync()
+    assert outcome.applied >= 3 and outcome.rejected == 2
+    assert shown(coordinator.database)["notes"] == ["fixed in 24.1"]
+    with reader(coordinator.database) as connection:
+        kept = connection.execute("SELECT reason, raw FROM intake_failures WHERE source = 'team'").fetchall()
+    assert sorted(reason.split(" (")[0].split(":")[0] for reason, _raw in kept) == [
+        "not a team event",  # decrypted and signed, but no event inside
+        "not a team event message",  # not even an envelope
+    ]
+    assert any(raw == garbage for _reason, raw in kept)

@@ -193,14 +193,24 @@ class TeamTransport:
         judged = []
         learned: dict[str, list[str]] = {}
         """Projects of cases shared in this batch (their events follow the share, before it is stored)."""
+        unreadable: list[tuple[str, str, str, bytes, str]] = []
+        """Messages of the folder that hold no event one can read (not an event, or not one once decrypted): kept
+        with the reason, as intake keeps mail it cannot read."""
+        stamp = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
         for uid in sorted(fetched):
-            sealed = armoured_part(fetched[uid][b"RFC822"])
+            raw = bytes(fetched[uid][b"RFC822"])
+            sealed = armoured_part(raw)
             if sealed is None:
+                unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", "not a team event message", raw, stamp))
+                self.outcome.rejected += 1
                 continue
             opened = open_sealed(self.gpg, sealed)
             if opened.rejection == Rejection.UNDECRYPTABLE:
                 self.outcome.not_for_us += 1  # another project's case: nothing of it is kept here
                 continue
+            if opened.event is None:
+                reason = f"{opened.rejection}" + (f": {opened.detail}" if opened.detail else "")
+                unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", reason, raw, stamp))
             if opened.event is not None and opened.event.id in applied:
                 continue  # our own event, or a copy of one we have: nothing new
             # The report, whatever its author numbers it: the projects known for it here are what roles are judged on.
@@ -222,6 +232,12 @@ class TeamTransport:
         try:
             with write_transaction(engine) as connection:
                 receive(connection, judged, datetime.now(UTC))
+                if unreadable:
+                    connection.exec_driver_sql(
+                        "INSERT OR IGNORE INTO intake_failures (source, source_key, reason, raw, at) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        unreadable,
+                    )
                 save_cursor(connection, CURSOR_SOURCE, self.folder, {"uidvalidity": validity, "last_uid": max(uids)},
                             datetime.now(UTC))  # fmt: skip
         finally:

@@ -71,6 +71,15 @@ def connect(path: Path, **options: Any) -> sqlite3.Connection:
     return cast(sqlite3.Connection, connection)
 
 
+def create_private(path: Path) -> None:
+    """Create `path` empty and readable by its owner only, if it does not exist (SQLite gives its WAL and shared-memory
+    files the database file's mode)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    except FileExistsError:
+        pass
+
+
 def is_plain_database(path: Path) -> bool:
     """Whether `path` is an unencrypted SQLite file with content (an empty or missing file is neither)."""
     try:
@@ -96,6 +105,7 @@ def encrypt_database(path: Path, key: bytes) -> None:
     """
     target = path.with_name(path.name + ".encrypting")
     target.unlink(missing_ok=True)
+    create_private(target)
     plain = dbapi.connect(str(path), isolation_level=None)
     try:
         # Fold the WAL into the file first, so the copy sees every committed change and the old WAL can go.

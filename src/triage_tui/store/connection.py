@@ -26,6 +26,7 @@ def prepare_database(path: Path) -> None:
     """Create the file (page size, WAL) if it is new and bring its schema up to date."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        cipher.create_private(path)
         connection = cipher.connect(path)
         try:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
