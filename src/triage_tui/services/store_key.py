@@ -10,12 +10,15 @@ from __future__ import annotations
 import enum
 import os
 import secrets
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from triage_tui.store import cipher
 from triage_tui.store.connection import StoreError
+from triage_tui.untrusted import neutralise_line
 
 KEY_FILE_SUFFIX = ".key.asc"
 
@@ -41,19 +44,19 @@ def unlock_store(database: Path, fingerprint: str, gnupg_home: Path | None) -> S
 
     StoreError says what is wrong and what to do when the key cannot be had.
     """
-    import gnupg
-
     _let_pinentry_use_this_terminal()
-    gpg = gnupg.GPG(gnupghome=str(gnupg_home) if gnupg_home is not None else None)
     key_file = key_file_of(database)
     plain = cipher.is_plain_database(database)
     if key_file.exists():
-        key = _decrypt_key(gpg, key_file, fingerprint)
+        key = _decrypt_key(key_file, fingerprint, gnupg_home)
         outcome = StoreUnlock.OPENED
     elif cipher.has_content(database) and not plain:
         raise StoreError(f"{database} is encrypted but its key file {key_file} is missing; restore it from your backup")
     else:
+        import gnupg
+
         key = secrets.token_bytes(cipher.KEY_BYTES)
+        gpg = gnupg.GPG(gnupghome=str(gnupg_home) if gnupg_home is not None else None)
         _write_key_file(key_file, _encrypt_key(gpg, key, fingerprint))
         outcome = StoreUnlock.ENCRYPTED if plain else StoreUnlock.CREATED
     if plain:
@@ -87,12 +90,22 @@ def _encrypt_key(gpg: Any, key: bytes, fingerprint: str) -> bytes:
     return bytes(str(result), "ascii")
 
 
-def _decrypt_key(gpg: Any, key_file: Path, fingerprint: str) -> bytes:
-    result = gpg.decrypt(key_file.read_bytes())
-    key = bytes(result.data)
-    if not result.ok or len(key) != cipher.KEY_BYTES:
+def _decrypt_key(key_file: Path, fingerprint: str, gnupg_home: Path | None) -> bytes:
+    # gpg itself, not python-gnupg: this runs at every start, before the app sets its malloc arenas, and
+    # python-gnupg's reader threads (and its `gpg --version` probe) would cost start-up time and resident memory.
+    command = [shutil.which("gpg") or "gpg", "--batch", "--quiet", "--no-tty", "--decrypt", str(key_file)]
+    if gnupg_home is not None:
+        command[1:1] = ["--homedir", str(gnupg_home)]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=300, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise StoreError(f"cannot unlock the store: gpg did not run ({error})") from None
+    key = done.stdout
+    if done.returncode != 0 or len(key) != cipher.KEY_BYTES:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        said = neutralise_line(lines[-1][:200]) if lines else ""  # gpg's last word on it
         raise StoreError(
-            f"cannot unlock the store: gpg could not decrypt {key_file} ({result.status or 'no answer'}); it needs "
+            f"cannot unlock the store: gpg could not decrypt {key_file} ({said or 'no answer'}); it needs "
             f"the secret key {fingerprint} and its passphrase (is gpg-agent running, and GPG_TTY set?)"
         )
     return key
