@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from triage_tui.config import Project, load_config
-from triage_tui.demo.keys import generate_keys, open_gpg, remove_home, short_home
+from triage_tui.demo.keys import generate_keys, kill_agent, open_gpg, short_home
 from triage_tui.demo.people import Person
 from triage_tui.domain import Signature
 from triage_tui.intake.records import CryptoVerdict, ParsedMessage
@@ -57,10 +57,10 @@ def unlock(home: Path) -> None:
 
 
 def close_workspace(home: Path) -> None:
-    """Stop the workspace's gpg-agent (it would outlive the temporary folder)."""
-    config = load_config(home / "config.toml")
-    if config.gnupg_home() is not None:
-        remove_home(Path(str(config.gnupg_home())))
+    """Stop the workspace's gpg-agent (it would outlive a temporary folder); the key stays, for `--store` reuse."""
+    gnupg_home = load_config(home / "config.toml").gnupg_home()
+    if gnupg_home is not None:
+        kill_agent(gnupg_home)
 
 
 def new_workspace(

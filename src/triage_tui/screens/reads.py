@@ -26,6 +26,8 @@ from triage_tui.store.queries import (
     search_snippet,
 )
 
+COUNT_CACHE_KIB = 2000
+"""SQLite page cache of a count's connection (see `counting_reader`)."""
 POOLED_READERS = 2
 """Idle read connections kept open: a page read and a snippet read can run at once."""
 READ_CACHE_KIB = 8000
@@ -56,6 +58,15 @@ def reader(database: Path) -> Iterator[sqlite3.Connection]:
 
 def _ui_reader_settings(connection: sqlite3.Connection) -> None:
     connection.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+
+
+@contextmanager
+def counting_reader(database: Path) -> Iterator[sqlite3.Connection]:
+    """A store reader for one count: it walks an index or a match list once, so a page it has read is not read
+    again and a big cache would only hold memory while other reads run beside it."""
+    with store_reader(database) as connection:
+        connection.execute(f"PRAGMA cache_size = -{COUNT_CACHE_KIB}")
+        yield connection
 
 
 class ReaderPool:
@@ -153,7 +164,7 @@ class StoreReads:
 
     def count(self, case_filter: CaseFilter) -> InboxCount:
         """Count the cases `case_filter` selects, and all cases."""
-        with reader(self.database) as connection:
+        with counting_reader(self.database) as connection:
             return self._count_on(connection, case_filter)
 
     def _count_on(self, connection: sqlite3.Connection, case_filter: CaseFilter) -> InboxCount:
@@ -168,7 +179,7 @@ class StoreReads:
         with self._lock:
             self._count_stops.add(stop)
         try:
-            with reader(self.database) as connection:
+            with counting_reader(self.database) as connection:
                 # SQLite calls this every few thousand steps and abandons the statement once it returns True.
                 connection.set_progress_handler(stop.is_set, STOP_CHECK_STEPS)
                 return self._count_on(connection, case_filter)
@@ -189,7 +200,7 @@ class StoreReads:
     def counts(self, filters: dict[str, CaseFilter]) -> dict[str, int]:
         """How many cases each of several filters selects, on one connection (the saved views' counts)."""
         now = self.clock()
-        with reader(self.database) as connection:
+        with counting_reader(self.database) as connection:
             return {name: count_cases(connection, f.unsorted(), now=now) for name, f in filters.items()}
 
     def page(self, case_filter: CaseFilter, offset: int, limit: int) -> list[CaseSummary]:
