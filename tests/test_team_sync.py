@@ -271,28 +271,27 @@ def test_a_coordinators_acceptance_of_a_changed_key_reaches_the_maintainer(tmp_p
     shutil.copy(base, coordinator)
     shutil.copy(base, maintainer)
 
+    def accept_the_change(database: Path, name: str, ring: Keyring) -> None:
+        with reader(database) as connection:
+            (change,) = pending_changes(connection)
+        service = TriageService(database, name, team_author=ring.fingerprint)
+        service.accept_key_change(change.id)
+        service.close_store()
+
     def pending(database: Path) -> list[tuple[str, str]]:
         with reader(database) as connection:
             return [(c.address, c.new_fingerprint) for c in pending_changes(connection)]
 
     assert pending(coordinator) == pending(maintainer) == [("dana@example.net", new_key)]
     # A maintainer's acceptance is theirs alone: the coordinator refuses it.
-    pat = TriageService(maintainer, "pat", team_author=people.pip.fingerprint)
-    with reader(maintainer) as connection:
-        (change,) = pending_changes(connection)
-    pat.accept_key_change(change.id)
-    pat.close_store()
+    accept_the_change(maintainer, "pat", people.pip)
     take(coordinator, people.coordinator, people.roles, send(maintainer, people.pip, people.roles))
     with reader(coordinator) as connection:
         assert any("only a coordinator accepts" in row[3] for row in rejected(connection))
     assert pending(coordinator) == [("dana@example.net", new_key)]
     # The coordinator's acceptance travels with the case and clears the flag on the maintainer's workstation.
     shutil.copy(base, maintainer)
-    alex = TriageService(coordinator, "alex", team_author=people.coordinator.fingerprint)
-    with reader(coordinator) as connection:
-        (change,) = pending_changes(connection)
-    alex.accept_key_change(change.id)
-    alex.close_store()
+    accept_the_change(coordinator, "alex", people.coordinator)
     take(maintainer, people.pip, people.roles, send(coordinator, people.coordinator, people.roles))
     assert pending(maintainer) == []
     with reader(maintainer) as connection:
