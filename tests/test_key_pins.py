@@ -21,7 +21,7 @@ from triage_tui.store.key_pins import KeyChange, pending_changes
 from triage_tui.store.migrations import migrate
 from triage_tui.store.queries import get_case
 from triage_tui.widgets.verdict import verdict_content
-from ui_fixtures import BASE, GOOD, PROJECTS, make_app, message, seeded_store
+from ui_fixtures import BASE, GOOD, PROJECTS, make_app, message, screen_text, seeded_store, settle
 
 OLD_KEY = GOOD.signer_fingerprint or ""
 NEW_KEY = "9" * 40
@@ -122,7 +122,13 @@ def test_only_a_coordinator_accepts_with_team_sync_on() -> None:
 
 async def test_the_changed_keys_view_lists_and_accepts(tmp_path: Path) -> None:
     app = make_app(tmp_path, _thread())
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "KEY CHANGED" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
         await pilot.press("K")
         await pilot.pause()
         screen = app.screen
@@ -139,4 +145,8 @@ async def test_the_changed_keys_view_lists_and_accepts(tmp_path: Path) -> None:
         await pilot.pause()
         assert "No changed key" in str(options.get_option_at_index(0).prompt)
         await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")  # the same case again: its verdict no longer flags the key
+        await settle(pilot)
+        assert "KEY CHANGED" not in screen_text(app) and "as the key of" in screen_text(app)
     assert _pending(app.database) == []

@@ -72,6 +72,11 @@ class CaseHeader(PaintAware, Static):
     """The case's header band, which says when it has been drawn (the side panel's reads wait for that)."""
 
 
+
+def _thread_key(case_id: str, detail: CaseDetail) -> tuple[str, tuple[tuple[int, str | None], ...]]:
+    """What decides whether the thread on screen must be built again: the case, its messages and their key flags."""
+    return case_id, tuple((m.pk, m.key_changed_from) for m in detail.messages)
+
 class CaseScreen(Screen[None]):
     """One case: its header, thread (oldest message first) and, beside it, impacts, reporter, notes and timeline."""
 
@@ -151,8 +156,9 @@ class CaseScreen(Screen[None]):
         self.clock = clock
         self.projects: list[str] = []
         """Every project id in the store (assign suggests their teams when the config lists none)."""
-        self._thread_case: str | None = None
-        """The case whose messages the thread holds (the screen is reused from case to case)."""
+        self._thread_shown: tuple[str, tuple[tuple[int, str | None], ...]] | None = None
+        """The case whose messages the thread holds, and what their verdicts said (the screen is reused from case to
+        case; a verdict changes when a coordinator accepts a changed key)."""
         self._styled_at = -1
         """The app's CSS update count when this screen's styles were last applied in full."""
         self._reset(case_id)
@@ -179,7 +185,7 @@ class CaseScreen(Screen[None]):
         detail, extras = self._first_read_result()
         if detail is not None:
             self.detail, self.extras = detail, extras
-            self._thread_case = self.case_id
+            self._thread_shown = _thread_key(self.case_id, detail)
         # No Textual Header: the case's own header band is the top line (the app's title bar cost 7-10 ms of
         # every case opened, for a title the band already shows).
         yield CaseHeader(self._header_content(), id="case-header")
@@ -210,7 +216,7 @@ class CaseScreen(Screen[None]):
             for section in SIDE_SECTIONS:
                 self.query_one(f"#case-{section}", Static).update(Content(""))
             await self.query_one("#thread", VerticalScroll).remove_children()
-            self._thread_case = None
+            self._thread_shown = None
             self._load(self._first_read)
             return
         await self._show(detail, extras)
@@ -294,8 +300,8 @@ class CaseScreen(Screen[None]):
         for section, content in self._section_contents().items():
             self.query_one(f"#case-{section}", Static).update(content)
         thread = self.query_one("#thread", VerticalScroll)
-        if self._thread_case != self.case_id or len(self._messages()) != len(detail.messages):
-            self._thread_case = self.case_id
+        if self._thread_shown != _thread_key(self.case_id, detail):
+            self._thread_shown = _thread_key(self.case_id, detail)
             fresh = thread_widgets(detail)
             if not refill_in_place(list(thread.children), fresh):
                 await thread.remove_children()
