@@ -176,7 +176,7 @@ def test_the_demo_command_syncs_and_fills_a_matrix(capsys: pytest.CaptureFixture
     from triage_tui.cli import run
     from triage_tui.store.connection import reader
     from triage_tui.store.matrix_reads import matrix_rows
-    from triage_tui.store.queries import CaseFilter, list_cases
+    from triage_tui.store.queries import CaseFilter, get_case, list_cases
 
     home = Path(tempfile.mkdtemp(prefix="ttm", dir="/tmp"))
     try:
@@ -188,5 +188,13 @@ def test_the_demo_command_syncs_and_fills_a_matrix(capsys: pytest.CaptureFixture
         assert len(rows) == 60 and len(spanning) >= 4
         statuses = {c.status for r in spanning for c in r.cells.values()}
         assert {"affected", "fixed", "not-affected", "investigating"} <= statuses
+        # One reporter moved to a new key between two reports: the second is flagged until a coordinator accepts.
+        from triage_tui.store.key_pins import pending_changes
+
+        with reader(home / "triage.db") as connection:
+            (change,) = pending_changes(connection)
+            flagged = get_case(connection, change.case_id or "")
+        assert change.role == "reporter" and change.old_fingerprint != change.new_fingerprint
+        assert flagged is not None and flagged.messages[0].key_changed_from == change.old_fingerprint
     finally:
         _kill_and_remove(home)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from triage_tui.demo.attachments import make_attachment
-from triage_tui.demo.people import PROJECTS, Cast, DemoProject, Person
+from triage_tui.demo.people import NEW_KEY, PROJECTS, Cast, DemoProject, Person
 from triage_tui.demo.templates import (
     CLOSINGS,
     COMMANDS,
@@ -59,7 +59,7 @@ class Letter:
 
 
 # Each special case comes first in a shuffled order of cases, so even a 12-case demo has all of them.
-_SPECIALS = ("plain", "corrupted", "not-to-us", "alias", "stranger", "signed", "inline")
+_SPECIALS = ("plain", "corrupted", "not-to-us", "alias", "stranger", "signed", "inline", "rekeyed-old", "rekeyed-new")
 _FORMS = (Form.ENCRYPTED_SIGNED, Form.SIGN_THEN_ENCRYPT, Form.ENCRYPTED, Form.SIGNED, Form.INLINE)
 _FORM_WEIGHTS = (62, 14, 10, 5, 5)
 
@@ -168,6 +168,8 @@ def plan_letters(cast: Cast, cases: int, rng: random.Random, now: datetime) -> l
             reporter = rng.choice(cast.strangers)
         if kind == "alias":
             reporter = cast.alias_reporter
+        if kind in ("rekeyed-old", "rekeyed-new"):
+            reporter = cast.rekeyed_reporter
         sender = reporter.address
         if kind == "alias":
             sender = f"{reporter.name} <{cast.alias_from}>"
@@ -196,11 +198,26 @@ def plan_letters(cast: Cast, cases: int, rng: random.Random, now: datetime) -> l
             protect_headers=rng.random() < 0.7,
         )
         letters.append(first)
-        if kind in ("plain", "corrupted", "not-to-us") or rng.random() >= 0.25:
+        if kind in ("plain", "corrupted", "not-to-us", "rekeyed-old", "rekeyed-new") or rng.random() >= 0.25:
             continue
         letters.extend(_follow_ups(rng, cast, first, reporter, project, version, now))
+    _old_key_first(letters, special)
     letters.sort(key=lambda letter: (letter.date, letter.case))
     return letters
+
+
+def _old_key_first(letters: list[Letter], special: dict[int, str]) -> None:
+    """The rekeyed reporter's report signed with the old key arrives first, so that key is the one pinned."""
+    cases = {kind: case for case, kind in special.items()}
+    if "rekeyed-old" not in cases or "rekeyed-new" not in cases:
+        return
+    at = {letter.case: index for index, letter in enumerate(letters)}
+    old, new = at[cases["rekeyed-old"]], at[cases["rekeyed-new"]]  # each has one letter: no follow-ups
+    if letters[new].date < letters[old].date:
+        letters[old], letters[new] = (
+            replace(letters[old], date=letters[new].date),
+            replace(letters[new], date=letters[old].date),
+        )
 
 
 def _initial_form(
@@ -214,8 +231,10 @@ def _initial_form(
         return Form.CORRUPTED, reporter.email, to_us
     if kind == "not-to-us":
         return Form.NOT_TO_US, reporter.email, (cast.outsider.email,)
-    if kind in ("alias", "stranger"):
+    if kind in ("alias", "stranger", "rekeyed-old"):
         return Form.ENCRYPTED_SIGNED, reporter.email, to_us
+    if kind == "rekeyed-new":
+        return Form.ENCRYPTED_SIGNED, NEW_KEY + reporter.email, to_us
     if kind == "signed":
         return Form.SIGNED, reporter.email, ()
     if kind == "inline":

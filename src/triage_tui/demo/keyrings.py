@@ -12,7 +12,7 @@ from pathlib import Path
 import gnupg
 
 from triage_tui.demo import keys
-from triage_tui.demo.people import Cast, Person
+from triage_tui.demo.people import NEW_KEY, Cast, Person
 
 # Each GnuPG home has one agent, which serialises its private-key work; two homes let two threads
 # sign and generate keys side by side (measured: ~13 ms per signed encryption instead of ~23 ms).
@@ -53,6 +53,7 @@ def _senders(cast: Cast) -> list[Person]:
         *cast.strangers,
         cast.alias_reporter,
         cast.outsider,
+        cast.rekeyed_reporter,
     ]
 
 
@@ -82,4 +83,21 @@ def sender_keyrings(cast: Cast, team_gpg: gnupg.GPG) -> Iterator[SenderKeyrings]
             known = [fpr for email, fpr in result.items() if email not in unknown]
             keys.copy_public_keys(gpgs[index], team_gpg, known)
         fingerprints[cast.team.email] = team_fingerprint
+        _add_new_key(cast.rekeyed_reporter, gpgs, team_gpg, fingerprints, shard)
         yield SenderKeyrings(gpgs, team_fingerprint, fingerprints, shard)
+
+
+def _add_new_key(
+    person: Person,
+    gpgs: tuple[gnupg.GPG, ...],
+    team_gpg: gnupg.GPG,
+    fingerprints: dict[str, str],
+    shard: dict[str, int],
+) -> None:
+    """A second key for `person` (same name and address), in another home than the first so each home maps the
+    address to one key; the team gets its public half too, so both sign good signatures."""
+    home = (shard[person.email] + 1) % len(gpgs)
+    fingerprint = keys.generate_keys(gpgs[home], [person])[person.email]
+    keys.copy_public_keys(gpgs[home], team_gpg, [fingerprint])
+    fingerprints[NEW_KEY + person.email] = fingerprint
+    shard[NEW_KEY + person.email] = home

@@ -111,6 +111,11 @@ class Cast:
     outsider: Person  # another team's key: the one report not encrypted to us goes to it
     alias_reporter: Person  # signs with this key but writes from a different address
     alias_from: str
+    rekeyed_reporter: Person  # moves to a new key between two reports: the second is flagged as a key change
+
+
+NEW_KEY = "new-key:"
+"""Before a key email, names the rekeyed reporter's second key (the first is under the email alone)."""
 
 
 def make_cast(rng: random.Random, cases: int) -> Cast:
@@ -129,6 +134,7 @@ def make_cast(rng: random.Random, cases: int) -> Cast:
     # The same person writing from a work address while signing with their personal key.
     alias_domain = rng.choice([d for d in _REPORTER_DOMAINS if not alias.email.endswith("@" + d)])
     alias_from = f"{alias.email.partition('@')[0]}@{alias_domain}"
+    rekeyed = _person(rng, used)
     return Cast(
         team=Person(TEAM_NAME, TEAM_EMAIL),
         maintainers=maintainers,
@@ -137,4 +143,5 @@ def make_cast(rng: random.Random, cases: int) -> Cast:
         outsider=outsider,
         alias_reporter=alias,
         alias_from=alias_from,
+        rekeyed_reporter=rekeyed,
     )

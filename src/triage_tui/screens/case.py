@@ -72,10 +72,10 @@ class CaseHeader(PaintAware, Static):
     """The case's header band, which says when it has been drawn (the side panel's reads wait for that)."""
 
 
-
 def _thread_key(case_id: str, detail: CaseDetail) -> tuple[str, tuple[tuple[int, str | None], ...]]:
     """What decides whether the thread on screen must be built again: the case, its messages and their key flags."""
     return case_id, tuple((m.pk, m.key_changed_from) for m in detail.messages)
+
 
 class CaseScreen(Screen[None]):
     """One case: its header, thread (oldest message first) and, beside it, impacts, reporter, notes and timeline."""
