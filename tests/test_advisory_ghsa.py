@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from advisory_fixtures import draft
-from github_fake import simple_user
+from github_fake import CREATE_FIELDS, CREDIT_TYPES, PATCH_FIELDS, VULNERABILITY_FIELDS, simple_user
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.ghsa import from_ghsa, parse_range, to_ghsa
 from triage_tui.advisories.record import (
@@ -29,34 +29,9 @@ from triage_tui.advisories.record import (
 )
 from triage_tui.domain import ImpactStatus
 
-# Written out from tech-notes section 4 (not imported from the module, so the module is checked against the docs).
-DOCUMENTED_BODY_FIELDS = {
-    "summary",
-    "description",
-    "cve_id",
-    "vulnerabilities",
-    "cwe_ids",
-    "credits",
-    "severity",
-    "cvss_vector_string",
-    "start_private_fork",
-    "state",
-    "collaborating_users",
-    "collaborating_teams",
-}
-VULNERABILITY_FIELDS = {"package", "vulnerable_version_range", "patched_versions", "vulnerable_functions"}
-GITHUB_CREDIT_TYPES = {
-    "analyst",
-    "finder",
-    "reporter",
-    "coordinator",
-    "remediation_developer",
-    "remediation_reviewer",
-    "remediation_verifier",
-    "tool",
-    "sponsor",
-    "other",
-}
+# The fake GitHub's fields, written out from tech-notes section 4 (not from the module, so the module is checked
+# against the docs).
+DOCUMENTED_BODY_FIELDS = PATCH_FIELDS | CREATE_FIELDS
 # GitHub's grammar ("Best practices for writing repository security advisories"): operator, one space, a version
 # starting with a digit and holding no space or comma; a lower bound first, then ", " and an upper bound; or "= v".
 _V = r"[0-9][^ ,]*"
@@ -90,7 +65,7 @@ def check_github_rules(body: dict[str, Any]) -> None:
         assert patched is None or (text is not None and text.endswith(f"< {patched}")), (text, patched)
         assert vulnerability["vulnerable_functions"] == []
     for credit in body["credits"]:
-        assert set(credit) == {"login", "type"} and credit["type"] in GITHUB_CREDIT_TYPES
+        assert set(credit) == {"login", "type"} and credit["type"] in CREDIT_TYPES
 
 
 # --- (a) Drafts of the store's cases compile to bodies GitHub documents -------------------------------------------
