@@ -151,12 +151,18 @@ def test_declared_scores_that_disagree_with_their_vectors_are_reported() -> None
     assert "states 9.9" in warning and "scores 5.5" in warning
 
 
-def test_import_command_seeds_cases_cells_and_drafts(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
-) -> None:
+def cli_home(tmp_path: Path, gpg_world: GpgWorld) -> Path:
+    """A workspace for the command line: the drafts' config, with an identity whose secret key is here."""
     home = tmp_path / "home"
     home.mkdir()
     (home / "config.toml").write_text(with_identity(CONFIG, gpg_world.team))
+    return home
+
+
+def test_import_command_seeds_cases_cells_and_drafts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
+) -> None:
+    home = cli_home(tmp_path, gpg_world)
     files = {
         "osv.json": json.dumps(OSV_RECORD),
         "pysec.yaml": OSV_YAML,
@@ -196,9 +202,7 @@ def test_an_advisory_already_held_is_not_imported_twice(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
 ) -> None:
     """Our own export of a case, or another record with the same CVE id, names the case that holds it."""
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.toml").write_text(with_identity(CONFIG, gpg_world.team))
+    home = cli_home(tmp_path, gpg_world)
     (tmp_path / "a.json").write_text(json.dumps(OSV_RECORD))
     assert run(["--home", str(home), "import", str(tmp_path / "a.json")]) == 0
     case_id = capsys.readouterr().out.strip()
@@ -223,9 +227,7 @@ def test_several_entries_for_one_package_become_one_cell(
         {"package": {"ecosystem": "PyPI", "name": "setuptools"}, "ranges": [{"type": "ECOSYSTEM", "events": list(e)}]}
         for e in (second, first)
     ]
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.toml").write_text(with_identity(CONFIG, gpg_world.team))
+    home = cli_home(tmp_path, gpg_world)
     (tmp_path / "r.json").write_text(json.dumps(record))
     assert run(["--home", str(home), "import", str(tmp_path / "r.json")]) == 0
     case_id = capsys.readouterr().out.strip()
