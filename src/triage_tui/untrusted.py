@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from email.utils import parseaddr
 
 DEL_AND_C1 = "\x7f-\x9f"
 """DEL and the C1 controls, as a regex character-class range."""
@@ -42,3 +43,14 @@ def neutralise(text: str) -> str:
 def neutralise_line(text: str) -> str:
     """Return `text` neutralised and folded onto one line (for subjects, names and filenames)."""
     return neutralise(_SINGLE_LINE_BREAKS.sub(" ", text.replace("\r\n", " "))).strip()
+
+
+def address_of(value: str) -> str:
+    """The bare, lower-cased address in `value` ("Rita <RITA@x.org>" -> "rita@x.org"); "" if it is not one."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return ""  # a line break here could smuggle a header or a second recipient
+    _name, address = parseaddr(value)
+    address = address.strip()
+    if address.count("@") != 1 or any(c.isspace() or ord(c) < 0x20 for c in address):
+        return ""
+    return address.lower()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import formataddr, make_msgid
 from typing import Any
 
 import gnupg
@@ -19,6 +19,7 @@ from triage_tui.config import Identity
 from triage_tui.domain import Signature
 from triage_tui.replies.templates import ReplyDraft
 from triage_tui.store.queries import CaseDetail, MessageView
+from triage_tui.untrusted import address_of
 
 MAX_REFERENCES = 20
 """How many Message-IDs of the thread go into References (the newest; RFC 5322 allows trimming the middle)."""
@@ -59,17 +60,6 @@ class ComposedReply:
     recipients: tuple[str, ...]
     """Every envelope recipient; the reporter first."""
     keys: tuple[RecipientKey, ...]
-
-
-def address_of(value: str) -> str:
-    """The bare, lower-cased address in `value` ("Rita <RITA@x.org>" -> "rita@x.org"); "" if it is not one."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        return ""  # a line break here could smuggle a header or a second recipient
-    _name, address = parseaddr(value)
-    address = address.strip()
-    if address.count("@") != 1 or any(c.isspace() or ord(c) < 0x20 for c in address):
-        return ""
-    return address.lower()
 
 
 def reporter_messages(detail: CaseDetail) -> list[MessageView]:

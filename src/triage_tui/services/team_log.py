@@ -13,8 +13,9 @@ from triage_tui.services.convergence import CaseState, converge
 from triage_tui.services.hlc import HybridClock, Timestamp
 from triage_tui.services.team_envelope import Opened
 from triage_tui.services.team_events import KEY_ACCEPTED, SCALAR_FIELDS, TeamEvent, decode
-from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin, address_of, pin_sightings
-from triage_tui.store.queries import iso_time
+from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin, pin_sightings
+from triage_tui.store.queries import iso_time, stored_time
+from triage_tui.untrusted import address_of
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -165,7 +166,7 @@ def receive(
                 touched.add(created)
     places: dict[tuple[str | None, str], str | None] = {}
     rows: list[tuple[Any, ...]] = []
-    stamp = _stored_time(now)
+    stamp = stored_time(now)
     for item in opened:
         if item.event is None:
             continue  # nothing readable to keep beyond the envelope: the caller lists it
@@ -293,11 +294,6 @@ def _case_number(case_id: str) -> tuple[int, int]:
         return 0, abs(hash(case_id)) % 1_000_000
 
 
-def _stored_time(moment: datetime) -> str:
-    """A time as the store keeps it (naive UTC text, as SQLAlchemy writes it)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
 def _rows(connection: Connection, sql: str, ids: Sequence[str], extra: tuple[Any, ...] = ()) -> list[Any]:
     """`sql` (with `{marks}` for the ids) over the ids, a chunk at a time."""
     from triage_tui.store.ingest import in_parts
@@ -355,7 +351,7 @@ def materialize_all(
         row[0]: set(json.loads(row[1] or "[]"))
         for row in _rows(connection, "SELECT id, labels FROM cases WHERE id IN ({marks})", present)
     }
-    stamp = _stored_time(now)
+    stamp = stored_time(now)
     known_projects = {row[0] for row in connection.exec_driver_sql("SELECT id FROM projects").fetchall()}
     cells: list[tuple[Any, ...]] = []
     unlinked: list[tuple[str, str]] = []
@@ -389,7 +385,7 @@ def materialize_all(
             if event_id not in shown and event_id not in local:
                 # Stamped with when it was written (its clock), not when it arrived: every workstation's timeline
                 # then reads in the same order.
-                written = _stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
+                written = stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
                 timeline.append((case_id, author, written, "note", json.dumps({"text": text, "team_event": event_id})))
         current = {f"{c.overwritten_event}>{c.kept_event}" for c in state.conflicts}
         # A conflict is what the events say now: one an earlier event (arriving late) has settled is withdrawn, so
@@ -423,7 +419,7 @@ def materialize_all(
 
 def _column(name: str, value: Any) -> Any:
     if name == "embargo_until" and isinstance(value, str):
-        return _stored_time(datetime.fromisoformat(value))
+        return stored_time(datetime.fromisoformat(value))
     return value
 
 

@@ -24,6 +24,7 @@ from triage_tui.services.team_envelope import (
 )
 from triage_tui.sources.base import SourceError
 from triage_tui.store.connection import reader
+from triage_tui.store.queries import stored_time
 
 SUBJECT = "triage-tui team event"
 CURSOR_SOURCE = "team"
@@ -196,38 +197,39 @@ class TeamTransport:
         unreadable: list[tuple[str, str, str, bytes, str]] = []
         """Messages of the folder that hold no event one can read (not an event, or not one once decrypted): kept
         with the reason, as intake keeps mail it cannot read."""
-        stamp = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
-        for uid in sorted(fetched):
-            raw = bytes(fetched[uid][b"RFC822"])
-            sealed = armoured_part(raw)
-            if sealed is None:
-                unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", "not a team event message", raw, stamp))
-                self.outcome.rejected += 1
-                continue
-            opened = open_sealed(self.gpg, sealed)
-            if opened.rejection == Rejection.UNDECRYPTABLE:
-                self.outcome.not_for_us += 1  # another project's case: nothing of it is kept here
-                continue
-            if opened.event is None:
-                reason = f"{opened.rejection}" + (f": {opened.detail}" if opened.detail else "")
-                unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", reason, raw, stamp))
-            if opened.event is not None and opened.event.id in applied:
-                continue  # our own event, or a copy of one we have: nothing new
-            # The report, whatever its author numbers it: the projects known for it here are what roles are judged on.
-            report = (opened.event.ref or opened.event.case_id) if opened.event else ""
-            with reader(self.database) as connection:
+        stamp = stored_time(datetime.now(UTC))
+        # One read connection for the batch's lookups (each case the events are about, and its projects).
+        with reader(self.database) as connection:
+            for uid in sorted(fetched):
+                raw = bytes(fetched[uid][b"RFC822"])
+                sealed = armoured_part(raw)
+                if sealed is None:
+                    unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", "not a team event message", raw, stamp))
+                    self.outcome.rejected += 1
+                    continue
+                opened = open_sealed(self.gpg, sealed)
+                if opened.rejection == Rejection.UNDECRYPTABLE:
+                    self.outcome.not_for_us += 1  # another project's case: nothing of it is kept here
+                    continue
+                if opened.event is None:
+                    reason = f"{opened.rejection}" + (f": {opened.detail}" if opened.detail else "")
+                    unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", reason, raw, stamp))
+                if opened.event is not None and opened.event.id in applied:
+                    continue  # our own event, or a copy of one we have: nothing new
+                # The report, whatever its author numbers it: roles are judged on the projects known for it here.
+                report = (opened.event.ref or opened.event.case_id) if opened.event else ""
                 here = resolve_case(connection, opened.event) if opened.event else None
                 known = case_projects(connection, [here]).get(here, []) if here else []
-            verdict = judge(opened, self.roles, [*known, *learned.get(report, [])], set())
-            if verdict.rejection is None and opened.event is not None and opened.event.share is not None:
-                learned[report] = [str(p) for p in opened.event.share.get("projects") or []]
-            judged.append(verdict)
-            if opened.event is not None:
-                applied.add(opened.event.id)
-            if verdict.rejection is None:
-                self.outcome.applied += 1
-            else:
-                self.outcome.rejected += 1
+                verdict = judge(opened, self.roles, [*known, *learned.get(report, [])], set())
+                if verdict.rejection is None and opened.event is not None and opened.event.share is not None:
+                    learned[report] = [str(p) for p in opened.event.share.get("projects") or []]
+                judged.append(verdict)
+                if opened.event is not None:
+                    applied.add(opened.event.id)
+                if verdict.rejection is None:
+                    self.outcome.applied += 1
+                else:
+                    self.outcome.rejected += 1
         engine = open_engine(self.database)
         try:
             with write_transaction(engine) as connection:

@@ -19,7 +19,7 @@ from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.sources.base import RawItem
 from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem, StoreResult
 from triage_tui.store.database import write_transaction
-from triage_tui.store.key_pins import REPORTER, KeySighting, address_of, pin_sightings
+from triage_tui.store.key_pins import REPORTER, KeySighting, pin_sightings
 from triage_tui.store.tables import (
     ATTACHMENTS,
     CASES,
@@ -40,6 +40,7 @@ from triage_tui.store.tables import (
 from triage_tui.store.tables import (
     RAW_MESSAGES as RAW,
 )
+from triage_tui.untrusted import address_of
 
 _PLACEHOLDER_SUBJECTS = {"", "...", "[...]", "…"}
 

@@ -11,12 +11,11 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import Connection
 
-from triage_tui.store.queries import parse_time
+from triage_tui.store.queries import parse_time, stored_time
 
 REPORTER = "reporter"
 TEAM = "team"
@@ -46,17 +45,6 @@ class KeyChange:
     accepted_by: str | None = None
 
 
-def address_of(uid_or_address: str) -> str:
-    """The lower-case mail address in a key UID (`Name <a@b>`) or a bare address; empty if there is none."""
-    address = parseaddr(uid_or_address)[1]
-    return address.lower() if "@" in address else ""
-
-
-def _stamp(now: datetime) -> str:
-    # The form SQLAlchemy writes (naive UTC), so `parse_time` reads both alike.
-    return now.replace(tzinfo=None).isoformat(" ")
-
-
 def pin_sightings(execute: Any, sightings: Iterable[KeySighting], now: datetime) -> None:
     """Pin each address's first key and flag other keys as changes, in the caller's transaction.
 
@@ -66,7 +54,7 @@ def pin_sightings(execute: Any, sightings: Iterable[KeySighting], now: datetime)
     rows = [(s.address.lower(), s.fingerprint.upper(), s.role, s.case_id) for s in sightings if s.address]
     if not rows:
         return
-    stamp = _stamp(now)
+    stamp = stored_time(now)
     execute(
         "INSERT OR IGNORE INTO key_pins (address, fingerprint, role, pinned_at) VALUES (?, ?, ?, ?)",
         [(address, fingerprint, role, stamp) for address, fingerprint, role, _ in rows],
@@ -96,23 +84,10 @@ def pending_changes(connection: sqlite3.Connection) -> list[KeyChange]:
     return [_change(row) for row in rows]
 
 
-def pending_for(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """For (address, fingerprint) pairs, those that are an unaccepted change, with the key pinned before."""
-    found: dict[tuple[str, str], str] = {}
-    for address, fingerprint in set(pairs):
-        row = connection.execute(
-            "SELECT old_fingerprint FROM key_changes WHERE address = ? AND new_fingerprint = ? AND accepted_at IS NULL",
-            (address.lower(), fingerprint.upper()),
-        ).fetchone()
-        if row is not None:
-            found[(address.lower(), fingerprint.upper())] = str(row[0])
-    return found
-
-
 def accept_pin(connection: Connection, address: str, fingerprint: str, by: str, now: datetime) -> None:
     """Pin `address` to `fingerprint` and mark a pending change to it accepted by `by` (a coordinator, here or on
     another workstation), in the caller's transaction. Accepting twice changes nothing more."""
-    stamp = _stamp(now)
+    stamp = stored_time(now)
     connection.exec_driver_sql(
         "INSERT INTO key_pins (address, fingerprint, role, pinned_at) VALUES (?, ?, coalesce((SELECT role FROM "
         "key_changes WHERE address = ? ORDER BY id DESC LIMIT 1), ?), ?) ON CONFLICT (address) DO UPDATE SET "

@@ -196,7 +196,7 @@ def parse_time(value: str | None) -> datetime | None:
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
-def _stored_time(moment: datetime) -> str:
+def stored_time(moment: datetime) -> str:
     """A time in the form the store keeps (naive UTC text, as SQLAlchemy writes it), for comparing in SQL."""
     return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
@@ -313,7 +313,7 @@ def filter_conditions(
     if case_filter.embargo_due_days is not None:
         due = (now or datetime.now(UTC)) + timedelta(days=case_filter.embargo_due_days)
         clauses.append("cases.embargo_until IS NOT NULL AND cases.embargo_until <= ?")
-        params.append(_stored_time(due))
+        params.append(stored_time(due))
     if case_filter.search:
         match = fts_query(case_filter.search)
         if match is None:
