@@ -171,7 +171,8 @@ def test_impact_cells_are_checked_stored_and_undone_as_events(triage: TriageServ
     )
     (cell,) = [i for i in case(database).impacts if i.project == "pip"]
     assert (cell.status, cell.ranges, cell.notes, cell.set_by) == ("affected", ("<24.1,>=20.0",), "sdists", "alex")
-    assert affected.payload["before"]["status"] == "unknown" and affected.payload["after"]["ranges"] == ["<24.1,>=20.0"]
+    assert affected.payload["before"] is None  # pip was not linked to the case
+    assert affected.payload["after"]["ranges"] == ["<24.1,>=20.0"]
     with pytest.raises(TriageError, match="nothing to change"):
         triage.set_impact(
             "PSC-2026-0001", "pip", ImpactCell(ImpactStatus.AFFECTED, ranges=("<24.1,>=20.0",), notes="sdists")
@@ -194,3 +195,20 @@ def test_impact_cells_are_checked_stored_and_undone_as_events(triage: TriageServ
     )
     (cell,) = [i for i in case(database, "PSC-2026-0002").impacts if i.project == "pip"]
     assert (cell.status, cell.justification) == ("not-affected", "component_not_present")
+
+
+def test_undoing_a_cell_of_a_project_not_linked_before_unlinks_it_again(triage: TriageService, database: Path) -> None:
+    """Not an `unknown` cell left behind: that would keep the project linked, and the case shared with it."""
+    from triage_tui.domain import ImpactStatus
+    from triage_tui.services.impact_rules import ImpactCell
+
+    assert case(database).impacts == ()  # pip is not linked to the case
+    investigating = triage.set_impact("PSC-2026-0001", "pip", ImpactCell(ImpactStatus.INVESTIGATING))
+    undo = triage.undo(investigating.id)
+    assert case(database).impacts == ()
+    assert (undo.payload["project"], undo.payload["after"]) == ("pip", None)
+    # A cell of a linked project goes back to the cell it had, linked.
+    triage.set_impact("PSC-2026-0001", "pip", ImpactCell(ImpactStatus.INVESTIGATING))
+    affected = triage.set_impact("PSC-2026-0001", "pip", ImpactCell(ImpactStatus.AFFECTED, ranges=("<0.5",)))
+    triage.undo(affected.id)
+    assert [(i.project, i.status) for i in case(database).impacts] == [("pip", "investigating")]

@@ -33,6 +33,8 @@ class CaseState:
     """Each project's cell as the last event left it; None: the project was unlinked."""
     notes: list[tuple[str, str, str, int]] = field(default_factory=list)
     """(event id, author, text, the event's wall-clock milliseconds), in order."""
+    unlinks: list[tuple[str, str, str, int]] = field(default_factory=list)
+    """(event id, author, project, wall-clock milliseconds) of each project unlinked from the case, in order."""
     conflicts: list[Conflict] = field(default_factory=list)
     touched: dict[str, set[str]] = field(default_factory=dict)
     """Members some event added or removed, per set field: members it never names (a label set before team sync was
@@ -49,6 +51,7 @@ class CaseState:
             "sets": {name: sorted(values) for name, values in sorted(self.sets.items())},
             "impacts": dict(sorted(self.impacts.items())),
             "notes": list(self.notes),
+            "unlinks": list(self.unlinks),
             "conflicts": [(c.field, c.kept, c.kept_event, c.overwritten, c.overwritten_event) for c in self.conflicts],
         }
 
@@ -61,6 +64,8 @@ class CaseState:
                 self._set(name, old, new)
         for project, cell in sorted(event.impacts.items()):
             self.impacts[project] = dict(cell) if cell is not None else None
+            if cell is None:
+                self.unlinks.append((event.id, event.author, project, event.at.wall_ms))
         if event.note is not None:
             self.notes.append((event.id, event.author, event.note, event.at.wall_ms))
         self.applied.append(event.id)

@@ -35,10 +35,12 @@ def team_event_of(kind: str, payload: Mapping[str, Any], case_id: str, author: s
         elif name in SCALAR_FIELDS:
             changes[name] = (pair[0], pair[1])
     impacts: dict[str, Mapping[str, Any] | None] = {}
-    if kind == "impact" and isinstance(payload.get("after"), Mapping):
-        impacts[str(payload.get("project"))] = dict(payload["after"])
-    elif kind == "impact-removed":
+    if kind == "impact-removed":
         impacts[str(payload.get("project"))] = None  # unlinked: the cell goes on every workstation
+    elif kind in ("impact", "undo") and "project" in payload and "after" in payload:
+        # A cell set, or put back by an undo: `after` None when the undo unlinked the project again.
+        after = payload["after"]
+        impacts[str(payload["project"])] = dict(after) if isinstance(after, Mapping) else None
     note = str(payload["text"]) if kind == "note" and isinstance(payload.get("text"), str) else None
     if kind == KEY_ACCEPTED:
         key = {"address": str(payload.get("address")), "fingerprint": str(payload.get("fingerprint"))}
@@ -334,7 +336,8 @@ def materialize_all(
         json.loads(row[0]).get("team_event")
         for row in _rows(
             connection,
-            "SELECT payload FROM events WHERE kind IN ('note', 'team-conflict') AND case_id IN ({marks})",
+            "SELECT payload FROM events WHERE kind IN ('note', 'team-conflict', 'impact-removed') "
+            "AND case_id IN ({marks})",
             present,
         )
         if row[0]
@@ -387,6 +390,12 @@ def materialize_all(
                 # then reads in the same order.
                 written = stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
                 timeline.append((case_id, author, written, "note", json.dumps({"text": text, "team_event": event_id})))
+        for event_id, author, project, wall_ms in state.unlinks:
+            if event_id not in shown and event_id not in local and project in known_projects:
+                # On the timeline of everyone who reads it, the maintainers who lost the case included.
+                written = stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
+                payload = json.dumps({"project": project, "changes": {}, "team_event": event_id})
+                timeline.append((case_id, author, written, "impact-removed", payload))
         current = {f"{c.overwritten_event}>{c.kept_event}" for c in state.conflicts}
         # A conflict is what the events say now: one an earlier event (arriving late) has settled is withdrawn, so
         # every workstation's timeline shows the same conflicts whatever order its events came in.
@@ -480,14 +489,14 @@ def share_of(connection: Any, case_id: str) -> dict[str, Any]:
     }
 
 
-def history(connection: Any, case_id: str) -> list[bytes]:
-    """The signed forms of a case's applied events, oldest first (what a new reader is sent)."""
+def history(connection: Any, case_id: str) -> list[tuple[TeamEvent, bytes]]:
+    """A case's applied events with their signed forms, oldest first (what a new reader is sent)."""
     rows = connection.execute(
-        "SELECT signed FROM team_events WHERE case_id = ? AND status = 'applied' AND signed IS NOT NULL "
+        "SELECT body, signed FROM team_events WHERE case_id = ? AND status = 'applied' AND signed IS NOT NULL "
         "AND kind != 'share' ORDER BY at, id",
         (case_id,),
     ).fetchall()
-    return [bytes(row[0]) for row in rows]
+    return [(decode(bytes(row[0])), bytes(row[1])) for row in rows]
 
 
 def shared_with(connection: Any, case_id: str) -> set[str]:

@@ -5,7 +5,7 @@ applied. Envelopes not encrypted to this workstation leave no trace: they belong
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -114,25 +114,34 @@ class TeamTransport:
 
     def _send(self, client: Any) -> None:
         """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
-        to its case's whole trust boundary."""
-        from triage_tui.services.team_log import case_projects, outgoing
+        to its case's whole trust boundary (`team_audience`: who reads which form of it)."""
+        from triage_tui.services.team_audience import deliveries, named_cases, told_of_unlink
+        from triage_tui.services.team_log import case_projects, outgoing, shared_with
         from triage_tui.store.database import open_engine, write_transaction
 
         with reader(self.database) as connection:
             events = outgoing(connection)
-            projects = case_projects(connection, {event.case_id for event in events})
+            cases = {event.case_id for event in events}
+            projects = case_projects(connection, cases | {case for event in events for case in named_cases(event)})
+            sent_the_case = {case_id: shared_with(connection, case_id) for case_id in cases}
         if not events:
             return
         engine = open_engine(self.database)
         try:
             if self.config.identity.fingerprint in self.roles.coordinators:
-                for case_id in sorted({event.case_id for event in events}):
+                for case_id in sorted(cases):
                     self._share(client, engine, case_id, projects.get(case_id, []))
             for event in events:
                 signed = sign_event(self.gpg, event)
                 readers = self.roles.readers(projects.get(event.case_id, []))
-                client.append(self.folder, envelope_message(encrypt_signed(self.gpg, signed, [*readers, event.author]),
-                                                            self.config.identity.email))  # fmt: skip
+                told = told_of_unlink(event, self.roles, sent_the_case[event.case_id])
+                for delivery in deliveries(event, readers, lambda case: self.roles.readers(projects.get(case, [])),
+                                           told):  # fmt: skip
+                    if delivery.event.id == event.id:  # the whole event: its author reads it back too
+                        sealed = encrypt_signed(self.gpg, signed, [*delivery.readers, event.author])
+                    else:  # a part of it, for readers who may not see the rest
+                        sealed = encrypt_signed(self.gpg, sign_event(self.gpg, delivery.event), delivery.readers)
+                    client.append(self.folder, envelope_message(sealed, self.config.identity.email))
                 with write_transaction(engine) as connection:
                     # One event at a time: a dropped connection resends at most the one in flight, which the
                     # receivers ignore as a copy of one they have. The signed form is kept for later readers.
@@ -147,8 +156,9 @@ class TeamTransport:
         """Send the case (its report, then its signed history) to readers it has not been sent to: the maintainers
         of a project just added. Re-encrypted for them only; everyone else has it already."""
         from triage_tui.services.hlc import HybridClock, Timestamp
+        from triage_tui.services.team_audience import deliveries, named_cases
         from triage_tui.services.team_events import TeamEvent
-        from triage_tui.services.team_log import case_ref, history, share_of, shared_with
+        from triage_tui.services.team_log import case_projects, case_ref, history, share_of, shared_with
         from triage_tui.store.database import write_transaction
 
         me = self.config.identity.fingerprint
@@ -158,15 +168,21 @@ class TeamTransport:
                 return
             content = share_of(connection, case_id)
             signed_history = history(connection, case_id)
+            named = case_projects(connection, {case for event, _signed in signed_history for case in named_cases(event)})
             newest = connection.execute("SELECT max(at) FROM team_events WHERE status = 'applied'").fetchone()[0]
             ref = case_ref(connection, case_id)
         clock = HybridClock(last=Timestamp.parse(newest) if newest else None)
         share = TeamEvent(case_id, me, clock.now(), "share", share=content, ref=ref)
         readers = sorted(new)
         client.append(self.folder, envelope_message(seal(self.gpg, share, readers), self.config.identity.email))
-        for signed in signed_history:
-            client.append(self.folder, envelope_message(encrypt_signed(self.gpg, signed, readers),
-                                                        self.config.identity.email))  # fmt: skip
+        for event, signed in signed_history:
+            for delivery in deliveries(event, readers, lambda case: self.roles.readers(named.get(case, []))):
+                if delivery.event.id == event.id:
+                    sealed = encrypt_signed(self.gpg, signed, delivery.readers)
+                else:  # restated by the coordinator sharing the case, without what these readers may not see
+                    restated = replace(delivery.event, author=me)
+                    sealed = encrypt_signed(self.gpg, sign_event(self.gpg, restated), delivery.readers)
+                client.append(self.folder, envelope_message(sealed, self.config.identity.email))
         with write_transaction(engine) as connection:
             for fingerprint in readers:
                 connection.exec_driver_sql(

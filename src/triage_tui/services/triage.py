@@ -2,7 +2,8 @@
 
 Every event that changes fields stores `{"changes": {field: [old, new]}}`, which is all undo needs: it puts the old
 values back if nobody changed them since, and records that as an event of its own. An impact cell's event stores
-the whole cell before and after (`{"project", "before", "after"}`) the same way.
+the whole cell before and after (`{"project", "before", "after"}`) the same way, `before` None when the project was
+not linked to the case: undoing it unlinks the project again (an `unknown` cell would still share the case).
 """
 
 from __future__ import annotations
@@ -185,26 +186,20 @@ class TriageService:
             raise TriageError(str(error)) from error
         with self._transaction() as connection:
             self._case(connection, case_id)
-            before = self._impact(connection, case_id, project_id)
-            if before == checked:
+            linked = self._linked_cell(connection, case_id, project_id)
+            if (linked or ImpactCell()) == checked:
                 raise TriageError("nothing to change")
             self._write_impact(connection, case_id, project_id, checked)
-            payload = {"project": project_id, "before": before.to_json(), "after": checked.to_json(), "changes": {}}
+            before = linked.to_json() if linked is not None else None
+            payload = {"project": project_id, "before": before, "after": checked.to_json(), "changes": {}}
             return self._record(connection, case_id, "impact", payload)
 
     def remove_project(self, case_id: str, project_id: str) -> Event:
         """Unlink a project from the case (its cell goes): with team sync on, nothing more about the case is
         encrypted to that project's maintainers; what they were sent before stays theirs."""
-        from sqlalchemy import delete
-
-        from triage_tui.store.tables import IMPACTS
-
         with self._transaction() as connection:
             self._case(connection, case_id)
-            removed = connection.execute(
-                delete(IMPACTS).where(IMPACTS.c.case_id == case_id, IMPACTS.c.project_id == project_id)
-            ).rowcount
-            if not removed:
+            if not self._unlink(connection, case_id, project_id):
                 raise TriageError(f"{project_id} is not linked to {case_id}")
             return self._record(connection, case_id, "impact-removed", {"project": project_id, "changes": {}})
 
@@ -231,14 +226,18 @@ class TriageService:
                     raise TriageError(f"{field} of {event.case_id} changed since; undo it by hand")
             if changes:
                 self._apply(connection, event.case_id, {field: old for field, (old, _new) in changes.items()})
+            reversed_changes = {field: [new, old] for field, (old, new) in changes.items()}
+            payload: dict[str, Any] = {"undoes": event_id, "changes": reversed_changes}
             if event.kind == "impact":
-                self._undo_impact(connection, event)
+                # The cell put back, in the form of an impact event (`after` None: unlinked again), so the undo
+                # travels to the team as the decision it is.
+                restored = self._undo_impact(connection, event)
+                payload |= {"project": event.payload["project"], "before": event.payload["after"], "after": restored}
             merge_event = event.payload.get("merge_event")
             if merge_event is not None:
                 merge = self._event(connection, int(merge_event))
                 self._record(connection, merge.case_id, "undo", {"undoes": merge.id, "changes": {}})
-            reversed_changes = {field: [new, old] for field, (old, new) in changes.items()}
-            return self._record(connection, event.case_id, "undo", {"undoes": event_id, "changes": reversed_changes})
+            return self._record(connection, event.case_id, "undo", payload)
 
     def bulk(self, case_ids: Sequence[str], action: Callable[[TriageService, str], Event]) -> BulkResult:
         """Apply `action` to every case; each case is its own transaction, and a refusal stops none of the rest."""
@@ -308,8 +307,8 @@ class TriageService:
             raise TriageError(f"no case {case_id}")
         return dict(row)
 
-    def _impact(self, connection: Connection, case_id: str, project_id: str) -> ImpactCell:
-        """The stored cell (the default `unknown` one if the case has none for the project yet)."""
+    def _linked_cell(self, connection: Connection, case_id: str, project_id: str) -> ImpactCell | None:
+        """The stored cell; None if the project is not linked to the case."""
         from sqlalchemy import select
 
         from triage_tui.store.tables import IMPACTS
@@ -320,8 +319,19 @@ class TriageService:
             .first()
         )
         if row is None:
-            return ImpactCell()
+            return None
         return ImpactCell.from_json({**row, "ranges": json.loads(row["ranges"] or "[]")})
+
+    def _unlink(self, connection: Connection, case_id: str, project_id: str) -> bool:
+        """Remove the project's cell from the case; False if it was not linked."""
+        from sqlalchemy import delete
+
+        from triage_tui.store.tables import IMPACTS
+
+        removed = connection.execute(
+            delete(IMPACTS).where(IMPACTS.c.case_id == case_id, IMPACTS.c.project_id == project_id)
+        ).rowcount
+        return bool(removed)
 
     def _write_impact(self, connection: Connection, case_id: str, project_id: str, cell: ImpactCell) -> None:
         from sqlalchemy import delete, insert, select
@@ -345,11 +355,18 @@ class TriageService:
         )
         self._apply(connection, case_id, {})  # the case's updated_at
 
-    def _undo_impact(self, connection: Connection, event: Event) -> None:
+    def _undo_impact(self, connection: Connection, event: Event) -> dict[str, Any] | None:
+        """Put the cell back as it was before `event`: the cell it had, or not linked at all (None)."""
         project = str(event.payload["project"])
-        if self._impact(connection, event.case_id, project) != ImpactCell.from_json(event.payload["after"]):
+        if self._linked_cell(connection, event.case_id, project) != ImpactCell.from_json(event.payload["after"]):
             raise TriageError(f"the {project} cell of {event.case_id} changed since; undo it by hand")
-        self._write_impact(connection, event.case_id, project, ImpactCell.from_json(event.payload["before"]))
+        before = event.payload.get("before")
+        if before is None:
+            self._unlink(connection, event.case_id, project)
+            self._apply(connection, event.case_id, {})  # the case's updated_at
+            return None
+        self._write_impact(connection, event.case_id, project, ImpactCell.from_json(before))
+        return dict(before)
 
     def _reporters(self, connection: Connection, case_id: str) -> list[dict[str, Any]]:
         """The case's own reporter plus every reporter merged into it earlier, each once."""

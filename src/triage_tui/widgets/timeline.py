@@ -98,7 +98,8 @@ def describe_event(event: EventLike) -> str:
     if kind == "undo":
         return f"undo of #{payload.get('undoes', '?')}"
     if kind == "impact":
-        before, after = payload.get("before") or {}, payload.get("after") or {}
+        # A project not linked before (`before` None) was never checked: unknown, as its matrix row shows it.
+        before, after = payload.get("before") or {"status": "unknown"}, payload.get("after") or {}
         fixed = f" in {after['fixed_version']}" if after.get("fixed_version") else ""
         return f"set {payload.get('project', '?')} {before.get('status', '?')} → {after.get('status', '?')}{fixed}"
     if kind == "key-accepted":
