@@ -504,6 +504,16 @@ def shared_with(connection: Any, case_id: str) -> set[str]:
     return {row[0] for row in connection.execute("SELECT fingerprint FROM team_shares WHERE case_id = ?", (case_id,))}
 
 
+def linked_in_the_open(connection: Any, case_id: str) -> set[str]:
+    """Projects some event that has left a workstation (sent from here, or received) gave a cell of the case: their
+    maintainers were sent the case, by this workstation or another coordinator's."""
+    rows = connection.execute(
+        "SELECT body FROM team_events WHERE case_id = ? AND status = 'applied' AND (origin = 'received' OR sent = 1)",
+        (case_id,),
+    ).fetchall()
+    return {project for row in rows for project, cell in decode(bytes(row[0])).impacts.items() if cell is not None}
+
+
 def rejected(connection: Any) -> list[tuple[str, str, str, str, str | None]]:
     """The rejected-events view: (case, author, kind, reason, signer), newest first."""
     rows = connection.execute(

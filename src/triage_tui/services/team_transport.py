@@ -116,14 +116,19 @@ class TeamTransport:
         """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
         to its case's whole trust boundary (`team_audience`: who reads which form of it)."""
         from triage_tui.services.team_audience import deliveries, named_cases, told_of_unlink
-        from triage_tui.services.team_log import case_projects, outgoing, shared_with
+        from triage_tui.services.team_log import case_projects, linked_in_the_open, outgoing, shared_with
         from triage_tui.store.database import open_engine, write_transaction
 
         with reader(self.database) as connection:
             events = outgoing(connection)
             cases = {event.case_id for event in events}
             projects = case_projects(connection, cases | {case for event in events for case in named_cases(event)})
-            sent_the_case = {case_id: shared_with(connection, case_id) for case_id in cases}
+            # Who holds each case already (the readers it was shared with here, or whose project's cell was sent).
+            sent_the_case = {
+                case_id: shared_with(connection, case_id)
+                | set(self.roles.readers(linked_in_the_open(connection, case_id)))
+                for case_id in cases
+            }
         if not events:
             return
         engine = open_engine(self.database)
@@ -168,7 +173,9 @@ class TeamTransport:
                 return
             content = share_of(connection, case_id)
             signed_history = history(connection, case_id)
-            named = case_projects(connection, {case for event, _signed in signed_history for case in named_cases(event)})
+            named = case_projects(
+                connection, {case for event, _signed in signed_history for case in named_cases(event)}
+            )
             newest = connection.execute("SELECT max(at) FROM team_events WHERE status = 'applied'").fetchone()[0]
             ref = case_ref(connection, case_id)
         clock = HybridClock(last=Timestamp.parse(newest) if newest else None)

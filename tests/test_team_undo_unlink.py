@@ -1,0 +1,168 @@
+"""Undo and unlinking through a real Dovecot mailbox shared by a coordinator, a pip maintainer and a uv maintainer
+(real gpg keys): an undone cell restores the link state everywhere and shares nothing with a project it linked; an
+undo reaches the other workstations; maintainers who lose a case are told so, and nothing more; a duplicate-of
+another project's case does not name that case to readers who cannot see it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from test_team_imap import Station, rings, team  # noqa: F401  (fixtures used below)
+from test_team_sync import CASE, shown
+from triage_tui.domain import ImpactStatus, VexJustification
+from triage_tui.services.impact_rules import ImpactCell
+from triage_tui.services.team_transport import armoured_part
+from triage_tui.sources.imap import ImapSource
+from triage_tui.store.connection import reader
+from triage_tui.store.queries import get_case
+
+Team = tuple[Station, Station, Station]
+"""The coordinator's, the pip maintainer's and the uv maintainer's workstations, each holding the small inbox."""
+OTHER = "PSC-2026-0002"
+"""A second case of the small inbox, linked to uv only in these tests."""
+
+
+def readable_by(station: Station) -> list[bytes]:
+    """Every event in the team folder that the station's key decrypts (its plaintext, signed form included)."""
+    with ImapSource(station.config.sources["mailbox"]).session("read") as client:  # type: ignore[arg-type]
+        client.select_folder("TeamEvents", readonly=True)
+        fetched = client.fetch(client.search(["ALL"]), ["RFC822"])
+    found = []
+    for uid in sorted(fetched):
+        sealed = armoured_part(bytes(fetched[uid][b"RFC822"]))
+        outer = station.ring.gpg.decrypt(sealed) if sealed else None
+        if outer is not None and outer.ok:
+            inner = bytes(outer.data)
+            found.append(bytes(station.ring.gpg.decrypt(inner).data) if b"BEGIN PGP MESSAGE" in inner else inner)
+    return found
+
+
+def held_cases(database: Path) -> list[str]:
+    with reader(database) as connection:
+        return [row[0] for row in connection.execute("SELECT id FROM cases ORDER BY id")]
+
+
+def timeline(database: Path, case_id: str = CASE) -> list[tuple[str, dict[str, object]]]:
+    with reader(database) as connection:
+        detail = get_case(connection, case_id)
+    assert detail is not None
+    return [(event.kind, dict(event.payload)) for event in detail.events]
+
+
+def test_undoing_a_cell_on_a_project_not_linked_shares_nothing_with_its_maintainers(
+    team: Team,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    coordinator, pip, uv = team
+    empty_uv = Station(uv.ring, uv.config, tmp_path / "uv-empty.db")  # holds only what is shared with uv
+    alex = coordinator.triage()
+    mistake = alex.set_impact(CASE, "uv", ImpactCell(ImpactStatus.INVESTIGATING))  # the wrong column
+    alex.undo(mistake.id)
+    alex.close_store()
+    assert shown(coordinator.database)["impacts"] == {"pip": ("investigating", (), None)}  # uv not linked
+    sent = coordinator.sync()
+    assert sent.sent == 2 and sent.shared == 1  # the cell and its undo; the case shared with pip's new reader only
+    assert readable_by(uv) == []  # nothing of the case, its title, text or history, decrypts for uv
+    outcome = empty_uv.sync()
+    assert outcome.applied == 0 and held_cases(empty_uv.database) == []
+    pip.sync()
+    assert shown(pip.database)["impacts"] == shown(coordinator.database)["impacts"]
+
+
+def test_an_undo_reaches_the_other_workstations(
+    team: Team,  # noqa: F811
+) -> None:
+    coordinator, pip, _uv = team
+    pat = pip.triage()
+    fixed = pat.set_impact(CASE, "pip", ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version="24.1"))
+    pat.close_store()
+    pip.sync()
+    coordinator.sync()
+    assert shown(coordinator.database)["impacts"] == {"pip": ("fixed", ("<24.1",), "24.1")}
+    pat = pip.triage()
+    pat.undo(fixed.id)
+    pat.close_store()
+    pip.sync()
+    coordinator.sync()
+    assert shown(pip.database)["impacts"] == {"pip": ("investigating", (), None)}
+    assert shown(coordinator.database)["impacts"] == shown(pip.database)["impacts"]
+
+
+@pytest.mark.parametrize("how", ["unlink", "undo"])
+def test_maintainers_who_lose_a_case_are_told_and_read_nothing_after(
+    team: Team,  # noqa: F811
+    tmp_path: Path,
+    how: str,
+) -> None:
+    coordinator, pip, uv = team
+    uv_station = Station(uv.ring, uv.config, tmp_path / "uv-empty.db")
+    alex = coordinator.triage()
+    linked = alex.set_impact(CASE, "uv", ImpactCell(ImpactStatus.INVESTIGATING))
+    alex.close_store()
+    coordinator.sync()
+    uv_station.sync()
+    (case_here,) = held_cases(uv_station.database)  # shared with uv
+    assert "uv" in shown_impacts(uv_station.database, case_here)
+    before = len(readable_by(uv))
+    alex = coordinator.triage()
+    if how == "undo":
+        alex.undo(linked.id)  # the same as unlinking uv: it was not linked before
+    else:
+        alex.remove_project(CASE, "uv")
+    alex.add_note(CASE, "the fix plan, for pip only")
+    alex.close_store()
+    coordinator.sync()
+    outcome = uv_station.sync()
+    told = readable_by(uv)[before:]
+    assert len(told) == 1 and outcome.applied == 1 and outcome.rejected == 0
+    assert b'"impacts":{"uv":null}' in told[0] and b"fix plan" not in told[0]
+    assert "uv" not in shown_impacts(uv_station.database, case_here)
+    kinds = [(kind, payload.get("project")) for kind, payload in timeline(uv_station.database, case_here)]
+    assert ("impact-removed", "uv") in kinds  # shown on their timeline: "unlinked uv: nothing more is shared …"
+    # And the pip maintainer, who still reads the case, converges (the unlink shown there too).
+    pip.sync()
+    assert (
+        shown(pip.database)["impacts"] == shown(coordinator.database)["impacts"] == {"pip": ("investigating", (), None)}
+    )
+    assert shown(pip.database)["notes"] == ["the fix plan, for pip only"]
+
+
+def shown_impacts(database: Path, case_id: str) -> dict[str, str]:
+    with reader(database) as connection:
+        detail = get_case(connection, case_id)
+    assert detail is not None
+    return {impact.project: impact.status for impact in detail.impacts}
+
+
+def test_a_duplicate_of_another_projects_case_does_not_name_it_to_those_who_cannot_see_it(
+    team: Team,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    coordinator, full_pip, _uv = team
+    pip = Station(full_pip.ring, full_pip.config, tmp_path / "pip-empty.db")  # holds only what is shared with pip
+    third = "PSC-2026-0003"
+    alex = coordinator.triage()
+    alex.set_impact(OTHER, "uv", ImpactCell(ImpactStatus.INVESTIGATING))  # a uv-only case
+    alex.mark_duplicate(CASE, OTHER)  # the pip case: sent to pip's maintainer as it is decided
+    alex.mark_duplicate(third, OTHER)  # a case pip joins once it is closed: shared with its history then
+    alex.close_store()
+    coordinator.sync()
+    alex = coordinator.triage()
+    cell = ImpactCell(ImpactStatus.NOT_AFFECTED, justification=VexJustification.COMPONENT_NOT_PRESENT)
+    alex.set_impact(third, "pip", cell)
+    alex.close_store()
+    coordinator.sync()
+    pip.sync()
+    seen = readable_by(pip)
+    assert seen and not any(OTHER.encode() in item for item in seen)
+    with reader(pip.database) as connection:
+        closed = connection.execute("SELECT id, state, disposition, duplicate_of FROM cases ORDER BY id").fetchall()
+    # Both closed as duplicates there, of a case pip's maintainer does not hold and is not named.
+    assert [(state, disposition, of) for _id, state, disposition, of in closed] == [
+        ("closed", "duplicate", None),
+        ("closed", "duplicate", None),
+    ]
+    # A coordinator reads the whole decision.
+    assert any(OTHER.encode() in item for item in readable_by(coordinator))
