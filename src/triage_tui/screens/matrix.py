@@ -140,7 +140,8 @@ class MatrixScreen(Screen[None]):
             return
         shared = getattr(getattr(self.app, "config", None), "team", None) is not None
         consequence = (
-            f" Its maintainers keep what they were already sent; nothing more about {case_id} goes to them."
+            f" Its maintainers are told they were removed and keep what they were already sent; nothing more"
+            f" about {case_id} goes to them."
             if shared
             else ""
         )
