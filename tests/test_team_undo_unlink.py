@@ -178,3 +178,21 @@ def test_a_duplicate_of_another_projects_case_does_not_name_it_to_those_who_cann
     ]
     # A coordinator reads the whole decision.
     assert any(OTHER.encode() in item for item in readable_by(coordinator))
+
+
+def test_each_reader_gets_the_form_of_an_event_they_may_read() -> None:
+    """The rules alone: the case's readers get the event whole, a reader blind to a case it names gets it without
+    that name, and maintainers who lose the case get the unlink and nothing else."""
+    from triage_tui.services.hlc import Timestamp
+    from triage_tui.services.team_audience import deliveries
+    from triage_tui.services.team_events import TeamEvent
+
+    at = Timestamp(1_800_000_000_000)
+    closing = TeamEvent(CASE, "C", at, "duplicate", {"state": ("new", "closed"), "duplicate_of": (None, OTHER)})
+    readers_of = {CASE: {"C", "P"}, OTHER: {"C", "U"}}
+    (whole, blind) = sorted(deliveries(closing, {"C", "P"}, readers_of.__getitem__), key=lambda d: d.readers)
+    assert (whole.event, whole.readers) == (closing, ("C",))
+    assert blind.readers == ("P",) and blind.event.changes == {"state": ("new", "closed")}
+    unlink = TeamEvent(CASE, "C", at, "impact-removed", impacts={"uv": None})
+    (delivery,) = deliveries(unlink, {"C", "P"}, readers_of.__getitem__, told={"U"})
+    assert delivery == type(delivery)(unlink, ("C", "P", "U"))  # the notice is the unlink itself: one event
