@@ -56,10 +56,15 @@ def case_of_message(connection: sqlite3.Connection, source: str, key: str) -> st
 
 
 def advisories_of_case(connection: sqlite3.Connection, case_id: str) -> list[KnownAdvisory]:
-    """The repository advisories a case was synced from (several when projects each have one)."""
+    """The repository advisory the case is (its first message is that advisory's report): its only push target.
+
+    An advisory whose report was threaded into another case by an older version (a summary naming the case) is not
+    one: pushing the case's draft there would show it to whoever filed that advisory."""
     rows = connection.execute(
-        "SELECT ghsa_id, repository, case_id, remote FROM github_advisories WHERE case_id = ? ORDER BY repository",
-        (case_id,),
+        "SELECT g.ghsa_id, g.repository, g.case_id, g.remote FROM github_advisories g "
+        "JOIN messages m ON m.source = g.source AND m.source_key = g.ghsa_id AND m.case_id = g.case_id "
+        "WHERE g.case_id = ? AND m.id = (SELECT min(id) FROM messages WHERE case_id = ?) ORDER BY g.repository",
+        (case_id, case_id),
     ).fetchall()
     return [KnownAdvisory(row[0], row[1], row[2], json.loads(row[3])) for row in rows]
 
