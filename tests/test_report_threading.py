@@ -167,8 +167,14 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
         summary=f"Follow-up to {real}",
         description="More details of the same thing.",
         cvss_vector_string=STRANGER_VECTOR,
-        vulnerabilities=[{"package": {"ecosystem": "pip", "name": "uv"}, "vulnerable_version_range": "< 0.5",
-                          "patched_versions": None, "vulnerable_functions": []}],  # fmt: skip
+        vulnerabilities=[
+            {
+                "package": {"ecosystem": "pip", "name": "uv"},
+                "vulnerable_version_range": "< 0.5",
+                "patched_versions": None,
+                "vulnerable_functions": [],
+            }
+        ],
         author="eve-stranger",
     )
     synced(database, config)

@@ -139,8 +139,15 @@ def test_a_reply_joins_only_from_the_reporter_or_the_team(engine: Engine) -> Non
         items(
             parsed("Re: pip: netrc leak", message_id="<s1@x>", in_reply_to="<r@x>", sender=stranger, day=2),
             parsed("Re: pip: netrc leak", message_id="<t1@x>", in_reply_to="<r@x>", sender=team_member, day=3),
-            parsed("Re: pip: netrc leak", message_id="<t2@x>", references=("<r@x>",), sender=("X", "x@y.example"),
-                   signature=Signature.GOOD, signer="AB" * 20, day=4),  # fmt: skip
+            parsed(
+                "Re: pip: netrc leak",
+                message_id="<t2@x>",
+                references=("<r@x>",),
+                sender=("X", "x@y.example"),
+                signature=Signature.GOOD,
+                signer="AB" * 20,
+                day=4,
+            ),
         ),
         team=team,
     )

@@ -452,4 +452,6 @@ def test_events_naming_a_report_by_message_id_as_earlier_versions_did_find_it_or
     with reader(other) as connection:
         (refused,) = rejected(connection)
     assert "Message-ID that 2 cases here carry" in str(refused[3])
-    assert _case_titled(other, "pip: netrc leak")["notes"] == [] == _case_titled(other, "pip: please close this")["notes"]
+    assert (
+        _case_titled(other, "pip: netrc leak")["notes"] == [] == _case_titled(other, "pip: please close this")["notes"]
+    )

@@ -235,7 +235,7 @@ class GithubSync:
         cells and draft, then what was synced."""
         from triage_tui.store.batches import IncomingItem
         from triage_tui.store.database import write_transaction
-        from triage_tui.store.github_store import case_of_message, save_remote
+        from triage_tui.store.github_store import advisories_of_case, case_of_message, save_remote
         from triage_tui.store.ingest import store_batch
 
         parsed: list[tuple[Mapping[str, Any], Advisory, str, ParsedMessage]] = []
@@ -276,8 +276,17 @@ class GithubSync:
         with write_transaction(self._engine) as connection:
             for known, _advisory in created:
                 save_remote(connection, self.source.name, repository, known.case_id, known.remote, self.clock())
+        with reader(self.database) as connection:
+            # Seeding writes a case's fields: only ever those of the case the advisory itself made (a message an
+            # older version stored, and threaded into another case, seeds nothing).
+            own = {
+                k.case_id
+                for k, _a in created
+                if k.ghsa_id in {a.ghsa_id for a in advisories_of_case(connection, k.case_id)}
+            }
         for known, advisory in created:
-            self._seed(known.case_id, repository, replace(advisory, case_id=known.case_id))
+            if known.case_id in own:
+                self._seed(known.case_id, repository, replace(advisory, case_id=known.case_id))
         return [known for known, _advisory in created]
 
     def _seed(self, case_id: str, repository: str, advisory: Advisory) -> None:
@@ -336,6 +345,11 @@ class GithubSync:
 
         case_id, source = before.case_id, self.source.name
         author, now = author_of(source), self.clock()
+        if not before.own:
+            # Threaded into another case by an older version: its author's edits never reach that case's draft.
+            with write_transaction(self._engine) as connection:
+                save_remote(connection, source, before.repository, case_id, remote, now)
+            return replace(before, remote=remote)
         try:
             old = from_ghsa(before.remote, case_id, self.packages)
             new = from_ghsa(remote, case_id, self.packages)

@@ -187,11 +187,11 @@ class _Threader:
         self.reporter_of: dict[str, tuple[str, str | None]] = {}
         cases = sorted({*self.case_of_message_id.values(), *self.case_of_child_ref.values()})
         for part in in_parts(cases):
-            rows = connection.execute(
+            reporters = connection.execute(
                 select(CASES.c.id, CASES.c.reporter_email, CASES.c.reporter_fingerprint).where(CASES.c.id.in_(part))
             ).all()
-            self.reporter_of.update({row.id: (address_of(row.reporter_email or ""), row.reporter_fingerprint)
-                                     for row in rows})  # fmt: skip
+            for case in reporters:
+                self.reporter_of[case.id] = (address_of(case.reporter_email or ""), case.reporter_fingerprint)
 
     def find_case(self, message: ParsedMessage) -> str | None:
         """The case `message` replies to and may join, or None for a case of its own."""
