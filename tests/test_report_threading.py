@@ -200,3 +200,37 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
     assert gh.advisory("astral-sh/uv", stranger["ghsa_id"])["description"] == "rewritten words"
     (first, *_rest) = duplicate_candidates(database, own)
     assert first.case.id == real and NAMED_IN_SUBJECT in first.reasons
+
+
+async def test_d_offers_the_case_a_subject_names_first_and_only_the_coordinator_merges(tmp_path: Path) -> None:
+    from textual.widgets import OptionList
+
+    from triage_tui.screens.case import CaseScreen
+    from triage_tui.store.duplicate_reads import case_extras
+    from ui_fixtures import BASE as INBOX_BASE
+    from ui_fixtures import make_app, message, screen_text, settle
+
+    real = message(1, "pip: wheel RECORD path traversal", date=INBOX_BASE)
+    follow_up = message(2, "Follow-up to PSC-2026-0001", sender=("Eve", "eve@evil.example"),
+                        date=INBOX_BASE + timedelta(hours=1))  # fmt: skip
+    app = make_app(tmp_path, [real, follow_up])
+
+    def duplicate_of() -> str | None:
+        with reader(app.database) as connection:
+            extras = case_extras(connection, "PSC-2026-0002")
+        return extras.duplicate_of if extras is not None else None
+
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the newest case: the follow-up, a case of its own
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0002"
+        await pilot.press("d")
+        await settle(pilot)
+        options = app.screen.query_one(OptionList)
+        assert options.highlighted == 0 and options.get_option_at_index(0).id == "PSC-2026-0001"
+        assert "named in its subject" in screen_text(app)
+        assert duplicate_of() is None  # offered, not acted on
+        await pilot.press("enter")  # the coordinator's decision
+        await settle(pilot)
+    assert duplicate_of() == "PSC-2026-0001"
