@@ -234,3 +234,39 @@ async def test_d_offers_the_case_a_subject_names_first_and_only_the_coordinator_
         await pilot.press("enter")  # the coordinator's decision
         await settle(pilot)
     assert duplicate_of() == "PSC-2026-0001"
+
+
+def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_is_pushed_to(
+    tmp_path: Path, gpg_world: GpgWorld, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    world = gpg_world
+    mailbox = Mailbox(tmp_path / "Maildir")
+    config = workspace(tmp_path / "home", world, mailbox.path, gh, monkeypatch)
+    database = tmp_path / "home" / "triage.db"
+    mailbox.deliver(mail(world, 1, "pip: wheel RECORD path traversal", sender=f"Rita <{world.reporter.email}>"))
+    stranger = gh.add_advisory("astral-sh/uv", summary="Follow-up", description="words", author="eve-stranger")
+    synced(database, config)
+    real = case_of(database, "<mail-1@example.org>")
+    drafts = AdvisoryDrafts(database, "alex", config)
+    try:
+        drafts.save(replace(drafts.load(real).advisory, details=EMBARGOED))
+    finally:
+        drafts.close_store()
+    # As an older version stored it: the advisory's report threaded into the real case, and linked to it.
+    connection = sqlite3.connect(database)
+    with connection:
+        connection.execute("UPDATE messages SET case_id = ? WHERE source = 'gh'", (real,))
+        connection.execute("UPDATE github_advisories SET case_id = ?", (real,))
+    connection.close()
+    gh.update_advisory("astral-sh/uv", stranger["ghsa_id"], summary="rewritten", description="rewritten words")
+    synced(database, config)
+    drafts = AdvisoryDrafts(database, "alex", config)
+    try:
+        advisory = drafts.load(real).advisory
+    finally:
+        drafts.close_store()
+    assert (advisory.summary, advisory.details) == ("pip: wheel RECORD path traversal", EMBARGOED)
+    with pytest.raises(DraftError, match="no repository advisory"):
+        queue_advisory_push(database, config, real, "alex")
