@@ -117,7 +117,9 @@ def main() -> None:
         close_workspace(home)  # no gpg from here on
         base = home / "triage.db"
         with sqlite3.connect(base) as connection:
-            refs = {row[0]: f"mid:{row[1]}" for row in connection.execute("SELECT case_id, message_id FROM messages")}
+            # Each case as the team names it (`team_log.case_ref`: a one-message case's content hash).
+            rows = connection.execute("SELECT case_id, content_hash FROM messages")
+            refs = {case_id: f"hash:{content_hash}" for case_id, content_hash in rows}
         events = make_events(refs, args.events, random.Random(7))
         applied, direct = [], []
         for run in range(args.runs):

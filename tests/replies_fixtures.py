@@ -17,6 +17,7 @@ from gpg_fixtures import GpgWorld
 from triage_tui.config import Identity
 from triage_tui.domain import Decryption, Signature, SignatureScope
 from triage_tui.intake.records import CryptoVerdict
+from triage_tui.store.batches import TeamSenders
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import CaseDetail, get_case
 from ui_fixtures import BASE, message, seeded_store
@@ -37,6 +38,7 @@ def good_from(fingerprint: str) -> CryptoVerdict:
 def reply_store(path: Path, world: GpgWorld, *, title: str = "pip: wheel RECORD path traversal") -> Path:
     """A store with one case: a signed report from the reporter, our answer, and the reporter's follow-up."""
     reporter = ("Rita Reporter", world.reporter.email)
+    team = TeamSenders(addresses=frozenset({world.team.email}), fingerprints=frozenset({world.team.fingerprint}))
     return seeded_store(
         path,
         [
@@ -58,6 +60,7 @@ def reply_store(path: Path, world: GpgWorld, *, title: str = "pip: wheel RECORD 
                 verdict=good_from(world.reporter.fingerprint),
             ),
         ],
+        team=team,
     )
 
 

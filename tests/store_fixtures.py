@@ -22,6 +22,7 @@ def parsed(
     day: int = 1,
     sender: tuple[str, str] = ("Rita Reporter", "rita@example.org"),
     signature: Signature = Signature.UNSIGNED,
+    signer: str | None = None,
     attachments: tuple[Attachment, ...] = (),
 ) -> ParsedMessage:
     raw = f"Subject: {subject}\r\nMessage-ID: {message_id}\r\n\r\n{body}".encode()
@@ -36,7 +37,7 @@ def parsed(
         sender_email=sender[1],
         date=datetime(2026, 3, day, 12, 0, tzinfo=UTC),
         body=body,
-        verdict=CryptoVerdict(signature=signature),
+        verdict=CryptoVerdict(signature=signature, signer_fingerprint=signer),
         attachments=attachments,
     )
 

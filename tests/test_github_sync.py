@@ -390,13 +390,14 @@ def test_a_hostile_summary_is_neutralised_in_the_case(ws: Workspace, gh: FakeGit
 
 async def test_the_app_pushes_a_draft_and_shows_how_it_went(ws: Workspace, gh: FakeGitHub) -> None:
     """Sync a private report, open it, edit the advisory, save, push (ctrl+g), sync (s): GitHub has the draft."""
-    from textual.widgets import Input
+    from textual.widgets import Input, Static
 
     from triage_tui.app import TriageApp
     from triage_tui.screens.advisory_editor import AdvisoryEditor
     from ui_fixtures import settle
 
-    advisory = gh.add_advisory("pypa/pip", summary="pip report", description="words", vulnerabilities=[PIP_VULN])
+    advisory = gh.add_advisory("pypa/pip", summary="pip report", description="words", vulnerabilities=[PIP_VULN],
+                               author="sam-finder")  # fmt: skip
     ws.sync()
     app = TriageApp(ws.database, ws.config)
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
@@ -411,6 +412,11 @@ async def test_the_app_pushes_a_draft_and_shows_how_it_went(ws: Workspace, gh: F
         await pilot.press("ctrl+s")
         await settle(pilot)
         await pilot.press("ctrl+g")
+        await settle(pilot)
+        # Nothing is queued before the coordinator has read who can read the advisory it would update.
+        question = str(app.screen.query_one(".action-title", Static).content)
+        assert advisory["ghsa_id"] in question and "@sam-finder (reported it)" in question
+        await pilot.press("y")
         await settle(pilot)
         assert "GitHub: pypa/pip queued" in str(editor.query_one("#advisory-state").content)
         await pilot.press("escape")
@@ -492,3 +498,43 @@ def test_when_only_the_newest_advisory_changes_the_later_pages_stay_304(ws: Work
     assert ws.sync().ok
     pip = [(r.status, r.conditional) for r in gh.requests if "pypa/pip" in r.path]
     assert pip == [(200, True), (304, True), (304, True)]
+
+
+def test_the_push_confirmation_names_who_can_read_each_target(ws: Workspace, gh: FakeGitHub) -> None:
+    from triage_tui.services import github_sync
+
+    advisory = gh.add_advisory("pypa/pip", summary="report", author="sam-finder",
+                               collaborating_users=["kim-helper", "evil\x1b[2J"])  # fmt: skip
+    ws.sync()
+    targets = github_sync.push_targets(ws.database, ws.case_of(advisory["ghsa_id"]))
+    assert [(t.repository, t.ghsa_id) for t in targets] == [("pypa/pip", advisory["ghsa_id"])]
+    (readers,) = [t.readers for t in targets]
+    assert readers[:3] == ("pypa/pip: admins and security managers", "@sam-finder (reported it)",
+                           "@kim-helper (collaborator)")  # fmt: skip
+    assert len(readers) == 4 and "\x1b" not in readers[3]
+
+
+def test_an_update_never_sends_empty_credits_or_vulnerable_functions(ws: Workspace, gh: FakeGitHub) -> None:
+    functions = ["pip._internal.operations.install.wheel.install_wheel"]
+    advisory = gh.add_advisory(
+        "pypa/pip", summary="report", description="words", state="draft",
+        vulnerabilities=[{**PIP_VULN, "vulnerable_functions": functions}],
+        credits=[{"login": "sam-finder", "type": "finder"}],
+    )  # fmt: skip
+    ws.sync()
+    case_id = ws.case_of(advisory["ghsa_id"])
+    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    try:
+        draft = drafts.load(case_id).advisory
+        drafts.save(replace(draft, summary="pip: path traversal in wheel RECORD", credits=()))  # none to send
+    finally:
+        drafts.close_store()
+    queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
+    gh.reset_log()
+    assert ws.sync().ok
+    (patch,) = [r for r in gh.requests if r.method == "PATCH"]
+    assert "credits" not in patch.body  # type: ignore[operator]
+    remote = gh.advisory("pypa/pip", advisory["ghsa_id"])
+    assert remote["summary"] == "pip: path traversal in wheel RECORD"
+    assert [c["login"] for c in remote["credits"]] == ["sam-finder"]
+    assert [v["vulnerable_functions"] for v in remote["vulnerabilities"]] == [functions]

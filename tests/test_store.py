@@ -86,7 +86,7 @@ def test_a_database_from_a_newer_program_is_refused(tmp_path: Path) -> None:
         migrate(connection)
 
 
-def test_threading_by_reply_references_subject_id_and_child_first(engine: Engine) -> None:
+def test_threading_by_reply_references_and_child_first_never_by_subject(engine: Engine) -> None:
     first = store_batch(
         engine,
         items(
@@ -102,7 +102,7 @@ def test_threading_by_reply_references_subject_id_and_child_first(engine: Engine
         items(
             # only References, nearest last
             parsed("follow-up", message_id="<d@x>", references=("<zz@x>", "<c@x>"), day=4),
-            # a case id in the subject threads even without headers
+            # a case id in the subject is the sender's to write: a case of its own (offered by `d`)
             parsed("[PSC-2026-0001] patch attached", message_id="<e@x>", day=5),
             # a reply whose parent arrives later
             parsed("Re: Poetry lock injection", message_id="<g@x>", in_reply_to="<f@x>", day=7),
@@ -110,21 +110,53 @@ def test_threading_by_reply_references_subject_id_and_child_first(engine: Engine
         ),
         PROJECTS,
     )
-    assert second.new_cases == ["PSC-2026-0003"]
+    assert second.new_cases == ["PSC-2026-0003", "PSC-2026-0004"]
     third = store_batch(engine, items(parsed("Poetry lock injection", message_id="<f@x>", day=6), source="late"))
     assert third.new_cases == []
     with reader(engine_path(engine)) as c:
         one = get_case(c, "PSC-2026-0001")
         two = get_case(c, "PSC-2026-0002")
-        three = get_case(c, "PSC-2026-0003")
-    assert one and two and three
-    assert [m.message_id for m in one.messages] == ["<a@x>", "<b@x>", "<e@x>"]
+        four = get_case(c, "PSC-2026-0004")
+    assert one and two and four
+    assert [m.message_id for m in one.messages] == ["<a@x>", "<b@x>"]
     assert [m.message_id for m in two.messages] == ["<c@x>", "<d@x>"]
-    assert [m.message_id for m in three.messages] == ["<f@x>", "<g@x>"]
-    assert one.summary.message_count == 3
+    assert [m.message_id for m in four.messages] == ["<f@x>", "<g@x>"]
+    assert one.summary.message_count == 2
     assert [p.project for p in one.summary.projects] == ["pip"]
-    assert [p.project for p in three.summary.projects] == ["poetry"]
+    assert [p.project for p in four.summary.projects] == ["poetry"]
     assert all(p.status == "unknown" for p in one.summary.projects)
+
+
+def test_a_reply_joins_only_from_the_reporter_or_the_team(engine: Engine) -> None:
+    from triage_tui.domain import Signature
+    from triage_tui.store.batches import TeamSenders
+
+    stranger, team_member = ("Eve", "eve@evil.example"), ("Pat Maintainer", "pat@pip.example")
+    store_batch(engine, items(parsed("pip: netrc leak", message_id="<r@x>", day=1)))
+    team = TeamSenders(addresses=frozenset({"pat@pip.example"}), fingerprints=frozenset({"AB" * 20}))
+    later = store_batch(
+        engine,
+        items(
+            parsed("Re: pip: netrc leak", message_id="<s1@x>", in_reply_to="<r@x>", sender=stranger, day=2),
+            parsed("Re: pip: netrc leak", message_id="<t1@x>", in_reply_to="<r@x>", sender=team_member, day=3),
+            parsed(
+                "Re: pip: netrc leak",
+                message_id="<t2@x>",
+                references=("<r@x>",),
+                sender=("X", "x@y.example"),
+                signature=Signature.GOOD,
+                signer="AB" * 20,
+                day=4,
+            ),
+        ),
+        team=team,
+    )
+    assert later.new_cases == ["PSC-2026-0002"]  # the stranger's reply is a report of its own
+    with reader(engine_path(engine)) as c:
+        one, two = get_case(c, "PSC-2026-0001"), get_case(c, "PSC-2026-0002")
+    assert one and two
+    assert [m.message_id for m in one.messages] == ["<r@x>", "<t1@x>", "<t2@x>"]
+    assert [m.message_id for m in two.messages] == ["<s1@x>"]
 
 
 def test_search_is_literal_and_safe(engine: Engine) -> None:

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from gpg_fixtures import TEAM_OF_THREE, Keyring, TeamKeys, kill_and_remove, team_keyrings
-from triage_tui.domain import CaseState, ImpactStatus
+from triage_tui.domain import CaseState, Disposition, ImpactStatus
 from triage_tui.intake.records import ParsedMessage
 from triage_tui.services.hlc import Timestamp
 from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
+from triage_tui.services.team_events import TeamEvent
 from triage_tui.services.team_log import case_projects, outgoing, receive, rejected
 from triage_tui.services.triage import TriageError, TriageService
 from triage_tui.store.connection import reader
@@ -373,3 +374,84 @@ def test_a_shared_case_whose_id_is_taken_here_gets_the_next_number(tmp_path: Pat
     finally:
         engine.dispose()
     assert newest not in {case_id, shared["id"]}
+
+
+def _impostor(of: ParsedMessage, n: int, subject: str) -> ParsedMessage:
+    """A later mail that reuses `of`'s Message-ID (its sender chose it) with words of its own."""
+    from dataclasses import replace
+
+    return replace(_report(n, subject), message_id=of.message_id)
+
+
+def _share(database: Path, case_id: str, author: Keyring, ref: str | None = None) -> TeamEvent:
+    from triage_tui.services.team_log import case_ref, share_of
+
+    with reader(database) as connection:
+        content, known = share_of(connection, case_id), case_ref(connection, case_id)
+    return TeamEvent(case_id, author.fingerprint, Timestamp(int(time.time() * 1000)), "share", share=content,
+                     ref=ref or known)  # fmt: skip
+
+
+def test_a_mail_reusing_a_reports_message_id_never_reaches_that_report_on_another_workstation(
+    tmp_path: Path, people: TeamKeys
+) -> None:
+    from ui_fixtures import PROJECTS
+
+    real = _report(101, "pip: netrc leak")
+    coordinator = seeded_store(tmp_path / "coordinator.db", [real])
+    maintainer = seeded_store(tmp_path / "pip.db", [])
+    case_id = str(_case_titled(coordinator, "pip: netrc leak")["id"])
+    alex = TriageService(coordinator, "alex", team_author=people.coordinator.fingerprint)
+    alex.set_impact(case_id, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
+    alex.close_store()
+    readers = people.roles.readers(["pip"])
+    shared = [seal(people.coordinator.gpg, _share(coordinator, case_id, people.coordinator), readers)]
+    take(maintainer, people.pip, people.roles, shared + send(coordinator, people.coordinator, people.roles))
+    engine = open_engine(coordinator)
+    try:
+        from triage_tui.store.ingest import IncomingItem, store_batch
+
+        impostor = _impostor(real, 102, "pip: please close this")
+        (fake_case,) = store_batch(engine, [IncomingItem("mail", "late", impostor)], PROJECTS).new_cases
+    finally:
+        engine.dispose()
+    alex = TriageService(coordinator, "alex", team_author=people.coordinator.fingerprint)
+    alex.close(fake_case, Disposition.SPAM)  # the coordinator closes the impostor's case (pip is named in it)
+    alex.add_note(case_id, "netrc: reproduced")  # and goes on with the real one
+    alex.close_store()
+    take(maintainer, people.pip, people.roles, send(coordinator, people.coordinator, people.roles))
+    assert _case_titled(maintainer, "pip: netrc leak")["state"] == "new"
+    assert _case_titled(maintainer, "pip: netrc leak")["notes"] == ["netrc: reproduced"]
+
+
+def test_events_naming_a_report_by_message_id_as_earlier_versions_did_find_it_or_are_refused_saying_why(
+    tmp_path: Path, people: TeamKeys
+) -> None:
+    from triage_tui.services.team_log import case_ref
+
+    real = _report(101, "pip: netrc leak")
+    coordinator = seeded_store(tmp_path / "coordinator.db", [real])
+    case_id = str(_case_titled(coordinator, "pip: netrc leak")["id"])
+    legacy = f"mid:{real.message_id}"  # how an earlier version named the report
+    note = TeamEvent(case_id, people.coordinator.fingerprint, Timestamp(int(time.time() * 1000) + 5), "note",
+                     note="netrc: reproduced", ref=legacy)  # fmt: skip
+    # A maintainer to whom an earlier version shared the case: its events still find it, and it keeps that name.
+    maintainer = seeded_store(tmp_path / "pip.db", [])
+    readers = people.roles.readers(["pip"])
+    share = _share(coordinator, case_id, people.coordinator, ref=legacy)
+    take(maintainer, people.pip, people.roles, [seal(people.coordinator.gpg, e, readers) for e in (share, note)])
+    shared = _case_titled(maintainer, "pip: netrc leak")
+    assert shared["notes"] == ["netrc: reproduced"]
+    with reader(maintainer) as connection:
+        assert case_ref(connection, str(shared["id"])) == legacy
+    # A second coordinator holding the report and a later mail that reuses its Message-ID cannot tell which one
+    # the event means: it is refused there, with the reason, and touches neither.
+    other = seeded_store(tmp_path / "other.db", [real, _impostor(real, 102, "pip: please close this")])
+    roles = TeamRoles(coordinators=frozenset({people.coordinator.fingerprint, people.pip.fingerprint}))
+    take(other, people.pip, roles, [seal(people.coordinator.gpg, note, roles.readers([]))])
+    with reader(other) as connection:
+        (refused,) = rejected(connection)
+    assert "Message-ID that 2 cases here carry" in str(refused[3])
+    assert (
+        _case_titled(other, "pip: netrc leak")["notes"] == [] == _case_titled(other, "pip: please close this")["notes"]
+    )

@@ -16,6 +16,7 @@ from triage_tui.app import TriageApp
 from triage_tui.config import Config, Identity, Project, SavedView
 from triage_tui.domain import Decryption, Signature, SignatureScope
 from triage_tui.intake.records import Attachment, CryptoVerdict, ParsedMessage
+from triage_tui.store.batches import TeamSenders
 from triage_tui.store.database import open_engine
 from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
 
@@ -214,12 +215,13 @@ def hostile_inbox() -> list[ParsedMessage]:
     ]
 
 
-def seeded_store(path: Path, messages: list[ParsedMessage]) -> Path:
-    """A store at `path` holding `messages` (and the test projects), ingested in one batch at a fixed time."""
+def seeded_store(path: Path, messages: list[ParsedMessage], team: TeamSenders | None = None) -> Path:
+    """A store at `path` holding `messages` (and the test projects), ingested in one batch at a fixed time; `team`
+    names who may reply into any case."""
     engine = open_engine(path)
     sync_projects(engine, PROJECTS)
     items = [IncomingItem("test", f"test/{index}", m) for index, m in enumerate(messages)]
-    store_batch(engine, items, PROJECTS, now=FROZEN_NOW)
+    store_batch(engine, items, PROJECTS, now=FROZEN_NOW, team=team)
     engine.dispose()
     return path
 

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from triage_tui.advisories.validation import Problem
     from triage_tui.screens.advisory_export_modal import AdvisoryExportRequest
     from triage_tui.services.advisory_drafts import AdvisoryDrafts, Draft
+    from triage_tui.services.github_sync import PushTarget
 
 CHECK_DELAY = 0.15
 """Seconds of quiet typing before the draft is checked and the preview compiled again."""
@@ -567,6 +568,32 @@ class AdvisoryEditor(Screen[None]):
         if self.typed().to_json() != self._base:
             self.notify("Save the draft first (ctrl+s): the push sends what is saved.", title="Advisory")
             return
+        database = self.drafts.database
+
+        def read_targets() -> None:
+            from triage_tui.services.github_sync import push_targets
+
+            targets = push_targets(database, self.case_id)
+            if not targets:
+                message = f"Not queued: {self.case_id} has no repository advisory on GitHub to update"
+                self.app.call_from_thread(self._export_refused, message)
+                return
+            self.app.call_from_thread(self._confirm_push, targets)
+
+        self.run_worker(read_targets, thread=True, group="save", name="Reading the push targets", exit_on_error=False)
+
+    def _confirm_push(self, targets: list[PushTarget]) -> None:
+        """Ask before the draft goes anywhere, naming who can read each advisory it would update."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._queue_push()
+
+        where = "; ".join(f"{t.repository} {t.ghsa_id}, readable by {', '.join(t.readers)}" for t in targets)
+        question = f"Push the saved draft to {where}? The advisory is never published."
+        self.app.push_screen(DeliberateConfirmModal(question), answered)
+
+    def _queue_push(self) -> None:
         config, database, author = self.drafts.config, self.drafts.database, self.drafts.author
 
         def push() -> None:

@@ -107,7 +107,9 @@ def _store_case(database: Path, config: Config, data: bytes, fmt: str, advisory:
     engine = open_engine(database)
     try:
         sync_projects(engine, config.projects.values())  # a workspace that never synced has no projects yet
-        result = store_batch(engine, [IncomingItem(SOURCE, digest, message)], list(config.projects.values()))
+        result = store_batch(
+            engine, [IncomingItem(SOURCE, digest, message, own_case=True)], list(config.projects.values())
+        )
     finally:
         engine.dispose()
     return result.new_cases[0] if result.new_cases else None

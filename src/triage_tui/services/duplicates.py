@@ -1,7 +1,9 @@
-"""Provides duplicate-of candidates for a case, ranked in plain Python from three store signals.
+"""Provides duplicate-of candidates for a case, ranked in plain Python from the store's signals.
 
-A candidate scores for the same reporter (address or signing key), for sharing a project, and for title words in
-common. Cases that are themselves duplicates are left out: a merge must go to the case they duplicate.
+A candidate scores for being named by the case's subjects or replied to by its messages (what a mail says of itself
+never threads it, so it is offered here, first), for the same reporter (address or signing key), for sharing a
+project, and for title words in common. Cases that are themselves duplicates are left out: a merge must go to the
+case they duplicate.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from triage_tui.store.duplicate_reads import (
     CaseBrief,
     briefs,
     case_brief,
+    cases_named_by,
+    cases_replied_to,
     projects_of,
     same_project,
     same_reporter,
@@ -22,10 +26,14 @@ from triage_tui.store.duplicate_reads import (
     title_words,
 )
 
+NAMED_IN_SUBJECT = "named in its subject"
+REPLIES_TO = "replies to its thread"
 SAME_REPORTER = "same reporter"
 SAME_PROJECT = "same project"
 SIMILAR_TITLE = "similar title"
 
+NAMED_WEIGHT = 20.0
+"""Above every other signal together: what the report itself points at is the coordinator's first question."""
 REPORTER_WEIGHT = 4.0
 PROJECT_WEIGHT = 2.0
 TITLE_WEIGHT = 6.0
@@ -57,13 +65,15 @@ def rank_candidates(connection: sqlite3.Connection, case_id: str, *, limit: int 
         return []
     reporter = set(same_reporter(connection, case.reporter_email, case.reporter_fingerprint, exclude=case_id))
     projects = same_project(connection, projects_of(connection, case_id), exclude=case_id)
+    named = set(cases_named_by(connection, case_id))
+    replied = set(cases_replied_to(connection, case_id))
     words = title_words(case.title)
     overlaps: dict[str, float] = {}
     for other_id, other_title in similar_titles(connection, words, exclude=case_id):
         overlap = word_overlap(words, title_words(other_title))
         if overlap >= SIMILAR_AT:
             overlaps[other_id] = overlap
-    ids = reporter | set(projects) | set(overlaps)
+    ids = named | replied | reporter | set(projects) | set(overlaps)
     found = briefs(connection, ids)
     candidates: list[Candidate] = []
     for other_id, brief in found.items():
@@ -71,6 +81,12 @@ def rank_candidates(connection: sqlite3.Connection, case_id: str, *, limit: int 
             continue
         reasons: list[str] = []
         score = 0.0
+        if other_id in named:
+            reasons.append(NAMED_IN_SUBJECT)
+            score += NAMED_WEIGHT
+        if other_id in replied:
+            reasons.append(REPLIES_TO)
+            score += NAMED_WEIGHT
         if other_id in reporter:
             reasons.append(SAME_REPORTER)
             score += REPORTER_WEIGHT

@@ -235,7 +235,7 @@ class GithubSync:
         cells and draft, then what was synced."""
         from triage_tui.store.batches import IncomingItem
         from triage_tui.store.database import write_transaction
-        from triage_tui.store.github_store import case_of_message, save_remote
+        from triage_tui.store.github_store import advisories_of_case, case_of_message, save_remote
         from triage_tui.store.ingest import store_batch
 
         parsed: list[tuple[Mapping[str, Any], Advisory, str, ParsedMessage]] = []
@@ -252,7 +252,12 @@ class GithubSync:
         with reader(self.database) as connection:
             # A message stored by an earlier run that died before the rest is not stored twice.
             stored_before = {key for _r, _a, key, _m in parsed if case_of_message(connection, self.source.name, key)}
-        items = [IncomingItem(self.source.name, key, m) for _r, _a, key, m in parsed if key not in stored_before]
+        # An advisory is always a case of its own: what its summary names is a hint for `d`, never a thread.
+        items = [
+            IncomingItem(self.source.name, key, m, own_case=True)
+            for _r, _a, key, m in parsed
+            if key not in stored_before
+        ]
         if items:
             self.outcome.new_cases += len(
                 store_batch(self._engine, items, list(self.config.projects.values())).new_cases
@@ -271,8 +276,17 @@ class GithubSync:
         with write_transaction(self._engine) as connection:
             for known, _advisory in created:
                 save_remote(connection, self.source.name, repository, known.case_id, known.remote, self.clock())
+        with reader(self.database) as connection:
+            # Seeding writes a case's fields: only ever those of the case the advisory itself made (a message an
+            # older version stored, and threaded into another case, seeds nothing).
+            own = {
+                k.case_id
+                for k, _a in created
+                if k.ghsa_id in {a.ghsa_id for a in advisories_of_case(connection, k.case_id)}
+            }
         for known, advisory in created:
-            self._seed(known.case_id, repository, replace(advisory, case_id=known.case_id))
+            if known.case_id in own:
+                self._seed(known.case_id, repository, replace(advisory, case_id=known.case_id))
         return [known for known, _advisory in created]
 
     def _seed(self, case_id: str, repository: str, advisory: Advisory) -> None:
@@ -331,6 +345,11 @@ class GithubSync:
 
         case_id, source = before.case_id, self.source.name
         author, now = author_of(source), self.clock()
+        if not before.own:
+            # Threaded into another case by an older version: its author's edits never reach that case's draft.
+            with write_transaction(self._engine) as connection:
+                save_remote(connection, source, before.repository, case_id, remote, now)
+            return replace(before, remote=remote)
         try:
             old = from_ghsa(before.remote, case_id, self.packages)
             new = from_ghsa(remote, case_id, self.packages)
@@ -359,7 +378,7 @@ class GithubSync:
         if merged_draft is not None and merged_draft != mine:
             drafts.save(merged_draft)
         if remote.get("description") != before.remote.get("description"):
-            self._append_description(remote)
+            self._append_description(case_id, remote)
         state_change = before.remote.get("state") != remote.get("state")
         with write_transaction(self._engine) as connection:
             payload: dict[str, Any] = {"ghsa": remote.get("ghsa_id"), "changes": _printable(changes)}
@@ -374,14 +393,18 @@ class GithubSync:
         self.outcome.conflicts += len(conflicts)
         return KnownAdvisory(before.ghsa_id, before.repository, case_id, remote)
 
-    def _append_description(self, remote: Mapping[str, Any]) -> None:
+    def _append_description(self, case_id: str, remote: Mapping[str, Any]) -> None:
+        """The edited description joins the advisory's own case (by what GitHub says, not by a Message-ID a mail
+        could also carry)."""
         from triage_tui.store.batches import IncomingItem
         from triage_tui.store.ingest import store_batch
 
         key, message = message_of(self.source.name, remote, first=False)
         if not self._stored(key):  # an earlier run may have stored it, then died before saving the snapshot
             store_batch(
-                self._engine, [IncomingItem(self.source.name, key, message)], list(self.config.projects.values())
+                self._engine,
+                [IncomingItem(self.source.name, key, message, case_id=case_id)],
+                list(self.config.projects.values()),
             )
 
     # ---- push -----------------------------------------------------------------------------------------------------
@@ -474,6 +497,17 @@ def advisory_body(advisory: Advisory, repository: str, remote: Mapping[str, Any]
         raise ValueError(f"no configured project has repository = {repository!r}; set it in config.toml")
     mine = {p.id for p in owners}
     body = dict(to_ghsa(replace(advisory, packages=tuple(p for p in advisory.packages if p.project in mine))))
+    if not body.get("credits"):
+        body.pop("credits", None)  # an empty list would remove every credit set on GitHub
+    functions = _vulnerable_functions(remote)
+    for entry in body.get("vulnerabilities", []):
+        # The draft has no place for vulnerable functions: GitHub's are kept, and an empty list (which would clear
+        # them) is never sent.
+        known = functions.get(str(entry["package"]["name"]).lower())
+        if known:
+            entry["vulnerable_functions"] = known
+        else:
+            entry.pop("vulnerable_functions", None)
     configured = {name.lower() for project in config.projects.values() for name in project.packages}
     kept = [
         entry
@@ -484,6 +518,19 @@ def advisory_body(advisory: Advisory, repository: str, remote: Mapping[str, Any]
     ]
     body["vulnerabilities"] = [*body.get("vulnerabilities", []), *kept]
     return body
+
+
+def _vulnerable_functions(remote: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The vulnerable functions GitHub holds for each pip package of the advisory (lower-case name), in order."""
+    found: dict[str, list[str]] = {}
+    for entry in remote.get("vulnerabilities") or []:
+        package = entry.get("package") if isinstance(entry, Mapping) else None
+        functions = entry.get("vulnerable_functions") if isinstance(entry, Mapping) else None
+        if not isinstance(package, Mapping) or not isinstance(functions, list):
+            continue
+        names = found.setdefault(str(package.get("name") or "").lower(), [])
+        names.extend(f for f in functions if isinstance(f, str) and f not in names)
+    return found
 
 
 def _comparable(name: str, value: Any) -> Any:
@@ -536,9 +583,54 @@ def _plain(value: Any) -> Any:
     return str(value)[:500]
 
 
+MAX_READERS_NAMED = 20
+"""Collaborators named one by one in a push confirmation; more are counted."""
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    """A repository advisory a case's draft would be pushed to, and who can read it on GitHub."""
+
+    repository: str
+    ghsa_id: str
+    readers: tuple[str, ...]
+
+
+def readers_of(repository: str, remote: Mapping[str, Any]) -> tuple[str, ...]:
+    """Who can read a repository advisory before it is published, as its last synced state says: the repository's
+    admins and security managers, whoever reported or opened it, and its collaborators (users and teams). Every
+    name comes from GitHub and is neutralised."""
+    found = [f"{neutralise_line(repository)}: admins and security managers"]
+    author = remote.get("author")
+    if isinstance(author, Mapping) and author.get("login"):
+        role = "reported it" if remote.get("submission") is not None else "opened it"
+        found.append(f"@{neutralise_line(str(author['login']))} ({role})")
+    people: list[str] = []
+    for user in remote.get("collaborating_users") or []:
+        if isinstance(user, Mapping) and user.get("login"):
+            people.append(f"@{neutralise_line(str(user['login']))} (collaborator)")
+    for team in remote.get("collaborating_teams") or []:
+        if isinstance(team, Mapping) and (team.get("slug") or team.get("name")):
+            people.append(f"team {neutralise_line(str(team.get('slug') or team.get('name')))} (collaborator)")
+    found.extend(people[:MAX_READERS_NAMED])
+    if len(people) > MAX_READERS_NAMED:
+        found.append(f"{len(people) - MAX_READERS_NAMED} more collaborators")
+    return tuple(found)
+
+
+def push_targets(database: Path, case_id: str) -> list[PushTarget]:
+    """The advisories a push of the case's draft would update, each with who can read it: what the coordinator
+    confirms before anything is queued."""
+    from triage_tui.store.github_store import advisories_of_case
+
+    with reader(database) as connection:
+        targets = advisories_of_case(connection, case_id)
+    return [PushTarget(t.repository, t.ghsa_id, readers_of(t.repository, t.remote)) for t in targets]
+
+
 def queue_advisory_push(database: Path, config: Config, case_id: str, author: str) -> list[str]:
-    """Queue the case's saved draft for every repository advisory the case came from (each given its own project's
-    packages); returns `owner/repo GHSA-...` for each. Sent at the next sync."""
+    """Queue the case's saved draft for the repository advisory the case came from (given its own project's
+    packages; see `push_targets`); returns `owner/repo GHSA-...` for each. Sent at the next sync."""
     from triage_tui.services.advisory_drafts import AdvisoryDrafts, DraftError
     from triage_tui.store.database import open_engine, write_transaction
     from triage_tui.store.github_store import advisories_of_case, queue_push

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage_tui.config import Project
 from triage_tui.sources.base import RawItem
-from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem, StoreResult
+from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem, StoreResult, TeamSenders
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -17,10 +17,21 @@ if TYPE_CHECKING:
 class StoreWriter:
     """Writes sync results to the store at `database`, registering the config's projects before the first write."""
 
-    def __init__(self, database: Path, projects: Sequence[Project]) -> None:
+    def __init__(
+        self, database: Path, projects: Sequence[Project], team: Callable[[], TeamSenders] | None = None
+    ) -> None:
         self.database = database
         self.projects = list(projects)
+        self._team_of = team
+        self._team: TeamSenders | None = None
         self._engine: Engine | None = None
+
+    @property
+    def team(self) -> TeamSenders:
+        """Who may reply into any case, asked of the keyring on the first write (a no-change sync never asks)."""
+        if self._team is None:
+            self._team = self._team_of() if self._team_of is not None else TeamSenders()
+        return self._team
 
     @property
     def engine(self) -> Engine:
@@ -40,7 +51,7 @@ class StoreWriter:
         """Thread and insert one batch with its cursors, in one transaction."""
         from triage_tui.store.ingest import store_batch
 
-        return store_batch(self.engine, items, self.projects, cursors, gone=gone)
+        return store_batch(self.engine, items, self.projects, cursors, gone=gone, team=self.team)
 
     def relink(self, source: str, items: Sequence[RawItem]) -> set[str]:
         """Re-key stored messages that these items already are (see `relink_messages`)."""

@@ -15,6 +15,7 @@ from triage_tui.config import Config, GithubSourceConfig, ImapSourceConfig, Mail
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.services.intake_pool import WORKERS, IntakeWorkers
 from triage_tui.services.store_writer import StoreWriter
+from triage_tui.services.team_senders import team_senders
 from triage_tui.sources.base import Batch, RawItem, Source, SourceError
 from triage_tui.sources.imap import ImapSource
 from triage_tui.sources.maildir import MaildirSource
@@ -113,7 +114,7 @@ def sync_source(
 ) -> SourceReport:
     """Take in every batch `source` has since its stored cursors; one transaction per batch, in arrival order."""
     state = SyncProgress(source=source.name)
-    writer = StoreWriter(database, list(config.projects.values()))
+    writer = StoreWriter(database, list(config.projects.values()), team=lambda: team_senders(config))
     sync_state = _State(database, source.name, state, progress)
     pending: deque[tuple[Batch, list[RawItem], Future[list[ParsedMessage | IntakeFailure]] | None]] = deque()
 

@@ -62,9 +62,11 @@ class TeamEvent:
     key: Mapping[str, str] | None = None
     """A coordinator's acceptance of a changed signing key: `address` is pinned to `fingerprint` from now on."""
     ref: str | None = None
-    """What the case is on every workstation (`case_id` is only the author's name for it): the Message-ID of its
-    first message (`mid:…`), else that message's content hash (`hash:…`). Case numbers are given by each
-    workstation in the order its reports arrive, so two may call one report by different ids."""
+    """What the case is on every workstation (`case_id` is only the author's name for it): the GitHub advisory it
+    is (`ghsa:GHSA-…`), else the SHA-256 of its first message's bytes (`hash:…`). Case numbers are given by each
+    workstation in the order its reports arrive, so two may call one report by different ids. Neither form can be
+    chosen by whoever sent the report; `mid:<Message-ID>`, which can, is the form of earlier versions, still read
+    for cases shared before (see `team_log.resolve_case`)."""
 
     def body(self) -> dict[str, Any]:
         """The event as canonical JSON data."""
@@ -201,11 +203,15 @@ def _check_values(event: TeamEvent) -> None:
             raise EventFormatError(f"impacts.{project}: {error}") from None
 
 
+REF_KINDS = ("ghsa:", "hash:", "mid:")
+"""The forms of `TeamEvent.ref`; `mid:` only in events from earlier versions."""
+
+
 def _ref(value: Any) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not value.startswith(("mid:", "hash:")) or len(value) > 1000:
-        raise EventFormatError("ref is mid:<Message-ID> or hash:<sha256>")
+    if not isinstance(value, str) or not value.startswith(REF_KINDS) or len(value) > 1000:
+        raise EventFormatError("ref is ghsa:<GHSA id>, hash:<sha256> or (from earlier versions) mid:<Message-ID>")
     return value
 
 

@@ -64,39 +64,82 @@ UNRESOLVED = "?"
 
 
 def case_ref(connection: Any, case_id: str) -> str | None:
-    """What the case is to the team (see `TeamEvent.ref`), kept in `team_cases` once known; None for a case with no
-    message (its events fall back to its id). `connection` runs SQL: SQLAlchemy's or sqlite3's."""
+    """What the case is to the team (see `TeamEvent.ref`): the ref it is known by in `team_cases` (so a case shared
+    before keeps its ref), else the GitHub advisory it is, else its first message's content hash; None for a case
+    with no message (its events fall back to its id). `connection` runs SQL: SQLAlchemy's or sqlite3's.
+
+    A Message-ID is its sender's choice, so a case is never named by one any more; one it was named by before is
+    kept only while that Message-ID is its own (the first stored message carrying it is the case's): a later mail
+    reusing it made a case of its own, which is named by its content hash instead."""
     run = _runner(connection)
     row = run("SELECT ref FROM team_cases WHERE case_id = ?", (case_id,)).fetchone()
-    if row is not None:
+    if row is not None and _legacy_owner(run, str(row[0])) in (None, case_id):
         return str(row[0])
+    # The earliest message by its date, so workstations that stored a reply before its parent still agree; only
+    # the reporter or the team can reply into a case, and either form is a hash nobody can aim at another case.
     first = run(
-        "SELECT message_id, content_hash FROM messages WHERE case_id = ? ORDER BY sent_at IS NULL, sent_at, id LIMIT 1",
+        "SELECT m.content_hash, g.ghsa_id FROM messages m LEFT JOIN github_advisories g ON g.source = m.source "
+        "AND g.ghsa_id = m.source_key AND g.case_id = m.case_id WHERE m.case_id = ? "
+        "ORDER BY m.sent_at IS NULL, m.sent_at, m.id LIMIT 1",
         (case_id,),
     ).fetchone()
     if first is None:
         return None
-    return f"mid:{first[0]}" if first[0] else f"hash:{first[1]}"
+    return f"ghsa:{first[1]}" if first[1] else f"hash:{first[0]}"
+
+
+def _legacy_owner(run: Any, ref: str) -> str | None:
+    """For a `mid:` ref (earlier versions'), the case holding the first stored message with that Message-ID (its
+    sender's choice: a later mail may carry it too); None for any other ref, or when no message here has it."""
+    kind, _, value = ref.partition(":")
+    if kind != "mid":
+        return None
+    row = run("SELECT case_id FROM messages WHERE message_id = ? ORDER BY id LIMIT 1", (value,)).fetchone()
+    return str(row[0]) if row is not None else None
+
+
+def ambiguous_ref(connection: Any, event: TeamEvent) -> str | None:
+    """Why an event cannot be placed on any case here, when its ref names none for sure: a `mid:` ref (from an
+    earlier version) whose Message-ID several cases here carry. None when the ref is not so."""
+    if event.ref is None or not event.ref.startswith("mid:"):
+        return None
+    holders = _runner(connection)(
+        "SELECT count(DISTINCT case_id) FROM messages WHERE message_id = ?", (event.ref.removeprefix("mid:"),)
+    ).fetchone()[0]
+    if int(holders) < 2:
+        return None
+    return (
+        f"names its report by a Message-ID that {holders} cases here carry (the sender of a mail chooses it, so "
+        "it cannot tell them apart); its author's workstation must be updated to name reports by content hash"
+    )
 
 
 def resolve_case(connection: Any, event: TeamEvent) -> str | None:
-    """The case here an event is about: the one its `ref` names (held by Message-ID or content hash, or shared here
-    before), else for an event without a ref the case of the same id; None while no case here is that report."""
+    """The case here an event is about: the one its `ref` names (shared here before, or held here: the advisory
+    or the message with that content hash), else for an event without a ref the case of the same id; None while no
+    case here is that report, or when an earlier version's `mid:` ref is `ambiguous_ref`."""
     if event.ref is None:
         return event.case_id
+    if ambiguous_ref(connection, event) is not None:
+        return None
     run = _runner(connection)
     row = run("SELECT case_id FROM team_cases WHERE ref = ?", (event.ref,)).fetchone()
     if row is not None:
         return str(row[0])
     kind, _, value = event.ref.partition(":")
-    column = "message_id" if kind == "mid" else "content_hash"
-    # The column is one of two names chosen here, never text from the event.
-    found = run(
-        f"SELECT case_id FROM messages WHERE {column} = ? AND case_id NOT IN (SELECT case_id FROM team_cases) "  # noqa: S608
-        "ORDER BY id LIMIT 1",
-        (value,),
-    ).fetchone()
-    return str(found[0]) if found is not None else None
+    if kind == "ghsa":
+        found = run("SELECT case_id FROM github_advisories WHERE ghsa_id = ? ORDER BY case_id LIMIT 1", (value,))
+    elif kind == "hash":
+        # A content hash is one message's bytes: the case holding it is that report, whatever ref it is known by.
+        found = run("SELECT case_id FROM messages WHERE content_hash = ? ORDER BY id LIMIT 1", (value,))
+    else:
+        found = run(
+            "SELECT case_id FROM messages WHERE message_id = ? AND case_id NOT IN (SELECT case_id FROM team_cases) "
+            "ORDER BY id LIMIT 1",
+            (value,),
+        )
+    held = found.fetchone()
+    return str(held[0]) if held is not None else None
 
 
 def _remember_ref(connection: Connection, ref: str | None, case_id: str | None) -> None:
@@ -167,6 +210,7 @@ def receive(
             if created is not None:
                 touched.add(created)
     places: dict[tuple[str | None, str], str | None] = {}
+    unplaceable: dict[tuple[str | None, str], str | None] = {}
     rows: list[tuple[Any, ...]] = []
     stamp = stored_time(now)
     for item in opened:
@@ -177,9 +221,13 @@ def receive(
         if slot not in places:  # one lookup per case, not per event: a sync may bring thousands
             places[slot] = resolve_case(connection, event)
             _remember_ref(connection, event.ref, places[slot])
+            if places[slot] is None:
+                unplaceable[slot] = ambiguous_ref(connection, event)
         local = places[slot]
         status = "rejected" if item.rejection is not None else "applied"
         reason = f"{item.rejection}" + (f": {item.detail}" if item.detail else "") if item.rejection else None
+        if status == "applied" and unplaceable.get(slot):
+            status, reason = "rejected", unplaceable[slot]
         place = local or UNRESOLVED + event.case_id
         rows.append((event.id, place, event.author, event.at.text(), event.kind, event.encode(), item.signed,
                      "received", status, reason, item.signer, 1, stamp, event.ref))  # fmt: skip
@@ -223,6 +271,8 @@ def create_shared_case(connection: Connection, event: TeamEvent, now: datetime) 
     from triage_tui.untrusted import neutralise, neutralise_line
 
     share = event.share or {}
+    if ambiguous_ref(connection, event) is not None:
+        return None  # which report it is cannot be told here: `receive` keeps it, refused with the reason
     held = resolve_case(connection, event)
     if held is not None and connection.execute(select(CASES.c.id).where(CASES.c.id == held)).first() is not None:
         _remember_ref(connection, event.ref, held)

@@ -16,6 +16,21 @@ class IncomingItem:
     source: str
     source_key: str
     result: ParsedMessage | IntakeFailure
+    case_id: str | None = None
+    """The case the source itself says the item belongs to (an edit of a GitHub advisory: that advisory's case)."""
+    own_case: bool = False
+    """A report that is a case of its own whatever it names or references (a GitHub advisory, an imported record)."""
+
+
+@dataclass(frozen=True)
+class TeamSenders:
+    """Who may add a message to any case by replying to it: the team's mail addresses and signing keys.
+
+    Anyone else's reply joins a case only if they are its reporter; a reply from a stranger is a report of its own.
+    """
+
+    addresses: frozenset[str] = frozenset()
+    fingerprints: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from triage_tui.domain import CASE_ID_PATTERN
 from triage_tui.store.queries import parse_time
 
 PER_SIGNAL = 200
@@ -124,6 +125,40 @@ def same_reporter(
         "SELECT DISTINCT cases.id FROM messages JOIN cases ON cases.id = messages.case_id "  # noqa: S608
         f"WHERE ({' OR '.join(clauses)}) AND cases.id != ? ORDER BY cases.received_at DESC LIMIT ?",
         [*params, exclude, limit],
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def cases_named_by(connection: sqlite3.Connection, case_id: str, *, limit: int = PER_SIGNAL) -> list[str]:
+    """Other cases the case's messages name in their subjects (`Follow-up to PSC-2026-0001`), in the order named.
+
+    A subject is the sender's to choose, so this never threads a message into a case: it is only offered as a
+    duplicate-of candidate for the coordinator to decide."""
+    named: dict[str, None] = {}
+    subjects = connection.execute(
+        "SELECT subject FROM messages WHERE case_id = ? ORDER BY id LIMIT ?", (case_id, limit)
+    ).fetchall()
+    for (subject,) in subjects:
+        for match in CASE_ID_PATTERN.finditer(str(subject or "")):
+            if match.group(0) != case_id:
+                named.setdefault(match.group(0), None)
+    ids = list(named)[:limit]
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    held = {str(row[0]) for row in connection.execute(f"SELECT id FROM cases WHERE id IN ({marks})", ids)}  # noqa: S608
+    return [i for i in ids if i in held]
+
+
+def cases_replied_to(connection: sqlite3.Connection, case_id: str, *, limit: int = PER_SIGNAL) -> list[str]:
+    """Other cases holding a message that the case's messages reply to: replies that did not join that case because
+    their sender is neither its reporter nor on the team."""
+    rows = connection.execute(
+        "SELECT DISTINCT other.case_id FROM messages mine "
+        "JOIN message_refs refs ON refs.message_pk = mine.id "
+        "JOIN messages other ON other.message_id = refs.ref "
+        "WHERE mine.case_id = ? AND other.case_id != ? LIMIT ?",
+        (case_id, case_id, limit),
     ).fetchall()
     return [str(row[0]) for row in rows]
 

@@ -25,6 +25,16 @@ class KnownAdvisory:
     repository: str
     case_id: str
     remote: Mapping[str, Any]
+    own: bool = True
+    """Whether the case is this advisory's own (its first message is the advisory's report). An older version
+    threaded a report whose summary named a case into that case; such an advisory never changes it."""
+
+
+_OWN = (
+    "EXISTS (SELECT 1 FROM messages m WHERE m.source = g.source AND m.source_key = g.ghsa_id "
+    "AND m.case_id = g.case_id AND m.id = (SELECT min(id) FROM messages WHERE case_id = g.case_id))"
+)
+"""SQL: whether the advisory `g`'s report is its case's first message."""
 
 
 @dataclass(frozen=True)
@@ -42,9 +52,10 @@ class QueuedPush:
 def known_advisories(connection: sqlite3.Connection, source: str) -> dict[str, KnownAdvisory]:
     """Every advisory of `source` synced before, by GHSA id."""
     rows = connection.execute(
-        "SELECT ghsa_id, repository, case_id, remote FROM github_advisories WHERE source = ?", (source,)
+        f"SELECT g.ghsa_id, g.repository, g.case_id, g.remote, {_OWN} FROM github_advisories g WHERE g.source = ?",  # noqa: S608
+        (source,),
     ).fetchall()
-    return {row[0]: KnownAdvisory(row[0], row[1], row[2], json.loads(row[3])) for row in rows}
+    return {row[0]: KnownAdvisory(row[0], row[1], row[2], json.loads(row[3]), bool(row[4])) for row in rows}
 
 
 def case_of_message(connection: sqlite3.Connection, source: str, key: str) -> str | None:
@@ -56,9 +67,13 @@ def case_of_message(connection: sqlite3.Connection, source: str, key: str) -> st
 
 
 def advisories_of_case(connection: sqlite3.Connection, case_id: str) -> list[KnownAdvisory]:
-    """The repository advisories a case was synced from (several when projects each have one)."""
+    """The repository advisory the case is (its first message is that advisory's report): its only push target.
+
+    An advisory whose report was threaded into another case by an older version (a summary naming the case) is not
+    one: pushing the case's draft there would show it to whoever filed that advisory."""
     rows = connection.execute(
-        "SELECT ghsa_id, repository, case_id, remote FROM github_advisories WHERE case_id = ? ORDER BY repository",
+        f"SELECT g.ghsa_id, g.repository, g.case_id, g.remote FROM github_advisories g WHERE g.case_id = ? AND {_OWN} "  # noqa: S608
+        "ORDER BY g.repository",
         (case_id,),
     ).fetchall()
     return [KnownAdvisory(row[0], row[1], row[2], json.loads(row[3])) for row in rows]

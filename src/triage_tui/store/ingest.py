@@ -14,10 +14,10 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from triage_tui.config import Project
-from triage_tui.domain import CASE_ID_PATTERN, CaseState, Decryption, Signature, format_case_id
+from triage_tui.domain import CaseState, Decryption, Signature, format_case_id
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.sources.base import RawItem
-from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem, StoreResult
+from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem, StoreResult, TeamSenders
 from triage_tui.store.database import write_transaction
 from triage_tui.store.key_pins import REPORTER, KeySighting, pin_sightings
 from triage_tui.store.tables import (
@@ -153,23 +153,26 @@ class _ProjectMatcher:
 
 
 class _Threader:
-    """Finds the case a message belongs to: references first, then a case id in the subject, then replies that
-    arrived before their parent."""
+    """Finds the case a message belongs to: a genuine reply (its In-Reply-To or References name a message of the
+    case, or a message already stored names it as its parent) from the case's reporter or a team member.
 
-    def __init__(self, connection: Connection, messages: Sequence[ParsedMessage]) -> None:
-        # Everything the batch could point at is looked up in three queries up front: per-message queries were
+    Everything else is a case of its own: what a message says about itself (its subject naming a case id, its own
+    Message-ID) is chosen by its sender, so it is only ever a hint for the coordinator (`d` offers it)."""
+
+    def __init__(self, connection: Connection, messages: Sequence[ParsedMessage], team: TeamSenders) -> None:
+        # Everything the batch could point at is looked up in a few queries up front: per-message queries were
         # most of the cost of storing a chunk.
+        self.team = team
         references = {r for m in messages for r in (m.in_reply_to, *m.references) if r}
         self.case_of_message_id: dict[str, str] = {}
         for part in in_parts(sorted(references)):
             rows = connection.execute(
-                select(MESSAGES.c.message_id, MESSAGES.c.case_id).where(MESSAGES.c.message_id.in_(part))
+                select(MESSAGES.c.message_id, MESSAGES.c.case_id)
+                .where(MESSAGES.c.message_id.in_(part))
+                .order_by(MESSAGES.c.id.desc())
             ).all()
+            # Several stored messages may carry one Message-ID (its sender chose it): the first stored one wins.
             self.case_of_message_id.update({row.message_id: row.case_id for row in rows})
-        named = {match.group(0) for m in messages if (match := CASE_ID_PATTERN.search(m.subject))}
-        self.existing_cases: set[str] = set()
-        for part in in_parts(sorted(named)):
-            self.existing_cases.update(connection.execute(select(CASES.c.id).where(CASES.c.id.in_(part))).scalars())
         own_ids = sorted({m.message_id for m in messages if m.message_id})
         self.case_of_child_ref: dict[str, str] = {}
         for part in in_parts(own_ids):
@@ -177,28 +180,47 @@ class _Threader:
                 select(REFS.c.ref, MESSAGES.c.case_id)
                 .join(MESSAGES, REFS.c.message_pk == MESSAGES.c.id)
                 .where(REFS.c.ref.in_(part))
+                .order_by(MESSAGES.c.id)
             ).all()
             for row in rows:
                 self.case_of_child_ref.setdefault(row.ref, row.case_id)
+        self.reporter_of: dict[str, tuple[str, str | None]] = {}
+        cases = sorted({*self.case_of_message_id.values(), *self.case_of_child_ref.values()})
+        for part in in_parts(cases):
+            reporters = connection.execute(
+                select(CASES.c.id, CASES.c.reporter_email, CASES.c.reporter_fingerprint).where(CASES.c.id.in_(part))
+            ).all()
+            for case in reporters:
+                self.reporter_of[case.id] = (address_of(case.reporter_email or ""), case.reporter_fingerprint)
 
     def find_case(self, message: ParsedMessage) -> str | None:
-        for reference in (message.in_reply_to, *reversed(message.references)):
-            if reference and reference in self.case_of_message_id:
-                return self.case_of_message_id[reference]
-        match = CASE_ID_PATTERN.search(message.subject)
-        if match and match.group(0) in self.existing_cases:
-            return match.group(0)
+        """The case `message` replies to and may join, or None for a case of its own."""
+        candidates = [self.case_of_message_id.get(r) for r in (message.in_reply_to, *reversed(message.references)) if r]
         if message.message_id:
-            return self.case_of_child_ref.get(message.message_id)
+            candidates.append(self.case_of_child_ref.get(message.message_id))
+        for case_id in dict.fromkeys(c for c in candidates if c is not None):
+            if self._may_join(message, case_id):
+                return case_id
         return None
 
-    def remember(self, message: ParsedMessage, case_id: str) -> None:
+    def _may_join(self, message: ParsedMessage, case_id: str) -> bool:
+        """Whether the sender is the case's reporter or a team member (by From address, or by a good signature)."""
+        address = address_of(message.sender_email)
+        reporter_address, reporter_key = self.reporter_of.get(case_id, ("", None))
+        if address and (address == reporter_address or address in self.team.addresses):
+            return True
+        verdict = message.verdict
+        signer = (verdict.signer_fingerprint or "").upper() if verdict.signature is Signature.GOOD else ""
+        return bool(signer) and (signer == (reporter_key or "").upper() or signer in self.team.fingerprints)
+
+    def remember(self, message: ParsedMessage, case_id: str, *, created: bool) -> None:
         if message.message_id:
             self.case_of_message_id.setdefault(message.message_id, case_id)
         for ref in (message.in_reply_to, *message.references):
             if ref:
                 self.case_of_child_ref.setdefault(ref, case_id)
-        self.existing_cases.add(case_id)
+        if created:
+            self.reporter_of[case_id] = (address_of(message.sender_email), message.verdict.signer_fingerprint)
 
 
 def in_parts(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
@@ -304,13 +326,17 @@ def store_batch(
     *,
     gone: GoneItems | None = None,
     now: datetime | None = None,
+    team: TeamSenders | None = None,
 ) -> StoreResult:
-    """Thread and insert a batch of intake results, with the source cursors, in one transaction."""
+    """Thread and insert a batch of intake results, with the source cursors, in one transaction. `team` names who
+    may reply into any case (without it, only a case's reporter's replies join it)."""
     now = now or datetime.now(UTC)
     result = StoreResult()
     matcher = _ProjectMatcher(projects)
     with write_transaction(engine) as connection:
-        threader = _Threader(connection, [i.result for i in items if isinstance(i.result, ParsedMessage)])
+        threader = _Threader(
+            connection, [i.result for i in items if isinstance(i.result, ParsedMessage)], team or TeamSenders()
+        )
         numbers = _CaseNumbers(connection)
         new_cases: list[dict[str, Any]] = []
         new_impacts: list[dict[str, Any]] = []
@@ -326,8 +352,9 @@ def store_batch(
                 )  # fmt: skip
                 continue
             message = item.result
-            case_id = threader.find_case(message)
+            case_id = item.case_id if item.case_id is not None or item.own_case else threader.find_case(message)
             received = message.date or now
+            created = case_id is None
             if case_id is None:
                 number, case_id = numbers.next_id(received.year)
                 title = _title_for(message)
@@ -344,7 +371,7 @@ def store_batch(
                 for project_id in matcher.match(_reply_prefix_free(title), message.body):
                     new_impacts.append({"case_id": case_id, "project_id": project_id, "status": "unknown"})
                 result.new_cases.append(case_id)
-            threader.remember(message, case_id)
+            threader.remember(message, case_id, created=created)
             touched[case_id] = max(touched.get(case_id, received), received)
             message_rows.append(_message_values(item, message, case_id, now))
             pending.append((item, message))
