@@ -262,3 +262,45 @@ def test_messages_of_the_folder_that_hold_no_readable_event_are_kept_and_the_syn
         "not a team event message",  # not even an envelope
     ]
     assert any(raw == garbage for _reason, raw in kept)
+
+
+def append_sealed(station: Station, *sealed: bytes) -> None:
+    """Put sealed events in the shared folder, as another member's sync would."""
+    with ImapSource(station.config.sources["mailbox"]).session("append") as client:  # type: ignore[arg-type]
+        if not client.folder_exists("TeamEvents"):
+            client.create_folder("TeamEvents")
+        for item in sealed:
+            client.append("TeamEvents", envelope_message(item, station.ring.email))
+
+
+def test_an_event_that_cannot_be_applied_is_refused_and_listed_and_the_sync_goes_on(team) -> None:  # type: ignore[no-untyped-def]
+    coordinator, pip, _uv = team
+    pat = pip.triage()
+    pat.add_note(CASE, "queued behind the bad events")  # waits in the pip maintainer's log, to be sent
+    pat.close_store()
+    now = int(time.time() * 1000)
+    author = coordinator.ring.fingerprint
+
+    def sealed(at: int, kind: str, changes: dict[str, tuple[object, object]]) -> bytes:
+        event = TeamEvent(CASE, author, Timestamp(now + at), kind, changes)
+        return seal(coordinator.ring.gpg, event, [pip.ring.fingerprint])
+
+    # Signed by a coordinator and well-formed JSON, but no case can hold a null state or an embargo in year 1.
+    append_sealed(
+        coordinator,
+        sealed(1, "state", {"state": ("new", None)}),
+        sealed(2, "embargo", {"embargo_until": (None, "0001-01-01T00:00:00+05:00")}),
+        sealed(3, "state", {"state": ("new", "triage")}),
+    )
+    outcome = pip.sync()  # once raised: the whole pull rolled back, cursor and outbox with it, on every sync
+    assert (outcome.applied, outcome.rejected, outcome.sent) == (1, 2, 1)
+    assert shown(pip.database)["state"] == "triage" and shown(pip.database)["embargo"] is None
+    with reader(pip.database) as connection:
+        listed = sorted(reason for _case, _author, _kind, reason, _signer in rejected(connection))
+    assert len(listed) == 2 and all(f"signed by {author}" in reason for reason in listed)
+    assert "changes.embargo_until" in listed[0] and "between 2000 and 9000" in listed[0]
+    assert "changes.state.1: None is not one of" in listed[1]
+    again = pip.sync()  # the cursor moved past them: nothing is read, refused or sent twice
+    assert (again.applied, again.rejected, again.sent) == (0, 0, 0)
+    coordinator.sync()
+    assert shown(coordinator.database)["notes"] == ["queued behind the bad events"]

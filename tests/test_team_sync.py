@@ -4,6 +4,7 @@ events are kept and listed."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -373,3 +374,36 @@ def test_a_shared_case_whose_id_is_taken_here_gets_the_next_number(tmp_path: Pat
     finally:
         engine.dispose()
     assert newest not in {case_id, shared["id"]}
+
+
+def test_an_applied_event_that_no_longer_applies_is_refused_and_the_others_still_apply(tmp_path: Path) -> None:
+    """An event kept as applied before events were checked this well (a null state) must not stop its case."""
+    from triage_tui.services.team_envelope import Opened
+    from triage_tui.services.team_events import FORMAT, TeamEvent
+
+    database = seeded_store(tmp_path / "triage.db", small_inbox())
+    author = "A" * 40
+    now = int(time.time() * 1000)
+    legacy = {"at": Timestamp(now + 1).text(), "author": author, "case": CASE, "changes": {"state": ["new", None]},
+              "format": FORMAT, "kind": "state"}  # fmt: skip
+    body = json.dumps(legacy, sort_keys=True, separators=(",", ":")).encode()
+    legacy_id = hashlib.sha256(body).hexdigest()
+    earlier = TeamEvent(CASE, author, Timestamp(now), "state", {"state": ("new", "triage")})
+    engine = open_engine(database)
+    try:
+        with write_transaction(engine) as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO team_events (id, case_id, author, at, kind, body, origin, status, received_at) "
+                "VALUES (?, ?, ?, ?, 'state', ?, 'received', 'applied', ?)",
+                (legacy_id, CASE, author, legacy["at"], body, NOW),
+            )
+        with write_transaction(engine) as connection:
+            receive(connection, [Opened(earlier, author, None)], NOW)  # once raised: every later pull of the case
+    finally:
+        engine.dispose()
+    assert shown(database)["state"] == "triage"
+    with reader(database) as connection:
+        (listed,) = rejected(connection)
+        statuses = dict(connection.execute("SELECT id, status FROM team_events").fetchall())
+    assert listed[1] == author and listed[3].startswith("could not be applied here: EventFormatError: changes.state")
+    assert statuses == {legacy_id: "rejected", earlier.id: "applied"}

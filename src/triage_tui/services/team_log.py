@@ -155,13 +155,24 @@ def receive(
     connection: Connection, opened: Sequence[Opened], now: datetime, clock: HybridClock | None = None
 ) -> set[str]:
     """Store received events (applied, or rejected with the reason) and recompute the cases the applied ones
-    touch; returns those case ids. The caller judged them (`team_envelope.judge`)."""
+    touch; returns those case ids. The caller judged them (`team_envelope.judge`).
+
+    Each event's effects are tried in a savepoint: one that still fails when applied (decoding checked every
+    field, so it should not) is rejected with the error and listed, and the others, and the caller's cursor,
+    go on."""
     accepted = [item for item in opened if item.event is not None and item.rejection is None]
     touched: set[str] = set()
+    refused: dict[str, str] = {}
     for item in accepted:
         # Shares first: a case must be here before the events about it can be placed on it.
         if item.event is not None and item.event.share is not None:
-            created = create_shared_case(connection, item.event, now)
+            share = item.event
+            try:
+                with connection.begin_nested():
+                    created = create_shared_case(connection, share, now)
+            except Exception as error:  # whatever the share holds, it must not stop the other events
+                refused[share.id] = _refusal(error)
+                continue
             if created is not None:
                 touched.add(created)
     places: dict[tuple[str | None, str], str | None] = {}
@@ -176,8 +187,12 @@ def receive(
             places[slot] = resolve_case(connection, event)
             _remember_ref(connection, event.ref, places[slot])
         local = places[slot]
-        status = "rejected" if item.rejection is not None else "applied"
-        reason = f"{item.rejection}" + (f": {item.detail}" if item.detail else "") if item.rejection else None
+        if item.rejection is not None:
+            status, reason = "rejected", f"{item.rejection}" + (f": {item.detail}" if item.detail else "")
+        elif event.id in refused:
+            status, reason = "rejected", refused[event.id]
+        else:
+            status, reason = "applied", None
         place = local or UNRESOLVED + event.case_id
         rows.append((event.id, place, event.author, event.at.text(), event.kind, event.encode(), item.signed,
                      "received", status, reason, item.signer, 1, stamp, event.ref))  # fmt: skip
@@ -192,21 +207,124 @@ def receive(
             "signer, sent, received_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+    fresh = {i.event.id: i.event for i in accepted if i.event and i.event.id not in refused}
+    refused.update(_materialize_or_refuse(connection, touched, now, fresh))
+    standing = [item for item in accepted if item.event is not None and item.event.id not in refused]
     pin_sightings(
         connection.exec_driver_sql,
         [
             KeySighting(address_of(i.signer_uid), i.signer or "", TEAM, places.get((i.event.ref, i.event.case_id)))
-            for i in accepted
+            for i in standing
             if i.event
         ],
         now,
     )
-    for item in accepted:
+    for item in standing:
         if item.event is not None and item.event.key is not None:
             key = item.event.key
-            accept_pin(connection, key["address"], key["fingerprint"], item.event.author, now)
-    materialize_all(connection, touched, now, known={i.event.id: i.event for i in accepted if i.event})
+            try:
+                with connection.begin_nested():
+                    accept_pin(connection, key["address"], key["fingerprint"], item.event.author, now)
+            except Exception as error:  # one acceptance that cannot be kept must not stop the others
+                _refuse(connection, {item.event.id: _refusal(error)})
     return touched
+
+
+SET_ASIDE = "set-aside"
+"""The status of a received event while a case is rebuilt without it (never outlives `receive`'s transaction)."""
+
+
+def _refusal(error: BaseException) -> str:
+    """The reason kept and listed (under R) for an event that passed every check but failed when applied."""
+    from triage_tui.services.team_envelope import Rejection
+
+    text = f"{type(error).__name__}: {error}"
+    return f"{Rejection.NOT_APPLICABLE}: {text[:300]}"
+
+
+def _refuse(connection: Connection, reasons: Mapping[str, str]) -> None:
+    connection.exec_driver_sql(
+        "UPDATE team_events SET status = 'rejected', reason = ? WHERE id = ?",
+        [(reason, event_id) for event_id, reason in reasons.items()],
+    )
+
+
+def _materialize_or_refuse(
+    connection: Connection, case_ids: set[str], now: datetime, known: Mapping[str, TeamEvent]
+) -> dict[str, str]:
+    """Recompute the cases (all together, as a rule); if that fails, each case on its own, refusing the events
+    that make it fail. Returns the refused events' ids with why."""
+    if _try_materialize(connection, case_ids, now, known, keep=True) is None:
+        return {}
+    refused: dict[str, str] = {}
+    for case_id in sorted(case_ids):
+        if _try_materialize(connection, {case_id}, now, known, keep=True) is None:
+            continue
+        refused.update(_rebuild_refusing(connection, case_id, now, known))
+    return refused
+
+
+def _try_materialize(
+    connection: Connection, case_ids: set[str], now: datetime, known: Mapping[str, TeamEvent], *, keep: bool
+) -> str | None:
+    """Materialize in a savepoint, kept if `keep` and it worked; None if it worked, else why it failed."""
+    savepoint = connection.begin_nested()
+    try:
+        materialize_all(connection, case_ids, now, known=known)
+    except Exception as error:  # anything an event's values can make go wrong: the caller refuses that event
+        savepoint.rollback()
+        return _refusal(error)
+    if keep:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+    return None
+
+
+def _rebuild_refusing(
+    connection: Connection, case_id: str, now: datetime, known: Mapping[str, TeamEvent]
+) -> dict[str, str]:
+    """Rebuild one case from its applied events taken back one at a time in the order they apply, refusing each
+    that makes it fail: the events just received, or, if the case fails without them (events kept before they
+    were checked this well), all of them."""
+    fresh = [event_id for event_id in known]
+    candidates = _applied_in_order(connection, case_id, only=fresh)
+    _set_status(connection, candidates, SET_ASIDE)
+    if _try_materialize(connection, {case_id}, now, known, keep=False) is not None:
+        candidates = _applied_in_order(connection, case_id) + candidates
+        _set_status(connection, candidates, SET_ASIDE)
+        candidates = sorted(set(candidates), key=_order_of(connection, candidates).__getitem__)
+    refused: dict[str, str] = {}
+    for event_id in candidates:
+        _set_status(connection, [event_id], "applied")
+        failure = _try_materialize(connection, {case_id}, now, known, keep=False)
+        if failure is not None:
+            refused[event_id] = failure
+            _set_status(connection, [event_id], SET_ASIDE)
+    _refuse(connection, refused)
+    _try_materialize(connection, {case_id}, now, known, keep=True)
+    return refused
+
+
+def _applied_in_order(connection: Connection, case_id: str, only: Sequence[str] | None = None) -> list[str]:
+    """The case's applied events in the order they apply (`at` is fixed-width, so text order is time order)."""
+    rows = connection.exec_driver_sql(
+        "SELECT id FROM team_events WHERE case_id = ? AND status = 'applied' ORDER BY at, author, id", (case_id,)
+    ).fetchall()
+    wanted = set(only) if only is not None else None
+    return [row[0] for row in rows if wanted is None or row[0] in wanted]
+
+
+def _order_of(connection: Connection, event_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+    rows = _rows(connection, "SELECT id, at, author FROM team_events WHERE id IN ({marks})", list(event_ids))
+    return {row[0]: (row[1], row[2], row[0]) for row in rows}
+
+
+def _set_status(connection: Connection, event_ids: Sequence[str], status: str) -> None:
+    if event_ids:
+        connection.exec_driver_sql(
+            "UPDATE team_events SET status = ? WHERE id = ?", [(status, event_id) for event_id in event_ids]
+        )
 
 
 def create_shared_case(connection: Connection, event: TeamEvent, now: datetime) -> str | None:
@@ -495,11 +613,19 @@ def shared_with(connection: Any, case_id: str) -> set[str]:
     return {row[0] for row in connection.execute("SELECT fingerprint FROM team_shares WHERE case_id = ?", (case_id,))}
 
 
+UNREADABLE = "-"
+"""Case, author and kind of a refused message of the team folder that holds no event one can read."""
+
+
 def rejected(connection: Any) -> list[tuple[str, str, str, str, str | None]]:
-    """The rejected-events view: (case, author, kind, reason, signer), newest first."""
+    """The rejected-events view: (case, author, kind, reason, signer), newest first: events refused, and messages
+    of the team folder refused before they were one (not an event, or one whose fields are not what they must be;
+    their reason names the signer)."""
     rows = connection.execute(
-        "SELECT case_id, author, kind, reason, signer FROM team_events WHERE status = 'rejected' "
-        "ORDER BY received_at DESC, id"
+        "SELECT case_id, author, kind, reason, signer, received_at, id FROM team_events WHERE status = 'rejected' "
+        "UNION ALL SELECT ?, ?, ?, reason, NULL, at, source_key FROM intake_failures WHERE source = 'team' "
+        "ORDER BY 6 DESC, 7",
+        (UNREADABLE, UNREADABLE, UNREADABLE),
     ).fetchall()
     return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
