@@ -266,11 +266,13 @@ def test_messages_of_the_folder_that_hold_no_readable_event_are_kept_and_the_syn
 
 def append_sealed(station: Station, *sealed: bytes) -> None:
     """Put sealed events in the shared folder, as another member's sync would."""
+    assert station.config.team is not None
+    folder = station.config.team.folder
     with ImapSource(station.config.sources["mailbox"]).session("append") as client:  # type: ignore[arg-type]
-        if not client.folder_exists("TeamEvents"):
-            client.create_folder("TeamEvents")
+        if not client.folder_exists(folder):
+            client.create_folder(folder)
         for item in sealed:
-            client.append("TeamEvents", envelope_message(item, station.ring.email))
+            client.append(folder, envelope_message(item, station.ring.email))
 
 
 def test_an_event_that_cannot_be_applied_is_refused_and_listed_and_the_sync_goes_on(team) -> None:  # type: ignore[no-untyped-def]
