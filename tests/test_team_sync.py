@@ -407,3 +407,16 @@ def test_an_applied_event_that_no_longer_applies_is_refused_and_the_others_still
         statuses = dict(connection.execute("SELECT id, status FROM team_events").fetchall())
     assert listed[1] == author and listed[3].startswith("could not be applied here: EventFormatError: changes.state")
     assert statuses == {legacy_id: "rejected", earlier.id: "applied"}
+
+
+def test_a_decision_the_team_would_refuse_is_refused_here_and_nothing_waits_to_be_sent(tmp_path: Path) -> None:
+    """Once recorded, such an event would be refused by every reader (and could not even be read back to send)."""
+    database = seeded_store(tmp_path / "triage.db", small_inbox())
+    alex = TriageService(database, "alex@example.org", team_author="A" * 40)
+    with pytest.raises(TriageError, match="the team's workstations would refuse this: changes.assignee.1"):
+        alex.assign(CASE, "x" * 2000)
+    alex.assign(CASE, "alex")
+    alex.close_store()
+    with reader(database) as connection:
+        assert [e.kind for e in outgoing(connection)] == ["assign"]
+        assert connection.execute("SELECT assignee FROM cases WHERE id = ?", (CASE,)).fetchone()[0] == "alex"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from triage_tui.services.convergence import CaseState, converge
 from triage_tui.services.hlc import HybridClock, Timestamp
 from triage_tui.services.team_envelope import Opened
-from triage_tui.services.team_events import KEY_ACCEPTED, SCALAR_FIELDS, TeamEvent, decode
+from triage_tui.services.team_events import KEY_ACCEPTED, SCALAR_FIELDS, EventFormatError, TeamEvent, decode
 from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin, pin_sightings
 from triage_tui.store.queries import iso_time, stored_time
 from triage_tui.untrusted import address_of
@@ -108,7 +108,9 @@ def _runner(connection: Any) -> Any:
 
 
 def record_local(connection: Connection, event: TeamEvent, now: datetime) -> None:
-    """A decision made here: applied already (by the action itself), to be sent."""
+    """A decision made here: applied already (by the action itself), to be sent. EventFormatError if the team
+    would refuse it (the checks every receiver makes): it is not kept, so it can never hold up what waits behind."""
+    decode(event.encode())
     _insert(connection, event, origin="local", status="applied", reason=None, signer=event.author, now=now)
     _remember_ref(connection, event.ref, event.case_id)
 
@@ -571,11 +573,18 @@ def _upsert_impact(
 
 
 def outgoing(connection: Any) -> list[TeamEvent]:
-    """Local events not sent yet, oldest first (they wait here while offline)."""
+    """Local events not sent yet, oldest first (they wait here while offline). One recorded before the team's
+    checks were what they are now, which every receiver would refuse, stays unsent rather than hold up the rest."""
     rows = connection.execute(
         "SELECT body FROM team_events WHERE origin = 'local' AND sent = 0 ORDER BY at, id"
     ).fetchall()
-    return [decode(bytes(row[0])) for row in rows]
+    events: list[TeamEvent] = []
+    for row in rows:
+        try:
+            events.append(decode(bytes(row[0])))
+        except EventFormatError:
+            continue
+    return events
 
 
 def share_of(connection: Any, case_id: str) -> dict[str, Any]:
