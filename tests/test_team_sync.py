@@ -413,7 +413,7 @@ def test_a_decision_the_team_would_refuse_is_refused_here_and_nothing_waits_to_b
     """Once recorded, such an event would be refused by every reader (and could not even be read back to send)."""
     database = seeded_store(tmp_path / "triage.db", small_inbox())
     alex = TriageService(database, "alex@example.org", team_author="A" * 40)
-    with pytest.raises(TriageError, match="the team's workstations would refuse this: changes.assignee.1"):
+    with pytest.raises(TriageError, match=r"the team's workstations would refuse this: changes\.assignee\.1"):
         alex.assign(CASE, "x" * 2000)
     alex.assign(CASE, "alex")
     alex.close_store()
