@@ -398,7 +398,7 @@ def test_an_applied_event_that_no_longer_applies_is_refused_and_the_others_still
                 (legacy_id, CASE, author, legacy["at"], body, NOW),
             )
         with write_transaction(engine) as connection:
-            receive(connection, [Opened(earlier, author, None)], NOW)  # once raised: every later pull of the case
+            received = receive(connection, [Opened(earlier, author, None)], NOW)  # once raised, on every pull
     finally:
         engine.dispose()
     assert shown(database)["state"] == "triage"
@@ -406,7 +406,7 @@ def test_an_applied_event_that_no_longer_applies_is_refused_and_the_others_still
         (listed,) = rejected(connection)
         statuses = dict(connection.execute("SELECT id, status FROM team_events").fetchall())
     assert listed[1] == author and listed[3].startswith("could not be applied here: EventFormatError: changes.state")
-    assert statuses == {legacy_id: "rejected", earlier.id: "applied"}
+    assert statuses == {legacy_id: "rejected", earlier.id: "applied"} and set(received.refused) == {legacy_id}
 
 
 def test_a_decision_the_team_would_refuse_is_refused_here_and_nothing_waits_to_be_sent(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -153,11 +154,20 @@ def _insert(
     )
 
 
+@dataclass(frozen=True)
+class Received:
+    """What `receive` did: the cases the applied events touched, and the events refused as they were applied."""
+
+    touched: set[str]
+    refused: Mapping[str, str]
+    """Event id -> why: events that passed every check but could not be applied."""
+
+
 def receive(
     connection: Connection, opened: Sequence[Opened], now: datetime, clock: HybridClock | None = None
-) -> set[str]:
+) -> Received:
     """Store received events (applied, or rejected with the reason) and recompute the cases the applied ones
-    touch; returns those case ids. The caller judged them (`team_envelope.judge`).
+    touch. The caller judged them (`team_envelope.judge`).
 
     Each event's effects are tried in a savepoint: one that still fails when applied (decoding checked every
     field, so it should not) is rejected with the error and listed, and the others, and the caller's cursor,
@@ -228,8 +238,9 @@ def receive(
                 with connection.begin_nested():
                     accept_pin(connection, key["address"], key["fingerprint"], item.event.author, now)
             except Exception as error:  # one acceptance that cannot be kept must not stop the others
-                _refuse(connection, {item.event.id: _refusal(error)})
-    return touched
+                refused[item.event.id] = _refusal(error)
+                _refuse(connection, {item.event.id: refused[item.event.id]})
+    return Received(touched, refused)
 
 
 SET_ASIDE = "set-aside"
@@ -289,15 +300,11 @@ def _rebuild_refusing(
     """Rebuild one case from its applied events taken back one at a time in the order they apply, refusing each
     that makes it fail: the events just received, or, if the case fails without them (events kept before they
     were checked this well), all of them."""
-    fresh = [event_id for event_id in known]
-    candidates = _applied_in_order(connection, case_id, only=fresh)
-    _set_status(connection, candidates, SET_ASIDE)
+    _set_status(connection, _in_order(connection, case_id, "applied", only=set(known)), SET_ASIDE)
     if _try_materialize(connection, {case_id}, now, known, keep=False) is not None:
-        candidates = _applied_in_order(connection, case_id) + candidates
-        _set_status(connection, candidates, SET_ASIDE)
-        candidates = sorted(set(candidates), key=_order_of(connection, candidates).__getitem__)
+        _set_status(connection, _in_order(connection, case_id, "applied"), SET_ASIDE)
     refused: dict[str, str] = {}
-    for event_id in candidates:
+    for event_id in _in_order(connection, case_id, SET_ASIDE):
         _set_status(connection, [event_id], "applied")
         failure = _try_materialize(connection, {case_id}, now, known, keep=False)
         if failure is not None:
@@ -308,18 +315,12 @@ def _rebuild_refusing(
     return refused
 
 
-def _applied_in_order(connection: Connection, case_id: str, only: Sequence[str] | None = None) -> list[str]:
-    """The case's applied events in the order they apply (`at` is fixed-width, so text order is time order)."""
+def _in_order(connection: Connection, case_id: str, status: str, only: set[str] | None = None) -> list[str]:
+    """The case's events of `status` in the order they apply (`at` is fixed-width: text order is time order)."""
     rows = connection.exec_driver_sql(
-        "SELECT id FROM team_events WHERE case_id = ? AND status = 'applied' ORDER BY at, author, id", (case_id,)
+        "SELECT id FROM team_events WHERE case_id = ? AND status = ? ORDER BY at, author, id", (case_id, status)
     ).fetchall()
-    wanted = set(only) if only is not None else None
-    return [row[0] for row in rows if wanted is None or row[0] in wanted]
-
-
-def _order_of(connection: Connection, event_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
-    rows = _rows(connection, "SELECT id, at, author FROM team_events WHERE id IN ({marks})", list(event_ids))
-    return {row[0]: (row[1], row[2], row[0]) for row in rows}
+    return [row[0] for row in rows if only is None or row[0] in only]
 
 
 def _set_status(connection: Connection, event_ids: Sequence[str], status: str) -> None:

@@ -245,7 +245,10 @@ class TeamTransport:
         engine = open_engine(self.database)
         try:
             with write_transaction(engine) as connection:
-                receive(connection, judged, datetime.now(UTC))
+                refused = receive(connection, judged, datetime.now(UTC)).refused
+                # Events that passed every check but could not be applied are refused and listed like the others.
+                self.outcome.applied -= len(refused)
+                self.outcome.rejected += len(refused)
                 if unreadable:
                     connection.exec_driver_sql(
                         "INSERT OR IGNORE INTO intake_failures (source, source_key, reason, raw, at) "
