@@ -101,3 +101,28 @@ def _strings(value: object) -> set[str]:
     if isinstance(value, list):
         return set().union(set(), *(_strings(v) for v in value))
     return set()
+
+
+async def test_the_workstation_shows_team_members_text_neutralised(home: Path) -> None:
+    """The inbox row and the case view (header, labels, assignee, notes, the pip cell's notes on the timeline)."""
+    from test_app_actions import case_text
+    from triage_tui.app import TriageApp
+    from triage_tui.screens.case import CaseScreen
+    from triage_tui.widgets.case_list import CaseList
+    from ui_fixtures import frozen_clock, screen_text, settle
+
+    app = TriageApp(home / "triage.db", clock=frozen_clock)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        cases = app.screen.query_one(CaseList)
+        cases.cursor = next(i for i in range(cases.count) if (row := cases._row(i)) and row.id == CASE)
+        inbox = screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        shown = case_text(app)
+        for text in (inbox, screen_text(app), shown, app.export_screenshot()):
+            assert not RAW.findall(text)
+        assert "title ␛]52;c;cHduZWQ=␇" in inbox
+        for sent in ("label", "who", "note"):
+            assert f"{sent} ␛]52;c;cHduZWQ=␇␛]0;owned␇␛[2J<U+009B>31m<U+202E>evil␡" in shown
