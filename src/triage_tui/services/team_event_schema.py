@@ -13,7 +13,9 @@ from triage_tui.domain import CaseState, Disposition, ImpactStatus, VexJustifica
 
 CASE_ID = r"^PSC-[0-9]{4}-[0-9]{4,9}$"
 """A case id (`domain.format_case_id`): four-digit year, at most nine digits of number, so both fit a column."""
-PROJECT_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+PROJECT_ID = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]{1,100}$"
+"""A project id as a config names it (any TOML key): one short line with no control or bidi character (a project
+this workstation's config does not have is left out when applied)."""
 FINGERPRINT = r"^[0-9A-F]{40}$"
 SHORT_TEXT = 1_000
 """Titles, names, reasons, labels' and fields' values: one line a person typed."""
@@ -57,12 +59,13 @@ _CELL = {
     },
     "additionalProperties": False,
 }
+# A shared case's texts are a report's as it came (a subject or a name can be long): only the event's size bounds them.
 _SHARED_MESSAGE = {
     "type": "object",
     "properties": {
-        "from": _nullable(_text()),
+        "from": _nullable(_text(LONG_TEXT)),
         "date": _nullable(_text(64)),
-        "subject": _nullable(_text()),
+        "subject": _nullable(_text(LONG_TEXT)),
         "body": _nullable(_text(LONG_TEXT)),
     },
     "additionalProperties": False,
@@ -110,8 +113,8 @@ EVENT_SCHEMA: dict[str, Any] = {
         "share": {
             "type": "object",
             "properties": {
-                "title": _nullable(_text()),
-                "reporter": _nullable(_text()),
+                "title": _nullable(_text(LONG_TEXT)),
+                "reporter": _nullable(_text(LONG_TEXT)),
                 "received_at": _nullable(_text(64)),
                 "projects": {"type": "array", "items": _text(pattern=PROJECT_ID), "maxItems": 100},
                 "messages": {"type": "array", "items": _SHARED_MESSAGE, "maxItems": 1000},
