@@ -8,13 +8,15 @@ import asyncio
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from dovecot_fixtures import DovecotServer
 from gpg_fixtures import TEAM_OF_THREE, Keyring, kill_and_remove, team_keyrings
+from replies_fixtures import SmtpServer, smtp_server
 from test_team_sync import CASE, shown
 from triage_tui.config import Config, parse_config
 from triage_tui.domain import CaseState, ImpactStatus
@@ -28,6 +30,8 @@ from triage_tui.services.triage import TriageService
 from triage_tui.sources.imap import ImapSource
 from triage_tui.store.connection import reader
 from ui_fixtures import seeded_store, small_inbox
+
+__all__ = ["smtp_server"]  # the fixture, imported so pytest finds it here
 
 
 @dataclass
@@ -306,3 +310,32 @@ def test_an_event_that_cannot_be_applied_is_refused_and_listed_and_the_sync_goes
     assert (again.applied, again.rejected, again.sent) == (0, 0, 0)
     coordinator.sync()
     assert shown(coordinator.database)["notes"] == ["queued behind the bad events"]
+
+
+def test_a_bad_team_event_stops_neither_the_other_sources_nor_the_replies_waiting_to_go(  # type: ignore[no-untyped-def]
+    team, smtp_server: SmtpServer
+) -> None:
+    """A whole sync (`sync_all`, as `triage-tui sync` and the app's `s` run it): the mailbox source, the team folder
+    holding an event no case can take, and a reply to the reporter queued behind them."""
+    from email.message import EmailMessage
+
+    from triage_tui.config import SmtpConfig
+    from triage_tui.replies.outbox import queue_reply
+    from triage_tui.services.sync import sync_all
+    from triage_tui.store.database import open_engine
+
+    coordinator, pip, _uv = team
+    event = TeamEvent(CASE, coordinator.ring.fingerprint, Timestamp(int(time.time() * 1000)), "state",
+                      {"state": ("new", None)})  # fmt: skip
+    append_sealed(coordinator, seal(coordinator.ring.gpg, event, [pip.ring.fingerprint]))
+    reply = EmailMessage()
+    reply["From"], reply["To"], reply["Subject"] = pip.ring.email, "reporter@example.net", "Re: your report"
+    reply.set_content(str(pip.ring.gpg.encrypt(b"fixed in 24.1", [coordinator.ring.fingerprint], always_trust=True)))
+    engine = open_engine(pip.database)
+    queue_reply(engine, case_id=CASE, recipients=["reporter@example.net"], subject="Re: your report",
+                raw=reply.as_bytes(), author="pat", template=None, now=datetime.now(UTC))  # fmt: skip
+    engine.dispose()
+    smtp = SmtpConfig(host=smtp_server.host, port=smtp_server.port, security="none", from_address=pip.ring.email)
+    reports = sync_all(pip.database, replace(pip.config, smtp=smtp))  # once raised out of the team sync
+    assert {report.source: report.ok for report in reports} == {"mailbox": True, "team": True, "outbox": True}
+    assert [message.rcpt_tos for message in smtp_server.collector.messages] == [["reporter@example.net"]]
