@@ -8,13 +8,15 @@ import asyncio
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from dovecot_fixtures import DovecotServer
 from gpg_fixtures import TEAM_OF_THREE, Keyring, kill_and_remove, team_keyrings
+from replies_fixtures import SmtpServer, smtp_server
 from test_team_sync import CASE, shown
 from triage_tui.config import Config, parse_config
 from triage_tui.domain import CaseState, ImpactStatus
@@ -28,6 +30,8 @@ from triage_tui.services.triage import TriageService
 from triage_tui.sources.imap import ImapSource
 from triage_tui.store.connection import reader
 from ui_fixtures import seeded_store, small_inbox
+
+__all__ = ["smtp_server"]  # the fixture, imported so pytest finds it here
 
 
 @dataclass
@@ -262,3 +266,76 @@ def test_messages_of_the_folder_that_hold_no_readable_event_are_kept_and_the_syn
         "not a team event message",  # not even an envelope
     ]
     assert any(raw == garbage for _reason, raw in kept)
+
+
+def append_sealed(station: Station, *sealed: bytes) -> None:
+    """Put sealed events in the shared folder, as another member's sync would."""
+    assert station.config.team is not None
+    folder = station.config.team.folder
+    with ImapSource(station.config.sources["mailbox"]).session("append") as client:  # type: ignore[arg-type]
+        if not client.folder_exists(folder):
+            client.create_folder(folder)
+        for item in sealed:
+            client.append(folder, envelope_message(item, station.ring.email))
+
+
+def test_an_event_that_cannot_be_applied_is_refused_and_listed_and_the_sync_goes_on(team) -> None:  # type: ignore[no-untyped-def]
+    coordinator, pip, _uv = team
+    pat = pip.triage()
+    pat.add_note(CASE, "queued behind the bad events")  # waits in the pip maintainer's log, to be sent
+    pat.close_store()
+    now = int(time.time() * 1000)
+    author = coordinator.ring.fingerprint
+
+    def sealed(at: int, kind: str, changes: dict[str, tuple[object, object]]) -> bytes:
+        event = TeamEvent(CASE, author, Timestamp(now + at), kind, changes)
+        return seal(coordinator.ring.gpg, event, [pip.ring.fingerprint])
+
+    # Signed by a coordinator and well-formed JSON, but no case can hold a null state or an embargo in year 1.
+    append_sealed(
+        coordinator,
+        sealed(1, "state", {"state": ("new", None)}),
+        sealed(2, "embargo", {"embargo_until": (None, "0001-01-01T00:00:00+05:00")}),
+        sealed(3, "state", {"state": ("new", "triage")}),
+    )
+    outcome = pip.sync()  # once raised: the whole pull rolled back, cursor and outbox with it, on every sync
+    assert (outcome.applied, outcome.rejected, outcome.sent) == (1, 2, 1)
+    assert shown(pip.database)["state"] == "triage" and shown(pip.database)["embargo"] is None
+    with reader(pip.database) as connection:
+        listed = sorted(reason for _case, _author, _kind, reason, _signer in rejected(connection))
+    assert len(listed) == 2 and all(f"signed by {author}" in reason for reason in listed)
+    assert "changes.embargo_until" in listed[0] and "between 2000 and 9000" in listed[0]
+    assert "changes.state.1: None is not one of" in listed[1]
+    again = pip.sync()  # the cursor moved past them: nothing is read, refused or sent twice
+    assert (again.applied, again.rejected, again.sent) == (0, 0, 0)
+    coordinator.sync()
+    assert shown(coordinator.database)["notes"] == ["queued behind the bad events"]
+
+
+def test_a_bad_team_event_stops_neither_the_other_sources_nor_the_replies_waiting_to_go(  # type: ignore[no-untyped-def]
+    team, smtp_server: SmtpServer
+) -> None:
+    """A whole sync (`sync_all`, as `triage-tui sync` and the app's `s` run it): the mailbox source, the team folder
+    holding an event no case can take, and a reply to the reporter queued behind them."""
+    from email.message import EmailMessage
+
+    from triage_tui.config import SmtpConfig
+    from triage_tui.replies.outbox import queue_reply
+    from triage_tui.services.sync import sync_all
+    from triage_tui.store.database import open_engine
+
+    coordinator, pip, _uv = team
+    event = TeamEvent(CASE, coordinator.ring.fingerprint, Timestamp(int(time.time() * 1000)), "state",
+                      {"state": ("new", None)})  # fmt: skip
+    append_sealed(coordinator, seal(coordinator.ring.gpg, event, [pip.ring.fingerprint]))
+    reply = EmailMessage()
+    reply["From"], reply["To"], reply["Subject"] = pip.ring.email, "reporter@example.net", "Re: your report"
+    reply.set_content(str(pip.ring.gpg.encrypt(b"fixed in 24.1", [coordinator.ring.fingerprint], always_trust=True)))
+    engine = open_engine(pip.database)
+    queue_reply(engine, case_id=CASE, recipients=["reporter@example.net"], subject="Re: your report",
+                raw=reply.as_bytes(), author="pat", template=None, now=datetime.now(UTC))  # fmt: skip
+    engine.dispose()
+    smtp = SmtpConfig(host=smtp_server.host, port=smtp_server.port, security="none", from_address=pip.ring.email)
+    reports = sync_all(pip.database, replace(pip.config, smtp=smtp))  # once raised out of the team sync
+    assert {report.source: report.ok for report in reports} == {"mailbox": True, "team": True, "outbox": True}
+    assert [message.rcpt_tos for message in smtp_server.collector.messages] == [["reporter@example.net"]]

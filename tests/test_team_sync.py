@@ -4,6 +4,7 @@ events are kept and listed."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -455,3 +456,49 @@ def test_events_naming_a_report_by_message_id_as_earlier_versions_did_find_it_or
     assert (
         _case_titled(other, "pip: netrc leak")["notes"] == [] == _case_titled(other, "pip: please close this")["notes"]
     )
+
+
+def test_an_applied_event_that_no_longer_applies_is_refused_and_the_others_still_apply(tmp_path: Path) -> None:
+    """An event kept as applied before events were checked this well (a null state) must not stop its case."""
+    from triage_tui.services.team_envelope import Opened
+    from triage_tui.services.team_events import FORMAT, TeamEvent
+
+    database = seeded_store(tmp_path / "triage.db", small_inbox())
+    author = "A" * 40
+    now = int(time.time() * 1000)
+    legacy = {"at": Timestamp(now + 1).text(), "author": author, "case": CASE, "changes": {"state": ["new", None]},
+              "format": FORMAT, "kind": "state"}  # fmt: skip
+    body = json.dumps(legacy, sort_keys=True, separators=(",", ":")).encode()
+    legacy_id = hashlib.sha256(body).hexdigest()
+    earlier = TeamEvent(CASE, author, Timestamp(now), "state", {"state": ("new", "triage")})
+    engine = open_engine(database)
+    try:
+        with write_transaction(engine) as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO team_events (id, case_id, author, at, kind, body, origin, status, received_at) "
+                "VALUES (?, ?, ?, ?, 'state', ?, 'received', 'applied', ?)",
+                (legacy_id, CASE, author, legacy["at"], body, NOW),
+            )
+        with write_transaction(engine) as connection:
+            received = receive(connection, [Opened(earlier, author, None)], NOW)  # once raised, on every pull
+    finally:
+        engine.dispose()
+    assert shown(database)["state"] == "triage"
+    with reader(database) as connection:
+        (listed,) = rejected(connection)
+        statuses = dict(connection.execute("SELECT id, status FROM team_events").fetchall())
+    assert listed[1] == author and listed[3].startswith("could not be applied here: EventFormatError: changes.state")
+    assert statuses == {legacy_id: "rejected", earlier.id: "applied"} and set(received.refused) == {legacy_id}
+
+
+def test_a_decision_the_team_would_refuse_is_refused_here_and_nothing_waits_to_be_sent(tmp_path: Path) -> None:
+    """Once recorded, such an event would be refused by every reader (and could not even be read back to send)."""
+    database = seeded_store(tmp_path / "triage.db", small_inbox())
+    alex = TriageService(database, "alex@example.org", team_author="A" * 40)
+    with pytest.raises(TriageError, match=r"the team's workstations would refuse this: changes\.assignee\.1"):
+        alex.assign(CASE, "x" * 2000)
+    alex.assign(CASE, "alex")
+    alex.close_store()
+    with reader(database) as connection:
+        assert [e.kind for e in outgoing(connection)] == ["assign"]
+        assert connection.execute("SELECT assignee FROM cases WHERE id = ?", (CASE,)).fetchone()[0] == "alex"

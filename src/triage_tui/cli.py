@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sqlite3
 import subprocess
@@ -116,8 +115,11 @@ def _reader(workspace: Workspace) -> Iterator[sqlite3.Connection]:
 
 
 def _print_json(document: Any, out: TextIO) -> None:
-    json.dump(document, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    from triage_tui.untrusted import json_text
+
+    # Every JSON output escapes controls and bidi overrides: its strings hold what reports, APIs and team members
+    # sent, and it is read in terminals as often as by programs.
+    out.write(json_text(document) + "\n")
 
 
 class _ProgressLine:
@@ -199,19 +201,21 @@ def _print_report(report: SourceReport, err: TextIO) -> None:
 def _cases(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
     from triage_tui.services.case_json import case_summary_json
     from triage_tui.store.queries import CaseFilter, list_cases, sources_for
+    from triage_tui.untrusted import terminal_document
 
     case_filter = CaseFilter(state=args.state, project=args.project, search=args.search)
     with _reader(workspace) as connection:
         summaries = list_cases(connection, case_filter, limit=None)
         sources = sources_for(connection, [s.id for s in summaries]) if args.json else {}
+    documents = [case_summary_json(s, sources.get(s.id, ())) for s in summaries]
     if args.json:
-        _print_json([case_summary_json(s, sources.get(s.id, ())) for s in summaries], out)
+        _print_json(documents, out)
         return EXIT_OK
-    for s in summaries:
-        projects = ",".join(p.project for p in s.projects) or "-"
+    for case in terminal_document(documents):
+        projects = ",".join(p["project"] for p in case["projects"]) or "-"
         out.write(
-            f"{s.id}  {s.received_at:%Y-%m-%d}  {s.state:<9} {s.signature:<12} {projects:<18} "
-            f"{s.reporter[:24]:<24}  {s.title}\n"
+            f"{case['id']}  {case['received_at'][:10]}  {case['state']:<9} {case['signature']:<12} {projects:<18} "
+            f"{case['reporter'][:24]:<24}  {case['title']}\n"
         )
     return EXIT_OK
 
@@ -231,15 +235,17 @@ def _matrix(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
 def _show(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
     from triage_tui.services.case_json import case_detail_json
     from triage_tui.store.queries import get_case
+    from triage_tui.untrusted import terminal_document
 
     with _reader(workspace) as connection:
         detail = get_case(connection, args.case_id)
     if detail is None:
         raise CliError(f"no case {args.case_id!r} in {workspace.database_path}")
-    document = case_detail_json(detail)
     if args.json:
-        _print_json(document, out)
+        _print_json(case_detail_json(detail), out)
         return EXIT_OK
+    # Text for the terminal: every field neutralised in one place, bodies keeping their lines.
+    document = terminal_document(case_detail_json(detail), multiline={"body"})
     out.write(f"{document['id']}  {document['title']}\n")
     out.write(f"state: {document['state']}  reporter: {document['reporter']} <{document['reporter_email']}>\n")
     for message in document["messages"]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Collection
 from email.utils import parseaddr
+from typing import Any
 
 DEL_AND_C1 = "\x7f-\x9f"
 """DEL and the C1 controls, as a regex character-class range."""
@@ -14,6 +17,9 @@ reorder what a reader sees (U+200E, U+200F, U+061C), as a regex character class.
 _CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f{DEL_AND_C1}]")
 _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 _SINGLE_LINE_BREAKS = re.compile(r"[\t\n\u2028\u2029\u0085]+")
+# What json.dumps leaves raw in a string (it escapes C0 controls only): DEL, C1 controls, bidi controls and the
+# Unicode line separators, which a terminal would act on or an editor reorder or break.
+_JSON_INVISIBLE = re.compile(f"[{DEL_AND_C1}{BIDI_CONTROLS}\u2028\u2029]")
 
 
 def _control_picture(match: re.Match[str]) -> str:
@@ -43,6 +49,32 @@ def neutralise(text: str) -> str:
 def neutralise_line(text: str) -> str:
     """Return `text` neutralised and folded onto one line (for subjects, names and filenames)."""
     return neutralise(_SINGLE_LINE_BREAKS.sub(" ", text.replace("\r\n", " "))).strip()
+
+
+def terminal_document(value: Any, multiline: Collection[str] = ()) -> Any:
+    """A JSON-like document for text output: every string in it (keys too) neutralised and folded onto one line,
+    except the values of the `multiline` keys (bodies), which keep their lines. Whatever a field holds and wherever
+    it came from, nothing in it acts on the terminal."""
+    if isinstance(value, str):
+        return neutralise_line(value)
+    if isinstance(value, dict):
+        return {
+            neutralise_line(str(key)): neutralise(inner)
+            if key in multiline and isinstance(inner, str)
+            else terminal_document(inner, multiline)
+            for key, inner in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [terminal_document(inner, multiline) for inner in value]
+    return value
+
+
+def json_text(document: Any, indent: int | None = 2) -> str:
+    """`document` as JSON with every control and bidi character escaped (`\\u202e`): the same document for a
+    parser, and nothing a terminal acts on or an editor reorders. For every JSON output."""
+    text = json.dumps(document, indent=indent, ensure_ascii=False)
+    # Outside strings JSON is ASCII, so these characters can only be inside strings, where an escape means the same.
+    return _JSON_INVISIBLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def address_of(value: str) -> str:

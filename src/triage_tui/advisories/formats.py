@@ -4,7 +4,6 @@ that format's own rules find (CVE's schema through cvelib, CSAF's mandatory test
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +13,7 @@ from typing import Any
 from triage_tui.advisories.format_names import FORMATS
 from triage_tui.advisories.record import Advisory
 from triage_tui.advisories.validation import Level, Problem
-from triage_tui.untrusted import BIDI_CONTROLS, DEL_AND_C1
+from triage_tui.untrusted import json_text
 
 
 @dataclass(frozen=True)
@@ -132,15 +131,6 @@ def _format_problems(advisory: Advisory, fmt: str, document: Any, context: Publi
     return []
 
 
-_INVISIBLE = re.compile(f"[{DEL_AND_C1}{BIDI_CONTROLS}\u2028\u2029]")
-
-
-def _escape_invisible(text: str) -> str:
-    """JSON with C1 controls and bidi marks written as `\\uXXXX` escapes: the same document for a parser, and
-    nothing a terminal or an editor would act on or reorder (json.dumps escapes only C0 controls itself)."""
-    return _INVISIBLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
 def compile_advisory(advisory: Advisory, fmt: str, context: PublishContext) -> Compiled:
     """The text of `advisory` in `fmt` and the problems that format's rules find in it."""
     if fmt == "text":
@@ -151,5 +141,5 @@ def compile_advisory(advisory: Advisory, fmt: str, context: PublishContext) -> C
         document = _document(advisory, fmt, context)
     except ValueError as error:  # what a format cannot express (GitHub's one-interval ranges, say)
         return Compiled(fmt, "", (Problem(fmt, str(error)),))
-    text = _escape_invisible(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+    text = json_text(document) + "\n"
     return Compiled(fmt, text, tuple(_format_problems(advisory, fmt, document, context)))

@@ -94,7 +94,7 @@ def case_header(summary: CaseSummary, now: datetime, extras: CaseExtras | None =
             Content.assemble((summary.id, "bold $accent"), "  ", safe_line(summary.title).stylize("bold")),
             Content.assemble(
                 ("state ", label),
-                (state, "bold"),
+                safe_line(state).stylize("bold"),  # the reason and duplicate-of may come from a team member
                 ("   reporter ", label),
                 safe_line(summary.reporter),
                 " <",

@@ -19,7 +19,7 @@ from triage_tui.services.case_json import iso
 from triage_tui.services.impact_rules import STATUS_MARKS, ImpactCell, mark, osv_events
 from triage_tui.store.matrix_reads import MatrixRow
 from triage_tui.store.queries import ImpactView
-from triage_tui.untrusted import neutralise, neutralise_line
+from triage_tui.untrusted import json_text, neutralise, neutralise_line
 
 FORMATS = ("markdown", "csv", "json")
 RANGE_SEPARATOR = " || "
@@ -159,7 +159,7 @@ def export_matrix(
     """The matrix in `fmt` (one of FORMATS); `packages` (each project's package names) adds per-package events to
     the JSON."""
     if fmt == "json":
-        return json.dumps(matrix_json(projects, rows, packages), indent=2, ensure_ascii=False) + "\n"
+        return json_text(matrix_json(projects, rows, packages)) + "\n"
     if fmt == "csv":
         return matrix_csv(projects, rows)
     if fmt == "markdown":

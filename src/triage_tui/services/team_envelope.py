@@ -25,6 +25,7 @@ class Rejection(StrEnum):
     MALFORMED = "not a team event"
     REPLAYED = "already applied (a copy sent again)"
     FROM_THE_FUTURE = "dated too far ahead of this workstation's clock"
+    NOT_APPLICABLE = "could not be applied here"
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 from triage_tui.services.hlc import Timestamp
+from triage_tui.services.team_event_schema import schema_problem
 
 KEY_ACCEPTED = "key-accepted"
 """The kind of event by which a coordinator accepts a changed signing key for everyone who reads the case."""
@@ -123,6 +124,9 @@ def decode(data: bytes) -> TeamEvent:
         raise EventFormatError(f"not JSON ({error})") from None
     if not isinstance(body, Mapping) or body.get("format") != FORMAT:
         raise EventFormatError(f"not a {FORMAT} event")
+    problem = schema_problem(body)
+    if problem is not None:
+        raise EventFormatError(problem)
     try:
         changes = body.get("changes") or {}
         impacts = body.get("impacts") or {}
@@ -171,29 +175,13 @@ def decode(data: bytes) -> TeamEvent:
 
 
 def _check_values(event: TeamEvent) -> None:
-    """Every value of the event is of the kind its field holds, so applying it can never fail half-way."""
-    from triage_tui.domain import CaseState, Disposition
+    """What the declared shape (team_event_schema) cannot say: an embargo is a zoned time the store can hold, and
+    each impact cell follows the matrix's rules, so applying the event can never fail half-way."""
     from triage_tui.services.impact_rules import ImpactCell, ImpactError
 
-    enums = {"state": {s.value for s in CaseState}, "disposition": {d.value for d in Disposition}}
-    for name, pair in event.changes.items():
-        for value in pair:
-            if name == "labels":
-                if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 100 for v in value):
-                    raise EventFormatError("labels are a list of short texts")
-            elif value is None:
-                continue
-            elif not isinstance(value, str) or len(value) > 1000:
-                raise EventFormatError(f"changes.{name} holds text or null")
-            elif name in enums and value not in enums[name]:
-                raise EventFormatError(f"changes.{name}: {value!r} is not one of {', '.join(sorted(enums[name]))}")
-            elif name == "embargo_until":
-                try:
-                    moment = datetime.fromisoformat(value)
-                except ValueError:
-                    raise EventFormatError(f"changes.embargo_until: {value!r} is not a date and time") from None
-                if moment.tzinfo is None:
-                    raise EventFormatError("changes.embargo_until needs a time zone (UTC)")
+    for value in event.changes.get("embargo_until", ()):
+        if value is not None:
+            _embargo_time(value)
     for project, cell in event.impacts.items():
         if cell is None:
             continue  # the project unlinked from the case
@@ -205,6 +193,23 @@ def _check_values(event: TeamEvent) -> None:
 
 REF_KINDS = ("ghsa:", "hash:", "mid:")
 """The forms of `TeamEvent.ref`; `mid:` only in events from earlier versions."""
+
+
+EARLIEST_EMBARGO, LATEST_EMBARGO = datetime(2000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+"""The span of embargo ends an event may carry: any real one, and none a stored time cannot hold once in UTC."""
+
+
+def _embargo_time(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise EventFormatError(f"changes.embargo_until: {value!r} is not a date and time") from None
+    if moment.tzinfo is None:
+        raise EventFormatError("changes.embargo_until needs a time zone (UTC)")
+    # Compared before any conversion to UTC: converting year 1 (or 9999) with an offset overflows.
+    if not EARLIEST_EMBARGO <= moment < LATEST_EMBARGO:
+        raise EventFormatError(f"changes.embargo_until: {value!r} is not between 2000 and 9000")
+    return moment
 
 
 def _ref(value: Any) -> str | None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.services.convergence import CaseState, converge
 from triage_tui.services.hlc import HybridClock, Timestamp
 from triage_tui.services.team_envelope import Opened
-from triage_tui.services.team_events import KEY_ACCEPTED, SCALAR_FIELDS, TeamEvent, decode
+from triage_tui.services.team_events import KEY_ACCEPTED, SCALAR_FIELDS, EventFormatError, TeamEvent, decode
 from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin, pin_sightings
 from triage_tui.store.queries import iso_time, stored_time
 from triage_tui.untrusted import address_of
@@ -153,7 +154,9 @@ def _runner(connection: Any) -> Any:
 
 
 def record_local(connection: Connection, event: TeamEvent, now: datetime) -> None:
-    """A decision made here: applied already (by the action itself), to be sent."""
+    """A decision made here: applied already (by the action itself), to be sent. EventFormatError if the team
+    would refuse it (the checks every receiver makes): it is not kept, so it can never hold up what waits behind."""
+    decode(event.encode())
     _insert(connection, event, origin="local", status="applied", reason=None, signer=event.author, now=now)
     _remember_ref(connection, event.ref, event.case_id)
 
@@ -196,17 +199,37 @@ def _insert(
     )
 
 
+@dataclass(frozen=True)
+class Received:
+    """What `receive` did: the cases the applied events touched, and the events refused as they were applied."""
+
+    touched: set[str]
+    refused: Mapping[str, str]
+    """Event id -> why: events that passed every check but could not be applied."""
+
+
 def receive(
     connection: Connection, opened: Sequence[Opened], now: datetime, clock: HybridClock | None = None
-) -> set[str]:
+) -> Received:
     """Store received events (applied, or rejected with the reason) and recompute the cases the applied ones
-    touch; returns those case ids. The caller judged them (`team_envelope.judge`)."""
+    touch. The caller judged them (`team_envelope.judge`).
+
+    Each event's effects are tried in a savepoint: one that still fails when applied (decoding checked every
+    field, so it should not) is rejected with the error and listed, and the others, and the caller's cursor,
+    go on."""
     accepted = [item for item in opened if item.event is not None and item.rejection is None]
     touched: set[str] = set()
+    refused: dict[str, str] = {}
     for item in accepted:
         # Shares first: a case must be here before the events about it can be placed on it.
         if item.event is not None and item.event.share is not None:
-            created = create_shared_case(connection, item.event, now)
+            share = item.event
+            try:
+                with connection.begin_nested():
+                    created = create_shared_case(connection, share, now)
+            except Exception as error:  # whatever the share holds, it must not stop the other events
+                refused[share.id] = _refusal(error)
+                continue
             if created is not None:
                 touched.add(created)
     places: dict[tuple[str | None, str], str | None] = {}
@@ -224,10 +247,15 @@ def receive(
             if places[slot] is None:
                 unplaceable[slot] = ambiguous_ref(connection, event)
         local = places[slot]
-        status = "rejected" if item.rejection is not None else "applied"
-        reason = f"{item.rejection}" + (f": {item.detail}" if item.detail else "") if item.rejection else None
-        if status == "applied" and unplaceable.get(slot):
-            status, reason = "rejected", unplaceable[slot]
+        if item.rejection is not None:
+            status, reason = "rejected", f"{item.rejection}" + (f": {item.detail}" if item.detail else "")
+        elif event.id in refused:
+            status, reason = "rejected", refused[event.id]
+        elif ambiguous := unplaceable.get(slot):
+            status, reason = "rejected", ambiguous
+            refused[event.id] = ambiguous  # placed nowhere: neither applied nor trusted for its key
+        else:
+            status, reason = "applied", None
         place = local or UNRESOLVED + event.case_id
         rows.append((event.id, place, event.author, event.at.text(), event.kind, event.encode(), item.signed,
                      "received", status, reason, item.signer, 1, stamp, event.ref))  # fmt: skip
@@ -242,21 +270,115 @@ def receive(
             "signer, sent, received_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+    fresh = {i.event.id: i.event for i in accepted if i.event and i.event.id not in refused}
+    refused.update(_materialize_or_refuse(connection, touched, now, fresh))
+    standing = [item for item in accepted if item.event is not None and item.event.id not in refused]
     pin_sightings(
         connection.exec_driver_sql,
         [
             KeySighting(address_of(i.signer_uid), i.signer or "", TEAM, places.get((i.event.ref, i.event.case_id)))
-            for i in accepted
+            for i in standing
             if i.event
         ],
         now,
     )
-    for item in accepted:
+    for item in standing:
         if item.event is not None and item.event.key is not None:
             key = item.event.key
-            accept_pin(connection, key["address"], key["fingerprint"], item.event.author, now)
-    materialize_all(connection, touched, now, known={i.event.id: i.event for i in accepted if i.event})
-    return touched
+            try:
+                with connection.begin_nested():
+                    accept_pin(connection, key["address"], key["fingerprint"], item.event.author, now)
+            except Exception as error:  # one acceptance that cannot be kept must not stop the others
+                refused[item.event.id] = _refusal(error)
+                _refuse(connection, {item.event.id: refused[item.event.id]})
+    return Received(touched, refused)
+
+
+SET_ASIDE = "set-aside"
+"""The status of a received event while a case is rebuilt without it (never outlives `receive`'s transaction)."""
+
+
+def _refusal(error: BaseException) -> str:
+    """The reason kept and listed (under R) for an event that passed every check but failed when applied."""
+    from triage_tui.services.team_envelope import Rejection
+
+    text = f"{type(error).__name__}: {error}"
+    return f"{Rejection.NOT_APPLICABLE}: {text[:300]}"
+
+
+def _refuse(connection: Connection, reasons: Mapping[str, str]) -> None:
+    connection.exec_driver_sql(
+        "UPDATE team_events SET status = 'rejected', reason = ? WHERE id = ?",
+        [(reason, event_id) for event_id, reason in reasons.items()],
+    )
+
+
+def _materialize_or_refuse(
+    connection: Connection, case_ids: set[str], now: datetime, known: Mapping[str, TeamEvent]
+) -> dict[str, str]:
+    """Recompute the cases (all together, as a rule); if that fails, each case on its own, refusing the events
+    that make it fail. Returns the refused events' ids with why."""
+    if _try_materialize(connection, case_ids, now, known, keep=True) is None:
+        return {}
+    refused: dict[str, str] = {}
+    for case_id in sorted(case_ids):
+        if _try_materialize(connection, {case_id}, now, known, keep=True) is None:
+            continue
+        refused.update(_rebuild_refusing(connection, case_id, now, known))
+    return refused
+
+
+def _try_materialize(
+    connection: Connection, case_ids: set[str], now: datetime, known: Mapping[str, TeamEvent], *, keep: bool
+) -> str | None:
+    """Materialize in a savepoint, kept if `keep` and it worked; None if it worked, else why it failed."""
+    savepoint = connection.begin_nested()
+    try:
+        materialize_all(connection, case_ids, now, known=known)
+    except Exception as error:  # anything an event's values can make go wrong: the caller refuses that event
+        savepoint.rollback()
+        return _refusal(error)
+    if keep:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+    return None
+
+
+def _rebuild_refusing(
+    connection: Connection, case_id: str, now: datetime, known: Mapping[str, TeamEvent]
+) -> dict[str, str]:
+    """Rebuild one case from its applied events taken back one at a time in the order they apply, refusing each
+    that makes it fail: the events just received, or, if the case fails without them (events kept before they
+    were checked this well), all of them."""
+    _set_status(connection, _in_order(connection, case_id, "applied", only=set(known)), SET_ASIDE)
+    if _try_materialize(connection, {case_id}, now, known, keep=False) is not None:
+        _set_status(connection, _in_order(connection, case_id, "applied"), SET_ASIDE)
+    refused: dict[str, str] = {}
+    for event_id in _in_order(connection, case_id, SET_ASIDE):
+        _set_status(connection, [event_id], "applied")
+        failure = _try_materialize(connection, {case_id}, now, known, keep=False)
+        if failure is not None:
+            refused[event_id] = failure
+            _set_status(connection, [event_id], SET_ASIDE)
+    _refuse(connection, refused)
+    _try_materialize(connection, {case_id}, now, known, keep=True)
+    return refused
+
+
+def _in_order(connection: Connection, case_id: str, status: str, only: set[str] | None = None) -> list[str]:
+    """The case's events of `status` in the order they apply (`at` is fixed-width: text order is time order)."""
+    rows = connection.exec_driver_sql(
+        "SELECT id FROM team_events WHERE case_id = ? AND status = ? ORDER BY at, author, id", (case_id, status)
+    ).fetchall()
+    return [row[0] for row in rows if only is None or row[0] in only]
+
+
+def _set_status(connection: Connection, event_ids: Sequence[str], status: str) -> None:
+    if event_ids:
+        connection.exec_driver_sql(
+            "UPDATE team_events SET status = ? WHERE id = ?", [(status, event_id) for event_id in event_ids]
+        )
 
 
 def create_shared_case(connection: Connection, event: TeamEvent, now: datetime) -> str | None:
@@ -512,11 +634,18 @@ def _upsert_impact(
 
 
 def outgoing(connection: Any) -> list[TeamEvent]:
-    """Local events not sent yet, oldest first (they wait here while offline)."""
+    """Local events not sent yet, oldest first (they wait here while offline). One recorded before the team's
+    checks were what they are now, which every receiver would refuse, stays unsent rather than hold up the rest."""
     rows = connection.execute(
         "SELECT body FROM team_events WHERE origin = 'local' AND sent = 0 ORDER BY at, id"
     ).fetchall()
-    return [decode(bytes(row[0])) for row in rows]
+    events: list[TeamEvent] = []
+    for row in rows:
+        try:
+            events.append(decode(bytes(row[0])))
+        except EventFormatError:
+            continue
+    return events
 
 
 def share_of(connection: Any, case_id: str) -> dict[str, Any]:
@@ -564,11 +693,19 @@ def linked_in_the_open(connection: Any, case_id: str) -> set[str]:
     return {project for row in rows for project, cell in decode(bytes(row[0])).impacts.items() if cell is not None}
 
 
+UNREADABLE = "-"
+"""Case, author and kind of a refused message of the team folder that holds no event one can read."""
+
+
 def rejected(connection: Any) -> list[tuple[str, str, str, str, str | None]]:
-    """The rejected-events view: (case, author, kind, reason, signer), newest first."""
+    """The rejected-events view: (case, author, kind, reason, signer), newest first: events refused, and messages
+    of the team folder refused before they were one (not an event, or one whose fields are not what they must be;
+    their reason names the signer)."""
     rows = connection.execute(
-        "SELECT case_id, author, kind, reason, signer FROM team_events WHERE status = 'rejected' "
-        "ORDER BY received_at DESC, id"
+        "SELECT case_id, author, kind, reason, signer, received_at, id FROM team_events WHERE status = 'rejected' "
+        "UNION ALL SELECT ?, ?, ?, reason, NULL, at, source_key FROM intake_failures WHERE source = 'team' "
+        "ORDER BY 6 DESC, 7",
+        (UNREADABLE, UNREADABLE, UNREADABLE),
     ).fetchall()
     return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 

@@ -108,8 +108,12 @@ class TeamTransport:
             if not client.folder_exists(self.folder):
                 client.create_folder(self.folder)
             # Take in first: a project added elsewhere meanwhile changes who this workstation's events go to.
-            self._pull(client)
-            self._send(client)
+            try:
+                self._pull(client)
+            finally:
+                # What waits here goes out even if taking in failed: this workstation's decisions do not wait on
+                # what others sent.
+                self._send(client)
         return self.outcome
 
     def _send(self, client: Any) -> None:
@@ -230,12 +234,20 @@ class TeamTransport:
                     unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", "not a team event message", raw, stamp))
                     self.outcome.rejected += 1
                     continue
-                opened = open_sealed(self.gpg, sealed)
+                try:
+                    opened = open_sealed(self.gpg, sealed)
+                except Exception as error:  # one message gpg chokes on is kept with the reason; the rest go on
+                    reason = f"could not be opened: {type(error).__name__}: {error}"[:500]
+                    unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", reason, raw, stamp))
+                    self.outcome.rejected += 1
+                    continue
                 if opened.rejection == Rejection.UNDECRYPTABLE:
                     self.outcome.not_for_us += 1  # another project's case: nothing of it is kept here
                     continue
                 if opened.event is None:
                     reason = f"{opened.rejection}" + (f": {opened.detail}" if opened.detail else "")
+                    if opened.signer:  # who sent it matters most when what they sent is not an event
+                        reason += f" (signed by {opened.signer})"
                     unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", reason, raw, stamp))
                 if opened.event is not None and opened.event.id in applied:
                     continue  # our own event, or a copy of one we have: nothing new
@@ -256,7 +268,10 @@ class TeamTransport:
         engine = open_engine(self.database)
         try:
             with write_transaction(engine) as connection:
-                receive(connection, judged, datetime.now(UTC))
+                refused = receive(connection, judged, datetime.now(UTC)).refused
+                # Events that passed every check but could not be applied are refused and listed like the others.
+                self.outcome.applied -= len(refused)
+                self.outcome.rejected += len(refused)
                 if unreadable:
                     connection.exec_driver_sql(
                         "INSERT OR IGNORE INTO intake_failures (source, source_key, reason, raw, at) "
@@ -280,6 +295,8 @@ def sync_team(database: Path, config: Config) -> Any:
         outcome = TeamTransport(database, config, open_gpg(str(home) if home else None)).sync()
     except SourceError as error:
         return SourceReport("team", False, 0, 0, 0, time.monotonic() - started, str(error))
+    except Exception as error:  # reported like any failed source: the other sources and the outbox still run
+        return SourceReport("team", False, 0, 0, 0, time.monotonic() - started, f"internal error: {error!r}")
     return SourceReport(
         "team", True, outcome.sent + outcome.applied, 0, outcome.rejected, time.monotonic() - started, None
     )

@@ -439,6 +439,7 @@ class TriageService:
     def _share(self, connection: Connection, case_id: str, kind: str, payload: Mapping[str, Any], at: datetime) -> None:
         """Record the decision as a team event too, in the same transaction (it waits there while offline)."""
         from triage_tui.services.hlc import Timestamp
+        from triage_tui.services.team_events import EventFormatError
         from triage_tui.services.team_log import case_ref, record_local, team_event_of
 
         # The clock goes on after the newest applied event in the log (received ones included, which may have come
@@ -451,7 +452,10 @@ class TriageService:
         assert self.team_author is not None
         event = team_event_of(kind, payload, case_id, self.team_author, self._team_clock.now())
         if event is not None:
-            record_local(connection, replace(event, ref=case_ref(connection, case_id)), at.astimezone(UTC))
+            try:
+                record_local(connection, replace(event, ref=case_ref(connection, case_id)), at.astimezone(UTC))
+            except EventFormatError as error:  # what every other workstation would refuse is not decided here
+                raise TriageError(f"the team's workstations would refuse this: {error}") from None
 
     def _event(self, connection: Connection, event_id: int) -> Event:
         from sqlalchemy import select
