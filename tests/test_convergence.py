@@ -172,3 +172,10 @@ def test_ids_differ_when_anything_differs() -> None:
         TeamEvent(base.case_id, base.author, base.at, base.kind, {"state": ("new", rng.choice(["accepted"]))}).id,
     }
     assert base.id not in variants and len(variants) == 4
+
+
+@pytest.mark.parametrize("ref", ["ghsa:GHSA-abcd-efgh-ijkl", "hash:" + "0" * 64, "mid:<1@example.org>"])
+def test_every_form_of_a_report_reference_round_trips(ref: str) -> None:
+    """Every form a workstation writes (a GitHub advisory's case names its GHSA id) is one every reader accepts."""
+    event = TeamEvent("PSC-2026-0001", "A" * 40, Timestamp(1), "state", {"state": ("new", "triage")}, ref=ref)
+    assert decode(event.encode()) == event

@@ -17,6 +17,9 @@ PROJECT_ID = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]{1,100}$"
 """A project id as a config names it (any TOML key): one short line with no control or bidi character (a project
 this workstation's config does not have is left out when applied)."""
 FINGERPRINT = r"^[0-9A-F]{40}$"
+REF_KINDS = ("ghsa:", "hash:", "mid:")
+"""The forms of a team event's `ref` (the report it names): a GitHub advisory's id, its first message's content hash,
+or (only in events from earlier versions) that message's Message-ID."""
 SHORT_TEXT = 1_000
 """Titles, names, reasons, labels' and fields' values: one line a person typed."""
 LONG_TEXT = 256 * 1024
@@ -127,7 +130,7 @@ EVENT_SCHEMA: dict[str, Any] = {
             "properties": {"address": _text(320, min_length=3), "fingerprint": _text(pattern=FINGERPRINT)},
             "additionalProperties": False,
         },
-        "ref": _text(pattern=r"^(mid|hash):"),
+        "ref": _text(pattern="^(" + "|".join(kind.rstrip(":") for kind in REF_KINDS) + "):"),
     },
 }
 

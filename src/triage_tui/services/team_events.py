@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from triage_tui.services.hlc import Timestamp
-from triage_tui.services.team_event_schema import schema_problem
+from triage_tui.services.team_event_schema import REF_KINDS, schema_problem
 
 KEY_ACCEPTED = "key-accepted"
 """The kind of event by which a coordinator accepts a changed signing key for everyone who reads the case."""
@@ -189,10 +189,6 @@ def _check_values(event: TeamEvent) -> None:
             ImpactCell.from_json(dict(cell))
         except ImpactError as error:
             raise EventFormatError(f"impacts.{project}: {error}") from None
-
-
-REF_KINDS = ("ghsa:", "hash:", "mid:")
-"""The forms of `TeamEvent.ref`; `mid:` only in events from earlier versions."""
 
 
 EARLIEST_EMBARGO, LATEST_EMBARGO = datetime(2000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
