@@ -77,6 +77,8 @@ def process_folder() -> Path:
         if _process_folder is None and _alive_descriptor is None:
             atexit.register(remove_process_folder)
         _process_folder, _alive_descriptor = folder, descriptor
+        if threading.current_thread() is threading.main_thread():
+            _remove_on_signals()  # a process that never called guard_process (signal handlers need the main thread)
         return folder
 
 
@@ -96,16 +98,20 @@ def remove_process_folder() -> None:
     folder, descriptor = _process_folder, _alive_descriptor
     if folder is None:
         return
-    # A gpg still running may create a file between rmtree's listing and its rmdir: try again until the folder is
-    # gone (a file cannot be created in a removed folder).
-    for _attempt in range(100):
-        shutil.rmtree(folder, ignore_errors=True)
-        if not os.path.lexists(folder):
-            break
-        time.sleep(0.01)
+    _remove_tree(folder)
     _process_folder, _alive_descriptor = None, None
     if descriptor is not None:
         os.close(descriptor)
+
+
+def _remove_tree(folder: Path) -> None:
+    # A gpg still running may create a file between rmtree's listing and its rmdir: try again until the folder is
+    # gone (nothing can be created in a removed folder, so then no plaintext can appear in it any more).
+    for _attempt in range(100):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not os.path.lexists(folder):
+            return
+        time.sleep(0.01)
 
 
 def wipe_leftovers(root: Path | None = None) -> int:
@@ -134,7 +140,7 @@ def wipe_leftovers(root: Path | None = None) -> int:
                     fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue  # its process is alive
-            shutil.rmtree(path, ignore_errors=True)
+            _remove_tree(path)
             removed += 1
         finally:
             if descriptor is not None:
@@ -149,16 +155,21 @@ def _remove_then_die(signum: int, _frame: FrameType | None) -> None:
     os.kill(os.getpid(), signum)
 
 
-def guard_process() -> None:
-    """Wipe leftovers of ended processes, and remove this process's folder at exit, on SIGTERM and on SIGHUP.
-
-    Call from the main thread. A signal the process was told to ignore (`nohup`) stays ignored.
-    """
+def _remove_on_signals() -> None:
     global _guarded
-    wipe_leftovers()
     if _guarded:
         return
     _guarded = True
     for signum in (signal.SIGTERM, signal.SIGHUP):
+        # A signal the process was told to ignore (`nohup`) stays ignored; one it handles itself stays its own.
         if signal.getsignal(signum) is signal.SIG_DFL:
             signal.signal(signum, _remove_then_die)
+
+
+def guard_process() -> None:
+    """Wipe leftovers of ended processes, and remove this process's folder on SIGTERM and SIGHUP (and at exit).
+
+    Call from the main thread, at start: the folder itself is made later, often in a worker thread.
+    """
+    wipe_leftovers()
+    _remove_on_signals()
