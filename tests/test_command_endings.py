@@ -136,3 +136,31 @@ def test_an_overwrite_never_writes_through_a_symlink(tmp_path: Path) -> None:
     with pytest.raises(WriteError, match="symbolic link"):
         write_new_file(tmp_path / "link", b"new", overwrite=True)
     assert victim.read_text() == "untouched" and (tmp_path / "link").is_symlink()
+
+
+def test_the_app_ends_with_one_line_not_a_traceback_of_its_variables(tmp_path: Path) -> None:
+    marker = "SECRET-in-a-local-variable"
+    tests = Path(__file__).resolve().parent
+    # The real app, headless, whose handler fails while a local variable holds a report's text.
+    script = f"""
+import sys
+sys.path.insert(0, {str(tests)!r})
+from pathlib import Path
+from triage_tui.app import TriageApp
+from ui_fixtures import frozen_clock, seeded_store, small_inbox
+
+class FailingApp(TriageApp):
+    CSS_PATH = str(Path(sys.modules[TriageApp.__module__].__file__).with_name("app.tcss"))
+
+    def on_ready(self) -> None:
+        body = {marker!r}
+        raise ValueError("a handler failed")
+
+FailingApp(seeded_store(Path({str(tmp_path)!r}) / "triage.db", small_inbox()), clock=frozen_clock).run(headless=True)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert marker not in done.stderr and "Traceback" not in done.stderr
+    # One line, which the console folds at its width (80 columns without a terminal).
+    assert " ".join(done.stderr.split()) == (
+        "triage-tui: internal error: ValueError at <string>:13 (details withheld: they may quote report text)"
+    )

@@ -339,8 +339,9 @@ def _open_app(workspace: Workspace, config: Config) -> int:
     from triage_tui.store.connection import prepare_database
 
     prepare_database(workspace.database_path)
-    TriageApp(workspace.database_path, config).run()
-    return EXIT_OK
+    app = TriageApp(workspace.database_path, config)
+    app.run()
+    return EXIT_FAILED if app.return_code else EXIT_OK  # 1 after a failure the app ended with (one line on stderr)
 
 
 DEMO_MARKER = ".triage-tui-demo"
