@@ -11,11 +11,9 @@ import atexit
 import fcntl
 import os
 import re
-import secrets
 import shutil
 import signal
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -43,6 +41,8 @@ def choose_base(memory_bases: Sequence[str] | None = None) -> tuple[Path, bool]:
     for base in candidates:
         if os.path.isdir(base) and os.access(base, os.W_OK | os.X_OK):
             return Path(base), True
+    import tempfile  # here: every start calls this, and only this case needs the module
+
     return Path(tempfile.gettempdir()), False
 
 
@@ -57,6 +57,8 @@ def scratch_root(base: Path | None = None) -> Path:
     if info is None or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
         # Someone else made that name in a shared folder: use a private folder of our own instead (its leftovers
         # are not found at the next start, but nobody else can read them).
+        import tempfile
+
         return Path(tempfile.mkdtemp(prefix=f"triage-tui-{os.getuid()}-", dir=root.parent))
     return root
 
@@ -67,12 +69,14 @@ def process_folder() -> Path:
     with _creating:
         if _process_folder is not None and _process_folder.is_dir():
             return _process_folder
+        import tempfile
+
         root = scratch_root()
         # Made under a dot-name and renamed once its lock is held, so a wipe never sees it unlocked.
         building = Path(tempfile.mkdtemp(prefix=".new-", dir=root))
         descriptor = os.open(building / ALIVE_FILE, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         fcntl.flock(descriptor, fcntl.LOCK_EX)
-        folder = root / f"{os.getpid()}-{secrets.token_hex(4)}"
+        folder = root / f"{os.getpid()}-{os.urandom(4).hex()}"
         os.rename(building, folder)
         if _process_folder is None and _alive_descriptor is None:
             atexit.register(remove_process_folder)
@@ -85,6 +89,8 @@ def process_folder() -> Path:
 @contextmanager
 def private_folder(prefix: str) -> Iterator[Path]:
     """A fresh 0700 folder inside this process's scratch folder, removed with everything in it on exit."""
+    import tempfile
+
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=process_folder()))
     try:
         yield path
