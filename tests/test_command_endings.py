@@ -164,3 +164,19 @@ FailingApp(seeded_store(Path({str(tmp_path)!r}) / "triage.db", small_inbox()), c
     assert " ".join(done.stderr.split()) == (
         "triage-tui: internal error: ValueError at <string>:13 (details withheld: they may quote report text)"
     )
+
+
+def test_a_store_error_never_quotes_the_values_bound_to_its_statement(tmp_path: Path) -> None:
+    # What the app's notifications and the sync's reports show of an error is its text: never a report's.
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from triage_tui.store.database import open_engine, write_transaction
+
+    engine = open_engine(tmp_path / "triage.db")
+    try:
+        with pytest.raises(OperationalError) as raised, write_transaction(engine) as connection:
+            connection.execute(text("SELECT :subject FROM no_such_table"), {"subject": "SECRET subject of a report"})
+    finally:
+        engine.dispose()
+    assert "no such table" in str(raised.value) and "SECRET" not in str(raised.value)
