@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import functools
 import os
 import re
 import shutil
@@ -16,7 +17,7 @@ import signal
 import stat
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -32,11 +33,11 @@ _alive_descriptor: int | None = None
 _guarded = False
 
 
-def choose_base(memory_bases: Sequence[str] | None = None) -> tuple[Path, bool]:
+def choose_base() -> tuple[Path, bool]:
     """The folder to keep scratch files under, and whether it is memory-backed (else it is the disk's temp dir)."""
-    candidates = list(MEMORY_BASES if memory_bases is None else memory_bases)
+    candidates = list(MEMORY_BASES)
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if memory_bases is None and runtime:
+    if runtime:
         candidates.append(runtime)
     for base in candidates:
         if os.path.isdir(base) and os.access(base, os.W_OK | os.X_OK):
@@ -46,9 +47,10 @@ def choose_base(memory_bases: Sequence[str] | None = None) -> tuple[Path, bool]:
     return Path(tempfile.gettempdir()), False
 
 
-def scratch_root(base: Path | None = None) -> Path:
-    """This user's root of scratch folders under `base` (default: `choose_base`), made private if new."""
-    root = (base or choose_base()[0]) / f"triage-tui-{os.getuid()}"
+@functools.cache
+def scratch_root() -> Path:
+    """This user's root of scratch folders under `choose_base`, made private if new (once per process)."""
+    root = choose_base()[0] / f"triage-tui-{os.getuid()}"
     try:
         root.mkdir(mode=0o700, exist_ok=True)
         info = root.lstat()
@@ -120,9 +122,9 @@ def _remove_tree(folder: Path) -> None:
         time.sleep(0.01)
 
 
-def wipe_leftovers(root: Path | None = None) -> int:
+def wipe_leftovers() -> int:
     """Remove the scratch folders of processes that ended without removing theirs (SIGKILL, a crash); how many."""
-    root = root or scratch_root()
+    root = scratch_root()
     removed = 0
     try:
         entries = list(os.scandir(root))
