@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -44,7 +45,11 @@ def test_a_second_sync_on_the_same_store_is_refused_in_one_line(
 ) -> None:
     write_team_config(tmp_path, gpg_world, maildir_source(reports))
     first, _children = sync_caught_decrypting(tmp_path, reports.marker)
-    second = _cli(tmp_path, "sync")
+    first.send_signal(signal.SIGSTOP)  # however slow the second one's start, the first is still running then
+    try:
+        second = _cli(tmp_path, "sync")
+    finally:
+        first.send_signal(signal.SIGCONT)
     _out, first_err = first.communicate(timeout=300)
     assert first.returncode == 0, first_err
     assert second.returncode == 1
