@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -233,3 +234,22 @@ def test_export_command_prints_writes_and_guards(drafts: AdvisoryDrafts, capsys:
     assert capsys.readouterr().out.startswith("EMBARGOED UNTIL")
     assert run(["--home", str(home), "export", "PSC-2026-0002", "--format", "ghsa"]) == 1
     assert "details: required" in capsys.readouterr().err
+
+
+def test_export_overwrite_leaves_every_file_private(drafts: AdvisoryDrafts) -> None:
+    home = drafts.database.parent
+    drafts.save(complete(drafts, "PSC-2026-0001"))
+    export = ["--home", str(home), "export", "PSC-2026-0001"]
+    output = home / "advisory.osv.json"
+    output.write_text("an older export, readable by everyone")
+    output.chmod(0o644)
+    assert run([*export, "--format", "osv", "--output", str(output), "--overwrite"]) == 0
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    assert json.loads(output.read_text())["id"] == "x_triage-tui-PSC-2026-0001"
+    folder = home / "all"
+    folder.mkdir()
+    assert run([*export, "--format", "all", "--output", str(folder)]) == 0
+    for path in folder.iterdir():
+        path.chmod(0o644)
+    assert run([*export, "--format", "all", "--output", str(folder), "--overwrite"]) == 0
+    assert {stat.S_IMODE(path.stat().st_mode) for path in folder.iterdir()} == {0o600}

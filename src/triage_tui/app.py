@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -152,6 +153,18 @@ class TriageApp(App[None]):
         if self.sync_cancel is not None:
             self.sync_cancel.set()
         super().exit(result, return_code, message)
+
+    def _fatal_error(self) -> None:
+        # Textual's own prints the traceback with every frame's local variables, which hold decrypted reports: the
+        # app ends with one line naming the problem instead, as every command does.
+        from rich.text import Text
+
+        from triage_tui.services.failures import failure_line
+
+        error = sys.exc_info()[1]
+        line = failure_line(error, self.database) if error is not None else "internal error"
+        self.bell()
+        self.exit(return_code=1, message=Text(f"triage-tui: {line}"))
 
     def action_help(self) -> None:
         """Show the keys active on the current screen."""

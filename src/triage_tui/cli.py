@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -24,6 +25,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_EMBARGOED = 3
+EXIT_CLOSED_PIPE = 141
+"""What a shell reports for a program ended by a closed pipe (128 + SIGPIPE), as `yes | head` does."""
 
 
 class CliError(Exception):
@@ -94,7 +97,13 @@ def _unlock(workspace: Workspace, config: Config, err: TextIO) -> None:
     """Unlock (or on first use create) the encrypted store before anything opens it."""
     from triage_tui.services.store_key import StoreUnlock, key_file_of, unlock_store
 
-    outcome = unlock_store(workspace.database_path, config.identity.fingerprint, config.gnupg_home())
+    def say_waiting(holder: int | None) -> None:
+        who = f"another triage-tui (pid {holder})" if holder else "another triage-tui"
+        print(f"triage-tui: waiting for {who} to finish setting up the store…", file=err, flush=True)
+
+    outcome = unlock_store(
+        workspace.database_path, config.identity.fingerprint, config.gnupg_home(), on_wait=say_waiting
+    )
     if outcome is StoreUnlock.ENCRYPTED:
         print(f"triage-tui: {workspace.database_path} is now encrypted at rest", file=err)
     if outcome is not StoreUnlock.OPENED:
@@ -336,8 +345,9 @@ def _open_app(workspace: Workspace, config: Config) -> int:
     from triage_tui.store.connection import prepare_database
 
     prepare_database(workspace.database_path)
-    TriageApp(workspace.database_path, config).run()
-    return EXIT_OK
+    app = TriageApp(workspace.database_path, config)
+    app.run()
+    return EXIT_FAILED if app.return_code else EXIT_OK  # 1 after a failure the app ended with (one line on stderr)
 
 
 DEMO_MARKER = ".triage-tui-demo"
@@ -387,6 +397,34 @@ def _demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: Text
     return _open_app(workspace, config)
 
 
+def _guard_scratch(command: str | None, err: TextIO) -> None:
+    """Decrypted text in scratch files goes on every exit; say so when it has to pass through a disk-backed folder."""
+    from triage_tui.intake.scratch import choose_base, guard_process
+
+    guard_process()
+    if command in (None, "sync", "demo"):
+        base, memory_backed = choose_base()
+        if not memory_backed:
+            print(
+                f"triage-tui: warning: no memory-backed folder (/dev/shm) here; decrypted text passes through private "
+                f"files in {base} on disk while it is processed (removed at once, and at the next start after a crash)",
+                file=err,
+            )
+
+
+def _silence_closed_pipe() -> int:
+    """The reader of our output went away (`triage-tui cases | head`): end quietly, as a shell tool does."""
+    # Point both streams at /dev/null, so neither Python's flush at exit nor a last message hits the closed pipe.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass  # not a real file (tests), or already closed
+    os.close(devnull)
+    return EXIT_CLOSED_PIPE
+
+
 def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line and return the exit code."""
     out = out or sys.stdout
@@ -395,6 +433,7 @@ def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: Te
     args = parser.parse_args(argv)
     workspace = resolve_workspace(getattr(args, "home", None))
     try:
+        _guard_scratch(args.command, err)
         if args.command == "demo":
             return _demo(workspace, args, out, err)
         config = _config(workspace)
@@ -418,18 +457,31 @@ def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: Te
     except KeyboardInterrupt:
         print("triage-tui: interrupted; everything stored so far is kept", file=err)
         return 130
-    except Exception as error:  # the store's and demo's own errors
+    except BrokenPipeError:
+        return _silence_closed_pipe()
+    except Exception as error:  # the store's, the sync's and anything unforeseen: one line, never a traceback
+        from triage_tui.services.failures import failure_line
+        from triage_tui.services.sync import SyncBusy
         from triage_tui.store.connection import StoreError
 
         if isinstance(error, StoreError):
             print(f"triage-tui: {error}", file=err)
             return EXIT_USAGE
-        raise
+        if isinstance(error, SyncBusy):
+            print(f"triage-tui: {error}", file=err)
+            return EXIT_FAILED
+        print(f"triage-tui: {failure_line(error, workspace.database_path)}", file=err)
+        return EXIT_FAILED
 
 
 def main() -> None:
     """Console-script entry point."""
-    sys.exit(run())
+    try:
+        code = run()
+        sys.stdout.flush()  # here, not at exit, so a closed pipe is met where it can be handled
+    except BrokenPipeError:
+        code = _silence_closed_pipe()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import gnupg
+
+from triage_tui.intake.scratch import private_folder
 
 _STATUS_PREFIX = "[GNUPG:] "
 # One gpg command line stays well under ARG_MAX and a stuck item costs at most one chunk.
@@ -31,21 +30,12 @@ class DecryptOutcome:
     error: str | None = None
 
 
-def _private_dir() -> Path:
-    # tmpfs keeps decrypted plaintext off disk; mkdtemp creates the directory with mode 0700.
-    shm = "/dev/shm"  # noqa: S108 - mkdtemp makes a private 0700 directory inside it
-    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
-    return Path(tempfile.mkdtemp(prefix="ti", dir=base))
-
-
 @contextmanager
 def private_workdir() -> Iterator[Path]:
-    """A fresh mode-0700 directory, removed with everything in it on exit."""
-    path = _private_dir()
-    try:
+    """A fresh mode-0700 directory for gpg's files (its plaintext among them), removed with everything in it on
+    exit; see `scratch` for signals and crashes."""
+    with private_folder("gpg") as path:
         yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def split_status_by_file(stdout: str) -> dict[int, list[tuple[str, str]]]:

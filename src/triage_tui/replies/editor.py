@@ -1,14 +1,13 @@
-"""Provides editing a reply in the user's $EDITOR: a temp file in a private 0700 directory, read back, removed."""
+"""Provides editing a reply in the user's $EDITOR: a temp file in a private scratch directory, read back, removed."""
 
 from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Mapping
-from pathlib import Path
+
+from triage_tui.intake.scratch import private_folder
 
 DEFAULT_EDITOR = "vi"
 
@@ -23,12 +22,6 @@ def editor_command(environ: Mapping[str, str] | None = None) -> list[str]:
     return shlex.split(env.get("VISUAL") or env.get("EDITOR") or DEFAULT_EDITOR)
 
 
-def _private_base() -> str | None:
-    # tmpfs keeps a draft (a case's details, in clear) off disk when it is available.
-    shm = "/dev/shm"  # noqa: S108 - mkdtemp makes a private 0700 directory inside it
-    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
-
-
 def run_editor(command: list[str]) -> int:
     """Run the editor on the terminal and wait for it; its exit code."""
     return subprocess.run(command, check=False).returncode
@@ -37,14 +30,13 @@ def run_editor(command: list[str]) -> int:
 def edit_text(text: str, *, command: list[str] | None = None, run: Callable[[list[str]], int] = run_editor) -> str:
     """Let the user edit `text` in their editor and return the result.
 
-    The draft is written to `reply.txt` (mode 0600) in a fresh 0700 directory, which is removed with the file
-    whatever happens.
+    The draft is written to `reply.txt` (mode 0600) in a fresh 0700 directory of this process's scratch folder
+    (memory-backed where possible), which is removed with the file whatever happens, a closed terminal included.
 
     Raises:
         EditorError: The editor could not be started or exited non-zero.
     """
-    directory = Path(tempfile.mkdtemp(prefix="reply", dir=_private_base()))
-    try:
+    with private_folder("reply") as directory:
         path = directory / "reply.txt"
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -57,5 +49,3 @@ def edit_text(text: str, *, command: list[str] | None = None, run: Callable[[lis
         if code != 0:
             raise EditorError(f"the editor {argv[0]!r} exited with {code}; the reply text is unchanged")
         return path.read_text(encoding="utf-8", errors="replace")
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
+
+PRIVATE_MODE = 0o600
 
 
 class WriteError(Exception):
@@ -11,20 +14,46 @@ class WriteError(Exception):
 
 
 def write_new_file(destination: Path, data: bytes, *, overwrite: bool = False) -> Path:
-    """Write `data` to `destination` (mode 0600, no execute bit); refuse to replace a file unless `overwrite`."""
+    """Write `data` to `destination` (mode 0600, no execute bit); refuse to replace a file unless `overwrite`.
+
+    A replaced file is swapped for a new one written beside it, so it takes the new file's mode (never the old
+    file's, which may let others read it) and is never left half-written.
+    """
     target = destination.expanduser()
     if target.is_dir():
         raise WriteError(f"{target} is a folder; give a file name")
     if not target.parent.is_dir():
         raise WriteError(f"the folder {target.parent} does not exist")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if overwrite else os.O_EXCL)
+    if not overwrite:
+        _write_private(target, data)  # O_EXCL: never replace a file silently
+        return target
+    if target.is_symlink():
+        raise WriteError(f"{target} is a symbolic link; give the path of a real file")
+    if target.exists() and not target.is_file():
+        raise WriteError(f"{target} is not a regular file; choose another name")
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.new")
+    _write_private(temporary, data)
     try:
-        # O_EXCL: never replace a file silently; O_NOFOLLOW: never write through a planted symlink.
-        descriptor = os.open(target, flags, 0o600)
-    except FileExistsError:
-        raise WriteError(f"{target} already exists; choose another name") from None
+        os.replace(temporary, target)
     except OSError as error:
-        raise WriteError(f"cannot write {target}: {error.strerror}") from None
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
+        temporary.unlink(missing_ok=True)
+        raise WriteError(f"cannot replace {target}: {error.strerror}") from None
     return target
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create `path` (which must not exist) with mode 0600 whatever the umask, write `data`; removed if that fails."""
+    try:
+        # O_NOFOLLOW: never write through a symlink planted between the checks and the open.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE_MODE)
+    except FileExistsError:
+        raise WriteError(f"{path} already exists; choose another name") from None
+    except OSError as error:
+        raise WriteError(f"cannot write {path}: {error.strerror}") from None
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), PRIVATE_MODE)
+            handle.write(data)
+    except OSError as error:
+        path.unlink(missing_ok=True)
+        raise WriteError(f"cannot write {path}: {error.strerror}") from None

@@ -2,7 +2,8 @@
 
 At start the key file is decrypted through gpg (so gpg-agent asks for the passphrase, or already holds it) and the
 key is handed to the store's driver for this process only. The first unlock of a workspace makes the key; an older
-plain `triage.db` found then is encrypted in place.
+plain `triage.db` found then is encrypted in place. Both happen under the workspace's setup lock, so processes
+starting together on a new or plain store take turns instead of each making a key of its own.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import secrets
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from triage_tui.services.workspace_lock import lock_file_of, workspace_lock
 from triage_tui.store import cipher
 from triage_tui.store.connection import StoreError
 from triage_tui.untrusted import neutralise_line
@@ -39,13 +42,32 @@ def key_file_of(database: Path) -> Path:
     return database.with_name(database.name + KEY_FILE_SUFFIX)
 
 
-def unlock_store(database: Path, fingerprint: str, gnupg_home: Path | None) -> StoreUnlock:
+def unlock_store(
+    database: Path,
+    fingerprint: str,
+    gnupg_home: Path | None,
+    *,
+    on_wait: Callable[[int | None], None] | None = None,
+) -> StoreUnlock:
     """Make connections to `database` use its key, creating the key (and encrypting a plain store) if there is none.
 
-    StoreError says what is wrong and what to do when the key cannot be had.
+    Setting a store up is serialised by the workspace's setup lock; `on_wait` is told the pid of the process being
+    waited for. StoreError says what is wrong and what to do when the key cannot be had.
     """
     _let_pinentry_use_this_terminal()
     key_file = key_file_of(database)
+    # The usual start: the key file is written before a store is encrypted under it, so once it exists and the
+    # store is not plain, there is nothing to set up and nothing to wait for.
+    if key_file.exists() and not cipher.is_plain_database(database):
+        cipher.register_key(database, _decrypt_key(key_file, fingerprint, gnupg_home))
+        return StoreUnlock.OPENED
+    with workspace_lock(lock_file_of(database, "setup"), wait=True, on_wait=on_wait):
+        # Looked at again under the lock: the process waited for may have set the store up meanwhile.
+        return _set_up_store(database, key_file, fingerprint, gnupg_home)
+
+
+def _set_up_store(database: Path, key_file: Path, fingerprint: str, gnupg_home: Path | None) -> StoreUnlock:
+    """Unlock, create the key of, or encrypt the store; only while holding the setup lock."""
     plain = cipher.is_plain_database(database)
     if key_file.exists():
         key = _decrypt_key(key_file, fingerprint, gnupg_home)

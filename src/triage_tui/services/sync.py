@@ -16,6 +16,7 @@ from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.services.intake_pool import WORKERS, IntakeWorkers
 from triage_tui.services.store_writer import StoreWriter
 from triage_tui.services.team_senders import team_senders
+from triage_tui.services.workspace_lock import LockBusy, lock_file_of, workspace_lock
 from triage_tui.sources.base import Batch, RawItem, Source, SourceError
 from triage_tui.sources.imap import ImapSource
 from triage_tui.sources.maildir import MaildirSource
@@ -66,6 +67,10 @@ ProgressCallback = Callable[[SyncProgress], None]
 
 class SyncCancelled(Exception):
     """The user stopped the sync; everything stored so far stays."""
+
+
+class SyncBusy(Exception):
+    """Another process is syncing this store; this sync did not start."""
 
 
 def open_source(config: SourceConfig) -> Source:
@@ -182,8 +187,20 @@ def sync_all(
 ) -> list[SourceReport]:
     """Sync every configured source (or only the named one) into the store at `database`.
 
-    A failing source never stops the others; what a failing source synced before it failed is kept.
+    A failing source never stops the others; what a failing source synced before it failed is kept. One sync runs
+    on a store at a time (two would take in the same items and fight over its write lock): SyncBusy if one is.
     """
+    try:
+        with workspace_lock(lock_file_of(database, "sync"), wait=False):
+            return _sync_all(database, config, only=only, progress=progress, cancel=cancel)
+    except LockBusy as busy:
+        holder = f" (pid {busy.holder})" if busy.holder else ""
+        raise SyncBusy(f"another sync is running{holder}; this one did not start") from None
+
+
+def _sync_all(
+    database: Path, config: Config, *, only: str | None, progress: ProgressCallback | None, cancel: Event | None
+) -> list[SourceReport]:
     prepare_database(database)
     names = [only] if only else list(config.sources)
     reports: list[SourceReport] = []

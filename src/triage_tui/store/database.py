@@ -33,8 +33,13 @@ def open_engine(path: Path) -> Engine:
     """Open (creating or upgrading as needed) the store at `path` and return its engine."""
     prepare_database(path)
     # The driver is SQLCipher's (see store.cipher); `module` makes SQLAlchemy wrap its exceptions like sqlite3's.
+    # hide_parameters: an error's text must never quote the values bound to a statement, which are decrypted
+    # subjects, senders and bodies (it ends up on stderr, in cron mail, in a notification).
     engine = create_engine(
-        f"sqlite:///{path}", creator=lambda: cipher.connect(path, check_same_thread=False), module=cipher.dbapi
+        f"sqlite:///{path}",
+        creator=lambda: cipher.connect(path, check_same_thread=False),
+        module=cipher.dbapi,
+        hide_parameters=True,
     )
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)

@@ -377,20 +377,25 @@ def schema_version(connection: sqlite3.Connection) -> int:
 def migrate(connection: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
     """Upgrade the schema to `target`, one transaction per step; return the version reached.
 
-    Each step and its `user_version` bump commit together, so a crash leaves the database at a whole version.
+    Each step and its `user_version` bump commit together, so a crash leaves the database at a whole version. The
+    version is read again inside each step's write transaction: another process starting on the same store may have
+    taken that step while this one waited for the lock.
     """
     current = schema_version(connection)
-    if current > LATEST_VERSION:
-        raise SchemaTooNewError(
-            f"the database is at schema version {current}, newer than this program's "
-            f"{LATEST_VERSION}; upgrade triage-tui"
-        )
+    _refuse_newer(current)
+    if current >= target:
+        return current  # the usual start: no write lock taken
     previous_isolation = connection.isolation_level
     connection.isolation_level = None  # we issue BEGIN/COMMIT ourselves so DDL stays inside the transaction
     try:
-        for version in range(current, target):
+        while True:
             connection.execute("BEGIN IMMEDIATE")
             try:
+                version = schema_version(connection)
+                _refuse_newer(version)
+                if version >= target:
+                    connection.execute("COMMIT")
+                    break
                 for statement in _statements(MIGRATIONS[version]):
                     connection.execute(statement)
                 connection.execute(f"PRAGMA user_version = {version + 1}")
@@ -401,6 +406,14 @@ def migrate(connection: sqlite3.Connection, target: int = LATEST_VERSION) -> int
     finally:
         connection.isolation_level = previous_isolation
     return schema_version(connection)
+
+
+def _refuse_newer(current: int) -> None:
+    if current > LATEST_VERSION:
+        raise SchemaTooNewError(
+            f"the database is at schema version {current}, newer than this program's "
+            f"{LATEST_VERSION}; upgrade triage-tui"
+        )
 
 
 def _statements(script: str) -> list[str]:
