@@ -533,8 +533,8 @@ class CaseScreen(Screen[None]):
                 return
 
             def work(service: TriageService) -> Outcome:
-                service.set_severity(self.case_id, choice.vector, version=choice.version)
-                return Outcome(f"{self.case_id}: CVSS {choice.version} {choice.vector or 'cleared'}")
+                service.set_vectors(self.case_id, choice.vectors)
+                return Outcome(f"{self.case_id}: {choice.describe()}")
 
             self._run(work)
 

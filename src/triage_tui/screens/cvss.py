@@ -2,13 +2,15 @@
 
 One row per base metric; up/down move between metrics, left/right or a value's letter change the value, tab switches
 between 3.1 and 4.0 (each keeps its own draft), and the vector, score and rating follow every key. Enter returns what
-to store (the vector; the score is always computed from it), escape returns nothing.
+to store: the vector of each version changed here, both when both were (the score is always computed from a vector);
+escape returns nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from enum import Enum
+from typing import ClassVar, Literal
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -35,10 +37,29 @@ RATING_STYLES = {
 
 @dataclass(frozen=True)
 class SeverityChoice:
-    """What the calculator asks to store: `vector` for `version` (None clears that version's vector)."""
+    """What the calculator asks to store: the vector of each version changed in it (None clears that version's)."""
 
-    version: Version
-    vector: str | None
+    vectors: dict[Version, str | None]
+
+    def describe(self) -> str:
+        """What changed, for the notification: "CVSS 3.1 cleared, CVSS 4.0 CVSS:4.0/AV:N/…"."""
+        return ", ".join(f"CVSS {version} {vector or 'cleared'}" for version, vector in self.vectors.items())
+
+
+class Unchanged(Enum):
+    """A version's draft is what is stored (or the user never touched it)."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a version's draft cannot be stored yet."""
+
+    reason: str
 
 
 def rating_text(severity: Severity | None) -> Content:
@@ -127,6 +148,8 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
         """The version shown and saved by enter."""
         self.row = 0
         """The current metric's index."""
+        self.touched: set[Version] = set()
+        """The versions whose draft a key changed: only those are stored."""
 
     @property
     def draft(self) -> CvssDraft:
@@ -177,6 +200,7 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
 
     def _set(self, draft: CvssDraft) -> None:
         self.drafts[self.version] = draft
+        self.touched.add(self.version)
         self._show()
 
     def action_move(self, delta: int) -> None:
@@ -203,25 +227,40 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
         self._set(CvssDraft.empty(self.version))
 
     def action_save(self) -> None:
-        draft = self.draft
-        if draft.choices == CvssDraft.empty(self.version).choices:
-            if self.stored[self.version] is None:
+        """Store every version whose draft changed; a draft left half-built, on either tab, is said, not dropped."""
+        changed: dict[Version, str | None] = {}
+        for version in VERSIONS:
+            outcome = self._to_store(version)
+            if isinstance(outcome, Refusal):
+                if version != self.version:
+                    self.action_switch_version()
+                self._show(outcome.reason)
+                return
+            if outcome is not UNCHANGED:
+                changed[version] = outcome
+        if not changed:
+            if all(self.stored[version] is None for version in VERSIONS):
                 self._show("Nothing to save: choose a value for every metric.")
                 return
-            self.dismiss(SeverityChoice(self.version, None))
-            return
-        if not draft.complete:
-            missing = [m.abbreviation for m, c in zip(draft.metrics, draft.choices, strict=True) if c is None]
-            self._show("Choose a value for " + ", ".join(missing) + " first.")
-            return
-        severity = draft.severity()
-        if severity is None:
-            self._show("The cvss library rejects this vector.")
-            return
-        if severity.vector == (self.stored[self.version] or ""):
             self.dismiss(None)
             return
-        self.dismiss(SeverityChoice(self.version, severity.vector))
+        self.dismiss(SeverityChoice(changed))
+
+    def _to_store(self, version: Version) -> str | Refusal | Literal[Unchanged.UNCHANGED] | None:
+        """What `version`'s draft asks to store: a vector, None (clear it), UNCHANGED, or why it cannot be stored."""
+        draft = self.drafts[version]
+        stored = self.stored[version]
+        if version not in self.touched:
+            return UNCHANGED
+        if draft.choices == CvssDraft.empty(version).choices:
+            return UNCHANGED if stored is None else None
+        if not draft.complete:
+            missing = [m.abbreviation for m, c in zip(draft.metrics, draft.choices, strict=True) if c is None]
+            return Refusal(f"CVSS {version}: choose a value for " + ", ".join(missing) + " first (delete unsets all).")
+        severity = draft.severity()
+        if severity is None:
+            return Refusal(f"The cvss library rejects this CVSS {version} vector.")
+        return UNCHANGED if severity.vector == (stored or "") else severity.vector
 
     def action_cancel(self) -> None:
         self.dismiss(None)
