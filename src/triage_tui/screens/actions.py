@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from weakref import WeakKeyDictionary
 
 from textual import on
@@ -269,7 +269,7 @@ class NoteModal(ModalScreen[str | None]):
         self.dismiss(self.query_one(TextArea).text)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        close_unless_typed(self, bool(self.query_one(TextArea).text.strip()), "the note typed here")
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -306,6 +306,20 @@ class DeliberateConfirmModal(ConfirmModal):
         Binding("n,escape,enter", "answer(False)", "No", id="modal.no", tooltip="Decline"),
     ]
     HINT = "y: yes · n / escape / enter: no"
+
+
+def close_unless_typed(dialog: ModalScreen[Any], typed: bool, what: str) -> None:
+    """Close `dialog` with nothing; if it holds text the user typed, ask first (only y discards it, so the escape
+    that opened the question, a second one or a stray enter keep editing)."""
+    if not typed:
+        dialog.dismiss(None)
+        return
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            dialog.dismiss(None)
+
+    dialog.app.push_screen(DeliberateConfirmModal(f"Discard {what}? Nothing of it is kept."), answered)
 
 
 # ---- the content of each modal -------------------------------------------------------------------------------
