@@ -20,6 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from triage_tui.cvss_metrics import VALUE_KEYS, VERSIONS, CvssDraft, Metric, Version
+from triage_tui.screens.actions import Decision, submit
+from triage_tui.screens.refusable import REFUSAL_CSS, refusal_line
 from triage_tui.severity import Severity
 from triage_tui.widgets.footer import KeysFooter
 
@@ -93,7 +95,8 @@ def metric_row(metric: Metric, chosen: str | None, current: bool) -> Content:
 class CvssScreen(ModalScreen[SeverityChoice | None]):
     """The calculator for one case, opened on the case's stored vectors."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     CvssScreen { align: center middle; }
     CvssScreen > #cvss-dialog {
         width: 104; height: auto; max-height: 100%;
@@ -106,6 +109,8 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
     CvssScreen #cvss-message { color: $warning; height: auto; }
     CvssScreen #cvss-hint { color: $text-muted; padding: 1 0 0 0; }
     """
+        + REFUSAL_CSS
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "save", "Save", id="severity.save", tooltip="Store this vector on the case"),
@@ -129,15 +134,25 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
         ),
     ]
 
-    def __init__(self, case_id: str, cvss_vector: str | None, cvss4_vector: str | None) -> None:
+    def __init__(
+        self,
+        case_id: str,
+        cvss_vector: str | None,
+        cvss4_vector: str | None,
+        *,
+        decision: Decision[SeverityChoice] | None = None,
+    ) -> None:
         """Open the calculator on a case's stored vectors.
 
         Args:
             case_id: The case being scored (shown in the title).
             cvss_vector: The stored 3.x vector, if any.
             cvss4_vector: The stored 4.0 vector, if any.
+            decision: How the vectors are stored before the calculator closes (a refusal keeps it open); without
+                one, it closes with the choice.
         """
         super().__init__(id="cvss")
+        self.decision = decision
         self.case_id = case_id
         self.stored: dict[Version, str | None] = {"3.1": cvss_vector, "4.0": cvss4_vector}
         self.drafts: dict[Version, CvssDraft] = {
@@ -164,6 +179,7 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
             yield Static(id="cvss-metrics")
             yield Static(id="cvss-result")
             yield Static(id="cvss-message")
+            yield refusal_line()
             yield Static(
                 Content(
                     "↑/↓ metric · ←/→ or the underlined letter: value · tab 3.1 ⇄ 4.0 · delete: unset all · "
@@ -244,7 +260,7 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
                 return
             self.dismiss(None)
             return
-        self.dismiss(SeverityChoice(changed))
+        submit(self, self.decision, SeverityChoice(changed))
 
     def _to_store(self, version: Version) -> str | Refusal | Literal[Unchanged.UNCHANGED] | None:
         """What `version`'s draft asks to store: a vector, None (clear it), UNCHANGED, or why it cannot be stored."""

@@ -22,6 +22,7 @@ from triage_tui.severity import severity_of
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
+    from triage_tui.cvss_metrics import Version
     from triage_tui.store.key_pins import KeyChange
 
 # The lifecycle of DESIGN section 2; closing with a disposition is only possible from new or triage.
@@ -126,7 +127,7 @@ class TriageService:
             raise TriageError(f"not a valid CVSS 3.1 or 4.0 vector: {vector!r}")
         return self.set_vectors(case_id, {"4.0" if scored.vector.startswith("CVSS:4.0/") else "3.1": scored.vector})
 
-    def set_vectors(self, case_id: str, vectors: Mapping[str, str | None]) -> Event:
+    def set_vectors(self, case_id: str, vectors: Mapping[Version, str | None]) -> Event:
         """Store the 3.1 and/or 4.0 vector (keyed by version; None clears one) as one event, so a calculator that
         built both never stores one without the other."""
         values: dict[str, str | None] = {}
