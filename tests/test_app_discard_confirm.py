@@ -32,9 +32,7 @@ class TestNoteEscape:
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert isinstance(app.screen, CaseScreen)
-            assert [event.payload["text"] for event in stored(app, app.screen.case_id)[0].events] == [
-                "half a thought"
-            ]
+            assert [event.payload["text"] for event in stored(app, app.screen.case_id)[0].events] == ["half a thought"]
 
     async def test_y_discards_and_an_empty_note_closes_at_once(self, tmp_path: Path) -> None:
         app = make_app(tmp_path)
