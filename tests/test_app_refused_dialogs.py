@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Select
 
 from test_app_actions import SIZE, make_app, open_case, stored
 from test_app_advisory import advisory_app, complete_draft, open_editor
