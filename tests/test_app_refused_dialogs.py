@@ -20,7 +20,9 @@ from triage_tui.screens.advisory_editor import AdvisoryEditor
 from triage_tui.screens.advisory_export_modal import AdvisoryExportModal
 from triage_tui.screens.cvss import CvssScreen
 from triage_tui.screens.embargo import EmbargoModal
+from triage_tui.screens.filter import FilterModal
 from triage_tui.screens.impact_editor import ImpactEditor
+from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.matrix import MatrixScreen
 from triage_tui.screens.matrix_export_modal import MatrixExportModal
 from triage_tui.screens.save_attachment import SaveAttachmentModal
@@ -205,3 +207,24 @@ class TestFileAndMatrixDialogs:
             await press_in_editor(pilot, "enter")
             assert isinstance(app.screen, AdvisoryEditor)
         assert [path.name for path in missing.iterdir()] == ["PSC-2026-0001.csaf.json"]
+
+
+class TestFilterDialog:
+    async def test_days_that_are_not_a_number_are_refused_not_read_as_no_limit(self, tmp_path: Path) -> None:
+        """'-3' in embargo-due days (the integer field takes a sign) keeps the filter open, saying why."""
+        app = make_plain_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("f")
+            modal = app.screen
+            assert isinstance(modal, FilterModal)
+            modal.query_one("#f-embargo", Input).focus()
+            await pilot.press("-", "3", "enter")
+            await settle(pilot)
+            assert app.screen is modal
+            assert modal.query_one("#f-embargo", Input).value == "-3"
+            assert "not done: embargo due ≤: a whole number of days, not '-3'" in screen_text(app)
+            await pilot.press("backspace", "backspace", "7", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, InboxScreen)
+            assert app.screen.case_filter.embargo_due_days == 7
