@@ -27,7 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from triage_tui.screens.refusable import REFUSAL_CSS, Refused, attempt, refusal_line
+from triage_tui.screens.refusable import REFUSAL_CSS, Refused, attempt, attempting, close_done, refusal_line
 from triage_tui.widgets.safe_text import clean_line, fit, safe_line
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ class Decision(Generic[ValueT]):
                 raise Refused(str(error)) from error
 
         def done(outcome: Outcome) -> None:
-            dialog.dismiss(value)
+            close_done(dialog, value)
             text, refused = outcome.text, outcome.refused
             self.owner.post_message(ActionDone(self.case_ids, text, ok=True, refused=refused, follow_up=self.follow_up))
 
@@ -364,6 +364,8 @@ class DeliberateConfirmModal(ConfirmModal):
 def close_unless_typed(dialog: ModalScreen[Any], typed: bool, what: str) -> None:
     """Close `dialog` with nothing; if it holds text the user typed, ask first (only y discards it, so the escape
     that opened the question, a second one or a stray enter keep editing)."""
+    if attempting(dialog):
+        return  # what was typed is being stored: the dialog closes when that is done
     if not typed:
         dialog.dismiss(None)
         return

@@ -42,11 +42,22 @@ def show_refusal(dialog: Screen[Any], reason: str) -> None:
     line.display = True
 
 
+def attempting(dialog: Screen[Any]) -> bool:
+    """Whether `dialog`'s work is under way (it closes, or says why not, when that ends)."""
+    running = (WorkerState.PENDING, WorkerState.RUNNING)
+    return any(worker.node is dialog and worker.group == GROUP and worker.state in running for worker in dialog.workers)
+
+
+def close_done(dialog: Screen[Any], value: Any) -> None:
+    """Close `dialog` with `value` once its work is done, unless it was closed meanwhile."""
+    if dialog.app.screen is dialog:
+        dialog.dismiss(value)
+
+
 def attempt(dialog: Screen[Any], job: Callable[[], ResultT], done: Callable[[ResultT], None]) -> None:
     """Run `job` in a thread worker of `dialog`, then `done(result)` on the UI thread; a `Refused` (or any failure)
     is shown on the dialog, which stays open. A second attempt while one runs is ignored (enter pressed twice)."""
-    running = (WorkerState.PENDING, WorkerState.RUNNING)
-    if any(worker.node is dialog and worker.group == GROUP and worker.state in running for worker in dialog.workers):
+    if attempting(dialog):
         return
     app = dialog.app
 
@@ -75,7 +86,7 @@ def perform_then_close(
     job = perform
 
     def done(said: str) -> None:
-        dialog.dismiss(value)
+        close_done(dialog, value)
         dialog.app.notify(said, title=title, markup=False)
 
     attempt(dialog, lambda: job(value), done)
