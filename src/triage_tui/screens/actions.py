@@ -289,7 +289,7 @@ class TextModal(ModalScreen[str | None]):
 
 
 class NoteModal(ModalScreen[str | None]):
-    """A multi-line note; ctrl+s saves, escape cancels."""
+    """A multi-line note; ctrl+s saves, escape cancels (asking first when something was typed)."""
 
     DEFAULT_CSS = dialog_css("NoteModal")
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -113,7 +113,7 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
     )
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "save", "Save", id="severity.save", tooltip="Store this vector on the case"),
+        Binding("enter", "save", "Save", id="severity.save", tooltip="Store the vectors built here on the case"),
         Binding("escape", "cancel", "Cancel", id="severity.cancel", tooltip="Close without changing the severity"),
         Binding("tab,shift+tab", "switch_version", "3.1 ⇄ 4.0", id="severity.version", tooltip="CVSS 3.1 or 4.0"),
         Binding("up,k", "move(-1)", "Metric up", show=False, id="severity.up", tooltip="Previous metric"),
