@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft7Validator, FormatChecker
+from textual.widgets import Static
 
 from advisory_fixtures import (
     CNA_ORG_ID,
@@ -22,11 +23,16 @@ from advisory_fixtures import (
 )
 from gpg_fixtures import GpgWorld
 from test_advisory_import import OSV_RECORD, cli_home
+from test_app_advisory import press
 from triage_tui.advisories.csaf import csaf_problems
 from triage_tui.advisories.importers import ImportError_, to_record
 from triage_tui.advisories.record import Advisory, Withdrawal
+from triage_tui.app import TriageApp
 from triage_tui.cli import run
+from triage_tui.config import load_config
+from triage_tui.screens.advisory_editor import AdvisoryEditor
 from triage_tui.store.connection import reader
+from ui_fixtures import settle
 
 OSV_WITHDRAWN = dict(OSV_RECORD, withdrawn="2026-06-01T08:00:00Z")
 GHSA_WITHDRAWN: dict[str, Any] = {
@@ -167,3 +173,18 @@ def test_an_unreadable_withdrawal_time_refuses_the_file() -> None:
     """A withdrawal is never dropped silently: a time that cannot be read refuses the import, saying why."""
     with pytest.raises(ImportError_, match="withdrawal time 'soon'"):
         to_record(dict(OSV_RECORD, withdrawn="soon"), "PSC-0000-0000", {})
+
+
+async def test_the_advisory_editor_says_the_draft_is_withdrawn(tmp_path: Path, gpg_world: GpgWorld) -> None:
+    """A withdrawn draft says so on the editor's state line (every preview below says it in its own way)."""
+    home = cli_home(tmp_path, gpg_world)
+    (tmp_path / "record.json").write_text(json.dumps(CVE_REJECTED))
+    assert run(["--home", str(home), "import", str(tmp_path / "record.json")]) == 0
+    app = TriageApp(home / "triage.db", load_config(home / "config.toml"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        await press(pilot, "A")
+        assert isinstance(app.screen, AdvisoryEditor)
+        state = app.screen.query_one("#advisory-state", Static).visual
+        assert "WITHDRAWN 2026-04-20T12:00:00Z" in str(state)

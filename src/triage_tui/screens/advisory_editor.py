@@ -282,6 +282,8 @@ class AdvisoryEditor(Screen[None]):
             text += " · changed since"
         if self._pushes:
             text += f" · GitHub: {self._pushes}"
+        if draft.advisory.withdrawn is not None:
+            text += f" · WITHDRAWN {draft.advisory.withdrawn.at}: every format says so"
         self.query_one("#advisory-state", Static).update(safe_line(text))
 
     def _show_tabs(self) -> None:
