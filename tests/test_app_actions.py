@@ -201,9 +201,10 @@ class TestCaseActions:
             await pilot.press("u")
             await settle(pilot)
             assert any("nothing of yours to undo" in text for text in notifications(app))
-            await pilot.press("l", "enter")
+            await pilot.press("l", "enter")  # a refused dialog stays open and says why
             await settle(pilot)
-            assert any("nothing to change" in text for text in notifications(app))
+            assert isinstance(app.screen, TextModal)
+            assert "not done: nothing to change" in screen_text(app)
             assert app.is_running
 
     async def test_hostile_text_shown_literally(self, tmp_path: Path) -> None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.content import Content
+from textual.widgets import Static
+
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.case_content import age, human_size
+from triage_tui.screens.save_attachment import SaveAttachmentModal
 from triage_tui.widgets.verdict import VerdictBar, format_fingerprint, signature_look
 from ui_fixtures import FROZEN_NOW, make_app, screen_text, settle
 
@@ -124,7 +128,9 @@ class TestSaveAttachment:
             app.screen.query_one("#path", Input).value = str(target)
             await pilot.press("enter")
             await settle(pilot)
-            assert "already exists" in screen_text(app)
+            assert isinstance(app.screen, SaveAttachmentModal)  # refused: the path stays to be changed
+            refusal = app.screen.query_one(".dialog-refusal", Static).visual
+            assert isinstance(refusal, Content) and "already exists" in refusal.plain
 
 
 class TestCaseScreenReuse:

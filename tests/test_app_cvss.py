@@ -19,6 +19,7 @@ from ui_fixtures import make_app, screen_text, settle
 SIZE = (120, 36)
 SnapCompare = Callable[..., bool]
 CRITICAL_31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+V4_CRITICAL = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
 
 
 class ModalHost(App[None]):
@@ -99,14 +100,14 @@ class TestCalculatorKeys:
             assert screen.version == "3.1"
             assert "9.8 Critical" in screen_text(app)
             await pilot.press("tab", "enter")
-            assert app.results == [SeverityChoice("4.0", v4.replace("AT:N", "AT:P"))]
+            assert app.results == [SeverityChoice({"4.0": v4.replace("AT:N", "AT:P")})]
 
     async def test_incomplete_vector_is_not_saved(self) -> None:
         screen = CvssScreen("PSC-2026-0001", None, None)
         app = ModalHost(screen)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("n", "enter")
-            assert "Choose a value for AC, PR, UI, S, C, I, A first." in screen_text(app)
+            assert "CVSS 3.1: choose a value for AC, PR, UI, S, C, I, A first" in screen_text(app)
             assert app.results == []
             await pilot.press("escape")
             assert app.results == [None]
@@ -116,7 +117,27 @@ class TestCalculatorKeys:
         app = ModalHost(screen)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("delete", "enter")
-            assert app.results == [SeverityChoice("3.1", None)]
+            assert app.results == [SeverityChoice({"3.1": None})]
+
+    async def test_enter_keeps_the_vectors_built_on_both_tabs(self) -> None:
+        """A 3.1 vector built, tab, a 4.0 vector built, enter: both are returned, not just the tab on screen."""
+        screen = CvssScreen("PSC-2026-0001", None, None)
+        app = ModalHost(screen)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press(*metric_by_metric("nlnnuhhh"), "tab", *metric_by_metric("nlnnnhhhnnn"), "enter")
+            assert app.results == [SeverityChoice({"3.1": CRITICAL_31, "4.0": V4_CRITICAL})]
+
+    async def test_a_half_built_vector_on_the_other_tab_is_said_not_dropped(self) -> None:
+        """Enter with the 4.0 tab half built (while on 3.1) shows the 4.0 tab and what it lacks; nothing closes."""
+        screen = CvssScreen("PSC-2026-0001", None, None)
+        app = ModalHost(screen)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("tab", "n", "tab", *metric_by_metric("nlnnuhhh"), "enter")
+            assert app.results == []
+            assert screen.version == "4.0"
+            assert "CVSS 4.0: choose a value for AC, AT, PR" in screen_text(app)
+            await pilot.press("delete", "enter")  # unset the 4.0 draft: the 3.1 vector alone is stored
+            assert app.results == [SeverityChoice({"3.1": CRITICAL_31})]
 
 
 class TestCalculatorStores:
@@ -151,6 +172,16 @@ class TestCalculatorStores:
             v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
             assert vectors(app, "PSC-2026-0002") == (CRITICAL_31, v4)
             assert "9.3 critical (CVSS 4.0)" in screen_text(app)
+
+    async def test_both_vectors_built_in_one_opening_are_stored(self, tmp_path: Path) -> None:
+        """Both tabs filled in one opening, enter: the case keeps the 3.1 and the 4.0 vector (one event)."""
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_case(pilot, "PSC-2026-0002")
+            await pilot.press("v", *metric_by_metric("nlnnuhhh"), "tab", *metric_by_metric("nlnnnhhhnnn"), "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen)
+            assert vectors(app, "PSC-2026-0002") == (CRITICAL_31, V4_CRITICAL)
 
     async def test_escape_stores_nothing(self, tmp_path: Path) -> None:
         app = make_app(tmp_path)

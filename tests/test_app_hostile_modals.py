@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from textual import events
 from textual.command import CommandPalette
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input, OptionList, TextArea
+from textual.widgets import Input, OptionList, Static, TextArea
 from textual.worker import WorkerFailed
 
 from test_app_actions import case_text
@@ -330,21 +331,28 @@ class TestHostileCaseActions:
             assert last_notification(app) == f"{CASE}: embargo ends 2026-03-28 09:30 UTC"
 
     async def test_save_attachment_to_a_hostile_name(self, tmp_path: Path) -> None:
-        """The modal lists the hostile attachment name literally; saving to a hostile name, then refusing to
-        replace it, notify with the name neutralised."""
+        """The modal lists the hostile attachment name literally; saving to a hostile name notifies with the name
+        neutralised, and refusing to replace it says so, neutralised, in the modal (which stays open)."""
         app = hostile_app(tmp_path)
         destination = tmp_path / "[b] \x1b[2J \x07 \u202etxt.exe"
+        shown = "[b] ␛[2J ␇ <U+202E>txt.exe"
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await open_hostile_case(pilot)
             await press(pilot, "w")
             assert isinstance(app.screen, SaveAttachmentModal)
             assert_clean(app, "[@click=app.quit]x[/].py  9 B")
             await press(pilot, "escape")
-            for expected in ("saved to", "already exists"):
-                await perform(pilot, *entered("w", str(destination)))
-                assert_clean(app)
-                assert expected in last_notification(app)
-                assert "[b] ␛[2J ␇ <U+202E>txt.exe" in last_notification(app)
+            await perform(pilot, *entered("w", str(destination)))
+            assert_clean(app)
+            assert "saved to" in last_notification(app) and shown in last_notification(app)
+            await perform(pilot, *entered("w", str(destination)))
+            assert isinstance(app.screen, SaveAttachmentModal)
+            refusal = app.screen.query_one(".dialog-refusal", Static).visual
+            assert isinstance(refusal, Content)
+            assert "already exists" in refusal.plain and shown in refusal.plain
+            assert not any(control in refusal.plain for control in RAW_CONTROLS)
+            await press(pilot, "escape")
+            assert_clean(app)
         assert destination.read_bytes() == b"print(1)\n"
 
     async def test_help_over_the_case_and_the_inbox(self, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Compiles an advisory record to the plain-text announcement mail (for security-announce lists and the projects'
-own channels), with the embargo line on top while the case is under embargo."""
+own channels), with the embargo line on top while the case is under embargo, and the withdrawal line on top of a
+withdrawn advisory."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ def embargo_line(embargo_until: datetime) -> str:
     """The line every embargoed announcement starts with."""
     moment = embargo_until.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"EMBARGOED UNTIL {moment}: do not share, forward or publish before then."
+
+
+def withdrawn_line(at: str, reason: str) -> str:
+    """The line a withdrawn advisory's announcement starts with: withdrawn, when, and why."""
+    return f"WITHDRAWN on {at}: {neutralise_line(reason)}"
 
 
 def _package_line(package: PackageImpact) -> str:
@@ -52,8 +58,11 @@ def to_announcement(advisory: Advisory, *, embargo_until: datetime | None = None
     lines: list[str] = []
     if embargo_until is not None and embargo_until > now:
         lines += [embargo_line(embargo_until), ""]
+    if advisory.withdrawn is not None:
+        lines += [withdrawn_line(advisory.withdrawn.at, advisory.withdrawn.said), ""]
     summary = neutralise_line(advisory.summary)
-    lines += [f"Subject: [SECURITY] {summary}", "", summary, "=" * min(len(summary), WIDTH), ""]
+    withdrawn = "[WITHDRAWN] " if advisory.withdrawn is not None else ""
+    lines += [f"Subject: [SECURITY] {withdrawn}{summary}", "", summary, "=" * min(len(summary), WIDTH), ""]
     if advisory.aliases:
         lines.append("Identifiers: " + ", ".join(neutralise_line(a) for a in advisory.aliases))
     for vector in (advisory.cvss_v3, advisory.cvss_v4):

@@ -18,6 +18,9 @@ from triage_tui.severity import severity_of
 
 CSAF_VERSION = "2.0"
 CATEGORY = "csaf_security_advisory"
+BASE_CATEGORY = "csaf_base"
+"""The profile of a withdrawn advisory (see `_document`)."""
+WITHDRAWN_NOTE = "Reasoning for Withdrawal"
 ENGINE = "triage-tui"
 TRACKING_PREFIX = "triage-tui-"
 """A draft's tracking id is the case's: the publisher assigns its own when it publishes."""
@@ -203,16 +206,26 @@ def _document(
     version: str,
     embargo_until: datetime | None,
 ) -> dict[str, Any]:
+    withdrawal = advisory.withdrawn
     notes = [
+        # CSAF 2.1's withdrawn profile names this note; 2.0 has no profile for it, so the note says it.
+        *(
+            [_note("description", f"Withdrawn on {withdrawal.at}: {withdrawal.said}", WITHDRAWN_NOTE)]
+            if withdrawal
+            else []
+        ),
         *([_note("summary", advisory.summary, "Summary")] if advisory.summary else []),
         *([_note("details", advisory.details, "Details")] if advisory.details else []),
     ]
+    summary = "Initial version." if version in ("0", "1", "0.0.1", "1.0.0") else "Current version."
     document: dict[str, Any] = {
-        "category": CATEGORY,
+        # A withdrawn advisory advises nothing any more: CSAF 2.1 gives it a profile of its own (csaf_withdrawn), a
+        # name 2.0 forbids (test 6.1.26), so in 2.0 it is a base document, which needs no products or statuses.
+        "category": BASE_CATEGORY if withdrawal else CATEGORY,
         "csaf_version": CSAF_VERSION,
         "lang": LANG,
         "publisher": {"category": "coordinator", "name": publisher_name, "namespace": publisher_namespace},
-        "title": advisory.summary,
+        "title": f"WITHDRAWN: {advisory.summary}" if withdrawal else advisory.summary,
         "tracking": {
             "id": f"{TRACKING_PREFIX}{advisory.case_id}",
             "status": status,
@@ -224,7 +237,7 @@ def _document(
                 {
                     "date": osv_timestamp(current_release),
                     "number": version,
-                    "summary": "Initial version." if version in ("0", "1", "0.0.1", "1.0.0") else "Current version.",
+                    "summary": f"Withdrawn: {withdrawal.said}" if withdrawal else summary,
                 }
             ],
             "generator": {"engine": {"name": ENGINE}},

@@ -21,6 +21,8 @@ from triage_tui.advisories.record import (
     merge_packages,
     project_of,
     status_from_events,
+    withdrawal_of,
+    withdrawal_time,
 )
 from triage_tui.advisories.validation import CVE_ID
 from triage_tui.severity import severity_of
@@ -95,10 +97,14 @@ def to_cve_cna(
     date_public: datetime | None = None,
 ) -> dict[str, Any]:
     """The CNA container of `advisory` (declined credits left out). `vendors` names each project's vendor (the
-    repository owner, say); `org_id` is the CNA's UUID, left out when unknown so validation can say so."""
+    repository owner, say); `org_id` is the CNA's UUID, left out when unknown so validation can say so. A withdrawn
+    advisory's container is a rejected one: CVE's schema lets it hold only why (and the provider)."""
     container: dict[str, Any] = {}
     if org_id:
         container["providerMetadata"] = {"orgId": org_id, **({"shortName": short_name} if short_name else {})}
+    if advisory.withdrawn is not None:
+        container["rejectedReasons"] = [{"lang": "en", "value": advisory.withdrawn.said}]
+        return container
     container["title"] = advisory.summary
     container["descriptions"] = [{"lang": "en", "value": advisory.details or advisory.summary}]
     container["affected"] = [
@@ -149,8 +155,11 @@ def to_cve_record(
     vendors: Mapping[str, str] | None = None,
     date_public: datetime | None = None,
 ) -> dict[str, Any]:
-    """The full CVE record (state PUBLISHED, as the CNA will publish it); its id is the advisory's CVE alias."""
+    """The full CVE record (state PUBLISHED, as the CNA will publish it; REJECTED, with when, for a withdrawn
+    advisory); its id is the advisory's CVE alias."""
     metadata: dict[str, Any] = {"cveId": advisory.alias("CVE-") or "", "state": "PUBLISHED"}
+    if advisory.withdrawn is not None:
+        metadata.update(state="REJECTED", dateRejected=advisory.withdrawn.at)
     if org_id:
         metadata["assignerOrgId"] = org_id
     if short_name:
@@ -209,14 +218,50 @@ def _weakness(description: Mapping[str, Any]) -> Weakness | None:
     return Weakness(cwe_id, name)
 
 
+def _english(descriptions: list[Any]) -> str:
+    """The English text among CVE `descriptions` (the first one if none says English)."""
+    found = [d for d in descriptions if isinstance(d, Mapping)]
+    english = next((d for d in found if _text(d.get("lang")).startswith("en")), found[0] if found else None)
+    return _text(english.get("value")) if english else ""
+
+
+def _rejected(container: Any, metadata: Mapping[str, Any], case_id: str, aliases: tuple[str, ...]) -> Advisory:
+    """The record of a REJECTED CVE record (or rejected CNA container): withdrawn, with the reason CVE gives. A
+    rejected record says nothing more (no products, metrics or references)."""
+    reasons = _list(container.get("rejectedReasons"), "rejectedReasons") if isinstance(container, Mapping) else []
+    reason = _english(reasons)
+    stated = next(
+        (metadata[key] for key in ("dateRejected", "dateUpdated", "datePublished") if metadata.get(key)), None
+    )
+    # A rejected container alone carries no time: it is withdrawn as of its import, the moment it was learned.
+    withdrawn = withdrawal_of(stated, reason) or withdrawal_of(withdrawal_time(datetime.now(UTC)), reason)
+    replaced_by = (
+        tuple(cve_id for cve_id in _list(container.get("replacedBy"), "replacedBy") if isinstance(cve_id, str))
+        if isinstance(container, Mapping)
+        else ()
+    )
+    first_line = reason.strip().split("\n", 1)[0][:200]
+    name = aliases[0] if aliases else "A CVE id"
+    summary = f"{name} was rejected" + (f" in favour of {', '.join(replaced_by)}" if replaced_by else "")
+    return Advisory(
+        case_id=case_id,
+        summary=first_line or summary,
+        details=reason.strip() or summary,
+        aliases=aliases,
+        withdrawn=withdrawn,
+    )
+
+
 def from_cve(document: Any, case_id: str, packages: Mapping[str, Sequence[str]]) -> Advisory:
     """The record of a CVE JSON 5 record or CNA container; ValueError saying why if it is not one."""
     if not isinstance(document, Mapping):
         raise ValueError("a CVE record is a JSON object")
     aliases: tuple[str, ...] = ()
+    metadata: Mapping[str, Any] = {}
     if "containers" in document:
-        metadata = document.get("cveMetadata")
-        cve_id = _text(metadata.get("cveId")) if isinstance(metadata, Mapping) else ""
+        found_metadata = document.get("cveMetadata")
+        metadata = found_metadata if isinstance(found_metadata, Mapping) else {}
+        cve_id = _text(metadata.get("cveId"))
         if not CVE_ID.fullmatch(cve_id):
             raise ValueError(f"cveMetadata.cveId {cve_id!r} is not a CVE id")
         aliases = (cve_id,)
@@ -224,6 +269,8 @@ def from_cve(document: Any, case_id: str, packages: Mapping[str, Sequence[str]])
         container = containers.get("cna") if isinstance(containers, Mapping) else None
     else:
         container = document
+    if metadata.get("state") == "REJECTED" or (isinstance(container, Mapping) and "rejectedReasons" in container):
+        return _rejected(container, metadata, case_id, aliases)
     if not isinstance(container, Mapping) or "affected" not in container:
         raise ValueError("not a CVE record: no containers.cna with affected products")
     title = _text(container.get("title"))

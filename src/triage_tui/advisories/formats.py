@@ -64,9 +64,9 @@ def _document(advisory: Advisory, fmt: str, context: PublishContext) -> Any:
             date_public=context.embargo_until,
         )
     if fmt == "ghsa":
-        from triage_tui.advisories.ghsa import to_ghsa
+        from triage_tui.advisories.ghsa import to_ghsa_file
 
-        return to_ghsa(advisory)
+        return to_ghsa_file(advisory)
     if fmt == "csaf":
         from triage_tui.advisories.csaf import to_csaf
 
@@ -82,18 +82,21 @@ def _document(advisory: Advisory, fmt: str, context: PublishContext) -> Any:
 
 
 @cache
-def _cve_validator(fmt: str) -> Any:
-    """A validator over the CVE Program's schema that cvelib ships (the full record, or the CNA container), built
-    once: the editor re-checks on every keystroke's pause."""
+def _cve_validator(fmt: str, rejected: bool) -> Any:
+    """A validator over the CVE Program's schema that cvelib ships (the full record, or the CNA container of a
+    published or a rejected record), built once: the editor re-checks on every keystroke's pause."""
     from cvelib.cve_api import CveRecord
     from jsonschema import Draft7Validator
 
-    schema = CveRecord.Schemas.V5_SCHEMA if fmt == "cve" else CveRecord.Schemas.CNA_PUBLISHED
+    if fmt == "cve":
+        schema = CveRecord.Schemas.V5_SCHEMA
+    else:
+        schema = CveRecord.Schemas.CNA_REJECTED if rejected else CveRecord.Schemas.CNA_PUBLISHED
     with open(str(schema), encoding="utf-8") as handle:
         return Draft7Validator(json.load(handle))
 
 
-def _cve_problems(document: Any, fmt: str, context: PublishContext) -> list[Problem]:
+def _cve_problems(advisory: Advisory, document: Any, fmt: str, context: PublishContext) -> list[Problem]:
     found: list[Problem] = []
     if not context.cna_org_id:
         found.append(Problem(fmt, "set [advisories] cna_org_id in config.toml: the UUID of the publishing CNA"))
@@ -101,7 +104,7 @@ def _cve_problems(document: Any, fmt: str, context: PublishContext) -> list[Prob
         found.append(Problem("aliases", "a CVE record needs a CVE id: add it to the aliases, or export cve-cna"))
     if found:
         return found  # the schema's own words for these are long and say less
-    for failure in _cve_validator(fmt).iter_errors(document):
+    for failure in _cve_validator(fmt, advisory.withdrawn is not None).iter_errors(document):
         path = "/".join(str(part) for part in failure.absolute_path) or "(record)"
         found.append(Problem(fmt, f"{path}: {_short(failure.message)}"))
     return found
@@ -113,7 +116,7 @@ def _short(message: str) -> str:
 
 def _format_problems(advisory: Advisory, fmt: str, document: Any, context: PublishContext) -> list[Problem]:
     if fmt in ("cve", "cve-cna"):
-        return _cve_problems(document, fmt, context)
+        return _cve_problems(advisory, document, fmt, context)
     if fmt == "csaf":
         from triage_tui.advisories.csaf import csaf_problems
 

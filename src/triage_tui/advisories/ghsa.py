@@ -22,6 +22,7 @@ from triage_tui.advisories.record import (
     project_of,
     status_from_events,
     weakness,
+    withdrawal_of,
 )
 from triage_tui.domain import ImpactStatus
 from triage_tui.severity import severity_of
@@ -102,6 +103,15 @@ def to_ghsa(advisory: Advisory) -> dict[str, Any]:
     vector = advisory.cvss_v3 or advisory.cvss_v4
     if vector:
         body["cvss_vector_string"] = vector
+    return body
+
+
+def to_ghsa_file(advisory: Advisory) -> dict[str, Any]:
+    """The GHSA export: the body `to_ghsa` sends, plus `withdrawn_at` (as GitHub's advisory object carries it) when
+    the advisory was withdrawn. Only GitHub withdraws an advisory, so the body pushed to it never holds that."""
+    body = to_ghsa(advisory)
+    if advisory.withdrawn is not None:
+        body["withdrawn_at"] = advisory.withdrawn.at
     return body
 
 
@@ -192,6 +202,7 @@ def from_ghsa(document: Mapping[str, Any], case_id: str, packages: Mapping[str, 
         cvss_v4=cvss_v4,
         packages=_packages(document, packages),
         credits=_credits(document),
+        withdrawn=withdrawal_of(document.get("withdrawn_at")),
     )
 
 

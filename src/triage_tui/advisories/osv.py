@@ -20,6 +20,7 @@ from triage_tui.advisories.record import (
     project_of,
     status_from_events,
     weakness,
+    withdrawal_of,
 )
 
 SCHEMA_VERSION = "1.7.5"
@@ -73,6 +74,8 @@ def to_osv(advisory: Advisory, modified: datetime, *, osv_id: str | None = None)
         ]
     if advisory.weaknesses:
         document["database_specific"] = {"cwe_ids": [w.id for w in advisory.weaknesses]}
+    if advisory.withdrawn is not None:
+        document["withdrawn"] = advisory.withdrawn.at
     return document
 
 
@@ -151,4 +154,5 @@ def from_osv(document: Any, case_id: str, packages: Mapping[str, Sequence[str]])
             for c in _items(document, "credits")
             if _text(c.get("name"))
         ),
+        withdrawn=withdrawal_of(document.get("withdrawn")),
     )

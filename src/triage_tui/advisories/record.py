@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -14,7 +15,7 @@ from triage_tui.advisories.cwe_names import cwe_name
 from triage_tui.domain import ImpactStatus, VexJustification
 from triage_tui.services.impact_rules import RANGE_STATUSES, osv_events
 from triage_tui.services.matrix_export import cell_of
-from triage_tui.store.queries import CaseDetail, ImpactView
+from triage_tui.store.queries import CaseDetail, ImpactView, iso_time
 
 CONDA_PREFIX = "conda:"
 """How the config names a conda package (`conda:conda`); anything else is a PyPI name."""
@@ -115,6 +116,39 @@ class PackageImpact:
         return self.status in RANGE_STATUSES
 
 
+WITHDRAWN_REASON = "This advisory has been withdrawn by its publisher and should no longer be used."
+"""What a withdrawal says when its source gave no reason (OSV and GitHub record only when)."""
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """An advisory withdrawn by its publisher: when (RFC 3339, UTC, as OSV writes it) and why, if it was said."""
+
+    at: str
+    reason: str = ""
+
+    @property
+    def said(self) -> str:
+        """The reason, or the standard sentence when none was given."""
+        return self.reason.strip() or WITHDRAWN_REASON
+
+
+def withdrawal_time(moment: datetime) -> str:
+    """A withdrawal's time as the record keeps it: RFC 3339 in UTC with a Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def withdrawal_of(value: Any, reason: str = "") -> Withdrawal | None:
+    """The withdrawal an imported record states with `value` (an ISO time), None if it states none; ValueError if
+    the time cannot be read (a withdrawal is never dropped silently)."""
+    if value is None or value == "":
+        return None
+    moment = iso_time(value)
+    if moment is None:
+        raise ValueError(f"the withdrawal time {value!r} is not an ISO 8601 time")
+    return Withdrawal(withdrawal_time(moment), reason)
+
+
 @dataclass(frozen=True)
 class Advisory:
     """The draft advisory of one case."""
@@ -130,6 +164,8 @@ class Advisory:
     packages: tuple[PackageImpact, ...] = ()
     references: tuple[Reference, ...] = ()
     credits: tuple[Credit, ...] = ()
+    withdrawn: Withdrawal | None = None
+    """Set when the advisory was withdrawn (imported so): every format then says so in its own way."""
 
     def affected(self) -> tuple[PackageImpact, ...]:
         """The packages that are (or were) affected: what OSV, CVE and GHSA list as vulnerable."""
@@ -181,6 +217,7 @@ class Advisory:
                 }
                 for c in self.credits
             ],
+            "withdrawn": {"at": self.withdrawn.at, "reason": self.withdrawn.reason} if self.withdrawn else None,
         }
 
     @classmethod
@@ -221,9 +258,21 @@ class Advisory:
                     )
                     for c in data.get("credits") or ()
                 ),
+                withdrawn=_stored_withdrawal(data.get("withdrawn")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ValueError(f"not an advisory record: {error}") from error
+
+
+def _stored_withdrawal(value: Any) -> Withdrawal | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValueError("withdrawn is not an object")
+    withdrawal = withdrawal_of(value.get("at"), str(value.get("reason") or ""))
+    if withdrawal is None:
+        raise ValueError("withdrawn has no time")
+    return withdrawal
 
 
 def package_of(configured: str) -> tuple[Ecosystem, str]:

@@ -67,6 +67,8 @@ def _check_text(advisory: Advisory) -> list[Problem]:
         problems.append(_error("details", "required: what is affected, how, and what to do (GHSA and CVE need it)"))
     elif _CONTROL.search(advisory.details):
         problems.append(_error("details", "contains control characters (pasted from a terminal?)"))
+    if advisory.withdrawn is not None and _CONTROL.search(advisory.withdrawn.reason):
+        problems.append(_error("withdrawn", "the reason for the withdrawal contains control characters"))
     return problems
 
 
@@ -112,7 +114,8 @@ def _check_severity(advisory: Advisory) -> list[Problem]:
             problems.append(_error(field, f"expected a vector starting with {' or '.join(prefixes)}"))
         elif (reason := cvss_problem(vector)) is not None:
             problems.append(_error(field, f"does not parse: {reason}"))
-    if not advisory.cvss_v3 and not advisory.cvss_v4:
+    # A withdrawn advisory has to say that it is withdrawn, not what it once said (a rejected CVE says nothing more).
+    if not advisory.cvss_v3 and not advisory.cvss_v4 and advisory.withdrawn is None:
         problems.append(_error("cvss_v3", "set a CVSS 3.1 or 4.0 vector: every format carries a severity"))
     return problems
 
@@ -144,7 +147,7 @@ def _check_events(package: PackageImpact) -> list[Problem]:
 
 def _check_packages(advisory: Advisory, matrix: Sequence[PackageImpact] | None) -> list[Problem]:
     problems: list[Problem] = []
-    if not advisory.affected():
+    if not advisory.affected() and advisory.withdrawn is None:
         problems.append(_error("packages", "no affected package: set the affected projects in the impact matrix"))
     seen: set[tuple[str, str]] = set()
     for package in advisory.packages:
@@ -172,7 +175,7 @@ def _check_packages(advisory: Advisory, matrix: Sequence[PackageImpact] | None) 
 
 def _check_links(advisory: Advisory) -> list[Problem]:
     problems: list[Problem] = []
-    if not advisory.references:
+    if not advisory.references and advisory.withdrawn is None:
         problems.append(_error("references", "at least one is needed (CVE records require one)"))
     for reference in advisory.references:
         parts = urlsplit(reference.url)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from weakref import WeakKeyDictionary
 
 from textual import on
@@ -27,12 +27,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from triage_tui.screens.refusable import REFUSAL_CSS, Refused, attempt, attempting, close_done, refusal_line
 from triage_tui.widgets.safe_text import clean_line, fit, safe_line
 
 if TYPE_CHECKING:
     from triage_tui.services.duplicates import Candidate
     from triage_tui.services.triage import Event, TriageService
 
+ValueT = TypeVar("ValueT")
 _SERVICES: WeakKeyDictionary[App[None], TriageService] = WeakKeyDictionary()
 _SERVICES_LOCK = threading.Lock()
 
@@ -129,6 +131,45 @@ def finish_action(node: DOMNode, message: ActionDone) -> None:
         message.follow_up()
 
 
+@dataclass(frozen=True)
+class Decision(Generic[ValueT]):
+    """How a dialog's value becomes one triage decision, taken before the dialog closes: refused, the dialog stays
+    open with its input and the reason; done, it closes and `owner` gets `ActionDone` (notified, views re-read)."""
+
+    owner: DOMNode
+    case_ids: tuple[str, ...]
+    work: Callable[[ValueT], Callable[[TriageService], Outcome]]
+    follow_up: Callable[[], None] | None = field(default=None, repr=False)
+
+    def take(self, dialog: ModalScreen[Any], value: ValueT) -> None:
+        """Decide `value` for `dialog` (which closes with it once the decision is stored)."""
+        work = self.work(value)
+        app = dialog.app
+
+        def job() -> Outcome:
+            from triage_tui.services.triage import TriageError
+
+            try:
+                return work(triage_service(app))
+            except TriageError as error:
+                raise Refused(str(error)) from error
+
+        def done(outcome: Outcome) -> None:
+            close_done(dialog, value)
+            text, refused = outcome.text, outcome.refused
+            self.owner.post_message(ActionDone(self.case_ids, text, ok=True, refused=refused, follow_up=self.follow_up))
+
+        attempt(dialog, job, done)
+
+
+def submit(dialog: ModalScreen[Any], decision: Decision[ValueT] | None, value: ValueT) -> None:
+    """Close `dialog` with `value`, or, given a decision, take it first (a refusal keeps the dialog open)."""
+    if decision is None:
+        dialog.dismiss(value)
+    else:
+        decision.take(dialog, value)
+
+
 def bulk_outcome(
     service: TriageService, case_ids: Sequence[str], action: Callable[[TriageService, str], Event], done: str
 ) -> Outcome:
@@ -156,6 +197,7 @@ def dialog_css(name: str) -> str:
     {name} OptionList {{ height: auto; max-height: 16; }}
     {name} Input {{ margin: 0 0 1 0; }}
     {name} TextArea {{ height: 10; }}
+    {REFUSAL_CSS}
     """
 
 
@@ -207,9 +249,11 @@ class TextModal(ModalScreen[str | None]):
         *,
         placeholder: str = "",
         suggestions: Iterable[tuple[str, Content]] = (),
+        decision: Decision[str] | None = None,
         id: str | None = None,  # noqa: A002
     ) -> None:
         super().__init__(id=id)
+        self._decision = decision
         self._title = title
         self._value = clean_line(value)
         self._hint = hint
@@ -220,6 +264,7 @@ class TextModal(ModalScreen[str | None]):
         with Vertical(classes="action-dialog"):
             yield Static(safe_line(self._title), classes="action-title")
             yield Input(value=self._value, placeholder=self._placeholder, id="text")
+            yield refusal_line()
             if self._suggestions:
                 yield OptionList(*self._suggestions, id="suggestions")
             yield Static(Content(self._hint), classes="action-hint")
@@ -233,18 +278,18 @@ class TextModal(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        submit(self, self._decision, event.value)
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id or "")
+        submit(self, self._decision, event.option.id or "")
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
 class NoteModal(ModalScreen[str | None]):
-    """A multi-line note; ctrl+s saves, escape cancels."""
+    """A multi-line note; ctrl+s saves, escape cancels (asking first when something was typed)."""
 
     DEFAULT_CSS = dialog_css("NoteModal")
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -252,24 +297,32 @@ class NoteModal(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without saving"),
     ]
 
-    def __init__(self, case_id: str, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(
+        self,
+        case_id: str,
+        *,
+        decision: Decision[str] | None = None,
+        id: str | None = None,  # noqa: A002
+    ) -> None:
         super().__init__(id=id)
         self._case_id = case_id
+        self._decision = decision
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="action-dialog"):
             yield Static(safe_line(f"Note on {self._case_id}"), classes="action-title")
             yield TextArea(id="note", soft_wrap=True)
+            yield refusal_line()
             yield Static(Content("ctrl+s save · escape cancel"), classes="action-hint")
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
 
     def action_save(self) -> None:
-        self.dismiss(self.query_one(TextArea).text)
+        submit(self, self._decision, self.query_one(TextArea).text)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        close_unless_typed(self, bool(self.query_one(TextArea).text.strip()), "the note typed here")
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -306,6 +359,22 @@ class DeliberateConfirmModal(ConfirmModal):
         Binding("n,escape,enter", "answer(False)", "No", id="modal.no", tooltip="Decline"),
     ]
     HINT = "y: yes · n / escape / enter: no"
+
+
+def close_unless_typed(dialog: ModalScreen[Any], typed: bool, what: str) -> None:
+    """Close `dialog` with nothing; if it holds text the user typed, ask first (only y discards it, so the escape
+    that opened the question, a second one or a stray enter keep editing)."""
+    if attempting(dialog):
+        return  # what was typed is being stored: the dialog closes when that is done
+    if not typed:
+        dialog.dismiss(None)
+        return
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            dialog.dismiss(None)
+
+    dialog.app.push_screen(DeliberateConfirmModal(f"Discard {what}? Nothing of it is kept."), answered)
 
 
 # ---- the content of each modal -------------------------------------------------------------------------------

@@ -283,6 +283,8 @@ class AdvisoryEditor(Screen[None]):
             text += " · changed since"
         if self._pushes:
             text += f" · GitHub: {self._pushes}"
+        if draft.advisory.withdrawn is not None:
+            text += f" · WITHDRAWN {draft.advisory.withdrawn.at}: every format says so"
         self.query_one("#advisory-state", Static).update(safe_line(text))
 
     def _show_tabs(self) -> None:
@@ -494,13 +496,15 @@ class AdvisoryEditor(Screen[None]):
             return
         from triage_tui.screens.advisory_export_modal import AdvisoryExportModal
 
-        embargo = ""
-        if self.draft.embargo_until is not None and self.draft.embargo_until > self.drafts.clock():
-            until = f"{self.draft.embargo_until:%Y-%m-%d %H:%M} UTC"
-            embargo = f"Under embargo until {until}: you will be asked to confirm."
         self.app.push_screen(
-            AdvisoryExportModal(self.case_id, self.format, self._export_folder, embargo), self._export_chosen
+            AdvisoryExportModal(self.case_id, self.format, self._export_folder, self._embargo_warning()),
+            self._export_chosen,
         )
+
+    def _embargo_warning(self) -> str:
+        if self.draft is None or self.draft.embargo_until is None or self.draft.embargo_until <= self.drafts.clock():
+            return ""
+        return f"Under embargo until {self.draft.embargo_until:%Y-%m-%d %H:%M} UTC: you will be asked to confirm."
 
     def _export_chosen(self, request: AdvisoryExportRequest | None) -> None:
         if request is not None and self.draft is not None:
@@ -540,7 +544,8 @@ class AdvisoryEditor(Screen[None]):
                 self.app.call_from_thread(self._export_refused, message + f"{first.field}: {first.message}")
                 return
             except DraftError as error:
-                self.app.call_from_thread(self._export_refused, f"Not exported: {error}")
+                # A folder or file refused: the export dialog comes back on what was typed, with the reason.
+                self.app.call_from_thread(self._ask_export_again, request, f"Not exported: {error}")
                 return
             self.app.call_from_thread(self._exported, advisory, written)
 
@@ -553,6 +558,13 @@ class AdvisoryEditor(Screen[None]):
 
         question = f"{reason}. Write its advisory to disk anyway? (The export is logged on the case.)"
         self.app.push_screen(DeliberateConfirmModal(question), answered)
+
+    def _ask_export_again(self, request: AdvisoryExportRequest, refusal: str) -> None:
+        from triage_tui.screens.advisory_export_modal import ALL, AdvisoryExportModal
+
+        chosen = request.formats[0] if len(request.formats) == 1 else ALL
+        modal = AdvisoryExportModal(self.case_id, chosen, request.folder, self._embargo_warning(), refusal)
+        self.app.push_screen(modal, self._export_chosen)
 
     def _export_refused(self, message: str) -> None:
         self.notify(message, title="Advisory", severity="error", timeout=8)

@@ -16,6 +16,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from triage_tui.advisories.format_names import FORMATS, TITLES
 from triage_tui.screens.actions import dialog_css
+from triage_tui.screens.refusable import refusal_line, show_refusal
 from triage_tui.widgets.safe_text import safe_line
 
 ALL = "all"
@@ -38,12 +39,15 @@ class AdvisoryExportModal(ModalScreen[AdvisoryExportRequest | None]):
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without exporting"),
     ]
 
-    def __init__(self, case_id: str, current: str, folder: Path, embargo: str = "") -> None:
+    def __init__(self, case_id: str, current: str, folder: Path, embargo: str = "", refusal: str = "") -> None:
+        """Ask for a format (`current` first: a format or "all") and a folder; `refusal` says why the last export
+        to them was refused (the modal is opened again on what was typed, so nothing typed is lost)."""
         super().__init__()
         self._case_id = case_id
         self._current = current
         self._folder = folder
         self._embargo = embargo
+        self._refusal = refusal
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="action-dialog"):
@@ -60,10 +64,13 @@ class AdvisoryExportModal(ModalScreen[AdvisoryExportRequest | None]):
             )
             yield Label("folder (files are named after the case; an existing file is never replaced)")
             yield Input(str(self._folder), id="folder")
+            yield refusal_line()
             yield Static(Content("enter export · escape cancel"), classes="action-hint")
 
     def on_mount(self) -> None:
         self.query_one("#folder", Input).focus()
+        if self._refusal:
+            show_refusal(self, self._refusal)
 
     @on(Input.Submitted, "#folder")
     def _submitted(self, event: Input.Submitted) -> None:

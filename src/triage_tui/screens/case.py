@@ -25,9 +25,11 @@ from triage_tui.screens.actions import (
     ActionDone,
     ChoiceModal,
     ConfirmModal,
+    Decision,
     NoteModal,
     Outcome,
     TextModal,
+    ValueT,
     candidate_options,
     disposition_options,
     finish_action,
@@ -392,6 +394,10 @@ class CaseScreen(Screen[None]):
     def _run(self, work: Callable[[TriageService], Outcome], follow_up: Callable[[], None] | None = None) -> None:
         run_action(self, [self.case_id], work, follow_up=follow_up)
 
+    def _decision(self, work: Callable[[ValueT], Callable[[TriageService], Outcome]]) -> Decision[ValueT]:
+        """A dialog's value decided on this case before the dialog closes (a refusal keeps it open)."""
+        return Decision(self, (self.case_id,), work)
+
     def _summary(self) -> CaseSummary | None:
         if self.detail is None:
             self.notify("The case is still loading.", title="Triage")
@@ -474,16 +480,14 @@ class CaseScreen(Screen[None]):
         projects = list(config.projects) if config is not None and config.projects else self.projects
         current = self.extras.assignee if self.extras else None
 
-        def chosen(value: str | None) -> None:
-            if value is None:
-                return
+        def assign(value: str) -> Callable[[TriageService], Outcome]:
             assignee = value.strip() or None
 
             def work(service: TriageService) -> Outcome:
                 service.assign(self.case_id, assignee)
                 return Outcome(f"{self.case_id}: assigned {assignee}" if assignee else f"{self.case_id}: unassigned")
 
-            self._run(work)
+            return work
 
         self.app.push_screen(
             TextModal(
@@ -492,8 +496,8 @@ class CaseScreen(Screen[None]):
                 "enter assign · down: teams · escape cancel",
                 placeholder="a person, or team:<project>",
                 suggestions=team_suggestions(projects),
-            ),
-            chosen,
+                decision=self._decision(assign),
+            )
         )
 
     def action_labels(self) -> None:
@@ -501,16 +505,14 @@ class CaseScreen(Screen[None]):
             return
         current = ", ".join(self.extras.labels) if self.extras else ""
 
-        def chosen(value: str | None) -> None:
-            if value is None:
-                return
+        def set_labels(value: str) -> Callable[[TriageService], Outcome]:
             labels = parse_labels(value)
 
             def work(service: TriageService) -> Outcome:
                 service.set_labels(self.case_id, labels)
                 return Outcome(f"{self.case_id}: labels {', '.join(labels) or '(none)'}")
 
-            self._run(work)
+            return work
 
         self.app.push_screen(
             TextModal(
@@ -518,8 +520,8 @@ class CaseScreen(Screen[None]):
                 current,
                 "comma- or space-separated · enter save · escape cancel",
                 placeholder="e.g. tarfile, needs-repro",
-            ),
-            chosen,
+                decision=self._decision(set_labels),
+            )
         )
 
     def action_severity(self) -> None:
@@ -528,17 +530,17 @@ class CaseScreen(Screen[None]):
             return
         from triage_tui.screens.cvss import CvssScreen, SeverityChoice  # the CVSS library loads on first use
 
-        def chosen(choice: SeverityChoice | None) -> None:
-            if choice is None:
-                return
-
+        def set_vectors(choice: SeverityChoice) -> Callable[[TriageService], Outcome]:
             def work(service: TriageService) -> Outcome:
-                service.set_severity(self.case_id, choice.vector, version=choice.version)
-                return Outcome(f"{self.case_id}: CVSS {choice.version} {choice.vector or 'cleared'}")
+                service.set_vectors(self.case_id, choice.vectors)
+                return Outcome(f"{self.case_id}: {choice.describe()}")
 
-            self._run(work)
+            return work
 
-        self.app.push_screen(CvssScreen(self.case_id, summary.cvss_vector, summary.cvss4_vector), chosen)
+        calculator = CvssScreen(
+            self.case_id, summary.cvss_vector, summary.cvss4_vector, decision=self._decision(set_vectors)
+        )
+        self.app.push_screen(calculator)
 
     def action_save_attachment(self) -> None:
         """Save one of the thread's attachments to a file the user names."""
@@ -550,22 +552,19 @@ class CaseScreen(Screen[None]):
             return
         from triage_tui.screens.save_attachment import SaveAttachmentModal, SaveRequest
 
-        def chosen(request: SaveRequest | None) -> None:
-            if request is not None:
-                self._save_attachment(request.attachment_id, request.destination)
+        database = self.reads.database
 
-        self.app.push_screen(SaveAttachmentModal(attachments, Path.cwd()), chosen)
+        def save(request: SaveRequest) -> str:
+            from triage_tui.screens.refusable import Refused
+            from triage_tui.services.attachments import AttachmentError, save_attachment
 
-    @work(thread=True, exit_on_error=False, group="save-attachment")
-    def _save_attachment(self, attachment_id: int, destination: Path) -> None:
-        from triage_tui.services.attachments import AttachmentError, save_attachment
+            try:
+                saved = save_attachment(database, request.attachment_id, request.destination)
+            except AttachmentError as error:
+                raise Refused(str(error)) from error
+            return f"saved to {saved} (not opened)"
 
-        try:
-            saved = save_attachment(self.app.database, attachment_id, destination)  # type: ignore[attr-defined]
-        except AttachmentError as error:
-            self.app.notify(str(error), title="Save", severity="error")
-            return
-        self.app.notify(f"saved to {saved} (not opened)", title="Save")
+        self.app.push_screen(SaveAttachmentModal(attachments, Path.cwd(), save=save))
 
     def action_embargo(self) -> None:
         summary = self._summary()
@@ -573,34 +572,32 @@ class CaseScreen(Screen[None]):
             return
         from triage_tui.screens.embargo import EmbargoChoice, EmbargoModal, format_utc
 
-        def chosen(choice: EmbargoChoice | None) -> None:
-            if choice is None:
-                return
+        def set_embargo(choice: EmbargoChoice) -> Callable[[TriageService], Outcome]:
             until = choice.until
 
             def work(service: TriageService) -> Outcome:
                 service.set_embargo(self.case_id, until)
                 return Outcome(f"{self.case_id}: embargo " + (f"ends {format_utc(until)} UTC" if until else "cleared"))
 
-            self._run(work)
+            return work
 
-        self.app.push_screen(EmbargoModal(self.case_id, summary.embargo_until, summary.received_at, self.clock), chosen)
+        decision = self._decision(set_embargo)
+        self.app.push_screen(
+            EmbargoModal(self.case_id, summary.embargo_until, summary.received_at, self.clock, decision=decision)
+        )
 
     def action_note(self) -> None:
         if self._summary() is None:
             return
 
-        def chosen(text: str | None) -> None:
-            if text is None:
-                return
-
+        def add_note(text: str) -> Callable[[TriageService], Outcome]:
             def work(service: TriageService) -> Outcome:
                 service.add_note(self.case_id, text)
                 return Outcome(f"{self.case_id}: note added")
 
-            self._run(work)
+            return work
 
-        self.app.push_screen(NoteModal(self.case_id), chosen)
+        self.app.push_screen(NoteModal(self.case_id, decision=self._decision(add_note)))
 
     def action_duplicate(self) -> None:
         if self._summary() is None:
@@ -619,16 +616,22 @@ class CaseScreen(Screen[None]):
         if message.case_id != self.case_id:
             return
 
-        def chosen(target: str | None) -> None:
-            if not target:
-                return
-            target = target.strip()
+        def merge_into(typed: str) -> Callable[[TriageService], Outcome]:
+            target = typed.strip()
 
             def work(service: TriageService) -> Outcome:
+                from triage_tui.services.triage import TriageError
+
+                if not target:
+                    raise TriageError("type the id of the case it duplicates")
                 service.mark_duplicate(self.case_id, target)
                 return Outcome(f"{self.case_id}: closed as duplicate of {target}; its reporter is credited there")
 
-            self._run(work)
+            return work
+
+        def chosen(target: str | None) -> None:
+            if target:
+                self._run(merge_into(target))
 
         if not message.candidates:
             self.app.push_screen(
@@ -637,8 +640,8 @@ class CaseScreen(Screen[None]):
                     "",
                     "enter merge · escape cancel",
                     placeholder="PSC-YYYY-NNNN",
-                ),
-                chosen,
+                    decision=self._decision(merge_into),
+                )
             )
             return
         self.app.push_screen(

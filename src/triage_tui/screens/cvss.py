@@ -2,13 +2,15 @@
 
 One row per base metric; up/down move between metrics, left/right or a value's letter change the value, tab switches
 between 3.1 and 4.0 (each keeps its own draft), and the vector, score and rating follow every key. Enter returns what
-to store (the vector; the score is always computed from it), escape returns nothing.
+to store: the vector of each version changed here, both when both were (the score is always computed from a vector);
+escape returns nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from enum import Enum
+from typing import ClassVar, Literal
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,6 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from triage_tui.cvss_metrics import VALUE_KEYS, VERSIONS, CvssDraft, Metric, Version
+from triage_tui.screens.actions import Decision, submit
+from triage_tui.screens.refusable import REFUSAL_CSS, refusal_line
 from triage_tui.severity import Severity
 from triage_tui.widgets.footer import KeysFooter
 
@@ -35,10 +39,29 @@ RATING_STYLES = {
 
 @dataclass(frozen=True)
 class SeverityChoice:
-    """What the calculator asks to store: `vector` for `version` (None clears that version's vector)."""
+    """What the calculator asks to store: the vector of each version changed in it (None clears that version's)."""
 
-    version: Version
-    vector: str | None
+    vectors: dict[Version, str | None]
+
+    def describe(self) -> str:
+        """What changed, for the notification: "CVSS 3.1 cleared, CVSS 4.0 CVSS:4.0/AV:N/…"."""
+        return ", ".join(f"CVSS {version} {vector or 'cleared'}" for version, vector in self.vectors.items())
+
+
+class Unchanged(Enum):
+    """A version's draft is what is stored (or the user never touched it)."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a version's draft cannot be stored yet."""
+
+    reason: str
 
 
 def rating_text(severity: Severity | None) -> Content:
@@ -72,7 +95,8 @@ def metric_row(metric: Metric, chosen: str | None, current: bool) -> Content:
 class CvssScreen(ModalScreen[SeverityChoice | None]):
     """The calculator for one case, opened on the case's stored vectors."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     CvssScreen { align: center middle; }
     CvssScreen > #cvss-dialog {
         width: 104; height: auto; max-height: 100%;
@@ -85,9 +109,11 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
     CvssScreen #cvss-message { color: $warning; height: auto; }
     CvssScreen #cvss-hint { color: $text-muted; padding: 1 0 0 0; }
     """
+        + REFUSAL_CSS
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "save", "Save", id="severity.save", tooltip="Store this vector on the case"),
+        Binding("enter", "save", "Save", id="severity.save", tooltip="Store the vectors built here on the case"),
         Binding("escape", "cancel", "Cancel", id="severity.cancel", tooltip="Close without changing the severity"),
         Binding("tab,shift+tab", "switch_version", "3.1 ⇄ 4.0", id="severity.version", tooltip="CVSS 3.1 or 4.0"),
         Binding("up,k", "move(-1)", "Metric up", show=False, id="severity.up", tooltip="Previous metric"),
@@ -108,15 +134,25 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
         ),
     ]
 
-    def __init__(self, case_id: str, cvss_vector: str | None, cvss4_vector: str | None) -> None:
+    def __init__(
+        self,
+        case_id: str,
+        cvss_vector: str | None,
+        cvss4_vector: str | None,
+        *,
+        decision: Decision[SeverityChoice] | None = None,
+    ) -> None:
         """Open the calculator on a case's stored vectors.
 
         Args:
             case_id: The case being scored (shown in the title).
             cvss_vector: The stored 3.x vector, if any.
             cvss4_vector: The stored 4.0 vector, if any.
+            decision: How the vectors are stored before the calculator closes (a refusal keeps it open); without
+                one, it closes with the choice.
         """
         super().__init__(id="cvss")
+        self.decision = decision
         self.case_id = case_id
         self.stored: dict[Version, str | None] = {"3.1": cvss_vector, "4.0": cvss4_vector}
         self.drafts: dict[Version, CvssDraft] = {
@@ -127,6 +163,8 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
         """The version shown and saved by enter."""
         self.row = 0
         """The current metric's index."""
+        self.touched: set[Version] = set()
+        """The versions whose draft a key changed: only those are stored."""
 
     @property
     def draft(self) -> CvssDraft:
@@ -141,6 +179,7 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
             yield Static(id="cvss-metrics")
             yield Static(id="cvss-result")
             yield Static(id="cvss-message")
+            yield refusal_line()
             yield Static(
                 Content(
                     "↑/↓ metric · ←/→ or the underlined letter: value · tab 3.1 ⇄ 4.0 · delete: unset all · "
@@ -177,6 +216,7 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
 
     def _set(self, draft: CvssDraft) -> None:
         self.drafts[self.version] = draft
+        self.touched.add(self.version)
         self._show()
 
     def action_move(self, delta: int) -> None:
@@ -203,25 +243,40 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
         self._set(CvssDraft.empty(self.version))
 
     def action_save(self) -> None:
-        draft = self.draft
-        if draft.choices == CvssDraft.empty(self.version).choices:
-            if self.stored[self.version] is None:
+        """Store every version whose draft changed; a draft left half-built, on either tab, is said, not dropped."""
+        changed: dict[Version, str | None] = {}
+        for version in VERSIONS:
+            outcome = self._to_store(version)
+            if isinstance(outcome, Refusal):
+                if version != self.version:
+                    self.action_switch_version()
+                self._show(outcome.reason)
+                return
+            if outcome is not UNCHANGED:
+                changed[version] = outcome
+        if not changed:
+            if all(self.stored[version] is None for version in VERSIONS):
                 self._show("Nothing to save: choose a value for every metric.")
                 return
-            self.dismiss(SeverityChoice(self.version, None))
-            return
-        if not draft.complete:
-            missing = [m.abbreviation for m, c in zip(draft.metrics, draft.choices, strict=True) if c is None]
-            self._show("Choose a value for " + ", ".join(missing) + " first.")
-            return
-        severity = draft.severity()
-        if severity is None:
-            self._show("The cvss library rejects this vector.")
-            return
-        if severity.vector == (self.stored[self.version] or ""):
             self.dismiss(None)
             return
-        self.dismiss(SeverityChoice(self.version, severity.vector))
+        submit(self, self.decision, SeverityChoice(changed))
+
+    def _to_store(self, version: Version) -> str | Refusal | Literal[Unchanged.UNCHANGED] | None:
+        """What `version`'s draft asks to store: a vector, None (clear it), UNCHANGED, or why it cannot be stored."""
+        draft = self.drafts[version]
+        stored = self.stored[version]
+        if version not in self.touched:
+            return UNCHANGED
+        if draft.choices == CvssDraft.empty(version).choices:
+            return UNCHANGED if stored is None else None
+        if not draft.complete:
+            missing = [m.abbreviation for m, c in zip(draft.metrics, draft.choices, strict=True) if c is None]
+            return Refusal(f"CVSS {version}: choose a value for " + ", ".join(missing) + " first (delete unsets all).")
+        severity = draft.severity()
+        if severity is None:
+            return Refusal(f"The cvss library rejects this CVSS {version} vector.")
+        return UNCHANGED if severity.vector == (stored or "") else severity.vector
 
     def action_cancel(self) -> None:
         self.dismiss(None)

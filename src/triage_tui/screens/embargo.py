@@ -19,6 +19,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from triage_tui.screens.actions import Decision, submit
+from triage_tui.screens.refusable import REFUSAL_CSS, refusal_line
 from triage_tui.services.embargo_policy import countdown, embargo_lint
 from triage_tui.widgets.footer import KeysFooter
 
@@ -76,7 +78,8 @@ def embargo_summary(until: datetime | None, now: datetime) -> Content:
 class EmbargoModal(ModalScreen[EmbargoChoice | None]):
     """Set or clear one case's embargo end."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     EmbargoModal { align: center middle; }
     EmbargoModal > #embargo-dialog {
         width: 84; height: auto; max-height: 100%;
@@ -89,6 +92,8 @@ class EmbargoModal(ModalScreen[EmbargoChoice | None]):
     EmbargoModal #embargo-status { height: auto; padding: 0 0 1 0; }
     EmbargoModal #embargo-hint { color: $text-muted; }
     """
+        + REFUSAL_CSS
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="embargo.cancel", tooltip="Close without changing the embargo"),
@@ -107,7 +112,13 @@ class EmbargoModal(ModalScreen[EmbargoChoice | None]):
     ]
 
     def __init__(
-        self, case_id: str, until: datetime | None, received_at: datetime, clock: Callable[[], datetime]
+        self,
+        case_id: str,
+        until: datetime | None,
+        received_at: datetime,
+        clock: Callable[[], datetime],
+        *,
+        decision: Decision[EmbargoChoice] | None = None,
     ) -> None:
         """Open the modal on a case's embargo.
 
@@ -116,8 +127,11 @@ class EmbargoModal(ModalScreen[EmbargoChoice | None]):
             until: The stored embargo end, if any (aware).
             received_at: When the report was received; the 90-day target counts from it.
             clock: What "now" is.
+            decision: How the choice is stored before the modal closes (a refusal keeps it open); without one,
+                the modal closes with the choice.
         """
         super().__init__(id="embargo")
+        self.decision = decision
         self.case_id = case_id
         self.stored = until
         self.received_at = received_at
@@ -136,6 +150,7 @@ class EmbargoModal(ModalScreen[EmbargoChoice | None]):
                     id="embargo-until",
                 )
             yield Static(id="embargo-status")
+            yield refusal_line()
             yield Static(
                 Content("w +7d · f +14d · m +30d · q +90d from now · enter save · delete clear · escape cancel"),
                 id="embargo-hint",
@@ -184,7 +199,7 @@ class EmbargoModal(ModalScreen[EmbargoChoice | None]):
         if self.stored is not None and until == self.stored.astimezone(UTC):
             self.dismiss(None)
             return
-        self.dismiss(EmbargoChoice(until))
+        submit(self, self.decision, EmbargoChoice(until))
 
     def action_quick(self, days: int) -> None:
         # Whole minutes, so "+14d" is exactly 14 days as typed and shown, never a few seconds over.
@@ -192,7 +207,10 @@ class EmbargoModal(ModalScreen[EmbargoChoice | None]):
         self.query_one(Input).value = format_utc(start + timedelta(days=days))
 
     def action_clear(self) -> None:
-        self.dismiss(EmbargoChoice(None) if self.stored is not None else None)
+        if self.stored is None:
+            self.dismiss(None)
+        else:
+            submit(self, self.decision, EmbargoChoice(None))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

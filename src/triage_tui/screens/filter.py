@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from triage_tui.domain import CaseState, Disposition, Signature
+from triage_tui.screens.refusable import REFUSAL_CSS, refusal_line, show_refusal
 from triage_tui.store.queries import SEVERITY_BANDS, UNASSIGNED, CaseFilter
 
 
@@ -31,7 +32,8 @@ class FilterModal(ModalScreen[CaseFilter | None]):
         Binding("ctrl+r", "reset", "Clear all", priority=True, id="filter.reset", tooltip="Clear every field"),
     ]
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     FilterModal { align: center middle; }
     FilterModal > Vertical {
         width: 64; height: auto; border: round $accent; border-title-color: $accent; background: $surface;
@@ -41,6 +43,8 @@ class FilterModal(ModalScreen[CaseFilter | None]):
     FilterModal Label { padding: 1 0 0 0; }
     FilterModal #filter-hint { color: $text-muted; padding: 0 0 0 0; }
     """
+        + REFUSAL_CSS
+    )
 
     def __init__(self, case_filter: CaseFilter, projects: Sequence[str]) -> None:
         super().__init__(id="filter")
@@ -77,6 +81,7 @@ class FilterModal(ModalScreen[CaseFilter | None]):
                 yield Label("embargo due ≤")
                 days = self.case_filter.embargo_due_days
                 yield Input(value="" if days is None else str(days), placeholder="days", type="integer", id="f-embargo")
+            yield refusal_line()
             yield Static(Content("ctrl+s or enter applies · escape cancels · ctrl+r clears"), id="filter-hint")
 
     def on_mount(self) -> None:
@@ -102,6 +107,11 @@ class FilterModal(ModalScreen[CaseFilter | None]):
         )
 
     def action_apply(self) -> None:
+        days = self.query_one("#f-embargo", Input).value.strip()
+        if days and not days.isdigit():
+            # Read as "no limit", the filter would show more than was asked for.
+            show_refusal(self, f"embargo due ≤: a whole number of days, not {days!r}")
+            return
         self.dismiss(self.chosen())
 
     @on(Input.Submitted)

@@ -14,7 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from triage_tui.domain import ImpactStatus, VexJustification
-from triage_tui.screens.actions import dialog_css
+from triage_tui.screens.actions import Decision, dialog_css, submit
+from triage_tui.screens.refusable import refusal_line
 from triage_tui.services.impact_rules import ImpactCell, ImpactError, check_cell, mark, osv_events
 from triage_tui.widgets.safe_text import safe_line
 
@@ -52,9 +53,11 @@ class ImpactEditor(ModalScreen[ImpactCell | None]):
         cell: ImpactCell,
         *,
         last_set: str = "",
+        decision: Decision[ImpactCell] | None = None,
         id: str | None = None,  # noqa: A002
     ) -> None:
         super().__init__(id=id)
+        self._decision = decision
         self._case_id = case_id
         self._project = project
         self._cell = cell
@@ -94,6 +97,7 @@ class ImpactEditor(ModalScreen[ImpactCell | None]):
             yield TextArea(cell.notes, id="impact-notes", soft_wrap=True)
             yield Static(Content(""), id="impact-events")
             yield Static(Content(""), id="impact-error")
+            yield refusal_line()
             yield Static(Content("ctrl+s save · escape cancel · tab next field"), classes="action-hint")
 
     def on_mount(self) -> None:
@@ -130,8 +134,12 @@ class ImpactEditor(ModalScreen[ImpactCell | None]):
 
     def action_save(self) -> None:
         cell = self._check()
-        if cell is not None:
-            self.dismiss(cell)
+        if cell is None:
+            return
+        if cell == self._cell:
+            self.dismiss(None)  # nothing changed: nothing to decide
+            return
+        submit(self, self._decision, cell)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -3,6 +3,7 @@ row and column totals, a cell editor on enter and the case on `o`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -16,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
-from triage_tui.screens.actions import ActionDone, Outcome, finish_action, run_action
+from triage_tui.screens.actions import ActionDone, Decision, Outcome, finish_action, run_action
 from triage_tui.services.matrix_export import cell_of
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
@@ -114,17 +115,17 @@ class MatrixScreen(Screen[None]):
             when = f" on {stored.set_at:%Y-%m-%d %H:%M} UTC" if stored.set_at else ""
             last_set = f"last set by {stored.set_by}{when}"
 
-        def chosen(cell: ImpactCell | None) -> None:
-            if cell is None or cell == current:
-                return
-
+        def set_cell(cell: ImpactCell) -> Callable[[TriageService], Outcome]:
             def work(service: TriageService) -> Outcome:
                 service.set_impact(message.case_id, message.project, cell)
                 return Outcome(f"{message.project} for {message.case_id}: {cell.status}")
 
-            run_action(self, [message.case_id], work)
+            return work
 
-        self.app.push_screen(ImpactEditor(message.case_id, message.project, current, last_set=last_set), chosen)
+        decision = Decision(self, (message.case_id,), set_cell)
+        self.app.push_screen(
+            ImpactEditor(message.case_id, message.project, current, last_set=last_set, decision=decision)
+        )
 
     def action_unlink(self) -> None:
         """Unlink the cell's project from its case, after a deliberate yes."""
@@ -189,14 +190,12 @@ class MatrixScreen(Screen[None]):
         """Ask for a format and a new file, then write every row of the filter to it."""
         from triage_tui.screens.matrix_export_modal import MatrixExportModal
 
-        def chosen(request: ExportRequest | None) -> None:
-            if request is not None:
-                self._export(request)
+        self.app.push_screen(MatrixExportModal(Path.cwd(), export=self._export))
 
-        self.app.push_screen(MatrixExportModal(Path.cwd()), chosen)
-
-    @work(thread=True, group="matrix-export", exit_on_error=False)
-    def _export(self, request: ExportRequest) -> None:
+    def _export(self, request: ExportRequest) -> str:
+        """Write every row of the filter to a new file (from the modal's worker); a file that cannot be written is
+        refused, so the modal stays open with the name."""
+        from triage_tui.screens.refusable import Refused
         from triage_tui.services.matrix_export import export_matrix
         from triage_tui.services.safe_write import WriteError, write_new_file
 
@@ -206,10 +205,6 @@ class MatrixScreen(Screen[None]):
         try:
             written = write_new_file(request.destination, text.encode())
         except WriteError as error:
-            self.app.call_from_thread(
-                self.app.notify, str(error), title="Not exported", severity="warning", markup=False
-            )
-            return
+            raise Refused(str(error)) from error
         noun = "case" if len(rows) == 1 else "cases"
-        said = f"{len(rows)} {noun} as {request.fmt} to {written}"
-        self.app.call_from_thread(self.app.notify, said, title="Matrix exported", markup=False)
+        return f"{len(rows)} {noun} as {request.fmt} to {written}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -15,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from triage_tui.screens.actions import dialog_css
+from triage_tui.screens.refusable import perform_then_close, refusal_line
 from triage_tui.services.matrix_export import FORMATS
 
 EXTENSIONS = {"markdown": ".md", "csv": ".csv", "json": ".json"}
@@ -37,9 +39,12 @@ class MatrixExportModal(ModalScreen[ExportRequest | None]):
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without exporting"),
     ]
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, export: Callable[[ExportRequest], str] | None = None) -> None:
+        """Suggest a file in `folder`; `export` (run in a worker, returning what to tell the user or raising
+        `Refused`) writes before the modal closes, so a refused name stays on screen to change."""
         super().__init__()
         self._folder = folder
+        self._export = export
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="action-dialog"):
@@ -48,6 +53,7 @@ class MatrixExportModal(ModalScreen[ExportRequest | None]):
             yield Select([(f, f) for f in FORMATS], value="markdown", allow_blank=False, compact=True, id="format")
             yield Label("file (a new one: an existing file is never replaced)")
             yield Input(str(self._folder / f"{DEFAULT_STEM}.md"), id="path")
+            yield refusal_line()
             yield Static(Content("enter export · escape cancel"), classes="action-hint")
 
     def on_mount(self) -> None:
@@ -64,7 +70,9 @@ class MatrixExportModal(ModalScreen[ExportRequest | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
             fmt = str(self.query_one("#format", Select).value)
-            self.dismiss(ExportRequest(fmt, Path(event.value.strip())))
+            perform_then_close(
+                self, ExportRequest(fmt, Path(event.value.strip())), self._export, title="Matrix exported"
+            )
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -27,6 +27,7 @@ from triage_tui.config import Config
 from triage_tui.replies.editor import EditorError, edit_text
 from triage_tui.replies.templates import TEMPLATES, ReplyDraft, render_reply
 from triage_tui.replies.workflow import QueuedReply, ReplyContext, load_reply_context, queue_draft
+from triage_tui.screens.actions import close_unless_typed
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_line
@@ -269,4 +270,7 @@ class ReplyScreen(ModalScreen[int | None]):
         self.dismiss(queued.outbox_id)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        body = self.query_one("#reply-body", TextArea).text
+        template = self.draft.body if self.draft is not None else ""
+        # The template's own text is not the user's work; an edit of it is.
+        close_unless_typed(self, bool(body.strip()) and body != template, "the reply written here")

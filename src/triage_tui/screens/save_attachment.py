@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -15,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from triage_tui.screens.refusable import REFUSAL_CSS, perform_then_close, refusal_line
 from triage_tui.services.attachments import suggested_path
 from triage_tui.store.queries import AttachmentInfo
 from triage_tui.widgets.safe_text import safe_line
@@ -31,7 +33,8 @@ class SaveRequest:
 class SaveAttachmentModal(ModalScreen[SaveRequest | None]):
     """Pick an attachment, confirm the path (a plain name in the current folder by default), enter saves."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     SaveAttachmentModal { align: center middle; }
     SaveAttachmentModal > Vertical {
         width: 90; height: auto; max-height: 80%; border: round $accent; background: $surface; padding: 0 1;
@@ -39,15 +42,26 @@ class SaveAttachmentModal(ModalScreen[SaveRequest | None]):
     SaveAttachmentModal OptionList { height: auto; max-height: 12; }
     SaveAttachmentModal .hint { color: $text-muted; }
     """
+        + REFUSAL_CSS
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Cancel", id="save.cancel", tooltip="Close without saving"),
     ]
 
-    def __init__(self, attachments: list[AttachmentInfo], folder: Path) -> None:
+    def __init__(
+        self,
+        attachments: list[AttachmentInfo],
+        folder: Path,
+        *,
+        save: Callable[[SaveRequest], str] | None = None,
+    ) -> None:
+        """Offer `attachments`, suggesting names in `folder`; `save` (run in a worker, returning what to tell the
+        user or raising `Refused`) writes before the modal closes, so a refused path stays on screen to fix."""
         super().__init__()
         self.attachments = attachments
         self.folder = folder
+        self.save = save
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -60,6 +74,7 @@ class SaveAttachmentModal(ModalScreen[SaveRequest | None]):
                 id="attachments",
             )
             yield Input(str(suggested_path(self.folder, self.attachments[0].filename)), id="path")
+            yield refusal_line()
             yield Label("enter: save · escape: cancel · an existing file is never replaced", classes="hint")
 
     def on_mount(self) -> None:
@@ -78,4 +93,5 @@ class SaveAttachmentModal(ModalScreen[SaveRequest | None]):
     def _save(self, event: Input.Submitted) -> None:
         index = self.query_one("#attachments", OptionList).highlighted or 0
         if event.value.strip():
-            self.dismiss(SaveRequest(self.attachments[index].id, Path(event.value.strip()).expanduser()))
+            request = SaveRequest(self.attachments[index].id, Path(event.value.strip()).expanduser())
+            perform_then_close(self, request, self.save, title="Save")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 RECORD_FIELDS = (
     "summary", "details", "aliases", "weaknesses", "cvss_v3", "cvss_v4", "packages", "references", "credits",
+    "withdrawn",
 )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from triage_tui.severity import severity_of
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
+    from triage_tui.cvss_metrics import Version
     from triage_tui.store.key_pins import KeyChange
 
 # The lifecycle of DESIGN section 2; closing with a disposition is only possible from new or triage.
@@ -121,16 +122,28 @@ class TriageService:
     def set_severity(self, case_id: str, vector: str | None, *, version: str | None = None) -> Event:
         """Store a CVSS 3.1 or 4.0 vector (the score is always computed from it); None clears `version`'s vector."""
         if vector is None:
-            field = "cvss4_vector" if version == "4.0" else "cvss_vector"
-            clean: str | None = None
-        else:
-            scored = severity_of(vector)
-            if scored is None:
-                raise TriageError(f"not a valid CVSS 3.1 or 4.0 vector: {vector!r}")
-            field = "cvss4_vector" if scored.vector.startswith("CVSS:4.0/") else "cvss_vector"
-            clean = scored.vector
+            return self.set_vectors(case_id, {"4.0" if version == "4.0" else "3.1": None})
+        scored = severity_of(vector)
+        if scored is None:
+            raise TriageError(f"not a valid CVSS 3.1 or 4.0 vector: {vector!r}")
+        return self.set_vectors(case_id, {"4.0" if scored.vector.startswith("CVSS:4.0/") else "3.1": scored.vector})
+
+    def set_vectors(self, case_id: str, vectors: Mapping[Version, str | None]) -> Event:
+        """Store the 3.1 and/or 4.0 vector (keyed by version; None clears one) as one event, so a calculator that
+        built both never stores one without the other."""
+        values: dict[str, str | None] = {}
+        for version, vector in vectors.items():
+            field = {"3.1": "cvss_vector", "4.0": "cvss4_vector"}.get(version)
+            if field is None:
+                raise TriageError(f"not a CVSS version: {version!r}; use 3.1 or 4.0")
+            scored = severity_of(vector) if vector is not None else None
+            if vector is not None and (scored is None or scored.vector.startswith("CVSS:4.0/") != (version == "4.0")):
+                raise TriageError(f"not a valid CVSS {version} vector: {vector!r}")
+            values[field] = scored.vector if scored is not None else None
+        if not values:
+            raise TriageError("nothing to change")
         with self._transaction() as connection:
-            return self._change(connection, case_id, self._case(connection, case_id), "severity", {field: clean})
+            return self._change(connection, case_id, self._case(connection, case_id), "severity", values)
 
     def set_embargo(self, case_id: str, until: datetime | None) -> Event:
         """Set (UTC) or clear the embargo end."""

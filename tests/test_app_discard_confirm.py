@@ -1,0 +1,73 @@
+"""Provides Pilot tests of escape in the note and reply dialogs: text typed there is discarded only after a y."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import TextArea
+
+from gpg_fixtures import GpgWorld
+from test_app_actions import make_app, open_case, stored
+from test_replies_screen import SIZE, open_reply, outbox_and_events, reply_app
+from triage_tui.screens.actions import DeliberateConfirmModal, NoteModal
+from triage_tui.screens.case import CaseScreen
+from triage_tui.screens.reply import ReplyScreen
+from ui_fixtures import screen_text, settle
+
+
+class TestNoteEscape:
+    async def test_escape_with_text_asks_and_n_or_escape_keeps_editing(self, tmp_path: Path) -> None:
+        """Escape over a typed note asks; n, escape and enter each go back to the note with its text intact."""
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_case(pilot, 0)
+            await pilot.press("N", *"half a thought")
+            for keep in ("n", "escape", "enter"):
+                await pilot.press("escape")
+                assert isinstance(app.screen, DeliberateConfirmModal)
+                assert "Discard the note typed here?" in screen_text(app)
+                await pilot.press(keep)
+                assert isinstance(app.screen, NoteModal)
+                assert app.screen.query_one(TextArea).text == "half a thought"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen)
+            assert [event.payload["text"] for event in stored(app, app.screen.case_id)[0].events] == ["half a thought"]
+
+    async def test_y_discards_and_an_empty_note_closes_at_once(self, tmp_path: Path) -> None:
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_case(pilot, 0)
+            await pilot.press("N", *"never mind", "escape", "y")
+            await settle(pilot)
+            assert app.screen is screen
+            await pilot.press("N", "escape")  # nothing typed: nothing to ask about
+            await settle(pilot)
+            assert app.screen is screen
+            assert stored(app, screen.case_id)[0].events == ()
+
+
+class TestReplyEscape:
+    async def test_escape_after_an_edit_asks_before_discarding(self, tmp_path: Path, gpg_world: GpgWorld) -> None:
+        """The template's text alone closes on escape; once edited, escape asks and n keeps the edit."""
+        app = reply_app(tmp_path, gpg_world)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_reply(pilot)
+            area = screen.query_one("#reply-body", TextArea)
+            area.focus()
+            await pilot.press("ctrl+home", *"Dear reporter, ", "escape")
+            assert isinstance(app.screen, DeliberateConfirmModal)
+            assert "Discard the reply written here?" in screen_text(app)
+            await pilot.press("n")
+            assert app.screen is screen
+            assert area.text.startswith("Dear reporter, ")
+            await pilot.press("escape", "y")
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen)
+            await pilot.press("r")
+            await settle(pilot)
+            assert isinstance(app.screen, ReplyScreen)
+            await pilot.press("escape")  # the untouched template is not the user's work
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen)
+        assert outbox_and_events(app.database) == ([], [])
