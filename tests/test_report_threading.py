@@ -270,3 +270,48 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
     assert (advisory.summary, advisory.details) == ("pip: wheel RECORD path traversal", EMBARGOED)
     with pytest.raises(DraftError, match="no repository advisory"):
         queue_advisory_push(database, config, real, "alex")
+
+
+async def test_the_case_view_shows_the_case_a_subject_names_until_the_coordinator_decides(tmp_path: Path) -> None:
+    from triage_tui.screens.case import CaseScreen
+    from triage_tui.store.duplicate_reads import case_extras
+    from ui_fixtures import BASE as INBOX_BASE
+    from ui_fixtures import make_app, message, screen_text, settle
+
+    real = message(1, "pip: wheel RECORD path traversal", date=INBOX_BASE)
+    follow_up = message(2, "Follow-up to PSC-2026-0001\x1b[2J\u202e", sender=("Eve", "eve@evil.example"),
+                        date=INBOX_BASE + timedelta(hours=1))  # fmt: skip
+    # A subject naming a case this workstation does not hold: no hint.
+    elsewhere = message(3, "Re: PSC-2026-0099 [b]again[/b]", sender=("Eve", "eve@evil.example"),
+                        date=INBOX_BASE + timedelta(hours=2))  # fmt: skip
+    app = make_app(tmp_path, [real, follow_up, elsewhere])
+    hint = "subject names PSC-2026-0001 — d to mark duplicate"
+
+    def duplicate_of() -> str | None:
+        with reader(app.database) as connection:
+            extras = case_extras(connection, "PSC-2026-0002")
+        return extras.duplicate_of if extras is not None else None
+
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the newest: it names a case this workstation does not hold
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0003"
+        assert "subject names" not in screen_text(app)
+        await pilot.press("escape", "down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0002"
+        text = screen_text(app)
+        assert hint in text and "\x1b" not in text and "\u202e" not in text
+        assert duplicate_of() is None  # shown, not acted on
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("enter")  # the coordinator's decision: the named case, offered first
+        await settle(pilot)
+        assert duplicate_of() == "PSC-2026-0001"
+        text = screen_text(app)
+        assert "duplicate of PSC-2026-0001" in text and "subject names" not in text
+        await pilot.press("escape", "down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0001"
+        assert "subject names" not in screen_text(app)  # the named case itself names nothing

@@ -502,3 +502,50 @@ def test_a_decision_the_team_would_refuse_is_refused_here_and_nothing_waits_to_b
     with reader(database) as connection:
         assert [e.kind for e in outgoing(connection)] == ["assign"]
         assert connection.execute("SELECT assignee FROM cases WHERE id = ?", (CASE,)).fetchone()[0] == "alex"
+
+
+def _duplicate_of(database: Path, title: str) -> tuple[str | None, str | None, str | None]:
+    """(state, disposition, the id of the case it duplicates here) of the case with that title."""
+    with reader(database) as connection:
+        row = connection.execute("SELECT state, disposition, duplicate_of FROM cases WHERE title = ?", (title,))
+        state, disposition, of = row.fetchone()
+    return state, disposition, of
+
+
+def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own_case_of_it(
+    tmp_path: Path, people: TeamKeys
+) -> None:
+    leak, cache = _report(101, "pip: netrc leak"), _report(102, "pip: netrc leak again")
+    alex_store = seeded_store(tmp_path / "alex.db", [leak, cache])
+    sam_store = seeded_store(tmp_path / "sam.db", [cache, leak])  # the same two mails, numbered the other way
+    lone_store = seeded_store(tmp_path / "lone.db", [cache])  # holds the duplicate, not the case it duplicates
+    roles = TeamRoles(coordinators=frozenset({people.coordinator.fingerprint, people.pip.fingerprint}))
+    again_at_alex = str(_case_titled(alex_store, "pip: netrc leak again")["id"])
+    leak_at_alex = str(_case_titled(alex_store, "pip: netrc leak")["id"])
+    leak_at_sam = str(_case_titled(sam_store, "pip: netrc leak")["id"])
+    assert leak_at_sam == again_at_alex  # the number alex's event would have named is another report at sam's
+    alex = TriageService(alex_store, "alex", team_author=people.coordinator.fingerprint)
+    alex.mark_duplicate(again_at_alex, leak_at_alex)
+    alex.close_store()
+    assert _duplicate_of(alex_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_alex)
+    sealed = send(alex_store, people.coordinator, roles)
+    take(sam_store, people.pip, roles, sealed)
+    # At sam's: the case of the same report is closed as a duplicate of sam's own case of the other report.
+    assert _duplicate_of(sam_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_sam)
+    assert _duplicate_of(sam_store, "pip: netrc leak") == ("new", None, None)
+    # Where the other report is not held, the duplicate-of is left unresolved: closed as a duplicate of nothing here.
+    take(lone_store, people.pip, roles, sealed)
+    assert _duplicate_of(lone_store, "pip: netrc leak again") == ("closed", "duplicate", None)
+    # Once the report comes (here by mail), the next events received resolve it to its case.
+    engine = open_engine(lone_store)
+    try:
+        from triage_tui.store.ingest import IncomingItem, store_batch
+
+        (leak_at_lone,) = store_batch(engine, [IncomingItem("mail", "x", leak)]).new_cases
+    finally:
+        engine.dispose()
+    alex = TriageService(alex_store, "alex", team_author=people.coordinator.fingerprint)
+    alex.add_note(leak_at_alex, "the original")
+    alex.close_store()
+    take(lone_store, people.pip, roles, send(alex_store, people.coordinator, roles))
+    assert _duplicate_of(lone_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_lone)

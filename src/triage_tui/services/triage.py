@@ -440,7 +440,7 @@ class TriageService:
         """Record the decision as a team event too, in the same transaction (it waits there while offline)."""
         from triage_tui.services.hlc import Timestamp
         from triage_tui.services.team_events import EventFormatError
-        from triage_tui.services.team_log import case_ref, record_local, team_event_of
+        from triage_tui.services.team_log import case_ref, record_local, team_event_of, with_report_refs
 
         # The clock goes on after the newest applied event in the log (received ones included, which may have come
         # in since this service last decided), whatever the wall clock says now.
@@ -453,7 +453,8 @@ class TriageService:
         event = team_event_of(kind, payload, case_id, self.team_author, self._team_clock.now())
         if event is not None:
             try:
-                record_local(connection, replace(event, ref=case_ref(connection, case_id)), at.astimezone(UTC))
+                named = with_report_refs(connection, replace(event, ref=case_ref(connection, case_id)))
+                record_local(connection, named, at.astimezone(UTC))
             except EventFormatError as error:  # what every other workstation would refuse is not decided here
                 raise TriageError(f"the team's workstations would refuse this: {error}") from None
 
