@@ -210,7 +210,8 @@ class TriageService:
             return self._record(connection, case_id, kind, dict(payload))
 
     def undo(self, event_id: int) -> Event:
-        """Reverse one event, if nothing has changed those fields since; the undo is an event too."""
+        """Reverse one event, if nothing has changed those fields since; the undo is an event too. An event that
+        changed no field or cell (a note, a key acceptance, ...) has nothing to put back: refused."""
         with self._transaction() as connection:
             event = self._event(connection, event_id)
             if event.kind == "undo":
@@ -220,6 +221,10 @@ class TriageService:
             if self._undone(connection, event_id):
                 raise TriageError(f"event {event_id} is already undone")
             changes = event.payload.get("changes", {})
+            if not changes and event.kind != "impact":
+                # An undo that would put nothing back is refused rather than recorded as if it had: a note, a key
+                # acceptance, a reply queued... changed no field and no cell of the case.
+                raise TriageError(_nothing_to_undo(event))
             current = self._case(connection, event.case_id)
             for field, (_old, new) in changes.items():
                 if _stored(current[field]) != new:
@@ -475,6 +480,17 @@ class TriageService:
 
         rows = connection.execute(select(EVENTS.c.payload).where(EVENTS.c.kind == "undo")).scalars()
         return any(json.loads(payload).get("undoes") == event_id for payload in rows)
+
+
+def _nothing_to_undo(event: Event) -> str:
+    """Why `event` has no undo, worded for the user."""
+    if event.kind == "merge":
+        source = event.payload.get("from")
+        return f"a merge is undone with the duplicate-of it came from: undo that on {source}"
+    return (
+        f"nothing to undo: {event.kind} #{event.id} on {event.case_id} changed no field or cell of the case "
+        "(it stays on the timeline)"
+    )
 
 
 def _stored(value: Any) -> Any:
