@@ -21,7 +21,7 @@ from triage_tui.services.hlc import Timestamp
 from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
 from triage_tui.services.team_events import TeamEvent
-from triage_tui.services.team_log import case_projects, outgoing, receive, rejected
+from triage_tui.services.team_log import case_projects, case_ref, outgoing, receive, rejected
 from triage_tui.services.triage import TriageError, TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine, write_transaction
@@ -512,6 +512,27 @@ def _duplicate_of(database: Path, title: str) -> tuple[str | None, str | None, s
     return state, disposition, of
 
 
+def _timeline(database: Path, case_id: str) -> list[str]:
+    from triage_tui.widgets.timeline import describe_event
+
+    with reader(database) as connection:
+        detail = get_case(connection, case_id)
+    assert detail is not None
+    return [describe_event(event) for event in detail.events]
+
+
+def _header(database: Path, title: str) -> str:
+    """The case view's header of the case with that title, as plain text."""
+    from triage_tui.screens.case_content import case_header
+    from triage_tui.store.duplicate_reads import case_extras
+
+    case_id = str(_case_titled(database, title)["id"])
+    with reader(database) as connection:
+        detail, extras = get_case(connection, case_id), case_extras(connection, case_id)
+    assert detail is not None
+    return case_header(detail.summary, NOW, extras).plain
+
+
 def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own_case_of_it(
     tmp_path: Path, people: TeamKeys
 ) -> None:
@@ -528,6 +549,12 @@ def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own
     alex.mark_duplicate(again_at_alex, leak_at_alex)
     alex.close_store()
     assert _duplicate_of(alex_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_alex)
+    assert f"closed as duplicate of {leak_at_alex}" in _timeline(alex_store, again_at_alex)  # read as here
+    with reader(alex_store) as connection:
+        (event,) = outgoing(connection)
+        leak_ref = case_ref(connection, leak_at_alex)
+    assert leak_ref is not None and leak_ref.startswith("hash:")
+    assert event.changes["duplicate_of"] == (None, leak_ref)  # the report, not alex's number for it
     sealed = send(alex_store, people.coordinator, roles)
     take(sam_store, people.pip, roles, sealed)
     # At sam's: the case of the same report is closed as a duplicate of sam's own case of the other report.
@@ -536,6 +563,7 @@ def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own
     # Where the other report is not held, the duplicate-of is left unresolved: closed as a duplicate of nothing here.
     take(lone_store, people.pip, roles, sealed)
     assert _duplicate_of(lone_store, "pip: netrc leak again") == ("closed", "duplicate", None)
+    assert "duplicate of a report not held here" in _header(lone_store, "pip: netrc leak again")
     # Once the report comes (here by mail), the next events received resolve it to its case.
     engine = open_engine(lone_store)
     try:
