@@ -4,6 +4,7 @@ events are kept and listed."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -251,7 +252,6 @@ def test_labels_set_before_team_sync_stay_when_team_events_arrive(tmp_path: Path
 
 
 def test_a_coordinators_acceptance_of_a_changed_key_reaches_the_maintainer(tmp_path: Path, people: TeamKeys) -> None:
-    import dataclasses
     from datetime import timedelta
 
     from triage_tui.store.key_pins import pending_changes
@@ -577,3 +577,38 @@ def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own
     alex.close_store()
     take(lone_store, people.pip, roles, send(alex_store, people.coordinator, roles))
     assert _duplicate_of(lone_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_lone)
+
+
+def test_an_older_versions_duplicate_of_by_case_id_stays_with_its_author_and_means_no_case_elsewhere(
+    tmp_path: Path, people: TeamKeys
+) -> None:
+    from triage_tui.services.team_log import record_local, team_event_of
+
+    leak, again = _report(101, "pip: netrc leak"), _report(102, "pip: netrc leak again")
+    alex_store = seeded_store(tmp_path / "alex.db", [leak, again])
+    sam_store = seeded_store(tmp_path / "sam.db", [again, leak])
+    roles = TeamRoles(coordinators=frozenset({people.coordinator.fingerprint, people.pip.fingerprint}))
+    again_at_alex = str(_case_titled(alex_store, "pip: netrc leak again")["id"])
+    leak_at_alex = str(_case_titled(alex_store, "pip: netrc leak")["id"])
+    # The decision as an earlier version recorded it: made here, and sent naming the other case by its id here.
+    offline = TriageService(alex_store, "alex")
+    decided = offline.mark_duplicate(again_at_alex, leak_at_alex)
+    offline.close_store()
+    engine = open_engine(alex_store)
+    try:
+        with write_transaction(engine) as connection:
+            at = Timestamp(int(time.time() * 1000))
+            old_form = team_event_of("duplicate", decided.payload, again_at_alex, people.coordinator.fingerprint, at)
+            assert old_form is not None and old_form.changes["duplicate_of"] == (None, leak_at_alex)
+            record_local(connection, dataclasses.replace(old_form, ref=case_ref(connection, again_at_alex)), NOW)
+    finally:
+        engine.dispose()
+    take(sam_store, people.pip, roles, send(alex_store, people.coordinator, roles))
+    # At sam's, that number is the duplicate itself: the bare id names no case there.
+    assert _duplicate_of(sam_store, "pip: netrc leak again") == ("closed", "duplicate", None)
+    sam = TriageService(sam_store, "sam", team_author=people.pip.fingerprint)
+    sam.add_note(str(_case_titled(sam_store, "pip: netrc leak again")["id"]), "same as the first")
+    sam.close_store()
+    take(alex_store, people.coordinator, roles, send(sam_store, people.pip, roles))  # the case is rebuilt at alex's
+    assert _case_titled(alex_store, "pip: netrc leak again")["notes"] == ["same as the first"]
+    assert _duplicate_of(alex_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_alex)

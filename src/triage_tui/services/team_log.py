@@ -180,12 +180,18 @@ def with_report_refs(connection: Any, event: TeamEvent) -> TeamEvent:
     return event if changes == dict(event.changes) else replace(event, changes=changes)
 
 
-def named_case(connection: Any, value: str) -> str | None:
+def named_case(connection: Any, value: str, *, own: bool = False) -> str | None:
     """The case here that another case's name in an event (see `with_report_refs`) means: the one holding the
     report its ref names, else None (the report is not held here). A bare case id (an earlier version's events)
-    is its author's number, which here may be another report, so it means none."""
+    is its author's number, which elsewhere may be another report, so it means none, unless the event is `own`
+    (made on this workstation: the number is this workstation's)."""
     if not value.startswith(REF_KINDS):
+        if own and _runner(connection)("SELECT 1 FROM cases WHERE id = ?", (value,)).fetchone() is not None:
+            return value
         return None
+    remembered = _runner(connection)("SELECT case_id FROM team_cases WHERE ref = ?", (value,)).fetchone()
+    if remembered is not None:  # the case known by that ref here (a case shared under a `mid:` ref included)
+        return str(remembered[0])
     if value.startswith("mid:") and _mid_holders(connection, value) > 1:
         return None  # a Message-ID several cases here carry tells none of them apart
     return case_holding(connection, value)
@@ -322,8 +328,8 @@ def receive(
     # A duplicate-of left unresolved is tried again: the report it names may have come since (shared just now, or
     # synced from the mailbox).
     unresolved = connection.exec_driver_sql(
-        "SELECT id FROM cases WHERE disposition = 'duplicate' AND duplicate_of IS NULL AND id IN "
-        "(SELECT case_id FROM team_events WHERE status = 'applied')"
+        "SELECT id FROM cases WHERE state = 'closed' AND disposition = 'duplicate' AND duplicate_of IS NULL "
+        "AND EXISTS (SELECT 1 FROM team_events WHERE case_id = cases.id AND status = 'applied')"
     ).fetchall()
     refused.update(_materialize_or_refuse(connection, touched | {row[0] for row in unresolved}, now, fresh))
     standing = [item for item in accepted if item.event is not None and item.event.id not in refused]
@@ -588,8 +594,11 @@ def materialize_all(
     for case_id, state in states.items():
         values: dict[str, Any] = {name: _column(name, value) for name, value in state.fields.items()}
         for name in CASE_FIELDS & values.keys():
-            # The other case as held here; none when that report is not (the case view says so).
-            values[name] = named_case(connection, str(values[name])) if values[name] else None
+            # The other case as held here; none when that report is not (the case view says so), nor when it is
+            # this case itself.
+            decided_here = state.set_by(name) in local
+            other = named_case(connection, str(values[name]), own=decided_here) if values[name] else None
+            values[name] = other if other != case_id else None
         if "labels" in state.sets:
             own = stored_labels.get(case_id, set()) - state.touched.get("labels", set())
             values["labels"] = json.dumps(sorted(state.sets["labels"] | own))
