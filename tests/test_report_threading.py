@@ -315,3 +315,22 @@ async def test_the_case_view_shows_the_case_a_subject_names_until_the_coordinato
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0001"
         assert "subject names" not in screen_text(app)  # the named case itself names nothing
+
+
+async def test_the_subjects_hint_names_the_key_the_users_keymap_gives_duplicate_of(tmp_path: Path) -> None:
+    from triage_tui.app import TriageApp
+    from triage_tui.config import Identity
+    from ui_fixtures import BASE as INBOX_BASE
+    from ui_fixtures import frozen_clock, message, screen_text, seeded_store, settle
+
+    real = message(1, "pip: wheel RECORD path traversal", date=INBOX_BASE)
+    follow_up = message(2, "Follow-up to PSC-2026-0001", date=INBOX_BASE + timedelta(hours=1))
+    database = seeded_store(tmp_path / "triage.db", [real, follow_up])
+    identity = Identity(name="Alex", email="alex@example.org", fingerprint="A" * 40)
+    config = Config(path=tmp_path / "config.toml", identity=identity, keys={"case.duplicate": "D"})
+    app = TriageApp(database, config, clock=frozen_clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the follow-up, opened first (the screen is built for it)
+        await settle(pilot)
+        assert "subject names PSC-2026-0001 — D to mark duplicate" in screen_text(app)
