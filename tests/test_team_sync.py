@@ -612,3 +612,31 @@ def test_an_older_versions_duplicate_of_by_case_id_stays_with_its_author_and_mea
     take(alex_store, people.coordinator, roles, send(sam_store, people.pip, roles))  # the case is rebuilt at alex's
     assert _case_titled(alex_store, "pip: netrc leak again")["notes"] == ["same as the first"]
     assert _duplicate_of(alex_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_alex)
+
+
+def test_concurrent_duplicate_ofs_show_each_workstations_own_case_ids_on_its_timeline(
+    tmp_path: Path, people: TeamKeys
+) -> None:
+    leak, again, third = _report(101, "pip: netrc leak"), _report(102, "pip: netrc leak again"), _report(103, "pip: x")
+    alex_store = seeded_store(tmp_path / "alex.db", [leak, again, third])
+    sam_store = seeded_store(tmp_path / "sam.db", [third, again, leak])
+    roles = TeamRoles(coordinators=frozenset({people.coordinator.fingerprint, people.pip.fingerprint}))
+    stores = {"alex": alex_store, "sam": sam_store}
+    ids = {name: {title: str(_case_titled(store, title)["id"]) for title in ("pip: netrc leak", "pip: netrc leak again",
+           "pip: x")} for name, store in stores.items()}  # fmt: skip
+    alex = TriageService(alex_store, "alex", team_author=people.coordinator.fingerprint)
+    alex.mark_duplicate(ids["alex"]["pip: netrc leak again"], ids["alex"]["pip: netrc leak"])
+    alex.close_store()
+    sam = TriageService(sam_store, "sam", team_author=people.pip.fingerprint)  # offline, not seeing alex's
+    sam.mark_duplicate(ids["sam"]["pip: netrc leak again"], ids["sam"]["pip: x"])
+    sam.close_store()
+    from_alex, from_sam = send(alex_store, people.coordinator, roles), send(sam_store, people.pip, roles)
+    take(sam_store, people.pip, roles, from_alex)
+    take(alex_store, people.coordinator, roles, from_sam)
+    standing = {name: _duplicate_of(store, "pip: netrc leak again")[2] for name, store in stores.items()}
+    titles = {name: {case: title for title, case in ids[name].items()} for name in stores}
+    assert titles["alex"][str(standing["alex"])] == titles["sam"][str(standing["sam"])]  # the same report
+    for name, store in stores.items():
+        (line,) = [t for t in _timeline(store, ids[name]["pip: netrc leak again"]) if t.startswith("CONCURRENT")]
+        assert "hash:" not in line
+        assert ids[name]["pip: netrc leak"] in line and ids[name]["pip: x"] in line  # each its own ids

@@ -637,7 +637,11 @@ def materialize_all(
         for conflict in state.conflicts:
             key = f"{conflict.overwritten_event}>{conflict.kept_event}"
             if key not in shown:
-                payload = {"field": conflict.field, "kept": conflict.kept, "overwritten": conflict.overwritten,
+                kept, overwritten = conflict.kept, conflict.overwritten
+                if conflict.field in CASE_FIELDS:  # other cases as this workstation names them
+                    kept = _case_shown(connection, kept, own=conflict.kept_event in local)
+                    overwritten = _case_shown(connection, overwritten, own=conflict.overwritten_event in local)
+                payload = {"field": conflict.field, "kept": kept, "overwritten": overwritten,
                            "team_event": key}  # fmt: skip
                 timeline.append((case_id, "team", stamp, "team-conflict", json.dumps(payload, default=str)))
     if stale:
@@ -658,6 +662,13 @@ def materialize_all(
             timeline,
         )
     return states
+
+
+def _case_shown(connection: Any, value: Any, *, own: bool) -> Any:
+    """Another case's name in an event as this workstation's timeline shows it: its case here, or that it has none."""
+    if not value:
+        return value
+    return named_case(connection, str(value), own=own) or "a report not held here"
 
 
 def _column(name: str, value: Any) -> Any:
