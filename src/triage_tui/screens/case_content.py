@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from triage_tui.domain import Disposition, ImpactStatus
+from triage_tui.domain import CaseState, Disposition, ImpactStatus
 from triage_tui.services.impact_rules import mark
 from triage_tui.services.matrix_export import cell_of
 from triage_tui.services.readiness import ItemState, readiness
@@ -129,8 +129,7 @@ def subject_hint(summary: CaseSummary, extras: CaseExtras | None, duplicate_key:
     not a duplicate already: the sender chose those words, so this only points the coordinator at them."""
     if extras is None or not extras.named_in_subject or extras.duplicate_of:
         return []
-    from triage_tui.domain import CaseState
-    from triage_tui.services.triage import CLOSABLE_WITH_DISPOSITION
+    from triage_tui.services.triage import CLOSABLE_WITH_DISPOSITION  # loaded only for a hint (start-up stays lean)
 
     names = safe_line(", ".join(extras.named_in_subject))
     if CaseState(summary.state) not in CLOSABLE_WITH_DISPOSITION:
