@@ -140,10 +140,16 @@ class TestCaseActions:
             assert stored(app, screen.case_id)[1].disposition_reason is None
 
     async def test_assign_labels_note_and_undo(self, tmp_path: Path) -> None:
-        """a assigns (a team from the suggestions), l sets labels, N adds a multi-line note; u undoes the last."""
+        """N adds a multi-line note, a assigns (a team from the suggestions), l sets labels; u undoes the last, and
+        on the note, which has nothing to put back, says so and records nothing."""
         app = make_app(tmp_path)
-        async with app.run_test(size=(120, 50)) as pilot:
+        async with app.run_test(size=(120, 50), notifications=True) as pilot:
             screen = await open_case(pilot, 0)
+            await pilot.press("N")
+            assert isinstance(app.screen, NoteModal)
+            app.screen.query_one(TextArea).load_text("first line\nsecond line")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
             await pilot.press("a")
             assert isinstance(app.screen, TextModal)
             await pilot.press("down")
@@ -153,11 +159,6 @@ class TestCaseActions:
             await pilot.press(*"tarfile, Needs-Repro", "enter")
             await settle(pilot)
             assert stored(app, screen.case_id)[1].labels == ("needs-repro", "tarfile")
-            await pilot.press("N")
-            assert isinstance(app.screen, NoteModal)
-            app.screen.query_one(TextArea).load_text("first line\nsecond line")
-            await pilot.press("ctrl+s")
-            await settle(pilot)
             text = case_text(app)
             assert "alex assigned team:pip" in text
             assert "alex set labels needs-repro, tarfile" in text
@@ -165,13 +166,17 @@ class TestCaseActions:
             assert "assignee team:pip" in text
             await pilot.press("u")
             await settle(pilot)
-            assert stored(app, screen.case_id)[0].events[-1].kind == "undo"
-            await pilot.press("u")
-            await settle(pilot)
             assert stored(app, screen.case_id)[1].labels == ()
             await pilot.press("u")
             await settle(pilot)
             assert stored(app, screen.case_id)[1].assignee is None
+            await pilot.press("u")  # the note: nothing to put back
+            await settle(pilot)
+            kinds = [event.kind for event in stored(app, screen.case_id)[0].events]
+            assert kinds == ["note", "assign", "labels", "undo", "undo"]  # no undo of the note recorded
+            assert any("nothing to undo: note #" in text for text in notifications(app))
+            assert not any("Undone" in text and "note" in text for text in notifications(app))
+            assert "second line" in case_text(app)
 
     async def test_duplicate_merge_via_candidates_and_undo(self, tmp_path: Path) -> None:
         """d ranks candidates with reasons; enter merges; u on the duplicate undoes the merge."""

@@ -241,7 +241,8 @@ class TestTypedHostileText:
 
 class TestHostileCaseActions:
     async def test_assign_labels_note_and_undo(self, tmp_path: Path) -> None:
-        """Hostile assignee, labels and note: header, notes, timeline and each notification show them literally."""
+        """Hostile assignee, labels and note: header, notes, timeline and each notification (an undo's too) show them
+        literally."""
         app = hostile_app(tmp_path)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await open_hostile_case(pilot)
@@ -253,6 +254,10 @@ class TestHostileCaseActions:
             await perform(pilot, *entered("l", HOSTILE))
             assert_clean(app)
             assert "[@click=app.quit]x[/], [link=https://evil]x, ␛]52;c;aGk=␇" in last_notification(app)
+            await press(pilot, "u")
+            assert_clean(app)
+            assert last_notification(app).startswith("Undone #")
+            assert "[@click=app.quit]x[/]" in last_notification(app)
             await perform(pilot, *entered("N", f"{HOSTILE}\n[RED]x", confirm="ctrl+s"))
             assert_clean(app)
             assert last_notification(app) == f"{CASE}: note added"
@@ -260,10 +265,9 @@ class TestHostileCaseActions:
             assert f"assigned {SHOWN}" in shown
             assert "set labels ␛[2j, ␛]52;c;agk=␇, ␛]8;;http://evil␛\\link, [/, [/], [@click=app.quit]x[/]" in shown
             assert f"{SHOWN}\n[RED]x" in shown
-            await press(pilot, "u")
+            await press(pilot, "u")  # the note: nothing to put back
             assert_clean(app)
-            assert last_notification(app).startswith("Undone #")
-            assert "[@click=app.quit]x[/]" in last_notification(app)
+            assert last_notification(app).startswith("nothing to undo: note #")
 
     async def test_transition_close_with_reason_and_its_reply(self, tmp_path: Path) -> None:
         """t, x and the reason modal over the hostile case; the offered reply fills the template with its fields."""

@@ -270,3 +270,67 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
     assert (advisory.summary, advisory.details) == ("pip: wheel RECORD path traversal", EMBARGOED)
     with pytest.raises(DraftError, match="no repository advisory"):
         queue_advisory_push(database, config, real, "alex")
+
+
+async def test_the_case_view_shows_the_case_a_subject_names_until_the_coordinator_decides(tmp_path: Path) -> None:
+    from triage_tui.screens.case import CaseScreen
+    from triage_tui.store.duplicate_reads import case_extras
+    from ui_fixtures import BASE as INBOX_BASE
+    from ui_fixtures import make_app, message, screen_text, settle
+
+    real = message(1, "pip: wheel RECORD path traversal", date=INBOX_BASE)
+    follow_up = message(2, "Follow-up to PSC-2026-0001\x1b[2J\u202e", sender=("Eve", "eve@evil.example"),
+                        date=INBOX_BASE + timedelta(hours=1))  # fmt: skip
+    # A subject naming a case this workstation does not hold: no hint.
+    elsewhere = message(3, "Re: PSC-2026-0099 [b]again[/b]", sender=("Eve", "eve@evil.example"),
+                        date=INBOX_BASE + timedelta(hours=2))  # fmt: skip
+    app = make_app(tmp_path, [real, follow_up, elsewhere])
+    hint = "subject names PSC-2026-0001 — d to mark duplicate"
+
+    def duplicate_of() -> str | None:
+        with reader(app.database) as connection:
+            extras = case_extras(connection, "PSC-2026-0002")
+        return extras.duplicate_of if extras is not None else None
+
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the newest: it names a case this workstation does not hold
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0003"
+        assert "subject names" not in screen_text(app)
+        await pilot.press("escape", "down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0002"
+        text = screen_text(app)
+        assert hint in text and "\x1b" not in text and "\u202e" not in text
+        assert duplicate_of() is None  # shown, not acted on
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("enter")  # the coordinator's decision: the named case, offered first
+        await settle(pilot)
+        assert duplicate_of() == "PSC-2026-0001"
+        text = screen_text(app)
+        assert "duplicate of PSC-2026-0001" in text and "subject names" not in text
+        await pilot.press("escape", "down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0001"
+        assert "subject names" not in screen_text(app)  # the named case itself names nothing
+
+
+async def test_the_subjects_hint_names_the_key_the_users_keymap_gives_duplicate_of(tmp_path: Path) -> None:
+    from triage_tui.app import TriageApp
+    from triage_tui.config import Identity
+    from ui_fixtures import BASE as INBOX_BASE
+    from ui_fixtures import frozen_clock, message, screen_text, seeded_store, settle
+
+    real = message(1, "pip: wheel RECORD path traversal", date=INBOX_BASE)
+    follow_up = message(2, "Follow-up to PSC-2026-0001", date=INBOX_BASE + timedelta(hours=1))
+    database = seeded_store(tmp_path / "triage.db", [real, follow_up])
+    identity = Identity(name="Alex", email="alex@example.org", fingerprint="A" * 40)
+    config = Config(path=tmp_path / "config.toml", identity=identity, keys={"case.duplicate": "D"})
+    app = TriageApp(database, config, clock=frozen_clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the follow-up, opened first (the screen is built for it)
+        await settle(pilot)
+        assert "subject names PSC-2026-0001 — D to mark duplicate" in screen_text(app)

@@ -4,6 +4,7 @@ events are kept and listed."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -21,7 +22,7 @@ from triage_tui.services.hlc import Timestamp
 from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
 from triage_tui.services.team_events import TeamEvent
-from triage_tui.services.team_log import case_projects, outgoing, receive, rejected
+from triage_tui.services.team_log import case_projects, case_ref, outgoing, receive, rejected
 from triage_tui.services.triage import TriageError, TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine, write_transaction
@@ -251,7 +252,6 @@ def test_labels_set_before_team_sync_stay_when_team_events_arrive(tmp_path: Path
 
 
 def test_a_coordinators_acceptance_of_a_changed_key_reaches_the_maintainer(tmp_path: Path, people: TeamKeys) -> None:
-    import dataclasses
     from datetime import timedelta
 
     from triage_tui.store.key_pins import pending_changes
@@ -502,3 +502,141 @@ def test_a_decision_the_team_would_refuse_is_refused_here_and_nothing_waits_to_b
     with reader(database) as connection:
         assert [e.kind for e in outgoing(connection)] == ["assign"]
         assert connection.execute("SELECT assignee FROM cases WHERE id = ?", (CASE,)).fetchone()[0] == "alex"
+
+
+def _duplicate_of(database: Path, title: str) -> tuple[str | None, str | None, str | None]:
+    """(state, disposition, the id of the case it duplicates here) of the case with that title."""
+    with reader(database) as connection:
+        row = connection.execute("SELECT state, disposition, duplicate_of FROM cases WHERE title = ?", (title,))
+        state, disposition, of = row.fetchone()
+    return state, disposition, of
+
+
+def _timeline(database: Path, case_id: str) -> list[str]:
+    from triage_tui.widgets.timeline import describe_event
+
+    with reader(database) as connection:
+        detail = get_case(connection, case_id)
+    assert detail is not None
+    return [describe_event(event) for event in detail.events]
+
+
+def _header(database: Path, title: str) -> str:
+    """The case view's header of the case with that title, as plain text."""
+    from triage_tui.screens.case_content import case_header
+    from triage_tui.store.duplicate_reads import case_extras
+
+    case_id = str(_case_titled(database, title)["id"])
+    with reader(database) as connection:
+        detail, extras = get_case(connection, case_id), case_extras(connection, case_id)
+    assert detail is not None
+    return case_header(detail.summary, NOW, extras).plain
+
+
+def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own_case_of_it(
+    tmp_path: Path, people: TeamKeys
+) -> None:
+    leak, cache = _report(101, "pip: netrc leak"), _report(102, "pip: netrc leak again")
+    alex_store = seeded_store(tmp_path / "alex.db", [leak, cache])
+    sam_store = seeded_store(tmp_path / "sam.db", [cache, leak])  # the same two mails, numbered the other way
+    lone_store = seeded_store(tmp_path / "lone.db", [cache])  # holds the duplicate, not the case it duplicates
+    roles = TeamRoles(coordinators=frozenset({people.coordinator.fingerprint, people.pip.fingerprint}))
+    again_at_alex = str(_case_titled(alex_store, "pip: netrc leak again")["id"])
+    leak_at_alex = str(_case_titled(alex_store, "pip: netrc leak")["id"])
+    leak_at_sam = str(_case_titled(sam_store, "pip: netrc leak")["id"])
+    assert leak_at_sam == again_at_alex  # the number alex's event would have named is another report at sam's
+    alex = TriageService(alex_store, "alex", team_author=people.coordinator.fingerprint)
+    alex.mark_duplicate(again_at_alex, leak_at_alex)
+    alex.close_store()
+    assert _duplicate_of(alex_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_alex)
+    assert f"closed as duplicate of {leak_at_alex}" in _timeline(alex_store, again_at_alex)  # read as here
+    with reader(alex_store) as connection:
+        (event,) = outgoing(connection)
+        leak_ref = case_ref(connection, leak_at_alex)
+    assert leak_ref is not None and leak_ref.startswith("hash:")
+    assert event.changes["duplicate_of"] == (None, leak_ref)  # the report, not alex's number for it
+    sealed = send(alex_store, people.coordinator, roles)
+    take(sam_store, people.pip, roles, sealed)
+    # At sam's: the case of the same report is closed as a duplicate of sam's own case of the other report.
+    assert _duplicate_of(sam_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_sam)
+    assert _duplicate_of(sam_store, "pip: netrc leak") == ("new", None, None)
+    # Where the other report is not held, the duplicate-of is left unresolved: closed as a duplicate of nothing here.
+    take(lone_store, people.pip, roles, sealed)
+    assert _duplicate_of(lone_store, "pip: netrc leak again") == ("closed", "duplicate", None)
+    assert "duplicate of a report not held here" in _header(lone_store, "pip: netrc leak again")
+    # Once the report comes (here by mail), the next events received resolve it to its case.
+    engine = open_engine(lone_store)
+    try:
+        from triage_tui.store.ingest import IncomingItem, store_batch
+
+        (leak_at_lone,) = store_batch(engine, [IncomingItem("mail", "x", leak)]).new_cases
+    finally:
+        engine.dispose()
+    alex = TriageService(alex_store, "alex", team_author=people.coordinator.fingerprint)
+    alex.add_note(leak_at_alex, "the original")
+    alex.close_store()
+    take(lone_store, people.pip, roles, send(alex_store, people.coordinator, roles))
+    assert _duplicate_of(lone_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_lone)
+
+
+def test_an_older_versions_duplicate_of_by_case_id_stays_with_its_author_and_means_no_case_elsewhere(
+    tmp_path: Path, people: TeamKeys
+) -> None:
+    from triage_tui.services.team_log import record_local, team_event_of
+
+    leak, again = _report(101, "pip: netrc leak"), _report(102, "pip: netrc leak again")
+    alex_store = seeded_store(tmp_path / "alex.db", [leak, again])
+    sam_store = seeded_store(tmp_path / "sam.db", [again, leak])
+    roles = TeamRoles(coordinators=frozenset({people.coordinator.fingerprint, people.pip.fingerprint}))
+    again_at_alex = str(_case_titled(alex_store, "pip: netrc leak again")["id"])
+    leak_at_alex = str(_case_titled(alex_store, "pip: netrc leak")["id"])
+    # The decision as an earlier version recorded it: made here, and sent naming the other case by its id here.
+    offline = TriageService(alex_store, "alex")
+    decided = offline.mark_duplicate(again_at_alex, leak_at_alex)
+    offline.close_store()
+    engine = open_engine(alex_store)
+    try:
+        with write_transaction(engine) as connection:
+            at = Timestamp(int(time.time() * 1000))
+            old_form = team_event_of("duplicate", decided.payload, again_at_alex, people.coordinator.fingerprint, at)
+            assert old_form is not None and old_form.changes["duplicate_of"] == (None, leak_at_alex)
+            record_local(connection, dataclasses.replace(old_form, ref=case_ref(connection, again_at_alex)), NOW)
+    finally:
+        engine.dispose()
+    take(sam_store, people.pip, roles, send(alex_store, people.coordinator, roles))
+    # At sam's, that number is the duplicate itself: the bare id names no case there.
+    assert _duplicate_of(sam_store, "pip: netrc leak again") == ("closed", "duplicate", None)
+    sam = TriageService(sam_store, "sam", team_author=people.pip.fingerprint)
+    sam.add_note(str(_case_titled(sam_store, "pip: netrc leak again")["id"]), "same as the first")
+    sam.close_store()
+    take(alex_store, people.coordinator, roles, send(sam_store, people.pip, roles))  # the case is rebuilt at alex's
+    assert _case_titled(alex_store, "pip: netrc leak again")["notes"] == ["same as the first"]
+    assert _duplicate_of(alex_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_alex)
+
+
+def test_concurrent_duplicate_ofs_show_each_workstations_own_case_ids_on_its_timeline(
+    tmp_path: Path, people: TeamKeys
+) -> None:
+    leak, again, third = _report(101, "pip: netrc leak"), _report(102, "pip: netrc leak again"), _report(103, "pip: x")
+    alex_store = seeded_store(tmp_path / "alex.db", [leak, again, third])
+    sam_store = seeded_store(tmp_path / "sam.db", [third, again, leak])
+    roles = TeamRoles(coordinators=frozenset({people.coordinator.fingerprint, people.pip.fingerprint}))
+    stores = {"alex": alex_store, "sam": sam_store}
+    ids = {name: {title: str(_case_titled(store, title)["id"]) for title in ("pip: netrc leak", "pip: netrc leak again",
+           "pip: x")} for name, store in stores.items()}  # fmt: skip
+    alex = TriageService(alex_store, "alex", team_author=people.coordinator.fingerprint)
+    alex.mark_duplicate(ids["alex"]["pip: netrc leak again"], ids["alex"]["pip: netrc leak"])
+    alex.close_store()
+    sam = TriageService(sam_store, "sam", team_author=people.pip.fingerprint)  # offline, not seeing alex's
+    sam.mark_duplicate(ids["sam"]["pip: netrc leak again"], ids["sam"]["pip: x"])
+    sam.close_store()
+    from_alex, from_sam = send(alex_store, people.coordinator, roles), send(sam_store, people.pip, roles)
+    take(sam_store, people.pip, roles, from_alex)
+    take(alex_store, people.coordinator, roles, from_sam)
+    standing = {name: _duplicate_of(store, "pip: netrc leak again")[2] for name, store in stores.items()}
+    titles = {name: {case: title for title, case in ids[name].items()} for name in stores}
+    assert titles["alex"][str(standing["alex"])] == titles["sam"][str(standing["sam"])]  # the same report
+    for name, store in stores.items():
+        (line,) = [t for t in _timeline(store, ids[name]["pip: netrc leak again"]) if t.startswith("CONCURRENT")]
+        assert "hash:" not in line
+        assert ids[name]["pip: netrc leak"] in line and ids[name]["pip: x"] in line  # each its own ids

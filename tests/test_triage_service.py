@@ -212,3 +212,37 @@ def test_undoing_a_cell_of_a_project_not_linked_before_unlinks_it_again(triage: 
     affected = triage.set_impact("PSC-2026-0001", "pip", ImpactCell(ImpactStatus.AFFECTED, ranges=("<0.5",)))
     triage.undo(affected.id)
     assert [(i.project, i.status) for i in case(database).impacts] == [("pip", "investigating")]
+
+
+def test_an_undo_that_would_put_nothing_back_is_refused_and_not_recorded(
+    triage: TriageService, database: Path, tmp_path: Path
+) -> None:
+    from test_key_pins import _pending, _thread
+    from ui_fixtures import seeded_store
+
+    keys = seeded_store(tmp_path / "keys.db", _thread())
+    [change] = _pending(keys)
+    on_keys = TriageService(keys, "alex", clock=lambda: NOW)
+    try:
+        assert on_keys.accept_key_change(change.id) is not None
+        accepted = on_keys.last_undoable(change.case_id or "")
+        assert accepted is not None and accepted.kind == "key-accepted"
+        with pytest.raises(TriageError, match=f"nothing to undo: key-accepted #{accepted.id}"):
+            on_keys.undo(accepted.id)
+    finally:
+        on_keys.close_store()
+    assert not [e for e in case(keys, change.case_id or "").events if e.kind == "undo"]
+    note = triage.add_note("PSC-2026-0001", "asked the reporter for a proof of concept")
+    queued = triage.record("PSC-2026-0001", "reply-queued", {"template": "ack"})
+    assigned = triage.assign("PSC-2026-0001", "team:pip")
+    for event in (note, queued):
+        with pytest.raises(TriageError, match=f"nothing to undo: {event.kind} #{event.id}"):
+            triage.undo(event.id)
+    duplicate = triage.mark_duplicate("PSC-2026-0002", "PSC-2026-0001")
+    merge = next(e for e in case(database).events if e.kind == "merge")
+    with pytest.raises(TriageError, match="undo that on PSC-2026-0002"):
+        triage.undo(merge.id)  # the merge goes back only with its duplicate-of
+    triage.undo(duplicate.id)
+    triage.undo(assigned.id)  # an action that changed the case still undoes
+    undone = [e.payload["undoes"] for e in case(database).events if e.kind == "undo"]
+    assert undone == [merge.id, assigned.id]  # nothing recorded for the refused ones

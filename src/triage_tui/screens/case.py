@@ -232,7 +232,16 @@ class CaseScreen(Screen[None]):
     def _header_content(self) -> Content:
         if self.detail is None:
             return Content.assemble((self.case_id, "bold"), "  loading…")
-        return case_header(self.detail.summary, self.clock(), self.extras)
+        return case_header(self.detail.summary, self.clock(), self.extras, self._duplicate_key())
+
+    def _duplicate_key(self) -> str:
+        """The key the duplicate-of action is bound to now (the user's keymap may have moved it)."""
+        if self.extras is None or not self.extras.named_in_subject:
+            return "d"  # no hint to show it in: the bindings are not looked through
+        for active in self.active_bindings.values():
+            if active.binding.id == "case.duplicate":
+                return self.app.get_key_display(active.binding)
+        return "d"
 
     def _section_contents(self) -> dict[str, Content]:
         """The side panel's sections that the case read fills (the reporter's waits for its own read)."""

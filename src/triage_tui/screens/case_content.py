@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from triage_tui.domain import ImpactStatus
+from triage_tui.domain import CaseState, Disposition, ImpactStatus
 from triage_tui.services.impact_rules import mark
 from triage_tui.services.matrix_export import cell_of
 from triage_tui.services.readiness import ItemState, readiness
@@ -79,14 +79,20 @@ def decision_line(summary: CaseSummary, extras: CaseExtras | None, now: datetime
     )
 
 
-def case_header(summary: CaseSummary, now: datetime, extras: CaseExtras | None = None) -> Content:
-    """The case's id, title, state, reporter, projects and age, then what triage decided."""
+def case_header(
+    summary: CaseSummary, now: datetime, extras: CaseExtras | None = None, duplicate_key: str = "d"
+) -> Content:
+    """The case's id, title, state, reporter, projects and age, then what triage decided, and the cases here its
+    subjects name (`duplicate_key` marks it a duplicate of one)."""
     look = signature_look(summary.signature)
     state = summary.state + (f" ({summary.disposition})" if summary.disposition else "")
     if extras is not None and extras.disposition_reason:
         state = f"{summary.state} ({summary.disposition}: {extras.disposition_reason})"
     if extras is not None and extras.duplicate_of:
         state = f"{summary.state} (duplicate of {extras.duplicate_of})"
+    elif extras is not None and summary.disposition == Disposition.DUPLICATE:
+        # A team member's duplicate-of naming a report this workstation does not hold (team_log.named_case).
+        state = f"{summary.state} (duplicate of a report not held here)"
     projects = ", ".join(p.project for p in summary.projects) or "none matched"
     label = "dim"
     return Content("\n").join(
@@ -113,8 +119,22 @@ def case_header(summary: CaseSummary, now: datetime, extras: CaseExtras | None =
                 str(summary.message_count),
             ),
             decision_line(summary, extras, now),
+            *subject_hint(summary, extras, duplicate_key),
         ]
     )
+
+
+def subject_hint(summary: CaseSummary, extras: CaseExtras | None, duplicate_key: str) -> list[Content]:
+    """A line naming the cases held here that the case's subjects name (`Follow-up to PSC-2026-0001`), while it is
+    not a duplicate already: the sender chose those words, so this only points the coordinator at them."""
+    if extras is None or not extras.named_in_subject or extras.duplicate_of:
+        return []
+    from triage_tui.services.triage import CLOSABLE_WITH_DISPOSITION  # loaded only for a hint (start-up stays lean)
+
+    names = safe_line(", ".join(extras.named_in_subject))
+    if CaseState(summary.state) not in CLOSABLE_WITH_DISPOSITION:
+        return [Content.assemble(("subject names ", "dim"), names)]
+    return [Content.assemble(("subject names ", "dim"), names, (f" — {duplicate_key} to mark duplicate", "$warning"))]
 
 
 READINESS_MARKS = {

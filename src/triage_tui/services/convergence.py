@@ -55,6 +55,10 @@ class CaseState:
             "conflicts": [(c.field, c.kept, c.kept_event, c.overwritten, c.overwritten_event) for c in self.conflicts],
         }
 
+    def set_by(self, name: str) -> str | None:
+        """The event whose value of the scalar field `name` stands (None if no event set it)."""
+        return self._set_by.get(name)
+
     def apply(self, event: TeamEvent) -> None:
         """One event, in its place in the total order."""
         for name, (old, new) in sorted(event.changes.items()):

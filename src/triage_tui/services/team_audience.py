@@ -8,10 +8,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 from triage_tui.services.team_envelope import TeamRoles
-from triage_tui.services.team_events import TeamEvent
-
-CASE_FIELDS = frozenset({"duplicate_of"})
-"""Fields whose values name another case (its id on the author's workstation)."""
+from triage_tui.services.team_events import CASE_FIELDS, TeamEvent
 
 
 @dataclass(frozen=True)
@@ -50,13 +47,14 @@ def told_of_unlink(event: TeamEvent, roles: TeamRoles, sent_the_case: Collection
 
 
 def named_cases(event: TeamEvent) -> set[str]:
-    """The other cases the event names (old or new values of case fields)."""
+    """The other cases the event names (old or new values of case fields): their refs (an event of an earlier
+    version: their ids on its author's workstation)."""
     return {
         str(value)
         for name, pair in event.changes.items()
         if name in CASE_FIELDS
         for value in pair
-        if value and str(value) != event.case_id
+        if value and str(value) not in (event.case_id, event.ref)
     }
 
 

@@ -20,6 +20,7 @@ FINGERPRINT = r"^[0-9A-F]{40}$"
 REF_KINDS = ("ghsa:", "hash:", "mid:")
 """The forms of a team event's `ref` (the report it names): a GitHub advisory's id, its first message's content hash,
 or (only in events from earlier versions) that message's Message-ID."""
+REF = "^(" + "|".join(kind.rstrip(":") for kind in REF_KINDS) + "):"
 SHORT_TEXT = 1_000
 """Titles, names, reasons, labels' and fields' values: one line a person typed."""
 LONG_TEXT = 256 * 1024
@@ -51,6 +52,9 @@ _DISPOSITION = _one_of(Disposition)
 _LABELS = {"type": "array", "items": _text(100), "maxItems": 200}
 _CVSS3 = _text(200, pattern=r"^CVSS:3\.[01](/[A-Z]{1,3}:[A-Z])+$")
 _CVSS4 = _text(300, pattern=r"^CVSS:4\.0(/[A-Z]{1,3}:[A-Za-z]+)+$")
+# Another case (duplicate-of) is named by the report it is (a ref); events of earlier versions named it by their
+# author's case id, which is kept readable but never taken for a case here (team_log.named_case).
+_OTHER_CASE = {"anyOf": [_text(pattern=REF), _text(pattern=CASE_ID)]}
 _CELL = {
     "type": "object",
     "properties": {
@@ -101,7 +105,7 @@ EVENT_SCHEMA: dict[str, Any] = {
                 "embargo_until": _pair(_nullable(_text(64)), _nullable(_text(64))),
                 "cvss_vector": _pair(_nullable(_CVSS3), _nullable(_CVSS3)),
                 "cvss4_vector": _pair(_nullable(_CVSS4), _nullable(_CVSS4)),
-                "duplicate_of": _pair(_nullable(_text(pattern=CASE_ID)), _nullable(_text(pattern=CASE_ID))),
+                "duplicate_of": _pair(_nullable(_OTHER_CASE), _nullable(_OTHER_CASE)),
                 "labels": _pair(_LABELS, _LABELS),
             },
         },
@@ -130,7 +134,7 @@ EVENT_SCHEMA: dict[str, Any] = {
             "properties": {"address": _text(320, min_length=3), "fingerprint": _text(pattern=FINGERPRINT)},
             "additionalProperties": False,
         },
-        "ref": _text(pattern="^(" + "|".join(kind.rstrip(":") for kind in REF_KINDS) + "):"),
+        "ref": _text(pattern=REF),
     },
 }
 

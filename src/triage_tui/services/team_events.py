@@ -33,6 +33,9 @@ SCALAR_FIELDS = frozenset(
     }
 )
 """Case fields that hold one value: the last writer (in the events' total order) wins."""
+CASE_FIELDS = frozenset({"duplicate_of"})
+"""Scalar fields whose values name another case: by its `ref` (the report it is, the same on every workstation),
+since a case id is only its author's number for it (`team_log.with_report_refs`, `team_log.named_case`)."""
 SET_FIELDS = frozenset({"labels"})
 """Case fields that hold a set: each event adds and removes what it changed, so concurrent additions both stay."""
 MAX_EVENT_BYTES = 256 * 1024

@@ -6,14 +6,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.services.convergence import CaseState, converge
 from triage_tui.services.hlc import HybridClock, Timestamp
 from triage_tui.services.team_envelope import Opened
-from triage_tui.services.team_events import KEY_ACCEPTED, SCALAR_FIELDS, EventFormatError, TeamEvent, decode
+from triage_tui.services.team_event_schema import REF_KINDS
+from triage_tui.services.team_events import (
+    CASE_FIELDS,
+    KEY_ACCEPTED,
+    SCALAR_FIELDS,
+    EventFormatError,
+    TeamEvent,
+    decode,
+)
 from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin, pin_sightings
 from triage_tui.store.queries import iso_time, stored_time
 from triage_tui.untrusted import address_of
@@ -104,10 +112,8 @@ def ambiguous_ref(connection: Any, event: TeamEvent) -> str | None:
     earlier version) whose Message-ID several cases here carry. None when the ref is not so."""
     if event.ref is None or not event.ref.startswith("mid:"):
         return None
-    holders = _runner(connection)(
-        "SELECT count(DISTINCT case_id) FROM messages WHERE message_id = ?", (event.ref.removeprefix("mid:"),)
-    ).fetchone()[0]
-    if int(holders) < 2:
+    holders = _mid_holders(connection, event.ref)
+    if holders < 2:
         return None
     return (
         f"names its report by a Message-ID that {holders} cases here carry (the sender of a mail chooses it, so "
@@ -115,19 +121,35 @@ def ambiguous_ref(connection: Any, event: TeamEvent) -> str | None:
     )
 
 
+def _mid_holders(connection: Any, ref: str) -> int:
+    """How many cases here carry the Message-ID of an earlier version's `mid:` ref."""
+    return int(
+        _runner(connection)(
+            "SELECT count(DISTINCT case_id) FROM messages WHERE message_id = ?", (ref.removeprefix("mid:"),)
+        ).fetchone()[0]
+    )
+
+
 def resolve_case(connection: Any, event: TeamEvent) -> str | None:
-    """The case here an event is about: the one its `ref` names (shared here before, or held here: the advisory
-    or the message with that content hash), else for an event without a ref the case of the same id; None while no
-    case here is that report, or when an earlier version's `mid:` ref is `ambiguous_ref`."""
+    """The case here an event is about: the one its `ref` names (`case_holding`), else for an event without a ref
+    the case of the same id; None while no case here is that report, or when an earlier version's `mid:` ref is
+    `ambiguous_ref`."""
     if event.ref is None:
         return event.case_id
     if ambiguous_ref(connection, event) is not None:
         return None
+    return case_holding(connection, event.ref)
+
+
+def case_holding(connection: Any, ref: str) -> str | None:
+    """The case here that is the report `ref` names (shared here before, or held here: the advisory or the message
+    with that content hash); None if no case here is. An earlier version's `mid:` ref is the caller's to check
+    for `ambiguous_ref` first."""
     run = _runner(connection)
-    row = run("SELECT case_id FROM team_cases WHERE ref = ?", (event.ref,)).fetchone()
+    row = run("SELECT case_id FROM team_cases WHERE ref = ?", (ref,)).fetchone()
     if row is not None:
         return str(row[0])
-    kind, _, value = event.ref.partition(":")
+    kind, _, value = ref.partition(":")
     if kind == "ghsa":
         found = run("SELECT case_id FROM github_advisories WHERE ghsa_id = ? ORDER BY case_id LIMIT 1", (value,))
     elif kind == "hash":
@@ -141,6 +163,38 @@ def resolve_case(connection: Any, event: TeamEvent) -> str | None:
         )
     held = found.fetchone()
     return str(held[0]) if held is not None else None
+
+
+def with_report_refs(connection: Any, event: TeamEvent) -> TeamEvent:
+    """A local decision as the team reads it: each other case it names (duplicate-of) by that case's ref, which
+    every workstation holding the report resolves to its own case (`named_case`); the id stays only for a case
+    with no message to name it by (nobody else can hold it)."""
+
+    def ref_of(value: Any) -> Any:
+        return (case_ref(connection, str(value)) or value) if value else value
+
+    changes = {
+        name: (ref_of(old), ref_of(new)) if name in CASE_FIELDS else (old, new)
+        for name, (old, new) in event.changes.items()
+    }
+    return event if changes == dict(event.changes) else replace(event, changes=changes)
+
+
+def named_case(connection: Any, value: str, *, own: bool = False) -> str | None:
+    """The case here that another case's name in an event (see `with_report_refs`) means: the one holding the
+    report its ref names, else None (the report is not held here). A bare case id (an earlier version's events)
+    is its author's number, which elsewhere may be another report, so it means none, unless the event is `own`
+    (made on this workstation: the number is this workstation's)."""
+    if not value.startswith(REF_KINDS):
+        if own and _runner(connection)("SELECT 1 FROM cases WHERE id = ?", (value,)).fetchone() is not None:
+            return value
+        return None
+    remembered = _runner(connection)("SELECT case_id FROM team_cases WHERE ref = ?", (value,)).fetchone()
+    if remembered is not None:  # the case known by that ref here (a case shared under a `mid:` ref included)
+        return str(remembered[0])
+    if value.startswith("mid:") and _mid_holders(connection, value) > 1:
+        return None  # a Message-ID several cases here carry tells none of them apart
+    return case_holding(connection, value)
 
 
 def _remember_ref(connection: Connection, ref: str | None, case_id: str | None) -> None:
@@ -271,7 +325,13 @@ def receive(
             rows,
         )
     fresh = {i.event.id: i.event for i in accepted if i.event and i.event.id not in refused}
-    refused.update(_materialize_or_refuse(connection, touched, now, fresh))
+    # A duplicate-of left unresolved is tried again: the report it names may have come since (shared just now, or
+    # synced from the mailbox).
+    unresolved = connection.exec_driver_sql(
+        "SELECT id FROM cases WHERE state = 'closed' AND disposition = 'duplicate' AND duplicate_of IS NULL "
+        "AND EXISTS (SELECT 1 FROM team_events WHERE case_id = cases.id AND status = 'applied')"
+    ).fetchall()
+    refused.update(_materialize_or_refuse(connection, touched | {row[0] for row in unresolved}, now, fresh))
     standing = [item for item in accepted if item.event is not None and item.event.id not in refused]
     pin_sightings(
         connection.exec_driver_sql,
@@ -533,10 +593,12 @@ def materialize_all(
     timeline: list[tuple[Any, ...]] = []
     for case_id, state in states.items():
         values: dict[str, Any] = {name: _column(name, value) for name, value in state.fields.items()}
-        if values.get("duplicate_of") and not _rows(
-            connection, "SELECT id FROM cases WHERE id IN ({marks})", [str(values["duplicate_of"])]
-        ):
-            values.pop("duplicate_of")  # a case not shared with this workstation: its id means nothing here
+        for name in CASE_FIELDS & values.keys():
+            # The other case as held here; none when that report is not (the case view says so), nor when it is
+            # this case itself.
+            decided_here = state.set_by(name) in local
+            other = named_case(connection, str(values[name]), own=decided_here) if values[name] else None
+            values[name] = other if other != case_id else None
         if "labels" in state.sets:
             own = stored_labels.get(case_id, set()) - state.touched.get("labels", set())
             values["labels"] = json.dumps(sorted(state.sets["labels"] | own))
@@ -575,7 +637,11 @@ def materialize_all(
         for conflict in state.conflicts:
             key = f"{conflict.overwritten_event}>{conflict.kept_event}"
             if key not in shown:
-                payload = {"field": conflict.field, "kept": conflict.kept, "overwritten": conflict.overwritten,
+                kept, overwritten = conflict.kept, conflict.overwritten
+                if conflict.field in CASE_FIELDS:  # other cases as this workstation names them
+                    kept = _case_shown(connection, kept, own=conflict.kept_event in local)
+                    overwritten = _case_shown(connection, overwritten, own=conflict.overwritten_event in local)
+                payload = {"field": conflict.field, "kept": kept, "overwritten": overwritten,
                            "team_event": key}  # fmt: skip
                 timeline.append((case_id, "team", stamp, "team-conflict", json.dumps(payload, default=str)))
     if stale:
@@ -596,6 +662,13 @@ def materialize_all(
             timeline,
         )
     return states
+
+
+def _case_shown(connection: Any, value: Any, *, own: bool) -> Any:
+    """Another case's name in an event as this workstation's timeline shows it: its case here, or that it has none."""
+    if not value:
+        return value
+    return named_case(connection, str(value), own=own) or "a report not held here"
 
 
 def _column(name: str, value: Any) -> Any:
@@ -708,6 +781,14 @@ def rejected(connection: Any) -> list[tuple[str, str, str, str, str | None]]:
         (UNREADABLE, UNREADABLE, UNREADABLE),
     ).fetchall()
     return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def named_case_projects(connection: Any, names: Iterable[str]) -> dict[str, list[str]]:
+    """The projects linked to each other case events name (`named_case`), by that name: whose maintainers may read
+    the name; none for a case not held here (then only the coordinators may)."""
+    held = {name: named_case(connection, name) for name in names}
+    projects = case_projects(connection, {case for case in held.values() if case is not None})
+    return {name: projects[case] if case is not None else [] for name, case in held.items()}
 
 
 def case_projects(connection: Any, case_ids: Iterable[str]) -> dict[str, list[str]]:

@@ -120,13 +120,20 @@ class TeamTransport:
         """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
         to its case's whole trust boundary (`team_audience`: who reads which form of it)."""
         from triage_tui.services.team_audience import deliveries, named_cases, told_of_unlink
-        from triage_tui.services.team_log import case_projects, linked_in_the_open, outgoing, shared_with
+        from triage_tui.services.team_log import (
+            case_projects,
+            linked_in_the_open,
+            named_case_projects,
+            outgoing,
+            shared_with,
+        )
         from triage_tui.store.database import open_engine, write_transaction
 
         with reader(self.database) as connection:
             events = outgoing(connection)
             cases = {event.case_id for event in events}
-            projects = case_projects(connection, cases | {case for event in events for case in named_cases(event)})
+            projects = case_projects(connection, cases)
+            named = named_case_projects(connection, {case for event in events for case in named_cases(event)})
             # Who holds each case already (the readers it was shared with here, or whose project's cell was sent).
             sent_the_case = {
                 case_id: shared_with(connection, case_id)
@@ -144,7 +151,7 @@ class TeamTransport:
                 signed = sign_event(self.gpg, event)
                 readers = self.roles.readers(projects.get(event.case_id, []))
                 told = told_of_unlink(event, self.roles, sent_the_case[event.case_id])
-                for delivery in deliveries(event, readers, lambda case: self.roles.readers(projects.get(case, [])),
+                for delivery in deliveries(event, readers, lambda case: self.roles.readers(named.get(case, [])),
                                            told):  # fmt: skip
                     if delivery.event.id == event.id:  # the whole event: its author reads it back too
                         sealed = encrypt_signed(self.gpg, signed, [*delivery.readers, event.author])
@@ -167,7 +174,7 @@ class TeamTransport:
         from triage_tui.services.hlc import HybridClock, Timestamp
         from triage_tui.services.team_audience import deliveries, named_cases
         from triage_tui.services.team_events import TeamEvent
-        from triage_tui.services.team_log import case_projects, case_ref, history, share_of, shared_with
+        from triage_tui.services.team_log import case_ref, history, named_case_projects, share_of, shared_with
         from triage_tui.store.database import write_transaction
 
         me = self.config.identity.fingerprint
@@ -177,7 +184,7 @@ class TeamTransport:
                 return
             content = share_of(connection, case_id)
             signed_history = history(connection, case_id)
-            named = case_projects(
+            named = named_case_projects(
                 connection, {case for event, _signed in signed_history for case in named_cases(event)}
             )
             newest = connection.execute("SELECT max(at) FROM team_events WHERE status = 'applied'").fetchone()[0]

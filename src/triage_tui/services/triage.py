@@ -223,7 +223,8 @@ class TriageService:
             return self._record(connection, case_id, kind, dict(payload))
 
     def undo(self, event_id: int) -> Event:
-        """Reverse one event, if nothing has changed those fields since; the undo is an event too."""
+        """Reverse one event, if nothing has changed those fields since; the undo is an event too. An event that
+        changed no field or cell (a note, a key acceptance, ...) has nothing to put back: refused."""
         with self._transaction() as connection:
             event = self._event(connection, event_id)
             if event.kind == "undo":
@@ -233,6 +234,10 @@ class TriageService:
             if self._undone(connection, event_id):
                 raise TriageError(f"event {event_id} is already undone")
             changes = event.payload.get("changes", {})
+            if not changes and event.kind != "impact":
+                # An undo that would put nothing back is refused rather than recorded as if it had: a note, a key
+                # acceptance, a reply queued... changed no field and no cell of the case.
+                raise TriageError(_nothing_to_undo(event))
             current = self._case(connection, event.case_id)
             for field, (_old, new) in changes.items():
                 if _stored(current[field]) != new:
@@ -453,7 +458,7 @@ class TriageService:
         """Record the decision as a team event too, in the same transaction (it waits there while offline)."""
         from triage_tui.services.hlc import Timestamp
         from triage_tui.services.team_events import EventFormatError
-        from triage_tui.services.team_log import case_ref, record_local, team_event_of
+        from triage_tui.services.team_log import case_ref, record_local, team_event_of, with_report_refs
 
         # The clock goes on after the newest applied event in the log (received ones included, which may have come
         # in since this service last decided), whatever the wall clock says now.
@@ -466,7 +471,8 @@ class TriageService:
         event = team_event_of(kind, payload, case_id, self.team_author, self._team_clock.now())
         if event is not None:
             try:
-                record_local(connection, replace(event, ref=case_ref(connection, case_id)), at.astimezone(UTC))
+                named = with_report_refs(connection, replace(event, ref=case_ref(connection, case_id)))
+                record_local(connection, named, at.astimezone(UTC))
             except EventFormatError as error:  # what every other workstation would refuse is not decided here
                 raise TriageError(f"the team's workstations would refuse this: {error}") from None
 
@@ -487,6 +493,17 @@ class TriageService:
 
         rows = connection.execute(select(EVENTS.c.payload).where(EVENTS.c.kind == "undo")).scalars()
         return any(json.loads(payload).get("undoes") == event_id for payload in rows)
+
+
+def _nothing_to_undo(event: Event) -> str:
+    """Why `event` has no undo, worded for the user."""
+    if event.kind == "merge":
+        source = event.payload.get("from")
+        return f"a merge is undone with the duplicate-of it came from: undo that on {source}"
+    return (
+        f"nothing to undo: {event.kind} #{event.id} on {event.case_id} changed no field or cell of the case "
+        "(it stays on the timeline)"
+    )
 
 
 def _stored(value: Any) -> Any:

@@ -53,6 +53,8 @@ class CaseExtras:
     disposition_reason: str | None
     duplicate_of: str | None
     reporter_fingerprint: str | None
+    named_in_subject: tuple[str, ...] = ()
+    """Cases here that the case's subjects name (`cases_named_by`): a hint the case view shows, never acted on."""
 
 
 _BRIEF = (
@@ -94,7 +96,7 @@ def briefs(connection: sqlite3.Connection, case_ids: Iterable[str]) -> dict[str,
 
 
 def case_extras(connection: sqlite3.Connection, case_id: str) -> CaseExtras | None:
-    """Assignee, labels, disposition reason, duplicate-of and reporter key of a case."""
+    """Assignee, labels, disposition reason, duplicate-of, reporter key and the cases its subjects name."""
     row = connection.execute(
         "SELECT assignee, labels, disposition_reason, duplicate_of, reporter_fingerprint FROM cases WHERE id = ?",
         (case_id,),
@@ -105,7 +107,7 @@ def case_extras(connection: sqlite3.Connection, case_id: str) -> CaseExtras | No
         labels = tuple(str(label) for label in json.loads(row[1] or "[]"))
     except ValueError:
         labels = ()
-    return CaseExtras(row[0], labels, row[2], row[3], row[4])
+    return CaseExtras(row[0], labels, row[2], row[3], row[4], tuple(cases_named_by(connection, case_id)))
 
 
 def same_reporter(
