@@ -19,7 +19,7 @@ class UntrustedJsonError(ValueError):
 
 def _number(text: str) -> str:
     if len(text) > MAX_NUMBER_CHARS:
-        raise UntrustedJsonError(f"a number of {len(text)} characters (at most {MAX_NUMBER_CHARS})")
+        raise UntrustedJsonError(f"a JSON number of {len(text)} characters (at most {MAX_NUMBER_CHARS})")
     return text
 
 
@@ -32,7 +32,7 @@ def _float(text: str) -> float:
 
 
 def _constant(name: str) -> Any:
-    raise UntrustedJsonError(f"{name} is not JSON")
+    raise UntrustedJsonError(f"not valid JSON ({name} is not a JSON value)")
 
 
 def loads(text: str | bytes) -> Any:
@@ -41,7 +41,7 @@ def loads(text: str | bytes) -> Any:
     try:
         document = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
     except RecursionError:
-        raise UntrustedJsonError(f"nested deeper than {MAX_DEPTH} levels") from None
+        raise UntrustedJsonError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise UntrustedJsonError(f"not valid JSON ({error})") from None
     check_depth(document)
@@ -60,5 +60,5 @@ def check_depth(document: Any, limit: int = MAX_DEPTH) -> None:
         else:
             continue
         if depth > limit:
-            raise UntrustedJsonError(f"nested deeper than {limit} levels")
+            raise UntrustedJsonError(f"JSON nested deeper than {limit} levels")
         stack.extend((child, depth + 1) for child in children)
