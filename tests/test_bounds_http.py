@@ -17,7 +17,7 @@ from test_github_sync import CONFIG, TOKEN
 from triage_tui.config import ConfigError, GithubSourceConfig, parse_config
 from triage_tui.services.github_sync import sync_github
 from triage_tui.services.sync import SourceReport, SyncProgress
-from triage_tui.sources import github_api, http_bounds
+from triage_tui.sources import github_api
 from triage_tui.sources.base import SourceError
 from triage_tui.sources.github_api import GitHubClient
 
@@ -52,6 +52,8 @@ def test_a_gzip_bomb_is_stopped_at_the_body_cap(tmp_path: Path) -> None:
 
 
 def test_the_default_body_cap_is_sane() -> None:
+    from triage_tui.sources import http_bounds
+
     assert 1024 * 1024 <= http_bounds.MAX_BODY_BYTES <= 64 * 1024 * 1024
     assert 30 <= http_bounds.MAX_EXCHANGE_S <= 600
 

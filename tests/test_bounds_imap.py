@@ -14,15 +14,13 @@ from hostile_imap import HostileImap
 from test_config import FPR
 from triage_tui.config import ImapSourceConfig, parse_config
 from triage_tui.services.sync import SourceReport, sync_source
-from triage_tui.sources import imap_bounds
 from triage_tui.sources.imap import ImapSource
-from triage_tui.sources.imap_bounds import ImapBounds
 from triage_tui.store.connection import prepare_database, reader
 
-SMALL = ImapBounds(
-    max_literal=1024 * 1024, max_answer_bytes=4 * 1024 * 1024, max_answer_lines=10_000, answer_s=2.0,
-    fetch_group_bytes=1024 * 1024,
-)  # fmt: skip
+SMALL = {
+    "max_literal": 1024 * 1024, "max_answer_bytes": 4 * 1024 * 1024, "max_answer_lines": 10_000, "answer_s": 2.0,
+    "fetch_group_bytes": 1024 * 1024,
+}  # fmt: skip
 
 
 def sync_from(tmp_path: Path, server: HostileImap, monkeypatch: pytest.MonkeyPatch) -> SourceReport:
@@ -36,7 +34,9 @@ def sync_from(tmp_path: Path, server: HostileImap, monkeypatch: pytest.MonkeyPat
     source = config.sources["mailbox"]
     assert isinstance(source, ImapSourceConfig)
     prepare_database(tmp_path / "triage.db")
-    return sync_source(tmp_path / "triage.db", config, ImapSource(source, timeout=2.0, bounds=SMALL))
+    from triage_tui.sources.imap_bounds import ImapBounds
+
+    return sync_source(tmp_path / "triage.db", config, ImapSource(source, timeout=2.0, bounds=ImapBounds(**SMALL)))
 
 
 @pytest.mark.parametrize(
@@ -72,6 +72,9 @@ def test_a_uid_left_out_of_the_answer_is_asked_again_then_kept_as_a_failure(
 
 
 def test_the_default_imap_bounds_are_sane() -> None:
+    from triage_tui.sources import imap_bounds
+    from triage_tui.sources.imap_bounds import ImapBounds
+
     defaults = ImapBounds()
     assert defaults.fetch_group_bytes < defaults.max_answer_bytes <= 256 * 1024 * 1024
     assert defaults.max_literal <= defaults.max_answer_bytes

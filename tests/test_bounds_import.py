@@ -12,9 +12,10 @@ from gpg_fixtures import GpgWorld
 from test_advisory_import import OSV_RECORD, PACKAGES, cli_home
 from triage_tui.advisories.importers import ImportError_, parse_document, to_record
 from triage_tui.cli import run
-from triage_tui.untrusted_json import MAX_DEPTH, MAX_NUMBER_CHARS
 
 DIGITS = "7" * 5000
+MAX_DEPTH = 64  # untrusted_json.MAX_DEPTH
+MAX_NUMBER_CHARS = 100  # untrusted_json.MAX_NUMBER_CHARS
 HOSTILE = {
     "deep.json": "[" * 100_000 + "]" * 100_000,
     "deep-object.json": '{"a": ' * 2_000 + "1" + "}" * 2_000,
@@ -35,6 +36,12 @@ REASONS = {
 def test_deep_or_long_numbered_documents_are_refused(name: str) -> None:
     with pytest.raises(ImportError_, match=REASONS[name].replace("(", r"\(").replace(")", r"\)")):
         to_record(parse_document(HOSTILE[name].encode()), "PSC-2026-0202", PACKAGES)
+
+
+def test_the_bounds_are_the_ones_in_force() -> None:
+    from triage_tui import untrusted_json
+
+    assert (untrusted_json.MAX_DEPTH, untrusted_json.MAX_NUMBER_CHARS) == (MAX_DEPTH, MAX_NUMBER_CHARS)
 
 
 def test_a_moderately_nested_document_still_parses() -> None:
