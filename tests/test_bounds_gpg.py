@@ -37,7 +37,7 @@ def compression_bomb(sender: Keyring, recipient: str, inflated: int) -> bytes:
         return output.read()
 
 
-MAX_PLAINTEXT_BYTES = 32 * 1024 * 1024  # gnupg_batch.MAX_PLAINTEXT_BYTES
+MAX_PLAINTEXT_BYTES = 16 * 1024 * 1024  # gnupg_batch.MAX_PLAINTEXT_BYTES
 
 
 def test_a_compression_bomb_stops_at_the_plaintext_cap(gpg_world: GpgWorld, team_gnupg: GnuPG) -> None:
