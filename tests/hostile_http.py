@@ -37,7 +37,8 @@ class _Handler(socketserver.StreamRequestHandler):
                 self._answer(self.server.bomb, b"Content-Encoding: gzip\r\n")
             elif self.server.mode == "links":
                 page = int(path.rsplit("&page=", 1)[1]) if "&page=" in path else 1
-                following = f"<{self.server.url}/repos/{self.server.hostile_repository}/security-advisories?per_page=1&page={page + 1}>"
+                listing = f"{self.server.url}/repos/{self.server.hostile_repository}/security-advisories"
+                following = f"<{listing}?per_page=1&page={page + 1}>"
                 self._answer(EMPTY_LIST, f'Link: {following}; rel="next"\r\n'.encode())
             elif self.server.mode in ("trickle", "trickle-headers"):
                 self._trickle()

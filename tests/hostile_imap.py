@@ -33,9 +33,15 @@ class _Handler(socketserver.StreamRequestHandler):
                     + tag + b" OK done\r\n"
                 )  # fmt: skip
             elif command.startswith((b"SELECT", b"EXAMINE")):
-                self._send(b"* %d EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n" % len(self.server.uids) + tag + b" OK [READ-ONLY] done\r\n")
+                self._send(
+                    b"* %d EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n" % len(self.server.uids)
+                    + tag
+                    + b" OK [READ-ONLY] done\r\n"
+                )
             elif command.startswith(b"UID SEARCH"):
-                self._send(b"* SEARCH " + b" ".join(b"%d" % uid for uid in self.server.uids) + b"\r\n" + tag + b" OK done\r\n")
+                self._send(
+                    b"* SEARCH " + b" ".join(b"%d" % uid for uid in self.server.uids) + b"\r\n" + tag + b" OK done\r\n"
+                )
             elif command.startswith(b"UID FETCH"):
                 if not self._fetch(tag, command):
                     return
@@ -134,5 +140,3 @@ class HostileImap:
         self._server.stopping.set()
         self._server.shutdown()
         self._server.server_close()
-
-

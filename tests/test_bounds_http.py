@@ -99,12 +99,17 @@ def test_a_trickling_server_is_cut_off_at_the_exchange_deadline(tmp_path: Path, 
 
 
 def test_plain_http_to_another_host_is_refused(tmp_path: Path) -> None:
-    text = CONFIG + '\n[sources.gh]\nkind = "github"\napi_url = "http://ghe.example.org/api/v3"\nrepositories = ["pypa/pip"]\n'
+    text = (
+        CONFIG
+        + '\n[sources.gh]\nkind = "github"\napi_url = "http://ghe.example.org/api/v3"\nrepositories = ["pypa/pip"]\n'
+    )
     with pytest.raises(ConfigError, match=r"sources\.gh\.api_url.*plain http sends the token in clear"):
         parse_config(tmp_path / "config.toml", text)
     with pytest.raises(SourceError, match="plain http sends the token in clear"):
         GitHubClient("http://ghe.example.org/api/v3", TOKEN)
-    loopback = CONFIG + '\n[sources.gh]\nkind = "github"\napi_url = "http://127.0.0.1:9/"\nrepositories = ["pypa/pip"]\n'
+    loopback = (
+        CONFIG + '\n[sources.gh]\nkind = "github"\napi_url = "http://127.0.0.1:9/"\nrepositories = ["pypa/pip"]\n'
+    )
     assert parse_config(tmp_path / "config.toml", loopback).sources["gh"]
 
 

@@ -67,7 +67,7 @@ def _check_yaml_events(text: str) -> None:
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
         elif isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_NUMBER_CHARS and event.implicit[0]:
-            tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+            tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
             if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
                 raise ImportError_(f"YAML number of {len(event.value)} characters (at most {MAX_NUMBER_CHARS})")
 

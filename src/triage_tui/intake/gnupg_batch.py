@@ -140,7 +140,7 @@ class GnuPG:
                 (work / f"{index}.asc").write_bytes(data)
                 names.append(f"{index}.asc")
             try:
-                proc = subprocess.Popen(  # noqa: S603 - a fixed gpg command line; names are our own
+                proc = subprocess.Popen(
                     [*_capped_output(), *self._base_command(), "--decrypt-files", *names],
                     cwd=work,
                     stdin=subprocess.DEVNULL,
@@ -180,8 +180,7 @@ class GnuPG:
                 return DecryptOutcome(
                     result=result,
                     keywords=keywords,
-                    error=f"the decrypted message is over {MAX_PLAINTEXT_BYTES} bytes (a compression bomb?); "
-                    "not read",
+                    error=f"the decrypted message is over {MAX_PLAINTEXT_BYTES} bytes (a compression bomb?); not read",
                 )
             return DecryptOutcome(result=result, keywords=keywords, plaintext=output.read_bytes())
         finally:

@@ -85,7 +85,9 @@ def deadline_transport() -> httpx.HTTPTransport:
     """httpx's own transport, its connections bound by the deadline of `within()`."""
     transport = httpx.HTTPTransport()
     # httpx does not pass a network backend through; httpcore's pool takes one (a documented parameter there).
-    transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=_DeadlineBackend())
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), network_backend=_DeadlineBackend()
+    )
     return transport
 
 

@@ -236,7 +236,6 @@ class ImapSource:
         }
         yield Batch(cursors={folder_scope(folder): final}, gone=gone)
 
-
     def _fetch(self, client: IMAPClient, folder: str, uidvalidity: int, chunk: list[int]) -> list[RawItem]:
         """One RawItem per UID of `chunk`, in order: its bytes, or why not (too large by its RFC822.SIZE, or left
         out of the server's answers FETCH_TRIES times). Bodies are asked for in groups of at most

@@ -22,6 +22,8 @@ FETCH_GROUP_BYTES = 48 * 1024 * 1024
 MAX_ANSWER_LINES = 200_000
 """Response lines one command's answer may hold: a FETCH of a chunk needs a few per message; each line kept costs
 imaplib an object, so a flood of tiny untagged lines is counted by lines, not bytes."""
+MAX_LINE_BYTES = 1_000_000
+"""The longest response line, as imaplib's own limit (its _MAXLINE): a UID SEARCH of 100,000 messages fits."""
 MAX_ANSWER_S = 300.0
 """The longest one command's answer may take, from its first awaited byte to its tagged completion."""
 
@@ -94,15 +96,15 @@ class BoundedReader:
 
     def readline(self) -> bytes:
         scanned = 0
-        limit = imaplib._MAXLINE + 1  # imaplib's own bound on one line
+        limit = MAX_LINE_BYTES + 1
         while (end := self._buffer.find(b"\n", scanned)) < 0 and len(self._buffer) < limit:
             scanned = len(self._buffer)
             if not self._fill():
                 break
         size = min(len(self._buffer), limit) if end < 0 else end + 1
         line = self._take(size, line=True)
-        if len(line) > imaplib._MAXLINE:
-            raise self._refuse(f"a line of over {imaplib._MAXLINE} bytes")
+        if len(line) > MAX_LINE_BYTES:
+            raise self._refuse(f"a line of over {MAX_LINE_BYTES} bytes")
         if line.startswith(self._imap.tagpre):
             self._started, self._bytes, self._lines = None, 0, 0  # the command is complete: the next answer begins
         return line
