@@ -128,3 +128,28 @@ def test_a_rate_limit_of_days_is_shown_with_its_date() -> None:
             client._wait_for(far, "pypa/pip", 0)
     finally:
         client.close()
+
+
+def test_bodies_are_inflated_under_the_cap_and_other_encodings_refused() -> None:
+    import gzip
+    import zlib
+
+    from triage_tui.sources.http_bounds import BodyError, read_body
+
+    def answer(body: bytes, encoding: str | None) -> github_api.httpx.Response:
+        headers = {"content-encoding": encoding} if encoding else {}
+        return github_api.httpx.Response(200, headers=headers, stream=github_api.httpx.ByteStream(body))
+
+    raw = zlib.compressobj(wbits=-15)
+    assert read_body(answer(gzip.compress(b"[1,") + gzip.compress(b"2]"), "gzip")) == b"[1,2]"  # two members
+    assert read_body(answer(zlib.compress(b"[]"), "deflate")) == b"[]"
+    assert read_body(answer(raw.compress(b"[]") + raw.flush(), "deflate")) == b"[]"  # deflate as often sent: raw
+    for body, encoding, reason in [
+        (gzip.compress(b" " * 2000), "gzip", "inflates to over 1000 bytes"),
+        (b" " * 1001, None, "over 1000 bytes"),
+        (gzip.compress(gzip.compress(b" " * 2000)), "gzip, gzip", "encoded as 'gzip, gzip'"),
+        (b"x", "br", "encoded as 'br'"),
+        (b"not gzip", "gzip", "damaged"),
+    ]:
+        with pytest.raises(BodyError, match=reason):
+            read_body(answer(body, encoding), 1000)
