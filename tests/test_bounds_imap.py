@@ -23,7 +23,7 @@ SMALL = {
 }  # fmt: skip
 
 
-def sync_from(tmp_path: Path, server: HostileImap, monkeypatch: pytest.MonkeyPatch) -> SourceReport:
+def sync_from(tmp_path: Path, server: HostileImap, monkeypatch: pytest.MonkeyPatch, **bounds: float) -> SourceReport:
     monkeypatch.setenv("TT_HOSTILE_PASSWORD", "secret")
     text = (
         f'[identity]\nname = "Alex"\nemail = "alex@example.org"\nfingerprint = "{FPR}"\n\n'
@@ -36,7 +36,9 @@ def sync_from(tmp_path: Path, server: HostileImap, monkeypatch: pytest.MonkeyPat
     prepare_database(tmp_path / "triage.db")
     from triage_tui.sources.imap_bounds import ImapBounds
 
-    return sync_source(tmp_path / "triage.db", config, ImapSource(source, timeout=2.0, bounds=ImapBounds(**SMALL)))
+    return sync_source(
+        tmp_path / "triage.db", config, ImapSource(source, timeout=2.0, bounds=ImapBounds(**{**SMALL, **bounds}))
+    )
 
 
 @pytest.mark.parametrize(
@@ -69,6 +71,18 @@ def test_a_uid_left_out_of_the_answer_is_asked_again_then_kept_as_a_failure(
         failures = connection.execute("SELECT source_key, reason FROM intake_failures").fetchall()
     assert [key for key, _ in failures] == ["INBOX/7/2"]
     assert "left UID 2 out of its FETCH answer 2 times" in failures[0][1]
+
+
+def test_a_message_over_the_literal_bound_is_kept_as_too_large_without_its_body(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with HostileImap("plain", uids=2) as server:
+        report = sync_from(tmp_path, server, monkeypatch, max_literal=50)
+    assert report.ok and report.new_cases == 0 and report.failures == 2
+    assert server.fetches == [[1, 2]]  # the sizes only: no body was asked for
+    with reader(tmp_path / "triage.db") as connection:
+        reasons = [row[0] for row in connection.execute("SELECT reason FROM intake_failures ORDER BY source_key")]
+    assert reasons == [f"could not read the item: too large ({size} bytes, limit 50)" for size in (102, 102)]
 
 
 def test_the_default_imap_bounds_are_sane() -> None:
