@@ -15,14 +15,20 @@ class _Handler(socketserver.StreamRequestHandler):
     server: _Server
 
     def handle(self) -> None:
-        self._send(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hostile ready\r\n")
+        if self.server.mode == "capability-flood":
+            self._send(b"* OK hostile ready\r\n")  # no capabilities: imaplib asks for them while connecting
+        else:
+            self._send(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hostile ready\r\n")
         while not self.server.stopping.is_set():
             line = self.rfile.readline(65536)
             if not line:
                 return
             tag, _, rest = line.rstrip(b"\r\n").partition(b" ")
             command = rest.upper()
-            if command.startswith(b"CAPABILITY"):
+            if command.startswith(b"CAPABILITY") and self.server.mode == "capability-flood":
+                if not self._flood():
+                    return
+            elif command.startswith(b"CAPABILITY"):
                 self._send(b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n")
             elif command.startswith(b"LOGIN"):
                 self._send(tag + b" OK logged in\r\n")
@@ -60,16 +66,7 @@ class _Handler(socketserver.StreamRequestHandler):
             self._send(answer + tag + b" OK done\r\n")
             return True
         if mode == "flood":
-            # Two million untagged lines (enough to pass any bound), then silence: a client without bounds keeps
-            # them all and then times out; never a tagged completion.
-            try:
-                for _ in range(2000):
-                    if self.server.stopping.is_set():
-                        return False
-                    self._send(b"* OK flood\r\n" * 1000)
-            except OSError:
-                return False
-            return True
+            return self._flood()
         if mode == "literal":
             self._send(b"* 1 FETCH (UID 1 BODY[] {100000000000000}\r\n" + b"x" * 65536)
             return True
@@ -86,6 +83,18 @@ class _Handler(socketserver.StreamRequestHandler):
             body = MESSAGE % (uid, uid, uid)
             answer += b"* %d FETCH (UID %d BODY[] {%d}\r\n%s)\r\n" % (uid, uid, len(body), body)
         self._send(answer + tag + b" OK done\r\n")
+        return True
+
+    def _flood(self) -> bool:
+        """Two million untagged lines (enough to pass any bound), then silence: a client without bounds keeps them
+        all and then times out; never a tagged completion."""
+        try:
+            for _ in range(2000):
+                if self.server.stopping.is_set():
+                    return False
+                self._send(b"* OK flood\r\n" * 1000)
+        except OSError:
+            return False
         return True
 
     def _send(self, data: bytes) -> None:
@@ -113,8 +122,8 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 class HostileImap:
-    """The server on a free loopback port; `mode` is "flood", "literal", "trickle" or "omit" (UID `omitted` is left
-    out of every body FETCH answer)."""
+    """The server on a free loopback port; `mode` is "flood", "capability-flood" (while the client connects),
+    "literal", "trickle", "omit" (UID `omitted` is left out of every body FETCH answer) or anything else (plain)."""
 
     def __init__(self, mode: str, *, uids: int = 3, omitted: int = 2, trickle_s: float = 0.3) -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)

@@ -60,6 +60,13 @@ def test_a_hostile_answer_is_refused_with_its_reason(
         f"{reason}; what was synced so far is kept" == report.error  # fmt: skip
 
 
+def test_a_flood_while_connecting_is_refused_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with HostileImap("capability-flood") as server:
+        finished, report = run_with_limit(30, lambda: sync_from(tmp_path, server, monkeypatch))
+    assert finished and isinstance(report, SourceReport) and not report.ok
+    assert "the server's answer during connecting was refused: one answer of over 10000 lines" in (report.error or "")
+
+
 def test_a_uid_left_out_of_the_answer_is_asked_again_then_kept_as_a_failure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

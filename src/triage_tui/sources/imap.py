@@ -20,7 +20,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 from triage_tui.config import ImapSourceConfig
 from triage_tui.sources.base import Batch, RawItem, SourceError, SyncState
 from triage_tui.sources.credentials import secret_from
-from triage_tui.sources.imap_bounds import BoundedReader, ImapBounds, bound
+from triage_tui.sources.imap_bounds import AnswerRefused, BoundedIMAPClient, ImapBounds
 
 STATUS_ITEMS = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES", b"HIGHESTMODSEQ"]
 DEFAULT_TIMEOUT_S = 30.0
@@ -53,7 +53,8 @@ class ImapSource:
         self.config = config
         self.timeout = timeout
         self.bounds = bounds or ImapBounds()
-        self._reader: BoundedReader | None = None
+        self._refusals: list[str] = []
+        """What answers of this source's server were refused for, newest last."""
         self.commands: list[str] = []
         """The IMAP commands the last sync sent (after login), in order: for diagnostics and tests."""
 
@@ -93,9 +94,8 @@ class ImapSource:
         except socket.gaierror as error:
             raise SourceError(f"{prefix}: cannot resolve the host ({error.strerror})") from None
         except (IMAPClientAbortError, imaplib.IMAP4.abort, ConnectionError, EOFError, OSError) as error:
-            refusal = self._reader.refusal if self._reader is not None else None
+            refusal = str(error) if isinstance(error, AnswerRefused) else self._refusals[-1] if self._refusals else None
             if refusal is not None:
-                # imaplib re-raises our refusal as a plain abort; the reader remembers what it was.
                 raise SourceError(
                     f"{prefix}: the server's answer during {what} was refused: {refusal}; what was synced so far "
                     "is kept"
@@ -115,17 +115,19 @@ class ImapSource:
 
     def _connect(self) -> IMAPClient:
         password = secret_from(self.name, command=self.config.password_command, env=self.config.password_env)
+        self._refusals.clear()  # a new connection: earlier refusals say nothing of its errors
         security = self.config.security
         with self._talking("connecting"):
             if security == "tls":
-                client = IMAPClient(
+                client = BoundedIMAPClient(
                     self.config.host, port=self.config.port, ssl=True, ssl_context=self._tls_context(),
-                    timeout=self.timeout,
+                    timeout=self.timeout, bounds=self.bounds, refusals=self._refusals,
                 )  # fmt: skip
             else:
-                client = IMAPClient(self.config.host, port=self.config.port, ssl=False, timeout=self.timeout)
-        # IMAPClient keeps its imaplib connection as _imap; imaplib's read/readline are the hooks to bound.
-        self._reader = bound(client._imap, self.bounds, self.timeout)
+                client = BoundedIMAPClient(
+                    self.config.host, port=self.config.port, ssl=False, timeout=self.timeout, bounds=self.bounds,
+                    refusals=self._refusals,
+                )  # fmt: skip
         try:
             if security == "starttls":
                 with self._talking("STARTTLS"):

@@ -3,7 +3,7 @@
 imaplib keeps every untagged response until the command completes and reads a literal of whatever size the server
 claims in one call, so a server sending endless untagged responses, or a literal of 10^14 bytes, would take memory
 without end; a server trickling one byte at a time would hold the sync, as the socket timeout restarts at each byte.
-`bound()` gives the connection a reader that refuses each of these with a clear error.
+BoundedIMAPClient's connection reads through a reader that refuses each of these with a clear error.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import imaplib
 import time
 from dataclasses import dataclass
 from typing import Any
+
+from imapclient import IMAPClient, imap4, tls
 
 MAX_LITERAL_BYTES = 64 * 1024 * 1024
 """The largest message taken in, as for the Maildir source: larger ones are recorded as too large, not fetched."""
@@ -47,19 +49,18 @@ class BoundedReader:
     """imaplib's `read` and `readline` over the connection's socket, counting one command's answer at a time (a
     tagged line ends it) and cutting it off at the bounds."""
 
-    def __init__(self, imap: Any, bounds: ImapBounds, timeout: float | None) -> None:
+    def __init__(self, imap: Any, bounds: ImapBounds, timeout: float | None, refusals: list[str]) -> None:
         self._imap = imap
+        self._refusals = refusals
         self._bounds = bounds
         self._timeout = timeout
         self._buffer = bytearray()
         self._started: float | None = None
         self._bytes = 0
         self._lines = 0
-        self.refusal: str | None = None
-        """What the last refused answer went past (imaplib re-raises the refusal as a plain abort)."""
 
     def _refuse(self, why: str) -> AnswerRefused:
-        self.refusal = why
+        self._refusals.append(why)  # imaplib re-raises a refusal within a command as a plain abort
         return AnswerRefused(why)
 
     def _fill(self) -> bool:
@@ -117,9 +118,44 @@ class BoundedReader:
         return self._take(min(size, len(self._buffer)), line=False)
 
 
-def bound(imap: imaplib.IMAP4, bounds: ImapBounds, timeout: float | None) -> BoundedReader:
-    """Make the connection's `read` and `readline` (imaplib's documented hooks for this) keep `bounds`."""
-    reader = BoundedReader(imap, bounds, timeout)
-    imap.read = reader.read  # type: ignore[method-assign]
-    imap.readline = reader.readline  # type: ignore[method-assign]
-    return reader
+class _BoundedIO:
+    """imaplib's `read` and `readline` (its documented hooks for this) through a BoundedReader, from the first byte:
+    imaplib reads the greeting and asks CAPABILITY inside its constructor."""
+
+    bounds: ImapBounds
+    read_timeout: float | None
+    refusals: list[str]
+    bounded_reader: BoundedReader | None = None
+
+    def readline(self) -> bytes:
+        return self._reader().readline()
+
+    def read(self, size: int) -> bytes:
+        return self._reader().read(size)
+
+    def _reader(self) -> BoundedReader:
+        if self.bounded_reader is None:
+            self.bounded_reader = BoundedReader(self, self.bounds, self.read_timeout, self.refusals)
+        return self.bounded_reader
+
+
+class BoundedIMAPClient(IMAPClient):  # type: ignore[misc]  # imapclient has no type hints
+    """IMAPClient whose connection keeps `bounds` from its first byte; what each refused answer went past is
+    appended to `refusals` (which the caller holds, as the constructor itself may be refused)."""
+
+    def __init__(self, host: str, *, bounds: ImapBounds, refusals: list[str], **options: Any) -> None:
+        self._bounds = bounds
+        self._refusals = refusals
+        super().__init__(host, **options)
+
+    def _create_IMAP4(self) -> imaplib.IMAP4:
+        # IMAPClient makes the imaplib connection here (its one place for it); ours is the same class with the
+        # bounded read and readline in front.
+        connect_timeout = getattr(self._timeout, "connect", None)
+        read_timeout = getattr(self._timeout, "read", None)
+        base: type[imaplib.IMAP4] = tls.IMAP4_TLS if self.ssl else imap4.IMAP4WithTimeout
+        attributes = {"bounds": self._bounds, "read_timeout": read_timeout, "refusals": self._refusals}
+        bounded: Any = type(f"Bounded{base.__name__}", (_BoundedIO, base), attributes)
+        if self.ssl:
+            return bounded(self.host, self.port, self.ssl_context, connect_timeout)  # type: ignore[no-any-return]
+        return bounded(self.host, self.port, connect_timeout)  # type: ignore[no-any-return]
