@@ -38,7 +38,8 @@ def child(case: str, argument: str) -> str:
 
         home, armour_path = argument.split(",")
         (message,) = process_batch([pgpmime_envelope(Path(armour_path).read_bytes())], GnuPG(Path(home)))
-        return str(getattr(message, "verdict", message))
+        verdict = getattr(message, "verdict", None)
+        return str(verdict.error if verdict is not None else message)
     if case in ("gzip-bomb", "link-chain"):
         from triage_tui.sources.github_api import ApiError, GitHubClient
 
