@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 SOURCE_KINDS = ("imap", "github", "maildir")
 IMAP_SECURITY = ("tls", "starttls", "none")
@@ -248,6 +249,22 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def clear_text_refusal(api_url: str) -> str | None:
+    """Why the token may not be sent to `api_url` (plain http to a host other than loopback, or not http at all);
+    None when it may."""
+    try:
+        url = urlsplit(api_url)
+    except ValueError:
+        return "not a URL"
+    if url.scheme == "https" and url.hostname:
+        return None
+    if url.scheme == "http" and url.hostname and is_loopback(url.hostname):
+        return None
+    if url.scheme == "http":
+        return f"plain http sends the token in clear; allowed only for a loopback host, not {url.hostname!r}; use https"
+    return "expected an https:// URL"
+
+
 def _identity(path: Path, data: Mapping[str, Any]) -> Identity:
     table = _Table(path, "identity", data, ("name", "email", "fingerprint", "gnupg_home"))
     fingerprint = table.string("fingerprint", required=True).replace(" ", "").upper()
@@ -319,10 +336,14 @@ def _source(path: Path, name: str, data: Mapping[str, Any]) -> SourceConfig:
             ca_file=table.path_value("ca_file"),
         )
     table = _Table(path, prefix, data, ("kind", "api_url", "repositories", "token_env", "token_command"))
+    api_url = table.string("api_url") or "https://api.github.com"
+    refusal = clear_text_refusal(api_url)
+    if refusal is not None:
+        raise ConfigError(path, f"{prefix}.api_url", refusal)
     return GithubSourceConfig(
         name=name,
         repositories=table.strings("repositories", required=True) or (),
-        api_url=table.string("api_url") or "https://api.github.com",
+        api_url=api_url,
         token_env=table.string("token_env"),
         token_command=table.string("token_command"),
     )

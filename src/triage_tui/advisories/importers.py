@@ -3,13 +3,13 @@ container), tells which format it is, and turns it into an advisory record to se
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
 
 from triage_tui.advisories.record import Advisory
+from triage_tui.untrusted_json import MAX_DEPTH, MAX_NUMBER_CHARS, UntrustedJsonError, loads
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """Larger than any real advisory by far; a bigger file is refused before it is parsed."""
@@ -39,18 +39,37 @@ def parse_document(data: bytes) -> Any:
         raise ImportError_("not UTF-8 text") from None
     if text.lstrip().startswith(("{", "[")):
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ImportError_(f"not valid JSON ({error})") from None
+            return loads(text)
+        except UntrustedJsonError as error:
+            raise ImportError_(str(error)) from None
     try:
-        # An alias repeats a node wherever it is named: a few kilobytes of them expand to millions of events.
-        # Advisories never need one, so a file that uses any is refused before it is built.
-        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=_NoTimestamps)):
-            raise ImportError_("YAML aliases (*name) are not accepted in an advisory")
+        _check_yaml_events(text)
         return yaml.load(text, Loader=_NoTimestamps)  # noqa: S506  (a SafeLoader subclass)
     except yaml.YAMLError as error:
         first = str(error).splitlines()[0]
         raise ImportError_(f"neither JSON nor YAML ({first}); expected an OSV, GHSA or CVE JSON 5 advisory") from None
+
+
+def _check_yaml_events(text: str) -> None:
+    """Refuse, before anything is built, what YAML could make expensive: aliases, nesting past MAX_DEPTH (the
+    composer recurses per level) and numbers longer than MAX_NUMBER_CHARS (int() of 5,000 digits raises)."""
+    resolver = _NoTimestamps("")
+    depth = 0
+    for event in yaml.parse(text, Loader=_NoTimestamps):
+        if isinstance(event, yaml.AliasEvent):
+            # An alias repeats a node wherever it is named: a few kilobytes of them expand to millions of events.
+            # Advisories never need one.
+            raise ImportError_("YAML aliases (*name) are not accepted in an advisory")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ImportError_(f"YAML nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_NUMBER_CHARS and event.implicit[0]:
+            tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+            if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+                raise ImportError_(f"YAML number of {len(event.value)} characters (at most {MAX_NUMBER_CHARS})")
 
 
 def detect_format(document: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +17,22 @@ from triage_tui.intake.scratch import private_folder
 _STATUS_PREFIX = "[GNUPG:] "
 # One gpg command line stays well under ARG_MAX and a stuck item costs at most one chunk.
 _CHUNK = 500
+MAX_PLAINTEXT_BYTES = 16 * 1024 * 1024
+"""The largest plaintext one message may decrypt to: room for a report with sizeable attachments, while a
+compression bomb (a 1.3 KB message that inflates to 256 MB) stops here, in gpg's own write, and is never read into
+this process. Parsing costs about 12x the plaintext (a 15 MB one peaks near 200 MB), so 16 MB keeps one message
+under the 300 MB budget; 32 MB did not (374 MB)."""
+DECRYPT_TIMEOUT_S = 60
+"""A gpg run's base time (plus 2 s a file): decryption is fast, so only a stuck gpg takes this long."""
+MAX_STATUS_LINES = 1000
+"""Status lines kept per file: a real one has a few dozen; a message signed by thousands of keys does not get more."""
+
+
+def _capped_output() -> list[str]:
+    """A prefix that runs the command with every file it writes limited to MAX_PLAINTEXT_BYTES by the kernel
+    (RLIMIT_FSIZE, in 512-byte blocks); SIGXFSZ is ignored so gpg gets EFBIG, says so and goes on to the next file."""
+    blocks = MAX_PLAINTEXT_BYTES // 512
+    return ["/bin/sh", "-c", f'ulimit -f {blocks} && trap "" XFSZ && exec "$@"', "sh"]
 
 
 @dataclass
@@ -38,23 +54,30 @@ def private_workdir() -> Iterator[Path]:
         yield path
 
 
-def split_status_by_file(stdout: str) -> dict[int, list[tuple[str, str]]]:
-    """Status lines of `gpg --decrypt-files N.asc …`, grouped by the N of each FILE_START … FILE_DONE segment."""
-    segments: dict[int, list[tuple[str, str]]] = {}
+def status_segments(lines: Iterable[str], count: int) -> Iterator[tuple[int, list[tuple[str, str]]]]:
+    """(N, its status lines) for each FILE_START … FILE_DONE segment of `gpg --decrypt-files 0.asc … (count-1).asc`,
+    as each segment ends; at most MAX_STATUS_LINES lines are kept of one."""
     current: list[tuple[str, str]] | None = None
-    for line in stdout.splitlines():
+    index = -1
+    for line in lines:
         if not line.startswith(_STATUS_PREFIX):
             continue
-        keyword, _, value = line[len(_STATUS_PREFIX) :].partition(" ")
+        keyword, _, value = line[len(_STATUS_PREFIX) :].rstrip("\r\n").partition(" ")
         if keyword == "FILE_START":
-            name = value.split(" ", 1)[-1]
-            stem = name.removesuffix(".asc")
-            current = segments.setdefault(int(stem), []) if stem.isdigit() else None
+            stem = value.split(" ", 1)[-1].removesuffix(".asc")
+            index = int(stem) if stem.isdigit() and len(stem) < 6 and int(stem) < count else -1
+            current = [] if index >= 0 else None
         elif keyword == "FILE_DONE":
+            if current is not None:
+                yield index, current
             current = None
-        elif current is not None:
+        elif current is not None and len(current) < MAX_STATUS_LINES:
             current.append((keyword, value))
-    return segments
+
+
+def split_status_by_file(stdout: str, count: int = _CHUNK) -> dict[int, list[tuple[str, str]]]:
+    """Status lines of `gpg --decrypt-files N.asc …`, grouped by the N of each FILE_START … FILE_DONE segment."""
+    return dict(status_segments(stdout.splitlines(), count))
 
 
 class GnuPG:
@@ -97,38 +120,61 @@ class GnuPG:
         return [outcome for outcome in outcomes if outcome is not None]
 
     def _decrypt_files(self, ciphertexts: Sequence[bytes]) -> dict[int, DecryptOutcome]:
-        """Run one `gpg --decrypt-files`; outcomes for the files gpg started, by position."""
+        """Run one `gpg --decrypt-files`; outcomes for the files gpg started, by position.
+
+        Each plaintext is read (and its file removed) as soon as gpg is done with it, so the private directory
+        holds at most one at a time; the kernel stops gpg writing any one past MAX_PLAINTEXT_BYTES."""
         with private_workdir() as work:
             names = []
             for index, data in enumerate(ciphertexts):
                 (work / f"{index}.asc").write_bytes(data)
                 names.append(f"{index}.asc")
             try:
-                # gpg exits 2 whenever any file failed; the per-file status segments say which.
-                proc = subprocess.run(
-                    [*self._base_command(), "--decrypt-files", *names],
+                proc = subprocess.Popen(
+                    [*_capped_output(), *self._base_command(), "--decrypt-files", *names],
                     cwd=work,
-                    capture_output=True,
-                    timeout=60 + 2 * len(names),
-                    check=False,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
                 )
-            except (OSError, subprocess.SubprocessError) as exc:
+            except OSError as exc:
                 return {
                     index: DecryptOutcome(result=gnupg.Crypt(self.gpg), error=f"gpg did not run: {exc}")
                     for index in range(len(names))
                 }
-            segments = split_status_by_file(proc.stdout.decode("utf-8", "replace"))
-            outcomes = {}
-            for index, keywords in segments.items():
-                if not 0 <= index < len(names):
-                    continue
-                result = gnupg.Crypt(self.gpg)
-                for keyword, value in keywords:
-                    result.handle_status(keyword, value)
-                output = work / str(index)
-                plaintext = output.read_bytes() if output.is_file() else None
-                outcomes[index] = DecryptOutcome(result=result, keywords=keywords, plaintext=plaintext)
-            return outcomes
+            # A stuck gpg (a pinentry nobody answers) is killed; the files it never finished are outcome-less.
+            killer = threading.Timer(DECRYPT_TIMEOUT_S + 2 * len(names), proc.kill)
+            killer.start()
+            try:
+                return self._read_outcomes(proc, work, len(names))
+            finally:
+                killer.cancel()
+                proc.kill()
+                proc.wait()
+
+    def _read_outcomes(self, proc: subprocess.Popen[bytes], work: Path, count: int) -> dict[int, DecryptOutcome]:
+        """Outcomes of the files gpg reports on its status lines, each taken in when its FILE_DONE arrives."""
+        assert proc.stdout is not None
+        lines = (raw.decode("utf-8", "replace") for raw in proc.stdout)
+        return {index: self._outcome(keywords, work / str(index)) for index, keywords in status_segments(lines, count)}
+
+    def _outcome(self, keywords: list[tuple[str, str]], output: Path) -> DecryptOutcome:
+        result = gnupg.Crypt(self.gpg)
+        for keyword, value in keywords:
+            result.handle_status(keyword, value)
+        if not output.is_file():
+            return DecryptOutcome(result=result, keywords=keywords)
+        try:
+            if output.stat().st_size >= MAX_PLAINTEXT_BYTES:
+                # gpg still says DECRYPTION_OKAY when its write failed; the size is what tells.
+                return DecryptOutcome(
+                    result=result,
+                    keywords=keywords,
+                    error=f"the decrypted message is over {MAX_PLAINTEXT_BYTES} bytes (a compression bomb?); not read",
+                )
+            return DecryptOutcome(result=result, keywords=keywords, plaintext=output.read_bytes())
+        finally:
+            output.unlink(missing_ok=True)
 
     def verify_detached(self, data: bytes, signature: bytes) -> Any:
         """python-gnupg's Verify for a detached signature over exactly `data`."""

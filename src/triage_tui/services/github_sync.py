@@ -146,15 +146,15 @@ class GithubSync:
             cursors = load_cursors(connection, self.source.name)
             known = known_advisories(connection, self.source.name)
         for repository in self.source.repositories:
-            if cancel is not None and cancel.is_set():
-                self.outcome.errors.append("cancelled; everything stored so far is kept")
-                self._failed.update(self.source.repositories)
+            if self._cancelled(cancel):
                 return
             stored = cursors.get(PAGES_SCOPE + repository, {}).get("pages") or []
             pages_before = [PageState(p["url"], p.get("etag")) for p in stored if isinstance(p, Mapping)]
             try:
                 pages: list[PageState] = []
                 for page in self.client.pages(repository, pages_before):
+                    if self._cancelled(cancel):
+                        return  # the pages read so far are not saved: the next sync lists this repository anew
                     pages.append(page.state)
                     fresh = [remote for remote in page.advisories if self._take(repository, remote, known)]
                     for known_now in self._create_all(repository, fresh):
@@ -179,6 +179,14 @@ class GithubSync:
                 self._failed.add(repository)
                 continue
             self._save_pages(repository, pages)
+
+    def _cancelled(self, cancel: Event | None) -> bool:
+        """Whether the user cancelled; if so, says so and marks every repository not synced."""
+        if cancel is None or not cancel.is_set():
+            return False
+        self.outcome.errors.append("cancelled; everything stored so far is kept")
+        self._failed.update(self.source.repositories)
+        return True
 
     def _save_pages(self, repository: str, pages: Sequence[PageState]) -> None:
         from triage_tui.store.database import write_transaction

@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from triage_tui import untrusted_json
 from triage_tui.services.hlc import Timestamp
 from triage_tui.services.team_event_schema import REF_KINDS, schema_problem
+from triage_tui.untrusted_json import UntrustedJsonError
 
 KEY_ACCEPTED = "key-accepted"
 """The kind of event by which a coordinator accepts a changed signing key for everyone who reads the case."""
@@ -122,8 +124,8 @@ def decode(data: bytes) -> TeamEvent:
     if len(data) > MAX_EVENT_BYTES:
         raise EventFormatError(f"{len(data)} bytes; an event is at most {MAX_EVENT_BYTES}")
     try:
-        body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        body = untrusted_json.loads(data)
+    except UntrustedJsonError as error:
         raise EventFormatError(f"not JSON ({error})") from None
     if not isinstance(body, Mapping) or body.get("format") != FORMAT:
         raise EventFormatError(f"not a {FORMAT} event")

@@ -3,18 +3,31 @@ by their Link cursors, single advisories, and updates; rate limits honoured, eve
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from itertools import pairwise
 from typing import Any
 
 import httpx
 
+from triage_tui.config import clear_text_refusal
 from triage_tui.sources.base import SourceError
+from triage_tui.sources.http_bounds import (
+    ACCEPTED_ENCODING,
+    MAX_EXCHANGE_S,
+    BodyError,
+    DeadlinePassed,
+    deadline_transport,
+    decoded,
+    read_body,
+    within,
+)
 from triage_tui.untrusted import neutralise_line
+from triage_tui.untrusted_json import UntrustedJsonError, loads
 
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
@@ -24,6 +37,12 @@ MAX_WAIT_S = 90.0
 SECONDARY_WAIT_S = 60.0
 """GitHub's advice when a secondary limit comes without retry-after: wait at least a minute, then back off."""
 RETRIES = 3
+MAX_PAGES = 1000
+"""List pages followed for one repository: 100,000 advisories, far more than any repository has; a Link chain that
+goes on past it is a broken or hostile server, and the listing stops with an error."""
+MAX_LISTING_S = 900.0
+"""The longest one repository's listing may take, all pages together; past it the listing stops with an error and
+what was taken is kept."""
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="([^"]+)"')
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
@@ -80,7 +99,9 @@ def next_link(header: str | None) -> str | None:
 
 
 class GitHubClient:
-    """One API endpoint with one token. `sleep` and `clock` are injectable so rate-limit waits can be tested."""
+    """One API endpoint with one token. `sleep` and `clock` are injectable so rate-limit waits can be tested; the
+    bounds on one exchange (`exchange_s`), one listing (`max_pages`, `listing_s`) and one body (`max_body`) so that
+    tests can use small ones."""
 
     def __init__(
         self,
@@ -93,17 +114,29 @@ class GitHubClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | None = None,
+        exchange_s: float = MAX_EXCHANGE_S,
+        max_pages: int = MAX_PAGES,
+        listing_s: float = MAX_LISTING_S,
+        max_body: int | None = None,
     ) -> None:
+        refusal = clear_text_refusal(api_url)
+        if refusal is not None:
+            raise SourceError(f"api_url {api_url!r}: {refusal}")
         self.api_url = api_url.rstrip("/")
+        self.exchange_s = exchange_s
+        self.max_pages = max_pages
+        self.listing_s = listing_s
+        self.max_body = max_body
         self.max_wait = max_wait
         self.secondary_wait = secondary_wait
         self.sleep = sleep
         self.clock = clock
         self._http = httpx.Client(
             timeout=timeout,
-            transport=transport,
+            transport=transport or deadline_transport(),
             headers={
                 "Accept": "application/vnd.github+json",
+                "Accept-Encoding": ACCEPTED_ENCODING,
                 "X-GitHub-Api-Version": API_VERSION,
                 "User-Agent": "triage-tui",
                 "Authorization": f"Bearer {token}",
@@ -131,8 +164,20 @@ class GitHubClient:
         stored_next = {page.url: following.url for page, following in pairwise(known)}
         # Always from this endpoint's first page: stored URLs only lend their ETags (api_url may have changed).
         url: str | None = self.list_url(repository)
+        seen: set[str] = set()
+        started = time.monotonic()
         while url is not None:
             self._same_origin(url, repository)
+            if url in seen:
+                raise ApiError(f"{repository}: the list pages lead back to one already read; stopped there")
+            if len(seen) >= self.max_pages:
+                raise ApiError(f"{repository}: more than {self.max_pages} list pages; stopped there")
+            if time.monotonic() - started > self.listing_s:
+                raise ApiError(
+                    f"{repository}: listing took over {self.listing_s:.0f} s ({len(seen)} pages); stopped there, "
+                    "what was read is kept", permanent=False,
+                )  # fmt: skip
+            seen.add(url)
             etag = stored.get(url)
             response = self._send("GET", url, repository, etag=etag)
             if response.status_code == 304:
@@ -179,7 +224,12 @@ class GitHubClient:
         failures = 0
         while True:
             try:
-                response = self._http.request(method, url, headers=headers, json=body)
+                response = self._exchange(method, url, headers, body)
+            except BodyError as error:
+                raise ApiError(f"{repository}: {error}; not read", permanent=False) from None
+            except DeadlinePassed as error:
+                raise ApiError(f"{repository}: {error} (the server sends too slowly); try again later",
+                               permanent=False) from None  # fmt: skip
             except httpx.TimeoutException:
                 failures += 1
                 if failures >= RETRIES:
@@ -201,6 +251,14 @@ class GitHubClient:
             failures += 1
             self.sleep(wait)
 
+    def _exchange(
+        self, method: str, url: str, headers: Mapping[str, str], body: Mapping[str, Any] | None
+    ) -> httpx.Response:
+        """One request and its whole answer, within the exchange deadline and the body cap."""
+        with within(self.exchange_s), self._http.stream(method, url, headers=headers, json=body) as response:
+            limit = self.max_body
+            return decoded(response, read_body(response) if limit is None else read_body(response, limit))
+
     def _wait_for(self, response: httpx.Response, repository: str, failures: int) -> float | None:
         """Seconds to wait before trying again, None to take the response as it is; ApiError if the wait would be
         too long or the tries are used up."""
@@ -220,15 +278,15 @@ class GitHubClient:
         if not limited:
             return float(2**failures)  # a 5xx: back off 1, 2 s
         if "retry-after" in headers:
-            wait = _seconds(headers["retry-after"])
+            wait = _retry_after(headers["retry-after"], self.clock())
         elif headers.get("x-ratelimit-remaining") == "0":
             wait = max(0.0, _seconds(headers.get("x-ratelimit-reset", "0")) - self.clock()) + 1
         else:
             wait = self.secondary_wait * 2**failures  # a secondary limit without retry-after
         if wait > self.max_wait:
-            at = time.strftime("%H:%M:%S", time.localtime(self.clock() + wait))
             raise ApiError(
-                f"{repository}: GitHub's rate limit holds until about {at}; sync again then", status=status,
+                f"{repository}: GitHub's rate limit holds until about {_moment(self.clock(), wait)}; sync again then",
+                status=status,
                 permanent=False, rate_limited=True,
             )  # fmt: skip
         return wait
@@ -268,10 +326,11 @@ class GitHubClient:
 
     def _json(self, response: httpx.Response, repository: str) -> Any:
         try:
-            return response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            return loads(response.content)
+        except UntrustedJsonError as error:
             raise ApiError(
-                f"{repository}: GitHub's answer is not JSON (status {response.status_code}); try again later",
+                f"{repository}: GitHub's answer is not JSON we can take: {error} (status {response.status_code}); "
+                "try again later",
                 status=response.status_code,
                 permanent=False,
             ) from None
@@ -283,17 +342,40 @@ def _ghsa(ghsa_id: str) -> str:
     return ghsa_id
 
 
+def _retry_after(text: str, now: float) -> float:
+    """Seconds from `now` that a retry-after header asks for: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
+    try:
+        return max(0.0, float(text[:40]))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(text[:100]).timestamp() - now)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return SECONDARY_WAIT_S
+
+
 def _seconds(text: str) -> float:
     try:
-        return max(0.0, float(text))
+        return max(0.0, float(text[:40]))
     except ValueError:
         return SECONDARY_WAIT_S
 
 
+def _moment(now: float, wait: float) -> str:
+    """When a wait of `wait` seconds from `now` ends, in local time: the time of day, with the date when that is not
+    today (a limit of days must not read as a time later today)."""
+    try:
+        then = datetime.fromtimestamp(now + wait, UTC).astimezone()
+    except (OverflowError, ValueError, OSError):
+        return "a date too far ahead to show"
+    today = datetime.fromtimestamp(now, UTC).astimezone().date()
+    return then.strftime("%H:%M:%S" if then.date() == today else "%Y-%m-%d %H:%M:%S %Z")
+
+
 def _message(response: httpx.Response) -> str:
     try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = loads(response.content)
+    except UntrustedJsonError:
         return f"status {response.status_code}"
     message = body.get("message") if isinstance(body, Mapping) else None
     return neutralise_line(str(message)[:200]) if message else f"status {response.status_code}"
@@ -301,8 +383,8 @@ def _message(response: httpx.Response) -> str:
 
 def _validation(response: httpx.Response) -> str:
     try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = loads(response.content)
+    except UntrustedJsonError:
         return f"status {response.status_code}"
     if not isinstance(body, Mapping):
         return f"status {response.status_code}"

@@ -20,9 +20,13 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 from triage_tui.config import ImapSourceConfig
 from triage_tui.sources.base import Batch, RawItem, SourceError, SyncState
 from triage_tui.sources.credentials import secret_from
+from triage_tui.sources.imap_bounds import AnswerRefused, BoundedIMAPClient, ImapBounds
 
 STATUS_ITEMS = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES", b"HIGHESTMODSEQ"]
 DEFAULT_TIMEOUT_S = 30.0
+FETCH_TRIES = 2
+"""A message the server leaves out of a FETCH answer is asked for once more, then recorded as an intake failure (so
+the cursor never passes it silently)."""
 
 
 def folder_scope(folder: str) -> str:
@@ -42,10 +46,15 @@ class _FolderMissing(Exception):
 class ImapSource:
     """One shared mailbox; each `batches()` call is one connection."""
 
-    def __init__(self, config: ImapSourceConfig, *, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self, config: ImapSourceConfig, *, timeout: float = DEFAULT_TIMEOUT_S, bounds: ImapBounds | None = None
+    ) -> None:
         self.name = config.name
         self.config = config
         self.timeout = timeout
+        self.bounds = bounds or ImapBounds()
+        self._refusals: list[str] = []
+        """What answers of this source's server were refused for, newest last."""
         self.commands: list[str] = []
         """The IMAP commands the last sync sent (after login), in order: for diagnostics and tests."""
 
@@ -85,6 +94,12 @@ class ImapSource:
         except socket.gaierror as error:
             raise SourceError(f"{prefix}: cannot resolve the host ({error.strerror})") from None
         except (IMAPClientAbortError, imaplib.IMAP4.abort, ConnectionError, EOFError, OSError) as error:
+            refusal = str(error) if isinstance(error, AnswerRefused) else self._refusals[-1] if self._refusals else None
+            if refusal is not None:
+                raise SourceError(
+                    f"{prefix}: the server's answer during {what} was refused: {refusal}; what was synced so far "
+                    "is kept"
+                ) from None
             raise SourceError(
                 f"{prefix}: the connection dropped during {what} ({_text(error) or type(error).__name__}); "
                 "what was synced so far is kept, sync again to continue"
@@ -100,15 +115,19 @@ class ImapSource:
 
     def _connect(self) -> IMAPClient:
         password = secret_from(self.name, command=self.config.password_command, env=self.config.password_env)
+        self._refusals.clear()  # a new connection: earlier refusals say nothing of its errors
         security = self.config.security
         with self._talking("connecting"):
             if security == "tls":
-                client = IMAPClient(
+                client = BoundedIMAPClient(
                     self.config.host, port=self.config.port, ssl=True, ssl_context=self._tls_context(),
-                    timeout=self.timeout,
+                    timeout=self.timeout, bounds=self.bounds, refusals=self._refusals,
                 )  # fmt: skip
             else:
-                client = IMAPClient(self.config.host, port=self.config.port, ssl=False, timeout=self.timeout)
+                client = BoundedIMAPClient(
+                    self.config.host, port=self.config.port, ssl=False, timeout=self.timeout, bounds=self.bounds,
+                    refusals=self._refusals,
+                )  # fmt: skip
         try:
             if security == "starttls":
                 with self._talking("STARTTLS"):
@@ -200,14 +219,7 @@ class ImapSource:
 
         for start in range(0, len(new), chunk_size):
             chunk = new[start : start + chunk_size]
-            self.commands.append("UID FETCH BODY.PEEK[]")
-            with self._talking(f"FETCH from {folder!r}"):
-                fetched = client.fetch(chunk, [b"BODY.PEEK[]"])
-            items = [
-                RawItem(item_key(folder, uidvalidity, uid), bytes(fetched[uid][b"BODY[]"]))
-                for uid in chunk
-                if uid in fetched and fetched[uid].get(b"BODY[]") is not None
-            ]  # a UID missing from the answer was expunged meanwhile; the next sync marks it gone
+            items = self._fetch(client, folder, uidvalidity, chunk)
             yield Batch(items=items, cursors={folder_scope(folder): progress_cursor(chunk[-1])}, relink=renumbered)
 
         present = set(on_server)
@@ -225,6 +237,57 @@ class ImapSource:
             "highestmodseq": highestmodseq,
         }
         yield Batch(cursors={folder_scope(folder): final}, gone=gone)
+
+    def _fetch(self, client: IMAPClient, folder: str, uidvalidity: int, chunk: list[int]) -> list[RawItem]:
+        """One RawItem per UID of `chunk`, in order: its bytes, or why not (too large by its RFC822.SIZE, or left
+        out of the server's answers FETCH_TRIES times). Bodies are asked for in groups of at most
+        `fetch_group_bytes`, so one answer stays within the connection's bounds."""
+        self.commands.append("UID FETCH RFC822.SIZE")
+        with self._talking(f"FETCH from {folder!r}"):
+            sizes = client.fetch(chunk, [b"RFC822.SIZE"])
+        items: dict[int, RawItem] = {}
+        wanted: list[tuple[int, int]] = []
+        for uid in chunk:
+            size = sizes.get(uid, {}).get(b"RFC822.SIZE")
+            size = size if isinstance(size, int) and size >= 0 else 0  # unknown: the literal's own bound holds
+            if size > self.bounds.max_literal:
+                reason = f"too large ({size} bytes, limit {self.bounds.max_literal})"
+                items[uid] = RawItem(item_key(folder, uidvalidity, uid), b"", reason)
+            else:
+                wanted.append((uid, size))
+        for _ in range(FETCH_TRIES):
+            missing: list[tuple[int, int]] = []
+            for group in _groups(wanted, self.bounds.fetch_group_bytes):
+                self.commands.append("UID FETCH BODY.PEEK[]")
+                with self._talking(f"FETCH from {folder!r}"):
+                    fetched = client.fetch([uid for uid, _ in group], [b"BODY.PEEK[]"])
+                for uid, size in group:
+                    body = fetched.get(uid, {}).get(b"BODY[]")
+                    if body is None:
+                        missing.append((uid, size))
+                    else:
+                        items[uid] = RawItem(item_key(folder, uidvalidity, uid), bytes(body))
+            wanted = missing
+            if not wanted:
+                break
+        for uid, _ in wanted:
+            reason = f"the server left UID {uid} out of its FETCH answer {FETCH_TRIES} times (expunged meanwhile?)"
+            items[uid] = RawItem(item_key(folder, uidvalidity, uid), b"", reason)
+        return [items[uid] for uid in chunk]
+
+
+def _groups(sized: list[tuple[int, int]], limit: int) -> Iterator[list[tuple[int, int]]]:
+    """Consecutive groups of (uid, size) whose sizes add up to at most `limit` (a single larger one alone)."""
+    group: list[tuple[int, int]] = []
+    total = 0
+    for uid, size in sized:
+        if group and total + size > limit:
+            yield group
+            group, total = [], 0
+        group.append((uid, size))
+        total += size
+    if group:
+        yield group
 
 
 def _text(error: BaseException) -> str:

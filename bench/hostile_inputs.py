@@ -1,0 +1,154 @@
+"""Measures peak memory (VmHWM) of the real code paths fed hostile input with the default bounds, each case in its
+own process (target: every case under 300 MB, with a clear error for the item): a PGP compression bomb (256 MB of
+zeros), a gzip bomb from a GitHub-compatible API (128 MB of JSON in about 127 KB), an endless same-host Link chain,
+an IMAP server flooding untagged responses, an IMAP literal claiming 10^14 bytes, and deeply nested or long-numbered
+JSON/YAML given to the advisory importer.
+
+The hostile servers (tests/hostile_http.py, tests/hostile_imap.py) and the bombs are made in this parent process, so
+the child's memory is the product's alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+LIMIT_MB = 300
+
+
+def peak_mb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    return -1
+
+
+def child(case: str, argument: str) -> str:
+    """Run one case in this process; the outcome as one line."""
+    if case == "pgp-bomb":
+        from gpg_fixtures import pgpmime_envelope
+        from triage_tui.intake.pipeline import GnuPG, process_batch
+
+        home, armour_path = argument.split(",")
+        (message,) = process_batch([pgpmime_envelope(Path(armour_path).read_bytes())], GnuPG(Path(home)))
+        verdict = getattr(message, "verdict", None)
+        return str(verdict.error if verdict is not None else message)
+    if case in ("gzip-bomb", "link-chain"):
+        from triage_tui.sources.github_api import ApiError, GitHubClient
+
+        client = GitHubClient(argument, "token")
+        try:
+            pages = sum(1 for _ in client.pages("pypa/pip", []))
+            return f"{pages} pages, no error"
+        except ApiError as error:
+            return str(error)
+        finally:
+            client.close()
+    if case in ("imap-flood", "imap-literal"):
+        from triage_tui.config import ImapSourceConfig
+        from triage_tui.sources.base import SourceError
+        from triage_tui.sources.imap import ImapSource
+
+        class _State:
+            def cursor(self, scope: str) -> None:
+                return None
+
+            def known_keys(self) -> set[str]:
+                return set()
+
+            def expect(self, items: int) -> None:
+                pass
+
+        os.environ["BENCH_IMAP_PASSWORD"] = "x"
+        config = ImapSourceConfig(
+            name="hostile", host="127.0.0.1", port=int(argument), security="none", username="bench",
+            password_env="BENCH_IMAP_PASSWORD",
+        )  # fmt: skip
+        try:
+            items = sum(len(batch.items) for batch in ImapSource(config).batches(_State(), 48))  # type: ignore[arg-type]
+            return f"{items} items, no error"
+        except SourceError as error:
+            return str(error)
+    if case.startswith("import-"):
+        from triage_tui.advisories.importers import ImportError_, parse_document
+
+        try:
+            parse_document(Path(argument).read_bytes())
+            return "parsed, no error"
+        except ImportError_ as error:
+            return f"refused: {error}"
+    raise SystemExit(f"unknown case {case}")
+
+
+def run_case(case: str, argument: str) -> dict[str, object]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", case, argument], capture_output=True, text=True, check=False, timeout=900
+    )
+    if proc.returncode != 0:
+        return {"case": case, "outcome": f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}", "peak_mb": None}
+    return dict(json.loads(proc.stdout))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--child", nargs=2, metavar=("CASE", "ARGUMENT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        outcome = child(*args.child)
+        print(json.dumps({"case": args.child[0], "outcome": outcome[:300], "peak_mb": peak_mb()}))
+        return
+
+    from gpg_fixtures import TEAM_EMAIL, kill_and_remove, new_keyring
+    from hostile_http import HostileApi
+    from hostile_imap import HostileImap
+
+    results = []
+    work = Path(tempfile.mkdtemp(prefix="hostile"))
+    ring = new_keyring(TEAM_EMAIL)
+    try:
+        armour = work / "bomb.asc"
+        with armour.open("wb") as output:
+            zeros = subprocess.Popen(["head", "-c", str(256 * 1024 * 1024), "/dev/zero"], stdout=subprocess.PIPE)
+            subprocess.run(
+                ["gpg", "--homedir", str(ring.home), "--batch", "--trust-model", "always", "--compress-level", "9",
+                 "--armor", "--recipient", ring.fingerprint, "--encrypt"],
+                stdin=zeros.stdout, stdout=output, check=True,
+            )  # fmt: skip
+            zeros.wait()
+        print(f"PGP bomb: {armour.stat().st_size} bytes for 256 MB of plaintext", file=sys.stderr)
+        results.append(run_case("pgp-bomb", f"{ring.home},{armour}"))
+    finally:
+        kill_and_remove(ring.home)
+    with HostileApi("bomb", bomb_inflated=128 * 1024 * 1024) as api:
+        print(f"gzip bomb: {api.bomb_size} bytes for 128 MB of JSON", file=sys.stderr)
+        results.append(run_case("gzip-bomb", api.url))
+    with HostileApi("links") as api:
+        results.append(run_case("link-chain", api.url))
+    with HostileImap("flood") as server:
+        results.append(run_case("imap-flood", str(server.port)))
+    with HostileImap("literal") as server:
+        results.append(run_case("imap-literal", str(server.port)))
+    documents = {
+        "import-deep-json": "[" * 2_000_000 + "]" * 2_000_000,
+        "import-deep-yaml": "x: " + "[" * 1_000_000 + "]" * 1_000_000,
+        "import-digits": '{"id": "PYSEC-1", "modified": "x", "n": ' + "7" * 4_000_000 + "}",
+    }
+    for case, text in documents.items():
+        path = work / case
+        path.write_text(text)
+        results.append(run_case(case, str(path)))
+    for result in results:
+        peak = result["peak_mb"]
+        verdict = "ok" if isinstance(peak, int) and peak < LIMIT_MB else "OVER"
+        print(f"{result['case']:<18} peak {peak} MB [{verdict}]  {result['outcome']}")
+
+
+if __name__ == "__main__":
+    main()

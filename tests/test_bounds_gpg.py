@@ -1,0 +1,67 @@
+"""Bounds on decryption (issue 15, item 8): a real OpenPGP compression bomb made by gpg stops at gpg's own write
+limit and is never read in; the message records why and the rest of the batch decrypts as usual."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+
+from gpg_fixtures import REPORTER_EMAIL, TEAM_EMAIL, GpgWorld, Keyring, pgpmime_envelope
+from test_intake_pipeline import SECRET, one, report
+from triage_tui.compose import encrypt_pgpmime
+from triage_tui.domain import Decryption
+from triage_tui.intake.pipeline import GnuPG, process_batch
+from triage_tui.intake.records import ParsedMessage
+
+
+def compression_bomb(sender: Keyring, recipient: str, inflated: int) -> bytes:
+    """A real OpenPGP message, compressed at level 9 by gpg, whose plaintext is a mail with `inflated` bytes of body."""
+    head = f"From: Rep <{REPORTER_EMAIL}>\r\nTo: {TEAM_EMAIL}\r\nSubject: bomb\r\n\r\n".encode()
+    with tempfile.TemporaryFile() as output:  # a file, not a pipe: gpg writes while it is still being fed
+        proc = subprocess.Popen(
+            [
+                *("gpg", "--homedir", str(sender.home), "--batch", "--trust-model", "always", "--compress-level", "9"),
+                *("--armor", "--recipient", recipient, "--encrypt"),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=output,
+        )
+        assert proc.stdin is not None
+        proc.stdin.write(head)
+        block = b"A" * (1024 * 1024)
+        for _ in range(inflated // len(block)):
+            proc.stdin.write(block)
+        proc.stdin.close()
+        assert proc.wait() == 0
+        output.seek(0)
+        return output.read()
+
+
+MAX_PLAINTEXT_BYTES = 16 * 1024 * 1024  # gnupg_batch.MAX_PLAINTEXT_BYTES
+
+
+def test_a_compression_bomb_stops_at_the_plaintext_cap(gpg_world: GpgWorld, team_gnupg: GnuPG) -> None:
+    inflated = 2 * MAX_PLAINTEXT_BYTES
+    armour = compression_bomb(gpg_world.reporter, gpg_world.team.fingerprint, inflated)
+    assert len(armour) < inflated // 500  # it really is a bomb
+    fine = encrypt_pgpmime(report(), gpg_world.reporter.gpg, [gpg_world.team.fingerprint])
+    bomb, after = process_batch([pgpmime_envelope(armour), fine], team_gnupg)
+    assert isinstance(bomb, ParsedMessage)
+    assert bomb.verdict.decryption is Decryption.FAILED and bomb.body == ""
+    assert bomb.verdict.error == (
+        f"the decrypted message is over {MAX_PLAINTEXT_BYTES} bytes (a compression bomb?); not read"
+    )
+    assert isinstance(after, ParsedMessage) and after.verdict.decryption is Decryption.OK
+    assert after.body == SECRET.rstrip("\n")
+
+
+def test_the_plaintext_cap_is_the_one_in_force() -> None:
+    from triage_tui.intake import gnupg_batch
+
+    assert gnupg_batch.MAX_PLAINTEXT_BYTES == MAX_PLAINTEXT_BYTES
+
+
+def test_a_plaintext_under_the_cap_is_read_whole(gpg_world: GpgWorld, team_gnupg: GnuPG) -> None:
+    armour = compression_bomb(gpg_world.reporter, gpg_world.team.fingerprint, 2 * 1024 * 1024)
+    message = one(pgpmime_envelope(armour), team_gnupg)
+    assert message.verdict.decryption is Decryption.OK and len(message.body) == 2 * 1024 * 1024
