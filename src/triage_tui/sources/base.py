@@ -18,6 +18,9 @@ class RawItem:
     key: str
     data: bytes
     error: str | None = None
+    whole_size: int | None = None
+    """Set when the item is too large to take in: its size; `data` then holds its head only (its headers, to find
+    it by), or nothing."""
 
 
 @dataclass(frozen=True)

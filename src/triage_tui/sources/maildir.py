@@ -10,8 +10,11 @@ from pathlib import Path
 
 from triage_tui.sources.base import Batch, RawItem, SourceError, SyncState
 
-# A report larger than this is recorded as a failure rather than read into memory.
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_MESSAGE_BYTES = 24 * 1024 * 1024
+"""The largest file read whole: intake parses no larger message (intake.pipeline.MAX_PARSED_BYTES; parsing holds
+about ten times a message's size), so a larger one is read only for its head and kept as too large."""
+HEAD_BYTES = 64 * 1024
+"""How much of a file too large to take in is read, for its headers (who sent it, its subject): a few KB."""
 
 
 def unique_name(filename: str) -> str:
@@ -90,5 +93,5 @@ class MaildirSource:
             if not stat.S_ISREG(info.st_mode):
                 return RawItem(key, b"", "not a regular file")
             if info.st_size > MAX_MESSAGE_BYTES:
-                return RawItem(key, b"", f"too large ({info.st_size} bytes, limit {MAX_MESSAGE_BYTES})")
+                return RawItem(key, handle.read(HEAD_BYTES), whole_size=info.st_size)
             return RawItem(key, handle.read())
