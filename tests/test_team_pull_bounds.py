@@ -54,6 +54,9 @@ def test_a_backlog_over_one_answers_bound_is_taken_in_over_rounds_and_an_oversiz
     append_sealed(pip, bytes(str(huge), "ascii"))
     add_notes(pip, *later)
     monkeypatch.setattr(imap, "ImapBounds", partial(ImapBounds, **SMALL.__dict__))
+    # Searched 5 UIDs at a time and taken in 4 at a time: ranges and rounds that do not line up.
+    monkeypatch.setattr(team_transport, "SEARCH_UIDS", 5, raising=False)
+    monkeypatch.setattr(team_transport, "PULL_GROUP_MESSAGES", 4, raising=False)
 
     outcome = coordinator.sync()  # once: one FETCH of the whole folder, refused as over 24,000 bytes, every time
 
@@ -84,6 +87,7 @@ def test_a_pull_cut_off_midway_keeps_the_rounds_before_and_resumes_after_them(  
     with monkeypatch.context() as small:
         small.setattr(imap, "ImapBounds", partial(ImapBounds, **SMALL.__dict__))
         small.setattr(team_transport, "PULL_GROUP_MESSAGES", 2, raising=False)  # main has no rounds
+        small.setattr(team_transport, "SEARCH_UIDS", 4, raising=False)
         with pytest.raises(SourceError, match="refused: one answer of over 24000 bytes"):
             coordinator.sync()
 

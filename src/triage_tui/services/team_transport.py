@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triage_tui.config import Config, ImapSourceConfig
 from triage_tui.services.team_envelope import (
@@ -27,6 +27,9 @@ from triage_tui.sources.base import SourceError
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import stored_time
 
+if TYPE_CHECKING:
+    from triage_tui.sources.imap import ImapSource
+
 SUBJECT = "triage-tui team event"
 CURSOR_SOURCE = "team"
 BEGIN, END = b"-----BEGIN PGP MESSAGE-----", b"-----END PGP MESSAGE-----"
@@ -34,6 +37,9 @@ PULL_GROUP_MESSAGES = 500
 """Messages of the team folder taken in per round (their sizes, then their bodies in groups by size): one round's
 answers stay far inside the IMAP bounds whatever the backlog, and the cursor is saved with each round's events, so
 a pull cut off midway resumes after the last whole round."""
+SEARCH_UIDS = 50_000
+"""UIDs searched at once: the answer is one line of at most this many numbers (about 550 KB), within the longest
+line the IMAP bounds allow (imap_bounds.MAX_LINE_BYTES), whatever the backlog."""
 MAX_ENVELOPE_BYTES = 2 * MAX_EVENT_BYTES
 """The largest envelope fetched: armour adds a third to an event of at most MAX_EVENT_BYTES, its signature and a
 session key per reader a few KB more; a larger message cannot hold an event, so it is refused unread."""
@@ -218,8 +224,9 @@ class TeamTransport:
                 )
         self.outcome.shared += len(readers)
 
-    def _pull(self, client: Any, source: Any) -> None:
-        """Take in the folder's new messages in rounds of PULL_GROUP_MESSAGES, each stored with its cursor."""
+    def _pull(self, client: Any, source: ImapSource) -> None:
+        """Take in the folder's new messages in rounds of at most PULL_GROUP_MESSAGES UIDs, each stored with its
+        cursor."""
         from triage_tui.store.sync_reads import load_cursors
 
         status = client.select_folder(self.folder, readonly=True)
@@ -228,13 +235,16 @@ class TeamTransport:
             cursor = load_cursors(connection, CURSOR_SOURCE).get(self.folder) or {}
             applied = {row[0] for row in connection.execute("SELECT id FROM team_events")}
         last = int(cursor.get("last_uid", 0)) if cursor.get("uidvalidity") == validity else 0
-        uids = sorted(uid for uid in client.search(["UID", f"{last + 1}:*"]) if uid > last)
+        highest = max(client.search(["UID", "*"]), default=0)  # one number, where `last+1:*` is every new UID
         learned: dict[str, list[str]] = {}
         """Projects of cases shared in this pull (their events may follow the share in the same round)."""
-        for start in range(0, len(uids), PULL_GROUP_MESSAGES):
-            group = uids[start : start + PULL_GROUP_MESSAGES]
-            bodies = source.fetch_bodies(client, self.folder, group, max_size=MAX_ENVELOPE_BYTES)
-            self._take_in(validity, group, bodies, applied, learned)
+        for low in range(last + 1, highest + 1, SEARCH_UIDS):
+            high = low + SEARCH_UIDS - 1
+            found = sorted(uid for uid in client.search(["UID", f"{low}:{high}"]) if low <= uid <= high)
+            for start in range(0, len(found), PULL_GROUP_MESSAGES):
+                group = found[start : start + PULL_GROUP_MESSAGES]
+                bodies = source.fetch_bodies(client, self.folder, group, max_size=MAX_ENVELOPE_BYTES)
+                self._take_in(validity, group, bodies, applied, learned)
 
     def _take_in(
         self,
