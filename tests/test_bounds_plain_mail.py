@@ -95,7 +95,7 @@ def test_a_plain_mail_too_large_to_parse_is_kept_from_imap_with_only_its_headers
 
 def test_the_sources_read_whole_no_larger_message_than_intake_parses() -> None:
     from triage_tui.intake.pipeline import MAX_PARSED_BYTES
-    from triage_tui.sources import imap_bounds, maildir
+    from triage_tui.sources import base, imap_bounds
 
-    assert maildir.MAX_MESSAGE_BYTES == imap_bounds.MAX_MESSAGE_BYTES == MAX_PARSED_BYTES
-    assert imap_bounds.MAX_MESSAGE_BYTES <= imap_bounds.MAX_LITERAL_BYTES
+    assert base.MAX_MESSAGE_BYTES == imap_bounds.ImapBounds().max_message == MAX_PARSED_BYTES
+    assert base.MAX_MESSAGE_BYTES <= imap_bounds.MAX_LITERAL_BYTES

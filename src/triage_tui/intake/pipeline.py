@@ -39,7 +39,7 @@ MAX_PARSED_BYTES = 24 * 1024 * 1024
 """The largest raw message parsed. Parsing holds about ten times a message's size (bench/hostile_inputs.py, a plain
 mail through a whole sync: 16 MB peaks at 196 MB, 24 MB at 250 MB, 32 MB at 319 MB), so 24 MB is the largest that
 stays under the 300 MB target; it still takes in an armoured report whose plaintext is at the 16 MB decryption cap
-(gnupg_batch.MAX_PLAINTEXT_BYTES). The sources read no larger message whole (their MAX_MESSAGE_BYTES)."""
+(gnupg_batch.MAX_PLAINTEXT_BYTES). The sources read no larger message whole (sources.base.MAX_MESSAGE_BYTES)."""
 HEAD_BYTES = 64 * 1024
 """How much of a message too large to parse is kept, and read for its sender and subject: header blocks are a few
 KB."""

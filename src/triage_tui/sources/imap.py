@@ -18,9 +18,9 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from triage_tui.config import ImapSourceConfig
-from triage_tui.sources.base import Batch, RawItem, SourceError, SyncState
+from triage_tui.sources.base import HEAD_BYTES, Batch, RawItem, SourceError, SyncState
 from triage_tui.sources.credentials import secret_from
-from triage_tui.sources.imap_bounds import HEAD_BYTES, AnswerRefused, BoundedIMAPClient, ImapBounds
+from triage_tui.sources.imap_bounds import AnswerRefused, BoundedIMAPClient, ImapBounds
 
 STATUS_ITEMS = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES", b"HIGHESTMODSEQ"]
 DEFAULT_TIMEOUT_S = 30.0

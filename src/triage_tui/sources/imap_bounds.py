@@ -15,15 +15,11 @@ from typing import Any
 
 from imapclient import IMAPClient, imap4, tls
 
+from triage_tui.sources.base import MAX_MESSAGE_BYTES
+
 MAX_LITERAL_BYTES = 64 * 1024 * 1024
 """The largest literal the server may send; a message larger by its RFC822.SIZE is recorded as too large, nothing of
 it fetched."""
-MAX_MESSAGE_BYTES = 24 * 1024 * 1024
-"""The largest message fetched whole, as for the Maildir source: intake parses no larger message
-(intake.pipeline.MAX_PARSED_BYTES; parsing holds about ten times a message's size), so of a larger one only its
-first HEAD_BYTES of headers are fetched and it is kept as too large."""
-HEAD_BYTES = 64 * 1024
-"""How much of the headers of a message too large to take in is fetched (who sent it, its subject): a few KB."""
 MAX_ANSWER_BYTES = 128 * 1024 * 1024
 """Bytes one command's answer may hold: two of the largest messages; fetches are grouped by size to stay below it."""
 FETCH_GROUP_BYTES = 48 * 1024 * 1024

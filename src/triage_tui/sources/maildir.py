@@ -8,13 +8,7 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from triage_tui.sources.base import Batch, RawItem, SourceError, SyncState
-
-MAX_MESSAGE_BYTES = 24 * 1024 * 1024
-"""The largest file read whole: intake parses no larger message (intake.pipeline.MAX_PARSED_BYTES; parsing holds
-about ten times a message's size), so a larger one is read only for its head and kept as too large."""
-HEAD_BYTES = 64 * 1024
-"""How much of a file too large to take in is read, for its headers (who sent it, its subject): a few KB."""
+from triage_tui.sources.base import HEAD_BYTES, MAX_MESSAGE_BYTES, Batch, RawItem, SourceError, SyncState
 
 
 def unique_name(filename: str) -> str:
