@@ -1,8 +1,9 @@
 """Measures peak memory (VmHWM) of the real code paths fed hostile input with the default bounds, each case in its
 own process (target: every case under 300 MB, with a clear error for the item): a PGP compression bomb (256 MB of
 zeros), a gzip bomb from a GitHub-compatible API (128 MB of JSON in about 127 KB), an endless same-host Link chain,
-an IMAP server flooding untagged responses, an IMAP literal claiming 10^14 bytes, and deeply nested or long-numbered
-JSON/YAML given to the advisory importer.
+an IMAP server flooding untagged responses, an IMAP literal claiming 10^14 bytes, deeply nested or long-numbered
+JSON/YAML given to the advisory importer, and large plain (unencrypted) mails of 16, 24, 32 and 60 MB (text and a
+base64 attachment) synced from a Maildir into an encrypted store.
 
 The hostile servers (tests/hostile_http.py, tests/hostile_imap.py) and the bombs are made in this parent process, so
 the child's memory is the product's alone.
@@ -84,7 +85,47 @@ def child(case: str, argument: str) -> str:
             return "parsed, no error"
         except ImportError_ as error:
             return f"refused: {error}"
+    if case.startswith("plain-"):
+        from triage_tui.config import load_config
+        from triage_tui.services.sync import sync_all
+        from triage_tui.store.cipher import register_key
+        from triage_tui.store.connection import reader
+
+        database = Path(argument) / "store.db"
+        register_key(database, os.urandom(32))
+        (report,) = sync_all(database, load_config(Path(argument) / "config.toml"), only="local")
+        with reader(database) as connection:
+            failures = [row[0] for row in connection.execute("SELECT reason FROM intake_failures")]
+        return f"{report.messages} stored, failures: {failures}"
     raise SystemExit(f"unknown case {case}")
+
+
+def plain_mail(size: int) -> bytes:
+    """A realistic large report in the clear: a text part, then a base64 attachment filling it to `size` bytes."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "Reporter <reporter@example.org>"
+    message["To"] = "security@example.org"
+    message["Subject"] = "pip: crash dump attached"
+    message.set_content("Steps to reproduce are in the attached core dump.\n" * 200)
+    attachment = os.urandom((size - 12_000) * 57 // 77)  # base64 lines: 77 bytes for every 57
+    message.add_attachment(attachment, maintype="application", subtype="octet-stream", filename="core.dump")
+    return message.as_bytes()
+
+
+def plain_maildir(work: Path, megabytes: int, ring_home: Path, fingerprint: str) -> Path:
+    """A workspace (config and Maildir) whose Maildir holds one plain mail of `megabytes` MB."""
+    home = work / f"plain-{megabytes}"
+    for folder in ("cur", "new", "tmp"):
+        (home / "maildir" / folder).mkdir(parents=True)
+    (home / "maildir" / "new" / f"1700000000.plain{megabytes}.bench").write_bytes(plain_mail(megabytes << 20))
+    (home / "config.toml").write_text(
+        f'[identity]\nname = "Team"\nemail = "team@example.org"\nfingerprint = "{fingerprint}"\n'
+        f'gnupg_home = "{ring_home}"\n\n[projects.pip]\nname = "pip"\npackages = ["pip"]\n\n'
+        f'[sources.local]\nkind = "maildir"\npath = "{home / "maildir"}"\n'
+    )
+    return home
 
 
 def run_case(case: str, argument: str) -> dict[str, object]:
@@ -124,6 +165,9 @@ def main() -> None:
             zeros.wait()
         print(f"PGP bomb: {armour.stat().st_size} bytes for 256 MB of plaintext", file=sys.stderr)
         results.append(run_case("pgp-bomb", f"{ring.home},{armour}"))
+        for megabytes in (16, 24, 32, 60):
+            home = plain_maildir(work, megabytes, ring.home, ring.fingerprint)
+            results.append(run_case(f"plain-{megabytes}mb", str(home)))
     finally:
         kill_and_remove(ring.home)
     with HostileApi("bomb", bomb_inflated=128 * 1024 * 1024) as api:

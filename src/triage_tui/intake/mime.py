@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 
 from triage_tui.intake.records import Attachment
 from triage_tui.untrusted import neutralise, neutralise_line
@@ -32,6 +32,15 @@ def parse_bytes(raw: bytes) -> Message:
     """Parse with the compat32 policy: the modern policy parses every header on each access, which made parsing
     slower than decrypting; headers.py decodes the few headers intake needs."""
     return BytesParser(policy=policy.compat32).parsebytes(raw)
+
+
+def parse_header_block(raw: bytes, limit: int) -> Message | None:
+    """The message's headers alone, parsed from its first `limit` bytes; None if they do not end within them."""
+    head = raw[:limit]
+    ends = [end for end in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if end >= 0]
+    if not ends:
+        return None
+    return BytesHeaderParser(policy=policy.compat32).parsebytes(head[: min(ends)])
 
 
 def looks_like_email(message: Message) -> bool:

@@ -24,6 +24,7 @@ from triage_tui.intake.mime import (
     looks_like_email,
     main_text_part,
     parse_bytes,
+    parse_header_block,
     pgpmime_armour,
     signed_parts,
     text_of,
@@ -32,7 +33,16 @@ from triage_tui.intake.records import CryptoVerdict, IntakeFailure, ParsedMessag
 from triage_tui.intake.verdicts import SignatureVerdict, decryption_verdict, signature_verdict
 from triage_tui.untrusted import neutralise, neutralise_line
 
-__all__ = ["GnuPG", "process_batch"]
+__all__ = ["GnuPG", "process_batch", "too_large"]
+
+MAX_PARSED_BYTES = 24 * 1024 * 1024
+"""The largest raw message parsed. Parsing holds about ten times a message's size (bench/hostile_inputs.py, a plain
+mail through a whole sync: 16 MB peaks at 196 MB, 24 MB at 250 MB, 32 MB at 319 MB), so 24 MB is the largest that
+stays under the 300 MB target; it still takes in an armoured report whose plaintext is at the 16 MB decryption cap
+(gnupg_batch.MAX_PLAINTEXT_BYTES). The sources read no larger message whole (sources.base.MAX_MESSAGE_BYTES)."""
+HEAD_BYTES = 64 * 1024
+"""How much of a message too large to parse is kept, and read for its sender and subject: header blocks are a few
+KB."""
 
 _EFAIL_WARNING = (
     "an encrypted part is nested inside the message instead of being its root: "
@@ -98,6 +108,9 @@ def process_batch(raws: Sequence[bytes], gpg: GnuPG) -> list[ParsedMessage | Int
     an item that is not an email at all or whose processing raised unexpectedly (caught per item)."""
     plans: list[_Plan | IntakeFailure] = []
     for raw in raws:
+        if len(raw) > MAX_PARSED_BYTES:
+            plans.append(too_large(raw[:HEAD_BYTES], len(raw)))
+            continue
         try:
             plans.append(_analyse(raw))
         except NotAnEmailError as exc:
@@ -115,6 +128,20 @@ def process_batch(raws: Sequence[bytes], gpg: GnuPG) -> list[ParsedMessage | Int
         except Exception as exc:  # one hostile item must not stop the batch
             results.append(IntakeFailure(raw=plan.raw, reason=f"processing failed: {type(exc).__name__}: {exc}"))
     return results
+
+
+def too_large(head: bytes, size: int) -> IntakeFailure:
+    """A message of `size` bytes kept unparsed, with its `head` only: its reason names its size and, when its
+    headers end within the head, who sent it and its subject (neutralised, as for any message), to find it by."""
+    reason = f"too large to read: {size} bytes (at most {MAX_PARSED_BYTES} are read); kept for inspection"
+    headers = parse_header_block(head, HEAD_BYTES)
+    if headers is not None:
+        fields = read_headers(headers)
+        if fields.sender_email or fields.sender_name:
+            reason += f"; from {fields.sender_name or fields.sender_email} <{fields.sender_email}>"
+        if fields.subject:
+            reason += f"; subject {fields.subject[:200]!r}"
+    return IntakeFailure(raw=head, reason=reason)
 
 
 def _decrypt_all(plans: Sequence[_Plan | IntakeFailure], gpg: GnuPG) -> dict[int, DecryptOutcome]:

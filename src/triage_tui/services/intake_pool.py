@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from triage_tui.intake.pipeline import GnuPG, process_batch
+from triage_tui.intake.pipeline import GnuPG, process_batch, too_large
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.sources.base import RawItem
 
@@ -32,11 +32,13 @@ class IntakeWorkers:
 
     @staticmethod
     def _intake(items: Sequence[RawItem], gpg: GnuPG) -> list[ParsedMessage | IntakeFailure]:
-        readable = [item for item in items if item.error is None]
+        readable = [item for item in items if item.error is None and item.whole_size is None]
         parsed = iter(process_batch([item.data for item in readable], gpg))
         return [
             IntakeFailure(raw=item.data, reason=f"could not read the item: {item.error}")
             if item.error is not None
+            else too_large(item.data, item.whole_size)
+            if item.whole_size is not None
             else next(parsed)
             for item in items
         ]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triage_tui.config import Config, ImapSourceConfig
 from triage_tui.services.team_envelope import (
@@ -22,13 +22,27 @@ from triage_tui.services.team_envelope import (
     seal,
     sign_event,
 )
+from triage_tui.services.team_events import MAX_EVENT_BYTES
 from triage_tui.sources.base import SourceError
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import stored_time
 
+if TYPE_CHECKING:
+    from triage_tui.sources.imap import ImapSource
+
 SUBJECT = "triage-tui team event"
 CURSOR_SOURCE = "team"
 BEGIN, END = b"-----BEGIN PGP MESSAGE-----", b"-----END PGP MESSAGE-----"
+PULL_GROUP_MESSAGES = 500
+"""Messages of the team folder taken in per round (their sizes, then their bodies in groups by size): one round's
+answers stay far inside the IMAP bounds whatever the backlog, and the cursor is saved with each round's events, so
+a pull cut off midway resumes after the last whole round."""
+SEARCH_UIDS = 50_000
+"""UIDs searched at once: the answer is one line of at most this many numbers (about 550 KB), within the longest
+line the IMAP bounds allow (imap_bounds.MAX_LINE_BYTES), whatever the backlog."""
+MAX_ENVELOPE_BYTES = 2 * MAX_EVENT_BYTES
+"""The largest envelope fetched: armour adds a third to an event of at most MAX_EVENT_BYTES, its signature and a
+session key per reader a few KB more; a larger message cannot hold an event, so it is refused unread."""
 
 
 @dataclass
@@ -104,12 +118,13 @@ class TeamTransport:
         """Take in what is new, then send what waits; one connection."""
         from triage_tui.sources.imap import ImapSource
 
-        with ImapSource(self.source).session("team sync") as client:
+        source = ImapSource(self.source)
+        with source.session("team sync") as client:
             if not client.folder_exists(self.folder):
                 client.create_folder(self.folder)
             # Take in first: a project added elsewhere meanwhile changes who this workstation's events go to.
             try:
-                self._pull(client)
+                self._pull(client, source)
             finally:
                 # What waits here goes out even if taking in failed: this workstation's decisions do not wait on
                 # what others sent.
@@ -209,10 +224,9 @@ class TeamTransport:
                 )
         self.outcome.shared += len(readers)
 
-    def _pull(self, client: Any) -> None:
-        from triage_tui.services.team_log import case_projects, receive, resolve_case
-        from triage_tui.store.database import open_engine, write_transaction
-        from triage_tui.store.ingest import save_cursor
+    def _pull(self, client: Any, source: ImapSource) -> None:
+        """Take in the folder's new messages in rounds of at most PULL_GROUP_MESSAGES UIDs, each stored with its
+        cursor."""
         from triage_tui.store.sync_reads import load_cursors
 
         status = client.select_folder(self.folder, readonly=True)
@@ -221,21 +235,44 @@ class TeamTransport:
             cursor = load_cursors(connection, CURSOR_SOURCE).get(self.folder) or {}
             applied = {row[0] for row in connection.execute("SELECT id FROM team_events")}
         last = int(cursor.get("last_uid", 0)) if cursor.get("uidvalidity") == validity else 0
-        uids = [uid for uid in client.search(["UID", f"{last + 1}:*"]) if uid > last]
-        if not uids:
-            return
-        fetched = client.fetch(uids, ["RFC822"])
-        judged = []
+        highest = max(client.search(["UID", "*"]), default=0)  # one number, where `last+1:*` is every new UID
         learned: dict[str, list[str]] = {}
-        """Projects of cases shared in this batch (their events follow the share, before it is stored)."""
+        """Projects of cases shared in this pull (their events may follow the share in the same round)."""
+        for low in range(last + 1, highest + 1, SEARCH_UIDS):
+            high = low + SEARCH_UIDS - 1
+            found = sorted(uid for uid in client.search(["UID", f"{low}:{high}"]) if low <= uid <= high)
+            for start in range(0, len(found), PULL_GROUP_MESSAGES):
+                group = found[start : start + PULL_GROUP_MESSAGES]
+                bodies = source.fetch_bodies(client, self.folder, group, max_size=MAX_ENVELOPE_BYTES)
+                self._take_in(validity, group, bodies, applied, learned)
+
+    def _take_in(
+        self,
+        validity: int,
+        group: list[int],
+        bodies: dict[int, tuple[bytes, str | None, int | None]],
+        applied: set[str],
+        learned: dict[str, list[str]],
+    ) -> None:
+        """Open, judge and apply one round's messages, and store them with the cursor past them in one
+        transaction."""
+        from triage_tui.services.team_log import case_projects, receive, resolve_case
+        from triage_tui.store.database import open_engine, write_transaction
+        from triage_tui.store.ingest import save_cursor
+
+        judged = []
         unreadable: list[tuple[str, str, str, bytes, str]] = []
-        """Messages of the folder that hold no event one can read (not an event, or not one once decrypted): kept
-        with the reason, as intake keeps mail it cannot read."""
+        """Messages of the folder that hold no event one can read (not an event, or not one once decrypted, or too
+        large to be one): kept with the reason, as intake keeps mail it cannot read."""
         stamp = stored_time(datetime.now(UTC))
-        # One read connection for the batch's lookups (each case the events are about, and its projects).
+        # One read connection for the round's lookups (each case the events are about, and its projects).
         with reader(self.database) as connection:
-            for uid in sorted(fetched):
-                raw = bytes(fetched[uid][b"RFC822"])
+            for uid in group:
+                raw, why_not, _whole_size = bodies[uid]  # no head is asked for: an envelope's headers say nothing
+                if why_not is not None:  # too large to be an event, or gone: listed, its bytes never fetched
+                    unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", f"not fetched: {why_not}", raw, stamp))
+                    self.outcome.rejected += 1
+                    continue
                 sealed = armoured_part(raw)
                 if sealed is None:
                     unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", "not a team event message", raw, stamp))
@@ -285,7 +322,7 @@ class TeamTransport:
                         "VALUES (?, ?, ?, ?, ?)",
                         unreadable,
                     )
-                save_cursor(connection, CURSOR_SOURCE, self.folder, {"uidvalidity": validity, "last_uid": max(uids)},
+                save_cursor(connection, CURSOR_SOURCE, self.folder, {"uidvalidity": validity, "last_uid": group[-1]},
                             datetime.now(UTC))  # fmt: skip
         finally:
             engine.dispose()

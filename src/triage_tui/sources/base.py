@@ -6,6 +6,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+MAX_MESSAGE_BYTES = 24 * 1024 * 1024
+"""The largest message a source reads whole (a Maildir file, an IMAP message by its RFC822.SIZE): intake parses no
+larger one (intake.pipeline.MAX_PARSED_BYTES; parsing holds about ten times a message's size). Of a larger one only
+its first HEAD_BYTES are read, for its headers, and it is kept as too large; it stays in the source."""
+HEAD_BYTES = 64 * 1024
+"""How much of a message too large to take in is read, for its headers (who sent it, its subject): a few KB."""
+
 
 class SourceError(Exception):
     """A source could not be read; the message says what failed, where, and what to do."""
@@ -18,6 +25,9 @@ class RawItem:
     key: str
     data: bytes
     error: str | None = None
+    whole_size: int | None = None
+    """Set when the item is too large to take in: its size; `data` then holds its head only (its headers, to find
+    it by), or nothing."""
 
 
 @dataclass(frozen=True)

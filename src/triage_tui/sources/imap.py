@@ -18,7 +18,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from triage_tui.config import ImapSourceConfig
-from triage_tui.sources.base import Batch, RawItem, SourceError, SyncState
+from triage_tui.sources.base import HEAD_BYTES, Batch, RawItem, SourceError, SyncState
 from triage_tui.sources.credentials import secret_from
 from triage_tui.sources.imap_bounds import AnswerRefused, BoundedIMAPClient, ImapBounds
 
@@ -239,22 +239,43 @@ class ImapSource:
         yield Batch(cursors={folder_scope(folder): final}, gone=gone)
 
     def _fetch(self, client: IMAPClient, folder: str, uidvalidity: int, chunk: list[int]) -> list[RawItem]:
-        """One RawItem per UID of `chunk`, in order: its bytes, or why not (too large by its RFC822.SIZE, or left
-        out of the server's answers FETCH_TRIES times). Bodies are asked for in groups of at most
-        `fetch_group_bytes`, so one answer stays within the connection's bounds."""
+        """One RawItem per UID of `chunk`, in order (`fetch_bodies`): a message over `max_message` comes as its
+        headers' head and its size, to be kept as too large."""
+        bodies = self.fetch_bodies(client, folder, chunk, max_size=self.bounds.max_message, head_bytes=HEAD_BYTES)
+        return [RawItem(item_key(folder, uidvalidity, uid), *bodies[uid]) for uid in chunk]
+
+    def fetch_bodies(
+        self, client: IMAPClient, folder: str, uids: list[int], *, max_size: int, head_bytes: int = 0
+    ) -> dict[int, tuple[bytes, str | None, int | None]]:
+        """(bytes, why not, whole size) for each UID of the selected `folder`: its bytes; or for a message over
+        `max_size` by its RFC822.SIZE, the first `head_bytes` of its headers and its size (with no `head_bytes`,
+        or over the literal bound, nothing of it, and why); or why not, for one the server left out of its answers
+        FETCH_TRIES times. Bodies are asked for in groups of at most `fetch_group_bytes`, so one answer stays
+        within the connection's bounds; the caller keeps `uids` few enough for one RFC822.SIZE answer."""
         self.commands.append("UID FETCH RFC822.SIZE")
         with self._talking(f"FETCH from {folder!r}"):
-            sizes = client.fetch(chunk, [b"RFC822.SIZE"])
-        items: dict[int, RawItem] = {}
+            sizes = client.fetch(uids, [b"RFC822.SIZE"])
+        bodies: dict[int, tuple[bytes, str | None, int | None]] = {}
         wanted: list[tuple[int, int]] = []
-        for uid in chunk:
+        heads: dict[int, int] = {}
+        for uid in uids:
             size = sizes.get(uid, {}).get(b"RFC822.SIZE")
             size = size if isinstance(size, int) and size >= 0 else 0  # unknown: the literal's own bound holds
-            if size > self.bounds.max_literal:
-                reason = f"too large ({size} bytes, limit {self.bounds.max_literal})"
-                items[uid] = RawItem(item_key(folder, uidvalidity, uid), b"", reason)
+            if size > self.bounds.max_literal or (size > max_size and not head_bytes):
+                limit = min(max_size, self.bounds.max_literal)
+                bodies[uid] = (b"", f"too large ({size} bytes, limit {limit})", None)
+            elif size > max_size:
+                heads[uid] = size
             else:
                 wanted.append((uid, size))
+        if heads:
+            self.commands.append("UID FETCH BODY.PEEK[HEADER]<>")
+            part = f"BODY.PEEK[HEADER]<0.{head_bytes}>".encode()
+            with self._talking(f"FETCH from {folder!r}"):
+                fetched = client.fetch(list(heads), [part])
+            for uid, size in heads.items():
+                head = fetched.get(uid, {}).get(b"BODY[HEADER]<0>")
+                bodies[uid] = (bytes(head or b"")[:head_bytes], None, size)
         for _ in range(FETCH_TRIES):
             missing: list[tuple[int, int]] = []
             for group in _groups(wanted, self.bounds.fetch_group_bytes):
@@ -266,14 +287,14 @@ class ImapSource:
                     if body is None:
                         missing.append((uid, size))
                     else:
-                        items[uid] = RawItem(item_key(folder, uidvalidity, uid), bytes(body))
+                        bodies[uid] = (bytes(body), None, None)
             wanted = missing
             if not wanted:
                 break
         for uid, _ in wanted:
             reason = f"the server left UID {uid} out of its FETCH answer {FETCH_TRIES} times (expunged meanwhile?)"
-            items[uid] = RawItem(item_key(folder, uidvalidity, uid), b"", reason)
-        return [items[uid] for uid in chunk]
+            bodies[uid] = (b"", reason, None)
+        return bodies
 
 
 def _groups(sized: list[tuple[int, int]], limit: int) -> Iterator[list[tuple[int, int]]]:

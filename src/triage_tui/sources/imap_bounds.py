@@ -15,8 +15,11 @@ from typing import Any
 
 from imapclient import IMAPClient, imap4, tls
 
+from triage_tui.sources.base import MAX_MESSAGE_BYTES
+
 MAX_LITERAL_BYTES = 64 * 1024 * 1024
-"""The largest message taken in, as for the Maildir source: larger ones are recorded as too large, not fetched."""
+"""The largest literal the server may send; a message larger by its RFC822.SIZE is recorded as too large, nothing of
+it fetched."""
 MAX_ANSWER_BYTES = 128 * 1024 * 1024
 """Bytes one command's answer may hold: two of the largest messages; fetches are grouped by size to stay below it."""
 FETCH_GROUP_BYTES = 48 * 1024 * 1024
@@ -35,6 +38,7 @@ class ImapBounds:
     """The bounds one connection keeps (defaults above; tests use small ones)."""
 
     max_literal: int = MAX_LITERAL_BYTES
+    max_message: int = MAX_MESSAGE_BYTES
     max_answer_bytes: int = MAX_ANSWER_BYTES
     max_answer_lines: int = MAX_ANSWER_LINES
     answer_s: float = MAX_ANSWER_S

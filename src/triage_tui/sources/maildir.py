@@ -8,10 +8,7 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from triage_tui.sources.base import Batch, RawItem, SourceError, SyncState
-
-# A report larger than this is recorded as a failure rather than read into memory.
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+from triage_tui.sources.base import HEAD_BYTES, MAX_MESSAGE_BYTES, Batch, RawItem, SourceError, SyncState
 
 
 def unique_name(filename: str) -> str:
@@ -90,5 +87,5 @@ class MaildirSource:
             if not stat.S_ISREG(info.st_mode):
                 return RawItem(key, b"", "not a regular file")
             if info.st_size > MAX_MESSAGE_BYTES:
-                return RawItem(key, b"", f"too large ({info.st_size} bytes, limit {MAX_MESSAGE_BYTES})")
+                return RawItem(key, handle.read(HEAD_BYTES), whole_size=info.st_size)
             return RawItem(key, handle.read())
