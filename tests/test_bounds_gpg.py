@@ -65,3 +65,19 @@ def test_a_plaintext_under_the_cap_is_read_whole(gpg_world: GpgWorld, team_gnupg
     armour = compression_bomb(gpg_world.reporter, gpg_world.team.fingerprint, 2 * 1024 * 1024)
     message = one(pgpmime_envelope(armour), team_gnupg)
     assert message.verdict.decryption is Decryption.OK and len(message.body) == 2 * 1024 * 1024
+
+
+def test_a_damaged_report_takes_none_of_the_reports_after_it_down(gpg_world: GpgWorld, team_gnupg: GnuPG) -> None:
+    """gpg abandons a `--decrypt-files` run at a damaged message (no FILE_DONE): the files after it are run again,
+    and the damaged one is not retried first (which failed every later report of the chunk)."""
+    import random
+
+    from triage_tui.demo.wrap import corrupt
+
+    fine = [encrypt_pgpmime(report(), gpg_world.reporter.gpg, [gpg_world.team.fingerprint]) for _ in range(3)]
+    damaged = corrupt(fine[1], random.Random(7))
+    first, broken, *after = process_batch([fine[0], damaged, fine[2], fine[0]], team_gnupg)
+    assert isinstance(broken, ParsedMessage) and broken.verdict.decryption is Decryption.FAILED
+    for message in (first, *after):
+        assert isinstance(message, ParsedMessage) and message.verdict.decryption is Decryption.OK
+        assert message.body == SECRET.rstrip("\n")

@@ -188,6 +188,13 @@ def test_the_demo_command_syncs_and_fills_a_matrix(capsys: pytest.CaptureFixture
         assert len(rows) == 60 and len(spanning) >= 4
         statuses = {c.status for r in spanning for c in r.cells.values()}
         assert {"affected", "fixed", "not-affected", "investigating"} <= statuses
+        # Only the two reports made unreadable on purpose fail to decrypt (a damaged one once took down every
+        # report after it in its gpg run).
+        with reader(home / "triage.db") as connection:
+            failed = connection.execute(
+                "SELECT count(*) FROM messages WHERE decryption != 'ok' AND encrypted"
+            ).fetchone()
+        assert failed[0] == 2
         # One reporter moved to a new key between two reports: the second is flagged until a coordinator accepts.
         from triage_tui.store.key_pins import pending_changes
 

@@ -56,7 +56,11 @@ def private_workdir() -> Iterator[Path]:
 
 def status_segments(lines: Iterable[str], count: int) -> Iterator[tuple[int, list[tuple[str, str]]]]:
     """(N, its status lines) for each FILE_START … FILE_DONE segment of `gpg --decrypt-files 0.asc … (count-1).asc`,
-    as each segment ends; at most MAX_STATUS_LINES lines are kept of one."""
+    as each segment ends; at most MAX_STATUS_LINES lines are kept of one.
+
+    A file gpg started but abandoned (a damaged one: gpg gives up the whole run after it, with no FILE_DONE) is
+    yielded when the stream ends, so it counts as tried: the files after it are run again without it, instead of
+    the damaged one coming first again and taking the rest of the chunk down with it."""
     current: list[tuple[str, str]] | None = None
     index = -1
     for line in lines:
@@ -73,6 +77,8 @@ def status_segments(lines: Iterable[str], count: int) -> Iterator[tuple[int, lis
             current = None
         elif current is not None and len(current) < MAX_STATUS_LINES:
             current.append((keyword, value))
+    if current is not None:
+        yield index, current
 
 
 def split_status_by_file(stdout: str, count: int = _CHUNK) -> dict[int, list[tuple[str, str]]]:
