@@ -7,10 +7,12 @@ DEMO_HOME ?= $(CURDIR)/demo-home
 
 .PHONY: demo test lint typecheck pytest system-deps install bench clean
 
+# A venv left half-made (an interrupted first install: no pip yet) is made again rather than failing for good.
 $(STAMP): pyproject.toml
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: system-deps $(STAMP)

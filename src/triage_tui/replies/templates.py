@@ -82,7 +82,8 @@ TEMPLATES: dict[str, ReplyTemplate] = {
             "Acknowledge receipt",
             _letter(
                 'Thank you for reporting "$title" to us. We have received your report and opened case $case_id '
-                "for it; please keep that reference in the subject of any follow-up.\n\n"
+                "for it; please send any follow-up as a reply to this message, from the address you reported "
+                "from, so that it reaches this case.\n\n"
                 "$coordinator is coordinating this case. We will confirm whether we can reproduce the issue and "
                 "which tools are affected ($projects, as far as we can tell so far), and keep you informed.\n\n"
                 "Please do not share details of the issue with anyone else until we have agreed on a disclosure "
