@@ -185,3 +185,47 @@ def test_a_store_error_never_quotes_the_values_bound_to_its_statement(tmp_path: 
     finally:
         engine.dispose()
     assert "no such table" in str(raised.value) and "SECRET" not in str(raised.value)
+
+
+def test_a_sync_the_disk_stopped_midway_leaves_every_report_to_the_next_sync(
+    tmp_path: Path, gpg_world: GpgWorld, reports: Reports
+) -> None:
+    """A full disk (here: a file-size limit the process runs under, as `ulimit -f` sets it) ends the sync in one
+    line; gpg still runs under that limit, nothing is stored as unreadable for it, and the next sync takes in every
+    report readable, once."""
+    import resource
+
+    LIMIT = 1_500_000  # the store is about 1.4 MB once every report is in: the disk fills halfway
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
+
+    write_team_config(tmp_path, gpg_world, maildir_source(reports))
+    first = subprocess.run(
+        [sys.executable, "-m", "triage_tui", "sync", "--home", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        preexec_fn=limited,
+    )
+    assert first.returncode == 1 and "Traceback" not in first.stderr
+    assert len(first.stderr.strip().splitlines()[-1]) < 300 and reports.marker.decode() not in first.stderr
+    second = _cli(tmp_path, "sync")
+    assert second.returncode == 0, second.stderr
+    assert _case_count(tmp_path) == REPORTS
+    for case in json.loads(_cli(tmp_path, "cases", "--json").stdout):
+        assert case["title"] != "(unreadable message: failed)"
+
+
+def test_a_gpg_that_cannot_run_gives_no_verdict_to_store(gpg_world: GpgWorld, reports: Reports) -> None:
+    """gpg gone (uninstalled or replaced mid-sync): no message may be stored as unreadable for it, since a stored
+    verdict is never retried; the sync stops there instead (see the test above for the next sync)."""
+    from triage_tui.intake.gnupg_batch import GpgUnavailable
+    from triage_tui.intake.pipeline import GnuPG, process_batch
+
+    gpg = GnuPG(gpg_world.team.home)
+    gpg.gpg.gpgbinary = str(Path(gpg_world.team.home) / "no-such-gpg")
+    raw = next(iter(sorted((reports.maildir / "new").iterdir()))).read_bytes()
+    with pytest.raises(GpgUnavailable, match="gpg ended before it decrypted anything"):
+        process_batch([raw], gpg)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,9 +31,20 @@ MAX_STATUS_LINES = 1000
 
 def _capped_output() -> list[str]:
     """A prefix that runs the command with every file it writes limited to MAX_PLAINTEXT_BYTES by the kernel
-    (RLIMIT_FSIZE, in 512-byte blocks); SIGXFSZ is ignored so gpg gets EFBIG, says so and goes on to the next file."""
+    (RLIMIT_FSIZE, in 512-byte blocks); SIGXFSZ is ignored so gpg gets EFBIG, says so and goes on to the next file.
+
+    Never above the limit this process already runs under (a shell's `ulimit -f`): raising it is refused, and gpg
+    would then not run at all."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     blocks = MAX_PLAINTEXT_BYTES // 512
+    if hard != resource.RLIM_INFINITY:
+        blocks = min(blocks, hard // 512)
     return ["/bin/sh", "-c", f'ulimit -f {blocks} && trap "" XFSZ && exec "$@"', "sh"]
+
+
+class GpgUnavailable(Exception):
+    """gpg did not run, or ended before it started on any file: no verdict at all, so nothing may be stored as one
+    (the sync stops there and the next one tries the same messages again)."""
 
 
 @dataclass
@@ -115,11 +127,9 @@ class GnuPG:
             chunk = pending[:_CHUNK]
             started = self._decrypt_files([ciphertexts[i] for i in chunk])
             if not started:
-                # gpg took none of them: give up on this chunk rather than loop.
-                for index in chunk:
-                    outcomes[index] = DecryptOutcome(
-                        result=gnupg.Crypt(self.gpg), error="gpg reported nothing for this item"
-                    )
+                # gpg started none of them (a damaged file still counts as started), so gpg itself failed: that is
+                # no verdict on these messages, and stored as one it would never be retried.
+                raise GpgUnavailable("gpg ended before it decrypted anything (is gpg installed and working?)")
             for local, outcome in started.items():
                 outcomes[chunk[local]] = outcome
             pending = [index for index in pending if outcomes[index] is None]
@@ -144,10 +154,7 @@ class GnuPG:
                     stderr=subprocess.DEVNULL,
                 )
             except OSError as exc:
-                return {
-                    index: DecryptOutcome(result=gnupg.Crypt(self.gpg), error=f"gpg did not run: {exc}")
-                    for index in range(len(names))
-                }
+                raise GpgUnavailable(f"gpg did not run: {exc}") from None
             # A stuck gpg (a pinentry nobody answers) is killed; the files it never finished are outcome-less.
             killer = threading.Timer(DECRYPT_TIMEOUT_S + 2 * len(names), proc.kill)
             killer.start()

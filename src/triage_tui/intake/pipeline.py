@@ -11,7 +11,7 @@ from email.utils import parseaddr
 import gnupg
 
 from triage_tui.domain import Decryption, Signature, SignatureScope
-from triage_tui.intake.gnupg_batch import DecryptOutcome, GnuPG
+from triage_tui.intake.gnupg_batch import DecryptOutcome, GnuPG, GpgUnavailable
 from triage_tui.intake.headers import HeaderFields, apply_protected, has_protected_headers, read_headers
 from triage_tui.intake.mime import (
     Content,
@@ -148,7 +148,9 @@ def _decrypt_all(plans: Sequence[_Plan | IntakeFailure], gpg: GnuPG) -> dict[int
     wanted = [(i, p.ciphertext) for i, p in enumerate(plans) if isinstance(p, _Plan) and p.ciphertext is not None]
     try:
         outcomes = gpg.decrypt_many([ciphertext for _, ciphertext in wanted])
-    except Exception as exc:  # gpg missing or broken: every encrypted item records it and the sync goes on
+    except GpgUnavailable:
+        raise  # no verdict on these messages: the sync stops and the next one tries them again
+    except Exception as exc:  # an answer from gpg this code could not read: each item records it, the sync goes on
         outcomes = [DecryptOutcome(result=gnupg.Crypt(gpg.gpg), error=f"gpg failed: {exc}") for _ in wanted]
     return {index: outcome for (index, _), outcome in zip(wanted, outcomes, strict=True)}
 

@@ -12,6 +12,7 @@ from threading import Event
 from typing import Any
 
 from triage_tui.config import Config, GithubSourceConfig, ImapSourceConfig, MaildirSourceConfig, SourceConfig
+from triage_tui.intake.gnupg_batch import GpgUnavailable
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.services.intake_pool import WORKERS, IntakeWorkers
 from triage_tui.services.store_writer import StoreWriter
@@ -125,7 +126,12 @@ def sync_source(
 
     def store_oldest() -> None:
         batch, items, future = pending.popleft()
-        results = future.result() if future is not None else []
+        try:
+            results = future.result() if future is not None else []
+        except GpgUnavailable as error:
+            # No batch from here on is stored: a later one's cursor would pass messages never decrypted.
+            pending.clear()
+            raise SourceError(f"{error}; nothing from here on was taken in, the next sync tries again") from None
         stored = writer.store(
             [IncomingItem(source.name, item.key, result) for item, result in zip(items, results, strict=True)],
             [CursorUpdate(source.name, scope, cursor) for scope, cursor in batch.cursors.items()],
@@ -161,12 +167,18 @@ def sync_source(
         except SyncCancelled:
             failure = "cancelled; everything stored so far is kept"
             # Keep what is already decrypted, in order, but do not wait for chunks still in gpg: the user is waiting.
-            while pending and (pending[0][2] is None or pending[0][2].done()):
-                store_oldest()
+            try:
+                while pending and (pending[0][2] is None or pending[0][2].done()):
+                    store_oldest()
+            except SourceError as error:
+                failure = str(error)
             pending.clear()
         # Batches handed over before a failure are whole: store them, so a resumed sync starts after them.
-        while pending:
-            store_oldest()
+        try:
+            while pending:
+                store_oldest()
+        except SourceError as error:
+            failure = failure or str(error)
     writer.close()
     return SourceReport(
         source.name, failure is None, state.messages, state.new_cases, state.failures, _seconds(state), failure
