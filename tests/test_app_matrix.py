@@ -148,7 +148,7 @@ class TestMatrixScreen:
             await press(pilot, "m")
             await press(pilot, "enter")
             app.screen.query_one("#status", Select).value = ImpactStatus.WONT_FIX
-            await press(pilot, "escape")
+            await press(pilot, "escape", "y")  # a changed cell is discarded only after a y
             assert isinstance(app.screen, MatrixScreen)
             assert impact_of(app.database, "PSC-2026-0006", "pip") in (None, ("unknown", ()))
 
