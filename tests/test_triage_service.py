@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -110,6 +110,30 @@ def test_embargo_round_trips_in_utc_and_undoes(triage: TriageService, database: 
     assert case(database).summary.embargo_until is None
     with pytest.raises(TriageError, match="time zone"):
         triage.set_embargo("PSC-2026-0001", datetime(2026, 7, 1))
+
+
+@pytest.mark.parametrize(
+    "until",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(9000, 1, 1, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))),  # converting it to UTC would overflow
+    ],
+)
+def test_an_embargo_end_outside_the_teams_span_is_refused_without_team_sync(
+    triage: TriageService, database: Path, until: datetime
+) -> None:
+    """The span team events are held to (team_events) holds for every embargo decision, team or not."""
+    assert triage.team_author is None
+    with pytest.raises(TriageError, match="is not between 2000 and 9000"):
+        triage.set_embargo("PSC-2026-0001", until)
+    assert case(database).summary.embargo_until is None and case(database).events == ()
+    # A real end in the past is still an embargo decision: kept, shown overdue.
+    past = datetime(2000, 1, 1, tzinfo=UTC)
+    triage.set_embargo("PSC-2026-0001", past)
+    assert case(database).summary.embargo_until == past
 
 
 def test_notes_are_events(triage: TriageService, database: Path) -> None:

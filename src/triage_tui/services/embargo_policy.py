@@ -25,7 +25,8 @@ def embargo_out_of_bounds(until: datetime) -> str | None:
     # Compared before any conversion to UTC: converting year 1 (or 9999) with an offset overflows.
     if EARLIEST_EMBARGO <= until < LATEST_EMBARGO:
         return None
-    return f"the embargo end {until:%Y-%m-%d %H:%M} is not between {EARLIEST_EMBARGO.year} and {LATEST_EMBARGO.year}"
+    typed = f"{until.year:04d}{until:-%m-%d %H:%M}"  # %Y writes year 1 as "1"
+    return f"the embargo end {typed} is not between {EARLIEST_EMBARGO.year} and {LATEST_EMBARGO.year}"
 
 
 @dataclass(frozen=True)
