@@ -238,6 +238,32 @@ def test_undoing_a_cell_of_a_project_not_linked_before_unlinks_it_again(triage: 
     assert [(i.project, i.status) for i in case(database).impacts] == [("pip", "investigating")]
 
 
+def test_undoing_an_unlink_puts_the_removed_cell_back_as_it_was(triage: TriageService, database: Path) -> None:
+    """The unlink keeps the whole cell it removed, so undo links the project back with its ranges, fixed version and
+    notes (an impact-shaped undo, which travels to the team like any other)."""
+    from triage_tui.domain import ImpactStatus
+    from triage_tui.services.impact_rules import ImpactCell
+
+    cell = ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version="24.1", notes="only with --user")
+    triage.set_impact("PSC-2026-0001", "pip", cell)
+    unlink = triage.remove_project("PSC-2026-0001", "pip")
+    assert case(database).impacts == ()
+    assert triage.last_undoable("PSC-2026-0001") == unlink
+    undo = triage.undo(unlink.id)
+    (restored,) = case(database).impacts
+    assert (restored.project, restored.status, restored.ranges, restored.fixed_version, restored.notes) == (
+        "pip", "fixed", ("<24.1",), "24.1", "only with --user"
+    )  # fmt: skip
+    assert (undo.payload["project"], undo.payload["before"], undo.payload["after"]) == ("pip", None, cell.to_json())
+    with pytest.raises(TriageError, match="already undone"):
+        triage.undo(unlink.id)
+    # Linked again since by hand: the undo would overwrite that cell, so it is refused.
+    again = triage.remove_project("PSC-2026-0001", "pip")
+    triage.set_impact("PSC-2026-0001", "pip", ImpactCell(ImpactStatus.INVESTIGATING))
+    with pytest.raises(TriageError, match="pip cell of PSC-2026-0001 changed since"):
+        triage.undo(again.id)
+
+
 def test_an_undo_that_would_put_nothing_back_is_refused_and_not_recorded(
     triage: TriageService, database: Path, tmp_path: Path
 ) -> None:
