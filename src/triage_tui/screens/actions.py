@@ -369,7 +369,7 @@ def close_unless_typed(dialog: ModalScreen[Any], typed: bool, what: str) -> None
     discard_unless_typed(dialog, typed, f"Discard {what}? Nothing of it is kept.", lambda: dialog.dismiss(None))
 
 
-def discard_unless_typed(node: DOMNode, typed: bool, question: str, discard: Callable[[], None]) -> None:
+def discard_unless_typed(node: DOMNode, typed: bool, question: str, discard: Callable[[], object]) -> None:
     """Call `discard` (which throws away what the user typed) at once if nothing was typed, else only after a
     deliberate y to `question`: n, escape or a stray enter keep the text as it is."""
     if not typed:

@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -205,7 +205,9 @@ def _embargo_time(value: str) -> datetime:
     if moment.tzinfo is None:
         raise EventFormatError("changes.embargo_until needs a time zone (UTC)")
     if embargo_out_of_bounds(moment) is not None:
-        raise EventFormatError(f"changes.embargo_until: {value!r} is not between {EARLIEST_EMBARGO.year} and {LATEST_EMBARGO.year}")
+        raise EventFormatError(
+            f"changes.embargo_until: {value!r} is not between {EARLIEST_EMBARGO.year} and {LATEST_EMBARGO.year}"
+        )
     return moment
 
 
