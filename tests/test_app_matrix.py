@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from test_app_hostile import assert_no_raw_controls
 from test_app_snapshots import SIZE, SnapCompare, keys_then_settle
@@ -23,7 +23,7 @@ from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.duplicate_reads import project_ids
 from triage_tui.store.matrix_reads import matrix_rows, project_packages
-from triage_tui.store.queries import CaseFilter, get_case, list_cases
+from triage_tui.store.queries import CaseDetail, CaseFilter, get_case, list_cases
 from triage_tui.widgets.matrix_grid import MatrixGrid
 from ui_fixtures import FROZEN_NOW, HOSTILE_STRINGS, hostile_inbox, make_app, screen_text, settle
 
@@ -118,9 +118,15 @@ class TestMatrixScreen:
             row = next(line for line in screen_text(app).splitlines() if line.startswith("PSC-2026-0005"))
             assert "! affected" in row
 
-    async def test_delete_unlinks_the_project_after_a_deliberate_yes(self, tmp_path: Path) -> None:
+    async def test_delete_unlinks_the_project_after_a_deliberate_yes_and_u_links_it_back(self, tmp_path: Path) -> None:
         app = make_app(tmp_path)
         seed_cells(app.database)
+        notes, fixed = "only with --user; backport to 23.3", "24.1"
+        triage = TriageService(app.database, "alex@example.org", clock=lambda: FROZEN_NOW)
+        cell = ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version=fixed, notes=notes)
+        triage.set_impact("PSC-2026-0001", "pip", cell)
+        triage.close_store()
+        before = impact_of(app.database, "PSC-2026-0001", "pip")
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             await press(pilot, "m")
@@ -130,6 +136,8 @@ class TestMatrixScreen:
             await pilot.press("delete")
             await settle(pilot)
             assert "Unlink pip from PSC-2026-0001?" in screen_text(app)
+            question = app.screen.query_one(".action-title", Static).render()
+            assert "Undo (u in the case) links pip back with this cell." in str(question)
             await press(pilot, "enter")  # not a yes: nothing changes
             assert impact_of(app.database, "PSC-2026-0001", "pip") is not None
             await pilot.press("delete")
@@ -137,9 +145,24 @@ class TestMatrixScreen:
             await press(pilot, "y")
             assert isinstance(app.screen, MatrixScreen)
             assert impact_of(app.database, "PSC-2026-0001", "pip") is None
-        with reader(app.database) as connection:
-            detail = get_case(connection, "PSC-2026-0001")
-        assert detail is not None and detail.events[-1].kind == "impact-removed"
+            unlinked = get_case_of(app.database, "PSC-2026-0001").events[-1]
+            assert unlinked.kind == "impact-removed"
+            # u in the case brings the cell back, notes and ranges included.
+            await press(pilot, "o")
+            assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0001"
+            await press(pilot, "u")
+            assert impact_of(app.database, "PSC-2026-0001", "pip") == before
+        detail = get_case_of(app.database, "PSC-2026-0001")
+        assert [event.kind for event in detail.events[-2:]] == ["impact-removed", "undo"]
+        (cell,) = [impact for impact in detail.impacts if impact.project == "pip"]
+        assert (cell.notes, cell.fixed_version) == (notes, fixed)
+
+
+def get_case_of(database: Path, case_id: str) -> CaseDetail:
+    with reader(database) as connection:
+        detail = get_case(connection, case_id)
+    assert detail is not None
+    return detail
 
     async def test_escape_leaves_the_cell_as_it_was(self, tmp_path: Path) -> None:
         app = make_app(tmp_path)
@@ -148,7 +171,7 @@ class TestMatrixScreen:
             await press(pilot, "m")
             await press(pilot, "enter")
             app.screen.query_one("#status", Select).value = ImpactStatus.WONT_FIX
-            await press(pilot, "escape")
+            await press(pilot, "escape", "y")  # a changed cell is discarded only after a y
             assert isinstance(app.screen, MatrixScreen)
             assert impact_of(app.database, "PSC-2026-0006", "pip") in (None, ("unknown", ()))
 

@@ -105,6 +105,27 @@ class TestCaseDialogs:
             assert app.screen.query_one(Input).value == typed
             assert "not done: nothing to change" in screen_text(app)
 
+    @pytest.mark.parametrize("typed", ["0001-01-01 00:00", "9999-12-31 23:59", "1999-12-31 23:59"])
+    async def test_an_embargo_end_out_of_every_workstations_span_is_refused_with_the_time_typed(
+        self, tmp_path: Path, typed: str
+    ) -> None:
+        """Team sync or not: the service refuses the year 1 (or 9999) typo, the dialog keeps it with the reason."""
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_case(pilot, 0)
+            await pilot.press("e")
+            assert isinstance(app.screen, EmbargoModal)
+            app.screen.query_one(Input).value = typed
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, EmbargoModal)
+            assert app.screen.query_one(Input).value == typed
+            assert f"the embargo end {typed} is not between 2000 and 9000" in screen_text(app)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is screen
+            assert stored(app, screen.case_id)[0].summary.embargo_until is None
+
     async def test_cvss_refused_stays_open_with_the_vector_built(self, tmp_path: Path) -> None:
         app = make_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
@@ -140,7 +161,7 @@ class TestFileAndMatrixDialogs:
             assert app.screen is editor
             assert editor.query_one("#status", Select).value == ImpactStatus.WONT_FIX
             assert "not done: nothing to change" in screen_text(app)
-            await press(pilot, "escape")
+            await press(pilot, "escape", "y")  # what was typed is discarded only after a y
             assert isinstance(app.screen, MatrixScreen)
             assert impact_of(app.database, "PSC-2026-0006", "pip") == ("wont-fix", ())
 

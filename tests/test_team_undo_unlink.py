@@ -201,3 +201,51 @@ def test_each_reader_gets_the_form_of_an_event_they_may_read() -> None:
     unlink = TeamEvent(CASE, "C", at, "impact-removed", impacts={"uv": None})
     (delivery,) = deliveries(unlink, {"C", "P"}, readers_of.__getitem__, told={"U"})
     assert delivery == type(delivery)(unlink, ("C", "P", "U"))  # the notice is the unlink itself: one event
+
+
+def cells(database: Path, case_id: str) -> dict[str, tuple[str, tuple[str, ...], str | None, str]]:
+    """Each linked project's whole cell, notes included."""
+    with reader(database) as connection:
+        detail = get_case(connection, case_id)
+    assert detail is not None
+    return {i.project: (i.status, i.ranges, i.fixed_version, i.notes) for i in detail.impacts}
+
+
+def test_undoing_an_unlink_relinks_the_cell_on_every_workstation(
+    team: Team,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Unlink uv (its maintainer is told), then undo: the undo travels as the cell put back, notes and all; the uv
+    maintainer reads the case again, later notes included, and all three workstations converge."""
+    coordinator, pip, uv = team
+    uv_station = Station(uv.ring, uv.config, tmp_path / "uv-empty.db")  # holds only what is shared with uv
+    cell = ImpactCell(ImpactStatus.FIXED, ranges=("<0.4.2",), fixed_version="0.4.2", notes="only with --system")
+    alex = coordinator.triage()
+    alex.set_impact(CASE, "uv", cell)
+    alex.close_store()
+    coordinator.sync()
+    uv_station.sync()
+    (case_here,) = held_cases(uv_station.database)
+    linked = cells(coordinator.database, CASE)
+    assert cells(uv_station.database, case_here)["uv"] == linked["uv"] == ("fixed", ("<0.4.2",), "0.4.2", cell.notes)
+    alex = coordinator.triage()
+    unlink = alex.remove_project(CASE, "uv")
+    alex.close_store()
+    coordinator.sync()
+    uv_station.sync()
+    assert "uv" not in cells(uv_station.database, case_here)
+    alex = coordinator.triage()
+    alex.undo(unlink.id)
+    alex.add_note(CASE, "uv is back on it")
+    alex.close_store()
+    assert cells(coordinator.database, CASE) == linked  # the removed cell exactly
+    coordinator.sync()
+    outcome = uv_station.sync()
+    assert outcome.rejected == 0
+    assert cells(uv_station.database, case_here)["uv"] == linked["uv"]
+    with reader(uv_station.database) as connection:
+        detail = get_case(connection, case_here)
+    assert detail is not None and "uv is back on it" in [e.payload.get("text") for e in detail.events]
+    pip.sync()
+    assert cells(pip.database, CASE) == cells(coordinator.database, CASE) == linked
+    assert shown(pip.database) == shown(coordinator.database)

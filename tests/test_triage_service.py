@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -112,6 +112,30 @@ def test_embargo_round_trips_in_utc_and_undoes(triage: TriageService, database: 
         triage.set_embargo("PSC-2026-0001", datetime(2026, 7, 1))
 
 
+@pytest.mark.parametrize(
+    "until",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(9000, 1, 1, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))),  # converting it to UTC would overflow
+    ],
+)
+def test_an_embargo_end_outside_the_teams_span_is_refused_without_team_sync(
+    triage: TriageService, database: Path, until: datetime
+) -> None:
+    """The span team events are held to (team_events) holds for every embargo decision, team or not."""
+    assert triage.team_author is None
+    with pytest.raises(TriageError, match="is not between 2000 and 9000"):
+        triage.set_embargo("PSC-2026-0001", until)
+    assert case(database).summary.embargo_until is None and case(database).events == ()
+    # A real end in the past is still an embargo decision: kept, shown overdue.
+    past = datetime(2000, 1, 1, tzinfo=UTC)
+    triage.set_embargo("PSC-2026-0001", past)
+    assert case(database).summary.embargo_until == past
+
+
 def test_notes_are_events(triage: TriageService, database: Path) -> None:
     triage.add_note("PSC-2026-0001", "line one\nline two [b]literal[/b]")
     with pytest.raises(TriageError):
@@ -212,6 +236,32 @@ def test_undoing_a_cell_of_a_project_not_linked_before_unlinks_it_again(triage: 
     affected = triage.set_impact("PSC-2026-0001", "pip", ImpactCell(ImpactStatus.AFFECTED, ranges=("<0.5",)))
     triage.undo(affected.id)
     assert [(i.project, i.status) for i in case(database).impacts] == [("pip", "investigating")]
+
+
+def test_undoing_an_unlink_puts_the_removed_cell_back_as_it_was(triage: TriageService, database: Path) -> None:
+    """The unlink keeps the whole cell it removed, so undo links the project back with its ranges, fixed version and
+    notes (an impact-shaped undo, which travels to the team like any other)."""
+    from triage_tui.domain import ImpactStatus
+    from triage_tui.services.impact_rules import ImpactCell
+
+    cell = ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version="24.1", notes="only with --user")
+    triage.set_impact("PSC-2026-0001", "pip", cell)
+    unlink = triage.remove_project("PSC-2026-0001", "pip")
+    assert case(database).impacts == ()
+    assert triage.last_undoable("PSC-2026-0001") == unlink
+    undo = triage.undo(unlink.id)
+    (restored,) = case(database).impacts
+    assert (restored.project, restored.status, restored.ranges, restored.fixed_version, restored.notes) == (
+        "pip", "fixed", ("<24.1",), "24.1", "only with --user"
+    )  # fmt: skip
+    assert (undo.payload["project"], undo.payload["before"], undo.payload["after"]) == ("pip", None, cell.to_json())
+    with pytest.raises(TriageError, match="already undone"):
+        triage.undo(unlink.id)
+    # Linked again since by hand: the undo would overwrite that cell, so it is refused.
+    again = triage.remove_project("PSC-2026-0001", "pip")
+    triage.set_impact("PSC-2026-0001", "pip", ImpactCell(ImpactStatus.INVESTIGATING))
+    with pytest.raises(TriageError, match="pip cell of PSC-2026-0001 changed since"):
+        triage.undo(again.id)
 
 
 def test_an_undo_that_would_put_nothing_back_is_refused_and_not_recorded(

@@ -366,15 +366,21 @@ def close_unless_typed(dialog: ModalScreen[Any], typed: bool, what: str) -> None
     that opened the question, a second one or a stray enter keep editing)."""
     if attempting(dialog):
         return  # what was typed is being stored: the dialog closes when that is done
+    discard_unless_typed(dialog, typed, f"Discard {what}? Nothing of it is kept.", lambda: dialog.dismiss(None))
+
+
+def discard_unless_typed(node: DOMNode, typed: bool, question: str, discard: Callable[[], object]) -> None:
+    """Call `discard` (which throws away what the user typed) at once if nothing was typed, else only after a
+    deliberate y to `question`: n, escape or a stray enter keep the text as it is."""
     if not typed:
-        dialog.dismiss(None)
+        discard()
         return
 
-    def answered(discard: bool | None) -> None:
-        if discard:
-            dialog.dismiss(None)
+    def answered(yes: bool | None) -> None:
+        if yes:
+            discard()
 
-    dialog.app.push_screen(DeliberateConfirmModal(f"Discard {what}? Nothing of it is kept."), answered)
+    node.app.push_screen(DeliberateConfirmModal(question), answered)
 
 
 # ---- the content of each modal -------------------------------------------------------------------------------

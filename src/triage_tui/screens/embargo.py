@@ -21,7 +21,7 @@ from textual.widgets import Input, Label, Static
 
 from triage_tui.screens.actions import Decision, submit
 from triage_tui.screens.refusable import REFUSAL_CSS, refusal_line
-from triage_tui.services.embargo_policy import countdown, embargo_lint
+from triage_tui.services.embargo_policy import countdown, embargo_lint, embargo_out_of_bounds
 from triage_tui.widgets.footer import KeysFooter
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -174,6 +174,9 @@ class EmbargoModal(ModalScreen[EmbargoChoice | None]):
             until = parse_utc(text)
         except ValueError as error:
             return Content("\n").join([Content.styled(str(error), "$error"), received])
+        refusal = embargo_out_of_bounds(until)  # the service refuses it too; said here before enter
+        if refusal is not None:
+            return Content("\n").join([Content.styled(refusal, "$error"), received])
         lines = [Content.assemble(("countdown ", "$text-muted"), embargo_summary(until, now), "  ", received)]
         lints = embargo_lint(until, now, received_at=self.received_at)
         lines += [Content.styled(f"⚠ {lint.message}", "bold $warning") for lint in lints]

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from triage_tui.domain import ImpactStatus, VexJustification
-from triage_tui.screens.actions import Decision, dialog_css, submit
+from triage_tui.screens.actions import Decision, close_unless_typed, dialog_css, submit
 from triage_tui.screens.refusable import refusal_line
 from triage_tui.services.impact_rules import ImpactCell, ImpactError, check_cell, mark, osv_events
 from triage_tui.widgets.safe_text import safe_line
@@ -29,7 +29,8 @@ def parse_ranges(text: str) -> tuple[str, ...]:
 
 
 class ImpactEditor(ModalScreen[ImpactCell | None]):
-    """One cell of the matrix; ctrl+s checks and saves, escape cancels. A rule the cell breaks is said in place."""
+    """One cell of the matrix; ctrl+s checks and saves, escape cancels (asking first when something was changed). A
+    rule the cell breaks is said in place."""
 
     DEFAULT_CSS = (
         dialog_css("ImpactEditor")
@@ -62,6 +63,8 @@ class ImpactEditor(ModalScreen[ImpactCell | None]):
         self._project = project
         self._cell = cell
         self._last_set = last_set or "never set: unknown means nobody has checked"
+        self._opened_with: tuple[object, ...] = ()
+        """The fields as the editor filled them (before the user changed anything)."""
 
     def compose(self) -> ComposeResult:
         cell = self._cell
@@ -101,8 +104,19 @@ class ImpactEditor(ModalScreen[ImpactCell | None]):
             yield Static(Content("ctrl+s save · escape cancel · tab next field"), classes="action-hint")
 
     def on_mount(self) -> None:
+        self._opened_with = self._fields()
         self.query_one("#status", Select).focus()
         self._check()
+
+    def _fields(self) -> tuple[object, ...]:
+        """Every field as it stands, typed text as typed (not the checked cell: a half-typed range is work too)."""
+        return (
+            self.query_one("#status", Select).value,
+            self.query_one("#ranges", Input).value,
+            self.query_one("#fixed", Input).value,
+            self.query_one("#justification", Select).value,
+            self.query_one("#impact-notes", TextArea).text,
+        )
 
     def _typed(self) -> ImpactCell:
         justification = self.query_one("#justification", Select).value
@@ -142,4 +156,4 @@ class ImpactEditor(ModalScreen[ImpactCell | None]):
         submit(self, self._decision, cell)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        close_unless_typed(self, self._fields() != self._opened_with, "the changes to this cell")

@@ -157,7 +157,9 @@ class MatrixScreen(Screen[None]):
 
             run_action(self, [case_id], work)
 
-        question = f"Unlink {project} from {case_id}?{consequence}"
+        relink = " and shares the case with its maintainers again" if shared else ""
+        undo = f" Undo (u in the case) links {project} back with this cell{relink}."
+        question = f"Unlink {project} from {case_id}?{consequence}{undo}"
         self.app.push_screen(DeliberateConfirmModal(question), answered)
 
     @on(ActionDone)

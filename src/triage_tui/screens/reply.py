@@ -27,7 +27,7 @@ from triage_tui.config import Config
 from triage_tui.replies.editor import EditorError, edit_text
 from triage_tui.replies.templates import TEMPLATES, ReplyDraft, render_reply
 from triage_tui.replies.workflow import QueuedReply, ReplyContext, load_reply_context, queue_draft
-from triage_tui.screens.actions import close_unless_typed
+from triage_tui.screens.actions import close_unless_typed, discard_unless_typed
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_line
@@ -200,6 +200,7 @@ class ReplyScreen(ModalScreen[int | None]):
         """Fill the text area with the template, the case's fields filled in."""
         if self.context is None or self.config is None:
             return
+        self.template_id = template_id
         self.draft = render_reply(template_id, self.context.detail, self.config.identity.name, self.clock())
         self.query_one("#reply-subject", Static).update(
             Content.assemble(("Subject: ", "bold $text-muted"), safe_line(self.draft.subject))
@@ -208,9 +209,28 @@ class ReplyScreen(ModalScreen[int | None]):
 
     @on(OptionList.OptionSelected, "#reply-templates")
     def _template_chosen(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id is not None:
-            self.use_template(event.option.id)
+        chosen = event.option.id
+        if chosen is None or chosen not in TEMPLATES:
+            return
+        templates = event.option_list
+        order = list(TEMPLATES)
+
+        def replace_text() -> None:
+            templates.highlighted = order.index(chosen)
+            self.use_template(chosen)
             self.query_one("#reply-body", TextArea).focus()
+
+        edited = self._edited()
+        if edited:  # until a y replaces the text, the list shows the template it still comes from
+            templates.highlighted = order.index(self.template_id)
+        question = f"Replace the reply written here with the {TEMPLATES[chosen].label} template? Nothing of it is kept."
+        discard_unless_typed(self, edited, question, replace_text)
+
+    def _edited(self) -> bool:
+        """Whether the text holds the user's work: anything but the template's own text."""
+        body = self.query_one("#reply-body", TextArea).text
+        template = self.draft.body if self.draft is not None else ""
+        return bool(body.strip()) and body != template
 
     def action_editor(self) -> None:
         """Edit the text in $EDITOR, with the terminal handed over to it while it runs."""
@@ -270,7 +290,5 @@ class ReplyScreen(ModalScreen[int | None]):
         self.dismiss(queued.outbox_id)
 
     def action_cancel(self) -> None:
-        body = self.query_one("#reply-body", TextArea).text
-        template = self.draft.body if self.draft is not None else ""
         # The template's own text is not the user's work; an edit of it is.
-        close_unless_typed(self, bool(body.strip()) and body != template, "the reply written here")
+        close_unless_typed(self, self._edited(), "the reply written here")

@@ -15,6 +15,18 @@ DISTROS_MAX = timedelta(days=14)
 """The longest embargo the linux-distros list accepts, counted from now (when the list would be told)."""
 DISCLOSURE_TARGET = timedelta(days=90)
 """Our target from receiving a report to disclosing it."""
+EARLIEST_EMBARGO, LATEST_EMBARGO = datetime(2000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+"""The span of embargo ends any decision may hold, local or a team event: a real one (an end in the past is kept,
+shown overdue), never a typo's year 1 or 9999, and none a stored time cannot hold once converted to UTC."""
+
+
+def embargo_out_of_bounds(until: datetime) -> str | None:
+    """Why `until` (aware) cannot be an embargo end, or None if it can."""
+    # Compared before any conversion to UTC: converting year 1 (or 9999) with an offset overflows.
+    if EARLIEST_EMBARGO <= until < LATEST_EMBARGO:
+        return None
+    typed = f"{until.year:04d}{until:-%m-%d %H:%M}"  # %Y writes year 1 as "1"
+    return f"the embargo end {typed} is not between {EARLIEST_EMBARGO.year} and {LATEST_EMBARGO.year}"
 
 
 @dataclass(frozen=True)

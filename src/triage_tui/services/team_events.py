@@ -9,11 +9,12 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from triage_tui import untrusted_json
+from triage_tui.services.embargo_policy import EARLIEST_EMBARGO, LATEST_EMBARGO, embargo_out_of_bounds
 from triage_tui.services.hlc import Timestamp
 from triage_tui.services.team_event_schema import REF_KINDS, schema_problem
 from triage_tui.untrusted_json import UntrustedJsonError
@@ -196,10 +197,6 @@ def _check_values(event: TeamEvent) -> None:
             raise EventFormatError(f"impacts.{project}: {error}") from None
 
 
-EARLIEST_EMBARGO, LATEST_EMBARGO = datetime(2000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
-"""The span of embargo ends an event may carry: any real one, and none a stored time cannot hold once in UTC."""
-
-
 def _embargo_time(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
@@ -207,9 +204,10 @@ def _embargo_time(value: str) -> datetime:
         raise EventFormatError(f"changes.embargo_until: {value!r} is not a date and time") from None
     if moment.tzinfo is None:
         raise EventFormatError("changes.embargo_until needs a time zone (UTC)")
-    # Compared before any conversion to UTC: converting year 1 (or 9999) with an offset overflows.
-    if not EARLIEST_EMBARGO <= moment < LATEST_EMBARGO:
-        raise EventFormatError(f"changes.embargo_until: {value!r} is not between 2000 and 9000")
+    if embargo_out_of_bounds(moment) is not None:
+        raise EventFormatError(
+            f"changes.embargo_until: {value!r} is not between {EARLIEST_EMBARGO.year} and {LATEST_EMBARGO.year}"
+        )
     return moment
 
 

@@ -3,7 +3,8 @@
 Every event that changes fields stores `{"changes": {field: [old, new]}}`, which is all undo needs: it puts the old
 values back if nobody changed them since, and records that as an event of its own. An impact cell's event stores
 the whole cell before and after (`{"project", "before", "after"}`) the same way, `before` None when the project was
-not linked to the case: undoing it unlinks the project again (an `unknown` cell would still share the case).
+not linked to the case: undoing it unlinks the project again (an `unknown` cell would still share the case). An
+unlink (`impact-removed`) keeps the removed cell as `before` and None as `after`, so undoing it links it back.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ TRANSITIONS: Mapping[CaseState, frozenset[CaseState]] = {
     CaseState.CLOSED: frozenset({CaseState.TRIAGE}),
 }
 CLOSABLE_WITH_DISPOSITION = frozenset({CaseState.NEW, CaseState.TRIAGE})
+CELL_EVENTS = frozenset({"impact", "impact-removed"})
+"""Events that keep a project's cell before and after them (`after` None: unlinked), which undo puts back."""
 
 
 class TriageError(Exception):
@@ -146,9 +149,14 @@ class TriageService:
             return self._change(connection, case_id, self._case(connection, case_id), "severity", values)
 
     def set_embargo(self, case_id: str, until: datetime | None) -> Event:
-        """Set (UTC) or clear the embargo end."""
+        """Set (UTC) or clear the embargo end (within the span every workstation accepts, team or not)."""
+        from triage_tui.services.embargo_policy import embargo_out_of_bounds
+
         if until is not None and until.tzinfo is None:
             raise TriageError("an embargo end needs a time zone (UTC)")
+        refusal = embargo_out_of_bounds(until) if until is not None else None
+        if refusal is not None:
+            raise TriageError(refusal)
         value = until.astimezone(UTC) if until is not None else None
         with self._transaction() as connection:
             return self._change(
@@ -212,9 +220,13 @@ class TriageService:
         encrypted to that project's maintainers; what they were sent before stays theirs."""
         with self._transaction() as connection:
             self._case(connection, case_id)
-            if not self._unlink(connection, case_id, project_id):
+            removed = self._linked_cell(connection, case_id, project_id)
+            if removed is None or not self._unlink(connection, case_id, project_id):
                 raise TriageError(f"{project_id} is not linked to {case_id}")
-            return self._record(connection, case_id, "impact-removed", {"project": project_id, "changes": {}})
+            self._apply(connection, case_id, {})  # the case's updated_at
+            # The removed cell is kept in the event, as an impact event keeps its cell before, so undo relinks it.
+            payload = {"project": project_id, "before": removed.to_json(), "after": None, "changes": {}}
+            return self._record(connection, case_id, "impact-removed", payload)
 
     def record(self, case_id: str, kind: str, payload: Mapping[str, Any]) -> Event:
         """Record an event that changes no case field (a reply queued, an attachment saved, ...)."""
@@ -229,12 +241,13 @@ class TriageService:
             event = self._event(connection, event_id)
             if event.kind == "undo":
                 raise TriageError("an undo cannot be undone; do the action again instead")
-            if event.kind == "impact-removed":
+            if event.kind == "impact-removed" and "before" not in event.payload:
+                # An unlink recorded before unlinks kept their cell: there is nothing to put back.
                 raise TriageError("set the project's cell again in the matrix to link it back")
             if self._undone(connection, event_id):
                 raise TriageError(f"event {event_id} is already undone")
             changes = event.payload.get("changes", {})
-            if not changes and event.kind != "impact":
+            if not changes and event.kind not in CELL_EVENTS:
                 # An undo that would put nothing back is refused rather than recorded as if it had: a note, a key
                 # acceptance, a reply queued... changed no field and no cell of the case.
                 raise TriageError(_nothing_to_undo(event))
@@ -246,9 +259,9 @@ class TriageService:
                 self._apply(connection, event.case_id, {field: old for field, (old, _new) in changes.items()})
             reversed_changes = {field: [new, old] for field, (old, new) in changes.items()}
             payload: dict[str, Any] = {"undoes": event_id, "changes": reversed_changes}
-            if event.kind == "impact":
-                # The cell put back, in the form of an impact event (`after` None: unlinked again), so the undo
-                # travels to the team as the decision it is.
+            if event.kind in CELL_EVENTS:
+                # The cell put back, in the form of an impact event (`after` None: unlinked again; the unlinked
+                # cell, when an unlink is undone), so the undo travels to the team as the decision it is.
                 restored = self._undo_impact(connection, event)
                 payload |= {"project": event.payload["project"], "before": event.payload["after"], "after": restored}
             merge_event = event.payload.get("merge_event")
@@ -376,7 +389,9 @@ class TriageService:
     def _undo_impact(self, connection: Connection, event: Event) -> dict[str, Any] | None:
         """Put the cell back as it was before `event`: the cell it had, or not linked at all (None)."""
         project = str(event.payload["project"])
-        if self._linked_cell(connection, event.case_id, project) != ImpactCell.from_json(event.payload["after"]):
+        after = event.payload.get("after")
+        left = ImpactCell.from_json(after) if after is not None else None  # None: the event unlinked the project
+        if self._linked_cell(connection, event.case_id, project) != left:
             raise TriageError(f"the {project} cell of {event.case_id} changed since; undo it by hand")
         before = event.payload.get("before")
         if before is None:
