@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from triage_tui.domain import CaseState, Disposition, ImpactStatus
+from triage_tui.domain import NO_DATE, CaseState, Disposition, ImpactStatus
 from triage_tui.services.impact_rules import mark
 from triage_tui.services.matrix_export import cell_of
 from triage_tui.services.readiness import ItemState, readiness
@@ -229,7 +229,7 @@ def notes_content(detail: CaseDetail) -> Content:
 
 def message_headers(message: MessageView) -> Content:
     """From, Date and Subject of a message as the sender wrote them (untrusted)."""
-    sent = message.sent_at.strftime("%Y-%m-%d %H:%M UTC") if message.sent_at else "(no date)"
+    sent = message.sent_at.strftime("%Y-%m-%d %H:%M UTC") if message.sent_at else NO_DATE
     label = "bold $text-muted"
     sender = Content.assemble(safe_line(message.sender_name), " <", safe_line(message.sender_email), ">")
     return Content("\n").join(
