@@ -1,6 +1,6 @@
 """A hostile IMAP server on loopback (a raw socket server speaking just enough IMAP4rev1 for a sync): it answers the
-message bodies (or STATUS) with endless untagged responses, a literal claiming 10^14 bytes, one byte every few seconds, or an
-answer that leaves a UID out."""
+message bodies (or STATUS) with endless untagged responses, a literal claiming 10^14 bytes, one byte every few
+seconds, or an answer that leaves a UID out."""
 
 from __future__ import annotations
 
@@ -128,7 +128,8 @@ class _Server(socketserver.ThreadingTCPServer):
 
 class HostileImap:
     """The server on a free loopback port; `mode` is "flood", "capability-flood" (while the client connects),
-    "status-flood" or "status-literal" (the answer to STATUS), "literal", "trickle", "omit" (UID `omitted` is left out of every body FETCH answer) or anything else (plain)."""
+    "status-flood" or "status-literal" (the answer to STATUS), "literal", "trickle", "omit" (UID `omitted` is left
+    out of every body FETCH answer) or anything else (plain)."""
 
     def __init__(self, mode: str, *, uids: int = 3, omitted: int = 2, trickle_s: float = 0.3) -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)

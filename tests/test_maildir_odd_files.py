@@ -25,9 +25,10 @@ from triage_tui.store.queries import list_cases
 def plain_mail(subject: str, *, date: str | None) -> bytes:
     """An unencrypted mail from a reporter (kept as an unsigned case); no Date header if `date` is None."""
     dated = f"Date: {date}\r\n" if date else ""
+    unique = hashlib.sha256(subject.encode()).hexdigest()[:16]
     return (
         f"From: Rita <rita@example.org>\r\nTo: security@example.org\r\nSubject: {subject}\r\n{dated}"
-        f"Message-ID: <{hashlib.sha256(subject.encode()).hexdigest()[:16]}@example.org>\r\n\r\nSteps to reproduce: pip install ./evil.whl\r\n"
+        f"Message-ID: <{unique}@example.org>\r\n\r\nSteps to reproduce: pip install ./evil.whl\r\n"
     ).encode()
 
 

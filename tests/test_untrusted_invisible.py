@@ -18,7 +18,19 @@ from triage_tui.cli import run
 from triage_tui.untrusted import json_text, neutralise, neutralise_line
 from ui_fixtures import BASE, message, seeded_store
 
-INVISIBLE = ["\u00ad", "\u180e", "\u200b", "\u200c", "\u200d", "\u2060", "\u2061", "\u2062", "\u2063", "\u2064", "\ufeff"]
+INVISIBLE = [
+    "\u00ad",
+    "\u180e",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\u2061",
+    "\u2062",
+    "\u2063",
+    "\u2064",
+    "\ufeff",
+]
 EMOJI = "\U0001f469\u200d\U0001f4bb"  # woman technologist: two pictographs joined by U+200D
 
 
@@ -28,18 +40,20 @@ def test_an_invisible_character_in_a_word_is_shown_and_escaped(character: str) -
     assert neutralise(f"p{character}ip") == f"p{marker}ip"
     assert neutralise_line(f"p{character}ip\nx") == f"p{marker}ip x"
     text = json_text({"name": f"p{character}ip"}, indent=None)
-    assert text == '{"name": "p\\u%04xip"}' % ord(character)
+    assert text == f'{{"name": "p\\u{ord(character):04x}ip"}}'
     assert json.loads(text) == {"name": f"p{character}ip"}  # the same document for a parser
 
 
 def test_a_zero_width_joiner_inside_an_emoji_sequence_is_kept() -> None:
     assert neutralise(f"thanks {EMOJI}!") == f"thanks {EMOJI}!"
     assert json_text(EMOJI) == json.dumps(EMOJI, ensure_ascii=False)
-    assert neutralise(f"\U0001f469\u200dx \u200d\U0001f4bb") == "\U0001f469<U+200D>x <U+200D>\U0001f4bb"
+    assert neutralise("\U0001f469\u200dx \u200d\U0001f4bb") == "\U0001f469<U+200D>x <U+200D>\U0001f4bb"
 
 
 def test_advisory_validation_refuses_invisible_characters() -> None:
-    problems = validate(Advisory(case_id="PSC-2026-0001", summary="Path traversal in p\u200bip", details="see p\ufeffip"))
+    problems = validate(
+        Advisory(case_id="PSC-2026-0001", summary="Path traversal in p\u200bip", details="see p\ufeffip")
+    )
     assert {problem.field for problem in problems} >= {"summary", "details"}
 
 
