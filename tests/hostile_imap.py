@@ -1,6 +1,6 @@
 """A hostile IMAP server on loopback (a raw socket server speaking just enough IMAP4rev1 for a sync): it answers the
-message bodies with endless untagged responses, a literal claiming 10^14 bytes, one byte every few seconds, or an
-answer that leaves a UID out."""
+message bodies (or STATUS) with endless untagged responses, a literal claiming 10^14 bytes, one byte every few
+seconds, or an answer that leaves a UID out."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ class _Handler(socketserver.StreamRequestHandler):
                 self._send(b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n")
             elif command.startswith(b"LOGIN"):
                 self._send(tag + b" OK logged in\r\n")
+            elif command.startswith(b"STATUS") and self.server.mode == "status-flood":
+                if not self._flood():
+                    return
+            elif command.startswith(b"STATUS") and self.server.mode == "status-literal":
+                self._send(b'* STATUS "INBOX" (UIDVALIDITY {100000000000000}\r\n' + b"x" * 65536)
             elif command.startswith(b"STATUS"):
                 count = len(self.server.uids)
                 self._send(
@@ -123,7 +128,8 @@ class _Server(socketserver.ThreadingTCPServer):
 
 class HostileImap:
     """The server on a free loopback port; `mode` is "flood", "capability-flood" (while the client connects),
-    "literal", "trickle", "omit" (UID `omitted` is left out of every body FETCH answer) or anything else (plain)."""
+    "status-flood" or "status-literal" (the answer to STATUS), "literal", "trickle", "omit" (UID `omitted` is left
+    out of every body FETCH answer) or anything else (plain)."""
 
     def __init__(self, mode: str, *, uids: int = 3, omitted: int = 2, trickle_s: float = 0.3) -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)

@@ -67,6 +67,23 @@ def test_a_flood_while_connecting_is_refused_too(tmp_path: Path, monkeypatch: py
     assert "the server's answer during connecting was refused: one answer of over 10000 lines" in (report.error or "")
 
 
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("status-flood", "one answer of over 10000 lines"),
+        ("status-literal", "a literal of 100000000000000 bytes (at most 1048576)"),
+    ],
+)
+def test_a_refused_status_answer_is_not_reported_as_a_missing_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, reason: str
+) -> None:
+    with HostileImap(mode) as server:
+        finished, report = run_with_limit(30, lambda: sync_from(tmp_path, server, monkeypatch))
+    assert finished and isinstance(report, SourceReport) and not report.ok
+    assert f"source 'mailbox' (127.0.0.1:{server.port}): the server's answer during STATUS of 'INBOX' was refused: " \
+        f"{reason}; what was synced so far is kept" == report.error  # fmt: skip
+
+
 def test_a_uid_left_out_of_the_answer_is_asked_again_then_kept_as_a_failure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -242,6 +242,7 @@ def _matrix(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _show(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
+    from triage_tui.domain import NO_DATE
     from triage_tui.services.case_json import case_detail_json
     from triage_tui.store.queries import get_case
     from triage_tui.untrusted import terminal_document
@@ -259,7 +260,7 @@ def _show(workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"state: {document['state']}  reporter: {document['reporter']} <{document['reporter_email']}>\n")
     for message in document["messages"]:
         out.write(
-            f"\n--- {message['date']}  {message['from']}\n"
+            f"\n--- {message['date'] or NO_DATE}  {message['from']}\n"
             f"    decryption: {message['decryption']}  signature: {message['signature']}"
             f" ({message['signature_scope']})  signer: {message['signer'] or '-'}\n"
         )

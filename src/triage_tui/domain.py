@@ -6,6 +6,8 @@ import re
 from enum import StrEnum
 
 CASE_ID_PATTERN = re.compile(r"\bPSC-(\d{4})-(\d{4,})\b")
+NO_DATE = "(no date)"
+"""What text output and the case view print for a message whose sender gave no (readable) Date; JSON has null."""
 
 
 def format_case_id(year: int, number: int) -> str:

@@ -13,13 +13,24 @@ DEL_AND_C1 = "\x7f-\x9f"
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
 """Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), and the implicit marks, which can also
 reorder what a reader sees (U+200E, U+200F, U+061C), as a regex character class."""
+INVISIBLE_FORMAT = "\u00ad\u180e\u200b\u200c\u2060-\u2064\ufeff"
+"""Characters that draw nothing: the soft hyphen, the Mongolian vowel separator, zero-width space and non-joiner,
+word joiner and invisible operators (U+2060-U+2064) and the byte-order mark / zero-width no-break space; hidden in a
+word they make look-alikes (`p\u200bip`), as a regex character class."""
+EMOJI_PARTS = "\u2600-\u27bf\ufe0f\U0001f000-\U0001faff"
+"""Pictographs, the emoji variation selector and skin-tone modifiers: what a zero-width joiner joins in an emoji
+sequence, as a regex character class."""
+LONE_ZWJ = f"(?<![{EMOJI_PARTS}])\u200d|\u200d(?![{EMOJI_PARTS}])"
+"""A zero-width joiner (U+200D) anywhere but between two emoji parts, as a regex. Inside an emoji sequence (👩‍💻) it
+only joins pictures and is kept, so reporters' emoji read as sent; between letters it can only hide, like U+200B."""
 # C0 controls except TAB and LF, DEL, and the C1 range. ESC (0x1b) is among them, so no escape sequence survives.
 _CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f{DEL_AND_C1}]")
-_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+# Shown as <U+XXXX>: what reorders or hides text without being a control.
+_MARKED = re.compile(f"[{BIDI_CONTROLS}{INVISIBLE_FORMAT}]|{LONE_ZWJ}")
 _SINGLE_LINE_BREAKS = re.compile(r"[\t\n\u2028\u2029\u0085]+")
-# What json.dumps leaves raw in a string (it escapes C0 controls only): DEL, C1 controls, bidi controls and the
-# Unicode line separators, which a terminal would act on or an editor reorder or break.
-_JSON_INVISIBLE = re.compile(f"[{DEL_AND_C1}{BIDI_CONTROLS}\u2028\u2029]")
+# What json.dumps leaves raw in a string (it escapes C0 controls only): DEL, C1 controls, bidi controls, invisible
+# format characters and the Unicode line separators, which a terminal would act on or an editor reorder, hide or break.
+_JSON_INVISIBLE = re.compile(f"[{DEL_AND_C1}{BIDI_CONTROLS}{INVISIBLE_FORMAT}\u2028\u2029]|{LONE_ZWJ}")
 
 
 def _control_picture(match: re.Match[str]) -> str:
@@ -32,18 +43,19 @@ def _control_picture(match: re.Match[str]) -> str:
     return f"<U+{code:04X}>"
 
 
-def _bidi_marker(match: re.Match[str]) -> str:
+def _code_marker(match: re.Match[str]) -> str:
     return f"<U+{ord(match.group()):04X}>"
 
 
 def neutralise(text: str) -> str:
-    """Return `text` with every control character and bidi control replaced by a visible placeholder.
+    """Return `text` with every control character, bidi control and invisible character replaced by a visible
+    placeholder.
 
     Tabs and newlines are kept; CR is dropped from CRLF pairs so bodies read naturally.
     """
     text = text.replace("\r\n", "\n")
     text = _CONTROL.sub(_control_picture, text)
-    return _BIDI.sub(_bidi_marker, text)
+    return _MARKED.sub(_code_marker, text)
 
 
 def neutralise_line(text: str) -> str:
@@ -70,7 +82,7 @@ def terminal_document(value: Any, multiline: Collection[str] = ()) -> Any:
 
 
 def json_text(document: Any, indent: int | None = 2) -> str:
-    """`document` as JSON with every control and bidi character escaped (`\\u202e`): the same document for a
+    """`document` as JSON with every control, bidi and invisible character escaped (`\\u202e`): the same document for a
     parser, and nothing a terminal acts on or an editor reorders. For every JSON output."""
     text = json.dumps(document, indent=indent, ensure_ascii=False)
     # Outside strings JSON is ASCII, so these characters can only be inside strings, where an escape means the same.

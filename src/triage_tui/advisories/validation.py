@@ -14,7 +14,7 @@ from packaging.version import InvalidVersion, Version
 from triage_tui.advisories.cwe_names import CWE_ID
 from triage_tui.advisories.record import Advisory, Consent, Ecosystem, PackageImpact
 from triage_tui.severity import cvss_problem
-from triage_tui.untrusted import BIDI_CONTROLS, DEL_AND_C1
+from triage_tui.untrusted import BIDI_CONTROLS, DEL_AND_C1, INVISIBLE_FORMAT, LONE_ZWJ
 
 SUMMARY_LIMIT = 1024
 """GitHub's limit for an advisory's summary, the tightest of the formats."""
@@ -25,10 +25,11 @@ ALIAS_PATTERNS = {
     "PYSEC": re.compile(r"^PYSEC-[0-9]{4}-[0-9]+$"),
 }
 GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
-_INVISIBLE = DEL_AND_C1 + BIDI_CONTROLS
-"""DEL, C1 controls and the bidi marks and overrides: never in advisory text (they hide or reorder what is read)."""
-_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f{_INVISIBLE}]")
-_CONTROL_OR_BREAK = re.compile(f"[\x00-\x1f{_INVISIBLE}\u2028\u2029]")
+_INVISIBLE = DEL_AND_C1 + BIDI_CONTROLS + INVISIBLE_FORMAT
+"""DEL, C1 controls, the bidi marks and overrides and invisible characters (with a zero-width joiner outside an
+emoji): never in advisory text (they hide or reorder what is read)."""
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f{_INVISIBLE}]|{LONE_ZWJ}")
+_CONTROL_OR_BREAK = re.compile(f"[\x00-\x1f{_INVISIBLE}\u2028\u2029]|{LONE_ZWJ}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 

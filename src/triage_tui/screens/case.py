@@ -42,6 +42,7 @@ from triage_tui.screens.actions import (
 )
 from triage_tui.screens.case_content import (
     case_header,
+    case_title_line,
     impacts_content,
     notes_content,
     refill_in_place,
@@ -190,7 +191,9 @@ class CaseScreen(Screen[None]):
             self._thread_shown = _thread_key(self.case_id, detail)
         # No Textual Header: the case's own header band is the top line (the app's title bar cost 7-10 ms of
         # every case opened, for a title the band already shows).
-        yield CaseHeader(self._header_content(), id="case-header")
+        title, header = self._header_contents()
+        yield Static(title, id="case-title")
+        yield CaseHeader(header, id="case-header")
         with Horizontal(id="case-body"):
             with VerticalScroll(id="thread", can_focus=True):
                 if detail is not None:
@@ -214,7 +217,7 @@ class CaseScreen(Screen[None]):
             scroll.scroll_home(animate=False, immediate=True)
         self.query_one("#thread").focus()
         if detail is None:
-            self.query_one("#case-header", Static).update(self._header_content())
+            self._update_header(*self._header_contents())
             for section in SIDE_SECTIONS:
                 self.query_one(f"#case-{section}", Static).update(Content(""))
             await self.query_one("#thread", VerticalScroll).remove_children()
@@ -229,10 +232,16 @@ class CaseScreen(Screen[None]):
         # beside the first paint, they made it half as fast again now and then.
         self.query_one("#case-header", CaseHeader).call_after_paint(partial(self._load, None, case=False))
 
-    def _header_content(self) -> Content:
+    def _header_contents(self) -> tuple[Content, Content]:
+        """The header band's title line and the lines under it."""
         if self.detail is None:
-            return Content.assemble((self.case_id, "bold"), "  loading…")
-        return case_header(self.detail.summary, self.clock(), self.extras, self._duplicate_key())
+            return Content.assemble((self.case_id, "bold"), "  loading…"), Content("")
+        summary = self.detail.summary
+        return case_title_line(summary), case_header(summary, self.clock(), self.extras, self._duplicate_key())
+
+    def _update_header(self, title: Content, header: Content) -> None:
+        self.query_one("#case-title", Static).update(title)
+        self.query_one("#case-header", Static).update(header)
 
     def _duplicate_key(self) -> str:
         """The key the duplicate-of action is bound to now (the user's keymap may have moved it)."""
@@ -303,11 +312,10 @@ class CaseScreen(Screen[None]):
     async def _show(self, detail: CaseDetail | None, extras: CaseExtras | None) -> None:
         """Fill the screen with a read of the case (None: there is no such case)."""
         self.detail, self.extras = detail, extras
-        header = self.query_one("#case-header", Static)
         if detail is None:
-            header.update(Content.assemble((self.case_id, "bold"), ("  no such case", "$error")))
+            self._update_header(Content.assemble((self.case_id, "bold"), ("  no such case", "$error")), Content(""))
             return
-        header.update(self._header_content())
+        self._update_header(*self._header_contents())
         for section, content in self._section_contents().items():
             self.query_one(f"#case-{section}", Static).update(content)
         thread = self.query_one("#thread", VerticalScroll)

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from triage_tui.domain import CaseState, Disposition, ImpactStatus
+from triage_tui.domain import NO_DATE, CaseState, Disposition, ImpactStatus
 from triage_tui.services.impact_rules import mark
 from triage_tui.services.matrix_export import cell_of
 from triage_tui.services.readiness import ItemState, readiness
@@ -79,11 +79,17 @@ def decision_line(summary: CaseSummary, extras: CaseExtras | None, now: datetime
     )
 
 
+def case_title_line(summary: CaseSummary) -> Content:
+    """The case's id and title, for the header band's first line: shown on one line (cut with an ellipsis) so an
+    untrusted subject can never wrap into lines that look like the header's own; the thread shows it whole."""
+    return Content.assemble((summary.id, "bold $accent"), "  ", safe_line(summary.title).stylize("bold"))
+
+
 def case_header(
     summary: CaseSummary, now: datetime, extras: CaseExtras | None = None, duplicate_key: str = "d"
 ) -> Content:
-    """The case's id, title, state, reporter, projects and age, then what triage decided, and the cases here its
-    subjects name (`duplicate_key` marks it a duplicate of one)."""
+    """The case's state, reporter, projects and age under its title line, then what triage decided, and the cases
+    here its subjects name (`duplicate_key` marks it a duplicate of one)."""
     look = signature_look(summary.signature)
     state = summary.state + (f" ({summary.disposition})" if summary.disposition else "")
     if extras is not None and extras.disposition_reason:
@@ -97,7 +103,6 @@ def case_header(
     label = "dim"
     return Content("\n").join(
         [
-            Content.assemble((summary.id, "bold $accent"), "  ", safe_line(summary.title).stylize("bold")),
             Content.assemble(
                 ("state ", label),
                 safe_line(state).stylize("bold"),  # the reason and duplicate-of may come from a team member
@@ -224,7 +229,7 @@ def notes_content(detail: CaseDetail) -> Content:
 
 def message_headers(message: MessageView) -> Content:
     """From, Date and Subject of a message as the sender wrote them (untrusted)."""
-    sent = message.sent_at.strftime("%Y-%m-%d %H:%M UTC") if message.sent_at else "(no date)"
+    sent = message.sent_at.strftime("%Y-%m-%d %H:%M UTC") if message.sent_at else NO_DATE
     label = "bold $text-muted"
     sender = Content.assemble(safe_line(message.sender_name), " <", safe_line(message.sender_email), ">")
     return Content("\n").join(

@@ -43,6 +43,11 @@ class _FolderMissing(Exception):
     pass
 
 
+class _CommandRefused(SourceError):
+    """The server answered a command NO or BAD (a folder that does not exist, for STATUS): unlike a refused answer,
+    which is a bound on what the server sent, and leaves the connection unusable."""
+
+
 class ImapSource:
     """One shared mailbox; each `batches()` call is one connection."""
 
@@ -105,7 +110,7 @@ class ImapSource:
                 "what was synced so far is kept, sync again to continue"
             ) from None
         except IMAPClientError as error:
-            raise SourceError(f"{prefix}: the server refused {what} ({_text(error)})") from None
+            raise _CommandRefused(f"{prefix}: the server refused {what} ({_text(error)})") from None
 
     def _tls_context(self) -> ssl.SSLContext:
         cafile = str(self.config.ca_file) if self.config.ca_file else None
@@ -175,11 +180,10 @@ class ImapSource:
         try:
             with self._talking(f"STATUS of {folder!r}"):
                 return client.folder_status(folder, STATUS_ITEMS)  # type: ignore[no-any-return]
-        except SourceError as error:
-            if "refused" in str(error):
-                # Dovecot and others answer NO to STATUS on a folder that does not exist.
-                raise _FolderMissing(f"folder {folder!r} does not exist ({error})") from None
-            raise
+        except _CommandRefused as error:
+            # Dovecot and others answer NO to STATUS on a folder that does not exist. Any other failure (an answer
+            # refused by the bounds, a dropped connection) is what it is, and ends this source's sync.
+            raise _FolderMissing(f"folder {folder!r} does not exist ({error})") from None
 
     def _folder(self, client: IMAPClient, folder: str, state: SyncState, chunk_size: int) -> Iterator[Batch]:
         status = self._status(client, folder)

@@ -70,8 +70,13 @@ class MaildirSource:
 
     def _read(self, key: str, path: Path) -> RawItem:
         try:
-            # O_NOFOLLOW: a symlink planted in the Maildir must not make us read a file elsewhere.
-            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            # Only a regular file is opened: opening a FIFO waits for a writer forever, a device may act on it.
+            kind = _kind_of(os.lstat(path).st_mode)
+            if kind is not None:
+                return RawItem(key, b"", f"not a regular file ({kind}); it was not opened")
+            # O_NOFOLLOW: a symlink planted in the Maildir must not make us read a file elsewhere. O_NONBLOCK: a file
+            # swapped for a FIFO since the lstat cannot hold the open (fstat below refuses it).
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except FileNotFoundError:
             # Another reader moved it from new/ to cur/ (adding flags) since we listed the folder.
             moved = self._scan().get(key)
@@ -84,8 +89,26 @@ class MaildirSource:
             return RawItem(key, b"", f"cannot open: {error.strerror}")
         with os.fdopen(descriptor, "rb") as handle:
             info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return RawItem(key, b"", "not a regular file")
+            kind = _kind_of(info.st_mode)
+            if kind is not None:
+                return RawItem(key, b"", f"not a regular file ({kind}); it was not read")
             if info.st_size > MAX_MESSAGE_BYTES:
                 return RawItem(key, handle.read(HEAD_BYTES), whole_size=info.st_size)
             return RawItem(key, handle.read())
+
+
+_KINDS = (
+    (stat.S_ISLNK, "a symbolic link, which is never followed"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def _kind_of(mode: int) -> str | None:
+    """What a Maildir entry that is not a regular file is ("a FIFO"); None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "an unknown kind of file")
