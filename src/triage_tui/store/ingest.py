@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -165,6 +166,8 @@ class _Threader:
         # Everything the batch could point at is looked up in a few queries up front: per-message queries were
         # most of the cost of storing a chunk.
         self.team = team
+        # Parsing an address is most of the cost of threading a message: each distinct one is parsed once a batch.
+        self.address_of = functools.cache(address_of)
         references = {r for m in messages for r in (m.in_reply_to, *m.references) if r}
         # Several stored messages, of several cases, may carry one Message-ID (its sender chose it): each is a
         # candidate, kept with its row id so the newest can be told.
@@ -194,10 +197,10 @@ class _Threader:
             ).all()
             for case in reporters:
                 self.reporter_of[case.id] = (
-                    address_of(case.reporter_email or ""),
+                    self.address_of(case.reporter_email or ""),
                     (case.reporter_fingerprint or "").upper(),
                 )
-        senders = {address_of(m.sender_email) for m in messages}
+        senders = {self.address_of(m.sender_email) for m in messages}
         self.pinned = pinned_keys(connection, {*senders, *(address for address, _ in self.reporter_of.values())})
         self.next_row = 1 << 62  # stands for the row id a message of this batch will get: after every stored one
 
@@ -239,7 +242,7 @@ class _Threader:
         signer = _good_signer(message)
         if signer and signer in self.team.fingerprints:
             return True
-        address = address_of(message.sender_email)
+        address = self.address_of(message.sender_email)
         if address in self.team.addresses:
             return False  # a team address without a team key's signature is anyone's claim: team members sign
         reporter_address, reporter_key = self.reporter_of.get(case_id, ("", ""))
@@ -252,7 +255,17 @@ class _Threader:
         pinned = self.pinned.get(address)
         return pinned is None or signer == pinned
 
-    def remember(self, message: ParsedMessage, case_id: str, *, created: bool) -> None:
+    def signed_address(self, message: ParsedMessage) -> tuple[str, str] | None:
+        """(From address, key) when a good signature's key names the From address among its UIDs: what pins a key.
+        Signed by someone else's key, a message says nothing about its From address's key (intake warns of it)."""
+        signer, address = _good_signer(message), self.address_of(message.sender_email)
+        if not signer or not address or address not in {self.address_of(uid) for uid in message.verdict.signer_uids}:
+            return None
+        return address, signer
+
+    def remember(self, message: ParsedMessage, case_id: str, *, created: bool, signed: tuple[str, str] | None) -> None:
+        """Count `message`, stored in `case_id`, in the threading of the rest of the batch; `signed` is its
+        `signed_address`."""
         self.next_row += 1
         if message.message_id:
             self.holders_of_message_id.setdefault(message.message_id, []).append((case_id, self.next_row))
@@ -261,10 +274,10 @@ class _Threader:
                 self.holders_of_child_ref.setdefault(ref, []).append((case_id, self.next_row))
         if created:
             self.reporter_of[case_id] = (
-                address_of(message.sender_email),
+                self.address_of(message.sender_email),
                 (message.verdict.signer_fingerprint or "").upper(),
             )
-        if (signed := _signed_address(message)) is not None:
+        if signed is not None:
             self.pinned.setdefault(*signed)  # as pin_sightings will: the first key seen for an address is pinned
 
 
@@ -272,14 +285,6 @@ def _good_signer(message: ParsedMessage) -> str:
     """The fingerprint of the key whose signature on `message` is good, upper-cased; "" for any other verdict."""
     verdict = message.verdict
     return (verdict.signer_fingerprint or "").upper() if verdict.signature is Signature.GOOD else ""
-
-
-def _signed_address(message: ParsedMessage) -> tuple[str, str] | None:
-    """(From address, key) when a good signature's key names the From address among its UIDs: what pins a key."""
-    signer, address = _good_signer(message), address_of(message.sender_email)
-    if not signer or not address or address not in {address_of(uid) for uid in message.verdict.signer_uids}:
-        return None  # signed by someone else's key: intake warns of it; it says nothing about this address's key
-    return address, signer
 
 
 def in_parts(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
@@ -324,12 +329,6 @@ def trim_search_window(connection: Connection, window: int | None = None) -> Non
         (window or SEARCH_WINDOW,),
     )
     connection.exec_driver_sql("DELETE FROM recent_fts WHERE rowid < (SELECT floor FROM search_window)")
-
-
-def _sighting(message: ParsedMessage, row: Mapping[str, Any]) -> KeySighting | None:
-    """The reporter's key, when it signed the message and names the From address among its UIDs."""
-    signed = _signed_address(message)
-    return KeySighting(signed[0], signed[1], REPORTER, row["case_id"]) if signed is not None else None
 
 
 def _message_values(item: IncomingItem, message: ParsedMessage, case_id: str, now: datetime) -> dict[str, Any]:
@@ -398,6 +397,7 @@ def store_batch(
         pending: list[tuple[IncomingItem, ParsedMessage]] = []
         touched: dict[str, datetime] = {}
         failures: list[dict[str, Any]] = []
+        sightings: list[KeySighting] = []  # reporters' keys seen signing, pinned in the order seen
         for item in items:
             if isinstance(item.result, IntakeFailure):
                 failures.append(
@@ -425,7 +425,10 @@ def store_batch(
                 for project_id in matcher.match(_reply_prefix_free(title), message.body):
                     new_impacts.append({"case_id": case_id, "project_id": project_id, "status": "unknown"})
                 result.new_cases.append(case_id)
-            threader.remember(message, case_id, created=created)
+            signed = threader.signed_address(message)
+            threader.remember(message, case_id, created=created, signed=signed)
+            if signed is not None:
+                sightings.append(KeySighting(*signed, REPORTER, case_id))
             touched[case_id] = max(touched.get(case_id, received), received)
             message_rows.append(_message_values(item, message, case_id, now))
             pending.append((item, message))
@@ -453,8 +456,7 @@ def store_batch(
                     for a in message.attachments
                 )  # fmt: skip
             connection.execute(insert(RAW), raw_rows)
-            sightings = [_sighting(m, row) for row, (_, m) in zip(message_rows, pending, strict=True)]
-            pin_sightings(connection.exec_driver_sql, [s for s in sightings if s is not None], now)
+            pin_sightings(connection.exec_driver_sql, sightings, now)
             trim_search_window(connection)
             if ref_rows:
                 connection.execute(insert(REFS), ref_rows)
