@@ -31,13 +31,13 @@ ALIAS = dataclasses.replace(GOOD, signer_fingerprint="8" * 40, signer_uids=("Mal
 
 def _thread() -> list:
     first = message(1, "pip: wheel RECORD traversal", date=BASE, verdict=GOOD)
-    # Same sender, a week later, signed by another key that also names her address.
+    # A key naming someone else: intake warns; it says nothing about Dana's key (nor proves the reply is hers).
+    alias = message(3, "Re: pip: wheel RECORD traversal", date=BASE + timedelta(days=6), verdict=ALIAS,
+                    reply_to="<1@reports.test>")  # fmt: skip
+    # Same sender, a week later, signed by another key that also names her address: the newest case.
     rotated = message(2, "Re: pip: wheel RECORD traversal", date=BASE + timedelta(days=7), verdict=ROTATED,
                       reply_to="<1@reports.test>")  # fmt: skip
-    # A key naming someone else: intake warns; it says nothing about Dana's key.
-    alias = message(3, "Re: pip: wheel RECORD traversal", date=BASE + timedelta(days=8), verdict=ALIAS,
-                    reply_to="<1@reports.test>")  # fmt: skip
-    return [first, rotated, alias]
+    return [first, alias, rotated]
 
 
 def _pins(database: Path) -> dict[str, str]:
@@ -56,12 +56,14 @@ def test_the_first_key_is_pinned_and_another_is_flagged_until_accepted(tmp_path:
     [change] = _pending(database)
     assert (change.address, change.old_fingerprint, change.new_fingerprint) == ("dana@example.net", OLD_KEY, NEW_KEY)
     with reader(database) as connection:
+        first = get_case(connection, "PSC-2026-0001")
         detail = get_case(connection, change.case_id or "")
-    assert detail is not None
-    flags = [m.key_changed_from for m in detail.messages]
-    assert flags == [None, OLD_KEY, None]
-    assert "KEY CHANGED" in verdict_content(detail.messages[1]).plain
-    assert "KEY CHANGED" not in verdict_content(detail.messages[0]).plain
+    # A reply signed by another key than the pinned one does not prove its sender: it stays apart, flagged.
+    assert first is not None and [m.message_id for m in first.messages] == ["<1@reports.test>"]
+    assert detail is not None and change.case_id != "PSC-2026-0001"
+    assert [m.key_changed_from for m in detail.messages] == [OLD_KEY]
+    assert "KEY CHANGED" in verdict_content(detail.messages[0]).plain
+    assert "KEY CHANGED" not in verdict_content(first.messages[0]).plain
 
     service = TriageService(database, "Alex Coordinator")
     try:
@@ -80,7 +82,8 @@ def test_the_first_key_is_pinned_and_another_is_flagged_until_accepted(tmp_path:
 
 
 def test_going_back_to_the_old_key_after_accepting_is_flagged_again(tmp_path: Path) -> None:
-    database = seeded_store(tmp_path / "triage.db", _thread()[:2])
+    first, _alias, rotated = _thread()
+    database = seeded_store(tmp_path / "triage.db", [first, rotated])
     service = TriageService(database, "Alex")
     try:
         service.accept_key_change(_pending(database)[0].id)

@@ -138,7 +138,17 @@ def test_a_reply_joins_only_from_the_reporter_or_the_team(engine: Engine) -> Non
         engine,
         items(
             parsed("Re: pip: netrc leak", message_id="<s1@x>", in_reply_to="<r@x>", sender=stranger, day=2),
-            parsed("Re: pip: netrc leak", message_id="<t1@x>", in_reply_to="<r@x>", sender=team_member, day=3),
+            # a team address without a team key's signature is anyone's claim
+            parsed("Re: pip: netrc leak", message_id="<s2@x>", in_reply_to="<r@x>", sender=team_member, day=3),
+            parsed(
+                "Re: pip: netrc leak",
+                message_id="<t1@x>",
+                in_reply_to="<r@x>",
+                sender=team_member,
+                signature=Signature.GOOD,
+                signer="AB" * 20,
+                day=3,
+            ),
             parsed(
                 "Re: pip: netrc leak",
                 message_id="<t2@x>",
@@ -151,12 +161,13 @@ def test_a_reply_joins_only_from_the_reporter_or_the_team(engine: Engine) -> Non
         ),
         team=team,
     )
-    assert later.new_cases == ["PSC-2026-0002"]  # the stranger's reply is a report of its own
+    assert later.new_cases == ["PSC-2026-0002", "PSC-2026-0003"]  # each a report of its own
     with reader(engine_path(engine)) as c:
-        one, two = get_case(c, "PSC-2026-0001"), get_case(c, "PSC-2026-0002")
-    assert one and two
+        one, two, three = (get_case(c, f"PSC-2026-000{n}") for n in (1, 2, 3))
+    assert one and two and three
     assert [m.message_id for m in one.messages] == ["<r@x>", "<t1@x>", "<t2@x>"]
     assert [m.message_id for m in two.messages] == ["<s1@x>"]
+    assert [m.message_id for m in three.messages] == ["<s2@x>"]
 
 
 def test_search_is_literal_and_safe(engine: Engine) -> None:

@@ -154,7 +154,7 @@ def cases_named_by(connection: sqlite3.Connection, case_id: str, *, limit: int =
 
 def cases_replied_to(connection: sqlite3.Connection, case_id: str, *, limit: int = PER_SIGNAL) -> list[str]:
     """Other cases holding a message that the case's messages reply to: replies that did not join that case because
-    their sender is neither its reporter nor on the team."""
+    their sender did not prove to be its reporter or on the team."""
     rows = connection.execute(
         "SELECT DISTINCT other.case_id FROM messages mine "
         "JOIN message_refs refs ON refs.message_pk = mine.id "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -19,7 +20,7 @@ from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.sources.base import RawItem
 from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem, StoreResult, TeamSenders
 from triage_tui.store.database import write_transaction
-from triage_tui.store.key_pins import REPORTER, KeySighting, pin_sightings
+from triage_tui.store.key_pins import REPORTER, KeySighting, pin_sightings, pinned_keys
 from triage_tui.store.tables import (
     ATTACHMENTS,
     CASES,
@@ -157,70 +158,133 @@ class _Threader:
     case, or a message already stored names it as its parent) from the case's reporter or a team member.
 
     Everything else is a case of its own: what a message says about itself (its subject naming a case id, its own
-    Message-ID) is chosen by its sender, so it is only ever a hint for the coordinator (`d` offers it)."""
+    Message-ID, its From line) is chosen by its sender, so it is only ever a hint for the coordinator (`d` offers
+    it). A team member proves who they are by a good signature of a team key; a reporter by the key their address
+    is pinned to, or, if they never signed, by their From address (the best evidence there is)."""
 
     def __init__(self, connection: Connection, messages: Sequence[ParsedMessage], team: TeamSenders) -> None:
         # Everything the batch could point at is looked up in a few queries up front: per-message queries were
         # most of the cost of storing a chunk.
         self.team = team
+        # Parsing an address is most of the cost of threading a message: each distinct one is parsed once a batch.
+        self.address_of = functools.cache(address_of)
         references = {r for m in messages for r in (m.in_reply_to, *m.references) if r}
-        self.case_of_message_id: dict[str, str] = {}
+        # Several stored messages, of several cases, may carry one Message-ID (its sender chose it): each is a
+        # candidate, kept with its row id so the newest can be told.
+        self.holders_of_message_id: dict[str, list[tuple[str, int]]] = {}
         for part in in_parts(sorted(references)):
             rows = connection.execute(
-                select(MESSAGES.c.message_id, MESSAGES.c.case_id)
-                .where(MESSAGES.c.message_id.in_(part))
-                .order_by(MESSAGES.c.id.desc())
-            ).all()
-            # Several stored messages may carry one Message-ID (its sender chose it): the first stored one wins.
-            self.case_of_message_id.update({row.message_id: row.case_id for row in rows})
-        own_ids = sorted({m.message_id for m in messages if m.message_id})
-        self.case_of_child_ref: dict[str, str] = {}
-        for part in in_parts(own_ids):
-            rows = connection.execute(
-                select(REFS.c.ref, MESSAGES.c.case_id)
-                .join(MESSAGES, REFS.c.message_pk == MESSAGES.c.id)
-                .where(REFS.c.ref.in_(part))
-                .order_by(MESSAGES.c.id)
+                select(MESSAGES.c.message_id, MESSAGES.c.case_id, MESSAGES.c.id).where(MESSAGES.c.message_id.in_(part))
             ).all()
             for row in rows:
-                self.case_of_child_ref.setdefault(row.ref, row.case_id)
-        self.reporter_of: dict[str, tuple[str, str | None]] = {}
-        cases = sorted({*self.case_of_message_id.values(), *self.case_of_child_ref.values()})
+                self.holders_of_message_id.setdefault(row.message_id, []).append((row.case_id, row.id))
+        own_ids = sorted({m.message_id for m in messages if m.message_id})
+        self.holders_of_child_ref: dict[str, list[tuple[str, int]]] = {}
+        for part in in_parts(own_ids):
+            rows = connection.execute(
+                select(REFS.c.ref, MESSAGES.c.case_id, MESSAGES.c.id)
+                .join(MESSAGES, REFS.c.message_pk == MESSAGES.c.id)
+                .where(REFS.c.ref.in_(part))
+            ).all()
+            for row in rows:
+                self.holders_of_child_ref.setdefault(row.ref, []).append((row.case_id, row.id))
+        self.reporter_of: dict[str, tuple[str, str]] = {}
+        held = (*self.holders_of_message_id.values(), *self.holders_of_child_ref.values())
+        cases = sorted({case_id for holders in held for case_id, _ in holders})
         for part in in_parts(cases):
             reporters = connection.execute(
                 select(CASES.c.id, CASES.c.reporter_email, CASES.c.reporter_fingerprint).where(CASES.c.id.in_(part))
             ).all()
             for case in reporters:
-                self.reporter_of[case.id] = (address_of(case.reporter_email or ""), case.reporter_fingerprint)
+                self.reporter_of[case.id] = (
+                    self.address_of(case.reporter_email or ""),
+                    (case.reporter_fingerprint or "").upper(),
+                )
+        senders = {self.address_of(m.sender_email) for m in messages}
+        self.pinned = pinned_keys(connection, {*senders, *(address for address, _ in self.reporter_of.values())})
+        self.next_row = 1 << 62  # stands for the row id a message of this batch will get: after every stored one
 
     def find_case(self, message: ParsedMessage) -> str | None:
-        """The case `message` replies to and may join, or None for a case of its own."""
-        candidates = [self.case_of_message_id.get(r) for r in (message.in_reply_to, *reversed(message.references)) if r]
+        """The case `message` replies to and may join, or None for a case of its own.
+
+        A reference may name a message of several cases (a Message-ID is the sender's choice, so a stranger can
+        use someone else's first): of the cases whose rule the sender satisfies, the one holding the most specific
+        reference wins (In-Reply-To, then References from the last); then a case the reply's signer reported
+        (by key, rather than by a From line); then the one holding most of the reply's references; then the newest.
+        """
+        refs = [r for r in dict.fromkeys((message.in_reply_to, *reversed(message.references))) if r]
+        holders = [self.holders_of_message_id.get(ref, []) for ref in refs]
         if message.message_id:
-            candidates.append(self.case_of_child_ref.get(message.message_id))
-        for case_id in dict.fromkeys(c for c in candidates if c is not None):
-            if self._may_join(message, case_id):
-                return case_id
-        return None
+            holders.append(self.holders_of_child_ref.get(message.message_id, []))
+        specificity: dict[str, tuple[int, int]] = {}  # case: its most specific reference, and its newest holder
+        references_held: dict[str, int] = {}
+        for rank, cases in enumerate(holders):
+            for case_id in {c for c, _ in cases}:
+                references_held[case_id] = references_held.get(case_id, 0) + 1
+            for case_id, row in cases:
+                seen = specificity.get(case_id)
+                if seen is None or (seen[0] == rank and row > seen[1]):
+                    specificity[case_id] = (rank, row)
+        allowed = [case_id for case_id in specificity if self._may_join(message, case_id)]
+        if not allowed:
+            return None
+        signer = _good_signer(message)
+
+        def preference(case_id: str) -> tuple[int, bool, int, int]:
+            rank, newest = specificity[case_id]
+            by_reporter_key = bool(signer) and signer == self.reporter_of.get(case_id, ("", ""))[1]
+            return rank, not by_reporter_key, -references_held[case_id], -newest
+
+        return min(allowed, key=preference)
 
     def _may_join(self, message: ParsedMessage, case_id: str) -> bool:
-        """Whether the sender is the case's reporter or a team member (by From address, or by a good signature)."""
-        address = address_of(message.sender_email)
-        reporter_address, reporter_key = self.reporter_of.get(case_id, ("", None))
-        if address and (address == reporter_address or address in self.team.addresses):
+        """Whether the sender proves to be a team member (a good signature by a team key) or the case's reporter."""
+        signer = _good_signer(message)
+        if signer and signer in self.team.fingerprints:
             return True
-        verdict = message.verdict
-        signer = (verdict.signer_fingerprint or "").upper() if verdict.signature is Signature.GOOD else ""
-        return bool(signer) and (signer == (reporter_key or "").upper() or signer in self.team.fingerprints)
+        address = self.address_of(message.sender_email)
+        if address in self.team.addresses:
+            return False  # a team address without a team key's signature is anyone's claim: team members sign
+        reporter_address, reporter_key = self.reporter_of.get(case_id, ("", ""))
+        if signer and signer == reporter_key:
+            return True  # the key that signed the case's report
+        if not address or address != reporter_address:
+            return False
+        # A reporter who signed is pinned to that key, and only it proves them: a From line is what a forger sends,
+        # and another key (KEY CHANGED) stays apart until a coordinator accepts it and merges the reply by hand.
+        pinned = self.pinned.get(address)
+        return pinned is None or signer == pinned
 
-    def remember(self, message: ParsedMessage, case_id: str, *, created: bool) -> None:
+    def signed_address(self, message: ParsedMessage) -> tuple[str, str] | None:
+        """(From address, key) when a good signature's key names the From address among its UIDs: what pins a key.
+        Signed by someone else's key, a message says nothing about its From address's key (intake warns of it)."""
+        signer, address = _good_signer(message), self.address_of(message.sender_email)
+        if not signer or not address or address not in {self.address_of(uid) for uid in message.verdict.signer_uids}:
+            return None
+        return address, signer
+
+    def remember(self, message: ParsedMessage, case_id: str, *, created: bool, signed: tuple[str, str] | None) -> None:
+        """Count `message`, stored in `case_id`, in the threading of the rest of the batch; `signed` is its
+        `signed_address`."""
+        self.next_row += 1
         if message.message_id:
-            self.case_of_message_id.setdefault(message.message_id, case_id)
-        for ref in (message.in_reply_to, *message.references):
+            self.holders_of_message_id.setdefault(message.message_id, []).append((case_id, self.next_row))
+        for ref in dict.fromkeys((message.in_reply_to, *message.references)):
             if ref:
-                self.case_of_child_ref.setdefault(ref, case_id)
+                self.holders_of_child_ref.setdefault(ref, []).append((case_id, self.next_row))
         if created:
-            self.reporter_of[case_id] = (address_of(message.sender_email), message.verdict.signer_fingerprint)
+            self.reporter_of[case_id] = (
+                self.address_of(message.sender_email),
+                (message.verdict.signer_fingerprint or "").upper(),
+            )
+        if signed is not None:
+            self.pinned.setdefault(*signed)  # as pin_sightings will: the first key seen for an address is pinned
+
+
+def _good_signer(message: ParsedMessage) -> str:
+    """The fingerprint of the key whose signature on `message` is good, upper-cased; "" for any other verdict."""
+    verdict = message.verdict
+    return (verdict.signer_fingerprint or "").upper() if verdict.signature is Signature.GOOD else ""
 
 
 def in_parts(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
@@ -265,17 +329,6 @@ def trim_search_window(connection: Connection, window: int | None = None) -> Non
         (window or SEARCH_WINDOW,),
     )
     connection.exec_driver_sql("DELETE FROM recent_fts WHERE rowid < (SELECT floor FROM search_window)")
-
-
-def _sighting(message: ParsedMessage, row: Mapping[str, Any]) -> KeySighting | None:
-    """The reporter's key, when it signed the message and names the From address among its UIDs."""
-    verdict = message.verdict
-    address = address_of(message.sender_email)
-    if verdict.signature is not Signature.GOOD or not verdict.signer_fingerprint or not address:
-        return None
-    if address not in {address_of(uid) for uid in verdict.signer_uids}:
-        return None  # signed by someone else's key: intake warns of it; it says nothing about this address's key
-    return KeySighting(address, verdict.signer_fingerprint, REPORTER, row["case_id"])
 
 
 def _message_values(item: IncomingItem, message: ParsedMessage, case_id: str, now: datetime) -> dict[str, Any]:
@@ -344,6 +397,7 @@ def store_batch(
         pending: list[tuple[IncomingItem, ParsedMessage]] = []
         touched: dict[str, datetime] = {}
         failures: list[dict[str, Any]] = []
+        sightings: list[KeySighting] = []  # reporters' keys seen signing, pinned in the order seen
         for item in items:
             if isinstance(item.result, IntakeFailure):
                 failures.append(
@@ -371,7 +425,10 @@ def store_batch(
                 for project_id in matcher.match(_reply_prefix_free(title), message.body):
                     new_impacts.append({"case_id": case_id, "project_id": project_id, "status": "unknown"})
                 result.new_cases.append(case_id)
-            threader.remember(message, case_id, created=created)
+            signed = threader.signed_address(message)
+            threader.remember(message, case_id, created=created, signed=signed)
+            if signed is not None:
+                sightings.append(KeySighting(*signed, REPORTER, case_id))
             touched[case_id] = max(touched.get(case_id, received), received)
             message_rows.append(_message_values(item, message, case_id, now))
             pending.append((item, message))
@@ -399,8 +456,7 @@ def store_batch(
                     for a in message.attachments
                 )  # fmt: skip
             connection.execute(insert(RAW), raw_rows)
-            sightings = [_sighting(m, row) for row, (_, m) in zip(message_rows, pending, strict=True)]
-            pin_sightings(connection.exec_driver_sql, [s for s in sightings if s is not None], now)
+            pin_sightings(connection.exec_driver_sql, sightings, now)
             trim_search_window(connection)
             if ref_rows:
                 connection.execute(insert(REFS), ref_rows)
