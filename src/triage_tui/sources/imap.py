@@ -232,6 +232,8 @@ class ImapSource:
         sizes: dict[int, int] = {}
         for chunk in sized_groups(self._sized(client, folder, new, sizes), chunk_size, MAX_BATCH_BYTES):
             items = self._fetch(client, folder, uidvalidity, chunk, sizes)
+            for uid in chunk:
+                del sizes[uid]  # sizes are kept for the span being read only, however large the folder
             yield Batch(items=items, cursors={folder_scope(folder): progress_cursor(chunk[-1])}, relink=renumbered)
 
         present = set(on_server)
