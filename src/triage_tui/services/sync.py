@@ -29,9 +29,9 @@ CHUNK_SIZE = 48
 # Chunks decrypted ahead of the store: bounds memory however large the source is.
 MAX_IN_FLIGHT = 2 * WORKERS
 MAX_BYTES_IN_FLIGHT = 2 * MAX_BATCH_BYTES
-"""Raw bytes handed to intake and not yet stored, beside the count of chunks: parsing holds about ten times what it
-parses, so two workers each on a 24 MB mail would pass 300 MB. A batch that would go past it waits until the ones
-before it are stored (one larger than it goes alone); many small messages never come near it."""
+"""Raw bytes handed to intake and not yet stored, beside the count of chunks: parsing and storing hold several times
+what they take in, so two workers each on a 24 MB mail passed 300 MB. A batch that would go past it waits until the
+ones before it are stored (one larger than it goes alone); many small messages never come near it."""
 
 
 @dataclass

@@ -8,14 +8,14 @@ from typing import Any, Protocol, TypeVar
 
 MAX_MESSAGE_BYTES = 24 * 1024 * 1024
 """The largest message a source reads whole (a Maildir file, an IMAP message by its RFC822.SIZE): intake parses no
-larger one (intake.pipeline.MAX_PARSED_BYTES; parsing holds about ten times a message's size). Of a larger one only
+larger one (intake.pipeline.MAX_PARSED_BYTES; a sync holds several times a message's size). Of a larger one only
 its first HEAD_BYTES are read, for its headers, and it is kept as too large; it stays in the source."""
 HEAD_BYTES = 64 * 1024
 """How much of a message too large to take in is read, for its headers (who sent it, its subject): a few KB."""
 MAX_BATCH_BYTES = 12 * 1024 * 1024
-"""The most raw bytes one batch holds (a single larger message goes alone): parsing holds about ten times what it
-parses, so the sync keeps at most twice this in intake at once (services.sync.MAX_BYTES_IN_FLIGHT) whatever the
-number of items; batches of small messages are cut by their count long before."""
+"""The most raw bytes one batch holds (a single larger message goes alone): parsing and storing hold several times
+what they take in, so the sync keeps at most twice this in intake at once (services.sync.MAX_BYTES_IN_FLIGHT)
+whatever the number of items; batches of small messages are cut by their count long before."""
 
 
 _Key = TypeVar("_Key")
