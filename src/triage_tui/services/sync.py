@@ -186,7 +186,7 @@ def sync_source(
 
 
 def raw_bytes(items: list[RawItem]) -> int:
-    """The raw bytes intake holds of `items` (and parses, about ten times over)."""
+    """The raw bytes intake is handed in `items`."""
     return sum(len(item.data) for item in items)
 
 
