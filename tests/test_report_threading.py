@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from github_fake import FakeGitHub
-from gpg_fixtures import GpgWorld
+from gpg_fixtures import GpgWorld, write_team_config
 from test_maildir_sync import Mailbox
 from triage_tui import compose
-from triage_tui.config import Config, parse_config
+from triage_tui.config import Config, load_config
 from triage_tui.services.advisory_drafts import AdvisoryDrafts, DraftError
 from triage_tui.services.duplicates import duplicate_candidates
 from triage_tui.services.github_sync import queue_advisory_push
@@ -42,15 +42,7 @@ def gh() -> Iterator[FakeGitHub]:
         yield server
 
 
-def workspace(home: Path, world: GpgWorld, maildir: Path, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Config:
-    monkeypatch.setenv("GH_TOKEN_THREADING", TOKEN)
-    text = f"""
-[identity]
-name = "Team"
-email = "{world.team.email}"
-fingerprint = "{world.team.fingerprint}"
-gnupg_home = "{world.team.home}"
-
+PROJECTS = """
 [projects.pip]
 name = "pip"
 packages = ["pip"]
@@ -60,7 +52,12 @@ repository = "pypa/pip"
 name = "uv"
 packages = ["uv"]
 repository = "astral-sh/uv"
+"""
 
+
+def workspace(home: Path, world: GpgWorld, maildir: Path, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Config:
+    monkeypatch.setenv("GH_TOKEN_THREADING", TOKEN)
+    sources = f"""
 [sources.local]
 kind = "maildir"
 path = "{maildir}"
@@ -71,8 +68,18 @@ api_url = "{gh.url}"
 repositories = ["pypa/pip", "astral-sh/uv"]
 token_env = "GH_TOKEN_THREADING"
 """
-    home.mkdir(parents=True, exist_ok=True)
-    return parse_config(home / "config.toml", text)
+    return load_config(write_team_config(home, world, sources, projects=PROJECTS))
+
+
+def reported(
+    tmp_path: Path, world: GpgWorld, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Mailbox, Config, Path]:
+    """The Maildir, config and store of a workspace with both sources, the reporter's first report delivered (not
+    yet synced)."""
+    mailbox = Mailbox(tmp_path / "Maildir")
+    config = workspace(tmp_path / "home", world, mailbox.path, gh, monkeypatch)
+    mailbox.deliver(mail(world, 1, "pip: wheel RECORD path traversal", sender=f"Rita <{world.reporter.email}>"))
+    return mailbox, config, tmp_path / "home" / "triage.db"
 
 
 def mail(
@@ -117,11 +124,8 @@ def test_a_mail_joins_a_case_only_as_a_reply_from_its_reporter_or_the_team(
     tmp_path: Path, gpg_world: GpgWorld, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = gpg_world
-    mailbox = Mailbox(tmp_path / "Maildir")
-    config = workspace(tmp_path / "home", world, mailbox.path, gh, monkeypatch)
-    database = tmp_path / "home" / "triage.db"
+    mailbox, config, database = reported(tmp_path, world, gh, monkeypatch)
     reporter, stranger = f"Rita <{world.reporter.email}>", f"Eve <{world.stranger.email}>"
-    mailbox.deliver(mail(world, 1, "pip: wheel RECORD path traversal", sender=reporter))
     synced(database, config)
     real = case_of(database, "<mail-1@example.org>")
     mailbox.deliver(mail(world, 2, f"Follow-up to {real}", sender=stranger, signer="stranger"))
@@ -145,10 +149,7 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
     tmp_path: Path, gpg_world: GpgWorld, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = gpg_world
-    mailbox = Mailbox(tmp_path / "Maildir")
-    config = workspace(tmp_path / "home", world, mailbox.path, gh, monkeypatch)
-    database = tmp_path / "home" / "triage.db"
-    mailbox.deliver(mail(world, 1, "pip: wheel RECORD path traversal", sender=f"Rita <{world.reporter.email}>"))
+    _mailbox, config, database = reported(tmp_path, world, gh, monkeypatch)
     synced(database, config)
     real = case_of(database, "<mail-1@example.org>")
     triage = TriageService(database, "alex")
@@ -242,10 +243,7 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
     import sqlite3
 
     world = gpg_world
-    mailbox = Mailbox(tmp_path / "Maildir")
-    config = workspace(tmp_path / "home", world, mailbox.path, gh, monkeypatch)
-    database = tmp_path / "home" / "triage.db"
-    mailbox.deliver(mail(world, 1, "pip: wheel RECORD path traversal", sender=f"Rita <{world.reporter.email}>"))
+    _mailbox, config, database = reported(tmp_path, world, gh, monkeypatch)
     stranger = gh.add_advisory("astral-sh/uv", summary="Follow-up", description="words", author="eve-stranger")
     synced(database, config)
     real = case_of(database, "<mail-1@example.org>")
