@@ -52,9 +52,7 @@ repository = "astral-sh/uv"
 @pytest.fixture
 def gh() -> Iterator[FakeGitHub]:
     with FakeGitHub(now=datetime(2026, 5, 1, 9, 0, tzinfo=UTC)) as server:
-        server.add_token(TOKEN, write=["pypa/pip", "astral-sh/uv"], login="alex-coord")
-        server.add_repository("pypa/pip")
-        server.add_repository("astral-sh/uv")
+        server.add_pip_and_uv(TOKEN, login="alex-coord")
         yield server
 
 

@@ -36,9 +36,7 @@ EMBARGOED = "Embargoed until the fix: the RECORD check is skipped for wheels wit
 @pytest.fixture
 def gh() -> Iterator[FakeGitHub]:
     with FakeGitHub(now=BASE) as server:
-        server.add_token(TOKEN, write=["pypa/pip", "astral-sh/uv"], login="team-bot")
-        server.add_repository("pypa/pip")
-        server.add_repository("astral-sh/uv")
+        server.add_pip_and_uv(TOKEN, login="team-bot")
         yield server
 
 
