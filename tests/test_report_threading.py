@@ -23,6 +23,7 @@ from triage_tui.services.github_sync import queue_advisory_push
 from triage_tui.services.sync import sync_all
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
+from triage_tui.store.duplicate_reads import case_extras
 from triage_tui.store.queries import get_case
 
 TOKEN = "ghp_threading"
@@ -108,6 +109,13 @@ def message_ids(database: Path, case_id: str) -> list[str | None]:
         detail = get_case(connection, case_id)
     assert detail is not None
     return [m.message_id for m in detail.messages]
+
+
+def duplicate_of(database: Path, case_id: str) -> str | None:
+    """The case `case_id` is marked a duplicate of, if any."""
+    with reader(database) as connection:
+        extras = case_extras(connection, case_id)
+    return extras.duplicate_of if extras is not None else None
 
 
 def case_of(database: Path, message_id: str) -> str:
@@ -205,7 +213,6 @@ async def test_d_offers_the_case_a_subject_names_first_and_only_the_coordinator_
     from textual.widgets import OptionList
 
     from triage_tui.screens.case import CaseScreen
-    from triage_tui.store.duplicate_reads import case_extras
     from ui_fixtures import BASE as INBOX_BASE
     from ui_fixtures import make_app, message, screen_text, settle
 
@@ -213,11 +220,6 @@ async def test_d_offers_the_case_a_subject_names_first_and_only_the_coordinator_
     follow_up = message(2, "Follow-up to PSC-2026-0001", sender=("Eve", "eve@evil.example"),
                         date=INBOX_BASE + timedelta(hours=1))  # fmt: skip
     app = make_app(tmp_path, [real, follow_up])
-
-    def duplicate_of() -> str | None:
-        with reader(app.database) as connection:
-            extras = case_extras(connection, "PSC-2026-0002")
-        return extras.duplicate_of if extras is not None else None
 
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
@@ -229,10 +231,10 @@ async def test_d_offers_the_case_a_subject_names_first_and_only_the_coordinator_
         options = app.screen.query_one(OptionList)
         assert options.highlighted == 0 and options.get_option_at_index(0).id == "PSC-2026-0001"
         assert "named in its subject" in screen_text(app)
-        assert duplicate_of() is None  # offered, not acted on
+        assert duplicate_of(app.database, "PSC-2026-0002") is None  # offered, not acted on
         await pilot.press("enter")  # the coordinator's decision
         await settle(pilot)
-    assert duplicate_of() == "PSC-2026-0001"
+    assert duplicate_of(app.database, "PSC-2026-0002") == "PSC-2026-0001"
 
 
 def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_is_pushed_to(
@@ -270,7 +272,6 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
 
 async def test_the_case_view_shows_the_case_a_subject_names_until_the_coordinator_decides(tmp_path: Path) -> None:
     from triage_tui.screens.case import CaseScreen
-    from triage_tui.store.duplicate_reads import case_extras
     from ui_fixtures import BASE as INBOX_BASE
     from ui_fixtures import make_app, message, screen_text, settle
 
@@ -283,11 +284,6 @@ async def test_the_case_view_shows_the_case_a_subject_names_until_the_coordinato
     app = make_app(tmp_path, [real, follow_up, elsewhere])
     hint = "subject names PSC-2026-0001 — d to mark duplicate"
 
-    def duplicate_of() -> str | None:
-        with reader(app.database) as connection:
-            extras = case_extras(connection, "PSC-2026-0002")
-        return extras.duplicate_of if extras is not None else None
-
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         await pilot.press("enter")  # the newest: it names a case this workstation does not hold
@@ -299,12 +295,12 @@ async def test_the_case_view_shows_the_case_a_subject_names_until_the_coordinato
         assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0002"
         text = screen_text(app)
         assert hint in text and "\x1b" not in text and "\u202e" not in text
-        assert duplicate_of() is None  # shown, not acted on
+        assert duplicate_of(app.database, "PSC-2026-0002") is None  # shown, not acted on
         await pilot.press("d")
         await settle(pilot)
         await pilot.press("enter")  # the coordinator's decision: the named case, offered first
         await settle(pilot)
-        assert duplicate_of() == "PSC-2026-0001"
+        assert duplicate_of(app.database, "PSC-2026-0002") == "PSC-2026-0001"
         text = screen_text(app)
         assert "duplicate of PSC-2026-0001" in text and "subject names" not in text
         await pilot.press("escape", "down", "enter")
