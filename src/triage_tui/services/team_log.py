@@ -369,6 +369,7 @@ def _refusal(error: BaseException) -> str:
 
 
 def _refuse(connection: Connection, reasons: Mapping[str, str]) -> None:
+    """Mark the stored events `reasons` names rejected, each with its reason."""
     connection.exec_driver_sql(
         "UPDATE team_events SET status = 'rejected', reason = ? WHERE id = ?",
         [(reason, event_id) for event_id, reason in reasons.items()],
@@ -437,6 +438,7 @@ def _in_order(connection: Connection, case_id: str, status: str, only: set[str] 
 
 
 def _set_status(connection: Connection, event_ids: Sequence[str], status: str) -> None:
+    """Give the stored events `event_ids` the status `status` (applied, or set aside while a case is rebuilt)."""
     if event_ids:
         connection.exec_driver_sql(
             "UPDATE team_events SET status = ? WHERE id = ?", [(status, event_id) for event_id in event_ids]
