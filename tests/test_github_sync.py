@@ -31,12 +31,7 @@ PIP_VULN = {
     "patched_versions": None,
     "vulnerable_functions": [],
 }
-CONFIG = f"""
-[identity]
-name = "Alex Coordinator"
-email = "alex@example.org"
-fingerprint = "{FPR}"
-
+PROJECTS = """
 [projects.pip]
 name = "pip"
 packages = ["pip"]
@@ -47,6 +42,13 @@ name = "uv"
 packages = ["uv"]
 repository = "astral-sh/uv"
 """
+"""The pip and uv projects, each with its GitHub repository, as config TOML."""
+CONFIG = f"""
+[identity]
+name = "Alex Coordinator"
+email = "alex@example.org"
+fingerprint = "{FPR}"
+{PROJECTS}"""
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 
 from github_fake import FakeGitHub
 from gpg_fixtures import GpgWorld, write_team_config
+from test_github_sync import PROJECTS
 from test_maildir_sync import Mailbox
 from triage_tui import compose
 from triage_tui.config import Config, load_config
@@ -39,19 +40,6 @@ def gh() -> Iterator[FakeGitHub]:
     with FakeGitHub(now=BASE) as server:
         server.add_pip_and_uv(TOKEN, login="team-bot")
         yield server
-
-
-PROJECTS = """
-[projects.pip]
-name = "pip"
-packages = ["pip"]
-repository = "pypa/pip"
-
-[projects.uv]
-name = "uv"
-packages = ["uv"]
-repository = "astral-sh/uv"
-"""
 
 
 def workspace(home: Path, world: GpgWorld, maildir: Path, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Config:
