@@ -542,6 +542,12 @@ class FakeGitHub:
             self._tokens[token] = _Token(token, login, {name.lower() for name in read} | writes, writes)
             return self._user(login)
 
+    def add_pip_and_uv(self, token: str, *, login: str) -> None:
+        """The repositories pypa/pip and astral-sh/uv, and `token` of `login` that may change both."""
+        self.add_token(token, write=["pypa/pip", "astral-sh/uv"], login=login)
+        self.add_repository("pypa/pip")
+        self.add_repository("astral-sh/uv")
+
     def add_repository(
         self, full_name: str, *, private: bool = False, private_reporting: bool = True
     ) -> dict[str, Any]:

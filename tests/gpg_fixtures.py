@@ -126,8 +126,21 @@ def rfc2440_encrypt(sender: Keyring, recipient_fpr: str, data: bytes) -> bytes:
     return proc.stdout
 
 
-def write_team_config(home: Path, world: GpgWorld, sources: str = "") -> Path:
-    """A workspace config for the team key of `world`, the pip and uv projects, and the given `[sources.*]` TOML."""
+TEAM_PROJECTS = """
+[projects.pip]
+name = "pip"
+packages = ["pip"]
+
+[projects.uv]
+name = "uv"
+packages = ["uv"]
+"""
+"""The projects `write_team_config` writes unless told otherwise, as config TOML."""
+
+
+def write_team_config(home: Path, world: GpgWorld, sources: str = "", *, projects: str = TEAM_PROJECTS) -> Path:
+    """A workspace config for the team key of `world`, the `projects` TOML (the pip and uv projects unless given),
+    and the given `[sources.*]` TOML."""
     home.mkdir(parents=True, exist_ok=True)
     path = home / "config.toml"
     path.write_text(
@@ -137,15 +150,7 @@ name = "Team"
 email = "{world.team.email}"
 fingerprint = "{world.team.fingerprint}"
 gnupg_home = "{world.team.home}"
-
-[projects.pip]
-name = "pip"
-packages = ["pip"]
-
-[projects.uv]
-name = "uv"
-packages = ["uv"]
-{sources}
+{projects}{sources}
 """
     )
     return path

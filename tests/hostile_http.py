@@ -6,7 +6,8 @@ from __future__ import annotations
 import gzip
 import socketserver
 import threading
-from types import TracebackType
+
+from loopback_server import LoopbackServer, ServedInThread
 
 EMPTY_LIST = b"[]"
 
@@ -67,34 +68,32 @@ class _Handler(socketserver.StreamRequestHandler):
                 return
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(LoopbackServer):
     url: str
     mode: str
     hostile_repository: str
     bomb: bytes
     trickle_s: float
     paths: list[str]
-    stopping: threading.Event
 
 
-class HostileApi:
+class HostileApi(ServedInThread):
     """The server, started on a free loopback port; `mode` is "bomb", "links", "trickle" (a byte at a time after
     the headers) or "trickle-headers" (the headers too)."""
+
+    _server: _Server
 
     def __init__(
         self, mode: str, *, hostile_repository: str = "pypa/pip", bomb_inflated: int = 0, trickle_s: float = 0.5
     ) -> None:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.mode = mode
-        self._server.hostile_repository = hostile_repository
-        self._server.bomb = gzip_bomb(bomb_inflated) if mode == "bomb" else b""
-        self._server.trickle_s = trickle_s
-        self._server.paths = []
-        self._server.stopping = threading.Event()
-        self.url = self._server.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.mode = mode
+        server.hostile_repository = hostile_repository
+        server.bomb = gzip_bomb(bomb_inflated) if mode == "bomb" else b""
+        server.trickle_s = trickle_s
+        server.paths = []
+        self.url = server.url = f"http://127.0.0.1:{server.server_address[1]}"
+        super().__init__(server)
 
     @property
     def paths(self) -> list[str]:
@@ -104,15 +103,6 @@ class HostileApi:
     @property
     def bomb_size(self) -> int:
         return len(self._server.bomb)
-
-    def __enter__(self) -> HostileApi:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self._server.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
 
 
 def run_with_limit(seconds: float, work: object) -> tuple[bool, object]:

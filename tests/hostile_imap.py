@@ -5,8 +5,8 @@ seconds, or an answer that leaves a UID out."""
 from __future__ import annotations
 
 import socketserver
-import threading
-from types import TracebackType
+
+from loopback_server import LoopbackServer, ServedInThread
 
 MESSAGE = b"From: Rita <rita@example.org>\r\nSubject: report %d\r\nMessage-ID: <m%d@example.org>\r\n\r\nbody %d\r\n"
 
@@ -115,43 +115,32 @@ def _uid_set(text: str) -> set[int]:
     return uids
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(LoopbackServer):
     mode: str
     uids: list[int]
     omitted: int
     trickle_s: float
     fetches: list[list[int]]
-    stopping: threading.Event
 
 
-class HostileImap:
+class HostileImap(ServedInThread):
     """The server on a free loopback port; `mode` is "flood", "capability-flood" (while the client connects),
     "status-flood" or "status-literal" (the answer to STATUS), "literal", "trickle", "omit" (UID `omitted` is left
     out of every body FETCH answer) or anything else (plain)."""
 
+    _server: _Server
+
     def __init__(self, mode: str, *, uids: int = 3, omitted: int = 2, trickle_s: float = 0.3) -> None:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.mode = mode
-        self._server.uids = list(range(1, uids + 1))
-        self._server.omitted = omitted
-        self._server.trickle_s = trickle_s
-        self._server.fetches = []
-        self._server.stopping = threading.Event()
-        self.host, self.port = "127.0.0.1", self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.mode = mode
+        server.uids = list(range(1, uids + 1))
+        server.omitted = omitted
+        server.trickle_s = trickle_s
+        server.fetches = []
+        self.host, self.port = "127.0.0.1", server.server_address[1]
+        super().__init__(server)
 
     @property
     def fetches(self) -> list[list[int]]:
         """The UIDs of every FETCH received, in order."""
         return self._server.fetches
-
-    def __enter__(self) -> HostileImap:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self._server.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()

@@ -31,12 +31,7 @@ PIP_VULN = {
     "patched_versions": None,
     "vulnerable_functions": [],
 }
-CONFIG = f"""
-[identity]
-name = "Alex Coordinator"
-email = "alex@example.org"
-fingerprint = "{FPR}"
-
+PROJECTS = """
 [projects.pip]
 name = "pip"
 packages = ["pip"]
@@ -47,14 +42,19 @@ name = "uv"
 packages = ["uv"]
 repository = "astral-sh/uv"
 """
+"""The pip and uv projects, each with its GitHub repository, as config TOML."""
+CONFIG = f"""
+[identity]
+name = "Alex Coordinator"
+email = "alex@example.org"
+fingerprint = "{FPR}"
+{PROJECTS}"""
 
 
 @pytest.fixture
 def gh() -> Iterator[FakeGitHub]:
     with FakeGitHub(now=datetime(2026, 5, 1, 9, 0, tzinfo=UTC)) as server:
-        server.add_token(TOKEN, write=["pypa/pip", "astral-sh/uv"], login="alex-coord")
-        server.add_repository("pypa/pip")
-        server.add_repository("astral-sh/uv")
+        server.add_pip_and_uv(TOKEN, login="alex-coord")
         yield server
 
 

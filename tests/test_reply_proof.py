@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from gpg_fixtures import GpgWorld, Keyring, exchange, kill_and_remove, new_keyring
+from gpg_fixtures import GpgWorld, Keyring, exchange, kill_and_remove, new_keyring, write_team_config
 from test_maildir_sync import BASE, Mailbox
 from test_report_threading import REPLIES_TO, case_of, message_ids, synced
 from triage_tui import compose
-from triage_tui.config import Config, parse_config
+from triage_tui.config import Config, load_config, parse_config
 from triage_tui.services.duplicates import duplicate_candidates
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
@@ -166,20 +166,11 @@ def test_a_reporter_who_never_signed_is_known_by_the_from_address(tmp_path: Path
 
 
 def shared_id_workspace(tmp_path: Path, world: GpgWorld) -> tuple[Mailbox, Config, Path]:
+    """A workspace of no projects reading one Maildir, with the team key of `world`."""
     mailbox = Mailbox(tmp_path / "Maildir")
-    text = f"""
-[identity]
-name = "Team"
-email = "{world.team.email}"
-fingerprint = "{world.team.fingerprint}"
-gnupg_home = "{world.team.home}"
-
-[sources.local]
-kind = "maildir"
-path = "{mailbox.path}"
-"""
-    (tmp_path / "home").mkdir()
-    return mailbox, parse_config(tmp_path / "home" / "config.toml", text), tmp_path / "home" / "triage.db"
+    sources = f'[sources.local]\nkind = "maildir"\npath = "{mailbox.path}"\n'
+    config = load_config(write_team_config(tmp_path / "home", world, sources, projects=""))
+    return mailbox, config, tmp_path / "home" / "triage.db"
 
 
 @pytest.mark.parametrize("alice_signs", [True, False], ids=["signed", "unsigned"])

@@ -13,16 +13,18 @@ from pathlib import Path
 import pytest
 
 from github_fake import FakeGitHub
-from gpg_fixtures import GpgWorld
+from gpg_fixtures import GpgWorld, write_team_config
+from test_github_sync import PROJECTS
 from test_maildir_sync import Mailbox
 from triage_tui import compose
-from triage_tui.config import Config, parse_config
+from triage_tui.config import Config, load_config
 from triage_tui.services.advisory_drafts import AdvisoryDrafts, DraftError
 from triage_tui.services.duplicates import duplicate_candidates
 from triage_tui.services.github_sync import queue_advisory_push
 from triage_tui.services.sync import sync_all
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
+from triage_tui.store.duplicate_reads import case_extras
 from triage_tui.store.queries import get_case
 
 TOKEN = "ghp_threading"
@@ -36,31 +38,13 @@ EMBARGOED = "Embargoed until the fix: the RECORD check is skipped for wheels wit
 @pytest.fixture
 def gh() -> Iterator[FakeGitHub]:
     with FakeGitHub(now=BASE) as server:
-        server.add_token(TOKEN, write=["pypa/pip", "astral-sh/uv"], login="team-bot")
-        server.add_repository("pypa/pip")
-        server.add_repository("astral-sh/uv")
+        server.add_pip_and_uv(TOKEN, login="team-bot")
         yield server
 
 
 def workspace(home: Path, world: GpgWorld, maildir: Path, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Config:
     monkeypatch.setenv("GH_TOKEN_THREADING", TOKEN)
-    text = f"""
-[identity]
-name = "Team"
-email = "{world.team.email}"
-fingerprint = "{world.team.fingerprint}"
-gnupg_home = "{world.team.home}"
-
-[projects.pip]
-name = "pip"
-packages = ["pip"]
-repository = "pypa/pip"
-
-[projects.uv]
-name = "uv"
-packages = ["uv"]
-repository = "astral-sh/uv"
-
+    sources = f"""
 [sources.local]
 kind = "maildir"
 path = "{maildir}"
@@ -71,8 +55,18 @@ api_url = "{gh.url}"
 repositories = ["pypa/pip", "astral-sh/uv"]
 token_env = "GH_TOKEN_THREADING"
 """
-    home.mkdir(parents=True, exist_ok=True)
-    return parse_config(home / "config.toml", text)
+    return load_config(write_team_config(home, world, sources, projects=PROJECTS))
+
+
+def reported(
+    tmp_path: Path, world: GpgWorld, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Mailbox, Config, Path]:
+    """The Maildir, config and store of a workspace with both sources, the reporter's first report delivered (not
+    yet synced)."""
+    mailbox = Mailbox(tmp_path / "Maildir")
+    config = workspace(tmp_path / "home", world, mailbox.path, gh, monkeypatch)
+    mailbox.deliver(mail(world, 1, "pip: wheel RECORD path traversal", sender=f"Rita <{world.reporter.email}>"))
+    return mailbox, config, tmp_path / "home" / "triage.db"
 
 
 def mail(
@@ -105,6 +99,13 @@ def message_ids(database: Path, case_id: str) -> list[str | None]:
     return [m.message_id for m in detail.messages]
 
 
+def duplicate_of(database: Path, case_id: str) -> str | None:
+    """The case `case_id` is marked a duplicate of, if any."""
+    with reader(database) as connection:
+        extras = case_extras(connection, case_id)
+    return extras.duplicate_of if extras is not None else None
+
+
 def case_of(database: Path, message_id: str) -> str:
     with reader(database) as connection:
         (case_id,) = connection.execute(
@@ -117,11 +118,8 @@ def test_a_mail_joins_a_case_only_as_a_reply_from_its_reporter_or_the_team(
     tmp_path: Path, gpg_world: GpgWorld, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = gpg_world
-    mailbox = Mailbox(tmp_path / "Maildir")
-    config = workspace(tmp_path / "home", world, mailbox.path, gh, monkeypatch)
-    database = tmp_path / "home" / "triage.db"
+    mailbox, config, database = reported(tmp_path, world, gh, monkeypatch)
     reporter, stranger = f"Rita <{world.reporter.email}>", f"Eve <{world.stranger.email}>"
-    mailbox.deliver(mail(world, 1, "pip: wheel RECORD path traversal", sender=reporter))
     synced(database, config)
     real = case_of(database, "<mail-1@example.org>")
     mailbox.deliver(mail(world, 2, f"Follow-up to {real}", sender=stranger, signer="stranger"))
@@ -145,10 +143,7 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
     tmp_path: Path, gpg_world: GpgWorld, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = gpg_world
-    mailbox = Mailbox(tmp_path / "Maildir")
-    config = workspace(tmp_path / "home", world, mailbox.path, gh, monkeypatch)
-    database = tmp_path / "home" / "triage.db"
-    mailbox.deliver(mail(world, 1, "pip: wheel RECORD path traversal", sender=f"Rita <{world.reporter.email}>"))
+    _mailbox, config, database = reported(tmp_path, world, gh, monkeypatch)
     synced(database, config)
     real = case_of(database, "<mail-1@example.org>")
     triage = TriageService(database, "alex")
@@ -206,7 +201,6 @@ async def test_d_offers_the_case_a_subject_names_first_and_only_the_coordinator_
     from textual.widgets import OptionList
 
     from triage_tui.screens.case import CaseScreen
-    from triage_tui.store.duplicate_reads import case_extras
     from ui_fixtures import BASE as INBOX_BASE
     from ui_fixtures import make_app, message, screen_text, settle
 
@@ -214,11 +208,6 @@ async def test_d_offers_the_case_a_subject_names_first_and_only_the_coordinator_
     follow_up = message(2, "Follow-up to PSC-2026-0001", sender=("Eve", "eve@evil.example"),
                         date=INBOX_BASE + timedelta(hours=1))  # fmt: skip
     app = make_app(tmp_path, [real, follow_up])
-
-    def duplicate_of() -> str | None:
-        with reader(app.database) as connection:
-            extras = case_extras(connection, "PSC-2026-0002")
-        return extras.duplicate_of if extras is not None else None
 
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
@@ -230,10 +219,10 @@ async def test_d_offers_the_case_a_subject_names_first_and_only_the_coordinator_
         options = app.screen.query_one(OptionList)
         assert options.highlighted == 0 and options.get_option_at_index(0).id == "PSC-2026-0001"
         assert "named in its subject" in screen_text(app)
-        assert duplicate_of() is None  # offered, not acted on
+        assert duplicate_of(app.database, "PSC-2026-0002") is None  # offered, not acted on
         await pilot.press("enter")  # the coordinator's decision
         await settle(pilot)
-    assert duplicate_of() == "PSC-2026-0001"
+    assert duplicate_of(app.database, "PSC-2026-0002") == "PSC-2026-0001"
 
 
 def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_is_pushed_to(
@@ -242,10 +231,7 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
     import sqlite3
 
     world = gpg_world
-    mailbox = Mailbox(tmp_path / "Maildir")
-    config = workspace(tmp_path / "home", world, mailbox.path, gh, monkeypatch)
-    database = tmp_path / "home" / "triage.db"
-    mailbox.deliver(mail(world, 1, "pip: wheel RECORD path traversal", sender=f"Rita <{world.reporter.email}>"))
+    _mailbox, config, database = reported(tmp_path, world, gh, monkeypatch)
     stranger = gh.add_advisory("astral-sh/uv", summary="Follow-up", description="words", author="eve-stranger")
     synced(database, config)
     real = case_of(database, "<mail-1@example.org>")
@@ -274,7 +260,6 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
 
 async def test_the_case_view_shows_the_case_a_subject_names_until_the_coordinator_decides(tmp_path: Path) -> None:
     from triage_tui.screens.case import CaseScreen
-    from triage_tui.store.duplicate_reads import case_extras
     from ui_fixtures import BASE as INBOX_BASE
     from ui_fixtures import make_app, message, screen_text, settle
 
@@ -287,11 +272,6 @@ async def test_the_case_view_shows_the_case_a_subject_names_until_the_coordinato
     app = make_app(tmp_path, [real, follow_up, elsewhere])
     hint = "subject names PSC-2026-0001 — d to mark duplicate"
 
-    def duplicate_of() -> str | None:
-        with reader(app.database) as connection:
-            extras = case_extras(connection, "PSC-2026-0002")
-        return extras.duplicate_of if extras is not None else None
-
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         await pilot.press("enter")  # the newest: it names a case this workstation does not hold
@@ -303,12 +283,12 @@ async def test_the_case_view_shows_the_case_a_subject_names_until_the_coordinato
         assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0002"
         text = screen_text(app)
         assert hint in text and "\x1b" not in text and "\u202e" not in text
-        assert duplicate_of() is None  # shown, not acted on
+        assert duplicate_of(app.database, "PSC-2026-0002") is None  # shown, not acted on
         await pilot.press("d")
         await settle(pilot)
         await pilot.press("enter")  # the coordinator's decision: the named case, offered first
         await settle(pilot)
-        assert duplicate_of() == "PSC-2026-0001"
+        assert duplicate_of(app.database, "PSC-2026-0002") == "PSC-2026-0001"
         text = screen_text(app)
         assert "duplicate of PSC-2026-0001" in text and "subject names" not in text
         await pilot.press("escape", "down", "enter")

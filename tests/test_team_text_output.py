@@ -4,7 +4,6 @@ output escapes them, so the document parses back to exactly what was sent."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import time
@@ -15,13 +14,12 @@ import pytest
 
 from gpg_fixtures import GpgWorld, with_identity
 from test_config import VALID
-from triage_tui.cli import run
 from triage_tui.services.hlc import Timestamp
 from triage_tui.services.team_envelope import Opened, TeamRoles, judge
 from triage_tui.services.team_events import TeamEvent
 from triage_tui.services.team_log import receive
 from triage_tui.store.database import open_engine, write_transaction
-from ui_fixtures import seeded_store, small_inbox
+from ui_fixtures import printed, seeded_store, small_inbox
 
 CASE = "PSC-2026-0001"
 COORDINATOR = "C" * 40
@@ -60,12 +58,6 @@ def home(tmp_path: Path, gpg_world: GpgWorld) -> Path:
         engine.dispose()
     (tmp_path / "config.toml").write_text(with_identity(VALID, gpg_world.team))
     return tmp_path
-
-
-def printed(home: Path, *command: str) -> str:
-    out, err = io.StringIO(), io.StringIO()
-    assert run(["--home", str(home), *command], out=out, err=err) == 0, err.getvalue()
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("command", [("cases",), ("show", CASE)])

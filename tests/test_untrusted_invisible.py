@@ -4,7 +4,6 @@ vowel separator) are made visible on screen and in text output and escaped in JS
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -14,9 +13,8 @@ from gpg_fixtures import GpgWorld, with_identity
 from test_config import VALID
 from triage_tui.advisories.record import Advisory
 from triage_tui.advisories.validation import validate
-from triage_tui.cli import run
 from triage_tui.untrusted import json_text, neutralise, neutralise_line
-from ui_fixtures import BASE, message, seeded_store
+from ui_fixtures import BASE, message, printed, seeded_store
 
 INVISIBLE = [
     "\u00ad",
@@ -65,12 +63,6 @@ def home(tmp_path: Path, gpg_world: GpgWorld) -> Path:
     seeded_store(tmp_path / "triage.db", [report])
     (tmp_path / "config.toml").write_text(with_identity(VALID, gpg_world.team))
     return tmp_path
-
-
-def printed(home: Path, *command: str) -> str:
-    out, err = io.StringIO(), io.StringIO()
-    assert run(["--home", str(home), *command], out=out, err=err) == 0, err.getvalue()
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("command", [("cases",), ("show", "PSC-2026-0001")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerFailed
 
 from triage_tui.app import TriageApp
+from triage_tui.cli import run
 from triage_tui.config import Config, Identity, Project, SavedView
 from triage_tui.domain import Decryption, Signature, SignatureScope
 from triage_tui.intake.records import Attachment, CryptoVerdict, ParsedMessage
@@ -249,6 +251,13 @@ def screen_text(app: App[None]) -> str:
     """The plain text of what the app's screen would draw, one line per terminal row."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+def printed(home: Path, *command: str) -> str:
+    """What the command line prints for `command` on the workspace `home` (which must succeed)."""
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["--home", str(home), *command], out=out, err=err) == 0, err.getvalue()
+    return out.getvalue()
 
 
 CRITICAL_V31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"

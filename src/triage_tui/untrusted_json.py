@@ -18,6 +18,7 @@ class UntrustedJsonError(ValueError):
 
 
 def _number(text: str) -> str:
+    """`text`, a JSON number, if it is short enough to convert; UntrustedJsonError if not."""
     if len(text) > MAX_NUMBER_CHARS:
         raise UntrustedJsonError(f"a JSON number of {len(text)} characters (at most {MAX_NUMBER_CHARS})")
     return text
@@ -32,6 +33,7 @@ def _float(text: str) -> float:
 
 
 def _constant(name: str) -> Any:
+    """Refuse NaN and Infinity, which Python's json takes but JSON has not."""
     raise UntrustedJsonError(f"not valid JSON ({name} is not a JSON value)")
 
 

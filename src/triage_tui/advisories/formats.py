@@ -97,6 +97,8 @@ def _cve_validator(fmt: str, rejected: bool) -> Any:
 
 
 def _cve_problems(advisory: Advisory, document: Any, fmt: str, context: PublishContext) -> list[Problem]:
+    """What keeps `document` from being a valid CVE record (`fmt` "cve" or "cve-cna"): missing config or CVE id
+    first, else the official schema's complaints."""
     found: list[Problem] = []
     if not context.cna_org_id:
         found.append(Problem(fmt, "set [advisories] cna_org_id in config.toml: the UUID of the publishing CNA"))

@@ -265,6 +265,7 @@ class Advisory:
 
 
 def _stored_withdrawal(value: Any) -> Withdrawal | None:
+    """The withdrawal an advisory's JSON `withdrawn` holds (None if it holds none); ValueError if it is malformed."""
     if value is None:
         return None
     if not isinstance(value, Mapping):

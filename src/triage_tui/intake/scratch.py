@@ -113,6 +113,7 @@ def remove_process_folder() -> None:
 
 
 def _remove_tree(folder: Path) -> None:
+    """Remove `folder` and everything in it, however long a still-running gpg keeps writing into it (up to 1 s)."""
     # A gpg still running may create a file between rmtree's listing and its rmdir: try again until the folder is
     # gone (nothing can be created in a removed folder, so then no plaintext can appear in it any more).
     for _attempt in range(100):
@@ -157,6 +158,7 @@ def wipe_leftovers() -> int:
 
 
 def _remove_then_die(signum: int, _frame: FrameType | None) -> None:
+    """The SIGTERM/SIGHUP handler: remove this process's scratch folder, then die of the signal."""
     remove_process_folder()
     # Then end as the signal would have ended the process, so whoever sent it sees the usual status.
     signal.signal(signum, signal.SIG_DFL)
@@ -164,6 +166,7 @@ def _remove_then_die(signum: int, _frame: FrameType | None) -> None:
 
 
 def _remove_on_signals() -> None:
+    """Install `_remove_then_die` for SIGTERM and SIGHUP where they still have their default action (once)."""
     global _guarded
     if _guarded:
         return

@@ -52,6 +52,7 @@ def failure_line(error: BaseException, database: Path) -> str:
 
 
 def _where(error: BaseException) -> str:
+    """The file and line `error` was raised at (never its text)."""
     frames = traceback.extract_tb(error.__traceback__)
     if not frames:
         return "an unknown place"

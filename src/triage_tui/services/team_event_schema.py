@@ -28,6 +28,7 @@ LONG_TEXT = 256 * 1024
 
 
 def _nullable(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """`schema`, or null."""
     return {"anyOf": [{"type": "null"}, dict(schema)]}
 
 
@@ -37,6 +38,7 @@ def _pair(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _text(limit: int = SHORT_TEXT, *, pattern: str | None = None, min_length: int = 0) -> dict[str, Any]:
+    """A string of `min_length` to `limit` characters, matching `pattern` if given."""
     schema: dict[str, Any] = {"type": "string", "minLength": min_length, "maxLength": limit}
     if pattern is not None:
         schema["pattern"] = pattern
@@ -44,6 +46,7 @@ def _text(limit: int = SHORT_TEXT, *, pattern: str | None = None, min_length: in
 
 
 def _one_of(values: Any) -> dict[str, Any]:
+    """One of `values` (an enum's members included), as text."""
     return {"enum": sorted(str(value) for value in values)}
 
 

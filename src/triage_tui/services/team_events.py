@@ -198,6 +198,7 @@ def _check_values(event: TeamEvent) -> None:
 
 
 def _embargo_time(value: str) -> datetime:
+    """An event's embargo end: a zoned ISO time within the span every workstation accepts, else EventFormatError."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:

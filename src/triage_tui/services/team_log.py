@@ -110,10 +110,8 @@ def _legacy_owner(run: Any, ref: str) -> str | None:
 def ambiguous_ref(connection: Any, event: TeamEvent) -> str | None:
     """Why an event cannot be placed on any case here, when its ref names none for sure: a `mid:` ref (from an
     earlier version) whose Message-ID several cases here carry. None when the ref is not so."""
-    if event.ref is None or not event.ref.startswith("mid:"):
-        return None
-    holders = _mid_holders(connection, event.ref)
-    if holders < 2:
+    holders = _ambiguous_mid(connection, event.ref) if event.ref is not None else 0
+    if not holders:
         return None
     return (
         f"names its report by a Message-ID that {holders} cases here carry (the sender of a mail chooses it, so "
@@ -121,13 +119,17 @@ def ambiguous_ref(connection: Any, event: TeamEvent) -> str | None:
     )
 
 
-def _mid_holders(connection: Any, ref: str) -> int:
-    """How many cases here carry the Message-ID of an earlier version's `mid:` ref."""
-    return int(
+def _ambiguous_mid(connection: Any, ref: str) -> int:
+    """How many cases here carry the Message-ID of `ref`, an earlier version's `mid:` ref, when several do (the ref
+    then tells none of them apart); 0 for any other ref, or when one case or none carries it."""
+    if not ref.startswith("mid:"):
+        return 0
+    holders = int(
         _runner(connection)(
             "SELECT count(DISTINCT case_id) FROM messages WHERE message_id = ?", (ref.removeprefix("mid:"),)
         ).fetchone()[0]
     )
+    return holders if holders > 1 else 0
 
 
 def resolve_case(connection: Any, event: TeamEvent) -> str | None:
@@ -192,7 +194,7 @@ def named_case(connection: Any, value: str, *, own: bool = False) -> str | None:
     remembered = _runner(connection)("SELECT case_id FROM team_cases WHERE ref = ?", (value,)).fetchone()
     if remembered is not None:  # the case known by that ref here (a case shared under a `mid:` ref included)
         return str(remembered[0])
-    if value.startswith("mid:") and _mid_holders(connection, value) > 1:
+    if _ambiguous_mid(connection, value):
         return None  # a Message-ID several cases here carry tells none of them apart
     return case_holding(connection, value)
 
@@ -367,6 +369,7 @@ def _refusal(error: BaseException) -> str:
 
 
 def _refuse(connection: Connection, reasons: Mapping[str, str]) -> None:
+    """Mark the stored events `reasons` names rejected, each with its reason."""
     connection.exec_driver_sql(
         "UPDATE team_events SET status = 'rejected', reason = ? WHERE id = ?",
         [(reason, event_id) for event_id, reason in reasons.items()],
@@ -435,6 +438,7 @@ def _in_order(connection: Connection, case_id: str, status: str, only: set[str] 
 
 
 def _set_status(connection: Connection, event_ids: Sequence[str], status: str) -> None:
+    """Give the stored events `event_ids` the status `status` (applied, or set aside while a case is rebuilt)."""
     if event_ids:
         connection.exec_driver_sql(
             "UPDATE team_events SET status = ? WHERE id = ?", [(status, event_id) for event_id in event_ids]

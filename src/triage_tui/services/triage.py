@@ -223,7 +223,6 @@ class TriageService:
             removed = self._linked_cell(connection, case_id, project_id)
             if removed is None or not self._unlink(connection, case_id, project_id):
                 raise TriageError(f"{project_id} is not linked to {case_id}")
-            self._apply(connection, case_id, {})  # the case's updated_at
             # The removed cell is kept in the event, as an impact event keeps its cell before, so undo relinks it.
             payload = {"project": project_id, "before": removed.to_json(), "after": None, "changes": {}}
             return self._record(connection, case_id, "impact-removed", payload)
@@ -354,7 +353,8 @@ class TriageService:
         return ImpactCell.from_json({**row, "ranges": json.loads(row["ranges"] or "[]")})
 
     def _unlink(self, connection: Connection, case_id: str, project_id: str) -> bool:
-        """Remove the project's cell from the case; False if it was not linked."""
+        """Remove the project's cell from the case (touching the case's updated_at, as `_write_impact` does); False
+        if it was not linked."""
         from sqlalchemy import delete
 
         from triage_tui.store.tables import IMPACTS
@@ -362,6 +362,8 @@ class TriageService:
         removed = connection.execute(
             delete(IMPACTS).where(IMPACTS.c.case_id == case_id, IMPACTS.c.project_id == project_id)
         ).rowcount
+        if removed:
+            self._apply(connection, case_id, {})  # the case's updated_at
         return bool(removed)
 
     def _write_impact(self, connection: Connection, case_id: str, project_id: str, cell: ImpactCell) -> None:
@@ -396,7 +398,6 @@ class TriageService:
         before = event.payload.get("before")
         if before is None:
             self._unlink(connection, event.case_id, project)
-            self._apply(connection, event.case_id, {})  # the case's updated_at
             return None
         self._write_impact(connection, event.case_id, project, ImpactCell.from_json(before))
         return dict(before)

@@ -23,6 +23,7 @@ def lock_file_of(database: Path, purpose: str) -> Path:
 
 
 def _holder(descriptor: int) -> int | None:
+    """The pid the lock's holder wrote into the lock file, None if there is none to read."""
     text = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
     return int(text) if text.isdigit() else None
 

@@ -18,6 +18,7 @@ from triage_tui.config import clear_text_refusal
 from triage_tui.sources.base import SourceError
 from triage_tui.sources.http_bounds import (
     ACCEPTED_ENCODING,
+    MAX_BODY_BYTES,
     MAX_EXCHANGE_S,
     BodyError,
     DeadlinePassed,
@@ -117,7 +118,7 @@ class GitHubClient:
         exchange_s: float = MAX_EXCHANGE_S,
         max_pages: int = MAX_PAGES,
         listing_s: float = MAX_LISTING_S,
-        max_body: int | None = None,
+        max_body: int = MAX_BODY_BYTES,
     ) -> None:
         refusal = clear_text_refusal(api_url)
         if refusal is not None:
@@ -256,8 +257,7 @@ class GitHubClient:
     ) -> httpx.Response:
         """One request and its whole answer, within the exchange deadline and the body cap."""
         with within(self.exchange_s), self._http.stream(method, url, headers=headers, json=body) as response:
-            limit = self.max_body
-            return decoded(response, read_body(response) if limit is None else read_body(response, limit))
+            return decoded(response, read_body(response, self.max_body))
 
     def _wait_for(self, response: httpx.Response, repository: str, failures: int) -> float | None:
         """Seconds to wait before trying again, None to take the response as it is; ApiError if the wait would be

@@ -70,6 +70,8 @@ class _DeadlineStream(httpcore.NetworkStream):
 
 
 class _DeadlineBackend(httpcore.SyncBackend):
+    """httpcore's socket backend whose connections are `_DeadlineStream`s, connecting within the deadline too."""
+
     def connect_tcp(
         self,
         host: str,
@@ -119,6 +121,7 @@ class _Inflater:
         self.size = 0
 
     def feed(self, data: bytes) -> bytes:
+        """What `data`, the next compressed bytes, inflates to; BodyError past the limit or on damaged data."""
         parts: list[bytes] = []
         while data:
             try:

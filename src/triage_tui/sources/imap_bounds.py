@@ -64,8 +64,13 @@ class BoundedReader:
         self._lines = 0
 
     def _refuse(self, why: str) -> AnswerRefused:
+        """The refusal of the answer for `why`, also told to the caller's `refusals`."""
         self._refusals.append(why)  # imaplib re-raises a refusal within a command as a plain abort
         return AnswerRefused(why)
+
+    def _too_slow(self) -> AnswerRefused:
+        """The refusal of an answer that went on past its deadline."""
+        return self._refuse(f"the answer took over {self._bounds.answer_s:.0f} s (the server sends too slowly)")
 
     def _fill(self) -> bool:
         """One receive into the buffer within the answer's deadline; False at the end of the stream."""
@@ -74,21 +79,20 @@ class BoundedReader:
             self._started = now
         left = self._started + self._bounds.answer_s - now
         if left <= 0:
-            raise self._refuse(f"the answer took over {self._bounds.answer_s:.0f} s (the server sends too slowly)")
+            raise self._too_slow()
         sock = self._imap.sock  # after STARTTLS, imaplib's socket is the TLS one
         sock.settimeout(left if self._timeout is None else min(self._timeout, left))
         try:
             data = sock.recv(65536)
         except TimeoutError:
             if time.monotonic() >= self._started + self._bounds.answer_s:
-                raise self._refuse(
-                    f"the answer took over {self._bounds.answer_s:.0f} s (the server sends too slowly)"
-                ) from None
+                raise self._too_slow() from None
             raise
         self._buffer += data
         return bool(data)
 
     def _take(self, size: int, *, line: bool) -> bytes:
+        """The buffer's first `size` bytes (a line, or part of a literal), counted against the answer's bounds."""
         taken = bytes(self._buffer[:size])
         del self._buffer[:size]
         self._bytes += len(taken)

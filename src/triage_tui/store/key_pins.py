@@ -68,10 +68,11 @@ def pin_sightings(execute: Any, sightings: Iterable[KeySighting], now: datetime)
 
 def pinned_keys(connection: Connection, addresses: Iterable[str]) -> dict[str, str]:
     """The key each of `addresses` (lower-cased) is pinned to; an address never seen signing is left out."""
+    from triage_tui.store.ingest import in_parts  # imported here: ingest imports this module
+
     wanted = sorted({a.lower() for a in addresses if a})
     pinned: dict[str, str] = {}
-    for start in range(0, len(wanted), 500):  # well under SQLite's limit on bound variables
-        part = wanted[start : start + 500]
+    for part in in_parts(wanted):
         rows = connection.exec_driver_sql(
             f"SELECT address, fingerprint FROM key_pins WHERE address IN ({', '.join('?' * len(part))})",  # noqa: S608
             tuple(part),

@@ -409,6 +409,7 @@ def migrate(connection: sqlite3.Connection, target: int = LATEST_VERSION) -> int
 
 
 def _refuse_newer(current: int) -> None:
+    """SchemaTooNewError if a newer triage-tui has migrated the database past what this one knows."""
     if current > LATEST_VERSION:
         raise SchemaTooNewError(
             f"the database is at schema version {current}, newer than this program's "
