@@ -3,7 +3,7 @@ own process (target: every case under 300 MB, with a clear error for the item): 
 zeros), a gzip bomb from a GitHub-compatible API (128 MB of JSON in about 127 KB), an endless same-host Link chain,
 an IMAP server flooding untagged responses, an IMAP literal claiming 10^14 bytes, deeply nested or long-numbered
 JSON/YAML given to the advisory importer, and large plain (unencrypted) mails of 16, 24, 32 and 60 MB (text and a
-base64 attachment) synced from a Maildir into an encrypted store.
+base64 attachment) synced from a Maildir into an encrypted store, alone and four 24 MB ones in one sync.
 
 The hostile servers (tests/hostile_http.py, tests/hostile_imap.py) and the bombs are made in this parent process, so
 the child's memory is the product's alone.
@@ -114,12 +114,15 @@ def plain_mail(size: int) -> bytes:
     return message.as_bytes()
 
 
-def plain_maildir(work: Path, megabytes: int, ring_home: Path, fingerprint: str) -> Path:
-    """A workspace (config and Maildir) whose Maildir holds one plain mail of `megabytes` MB."""
-    home = work / f"plain-{megabytes}"
+def plain_maildir(work: Path, megabytes: int, ring_home: Path, fingerprint: str, count: int = 1) -> Path:
+    """A workspace (config and Maildir) whose Maildir holds `count` plain mails of `megabytes` MB each."""
+    home = work / f"plain-{count}x{megabytes}"
     for folder in ("cur", "new", "tmp"):
         (home / "maildir" / folder).mkdir(parents=True)
-    (home / "maildir" / "new" / f"1700000000.plain{megabytes}.bench").write_bytes(plain_mail(megabytes << 20))
+    for number in range(count):
+        (home / "maildir" / "new" / f"17000000{number:02d}.plain{megabytes}.bench").write_bytes(
+            plain_mail(megabytes << 20)
+        )
     (home / "config.toml").write_text(
         f'[identity]\nname = "Team"\nemail = "team@example.org"\nfingerprint = "{fingerprint}"\n'
         f'gnupg_home = "{ring_home}"\n\n[projects.pip]\nname = "pip"\npackages = ["pip"]\n\n'
@@ -168,6 +171,9 @@ def main() -> None:
         for megabytes in (16, 24, 32, 60):
             home = plain_maildir(work, megabytes, ring.home, ring.fingerprint)
             results.append(run_case(f"plain-{megabytes}mb", str(home)))
+        # Several in one sync: each is within intake's bound, so only the bytes in flight across them hold memory.
+        home = plain_maildir(work, 24, ring.home, ring.fingerprint, count=4)
+        results.append(run_case("plain-4x24mb", str(home)))
     finally:
         kill_and_remove(ring.home)
     with HostileApi("bomb", bomb_inflated=128 * 1024 * 1024) as api:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import shutil
 import statistics
 import subprocess
@@ -56,17 +57,25 @@ def run_sync(home: Path, env: dict[str, str]) -> tuple[float, int, list[int], di
     )
     samples: list[int] = []
     status = Path(f"/proc/{process.pid}/status")
-    while process.poll() is None:
-        try:
-            for line in status.read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    samples.append(int(line.split()[1]))
-        except OSError:
-            pass
-        time.sleep(0.1)
-    _pid, _status, usage = os.wait4(process.pid, 0) if process.returncode is None else (0, 0, None)
-    out, err = process.communicate()
+    # Woken by the process's end (its pidfd), not only every 0.1 s: a sleep between samples rounded every run up to
+    # the next tenth of a second (a 0.21 s no-change sync read as 0.30 s).
+    ended = os.pidfd_open(process.pid)
+    try:
+        while True:
+            try:
+                for line in status.read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        samples.append(int(line.split()[1]))
+            except OSError:
+                pass
+            if select.select([ended], [], [], 0.1)[0]:
+                break
+    finally:
+        os.close(ended)
     wall = time.perf_counter() - started
+    _pid, exit_status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(exit_status)
+    out, err = process.communicate()
     if process.returncode != 0:
         raise SystemExit(f"sync failed ({process.returncode}): {err.decode()[-2000:]}")
     peak = max(samples) if samples else 0

@@ -142,6 +142,22 @@ def test_first_incremental_and_no_change_sync(mailbox: Mailbox) -> None:
     assert source.commands == ["STATUS INBOX"]
 
 
+def test_new_mail_sizes_are_asked_for_once_for_many_batches(mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The sizes cut batches by bytes; asked for with each batch, they cost a round trip per 48 messages.
+    mailbox.reports(range(1, 13))
+    monkeypatch.setattr(sync_service, "CHUNK_SIZE", 3)
+
+    source, outcome = mailbox.sync()
+
+    assert outcome.ok and outcome.messages == 12
+    assert source.commands == [
+        "STATUS INBOX", "SELECT INBOX", "UID SEARCH ALL", "UID FETCH RFC822.SIZE", *["UID FETCH BODY.PEEK[]"] * 4
+    ]  # fmt: skip
+    assert [k for k, _ in mailbox.message_keys()] == [
+        f"INBOX/{mailbox.dovecot.status(mailbox.user, 'INBOX')['uidvalidity']}/{uid}" for uid in range(1, 13)
+    ]
+
+
 def test_uidvalidity_change_relinks_without_duplicates_or_lost_decisions(mailbox: Mailbox) -> None:
     mailbox.reports(range(1, 5))
     mailbox.sync()

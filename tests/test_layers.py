@@ -20,6 +20,7 @@ SHARED = {
     "severity",
     "compose",
     "cvss_metrics",
+    "memory",  # process-wide malloc and GC settings, importing nothing of the project: the app's and the sync's
     "__init__",
 }
 

@@ -28,6 +28,11 @@ class IntakeWorkers:
         if self._gpg is None:
             # Made on first use: building it runs `gpg --version`, which a no-change sync can skip.
             self._gpg = GnuPG(self._gnupg_home)
+            from triage_tui.memory import return_large_blocks
+
+            # Messages of megabytes are parsed one after another, by either worker: each one's buffers go back to
+            # the system when it is stored, instead of adding up in the heap.
+            return_large_blocks()
         return self._pool.submit(self._intake, items, self._gpg)
 
     @staticmethod

@@ -18,7 +18,7 @@ from triage_tui.services.intake_pool import WORKERS, IntakeWorkers
 from triage_tui.services.store_writer import StoreWriter
 from triage_tui.services.team_senders import team_senders
 from triage_tui.services.workspace_lock import LockBusy, lock_file_of, workspace_lock
-from triage_tui.sources.base import Batch, RawItem, Source, SourceError
+from triage_tui.sources.base import MAX_BATCH_BYTES, Batch, RawItem, Source, SourceError
 from triage_tui.sources.imap import ImapSource
 from triage_tui.sources.maildir import MaildirSource
 from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem
@@ -29,6 +29,10 @@ from triage_tui.store.sync_reads import known_source_keys, load_cursors, pending
 CHUNK_SIZE = 48
 # Chunks decrypted ahead of the store: bounds memory however large the source is.
 MAX_IN_FLIGHT = 2 * WORKERS
+MAX_BYTES_IN_FLIGHT = 2 * MAX_BATCH_BYTES
+"""Raw bytes handed to intake and not yet stored, beside the count of chunks: parsing and storing hold several times
+what they take in, so two workers each on a 24 MB mail passed 300 MB. A batch that would go past it waits until the
+ones before it are stored (one larger than it goes alone); many small messages never come near it."""
 
 
 @dataclass
@@ -124,13 +128,18 @@ def sync_source(
     sync_state = _State(database, source.name, state, progress)
     pending: deque[tuple[Batch, list[RawItem], Future[list[ParsedMessage | IntakeFailure]] | None]] = deque()
 
+    in_flight = 0  # raw bytes of the batches in `pending`
+
     def store_oldest() -> None:
+        nonlocal in_flight
         batch, items, future = pending.popleft()
+        in_flight -= raw_bytes(items)
         try:
             results = future.result() if future is not None else []
         except GpgUnavailable as error:
             # No batch from here on is stored: a later one's cursor would pass messages never decrypted.
             pending.clear()
+            in_flight = 0
             raise SourceError(f"{error}; nothing from here on was taken in, the next sync tries again") from None
         stored = writer.store(
             [IncomingItem(source.name, item.key, result) for item, result in zip(items, results, strict=True)],
@@ -158,8 +167,12 @@ def sync_source(
                     # A key already stored (an earlier run died after its transaction) is never taken in twice.
                     items = [item for item in items if item.key not in known]
                     known.update(item.key for item in items)
+                size = raw_bytes(items)
+                while pending and in_flight + size > MAX_BYTES_IN_FLIGHT:
+                    store_oldest()
                 future = workers.submit(items) if items else None
                 pending.append((batch, items, future))
+                in_flight += size
                 if len(pending) >= MAX_IN_FLIGHT:
                     store_oldest()
         except SourceError as error:
@@ -183,6 +196,11 @@ def sync_source(
     return SourceReport(
         source.name, failure is None, state.messages, state.new_cases, state.failures, _seconds(state), failure
     )
+
+
+def raw_bytes(items: list[RawItem]) -> int:
+    """The raw bytes intake is handed in `items`."""
+    return sum(len(item.data) for item in items)
 
 
 def _seconds(state: SyncProgress) -> float:

@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 MAX_MESSAGE_BYTES = 24 * 1024 * 1024
 """The largest message a source reads whole (a Maildir file, an IMAP message by its RFC822.SIZE): intake parses no
-larger one (intake.pipeline.MAX_PARSED_BYTES; parsing holds about ten times a message's size). Of a larger one only
+larger one (intake.pipeline.MAX_PARSED_BYTES; a sync holds several times a message's size). Of a larger one only
 its first HEAD_BYTES are read, for its headers, and it is kept as too large; it stays in the source."""
 HEAD_BYTES = 64 * 1024
 """How much of a message too large to take in is read, for its headers (who sent it, its subject): a few KB."""
+MAX_BATCH_BYTES = 12 * 1024 * 1024
+"""The most raw bytes one batch holds (a single larger message goes alone): parsing and storing hold several times
+what they take in, so the sync keeps at most twice this in intake at once (services.sync.MAX_BYTES_IN_FLIGHT)
+whatever the number of items; batches of small messages are cut by their count long before."""
+
+
+_Key = TypeVar("_Key")
+
+
+def read_size(size: int, max_message: int = MAX_MESSAGE_BYTES) -> int:
+    """The bytes a source reads of a message of `size` bytes: all of it, or its head when it is too large."""
+    return size if size <= max_message else HEAD_BYTES
+
+
+def sized_groups(sized: Iterable[tuple[_Key, int]], max_items: int, max_bytes: int) -> Iterator[list[_Key]]:
+    """Consecutive groups of the keys of (key, size) pairs, in order, each of at most `max_items` keys whose sizes
+    add up to at most `max_bytes` (a single larger one alone)."""
+    group: list[_Key] = []
+    total = 0
+    for key, size in sized:
+        if group and (len(group) >= max_items or total + size > max_bytes):
+            yield group
+            group, total = [], 0
+        group.append(key)
+        total += size
+    if group:
+        yield group
 
 
 class SourceError(Exception):

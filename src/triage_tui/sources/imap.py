@@ -18,12 +18,24 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from triage_tui.config import ImapSourceConfig
-from triage_tui.sources.base import HEAD_BYTES, Batch, RawItem, SourceError, SyncState
+from triage_tui.sources.base import (
+    HEAD_BYTES,
+    MAX_BATCH_BYTES,
+    Batch,
+    RawItem,
+    SourceError,
+    SyncState,
+    read_size,
+    sized_groups,
+)
 from triage_tui.sources.credentials import secret_from
 from triage_tui.sources.imap_bounds import AnswerRefused, BoundedIMAPClient, ImapBounds
 
 STATUS_ITEMS = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES", b"HIGHESTMODSEQ"]
 DEFAULT_TIMEOUT_S = 30.0
+SIZES_SPAN = 500
+"""New messages whose RFC822.SIZE is asked for in one FETCH (as the team pull's rounds: a command line of a few KB,
+an answer of one line each): the sizes cut batches by bytes, and one round trip serves about ten batches."""
 FETCH_TRIES = 2
 """A message the server leaves out of a FETCH answer is asked for once more, then recorded as an intake failure (so
 the cursor never passes it silently)."""
@@ -221,9 +233,11 @@ class ImapSource:
                 "highestmodseq": None,
             }
 
-        for start in range(0, len(new), chunk_size):
-            chunk = new[start : start + chunk_size]
-            items = self._fetch(client, folder, uidvalidity, chunk)
+        sizes: dict[int, int] = {}
+        for chunk in sized_groups(self._sized(client, folder, new, sizes), chunk_size, MAX_BATCH_BYTES):
+            items = self._fetch(client, folder, uidvalidity, chunk, sizes)
+            for uid in chunk:
+                del sizes[uid]  # sizes are kept for the span being read only, however large the folder
             yield Batch(items=items, cursors={folder_scope(folder): progress_cursor(chunk[-1])}, relink=renumbered)
 
         present = set(on_server)
@@ -242,29 +256,64 @@ class ImapSource:
         }
         yield Batch(cursors={folder_scope(folder): final}, gone=gone)
 
-    def _fetch(self, client: IMAPClient, folder: str, uidvalidity: int, chunk: list[int]) -> list[RawItem]:
+    def _sized(
+        self, client: IMAPClient, folder: str, new: list[int], sizes: dict[int, int]
+    ) -> Iterator[tuple[int, int]]:
+        """(UID, bytes a sync reads of it: its head only when too large) of each new UID, in order; their
+        RFC822.SIZEs are asked for SIZES_SPAN at a time as they are reached, and kept in `sizes`."""
+        for start in range(0, len(new), SIZES_SPAN):
+            span = new[start : start + SIZES_SPAN]
+            sizes.update(self._sizes(client, folder, span))
+            for uid in span:
+                size = sizes.setdefault(uid, 0)  # left out of the answer: its body fetch tells
+                yield uid, 0 if size > self.bounds.max_literal else read_size(size, self.bounds.max_message)
+
+    def _sizes(self, client: IMAPClient, folder: str, uids: list[int]) -> dict[int, int]:
+        """RFC822.SIZE of each message of `uids` the server answers for; 0 where it gave no usable size (the
+        literal's own bound still holds for its body)."""
+        self.commands.append("UID FETCH RFC822.SIZE")
+        with self._talking(f"FETCH from {folder!r}"):
+            answers = client.fetch(uids, [b"RFC822.SIZE"])
+        sizes: dict[int, int] = {}
+        for uid, answer in answers.items():
+            size = answer.get(b"RFC822.SIZE")
+            if isinstance(uid, int):
+                sizes[uid] = size if isinstance(size, int) and size >= 0 else 0
+        return sizes
+
+    def _fetch(
+        self, client: IMAPClient, folder: str, uidvalidity: int, chunk: list[int], sizes: Mapping[int, int]
+    ) -> list[RawItem]:
         """One RawItem per UID of `chunk`, in order (`fetch_bodies`): a message over `max_message` comes as its
         headers' head and its size, to be kept as too large."""
-        bodies = self.fetch_bodies(client, folder, chunk, max_size=self.bounds.max_message, head_bytes=HEAD_BYTES)
+        bodies = self.fetch_bodies(
+            client, folder, chunk, max_size=self.bounds.max_message, head_bytes=HEAD_BYTES, sizes=sizes
+        )
         return [RawItem(item_key(folder, uidvalidity, uid), *bodies[uid]) for uid in chunk]
 
     def fetch_bodies(
-        self, client: IMAPClient, folder: str, uids: list[int], *, max_size: int, head_bytes: int = 0
+        self,
+        client: IMAPClient,
+        folder: str,
+        uids: list[int],
+        *,
+        max_size: int,
+        head_bytes: int = 0,
+        sizes: Mapping[int, int] | None = None,
     ) -> dict[int, tuple[bytes, str | None, int | None]]:
         """(bytes, why not, whole size) for each UID of the selected `folder`: its bytes; or for a message over
         `max_size` by its RFC822.SIZE, the first `head_bytes` of its headers and its size (with no `head_bytes`,
         or over the literal bound, nothing of it, and why); or why not, for one the server left out of its answers
         FETCH_TRIES times. Bodies are asked for in groups of at most `fetch_group_bytes`, so one answer stays
-        within the connection's bounds; the caller keeps `uids` few enough for one RFC822.SIZE answer."""
-        self.commands.append("UID FETCH RFC822.SIZE")
-        with self._talking(f"FETCH from {folder!r}"):
-            sizes = client.fetch(uids, [b"RFC822.SIZE"])
+        within the connection's bounds. `sizes` are the RFC822.SIZEs already known (else they are asked for; the
+        caller keeps `uids` few enough for one answer)."""
+        if sizes is None:
+            sizes = self._sizes(client, folder, uids)
         bodies: dict[int, tuple[bytes, str | None, int | None]] = {}
         wanted: list[tuple[int, int]] = []
         heads: dict[int, int] = {}
         for uid in uids:
-            size = sizes.get(uid, {}).get(b"RFC822.SIZE")
-            size = size if isinstance(size, int) and size >= 0 else 0  # unknown: the literal's own bound holds
+            size = sizes.get(uid, 0)  # unknown: the literal's own bound holds
             if size > self.bounds.max_literal or (size > max_size and not head_bytes):
                 limit = min(max_size, self.bounds.max_literal)
                 bodies[uid] = (b"", f"too large ({size} bytes, limit {limit})", None)
@@ -282,7 +331,7 @@ class ImapSource:
                 bodies[uid] = (bytes(head or b"")[:head_bytes], None, size)
         for _ in range(FETCH_TRIES):
             missing: list[tuple[int, int]] = []
-            for group in _groups(wanted, self.bounds.fetch_group_bytes):
+            for group in sized_groups(((pair, pair[1]) for pair in wanted), len(wanted), self.bounds.fetch_group_bytes):
                 self.commands.append("UID FETCH BODY.PEEK[]")
                 with self._talking(f"FETCH from {folder!r}"):
                     fetched = client.fetch([uid for uid, _ in group], [b"BODY.PEEK[]"])
@@ -299,20 +348,6 @@ class ImapSource:
             reason = f"the server left UID {uid} out of its FETCH answer {FETCH_TRIES} times (expunged meanwhile?)"
             bodies[uid] = (b"", reason, None)
         return bodies
-
-
-def _groups(sized: list[tuple[int, int]], limit: int) -> Iterator[list[tuple[int, int]]]:
-    """Consecutive groups of (uid, size) whose sizes add up to at most `limit` (a single larger one alone)."""
-    group: list[tuple[int, int]] = []
-    total = 0
-    for uid, size in sized:
-        if group and total + size > limit:
-            yield group
-            group, total = [], 0
-        group.append((uid, size))
-        total += size
-    if group:
-        yield group
 
 
 def _text(error: BaseException) -> str:

@@ -8,7 +8,17 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from triage_tui.sources.base import HEAD_BYTES, MAX_MESSAGE_BYTES, Batch, RawItem, SourceError, SyncState
+from triage_tui.sources.base import (
+    HEAD_BYTES,
+    MAX_BATCH_BYTES,
+    MAX_MESSAGE_BYTES,
+    Batch,
+    RawItem,
+    SourceError,
+    SyncState,
+    read_size,
+    sized_groups,
+)
 
 
 def unique_name(filename: str) -> str:
@@ -52,12 +62,21 @@ class MaildirSource:
         return sorted(key for key in self._locations if key not in known)
 
     def batches(self, state: SyncState, chunk_size: int) -> Iterator[Batch]:
-        """The files not yet stored, oldest first; listing the folders is the whole cost of a no-change sync."""
+        """The files not yet stored, oldest first, at most MAX_BATCH_BYTES of them a batch (a larger file alone);
+        listing the folders is the whole cost of a no-change sync."""
         keys = self.list_new(state.known_keys())
         state.expect(len(keys))
-        for start in range(0, len(keys), chunk_size):
-            chunk = keys[start : start + chunk_size]
+        sized = ((key, read_size(self._size(key))) for key in keys)
+        for chunk in sized_groups(sized, chunk_size, MAX_BATCH_BYTES):
             yield Batch(items=list(self.fetch(chunk)), cursors={"items": {"last_key": chunk[-1]}})
+
+    def _size(self, key: str) -> int:
+        """The size of a listed file, to cut batches by; 0 for one that cannot be looked at (its read says why)."""
+        path = self._locations.get(key)
+        try:
+            return os.stat(path, follow_symlinks=False).st_size if path is not None else 0
+        except OSError:
+            return 0
 
     def fetch(self, keys: Iterable[str]) -> Iterator[RawItem]:
         """Read each file; a file that vanished or is not a regular file becomes an item with an error."""
