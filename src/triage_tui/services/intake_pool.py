@@ -18,13 +18,15 @@ WORKERS = 2
 class IntakeWorkers:
     """A pool that turns chunks of raw items into intake results."""
 
-    def __init__(self, gnupg_home: Path | None) -> None:
+    def __init__(self, gnupg_home: Path | None, plaintext_budget: int | None = None) -> None:
         self._gnupg_home = gnupg_home
+        self._plaintext_budget = plaintext_budget
         self._gpg: GnuPG | None = None
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="intake")
 
     def submit(self, items: Sequence[RawItem]) -> Future[list[ParsedMessage | IntakeFailure]]:
-        """Start intake of one chunk; items the source could not read become failures."""
+        """Start intake of one chunk; items the source could not read become failures. The results are those of a
+        prefix of `items` when the chunk's plaintext passed the budget: the caller stores them and submits the rest."""
         if self._gpg is None:
             # Made on first use: building it runs `gpg --version`, which a no-change sync can skip.
             self._gpg = GnuPG(self._gnupg_home)
@@ -33,20 +35,26 @@ class IntakeWorkers:
             # Messages of megabytes are parsed one after another, by either worker: each one's buffers go back to
             # the system when it is stored, instead of adding up in the heap.
             return_large_blocks()
-        return self._pool.submit(self._intake, items, self._gpg)
+        return self._pool.submit(self._intake, items, self._gpg, self._plaintext_budget)
 
     @staticmethod
-    def _intake(items: Sequence[RawItem], gpg: GnuPG) -> list[ParsedMessage | IntakeFailure]:
+    def _intake(
+        items: Sequence[RawItem], gpg: GnuPG, plaintext_budget: int | None
+    ) -> list[ParsedMessage | IntakeFailure]:
         readable = [item for item in items if item.error is None and item.whole_size is None]
-        parsed = iter(process_batch([item.data for item in readable], gpg))
-        return [
-            IntakeFailure(raw=item.data, reason=f"could not read the item: {item.error}")
-            if item.error is not None
-            else too_large(item.data, item.whole_size)
-            if item.whole_size is not None
-            else next(parsed)
-            for item in items
-        ]
+        parsed = iter(process_batch([item.data for item in readable], gpg, plaintext_budget=plaintext_budget))
+        results: list[ParsedMessage | IntakeFailure] = []
+        for item in items:
+            if item.error is not None:
+                results.append(IntakeFailure(raw=item.data, reason=f"could not read the item: {item.error}"))
+            elif item.whole_size is not None:
+                results.append(too_large(item.data, item.whole_size))
+            else:
+                result = next(parsed, None)
+                if result is None:
+                    break  # the plaintext budget stopped here: the rest is handed back
+                results.append(result)
+        return results
 
     def __enter__(self) -> IntakeWorkers:
         return self
