@@ -246,7 +246,7 @@ def main() -> None:
 
 SUB_CAP = 14_700_000
 """Each encrypted case's plaintext: just under the 16 MB a message may decrypt to."""
-SUB_CAP_CASES = {"bombs-10": 10, "bombs-60": 60, "inflating-60": 60}
+SUB_CAP_CASES = {"bombs-10": 10, "bombs-60": 60, "inflating-10": 10, "inflating-60": 60}
 """Encrypted cases and how many mails each syncs at once."""
 
 

@@ -106,6 +106,7 @@ def test_decryption_hands_back_what_passes_the_plaintext_budget(gpg_world: GpgWo
     """Four 200 KB plaintexts with a 300 KB budget: one is read per call (the first always), the rest handed back,
     and a plain mail before the first one not decrypted is kept with the part read."""
     from test_bounds_plain_mail import plain_mail
+    from triage_tui.intake.plaintext_budget import PlaintextLease
 
     encrypted = [
         pgpmime_envelope(compression_bomb(gpg_world.reporter, gpg_world.team.fingerprint, SIZE, log_lines(SIZE, n)))
@@ -115,7 +116,7 @@ def test_decryption_hands_back_what_passes_the_plaintext_budget(gpg_world: GpgWo
     raws = [encrypted[0], plain, encrypted[1], encrypted[2], plain, encrypted[3]]
     lengths = []
     while raws:
-        results = process_batch(raws, team_gnupg, plaintext_budget=300 * 1024)
+        results = process_batch(raws, team_gnupg, lease=PlaintextLease(300 * 1024))
         assert results and all(isinstance(r, ParsedMessage) and r.verdict.error is None for r in results)
         lengths.append(len(results))
         raws = raws[len(results) :]

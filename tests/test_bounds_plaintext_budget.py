@@ -90,3 +90,28 @@ def test_the_plaintext_bounds_in_force_are_sane() -> None:
     assert gnupg_batch.AMPLIFICATION_FLOOR_BYTES == 1024 * 1024
     assert not gnupg_batch.too_amplified(1024 * 1024, 100)
     assert gnupg_batch.too_amplified(15 * 1024 * 1024, 3000)
+
+
+def test_the_workers_parse_large_plaintexts_one_at_a_time() -> None:
+    """A worker's first plaintext waits while another worker's would not fit beside it, and goes on once that one
+    is parsed (its lease given back); a later plaintext of a run is refused instead of waited for."""
+    import threading
+
+    from triage_tui.intake.plaintext_budget import PlaintextAllowance
+
+    allowance = PlaintextAllowance(16 * 1024 * 1024)
+    taken = threading.Event()
+    with allowance.lease() as first:
+        assert first.admits(10 * 1024 * 1024)
+        assert not first.admits(10 * 1024 * 1024) and first.exhausted
+
+        def other_worker() -> None:
+            with allowance.lease() as second:
+                assert second.admits(10 * 1024 * 1024)
+                taken.set()
+
+        worker = threading.Thread(target=other_worker)
+        worker.start()
+        assert not taken.wait(0.3)  # waits while the first lease holds 10 MB
+    assert taken.wait(5)
+    worker.join()

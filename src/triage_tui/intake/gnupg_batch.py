@@ -13,6 +13,7 @@ from typing import Any
 
 import gnupg
 
+from triage_tui.intake.plaintext_budget import PlaintextLease
 from triage_tui.intake.scratch import private_folder
 
 _STATUS_PREFIX = "[GNUPG:] "
@@ -26,9 +27,10 @@ under the 300 MB budget; 32 MB did not (374 MB)."""
 DECRYPT_TIMEOUT_S = 60
 """A gpg run's base time (plus 2 s a file): decryption is fast, so only a stuck gpg takes this long."""
 MAX_PLAINTEXT_PER_RUN = 16 * 1024 * 1024
-"""Plaintext one gpg run reads in before it hands the rest of its chunk back (one over it still goes alone): every
-message may be just under MAX_PLAINTEXT_BYTES, so without it a chunk of 48 held 48 of them at once (60 bombs of
-14.7 MB each: 1.78 GB). A sync holds at most a few chunks' results (services/sync.py), so this bounds its plaintext."""
+"""Plaintext one gpg run reads in before it hands the rest of its chunk back (one over it still goes alone), and
+that a sync's workers hold at once while they parse (intake.plaintext_budget): every message may be just under
+MAX_PLAINTEXT_BYTES, so without it a chunk of 48 held 48 of them at once (60 bombs of 14.7 MB each: 1.78 GB). A
+sync holds at most a few chunks' results (services/sync.py), so this bounds its plaintext."""
 MAX_AMPLIFICATION = 100
 """How many times its ciphertext a plaintext may be. gpg compresses with zlib: measured on real material, a report
 with a PDF or PNG attached is 1-1.3x, prose 2.5-3x, logs and source 4-10x, a highly repetitive log ~30x
@@ -67,26 +69,6 @@ class DecryptOutcome:
     keywords: list[tuple[str, str]] = field(default_factory=list)
     plaintext: bytes | None = None
     error: str | None = None
-
-
-class _PlaintextBudget:
-    """Plaintext bytes a decryption may still read in; the first plaintext is always read, so a run makes progress."""
-
-    def __init__(self, limit: int | None) -> None:
-        self.left = limit
-        self.read_any = False
-        self.exhausted = False
-
-    def admits(self, size: int) -> bool:
-        """Whether a plaintext of `size` bytes may be read; once one is refused, none after it is."""
-        if self.left is not None and self.read_any and size > self.left:
-            self.exhausted = True
-        return not self.exhausted
-
-    def spend(self, size: int) -> None:
-        self.read_any = True
-        if self.left is not None:
-            self.left -= size
 
 
 def too_amplified(plaintext_size: int, ciphertext_size: int) -> bool:
@@ -152,18 +134,17 @@ class GnuPG:
         return command
 
     def decrypt_many(
-        self, ciphertexts: Sequence[bytes], *, plaintext_budget: int | None = None
+        self, ciphertexts: Sequence[bytes], *, lease: PlaintextLease | None = None
     ) -> list[DecryptOutcome]:
         """Decrypt the ciphertexts with as few gpg processes as possible; outcomes in input order.
 
         gpg abandons the rest of a `--decrypt-files` run when one file is damaged in some ways (it exits after
         "decryption incomplete"), so the files it never started are run again in a fresh process.
 
-        With a `plaintext_budget`, reading in stops before the plaintext that would take the total past it (the
-        first one is always read): the outcomes are then those of a prefix of `ciphertexts`, and the caller hands
-        the rest in again once it has stored these.
+        With a `lease`, reading in stops before the first plaintext it refuses: the outcomes are then those of a
+        prefix of `ciphertexts`, and the caller hands the rest in again once it has stored these.
         """
-        budget = _PlaintextBudget(plaintext_budget)
+        budget = lease if lease is not None else PlaintextLease(None)
         outcomes: list[DecryptOutcome | None] = [None] * len(ciphertexts)
         pending = list(range(len(ciphertexts)))
         while pending and not budget.exhausted:
@@ -179,7 +160,7 @@ class GnuPG:
         done = outcomes.index(None) if None in outcomes else len(outcomes)
         return [outcome for outcome in outcomes[:done] if outcome is not None]
 
-    def _decrypt_files(self, ciphertexts: Sequence[bytes], budget: _PlaintextBudget) -> dict[int, DecryptOutcome]:
+    def _decrypt_files(self, ciphertexts: Sequence[bytes], budget: PlaintextLease) -> dict[int, DecryptOutcome]:
         """Run one `gpg --decrypt-files`; outcomes for the files gpg started, by position, up to the first one the
         budget refused.
 
@@ -211,7 +192,7 @@ class GnuPG:
                 proc.wait()
 
     def _read_outcomes(
-        self, proc: subprocess.Popen[bytes], work: Path, sizes: list[int], budget: _PlaintextBudget
+        self, proc: subprocess.Popen[bytes], work: Path, sizes: list[int], budget: PlaintextLease
     ) -> dict[int, DecryptOutcome]:
         """Outcomes of the files gpg reports on its status lines, each taken in when its FILE_DONE arrives; the run
         ends (gpg is killed by the caller) at the first plaintext the budget refuses."""
@@ -226,7 +207,7 @@ class GnuPG:
         return outcomes
 
     def _outcome(
-        self, keywords: list[tuple[str, str]], output: Path, ciphertext_size: int, budget: _PlaintextBudget
+        self, keywords: list[tuple[str, str]], output: Path, ciphertext_size: int, budget: PlaintextLease
     ) -> DecryptOutcome | None:
         """This file's outcome, its plaintext read in unless it is a bomb; None when the budget refuses it."""
         result = gnupg.Crypt(self.gpg)
@@ -253,7 +234,6 @@ class GnuPG:
                 )
             if not budget.admits(size):
                 return None
-            budget.spend(size)
             return DecryptOutcome(result=result, keywords=keywords, plaintext=output.read_bytes())
         finally:
             output.unlink(missing_ok=True)

@@ -29,6 +29,7 @@ from triage_tui.intake.mime import (
     signed_parts,
     text_of,
 )
+from triage_tui.intake.plaintext_budget import PlaintextLease
 from triage_tui.intake.records import CryptoVerdict, IntakeFailure, ParsedMessage
 from triage_tui.intake.verdicts import SignatureVerdict, decryption_verdict, signature_verdict
 from triage_tui.untrusted import neutralise, neutralise_line
@@ -104,13 +105,13 @@ def _analyse(raw: bytes) -> _Plan:
 
 
 def process_batch(
-    raws: Sequence[bytes], gpg: GnuPG, *, plaintext_budget: int | None = None
+    raws: Sequence[bytes], gpg: GnuPG, *, lease: PlaintextLease | None = None
 ) -> list[ParsedMessage | IntakeFailure]:
-    """Same order as raws, and the same length unless `plaintext_budget` (plaintext bytes decrypted at most, the
-    first message always) stopped decryption early: then the results of a prefix of raws, and the caller hands the
-    rest in again once these are stored. Never raises for a bad item: a message whose decryption/verification
-    failed is a ParsedMessage whose verdict says why (error set, body empty when decryption failed); IntakeFailure
-    only for an item that is not an email at all or whose processing raised unexpectedly (caught per item)."""
+    """Same order as raws, and the same length unless the plaintext `lease` stopped decryption early: then the
+    results of a prefix of raws, and the caller hands the rest in again once these are stored. Never raises for a
+    bad item: a message whose decryption/verification failed is a ParsedMessage whose verdict says why (error set,
+    body empty when decryption failed); IntakeFailure only for an item that is not an email at all or whose
+    processing raised unexpectedly (caught per item)."""
     plans: list[_Plan | IntakeFailure] = []
     for raw in raws:
         if len(raw) > MAX_PARSED_BYTES:
@@ -122,7 +123,7 @@ def process_batch(
             plans.append(IntakeFailure(raw=raw, reason=str(exc)))
         except Exception as exc:  # one hostile item must not stop the batch
             plans.append(IntakeFailure(raw=raw, reason=f"could not parse: {type(exc).__name__}: {exc}"))
-    outcomes, handed_back = _decrypt_all(plans, gpg, plaintext_budget)
+    outcomes, handed_back = _decrypt_all(plans, gpg, lease)
     results: list[ParsedMessage | IntakeFailure] = []
     for index, plan in enumerate(plans[:handed_back]):
         if isinstance(plan, IntakeFailure):
@@ -150,13 +151,13 @@ def too_large(head: bytes, size: int) -> IntakeFailure:
 
 
 def _decrypt_all(
-    plans: Sequence[_Plan | IntakeFailure], gpg: GnuPG, plaintext_budget: int | None
+    plans: Sequence[_Plan | IntakeFailure], gpg: GnuPG, lease: PlaintextLease | None
 ) -> tuple[dict[int, DecryptOutcome], int]:
     """Outcomes by plan index, and how many plans they cover: all of them, or up to the first message the
     plaintext budget left undecrypted."""
     wanted = [(i, p.ciphertext) for i, p in enumerate(plans) if isinstance(p, _Plan) and p.ciphertext is not None]
     try:
-        outcomes = gpg.decrypt_many([ciphertext for _, ciphertext in wanted], plaintext_budget=plaintext_budget)
+        outcomes = gpg.decrypt_many([ciphertext for _, ciphertext in wanted], lease=lease)
     except GpgUnavailable:
         raise  # no verdict on these messages: the sync stops and the next one tries them again
     except Exception as exc:  # an answer from gpg this code could not read: each item records it, the sync goes on

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 from triage_tui.intake.pipeline import GnuPG, process_batch, too_large
+from triage_tui.intake.plaintext_budget import PlaintextAllowance
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.sources.base import RawItem
 
@@ -20,7 +22,8 @@ class IntakeWorkers:
 
     def __init__(self, gnupg_home: Path | None, plaintext_budget: int | None = None) -> None:
         self._gnupg_home = gnupg_home
-        self._plaintext_budget = plaintext_budget
+        # Shared by the workers: large plaintexts are parsed one at a time, not one per worker at once.
+        self._allowance = PlaintextAllowance(plaintext_budget) if plaintext_budget is not None else None
         self._gpg: GnuPG | None = None
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="intake")
 
@@ -35,14 +38,15 @@ class IntakeWorkers:
             # Messages of megabytes are parsed one after another, by either worker: each one's buffers go back to
             # the system when it is stored, instead of adding up in the heap.
             return_large_blocks()
-        return self._pool.submit(self._intake, items, self._gpg, self._plaintext_budget)
+        return self._pool.submit(self._intake, items, self._gpg, self._allowance)
 
     @staticmethod
     def _intake(
-        items: Sequence[RawItem], gpg: GnuPG, plaintext_budget: int | None
+        items: Sequence[RawItem], gpg: GnuPG, allowance: PlaintextAllowance | None
     ) -> list[ParsedMessage | IntakeFailure]:
         readable = [item for item in items if item.error is None and item.whole_size is None]
-        parsed = iter(process_batch([item.data for item in readable], gpg, plaintext_budget=plaintext_budget))
+        with allowance.lease() if allowance is not None else nullcontext(None) as lease:
+            parsed = iter(process_batch([item.data for item in readable], gpg, lease=lease))
         results: list[ParsedMessage | IntakeFailure] = []
         for item in items:
             if item.error is not None:
