@@ -11,7 +11,7 @@ from textual.widgets import Static
 from triage_tui.screens.case import CaseScreen
 from ui_fixtures import FROZEN_NOW, make_app, message, settle
 
-SHOWN_TEXT_CHARS = 256 * 1024  # case_content.SHOWN_TEXT_CHARS
+SHOWN_TEXT_CHARS = 32 * 1024  # case_content.SHOWN_TEXT_CHARS
 LOG_LINE = "2026-12-01T10:00:00Z worker[42]: frame 0x00007f3a12bc in parse_header()\n"
 
 
