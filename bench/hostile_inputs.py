@@ -3,7 +3,10 @@ own process (target: every case under 300 MB, with a clear error for the item): 
 zeros), a gzip bomb from a GitHub-compatible API (128 MB of JSON in about 127 KB), an endless same-host Link chain,
 an IMAP server flooding untagged responses, an IMAP literal claiming 10^14 bytes, deeply nested or long-numbered
 JSON/YAML given to the advisory importer, and large plain (unencrypted) mails of 16, 24, 32 and 60 MB (text and a
-base64 attachment) synced from a Maildir into an encrypted store, alone and four 24 MB ones in one sync.
+base64 attachment) synced from a Maildir into an encrypted store, alone and four 24 MB ones in one sync; and many
+encrypted mails each decrypting to just under the 16 MB plaintext cap synced in one go: 10 and 60 compression bombs
+(3 KB each, bzip2), and 60 "sub-ratio" ones that inflate about 80 times, under the amplification bound, so only
+the plaintext budget of a gpg run holds them back. `--only CASE...` runs the named cases alone.
 
 The hostile servers (tests/hostile_http.py, tests/hostile_imap.py) and the bombs are made in this parent process, so
 the child's memory is the product's alone.
@@ -85,7 +88,7 @@ def child(case: str, argument: str) -> str:
             return "parsed, no error"
         except ImportError_ as error:
             return f"refused: {error}"
-    if case.startswith("plain-"):
+    if case.startswith(("plain-", "bombs-", "inflating-")):
         from triage_tui.config import load_config
         from triage_tui.services.sync import sync_all
         from triage_tui.store.cipher import register_key
@@ -96,7 +99,8 @@ def child(case: str, argument: str) -> str:
         (report,) = sync_all(database, load_config(Path(argument) / "config.toml"), only="local")
         with reader(database) as connection:
             failures = [row[0] for row in connection.execute("SELECT reason FROM intake_failures")]
-        return f"{report.messages} stored, failures: {failures}"
+        problems = f"{report.failures} with problems, {report.seconds:.1f} s, store {database.stat().st_size >> 20} MB"
+        return f"{report.messages} stored, {problems}, failures: {failures}"
     raise SystemExit(f"unknown case {case}")
 
 
@@ -116,19 +120,52 @@ def plain_mail(size: int) -> bytes:
 
 def plain_maildir(work: Path, megabytes: int, ring_home: Path, fingerprint: str, count: int = 1) -> Path:
     """A workspace (config and Maildir) whose Maildir holds `count` plain mails of `megabytes` MB each."""
-    home = work / f"plain-{count}x{megabytes}"
-    for folder in ("cur", "new", "tmp"):
-        (home / "maildir" / folder).mkdir(parents=True)
+    home = maildir_workspace(work / f"plain-{count}x{megabytes}", ring_home, fingerprint)
     for number in range(count):
         (home / "maildir" / "new" / f"17000000{number:02d}.plain{megabytes}.bench").write_bytes(
             plain_mail(megabytes << 20)
         )
+    return home
+
+
+def maildir_workspace(home: Path, ring_home: Path, fingerprint: str) -> Path:
+    """A workspace at `home`: a config for the team key with one source, an empty Maildir."""
+    for folder in ("cur", "new", "tmp"):
+        (home / "maildir" / folder).mkdir(parents=True)
     (home / "config.toml").write_text(
         f'[identity]\nname = "Team"\nemail = "team@example.org"\nfingerprint = "{fingerprint}"\n'
         f'gnupg_home = "{ring_home}"\n\n[projects.pip]\nname = "pip"\npackages = ["pip"]\n\n'
         f'[sources.local]\nkind = "maildir"\npath = "{home / "maildir"}"\n'
     )
     return home
+
+
+def encrypted_maildir(work: Path, name: str, armour: bytes, ring_home: Path, fingerprint: str, count: int) -> Path:
+    """A workspace whose Maildir holds `count` PGP/MIME mails around `armour` (each its own Message-ID)."""
+    from gpg_fixtures import pgpmime_envelope
+
+    home = maildir_workspace(work / name, ring_home, fingerprint)
+    for number in range(count):
+        mail = pgpmime_envelope(armour, subject=f"pip: report {number}")
+        (home / "maildir" / "new" / f"17000000{number:02d}.{name}.bench").write_bytes(
+            mail.replace(b"<handmade@", f"<{name}-{number}@".encode())
+        )
+    return home
+
+
+def inflating_armour(ring_home: Path, fingerprint: str, plaintext_bytes: int, random_bytes: int) -> bytes:
+    """A PGP message (bzip2, level 9) of a mail whose body is `random_bytes` of base64 noise and then one letter up to
+    `plaintext_bytes`: the noise sets how large the ciphertext is, so how many times it inflates."""
+    import base64
+
+    head = b"From: Rep <reporter@example.org>\r\nTo: team@example.org\r\nSubject: bomb\r\n\r\n"
+    noise = base64.encodebytes(os.urandom(random_bytes * 3 // 4))
+    body = head + noise + b"A" * (plaintext_bytes - len(head) - len(noise))
+    return subprocess.run(
+        ["gpg", "--homedir", str(ring_home), "--batch", "--trust-model", "always", "--compress-algo", "bzip2",
+         "--compress-level", "9", "--armor", "--recipient", fingerprint, "--encrypt"],
+        input=body, capture_output=True, check=True,
+    ).stdout  # fmt: skip
 
 
 def run_case(case: str, argument: str) -> dict[str, object]:
@@ -143,6 +180,7 @@ def run_case(case: str, argument: str) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--child", nargs=2, metavar=("CASE", "ARGUMENT"), help=argparse.SUPPRESS)
+    parser.add_argument("--only", nargs="+", metavar="CASE", help="run only these cases (as printed)")
     args = parser.parse_args()
     if args.child:
         outcome = child(*args.child)
@@ -156,6 +194,13 @@ def main() -> None:
     results = []
     work = Path(tempfile.mkdtemp(prefix="hostile"))
     ring = new_keyring(TEAM_EMAIL)
+    if args.only:
+        try:
+            results = [run_case(case, str(prepare(case, work, ring.home, ring.fingerprint))) for case in args.only]
+        finally:
+            kill_and_remove(ring.home)
+        report(results)
+        return
     try:
         armour = work / "bomb.asc"
         with armour.open("wb") as output:
@@ -174,6 +219,8 @@ def main() -> None:
         # Several in one sync: each is within intake's bound, so only the bytes in flight across them hold memory.
         home = plain_maildir(work, 24, ring.home, ring.fingerprint, count=4)
         results.append(run_case("plain-4x24mb", str(home)))
+        for case in SUB_CAP_CASES:
+            results.append(run_case(case, str(prepare(case, work, ring.home, ring.fingerprint))))
     finally:
         kill_and_remove(ring.home)
     with HostileApi("bomb", bomb_inflated=128 * 1024 * 1024) as api:
@@ -194,10 +241,30 @@ def main() -> None:
         path = work / case
         path.write_text(text)
         results.append(run_case(case, str(path)))
+    report(results)
+
+
+SUB_CAP = 14_700_000
+"""Each encrypted case's plaintext: just under the 16 MB a message may decrypt to."""
+SUB_CAP_CASES = {"bombs-10": 10, "bombs-60": 60, "inflating-10": 10, "inflating-60": 60}
+"""Encrypted cases and how many mails each syncs at once."""
+
+
+def prepare(case: str, work: Path, home: Path, fingerprint: str) -> Path:
+    """The workspace an encrypted sub-cap case syncs (for the team key in `home`)."""
+    if case not in SUB_CAP_CASES:
+        raise SystemExit(f"--only takes {', '.join(SUB_CAP_CASES)}")
+    # A bomb's noise is none (3 KB of ciphertext); an inflating one's makes it ~180 KB: about 80 times.
+    armour = inflating_armour(home, fingerprint, SUB_CAP, 0 if case.startswith("bombs-") else 240_000)
+    print(f"{case}: {len(armour)} bytes of ciphertext for {SUB_CAP} of plaintext", file=sys.stderr)
+    return encrypted_maildir(work, case, armour, home, fingerprint, SUB_CAP_CASES[case])
+
+
+def report(results: list[dict[str, object]]) -> None:
     for result in results:
         peak = result["peak_mb"]
         verdict = "ok" if isinstance(peak, int) and peak < LIMIT_MB else "OVER"
-        print(f"{result['case']:<18} peak {peak} MB [{verdict}]  {result['outcome']}")
+        print(f"{result['case']:<18} peak {peak} MB [{verdict}]  {str(result['outcome'])[:300]}")
 
 
 if __name__ == "__main__":

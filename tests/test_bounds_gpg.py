@@ -3,6 +3,8 @@ limit and is never read in; the message records why and the rest of the batch de
 
 from __future__ import annotations
 
+import random
+import re
 import subprocess
 import tempfile
 
@@ -14,8 +16,9 @@ from triage_tui.intake.pipeline import GnuPG, process_batch
 from triage_tui.intake.records import ParsedMessage
 
 
-def compression_bomb(sender: Keyring, recipient: str, inflated: int) -> bytes:
-    """A real OpenPGP message, compressed at level 9 by gpg, whose plaintext is a mail with `inflated` bytes of body."""
+def compression_bomb(sender: Keyring, recipient: str, inflated: int, block: bytes = b"A" * (1024 * 1024)) -> bytes:
+    """A real OpenPGP message, compressed at level 9 by gpg, whose plaintext is a mail with `inflated` bytes of body
+    (`block` repeated: all one letter makes a bomb, varied text an ordinary message)."""
     head = f"From: Rep <{REPORTER_EMAIL}>\r\nTo: {TEAM_EMAIL}\r\nSubject: bomb\r\n\r\n".encode()
     with tempfile.TemporaryFile() as output:  # a file, not a pipe: gpg writes while it is still being fed
         proc = subprocess.Popen(
@@ -28,7 +31,6 @@ def compression_bomb(sender: Keyring, recipient: str, inflated: int) -> bytes:
         )
         assert proc.stdin is not None
         proc.stdin.write(head)
-        block = b"A" * (1024 * 1024)
         for _ in range(inflated // len(block)):
             proc.stdin.write(block)
         proc.stdin.close()
@@ -61,17 +63,72 @@ def test_the_plaintext_cap_is_the_one_in_force() -> None:
     assert gnupg_batch.MAX_PLAINTEXT_BYTES == MAX_PLAINTEXT_BYTES
 
 
+def log_lines(size: int, seed: int = 1) -> bytes:
+    """`size` bytes of a crash log: numbered lines with random addresses, which compress like a real log (~3x)."""
+    rng = random.Random(seed)
+    lines = bytearray()
+    while len(lines) < size:
+        lines += f"{len(lines):08d} frame 0x{rng.getrandbits(48):012x} in worker()\n".encode()
+    return bytes(lines[:size])
+
+
 def test_a_plaintext_under_the_cap_is_read_whole(gpg_world: GpgWorld, team_gnupg: GnuPG) -> None:
-    armour = compression_bomb(gpg_world.reporter, gpg_world.team.fingerprint, 2 * 1024 * 1024)
+    armour = compression_bomb(gpg_world.reporter, gpg_world.team.fingerprint, 2 * 1024 * 1024, log_lines(1024 * 1024))
     message = one(pgpmime_envelope(armour), team_gnupg)
     assert message.verdict.decryption is Decryption.OK and len(message.body) == 2 * 1024 * 1024
+
+
+def test_a_bomb_under_the_cap_is_refused_for_its_amplification(gpg_world: GpgWorld, team_gnupg: GnuPG) -> None:
+    """2 MB of one letter from a 3 KB message: under the 16 MB cap, but no report compresses a thousandfold."""
+    armour = compression_bomb(gpg_world.reporter, gpg_world.team.fingerprint, 2 * 1024 * 1024)
+    fine = encrypt_pgpmime(report(), gpg_world.reporter.gpg, [gpg_world.team.fingerprint])
+    bomb, after = process_batch([pgpmime_envelope(armour), fine], team_gnupg)
+    assert isinstance(bomb, ParsedMessage)
+    assert bomb.verdict.decryption is Decryption.FAILED and bomb.body == ""
+    found = re.fullmatch(
+        r"the message decrypts to (\d+) times its size \((\d+) bytes from (\d+); a compression bomb\?\); not read",
+        bomb.verdict.error or "",
+    )
+    assert found is not None, bomb.verdict.error
+    ratio, plaintext, ciphertext = map(int, found.groups())
+    assert plaintext > 2 * 1024 * 1024 and ciphertext < 5000 and ratio == plaintext // ciphertext
+    assert isinstance(after, ParsedMessage) and after.verdict.decryption is Decryption.OK
+
+
+def test_a_small_plaintext_is_never_refused_for_its_ratio(gpg_world: GpgWorld, team_gnupg: GnuPG) -> None:
+    """Half a megabyte of zeros pasted in compresses a thousandfold too, and is still read: under the floor."""
+    armour = compression_bomb(gpg_world.reporter, gpg_world.team.fingerprint, 512 * 1024, b"0" * (512 * 1024))
+    message = one(pgpmime_envelope(armour), team_gnupg)
+    assert message.verdict.decryption is Decryption.OK and len(message.body) == 512 * 1024
+
+
+def test_decryption_hands_back_what_passes_the_plaintext_budget(gpg_world: GpgWorld, team_gnupg: GnuPG) -> None:
+    """Four 200 KB plaintexts with a 300 KB budget: one is read per call (the first always), the rest handed back,
+    and a plain mail before the first one not decrypted is kept with the part read."""
+    from test_bounds_plain_mail import plain_mail
+    from triage_tui.intake.plaintext_budget import PlaintextLease
+
+    encrypted = [
+        pgpmime_envelope(compression_bomb(gpg_world.reporter, gpg_world.team.fingerprint, SIZE, log_lines(SIZE, n)))
+        for n in range(4)
+    ]
+    plain = plain_mail("plain in between", 0)
+    raws = [encrypted[0], plain, encrypted[1], encrypted[2], plain, encrypted[3]]
+    lengths = []
+    while raws:
+        results = process_batch(raws, team_gnupg, lease=PlaintextLease(300 * 1024))
+        assert results and all(isinstance(r, ParsedMessage) and r.verdict.error is None for r in results)
+        lengths.append(len(results))
+        raws = raws[len(results) :]
+    assert lengths == [2, 1, 2, 1]
+
+
+SIZE = 200 * 1024
 
 
 def test_a_damaged_report_takes_none_of_the_reports_after_it_down(gpg_world: GpgWorld, team_gnupg: GnuPG) -> None:
     """gpg abandons a `--decrypt-files` run at a damaged message (no FILE_DONE): the files after it are run again,
     and the damaged one is not retried first (which failed every later report of the chunk)."""
-    import random
-
     from triage_tui.demo.wrap import corrupt
 
     fine = [encrypt_pgpmime(report(), gpg_world.reporter.gpg, [gpg_world.team.fingerprint]) for _ in range(3)]

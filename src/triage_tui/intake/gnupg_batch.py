@@ -13,6 +13,7 @@ from typing import Any
 
 import gnupg
 
+from triage_tui.intake.plaintext_budget import PlaintextLease
 from triage_tui.intake.scratch import private_folder
 
 _STATUS_PREFIX = "[GNUPG:] "
@@ -25,6 +26,18 @@ this process. Parsing costs about 12x the plaintext (a 15 MB one peaks near 200 
 under the 300 MB budget; 32 MB did not (374 MB)."""
 DECRYPT_TIMEOUT_S = 60
 """A gpg run's base time (plus 2 s a file): decryption is fast, so only a stuck gpg takes this long."""
+MAX_PLAINTEXT_PER_RUN = 16 * 1024 * 1024
+"""Plaintext one gpg run reads in before it hands the rest of its chunk back (one over it still goes alone), and
+that a sync's workers hold at once while they parse (intake.plaintext_budget): every message may be just under
+MAX_PLAINTEXT_BYTES, so without it a chunk of 48 held 48 of them at once (60 bombs of 14.7 MB each: 1.78 GB). A
+sync holds at most a few chunks' results (services/sync.py), so this bounds its plaintext."""
+MAX_AMPLIFICATION = 100
+"""How many times its (armoured) ciphertext a plaintext may be. Measured with gpg's default compression: a PDF or PNG
+0.7-0.8x, prose 1.8x, Python source 2.3x, a stack-trace log 4.8x, dpkg.log 8.1x; only one log line repeated
+100,000 times (6.8 MB) passed 100x, at 193x. A compression bomb is thousands of times (508 bytes to 14.7 MB)."""
+AMPLIFICATION_FLOOR_BYTES = 1024 * 1024
+"""A plaintext up to this size is never refused for its ratio: a short message of repeated text (a pasted hex dump
+of zeros) may compress well past MAX_AMPLIFICATION, and a megabyte costs nothing."""
 MAX_STATUS_LINES = 1000
 """Status lines kept per file: a real one has a few dozen; a message signed by thousands of keys does not get more."""
 
@@ -56,6 +69,11 @@ class DecryptOutcome:
     keywords: list[tuple[str, str]] = field(default_factory=list)
     plaintext: bytes | None = None
     error: str | None = None
+
+
+def too_amplified(plaintext_size: int, ciphertext_size: int) -> bool:
+    """Whether a plaintext is so many times its ciphertext that only a compression bomb makes it."""
+    return plaintext_size > max(AMPLIFICATION_FLOOR_BYTES, MAX_AMPLIFICATION * ciphertext_size)
 
 
 @contextmanager
@@ -115,28 +133,36 @@ class GnuPG:
             command += ["--homedir", str(self.home)]
         return command
 
-    def decrypt_many(self, ciphertexts: Sequence[bytes]) -> list[DecryptOutcome]:
-        """Decrypt every ciphertext with as few gpg processes as possible; same length and order as the input.
+    def decrypt_many(
+        self, ciphertexts: Sequence[bytes], *, lease: PlaintextLease | None = None
+    ) -> list[DecryptOutcome]:
+        """Decrypt the ciphertexts with as few gpg processes as possible; outcomes in input order.
 
         gpg abandons the rest of a `--decrypt-files` run when one file is damaged in some ways (it exits after
         "decryption incomplete"), so the files it never started are run again in a fresh process.
+
+        With a `lease`, reading in stops before the first plaintext it refuses: the outcomes are then those of a
+        prefix of `ciphertexts`, and the caller hands the rest in again once it has stored these.
         """
+        budget = lease if lease is not None else PlaintextLease(None)
         outcomes: list[DecryptOutcome | None] = [None] * len(ciphertexts)
         pending = list(range(len(ciphertexts)))
-        while pending:
+        while pending and not budget.exhausted:
             chunk = pending[:_CHUNK]
-            started = self._decrypt_files([ciphertexts[i] for i in chunk])
-            if not started:
+            started = self._decrypt_files([ciphertexts[i] for i in chunk], budget)
+            if not started and not budget.exhausted:
                 # gpg started none of them (a damaged file still counts as started), so gpg itself failed: that is
                 # no verdict on these messages, and stored as one it would never be retried.
                 raise GpgUnavailable("gpg ended before it decrypted anything (is gpg installed and working?)")
             for local, outcome in started.items():
                 outcomes[chunk[local]] = outcome
             pending = [index for index in pending if outcomes[index] is None]
-        return [outcome for outcome in outcomes if outcome is not None]
+        done = outcomes.index(None) if None in outcomes else len(outcomes)
+        return [outcome for outcome in outcomes[:done] if outcome is not None]
 
-    def _decrypt_files(self, ciphertexts: Sequence[bytes]) -> dict[int, DecryptOutcome]:
-        """Run one `gpg --decrypt-files`; outcomes for the files gpg started, by position.
+    def _decrypt_files(self, ciphertexts: Sequence[bytes], budget: PlaintextLease) -> dict[int, DecryptOutcome]:
+        """Run one `gpg --decrypt-files`; outcomes for the files gpg started, by position, up to the first one the
+        budget refused.
 
         Each plaintext is read (and its file removed) as soon as gpg is done with it, so the private directory
         holds at most one at a time; the kernel stops gpg writing any one past MAX_PLAINTEXT_BYTES."""
@@ -159,32 +185,55 @@ class GnuPG:
             killer = threading.Timer(DECRYPT_TIMEOUT_S + 2 * len(names), proc.kill)
             killer.start()
             try:
-                return self._read_outcomes(proc, work, len(names))
+                return self._read_outcomes(proc, work, [len(data) for data in ciphertexts], budget)
             finally:
                 killer.cancel()
                 proc.kill()
                 proc.wait()
 
-    def _read_outcomes(self, proc: subprocess.Popen[bytes], work: Path, count: int) -> dict[int, DecryptOutcome]:
-        """Outcomes of the files gpg reports on its status lines, each taken in when its FILE_DONE arrives."""
+    def _read_outcomes(
+        self, proc: subprocess.Popen[bytes], work: Path, sizes: list[int], budget: PlaintextLease
+    ) -> dict[int, DecryptOutcome]:
+        """Outcomes of the files gpg reports on its status lines, each taken in when its FILE_DONE arrives; the run
+        ends (gpg is killed by the caller) at the first plaintext the budget refuses."""
         assert proc.stdout is not None
         lines = (raw.decode("utf-8", "replace") for raw in proc.stdout)
-        return {index: self._outcome(keywords, work / str(index)) for index, keywords in status_segments(lines, count)}
+        outcomes: dict[int, DecryptOutcome] = {}
+        for index, keywords in status_segments(lines, len(sizes)):
+            outcome = self._outcome(keywords, work / str(index), sizes[index], budget)
+            if outcome is None:
+                break
+            outcomes[index] = outcome
+        return outcomes
 
-    def _outcome(self, keywords: list[tuple[str, str]], output: Path) -> DecryptOutcome:
+    def _outcome(
+        self, keywords: list[tuple[str, str]], output: Path, ciphertext_size: int, budget: PlaintextLease
+    ) -> DecryptOutcome | None:
+        """This file's outcome, its plaintext read in unless it is a bomb; None when the budget refuses it."""
         result = gnupg.Crypt(self.gpg)
         for keyword, value in keywords:
             result.handle_status(keyword, value)
         if not output.is_file():
             return DecryptOutcome(result=result, keywords=keywords)
         try:
-            if output.stat().st_size >= MAX_PLAINTEXT_BYTES:
+            size = output.stat().st_size
+            if size >= MAX_PLAINTEXT_BYTES:
                 # gpg still says DECRYPTION_OKAY when its write failed; the size is what tells.
                 return DecryptOutcome(
                     result=result,
                     keywords=keywords,
                     error=f"the decrypted message is over {MAX_PLAINTEXT_BYTES} bytes (a compression bomb?); not read",
                 )
+            if too_amplified(size, ciphertext_size):
+                # Checked on the file gpg wrote, before a byte of it is read: a bomb under the cap is never held.
+                return DecryptOutcome(
+                    result=result,
+                    keywords=keywords,
+                    error=f"the message decrypts to {size // max(ciphertext_size, 1)} times its size "
+                    f"({size} bytes from {ciphertext_size}; a compression bomb?); not read",
+                )
+            if not budget.admits(size):
+                return None
             return DecryptOutcome(result=result, keywords=keywords, plaintext=output.read_bytes())
         finally:
             output.unlink(missing_ok=True)

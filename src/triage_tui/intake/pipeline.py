@@ -29,6 +29,7 @@ from triage_tui.intake.mime import (
     signed_parts,
     text_of,
 )
+from triage_tui.intake.plaintext_budget import PlaintextLease
 from triage_tui.intake.records import CryptoVerdict, IntakeFailure, ParsedMessage
 from triage_tui.intake.verdicts import SignatureVerdict, decryption_verdict, signature_verdict
 from triage_tui.untrusted import neutralise, neutralise_line
@@ -103,10 +104,14 @@ def _analyse(raw: bytes) -> _Plan:
     return _Plan(raw, message, "clear")
 
 
-def process_batch(raws: Sequence[bytes], gpg: GnuPG) -> list[ParsedMessage | IntakeFailure]:
-    """Same length and order as raws. Never raises for a bad item: a message whose decryption/verification failed
-    is a ParsedMessage whose verdict says why (error set, body empty when decryption failed); IntakeFailure only for
-    an item that is not an email at all or whose processing raised unexpectedly (caught per item)."""
+def process_batch(
+    raws: Sequence[bytes], gpg: GnuPG, *, lease: PlaintextLease | None = None
+) -> list[ParsedMessage | IntakeFailure]:
+    """Same order as raws, and the same length unless the plaintext `lease` stopped decryption early: then the
+    results of a prefix of raws, and the caller hands the rest in again once these are stored. Never raises for a
+    bad item: a message whose decryption/verification failed is a ParsedMessage whose verdict says why (error set,
+    body empty when decryption failed); IntakeFailure only for an item that is not an email at all or whose
+    processing raised unexpectedly (caught per item)."""
     plans: list[_Plan | IntakeFailure] = []
     for raw in raws:
         if len(raw) > MAX_PARSED_BYTES:
@@ -118,9 +123,9 @@ def process_batch(raws: Sequence[bytes], gpg: GnuPG) -> list[ParsedMessage | Int
             plans.append(IntakeFailure(raw=raw, reason=str(exc)))
         except Exception as exc:  # one hostile item must not stop the batch
             plans.append(IntakeFailure(raw=raw, reason=f"could not parse: {type(exc).__name__}: {exc}"))
-    outcomes = _decrypt_all(plans, gpg)
+    outcomes, handed_back = _decrypt_all(plans, gpg, lease)
     results: list[ParsedMessage | IntakeFailure] = []
-    for index, plan in enumerate(plans):
+    for index, plan in enumerate(plans[:handed_back]):
         if isinstance(plan, IntakeFailure):
             results.append(plan)
             continue
@@ -145,15 +150,20 @@ def too_large(head: bytes, size: int) -> IntakeFailure:
     return IntakeFailure(raw=head, reason=reason)
 
 
-def _decrypt_all(plans: Sequence[_Plan | IntakeFailure], gpg: GnuPG) -> dict[int, DecryptOutcome]:
+def _decrypt_all(
+    plans: Sequence[_Plan | IntakeFailure], gpg: GnuPG, lease: PlaintextLease | None
+) -> tuple[dict[int, DecryptOutcome], int]:
+    """Outcomes by plan index, and how many plans they cover: all of them, or up to the first message the
+    plaintext budget left undecrypted."""
     wanted = [(i, p.ciphertext) for i, p in enumerate(plans) if isinstance(p, _Plan) and p.ciphertext is not None]
     try:
-        outcomes = gpg.decrypt_many([ciphertext for _, ciphertext in wanted])
+        outcomes = gpg.decrypt_many([ciphertext for _, ciphertext in wanted], lease=lease)
     except GpgUnavailable:
         raise  # no verdict on these messages: the sync stops and the next one tries them again
     except Exception as exc:  # an answer from gpg this code could not read: each item records it, the sync goes on
         outcomes = [DecryptOutcome(result=gnupg.Crypt(gpg.gpg), error=f"gpg failed: {exc}") for _ in wanted]
-    return {index: outcome for (index, _), outcome in zip(wanted, outcomes, strict=True)}
+    covered = wanted[len(outcomes)][0] if len(outcomes) < len(wanted) else len(plans)
+    return {index: outcome for (index, _), outcome in zip(wanted, outcomes, strict=False)}, covered
 
 
 def _finish(plan: _Plan, outcome: DecryptOutcome | None, gpg: GnuPG) -> ParsedMessage:

@@ -256,7 +256,25 @@ def attachment_line(attachment: AttachmentInfo) -> Content:
     )
 
 
-def message_widgets(message: MessageView, index: int) -> list[Widget]:
+SHOWN_TEXT_CHARS = 32 * 1024
+"""The most of one message's text the case view draws: Textual lays out and wraps every line of a Static whenever
+the case opens, so a 10 MB log pasted into a report took 20 s and hundreds of MB. Measured opening such a case
+(Pilot, 120x36, on top of 0.21 s with a short body): 32 K characters +0.08 s, 64 K +0.14 s, 256 K +0.53 s, 1 M
++2.2 s; 32 K (some 450 lines of log) keeps it under 100 ms and holds a whole ordinary report."""
+
+
+def bounded_text(text: str, case_id: str) -> Content:
+    """An untrusted text as `safe_block`, cut at SHOWN_TEXT_CHARS with a line saying how much is left and where the
+    whole of it is (the command line prints a case's messages in full)."""
+    if len(text) <= SHOWN_TEXT_CHARS:
+        return safe_block(text)
+    cut = text.rfind("\n", 0, SHOWN_TEXT_CHARS) + 1 or SHOWN_TEXT_CHARS  # end on a whole line when there is one
+    rest = len(text) - cut
+    note = f"… {rest:,} more characters not shown here; `triage-tui show {case_id}` prints the whole message"
+    return Content.assemble(safe_block(text[:cut]), "\n", (note, "bold $warning"))
+
+
+def message_widgets(message: MessageView, index: int, case_id: str) -> list[Widget]:
     """One message of the thread: verdict bar, then headers and body, unauthenticated text and attachments.
 
     The widgets sit directly in the thread (no container per message, and headers and body share one box): the
@@ -264,12 +282,12 @@ def message_widgets(message: MessageView, index: int) -> list[Widget]:
     """
     bar = VerdictBar(message, id=f"message-{index}")
     bar.add_class("message")  # where each message starts, for n / p
-    text = safe_block(message.body) if message.body else Content("(no readable text)")
+    text = bounded_text(message.body, case_id) if message.body else Content("(no readable text)")
     body = Static(Content.assemble(message_headers(message), "\n\n", text), classes="message-body")
     body.border_title = "message text"
     parts: list[Widget] = [bar, body]
     if message.unauthenticated_text:
-        cleartext = Static(safe_block(message.unauthenticated_text), classes="unauthenticated")
+        cleartext = Static(bounded_text(message.unauthenticated_text, case_id), classes="unauthenticated")
         cleartext.border_title = "⚠ UNAUTHENTICATED — outside the signed/encrypted part"
         parts.append(cleartext)
     if message.html_parts:
@@ -284,7 +302,10 @@ def message_widgets(message: MessageView, index: int) -> list[Widget]:
 
 def thread_widgets(detail: CaseDetail) -> list[Widget]:
     """Every message of the case, oldest first."""
-    return [widget for index, message in enumerate(detail.messages) for widget in message_widgets(message, index)]
+    case_id = detail.summary.id
+    return [
+        widget for index, message in enumerate(detail.messages) for widget in message_widgets(message, index, case_id)
+    ]
 
 
 def refill_in_place(kept: list[Widget], fresh: list[Widget]) -> bool:

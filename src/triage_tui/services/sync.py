@@ -12,7 +12,7 @@ from threading import Event
 from typing import Any
 
 from triage_tui.config import Config, GithubSourceConfig, ImapSourceConfig, MaildirSourceConfig, SourceConfig
-from triage_tui.intake.gnupg_batch import GpgUnavailable
+from triage_tui.intake.gnupg_batch import MAX_PLAINTEXT_PER_RUN, GpgUnavailable
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.services.intake_pool import WORKERS, IntakeWorkers
 from triage_tui.services.store_writer import StoreWriter
@@ -32,7 +32,9 @@ MAX_IN_FLIGHT = 2 * WORKERS
 MAX_BYTES_IN_FLIGHT = 2 * MAX_BATCH_BYTES
 """Raw bytes handed to intake and not yet stored, beside the count of chunks: parsing and storing hold several times
 what they take in, so two workers each on a 24 MB mail passed 300 MB. A batch that would go past it waits until the
-ones before it are stored (one larger than it goes alone); many small messages never come near it."""
+ones before it are stored (one larger than it goes alone); many small messages never come near it. The plaintext
+of encrypted ones is bounded apart: each chunk's gpg run reads at most MAX_PLAINTEXT_PER_RUN of it in (the first
+message always) and hands the rest of the chunk back, decrypted again once the part read is stored."""
 
 
 @dataclass
@@ -133,7 +135,6 @@ def sync_source(
     def store_oldest() -> None:
         nonlocal in_flight
         batch, items, future = pending.popleft()
-        in_flight -= raw_bytes(items)
         try:
             results = future.result() if future is not None else []
         except GpgUnavailable as error:
@@ -141,20 +142,28 @@ def sync_source(
             pending.clear()
             in_flight = 0
             raise SourceError(f"{error}; nothing from here on was taken in, the next sync tries again") from None
+        taken, rest = items[: len(results)], items[len(results) :]
+        in_flight -= raw_bytes(taken)
+        # The chunk's plaintext passed its budget: what was read is stored without the batch's cursor (which goes
+        # with its last item), and the rest is decrypted once that is freed, still ahead of every later batch.
+        last = not rest
         stored = writer.store(
-            [IncomingItem(source.name, item.key, result) for item, result in zip(items, results, strict=True)],
-            [CursorUpdate(source.name, scope, cursor) for scope, cursor in batch.cursors.items()],
-            GoneItems(source.name, batch.gone) if batch.gone else None,
+            [IncomingItem(source.name, item.key, result) for item, result in zip(taken, results, strict=True)],
+            [CursorUpdate(source.name, scope, cursor) for scope, cursor in batch.cursors.items()] if last else [],
+            GoneItems(source.name, batch.gone) if batch.gone and last else None,
         )
-        state.done += len(batch.items)
+        state.done += len(batch.items) if last else 0
         state.messages += stored.messages
         state.new_cases += len(stored.new_cases)
         state.failures += stored.failures + sum(1 for r in results if isinstance(r, ParsedMessage) and r.verdict.error)
+        del results
+        if rest:
+            pending.appendleft((batch, rest, workers.submit(rest)))
         if progress:
             progress(state)
 
     failure: str | None = None
-    with IntakeWorkers(config.gnupg_home()) as workers:
+    with IntakeWorkers(config.gnupg_home(), plaintext_budget=MAX_PLAINTEXT_PER_RUN) as workers:
         try:
             for batch in source.batches(sync_state, CHUNK_SIZE):
                 if cancel is not None and cancel.is_set():
