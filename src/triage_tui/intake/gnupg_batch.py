@@ -19,11 +19,11 @@ from triage_tui.intake.scratch import private_folder
 _STATUS_PREFIX = "[GNUPG:] "
 # One gpg command line stays well under ARG_MAX and a stuck item costs at most one chunk.
 _CHUNK = 500
-MAX_PLAINTEXT_BYTES = 16 * 1024 * 1024
+MAX_PLAINTEXT_BYTES = 12 * 1024 * 1024
 """The largest plaintext one message may decrypt to: room for a report with sizeable attachments, while a
 compression bomb (a 1.3 KB message that inflates to 256 MB) stops here, in gpg's own write, and is never read into
-this process. Parsing costs about 12x the plaintext (a 15 MB one peaks near 200 MB), so 16 MB keeps one message
-under the 300 MB budget; 32 MB did not (374 MB)."""
+this process. Decrypting, parsing and storing (full-text index included) cost up to about 18x the plaintext: sixty
+14.7 MB mails under the amplification bound peaked at 303 MB with a 16 MB cap (32 MB: 374 MB for one), so 12 MB."""
 DECRYPT_TIMEOUT_S = 60
 """A gpg run's base time (plus 2 s a file): decryption is fast, so only a stuck gpg takes this long."""
 MAX_PLAINTEXT_PER_RUN = 16 * 1024 * 1024
