@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import socketserver
+import sys
 import threading
 from types import TracebackType
 from typing import Self
@@ -15,6 +16,12 @@ class LoopbackServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     stopping: threading.Event
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-answer is what the bounded clients under test do; anything else is printed."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class ServedInThread:
