@@ -44,7 +44,6 @@ goes on past it is a broken or hostile server, and the listing stops with an err
 MAX_LISTING_S = 900.0
 """The longest one repository's listing may take, all pages together; past it the listing stops with an error and
 what was taken is kept."""
-_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="([^"]+)"')
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
@@ -89,14 +88,6 @@ def check_repository(repository: str) -> str:
     if not _REPOSITORY.fullmatch(repository) or ".." in repository:
         raise SourceError(f"{repository!r} is not a repository name like 'pypa/pip'")
     return repository
-
-
-def next_link(header: str | None) -> str | None:
-    """The `rel="next"` URL of a Link header (GitHub omits the header when everything fits on one page)."""
-    for url, rel in _LINK.findall(header or ""):
-        if rel == "next":
-            return str(url)
-    return None
 
 
 class GitHubClient:
@@ -188,7 +179,8 @@ class GitHubClient:
             body = self._json(response, repository)
             if not isinstance(body, list):
                 raise ApiError(f"{repository}: the advisory list is not a JSON list; is api_url right?")
-            following = next_link(response.headers.get("link"))
+            # httpx parses the Link header (RFC 8288); GitHub omits it when everything fits on one page.
+            following = response.links.get("next", {}).get("url")
             yield Page(PageState(url, response.headers.get("etag")), False, body, following)
             url = following
 
