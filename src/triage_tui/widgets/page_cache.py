@@ -7,9 +7,10 @@ so a page read for an earlier filter is dropped when it arrives.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Generic, TypeVar
+
+from textual.cache import LRUCache
 
 Row = TypeVar("Row")
 
@@ -22,25 +23,26 @@ class PageCache(Generic[Row]):
         self.keep = keep
         self.generation = 0
         """Raised by `reset`; a page read for an older generation is not stored."""
-        self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+        self._pages: LRUCache[int, list[Row]] = LRUCache(keep)
         self._requested: set[int] = set()
 
     def reset(self, pages: Mapping[int, list[Row]]) -> None:
         """Start over (a new filter, or a fresh read of it) with the pages already read."""
         self.generation += 1
-        self._pages = OrderedDict(pages)
+        self._pages = LRUCache(self.keep)
+        for page, rows in pages.items():
+            self._pages.set(page, rows)
         self._requested.clear()
 
     def lookup(self, index: int) -> tuple[Row | None, int | None]:
         """(the row at `index` or None, the page to read for it or None): a page is named once until it arrives."""
         page, within = divmod(index, self.page_size)
-        rows = self._pages.get(page)
+        rows = self._pages.get(page)  # marks the page as the most recently used
         if rows is None:
             if page in self._requested:
                 return None, None
             self._requested.add(page)
             return None, page
-        self._pages.move_to_end(page)
         return (rows[within] if within < len(rows) else None), None
 
     def store(self, generation: int, page: int, rows: list[Row]) -> bool:
@@ -48,7 +50,5 @@ class PageCache(Generic[Row]):
         if generation != self.generation:
             return False
         self._requested.discard(page)
-        self._pages[page] = rows
-        while len(self._pages) > self.keep:
-            self._pages.popitem(last=False)
+        self._pages.set(page, rows)  # the least recently used page goes past `keep`
         return True
