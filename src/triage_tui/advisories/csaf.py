@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
-from urllib.parse import quote
 
+from packageurl import PackageURL
 from packaging.version import InvalidVersion, Version
 
 from triage_tui.advisories.osv import osv_timestamp
@@ -153,10 +153,9 @@ def vers(ecosystem: Ecosystem, intervals: Sequence[Interval]) -> str:
 
 
 def purl(ecosystem: Ecosystem, name: str, version: str | None = None) -> str:
-    """The package URL of a package (a range product) or one of its versions."""
-    # The purl spec's PyPI names are lower case with `-` for `_`.
-    clean = name.lower().replace("_", "-") if ecosystem == Ecosystem.PYPI else name
-    return f"pkg:{PURL_TYPES[ecosystem]}/{clean}" + (f"@{quote(version, safe='')}" if version else "")
+    """The package URL of a package (a range product) or one of its versions, normalised as the purl spec says
+    for its type (PyPI names lower case with `-` for `_`) by packageurl-python."""
+    return str(PackageURL(type=PURL_TYPES[ecosystem], name=name, version=version or None).to_string())
 
 
 def _label(package: PackageImpact) -> str:
