@@ -32,19 +32,17 @@ from triage_tui.intake.mime import (
 from triage_tui.intake.plaintext_budget import PlaintextLease
 from triage_tui.intake.records import CryptoVerdict, IntakeFailure, ParsedMessage
 from triage_tui.intake.verdicts import SignatureVerdict, decryption_verdict, signature_verdict
+from triage_tui.sources.base import HEAD_BYTES, MAX_MESSAGE_BYTES
 from triage_tui.untrusted import neutralise, neutralise_line
 
 __all__ = ["GnuPG", "process_batch", "too_large"]
 
-MAX_PARSED_BYTES = 24 * 1024 * 1024
-"""The largest raw message parsed. A sync holds several times a message's size while it parses and stores it
-(bench/hostile_inputs.py, a plain mail through a whole sync: 16 MB peaks at 162 MB, 24 MB at 198 MB; parsed whole,
-before mime.parse_bytes fed the parser in pieces, 24 MB peaked at 250 MB and 32 MB at 319 MB), so 24 MB stays well
-under the 300 MB target; it still takes in an armoured report whose plaintext is at the 12 MB decryption cap
-(gnupg_batch.MAX_PLAINTEXT_BYTES). The sources read no larger message whole (sources.base.MAX_MESSAGE_BYTES)."""
-HEAD_BYTES = 64 * 1024
-"""How much of a message too large to parse is kept, and read for its sender and subject: header blocks are a few
-KB."""
+MAX_PARSED_BYTES = MAX_MESSAGE_BYTES
+"""The largest raw message parsed: the one limit the sources read whole by (sources.base). A sync holds several
+times a message's size while it parses and stores it (bench/hostile_inputs.py, a plain mail through a whole sync:
+16 MB peaks at 162 MB, 24 MB at 198 MB; parsed whole, before mime.parse_bytes fed the parser in pieces, 24 MB peaked
+at 250 MB and 32 MB at 319 MB), so 24 MB stays well under the 300 MB target; it still takes in an armoured report
+whose plaintext is at the 12 MB decryption cap (gnupg_batch.MAX_PLAINTEXT_BYTES)."""
 
 _EFAIL_WARNING = (
     "an encrypted part is nested inside the message instead of being its root: "
