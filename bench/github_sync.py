@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from github_fake import FakeGitHub, seed
 from triage_tui.config import GithubSourceConfig, parse_config
-from triage_tui.services.github_sync import sync_github
+from triage_tui.github.sync import sync_github
 from triage_tui.sources.github_api import GitHubClient
 
 TOKEN = "ghp_bench"

@@ -90,9 +90,9 @@ def child(case: str, argument: str) -> str:
             return f"refused: {error}"
     if case.startswith(("plain-", "bombs-", "inflating-")):
         from triage_tui.config import load_config
-        from triage_tui.services.sync import sync_all
         from triage_tui.store.cipher import register_key
         from triage_tui.store.connection import reader
+        from triage_tui.sync.run import sync_all
 
         database = Path(argument) / "store.db"
         register_key(database, os.urandom(32))

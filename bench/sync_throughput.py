@@ -14,7 +14,7 @@ import gnupg
 
 from triage_tui.config import load_config
 from triage_tui.demo.build import build_demo
-from triage_tui.services.sync import sync_all
+from triage_tui.sync.run import sync_all
 
 
 def encrypted_payload(raw: bytes) -> bytes | None:

@@ -14,7 +14,7 @@ import pytest
 
 from triage_tui.demo.keys import generate_keys
 from triage_tui.demo.people import Person
-from triage_tui.services.team_envelope import TeamRoles
+from triage_tui.team.envelope import TeamRoles
 
 TEAM_EMAIL = "security@team.example.com"
 REPORTER_EMAIL = "reporter@example.org"

@@ -17,11 +17,11 @@ from test_bounds_plain_mail import failures_and_subjects, plain_mail
 from test_imap_sync import write_config
 from triage_tui.config import load_config
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
-from triage_tui.services.intake_pool import IntakeWorkers
-from triage_tui.services.store_writer import StoreWriter
-from triage_tui.services.sync import sync_all
 from triage_tui.sources.base import RawItem
 from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem, StoreResult
+from triage_tui.sync.intake_pool import IntakeWorkers
+from triage_tui.sync.run import sync_all
+from triage_tui.sync.store_writer import StoreWriter
 
 MB = 1024 * 1024
 BATCH_BUDGET = 12 * MB

@@ -15,11 +15,11 @@ import pytest
 from hostile_http import HostileApi, run_with_limit
 from test_github_sync import CONFIG, TOKEN
 from triage_tui.config import ConfigError, GithubSourceConfig, parse_config
-from triage_tui.services.github_sync import sync_github
-from triage_tui.services.sync import SourceReport, SyncProgress
+from triage_tui.github.sync import sync_github
 from triage_tui.sources import github_api
 from triage_tui.sources.base import SourceError
 from triage_tui.sources.github_api import GitHubClient
+from triage_tui.sync.run import SourceReport, SyncProgress
 
 
 def sync_against(

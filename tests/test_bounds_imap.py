@@ -13,9 +13,9 @@ from hostile_http import run_with_limit
 from hostile_imap import HostileImap
 from test_config import FPR
 from triage_tui.config import ImapSourceConfig, parse_config
-from triage_tui.services.sync import SourceReport, sync_source
 from triage_tui.sources.imap import ImapSource
 from triage_tui.store.connection import prepare_database, reader
+from triage_tui.sync.run import SourceReport, sync_source
 
 SMALL = {
     "max_literal": 1024 * 1024, "max_answer_bytes": 4 * 1024 * 1024, "max_answer_lines": 10_000, "answer_s": 2.0,

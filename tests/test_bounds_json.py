@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from triage_tui.services.team_events import EventFormatError, decode
+from triage_tui.team.events import EventFormatError, decode
 
 
 @pytest.mark.parametrize(

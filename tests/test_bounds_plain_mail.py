@@ -14,8 +14,8 @@ from dovecot_fixtures import DovecotServer
 from gpg_fixtures import GpgWorld, write_team_config
 from test_imap_sync import write_config
 from triage_tui.config import load_config
-from triage_tui.services.sync import sync_all
 from triage_tui.store.connection import reader
+from triage_tui.sync.run import sync_all
 
 OVER = 26 * 1024 * 1024
 """Just past the 24 MB intake parses: what main read and parsed whole (its bounds were 64 MB)."""

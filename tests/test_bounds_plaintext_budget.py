@@ -12,9 +12,9 @@ from gpg_fixtures import GpgWorld, pgpmime_envelope, write_team_config
 from test_bounds_gpg import compression_bomb, log_lines
 from test_bounds_plain_mail import failures_and_subjects
 from triage_tui.config import load_config
-from triage_tui.services import sync
-from triage_tui.services.sync import SyncProgress, sync_all
 from triage_tui.store.connection import reader
+from triage_tui.sync import run as sync
+from triage_tui.sync.run import SyncProgress, sync_all
 
 SIZE = 200 * 1024
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage_tui.services.convergence import converge
-from triage_tui.services.hlc import HybridClock, Timestamp
-from triage_tui.services.team_events import EventFormatError, TeamEvent, decode
+from triage_tui.team.convergence import converge
+from triage_tui.team.events import EventFormatError, TeamEvent, decode
+from triage_tui.team.hlc import HybridClock, Timestamp
 
 AUTHORS = ["A" * 40, "B" * 40, "C" * 40]
 CASES = ["PSC-2026-0001", "PSC-2026-0002"]

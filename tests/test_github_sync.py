@@ -15,12 +15,12 @@ import pytest
 from github_fake import FakeGitHub
 from test_config import FPR
 from triage_tui.config import GithubSourceConfig, parse_config
+from triage_tui.github.sync import GithubSync, queue_advisory_push, sync_github
 from triage_tui.services.advisory_drafts import AdvisoryDrafts
-from triage_tui.services.github_sync import GithubSync, queue_advisory_push, sync_github
-from triage_tui.services.sync import sync_all
 from triage_tui.sources.github_api import GitHubClient
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import CaseFilter, get_case, list_cases
+from triage_tui.sync.run import sync_all
 
 TOKEN = "ghp_coordinator"
 V3 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"
@@ -501,7 +501,7 @@ def test_when_only_the_newest_advisory_changes_the_later_pages_stay_304(ws: Work
 
 
 def test_the_push_confirmation_names_who_can_read_each_target(ws: Workspace, gh: FakeGitHub) -> None:
-    from triage_tui.services import github_sync
+    from triage_tui.github import sync as github_sync
 
     advisory = gh.add_advisory("pypa/pip", summary="report", author="sam-finder",
                                collaborating_users=["kim-helper", "evil\x1b[2J"])  # fmt: skip

@@ -22,15 +22,15 @@ from store_fixtures import engine_path
 from triage_tui import compose
 from triage_tui.cli import run
 from triage_tui.config import Config, load_config
-from triage_tui.services import sync as sync_service
 from triage_tui.services.store_key import unlock_store
-from triage_tui.services.sync import SyncProgress, sync_all, sync_source
 from triage_tui.sources.imap import ImapSource
 from triage_tui.store import cipher
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine, write_transaction
 from triage_tui.store.queries import count_cases, get_case, list_cases
 from triage_tui.store.tables import EVENTS
+from triage_tui.sync import run as sync_service
+from triage_tui.sync.run import SyncProgress, sync_all, sync_source
 
 BASE = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 

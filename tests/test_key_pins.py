@@ -11,7 +11,6 @@ from pathlib import Path
 from textual.widgets import OptionList
 
 from triage_tui.screens.changed_keys import ChangedKeysScreen
-from triage_tui.services.key_trust import may_accept_keys
 from triage_tui.services.triage import TriageService
 from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
@@ -20,6 +19,7 @@ from triage_tui.store.ingest import store_batch
 from triage_tui.store.key_pins import KeyChange, pending_changes
 from triage_tui.store.migrations import migrate
 from triage_tui.store.queries import get_case
+from triage_tui.team.key_trust import may_accept_keys
 from triage_tui.widgets.verdict import verdict_content
 from ui_fixtures import BASE, GOOD, PROJECTS, make_app, message, screen_text, seeded_store, settle
 

@@ -16,10 +16,10 @@ from hostile_http import run_with_limit
 from store_fixtures import engine_path
 from test_maildir_sync import Mailbox, write_config
 from triage_tui.cli import run
-from triage_tui.services.sync import SourceReport, sync_all
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
 from triage_tui.store.queries import list_cases
+from triage_tui.sync.run import SourceReport, sync_all
 
 
 def plain_mail(subject: str, *, date: str | None) -> bytes:

@@ -16,13 +16,13 @@ from store_fixtures import engine_path
 from triage_tui import compose
 from triage_tui.cli import run
 from triage_tui.config import Config, load_config
-from triage_tui.services import sync as sync_service
-from triage_tui.services.sync import sync_all, sync_source
 from triage_tui.sources.base import RawItem
 from triage_tui.sources.maildir import MaildirSource
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
 from triage_tui.store.queries import count_cases, get_case, list_cases
+from triage_tui.sync import run as sync_service
+from triage_tui.sync.run import sync_all, sync_source
 
 BASE = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 

@@ -213,7 +213,7 @@ def test_sync_sends_the_outbox_after_pulling(
 
     from gpg_fixtures import write_team_config
     from triage_tui.config import load_config
-    from triage_tui.services.sync import sync_all
+    from triage_tui.sync.run import sync_all
 
     queue(database, gpg_world, count=2)
     config = replace(load_config(write_team_config(tmp_path / "ws", gpg_world)), smtp=loopback(smtp_server))

@@ -18,14 +18,14 @@ from test_github_sync import PROJECTS
 from test_maildir_sync import Mailbox
 from triage_tui import compose
 from triage_tui.config import Config, load_config
+from triage_tui.github.sync import queue_advisory_push
 from triage_tui.services.advisory_drafts import AdvisoryDrafts, DraftError
 from triage_tui.services.duplicates import duplicate_candidates
-from triage_tui.services.github_sync import queue_advisory_push
-from triage_tui.services.sync import sync_all
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.duplicate_reads import case_extras
 from triage_tui.store.queries import get_case
+from triage_tui.sync.run import sync_all
 
 TOKEN = "ghp_threading"
 BASE = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)

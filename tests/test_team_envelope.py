@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import pytest
 
 from gpg_fixtures import TEAM_OF_THREE, Keyring, TeamKeys, exchange, kill_and_remove, new_keyring, team_keyrings
-from triage_tui.services.hlc import Timestamp
-from triage_tui.services.team_envelope import Rejection, judge, open_sealed, seal
-from triage_tui.services.team_events import TeamEvent
+from triage_tui.team.envelope import Rejection, judge, open_sealed, seal
+from triage_tui.team.events import TeamEvent
+from triage_tui.team.hlc import Timestamp
 
 PIP_CASE_PROJECTS = ("pip",)
 

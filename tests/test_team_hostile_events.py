@@ -24,13 +24,13 @@ from gpg_fixtures import TEAM_OF_THREE, Keyring, kill_and_remove, team_keyrings
 from test_team_imap import Station, append_sealed, station
 from test_team_sync import CASE, shown
 from triage_tui.domain import ImpactStatus
-from triage_tui.services.hlc import Timestamp
 from triage_tui.services.impact_rules import ImpactCell
-from triage_tui.services.team_envelope import encrypt_signed, seal
-from triage_tui.services.team_events import FORMAT, TeamEvent
-from triage_tui.services.team_log import rejected
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
+from triage_tui.team.envelope import encrypt_signed, seal
+from triage_tui.team.events import FORMAT, TeamEvent
+from triage_tui.team.hlc import Timestamp
+from triage_tui.team.log import rejected
 from ui_fixtures import seeded_store, small_inbox
 
 GOOD_NOTE = "a good event behind the hostile one"

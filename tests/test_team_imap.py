@@ -20,15 +20,15 @@ from replies_fixtures import SmtpServer, smtp_server
 from test_team_sync import CASE, shown
 from triage_tui.config import Config, parse_config
 from triage_tui.domain import CaseState, ImpactStatus
-from triage_tui.services.hlc import Timestamp
 from triage_tui.services.impact_rules import ImpactCell
-from triage_tui.services.team_envelope import seal
-from triage_tui.services.team_events import TeamEvent
-from triage_tui.services.team_log import rejected
-from triage_tui.services.team_transport import TeamTransport, envelope_message
 from triage_tui.services.triage import TriageService
 from triage_tui.sources.imap import ImapSource
 from triage_tui.store.connection import reader
+from triage_tui.team.envelope import seal
+from triage_tui.team.events import TeamEvent
+from triage_tui.team.hlc import Timestamp
+from triage_tui.team.log import rejected
+from triage_tui.team.transport import TeamTransport, envelope_message
 from ui_fixtures import seeded_store, small_inbox
 
 __all__ = ["smtp_server"]  # the fixture, imported so pytest finds it here
@@ -321,8 +321,8 @@ def test_a_bad_team_event_stops_neither_the_other_sources_nor_the_replies_waitin
 
     from triage_tui.config import SmtpConfig
     from triage_tui.replies.outbox import queue_reply
-    from triage_tui.services.sync import sync_all
     from triage_tui.store.database import open_engine
+    from triage_tui.sync.run import sync_all
 
     coordinator, pip, _uv = team
     event = TeamEvent(CASE, coordinator.ring.fingerprint, Timestamp(int(time.time() * 1000)), "state",

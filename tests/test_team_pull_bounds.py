@@ -12,12 +12,12 @@ import pytest
 
 from test_team_imap import Station, append_sealed, rings, team
 from test_team_sync import CASE, shown
-from triage_tui.services import team_transport
-from triage_tui.services.team_log import UNREADABLE, rejected
 from triage_tui.sources import imap
 from triage_tui.sources.base import SourceError
 from triage_tui.sources.imap_bounds import ImapBounds
 from triage_tui.store.connection import reader
+from triage_tui.team import transport as team_transport
+from triage_tui.team.log import UNREADABLE, rejected
 
 __all__ = ["rings", "team"]  # the fixtures, imported so pytest finds them here
 

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from test_convergence import AUTHORS, events
-from triage_tui.services.team_envelope import Opened, TeamRoles, judge
-from triage_tui.services.team_events import TeamEvent
-from triage_tui.services.team_log import receive
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine, write_transaction
+from triage_tui.team.envelope import Opened, TeamRoles, judge
+from triage_tui.team.events import TeamEvent
+from triage_tui.team.log import receive
 from ui_fixtures import seeded_store, small_inbox
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

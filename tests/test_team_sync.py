@@ -18,15 +18,15 @@ import pytest
 from gpg_fixtures import TEAM_OF_THREE, Keyring, TeamKeys, kill_and_remove, team_keyrings
 from triage_tui.domain import CaseState, Disposition, ImpactStatus
 from triage_tui.intake.records import ParsedMessage
-from triage_tui.services.hlc import Timestamp
 from triage_tui.services.impact_rules import ImpactCell
-from triage_tui.services.team_envelope import Rejection, TeamRoles, judge, open_sealed, seal
-from triage_tui.services.team_events import TeamEvent
-from triage_tui.services.team_log import case_projects, case_ref, outgoing, receive, rejected
 from triage_tui.services.triage import TriageError, TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine, write_transaction
 from triage_tui.store.queries import get_case
+from triage_tui.team.envelope import Rejection, TeamRoles, judge, open_sealed, seal
+from triage_tui.team.events import TeamEvent
+from triage_tui.team.hlc import Timestamp
+from triage_tui.team.log import case_projects, case_ref, outgoing, receive, rejected
 from ui_fixtures import seeded_store, small_inbox
 
 CASE = "PSC-2026-0001"
@@ -142,8 +142,8 @@ def test_a_maintainer_of_another_project_cannot_read_and_forged_events_are_liste
     sealed = send(coordinator, people.coordinator, roles)
     assert all(open_sealed(people.uv.gpg, item).rejection == Rejection.UNDECRYPTABLE for item in sealed)
     # The uv maintainer writes about the pip case anyway (encrypted to the coordinator): refused, kept, listed.
-    from triage_tui.services.hlc import Timestamp
-    from triage_tui.services.team_events import TeamEvent
+    from triage_tui.team.events import TeamEvent
+    from triage_tui.team.hlc import Timestamp
 
     intruding = TeamEvent(CASE, people.uv.fingerprint, Timestamp(int(time.time() * 1000)), "state",
                           {"state": ("triage", "closed")})  # fmt: skip
@@ -159,9 +159,9 @@ async def test_the_rejected_events_view_lists_each_refusal_with_its_reason(tmp_p
     from test_app_hostile import assert_no_raw_controls
     from triage_tui.app import TriageApp
     from triage_tui.screens.rejected_events import RejectedEventsScreen
-    from triage_tui.services.hlc import Timestamp
-    from triage_tui.services.team_envelope import Opened
-    from triage_tui.services.team_events import TeamEvent
+    from triage_tui.team.envelope import Opened
+    from triage_tui.team.events import TeamEvent
+    from triage_tui.team.hlc import Timestamp
     from ui_fixtures import frozen_clock, screen_text, settle
 
     database = seeded_store(tmp_path / "triage.db", small_inbox())
@@ -344,8 +344,8 @@ def test_workstations_that_number_one_report_differently_still_decide_on_the_sam
 
 
 def test_a_shared_case_whose_id_is_taken_here_gets_the_next_number(tmp_path: Path, people: TeamKeys) -> None:
-    from triage_tui.services.team_events import TeamEvent
-    from triage_tui.services.team_log import case_ref, share_of
+    from triage_tui.team.events import TeamEvent
+    from triage_tui.team.log import case_ref, share_of
 
     coordinator = seeded_store(tmp_path / "coordinator.db", [_report(101, "pip: netrc leak")])
     maintainer = seeded_store(tmp_path / "pip.db", [_report(201, "pip: our own finding")])  # also PSC-2026-0001
@@ -383,7 +383,7 @@ def _impostor(of: ParsedMessage, n: int, subject: str) -> ParsedMessage:
 
 
 def _share(database: Path, case_id: str, author: Keyring, ref: str | None = None) -> TeamEvent:
-    from triage_tui.services.team_log import case_ref, share_of
+    from triage_tui.team.log import case_ref, share_of
 
     with reader(database) as connection:
         content, known = share_of(connection, case_id), case_ref(connection, case_id)
@@ -426,7 +426,7 @@ def test_a_mail_reusing_a_reports_message_id_never_reaches_that_report_on_anothe
 def test_events_naming_a_report_by_message_id_as_earlier_versions_did_find_it_or_are_refused_saying_why(
     tmp_path: Path, people: TeamKeys
 ) -> None:
-    from triage_tui.services.team_log import case_ref
+    from triage_tui.team.log import case_ref
 
     real = _report(101, "pip: netrc leak")
     coordinator = seeded_store(tmp_path / "coordinator.db", [real])
@@ -458,8 +458,8 @@ def test_events_naming_a_report_by_message_id_as_earlier_versions_did_find_it_or
 
 def test_an_applied_event_that_no_longer_applies_is_refused_and_the_others_still_apply(tmp_path: Path) -> None:
     """An event kept as applied before events were checked this well (a null state) must not stop its case."""
-    from triage_tui.services.team_envelope import Opened
-    from triage_tui.services.team_events import FORMAT, TeamEvent
+    from triage_tui.team.envelope import Opened
+    from triage_tui.team.events import FORMAT, TeamEvent
 
     database = seeded_store(tmp_path / "triage.db", small_inbox())
     author = "A" * 40
@@ -580,7 +580,7 @@ def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own
 def test_an_older_versions_duplicate_of_by_case_id_stays_with_its_author_and_means_no_case_elsewhere(
     tmp_path: Path, people: TeamKeys
 ) -> None:
-    from triage_tui.services.team_log import record_local, team_event_of
+    from triage_tui.team.log import record_local, team_event_of
 
     leak, again = _report(101, "pip: netrc leak"), _report(102, "pip: netrc leak again")
     alex_store = seeded_store(tmp_path / "alex.db", [leak, again])

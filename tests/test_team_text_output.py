@@ -14,11 +14,11 @@ import pytest
 
 from gpg_fixtures import GpgWorld, with_identity
 from test_config import VALID
-from triage_tui.services.hlc import Timestamp
-from triage_tui.services.team_envelope import Opened, TeamRoles, judge
-from triage_tui.services.team_events import TeamEvent
-from triage_tui.services.team_log import receive
 from triage_tui.store.database import open_engine, write_transaction
+from triage_tui.team.envelope import Opened, TeamRoles, judge
+from triage_tui.team.events import TeamEvent
+from triage_tui.team.hlc import Timestamp
+from triage_tui.team.log import receive
 from ui_fixtures import printed, seeded_store, small_inbox
 
 CASE = "PSC-2026-0001"

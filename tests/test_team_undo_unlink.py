@@ -14,11 +14,11 @@ from test_team_imap import Station, rings, team  # noqa: F401  (fixtures used be
 from test_team_sync import CASE, shown
 from triage_tui.domain import ImpactStatus, VexJustification
 from triage_tui.services.impact_rules import ImpactCell
-from triage_tui.services.team_log import case_ref
-from triage_tui.services.team_transport import armoured_part
 from triage_tui.sources.imap import ImapSource
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import get_case
+from triage_tui.team.log import case_ref
+from triage_tui.team.transport import armoured_part
 
 Team = tuple[Station, Station, Station]
 """The coordinator's, the pip maintainer's and the uv maintainer's workstations, each holding the small inbox."""
@@ -188,9 +188,9 @@ def test_a_duplicate_of_another_projects_case_does_not_name_it_to_those_who_cann
 def test_each_reader_gets_the_form_of_an_event_they_may_read() -> None:
     """The rules alone: the case's readers get the event whole, a reader blind to a case it names gets it without
     that name, and maintainers who lose the case get the unlink and nothing else."""
-    from triage_tui.services.hlc import Timestamp
-    from triage_tui.services.team_audience import deliveries
-    from triage_tui.services.team_events import TeamEvent
+    from triage_tui.team.audience import deliveries
+    from triage_tui.team.events import TeamEvent
+    from triage_tui.team.hlc import Timestamp
 
     at = Timestamp(1_800_000_000_000)
     closing = TeamEvent(CASE, "C", at, "duplicate", {"state": ("new", "closed"), "duplicate_of": (None, OTHER)})

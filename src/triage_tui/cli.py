@@ -19,7 +19,7 @@ from triage_tui.config import Config, ConfigError, load_config
 from triage_tui.workspace import Workspace, resolve_workspace
 
 if TYPE_CHECKING:
-    from triage_tui.services.sync import SourceReport, SyncProgress
+    from triage_tui.sync.run import SourceReport, SyncProgress
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -158,7 +158,7 @@ class _ProgressLine:
 def _run_sync(
     workspace: Workspace, config: Config, *, only: str | None, json_output: bool, out: TextIO, err: TextIO
 ) -> int:
-    from triage_tui.services.sync import sync_all
+    from triage_tui.sync.run import sync_all
 
     progress = _ProgressLine(err, enabled=not json_output)
     try:
@@ -462,8 +462,8 @@ def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: Te
         return _silence_closed_pipe()
     except Exception as error:  # the store's, the sync's and anything unforeseen: one line, never a traceback
         from triage_tui.services.failures import failure_line
-        from triage_tui.services.sync import SyncBusy
         from triage_tui.store.connection import StoreError
+        from triage_tui.sync.run import SyncBusy
 
         if isinstance(error, StoreError):
             print(f"triage-tui: {error}", file=err)

@@ -44,9 +44,9 @@ if TYPE_CHECKING:
     from triage_tui.advisories.formats import Compiled
     from triage_tui.advisories.record import Advisory, PackageImpact
     from triage_tui.advisories.validation import Problem
+    from triage_tui.github.sync import PushTarget
     from triage_tui.screens.advisory_export_modal import AdvisoryExportRequest
     from triage_tui.services.advisory_drafts import AdvisoryDrafts, Draft
-    from triage_tui.services.github_sync import PushTarget
 
 CHECK_DELAY = 0.15
 """Seconds of quiet typing before the draft is checked and the preview compiled again."""
@@ -583,7 +583,7 @@ class AdvisoryEditor(Screen[None]):
         database = self.drafts.database
 
         def read_targets() -> None:
-            from triage_tui.services.github_sync import push_targets
+            from triage_tui.github.sync import push_targets
 
             targets = push_targets(database, self.case_id)
             if not targets:
@@ -609,8 +609,8 @@ class AdvisoryEditor(Screen[None]):
         config, database, author = self.drafts.config, self.drafts.database, self.drafts.author
 
         def push() -> None:
+            from triage_tui.github.sync import queue_advisory_push
             from triage_tui.services.advisory_drafts import DraftError
-            from triage_tui.services.github_sync import queue_advisory_push
 
             try:
                 queued = queue_advisory_push(database, config, self.case_id, author)

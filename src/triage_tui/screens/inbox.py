@@ -504,7 +504,7 @@ class InboxScreen(Screen[None]):
     def action_changed_keys(self) -> None:
         """Open the list of changed signing keys."""
         from triage_tui.screens.changed_keys import ChangedKeysScreen
-        from triage_tui.services.key_trust import may_accept_keys
+        from triage_tui.team.key_trust import may_accept_keys
 
         may_accept = may_accept_keys(getattr(self.app, "config", None))
         self.app.push_screen(ChangedKeysScreen(self.reads.database, may_accept=may_accept))

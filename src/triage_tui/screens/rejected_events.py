@@ -60,8 +60,8 @@ class RejectedEventsScreen(Screen[None]):
         self.run_worker(self._read, thread=True, name="Reading rejected events", exit_on_error=False)
 
     def _read(self) -> None:
-        from triage_tui.services.team_log import rejected
         from triage_tui.store.connection import reader
+        from triage_tui.team.log import rejected
 
         with reader(self.database) as connection:
             rows = rejected(connection)

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.domain import NOT_A_VULNERABILITY_REASONS, CaseState, Disposition
-from triage_tui.services.hlc import HybridClock
 from triage_tui.services.impact_rules import ImpactCell, ImpactError, check_cell
 from triage_tui.severity import severity_of
+from triage_tui.team.hlc import HybridClock
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -300,8 +300,8 @@ class TriageService:
     def accept_key_change(self, change_id: int) -> KeyChange | None:
         """Accept a changed signing key (the caller checked the user is a coordinator): the address is pinned to
         the new key from now on. None if the change is not pending (accepted meanwhile)."""
-        from triage_tui.services.team_events import KEY_ACCEPTED
         from triage_tui.store.key_pins import accept_change
+        from triage_tui.team.events import KEY_ACCEPTED
 
         with self._transaction() as connection:
             change = accept_change(connection, change_id, self.author, self.clock())
@@ -472,9 +472,9 @@ class TriageService:
 
     def _share(self, connection: Connection, case_id: str, kind: str, payload: Mapping[str, Any], at: datetime) -> None:
         """Record the decision as a team event too, in the same transaction (it waits there while offline)."""
-        from triage_tui.services.hlc import Timestamp
-        from triage_tui.services.team_events import EventFormatError
-        from triage_tui.services.team_log import case_ref, record_local, team_event_of, with_report_refs
+        from triage_tui.team.events import EventFormatError
+        from triage_tui.team.hlc import Timestamp
+        from triage_tui.team.log import case_ref, record_local, team_event_of, with_report_refs
 
         # The clock goes on after the newest applied event in the log (received ones included, which may have come
         # in since this service last decided), whatever the wall clock says now.

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from triage_tui.store import cipher
 from triage_tui.store.connection import StoreError, apply_pragmas, prepare_database
 
-__all__ = ["StoreError", "open_engine", "read_connection", "write_transaction"]
+__all__ = ["StoreError", "build_engine", "open_engine", "read_connection", "write_transaction"]
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -32,6 +32,11 @@ def _on_begin(connection: Connection) -> None:
 def open_engine(path: Path) -> Engine:
     """Open (creating or upgrading as needed) the store at `path` and return its engine."""
     prepare_database(path)
+    return build_engine(path)
+
+
+def build_engine(path: Path) -> Engine:
+    """The engine of a store already prepared (see `prepare_database`): its connections, pragmas and BEGIN mode."""
     # The driver is SQLCipher's (see store.cipher); `module` makes SQLAlchemy wrap its exceptions like sqlite3's.
     # hide_parameters: an error's text must never quote the values bound to a statement, which are decrypted
     # subjects, senders and bodies (it ends up on stderr, in cron mail, in a notification).

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from triage_tui.services.hlc import too_far_ahead
-from triage_tui.services.team_events import EventFormatError, TeamEvent, decode
+from triage_tui.team.events import EventFormatError, TeamEvent, decode
+from triage_tui.team.hlc import too_far_ahead
 
 
 class Rejection(StrEnum):

@@ -15,8 +15,8 @@ from typing import Any
 
 from triage_tui import untrusted_json
 from triage_tui.services.embargo_policy import EARLIEST_EMBARGO, LATEST_EMBARGO, embargo_out_of_bounds
-from triage_tui.services.hlc import Timestamp
-from triage_tui.services.team_event_schema import REF_KINDS, schema_problem
+from triage_tui.team.event_schema import REF_KINDS, schema_problem
+from triage_tui.team.hlc import Timestamp
 from triage_tui.untrusted_json import UntrustedJsonError
 
 KEY_ACCEPTED = "key-accepted"

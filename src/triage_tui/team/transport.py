@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.config import Config, ImapSourceConfig
-from triage_tui.services.team_envelope import (
+from triage_tui.sources.base import SourceError
+from triage_tui.store.connection import reader
+from triage_tui.store.queries import stored_time
+from triage_tui.team.envelope import (
     Rejection,
     TeamRoles,
     encrypt_signed,
@@ -22,10 +25,7 @@ from triage_tui.services.team_envelope import (
     seal,
     sign_event,
 )
-from triage_tui.services.team_events import MAX_EVENT_BYTES
-from triage_tui.sources.base import SourceError
-from triage_tui.store.connection import reader
-from triage_tui.store.queries import stored_time
+from triage_tui.team.events import MAX_EVENT_BYTES
 
 if TYPE_CHECKING:
     from triage_tui.sources.imap import ImapSource
@@ -134,15 +134,15 @@ class TeamTransport:
     def _send(self, client: Any) -> None:
         """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
         to its case's whole trust boundary (`team_audience`: who reads which form of it)."""
-        from triage_tui.services.team_audience import deliveries, named_cases, told_of_unlink
-        from triage_tui.services.team_log import (
+        from triage_tui.store.database import open_engine, write_transaction
+        from triage_tui.team.audience import deliveries, named_cases, told_of_unlink
+        from triage_tui.team.log import (
             case_projects,
             linked_in_the_open,
             named_case_projects,
             outgoing,
             shared_with,
         )
-        from triage_tui.store.database import open_engine, write_transaction
 
         with reader(self.database) as connection:
             events = outgoing(connection)
@@ -186,11 +186,11 @@ class TeamTransport:
     def _share(self, client: Any, engine: Any, case_id: str, projects: list[str]) -> None:
         """Send the case (its report, then its signed history) to readers it has not been sent to: the maintainers
         of a project just added. Re-encrypted for them only; everyone else has it already."""
-        from triage_tui.services.hlc import HybridClock, Timestamp
-        from triage_tui.services.team_audience import deliveries, named_cases
-        from triage_tui.services.team_events import TeamEvent
-        from triage_tui.services.team_log import case_ref, history, named_case_projects, share_of, shared_with
         from triage_tui.store.database import write_transaction
+        from triage_tui.team.audience import deliveries, named_cases
+        from triage_tui.team.events import TeamEvent
+        from triage_tui.team.hlc import HybridClock, Timestamp
+        from triage_tui.team.log import case_ref, history, named_case_projects, share_of, shared_with
 
         me = self.config.identity.fingerprint
         with reader(self.database) as connection:
@@ -256,9 +256,9 @@ class TeamTransport:
     ) -> None:
         """Open, judge and apply one round's messages, and store them with the cursor past them in one
         transaction."""
-        from triage_tui.services.team_log import case_projects, receive, resolve_case
         from triage_tui.store.database import open_engine, write_transaction
         from triage_tui.store.ingest import save_cursor
+        from triage_tui.team.log import case_projects, receive, resolve_case
 
         judged = []
         unreadable: list[tuple[str, str, str, bytes, str]] = []
@@ -331,7 +331,7 @@ class TeamTransport:
 def sync_team(database: Path, config: Config) -> Any:
     """Team sync as a source report (for `sync_all` and the app's `s`)."""
     from triage_tui.replies.compose_reply import open_gpg
-    from triage_tui.services.sync import SourceReport
+    from triage_tui.sync.run import SourceReport
 
     started = time.monotonic()
     home = config.gnupg_home()

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
-from triage_tui.services.team_envelope import TeamRoles
-from triage_tui.services.team_events import CASE_FIELDS, TeamEvent
+from triage_tui.team.envelope import TeamRoles
+from triage_tui.team.events import CASE_FIELDS, TeamEvent
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from triage_tui.services.team_events import SCALAR_FIELDS, SET_FIELDS, TeamEvent
+from triage_tui.team.events import SCALAR_FIELDS, SET_FIELDS, TeamEvent
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,6 @@ from typing import Any
 from triage_tui.config import Config, GithubSourceConfig, ImapSourceConfig, MaildirSourceConfig, SourceConfig
 from triage_tui.intake.gnupg_batch import MAX_PLAINTEXT_PER_RUN, GpgUnavailable
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
-from triage_tui.services.intake_pool import WORKERS, IntakeWorkers
-from triage_tui.services.store_writer import StoreWriter
-from triage_tui.services.team_senders import team_senders
 from triage_tui.services.workspace_lock import LockBusy, lock_file_of, workspace_lock
 from triage_tui.sources.base import MAX_BATCH_BYTES, Batch, RawItem, Source, SourceError
 from triage_tui.sources.imap import ImapSource
@@ -24,6 +21,9 @@ from triage_tui.sources.maildir import MaildirSource
 from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem
 from triage_tui.store.connection import prepare_database, reader
 from triage_tui.store.sync_reads import known_source_keys, load_cursors, pending_outbox
+from triage_tui.sync.intake_pool import WORKERS, IntakeWorkers
+from triage_tui.sync.store_writer import StoreWriter
+from triage_tui.team.senders import team_senders
 
 # Each chunk is decrypted by one gpg process in a worker while the store writes the chunk before it.
 CHUNK_SIZE = 48
@@ -252,7 +252,7 @@ def _sync_all(
             )
             continue
         if isinstance(source_config, GithubSourceConfig):
-            from triage_tui.services.github_sync import sync_github
+            from triage_tui.github.sync import sync_github
 
             try:
                 reports.append(sync_github(database, config, source_config, progress=progress, cancel=cancel))
@@ -266,7 +266,7 @@ def _sync_all(
             continue
         reports.append(sync_source(database, config, source, progress=progress, cancel=cancel))
     if only is None and config.team is not None:
-        from triage_tui.services.team_transport import sync_team
+        from triage_tui.team.transport import sync_team
 
         reports.append(sync_team(database, config))
     if only is None:

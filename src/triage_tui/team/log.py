@@ -10,11 +10,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from triage_tui.services.convergence import CaseState, converge
-from triage_tui.services.hlc import HybridClock, Timestamp
-from triage_tui.services.team_envelope import Opened
-from triage_tui.services.team_event_schema import REF_KINDS
-from triage_tui.services.team_events import (
+from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin, pin_sightings
+from triage_tui.store.queries import iso_time, stored_time
+from triage_tui.team.convergence import CaseState, converge
+from triage_tui.team.envelope import Opened
+from triage_tui.team.event_schema import REF_KINDS
+from triage_tui.team.events import (
     CASE_FIELDS,
     KEY_ACCEPTED,
     SCALAR_FIELDS,
@@ -22,8 +23,7 @@ from triage_tui.services.team_events import (
     TeamEvent,
     decode,
 )
-from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin, pin_sightings
-from triage_tui.store.queries import iso_time, stored_time
+from triage_tui.team.hlc import HybridClock, Timestamp
 from triage_tui.untrusted import address_of
 
 if TYPE_CHECKING:
@@ -362,7 +362,7 @@ SET_ASIDE = "set-aside"
 
 def _refusal(error: BaseException) -> str:
     """The reason kept and listed (under R) for an event that passed every check but failed when applied."""
-    from triage_tui.services.team_envelope import Rejection
+    from triage_tui.team.envelope import Rejection
 
     text = f"{type(error).__name__}: {error}"
     return f"{Rejection.NOT_APPLICABLE}: {text[:300]}"

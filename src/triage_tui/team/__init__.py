@@ -1,0 +1,1 @@
+"""Team sync: signed, encrypted decision events exchanged through the shared IMAP server."""
