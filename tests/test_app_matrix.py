@@ -12,12 +12,12 @@ from test_app_hostile import assert_no_raw_controls
 from test_app_snapshots import SIZE, SnapCompare, keys_then_settle
 from triage_tui.commands import BindingCommands
 from triage_tui.domain import ImpactStatus, VexJustification
+from triage_tui.impact import ImpactCell
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.impact_editor import ImpactEditor
 from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.matrix import MatrixScreen
 from triage_tui.screens.matrix_export_modal import MatrixExportModal
-from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.matrix_export import export_matrix
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader

@@ -15,6 +15,7 @@ from test_app_advisory import press as press_in_editor
 from test_app_cvss import CRITICAL_31, metric_by_metric, vectors
 from test_app_matrix import impact_of, press
 from triage_tui.domain import ImpactStatus
+from triage_tui.impact import ImpactCell
 from triage_tui.screens.actions import NoteModal, TextModal
 from triage_tui.screens.advisory_editor import AdvisoryEditor
 from triage_tui.screens.advisory_export_modal import AdvisoryExportModal
@@ -26,7 +27,6 @@ from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.matrix import MatrixScreen
 from triage_tui.screens.matrix_export_modal import MatrixExportModal
 from triage_tui.screens.save_attachment import SaveAttachmentModal
-from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.triage import TriageService
 from ui_fixtures import FROZEN_NOW, frozen_clock, screen_text, settle
 from ui_fixtures import make_app as make_plain_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from triage_tui.domain import ImpactStatus, VexJustification
-from triage_tui.services.impact_rules import ImpactCell, ImpactError, check_cell, mark, osv_events, parse_range
+from triage_tui.impact import ImpactCell, ImpactError, check_cell, mark, osv_events, parse_range
 
 S = ImpactStatus
 

@@ -15,8 +15,8 @@ from gpg_fixtures import GpgWorld, with_identity
 from test_config import VALID
 from triage_tui.cli import run
 from triage_tui.domain import ImpactStatus, VexJustification
-from triage_tui.services.impact_rules import ImpactCell
-from triage_tui.services.matrix_export import CSV_COLUMNS, RANGE_SEPARATOR, cell_of, export_matrix, markdown_text
+from triage_tui.impact import ImpactCell, cell_of
+from triage_tui.services.matrix_export import CSV_COLUMNS, RANGE_SEPARATOR, export_matrix, markdown_text
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.duplicate_reads import project_ids

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from triage_tui.domain import ImpactStatus, VexJustification
-from triage_tui.services.impact_rules import ImpactCell
+from triage_tui.impact import ImpactCell
 from triage_tui.services.readiness import ItemState, readiness
 
 S = ImpactStatus

@@ -24,7 +24,7 @@ from gpg_fixtures import TEAM_OF_THREE, Keyring, kill_and_remove, team_keyrings
 from test_team_imap import Station, append_sealed, station
 from test_team_sync import CASE, shown
 from triage_tui.domain import ImpactStatus
-from triage_tui.services.impact_rules import ImpactCell
+from triage_tui.impact import ImpactCell
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
 from triage_tui.team.envelope import encrypt_signed, seal

@@ -20,7 +20,7 @@ from replies_fixtures import SmtpServer, smtp_server
 from test_team_sync import CASE, shown
 from triage_tui.config import Config, parse_config
 from triage_tui.domain import CaseState, ImpactStatus
-from triage_tui.services.impact_rules import ImpactCell
+from triage_tui.impact import ImpactCell
 from triage_tui.services.triage import TriageService
 from triage_tui.sources.imap import ImapSource
 from triage_tui.store.connection import reader

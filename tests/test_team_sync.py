@@ -17,8 +17,8 @@ import pytest
 
 from gpg_fixtures import TEAM_OF_THREE, Keyring, TeamKeys, kill_and_remove, team_keyrings
 from triage_tui.domain import CaseState, Disposition, ImpactStatus
+from triage_tui.impact import ImpactCell
 from triage_tui.intake.records import ParsedMessage
-from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.triage import TriageError, TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine, write_transaction

@@ -13,7 +13,7 @@ import pytest
 from test_team_imap import Station, rings, team  # noqa: F401  (fixtures used below)
 from test_team_sync import CASE, shown
 from triage_tui.domain import ImpactStatus, VexJustification
-from triage_tui.services.impact_rules import ImpactCell
+from triage_tui.impact import ImpactCell
 from triage_tui.sources.imap import ImapSource
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import get_case

@@ -184,7 +184,7 @@ def test_last_undoable_skips_undone_events(triage: TriageService) -> None:
 
 def test_impact_cells_are_checked_stored_and_undone_as_events(triage: TriageService, database: Path) -> None:
     from triage_tui.domain import ImpactStatus, VexJustification
-    from triage_tui.services.impact_rules import ImpactCell
+    from triage_tui.impact import ImpactCell
 
     with pytest.raises(TriageError, match="needs the version that fixes it"):
         triage.set_impact("PSC-2026-0001", "pip", ImpactCell(ImpactStatus.FIXED))
@@ -224,7 +224,7 @@ def test_impact_cells_are_checked_stored_and_undone_as_events(triage: TriageServ
 def test_undoing_a_cell_of_a_project_not_linked_before_unlinks_it_again(triage: TriageService, database: Path) -> None:
     """Not an `unknown` cell left behind: that would keep the project linked, and the case shared with it."""
     from triage_tui.domain import ImpactStatus
-    from triage_tui.services.impact_rules import ImpactCell
+    from triage_tui.impact import ImpactCell
 
     assert case(database).impacts == ()  # pip is not linked to the case
     investigating = triage.set_impact("PSC-2026-0001", "pip", ImpactCell(ImpactStatus.INVESTIGATING))
@@ -242,7 +242,7 @@ def test_undoing_an_unlink_puts_the_removed_cell_back_as_it_was(triage: TriageSe
     """The unlink keeps the whole cell it removed, so undo links the project back with its ranges, fixed version and
     notes (an impact-shaped undo, which travels to the team like any other)."""
     from triage_tui.domain import ImpactStatus
-    from triage_tui.services.impact_rules import ImpactCell
+    from triage_tui.impact import ImpactCell
 
     cell = ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version="24.1", notes="only with --user")
     triage.set_impact("PSC-2026-0001", "pip", cell)

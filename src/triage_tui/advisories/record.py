@@ -13,8 +13,7 @@ from packaging.version import InvalidVersion, Version
 
 from triage_tui.advisories.cwe_names import cwe_name
 from triage_tui.domain import ImpactStatus, VexJustification
-from triage_tui.services.impact_rules import RANGE_STATUSES, osv_events
-from triage_tui.services.matrix_export import cell_of
+from triage_tui.impact import RANGE_STATUSES, cell_of, osv_events
 from triage_tui.store.queries import CaseDetail, ImpactView, iso_time
 
 CONDA_PREFIX = "conda:"

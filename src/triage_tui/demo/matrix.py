@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from triage_tui.domain import ImpactStatus, VexJustification
-from triage_tui.services.impact_rules import ImpactCell
+from triage_tui.impact import ImpactCell
 from triage_tui.services.triage import TriageError, TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import CaseFilter, list_cases

@@ -313,7 +313,7 @@ class GithubSync:
         project = self._project_of(repository)
         if project is not None and project not in cells:
             from triage_tui.domain import ImpactStatus
-            from triage_tui.services.impact_rules import ImpactCell
+            from triage_tui.impact import ImpactCell
 
             cells[project] = ImpactCell(ImpactStatus.INVESTIGATING)  # reported to this project: look at it
         for name, cell in cells.items():

@@ -13,8 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from triage_tui.domain import NO_DATE, CaseState, Disposition, ImpactStatus
-from triage_tui.services.impact_rules import mark
-from triage_tui.services.matrix_export import cell_of
+from triage_tui.impact import cell_of, mark
 from triage_tui.services.readiness import ItemState, readiness
 from triage_tui.store.duplicate_reads import CaseBrief, CaseExtras
 from triage_tui.store.queries import AttachmentInfo, CaseDetail, CaseSummary, ImpactView, MessageView

@@ -14,9 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from triage_tui.domain import ImpactStatus, VexJustification
+from triage_tui.impact import ImpactCell, ImpactError, check_cell, mark, osv_events
 from triage_tui.screens.actions import Decision, close_unless_typed, dialog_css, submit
 from triage_tui.screens.refusable import refusal_line
-from triage_tui.services.impact_rules import ImpactCell, ImpactError, check_cell, mark, osv_events
 from triage_tui.widgets.safe_text import safe_line
 
 RANGES_SEPARATOR = ";"

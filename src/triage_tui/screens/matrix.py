@@ -17,17 +17,17 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
+from triage_tui.impact import cell_of
 from triage_tui.screens.actions import ActionDone, Decision, Outcome, finish_action, run_action
-from triage_tui.services.matrix_export import cell_of
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.matrix_grid import PAGE_ROWS, MatrixGrid
 from triage_tui.widgets.safe_text import safe_line
 
 if TYPE_CHECKING:
+    from triage_tui.impact import ImpactCell
     from triage_tui.screens.matrix_export_modal import ExportRequest
     from triage_tui.screens.reads import MatrixRead, StoreReads
-    from triage_tui.services.impact_rules import ImpactCell
     from triage_tui.services.triage import TriageService
     from triage_tui.store.queries import CaseFilter
 

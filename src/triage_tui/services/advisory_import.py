@@ -14,7 +14,7 @@ from typing import Any
 from triage_tui.advisories.importers import ImportError_, parse_document, to_record
 from triage_tui.advisories.record import Advisory, CreditRole, PackageImpact, merge_packages
 from triage_tui.config import Config
-from triage_tui.services.impact_rules import ImpactCell, ImpactError, cell_from_events
+from triage_tui.impact import ImpactCell, ImpactError, cell_from_events
 from triage_tui.severity import severity_of
 from triage_tui.untrusted import neutralise, neutralise_line
 

@@ -14,9 +14,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from triage_tui.domain import ImpactStatus, VexJustification
+from triage_tui.domain import ImpactStatus
+from triage_tui.impact import STATUS_MARKS, cell_of, mark, osv_events
 from triage_tui.services.case_json import iso
-from triage_tui.services.impact_rules import STATUS_MARKS, ImpactCell, mark, osv_events
 from triage_tui.store.matrix_reads import MatrixRow
 from triage_tui.store.queries import ImpactView
 from triage_tui.untrusted import json_text, neutralise, neutralise_line
@@ -39,19 +39,6 @@ CSV_COLUMNS = (
 )
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell_of(view: ImpactView | None) -> ImpactCell:
-    """The rules' view of a stored cell (the default `unknown` cell where none is stored)."""
-    if view is None:
-        return ImpactCell()
-    return ImpactCell(
-        status=ImpactStatus(view.status),
-        ranges=view.ranges,
-        fixed_version=view.fixed_version,
-        justification=VexJustification(view.justification) if view.justification else None,
-        notes=view.notes,
-    )
 
 
 def _cell_json(project: str, view: ImpactView | None, packages: Sequence[str] = ()) -> dict[str, Any]:

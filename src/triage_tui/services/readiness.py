@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from triage_tui.domain import ImpactStatus
-from triage_tui.services.impact_rules import RANGE_STATUSES, UNSETTLED, ImpactCell
+from triage_tui.impact import RANGE_STATUSES, UNSETTLED, ImpactCell
 
 
 class ItemState(StrEnum):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.domain import NOT_A_VULNERABILITY_REASONS, CaseState, Disposition
-from triage_tui.services.impact_rules import ImpactCell, ImpactError, check_cell
+from triage_tui.impact import ImpactCell, ImpactError, check_cell
 from triage_tui.severity import severity_of
 from triage_tui.team.hlc import HybridClock
 

@@ -183,7 +183,7 @@ def decode(data: bytes) -> TeamEvent:
 def _check_values(event: TeamEvent) -> None:
     """What the declared shape (team_event_schema) cannot say: an embargo is a zoned time the store can hold, and
     each impact cell follows the matrix's rules, so applying the event can never fail half-way."""
-    from triage_tui.services.impact_rules import ImpactCell, ImpactError
+    from triage_tui.impact import ImpactCell, ImpactError
 
     for value in event.changes.get("embargo_until", ()):
         if value is not None:

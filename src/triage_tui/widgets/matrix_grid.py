@@ -20,7 +20,7 @@ from textual.strip import Strip
 from textual.worker import Worker
 
 from triage_tui.domain import ImpactStatus
-from triage_tui.services.impact_rules import RANGE_STATUSES, STATUS_MARKS, UNSETTLED
+from triage_tui.impact import RANGE_STATUSES, STATUS_MARKS, UNSETTLED
 from triage_tui.store.matrix_reads import MatrixRow
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.page_cache import PageCache

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
-from typing import Any
+from typing import Any, Protocol
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -36,6 +36,21 @@ STATUS_MARKS: dict[ImpactStatus, str] = {
     ImpactStatus.WONT_FIX: "x",
 }
 """A symbol per status (ASCII, distinct in shape), always shown beside the word so colour is never needed."""
+
+
+class StoredCell(Protocol):
+    """A cell as the store reads it back (`store.queries.ImpactView`): plain text where the rules want enums."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def ranges(self) -> tuple[str, ...]: ...
+    @property
+    def fixed_version(self) -> str | None: ...
+    @property
+    def justification(self) -> str | None: ...
+    @property
+    def notes(self) -> str: ...
 
 
 class ImpactError(ValueError):
@@ -80,6 +95,19 @@ class ImpactCell:
             )
         except (ValueError, TypeError, AttributeError) as error:
             raise ImpactError(f"not an impact cell: {error}") from error
+
+
+def cell_of(stored: StoredCell | None) -> ImpactCell:
+    """The rules' view of a stored cell (the default `unknown` cell where none is stored)."""
+    if stored is None:
+        return ImpactCell()
+    return ImpactCell(
+        status=ImpactStatus(stored.status),
+        ranges=stored.ranges,
+        fixed_version=stored.fixed_version,
+        justification=VexJustification(stored.justification) if stored.justification else None,
+        notes=stored.notes,
+    )
 
 
 def _version(text: str, what: str) -> Version:
