@@ -14,7 +14,8 @@ from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT4, DRAFT7
 
-from triage_tui.advisories.record import Advisory, Consent, draft_from_case
+from triage_tui.advisories.draft import draft_from_case
+from triage_tui.advisories.record import Advisory, Consent
 from triage_tui.store.connection import reader
 from triage_tui.store.matrix_reads import project_packages
 from triage_tui.store.queries import get_case

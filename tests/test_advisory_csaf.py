@@ -17,7 +17,9 @@ from jsonschema import Draft202012Validator
 from advisory_fixtures import consented, draft, schema_errors
 from advisory_fixtures import csaf_validator as shared_csaf_validator
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
-from triage_tui.advisories.csaf import affected_intervals, csaf_problems, to_csaf, vers
+from triage_tui.advisories.csaf import to_csaf
+from triage_tui.advisories.csaf_checks import csaf_problems
+from triage_tui.advisories.csaf_products import affected_intervals, vers
 from triage_tui.advisories.record import (
     Advisory,
     Consent,

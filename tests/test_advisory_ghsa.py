@@ -15,7 +15,9 @@ import pytest
 from advisory_fixtures import draft
 from github_fake import CREATE_FIELDS, CREDIT_TYPES, PATCH_FIELDS, VULNERABILITY_FIELDS, simple_user
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
-from triage_tui.advisories.ghsa import from_ghsa, parse_range, to_ghsa
+from triage_tui.advisories.ghsa import to_ghsa
+from triage_tui.advisories.ghsa_reader import from_ghsa, parse_range
+from triage_tui.advisories.ranges import status_from_events
 from triage_tui.advisories.record import (
     Advisory,
     Consent,
@@ -24,7 +26,6 @@ from triage_tui.advisories.record import (
     Ecosystem,
     PackageImpact,
     Weakness,
-    status_from_events,
     weakness,
 )
 from triage_tui.domain import ImpactStatus

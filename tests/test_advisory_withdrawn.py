@@ -24,7 +24,7 @@ from advisory_fixtures import (
 from gpg_fixtures import GpgWorld
 from test_advisory_import import OSV_RECORD, cli_home
 from test_app_advisory import press
-from triage_tui.advisories.csaf import csaf_problems
+from triage_tui.advisories.csaf_checks import csaf_problems
 from triage_tui.advisories.importers import ImportError_, to_record
 from triage_tui.advisories.record import Advisory, Withdrawal
 from triage_tui.app import TriageApp

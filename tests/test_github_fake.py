@@ -22,7 +22,8 @@ from github_fake import (
     encode_cursor,
     seed,
 )
-from triage_tui.advisories.ghsa import from_ghsa, to_ghsa
+from triage_tui.advisories.ghsa import to_ghsa
+from triage_tui.advisories.ghsa_reader import from_ghsa
 
 START = datetime(2026, 5, 20, 9, 0, 0, tzinfo=UTC)
 REPO = "pypa/pip"

@@ -7,7 +7,8 @@ from __future__ import annotations
 import textwrap
 from datetime import UTC, datetime
 
-from triage_tui.advisories.record import Advisory, PackageImpact, range_text
+from triage_tui.advisories.ranges import range_text
+from triage_tui.advisories.record import Advisory, PackageImpact
 from triage_tui.domain import ImpactStatus
 from triage_tui.severity import severity_of
 from triage_tui.untrusted import neutralise, neutralise_line

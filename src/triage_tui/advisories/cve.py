@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from triage_tui.advisories.draft import project_of
+from triage_tui.advisories.ranges import merge_packages, status_from_events
 from triage_tui.advisories.record import (
     Advisory,
     Consent,
@@ -18,9 +20,6 @@ from triage_tui.advisories.record import (
     Reference,
     ReferenceType,
     Weakness,
-    merge_packages,
-    project_of,
-    status_from_events,
     withdrawal_of,
     withdrawal_time,
 )

@@ -120,7 +120,7 @@ def _format_problems(advisory: Advisory, fmt: str, document: Any, context: Publi
     if fmt in ("cve", "cve-cna"):
         return _cve_problems(advisory, document, fmt, context)
     if fmt == "csaf":
-        from triage_tui.advisories.csaf import csaf_problems
+        from triage_tui.advisories.csaf_checks import csaf_problems
 
         return [Problem("csaf", message) for message in csaf_problems(document)]
     if fmt in ("osv", "ghsa"):

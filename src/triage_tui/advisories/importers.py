@@ -97,7 +97,7 @@ def to_record(document: Any, case_id: str, packages: Mapping[str, Sequence[str]]
             from triage_tui.advisories.cve import from_cve
 
             return fmt, from_cve(document, case_id, packages)
-        from triage_tui.advisories.ghsa import from_ghsa
+        from triage_tui.advisories.ghsa_reader import from_ghsa
 
         return fmt, from_ghsa(document, case_id, packages)
     except ImportError_:

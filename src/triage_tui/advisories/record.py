@@ -1,23 +1,18 @@
-"""The advisory record: the one draft per case that every format is compiled from, its JSON form (stored, and
-checked again when read), and its first fill from what triage already knows (the case, its vectors, its matrix row)."""
+"""The advisory record: the one draft per case that every format is compiled from, and its JSON form (stored, and
+checked again when read)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from triage_tui.advisories.cwe_names import cwe_name
 from triage_tui.domain import ImpactStatus, VexJustification
-from triage_tui.impact import RANGE_STATUSES, cell_of, osv_events
-from triage_tui.store.queries import CaseDetail, ImpactView, iso_time
-
-CONDA_PREFIX = "conda:"
-"""How the config names a conda package (`conda:conda`); anything else is a PyPI name."""
+from triage_tui.impact import RANGE_STATUSES
+from triage_tui.store.queries import iso_time
 
 
 class CreditRole(StrEnum):
@@ -275,145 +270,6 @@ def _stored_withdrawal(value: Any) -> Withdrawal | None:
     return withdrawal
 
 
-def package_of(configured: str) -> tuple[Ecosystem, str]:
-    """The ecosystem and name of a configured package name (`conda:conda` or a PyPI name)."""
-    if configured.startswith(CONDA_PREFIX):
-        return Ecosystem.CONDA, configured.removeprefix(CONDA_PREFIX)
-    return Ecosystem.PYPI, configured
-
-
-def package_url(ecosystem: Ecosystem, name: str) -> str:
-    """The package's page on its index: the PACKAGE reference a draft starts with."""
-    if ecosystem == Ecosystem.CONDA:
-        return f"https://anaconda.org/conda-forge/{name}"
-    return f"https://pypi.org/project/{name}/"
-
-
 def weakness(cwe_id: str) -> Weakness:
     """A CWE by id, named from the table of the common ones (an unknown id keeps an empty name to fill in)."""
     return Weakness(cwe_id, cwe_name(cwe_id))
-
-
-def packages_from_matrix(
-    impacts: Sequence[ImpactView], packages: Mapping[str, Sequence[str]]
-) -> tuple[PackageImpact, ...]:
-    """Every package of each project the matrix row has an answer for, with its status and events."""
-    found: list[PackageImpact] = []
-    for impact in impacts:
-        cell = cell_of(impact)
-        if cell.status == ImpactStatus.UNKNOWN:
-            continue  # never checked: nothing to say
-        events = tuple((kind, version) for event in osv_events(cell) for kind, version in event.items())
-        for configured in packages.get(impact.project, ()) or (impact.project,):
-            ecosystem, name = package_of(configured)
-            found.append(PackageImpact(impact.project, name, cell.status, events, ecosystem, cell.justification))
-    return tuple(found)
-
-
-def _assignee(detail: CaseDetail) -> str | None:
-    """The person the case is assigned to (from its newest assignment), not a project team."""
-    for event in reversed(detail.events):
-        if event.kind == "assign":
-            changes = event.payload.get("changes") or {}
-            assignee = (changes.get("assignee") or (None, None))[1]
-            return str(assignee) if assignee and not str(assignee).startswith("team:") else None
-    return None
-
-
-def draft_from_case(detail: CaseDetail, packages: Mapping[str, Sequence[str]], coordinator: str) -> Advisory:
-    """A first draft of the case's advisory: its title, vectors, the projects' packages with their status and
-    events (from the matrix), the reporter as FINDER, `coordinator` as COORDINATOR and the assignee as
-    REMEDIATION_DEVELOPER (consents pending but the coordinator's own: nobody is named without asking), and each
-    affected package's index page as a PACKAGE reference."""
-    summary = detail.summary
-    # The reporter's address is not a public contact: it stays out of the credit until they give one.
-    credited = [Credit(summary.reporter, CreditRole.FINDER)]
-    if coordinator:
-        credited.append(Credit(coordinator, CreditRole.COORDINATOR, consent=Consent.ACCEPTED))
-    assignee = _assignee(detail)
-    if assignee and assignee != coordinator:
-        credited.append(Credit(assignee, CreditRole.REMEDIATION_DEVELOPER))
-    impacts = packages_from_matrix(detail.impacts, packages)
-    return Advisory(
-        case_id=summary.id,
-        summary=summary.title,
-        cvss_v3=summary.cvss_vector,
-        cvss_v4=summary.cvss4_vector,
-        packages=impacts,
-        references=tuple(
-            Reference(ReferenceType.PACKAGE, package_url(p.ecosystem, p.name)) for p in impacts if p.is_affected
-        ),
-        credits=tuple(credited),
-    )
-
-
-def project_of(name: str, ecosystem: Ecosystem, packages: Mapping[str, Sequence[str]]) -> str:
-    """The configured project a package belongs to (for importers), or the package's own name if none claims it."""
-    configured = name if ecosystem == Ecosystem.PYPI else f"{CONDA_PREFIX}{name}"
-    for project, names in packages.items():
-        if any(candidate.lower() == configured.lower() for candidate in names):
-            return project
-    return name
-
-
-def range_text(events: Sequence[tuple[str, str]]) -> str:
-    """OSV events as PEP 440 ranges a reader knows: `>=20.0,<24.1; >=25.0`."""
-    ranges: list[str] = []
-    start: str | None = None
-    for kind, version in events:
-        if kind == "introduced":
-            if start is not None:
-                ranges.append(f">={start}" if start != "0" else "all versions")
-            start = version
-        elif start is not None:
-            bound = f"<{version}" if kind == "fixed" else f"<={version}"
-            ranges.append(bound if start == "0" else f">={start},{bound}")
-            start = None
-    if start is not None:
-        ranges.append(f">={start}" if start != "0" else "all versions")
-    return "; ".join(ranges)
-
-
-def event_spans(events: Sequence[tuple[str, str]]) -> list[tuple[tuple[str, str], ...]]:
-    """The events cut into spans, each starting at an `introduced` one."""
-    spans: list[list[tuple[str, str]]] = []
-    for event in events:
-        if event[0] == "introduced" or not spans:
-            spans.append([])
-        spans[-1].append(event)
-    return [tuple(span) for span in spans]
-
-
-def merge_packages(packages: Sequence[PackageImpact]) -> tuple[PackageImpact, ...]:
-    """One entry per package: an advisory may list a package once per range, the matrix holds one cell for it.
-    The spans are put in version order; the package is fixed only if every entry says so."""
-    merged: dict[tuple[str, str, Ecosystem], PackageImpact] = {}
-    for package in packages:
-        key = (package.project, package.name, package.ecosystem)
-        earlier = merged.get(key)
-        if earlier is None:
-            merged[key] = package
-            continue
-        spans = event_spans(earlier.events) + event_spans(package.events)
-        try:
-            spans.sort(key=lambda span: Version(span[0][1]))
-        except InvalidVersion:
-            pass  # not PEP 440: keep the order given; validation says what it cannot read
-        both_fixed = earlier.status == package.status == ImpactStatus.FIXED
-        status = ImpactStatus.FIXED if both_fixed else ImpactStatus.AFFECTED
-        merged[key] = replace(earlier, status=status, events=tuple(e for span in spans for e in span))
-    return tuple(merged.values())
-
-
-def status_from_events(events: Sequence[tuple[str, str]]) -> ImpactStatus:
-    """What imported events say: `fixed` when every affected range is closed by a fix, else `affected`."""
-    open_range = False
-    for kind, _version in events:
-        if kind == "introduced":
-            open_range = True
-        elif kind == "fixed":
-            open_range = False
-        elif kind == "last_affected":
-            return ImpactStatus.AFFECTED  # the last affected version is known, a fix is not
-    has_fix = any(kind == "fixed" for kind, _ in events)
-    return ImpactStatus.FIXED if has_fix and not open_range else ImpactStatus.AFFECTED

@@ -14,7 +14,8 @@ from pathlib import Path
 from threading import Event
 from typing import TYPE_CHECKING, Any
 
-from triage_tui.advisories.ghsa import from_ghsa, to_ghsa
+from triage_tui.advisories.ghsa import to_ghsa
+from triage_tui.advisories.ghsa_reader import from_ghsa
 from triage_tui.advisories.record import Advisory
 from triage_tui.config import Config, GithubSourceConfig
 from triage_tui.intake.records import CryptoVerdict, IntakeFailure, ParsedMessage

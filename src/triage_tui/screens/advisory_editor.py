@@ -33,7 +33,7 @@ from triage_tui.advisories.editor_fields import (
     weaknesses_text,
 )
 from triage_tui.advisories.format_names import FORMATS, TITLES
-from triage_tui.advisories.record import range_text
+from triage_tui.advisories.ranges import range_text
 from triage_tui.screens.actions import DeliberateConfirmModal
 from triage_tui.untrusted import neutralise, neutralise_line
 from triage_tui.widgets.errors import report_worker_failure

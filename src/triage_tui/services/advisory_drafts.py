@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from triage_tui.advisories.draft import draft_from_case, packages_from_matrix
 from triage_tui.advisories.format_names import FILE_SUFFIXES, FORMATS
 from triage_tui.advisories.formats import Compiled, PublishContext, compile_advisory
-from triage_tui.advisories.record import Advisory, PackageImpact, draft_from_case, packages_from_matrix
+from triage_tui.advisories.record import Advisory, PackageImpact
 from triage_tui.advisories.validation import Problem, errors, validate
 from triage_tui.config import Config
 from triage_tui.services.safe_write import WriteError, write_new_file

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from triage_tui.advisories.importers import ImportError_, parse_document, to_record
-from triage_tui.advisories.record import Advisory, CreditRole, PackageImpact, merge_packages
+from triage_tui.advisories.ranges import merge_packages
+from triage_tui.advisories.record import Advisory, CreditRole, PackageImpact
 from triage_tui.config import Config
 from triage_tui.impact import ImpactCell, ImpactError, cell_from_events
 from triage_tui.severity import severity_of
