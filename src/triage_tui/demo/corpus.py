@@ -19,8 +19,8 @@ from triage_tui.demo.templates import (
     SIGNOFFS,
     VERSIONS,
     VULN_CLASSES,
-    VulnClass,
 )
+from triage_tui.demo.vuln_class import VulnClass
 
 SPREAD = timedelta(days=120)
 
