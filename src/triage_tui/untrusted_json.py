@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NoReturn
 
 MAX_DEPTH = 64
 """Advisories, API answers and team events nest under 10 levels; 64 leaves room and stays far below Python's
@@ -32,7 +33,7 @@ def _float(text: str) -> float:
     return float(_number(text))
 
 
-def _constant(name: str) -> Any:
+def _constant(name: str) -> NoReturn:
     """Refuse NaN and Infinity, which Python's json takes but JSON has not."""
     raise UntrustedJsonError(f"not valid JSON ({name} is not a JSON value)")
 
@@ -50,13 +51,13 @@ def loads(text: str | bytes) -> Any:
     return document
 
 
-def check_depth(document: Any, limit: int = MAX_DEPTH) -> None:
+def check_depth(document: object, limit: int = MAX_DEPTH) -> None:
     """UntrustedJsonError if lists and objects in `document` nest deeper than `limit` (walked without recursion)."""
-    stack: list[tuple[Any, int]] = [(document, 1)]
+    stack: list[tuple[object, int]] = [(document, 1)]
     while stack:
         value, depth = stack.pop()
         if isinstance(value, dict):
-            children: Any = value.values()
+            children: Iterable[object] = value.values()
         elif isinstance(value, list):
             children = value
         else:

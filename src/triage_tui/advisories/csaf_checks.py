@@ -19,13 +19,13 @@ STATUS_GROUPS: dict[str, tuple[str, ...]] = {
 """CSAF's contradicting product status groups (test 6.1.6); `recommended` belongs to none."""
 
 
-def _dicts(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+def _dicts(value: object) -> Iterator[tuple[int, dict[str, Any]]]:
     """The objects of a JSON array (anything else yields nothing: the schema reports it)."""
     if isinstance(value, list):
         yield from ((i, item) for i, item in enumerate(value) if isinstance(item, dict))
 
 
-def _strings(value: Any) -> Iterator[tuple[int, str]]:
+def _strings(value: object) -> Iterator[tuple[int, str]]:
     if isinstance(value, list):
         yield from ((i, item) for i, item in enumerate(value) if isinstance(item, str))
 
@@ -33,7 +33,7 @@ def _strings(value: Any) -> Iterator[tuple[int, str]]:
 def _defined(tree: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(product id, path) of every product the tree defines."""
 
-    def walk(branches: Any, path: str) -> Iterator[tuple[str, str]]:
+    def walk(branches: object, path: str) -> Iterator[tuple[str, str]]:
         for i, branch in _dicts(branches):
             product = branch.get("product")
             if isinstance(product, dict) and isinstance(product.get("product_id"), str):

@@ -173,7 +173,7 @@ def to_cve_record(
     }
 
 
-def _list(value: Any, what: str) -> list[Any]:
+def _list(value: object, what: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -181,7 +181,7 @@ def _list(value: Any, what: str) -> list[Any]:
     return value
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 

@@ -8,12 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triage_tui.advisories.format_names import FORMATS
 from triage_tui.advisories.record import Advisory
 from triage_tui.advisories.validation import Level, Problem
 from triage_tui.untrusted import json_text
+
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class Compiled:
     problems: tuple[Problem, ...] = ()
 
 
-def _document(advisory: Advisory, fmt: str, context: PublishContext) -> Any:
+def _document(advisory: Advisory, fmt: str, context: PublishContext) -> dict[str, Any]:
     # Each compiler is imported when asked for, so opening the editor pays only for the preview shown.
     if fmt == "osv":
         from triage_tui.advisories.osv import to_osv
@@ -82,7 +85,7 @@ def _document(advisory: Advisory, fmt: str, context: PublishContext) -> Any:
 
 
 @cache
-def _cve_validator(fmt: str, rejected: bool) -> Any:
+def _cve_validator(fmt: str, rejected: bool) -> Draft7Validator:
     """A validator over the CVE Program's schema that cvelib ships (the full record, or the CNA container of a
     published or a rejected record), built once: the editor re-checks on every keystroke's pause."""
     from cvelib.cve_api import CveRecord
@@ -96,7 +99,7 @@ def _cve_validator(fmt: str, rejected: bool) -> Any:
         return Draft7Validator(json.load(handle))
 
 
-def _cve_problems(advisory: Advisory, document: Any, fmt: str, context: PublishContext) -> list[Problem]:
+def _cve_problems(advisory: Advisory, document: dict[str, Any], fmt: str, context: PublishContext) -> list[Problem]:
     """What keeps `document` from being a valid CVE record (`fmt` "cve" or "cve-cna"): missing config or CVE id
     first, else the official schema's complaints."""
     found: list[Problem] = []
@@ -116,7 +119,7 @@ def _short(message: str) -> str:
     return message if len(message) <= 160 else message[:157] + "..."
 
 
-def _format_problems(advisory: Advisory, fmt: str, document: Any, context: PublishContext) -> list[Problem]:
+def _format_problems(advisory: Advisory, fmt: str, document: dict[str, Any], context: PublishContext) -> list[Problem]:
     if fmt in ("cve", "cve-cna"):
         return _cve_problems(advisory, document, fmt, context)
     if fmt == "csaf":

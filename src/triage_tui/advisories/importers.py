@@ -72,7 +72,7 @@ def _check_yaml_events(text: str) -> None:
                 raise ImportError_(f"YAML number of {len(event.value)} characters (at most {MAX_NUMBER_CHARS})")
 
 
-def detect_format(document: Any) -> str:
+def detect_format(document: object) -> str:
     """`osv`, `cve` or `ghsa`, from the keys only that format has; ImportError_ if none fits."""
     if not isinstance(document, Mapping):
         raise ImportError_("an advisory is an object (a mapping), not a list or a value")

@@ -78,7 +78,7 @@ def to_osv(advisory: Advisory, modified: datetime, *, osv_id: str | None = None)
     return document
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 

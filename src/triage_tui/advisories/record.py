@@ -132,7 +132,7 @@ def withdrawal_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def withdrawal_of(value: Any, reason: str = "") -> Withdrawal | None:
+def withdrawal_of(value: object, reason: str = "") -> Withdrawal | None:
     """The withdrawal an imported record states with `value` (an ISO time), None if it states none; ValueError if
     the time cannot be read (a withdrawal is never dropped silently)."""
     if value is None or value == "":
@@ -258,7 +258,7 @@ class Advisory:
             raise ValueError(f"not an advisory record: {error}") from error
 
 
-def _stored_withdrawal(value: Any) -> Withdrawal | None:
+def _stored_withdrawal(value: object) -> Withdrawal | None:
     """The withdrawal an advisory's JSON `withdrawn` holds (None if it holds none); ValueError if it is malformed."""
     if value is None:
         return None
