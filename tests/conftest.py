@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import pytest_textual_snapshot
+from syrupy.location import PyTestLocation
 
 SNAPSHOT_ROOT = Path(__file__).resolve().parent.parent / "snapshots"
 
@@ -14,7 +15,7 @@ class RootSnapshotsSVGExtension(pytest_textual_snapshot.SVGImageExtension):  # t
     """Stores each test module's SVGs in snapshots/<module>/ instead of tests/__snapshots__/."""
 
     @classmethod
-    def dirname(cls, *, test_location) -> str:  # type: ignore[no-untyped-def]
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
         return str(SNAPSHOT_ROOT / test_location.basename)
 
 

@@ -451,7 +451,7 @@ class FakeGitHub:
         self._server.fake = self
         self._thread: threading.Thread | None = None
         host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}"
+        self.url = f"http://{host!s}:{port}"
         self._clock: Callable[[], float] = time.time
         if now is not None:
             frozen = now.timestamp()
@@ -624,7 +624,7 @@ class FakeGitHub:
         """The next `times` requests get 403 (or 429) "You have exceeded a secondary rate limit…", with
         `retry-after: <retry_after>` (no header when None: the client must then back off by itself)."""
         with self._lock:
-            self._secondary = [times, retry_after, status]
+            self._secondary: list[Any] = [times, retry_after, status]
 
     def malformed_json(self, times: int = 1) -> None:
         """The next `times` answers that would be 200 carry a truncated JSON body (the change of a PATCH is kept)."""
@@ -634,7 +634,7 @@ class FakeGitHub:
     def slow(self, seconds: float, times: int = 1) -> None:
         """The next `times` requests wait `seconds` before they are answered."""
         with self._lock:
-            self._slow = [times, seconds]
+            self._slow: list[Any] = [times, seconds]
 
     def fail(self, status: int = 500, times: int = 1, body: Any = None) -> None:
         """The next `times` requests get `status` with `body`: JSON (default `{"message": <reason>}`), or bytes sent
@@ -642,17 +642,17 @@ class FakeGitHub:
         with self._lock:
             if body is None:
                 body = {"message": "Server Error" if status == 500 else HTTPStatus(status).phrase}
-            self._failures = [times, status, body]
+            self._failures: list[Any] = [times, status, body]
 
     def clear_faults(self) -> None:
         """Turns every switch off (the primary limit too)."""
         with self._lock:
             self._exhausted_until = 0
             self._exhausted_status = 403
-            self._secondary: list[Any] = [0, None, 403]
+            self._secondary = [0, None, 403]
             self._malformed = 0
-            self._slow: list[Any] = [0, 0.0]
-            self._failures: list[Any] = [0, 500, None]
+            self._slow = [0, 0.0]
+            self._failures = [0, 500, None]
 
     # --- Request log ----------------------------------------------------------------------------------------------
 
@@ -1029,13 +1029,13 @@ class FakeGitHub:
         if self._secondary[0] > 0:
             self._secondary[0] -= 1
             retry_after, status = self._secondary[1], self._secondary[2]
-            payload = {
+            refusal = {
                 "message": SECONDARY_MESSAGE.format(request_id=request_id),
                 "documentation_url": f"{RATE_DOCS}#about-secondary-rate-limits",
                 "status": str(status),
             }
             extra = [("retry-after", str(retry_after))] if retry_after is not None else []
-            return _Response(status, _dumps(payload), extra)
+            return _Response(status, _dumps(refusal), extra)
         if not headers.get("user-agent"):
             return _Response(403, NO_USER_AGENT.encode(), content_type="text/plain; charset=utf-8")
         version = headers.get("x-github-api-version")
@@ -1050,8 +1050,8 @@ class FakeGitHub:
             status = self._exhausted_status if int(self.time()) < self._exhausted_until else 403
             who = f"user ID {self._user(token.login)['id']}" if token else "127.0.0.1"
             message = f"API rate limit exceeded for {who}."
-            payload = _ApiError(status, message, f"{RATE_DOCS}#exceeding-the-rate-limit").payload
-            return _Response(status, _dumps(payload), counted=False)
+            refusal = _ApiError(status, message, f"{RATE_DOCS}#exceeding-the-rate-limit").payload
+            return _Response(status, _dumps(refusal), counted=False)
         try:
             status, payload, extra = self._route(method, path, query, raw, token)
         except _ApiError as error:

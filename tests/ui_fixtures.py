@@ -18,9 +18,9 @@ from triage_tui.cli import run
 from triage_tui.config import Config, Identity, Project, SavedView
 from triage_tui.domain import Decryption, Signature, SignatureScope
 from triage_tui.intake.records import Attachment, CryptoVerdict, ParsedMessage
-from triage_tui.store.batches import TeamSenders
+from triage_tui.store.batches import IncomingItem, TeamSenders
 from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+from triage_tui.store.ingest import store_batch, sync_projects
 
 FROZEN_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 """What "now" is in every UI test."""
