@@ -18,9 +18,10 @@ from triage_tui.demo.advisories import DRAFTS, fill_demo_advisories
 from triage_tui.demo.config_writer import demo_cna_id
 from triage_tui.demo.matrix import fill_demo_matrix
 from triage_tui.services.advisory_drafts import AdvisoryDrafts
+from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+from triage_tui.store.ingest import store_batch, sync_projects
 from ui_fixtures import BASE, message
 
 REPOSITORIES = {"pip": "pypa", "uv": "astral-sh", "poetry": "python-poetry", "pdm": "pdm-project"}

@@ -193,7 +193,7 @@ class TestCaseScreenReuse:
                 restyled.append(True)
                 original(self, animate)
 
-            CaseScreen.update_node_styles = counting  # type: ignore[method-assign]
+            CaseScreen.update_node_styles = counting  # type: ignore[method-assign, assignment]
             try:
                 await pilot.press("escape", "k", "enter")
                 await settle(pilot)

@@ -154,8 +154,8 @@ class TestMatrixScreen:
             assert impact_of(app.database, "PSC-2026-0001", "pip") == before
         detail = get_case_of(app.database, "PSC-2026-0001")
         assert [event.kind for event in detail.events[-2:]] == ["impact-removed", "undo"]
-        (cell,) = [impact for impact in detail.impacts if impact.project == "pip"]
-        assert (cell.notes, cell.fixed_version) == (notes, fixed)
+        (restored,) = [impact for impact in detail.impacts if impact.project == "pip"]
+        assert (restored.notes, restored.fixed_version) == (notes, fixed)
 
 
 def get_case_of(database: Path, case_id: str) -> CaseDetail:

@@ -12,9 +12,10 @@ import pytest
 from store_fixtures import parsed
 from triage_tui.intake.records import Attachment
 from triage_tui.services.attachments import AttachmentError, save_attachment, suggested_path
+from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import IncomingItem, store_batch
+from triage_tui.store.ingest import store_batch
 
 PAYLOAD = bytes(range(256)) * 4
 

@@ -6,6 +6,7 @@ an intake failure instead of being passed over by the cursor."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from triage_tui.sources.imap import ImapSource
 from triage_tui.store.connection import prepare_database, reader
 from triage_tui.sync.run import SourceReport, sync_source
 
-SMALL = {
+SMALL: dict[str, Any] = {  # ints and a float, for ImapBounds(**SMALL)
     "max_literal": 1024 * 1024, "max_answer_bytes": 4 * 1024 * 1024, "max_answer_lines": 10_000, "answer_s": 2.0,
     "fetch_group_bytes": 1024 * 1024,
 }  # fmt: skip

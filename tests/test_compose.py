@@ -6,13 +6,14 @@ import re
 import subprocess
 from datetime import UTC, datetime
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 
 from gpg_fixtures import REPORTER_EMAIL, TEAM_EMAIL, GpgWorld
 from triage_tui.compose import encrypt_pgpmime, inline_pgp, mime_report, plain, sign_pgpmime
 
 
-def _report() -> object:
+def _report() -> EmailMessage:
     return mime_report(
         subject="Secret subject",
         sender=f"Rep <{REPORTER_EMAIL}>",
@@ -24,6 +25,12 @@ def _report() -> object:
         references=["<o@example.org>", "<p@example.org>"],
         attachments=[("poc.bin", "application/octet-stream", bytes(range(256)))],
     )
+
+
+def _plain_text(msg: EmailMessage) -> str:
+    body = msg.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
 
 
 def _only_crlf(raw: bytes) -> bool:
@@ -39,7 +46,7 @@ def test_mime_report_headers_and_parts() -> None:
     assert msg["Date"] == "Tue, 03 Mar 2026 09:00:00 +0000"
     [attachment] = list(msg.iter_attachments())
     assert attachment.get_content() == bytes(range(256))
-    assert msg.get_body(("plain",)).get_content() == "line one  \nline two é\n"
+    assert _plain_text(msg) == "line one  \nline two é\n"
 
 
 def test_encrypted_structure_and_header_protection(gpg_world: GpgWorld) -> None:
@@ -51,9 +58,9 @@ def test_encrypted_structure_and_header_protection(gpg_world: GpgWorld) -> None:
     assert outer["Message-ID"] == "<c1@example.org>"
     assert outer.get_content_type() == "multipart/encrypted"
     assert outer.get_param("protocol") == "application/pgp-encrypted"
-    control, payload = outer.get_payload()
+    control, payload = outer.iter_parts()
     assert control.get_content_type() == "application/pgp-encrypted"
-    assert control.get_payload().strip() == "Version: 1"
+    assert str(control.get_payload()).strip() == "Version: 1"
     assert payload.get_content_type() == "application/octet-stream"
     decrypted = gpg_world.team.gpg.decrypt(payload.get_payload())
     assert decrypted.ok
@@ -67,14 +74,14 @@ def test_unprotected_keeps_subject_outside(gpg_world: GpgWorld) -> None:
     raw = encrypt_pgpmime(_report(), gpg_world.reporter.gpg, [gpg_world.team.fingerprint], protect_headers=False)
     outer = BytesParser(policy=policy.default).parsebytes(raw)
     assert outer["Subject"] == "Secret subject"
-    decrypted = gpg_world.team.gpg.decrypt(outer.get_payload()[1].get_payload())
+    decrypted = gpg_world.team.gpg.decrypt(list(outer.iter_parts())[1].get_payload())
     assert b"protected-headers" not in decrypted.data
 
 
 def test_signed_part_bytes_verify_and_micalg_matches(gpg_world: GpgWorld) -> None:
     raw = sign_pgpmime(_report(), gpg_world.reporter.gpg, gpg_world.reporter.fingerprint)
     assert _only_crlf(raw)
-    boundary = re.search(rb'boundary="([^"]+)"', raw).group(1)
+    boundary = re.findall(rb'boundary="([^"]+)"', raw)[0]
     pieces = raw.split(b"\r\n--" + boundary)
     signed = pieces[1].removeprefix(b"\r\n")
     signature = pieces[2].split(b"\r\n\r\n", 1)[1]
@@ -89,8 +96,8 @@ def test_signed_part_bytes_verify_and_micalg_matches(gpg_world: GpgWorld) -> Non
     packets = subprocess.run(
         ["gpg", "--homedir", str(gpg_world.team.home), "--list-packets", str(sig_path)], capture_output=True, text=True
     ).stdout
-    digest = re.search(r"digest algo (\d+)", packets).group(1)
-    micalg = re.search(rb'micalg="([^"]+)"', raw).group(1).decode()
+    digest = re.findall(r"digest algo (\d+)", packets)[0]
+    micalg = re.findall(rb'micalg="([^"]+)"', raw)[0].decode()
     assert micalg == {"8": "pgp-sha256", "9": "pgp-sha384", "10": "pgp-sha512", "11": "pgp-sha224"}[digest]
 
 
@@ -98,7 +105,7 @@ def test_inline_and_plain(gpg_world: GpgWorld) -> None:
     raw = inline_pgp(_report(), gpg_world.reporter.gpg, [gpg_world.team.fingerprint])
     assert _only_crlf(raw)
     msg = BytesParser(policy=policy.default).parsebytes(raw)
-    text = msg.get_body(("plain",)).get_content()
+    text = _plain_text(msg)
     assert text.lstrip().startswith("-----BEGIN PGP MESSAGE-----")
     decrypted = gpg_world.team.gpg.decrypt(text)
     assert decrypted.ok and decrypted.data.decode() == "line one  \nline two é\n"

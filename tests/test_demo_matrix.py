@@ -8,9 +8,10 @@ from pathlib import Path
 
 from triage_tui.config import Project
 from triage_tui.demo.matrix import PER_SCENARIO, SCENARIOS, fill_demo_matrix
+from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+from triage_tui.store.ingest import store_batch, sync_projects
 from triage_tui.store.matrix_reads import matrix_rows
 from triage_tui.store.queries import CaseFilter, list_cases
 from ui_fixtures import BASE, message

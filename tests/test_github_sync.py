@@ -433,8 +433,9 @@ async def test_the_app_pushes_a_draft_and_shows_how_it_went(ws: Workspace, gh: F
 
 def test_the_same_flaw_by_mail_and_by_github_is_offered_as_a_duplicate(ws: Workspace, gh: FakeGitHub) -> None:
     from triage_tui.services.duplicates import duplicate_candidates
+    from triage_tui.store.batches import IncomingItem
     from triage_tui.store.database import open_engine
-    from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+    from triage_tui.store.ingest import store_batch, sync_projects
     from ui_fixtures import BASE, message
 
     engine = open_engine(ws.database)

@@ -61,7 +61,7 @@ def compose(database: Path, world: GpgWorld, **kwargs: object) -> ComposedReply:
 def decrypt_with(world_gpg: object, raw: bytes) -> tuple[object, EmailMessage, EmailMessage]:
     outer = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(outer, EmailMessage)
-    _control, payload = outer.get_payload()  # type: ignore[misc]
+    _control, payload = outer.iter_parts()
     decrypted = world_gpg.decrypt(payload.get_payload())  # type: ignore[attr-defined]
     inner = BytesParser(policy=policy.default).parsebytes(decrypted.data)
     assert isinstance(inner, EmailMessage)
@@ -183,8 +183,8 @@ class TestCompose:
         reply = compose(database, gpg_world, cc=[gpg_world.other.email])
         assert reply.recipients == ("reporter@example.org", gpg_world.other.email)
         assert gpg_world.other.gpg.decrypt(
-            decrypt_with(gpg_world.reporter.gpg, reply.raw)[1].get_payload()[1].get_payload()
-        ).ok  # type: ignore[index,union-attr]
+            list(decrypt_with(gpg_world.reporter.gpg, reply.raw)[1].iter_parts())[1].get_payload()
+        ).ok
 
     def test_bad_addresses_are_refused(self, database: Path, gpg_world: GpgWorld) -> None:
         with pytest.raises(ReplyError, match="plain mail address"):

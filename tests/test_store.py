@@ -12,9 +12,10 @@ from sqlmodel import SQLModel
 from store_fixtures import engine_path, parsed
 from triage_tui.config import Project
 from triage_tui.intake.records import IntakeFailure
+from triage_tui.store.batches import CursorUpdate, IncomingItem
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import CursorUpdate, IncomingItem, store_batch, sync_projects
+from triage_tui.store.ingest import store_batch, sync_projects
 from triage_tui.store.migrations import LATEST_VERSION, SchemaTooNewError, migrate
 from triage_tui.store.queries import CaseFilter, count_cases, get_case, inbox_page_sql, list_cases
 from triage_tui.store.sync_reads import known_source_keys

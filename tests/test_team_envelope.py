@@ -30,7 +30,7 @@ def team() -> Iterator[Team]:
     stranger = new_keyring("mallory@evil.example")
     try:
         exchange(rings[0], stranger)  # the stranger can encrypt to the coordinator, who does not know them
-        yield Team(*rings, stranger)
+        yield Team(rings[0], rings[1], rings[2], stranger)
     finally:
         for ring in (*rings, stranger):
             kill_and_remove(ring.home)

@@ -28,7 +28,7 @@ from triage_tui.team.envelope import seal
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
 from triage_tui.team.log import rejected
-from triage_tui.team.transport import TeamTransport, envelope_message
+from triage_tui.team.transport import TeamSyncOutcome, TeamTransport, envelope_message
 from ui_fixtures import seeded_store, small_inbox
 
 __all__ = ["smtp_server"]  # the fixture, imported so pytest finds it here
@@ -42,7 +42,7 @@ class Station:
     config: Config
     database: Path
 
-    def sync(self):  # type: ignore[no-untyped-def]
+    def sync(self) -> TeamSyncOutcome:
         return TeamTransport(self.database, self.config, self.ring.gpg).sync()
 
     def triage(self) -> TriageService:
@@ -153,7 +153,7 @@ def test_an_event_from_someone_without_a_role_is_rejected_and_listed(team) -> No
         CASE, uv.ring.fingerprint, Timestamp(int(time.time() * 1000)), "state", {"state": ("new", "closed")}
     )
     sealed = seal(uv.ring.gpg, intruding, [coordinator.ring.fingerprint])
-    with ImapSource(uv.config.sources["mailbox"]).session("append") as client:  # type: ignore[arg-type]
+    with ImapSource(uv.config.sources["mailbox"]).session("append") as client:
         if not client.folder_exists("TeamEvents"):
             client.create_folder("TeamEvents")
         client.append("TeamEvents", envelope_message(sealed, uv.ring.email))
@@ -193,8 +193,9 @@ async def _screens_text(database: Path) -> str:
 def test_a_maintainer_gets_their_projects_cases_and_no_trace_of_the_others(  # type: ignore[no-untyped-def]
     tmp_path: Path, rings, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from triage_tui.store.batches import IncomingItem
     from triage_tui.store.database import open_engine
-    from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+    from triage_tui.store.ingest import store_batch, sync_projects
     from ui_fixtures import BASE, message
 
     user, password = dovecot.new_user()
@@ -253,7 +254,7 @@ def test_messages_of_the_folder_that_hold_no_readable_event_are_kept_and_the_syn
     not_json = pip.ring.gpg.encrypt(
         b"\x1b[31mnot json", [coordinator.ring.fingerprint], sign=pip.ring.fingerprint, armor=True, always_trust=True
     )
-    with ImapSource(coordinator.config.sources["mailbox"]).session("append") as client:  # type: ignore[arg-type]
+    with ImapSource(coordinator.config.sources["mailbox"]).session("append") as client:
         client.append("TeamEvents", garbage)
         client.append("TeamEvents", envelope_message(bytes(str(not_json), "ascii"), pip.ring.email))
     outcome = coordinator.sync()

@@ -367,7 +367,8 @@ def test_a_shared_case_whose_id_is_taken_here_gets_the_next_number(tmp_path: Pat
     # The next report numbered here does not take the shared case's number.
     engine = open_engine(maintainer)
     try:
-        from triage_tui.store.ingest import IncomingItem, store_batch
+        from triage_tui.store.batches import IncomingItem
+        from triage_tui.store.ingest import store_batch
 
         (newest,) = store_batch(engine, [IncomingItem("mail", "x", _report(301, "pip: later"))]).new_cases
     finally:
@@ -408,7 +409,8 @@ def test_a_mail_reusing_a_reports_message_id_never_reaches_that_report_on_anothe
     take(maintainer, people.pip, people.roles, shared + send(coordinator, people.coordinator, people.roles))
     engine = open_engine(coordinator)
     try:
-        from triage_tui.store.ingest import IncomingItem, store_batch
+        from triage_tui.store.batches import IncomingItem
+        from triage_tui.store.ingest import store_batch
 
         impostor = _impostor(real, 102, "pip: please close this")
         (fake_case,) = store_batch(engine, [IncomingItem("mail", "late", impostor)], PROJECTS).new_cases
@@ -565,7 +567,8 @@ def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own
     # Once the report comes (here by mail), the next events received resolve it to its case.
     engine = open_engine(lone_store)
     try:
-        from triage_tui.store.ingest import IncomingItem, store_batch
+        from triage_tui.store.batches import IncomingItem
+        from triage_tui.store.ingest import store_batch
 
         (leak_at_lone,) = store_batch(engine, [IncomingItem("mail", "x", leak)]).new_cases
     finally:

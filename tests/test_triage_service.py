@@ -12,9 +12,10 @@ from store_fixtures import parsed
 from triage_tui.config import Project
 from triage_tui.domain import CaseState, Disposition
 from triage_tui.services.triage import TriageError, TriageService
+from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+from triage_tui.store.ingest import store_batch, sync_projects
 from triage_tui.store.queries import get_case
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
