@@ -4,10 +4,12 @@ and that each validates against its official schema in ../shared/schemas and pas
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from jsonschema import Draft7Validator, Draft202012Validator
 
 from advisory_fixtures import csaf_validator, cve_cna_validator, cve_record_validator, osv_validator, schema_errors
 from test_demo_matrix import DEMO_PROJECTS, TITLES
@@ -38,7 +40,7 @@ cna_org_id = "{demo_cna_id("security@packaging-security.example")}"
     f'repository = "{REPOSITORIES.get(p, "pypa")}/{p}"\n'
     for p in DEMO_PROJECTS
 )
-SCHEMA_VALIDATORS = {
+SCHEMA_VALIDATORS: dict[str, Callable[[], Draft7Validator | Draft202012Validator]] = {
     "osv": osv_validator,
     "cve": cve_record_validator,
     "cve-cna": cve_cna_validator,
@@ -47,7 +49,7 @@ SCHEMA_VALIDATORS = {
 
 
 @pytest.fixture(scope="module")
-def demo_drafts(tmp_path_factory: pytest.TempPathFactory) -> AdvisoryDrafts:
+def demo_drafts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdvisoryDrafts]:
     folder = tmp_path_factory.mktemp("demo")
     config = parse_config(folder / "config.toml", CONFIG)
     database = folder / "triage.db"
@@ -59,7 +61,7 @@ def demo_drafts(tmp_path_factory: pytest.TempPathFactory) -> AdvisoryDrafts:
     fill_demo_matrix(database, config.identity.email, list(config.projects))
     assert fill_demo_advisories(database, config) == len(DRAFTS)
     drafts = AdvisoryDrafts(database, config.identity.email, config)
-    yield drafts  # type: ignore[misc]
+    yield drafts
     drafts.close_store()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -72,11 +73,11 @@ def complete(drafts: AdvisoryDrafts, case_id: str):  # type: ignore[no-untyped-d
 
 
 @pytest.fixture
-def drafts(database: Path, gpg_world: GpgWorld) -> AdvisoryDrafts:  # noqa: F811
+def drafts(database: Path, gpg_world: GpgWorld) -> Iterator[AdvisoryDrafts]:  # noqa: F811
     config = parse_config(database.parent / "config.toml", CONFIG)
     (database.parent / "config.toml").write_text(with_identity(CONFIG, gpg_world.team))
     service = AdvisoryDrafts(database, "alex@example.org", config, clock=lambda: NOW)
-    yield service  # type: ignore[misc]
+    yield service
     service.close_store()
 
 
@@ -168,7 +169,7 @@ def test_a_broken_draft_is_rejected_with_a_field_level_message(
     draft = drafts.load("PSC-2026-0001")
     good = complete(drafts, "PSC-2026-0001")
     assert [p for p in validate(good, draft.matrix) if p.level == Level.ERROR] == []
-    problems = validate(replace(good, **change), draft.matrix)  # type: ignore[arg-type]
+    problems = validate(replace(good, **change), draft.matrix)
     assert any(p.field == field and words in p.message and p.level == Level.ERROR for p in problems), problems
 
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from hostile_http import HostileApi, run_with_limit
@@ -117,13 +118,13 @@ def test_a_rate_limit_of_days_is_shown_with_its_date() -> None:
     now = time.mktime((2026, 12, 5, 12, 0, 0, 0, 0, -1))
     client = GitHubClient("http://127.0.0.1:9", TOKEN, clock=lambda: now)
     try:
-        days = github_api.httpx.Response(429, headers={"retry-after": str(3 * 86400)})
+        days = httpx.Response(429, headers={"retry-after": str(3 * 86400)})
         with pytest.raises(github_api.ApiError, match="holds until about 2026-12-08 12:00:00"):
             client._wait_for(days, "pypa/pip", 0)
-        dated = github_api.httpx.Response(429, headers={"retry-after": "Wed, 09 Dec 2026 12:00:00 GMT"})
+        dated = httpx.Response(429, headers={"retry-after": "Wed, 09 Dec 2026 12:00:00 GMT"})
         with pytest.raises(github_api.ApiError, match="holds until about 2026-12-09"):
             client._wait_for(dated, "pypa/pip", 0)
-        far = github_api.httpx.Response(429, headers={"retry-after": "1e300"})
+        far = httpx.Response(429, headers={"retry-after": "1e300"})
         with pytest.raises(github_api.ApiError, match="too far ahead"):
             client._wait_for(far, "pypa/pip", 0)
     finally:
@@ -136,9 +137,9 @@ def test_bodies_are_inflated_under_the_cap_and_other_encodings_refused() -> None
 
     from triage_tui.sources.http_bounds import BodyError, read_body
 
-    def answer(body: bytes, encoding: str | None) -> github_api.httpx.Response:
+    def answer(body: bytes, encoding: str | None) -> httpx.Response:
         headers = {"content-encoding": encoding} if encoding else {}
-        return github_api.httpx.Response(200, headers=headers, stream=github_api.httpx.ByteStream(body))
+        return httpx.Response(200, headers=headers, stream=httpx.ByteStream(body))
 
     raw = zlib.compressobj(wbits=-15)
     assert read_body(answer(gzip.compress(b"[1,") + gzip.compress(b"2]"), "gzip")) == b"[1,2]"  # two members

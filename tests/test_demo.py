@@ -51,8 +51,7 @@ def _messages(ws: DemoWorkspace) -> list[tuple[Path, bytes, EmailMessage]]:
 def _classify(gpg: gnupg.GPG, raw: bytes, msg: EmailMessage) -> str:
     """A coarse verdict per message, enough to find the special ones."""
     if msg.get_content_type() == "multipart/encrypted":
-        parts = msg.get_payload()
-        assert isinstance(parts, list)
+        parts = list(msg.iter_parts())
         result = gpg.decrypt(parts[1].get_payload())
         if result.status == "no secret key":
             return "not-to-us"

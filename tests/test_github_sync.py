@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ from triage_tui.sync.run import sync_all
 TOKEN = "ghp_coordinator"
 V3 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"
 V3_LOWER = "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:H/A:N"
-PIP_VULN = {
+PIP_VULN: dict[str, Any] = {
     "package": {"ecosystem": "pip", "name": "pip"},
     "vulnerable_version_range": ">= 20.0, < 24.1",
     "patched_versions": None,
@@ -233,7 +234,7 @@ def test_push_sends_the_draft_and_the_next_sync_sees_no_remote_change(ws: Worksp
     outcome = ws.sync()
     assert outcome.ok, outcome.error
     (patch,) = [r for r in gh.requests if r.method == "PATCH"]
-    assert "state" not in patch.body  # type: ignore[operator]
+    assert "state" not in patch.body
     remote = gh.advisory("pypa/pip", advisory["ghsa_id"])
     assert remote["summary"] == "pip: path traversal in wheel RECORD" and remote["state"] == "draft"
     assert remote["cvss"]["vector_string"] == V3
@@ -418,7 +419,7 @@ async def test_the_app_pushes_a_draft_and_shows_how_it_went(ws: Workspace, gh: F
         assert advisory["ghsa_id"] in question and "@sam-finder (reported it)" in question
         await pilot.press("y")
         await settle(pilot)
-        assert "GitHub: pypa/pip queued" in str(editor.query_one("#advisory-state").content)
+        assert "GitHub: pypa/pip queued" in str(editor.query_one("#advisory-state", Static).content)
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("s")  # sync every source: the push goes with it
@@ -534,7 +535,7 @@ def test_an_update_never_sends_empty_credits_or_vulnerable_functions(ws: Workspa
     gh.reset_log()
     assert ws.sync().ok
     (patch,) = [r for r in gh.requests if r.method == "PATCH"]
-    assert "credits" not in patch.body  # type: ignore[operator]
+    assert "credits" not in patch.body
     remote = gh.advisory("pypa/pip", advisory["ghsa_id"])
     assert remote["summary"] == "pip: path traversal in wheel RECORD"
     assert [c["login"] for c in remote["credits"]] == ["sam-finder"]

@@ -213,7 +213,8 @@ def test_a_team_members_new_key_is_pinned_on_first_use_and_a_change_flagged(tmp_
         take(coordinator, people.coordinator, roles, [seal(rotated.gpg, newest[0], [people.coordinator.fingerprint])])
     finally:
         kill_and_remove(rotated.home)
-    assert "signed with my new key" in shown(coordinator)["notes"]
+    notes = shown(coordinator)["notes"]
+    assert isinstance(notes, list) and "signed with my new key" in notes
     with reader(coordinator) as connection:
         [change] = pending_changes(connection)
     assert (change.address, change.role) == ("pip@pip.example", "team")
