@@ -20,6 +20,7 @@ SHARED = {
     "severity",
     "compose",
     "cvss_metrics",
+    "impact",  # the rules of one impact-matrix cell, which the store's readers, advisories and services all apply
     "memory",  # process-wide malloc and GC settings, importing nothing of the project: the app's and the sync's
     "__init__",
 }
