@@ -22,6 +22,7 @@ from github_fake import FakeGitHub, seed
 from triage_tui.config import GithubSourceConfig, parse_config
 from triage_tui.github.sync import sync_github
 from triage_tui.sources.github_api import GitHubClient
+from triage_tui.store.store import Store
 
 TOKEN = "ghp_bench"
 
@@ -44,7 +45,8 @@ def run_sync(gh: FakeGitHub, database: Path, config, source) -> tuple[float, Cou
     client = GitHubClient(gh.url, TOKEN)
     started = time.perf_counter()
     try:
-        report = sync_github(database, config, source, client=client)
+        with Store(database) as store:
+            report = sync_github(store, config, source, client=client)
     finally:
         client.close()
     seconds = time.perf_counter() - started

@@ -16,20 +16,21 @@ import pytest
 from hostile_http import HostileApi, run_with_limit
 from test_github_sync import CONFIG, TOKEN
 from triage_tui.config import ConfigError, GithubSourceConfig, parse_config
+from triage_tui.github.outcome import GithubProgress, GithubSyncOutcome
 from triage_tui.github.sync import sync_github
 from triage_tui.sources import github_api
 from triage_tui.sources.base import SourceError
 from triage_tui.sources.github_api import GitHubClient
-from triage_tui.sync.run import SourceReport, SyncProgress
+from triage_tui.store.store import Store
 
 
 def sync_against(
     tmp_path: Path,
     api: HostileApi,
     cancel: threading.Event | None = None,
-    progress: Callable[[SyncProgress], None] | None = None,
+    progress: Callable[[GithubProgress], None] | None = None,
     **bounds: object,
-) -> SourceReport:
+) -> GithubSyncOutcome:
     text = CONFIG + (
         f'\n[sources.gh]\nkind = "github"\napi_url = "{api.url}"\n'
         'repositories = ["pypa/pip", "astral-sh/uv"]\ntoken_env = "UNUSED"\n'
@@ -39,7 +40,8 @@ def sync_against(
     assert isinstance(source, GithubSourceConfig)
     client = GitHubClient(api.url, TOKEN, **bounds)  # type: ignore[arg-type]
     try:
-        return sync_github(tmp_path / "triage.db", config, source, client=client, cancel=cancel, progress=progress)
+        with Store(tmp_path / "triage.db") as store:
+            return sync_github(store, config, source, client=client, cancel=cancel, progress=progress)
     finally:
         client.close()
 
@@ -64,7 +66,7 @@ def test_an_endless_link_chain_stops_at_the_page_bound(tmp_path: Path) -> None:
         finished, report = run_with_limit(30, lambda: sync_against(tmp_path, api, max_pages=25))
         pip_pages = [path for path in api.paths if path.startswith("/repos/pypa/pip/")]
     assert finished, "the Link chain was followed without end"
-    assert isinstance(report, SourceReport)
+    assert isinstance(report, GithubSyncOutcome)
     assert "pypa/pip: more than 25 list pages; stopped there" in (report.error or "")
     assert len(pip_pages) == 25
     assert any(path.startswith("/repos/astral-sh/uv/") for path in api.paths)
@@ -73,9 +75,9 @@ def test_an_endless_link_chain_stops_at_the_page_bound(tmp_path: Path) -> None:
 
 def test_cancel_is_heard_between_list_pages(tmp_path: Path) -> None:
     cancel = threading.Event()
-    pages_done: list[SyncProgress] = []
+    pages_done: list[GithubProgress] = []
 
-    def cancel_after_three(progress: SyncProgress) -> None:
+    def cancel_after_three(progress: GithubProgress) -> None:
         pages_done.append(progress)
         if len(pages_done) == 3:
             cancel.set()  # as the app's cancel key does, while the sync runs in its worker
@@ -83,7 +85,7 @@ def test_cancel_is_heard_between_list_pages(tmp_path: Path) -> None:
     with HostileApi("links") as api:
         finished, report = run_with_limit(30, lambda: sync_against(tmp_path, api, cancel, cancel_after_three))
     assert finished, "cancel was not checked between pages"
-    assert isinstance(report, SourceReport) and "cancelled" in (report.error or "")
+    assert isinstance(report, GithubSyncOutcome) and "cancelled" in (report.error or "")
     assert len(api.paths) == 4  # the page read while the third was taken in, then nothing
 
 
@@ -94,7 +96,7 @@ def test_a_trickling_server_is_cut_off_at_the_exchange_deadline(tmp_path: Path, 
         finished, report = run_with_limit(30, lambda: sync_against(tmp_path, api, timeout=1.0, exchange_s=2.0))
         took = time.monotonic() - started
     assert finished, "a server sending a byte at a time held the sync"
-    assert isinstance(report, SourceReport)
+    assert isinstance(report, GithubSyncOutcome)
     assert "pypa/pip: the answer took over 2 s (the server sends too slowly)" in (report.error or "")
     assert took < 10
 

@@ -16,11 +16,14 @@ import pytest
 from github_fake import FakeGitHub
 from test_config import FPR
 from triage_tui.config import GithubSourceConfig, parse_config
-from triage_tui.github.sync import GithubSync, queue_advisory_push, sync_github
+from triage_tui.github.outcome import GithubSyncOutcome
+from triage_tui.github.push_queue import queue_advisory_push
+from triage_tui.github.sync import GithubSync, sync_github
 from triage_tui.services.advisory_drafts import AdvisoryDrafts
 from triage_tui.sources.github_api import GitHubClient
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import CaseFilter, get_case, list_cases
+from triage_tui.store.store import Store
 from triage_tui.sync.run import sync_all
 
 TOKEN = "ghp_coordinator"
@@ -70,15 +73,16 @@ class Workspace:
         )
         self.config = parse_config(tmp_path / "config.toml", text)
         self.database = tmp_path / "triage.db"
+        self.store = Store(self.database)
         source = self.config.sources["gh"]
         assert isinstance(source, GithubSourceConfig)
         self.source = source
         self.gh = gh
 
-    def sync(self, **client_options: object):  # type: ignore[no-untyped-def]
+    def sync(self, **client_options: object) -> GithubSyncOutcome:
         client = GitHubClient(self.gh.url, TOKEN, **client_options)  # type: ignore[arg-type]
         try:
-            return sync_github(self.database, self.config, self.source, client=client)
+            return sync_github(self.store, self.config, self.source, client=client)
         finally:
             client.close()
 
@@ -120,8 +124,10 @@ def set_details(ws: Workspace, case_id: str, details: str) -> None:
 
 
 @pytest.fixture
-def ws(tmp_path: Path, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    return Workspace(tmp_path, gh, monkeypatch)
+def ws(tmp_path: Path, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    workspace = Workspace(tmp_path, gh, monkeypatch)
+    yield workspace
+    workspace.store.close()
 
 
 def test_first_sync_makes_a_case_per_triage_or_draft_advisory(ws: Workspace, gh: FakeGitHub) -> None:
@@ -227,9 +233,7 @@ def test_push_sends_the_draft_and_the_next_sync_sees_no_remote_change(ws: Worksp
         drafts.save(replace(draft, summary="pip: path traversal in wheel RECORD", cvss_v3=V3, details="Details."))
     finally:
         drafts.close_store()
-    assert queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org") == [
-        f"pypa/pip {advisory['ghsa_id']}"
-    ]
+    assert queue_advisory_push(ws.store, ws.config, case_id, "alex@example.org") == [f"pypa/pip {advisory['ghsa_id']}"]
     gh.reset_log()
     outcome = ws.sync()
     assert outcome.ok, outcome.error
@@ -247,9 +251,9 @@ def test_push_sends_the_draft_and_the_next_sync_sees_no_remote_change(ws: Worksp
 
 def test_a_failed_push_is_retried_at_the_next_sync_and_a_refusal_is_kept(ws: Workspace, gh: FakeGitHub) -> None:
     ghsa_id, case_id = drafted(ws, gh, "Details.")
-    queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
+    queue_advisory_push(ws.store, ws.config, case_id, "alex@example.org")
     client = GitHubClient(gh.url, TOKEN, sleep=lambda _seconds: None)
-    sync = GithubSync(ws.database, ws.config, ws.source, client)
+    sync = GithubSync(ws.store, ws.config, ws.source, client)
     try:
         gh.fail(502, times=3)  # every try of this push: it stays queued with the reason
         sync.push()
@@ -266,7 +270,7 @@ def test_a_failed_push_is_retried_at_the_next_sync_and_a_refusal_is_kept(ws: Wor
     # Published on GitHub meanwhile: triage-tui never changes it, and says so.
     gh.update_advisory("pypa/pip", ghsa_id, state="published")
     ws.sync()
-    queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
+    queue_advisory_push(ws.store, ws.config, case_id, "alex@example.org")
     refused = ws.sync()
     assert "published on GitHub; triage-tui changes only triage and draft advisories" in (refused.error or "")
 
@@ -282,9 +286,10 @@ def test_a_repository_the_token_cannot_see_is_named_and_the_others_sync(
         workspace = Workspace(tmp_path, server, monkeypatch)
         client = GitHubClient(server.url, "ghp_reader")
         try:
-            outcome = sync_github(workspace.database, workspace.config, workspace.source, client=client)
+            outcome = sync_github(workspace.store, workspace.config, workspace.source, client=client)
         finally:
             client.close()
+            workspace.store.close()
     assert outcome.new_cases == 1  # uv, which it can see
     assert "pypa/pip: not found" in (outcome.error or "") and "cannot see it" in (outcome.error or "")
 
@@ -292,7 +297,7 @@ def test_a_repository_the_token_cannot_see_is_named_and_the_others_sync(
 def test_a_bad_token_says_where_the_token_comes_from(ws: Workspace, gh: FakeGitHub) -> None:
     bad = GitHubClient(gh.url, "ghp_wrong")
     try:
-        refused = sync_github(ws.database, ws.config, ws.source, client=bad)
+        refused = sync_github(ws.store, ws.config, ws.source, client=bad)
     finally:
         bad.close()
     assert "refused the token" in (refused.error or "") and "token_env or token_command" in (refused.error or "")
@@ -307,7 +312,7 @@ def test_a_write_refused_by_github_is_kept_with_its_reason(ws: Workspace, gh: Fa
         drafts.save(replace(drafts.load(case_id).advisory, summary="x" * 1500))  # over GitHub's 1024
     finally:
         drafts.close_store()
-    queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
+    queue_advisory_push(ws.store, ws.config, case_id, "alex@example.org")
     outcome = ws.sync()
     assert "GitHub refused the change: Validation Failed" in (outcome.error or "")
     with reader(ws.database) as connection:
@@ -435,15 +440,12 @@ async def test_the_app_pushes_a_draft_and_shows_how_it_went(ws: Workspace, gh: F
 def test_the_same_flaw_by_mail_and_by_github_is_offered_as_a_duplicate(ws: Workspace, gh: FakeGitHub) -> None:
     from triage_tui.services.duplicates import duplicate_candidates
     from triage_tui.store.batches import IncomingItem
-    from triage_tui.store.database import open_engine
-    from triage_tui.store.ingest import store_batch, sync_projects
+    from triage_tui.store.ingest import store_batch
     from ui_fixtures import BASE, message
 
-    engine = open_engine(ws.database)
-    sync_projects(engine, ws.config.projects.values())
+    ws.store.sync_projects(ws.config.projects.values())
     mail = message(1, "[pip] Path traversal in wheel extraction writes outside site-packages", date=BASE)
-    store_batch(engine, [IncomingItem("mail", "1", mail)], list(ws.config.projects.values()))
-    engine.dispose()
+    store_batch(ws.store.engine, [IncomingItem("mail", "1", mail)], list(ws.config.projects.values()))
     (mail_case,) = ws.case_ids()
     advisory = gh.add_advisory(
         "pypa/pip", summary="Wheel extraction path traversal writes outside site-packages", vulnerabilities=[PIP_VULN]
@@ -464,12 +466,13 @@ def test_a_push_the_token_may_not_make_is_refused_with_what_it_needs(
         workspace = Workspace(tmp_path, server, monkeypatch)
         client = GitHubClient(server.url, "ghp_reader")
         try:
-            sync_github(workspace.database, workspace.config, workspace.source, client=client)
+            sync_github(workspace.store, workspace.config, workspace.source, client=client)
             case_id = workspace.case_of(advisory["ghsa_id"])
-            queue_advisory_push(workspace.database, workspace.config, case_id, "alex@example.org")
-            outcome = sync_github(workspace.database, workspace.config, workspace.source, client=client)
+            queue_advisory_push(workspace.store, workspace.config, case_id, "alex@example.org")
+            outcome = sync_github(workspace.store, workspace.config, workspace.source, client=client)
         finally:
             client.close()
+            workspace.store.close()
     assert "pypa/pip: not allowed" in (outcome.error or "") and "write access" in (outcome.error or "")
     with reader(workspace.database) as connection:
         assert tuple(connection.execute("SELECT state FROM advisory_pushes").fetchone()) == ("failed",)
@@ -483,7 +486,7 @@ def test_a_source_without_a_token_says_how_to_give_one(ws: Workspace, monkeypatc
 
 def test_a_push_sends_the_draft_as_it_is_when_sent_and_never_after_a_failed_pull(ws: Workspace, gh: FakeGitHub) -> None:
     ghsa_id, case_id = drafted(ws, gh, "queued words")
-    queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
+    queue_advisory_push(ws.store, ws.config, case_id, "alex@example.org")
     set_details(ws, case_id, "later words")  # edited after queueing
     gh.malformed_json(times=1)  # pip's list fails: what GitHub holds now is unknown, so nothing is sent
     failed = ws.sync()
@@ -503,12 +506,12 @@ def test_when_only_the_newest_advisory_changes_the_later_pages_stay_304(ws: Work
 
 
 def test_the_push_confirmation_names_who_can_read_each_target(ws: Workspace, gh: FakeGitHub) -> None:
-    from triage_tui.github import sync as github_sync
+    from triage_tui.github.readers import push_targets
 
     advisory = gh.add_advisory("pypa/pip", summary="report", author="sam-finder",
                                collaborating_users=["kim-helper", "evil\x1b[2J"])  # fmt: skip
     ws.sync()
-    targets = github_sync.push_targets(ws.database, ws.case_of(advisory["ghsa_id"]))
+    targets = push_targets(ws.store, ws.case_of(advisory["ghsa_id"]))
     assert [(t.repository, t.ghsa_id) for t in targets] == [("pypa/pip", advisory["ghsa_id"])]
     (readers,) = [t.readers for t in targets]
     assert readers[:3] == ("pypa/pip: admins and security managers", "@sam-finder (reported it)",
@@ -531,7 +534,7 @@ def test_an_update_never_sends_empty_credits_or_vulnerable_functions(ws: Workspa
         drafts.save(replace(draft, summary="pip: path traversal in wheel RECORD", credits=()))  # none to send
     finally:
         drafts.close_store()
-    queue_advisory_push(ws.database, ws.config, case_id, "alex@example.org")
+    queue_advisory_push(ws.store, ws.config, case_id, "alex@example.org")
     gh.reset_log()
     assert ws.sync().ok
     (patch,) = [r for r in gh.requests if r.method == "PATCH"]

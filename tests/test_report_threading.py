@@ -18,13 +18,14 @@ from test_github_sync import PROJECTS
 from test_maildir_sync import Mailbox
 from triage_tui import compose
 from triage_tui.config import Config, load_config
-from triage_tui.github.sync import queue_advisory_push
+from triage_tui.github.push_queue import queue_advisory_push
 from triage_tui.services.advisory_drafts import AdvisoryDrafts, DraftError
 from triage_tui.services.duplicates import duplicate_candidates
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.duplicate_reads import case_extras
 from triage_tui.store.queries import get_case
+from triage_tui.store.store import Store
 from triage_tui.sync.run import sync_all
 
 TOKEN = "ghp_threading"
@@ -191,7 +192,7 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
     finally:
         drafts.close_store()
     with pytest.raises(DraftError, match="no repository advisory"):
-        queue_advisory_push(database, config, real, "alex")  # the stranger's advisory is no target of the case
+        queue_advisory_push(Store(database), config, real, "alex")  # the stranger's advisory is no target of the case
     assert gh.advisory("astral-sh/uv", stranger["ghsa_id"])["description"] == "rewritten words"
     (first, *_rest) = duplicate_candidates(database, own)
     assert first.case.id == real and NAMED_IN_SUBJECT in first.reasons
@@ -255,7 +256,7 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
         drafts.close_store()
     assert (advisory.summary, advisory.details) == ("pip: wheel RECORD path traversal", EMBARGOED)
     with pytest.raises(DraftError, match="no repository advisory"):
-        queue_advisory_push(database, config, real, "alex")
+        queue_advisory_push(Store(database), config, real, "alex")
 
 
 async def test_the_case_view_shows_the_case_a_subject_names_until_the_coordinator_decides(tmp_path: Path) -> None:

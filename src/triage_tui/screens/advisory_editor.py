@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from triage_tui.advisories.formats import Compiled
     from triage_tui.advisories.record import Advisory, PackageImpact
     from triage_tui.advisories.validation import Problem
-    from triage_tui.github.sync import PushTarget
+    from triage_tui.github.readers import PushTarget
     from triage_tui.screens.advisory_export_modal import AdvisoryExportRequest
     from triage_tui.services.advisory_drafts import AdvisoryDrafts, Draft
 
@@ -583,9 +583,11 @@ class AdvisoryEditor(Screen[None]):
         database = self.drafts.database
 
         def read_targets() -> None:
-            from triage_tui.github.sync import push_targets
+            from triage_tui.github.readers import push_targets
+            from triage_tui.store.store import Store
 
-            targets = push_targets(database, self.case_id)
+            with Store(database) as store:
+                targets = push_targets(store, self.case_id)
             if not targets:
                 message = f"Not queued: {self.case_id} has no repository advisory on GitHub to update"
                 self.app.call_from_thread(self._export_refused, message)
@@ -609,11 +611,13 @@ class AdvisoryEditor(Screen[None]):
         config, database, author = self.drafts.config, self.drafts.database, self.drafts.author
 
         def push() -> None:
-            from triage_tui.github.sync import queue_advisory_push
+            from triage_tui.github.push_queue import queue_advisory_push
             from triage_tui.services.advisory_drafts import DraftError
+            from triage_tui.store.store import Store
 
             try:
-                queued = queue_advisory_push(database, config, self.case_id, author)
+                with Store(database) as store:
+                    queued = queue_advisory_push(store, config, self.case_id, author)
             except DraftError as error:
                 self.app.call_from_thread(self._export_refused, f"Not queued: {error}")
                 return

@@ -8,13 +8,22 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from triage_tui.store.sync_reads import load_cursors
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 PAGES_SCOPE = "pages:"
 """sync_state scope prefix of a repository's list pages (`pages:pypa/pip`)."""
+
+
+class StoredPage(NamedTuple):
+    """A repository's list page as last fetched: its URL and the ETag to ask "changed since?" with."""
+
+    url: str
+    etag: str | None
 
 
 @dataclass(frozen=True)
@@ -89,13 +98,44 @@ def queued_pushes(connection: sqlite3.Connection, source: str) -> list[QueuedPus
     return [QueuedPush(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5]) for row in rows]
 
 
-def push_states(connection: sqlite3.Connection, case_id: str) -> list[tuple[str, str, str, str | None]]:
-    """(repository, GHSA id, state, last error) of each push of a case, newest first: what the app shows."""
+class PushState(NamedTuple):
+    """One push of a case's draft and how it went."""
+
+    repository: str
+    ghsa_id: str
+    state: str
+    error: str | None
+
+
+def push_states(connection: sqlite3.Connection, case_id: str) -> list[PushState]:
+    """Each push of a case, newest first: what the app shows."""
     rows = connection.execute(
         "SELECT repository, ghsa_id, state, last_error FROM advisory_pushes WHERE case_id = ? ORDER BY id DESC",
         (case_id,),
     ).fetchall()
-    return [(row[0], row[1], row[2], row[3]) for row in rows]
+    return [PushState(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def conflicts_since_queued(connection: sqlite3.Connection, case_id: str, push_id: int) -> bool:
+    """Whether a change on GitHub conflicted with the case's draft after the push `push_id` was queued."""
+    row = connection.execute(
+        "SELECT 1 FROM events WHERE case_id = ? AND kind = 'github-conflict' AND at > "
+        "(SELECT created_at FROM advisory_pushes WHERE id = ?) LIMIT 1",
+        (case_id, push_id),
+    ).fetchone()
+    return row is not None
+
+
+def stored_pages(connection: sqlite3.Connection, source: str) -> dict[str, list[StoredPage]]:
+    """Each repository's list pages as the last sync of `source` saved them, by repository."""
+    pages: dict[str, list[StoredPage]] = {}
+    for scope, cursor in load_cursors(connection, source).items():
+        if scope.startswith(PAGES_SCOPE):
+            saved = cursor.get("pages") or []
+            pages[scope.removeprefix(PAGES_SCOPE)] = [
+                StoredPage(page["url"], page.get("etag")) for page in saved if isinstance(page, Mapping)
+            ]
+    return pages
 
 
 # ---- writes (inside the caller's transaction) ------------------------------------------------------------------
@@ -129,12 +169,24 @@ def save_remote(
 
 
 def save_pages(
-    connection: Connection, source: str, repository: str, pages: Sequence[Mapping[str, Any]], now: datetime
+    connection: Connection, source: str, repository: str, pages: Sequence[StoredPage], now: datetime
 ) -> None:
     """Remember a repository's list pages (URL and ETag) for the next sync's conditional requests."""
     from triage_tui.store.ingest import save_cursor
 
-    save_cursor(connection, source, PAGES_SCOPE + repository, {"pages": list(pages)}, now)
+    cursor = {"pages": [{"url": page.url, "etag": page.etag} for page in pages]}
+    save_cursor(connection, source, PAGES_SCOPE + repository, cursor, now)
+
+
+def source_of_advisory(connection: Connection, ghsa_id: str) -> str:
+    """The source an advisory was synced from."""
+    from sqlalchemy import select
+
+    from triage_tui.store.tables import GITHUB_ADVISORIES
+
+    return str(
+        connection.execute(select(GITHUB_ADVISORIES.c.source).where(GITHUB_ADVISORIES.c.ghsa_id == ghsa_id)).scalar()
+    )
 
 
 def record_event(

@@ -252,10 +252,8 @@ def _sync_all(
             )
             continue
         if isinstance(source_config, GithubSourceConfig):
-            from triage_tui.github.sync import sync_github
-
             try:
-                reports.append(sync_github(database, config, source_config, progress=progress, cancel=cancel))
+                reports.append(_sync_github(database, config, source_config, progress, cancel))
             except Exception as error:
                 reports.append(SourceReport(name, False, 0, 0, 0, 0.0, f"internal error: {error!r}"))
             continue
@@ -274,6 +272,32 @@ def _sync_all(
         if outbox is not None:
             reports.append(outbox)
     return reports
+
+
+def _sync_github(
+    database: Path,
+    config: Config,
+    source: GithubSourceConfig,
+    progress: ProgressCallback | None,
+    cancel: Event | None,
+) -> SourceReport:
+    """One GitHub source's sync, its progress and outcome told as a source's."""
+    from triage_tui.github.outcome import GithubProgress
+    from triage_tui.github.sync import sync_github
+    from triage_tui.store.store import Store
+
+    state = SyncProgress(source=source.name, total=len(source.repositories))
+
+    def page_done(done: GithubProgress) -> None:
+        if progress is not None:
+            state.messages = done.changed
+            progress(state)
+
+    with Store(database) as store:
+        outcome = sync_github(store, config, source, progress=page_done, cancel=cancel)
+    return SourceReport(
+        source.name, outcome.ok, outcome.messages, outcome.new_cases, outcome.failures, outcome.seconds, outcome.error
+    )
 
 
 def send_outbox(database: Path, config: Config) -> SourceReport | None:
