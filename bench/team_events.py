@@ -24,7 +24,7 @@ from triage_tui.store.database import open_engine, write_transaction
 from triage_tui.team.envelope import Opened
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
-from triage_tui.team.log import receive
+from triage_tui.team.receive import receive
 
 AUTHORS = ["A" * 40, "B" * 40, "C" * 40]
 STATES = ["new", "triage", "accepted", "fixing", "ready"]

@@ -24,11 +24,12 @@ from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.triage import TriageService
 from triage_tui.sources.imap import ImapSource
 from triage_tui.store.connection import reader
+from triage_tui.store.store import Store
 from triage_tui.team.envelope import seal
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
 from triage_tui.team.log import rejected
-from triage_tui.team.transport import TeamTransport, envelope_message
+from triage_tui.team.transport import TeamSyncOutcome, TeamTransport, envelope_message
 from ui_fixtures import seeded_store, small_inbox
 
 __all__ = ["smtp_server"]  # the fixture, imported so pytest finds it here
@@ -42,8 +43,9 @@ class Station:
     config: Config
     database: Path
 
-    def sync(self):  # type: ignore[no-untyped-def]
-        return TeamTransport(self.database, self.config, self.ring.gpg).sync()
+    def sync(self) -> TeamSyncOutcome:
+        with Store(self.database) as store:
+            return TeamTransport(store, self.config, self.ring.gpg).sync()
 
     def triage(self) -> TriageService:
         return TriageService(self.database, self.ring.email, team_author=self.ring.fingerprint)

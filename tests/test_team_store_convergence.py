@@ -19,7 +19,7 @@ from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine, write_transaction
 from triage_tui.team.envelope import Opened, TeamRoles, judge
 from triage_tui.team.events import TeamEvent
-from triage_tui.team.log import receive
+from triage_tui.team.receive import receive
 from ui_fixtures import seeded_store, small_inbox
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

@@ -26,7 +26,9 @@ from triage_tui.store.queries import get_case
 from triage_tui.team.envelope import Rejection, TeamRoles, judge, open_sealed, seal
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
-from triage_tui.team.log import case_projects, case_ref, outgoing, receive, rejected
+from triage_tui.team.log import case_ref, outgoing, rejected
+from triage_tui.team.receive import receive
+from triage_tui.team.refs import case_projects
 from ui_fixtures import seeded_store, small_inbox
 
 CASE = "PSC-2026-0001"

@@ -18,7 +18,7 @@ from triage_tui.store.database import open_engine, write_transaction
 from triage_tui.team.envelope import Opened, TeamRoles, judge
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
-from triage_tui.team.log import receive
+from triage_tui.team.receive import receive
 from ui_fixtures import printed, seeded_store, small_inbox
 
 CASE = "PSC-2026-0001"
