@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage_tui.team.convergence import converge
+from triage_tui.team.convergence import CaseState, converge
 from triage_tui.team.events import EventFormatError, TeamEvent, decode
 from triage_tui.team.hlc import HybridClock, Timestamp
 
@@ -52,7 +54,7 @@ events = st.builds(
 )
 
 
-def snapshots(states):  # type: ignore[no-untyped-def]
+def snapshots(states: Mapping[str, CaseState]) -> dict[str, dict[str, Any]]:
     return {case: state.snapshot() for case, state in sorted(states.items())}
 
 
@@ -121,7 +123,12 @@ def test_the_clock_never_goes_back_and_comes_after_what_it_saw() -> None:
 
 def _event_bytes(**fields: object) -> bytes:
     """Canonical bytes of an event of valid author, case, time and kind, with `fields` added or replaced."""
-    body = {"at": "0001700000000001-00000000", "author": "A" * 40, "case": "PSC-2026-0001", "kind": "state"}
+    body: dict[str, object] = {
+        "at": "0001700000000001-00000000",
+        "author": "A" * 40,
+        "case": "PSC-2026-0001",
+        "kind": "state",
+    }
     body.update(fields)
     body["format"] = "triage-tui-event/1"
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

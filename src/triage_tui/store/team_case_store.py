@@ -113,8 +113,8 @@ def case_exists(connection: EitherConnection, case_id: str) -> bool:
 
 def linked_projects(connection: EitherConnection, case_id: str) -> list[str]:
     """The projects linked to the case (its stored impact cells)."""
-    return [str(row[0]) for row in run(connection, "SELECT project_id FROM impacts WHERE case_id = ?", (case_id,))
-            .fetchall()]  # fmt: skip
+    rows = run(connection, "SELECT project_id FROM impacts WHERE case_id = ?", (case_id,)).fetchall()
+    return [str(row[0]) for row in rows]
 
 
 def shared_with(connection: EitherConnection, case_id: str) -> set[str]:

@@ -124,8 +124,8 @@ class TeamTransport:
         self.source = source
         self.roles = roles_of(config)
         self.outcome = TeamSyncOutcome()
-        # A maintainer's workstation may hold nothing but what is shared with it: the roles are judged on its
-        # config's projects from the first event.
+        # Cells are kept only for projects the store knows, and a maintainer's workstation may hold nothing but
+        # what is shared with it: the config's projects go in before the first event is applied.
         store.sync_projects(config.projects.values())
 
     def sync(self) -> TeamSyncOutcome:
