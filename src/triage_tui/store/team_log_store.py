@@ -146,7 +146,7 @@ def unresolved_duplicates(connection: Connection) -> list[str]:
 def applied_events(connection: Connection, case_ids: Sequence[str]) -> list[StoredEvent]:
     """The applied events placed on the cases."""
     sql = "SELECT id, case_id, body FROM team_events WHERE status = 'applied' AND case_id IN ({marks})"
-    return [StoredEvent(str(row[0]), str(row[1]), bytes(row[2])) for row in rows_over(connection, sql, case_ids)]
+    return list(map(StoredEvent._make, rows_over(connection, sql, case_ids)))  # a sync may bring thousands
 
 
 def local_event_ids(connection: Connection, case_ids: Sequence[str]) -> set[str]:
