@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -53,7 +54,7 @@ events = st.builds(
 )
 
 
-def snapshots(states: dict[str, CaseState]) -> dict[str, dict[str, Any]]:
+def snapshots(states: Mapping[str, CaseState]) -> dict[str, dict[str, Any]]:
     return {case: state.snapshot() for case, state in sorted(states.items())}
 
 

@@ -24,6 +24,7 @@ from triage_tui.impact import ImpactCell
 from triage_tui.services.triage import TriageService
 from triage_tui.sources.imap import ImapSource
 from triage_tui.store.connection import reader
+from triage_tui.store.store import Store
 from triage_tui.team.envelope import seal
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
@@ -43,7 +44,8 @@ class Station:
     database: Path
 
     def sync(self) -> TeamSyncOutcome:
-        return TeamTransport(self.database, self.config, self.ring.gpg).sync()
+        with Store(self.database) as store:
+            return TeamTransport(store, self.config, self.ring.gpg).sync()
 
     def triage(self) -> TriageService:
         return TriageService(self.database, self.ring.email, team_author=self.ring.fingerprint)

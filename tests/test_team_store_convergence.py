@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from test_convergence import AUTHORS, events
 from triage_tui.store.connection import reader
-from triage_tui.store.database import open_engine, write_transaction
+from triage_tui.store.store import Store
 from triage_tui.team.envelope import Opened, TeamRoles, judge
 from triage_tui.team.events import TeamEvent
-from triage_tui.team.log import receive
+from triage_tui.team.receive import receive
 from ui_fixtures import seeded_store, small_inbox
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -34,10 +34,9 @@ def base_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def deliver(database: Path, batches: list[list[TeamEvent]]) -> None:
     """Receive each batch in its own transaction, judged as a sync would judge it (a repeat is a replay)."""
-    engine = open_engine(database)
-    try:
+    with Store(database) as store:
         for batch in batches:
-            with write_transaction(engine) as connection:
+            with store.write() as connection:
                 applied = {
                     row[0] for row in connection.exec_driver_sql("SELECT id FROM team_events WHERE status = 'applied'")
                 }
@@ -48,8 +47,6 @@ def deliver(database: Path, batches: list[list[TeamEvent]]) -> None:
                     if verdict.rejection is None:
                         applied.add(event.id)
                 receive(connection, opened, NOW)
-    finally:
-        engine.dispose()
 
 
 def store_view(database: Path) -> dict[str, object]:

@@ -21,12 +21,15 @@ from triage_tui.impact import ImpactCell
 from triage_tui.intake.records import ParsedMessage
 from triage_tui.services.triage import TriageError, TriageService
 from triage_tui.store.connection import reader
-from triage_tui.store.database import open_engine, write_transaction
+from triage_tui.store.database import open_engine
 from triage_tui.store.queries import get_case
+from triage_tui.store.store import Store
 from triage_tui.team.envelope import Rejection, TeamRoles, judge, open_sealed, seal
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
-from triage_tui.team.log import case_projects, case_ref, outgoing, receive, rejected
+from triage_tui.team.log import case_ref, outgoing, rejected
+from triage_tui.team.receive import receive
+from triage_tui.team.refs import case_projects
 from ui_fixtures import seeded_store, small_inbox
 
 CASE = "PSC-2026-0001"
@@ -61,12 +64,8 @@ def take(database: Path, receiver: Keyring, roles: TeamRoles, sealed: list[bytes
             projects = case_projects(connection, [first.event.case_id]) if first.event else {}
         judged = judge(first, roles, projects.get(first.event.case_id, []) if first.event else [], applied)
         opened.append(judged)
-    engine = open_engine(database)
-    try:
-        with write_transaction(engine) as connection:
-            receive(connection, opened, NOW)
-    finally:
-        engine.dispose()
+    with Store(database) as store, store.write() as connection:
+        receive(connection, opened, NOW)
 
 
 def shown(database: Path) -> dict[str, object]:
@@ -167,12 +166,8 @@ async def test_the_rejected_events_view_lists_each_refusal_with_its_reason(tmp_p
     database = seeded_store(tmp_path / "triage.db", small_inbox())
     hostile_author = "EVIL\x1b[2J\u202eAUTHOR"
     refused = TeamEvent(CASE, hostile_author, Timestamp(int(time.time() * 1000)), "state", {"state": ("new", "closed")})
-    engine = open_engine(database)
-    try:
-        with write_transaction(engine) as connection:
-            receive(connection, [Opened(refused, hostile_author, Rejection.NO_ROLE)], NOW)
-    finally:
-        engine.dispose()
+    with Store(database) as store, store.write() as connection:
+        receive(connection, [Opened(refused, hostile_author, Rejection.NO_ROLE)], NOW)
     app = TriageApp(database, clock=frozen_clock)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
@@ -472,18 +467,15 @@ def test_an_applied_event_that_no_longer_applies_is_refused_and_the_others_still
     body = json.dumps(legacy, sort_keys=True, separators=(",", ":")).encode()
     legacy_id = hashlib.sha256(body).hexdigest()
     earlier = TeamEvent(CASE, author, Timestamp(now), "state", {"state": ("new", "triage")})
-    engine = open_engine(database)
-    try:
-        with write_transaction(engine) as connection:
+    with Store(database) as store:
+        with store.write() as connection:
             connection.exec_driver_sql(
                 "INSERT INTO team_events (id, case_id, author, at, kind, body, origin, status, received_at) "
                 "VALUES (?, ?, ?, ?, 'state', ?, 'received', 'applied', ?)",
                 (legacy_id, CASE, author, legacy["at"], body, NOW),
             )
-        with write_transaction(engine) as connection:
+        with store.write() as connection:
             received = receive(connection, [Opened(earlier, author, None)], NOW)  # once raised, on every pull
-    finally:
-        engine.dispose()
     assert shown(database)["state"] == "triage"
     with reader(database) as connection:
         (listed,) = rejected(connection)
@@ -596,15 +588,11 @@ def test_an_older_versions_duplicate_of_by_case_id_stays_with_its_author_and_mea
     offline = TriageService(alex_store, "alex")
     decided = offline.mark_duplicate(again_at_alex, leak_at_alex)
     offline.close_store()
-    engine = open_engine(alex_store)
-    try:
-        with write_transaction(engine) as connection:
-            at = Timestamp(int(time.time() * 1000))
-            old_form = team_event_of("duplicate", decided.payload, again_at_alex, people.coordinator.fingerprint, at)
-            assert old_form is not None and old_form.changes["duplicate_of"] == (None, leak_at_alex)
-            record_local(connection, dataclasses.replace(old_form, ref=case_ref(connection, again_at_alex)), NOW)
-    finally:
-        engine.dispose()
+    with Store(alex_store) as store, store.write() as connection:
+        at = Timestamp(int(time.time() * 1000))
+        old_form = team_event_of("duplicate", decided.payload, again_at_alex, people.coordinator.fingerprint, at)
+        assert old_form is not None and old_form.changes["duplicate_of"] == (None, leak_at_alex)
+        record_local(connection, dataclasses.replace(old_form, ref=case_ref(connection, again_at_alex)), NOW)
     take(sam_store, people.pip, roles, send(alex_store, people.coordinator, roles))
     # At sam's, that number is the duplicate itself: the bare id names no case there.
     assert _duplicate_of(sam_store, "pip: netrc leak again") == ("closed", "duplicate", None)

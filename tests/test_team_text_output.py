@@ -14,11 +14,11 @@ import pytest
 
 from gpg_fixtures import GpgWorld, with_identity
 from test_config import VALID
-from triage_tui.store.database import open_engine, write_transaction
+from triage_tui.store.store import Store
 from triage_tui.team.envelope import Opened, TeamRoles, judge
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
-from triage_tui.team.log import receive
+from triage_tui.team.receive import receive
 from ui_fixtures import printed, seeded_store, small_inbox
 
 CASE = "PSC-2026-0001"
@@ -48,14 +48,10 @@ def home(tmp_path: Path, gpg_world: GpgWorld) -> Path:
         ),
     ]
     roles = TeamRoles(coordinators=frozenset({COORDINATOR}))
-    engine = open_engine(tmp_path / "triage.db")
-    try:
-        with write_transaction(engine) as connection:
-            receive(
-                connection, [judge(Opened(e, e.author, None), roles, ["pip"], set()) for e in events], datetime.now(UTC)
-            )
-    finally:
-        engine.dispose()
+    with Store(tmp_path / "triage.db") as store, store.write() as connection:
+        receive(
+            connection, [judge(Opened(e, e.author, None), roles, ["pip"], set()) for e in events], datetime.now(UTC)
+        )
     (tmp_path / "config.toml").write_text(with_identity(VALID, gpg_world.team))
     return tmp_path
 

@@ -264,9 +264,13 @@ def _sync_all(
             continue
         reports.append(sync_source(database, config, source, progress=progress, cancel=cancel))
     if only is None and config.team is not None:
+        from triage_tui.store.store import Store
         from triage_tui.team.transport import sync_team
 
-        reports.append(sync_team(database, config))
+        with Store(database) as store:
+            team = sync_team(store, config)
+        done = team.outcome.sent + team.outcome.applied
+        reports.append(SourceReport("team", team.ok, done, 0, team.outcome.rejected, team.seconds, team.error))
     if only is None:
         outbox = send_outbox(database, config)
         if outbox is not None:

@@ -9,13 +9,16 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.config import Config, ImapSourceConfig
 from triage_tui.sources.base import SourceError
-from triage_tui.store.connection import reader
+from triage_tui.store import team_log_store as log
 from triage_tui.store.queries import stored_time
+from triage_tui.store.store import Store
+from triage_tui.store.team_case_store import record_shares
+from triage_tui.store.team_log_store import UnreadableMessage
+from triage_tui.team.audience import deliveries, named_cases, told_of_unlink
 from triage_tui.team.envelope import (
     Rejection,
     TeamRoles,
@@ -25,7 +28,11 @@ from triage_tui.team.envelope import (
     seal,
     sign_event,
 )
-from triage_tui.team.events import MAX_EVENT_BYTES
+from triage_tui.team.events import MAX_EVENT_BYTES, TeamEvent
+from triage_tui.team.hlc import HybridClock, Timestamp
+from triage_tui.team.log import history, linked_in_the_open, outgoing, share_of, shared_with
+from triage_tui.team.receive import receive
+from triage_tui.team.refs import case_projects, case_ref, named_case_projects, resolve_case
 
 if TYPE_CHECKING:
     from triage_tui.sources.imap import ImapSource
@@ -55,6 +62,20 @@ class TeamSyncOutcome:
     applied: int = 0
     rejected: int = 0
     not_for_us: int = 0
+
+
+@dataclass(frozen=True)
+class TeamSyncResult:
+    """What `sync_team` reports: what it did, how long it took, and why it failed (None when it did not; a failed
+    sync reports nothing done)."""
+
+    outcome: TeamSyncOutcome
+    seconds: float
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
 
 def roles_of(config: Config) -> TeamRoles:
@@ -90,29 +111,22 @@ def armoured_part(raw: bytes) -> bytes | None:
 class TeamTransport:
     """One workstation's team sync over the configured IMAP source."""
 
-    def __init__(self, database: Path, config: Config, gpg: Any) -> None:
+    def __init__(self, store: Store, config: Config, gpg: Any) -> None:
         if config.team is None:
             raise SourceError("no [team] table in the config: team sync is off")
         source = config.sources.get(config.team.source)
         if not isinstance(source, ImapSourceConfig):
             raise SourceError(f"team.source {config.team.source!r} is not an imap source")
-        self.database = database
+        self.store = store
         self.config = config
         self.gpg = gpg
         self.folder = config.team.folder
         self.source = source
         self.roles = roles_of(config)
         self.outcome = TeamSyncOutcome()
-        from triage_tui.store.connection import prepare_database
-        from triage_tui.store.database import open_engine
-        from triage_tui.store.ingest import sync_projects
-
-        prepare_database(database)  # a maintainer's workstation may hold nothing but what is shared with it
-        engine = open_engine(database)
-        try:
-            sync_projects(engine, config.projects.values())
-        finally:
-            engine.dispose()
+        # Cells are kept only for projects the store knows, and a maintainer's workstation may hold nothing but
+        # what is shared with it: the config's projects go in before the first event is applied.
+        store.sync_projects(config.projects.values())
 
     def sync(self) -> TeamSyncOutcome:
         """Take in what is new, then send what waits; one connection."""
@@ -134,17 +148,7 @@ class TeamTransport:
     def _send(self, client: Any) -> None:
         """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
         to its case's whole trust boundary (`team_audience`: who reads which form of it)."""
-        from triage_tui.store.database import open_engine, write_transaction
-        from triage_tui.team.audience import deliveries, named_cases, told_of_unlink
-        from triage_tui.team.log import (
-            case_projects,
-            linked_in_the_open,
-            named_case_projects,
-            outgoing,
-            shared_with,
-        )
-
-        with reader(self.database) as connection:
+        with self.store.read() as connection:
             events = outgoing(connection)
             cases = {event.case_id for event in events}
             projects = case_projects(connection, cases)
@@ -157,43 +161,30 @@ class TeamTransport:
             }
         if not events:
             return
-        engine = open_engine(self.database)
-        try:
-            if self.config.identity.fingerprint in self.roles.coordinators:
-                for case_id in sorted(cases):
-                    self._share(client, engine, case_id, projects.get(case_id, []))
-            for event in events:
-                signed = sign_event(self.gpg, event)
-                readers = self.roles.readers(projects.get(event.case_id, []))
-                told = told_of_unlink(event, self.roles, sent_the_case[event.case_id])
-                for delivery in deliveries(event, readers, lambda case: self.roles.readers(named.get(case, [])),
-                                           told):  # fmt: skip
-                    if delivery.event.id == event.id:  # the whole event: its author reads it back too
-                        sealed = encrypt_signed(self.gpg, signed, [*delivery.readers, event.author])
-                    else:  # a part of it, for readers who may not see the rest
-                        sealed = encrypt_signed(self.gpg, sign_event(self.gpg, delivery.event), delivery.readers)
-                    client.append(self.folder, envelope_message(sealed, self.config.identity.email))
-                with write_transaction(engine) as connection:
-                    # One event at a time: a dropped connection resends at most the one in flight, which the
-                    # receivers ignore as a copy of one they have. The signed form is kept for later readers.
-                    connection.exec_driver_sql(
-                        "UPDATE team_events SET sent = 1, signed = ? WHERE id = ?", (signed, event.id)
-                    )
-                self.outcome.sent += 1
-        finally:
-            engine.dispose()
+        if self.config.identity.fingerprint in self.roles.coordinators:
+            for case_id in sorted(cases):
+                self._share(client, case_id, projects.get(case_id, []))
+        for event in events:
+            signed = sign_event(self.gpg, event)
+            readers = self.roles.readers(projects.get(event.case_id, []))
+            told = told_of_unlink(event, self.roles, sent_the_case[event.case_id])
+            for delivery in deliveries(event, readers, lambda case: self.roles.readers(named.get(case, [])), told):
+                if delivery.event.id == event.id:  # the whole event: its author reads it back too
+                    sealed = encrypt_signed(self.gpg, signed, [*delivery.readers, event.author])
+                else:  # a part of it, for readers who may not see the rest
+                    sealed = encrypt_signed(self.gpg, sign_event(self.gpg, delivery.event), delivery.readers)
+                client.append(self.folder, envelope_message(sealed, self.config.identity.email))
+            with self.store.write() as connection:
+                # One event at a time: a dropped connection resends at most the one in flight, which the
+                # receivers ignore as a copy of one they have. The signed form is kept for later readers.
+                log.mark_sent(connection, event.id, signed)
+            self.outcome.sent += 1
 
-    def _share(self, client: Any, engine: Any, case_id: str, projects: list[str]) -> None:
+    def _share(self, client: Any, case_id: str, projects: list[str]) -> None:
         """Send the case (its report, then its signed history) to readers it has not been sent to: the maintainers
         of a project just added. Re-encrypted for them only; everyone else has it already."""
-        from triage_tui.store.database import write_transaction
-        from triage_tui.team.audience import deliveries, named_cases
-        from triage_tui.team.events import TeamEvent
-        from triage_tui.team.hlc import HybridClock, Timestamp
-        from triage_tui.team.log import case_ref, history, named_case_projects, share_of, shared_with
-
         me = self.config.identity.fingerprint
-        with reader(self.database) as connection:
+        with self.store.read() as connection:
             new = set(self.roles.readers(projects)) - shared_with(connection, case_id) - {me}
             if not new:
                 return
@@ -202,7 +193,7 @@ class TeamTransport:
             named = named_case_projects(
                 connection, {case for event, _signed in signed_history for case in named_cases(event)}
             )
-            newest = connection.execute("SELECT max(at) FROM team_events WHERE status = 'applied'").fetchone()[0]
+            newest = log.newest_applied_at(connection)
             ref = case_ref(connection, case_id)
         clock = HybridClock(last=Timestamp.parse(newest) if newest else None)
         share = TeamEvent(case_id, me, clock.now(), "share", share=content, ref=ref)
@@ -216,12 +207,8 @@ class TeamTransport:
                     restated = replace(delivery.event, author=me)
                     sealed = encrypt_signed(self.gpg, sign_event(self.gpg, restated), delivery.readers)
                 client.append(self.folder, envelope_message(sealed, self.config.identity.email))
-        with write_transaction(engine) as connection:
-            for fingerprint in readers:
-                connection.exec_driver_sql(
-                    "INSERT OR IGNORE INTO team_shares (case_id, fingerprint, shared_at) VALUES (?, ?, ?)",
-                    (case_id, fingerprint, datetime.now(UTC)),
-                )
+        with self.store.write() as connection:
+            record_shares(connection, case_id, readers, datetime.now(UTC))
         self.outcome.shared += len(readers)
 
     def _pull(self, client: Any, source: ImapSource) -> None:
@@ -231,9 +218,9 @@ class TeamTransport:
 
         status = client.select_folder(self.folder, readonly=True)
         validity = int(status[b"UIDVALIDITY"])
-        with reader(self.database) as connection:
+        with self.store.read() as connection:
             cursor = load_cursors(connection, CURSOR_SOURCE).get(self.folder) or {}
-            applied = {row[0] for row in connection.execute("SELECT id FROM team_events")}
+            applied = log.event_ids(connection)
         last = int(cursor.get("last_uid", 0)) if cursor.get("uidvalidity") == validity else 0
         highest = max(client.search(["UID", "*"]), default=0)  # one number, where `last+1:*` is every new UID
         learned: dict[str, list[str]] = {}
@@ -256,33 +243,32 @@ class TeamTransport:
     ) -> None:
         """Open, judge and apply one round's messages, and store them with the cursor past them in one
         transaction."""
-        from triage_tui.store.database import open_engine, write_transaction
         from triage_tui.store.ingest import save_cursor
-        from triage_tui.team.log import case_projects, receive, resolve_case
 
         judged = []
-        unreadable: list[tuple[str, str, str, bytes, str]] = []
+        unreadable: list[UnreadableMessage] = []
         """Messages of the folder that hold no event one can read (not an event, or not one once decrypted, or too
         large to be one): kept with the reason, as intake keeps mail it cannot read."""
         stamp = stored_time(datetime.now(UTC))
         # One read connection for the round's lookups (each case the events are about, and its projects).
-        with reader(self.database) as connection:
+        with self.store.read() as connection:
             for uid in group:
                 raw, why_not, _whole_size = bodies[uid]  # no head is asked for: an envelope's headers say nothing
+                key = f"{validity}:{uid}"
                 if why_not is not None:  # too large to be an event, or gone: listed, its bytes never fetched
-                    unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", f"not fetched: {why_not}", raw, stamp))
+                    unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, f"not fetched: {why_not}", raw, stamp))
                     self.outcome.rejected += 1
                     continue
                 sealed = armoured_part(raw)
                 if sealed is None:
-                    unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", "not a team event message", raw, stamp))
+                    unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, "not a team event message", raw, stamp))
                     self.outcome.rejected += 1
                     continue
                 try:
                     opened = open_sealed(self.gpg, sealed)
                 except Exception as error:  # one message gpg chokes on is kept with the reason; the rest go on
                     reason = f"could not be opened: {type(error).__name__}: {error}"[:500]
-                    unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", reason, raw, stamp))
+                    unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
                     self.outcome.rejected += 1
                     continue
                 if opened.rejection == Rejection.UNDECRYPTABLE:
@@ -292,7 +278,7 @@ class TeamTransport:
                     reason = f"{opened.rejection}" + (f": {opened.detail}" if opened.detail else "")
                     if opened.signer:  # who sent it matters most when what they sent is not an event
                         reason += f" (signed by {opened.signer})"
-                    unreadable.append((CURSOR_SOURCE, f"{validity}:{uid}", reason, raw, stamp))
+                    unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
                 if opened.event is not None and opened.event.id in applied:
                     continue  # our own event, or a copy of one we have: nothing new
                 # The report, whatever its author numbers it: roles are judged on the projects known for it here.
@@ -309,38 +295,27 @@ class TeamTransport:
                     self.outcome.applied += 1
                 else:
                     self.outcome.rejected += 1
-        engine = open_engine(self.database)
-        try:
-            with write_transaction(engine) as connection:
-                refused = receive(connection, judged, datetime.now(UTC)).refused
-                # Events that passed every check but could not be applied are refused and listed like the others.
-                self.outcome.applied -= len(refused)
-                self.outcome.rejected += len(refused)
-                if unreadable:
-                    connection.exec_driver_sql(
-                        "INSERT OR IGNORE INTO intake_failures (source, source_key, reason, raw, at) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        unreadable,
-                    )
-                save_cursor(connection, CURSOR_SOURCE, self.folder, {"uidvalidity": validity, "last_uid": group[-1]},
-                            datetime.now(UTC))  # fmt: skip
-        finally:
-            engine.dispose()
+        with self.store.write() as connection:
+            refused = receive(connection, judged, datetime.now(UTC)).refused
+            # Events that passed every check but could not be applied are refused and listed like the others.
+            self.outcome.applied -= len(refused)
+            self.outcome.rejected += len(refused)
+            log.keep_unreadable(connection, unreadable)
+            save_cursor(connection, CURSOR_SOURCE, self.folder, {"uidvalidity": validity, "last_uid": group[-1]},
+                        datetime.now(UTC))  # fmt: skip
 
 
-def sync_team(database: Path, config: Config) -> Any:
-    """Team sync as a source report (for `sync_all` and the app's `s`)."""
+def sync_team(store: Store, config: Config) -> TeamSyncResult:
+    """One team sync (for `sync_all` and the app's `s`); a failure is reported, never raised, like any failed
+    source's: the other sources and the outbox still run."""
     from triage_tui.replies.compose_reply import open_gpg
-    from triage_tui.sync.run import SourceReport
 
     started = time.monotonic()
     home = config.gnupg_home()
     try:
-        outcome = TeamTransport(database, config, open_gpg(str(home) if home else None)).sync()
+        outcome = TeamTransport(store, config, open_gpg(str(home) if home else None)).sync()
     except SourceError as error:
-        return SourceReport("team", False, 0, 0, 0, time.monotonic() - started, str(error))
-    except Exception as error:  # reported like any failed source: the other sources and the outbox still run
-        return SourceReport("team", False, 0, 0, 0, time.monotonic() - started, f"internal error: {error!r}")
-    return SourceReport(
-        "team", True, outcome.sent + outcome.applied, 0, outcome.rejected, time.monotonic() - started, None
-    )
+        return TeamSyncResult(TeamSyncOutcome(), time.monotonic() - started, str(error))
+    except Exception as error:
+        return TeamSyncResult(TeamSyncOutcome(), time.monotonic() - started, f"internal error: {error!r}")
+    return TeamSyncResult(outcome, time.monotonic() - started)

@@ -1,0 +1,189 @@
+"""The cases as the team names them: the report a case is (`team_cases`, its first message, its advisory), who it
+was shared with, what a share of it carries, and the case a share creates here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from triage_tui.domain import format_case_id
+from triage_tui.store.team_runner import EitherConnection, run
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+class FirstMessage(NamedTuple):
+    """A case's earliest message: its content hash, and the GitHub advisory it is, if it is one."""
+
+    content_hash: str
+    ghsa_id: str | None
+
+
+class CaseHead(NamedTuple):
+    """What a share carries of the case itself."""
+
+    title: str
+    reporter: str
+    received_at: object
+    """As the reader returns it (the caller puts it in text)."""
+
+
+class MessageText(NamedTuple):
+    """What a share carries of one message (attachments stay)."""
+
+    sender_name: str
+    sent_at: object
+    subject: str
+    body: str
+
+
+def known_ref(connection: EitherConnection, case_id: str) -> str | None:
+    """The ref the case is known by to the team (`team_cases`), if it is."""
+    row = run(connection, "SELECT ref FROM team_cases WHERE case_id = ?", (case_id,)).fetchone()
+    return str(row[0]) if row is not None else None
+
+
+def case_known_as(connection: EitherConnection, ref: str) -> str | None:
+    """The case known to the team by `ref` here, if one is."""
+    row = run(connection, "SELECT case_id FROM team_cases WHERE ref = ?", (ref,)).fetchone()
+    return str(row[0]) if row is not None else None
+
+
+def remember_ref(connection: Connection, ref: str, case_id: str) -> None:
+    """Keep that the case is the report `ref` names (a first answer stays)."""
+    connection.exec_driver_sql("INSERT OR IGNORE INTO team_cases (ref, case_id) VALUES (?, ?)", (ref, case_id))
+
+
+def first_message(connection: EitherConnection, case_id: str) -> FirstMessage | None:
+    """The case's earliest message by its date (then by when it was stored), None for a case with no message."""
+    row = run(
+        connection,
+        "SELECT m.content_hash, g.ghsa_id FROM messages m LEFT JOIN github_advisories g ON g.source = m.source "
+        "AND g.ghsa_id = m.source_key AND g.case_id = m.case_id WHERE m.case_id = ? "
+        "ORDER BY m.sent_at IS NULL, m.sent_at, m.id LIMIT 1",
+        (case_id,),
+    ).fetchone()
+    return FirstMessage(row[0], row[1]) if row is not None else None
+
+
+def first_case_with_message_id(connection: EitherConnection, message_id: str) -> str | None:
+    """The case holding the first stored message with that Message-ID."""
+    row = run(connection, "SELECT case_id FROM messages WHERE message_id = ? ORDER BY id LIMIT 1", (message_id,))
+    found = row.fetchone()
+    return str(found[0]) if found is not None else None
+
+
+def cases_with_message_id(connection: EitherConnection, message_id: str) -> int:
+    """How many cases carry a message with that Message-ID."""
+    row = run(connection, "SELECT count(DISTINCT case_id) FROM messages WHERE message_id = ?", (message_id,))
+    return int(row.fetchone()[0])
+
+
+def case_of_advisory(connection: EitherConnection, ghsa_id: str) -> str | None:
+    """The case that is the GitHub advisory."""
+    sql = "SELECT case_id FROM github_advisories WHERE ghsa_id = ? ORDER BY case_id LIMIT 1"
+    found = run(connection, sql, (ghsa_id,)).fetchone()
+    return str(found[0]) if found is not None else None
+
+
+def case_of_content(connection: EitherConnection, content_hash: str) -> str | None:
+    """The case holding the message with that content hash."""
+    row = run(connection, "SELECT case_id FROM messages WHERE content_hash = ? ORDER BY id LIMIT 1", (content_hash,))
+    found = row.fetchone()
+    return str(found[0]) if found is not None else None
+
+
+def unshared_case_with_message_id(connection: EitherConnection, message_id: str) -> str | None:
+    """The case holding the first stored message with that Message-ID, among cases the team knows no ref of."""
+    row = run(
+        connection,
+        "SELECT case_id FROM messages WHERE message_id = ? AND case_id NOT IN (SELECT case_id FROM team_cases) "
+        "ORDER BY id LIMIT 1",
+        (message_id,),
+    ).fetchone()
+    return str(row[0]) if row is not None else None
+
+
+def case_exists(connection: EitherConnection, case_id: str) -> bool:
+    """Whether a case here has that id."""
+    return run(connection, "SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone() is not None
+
+
+def linked_projects(connection: EitherConnection, case_id: str) -> list[str]:
+    """The projects linked to the case (its stored impact cells)."""
+    rows = run(connection, "SELECT project_id FROM impacts WHERE case_id = ?", (case_id,)).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def shared_with(connection: EitherConnection, case_id: str) -> set[str]:
+    """Who has been sent the case."""
+    rows = run(connection, "SELECT fingerprint FROM team_shares WHERE case_id = ?", (case_id,)).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def record_shares(connection: Connection, case_id: str, fingerprints: Iterable[str], now: datetime) -> None:
+    """Keep that the case has been sent to these readers."""
+    for fingerprint in fingerprints:
+        connection.exec_driver_sql(
+            "INSERT OR IGNORE INTO team_shares (case_id, fingerprint, shared_at) VALUES (?, ?, ?)",
+            (case_id, fingerprint, now),
+        )
+
+
+def case_head(connection: EitherConnection, case_id: str) -> CaseHead:
+    """The case's title, reporter and when it was received."""
+    row = run(connection, "SELECT title, reporter, received_at FROM cases WHERE id = ?", (case_id,)).fetchone()
+    return CaseHead(row[0], row[1], row[2])
+
+
+def message_texts(connection: EitherConnection, case_id: str) -> list[MessageText]:
+    """The case's messages' text, in the order they were received."""
+    rows = run(
+        connection,
+        "SELECT sender_name, sent_at, subject, body FROM messages WHERE case_id = ? ORDER BY received_at, id",
+        (case_id,),
+    ).fetchall()
+    return [MessageText(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def claim_case_number(connection: Connection, wanted: str, year: int, number: int) -> int:
+    """`number` (of `wanted`, case `number` of `year`) if no case here has `wanted`, else the next free number of
+    its year; the year's counter is moved past it, so reports numbered here later never take it."""
+    taken = connection.exec_driver_sql("SELECT 1 FROM cases WHERE id = ?", (wanted,)).first() is not None
+    last = connection.exec_driver_sql("SELECT last FROM case_counters WHERE year = ?", (year,)).scalar() or 0
+    if taken or not year:
+        number = int(last) + 1
+        while connection.exec_driver_sql("SELECT 1 FROM cases WHERE id = ?", (format_case_id(year, number),)).first():
+            number += 1
+    connection.exec_driver_sql(
+        "INSERT INTO case_counters (year, last) VALUES (?, ?) ON CONFLICT (year) DO UPDATE SET "
+        "last = max(last, excluded.last)",
+        (year, number),
+    )
+    return number
+
+
+def insert_shared_case(connection: Connection, case: Mapping[str, Any], messages: Iterable[Mapping[str, Any]]) -> None:
+    """A case shared with this workstation, and its messages (columns by name)."""
+    from sqlalchemy import insert
+
+    from triage_tui.store.tables import CASES, MESSAGES
+
+    connection.execute(insert(CASES), dict(case))
+    for message in messages:
+        connection.execute(insert(MESSAGES), dict(message))
+
+
+def link_project(connection: Connection, case_id: str, project: str, now: datetime) -> None:
+    """Link the case to a project (an `unknown` cell); a cell already here stays as it is."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    from triage_tui.store.tables import IMPACTS
+
+    values = {"case_id": case_id, "project_id": project, "status": "unknown", "ranges": "[]", "fixed_version": None,
+              "justification": None, "notes": "", "set_at": now}  # fmt: skip
+    connection.execute(
+        insert(IMPACTS).values(values).on_conflict_do_nothing(index_elements=[IMPACTS.c.case_id, IMPACTS.c.project_id])
+    )

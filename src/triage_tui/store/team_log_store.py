@@ -1,0 +1,220 @@
+"""The team log's table (`team_events`): events recorded here or received, their status, and what is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+from triage_tui.store.team_runner import EitherConnection, rows_over, run
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+class ReceivedEvent(NamedTuple):
+    """A received event as stored: applied, or rejected with the reason (columns in `insert_received`'s order)."""
+
+    id: str
+    case_id: str
+    author: str
+    at: str
+    kind: str
+    body: bytes
+    signed: bytes | None
+    origin: str
+    status: str
+    reason: str | None
+    signer: str | None
+    sent: int
+    received_at: str
+    ref: str | None
+
+
+class StoredEvent(NamedTuple):
+    """An applied event's id, the case here it was placed on, and its canonical bytes."""
+
+    id: str
+    case_id: str
+    body: bytes
+
+
+class SignedEvent(NamedTuple):
+    """An event's canonical bytes and its signed form."""
+
+    body: bytes
+    signed: bytes
+
+
+class RejectedRow(NamedTuple):
+    """One line of the rejected-events view."""
+
+    case_id: str
+    author: str
+    kind: str
+    reason: str
+    signer: str | None
+
+
+class UnreadableMessage(NamedTuple):
+    """A message of the team folder that holds no event one can read, kept with the reason."""
+
+    source: str
+    source_key: str
+    reason: str
+    raw: bytes
+    at: str
+
+
+def insert_local(
+    connection: Connection, *, event_id: str, case_id: str, ref: str | None, author: str, at: str, kind: str,
+    body: bytes, signer: str, now: datetime,
+) -> None:  # fmt: skip
+    """Keep a decision made here: applied already, waiting to be sent (a copy of one kept is ignored)."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    from triage_tui.store.tables import TEAM_EVENTS
+
+    connection.execute(
+        insert(TEAM_EVENTS)
+        .values(
+            id=event_id,
+            case_id=case_id,
+            ref=ref,
+            author=author,
+            at=at,
+            kind=kind,
+            body=body,
+            signed=None,
+            origin="local",
+            status="applied",
+            reason=None,
+            signer=signer,
+            sent=0,
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[TEAM_EVENTS.c.id])
+    )
+
+
+def insert_received(connection: Connection, rows: Sequence[ReceivedEvent]) -> None:
+    """Keep received events, one statement for all (a sync may bring thousands); copies of kept ones are ignored."""
+    connection.exec_driver_sql(
+        "INSERT OR IGNORE INTO team_events (id, case_id, author, at, kind, body, signed, origin, status, reason, "
+        "signer, sent, received_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        list(rows),
+    )
+
+
+def refuse(connection: Connection, reasons: Iterable[tuple[str, str]]) -> None:
+    """Mark stored events rejected, each (reason, event id) with its reason."""
+    connection.exec_driver_sql("UPDATE team_events SET status = 'rejected', reason = ? WHERE id = ?", list(reasons))
+
+
+def set_status(connection: Connection, event_ids: Sequence[str], status: str) -> None:
+    """Give the stored events `event_ids` the status `status`."""
+    if event_ids:
+        connection.exec_driver_sql(
+            "UPDATE team_events SET status = ? WHERE id = ?", [(status, event_id) for event_id in event_ids]
+        )
+
+
+def ids_in_order(connection: Connection, case_id: str, status: str) -> list[str]:
+    """The case's events of `status` in the order they apply (`at` is fixed-width: text order is time order)."""
+    rows = connection.exec_driver_sql(
+        "SELECT id FROM team_events WHERE case_id = ? AND status = ? ORDER BY at, author, id", (case_id, status)
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def place_waiting(connection: Connection, ref: str, case_id: str, unresolved_prefix: str) -> None:
+    """Put the events about report `ref` that waited for it (their case `unresolved_prefix`...) on `case_id`."""
+    connection.exec_driver_sql(
+        "UPDATE team_events SET case_id = ? WHERE ref = ? AND case_id LIKE ?", (case_id, ref, unresolved_prefix + "%")
+    )
+
+
+def unresolved_duplicates(connection: Connection) -> list[str]:
+    """Cases closed as duplicates by team events whose duplicate-of names no case here (yet)."""
+    rows = connection.exec_driver_sql(
+        "SELECT id FROM cases WHERE state = 'closed' AND disposition = 'duplicate' AND duplicate_of IS NULL "
+        "AND EXISTS (SELECT 1 FROM team_events WHERE case_id = cases.id AND status = 'applied')"
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def applied_events(connection: Connection, case_ids: Sequence[str]) -> list[StoredEvent]:
+    """The applied events placed on the cases."""
+    sql = "SELECT id, case_id, body FROM team_events WHERE status = 'applied' AND case_id IN ({marks})"
+    return list(map(StoredEvent._make, rows_over(connection, sql, case_ids)))  # a sync may bring thousands
+
+
+def local_event_ids(connection: Connection, case_ids: Sequence[str]) -> set[str]:
+    """The ids of the events made on this workstation about the cases."""
+    sql = "SELECT id FROM team_events WHERE origin = 'local' AND case_id IN ({marks})"
+    return {str(row[0]) for row in rows_over(connection, sql, case_ids)}
+
+
+def unsent_bodies(connection: EitherConnection) -> list[bytes]:
+    """Local events not sent yet, oldest first."""
+    rows = run(connection, "SELECT body FROM team_events WHERE origin = 'local' AND sent = 0 ORDER BY at, id")
+    return [bytes(row[0]) for row in rows.fetchall()]
+
+
+def signed_history(connection: EitherConnection, case_id: str) -> list[SignedEvent]:
+    """A case's applied events that have a signed form, but its shares, oldest first."""
+    rows = run(
+        connection,
+        "SELECT body, signed FROM team_events WHERE case_id = ? AND status = 'applied' AND signed IS NOT NULL "
+        "AND kind != 'share' ORDER BY at, id",
+        (case_id,),
+    ).fetchall()
+    return [SignedEvent(bytes(row[0]), bytes(row[1])) for row in rows]
+
+
+def bodies_in_the_open(connection: EitherConnection, case_id: str) -> list[bytes]:
+    """A case's applied events that have left a workstation (sent from here, or received)."""
+    rows = run(
+        connection,
+        "SELECT body FROM team_events WHERE case_id = ? AND status = 'applied' AND (origin = 'received' OR sent = 1)",
+        (case_id,),
+    ).fetchall()
+    return [bytes(row[0]) for row in rows]
+
+
+def rejected_rows(connection: EitherConnection, unreadable: str) -> list[RejectedRow]:
+    """Events refused, and messages of the team folder refused before they were one (case, author and kind
+    `unreadable`), newest first."""
+    rows = run(
+        connection,
+        "SELECT case_id, author, kind, reason, signer, received_at, id FROM team_events WHERE status = 'rejected' "
+        "UNION ALL SELECT ?, ?, ?, reason, NULL, at, source_key FROM intake_failures WHERE source = 'team' "
+        "ORDER BY 6 DESC, 7",
+        (unreadable, unreadable, unreadable),
+    ).fetchall()
+    return [RejectedRow(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def newest_applied_at(connection: EitherConnection) -> str | None:
+    """The clock text of the newest applied event, None while there is none."""
+    row = run(connection, "SELECT max(at) FROM team_events WHERE status = 'applied'").fetchone()
+    return str(row[0]) if row is not None and row[0] else None
+
+
+def event_ids(connection: EitherConnection) -> set[str]:
+    """Every event kept here, whatever its status."""
+    return {str(row[0]) for row in run(connection, "SELECT id FROM team_events").fetchall()}
+
+
+def mark_sent(connection: Connection, event_id: str, signed: bytes) -> None:
+    """The event has gone out: kept with its signed form, for readers it is sent to later."""
+    connection.exec_driver_sql("UPDATE team_events SET sent = 1, signed = ? WHERE id = ?", (signed, event_id))
+
+
+def keep_unreadable(connection: Connection, messages: Sequence[UnreadableMessage]) -> None:
+    """List messages that hold no event one can read with the others intake could not read."""
+    if messages:
+        connection.exec_driver_sql(
+            "INSERT OR IGNORE INTO intake_failures (source, source_key, reason, raw, at) VALUES (?, ?, ?, ?, ?)",
+            list(messages),
+        )

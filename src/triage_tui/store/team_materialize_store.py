@@ -1,0 +1,122 @@
+"""What recomputing cases from their team events reads and writes: the cases' fields, impact cells and the
+timeline rows events put there (received notes, unlinks, conflicts)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from triage_tui.store.team_runner import rows_over
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+class TimelineMark(NamedTuple):
+    """A timeline row a team event put on a case: its row id, case, and the event (or conflict) it shows."""
+
+    id: int
+    case_id: str
+    team_event: str
+
+
+class ImpactCell(NamedTuple):
+    """One impact cell as written (columns in `write_cells`' order)."""
+
+    case_id: str
+    project_id: str
+    status: str
+    ranges: str
+    fixed_version: Any
+    justification: Any
+    notes: str
+    set_at: str
+
+
+class TimelineRow(NamedTuple):
+    """A timeline row a team event adds (columns in `add_timeline`'s order)."""
+
+    case_id: str
+    author: str
+    at: str
+    kind: str
+    payload: str
+
+
+def present_cases(connection: Connection, case_ids: Sequence[str]) -> list[str]:
+    """Those of the cases that are here."""
+    return [str(row[0]) for row in rows_over(connection, "SELECT id FROM cases WHERE id IN ({marks})", case_ids)]
+
+
+def shown_team_events(connection: Connection, case_ids: Sequence[str]) -> set[Any]:
+    """The team events (and conflicts) the cases' timelines show already: notes, conflicts and unlinks."""
+    rows = rows_over(
+        connection,
+        "SELECT payload FROM events WHERE kind IN ('note', 'team-conflict', 'impact-removed') AND case_id IN ({marks})",
+        case_ids,
+    )
+    return {json.loads(row[0]).get("team_event") for row in rows if row[0]}
+
+
+def conflict_marks(connection: Connection, case_ids: Sequence[str]) -> list[TimelineMark]:
+    """The conflicts on the cases' timelines."""
+    rows = rows_over(
+        connection,
+        "SELECT id, case_id, payload FROM events WHERE kind = 'team-conflict' AND case_id IN ({marks})",
+        case_ids,
+    )
+    return [TimelineMark(row[0], row[1], str(json.loads(row[2]).get("team_event"))) for row in rows]
+
+
+def stored_labels(connection: Connection, case_ids: Sequence[str]) -> dict[str, set[str]]:
+    """Each case's labels as stored."""
+    rows = rows_over(connection, "SELECT id, labels FROM cases WHERE id IN ({marks})", case_ids)
+    return {row[0]: set(json.loads(row[1] or "[]")) for row in rows}
+
+
+def project_ids(connection: Connection) -> set[str]:
+    """The projects of this workstation's config."""
+    return {row[0] for row in connection.exec_driver_sql("SELECT id FROM projects").fetchall()}
+
+
+def set_case_fields(connection: Connection, case_id: str, values: dict[str, Any], stamp: str) -> None:
+    """Set the case's fields; their names must be columns of `cases` (decoding checked them against the known
+    fields)."""
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    connection.exec_driver_sql(
+        f"UPDATE cases SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
+        (*values.values(), stamp, case_id),
+    )
+
+
+def drop_timeline_rows(connection: Connection, row_ids: Sequence[int]) -> None:
+    """Take rows off the timeline (conflicts the events no longer make)."""
+    if row_ids:
+        connection.exec_driver_sql("DELETE FROM events WHERE id = ?", [(row_id,) for row_id in row_ids])
+
+
+def unlink_projects(connection: Connection, links: Sequence[tuple[str, str]]) -> None:
+    """Remove the (case, project) cells."""
+    if links:
+        connection.exec_driver_sql("DELETE FROM impacts WHERE case_id = ? AND project_id = ?", list(links))
+
+
+def write_cells(connection: Connection, cells: Sequence[ImpactCell]) -> None:
+    """Set the impact cells, creating those not here."""
+    if cells:
+        connection.exec_driver_sql(
+            "INSERT INTO impacts (case_id, project_id, status, ranges, fixed_version, justification, notes, set_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, project_id) DO UPDATE SET status = excluded.status, "
+            "ranges = excluded.ranges, fixed_version = excluded.fixed_version, "
+            "justification = excluded.justification, notes = excluded.notes, set_at = excluded.set_at",
+            list(cells),
+        )
+
+
+def add_timeline(connection: Connection, rows: Sequence[TimelineRow]) -> None:
+    """Add rows to the cases' timelines."""
+    if rows:
+        connection.exec_driver_sql(
+            "INSERT INTO events (case_id, author, at, kind, payload) VALUES (?, ?, ?, ?, ?)", list(rows)
+        )

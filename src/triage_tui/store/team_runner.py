@@ -1,0 +1,45 @@
+"""Runs the team log's SQL on either connection team code holds: a reader's (DB-API) or the writer's (SQLAlchemy)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+WriteConnection: TypeAlias = "Connection"
+"""The writer's transaction (`Store.write`), named here so code above the store never imports SQLAlchemy."""
+
+EitherConnection: TypeAlias = "sqlite3.Connection | Connection"
+"""A reader's snapshot (sqlite3, or SQLCipher's module of the same shape) or the writer's transaction."""
+
+
+class Rows(Protocol):
+    """What both kinds of connection answer a statement with."""
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> Sequence[Any]: ...
+
+
+def run(connection: EitherConnection, sql: str, parameters: Sequence[Any] = ()) -> Rows:
+    """`sql` with its `?` parameters. SQLAlchemy connections take raw SQL through exec_driver_sql; DB-API ones
+    (sqlite3's or SQLCipher's, which is not a sqlite3.Connection) through execute."""
+    raw = getattr(connection, "exec_driver_sql", None)
+    if raw is not None:
+        rows: Rows = raw(sql, tuple(parameters))
+        return rows
+    return cast("sqlite3.Connection", connection).execute(sql, tuple(parameters))
+
+
+def rows_over(connection: Connection, sql: str, ids: Sequence[str]) -> list[Any]:
+    """`sql` (with `{marks}` for the ids) over the ids, a chunk at a time (SQLite bounds the variables of one
+    statement)."""
+    from triage_tui.store.ingest import in_parts
+
+    found: list[Any] = []
+    for part in in_parts(ids):
+        found += connection.exec_driver_sql(sql.format(marks=",".join("?" * len(part))), tuple(part)).fetchall()
+    return found

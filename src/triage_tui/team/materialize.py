@@ -1,0 +1,117 @@
+"""Recomputes cases from their applied team events, so every workstation holding the same events shows the same
+case: its fields, impact cells, received notes and unlinks on its timeline, and the conflicts the events make."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from triage_tui.store import team_materialize_store as store
+from triage_tui.store.queries import stored_time
+from triage_tui.store.team_log_store import applied_events, local_event_ids
+from triage_tui.store.team_materialize_store import ImpactCell, TimelineRow
+from triage_tui.store.team_runner import WriteConnection
+from triage_tui.team.convergence import CaseState, converge
+from triage_tui.team.events import CASE_FIELDS, TeamEvent, decode
+from triage_tui.team.refs import named_case
+
+
+def materialize_all(
+    connection: WriteConnection, case_ids: Iterable[str], now: datetime, known: Mapping[str, TeamEvent] | None = None
+) -> dict[str, CaseState]:
+    """For each case here (one not shared with this workstation yet is left: its events wait in the log), set its
+    fields, impact cells, received notes and conflicts to what all its applied events say. A few statements for
+    all the cases together. `known`: events by id already decoded (those just received), not decoded again."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return {}
+    present = store.present_cases(connection, ids)
+    if not present:
+        return {}
+    rows = applied_events(connection, present)
+    # Grouped by the case here each event was placed on: its author may call the report by another id.
+    placed = {row.id: row.case_id for row in rows}
+    known = known or {}
+    events = (known.get(row.id) or decode(row.body) for row in rows)
+    states = converge(events, case_of=lambda event: placed[event.id])
+    local = local_event_ids(connection, present)
+    shown = store.shown_team_events(connection, present)
+    conflict_rows: dict[str, list[tuple[int, str]]] = {}
+    for mark in store.conflict_marks(connection, present):
+        conflict_rows.setdefault(mark.case_id, []).append((mark.id, mark.team_event))
+    stale: list[int] = []
+    stored_labels = store.stored_labels(connection, present)
+    stamp = stored_time(now)
+    known_projects = store.project_ids(connection)
+    cells: list[ImpactCell] = []
+    unlinked: list[tuple[str, str]] = []
+    timeline: list[TimelineRow] = []
+    for case_id, state in states.items():
+        values: dict[str, Any] = {name: _column(name, value) for name, value in state.fields.items()}
+        for name in CASE_FIELDS & values.keys():
+            # The other case as held here; none when that report is not (the case view says so), nor when it is
+            # this case itself.
+            decided_here = state.set_by(name) in local
+            other = named_case(connection, str(values[name]), own=decided_here) if values[name] else None
+            values[name] = other if other != case_id else None
+        if "labels" in state.sets:
+            own = stored_labels.get(case_id, set()) - state.touched.get("labels", set())
+            values["labels"] = json.dumps(sorted(state.sets["labels"] | own))
+        if values:
+            store.set_case_fields(connection, case_id, values, stamp)
+        for project, cell in state.impacts.items():
+            if project not in known_projects:
+                continue  # a project this workstation's config does not have: nothing to show it in
+            if cell is None:
+                unlinked.append((case_id, project))
+                continue
+            cells.append(ImpactCell(case_id, project, str(cell.get("status") or "unknown"),
+                                    json.dumps(list(cell.get("ranges") or [])), cell.get("fixed_version"),
+                                    cell.get("justification"), str(cell.get("notes") or ""), stamp))  # fmt: skip
+        for event_id, author, text, wall_ms in state.notes:
+            if event_id not in shown and event_id not in local:
+                # Stamped with when it was written (its clock), not when it arrived: every workstation's timeline
+                # then reads in the same order.
+                written = stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
+                payload = json.dumps({"text": text, "team_event": event_id})
+                timeline.append(TimelineRow(case_id, author, written, "note", payload))
+        for event_id, author, project, wall_ms in state.unlinks:
+            if event_id not in shown and event_id not in local and project in known_projects:
+                # On the timeline of everyone who reads it, the maintainers who lost the case included.
+                written = stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
+                payload = json.dumps({"project": project, "changes": {}, "team_event": event_id})
+                timeline.append(TimelineRow(case_id, author, written, "impact-removed", payload))
+        current = {f"{c.overwritten_event}>{c.kept_event}" for c in state.conflicts}
+        # A conflict is what the events say now: one an earlier event (arriving late) has settled is withdrawn, so
+        # every workstation's timeline shows the same conflicts whatever order its events came in.
+        stale.extend(row_id for row_id, key in conflict_rows.get(case_id, []) if key not in current)
+        for conflict in state.conflicts:
+            key = f"{conflict.overwritten_event}>{conflict.kept_event}"
+            if key not in shown:
+                kept, overwritten = conflict.kept, conflict.overwritten
+                if conflict.field in CASE_FIELDS:  # other cases as this workstation names them
+                    kept = _case_shown(connection, kept, own=conflict.kept_event in local)
+                    overwritten = _case_shown(connection, overwritten, own=conflict.overwritten_event in local)
+                payload = json.dumps({"field": conflict.field, "kept": kept, "overwritten": overwritten,
+                                      "team_event": key}, default=str)  # fmt: skip
+                timeline.append(TimelineRow(case_id, "team", stamp, "team-conflict", payload))
+    store.drop_timeline_rows(connection, stale)
+    store.unlink_projects(connection, unlinked)
+    store.write_cells(connection, cells)
+    store.add_timeline(connection, timeline)
+    return states
+
+
+def _case_shown(connection: WriteConnection, value: Any, *, own: bool) -> Any:
+    """Another case's name in an event as this workstation's timeline shows it: its case here, or that it has none."""
+    if not value:
+        return value
+    return named_case(connection, str(value), own=own) or "a report not held here"
+
+
+def _column(name: str, value: Any) -> Any:
+    if name == "embargo_until" and isinstance(value, str):
+        return stored_time(datetime.fromisoformat(value))
+    return value
