@@ -21,6 +21,7 @@ from triage_tui.services.advisory_drafts import AdvisoryDrafts
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
 from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+from triage_tui.store.store import Store
 from ui_fixtures import BASE, message
 
 REPOSITORIES = {"pip": "pypa", "uv": "astral-sh", "poetry": "python-poetry", "pdm": "pdm-project"}
@@ -57,7 +58,7 @@ def demo_drafts(tmp_path_factory: pytest.TempPathFactory) -> AdvisoryDrafts:
     engine.dispose()
     fill_demo_matrix(database, config.identity.email, list(config.projects))
     assert fill_demo_advisories(database, config) == len(DRAFTS)
-    drafts = AdvisoryDrafts(database, config.identity.email, config)
+    drafts = AdvisoryDrafts(Store(database), config.identity.email, config)
     yield drafts  # type: ignore[misc]
     drafts.close_store()
 

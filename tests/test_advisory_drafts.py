@@ -38,6 +38,7 @@ from triage_tui.services.advisory_drafts import (
 )
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
+from triage_tui.store.store import Store
 
 CONFIG = f"""
 [identity]
@@ -75,7 +76,7 @@ def complete(drafts: AdvisoryDrafts, case_id: str):  # type: ignore[no-untyped-d
 def drafts(database: Path, gpg_world: GpgWorld) -> AdvisoryDrafts:  # noqa: F811
     config = parse_config(database.parent / "config.toml", CONFIG)
     (database.parent / "config.toml").write_text(with_identity(CONFIG, gpg_world.team))
-    service = AdvisoryDrafts(database, "alex@example.org", config, clock=lambda: NOW)
+    service = AdvisoryDrafts(Store(database), "alex@example.org", config, clock=lambda: NOW)
     yield service  # type: ignore[misc]
     service.close_store()
 
@@ -191,7 +192,7 @@ def test_a_pending_credit_is_a_warning_and_a_declined_one_is_never_exported(draf
 
 def test_the_leak_guard_refuses_an_embargoed_export_without_force(drafts: AdvisoryDrafts, tmp_path: Path) -> None:
     drafts.save(complete(drafts, "PSC-2026-0001"))
-    triage = TriageService(drafts.database, "alex@example.org", clock=lambda: NOW)
+    triage = TriageService(drafts.store, "alex@example.org", clock=lambda: NOW)
     triage.set_embargo("PSC-2026-0001", NOW + timedelta(days=30))
     triage.close_store()
     draft = drafts.load("PSC-2026-0001")
@@ -224,7 +225,7 @@ def test_export_command_prints_writes_and_guards(drafts: AdvisoryDrafts, capsys:
     assert json.loads(output.read_text())["document"]["category"] == "csaf_security_advisory"
     assert run(["--home", str(home), "export", "PSC-2026-0001", "--format", "csaf", "--output", str(output)]) == 2
     assert "already exists" in capsys.readouterr().err
-    triage = TriageService(drafts.database, "alex@example.org")
+    triage = TriageService(drafts.store, "alex@example.org")
     triage.set_embargo("PSC-2026-0001", datetime.now(UTC) + timedelta(days=30))
     triage.close_store()
     assert run(["--home", str(home), "export", "PSC-2026-0001", "--format", "text"]) == 3

@@ -14,6 +14,7 @@ from triage_tui.services.duplicates import (
 )
 from triage_tui.services.triage import TriageService
 from triage_tui.store.duplicate_reads import title_words
+from triage_tui.store.store import Store
 from ui_fixtures import BASE, FROZEN_NOW, message, seeded_store, small_inbox
 
 
@@ -54,7 +55,7 @@ def test_same_reporter_by_address(tmp_path: Path) -> None:
 
 def test_duplicates_are_not_candidates_and_limit(tmp_path: Path) -> None:
     database = store(tmp_path)
-    TriageService(database, "alex", clock=lambda: FROZEN_NOW).mark_duplicate("PSC-2026-0005", "PSC-2026-0001")
+    TriageService(Store(database), "alex", clock=lambda: FROZEN_NOW).mark_duplicate("PSC-2026-0005", "PSC-2026-0001")
     ids = [c.case.id for c in duplicate_candidates(database, "PSC-2026-0007")]
     assert "PSC-2026-0005" not in ids
     assert len(duplicate_candidates(database, "PSC-2026-0007", limit=2)) == 2

@@ -20,6 +20,7 @@ from triage_tui.services.advisory_drafts import AdvisoryDrafts
 from triage_tui.sources.github_api import GitHubClient
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import CaseFilter, get_case, list_cases
+from triage_tui.store.store import Store
 from triage_tui.sync.run import sync_all
 
 TOKEN = "ghp_coordinator"
@@ -111,7 +112,7 @@ def drafted(ws: Workspace, gh: FakeGitHub, details: str) -> tuple[str, str]:
 
 
 def set_details(ws: Workspace, case_id: str, details: str) -> None:
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    drafts = AdvisoryDrafts(Store(ws.database), "alex@example.org", ws.config)
     try:
         drafts.save(replace(drafts.load(case_id).advisory, details=details))
     finally:
@@ -146,7 +147,7 @@ def test_first_sync_makes_a_case_per_triage_or_draft_advisory(ws: Workspace, gh:
     assert {i.project: i.status for i in pip_case.impacts}["pip"] == "affected"
     uv_case = ws.case(ws.case_of(draft["ghsa_id"]))
     assert {i.project: i.status for i in uv_case.impacts} == {"uv": "investigating"}  # reported to uv: look at it
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    drafts = AdvisoryDrafts(Store(ws.database), "alex@example.org", ws.config)
     try:
         record = drafts.load(pip_case.summary.id).advisory
     finally:
@@ -179,7 +180,7 @@ def test_a_change_on_github_updates_the_draft_and_an_edit_here_is_a_conflict(ws:
     case = ws.case(case_id)
     assert case.summary.title == "Path traversal"  # the report's title is the coordinator's
     assert "new words" in case.messages[-1].body and len(case.messages) == 2  # the edit joins the same thread
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    drafts = AdvisoryDrafts(Store(ws.database), "alex@example.org", ws.config)
     try:
         draft = drafts.load(case_id).advisory
         assert (draft.summary, draft.details) == ("Path traversal in wheel RECORD", "new words")
@@ -220,7 +221,7 @@ def test_push_sends_the_draft_and_the_next_sync_sees_no_remote_change(ws: Worksp
                                vulnerabilities=[PIP_VULN])  # fmt: skip
     ws.sync()
     case_id = ws.case_of(advisory["ghsa_id"])
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    drafts = AdvisoryDrafts(Store(ws.database), "alex@example.org", ws.config)
     try:
         draft = drafts.load(case_id).advisory
         drafts.save(replace(draft, summary="pip: path traversal in wheel RECORD", cvss_v3=V3, details="Details."))
@@ -301,7 +302,7 @@ def test_a_write_refused_by_github_is_kept_with_its_reason(ws: Workspace, gh: Fa
     advisory = gh.add_advisory("pypa/pip", summary="report", state="draft")
     ws.sync()
     case_id = ws.case_of(advisory["ghsa_id"])
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    drafts = AdvisoryDrafts(Store(ws.database), "alex@example.org", ws.config)
     try:
         drafts.save(replace(drafts.load(case_id).advisory, summary="x" * 1500))  # over GitHub's 1024
     finally:
@@ -523,7 +524,7 @@ def test_an_update_never_sends_empty_credits_or_vulnerable_functions(ws: Workspa
     )  # fmt: skip
     ws.sync()
     case_id = ws.case_of(advisory["ghsa_id"])
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    drafts = AdvisoryDrafts(Store(ws.database), "alex@example.org", ws.config)
     try:
         draft = drafts.load(case_id).advisory
         drafts.save(replace(draft, summary="pip: path traversal in wheel RECORD", credits=()))  # none to send

@@ -25,6 +25,7 @@ from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.duplicate_reads import case_extras
 from triage_tui.store.queries import get_case
+from triage_tui.store.store import Store
 from triage_tui.sync.run import sync_all
 
 TOKEN = "ghp_threading"
@@ -146,8 +147,8 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
     _mailbox, config, database = reported(tmp_path, world, gh, monkeypatch)
     synced(database, config)
     real = case_of(database, "<mail-1@example.org>")
-    triage = TriageService(database, "alex")
-    drafts = AdvisoryDrafts(database, "alex", config)
+    triage = TriageService(Store(database), "alex")
+    drafts = AdvisoryDrafts(Store(database), "alex", config)
     try:
         triage.set_severity(real, LOCAL_VECTOR, version="3.1")
         drafts.save(replace(drafts.load(real).advisory, details=EMBARGOED))
@@ -185,7 +186,7 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
     assert after.summary.cvss_vector == LOCAL_VECTOR
     assert {i.project for i in after.impacts} == {i.project for i in before.impacts}
     assert [m.message_id for m in after.messages] == [m.message_id for m in before.messages]
-    drafts = AdvisoryDrafts(database, "alex", config)
+    drafts = AdvisoryDrafts(Store(database), "alex", config)
     try:
         assert drafts.load(real).advisory.details == EMBARGOED
     finally:
@@ -235,7 +236,7 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
     stranger = gh.add_advisory("astral-sh/uv", summary="Follow-up", description="words", author="eve-stranger")
     synced(database, config)
     real = case_of(database, "<mail-1@example.org>")
-    drafts = AdvisoryDrafts(database, "alex", config)
+    drafts = AdvisoryDrafts(Store(database), "alex", config)
     try:
         drafts.save(replace(drafts.load(real).advisory, details=EMBARGOED))
     finally:
@@ -248,7 +249,7 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
     connection.close()
     gh.update_advisory("astral-sh/uv", stranger["ghsa_id"], summary="rewritten", description="rewritten words")
     synced(database, config)
-    drafts = AdvisoryDrafts(database, "alex", config)
+    drafts = AdvisoryDrafts(Store(database), "alex", config)
     try:
         advisory = drafts.load(real).advisory
     finally:

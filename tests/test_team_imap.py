@@ -24,10 +24,12 @@ from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.triage import TriageService
 from triage_tui.sources.imap import ImapSource
 from triage_tui.store.connection import reader
+from triage_tui.store.store import Store
 from triage_tui.team.envelope import seal
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
 from triage_tui.team.log import rejected
+from triage_tui.team.sharing import TeamSharer
 from triage_tui.team.transport import TeamTransport, envelope_message
 from ui_fixtures import seeded_store, small_inbox
 
@@ -46,7 +48,7 @@ class Station:
         return TeamTransport(self.database, self.config, self.ring.gpg).sync()
 
     def triage(self) -> TriageService:
-        return TriageService(self.database, self.ring.email, team_author=self.ring.fingerprint)
+        return TriageService(Store(self.database), self.ring.email, sharer=TeamSharer(self.ring.fingerprint))
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +104,7 @@ def team(tmp_path: Path, rings, dovecot: DovecotServer, monkeypatch: pytest.Monk
     user, password = dovecot.new_user()
     monkeypatch.setenv("TT_TEAM_IMAP", password)
     base = seeded_store(tmp_path / "base.db", small_inbox())
-    setup = TriageService(base, "setup")
+    setup = TriageService(Store(base), "setup")
     setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
     setup.close_store()
     coordinator, pip, uv = rings

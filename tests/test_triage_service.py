@@ -16,6 +16,7 @@ from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
 from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
 from triage_tui.store.queries import get_case
+from triage_tui.store.store import Store
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -39,7 +40,7 @@ def database(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def triage(database: Path) -> TriageService:
-    return TriageService(database, "alex", clock=lambda: NOW)
+    return TriageService(Store(database), "alex", clock=lambda: NOW)
 
 
 def case(database: Path, case_id: str = "PSC-2026-0001"):  # type: ignore[no-untyped-def]
@@ -126,7 +127,7 @@ def test_an_embargo_end_outside_the_teams_span_is_refused_without_team_sync(
     triage: TriageService, database: Path, until: datetime
 ) -> None:
     """The span team events are held to (team_events) holds for every embargo decision, team or not."""
-    assert triage.team_author is None
+    assert triage.sharer is None
     with pytest.raises(TriageError, match="is not between 2000 and 9000"):
         triage.set_embargo("PSC-2026-0001", until)
     assert case(database).summary.embargo_until is None and case(database).events == ()
@@ -272,7 +273,7 @@ def test_an_undo_that_would_put_nothing_back_is_refused_and_not_recorded(
 
     keys = seeded_store(tmp_path / "keys.db", _thread())
     [change] = _pending(keys)
-    on_keys = TriageService(keys, "alex", clock=lambda: NOW)
+    on_keys = TriageService(Store(keys), "alex", clock=lambda: NOW)
     try:
         assert on_keys.accept_key_change(change.id) is not None
         accepted = on_keys.last_undoable(change.case_id or "")
