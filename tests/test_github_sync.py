@@ -448,7 +448,7 @@ def test_the_same_flaw_by_mail_and_by_github_is_offered_as_a_duplicate(ws: Works
         "pypa/pip", summary="Wheel extraction path traversal writes outside site-packages", vulnerabilities=[PIP_VULN]
     )
     ws.sync()
-    candidates = duplicate_candidates(ws.database, ws.case_of(advisory["ghsa_id"]))
+    candidates = duplicate_candidates(Store(ws.database), ws.case_of(advisory["ghsa_id"]))
     assert candidates and candidates[0].case.id == mail_case
 
 

@@ -105,7 +105,7 @@ def letter(
 
 def offers_first(database: Path, case_id: str, expected: str) -> bool:
     """Whether `d` on `case_id` offers `expected` first, as the case it replies to."""
-    first, *_rest = duplicate_candidates(database, case_id)
+    first, *_rest = duplicate_candidates(Store(database), case_id)
     return first.case.id == expected and REPLIES_TO in first.reasons
 
 

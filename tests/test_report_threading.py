@@ -134,9 +134,9 @@ def test_a_mail_joins_a_case_only_as_a_reply_from_its_reporter_or_the_team(
     named, replying = case_of(database, "<mail-2@example.org>"), case_of(database, "<mail-3@example.org>")
     assert len({real, named, replying}) == 3  # each stranger's mail is a report of its own
     # What the stranger's mail points at is the first thing `d` offers the coordinator, never acted on by itself.
-    (first, *_rest) = duplicate_candidates(database, named)
+    (first, *_rest) = duplicate_candidates(Store(database), named)
     assert first.case.id == real and NAMED_IN_SUBJECT in first.reasons
-    (first, *_rest) = duplicate_candidates(database, replying)
+    (first, *_rest) = duplicate_candidates(Store(database), replying)
     assert first.case.id == real and REPLIES_TO in first.reasons
 
 
@@ -194,7 +194,7 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
     with pytest.raises(DraftError, match="no repository advisory"):
         queue_advisory_push(database, config, real, "alex")  # the stranger's advisory is no target of the case
     assert gh.advisory("astral-sh/uv", stranger["ghsa_id"])["description"] == "rewritten words"
-    (first, *_rest) = duplicate_candidates(database, own)
+    (first, *_rest) = duplicate_candidates(Store(database), own)
     assert first.case.id == real and NAMED_IN_SUBJECT in first.reasons
 
 

@@ -322,8 +322,7 @@ def test_a_bad_team_event_stops_neither_the_other_sources_nor_the_replies_waitin
     from email.message import EmailMessage
 
     from triage_tui.config import SmtpConfig
-    from triage_tui.replies.outbox import queue_reply
-    from triage_tui.store.database import open_engine
+    from triage_tui.store.outbox_store import queue_reply
     from triage_tui.sync.run import sync_all
 
     coordinator, pip, _uv = team
@@ -333,10 +332,10 @@ def test_a_bad_team_event_stops_neither_the_other_sources_nor_the_replies_waitin
     reply = EmailMessage()
     reply["From"], reply["To"], reply["Subject"] = pip.ring.email, "reporter@example.net", "Re: your report"
     reply.set_content(str(pip.ring.gpg.encrypt(b"fixed in 24.1", [coordinator.ring.fingerprint], always_trust=True)))
-    engine = open_engine(pip.database)
-    queue_reply(engine, case_id=CASE, recipients=["reporter@example.net"], subject="Re: your report",
+    store = Store(pip.database)
+    queue_reply(store, case_id=CASE, recipients=["reporter@example.net"], subject="Re: your report",
                 raw=reply.as_bytes(), author="pat", template=None, now=datetime.now(UTC))  # fmt: skip
-    engine.dispose()
+    store.close()
     smtp = SmtpConfig(host=smtp_server.host, port=smtp_server.port, security="none", from_address=pip.ring.email)
     reports = sync_all(pip.database, replace(pip.config, smtp=smtp))  # once raised out of the team sync
     assert {report.source: report.ok for report in reports} == {"mailbox": True, "team": True, "outbox": True}

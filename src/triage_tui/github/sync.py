@@ -329,11 +329,13 @@ class GithubSync:
         if self._shared is None:
             from triage_tui.services.advisory_drafts import AdvisoryDrafts
             from triage_tui.services.triage import TriageService
+            from triage_tui.store.store import Store
 
             author = author_of(self.source.name)
+            store = Store(self.database)
             self._shared = (
-                TriageService(self.database, author, clock=self.clock),
-                AdvisoryDrafts(self.database, author, self.config, clock=self.clock),
+                TriageService(store, author, clock=self.clock),
+                AdvisoryDrafts(store, author, self.config, clock=self.clock),
             )
         return self._shared
 
@@ -647,7 +649,9 @@ def queue_advisory_push(database: Path, config: Config, case_id: str, author: st
         targets = advisories_of_case(connection, case_id)
     if not targets:
         raise DraftError(f"{case_id} has no repository advisory on GitHub to update")
-    drafts = AdvisoryDrafts(database, author, config)
+    from triage_tui.store.store import Store
+
+    drafts = AdvisoryDrafts(Store(database), author, config)
     try:
         draft = drafts.load(case_id)
     finally:
