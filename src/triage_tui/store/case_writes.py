@@ -9,29 +9,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection as WriteConnection
+    from sqlalchemy import Connection
 
     from triage_tui.store.store import Store
     from triage_tui.store.tables import CaseRow, EventRow, ImpactRow
 
-__all__ = [
-    "WriteConnection",
-    "case_exists",
-    "case_row",
-    "delete_impact",
-    "event_row",
-    "events_of_kind",
-    "impact_row",
-    "insert_event",
-    "is_undone",
-    "newest_event_not_undone",
-    "project_exists",
-    "replace_impact",
-    "update_case",
-]
+WriteConnection: TypeAlias = "Connection"
+"""The connection of a write transaction (`Store.write`), as the functions here and the services' seams take it."""
 
 
 def case_row(connection: WriteConnection, case_id: str) -> CaseRow | None:
