@@ -297,3 +297,22 @@ def test_an_undo_that_would_put_nothing_back_is_refused_and_not_recorded(
     triage.undo(assigned.id)  # an action that changed the case still undoes
     undone = [e.payload["undoes"] for e in case(database).events if e.kind == "undo"]
     assert undone == [merge.id, assigned.id]  # nothing recorded for the refused ones
+
+
+def test_undo_last_takes_back_the_authors_newest_decision_and_a_merge_through_its_duplicate(
+    triage: TriageService, database: Path
+) -> None:
+    with pytest.raises(TriageError, match="nothing of yours to undo on PSC-2026-0001"):
+        triage.undo_last("PSC-2026-0001")
+    triage.assign("PSC-2026-0001", "team:pip")
+    labelled = triage.set_labels("PSC-2026-0001", ["wheel"])
+    assert triage.undo_last("PSC-2026-0001") == labelled
+    assert [(e.kind, e.payload.get("undoes")) for e in case(database).events] == [
+        ("assign", None), ("labels", None), ("undo", labelled.id)
+    ]  # fmt: skip
+    merged = triage.mark_duplicate("PSC-2026-0003", of="PSC-2026-0001")
+    # The merge is the newest event on the target: undoing there undoes the duplicate-of on the duplicate.
+    assert triage.undo_last("PSC-2026-0001") == merged
+    assert case(database, "PSC-2026-0003").summary.state == "new"
+    with pytest.raises(TriageError, match="already undone"):
+        triage.undo(merged.id)

@@ -254,6 +254,11 @@ class TriageService:
         """The newest event of the case by this author that is not an undo and not undone."""
         return triage_undo.last_undoable(self._recorder, case_id)
 
+    def undo_last(self, case_id: str) -> Event:
+        """Undo this author's last decision on the case (a merge into it: through the duplicate-of it came from);
+        returns the event undone."""
+        return triage_undo.undo_last(self._recorder, case_id)
+
     def accept_key_change(self, change_id: int) -> KeyChange | None:
         """Accept a changed signing key (the caller checked the user is a coordinator): the address is pinned to
         the new key from now on. None if the change is not pending (accepted meanwhile)."""

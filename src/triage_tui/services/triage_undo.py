@@ -59,6 +59,22 @@ def last_undoable(recorder: DecisionRecorder, case_id: str) -> Event | None:
     return event_of(row) if row is not None else None
 
 
+def undo_last(recorder: DecisionRecorder, case_id: str) -> Event:
+    """Undo the author's last decision on the case and return it (the event undone); a merge into the case is
+    undone through the duplicate-of it came from."""
+    event = last_undoable(recorder, case_id)
+    if event is None:
+        raise TriageError(f"nothing of yours to undo on {case_id}")
+    if event.kind == "merge":
+        source = str(event.payload.get("from", ""))
+        duplicate = last_undoable(recorder, source) if source else None
+        if duplicate is None or duplicate.payload.get("merge_event") != event.id:
+            raise TriageError(f"the merge of {source} changed since; undo it on {source}")
+        event = duplicate
+    undo(recorder, event.id)
+    return event
+
+
 def _undo_impact(recorder: DecisionRecorder, connection: WriteConnection, event: Event) -> dict[str, Any] | None:
     """Put the cell back as it was before `event`: the cell it had, or not linked at all (None)."""
     project = str(event.payload["project"])
