@@ -17,7 +17,8 @@ from triage_tui.advisories.record import Advisory, PackageImpact, draft_from_cas
 from triage_tui.advisories.validation import Problem, errors, validate
 from triage_tui.config import Config
 from triage_tui.services.safe_write import WriteError, write_new_file
-from triage_tui.store.advisory_drafts_store import SavedDraft, case_embargo, saved_draft
+from triage_tui.store.advisory_drafts_store import SavedDraft, case_embargo, draft_row, saved_draft, upsert_draft
+from triage_tui.store.case_writes import case_exists, insert_event
 from triage_tui.store.queries import CaseDetail, ImpactView
 
 if TYPE_CHECKING:
@@ -187,9 +188,6 @@ class AdvisoryDrafts:
         those fields (empty, and nothing written, when nothing changed). `base` is the stored record the editor
         started from (None: none was stored); if the store holds another one now, someone saved meanwhile and
         DraftConflictError says who, instead of overwriting their work."""
-        from triage_tui.store.advisory_drafts_store import draft_row, upsert_draft
-        from triage_tui.store.case_writes import case_exists, insert_event
-
         now = self.clock().astimezone(UTC)
         with self.store.write() as connection:
             if not case_exists(connection, advisory.case_id):
@@ -275,8 +273,6 @@ class AdvisoryDrafts:
     def record_export(self, case_id: str, formats: Sequence[str], destination: str) -> None:
         """Put an export on the case's timeline (the audit log): which formats, where, and whether the case was
         under embargo then."""
-        from triage_tui.store.case_writes import insert_event
-
         now = self.clock().astimezone(UTC)
         embargo = self.current_embargo(case_id)
         payload = {"formats": list(formats), "to": destination, "embargoed": embargo is not None and embargo > now}
