@@ -21,9 +21,9 @@ from triage_tui.demo.config_writer import demo_cna_id
 from triage_tui.demo.matrix import fill_demo_matrix
 from triage_tui.services.advisory_drafts import AdvisoryDrafts
 from triage_tui.store.batches import IncomingItem
-from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
 from triage_tui.store.ingest import store_batch, sync_projects
+from triage_tui.store.store import Store
 from ui_fixtures import BASE, message
 
 REPOSITORIES = {"pip": "pypa", "uv": "astral-sh", "poetry": "python-poetry", "pdm": "pdm-project"}
@@ -58,15 +58,15 @@ def demo_drafts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdvisoryDr
     messages = [message(n, f"pip: {TITLES[n % len(TITLES)]}", date=BASE + timedelta(hours=n)) for n in range(1, 31)]
     store_batch(engine, [IncomingItem("t", str(i), m) for i, m in enumerate(messages)], list(config.projects.values()))
     engine.dispose()
-    fill_demo_matrix(database, config.identity.email, list(config.projects))
-    assert fill_demo_advisories(database, config) == len(DRAFTS)
-    drafts = AdvisoryDrafts(database, config.identity.email, config)
+    fill_demo_matrix(Store(database), config.identity.email, list(config.projects))
+    assert fill_demo_advisories(Store(database), config) == len(DRAFTS)
+    drafts = AdvisoryDrafts(Store(database), config.identity.email, config)
     yield drafts
     drafts.close_store()
 
 
 def saved_case_ids(drafts: AdvisoryDrafts) -> list[str]:
-    with reader(drafts.database) as connection:
+    with drafts.store.read() as connection:
         return [row[0] for row in connection.execute("SELECT case_id FROM advisories ORDER BY case_id")]
 
 
@@ -93,7 +93,7 @@ def test_every_demo_draft_compiles_to_every_format_within_its_official_schema(de
 
 def test_a_first_fill_of_every_matrix_case_compiles_within_the_schemas(demo_drafts: AdvisoryDrafts) -> None:
     """Drafts nobody has worked on yet are incomplete (validation says what is missing) but never malformed."""
-    with reader(demo_drafts.database) as connection:
+    with demo_drafts.store.read() as connection:
         case_ids = [row[0] for row in connection.execute("SELECT DISTINCT case_id FROM impacts ORDER BY case_id")]
     assert len(case_ids) >= 8
     for case_id in case_ids:

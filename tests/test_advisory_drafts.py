@@ -38,7 +38,7 @@ from triage_tui.services.advisory_drafts import (
     InvalidDraftError,
 )
 from triage_tui.services.triage import TriageService
-from triage_tui.store.connection import reader
+from triage_tui.store.store import Store
 
 CONFIG = f"""
 [identity]
@@ -76,7 +76,7 @@ def complete(drafts: AdvisoryDrafts, case_id: str):  # type: ignore[no-untyped-d
 def drafts(database: Path, gpg_world: GpgWorld) -> Iterator[AdvisoryDrafts]:  # noqa: F811
     config = parse_config(database.parent / "config.toml", CONFIG)
     (database.parent / "config.toml").write_text(with_identity(CONFIG, gpg_world.team))
-    service = AdvisoryDrafts(database, "alex@example.org", config, clock=lambda: NOW)
+    service = AdvisoryDrafts(Store(database), "alex@example.org", config, clock=lambda: NOW)
     yield service
     service.close_store()
 
@@ -97,7 +97,7 @@ def test_a_first_draft_is_filled_from_the_case_and_saving_records_an_event(draft
     again = drafts.load("PSC-2026-0001")
     assert again.saved and again.advisory.summary == "Path traversal in sdist extraction"
     assert again.updated_by == "alex@example.org" and again.first_saved == NOW
-    with reader(drafts.database) as connection:
+    with drafts.store.read() as connection:
         events = connection.execute(
             "SELECT payload FROM events WHERE case_id = 'PSC-2026-0001' AND kind = 'advisory' ORDER BY id"
         ).fetchall()
@@ -192,7 +192,7 @@ def test_a_pending_credit_is_a_warning_and_a_declined_one_is_never_exported(draf
 
 def test_the_leak_guard_refuses_an_embargoed_export_without_force(drafts: AdvisoryDrafts, tmp_path: Path) -> None:
     drafts.save(complete(drafts, "PSC-2026-0001"))
-    triage = TriageService(drafts.database, "alex@example.org", clock=lambda: NOW)
+    triage = TriageService(Store(drafts.store.path), "alex@example.org", clock=lambda: NOW)
     triage.set_embargo("PSC-2026-0001", NOW + timedelta(days=30))
     triage.close_store()
     draft = drafts.load("PSC-2026-0001")
@@ -216,7 +216,7 @@ def test_an_invalid_draft_exports_nothing(drafts: AdvisoryDrafts, tmp_path: Path
 
 
 def test_export_command_prints_writes_and_guards(drafts: AdvisoryDrafts, capsys: pytest.CaptureFixture[str]) -> None:
-    home = drafts.database.parent
+    home = drafts.store.path.parent
     drafts.save(complete(drafts, "PSC-2026-0001"))
     assert run(["--home", str(home), "export", "PSC-2026-0001", "--format", "osv"]) == 0
     assert json.loads(capsys.readouterr().out)["id"] == "x_triage-tui-PSC-2026-0001"
@@ -225,7 +225,7 @@ def test_export_command_prints_writes_and_guards(drafts: AdvisoryDrafts, capsys:
     assert json.loads(output.read_text())["document"]["category"] == "csaf_security_advisory"
     assert run(["--home", str(home), "export", "PSC-2026-0001", "--format", "csaf", "--output", str(output)]) == 2
     assert "already exists" in capsys.readouterr().err
-    triage = TriageService(drafts.database, "alex@example.org")
+    triage = TriageService(Store(drafts.store.path), "alex@example.org")  # the store as the CLI left it
     triage.set_embargo("PSC-2026-0001", datetime.now(UTC) + timedelta(days=30))
     triage.close_store()
     assert run(["--home", str(home), "export", "PSC-2026-0001", "--format", "text"]) == 3
@@ -238,7 +238,7 @@ def test_export_command_prints_writes_and_guards(drafts: AdvisoryDrafts, capsys:
 
 
 def test_export_overwrite_leaves_every_file_private(drafts: AdvisoryDrafts) -> None:
-    home = drafts.database.parent
+    home = drafts.store.path.parent
     drafts.save(complete(drafts, "PSC-2026-0001"))
     export = ["--home", str(home), "export", "PSC-2026-0001"]
     output = home / "advisory.osv.json"

@@ -22,6 +22,7 @@ from triage_tui.services.advisory_drafts import AdvisoryDrafts
 from triage_tui.services.advisory_import import declared_score_warnings
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import get_case
+from triage_tui.store.store import Store
 
 PACKAGES = {"pip": ["pip"], "uv": ["uv"], "setuptools": ["setuptools"]}
 
@@ -182,7 +183,7 @@ def test_import_command_seeds_cases_cells_and_drafts(
     assert "broken.json: not imported: " in captured.err
     assert "missing.json: not imported: cannot be read" in captured.err
     config = parse_config(home / "config.toml", CONFIG)
-    drafts = AdvisoryDrafts(home / "triage.db", "alex@example.org", config)
+    drafts = AdvisoryDrafts(Store(home / "triage.db"), "alex@example.org", config)
     try:
         setuptools = drafts.load(case_ids[0])
         assert setuptools.saved and setuptools.advisory.aliases[0] == "PYSEC-2026-17"
@@ -231,7 +232,7 @@ def test_several_entries_for_one_package_become_one_cell(
     (tmp_path / "r.json").write_text(json.dumps(record))
     assert run(["--home", str(home), "import", str(tmp_path / "r.json")]) == 0
     case_id = capsys.readouterr().out.strip()
-    drafts = AdvisoryDrafts(home / "triage.db", "alex@example.org", parse_config(home / "config.toml", CONFIG))
+    drafts = AdvisoryDrafts(Store(home / "triage.db"), "alex@example.org", parse_config(home / "config.toml", CONFIG))
     try:
         draft = drafts.load(case_id)
     finally:

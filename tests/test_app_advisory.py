@@ -30,6 +30,7 @@ from triage_tui.screens.case import CaseScreen
 from triage_tui.services.advisory_drafts import AdvisoryDrafts
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
+from triage_tui.store.store import Store
 from ui_fixtures import FROZEN_NOW, frozen_clock, hostile_inbox, screen_text, seeded_store, settle, small_inbox
 
 
@@ -44,7 +45,7 @@ def advisory_app(tmp_path: Path, messages=None) -> TriageApp:  # type: ignore[no
 def complete_draft(app: TriageApp) -> None:
     """Save a draft of PSC-2026-0001 that validates, as an author would have written it."""
     assert app.config is not None
-    drafts = AdvisoryDrafts(app.database, "alex@example.org", app.config, clock=frozen_clock)
+    drafts = AdvisoryDrafts(Store(app.database), "alex@example.org", app.config, clock=frozen_clock)
     drafts.save(complete(drafts, "PSC-2026-0001"))
     drafts.close_store()
 
@@ -140,7 +141,7 @@ class TestAdvisoryEditor:
         app = advisory_app(tmp_path)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             editor = await open_editor(pilot)
-            triage = TriageService(app.database, "alex@example.org", clock=frozen_clock)
+            triage = TriageService(Store(app.database), "alex@example.org", clock=frozen_clock)
             triage.set_impact("PSC-2026-0001", "uv", ImpactCell(ImpactStatus.AFFECTED, ranges=("<0.5",)))
             triage.close_store()
             await press(pilot)
@@ -169,7 +170,7 @@ class TestAdvisoryEditor:
                 ["osv.json", "cve.json", "cve-cna.json", "ghsa.json", "csaf.json", "announcement.txt"]
             )
             # An embargo set after the editor opened still stops the export: it asks, and only y says yes.
-            triage = TriageService(app.database, "alex@example.org", clock=frozen_clock)
+            triage = TriageService(Store(app.database), "alex@example.org", clock=frozen_clock)
             triage.set_embargo("PSC-2026-0001", FROZEN_NOW + timedelta(days=14))
             triage.close_store()
             second = tmp_path / "second"
@@ -212,7 +213,7 @@ class TestAdvisoryEditor:
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             editor = await open_editor(pilot)
             assert app.config is not None
-            other = AdvisoryDrafts(app.database, "sam@example.org", app.config, clock=frozen_clock)
+            other = AdvisoryDrafts(Store(app.database), "sam@example.org", app.config, clock=frozen_clock)
             theirs = replace(other.load("PSC-2026-0001").advisory, details="Sam's words.")
             other.save(theirs)
             other.close_store()

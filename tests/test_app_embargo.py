@@ -16,6 +16,7 @@ from test_app_cvss import ModalHost, open_case
 from triage_tui.app import TriageApp
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.embargo import EmbargoChoice, EmbargoModal, parse_utc
+from triage_tui.store.store import Store
 from ui_fixtures import BASE, FROZEN_NOW, frozen_clock, make_app, screen_text, settle
 
 SIZE = (120, 36)
@@ -164,7 +165,7 @@ class TestInboxCountdown:
         from triage_tui.services.triage import TriageService
 
         app = make_app(tmp_path)
-        service = TriageService(app.database, "alex", clock=frozen_clock)
+        service = TriageService(Store(app.database), "alex", clock=frozen_clock)
         service.set_embargo("PSC-2026-0001", FROZEN_NOW + timedelta(days=12, hours=4))
         service.set_embargo("PSC-2026-0002", FROZEN_NOW - timedelta(days=2, hours=1))
         service.close_store()

@@ -24,12 +24,13 @@ from triage_tui.store.connection import reader
 from triage_tui.store.duplicate_reads import project_ids
 from triage_tui.store.matrix_reads import matrix_rows, project_packages
 from triage_tui.store.queries import CaseDetail, CaseFilter, get_case, list_cases
+from triage_tui.store.store import Store
 from triage_tui.widgets.matrix_grid import MatrixGrid
 from ui_fixtures import FROZEN_NOW, HOSTILE_STRINGS, hostile_inbox, make_app, screen_text, settle
 
 
 def seed_cells(database: Path) -> None:
-    triage = TriageService(database, "alex@example.org", clock=lambda: FROZEN_NOW)
+    triage = TriageService(Store(database), "alex@example.org", clock=lambda: FROZEN_NOW)
     triage.set_impact("PSC-2026-0001", "pip", ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version="24.1"))
     triage.set_impact(
         "PSC-2026-0001",
@@ -122,7 +123,7 @@ class TestMatrixScreen:
         app = make_app(tmp_path)
         seed_cells(app.database)
         notes, fixed = "only with --user; backport to 23.3", "24.1"
-        triage = TriageService(app.database, "alex@example.org", clock=lambda: FROZEN_NOW)
+        triage = TriageService(Store(app.database), "alex@example.org", clock=lambda: FROZEN_NOW)
         cell = ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version=fixed, notes=notes)
         triage.set_impact("PSC-2026-0001", "pip", cell)
         triage.close_store()

@@ -28,13 +28,14 @@ from triage_tui.screens.matrix import MatrixScreen
 from triage_tui.screens.matrix_export_modal import MatrixExportModal
 from triage_tui.screens.save_attachment import SaveAttachmentModal
 from triage_tui.services.triage import TriageService
+from triage_tui.store.store import Store
 from ui_fixtures import FROZEN_NOW, frozen_clock, screen_text, settle
 from ui_fixtures import make_app as make_plain_app
 
 
 def decide_elsewhere(database: Path) -> TriageService:
     """Another writer on the same store (a team event applied, a second window) deciding while a dialog is open."""
-    return TriageService(database, "sam@example.org", clock=frozen_clock)
+    return TriageService(Store(database), "sam@example.org", clock=frozen_clock)
 
 
 class TestCaseDialogs:

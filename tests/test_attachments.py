@@ -16,6 +16,7 @@ from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
 from triage_tui.store.ingest import store_batch
+from triage_tui.store.store import Store
 
 PAYLOAD = bytes(range(256)) * 4
 
@@ -36,7 +37,7 @@ def attachment_id(database: Path) -> int:
 
 
 def test_saves_exact_bytes_without_execute_permission(database: Path, tmp_path: Path) -> None:
-    target = save_attachment(database, attachment_id(database), tmp_path / "out.sh")
+    target = save_attachment(Store(database), attachment_id(database), tmp_path / "out.sh")
     assert target.read_bytes() == PAYLOAD
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
@@ -45,16 +46,16 @@ def test_never_overwrites_or_follows_symlinks(database: Path, tmp_path: Path) ->
     existing = tmp_path / "existing"
     existing.write_text("keep me")
     with pytest.raises(AttachmentError, match="already exists"):
-        save_attachment(database, attachment_id(database), existing)
+        save_attachment(Store(database), attachment_id(database), existing)
     assert existing.read_text() == "keep me"
     victim = tmp_path / "victim"
     victim.write_text("untouched")
     os.symlink(victim, tmp_path / "link")
     with pytest.raises(AttachmentError):
-        save_attachment(database, attachment_id(database), tmp_path / "link", overwrite=True)
+        save_attachment(Store(database), attachment_id(database), tmp_path / "link", overwrite=True)
     assert victim.read_text() == "untouched"
     with pytest.raises(AttachmentError, match="does not exist"):
-        save_attachment(database, attachment_id(database), tmp_path / "missing" / "x")
+        save_attachment(Store(database), attachment_id(database), tmp_path / "missing" / "x")
 
 
 def test_suggested_path_is_a_plain_name_in_the_folder(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from triage_tui.store.database import open_engine
 from triage_tui.store.ingest import store_batch, sync_projects
 from triage_tui.store.matrix_reads import matrix_rows
 from triage_tui.store.queries import CaseFilter, list_cases
+from triage_tui.store.store import Store
 from ui_fixtures import BASE, message
 
 DEMO_PROJECTS = ("conda", "hatch", "pdm", "pip", "poetry", "pypi", "setuptools", "twine", "uv")
@@ -36,7 +37,7 @@ def test_the_demo_matrix_spans_projects_in_every_stage(tmp_path: Path) -> None:
     store_batch(engine, [IncomingItem("t", str(i), m) for i, m in enumerate(messages)], projects)
     engine.dispose()
 
-    written = fill_demo_matrix(database, "alex@example.org", DEMO_PROJECTS)
+    written = fill_demo_matrix(Store(database), "alex@example.org", DEMO_PROJECTS)
     assert written == PER_SCENARIO * sum(len(cells) for _keywords, cells in SCENARIOS)
     with reader(database) as connection:
         rows = matrix_rows(connection, list_cases(connection, CaseFilter(), limit=None))
@@ -47,4 +48,4 @@ def test_the_demo_matrix_spans_projects_in_every_stage(tmp_path: Path) -> None:
     assert statuses >= {"investigating", "affected", "not-affected", "fix-in-progress", "fixed", "wont-fix"}
     assert len(rows) > len(checked)  # plain new reports stay unknown
     # A second fill of the same store changes nothing.
-    assert fill_demo_matrix(database, "alex@example.org", DEMO_PROJECTS) == 0
+    assert fill_demo_matrix(Store(database), "alex@example.org", DEMO_PROJECTS) == 0

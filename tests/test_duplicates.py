@@ -14,6 +14,7 @@ from triage_tui.services.duplicates import (
 )
 from triage_tui.services.triage import TriageService
 from triage_tui.store.duplicate_reads import title_words
+from triage_tui.store.store import Store
 from ui_fixtures import BASE, FROZEN_NOW, message, seeded_store, small_inbox
 
 
@@ -38,7 +39,7 @@ def test_title_words_and_overlap() -> None:
 
 def test_ranks_similar_title_same_project_first(tmp_path: Path) -> None:
     database = store(tmp_path)
-    candidates = duplicate_candidates(database, "PSC-2026-0007")
+    candidates = duplicate_candidates(Store(database), "PSC-2026-0007")
     assert candidates[0].case.id == "PSC-2026-0001"
     assert set(candidates[0].reasons) == {SAME_PROJECT, SIMILAR_TITLE}
     assert all(c.case.id != "PSC-2026-0007" for c in candidates)
@@ -47,15 +48,15 @@ def test_ranks_similar_title_same_project_first(tmp_path: Path) -> None:
 
 def test_same_reporter_by_address(tmp_path: Path) -> None:
     database = store(tmp_path)
-    by_id = {c.case.id: c for c in duplicate_candidates(database, "PSC-2026-0008")}
+    by_id = {c.case.id: c for c in duplicate_candidates(Store(database), "PSC-2026-0008")}
     assert SAME_REPORTER in by_id["PSC-2026-0001"].reasons
     assert SAME_PROJECT not in by_id["PSC-2026-0001"].reasons
 
 
 def test_duplicates_are_not_candidates_and_limit(tmp_path: Path) -> None:
     database = store(tmp_path)
-    TriageService(database, "alex", clock=lambda: FROZEN_NOW).mark_duplicate("PSC-2026-0005", "PSC-2026-0001")
-    ids = [c.case.id for c in duplicate_candidates(database, "PSC-2026-0007")]
+    TriageService(Store(database), "alex", clock=lambda: FROZEN_NOW).mark_duplicate("PSC-2026-0005", "PSC-2026-0001")
+    ids = [c.case.id for c in duplicate_candidates(Store(database), "PSC-2026-0007")]
     assert "PSC-2026-0005" not in ids
-    assert len(duplicate_candidates(database, "PSC-2026-0007", limit=2)) == 2
-    assert duplicate_candidates(database, "PSC-2099-0001") == []
+    assert len(duplicate_candidates(Store(database), "PSC-2026-0007", limit=2)) == 2
+    assert duplicate_candidates(Store(database), "PSC-2099-0001") == []

@@ -116,7 +116,7 @@ def drafted(ws: Workspace, gh: FakeGitHub, details: str) -> tuple[str, str]:
 
 
 def set_details(ws: Workspace, case_id: str, details: str) -> None:
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    drafts = AdvisoryDrafts(Store(ws.database), "alex@example.org", ws.config)
     try:
         drafts.save(replace(drafts.load(case_id).advisory, details=details))
     finally:
@@ -153,7 +153,7 @@ def test_first_sync_makes_a_case_per_triage_or_draft_advisory(ws: Workspace, gh:
     assert {i.project: i.status for i in pip_case.impacts}["pip"] == "affected"
     uv_case = ws.case(ws.case_of(draft["ghsa_id"]))
     assert {i.project: i.status for i in uv_case.impacts} == {"uv": "investigating"}  # reported to uv: look at it
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    drafts = AdvisoryDrafts(Store(ws.database), "alex@example.org", ws.config)
     try:
         record = drafts.load(pip_case.summary.id).advisory
     finally:
@@ -186,7 +186,7 @@ def test_a_change_on_github_updates_the_draft_and_an_edit_here_is_a_conflict(ws:
     case = ws.case(case_id)
     assert case.summary.title == "Path traversal"  # the report's title is the coordinator's
     assert "new words" in case.messages[-1].body and len(case.messages) == 2  # the edit joins the same thread
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    drafts = AdvisoryDrafts(Store(ws.database), "alex@example.org", ws.config)
     try:
         draft = drafts.load(case_id).advisory
         assert (draft.summary, draft.details) == ("Path traversal in wheel RECORD", "new words")
@@ -227,7 +227,7 @@ def test_push_sends_the_draft_and_the_next_sync_sees_no_remote_change(ws: Worksp
                                vulnerabilities=[PIP_VULN])  # fmt: skip
     ws.sync()
     case_id = ws.case_of(advisory["ghsa_id"])
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    drafts = AdvisoryDrafts(Store(ws.database), "alex@example.org", ws.config)
     try:
         draft = drafts.load(case_id).advisory
         drafts.save(replace(draft, summary="pip: path traversal in wheel RECORD", cvss_v3=V3, details="Details."))
@@ -264,7 +264,6 @@ def test_a_failed_push_is_retried_at_the_next_sync_and_a_refusal_is_kept(ws: Wor
         with reader(ws.database) as connection:
             assert tuple(connection.execute("SELECT state FROM advisory_pushes").fetchone()) == ("sent",)
     finally:
-        sync.close()
         client.close()
     assert gh.advisory("pypa/pip", ghsa_id)["description"] == "Details."
     # Published on GitHub meanwhile: triage-tui never changes it, and says so.
@@ -307,7 +306,7 @@ def test_a_write_refused_by_github_is_kept_with_its_reason(ws: Workspace, gh: Fa
     advisory = gh.add_advisory("pypa/pip", summary="report", state="draft")
     ws.sync()
     case_id = ws.case_of(advisory["ghsa_id"])
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    drafts = AdvisoryDrafts(Store(ws.database), "alex@example.org", ws.config)
     try:
         drafts.save(replace(drafts.load(case_id).advisory, summary="x" * 1500))  # over GitHub's 1024
     finally:
@@ -451,7 +450,7 @@ def test_the_same_flaw_by_mail_and_by_github_is_offered_as_a_duplicate(ws: Works
         "pypa/pip", summary="Wheel extraction path traversal writes outside site-packages", vulnerabilities=[PIP_VULN]
     )
     ws.sync()
-    candidates = duplicate_candidates(ws.database, ws.case_of(advisory["ghsa_id"]))
+    candidates = duplicate_candidates(Store(ws.database), ws.case_of(advisory["ghsa_id"]))
     assert candidates and candidates[0].case.id == mail_case
 
 
@@ -528,7 +527,7 @@ def test_an_update_never_sends_empty_credits_or_vulnerable_functions(ws: Workspa
     )  # fmt: skip
     ws.sync()
     case_id = ws.case_of(advisory["ghsa_id"])
-    drafts = AdvisoryDrafts(ws.database, "alex@example.org", ws.config)
+    drafts = AdvisoryDrafts(Store(ws.database), "alex@example.org", ws.config)
     try:
         draft = drafts.load(case_id).advisory
         drafts.save(replace(draft, summary="pip: path traversal in wheel RECORD", credits=()))  # none to send

@@ -20,6 +20,7 @@ from triage_tui.store.ingest import store_batch
 from triage_tui.store.key_pins import KeyChange, pending_changes
 from triage_tui.store.migrations import migrate
 from triage_tui.store.queries import get_case
+from triage_tui.store.store import Store
 from triage_tui.team.key_trust import may_accept_keys
 from triage_tui.widgets.verdict import verdict_content
 from ui_fixtures import BASE, GOOD, PROJECTS, make_app, message, screen_text, seeded_store, settle
@@ -66,7 +67,7 @@ def test_the_first_key_is_pinned_and_another_is_flagged_until_accepted(tmp_path:
     assert "KEY CHANGED" in verdict_content(detail.messages[0]).plain
     assert "KEY CHANGED" not in verdict_content(first.messages[0]).plain
 
-    service = TriageService(database, "Alex Coordinator")
+    service = TriageService(Store(database), "Alex Coordinator")
     try:
         accepted = service.accept_key_change(change.id)
         assert accepted is not None and accepted.new_fingerprint == NEW_KEY
@@ -85,7 +86,7 @@ def test_the_first_key_is_pinned_and_another_is_flagged_until_accepted(tmp_path:
 def test_going_back_to_the_old_key_after_accepting_is_flagged_again(tmp_path: Path) -> None:
     first, _alias, rotated = _thread()
     database = seeded_store(tmp_path / "triage.db", [first, rotated])
-    service = TriageService(database, "Alex")
+    service = TriageService(Store(database), "Alex")
     try:
         service.accept_key_change(_pending(database)[0].id)
     finally:

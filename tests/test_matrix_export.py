@@ -22,6 +22,7 @@ from triage_tui.store.connection import reader
 from triage_tui.store.duplicate_reads import project_ids
 from triage_tui.store.matrix_reads import MatrixRow, matrix_rows, project_packages, project_totals
 from triage_tui.store.queries import CaseFilter, list_cases
+from triage_tui.store.store import Store
 from ui_fixtures import BASE, HOSTILE, message, seeded_store, small_inbox
 
 SET_AT = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -44,7 +45,7 @@ def database(tmp_path: Path) -> Path:
     hostile = message(7, f"hostile | title {HOSTILE} [x](http://evil) *bold*", date=BASE + timedelta(days=9))
     messages = [*small_inbox(), hostile]
     database = seeded_store(tmp_path / "triage.db", messages)
-    triage = TriageService(database, "alex@example.org", clock=lambda: SET_AT)
+    triage = TriageService(Store(database), "alex@example.org", clock=lambda: SET_AT)
     for (case_id, project), cell in CELLS.items():
         triage.set_impact(case_id, project, cell)
     triage.close_store()

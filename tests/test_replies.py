@@ -26,14 +26,14 @@ from triage_tui.replies.compose_reply import (
     find_reporter_key,
     threading_headers,
 )
-from triage_tui.replies.outbox import outbox_items, queue_reply
 from triage_tui.replies.templates import (
     NOT_A_VULNERABILITY_PREFIX,
     TEMPLATES,
     UnknownTemplateError,
     render_reply,
 )
-from triage_tui.store.database import open_engine
+from triage_tui.store.outbox_store import outbox_items, queue_reply
+from triage_tui.store.store import Store
 from ui_fixtures import HOSTILE_STRINGS
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
@@ -194,9 +194,9 @@ class TestCompose:
 class TestOutbox:
     def test_queue_writes_the_row_and_the_event_together(self, database: Path, gpg_world: GpgWorld) -> None:
         reply = compose(database, gpg_world)
-        engine = open_engine(database)
+        store = Store(database)
         outbox_id = queue_reply(
-            engine,
+            store,
             case_id=CASE_ID,
             recipients=reply.recipients,
             subject=reply.subject,
@@ -205,8 +205,8 @@ class TestOutbox:
             template="acknowledgement",
             now=NOW,
         )
-        [item] = outbox_items(engine, CASE_ID)
-        engine.dispose()
+        [item] = outbox_items(store, CASE_ID)
+        store.close()
         assert (item.id, item.state, item.attempts, item.raw) == (outbox_id, "queued", 0, reply.raw)
         assert item.recipients == ("reporter@example.org",)
         assert item.created_at == NOW
@@ -216,12 +216,12 @@ class TestOutbox:
 
     def test_a_failed_event_insert_queues_nothing(self, database: Path) -> None:
         """Row and event are one transaction: an event for a case that does not exist leaves no outbox row."""
-        engine = open_engine(database)
+        store = Store(database)
         with pytest.raises(Exception, match="FOREIGN KEY"):
             queue_reply(
-                engine, case_id="PSC-2099-9999", recipients=["a@b.c"], subject="s", raw=b"x", author="a",
+                store, case_id="PSC-2099-9999", recipients=["a@b.c"], subject="s", raw=b"x", author="a",
                 template=None, now=NOW,
             )  # fmt: skip
-        assert outbox_items(engine) == []
-        engine.dispose()
+        assert outbox_items(store) == []
+        store.close()
         assert json.loads("{}") == {}

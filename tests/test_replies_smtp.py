@@ -12,10 +12,10 @@ from replies_fixtures import CASE_ID, SmtpServer, free_port, load_case, reply_st
 from test_replies import decrypt_with
 from triage_tui.config import SmtpConfig
 from triage_tui.replies.compose_reply import compose_reply
-from triage_tui.replies.outbox import outbox_items, queue_reply
 from triage_tui.replies.smtp_send import send_queued
 from triage_tui.replies.templates import render_reply
-from triage_tui.store.database import open_engine
+from triage_tui.store.outbox_store import outbox_items, queue_reply
+from triage_tui.store.store import Store
 
 __all__ = ["smtp_server"]  # the fixture, imported so pytest finds it here
 
@@ -25,7 +25,7 @@ NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 def queue(database: Path, world: GpgWorld, count: int = 1, *, cc: tuple[str, ...] = ()) -> list[tuple[int, bytes]]:
     """`count` acknowledgements queued for the reporter (plus `cc`); their outbox ids and bytes."""
     detail = load_case(database)
-    engine = open_engine(database)
+    store = Store(database)
     queued = []
     for _ in range(count):
         draft = render_reply("acknowledgement", detail, "Team", NOW)
@@ -33,11 +33,11 @@ def queue(database: Path, world: GpgWorld, count: int = 1, *, cc: tuple[str, ...
             draft, detail, team_identity(world), world.team.gpg, sender=world.team.email, now=NOW, cc=cc
         )
         outbox_id = queue_reply(
-            engine, case_id=CASE_ID, recipients=reply.recipients, subject=reply.subject, raw=reply.raw,
+            store, case_id=CASE_ID, recipients=reply.recipients, subject=reply.subject, raw=reply.raw,
             author="team", template="acknowledgement", now=NOW,
         )  # fmt: skip
         queued.append((outbox_id, reply.raw))
-    engine.dispose()
+    store.close()
     return queued
 
 
@@ -51,9 +51,9 @@ def loopback(server: SmtpServer | None = None, port: int | None = None) -> SmtpC
 
 
 def states(database: Path) -> list[tuple[str, int, str | None]]:
-    engine = open_engine(database)
-    items = outbox_items(engine)
-    engine.dispose()
+    store = Store(database)
+    items = outbox_items(store)
+    store.close()
     return [(item.state, item.attempts, item.last_error) for item in items]
 
 
@@ -65,7 +65,7 @@ def database(tmp_path: Path, gpg_world: GpgWorld) -> Path:
 def test_delivers_intact_bytes_that_decrypt(database: Path, gpg_world: GpgWorld, smtp_server: SmtpServer) -> None:
     """Each queued reply arrives byte for byte, to the reporter only, and the reporter decrypts and verifies it."""
     queued = queue(database, gpg_world, 2)
-    report = send_queued(database, loopback(smtp_server))
+    report = send_queued(Store(database), loopback(smtp_server))
     assert report.ok and report.sent == [outbox_id for outbox_id, _ in queued]
     received = smtp_server.collector.messages
     assert [r.content for r in received] == [raw for _, raw in queued]
@@ -77,14 +77,14 @@ def test_delivers_intact_bytes_that_decrypt(database: Path, gpg_world: GpgWorld,
     kinds = [event.kind for event in load_case(database).events]
     assert kinds == ["reply.queued", "reply.queued", "reply.sent", "reply.sent"]
     # Sent replies are not sent again.
-    assert send_queued(database, loopback(smtp_server)).sent == []
+    assert send_queued(Store(database), loopback(smtp_server)).sent == []
     assert len(received) == 2
 
 
 def test_refused_connection_leaves_replies_queued(database: Path, gpg_world: GpgWorld) -> None:
     """No server listening: nothing raises, every reply stays queued with the error, and waits for the next sync."""
     queue(database, gpg_world, 2)
-    report = send_queued(database, loopback(port=free_port()), timeout=5)
+    report = send_queued(Store(database), loopback(port=free_port()), timeout=5)
     assert report.sent == [] and len(report.waiting) == 2
     assert report.error is not None and "replies wait for the next sync" in report.error
     assert all(state == "queued" and attempts == 0 and "Connection refused" in (error or "")
@@ -93,7 +93,7 @@ def test_refused_connection_leaves_replies_queued(database: Path, gpg_world: Gpg
 
 def test_not_configured_waits(database: Path, gpg_world: GpgWorld) -> None:
     queue(database, gpg_world)
-    report = send_queued(database, None)
+    report = send_queued(Store(database), None)
     assert report.waiting and "not configured" in (report.error or "")
     assert states(database)[0][0] == "queued"
 
@@ -105,12 +105,12 @@ def test_one_refused_message_does_not_stop_the_others(
     queue(database, gpg_world, 1, cc=(gpg_world.other.email,))
     queue(database, gpg_world, 1)
     smtp_server.collector.refuse = {"reporter@example.org", gpg_world.other.email}
-    report = send_queued(database, loopback(smtp_server))
+    report = send_queued(Store(database), loopback(smtp_server))
     assert len(report.failed) == 2 and report.sent == []
     [(state, attempts, error), _] = states(database)
     assert (state, attempts) == ("failed", 1) and "550" in (error or "")
     smtp_server.collector.refuse = set()
-    retry = send_queued(database, loopback(smtp_server))
+    retry = send_queued(Store(database), loopback(smtp_server))
     assert retry.sent == report.failed
     assert [s[0] for s in states(database)] == ["sent", "sent"]
     assert smtp_server.collector.messages[0].rcpt_tos == ["reporter@example.org", gpg_world.other.email]
@@ -119,7 +119,7 @@ def test_one_refused_message_does_not_stop_the_others(
 def test_none_security_is_refused_for_a_remote_host(database: Path, gpg_world: GpgWorld) -> None:
     queue(database, gpg_world)
     config = SmtpConfig(host="smtp.example.org", port=25, security="none", from_address="a@b.org")
-    report = send_queued(database, config)
+    report = send_queued(Store(database), config)
     assert report.waiting and "loopback" in (report.error or "")
 
 
@@ -195,10 +195,10 @@ def test_starttls_verified_with_the_test_ca(database: Path, gpg_world: GpgWorld,
             return SmtpConfig(host="127.0.0.1", port=controller.port, security="starttls",
                               from_address="security@team.example.com", ca_file=ca_file)  # fmt: skip
 
-        untrusted = send_queued(database, config(None), timeout=5)
+        untrusted = send_queued(Store(database), config(None), timeout=5)
         assert untrusted.waiting and "CERTIFICATE_VERIFY_FAILED" in (untrusted.error or "")
         assert collector.messages == []
-        trusted = send_queued(database, config(ca), timeout=5)
+        trusted = send_queued(Store(database), config(ca), timeout=5)
         assert trusted.ok and len(trusted.sent) == 1
         assert len(collector.messages) == 1
     finally:

@@ -20,6 +20,7 @@ from triage_tui.services.duplicates import duplicate_candidates
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.key_pins import pending_changes
+from triage_tui.store.store import Store
 
 REPORTER = "Pablo Laine <pablo.laine@example.com>"
 MAINTAINER = "Hana Dubois <hana.dubois@pip.example>"
@@ -104,7 +105,7 @@ def letter(
 
 def offers_first(database: Path, case_id: str, expected: str) -> bool:
     """Whether `d` on `case_id` offers `expected` first, as the case it replies to."""
-    first, *_rest = duplicate_candidates(database, case_id)
+    first, *_rest = duplicate_candidates(Store(database), case_id)
     return first.case.id == expected and REPLIES_TO in first.reasons
 
 
@@ -142,7 +143,7 @@ def test_a_faked_from_never_joins_a_case_a_team_or_pinned_key_signature_does(tmp
     with reader(database) as connection:
         (change,) = pending_changes(connection)
     assert (change.address, change.new_fingerprint) == ("pablo.laine@example.com", keys.impostor.fingerprint)
-    triage = TriageService(database, "alex")
+    triage = TriageService(Store(database), "alex")
     try:
         assert triage.accept_key_change(change.id) is not None
     finally:

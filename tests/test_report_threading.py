@@ -134,9 +134,9 @@ def test_a_mail_joins_a_case_only_as_a_reply_from_its_reporter_or_the_team(
     named, replying = case_of(database, "<mail-2@example.org>"), case_of(database, "<mail-3@example.org>")
     assert len({real, named, replying}) == 3  # each stranger's mail is a report of its own
     # What the stranger's mail points at is the first thing `d` offers the coordinator, never acted on by itself.
-    (first, *_rest) = duplicate_candidates(database, named)
+    (first, *_rest) = duplicate_candidates(Store(database), named)
     assert first.case.id == real and NAMED_IN_SUBJECT in first.reasons
-    (first, *_rest) = duplicate_candidates(database, replying)
+    (first, *_rest) = duplicate_candidates(Store(database), replying)
     assert first.case.id == real and REPLIES_TO in first.reasons
 
 
@@ -147,8 +147,8 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
     _mailbox, config, database = reported(tmp_path, world, gh, monkeypatch)
     synced(database, config)
     real = case_of(database, "<mail-1@example.org>")
-    triage = TriageService(database, "alex")
-    drafts = AdvisoryDrafts(database, "alex", config)
+    triage = TriageService(Store(database), "alex")
+    drafts = AdvisoryDrafts(Store(database), "alex", config)
     try:
         triage.set_severity(real, LOCAL_VECTOR, version="3.1")
         drafts.save(replace(drafts.load(real).advisory, details=EMBARGOED))
@@ -186,7 +186,7 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
     assert after.summary.cvss_vector == LOCAL_VECTOR
     assert {i.project for i in after.impacts} == {i.project for i in before.impacts}
     assert [m.message_id for m in after.messages] == [m.message_id for m in before.messages]
-    drafts = AdvisoryDrafts(database, "alex", config)
+    drafts = AdvisoryDrafts(Store(database), "alex", config)
     try:
         assert drafts.load(real).advisory.details == EMBARGOED
     finally:
@@ -194,7 +194,7 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
     with pytest.raises(DraftError, match="no repository advisory"):
         queue_advisory_push(Store(database), config, real, "alex")  # the stranger's advisory is no target of the case
     assert gh.advisory("astral-sh/uv", stranger["ghsa_id"])["description"] == "rewritten words"
-    (first, *_rest) = duplicate_candidates(database, own)
+    (first, *_rest) = duplicate_candidates(Store(database), own)
     assert first.case.id == real and NAMED_IN_SUBJECT in first.reasons
 
 
@@ -236,7 +236,7 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
     stranger = gh.add_advisory("astral-sh/uv", summary="Follow-up", description="words", author="eve-stranger")
     synced(database, config)
     real = case_of(database, "<mail-1@example.org>")
-    drafts = AdvisoryDrafts(database, "alex", config)
+    drafts = AdvisoryDrafts(Store(database), "alex", config)
     try:
         drafts.save(replace(drafts.load(real).advisory, details=EMBARGOED))
     finally:
@@ -249,7 +249,7 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
     connection.close()
     gh.update_advisory("astral-sh/uv", stranger["ghsa_id"], summary="rewritten", description="rewritten words")
     synced(database, config)
-    drafts = AdvisoryDrafts(database, "alex", config)
+    drafts = AdvisoryDrafts(Store(database), "alex", config)
     try:
         advisory = drafts.load(real).advisory
     finally:

@@ -27,6 +27,7 @@ from triage_tui.domain import ImpactStatus
 from triage_tui.impact import ImpactCell
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
+from triage_tui.store.store import Store
 from triage_tui.team.envelope import encrypt_signed, seal
 from triage_tui.team.events import FORMAT, TeamEvent
 from triage_tui.team.hlc import Timestamp
@@ -48,7 +49,7 @@ class Team:
         self.user = user
         self.now = int(time.time() * 1000)
         base = seeded_store(root / "base.db", small_inbox())
-        setup = TriageService(base, "setup")
+        setup = TriageService(Store(base), "setup")
         setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
         setup.close_store()
         maintainer = station(root, "pip", rings[1], rings, dovecot, user, base)

@@ -29,6 +29,7 @@ from triage_tui.team.envelope import seal
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
 from triage_tui.team.log import rejected
+from triage_tui.team.sharing import TeamSharer
 from triage_tui.team.transport import TeamSyncOutcome, TeamTransport, envelope_message
 from ui_fixtures import seeded_store, small_inbox
 
@@ -48,7 +49,7 @@ class Station:
             return TeamTransport(store, self.config, self.ring.gpg).sync()
 
     def triage(self) -> TriageService:
-        return TriageService(self.database, self.ring.email, team_author=self.ring.fingerprint)
+        return TriageService(Store(self.database), self.ring.email, sharer=TeamSharer(self.ring.fingerprint))
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +105,7 @@ def team(tmp_path: Path, rings, dovecot: DovecotServer, monkeypatch: pytest.Monk
     user, password = dovecot.new_user()
     monkeypatch.setenv("TT_TEAM_IMAP", password)
     base = seeded_store(tmp_path / "base.db", small_inbox())
-    setup = TriageService(base, "setup")
+    setup = TriageService(Store(base), "setup")
     setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
     setup.close_store()
     coordinator, pip, uv = rings
@@ -323,8 +324,7 @@ def test_a_bad_team_event_stops_neither_the_other_sources_nor_the_replies_waitin
     from email.message import EmailMessage
 
     from triage_tui.config import SmtpConfig
-    from triage_tui.replies.outbox import queue_reply
-    from triage_tui.store.database import open_engine
+    from triage_tui.store.outbox_store import queue_reply
     from triage_tui.sync.run import sync_all
 
     coordinator, pip, _uv = team
@@ -334,10 +334,10 @@ def test_a_bad_team_event_stops_neither_the_other_sources_nor_the_replies_waitin
     reply = EmailMessage()
     reply["From"], reply["To"], reply["Subject"] = pip.ring.email, "reporter@example.net", "Re: your report"
     reply.set_content(str(pip.ring.gpg.encrypt(b"fixed in 24.1", [coordinator.ring.fingerprint], always_trust=True)))
-    engine = open_engine(pip.database)
-    queue_reply(engine, case_id=CASE, recipients=["reporter@example.net"], subject="Re: your report",
+    store = Store(pip.database)
+    queue_reply(store, case_id=CASE, recipients=["reporter@example.net"], subject="Re: your report",
                 raw=reply.as_bytes(), author="pat", template=None, now=datetime.now(UTC))  # fmt: skip
-    engine.dispose()
+    store.close()
     smtp = SmtpConfig(host=smtp_server.host, port=smtp_server.port, security="none", from_address=pip.ring.email)
     reports = sync_all(pip.database, replace(pip.config, smtp=smtp))  # once raised out of the team sync
     assert {report.source: report.ok for report in reports} == {"mailbox": True, "team": True, "outbox": True}

@@ -30,6 +30,7 @@ from triage_tui.team.hlc import Timestamp
 from triage_tui.team.log import case_ref, outgoing, rejected
 from triage_tui.team.receive import receive
 from triage_tui.team.refs import case_projects
+from triage_tui.team.sharing import TeamSharer
 from ui_fixtures import seeded_store, small_inbox
 
 CASE = "PSC-2026-0001"
@@ -91,18 +92,18 @@ def labels_of(database: Path) -> list[str]:
 
 def workstations(tmp_path: Path, people: TeamKeys) -> tuple[Path, Path]:
     base = seeded_store(tmp_path / "base.db", small_inbox())
-    triage = TriageService(base, "setup")
+    triage = TriageService(Store(base), "setup")
     triage.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))  # the case involves pip
     triage.close_store()
     coordinator, maintainer = tmp_path / "coordinator.db", tmp_path / "pip.db"
     shutil.copy(base, coordinator)
     shutil.copy(base, maintainer)
-    alex = TriageService(coordinator, "alex", team_author=people.coordinator.fingerprint)
+    alex = TriageService(Store(coordinator), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.transition(CASE, CaseState.TRIAGE)
     alex.set_labels(CASE, ["tarfile"])
     alex.add_note(CASE, "asked pip to check 24.x")
     alex.close_store()
-    pat = TriageService(maintainer, "pat", team_author=people.pip.fingerprint)
+    pat = TriageService(Store(maintainer), "pat", sharer=TeamSharer(people.pip.fingerprint))
     pat.set_impact(CASE, "pip", ImpactCell(ImpactStatus.FIXED, ranges=(">=20.0,<24.1",), fixed_version="24.1"))
     pat.set_labels(CASE, ["wheel"])
     pat.add_note(CASE, "fixed in 24.1")
@@ -200,7 +201,7 @@ def test_a_team_members_new_key_is_pinned_on_first_use_and_a_change_flagged(tmp_
             coordinators=people.roles.coordinators,
             maintainers={**people.roles.maintainers, "pip": frozenset({people.pip.fingerprint, rotated.fingerprint})},
         )
-        pat = TriageService(maintainer, "pat", team_author=rotated.fingerprint)
+        pat = TriageService(Store(maintainer), "pat", sharer=TeamSharer(rotated.fingerprint))
         pat.add_note(CASE, "signed with my new key")
         pat.close_store()
         with reader(maintainer) as connection:
@@ -220,7 +221,7 @@ def test_unlinking_a_project_stops_sharing_with_its_maintainers_everywhere(tmp_p
     coordinator, _maintainer = workstations(tmp_path, people)
     uv_store = tmp_path / "uv.db"
     shutil.copy(tmp_path / "base.db", uv_store)
-    alex = TriageService(coordinator, "alex", team_author=people.coordinator.fingerprint)
+    alex = TriageService(Store(coordinator), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.set_impact(CASE, "uv", ImpactCell(ImpactStatus.INVESTIGATING))
     alex.remove_project(CASE, "pip")  # its undo (relinking pip) is in test_team_undo_unlink
     alex.add_note(CASE, "uv only from here")
@@ -238,7 +239,7 @@ def test_unlinking_a_project_stops_sharing_with_its_maintainers_everywhere(tmp_p
 def test_labels_set_before_team_sync_stay_when_team_events_arrive(tmp_path: Path, people: TeamKeys) -> None:
     coordinator, maintainer = workstations(tmp_path, people)
     # Before this workstation took part in team sync, its user labelled the case (no team event made).
-    local = TriageService(coordinator, "alex")
+    local = TriageService(Store(coordinator), "alex")
     local.set_labels(CASE, ["legacy", "tarfile"])
     local.close_store()
     take(coordinator, people.coordinator, people.roles, send(maintainer, people.pip, people.roles))
@@ -260,7 +261,7 @@ def test_a_coordinators_acceptance_of_a_changed_key_reaches_the_maintainer(tmp_p
         reply_to="<1@reports.test>",
     )
     base = seeded_store(tmp_path / "base.db", [*small_inbox(), rotated])
-    setup = TriageService(base, "setup")
+    setup = TriageService(Store(base), "setup")
     setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
     setup.close_store()
     coordinator, maintainer = tmp_path / "coordinator.db", tmp_path / "pip.db"
@@ -270,7 +271,7 @@ def test_a_coordinators_acceptance_of_a_changed_key_reaches_the_maintainer(tmp_p
     def accept_the_change(database: Path, name: str, ring: Keyring) -> None:
         with reader(database) as connection:
             (change,) = pending_changes(connection)
-        service = TriageService(database, name, team_author=ring.fingerprint)
+        service = TriageService(Store(database), name, sharer=TeamSharer(ring.fingerprint))
         service.accept_key_change(change.id)
         service.close_store()
 
@@ -321,7 +322,7 @@ def test_workstations_that_number_one_report_differently_still_decide_on_the_sam
     assert _case_titled(alex_store, "pip: netrc leak")["id"] == _case_titled(sam_store, "uv: cache poisoning")["id"]
     # Two coordinators (the pip maintainer's key stands in for the second).
     roles = TeamRoles(coordinators=frozenset({people.coordinator.fingerprint, people.pip.fingerprint}))
-    alex = TriageService(alex_store, "alex", team_author=people.coordinator.fingerprint)
+    alex = TriageService(Store(alex_store), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     leak_here = str(_case_titled(alex_store, "pip: netrc leak")["id"])
     alex.transition(leak_here, CaseState.TRIAGE)
     alex.add_note(leak_here, "netrc: reproduced")
@@ -331,7 +332,7 @@ def test_workstations_that_number_one_report_differently_still_decide_on_the_sam
         "id": _case_titled(sam_store, "pip: netrc leak")["id"], "state": "triage", "notes": ["netrc: reproduced"],
     }  # fmt: skip
     assert _case_titled(sam_store, "uv: cache poisoning")["state"] == "new"  # the case with alex's id is untouched
-    sam = TriageService(sam_store, "sam", team_author=people.pip.fingerprint)
+    sam = TriageService(Store(sam_store), "sam", sharer=TeamSharer(people.pip.fingerprint))
     sam.transition(str(_case_titled(sam_store, "uv: cache poisoning")["id"]), CaseState.TRIAGE)
     sam.close_store()
     take(alex_store, people.coordinator, roles, send(sam_store, people.pip, roles))
@@ -345,7 +346,7 @@ def test_a_shared_case_whose_id_is_taken_here_gets_the_next_number(tmp_path: Pat
 
     coordinator = seeded_store(tmp_path / "coordinator.db", [_report(101, "pip: netrc leak")])
     maintainer = seeded_store(tmp_path / "pip.db", [_report(201, "pip: our own finding")])  # also PSC-2026-0001
-    alex = TriageService(coordinator, "alex", team_author=people.coordinator.fingerprint)
+    alex = TriageService(Store(coordinator), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     case_id = str(_case_titled(coordinator, "pip: netrc leak")["id"])
     alex.set_impact(case_id, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
     alex.add_note(case_id, "pip: please look")
@@ -397,7 +398,7 @@ def test_a_mail_reusing_a_reports_message_id_never_reaches_that_report_on_anothe
     coordinator = seeded_store(tmp_path / "coordinator.db", [real])
     maintainer = seeded_store(tmp_path / "pip.db", [])
     case_id = str(_case_titled(coordinator, "pip: netrc leak")["id"])
-    alex = TriageService(coordinator, "alex", team_author=people.coordinator.fingerprint)
+    alex = TriageService(Store(coordinator), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.set_impact(case_id, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
     alex.close_store()
     readers = people.roles.readers(["pip"])
@@ -412,7 +413,7 @@ def test_a_mail_reusing_a_reports_message_id_never_reaches_that_report_on_anothe
         (fake_case,) = store_batch(engine, [IncomingItem("mail", "late", impostor)], PROJECTS).new_cases
     finally:
         engine.dispose()
-    alex = TriageService(coordinator, "alex", team_author=people.coordinator.fingerprint)
+    alex = TriageService(Store(coordinator), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.close(fake_case, Disposition.SPAM)  # the coordinator closes the impostor's case (pip is named in it)
     alex.add_note(case_id, "netrc: reproduced")  # and goes on with the real one
     alex.close_store()
@@ -487,7 +488,7 @@ def test_an_applied_event_that_no_longer_applies_is_refused_and_the_others_still
 def test_a_decision_the_team_would_refuse_is_refused_here_and_nothing_waits_to_be_sent(tmp_path: Path) -> None:
     """Once recorded, such an event would be refused by every reader (and could not even be read back to send)."""
     database = seeded_store(tmp_path / "triage.db", small_inbox())
-    alex = TriageService(database, "alex@example.org", team_author="A" * 40)
+    alex = TriageService(Store(database), "alex@example.org", sharer=TeamSharer("A" * 40))
     with pytest.raises(TriageError, match=r"the team's workstations would refuse this: changes\.assignee\.1"):
         alex.assign(CASE, "x" * 2000)
     alex.assign(CASE, "alex")
@@ -538,7 +539,7 @@ def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own
     leak_at_alex = str(_case_titled(alex_store, "pip: netrc leak")["id"])
     leak_at_sam = str(_case_titled(sam_store, "pip: netrc leak")["id"])
     assert leak_at_sam == again_at_alex  # the number alex's event would have named is another report at sam's
-    alex = TriageService(alex_store, "alex", team_author=people.coordinator.fingerprint)
+    alex = TriageService(Store(alex_store), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.mark_duplicate(again_at_alex, leak_at_alex)
     alex.close_store()
     assert _duplicate_of(alex_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_alex)
@@ -566,7 +567,7 @@ def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own
         (leak_at_lone,) = store_batch(engine, [IncomingItem("mail", "x", leak)]).new_cases
     finally:
         engine.dispose()
-    alex = TriageService(alex_store, "alex", team_author=people.coordinator.fingerprint)
+    alex = TriageService(Store(alex_store), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.add_note(leak_at_alex, "the original")
     alex.close_store()
     take(lone_store, people.pip, roles, send(alex_store, people.coordinator, roles))
@@ -585,7 +586,7 @@ def test_an_older_versions_duplicate_of_by_case_id_stays_with_its_author_and_mea
     again_at_alex = str(_case_titled(alex_store, "pip: netrc leak again")["id"])
     leak_at_alex = str(_case_titled(alex_store, "pip: netrc leak")["id"])
     # The decision as an earlier version recorded it: made here, and sent naming the other case by its id here.
-    offline = TriageService(alex_store, "alex")
+    offline = TriageService(Store(alex_store), "alex")
     decided = offline.mark_duplicate(again_at_alex, leak_at_alex)
     offline.close_store()
     with Store(alex_store) as store, store.write() as connection:
@@ -596,7 +597,7 @@ def test_an_older_versions_duplicate_of_by_case_id_stays_with_its_author_and_mea
     take(sam_store, people.pip, roles, send(alex_store, people.coordinator, roles))
     # At sam's, that number is the duplicate itself: the bare id names no case there.
     assert _duplicate_of(sam_store, "pip: netrc leak again") == ("closed", "duplicate", None)
-    sam = TriageService(sam_store, "sam", team_author=people.pip.fingerprint)
+    sam = TriageService(Store(sam_store), "sam", sharer=TeamSharer(people.pip.fingerprint))
     sam.add_note(str(_case_titled(sam_store, "pip: netrc leak again")["id"]), "same as the first")
     sam.close_store()
     take(alex_store, people.coordinator, roles, send(sam_store, people.pip, roles))  # the case is rebuilt at alex's
@@ -614,10 +615,11 @@ def test_concurrent_duplicate_ofs_show_each_workstations_own_case_ids_on_its_tim
     stores = {"alex": alex_store, "sam": sam_store}
     ids = {name: {title: str(_case_titled(store, title)["id"]) for title in ("pip: netrc leak", "pip: netrc leak again",
            "pip: x")} for name, store in stores.items()}  # fmt: skip
-    alex = TriageService(alex_store, "alex", team_author=people.coordinator.fingerprint)
+    alex = TriageService(Store(alex_store), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.mark_duplicate(ids["alex"]["pip: netrc leak again"], ids["alex"]["pip: netrc leak"])
     alex.close_store()
-    sam = TriageService(sam_store, "sam", team_author=people.pip.fingerprint)  # offline, not seeing alex's
+    # Offline, not seeing alex's:
+    sam = TriageService(Store(sam_store), "sam", sharer=TeamSharer(people.pip.fingerprint))
     sam.mark_duplicate(ids["sam"]["pip: netrc leak again"], ids["sam"]["pip: x"])
     sam.close_store()
     from_alex, from_sam = send(alex_store, people.coordinator, roles), send(sam_store, people.pip, roles)

@@ -17,6 +17,7 @@ from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
 from triage_tui.store.ingest import store_batch, sync_projects
 from triage_tui.store.queries import get_case
+from triage_tui.store.store import Store
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -40,7 +41,7 @@ def database(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def triage(database: Path) -> TriageService:
-    return TriageService(database, "alex", clock=lambda: NOW)
+    return TriageService(Store(database), "alex", clock=lambda: NOW)
 
 
 def case(database: Path, case_id: str = "PSC-2026-0001"):  # type: ignore[no-untyped-def]
@@ -127,7 +128,7 @@ def test_an_embargo_end_outside_the_teams_span_is_refused_without_team_sync(
     triage: TriageService, database: Path, until: datetime
 ) -> None:
     """The span team events are held to (team_events) holds for every embargo decision, team or not."""
-    assert triage.team_author is None
+    assert triage.sharer is None
     with pytest.raises(TriageError, match="is not between 2000 and 9000"):
         triage.set_embargo("PSC-2026-0001", until)
     assert case(database).summary.embargo_until is None and case(database).events == ()
@@ -273,7 +274,7 @@ def test_an_undo_that_would_put_nothing_back_is_refused_and_not_recorded(
 
     keys = seeded_store(tmp_path / "keys.db", _thread())
     [change] = _pending(keys)
-    on_keys = TriageService(keys, "alex", clock=lambda: NOW)
+    on_keys = TriageService(Store(keys), "alex", clock=lambda: NOW)
     try:
         assert on_keys.accept_key_change(change.id) is not None
         accepted = on_keys.last_undoable(change.case_id or "")
@@ -297,3 +298,22 @@ def test_an_undo_that_would_put_nothing_back_is_refused_and_not_recorded(
     triage.undo(assigned.id)  # an action that changed the case still undoes
     undone = [e.payload["undoes"] for e in case(database).events if e.kind == "undo"]
     assert undone == [merge.id, assigned.id]  # nothing recorded for the refused ones
+
+
+def test_undo_last_takes_back_the_authors_newest_decision_and_a_merge_through_its_duplicate(
+    triage: TriageService, database: Path
+) -> None:
+    with pytest.raises(TriageError, match="nothing of yours to undo on PSC-2026-0001"):
+        triage.undo_last("PSC-2026-0001")
+    triage.assign("PSC-2026-0001", "team:pip")
+    labelled = triage.set_labels("PSC-2026-0001", ["wheel"])
+    assert triage.undo_last("PSC-2026-0001") == labelled
+    assert [(e.kind, e.payload.get("undoes")) for e in case(database).events] == [
+        ("assign", None), ("labels", None), ("undo", labelled.id)
+    ]  # fmt: skip
+    merged = triage.mark_duplicate("PSC-2026-0003", of="PSC-2026-0001")
+    # The merge is the newest event on the target: undoing there undoes the duplicate-of on the duplicate.
+    assert triage.undo_last("PSC-2026-0001") == merged
+    assert case(database, "PSC-2026-0003").summary.state == "new"
+    with pytest.raises(TriageError, match="already undone"):
+        triage.undo(merged.id)

@@ -284,9 +284,10 @@ def _export(workspace: Workspace, config: Config, args: argparse.Namespace, out:
         InvalidDraftError,
         exportable_formats,
     )
+    from triage_tui.store.store import Store
     from triage_tui.untrusted import neutralise_line
 
-    drafts = AdvisoryDrafts(workspace.database_path, config.identity.email, config)
+    drafts = AdvisoryDrafts(Store(workspace.database_path), config.identity.email, config)
     try:
         draft = drafts.load(args.case_id)
         if args.format == "all":
@@ -329,9 +330,11 @@ def _export(workspace: Workspace, config: Config, args: argparse.Namespace, out:
 
 def _import(workspace: Workspace, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from triage_tui.services.advisory_import import import_advisory_files
+    from triage_tui.store.store import Store
     from triage_tui.untrusted import neutralise_line
 
-    results = import_advisory_files(workspace.database_path, config, args.files)
+    with Store(workspace.database_path) as store:
+        results = import_advisory_files(store, config, args.files)
     for result in results:
         if result.case_id:
             out.write(f"{result.case_id}\n")
@@ -388,10 +391,12 @@ def _demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: Text
         return status
     from triage_tui.demo.advisories import fill_demo_advisories
     from triage_tui.demo.matrix import fill_demo_matrix
+    from triage_tui.store.store import Store
 
-    cells = fill_demo_matrix(workspace.database_path, config.identity.email, list(config.projects))
-    print(f"impact matrix: {cells} cells set across the projects", file=err)
-    drafts = fill_demo_advisories(workspace.database_path, config)
+    with Store(workspace.database_path) as store:
+        cells = fill_demo_matrix(store, config.identity.email, list(config.projects))
+        print(f"impact matrix: {cells} cells set across the projects", file=err)
+        drafts = fill_demo_advisories(store, config)
     print(f"advisories: {drafts} drafts written (press A on a case)", file=err)
     if args.no_open:
         return status

@@ -5,12 +5,15 @@ work (the other reports keep their first fill, to show what validation asks for)
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from triage_tui.advisories.record import Consent, Reference, ReferenceType, weakness
 from triage_tui.config import Config
 from triage_tui.demo.matrix import scenario_cases
 from triage_tui.services.advisory_drafts import AdvisoryDrafts
+
+if TYPE_CHECKING:
+    from triage_tui.store.store import Store
 
 DRAFTS = (
     (
@@ -44,28 +47,25 @@ DRAFTS = (
 )
 
 
-def fill_demo_advisories(database: Path, config: Config) -> int:
+def fill_demo_advisories(store: Store, config: Config) -> int:
     """Save a worked draft for the newest report of each of the first flaws; how many were saved."""
-    drafts = AdvisoryDrafts(database, config.identity.email, config)
+    drafts = AdvisoryDrafts(store, config.identity.email, config)
     saved = 0
-    try:
-        for case_ids, (summary, details, cwes, v3, v4, fix) in zip(scenario_cases(database), DRAFTS, strict=False):
-            if not case_ids:
-                continue
-            first = drafts.load(case_ids[0]).advisory
-            drafts.save(
-                replace(
-                    first,
-                    summary=summary,
-                    details=details,
-                    weaknesses=tuple(weakness(cwe) for cwe in cwes),
-                    cvss_v3=v3,
-                    cvss_v4=v4,
-                    references=(*first.references, Reference(ReferenceType.FIX, fix)),
-                    credits=tuple(replace(c, consent=Consent.ACCEPTED) for c in first.credits),
-                )
+    for case_ids, (summary, details, cwes, v3, v4, fix) in zip(scenario_cases(store), DRAFTS, strict=False):
+        if not case_ids:
+            continue
+        first = drafts.load(case_ids[0]).advisory
+        drafts.save(
+            replace(
+                first,
+                summary=summary,
+                details=details,
+                weaknesses=tuple(weakness(cwe) for cwe in cwes),
+                cvss_v3=v3,
+                cvss_v4=v4,
+                references=(*first.references, Reference(ReferenceType.FIX, fix)),
+                credits=tuple(replace(c, consent=Consent.ACCEPTED) for c in first.credits),
             )
-            saved += 1
-    finally:
-        drafts.close_store()
+        )
+        saved += 1
     return saved

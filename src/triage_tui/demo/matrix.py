@@ -4,13 +4,15 @@ projects, each project at its own stage (fixed, fixing, affected, not affected w
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from triage_tui.domain import ImpactStatus, VexJustification
 from triage_tui.impact import ImpactCell
 from triage_tui.services.triage import TriageError, TriageService
-from triage_tui.store.connection import reader
 from triage_tui.store.queries import CaseFilter, list_cases
+
+if TYPE_CHECKING:
+    from triage_tui.store.store import Store
 
 S = ImpactStatus
 V = VexJustification
@@ -68,9 +70,9 @@ PER_SCENARIO = 2
 """Reports each scenario is applied to, so the matrix has rows in every stage among plain new reports."""
 
 
-def scenario_cases(database: Path) -> list[list[str]]:
+def scenario_cases(store: Store) -> list[list[str]]:
     """For each scenario, the ids of the newest reports about its flaw it applies to (newest first)."""
-    with reader(database) as connection:
+    with store.read() as connection:
         cases = [(case.id, case.title.lower()) for case in list_cases(connection, CaseFilter(), limit=None)]
     return [
         [case_id for case_id, title in cases if any(word in title for word in keywords)][:PER_SCENARIO]
@@ -78,22 +80,19 @@ def scenario_cases(database: Path) -> list[list[str]]:
     ]
 
 
-def fill_demo_matrix(database: Path, author: str, projects: Sequence[str]) -> int:
+def fill_demo_matrix(store: Store, author: str, projects: Sequence[str]) -> int:
     """Apply each scenario to the newest reports about its flaw, as `author`'s events; how many cells were set."""
-    triage = TriageService(database, author)
+    triage = TriageService(store, author)
     configured = set(projects)
     written = 0
-    try:
-        for (_keywords, cells), case_ids in zip(SCENARIOS, scenario_cases(database), strict=True):
-            for case_id in case_ids:
-                for project, cell in cells.items():
-                    if project not in configured:
-                        continue
-                    try:
-                        triage.set_impact(case_id, project, cell)
-                    except TriageError:
-                        continue  # already so (a second fill of the same store)
-                    written += 1
-    finally:
-        triage.close_store()
+    for (_keywords, cells), case_ids in zip(SCENARIOS, scenario_cases(store), strict=True):
+        for case_id in case_ids:
+            for project, cell in cells.items():
+                if project not in configured:
+                    continue
+                try:
+                    triage.set_impact(case_id, project, cell)
+                except TriageError:
+                    continue  # already so (a second fill of the same store)
+                written += 1
     return written

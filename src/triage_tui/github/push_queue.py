@@ -18,11 +18,7 @@ def queue_advisory_push(store: Store, config: Config, case_id: str, author: str)
         targets = advisories_of_case(connection, case_id)
     if not targets:
         raise DraftError(f"{case_id} has no repository advisory on GitHub to update")
-    drafts = AdvisoryDrafts(store.path, author, config)
-    try:
-        draft = drafts.load(case_id)
-    finally:
-        drafts.close_store()
+    draft = AdvisoryDrafts(store, author, config).load(case_id)
     if not draft.saved:
         raise DraftError(f"{case_id} has no saved advisory draft to push")
     queued: list[str] = []

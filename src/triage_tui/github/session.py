@@ -52,8 +52,8 @@ class SyncSession:
             from triage_tui.services.triage import TriageService
 
             self._services = (
-                TriageService(self.store.path, self.author, clock=self.clock),
-                AdvisoryDrafts(self.store.path, self.author, self.config, clock=self.clock),
+                TriageService(self.store, self.author, clock=self.clock),
+                AdvisoryDrafts(self.store, self.author, self.config, clock=self.clock),
             )
         return self._services
 
@@ -80,9 +80,3 @@ class SyncSession:
             return  # the same bad advisory, listed again on a changed page: kept once
         self.store_items([IncomingItem(self.source.name, key, IntakeFailure(raw, f"{repository}: {reason}"))])
         self.outcome.failures += 1
-
-    def close(self) -> None:
-        """Release the services' connections (the store is its opener's)."""
-        if self._services is not None:
-            self._services[0].close_store()
-            self._services[1].close_store()

@@ -50,10 +50,6 @@ class GithubSync:
         worked; a refusal is kept with GitHub's reason, a failure to reach it is retried at the next sync."""
         push_queued(self.session, self.client)
 
-    def close(self) -> None:
-        """Release the services this sync opened."""
-        self.session.close()
-
 
 def sync_github(
     store: Store,
@@ -78,7 +74,6 @@ def sync_github(
         sync.pull(cancel, progress)
         sync.push()  # to the repositories whose pull worked (none when offline, limited or cancelled)
     finally:
-        sync.close()
         if client is None:
             api.close()
     sync.outcome.seconds = time.monotonic() - started

@@ -10,15 +10,15 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from triage_tui.config import SmtpConfig, is_loopback
-from triage_tui.replies.outbox import OutboxItem, mark_failed, mark_sent, note_waiting, pending
 from triage_tui.sources.base import SourceError
 from triage_tui.sources.credentials import secret_from
-from triage_tui.store.database import open_engine
+from triage_tui.store.outbox_store import OutboxItem, mark_failed, mark_sent, note_waiting, pending
+
+if TYPE_CHECKING:
+    from triage_tui.store.store import Store
 
 TIMEOUT_S = 30.0
 
@@ -86,27 +86,40 @@ def _describe(error: BaseException) -> str:
 
 
 def _connection_lost(
-    engine: Engine, smtp: SmtpConfig, report: SendReport, items: list[OutboxItem], index: int, error: BaseException
+    store: Store, smtp: SmtpConfig, report: SendReport, items: list[OutboxItem], index: int, error: BaseException
 ) -> None:
     # The connection is gone: the reply in hand may or may not have arrived, the rest never left.
-    mark_failed(engine, items[index], _describe(error))
+    mark_failed(store, items[index], _describe(error))
     report.failed.append(items[index].id)
     rest = items[index + 1 :]
     report.waiting = [other.id for other in rest]
     report.error = f"connection to {smtp.host} lost: {_describe(error)}"
-    note_waiting(engine, rest, report.error)
+    note_waiting(store, rest, report.error)
 
 
-def send_outbox(
-    engine: Engine,
+def send_queued(
+    store: Store,
     smtp: SmtpConfig | None,
     *,
     now: Callable[[], datetime] | None = None,
     timeout: float = TIMEOUT_S,
 ) -> SendReport:
-    """Send every pending reply of the store behind `engine` (see `send_queued`)."""
+    """Send every queued (or previously failed) reply in `store` over SMTP.
+
+    Never raises for one bad message: each is marked sent, or failed with the server's answer and tried again next
+    time. When `smtp` is None or the server cannot be reached, every reply stays queued and the report says why.
+
+    Args:
+        store: The workspace's store.
+        smtp: The `[smtp]` config, or None if there is none.
+        now: The clock the deliveries are recorded by.
+        timeout: Seconds to wait for the server on each operation.
+
+    Returns:
+        Which outbox ids were sent, failed or still wait, and the reason nothing was sent, if so.
+    """
     clock = now or (lambda: datetime.now(UTC))
-    items = pending(engine)
+    items = pending(store)
     report = SendReport()
     if not items:
         return report
@@ -119,7 +132,7 @@ def send_outbox(
     except (OSError, smtplib.SMTPException, SourceError) as error:
         report.waiting = [item.id for item in items]
         report.error = f"cannot reach {smtp.host}:{smtp.port}: {_describe(error)}; replies wait for the next sync"
-        note_waiting(engine, items, report.error)
+        note_waiting(store, items, report.error)
         return report
     try:
         for index, item in enumerate(items):
@@ -128,17 +141,17 @@ def send_outbox(
                 # duplicate it for those who have it.
                 client.sendmail(smtp.from_address, list(item.recipients), item.raw)
             except smtplib.SMTPServerDisconnected as error:
-                _connection_lost(engine, smtp, report, items, index, error)
+                _connection_lost(store, smtp, report, items, index, error)
                 return report
             except smtplib.SMTPException as error:
                 # The server refused this message (sender, recipients or content): the others may still go.
-                mark_failed(engine, item, _describe(error))
+                mark_failed(store, item, _describe(error))
                 report.failed.append(item.id)
                 continue
             except OSError as error:
-                _connection_lost(engine, smtp, report, items, index, error)
+                _connection_lost(store, smtp, report, items, index, error)
                 return report
-            mark_sent(engine, item, clock())
+            mark_sent(store, item, clock())
             report.sent.append(item.id)
     finally:
         try:
@@ -146,24 +159,3 @@ def send_outbox(
         except (OSError, smtplib.SMTPException):
             client.close()
     return report
-
-
-def send_queued(database: Path, smtp: SmtpConfig | None, *, timeout: float = TIMEOUT_S) -> SendReport:
-    """Send every queued (or previously failed) reply in the store at `database` over SMTP.
-
-    Never raises for one bad message: each is marked sent, or failed with the server's answer and tried again next
-    time. When `smtp` is None or the server cannot be reached, every reply stays queued and the report says why.
-
-    Args:
-        database: The store's file.
-        smtp: The `[smtp]` config, or None if there is none.
-        timeout: Seconds to wait for the server on each operation.
-
-    Returns:
-        Which outbox ids were sent, failed or still wait, and the reason nothing was sent, if so.
-    """
-    engine = open_engine(database)
-    try:
-        return send_outbox(engine, smtp, timeout=timeout)
-    finally:
-        engine.dispose()

@@ -1,11 +1,11 @@
 """Provides the two steps a reply screen runs in workers: read the case with its reporter's key, then compose
-(sign and encrypt) and queue the reply. Each opens its own store connections, so it can run in a thread."""
+(sign and encrypt) and queue the reply. Each opens its own connections from the store, so it can run in a thread."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from triage_tui.config import Config
 from triage_tui.replies.compose_reply import (
@@ -16,10 +16,12 @@ from triage_tui.replies.compose_reply import (
     open_gpg,
     under_embargo,
 )
-from triage_tui.replies.outbox import queue_reply
 from triage_tui.replies.templates import ReplyDraft
-from triage_tui.store.connection import reader
+from triage_tui.store.outbox_store import queue_reply
 from triage_tui.store.queries import CaseDetail, get_case
+
+if TYPE_CHECKING:
+    from triage_tui.store.store import Store
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,9 @@ def _gnupg_home(config: Config) -> str | None:
     return str(home) if home is not None else None
 
 
-def load_reply_context(database: Path, case_id: str, config: Config, now: datetime) -> ReplyContext | None:
+def load_reply_context(store: Store, case_id: str, config: Config, now: datetime) -> ReplyContext | None:
     """The case and its reporter's key (None if the case does not exist)."""
-    with reader(database) as connection:
+    with store.read() as connection:
         detail = get_case(connection, case_id)
     if detail is None:
         return None
@@ -70,25 +72,19 @@ def load_reply_context(database: Path, case_id: str, config: Config, now: dateti
     return ReplyContext(detail, key, error, under_embargo(detail, now))
 
 
-def queue_draft(database: Path, config: Config, detail: CaseDetail, draft: ReplyDraft, now: datetime) -> QueuedReply:
+def queue_draft(store: Store, config: Config, detail: CaseDetail, draft: ReplyDraft, now: datetime) -> QueuedReply:
     """Sign, encrypt and queue `draft` (raises ReplyError and its kinds on refusal; nothing is queued then)."""
-    from triage_tui.store.database import open_engine
-
     reply = compose_reply(
         draft, detail, config.identity, open_gpg(_gnupg_home(config)), sender=sender_of(config), now=now
     )
-    engine = open_engine(database)
-    try:
-        outbox_id = queue_reply(
-            engine,
-            case_id=detail.summary.id,
-            recipients=reply.recipients,
-            subject=reply.subject,
-            raw=reply.raw,
-            author=author_of(config),
-            template=draft.template_id,
-            now=now,
-        )
-    finally:
-        engine.dispose()
+    outbox_id = queue_reply(
+        store,
+        case_id=detail.summary.id,
+        recipients=reply.recipients,
+        subject=reply.subject,
+        raw=reply.raw,
+        author=author_of(config),
+        template=draft.template_id,
+        now=now,
+    )
     return QueuedReply(outbox_id, reply.recipients, tuple(key.fingerprint for key in reply.keys))

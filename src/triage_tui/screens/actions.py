@@ -53,16 +53,17 @@ def triage_service(app: App[None]) -> TriageService:
         service = _SERVICES.get(app)
         if service is None:
             from triage_tui.services.triage import TriageService
+            from triage_tui.store.store import Store
+            from triage_tui.team.sharing import sharer_for
 
             clock = getattr(app, "clock", None)
             config = getattr(app, "config", None)
             # With team sync on, every decision is also a team event signed with the identity's key.
-            team_author = config.identity.fingerprint if config is not None and config.team is not None else None
             service = TriageService(
-                getattr(app, "database"),  # noqa: B009
+                Store(getattr(app, "database")),  # noqa: B009
                 author_of(app),
                 clock=clock,
-                team_author=team_author,
+                sharer=sharer_for(config),
             )
             _SERVICES[app] = service
         return service

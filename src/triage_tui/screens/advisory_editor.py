@@ -236,7 +236,7 @@ class AdvisoryEditor(Screen[None]):
         from triage_tui.store.connection import reader
         from triage_tui.store.github_store import push_states
 
-        with reader(self.drafts.database) as connection:
+        with reader(self.drafts.store.path) as connection:
             states = push_states(connection, self.case_id)
         newest: dict[str, str] = {}
         for repository, ghsa_id, state, error in states:
@@ -580,7 +580,7 @@ class AdvisoryEditor(Screen[None]):
         if self.typed().to_json() != self._base:
             self.notify("Save the draft first (ctrl+s): the push sends what is saved.", title="Advisory")
             return
-        database = self.drafts.database
+        database = self.drafts.store.path
 
         def read_targets() -> None:
             from triage_tui.github.readers import push_targets
@@ -608,7 +608,7 @@ class AdvisoryEditor(Screen[None]):
         self.app.push_screen(DeliberateConfirmModal(question), answered)
 
     def _queue_push(self) -> None:
-        config, database, author = self.drafts.config, self.drafts.database, self.drafts.author
+        config, database, author = self.drafts.config, self.drafts.store.path, self.drafts.author
 
         def push() -> None:
             from triage_tui.github.push_queue import queue_advisory_push

@@ -395,8 +395,9 @@ class CaseScreen(Screen[None]):
 
         def open_drafts() -> AdvisoryDrafts:
             from triage_tui.services.advisory_drafts import AdvisoryDrafts
+            from triage_tui.store.store import Store
 
-            return AdvisoryDrafts(self.reads.database, author_of(self.app), config, clock=self.clock)
+            return AdvisoryDrafts(Store(self.reads.database), author_of(self.app), config, clock=self.clock)
 
         exports = self.reads.database.parent / "exports"  # beside the workspace's store, never the current folder
         editor = AdvisoryEditor(open_drafts, self.case_id, summary.title, export_folder=exports)
@@ -574,9 +575,10 @@ class CaseScreen(Screen[None]):
         def save(request: SaveRequest) -> str:
             from triage_tui.screens.refusable import Refused
             from triage_tui.services.attachments import AttachmentError, save_attachment
+            from triage_tui.store.store import Store
 
             try:
-                saved = save_attachment(database, request.attachment_id, request.destination)
+                saved = save_attachment(Store(database), request.attachment_id, request.destination)
             except AttachmentError as error:
                 raise Refused(str(error)) from error
             return f"saved to {saved} (not opened)"
@@ -624,9 +626,10 @@ class CaseScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="case-candidates", exit_on_error=False)
     def _read_candidates(self) -> None:
         from triage_tui.services.duplicates import duplicate_candidates
+        from triage_tui.store.store import Store
 
         case_id = self.case_id
-        self.post_message(self.CandidatesRead(case_id, duplicate_candidates(self.reads.database, case_id)))
+        self.post_message(self.CandidatesRead(case_id, duplicate_candidates(Store(self.reads.database), case_id)))
 
     @on(CandidatesRead)
     def _candidates_read(self, message: CandidatesRead) -> None:

@@ -169,7 +169,9 @@ class ReplyScreen(ModalScreen[int | None]):
 
     @work(thread=True, exclusive=True, group="reply-load", exit_on_error=False)
     def _prepare(self, config: Config) -> None:
-        self.post_message(self.Prepared(load_reply_context(self.database, self.case_id, config, self.clock())))
+        from triage_tui.store.store import Store
+
+        self.post_message(self.Prepared(load_reply_context(Store(self.database), self.case_id, config, self.clock())))
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -266,9 +268,11 @@ class ReplyScreen(ModalScreen[int | None]):
     @work(thread=True, exclusive=True, group="reply-queue", exit_on_error=False)
     def _queue(self, config: Config, context: ReplyContext, draft: ReplyDraft) -> None:
         from triage_tui.replies.compose_reply import ReplyError
+        from triage_tui.store.store import Store
 
         try:
-            queued = queue_draft(self.database, config, context.detail, draft, self.clock())
+            with Store(self.database) as store:
+                queued = queue_draft(store, config, context.detail, draft, self.clock())
         except ReplyError as error:
             self.post_message(self.Refused(str(error)))
             return

@@ -18,10 +18,12 @@ from triage_tui.advisories.record import Advisory, PackageImpact
 from triage_tui.advisories.validation import Problem, errors, validate
 from triage_tui.config import Config
 from triage_tui.services.safe_write import WriteError, write_new_file
-from triage_tui.store.queries import CaseDetail, ImpactView, parse_time
+from triage_tui.store.advisory_drafts_store import SavedDraft, case_embargo, draft_row, saved_draft, upsert_draft
+from triage_tui.store.case_writes import case_exists, insert_event
+from triage_tui.store.queries import CaseDetail, ImpactView
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from triage_tui.store.store import Store
 
 RECORD_FIELDS = (
     "summary", "details", "aliases", "weaknesses", "cvss_v3", "cvss_v4", "packages", "references", "credits",
@@ -116,52 +118,44 @@ def changed_fields(before: Advisory | None, after: Advisory) -> list[str]:
 
 
 class AdvisoryDrafts:
-    """The advisory drafts of the store at `database`, saved as `author`, published as `config` says."""
+    """The advisory drafts of `store`, saved as `author`, published as `config` says."""
 
     def __init__(
-        self, database: Path, author: str, config: Config, *, clock: Callable[[], datetime] | None = None
+        self, store: Store, author: str, config: Config, *, clock: Callable[[], datetime] | None = None
     ) -> None:
-        from triage_tui.store.database import open_engine
-
-        self.database = database
+        self.store = store
         self.author = author
         self.config = config
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._engine: Engine = open_engine(database)
 
     def close_store(self) -> None:
-        """Release the store's connections."""
-        self._engine.dispose()
+        """Release the store's connections (the store opens them again when next used)."""
+        self.store.close()
 
     # ---- reading ----------------------------------------------------------------------------------------------
 
-    def _case(self, case_id: str) -> tuple[CaseDetail, Mapping[str, Sequence[str]], Any]:
-        from triage_tui.store.connection import reader
+    def _case(self, case_id: str) -> tuple[CaseDetail, Mapping[str, Sequence[str]], SavedDraft | None]:
         from triage_tui.store.matrix_reads import project_packages
         from triage_tui.store.queries import get_case
 
-        with reader(self.database) as connection:
+        with self.store.read() as connection:
             detail = get_case(connection, case_id)
             if detail is None:
                 raise DraftError(f"no case {case_id}")
             packages = project_packages(connection)
-            row = connection.execute(
-                "SELECT record, updated_at, updated_by, (SELECT min(at) FROM events WHERE case_id = ? "
-                "AND kind = 'advisory') FROM advisories WHERE case_id = ?",
-                (case_id, case_id),
-            ).fetchone()
-        return detail, packages, row
+            saved = saved_draft(connection, case_id)
+        return detail, packages, saved
 
     def load(self, case_id: str) -> Draft:
         """The case's saved draft, or a first one filled from the case and its matrix."""
-        detail, packages, row = self._case(case_id)
+        detail, packages, saved = self._case(case_id)
         matrix = packages_from_matrix(detail.impacts, packages)
         embargo = detail.summary.embargo_until
-        if row is None:
+        if saved is None:
             advisory = draft_from_case(detail, packages, self.config.identity.name)
             return Draft(advisory, saved=False, matrix=matrix, embargo_until=embargo)
         try:
-            advisory = Advisory.from_json(json.loads(row[0]))
+            advisory = Advisory.from_json(json.loads(saved.record))
         except ValueError as error:
             raise DraftError(f"the stored draft of {case_id} cannot be read: {error}") from None
         return Draft(
@@ -169,9 +163,9 @@ class AdvisoryDrafts:
             saved=True,
             matrix=matrix,
             embargo_until=embargo,
-            first_saved=parse_time(row[3]),
-            updated_at=parse_time(row[1]),
-            updated_by=row[2],
+            first_saved=saved.first_saved,
+            updated_at=saved.updated_at,
+            updated_by=saved.updated_by,
         )
 
     def context(self, draft: Draft) -> PublishContext:
@@ -195,24 +189,14 @@ class AdvisoryDrafts:
         those fields (empty, and nothing written, when nothing changed). `base` is the stored record the editor
         started from (None: none was stored); if the store holds another one now, someone saved meanwhile and
         DraftConflictError says who, instead of overwriting their work."""
-        from sqlalchemy import insert, select
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        from triage_tui.store.database import write_transaction
-        from triage_tui.store.tables import ADVISORIES, CASES, EVENTS
-
         now = self.clock().astimezone(UTC)
-        with write_transaction(self._engine) as connection:
-            if connection.execute(select(CASES.c.id).where(CASES.c.id == advisory.case_id)).first() is None:
+        with self.store.write() as connection:
+            if not case_exists(connection, advisory.case_id):
                 raise DraftError(f"no case {advisory.case_id}")
-            row = connection.execute(
-                select(ADVISORIES.c.record, ADVISORIES.c.updated_by, ADVISORIES.c.updated_at).where(
-                    ADVISORIES.c.case_id == advisory.case_id
-                )
-            ).first()
-            stored = json.loads(row[0]) if row is not None else None
+            row = draft_row(connection, advisory.case_id)
+            stored = json.loads(row.record) if row is not None else None
             if base is not UNCHECKED and stored != base:
-                who = f"{row[1]} at {row[2]:%Y-%m-%d %H:%M} UTC" if row is not None else "someone"
+                who = f"{row.updated_by} at {row.updated_at:%Y-%m-%d %H:%M} UTC" if row is not None else "someone"
                 raise DraftConflictError(
                     f"the advisory of {advisory.case_id} was saved by {who} since you opened it; "
                     "reopen it to see their changes (yours are still in the editor)"
@@ -222,25 +206,9 @@ class AdvisoryDrafts:
             if not fields:
                 return []
             record = json.dumps(advisory.to_json(), ensure_ascii=False)
-            statement = sqlite_insert(ADVISORIES).values(
-                case_id=advisory.case_id, record=record, updated_at=now, updated_by=self.author
-            )
-            connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[ADVISORIES.c.case_id],
-                    set_={"record": record, "updated_at": now, "updated_by": self.author},
-                )
-            )
-            connection.execute(
-                insert(EVENTS),
-                {
-                    "case_id": advisory.case_id,
-                    "author": self.author,
-                    "at": now,
-                    "kind": "advisory",
-                    "payload": json.dumps({"fields": fields, "first": before is None}),
-                },
-            )
+            upsert_draft(connection, advisory.case_id, record, now, self.author)
+            payload = {"fields": fields, "first": before is None}
+            insert_event(connection, advisory.case_id, self.author, now, "advisory", payload)
         return fields
 
     # ---- checking and export ----------------------------------------------------------------------------------
@@ -297,28 +265,17 @@ class AdvisoryDrafts:
 
     def current_embargo(self, case_id: str) -> datetime | None:
         """The case's embargo end as stored now."""
-        from triage_tui.store.connection import reader
-
-        with reader(self.database) as connection:
-            row = connection.execute("SELECT embargo_until FROM cases WHERE id = ?", (case_id,)).fetchone()
-        if row is None:
+        with self.store.read() as connection:
+            embargo = case_embargo(connection, case_id)
+        if embargo is None:
             raise DraftError(f"no case {case_id}")
-        return parse_time(row[0])
+        return embargo.until
 
     def record_export(self, case_id: str, formats: Sequence[str], destination: str) -> None:
         """Put an export on the case's timeline (the audit log): which formats, where, and whether the case was
         under embargo then."""
-        from sqlalchemy import insert
-
-        from triage_tui.store.database import write_transaction
-        from triage_tui.store.tables import EVENTS
-
         now = self.clock().astimezone(UTC)
         embargo = self.current_embargo(case_id)
         payload = {"formats": list(formats), "to": destination, "embargoed": embargo is not None and embargo > now}
-        with write_transaction(self._engine) as connection:
-            connection.execute(
-                insert(EVENTS),
-                {"case_id": case_id, "author": self.author, "at": now, "kind": "advisory-export",
-                 "payload": json.dumps(payload)},
-            )  # fmt: skip
+        with self.store.write() as connection:
+            insert_event(connection, case_id, self.author, now, "advisory-export", payload)

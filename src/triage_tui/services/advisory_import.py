@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triage_tui.advisories.importers import ImportError_, parse_document, to_record
 from triage_tui.advisories.ranges import merge_packages
@@ -17,7 +17,11 @@ from triage_tui.advisories.record import Advisory, CreditRole, PackageImpact
 from triage_tui.config import Config
 from triage_tui.impact import ImpactCell, ImpactError, cell_from_events
 from triage_tui.severity import severity_of
+from triage_tui.store.import_lookups import case_of_message, case_with_alias, existing_case
 from triage_tui.untrusted import neutralise, neutralise_line
+
+if TYPE_CHECKING:
+    from triage_tui.store.store import Store
 
 SOURCE = "import"
 PLACEHOLDER_CASE = "PSC-0000-0000"
@@ -83,12 +87,11 @@ def _reporter(advisory: Advisory) -> str:
     return "advisory import"
 
 
-def _store_case(database: Path, config: Config, data: bytes, fmt: str, advisory: Advisory) -> str | None:
+def _store_case(store: Store, config: Config, data: bytes, fmt: str, advisory: Advisory) -> str | None:
     """A new case holding the advisory's message; None if a message with these exact bytes was imported before."""
     from triage_tui.intake.records import CryptoVerdict, ParsedMessage
     from triage_tui.store.batches import IncomingItem
-    from triage_tui.store.database import open_engine
-    from triage_tui.store.ingest import store_batch, sync_projects
+    from triage_tui.store.ingest import store_batch
 
     digest = hashlib.sha256(data).hexdigest()
     subject, body = _message_text(fmt, advisory)
@@ -105,49 +108,30 @@ def _store_case(database: Path, config: Config, data: bytes, fmt: str, advisory:
         body=body,
         verdict=CryptoVerdict(warnings=("imported from a file: not encrypted, not signed",)),
     )
-    engine = open_engine(database)
-    try:
-        sync_projects(engine, config.projects.values())  # a workspace that never synced has no projects yet
-        result = store_batch(
-            engine, [IncomingItem(SOURCE, digest, message, own_case=True)], list(config.projects.values())
-        )
-    finally:
-        engine.dispose()
+    store.sync_projects(config.projects.values())  # a workspace that never synced has no projects yet
+    result = store_batch(
+        store.engine, [IncomingItem(SOURCE, digest, message, own_case=True)], list(config.projects.values())
+    )
     return result.new_cases[0] if result.new_cases else None
 
 
-def _already_imported(database: Path, digest: str) -> str | None:
-    from triage_tui.store.connection import reader
-
-    with reader(database) as connection:
-        row = connection.execute(
-            "SELECT case_id FROM messages WHERE source = ? AND source_key = ?", (SOURCE, digest)
-        ).fetchone()
-    return str(row[0]) if row else None
+def _already_imported(store: Store, digest: str) -> str | None:
+    with store.read() as connection:
+        return case_of_message(connection, SOURCE, digest)
 
 
-def _known_case(database: Path, document: object, advisory: Advisory) -> str | None:
+def _known_case(store: Store, document: object, advisory: Advisory) -> str | None:
     """A case that already holds this advisory: our own export of it (its draft id names the case), or a draft
     with one of the same CVE, GHSA or PYSEC ids."""
     from triage_tui.advisories.osv import DRAFT_PREFIX
-    from triage_tui.store.connection import reader
 
     own = document.get("id") if isinstance(document, Mapping) else None
-    with reader(database) as connection:
+    with store.read() as connection:
         if isinstance(own, str) and own.startswith(DRAFT_PREFIX):
-            row = connection.execute("SELECT id FROM cases WHERE id = ?", (own.removeprefix(DRAFT_PREFIX),)).fetchone()
-            if row is not None:
-                return str(row[0])
-        if advisory.aliases:
-            marks = ",".join("?" * len(advisory.aliases))
-            row = connection.execute(
-                "SELECT advisories.case_id FROM advisories, json_each(advisories.record, '$.aliases') AS alias "  # noqa: S608
-                f"WHERE alias.value IN ({marks}) LIMIT 1",  # placeholders only
-                advisory.aliases,
-            ).fetchone()
-            if row is not None:
-                return str(row[0])
-    return None
+            found = existing_case(connection, own.removeprefix(DRAFT_PREFIX))
+            if found is not None:
+                return found
+        return case_with_alias(connection, advisory.aliases)
 
 
 def cells_for(advisory: Advisory, config: Config) -> tuple[dict[str, ImpactCell], list[str]]:
@@ -170,7 +154,7 @@ def cells_for(advisory: Advisory, config: Config) -> tuple[dict[str, ImpactCell]
     return cells, warnings
 
 
-def import_advisory(database: Path, config: Config, path: Path, data: bytes) -> ImportResult:
+def import_advisory(store: Store, config: Config, path: Path, data: bytes) -> ImportResult:
     """Seed one case from one advisory file's bytes. Everything that can refuse the file is checked before the
     case is created, so a refused file leaves nothing behind."""
     from triage_tui.services.advisory_drafts import AdvisoryDrafts
@@ -182,39 +166,28 @@ def import_advisory(database: Path, config: Config, path: Path, data: bytes) -> 
         fmt, advisory = to_record(document, PLACEHOLDER_CASE, packages)
     except ImportError_ as error:
         return ImportResult(path, None, f"not imported: {error}")
-    previous = _already_imported(database, hashlib.sha256(data).hexdigest()) or _known_case(
-        database, document, advisory
-    )
+    previous = _already_imported(store, hashlib.sha256(data).hexdigest()) or _known_case(store, document, advisory)
     if previous is not None:
         return ImportResult(path, None, f"not imported: {previous} already holds this advisory")
     warnings = declared_score_warnings(document)
     cells, placing = cells_for(advisory, config)
     warnings += placing
-    case_id = _store_case(database, config, data, fmt, advisory)
+    case_id = _store_case(store, config, data, fmt, advisory)
     if case_id is None:
         return ImportResult(path, None, "not imported: the store took no new case")
     advisory = replace(advisory, case_id=case_id)
-    triage = TriageService(database, config.identity.email)
-    try:
-        for project, cell in cells.items():
-            triage.set_impact(case_id, project, cell)
-    finally:
-        triage.close_store()
-    drafts = AdvisoryDrafts(database, config.identity.email, config)
-    try:
-        drafts.save(advisory)
-    finally:
-        drafts.close_store()
+    triage = TriageService(store, config.identity.email)
+    for project, cell in cells.items():
+        triage.set_impact(case_id, project, cell)
+    AdvisoryDrafts(store, config.identity.email, config).save(advisory)
     article = "an" if fmt.upper()[0] in "AEIOU" else "a"
     return ImportResult(path, case_id, f"{article} {fmt.upper()} record, imported as {case_id}", tuple(warnings))
 
 
-def import_advisory_files(database: Path, config: Config, paths: Iterable[Path]) -> list[ImportResult]:
+def import_advisory_files(store: Store, config: Config, paths: Iterable[Path]) -> list[ImportResult]:
     """`import_advisory` for each file; one that cannot be read is reported and the others go on."""
     from triage_tui.advisories.importers import MAX_FILE_BYTES
-    from triage_tui.store.connection import prepare_database
 
-    prepare_database(database)  # a new workspace: create the store before looking for earlier imports
     results: list[ImportResult] = []
     for path in paths:
         try:
@@ -223,5 +196,5 @@ def import_advisory_files(database: Path, config: Config, paths: Iterable[Path])
         except OSError as error:
             results.append(ImportResult(path, None, f"not imported: cannot be read ({error.strerror})"))
             continue
-        results.append(import_advisory(database, config, path, data))
+        results.append(import_advisory(store, config, path, data))
     return results

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from triage_tui.services.safe_write import WriteError, write_new_file
-from triage_tui.store.connection import reader
 from triage_tui.store.queries import attachment_data
 from triage_tui.untrusted import neutralise_line
+
+if TYPE_CHECKING:
+    from triage_tui.store.store import Store
 
 
 class AttachmentError(Exception):
@@ -20,9 +23,9 @@ def suggested_path(folder: Path, filename: str) -> Path:
     return folder / name
 
 
-def save_attachment(database: Path, attachment_id: int, destination: Path, *, overwrite: bool = False) -> Path:
+def save_attachment(store: Store, attachment_id: int, destination: Path, *, overwrite: bool = False) -> Path:
     """Write the attachment's bytes to `destination` (mode 0600, no execute bit); refuse to replace a file."""
-    with reader(database) as connection:
+    with store.read() as connection:
         found = attachment_data(connection, attachment_id)
     if found is None:
         raise AttachmentError(f"no attachment {attachment_id} in the store")

@@ -8,11 +8,9 @@ case they duplicate.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from triage_tui.store.connection import reader
 from triage_tui.store.duplicate_reads import (
     CaseBrief,
     briefs,
@@ -25,6 +23,9 @@ from triage_tui.store.duplicate_reads import (
     similar_titles,
     title_words,
 )
+
+if TYPE_CHECKING:
+    from triage_tui.store.store import Store
 
 NAMED_IN_SUBJECT = "named in its subject"
 REPLIES_TO = "replies to its thread"
@@ -58,23 +59,24 @@ def word_overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def rank_candidates(connection: sqlite3.Connection, case_id: str, *, limit: int = 10) -> list[Candidate]:
-    """The `limit` best duplicate-of candidates for `case_id`, best first."""
-    case = case_brief(connection, case_id)
-    if case is None:
-        return []
-    reporter = set(same_reporter(connection, case.reporter_email, case.reporter_fingerprint, exclude=case_id))
-    projects = same_project(connection, projects_of(connection, case_id), exclude=case_id)
-    named = set(cases_named_by(connection, case_id))
-    replied = set(cases_replied_to(connection, case_id))
-    words = title_words(case.title)
-    overlaps: dict[str, float] = {}
-    for other_id, other_title in similar_titles(connection, words, exclude=case_id):
-        overlap = word_overlap(words, title_words(other_title))
-        if overlap >= SIMILAR_AT:
-            overlaps[other_id] = overlap
-    ids = named | replied | reporter | set(projects) | set(overlaps)
-    found = briefs(connection, ids)
+def duplicate_candidates(store: Store, case_id: str, *, limit: int = 10) -> list[Candidate]:
+    """The `limit` best duplicate-of candidates for `case_id`, best first (read in one snapshot, from any thread)."""
+    with store.read() as connection:
+        case = case_brief(connection, case_id)
+        if case is None:
+            return []
+        reporter = set(same_reporter(connection, case.reporter_email, case.reporter_fingerprint, exclude=case_id))
+        projects = same_project(connection, projects_of(connection, case_id), exclude=case_id)
+        named = set(cases_named_by(connection, case_id))
+        replied = set(cases_replied_to(connection, case_id))
+        words = title_words(case.title)
+        overlaps: dict[str, float] = {}
+        for other_id, other_title in similar_titles(connection, words, exclude=case_id):
+            overlap = word_overlap(words, title_words(other_title))
+            if overlap >= SIMILAR_AT:
+                overlaps[other_id] = overlap
+        ids = named | replied | reporter | set(projects) | set(overlaps)
+        found = briefs(connection, ids)
     candidates: list[Candidate] = []
     for other_id, brief in found.items():
         if brief.duplicate_of:
@@ -100,9 +102,3 @@ def rank_candidates(connection: sqlite3.Connection, case_id: str, *, limit: int 
     # Best score first; among equals the oldest report, since that is usually the one others duplicate.
     candidates.sort(key=lambda c: (-c.score, c.case.received_at.timestamp() if c.case.received_at else 0.0, c.case.id))
     return candidates[:limit]
-
-
-def duplicate_candidates(database: Path, case_id: str, *, limit: int = 10) -> list[Candidate]:
-    """`rank_candidates` on a fresh read-only connection (for thread workers)."""
-    with reader(database) as connection:
-        return rank_candidates(connection, case_id, limit=limit)

@@ -313,9 +313,11 @@ def send_outbox(database: Path, config: Config) -> SourceReport | None:
         if pending_outbox(connection) == 0:
             return None
     from triage_tui.replies.smtp_send import send_queued
+    from triage_tui.store.store import Store
 
     started = time.monotonic()
-    sent = send_queued(database, config.smtp)
+    with Store(database) as store:
+        sent = send_queued(store, config.smtp)
     error = sent.error
     if error is None and (sent.failed or sent.waiting):
         error = f"{len(sent.failed)} replies refused by the server, {len(sent.waiting)} still waiting"

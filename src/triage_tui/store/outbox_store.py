@@ -1,16 +1,20 @@
-"""Provides the outbox: encrypted replies queued with an event in one transaction, then marked sent or failed."""
+"""Provides the outbox's statements: encrypted replies queued with an event in one transaction, then marked sent
+or failed.
+
+SQLAlchemy is imported inside each function: the reply screen imports this module, and the app must not pay for
+SQLAlchemy before the first write."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, select, update
+from triage_tui.store.case_writes import insert_event
 
-from triage_tui.store.database import read_connection, write_transaction
-from triage_tui.store.tables import EVENTS, OUTBOX
+if TYPE_CHECKING:
+    from triage_tui.store.store import Store
 
 
 class OutboxState:
@@ -45,7 +49,7 @@ class OutboxItem:
 
 
 def queue_reply(
-    engine: Engine,
+    store: Store,
     *,
     case_id: str,
     recipients: Sequence[str],
@@ -58,7 +62,7 @@ def queue_reply(
     """Put an encrypted reply in the outbox and record the "reply.queued" event, in one transaction.
 
     Args:
-        engine: The store.
+        store: The store.
         case_id: The case replied to.
         recipients: Every envelope recipient, the reporter first.
         subject: The real subject (the message itself only shows "..." outside the encryption).
@@ -70,7 +74,9 @@ def queue_reply(
     Returns:
         The outbox row's id.
     """
-    with write_transaction(engine) as connection:
+    from triage_tui.store.tables import OUTBOX
+
+    with store.write() as connection:
         result = connection.execute(
             OUTBOX.insert().values(
                 case_id=case_id,
@@ -87,11 +93,7 @@ def queue_reply(
         assert key is not None
         outbox_id = int(key[0])
         payload = {"outbox_id": outbox_id, "to": list(recipients), "template": template}
-        connection.execute(
-            EVENTS.insert().values(
-                case_id=case_id, author=author, at=now, kind="reply.queued", payload=json.dumps(payload)
-            )
-        )
+        insert_event(connection, case_id, author, now, "reply.queued", payload)
     return outbox_id
 
 
@@ -117,41 +119,55 @@ def _item(row: object) -> OutboxItem:
     )
 
 
-def pending(engine: Engine) -> list[OutboxItem]:
+def pending(store: Store) -> list[OutboxItem]:
     """Replies still to send (queued, or failed last time), oldest first."""
-    with read_connection(engine) as connection:
+    from sqlalchemy import select
+
+    from triage_tui.store.database import read_connection
+    from triage_tui.store.tables import OUTBOX
+
+    with read_connection(store.engine) as connection:
         rows = connection.execute(select(OUTBOX).where(OUTBOX.c.state.in_(PENDING_STATES)).order_by(OUTBOX.c.id))
         return [_item(row) for row in rows]
 
 
-def outbox_items(engine: Engine, case_id: str | None = None) -> list[OutboxItem]:
+def outbox_items(store: Store, case_id: str | None = None) -> list[OutboxItem]:
     """Every outbox row (or a case's), oldest first."""
+    from sqlalchemy import select
+
+    from triage_tui.store.database import read_connection
+    from triage_tui.store.tables import OUTBOX
+
     query = select(OUTBOX).order_by(OUTBOX.c.id)
     if case_id is not None:
         query = query.where(OUTBOX.c.case_id == case_id)
-    with read_connection(engine) as connection:
+    with read_connection(store.engine) as connection:
         return [_item(row) for row in connection.execute(query)]
 
 
-def mark_sent(engine: Engine, item: OutboxItem, now: datetime) -> None:
+def mark_sent(store: Store, item: OutboxItem, now: datetime) -> None:
     """Record a delivery to the SMTP server, with a "reply.sent" event on the case."""
-    with write_transaction(engine) as connection:
+    from sqlalchemy import update
+
+    from triage_tui.store.tables import OUTBOX
+
+    with store.write() as connection:
         connection.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id == item.id)
             .values(state=OutboxState.SENT, attempts=OUTBOX.c.attempts + 1, last_error=None, sent_at=now)
         )
         payload = {"outbox_id": item.id, "to": list(item.recipients)}
-        connection.execute(
-            EVENTS.insert().values(
-                case_id=item.case_id, author=item.author, at=now, kind="reply.sent", payload=json.dumps(payload)
-            )
-        )
+        insert_event(connection, item.case_id, item.author, now, "reply.sent", payload)
 
 
-def mark_failed(engine: Engine, item: OutboxItem, error: str) -> None:
+def mark_failed(store: Store, item: OutboxItem, error: str) -> None:
     """Record a refused message: it stays in the outbox and is tried again next time."""
-    with write_transaction(engine) as connection:
+    from sqlalchemy import update
+
+    from triage_tui.store.tables import OUTBOX
+
+    with store.write() as connection:
         connection.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id == item.id)
@@ -159,11 +175,15 @@ def mark_failed(engine: Engine, item: OutboxItem, error: str) -> None:
         )
 
 
-def note_waiting(engine: Engine, items: Sequence[OutboxItem], error: str) -> None:
+def note_waiting(store: Store, items: Sequence[OutboxItem], error: str) -> None:
     """Keep why `items` could not be sent (the server was unreachable) without changing their state."""
     if not items:
         return
-    with write_transaction(engine) as connection:
+    from sqlalchemy import update
+
+    from triage_tui.store.tables import OUTBOX
+
+    with store.write() as connection:
         connection.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id.in_([item.id for item in items]))

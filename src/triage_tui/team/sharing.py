@@ -1,0 +1,53 @@
+"""Provides the team's side of triage decisions: each one recorded as a team event, signed by the identity's key
+later and sent, in the same transaction as the decision itself (services' `DecisionSharer`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from triage_tui.services.decision_sharing import SharingRefused
+from triage_tui.store.shared_decisions import newest_applied_at
+from triage_tui.team.events import EventFormatError
+from triage_tui.team.hlc import HybridClock, Timestamp
+from triage_tui.team.log import case_ref, record_local, team_event_of, with_report_refs
+
+if TYPE_CHECKING:
+    from triage_tui.config import Config
+    from triage_tui.store.case_writes import WriteConnection
+
+
+class TeamSharer:
+    """Shares the decisions made here as team events authored by the key `fingerprint`."""
+
+    def __init__(self, fingerprint: str) -> None:
+        self.fingerprint = fingerprint
+        self._clock = HybridClock()
+
+    def share(
+        self, connection: WriteConnection, case_id: str, kind: str, payload: Mapping[str, Any], at: datetime
+    ) -> None:
+        """Record the decision as a team event too, in the same transaction (it waits there while offline)."""
+        # The clock goes on after the newest applied event in the log (received ones included, which may have come
+        # in since this workstation last decided), whatever the wall clock says now.
+        newest = newest_applied_at(connection)
+        if newest:
+            self._clock.observe(Timestamp.parse(newest))
+        event = team_event_of(kind, payload, case_id, self.fingerprint, self._clock.now())
+        if event is None:
+            return
+        try:
+            named = with_report_refs(connection, replace(event, ref=case_ref(connection, case_id)))
+            record_local(connection, named, at.astimezone(UTC))
+        except EventFormatError as error:  # what every other workstation would refuse is not decided here
+            raise SharingRefused(str(error)) from None
+
+
+def sharer_for(config: Config | None) -> TeamSharer | None:
+    """The sharer of a workspace with team sync on (every decision is then a team event signed with the identity's
+    key); None without a config or a `[team]` table."""
+    if config is None or config.team is None:
+        return None
+    return TeamSharer(config.identity.fingerprint)
