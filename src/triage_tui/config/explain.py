@@ -1,8 +1,4 @@
-"""Explains why a value of the config file was refused, in the user's words: which key, and what is expected there.
-
-msgspec says where (`$.folders[1]`) and what, in its own terms; the declared type at that place (msgspec.inspect)
-and the value the file holds there say the rest.
-"""
+"""Explains a config value msgspec refused, in the user's words: its key, and what is expected there."""
 
 from __future__ import annotations
 
@@ -29,7 +25,8 @@ class Refusal(NamedTuple):
 
 
 def explain(error: msgspec.ValidationError, declared: object, data: object) -> Refusal:
-    """Why msgspec refused `data` as the type `declared`."""
+    """Why msgspec refused `data` as the type `declared`: msgspec says where (`$.folders[1]`) and what, in its own
+    terms; the declared type at that place (msgspec.inspect) and the value the file holds there say the rest."""
     message, _, where = str(error).partition(" - at `$")
     info: mi.Type = mi.type_info(declared)
     value, key = data, ""

@@ -1,5 +1,4 @@
-"""Reads `config.toml` into its declaration (config.tables); the first mistake is refused with the file, the key and
-what is expected there."""
+"""Reads `config.toml` into its declaration, refusing the first mistake with the file, the key and what is expected."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Provides the config's rules about secrets and keys, each written once: applied when the file is read, and again by
-the code that connects, since a config built in code is not read from a file."""
+"""Provides the config's security rules, each written once: checked when the file is read and again when connecting."""
 
 from __future__ import annotations
 
