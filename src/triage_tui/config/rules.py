@@ -3,18 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-import uuid
 from urllib.parse import urlsplit
-
-FINGERPRINT_PATTERN = r"^ *(?:[0-9A-Fa-f] *){40}\Z"
-"""A key fingerprint as the file may write it: 40 hex digits, in either case, spaces anywhere (gpg prints groups)."""
-
-PLAIN_PASSWORD = "plain passwords are not allowed; use password_command or password_env"
-
-
-def normal_fingerprint(value: str) -> str:
-    """A fingerprint as gpg and the store compare it: no spaces, upper case."""
-    return value.replace(" ", "").upper()
 
 
 def is_loopback(host: str) -> bool:
@@ -49,12 +38,3 @@ def clear_text_refusal(api_url: str) -> str | None:
     if url.scheme == "http":
         return f"plain http sends the token in clear; allowed only for a loopback host, not {url.hostname!r}; use https"
     return "expected an https:// URL"
-
-
-def cna_uuid(value: str) -> str | None:
-    """The canonical form of a CNA's id (a version-4 UUID, as CVE Services issues them); None when it is not one."""
-    try:
-        parsed = uuid.UUID(value)
-    except ValueError:
-        return None
-    return str(parsed) if parsed.version == 4 else None

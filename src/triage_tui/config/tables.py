@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal, NamedTuple, get_args
@@ -11,27 +12,39 @@ import msgspec
 from msgspec import Meta
 from msgspec.structs import force_setattr
 
-from triage_tui.config.rules import (
-    FINGERPRINT_PATTERN,
-    PLAIN_PASSWORD,
-    clear_text_refusal,
-    clear_text_security,
-    cna_uuid,
-    normal_fingerprint,
-)
+from triage_tui.config.rules import clear_text_refusal, clear_text_security
 
 Text = Annotated[str, Meta(pattern=r"\S")]
 """A string with something in it: a blank one is refused."""
 Port = Annotated[int, Meta(ge=1, le=65535)]
-Fingerprint = Annotated[str, Meta(pattern=FINGERPRINT_PATTERN, extra={"expected": "a 40-hex-digit key fingerprint"})]
+Fingerprint = Annotated[
+    str, Meta(pattern=r"^ *(?:[0-9A-Fa-f] *){40}\Z", extra={"expected": "a 40-hex-digit key fingerprint"})
+]
+"""A key fingerprint as the file may write it: 40 hex digits, in either case, spaces anywhere (gpg prints groups)."""
 KeyName = Annotated[str, Meta(pattern=r"\S", extra={"expected": 'a key name such as "ctrl+o" or "enter,o"'})]
 WebAddress = Annotated[str, Meta(pattern=r"^https?://", extra={"expected": "a URL such as https://example.org"})]
 Security = Literal["tls", "starttls", "none"]
 Severity = Literal["critical", "high", "medium", "low", "none", "unscored"]
 
 IMAP_SECURITY: tuple[str, ...] = get_args(Security)
-REFUSED_PASSWORD: Mapping[str, str] = {"password": PLAIN_PASSWORD}
-"""The key a connection's table refuses, with why: its password comes from password_command or password_env."""
+REFUSED_PASSWORD: Mapping[str, str] = {
+    "password": "plain passwords are not allowed; use password_command or password_env"
+}
+"""The key a connection's table refuses, with why."""
+
+
+def normal_fingerprint(value: str) -> str:
+    """A fingerprint as gpg and the store compare it: no spaces, upper case."""
+    return value.replace(" ", "").upper()
+
+
+def cna_uuid(value: str) -> str | None:
+    """The canonical form of a CNA's id (a version-4 UUID, as CVE Services issues them); None when it is not one."""
+    try:
+        parsed = uuid.UUID(value)
+    except ValueError:
+        return None
+    return str(parsed) if parsed.version == 4 else None
 
 
 class Problem(NamedTuple):
