@@ -8,7 +8,16 @@ import pytest
 
 from gpg_fixtures import GpgWorld, with_identity
 from triage_tui.cli import run
-from triage_tui.config import ConfigError, ImapSourceConfig, MaildirSourceConfig, load_config, parse_config
+from triage_tui.config import (
+    ConfigError,
+    GithubSourceConfig,
+    ImapSourceConfig,
+    MaildirSourceConfig,
+    load_config,
+    parse_config,
+)
+from triage_tui.sources.base import SourceError
+from triage_tui.sources.imap import ImapSource
 from triage_tui.workspace import resolve_workspace
 
 FPR = "0123456789ABCDEF0123456789ABCDEF01234567"
@@ -158,3 +167,79 @@ embargo_due_days = 7
         parse_config(Path("c.toml"), VALID + '[smtp]\nhost = "h"\nfrom = "a@b"\npassword = "x"\n')
     with pytest.raises(ConfigError, match=r"views\.x\.colour"):
         parse_config(Path("c.toml"), VALID + "[views.x]\ncolour = 1\n")
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "expected"),
+    [
+        (('security = "tls"', 'security = "none"'), "sources.security-inbox.security", "only for a loopback host"),
+        (('password_command = "pass show security-imap"', ""), "sources.security-inbox.password_command", "missing"),
+        (('packages = ["pip"]', 'id = "pip2"'), "projects.pip.id", "unknown key; expected one of: name, packages"),
+        (("[identity]", 'path = "elsewhere.toml"\n[identity]'), "path", "unknown key"),
+        (('kind = "maildir"', 'kind = "maildir"\nname = "x"'), "sources.local.name", "expected one of: kind, path"),
+        (('folders = ["INBOX", "Reports"]', "folders = 3"), "sources.security-inbox.folders", "expected a list"),
+        (('path = "~/Mail/security"', 'path = " "'), "sources.local.path", "expected a non-empty string"),
+    ],
+)
+def test_rules_between_keys_and_reserved_keys_are_refused_at_the_key_to_change(
+    change: tuple[str, str], key: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(Path("/ws/config.toml"), VALID.replace(*change, 1))
+    assert f"key '{key}'" in str(raised.value) and expected in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "expected"),
+    [
+        ('[smtp]\nhost = "smtp.example.org"\nfrom = "a@b"\nsecurity = "none"\n', "smtp.security", "loopback"),
+        (f'[team]\ncoordinators = ["{FPR}"]\nsource = "local"\n', "team.source", "the name of an imap source"),
+        ('[team]\ncoordinators = ["ABC"]\nsource = "security-inbox"\n', "team.coordinators[0]", "40-hex"),
+        ('[advisories]\ncna_org_id = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"\n', "advisories.cna_org_id", "version 4"),
+        ('[advisories]\npublisher_namespace = "example.org"\n', "advisories.publisher_namespace", "a URL"),
+        ('[views.x]\nseverity = "huge"\n', "views.x.severity", "one of critical, high, medium, low, none, unscored"),
+        ('[keys]\n"inbox.open_case" = " "\n', "keys.inbox.open_case", "a key name"),
+    ],
+)
+def test_each_table_names_its_mistakes(table: str, key: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(Path("/ws/config.toml"), VALID + table)
+    assert f"key '{key}'" in str(raised.value) and expected in str(raised.value)
+
+
+def test_sources_are_told_apart_by_kind_and_defaults_follow_security() -> None:
+    text = (
+        VALID.replace('security = "tls"', 'security = "starttls"').replace("port = 993\n", "")
+        + '[sources.gh]\nkind = "github"\nrepositories = ["pypa/pip"]\n'
+        + '[smtp]\nhost = "smtp.example.org"\nfrom = "a@b"\nsecurity = "tls"\n'
+        + '[advisories]\ncna_org_id = "{6BA7B810-9DAD-41D1-80B4-00C04FD430C8}"\n'
+        + f'[team]\ncoordinators = ["{FPR.lower()}"]\nsource = "security-inbox"\n'
+    )
+    config = parse_config(Path("c.toml"), text)
+    assert {name: type(source) for name, source in config.sources.items()} == {
+        "security-inbox": ImapSourceConfig,
+        "local": MaildirSourceConfig,
+        "gh": GithubSourceConfig,
+    }
+    assert [source.kind for source in config.sources.values()] == ["imap", "maildir", "github"]
+    imap = config.sources["security-inbox"]
+    assert isinstance(imap, ImapSourceConfig) and imap.port == 143 and imap.name == "security-inbox"
+    assert config.smtp is not None and config.smtp.port == 465 and config.smtp.from_address == "a@b"
+    assert config.advisories.cna_org_id == "6ba7b810-9dad-41d1-80b4-00c04fd430c8"
+    assert config.team is not None and config.team.coordinators == (FPR,) and config.team.folder == "TeamEvents"
+    assert config.projects["pip"].id == "pip" and config.path == Path("c.toml")
+
+
+def test_a_config_built_in_code_is_taken_as_given_and_connecting_checks_the_security_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IMAP_PASSWORD_TEST", "hunter2")
+    remote = ImapSourceConfig(
+        name="plain", host="imap.example.org", username="u", security="none", password_env="IMAP_PASSWORD_TEST"
+    )
+    assert remote.port == 143
+    with (
+        pytest.raises(SourceError, match=r"source 'plain': security \"none\" .* only for a loopback host"),
+        ImapSource(remote).session("checking"),
+    ):
+        pass  # refused before the password is read or a connection made

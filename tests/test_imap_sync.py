@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 from sqlalchemy import Engine, insert
 
 from dovecot_fixtures import DovecotServer
@@ -305,7 +306,7 @@ def test_a_server_that_never_answers_times_out_with_a_clear_message(
     silent.listen(1)  # accepts the connection into its backlog and never sends a greeting
     try:
         source = mailbox.source()
-        source.config = source.config.__class__(**{**source.config.__dict__, "port": silent.getsockname()[1]})
+        source.config = replace(source.config, port=silent.getsockname()[1])
         source.timeout = 0.5
         outcome = sync_source(engine_path(mailbox.engine), mailbox.config, source)
     finally:

@@ -8,6 +8,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import msgspec
 from textual.widgets import OptionList
 
 from triage_tui.intake.records import ParsedMessage
@@ -119,9 +120,9 @@ def test_only_a_coordinator_accepts_with_team_sync_on() -> None:
 
     solo = workspace_config(Path("config.toml"))
     assert may_accept_keys(solo) and may_accept_keys(None)
-    coordinator = dataclasses.replace(solo, team=TeamConfig(coordinators=(solo.identity.fingerprint,), source="x"))
+    coordinator = msgspec.structs.replace(solo, team=TeamConfig(coordinators=(solo.identity.fingerprint,), source="x"))
     assert may_accept_keys(coordinator)
-    maintainer = dataclasses.replace(coordinator, identity=Identity("Pat", "pat@example.org", "B" * 40))
+    maintainer = msgspec.structs.replace(coordinator, identity=Identity("Pat", "pat@example.org", "B" * 40))
     assert not may_accept_keys(maintainer)
 
 

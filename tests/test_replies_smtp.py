@@ -209,7 +209,7 @@ def test_sync_sends_the_outbox_after_pulling(
     database: Path, gpg_world: GpgWorld, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:
     """A reply queued while offline goes out with the next `sync`, and a sync with nothing queued skips SMTP."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from gpg_fixtures import write_team_config
     from triage_tui.config import load_config

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -69,8 +70,8 @@ class Team:
         folder = Path(tempfile.mkdtemp(dir=self.root))
         made = station(folder, "pip", self.rings[1], self.rings, self.dovecot, self.user, self.maintainer_store)
         assert made.config.team is not None
-        team = replace(made.config.team, folder=f"Hostile{uuid.uuid4().hex[:12]}")
-        return replace(made, config=replace(made.config, team=team))
+        team = msgspec.structs.replace(made.config.team, folder=f"Hostile{uuid.uuid4().hex[:12]}")
+        return replace(made, config=msgspec.structs.replace(made.config, team=team))
 
     def seal_bytes(self, data: bytes) -> bytes:
         """`data` signed by the coordinator and encrypted to the maintainer, as a member's workstation would."""

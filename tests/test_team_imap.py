@@ -8,11 +8,12 @@ import asyncio
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from dovecot_fixtures import DovecotServer
 from gpg_fixtures import TEAM_OF_THREE, Keyring, kill_and_remove, team_keyrings

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from triage_tui.config import SmtpConfig, is_loopback
+from triage_tui.config import SmtpConfig
+from triage_tui.config.rules import clear_text_security
 from triage_tui.sources.base import SourceError
 from triage_tui.sources.credentials import secret_from
 from triage_tui.store.outbox_store import OutboxItem, mark_failed, mark_sent, note_waiting, pending
@@ -51,8 +52,9 @@ def connect(smtp: SmtpConfig, timeout: float = TIMEOUT_S) -> smtplib.SMTP:
         OSError, smtplib.SMTPException: The server cannot be reached, refused TLS or the login.
         SourceError: The password cannot be read, or "none" was asked for a host that is not loopback.
     """
-    if smtp.security == "none" and not is_loopback(smtp.host):
-        raise SourceError(f'smtp: security "none" is allowed only for a loopback host, not {smtp.host!r}')
+    refusal = clear_text_security(smtp.security, smtp.host)
+    if refusal is not None:
+        raise SourceError(f"smtp: security {refusal}")
     client: smtplib.SMTP
     if smtp.security == "tls":
         client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=_tls_context(smtp))

@@ -18,6 +18,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from triage_tui.config import ImapSourceConfig
+from triage_tui.config.rules import clear_text_security
 from triage_tui.sources.base import (
     HEAD_BYTES,
     MAX_BATCH_BYTES,
@@ -125,12 +126,15 @@ class ImapSource:
             raise _CommandRefused(f"{prefix}: the server refused {what} ({_text(error)})") from None
 
     def _tls_context(self) -> ssl.SSLContext:
-        cafile = str(self.config.ca_file) if self.config.ca_file else None
-        if cafile is not None and not self.config.ca_file.is_file():  # type: ignore[union-attr]
-            raise SourceError(f"source '{self.name}': ca_file {cafile} does not exist")
-        return ssl.create_default_context(cafile=cafile)
+        ca_file = self.config.ca_file
+        if ca_file is not None and not ca_file.is_file():
+            raise SourceError(f"source '{self.name}': ca_file {ca_file} does not exist")
+        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
     def _connect(self) -> IMAPClient:
+        refusal = clear_text_security(self.config.security, self.config.host)
+        if refusal is not None:
+            raise SourceError(f"source '{self.name}': security {refusal}")
         password = secret_from(self.name, command=self.config.password_command, env=self.config.password_env)
         self._refusals.clear()  # a new connection: earlier refusals say nothing of its errors
         security = self.config.security
