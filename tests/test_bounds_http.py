@@ -19,7 +19,7 @@ from triage_tui.github.sync import sync_github
 from triage_tui.sources import github_api
 from triage_tui.sources.base import SourceError
 from triage_tui.sources.github_api import GitHubClient
-from triage_tui.sync.run import SourceReport, SyncProgress
+from triage_tui.sync.jobs import SourceReport, SyncProgress
 
 
 def sync_against(

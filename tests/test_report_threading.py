@@ -25,6 +25,7 @@ from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.duplicate_reads import case_extras
 from triage_tui.store.queries import get_case
+from triage_tui.store.store import Store
 from triage_tui.sync.run import sync_all
 
 TOKEN = "ghp_threading"
@@ -88,7 +89,7 @@ def mail(
 
 
 def synced(database: Path, config: Config) -> None:
-    reports = sync_all(database, config)
+    reports = sync_all(Store(database), config)
     assert all(r.ok for r in reports), [r.error for r in reports]
 
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from triage_tui.services.advisory_drafts import AdvisoryDrafts
     from triage_tui.services.triage import TriageService
-    from triage_tui.sync.run import ProgressCallback, SourceReport
+    from triage_tui.sync.jobs import ProgressCallback, SourceReport
 
 NEW_STATES = frozenset({"triage", "draft"})
 """States in which an advisory GitHub has not seen yet becomes a case; closed or published ones matter only as
@@ -692,7 +692,7 @@ def sync_github(
     cancel: Event | None = None,
 ) -> SourceReport:
     """Pull every repository of `source`, then push its queued draft updates; one report for the source."""
-    from triage_tui.sync.run import SourceReport, SyncProgress
+    from triage_tui.sync.jobs import SourceReport, SyncProgress
 
     started = time.monotonic()
     prepare_database(database)

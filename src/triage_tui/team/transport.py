@@ -331,7 +331,7 @@ class TeamTransport:
 def sync_team(database: Path, config: Config) -> Any:
     """Team sync as a source report (for `sync_all` and the app's `s`)."""
     from triage_tui.replies.compose_reply import open_gpg
-    from triage_tui.sync.run import SourceReport
+    from triage_tui.sync.jobs import SourceReport
 
     started = time.monotonic()
     home = config.gnupg_home()
