@@ -37,7 +37,10 @@ def _clear_previous_demo(home: Path) -> None:
 
 def run_demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Build the demo in the workspace's folder (replacing an earlier demo), sync it, fill it, open it."""
+    from triage_tui.demo.advisories import fill_demo_advisories
     from triage_tui.demo.build import build_demo
+    from triage_tui.demo.matrix import fill_demo_matrix
+    from triage_tui.sync.run import sync_all
 
     if args.cases < 1:
         raise CliError("--cases must be at least 1")
@@ -49,16 +52,11 @@ def run_demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: T
     config = load_config(demo.config_path)
     unlock(workspace, config, err)
     with Store(workspace.database_path) as store:
-        from triage_tui.sync.run import sync_all
-
         with ProgressLine(err, enabled=True) as progress:
             reports = sync_all(store, config, progress=progress)
         status = report_sync(reports, json_output=False, out=out, err=err)
         if status != EXIT_OK:
             return status
-        from triage_tui.demo.advisories import fill_demo_advisories
-        from triage_tui.demo.matrix import fill_demo_matrix
-
         cells = fill_demo_matrix(store.path, config.identity.email, list(config.projects))
         print(f"impact matrix: {cells} cells set across the projects", file=err)
         drafts = fill_demo_advisories(store.path, config)

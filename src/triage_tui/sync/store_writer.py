@@ -30,7 +30,7 @@ class StoreWriter:
             self._team = self._team_of() if self._team_of is not None else TeamSenders()
         return self._team
 
-    def _known_projects(self) -> None:
+    def _register_projects(self) -> None:
         if not self._projects_known:
             # Projects come from the config; the store must know them before cases can point at them.
             self._store.sync_projects(self.projects)
@@ -43,12 +43,12 @@ class StoreWriter:
         # Imported here: SQLAlchemy and SQLModel cost ~0.5 s to import, which a no-change sync never needs.
         from triage_tui.store.ingest import store_batch
 
-        self._known_projects()
+        self._register_projects()
         return store_batch(self._store.engine, items, self.projects, cursors, gone=gone, team=self.team)
 
     def relink(self, source: str, items: Sequence[RawItem]) -> set[str]:
         """Re-key stored messages that these items already are (see `relink_messages`)."""
         from triage_tui.store.ingest import relink_messages
 
-        self._known_projects()
+        self._register_projects()
         return relink_messages(self._store.engine, source, items)
