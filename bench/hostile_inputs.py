@@ -92,11 +92,12 @@ def child(case: str, argument: str) -> str:
         from triage_tui.config import load_config
         from triage_tui.store.cipher import register_key
         from triage_tui.store.connection import reader
+        from triage_tui.store.store import Store
         from triage_tui.sync.run import sync_all
 
         database = Path(argument) / "store.db"
         register_key(database, os.urandom(32))
-        (report,) = sync_all(database, load_config(Path(argument) / "config.toml"), only="local")
+        (report,) = sync_all(Store(database), load_config(Path(argument) / "config.toml"), only="local")
         with reader(database) as connection:
             failures = [row[0] for row in connection.execute("SELECT reason FROM intake_failures")]
         problems = f"{report.failures} with problems, {report.seconds:.1f} s, store {database.stat().st_size >> 20} MB"

@@ -125,9 +125,12 @@ def build_store(home: Path, cases: int, *, encrypted: bool = True) -> str:
 
 PLAIN_LAUNCHER = """
 import sys
-from triage_tui import cli
-workspace = cli.resolve_workspace(sys.argv[1])
-cli._open_app(workspace, cli.load_config(workspace.config_path))
+from triage_tui.cli.opening import open_app
+from triage_tui.config import load_config
+from triage_tui.store.store import Store
+from triage_tui.workspace import resolve_workspace
+workspace = resolve_workspace(sys.argv[1])
+open_app(Store(workspace.database_path), load_config(workspace.config_path))
 """
 """`triage-tui --home` without the unlock step, for timing a plain store (the command would encrypt it)."""
 

@@ -14,6 +14,7 @@ import gnupg
 
 from triage_tui.config import load_config
 from triage_tui.demo.build import build_demo
+from triage_tui.store.store import Store
 from triage_tui.sync.run import sync_all
 
 
@@ -55,7 +56,7 @@ def main() -> None:
             serial_seconds, encrypted = serial_decrypt_loop(demo.gnupg_home, files)
             config = load_config(demo.config_path)
             started = time.perf_counter()
-            reports = sync_all(home / "triage.db", config)
+            reports = sync_all(Store(home / "triage.db"), config)
             sync_seconds = time.perf_counter() - started
         finally:
             subprocess.run(["gpgconf", "--homedir", str(demo.gnupg_home), "--kill", "all"], check=False)

@@ -19,6 +19,7 @@ from triage_tui.config import load_config
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
 from triage_tui.sources.base import RawItem
 from triage_tui.store.batches import CursorUpdate, GoneItems, IncomingItem, StoreResult
+from triage_tui.store.store import Store
 from triage_tui.sync.intake_pool import IntakeWorkers
 from triage_tui.sync.run import sync_all
 from triage_tui.sync.store_writer import StoreWriter
@@ -98,7 +99,7 @@ def test_a_maildir_sync_of_several_large_mails_keeps_batches_and_bytes_in_flight
         write_team_config(tmp_path / "home", gpg_world, f'[sources.local]\nkind = "maildir"\npath = "{maildir}"\n')
     )
 
-    (report,) = sync_all(tmp_path / "triage.db", config, only="local")
+    (report,) = sync_all(Store(tmp_path / "triage.db"), config, only="local")
 
     assert report.ok and report.messages == len(sent) and report.failures == 0
     watch.check_within_budgets()
@@ -120,7 +121,7 @@ def test_an_imap_sync_of_several_large_mails_keeps_batches_and_bytes_in_flight_w
     for _subject, data in sent:
         dovecot.append(user, "INBOX", data)
 
-    (report,) = sync_all(tmp_path / "triage.db", write_config(tmp_path / "home", gpg_world, dovecot, user))
+    (report,) = sync_all(Store(tmp_path / "triage.db"), write_config(tmp_path / "home", gpg_world, dovecot, user))
 
     assert report.ok and report.messages == len(sent) and report.failures == 0
     watch.check_within_budgets()

@@ -16,7 +16,9 @@ from test_config import FPR
 from triage_tui.config import ImapSourceConfig, parse_config
 from triage_tui.sources.imap import ImapSource
 from triage_tui.store.connection import prepare_database, reader
-from triage_tui.sync.run import SourceReport, sync_source
+from triage_tui.store.store import Store
+from triage_tui.sync.jobs import SourceReport
+from triage_tui.sync.mail_source import sync_source
 
 SMALL: dict[str, Any] = {  # ints and a float, for ImapBounds(**SMALL)
     "max_literal": 1024 * 1024, "max_answer_bytes": 4 * 1024 * 1024, "max_answer_lines": 10_000, "answer_s": 2.0,
@@ -38,7 +40,7 @@ def sync_from(tmp_path: Path, server: HostileImap, monkeypatch: pytest.MonkeyPat
     from triage_tui.sources.imap_bounds import ImapBounds
 
     return sync_source(
-        tmp_path / "triage.db", config, ImapSource(source, timeout=2.0, bounds=ImapBounds(**{**SMALL, **bounds}))
+        Store(tmp_path / "triage.db"), config, ImapSource(source, timeout=2.0, bounds=ImapBounds(**{**SMALL, **bounds}))
     )
 
 

@@ -15,6 +15,7 @@ from gpg_fixtures import GpgWorld, write_team_config
 from test_imap_sync import write_config
 from triage_tui.config import load_config
 from triage_tui.store.connection import reader
+from triage_tui.store.store import Store
 from triage_tui.sync.run import sync_all
 
 OVER = 26 * 1024 * 1024
@@ -65,7 +66,7 @@ def test_a_plain_mail_too_large_to_parse_is_kept_from_a_maildir_and_the_sync_goe
     )
     database = tmp_path / "triage.db"
 
-    (report,) = sync_all(database, config, only="local")
+    (report,) = sync_all(Store(database), config, only="local")
 
     assert report.ok and report.new_cases == 1 and report.failures == 1
     failures, subjects = failures_and_subjects(database)
@@ -84,7 +85,7 @@ def test_a_plain_mail_too_large_to_parse_is_kept_from_imap_with_only_its_headers
     dovecot.append(user, "INBOX", plain_mail("pip: small report", 0))
     database = tmp_path / "triage.db"
 
-    (report,) = sync_all(database, write_config(tmp_path / "home", gpg_world, dovecot, user), only="mailbox")
+    (report,) = sync_all(Store(database), write_config(tmp_path / "home", gpg_world, dovecot, user), only="mailbox")
 
     assert report.ok and report.new_cases == 1 and report.failures == 1
     failures, subjects = failures_and_subjects(database)

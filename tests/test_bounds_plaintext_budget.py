@@ -13,8 +13,10 @@ from test_bounds_gpg import compression_bomb, log_lines
 from test_bounds_plain_mail import failures_and_subjects
 from triage_tui.config import load_config
 from triage_tui.store.connection import reader
-from triage_tui.sync import run as sync
-from triage_tui.sync.run import SyncProgress, sync_all
+from triage_tui.store.store import Store
+from triage_tui.sync import mail_source as sync
+from triage_tui.sync.jobs import SyncProgress
+from triage_tui.sync.run import sync_all
 
 SIZE = 200 * 1024
 
@@ -46,13 +48,13 @@ def test_a_chunk_past_its_plaintext_budget_is_stored_in_parts_in_order_and_once(
     def progress(state: SyncProgress) -> None:
         stored_counts.append(state.messages)
 
-    (report,) = sync_all(tmp_path / "triage.db", config, only="local", progress=progress)
+    (report,) = sync_all(Store(tmp_path / "triage.db"), config, only="local", progress=progress)
 
     assert report.ok and report.messages == 4 and report.failures == 0
     assert [count for count in stored_counts if count] == [1, 2, 3, 4]
     _failures, stored_subjects = failures_and_subjects(tmp_path / "triage.db")
     assert stored_subjects == subjects
-    (again,) = sync_all(tmp_path / "triage.db", config, only="local")
+    (again,) = sync_all(Store(tmp_path / "triage.db"), config, only="local")
     assert again.ok and again.messages == 0 and again.failures == 0
 
 
@@ -66,7 +68,7 @@ def test_ten_sub_cap_bombs_in_one_sync_are_refused_and_the_store_stays_small(
     mails.append(encrypted_mail(gpg_world, "pip: real report", log_lines(SIZE), SIZE))
     config = load_config(maildir_config(tmp_path, gpg_world, mails))
 
-    (report,) = sync_all(tmp_path / "triage.db", config, only="local")
+    (report,) = sync_all(Store(tmp_path / "triage.db"), config, only="local")
 
     assert report.ok and report.messages == 11 and report.failures == 10
     with reader(tmp_path / "triage.db") as connection:

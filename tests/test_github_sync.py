@@ -360,7 +360,7 @@ def test_offline_says_so_and_keeps_everything(ws: Workspace, gh: FakeGitHub) -> 
 
 def test_sync_all_runs_the_github_source(ws: Workspace, gh: FakeGitHub) -> None:
     gh.add_advisory("pypa/pip", summary="report")
-    (report,) = sync_all(ws.database, ws.config)
+    (report,) = sync_all(Store(ws.database), ws.config)
     assert report.source == "gh" and report.ok and report.new_cases == 1
 
 
@@ -479,7 +479,7 @@ def test_a_push_the_token_may_not_make_is_refused_with_what_it_needs(
 
 def test_a_source_without_a_token_says_how_to_give_one(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GH_TOKEN_TEST")
-    (report,) = sync_all(ws.database, ws.config)
+    (report,) = sync_all(Store(ws.database), ws.config)
     assert not report.ok and "GH_TOKEN_TEST" in (report.error or "") and "is not set" in (report.error or "")
 
 

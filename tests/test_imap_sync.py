@@ -29,9 +29,12 @@ from triage_tui.store import cipher
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine, write_transaction
 from triage_tui.store.queries import count_cases, get_case, list_cases
+from triage_tui.store.store import Store
 from triage_tui.store.tables import EVENTS
-from triage_tui.sync import run as sync_service
-from triage_tui.sync.run import SyncProgress, sync_all, sync_source
+from triage_tui.sync import mail_source as sync_service
+from triage_tui.sync.jobs import SourceReport, SyncProgress
+from triage_tui.sync.mail_source import sync_source
+from triage_tui.sync.run import sync_all
 
 BASE = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -102,9 +105,9 @@ class Mailbox:
         assert source_config.kind == "imap"
         return ImapSource(source_config)  # type: ignore[arg-type]
 
-    def sync(self, **kwargs: object) -> tuple[ImapSource, sync_service.SourceReport]:
+    def sync(self, **kwargs: object) -> tuple[ImapSource, SourceReport]:
         source = self.source()
-        return source, sync_source(engine_path(self.engine), self.config, source, **kwargs)  # type: ignore[arg-type]
+        return source, sync_source(Store(engine_path(self.engine)), self.config, source, **kwargs)  # type: ignore[arg-type]
 
     def message_keys(self) -> list[tuple[str, bool]]:
         with reader(engine_path(self.engine)) as c:
@@ -226,7 +229,7 @@ def test_tls_and_starttls_verify_against_the_configured_ca(
     engine = open_engine(tmp_path / "triage.db")
     for security, port in (("tls", dovecot.tls_port), ("starttls", dovecot.port)):
         config = write_config(tmp_path, gpg_world, dovecot, user, security=security, port=port, ca_file=dovecot.ca_file)
-        [outcome] = sync_all(engine_path(engine), config)
+        [outcome] = sync_all(Store(engine_path(engine)), config)
         assert outcome.ok, outcome.error
     with reader(engine_path(engine)) as c:
         assert count_cases(c) == 1  # the second sync found nothing new
@@ -234,7 +237,7 @@ def test_tls_and_starttls_verify_against_the_configured_ca(
         config = write_config(
             tmp_path, gpg_world, dovecot, user, security=security, port=port, ca_file=dovecot.wrong_ca_file
         )
-        [outcome] = sync_all(engine_path(engine), config)
+        [outcome] = sync_all(Store(engine_path(engine)), config)
         assert not outcome.ok
         assert outcome.error and "certificate could not be verified" in outcome.error and "ca_file" in outcome.error
 
@@ -260,7 +263,7 @@ def test_missing_folder_is_named_and_the_others_still_sync(
     dovecot.append(user, "Reports", report(gpg_world, 1, "pip: in Reports"))
     config = write_config(tmp_path, gpg_world, dovecot, user, folders=("Nope", "Reports"))
     engine = open_engine(tmp_path / "triage.db")
-    [outcome] = sync_all(engine_path(engine), config)
+    [outcome] = sync_all(Store(engine_path(engine)), config)
     assert not outcome.ok and outcome.messages == 1
     assert outcome.error and "folder 'Nope' does not exist" in outcome.error and "folders" in outcome.error
 
@@ -308,7 +311,7 @@ def test_a_server_that_never_answers_times_out_with_a_clear_message(
         source = mailbox.source()
         source.config = replace(source.config, port=silent.getsockname()[1])
         source.timeout = 0.5
-        outcome = sync_source(engine_path(mailbox.engine), mailbox.config, source)
+        outcome = sync_source(Store(engine_path(mailbox.engine)), mailbox.config, source)
     finally:
         silent.close()
     assert not outcome.ok and outcome.error and "no answer within" in outcome.error

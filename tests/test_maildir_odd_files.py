@@ -19,7 +19,9 @@ from triage_tui.cli import run
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
 from triage_tui.store.queries import list_cases
-from triage_tui.sync.run import SourceReport, sync_all
+from triage_tui.store.store import Store
+from triage_tui.sync.jobs import SourceReport
+from triage_tui.sync.run import sync_all
 
 
 def plain_mail(subject: str, *, date: str | None) -> bytes:
@@ -52,7 +54,7 @@ def test_a_fifo_and_a_symlink_out_of_the_maildir_are_failures_and_the_rest_are_r
     mailbox.deliver(plain_mail("uv: second", date="Wed, 01 Apr 2026 10:00:00 +0000"))
     engine = open_engine(tmp_path / "triage.db")
     try:
-        finished, reports = run_with_limit(30, lambda: sync_all(engine_path(engine), config))
+        finished, reports = run_with_limit(30, lambda: sync_all(Store(engine_path(engine)), config))
     finally:
         _release(fifo)
     assert finished, "a FIFO in Maildir/new held the sync"

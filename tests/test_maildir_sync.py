@@ -21,8 +21,11 @@ from triage_tui.sources.maildir import MaildirSource
 from triage_tui.store.connection import reader
 from triage_tui.store.database import open_engine
 from triage_tui.store.queries import count_cases, get_case, list_cases
-from triage_tui.sync import run as sync_service
-from triage_tui.sync.run import sync_all, sync_source
+from triage_tui.store.store import Store
+from triage_tui.sync import mail_source as sync_service
+from triage_tui.sync.jobs import SyncProgress
+from triage_tui.sync.mail_source import sync_source
+from triage_tui.sync.run import sync_all
 
 BASE = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 
@@ -94,7 +97,7 @@ def test_first_sync_threads_decrypts_and_keeps_bad_items(
     mailbox.deliver(b"\x00\x01 this is not an email at all \xff")
     os.symlink("/etc/hostname", mailbox.path / "new" / "1800000000.999.evil")
     engine = open_engine(home / "triage.db")
-    [report] = sync_all(engine_path(engine), config)
+    [report] = sync_all(Store(engine_path(engine)), config)
     assert report.ok and report.messages >= 3
     with reader(engine_path(engine)) as c:
         cases = list_cases(c)
@@ -118,16 +121,16 @@ def test_second_sync_reads_only_new_files_and_flag_renames_are_not_new(
     mailbox.report(gpg_world, 2, "uv: two")
     engine = open_engine(home / "triage.db")
     source = RecordingMaildir("local", mailbox.path)
-    assert sync_source(engine_path(engine), config, source).messages == 2
+    assert sync_source(Store(engine_path(engine)), config, source).messages == 2
     # A mail reader marks the first one seen: it moves to cur/ with flags, and must not be taken in again.
     os.rename(mailbox.path / "new" / first, mailbox.path / "cur" / f"{first}:2,S")
     third = mailbox.report(gpg_world, 3, "pip: three")
     source.read.clear()
-    second = sync_source(engine_path(engine), config, source)
+    second = sync_source(Store(engine_path(engine)), config, source)
     assert source.read == [third]
     assert second.messages == 1 and second.new_cases == 1
     source.read.clear()
-    assert sync_source(engine_path(engine), config, source).messages == 0
+    assert sync_source(Store(engine_path(engine)), config, source).messages == 0
     assert source.read == []
 
 
@@ -142,13 +145,13 @@ def test_an_interrupted_sync_resumes_with_every_message_exactly_once(
     engine = open_engine(home / "triage.db")
     cancel = threading.Event()
 
-    def stop_after_first_chunk(state: sync_service.SyncProgress) -> None:
+    def stop_after_first_chunk(state: SyncProgress) -> None:
         if state.done >= 2:
             cancel.set()
 
-    [partial] = sync_all(engine_path(engine), config, progress=stop_after_first_chunk, cancel=cancel)
+    [partial] = sync_all(Store(engine_path(engine)), config, progress=stop_after_first_chunk, cancel=cancel)
     assert not partial.ok and 0 < partial.messages < 10
-    [rest] = sync_all(engine_path(engine), config)
+    [rest] = sync_all(Store(engine_path(engine)), config)
     assert rest.ok and partial.messages + rest.messages == 10
     with reader(engine_path(engine)) as c:
         assert count_cases(c) == 10

@@ -213,13 +213,14 @@ def test_sync_sends_the_outbox_after_pulling(
 
     from gpg_fixtures import write_team_config
     from triage_tui.config import load_config
+    from triage_tui.store.store import Store
     from triage_tui.sync.run import sync_all
 
     queue(database, gpg_world, count=2)
     config = replace(load_config(write_team_config(tmp_path / "ws", gpg_world)), smtp=loopback(smtp_server))
-    reports = sync_all(database, config)
+    reports = sync_all(Store(database), config)
     [outbox] = [r for r in reports if r.source == "outbox"]
     assert outbox.ok and outbox.messages == 2
     assert len(smtp_server.collector.messages) == 2
     assert [state for state, _attempts, _error in states(database)] == ["sent", "sent"]
-    assert [r.source for r in sync_all(database, config)] == []
+    assert [r.source for r in sync_all(Store(database), config)] == []

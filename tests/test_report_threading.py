@@ -89,7 +89,7 @@ def mail(
 
 
 def synced(database: Path, config: Config) -> None:
-    reports = sync_all(database, config)
+    reports = sync_all(Store(database), config)
     assert all(r.ok for r in reports), [r.error for r in reports]
 
 

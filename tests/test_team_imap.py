@@ -326,6 +326,7 @@ def test_a_bad_team_event_stops_neither_the_other_sources_nor_the_replies_waitin
 
     from triage_tui.config import SmtpConfig
     from triage_tui.store.outbox_store import queue_reply
+    from triage_tui.store.store import Store
     from triage_tui.sync.run import sync_all
 
     coordinator, pip, _uv = team
@@ -340,6 +341,6 @@ def test_a_bad_team_event_stops_neither_the_other_sources_nor_the_replies_waitin
                 raw=reply.as_bytes(), author="pat", template=None, now=datetime.now(UTC))  # fmt: skip
     store.close()
     smtp = SmtpConfig(host=smtp_server.host, port=smtp_server.port, security="none", from_address=pip.ring.email)
-    reports = sync_all(pip.database, replace(pip.config, smtp=smtp))  # once raised out of the team sync
+    reports = sync_all(Store(pip.database), replace(pip.config, smtp=smtp))  # once raised out of the team sync
     assert {report.source: report.ok for report in reports} == {"mailbox": True, "team": True, "outbox": True}
     assert [message.rcpt_tos for message in smtp_server.collector.messages] == [["reporter@example.net"]]

@@ -35,7 +35,7 @@ from triage_tui.widgets.safe_text import clean_block, clean_line
 from triage_tui.widgets.sync_status import SyncSnapshot, finished_line, progress_line
 
 if TYPE_CHECKING:
-    from triage_tui.sync.run import SourceReport, SyncProgress
+    from triage_tui.sync.jobs import SourceReport, SyncProgress
 
 INBOX_REFRESH_SECONDS = 0.5
 """At most one inbox re-read per this many seconds while a sync stores cases."""
@@ -210,12 +210,14 @@ class TriageApp(App[None]):
     def _sync(self, config: Config, cancel: Event) -> None:
         # Imported here: the sync stack (and SQLAlchemy) loads only when the user asks for a sync, never at start-up.
         # The sync opens its own connections to the store, so the UI's readers are never shared with this thread.
+        from triage_tui.store.store import Store
         from triage_tui.sync.run import sync_all
 
         def report(progress: SyncProgress) -> None:
             self.post_message(self.SyncProgressed(SyncSnapshot.of(progress)))
 
-        reports = sync_all(self.database, config, progress=report, cancel=cancel)
+        with Store(self.database) as store:
+            reports = sync_all(store, config, progress=report, cancel=cancel)
         self.post_message(self.SyncFinished(reports, cancelled=cancel.is_set()))
 
     @on(SyncProgressed)

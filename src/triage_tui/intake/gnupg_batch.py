@@ -30,7 +30,7 @@ MAX_PLAINTEXT_PER_RUN = 16 * 1024 * 1024
 """Plaintext one gpg run reads in before it hands the rest of its chunk back (one over it still goes alone), and
 that a sync's workers hold at once while they parse (intake.plaintext_budget): every message may be just under
 MAX_PLAINTEXT_BYTES, so without it a chunk of 48 held 48 of them at once (60 bombs of 14.7 MB each: 1.78 GB). A
-sync holds at most a few chunks' results (services/sync.py), so this bounds its plaintext."""
+sync holds at most a few chunks' results (sync/mail_source.py), so this bounds its plaintext."""
 MAX_AMPLIFICATION = 100
 """How many times its (armoured) ciphertext a plaintext may be. Measured with gpg's default compression: a PDF or PNG
 0.7-0.8x, prose 1.8x, Python source 2.3x, a stack-trace log 4.8x, dpkg.log 8.1x; only one log line repeated

@@ -12,7 +12,7 @@ from triage_tui.widgets.safe_text import safe_template
 
 if TYPE_CHECKING:
     # Only for types: services.sync imports SQLAlchemy, which the app must not load at start-up.
-    from triage_tui.sync.run import SourceReport, SyncProgress
+    from triage_tui.sync.jobs import SourceReport, SyncProgress
 
 BAR_WIDTH = 20
 """Cells of the progress bar."""

@@ -1,0 +1,75 @@
+"""Provides the sub-commands that carry advisories out of and into the store: `export` and `import`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from triage_tui.cli.output import EXIT_EMBARGOED, EXIT_FAILED, EXIT_OK, CliError
+from triage_tui.config import Config
+from triage_tui.store.store import Store
+
+
+def export_advisory(store: Store, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`triage-tui export CASE_ID --format F`: the case's draft compiled and validated, printed or written."""
+    from triage_tui.services.advisory_drafts import (
+        AdvisoryDrafts,
+        DraftError,
+        EmbargoError,
+        InvalidDraftError,
+        exportable_formats,
+    )
+    from triage_tui.untrusted import neutralise_line
+
+    drafts = AdvisoryDrafts(store, config.identity.email, config)
+    try:
+        draft = drafts.load(args.case_id)
+        if args.format == "all":
+            if args.output is None:
+                raise CliError("--format all writes every format to a folder: give --output FOLDER")
+            every = exportable_formats(draft.advisory)
+            for path in drafts.export(draft, every, args.output, force=args.force, overwrite=args.overwrite):
+                print(f"wrote {path}", file=err)
+            return EXIT_OK
+        (compiled,) = drafts.checked_outputs(draft, [args.format], force=args.force)
+        for problem in compiled.problems:
+            print(f"warning: {problem.field}: {neutralise_line(problem.message)}", file=err)
+        if args.output is None:
+            out.write(compiled.text)
+            drafts.record_export(args.case_id, [args.format], "standard output")
+            return EXIT_OK
+        from triage_tui.services.safe_write import WriteError, write_new_file
+
+        try:
+            path = write_new_file(args.output, compiled.text.encode("utf-8"), overwrite=args.overwrite)
+        except WriteError as error:
+            hint = " (--overwrite replaces it)" if "already exists" in str(error) else ""
+            raise CliError(f"{error}{hint}") from None
+        drafts.record_export(args.case_id, [args.format], str(path))
+        print(f"wrote {path}", file=err)
+        return EXIT_OK
+    except EmbargoError as error:
+        print(f"triage-tui: {error}; pass --force to export it anyway", file=err)
+        return EXIT_EMBARGOED
+    except InvalidDraftError as error:
+        print(f"triage-tui: {error} (edit it with A in the case view):", file=err)
+        for problem in error.problems:
+            print(f"  {problem.field}: {neutralise_line(problem.message)}", file=err)
+        return EXIT_FAILED
+    except DraftError as error:
+        raise CliError(neutralise_line(str(error))) from None
+
+
+def import_advisories(store: Store, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`triage-tui import FILE...`: each record seeds a case and its draft; the new case ids on stdout."""
+    from triage_tui.services.advisory_import import import_advisory_files
+    from triage_tui.untrusted import neutralise_line
+
+    results = import_advisory_files(store, config, args.files)
+    for result in results:
+        if result.case_id:
+            out.write(f"{result.case_id}\n")
+        print(f"{result.path}: {neutralise_line(result.message)}", file=err)
+        for warning in result.warnings:
+            print(f"  warning: {neutralise_line(warning)}", file=err)
+    return EXIT_OK if all(result.case_id for result in results) else EXIT_FAILED

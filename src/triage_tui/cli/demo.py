@@ -1,0 +1,66 @@
+"""Provides `triage-tui demo`: a workspace with its own keys and reports, built, synced and opened."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TextIO
+
+from triage_tui.cli.opening import open_app, unlock
+from triage_tui.cli.output import EXIT_OK, CliError
+from triage_tui.cli.sync_command import ProgressLine, report_sync
+from triage_tui.config import ConfigError, load_config
+from triage_tui.store.store import Store
+from triage_tui.workspace import Workspace
+
+DEMO_MARKER = ".triage-tui-demo"
+
+
+def _clear_previous_demo(home: Path) -> None:
+    """Remove an earlier demo in `home`; refuse to touch a workspace the demo did not build."""
+    if not home.exists() or not any(home.iterdir()):
+        return
+    if not (home / DEMO_MARKER).is_file():
+        raise CliError(f"{home} is not empty and was not built by `triage-tui demo`; choose another --home")
+    try:
+        old_gnupg = load_config(home / "config.toml").identity.gnupg_home
+    except ConfigError:
+        old_gnupg = None
+    if old_gnupg is not None:
+        # The demo's gpg-agent would otherwise outlive its deleted home.
+        # Only the agent is stopped; a GnuPG home outside the demo folder is never deleted.
+        subprocess.run(["gpgconf", "--homedir", str(old_gnupg), "--kill", "all"], check=False, capture_output=True)
+    shutil.rmtree(home)
+
+
+def run_demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Build the demo in the workspace's folder (replacing an earlier demo), sync it, fill it, open it."""
+    from triage_tui.demo.advisories import fill_demo_advisories
+    from triage_tui.demo.build import build_demo
+    from triage_tui.demo.matrix import fill_demo_matrix
+    from triage_tui.sync.run import sync_all
+
+    if args.cases < 1:
+        raise CliError("--cases must be at least 1")
+    home = workspace.root
+    _clear_previous_demo(home)
+    demo = build_demo(home, args.cases, progress=lambda line: print(line, file=err))
+    (home / DEMO_MARKER).write_text("built by `triage-tui demo`; the next demo run may delete this folder\n")
+    print(f"demo workspace: {demo.home} ({demo.messages} messages in {demo.maildir})", file=err)
+    config = load_config(demo.config_path)
+    unlock(workspace, config, err)
+    with Store(workspace.database_path) as store:
+        with ProgressLine(err, enabled=True) as progress:
+            reports = sync_all(store, config, progress=progress)
+        status = report_sync(reports, json_output=False, out=out, err=err)
+        if status != EXIT_OK:
+            return status
+        cells = fill_demo_matrix(store, config.identity.email, list(config.projects))
+        print(f"impact matrix: {cells} cells set across the projects", file=err)
+        drafts = fill_demo_advisories(store, config)
+        print(f"advisories: {drafts} drafts written (press A on a case)", file=err)
+        if args.no_open:
+            return status
+        return open_app(store, config)

@@ -1,0 +1,81 @@
+"""Provides the sub-commands that only read the store: `cases`, `show` and `matrix`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from triage_tui.cli.output import EXIT_OK, CliError, print_json
+from triage_tui.store.store import Store
+
+
+def list_cases(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    """`triage-tui cases`: one line (or one JSON object) per case the filters let through."""
+    from triage_tui.services.case_json import case_summary_json
+    from triage_tui.store.queries import CaseFilter, list_cases, sources_for
+    from triage_tui.untrusted import terminal_document
+
+    case_filter = CaseFilter(state=args.state, project=args.project, search=args.search)
+    with store.read() as connection:
+        summaries = list_cases(connection, case_filter, limit=None)
+        sources = sources_for(connection, [s.id for s in summaries]) if args.json else {}
+    documents = [case_summary_json(s, sources.get(s.id, ())) for s in summaries]
+    if args.json:
+        print_json(documents, out)
+        return EXIT_OK
+    for case in terminal_document(documents):
+        projects = ",".join(p["project"] for p in case["projects"]) or "-"
+        out.write(
+            f"{case['id']}  {case['received_at'][:10]}  {case['state']:<9} {case['signature']:<12} {projects:<18} "
+            f"{case['reporter'][:24]:<24}  {case['title']}\n"
+        )
+    return EXIT_OK
+
+
+def print_matrix(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    """`triage-tui matrix`: the impact matrix of the cases the filters let through."""
+    from triage_tui.services.matrix_export import export_matrix
+    from triage_tui.store.matrix_reads import read_matrix
+    from triage_tui.store.queries import CaseFilter, list_cases
+
+    case_filter = CaseFilter(state=args.state, project=args.project, search=args.search)
+    with store.read() as connection:
+        matrix = read_matrix(connection, list_cases(connection, case_filter, limit=None))
+    out.write(export_matrix(matrix.projects, matrix.rows, args.format, matrix.packages))
+    return EXIT_OK
+
+
+def show_case(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    """`triage-tui show CASE_ID`: the case with its whole thread."""
+    from triage_tui.domain import NO_DATE
+    from triage_tui.services.case_json import case_detail_json
+    from triage_tui.store.queries import get_case
+    from triage_tui.untrusted import terminal_document
+
+    with store.read() as connection:
+        detail = get_case(connection, args.case_id)
+    if detail is None:
+        raise CliError(f"no case {args.case_id!r} in {store.path}")
+    if args.json:
+        print_json(case_detail_json(detail), out)
+        return EXIT_OK
+    # Text for the terminal: every field neutralised in one place, bodies keeping their lines.
+    document = terminal_document(case_detail_json(detail), multiline={"body"})
+    out.write(f"{document['id']}  {document['title']}\n")
+    out.write(f"state: {document['state']}  reporter: {document['reporter']} <{document['reporter_email']}>\n")
+    for message in document["messages"]:
+        out.write(
+            f"\n--- {message['date'] or NO_DATE}  {message['from']}\n"
+            f"    decryption: {message['decryption']}  signature: {message['signature']}"
+            f" ({message['signature_scope']})  signer: {message['signer'] or '-'}\n"
+        )
+        for warning in message["warnings"]:
+            out.write(f"    warning: {warning}\n")
+        if message["error"]:
+            out.write(f"    error: {message['error']}\n")
+        out.write(f"Subject: {message['subject']}\n\n{message['body']}\n")
+        for attachment in message["attachments"]:
+            out.write(
+                f"    [attachment] {attachment['filename']} {attachment['content_type']} {attachment['size']} B\n"
+            )
+    return EXIT_OK

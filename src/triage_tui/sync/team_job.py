@@ -1,0 +1,27 @@
+"""Provides the team folder as a sync job: events from the other workstations taken in, this one's sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from threading import Event
+
+from triage_tui.config import Config
+from triage_tui.store.store import Store
+from triage_tui.sync.jobs import ProgressCallback, SourceReport
+
+
+@dataclass(frozen=True)
+class TeamJob:
+    """The team sync of the config's `[team]` table, over its IMAP source."""
+
+    store: Store
+    config: Config
+    name: str = "team"
+
+    def run(self, progress: ProgressCallback | None, cancel: Event | None) -> SourceReport:
+        # Imported here: only a workspace with a team loads the event log and its crypto.
+        from triage_tui.team.transport import sync_team
+
+        team = sync_team(self.store, self.config)
+        done = team.outcome.sent + team.outcome.applied
+        return SourceReport(self.name, team.ok, done, 0, team.outcome.rejected, team.seconds, team.error)
