@@ -7,6 +7,8 @@ from enum import StrEnum
 
 CASE_ID_PATTERN = re.compile(r"\bPSC-(\d{4})-(\d{4,})\b")
 NO_DATE = "(no date)"
+KEY_ACCEPTED = "key-accepted"
+"""The event kind of accepting a reporter's changed signing key (a decision like any other, shared with the team)."""
 """What text output and the case view print for a message whose sender gave no (readable) Date; JSON has null."""
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from triage_tui.domain import NOT_A_VULNERABILITY_REASONS, CaseState, Disposition
+from triage_tui.domain import KEY_ACCEPTED, NOT_A_VULNERABILITY_REASONS, CaseState, Disposition
 from triage_tui.impact import ImpactCell, ImpactError, check_cell
 from triage_tui.services import triage_undo
 from triage_tui.services.decision_recorder import DecisionRecorder, Event, TriageError
@@ -52,8 +52,6 @@ TRANSITIONS: Mapping[CaseState, frozenset[CaseState]] = {
     CaseState.CLOSED: frozenset({CaseState.TRIAGE}),
 }
 CLOSABLE_WITH_DISPOSITION = frozenset({CaseState.NEW, CaseState.TRIAGE})
-KEY_ACCEPTED = "key-accepted"
-"""The event of a changed signing key accepted on a case (the team reads it by this kind too)."""
 
 
 @dataclass

@@ -14,12 +14,12 @@ from functools import cached_property
 from typing import Any
 
 from triage_tui import untrusted_json
+from triage_tui.domain import KEY_ACCEPTED
 from triage_tui.services.embargo_policy import EARLIEST_EMBARGO, LATEST_EMBARGO, embargo_out_of_bounds
 from triage_tui.team.event_schema import REF_KINDS, schema_problem
 from triage_tui.team.hlc import Timestamp
 from triage_tui.untrusted_json import UntrustedJsonError
 
-KEY_ACCEPTED = "key-accepted"
 """The kind of event by which a coordinator accepts a changed signing key for everyone who reads the case."""
 FORMAT = "triage-tui-event/1"
 SCALAR_FIELDS = frozenset(

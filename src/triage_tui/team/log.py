@@ -9,10 +9,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from triage_tui.domain import KEY_ACCEPTED
 from triage_tui.store import team_case_store as cases
 from triage_tui.store import team_log_store as log
 from triage_tui.store.team_runner import EitherConnection, WriteConnection
-from triage_tui.team.events import CASE_FIELDS, KEY_ACCEPTED, SCALAR_FIELDS, EventFormatError, TeamEvent, decode
+from triage_tui.team.events import CASE_FIELDS, SCALAR_FIELDS, EventFormatError, TeamEvent, decode
 from triage_tui.team.hlc import Timestamp
 from triage_tui.team.refs import case_ref, remember_ref
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.services.decision_sharing import SharingRefused
-from triage_tui.store.shared_decisions import newest_applied_at
+from triage_tui.store.team_log_store import newest_applied_at
 from triage_tui.team.events import EventFormatError
 from triage_tui.team.hlc import HybridClock, Timestamp
 from triage_tui.team.log import case_ref, record_local, team_event_of, with_report_refs
