@@ -52,7 +52,7 @@ def fill_cells(database: Path, rng: random.Random) -> int:
 
 
 def build(home: Path, cases: int, projects: list[str]) -> None:
-    engine, configured = new_workspace(home, projects, encrypted=False)
+    store, configured = new_workspace(home, projects, encrypted=False)
     close_workspace(home)  # the store stays plain: no gpg from here on
     start = datetime(2015, 1, 1, tzinfo=UTC)
     messages = (
@@ -60,7 +60,7 @@ def build(home: Path, cases: int, projects: list[str]) -> None:
                       Signature.GOOD)
         for n in range(cases)
     )  # fmt: skip
-    store_all(engine, messages, configured)
+    store_all(store, messages, configured)
     fill_cells(home / "triage.db", random.Random(5))
 
 

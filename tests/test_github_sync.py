@@ -433,15 +433,15 @@ async def test_the_app_pushes_a_draft_and_shows_how_it_went(ws: Workspace, gh: F
 
 def test_the_same_flaw_by_mail_and_by_github_is_offered_as_a_duplicate(ws: Workspace, gh: FakeGitHub) -> None:
     from triage_tui.services.duplicates import duplicate_candidates
-    from triage_tui.store.database import open_engine
-    from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+    from triage_tui.store.ingest import IncomingItem, store_batch
+    from triage_tui.store.store import Store
     from ui_fixtures import BASE, message
 
-    engine = open_engine(ws.database)
-    sync_projects(engine, ws.config.projects.values())
+    store = Store(ws.database)
+    store.sync_projects(ws.config.projects.values())
     mail = message(1, "[pip] Path traversal in wheel extraction writes outside site-packages", date=BASE)
-    store_batch(engine, [IncomingItem("mail", "1", mail)], list(ws.config.projects.values()))
-    engine.dispose()
+    store_batch(store, [IncomingItem("mail", "1", mail)], list(ws.config.projects.values()))
+    store.close()
     (mail_case,) = ws.case_ids()
     advisory = gh.add_advisory(
         "pypa/pip", summary="Wheel extraction path traversal writes outside site-packages", vulnerabilities=[PIP_VULN]

@@ -24,6 +24,7 @@ from triage_tui.sources.github_api import ApiError, GitHubClient, OfflineError, 
 from triage_tui.store.connection import prepare_database, reader
 from triage_tui.store.github_store import PAGES_SCOPE, KnownAdvisory, QueuedPush
 from triage_tui.store.queries import iso_time
+from triage_tui.store.store import Store
 from triage_tui.untrusted import neutralise, neutralise_line
 
 if TYPE_CHECKING:
@@ -108,8 +109,6 @@ class GithubSync:
         *,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        from triage_tui.store.database import open_engine
-
         self.database = database
         self.config = config
         self.source = source
@@ -117,22 +116,21 @@ class GithubSync:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.outcome = GithubSyncOutcome()
         self.packages: Mapping[str, Sequence[str]] = {p.id: p.packages for p in config.projects.values()}
-        self._engine: Engine = open_engine(database)
+        self._store = Store(database)
+        self._engine: Engine = self._store.engine
         self._shared: tuple[TriageService, AdvisoryDrafts] | None = None
         self._keys: set[str] | None = None
         self._failed: set[str] = set()
         """Repositories whose pull failed this sync: nothing is pushed to them (their state is not known now)."""
         self._limited = False
-        from triage_tui.store.ingest import sync_projects
-
-        sync_projects(self._engine, config.projects.values())  # cells name projects: the store must know them
+        self._store.sync_projects(config.projects.values())  # cells name projects: the store must know them
 
     def close(self) -> None:
         """Release the store."""
         if self._shared is not None:
             self._shared[0].close_store()
             self._shared[1].close_store()
-        self._engine.dispose()
+        self._store.close()
 
     # ---- pull ---------------------------------------------------------------------------------------------------
 
@@ -224,7 +222,7 @@ class GithubSync:
         key = f"{repository}#{hashlib.sha256(raw).hexdigest()[:16]}"
         if self._stored(key):
             return  # the same bad advisory, listed again on a changed page: kept once
-        store_batch(self._engine, [IncomingItem(self.source.name, key, IntakeFailure(raw, f"{repository}: {reason}"))])
+        store_batch(self._store, [IncomingItem(self.source.name, key, IntakeFailure(raw, f"{repository}: {reason}"))])
         self.outcome.failures += 1
 
     def _stored(self, key: str) -> bool:
@@ -268,7 +266,7 @@ class GithubSync:
         ]
         if items:
             self.outcome.new_cases += len(
-                store_batch(self._engine, items, list(self.config.projects.values())).new_cases
+                store_batch(self._store, items, list(self.config.projects.values())).new_cases
             )
         created: list[tuple[KnownAdvisory, Advisory]] = []
         with reader(self.database) as connection:
@@ -410,7 +408,7 @@ class GithubSync:
         key, message = message_of(self.source.name, remote, first=False)
         if not self._stored(key):  # an earlier run may have stored it, then died before saving the snapshot
             store_batch(
-                self._engine,
+                self._store,
                 [IncomingItem(self.source.name, key, message, case_id=case_id)],
                 list(self.config.projects.values()),
             )

@@ -86,8 +86,8 @@ def _store_case(database: Path, config: Config, data: bytes, fmt: str, advisory:
     """A new case holding the advisory's message; None if a message with these exact bytes was imported before."""
     from triage_tui.intake.records import CryptoVerdict, ParsedMessage
     from triage_tui.store.batches import IncomingItem
-    from triage_tui.store.database import open_engine
-    from triage_tui.store.ingest import store_batch, sync_projects
+    from triage_tui.store.ingest import store_batch
+    from triage_tui.store.store import Store
 
     digest = hashlib.sha256(data).hexdigest()
     subject, body = _message_text(fmt, advisory)
@@ -104,14 +104,11 @@ def _store_case(database: Path, config: Config, data: bytes, fmt: str, advisory:
         body=body,
         verdict=CryptoVerdict(warnings=("imported from a file: not encrypted, not signed",)),
     )
-    engine = open_engine(database)
-    try:
-        sync_projects(engine, config.projects.values())  # a workspace that never synced has no projects yet
+    with Store(database) as store:
+        store.sync_projects(config.projects.values())  # a workspace that never synced has no projects yet
         result = store_batch(
-            engine, [IncomingItem(SOURCE, digest, message, own_case=True)], list(config.projects.values())
+            store, [IncomingItem(SOURCE, digest, message, own_case=True)], list(config.projects.values())
         )
-    finally:
-        engine.dispose()
     return result.new_cases[0] if result.new_cases else None
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from triage_tui.store.queries import parse_time, stored_time
+from triage_tui.store.in_lists import in_parts
+from triage_tui.store.times import parse_time, stored_time
 
 REPORTER = "reporter"
 TEAM = "team"
@@ -68,8 +69,6 @@ def pin_sightings(execute: Any, sightings: Iterable[KeySighting], now: datetime)
 
 def pinned_keys(connection: Connection, addresses: Iterable[str]) -> dict[str, str]:
     """The key each of `addresses` (lower-cased) is pinned to; an address never seen signing is left out."""
-    from triage_tui.store.ingest import in_parts  # imported here: ingest imports this module
-
     wanted = sorted({a.lower() for a in addresses if a})
     pinned: dict[str, str] = {}
     for part in in_parts(wanted):

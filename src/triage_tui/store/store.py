@@ -59,9 +59,10 @@ class Store:
         wanted = tuple(projects)
         if self._projects_synced == wanted:
             return
-        from triage_tui.store.ingest import sync_projects
+        from triage_tui.store.projects import write_projects
 
-        sync_projects(self.engine, wanted)
+        with self.write() as connection:
+            write_projects(connection, wanted)
         self._projects_synced = wanted
 
     def close(self) -> None:

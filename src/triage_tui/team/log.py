@@ -534,7 +534,7 @@ def _case_number(case_id: str) -> tuple[int, int]:
 
 def _rows(connection: Connection, sql: str, ids: Sequence[str], extra: tuple[Any, ...] = ()) -> list[Any]:
     """`sql` (with `{marks}` for the ids) over the ids, a chunk at a time."""
-    from triage_tui.store.ingest import in_parts
+    from triage_tui.store.in_lists import in_parts
 
     found: list[Any] = []
     for part in in_parts(ids):

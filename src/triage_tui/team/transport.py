@@ -103,16 +103,11 @@ class TeamTransport:
         self.source = source
         self.roles = roles_of(config)
         self.outcome = TeamSyncOutcome()
-        from triage_tui.store.connection import prepare_database
-        from triage_tui.store.database import open_engine
-        from triage_tui.store.ingest import sync_projects
+        from triage_tui.store.store import Store
 
-        prepare_database(database)  # a maintainer's workstation may hold nothing but what is shared with it
-        engine = open_engine(database)
-        try:
-            sync_projects(engine, config.projects.values())
-        finally:
-            engine.dispose()
+        # A maintainer's workstation may hold nothing but what is shared with it: opening the store creates it.
+        with Store(database) as store:
+            store.sync_projects(config.projects.values())
 
     def sync(self) -> TeamSyncOutcome:
         """Take in what is new, then send what waits; one connection."""
