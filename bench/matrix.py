@@ -66,11 +66,12 @@ def build(home: Path, cases: int, projects: list[str]) -> None:
 
 def compute_ms(home: Path, runs: int) -> dict[str, list[float]]:
     """The reads the matrix screen makes: its first read (rows, count, column totals) and a further page."""
-    from triage_tui.screens.reads import StoreReads
     from triage_tui.store.queries import CaseFilter
+    from triage_tui.store.reads import StoreReads
+    from triage_tui.store.store import Store
     from triage_tui.widgets.matrix_grid import PAGE_ROWS
 
-    reads = StoreReads(home / "triage.db")
+    reads = StoreReads(Store(home / "triage.db"))
     timings: dict[str, list[float]] = {"first read": [], "next page": []}
     for _ in range(runs + 2):
         began = time.perf_counter()
