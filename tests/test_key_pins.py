@@ -15,10 +15,11 @@ from triage_tui.services.triage import TriageService
 from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
 from triage_tui.store.ingest import store_batch
-from triage_tui.store.key_pins import KeyChange, pending_changes
+from triage_tui.store.key_pins import pending_changes
 from triage_tui.store.migrations import migrate
 from triage_tui.store.queries import get_case
 from triage_tui.store.store import Store
+from triage_tui.store.tables import KeyChangeRow
 from triage_tui.team.key_trust import may_accept_keys
 from triage_tui.widgets.verdict import verdict_content
 from ui_fixtures import BASE, GOOD, PROJECTS, make_app, message, screen_text, seeded_store, settle
@@ -45,7 +46,7 @@ def _pins(database: Path) -> dict[str, str]:
         return {row[0]: row[1] for row in connection.execute("SELECT address, fingerprint FROM key_pins")}
 
 
-def _pending(database: Path) -> list[KeyChange]:
+def _pending(database: Path) -> list[KeyChangeRow]:
     with reader(database) as connection:
         return pending_changes(connection)
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
     from triage_tui.cvss_metrics import Version
-    from triage_tui.store.key_pins import KeyChange
+    from triage_tui.store.tables import KeyChangeRow
 
 # The lifecycle of DESIGN section 2; closing with a disposition is only possible from new or triage.
 TRANSITIONS: Mapping[CaseState, frozenset[CaseState]] = {
@@ -297,7 +297,7 @@ class TriageService:
                     return _event_of(row)
         return None
 
-    def accept_key_change(self, change_id: int) -> KeyChange | None:
+    def accept_key_change(self, change_id: int) -> KeyChangeRow | None:
         """Accept a changed signing key (the caller checked the user is a coordinator): the address is pinned to
         the new key from now on. None if the change is not pending (accepted meanwhile)."""
         from triage_tui.store.key_pins import accept_change

@@ -38,7 +38,8 @@ def _rowid_column(create: CreateColumn, compiler: DDLCompiler, **options: Any) -
 
 
 def row_id() -> Any:
-    """An INTEGER PRIMARY KEY (SQLite's rowid), given by the database on insert."""
+    """An INTEGER PRIMARY KEY (SQLite's rowid), given by the database on insert: every stored row has one, so the
+    field is typed `int` though it is None on a row not inserted yet."""
     return Field(default=None, primary_key=True)
 
 

@@ -62,7 +62,7 @@ class MessageRow(SQLModel, table=True):
     __tablename__ = "messages"
     __table_args__ = (UniqueConstraint("source", "source_key"),)
 
-    id: int | None = row_id()
+    id: int = row_id()
     case_id: str = Field(foreign_key="cases.id")
     source: str
     source_key: str
@@ -111,7 +111,7 @@ class AttachmentRow(SQLModel, table=True):
 
     __tablename__ = "attachments"
 
-    id: int | None = row_id()
+    id: int = row_id()
     message_pk: int = Field(foreign_key="messages.id")
     filename: str
     content_type: str
@@ -154,7 +154,7 @@ class EventRow(SQLModel, table=True):
 
     __tablename__ = "events"
 
-    id: int | None = row_id()
+    id: int = row_id()
     case_id: str = Field(foreign_key="cases.id")
     author: str
     at: datetime
@@ -179,7 +179,7 @@ class IntakeFailureRow(SQLModel, table=True):
     __tablename__ = "intake_failures"
     __table_args__ = (UniqueConstraint("source", "source_key"),)
 
-    id: int | None = row_id()
+    id: int = row_id()
     source: str
     source_key: str
     reason: str
@@ -192,7 +192,7 @@ class OutboxRow(SQLModel, table=True):
 
     __tablename__ = "outbox"
 
-    id: int | None = row_id()
+    id: int = row_id()
     case_id: str = Field(foreign_key="cases.id")
     to_address: str
     subject: str
@@ -236,7 +236,7 @@ class AdvisoryPushRow(SQLModel, table=True):
 
     __tablename__ = "advisory_pushes"
 
-    id: int | None = row_id()
+    id: int = row_id()
     case_id: str = Field(foreign_key="cases.id")
     source: str
     repository: str
@@ -307,7 +307,7 @@ class KeyChangeRow(SQLModel, table=True):
 
     __tablename__ = "key_changes"
 
-    id: int | None = row_id()
+    id: int = row_id()
     address: str
     role: str
     old_fingerprint: str
