@@ -25,7 +25,8 @@ from triage_tui.demo.people import Person
 from triage_tui.domain import Signature
 from triage_tui.intake.records import CryptoVerdict, ParsedMessage
 from triage_tui.services.store_key import unlock_store
-from triage_tui.store.ingest import IncomingItem, store_batch
+from triage_tui.store.batches import IncomingItem
+from triage_tui.store.ingest import store_batch
 from triage_tui.store.store import Store
 
 PROJECTS = ["pip", "uv", "poetry", "conda", "pdm", "hatch", "setuptools", "twine", "pypi"]

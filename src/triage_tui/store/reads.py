@@ -23,11 +23,8 @@ from triage_tui.store.store import Store
 
 STOP_CHECK_STEPS = 10_000
 """SQLite virtual-machine steps between checks whether a stoppable count should give up (well under a millisecond)."""
-
-
 DEADLINE_CHECK_STEPS = 1_000
 """SQLite virtual-machine steps between checks of a read's deadline (a few microseconds)."""
-
 DraftReadiness: TypeAlias = Callable[[str | None, Sequence[ImpactView], Mapping[str, Sequence[str]]], dict[str, bool]]
 """For the readiness checklist: given the saved draft's JSON (or None), the case's impacts and each project's
 packages, each project the draft covers and whether it validates (the advisory rules live above the store)."""
