@@ -10,6 +10,7 @@ from pathlib import Path
 
 from textual.widgets import OptionList
 
+from triage_tui.intake.records import ParsedMessage
 from triage_tui.screens.changed_keys import ChangedKeysScreen
 from triage_tui.services.triage import TriageService
 from triage_tui.store.batches import IncomingItem
@@ -30,7 +31,7 @@ ROTATED = dataclasses.replace(GOOD, signer_fingerprint=NEW_KEY)
 ALIAS = dataclasses.replace(GOOD, signer_fingerprint="8" * 40, signer_uids=("Mallory <mallory@example.org>",))
 
 
-def _thread() -> list:
+def _thread() -> list[ParsedMessage]:
     first = message(1, "pip: wheel RECORD traversal", date=BASE, verdict=GOOD)
     # A key naming someone else: intake warns; it says nothing about Dana's key (nor proves the reply is hers).
     alias = message(3, "Re: pip: wheel RECORD traversal", date=BASE + timedelta(days=6), verdict=ALIAS,

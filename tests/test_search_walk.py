@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from triage_tui.store import ingest, search_walk
+from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
-from triage_tui.store.ingest import IncomingItem, store_batch
+from triage_tui.store.ingest import store_batch
 from triage_tui.store.queries import CaseFilter, add_functions, fts_query, inbox_page_sql, list_cases
 from triage_tui.store.store import Store
 from ui_fixtures import BASE, FROZEN_NOW, message, seeded_store

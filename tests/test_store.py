@@ -12,8 +12,9 @@ from sqlmodel import SQLModel
 from store_fixtures import parsed
 from triage_tui.config import Project
 from triage_tui.intake.records import IntakeFailure
+from triage_tui.store.batches import CursorUpdate, IncomingItem
 from triage_tui.store.connection import reader
-from triage_tui.store.ingest import CursorUpdate, IncomingItem, store_batch
+from triage_tui.store.ingest import store_batch
 from triage_tui.store.migrations import LATEST_VERSION, SchemaTooNewError, migrate
 from triage_tui.store.queries import CaseFilter, count_cases, get_case, inbox_page_sql, list_cases
 from triage_tui.store.store import Store

@@ -18,8 +18,8 @@ from triage_tui.cli import run
 from triage_tui.config import Config, Identity, Project, SavedView
 from triage_tui.domain import Decryption, Signature, SignatureScope
 from triage_tui.intake.records import Attachment, CryptoVerdict, ParsedMessage
-from triage_tui.store.batches import TeamSenders
-from triage_tui.store.ingest import IncomingItem, store_batch
+from triage_tui.store.batches import IncomingItem, TeamSenders
+from triage_tui.store.ingest import store_batch
 from triage_tui.store.store import Store
 
 FROZEN_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
