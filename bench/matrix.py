@@ -52,7 +52,7 @@ def fill_cells(database: Path, rng: random.Random) -> int:
 
 
 def build(home: Path, cases: int, projects: list[str]) -> None:
-    engine, configured = new_workspace(home, projects, encrypted=False)
+    store, configured = new_workspace(home, projects, encrypted=False)
     close_workspace(home)  # the store stays plain: no gpg from here on
     start = datetime(2015, 1, 1, tzinfo=UTC)
     messages = (
@@ -60,17 +60,18 @@ def build(home: Path, cases: int, projects: list[str]) -> None:
                       Signature.GOOD)
         for n in range(cases)
     )  # fmt: skip
-    store_all(engine, messages, configured)
+    store_all(store, messages, configured)
     fill_cells(home / "triage.db", random.Random(5))
 
 
 def compute_ms(home: Path, runs: int) -> dict[str, list[float]]:
     """The reads the matrix screen makes: its first read (rows, count, column totals) and a further page."""
-    from triage_tui.screens.reads import StoreReads
     from triage_tui.store.queries import CaseFilter
+    from triage_tui.store.reads import StoreReads
+    from triage_tui.store.store import Store
     from triage_tui.widgets.matrix_grid import PAGE_ROWS
 
-    reads = StoreReads(home / "triage.db")
+    reads = StoreReads(Store(home / "triage.db"))
     timings: dict[str, list[float]] = {"first read": [], "next page": []}
     for _ in range(runs + 2):
         began = time.perf_counter()

@@ -19,16 +19,15 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from triage_tui.config import Project, load_config
 from triage_tui.demo.keys import generate_keys, kill_agent, open_gpg, short_home
 from triage_tui.demo.people import Person
 from triage_tui.domain import Signature
 from triage_tui.intake.records import CryptoVerdict, ParsedMessage
 from triage_tui.services.store_key import unlock_store
-from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import IncomingItem, store_batch, sync_projects
+from triage_tui.store.batches import IncomingItem
+from triage_tui.store.ingest import store_batch
+from triage_tui.store.store import Store
 
 PROJECTS = ["pip", "uv", "poetry", "conda", "pdm", "hatch", "setuptools", "twine", "pypi"]
 TOPICS = ["path traversal in wheel extraction", "tarfile symlink escape", "netrc credential leak",
@@ -65,8 +64,8 @@ def close_workspace(home: Path) -> None:
 
 def new_workspace(
     home: Path, project_ids: Iterable[str] = PROJECTS, *, encrypted: bool = True
-) -> tuple[Engine, list[Project]]:
-    """A workspace at `home` with the packaging projects in its config and store; its engine and projects.
+) -> tuple[Store, list[Project]]:
+    """A workspace at `home` with the packaging projects in its config and store; its store and projects.
 
     `encrypted=False` leaves the store plain, to compare against (the app itself always encrypts it)."""
     home.mkdir(parents=True, exist_ok=True)
@@ -77,10 +76,10 @@ def new_workspace(
     (home / "config.toml").write_text(config)
     if encrypted:
         unlock(home)
-    engine = open_engine(home / "triage.db")
+    store = Store(home / "triage.db")
     projects = [Project(id=p, name=p, packages=(p,)) for p in ids]
-    sync_projects(engine, projects)
-    return engine, projects
+    store.sync_projects(projects)
+    return store, projects
 
 
 def bench_message(n: int, subject: str, body: str, date: datetime, signature: Signature) -> ParsedMessage:
@@ -93,22 +92,22 @@ def bench_message(n: int, subject: str, body: str, date: datetime, signature: Si
     )  # fmt: skip
 
 
-def store_all(engine: Engine, messages: Iterable[ParsedMessage], projects: list[Project]) -> None:
-    """Store `messages` through the real ingest, 5,000 to a transaction, then release the engine."""
+def store_all(store: Store, messages: Iterable[ParsedMessage], projects: list[Project]) -> None:
+    """Store `messages` through the real ingest, 5,000 to a transaction, then close the store."""
     batch: list[IncomingItem] = []
     for n, message in enumerate(messages):
         batch.append(IncomingItem("bench", str(n), message))
         if len(batch) == 5000:
-            store_batch(engine, batch, projects)
+            store_batch(store, batch, projects)
             batch = []
     if batch:
-        store_batch(engine, batch, projects)
-    engine.dispose()
+        store_batch(store, batch, projects)
+    store.close()
 
 
 def build_store(home: Path, cases: int, *, encrypted: bool = True) -> str:
     """Fill a workspace with `cases` one-message cases; return the id of the newest."""
-    engine, projects = new_workspace(home, encrypted=encrypted)
+    store, projects = new_workspace(home, encrypted=encrypted)
     start = datetime(2026, 1, 1, tzinfo=UTC)
 
     def subject(n: int) -> str:
@@ -118,7 +117,7 @@ def build_store(home: Path, cases: int, *, encrypted: bool = True) -> str:
         bench_message(n, subject(n), f"{subject(n)}\n" * 20, start + timedelta(minutes=n), Signature.GOOD)
         for n in range(cases)
     )
-    store_all(engine, messages, projects)
+    store_all(store, messages, projects)
     # Dates stay inside 2026 for any sensible size, so numbers run 1..cases and the newest is the last.
     return f"PSC-2026-{cases:04d}"
 

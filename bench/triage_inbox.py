@@ -74,7 +74,7 @@ def _body(rng: random.Random, n: int, project: str, flaw: tuple[str, str]) -> st
 def build_store(home: Path, cases: int) -> str:
     """Fill a workspace (plain, so it can be measured both ways) with `cases` one-message reports and triage them;
     return the id of the newest."""
-    engine, projects = new_workspace(home, encrypted=False)
+    store, projects = new_workspace(home, encrypted=False)
     rng = random.Random(4)
     # An hour apart from 2015 on: about 8,700 reports a year, so ids keep their four-digit form (PSC-2020-0042).
     start = datetime(2015, 1, 1, tzinfo=UTC)
@@ -85,7 +85,7 @@ def build_store(home: Path, cases: int) -> str:
         signature = Signature(SIGNATURES[n % len(SIGNATURES)])
         return bench_message(n, subject, _body(rng, n, project, flaw), start + timedelta(hours=n), signature)
 
-    store_all(engine, (report(n) for n in range(cases)), projects)
+    store_all(store, (report(n) for n in range(cases)), projects)
     _triage(home / "triage.db", rng)
     return newest_case(home)
 

@@ -21,8 +21,7 @@ from triage_tui.demo.config_writer import demo_cna_id
 from triage_tui.demo.matrix import fill_demo_matrix
 from triage_tui.services.advisory_drafts import AdvisoryDrafts
 from triage_tui.store.batches import IncomingItem
-from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import store_batch, sync_projects
+from triage_tui.store.ingest import store_batch
 from triage_tui.store.store import Store
 from ui_fixtures import BASE, message
 
@@ -53,11 +52,11 @@ def demo_drafts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdvisoryDr
     folder = tmp_path_factory.mktemp("demo")
     config = parse_config(folder / "config.toml", CONFIG)
     database = folder / "triage.db"
-    engine = open_engine(database)
-    sync_projects(engine, config.projects.values())
+    store = Store(database)
+    store.sync_projects(config.projects.values())
     messages = [message(n, f"pip: {TITLES[n % len(TITLES)]}", date=BASE + timedelta(hours=n)) for n in range(1, 31)]
-    store_batch(engine, [IncomingItem("t", str(i), m) for i, m in enumerate(messages)], list(config.projects.values()))
-    engine.dispose()
+    store_batch(store, [IncomingItem("t", str(i), m) for i, m in enumerate(messages)], list(config.projects.values()))
+    store.close()
     fill_demo_matrix(Store(database), config.identity.email, list(config.projects))
     assert fill_demo_advisories(Store(database), config) == len(DRAFTS)
     drafts = AdvisoryDrafts(Store(database), config.identity.email, config)

@@ -14,7 +14,6 @@ from triage_tui.intake.records import Attachment
 from triage_tui.services.attachments import AttachmentError, save_attachment, suggested_path
 from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
-from triage_tui.store.database import open_engine
 from triage_tui.store.ingest import store_batch
 from triage_tui.store.store import Store
 
@@ -25,9 +24,9 @@ PAYLOAD = bytes(range(256)) * 4
 def database(tmp_path: Path) -> Path:
     path = tmp_path / "triage.db"
     attachment = Attachment("poc.sh", "application/x-sh", len(PAYLOAD), hashlib.sha256(PAYLOAD).hexdigest(), PAYLOAD)
-    engine = open_engine(path)
-    store_batch(engine, [IncomingItem("s", "1", parsed("pip: poc", attachments=(attachment,)))])
-    engine.dispose()
+    store = Store(path)
+    store_batch(store, [IncomingItem("s", "1", parsed("pip: poc", attachments=(attachment,)))])
+    store.close()
     return path
 
 

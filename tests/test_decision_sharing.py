@@ -50,7 +50,7 @@ class Recording:
 def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store(tmp_path / "triage.db")
     opened.sync_projects([Project(id="pip", name="pip", packages=("pip",))])
-    store_batch(opened.engine, [IncomingItem("s", "1", parsed("pip: traversal", message_id="<1@x>"))])
+    store_batch(opened, [IncomingItem("s", "1", parsed("pip: traversal", message_id="<1@x>"))])
     yield opened
     opened.close()
 

@@ -10,8 +10,7 @@ from triage_tui.config import Project
 from triage_tui.demo.matrix import PER_SCENARIO, SCENARIOS, fill_demo_matrix
 from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
-from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import store_batch, sync_projects
+from triage_tui.store.ingest import store_batch
 from triage_tui.store.matrix_reads import matrix_rows
 from triage_tui.store.queries import CaseFilter, list_cases
 from triage_tui.store.store import Store
@@ -30,12 +29,12 @@ TITLES = (
 
 def test_the_demo_matrix_spans_projects_in_every_stage(tmp_path: Path) -> None:
     database = tmp_path / "triage.db"
-    engine = open_engine(database)
+    store = Store(database)
     projects = [Project(id=p, name=p, packages=(p,)) for p in DEMO_PROJECTS]
-    sync_projects(engine, projects)
+    store.sync_projects(projects)
     messages = [message(n, f"pip: {TITLES[n % len(TITLES)]}", date=BASE + timedelta(hours=n)) for n in range(1, 31)]
-    store_batch(engine, [IncomingItem("t", str(i), m) for i, m in enumerate(messages)], projects)
-    engine.dispose()
+    store_batch(store, [IncomingItem("t", str(i), m) for i, m in enumerate(messages)], projects)
+    store.close()
 
     written = fill_demo_matrix(Store(database), "alex@example.org", DEMO_PROJECTS)
     assert written == PER_SCENARIO * sum(len(cells) for _keywords, cells in SCENARIOS)

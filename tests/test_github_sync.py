@@ -444,7 +444,7 @@ def test_the_same_flaw_by_mail_and_by_github_is_offered_as_a_duplicate(ws: Works
 
     ws.store.sync_projects(ws.config.projects.values())
     mail = message(1, "[pip] Path traversal in wheel extraction writes outside site-packages", date=BASE)
-    store_batch(ws.store.engine, [IncomingItem("mail", "1", mail)], list(ws.config.projects.values()))
+    store_batch(ws.store, [IncomingItem("mail", "1", mail)], list(ws.config.projects.values()))
     (mail_case,) = ws.case_ids()
     advisory = gh.add_advisory(
         "pypa/pip", summary="Wheel extraction path traversal writes outside site-packages", vulnerabilities=[PIP_VULN]

@@ -16,12 +16,12 @@ from triage_tui.screens.changed_keys import ChangedKeysScreen
 from triage_tui.services.triage import TriageService
 from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
-from triage_tui.store.database import open_engine
 from triage_tui.store.ingest import store_batch
-from triage_tui.store.key_pins import KeyChange, pending_changes
+from triage_tui.store.key_pins import pending_changes
 from triage_tui.store.migrations import migrate
 from triage_tui.store.queries import get_case
 from triage_tui.store.store import Store
+from triage_tui.store.tables import KeyChangeRow
 from triage_tui.team.key_trust import may_accept_keys
 from triage_tui.widgets.verdict import verdict_content
 from ui_fixtures import BASE, GOOD, PROJECTS, make_app, message, screen_text, seeded_store, settle
@@ -48,7 +48,7 @@ def _pins(database: Path) -> dict[str, str]:
         return {row[0]: row[1] for row in connection.execute("SELECT address, fingerprint FROM key_pins")}
 
 
-def _pending(database: Path) -> list[KeyChange]:
+def _pending(database: Path) -> list[KeyChangeRow]:
     with reader(database) as connection:
         return pending_changes(connection)
 
@@ -93,9 +93,9 @@ def test_going_back_to_the_old_key_after_accepting_is_flagged_again(tmp_path: Pa
     finally:
         service.close_store()
     back = message(4, "Re: pip: wheel RECORD traversal", date=BASE + timedelta(days=9), verdict=GOOD)
-    engine = open_engine(database)
-    store_batch(engine, [IncomingItem("test", "later/4", back)], PROJECTS)
-    engine.dispose()
+    store = Store(database)
+    store_batch(store, [IncomingItem("test", "later/4", back)], PROJECTS)
+    store.close()
     [change] = _pending(database)
     assert (change.old_fingerprint, change.new_fingerprint) == (NEW_KEY, OLD_KEY)
 

@@ -14,9 +14,9 @@ import pytest
 from triage_tui.store import ingest, search_walk
 from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
-from triage_tui.store.database import open_engine
 from triage_tui.store.ingest import store_batch
 from triage_tui.store.queries import CaseFilter, add_functions, fts_query, inbox_page_sql, list_cases
+from triage_tui.store.store import Store
 from ui_fixtures import BASE, FROZEN_NOW, message, seeded_store
 
 WORDS = "wheel sdist index token cache proxy mirror resolver lockfile keyring".split()
@@ -42,9 +42,9 @@ def _store(path: Path) -> Path:
                 reply_to=f"<{k}@reports.test>")
         for k in range(0, 300, 37)
     ]  # fmt: skip
-    engine = open_engine(path)
-    store_batch(engine, [IncomingItem("test", f"reply/{m.message_id}", m) for m in replies], now=FROZEN_NOW)
-    engine.dispose()
+    writer = Store(path)
+    store_batch(writer, [IncomingItem("test", f"reply/{m.message_id}", m) for m in replies], now=FROZEN_NOW)
+    writer.close()
     connection = sqlite3.connect(path)
     with connection:
         case_ids = [row[0] for row in connection.execute("SELECT id FROM cases ORDER BY rowid LIMIT 40")]

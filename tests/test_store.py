@@ -6,18 +6,18 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-from store_fixtures import engine_path, parsed
+from store_fixtures import parsed
 from triage_tui.config import Project
 from triage_tui.intake.records import IntakeFailure
 from triage_tui.store.batches import CursorUpdate, IncomingItem
 from triage_tui.store.connection import reader
-from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import store_batch, sync_projects
+from triage_tui.store.ingest import store_batch
 from triage_tui.store.migrations import LATEST_VERSION, SchemaTooNewError, migrate
 from triage_tui.store.queries import CaseFilter, count_cases, get_case, inbox_page_sql, list_cases
+from triage_tui.store.store import Store
 from triage_tui.store.sync_reads import known_source_keys
 
 PROJECTS = [
@@ -28,10 +28,10 @@ PROJECTS = [
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = open_engine(tmp_path / "triage.db")
-    sync_projects(engine, PROJECTS)
-    return engine
+def store(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "triage.db")
+    store.sync_projects(PROJECTS)
+    return store
 
 
 def items(*messages, source: str = "mbox") -> list[IncomingItem]:  # type: ignore[no-untyped-def]
@@ -39,15 +39,15 @@ def items(*messages, source: str = "mbox") -> list[IncomingItem]:  # type: ignor
 
 
 def test_new_database_has_wal_large_pages_and_latest_schema(tmp_path: Path) -> None:
-    open_engine(tmp_path / "t.db")
+    Store(tmp_path / "t.db")
     connection = sqlite3.connect(tmp_path / "t.db")
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert connection.execute("PRAGMA page_size").fetchone()[0] >= 8192
     assert connection.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
 
 
-def test_models_match_the_migrated_schema(engine: Engine) -> None:
-    inspector = inspect(engine)
+def test_models_match_the_migrated_schema(store: Store) -> None:
+    inspector = inspect(store.engine)
     for table in SQLModel.metadata.sorted_tables:
         columns = {c["name"] for c in inspector.get_columns(table.name)}
         assert columns == {c.name for c in table.columns}, table.name
@@ -69,13 +69,13 @@ def test_a_version_1_database_with_data_is_upgraded_and_searchable(tmp_path: Pat
     )
     connection.commit()
     connection.close()
-    engine = open_engine(path)
-    with reader(engine_path(engine)) as c:
+    store = Store(path)
+    with reader(store.path) as c:
         assert c.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
         assert [s.id for s in list_cases(c, CaseFilter(search="zipslip"))] == ["PSC-2025-0007"]
         assert [s.id for s in list_cases(c, CaseFilter(search="symlink"))] == ["PSC-2025-0007"]
-    store_batch(engine, items(parsed("new report", day=2)))
-    with reader(engine_path(engine)) as c:
+    store_batch(store, items(parsed("new report", day=2)))
+    with reader(store.path) as c:
         ids = {s.id for s in list_cases(c)}
     assert "PSC-2026-0001" in ids
 
@@ -87,9 +87,9 @@ def test_a_database_from_a_newer_program_is_refused(tmp_path: Path) -> None:
         migrate(connection)
 
 
-def test_threading_by_reply_references_and_child_first_never_by_subject(engine: Engine) -> None:
+def test_threading_by_reply_references_and_child_first_never_by_subject(store: Store) -> None:
     first = store_batch(
-        engine,
+        store,
         items(
             parsed("pip: wheel path traversal", message_id="<a@x>", day=1),
             parsed("Re: pip: wheel path traversal", message_id="<b@x>", in_reply_to="<a@x>", day=2),
@@ -99,7 +99,7 @@ def test_threading_by_reply_references_and_child_first_never_by_subject(engine: 
     )
     assert first.new_cases == ["PSC-2026-0001", "PSC-2026-0002"]
     second = store_batch(
-        engine,
+        store,
         items(
             # only References, nearest last
             parsed("follow-up", message_id="<d@x>", references=("<zz@x>", "<c@x>"), day=4),
@@ -112,9 +112,9 @@ def test_threading_by_reply_references_and_child_first_never_by_subject(engine: 
         PROJECTS,
     )
     assert second.new_cases == ["PSC-2026-0003", "PSC-2026-0004"]
-    third = store_batch(engine, items(parsed("Poetry lock injection", message_id="<f@x>", day=6), source="late"))
+    third = store_batch(store, items(parsed("Poetry lock injection", message_id="<f@x>", day=6), source="late"))
     assert third.new_cases == []
-    with reader(engine_path(engine)) as c:
+    with reader(store.path) as c:
         one = get_case(c, "PSC-2026-0001")
         two = get_case(c, "PSC-2026-0002")
         four = get_case(c, "PSC-2026-0004")
@@ -128,15 +128,15 @@ def test_threading_by_reply_references_and_child_first_never_by_subject(engine: 
     assert all(p.status == "unknown" for p in one.summary.projects)
 
 
-def test_a_reply_joins_only_from_the_reporter_or_the_team(engine: Engine) -> None:
+def test_a_reply_joins_only_from_the_reporter_or_the_team(store: Store) -> None:
     from triage_tui.domain import Signature
     from triage_tui.store.batches import TeamSenders
 
     stranger, team_member = ("Eve", "eve@evil.example"), ("Pat Maintainer", "pat@pip.example")
-    store_batch(engine, items(parsed("pip: netrc leak", message_id="<r@x>", day=1)))
+    store_batch(store, items(parsed("pip: netrc leak", message_id="<r@x>", day=1)))
     team = TeamSenders(addresses=frozenset({"pat@pip.example"}), fingerprints=frozenset({"AB" * 20}))
     later = store_batch(
-        engine,
+        store,
         items(
             parsed("Re: pip: netrc leak", message_id="<s1@x>", in_reply_to="<r@x>", sender=stranger, day=2),
             # a team address without a team key's signature is anyone's claim
@@ -163,7 +163,7 @@ def test_a_reply_joins_only_from_the_reporter_or_the_team(engine: Engine) -> Non
         team=team,
     )
     assert later.new_cases == ["PSC-2026-0002", "PSC-2026-0003"]  # each a report of its own
-    with reader(engine_path(engine)) as c:
+    with reader(store.path) as c:
         one, two, three = (get_case(c, f"PSC-2026-000{n}") for n in (1, 2, 3))
     assert one and two and three
     assert [m.message_id for m in one.messages] == ["<r@x>", "<t1@x>", "<t2@x>"]
@@ -171,15 +171,15 @@ def test_a_reply_joins_only_from_the_reporter_or_the_team(engine: Engine) -> Non
     assert [m.message_id for m in three.messages] == ["<s2@x>"]
 
 
-def test_search_is_literal_and_safe(engine: Engine) -> None:
+def test_search_is_literal_and_safe(store: Store) -> None:
     store_batch(
-        engine,
+        store,
         items(
             parsed("pip: netrc credentials logged", body="the token leaks in verbose logs", day=1),
             parsed("uv: ReDoS in version parsing", body='catastrophic backtracking "quoted"', day=2),
         ),
     )
-    with reader(engine_path(engine)) as c:
+    with reader(store.path) as c:
         assert count_cases(c, CaseFilter(search="token leak")) == 1
         assert count_cases(c, CaseFilter(search="REDOS")) == 1
         assert count_cases(c, CaseFilter(search="backtrack")) == 1  # prefix match on the last word
@@ -187,8 +187,8 @@ def test_search_is_literal_and_safe(engine: Engine) -> None:
             count_cases(c, CaseFilter(search=hostile))  # never raises
 
 
-def test_inbox_page_is_served_by_the_covering_index(engine: Engine) -> None:
-    with reader(engine_path(engine)) as c:
+def test_inbox_page_is_served_by_the_covering_index(store: Store) -> None:
+    with reader(store.path) as c:
         sql, params = inbox_page_sql(CaseFilter(), offset=100, limit=50)
         plan = c.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
     details = " ".join(str(row[-1]) for row in plan)
@@ -196,44 +196,44 @@ def test_inbox_page_is_served_by_the_covering_index(engine: Engine) -> None:
     assert "TEMP B-TREE" not in details
 
 
-def test_a_failing_batch_writes_nothing(engine: Engine) -> None:
+def test_a_failing_batch_writes_nothing(store: Store) -> None:
     good = parsed("fine", message_id="<ok@x>")
     duplicate_key = [IncomingItem("s", "same", good), IncomingItem("s", "same", parsed("dup", day=2))]
     with pytest.raises(Exception, match="UNIQUE"):
-        store_batch(engine, duplicate_key, cursors=[CursorUpdate("s", "items", {"last_key": "same"})])
-    with reader(engine_path(engine)) as c:
+        store_batch(store, duplicate_key, cursors=[CursorUpdate("s", "items", {"last_key": "same"})])
+    with reader(store.path) as c:
         assert count_cases(c) == 0
         assert c.execute("SELECT * FROM messages").fetchone() is None
         assert c.execute("SELECT * FROM sync_state").fetchone() is None
 
 
-def test_failures_are_kept_and_their_keys_are_known(engine: Engine) -> None:
+def test_failures_are_kept_and_their_keys_are_known(store: Store) -> None:
     store_batch(
-        engine,
+        store,
         [
             IncomingItem("s", "bad", IntakeFailure(raw=b"\x00garbage", reason="not an email")),
             IncomingItem("s", "good", parsed("a report")),
         ],
     )
-    with reader(engine_path(engine)) as c:
+    with reader(store.path) as c:
         assert known_source_keys(c, "s") == {"bad", "good"}
-    with reader(engine_path(engine)) as c:
+    with reader(store.path) as c:
         row = tuple(c.execute("SELECT reason, raw FROM intake_failures").fetchone())
     assert row == ("not an email", b"\x00garbage")
 
 
-def test_relink_matches_by_content_then_message_id_and_never_twice(engine: Engine) -> None:
+def test_relink_matches_by_content_then_message_id_and_never_twice(store: Store) -> None:
     from triage_tui.sources.base import RawItem
-    from triage_tui.store.ingest import relink_messages
+    from triage_tui.store.relink import relink_messages
 
     same = parsed("pip: same bytes", message_id="<same@x>")
     rewritten = parsed("pip: server rewrote headers", message_id="<rewritten@x>")
     store_batch(
-        engine,
+        store,
         [IncomingItem("imap", "INBOX/1/1", same), IncomingItem("imap", "INBOX/1/2", rewritten)],
     )
     relinked = relink_messages(
-        engine,
+        store,
         "imap",
         [
             RawItem("INBOX/2/7", same.raw),  # identical bytes
@@ -243,6 +243,6 @@ def test_relink_matches_by_content_then_message_id_and_never_twice(engine: Engin
         ],
     )
     assert relinked == {"INBOX/2/7", "INBOX/2/8"}
-    with reader(engine_path(engine)) as c:
+    with reader(store.path) as c:
         keys = sorted(row[0] for row in c.execute("SELECT source_key FROM messages"))
     assert keys == ["INBOX/2/7", "INBOX/2/8"]

@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from triage_tui.screens import reads
-from triage_tui.store import cipher
+from triage_tui.store import cipher, reads
 from triage_tui.store.queries import CaseFilter
+from triage_tui.store.reader_pool import ReaderPool
+from triage_tui.store.store import Store
 from ui_fixtures import seeded_store, small_inbox
 
 
 def test_a_stopped_count_returns_nothing_and_the_next_one_counts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = reads.StoreReads(seeded_store(tmp_path / "triage.db", small_inbox()))
+    store = reads.StoreReads(Store(seeded_store(tmp_path / "triage.db", small_inbox())))
     assert store.stoppable_count(CaseFilter(search="tarfile")) is not None
     started = threading.Event()
 
@@ -41,7 +42,7 @@ def test_a_stopped_count_returns_nothing_and_the_next_one_counts(
 
 def test_pooled_reads_see_each_commit_and_a_failed_read_is_not_reused(tmp_path: Path) -> None:
     database = seeded_store(tmp_path / "triage.db", small_inbox())
-    pool = reads.ReaderPool(database, keep=1)
+    pool = ReaderPool(database, keep=1)
     with pool.connection() as connection:
         first = connection.execute("SELECT title FROM cases WHERE id = 'PSC-2026-0001'").fetchone()[0]
     writer = sqlite3.connect(database)
@@ -62,7 +63,7 @@ def test_pooled_reads_see_each_commit_and_a_failed_read_is_not_reused(tmp_path: 
 def test_a_page_past_its_budget_is_abandoned_and_the_connection_reads_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = reads.StoreReads(seeded_store(tmp_path / "triage.db", small_inbox()))
+    store = reads.StoreReads(Store(seeded_store(tmp_path / "triage.db", small_inbox())))
     quick = store.page_within(CaseFilter(search="tarfile"), 0, 100, budget=5.0)
     assert quick is not None and len(quick) == 2
 

@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection
 
 from gpg_fixtures import GpgWorld, write_team_config
 from report_maildir import Reports, build_reports, maildir_source
 from test_config import FPR, VALID
 from triage_tui.config import Project, load_config, parse_config
-from triage_tui.store import database, ingest
+from triage_tui.store import database
+from triage_tui.store import projects as store_projects
 from triage_tui.store.store import Store
 from triage_tui.sync.run import SyncBusy, sync_all, sync_jobs, sync_turn
 
@@ -64,16 +66,16 @@ def test_every_source_writes_through_the_one_store_which_learns_the_projects_onc
     second = maildir_source(reports).replace("[sources.local]", "[sources.again]")
     config = load_config(write_team_config(tmp_path, gpg_world, maildir_source(reports) + second))
     synced: list[tuple[Project, ...]] = []
-    sync_projects = ingest.sync_projects
+    write_projects = store_projects.write_projects
 
-    def counted(engine: object, projects: tuple[Project, ...]) -> None:
+    def counted(connection: Connection, projects: tuple[Project, ...]) -> None:
         synced.append(tuple(projects))
-        sync_projects(engine, projects)  # type: ignore[arg-type]
+        write_projects(connection, projects)
 
     def refused(path: Path) -> None:
         raise AssertionError(f"a job opened an engine of its own on {path}")
 
-    monkeypatch.setattr(ingest, "sync_projects", counted)
+    monkeypatch.setattr(store_projects, "write_projects", counted)
     monkeypatch.setattr(database, "open_engine", refused)
     with Store(tmp_path / "triage.db") as store:
         local, again = sync_all(store, config)

@@ -198,19 +198,19 @@ def test_a_maintainer_gets_their_projects_cases_and_no_trace_of_the_others(  # t
     tmp_path: Path, rings, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from triage_tui.store.batches import IncomingItem
-    from triage_tui.store.database import open_engine
-    from triage_tui.store.ingest import store_batch, sync_projects
+    from triage_tui.store.ingest import store_batch
+    from triage_tui.store.store import Store
     from ui_fixtures import BASE, message
 
     user, password = dovecot.new_user()
     monkeypatch.setenv("TT_TEAM_IMAP", password)
     base = seeded_store(tmp_path / "base.db", small_inbox())
     coordinator = station(tmp_path, "coordinator", rings[0], rings, dovecot, user, base)
-    engine = open_engine(coordinator.database)
-    sync_projects(engine, coordinator.config.projects.values())
+    store = Store(coordinator.database)
+    store.sync_projects(coordinator.config.projects.values())
     uv_report = message(50, UV_ONLY, date=BASE, body="The uv-only secret: runner 7 caches the poisoned lockfile.")
-    (uv_case,) = store_batch(engine, [IncomingItem("mail", "uv-1", uv_report)], []).new_cases
-    engine.dispose()
+    (uv_case,) = store_batch(store, [IncomingItem("mail", "uv-1", uv_report)], []).new_cases
+    store.close()
     empty = tmp_path / "empty.db"
     pip = Station(rings[1], station(tmp_path, "pip", rings[1], rings, dovecot, user, base).config, empty)
     uv_config = station(tmp_path, "uv", rings[2], rings, dovecot, user, base).config

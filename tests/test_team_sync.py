@@ -21,7 +21,6 @@ from triage_tui.impact import ImpactCell
 from triage_tui.intake.records import ParsedMessage
 from triage_tui.services.triage import TriageError, TriageService
 from triage_tui.store.connection import reader
-from triage_tui.store.database import open_engine
 from triage_tui.store.queries import get_case
 from triage_tui.store.store import Store
 from triage_tui.team.envelope import Rejection, TeamRoles, judge, open_sealed, seal
@@ -362,14 +361,14 @@ def test_a_shared_case_whose_id_is_taken_here_gets_the_next_number(tmp_path: Pat
     assert shared["id"] != case_id and shared["notes"] == ["pip: please look"]
     assert _case_titled(maintainer, "pip: our own finding") == {"id": case_id, "state": "new", "notes": []}
     # The next report numbered here does not take the shared case's number.
-    engine = open_engine(maintainer)
+    store = Store(maintainer)
     try:
         from triage_tui.store.batches import IncomingItem
         from triage_tui.store.ingest import store_batch
 
-        (newest,) = store_batch(engine, [IncomingItem("mail", "x", _report(301, "pip: later"))]).new_cases
+        (newest,) = store_batch(store, [IncomingItem("mail", "x", _report(301, "pip: later"))]).new_cases
     finally:
-        engine.dispose()
+        store.close()
     assert newest not in {case_id, shared["id"]}
 
 
@@ -404,15 +403,15 @@ def test_a_mail_reusing_a_reports_message_id_never_reaches_that_report_on_anothe
     readers = people.roles.readers(["pip"])
     shared = [seal(people.coordinator.gpg, _share(coordinator, case_id, people.coordinator), readers)]
     take(maintainer, people.pip, people.roles, shared + send(coordinator, people.coordinator, people.roles))
-    engine = open_engine(coordinator)
+    store = Store(coordinator)
     try:
         from triage_tui.store.batches import IncomingItem
         from triage_tui.store.ingest import store_batch
 
         impostor = _impostor(real, 102, "pip: please close this")
-        (fake_case,) = store_batch(engine, [IncomingItem("mail", "late", impostor)], PROJECTS).new_cases
+        (fake_case,) = store_batch(store, [IncomingItem("mail", "late", impostor)], PROJECTS).new_cases
     finally:
-        engine.dispose()
+        store.close()
     alex = TriageService(Store(coordinator), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.close(fake_case, Disposition.SPAM)  # the coordinator closes the impostor's case (pip is named in it)
     alex.add_note(case_id, "netrc: reproduced")  # and goes on with the real one
@@ -559,14 +558,14 @@ def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own
     assert _duplicate_of(lone_store, "pip: netrc leak again") == ("closed", "duplicate", None)
     assert "duplicate of a report not held here" in _header(lone_store, "pip: netrc leak again")
     # Once the report comes (here by mail), the next events received resolve it to its case.
-    engine = open_engine(lone_store)
+    store = Store(lone_store)
     try:
         from triage_tui.store.batches import IncomingItem
         from triage_tui.store.ingest import store_batch
 
-        (leak_at_lone,) = store_batch(engine, [IncomingItem("mail", "x", leak)]).new_cases
+        (leak_at_lone,) = store_batch(store, [IncomingItem("mail", "x", leak)]).new_cases
     finally:
-        engine.dispose()
+        store.close()
     alex = TriageService(Store(alex_store), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.add_note(leak_at_alex, "the original")
     alex.close_store()

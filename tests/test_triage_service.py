@@ -14,8 +14,7 @@ from triage_tui.domain import CaseState, Disposition
 from triage_tui.services.triage import TriageError, TriageService
 from triage_tui.store.batches import IncomingItem
 from triage_tui.store.connection import reader
-from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import store_batch, sync_projects
+from triage_tui.store.ingest import store_batch
 from triage_tui.store.queries import get_case
 from triage_tui.store.store import Store
 
@@ -25,17 +24,17 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def database(tmp_path: Path) -> Path:
     path = tmp_path / "triage.db"
-    engine = open_engine(path)
-    sync_projects(engine, [Project(id="pip", name="pip", packages=("pip",))])
+    store = Store(path)
+    store.sync_projects([Project(id="pip", name="pip", packages=("pip",))])
     store_batch(
-        engine,
+        store,
         [
             IncomingItem("s", "1", parsed("pip: traversal", message_id="<1@x>", sender=("Ann", "ann@x.org"))),
             IncomingItem("s", "2", parsed("pip: same traversal", message_id="<2@x>", sender=("Bo", "bo@x.org"), day=2)),
             IncomingItem("s", "3", parsed("pip: third copy", message_id="<3@x>", sender=("Cy", "cy@x.org"), day=3)),
         ],
     )
-    engine.dispose()
+    store.close()
     return path
 
 

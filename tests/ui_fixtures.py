@@ -19,8 +19,8 @@ from triage_tui.config import Config, Identity, Project, SavedView
 from triage_tui.domain import Decryption, Signature, SignatureScope
 from triage_tui.intake.records import Attachment, CryptoVerdict, ParsedMessage
 from triage_tui.store.batches import IncomingItem, TeamSenders
-from triage_tui.store.database import open_engine
-from triage_tui.store.ingest import store_batch, sync_projects
+from triage_tui.store.ingest import store_batch
+from triage_tui.store.store import Store
 
 FROZEN_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 """What "now" is in every UI test."""
@@ -220,11 +220,11 @@ def hostile_inbox() -> list[ParsedMessage]:
 def seeded_store(path: Path, messages: list[ParsedMessage], team: TeamSenders | None = None) -> Path:
     """A store at `path` holding `messages` (and the test projects), ingested in one batch at a fixed time; `team`
     names who may reply into any case."""
-    engine = open_engine(path)
-    sync_projects(engine, PROJECTS)
+    store = Store(path)
+    store.sync_projects(PROJECTS)
     items = [IncomingItem("test", f"test/{index}", m) for index, m in enumerate(messages)]
-    store_batch(engine, items, PROJECTS, now=FROZEN_NOW, team=team)
-    engine.dispose()
+    store_batch(store, items, PROJECTS, now=FROZEN_NOW, team=team)
+    store.close()
     return path
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,13 +28,15 @@ from triage_tui.config import Config
 from triage_tui.memory import limit_malloc_arenas, tune_garbage_collector
 from triage_tui.screens.help import HelpScreen, help_rows
 from triage_tui.screens.inbox import InboxScreen
-from triage_tui.screens.reads import StoreReads
+from triage_tui.store.reads import StoreReads
+from triage_tui.store.store import Store
 from triage_tui.untrusted import neutralise
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import clean_block, clean_line
 from triage_tui.widgets.sync_status import SyncSnapshot, finished_line, progress_line
 
 if TYPE_CHECKING:
+    from triage_tui.store.case_detail import ImpactView
     from triage_tui.sync.jobs import SourceReport, SyncProgress
 
 INBOX_REFRESH_SECONDS = 0.5
@@ -45,6 +47,15 @@ OUTCOME_SECONDS = 6.0
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _draft_readiness(
+    record: str | None, impacts: Sequence[ImpactView], packages: Mapping[str, Sequence[str]]
+) -> dict[str, bool]:
+    # Imported when a case's side panel is read, not at start-up: the advisory formats load with it.
+    from triage_tui.services.advisory_drafts import draft_readiness
+
+    return draft_readiness(record, impacts, packages)
 
 
 class TriageApp(App[None]):
@@ -105,7 +116,7 @@ class TriageApp(App[None]):
         self.database = database
         self.config = config
         self.clock = clock or _utc_now
-        self.reads = StoreReads(database, clock=self.clock)
+        self.reads = StoreReads(Store(database), clock=self.clock, readiness=_draft_readiness)
         self.title = f"triage-tui — {clean_line(title_suffix)}" if title_suffix else "triage-tui"
         self.sync_cancel: Event | None = None
         """Set to stop the running sync; None when no sync runs."""

@@ -61,7 +61,7 @@ class SyncSession:
         """Thread and store advisories' messages (or failures) in one transaction."""
         from triage_tui.store.ingest import store_batch
 
-        return store_batch(self.store.engine, items, list(self.config.projects.values()))
+        return store_batch(self.store, items, list(self.config.projects.values()))
 
     def stored(self, key: str) -> bool:
         """Whether an item of this source with `key` is already in the store (as a message or a failure)."""

@@ -49,9 +49,9 @@ from triage_tui.screens.case_content import (
     reporter_content,
     thread_widgets,
 )
-from triage_tui.screens.reads import CaseRead, ReporterSide, StoreReads
 from triage_tui.store.duplicate_reads import CaseExtras
 from triage_tui.store.queries import CaseDetail, CaseSummary
+from triage_tui.store.reads import CaseRead, ReporterSide, StoreReads
 from triage_tui.widgets.after_paint import PaintAware
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter

@@ -4,7 +4,7 @@ use, until a coordinator accepts the new key (`a`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,10 +13,12 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from triage_tui.store.key_pins import KeyChange
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_line
 from triage_tui.widgets.verdict import format_fingerprint
+
+if TYPE_CHECKING:
+    from triage_tui.store.tables import KeyChangeRow as KeyChange
 
 
 def change_content(change: KeyChange) -> Content:

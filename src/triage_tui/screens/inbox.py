@@ -21,8 +21,8 @@ from textual.worker import Worker
 
 from triage_tui.config import SavedView
 from triage_tui.screens.filter import FilterModal
-from triage_tui.screens.reads import InboxCount, StoreReads
 from triage_tui.store.queries import SORTS, UNASSIGNED, CaseFilter, CaseSummary
+from triage_tui.store.reads import InboxCount, StoreReads
 from triage_tui.untrusted import neutralise
 from triage_tui.widgets.case_list import PAGE_SIZE, CaseList
 from triage_tui.widgets.errors import report_worker_failure

@@ -27,9 +27,9 @@ from triage_tui.widgets.safe_text import safe_line
 if TYPE_CHECKING:
     from triage_tui.impact import ImpactCell
     from triage_tui.screens.matrix_export_modal import ExportRequest
-    from triage_tui.screens.reads import MatrixRead, StoreReads
     from triage_tui.services.triage import TriageService
     from triage_tui.store.queries import CaseFilter
+    from triage_tui.store.reads import MatrixRead, StoreReads
 
 
 class MatrixScreen(Screen[None]):

@@ -109,9 +109,7 @@ def _store_case(store: Store, config: Config, data: bytes, fmt: str, advisory: A
         verdict=CryptoVerdict(warnings=("imported from a file: not encrypted, not signed",)),
     )
     store.sync_projects(config.projects.values())  # a workspace that never synced has no projects yet
-    result = store_batch(
-        store.engine, [IncomingItem(SOURCE, digest, message, own_case=True)], list(config.projects.values())
-    )
+    result = store_batch(store, [IncomingItem(SOURCE, digest, message, own_case=True)], list(config.projects.values()))
     return result.new_cases[0] if result.new_cases else None
 
 

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from triage_tui.cvss_metrics import Version
     from triage_tui.services.decision_sharing import DecisionSharer
     from triage_tui.store.case_writes import WriteConnection
-    from triage_tui.store.key_pins import KeyChange
     from triage_tui.store.store import Store
+    from triage_tui.store.tables import KeyChangeRow
 
 __all__ = [
     "CELL_EVENTS",
@@ -257,7 +257,7 @@ class TriageService:
         returns the event undone."""
         return triage_undo.undo_last(self._recorder, case_id)
 
-    def accept_key_change(self, change_id: int) -> KeyChange | None:
+    def accept_key_change(self, change_id: int) -> KeyChangeRow | None:
         """Accept a changed signing key (the caller checked the user is a coordinator): the address is pinned to
         the new key from now on. None if the change is not pending (accepted meanwhile)."""
         from triage_tui.store.key_pins import accept_change

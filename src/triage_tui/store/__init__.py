@@ -1,1 +1,1 @@
-"""Provides the store: the only code that touches SQL (SQLModel on SQLite, FTS5, versioned migrations)."""
+"""Provides the store: the only code that touches SQL; `store.Store` opens it once, `tables` declares its schema."""

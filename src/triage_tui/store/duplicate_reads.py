@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from triage_tui.domain import CASE_ID_PATTERN
-from triage_tui.store.queries import parse_time
+from triage_tui.store.times import parse_time
 
 PER_SIGNAL = 200
 """Most cases read for each signal (same reporter, same project, similar title)."""

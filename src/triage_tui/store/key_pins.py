@@ -11,11 +11,15 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from triage_tui.store.queries import parse_time, stored_time
+from triage_tui.store.in_lists import in_parts
+from triage_tui.store.times import EPOCH, parse_time, stored_time
+
+if TYPE_CHECKING:
+    from triage_tui.store.tables import KeyChangeRow
 
 REPORTER = "reporter"
 TEAM = "team"
@@ -29,20 +33,6 @@ class KeySighting:
     fingerprint: str
     role: str
     case_id: str | None = None
-
-
-@dataclass(frozen=True)
-class KeyChange:
-    """Another key for a pinned address."""
-
-    id: int
-    address: str
-    role: str
-    old_fingerprint: str
-    new_fingerprint: str
-    case_id: str | None
-    seen_at: datetime | None
-    accepted_by: str | None = None
 
 
 def pin_sightings(execute: Any, sightings: Iterable[KeySighting], now: datetime) -> None:
@@ -68,8 +58,6 @@ def pin_sightings(execute: Any, sightings: Iterable[KeySighting], now: datetime)
 
 def pinned_keys(connection: Connection, addresses: Iterable[str]) -> dict[str, str]:
     """The key each of `addresses` (lower-cased) is pinned to; an address never seen signing is left out."""
-    from triage_tui.store.ingest import in_parts  # imported here: ingest imports this module
-
     wanted = sorted({a.lower() for a in addresses if a})
     pinned: dict[str, str] = {}
     for part in in_parts(wanted):
@@ -81,22 +69,28 @@ def pinned_keys(connection: Connection, addresses: Iterable[str]) -> dict[str, s
     return pinned
 
 
-_CHANGE_COLUMNS = "id, address, role, old_fingerprint, new_fingerprint, case_id, seen_at, accepted_by"
+_CHANGE_COLUMNS = "id, address, role, old_fingerprint, new_fingerprint, case_id, seen_at, accepted_by, accepted_at"
 
 
-def _change(row: Sequence[Any]) -> KeyChange:
-    return KeyChange(
-        id=row[0], address=row[1], role=row[2], old_fingerprint=row[3], new_fingerprint=row[4], case_id=row[5],
-        seen_at=parse_time(row[6]), accepted_by=row[7],
-    )  # fmt: skip
+def _changes(rows: Iterable[Sequence[Any]]) -> list[KeyChangeRow]:
+    # Imported here: SQLModel loads with the first key change read (a view of its own), never at start-up.
+    from triage_tui.store.tables import KeyChangeRow
+
+    return [
+        KeyChangeRow(
+            id=row[0], address=row[1], role=row[2], old_fingerprint=row[3], new_fingerprint=row[4], case_id=row[5],
+            seen_at=parse_time(row[6]) or EPOCH, accepted_by=row[7], accepted_at=parse_time(row[8]),
+        )
+        for row in rows
+    ]  # fmt: skip
 
 
-def pending_changes(connection: sqlite3.Connection) -> list[KeyChange]:
+def pending_changes(connection: sqlite3.Connection) -> list[KeyChangeRow]:
     """Changed keys no coordinator has accepted yet, newest first."""
     rows = connection.execute(
         f"SELECT {_CHANGE_COLUMNS} FROM key_changes WHERE accepted_at IS NULL ORDER BY seen_at DESC, id DESC"  # noqa: S608
     ).fetchall()
-    return [_change(row) for row in rows]
+    return _changes(rows)
 
 
 def accept_pin(connection: Connection, address: str, fingerprint: str, by: str, now: datetime) -> None:
@@ -116,7 +110,7 @@ def accept_pin(connection: Connection, address: str, fingerprint: str, by: str, 
     )
 
 
-def accept_change(connection: Connection, change_id: int, by: str, now: datetime) -> KeyChange | None:
+def accept_change(connection: Connection, change_id: int, by: str, now: datetime) -> KeyChangeRow | None:
     """Re-pin the change's address to its new key and mark the change accepted, in the caller's transaction;
     None if there is no such pending change."""
     row = connection.exec_driver_sql(
@@ -125,6 +119,6 @@ def accept_change(connection: Connection, change_id: int, by: str, now: datetime
     ).fetchone()
     if row is None:
         return None
-    change = _change(row)
+    [change] = _changes([row])
     accept_pin(connection, change.address, change.new_fingerprint, by, now)
     return change

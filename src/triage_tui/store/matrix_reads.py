@@ -8,8 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from triage_tui.store.case_detail import ImpactView
+from triage_tui.store.case_filter import CaseFilter, filter_conditions
+from triage_tui.store.case_summary import CaseSummary
 from triage_tui.store.duplicate_reads import project_ids
-from triage_tui.store.queries import CaseFilter, CaseSummary, ImpactView, filter_conditions, parse_time
+from triage_tui.store.times import parse_time
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from triage_tui.store.queries import SUMMARY_COLUMNS, CaseFilter, filter_conditions, fts_query
+from triage_tui.store.case_filter import CaseFilter, filter_conditions, fts_query
+from triage_tui.store.case_summary import SUMMARY_COLUMNS
 
 MIN_CHUNK = 64
 """The fewest matches read from an index in the first round."""

@@ -10,6 +10,7 @@ from threading import Lock
 from typing import TYPE_CHECKING
 
 from triage_tui.store.connection import prepare_database, reader
+from triage_tui.store.reader_pool import ReaderPool
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -26,6 +27,8 @@ class Store:
     def __init__(self, path: Path) -> None:
         prepare_database(path)
         self.path = path
+        self.readers = ReaderPool(path)
+        """Read connections kept open for the UI's short reads (a page of cases, a snippet)."""
         self._engine: Engine | None = None
         self._engine_lock = Lock()
         self._projects_synced: tuple[Project, ...] | None = None
@@ -59,13 +62,15 @@ class Store:
         wanted = tuple(projects)
         if self._projects_synced == wanted:
             return
-        from triage_tui.store.ingest import sync_projects
+        from triage_tui.store.projects import write_projects
 
-        sync_projects(self.engine, wanted)
+        with self.write() as connection:
+            write_projects(connection, wanted)
         self._projects_synced = wanted
 
     def close(self) -> None:
-        """Release the writer's connections (reads close their own)."""
+        """Release the writer's connections and the pooled readers (other reads close their own)."""
+        self.readers.close()
         with self._engine_lock:
             if self._engine is not None:
                 self._engine.dispose()

@@ -1,70 +1,91 @@
-"""Provides the SQLModel tables; their DDL lives in `migrations.py`, and a test keeps the two in step."""
+"""Declares the store's schema once: every table, column, type, default, key and index, as SQLModel classes.
+
+The versioned migrations (`migration_scripts.py`) are how an existing store reaches this schema; the test
+tests/test_schema_declaration.py builds one store each way and proves they are identical. The full-text tables and
+their triggers are SQL text (`search_ddl.py`) attached to the same metadata. Importing this module imports
+SQLAlchemy and SQLModel (about half a second), so the DB-API read path (the inbox at start, a no-change sync) never
+imports it.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary, Table
+from sqlalchemy import DDL, Column, Index, Integer, Table, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
+
+from triage_tui.store.columns import blob, default, row_id, text_key
+from triage_tui.store.search_ddl import SEARCH_DDL
 
 
 class CaseRow(SQLModel, table=True):
     """One case: a report and everything that follows it."""
 
     __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("year", "number"),)
 
-    id: str = Field(primary_key=True)
+    id: str = text_key()
     year: int
     number: int
     title: str
-    state: str = "new"
+    state: str = default("new")
     disposition: str | None = None
     disposition_reason: str | None = None
     cvss_vector: str | None = None
     cvss4_vector: str | None = None
     assignee: str | None = None
     embargo_until: datetime | None = None
-    duplicate_of: str | None = None
-    labels: str = "[]"
-    reporter: str = ""
-    reporter_email: str = ""
+    duplicate_of: str | None = Field(default=None, foreign_key="cases.id")
+    labels: str = default("[]")
+    reporter: str = default("")
+    reporter_email: str = default("")
     reporter_fingerprint: str | None = None
-    signature: str = "unsigned"
+    signature: str = default("unsigned")
     received_at: datetime
     created_at: datetime
     updated_at: datetime
-    message_count: int = 0
+    message_count: int = default(0)
+
+
+class CaseCounterRow(SQLModel, table=True):
+    """The last case number given out per year."""
+
+    __tablename__ = "case_counters"
+
+    year: int = Field(primary_key=True)
+    last: int = default(0)
 
 
 class MessageRow(SQLModel, table=True):
     """One message of a case's thread, with its crypto verdict."""
 
     __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("source", "source_key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = row_id()
     case_id: str = Field(foreign_key="cases.id")
     source: str
     source_key: str
     message_id: str | None = None
     in_reply_to: str | None = None
-    subject: str = ""
-    sender_name: str = ""
-    sender_email: str = ""
+    subject: str = default("")
+    sender_name: str = default("")
+    sender_email: str = default("")
     sent_at: datetime | None = None
     received_at: datetime
-    body: str = ""
-    unauthenticated_text: str = ""
-    html_parts: int = 0
-    encrypted: bool = False
-    decryption: str = "not-encrypted"
-    signature: str = "unsigned"
+    body: str = default("")
+    unauthenticated_text: str = default("")
+    html_parts: int = default(0)
+    encrypted: bool = default(False)
+    decryption: str = default("not-encrypted")
+    signature: str = default("unsigned")
     signer_fingerprint: str | None = None
-    signer_uids: str = "[]"
-    signature_scope: str = "none"
-    warnings: str = "[]"
+    signer_uids: str = default("[]")
+    signature_scope: str = default("none")
+    warnings: str = default("[]")
     error: str | None = None
     content_hash: str
-    gone: bool = False
+    gone: bool = default(False)
 
 
 class RawMessageRow(SQLModel, table=True):
@@ -73,7 +94,7 @@ class RawMessageRow(SQLModel, table=True):
     __tablename__ = "raw_messages"
 
     message_pk: int = Field(primary_key=True, foreign_key="messages.id")
-    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    raw: bytes = blob()
 
 
 class MessageRefRow(SQLModel, table=True):
@@ -90,13 +111,13 @@ class AttachmentRow(SQLModel, table=True):
 
     __tablename__ = "attachments"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = row_id()
     message_pk: int = Field(foreign_key="messages.id")
     filename: str
     content_type: str
     size: int
     sha256: str
-    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    data: bytes = blob()
 
 
 class ProjectRow(SQLModel, table=True):
@@ -104,12 +125,12 @@ class ProjectRow(SQLModel, table=True):
 
     __tablename__ = "projects"
 
-    id: str = Field(primary_key=True)
+    id: str = text_key()
     name: str
-    packages: str = "[]"
+    packages: str = default("[]")
     repository: str | None = None
     security_contact: str | None = None
-    maintainers: str = "[]"
+    maintainers: str = default("[]")
 
 
 class ImpactRow(SQLModel, table=True):
@@ -119,11 +140,11 @@ class ImpactRow(SQLModel, table=True):
 
     case_id: str = Field(primary_key=True, foreign_key="cases.id")
     project_id: str = Field(primary_key=True, foreign_key="projects.id")
-    status: str = "unknown"
-    ranges: str = "[]"
+    status: str = default("unknown")
+    ranges: str = default("[]")
     fixed_version: str | None = None
     justification: str | None = None
-    notes: str = ""
+    notes: str = default("")
     set_by: str | None = None
     set_at: datetime | None = None
 
@@ -133,12 +154,12 @@ class EventRow(SQLModel, table=True):
 
     __tablename__ = "events"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = row_id()
     case_id: str = Field(foreign_key="cases.id")
     author: str
     at: datetime
     kind: str
-    payload: str = "{}"
+    payload: str = default("{}")
 
 
 class SyncStateRow(SQLModel, table=True):
@@ -148,7 +169,7 @@ class SyncStateRow(SQLModel, table=True):
 
     source: str = Field(primary_key=True)
     scope: str = Field(primary_key=True)
-    cursor: str = "{}"
+    cursor: str = default("{}")
     updated_at: datetime
 
 
@@ -156,22 +177,14 @@ class IntakeFailureRow(SQLModel, table=True):
     """An item that could not be turned into a message, kept with its reason for inspection."""
 
     __tablename__ = "intake_failures"
+    __table_args__ = (UniqueConstraint("source", "source_key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = row_id()
     source: str
     source_key: str
     reason: str
-    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    raw: bytes = blob()
     at: datetime
-
-
-class CaseCounterRow(SQLModel, table=True):
-    """The last case number given out per year."""
-
-    __tablename__ = "case_counters"
-
-    year: int = Field(primary_key=True)
-    last: int = 0
 
 
 class OutboxRow(SQLModel, table=True):
@@ -179,15 +192,15 @@ class OutboxRow(SQLModel, table=True):
 
     __tablename__ = "outbox"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = row_id()
     case_id: str = Field(foreign_key="cases.id")
     to_address: str
     subject: str
-    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    raw: bytes = blob()
     created_at: datetime
     author: str
-    state: str = "queued"
-    attempts: int = 0
+    state: str = default("queued")
+    attempts: int = default(0)
     last_error: str | None = None
     sent_at: datetime | None = None
 
@@ -197,7 +210,7 @@ class AdvisoryRow(SQLModel, table=True):
 
     __tablename__ = "advisories"
 
-    case_id: str = Field(primary_key=True, foreign_key="cases.id")
+    case_id: str = text_key(foreign_key="cases.id")
     record: str
     updated_at: datetime
     updated_by: str
@@ -211,7 +224,7 @@ class GithubAdvisoryRow(SQLModel, table=True):
     source: str = Field(primary_key=True)
     ghsa_id: str = Field(primary_key=True)
     repository: str
-    case_id: str = Field(foreign_key="cases.id", index=True)
+    case_id: str = Field(foreign_key="cases.id")
     remote: str
     state: str
     remote_updated_at: str | None = None
@@ -223,7 +236,7 @@ class AdvisoryPushRow(SQLModel, table=True):
 
     __tablename__ = "advisory_pushes"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = row_id()
     case_id: str = Field(foreign_key="cases.id")
     source: str
     repository: str
@@ -231,8 +244,8 @@ class AdvisoryPushRow(SQLModel, table=True):
     body: str
     created_at: datetime
     author: str
-    state: str = "queued"
-    attempts: int = 0
+    state: str = default("queued")
+    attempts: int = default(0)
     last_error: str | None = None
     sent_at: datetime | None = None
 
@@ -242,18 +255,18 @@ class TeamEventRow(SQLModel, table=True):
 
     __tablename__ = "team_events"
 
-    id: str = Field(primary_key=True)
+    id: str = text_key()
     case_id: str
     author: str
     at: str
     kind: str
-    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    signed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    body: bytes = blob()
+    signed: bytes | None = blob(nullable=True)
     origin: str
     status: str
     reason: str | None = None
     signer: str | None = None
-    sent: int = 0
+    sent: int = default(0)
     received_at: datetime
     ref: str | None = None
 
@@ -266,6 +279,43 @@ class TeamShareRow(SQLModel, table=True):
     case_id: str = Field(primary_key=True)
     fingerprint: str = Field(primary_key=True)
     shared_at: datetime
+
+
+class TeamCaseRow(SQLModel, table=True):
+    """What a case is to the team (`ref`: its first message's Message-ID or content hash), since each workstation
+    numbers its own cases."""
+
+    __tablename__ = "team_cases"
+
+    ref: str = text_key()
+    case_id: str = Field(unique=True)
+
+
+class KeyPinRow(SQLModel, table=True):
+    """The key an address is pinned to: the first seen signing for it."""
+
+    __tablename__ = "key_pins"
+
+    address: str = text_key()
+    fingerprint: str
+    role: str
+    pinned_at: datetime
+
+
+class KeyChangeRow(SQLModel, table=True):
+    """Another key seen signing for a pinned address, flagged until a coordinator accepts it."""
+
+    __tablename__ = "key_changes"
+
+    id: int = row_id()
+    address: str
+    role: str
+    old_fingerprint: str
+    new_fingerprint: str
+    case_id: str | None = None
+    seen_at: datetime
+    accepted_by: str | None = None
+    accepted_at: datetime | None = None
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -291,3 +341,44 @@ GITHUB_ADVISORIES = _table(GithubAdvisoryRow)
 ADVISORY_PUSHES = _table(AdvisoryPushRow)
 TEAM_EVENTS = _table(TeamEventRow)
 TEAM_SHARES = _table(TeamShareRow)
+TEAM_CASES = _table(TeamCaseRow)
+KEY_PINS = _table(KeyPinRow)
+KEY_CHANGES = _table(KeyChangeRow)
+SEARCH_WINDOW = Table("search_window", SQLModel.metadata, Column("floor", Integer, nullable=False))
+"""The lowest message id the small search index (recent_fts) holds; one row, no key."""
+
+# Indexes: the inbox's covering index and its other orders, and each lookup a read or a sync makes.
+Index(
+    "ix_cases_inbox",
+    CASES.c.received_at.desc(), CASES.c.id.desc(), CASES.c.title, CASES.c.state, CASES.c.disposition,
+    CASES.c.reporter, CASES.c.reporter_email, CASES.c.updated_at, CASES.c.signature, CASES.c.message_count,
+    CASES.c.embargo_until, CASES.c.cvss_vector, CASES.c.cvss4_vector,
+)  # fmt: skip
+Index("ix_cases_state", CASES.c.state, CASES.c.received_at.desc())
+Index("ix_cases_updated", CASES.c.updated_at.desc(), CASES.c.id.desc())
+Index("ix_messages_case", MESSAGES.c.case_id, MESSAGES.c.sent_at)
+Index("ix_messages_message_id", MESSAGES.c.message_id)
+Index("ix_messages_content_hash", MESSAGES.c.content_hash)
+Index("ix_messages_signer", MESSAGES.c.signer_fingerprint)
+Index("ix_messages_sender", MESSAGES.c.sender_email)
+Index("ix_message_refs_ref", MESSAGE_REFS.c.ref)
+Index("ix_attachments_message", ATTACHMENTS.c.message_pk)
+Index("ix_impacts_project", IMPACTS.c.project_id, IMPACTS.c.status)
+Index("ix_events_case", EVENTS.c.case_id, EVENTS.c.at)
+Index("ix_outbox_state", OUTBOX.c.state, OUTBOX.c.id)
+Index("ix_outbox_case", OUTBOX.c.case_id)
+Index("ix_github_advisories_case", GITHUB_ADVISORIES.c.case_id)
+Index("ix_advisory_pushes_state", ADVISORY_PUSHES.c.state, ADVISORY_PUSHES.c.id)
+Index("ix_team_events_case", TEAM_EVENTS.c.case_id, TEAM_EVENTS.c.status)
+Index("ix_team_events_outgoing", TEAM_EVENTS.c.origin, TEAM_EVENTS.c.sent)
+Index("ix_team_events_ref", TEAM_EVENTS.c.ref)
+Index(
+    "ux_key_changes_pending",
+    KEY_CHANGES.c.address,
+    KEY_CHANGES.c.new_fingerprint,
+    unique=True,
+    sqlite_where=KEY_CHANGES.c.accepted_at.is_(None),
+)
+
+for _statement in SEARCH_DDL:
+    event.listen(SQLModel.metadata, "after_create", DDL(_statement))  # type: ignore[no-untyped-call]

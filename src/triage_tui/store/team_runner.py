@@ -37,7 +37,7 @@ def run(connection: EitherConnection, sql: str, parameters: Sequence[Any] = ()) 
 def rows_over(connection: Connection, sql: str, ids: Sequence[str]) -> list[Any]:
     """`sql` (with `{marks}` for the ids) over the ids, a chunk at a time (SQLite bounds the variables of one
     statement)."""
-    from triage_tui.store.ingest import in_parts
+    from triage_tui.store.in_lists import in_parts
 
     found: list[Any] = []
     for part in in_parts(ids):

@@ -44,11 +44,11 @@ class StoreWriter:
         from triage_tui.store.ingest import store_batch
 
         self._register_projects()
-        return store_batch(self._store.engine, items, self.projects, cursors, gone=gone, team=self.team)
+        return store_batch(self._store, items, self.projects, cursors, gone=gone, team=self.team)
 
     def relink(self, source: str, items: Sequence[RawItem]) -> set[str]:
         """Re-key stored messages that these items already are (see `relink_messages`)."""
-        from triage_tui.store.ingest import relink_messages
+        from triage_tui.store.relink import relink_messages
 
         self._register_projects()
-        return relink_messages(self._store.engine, source, items)
+        return relink_messages(self._store, source, items)

@@ -1,11 +1,11 @@
-"""Provides the small read functions the screens call; each opens its own connection, so it can run in a thread."""
+"""Provides the UI's reads of the store: plain domain objects out; each read takes its own connection, so it can run
+in a thread."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,98 +14,24 @@ from time import perf_counter
 from typing import TYPE_CHECKING, TypeAlias
 
 from triage_tui.store import cipher
-from triage_tui.store.connection import open_reader
-from triage_tui.store.connection import reader as store_reader
-from triage_tui.store.queries import (
-    CaseDetail,
-    CaseFilter,
-    CaseSummary,
-    count_cases,
-    get_case,
-    list_cases,
-    search_snippet,
-)
-
-COUNT_CACHE_KIB = 2000
-"""SQLite page cache of a count's connection (see `counting_reader`)."""
-POOLED_READERS = 2
-"""Idle read connections kept open: a page read and a snippet read can run at once."""
-READ_CACHE_KIB = 8000
-"""SQLite page cache per UI read. Reads run in parallel (page, count, snippet, views), each on a connection of its
-own that is closed after one read, so a large cache only raised peak memory (a broad search at 100k cases filled
-32 MB per connection)."""
-
+from triage_tui.store.case_detail import CaseDetail, ImpactView, get_case
+from triage_tui.store.case_filter import CaseFilter
+from triage_tui.store.case_summary import CaseSummary
+from triage_tui.store.queries import count_cases, list_cases, search_snippet
+from triage_tui.store.reader_pool import counting_reader, ui_reader
+from triage_tui.store.store import Store
 
 STOP_CHECK_STEPS = 10_000
 """SQLite virtual-machine steps between checks whether a stoppable count should give up (well under a millisecond)."""
-
-
 DEADLINE_CHECK_STEPS = 1_000
 """SQLite virtual-machine steps between checks of a read's deadline (a few microseconds)."""
+DraftReadiness: TypeAlias = Callable[[str | None, Sequence[ImpactView], Mapping[str, Sequence[str]]], dict[str, bool]]
+"""For the readiness checklist: given the saved draft's JSON (or None), the case's impacts and each project's
+packages, each project the draft covers and whether it validates (the advisory rules live above the store)."""
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@contextmanager
-def reader(database: Path) -> Iterator[sqlite3.Connection]:
-    """A store reader with the UI's smaller page cache."""
-    with store_reader(database) as connection:
-        _ui_reader_settings(connection)
-        yield connection
-
-
-def _ui_reader_settings(connection: sqlite3.Connection) -> None:
-    connection.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
-
-
-@contextmanager
-def counting_reader(database: Path) -> Iterator[sqlite3.Connection]:
-    """A store reader for one count: it walks an index or a match list once, so a page it has read is not read
-    again and a big cache would only hold memory while other reads run beside it."""
-    with store_reader(database) as connection:
-        connection.execute(f"PRAGMA cache_size = -{COUNT_CACHE_KIB}")
-        yield connection
-
-
-class ReaderPool:
-    """Keeps a few read connections open for the short reads every keystroke and scroll makes (a page of cases, a
-    snippet): opening and setting one up cost a millisecond, more than a rare word's whole search."""
-
-    def __init__(self, database: Path, keep: int = POOLED_READERS) -> None:
-        self.database = database
-        self.keep = keep
-        self._idle: list[sqlite3.Connection] = []
-        self._lock = Lock()
-
-    @contextmanager
-    def connection(self) -> Iterator[sqlite3.Connection]:
-        """A connection with a read transaction open (one snapshot for everything read in the block)."""
-        with self._lock:
-            connection = self._idle.pop() if self._idle else None
-        if connection is None:
-            connection = open_reader(self.database, any_thread=True)
-            _ui_reader_settings(connection)
-        try:
-            connection.execute("BEGIN")
-            yield connection
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.close()  # whatever went wrong, a connection in an unknown state is not handed out again
-            raise
-        with self._lock:
-            if len(self._idle) < self.keep:
-                self._idle.append(connection)
-                return
-        connection.close()
-
-    def close(self) -> None:
-        """Close the idle connections."""
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
 
 
 @dataclass(frozen=True)
@@ -149,18 +75,21 @@ class ReporterSide:
 class StoreReads:
     """Read access to the store for the UI: plain domain objects out, no live rows or sessions."""
 
-    database: Path
+    store: Store
     clock: Callable[[], datetime] = _utc_now
     """What "now" is for filters relative to it (embargo due within N days)."""
+    readiness: DraftReadiness | None = None
+    """How the case's side panel judges its advisory draft; None leaves the readiness checklist empty."""
     pages_fetched: int = 0
     """How many pages of cases have been read; tests use it to check the inbox never loads everything."""
     _lock: Lock = field(default_factory=Lock, repr=False)
     _early: ThreadPoolExecutor | None = field(default=None, repr=False)
     _count_stops: set[Event] = field(default_factory=set, repr=False)
-    _pool: ReaderPool = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self._pool = ReaderPool(self.database)
+    @property
+    def database(self) -> Path:
+        """The store's file, for the services that still open it by path."""
+        return self.store.path
 
     def count(self, case_filter: CaseFilter) -> InboxCount:
         """Count the cases `case_filter` selects, and all cases."""
@@ -207,7 +136,7 @@ class StoreReads:
         """One page of cases in the filter's order."""
         with self._lock:
             self.pages_fetched += 1
-        with self._pool.connection() as connection:
+        with self.store.readers.connection() as connection:
             return list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
 
     def page_within(self, case_filter: CaseFilter, offset: int, limit: int, budget: float) -> list[CaseSummary] | None:
@@ -216,7 +145,7 @@ class StoreReads:
         with self._lock:
             self.pages_fetched += 1
         deadline = perf_counter() + budget
-        with self._pool.connection() as connection:
+        with self.store.readers.connection() as connection:
             connection.set_progress_handler(lambda: perf_counter() > deadline, DEADLINE_CHECK_STEPS)
             try:
                 return list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
@@ -231,7 +160,7 @@ class StoreReads:
         """One page of the impact matrix's rows, in the filter's order."""
         from triage_tui.store.matrix_reads import matrix_rows
 
-        with self._pool.connection() as connection:
+        with self.store.readers.connection() as connection:
             cases = list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
             return matrix_rows(connection, cases)
 
@@ -241,7 +170,7 @@ class StoreReads:
         from triage_tui.store.matrix_reads import project_totals, read_matrix
 
         now = self.clock()
-        with self._pool.connection() as connection:
+        with self.store.readers.connection() as connection:
             cases = list_cases(connection, case_filter, limit=limit, now=now)
             count = len(cases) if len(cases) < limit else count_cases(connection, case_filter.unsorted(), now=now)
             return MatrixRead(read_matrix(connection, cases), count, project_totals(connection, case_filter, now))
@@ -250,35 +179,35 @@ class StoreReads:
         """Every row of the filter's impact matrix, with the projects and their packages (for an export)."""
         from triage_tui.store.matrix_reads import read_matrix
 
-        with self._pool.connection() as connection:
+        with self.store.readers.connection() as connection:
             return read_matrix(connection, list_cases(connection, case_filter, limit=None, now=self.clock()))
 
     def snippet(self, case_id: str, search: str, marks: tuple[str, str]) -> str | None:
         """The case's best-matching message text for `search`, matches between `marks`."""
-        with self._pool.connection() as connection:
+        with self.store.readers.connection() as connection:
             return search_snippet(connection, case_id, search, marks)
 
     def close(self) -> None:
-        """Close the pooled connections (the app calls this as it ends)."""
-        self._pool.close()
+        """Close the store's pooled read connections (the app calls this as it ends)."""
+        self.store.readers.close()
 
     def projects(self) -> list[str]:
         """The ids of the projects the store knows, for the project filter."""
         from triage_tui.store.duplicate_reads import project_ids
 
-        with reader(self.database) as connection:
+        with ui_reader(self.database) as connection:
             return project_ids(connection)
 
     def case(self, case_id: str) -> CaseDetail | None:
         """One case in full, or None if it no longer exists."""
-        with reader(self.database) as connection:
+        with ui_reader(self.database) as connection:
             return get_case(connection, case_id)
 
     def case_view(self, case_id: str) -> CaseRead:
         """A case in full and its extras (assignee, labels, reasons), on one connection."""
         from triage_tui.store.duplicate_reads import case_extras  # loaded when a case opens, not at start-up
 
-        with self._pool.connection() as connection:  # opening a connection was a fifth of the read
+        with self.store.readers.connection() as connection:  # opening a connection was a fifth of the read
             detail = get_case(connection, case_id)
             return detail, case_extras(connection, case_id) if detail is not None else None
 
@@ -291,15 +220,14 @@ class StoreReads:
 
     def reporter_side(self, case_id: str, *, history: int = 5) -> ReporterSide:
         """The reporter's other cases (at most `history` of them, and how many in all), every project id, and
-        whether the case's advisory draft validates."""
-        from triage_tui.services.advisory_drafts import draft_readiness
+        whether the case's advisory draft validates (see `readiness`)."""
+        from triage_tui.store.case_detail import case_impacts
         from triage_tui.store.duplicate_reads import project_ids, reporter_history
         from triage_tui.store.matrix_reads import project_packages
-        from triage_tui.store.queries import case_impacts
 
-        with reader(self.database) as connection:
+        with ui_reader(self.database) as connection:
             briefs, total = reporter_history(connection, case_id, limit=history)
             record = connection.execute("SELECT record FROM advisories WHERE case_id = ?", (case_id,)).fetchone()
             impacts, packages = case_impacts(connection, case_id), project_packages(connection)
-            drafts = draft_readiness(record[0] if record else None, impacts, packages)
+            drafts = self.readiness(record[0] if record else None, impacts, packages) if self.readiness else {}
             return ReporterSide(briefs, total, project_ids(connection), drafts)
