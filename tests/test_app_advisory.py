@@ -22,10 +22,10 @@ from triage_tui.app import TriageApp
 from triage_tui.commands import BindingCommands
 from triage_tui.config import parse_config
 from triage_tui.domain import ImpactStatus
-from triage_tui.screens.actions import DeliberateConfirmModal
 from triage_tui.screens.advisory_editor import AdvisoryEditor
 from triage_tui.screens.advisory_export_modal import AdvisoryExportModal
 from triage_tui.screens.case import CaseScreen
+from triage_tui.screens.questions import DeliberateConfirmModal
 from triage_tui.services.advisory_drafts import AdvisoryDrafts
 from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.triage import TriageService

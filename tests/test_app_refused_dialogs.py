@@ -15,7 +15,6 @@ from test_app_advisory import press as press_in_editor
 from test_app_cvss import CRITICAL_31, metric_by_metric, vectors
 from test_app_matrix import impact_of, press
 from triage_tui.domain import ImpactStatus
-from triage_tui.screens.actions import NoteModal, TextModal
 from triage_tui.screens.advisory_editor import AdvisoryEditor
 from triage_tui.screens.advisory_export_modal import AdvisoryExportModal
 from triage_tui.screens.cvss import CvssScreen
@@ -25,6 +24,7 @@ from triage_tui.screens.impact_editor import ImpactEditor
 from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.matrix import MatrixScreen
 from triage_tui.screens.matrix_export_modal import MatrixExportModal
+from triage_tui.screens.questions import NoteModal, TextModal
 from triage_tui.screens.save_attachment import SaveAttachmentModal
 from triage_tui.services.impact_rules import ImpactCell
 from triage_tui.services.triage import TriageService

@@ -26,8 +26,11 @@ from textual.worker import Worker, WorkerState
 from triage_tui.commands import BindingCommands, ViewCommands
 from triage_tui.config import Config
 from triage_tui.memory import limit_malloc_arenas, tune_garbage_collector
+from triage_tui.screens.context import AppContext, author_name
+from triage_tui.screens.decisions import ActionDone
 from triage_tui.screens.help import HelpScreen, help_rows
 from triage_tui.screens.inbox import InboxScreen
+from triage_tui.screens.navigation import InboxShown, OpenCase, ShowsCases
 from triage_tui.screens.reads import StoreReads
 from triage_tui.untrusted import neutralise
 from triage_tui.widgets.errors import report_worker_failure
@@ -35,6 +38,9 @@ from triage_tui.widgets.safe_text import clean_block, clean_line
 from triage_tui.widgets.sync_status import SyncSnapshot, finished_line, progress_line
 
 if TYPE_CHECKING:
+    from triage_tui.screens.case import CaseScreen
+    from triage_tui.services.advisory_drafts import AdvisoryDrafts
+    from triage_tui.services.triage import TriageService
     from triage_tui.sync.run import SourceReport, SyncProgress
 
 INBOX_REFRESH_SECONDS = 0.5
@@ -106,6 +112,16 @@ class TriageApp(App[None]):
         self.config = config
         self.clock = clock or _utc_now
         self.reads = StoreReads(database, clock=self.clock)
+        self.context = AppContext(
+            database,
+            config,
+            self.clock,
+            self.reads,
+            build_triage=self._build_triage,
+            build_advisory_drafts=self._build_advisory_drafts,
+        )
+        """What the screens are handed: the workspace, its reads and its services."""
+        self._case_screen: CaseScreen | None = None
         self.title = f"triage-tui — {clean_line(title_suffix)}" if title_suffix else "triage-tui"
         self.sync_cancel: Event | None = None
         """Set to stop the running sync; None when no sync runs."""
@@ -115,7 +131,60 @@ class TriageApp(App[None]):
         self._outcome_timer: Timer | None = None
 
     def get_default_screen(self) -> Screen[None]:
-        return InboxScreen(self.reads, self.clock, self.config.views if self.config else None)
+        return InboxScreen(self.context)
+
+    # ---- the services, built here only ---------------------------------------------------------------------------
+
+    def _build_triage(self) -> TriageService:
+        from triage_tui.services.triage import TriageService
+
+        config = self.config
+        # With team sync on, every decision is also a team event signed with the identity's key.
+        team_author = config.identity.fingerprint if config is not None and config.team is not None else None
+        return TriageService(self.database, author_name(config), clock=self.clock, team_author=team_author)
+
+    def _build_advisory_drafts(self, config: Config) -> AdvisoryDrafts:
+        from triage_tui.services.advisory_drafts import AdvisoryDrafts
+
+        return AdvisoryDrafts(self.database, author_name(config), config, clock=self.clock)
+
+    # ---- navigation and refresh ----------------------------------------------------------------------------------
+
+    @on(InboxShown)
+    def _inbox_shown(self) -> None:
+        self._warm_case_screen()
+
+    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
+    def _warm_case_screen(self) -> None:
+        # The case screen and its modals are imported after the inbox is on screen, so start-up does not wait for
+        # them and the first Enter does not either.
+        import triage_tui.screens.case  # noqa: F401
+
+    @on(OpenCase)
+    async def _open_case(self, message: OpenCase) -> None:
+        from triage_tui.screens.case import CaseScreen
+
+        # One case screen is kept (installed, so closing it does not unmount it) and refilled for each case.
+        screen = self._case_screen
+        if screen is None:
+            screen = self._case_screen = CaseScreen(self.context, message.case_id)
+            self.install_screen(screen, name="case")
+        else:
+            await screen.show_case(message.case_id)
+        self.push_screen(screen)
+
+    @on(ActionDone)
+    def _action_done(self, message: ActionDone) -> None:
+        """Say how a triage action went and re-read every screen that shows cases."""
+        if not message.ok:
+            self.notify(message.text, title="Refused", severity="warning", timeout=8)
+        else:
+            self.notify(message.text, title="Triage", severity="warning" if message.refused else "information")
+        for screen in self.screen_stack:
+            if isinstance(screen, ShowsCases):
+                screen.cases_changed()
+        if message.ok and message.follow_up is not None:
+            message.follow_up()
 
     def on_mount(self) -> None:
         # The user's keymap ([keys] in the config: binding id = "keys") moves any binding; help and footer follow.

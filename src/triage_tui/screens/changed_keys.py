@@ -3,7 +3,6 @@ use, until a coordinator accepts the new key (`a`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -13,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from triage_tui.screens.context import AppContext
 from triage_tui.store.key_pins import KeyChange
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_line
@@ -47,9 +47,10 @@ class ChangedKeysScreen(Screen[None]):
         Binding("escape,K", "back", "Back", id="keys.back", tooltip="Back to the inbox"),
     ]
 
-    def __init__(self, database: Path, *, may_accept: bool) -> None:
+    def __init__(self, context: AppContext, *, may_accept: bool) -> None:
         super().__init__(id="changed-keys")
-        self.database = database
+        self.context = context
+        self.database = context.database
         self.may_accept = may_accept
         self.changes: list[KeyChange] = []
 
@@ -101,9 +102,7 @@ class ChangedKeysScreen(Screen[None]):
         self.run_worker(lambda: self._accept(change), thread=True, name="Accepting a key", exit_on_error=False)
 
     def _accept(self, change: KeyChange) -> None:
-        from triage_tui.screens.actions import triage_service
-
-        accepted = triage_service(self.app).accept_key_change(change.id)
+        accepted = self.context.triage().accept_key_change(change.id)
         text = (
             f"{change.address} is now pinned to {format_fingerprint(change.new_fingerprint)}"
             if accepted
