@@ -121,7 +121,9 @@ class InboxScreen(ShowsCases, Screen[None]):
         )
         # The selectable list adds a marker column and bulk actions (space selects; x, a, l act on the selection).
         yield SelectableCaseListHeader(id="case-list-header")
-        yield SelectableCaseList(lambda f, offset, limit: self.reads.page(f, offset, limit), id="cases")
+        yield SelectableCaseList(
+            lambda f, offset, limit: self.reads.page(f, offset, limit), clock=self.clock, id="cases"
+        )
         yield Static(Content(""), id="snippet")
         yield SyncStatus(id="sync-status")
         yield KeysFooter()

@@ -6,7 +6,9 @@ With cases selected, `x` (close them all as spam), `a` (assign them all) and `l`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from rich.segment import Segment
@@ -16,7 +18,7 @@ from textual.content import Content
 from textual.message import Message
 
 from triage_tui.store.queries import CaseSummary
-from triage_tui.widgets.case_list import CaseList, CaseListHeader
+from triage_tui.widgets.case_list import CaseList, CaseListHeader, PageLoader
 
 BulkAction = Literal["close", "assign", "labels"]
 """What a bulk action does to the selected cases: close them as spam, assign them, add labels to them."""
@@ -53,8 +55,14 @@ class SelectableCaseList(CaseList):
         def control(self) -> SelectableCaseList:
             return self.case_list
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        loader: PageLoader,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        id: str | None = None,  # noqa: A002
+    ) -> None:
+        super().__init__(loader, clock=clock, id=id)
         self.selected: set[str] = set()
         """Ids of the selected cases (kept across re-reads and filters)."""
 
