@@ -61,7 +61,7 @@ def demo_drafts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdvisoryDr
     assert fill_demo_advisories(Store(database), config) == len(DRAFTS)
     drafts = AdvisoryDrafts(Store(database), config.identity.email, config)
     yield drafts
-    drafts.close_store()
+    drafts.store.close()
 
 
 def saved_case_ids(drafts: AdvisoryDrafts) -> list[str]:

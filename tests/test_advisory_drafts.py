@@ -78,7 +78,7 @@ def drafts(database: Path, gpg_world: GpgWorld) -> Iterator[AdvisoryDrafts]:  # 
     (database.parent / "config.toml").write_text(with_identity(CONFIG, gpg_world.team))
     service = AdvisoryDrafts(Store(database), "alex@example.org", config, clock=lambda: NOW)
     yield service
-    service.close_store()
+    service.store.close()
 
 
 def test_a_first_draft_is_filled_from_the_case_and_saving_records_an_event(drafts: AdvisoryDrafts) -> None:
@@ -194,7 +194,7 @@ def test_the_leak_guard_refuses_an_embargoed_export_without_force(drafts: Adviso
     drafts.save(complete(drafts, "PSC-2026-0001"))
     triage = TriageService(Store(drafts.store.path), "alex@example.org", clock=lambda: NOW)
     triage.set_embargo("PSC-2026-0001", NOW + timedelta(days=30))
-    triage.close_store()
+    triage.store.close()
     draft = drafts.load("PSC-2026-0001")
     with pytest.raises(EmbargoError, match="under embargo until"):
         drafts.export(draft, ["osv"], tmp_path)
@@ -227,7 +227,7 @@ def test_export_command_prints_writes_and_guards(drafts: AdvisoryDrafts, capsys:
     assert "already exists" in capsys.readouterr().err
     triage = TriageService(Store(drafts.store.path), "alex@example.org")  # the store as the CLI left it
     triage.set_embargo("PSC-2026-0001", datetime.now(UTC) + timedelta(days=30))
-    triage.close_store()
+    triage.store.close()
     assert run(["--home", str(home), "export", "PSC-2026-0001", "--format", "text"]) == 3
     captured = capsys.readouterr()
     assert captured.out == "" and "--force" in captured.err

@@ -194,7 +194,7 @@ def test_import_command_seeds_cases_cells_and_drafts(
             hostile = get_case(connection, case_ids[3])
         assert hostile is not None and "\x1b" not in hostile.summary.title and "\u202e" not in hostile.summary.title
     finally:
-        drafts.close_store()
+        drafts.store.close()
     assert run(["--home", str(home), "import", paths[0]]) == 1
     assert f"{case_ids[0]} already holds this advisory" in capsys.readouterr().err
 
@@ -236,7 +236,7 @@ def test_several_entries_for_one_package_become_one_cell(
     try:
         draft = drafts.load(case_id)
     finally:
-        drafts.close_store()
+        drafts.store.close()
     (package,) = draft.advisory.packages
     assert package.events == (("introduced", "0"), ("fixed", "70.0"), ("introduced", "75.0"), ("fixed", "78.1.1"))
     assert draft.matrix == draft.advisory.packages

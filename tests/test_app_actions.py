@@ -12,13 +12,13 @@ from textual.widgets import Input, OptionList, TextArea
 
 from triage_tui.app import TriageApp
 from triage_tui.config import Config, Identity
-from triage_tui.screens.actions import ChoiceModal, ConfirmModal, NoteModal, TextModal
 from triage_tui.screens.case import CaseScreen
+from triage_tui.screens.questions import ChoiceModal, ConfirmModal, NoteModal, TextModal
 from triage_tui.store.connection import reader
 from triage_tui.store.duplicate_reads import case_extras
 from triage_tui.store.queries import get_case
 from triage_tui.widgets.selectable_case_list import SelectableCaseList
-from ui_fixtures import HOSTILE, PROJECTS, frozen_clock, screen_text, seeded_store, small_inbox
+from ui_fixtures import HOSTILE, PROJECTS, frozen_clock, screen_text, seeded_store, small_inbox, wait_for_workers
 
 SIZE = (120, 36)
 SnapCompare = Callable[..., bool]
@@ -36,7 +36,7 @@ def make_app(tmp_path: Path) -> TriageApp:
 
 async def settle(pilot: Pilot[Any]) -> None:
     for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.pause()
 
 

@@ -23,10 +23,10 @@ from triage_tui.commands import BindingCommands
 from triage_tui.config import parse_config
 from triage_tui.domain import ImpactStatus
 from triage_tui.impact import ImpactCell
-from triage_tui.screens.actions import DeliberateConfirmModal
 from triage_tui.screens.advisory_editor import AdvisoryEditor
 from triage_tui.screens.advisory_export_modal import AdvisoryExportModal
 from triage_tui.screens.case import CaseScreen
+from triage_tui.screens.questions import DeliberateConfirmModal
 from triage_tui.services.advisory_drafts import AdvisoryDrafts
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
@@ -47,7 +47,7 @@ def complete_draft(app: TriageApp) -> None:
     assert app.config is not None
     drafts = AdvisoryDrafts(Store(app.database), "alex@example.org", app.config, clock=frozen_clock)
     drafts.save(complete(drafts, "PSC-2026-0001"))
-    drafts.close_store()
+    drafts.store.close()
 
 
 async def press(pilot: Pilot[None], *keys: str) -> None:
@@ -143,7 +143,7 @@ class TestAdvisoryEditor:
             editor = await open_editor(pilot)
             triage = TriageService(Store(app.database), "alex@example.org", clock=frozen_clock)
             triage.set_impact("PSC-2026-0001", "uv", ImpactCell(ImpactStatus.AFFECTED, ranges=("<0.5",)))
-            triage.close_store()
+            triage.store.close()
             await press(pilot)
             assert "uv/uv  not-affected" in str(editor.query_one("#packages", Static).content)  # as read at open
             await press(pilot, "ctrl+r")
@@ -172,7 +172,7 @@ class TestAdvisoryEditor:
             # An embargo set after the editor opened still stops the export: it asks, and only y says yes.
             triage = TriageService(Store(app.database), "alex@example.org", clock=frozen_clock)
             triage.set_embargo("PSC-2026-0001", FROZEN_NOW + timedelta(days=14))
-            triage.close_store()
+            triage.store.close()
             second = tmp_path / "second"
             second.mkdir()
             for answer, written in (("enter", 0), ("n", 0), ("y", 1)):
@@ -216,7 +216,7 @@ class TestAdvisoryEditor:
             other = AdvisoryDrafts(Store(app.database), "sam@example.org", app.config, clock=frozen_clock)
             theirs = replace(other.load("PSC-2026-0001").advisory, details="Sam's words.")
             other.save(theirs)
-            other.close_store()
+            other.store.close()
             editor.query_one("#details", TextArea).text = "My words."
             await press(pilot, "ctrl+s")
             assert any("saved by sam@example.org" in n.message for n in app._notifications)

@@ -39,7 +39,7 @@ async def open_case(pilot: Pilot[None], case_id: str) -> CaseScreen:
     app = pilot.app
     assert isinstance(app, TriageApp)
     await settle(pilot)
-    screen = CaseScreen(app.reads, case_id, app.clock)
+    screen = CaseScreen(app.context, case_id)
     await app.push_screen(screen)
     await settle(pilot)
     return screen

@@ -11,9 +11,9 @@ from gpg_fixtures import GpgWorld
 from test_app_actions import make_app, open_case, stored
 from test_replies_screen import SIZE, open_reply, outbox_and_events, reply_app
 from triage_tui.domain import ImpactStatus
-from triage_tui.screens.actions import DeliberateConfirmModal, NoteModal
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.impact_editor import ImpactEditor
+from triage_tui.screens.questions import DeliberateConfirmModal, NoteModal
 from triage_tui.screens.reply import ReplyScreen
 from ui_fixtures import screen_text, settle
 

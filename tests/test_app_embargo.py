@@ -168,7 +168,7 @@ class TestInboxCountdown:
         service = TriageService(Store(app.database), "alex", clock=frozen_clock)
         service.set_embargo("PSC-2026-0001", FROZEN_NOW + timedelta(days=12, hours=4))
         service.set_embargo("PSC-2026-0002", FROZEN_NOW - timedelta(days=2, hours=1))
-        service.close_store()
+        service.store.close()
         async with app.run_test(size=(120, 36)) as pilot:
             await settle(pilot)
             text = screen_text(app)

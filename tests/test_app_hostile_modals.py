@@ -23,13 +23,13 @@ from test_app_inbox_filters import count_text
 from triage_tui.app import TriageApp
 from triage_tui.replies import workflow
 from triage_tui.replies.compose_reply import RecipientKey
-from triage_tui.screens.actions import ChoiceModal, ConfirmModal, NoteModal, TextModal
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.cvss import CvssScreen
 from triage_tui.screens.embargo import EmbargoModal
 from triage_tui.screens.filter import FilterModal
 from triage_tui.screens.help import HelpScreen
 from triage_tui.screens.inbox import InboxScreen
+from triage_tui.screens.questions import ChoiceModal, ConfirmModal, NoteModal, TextModal
 from triage_tui.screens.reply import ReplyScreen
 from triage_tui.screens.save_attachment import SaveAttachmentModal
 from triage_tui.widgets.case_list import CaseList
@@ -37,10 +37,12 @@ from ui_fixtures import (
     HOSTILE,
     HOSTILE_STRINGS,
     REPORTER_FPR,
+    busy_workers,
     frozen_clock,
     hostile_inbox,
     screen_text,
     seeded_store,
+    wait_for_workers,
     workspace_config,
 )
 
@@ -88,9 +90,9 @@ async def settle(pilot: Pilot[Any]) -> None:
     rounds; this stops after the first quiet one)."""
     for _ in range(3):
         with suppress(WorkerFailed):  # the app reports failed reads itself; waiting is all this is for
-            await pilot.app.workers.wait_for_complete()
+            await wait_for_workers(pilot.app)
         await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
+        if not any(worker.is_running for worker in busy_workers(pilot.app)):
             return
 
 

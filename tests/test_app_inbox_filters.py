@@ -14,7 +14,8 @@ from triage_tui.commands import ViewCommands
 from triage_tui.config import SavedView
 from triage_tui.screens.filter import FilterModal
 from triage_tui.screens.help import HelpScreen
-from triage_tui.screens.inbox import MATCH_STYLE, InboxScreen
+from triage_tui.screens.inbox import InboxScreen
+from triage_tui.screens.inbox_lines import MATCH_STYLE
 from triage_tui.screens.matrix import MatrixScreen
 from triage_tui.widgets.case_list import CaseList
 from triage_tui.widgets.footer import KeysFooter

@@ -38,7 +38,7 @@ def seed_cells(database: Path) -> None:
         ImpactCell(ImpactStatus.NOT_AFFECTED, justification=VexJustification.COMPONENT_NOT_PRESENT),
     )
     triage.set_impact("PSC-2026-0001", "setuptools", ImpactCell(ImpactStatus.INVESTIGATING))
-    triage.close_store()
+    triage.store.close()
 
 
 async def press(pilot: Pilot[None], *keys: str) -> None:
@@ -126,7 +126,7 @@ class TestMatrixScreen:
         triage = TriageService(Store(app.database), "alex@example.org", clock=lambda: FROZEN_NOW)
         cell = ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version=fixed, notes=notes)
         triage.set_impact("PSC-2026-0001", "pip", cell)
-        triage.close_store()
+        triage.store.close()
         before = impact_of(app.database, "PSC-2026-0001", "pip")
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)

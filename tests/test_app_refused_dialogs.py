@@ -16,7 +16,6 @@ from test_app_cvss import CRITICAL_31, metric_by_metric, vectors
 from test_app_matrix import impact_of, press
 from triage_tui.domain import ImpactStatus
 from triage_tui.impact import ImpactCell
-from triage_tui.screens.actions import NoteModal, TextModal
 from triage_tui.screens.advisory_editor import AdvisoryEditor
 from triage_tui.screens.advisory_export_modal import AdvisoryExportModal
 from triage_tui.screens.cvss import CvssScreen
@@ -26,6 +25,7 @@ from triage_tui.screens.impact_editor import ImpactEditor
 from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.matrix import MatrixScreen
 from triage_tui.screens.matrix_export_modal import MatrixExportModal
+from triage_tui.screens.questions import NoteModal, TextModal
 from triage_tui.screens.save_attachment import SaveAttachmentModal
 from triage_tui.services.triage import TriageService
 from triage_tui.store.store import Store
@@ -67,7 +67,7 @@ class TestCaseDialogs:
             app.screen.query_one(Input).value = typed
             other = decide_elsewhere(app.database)
             other.assign(screen.case_id, "sam") if key == "a" else other.set_labels(screen.case_id, ["tarfile"])
-            other.close_store()
+            other.store.close()
             await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, TextModal)
@@ -99,7 +99,7 @@ class TestCaseDialogs:
             typed = app.screen.query_one(Input).value
             other = decide_elsewhere(app.database)
             other.set_embargo(screen.case_id, FROZEN_NOW.replace(second=0, microsecond=0) + timedelta(days=14))
-            other.close_store()
+            other.store.close()
             await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, EmbargoModal)
@@ -134,7 +134,7 @@ class TestCaseDialogs:
             await pilot.press("v", *metric_by_metric("nlnnuhhh"))
             other = decide_elsewhere(app.database)
             other.set_severity(screen.case_id, CRITICAL_31)
-            other.close_store()
+            other.store.close()
             await pilot.press("enter")
             await settle(pilot)
             calculator = app.screen
@@ -157,7 +157,7 @@ class TestFileAndMatrixDialogs:
             await pilot.pause()
             other = decide_elsewhere(app.database)
             other.set_impact("PSC-2026-0006", "pip", ImpactCell(ImpactStatus.WONT_FIX))
-            other.close_store()
+            other.store.close()
             await press(pilot, "ctrl+s")
             assert app.screen is editor
             assert editor.query_one("#status", Select).value == ImpactStatus.WONT_FIX

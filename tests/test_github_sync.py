@@ -120,7 +120,7 @@ def set_details(ws: Workspace, case_id: str, details: str) -> None:
     try:
         drafts.save(replace(drafts.load(case_id).advisory, details=details))
     finally:
-        drafts.close_store()
+        drafts.store.close()
 
 
 @pytest.fixture
@@ -157,7 +157,7 @@ def test_first_sync_makes_a_case_per_triage_or_draft_advisory(ws: Workspace, gh:
     try:
         record = drafts.load(pip_case.summary.id).advisory
     finally:
-        drafts.close_store()
+        drafts.store.close()
     assert report["ghsa_id"] in record.aliases and [w.id for w in record.weaknesses] == ["CWE-59"]
     list_requests = [r for r in gh.requests if r.method == "GET"]
     assert all(r.headers.get("x-github-api-version") == "2022-11-28" for r in list_requests)
@@ -198,7 +198,7 @@ def test_a_change_on_github_updates_the_draft_and_an_edit_here_is_a_conflict(ws:
         assert ws.sync().ok
         assert drafts.load(case_id).advisory.cvss_v3 == "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"
     finally:
-        drafts.close_store()
+        drafts.store.close()
     (conflict,) = ws.events(case_id, "github-conflict")
     assert conflict["field"] == "advisory cvss_v3" and conflict["remote"] == V3_LOWER
 
@@ -232,7 +232,7 @@ def test_push_sends_the_draft_and_the_next_sync_sees_no_remote_change(ws: Worksp
         draft = drafts.load(case_id).advisory
         drafts.save(replace(draft, summary="pip: path traversal in wheel RECORD", cvss_v3=V3, details="Details."))
     finally:
-        drafts.close_store()
+        drafts.store.close()
     assert queue_advisory_push(ws.store, ws.config, case_id, "alex@example.org") == [f"pypa/pip {advisory['ghsa_id']}"]
     gh.reset_log()
     outcome = ws.sync()
@@ -310,7 +310,7 @@ def test_a_write_refused_by_github_is_kept_with_its_reason(ws: Workspace, gh: Fa
     try:
         drafts.save(replace(drafts.load(case_id).advisory, summary="x" * 1500))  # over GitHub's 1024
     finally:
-        drafts.close_store()
+        drafts.store.close()
     queue_advisory_push(ws.store, ws.config, case_id, "alex@example.org")
     outcome = ws.sync()
     assert "GitHub refused the change: Validation Failed" in (outcome.error or "")
@@ -532,7 +532,7 @@ def test_an_update_never_sends_empty_credits_or_vulnerable_functions(ws: Workspa
         draft = drafts.load(case_id).advisory
         drafts.save(replace(draft, summary="pip: path traversal in wheel RECORD", credits=()))  # none to send
     finally:
-        drafts.close_store()
+        drafts.store.close()
     queue_advisory_push(ws.store, ws.config, case_id, "alex@example.org")
     gh.reset_log()
     assert ws.sync().ok

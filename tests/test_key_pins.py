@@ -74,7 +74,7 @@ def test_the_first_key_is_pinned_and_another_is_flagged_until_accepted(tmp_path:
         assert accepted is not None and accepted.new_fingerprint == NEW_KEY
         assert service.accept_key_change(change.id) is None  # once
     finally:
-        service.close_store()
+        service.store.close()
     assert _pins(database) == {"dana@example.net": NEW_KEY}
     assert _pending(database) == []
     with reader(database) as connection:
@@ -91,7 +91,7 @@ def test_going_back_to_the_old_key_after_accepting_is_flagged_again(tmp_path: Pa
     try:
         service.accept_key_change(_pending(database)[0].id)
     finally:
-        service.close_store()
+        service.store.close()
     back = message(4, "Re: pip: wheel RECORD traversal", date=BASE + timedelta(days=9), verdict=GOOD)
     store = Store(database)
     store_batch(store, [IncomingItem("test", "later/4", back)], PROJECTS)

@@ -48,7 +48,7 @@ def database(tmp_path: Path) -> Path:
     triage = TriageService(Store(database), "alex@example.org", clock=lambda: SET_AT)
     for (case_id, project), cell in CELLS.items():
         triage.set_impact(case_id, project, cell)
-    triage.close_store()
+    triage.store.close()
     return database
 
 

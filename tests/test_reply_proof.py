@@ -147,7 +147,7 @@ def test_a_faked_from_never_joins_a_case_a_team_or_pinned_key_signature_does(tmp
     try:
         assert triage.accept_key_change(change.id) is not None
     finally:
-        triage.close_store()
+        triage.store.close()
     mailbox.deliver(letter(10, REPORTER, reply_to=first, signer=keys.impostor, team=keys.team))
     synced(database, config)
     assert message_ids(database, case) == [*genuine, "<mail-10@example.org>"]

@@ -153,8 +153,8 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
         triage.set_severity(real, LOCAL_VECTOR, version="3.1")
         drafts.save(replace(drafts.load(real).advisory, details=EMBARGOED))
     finally:
-        triage.close_store()
-        drafts.close_store()
+        triage.store.close()
+        drafts.store.close()
     with reader(database) as connection:
         before = get_case(connection, real)
     assert before is not None
@@ -190,7 +190,7 @@ def test_a_github_report_naming_a_case_is_its_own_case_and_never_touches_that_on
     try:
         assert drafts.load(real).advisory.details == EMBARGOED
     finally:
-        drafts.close_store()
+        drafts.store.close()
     with pytest.raises(DraftError, match="no repository advisory"):
         queue_advisory_push(Store(database), config, real, "alex")  # the stranger's advisory is no target of the case
     assert gh.advisory("astral-sh/uv", stranger["ghsa_id"])["description"] == "rewritten words"
@@ -240,7 +240,7 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
     try:
         drafts.save(replace(drafts.load(real).advisory, details=EMBARGOED))
     finally:
-        drafts.close_store()
+        drafts.store.close()
     # As an older version stored it: the advisory's report threaded into the real case, and linked to it.
     connection = sqlite3.connect(database)
     with connection:
@@ -253,7 +253,7 @@ def test_an_advisory_an_older_version_threaded_into_a_case_never_changes_it_nor_
     try:
         advisory = drafts.load(real).advisory
     finally:
-        drafts.close_store()
+        drafts.store.close()
     assert (advisory.summary, advisory.details) == ("pip: wheel RECORD path traversal", EMBARGOED)
     with pytest.raises(DraftError, match="no repository advisory"):
         queue_advisory_push(Store(database), config, real, "alex")

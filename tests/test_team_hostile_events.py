@@ -52,11 +52,11 @@ class Team:
         base = seeded_store(root / "base.db", small_inbox())
         setup = TriageService(Store(base), "setup")
         setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
-        setup.close_store()
+        setup.store.close()
         maintainer = station(root, "pip", rings[1], rings, dovecot, user, base)
         pat = maintainer.triage()
         pat.add_note(CASE, OWN_NOTE)
-        pat.close_store()
+        pat.store.close()
         self.maintainer_store = maintainer.database
         good = TeamEvent(CASE, self.coordinator.fingerprint, Timestamp(self.now + 5), "note", note=GOOD_NOTE)
         self.good = seal(self.coordinator.gpg, good, [rings[1].fingerprint])

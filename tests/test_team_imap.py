@@ -108,7 +108,7 @@ def team(tmp_path: Path, rings, dovecot: DovecotServer, monkeypatch: pytest.Monk
     base = seeded_store(tmp_path / "base.db", small_inbox())
     setup = TriageService(Store(base), "setup")
     setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
-    setup.close_store()
+    setup.store.close()
     coordinator, pip, uv = rings
     return (
         station(tmp_path, "coordinator", coordinator, rings, dovecot, user, base),
@@ -121,12 +121,12 @@ def decide_offline(coordinator: Station, pip: Station) -> None:
     alex = coordinator.triage()
     alex.transition(CASE, CaseState.TRIAGE)
     alex.set_labels(CASE, ["tarfile"])
-    alex.close_store()
+    alex.store.close()
     pat = pip.triage()
     pat.set_impact(CASE, "pip", ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version="24.1"))
     pat.set_labels(CASE, ["wheel"])
     pat.add_note(CASE, "fixed in 24.1")
-    pat.close_store()
+    pat.store.close()
 
 
 @pytest.mark.parametrize("coordinator_first", [True, False])
@@ -219,7 +219,7 @@ def test_a_maintainer_gets_their_projects_cases_and_no_trace_of_the_others(  # t
     alex.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))  # pip joins: shared with its maintainer
     alex.add_note(CASE, "pip: please check 24.x")
     alex.set_impact(uv_case, "uv", ImpactCell(ImpactStatus.AFFECTED, ranges=("<0.5",)))
-    alex.close_store()
+    alex.store.close()
     sent = coordinator.sync()
     assert sent.shared == 2 and sent.sent == 3
     pip.sync()
@@ -242,7 +242,7 @@ def test_a_maintainer_gets_their_projects_cases_and_no_trace_of_the_others(  # t
     # The maintainer's decision flows back to the coordinator.
     pat = pip.triage()
     pat.set_impact(CASE, "pip", ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version="24.1"))
-    pat.close_store()
+    pat.store.close()
     pip.sync()
     coordinator.sync()
     assert shown(coordinator.database)["impacts"] == shown(pip.database)["impacts"]
@@ -288,7 +288,7 @@ def test_an_event_that_cannot_be_applied_is_refused_and_listed_and_the_sync_goes
     coordinator, pip, _uv = team
     pat = pip.triage()
     pat.add_note(CASE, "queued behind the bad events")  # waits in the pip maintainer's log, to be sent
-    pat.close_store()
+    pat.store.close()
     now = int(time.time() * 1000)
     author = coordinator.ring.fingerprint
 

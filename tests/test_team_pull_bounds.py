@@ -30,7 +30,7 @@ def add_notes(station: Station, *texts: str) -> None:
     triage = station.triage()
     for text in texts:
         triage.add_note(CASE, text)
-    triage.close_store()
+    triage.store.close()
     station.sync()
 
 

@@ -93,7 +93,7 @@ def workstations(tmp_path: Path, people: TeamKeys) -> tuple[Path, Path]:
     base = seeded_store(tmp_path / "base.db", small_inbox())
     triage = TriageService(Store(base), "setup")
     triage.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))  # the case involves pip
-    triage.close_store()
+    triage.store.close()
     coordinator, maintainer = tmp_path / "coordinator.db", tmp_path / "pip.db"
     shutil.copy(base, coordinator)
     shutil.copy(base, maintainer)
@@ -101,12 +101,12 @@ def workstations(tmp_path: Path, people: TeamKeys) -> tuple[Path, Path]:
     alex.transition(CASE, CaseState.TRIAGE)
     alex.set_labels(CASE, ["tarfile"])
     alex.add_note(CASE, "asked pip to check 24.x")
-    alex.close_store()
+    alex.store.close()
     pat = TriageService(Store(maintainer), "pat", sharer=TeamSharer(people.pip.fingerprint))
     pat.set_impact(CASE, "pip", ImpactCell(ImpactStatus.FIXED, ranges=(">=20.0,<24.1",), fixed_version="24.1"))
     pat.set_labels(CASE, ["wheel"])
     pat.add_note(CASE, "fixed in 24.1")
-    pat.close_store()
+    pat.store.close()
     return coordinator, maintainer
 
 
@@ -202,7 +202,7 @@ def test_a_team_members_new_key_is_pinned_on_first_use_and_a_change_flagged(tmp_
         )
         pat = TriageService(Store(maintainer), "pat", sharer=TeamSharer(rotated.fingerprint))
         pat.add_note(CASE, "signed with my new key")
-        pat.close_store()
+        pat.store.close()
         with reader(maintainer) as connection:
             newest = [e for e in outgoing(connection) if e.author == rotated.fingerprint]
         take(coordinator, people.coordinator, roles, [seal(rotated.gpg, newest[0], [people.coordinator.fingerprint])])
@@ -224,7 +224,7 @@ def test_unlinking_a_project_stops_sharing_with_its_maintainers_everywhere(tmp_p
     alex.set_impact(CASE, "uv", ImpactCell(ImpactStatus.INVESTIGATING))
     alex.remove_project(CASE, "pip")  # its undo (relinking pip) is in test_team_undo_unlink
     alex.add_note(CASE, "uv only from here")
-    alex.close_store()
+    alex.store.close()
     with reader(coordinator) as connection:
         assert case_projects(connection, [CASE])[CASE] == ["uv"]
     sealed = send(coordinator, people.coordinator, people.roles)
@@ -240,7 +240,7 @@ def test_labels_set_before_team_sync_stay_when_team_events_arrive(tmp_path: Path
     # Before this workstation took part in team sync, its user labelled the case (no team event made).
     local = TriageService(Store(coordinator), "alex")
     local.set_labels(CASE, ["legacy", "tarfile"])
-    local.close_store()
+    local.store.close()
     take(coordinator, people.coordinator, people.roles, send(maintainer, people.pip, people.roles))
     assert labels_of(coordinator) == ["legacy", "tarfile", "wheel"]
 
@@ -262,7 +262,7 @@ def test_a_coordinators_acceptance_of_a_changed_key_reaches_the_maintainer(tmp_p
     base = seeded_store(tmp_path / "base.db", [*small_inbox(), rotated])
     setup = TriageService(Store(base), "setup")
     setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
-    setup.close_store()
+    setup.store.close()
     coordinator, maintainer = tmp_path / "coordinator.db", tmp_path / "pip.db"
     shutil.copy(base, coordinator)
     shutil.copy(base, maintainer)
@@ -272,7 +272,7 @@ def test_a_coordinators_acceptance_of_a_changed_key_reaches_the_maintainer(tmp_p
             (change,) = pending_changes(connection)
         service = TriageService(Store(database), name, sharer=TeamSharer(ring.fingerprint))
         service.accept_key_change(change.id)
-        service.close_store()
+        service.store.close()
 
     def pending(database: Path) -> list[tuple[str, str]]:
         with reader(database) as connection:
@@ -325,7 +325,7 @@ def test_workstations_that_number_one_report_differently_still_decide_on_the_sam
     leak_here = str(_case_titled(alex_store, "pip: netrc leak")["id"])
     alex.transition(leak_here, CaseState.TRIAGE)
     alex.add_note(leak_here, "netrc: reproduced")
-    alex.close_store()
+    alex.store.close()
     take(sam_store, people.pip, roles, send(alex_store, people.coordinator, roles))
     assert _case_titled(sam_store, "pip: netrc leak") == {
         "id": _case_titled(sam_store, "pip: netrc leak")["id"], "state": "triage", "notes": ["netrc: reproduced"],
@@ -333,7 +333,7 @@ def test_workstations_that_number_one_report_differently_still_decide_on_the_sam
     assert _case_titled(sam_store, "uv: cache poisoning")["state"] == "new"  # the case with alex's id is untouched
     sam = TriageService(Store(sam_store), "sam", sharer=TeamSharer(people.pip.fingerprint))
     sam.transition(str(_case_titled(sam_store, "uv: cache poisoning")["id"]), CaseState.TRIAGE)
-    sam.close_store()
+    sam.store.close()
     take(alex_store, people.coordinator, roles, send(sam_store, people.pip, roles))
     assert _case_titled(alex_store, "uv: cache poisoning")["state"] == "triage"
     assert _case_titled(alex_store, "pip: netrc leak")["state"] == "triage"
@@ -349,7 +349,7 @@ def test_a_shared_case_whose_id_is_taken_here_gets_the_next_number(tmp_path: Pat
     case_id = str(_case_titled(coordinator, "pip: netrc leak")["id"])
     alex.set_impact(case_id, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
     alex.add_note(case_id, "pip: please look")
-    alex.close_store()
+    alex.store.close()
     with reader(coordinator) as connection:
         content, ref = share_of(connection, case_id), case_ref(connection, case_id)
     share = TeamEvent(case_id, people.coordinator.fingerprint, Timestamp(int(time.time() * 1000)), "share",
@@ -399,7 +399,7 @@ def test_a_mail_reusing_a_reports_message_id_never_reaches_that_report_on_anothe
     case_id = str(_case_titled(coordinator, "pip: netrc leak")["id"])
     alex = TriageService(Store(coordinator), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.set_impact(case_id, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
-    alex.close_store()
+    alex.store.close()
     readers = people.roles.readers(["pip"])
     shared = [seal(people.coordinator.gpg, _share(coordinator, case_id, people.coordinator), readers)]
     take(maintainer, people.pip, people.roles, shared + send(coordinator, people.coordinator, people.roles))
@@ -415,7 +415,7 @@ def test_a_mail_reusing_a_reports_message_id_never_reaches_that_report_on_anothe
     alex = TriageService(Store(coordinator), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.close(fake_case, Disposition.SPAM)  # the coordinator closes the impostor's case (pip is named in it)
     alex.add_note(case_id, "netrc: reproduced")  # and goes on with the real one
-    alex.close_store()
+    alex.store.close()
     take(maintainer, people.pip, people.roles, send(coordinator, people.coordinator, people.roles))
     assert _case_titled(maintainer, "pip: netrc leak")["state"] == "new"
     assert _case_titled(maintainer, "pip: netrc leak")["notes"] == ["netrc: reproduced"]
@@ -491,7 +491,7 @@ def test_a_decision_the_team_would_refuse_is_refused_here_and_nothing_waits_to_b
     with pytest.raises(TriageError, match=r"the team's workstations would refuse this: changes\.assignee\.1"):
         alex.assign(CASE, "x" * 2000)
     alex.assign(CASE, "alex")
-    alex.close_store()
+    alex.store.close()
     with reader(database) as connection:
         assert [e.kind for e in outgoing(connection)] == ["assign"]
         assert connection.execute("SELECT assignee FROM cases WHERE id = ?", (CASE,)).fetchone()[0] == "alex"
@@ -540,7 +540,7 @@ def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own
     assert leak_at_sam == again_at_alex  # the number alex's event would have named is another report at sam's
     alex = TriageService(Store(alex_store), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.mark_duplicate(again_at_alex, leak_at_alex)
-    alex.close_store()
+    alex.store.close()
     assert _duplicate_of(alex_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_alex)
     assert f"closed as duplicate of {leak_at_alex}" in _timeline(alex_store, again_at_alex)  # read as here
     with reader(alex_store) as connection:
@@ -568,7 +568,7 @@ def test_a_duplicate_of_names_the_other_report_so_each_workstation_links_its_own
         store.close()
     alex = TriageService(Store(alex_store), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.add_note(leak_at_alex, "the original")
-    alex.close_store()
+    alex.store.close()
     take(lone_store, people.pip, roles, send(alex_store, people.coordinator, roles))
     assert _duplicate_of(lone_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_lone)
 
@@ -587,7 +587,7 @@ def test_an_older_versions_duplicate_of_by_case_id_stays_with_its_author_and_mea
     # The decision as an earlier version recorded it: made here, and sent naming the other case by its id here.
     offline = TriageService(Store(alex_store), "alex")
     decided = offline.mark_duplicate(again_at_alex, leak_at_alex)
-    offline.close_store()
+    offline.store.close()
     with Store(alex_store) as store, store.write() as connection:
         at = Timestamp(int(time.time() * 1000))
         old_form = team_event_of("duplicate", decided.payload, again_at_alex, people.coordinator.fingerprint, at)
@@ -598,7 +598,7 @@ def test_an_older_versions_duplicate_of_by_case_id_stays_with_its_author_and_mea
     assert _duplicate_of(sam_store, "pip: netrc leak again") == ("closed", "duplicate", None)
     sam = TriageService(Store(sam_store), "sam", sharer=TeamSharer(people.pip.fingerprint))
     sam.add_note(str(_case_titled(sam_store, "pip: netrc leak again")["id"]), "same as the first")
-    sam.close_store()
+    sam.store.close()
     take(alex_store, people.coordinator, roles, send(sam_store, people.pip, roles))  # the case is rebuilt at alex's
     assert _case_titled(alex_store, "pip: netrc leak again")["notes"] == ["same as the first"]
     assert _duplicate_of(alex_store, "pip: netrc leak again") == ("closed", "duplicate", leak_at_alex)
@@ -616,11 +616,11 @@ def test_concurrent_duplicate_ofs_show_each_workstations_own_case_ids_on_its_tim
            "pip: x")} for name, store in stores.items()}  # fmt: skip
     alex = TriageService(Store(alex_store), "alex", sharer=TeamSharer(people.coordinator.fingerprint))
     alex.mark_duplicate(ids["alex"]["pip: netrc leak again"], ids["alex"]["pip: netrc leak"])
-    alex.close_store()
+    alex.store.close()
     # Offline, not seeing alex's:
     sam = TriageService(Store(sam_store), "sam", sharer=TeamSharer(people.pip.fingerprint))
     sam.mark_duplicate(ids["sam"]["pip: netrc leak again"], ids["sam"]["pip: x"])
-    sam.close_store()
+    sam.store.close()
     from_alex, from_sam = send(alex_store, people.coordinator, roles), send(sam_store, people.pip, roles)
     take(sam_store, people.pip, roles, from_alex)
     take(alex_store, people.coordinator, roles, from_sam)

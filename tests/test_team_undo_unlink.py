@@ -65,7 +65,7 @@ def test_undoing_a_cell_on_a_project_not_linked_shares_nothing_with_its_maintain
     alex = coordinator.triage()
     mistake = alex.set_impact(CASE, "uv", ImpactCell(ImpactStatus.INVESTIGATING))  # the wrong column
     alex.undo(mistake.id)
-    alex.close_store()
+    alex.store.close()
     assert shown(coordinator.database)["impacts"] == {"pip": ("investigating", (), None)}  # uv not linked
     sent = coordinator.sync()
     assert sent.sent == 2 and sent.shared == 1  # the cell and its undo; the case shared with pip's new reader only
@@ -82,10 +82,10 @@ def test_an_undo_reaches_the_other_workstations(
     coordinator, pip, _uv = team
     pat = pip.triage()
     fixed = pat.set_impact(CASE, "pip", ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version="24.1"))
-    pat.close_store()
+    pat.store.close()
     alex = coordinator.triage()
     embargo = alex.set_embargo(CASE, datetime(2026, 12, 24, tzinfo=UTC))
-    alex.close_store()
+    alex.store.close()
     pip.sync()
     coordinator.sync()
     pip.sync()
@@ -94,8 +94,8 @@ def test_an_undo_reaches_the_other_workstations(
     pat, alex = pip.triage(), coordinator.triage()
     pat.undo(fixed.id)
     alex.undo(embargo.id)
-    pat.close_store()
-    alex.close_store()
+    pat.store.close()
+    alex.store.close()
     pip.sync()
     coordinator.sync()
     pip.sync()
@@ -114,7 +114,7 @@ def test_maintainers_who_lose_a_case_are_told_and_read_nothing_after(
     uv_station = Station(uv.ring, uv.config, tmp_path / "uv-empty.db")
     alex = coordinator.triage()
     linked = alex.set_impact(CASE, "uv", ImpactCell(ImpactStatus.INVESTIGATING))
-    alex.close_store()
+    alex.store.close()
     coordinator.sync()
     uv_station.sync()
     (case_here,) = held_cases(uv_station.database)  # shared with uv
@@ -126,7 +126,7 @@ def test_maintainers_who_lose_a_case_are_told_and_read_nothing_after(
     else:
         alex.remove_project(CASE, "uv")
     alex.add_note(CASE, "the fix plan, for pip only")
-    alex.close_store()
+    alex.store.close()
     coordinator.sync()
     outcome = uv_station.sync()
     told = readable_by(uv)[before:]
@@ -164,12 +164,12 @@ def test_a_duplicate_of_another_projects_case_does_not_name_it_to_those_who_cann
     alex.set_impact(OTHER, "uv", ImpactCell(ImpactStatus.INVESTIGATING))  # a uv-only case
     alex.mark_duplicate(CASE, OTHER)  # the pip case: sent to pip's maintainer as it is decided
     alex.mark_duplicate(third, OTHER)  # a case pip joins once it is closed: shared with its history then
-    alex.close_store()
+    alex.store.close()
     coordinator.sync()
     alex = coordinator.triage()
     cell = ImpactCell(ImpactStatus.NOT_AFFECTED, justification=VexJustification.COMPONENT_NOT_PRESENT)
     alex.set_impact(third, "pip", cell)
-    alex.close_store()
+    alex.store.close()
     coordinator.sync()
     pip.sync()
     seen = readable_by(pip)
@@ -222,7 +222,7 @@ def test_undoing_an_unlink_relinks_the_cell_on_every_workstation(
     cell = ImpactCell(ImpactStatus.FIXED, ranges=("<0.4.2",), fixed_version="0.4.2", notes="only with --system")
     alex = coordinator.triage()
     alex.set_impact(CASE, "uv", cell)
-    alex.close_store()
+    alex.store.close()
     coordinator.sync()
     uv_station.sync()
     (case_here,) = held_cases(uv_station.database)
@@ -230,14 +230,14 @@ def test_undoing_an_unlink_relinks_the_cell_on_every_workstation(
     assert cells(uv_station.database, case_here)["uv"] == linked["uv"] == ("fixed", ("<0.4.2",), "0.4.2", cell.notes)
     alex = coordinator.triage()
     unlink = alex.remove_project(CASE, "uv")
-    alex.close_store()
+    alex.store.close()
     coordinator.sync()
     uv_station.sync()
     assert "uv" not in cells(uv_station.database, case_here)
     alex = coordinator.triage()
     alex.undo(unlink.id)
     alex.add_note(CASE, "uv is back on it")
-    alex.close_store()
+    alex.store.close()
     assert cells(coordinator.database, CASE) == linked  # the removed cell exactly
     coordinator.sync()
     outcome = uv_station.sync()

@@ -281,7 +281,7 @@ def test_an_undo_that_would_put_nothing_back_is_refused_and_not_recorded(
         with pytest.raises(TriageError, match=f"nothing to undo: key-accepted #{accepted.id}"):
             on_keys.undo(accepted.id)
     finally:
-        on_keys.close_store()
+        on_keys.store.close()
     assert not [e for e in case(keys, change.case_id or "").events if e.kind == "undo"]
     note = triage.add_note("PSC-2026-0001", "asked the reporter for a proof of concept")
     queued = triage.record("PSC-2026-0001", "reply-queued", {"template": "ack"})

@@ -8,16 +8,18 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
-from textual.worker import WorkerFailed
+from textual.worker import Worker, WorkerFailed
 
 from triage_tui.app import TriageApp
 from triage_tui.cli import run
 from triage_tui.config import Config, Identity, Project, SavedView
 from triage_tui.domain import Decryption, Signature, SignatureScope
 from triage_tui.intake.records import Attachment, CryptoVerdict, ParsedMessage
+from triage_tui.screens.dialog import ASKING
 from triage_tui.store.batches import IncomingItem, TeamSenders
 from triage_tui.store.ingest import store_batch
 from triage_tui.store.store import Store
@@ -237,11 +239,23 @@ def make_app(tmp_path: Path, messages: list[ParsedMessage] | None = None) -> Tri
 AppFactory = Callable[[Path, list[ParsedMessage] | None], TriageApp]
 
 
+def busy_workers(app: App[Any]) -> list[Worker[Any]]:
+    """The app's workers but the decision flows waiting for a dialog's answer (those end only when it is given)."""
+    return [worker for worker in app.workers if worker.group != ASKING]
+
+
+async def wait_for_workers(app: App[Any]) -> None:
+    """Wait for the busy workers to end (given no workers, Textual's own wait would wait for every one)."""
+    busy = busy_workers(app)
+    if busy:
+        await app.workers.wait_for_complete(busy)
+
+
 async def settle(pilot: Pilot[None]) -> None:
     """Wait for the store workers and the messages they post, so the screen shows loaded data."""
     for _ in range(3):
         try:
-            await pilot.app.workers.wait_for_complete()
+            await wait_for_workers(pilot.app)
         except WorkerFailed:
             pass  # the app reports failed reads itself (tests assert on that); waiting is all this is for
         await pilot.pause()

@@ -26,8 +26,11 @@ from textual.worker import Worker, WorkerState
 from triage_tui.commands import BindingCommands, ViewCommands
 from triage_tui.config import Config
 from triage_tui.memory import limit_malloc_arenas, tune_garbage_collector
+from triage_tui.screens.context import AppContext, author_name
+from triage_tui.screens.decisions import ActionDone
 from triage_tui.screens.help import HelpScreen, help_rows
 from triage_tui.screens.inbox import InboxScreen
+from triage_tui.screens.navigation import InboxShown, OpenCase, ShowsCases
 from triage_tui.store.reads import StoreReads
 from triage_tui.store.store import Store
 from triage_tui.untrusted import neutralise
@@ -36,6 +39,9 @@ from triage_tui.widgets.safe_text import clean_block, clean_line
 from triage_tui.widgets.sync_status import SyncSnapshot, finished_line, progress_line
 
 if TYPE_CHECKING:
+    from triage_tui.screens.case import CaseScreen
+    from triage_tui.services.advisory_drafts import AdvisoryDrafts
+    from triage_tui.services.triage import TriageService
     from triage_tui.store.case_detail import ImpactView
     from triage_tui.sync.jobs import SourceReport, SyncProgress
 
@@ -96,7 +102,7 @@ class TriageApp(App[None]):
 
     def __init__(
         self,
-        database: Path,
+        store: Store | Path,
         config: Config | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
@@ -105,7 +111,7 @@ class TriageApp(App[None]):
         """Build the app over an open store.
 
         Args:
-            database: The store's file, already created and migrated (`prepare_database`).
+            store: The workspace's store as the command opened it, or its file, which the app opens (and closes).
             config: The workspace config, if there is one.
             clock: What "now" is; tests pass a frozen clock so ages do not change.
             title_suffix: Shown after the title, e.g. the workspace name.
@@ -113,10 +119,22 @@ class TriageApp(App[None]):
         super().__init__()
         limit_malloc_arenas()  # before any reader thread starts
         tune_garbage_collector()
-        self.database = database
+        self._owns_store = not isinstance(store, Store)
+        self.store = store if isinstance(store, Store) else Store(store)
+        self.database = self.store.path
         self.config = config
         self.clock = clock or _utc_now
-        self.reads = StoreReads(Store(database), clock=self.clock, readiness=_draft_readiness)
+        self.reads = StoreReads(self.store, clock=self.clock, readiness=_draft_readiness)
+        self.context = AppContext(
+            self.store,
+            config,
+            self.clock,
+            self.reads,
+            build_triage=self._build_triage,
+            build_advisory_drafts=self._build_advisory_drafts,
+        )
+        """What the screens are handed: the workspace, its reads and its services."""
+        self._case_screen: CaseScreen | None = None
         self.title = f"triage-tui — {clean_line(title_suffix)}" if title_suffix else "triage-tui"
         self.sync_cancel: Event | None = None
         """Set to stop the running sync; None when no sync runs."""
@@ -126,7 +144,60 @@ class TriageApp(App[None]):
         self._outcome_timer: Timer | None = None
 
     def get_default_screen(self) -> Screen[None]:
-        return InboxScreen(self.reads, self.clock, self.config.views if self.config else None)
+        return InboxScreen(self.context)
+
+    # ---- the services, built here only ---------------------------------------------------------------------------
+
+    def _build_triage(self) -> TriageService:
+        from triage_tui.services.triage import TriageService
+        from triage_tui.team.sharing import sharer_for
+
+        config = self.config
+        # With team sync on, every decision is also a team event signed with the identity's key.
+        return TriageService(self.store, author_name(config), clock=self.clock, sharer=sharer_for(config))
+
+    def _build_advisory_drafts(self, config: Config) -> AdvisoryDrafts:
+        from triage_tui.services.advisory_drafts import AdvisoryDrafts
+
+        return AdvisoryDrafts(self.store, author_name(config), config, clock=self.clock)
+
+    # ---- navigation and refresh ----------------------------------------------------------------------------------
+
+    @on(InboxShown)
+    def _inbox_shown(self) -> None:
+        self._warm_case_screen()
+
+    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
+    def _warm_case_screen(self) -> None:
+        # The case screen and its modals are imported after the inbox is on screen, so start-up does not wait for
+        # them and the first Enter does not either.
+        import triage_tui.screens.case  # noqa: F401
+
+    @on(OpenCase)
+    async def _open_case(self, message: OpenCase) -> None:
+        from triage_tui.screens.case import CaseScreen
+
+        # One case screen is kept (installed, so closing it does not unmount it) and refilled for each case.
+        screen = self._case_screen
+        if screen is None:
+            screen = self._case_screen = CaseScreen(self.context, message.case_id)
+            self.install_screen(screen, name="case")
+        else:
+            await screen.show_case(message.case_id)
+        self.push_screen(screen)
+
+    @on(ActionDone)
+    def _action_done(self, message: ActionDone) -> None:
+        """Say how a triage action went and re-read every screen that shows cases."""
+        if not message.ok:
+            self.notify(message.text, title="Refused", severity="warning", timeout=8)
+        else:
+            self.notify(message.text, title="Triage", severity="warning" if message.refused else "information")
+        for screen in self.screen_stack:
+            if isinstance(screen, ShowsCases):
+                screen.cases_changed()
+        if message.ok and message.follow_up is not None:
+            message.follow_up()
 
     def on_mount(self) -> None:
         # The user's keymap ([keys] in the config: binding id = "keys") moves any binding; help and footer follow.
@@ -135,6 +206,8 @@ class TriageApp(App[None]):
 
     def on_unmount(self) -> None:
         self.reads.close()
+        if self._owns_store:
+            self.store.close()
 
     async def on_event(self, event: events.Event) -> None:
         # A bracketed paste hands the focused field whatever the clipboard held, ESC sequences and bidi overrides
@@ -220,15 +293,13 @@ class TriageApp(App[None]):
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False, name="sync")
     def _sync(self, config: Config, cancel: Event) -> None:
         # Imported here: the sync stack (and SQLAlchemy) loads only when the user asks for a sync, never at start-up.
-        # The sync opens its own connections to the store, so the UI's readers are never shared with this thread.
-        from triage_tui.store.store import Store
+        # The sync writes through the store's own connections, so the UI's pooled readers are never shared with it.
         from triage_tui.sync.run import sync_all
 
         def report(progress: SyncProgress) -> None:
             self.post_message(self.SyncProgressed(SyncSnapshot.of(progress)))
 
-        with Store(self.database) as store:
-            reports = sync_all(store, config, progress=report, cancel=cancel)
+        reports = sync_all(self.store, config, progress=report, cancel=cancel)
         self.post_message(self.SyncFinished(reports, cancelled=cancel.is_set()))
 
     @on(SyncProgressed)

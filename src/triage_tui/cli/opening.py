@@ -35,6 +35,6 @@ def open_app(store: Store, config: Config) -> int:
     """Run the workstation on `store` until the user leaves it."""
     from triage_tui.app import TriageApp
 
-    app = TriageApp(store.path, config)
+    app = TriageApp(store, config)
     app.run()
     return EXIT_FAILED if app.return_code else EXIT_OK  # 1 after a failure the app ended with (one line on stderr)

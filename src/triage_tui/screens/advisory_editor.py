@@ -1,109 +1,57 @@
 """Provides the advisory editor (`A` on a case): the draft's fields on the left with their problems under each, a
-live preview of any format on the right, saving, refreshing the packages from the matrix, and export."""
+live preview of any format on the right, saving, refreshing the packages from the matrix, and export.
+
+Blocking work (reading, checking, saving, exporting) runs in thread workers; what they return is put on screen by
+the editor itself, on the UI thread."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 from textual.worker import Worker
 
-from triage_tui.advisories.editor_fields import (
-    CREDIT_HELP,
-    REFERENCE_HELP,
-    aliases_text,
-    credits_text,
-    parse_aliases,
-    parse_credits,
-    parse_references,
-    parse_weaknesses,
-    references_text,
-    weaknesses_text,
+from triage_tui.advisories.format_names import FORMATS
+from triage_tui.screens.advisory_draft import (
+    Checked,
+    DraftSaver,
+    OpenedDraft,
+    Refusal,
+    export_files,
+    format_tabs,
+    open_draft,
+    problems_by_field,
+    state_text,
+    summary_line,
 )
-from triage_tui.advisories.format_names import FORMATS, TITLES
-from triage_tui.advisories.ranges import range_text
-from triage_tui.screens.actions import DeliberateConfirmModal
-from triage_tui.untrusted import neutralise, neutralise_line
+from triage_tui.screens.advisory_push import push_saved_draft
+from triage_tui.screens.dialog import ASKING
+from triage_tui.screens.questions import DeliberateConfirmModal
+from triage_tui.screens.threads import in_thread
+from triage_tui.untrusted import neutralise
+from triage_tui.widgets.advisory_form import AdvisoryForm, problem_content
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_line
 
 if TYPE_CHECKING:
-    from triage_tui.advisories.formats import Compiled
     from triage_tui.advisories.record import Advisory, PackageImpact
-    from triage_tui.advisories.validation import Problem
-    from triage_tui.github.readers import PushTarget
-    from triage_tui.screens.advisory_export_modal import AdvisoryExportRequest
     from triage_tui.services.advisory_drafts import AdvisoryDrafts, Draft
 
 CHECK_DELAY = 0.15
 """Seconds of quiet typing before the draft is checked and the preview compiled again."""
-FIELDS = ("summary", "details", "aliases", "weaknesses", "cvss_v3", "cvss_v4", "packages", "references", "credits")
-FIELD_LABELS = {
-    "summary": "summary (one line)",
-    "details": "details (Markdown)",
-    "aliases": "aliases (CVE, GHSA and PYSEC ids)",
-    "weaknesses": "weaknesses (CWE ids, ';' between)",
-    "cvss_v3": "CVSS 3.1 vector",
-    "cvss_v4": "CVSS 4.0 vector",
-    "packages": "packages (from the matrix; ctrl+r reads it again)",
-    "references": f"references: {REFERENCE_HELP}",
-    "credits": f"credits: {CREDIT_HELP}",
-}
-
-
-def package_line(package: PackageImpact) -> str:
-    """`pip/pip  fixed  >=20.0,<24.1` (untrusted names neutralised by the caller's safe_line)."""
-    events = range_text(package.events)
-    extra = f"  ({package.justification})" if package.justification else ""
-    ecosystem = "" if str(package.ecosystem) == "PyPI" else f" [{package.ecosystem}]"
-    return f"{package.project}/{package.name}{ecosystem}  {package.status}  {events}{extra}".rstrip()
-
-
-def field_texts(advisory: Advisory) -> dict[str, str]:
-    """Each text field's content. Imported records may hold control characters: they are shown (and saved) visibly
-    neutralised; done off the UI thread, since details may be long."""
-    return {
-        "summary": neutralise_line(advisory.summary),
-        "details": neutralise(advisory.details),
-        "aliases": neutralise_line(aliases_text(advisory.aliases)),
-        "weaknesses": neutralise_line(weaknesses_text(advisory.weaknesses)),
-        "cvss_v3": neutralise_line(advisory.cvss_v3 or ""),
-        "cvss_v4": neutralise_line(advisory.cvss_v4 or ""),
-        "references": neutralise(references_text(advisory.references)),
-        "credits": neutralise(credits_text(advisory.credits)),
-    }
-
-
-def problem_content(problems: list[str], warnings: list[str]) -> Content:
-    """The lines under a field: errors in the error colour, warnings muted; empty when all is well."""
-    lines = [safe_line(f"✗ {p}").stylize("$error") for p in problems]
-    lines += [safe_line(f"! {w}").stylize("$warning") for w in warnings]
-    return Content("\n").join(lines) if lines else Content("")
-
-
-@dataclass(frozen=True)
-class Checked:
-    """The outcome of checking the typed draft: its problems, and the format being previewed compiled."""
-
-    advisory: Advisory
-    problems: tuple[Problem, ...]
-    parse_problems: dict[str, tuple[str, ...]]
-    compiled: Compiled
-    preview: str
-    """The compiled text made safe to show (the file keeps the exact text)."""
 
 
 class AdvisoryEditor(Screen[None]):
@@ -119,14 +67,6 @@ class AdvisoryEditor(Screen[None]):
     AdvisoryEditor #preview-tabs { height: 1; padding: 0 1; }
     AdvisoryEditor #preview { height: 1fr; border: none; }
     AdvisoryEditor #preview-problems { height: auto; max-height: 8; padding: 0 1; }
-    AdvisoryEditor Label { color: $text-muted; margin-top: 1; }
-    AdvisoryEditor .field-problems { height: auto; }
-    AdvisoryEditor #details { height: 6; }
-    AdvisoryEditor #references { height: 6; }
-    AdvisoryEditor #credits { height: 6; }
-    AdvisoryEditor Input { background: $boost; }
-    AdvisoryEditor Input:focus { background: $primary 35%; }
-    AdvisoryEditor #packages { height: auto; }
     AdvisoryEditor #advisory-summary-line { height: 1; padding: 0 1; background: $panel; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -154,13 +94,6 @@ class AdvisoryEditor(Screen[None]):
     ]
 
     @dataclass
-    class Opened(Message):
-        """The draft was read (or first filled) from the store, with each field's text made safe to show."""
-
-        draft: Draft
-        texts: dict[str, str]
-
-    @dataclass
     class CheckDone(Message):
         """A check of the typed draft finished."""
 
@@ -178,6 +111,7 @@ class AdvisoryEditor(Screen[None]):
         super().__init__(id="advisory")
         self._open_drafts = open_drafts
         self.drafts: AdvisoryDrafts
+        self.saver: DraftSaver
         self.case_id = case_id
         self._title = title
         self._default_export_folder = export_folder or Path.cwd()
@@ -185,11 +119,7 @@ class AdvisoryEditor(Screen[None]):
         self.draft: Draft | None = None
         self.format = FORMATS[0]
         self.checked: Checked | None = None
-        self._base: dict[str, Any] | None = None
-        """The record as stored (None: never saved), last read or saved here; saves are checked against it."""
-        self._save_lock = threading.Lock()
         self._pushes = ""
-        self._save_requests = 0
         self._packages: tuple[PackageImpact, ...] = ()
         self._timer: Timer | None = None
         self._generation = 0
@@ -201,18 +131,7 @@ class AdvisoryEditor(Screen[None]):
         yield Static(Content("reading the draft…"), id="advisory-state")
         yield Static(Content(""), id="advisory-embargo")
         with Horizontal(id="advisory-body"):
-            with VerticalScroll(id="advisory-form"):
-                for name in FIELDS:
-                    yield Label(FIELD_LABELS[name])
-                    if name == "details":
-                        yield TextArea("", id="details", soft_wrap=True)
-                    elif name in ("references", "credits"):
-                        yield TextArea("", id=name, soft_wrap=False)
-                    elif name == "packages":
-                        yield Static(Content(""), id="packages")
-                    else:
-                        yield Input("", compact=True, select_on_focus=False, id=name)
-                    yield Static(Content(""), id=f"{name}-problems", classes="field-problems")
+            yield AdvisoryForm(id="advisory-form")
             with Vertical(id="advisory-preview-pane"):
                 yield Static(Content(""), id="preview-tabs")
                 yield TextArea("", id="preview", read_only=True, soft_wrap=True, show_line_numbers=False)
@@ -222,38 +141,23 @@ class AdvisoryEditor(Screen[None]):
 
     def on_mount(self) -> None:
         self._show_tabs()
-        self.run_worker(self._open, thread=True, name="Opening the advisory draft", exit_on_error=False)
+        self._open()
 
-    def _open(self) -> None:
-        self.drafts = self._open_drafts()  # opening the store imports SQLAlchemy: off the UI thread
-        draft = self.drafts.load(self.case_id)
-        self._base = draft.advisory.to_json() if draft.saved else None
-        self._pushes = self._read_pushes()
-        self.post_message(self.Opened(draft, field_texts(draft.advisory)))
+    @work(name="Opening the advisory draft")
+    async def _open(self) -> None:
+        open_drafts, case_id = self._open_drafts, self.case_id
+        name = "Opening the advisory draft"
+        opened = await in_thread(self, lambda: open_draft(open_drafts(), case_id), name=name)
+        if opened is not None:
+            self._opened(opened)
 
-    def _read_pushes(self) -> str:
-        """The newest push to each of the case's GitHub advisories and how it went, for the state line."""
-        from triage_tui.store.connection import reader
-        from triage_tui.store.github_store import push_states
-
-        with reader(self.drafts.store.path) as connection:
-            states = push_states(connection, self.case_id)
-        newest: dict[str, str] = {}
-        for repository, ghsa_id, state, error in states:
-            newest.setdefault(ghsa_id, f"{repository} {state}" + (f" ({error})" if error and state != "sent" else ""))
-        return "; ".join(newest.values())
-
-    @on(Opened)
-    def _opened(self, message: Opened) -> None:
-        draft = message.draft
+    def _opened(self, opened: OpenedDraft) -> None:
+        draft = opened.draft
+        self.drafts = opened.drafts
+        self.saver = DraftSaver(opened.drafts, draft.advisory.to_json() if draft.saved else None)
+        self._pushes = opened.pushes
         self.draft = draft
-        for name, text in message.texts.items():
-            field = self.query_one(f"#{name}")
-            if isinstance(field, Input):
-                field.value = text
-                field.cursor_position = 0  # show where each value starts, not its tail
-            elif isinstance(field, TextArea):
-                field.text = text
+        self.query_one(AdvisoryForm).fill(opened.texts)
         self._show_packages(draft.advisory.packages)
         self._show_state()
         if draft.embargo_until is not None and draft.embargo_until > self.drafts.clock():
@@ -265,63 +169,28 @@ class AdvisoryEditor(Screen[None]):
         self._check_now()
 
     def _show_packages(self, packages: tuple[PackageImpact, ...]) -> None:
-        self._packages = packages
-        lines = [safe_line(package_line(p)) for p in packages] or [Content("(none: set the matrix with m)")]
-        self.query_one("#packages", Static).update(Content("\n").join(lines))
+        self.query_one(AdvisoryForm).show_packages(packages)
 
     def _show_state(self) -> None:
-        draft = self.draft
-        if draft is None:
+        if self.draft is None:
             return
-        if self._base is None:
-            text = "not saved yet: filled from the case and its matrix (ctrl+s saves)"
-        elif draft.updated_at is not None:
-            text = f"saved {draft.updated_at:%Y-%m-%d %H:%M} UTC by {draft.updated_by}"
-        else:
-            text = "saved"
-        if self._base is not None and self.typed().to_json() != self._base:
-            text += " · changed since"
-        if self._pushes:
-            text += f" · GitHub: {self._pushes}"
-        if draft.advisory.withdrawn is not None:
-            text += f" · WITHDRAWN {draft.advisory.withdrawn.at}: every format says so"
+        saved = self.saver.base is not None
+        changed = saved and self.saver.differs(self.typed())
+        text = state_text(self.draft, saved, changed, self._pushes)
         self.query_one("#advisory-state", Static).update(safe_line(text))
 
     def _show_tabs(self) -> None:
-        parts = []
-        for fmt in FORMATS:
-            title = f" {fmt} "
-            parts.append(Content(title).stylize("reverse bold") if fmt == self.format else Content(title))
-        parts.append(Content(f"  {TITLES[self.format]}").stylize("$text-muted"))
-        self.query_one("#preview-tabs", Static).update(Content("").join(parts))
+        self.query_one("#preview-tabs", Static).update(format_tabs(self.format))
 
     # ---- reading what was typed -------------------------------------------------------------------------------
 
     def typed(self) -> Advisory:
         """The record as the fields say now (lines that cannot be read are left out and reported)."""
-        assert self.draft is not None
         return self._typed_with_problems()[0]
 
     def _typed_with_problems(self) -> tuple[Advisory, dict[str, tuple[str, ...]]]:
         assert self.draft is not None
-        aliases = parse_aliases(self.query_one("#aliases", Input).value)
-        weaknesses = parse_weaknesses(self.query_one("#weaknesses", Input).value)
-        references = parse_references(self.query_one("#references", TextArea).text)
-        credited = parse_credits(self.query_one("#credits", TextArea).text)
-        advisory = replace(
-            self.draft.advisory,
-            summary=self.query_one("#summary", Input).value.strip(),
-            details=self.query_one("#details", TextArea).text.strip(),
-            aliases=aliases.value,
-            weaknesses=weaknesses.value,
-            cvss_v3=self.query_one("#cvss_v3", Input).value.strip() or None,
-            cvss_v4=self.query_one("#cvss_v4", Input).value.strip() or None,
-            packages=self._packages,
-            references=references.value,
-            credits=credited.value,
-        )
-        parse_problems = {"references": references.problems, "credits": credited.problems}
-        return advisory, parse_problems
+        return self.query_one(AdvisoryForm).read(self.draft.advisory)
 
     # ---- checking, off the UI thread --------------------------------------------------------------------------
 
@@ -339,11 +208,11 @@ class AdvisoryEditor(Screen[None]):
             return
         self._generation += 1
         advisory, parse_problems = self._typed_with_problems()
-        generation, fmt, draft = self._generation, self.format, self.draft
+        generation, fmt, draft, drafts = self._generation, self.format, self.draft, self.drafts
 
         def check() -> None:
-            problems = tuple(self.drafts.problems(draft, advisory))
-            compiled = self.drafts.compile(draft, fmt, advisory)
+            problems = tuple(drafts.problems(draft, advisory))
+            compiled = drafts.compile(draft, fmt, advisory)
             checked = Checked(advisory, problems, parse_problems, compiled, neutralise(compiled.text))
             self.post_message(self.CheckDone(checked, generation))
 
@@ -355,42 +224,15 @@ class AdvisoryEditor(Screen[None]):
             return  # typing went on: a newer check is coming
         checked = message.checked
         self.checked = checked
-        from triage_tui.advisories.validation import Level
-
-        by_field: dict[str, tuple[list[str], list[str]]] = {name: ([], []) for name in FIELDS}
-        format_errors: list[str] = []
-        format_warnings: list[str] = []
-        for problem in (*checked.problems, *checked.compiled.problems):
-            errors, warnings = by_field.get(problem.field, (format_errors, format_warnings))
-            (errors if problem.level == Level.ERROR else warnings).append(problem.message)
-        for name, lines in checked.parse_problems.items():
-            by_field[name][0].extend(lines)
-        for name, (errors, warnings) in by_field.items():
-            self.query_one(f"#{name}-problems", Static).update(problem_content(errors, warnings))
-        self.query_one("#preview-problems", Static).update(problem_content(format_errors, format_warnings))
+        by_field, whole = problems_by_field(checked)
+        self.query_one(AdvisoryForm).show_problems(by_field)
+        self.query_one("#preview-problems", Static).update(problem_content(*whole))
         preview = self.query_one("#preview", TextArea)
         preview.soft_wrap = self.format == "text"  # prose wraps; JSON keeps its lines and scrolls sideways
         if preview.text != checked.preview:
             preview.load_text(checked.preview)
-        self._show_summary_line()
+        self.query_one("#advisory-summary-line", Static).update(summary_line(checked, self.format))
         self._show_state()
-
-    def _show_summary_line(self) -> None:
-        if self.checked is None:
-            return
-        from triage_tui.advisories.validation import Level
-
-        every = (*self.checked.problems, *self.checked.compiled.problems)
-        errors = sum(p.level == Level.ERROR for p in every) + sum(map(len, self.checked.parse_problems.values()))
-        warnings = sum(p.level != Level.ERROR for p in every)
-        if errors:
-            said = "1 error blocks" if errors == 1 else f"{errors} errors block"
-            text = Content(f"✗ {said} the export").stylize("$error bold")
-        else:
-            text = Content(f"✓ {TITLES[self.format]} validates").stylize("$success bold")
-        if warnings:
-            text += Content(f" · ! {warnings} warning{'s' * (warnings != 1)}").stylize("$warning")
-        self.query_one("#advisory-summary-line", Static).update(text)
 
     # ---- actions ----------------------------------------------------------------------------------------------
 
@@ -405,17 +247,15 @@ class AdvisoryEditor(Screen[None]):
         self._show_tabs()
         self._check_now()
 
-    def action_refresh_packages(self) -> None:
+    @work
+    async def action_refresh_packages(self) -> None:
         # The matrix may have changed since the editor opened: read it again, keep everything typed.
-        if self.draft is not None:
-            self.run_worker(self._reread_matrix, thread=True, name="Reading the matrix", exit_on_error=False)
-
-    def _reread_matrix(self) -> None:
-        fresh = self.drafts.load(self.case_id)
-        self.app.call_from_thread(self._take_matrix, fresh)
-
-    def _take_matrix(self, fresh: Draft) -> None:
-        assert self.draft is not None
+        if self.draft is None:
+            return
+        drafts, case_id = self.drafts, self.case_id
+        fresh = await in_thread(self, lambda: drafts.load(case_id), name="Reading the matrix")
+        if fresh is None or self.draft is None:
+            return
         self.draft = replace(self.draft, matrix=fresh.matrix)
         self._show_packages(fresh.matrix)
         count = len(fresh.matrix)
@@ -438,38 +278,32 @@ class AdvisoryEditor(Screen[None]):
                 f"Not saved: {unreadable[0]}. Fix or delete the line first.", title="Advisory", severity="error"
             )
             return
-        if advisory.to_json() == self._base:
+        if not self.saver.differs(advisory):
             if then_leave:
                 self.dismiss(None)
             else:
                 self.notify("Nothing changed since the last save", title="Advisory")
             return
-        self._save_requests += 1
-        ticket = self._save_requests
+        ticket = self.saver.ticket()
+        self._store(advisory, None if then_leave else ticket, then_leave)
 
-        def save() -> None:
-            from triage_tui.services.advisory_drafts import DraftError
+    @work(group="save")
+    async def _store(self, advisory: Advisory, ticket: int | None, then_leave: bool) -> None:
+        from triage_tui.services.advisory_drafts import DraftError
 
-            with self._save_lock:  # one save at a time, in the order they were asked for
-                if ticket != self._save_requests and not then_leave:
-                    return  # a newer save holds newer text
-                try:
-                    fields = self._save_now(advisory)
-                except DraftError as error:
-                    self.app.call_from_thread(self._save_refused, str(error))
-                    return
-            self.app.call_from_thread(self._saved, advisory, fields, then_leave)
+        saver = self.saver
 
-        self.run_worker(save, thread=True, group="save", name="Saving the advisory draft", exit_on_error=False)
+        def save() -> list[str] | DraftError | None:
+            try:
+                return saver.save(advisory, ticket)
+            except DraftError as error:
+                return error
 
-    def _save_now(self, advisory: Advisory) -> list[str]:
-        """Save from a worker holding the save lock, against the record last read or saved here."""
-        fields = self.drafts.save(advisory, base=self._base)
-        self._base = advisory.to_json()
-        return fields
-
-    def _save_refused(self, message: str) -> None:
-        self.notify(f"Not saved: {message}", title="Advisory", severity="error", timeout=10)
+        fields = await in_thread(self, save, name="Saving the advisory draft", group="save")
+        if isinstance(fields, DraftError):
+            self.notify(f"Not saved: {fields}", title="Advisory", severity="error", timeout=10)
+        elif fields is not None:  # else a newer save holds newer text, or this one failed (and was reported)
+            self._saved(advisory, fields, then_leave)
 
     def _saved(self, advisory: Advisory, fields: list[str], then_leave: bool) -> None:
         assert self.draft is not None
@@ -491,146 +325,66 @@ class AdvisoryEditor(Screen[None]):
     def action_back(self) -> None:
         self._save(then_leave=True)
 
-    def action_export(self) -> None:
-        if self.draft is None:
-            return
-        from triage_tui.screens.advisory_export_modal import AdvisoryExportModal
-
-        self.app.push_screen(
-            AdvisoryExportModal(self.case_id, self.format, self._export_folder, self._embargo_warning()),
-            self._export_chosen,
-        )
-
     def _embargo_warning(self) -> str:
         if self.draft is None or self.draft.embargo_until is None or self.draft.embargo_until <= self.drafts.clock():
             return ""
         return f"Under embargo until {self.draft.embargo_until:%Y-%m-%d %H:%M} UTC: you will be asked to confirm."
 
-    def _export_chosen(self, request: AdvisoryExportRequest | None) -> None:
-        if request is not None and self.draft is not None:
-            self._export(request, force=False)
-
-    def _export(self, request: AdvisoryExportRequest, *, force: bool) -> None:
-        assert self.draft is not None
-        advisory, parse_problems = self._typed_with_problems()
-        if any(parse_problems.values()):
-            self._save(then_leave=False)  # says which line cannot be read
-            return
-        draft = replace(self.draft, advisory=advisory)
-        self._export_folder = request.folder
-
-        def export() -> None:
-            from triage_tui.services.advisory_drafts import (
-                DraftError,
-                EmbargoError,
-                InvalidDraftError,
-                exportable_formats,
-            )
-
-            formats = request.formats or exportable_formats(advisory)
-            try:
-                with self._save_lock:
-                    self._save_now(advisory)  # the files say what the store says
-                if request.folder == self._default_export_folder:
-                    request.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-                # The service reads the embargo afresh: it may have been set since the editor opened.
-                written = self.drafts.export(draft, formats, request.folder, force=force)
-            except EmbargoError as error:
-                self.app.call_from_thread(self._confirm_embargoed, request, str(error))
-                return
-            except InvalidDraftError as error:
-                message = f"Not exported: {len(error.problems)} problems; the first: "
-                first = error.problems[0]
-                self.app.call_from_thread(self._export_refused, message + f"{first.field}: {first.message}")
-                return
-            except DraftError as error:
-                # A folder or file refused: the export dialog comes back on what was typed, with the reason.
-                self.app.call_from_thread(self._ask_export_again, request, f"Not exported: {error}")
-                return
-            self.app.call_from_thread(self._exported, advisory, written)
-
-        self.run_worker(export, thread=True, group="save", name="Exporting the advisory", exit_on_error=False)
-
-    def _confirm_embargoed(self, request: AdvisoryExportRequest, reason: str) -> None:
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._export(request, force=True)
-
-        question = f"{reason}. Write its advisory to disk anyway? (The export is logged on the case.)"
-        self.app.push_screen(DeliberateConfirmModal(question), answered)
-
-    def _ask_export_again(self, request: AdvisoryExportRequest, refusal: str) -> None:
-        from triage_tui.screens.advisory_export_modal import ALL, AdvisoryExportModal
-
-        chosen = request.formats[0] if len(request.formats) == 1 else ALL
-        modal = AdvisoryExportModal(self.case_id, chosen, request.folder, self._embargo_warning(), refusal)
-        self.app.push_screen(modal, self._export_chosen)
-
-    def _export_refused(self, message: str) -> None:
-        self.notify(message, title="Advisory", severity="error", timeout=8)
-
-    def _exported(self, advisory: Advisory, written: list[Path]) -> None:
-        names = ", ".join(path.name for path in written)
-        self.notify(f"Wrote {names} to {written[0].parent}", title="Advisory", timeout=8)
-        self._show_state()
-
-    def action_push(self) -> None:
+    @work(group=ASKING)
+    async def action_export(self) -> None:
+        """Ask for formats and a folder, then save and write the files; an embargo asks first, a refused folder asks
+        again on what was typed."""
         if self.draft is None:
             return
-        if self.typed().to_json() != self._base:
+        from triage_tui.screens.advisory_export_modal import ALL, AdvisoryExportModal
+
+        modal = AdvisoryExportModal(self.case_id, self.format, self._export_folder, self._embargo_warning())
+        request = await self.app.push_screen_wait(modal)
+        force = False
+        while request is not None and self.draft is not None:
+            advisory, parse_problems = self._typed_with_problems()
+            if any(parse_problems.values()):
+                self._save(then_leave=False)  # says which line cannot be read
+                return
+            self._export_folder = request.folder
+            draft = replace(self.draft, advisory=advisory)
+            export = partial(export_files, self.saver, draft, request, self._default_export_folder, force=force)
+            written = await in_thread(self, export, name="Exporting the advisory", group="save")
+            if written is None:
+                return
+            if not isinstance(written, Refusal):
+                names = ", ".join(path.name for path in written)
+                self.notify(f"Wrote {names} to {written[0].parent}", title="Advisory", timeout=8)
+                self._show_state()
+                return
+            if written.kind == "embargo":
+                question = f"{written.message}. Write its advisory to disk anyway? (The export is logged on the case.)"
+                force = await self.app.push_screen_wait(DeliberateConfirmModal(question))
+                if not force:
+                    return
+            elif written.kind == "folder":
+                # A folder or file refused: the export dialog comes back on what was typed, with the reason.
+                chosen = request.formats[0] if len(request.formats) == 1 else ALL
+                modal = AdvisoryExportModal(
+                    self.case_id, chosen, request.folder, self._embargo_warning(), written.message
+                )
+                request, force = await self.app.push_screen_wait(modal), False
+            else:
+                self.notify(written.message, title="Advisory", severity="error", timeout=8)
+                return
+
+    @work(group=ASKING)
+    async def action_push(self) -> None:
+        """Queue the saved draft for the case's GitHub advisories, after a deliberate yes naming who reads each."""
+        if self.draft is None:
+            return
+        if self.saver.differs(self.typed()):
             self.notify("Save the draft first (ctrl+s): the push sends what is saved.", title="Advisory")
             return
-        database = self.drafts.store.path
-
-        def read_targets() -> None:
-            from triage_tui.github.readers import push_targets
-            from triage_tui.store.store import Store
-
-            with Store(database) as store:
-                targets = push_targets(store, self.case_id)
-            if not targets:
-                message = f"Not queued: {self.case_id} has no repository advisory on GitHub to update"
-                self.app.call_from_thread(self._export_refused, message)
-                return
-            self.app.call_from_thread(self._confirm_push, targets)
-
-        self.run_worker(read_targets, thread=True, group="save", name="Reading the push targets", exit_on_error=False)
-
-    def _confirm_push(self, targets: list[PushTarget]) -> None:
-        """Ask before the draft goes anywhere, naming who can read each advisory it would update."""
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._queue_push()
-
-        where = "; ".join(f"{t.repository} {t.ghsa_id}, readable by {', '.join(t.readers)}" for t in targets)
-        question = f"Push the saved draft to {where}? The advisory is never published."
-        self.app.push_screen(DeliberateConfirmModal(question), answered)
-
-    def _queue_push(self) -> None:
-        config, database, author = self.drafts.config, self.drafts.store.path, self.drafts.author
-
-        def push() -> None:
-            from triage_tui.github.push_queue import queue_advisory_push
-            from triage_tui.services.advisory_drafts import DraftError
-            from triage_tui.store.store import Store
-
-            try:
-                with Store(database) as store:
-                    queued = queue_advisory_push(store, config, self.case_id, author)
-            except DraftError as error:
-                self.app.call_from_thread(self._export_refused, f"Not queued: {error}")
-                return
-            message = f"Queued for {', '.join(queued)}; sent at the next sync (s). The advisory is never published."
-            self._pushes = self._read_pushes()
-            self.app.call_from_thread(self.notify, message, title="Advisory", timeout=8)
-            self.app.call_from_thread(self._show_state)
-
-        self.run_worker(push, thread=True, group="save", name="Queueing the GitHub push", exit_on_error=False)
-
-    def on_unmount(self) -> None:
-        if self.draft is not None:
-            self.drafts.close_store()
+        pushes = await push_saved_draft(self, self.drafts, self.case_id)
+        if pushes is not None:
+            self._pushes = pushes
+            self._show_state()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:

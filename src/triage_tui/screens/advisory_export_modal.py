@@ -11,11 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from triage_tui.advisories.format_names import FORMATS, TITLES
-from triage_tui.screens.actions import dialog_css
+from triage_tui.screens.dialog import Dialog
 from triage_tui.screens.refusable import refusal_line, show_refusal
 from triage_tui.widgets.safe_text import safe_line
 
@@ -31,10 +30,9 @@ class AdvisoryExportRequest:
     folder: Path
 
 
-class AdvisoryExportModal(ModalScreen[AdvisoryExportRequest | None]):
+class AdvisoryExportModal(Dialog[AdvisoryExportRequest | None]):
     """A format (or all) and a folder (the current one by default); enter exports, escape cancels."""
 
-    DEFAULT_CSS = dialog_css("AdvisoryExportModal")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without exporting"),
     ]

@@ -3,8 +3,7 @@ use, until a coordinator accepts the new key (`a`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,12 +12,11 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from triage_tui.screens.context import AppContext
+from triage_tui.store.tables import KeyChangeRow as KeyChange
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_line
 from triage_tui.widgets.verdict import format_fingerprint
-
-if TYPE_CHECKING:
-    from triage_tui.store.tables import KeyChangeRow as KeyChange
 
 
 def change_content(change: KeyChange) -> Content:
@@ -49,9 +47,9 @@ class ChangedKeysScreen(Screen[None]):
         Binding("escape,K", "back", "Back", id="keys.back", tooltip="Back to the inbox"),
     ]
 
-    def __init__(self, database: Path, *, may_accept: bool) -> None:
+    def __init__(self, context: AppContext, *, may_accept: bool) -> None:
         super().__init__(id="changed-keys")
-        self.database = database
+        self.context = context
         self.may_accept = may_accept
         self.changes: list[KeyChange] = []
 
@@ -74,10 +72,9 @@ class ChangedKeysScreen(Screen[None]):
         self.run_worker(self._read, thread=True, name="Reading changed keys", exit_on_error=False, group="read")
 
     def _read(self) -> None:
-        from triage_tui.store.connection import reader
         from triage_tui.store.key_pins import pending_changes
 
-        with reader(self.database) as connection:
+        with self.context.store.read() as connection:
             changes = pending_changes(connection)
         self.app.call_from_thread(self._show, changes)
 
@@ -103,9 +100,7 @@ class ChangedKeysScreen(Screen[None]):
         self.run_worker(lambda: self._accept(change), thread=True, name="Accepting a key", exit_on_error=False)
 
     def _accept(self, change: KeyChange) -> None:
-        from triage_tui.screens.actions import triage_service
-
-        accepted = triage_service(self.app).accept_key_change(change.id)
+        accepted = self.context.triage().accept_key_change(change.id)
         text = (
             f"{change.address} is now pinned to {format_fingerprint(change.new_fingerprint)}"
             if accepted

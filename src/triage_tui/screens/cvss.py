@@ -16,12 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from triage_tui.cvss_metrics import VALUE_KEYS, VERSIONS, CvssDraft, Metric, Version
-from triage_tui.screens.actions import Decision, submit
-from triage_tui.screens.refusable import REFUSAL_CSS, refusal_line
+from triage_tui.screens.decisions import Decision, submit
+from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.refusable import refusal_line
 from triage_tui.severity import Severity
 from triage_tui.widgets.footer import KeysFooter
 
@@ -92,12 +92,10 @@ def metric_row(metric: Metric, chosen: str | None, current: bool) -> Content:
     return Content.assemble(marker, name, *values)
 
 
-class CvssScreen(ModalScreen[SeverityChoice | None]):
+class CvssScreen(Dialog[SeverityChoice | None]):
     """The calculator for one case, opened on the case's stored vectors."""
 
-    DEFAULT_CSS = (
-        """
-    CvssScreen { align: center middle; }
+    DEFAULT_CSS = """
     CvssScreen > #cvss-dialog {
         width: 104; height: auto; max-height: 100%;
         border: thick $accent; background: $surface; padding: 0 1;
@@ -109,8 +107,6 @@ class CvssScreen(ModalScreen[SeverityChoice | None]):
     CvssScreen #cvss-message { color: $warning; height: auto; }
     CvssScreen #cvss-hint { color: $text-muted; padding: 1 0 0 0; }
     """
-        + REFUSAL_CSS
-    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "save", "Save", id="severity.save", tooltip="Store the vectors built here on the case"),

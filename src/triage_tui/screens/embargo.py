@@ -16,11 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from triage_tui.screens.actions import Decision, submit
-from triage_tui.screens.refusable import REFUSAL_CSS, refusal_line
+from triage_tui.screens.decisions import Decision, submit
+from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.refusable import refusal_line
 from triage_tui.services.embargo_policy import countdown, embargo_lint, embargo_out_of_bounds
 from triage_tui.widgets.footer import KeysFooter
 
@@ -75,12 +75,10 @@ def embargo_summary(until: datetime | None, now: datetime) -> Content:
     return Content.assemble(f"{format_utc(until)} UTC ", (f"({left})", style))
 
 
-class EmbargoModal(ModalScreen[EmbargoChoice | None]):
+class EmbargoModal(Dialog[EmbargoChoice | None]):
     """Set or clear one case's embargo end."""
 
-    DEFAULT_CSS = (
-        """
-    EmbargoModal { align: center middle; }
+    DEFAULT_CSS = """
     EmbargoModal > #embargo-dialog {
         width: 84; height: auto; max-height: 100%;
         border: thick $accent; background: $surface; padding: 0 1;
@@ -92,8 +90,6 @@ class EmbargoModal(ModalScreen[EmbargoChoice | None]):
     EmbargoModal #embargo-status { height: auto; padding: 0 0 1 0; }
     EmbargoModal #embargo-hint { color: $text-muted; }
     """
-        + REFUSAL_CSS
-    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="embargo.cancel", tooltip="Close without changing the embargo"),

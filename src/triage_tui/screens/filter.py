@@ -11,11 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from triage_tui.domain import CaseState, Disposition, Signature
-from triage_tui.screens.refusable import REFUSAL_CSS, refusal_line, show_refusal
+from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.refusable import refusal_line, show_refusal
 from triage_tui.store.queries import SEVERITY_BANDS, UNASSIGNED, CaseFilter
 
 
@@ -23,7 +23,7 @@ def _options(values: Sequence[str]) -> list[tuple[str, str]]:
     return [(value, value) for value in values]
 
 
-class FilterModal(ModalScreen[CaseFilter | None]):
+class FilterModal(Dialog[CaseFilter | None]):
     """Sets the inbox filter field by field; enter applies, escape cancels, ctrl+r clears every field."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -32,9 +32,7 @@ class FilterModal(ModalScreen[CaseFilter | None]):
         Binding("ctrl+r", "reset", "Clear all", priority=True, id="filter.reset", tooltip="Clear every field"),
     ]
 
-    DEFAULT_CSS = (
-        """
-    FilterModal { align: center middle; }
+    DEFAULT_CSS = """
     FilterModal > Vertical {
         width: 64; height: auto; border: round $accent; border-title-color: $accent; background: $surface;
         padding: 0 1;
@@ -43,8 +41,6 @@ class FilterModal(ModalScreen[CaseFilter | None]):
     FilterModal Label { padding: 1 0 0 0; }
     FilterModal #filter-hint { color: $text-muted; padding: 0 0 0 0; }
     """
-        + REFUSAL_CSS
-    )
 
     def __init__(self, case_filter: CaseFilter, projects: Sequence[str]) -> None:
         super().__init__(id="filter")

@@ -9,8 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from triage_tui.screens.dialog import Dialog
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def help_content(rows: list[HelpRow]) -> Content:
     return Content("\n").join(lines)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """Lists the keys of the screen underneath; escape, ? or q closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -73,7 +74,6 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
         width: 90; max-height: 80%; height: auto;
         border: round $accent; border-title-color: $accent; background: $surface; padding: 0 1;

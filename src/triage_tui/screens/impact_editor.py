@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from triage_tui.domain import ImpactStatus, VexJustification
 from triage_tui.impact import ImpactCell, ImpactError, check_cell, mark, osv_events
-from triage_tui.screens.actions import Decision, close_unless_typed, dialog_css, submit
+from triage_tui.screens.decisions import Decision, submit
+from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.questions import close_unless_typed
 from triage_tui.screens.refusable import refusal_line
 from triage_tui.widgets.safe_text import safe_line
 
@@ -28,20 +29,17 @@ def parse_ranges(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(RANGES_SEPARATOR) if part.strip())
 
 
-class ImpactEditor(ModalScreen[ImpactCell | None]):
+class ImpactEditor(Dialog[ImpactCell | None]):
     """One cell of the matrix; ctrl+s checks and saves, escape cancels (asking first when something was changed). A
     rule the cell breaks is said in place."""
 
-    DEFAULT_CSS = (
-        dialog_css("ImpactEditor")
-        + """
+    DEFAULT_CSS = """
     ImpactEditor #impact-notes { height: 4; }
     ImpactEditor #impact-error { color: $error; }
     ImpactEditor #impact-events, ImpactEditor #impact-last-set { color: $text-muted; }
     ImpactEditor Label { margin-top: 1; color: $text-muted; }
-    ImpactEditor Input { margin: 0; }
+    ImpactEditor .action-dialog Input { margin: 0; }
     """
-    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="modal.save", tooltip="Check the cell and save it"),
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without saving"),

@@ -2,131 +2,55 @@
 
 from __future__ import annotations
 
-import re
 import secrets
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 from textual.worker import Worker
 
 from triage_tui.config import SavedView
+from triage_tui.screens.context import AppContext
+from triage_tui.screens.dialog import ASKING
 from triage_tui.screens.filter import FilterModal
-from triage_tui.store.queries import SORTS, UNASSIGNED, CaseFilter, CaseSummary
-from triage_tui.store.reads import InboxCount, StoreReads
-from triage_tui.untrusted import neutralise
+from triage_tui.screens.inbox_lines import (
+    count_line,
+    filter_words,
+    saved_view_bindings,
+    snippet_content,
+    view_filter,
+)
+from triage_tui.screens.inbox_reads import (
+    CountRead,
+    FirstPageRead,
+    ListPosition,
+    ListReread,
+    SnippetRead,
+    ViewsCounted,
+    reread,
+)
+from triage_tui.screens.navigation import InboxShown, OpenCase, ShowsCases
+from triage_tui.store.queries import SORTS, CaseFilter, CaseSummary
+from triage_tui.store.reads import InboxCount
 from triage_tui.widgets.case_list import PAGE_SIZE, CaseList
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
-from triage_tui.widgets.safe_text import safe_template
 from triage_tui.widgets.search_input import SearchInput
 from triage_tui.widgets.selectable_case_list import SelectableCaseList, SelectableCaseListHeader
 from triage_tui.widgets.sync_status import SyncStatus
 
-if TYPE_CHECKING:
-    from triage_tui.screens.case import CaseScreen
-
 INLINE_READ_BUDGET = 0.02
 """Seconds a first page may take on the UI's own thread before the read moves to a worker: about a frame at 60 Hz,
 unseen while typing (a search's page at 100k cases takes 1-15 ms here, depending on the term and the load)."""
-ANCHOR_LOOKBACK = 50
-"""Rows above the cursor searched for its case after a re-read (a reply can move a case up)."""
-ANCHOR_WINDOW = 2000
-"""Most rows read to find the cursor's case again; past that the cursor keeps its index."""
-MATCH_STYLE = "bold reverse $warning"
-"""How a search match inside a snippet is shown."""
-
-FILTER_FIELDS = ("state", "disposition", "project", "severity", "assignee", "signature", "embargo_due_days")
-"""The filter fields the filter modal sets, in its order (search and sort have keys of their own)."""
 
 
-def view_filter(view: SavedView, sort: str = "received") -> CaseFilter:
-    """The filter a saved view stands for."""
-    return CaseFilter(
-        state=view.state,
-        disposition=view.disposition,
-        project=view.project,
-        severity=view.severity,
-        assignee=view.assignee,
-        signature=view.signature,
-        embargo_due_days=view.embargo_due_days,
-        search=view.search,
-        sort=sort,
-    )
-
-
-def filter_words(case_filter: CaseFilter) -> str:
-    """The filter fields that are set, as "state=new, project=pip" (search and sort are said elsewhere)."""
-    words = []
-    for name in FILTER_FIELDS:
-        value = getattr(case_filter, name)
-        if value is None:
-            continue
-        if name == "embargo_due_days":
-            words.append(f"embargo due ≤ {value} d")
-        elif name == "assignee" and value == UNASSIGNED:
-            words.append("unassigned")
-        else:
-            words.append(f"{name}={value}")
-    return ", ".join(words)
-
-
-def count_line(count: InboxCount | None, case_filter: CaseFilter, view: str | None = None) -> Content:
-    """The line above the list: "412 cases", "17 of 412 · view: mine", or "2 of 6 matching 'tarfile'"."""
-    if count is None:
-        head = safe_template("[b]counting…[/b]")
-    elif not case_filter.narrows:
-        noun = "case" if count.total == 1 else "cases"
-        head = safe_template(f"[b]$shown[/b] {noun}", shown=str(count.shown))
-    else:
-        head = safe_template("[b]$shown[/b] of $total", shown=str(count.shown), total=str(count.total))
-    parts = [head]
-    if case_filter.search:
-        parts.append(safe_template(" matching [b]'$search'[/b]", search=case_filter.search))
-    if view is not None:
-        parts.append(safe_template(" · view: [b]$view[/b]", view=view))
-    elif words := filter_words(case_filter):
-        parts.append(safe_template(" · $words", words=words))
-    if case_filter.sort != "received":
-        parts.append(safe_template(" · sorted by $sort", sort=case_filter.sort))
-    return Content("").join(parts)
-
-
-_BREAKS = re.compile(r"[\t\r\n\u2028\u2029\u0085]+")
-
-
-def _flat(text: str) -> str:
-    # One line, spaces kept at the edges: a piece of a snippet sits between matches.
-    return neutralise(_BREAKS.sub(" ", text))
-
-
-def snippet_content(snippet: str, marks: tuple[str, str]) -> Content:
-    """An FTS5 snippet as one line of `Content`: untrusted text stays literal, only our marks become highlights.
-
-    `marks` are fresh random strings, so text in a message cannot pose as a match; each piece is neutralised and
-    inserted as plain text, never parsed as markup.
-    """
-    pieces: list[tuple[str, str] | str] = []
-    for index, chunk in enumerate(snippet.split(marks[0])):
-        if index == 0:
-            pieces.append(_flat(chunk))
-            continue
-        matched, _, rest = chunk.partition(marks[1])
-        pieces.append((_flat(matched), MATCH_STYLE))
-        pieces.append(_flat(rest))
-    return Content.assemble(*pieces)
-
-
-class InboxScreen(Screen[None]):
+class InboxScreen(ShowsCases, Screen[None]):
     """The default screen: the case list, a search box, and a line saying what is shown and how many."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -160,56 +84,12 @@ class InboxScreen(Screen[None]):
     InboxScreen #inbox-count { height: 1; }
     """
 
-    @dataclass
-    class Loaded(Message):
-        """A filter's first page has been read; `count` is set when it is known already (a short list)."""
-
-        generation: int
-        case_filter: CaseFilter
-        count: InboxCount | None
-        first_page: list[CaseSummary]
-
-    @dataclass
-    class Counted(Message):
-        """A filter's count has been read (after its first page was shown)."""
-
-        generation: int
-        count: InboxCount
-
-    @dataclass
-    class Refreshed(Message):
-        """The shown filter has been re-read after the store changed; `shift` is how far the cursor's case moved."""
-
-        generation: int
-        case_filter: CaseFilter
-        count: InboxCount
-        pages: dict[int, list[CaseSummary]]
-        shift: int
-
-    @dataclass
-    class ViewsCounted(Message):
-        """Each saved view's count has been read."""
-
-        counts: dict[str, int]
-
-    @dataclass
-    class SnippetRead(Message):
-        """The search snippet of the case under the cursor."""
-
-        case_id: str
-        search: str
-        snippet: str | None
-
-    def __init__(
-        self,
-        reads: StoreReads,
-        clock: Callable[[], datetime],
-        views: Mapping[str, SavedView] | None = None,
-    ) -> None:
+    def __init__(self, context: AppContext) -> None:
         super().__init__(id="inbox")
-        self.reads = reads
-        self.clock = clock
-        self.views: dict[str, SavedView] = dict(views or {})
+        self.context = context
+        self.reads = context.reads
+        self.clock = context.clock
+        self.views: dict[str, SavedView] = dict(context.config.views if context.config else {})
         """The saved views of the config, by name."""
         self.view_counts: dict[str, int] = {}
         """How many cases each saved view selects (filled in the background)."""
@@ -221,25 +101,17 @@ class InboxScreen(Screen[None]):
         """The shown filter's count, once known."""
         self._generation = 0
         self._loading = False
-        self._case_screen: CaseScreen | None = None
+        self._shown = False
+        """Whether a list has been shown (the app is told once, after the first)."""
         self._marks = (f"\ue000{secrets.token_hex(8)}\ue001", f"\ue002{secrets.token_hex(8)}\ue003")
-        self._shadowed_views: list[tuple[str, str]] = []
         taken = {
             single.key
             for bindings in (self.BINDINGS, CaseList.BINDINGS, SelectableCaseList.BINDINGS)
             for single in Binding.make_bindings(bindings)
         }
-        for index, (name, view) in enumerate(self.views.items()):
-            if view.key:
-                # Each saved view with a key gets a binding with an id, so the keymap can move it too.
-                binding = Binding(
-                    view.key, f"show_view({index})", name, show=False, id=f"view.{name}", tooltip=f"Saved view {name}"
-                )
-                for single in Binding.make_bindings([binding]):
-                    if single.key in taken:
-                        # The inbox's own key wins; say so rather than leave the view's key dead.
-                        self._shadowed_views.append((name, single.key))
-                    self._bindings.key_to_bindings.setdefault(single.key, []).append(single)
+        view_bindings, self._shadowed_views = saved_view_bindings(self.views.items(), taken)
+        for single in view_bindings:
+            self._bindings.key_to_bindings.setdefault(single.key, []).append(single)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -249,7 +121,9 @@ class InboxScreen(Screen[None]):
         )
         # The selectable list adds a marker column and bulk actions (space selects; x, a, l act on the selection).
         yield SelectableCaseListHeader(id="case-list-header")
-        yield SelectableCaseList(lambda f, offset, limit: self.reads.page(f, offset, limit), id="cases")
+        yield SelectableCaseList(
+            lambda f, offset, limit: self.reads.page(f, offset, limit), clock=self.clock, id="cases"
+        )
         yield Static(Content(""), id="snippet")
         yield SyncStatus(id="sync-status")
         yield KeysFooter()
@@ -295,6 +169,9 @@ class InboxScreen(Screen[None]):
         else:
             self._loaded(self._first_page_read(self._generation, case_filter, first_page))
 
+    def cases_changed(self) -> None:
+        self.refresh_cases()
+
     def refresh_cases(self) -> None:
         """Re-read the count and the rows on screen after the store changed, keeping the cursor on its case (or on
         the newest case, if that is where it was)."""
@@ -305,24 +182,25 @@ class InboxScreen(Screen[None]):
         self._generation += 1
         case_list = self.query_one(CaseList)
         current = case_list.current_case
-        self._refresh(
-            self._generation,
-            self.case_filter,
+        position = ListPosition(
             current.id if current else None,
             case_list.cursor,
             case_list.count,
             case_list.scroll_offset.y,
             case_list.scrollable_content_region.height,
         )
+        self._refresh(self._generation, self.case_filter, position)
         self._count_views()
 
-    def _first_page_read(self, generation: int, case_filter: CaseFilter, first_page: list[CaseSummary]) -> Loaded:
+    def _first_page_read(
+        self, generation: int, case_filter: CaseFilter, first_page: list[CaseSummary]
+    ) -> FirstPageRead:
         # A short first page is the whole list; otherwise the page shows first and the count follows, since a
         # count over a broad search can take longer than reading a page.
         known = InboxCount(len(first_page), len(first_page)) if len(first_page) < PAGE_SIZE else None
         if known is not None and case_filter.narrows:
             known = None
-        return self.Loaded(generation, case_filter, known, first_page)
+        return FirstPageRead(generation, case_filter, known, first_page)
 
     @work(thread=True, exclusive=True, group="inbox-load", exit_on_error=False)
     def _load(self, generation: int, case_filter: CaseFilter) -> None:
@@ -334,49 +212,20 @@ class InboxScreen(Screen[None]):
             return  # typed past already
         count = self.reads.stoppable_count(case_filter)
         if count is not None:
-            self.post_message(self.Counted(generation, count))
+            self.post_message(CountRead(generation, count))
 
     @work(thread=True, exclusive=True, group="inbox-refresh", exit_on_error=False)
-    def _refresh(
-        self,
-        generation: int,
-        case_filter: CaseFilter,
-        anchor_id: str | None,
-        anchor: int,
-        old_count: int,
-        top: int,
-        height: int,
-    ) -> None:
-        count = self.reads.count(case_filter)
-        shift = 0
-        # A cursor on the newest case with the view at the top follows the head of the list, so new cases appear
-        # under it; anywhere else the cursor stays on its case as rows are added above it.
-        if anchor_id is not None and (anchor, top) != (0, 0):
-            # Sync only adds: the cursor's case is at most (new - old) rows further down, or a little up if a reply
-            # moved it.
-            start = max(0, anchor - ANCHOR_LOOKBACK)
-            limit = min(ANCHOR_WINDOW, anchor - start + max(0, count.shown - old_count) + ANCHOR_LOOKBACK)
-            window = self.reads.page(case_filter, start, limit)
-            found = next((start + i for i, case in enumerate(window) if case.id == anchor_id), None)
-            if found is not None:
-                shift = found - anchor
-        first_row = max(0, top + shift)
-        wanted = {0} | set(range(first_row // PAGE_SIZE, (first_row + max(1, height)) // PAGE_SIZE + 1))
-        pages = {
-            page: self.reads.page(case_filter, page * PAGE_SIZE, PAGE_SIZE)
-            for page in sorted(wanted)
-            if page * PAGE_SIZE < count.shown
-        }
-        self.post_message(self.Refreshed(generation, case_filter, count, pages, shift))
+    def _refresh(self, generation: int, case_filter: CaseFilter, position: ListPosition) -> None:
+        self.post_message(ListReread(generation, case_filter, reread(self.reads, case_filter, position)))
 
     @work(thread=True, exclusive=True, group="inbox-views", exit_on_error=False)
     def _count_views(self) -> None:
         if self.views:
-            self.post_message(self.ViewsCounted(self.reads.counts({n: view_filter(v) for n, v in self.views.items()})))
+            self.post_message(ViewsCounted(self.reads.counts({n: view_filter(v) for n, v in self.views.items()})))
 
     @work(thread=True, exclusive=True, group="inbox-snippet", exit_on_error=False)
     def _read_snippet(self, case_id: str, search: str) -> None:
-        self.post_message(self.SnippetRead(case_id, search, self.reads.snippet(case_id, search, self._marks)))
+        self.post_message(SnippetRead(case_id, search, self.reads.snippet(case_id, search, self._marks)))
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -388,8 +237,8 @@ class InboxScreen(Screen[None]):
         if count.content != line:
             count.update(line, layout=False)  # one line high: no re-layout
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
+    @on(FirstPageRead)
+    def _loaded(self, message: FirstPageRead) -> None:
         if message.generation != self._generation:
             return
         self._loading = False
@@ -401,28 +250,25 @@ class InboxScreen(Screen[None]):
             self.query_one(CaseList).call_after_paint(partial(self._count, message.generation, message.case_filter))
         if not self.view_counts:
             self._count_views()
-        self._warm_case_screen()
+        if not self._shown:
+            self._shown = True
+            self.app.post_message(InboxShown())
 
-    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
-    def _warm_case_screen(self) -> None:
-        # The case screen and its modals are imported after the inbox is on screen, so start-up does not wait for
-        # them and the first Enter does not either.
-        import triage_tui.screens.case  # noqa: F401
-
-    @on(Counted)
-    def _counted(self, message: Counted) -> None:
+    @on(CountRead)
+    def _counted(self, message: CountRead) -> None:
         if message.generation != self._generation:
             return
         self.count = message.count
         self.query_one(CaseList).set_count(message.count.shown)
         self._show_count()
 
-    @on(Refreshed)
-    def _refreshed(self, message: Refreshed) -> None:
+    @on(ListReread)
+    def _refreshed(self, message: ListReread) -> None:
         if message.generation != self._generation:
             return
-        self.count = message.count
-        self.query_one(CaseList).reshow(message.count.shown, message.pages, message.shift)
+        reread = message.reread
+        self.count = reread.count
+        self.query_one(CaseList).reshow(reread.count.shown, reread.pages, reread.shift)
         self._show_count()
 
     @on(ViewsCounted)
@@ -449,17 +295,15 @@ class InboxScreen(Screen[None]):
         self.query_one("#snippet", Static).update(line, layout=False)
 
     @on(CaseList.CaseChosen)
-    async def _open_case(self, message: CaseList.CaseChosen) -> None:
-        from triage_tui.screens.case import CaseScreen
+    def _open_case(self, message: CaseList.CaseChosen) -> None:
+        message.stop()
+        self.app.post_message(OpenCase(message.case_id))
 
-        # One case screen is kept (installed, so closing it does not unmount it) and refilled for each case.
-        screen = self._case_screen
-        if screen is None:
-            screen = self._case_screen = CaseScreen(self.reads, message.case_id, self.clock)
-            self.app.install_screen(screen, name=f"case-{id(self)}")
-        else:
-            await screen.show_case(message.case_id)
-        self.app.push_screen(screen)
+    @on(SelectableCaseList.BulkRequested)
+    def _bulk_requested(self, message: SelectableCaseList.BulkRequested) -> None:
+        from triage_tui.screens.inbox_bulk import ask_and_run
+
+        self.run_worker(ask_and_run(self, self.context, message.control, message.action), group=ASKING)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_search":
@@ -493,29 +337,28 @@ class InboxScreen(Screen[None]):
         described = filter_words(self.case_filter) or "every case"
         if self.case_filter.search:
             described += f" matching '{self.case_filter.search}'"
-        self.app.push_screen(MatrixScreen(self.reads, self.case_filter, described))
+        self.app.push_screen(MatrixScreen(self.context, self.case_filter, described))
 
     def action_rejected_events(self) -> None:
         """Open the list of refused team events."""
         from triage_tui.screens.rejected_events import RejectedEventsScreen
 
-        self.app.push_screen(RejectedEventsScreen(self.reads.database))
+        self.app.push_screen(RejectedEventsScreen(self.context.store))
 
     def action_changed_keys(self) -> None:
         """Open the list of changed signing keys."""
         from triage_tui.screens.changed_keys import ChangedKeysScreen
         from triage_tui.team.key_trust import may_accept_keys
 
-        may_accept = may_accept_keys(getattr(self.app, "config", None))
-        self.app.push_screen(ChangedKeysScreen(self.reads.database, may_accept=may_accept))
+        may_accept = may_accept_keys(self.context.config)
+        self.app.push_screen(ChangedKeysScreen(self.context, may_accept=may_accept))
 
     def action_filter(self) -> None:
         """Open the filter modal over the inbox."""
         self.app.push_screen(FilterModal(self.case_filter, self._project_ids()), self._filter_chosen)
 
     def _project_ids(self) -> list[str]:
-        config = getattr(self.app, "config", None)
-        projects = getattr(config, "projects", None)
+        projects = self.context.projects
         return sorted(projects) if projects else self.reads.projects()
 
     def _filter_chosen(self, chosen: CaseFilter | None) -> None:

@@ -3,7 +3,6 @@ row and column totals, a cell editor on enter and the case on `o`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -18,7 +17,10 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from triage_tui.impact import cell_of
-from triage_tui.screens.actions import ActionDone, Decision, Outcome, finish_action, run_action
+from triage_tui.screens.context import AppContext
+from triage_tui.screens.decisions import Decision, Outcome, Work, run_action
+from triage_tui.screens.dialog import ASKING
+from triage_tui.screens.navigation import OpenCase, ShowsCases
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.matrix_grid import PAGE_ROWS, MatrixGrid
@@ -29,10 +31,10 @@ if TYPE_CHECKING:
     from triage_tui.screens.matrix_export_modal import ExportRequest
     from triage_tui.services.triage import TriageService
     from triage_tui.store.queries import CaseFilter
-    from triage_tui.store.reads import MatrixRead, StoreReads
+    from triage_tui.store.reads import MatrixRead
 
 
-class MatrixScreen(Screen[None]):
+class MatrixScreen(ShowsCases, Screen[None]):
     """Cases down, projects across; each cell a symbol, a word and a colour."""
 
     DEFAULT_CSS = """
@@ -59,9 +61,10 @@ class MatrixScreen(Screen[None]):
 
         read: MatrixRead
 
-    def __init__(self, reads: StoreReads, case_filter: CaseFilter, described: str) -> None:
+    def __init__(self, context: AppContext, case_filter: CaseFilter, described: str) -> None:
         super().__init__(id="matrix")
-        self.reads = reads
+        self.context = context
+        self.reads = context.reads
         self.case_filter = case_filter
         self._described = described
         self._totals: dict[str, dict[str, int]] = {}
@@ -75,6 +78,9 @@ class MatrixScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(MatrixGrid).focus()
+        self.reload()
+
+    def cases_changed(self) -> None:
         self.reload()
 
     def reload(self) -> None:
@@ -115,21 +121,22 @@ class MatrixScreen(Screen[None]):
             when = f" on {stored.set_at:%Y-%m-%d %H:%M} UTC" if stored.set_at else ""
             last_set = f"last set by {stored.set_by}{when}"
 
-        def set_cell(cell: ImpactCell) -> Callable[[TriageService], Outcome]:
-            def work(service: TriageService) -> Outcome:
+        def set_cell(cell: ImpactCell) -> Work:
+            def decide(service: TriageService) -> Outcome:
                 service.set_impact(message.case_id, message.project, cell)
                 return Outcome(f"{message.project} for {message.case_id}: {cell.status}")
 
-            return work
+            return decide
 
-        decision = Decision(self, (message.case_id,), set_cell)
+        decision = Decision(self.context, (message.case_id,), set_cell)
         self.app.push_screen(
             ImpactEditor(message.case_id, message.project, current, last_set=last_set, decision=decision)
         )
 
-    def action_unlink(self) -> None:
+    @work(group=ASKING)
+    async def action_unlink(self) -> None:
         """Unlink the cell's project from its case, after a deliberate yes."""
-        from triage_tui.screens.actions import DeliberateConfirmModal
+        from triage_tui.screens.questions import DeliberateConfirmModal
 
         grid = self.query_one(MatrixGrid)
         row = grid.current_row()
@@ -139,43 +146,30 @@ class MatrixScreen(Screen[None]):
         if row.cells.get(project) is None:
             self.notify(f"{project} is not linked to {case_id}.", markup=False)
             return
-        shared = getattr(getattr(self.app, "config", None), "team", None) is not None
+        shared = self.context.team_sync
         consequence = (
             f" Its maintainers are told they were removed and keep what they were already sent; nothing more"
             f" about {case_id} goes to them."
             if shared
             else ""
         )
-
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-
-            def work(service: TriageService) -> Outcome:
-                service.remove_project(case_id, project)
-                return Outcome(f"{project} unlinked from {case_id}.{consequence}")
-
-            run_action(self, [case_id], work)
-
         relink = " and shares the case with its maintainers again" if shared else ""
         undo = f" Undo (u in the case) links {project} back with this cell{relink}."
         question = f"Unlink {project} from {case_id}?{consequence}{undo}"
-        self.app.push_screen(DeliberateConfirmModal(question), answered)
+        if not await self.app.push_screen_wait(DeliberateConfirmModal(question)):
+            return
 
-    @on(ActionDone)
-    def _done(self, message: ActionDone) -> None:
-        finish_action(self, message)
-        self.reload()
+        def decide(service: TriageService) -> Outcome:
+            service.remove_project(case_id, project)
+            return Outcome(f"{project} unlinked from {case_id}.{consequence}")
+
+        run_action(self, self.context, [case_id], decide)
 
     @on(MatrixGrid.CaseChosen)
     def _open_case(self, message: MatrixGrid.CaseChosen) -> None:
-        from triage_tui.screens.inbox import InboxScreen
-        from triage_tui.widgets.case_list import CaseList
-
+        # The case opens over the inbox, where escape leads back from it.
         self.app.pop_screen()
-        inbox = self.app.screen
-        if isinstance(inbox, InboxScreen):
-            inbox.post_message(CaseList.CaseChosen(message.case_id))
+        self.app.post_message(OpenCase(message.case_id))
 
     @on(MatrixGrid.ColumnsShifted)
     def _columns_shifted(self) -> None:

@@ -12,10 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
-from triage_tui.screens.actions import dialog_css
+from triage_tui.screens.dialog import Dialog
 from triage_tui.screens.refusable import perform_then_close, refusal_line
 from triage_tui.services.matrix_export import FORMATS
 
@@ -31,10 +30,9 @@ class ExportRequest:
     destination: Path
 
 
-class MatrixExportModal(ModalScreen[ExportRequest | None]):
+class MatrixExportModal(Dialog[ExportRequest | None]):
     """A format and a file name (in the current folder by default); enter exports, escape cancels."""
 
-    DEFAULT_CSS = dialog_css("MatrixExportModal")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without exporting"),
     ]

@@ -3,8 +3,7 @@ them, about which case, and why; kept for inspection, never applied."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,6 +15,9 @@ from textual.widgets import Static
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_line
 from triage_tui.widgets.verdict import format_fingerprint
+
+if TYPE_CHECKING:
+    from triage_tui.store.store import Store
 
 
 def rejected_lines(rows: list[tuple[str, str, str, str, str | None]]) -> Content:
@@ -46,9 +48,9 @@ class RejectedEventsScreen(Screen[None]):
         Binding("escape,R", "back", "Back", id="rejected.back", tooltip="Back to the inbox"),
     ]
 
-    def __init__(self, database: Path) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__(id="rejected-events")
-        self.database = database
+        self.store = store
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Rejected team events: kept for inspection, never applied"), id="rejected-title")
@@ -60,10 +62,9 @@ class RejectedEventsScreen(Screen[None]):
         self.run_worker(self._read, thread=True, name="Reading rejected events", exit_on_error=False)
 
     def _read(self) -> None:
-        from triage_tui.store.connection import reader
         from triage_tui.team.log import rejected
 
-        with reader(self.database) as connection:
+        with self.store.read() as connection:
             rows = rejected(connection)
         self.app.call_from_thread(self.query_one("#rejected-list", Static).update, rejected_lines(rows))
 

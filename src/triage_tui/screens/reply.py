@@ -6,10 +6,7 @@ thread workers through `replies.workflow`. Nothing is ever queued without encryp
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
-from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
@@ -18,7 +15,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker
@@ -27,7 +23,9 @@ from triage_tui.config import Config
 from triage_tui.replies.editor import EditorError, edit_text
 from triage_tui.replies.templates import TEMPLATES, ReplyDraft, render_reply
 from triage_tui.replies.workflow import QueuedReply, ReplyContext, load_reply_context, queue_draft
-from triage_tui.screens.actions import close_unless_typed, discard_unless_typed
+from triage_tui.screens.context import AppContext
+from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.questions import close_unless_typed, discard_unless_typed
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_line
@@ -74,11 +72,10 @@ def embargo_line(context: ReplyContext) -> Content:
     )
 
 
-class ReplyScreen(ModalScreen[int | None]):
+class ReplyScreen(Dialog[int | None]):
     """Write a reply to a case's reporter; dismissed with the outbox id once queued, or None if cancelled."""
 
     DEFAULT_CSS = """
-    ReplyScreen { align: center middle; }
     #reply-dialog { width: 96%; height: 92%; border: thick $accent; background: $surface; padding: 0 1; }
     #reply-dialog > Static { height: auto; }
     #reply-crypto, #reply-embargo { margin-bottom: 0; }
@@ -117,29 +114,20 @@ class ReplyScreen(ModalScreen[int | None]):
 
         reason: str
 
-    def __init__(
-        self,
-        database: Path,
-        config: Config | None,
-        case_id: str,
-        clock: Callable[[], datetime],
-        template_id: str = FIRST_TEMPLATE,
-    ) -> None:
+    def __init__(self, context: AppContext, case_id: str, template_id: str = FIRST_TEMPLATE) -> None:
         """Prepare a reply to the reporter of `case_id`.
 
         Args:
-            database: The store's file.
-            config: The workspace config (its identity signs; None refuses to reply).
+            context: The workspace (its config's identity signs; no config refuses to reply).
             case_id: The case answered.
-            clock: What "now" is (embargo and Date).
             template_id: The template the text starts from, e.g. "not-a-vulnerability:malicious-package".
         """
         super().__init__(id="reply")
         self.template_id = template_id if template_id in TEMPLATES else FIRST_TEMPLATE
-        self.database = database
-        self.config = config
+        self.store = context.store
+        self.config = context.config
         self.case_id = case_id
-        self.clock = clock
+        self.clock = context.clock
         self.context: ReplyContext | None = None
         """The case and key as read; None until the read finishes."""
         self.draft: ReplyDraft | None = None
@@ -169,9 +157,7 @@ class ReplyScreen(ModalScreen[int | None]):
 
     @work(thread=True, exclusive=True, group="reply-load", exit_on_error=False)
     def _prepare(self, config: Config) -> None:
-        from triage_tui.store.store import Store
-
-        self.post_message(self.Prepared(load_reply_context(Store(self.database), self.case_id, config, self.clock())))
+        self.post_message(self.Prepared(load_reply_context(self.store, self.case_id, config, self.clock())))
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -268,11 +254,9 @@ class ReplyScreen(ModalScreen[int | None]):
     @work(thread=True, exclusive=True, group="reply-queue", exit_on_error=False)
     def _queue(self, config: Config, context: ReplyContext, draft: ReplyDraft) -> None:
         from triage_tui.replies.compose_reply import ReplyError
-        from triage_tui.store.store import Store
 
         try:
-            with Store(self.database) as store:
-                queued = queue_draft(store, config, context.detail, draft, self.clock())
+            queued = queue_draft(self.store, config, context.detail, draft, self.clock())
         except ReplyError as error:
             self.post_message(self.Refused(str(error)))
             return

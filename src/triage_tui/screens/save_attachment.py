@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from triage_tui.screens.refusable import REFUSAL_CSS, perform_then_close, refusal_line
+from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.refusable import perform_then_close, refusal_line
 from triage_tui.services.attachments import suggested_path
 from triage_tui.store.queries import AttachmentInfo
 from triage_tui.widgets.safe_text import safe_line
@@ -30,20 +30,16 @@ class SaveRequest:
     destination: Path
 
 
-class SaveAttachmentModal(ModalScreen[SaveRequest | None]):
+class SaveAttachmentModal(Dialog[SaveRequest | None]):
     """Pick an attachment, confirm the path (a plain name in the current folder by default), enter saves."""
 
-    DEFAULT_CSS = (
-        """
-    SaveAttachmentModal { align: center middle; }
+    DEFAULT_CSS = """
     SaveAttachmentModal > Vertical {
         width: 90; height: auto; max-height: 80%; border: round $accent; background: $surface; padding: 0 1;
     }
     SaveAttachmentModal OptionList { height: auto; max-height: 12; }
     SaveAttachmentModal .hint { color: $text-muted; }
     """
-        + REFUSAL_CSS
-    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Cancel", id="save.cancel", tooltip="Close without saving"),

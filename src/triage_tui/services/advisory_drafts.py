@@ -128,10 +128,6 @@ class AdvisoryDrafts:
         self.config = config
         self.clock = clock or (lambda: datetime.now(UTC))
 
-    def close_store(self) -> None:
-        """Release the store's connections (the store opens them again when next used)."""
-        self.store.close()
-
     # ---- reading ----------------------------------------------------------------------------------------------
 
     def _case(self, case_id: str) -> tuple[CaseDetail, Mapping[str, Sequence[str]], SavedDraft | None]:

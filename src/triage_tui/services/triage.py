@@ -272,10 +272,6 @@ class TriageService:
                 self._recorder.record(connection, change.case_id, KEY_ACCEPTED, payload)
             return change
 
-    def close_store(self) -> None:
-        """Release the store's connections (the store opens them again when next used)."""
-        self.store.close()
-
 
 def _reporters(recorder: DecisionRecorder, connection: WriteConnection, case_id: str) -> list[dict[str, Any]]:
     """The case's own reporter plus every reporter merged into it earlier, each once."""

@@ -44,6 +44,10 @@ PageLoader = Callable[[CaseFilter, int, int], list[CaseSummary]]
 """Reads `limit` cases from `offset` for a filter; called from a thread worker."""
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of the list: its heading and fixed width (0 means it takes the space left)."""
@@ -143,9 +147,17 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
         page: int
         rows: list[CaseSummary]
 
-    def __init__(self, loader: PageLoader, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(
+        self,
+        loader: PageLoader,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        id: str | None = None,  # noqa: A002
+    ) -> None:
         super().__init__(id=id)
         self._loader = loader
+        self._clock = clock or _utc_now
+        """What "now" is for the embargo countdowns."""
         self._filter = CaseFilter()
         self._count = 0
         self._cache: PageCache[CaseSummary] = PageCache(PAGE_SIZE, CACHED_PAGES)
@@ -317,8 +329,7 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
         """The embargo countdown, red once past due and yellow in its last week."""
         if case.embargo_until is None:
             return "", base
-        clock = getattr(self.app, "clock", None)
-        now = clock() if callable(clock) else datetime.now(UTC)
+        now = self._clock()
         left = case.embargo_until - now
         colour = "red" if left <= timedelta(0) else "yellow" if left <= timedelta(days=7) else None
         return countdown(case.embargo_until, now), base + Style(color=colour, bold=colour == "red")

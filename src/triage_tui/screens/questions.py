@@ -1,0 +1,197 @@
+"""Provides the small dialogs the triage actions ask through: pick an option, type a line or a note, answer yes/no."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from triage_tui.screens.decisions import Decision, submit
+from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.refusable import attempting, refusal_line
+from triage_tui.widgets.safe_text import clean_line, safe_line
+
+
+class ChoiceModal(Dialog[str | None]):
+    """Pick one of a few options; enter chooses, escape cancels. Returns the option's id."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without changing anything"),
+    ]
+
+    def __init__(self, title: str, options: Iterable[tuple[str, Content]], hint: str, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._title = title
+        self._options = [Option(prompt, id=option_id) for option_id, prompt in options]
+        self._hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="action-dialog"):
+            yield Static(safe_line(self._title), classes="action-title")
+            yield OptionList(*self._options, id="choices")
+            yield Static(Content(self._hint), classes="action-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextModal(Dialog[str | None]):
+    """One line of text (with optional suggestions below it); enter saves, escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without changing anything"),
+        Binding("down", "suggestions", "Suggestions", show=False, id="modal.suggestions", tooltip="Pick below"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        value: str,
+        hint: str,
+        *,
+        placeholder: str = "",
+        suggestions: Iterable[tuple[str, Content]] = (),
+        decision: Decision[str] | None = None,
+        id: str | None = None,  # noqa: A002
+    ) -> None:
+        super().__init__(id=id)
+        self._decision = decision
+        self._title = title
+        self._value = clean_line(value)
+        self._hint = hint
+        self._placeholder = placeholder
+        self._suggestions = [Option(prompt, id=option_id) for option_id, prompt in suggestions]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="action-dialog"):
+            yield Static(safe_line(self._title), classes="action-title")
+            yield Input(value=self._value, placeholder=self._placeholder, id="text")
+            yield refusal_line()
+            if self._suggestions:
+                yield OptionList(*self._suggestions, id="suggestions")
+            yield Static(Content(self._hint), classes="action-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_suggestions(self) -> None:
+        if self._suggestions:
+            self.query_one(OptionList).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        submit(self, self._decision, event.value)
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        submit(self, self._decision, event.option.id or "")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NoteModal(Dialog[str | None]):
+    """A multi-line note; ctrl+s saves, escape cancels (asking first when something was typed)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="modal.save", tooltip="Save the note"),
+        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without saving"),
+    ]
+
+    def __init__(
+        self,
+        case_id: str,
+        *,
+        decision: Decision[str] | None = None,
+        id: str | None = None,  # noqa: A002
+    ) -> None:
+        super().__init__(id=id)
+        self._case_id = case_id
+        self._decision = decision
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="action-dialog"):
+            yield Static(safe_line(f"Note on {self._case_id}"), classes="action-title")
+            yield TextArea(id="note", soft_wrap=True)
+            yield refusal_line()
+            yield Static(Content("ctrl+s save · escape cancel"), classes="action-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_save(self) -> None:
+        submit(self, self._decision, self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        close_unless_typed(self, bool(self.query_one(TextArea).text.strip()), "the note typed here")
+
+
+class ConfirmModal(Dialog[bool]):
+    """A yes/no question; y or enter confirms, n or escape declines."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,enter", "answer(True)", "Yes", id="modal.yes", tooltip="Confirm"),
+        Binding("n,escape", "answer(False)", "No", id="modal.no", tooltip="Decline"),
+    ]
+
+    def __init__(self, question: str, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._question = question
+
+    HINT = "y / enter: yes · n / escape: no"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="action-dialog"):
+            yield Static(safe_line(self._question), classes="action-title")
+            yield Static(Content(self.HINT), classes="action-hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class DeliberateConfirmModal(ConfirmModal):
+    """A yes/no question where only y says yes: for what cannot be taken back (an embargoed advisory on disk), so a
+    stray enter from the dialog before declines."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="modal.yes", tooltip="Confirm"),
+        Binding("n,escape,enter", "answer(False)", "No", id="modal.no", tooltip="Decline"),
+    ]
+    HINT = "y: yes · n / escape / enter: no"
+
+
+def close_unless_typed(dialog: Dialog[Any], typed: bool, what: str) -> None:
+    """Close `dialog` with nothing; if it holds text the user typed, ask first (only y discards it, so the escape
+    that opened the question, a second one or a stray enter keep editing)."""
+    if attempting(dialog):
+        return  # what was typed is being stored: the dialog closes when that is done
+    discard_unless_typed(dialog, typed, f"Discard {what}? Nothing of it is kept.", lambda: dialog.dismiss(None))
+
+
+def discard_unless_typed(node: DOMNode, typed: bool, question: str, discard: Callable[[], object]) -> None:
+    """Call `discard` (which throws away what the user typed) at once if nothing was typed, else only after a
+    deliberate y to `question`: n, escape or a stray enter keep the text as it is."""
+    if not typed:
+        discard()
+        return
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            discard()
+
+    node.app.push_screen(DeliberateConfirmModal(question), answered)
