@@ -183,6 +183,9 @@ def get_case_of(database: Path, case_id: str) -> CaseDetail:
             await press(pilot, "m")
             await press(pilot, "j", "j", "o")
             assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0004"
+            # The case opened over the inbox (the app closed the matrix): escape leads back to the inbox.
+            await press(pilot, "escape")
+            assert isinstance(app.screen, InboxScreen) and len(app.screen_stack) == 1
 
     async def test_e_exports_every_row_to_a_new_file(self, tmp_path: Path) -> None:
         app = make_app(tmp_path)

@@ -177,6 +177,14 @@ class TriageApp(App[None]):
     async def _open_case(self, message: OpenCase) -> None:
         from triage_tui.screens.case import CaseScreen
 
+        # A case opens over the inbox, where escape leads back from it: the screens above the inbox (the matrix)
+        # close first. The case screen itself stays, to be refilled.
+        while (
+            len(self.screen_stack) > 1
+            and not isinstance(self.screen, InboxScreen)
+            and self.screen is not self._case_screen
+        ):
+            await self.pop_screen()
         # One case screen is kept (installed, so closing it does not unmount it) and refilled for each case.
         screen = self._case_screen
         if screen is None:

@@ -167,8 +167,6 @@ class MatrixScreen(ShowsCases, Screen[None]):
 
     @on(MatrixGrid.CaseChosen)
     def _open_case(self, message: MatrixGrid.CaseChosen) -> None:
-        # The case opens over the inbox, where escape leads back from it.
-        self.app.pop_screen()
         self.app.post_message(OpenCase(message.case_id))
 
     @on(MatrixGrid.ColumnsShifted)

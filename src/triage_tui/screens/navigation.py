@@ -10,7 +10,7 @@ from textual.message import Message
 
 @dataclass
 class OpenCase(Message):
-    """Show this case on the case screen, over the inbox."""
+    """Show this case on the case screen, over the inbox (the app closes the screens between)."""
 
     case_id: str
 
