@@ -13,7 +13,7 @@ from store_fixtures import parsed
 from triage_tui.config import Project
 from triage_tui.intake.records import IntakeFailure
 from triage_tui.store.batches import CursorUpdate, IncomingItem
-from triage_tui.store.connection import reader
+from triage_tui.store.connection import StoreError, reader
 from triage_tui.store.ingest import store_batch
 from triage_tui.store.migrations import LATEST_VERSION, SchemaTooNewError, migrate
 from triage_tui.store.queries import CaseFilter, count_cases, get_case, inbox_page_sql, list_cases
@@ -246,3 +246,15 @@ def test_relink_matches_by_content_then_message_id_and_never_twice(store: Store)
     with reader(store.path) as c:
         keys = sorted(row[0] for row in c.execute("SELECT source_key FROM messages"))
     assert keys == ["INBOX/2/7", "INBOX/2/8"]
+
+
+def test_a_closed_store_stays_closed(tmp_path: Path) -> None:
+    # A worker still running when the store's opener closed it (the app quit during a sync) must not quietly open
+    # connections that nobody closes.
+    store = Store(tmp_path / "triage.db")
+    with store.readers.connection() as connection:
+        connection.execute("SELECT count(*) FROM cases").fetchone()
+    store.close()
+    for use in (store.read, store.write, store.readers.connection):
+        with pytest.raises(StoreError, match="closed"), use():
+            pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from gpg_fixtures import GpgWorld, write_team_config
 from report_maildir import Reports, build_reports, maildir_source
 from test_config import FPR, VALID
 from triage_tui.config import Project, load_config, parse_config
+from triage_tui.sources.base import Batch, SyncState
+from triage_tui.sources.maildir import MaildirSource
 from triage_tui.store import database
 from triage_tui.store import projects as store_projects
 from triage_tui.store.store import Store
@@ -81,6 +84,26 @@ def test_every_source_writes_through_the_one_store_which_learns_the_projects_onc
         local, again = sync_all(store, config)
     assert local.ok and local.new_cases == 3 and again.ok
     assert synced == [tuple(config.projects.values())]
+
+
+def test_a_job_that_raises_is_its_own_failed_report_and_the_jobs_after_it_still_run(
+    tmp_path: Path, gpg_world: GpgWorld, reports: Reports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    second = maildir_source(reports).replace("[sources.local]", "[sources.again]")
+    config = load_config(write_team_config(tmp_path, gpg_world, maildir_source(reports) + second))
+    batches = MaildirSource.batches
+
+    def broken_for_local(self: MaildirSource, state: SyncState, chunk_size: int) -> Iterator[Batch]:
+        if self.name == "local":  # a bug in one source, quoting what it read
+            raise UnicodeDecodeError("utf-8", b"secret report text", 0, 1, "invalid start byte")
+        return batches(self, state, chunk_size)
+
+    monkeypatch.setattr(MaildirSource, "batches", broken_for_local)
+    with Store(tmp_path / "triage.db") as store:
+        local, again = sync_all(store, config)
+    assert not local.ok and local.error is not None
+    assert local.error.startswith("internal error: UnicodeDecodeError at ") and "secret" not in local.error
+    assert again.ok and again.new_cases == 3
 
 
 def test_a_sync_with_nothing_new_never_imports_sqlalchemy(

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from threading import Lock
 
-from triage_tui.store.connection import open_reader
+from triage_tui.store.connection import StoreError, open_reader
 from triage_tui.store.connection import reader as store_reader
 
 COUNT_CACHE_KIB = 2000
@@ -52,11 +52,14 @@ class ReaderPool:
         self.keep = keep
         self._idle: list[sqlite3.Connection] = []
         self._lock = Lock()
+        self._closed = False
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
         """A connection with a read transaction open (one snapshot for everything read in the block)."""
         with self._lock:
+            if self._closed:
+                raise StoreError(f"{self.database}: the store's readers were closed")
             connection = self._idle.pop() if self._idle else None
         if connection is None:
             connection = open_reader(self.database, any_thread=True)
@@ -69,14 +72,15 @@ class ReaderPool:
             connection.close()  # whatever went wrong, a connection in an unknown state is not handed out again
             raise
         with self._lock:
-            if len(self._idle) < self.keep:
+            if len(self._idle) < self.keep and not self._closed:
                 self._idle.append(connection)
                 return
         connection.close()
 
     def close(self) -> None:
-        """Close the idle connections."""
+        """Close the idle connections; the pool hands out none after this (one in use is closed when returned)."""
         with self._lock:
+            self._closed = True
             idle, self._idle = self._idle, []
         for connection in idle:
             connection.close()

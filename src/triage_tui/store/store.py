@@ -9,7 +9,7 @@ from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING
 
-from triage_tui.store.connection import prepare_database, reader
+from triage_tui.store.connection import StoreError, prepare_database, reader
 from triage_tui.store.reader_pool import ReaderPool
 
 if TYPE_CHECKING:
@@ -32,11 +32,19 @@ class Store:
         self._engine: Engine | None = None
         self._engine_lock = Lock()
         self._projects_synced: tuple[Project, ...] | None = None
+        self._closed = False
+
+    def _refuse_if_closed(self) -> None:
+        # Closing is final: a worker still running when its opener closed the store (the app quit during a sync)
+        # gets an error instead of quietly opening connections nobody will close.
+        if self._closed:
+            raise StoreError(f"{self.path}: the store was closed")
 
     @property
     def engine(self) -> Engine:
         """The writer's engine, built once on first use."""
         with self._engine_lock:
+            self._refuse_if_closed()
             if self._engine is None:
                 from triage_tui.store.database import build_engine
 
@@ -46,6 +54,7 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A read-only connection whose reads share one snapshot; closed on exit."""
+        self._refuse_if_closed()
         with reader(self.path) as connection:
             yield connection
 
@@ -69,9 +78,10 @@ class Store:
         self._projects_synced = wanted
 
     def close(self) -> None:
-        """Release the writer's connections and the pooled readers (other reads close their own)."""
+        """Release the writer's connections and the pooled readers (other reads close their own); final."""
         self.readers.close()
         with self._engine_lock:
+            self._closed = True
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None

@@ -34,10 +34,7 @@ class GithubJob:
                 state.messages = done.changed
                 progress(state)
 
-        try:
-            outcome = sync_github(self.store, self.config, self.source, progress=page_done, cancel=cancel)
-        except Exception as error:  # one source's bug is its own failed report: the other sources still sync
-            return SourceReport.failed(self.name, f"internal error: {error!r}")
+        outcome = sync_github(self.store, self.config, self.source, progress=page_done, cancel=cancel)
         return SourceReport(
             self.name, outcome.ok, outcome.messages, outcome.new_cases, outcome.failures, outcome.seconds, outcome.error
         )

@@ -9,7 +9,9 @@ from pathlib import Path
 from threading import Event
 
 from triage_tui.config import Config, GithubSourceConfig, SourceConfig
+from triage_tui.services.failures import failure_line
 from triage_tui.services.workspace_lock import LockBusy, lock_file_of, workspace_lock
+from triage_tui.store.errors import store_failure
 from triage_tui.store.store import Store
 from triage_tui.sync.github_job import GithubJob
 from triage_tui.sync.jobs import ProgressCallback, SourceReport, SyncJob
@@ -82,5 +84,18 @@ def sync_in_turn(
     if only and only not in config.sources:
         known = ", ".join(config.sources) or "none configured"
         return [SourceReport.failed(only, f"no source named '{only}' in {config.path} (known: {known})")]
-    reports = [job.run(progress, cancel) for job in sync_jobs(store, config, only=only)]
+    reports = [_run_guarded(job, store, progress, cancel) for job in sync_jobs(store, config, only=only)]
     return [report for report in reports if report is not None]
+
+
+def _run_guarded(
+    job: SyncJob, store: Store, progress: ProgressCallback | None, cancel: Event | None
+) -> SourceReport | None:
+    """Run one job; its own bug is its own failed report, so the jobs after it still run. A failure of the store
+    itself (a full disk, a lock held too long) would fail every job alike: it ends the sync, said in one line."""
+    try:
+        return job.run(progress, cancel)
+    except Exception as error:
+        if store_failure(error, store.path) is not None:
+            raise
+        return SourceReport.failed(job.name, failure_line(error, store.path))
