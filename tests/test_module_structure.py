@@ -89,7 +89,7 @@ def _strings(tree: ast.AST) -> list[str]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in parts:
             texts.append(node.value)
         elif isinstance(node, ast.JoinedStr):
-            texts.append("".join(part.value if isinstance(part, ast.Constant) else "?" for part in node.values))
+            texts.append("".join(str(part.value) if isinstance(part, ast.Constant) else "?" for part in node.values))
     return texts
 
 
