@@ -57,7 +57,7 @@ def _cell_json(project: str, view: ImpactView | None, packages: Sequence[str] = 
 
 def matrix_json(
     projects: Sequence[str], rows: Sequence[MatrixRow], packages: Mapping[str, Sequence[str]] | None = None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The whole matrix: every field of every cell, one cell per configured project per case, and the affected
     versions of each of a project's packages as OSV events."""
     names = packages or {}
