@@ -75,9 +75,9 @@ class TeamEvent:
     chosen by whoever sent the report; `mid:<Message-ID>`, which can, is the form of earlier versions, still read
     for cases shared before (see `team_log.resolve_case`)."""
 
-    def body(self) -> dict[str, Any]:
+    def body(self) -> dict[str, object]:
         """The event as canonical JSON data."""
-        data: dict[str, Any] = {
+        data: dict[str, object] = {
             "format": FORMAT,
             "case": self.case_id,
             "author": self.author,
