@@ -7,10 +7,10 @@ and a range that would be rounded on the way would publish a wrong answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -57,6 +57,16 @@ class ImpactError(ValueError):
     """A cell that breaks a rule; the message says which and what is expected."""
 
 
+class CellJson(TypedDict):
+    """An impact cell as events and exports hold it (what `ImpactCell.to_json` writes)."""
+
+    status: str
+    ranges: list[str]
+    fixed_version: str | None
+    justification: str | None
+    notes: str
+
+
 @dataclass(frozen=True)
 class ImpactCell:
     """What is known about one project for one case."""
@@ -69,7 +79,7 @@ class ImpactCell:
     """Why the project is not affected (only with `not-affected`, where it is required)."""
     notes: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> CellJson:
         """Every field, as stored in events and exports."""
         return {
             "status": str(self.status),
@@ -80,7 +90,7 @@ class ImpactCell:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ImpactCell:
+    def from_json(cls, data: Mapping[str, Any]) -> ImpactCell:
         """The cell `to_json` wrote (checked again: the data may come from a file or another workstation)."""
         try:
             justification = data.get("justification")

@@ -81,7 +81,7 @@ def terminal_document(value: Any, multiline: Collection[str] = ()) -> Any:
     return value
 
 
-def json_text(document: Any, indent: int | None = 2) -> str:
+def json_text(document: object, indent: int | None = 2) -> str:
     """`document` as JSON with every control, bidi and invisible character escaped (`\\u202e`): the same document for a
     parser, and nothing a terminal acts on or an editor reorders. For every JSON output."""
     text = json.dumps(document, indent=indent, ensure_ascii=False)

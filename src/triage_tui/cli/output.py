@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TextIO
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -16,7 +16,7 @@ class CliError(Exception):
     """A problem to report in one line, without a traceback."""
 
 
-def print_json(document: Any, out: TextIO) -> None:
+def print_json(document: object, out: TextIO) -> None:
     """Write `document` as the command's one JSON document."""
     from triage_tui.untrusted import json_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from triage_tui.cli.output import EXIT_FAILED, EXIT_OK, print_json
 from triage_tui.config import Config
@@ -62,7 +62,7 @@ def report_sync(reports: list[SourceReport], *, json_output: bool, out: TextIO, 
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
 
 
-def report_json(report: SourceReport) -> dict[str, Any]:
+def report_json(report: SourceReport) -> dict[str, object]:
     """One source's report as `sync --json` prints it."""
     return {
         "source": report.source,

@@ -5,7 +5,6 @@ reach it retried at the next sync."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from triage_tui.github.push_body import advisory_body
 from triage_tui.github.session import SyncSession
@@ -77,7 +76,7 @@ def _push_one(session: SyncSession, client: GitHubClient, push: QueuedPush, snap
         session.outcome.errors.append(error)
 
 
-def _body_now(session: SyncSession, push: QueuedPush, snapshot: KnownAdvisory | None) -> Mapping[str, Any]:
+def _body_now(session: SyncSession, push: QueuedPush, snapshot: KnownAdvisory | None) -> Mapping[str, object]:
     """The update to send: the draft as saved now (GitHub's own changes were merged into it by the pull just
     before), unless a change on GitHub conflicts with it since the push was queued."""
     if snapshot is None:

@@ -22,7 +22,7 @@ def project_of(config: Config, repository: str) -> str | None:
     return next((project.id for project in config.projects.values() if owns(project, repository)), None)
 
 
-def advisory_body(advisory: Advisory, repository: str, remote: Mapping[str, Any], config: Config) -> dict[str, Any]:
+def advisory_body(advisory: Advisory, repository: str, remote: Mapping[str, Any], config: Config) -> dict[str, object]:
     """The update of one repository's advisory: the draft with only the packages of the project that owns the
     repository, keeping GitHub's entries for packages no configured project knows. ValueError if no project owns
     the repository (its packages could not be told apart) or the draft has what GitHub cannot express."""

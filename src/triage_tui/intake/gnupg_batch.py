@@ -9,7 +9,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import gnupg
 
@@ -65,7 +64,8 @@ class DecryptOutcome:
     """What gpg said about one ciphertext: python-gnupg's reading of the status lines, the lines themselves, and
     the plaintext gpg wrote (which may be unauthenticated: the verdict decides whether it may be used)."""
 
-    result: Any  # gnupg.Crypt, fed with this file's status lines
+    result: gnupg.Crypt
+    """python-gnupg's reading of the ciphertext, fed with this file's status lines."""
     keywords: list[tuple[str, str]] = field(default_factory=list)
     plaintext: bytes | None = None
     error: str | None = None
@@ -238,14 +238,14 @@ class GnuPG:
         finally:
             output.unlink(missing_ok=True)
 
-    def verify_detached(self, data: bytes, signature: bytes) -> Any:
+    def verify_detached(self, data: bytes, signature: bytes) -> gnupg.Verify:
         """python-gnupg's Verify for a detached signature over exactly `data`."""
         with private_workdir() as work:
             sig_path = work / "signature.asc"
             sig_path.write_bytes(signature)
             return self.gpg.verify_data(str(sig_path), data)
 
-    def verify_clearsigned(self, text: bytes) -> Any:
+    def verify_clearsigned(self, text: bytes) -> gnupg.Verify:
         """python-gnupg's Verify for an inline clearsigned (or signed, armoured) message."""
         return self.gpg.verify(text)
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from triage_tui.domain import Decryption, Signature
 from triage_tui.intake.gnupg_batch import DecryptOutcome
+
+if TYPE_CHECKING:
+    import gnupg
 
 # Statuses after which gpg may still have written plaintext that must not be used.
 _FAILURE_KEYWORDS = frozenset({"DECRYPTION_FAILED", "BADMDC", "BADSIG", "FAILURE", "NODATA"})
@@ -70,7 +73,7 @@ def decryption_verdict(outcome: DecryptOutcome) -> DecryptionVerdict:
     return DecryptionVerdict(Decryption.FAILED, f"decryption failed ({status})", None)
 
 
-def signature_verdict(result: Any) -> SignatureVerdict:
+def signature_verdict(result: gnupg.Verify) -> SignatureVerdict:
     """The signature verdict of a python-gnupg Verify or Crypt result; `valid` alone never makes it good."""
     problems = [p for p in getattr(result, "problems", []) if p.get("status") not in _NOT_SIGNATURE_PROBLEMS]
     statuses = {str(p.get("status")) for p in problems}
@@ -85,7 +88,7 @@ def signature_verdict(result: Any) -> SignatureVerdict:
     return SignatureVerdict(Signature.UNSIGNED)
 
 
-def _problem_verdict(verdict: Signature, result: Any, problems: list[dict[str, Any]]) -> SignatureVerdict:
+def _problem_verdict(verdict: Signature, result: gnupg.Verify, problems: list[dict[str, str]]) -> SignatureVerdict:
     if verdict in (Signature.REVOKED_KEY, Signature.EXPIRED_KEY, Signature.EXPIRED_SIGNATURE):
         # The key is in the keyring and the maths checked out (VALIDSIG follows), so the fingerprint is real.
         fingerprint = result.pubkey_fingerprint or result.fingerprint

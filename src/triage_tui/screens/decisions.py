@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from textual.dom import DOMNode
 from textual.message import Message
@@ -79,7 +79,7 @@ class Decision(Generic[ValueT]):
     work: Callable[[ValueT], Work]
     follow_up: Callable[[], None] | None = field(default=None, repr=False)
 
-    def take(self, dialog: ModalScreen[Any], value: ValueT) -> None:
+    def take(self, dialog: ModalScreen[ValueT | None], value: ValueT) -> None:
         """Decide `value` for `dialog` (which closes with it once the decision is stored)."""
         work = self.work(value)
         context = self.context
@@ -100,7 +100,7 @@ class Decision(Generic[ValueT]):
         attempt(dialog, job, done)
 
 
-def submit(dialog: ModalScreen[Any], decision: Decision[ValueT] | None, value: ValueT) -> None:
+def submit(dialog: ModalScreen[ValueT | None], decision: Decision[ValueT] | None, value: ValueT) -> None:
     """Close `dialog` with `value`, or, given a decision, take it first (a refusal keeps the dialog open)."""
     if decision is None:
         dialog.dismiss(value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,6 +18,8 @@ from triage_tui.screens.decisions import Decision, submit
 from triage_tui.screens.dialog import Dialog
 from triage_tui.screens.refusable import attempting, refusal_line
 from triage_tui.widgets.safe_text import clean_line, safe_line
+
+ResultT = TypeVar("ResultT")
 
 
 class ChoiceModal(Dialog[str | None]):
@@ -175,7 +177,7 @@ class DeliberateConfirmModal(ConfirmModal):
     HINT = "y: yes · n / escape / enter: no"
 
 
-def close_unless_typed(dialog: Dialog[Any], typed: bool, what: str) -> None:
+def close_unless_typed(dialog: Dialog[ResultT | None], typed: bool, what: str) -> None:
     """Close `dialog` with nothing; if it holds text the user typed, ask first (only y discards it, so the escape
     that opened the question, a second one or a stray enter keep editing)."""
     if attempting(dialog):

@@ -8,7 +8,7 @@ worker of the dialog; the dialog closes only once it is done, and a refusal is s
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from textual.content import Content
 from textual.screen import Screen
@@ -18,6 +18,8 @@ from textual.worker import WorkerState
 from triage_tui.widgets.safe_text import safe_line
 
 ResultT = TypeVar("ResultT")
+DismissT = TypeVar("DismissT")
+"""What a dialog closes with."""
 ValueT = TypeVar("ValueT")
 
 REFUSAL_CSS = ".dialog-refusal { color: $error; height: auto; display: none; }"
@@ -34,7 +36,7 @@ def refusal_line() -> Static:
     return Static(Content(""), classes="dialog-refusal")
 
 
-def show_refusal(dialog: Screen[Any], reason: str) -> None:
+def show_refusal(dialog: Screen[DismissT], reason: str) -> None:
     """Say on `dialog`'s refusal line why its input was refused (the reason may quote what was typed: shown as
     text)."""
     line = dialog.query_one(".dialog-refusal", Static)
@@ -42,19 +44,19 @@ def show_refusal(dialog: Screen[Any], reason: str) -> None:
     line.display = True
 
 
-def attempting(dialog: Screen[Any]) -> bool:
+def attempting(dialog: Screen[DismissT]) -> bool:
     """Whether `dialog`'s work is under way (it closes, or says why not, when that ends)."""
     running = (WorkerState.PENDING, WorkerState.RUNNING)
     return any(worker.node is dialog and worker.group == GROUP and worker.state in running for worker in dialog.workers)
 
 
-def close_done(dialog: Screen[Any], value: Any) -> None:
+def close_done(dialog: Screen[DismissT], value: DismissT) -> None:
     """Close `dialog` with `value` once its work is done, unless it was closed meanwhile."""
     if dialog.app.screen is dialog:
         dialog.dismiss(value)
 
 
-def attempt(dialog: Screen[Any], job: Callable[[], ResultT], done: Callable[[ResultT], None]) -> None:
+def attempt(dialog: Screen[DismissT], job: Callable[[], ResultT], done: Callable[[ResultT], None]) -> None:
     """Run `job` in a thread worker of `dialog`, then `done(result)` on the UI thread; a `Refused` (or any failure)
     is shown on the dialog, which stays open. A second attempt while one runs is ignored (enter pressed twice)."""
     if attempting(dialog):
@@ -76,7 +78,7 @@ def attempt(dialog: Screen[Any], job: Callable[[], ResultT], done: Callable[[Res
 
 
 def perform_then_close(
-    dialog: Screen[Any], value: ValueT, perform: Callable[[ValueT], str] | None, *, title: str
+    dialog: Screen[ValueT | None], value: ValueT, perform: Callable[[ValueT], str] | None, *, title: str
 ) -> None:
     """Close `dialog` with `value`, or, given `perform` (run in a worker; it returns what to tell the user, or
     raises `Refused`), once `perform(value)` is done: a refusal keeps the dialog open with its input."""

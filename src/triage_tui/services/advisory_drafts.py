@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from triage_tui.advisories.draft import draft_from_case, packages_from_matrix
@@ -180,7 +180,7 @@ class AdvisoryDrafts:
 
     # ---- writing ----------------------------------------------------------------------------------------------
 
-    def save(self, advisory: Advisory, *, base: Mapping[str, Any] | object | None = UNCHECKED) -> list[str]:
+    def save(self, advisory: Advisory, *, base: object = UNCHECKED) -> list[str]:
         """Store the draft and record an `advisory` event naming the changed fields, in one transaction; returns
         those fields (empty, and nothing written, when nothing changed). `base` is the stored record the editor
         started from (None: none was stored); if the store holds another one now, someone saved meanwhile and

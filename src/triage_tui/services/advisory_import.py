@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from triage_tui.advisories.importers import ImportError_, parse_document, to_record
 from triage_tui.advisories.ranges import merge_packages
@@ -38,11 +38,11 @@ class ImportResult:
     warnings: tuple[str, ...] = ()
 
 
-def declared_score_warnings(document: Any) -> list[str]:
+def declared_score_warnings(document: object) -> list[str]:
     """Scores an imported record states that differ from what its own vectors compute to."""
     found: list[str] = []
 
-    def check(vector: Any, score: Any, where: str) -> None:
+    def check(vector: object, score: object, where: str) -> None:
         if not isinstance(vector, str) or not isinstance(score, int | float):
             return
         severity = severity_of(vector)

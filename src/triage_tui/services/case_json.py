@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from triage_tui.severity import severity_of
 from triage_tui.store.queries import CaseDetail, CaseSummary, MessageView
@@ -16,7 +15,7 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def _severity(summary: CaseSummary) -> dict[str, Any] | None:
+def _severity(summary: CaseSummary) -> dict[str, object] | None:
     for vector in (summary.cvss4_vector, summary.cvss_vector):
         severity = severity_of(vector)
         if severity is not None:
@@ -24,7 +23,7 @@ def _severity(summary: CaseSummary) -> dict[str, Any] | None:
     return None
 
 
-def case_summary_json(summary: CaseSummary, sources: tuple[str, ...]) -> dict[str, Any]:
+def case_summary_json(summary: CaseSummary, sources: tuple[str, ...]) -> dict[str, object]:
     """One entry of `cases --json`."""
     return {
         "id": summary.id,
@@ -44,7 +43,7 @@ def case_summary_json(summary: CaseSummary, sources: tuple[str, ...]) -> dict[st
     }
 
 
-def _message_json(message: MessageView) -> dict[str, Any]:
+def _message_json(message: MessageView) -> dict[str, object]:
     sender = f"{message.sender_name} <{message.sender_email}>" if message.sender_name else message.sender_email
     return {
         "from": sender,
@@ -69,7 +68,7 @@ def _message_json(message: MessageView) -> dict[str, Any]:
     }
 
 
-def case_detail_json(detail: CaseDetail) -> dict[str, Any]:
+def case_detail_json(detail: CaseDetail) -> dict[str, object]:
     """The document `show --json` prints."""
     document = case_summary_json(detail.summary, detail.sources)
     document["messages"] = [_message_json(m) for m in detail.messages]

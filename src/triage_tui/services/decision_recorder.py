@@ -90,7 +90,7 @@ class DecisionRecorder:
         )
         self.apply(connection, case_id, {})  # the case's updated_at
 
-    def apply(self, connection: WriteConnection, case_id: str, values: Mapping[str, Any]) -> None:
+    def apply(self, connection: WriteConnection, case_id: str, values: Mapping[str, object]) -> None:
         """Set the case's fields `values` (as events keep them) and touch its updated_at."""
         decoded = {field: _for_column(field, value) for field, value in values.items()}
         case_writes.update_case(connection, case_id, decoded, self.clock().astimezone(UTC))
@@ -101,9 +101,9 @@ class DecisionRecorder:
         case_id: str,
         current: CaseRow,
         kind: str,
-        values: Mapping[str, Any],
+        values: Mapping[str, object],
         *,
-        extra: Mapping[str, Any] | None = None,
+        extra: Mapping[str, object] | None = None,
     ) -> Event:
         """Set the fields of `values` that differ from `current` and record them (old and new) as a `kind` event;
         TriageError if none differs."""
@@ -137,7 +137,7 @@ class DecisionRecorder:
         return case_writes.is_undone(connection, event_id)
 
 
-def stored(value: Any) -> Any:
+def stored(value: object) -> object:
     """A column value as it is kept in an event payload (JSON-safe; datetimes as ISO UTC)."""
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -145,7 +145,7 @@ def stored(value: Any) -> Any:
     return value
 
 
-def _for_column(field: str, value: Any) -> Any:
+def _for_column(field: str, value: object) -> object:
     if field == "embargo_until" and isinstance(value, str):
         return datetime.fromisoformat(value).astimezone(UTC)
     if isinstance(value, datetime):

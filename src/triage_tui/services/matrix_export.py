@@ -12,10 +12,10 @@ import io
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TypedDict
 
 from triage_tui.domain import ImpactStatus
-from triage_tui.impact import STATUS_MARKS, cell_of, mark, osv_events
+from triage_tui.impact import STATUS_MARKS, CellJson, cell_of, mark, osv_events
 from triage_tui.services.case_json import iso
 from triage_tui.store.matrix_reads import MatrixRow
 from triage_tui.store.queries import ImpactView
@@ -41,7 +41,24 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell_json(project: str, view: ImpactView | None, packages: Sequence[str] = ()) -> dict[str, Any]:
+class _PackageEvents(TypedDict):
+    """One of the project's packages and its affected versions as OSV events."""
+
+    name: str
+    osv_events: list[dict[str, str]]
+
+
+class _CellDocument(CellJson):
+    """One cell of the matrix's JSON: the cell's fields, who set it when, and its versions as OSV events."""
+
+    project: str
+    set_by: str | None
+    set_at: str | None
+    osv_events: list[dict[str, str]]
+    packages: list[_PackageEvents]
+
+
+def _cell_json(project: str, view: ImpactView | None, packages: Sequence[str] = ()) -> _CellDocument:
     cell = cell_of(view)
     events = osv_events(cell)
     return {
@@ -57,7 +74,7 @@ def _cell_json(project: str, view: ImpactView | None, packages: Sequence[str] = 
 
 def matrix_json(
     projects: Sequence[str], rows: Sequence[MatrixRow], packages: Mapping[str, Sequence[str]] | None = None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The whole matrix: every field of every cell, one cell per configured project per case, and the affected
     versions of each of a project's packages as OSV events."""
     names = packages or {}

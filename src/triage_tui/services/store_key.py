@@ -16,12 +16,15 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from triage_tui.services.workspace_lock import lock_file_of, workspace_lock
 from triage_tui.store import cipher
 from triage_tui.store.connection import StoreError
 from triage_tui.untrusted import neutralise_line
+
+if TYPE_CHECKING:
+    import gnupg
 
 KEY_FILE_SUFFIX = ".key.asc"
 
@@ -99,7 +102,7 @@ def _let_pinentry_use_this_terminal() -> None:
         os.environ["GPG_TTY"] = os.ttyname(sys.stdin.fileno())
 
 
-def _encrypt_key(gpg: Any, key: bytes, fingerprint: str) -> bytes:
+def _encrypt_key(gpg: gnupg.GPG, key: bytes, fingerprint: str) -> bytes:
     # Only to a key whose secret half is here: a store encrypted to a key we cannot use would be lost at once.
     if not gpg.list_keys(secret=True, keys=[fingerprint]):
         raise StoreError(

@@ -212,7 +212,12 @@ class TriageService:
                 raise TriageError("nothing to change")
             self._recorder.write_impact(connection, case_id, project_id, checked)
             before = linked.to_json() if linked is not None else None
-            payload = {"project": project_id, "before": before, "after": checked.to_json(), "changes": {}}
+            payload: dict[str, object] = {
+                "project": project_id,
+                "before": before,
+                "after": checked.to_json(),
+                "changes": {},
+            }
             return self._recorder.record(connection, case_id, "impact", payload)
 
     def remove_project(self, case_id: str, project_id: str) -> Event:
@@ -224,7 +229,12 @@ class TriageService:
             if removed is None or not self._recorder.unlink(connection, case_id, project_id):
                 raise TriageError(f"{project_id} is not linked to {case_id}")
             # The removed cell is kept in the event, as an impact event keeps its cell before, so undo relinks it.
-            payload = {"project": project_id, "before": removed.to_json(), "after": None, "changes": {}}
+            payload: dict[str, object] = {
+                "project": project_id,
+                "before": removed.to_json(),
+                "after": None,
+                "changes": {},
+            }
             return self._recorder.record(connection, case_id, "impact-removed", payload)
 
     def record(self, case_id: str, kind: str, payload: Mapping[str, Any]) -> Event:

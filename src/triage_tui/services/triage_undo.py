@@ -3,7 +3,7 @@ values back if nobody changed them since, and records that as an event of its ow
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from triage_tui.impact import ImpactCell
 from triage_tui.services.decision_recorder import DecisionRecorder, Event, TriageError, event_of, stored
@@ -40,7 +40,7 @@ def undo(recorder: DecisionRecorder, event_id: int) -> Event:
         if changes:
             recorder.apply(connection, event.case_id, {field: old for field, (old, _new) in changes.items()})
         reversed_changes = {field: [new, old] for field, (old, new) in changes.items()}
-        payload: dict[str, Any] = {"undoes": event_id, "changes": reversed_changes}
+        payload: dict[str, object] = {"undoes": event_id, "changes": reversed_changes}
         if event.kind in CELL_EVENTS:
             # The cell put back, in the form of an impact event (`after` None: unlinked again; the unlinked
             # cell, when an unlink is undone), so the undo travels to the team as the decision it is.
@@ -75,7 +75,7 @@ def undo_last(recorder: DecisionRecorder, case_id: str) -> Event:
     return event
 
 
-def _undo_impact(recorder: DecisionRecorder, connection: WriteConnection, event: Event) -> dict[str, Any] | None:
+def _undo_impact(recorder: DecisionRecorder, connection: WriteConnection, event: Event) -> dict[str, object] | None:
     """Put the cell back as it was before `event`: the cell it had, or not linked at all (None)."""
     project = str(event.payload["project"])
     after = event.payload.get("after")

@@ -198,7 +198,7 @@ class GitHubClient:
             raise ApiError(f"{repository}: {ghsa_id} is not a JSON object")
         return body
 
-    def update(self, repository: str, ghsa_id: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
+    def update(self, repository: str, ghsa_id: str, body: Mapping[str, object]) -> Mapping[str, Any]:
         """PATCH an advisory (never its state: publishing is not this client's to do)."""
         if "state" in body:
             raise ValueError("triage-tui never changes an advisory's state through an update")
@@ -211,7 +211,13 @@ class GitHubClient:
     # ---- one request, with the rules of 4.4 -------------------------------------------------------------------
 
     def _send(
-        self, method: str, url: str, repository: str, *, etag: str | None = None, body: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        url: str,
+        repository: str,
+        *,
+        etag: str | None = None,
+        body: Mapping[str, object] | None = None,
     ) -> httpx.Response:
         headers = {"If-None-Match": etag} if etag else {}
         failures = 0
@@ -245,7 +251,7 @@ class GitHubClient:
             self.sleep(wait)
 
     def _exchange(
-        self, method: str, url: str, headers: Mapping[str, str], body: Mapping[str, Any] | None
+        self, method: str, url: str, headers: Mapping[str, str], body: Mapping[str, object] | None
     ) -> httpx.Response:
         """One request and its whole answer, within the exchange deadline and the body cap."""
         with within(self.exchange_s), self._http.stream(method, url, headers=headers, json=body) as response:
@@ -316,7 +322,7 @@ class GitHubClient:
             raise ApiError(f"{repository}: API version {API_VERSION} is no longer served ({message})", status=status)
         raise ApiError(f"{repository}: GitHub answered {status} ({message})", status=status)
 
-    def _json(self, response: httpx.Response, repository: str) -> Any:
+    def _json(self, response: httpx.Response, repository: str) -> object:
         try:
             return loads(response.content)
         except UntrustedJsonError as error:

@@ -4,6 +4,7 @@ cap, not after it has filled memory), and one compression layer at most."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 import zlib
@@ -61,7 +62,7 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._inner.close()
 
     def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
         return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _remaining(timeout)))
 
@@ -78,7 +79,7 @@ class _DeadlineBackend(httpcore.SyncBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         return _DeadlineStream(super().connect_tcp(host, port, _remaining(timeout), local_address, socket_options))
 

@@ -12,7 +12,6 @@ import socket
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
@@ -226,7 +225,7 @@ class ImapSource:
         new = [uid for uid in on_server if uid > last_uid]
         state.expect(len(new))
 
-        def progress_cursor(uid: int) -> dict[str, Any]:
+        def progress_cursor(uid: int) -> dict[str, int | None]:
             # UIDNEXT/HIGHESTMODSEQ are saved only with the last batch: saved early, a crash would make the next
             # sync believe the folder unchanged and skip what was never fetched.
             return {

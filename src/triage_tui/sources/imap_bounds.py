@@ -151,7 +151,7 @@ class BoundedIMAPClient(IMAPClient):  # type: ignore[misc]  # imapclient has no 
     """IMAPClient whose connection keeps `bounds` from its first byte; what each refused answer went past is
     appended to `refusals` (which the caller holds, as the constructor itself may be refused)."""
 
-    def __init__(self, host: str, *, bounds: ImapBounds, refusals: list[str], **options: Any) -> None:
+    def __init__(self, host: str, *, bounds: ImapBounds, refusals: list[str], **options: object) -> None:
         self._bounds = bounds
         self._refusals = refusals
         super().__init__(host, **options)

@@ -11,8 +11,8 @@ import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
+from triage_tui.store.sql_values import SqlValue
 from triage_tui.store.times import stored_time
 
 SEVERITY_BANDS = ("critical", "high", "medium", "low", "none", "unscored")
@@ -136,7 +136,7 @@ def has_note_search(connection: sqlite3.Connection | None) -> bool:
 
 def where_clause(
     case_filter: CaseFilter, now: datetime | None = None, *, notes: bool = False, broad: bool = False
-) -> tuple[str, list[Any]]:
+) -> tuple[str, list[SqlValue]]:
     """`filter_conditions` as a WHERE clause ("" when the filter selects every case)."""
     clauses, params = filter_conditions(case_filter, now, notes=notes, broad=broad)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
@@ -144,10 +144,10 @@ def where_clause(
 
 def filter_conditions(
     case_filter: CaseFilter, now: datetime | None = None, *, notes: bool = False, broad: bool = False
-) -> tuple[list[str], list[Any]]:
+) -> tuple[list[str], list[SqlValue]]:
     """The SQL conditions on `cases` (all must hold) that select what `case_filter` selects, and their parameters."""
     clauses: list[str] = []
-    params: list[Any] = []
+    params: list[SqlValue] = []
     for column in ("state", "disposition", "signature"):
         value = getattr(case_filter, column)
         if value:

@@ -6,7 +6,6 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from triage_tui.store.in_lists import placeholders
 from triage_tui.store.times import EPOCH, parse_time
@@ -62,7 +61,7 @@ def projects_for(connection: sqlite3.Connection, case_ids: Sequence[str]) -> dic
     return {case_id: tuple(items) for case_id, items in found.items()}
 
 
-def summary_of(row: Sequence[Any], projects: tuple[ImpactBrief, ...]) -> CaseSummary:
+def summary_of(row: sqlite3.Row, projects: tuple[ImpactBrief, ...]) -> CaseSummary:
     """The summary of a row of SUMMARY_COLUMNS."""
     return CaseSummary(
         id=row[0],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -45,7 +45,7 @@ def project_exists(connection: WriteConnection, project_id: str) -> bool:
     return connection.execute(select(PROJECTS.c.id).where(PROJECTS.c.id == project_id)).first() is not None
 
 
-def update_case(connection: WriteConnection, case_id: str, values: Mapping[str, Any], updated_at: datetime) -> None:
+def update_case(connection: WriteConnection, case_id: str, values: Mapping[str, object], updated_at: datetime) -> None:
     """Set the case's columns `values` (none: only touch it) and its updated_at."""
     from sqlalchemy import update
 
@@ -84,7 +84,7 @@ def replace_impact(
     connection: WriteConnection,
     case_id: str,
     project_id: str,
-    cell: Mapping[str, Any],
+    cell: Mapping[str, object],
     *,
     set_by: str,
     set_at: datetime,
@@ -109,7 +109,7 @@ def replace_impact(
 
 
 def insert_event(
-    connection: WriteConnection, case_id: str, author: str, at: datetime, kind: str, payload: Mapping[str, Any]
+    connection: WriteConnection, case_id: str, author: str, at: datetime, kind: str, payload: Mapping[str, object]
 ) -> int:
     """Append an event to the case's audit log; its id."""
     from sqlalchemy import insert

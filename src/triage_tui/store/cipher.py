@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import sqlcipher3.dbapi2 as dbapi
 
@@ -23,7 +23,8 @@ PLAIN_HEADER = b"SQLite format 3\x00"
 
 DatabaseError: type[Exception] = dbapi.DatabaseError
 OperationalError: type[Exception] = dbapi.OperationalError
-Row: Any = dbapi.Row
+Row: type[sqlite3.Row] = dbapi.Row
+"""SQLCipher's row class, the same shape as sqlite3's."""
 
 _keys: dict[str, bytes] = {}
 
@@ -57,7 +58,7 @@ def _key_pragmas(key: bytes, schema: str = "main") -> list[str]:
     return [f"PRAGMA {schema}.key = \"x'{key.hex()}'\"", f"PRAGMA {schema}.cipher_page_size = {PAGE_SIZE}"]
 
 
-def connect(path: Path, **options: Any) -> sqlite3.Connection:
+def connect(path: Path, **options: object) -> sqlite3.Connection:
     """A connection to the store at `path` (sqlite3's API), keyed if a key is registered for it."""
     connection = dbapi.connect(os.fspath(path), **options)  # fspath: None is an error, not a file named "None"
     key = _keys.get(_slot(path))

@@ -12,15 +12,16 @@ from sqlmodel import AutoString, Field
 
 
 @compiles(AutoString, "sqlite")
-def _text_type(_type: AutoString, _compiler: TypeCompiler, **_options: Any) -> str:
+def _text_type(_type: AutoString, _compiler: TypeCompiler, **_options: object) -> str:
     return "TEXT"  # as the migrations declare text columns (SQLModel's default would say VARCHAR)
 
 
 @compiles(DateTime, "sqlite")
-def _timestamp_type(_type: DateTime, _compiler: TypeCompiler, **_options: Any) -> str:
+def _timestamp_type(_type: DateTime, _compiler: TypeCompiler, **_options: object) -> str:
     return "TIMESTAMP"  # as the migrations declare times; SQLAlchemy stores them as naive UTC text either way
 
 
+# The field factories return Any, as `sqlmodel.Field` does, so a model can declare `state: str = default("new")`.
 def default(value: str | int) -> Any:
     """A default the database applies itself (DEFAULT in its DDL), and the model too."""
     server = text(str(int(value))) if isinstance(value, int) else value
@@ -28,7 +29,7 @@ def default(value: str | int) -> Any:
 
 
 @compiles(CreateColumn, "sqlite")
-def _rowid_column(create: CreateColumn, compiler: DDLCompiler, **options: Any) -> str:
+def _rowid_column(create: CreateColumn, compiler: DDLCompiler, **options: object) -> str:
     spec: str = compiler.visit_create_column(create, **options)  # type: ignore[no-untyped-call]
     column = create.element
     if column.primary_key and isinstance(column.type, Integer) and len(column.table.primary_key.columns) == 1:

@@ -6,7 +6,6 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
@@ -16,7 +15,7 @@ from triage_tui.store.connection import StoreError, apply_pragmas, prepare_datab
 __all__ = ["StoreError", "build_engine", "open_engine", "read_connection", "write_transaction"]
 
 
-def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     # Let SQLAlchemy's "begin" hook issue BEGIN itself, so write transactions can take the lock up front.
     dbapi_connection.isolation_level = None
     apply_pragmas(dbapi_connection)

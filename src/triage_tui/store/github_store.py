@@ -54,7 +54,7 @@ class QueuedPush:
     case_id: str
     repository: str
     ghsa_id: str
-    body: Mapping[str, Any]
+    body: Mapping[str, object]
     attempts: int
 
 
@@ -142,7 +142,7 @@ def stored_pages(connection: sqlite3.Connection, source: str) -> dict[str, list[
 
 
 def save_remote(
-    connection: Connection, source: str, repository: str, case_id: str, remote: Mapping[str, Any], now: datetime
+    connection: Connection, source: str, repository: str, case_id: str, remote: Mapping[str, object], now: datetime
 ) -> None:
     """Remember `remote` as the advisory's last synced state."""
     from sqlalchemy.dialects.sqlite import insert
@@ -190,7 +190,7 @@ def source_of_advisory(connection: Connection, ghsa_id: str) -> str:
 
 
 def record_event(
-    connection: Connection, case_id: str, author: str, kind: str, payload: Mapping[str, Any], now: datetime
+    connection: Connection, case_id: str, author: str, kind: str, payload: Mapping[str, object], now: datetime
 ) -> None:
     """One entry of the case's timeline."""
     from sqlalchemy import insert
@@ -209,7 +209,7 @@ def queue_push(
     source: str,
     repository: str,
     ghsa_id: str,
-    body: Mapping[str, Any],
+    body: Mapping[str, object],
     author: str,
     now: datetime,
 ) -> None:

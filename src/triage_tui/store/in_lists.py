@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 
-def placeholders(values: Sequence[Any]) -> str:
+def placeholders(values: Sequence[object]) -> str:
     """As many `?` as `values`, for an IN (...) list."""
     return ", ".join("?" * len(values))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -64,7 +63,7 @@ def trim_search_window(connection: Connection, window: int | None = None) -> Non
     connection.exec_driver_sql("DELETE FROM recent_fts WHERE rowid < (SELECT floor FROM search_window)")
 
 
-def _message_values(item: IncomingItem, message: ParsedMessage, case_id: str, now: datetime) -> dict[str, Any]:
+def _message_values(item: IncomingItem, message: ParsedMessage, case_id: str, now: datetime) -> dict[str, object]:
     verdict = message.verdict
     return {
         "case_id": case_id,
@@ -92,7 +91,7 @@ def _message_values(item: IncomingItem, message: ParsedMessage, case_id: str, no
     }
 
 
-def save_cursor(connection: Connection, source: str, scope: str, cursor: Mapping[str, Any], now: datetime) -> None:
+def save_cursor(connection: Connection, source: str, scope: str, cursor: Mapping[str, object], now: datetime) -> None:
     """Store (or replace) one source cursor, inside the caller's transaction."""
     statement = sqlite_insert(SYNC_STATE)
     statement = statement.on_conflict_do_update(
@@ -124,12 +123,13 @@ def store_batch(
             connection, [i.result for i in items if isinstance(i.result, ParsedMessage)], team or TeamSenders()
         )
         numbers = _CaseNumbers(connection)
-        new_cases: list[dict[str, Any]] = []
-        new_impacts: list[dict[str, Any]] = []
-        message_rows: list[dict[str, Any]] = []
+        new_cases: list[dict[str, object]] = []
+        new_impacts: list[dict[str, object]] = []
+        message_rows: list[dict[str, object]] = []
         pending: list[tuple[IncomingItem, ParsedMessage]] = []
         touched: dict[str, datetime] = {}
-        failures: list[dict[str, Any]] = []
+        counts: dict[str, int] = {}  # messages added per case
+        failures: list[dict[str, object]] = []
         sightings: list[KeySighting] = []  # reporters' keys seen signing, pinned in the order seen
         for item in items:
             if isinstance(item.result, IntakeFailure):
@@ -164,6 +164,7 @@ def store_batch(
                 sightings.append(KeySighting(*signed, REPORTER, case_id))
             touched[case_id] = max(touched.get(case_id, received), received)
             message_rows.append(_message_values(item, message, case_id, now))
+            counts[case_id] = counts.get(case_id, 0) + 1
             pending.append((item, message))
         if new_cases:
             connection.execute(insert(CASES), new_cases)
@@ -176,9 +177,9 @@ def store_batch(
                 message_rows,
             ).all()
             message_pks = [int(row[0]) for row in returned]
-            raw_rows: list[dict[str, Any]] = []
-            ref_rows: list[dict[str, Any]] = []
-            attachment_rows: list[dict[str, Any]] = []
+            raw_rows: list[dict[str, object]] = []
+            ref_rows: list[dict[str, object]] = []
+            attachment_rows: list[dict[str, object]] = []
             for pk, (_item, message) in zip(message_pks, pending, strict=True):
                 raw_rows.append({"message_pk": pk, "raw": message.raw})
                 refs = dict.fromkeys(r for r in (message.in_reply_to, *message.references) if r)
@@ -195,9 +196,6 @@ def store_batch(
                 connection.execute(insert(REFS), ref_rows)
             if attachment_rows:
                 connection.execute(insert(ATTACHMENTS), attachment_rows)
-            counts: dict[str, int] = {}
-            for row in message_rows:
-                counts[row["case_id"]] = counts.get(row["case_id"], 0) + 1
             connection.execute(
                 update(CASES)
                 .where(CASES.c.id == bindparam("case"))

@@ -8,7 +8,7 @@ until a coordinator accepts it, which re-pins the address to the new key.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,9 @@ class KeySighting:
     case_id: str | None = None
 
 
-def pin_sightings(execute: Any, sightings: Iterable[KeySighting], now: datetime) -> None:
+def pin_sightings(
+    execute: Callable[[str, list[tuple[str | None, ...]]], object], sightings: Iterable[KeySighting], now: datetime
+) -> None:
     """Pin each address's first key and flag other keys as changes, in the caller's transaction.
 
     `execute(sql, rows)` runs one statement for many rows: a DB-API cursor's `executemany`, or SQLAlchemy's

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from triage_tui.store.case_detail import (
     AttachmentInfo,
@@ -44,6 +43,7 @@ from triage_tui.store.case_summary import (
 )
 from triage_tui.store.in_lists import placeholders
 from triage_tui.store.search_walk import walk_search_page
+from triage_tui.store.sql_values import SqlValue
 from triage_tui.store.times import iso_time, parse_time, stored_time
 
 __all__ = [
@@ -118,7 +118,7 @@ def inbox_page_sql(
     now: datetime | None = None,
     notes: bool = False,
     broad: bool = False,
-) -> tuple[str, list[Any]]:
+) -> tuple[str, list[SqlValue]]:
     """The statement behind `list_cases` (tests check its query plan uses the inbox's covering index).
 
     `broad` says the search matches many messages (see `is_broad_search`), so the page is read by walking the
@@ -146,7 +146,7 @@ def list_cases(
     """One page of cases in the filter's order (the inbox's covering index serves the default, newest first)."""
     add_functions(connection)
     notes = has_note_search(connection)
-    rows: list[Any] | None = None
+    rows: list[sqlite3.Row] | None = None
     if case_filter.search and case_filter.sort == "received" and limit is not None:
         rows = walk_search_page(connection, case_filter, offset, limit, now=now, notes=notes)
     if rows is None:

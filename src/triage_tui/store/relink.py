@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from email.parser import BytesHeaderParser
-from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from triage_tui.sources.base import RawItem
 from triage_tui.store.in_lists import in_parts
@@ -35,7 +34,7 @@ def relink_messages(store: Store, source: str, items: Sequence[RawItem]) -> set[
     with store.write() as connection:
         taken: set[int] = set()
 
-        def take(column: Any, new_key_of: Mapping[str, str]) -> None:
+        def take(column: ColumnElement[str], new_key_of: Mapping[str, str]) -> None:
             for part in in_parts(sorted(new_key_of)):
                 rows = connection.execute(
                     select(MESSAGES.c.id, column, MESSAGES.c.source_key).where(

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from triage_tui.store.case_filter import CaseFilter, filter_conditions, fts_query
 from triage_tui.store.case_summary import SUMMARY_COLUMNS
+from triage_tui.store.sql_values import SqlValue
 
 MIN_CHUNK = 64
 """The fewest matches read from an index in the first round."""
@@ -45,7 +46,7 @@ class _Stream:
     before it, each through one open cursor a chunk at a time. (FTS5 gathers every match of a prefix when a query
     starts; a new query per chunk paid for that again each time.) Tracks how far it has got."""
 
-    stages: list[tuple[str, tuple[Any, ...]]]
+    stages: list[tuple[str, tuple[SqlValue, ...]]]
     """(statement, parameters) of each query, in the order they are read; each starts below where the last ends."""
     chunk: int
     cursor: sqlite3.Cursor | None = None
@@ -100,7 +101,7 @@ def walk_search_page(
     *,
     now: datetime | None = None,
     notes: bool = False,
-) -> list[Any] | None:
+) -> list[sqlite3.Row] | None:
     """Rows of the page `offset`..`offset + limit` of a search in received order (the columns of
     `SUMMARY_COLUMNS`), or None if the walk gave up and the caller must read the page the plain way."""
     match = fts_query(case_filter.search or "")
@@ -147,7 +148,7 @@ def _walk(
     messages: _Stream,
     titles: _Stream,
     where: str,
-    params: list[Any],
+    params: list[SqlValue],
 ) -> list[tuple[str, tuple[str, str]]] | None:
     """Read both streams until the first `need` cases are proved; the candidates ranked, or None on giving up."""
     while True:
@@ -170,9 +171,9 @@ def _add_cases(
     connection: sqlite3.Connection,
     found: dict[str, tuple[str, str]],
     lookup: str,
-    keys: list[Any],
+    keys: Sequence[SqlValue],
     where: str,
-    params: list[Any],
+    params: list[SqlValue],
 ) -> None:
     """Add the cases behind `keys` (message ids, case rowids or case ids) that pass the filter, with their keys."""
     if not keys:
@@ -193,12 +194,12 @@ def _unsure(
     messages: _Stream,
     titles: _Stream,
     where: str,
-    params: list[Any],
+    params: list[SqlValue],
 ) -> bool:
     """Whether a case ranked above `last` (and passing the filter) may still match through a message or title
     the walk has not reached; such a case would belong on the page."""
     reach: list[str] = []
-    reach_params: list[Any] = []
+    reach_params: list[int] = []
     if titles.reach is not None:
         reach.append("cases.rowid < ?")
         reach_params.append(titles.reach)

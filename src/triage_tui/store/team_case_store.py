@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from triage_tui.domain import format_case_id
 from triage_tui.store.team_runner import EitherConnection, run
@@ -165,7 +165,9 @@ def claim_case_number(connection: Connection, wanted: str, year: int, number: in
     return number
 
 
-def insert_shared_case(connection: Connection, case: Mapping[str, Any], messages: Iterable[Mapping[str, Any]]) -> None:
+def insert_shared_case(
+    connection: Connection, case: Mapping[str, object], messages: Iterable[Mapping[str, object]]
+) -> None:
     """A case shared with this workstation, and its messages (columns by name)."""
     from sqlalchemy import insert
 

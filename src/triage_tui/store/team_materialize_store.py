@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from triage_tui.store.team_runner import rows_over
 
@@ -28,8 +28,8 @@ class ImpactCell(NamedTuple):
     project_id: str
     status: str
     ranges: str
-    fixed_version: Any
-    justification: Any
+    fixed_version: str | None
+    justification: str | None
     notes: str
     set_at: str
 
@@ -49,7 +49,7 @@ def present_cases(connection: Connection, case_ids: Sequence[str]) -> list[str]:
     return [str(row[0]) for row in rows_over(connection, "SELECT id FROM cases WHERE id IN ({marks})", case_ids)]
 
 
-def shown_team_events(connection: Connection, case_ids: Sequence[str]) -> set[Any]:
+def shown_team_events(connection: Connection, case_ids: Sequence[str]) -> set[object]:
     """The team events (and conflicts) the cases' timelines show already: notes, conflicts and unlinks."""
     rows = rows_over(
         connection,
@@ -80,7 +80,7 @@ def project_ids(connection: Connection) -> set[str]:
     return {row[0] for row in connection.exec_driver_sql("SELECT id FROM projects").fetchall()}
 
 
-def set_case_fields(connection: Connection, case_id: str, values: dict[str, Any], stamp: str) -> None:
+def set_case_fields(connection: Connection, case_id: str, values: dict[str, object], stamp: str) -> None:
     """Set the case's fields; their names must be columns of `cases` (decoding checked them against the known
     fields)."""
     assignments = ", ".join(f"{name} = ?" for name in values)

@@ -6,6 +6,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
 
+from triage_tui.store.sql_values import SqlValue
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
@@ -24,7 +26,7 @@ class Rows(Protocol):
     def fetchall(self) -> Sequence[Any]: ...
 
 
-def run(connection: EitherConnection, sql: str, parameters: Sequence[Any] = ()) -> Rows:
+def run(connection: EitherConnection, sql: str, parameters: Sequence[SqlValue] = ()) -> Rows:
     """`sql` with its `?` parameters. SQLAlchemy connections take raw SQL through exec_driver_sql; DB-API ones
     (sqlite3's or SQLCipher's, which is not a sqlite3.Connection) through execute."""
     raw = getattr(connection, "exec_driver_sql", None)

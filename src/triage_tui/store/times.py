@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 EPOCH = datetime.min.replace(tzinfo=UTC)
 """Stands for a stored time that is missing or unreadable."""
 
 
-def iso_time(value: Any) -> datetime | None:
+def iso_time(value: object) -> datetime | None:
     """An ISO 8601 time from outside (an API, another workstation) as an aware UTC datetime; None if it is not
     one. A time without an offset is taken as UTC."""
     if not isinstance(value, str):

@@ -17,9 +17,9 @@ class Conflict:
     """Two decisions on one field made without seeing each other: the later one (in the total order) stands."""
 
     field: str
-    kept: Any
+    kept: object
     kept_event: str
-    overwritten: Any
+    overwritten: object
     overwritten_event: str
 
 
@@ -27,7 +27,7 @@ class Conflict:
 class CaseState:
     """What the events of one case say."""
 
-    fields: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, object] = field(default_factory=dict)
     sets: dict[str, set[str]] = field(default_factory=dict)
     impacts: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     """Each project's cell as the last event left it; None: the project was unlinked."""
@@ -44,7 +44,7 @@ class CaseState:
     _set_by: dict[str, str] = field(default_factory=dict, repr=False)
     """Which event last set each scalar field (for naming conflicts)."""
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> dict[str, object]:
         """Everything a screen shows, as plain data (what convergence tests compare)."""
         return {
             "fields": dict(sorted(self.fields.items())),
@@ -74,7 +74,7 @@ class CaseState:
             self.notes.append((event.id, event.author, event.note, event.at.wall_ms))
         self.applied.append(event.id)
 
-    def _scalar(self, event: TeamEvent, name: str, old: Any, new: Any) -> None:
+    def _scalar(self, event: TeamEvent, name: str, old: object, new: object) -> None:
         current = self.fields.get(name)
         if name in self._set_by and old != current and new != current:
             # The author changed the field from a value it no longer had: they had not seen the change before.
@@ -82,7 +82,7 @@ class CaseState:
         self.fields[name] = new
         self._set_by[name] = event.id
 
-    def _set(self, name: str, old: Any, new: Any) -> None:
+    def _set(self, name: str, old: object, new: object) -> None:
         before, after = _members(old), _members(new)
         values = self.sets.setdefault(name, set())
         values |= after - before
@@ -90,7 +90,7 @@ class CaseState:
         self.touched.setdefault(name, set()).update(after ^ before)
 
 
-def _members(value: Any) -> set[str]:
+def _members(value: object) -> set[str]:
     if isinstance(value, list | tuple | set):
         return {str(v) for v in value}
     return set()

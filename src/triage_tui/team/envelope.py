@@ -7,10 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from triage_tui.team.events import EventFormatError, TeamEvent, decode
 from triage_tui.team.hlc import too_far_ahead
+
+if TYPE_CHECKING:
+    import gnupg
 
 
 class Rejection(StrEnum):
@@ -64,7 +67,7 @@ class Opened:
     """The author's signed form (kept to share the case's history with readers added later)."""
 
 
-def sign_event(gpg: Any, event: TeamEvent) -> bytes:
+def sign_event(gpg: gnupg.GPG, event: TeamEvent) -> bytes:
     """The event's canonical bytes signed by its author's key (an armoured, not encrypted, OpenPGP message): the
     form that is kept, so the case's history can later be encrypted to new readers with the author's signature."""
     result = gpg.sign(event.encode(), keyid=event.author, clearsign=False, binary=False)
@@ -73,7 +76,7 @@ def sign_event(gpg: Any, event: TeamEvent) -> bytes:
     return bytes(result.data)
 
 
-def encrypt_signed(gpg: Any, signed: bytes, recipients: Sequence[str]) -> bytes:
+def encrypt_signed(gpg: gnupg.GPG, signed: bytes, recipients: Sequence[str]) -> bytes:
     """A signed event encrypted to `recipients`."""
     # always_trust: recipients are chosen by fingerprint from the config, not by user id through the web of trust.
     # Hidden recipients: the envelope does not name whose keys can open it, so the shared folder does not tell
@@ -84,13 +87,13 @@ def encrypt_signed(gpg: Any, signed: bytes, recipients: Sequence[str]) -> bytes:
     return bytes(str(result), "ascii")
 
 
-def seal(gpg: Any, event: TeamEvent, recipients: Sequence[str]) -> bytes:
+def seal(gpg: gnupg.GPG, event: TeamEvent, recipients: Sequence[str]) -> bytes:
     """The event signed by its author and encrypted to `recipients` and the author (who reads their own events
     back). ValueError if gpg cannot do it."""
     return encrypt_signed(gpg, sign_event(gpg, event), [*recipients, event.author])
 
 
-def open_sealed(gpg: Any, data: bytes) -> Opened:
+def open_sealed(gpg: gnupg.GPG, data: bytes) -> Opened:
     """Decrypt and verify a sealed event; the signer is checked against the author but not yet against roles."""
     outer = gpg.decrypt(data)
     if not outer.ok:

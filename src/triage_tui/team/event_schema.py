@@ -3,7 +3,7 @@ before an event is applied, so an event that passes cannot fail half-way through
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -45,7 +45,7 @@ def _text(limit: int = SHORT_TEXT, *, pattern: str | None = None, min_length: in
     return schema
 
 
-def _one_of(values: Any) -> dict[str, Any]:
+def _one_of(values: Iterable[object]) -> dict[str, Any]:
     """One of `values` (an enum's members included), as text."""
     return {"enum": sorted(str(value) for value in values)}
 
@@ -145,7 +145,7 @@ Draft202012Validator.check_schema(EVENT_SCHEMA)
 _VALIDATOR = Draft202012Validator(EVENT_SCHEMA)
 
 
-def schema_problem(body: Any) -> str | None:
+def schema_problem(body: object) -> str | None:
     """What in `body` breaks the declared shape (the first problem, where it is and why), or None if nothing."""
     error = best_match(_VALIDATOR.iter_errors(body))
     if error is None:

@@ -61,7 +61,7 @@ class TeamEvent:
     author: str
     at: Timestamp
     kind: str
-    changes: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    changes: Mapping[str, tuple[object, object]] = field(default_factory=dict)
     impacts: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
     note: str | None = None
     share: Mapping[str, Any] | None = None
@@ -75,9 +75,9 @@ class TeamEvent:
     chosen by whoever sent the report; `mid:<Message-ID>`, which can, is the form of earlier versions, still read
     for cases shared before (see `team_log.resolve_case`)."""
 
-    def body(self) -> dict[str, Any]:
+    def body(self) -> dict[str, object]:
         """The event as canonical JSON data."""
-        data: dict[str, Any] = {
+        data: dict[str, object] = {
             "format": FORMAT,
             "case": self.case_id,
             "author": self.author,
@@ -197,9 +197,11 @@ def _check_values(event: TeamEvent) -> None:
             raise EventFormatError(f"impacts.{project}: {error}") from None
 
 
-def _embargo_time(value: str) -> datetime:
+def _embargo_time(value: object) -> datetime:
     """An event's embargo end: a zoned ISO time within the span every workstation accepts, else EventFormatError."""
     try:
+        if not isinstance(value, str):
+            raise ValueError(value)
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise EventFormatError(f"changes.embargo_until: {value!r} is not a date and time") from None
@@ -212,7 +214,7 @@ def _embargo_time(value: str) -> datetime:
     return moment
 
 
-def _ref(value: Any) -> str | None:
+def _ref(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.startswith(REF_KINDS) or len(value) > 1000:
@@ -220,7 +222,7 @@ def _ref(value: Any) -> str | None:
     return value
 
 
-def _key_acceptance(value: Any) -> dict[str, str] | None:
+def _key_acceptance(value: object) -> dict[str, str] | None:
     if value is None:
         return None
     if not isinstance(value, Mapping) or set(value) != {"address", "fingerprint"}:
@@ -240,7 +242,7 @@ def _text(body: Mapping[str, Any], key: str) -> str:
     return value
 
 
-def _pair(value: Any, name: str) -> tuple[Any, Any]:
+def _pair(value: object, name: str) -> tuple[object, object]:
     if not isinstance(value, list) or len(value) != 2:
         raise EventFormatError(f"changes.{name} is not [old, new]")
     return value[0], value[1]

@@ -37,7 +37,7 @@ def team_event_of(kind: str, payload: Mapping[str, Any], case_id: str, author: s
     merge's reporters, advisory drafts and exports, GitHub's own changes)."""
     if kind.startswith(("advisory", "github")) or kind == "merge":
         return None
-    changes: dict[str, tuple[Any, Any]] = {}
+    changes: dict[str, tuple[object, object]] = {}
     for name, pair in (payload.get("changes") or {}).items():
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             continue
@@ -61,7 +61,7 @@ def team_event_of(kind: str, payload: Mapping[str, Any], case_id: str, author: s
     return TeamEvent(case_id, author, at, kind, changes, impacts, note)
 
 
-def _labels(value: Any) -> list[str]:
+def _labels(value: object) -> list[str]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -75,7 +75,7 @@ def with_report_refs(connection: EitherConnection, event: TeamEvent) -> TeamEven
     every workstation holding the report resolves to its own case (`named_case`); the id stays only for a case
     with no message to name it by (nobody else can hold it)."""
 
-    def ref_of(value: Any) -> Any:
+    def ref_of(value: object) -> object:
         return (case_ref(connection, str(value)) or value) if value else value
 
     changes = {
@@ -108,7 +108,7 @@ def outgoing(connection: EitherConnection) -> list[TeamEvent]:
     return events
 
 
-def share_of(connection: EitherConnection, case_id: str) -> dict[str, Any]:
+def share_of(connection: EitherConnection, case_id: str) -> dict[str, object]:
     """What a share of the case carries: its title, reporter, projects and messages' text (attachments stay)."""
     case = cases.case_head(connection, case_id)
     messages = [

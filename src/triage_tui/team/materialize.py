@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 from triage_tui.store import team_materialize_store as store
 from triage_tui.store.queries import stored_time
@@ -49,7 +48,7 @@ def materialize_all(
     unlinked: list[tuple[str, str]] = []
     timeline: list[TimelineRow] = []
     for case_id, state in states.items():
-        values: dict[str, Any] = {name: _column(name, value) for name, value in state.fields.items()}
+        values: dict[str, object] = {name: _column(name, value) for name, value in state.fields.items()}
         for name in CASE_FIELDS & values.keys():
             # The other case as held here; none when that report is not (the case view says so), nor when it is
             # this case itself.
@@ -104,14 +103,14 @@ def materialize_all(
     return states
 
 
-def _case_shown(connection: WriteConnection, value: Any, *, own: bool) -> Any:
+def _case_shown(connection: WriteConnection, value: object, *, own: bool) -> object:
     """Another case's name in an event as this workstation's timeline shows it: its case here, or that it has none."""
     if not value:
         return value
     return named_case(connection, str(value), own=own) or "a report not held here"
 
 
-def _column(name: str, value: Any) -> Any:
+def _column(name: str, value: object) -> object:
     if name == "embargo_until" and isinstance(value, str):
         return stored_time(datetime.fromisoformat(value))
     return value

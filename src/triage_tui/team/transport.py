@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from triage_tui.config import Config, ImapSourceConfig
 from triage_tui.sources.base import SourceError
@@ -35,6 +35,9 @@ from triage_tui.team.receive import receive
 from triage_tui.team.refs import case_projects, case_ref, named_case_projects, resolve_case
 
 if TYPE_CHECKING:
+    import gnupg
+    from imapclient import IMAPClient
+
     from triage_tui.sources.imap import ImapSource
 
 SUBJECT = "triage-tui team event"
@@ -111,7 +114,7 @@ def armoured_part(raw: bytes) -> bytes | None:
 class TeamTransport:
     """One workstation's team sync over the configured IMAP source."""
 
-    def __init__(self, store: Store, config: Config, gpg: Any) -> None:
+    def __init__(self, store: Store, config: Config, gpg: gnupg.GPG) -> None:
         if config.team is None:
             raise SourceError("no [team] table in the config: team sync is off")
         source = config.sources.get(config.team.source)
@@ -145,7 +148,7 @@ class TeamTransport:
                 self._send(client)
         return self.outcome
 
-    def _send(self, client: Any) -> None:
+    def _send(self, client: IMAPClient) -> None:
         """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
         to its case's whole trust boundary (`team_audience`: who reads which form of it)."""
         with self.store.read() as connection:
@@ -180,7 +183,7 @@ class TeamTransport:
                 log.mark_sent(connection, event.id, signed)
             self.outcome.sent += 1
 
-    def _share(self, client: Any, case_id: str, projects: list[str]) -> None:
+    def _share(self, client: IMAPClient, case_id: str, projects: list[str]) -> None:
         """Send the case (its report, then its signed history) to readers it has not been sent to: the maintainers
         of a project just added. Re-encrypted for them only; everyone else has it already."""
         me = self.config.identity.fingerprint
@@ -211,7 +214,7 @@ class TeamTransport:
             record_shares(connection, case_id, readers, datetime.now(UTC))
         self.outcome.shared += len(readers)
 
-    def _pull(self, client: Any, source: ImapSource) -> None:
+    def _pull(self, client: IMAPClient, source: ImapSource) -> None:
         """Take in the folder's new messages in rounds of at most PULL_GROUP_MESSAGES UIDs, each stored with its
         cursor."""
         from triage_tui.store.sync_reads import load_cursors

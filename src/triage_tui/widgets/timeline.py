@@ -57,14 +57,14 @@ def _value(field: str, value: Any) -> str:
     return str(value)
 
 
-def _changes(payload: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+def _changes(payload: Mapping[str, Any]) -> dict[str, tuple[object, object]]:
     raw = payload.get("changes") or {}
     return {
         field: (pair[0], pair[1]) for field, pair in raw.items() if isinstance(pair, list | tuple) and len(pair) == 2
     }
 
 
-def _short(value: Any, width: int = 60) -> str:
+def _short(value: object, width: int = 60) -> str:
     text = str(value)
     return text if len(text) <= width else text[: width - 1] + "…"
 
