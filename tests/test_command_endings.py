@@ -229,3 +229,16 @@ def test_a_gpg_that_cannot_run_gives_no_verdict_to_store(gpg_world: GpgWorld, re
     raw = next(iter(sorted((reports.maildir / "new").iterdir()))).read_bytes()
     with pytest.raises(GpgUnavailable, match="gpg ended before it decrypted anything"):
         process_batch([raw], gpg)
+
+
+@pytest.mark.parametrize("module", ["triage_tui", "triage_tui.cli"])
+def test_both_module_forms_run_the_command_line(module: str, inbox_home: Path) -> None:
+    # `python -m triage_tui.cli` worked while the command line was one module; it is kept working as a package.
+    done = subprocess.run(
+        [sys.executable, "-m", module, "cases", "--json", "--home", str(inbox_home)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) > 0
