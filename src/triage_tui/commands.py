@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import partial
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from textual.binding import ActiveBinding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -60,6 +60,7 @@ class BindingCommands(Provider):
                 yield Hit(score, matcher.highlight(title), partial(self._run, active), help=help_text)
 
 
+@runtime_checkable
 class ViewScreen(Protocol):
     """A screen that shows saved views (the inbox)."""
 
@@ -80,12 +81,10 @@ class ViewCommands(Provider):
 
     def _views(self) -> Iterator[tuple[str, str, ViewScreen]]:
         screen = self.screen
-        views = getattr(screen, "views", None)
-        if not isinstance(views, Mapping) or not hasattr(screen, "show_view"):
+        if not isinstance(screen, ViewScreen):
             return
-        inbox: ViewScreen = screen  # type: ignore[assignment]
-        for name in views:
-            yield view_title(name, inbox.view_counts), name, inbox
+        for name in screen.views:
+            yield view_title(name, screen.view_counts), name, screen
 
     def _run(self, screen: ViewScreen, name: str) -> None:
         self.app.call_later(screen.show_view, name)
