@@ -15,7 +15,8 @@ from textual.widgets import Input
 from test_app_cvss import ModalHost, open_case
 from triage_tui.app import TriageApp
 from triage_tui.screens.case import CaseScreen
-from triage_tui.screens.embargo import EmbargoChoice, EmbargoModal, parse_utc
+from triage_tui.screens.embargo import EmbargoChoice, EmbargoModal
+from triage_tui.services.embargo_policy import parse_utc
 from triage_tui.store.store import Store
 from ui_fixtures import BASE, FROZEN_NOW, frozen_clock, make_app, screen_text, settle
 

@@ -277,3 +277,12 @@ def cell_from_events(status: ImpactStatus, events: Sequence[tuple[str, str]]) ->
     fixes = [version for kind, version in events if kind == "fixed"]
     fixed_version = fixes[-1] if fixes and status in FIXED_VERSION_STATUSES else None
     return check_cell(ImpactCell(status, tuple(ranges), fixed_version))
+
+
+RANGES_SEPARATOR = ";"
+"""Between ranges in the editor's one-line field (specifier sets use commas themselves)."""
+
+
+def parse_ranges(text: str) -> tuple[str, ...]:
+    """The ranges typed in the editor: `>=1.0,<1.4; >=2.0,<2.1` is two."""
+    return tuple(part.strip() for part in text.split(RANGES_SEPARATOR) if part.strip())

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from triage_tui.cli.advisories import export_advisory, import_advisories
+from triage_tui.cli.decisions import take_decision
 from triage_tui.cli.demo import run_demo
 from triage_tui.cli.opening import open_app, unlock
 from triage_tui.cli.output import EXIT_CLOSED_PIPE, EXIT_FAILED, EXIT_USAGE, CliError
@@ -47,12 +48,21 @@ def _silence_closed_pipe() -> int:
     return EXIT_CLOSED_PIPE
 
 
-def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def run(
+    argv: Sequence[str] | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin: BinaryIO | None = None,
+) -> int:
     """Run the command line and return the exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Known args only, so `case X label -wheel` reaches the label action; anywhere else, unknown is an error.
+    args, extras = parser.parse_known_args(argv)
+    if extras and (args.command, getattr(args, "action", None)) != ("case", "label"):
+        parser.error("unrecognized arguments: " + " ".join(extras))
     workspace = resolve_workspace(getattr(args, "home", None))
     try:
         _guard_scratch(args.command, err)
@@ -74,6 +84,8 @@ def run(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: Te
                 return export_advisory(store, config, args, out, err)
             if args.command == "import":
                 return import_advisories(store, config, args, out, err)
+            if args.command == "case":
+                return take_decision(store, config, args, extras, stdin or sys.stdin.buffer, out)
             return open_app(store, config)
     except (ConfigError, CliError) as error:
         print(f"triage-tui: {error}", file=err)

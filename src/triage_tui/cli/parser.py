@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from triage_tui.advisories.format_names import FORMATS
+from triage_tui.cli.case_parser import add_case_command
 
 
 def _home_option(parser: argparse.ArgumentParser) -> None:
@@ -61,4 +62,6 @@ def build_parser() -> argparse.ArgumentParser:
     _home_option(show)
     show.add_argument("case_id", metavar="CASE_ID")
     show.add_argument("--json", action="store_true", help="print the case as JSON")
+
+    add_case_command(commands, _home_option)
     return parser

@@ -21,11 +21,15 @@ from textual.widgets import Input, Label, Static
 from triage_tui.screens.decisions import Decision, submit
 from triage_tui.screens.dialog import Dialog
 from triage_tui.screens.refusable import refusal_line
-from triage_tui.services.embargo_policy import countdown, embargo_lint, embargo_out_of_bounds
+from triage_tui.services.embargo_policy import (
+    TIME_FORMAT,
+    countdown,
+    embargo_lint,
+    embargo_out_of_bounds,
+    parse_utc,
+)
 from triage_tui.widgets.footer import KeysFooter
 
-TIME_FORMAT = "%Y-%m-%d %H:%M"
-"""How the embargo end is typed and shown (always UTC)."""
 QUICK_DAYS = {"w": 7, "f": 14, "m": 30, "q": 90}
 """Quick keys: a week, a fortnight, a month, a quarter from now."""
 
@@ -44,21 +48,6 @@ class EmbargoChoice:
     """What the modal asks to store: the embargo end (aware, UTC), or None to clear it."""
 
     until: datetime | None
-
-
-def parse_utc(text: str) -> datetime:
-    """Read `YYYY-MM-DD HH:MM` (or just `YYYY-MM-DD`, midnight) as a UTC time.
-
-    Raises:
-        ValueError: If the text is not in that form or not a real date.
-    """
-    text = " ".join(text.split())
-    for form in (TIME_FORMAT, "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, form).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    raise ValueError(f"not a time: {text!r}; type YYYY-MM-DD HH:MM (UTC)")
 
 
 def format_utc(moment: datetime) -> str:

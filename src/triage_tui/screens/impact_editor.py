@@ -13,20 +13,12 @@ from textual.content import Content
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from triage_tui.domain import ImpactStatus, VexJustification
-from triage_tui.impact import ImpactCell, ImpactError, check_cell, mark, osv_events
+from triage_tui.impact import RANGES_SEPARATOR, ImpactCell, ImpactError, check_cell, mark, osv_events, parse_ranges
 from triage_tui.screens.decisions import Decision, submit
 from triage_tui.screens.dialog import Dialog
 from triage_tui.screens.questions import close_unless_typed
 from triage_tui.screens.refusable import refusal_line
 from triage_tui.widgets.safe_text import safe_line
-
-RANGES_SEPARATOR = ";"
-"""Between ranges in the editor's one-line field (specifier sets use commas themselves)."""
-
-
-def parse_ranges(text: str) -> tuple[str, ...]:
-    """The ranges typed in the editor: `>=1.0,<1.4; >=2.0,<2.1` is two."""
-    return tuple(part.strip() for part in text.split(RANGES_SEPARATOR) if part.strip())
 
 
 class ImpactEditor(Dialog[ImpactCell | None]):

@@ -19,6 +19,9 @@ EARLIEST_EMBARGO, LATEST_EMBARGO = datetime(2000, 1, 1, tzinfo=UTC), datetime(90
 """The span of embargo ends any decision may hold, local or a team event: a real one (an end in the past is kept,
 shown overdue), never a typo's year 1 or 9999, and none a stored time cannot hold once converted to UTC."""
 
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+"""How the embargo end is typed and shown (always UTC)."""
+
 
 def embargo_out_of_bounds(until: datetime) -> str | None:
     """Why `until` (aware) cannot be an embargo end, or None if it can."""
@@ -113,3 +116,18 @@ def embargo_lint(until: datetime, now: datetime, *, distros: bool = True, receiv
             )
         )
     return lints
+
+
+def parse_utc(text: str) -> datetime:
+    """Read `YYYY-MM-DD HH:MM` (or just `YYYY-MM-DD`, midnight) as a UTC time.
+
+    Raises:
+        ValueError: If the text is not in that form or not a real date.
+    """
+    text = " ".join(text.split())
+    for form in (TIME_FORMAT, "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, form).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise ValueError(f"not a time: {text!r}; type YYYY-MM-DD HH:MM (UTC)")
