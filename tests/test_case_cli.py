@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from gpg_fixtures import GpgWorld, write_team_config
-from triage_tui.domain import CaseState, Disposition, ImpactStatus
+from triage_tui.domain import CaseState, Disposition, ImpactStatus, VexJustification
 from triage_tui.impact import ImpactCell
 from triage_tui.services.embargo_policy import parse_utc
 from triage_tui.services.store_key import unlock_store
@@ -116,6 +116,13 @@ STEPS: list[Step] = [
         lambda s: s.set_impact(ONE, "pip", ImpactCell(ImpactStatus.FIXED, ("<24.1",), "24.1")),
         None,
     ),
+    (
+        (ONE, "cell", "uv", "not-affected", "--justification", "component_not_present"),
+        lambda s: s.set_impact(
+            ONE, "uv", ImpactCell(ImpactStatus.NOT_AFFECTED, justification=VexJustification.COMPONENT_NOT_PRESENT)
+        ),
+        None,
+    ),
     ((ONE, "unlink", "pip"), lambda s: s.remove_project(ONE, "pip"), None),
     ((ONE, "undo"), lambda s: _undo_written(s, ONE), None),
     ((FOUR, "close", "informative"), lambda s: s.close(FOUR, Disposition.INFORMATIVE), None),
@@ -156,7 +163,7 @@ def test_every_decision_writes_the_event_the_service_writes_and_prints_it(home: 
 def test_without_json_one_line_says_what_was_decided(home: Path) -> None:
     done = cli(home, "case", ONE, "state", "triage")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [f"{ONE}: #1 state state new → triage"]
+    assert done.stdout.splitlines() == [f"{ONE}: #1 state: state new → triage"]
     noted = cli(home, "case", ONE, "note", "-", stdin="\x1b[31mred\u202e\nsecond line")
     assert noted.returncode == 0, noted.stderr
     assert "\x1b" not in noted.stdout and "\u202e" not in noted.stdout and len(noted.stdout.splitlines()) == 1
@@ -173,6 +180,7 @@ def test_without_json_one_line_says_what_was_decided(home: Path) -> None:
         ((ONE, "cvss", "CVSS:3.1/AV:X"), "not a valid CVSS 3.1 or 4.0 vector: 'CVSS:3.1/AV:X'"),
         ((ONE, "cell", "nonesuch", "affected"), "no project 'nonesuch' in the store (projects come from the config)"),
         ((ONE, "cell", "pip", "fixed"), "a fixed cell needs the version that fixes it"),
+        ((ONE, "cell", "uv", "not-affected", "--justification", "because"), "not a justification: 'because'; one of:"),
         ((ONE, "close", "not-a-vulnerability"), "not-a-vulnerability needs one of: malicious-index"),
         ((ONE, "close", "duplicate"), "use duplicate-of to close a duplicate, so the reporters are merged"),
         ((ONE, "undo"), f"nothing of yours to undo on {ONE}"),
@@ -201,6 +209,12 @@ def test_an_unknown_case_is_refused_as_show_refuses_it(home: Path) -> None:
     shown = cli(home, "show", "PSC-2099-0001")
     decided = cli(home, "case", "PSC-2099-0001", "assign", "alex")
     assert shown.returncode == decided.returncode == 2
+
+
+def test_a_refusal_quoting_what_was_typed_acts_on_no_terminal(home: Path) -> None:
+    done = cli(home, "case", "\x1b]0;owned\x07\u202eX", "assign", "alex")
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    assert not {"\x1b", "\x07", "\u202e"} & set(done.stderr), done.stderr
 
 
 def test_a_note_longer_than_the_bound_is_refused_from_stdin(home: Path) -> None:

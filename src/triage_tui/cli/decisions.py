@@ -46,13 +46,13 @@ def take_decision(
     service = TriageService(store, author_name(config), sharer=sharer_for(config))
     try:
         event = DECISIONS[args.action](service, store, args, extras, stdin)
-    except TriageError as error:
+    except (TriageError, CliError) as error:  # what was typed is in the reason: shown neutralised, on one line
         raise CliError(neutralise_line(str(error))) from None
     written = _written(store, event.case_id, event.id)
     if getattr(args, "json", False):
         print_json(written, out)
     else:
-        out.write(neutralise_line(f"{event.case_id}: #{event.id} {event.kind} {_describe(event.payload)}") + "\n")
+        out.write(neutralise_line(f"{event.case_id}: #{event.id} {event.kind}: {_describe(event.payload)}") + "\n")
     return EXIT_OK
 
 
