@@ -26,11 +26,12 @@ from textual.worker import Worker, WorkerState
 from triage_tui.commands import BindingCommands, ViewCommands
 from triage_tui.config import Config
 from triage_tui.memory import limit_malloc_arenas, tune_garbage_collector
-from triage_tui.screens.context import AppContext, author_name
+from triage_tui.screens.context import AppContext
 from triage_tui.screens.decisions import ActionDone
 from triage_tui.screens.help import HelpScreen, help_rows
 from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.navigation import InboxShown, OpenCase, ShowsCases
+from triage_tui.services.author import author_name
 from triage_tui.store.reads import StoreReads
 from triage_tui.store.store import Store
 from triage_tui.untrusted import neutralise

@@ -37,7 +37,7 @@ def take_decision(
     out: TextIO,
 ) -> int:
     """Take the one decision `args` names on the workspace's TriageService and print the event it wrote."""
-    from triage_tui.screens.context import author_name
+    from triage_tui.services.author import author_name
     from triage_tui.services.triage import TriageError, TriageService
     from triage_tui.team.sharing import sharer_for
     from triage_tui.untrusted import neutralise_line

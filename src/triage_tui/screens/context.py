@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,19 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from triage_tui.services.author import author_name
+
 if TYPE_CHECKING:
     from triage_tui.config import Config
     from triage_tui.services.advisory_drafts import AdvisoryDrafts
     from triage_tui.services.triage import TriageService
     from triage_tui.store.reads import StoreReads
     from triage_tui.store.store import Store
-
-
-def author_name(config: Config | None) -> str:
-    """Who decisions are recorded as: the config's identity name (or email), else the login name."""
-    if config is not None:
-        return str(config.identity.name or config.identity.email)
-    return getpass.getuser()
 
 
 @dataclass
