@@ -14,6 +14,7 @@ from triage_tui.cli.opening import open_app, unlock
 from triage_tui.cli.output import EXIT_CLOSED_PIPE, EXIT_FAILED, EXIT_USAGE, CliError
 from triage_tui.cli.parser import build_parser
 from triage_tui.cli.reads import list_cases, print_matrix, show_case
+from triage_tui.cli.rekey import rekey
 from triage_tui.cli.sync_command import run_sync
 from triage_tui.config import ConfigError, load_config
 from triage_tui.store.store import Store
@@ -69,6 +70,8 @@ def run(
         if args.command == "demo":
             return run_demo(workspace, args, out, err)
         config = load_config(workspace.config_path)
+        if args.command == "rekey":  # before unlocking: a plain store is refused, not encrypted first
+            return rekey(workspace, config, args.new_fingerprint, out, err)
         unlock(workspace, config, err)
         if args.command == "sync":
             return run_sync(workspace.database_path, config, only=args.source, json_output=args.json, out=out, err=err)

@@ -64,4 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print the case as JSON")
 
     add_case_command(commands, _home_option)
+
+    rekey = commands.add_parser("rekey", help="re-encrypt the store's key to a new identity key")
+    _home_option(rekey)
+    rekey.add_argument("new_fingerprint", metavar="NEW_FPR", help="the new key's fingerprint (its secret key is here)")
     return parser

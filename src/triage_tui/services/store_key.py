@@ -140,15 +140,147 @@ def _write_key_file(path: Path, armour: bytes) -> None:
     """Write the key file durably before anything is encrypted under it: a temporary file, fsync, rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".new")
-    temporary.unlink(missing_ok=True)
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    _write_durably(temporary, armour)
+    _rename_durably(temporary, path)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """A new private file `path` (an older one of that name is replaced) holding `data`, flushed to the disk."""
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
-        handle.write(armour)
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    folder = os.open(path.parent, os.O_RDONLY)
+
+
+def _rename_durably(source: Path, target: Path) -> None:
+    """Rename `source` over `target` atomically, and make the rename itself durable."""
+    os.replace(source, target)
+    _fsync_folder(target.parent)
+
+
+def _fsync_folder(path: Path) -> None:
+    folder = os.open(path, os.O_RDONLY)
     try:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+OLD_KEY_FILE_SUFFIX = ".old"
+
+
+class RekeyRefused(StoreError):
+    """Rekeying was refused before anything changed: the reason, in one line."""
+
+
+def rekey_store(database: Path, new_fingerprint: str, gnupg_home: Path | None, *, current_fingerprint: str) -> Path:
+    """Re-encrypt the store's key (the same 32 bytes; the data is not touched) to `new_fingerprint`; return where the
+    previous key file is kept.
+
+    The new key must be in GnuPG with a usable encryption subkey and its secret half, or the store could be locked to
+    a key nobody here holds. The new file is written beside the old one (fsync), proven by decrypting it, and renamed
+    over it; a crash at any point leaves a key file that opens the store. Held under the workspace's setup lock.
+    """
+    _let_pinentry_use_this_terminal()
+    key_file = key_file_of(database)
+    with workspace_lock(lock_file_of(database, "setup"), wait=True):
+        if not key_file.exists():
+            if cipher.has_content(database) and not cipher.is_plain_database(database):
+                raise RekeyRefused(f"{database} is encrypted but its key file {key_file} is missing; restore it first")
+            raise RekeyRefused(
+                f"{database} is not an encrypted store (no key file {key_file}); nothing to rekey: open it once "
+                "with triage-tui to encrypt it"
+            )
+        if cipher.is_plain_database(database):
+            raise RekeyRefused(f"{database} is a plain store (not yet encrypted); open it once with triage-tui first")
+        check_store_recipient(new_fingerprint, gnupg_home)
+        key = _decrypt_key(key_file, current_fingerprint, gnupg_home)
+        import gnupg
+
+        gpg = gnupg.GPG(gnupghome=str(gnupg_home) if gnupg_home is not None else None)
+        armour = _encrypt_key(gpg, key, new_fingerprint)
+        fresh = key_file.with_name(key_file.name + ".new")
+        old = key_file.with_name(key_file.name + OLD_KEY_FILE_SUFFIX)
+        replaced = False
+        try:
+            _write_durably(fresh, armour)
+            if _decrypt_key(fresh, new_fingerprint, gnupg_home) != key:
+                raise RekeyRefused(f"the key file written for {new_fingerprint} does not decrypt to the store's key")
+            staged_old = old.with_name(old.name + ".new")
+            _write_durably(staged_old, key_file.read_bytes())
+            _rename_durably(staged_old, old)
+            os.replace(fresh, key_file)
+            replaced = True
+            _fsync_folder(key_file.parent)
+        except BaseException as error:
+            fresh.unlink(missing_ok=True)
+            if isinstance(error, OSError) and not replaced:
+                raise StoreError(
+                    f"cannot replace {key_file} ({error.strerror or error}); it is left as it was, encrypted to "
+                    f"{current_fingerprint}"
+                ) from None
+            raise
+        return old
+
+
+def check_store_recipient(fingerprint: str, gnupg_home: Path | None) -> None:
+    """Refuse (RekeyRefused, one line) unless GnuPG holds `fingerprint` as a primary key that can encrypt now and
+    whose secret encryption key is here."""
+    where = f"GnuPG ({gnupg_home or 'default home'})"
+    public = _colon_listing("--list-keys", fingerprint, gnupg_home)
+    primary = next((r for r in public if r[0] == "pub"), None)
+    if primary is None or _fingerprint_after(public, "pub") != fingerprint:
+        raise RekeyRefused(f"{where} has no key {fingerprint}; import the new key (public and secret) first")
+    if primary[1] in _UNUSABLE or "D" in _field(primary, 11):
+        raise RekeyRefused(f"key {fingerprint} is {_UNUSABLE.get(primary[1], 'disabled')}; choose a valid key")
+    usable = {_key_id(r) for r in public if r[0] in ("pub", "sub") and "e" in _field(r, 11) and r[1] not in _UNUSABLE}
+    if not usable:
+        raise RekeyRefused(f"key {fingerprint} has no usable encryption subkey (revoked, expired or none)")
+    secret = _colon_listing("--list-secret-keys", fingerprint, gnupg_home)
+    held = {_key_id(r) for r in secret if r[0] in ("sec", "ssb") and _field(r, 14) not in ("", "#")}
+    if not secret:
+        raise RekeyRefused(
+            f"{where} has the public key {fingerprint} but not its secret key; the store would be locked to a key "
+            "nobody here holds: import the secret key first"
+        )
+    if not usable & held:
+        raise RekeyRefused(
+            f"{where} has no secret for an encryption subkey of {fingerprint} (only stubs); import the secret subkey"
+        )
+
+
+_UNUSABLE = {"r": "revoked", "e": "expired", "i": "invalid"}
+"""Validity letters of gpg's colon listing that make a key unusable, and what they mean."""
+
+
+def _field(record: list[str], index: int) -> str:
+    return record[index] if len(record) > index else ""
+
+
+def _key_id(record: list[str]) -> str:
+    return _field(record, 4)
+
+
+def _fingerprint_after(records: list[list[str]], kind: str) -> str:
+    """The fingerprint that follows the first `kind` record."""
+    for index, record in enumerate(records):
+        if record[0] == kind:
+            following = records[index + 1] if index + 1 < len(records) else []
+            return _field(following, 9) if following and following[0] == "fpr" else ""
+    return ""
+
+
+def _colon_listing(command: str, fingerprint: str, gnupg_home: Path | None) -> list[list[str]]:
+    """gpg's machine-readable listing of `fingerprint` (empty when gpg has no such key)."""
+    argv = [shutil.which("gpg") or "gpg", "--batch", "--no-tty", "--with-colons", "--fixed-list-mode", command]
+    if gnupg_home is not None:
+        argv[1:1] = ["--homedir", str(gnupg_home)]
+    try:
+        done = subprocess.run([*argv, "--", fingerprint], capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise StoreError(f"cannot look up key {fingerprint}: gpg did not run ({error})") from None
+    if done.returncode != 0:
+        return []
+    return [line.split(":") for line in done.stdout.decode("utf-8", "replace").splitlines() if line]
