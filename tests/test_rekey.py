@@ -27,6 +27,7 @@ NEW_EMAIL = "new@team.example.com"
 class Rings:
     me: Keyring  # my old key, then my new one too (both secret)
     old_only: Keyring  # a copy of my keyring from before the new key: the old secret key only
+    new_only: Path  # a copy of my keyring after the new key, without the old one
     new_fingerprint: str
     public_only: str  # someone's key whose public half only is in my keyring
 
@@ -40,13 +41,21 @@ def rings() -> Iterator[Rings]:
     import gnupg
 
     new_fingerprint = generate_key(me.gpg, NEW_EMAIL)
+    new_only = make_home()
+    shutil.rmtree(new_only)
+    shutil.copytree(me.home, new_only, ignore=shutil.ignore_patterns("S.*", "*.lock"))
+    subprocess.run(
+        ["gpg", "--homedir", str(new_only), "--batch", "--yes", "--delete-secret-and-public-keys", me.fingerprint],
+        check=True,
+        capture_output=True,
+    )
     someone = new_keyring("someone@example.org")
     exchange(someone, me)
     try:
-        yield Rings(me, Keyring(old_only, gnupg.GPG(gnupghome=str(old_only)), me.fingerprint, me.email),
-                    new_fingerprint, someone.fingerprint)
+        old_ring = Keyring(old_only, gnupg.GPG(gnupghome=str(old_only)), me.fingerprint, me.email)
+        yield Rings(me, old_ring, new_only, new_fingerprint, someone.fingerprint)
     finally:
-        for home in (me.home, old_only, someone.home):
+        for home in (me.home, old_only, new_only, someone.home):
             kill_and_remove(home)
 
 
@@ -105,9 +114,15 @@ def test_after_rekey_the_store_opens_with_the_new_key_and_every_case_is_there(ho
     assert not decrypts(key_file, rings.old_only.home)
     assert key_file.with_name(key_file.name + ".old").read_bytes() == old_bytes
     assert not key_file.with_name(key_file.name + ".new").exists()
-    # Configured with the new fingerprint, the store opens with every case.
+    # Configured with the new fingerprint, the store opens with every case, with the new key alone as well.
     _config(home, rings.new_fingerprint, rings.me)
     assert case_ids(home) == before
+    new_ring = Keyring(rings.new_only, rings.me.gpg, rings.new_fingerprint, NEW_EMAIL)
+    _config(home, rings.new_fingerprint, new_ring)
+    assert case_ids(home) == before
+    _config(home, rings.me.fingerprint, rings.old_only)  # the old key alone no longer opens it
+    refused = cli(home, "cases", "--json")
+    assert refused.returncode == 2 and "cannot unlock the store" in refused.stderr
 
 
 def test_a_fingerprint_without_its_secret_key_is_refused(home: Path, rings: Rings) -> None:
@@ -164,3 +179,26 @@ def test_a_crash_before_the_rename_leaves_a_store_that_opens_with_the_old_key(
     # The store still opens with the old key alone.
     assert unlock_store(database, rings.me.fingerprint, rings.old_only.home).value == "opened"
     assert cipher.has_key(database)
+
+
+def test_a_key_that_cannot_encrypt_is_refused(home: Path, rings: Rings) -> None:
+    made = subprocess.run(
+        [
+            *("gpg", "--homedir", str(rings.me.home), "--batch", "--passphrase", "", "--with-colons"),
+            *("--quick-gen-key", "Sign Only <sign@team.example.com>", "ed25519", "sign", "never"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    listed = subprocess.run(
+        ["gpg", "--homedir", str(rings.me.home), "--with-colons", "--list-keys", "sign@team.example.com"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert made.returncode == 0
+    sign_only = next(line.split(":")[9] for line in listed.splitlines() if line.startswith("fpr:"))
+    done = cli(home, "rekey", sign_only)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "no usable encryption subkey" in done.stderr
