@@ -202,3 +202,17 @@ def test_a_key_that_cannot_encrypt_is_refused(home: Path, rings: Rings) -> None:
     done = cli(home, "rekey", sign_only)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "no usable encryption subkey" in done.stderr
+
+
+def test_a_subkey_fingerprint_is_refused_naming_the_primary_key(home: Path, rings: Rings) -> None:
+    listed = subprocess.run(
+        ["gpg", "--homedir", str(rings.me.home), "--with-colons", "--list-keys", rings.new_fingerprint],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    subkey = [line.split(":")[9] for line in listed.splitlines() if line.startswith("fpr:")][1]
+    done = cli(home, "rekey", subkey.lower())
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert f"{subkey} is a subkey of {rings.new_fingerprint}" in done.stderr

@@ -231,8 +231,10 @@ def check_store_recipient(fingerprint: str, gnupg_home: Path | None) -> None:
     where = f"GnuPG ({gnupg_home or 'default home'})"
     public = _colon_listing("--list-keys", fingerprint, gnupg_home)
     primary = next((r for r in public if r[0] == "pub"), None)
-    if primary is None or _fingerprint_after(public, "pub") != fingerprint:
+    if primary is None:
         raise RekeyRefused(f"{where} has no key {fingerprint}; import the new key (public and secret) first")
+    if (primary_fingerprint := _fingerprint_after(public, "pub")) != fingerprint:
+        raise RekeyRefused(f"{fingerprint} is a subkey of {primary_fingerprint}; give the primary key's fingerprint")
     if primary[1] in _UNUSABLE or "D" in _field(primary, 11):
         raise RekeyRefused(f"key {fingerprint} is {_UNUSABLE.get(primary[1], 'disabled')}; choose a valid key")
     usable = {_key_id(r) for r in public if r[0] in ("pub", "sub") and "e" in _field(r, 11) and r[1] not in _UNUSABLE}
