@@ -132,7 +132,9 @@ def waiting_cases(database: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("kind", sorted(REASONS))
-def test_encrypting_to_an_unusable_key_names_the_key_and_why(kind: str, rings: list[Keyring], bad_keys: BadKeys) -> None:
+def test_encrypting_to_an_unusable_key_names_the_key_and_why(
+    kind: str, rings: list[Keyring], bad_keys: BadKeys
+) -> None:
     sender = rings[0]
     fingerprint = bad_keys.fingerprints[kind]
     if kind != "missing":
