@@ -5,21 +5,34 @@ are fine are still sent in the same sync. Nothing raises, nothing is lost."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import gnupg
 import pytest
 
 from dovecot_fixtures import DovecotServer
-from gpg_fixtures import TEAM_OF_THREE, Keyring, kill_and_remove, make_home, team_keyrings
+from gpg_fixtures import (
+    TEAM_OF_THREE,
+    TEAM_PROJECTS,
+    GpgWorld,
+    Keyring,
+    kill_and_remove,
+    make_home,
+    team_keyrings,
+    write_team_config,
+)
 from test_team_sync import CASE
 from triage_tui.config import Config, parse_config
 from triage_tui.domain import CaseState, ImpactStatus
 from triage_tui.impact import ImpactCell
+from triage_tui.services.store_key import unlock_store
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.store import Store
@@ -189,3 +202,64 @@ def test_an_event_for_an_unusable_key_waits_and_the_rest_of_the_team_sync_goes_o
         done = sync(database, config)
         assert done.ok and done.error is None and done.messages == 1
         assert waiting_cases(database) == []
+
+
+def test_triage_tui_sync_names_the_missing_key_and_still_runs_the_mail_sources(
+    tmp_path: Path, gpg_world: GpgWorld, bad_keys: BadKeys, dovecot: DovecotServer
+) -> None:
+    """Through the real command line: a maintainer named by fingerprint whose key was never imported."""
+    from triage_tui.store import cipher
+
+    missing = bad_keys.fingerprints["missing"]
+    user, password = dovecot.new_user()
+    maildir = tmp_path / "Mail"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    projects = TEAM_PROJECTS.replace('packages = ["pip"]', f'packages = ["pip"]\nmaintainers = ["{missing}"]')
+    sources = f"""
+[sources.mailbox]
+kind = "imap"
+host = "{dovecot.host}"
+port = {dovecot.port}
+security = "none"
+username = "{user}"
+password_env = "TT_TEAM_IMAP"
+folders = ["INBOX"]
+
+[sources.local]
+kind = "maildir"
+path = "{maildir}"
+
+[team]
+coordinators = ["{gpg_world.team.fingerprint}"]
+source = "mailbox"
+"""
+    home = tmp_path / "home"
+    write_team_config(home, gpg_world, sources, projects=projects)
+    database = seeded_store(home / "triage.db", small_inbox())
+    unlock_store(database, gpg_world.team.fingerprint, gpg_world.team.home)
+    try:
+        run = partial(cli_run, home, {"TT_TEAM_IMAP": password})
+        assert run("case", CASE, "cell", "pip", "investigating").returncode == 0  # read by the missing key
+        assert run("case", UV_CASE, "cell", "uv", "investigating").returncode == 0  # uv has no maintainer here
+        done = run("sync")
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        lines = done.stderr.splitlines()
+        assert any(line.startswith("local: synced") for line in lines)  # the mail source ran
+        (named,) = [line for line in lines if missing in line]
+        assert REASONS["missing"] in named and "1 team event waits for a usable key" in named
+        with Store(database) as store, store.read() as connection:
+            assert sorted({event.case_id for event in outgoing(connection)}) == [CASE]
+    finally:
+        cipher.forget_key(database)
+
+
+def cli_run(home: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "triage_tui", *args, "--home", str(home)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **env},
+    )

@@ -75,7 +75,8 @@ class TeamSyncOutcome:
         """One line saying which events wait and on which keys, or None."""
         if not self.waiting:
             return None
-        return f"{self.waiting} team events wait for a usable key: {describe(self.unusable)}"
+        events = "1 team event waits" if self.waiting == 1 else f"{self.waiting} team events wait"
+        return f"{events} for a usable key: {describe(self.unusable)}"
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,8 @@ class TeamTransport:
         self.source = source
         self.roles = roles_of(config)
         self.outcome = TeamSyncOutcome()
+        self.unusable: dict[str, str] = {}
+        """Every key of the team gpg cannot encrypt to, checked once per sync before sending."""
         # Cells are kept only for projects the store knows, and a maintainer's workstation may hold nothing but
         # what is shared with it: the config's projects go in before the first event is applied.
         store.sync_projects(config.projects.values())
@@ -178,7 +181,7 @@ class TeamTransport:
         # Every key an event may go to, checked once: an event whose readers include one gpg cannot encrypt to
         # waits (unsent, so it goes on a later sync once the key is there); the others go now.
         everyone = {*self.roles.coordinators, *(f for m in self.roles.maintainers.values() for f in m)}
-        self.outcome.unusable.update(unusable_recipients(self.gpg, {*everyone, *(e.author for e in events)}))
+        self.unusable = unusable_recipients(self.gpg, {*everyone, *(e.author for e in events)})
         if self.config.identity.fingerprint in self.roles.coordinators:
             for case_id in sorted(cases):
                 self._share(client, case_id, projects.get(case_id, []))
@@ -187,7 +190,8 @@ class TeamTransport:
             told = told_of_unlink(event, self.roles, sent_the_case[event.case_id])
             planned = deliveries(event, readers, lambda case: self.roles.readers(named.get(case, [])), told)
             blocked = {f for d in planned for f in d.readers} | {event.author}
-            if blocked & self.outcome.unusable.keys():
+            if blocked & self.unusable.keys():  # the report names only the keys that held an event back
+                self.outcome.unusable.update({f: self.unusable[f] for f in blocked & self.unusable.keys()})
                 self.outcome.waiting += 1
                 continue
             try:
@@ -223,7 +227,7 @@ class TeamTransport:
         with self.store.read() as connection:
             # A reader whose key cannot be encrypted to is shared with on a later sync, once the key is there.
             new = set(self.roles.readers(projects)) - shared_with(connection, case_id) - {me}
-            new -= self.outcome.unusable.keys()
+            new -= self.unusable.keys()
             if not new:
                 return
             content = share_of(connection, case_id)
