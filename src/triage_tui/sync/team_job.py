@@ -24,4 +24,8 @@ class TeamJob:
 
         team = sync_team(self.store, self.config)
         done = team.outcome.sent + team.outcome.applied
-        return SourceReport(self.name, team.ok, done, 0, team.outcome.rejected, team.seconds, team.error)
+        # Events waiting on a reader's key make the sync unfinished, as replies waiting in the outbox do; the
+        # line names each key and why, and what could go went.
+        waiting = team.outcome.waiting_line()
+        ok = team.ok and waiting is None
+        return SourceReport(self.name, ok, done, 0, team.outcome.rejected, team.seconds, team.error or waiting)

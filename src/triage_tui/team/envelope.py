@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from triage_tui.team.events import EventFormatError, TeamEvent, decode
 from triage_tui.team.hlc import too_far_ahead
+from triage_tui.team.recipients import RecipientError, unusable_recipients
 
 if TYPE_CHECKING:
     import gnupg
@@ -77,12 +78,16 @@ def sign_event(gpg: gnupg.GPG, event: TeamEvent) -> bytes:
 
 
 def encrypt_signed(gpg: gnupg.GPG, signed: bytes, recipients: Sequence[str]) -> bytes:
-    """A signed event encrypted to `recipients`."""
+    """A signed event encrypted to `recipients`. RecipientError naming each key gpg cannot encrypt to (missing,
+    expired, revoked, no encryption subkey), ValueError if it fails otherwise."""
     # always_trust: recipients are chosen by fingerprint from the config, not by user id through the web of trust.
     # Hidden recipients: the envelope does not name whose keys can open it, so the shared folder does not tell
     # its readers which projects a case involves (each reader's gpg tries its own secret key instead).
     result = gpg.encrypt(signed, [], hidden_recipients=sorted(set(recipients)), armor=True, always_trust=True)
     if not result.ok:
+        problems = unusable_recipients(gpg, recipients)
+        if problems:
+            raise RecipientError(problems)
         raise ValueError(f"could not encrypt the event: {result.status}")
     return bytes(str(result), "ascii")
 

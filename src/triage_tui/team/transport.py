@@ -5,7 +5,7 @@ applied. Envelopes not encrypted to this workstation leave no trace: they belong
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -18,7 +18,7 @@ from triage_tui.store.queries import stored_time
 from triage_tui.store.store import Store
 from triage_tui.store.team_case_store import record_shares
 from triage_tui.store.team_log_store import UnreadableMessage
-from triage_tui.team.audience import deliveries, named_cases, told_of_unlink
+from triage_tui.team.audience import Delivery, deliveries, named_cases, told_of_unlink
 from triage_tui.team.envelope import (
     Rejection,
     TeamRoles,
@@ -32,6 +32,7 @@ from triage_tui.team.events import MAX_EVENT_BYTES, TeamEvent
 from triage_tui.team.hlc import HybridClock, Timestamp
 from triage_tui.team.log import history, linked_in_the_open, outgoing, share_of, shared_with
 from triage_tui.team.receive import receive
+from triage_tui.team.recipients import RecipientError, describe, unusable_recipients
 from triage_tui.team.refs import case_projects, case_ref, named_case_projects, resolve_case
 
 if TYPE_CHECKING:
@@ -65,6 +66,17 @@ class TeamSyncOutcome:
     applied: int = 0
     rejected: int = 0
     not_for_us: int = 0
+    waiting: int = 0
+    """Events left unsent, to go on a later sync: a reader's key cannot be encrypted to."""
+    unusable: dict[str, str] = field(default_factory=dict)
+    """The keys that held them back: fingerprint -> why (see `recipients`)."""
+
+    def waiting_line(self) -> str | None:
+        """One line saying which events wait and on which keys, or None."""
+        if not self.waiting:
+            return None
+        events = "1 team event waits" if self.waiting == 1 else f"{self.waiting} team events wait"
+        return f"{events} for a usable key: {describe(self.unusable)}"
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,8 @@ class TeamTransport:
         self.source = source
         self.roles = roles_of(config)
         self.outcome = TeamSyncOutcome()
+        self.unusable: dict[str, str] = {}
+        """Every key of the team gpg cannot encrypt to, checked once per sync before sending."""
         # Cells are kept only for projects the store knows, and a maintainer's workstation may hold nothing but
         # what is shared with it: the config's projects go in before the first event is applied.
         store.sync_projects(config.projects.values())
@@ -164,18 +178,29 @@ class TeamTransport:
             }
         if not events:
             return
+        # Every key an event may go to, checked once: an event whose readers include one gpg cannot encrypt to
+        # waits (unsent, so it goes on a later sync once the key is there); the others go now.
+        everyone = {*self.roles.coordinators, *(f for m in self.roles.maintainers.values() for f in m)}
+        self.unusable = unusable_recipients(self.gpg, {*everyone, *(e.author for e in events)})
         if self.config.identity.fingerprint in self.roles.coordinators:
             for case_id in sorted(cases):
                 self._share(client, case_id, projects.get(case_id, []))
         for event in events:
-            signed = sign_event(self.gpg, event)
             readers = self.roles.readers(projects.get(event.case_id, []))
             told = told_of_unlink(event, self.roles, sent_the_case[event.case_id])
-            for delivery in deliveries(event, readers, lambda case: self.roles.readers(named.get(case, [])), told):
-                if delivery.event.id == event.id:  # the whole event: its author reads it back too
-                    sealed = encrypt_signed(self.gpg, signed, [*delivery.readers, event.author])
-                else:  # a part of it, for readers who may not see the rest
-                    sealed = encrypt_signed(self.gpg, sign_event(self.gpg, delivery.event), delivery.readers)
+            planned = deliveries(event, readers, lambda case: self.roles.readers(named.get(case, [])), told)
+            blocked = {f for d in planned for f in d.readers} | {event.author}
+            if blocked & self.unusable.keys():  # the report names only the keys that held an event back
+                self.outcome.unusable.update({f: self.unusable[f] for f in blocked & self.unusable.keys()})
+                self.outcome.waiting += 1
+                continue
+            try:
+                signed, sealed_all = self._seal_deliveries(event, planned)
+            except RecipientError as error:  # a key that changed since it was checked: the event waits too
+                self.outcome.unusable.update(error.problems)
+                self.outcome.waiting += 1
+                continue
+            for sealed in sealed_all:
                 client.append(self.folder, envelope_message(sealed, self.config.identity.email))
             with self.store.write() as connection:
                 # One event at a time: a dropped connection resends at most the one in flight, which the
@@ -183,12 +208,26 @@ class TeamTransport:
                 log.mark_sent(connection, event.id, signed)
             self.outcome.sent += 1
 
+    def _seal_deliveries(self, event: TeamEvent, planned: list[Delivery]) -> tuple[bytes, list[bytes]]:
+        """The event's signed form and each delivery sealed, all before any is sent: an event goes to every
+        reader or waits whole."""
+        signed = sign_event(self.gpg, event)
+        sealed = []
+        for delivery in planned:
+            if delivery.event.id == event.id:  # the whole event: its author reads it back too
+                sealed.append(encrypt_signed(self.gpg, signed, [*delivery.readers, event.author]))
+            else:  # a part of it, for readers who may not see the rest
+                sealed.append(encrypt_signed(self.gpg, sign_event(self.gpg, delivery.event), delivery.readers))
+        return signed, sealed
+
     def _share(self, client: IMAPClient, case_id: str, projects: list[str]) -> None:
         """Send the case (its report, then its signed history) to readers it has not been sent to: the maintainers
         of a project just added. Re-encrypted for them only; everyone else has it already."""
         me = self.config.identity.fingerprint
         with self.store.read() as connection:
+            # A reader whose key cannot be encrypted to is shared with on a later sync, once the key is there.
             new = set(self.roles.readers(projects)) - shared_with(connection, case_id) - {me}
+            new -= self.unusable.keys()
             if not new:
                 return
             content = share_of(connection, case_id)
@@ -319,6 +358,8 @@ def sync_team(store: Store, config: Config) -> TeamSyncResult:
         outcome = TeamTransport(store, config, open_gpg(str(home) if home else None)).sync()
     except SourceError as error:
         return TeamSyncResult(TeamSyncOutcome(), time.monotonic() - started, str(error))
+    except RecipientError as error:  # a key that went bad while a case was shared: the rest waits, said in one line
+        return TeamSyncResult(TeamSyncOutcome(), time.monotonic() - started, f"team events wait: {error}")
     except Exception as error:
         return TeamSyncResult(TeamSyncOutcome(), time.monotonic() - started, f"internal error: {error!r}")
     return TeamSyncResult(outcome, time.monotonic() - started)
