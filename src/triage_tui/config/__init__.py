@@ -16,6 +16,7 @@ from triage_tui.config.tables import (
     SmtpConfig,
     SourceConfig,
     TeamConfig,
+    TeamServerConfig,
 )
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "SmtpConfig",
     "SourceConfig",
     "TeamConfig",
+    "TeamServerConfig",
     "clear_text_refusal",
     "is_loopback",
     "load_config",

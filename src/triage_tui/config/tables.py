@@ -204,17 +204,68 @@ class AdvisoryConfig(Table, frozen=True):
         return None
 
 
+TEAM_SERVER = "team.server"
+"""The name the inline team server goes by in errors (its table's key)."""
+
+
+class TeamServerConfig(Table, frozen=True):
+    """The team's own IMAP server (`[team.server]`), for a workstation with no reports source (a maintainer's): the
+    connection of an imap source, without folders (the team's folders follow from `[team]`)."""
+
+    host: Text
+    username: Text
+    port: Port = 0
+    """0 (unset) means the port of `security`: 993 for tls, else 143."""
+    security: Security = "tls"
+    password_command: Text | None = None
+    password_env: Text | None = None
+    ca_file: Path | None = None
+    refused_keys = {
+        **REFUSED_PASSWORD,
+        "folders": "not taken here: the team's folders are [team] folder, or prefix + coordinators / a project",
+    }
+
+    def __post_init__(self) -> None:
+        if not self.port:
+            force_setattr(self, "port", 993 if self.security == "tls" else 143)
+
+    def problem(self) -> Problem | None:
+        if self.password_command is None and self.password_env is None:
+            return Problem("password_command", "missing; set password_command or password_env")
+        refusal = clear_text_security(self.security, self.host)
+        return Problem("security", refusal) if refusal is not None else None
+
+    def as_source(self) -> ImapSourceConfig:
+        """The connection as an imap source named `team.server` (so its errors name this table), without folders."""
+        return ImapSourceConfig(
+            name=TEAM_SERVER, host=self.host, username=self.username, port=self.port, security=self.security,
+            password_command=self.password_command, password_env=self.password_env, ca_file=self.ca_file,
+        )  # fmt: skip
+
+
 class TeamConfig(Table, frozen=True):
-    """Team sync (`[team]`): who coordinates, and the shared IMAP folder events travel through."""
+    """Team sync (`[team]`): who coordinates, the IMAP server events travel through (an imap source's mailbox, or
+    `[team.server]`), and its folders: the one `folder`, or with `prefix` one folder per audience."""
 
     coordinators: tuple[Fingerprint, ...]
     """Key fingerprints of the coordinators: they decide on every case (maintainers on their projects' cases)."""
-    source: Text
-    """The IMAP source whose mailbox holds the events folder."""
+    source: Text | None = None
+    """The IMAP source whose mailbox holds the events folder(s); or `server`, not both."""
+    server: TeamServerConfig | None = None
     folder: Text = "TeamEvents"
+    """The one folder of every event when there is no `prefix`."""
+    prefix: Text | None = None
+    """Per-audience folders: `{prefix}coordinators` and `{prefix}{project}` (e.g. "Team/"); `folder` is unused."""
 
     def __post_init__(self) -> None:
         force_setattr(self, "coordinators", tuple(normal_fingerprint(fpr) for fpr in self.coordinators))
+
+    def problem(self) -> Problem | None:
+        if self.source is not None and self.server is not None:
+            return Problem("server", "expected either source or [team.server], not both; remove one")
+        if self.source is None and self.server is None:
+            return Problem("source", "missing; expected the name of an imap source, or a [team.server] table")
+        return None
 
 
 class SavedView(Table, frozen=True):
@@ -249,8 +300,9 @@ class Config(Table, frozen=True):
     named_by = "path"
 
     def problem(self) -> Problem | None:
-        if self.team is not None and not isinstance(self.sources.get(self.team.source), ImapSourceConfig):
-            return Problem("team.source", f"expected the name of an imap source; {self.team.source!r} is not one")
+        source = self.team.source if self.team is not None else None
+        if source is not None and not isinstance(self.sources.get(source), ImapSourceConfig):
+            return Problem("team.source", f"expected the name of an imap source; {source!r} is not one")
         return None
 
     def gnupg_home(self) -> Path | None:

@@ -27,5 +27,10 @@ class TeamJob:
         # Events waiting on a reader's key make the sync unfinished, as replies waiting in the outbox do; the
         # line names each key and why, and what could go went.
         waiting = team.outcome.waiting_line()
-        ok = team.ok and waiting is None
-        return SourceReport(self.name, ok, done, 0, team.outcome.rejected, team.seconds, team.error or waiting)
+        # A folder the server refused (not there, not to be read, an APPEND refused) is named in one line; the other
+        # folders synced, and what could not be appended waits in the log.
+        lines = [line for line in (team.outcome.folders_line(), waiting) if line]
+        ok = team.ok and not lines
+        return SourceReport(
+            self.name, ok, done, 0, team.outcome.rejected, team.seconds, team.error or "; ".join(lines) or None
+        )

@@ -1,11 +1,12 @@
-"""Carries team events through a folder of the shared IMAP mailbox: local events, each sealed for its case's trust
-boundary, are appended (they waited in the log while offline); new messages of the folder are opened, judged and
-applied. Envelopes not encrypted to this workstation leave no trace: they belong to other projects' cases."""
+"""Carries team events through the folders of the team's IMAP server: local events, each sealed for its case's trust
+boundary, are appended to their readers' folders (they waited in the log while offline); new messages of the
+folders this workstation reads are opened, judged and applied. Envelopes not encrypted to this workstation leave no
+trace: they belong to other projects' cases."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -29,11 +30,15 @@ from triage_tui.team.envelope import (
     sign_event,
 )
 from triage_tui.team.events import MAX_EVENT_BYTES, TeamEvent
+from triage_tui.team.folder_sync import Bodies, FolderRefused, append_to, pull_folder
+from triage_tui.team.folders import FolderPlan
 from triage_tui.team.hlc import HybridClock, Timestamp
 from triage_tui.team.log import history, linked_in_the_open, outgoing, share_of, shared_with
 from triage_tui.team.receive import receive
-from triage_tui.team.recipients import RecipientError, describe, unusable_recipients
+from triage_tui.team.recipients import RecipientError, unusable_recipients
 from triage_tui.team.refs import case_projects, case_ref, named_case_projects, resolve_case
+from triage_tui.team.sync_outcome import TeamSyncOutcome as TeamSyncOutcome  # imported from here by callers
+from triage_tui.team.sync_outcome import TeamSyncResult
 
 if TYPE_CHECKING:
     import gnupg
@@ -42,6 +47,8 @@ if TYPE_CHECKING:
     from triage_tui.sources.imap import ImapSource
 
 SUBJECT = "triage-tui team event"
+ROSTER_CASE = "roster"
+"""The case id roster events carry (no case is called that): they go to every folder, as every member reads them."""
 CURSOR_SOURCE = "team"
 BEGIN, END = b"-----BEGIN PGP MESSAGE-----", b"-----END PGP MESSAGE-----"
 PULL_GROUP_MESSAGES = 500
@@ -54,43 +61,6 @@ line the IMAP bounds allow (imap_bounds.MAX_LINE_BYTES), whatever the backlog.""
 MAX_ENVELOPE_BYTES = 2 * MAX_EVENT_BYTES
 """The largest envelope fetched: armour adds a third to an event of at most MAX_EVENT_BYTES, its signature and a
 session key per reader a few KB more; a larger message cannot hold an event, so it is refused unread."""
-
-
-@dataclass
-class TeamSyncOutcome:
-    """What one team sync did."""
-
-    sent: int = 0
-    shared: int = 0
-    """Readers a case was shared with this sync."""
-    applied: int = 0
-    rejected: int = 0
-    not_for_us: int = 0
-    waiting: int = 0
-    """Events left unsent, to go on a later sync: a reader's key cannot be encrypted to."""
-    unusable: dict[str, str] = field(default_factory=dict)
-    """The keys that held them back: fingerprint -> why (see `recipients`)."""
-
-    def waiting_line(self) -> str | None:
-        """One line saying which events wait and on which keys, or None."""
-        if not self.waiting:
-            return None
-        events = "1 team event waits" if self.waiting == 1 else f"{self.waiting} team events wait"
-        return f"{events} for a usable key: {describe(self.unusable)}"
-
-
-@dataclass(frozen=True)
-class TeamSyncResult:
-    """What `sync_team` reports: what it did, how long it took, and why it failed (None when it did not; a failed
-    sync reports nothing done)."""
-
-    outcome: TeamSyncOutcome
-    seconds: float
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def roles_of(config: Config) -> TeamRoles:
@@ -123,21 +93,29 @@ def armoured_part(raw: bytes) -> bytes | None:
     return raw[start : end + len(END)].replace(b"\r\n", b"\n") + b"\n"
 
 
+def team_server(config: Config) -> ImapSourceConfig:
+    """The IMAP server of the team: `[team.server]`, or the imap source `[team] source` names."""
+    if config.team is None:
+        raise SourceError("no [team] table in the config: team sync is off")
+    if config.team.server is not None:
+        return config.team.server.as_source()
+    source = config.sources.get(config.team.source or "")
+    if not isinstance(source, ImapSourceConfig):
+        raise SourceError(f"team.source {config.team.source!r} is not an imap source")
+    return source
+
+
 class TeamTransport:
-    """One workstation's team sync over the configured IMAP source."""
+    """One workstation's team sync over the team's IMAP server."""
 
     def __init__(self, store: Store, config: Config, gpg: gnupg.GPG) -> None:
-        if config.team is None:
-            raise SourceError("no [team] table in the config: team sync is off")
-        source = config.sources.get(config.team.source)
-        if not isinstance(source, ImapSourceConfig):
-            raise SourceError(f"team.source {config.team.source!r} is not an imap source")
+        self.source = team_server(config)
+        assert config.team is not None  # team_server refuses a config without it
         self.store = store
         self.config = config
         self.gpg = gpg
-        self.folder = config.team.folder
-        self.source = source
         self.roles = roles_of(config)
+        self.folders = FolderPlan.of(config.team, self.roles, config.identity.fingerprint)
         self.outcome = TeamSyncOutcome()
         self.unusable: dict[str, str] = {}
         """Every key of the team gpg cannot encrypt to, checked once per sync before sending."""
@@ -151,18 +129,20 @@ class TeamTransport:
 
         source = ImapSource(self.source)
         with source.session("team sync") as client:
-            if not client.folder_exists(self.folder):
-                client.create_folder(self.folder)
             # Take in first: a project added elsewhere meanwhile changes who this workstation's events go to.
             try:
-                self._pull(client, source)
+                for folder in self.folders.reads():
+                    try:
+                        self._pull(client, source, folder)
+                    except FolderRefused as refused:  # named in one line; the other folders still sync
+                        self.outcome.folder_problems[folder] = str(refused)
             finally:
                 # What waits here goes out even if taking in failed: this workstation's decisions do not wait on
                 # what others sent.
-                self._send(client)
+                self._send(client, source.where)
         return self.outcome
 
-    def _send(self, client: IMAPClient) -> None:
+    def _send(self, client: IMAPClient, where: str) -> None:
         """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
         to its case's whole trust boundary (`team_audience`: who reads which form of it)."""
         with self.store.read() as connection:
@@ -184,12 +164,18 @@ class TeamTransport:
         self.unusable = unusable_recipients(self.gpg, {*everyone, *(e.author for e in events)})
         if self.config.identity.fingerprint in self.roles.coordinators:
             for case_id in sorted(cases):
-                self._share(client, case_id, projects.get(case_id, []))
+                self._share(client, where, case_id, projects.get(case_id, []))
         for event in events:
             readers = self.roles.readers(projects.get(event.case_id, []))
             told = told_of_unlink(event, self.roles, sent_the_case[event.case_id])
             planned = deliveries(event, readers, lambda case: self.roles.readers(named.get(case, [])), told)
             blocked = {f for d in planned for f in d.readers} | {event.author}
+            # The case's projects and those the event unlinks: whose folders its readers are reached through.
+            audience = {*projects.get(event.case_id, []), *event.impacts}
+            folders = [self._folders_of(event, d.readers, audience) for d in planned]
+            if self._refused({f for found in folders for f in found}):
+                self.outcome.held += 1  # a folder refused this sync: the event waits whole for a later one
+                continue
             if blocked & self.unusable.keys():  # the report names only the keys that held an event back
                 self.outcome.unusable.update({f: self.unusable[f] for f in blocked & self.unusable.keys()})
                 self.outcome.waiting += 1
@@ -200,13 +186,35 @@ class TeamTransport:
                 self.outcome.unusable.update(error.problems)
                 self.outcome.waiting += 1
                 continue
-            for sealed in sealed_all:
-                client.append(self.folder, envelope_message(sealed, self.config.identity.email))
+            if not self._deliver(client, where, list(zip(sealed_all, folders, strict=True))):
+                self.outcome.held += 1  # unsent: appended again whole later (a copy is ignored where it arrived)
+                continue
             with self.store.write() as connection:
                 # One event at a time: a dropped connection resends at most the one in flight, which the
                 # receivers ignore as a copy of one they have. The signed form is kept for later readers.
                 log.mark_sent(connection, event.id, signed)
             self.outcome.sent += 1
+
+    def _folders_of(self, event: TeamEvent, readers: tuple[str, ...], projects: set[str]) -> tuple[str, ...]:
+        """The folders one delivery of `event` goes to (roster events: every folder, as every member reads them)."""
+        if event.case_id == ROSTER_CASE:
+            return self.folders.every_folder()
+        return self.folders.delivery_folders(readers, projects)
+
+    def _refused(self, folders: set[str]) -> bool:
+        return bool(folders & self.outcome.folder_problems.keys())
+
+    def _deliver(self, client: IMAPClient, where: str, envelopes: list[tuple[bytes, tuple[str, ...]]]) -> bool:
+        """Append each sealed envelope to its folders; False (the refusal named in the outcome) when the server
+        refuses one: the rest is not sent, and the whole goes again on a later sync."""
+        for sealed, folders in envelopes:
+            for folder in folders:
+                try:
+                    append_to(client, folder, envelope_message(sealed, self.config.identity.email), where)
+                except FolderRefused as refused:
+                    self.outcome.folder_problems[folder] = str(refused)
+                    return False
+        return True
 
     def _seal_deliveries(self, event: TeamEvent, planned: list[Delivery]) -> tuple[bytes, list[bytes]]:
         """The event's signed form and each delivery sealed, all before any is sent: an event goes to every
@@ -220,7 +228,7 @@ class TeamTransport:
                 sealed.append(encrypt_signed(self.gpg, sign_event(self.gpg, delivery.event), delivery.readers))
         return signed, sealed
 
-    def _share(self, client: IMAPClient, case_id: str, projects: list[str]) -> None:
+    def _share(self, client: IMAPClient, where: str, case_id: str, projects: list[str]) -> None:
         """Send the case (its report, then its signed history) to readers it has not been sent to: the maintainers
         of a project just added. Re-encrypted for them only; everyone else has it already."""
         me = self.config.identity.fingerprint
@@ -240,7 +248,7 @@ class TeamTransport:
         clock = HybridClock(last=Timestamp.parse(newest) if newest else None)
         share = TeamEvent(case_id, me, clock.now(), "share", share=content, ref=ref)
         readers = sorted(new)
-        client.append(self.folder, envelope_message(seal(self.gpg, share, readers), self.config.identity.email))
+        envelopes = [(seal(self.gpg, share, readers), self.folders.delivery_folders(readers, projects))]
         for event, signed in signed_history:
             for delivery in deliveries(event, readers, lambda case: self.roles.readers(named.get(case, []))):
                 if delivery.event.id == event.id:
@@ -248,35 +256,34 @@ class TeamTransport:
                 else:  # restated by the coordinator sharing the case, without what these readers may not see
                     restated = replace(delivery.event, author=me)
                     sealed = encrypt_signed(self.gpg, sign_event(self.gpg, restated), delivery.readers)
-                client.append(self.folder, envelope_message(sealed, self.config.identity.email))
+                envelopes.append((sealed, self.folders.delivery_folders(delivery.readers, projects)))
+        if self._refused({f for _sealed, found in envelopes for f in found}):
+            return  # shared on a later sync, when the folder takes it
+        if not self._deliver(client, where, envelopes):
+            return
         with self.store.write() as connection:
             record_shares(connection, case_id, readers, datetime.now(UTC))
         self.outcome.shared += len(readers)
 
-    def _pull(self, client: IMAPClient, source: ImapSource) -> None:
-        """Take in the folder's new messages in rounds of at most PULL_GROUP_MESSAGES UIDs, each stored with its
-        cursor."""
-        from triage_tui.store.sync_reads import load_cursors
-
-        status = client.select_folder(self.folder, readonly=True)
-        validity = int(status[b"UIDVALIDITY"])
+    def _pull(self, client: IMAPClient, source: ImapSource, folder: str) -> None:
+        """Take in one folder's new messages in rounds of at most PULL_GROUP_MESSAGES UIDs, each stored with its
+        cursor (nothing but its STATUS when nothing came)."""
         with self.store.read() as connection:
-            cursor = load_cursors(connection, CURSOR_SOURCE).get(self.folder) or {}
             applied = log.event_ids(connection)
-        last = int(cursor.get("last_uid", 0)) if cursor.get("uidvalidity") == validity else 0
-        highest = max(client.search(["UID", "*"]), default=0)  # one number, where `last+1:*` is every new UID
         learned: dict[str, list[str]] = {}
         """Projects of cases shared in this pull (their events may follow the share in the same round)."""
-        for low in range(last + 1, highest + 1, SEARCH_UIDS):
-            high = low + SEARCH_UIDS - 1
-            found = sorted(uid for uid in client.search(["UID", f"{low}:{high}"]) if low <= uid <= high)
-            for start in range(0, len(found), PULL_GROUP_MESSAGES):
-                group = found[start : start + PULL_GROUP_MESSAGES]
-                bodies = source.fetch_bodies(client, self.folder, group, max_size=MAX_ENVELOPE_BYTES)
-                self._take_in(validity, group, bodies, applied, learned)
+
+        def take_in(folder: str, validity: int, group: list[int], bodies: Bodies) -> None:
+            self._take_in(folder, validity, group, bodies, applied, learned)
+
+        pull_folder(
+            client, source, self.store, folder, take_in, cursor_source=CURSOR_SOURCE, search_uids=SEARCH_UIDS,
+            group_messages=PULL_GROUP_MESSAGES, max_bytes=MAX_ENVELOPE_BYTES, create=not self.folders.per_audience,
+        )  # fmt: skip
 
     def _take_in(
         self,
+        folder: str,
         validity: int,
         group: list[int],
         bodies: dict[int, tuple[bytes, str | None, int | None]],
@@ -343,7 +350,7 @@ class TeamTransport:
             self.outcome.applied -= len(refused)
             self.outcome.rejected += len(refused)
             log.keep_unreadable(connection, unreadable)
-            save_cursor(connection, CURSOR_SOURCE, self.folder, {"uidvalidity": validity, "last_uid": group[-1]},
+            save_cursor(connection, CURSOR_SOURCE, folder, {"uidvalidity": validity, "last_uid": group[-1]},
                         datetime.now(UTC))  # fmt: skip
 
 
