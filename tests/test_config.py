@@ -21,6 +21,8 @@ from triage_tui.sources.imap import ImapSource
 from triage_tui.workspace import resolve_workspace
 
 FPR = "0123456789ABCDEF0123456789ABCDEF01234567"
+SERVER = '[team.server]\nhost = "imap.example.org"\nusername = "pat"\npassword_env = "P"\n'
+"""A team's own server (a maintainer's workstation has no reports source)."""
 VALID = f"""
 [identity]
 name = "Alex Coordinator"
@@ -195,6 +197,33 @@ def test_rules_between_keys_and_reserved_keys_are_refused_at_the_key_to_change(
         ('[smtp]\nhost = "smtp.example.org"\nfrom = "a@b"\nsecurity = "none"\n', "smtp.security", "loopback"),
         (f'[team]\ncoordinators = ["{FPR}"]\nsource = "local"\n', "team.source", "the name of an imap source"),
         ('[team]\ncoordinators = ["ABC"]\nsource = "security-inbox"\n', "team.coordinators[0]", "40-hex"),
+        (f'[team]\ncoordinators = ["{FPR}"]\n', "team.source", "or a [team.server] table"),
+        (
+            f'[team]\ncoordinators = ["{FPR}"]\nsource = "security-inbox"\n{SERVER}',
+            "team.server",
+            "not both",
+        ),
+        (
+            f'[team]\ncoordinators = ["{FPR}"]\n{SERVER}folders = ["Team"]\n',
+            "team.server.folders",
+            "not taken here",
+        ),
+        (
+            f'[team]\ncoordinators = ["{FPR}"]\n{SERVER}password = "x"\n',
+            "team.server.password",
+            "plain passwords",
+        ),
+        (
+            f'[team]\ncoordinators = ["{FPR}"]\n{SERVER}security = "none"\n',
+            "team.server.security",
+            "loopback",
+        ),
+        (
+            f'[team]\ncoordinators = ["{FPR}"]\nprefix = ""\n{SERVER}',
+            "team.prefix",
+            "a non-empty string",
+        ),
+        (f'[team]\ncoordinators = ["{FPR}"]\n[team.server]\nusername = "u"\n', "team.server.host", "missing"),
         ('[advisories]\ncna_org_id = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"\n', "advisories.cna_org_id", "version 4"),
         ('[advisories]\npublisher_namespace = "example.org"\n', "advisories.publisher_namespace", "a URL"),
         ('[views.x]\nseverity = "huge"\n', "views.x.severity", "one of critical, high, medium, low, none, unscored"),
@@ -228,6 +257,27 @@ def test_sources_are_told_apart_by_kind_and_defaults_follow_security() -> None:
     assert config.advisories.cna_org_id == "6ba7b810-9dad-41d1-80b4-00c04fd430c8"
     assert config.team is not None and config.team.coordinators == (FPR,) and config.team.folder == "TeamEvents"
     assert config.projects["pip"].id == "pip" and config.path == Path("c.toml")
+
+
+def test_a_team_with_its_own_server_and_prefix_needs_no_source() -> None:
+    """A maintainer's workstation: `[team.server]` instead of a reports source, and per-audience folders."""
+    identity = VALID[: VALID.index("[projects")]
+    text = identity + (
+        f'[team]\ncoordinators = ["{FPR}"]\nprefix = "Team/"\n'
+        '[team.server]\nhost = "imap.example.org"\nusername = "pat"\npassword_command = "pass show team"\n'
+    )
+    config = parse_config(Path("c.toml"), text)
+    assert config.sources == {} and config.team is not None and config.team.source is None
+    assert config.team.prefix == "Team/" and config.team.server is not None
+    server = config.team.server.as_source()
+    assert (server.name, server.host, server.port, server.security, server.username) == (
+        "team.server",
+        "imap.example.org",
+        993,
+        "tls",
+        "pat",
+    )
+    assert server.password_command == "pass show team"
 
 
 def test_a_config_built_in_code_is_taken_as_given_and_connecting_checks_the_security_rule(

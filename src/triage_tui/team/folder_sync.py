@@ -25,7 +25,12 @@ TakeIn = Callable[[str, int, list[int], Bodies], None]
 """Stores one round of a folder's messages with the folder's cursor past them: (folder, UIDVALIDITY, UIDs, bodies)."""
 
 STATUS_ITEMS = [b"UIDNEXT", b"UIDVALIDITY"]
-_SERVER_WORDS = re.compile(r"\b(NO|BAD) \[b(['\"])(.*)\2\]\s*$")
+_SERVER_WORDS = (
+    re.compile(r"^\w+ failed: (.*)$", re.DOTALL),  # imapclient's wording of a NO/BAD
+    re.compile(r"^\w+ command error: \w+ \[b(?:'|\")(.*)(?:'|\")\]$", re.DOTALL),  # imaplib's
+)
+_TIMING = re.compile(r"\s*\(\d+\.\d+(?: \+ \d+\.\d+)* secs\)\.?$")
+"""Dovecot's timing of the command at the end of its answer, which says nothing about the problem."""
 MAX_WORDS = 200
 """The most of the server's own text one line quotes (it is the server's to choose, so it is cut and neutralised)."""
 
@@ -44,10 +49,12 @@ def server_words(error: BaseException) -> str | None:
     if isinstance(error, imaplib.IMAP4.abort) or not isinstance(error, IMAPClientError):
         return None
     text = str(error)
-    found = _SERVER_WORDS.search(text)
-    if found is not None:
-        text = f"{found.group(1)} {found.group(3)}"
-    return neutralise_line(text)[:MAX_WORDS]
+    for wording in _SERVER_WORDS:
+        found = wording.match(text)
+        if found is not None:
+            text = found.group(1)
+            break
+    return _TIMING.sub("", neutralise_line(text)[:MAX_WORDS]) or "no reason given"
 
 
 def folder_status(client: IMAPClient, folder: str, where: str) -> tuple[int, int]:

@@ -47,8 +47,6 @@ if TYPE_CHECKING:
     from triage_tui.sources.imap import ImapSource
 
 SUBJECT = "triage-tui team event"
-ROSTER_CASE = "roster"
-"""The case id roster events carry (no case is called that): they go to every folder, as every member reads them."""
 CURSOR_SOURCE = "team"
 BEGIN, END = b"-----BEGIN PGP MESSAGE-----", b"-----END PGP MESSAGE-----"
 PULL_GROUP_MESSAGES = 500
@@ -172,7 +170,7 @@ class TeamTransport:
             blocked = {f for d in planned for f in d.readers} | {event.author}
             # The case's projects and those the event unlinks: whose folders its readers are reached through.
             audience = {*projects.get(event.case_id, []), *event.impacts}
-            folders = [self._folders_of(event, d.readers, audience) for d in planned]
+            folders = [self.folders.delivery_folders(d.readers, audience) for d in planned]
             if self._refused({f for found in folders for f in found}):
                 self.outcome.held += 1  # a folder refused this sync: the event waits whole for a later one
                 continue
@@ -194,12 +192,6 @@ class TeamTransport:
                 # receivers ignore as a copy of one they have. The signed form is kept for later readers.
                 log.mark_sent(connection, event.id, signed)
             self.outcome.sent += 1
-
-    def _folders_of(self, event: TeamEvent, readers: tuple[str, ...], projects: set[str]) -> tuple[str, ...]:
-        """The folders one delivery of `event` goes to (roster events: every folder, as every member reads them)."""
-        if event.case_id == ROSTER_CASE:
-            return self.folders.every_folder()
-        return self.folders.delivery_folders(readers, projects)
 
     def _refused(self, folders: set[str]) -> bool:
         return bool(folders & self.outcome.folder_problems.keys())
