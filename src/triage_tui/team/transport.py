@@ -115,6 +115,10 @@ class TeamTransport:
         self.roles = roles_of(config)
         self.folders = FolderPlan.of(config.team, self.roles, config.identity.fingerprint)
         self.outcome = TeamSyncOutcome()
+        self._seen: set[str] | None = None
+        """Ids of the events in the log and those taken in this sync, so a copy in another folder is skipped."""
+        self._learned: dict[str, list[str]] = {}
+        """Projects of cases shared in this sync (their events may follow the share in the same round)."""
         self.unusable: dict[str, str] = {}
         """Every key of the team gpg cannot encrypt to, checked once per sync before sending."""
         # Cells are kept only for projects the store knows, and a maintainer's workstation may hold nothing but
@@ -260,13 +264,12 @@ class TeamTransport:
     def _pull(self, client: IMAPClient, source: ImapSource, folder: str) -> None:
         """Take in one folder's new messages in rounds of at most PULL_GROUP_MESSAGES UIDs, each stored with its
         cursor (nothing but its STATUS when nothing came)."""
-        with self.store.read() as connection:
-            applied = log.event_ids(connection)
-        learned: dict[str, list[str]] = {}
-        """Projects of cases shared in this pull (their events may follow the share in the same round)."""
 
         def take_in(folder: str, validity: int, group: list[int], bodies: Bodies) -> None:
-            self._take_in(folder, validity, group, bodies, applied, learned)
+            if self._seen is None:  # read once a folder has something new: a sync with nothing new reads no log
+                with self.store.read() as connection:
+                    self._seen = log.event_ids(connection)
+            self._take_in(folder, validity, group, bodies, self._seen, self._learned)
 
         pull_folder(
             client, source, self.store, folder, take_in, cursor_source=CURSOR_SOURCE, search_uids=SEARCH_UIDS,
