@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/matrix.py
 	$(BIN)/python bench/github_sync.py
 	$(BIN)/python bench/team_events.py
+	$(BIN)/python bench/team_status.py
 	$(BIN)/python bench/hostile_inputs.py
 
 clean:
