@@ -307,3 +307,21 @@ def test_an_unreachable_team_server_is_named_by_host_and_port(  # type: ignore[n
     assert result.error == (
         f"source 'team.server' (127.0.0.1:{closed}): connection refused; is the server running and the port right?"
     )
+
+
+def test_a_refused_append_comes_before_any_to_the_folders_read_here_so_nothing_goes_twice(  # type: ignore[no-untyped-def]
+    audiences, dovecot: DovecotServer
+) -> None:
+    _coordinator, pip, _uv, user = audiences
+    dovecot.doveadm("mailbox", "delete", "-u", user, "Team.uv")
+    linked = TriageService(Store(pip.database), "setup")  # the case as the pip maintainer knows it: pip and uv
+    linked.set_impact(CASE, "uv", ImpactCell(ImpactStatus.AFFECTED))
+    linked.store.close()
+    pat = pip.triage()
+    pat.add_note(CASE, "for pip and uv")
+    pat.store.close()
+    outcome = pip.sync()
+    assert list(outcome.folder_problems) == ["Team.uv"] and outcome.held == 1
+    assert "APPEND to team folder 'Team.uv'" in outcome.folder_problems["Team.uv"]
+    # Team.pip, which this sync read, was left for last: the note is not there to be appended again later.
+    assert dovecot.fetch_all(user, "Team.pip") == {}

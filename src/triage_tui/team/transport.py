@@ -119,6 +119,8 @@ class TeamTransport:
         """Ids of the events in the log and those taken in this sync, so a copy in another folder is skipped."""
         self._learned: dict[str, list[str]] = {}
         """Projects of cases shared in this sync (their events may follow the share in the same round)."""
+        self._readable: set[str] = set()
+        """Folders pulled this sync without a refusal: appended to last, as the server is least likely to refuse."""
         self.unusable: dict[str, str] = {}
         """Every key of the team gpg cannot encrypt to, checked once per sync before sending."""
         # Cells are kept only for projects the store knows, and a maintainer's workstation may hold nothing but
@@ -138,6 +140,8 @@ class TeamTransport:
                         self._pull(client, source, folder)
                     except FolderRefused as refused:  # named in one line; the other folders still sync
                         self.outcome.folder_problems[folder] = str(refused)
+                    else:
+                        self._readable.add(folder)
             finally:
                 # What waits here goes out even if taking in failed: this workstation's decisions do not wait on
                 # what others sent.
@@ -202,14 +206,15 @@ class TeamTransport:
 
     def _deliver(self, client: IMAPClient, where: str, envelopes: list[tuple[bytes, tuple[str, ...]]]) -> bool:
         """Append each sealed envelope to its folders; False (the refusal named in the outcome) when the server
-        refuses one: the rest is not sent, and the whole goes again on a later sync."""
-        for sealed, folders in envelopes:
-            for folder in folders:
-                try:
-                    append_to(client, folder, envelope_message(sealed, self.config.identity.email), where)
-                except FolderRefused as refused:
-                    self.outcome.folder_problems[folder] = str(refused)
-                    return False
+        refuses one: the rest is not sent, and the whole goes again on a later sync. Folders not read this sync
+        (a maintainer's coordinators' folder) go first: refused there, nothing went anywhere to be sent again."""
+        appends = [(sealed, folder) for sealed, folders in envelopes for folder in folders]
+        for sealed, folder in sorted(appends, key=lambda pair: pair[1] in self._readable):
+            try:
+                append_to(client, folder, envelope_message(sealed, self.config.identity.email), where)
+            except FolderRefused as refused:
+                self.outcome.folder_problems[folder] = str(refused)
+                return False
         return True
 
     def _seal_deliveries(self, event: TeamEvent, planned: list[Delivery]) -> tuple[bytes, list[bytes]]:
