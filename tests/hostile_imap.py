@@ -37,6 +37,8 @@ class _Handler(socketserver.StreamRequestHandler):
                     return
             elif command.startswith(b"STATUS") and self.server.mode == "status-literal":
                 self._send(b'* STATUS "INBOX" (UIDVALIDITY {100000000000000}\r\n' + b"x" * 65536)
+            elif command.startswith(b"STATUS") and self.server.mode == "status-bare":
+                self._send(b'* STATUS "INBOX" (MESSAGES 3 UIDNEXT ouch)\r\n' + tag + b" OK done\r\n")
             elif command.startswith(b"STATUS"):
                 count = len(self.server.uids)
                 self._send(
@@ -125,8 +127,9 @@ class _Server(LoopbackServer):
 
 class HostileImap(ServedInThread):
     """The server on a free loopback port; `mode` is "flood", "capability-flood" (while the client connects),
-    "status-flood" or "status-literal" (the answer to STATUS), "literal", "trickle", "omit" (UID `omitted` is left
-    out of every body FETCH answer) or anything else (plain)."""
+    "status-flood", "status-literal" or "status-bare" (the answer to STATUS; bare: no UIDVALIDITY, a UIDNEXT that
+    is no number), "literal", "trickle", "omit" (UID `omitted` is left out of every body FETCH answer) or anything
+    else (plain)."""
 
     _server: _Server
 

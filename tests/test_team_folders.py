@@ -17,6 +17,7 @@ from msgspec.structs import replace
 
 from dovecot_fixtures import DovecotServer, _free_ports
 from gpg_fixtures import Keyring
+from hostile_imap import HostileImap
 from test_team_imap import Station, decide_offline, rings, team
 from test_team_sync import CASE, shown
 from triage_tui.config import Config, parse_config
@@ -325,3 +326,21 @@ def test_a_refused_append_comes_before_any_to_the_folders_read_here_so_nothing_g
     assert "APPEND to team folder 'Team.uv'" in outcome.folder_problems["Team.uv"]
     # Team.pip, which this sync read, was left for last: the note is not there to be appended again later.
     assert dovecot.fetch_all(user, "Team.pip") == {}
+
+
+def test_a_status_answer_without_its_numbers_is_named_and_the_sync_goes_on(audiences) -> None:  # type: ignore[no-untyped-def]
+    _coordinator, pip, _uv, _user = audiences
+    pat = pip.triage()
+    pat.add_note(CASE, "waits while the server talks nonsense")
+    pat.store.close()
+    assert pip.config.team is not None and pip.config.team.server is not None
+    with HostileImap("status-bare") as hostile:
+        server = replace(pip.config.team.server, host=hostile.host, port=hostile.port)
+        config = replace(pip.config, team=replace(pip.config.team, server=server))
+        with Store(pip.database) as store:
+            result = sync_team(store, config)
+    # Named, not an internal error; the note waits rather than go to a folder the server cannot describe.
+    assert result.error is None and (result.outcome.sent, result.outcome.held) == (0, 1)
+    assert result.outcome.folder_problems == {
+        "Team.pip": f"team folder 'Team.pip' on 127.0.0.1:{hostile.port}: its STATUS gave no UIDVALIDITY/UIDNEXT"
+    }

@@ -68,7 +68,10 @@ def folder_status(client: IMAPClient, folder: str, where: str) -> tuple[int, int
             raise
         line = f"team folder {folder!r} on {where} does not exist or may not be read ({words}); ask the server's admin"
         raise FolderRefused(folder, line) from None
-    return int(answer[b"UIDVALIDITY"]), int(answer[b"UIDNEXT"])
+    validity, uidnext = answer.get(b"UIDVALIDITY"), answer.get(b"UIDNEXT")
+    if not isinstance(validity, int) or not isinstance(uidnext, int):  # the server's answer: anything may be in it
+        raise FolderRefused(folder, f"team folder {folder!r} on {where}: its STATUS gave no UIDVALIDITY/UIDNEXT")
+    return validity, uidnext
 
 
 def append_to(client: IMAPClient, folder: str, message: bytes, where: str) -> None:
