@@ -278,10 +278,12 @@ class TeamServer:
             parts.append("\n".join([f"--- {path} ---", *lines]))
         return "\n".join(parts)
 
-    def doveadm(self, *args: str) -> str:
-        """Runs `doveadm -c <config> *args` as the server's admin would; returns stdout, raises RuntimeError."""
+    def doveadm(self, *args: str, stdin: bytes | None = None) -> str:
+        """Runs `doveadm -c <config> *args` as the server's admin would (e.g. `save -u coord -m Reports/security`
+        with the message on `stdin`, as the MTA delivers); returns stdout, raises RuntimeError."""
         result = subprocess.run(
             [dovecot_run.find_program("doveadm"), "-c", str(self.config_path), *args],
+            input=stdin,
             capture_output=True,
             check=False,
             timeout=30,

@@ -144,7 +144,7 @@ def plan_acl(
         for member, user in accepted
         if (rights := _rights(member, folder, prefix, reports_mailbox))
     ]
-    revokes = []
+    revokes: list[Grant] = []
     for user in dict.fromkeys(former_users):
         if not valid_imap_user(user):
             refused.append(Refusal(_shown(user), "former imap user is not a plain account name; revoke it by hand"))

@@ -33,11 +33,11 @@ def my_rights(client: Any, folder: str) -> str | None:
         raise
     except IMAPClientError:
         return None
-    parsed = parse_response([data]) if isinstance(data, bytes) else ()
+    parsed: tuple[object, ...] = tuple(parse_response([data])) if isinstance(data, bytes) else ()
     if len(parsed) != 2 or not isinstance(parsed[1], bytes | str):
         return None
     rights = parsed[1].decode("ascii", "replace") if isinstance(parsed[1], bytes) else parsed[1]
-    return rights if rights.isalnum() else None
+    return rights if rights.isascii() and (rights.isalnum() or not rights) else None
 
 
 def apply_acl(client: Any, plan: AclPlan) -> AclOutcome:
