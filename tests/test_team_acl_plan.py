@@ -12,6 +12,7 @@ from triage_tui.team.acl import (
     acl_commands,
     acl_file,
     creation_commands,
+    namespace_root_acl,
     plan_acl,
     right_names,
 )
@@ -158,3 +159,11 @@ def test_with_no_valid_member_there_is_nothing_to_run() -> None:
 
     assert plan.admin_user is None
     assert acl_commands(plan) == [] and creation_commands(plan) == []
+
+
+def test_the_namespace_root_lets_only_the_coordinators_create_folders() -> None:
+    second = AclMember("Robin", "coordinator", (), "robin")
+
+    plan = plan_acl([COORD, PIPM, second, UVM], "Team/")
+
+    assert namespace_root_acl(plan) == "user=coord lrwsipekxta\nuser=robin lrwsipekxta\n"

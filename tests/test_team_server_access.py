@@ -195,3 +195,32 @@ def test_a_removed_member_loses_their_folder(team_server: TeamServer) -> None:
         assert not _can_append(leaving, "Team/coordinators")
     finally:
         leaving.logout()
+
+
+def test_a_coordinator_may_create_missing_folders_when_asked_and_a_maintainer_may_not(team_server: TeamServer) -> None:
+    member, plan = _newcomer(team_server)  # its project folder does not exist yet
+    assert member.imap_user is not None
+    project_folder = f"Team/{member.projects[0]}"
+
+    uvm = connect(team_server, "uvm")
+    try:
+        refused = apply_acl(uvm, plan, create=True)
+    finally:
+        uvm.logout()
+    assert project_folder not in refused.applied
+    assert any(p.startswith(f"{project_folder}: missing, and CREATE refused") for p in refused.problems)
+    assert creation_commands(plan, [project_folder])[0] in refused.commands
+
+    coord = connect(team_server, "coord")
+    try:
+        not_asked = apply_acl(coord, plan)  # MYRIGHTS answers for a missing folder too: it must not count as there
+        outcome = apply_acl(coord, plan, create=True)
+    finally:
+        coord.logout()
+    assert not_asked.problems == (
+        f"{project_folder}: not visible to this account (missing, or no lookup right): the admin creates it",
+    )
+    assert not_asked.commands == (*creation_commands(plan, [project_folder]), *acl_commands(plan, [project_folder]))
+    assert outcome.applied == plan.folders and outcome.problems == ()
+    assert _rights_seen(team_server, member.imap_user, plan) == _planned(plan, member.imap_user)
+    assert _rights_seen(team_server, "pipm", plan) == _planned(plan, "pipm")  # the new folder is not open to others

@@ -17,7 +17,7 @@ from typing import Any
 
 from triage_tui.demo import dovecot_run, team_server_files
 from triage_tui.demo.dovecot_run import HOST
-from triage_tui.team.acl import AclMember, AclPlan, acl_file, plan_acl, valid_imap_user
+from triage_tui.team.acl import AclMember, AclPlan, acl_file, namespace_root_acl, plan_acl, valid_imap_user
 
 TEAM_PREFIX = "Team/"
 REPORTS_PREFIX = "Reports/"
@@ -130,9 +130,7 @@ class TeamServer:
         for folder in plan.folders:
             self._write_folder(plan, folder)
         for root in ("team", "reports"):
-            # The namespace roots: coordinators may create folders (a new folder copies its parent's rights).
-            coordinators = "".join(f"user={m.imap_user} lrwsipekxta\n" for m in self.members if m.role == "coordinator")
-            self._write_owned(self.directory / "mail" / root / "dovecot-acl", coordinators)
+            self._write_owned(self.directory / "mail" / root / "dovecot-acl", namespace_root_acl(plan))
         self._write_state()
 
     def _add_accounts(self, users: Sequence[str]) -> None:

@@ -168,8 +168,17 @@ def right_names(rights: str) -> list[str]:
     return [RIGHT_NAMES[letter] for letter in rights]
 
 
+def namespace_root_acl(plan: AclPlan) -> str:
+    """The `dovecot-acl` file the admin puts in the root directory of the team's public namespace (and of the reports
+    one) before anything else: the coordinators may create folders there, and a new folder starts with these rights
+    (doveadm honours the ACLs too, so `creation_commands` need it)."""
+    coordinators = dict.fromkeys(g.imap_user for g in plan.grants if g.rights == COORDINATOR_RIGHTS)
+    return "".join(f"user={user} {COORDINATOR_RIGHTS}\n" for user in coordinators)
+
+
 def creation_commands(plan: AclPlan, folders: Iterable[str] | None = None) -> list[str]:
-    """`doveadm mailbox create` lines for `folders` (default: every folder of the plan)."""
+    """`doveadm mailbox create` lines for `folders` (default: every folder of the plan), run as a coordinator's account:
+    they work once `namespace_root_acl` is in place."""
     if plan.admin_user is None:
         return []
     chosen = plan.folders if folders is None else tuple(f for f in plan.folders if f in set(folders))

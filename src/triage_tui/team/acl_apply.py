@@ -40,16 +40,28 @@ def my_rights(client: Any, folder: str) -> str | None:
     return rights if rights.isascii() and (rights.isalnum() or not rights) else None
 
 
-def apply_acl(client: Any, plan: AclPlan) -> AclOutcome:
+def apply_acl(client: Any, plan: AclPlan, *, create: bool = False) -> AclOutcome:
     """For each folder of `plan`: SETACL every grant (and delete former accounts' rights) when the logged-in account's
-    MYRIGHTS there include `a`; otherwise the folder's doveadm lines are returned to print. A folder that fails half
-    way is reported and its lines returned too (running them again is harmless). The connection is the caller's."""
+    MYRIGHTS there include `a`; otherwise the folder's doveadm lines are returned to print. With `create` (`team
+    init`, `team invite`; never the transport), a folder the account cannot see is first CREATEd, which works for a
+    coordinator holding `k` on the namespace root (the new folder starts with the root's rights). A folder that fails
+    half way is reported and its lines returned too (running them again is harmless). The connection is the
+    caller's."""
     applied: list[str] = []
     missing: list[str] = []
     not_admin: list[str] = []
     problems: list[str] = []
     for folder in plan.folders:
         rights = my_rights(client, folder)
+        if rights is not None and "l" in rights and not client.folder_exists(folder):
+            # Dovecot answers MYRIGHTS for a folder that does not exist yet with the rights it would start with.
+            rights = None
+        if rights is None and create:
+            rights, problem = _create(client, folder)
+            if problem is not None:
+                missing.append(folder)
+                problems.append(problem)
+                continue
         if rights is None:
             missing.append(folder)
             problems.append(
@@ -60,18 +72,40 @@ def apply_acl(client: Any, plan: AclPlan) -> AclOutcome:
             not_admin.append(folder)
             problems.append(f"{folder}: this account holds {rights or 'no rights'}, not the admin right 'a'")
             continue
-        try:
-            for grant in plan.on(folder):
-                if grant.rights:
-                    client.setacl(folder, grant.imap_user, grant.rights)
-                else:  # SETACL with no rights would leave an empty entry behind
-                    client._command_and_check("deleteacl", client._normalise_folder(folder), grant.imap_user)
-        except IMAPClientAbortError:
-            raise
-        except IMAPClientError as error:
+        problem = _set_rights(client, plan, folder)
+        if problem is not None:
             not_admin.append(folder)
-            problems.append(f"{folder}: SETACL refused: {str(error)[:PROBLEM_SHOWN]!r}")
+            problems.append(problem)
             continue
         applied.append(folder)
     commands = [*creation_commands(plan, missing), *acl_commands(plan, [*missing, *not_admin])]
     return AclOutcome(tuple(applied), tuple(commands), tuple(problems))
+
+
+def _create(client: Any, folder: str) -> tuple[str | None, str | None]:
+    """CREATEs `folder`: (its rights now, None), or (None, the problem line)."""
+    try:
+        client.create_folder(folder)
+    except IMAPClientAbortError:
+        raise
+    except IMAPClientError as error:
+        return None, f"{folder}: missing, and CREATE refused: {str(error)[:PROBLEM_SHOWN]!r}: the admin creates it"
+    rights = my_rights(client, folder)
+    if rights is None:
+        return None, f"{folder}: created, but this account cannot look it up: the admin sets its rights"
+    return rights, None
+
+
+def _set_rights(client: Any, plan: AclPlan, folder: str) -> str | None:
+    """SETACL (DELETEACL for a revoke) for each grant on `folder`; the problem line when the server refuses one."""
+    try:
+        for grant in plan.on(folder):
+            if grant.rights:
+                client.setacl(folder, grant.imap_user, grant.rights)
+            else:  # SETACL with no rights would leave an empty entry behind
+                client._command_and_check("deleteacl", client._normalise_folder(folder), grant.imap_user)
+    except IMAPClientAbortError:
+        raise
+    except IMAPClientError as error:
+        return f"{folder}: SETACL refused: {str(error)[:PROBLEM_SHOWN]!r}"
+    return None
