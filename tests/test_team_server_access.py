@@ -224,3 +224,16 @@ def test_a_coordinator_may_create_missing_folders_when_asked_and_a_maintainer_ma
     assert outcome.applied == plan.folders and outcome.problems == ()
     assert _rights_seen(team_server, member.imap_user, plan) == _planned(plan, member.imap_user)
     assert _rights_seen(team_server, "pipm", plan) == _planned(plan, "pipm")  # the new folder is not open to others
+
+
+def test_a_project_id_with_a_dot_gets_a_folder_its_maintainer_reads(team_server: TeamServer) -> None:
+    project, user = fresh_name("zope.iface"), fresh_name("maint")
+    team_server.add_project(project)
+    team_server.add_member(AclMember(f"Dotted {user}", "maintainer", (project,), user))
+
+    client = connect(team_server, user)
+    try:
+        assert _can_append(client, f"Team/{project}") and _can_select(client, f"Team/{project}")
+        assert not _can_select(client, "Team/pip")
+    finally:
+        client.logout()

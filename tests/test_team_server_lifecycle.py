@@ -75,3 +75,13 @@ def test_a_member_the_plan_refuses_is_not_given_an_account(server_dir: Path) -> 
     with pytest.raises(ValueError, match="not a plain account name"):
         TeamServer.create(server_dir, [*TEAM, AclMember("Eve", "maintainer", ("pip",), "anyone")])
     assert not (server_dir / "passwords" / "anyone").exists()
+
+
+def test_a_project_maildir_keeps_for_itself_is_refused(server_dir: Path) -> None:
+    server = TeamServer.create(server_dir, TEAM, ("pip",))
+
+    with pytest.raises(ValueError, match="'tmp'"):
+        server.add_project("tmp")
+
+    assert TeamServer(server_dir).projects == server.projects == ("pip",)
+    assert not (server_dir / "mail" / "team" / "tmp").exists()

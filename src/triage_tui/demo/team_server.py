@@ -23,6 +23,7 @@ TEAM_PREFIX = "Team/"
 REPORTS_PREFIX = "Reports/"
 REPORTS_MAILBOX = "Reports/security"
 STATE_FILE = "server.json"
+RESERVED = frozenset({"cur", "new", "tmp"})  # folder names Maildir's fs layout refuses
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 
@@ -123,9 +124,14 @@ class TeamServer:
         self.members = self.members if members is None else members
         self.projects = self.projects if projects is None else projects
         plan = self.plan()
-        if plan.refused:
+        problems = [f"{r.who}: {r.reason}" for r in plan.refused] + [
+            f"{folder}: Dovecot's Maildir keeps {folder.rsplit('/', 1)[-1]!r} for itself; choose another project id"
+            for folder in plan.folders
+            if folder.rsplit("/", 1)[-1] in RESERVED
+        ]
+        if problems:  # checked before anything is written
             self.members, self.projects = old
-            raise ValueError("; ".join(f"{r.who}: {r.reason}" for r in plan.refused))
+            raise ValueError("; ".join(problems))
         self._add_accounts([m.imap_user for m in self.members if m.imap_user is not None])
         for folder in plan.folders:
             self._write_folder(plan, folder)
@@ -161,7 +167,7 @@ class TeamServer:
             if folder.startswith(self.prefix)
             else ("reports", folder.removeprefix(REPORTS_PREFIX))
         )
-        maildir = self.directory / "mail" / root / f".{name.replace('/', '.')}"
+        maildir = self.directory / "mail" / root / name  # LAYOUT=fs: a project id may hold a "."
         for sub in ("cur", "new", "tmp"):
             (maildir / sub).mkdir(parents=True, exist_ok=True)
         self._write_owned(maildir / "dovecot-acl", acl_file(plan, folder))

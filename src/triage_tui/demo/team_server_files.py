@@ -41,7 +41,7 @@ namespace team {{
   type = public
   separator = /
   prefix = {team_prefix}
-  location = maildir:{d}/mail/team:INDEXPVT=~/Maildir/team-private
+  location = maildir:{d}/mail/team:LAYOUT=fs:INDEXPVT=~/Maildir/team-private
   subscriptions = no
   list = children
 }}
@@ -49,7 +49,7 @@ namespace reports {{
   type = public
   separator = /
   prefix = {reports_prefix}
-  location = maildir:{d}/mail/reports:INDEXPVT=~/Maildir/reports-private
+  location = maildir:{d}/mail/reports:LAYOUT=fs:INDEXPVT=~/Maildir/reports-private
   subscriptions = no
   list = children
 }}
