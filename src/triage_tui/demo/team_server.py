@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import time
@@ -63,9 +64,22 @@ class TeamServer:
         a random password, the folders (`Team/coordinators`, `Team/<p>` for each project, `Reports/security`) and
         their ACL files from the team's plan. A member the plan refuses raises ValueError (the demo's own members are
         all plain). Not started."""
+        existed = directory.exists()
         directory.mkdir(parents=True, exist_ok=True)
         if any(directory.iterdir()):
             raise ValueError(f"{directory} is not empty")
+        try:
+            return cls._fill(directory, tuple(members), tuple(projects), port)
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)  # all or nothing: it was empty
+            if existed:
+                directory.mkdir()
+            raise
+
+    @classmethod
+    def _fill(
+        cls, directory: Path, members: tuple[AclMember, ...], projects: tuple[str, ...], port: int | None
+    ) -> TeamServer:
         owner = dovecot_run.run_as()
         (directory / STATE_FILE).write_text(
             json.dumps(
@@ -85,7 +99,7 @@ class TeamServer:
             (directory / sub).mkdir(parents=True, exist_ok=True)
         (directory / "passwords").chmod(0o700)
         server._write_config()
-        server._save(members=tuple(members), projects=tuple(projects))
+        server._save(members=members, projects=projects)
         return server
 
     # ---- accounts, folders and rights ---------------------------------------------------------------------

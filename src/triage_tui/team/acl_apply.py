@@ -12,6 +12,7 @@ from imapclient.response_parser import parse_response
 from triage_tui.team.acl import AclPlan, acl_commands, creation_commands
 
 PROBLEM_SHOWN = 200  # characters of a server's answer quoted in a problem line
+RIGHTS_MAX = 40  # characters of a MYRIGHTS answer: every RFC 4314 right and a few server extensions
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ def my_rights(client: Any, folder: str) -> str | None:
     if len(parsed) != 2 or not isinstance(parsed[1], bytes | str):
         return None
     rights = parsed[1].decode("ascii", "replace") if isinstance(parsed[1], bytes) else parsed[1]
-    return rights if rights.isascii() and (rights.isalnum() or not rights) else None
+    # RFC 4314 rights are a few letters and digits; anything else from the server is not taken as rights.
+    return rights if len(rights) <= RIGHTS_MAX and rights.isascii() and (rights.isalnum() or not rights) else None
 
 
 def apply_acl(client: Any, plan: AclPlan, *, create: bool = False) -> AclOutcome:
