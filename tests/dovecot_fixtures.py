@@ -16,7 +16,6 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import tempfile
@@ -29,9 +28,9 @@ from typing import Literal
 import pytest
 from imapclient import IMAPClient
 
-HOST = "127.0.0.1"
-SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
-INSTALL_HINT = "run `make test` (or ./scripts/install-system-deps.sh) to install Dovecot and OpenSSL"
+from triage_tui.demo import dovecot_run
+from triage_tui.demo.dovecot_run import HOST, DovecotMissing, end_group, free_ports
+
 USER_POOL = 200  # users written up front; the pool grows by this much when exhausted
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
@@ -102,25 +101,12 @@ authorityKeyIdentifier = keyid:always
 """
 
 
-def _program(name: str) -> str:
-    path = shutil.which(name, path=SBIN_PATH)
-    if path is None:
-        pytest.fail(f"`{name}` not found: the IMAP tests need a real Dovecot; {INSTALL_HINT}", pytrace=False)
-    return path
-
-
-def _free_ports(count: int) -> list[int]:
-    """Ports the kernel just handed out on loopback (all held open together, so they differ)."""
-    sockets = []
+def program(name: str) -> str:
+    """The path of a Dovecot/OpenSSL program; fails the test with how to install it when missing."""
     try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind((HOST, 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
+        return dovecot_run.find_program(name)
+    except DovecotMissing as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 def _openssl(openssl: str, *args: str) -> None:
@@ -179,11 +165,11 @@ class DovecotServer:
         self.config_path = directory / "dovecot.conf"
         self.users_path = directory / "users"
         self._run_as = run_as  # (user, group) to drop to when we are root, else None
-        self._dovecot = _program("dovecot")
-        self._doveadm = _program("doveadm")
-        openssl = _program("openssl")
+        self._dovecot = program("dovecot")
+        self._doveadm = program("doveadm")
+        openssl = program("openssl")
         self.ca_file, self.wrong_ca_file = _make_tls(openssl, directory / "tls")
-        self.port, self.tls_port = _free_ports(2)
+        self.port, self.tls_port = free_ports(2)
         self._passwords: dict[str, str] = {}
         self._pool: list[str] = []  # users not handed out yet, in order
         self._lock = threading.Lock()
@@ -204,13 +190,7 @@ class DovecotServer:
         self._chown_all()
 
     def _chown_all(self) -> None:
-        if self._run_as is None:
-            return
-        user, group = self._run_as
-        for root, dirs, files in os.walk(self.directory):
-            for name in [*dirs, *files]:
-                shutil.chown(os.path.join(root, name), user, group)
-        shutil.chown(self.directory, user, group)
+        dovecot_run.chown_tree(self.directory, self._run_as)
 
     def start(self) -> None:
         """Starts Dovecot and returns once it greets on the plain port (≈0.05 s)."""
@@ -238,24 +218,16 @@ class DovecotServer:
             raise
 
     def _wait_ready(self) -> None:
-        assert self._process is not None
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self._process.poll() is not None:
-                raise RuntimeError(
-                    f"Dovecot exited with rc {self._process.returncode} while starting\n{self.diagnostics()}"
-                )
-            try:
-                with socket.create_connection((HOST, self.port), timeout=1) as s:
-                    if s.recv(64).startswith(b"* OK"):
-                        return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"Dovecot did not greet on port {self.port} in {START_TIMEOUT} s\n{self.diagnostics()}"
-                )
-            time.sleep(0.01)
+        process = self._process
+        assert process is not None
+
+        def failed() -> str | None:
+            return None if process.poll() is None else f"Dovecot exited with rc {process.returncode} while starting"
+
+        try:
+            dovecot_run.wait_greeting(self.port, START_TIMEOUT, failed)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}\n{self.diagnostics()}") from None
 
     def stop(self) -> None:
         """SIGTERM, waits for the master to exit (≈1 s), then ends what it leaves behind.
@@ -276,7 +248,7 @@ class DovecotServer:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        _end_group(process.pid)
+        end_group(process.pid)
 
     def restart(self) -> None:
         """Stops Dovecot (waiting for it to exit) and starts it again on the same ports and data.
@@ -458,37 +430,8 @@ class DovecotServer:
             time.sleep(0.02)
 
 
-def _group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes in process group `pgid`, from /proc."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()  # state ppid pgrp ...
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                members.append(int(entry))
-    return members
-
-
-def _end_group(pgid: int) -> None:
-    """SIGTERM to what is left of the process group we started Dovecot in; SIGKILL after 1 s."""
-    if not _group_members(pgid):
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGTERM)
-    deadline = time.monotonic() + 1.0
-    while _group_members(pgid):
-        if time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
-            return
-        time.sleep(0.01)
-
-
 def _run_as() -> tuple[str, str] | None:
-    return ("nobody", "nogroup") if os.getuid() == 0 else None
+    return dovecot_run.run_as()
 
 
 @pytest.fixture(scope="session")
@@ -507,7 +450,7 @@ def dovecot() -> Iterator[DovecotServer]:
                 # Another process may have taken a port between picking it and Dovecot binding it.
                 if attempt == 2 or "Address already in use" not in server.diagnostics():
                     raise
-                server.port, server.tls_port = _free_ports(2)
+                server.port, server.tls_port = free_ports(2)
                 server.config_path.unlink()
         yield server
     finally:
