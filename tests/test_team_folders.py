@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from msgspec.structs import replace
 
-from dovecot_fixtures import DovecotServer, _free_ports
+from dovecot_fixtures import DovecotServer
 from gpg_fixtures import Keyring
 from hostile_imap import HostileImap
 from test_team_imap import Station, decide_offline, rings, team
 from test_team_sync import CASE, shown
 from triage_tui.config import Config, parse_config
+from triage_tui.demo.dovecot_run import free_ports
 from triage_tui.domain import CaseState, ImpactStatus
 from triage_tui.impact import ImpactCell
 from triage_tui.services.triage import TriageService
@@ -300,7 +301,7 @@ def test_an_unreachable_team_server_is_named_by_host_and_port(  # type: ignore[n
     audiences,
 ) -> None:
     _coordinator, pip, _uv, _user = audiences
-    (closed,) = _free_ports(1)
+    (closed,) = free_ports(1)
     assert pip.config.team is not None and pip.config.team.server is not None
     server = replace(pip.config.team.server, port=closed)
     with Store(pip.database) as store:
