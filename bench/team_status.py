@@ -1,10 +1,11 @@
-"""Measures a maintainer's team sync with nothing new, on a throwaway Dovecot (the test suite's harness): the IMAP
-commands it sends (target: one STATUS per folder it reads, no other mailbox command) and its time.
+"""Measures a maintainer's team sync with nothing new, on a private team Dovecot (the demo's: acl plugin, one account
+per member, `Team/` folders with the designed rights): the IMAP commands it sends (target: one STATUS per folder it
+reads, no other mailbox command) and its time.
 
-A coordinator, a pip maintainer and a uv maintainer (real keys) share per-audience folders (`Team.coordinators`,
-`Team.pip`, `Team.uv`; the harness's hierarchy separator is "."). The coordinator sends `--notes` notes on a pip case,
-the pip maintainer takes them in and syncs until nothing is new; then `--runs` no-change syncs are counted and timed
-(each a whole `TeamTransport.sync`: connect, login, STATUS, logout, and the log read for what waits to be sent).
+A coordinator, a pip maintainer and a uv maintainer (real keys, each logging in with their own account) share the
+per-audience folders. The coordinator sends `--notes` notes on a pip case, the pip maintainer takes them in and syncs
+until nothing is new; then `--runs` no-change syncs are counted and timed (each a whole `TeamTransport.sync`:
+connect, login, STATUS, logout, and the log read for what waits to be sent).
 """
 
 from __future__ import annotations
@@ -23,19 +24,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from dovecot_fixtures import DovecotServer, _run_as
 from gpg_fixtures import TEAM_OF_THREE, Keyring, kill_and_remove, team_keyrings
 from triage_tui.config import Config, parse_config
+from triage_tui.demo.team_server import TeamServer
 from triage_tui.domain import ImpactStatus
 from triage_tui.impact import ImpactCell
 from triage_tui.services.triage import TriageService
 from triage_tui.store.store import Store
+from triage_tui.team.acl import AclMember
 from triage_tui.team.sharing import TeamSharer
 from triage_tui.team.transport import TeamTransport
 from ui_fixtures import seeded_store, small_inbox
 
 CASE = "PSC-2026-0001"
-FOLDERS = ("Team.coordinators", "Team.pip", "Team.uv")
+MEMBERS = (
+    AclMember("Casey Coordinator", "coordinator", (), "coord"),
+    AclMember("Pip Maintainer", "maintainer", ("pip",), "pipm"),
+    AclMember("Uv Maintainer", "maintainer", ("uv",), "uvm"),
+)
 SESSION_ONLY = {"CAPABILITY", "LOGIN", "LOGOUT"}
 COMMAND = re.compile(rb"^[A-Z]+\d+ (?:UID )?([A-Z]+)(?: ([^\r\n]*))?\r\n")
 
@@ -59,7 +65,7 @@ def commands_sent() -> Iterator[list[tuple[str, str]]]:
         imaplib.IMAP4.send = original  # type: ignore[method-assign]
 
 
-def config(path: Path, ring: Keyring, rings: list[Keyring], server: DovecotServer, user: str) -> Config:
+def config(path: Path, ring: Keyring, rings: list[Keyring], server: TeamServer, user: str) -> Config:
     coordinator, pip, uv = rings
     text = f"""
 [identity]
@@ -70,14 +76,14 @@ gnupg_home = "{ring.home}"
 
 [team]
 coordinators = ["{coordinator.fingerprint}"]
-prefix = "Team."
+prefix = "{server.prefix}"
 
 [team.server]
 host = "{server.host}"
 port = {server.port}
 security = "none"
 username = "{user}"
-password_env = "TT_TEAM_IMAP"
+password_command = "cat {server.password_path(user)}"
 
 [projects.pip]
 maintainers = ["{pip.fingerprint}"]
@@ -89,27 +95,23 @@ maintainers = ["{uv.fingerprint}"]
 
 
 def main() -> None:
-    import os
-
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--notes", type=int, default=200)
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="ttteam", dir="/tmp"))
-    server = DovecotServer(Path(tempfile.mkdtemp(prefix="dv", dir="/tmp")), _run_as())
+    root = Path(tempfile.mkdtemp(prefix="ttserver", dir="/tmp"))
+    root.chmod(0o755)  # as root Dovecot runs as nobody, who must enter it
+    server = TeamServer.create(root / "server", MEMBERS, ("pip", "uv"))
     server.start()
     rings = team_keyrings(*TEAM_OF_THREE)
     try:
-        user, password = server.new_user()
-        os.environ["TT_TEAM_IMAP"] = password
-        for folder in FOLDERS:
-            server.create_folder(user, folder)
         base = seeded_store(scratch / "base.db", small_inbox())
         setup = TriageService(Store(base), "setup")
         setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
         setup.store.close()
         stations = []
-        for name, ring in zip(("coordinator", "pip"), rings, strict=False):
+        for name, ring, user in (("coordinator", rings[0], "coord"), ("pip", rings[1], "pipm")):
             shutil.copy(base, scratch / f"{name}.db")
             stations.append((ring, config(scratch / f"{name}.toml", ring, rings, server, user), scratch / f"{name}.db"))
         (alex, alex_config, alex_db), (pat, pat_config, pat_db) = stations
@@ -147,7 +149,7 @@ def main() -> None:
         print(f"target: 1 STATUS per folder read, nothing else: {'met' if met else 'MISSED'}")
     finally:
         server.stop()
-        shutil.rmtree(server.directory, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(scratch, ignore_errors=True)
         for ring in rings:
             kill_and_remove(ring.home)
