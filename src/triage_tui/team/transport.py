@@ -19,21 +19,16 @@ from triage_tui.store.store import Store
 from triage_tui.store.team_case_store import record_shares
 from triage_tui.store.team_log_store import UnreadableMessage
 from triage_tui.team.audience import Delivery, deliveries, named_cases, told_of_unlink
-from triage_tui.team.envelope import (
-    Rejection,
-    TeamRoles,
-    encrypt_signed,
-    judge,
-    open_sealed,
-    seal,
-    sign_event,
-)
+from triage_tui.team.envelope import Rejection, TeamRoles, encrypt_signed, open_sealed, seal, sign_event
+from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import MAX_EVENT_BYTES, TeamEvent
 from triage_tui.team.hlc import HybridClock, Timestamp
 from triage_tui.team.log import history, linked_in_the_open, outgoing, share_of, shared_with
 from triage_tui.team.receive import receive
 from triage_tui.team.recipients import RecipientError, describe, unusable_recipients
 from triage_tui.team.refs import case_projects, case_ref, named_case_projects, resolve_case
+from triage_tui.team.roles import config_roles
+from triage_tui.team.roster_receipt import current_roles, judge_received, load_history, roster_readers, settle
 
 if TYPE_CHECKING:
     import gnupg
@@ -95,11 +90,7 @@ class TeamSyncResult:
 
 def roles_of(config: Config) -> TeamRoles:
     """The coordinators and each project's maintainers, from the config."""
-    coordinators = frozenset(config.team.coordinators) if config.team else frozenset({config.identity.fingerprint})
-    return TeamRoles(
-        coordinators=coordinators,
-        maintainers={p.id: frozenset(p.maintainers) for p in config.projects.values()},
-    )
+    return config_roles(config)
 
 
 def envelope_message(sealed: bytes, sender: str) -> bytes:
@@ -137,7 +128,9 @@ class TeamTransport:
         self.gpg = gpg
         self.folder = config.team.folder
         self.source = source
-        self.roles = roles_of(config)
+        self.config_roles = roles_of(config)
+        self.founders = config.team.coordinators
+        self.roles = self.config_roles
         self.outcome = TeamSyncOutcome()
         self.unusable: dict[str, str] = {}
         """Every key of the team gpg cannot encrypt to, checked once per sync before sending."""
@@ -166,6 +159,8 @@ class TeamTransport:
         """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
         to its case's whole trust boundary (`team_audience`: who reads which form of it)."""
         with self.store.read() as connection:
+            # The roster as the pull just left it decides who events go to (the config's roles while there is none).
+            self.roles = current_roles(connection, self.founders, self.config_roles)
             events = outgoing(connection)
             cases = {event.case_id for event in events}
             projects = case_projects(connection, cases)
@@ -183,10 +178,10 @@ class TeamTransport:
         everyone = {*self.roles.coordinators, *(f for m in self.roles.maintainers.values() for f in m)}
         self.unusable = unusable_recipients(self.gpg, {*everyone, *(e.author for e in events)})
         if self.config.identity.fingerprint in self.roles.coordinators:
-            for case_id in sorted(cases):
+            for case_id in sorted(cases - {ROSTER_CASE}):
                 self._share(client, case_id, projects.get(case_id, []))
         for event in events:
-            readers = self.roles.readers(projects.get(event.case_id, []))
+            readers = roster_readers(self.roles, event) or self.roles.readers(projects.get(event.case_id, []))
             told = told_of_unlink(event, self.roles, sent_the_case[event.case_id])
             planned = deliveries(event, readers, lambda case: self.roles.readers(named.get(case, [])), told)
             blocked = {f for d in planned for f in d.readers} | {event.author}
@@ -294,6 +289,7 @@ class TeamTransport:
         stamp = stored_time(datetime.now(UTC))
         # One read connection for the round's lookups (each case the events are about, and its projects).
         with self.store.read() as connection:
+            roster = load_history(connection, self.founders)
             for uid in group:
                 raw, why_not, _whole_size = bodies[uid]  # no head is asked for: an envelope's headers say nothing
                 key = f"{validity}:{uid}"
@@ -327,7 +323,8 @@ class TeamTransport:
                 report = (opened.event.ref or opened.event.case_id) if opened.event else ""
                 here = resolve_case(connection, opened.event) if opened.event else None
                 known = case_projects(connection, [here]).get(here, []) if here else []
-                verdict = judge(opened, self.roles, [*known, *learned.get(report, [])], set())
+                projects = [*known, *learned.get(report, [])]
+                verdict = judge_received(self.gpg, opened, self.config_roles, projects, roster)
                 if verdict.rejection is None and opened.event is not None and opened.event.share is not None:
                     learned[report] = [str(p) for p in opened.event.share.get("projects") or []]
                 judged.append(verdict)
@@ -342,6 +339,10 @@ class TeamTransport:
             # Events that passed every check but could not be applied are refused and listed like the others.
             self.outcome.applied -= len(refused)
             self.outcome.rejected += len(refused)
+            # A roster change judges again every event it decides on, whenever they came.
+            settled = settle(connection, self.gpg, self.founders, self.config_roles, datetime.now(UTC))
+            self.outcome.applied += settled.applied - settled.refused
+            self.outcome.rejected += settled.refused - settled.applied
             log.keep_unreadable(connection, unreadable)
             save_cursor(connection, CURSOR_SOURCE, self.folder, {"uidvalidity": validity, "last_uid": group[-1]},
                         datetime.now(UTC))  # fmt: skip
