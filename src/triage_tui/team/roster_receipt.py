@@ -59,10 +59,17 @@ class Settled:
 
 
 def settle(
-    connection: WriteConnection, gpg: gnupg.GPG, founders: Iterable[str], config_roles: TeamRoles, now: datetime
+    connection: WriteConnection,
+    gpg: gnupg.GPG,
+    founders: Iterable[str],
+    config_roles: TeamRoles,
+    now: datetime,
+    *,
+    fresh: bool = True,
 ) -> Settled:
-    """Fold the roster events kept here and mark each applied or refused; if that changed the fold, bring its keys
-    into the keyring and judge again every received event whose judgement depends on it."""
+    """Fold the roster events kept here and mark each applied or refused; if that changed the fold (or `fresh`:
+    roster events were just kept), bring its keys into the keyring and judge again every received event whose
+    judgement depends on it."""
     founders = [f.upper() for f in founders]
     _verify_waiting_roster(connection, gpg)
     kept = rows.roster_rows(connection)
@@ -74,7 +81,7 @@ def settle(
         if status != row.status:
             reason = None if why is None else f"{Rejection.ROSTER_RULE}: {why}"
             verdicts.append((status, reason, None if why is None else rows.ROSTER_RULE, row.id))
-    if not verdicts:
+    if not verdicts and not fresh:
         return Settled(history)
     rows.mark(connection, verdicts)
     import_keys(gpg, [(k.fingerprint, k.armored) for m in history.current.members.values() for k in m.keys])
