@@ -21,7 +21,7 @@ from triage_tui.services.triage import TriageService
 from triage_tui.store import cipher
 from triage_tui.store.connection import reader
 from triage_tui.store.store import Store
-from triage_tui.team.roster_writes import add_member
+from triage_tui.team.roster_writes import RosterRefused, add_member
 from ui_fixtures import seeded_store, small_inbox
 
 __all__ = ["five"]
@@ -105,11 +105,19 @@ def test_the_roster_is_started_changed_and_listed_from_the_command_line(coordina
     with Store(home / "triage.db") as store:
         add_member(store, config, five.ring.gpg, armored=five.armored(five.p), name="Pat", email="pat@pip.example",
                    role="maintainer", projects=["pip"], imap_user="pat")  # fmt: skip
+        # From a key of the keyring, by its fingerprint; a key that is not the one named is refused.
+        add_member(store, config, five.ring.gpg, fingerprint=five.d.lower(), name="Dee", email="dee@team.example",
+                   role="coordinator")  # fmt: skip
+        with pytest.raises(RosterRefused, match=f"the key given is {five.p}, not {five.q}"):
+            add_member(store, config, five.ring.gpg, armored=five.armored(five.p), fingerprint=five.q, name="Q",
+                       email="q@pip.example", role="maintainer", projects=["pip"])  # fmt: skip
     listed = members(home)
-    assert [(m["role"], m["member_id"], m["projects"]) for m in listed] == [
-        ("coordinator", five.c, []),
-        ("maintainer", five.p, ["pip"]),
-    ]
+    assert [m["role"] for m in listed] == ["coordinator", "coordinator", "maintainer"]  # coordinators first
+    assert sorted((m["role"], m["member_id"], m["projects"]) for m in listed) == sorted(
+        [("coordinator", five.c, []), ("coordinator", five.d, []), ("maintainer", five.p, ["pip"])]
+    )
+    done = cli(home, "team", "init")
+    assert done.returncode == 2 and "started already" in done.stderr
     # Refused, in one line naming the rule, and nothing kept: a key that is no member's.
     done = cli(home, "team", "remove", five.q)
     assert done.returncode == 2 and f"{five.q} is no member's key" in done.stderr
@@ -121,14 +129,14 @@ def test_the_roster_is_started_changed_and_listed_from_the_command_line(coordina
     done = cli(home, "team", "revoke", five.p, "--since", "yesterday")
     assert done.returncode == 2 and "not an ISO 8601" in done.stderr
     assert cli(home, "team", "remove", five.p).returncode == 0
-    assert [m["removed_at"] is not None for m in members(home)] == [False, True]
+    assert [m["removed_at"] is not None for m in members(home)] == [False, False, True]
     new_key = generate_key(five.ring.gpg, "c-next@team.example")
     done = cli(home, "team", "rotate-key", new_key.lower())
     assert done.returncode == 0, done.stderr
     (me,) = [m for m in members(home) if m["member_id"] == five.c]
     assert [k["fingerprint"] for k in me["keys"]] == [five.c, new_key]  # type: ignore[attr-defined]
     assert unsent_roster_kinds(home / "triage.db") == [
-        "member-add", "member-add", "key-revoke", "member-remove", "key-rotate",
+        "member-add", "member-add", "member-add", "key-revoke", "member-remove", "key-rotate",
     ]  # fmt: skip
     assert cli(home, "team", "rotate-key", "not-a-key").returncode == 2
 

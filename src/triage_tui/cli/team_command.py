@@ -87,6 +87,7 @@ def _done(event: TeamEvent) -> str:
         what = f"{member['role']} {member['fingerprint']} added"
     elif event.kind == "key-rotate":
         what = f"key {change['old']} rotated to {change['new']}"
+        what += f" (sign with it from now on: `triage-tui rekey {change['new']}`, then set identity.fingerprint)"
     elif event.kind == "key-revoke":
         what = f"key {change['fingerprint']} revoked since {change['since']}"
     else:

@@ -53,6 +53,9 @@ def init_roster(store: Store, config: Config, gpg: gnupg.GPG, now: datetime | No
     me = config.identity.fingerprint.upper()
     if config.team is None or me not in config.team.coordinators:
         raise RosterRefused("team init is for a founding coordinator: put your fingerprint in [team] coordinators")
+    with store.read() as connection:
+        if load_history(connection, config.team.coordinators).exists:
+            raise RosterRefused("the team's roster is started already (see triage-tui team members)")
     armored = _exported(gpg, me)
     return add_member(
         store, config, gpg, armored=armored, name=config.identity.name, email=config.identity.email,
