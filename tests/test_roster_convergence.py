@@ -150,3 +150,18 @@ def test_the_fold_depends_only_on_the_set_of_roster_events(five: TeamOfFive, ord
     first, second = fold(events, [five.c]), fold([events[i] for i in order], [five.c])
     assert first == second
     assert not first.refused and first.exists
+
+
+def test_a_revocation_that_comes_late_takes_back_what_the_revoked_key_decided(
+    five: TeamOfFive, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
+    events = story(five)
+    late = events.pop("revoke D")[0]
+    database = tmp_path / "late.db"
+    shutil.copy(base, database)
+    deliver(database, receiver, [five.c], [[event for event, _rule in events.values()]])
+    assert view(database)["case"][0] == "fixing"  # type: ignore[index]
+    deliver(database, receiver, [five.c], [[late]])
+    assert view(database)["case"][0] == "triage"  # type: ignore[index]
+    decided = events["D revoked state"][0].id
+    assert (decided, "rejected", "REVOKED") in view(database)["events"]  # type: ignore[operator]

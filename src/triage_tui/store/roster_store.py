@@ -50,14 +50,6 @@ def roster_rows(connection: EitherConnection) -> list[RosterRow]:
     return [RosterRow(str(r[0]), bytes(r[1]), str(r[2]), str(r[3])) for r in rows]
 
 
-def has_roster(connection: EitherConnection) -> bool:
-    """Whether the store holds an accepted roster event (then the roster decides roles, not the config)."""
-    row = run(
-        connection, "SELECT 1 FROM team_events WHERE case_id = ? AND status = 'applied' LIMIT 1", (ROSTER_CASE,)
-    ).fetchone()
-    return row is not None
-
-
 def mark(connection: Connection, verdicts: Sequence[tuple[str, str | None, str | None, str]]) -> None:
     """Set (status, reason, rejection) of each event id."""
     if verdicts:

@@ -106,7 +106,7 @@ def receive(
         [
             KeySighting(address_of(i.signer_uid), i.signer or "", TEAM, places.get((i.event.ref, i.event.case_id)))
             for i in standing
-            if i.event
+            if i.event and i.event.roster is None  # the roster vouches for its keys itself (no case to flag on)
         ],
         now,
     )
