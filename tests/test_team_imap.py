@@ -124,8 +124,7 @@ def decide_offline(coordinator: Station, pip: Station) -> None:
     alex.store.close()
     pat = pip.triage()
     pat.set_impact(CASE, "pip", ImpactCell(ImpactStatus.FIXED, ranges=("<24.1",), fixed_version="24.1"))
-    pat.set_labels(CASE, ["wheel"])
-    pat.add_note(CASE, "fixed in 24.1")
+    pat.add_note(CASE, "fixed in 24.1")  # a maintainer sets their project's cell and adds notes, nothing else
     pat.store.close()
 
 
@@ -262,7 +261,7 @@ def test_messages_of_the_folder_that_hold_no_readable_event_are_kept_and_the_syn
         client.append("TeamEvents", garbage)
         client.append("TeamEvents", envelope_message(bytes(str(not_json), "ascii"), pip.ring.email))
     outcome = coordinator.sync()
-    assert outcome.applied >= 3 and outcome.rejected == 2
+    assert outcome.applied >= 2 and outcome.rejected == 2
     assert shown(coordinator.database)["notes"] == ["fixed in 24.1"]
     with reader(coordinator.database) as connection:
         kept = connection.execute("SELECT reason, raw FROM intake_failures WHERE source = 'team'").fetchall()

@@ -16,6 +16,7 @@ from triage_tui.cli.parser import build_parser
 from triage_tui.cli.reads import list_cases, print_matrix, show_case
 from triage_tui.cli.rekey import rekey
 from triage_tui.cli.sync_command import run_sync
+from triage_tui.cli.team_command import run_team
 from triage_tui.config import ConfigError, load_config
 from triage_tui.store.store import Store
 from triage_tui.workspace import resolve_workspace
@@ -89,6 +90,8 @@ def run(
                 return import_advisories(store, config, args, out, err)
             if args.command == "case":
                 return take_decision(store, config, args, extras, stdin or sys.stdin.buffer, out)
+            if args.command == "team":
+                return run_team(store, config, args, out)
             return open_app(store, config)
     except (ConfigError, CliError) as error:
         print(f"triage-tui: {error}", file=err)

@@ -358,4 +358,11 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE team_events ADD COLUMN ref TEXT;
     CREATE INDEX ix_team_events_ref ON team_events(ref);
     """,
+    # 11: the signed roster (issue 17): roster events are team events of the reserved case `roster` (never a case);
+    # `rejection` names the rule that refused a received event (`envelope.Rejection`), so those refused by a rule the
+    # roster decides (no role, a revoked key, a key not here yet) are judged again when the roster changes.
+    """
+    ALTER TABLE team_events ADD COLUMN rejection TEXT;
+    CREATE INDEX ix_team_events_rejection ON team_events(rejection) WHERE rejection IS NOT NULL;
+    """,
 )

@@ -269,6 +269,7 @@ class TeamEventRow(SQLModel, table=True):
     sent: int = default(0)
     received_at: datetime
     ref: str | None = None
+    rejection: str | None = None
 
 
 class TeamShareRow(SQLModel, table=True):
@@ -372,6 +373,7 @@ Index("ix_advisory_pushes_state", ADVISORY_PUSHES.c.state, ADVISORY_PUSHES.c.id)
 Index("ix_team_events_case", TEAM_EVENTS.c.case_id, TEAM_EVENTS.c.status)
 Index("ix_team_events_outgoing", TEAM_EVENTS.c.origin, TEAM_EVENTS.c.sent)
 Index("ix_team_events_ref", TEAM_EVENTS.c.ref)
+Index("ix_team_events_rejection", TEAM_EVENTS.c.rejection, sqlite_where=TEAM_EVENTS.c.rejection.isnot(None))
 Index(
     "ux_key_changes_pending",
     KEY_CHANGES.c.address,

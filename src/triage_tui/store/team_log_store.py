@@ -29,6 +29,8 @@ class ReceivedEvent(NamedTuple):
     sent: int
     received_at: str
     ref: str | None
+    rejection: str | None = None
+    """The rule that refused it (`envelope.Rejection`'s name), None if applied."""
 
 
 class StoredEvent(NamedTuple):
@@ -101,7 +103,7 @@ def insert_received(connection: Connection, rows: Sequence[ReceivedEvent]) -> No
     """Keep received events, one statement for all (a sync may bring thousands); copies of kept ones are ignored."""
     connection.exec_driver_sql(
         "INSERT OR IGNORE INTO team_events (id, case_id, author, at, kind, body, signed, origin, status, reason, "
-        "signer, sent, received_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "signer, sent, received_at, ref, rejection) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         list(rows),
     )
 

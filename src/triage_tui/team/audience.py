@@ -71,4 +71,4 @@ def _unlinks_only(event: TeamEvent) -> TeamEvent:
 
 
 def _tells_something(event: TeamEvent) -> bool:
-    return bool(event.changes or event.impacts or event.note is not None or event.share or event.key)
+    return bool(event.changes or event.impacts or event.note is not None or event.share or event.key or event.roster)

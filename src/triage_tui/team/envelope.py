@@ -4,17 +4,33 @@ a good signature, by the key the event names as its author, who holds a role on 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from triage_tui.team.events import EventFormatError, TeamEvent, decode
 from triage_tui.team.hlc import too_far_ahead
 from triage_tui.team.recipients import RecipientError, unusable_recipients
+from triage_tui.team.rights import rights_problem
+from triage_tui.team.roles import TeamRoles
 
 if TYPE_CHECKING:
     import gnupg
+
+    from triage_tui.team.roster import RosterHistory
+
+__all__ = [
+    "Opened",
+    "Rejection",
+    "TeamRoles",
+    "encrypt_signed",
+    "judge",
+    "open_sealed",
+    "open_signed",
+    "seal",
+    "sign_event",
+]
 
 
 class Rejection(StrEnum):
@@ -25,33 +41,14 @@ class Rejection(StrEnum):
     BAD_SIGNATURE = "bad signature"
     UNKNOWN_KEY = "signed by a key this workstation does not have"
     NOT_THE_AUTHOR = "signed by another key than the author it names"
-    NO_ROLE = "its author is neither a coordinator nor a maintainer of the case's projects"
+    NO_ROLE = "beyond its author's rights"
+    REVOKED = "signed by a revoked key"
+    ROSTER_RULE = "a roster change its author may not make"
+    BAD_ROSTER_KEY = "a roster change whose key or proof does not hold"
     MALFORMED = "not a team event"
     REPLAYED = "already applied (a copy sent again)"
     FROM_THE_FUTURE = "dated too far ahead of this workstation's clock"
     NOT_APPLICABLE = "could not be applied here"
-
-
-@dataclass(frozen=True)
-class TeamRoles:
-    """Who may decide what: coordinators on every case, each project's maintainers on the cases of that project
-    (fingerprints, upper case)."""
-
-    coordinators: frozenset[str]
-    maintainers: Mapping[str, frozenset[str]] = field(default_factory=dict)
-
-    def readers(self, projects: Iterable[str]) -> list[str]:
-        """Everyone an event of a case with `projects` is encrypted to: the trust boundary of the case."""
-        found = set(self.coordinators)
-        for project in projects:
-            found |= self.maintainers.get(project, frozenset())
-        return sorted(found)
-
-    def may_decide(self, author: str, projects: Iterable[str]) -> bool:
-        """Whether `author` holds a role on a case with `projects`."""
-        if author in self.coordinators:
-            return True
-        return any(author in self.maintainers.get(project, frozenset()) for project in projects)
 
 
 @dataclass(frozen=True)
@@ -104,12 +101,19 @@ def open_sealed(gpg: gnupg.GPG, data: bytes) -> Opened:
     if not outer.ok:
         return Opened(None, None, Rejection.UNDECRYPTABLE, str(outer.status or ""))
     inner = bytes(outer.data)
-    signed: bytes | None = None
-    result = outer
     if inner.lstrip().startswith(b"-----BEGIN PGP MESSAGE-----"):
-        signed = inner
-        result = gpg.decrypt(inner)  # a signed message: gpg gives back its data and checks the signature
-        inner = bytes(result.data)
+        return open_signed(gpg, inner)  # a signed message: gpg gives back its data and checks the signature
+    return _checked(outer, inner, None)
+
+
+def open_signed(gpg: gnupg.GPG, signed: bytes) -> Opened:
+    """Verify an event's signed form (what a sealed event holds, and what is kept of one whose key was unknown,
+    to verify again once the roster brings the key)."""
+    result = gpg.decrypt(signed)
+    return _checked(result, bytes(result.data), signed)
+
+
+def _checked(result: Any, inner: bytes, signed: bytes | None) -> Opened:
     signer = (getattr(result, "pubkey_fingerprint", None) or getattr(result, "fingerprint", None) or "").upper()
     try:
         event = decode(inner)
@@ -119,36 +123,44 @@ def open_sealed(gpg: gnupg.GPG, data: bytes) -> Opened:
         return Opened(event, None, Rejection.UNSIGNED)
     if not result.valid:
         if getattr(result, "status", "") == "no public key" or "NO_PUBKEY" in str(getattr(result, "stderr", "")):
-            return Opened(event, signer or None, Rejection.UNKNOWN_KEY, result.key_id or "")
+            # Its signed bytes are kept: verified again once the roster brings the key (`roster_receipt`).
+            return Opened(event, signer or None, Rejection.UNKNOWN_KEY, result.key_id or "", signed=signed)
         return Opened(event, signer or None, Rejection.BAD_SIGNATURE, str(result.status or ""))
     if signer != event.author.upper():
         return Opened(event, signer, Rejection.NOT_THE_AUTHOR, f"signed by {signer}, names {event.author}")
     return Opened(event, signer, None, signed=signed, signer_uid=str(getattr(result, "username", "") or ""))
 
 
-def judge(opened: Opened, roles: TeamRoles, projects: Iterable[str], applied: set[str]) -> Opened:
-    """The opened event with the role and replay rules applied: refused if its author has no role on the case
-    (with `projects` as this workstation knows them) or if it was applied before."""
+def judge(
+    opened: Opened,
+    roles: TeamRoles,
+    projects: Iterable[str],
+    applied: set[str],
+    roster: RosterHistory | None = None,
+) -> Opened:
+    """The opened event with the rights and replay rules applied: refused if it was applied before, or if it is
+    beyond its author's rights (`rights.rights_problem`) on the case (with `projects` as this workstation knows
+    them). With a `roster` that exists, the author's roles are those of the roster in force at the event's time
+    (their key valid then and not revoked), else `roles` (the config's). Roster events are judged by the fold
+    (`roster.fold`), not here."""
     if opened.rejection is not None or opened.event is None:
         return opened
-    if opened.event.id in applied:
-        return Opened(opened.event, opened.signer, Rejection.REPLAYED)
-    if too_far_ahead(opened.event.at):
-        return Opened(opened.event, opened.signer, Rejection.FROM_THE_FUTURE, opened.event.at.text())
-    if opened.event.kind == "share":
-        if opened.event.author not in roles.coordinators:
-            return Opened(opened.event, opened.signer, Rejection.NO_ROLE, "only a coordinator shares a case")
+    event = opened.event
+    if event.id in applied:
+        return Opened(event, opened.signer, Rejection.REPLAYED)
+    if too_far_ahead(event.at):
+        return Opened(event, opened.signer, Rejection.FROM_THE_FUTURE, event.at.text())
+    if event.roster is not None:
         return opened
-    if opened.event.key is not None:
-        if opened.event.author not in roles.coordinators:
-            return Opened(opened.event, opened.signer, Rejection.NO_ROLE, "only a coordinator accepts a changed key")
-        return opened
-    if not roles.may_decide(opened.event.author, list(projects)):
-        return Opened(opened.event, opened.signer, Rejection.NO_ROLE)
-    if opened.event.author not in roles.coordinators:
-        # A maintainer speaks for their own projects only: writing another project's cell would link that
-        # project to the case and widen who reads it.
-        foreign = [p for p in opened.event.impacts if opened.event.author not in roles.maintainers.get(p, frozenset())]
-        if foreign:
-            return Opened(opened.event, opened.signer, Rejection.NO_ROLE, f"not a maintainer of {', '.join(foreign)}")
+    if roster is not None and roster.exists:
+        since = roster.revoked_since(event.author)
+        if since is not None and event.at >= since:
+            return Opened(event, opened.signer, Rejection.REVOKED, f"{event.author} is revoked since {since.text()}")
+        roles = roster.roles_at(event.at)
+        if event.author not in roles.coordinators and not any(event.author in m for m in roles.maintainers.values()):
+            detail = f"{event.author} is no member's valid key at {event.at.text()} in the roster"
+            return Opened(event, opened.signer, Rejection.NO_ROLE, detail)
+    problem = rights_problem(event, roles, projects)
+    if problem is not None:
+        return Opened(event, opened.signer, Rejection.NO_ROLE, problem)
     return opened

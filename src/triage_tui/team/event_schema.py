@@ -13,6 +13,16 @@ from triage_tui.domain import CaseState, Disposition, ImpactStatus, VexJustifica
 
 CASE_ID = r"^PSC-[0-9]{4}-[0-9]{4,9}$"
 """A case id (`domain.format_case_id`): four-digit year, at most nine digits of number, so both fit a column."""
+ROSTER_CASE = "roster"
+"""The reserved `case` of roster events (no case is ever called that; they are never materialized as a case)."""
+ROSTER_KINDS = frozenset({"member-add", "member-remove", "key-rotate", "key-revoke"})
+"""The kinds of roster events (DESIGN section 5): only they carry `roster`, and only with the case ROSTER_CASE."""
+ROSTER_PROJECT = r"^(?!coordinators$)[a-z0-9][a-z0-9._-]{0,63}$"
+"""A project a roster member maintains: also the name of its folder on the server, so never `coordinators`."""
+MAX_ARMORED_KEY = 64 * 1024
+"""The largest ASCII-armoured public key a roster event carries."""
+MAX_PROOF = 16 * 1024
+"""The largest armoured detached signature (a key rotation's proof)."""
 PROJECT_ID = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]{1,100}$"
 """A project id as a config names it (any TOML key): one short line with no control or bidi character (a project
 this workstation's config does not have is left out when applied)."""
@@ -58,6 +68,37 @@ _CVSS4 = _text(300, pattern=r"^CVSS:4\.0(/[A-Z]{1,3}:[A-Za-z]+)+$")
 # Another case (duplicate-of) is named by the report it is (a ref); events of earlier versions named it by their
 # author's case id, which is kept readable but never taken for a case here (team_log.named_case).
 _OTHER_CASE = {"anyOf": [_text(pattern=REF), _text(pattern=CASE_ID)]}
+_TIME = _text(pattern=r"^[0-9]{16}-[0-9]{8}$")
+_ROSTER_MEMBER = {
+    "type": "object",
+    "required": ["name", "email", "role", "projects", "imap_user", "fingerprint", "key"],
+    "properties": {
+        "name": _text(200, min_length=1),
+        "email": _text(320, min_length=3),
+        "role": {"enum": ["coordinator", "maintainer"]},
+        "projects": {"type": "array", "items": _text(64, pattern=ROSTER_PROJECT), "maxItems": 100, "uniqueItems": True},
+        "imap_user": _nullable(_text(320, min_length=1)),
+        "fingerprint": _text(pattern=FINGERPRINT),
+        "key": _text(MAX_ARMORED_KEY, min_length=1),
+    },
+    "additionalProperties": False,
+}
+# One object for the four kinds: which fields each kind holds exactly is checked in Python (`team_events`), since a
+# JSON Schema `oneOf` names no useful problem when it fails.
+_ROSTER = {
+    "type": "object",
+    "minProperties": 1,
+    "properties": {
+        "member": _ROSTER_MEMBER,
+        "fingerprint": _text(pattern=FINGERPRINT),
+        "old": _text(pattern=FINGERPRINT),
+        "new": _text(pattern=FINGERPRINT),
+        "key": _text(MAX_ARMORED_KEY, min_length=1),
+        "proof": _text(MAX_PROOF, min_length=1),
+        "since": _TIME,
+    },
+    "additionalProperties": False,
+}
 _CELL = {
     "type": "object",
     "properties": {
@@ -89,7 +130,7 @@ EVENT_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "format": {"const": "triage-tui-event/1"},
-        "case": _text(pattern=CASE_ID),
+        "case": {"anyOf": [_text(pattern=CASE_ID), {"const": ROSTER_CASE}]},
         "author": _text(pattern=FINGERPRINT),
         "at": _text(pattern=r"^[0-9]{16}-[0-9]{8}$"),
         "kind": _text(40, pattern=r"^[a-z][a-z0-9-]*$"),
@@ -138,6 +179,7 @@ EVENT_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
         },
         "ref": _text(pattern=REF),
+        "roster": _ROSTER,
     },
 }
 

@@ -16,7 +16,7 @@ from typing import Any
 from triage_tui import untrusted_json
 from triage_tui.domain import KEY_ACCEPTED
 from triage_tui.services.embargo_policy import EARLIEST_EMBARGO, LATEST_EMBARGO, embargo_out_of_bounds
-from triage_tui.team.event_schema import REF_KINDS, schema_problem
+from triage_tui.team.event_schema import REF_KINDS, ROSTER_CASE, ROSTER_KINDS, schema_problem
 from triage_tui.team.hlc import Timestamp
 from triage_tui.untrusted_json import UntrustedJsonError
 
@@ -74,6 +74,8 @@ class TeamEvent:
     workstation in the order its reports arrive, so two may call one report by different ids. Neither form can be
     chosen by whoever sent the report; `mid:<Message-ID>`, which can, is the form of earlier versions, still read
     for cases shared before (see `team_log.resolve_case`)."""
+    roster: Mapping[str, Any] | None = None
+    """A change of the team's roster (kinds ROSTER_KINDS, case ROSTER_CASE): see `team.roster`."""
 
     def body(self) -> dict[str, object]:
         """The event as canonical JSON data."""
@@ -98,6 +100,8 @@ class TeamEvent:
             data["key"] = dict(self.key)
         if self.ref is not None:
             data["ref"] = self.ref
+        if self.roster is not None:
+            data["roster"] = dict(self.roster)
         return data
 
     def encode(self) -> bytes:
@@ -160,6 +164,7 @@ def decode(data: bytes) -> TeamEvent:
             share=dict(share) if share is not None else None,
             key=_key_acceptance(body.get("key")),
             ref=_ref(body.get("ref")),
+            roster=_roster(body),
         )
     except (TypeError, ValueError) as error:
         if isinstance(error, EventFormatError):
@@ -171,6 +176,11 @@ def decode(data: bytes) -> TeamEvent:
         raise EventFormatError("only a share event carries a case")
     if (event.key is not None) != (event.kind == KEY_ACCEPTED):
         raise EventFormatError(f"a {KEY_ACCEPTED} event, and only it, carries a key")
+    if (event.roster is not None) != (event.kind in ROSTER_KINDS) or (event.case_id == ROSTER_CASE) != (
+        event.kind in ROSTER_KINDS
+    ):
+        raise EventFormatError(f"a roster event (one of {', '.join(sorted(ROSTER_KINDS))}), and only it, is about "
+                               f"the case {ROSTER_CASE!r} and carries a roster change")  # fmt: skip
     try:
         _check_values(event)
     except ValueError as error:
@@ -212,6 +222,31 @@ def _embargo_time(value: object) -> datetime:
             f"changes.embargo_until: {value!r} is not between {EARLIEST_EMBARGO.year} and {LATEST_EMBARGO.year}"
         )
     return moment
+
+
+ROSTER_FIELDS = {
+    "member-add": frozenset({"member"}),
+    "member-remove": frozenset({"fingerprint"}),
+    "key-rotate": frozenset({"old", "new", "key", "proof"}),
+    "key-revoke": frozenset({"fingerprint", "since"}),
+}
+"""What each roster kind holds, exactly (the declared shape bounds each field's size and form)."""
+
+
+def _roster(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    value, kind = body.get("roster"), body.get("kind")
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or kind not in ROSTER_FIELDS or set(value) != ROSTER_FIELDS[str(kind)]:
+        wanted = ", ".join(sorted(ROSTER_FIELDS.get(str(kind), ())))
+        raise EventFormatError(f"roster: a {kind} event holds exactly: {wanted or 'no roster change'}")
+    if kind == "key-rotate" and value["old"] == value["new"]:
+        raise EventFormatError("roster: a key rotation names two different keys")
+    if kind == "member-add":
+        member = value["member"]
+        if member["role"] == "coordinator" and member["projects"]:
+            raise EventFormatError("roster.member: a coordinator reads every project; projects are a maintainer's")
+    return dict(value)
 
 
 def _ref(value: object) -> str | None:

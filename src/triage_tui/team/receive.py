@@ -13,6 +13,7 @@ from triage_tui.store.queries import stored_time
 from triage_tui.store.team_log_store import ReceivedEvent
 from triage_tui.store.team_runner import WriteConnection
 from triage_tui.team.envelope import Opened, Rejection
+from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import HybridClock
 from triage_tui.team.materialize import materialize_all
@@ -66,7 +67,9 @@ def receive(
             continue  # nothing readable to keep beyond the envelope: the caller lists it
         event = item.event
         slot = (event.ref, event.case_id)
-        if slot not in places:  # one lookup per case, not per event: a sync may bring thousands
+        if event.roster is not None:  # the roster's own: placed on no case (`roster_receipt` folds them)
+            places[slot] = ROSTER_CASE
+        elif slot not in places:  # one lookup per case, not per event: a sync may bring thousands
             places[slot] = resolve_case(connection, event)
             remember_ref(connection, event.ref, places[slot])
             if places[slot] is None:
@@ -84,9 +87,9 @@ def receive(
         place = local or UNRESOLVED + event.case_id
         rows.append(ReceivedEvent(event.id, place, event.author, event.at.text(), event.kind, event.encode(),
                                   item.signed, "received", status, reason, item.signer, 1, stamp,
-                                  event.ref))  # fmt: skip
+                                  event.ref, item.rejection.name if item.rejection else None))  # fmt: skip
         if status == "applied":
-            if local is not None:
+            if local is not None and local != ROSTER_CASE:
                 touched.add(local)
             if clock is not None:
                 clock.observe(event.at)
@@ -103,7 +106,7 @@ def receive(
         [
             KeySighting(address_of(i.signer_uid), i.signer or "", TEAM, places.get((i.event.ref, i.event.case_id)))
             for i in standing
-            if i.event
+            if i.event and i.event.roster is None  # the roster vouches for its keys itself (no case to flag on)
         ],
         now,
     )

@@ -3,16 +3,20 @@ later and sent, in the same transaction as the decision itself (services' `Decis
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.services.decision_sharing import SharingRefused
 from triage_tui.store.team_log_store import newest_applied_at
-from triage_tui.team.events import EventFormatError
+from triage_tui.team.events import EventFormatError, TeamEvent
 from triage_tui.team.hlc import HybridClock, Timestamp
 from triage_tui.team.log import case_ref, record_local, team_event_of, with_report_refs
+from triage_tui.team.refs import case_projects
+from triage_tui.team.rights import rights_problem
+from triage_tui.team.roles import TeamRoles, config_roles
+from triage_tui.team.roster_receipt import current_roles
 
 if TYPE_CHECKING:
     from triage_tui.config import Config
@@ -22,9 +26,13 @@ if TYPE_CHECKING:
 class TeamSharer:
     """Shares the decisions made here as team events authored by the key `fingerprint`."""
 
-    def __init__(self, fingerprint: str) -> None:
+    def __init__(self, fingerprint: str, founders: Sequence[str] = (), config_roles: TeamRoles | None = None) -> None:
         self.fingerprint = fingerprint
         self._clock = HybridClock()
+        self.founders = founders
+        self.config_roles = config_roles
+        """With roles (a workspace's config): each decision is first checked against its author's rights as every
+        receiver will check it (the roster's roles once there is one, else these)."""
 
     def share(
         self, connection: WriteConnection, case_id: str, kind: str, payload: Mapping[str, Any], at: datetime
@@ -36,6 +44,7 @@ class TeamSharer:
         if newest:
             self._clock.observe(Timestamp.parse(newest))
         event = team_event_of(kind, payload, case_id, self.fingerprint, self._clock.now())
+        self._check_rights(connection, case_id, kind, event)
         if event is None:
             return
         try:
@@ -44,10 +53,23 @@ class TeamSharer:
         except EventFormatError as error:  # what every other workstation would refuse is not decided here
             raise SharingRefused(str(error)) from None
 
+    def _check_rights(self, connection: WriteConnection, case_id: str, kind: str, event: TeamEvent | None) -> None:
+        """SharingRefused naming the rule if the decision is beyond this workstation's user's rights."""
+        if self.config_roles is None:
+            return
+        roles = current_roles(connection, self.founders, self.config_roles)
+        if self.fingerprint in roles.coordinators:
+            return
+        problem = "only a coordinator merges cases" if kind == "merge" else None
+        if event is not None and problem is None:
+            problem = rights_problem(event, roles, case_projects(connection, [case_id]).get(case_id, []))
+        if problem is not None:
+            raise SharingRefused(problem)
+
 
 def sharer_for(config: Config | None) -> TeamSharer | None:
     """The sharer of a workspace with team sync on (every decision is then a team event signed with the identity's
     key); None without a config or a `[team]` table."""
     if config is None or config.team is None:
         return None
-    return TeamSharer(config.identity.fingerprint)
+    return TeamSharer(config.identity.fingerprint, config.team.coordinators, config_roles(config))

@@ -19,16 +19,10 @@ from triage_tui.store.queries import stored_time
 from triage_tui.store.store import Store
 from triage_tui.store.team_case_store import record_shares
 from triage_tui.store.team_log_store import UnreadableMessage
+from triage_tui.store.team_runner import EitherConnection
 from triage_tui.team.audience import Delivery, deliveries, named_cases, told_of_unlink
-from triage_tui.team.envelope import (
-    Rejection,
-    TeamRoles,
-    encrypt_signed,
-    judge,
-    open_sealed,
-    seal,
-    sign_event,
-)
+from triage_tui.team.envelope import Rejection, TeamRoles, encrypt_signed, open_sealed, seal, sign_event
+from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import MAX_EVENT_BYTES, TeamEvent
 from triage_tui.team.folder_sync import Bodies, FolderRefused, append_to, pull_folder
 from triage_tui.team.folders import FolderPlan
@@ -37,6 +31,8 @@ from triage_tui.team.log import history, linked_in_the_open, outgoing, share_of,
 from triage_tui.team.receive import receive
 from triage_tui.team.recipients import RecipientError, unusable_recipients
 from triage_tui.team.refs import case_projects, case_ref, named_case_projects, resolve_case
+from triage_tui.team.roles import config_roles
+from triage_tui.team.roster_receipt import current_roles, judge_received, load_history, roster_readers, settle
 from triage_tui.team.sync_outcome import TeamSyncOutcome as TeamSyncOutcome  # imported from here by callers
 from triage_tui.team.sync_outcome import TeamSyncResult
 
@@ -63,11 +59,7 @@ session key per reader a few KB more; a larger message cannot hold an event, so 
 
 def roles_of(config: Config) -> TeamRoles:
     """The coordinators and each project's maintainers, from the config."""
-    coordinators = frozenset(config.team.coordinators) if config.team else frozenset({config.identity.fingerprint})
-    return TeamRoles(
-        coordinators=coordinators,
-        maintainers={p.id: frozenset(p.maintainers) for p in config.projects.values()},
-    )
+    return config_roles(config)
 
 
 def envelope_message(sealed: bytes, sender: str) -> bytes:
@@ -112,8 +104,9 @@ class TeamTransport:
         self.store = store
         self.config = config
         self.gpg = gpg
-        self.roles = roles_of(config)
-        self.folders = FolderPlan.of(config.team, self.roles, config.identity.fingerprint)
+        self.config_roles = roles_of(config)
+        self.founders = config.team.coordinators
+        self._roles_now()
         self.outcome = TeamSyncOutcome()
         self._seen: set[str] | None = None
         """Ids of the events in the log and those taken in this sync, so a copy in another folder is skipped."""
@@ -126,6 +119,17 @@ class TeamTransport:
         # Cells are kept only for projects the store knows, and a maintainer's workstation may hold nothing but
         # what is shared with it: the config's projects go in before the first event is applied.
         store.sync_projects(config.projects.values())
+
+    def _roles_now(self, connection: EitherConnection | None = None) -> None:
+        """Who decides and reads, and so which folders are read and written: the roster in the store (the config's
+        roles while there is none)."""
+        if connection is None:
+            with self.store.read() as reader:
+                self.roles = current_roles(reader, self.founders, self.config_roles)
+        else:
+            self.roles = current_roles(connection, self.founders, self.config_roles)
+        assert self.config.team is not None
+        self.folders = FolderPlan.of(self.config.team, self.roles, self.config.identity.fingerprint)
 
     def sync(self) -> TeamSyncOutcome:
         """Take in what is new, then send what waits; one connection."""
@@ -152,6 +156,8 @@ class TeamTransport:
         """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
         to its case's whole trust boundary (`team_audience`: who reads which form of it)."""
         with self.store.read() as connection:
+            # The roster as the pull just left it decides who events go to (the config's roles while there is none).
+            self._roles_now(connection)
             events = outgoing(connection)
             cases = {event.case_id for event in events}
             projects = case_projects(connection, cases)
@@ -169,16 +175,21 @@ class TeamTransport:
         everyone = {*self.roles.coordinators, *(f for m in self.roles.maintainers.values() for f in m)}
         self.unusable = unusable_recipients(self.gpg, {*everyone, *(e.author for e in events)})
         if self.config.identity.fingerprint in self.roles.coordinators:
-            for case_id in sorted(cases):
+            for case_id in sorted(cases - {ROSTER_CASE}):
                 self._share(client, where, case_id, projects.get(case_id, []))
         for event in events:
-            readers = self.roles.readers(projects.get(event.case_id, []))
+            readers = roster_readers(self.roles, event) or self.roles.readers(projects.get(event.case_id, []))
             told = told_of_unlink(event, self.roles, sent_the_case[event.case_id])
             planned = deliveries(event, readers, lambda case: self.roles.readers(named.get(case, [])), told)
             blocked = {f for d in planned for f in d.readers} | {event.author}
             # The case's projects and those the event unlinks: whose folders its readers are reached through.
             audience = {*projects.get(event.case_id, []), *event.impacts}
-            folders = [self.folders.delivery_folders(d.readers, audience) for d in planned]
+            folders = [
+                self.folders.every_folder()
+                if event.roster is not None
+                else self.folders.delivery_folders(d.readers, audience)
+                for d in planned
+            ]
             if self._refused({f for found in folders for f in found}):
                 self.outcome.held += 1  # a folder refused this sync: the event waits whole for a later one
                 continue
@@ -301,6 +312,7 @@ class TeamTransport:
         stamp = stored_time(datetime.now(UTC))
         # One read connection for the round's lookups (each case the events are about, and its projects).
         with self.store.read() as connection:
+            roster = load_history(connection, self.founders)
             for uid in group:
                 raw, why_not, _whole_size = bodies[uid]  # no head is asked for: an envelope's headers say nothing
                 key = f"{validity}:{uid}"
@@ -334,7 +346,8 @@ class TeamTransport:
                 report = (opened.event.ref or opened.event.case_id) if opened.event else ""
                 here = resolve_case(connection, opened.event) if opened.event else None
                 known = case_projects(connection, [here]).get(here, []) if here else []
-                verdict = judge(opened, self.roles, [*known, *learned.get(report, [])], set())
+                projects = [*known, *learned.get(report, [])]
+                verdict = judge_received(self.gpg, opened, self.config_roles, projects, roster)
                 if verdict.rejection is None and opened.event is not None and opened.event.share is not None:
                     learned[report] = [str(p) for p in opened.event.share.get("projects") or []]
                 judged.append(verdict)
@@ -349,6 +362,11 @@ class TeamTransport:
             # Events that passed every check but could not be applied are refused and listed like the others.
             self.outcome.applied -= len(refused)
             self.outcome.rejected += len(refused)
+            # A roster change judges again every event it decides on, whenever they came.
+            fresh = any(v.event is not None and v.event.roster is not None for v in judged)
+            settled = settle(connection, self.gpg, self.founders, self.config_roles, datetime.now(UTC), fresh=fresh)
+            self.outcome.applied += settled.applied - settled.refused
+            self.outcome.rejected += settled.refused - settled.applied
             log.keep_unreadable(connection, unreadable)
             save_cursor(connection, CURSOR_SOURCE, folder, {"uidvalidity": validity, "last_uid": group[-1]},
                         datetime.now(UTC))  # fmt: skip

@@ -1,0 +1,114 @@
+"""Provides `triage-tui team init|members|remove|rotate-key|revoke`: the roster changed from the command line, each
+change a signed roster event waiting to be sent to every member; a change the team would refuse exits 2 naming the
+rule, and nothing is kept."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TextIO
+
+from triage_tui.cli.output import EXIT_OK, CliError, print_json
+from triage_tui.config import Config
+from triage_tui.store.store import Store
+
+if TYPE_CHECKING:
+    import gnupg
+
+    from triage_tui.team.events import TeamEvent
+
+
+def add_team_command(commands: argparse._SubParsersAction[argparse.ArgumentParser], home: Callable[..., None]) -> None:
+    """The `team` sub-command and its actions."""
+    team = commands.add_parser("team", help="the team's roster: members, roles and keys")
+    home(team)
+    actions = team.add_subparsers(dest="team_action", metavar="ACTION", required=True)
+    home(actions.add_parser("init", help="a roster with you (a founding coordinator) as its first member"))
+    members = actions.add_parser("members", help="list the roster's members")
+    home(members)
+    members.add_argument("--json", action="store_true", help="print a JSON list")
+    remove = actions.add_parser("remove", help="remove the member whose current key is FPR")
+    home(remove)
+    remove.add_argument("fingerprint", metavar="FPR")
+    rotate = actions.add_parser("rotate-key", help="rotate your own key to NEW_FPR (its secret key is here)")
+    home(rotate)
+    rotate.add_argument("new_fingerprint", metavar="NEW_FPR")
+    revoke = actions.add_parser("revoke", help="refuse events signed by FPR at or after TIME (default: now)")
+    home(revoke)
+    revoke.add_argument("fingerprint", metavar="FPR")
+    revoke.add_argument("--since", metavar="TIME", help="ISO 8601 date and time (UTC unless it names a zone)")
+
+
+def run_team(store: Store, config: Config, args: argparse.Namespace, out: TextIO) -> int:
+    """Run one `team` action; RosterRefused becomes a one-line refusal (exit 2)."""
+    from triage_tui.team import roster_writes as writes
+    from triage_tui.untrusted import neutralise_line
+
+    if args.team_action == "members":
+        return _members(store, config, args, out)
+    gpg = _gpg(config)
+    try:
+        if args.team_action == "init":
+            event = writes.init_roster(store, config, gpg)
+        elif args.team_action == "remove":
+            event = writes.remove_member(store, config, gpg, args.fingerprint)
+        elif args.team_action == "rotate-key":
+            event = writes.rotate_key(store, config, gpg, args.new_fingerprint)
+        else:
+            event = writes.revoke_key(store, config, gpg, args.fingerprint, _since(args.since))
+    except writes.RosterRefused as error:
+        raise CliError(neutralise_line(str(error))) from None
+    out.write(_done(event) + "\n")
+    return EXIT_OK
+
+
+def _gpg(config: Config) -> gnupg.GPG:
+    from triage_tui.replies.compose_reply import open_gpg
+
+    home = config.gnupg_home()
+    return open_gpg(str(home) if home else None)
+
+
+def _since(typed: str | None) -> datetime | None:
+    if typed is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(typed)
+    except ValueError:
+        raise CliError(f"--since {typed[:60]!r} is not an ISO 8601 date and time") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _done(event: TeamEvent) -> str:
+    change = event.roster or {}
+    if event.kind == "member-add":
+        member = change["member"]
+        what = f"{member['role']} {member['fingerprint']} added"
+    elif event.kind == "key-rotate":
+        what = f"key {change['old']} rotated to {change['new']}"
+        what += f" (sign with it from now on: `triage-tui rekey {change['new']}`, then set identity.fingerprint)"
+    elif event.kind == "key-revoke":
+        what = f"key {change['fingerprint']} revoked since {change['since']}"
+    else:
+        what = f"member {change['fingerprint']} removed"
+    return f"roster: {what}; the change waits to be sent to every member (triage-tui sync)"
+
+
+def _members(store: Store, config: Config, args: argparse.Namespace, out: TextIO) -> int:
+    from triage_tui.team.roster_writes import members
+    from triage_tui.untrusted import neutralise_line
+
+    with store.read() as connection:
+        found = members(connection, config)
+    if args.json:
+        print_json([member.as_json() for member in found], out)
+        return EXIT_OK
+    if not found:
+        out.write("no roster yet: a founding coordinator starts one with `triage-tui team init`\n")
+    for member in found:
+        projects = f" ({', '.join(member.projects)})" if member.projects else ""
+        state = " removed" if member.removed_at else ("" if member.active else " key revoked")
+        line = f"{member.role:<11} {member.current_key.fingerprint} {member.name} <{member.email}>{projects}{state}"
+        out.write(neutralise_line(line) + "\n")
+    return EXIT_OK

@@ -1,0 +1,135 @@
+"""The roster's rows of the team log (team events of the reserved case `roster`) and the received events whose
+judgement depends on the roster, read and re-marked when the roster changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from triage_tui.store.team_runner import EitherConnection, run
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+ROSTER_CASE = "roster"
+ROSTER_RULE = "ROSTER_RULE"
+"""The `rejection` of a roster event the fold refused (judged again at every fold)."""
+DEPENDS_ON_ROSTER = ("NO_ROLE", "REVOKED", "UNKNOWN_KEY")
+"""The rejections of case events that a roster change can undo."""
+
+
+class RosterRow(NamedTuple):
+    """A roster event kept here: its canonical bytes and how it stands."""
+
+    id: str
+    body: bytes
+    status: str
+    origin: str
+
+
+class JudgedRow(NamedTuple):
+    """A received case event whose judgement depends on the roster."""
+
+    id: str
+    case_id: str
+    body: bytes
+    signed: bytes | None
+    status: str
+    rejection: str | None
+    signer: str | None
+
+
+def roster_rows(connection: EitherConnection) -> list[RosterRow]:
+    """The roster events the fold takes: made here, or received with a good signature and key material (those
+    refused for their bytes are never folded)."""
+    rows = run(
+        connection,
+        "SELECT id, body, status, origin FROM team_events WHERE case_id = ? AND (status = 'applied' OR rejection = ?)",
+        (ROSTER_CASE, ROSTER_RULE),
+    ).fetchall()
+    return [RosterRow(str(r[0]), bytes(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+
+def mark(connection: Connection, verdicts: Sequence[tuple[str, str | None, str | None, str]]) -> None:
+    """Set (status, reason, rejection) of each event id."""
+    if verdicts:
+        connection.exec_driver_sql(
+            "UPDATE team_events SET status = ?, reason = ?, rejection = ? WHERE id = ?", list(verdicts)
+        )
+
+
+def rejudged_rows(connection: EitherConnection) -> list[JudgedRow]:
+    """Received case events applied, or refused by a rule the roster decides, oldest first."""
+    rows = run(
+        connection,
+        "SELECT id, case_id, body, signed, status, rejection, signer FROM team_events WHERE origin = 'received' "
+        "AND case_id != ? AND (status = 'applied' OR rejection IN (?, ?, ?)) ORDER BY at, author, id",
+        (ROSTER_CASE, *DEPENDS_ON_ROSTER),
+    ).fetchall()
+    return [JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6]) for r in rows]
+
+
+def forget(connection: Connection, event_ids: Sequence[str]) -> None:
+    """Drop stored events (to be received again, now accepted, through the ordinary path)."""
+    if event_ids:
+        connection.exec_driver_sql("DELETE FROM team_events WHERE id = ?", [(i,) for i in event_ids])
+
+
+def drop_team_timeline(connection: Connection, case_id: str, event_ids: Sequence[str]) -> None:
+    """Take the timeline rows (received notes, unlinks) of events no longer applied off the case."""
+    for event_id in event_ids:
+        connection.exec_driver_sql(
+            "DELETE FROM events WHERE case_id = ? AND kind IN ('note', 'impact-removed') AND "
+            "json_extract(payload, '$.team_event') = ?",
+            (case_id, event_id),
+        )
+
+
+def set_fields(connection: Connection, case_id: str, values: dict[str, object]) -> None:
+    """Put case fields back (to what they were before events no longer applied); names are known columns."""
+    if values:
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        connection.exec_driver_sql(
+            f"UPDATE cases SET {assignments} WHERE id = ?",  # noqa: S608
+            (*values.values(), case_id),
+        )
+
+
+def drop_cells(connection: Connection, case_id: str, projects: Sequence[str]) -> None:
+    """Remove cells only events no longer applied had set."""
+    for project in projects:
+        connection.exec_driver_sql("DELETE FROM impacts WHERE case_id = ? AND project_id = ?", (case_id, project))
+
+
+class WaitingRow(NamedTuple):
+    """A roster event refused for a key that was not here: its bytes and signed form."""
+
+    id: str
+    body: bytes
+    signed: bytes | None
+
+
+def unverified_roster(connection: EitherConnection) -> list[WaitingRow]:
+    """Roster events refused for a key this workstation did not have (verified again as keys arrive)."""
+    rows = run(
+        connection,
+        "SELECT id, body, signed FROM team_events WHERE case_id = ? AND status = 'rejected' AND rejection = ?",
+        (ROSTER_CASE, "UNKNOWN_KEY"),
+    ).fetchall()
+    return [WaitingRow(str(r[0]), bytes(r[1]), r[2]) for r in rows]
+
+
+def applied_bodies(connection: EitherConnection, case_id: str) -> list[bytes]:
+    """The applied events of a case, in the order they apply."""
+    rows = run(
+        connection,
+        "SELECT body FROM team_events WHERE case_id = ? AND status = 'applied' ORDER BY at, author, id",
+        (case_id,),
+    ).fetchall()
+    return [bytes(r[0]) for r in rows]
+
+
+def case_labels(connection: EitherConnection, case_id: str) -> str | None:
+    """The case's labels as stored (JSON), None if no such case here."""
+    row = run(connection, "SELECT labels FROM cases WHERE id = ?", (case_id,)).fetchone()
+    return str(row[0]) if row is not None else None

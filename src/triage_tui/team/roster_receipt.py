@@ -1,0 +1,148 @@
+"""Receipt under the roster: received events judged (roster events for their key material, case events for their
+author's rights at their time), and, whenever the fold of the roster changes, every received event whose judgement
+depends on it judged again (applied <-> rejected, the touched cases recomputed), so arrival order never matters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from triage_tui.store import roster_store as rows
+from triage_tui.store.team_runner import EitherConnection, WriteConnection
+from triage_tui.team.envelope import Opened, Rejection, TeamRoles, judge, open_signed
+from triage_tui.team.events import TeamEvent, decode
+from triage_tui.team.receive import receive
+from triage_tui.team.refs import case_projects
+from triage_tui.team.roster import RosterHistory, fold
+from triage_tui.team.roster_keys import import_keys, roster_event_problem
+from triage_tui.team.take_back import take_back
+
+if TYPE_CHECKING:
+    import gnupg
+
+
+def load_history(connection: EitherConnection, founders: Iterable[str]) -> RosterHistory:
+    """The fold of the roster events kept here."""
+    return fold((decode(row.body) for row in rows.roster_rows(connection)), founders)
+
+
+def current_roles(connection: EitherConnection, founders: Iterable[str], config_roles: TeamRoles) -> TeamRoles:
+    """Who events go to and who decides now: the roster's active members once a roster exists, else the config's."""
+    history = load_history(connection, founders)
+    return history.current.current_roles() if history.exists else config_roles
+
+
+def judge_received(
+    gpg: gnupg.GPG, opened: Opened, roles: TeamRoles, projects: Iterable[str], roster: RosterHistory
+) -> Opened:
+    """A received event judged: a roster event on its key material (its rights are the fold's), a case event on
+    its author's rights (`envelope.judge`, under the roster in force at its time once a roster exists)."""
+    event = opened.event
+    if event is not None and event.roster is not None and opened.rejection in (None, Rejection.UNKNOWN_KEY):
+        problem = roster_event_problem(gpg, event)  # the keys it carries are imported, so it may verify now
+        if problem is not None:
+            return Opened(event, opened.signer, Rejection.BAD_ROSTER_KEY, problem)
+        if opened.rejection is Rejection.UNKNOWN_KEY and opened.signed is not None:
+            opened = open_signed(gpg, opened.signed)
+    return judge(opened, roles, projects, set(), roster=roster)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What settling the roster did: the fold, and the received events it applied or refused again."""
+
+    history: RosterHistory
+    applied: int = 0
+    refused: int = 0
+
+
+def settle(
+    connection: WriteConnection,
+    gpg: gnupg.GPG,
+    founders: Iterable[str],
+    config_roles: TeamRoles,
+    now: datetime,
+    *,
+    fresh: bool = True,
+) -> Settled:
+    """Fold the roster events kept here and mark each applied or refused; if that changed the fold (or `fresh`:
+    roster events were just kept), bring its keys into the keyring and judge again every received event whose
+    judgement depends on it."""
+    founders = [f.upper() for f in founders]
+    _verify_waiting_roster(connection, gpg)
+    kept = rows.roster_rows(connection)
+    history = fold((decode(row.body) for row in kept), founders)
+    verdicts: list[tuple[str, str | None, str | None, str]] = []
+    for row in kept:
+        why = history.refused.get(row.id)
+        status = "applied" if why is None else "rejected"
+        if status != row.status:
+            reason = None if why is None else f"{Rejection.ROSTER_RULE}: {why}"
+            verdicts.append((status, reason, None if why is None else rows.ROSTER_RULE, row.id))
+    if not verdicts and not fresh:
+        return Settled(history)
+    rows.mark(connection, verdicts)
+    import_keys(gpg, [(k.fingerprint, k.armored) for m in history.current.members.values() for k in m.keys])
+    return _rejudge(connection, gpg, history, config_roles, now)
+
+
+def _verify_waiting_roster(connection: WriteConnection, gpg: gnupg.GPG) -> None:
+    """Roster events refused for a key not here yet: the keys roster events carry are imported first, then each is
+    verified again (a coordinator's events may come before the event that adds them)."""
+    waiting = [row for row in rows.unverified_roster(connection) if row.signed is not None]
+    for row in waiting:
+        roster_event_problem(gpg, decode(row.body))
+    verdicts: list[tuple[str, str | None, str | None, str]] = []
+    for row in waiting:
+        assert row.signed is not None
+        opened = open_signed(gpg, row.signed)
+        if opened.rejection is None and opened.event is not None and opened.event.id == row.id:
+            verdicts.append(("applied", None, None, row.id))  # a candidate: the fold decides
+    rows.mark(connection, verdicts)
+
+
+def _rejudge(
+    connection: WriteConnection, gpg: gnupg.GPG, history: RosterHistory, config_roles: TeamRoles, now: datetime
+) -> Settled:
+    stored = rows.rejudged_rows(connection)
+    projects = case_projects(connection, {row.case_id for row in stored})
+    accept: list[Opened] = []
+    refuse: dict[str, list[tuple[TeamEvent, str, str]]] = {}
+    still: list[tuple[str, str | None, str | None, str]] = []
+    for row in stored:
+        event = decode(row.body)
+        opened = Opened(event, row.signer, None, signed=row.signed)
+        if row.rejection == Rejection.UNKNOWN_KEY.name:
+            if row.signed is None:
+                continue
+            opened = open_signed(gpg, row.signed)
+            if opened.rejection is not None or opened.event is None or opened.event.id != row.id:
+                continue  # still no key (or never a good signature): it waits as it was
+        verdict = judge(opened, config_roles, projects.get(row.case_id, []), set(), roster=history)
+        if verdict.rejection is None:
+            if row.status != "applied":
+                accept.append(replace(verdict, signer=verdict.signer or event.author))
+            continue
+        reason = f"{verdict.rejection}" + (f": {verdict.detail}" if verdict.detail else "")
+        if row.status == "applied":
+            refuse.setdefault(row.case_id, []).append((event, reason, verdict.rejection.name))
+        else:
+            still.append(("rejected", reason, verdict.rejection.name, row.id))
+    rows.mark(connection, still)
+    for case_id, events in refuse.items():
+        rows.mark(connection, [("rejected", reason, rule, event.id) for event, reason, rule in events])
+        take_back(connection, case_id, [event for event, _reason, _rule in events], now)
+    # Accepted now: received again through the ordinary path (shares create their case, cells and notes apply).
+    rows.forget(connection, [item.event.id for item in accept if item.event is not None])
+    received = receive(connection, accept, now)
+    refused_now = sum(len(events) for events in refuse.values())
+    return Settled(history, len(accept) - len(received.refused), refused_now + len(received.refused))
+
+
+def roster_readers(roles: TeamRoles, event: TeamEvent) -> list[str]:
+    """Who a roster event goes to: every member (empty for a case event, which goes to its case's readers)."""
+    if event.roster is None:
+        return []
+    return sorted({*roles.coordinators, *(f for members in roles.maintainers.values() for f in members)})

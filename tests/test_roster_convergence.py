@@ -1,0 +1,167 @@
+"""Property test of the roster through the store: workstations that receive the same roster changes (additions,
+removals, rotations, revocations) and case events, in any order and split into any batches, fold the same roster
+and end with every event judged alike (applied or refused for the same rule) and the same case; each case event is
+judged against the roster in force at its time, including events signed before a rotation and received after it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import gnupg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gpg_fixtures import kill_and_remove, make_home
+from roster_fixtures import TeamOfFive, add, at, deliver, five, remove, revoke, rotate
+from test_team_store_convergence import _split
+from triage_tui.domain import ImpactStatus
+from triage_tui.impact import ImpactCell
+from triage_tui.services.triage import TriageService
+from triage_tui.store.connection import reader
+from triage_tui.store.store import Store
+from triage_tui.team.events import TeamEvent
+from triage_tui.team.roster import fold
+from ui_fixtures import seeded_store, small_inbox
+
+__all__ = ["five"]
+CASE = "PSC-2026-0001"
+
+
+def cell(status: str, fixed: str | None = None) -> dict[str, object]:
+    return {"status": status, "ranges": [], "fixed_version": fixed, "justification": None, "notes": ""}
+
+
+def story(team: TeamOfFive) -> dict[str, tuple[TeamEvent, str | None]]:
+    """Every event, by name, with the rule it must be refused for (None: applied)."""
+    c, d, p, q, q2 = team.c, team.d, team.p, team.q, team.q2
+
+    def case(author: str, when: float, kind: str, **parts: object) -> TeamEvent:
+        return TeamEvent(CASE, author, at(when), kind, **parts)  # type: ignore[arg-type]
+
+    return {
+        "found": (add(team, c, c, "coordinator", [], 1), None),
+        "add D": (add(team, c, d, "coordinator", [], 2), None),
+        "add P": (add(team, d, p, "maintainer", ["pip"], 3), None),
+        "add Q": (add(team, c, q, "maintainer", ["pip"], 4), None),
+        "rotate Q": (rotate(team, q, q2, 5), None),
+        "remove P": (remove(d, p, 6), None),
+        "revoke Q2": (revoke(c, q2, since=9, when=7), None),
+        "revoke D": (revoke(c, d, since=11, when=12), None),
+        "D early note": (case(d, 1.5, "note", note="before D was a member"), "NO_ROLE"),
+        "D state": (case(d, 2.5, "state", changes={"state": ("new", "triage")}), None),
+        "P cell": (case(p, 3.5, "impact", impacts={"pip": cell("affected")}), None),
+        "P state": (case(p, 3.6, "state", changes={"state": ("triage", "closed")}), "NO_ROLE"),
+        "P uv cell": (case(p, 3.7, "impact", impacts={"uv": cell("affected")}), "NO_ROLE"),
+        "Q cell": (case(q, 4.5, "impact", impacts={"pip": cell("fixed", "24.1")}), None),
+        "Q old-key note": (case(q, 5.5, "note", note="signed by the rotated key"), "NO_ROLE"),
+        "P removed note": (case(p, 6.5, "note", note="after P's removal"), "NO_ROLE"),
+        "Q2 note": (case(q2, 8, "note", note="new key, before its revocation"), None),
+        "Q2 revoked note": (case(q2, 10, "note", note="after the revocation's since"), "REVOKED"),
+        "D revoked state": (case(d, 11.5, "state", changes={"state": ("triage", "fixing")}), "REVOKED"),
+    }
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = seeded_store(tmp_path_factory.mktemp("roster") / "base.db", small_inbox())
+    triage = TriageService(Store(path), "setup")
+    triage.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))  # the case involves pip
+    triage.store.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[gnupg.GPG]:
+    """The receiving workstation's keyring: none of the team's keys at first (they come with the roster)."""
+    home = make_home()
+    try:
+        yield gnupg.GPG(gnupghome=str(home))
+    finally:
+        kill_and_remove(home)
+
+
+def view(database: Path) -> dict[str, object]:
+    with reader(database) as connection:
+        statuses = connection.execute("SELECT id, status, rejection FROM team_events ORDER BY id").fetchall()
+        case = connection.execute("SELECT state, labels FROM cases WHERE id = ?", (CASE,)).fetchone()
+        cells = connection.execute("SELECT project_id, status FROM impacts WHERE case_id = ? ORDER BY 1", (CASE,))
+        notes = connection.execute(
+            "SELECT payload FROM events WHERE case_id = ? AND kind = 'note' AND payload LIKE '%team_event%' "
+            "ORDER BY at, payload",
+            (CASE,),
+        ).fetchall()
+        return {
+            "events": [tuple(row) for row in statuses],
+            "case": tuple(case),
+            "cells": [tuple(row) for row in cells.fetchall()],
+            "notes": [json.loads(row[0])["text"] for row in notes],
+        }
+
+
+def test_the_story_judges_each_event_against_the_roster_at_its_time(
+    five: TeamOfFive, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
+    events = story(five)
+    database = tmp_path / "one.db"
+    shutil.copy(base, database)
+    deliver(database, receiver, [five.c], [[event for event, _rule in events.values()]])
+    got = {event_id: rejection for event_id, _status, rejection in view(database)["events"]}  # type: ignore[attr-defined]
+    assert {name: got[event.id] for name, (event, _rule) in events.items()} == {
+        name: rule for name, (_event, rule) in events.items()
+    }
+    shown = view(database)
+    assert shown["case"][0] == "triage"  # type: ignore[index]
+    assert shown["cells"] == [("pip", "fixed")]
+    assert shown["notes"] == ["new key, before its revocation"]
+    # The keys came with the roster: nobody imported them by hand.
+    held = {k["fingerprint"] for k in receiver.list_keys()}
+    assert {five.c, five.d, five.p, five.q, five.q2} <= held
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(19)), cuts=st.lists(st.integers(0, 19), max_size=5))
+def test_any_order_and_batching_of_roster_changes_and_events_ends_the_same(
+    five: TeamOfFive, base: Path, receiver: gnupg.GPG, order: list[int], cuts: list[int]
+) -> None:
+    events = [event for event, _rule in story(five).values()]
+    assert len(events) == 19
+    folder = Path(tempfile.mkdtemp(prefix="roster-"))
+    try:
+        reference, shuffled = folder / "reference.db", folder / "shuffled.db"
+        shutil.copy(base, reference)
+        shutil.copy(base, shuffled)
+        ordered = sorted(events, key=TeamEvent.order_key)
+        deliver(reference, receiver, [five.c], [ordered])
+        deliver(shuffled, receiver, [five.c], _split([events[i] for i in order], cuts))
+        assert view(shuffled) == view(reference)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@given(order=st.permutations(range(8)))
+def test_the_fold_depends_only_on_the_set_of_roster_events(five: TeamOfFive, order: list[int]) -> None:
+    events = [event for event, _rule in story(five).values() if event.roster is not None]
+    assert len(events) == 8
+    first, second = fold(events, [five.c]), fold([events[i] for i in order], [five.c])
+    assert first == second
+    assert not first.refused and first.exists
+
+
+def test_a_revocation_that_comes_late_takes_back_what_the_revoked_key_decided(
+    five: TeamOfFive, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
+    events = story(five)
+    late = events.pop("revoke D")[0]
+    database = tmp_path / "late.db"
+    shutil.copy(base, database)
+    deliver(database, receiver, [five.c], [[event for event, _rule in events.values()]])
+    assert view(database)["case"][0] == "fixing"  # type: ignore[index]
+    deliver(database, receiver, [five.c], [[late]])
+    assert view(database)["case"][0] == "triage"  # type: ignore[index]
+    decided = events["D revoked state"][0].id
+    assert (decided, "rejected", "REVOKED") in view(database)["events"]  # type: ignore[operator]
