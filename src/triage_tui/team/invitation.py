@@ -8,7 +8,7 @@ from pathlib import Path
 
 import gnupg
 
-from triage_tui.intake.gnupg_batch import DecryptOutcome, GnuPG
+from triage_tui.intake.gnupg_batch import DecryptOutcome, GnuPG, GpgUnavailable
 from triage_tui.intake.scratch import private_folder
 from triage_tui.team.envelope import encrypt_signed
 from triage_tui.team.invitation_document import Invitation, InvitationError, Inviter, decode
@@ -102,7 +102,9 @@ def _verified(signed: bytes) -> Invitation:
     if not checked.result.valid:
         if checked.result.status == "no public key":
             raise InvitationError(f"signed by someone else than the inviter it names ({grouped(named)})")
-        raise InvitationError(f"bad signature: the invitation was changed after it was signed ({_status(checked)})")
+        if checked.result.status == "signature bad":
+            raise InvitationError("bad signature: the invitation was changed after it was signed")
+        raise InvitationError(f"the inviter's signature is not good ({_status(checked)})")
     signer = str(checked.result.pubkey_fingerprint or checked.result.fingerprint or "").upper()
     if signer != named:
         raise InvitationError(f"signed by someone else than the inviter it names ({grouped(named)})")
@@ -141,7 +143,10 @@ def _check_invitee(invitation: Invitation, joiner_home: Path | None, own_fingerp
 
 def _decrypt(gpg: GnuPG, data: bytes) -> DecryptOutcome:
     """gpg's outcome for one message, its plaintext bounded (a compression bomb is not read)."""
-    outcomes = gpg.decrypt_many([data])
+    try:
+        outcomes = gpg.decrypt_many([data])
+    except GpgUnavailable as error:
+        raise InvitationError(f"cannot check the invitation: {error}") from None
     if not outcomes:
         raise InvitationError("damaged: gpg could not read the invitation")
     return outcomes[0]
