@@ -4,18 +4,23 @@ signature makes it good, and every damaged, unsigned, forged or malformed one is
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import subprocess
+import tomllib
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from gpg_fixtures import Keyring
 from invitation_fixtures import InviteWorld, invite_world, make_invitation
+from triage_tui.services.safe_write import write_new_file
 from triage_tui.team.envelope import encrypt_signed
 from triage_tui.team.invitation import (
     MAX_SEALED_BYTES,
+    grouped,
     inviter_from_keyring,
     open_invitation,
     read_sealed,
@@ -23,6 +28,8 @@ from triage_tui.team.invitation import (
     seal_invitation,
 )
 from triage_tui.team.invitation_document import InvitationError
+from triage_tui.team.join_config import join_settings, write_join_config
+from triage_tui.team.join_prompt import confirm, confirmation_text
 
 __all__ = ["invite_world"]
 
@@ -174,22 +181,20 @@ def test_an_armoured_message_without_a_signature_is_refused(invite_world: Invite
     assert _open(invite_world, sealed) == "unsigned: the invitation carries no signature"
 
 
-def test_an_oversized_invitation_is_refused_before_gpg_reads_it(invite_world: InviteWorld, tmp_path: object) -> None:
+def test_an_oversized_invitation_is_refused_before_gpg_reads_it(invite_world: InviteWorld) -> None:
     huge = b"-----BEGIN PGP MESSAGE-----\n" + b"A" * MAX_SEALED_BYTES
 
     assert _open(invite_world, huge).startswith(f"the invitation is {len(huge)} bytes (at most {MAX_SEALED_BYTES})")
 
 
-def test_reading_an_oversized_file_stops_at_the_bound(tmp_path: object) -> None:
-    from pathlib import Path
-
-    path = Path(str(tmp_path)) / "big.asc"
+def test_reading_an_oversized_file_stops_at_the_bound(tmp_path: Path) -> None:
+    path = tmp_path / "big.asc"
     path.write_bytes(b"x" * (MAX_SEALED_BYTES + 10))
 
     with pytest.raises(InvitationError, match="is over"):
         read_sealed(path)
     with pytest.raises(InvitationError, match=r"^cannot read the invitation"):
-        read_sealed(Path(str(tmp_path)) / "missing.asc")
+        read_sealed(tmp_path / "missing.asc")
 
 
 def test_a_compression_bomb_is_not_read(invite_world: InviteWorld) -> None:
@@ -235,3 +240,23 @@ def test_sealing_refuses_what_the_joiner_would_refuse(invite_world: InviteWorld)
 
     with pytest.raises(InvitationError, match=r"^malformed field invitee\.projects"):
         seal_invitation(invite_world.coordinator.gpg, invitation)
+
+
+def test_from_the_coordinators_file_to_the_joiners_config(invite_world: InviteWorld, tmp_path: Path) -> None:
+    invitation = make_invitation(invite_world)
+    handed = write_new_file(tmp_path / "invitation.asc", seal_invitation(invite_world.coordinator.gpg, invitation))
+    shown = io.StringIO()
+
+    opened = open_invitation(read_sealed(handed), invite_world.invitee.home)
+    assert confirm(confirmation_text(opened), yes=True, stdin=io.StringIO(), stdout=shown)
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    settings = join_settings(opened, invite_world.invitee.fingerprint, password_env="PIP_IMAP")
+    config = write_join_config(workspace / "config.toml", replace(settings, gnupg_home=invite_world.invitee.home))
+
+    assert grouped(invite_world.coordinator.fingerprint) in shown.getvalue()
+    data = tomllib.loads(config.read_text())
+    assert data["identity"]["fingerprint"] == invite_world.invitee.fingerprint
+    assert data["team"]["coordinators"] == [invite_world.coordinator.fingerprint]
+    assert data["team"]["server"]["username"] == "pip"
+    assert opened.roster == invitation.roster  # the signed roster events, byte for byte, for the join to apply
