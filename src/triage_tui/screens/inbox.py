@@ -350,7 +350,8 @@ class InboxScreen(ShowsCases, Screen[None]):
         from triage_tui.screens.changed_keys import ChangedKeysScreen
         from triage_tui.team.key_trust import may_accept_keys
 
-        may_accept = may_accept_keys(self.context.config)
+        with self.context.store.read() as connection:  # the roster, once there is one, decides who is a coordinator
+            may_accept = may_accept_keys(self.context.config, connection)
         self.app.push_screen(ChangedKeysScreen(self.context, may_accept=may_accept))
 
     def action_filter(self) -> None:

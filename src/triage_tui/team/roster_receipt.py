@@ -136,7 +136,7 @@ def _rejudge(
         take_back(connection, case_id, [event for event, _reason, _rule in events], now)
     # Accepted now: received again through the ordinary path (shares create their case, cells and notes apply).
     rows.forget(connection, [item.event.id for item in accept if item.event is not None])
-    received = receive(connection, accept, now)
+    received = receive(connection, accept, now, roster=history)
     refused_now = sum(len(events) for events in refuse.values())
     return Settled(history, len(accept) - len(received.refused), refused_now + len(received.refused))
 

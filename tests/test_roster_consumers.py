@@ -1,0 +1,248 @@
+"""Tests that the roster decides everywhere once there is one (real gpg): who may accept a changed key, which keys
+and addresses are the team's when a mail replies into a case (each key within the time it spoke for its member), and
+the key pins of team events (a member's rotated key is no changed key; a revoked key's successor, or another member
+with the same address, stays flagged); without a roster, the config decides as before."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import gnupg
+import msgspec
+import pytest
+
+from gpg_fixtures import generate_key, kill_and_remove, make_home, new_keyring
+from roster_fixtures import T0, TeamOfFive, add, at, deliver, remove, revoke, rotate
+from triage_tui.config import Config, Identity, TeamConfig
+from triage_tui.domain import ImpactStatus
+from triage_tui.impact import ImpactCell
+from triage_tui.intake.records import CryptoVerdict
+from triage_tui.services.triage import TriageService
+from triage_tui.store.batches import IncomingItem
+from triage_tui.store.connection import reader
+from triage_tui.store.ingest import store_batch
+from triage_tui.store.key_pins import pending_changes
+from triage_tui.store.store import Store
+from triage_tui.team.envelope import Opened, open_signed, sign_event
+from triage_tui.team.events import TeamEvent
+from triage_tui.team.key_trust import may_accept_keys
+from triage_tui.team.senders import team_senders
+from ui_fixtures import GOOD, PROJECTS, message, seeded_store, small_inbox, workspace_config
+
+CASE = "PSC-2026-0001"
+QUINN = "q@team.example"
+
+
+@dataclass(frozen=True)
+class Team:
+    """C (founding coordinator), D (coordinator), P (pip maintainer), Q (pip maintainer) whose next key Q2 names the
+    same address, and X: another person's key that also names Q's address."""
+
+    five: TeamOfFive
+    x: str
+
+
+@pytest.fixture(scope="module")
+def team() -> Iterator[Team]:
+    ring = new_keyring("c@team.example")
+    try:
+        d, p, q, q2, x = (generate_key(ring.gpg, email) for email in ("d@team.example", "p@team.example",
+                                                                      QUINN, QUINN, QUINN))  # fmt: skip
+        yield Team(TeamOfFive(ring, ring.fingerprint, d, p, q, q2), x)
+    finally:
+        kill_and_remove(ring.home)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = seeded_store(tmp_path_factory.mktemp("consumers") / "base.db", small_inbox())
+    triage = TriageService(Store(path), "setup")
+    triage.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))  # the case involves pip
+    triage.store.close()
+    return path
+
+
+@pytest.fixture
+def receiver() -> Iterator[gnupg.GPG]:
+    """The receiving workstation's keyring: none of the team's keys at first (they come with the roster)."""
+    home = make_home()
+    try:
+        yield gnupg.GPG(gnupghome=str(home))
+    finally:
+        kill_and_remove(home)
+
+
+def founded(team: Team) -> list[TeamEvent]:
+    """C founds the roster, adds D as a coordinator, P and Q as pip's maintainers (Q with their real address)."""
+    f = team.five
+    return [
+        add(f, f.c, f.c, "coordinator", [], 1),
+        add(f, f.c, f.d, "coordinator", [], 2),
+        add(f, f.c, f.p, "maintainer", ["pip"], 3),
+        add(f, f.c, f.q, "maintainer", ["pip"], 4, email=QUINN),
+    ]
+
+
+def note(author: str, when: float, text: str) -> TeamEvent:
+    return TeamEvent(CASE, author, at(when), "note", note=text)
+
+
+def signed(team: Team, receiver: gnupg.GPG, event: TeamEvent) -> Opened:
+    """The event signed by its author and verified by the receiver's gpg (which reports the key's UID)."""
+    return open_signed(receiver, sign_event(team.five.ring.gpg, event))
+
+
+def received(team: Team, event: TeamEvent) -> Opened:
+    """An event as it arrives before the receiver has its author's key: verified again once the roster brings it."""
+    home = make_home()
+    try:
+        return open_signed(gnupg.GPG(gnupghome=str(home)), sign_event(team.five.ring.gpg, event))
+    finally:
+        kill_and_remove(home)
+
+
+def pins(database: Path) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    """Each team address's pinned key, and the changed keys still flagged (address, old, new)."""
+    with reader(database) as connection:
+        rows = connection.execute("SELECT address, fingerprint FROM key_pins WHERE address LIKE '%@team.example'")
+        pinned = {str(r[0]): str(r[1]) for r in rows}
+        flagged = [(c.address, c.old_fingerprint, c.new_fingerprint) for c in pending_changes(connection)]
+    return pinned, flagged
+
+
+def applied(database: Path) -> set[str]:
+    with reader(database) as connection:
+        return {str(r[0]) for r in connection.execute("SELECT id FROM team_events WHERE status = 'applied'")}
+
+
+def test_a_members_rotated_key_is_no_changed_key_in_any_order(
+    team: Team, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
+    f = team.five
+    before, after = note(f.q, 4.5, "by Q's first key"), note(f.q2, 6, "by Q's next key")
+    database = tmp_path / "rotated.db"
+    shutil.copy(base, database)
+    # The event signed by the new key comes first, before the rotation that vouches for it.
+    deliver(database, receiver, [f.c], [founded(team), [received(team, after)]])
+    deliver(database, receiver, [f.c], [[signed(team, receiver, before)], [rotate(f, f.q, f.q2, 5)]])
+    assert {before.id, after.id} <= applied(database)
+    assert pins(database) == ({QUINN: f.q2}, [])  # the roster vouches for the rotation: nothing to accept by hand
+
+    late = note(f.q, 4.7, "by Q's first key, before the rotation, received after it")
+    deliver(database, receiver, [f.c], [[signed(team, receiver, late)]])
+    assert late.id in applied(database)
+    assert pins(database) == ({QUINN: f.q2}, [])  # an older key of the same member seen late changes nothing
+
+
+def test_a_revoked_keys_successor_and_another_member_with_the_address_stay_flagged(
+    team: Team, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
+    f = team.five
+    database = tmp_path / "revoked.db"
+    shutil.copy(base, database)
+    first, successor = note(f.q, 4.5, "by Q's first key"), note(f.q2, 6, "by the key Q's revoked key rotated to")
+    deliver(database, receiver, [f.c], [founded(team), [rotate(f, f.q, f.q2, 5), revoke(f.c, f.q, 4.8, 5.5)]])
+    deliver(database, receiver, [f.c], [[signed(team, receiver, first)], [signed(team, receiver, successor)]])
+    assert {first.id, successor.id} <= applied(database)
+    # Q's first key was compromised before the rotation: the rotation may be the attacker's, so a coordinator checks.
+    assert pins(database) == ({QUINN: f.q}, [(QUINN, f.q, f.q2)])
+
+    other = tmp_path / "other.db"
+    shutil.copy(base, other)
+    stranger = note(team.x, 8, "by another member whose key names Q's address")
+    roster = [*founded(team), remove(f.c, f.q, 6), add(f, f.c, team.x, "maintainer", ["pip"], 7, email=QUINN)]
+    deliver(other, receiver, [f.c], [roster])
+    deliver(other, receiver, [f.c], [[signed(team, receiver, first)], [signed(team, receiver, stranger)]])
+    assert {first.id, stranger.id} <= applied(other)
+    assert pins(other) == ({QUINN: f.q}, [(QUINN, f.q, team.x)])  # a removed member's key is not the new one's
+
+
+def config_of(team: Team, me: str, maintainers: tuple[str, ...] = ()) -> Config:
+    """A workstation's config: the founding coordinator C in `[team]`, `maintainers` hand-listed for pip."""
+    solo = workspace_config(Path("config.toml"))
+    projects = {p.id: (msgspec.structs.replace(p, maintainers=maintainers) if p.id == "pip" else p) for p in PROJECTS}
+    with_team = msgspec.structs.replace(solo, team=TeamConfig(coordinators=(team.five.c,), source="x"))
+    return msgspec.structs.replace(with_team, identity=Identity("Me", "me@team.example", me), projects=projects)
+
+
+def test_the_roster_decides_who_may_accept_a_changed_key(
+    team: Team, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
+    f = team.five
+    database = tmp_path / "keys.db"
+    shutil.copy(base, database)
+    founder, other_coordinator = config_of(team, f.c), config_of(team, f.d)
+    with reader(database) as connection:  # no roster yet: the config's [team] coordinators, as before
+        assert may_accept_keys(founder, connection) and not may_accept_keys(other_coordinator, connection)
+    deliver(database, receiver, [f.c], [[*founded(team), remove(f.d, f.c, 5)]])
+    with reader(database) as connection:
+        # The roster made D a coordinator and removed the founder, whatever their configs say.
+        assert may_accept_keys(other_coordinator, connection)
+        assert not may_accept_keys(founder, connection)
+        assert not may_accept_keys(config_of(team, f.p), connection)
+
+
+def sent(seconds: float) -> datetime:
+    return datetime.fromtimestamp((T0 + seconds * 1000) / 1000, UTC)
+
+
+def reply(n: int, signer: str, when: float, sender: tuple[str, str] = ("Quinn", QUINN)) -> IncomingItem:
+    """A reply into the first case's thread, signed (good) by `signer`, sent at `when`."""
+    verdict = CryptoVerdict(
+        encrypted=True, decryption=GOOD.decryption, signature=GOOD.signature, signer_fingerprint=signer,
+        signer_uids=(f"{sender[0]} <{sender[1]}>",), scope=GOOD.scope,
+    )  # fmt: skip
+    parsed = message(n, "Re: pip: path traversal", sender=sender, date=sent(when), verdict=verdict,
+                     reply_to="<1@reports.test>")  # fmt: skip
+    return IncomingItem("test", f"reply/{n}", parsed)
+
+
+def case_of(database: Path, n: int) -> str:
+    with reader(database) as connection:
+        row = connection.execute("SELECT case_id FROM messages WHERE message_id = ?", (f"<{n}@reports.test>",))
+        return str(row.fetchone()[0])
+
+
+def test_a_mail_joins_a_case_as_the_teams_by_a_roster_key_valid_when_it_was_sent(
+    team: Team, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
+    f = team.five
+    database = tmp_path / "mail.db"
+    shutil.copy(base, database)
+    stale = team.x  # a pip maintainer by the hand-edited config only: the roster never had them
+    deliver(database, receiver, [f.c], [[*founded(team), rotate(f, f.q, f.q2, 5), remove(f.c, f.p, 6)]])
+    config = config_of(team, f.c, maintainers=(stale,))
+    store = Store(database)
+    try:
+        senders = team_senders(config, store)
+        assert QUINN in senders.addresses  # the roster's email, not a keyring UID of a config key
+        store_batch(store, [
+            reply(101, f.q, 4.5), reply(102, f.q2, 6), reply(103, f.q, 7), reply(104, stale, 7),
+            reply(105, f.p, 5.5, ("Pat", "p@team.example")), reply(106, f.p, 6.5, ("Pat", "p@team.example")),
+        ], PROJECTS, team=senders)  # fmt: skip
+    finally:
+        store.close()
+    joined = {n: case_of(database, n) == CASE for n in range(101, 107)}
+    # Q's first key before the rotation and the next one after it; P's key while P was a member. Not Q's first key
+    # after its rotation, nor P's after the removal, nor a key the roster never held.
+    assert joined == {101: True, 102: True, 103: False, 104: False, 105: True, 106: False}
+
+
+def test_without_a_roster_the_configs_keys_are_the_teams_as_before(team: Team, base: Path, tmp_path: Path) -> None:
+    database = tmp_path / "legacy.db"
+    shutil.copy(base, database)
+    listed = team.x
+    config = config_of(team, team.five.c, maintainers=(listed,))
+    store = Store(database)
+    try:
+        senders = team_senders(config, store)
+        assert listed in senders.fingerprints and senders.speaks_for_team(listed, None)
+        store_batch(store, [reply(201, listed, 7)], PROJECTS, team=senders)
+    finally:
+        store.close()
+    assert case_of(database, 201) == CASE
+
