@@ -17,21 +17,22 @@ import pytest
 
 from gpg_fixtures import generate_key, kill_and_remove, make_home, new_keyring
 from roster_fixtures import T0, TeamOfFive, add, at, deliver, remove, revoke, rotate
+from triage_tui import compose
+from triage_tui.app import TriageApp
 from triage_tui.config import Config, Identity, TeamConfig
 from triage_tui.domain import ImpactStatus
 from triage_tui.impact import ImpactCell
-from triage_tui.intake.records import CryptoVerdict
+from triage_tui.screens.changed_keys import ChangedKeysScreen
 from triage_tui.services.triage import TriageService
-from triage_tui.store.batches import IncomingItem
+from triage_tui.sources.maildir import MaildirSource
 from triage_tui.store.connection import reader
-from triage_tui.store.ingest import store_batch
 from triage_tui.store.key_pins import pending_changes
 from triage_tui.store.store import Store
+from triage_tui.sync.mail_source import sync_source
 from triage_tui.team.envelope import Opened, open_signed, sign_event
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.key_trust import may_accept_keys
-from triage_tui.team.senders import team_senders
-from ui_fixtures import GOOD, PROJECTS, message, seeded_store, small_inbox, workspace_config
+from ui_fixtures import PROJECTS, frozen_clock, screen_text, seeded_store, settle, small_inbox, workspace_config
 
 CASE = "PSC-2026-0001"
 QUINN = "q@team.example"
@@ -190,15 +191,20 @@ def sent(seconds: float) -> datetime:
     return datetime.fromtimestamp((T0 + seconds * 1000) / 1000, UTC)
 
 
-def reply(n: int, signer: str, when: float, sender: tuple[str, str] = ("Quinn", QUINN)) -> IncomingItem:
-    """A reply into the first case's thread, signed (good) by `signer`, sent at `when`."""
-    verdict = CryptoVerdict(
-        encrypted=True, decryption=GOOD.decryption, signature=GOOD.signature, signer_fingerprint=signer,
-        signer_uids=(f"{sender[0]} <{sender[1]}>",), scope=GOOD.scope,
-    )  # fmt: skip
-    parsed = message(n, "Re: pip: path traversal", sender=sender, date=sent(when), verdict=verdict,
-                     reply_to="<1@reports.test>")  # fmt: skip
-    return IncomingItem("test", f"reply/{n}", parsed)
+def replies(team: Team, folder: Path, *signed_by: tuple[int, str, float, str]) -> MaildirSource:
+    """A Maildir of replies into the first case's thread, each (n, key, sent at, From address) signed (PGP/MIME,
+    real gpg) by that key."""
+    for name in ("new", "cur", "tmp"):
+        (folder / name).mkdir(parents=True)
+    for n, key, when, address in signed_by:
+        inner = compose.mime_report(
+            subject="Re: pip: path traversal", sender=f"Member <{address}>", to="security@team.example",
+            body=f"reply {n}\n", date=sent(when), message_id=f"<{n}@reports.test>", in_reply_to="<1@reports.test>",
+        )  # fmt: skip
+        (folder / "new" / f"{1_700_000_000 + n}.{n}.test").write_bytes(
+            compose.sign_pgpmime(inner, team.five.ring.gpg, key)
+        )
+    return MaildirSource("local", folder)
 
 
 def case_of(database: Path, n: int) -> str:
@@ -207,42 +213,63 @@ def case_of(database: Path, n: int) -> str:
         return str(row.fetchone()[0])
 
 
+def workstation(team: Team, receiver: gnupg.GPG, listed: str) -> Config:
+    """The founder's workstation, its keyring the receiver's, `listed` hand-listed as a pip maintainer (whose public
+    key the keyring holds)."""
+    receiver.import_keys(str(team.five.ring.gpg.export_keys(listed)))
+    config = config_of(team, team.five.c, maintainers=(listed,))
+    me = Identity("Me", "me@team.example", team.five.c, gnupg_home=Path(receiver.gnupghome))
+    return msgspec.structs.replace(config, identity=me)
+
+
 def test_a_mail_joins_a_case_as_the_teams_by_a_roster_key_valid_when_it_was_sent(
     team: Team, base: Path, receiver: gnupg.GPG, tmp_path: Path
 ) -> None:
     f = team.five
     database = tmp_path / "mail.db"
     shutil.copy(base, database)
-    stale = team.x  # a pip maintainer by the hand-edited config only: the roster never had them
     deliver(database, receiver, [f.c], [[*founded(team), rotate(f, f.q, f.q2, 5), remove(f.c, f.p, 6)]])
-    config = config_of(team, f.c, maintainers=(stale,))
-    store = Store(database)
-    try:
-        senders = team_senders(config, store)
-        assert QUINN in senders.addresses  # the roster's email, not a keyring UID of a config key
-        store_batch(store, [
-            reply(101, f.q, 4.5), reply(102, f.q2, 6), reply(103, f.q, 7), reply(104, stale, 7),
-            reply(105, f.p, 5.5, ("Pat", "p@team.example")), reply(106, f.p, 6.5, ("Pat", "p@team.example")),
-        ], PROJECTS, team=senders)  # fmt: skip
-    finally:
-        store.close()
+    stale = team.x  # a pip maintainer by the hand-edited config only: the roster never had them
+    config = workstation(team, receiver, stale)
+    pat = "p@team.example"
+    source = replies(team, tmp_path / "Maildir", (101, f.q, 4.5, QUINN), (102, f.q2, 6, QUINN), (103, f.q, 7, QUINN),
+                     (104, stale, 7, QUINN), (105, f.p, 5.5, pat), (106, f.p, 6.5, pat))  # fmt: skip
+    assert sync_source(Store(database), config, source).messages == 6
     joined = {n: case_of(database, n) == CASE for n in range(101, 107)}
     # Q's first key before the rotation and the next one after it; P's key while P was a member. Not Q's first key
     # after its rotation, nor P's after the removal, nor a key the roster never held.
     assert joined == {101: True, 102: True, 103: False, 104: False, 105: True, 106: False}
 
 
-def test_without_a_roster_the_configs_keys_are_the_teams_as_before(team: Team, base: Path, tmp_path: Path) -> None:
+def test_without_a_roster_the_configs_keys_are_the_teams_as_before(
+    team: Team, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
     database = tmp_path / "legacy.db"
     shutil.copy(base, database)
-    listed = team.x
-    config = config_of(team, team.five.c, maintainers=(listed,))
-    store = Store(database)
-    try:
-        senders = team_senders(config, store)
-        assert listed in senders.fingerprints and senders.speaks_for_team(listed, None)
-        store_batch(store, [reply(201, listed, 7)], PROJECTS, team=senders)
-    finally:
-        store.close()
-    assert case_of(database, 201) == CASE
+    config = workstation(team, receiver, team.x)
+    source = replies(team, tmp_path / "Maildir", (201, team.x, 7, QUINN), (202, team.five.q, 7, QUINN))
+    assert sync_source(Store(database), config, source).messages == 2
+    assert (case_of(database, 201), case_of(database, 202) == CASE) == (CASE, False)
 
+
+async def test_the_changed_keys_view_offers_acceptance_only_to_the_rosters_coordinators(
+    team: Team, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
+    f = team.five
+    database = tmp_path / "app.db"
+    shutil.copy(base, database)
+    deliver(database, receiver, [f.c], [[*founded(team), remove(f.d, f.c, 5)]])
+    # The founder's own config still names them a coordinator; the roster removed them.
+    app = TriageApp(database, config_of(team, f.c), clock=frozen_clock)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("K")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChangedKeysScreen) and not screen.may_accept
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "A coordinator accepts changed keys" in screen_text(app)
+        await pilot.press("a")
+        await pilot.pause()
+        assert any("Only a coordinator" in str(n.message) for n in app._notifications)
