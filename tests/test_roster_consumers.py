@@ -32,6 +32,7 @@ from triage_tui.sync.mail_source import sync_source
 from triage_tui.team.envelope import Opened, open_signed, sign_event
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.key_trust import may_accept_keys
+from triage_tui.team.log import case_ref, share_of
 from ui_fixtures import PROJECTS, frozen_clock, screen_text, seeded_store, settle, small_inbox, workspace_config
 
 CASE = "PSC-2026-0001"
@@ -273,3 +274,47 @@ async def test_the_changed_keys_view_offers_acceptance_only_to_the_rosters_coord
         await pilot.press("a")
         await pilot.pause()
         assert any("Only a coordinator" in str(n.message) for n in app._notifications)
+
+
+def cases_titled(database: Path, title: str) -> list[str]:
+    with reader(database) as connection:
+        rows = connection.execute("SELECT id FROM cases WHERE title = ?", (title,)).fetchall()
+        return [str(row[0]) for row in rows]
+
+
+def test_a_share_by_a_key_revoked_from_before_it_takes_the_shared_case_off_the_workstation(
+    team: Team, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
+    f = team.five
+    with reader(base) as connection:
+        content, ref = share_of(connection, CASE), case_ref(connection, CASE)
+        title = str(connection.execute("SELECT title FROM cases WHERE id = ?", (CASE,)).fetchone()[0])
+
+    def shared(author: str, when: float) -> TeamEvent:
+        return TeamEvent(CASE, author, at(when), "share", share=content, ref=ref)
+
+    def noted(author: str, when: float, text: str) -> TeamEvent:
+        return TeamEvent(CASE, author, at(when), "note", note=text, ref=ref)
+
+    maintainer = seeded_store(tmp_path / "pip.db", [])  # P's workstation: none of the reports
+    by_d, d_note, p_note = shared(f.d, 3.5), noted(f.d, 3.6, "from D"), noted(f.p, 3.7, "from P")
+    deliver(maintainer, receiver, [f.c], [founded(team), [by_d, d_note], [p_note]])
+    assert len(cases_titled(maintainer, title)) == 1 and {by_d.id, p_note.id} <= applied(maintainer)
+
+    # D's key was compromised from before the share: what it shared must not stay here as if shared.
+    deliver(maintainer, receiver, [f.c], [[revoke(f.c, f.d, 3.2, 10)]])
+    assert cases_titled(maintainer, title) == []
+    with reader(maintainer) as connection:
+        assert connection.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+        rejected = connection.execute("SELECT rejection FROM team_events WHERE id = ?", (by_d.id,)).fetchone()[0]
+    assert rejected == "REVOKED" and by_d.id not in applied(maintainer)
+
+    # A good share of the report later brings it back, with the events that still stand (P's note, not D's).
+    by_c = shared(f.c, 11)
+    deliver(maintainer, receiver, [f.c], [[by_c]])
+    [back] = cases_titled(maintainer, title)
+    with reader(maintainer) as connection:
+        notes = connection.execute(
+            "SELECT json_extract(payload, '$.text') FROM events WHERE case_id = ? AND kind = 'note'", (back,)
+        ).fetchall()
+    assert [row[0] for row in notes] == ["from P"]
