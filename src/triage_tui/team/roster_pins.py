@@ -51,6 +51,7 @@ def _newer_of_one_member(roster: RosterHistory, pinned: str | None, signer: str)
     if member is None or pinned is None:
         return None
     order = [key.fingerprint for key in member.keys]
-    if pinned not in order or any(k.revoked_since is not None for k in member.keys if k.fingerprint in (pinned, signer)):
+    revoked = {key.fingerprint for key in member.keys if key.revoked_since is not None}
+    if pinned not in order or {pinned, signer} & revoked:
         return None
     return max(pinned, signer, key=order.index)
