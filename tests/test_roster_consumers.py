@@ -23,6 +23,7 @@ from triage_tui.config import Config, Identity, TeamConfig
 from triage_tui.domain import ImpactStatus
 from triage_tui.impact import ImpactCell
 from triage_tui.screens.changed_keys import ChangedKeysScreen
+from triage_tui.screens.questions import NoteModal
 from triage_tui.services.triage import TriageService
 from triage_tui.sources.maildir import MaildirSource
 from triage_tui.store.connection import reader
@@ -318,3 +319,31 @@ def test_a_share_by_a_key_revoked_from_before_it_takes_the_shared_case_off_the_w
             "SELECT json_extract(payload, '$.text') FROM events WHERE case_id = ? AND kind = 'note'", (back,)
         ).fetchall()
     assert [row[0] for row in notes] == ["from P"]
+
+
+async def test_the_case_screen_says_the_rule_when_the_rosters_maintainer_asks_for_a_coordinators_decision(
+    team: Team, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
+    f = team.five
+    database = tmp_path / "maintainer.db"
+    shutil.copy(base, database)
+    deliver(database, receiver, [f.c], [founded(team)])
+    # P's own config names them among the coordinators; the roster made them pip's maintainer.
+    config = config_of(team, f.p)
+    config = msgspec.structs.replace(config, team=TeamConfig(coordinators=(f.c, f.p), source="x"))
+    app = TriageApp(database, config, clock=frozen_clock)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        case_screen = app.screen
+        for key in ("t", "x", "e", "d"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.screen is case_screen  # no dialog for a decision the team would refuse
+        said = [str(n.message) for n in app._notifications]
+        assert sum("only coordinators change state" in text for text in said) == 3
+        assert any("only a coordinator merges cases" in text for text in said)
+        await pilot.press("N")  # a note is a maintainer's to add
+        await settle(pilot)
+        assert isinstance(app.screen, NoteModal)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from triage_tui.config import Config
 from triage_tui.store.team_runner import EitherConnection
-from triage_tui.team.roles import config_roles
-from triage_tui.team.roster_receipt import current_roles
+from triage_tui.team.own_rights import is_coordinator
 
 
 def may_accept_keys(config: Config | None, connection: EitherConnection | None = None) -> bool:
@@ -15,7 +14,6 @@ def may_accept_keys(config: Config | None, connection: EitherConnection | None =
     without one, the config's `[team] coordinators`."""
     if config is None or config.team is None:
         return True
-    me = config.identity.fingerprint.upper()
     if connection is not None:
-        return me in current_roles(connection, config.team.coordinators, config_roles(config)).coordinators
-    return me in {f.upper() for f in config.team.coordinators}
+        return is_coordinator(config, connection)
+    return config.identity.fingerprint.upper() in {f.upper() for f in config.team.coordinators}
