@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from triage_tui.store import team_log_store as log
-from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin, pin_sightings
+from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin
 from triage_tui.store.queries import stored_time
 from triage_tui.store.team_log_store import ReceivedEvent
 from triage_tui.store.team_runner import WriteConnection
@@ -18,8 +19,12 @@ from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import HybridClock
 from triage_tui.team.materialize import materialize_all
 from triage_tui.team.refs import UNRESOLVED, ambiguous_ref, remember_ref, resolve_case
+from triage_tui.team.roster_pins import pin_team_keys
 from triage_tui.team.shared_case import create_shared_case
 from triage_tui.untrusted import address_of
+
+if TYPE_CHECKING:
+    from triage_tui.team.roster import RosterHistory
 
 SET_ASIDE = "set-aside"
 """The status of a received event while a case is rebuilt without it (never outlives `receive`'s transaction)."""
@@ -35,10 +40,15 @@ class Received:
 
 
 def receive(
-    connection: WriteConnection, opened: Sequence[Opened], now: datetime, clock: HybridClock | None = None
+    connection: WriteConnection,
+    opened: Sequence[Opened],
+    now: datetime,
+    clock: HybridClock | None = None,
+    roster: RosterHistory | None = None,
 ) -> Received:
     """Store received events (applied, or rejected with the reason) and recompute the cases the applied ones
-    touch. The caller judged them (`team_envelope.judge`).
+    touch. The caller judged them (`team_envelope.judge`, under `roster` once there is one: it also vouches for a
+    member's rotated key, so their signing with it is no changed key).
 
     Each event's effects are tried in a savepoint: one that still fails when applied (decoding checked every
     field, so it should not) is rejected with the error and listed, and the others, and the caller's cursor,
@@ -101,13 +111,14 @@ def receive(
     unresolved = log.unresolved_duplicates(connection)
     refused.update(_materialize_or_refuse(connection, touched | set(unresolved), now, fresh))
     standing = [item for item in accepted if item.event is not None and item.event.id not in refused]
-    pin_sightings(
-        connection.exec_driver_sql,
+    pin_team_keys(
+        connection,
         [
             KeySighting(address_of(i.signer_uid), i.signer or "", TEAM, places.get((i.event.ref, i.event.case_id)))
             for i in standing
             if i.event and i.event.roster is None  # the roster vouches for its keys itself (no case to flag on)
         ],
+        roster,
         now,
     )
     for item in standing:

@@ -17,6 +17,7 @@ from triage_tui.team.receive import receive
 from triage_tui.team.refs import case_projects
 from triage_tui.team.roster import RosterHistory, fold
 from triage_tui.team.roster_keys import import_keys, roster_event_problem
+from triage_tui.team.share_withdrawal import withdraw_refused_shares
 from triage_tui.team.take_back import take_back
 
 if TYPE_CHECKING:
@@ -134,9 +135,10 @@ def _rejudge(
     for case_id, events in refuse.items():
         rows.mark(connection, [("rejected", reason, rule, event.id) for event, reason, rule in events])
         take_back(connection, case_id, [event for event, _reason, _rule in events], now)
+        withdraw_refused_shares(connection, case_id, [event for event, _reason, _rule in events])
     # Accepted now: received again through the ordinary path (shares create their case, cells and notes apply).
     rows.forget(connection, [item.event.id for item in accept if item.event is not None])
-    received = receive(connection, accept, now)
+    received = receive(connection, accept, now, roster=history)
     refused_now = sum(len(events) for events in refuse.values())
     return Settled(history, len(accept) - len(received.refused), refused_now + len(received.refused))
 

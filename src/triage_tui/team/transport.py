@@ -358,7 +358,7 @@ class TeamTransport:
                 else:
                     self.outcome.rejected += 1
         with self.store.write() as connection:
-            refused = receive(connection, judged, datetime.now(UTC)).refused
+            refused = receive(connection, judged, datetime.now(UTC), roster=roster).refused
             # Events that passed every check but could not be applied are refused and listed like the others.
             self.outcome.applied -= len(refused)
             self.outcome.rejected += len(refused)
