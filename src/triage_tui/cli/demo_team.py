@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, TextIO
 from triage_tui.cli.output import EXIT_OK, CliError
 
 if TYPE_CHECKING:
+    from triage_tui.config import Config
     from triage_tui.demo.team_build import TeamDemo
-    from triage_tui.sync.jobs import SourceReport
+    from triage_tui.store.store import Store
 
 TEAM_DEMO_MARKER = ".triage-tui-team-demo"
 
@@ -37,17 +38,24 @@ def run_team_demo(home: Path, args: argparse.Namespace, out: TextIO, err: TextIO
     _let_the_server_in(home)
     (home / TEAM_DEMO_MARKER).write_text("built by `triage-tui demo --team`; the next run may delete this folder\n")
 
-    def synced(folder: str, reports: list[SourceReport]) -> None:
+    def sync(store: Store, config: Config, folder: str) -> None:
+        """One whole sync of a workstation, as `triage-tui sync` runs it, its reports printed; a failure stops the
+        demo."""
         from triage_tui.cli.sync_command import print_report
+        from triage_tui.sync.run import sync_all
 
+        reports = sync_all(store, config)
         lines = io.StringIO()
         for report in reports:
             print_report(report, lines)
         for line in lines.getvalue().splitlines():
             print(f"  {folder}: {line}", file=err, flush=True)
+        failed = [f"{report.source}: {report.error}" for report in reports if not report.ok]
+        if failed:
+            raise TeamDemoError(f"{folder}: the sync failed: " + "; ".join(failed))
 
     try:
-        demo = build_team_demo(home, args.cases, say=lambda line: print(line, file=err, flush=True), synced=synced)
+        demo = build_team_demo(home, args.cases, say=lambda line: print(line, file=err, flush=True), sync=sync)
     except TeamDemoError as error:
         raise CliError(f"{error} (the demo in {home} is incomplete; run the command again to rebuild it)") from None
     _print_how_to_open(demo, out)

@@ -20,7 +20,6 @@ from triage_tui.demo.people import TEAM_EMAIL, TEAM_NAME, Person
 from triage_tui.demo.team_links import TEAM_PROJECTS, link_cases, plan_links
 from triage_tui.demo.team_server import REPORTS_MAILBOX, TEAM_PREFIX, TeamServer
 from triage_tui.store.store import Store
-from triage_tui.sync.jobs import SourceReport
 from triage_tui.team.acl import AclMember
 from triage_tui.workspace import CONFIG_FILE
 
@@ -56,8 +55,9 @@ SERVER_FOLDER = "server"
 INVITATIONS_FOLDER = "invitations"
 
 Say = Callable[[str], None]
-Synced = Callable[[str, list[SourceReport]], None]
-"""Told each workstation's sync reports (its folder name first): the CLI prints them."""
+SyncWorkstation = Callable[[Store, Config, str], None]
+"""Runs one whole sync of a workstation (its store, its config, its folder name), as `triage-tui sync` does, and
+raises TeamDemoError when a source fails: the CLI's, since the demo's layer does not run syncs itself."""
 
 
 class TeamDemoError(RuntimeError):
@@ -76,7 +76,7 @@ class TeamDemo:
     """case id → the projects the coordinator linked it to."""
 
 
-def build_team_demo(home: Path, cases: int, *, say: Say, synced: Synced) -> TeamDemo:
+def build_team_demo(home: Path, cases: int, *, say: Say, sync: SyncWorkstation) -> TeamDemo:
     """Build the team demo in `home` (which must be empty): the coordinator's workspace, the server (started, left
     running), the maintainers' workspaces by invitation and join, the links, and every workstation synced."""
     home = home.expanduser().resolve()
@@ -91,7 +91,7 @@ def build_team_demo(home: Path, cases: int, *, say: Say, synced: Synced) -> Team
     server.start()
     try:
         with _passwords(server):
-            links = _onboard_and_sync(home, config, member_keys, say, synced)
+            links = _onboard_and_sync(home, config, member_keys, say, sync)
     except BaseException:
         server.stop()
         raise
@@ -118,13 +118,16 @@ def _create_server(directory: Path, maildir: Path) -> TeamServer:
     for member in MAINTAINERS:
         server.add_member(AclMember(member.person.name, "maintainer", member.projects, member.imap_user), grant=False)
     reports = sorted((maildir / "new").iterdir())
-    server.deliver(REPORTS_MAILBOX, (path.read_bytes() for path in reports))
+    server.deliver(REPORTS_MAILBOX, ((path.read_bytes(), path.stat().st_mtime) for path in reports))
     return server
 
 
 def _write_coordinator_config(workspace: Path, fingerprint: str, gnupg_home: Path, server: TeamServer) -> Config:
     """The coordinator's config: the demo's identity and projects, the reports mailbox as an IMAP source and the
-    team on the same server (the roster, not `maintainers`, says who maintains what)."""
+    team on the same server. The projects keep the single demo's `maintainers`: their mail replies in the reports
+    join their cases; who is on the team (and maintains what there) is the roster's to say."""
+    single = load_config(workspace / CONFIG_FILE)
+    maintainers = {project.id: project.maintainers for project in single.projects.values()}
     account = [
         f"host = {toml_string(server.host)}",
         f"port = {server.port}",
@@ -133,7 +136,7 @@ def _write_coordinator_config(workspace: Path, fingerprint: str, gnupg_home: Pat
         f"password_env = {toml_string(COORDINATOR.password_env)}",
     ]
     lines = [
-        *config_head(COORDINATOR.person, fingerprint, gnupg_home, {}),
+        *config_head(COORDINATOR.person, fingerprint, gnupg_home, maintainers),
         "",
         f"[sources.{REPORTS_SOURCE}]",
         'kind = "imap"',
@@ -172,7 +175,7 @@ def _onboard_and_sync(
     config: Config,
     member_keys: Mapping[str, tuple[Path, str]],
     say: Say,
-    synced: Synced,
+    sync: SyncWorkstation,
 ) -> dict[str, tuple[str, ...]]:
     """`team init`, an invitation per maintainer (its rights set on the server by the coordinator), the coordinator's
     sync (the reports in, the roster out), each join, the links and the sync that shares them, then each maintainer's
@@ -196,20 +199,21 @@ def _onboard_and_sync(
             for member in MAINTAINERS
         }
         # As `team invite` says: the roster's changes wait to be sent; the sync sends them (and takes in the reports).
-        _sync(
-            store, config, COORDINATOR.folder, "the coordinator takes in the reports and sends the roster", say, synced
-        )
+        say("the coordinator takes in the reports and sends the roster…")
+        sync(store, config, COORDINATOR.folder)
     for member in MAINTAINERS:
         _join(home / member.folder, sealed[member.folder], member, member_keys[member.folder][0], say)
     with Store(coordinator_db) as store:
         plan = plan_links(store)
         written = link_cases(store, author_name(config), sharer_for(config), plan)
         say(f"the coordinator links {len(plan)} cases to pip and uv ({written} cells)")
-        _sync(store, config, COORDINATOR.folder, "the coordinator shares the linked cases", say, synced)
+        say("the coordinator shares the linked cases…")
+        sync(store, config, COORDINATOR.folder)
     for member in MAINTAINERS:
         member_config = load_config(home / member.folder / CONFIG_FILE)
         with Store(home / member.folder / "triage.db") as store:
-            _sync(store, member_config, member.folder, f"{member.folder}'s maintainer syncs", say, synced)
+            say(f"{member.folder}'s maintainer syncs…")
+            sync(store, member_config, member.folder)
     return {case_id: tuple(p for p in TEAM_PROJECTS if p in cells) for case_id, cells in plan.items()}
 
 
@@ -260,18 +264,6 @@ def _join(workspace: Path, sealed: bytes, member: DemoMember, gnupg_home: Path, 
         raise TeamDemoError(f"{member.folder}: the join did not make them a member: {'; '.join(result.problems)}")
     if result.sync is not None and result.sync.error:
         raise TeamDemoError(f"{member.folder}: the first team sync failed: {result.sync.error}")
-
-
-def _sync(store: Store, config: Config, folder: str, what: str, say: Say, synced: Synced) -> None:
-    """One whole sync of a workstation, as `triage-tui sync` runs it; a failed source stops the demo."""
-    from triage_tui.sync.run import sync_all
-
-    say(what + "…")
-    reports = sync_all(store, config)
-    synced(folder, reports)
-    failed = [f"{report.source}: {report.error}" for report in reports if not report.ok]
-    if failed:
-        raise TeamDemoError(f"{folder}: the sync failed: " + "; ".join(failed))
 
 
 def stop_team_demo(home: Path, *, remove_keys: bool = False) -> bool:
