@@ -179,15 +179,11 @@ def insert_shared_case(
 
 
 def link_project(connection: Connection, case_id: str, project: str, now: datetime) -> None:
-    """Link the case to a project (an `unknown` cell); a cell already here stays as it is. A project this store does
-    not know is not linked (as a cell of it is not kept: nothing here shows it), rather than failing the share."""
+    """Link the case to a project (an `unknown` cell); a cell already here stays as it is."""
     from sqlalchemy.dialects.sqlite import insert
 
     from triage_tui.store.tables import IMPACTS
 
-    known = connection.exec_driver_sql("SELECT 1 FROM projects WHERE id = ?", (project,)).first()
-    if known is None:
-        return
     values = {"case_id": case_id, "project_id": project, "status": "unknown", "ranges": "[]", "fixed_version": None,
               "justification": None, "notes": "", "set_at": now}  # fmt: skip
     connection.execute(

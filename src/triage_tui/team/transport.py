@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING
 
-from triage_tui.config import Config, ImapSourceConfig, Project
+from triage_tui.config import Config, ImapSourceConfig
 from triage_tui.sources.base import SourceError
 from triage_tui.store import team_log_store as log
 from triage_tui.store.queries import stored_time
@@ -117,10 +117,8 @@ class TeamTransport:
         self.unusable: dict[str, str] = {}
         """Every key of the team gpg cannot encrypt to, checked once per sync before sending."""
         # Cells are kept only for projects the store knows, and a maintainer's workstation may hold nothing but
-        # what is shared with it: the config's projects go in before the first event is applied, and so do the
-        # roster's (a joined maintainer's config names none: their projects come from the roster).
-        from_roster = [Project(id=p) for p in sorted(self.roles.maintainers) if p not in config.projects]
-        store.sync_projects([*config.projects.values(), *from_roster])
+        # what is shared with it: the config's projects go in before the first event is applied.
+        store.sync_projects(config.projects.values())
 
     def _roles_now(self, connection: EitherConnection | None = None) -> None:
         """Who decides and reads, and so which folders are read and written: the roster in the store (the config's
