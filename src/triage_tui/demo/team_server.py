@@ -120,7 +120,8 @@ class TeamServer:
         return self.password_of(member.imap_user)
 
     def add_project(self, project: str) -> None:
-        """Adds the folder `Team/<project>` (coordinators' rights, and its maintainers' once they are members)."""
+        """Adds the folder `Team/<project>` (coordinators' rights, its maintainers' once they are members, and the
+        other maintainers' append-only `i`)."""
         self._save(projects=(*self.projects, project))
 
     def password_of(self, user: str) -> str:
