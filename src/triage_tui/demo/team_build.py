@@ -16,6 +16,7 @@ from triage_tui.config import Config, load_config
 from triage_tui.demo import keys
 from triage_tui.demo.build import build_demo
 from triage_tui.demo.config_writer import config_head, toml_string, write_config
+from triage_tui.demo.dovecot_run import run_as
 from triage_tui.demo.people import TEAM_EMAIL, TEAM_NAME, Person
 from triage_tui.demo.team_links import TEAM_PROJECTS, link_cases, plan_links
 from triage_tui.demo.team_server import REPORTS_MAILBOX, TEAM_PREFIX, TeamServer
@@ -88,7 +89,12 @@ def build_team_demo(home: Path, cases: int, *, say: Say, sync: SyncWorkstation) 
     server = _create_server(home / SERVER_FOLDER, built.maildir)
     shutil.rmtree(built.maildir)  # the reports now wait on the server, as a mail server delivered them
     config = _write_coordinator_config(coordinator_home, built.team_fingerprint, built.gnupg_home, server)
-    server.start()
+    try:
+        server.start()
+    except RuntimeError as error:  # Dovecot missing, or it could not reach its folder or port: its own words first
+        lines = str(error).splitlines()
+        where = f"; Dovecot runs as {owner[0]}, who must be able to enter {home}" if (owner := run_as()) else ""
+        raise TeamDemoError(f"the team server did not start: {lines[0] if lines else error}{where}") from None
     try:
         with _passwords(server):
             links = _onboard_and_sync(home, config, member_keys, say, sync)
