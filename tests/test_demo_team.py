@@ -158,7 +158,7 @@ def test_each_maintainer_holds_their_projects_cases_only_and_the_coordinator_all
             assert cells[folder] == linked[case["id"]][folder], (folder, case["id"])
 
 
-def test_a_second_build_replaces_the_first_and_stop_leaves_no_dovecot(tmp_path: Path) -> None:
+def test_a_second_build_replaces_the_first_and_stop_leaves_no_dovecot() -> None:
     root = _new_root()
     home = root / "team"
     try:
