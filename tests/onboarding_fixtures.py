@@ -237,3 +237,26 @@ def team(team_root: Path) -> Iterator[Team]:
         yield built
     finally:
         stop_team(built)
+
+
+def rejected_on(station: Station) -> list[tuple[str, str, str]]:
+    """The workstation's rejected-events view (what `R` lists): (kind, author, reason) each."""
+    from triage_tui.services.store_key import unlock_store
+    from triage_tui.store.store import Store
+    from triage_tui.team.log import rejected
+
+    unlock_store(station.home / "triage.db", station.fingerprint, station.ring.home)
+    with Store(station.home / "triage.db") as store, store.read() as connection:
+        return [(row[2], row[1], row[3]) for row in rejected(connection)]
+
+
+def case_on(team: Team, station: Station, title: str) -> dict[str, Any]:
+    """`show --json` of the case called `title` on `station`."""
+    (case_id,) = [case["id"] for case in team.cases_of(station) if case["title"] == title]
+    shown: dict[str, Any] = json.loads(team.ok(station, "show", case_id, "--json"))
+    return shown
+
+
+def notes_of(shown: dict[str, Any]) -> list[str]:
+    """The texts of a shown case's notes."""
+    return [str(e["payload"].get("text")) for e in shown["events"] if e["kind"] == "note"]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from triage_tui.cli.output import EXIT_OK, CliError, print_json
-from triage_tui.cli.team_onboard_command import add_onboard_actions, run_invite
+from triage_tui.cli.team_onboard_command import add_onboard_actions, print_admin_lines, run_invite
 from triage_tui.config import Config
 from triage_tui.store.store import Store
 
@@ -64,6 +64,8 @@ def run_team(store: Store, config: Config, args: argparse.Namespace, out: TextIO
     except writes.RosterRefused as error:
         raise CliError(neutralise_line(str(error))) from None
     out.write(_done(event) + "\n")
+    if args.team_action == "remove":
+        print_admin_lines(store, config, out)
     return EXIT_OK
 
 
