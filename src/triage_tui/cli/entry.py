@@ -17,6 +17,7 @@ from triage_tui.cli.reads import list_cases, print_matrix, show_case
 from triage_tui.cli.rekey import rekey
 from triage_tui.cli.sync_command import run_sync
 from triage_tui.cli.team_command import run_team
+from triage_tui.cli.team_onboard_command import run_join
 from triage_tui.config import ConfigError, load_config
 from triage_tui.store.store import Store
 from triage_tui.workspace import resolve_workspace
@@ -70,6 +71,8 @@ def run(
         _guard_scratch(args.command, err)
         if args.command == "demo":
             return run_demo(workspace, args, out, err)
+        if args.command == "team" and args.team_action == "join":  # before the config: joining writes it
+            return run_join(workspace, args, out)
         config = load_config(workspace.config_path)
         if args.command == "rekey":  # before unlocking: a plain store is refused, not encrypted first
             return rekey(workspace, config, args.new_fingerprint, out, err)

@@ -1,6 +1,6 @@
-"""Provides `triage-tui team init|members|remove|rotate-key|revoke`: the roster changed from the command line, each
-change a signed roster event waiting to be sent to every member; a change the team would refuse exits 2 naming the
-rule, and nothing is kept."""
+"""Provides `triage-tui team init|members|remove|rotate-key|revoke` (`invite` and `join` in `team_onboard_command`):
+the roster changed from the command line, each change a signed roster event waiting to be sent to every member; a
+change the team would refuse exits 2 naming the rule, and nothing is kept."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from triage_tui.cli.output import EXIT_OK, CliError, print_json
+from triage_tui.cli.team_onboard_command import add_onboard_actions, print_admin_lines, run_invite
 from triage_tui.config import Config
 from triage_tui.store.store import Store
 
@@ -38,6 +39,7 @@ def add_team_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     home(revoke)
     revoke.add_argument("fingerprint", metavar="FPR")
     revoke.add_argument("--since", metavar="TIME", help="ISO 8601 date and time (UTC unless it names a zone)")
+    add_onboard_actions(actions, home)
 
 
 def run_team(store: Store, config: Config, args: argparse.Namespace, out: TextIO) -> int:
@@ -47,6 +49,8 @@ def run_team(store: Store, config: Config, args: argparse.Namespace, out: TextIO
 
     if args.team_action == "members":
         return _members(store, config, args, out)
+    if args.team_action == "invite":
+        return run_invite(store, config, args, out)
     gpg = _gpg(config)
     try:
         if args.team_action == "init":
@@ -60,6 +64,8 @@ def run_team(store: Store, config: Config, args: argparse.Namespace, out: TextIO
     except writes.RosterRefused as error:
         raise CliError(neutralise_line(str(error))) from None
     out.write(_done(event) + "\n")
+    if args.team_action == "remove":
+        print_admin_lines(store, config, out)
     return EXIT_OK
 
 

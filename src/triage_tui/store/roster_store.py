@@ -133,3 +133,27 @@ def case_labels(connection: EitherConnection, case_id: str) -> str | None:
     """The case's labels as stored (JSON), None if no such case here."""
     row = run(connection, "SELECT labels FROM cases WHERE id = ?", (case_id,)).fetchone()
     return str(row[0]) if row is not None else None
+
+
+class SignedRosterRow(NamedTuple):
+    """An accepted roster event: its canonical bytes, its signed form (None while a local one is unsent) and author."""
+
+    id: str
+    body: bytes
+    signed: bytes | None
+    origin: str
+
+
+def accepted_roster(connection: EitherConnection) -> list[SignedRosterRow]:
+    """The roster events the fold accepted, with their signed forms (what an invitation carries)."""
+    rows = run(
+        connection,
+        "SELECT id, body, signed, origin FROM team_events WHERE case_id = ? AND status = 'applied' ORDER BY at, id",
+        (ROSTER_CASE,),
+    ).fetchall()
+    return [SignedRosterRow(str(r[0]), bytes(r[1]), None if r[2] is None else bytes(r[2]), str(r[3])) for r in rows]
+
+
+def keep_signed(connection: Connection, event_id: str, signed: bytes) -> None:
+    """Keep the signed form of a local event not sent yet (sending signs it again and keeps that one)."""
+    connection.exec_driver_sql("UPDATE team_events SET signed = ? WHERE id = ? AND signed IS NULL", (signed, event_id))

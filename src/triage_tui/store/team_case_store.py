@@ -179,10 +179,16 @@ def insert_shared_case(
 
 
 def link_project(connection: Connection, case_id: str, project: str, now: datetime) -> None:
-    """Link the case to a project (an `unknown` cell); a cell already here stays as it is."""
+    """Link the case to a project (an `unknown` cell); a cell already here stays as it is. A project this store does
+    not know yet (a maintainer's workspace has no `[projects]`; a case may be linked to projects beyond theirs) is
+    added by its id, so the shared case keeps its links."""
     from sqlalchemy.dialects.sqlite import insert
 
-    from triage_tui.store.tables import IMPACTS
+    from triage_tui.store.tables import IMPACTS, PROJECTS
+
+    connection.execute(
+        insert(PROJECTS).values(id=project, name=project).on_conflict_do_nothing(index_elements=[PROJECTS.c.id])
+    )
 
     values = {"case_id": case_id, "project_id": project, "status": "unknown", "ranges": "[]", "fixed_version": None,
               "justification": None, "notes": "", "set_at": now}  # fmt: skip

@@ -59,8 +59,22 @@ def init_roster(store: Store, config: Config, gpg: gnupg.GPG, now: datetime | No
     armored = _exported(gpg, me)
     return add_member(
         store, config, gpg, armored=armored, name=config.identity.name, email=config.identity.email,
-        role=COORDINATOR, projects=(), imap_user=None, now=now,
+        role=COORDINATOR, projects=(), imap_user=_own_account(config), now=now,
     )  # fmt: skip
+
+
+def _own_account(config: Config) -> str | None:
+    """The account this workstation logs in to the team server with (the server's access is planned for it), when
+    it is a plain account name."""
+    from triage_tui.sources.base import SourceError
+    from triage_tui.team.acl import valid_imap_user
+    from triage_tui.team.transport import team_server
+
+    try:
+        user = team_server(config).username
+    except SourceError:
+        return None
+    return user if valid_imap_user(user) else None
 
 
 def add_member(

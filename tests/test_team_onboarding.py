@@ -1,0 +1,178 @@
+"""Acceptance of onboarding on a real access-controlled Dovecot, driven through the `triage-tui` command line: a
+maintainer goes from `team invite` to `team join` to their first shared case with no file edited and no key imported
+by hand, and the pip maintainer's workspace holds nothing of a uv-only case and never asks for the reports mailbox."""
+
+from __future__ import annotations
+
+import io
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from onboarding_fixtures import (
+    PIP_CASE_TITLE,
+    UV_CASE_TITLE,
+    Team,
+    start_team,
+    stop_team,
+    team,
+    team_root,
+)
+from team_server_fixtures import connect, normal_rights
+from test_team_folders import commands_sent
+from triage_tui.app import TriageApp
+from triage_tui.cli.entry import run
+from triage_tui.config import load_config
+from triage_tui.services.store_key import unlock_store
+from triage_tui.store.store import Store
+from triage_tui.widgets.case_list import CaseList
+from ui_fixtures import settle
+
+__all__ = ["team", "team_root"]
+
+
+def fingerprints_in(station_ring_gpg: object) -> set[str]:
+    keys = station_ring_gpg.list_keys()  # type: ignore[attr-defined]
+    return {str(key["fingerprint"]) for key in keys}
+
+
+def test_a_maintainer_goes_from_invite_to_join_to_their_first_shared_case(team_root: Path) -> None:
+    built = start_team(team_root, ("pip",))
+    try:
+        pip = built.maintainers["pip"]
+        coordinator = built.coordinator
+        assert fingerprints_in(pip.ring.gpg) == {pip.fingerprint}  # nobody's key but their own
+        with connect(built.server, "pipm") as before:  # the account exists, with no rights yet
+            assert before.list_folders(directory="Team/") == []
+
+        invited = built.invite("pip")
+
+        assert invited.returncode == 0, invited.stderr
+        assert "server access set by SETACL on Team/coordinators, Team/pip, Team/uv, Reports/security" in invited.stdout
+        assert (built.root / "pip.invitation").is_file()
+        with connect(built.server, "coord") as admin:  # what SETACL left on the server: the designed rights
+            rights = {who.decode(): normal_rights(given.decode()) for who, given in admin.getacl("Team/pip")}
+            assert rights["pipm"] == "ilrsw"
+            assert {who.decode(): given for who, given in admin.getacl("Team/coordinators")}["pipm"] == b"i"
+        refused = built.invite("pip")  # the same file again: never replaced
+        assert refused.returncode == 2 and "exists" in refused.stderr
+
+        joined = built.join("pip")
+
+        assert joined.returncode == 0, joined.stdout + joined.stderr
+        assert "joined as maintainer of pip" in joined.stdout and "roster: 2 events taken in" in joined.stdout
+        written = tomllib.loads((pip.home / "config.toml").read_text())
+        assert "sources" not in written and written["team"]["server"]["username"] == "pipm"
+        # The roster's keys were brought in by the join: the coordinator's key is now in the maintainer's keyring.
+        assert coordinator.fingerprint in fingerprints_in(pip.ring.gpg)
+        members = built.ok(pip, "team", "members")
+        assert f"maintainer  {pip.fingerprint}" in members and f"coordinator {coordinator.fingerprint}" in members
+
+        built.sync(coordinator)  # the roster change goes out, and the pip case is shared with its new maintainer
+        built.sync(pip)
+
+        (case,) = built.cases_of(pip)
+        assert case["title"] == PIP_CASE_TITLE
+        assert case["projects"] == [{"project": "pip", "status": "investigating"}]
+        # Their first decision reaches the coordinator.
+        built.ok(pip, "case", case["id"], "cell", "pip", "affected", "--ranges", "<24.1")
+        built.sync(pip)
+        built.sync(coordinator)
+        shown = built.ok(coordinator, "show", built.cases[PIP_CASE_TITLE], "--json")
+        assert '"status": "affected"' in shown
+    finally:
+        stop_team(built)
+
+
+def test_an_invitation_is_refused_in_one_line_when_the_team_has_no_prefix(team_root: Path) -> None:
+    built = start_team(team_root, ("pip",))
+    try:
+        config = built.coordinator.home / "config.toml"
+        config.write_text(config.read_text().replace('prefix = "Team/"\n', ""))
+
+        refused = built.invite("pip")
+
+        assert refused.returncode == 2
+        assert refused.stderr.strip().count("\n") == 0 and "prefix" in refused.stderr
+        assert "pip@pip.example" not in built.ok(built.coordinator, "team", "members")  # nothing recorded
+    finally:
+        stop_team(built)
+
+
+def _store_dump(station_home: Path, fingerprint: str, gnupg_home: Path) -> str:
+    """Every row of every table of the workstation's store, decrypted, as text (blobs as text and as hex), lower
+    case."""
+    unlock_store(station_home / "triage.db", fingerprint, gnupg_home)
+    lines: list[str] = []
+    with Store(station_home / "triage.db") as store, store.read() as connection:
+        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for row in connection.execute(f'SELECT * FROM "{table}"'):  # names from sqlite_master
+                for value in row:
+                    if isinstance(value, bytes):
+                        lines.extend((value.decode("utf-8", "replace"), value.hex()))
+                    else:
+                        lines.append(str(value))
+    return "\n".join(lines).lower()
+
+
+UV_TRACES = (UV_CASE_TITLE, "Sam Finder", "sam@example.com", "hash-less", "2@reports.test")
+
+
+def test_the_pip_maintainer_holds_nothing_of_a_uv_only_case(team: Team) -> None:
+    pip, uv = team.maintainers["pip"], team.maintainers["uv"]
+    uv_case = team.cases[UV_CASE_TITLE]
+
+    listed = team.cases_of(pip)
+    shown = team.cli(pip, "show", uv_case, "--json")
+    dump = _store_dump(pip.home, pip.fingerprint, pip.ring.home)
+
+    assert [case["title"] for case in listed] == [PIP_CASE_TITLE]  # one case: no count of the others
+    assert shown.returncode == 2 and UV_CASE_TITLE not in shown.stdout + shown.stderr
+    assert PIP_CASE_TITLE.lower() in dump  # the dump does hold what was shared
+    for trace in UV_TRACES:
+        assert trace.lower() not in dump and trace.encode().hex() not in dump, trace
+    assert uv_case.lower() not in dump
+    # The uv maintainer has the uv case, and nothing of the pip case.
+    assert [case["title"] for case in team.cases_of(uv)] == [UV_CASE_TITLE]
+    # Each maintainer's keyring: their own key and the roster's (imported by the roster code, never by hand).
+    roster = {team.coordinator.fingerprint, pip.fingerprint, uv.fingerprint}
+    assert fingerprints_in(pip.ring.gpg) == roster and fingerprints_in(uv.ring.gpg) == roster
+
+
+async def test_the_pip_maintainers_inbox_shows_one_case(team: Team) -> None:
+    pip = team.maintainers["pip"]
+    unlock_store(pip.home / "triage.db", pip.fingerprint, pip.ring.home)
+    config = load_config(pip.home / "config.toml")
+    with Store(pip.home / "triage.db") as store:
+        app = TriageApp(store, config)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            case_list = app.screen.query_one(CaseList)
+            assert case_list.count == 1
+            assert case_list.current_case is not None and case_list.current_case.title == PIP_CASE_TITLE
+            assert "1 case" in str(app.screen.query_one("#inbox-count").render())
+
+
+def test_the_maintainers_sync_never_asks_for_the_reports_mailbox(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    pip = team.maintainers["pip"]
+    config = load_config(pip.home / "config.toml")
+    assert dict(config.sources) == {}  # no reports source at all
+    team.ok(pip, "case", team.cases_of(pip)[0]["id"], "note", "for the coordinators")
+    out, err = io.StringIO(), io.StringIO()
+
+    with commands_sent(monkeypatch) as sent:
+        assert run(["sync", "--home", str(pip.home)], out=out, err=err) == 0, err.getvalue()
+
+    named = {arguments.split(" ")[0] for _name, arguments in sent}
+    assert "Reports/security" not in named and "INBOX" not in named
+    read = {arguments.split(" ")[0] for name, arguments in sent if name in ("SELECT", "EXAMINE", "STATUS", "FETCH")}
+    assert read == {"Team/pip"}
+    assert {arguments.split(" ")[0] for name, arguments in sent if name == "APPEND"} == {
+        "Team/coordinators",
+        "Team/pip",
+    }
+    # And the server would refuse it anyway: the maintainer's account cannot select the reports mailbox.
+    with connect(team.server, "pipm") as client, pytest.raises(Exception, match=r"(?i)mailbox doesn.t exist"):
+        client.select_folder("Reports/security")
