@@ -13,8 +13,9 @@ from typing import NamedTuple
 from triage_tui.team.convergence import CaseState
 from triage_tui.team.events import TeamEvent
 
-MAX_REMEMBERED_CASES = 4096
-"""How many cases' states are remembered (the most recently recomputed first kept)."""
+MAX_REMEMBERED_CASES = 2048
+"""How many cases' states are remembered (the most recently recomputed kept; beyond it a case is replayed whole, as
+before): a round of a sync touches at most `PULL_GROUP_MESSAGES` cases."""
 
 
 class Head(NamedTuple):
