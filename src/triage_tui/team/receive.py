@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from triage_tui.store import team_log_store as log
 from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin
 from triage_tui.store.queries import stored_time
+from triage_tui.store.team_case_store import cases_known_as
 from triage_tui.store.team_log_store import ReceivedEvent
 from triage_tui.store.team_runner import WriteConnection
 from triage_tui.team.envelope import Opened, Rejection
@@ -72,6 +73,9 @@ def receive(
     unplaceable: dict[tuple[str | None, str], str | None] = {}
     rows: list[ReceivedEvent] = []
     stamp = stored_time(now)
+    # The refs the team knows here already, looked up together: only the others are resolved and remembered one
+    # at a time (a sync may bring thousands of events).
+    known = cases_known_as(connection, {e.ref for i in opened if (e := i.event) and e.ref and e.roster is None})
     for item in opened:
         if item.event is None:
             continue  # nothing readable to keep beyond the envelope: the caller lists it
@@ -79,6 +83,8 @@ def receive(
         slot = (event.ref, event.case_id)
         if event.roster is not None:  # the roster's own: placed on no case (`roster_receipt` folds them)
             places[slot] = ROSTER_CASE
+        elif slot not in places and event.ref in known and not str(event.ref).startswith("mid:"):
+            places[slot] = known[str(event.ref)]  # `resolve_case`'s first answer, remembered already
         elif slot not in places:  # one lookup per case, not per event: a sync may bring thousands
             places[slot] = resolve_case(connection, event)
             remember_ref(connection, event.ref, places[slot])
