@@ -5,6 +5,7 @@ trace: they belong to other projects' cases."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -110,6 +111,8 @@ class TeamTransport:
         self.outcome = TeamSyncOutcome()
         self._seen: set[str] | None = None
         """Ids of the events in the log and those taken in this sync, so a copy in another folder is skipped."""
+        self._copies: dict[bytes, str] = {}
+        """Digest of each envelope opened this sync → its event: the copies in other folders need no gpg again."""
         self._learned: dict[str, list[str]] = {}
         """Projects of cases shared in this sync (their events may follow the share in the same round)."""
         self._readable: set[str] = set()
@@ -325,6 +328,9 @@ class TeamTransport:
                     unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, "not a team event message", raw, stamp))
                     self.outcome.rejected += 1
                     continue
+                digest = hashlib.sha256(sealed).digest()
+                if self._copies.get(digest, "") in applied:
+                    continue  # the very envelope, in another folder, of an event taken in already
                 try:
                     opened = open_sealed(self.gpg, sealed)
                 except Exception as error:  # one message gpg chokes on is kept with the reason; the rest go on
@@ -340,6 +346,8 @@ class TeamTransport:
                     if opened.signer:  # who sent it matters most when what they sent is not an event
                         reason += f" (signed by {opened.signer})"
                     unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
+                if opened.event is not None:
+                    self._copies[digest] = opened.event.id
                 if opened.event is not None and opened.event.id in applied:
                     continue  # our own event, or a copy of one we have: nothing new
                 # The report, whatever its author numbers it: roles are judged on the projects known for it here.
