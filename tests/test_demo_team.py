@@ -1,5 +1,6 @@
 """Tests `triage-tui demo --team` end to end, through the command line: three workstations with their own keys and
-the team's private Dovecot (real gpg, real Dovecot with per-member accounts and ACLs), each maintainer holding only
+the team's private Dovecot (real gpg, real Dovecot with per-member accounts and ACLs), every project's maintainers of
+the demo's mail on the roster (pip's and uv's first on workstations, with their own keys), each maintainer holding only
 the cases of their project, every workstation syncing, `--stop` and a second build into the same folder."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import shutil
 import tempfile
 import tomllib
@@ -14,10 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import gnupg
 import pytest
 
 from triage_tui.cli import run
 from triage_tui.demo.dovecot_run import DovecotMissing, find_program
+from triage_tui.demo.people import TEAM_EMAIL, make_cast
 from triage_tui.demo.team_build import MEMBERS, stop_team_demo
 from triage_tui.demo.team_server import TeamServer
 
@@ -118,6 +122,37 @@ def test_three_workstations_and_a_running_server_each_told_how_to_open(team_demo
     assert f"triage-tui demo --team --stop --home {home}" in printed
     for folder in ("coordinator", "pip", "uv"):  # no password is printed, only where it is
         assert server.password_of(ACCOUNT[folder]) not in printed
+
+
+def test_the_roster_holds_every_projects_maintainers_and_pip_and_uv_sign_with_their_own_keys(
+    team_demo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, _ = team_demo
+    coordinator = _config(home, "coordinator")
+    # The single demo's cast: the maintainers whose signed replies are in the reports' threads.
+    cast = make_cast(random.Random(2026), CASES)
+    ring = gnupg.GPG(gnupghome=coordinator["identity"]["gnupg_home"])
+    fingerprint = {
+        uid.rsplit("<", 1)[-1].rstrip(">"): key["fingerprint"] for key in ring.list_keys() for uid in key["uids"]
+    }
+    expected = {(TEAM_EMAIL, "coordinator", (), coordinator["identity"]["fingerprint"])} | {
+        (person.email, "maintainer", (project,), fingerprint[person.email])
+        for project, group in cast.maintainers.items()
+        for person in group
+    }
+    members = _cli_json(monkeypatch, home, "coordinator", "team", "members")
+    assert {(m["email"], m["role"], tuple(m["projects"]), m["member_id"]) for m in members} == expected
+    accounts = TeamServer(home / "server").accounts
+    assert all(m["imap_user"] in accounts for m in members)  # every member's server access is planned and set
+    # Who is on the team is the roster's to say: the coordinator's config names no maintainers.
+    assert all(project["maintainers"] == [] for project in coordinator["projects"].values())
+    for folder in ("pip", "uv"):
+        config = _config(home, folder)
+        own = fingerprint[cast.maintainers[folder][0].email]
+        assert config["identity"]["fingerprint"] == own  # the corpus's first maintainer of the project, on the roster
+        secret = gnupg.GPG(gnupghome=config["identity"]["gnupg_home"]).list_keys(secret=True)
+        assert [key["fingerprint"] for key in secret] == [own]  # their secret key only, never the coordinator's
+        assert _cli_json(monkeypatch, home, folder, "team", "members") == members
 
 
 def test_every_workstation_syncs_with_its_own_account(

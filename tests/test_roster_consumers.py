@@ -1,7 +1,8 @@
 """Tests that the roster decides everywhere once there is one (real gpg): who may accept a changed key, which keys
-and addresses are the team's when a mail replies into a case (each key within the time it spoke for its member), and
-the key pins of team events (a member's rotated key is no changed key; a revoked key's successor, or another member
-with the same address, stays flagged); without a roster, the config decides as before."""
+and addresses are the team's when a mail replies into a case (each key until it stopped speaking for its member: from
+when the roster gave it, or from before for the key a member was added with), and the key pins of team events (a
+member's rotated key is no changed key; a revoked key's successor, or another member with the same address, stays
+flagged); without a roster, the config decides as before."""
 
 from __future__ import annotations
 
@@ -241,6 +242,24 @@ def test_a_mail_joins_a_case_as_the_teams_by_a_roster_key_valid_when_it_was_sent
     # Q's first key before the rotation and the next one after it; P's key while P was a member. Not Q's first key
     # after its rotation, nor P's after the removal, nor a key the roster never held.
     assert joined == {101: True, 102: True, 103: False, 104: False, 105: True, 106: False}
+
+
+def test_a_members_reply_signed_before_the_roster_named_them_joins_as_the_teams(
+    team: Team, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
+    f = team.five
+    database = tmp_path / "history.db"
+    shutil.copy(base, database)
+    deliver(database, receiver, [f.c], [[*founded(team), rotate(f, f.q, f.q2, 5), remove(f.c, f.p, 6)]])
+    config = workstation(team, receiver, team.x)
+    pat = "p@team.example"
+    source = replies(team, tmp_path / "Maildir", (111, f.q, -50, QUINN), (112, f.p, 0.5, pat), (113, f.q2, 2, QUINN),
+                     (114, f.p, 7, pat))  # fmt: skip
+    assert sync_source(Store(database), config, source).messages == 4
+    joined = {n: case_of(database, n) == CASE for n in range(111, 115)}
+    # The team's mail predates its roster: Q's and P's replies signed, before they were added, by the keys they were
+    # added with are theirs. Not Q's next key before the rotation that gave it, nor P's key after the removal.
+    assert joined == {111: True, 112: True, 113: False, 114: False}
 
 
 def test_without_a_roster_the_configs_keys_are_the_teams_as_before(

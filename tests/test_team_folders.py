@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import gnupg
 import pytest
 from msgspec.structs import replace
 
@@ -28,7 +29,8 @@ from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
 from triage_tui.store.store import Store
 from triage_tui.sync.team_job import TeamJob
-from triage_tui.team.envelope import open_sealed
+from triage_tui.team import envelope_intake
+from triage_tui.team.envelope import Opened, open_sealed
 from triage_tui.team.transport import armoured_part, sync_team
 from ui_fixtures import seeded_store, small_inbox
 
@@ -190,6 +192,31 @@ def test_a_pip_case_goes_to_the_coordinators_and_pip_folders_and_a_pip_and_uv_ca
     assert first.isdisjoint(event_ids_in(dovecot, user, "Team.uv", coordinator.ring))
     uv.sync()
     assert shown(uv.database)["notes"] == ["uv too"]
+
+
+def test_a_coordinator_opens_each_envelope_once_however_many_folders_it_reads_it_from(  # type: ignore[no-untyped-def]
+    audiences, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    coordinator, _pip, _uv, user = audiences
+    alex = coordinator.triage()
+    alex.set_impact(CASE, "uv", ImpactCell(ImpactStatus.AFFECTED, ranges=("<0.5",)))
+    alex.add_note(CASE, "pip and uv")
+    alex.store.close()
+    coordinator.sync()
+    copies = [sealed for f in FOLDERS for raw in dovecot.fetch_all(user, f).values() if (sealed := armoured_part(raw))]
+    assert len(copies) > len(set(copies))  # the events of a pip and uv case sit in all three folders
+    opened: list[bytes] = []
+
+    def counted(gpg: gnupg.GPG, data: bytes) -> Opened:
+        opened.append(data)
+        return open_sealed(gpg, data)
+
+    monkeypatch.setattr(envelope_intake, "open_sealed", counted)
+    before = shown(coordinator.database)
+    outcome = coordinator.sync()  # reads its own envelopes back from the three folders
+    # gpg decrypts each envelope once (each costs two gpg runs): its copies are the same event, skipped as before.
+    assert sorted(opened) == sorted(set(copies))
+    assert (outcome.rejected, outcome.sent) == (0, 0) and shown(coordinator.database) == before
 
 
 def test_a_maintainer_reads_only_its_projects_folder_and_a_sync_with_nothing_new_is_one_status(  # type: ignore[no-untyped-def]

@@ -5,28 +5,44 @@ from __future__ import annotations
 import random
 import shutil
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from triage_tui.demo import keys
 from triage_tui.demo.config_writer import DEMO_MARKER, render_config, write_config
 from triage_tui.demo.corpus import Letter, plan_letters
 from triage_tui.demo.keyrings import SenderKeyrings, sender_keyrings
 from triage_tui.demo.maildir_writer import deliver, make_maildir, message_name
-from triage_tui.demo.people import make_cast
+from triage_tui.demo.people import Cast, Person, make_cast
 from triage_tui.demo.wrap import wrap_letter
 from triage_tui.workspace import CONFIG_FILE
+
+if TYPE_CHECKING:
+    import gnupg
 
 # Two workers, one per scratch home (see keyrings.SHARDS): more gain little on two cores.
 WORKERS = 2
 
 
 @dataclass(frozen=True)
+class MaintainerKey:
+    """A project maintainer of the demo's cast with their key: the public half, and where their secret key was put
+    for a workstation of theirs (None: it was thrown away with the scratch homes)."""
+
+    person: Person
+    fingerprint: str
+    armored: str
+    gnupg_home: Path | None = None
+
+
+@dataclass(frozen=True)
 class DemoWorkspace:
-    """What `build_demo` made: where everything is, the team key, and how many messages were delivered."""
+    """What `build_demo` made: where everything is, the team key, how many messages were delivered, and each
+    project's maintainers (whose signed replies are in the mail)."""
 
     home: Path
     config_path: Path
@@ -34,6 +50,7 @@ class DemoWorkspace:
     gnupg_home: Path
     team_fingerprint: str
     messages: int
+    maintainers: Mapping[str, tuple[MaintainerKey, ...]]
 
 
 def _clear_previous_demo(home: Path) -> None:
@@ -60,8 +77,12 @@ def build_demo(
     *,
     seed: int = 2026,
     progress: Callable[[str], None] | None = None,
+    maintainer_homes: Mapping[str, Path] | None = None,
 ) -> DemoWorkspace:
-    """Build a demo workspace in `home`: throwaway keys, `config.toml` and a Maildir of `cases` reports."""
+    """Build a demo workspace in `home`: throwaway keys, `config.toml` and a Maildir of `cases` reports.
+
+    `maintainer_homes` (project id → an existing GnuPG home) gets the secret key of that project's first maintainer,
+    so a workstation of theirs signs as the very person whose replies are in the mail."""
     if cases < 1:
         raise ValueError("cases must be at least 1")
     say = progress or (lambda _line: None)
@@ -87,6 +108,7 @@ def build_demo(
             letters = plan_letters(cast, cases, rng, datetime.now(UTC))
             say(f"writing {cases} reports and {len(letters) - cases} follow-ups…")
             written = _write_letters(letters, maildir, keyrings, seed, say)
+            kept = _maintainer_keys(cast, keyrings, team_gpg, maintainer_homes or {})
     finally:
         keys.kill_agent(team_home)
     say(f"done: {written} messages in {maildir}")
@@ -97,7 +119,28 @@ def build_demo(
         gnupg_home=team_home,
         team_fingerprint=keyrings.team_fingerprint,
         messages=written,
+        maintainers=kept,
     )
+
+
+def _maintainer_keys(
+    cast: Cast, keyrings: SenderKeyrings, team_gpg: gnupg.GPG, homes: Mapping[str, Path]
+) -> dict[str, tuple[MaintainerKey, ...]]:
+    """Each project's maintainers with their public keys (from the team's keyring, which holds them all); the first
+    maintainer of each project in `homes` also gets their secret key copied from the scratch home into that home."""
+    found: dict[str, tuple[MaintainerKey, ...]] = {}
+    for project, group in cast.maintainers.items():
+        people = []
+        for index, person in enumerate(group):
+            fingerprint = keyrings.fingerprints[person.email]
+            home = homes.get(project) if index == 0 else None
+            if home is not None:
+                target = keys.open_gpg(home)
+                keys.copy_secret_key(keyrings.gpgs[keyrings.shard[person.email]], target, fingerprint)
+            armored = str(team_gpg.export_keys(fingerprint, minimal=True))
+            people.append(MaintainerKey(person, fingerprint, armored, home))
+        found[project] = tuple(people)
+    return found
 
 
 def _write_letters(

@@ -82,6 +82,15 @@ def copy_public_keys(source: gnupg.GPG, target: gnupg.GPG, fingerprints: Iterabl
         raise RuntimeError(f"gpg imported {result.count} of {len(wanted)} demo keys")
 
 
+def copy_secret_key(source: gnupg.GPG, target: gnupg.GPG, fingerprint: str) -> None:
+    """Import the secret key `fingerprint` (with its public half) from `source` into `target`: the demo's keys have no
+    passphrase, so gpg exports them without asking."""
+    armour = str(source.export_keys(fingerprint, secret=True, expect_passphrase=False) or "")
+    result = target.import_keys(armour)
+    if "BEGIN PGP PRIVATE KEY BLOCK" not in armour or not result.sec_imported:
+        raise RuntimeError(f"gpg could not move the demo key {fingerprint}: {result.stderr.strip()[-400:]}")
+
+
 def trust_ultimately(gpg: gnupg.GPG, fingerprints: Iterable[str]) -> None:
     """Make imported keys valid in `gpg` so encrypting to them needs no `--trust-model always`."""
     wanted = list(fingerprints)

@@ -1,5 +1,7 @@
 """Builds `triage-tui demo --team`: a coordinator's workspace with the demo's reports delivered to the team's private
-Dovecot, and pip's and uv's maintainers invited and joined exactly as real members are, then everyone synced."""
+Dovecot, every project's maintainers (the people whose signed replies are in the reports' threads) on the roster, and
+pip's and uv's first maintainers invited and joined on workstations of their own exactly as real members are, then
+everyone synced."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from triage_tui.config import Config, load_config
 from triage_tui.demo import keys
-from triage_tui.demo.build import build_demo
+from triage_tui.demo.build import MaintainerKey, build_demo
 from triage_tui.demo.config_writer import config_head, toml_string, write_config
 from triage_tui.demo.dovecot_run import run_as
 from triage_tui.demo.people import TEAM_EMAIL, TEAM_NAME, Person
@@ -27,15 +29,18 @@ from triage_tui.workspace import CONFIG_FILE
 if TYPE_CHECKING:
     import gnupg
 
+    from triage_tui.team.acl import AclPlan
+    from triage_tui.team.onboarding import InviteResult
+
 REPORTS_SOURCE = "reports"
 
 
 @dataclass(frozen=True)
 class DemoMember:
-    """One workstation of the team demo: its folder under the demo's home, its person and its server account."""
+    """One workstation of the team demo: its folder under the demo's home and its server account (a maintainer's is
+    the first maintainer of their project in the demo's cast)."""
 
     folder: str
-    person: Person
     role: str
     projects: tuple[str, ...]
     imap_user: str
@@ -46,11 +51,14 @@ class DemoMember:
         return f"TRIAGE_DEMO_{self.folder.upper()}_PASSWORD"
 
 
-COORDINATOR = DemoMember("coordinator", Person(TEAM_NAME, TEAM_EMAIL), "coordinator", (), "coordinator")
-MAINTAINERS = (
-    DemoMember("pip", Person("Pia Lindgren", "pia@pip.example"), "maintainer", ("pip",), "pip-maintainer"),
-    DemoMember("uv", Person("Umar Okonkwo", "umar@astral.example"), "maintainer", ("uv",), "uv-maintainer"),
-)
+def maintainer_account(project: str, index: int) -> str:
+    """The team server account of the project's `index`-th maintainer: `pip-maintainer`, then `pip-maintainer-2`…"""
+    return f"{project}-maintainer" + (f"-{index + 1}" if index else "")
+
+
+TEAM = Person(TEAM_NAME, TEAM_EMAIL)
+COORDINATOR = DemoMember("coordinator", "coordinator", (), "coordinator")
+MAINTAINERS = tuple(DemoMember(p, "maintainer", (p,), maintainer_account(p, 0)) for p in TEAM_PROJECTS)
 MEMBERS = (COORDINATOR, *MAINTAINERS)
 SERVER_FOLDER = "server"
 INVITATIONS_FOLDER = "invitations"
@@ -82,11 +90,11 @@ def build_team_demo(home: Path, cases: int, *, say: Say, sync: SyncWorkstation) 
     running), the maintainers' workspaces by invitation and join, the links, and every workstation synced."""
     home = home.expanduser().resolve()
     coordinator_home = home / COORDINATOR.folder
-    built = build_demo(coordinator_home, cases, progress=say)
-    say("generating the maintainers' keys, each in their own GnuPG home…")
-    member_keys = {member.folder: _member_key(home / member.folder, member) for member in MAINTAINERS}
+    # pip's and uv's first maintainers keep their own secret keys, each in their workstation's own GnuPG home.
+    homes = {member.projects[0]: _gnupg_home(home / member.folder) for member in MAINTAINERS}
+    built = build_demo(coordinator_home, cases, progress=say, maintainer_homes=homes)
     say("writing the team's Dovecot: one account per member, the Team/ folders and the reports mailbox…")
-    server = _create_server(home / SERVER_FOLDER, built.maildir)
+    server = _create_server(home / SERVER_FOLDER, built.maildir, built.maintainers)
     shutil.rmtree(built.maildir)  # the reports now wait on the server, as a mail server delivered them
     config = _write_coordinator_config(coordinator_home, built.team_fingerprint, built.gnupg_home, server)
     try:
@@ -97,7 +105,7 @@ def build_team_demo(home: Path, cases: int, *, say: Say, sync: SyncWorkstation) 
         raise TeamDemoError(f"the team server did not start: {lines[0] if lines else error}{where}") from None
     try:
         with _passwords(server):
-            links = _onboard_and_sync(home, config, member_keys, say, sync)
+            links = _onboard_and_sync(home, config, built.maintainers, say, sync)
     except BaseException:
         server.stop()
         raise
@@ -105,24 +113,23 @@ def build_team_demo(home: Path, cases: int, *, say: Say, sync: SyncWorkstation) 
     return TeamDemo(home, server, workspaces, built.messages, links)
 
 
-def _member_key(workspace: Path, member: DemoMember) -> tuple[Path, str]:
-    """A fresh key for `member` in the workspace's own GnuPG home (nothing else in it): (home, armoured public key)."""
+def _gnupg_home(workspace: Path) -> Path:
+    """The workstation's own GnuPG home, empty for now (under /tmp when the workspace's path is too long)."""
     workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
-    gnupg_home = keys.short_home(workspace / "gnupg")
-    gpg = keys.open_gpg(gnupg_home)
-    fingerprint = keys.generate_keys(gpg, [member.person])[member.person.email]
-    return gnupg_home, str(gpg.export_keys(fingerprint, minimal=True))
+    return keys.short_home(workspace / "gnupg")
 
 
-def _create_server(directory: Path, maildir: Path) -> TeamServer:
-    """The server with every account, the coordinators' rights on each folder (the rest come from the roster's plan,
-    set by the coordinator once the maintainers are invited), and the reports delivered to the reports mailbox."""
+def _create_server(directory: Path, maildir: Path, maintainers: Mapping[str, tuple[MaintainerKey, ...]]) -> TeamServer:
+    """The server with an account for every member, the coordinators' rights on each folder (the rest come from the
+    roster's plan, set by the coordinator once the maintainers are on it), and the reports in the reports mailbox."""
     from triage_tui.demo.people import PROJECTS
 
-    coordinator = AclMember(COORDINATOR.person.name, "coordinator", (), COORDINATOR.imap_user)
+    coordinator = AclMember(TEAM.name, "coordinator", (), COORDINATOR.imap_user)
     server = TeamServer.create(directory, [coordinator], [project.id for project in PROJECTS])
-    for member in MAINTAINERS:
-        server.add_member(AclMember(member.person.name, "maintainer", member.projects, member.imap_user), grant=False)
+    for project, group in maintainers.items():
+        for index, key in enumerate(group):
+            account = maintainer_account(project, index)
+            server.add_member(AclMember(key.person.name, "maintainer", (project,), account), grant=False)
     reports = sorted((maildir / "new").iterdir())
     server.deliver(REPORTS_MAILBOX, ((path.read_bytes(), path.stat().st_mtime) for path in reports))
     return server
@@ -130,10 +137,8 @@ def _create_server(directory: Path, maildir: Path) -> TeamServer:
 
 def _write_coordinator_config(workspace: Path, fingerprint: str, gnupg_home: Path, server: TeamServer) -> Config:
     """The coordinator's config: the demo's identity and projects, the reports mailbox as an IMAP source and the
-    team on the same server. The projects keep the single demo's `maintainers`: their mail replies in the reports
-    join their cases; who is on the team (and maintains what there) is the roster's to say."""
-    single = load_config(workspace / CONFIG_FILE)
-    maintainers = {project.id: project.maintainers for project in single.projects.values()}
+    team on the same server. The projects name no `maintainers`: who is on the team (and whose signed replies join
+    the reports' threads) is the roster's to say."""
     account = [
         f"host = {toml_string(server.host)}",
         f"port = {server.port}",
@@ -142,7 +147,7 @@ def _write_coordinator_config(workspace: Path, fingerprint: str, gnupg_home: Pat
         f"password_env = {toml_string(COORDINATOR.password_env)}",
     ]
     lines = [
-        *config_head(COORDINATOR.person, fingerprint, gnupg_home, maintainers),
+        *config_head(TEAM, fingerprint, gnupg_home, {}),
         "",
         f"[sources.{REPORTS_SOURCE}]",
         'kind = "imap"',
@@ -179,17 +184,17 @@ def _passwords(server: TeamServer) -> Iterator[None]:
 def _onboard_and_sync(
     home: Path,
     config: Config,
-    member_keys: Mapping[str, tuple[Path, str]],
+    maintainers: Mapping[str, tuple[MaintainerKey, ...]],
     say: Say,
     sync: SyncWorkstation,
 ) -> dict[str, tuple[str, ...]]:
-    """`team init`, an invitation per maintainer (its rights set on the server by the coordinator), the coordinator's
-    sync (the reports in, the roster out), each join, the links and the sync that shares them, then each maintainer's
-    sync."""
+    """`team init`; every project's maintainers added to the roster with their public keys, pip's and uv's first by
+    invitation; the roster's rights set on the server by the coordinator; the coordinator's sync (the reports in, the
+    roster out), each join, the links and the sync that shares them, then each maintainer's sync."""
     from triage_tui.replies.compose_reply import open_gpg
     from triage_tui.services.author import author_name
     from triage_tui.services.store_key import unlock_store
-    from triage_tui.team.roster_writes import init_roster
+    from triage_tui.team.roster_writes import add_member, init_roster
     from triage_tui.team.sharing import sharer_for
 
     coordinator_db = home / COORDINATOR.folder / "triage.db"
@@ -197,18 +202,28 @@ def _onboard_and_sync(
     gpg = open_gpg(str(config.gnupg_home()))
     invitations = home / INVITATIONS_FOLDER
     invitations.mkdir(mode=0o700)
+    joiners = {member.folder: maintainers[member.projects[0]][0] for member in MAINTAINERS}
     with Store(coordinator_db) as store:
         say("team init: the coordinator starts the signed roster")
         init_roster(store, config, gpg)
-        sealed = {
-            member.folder: _invite(store, config, gpg, member, member_keys[member.folder][1], invitations, say)
-            for member in MAINTAINERS
-        }
+        others = [
+            (p, i, key) for p, group in maintainers.items() for i, key in enumerate(group) if key.gnupg_home is None
+        ]
+        say(f"the coordinator adds {len(others)} more maintainers of the projects (no workstation in the demo)…")
+        for project, index, key in others:
+            add_member(
+                store, config, gpg, armored=key.armored, name=key.person.name, email=key.person.email,
+                role="maintainer", projects=(project,), imap_user=maintainer_account(project, index),
+            )  # fmt: skip
+        results = [
+            _invite(store, config, gpg, member, joiners[member.folder], invitations, say) for member in MAINTAINERS
+        ]
+        _set_rights(config, results[-1].plan, say)  # the last invitation's plan covers the whole roster
         # As `team invite` says: the roster's changes wait to be sent; the sync sends them (and takes in the reports).
         say("the coordinator takes in the reports and sends the roster…")
         sync(store, config, COORDINATOR.folder)
-    for member in MAINTAINERS:
-        _join(home / member.folder, sealed[member.folder], member, member_keys[member.folder][0], say)
+    for member, result in zip(MAINTAINERS, results, strict=True):
+        _join(home / member.folder, result.sealed, member, joiners[member.folder], say)
     with Store(coordinator_db) as store:
         plan = plan_links(store)
         written = link_cases(store, author_name(config), sharer_for(config), plan)
@@ -228,43 +243,54 @@ def _invite(
     config: Config,
     gpg: gnupg.GPG,
     member: DemoMember,
-    armored: str,
+    key: MaintainerKey,
     invitations: Path,
     say: Say,
-) -> bytes:
-    """`team invite` for one maintainer: the roster event, the invitation file, and the roster's rights set on the
-    server over IMAP (the coordinator's account holds the admin right there)."""
-    from triage_tui.sources.imap import ImapSource
-    from triage_tui.team.acl_apply import apply_acl
+) -> InviteResult:
+    """`team invite` for one maintainer: the roster event and the invitation file."""
     from triage_tui.team.onboarding import invite
-    from triage_tui.team.transport import team_server
 
-    say(f"team invite: {member.person.name} <{member.person.email}>, maintainer of {', '.join(member.projects)}")
+    person = key.person
+    say(f"team invite: {person.name} <{person.email}>, maintainer of {', '.join(member.projects)}")
     result = invite(
         store, config, gpg,
-        key_armored=armored, email=member.person.email, name=member.person.name,
+        key_armored=key.armored, email=person.email, name=person.name,
         role=member.role, projects=member.projects, imap_user=member.imap_user,
     )  # fmt: skip
     path = invitations / f"invitation-{member.imap_user}.asc"
     path.write_bytes(result.sealed)
-    source = ImapSource(team_server(config))
-    with source.session("team invite") as client:
-        outcome = apply_acl(client, result.plan, create=True)
+    say(f"  {path.name} written")
+    return result
+
+
+def _set_rights(config: Config, plan: AclPlan, say: Say) -> None:
+    """The roster's rights set on the server over IMAP, as `team invite` does (the coordinator's account holds the
+    admin right there)."""
+    from triage_tui.sources.imap import ImapSource
+    from triage_tui.team.acl_apply import apply_acl
+    from triage_tui.team.transport import team_server
+
+    if plan.refused:
+        raise TeamDemoError("the roster's plan leaves members without server access: " + "; ".join(
+            f"{refusal.who}: {refusal.reason}" for refusal in plan.refused
+        ))  # fmt: skip
+    with ImapSource(team_server(config)).session("team invite") as client:
+        outcome = apply_acl(client, plan, create=True)
     if outcome.problems:
         raise TeamDemoError("the roster's rights were not all set on the demo server: " + "; ".join(outcome.problems))
-    say(f"  {path.name} written; rights set by SETACL on {len(outcome.applied)} folders")
-    return result.sealed
+    say(f"the roster's rights set by SETACL on {len(outcome.applied)} folders")
 
 
-def _join(workspace: Path, sealed: bytes, member: DemoMember, gnupg_home: Path, say: Say) -> None:
-    """`team join --yes` in the maintainer's workspace: no config of theirs is written by hand."""
+def _join(workspace: Path, sealed: bytes, member: DemoMember, key: MaintainerKey, say: Say) -> None:
+    """`team join --yes` in the maintainer's workspace, with their own GnuPG home: no config of theirs is written by
+    hand."""
     from triage_tui.team.onboarding import join
 
-    say(f"team join: {member.person.name} opens the invitation in {workspace}")
+    say(f"team join: {key.person.name} opens the invitation in {workspace}")
     shown = io.StringIO()
     result = join(
         workspace, sealed, yes=True, stdin=io.StringIO(), stdout=shown,
-        password_env=member.password_env, gnupg_home=gnupg_home,
+        password_env=member.password_env, gnupg_home=key.gnupg_home,
     )  # fmt: skip
     if not result.joined or result.member is None:
         raise TeamDemoError(f"{member.folder}: the join did not make them a member: {'; '.join(result.problems)}")

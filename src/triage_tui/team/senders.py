@@ -1,5 +1,5 @@
 """Provides who counts as a team member when a mail replies into a case: with a roster, its members' keys (current
-and former, each within the time it spoke for them) and their roster emails; without one, the configured team's keys
+and former, each until it stopped speaking for them) and their roster emails; without one, the configured team's keys
 and their addresses (the identity's own, and each team key's UIDs in the keyring)."""
 
 from __future__ import annotations
@@ -48,18 +48,28 @@ def team_senders(config: Config, store: Store | None = None) -> TeamSenders:
 
 
 def roster_senders(roster: Roster, config: Config) -> TeamSenders:
-    """Every member's keys, each speaking for the team from when the roster gave it until it was rotated away,
-    its member removed, or it was revoked since; and every member's roster email (removed members' too: an
-    unsigned mail from such an address proves nothing, so it joins no case as the team's)."""
-    windows: dict[str, tuple[KeyWindow, ...]] = {}
+    """Every member's keys, each speaking for the team until it was rotated away, its member removed, or it was
+    revoked since: from when the roster gave it, except the key a member was first added with, which speaks for them
+    from before too (the team's mail predates its roster: a maintainer's signed replies from before `team invite` are
+    theirs); and every member's roster email (removed members' too: an unsigned mail from such an address proves
+    nothing, so it joins no case as the team's)."""
+    spans: dict[str, list[KeyWindow]] = {}
     for member in roster.members.values():
-        for key in member.keys:
+        for index, key in enumerate(member.keys):
             ends = [t for t in (key.valid_until, key.revoked_since) if t is not None]
-            end = _moment(min(ends)) if ends else None
-            if end is None or _moment(key.valid_from) < end:
-                windows[key.fingerprint] = (*windows.get(key.fingerprint, ()), KeyWindow(_moment(key.valid_from), end))
+            # Only the addition's own window opens early: a re-added member's gap and a rotated-in key's past stay out.
+            start = _EARLIEST if index == 0 else _moment(key.valid_from)
+            spans.setdefault(key.fingerprint, []).append(KeyWindow(start, _moment(min(ends)) if ends else None))
+    windows = {
+        fingerprint: kept
+        for fingerprint, found in spans.items()
+        if (kept := tuple(w for w in found if w.end is None or w.start < w.end))
+    }
     addresses = {address_of(config.identity.email), *(address_of(m.email) for m in roster.members.values())}
     return TeamSenders(addresses=frozenset(a for a in addresses if a), windows=windows)
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def _moment(stamp: Timestamp) -> datetime:

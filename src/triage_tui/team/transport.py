@@ -18,10 +18,11 @@ from triage_tui.store import team_log_store as log
 from triage_tui.store.queries import stored_time
 from triage_tui.store.store import Store
 from triage_tui.store.team_case_store import record_shares
-from triage_tui.store.team_log_store import UnreadableMessage
 from triage_tui.store.team_runner import EitherConnection
 from triage_tui.team.audience import Delivery, deliveries, named_cases, told_of_unlink
-from triage_tui.team.envelope import Opened, Rejection, TeamRoles, encrypt_signed, open_sealed, seal, sign_event
+from triage_tui.team.envelope import TeamRoles, encrypt_signed, seal, sign_event
+from triage_tui.team.envelope_intake import CURSOR_SOURCE, open_round
+from triage_tui.team.envelope_intake import armoured_part as armoured_part  # imported from here by tests
 from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import MAX_EVENT_BYTES, TeamEvent
 from triage_tui.team.folder_sync import Bodies, FolderRefused, append_to, pull_folder
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
     from triage_tui.sources.imap import ImapSource
 
 SUBJECT = "triage-tui team event"
-CURSOR_SOURCE = "team"
-BEGIN, END = b"-----BEGIN PGP MESSAGE-----", b"-----END PGP MESSAGE-----"
 PULL_GROUP_MESSAGES = 500
 """Messages of the team folder taken in per round (their sizes, then their bodies in groups by size): one round's
 answers stay far inside the IMAP bounds whatever the backlog, and the cursor is saved with each round's events, so
@@ -74,15 +73,6 @@ def envelope_message(sealed: bytes, sender: str) -> bytes:
     return message.as_bytes()
 
 
-def armoured_part(raw: bytes) -> bytes | None:
-    """The PGP message inside an envelope mail, or None."""
-    start = raw.find(BEGIN)
-    end = raw.find(END, start)
-    if start < 0 or end < 0:
-        return None
-    return raw[start : end + len(END)].replace(b"\r\n", b"\n") + b"\n"
-
-
 def team_server(config: Config) -> ImapSourceConfig:
     """The IMAP server of the team: `[team.server]`, or the imap source `[team] source` names."""
     if config.team is None:
@@ -110,6 +100,8 @@ class TeamTransport:
         self.outcome = TeamSyncOutcome()
         self._seen: set[str] | None = None
         """Ids of the events in the log and those taken in this sync, so a copy in another folder is skipped."""
+        self._copies: dict[bytes, str] = {}
+        """Digest of each envelope opened this sync → its event: the copies in other folders need no gpg again."""
         self._learned: dict[str, list[str]] = {}
         """Projects of cases shared in this sync (their events may follow the share in the same round)."""
         self._readable: set[str] = set()
@@ -305,43 +297,9 @@ class TeamTransport:
         transaction."""
         from triage_tui.store.ingest import save_cursor
 
-        unreadable: list[UnreadableMessage] = []
-        """Messages of the folder that hold no event one can read (not an event, or not one once decrypted, or too
-        large to be one): kept with the reason, as intake keeps mail it cannot read."""
-        stamp = stored_time(datetime.now(UTC))
-        opened_all: list[Opened] = []
-        for uid in group:
-            raw, why_not, _whole_size = bodies[uid]  # no head is asked for: an envelope's headers say nothing
-            key = f"{validity}:{uid}"
-            if why_not is not None:  # too large to be an event, or gone: listed, its bytes never fetched
-                unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, f"not fetched: {why_not}", raw, stamp))
-                self.outcome.rejected += 1
-                continue
-            sealed = armoured_part(raw)
-            if sealed is None:
-                unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, "not a team event message", raw, stamp))
-                self.outcome.rejected += 1
-                continue
-            try:
-                opened = open_sealed(self.gpg, sealed)
-            except Exception as error:  # one message gpg chokes on is kept with the reason; the rest go on
-                reason = f"could not be opened: {type(error).__name__}: {error}"[:500]
-                unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
-                self.outcome.rejected += 1
-                continue
-            if opened.rejection == Rejection.UNDECRYPTABLE:
-                self.outcome.not_for_us += 1  # another project's case: nothing of it is kept here
-                continue
-            if opened.event is None:
-                reason = f"{opened.rejection}" + (f": {opened.detail}" if opened.detail else "")
-                if opened.signer:  # who sent it matters most when what they sent is not an event
-                    reason += f" (signed by {opened.signer})"
-                unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
-            if opened.event is not None and opened.event.id in applied:
-                continue  # our own event, or a copy of one we have: nothing new
-            opened_all.append(opened)
-            if opened.event is not None:
-                applied.add(opened.event.id)
+        opened_all, unreadable = open_round(
+            self.gpg, validity, group, bodies, applied, self._copies, self.outcome, stored_time(datetime.now(UTC))
+        )
         # One read connection for the round's lookups (each case the events are about, and its projects).
         with self.store.read() as connection:
             roster = load_history(connection, self.founders)

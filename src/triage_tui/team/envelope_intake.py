@@ -1,0 +1,84 @@
+"""Opens one round of a team folder's messages: each envelope decrypted and verified once, whatever is not an
+event kept with the reason, and copies of an event already taken in (the same envelope in another folder, or an
+event this workstation holds) skipped before gpg is asked again."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from triage_tui.store.team_log_store import UnreadableMessage
+from triage_tui.team.envelope import Opened, Rejection, open_sealed
+from triage_tui.team.sync_outcome import TeamSyncOutcome
+
+if TYPE_CHECKING:
+    import gnupg
+
+BEGIN, END = b"-----BEGIN PGP MESSAGE-----", b"-----END PGP MESSAGE-----"
+CURSOR_SOURCE = "team"
+"""The sync cursor's source name for team folders, and the source unreadable team messages are kept under."""
+
+
+def armoured_part(raw: bytes) -> bytes | None:
+    """The PGP message inside an envelope mail, or None."""
+    start = raw.find(BEGIN)
+    end = raw.find(END, start)
+    if start < 0 or end < 0:
+        return None
+    return raw[start : end + len(END)].replace(b"\r\n", b"\n") + b"\n"
+
+
+def open_round(
+    gpg: gnupg.GPG,
+    validity: int,
+    group: list[int],
+    bodies: dict[int, tuple[bytes, str | None, int | None]],
+    applied: set[str],
+    copies: dict[bytes, str],
+    outcome: TeamSyncOutcome,
+    stamp: str,
+) -> tuple[list[Opened], list[UnreadableMessage]]:
+    """The round's opened events not taken in before (`applied` grows with them), and the messages that hold none
+    one can read (not an event, or not one once decrypted, or too large to be one), kept with the reason as intake
+    keeps mail it cannot read. `copies` maps each envelope's digest to its event id for the whole sync: a
+    coordinator reads every folder, and an event sent to several arrives once per folder."""
+    opened_all: list[Opened] = []
+    unreadable: list[UnreadableMessage] = []
+    for uid in group:
+        raw, why_not, _whole_size = bodies[uid]  # no head is asked for: an envelope's headers say nothing
+        key = f"{validity}:{uid}"
+        if why_not is not None:  # too large to be an event, or gone: listed, its bytes never fetched
+            unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, f"not fetched: {why_not}", raw, stamp))
+            outcome.rejected += 1
+            continue
+        sealed = armoured_part(raw)
+        if sealed is None:
+            unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, "not a team event message", raw, stamp))
+            outcome.rejected += 1
+            continue
+        digest = hashlib.sha256(sealed).digest()
+        if copies.get(digest, "") in applied:
+            continue  # the very envelope, in another folder, of an event taken in already
+        try:
+            opened = open_sealed(gpg, sealed)
+        except Exception as error:  # one message gpg chokes on is kept with the reason; the rest go on
+            reason = f"could not be opened: {type(error).__name__}: {error}"[:500]
+            unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
+            outcome.rejected += 1
+            continue
+        if opened.rejection == Rejection.UNDECRYPTABLE:
+            outcome.not_for_us += 1  # another project's case: nothing of it is kept here
+            continue
+        if opened.event is None:
+            reason = f"{opened.rejection}" + (f": {opened.detail}" if opened.detail else "")
+            if opened.signer:  # who sent it matters most when what they sent is not an event
+                reason += f" (signed by {opened.signer})"
+            unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
+            outcome.rejected += 1
+            continue
+        copies[digest] = opened.event.id
+        if opened.event.id in applied:
+            continue  # our own event, or a copy of one we have: nothing new
+        opened_all.append(opened)
+        applied.add(opened.event.id)
+    return opened_all, unreadable
