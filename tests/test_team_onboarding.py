@@ -5,6 +5,7 @@ by hand, and the pip maintainer's workspace holds nothing of a uv-only case and 
 from __future__ import annotations
 
 import io
+import shlex
 import tomllib
 from pathlib import Path
 
@@ -59,6 +60,12 @@ def test_a_maintainer_goes_from_invite_to_join_to_their_first_shared_case(team_r
         refused = built.invite("pip")  # the same file again: never replaced
         assert refused.returncode == 2 and "exists" in refused.stderr
 
+        unconfirmed = built.cli(
+            pip, "team", "join", str(built.root / "pip.invitation"), "--password-env", "PIP_IMAP", stdin=""
+        )  # from a pipe, without --yes: the inviter's key cannot have been checked
+        assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
+        assert not (pip.home / "config.toml").exists()
+
         joined = built.join("pip")
 
         assert joined.returncode == 0, joined.stdout + joined.stderr
@@ -96,6 +103,26 @@ def test_an_invitation_is_refused_in_one_line_when_the_team_has_no_prefix(team_r
         assert refused.returncode == 2
         assert refused.stderr.strip().count("\n") == 0 and "prefix" in refused.stderr
         assert "pip@pip.example" not in built.ok(built.coordinator, "team", "members")  # nothing recorded
+    finally:
+        stop_team(built)
+
+
+def test_without_the_server_invite_prints_the_admins_commands_and_they_open_the_folder(team_root: Path) -> None:
+    built = start_team(team_root, ("pip",))
+    try:
+        invited = built.invite("pip", "--no-server")
+
+        assert invited.returncode == 0, invited.stderr
+        lines = [line.strip() for line in invited.stdout.splitlines() if line.strip().startswith("doveadm ")]
+        assert "doveadm acl set -u coord Team/pip user=pipm lookup read write write-seen insert" in lines
+        assert "doveadm acl set -u coord Team/coordinators user=pipm insert" in lines
+        with connect(built.server, "pipm") as client:  # nothing was set: the invite did not connect
+            assert client.list_folders(directory="Team/") == []
+        for line in lines:
+            if line.startswith("doveadm acl "):  # the folders are there: the admin sets the rights
+                built.server.doveadm(*shlex.split(line)[1:])
+        with connect(built.server, "pipm") as client:
+            assert {name for _flags, _sep, name in client.list_folders(directory="Team/")} == {"Team/pip"}
     finally:
         stop_team(built)
 
