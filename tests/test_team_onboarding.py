@@ -92,9 +92,14 @@ def test_a_maintainer_goes_from_invite_to_join_to_their_first_shared_case(team_r
         stop_team(built)
 
 
-def test_an_invitation_is_refused_in_one_line_when_the_team_has_no_prefix(team_root: Path) -> None:
+def test_an_invitation_the_invitee_would_refuse_or_without_a_prefix_is_refused_before_the_roster_changes(
+    team_root: Path,
+) -> None:
     built = start_team(team_root, ("pip",))
     try:
+        named = built.invite("pip", "--name", "Pip\u202eMaintainer")  # a bidi override the invitee would refuse
+
+        assert named.returncode == 2 and "malformed field invitee.name" in named.stderr
         config = built.coordinator.home / "config.toml"
         config.write_text(config.read_text().replace('prefix = "Team/"\n', ""))
 
