@@ -59,9 +59,11 @@ def five() -> Iterator[TeamOfFive]:
         kill_and_remove(ring.home)
 
 
-def add(team: TeamOfFive, author: str, member: str, role: str, projects: Sequence[str], when: float) -> TeamEvent:
+def add(
+    team: TeamOfFive, author: str, member: str, role: str, projects: Sequence[str], when: float, email: str = ""
+) -> TeamEvent:
     spec = {
-        "name": member[:6], "email": f"{member[:6].lower()}@team.example", "role": role,
+        "name": member[:6], "email": email or f"{member[:6].lower()}@team.example", "role": role,
         "projects": sorted(projects), "imap_user": None, "fingerprint": member, "key": team.armored(member),
     }  # fmt: skip
     return TeamEvent(ROSTER_CASE, author, at(when), "member-add", roster={"member": spec})
@@ -100,6 +102,6 @@ def deliver(
                     kept.add(opened.event.id)
                     projects = case_projects(connection, [opened.event.case_id]).get(opened.event.case_id, [])
                     judged.append(judge_received(gpg, opened, CONFIG_ROLES, projects, history))
-                receive(connection, judged, NOW)
+                receive(connection, judged, NOW, roster=history)
                 fresh = any(o.event is not None and o.event.roster is not None for o in judged)
                 settle(connection, gpg, founders, CONFIG_ROLES, NOW, fresh=fresh)

@@ -23,7 +23,9 @@ UVM = AclMember("Uv M", "maintainer", ("uv",), "uvm")
 BOTH = AclMember("Both M", "maintainer", ("pip", "uv"), "bothm")
 
 
-def test_coordinators_get_everything_maintainers_only_their_projects_and_insert_to_coordinators() -> None:
+def test_coordinators_get_everything_maintainers_read_their_projects_and_only_append_to_the_other_team_folders() -> (
+    None
+):
     plan = plan_acl([COORD, PIPM, UVM, BOTH], "Team/", reports_mailbox="Reports/security")
 
     assert plan.folders == ("Team/coordinators", "Team/pip", "Team/uv", "Reports/security")
@@ -35,13 +37,15 @@ def test_coordinators_get_everything_maintainers_only_their_projects_and_insert_
         ("Team/coordinators", "bothm"): "i",
         ("Team/pip", "coord"): "lrwsipekxta",
         ("Team/pip", "pipm"): "lrwsi",
+        ("Team/pip", "uvm"): "i",  # a uv maintainer's note on a pip+uv case reaches pip's maintainers
         ("Team/pip", "bothm"): "lrwsi",
         ("Team/uv", "coord"): "lrwsipekxta",
+        ("Team/uv", "pipm"): "i",
         ("Team/uv", "uvm"): "lrwsi",
         ("Team/uv", "bothm"): "lrwsi",
         ("Reports/security", "coord"): "lrwsipekxta",
     }
-    assert plan.rights_of("pipm", "Team/uv") == ""
+    assert plan.rights_of("pipm", "Team/uv") == "i"
     assert plan.rights_of("pipm", "Reports/security") == ""
     assert plan.refused == () and plan.revokes == ()
     assert plan.admin_user == "coord"
@@ -52,6 +56,20 @@ def test_projects_without_maintainers_still_get_a_folder_for_the_coordinators() 
 
     assert plan.folders == ("Team/coordinators", "Team/numpy", "Team/pip")
     assert {g.folder for g in plan.grants if g.imap_user == "coord"} == set(plan.folders)
+
+
+def test_a_maintainer_may_append_to_every_team_folder_not_theirs_but_never_look_it_up_or_read_it() -> None:
+    plan = plan_acl([COORD, PIPM, UVM, BOTH], "Team/", reports_mailbox="Reports/security", projects=["numpy"])
+
+    for user, own in (("pipm", {"Team/pip"}), ("uvm", {"Team/uv"}), ("bothm", {"Team/pip", "Team/uv"})):
+        for folder in plan.folders:
+            rights = plan.rights_of(user, folder)
+            if folder == "Reports/security":
+                assert rights == "", (user, folder)
+            elif folder in own:
+                assert rights == "lrwsi", (user, folder)
+            else:  # the coordinators' folder and other projects', a project nobody maintains included
+                assert rights == "i", (user, folder)
 
 
 @pytest.mark.parametrize(
@@ -116,22 +134,29 @@ def test_a_bad_reports_mailbox_is_refused(mailbox: str) -> None:
 
 
 def test_the_admin_commands_say_exactly_the_plan_in_doveadm_words() -> None:
-    plan = plan_acl([COORD, PIPM], "Team/", reports_mailbox="Reports/security")
+    plan = plan_acl([COORD, PIPM, UVM], "Team/", reports_mailbox="Reports/security")
 
     assert creation_commands(plan) == [
         "doveadm mailbox create -u coord Team/coordinators",
         "doveadm mailbox create -u coord Team/pip",
+        "doveadm mailbox create -u coord Team/uv",
         "doveadm mailbox create -u coord Reports/security",
     ]
     everything = " ".join(right_names("lrwsipekxta"))
+    own = "lookup read write write-seen insert"
     assert acl_commands(plan) == [
         f"doveadm acl set -u coord Team/coordinators user=coord {everything}",
         "doveadm acl set -u coord Team/coordinators user=pipm insert",
+        "doveadm acl set -u coord Team/coordinators user=uvm insert",
         f"doveadm acl set -u coord Team/pip user=coord {everything}",
-        "doveadm acl set -u coord Team/pip user=pipm lookup read write write-seen insert",
+        f"doveadm acl set -u coord Team/pip user=pipm {own}",
+        "doveadm acl set -u coord Team/pip user=uvm insert",
+        f"doveadm acl set -u coord Team/uv user=coord {everything}",
+        "doveadm acl set -u coord Team/uv user=pipm insert",
+        f"doveadm acl set -u coord Team/uv user=uvm {own}",
         f"doveadm acl set -u coord Reports/security user=coord {everything}",
     ]
-    assert acl_commands(plan, ["Team/pip"]) == acl_commands(plan)[2:4]
+    assert acl_commands(plan, ["Team/pip"]) == acl_commands(plan)[3:6]
     for line in acl_commands(plan):
         assert shlex.join(shlex.split(line)) == line  # one shell word per argument, nothing to expand
 
@@ -150,7 +175,8 @@ def test_former_members_lose_every_right_unless_still_a_member() -> None:
 def test_the_acl_file_of_a_folder_lists_its_grants() -> None:
     plan = plan_acl([COORD, PIPM, UVM], "Team/")
 
-    assert acl_file(plan, "Team/pip") == "user=coord lrwsipekxta\nuser=pipm lrwsi\n"
+    assert acl_file(plan, "Team/pip") == "user=coord lrwsipekxta\nuser=pipm lrwsi\nuser=uvm i\n"
+    assert acl_file(plan, "Team/uv") == "user=coord lrwsipekxta\nuser=pipm i\nuser=uvm lrwsi\n"
     assert acl_file(plan, "Team/coordinators") == "user=coord lrwsipekxta\nuser=pipm i\nuser=uvm i\n"
 
 

@@ -1,9 +1,11 @@
 """Tests access on a real team IMAP server (Dovecot, acl plugin, one account per member): what each member's account
-may select and append, that a maintainer's own INBOX holds nothing of the team's, and that the ACL plan reaches the
-server both through SETACL and through the doveadm commands printed for the admin."""
+may select, STATUS and append (a maintainer appends to every team folder, reads only their projects'), that a
+maintainer's own INBOX holds nothing of the team's, and that the ACL plan reaches the server both through SETACL and
+through the doveadm commands printed for the admin."""
 
 from __future__ import annotations
 
+import os
 import shlex
 
 import pytest
@@ -28,6 +30,14 @@ def _can_select(client: IMAPClient, folder: str) -> bool:
     return True
 
 
+def _can_status(client: IMAPClient, folder: str) -> bool:
+    try:
+        client.folder_status(folder, [b"UIDNEXT", b"MESSAGES"])
+    except IMAPClientError:
+        return False
+    return True
+
+
 def _can_append(client: IMAPClient, folder: str) -> bool:
     try:
         client.append(folder, MESSAGE)
@@ -37,22 +47,42 @@ def _can_append(client: IMAPClient, folder: str) -> bool:
 
 
 @pytest.mark.parametrize(("user", "own", "other"), [("pipm", "Team/pip", "Team/uv"), ("uvm", "Team/uv", "Team/pip")])
-def test_a_maintainer_reaches_only_their_project_and_may_hand_to_the_coordinators_unread(
+def test_a_maintainer_reads_only_their_project_and_may_hand_to_the_coordinators_and_the_other_project_unread(
     team_server: TeamServer, user: str, own: str, other: str
 ) -> None:
     client = connect(team_server, user)
     try:
-        assert not _can_select(client, "Reports/security")
-        assert not _can_select(client, "Team/coordinators")
-        assert not _can_select(client, other)
-        assert not _can_append(client, other)
+        for unread in ("Reports/security", "Team/coordinators", other):
+            assert not _can_select(client, unread), unread
+            assert not _can_status(client, unread), unread  # not even how many messages it holds
         assert not _can_append(client, "Reports/security")
         assert _can_append(client, "Team/coordinators")
+        assert _can_append(client, other)  # an event on a case of both projects reaches the other's maintainers
         assert _can_select(client, own) and _can_append(client, own)
         listed = {name for _, _, name in client.list_folders()}
         assert listed == {"INBOX", "Team", own}  # the other folders are not even named
     finally:
         client.logout()
+
+
+def test_a_maintainer_cannot_count_the_messages_of_a_folder_it_may_not_read(team_server: TeamServer) -> None:
+    """Dovecot's mailbox list index (on by default) answers STATUS of a public folder unchecked once the folder has
+    been still for a few seconds and another account's STATUS put it in the shared index; the server turns it off."""
+    for path in (team_server.directory / "mail").rglob("*"):  # still for a minute, as a real team's folders are
+        stat = path.stat()
+        os.utime(path, (stat.st_atime - 60, stat.st_mtime - 60))
+    coord = connect(team_server, "coord")
+    try:
+        assert all(_can_status(coord, folder) for folder in FOLDERS)
+    finally:
+        coord.logout()
+    for user, other in (("pipm", "Team/uv"), ("uvm", "Team/pip")):
+        client = connect(team_server, user)
+        try:
+            for folder in ("Reports/security", "Team/coordinators", other):
+                assert not _can_status(client, folder), (user, folder)
+        finally:
+            client.logout()
 
 
 def test_the_coordinator_reads_and_appends_everywhere(team_server: TeamServer) -> None:
@@ -146,13 +176,14 @@ def test_without_the_admin_right_the_plan_comes_back_as_commands(team_server: Te
 
     assert outcome.applied == ()
     project_folder = f"Team/{member.projects[0]}"
-    # uvm cannot see those three (missing or not theirs alike), so the admin is told to create them; uvm does see
-    # Team/coordinators (MYRIGHTS "i") and Team/uv, but may not change their rights.
-    expected = creation_commands(plan, ["Team/pip", project_folder, "Reports/security"])
+    # uvm cannot see those two (missing or not theirs alike), so the admin is told to create them; uvm does see
+    # Team/coordinators and Team/pip (MYRIGHTS "i") and Team/uv, but may not change their rights.
+    expected = creation_commands(plan, [project_folder, "Reports/security"])
     assert list(outcome.commands[: len(expected)]) == expected
     assert set(outcome.commands[len(expected) :]) == set(acl_commands(plan))
     assert len(outcome.problems) == len(plan.folders)
     assert any(p.startswith("Team/uv: this account holds ") and "not the admin right" in p for p in outcome.problems)
+    assert "Team/pip: this account holds i, not the admin right 'a'" in outcome.problems
 
 
 def test_the_printed_doveadm_commands_give_the_planned_rights(team_server: TeamServer) -> None:
@@ -177,6 +208,7 @@ def test_a_removed_member_loses_their_folder(team_server: TeamServer) -> None:
     leaving = connect(team_server, user)
     try:
         assert _can_select(leaving, f"Team/{project}")
+        assert _can_append(leaving, "Team/pip")
     finally:
         leaving.logout()
 
@@ -193,6 +225,7 @@ def test_a_removed_member_loses_their_folder(team_server: TeamServer) -> None:
     try:
         assert not _can_select(leaving, f"Team/{project}")
         assert not _can_append(leaving, "Team/coordinators")
+        assert not _can_append(leaving, "Team/pip")
     finally:
         leaving.logout()
 
@@ -223,7 +256,8 @@ def test_a_coordinator_may_create_missing_folders_when_asked_and_a_maintainer_ma
     assert not_asked.commands == (*creation_commands(plan, [project_folder]), *acl_commands(plan, [project_folder]))
     assert outcome.applied == plan.folders and outcome.problems == ()
     assert _rights_seen(team_server, member.imap_user, plan) == _planned(plan, member.imap_user)
-    assert _rights_seen(team_server, "pipm", plan) == _planned(plan, "pipm")  # the new folder is not open to others
+    assert _rights_seen(team_server, "pipm", plan) == _planned(plan, "pipm")
+    assert _rights_seen(team_server, "pipm", plan)[project_folder] == "i"  # others may append to it, never read it
 
 
 def test_a_project_id_with_a_dot_gets_a_folder_its_maintainer_reads(team_server: TeamServer) -> None:

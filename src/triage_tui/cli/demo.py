@@ -36,12 +36,19 @@ def _clear_previous_demo(home: Path) -> None:
 
 
 def run_demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Build the demo in the workspace's folder (replacing an earlier demo), sync it, fill it, open it."""
+    """Build the demo in the workspace's folder (replacing an earlier demo), sync it, fill it, open it; with `--team`,
+    the team demo."""
     from triage_tui.demo.advisories import fill_demo_advisories
     from triage_tui.demo.build import build_demo
     from triage_tui.demo.matrix import fill_demo_matrix
     from triage_tui.sync.run import sync_all
 
+    if args.team:
+        from triage_tui.cli.demo_team import run_team_demo
+
+        return run_team_demo(workspace.root, args, out, err)
+    if args.stop:
+        raise CliError("--stop stops a team demo's server: triage-tui demo --team --stop --home DIR")
     if args.cases < 1:
         raise CliError("--cases must be at least 1")
     home = workspace.root

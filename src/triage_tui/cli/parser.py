@@ -27,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     _home_option(demo)
     demo.add_argument("--cases", type=int, default=200, metavar="N", help="number of reports (default 200)")
     demo.add_argument("--no-open", action="store_true", help="build and sync, but do not open the app")
+    demo.add_argument(
+        "--team", action="store_true", help="three workstations (coordinator, pip, uv) and the team's private Dovecot"
+    )
+    demo.add_argument("--stop", action="store_true", help="with --team: stop the demo's Dovecot")
 
     sync = commands.add_parser("sync", help="sync sources into the store (progress on stderr)")
     _home_option(sync)

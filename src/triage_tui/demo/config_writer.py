@@ -17,13 +17,13 @@ SOURCE_NAME = "demo-inbox"
 DEMO_MARKER = "# Demo workspace written by `triage-tui demo`."
 
 
-def _toml_string(value: str) -> str:
+def toml_string(value: str) -> str:
     # A JSON string literal is a valid TOML basic string for everything we write (escapes included).
     return json.dumps(value, ensure_ascii=False)
 
 
 def _toml_list(values: Sequence[str]) -> str:
-    return "[" + ", ".join(_toml_string(v) for v in values) + "]"
+    return "[" + ", ".join(toml_string(v) for v in values) + "]"
 
 
 def demo_cna_id(email: str) -> str:
@@ -40,39 +40,47 @@ def render_config(
 ) -> str:
     """The text of the demo config: identity, the nine projects and one Maildir source."""
     lines = [
+        *config_head(team, fingerprint, gnupg_home, maintainers),
+        "",
+        f"[sources.{SOURCE_NAME}]",
+        'kind = "maildir"',
+        f"path = {toml_string(str(maildir))}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def config_head(
+    team: Person, fingerprint: str, gnupg_home: Path, maintainers: Mapping[str, Sequence[str]]
+) -> list[str]:
+    """The lines every demo config starts with: the marker, identity, advisories and the nine projects."""
+    lines = [
         f"{DEMO_MARKER} Its keys are throwaway; do not reuse them.",
         "",
         "[identity]",
-        f"name = {_toml_string(team.name)}",
-        f"email = {_toml_string(team.email)}",
-        f"fingerprint = {_toml_string(fingerprint)}",
-        f"gnupg_home = {_toml_string(str(gnupg_home))}",
+        f"name = {toml_string(team.name)}",
+        f"email = {toml_string(team.email)}",
+        f"fingerprint = {toml_string(fingerprint)}",
+        f"gnupg_home = {toml_string(str(gnupg_home))}",
         "",
         "[advisories]",
-        f"publisher_name = {_toml_string(team.name)}",
-        f"publisher_namespace = {_toml_string('https://' + team.email.rpartition('@')[2])}",
+        f"publisher_name = {toml_string(team.name)}",
+        f"publisher_namespace = {toml_string('https://' + team.email.rpartition('@')[2])}",
         "# A made-up CNA for the demo: a real one is the UUID CVE Services gave the CNA that publishes.",
-        f"cna_org_id = {_toml_string(demo_cna_id(team.email))}",
+        f"cna_org_id = {toml_string(demo_cna_id(team.email))}",
         'cna_short_name = "demo-cna"',
     ]
     for project in PROJECTS:
         lines += [
             "",
             f"[projects.{project.id}]",
-            f"name = {_toml_string(project.name)}",
+            f"name = {toml_string(project.name)}",
             f"packages = {_toml_list(project.packages)}",
-            f"repository = {_toml_string(project.repository)}",
-            f"security_contact = {_toml_string(project.security_contact)}",
+            f"repository = {toml_string(project.repository)}",
+            f"security_contact = {toml_string(project.security_contact)}",
             f"maintainers = {_toml_list(maintainers.get(project.id, ()))}",
         ]
-    lines += [
-        "",
-        f"[sources.{SOURCE_NAME}]",
-        'kind = "maildir"',
-        f"path = {_toml_string(str(maildir))}",
-        "",
-    ]
-    return "\n".join(lines)
+    return lines
 
 
 def write_config(path: Path, text: str) -> Config:

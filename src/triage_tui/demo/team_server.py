@@ -11,7 +11,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -120,7 +120,8 @@ class TeamServer:
         return self.password_of(member.imap_user)
 
     def add_project(self, project: str) -> None:
-        """Adds the folder `Team/<project>` (coordinators' rights, and its maintainers' once they are members)."""
+        """Adds the folder `Team/<project>` (coordinators' rights, its maintainers' once they are members, and the
+        other maintainers' append-only `i`)."""
         self._save(projects=(*self.projects, project))
 
     def password_of(self, user: str) -> str:
@@ -175,13 +176,33 @@ class TeamServer:
             # be unknown until the next one.
             time.sleep(1.05 - time.time() % 1)
 
-    def _write_folder(self, plan: AclPlan, folder: str) -> None:
+    def deliver(self, folder: str, messages: Iterable[tuple[bytes, float]]) -> int:
+        """Delivers each (message, arrival time as POSIX seconds) into `folder` as a mail server's local delivery does
+        (Maildir: written in `tmp/`, renamed into `new/`, stamped with its arrival, which IMAP gives as INTERNALDATE),
+        far faster than one `doveadm save` each; returns how many. The folder must exist."""
+        maildir = self._maildir(folder)
+        if not (maildir / "new").is_dir():
+            raise ValueError(f"{folder} is not a folder of this server")
+        count = 0
+        for count, (data, arrived) in enumerate(messages, 1):
+            staged = maildir / "tmp" / f"{int(arrived):010d}.{count:06d}.P{os.getpid()}.triage-demo"
+            staged.write_bytes(data)
+            os.utime(staged, (arrived, arrived))
+            if self._run_as is not None:
+                os.chown(staged, *team_server_files.ids(self._run_as))
+            staged.replace(maildir / "new" / staged.name)
+        return count
+
+    def _maildir(self, folder: str) -> Path:
         root, name = (
             ("team", folder.removeprefix(self.prefix))
             if folder.startswith(self.prefix)
             else ("reports", folder.removeprefix(REPORTS_PREFIX))
         )
-        maildir = self.directory / "mail" / root / name  # LAYOUT=fs: a project id may hold a "."
+        return self.directory / "mail" / root / name  # LAYOUT=fs: a project id may hold a "."
+
+    def _write_folder(self, plan: AclPlan, folder: str) -> None:
+        maildir = self._maildir(folder)
         for sub in ("cur", "new", "tmp"):
             (maildir / sub).mkdir(parents=True, exist_ok=True)
         self._write_owned(maildir / "dovecot-acl", acl_file(plan, folder))

@@ -28,6 +28,10 @@ mail_uid = {user}
 mail_gid = {group}
 mail_location = maildir:~/Maildir
 mail_plugins = acl
+# With the mailbox list index (on by default) Dovecot 2.3.19 answers STATUS of a public namespace's folder from the
+# shared index without the ACL check: any account could count the messages of Reports/security or Team/coordinators.
+# Without it every STATUS is checked (a refused folder answers "Mailbox doesn't exist").
+mailbox_list_index = no
 ssl = no
 protocol imap {{
   mail_plugins = $mail_plugins imap_acl

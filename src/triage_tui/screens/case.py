@@ -86,6 +86,14 @@ class CaseScreen(ShowsCases, CaseView):
         """A dialog's value decided on this case before the dialog closes (a refusal keeps it open)."""
         return Decision(self.context, (self.case_id,), decide)
 
+    def _for_coordinators(self, *, merge: bool = False) -> CaseSummary | None:
+        """The case for a coordinator's decision; None, the rule said, if the team would refuse it from this user."""
+        rule = self.context.coordinators_only(merge=merge)
+        if rule is not None:
+            self.notify(f"Not yours to decide: {rule}.", title="Team", severity="warning")
+            return None
+        return self._summary()
+
     def _summary(self) -> CaseSummary | None:
         if self.detail is None:
             self.notify("The case is still loading.", title="Triage")
@@ -116,7 +124,7 @@ class CaseScreen(ShowsCases, CaseView):
 
     @work(group=ASKING)
     async def action_change_state(self) -> None:
-        summary = self._summary()
+        summary = self._for_coordinators()
         if summary is None:
             return
         case_id, old = self.case_id, summary.state
@@ -134,7 +142,7 @@ class CaseScreen(ShowsCases, CaseView):
 
     @work(group=ASKING)
     async def action_close_case(self) -> None:
-        if self._summary() is None:
+        if self._for_coordinators() is None:
             return
         case_id = self.case_id
         hint = "enter choose · escape cancel · d for duplicate"
@@ -176,7 +184,7 @@ class CaseScreen(ShowsCases, CaseView):
             self.app.push_screen(ReplyScreen(self.context, self.case_id, template))
 
     def action_assign(self) -> None:
-        if self._summary() is None:
+        if self._for_coordinators() is None:
             return
         case_id = self.case_id
         projects = self.context.projects or self.projects
@@ -203,7 +211,7 @@ class CaseScreen(ShowsCases, CaseView):
         )
 
     def action_labels(self) -> None:
-        if self._summary() is None:
+        if self._for_coordinators() is None:
             return
         case_id = self.case_id
         current = ", ".join(self.extras.labels) if self.extras else ""
@@ -228,7 +236,7 @@ class CaseScreen(ShowsCases, CaseView):
         )
 
     def action_severity(self) -> None:
-        summary = self._summary()
+        summary = self._for_coordinators()
         if summary is None:
             return
         from triage_tui.screens.cvss import CvssScreen  # the CVSS library loads on first use
@@ -270,7 +278,7 @@ class CaseScreen(ShowsCases, CaseView):
         self.app.push_screen(SaveAttachmentModal(attachments, Path.cwd(), save=save))
 
     def action_embargo(self) -> None:
-        summary = self._summary()
+        summary = self._for_coordinators()
         if summary is None:
             return
         from triage_tui.screens.embargo import EmbargoModal, format_utc
@@ -307,7 +315,7 @@ class CaseScreen(ShowsCases, CaseView):
 
     @work(group=ASKING)
     async def action_duplicate(self) -> None:
-        if self._summary() is None:
+        if self._for_coordinators(merge=True) is None:
             return
         from triage_tui.services.duplicates import duplicate_candidates
 

@@ -47,10 +47,16 @@ class ChangedKeysScreen(Screen[None]):
         Binding("escape,K", "back", "Back", id="keys.back", tooltip="Back to the inbox"),
     ]
 
-    def __init__(self, context: AppContext, *, may_accept: bool) -> None:
+    def __init__(self, context: AppContext, *, may_accept: bool | None = None) -> None:
         super().__init__(id="changed-keys")
         self.context = context
+        if may_accept is None:
+            from triage_tui.team.key_trust import may_accept_keys
+
+            with context.store.read() as connection:  # the roster, once there is one, decides who is a coordinator
+                may_accept = may_accept_keys(context.config, connection)
         self.may_accept = may_accept
+        """Whether this user's acceptance counts (a coordinator): the view offers `a` only then."""
         self.changes: list[KeyChange] = []
 
     def compose(self) -> ComposeResult:

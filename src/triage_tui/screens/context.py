@@ -62,6 +62,16 @@ class AppContext:
         """Whether decisions are shared with a team (so removing a project tells its maintainers)."""
         return self.config is not None and self.config.team is not None
 
+    def coordinators_only(self, *, merge: bool = False) -> str | None:
+        """The rule a coordinator's decision (a `merge`, or a change of the case's fields) breaks when this user is
+        not a coordinator (the roster decides once there is one), else None: said when a maintainer asks for one."""
+        if not self.team_sync:
+            return None
+        from triage_tui.team.own_rights import coordinators_only
+
+        with self.store.read() as connection:
+            return coordinators_only(self.config, connection, merge=merge)
+
     def triage(self) -> TriageService:
         """The workspace's one TriageService, built on first use (call from a worker thread)."""
         with self._triage_lock:

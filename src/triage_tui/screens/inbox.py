@@ -348,10 +348,8 @@ class InboxScreen(ShowsCases, Screen[None]):
     def action_changed_keys(self) -> None:
         """Open the list of changed signing keys."""
         from triage_tui.screens.changed_keys import ChangedKeysScreen
-        from triage_tui.team.key_trust import may_accept_keys
 
-        may_accept = may_accept_keys(self.context.config)
-        self.app.push_screen(ChangedKeysScreen(self.context, may_accept=may_accept))
+        self.app.push_screen(ChangedKeysScreen(self.context))
 
     def action_filter(self) -> None:
         """Open the filter modal over the inbox."""

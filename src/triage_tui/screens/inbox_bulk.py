@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 async def ask_and_run(screen: Screen[None], context: AppContext, cases: SelectableCaseList, action: BulkAction) -> None:
     """Ask what `action` needs for the cases selected in `cases`, then run it; the selection clears once done."""
     count = len(cases.selected)
+    rule = context.coordinators_only()  # closing, assigning and labelling are a coordinator's decisions
+    if rule is not None:
+        screen.notify(f"Not yours to decide: {rule}.", title="Team", severity="warning")
+        return
     if action == "close":
         noun = "case" if count == 1 else "cases"
         if not await screen.app.push_screen_wait(ConfirmModal(f"Close {count} selected {noun} as spam?")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from triage_tui.intake.records import IntakeFailure, ParsedMessage
@@ -31,6 +32,31 @@ class TeamSenders:
 
     addresses: frozenset[str] = frozenset()
     fingerprints: frozenset[str] = frozenset()
+    """Keys that speak for the team whenever a mail was sent (the config's, while there is no roster)."""
+    windows: Mapping[str, tuple[KeyWindow, ...]] = field(default_factory=dict)
+    """Keys that speak for the team only within their windows (the roster's: from, until, revoked since)."""
+
+    def speaks_for_team(self, fingerprint: str, sent_at: datetime | None) -> bool:
+        """Whether a good signature by `fingerprint` on a mail sent at `sent_at` is a team member's; a mail that
+        says no time counts as sent now (only a key valid with no end yet speaks for it)."""
+        if fingerprint in self.fingerprints:
+            return True
+        return any(window.holds(sent_at) for window in self.windows.get(fingerprint, ()))
+
+
+@dataclass(frozen=True)
+class KeyWindow:
+    """When a member's key speaks for them: from `start` until `end` (None: still), UTC."""
+
+    start: datetime
+    end: datetime | None = None
+
+    def holds(self, at: datetime | None) -> bool:
+        """Whether `at` (None: now) falls within the window."""
+        if at is None:
+            return self.end is None
+        moment = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        return self.start <= moment and (self.end is None or moment < self.end)
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ class Threader:
     def _may_join(self, message: ParsedMessage, case_id: str) -> bool:
         """Whether the sender proves to be a team member (a good signature by a team key) or the case's reporter."""
         signer = _good_signer(message)
-        if signer and signer in self.team.fingerprints:
+        if signer and self.team.speaks_for_team(signer, message.date):
             return True
         address = self.address_of(message.sender_email)
         if address in self.team.addresses:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from triage_tui.domain import format_case_id
+from triage_tui.store.in_lists import in_parts, placeholders
 from triage_tui.store.team_runner import EitherConnection, run
 
 if TYPE_CHECKING:
@@ -49,6 +50,15 @@ def case_known_as(connection: EitherConnection, ref: str) -> str | None:
     """The case known to the team by `ref` here, if one is."""
     row = run(connection, "SELECT case_id FROM team_cases WHERE ref = ?", (ref,)).fetchone()
     return str(row[0]) if row is not None else None
+
+
+def cases_known_as(connection: EitherConnection, refs: Iterable[str]) -> dict[str, str]:
+    """Ref -> the case known to the team by it here, for those of `refs` that are (one statement per 500)."""
+    found: dict[str, str] = {}
+    for part in in_parts(sorted(set(refs))):
+        sql = f"SELECT ref, case_id FROM team_cases WHERE ref IN ({placeholders(part)})"  # noqa: S608
+        found.update((str(row[0]), str(row[1])) for row in run(connection, sql, part).fetchall())
+    return found
 
 
 def remember_ref(connection: Connection, ref: str, case_id: str) -> None:
@@ -115,6 +125,16 @@ def linked_projects(connection: EitherConnection, case_id: str) -> list[str]:
     """The projects linked to the case (its stored impact cells)."""
     rows = run(connection, "SELECT project_id FROM impacts WHERE case_id = ?", (case_id,)).fetchall()
     return [str(row[0]) for row in rows]
+
+
+def linked_projects_of(connection: EitherConnection, case_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The projects linked to each of the cases (their stored impact cells), one statement per 500 cases."""
+    found: dict[str, list[str]] = {case_id: [] for case_id in case_ids}
+    for part in in_parts(sorted(found)):
+        sql = f"SELECT case_id, project_id FROM impacts WHERE case_id IN ({placeholders(part)})"  # noqa: S608
+        for case_id, project in run(connection, sql, part).fetchall():
+            found[str(case_id)].append(str(project))
+    return found
 
 
 def shared_with(connection: EitherConnection, case_id: str) -> set[str]:

@@ -151,6 +151,27 @@ def applied_events(connection: Connection, case_ids: Sequence[str]) -> list[Stor
     return list(map(StoredEvent._make, rows_over(connection, sql, case_ids)))  # a sync may bring thousands
 
 
+class AppliedHead(NamedTuple):
+    """An applied event without its bytes: its id, the case here it was placed on, and its place in the order."""
+
+    id: str
+    case_id: str
+    at: str
+    author: str
+
+
+def applied_heads(connection: Connection, case_ids: Sequence[str]) -> list[AppliedHead]:
+    """The applied events placed on the cases, without their bytes (`bodies` fetches those needed)."""
+    sql = "SELECT id, case_id, at, author FROM team_events WHERE status = 'applied' AND case_id IN ({marks})"
+    return list(map(AppliedHead._make, rows_over(connection, sql, case_ids)))
+
+
+def bodies(connection: Connection, event_ids: Sequence[str]) -> dict[str, bytes]:
+    """Event id -> its canonical bytes, for the stored events of `event_ids`."""
+    sql = "SELECT id, body FROM team_events WHERE id IN ({marks})"
+    return {str(row[0]): bytes(row[1]) for row in rows_over(connection, sql, event_ids)}
+
+
 def local_event_ids(connection: Connection, case_ids: Sequence[str]) -> set[str]:
     """The ids of the events made on this workstation about the cases."""
     sql = "SELECT id FROM team_events WHERE origin = 'local' AND case_id IN ({marks})"

@@ -4,7 +4,7 @@ timeline rows events put there (received notes, unlinks, conflicts)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from triage_tui.store.team_runner import rows_over
@@ -80,14 +80,15 @@ def project_ids(connection: Connection) -> set[str]:
     return {row[0] for row in connection.exec_driver_sql("SELECT id FROM projects").fetchall()}
 
 
-def set_case_fields(connection: Connection, case_id: str, values: dict[str, object], stamp: str) -> None:
-    """Set the case's fields; their names must be columns of `cases` (decoding checked them against the known
-    fields)."""
-    assignments = ", ".join(f"{name} = ?" for name in values)
-    connection.exec_driver_sql(
-        f"UPDATE cases SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
-        (*values.values(), stamp, case_id),
-    )
+def set_case_fields(connection: Connection, fields: Mapping[str, dict[str, object]], stamp: str) -> None:
+    """Set each case's fields (case id -> its values); their names must be columns of `cases` (decoding checked
+    them against the known fields). One statement per set of field names: a sync recomputes hundreds of cases."""
+    alike: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+    for case_id, values in fields.items():
+        alike.setdefault(tuple(values), []).append((*values.values(), stamp, case_id))
+    for names, rows in alike.items():
+        assignments = ", ".join(f"{name} = ?" for name in names)
+        connection.exec_driver_sql(f"UPDATE cases SET {assignments}, updated_at = ? WHERE id = ?", rows)  # noqa: S608
 
 
 def drop_timeline_rows(connection: Connection, row_ids: Sequence[int]) -> None:

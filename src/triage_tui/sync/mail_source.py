@@ -107,7 +107,7 @@ def sync_source(
 ) -> SourceReport:
     """Take in every batch `source` has since its stored cursors; one transaction per batch, in arrival order."""
     state = SyncProgress(source=source.name)
-    writer = StoreWriter(store, list(config.projects.values()), team=lambda: team_senders(config))
+    writer = StoreWriter(store, list(config.projects.values()), team=lambda: team_senders(config, store))
     sync_state = _State(store, source.name, state, progress)
     pending: deque[tuple[Batch, list[RawItem], Future[list[ParsedMessage | IntakeFailure]] | None]] = deque()
 

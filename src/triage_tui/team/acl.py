@@ -12,7 +12,10 @@ Role = Literal["coordinator", "maintainer"]
 
 COORDINATOR_RIGHTS = "lrwsipekxta"
 MAINTAINER_PROJECT_RIGHTS = "lrwsi"
-MAINTAINER_COORDINATORS_RIGHTS = "i"  # hand decisions to the coordinators without reading their folder
+# Append only, on the coordinators' folder and on every other project's: a maintainer's event goes to every reader's
+# folder (a note on a pip+uv case reaches the uv maintainers too), yet without `l` and `r` they can neither list,
+# SELECT nor read those folders.
+MAINTAINER_APPEND_RIGHTS = "i"
 COORDINATORS = "coordinators"
 
 # Dovecot's names for the RFC 4314 letters, as `doveadm acl set` takes them.
@@ -113,7 +116,8 @@ def plan_acl(
     former_users: Iterable[str] = (),
 ) -> AclPlan:
     """The rights per folder: coordinators `lrwsipekxta` on every team folder and on `reports_mailbox`; maintainers
-    `i` on `{prefix}coordinators` and `lrwsi` on their projects' folders, nothing else.
+    `lrwsi` on their projects' folders, `i` (append only) on `{prefix}coordinators` and every other project's folder,
+    nothing on `reports_mailbox`.
 
     Team folders are the coordinators' folder and one per project (the maintainers' plus `projects`). A member with
     no or a non-plain imap user, a bad project or an account already taken is refused with a reason and the rest are
@@ -230,9 +234,8 @@ def _rights(member: AclMember, folder: str, prefix: str, reports_mailbox: str | 
         return COORDINATOR_RIGHTS
     if folder == reports_mailbox:
         return ""
-    if folder == f"{prefix}{COORDINATORS}":
-        return MAINTAINER_COORDINATORS_RIGHTS
-    return MAINTAINER_PROJECT_RIGHTS if folder.removeprefix(prefix) in member.projects else ""
+    # Every other folder is a team folder (`plan_acl` keeps the reports mailbox outside the prefix).
+    return MAINTAINER_PROJECT_RIGHTS if folder.removeprefix(prefix) in member.projects else MAINTAINER_APPEND_RIGHTS
 
 
 def _check_prefix(prefix: str) -> None:

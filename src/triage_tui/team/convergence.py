@@ -55,6 +55,15 @@ class CaseState:
             "conflicts": [(c.field, c.kept, c.kept_event, c.overwritten, c.overwritten_event) for c in self.conflicts],
         }
 
+    def copy(self) -> CaseState:
+        """A copy that applying events to does not change this one (each container copied; the values in them are
+        never changed in place)."""
+        return CaseState(
+            dict(self.fields), {n: set(v) for n, v in self.sets.items()}, dict(self.impacts), list(self.notes),
+            list(self.unlinks), list(self.conflicts), {n: set(v) for n, v in self.touched.items()},
+            list(self.applied), dict(self._set_by),
+        )  # fmt: skip
+
     def set_by(self, name: str) -> str | None:
         """The event whose value of the scalar field `name` stands (None if no event set it)."""
         return self._set_by.get(name)
@@ -103,6 +112,8 @@ def converge(events: Iterable[TeamEvent], case_of: Callable[[TeamEvent], str] | 
     one report by different ids."""
     unique = {event.id: event for event in events}
     states: dict[str, CaseState] = {}
-    for event in sorted(unique.values(), key=TeamEvent.order_key):
+    # `TeamEvent.order_key` as plain values (a Timestamp orders by its wall time, then its counter): thousands of
+    # events are sorted each time cases are recomputed, and comparing the dataclasses costs most of it.
+    for event in sorted(unique.values(), key=lambda e: (e.at.wall_ms, e.at.counter, e.author, e.id)):
         states.setdefault(case_of(event) if case_of else event.case_id, CaseState()).apply(event)
     return states

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -124,8 +126,39 @@ class TeamEvent:
         return (self.at, self.author, self.id)
 
 
+DECODED_MEMO_BYTES = 16 * 1024 * 1024
+"""How many bytes of events `decode` remembers (the most recently decoded first kept)."""
+_decoded: OrderedDict[bytes, TeamEvent] = OrderedDict()
+_decoded_bytes = 0
+_decoded_lock = threading.Lock()
+
+
 def decode(data: bytes) -> TeamEvent:
-    """The event in `data`; EventFormatError saying why if it is not one."""
+    """The event in `data`; EventFormatError saying why if it is not one.
+
+    Bytes that decoded before give the same event again without being checked twice: decoding depends on the bytes
+    alone (only the canonical form of an event decodes, and no check depends on the time), and a team log's
+    events are decoded again each time their cases are recomputed or the roster changes (a sync of thousands of
+    events would spend most of its time checking the same bytes against the schema). Only events that passed
+    every check are remembered, at most DECODED_MEMO_BYTES of them."""
+    global _decoded_bytes  # the memo is the process's, shared by every store and thread
+    key = bytes(data)
+    with _decoded_lock:
+        known = _decoded.get(key)
+        if known is not None:
+            _decoded.move_to_end(key)
+            return known
+    event = _decode_checked(key)
+    with _decoded_lock:
+        if key not in _decoded:
+            _decoded[key] = event
+            _decoded_bytes += len(key)
+        while _decoded_bytes > DECODED_MEMO_BYTES:
+            _decoded_bytes -= len(_decoded.popitem(last=False)[0])
+    return event
+
+
+def _decode_checked(data: bytes) -> TeamEvent:
     if len(data) > MAX_EVENT_BYTES:
         raise EventFormatError(f"{len(data)} bytes; an event is at most {MAX_EVENT_BYTES}")
     try:

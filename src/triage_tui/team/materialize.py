@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 
 from triage_tui.store import team_materialize_store as store
 from triage_tui.store.queries import stored_time
-from triage_tui.store.team_log_store import applied_events, local_event_ids
+from triage_tui.store.team_log_store import applied_heads, bodies, local_event_ids
 from triage_tui.store.team_materialize_store import ImpactCell, TimelineRow
 from triage_tui.store.team_runner import WriteConnection
-from triage_tui.team.convergence import CaseState, converge
+from triage_tui.team.case_states import Head, case_states
+from triage_tui.team.convergence import CaseState
 from triage_tui.team.events import CASE_FIELDS, TeamEvent, decode
 from triage_tui.team.refs import named_case
 
@@ -29,12 +30,18 @@ def materialize_all(
     present = store.present_cases(connection, ids)
     if not present:
         return {}
-    rows = applied_events(connection, present)
     # Grouped by the case here each event was placed on: its author may call the report by another id.
-    placed = {row.id: row.case_id for row in rows}
-    known = known or {}
-    events = (known.get(row.id) or decode(row.body) for row in rows)
-    states = converge(events, case_of=lambda event: placed[event.id])
+    heads: dict[str, list[Head]] = {case_id: [] for case_id in present}
+    for row in applied_heads(connection, present):
+        heads[row.case_id].append(Head(row.at, row.author, row.id))
+    given = known or {}
+
+    def events_of(ids: list[str]) -> dict[str, TeamEvent]:
+        # Only the events not given are read, and decoded (`decode` checks each event's bytes once).
+        stored = bodies(connection, [i for i in ids if i not in given])
+        return {i: given[i] if i in given else decode(stored[i]) for i in ids}
+
+    states = case_states(heads, events_of)
     local = local_event_ids(connection, present)
     shown = store.shown_team_events(connection, present)
     conflict_rows: dict[str, list[tuple[int, str]]] = {}
@@ -47,6 +54,7 @@ def materialize_all(
     cells: list[ImpactCell] = []
     unlinked: list[tuple[str, str]] = []
     timeline: list[TimelineRow] = []
+    fields: dict[str, dict[str, object]] = {}
     for case_id, state in states.items():
         values: dict[str, object] = {name: _column(name, value) for name, value in state.fields.items()}
         for name in CASE_FIELDS & values.keys():
@@ -59,7 +67,7 @@ def materialize_all(
             own = stored_labels.get(case_id, set()) - state.touched.get("labels", set())
             values["labels"] = json.dumps(sorted(state.sets["labels"] | own))
         if values:
-            store.set_case_fields(connection, case_id, values, stamp)
+            fields[case_id] = values
         for project, cell in state.impacts.items():
             if project not in known_projects:
                 continue  # a project this workstation's config does not have: nothing to show it in
@@ -96,6 +104,7 @@ def materialize_all(
                 payload = json.dumps({"field": conflict.field, "kept": kept, "overwritten": overwritten,
                                       "team_event": key}, default=str)  # fmt: skip
                 timeline.append(TimelineRow(case_id, "team", stamp, "team-conflict", payload))
+    store.set_case_fields(connection, fields, stamp)
     store.drop_timeline_rows(connection, stale)
     store.unlink_projects(connection, unlinked)
     store.write_cells(connection, cells)

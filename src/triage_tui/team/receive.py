@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from triage_tui.store import team_log_store as log
-from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin, pin_sightings
+from triage_tui.store.key_pins import TEAM, KeySighting, accept_pin
 from triage_tui.store.queries import stored_time
+from triage_tui.store.team_case_store import cases_known_as
 from triage_tui.store.team_log_store import ReceivedEvent
 from triage_tui.store.team_runner import WriteConnection
 from triage_tui.team.envelope import Opened, Rejection
@@ -18,8 +20,12 @@ from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import HybridClock
 from triage_tui.team.materialize import materialize_all
 from triage_tui.team.refs import UNRESOLVED, ambiguous_ref, remember_ref, resolve_case
+from triage_tui.team.roster_pins import pin_team_keys
 from triage_tui.team.shared_case import create_shared_case
 from triage_tui.untrusted import address_of
+
+if TYPE_CHECKING:
+    from triage_tui.team.roster import RosterHistory
 
 SET_ASIDE = "set-aside"
 """The status of a received event while a case is rebuilt without it (never outlives `receive`'s transaction)."""
@@ -35,10 +41,15 @@ class Received:
 
 
 def receive(
-    connection: WriteConnection, opened: Sequence[Opened], now: datetime, clock: HybridClock | None = None
+    connection: WriteConnection,
+    opened: Sequence[Opened],
+    now: datetime,
+    clock: HybridClock | None = None,
+    roster: RosterHistory | None = None,
 ) -> Received:
     """Store received events (applied, or rejected with the reason) and recompute the cases the applied ones
-    touch. The caller judged them (`team_envelope.judge`).
+    touch. The caller judged them (`team_envelope.judge`, under `roster` once there is one: it also vouches for a
+    member's rotated key, so their signing with it is no changed key).
 
     Each event's effects are tried in a savepoint: one that still fails when applied (decoding checked every
     field, so it should not) is rejected with the error and listed, and the others, and the caller's cursor,
@@ -62,6 +73,9 @@ def receive(
     unplaceable: dict[tuple[str | None, str], str | None] = {}
     rows: list[ReceivedEvent] = []
     stamp = stored_time(now)
+    # The refs the team knows here already, looked up together: only the others are resolved and remembered one
+    # at a time (a sync may bring thousands of events).
+    known = cases_known_as(connection, {e.ref for i in opened if (e := i.event) and e.ref and e.roster is None})
     for item in opened:
         if item.event is None:
             continue  # nothing readable to keep beyond the envelope: the caller lists it
@@ -69,6 +83,8 @@ def receive(
         slot = (event.ref, event.case_id)
         if event.roster is not None:  # the roster's own: placed on no case (`roster_receipt` folds them)
             places[slot] = ROSTER_CASE
+        elif slot not in places and event.ref in known and not str(event.ref).startswith("mid:"):
+            places[slot] = known[str(event.ref)]  # `resolve_case`'s first answer, remembered already
         elif slot not in places:  # one lookup per case, not per event: a sync may bring thousands
             places[slot] = resolve_case(connection, event)
             remember_ref(connection, event.ref, places[slot])
@@ -101,13 +117,14 @@ def receive(
     unresolved = log.unresolved_duplicates(connection)
     refused.update(_materialize_or_refuse(connection, touched | set(unresolved), now, fresh))
     standing = [item for item in accepted if item.event is not None and item.event.id not in refused]
-    pin_sightings(
-        connection.exec_driver_sql,
+    pin_team_keys(
+        connection,
         [
             KeySighting(address_of(i.signer_uid), i.signer or "", TEAM, places.get((i.event.ref, i.event.case_id)))
             for i in standing
             if i.event and i.event.roster is None  # the roster vouches for its keys itself (no case to flag on)
         ],
+        roster,
         now,
     )
     for item in standing:

@@ -74,6 +74,19 @@ def resolve_case(connection: EitherConnection, event: TeamEvent) -> str | None:
     return case_holding(connection, event.ref)
 
 
+def resolve_cases(
+    connection: EitherConnection, events: Iterable[TeamEvent]
+) -> dict[tuple[str | None, str], str | None]:
+    """`resolve_case` for many events, by (ref, case id): the refs the team knows here looked up together, the
+    others (new here, or an earlier version's `mid:` refs) one at a time."""
+    slots = {(event.ref, event.case_id): event for event in events}
+    known = cases.cases_known_as(connection, [ref for ref, _case in slots if ref and not ref.startswith("mid:")])
+    return {
+        slot: known[event.ref] if event.ref in known else resolve_case(connection, event)
+        for slot, event in slots.items()
+    }
+
+
 def case_holding(connection: EitherConnection, ref: str) -> str | None:
     """The case here that is the report `ref` names (shared here before, or held here: the advisory or the message
     with that content hash); None if no case here is. An earlier version's `mid:` ref is the caller's to check
@@ -113,7 +126,7 @@ def remember_ref(connection: WriteConnection, ref: str | None, case_id: str | No
 
 def case_projects(connection: EitherConnection, case_ids: Iterable[str]) -> dict[str, list[str]]:
     """The projects linked to each case (its stored impact cells): what roles are judged against."""
-    return {case_id: cases.linked_projects(connection, case_id) for case_id in case_ids}
+    return cases.linked_projects_of(connection, case_ids)
 
 
 def named_case_projects(connection: EitherConnection, names: Iterable[str]) -> dict[str, list[str]]:

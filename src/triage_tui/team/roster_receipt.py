@@ -4,7 +4,7 @@ depends on it judged again (applied <-> rejected, the touched cases recomputed),
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -14,9 +14,10 @@ from triage_tui.store.team_runner import EitherConnection, WriteConnection
 from triage_tui.team.envelope import Opened, Rejection, TeamRoles, judge, open_signed
 from triage_tui.team.events import TeamEvent, decode
 from triage_tui.team.receive import receive
-from triage_tui.team.refs import case_projects
+from triage_tui.team.refs import case_projects, resolve_cases
 from triage_tui.team.roster import RosterHistory, fold
 from triage_tui.team.roster_keys import import_keys, roster_event_problem
+from triage_tui.team.share_withdrawal import withdraw_refused_shares
 from triage_tui.team.take_back import take_back
 
 if TYPE_CHECKING:
@@ -47,6 +48,35 @@ def judge_received(
         if opened.rejection is Rejection.UNKNOWN_KEY and opened.signed is not None:
             opened = open_signed(gpg, opened.signed)
     return judge(opened, roles, projects, set(), roster=roster)
+
+
+def judge_round(
+    connection: EitherConnection,
+    gpg: gnupg.GPG,
+    opened: Sequence[Opened],
+    config_roles: TeamRoles,
+    roster: RosterHistory,
+    learned: dict[str, list[str]],
+) -> list[Opened]:
+    """A round's opened events judged in the order they came (`judge_received`), each on the projects known here
+    for its report: those of the case it resolves to, and those a share taken in this sync (`learned`, added to
+    as shares are judged good) gives it."""
+    judged = []
+    # The round's cases and their projects looked up together (nothing is written while a round is judged): a
+    # round brings hundreds of events on fewer cases.
+    places = resolve_cases(connection, [item.event for item in opened if item.event is not None])
+    linked = case_projects(connection, {case for case in places.values() if case is not None})
+    for item in opened:
+        event = item.event
+        # The report, whatever its author numbers it: roles are judged on the projects known for it here.
+        report = (event.ref or event.case_id) if event else ""
+        here = places[(event.ref, event.case_id)] if event else None
+        known = linked.get(here, []) if here else []
+        verdict = judge_received(gpg, item, config_roles, [*known, *learned.get(report, [])], roster)
+        if verdict.rejection is None and event is not None and event.share is not None:
+            learned[report] = [str(p) for p in event.share.get("projects") or []]
+        judged.append(verdict)
+    return judged
 
 
 @dataclass(frozen=True)
@@ -134,9 +164,10 @@ def _rejudge(
     for case_id, events in refuse.items():
         rows.mark(connection, [("rejected", reason, rule, event.id) for event, reason, rule in events])
         take_back(connection, case_id, [event for event, _reason, _rule in events], now)
+        withdraw_refused_shares(connection, case_id, [event for event, _reason, _rule in events])
     # Accepted now: received again through the ordinary path (shares create their case, cells and notes apply).
     rows.forget(connection, [item.event.id for item in accept if item.event is not None])
-    received = receive(connection, accept, now)
+    received = receive(connection, accept, now, roster=history)
     refused_now = sum(len(events) for events in refuse.values())
     return Settled(history, len(accept) - len(received.refused), refused_now + len(received.refused))
 

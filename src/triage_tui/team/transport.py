@@ -21,7 +21,7 @@ from triage_tui.store.team_case_store import record_shares
 from triage_tui.store.team_log_store import UnreadableMessage
 from triage_tui.store.team_runner import EitherConnection
 from triage_tui.team.audience import Delivery, deliveries, named_cases, told_of_unlink
-from triage_tui.team.envelope import Rejection, TeamRoles, encrypt_signed, open_sealed, seal, sign_event
+from triage_tui.team.envelope import Opened, Rejection, TeamRoles, encrypt_signed, open_sealed, seal, sign_event
 from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import MAX_EVENT_BYTES, TeamEvent
 from triage_tui.team.folder_sync import Bodies, FolderRefused, append_to, pull_folder
@@ -30,9 +30,9 @@ from triage_tui.team.hlc import HybridClock, Timestamp
 from triage_tui.team.log import history, linked_in_the_open, outgoing, share_of, shared_with
 from triage_tui.team.receive import receive
 from triage_tui.team.recipients import RecipientError, unusable_recipients
-from triage_tui.team.refs import case_projects, case_ref, named_case_projects, resolve_case
+from triage_tui.team.refs import case_projects, case_ref, named_case_projects
 from triage_tui.team.roles import config_roles
-from triage_tui.team.roster_receipt import current_roles, judge_received, load_history, roster_readers, settle
+from triage_tui.team.roster_receipt import current_roles, judge_round, load_history, roster_readers, settle
 from triage_tui.team.sync_outcome import TeamSyncOutcome as TeamSyncOutcome  # imported from here by callers
 from triage_tui.team.sync_outcome import TeamSyncResult
 
@@ -305,60 +305,54 @@ class TeamTransport:
         transaction."""
         from triage_tui.store.ingest import save_cursor
 
-        judged = []
         unreadable: list[UnreadableMessage] = []
         """Messages of the folder that hold no event one can read (not an event, or not one once decrypted, or too
         large to be one): kept with the reason, as intake keeps mail it cannot read."""
         stamp = stored_time(datetime.now(UTC))
+        opened_all: list[Opened] = []
+        for uid in group:
+            raw, why_not, _whole_size = bodies[uid]  # no head is asked for: an envelope's headers say nothing
+            key = f"{validity}:{uid}"
+            if why_not is not None:  # too large to be an event, or gone: listed, its bytes never fetched
+                unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, f"not fetched: {why_not}", raw, stamp))
+                self.outcome.rejected += 1
+                continue
+            sealed = armoured_part(raw)
+            if sealed is None:
+                unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, "not a team event message", raw, stamp))
+                self.outcome.rejected += 1
+                continue
+            try:
+                opened = open_sealed(self.gpg, sealed)
+            except Exception as error:  # one message gpg chokes on is kept with the reason; the rest go on
+                reason = f"could not be opened: {type(error).__name__}: {error}"[:500]
+                unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
+                self.outcome.rejected += 1
+                continue
+            if opened.rejection == Rejection.UNDECRYPTABLE:
+                self.outcome.not_for_us += 1  # another project's case: nothing of it is kept here
+                continue
+            if opened.event is None:
+                reason = f"{opened.rejection}" + (f": {opened.detail}" if opened.detail else "")
+                if opened.signer:  # who sent it matters most when what they sent is not an event
+                    reason += f" (signed by {opened.signer})"
+                unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
+            if opened.event is not None and opened.event.id in applied:
+                continue  # our own event, or a copy of one we have: nothing new
+            opened_all.append(opened)
+            if opened.event is not None:
+                applied.add(opened.event.id)
         # One read connection for the round's lookups (each case the events are about, and its projects).
         with self.store.read() as connection:
             roster = load_history(connection, self.founders)
-            for uid in group:
-                raw, why_not, _whole_size = bodies[uid]  # no head is asked for: an envelope's headers say nothing
-                key = f"{validity}:{uid}"
-                if why_not is not None:  # too large to be an event, or gone: listed, its bytes never fetched
-                    unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, f"not fetched: {why_not}", raw, stamp))
-                    self.outcome.rejected += 1
-                    continue
-                sealed = armoured_part(raw)
-                if sealed is None:
-                    unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, "not a team event message", raw, stamp))
-                    self.outcome.rejected += 1
-                    continue
-                try:
-                    opened = open_sealed(self.gpg, sealed)
-                except Exception as error:  # one message gpg chokes on is kept with the reason; the rest go on
-                    reason = f"could not be opened: {type(error).__name__}: {error}"[:500]
-                    unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
-                    self.outcome.rejected += 1
-                    continue
-                if opened.rejection == Rejection.UNDECRYPTABLE:
-                    self.outcome.not_for_us += 1  # another project's case: nothing of it is kept here
-                    continue
-                if opened.event is None:
-                    reason = f"{opened.rejection}" + (f": {opened.detail}" if opened.detail else "")
-                    if opened.signer:  # who sent it matters most when what they sent is not an event
-                        reason += f" (signed by {opened.signer})"
-                    unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
-                if opened.event is not None and opened.event.id in applied:
-                    continue  # our own event, or a copy of one we have: nothing new
-                # The report, whatever its author numbers it: roles are judged on the projects known for it here.
-                report = (opened.event.ref or opened.event.case_id) if opened.event else ""
-                here = resolve_case(connection, opened.event) if opened.event else None
-                known = case_projects(connection, [here]).get(here, []) if here else []
-                projects = [*known, *learned.get(report, [])]
-                verdict = judge_received(self.gpg, opened, self.config_roles, projects, roster)
-                if verdict.rejection is None and opened.event is not None and opened.event.share is not None:
-                    learned[report] = [str(p) for p in opened.event.share.get("projects") or []]
-                judged.append(verdict)
-                if opened.event is not None:
-                    applied.add(opened.event.id)
-                if verdict.rejection is None:
-                    self.outcome.applied += 1
-                else:
-                    self.outcome.rejected += 1
+            judged = judge_round(connection, self.gpg, opened_all, self.config_roles, roster, learned)
+        for verdict in judged:
+            if verdict.rejection is None:
+                self.outcome.applied += 1
+            else:
+                self.outcome.rejected += 1
         with self.store.write() as connection:
-            refused = receive(connection, judged, datetime.now(UTC)).refused
+            refused = receive(connection, judged, datetime.now(UTC), roster=roster).refused
             # Events that passed every check but could not be applied are refused and listed like the others.
             self.outcome.applied -= len(refused)
             self.outcome.rejected += len(refused)
