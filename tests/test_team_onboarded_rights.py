@@ -50,9 +50,8 @@ def test_what_an_altered_maintainers_client_sends_beyond_its_rights_is_refused_e
         altered.set_embargo(case, datetime(2031, 1, 1, tzinfo=UTC))
         altered.transition(case, CaseState.TRIAGE)
         altered.set_impact(case, "uv", ImpactCell(ImpactStatus.AFFECTED))
-    # The design lets a maintainer append to every other project's folder (`i`, as the ACL plan grants since
-    # i17-aclfix): a cell of the uv project goes to the uv maintainers too.
-    team.server.doveadm("acl", "set", "-u", "coord", "Team/uv", "user=pipm", "insert")
+    # `team invite` gave the maintainer `i` on every other project's folder: a cell of the uv project goes to the uv
+    # maintainers too.
     team.sync(pip)  # sent to Team/coordinators, Team/pip (read back here too) and Team/uv
     team.sync(coordinator)
     team.sync(pip)
