@@ -27,6 +27,7 @@ from ui_fixtures import seeded_store, small_inbox
 
 PIP_CASE_TITLE = "pip: path traversal in tarfile extraction of sdists"
 UV_CASE_TITLE = "uv: lock file accepts hash-less URLs"
+BOTH_CASE_TITLE = "pip and uv: wheel RECORD not verified"
 UV_REPORTER = "uv-reporter"
 ACCOUNTS = {"coordinator": "coord", "pip": "pipm", "uv": "uvm"}
 EMAILS = {"coordinator": "coord@team.example", "pip": "pip@pip.example", "uv": "uv@uv.example"}
@@ -176,7 +177,7 @@ def team_root() -> Iterator[Path]:
 def start_team(root: Path, maintainers: tuple[str, ...] = ("pip", "uv")) -> Team:
     """A started server with the coordinator's account (rights from the server's plan) and each maintainer's account
     with no rights; the coordinator's workspace holding the small inbox, its roster started (`team init`) and the pip
-    and uv cases linked to their projects. The maintainers' keyrings hold only their own keys."""
+    and uv cases linked to their projects (and one case to both). The maintainers' keyrings hold only their own keys."""
     coordinator_member = AclMember("Casey Coordinator", "coordinator", (), ACCOUNTS["coordinator"])
     server = TeamServer.create(root / "server", (coordinator_member,), ("pip", "uv"))
     server.start()
@@ -197,6 +198,8 @@ def start_team(root: Path, maintainers: tuple[str, ...] = ("pip", "uv")) -> Team
             team.cases[case["title"]] = case["id"]
         team.ok(coordinator, "case", team.cases[PIP_CASE_TITLE], "cell", "pip", "investigating")
         team.ok(coordinator, "case", team.cases[UV_CASE_TITLE], "cell", "uv", "investigating")
+        for project in ("pip", "uv"):
+            team.ok(coordinator, "case", team.cases[BOTH_CASE_TITLE], "cell", project, "investigating")
     except BaseException:
         stop_team_parts(server, rings)
         raise

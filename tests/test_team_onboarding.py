@@ -5,12 +5,14 @@ by hand, and the pip maintainer's workspace holds nothing of a uv-only case and 
 from __future__ import annotations
 
 import io
+import shlex
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from onboarding_fixtures import (
+    BOTH_CASE_TITLE,
     PIP_CASE_TITLE,
     UV_CASE_TITLE,
     Team,
@@ -54,9 +56,16 @@ def test_a_maintainer_goes_from_invite_to_join_to_their_first_shared_case(team_r
         with connect(built.server, "coord") as admin:  # what SETACL left on the server: the designed rights
             rights = {who.decode(): normal_rights(given.decode()) for who, given in admin.getacl("Team/pip")}
             assert rights["pipm"] == "ilrsw"
-            assert {who.decode(): given for who, given in admin.getacl("Team/coordinators")}["pipm"] == b"i"
+            for other in ("Team/coordinators", "Team/uv"):  # append only: hand decisions on, never read them
+                assert {who.decode(): given for who, given in admin.getacl(other)}["pipm"] == b"i"
         refused = built.invite("pip")  # the same file again: never replaced
         assert refused.returncode == 2 and "exists" in refused.stderr
+
+        unconfirmed = built.cli(
+            pip, "team", "join", str(built.root / "pip.invitation"), "--password-env", "PIP_IMAP", stdin=""
+        )  # from a pipe, without --yes: the inviter's key cannot have been checked
+        assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
+        assert not (pip.home / "config.toml").exists()
 
         joined = built.join("pip")
 
@@ -72,8 +81,7 @@ def test_a_maintainer_goes_from_invite_to_join_to_their_first_shared_case(team_r
         built.sync(coordinator)  # the roster change goes out, and the pip case is shared with its new maintainer
         built.sync(pip)
 
-        (case,) = built.cases_of(pip)
-        assert case["title"] == PIP_CASE_TITLE
+        (case,) = [c for c in built.cases_of(pip) if c["title"] == PIP_CASE_TITLE]
         assert case["projects"] == [{"project": "pip", "status": "investigating"}]
         # Their first decision reaches the coordinator.
         built.ok(pip, "case", case["id"], "cell", "pip", "affected", "--ranges", "<24.1")
@@ -85,9 +93,14 @@ def test_a_maintainer_goes_from_invite_to_join_to_their_first_shared_case(team_r
         stop_team(built)
 
 
-def test_an_invitation_is_refused_in_one_line_when_the_team_has_no_prefix(team_root: Path) -> None:
+def test_an_invitation_the_invitee_would_refuse_or_without_a_prefix_is_refused_before_the_roster_changes(
+    team_root: Path,
+) -> None:
     built = start_team(team_root, ("pip",))
     try:
+        named = built.invite("pip", "--name", "Pip\u202eMaintainer")  # a bidi override the invitee would refuse
+
+        assert named.returncode == 2 and "malformed field invitee.name" in named.stderr
         config = built.coordinator.home / "config.toml"
         config.write_text(config.read_text().replace('prefix = "Team/"\n', ""))
 
@@ -96,6 +109,26 @@ def test_an_invitation_is_refused_in_one_line_when_the_team_has_no_prefix(team_r
         assert refused.returncode == 2
         assert refused.stderr.strip().count("\n") == 0 and "prefix" in refused.stderr
         assert "pip@pip.example" not in built.ok(built.coordinator, "team", "members")  # nothing recorded
+    finally:
+        stop_team(built)
+
+
+def test_without_the_server_invite_prints_the_admins_commands_and_they_open_the_folder(team_root: Path) -> None:
+    built = start_team(team_root, ("pip",))
+    try:
+        invited = built.invite("pip", "--no-server")
+
+        assert invited.returncode == 0, invited.stderr
+        lines = [line.strip() for line in invited.stdout.splitlines() if line.strip().startswith("doveadm ")]
+        assert "doveadm acl set -u coord Team/pip user=pipm lookup read write write-seen insert" in lines
+        assert "doveadm acl set -u coord Team/coordinators user=pipm insert" in lines
+        with connect(built.server, "pipm") as client:  # nothing was set: the invite did not connect
+            assert client.list_folders(directory="Team/") == []
+        for line in lines:
+            if line.startswith("doveadm acl "):  # the folders are there: the admin sets the rights
+                built.server.doveadm(*shlex.split(line)[1:])
+        with connect(built.server, "pipm") as client:
+            assert {name for _flags, _sep, name in client.list_folders(directory="Team/")} == {"Team/pip"}
     finally:
         stop_team(built)
 
@@ -128,14 +161,14 @@ def test_the_pip_maintainer_holds_nothing_of_a_uv_only_case(team: Team) -> None:
     shown = team.cli(pip, "show", uv_case, "--json")
     dump = _store_dump(pip.home, pip.fingerprint, pip.ring.home)
 
-    assert [case["title"] for case in listed] == [PIP_CASE_TITLE]  # one case: no count of the others
+    assert sorted(case["title"] for case in listed) == [BOTH_CASE_TITLE, PIP_CASE_TITLE]  # no count of the others
     assert shown.returncode == 2 and UV_CASE_TITLE not in shown.stdout + shown.stderr
     assert PIP_CASE_TITLE.lower() in dump  # the dump does hold what was shared
     for trace in UV_TRACES:
         assert trace.lower() not in dump and trace.encode().hex() not in dump, trace
     assert uv_case.lower() not in dump
     # The uv maintainer has the uv case, and nothing of the pip case.
-    assert [case["title"] for case in team.cases_of(uv)] == [UV_CASE_TITLE]
+    assert sorted(case["title"] for case in team.cases_of(uv)) == [BOTH_CASE_TITLE, UV_CASE_TITLE]
     # Each maintainer's keyring: their own key and the roster's (imported by the roster code, never by hand).
     roster = {team.coordinator.fingerprint, pip.fingerprint, uv.fingerprint}
     assert fingerprints_in(pip.ring.gpg) == roster and fingerprints_in(uv.ring.gpg) == roster
@@ -150,16 +183,18 @@ async def test_the_pip_maintainers_inbox_shows_one_case(team: Team) -> None:
         async with app.run_test(size=(160, 48)) as pilot:
             await settle(pilot)
             case_list = app.screen.query_one(CaseList)
-            assert case_list.count == 1
-            assert case_list.current_case is not None and case_list.current_case.title == PIP_CASE_TITLE
-            assert "1 case" in str(app.screen.query_one("#inbox-count").render())
+            assert case_list.count == 2
+            shown = {case_list.current_case.title if case_list.current_case else None}
+            assert shown <= {PIP_CASE_TITLE, BOTH_CASE_TITLE}
+            assert str(app.screen.query_one("#inbox-count").render()) == "2 cases"
 
 
 def test_the_maintainers_sync_never_asks_for_the_reports_mailbox(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
     pip = team.maintainers["pip"]
     config = load_config(pip.home / "config.toml")
     assert dict(config.sources) == {}  # no reports source at all
-    team.ok(pip, "case", team.cases_of(pip)[0]["id"], "note", "for the coordinators")
+    (pip_only,) = [case["id"] for case in team.cases_of(pip) if case["title"] == PIP_CASE_TITLE]
+    team.ok(pip, "case", pip_only, "note", "for the coordinators")
     out, err = io.StringIO(), io.StringIO()
 
     with commands_sent(monkeypatch) as sent:

@@ -114,7 +114,12 @@ def invite(
     invitation = Invitation(
         draft.inviter, draft.coordinators, draft.prefix, draft.server, draft.invitee, tuple(s.decode() for s in signed)
     )
-    sealed = seal_invitation(gpg, invitation)
+    try:
+        sealed = seal_invitation(gpg, invitation)
+    except ValueError as error:  # InvitationError, RecipientError: the key went bad since it was checked
+        raise InvitationError(
+            f"{error}; {invitee_key} is in the roster now: `triage-tui team remove {invitee_key}` takes it back"
+        ) from None
     return InviteResult(event, invitation, sealed, plan, tuple(acl_commands(plan)), tuple(creation_commands(plan)))
 
 

@@ -1,0 +1,117 @@
+"""Acceptance of rights and problems on a team onboarded from the command line, on a real access-controlled Dovecot:
+a maintainer's embargo change, state change and other project's cell are refused locally (exit 2 naming the rule)
+and, sent anyway by an altered client, refused on every workstation that receives them; a missing recipient key, a
+refused ACL and an unreachable server are each one line of `triage-tui sync`."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime
+
+from onboarding_fixtures import BOTH_CASE_TITLE, PIP_CASE_TITLE, Team, case_on, rejected_on, team, team_root
+from triage_tui.config import load_config
+from triage_tui.domain import CaseState, ImpactStatus
+from triage_tui.impact import ImpactCell
+from triage_tui.services.store_key import unlock_store
+from triage_tui.services.triage import TriageService
+from triage_tui.store.store import Store
+from triage_tui.team.rights import CHANGES_RULE
+from triage_tui.team.sharing import TeamSharer
+
+__all__ = ["team", "team_root"]
+
+REFUSED = {
+    "embargo": (("embargo", "2030-01-01"), f"a maintainer may not change embargo_until: {CHANGES_RULE}"),
+    "state": (("state", "triage"), f"a maintainer may not change state: {CHANGES_RULE}"),
+    "cell": (("cell", "uv", "affected"), "a maintainer sets their own projects' cells only: not a maintainer of uv"),
+}
+
+
+def test_a_maintainers_embargo_state_and_other_projects_cell_are_refused_locally_with_exit_2(team: Team) -> None:
+    pip = team.maintainers["pip"]
+    case = case_on(team, pip, PIP_CASE_TITLE)["id"]
+    both = case_on(team, pip, BOTH_CASE_TITLE)["id"]  # linked to uv too: the uv cell is there to be refused
+    for name, (action, rule) in REFUSED.items():
+        done = team.cli(pip, "case", both if name == "cell" else case, *action)
+
+        assert done.returncode == 2, (action, done.stdout, done.stderr)
+        assert done.stderr.count("\n") == 1 and rule in done.stderr, done.stderr
+    assert case_on(team, pip, PIP_CASE_TITLE)["state"] == "new"
+
+
+def test_what_an_altered_maintainers_client_sends_beyond_its_rights_is_refused_everywhere(team: Team) -> None:
+    pip, coordinator = team.maintainers["pip"], team.coordinator
+    case = case_on(team, pip, PIP_CASE_TITLE)["id"]
+    unlock_store(pip.home / "triage.db", pip.fingerprint, pip.ring.home)
+    # A client without the local check (no roles given to its sharer) records, signs and sends what it likes (the uv
+    # project is in its store: the case linked to both brought it).
+    with Store(pip.home / "triage.db") as store:
+        altered = TriageService(store, "pip", sharer=TeamSharer(pip.fingerprint))
+        altered.set_embargo(case, datetime(2031, 1, 1, tzinfo=UTC))
+        altered.transition(case, CaseState.TRIAGE)
+        altered.set_impact(case, "uv", ImpactCell(ImpactStatus.AFFECTED))
+    # `team invite` gave the maintainer `i` on every other project's folder: a cell of the uv project goes to the uv
+    # maintainers too.
+    team.sync(pip)  # sent to Team/coordinators, Team/pip (read back here too) and Team/uv
+    team.sync(coordinator)
+    team.sync(pip)
+
+    on_coordinator = case_on(team, coordinator, PIP_CASE_TITLE)
+    assert on_coordinator["state"] == "new" and on_coordinator["embargo_until"] is None
+    assert [i["project"] for i in on_coordinator["impacts"]] == ["pip"]
+    # Listed under R with the rule each broke (the pip maintainer's own workstation skips its own events read back).
+    reasons = sorted(reason for _kind, author, reason in rejected_on(coordinator) if author == pip.fingerprint)
+    assert len(reasons) == 3, reasons
+    for _action, rule in REFUSED.values():
+        assert any(rule in reason for reason in reasons), (rule, reasons)
+    # The uv maintainer, who receives the uv cell, refuses it too and holds nothing of the pip-only case.
+    uv = team.maintainers["uv"]
+    team.sync(uv)
+    refused_on_uv = [reason for _kind, author, reason in rejected_on(uv) if author == pip.fingerprint]
+    assert refused_on_uv and all(REFUSED["cell"][1] in reason or "neither" in reason for reason in refused_on_uv)
+    assert PIP_CASE_TITLE not in [case["title"] for case in team.cases_of(uv)]
+
+
+def _sync_lines(team: Team, station_name: str) -> tuple[int, list[str]]:
+    station = team.coordinator if station_name == "coordinator" else team.maintainers[station_name]
+    done = team.cli(station, "sync")
+    problems = [line.strip() for line in done.stderr.splitlines() if line.startswith("  ")]
+    return done.returncode, problems
+
+
+def test_a_missing_key_a_refused_acl_and_an_unreachable_server_are_one_line_each(team: Team) -> None:
+    pip, coordinator = team.maintainers["pip"], team.coordinator
+    # The coordinator's keyring loses the pip maintainer's key: their events wait, naming it.
+    subprocess.run(
+        ["gpg", "--homedir", str(coordinator.ring.home), "--batch", "--yes", "--delete-keys", pip.fingerprint],
+        check=True,
+        capture_output=True,
+    )
+    team.ok(coordinator, "case", team.cases[PIP_CASE_TITLE], "note", "waits for the pip key")
+
+    code, lines = _sync_lines(team, "coordinator")
+
+    assert code == 1
+    (line,) = lines
+    assert line.startswith("1 team event waits for a usable key:") and pip.fingerprint in line
+
+    # The admin takes the pip maintainer's rights on their folder away.
+    admin = load_config(coordinator.home / "config.toml").team
+    assert admin is not None and admin.server is not None
+    team.server.doveadm("acl", "delete", "-u", admin.server.username, "Team/pip", "user=pipm")
+
+    code, lines = _sync_lines(team, "pip")
+
+    assert code == 1
+    where = f"{team.server.host}:{team.server.port}"
+    assert lines == [
+        f"team folder 'Team/pip' on {where} does not exist or may not be read (Mailbox doesn't exist: Team/pip); "
+        "ask the server's admin"
+    ]
+
+    team.server.stop()
+    code, lines = _sync_lines(team, "pip")
+
+    assert code == 1
+    (line,) = lines
+    assert where in line or team.server.host in line, line
