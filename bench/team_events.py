@@ -184,8 +184,8 @@ def apply_with_roster(database: Path, events: list[TeamEvent], gpg: gnupg.GPG, f
                 judged = judge_round(connection, gpg, opened, NO_CONFIG_ROLES, roster, learned)
             with store.write() as connection:
                 receive(connection, judged, datetime.now(UTC))
-                fresh = any(v.event is not None and v.event.roster is not None for v in judged)
-                settle(connection, gpg, founders, NO_CONFIG_ROLES, datetime.now(UTC), fresh=fresh)
+                new = [v.event.id for v in judged if v.event is not None and v.event.roster is not None]
+                settle(connection, gpg, founders, NO_CONFIG_ROLES, datetime.now(UTC), fresh=bool(new), new=new)
         seconds = time.perf_counter() - started
         with store.read() as connection:
             refused = connection.execute(
