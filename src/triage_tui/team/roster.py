@@ -161,9 +161,14 @@ class RosterHistory:
 
     def revoked_since(self, fingerprint: str) -> Timestamp | None:
         """Since when `fingerprint` is revoked (by any accepted revocation, however late it came), or None."""
-        member = self.current.holder(fingerprint)
-        key = next((k for k in member.keys if k.fingerprint == fingerprint), None) if member else None
-        return key.revoked_since if key else None
+        # Every key's, found once (a sync judges thousands of events; a member's lookup scans the roster).
+        revoked: dict[str, Timestamp | None] | None = self.__dict__.get("_revoked")
+        if revoked is None:
+            revoked = {}
+            for key in (key for member in self.current.members.values() for key in member.keys):
+                revoked.setdefault(key.fingerprint, key.revoked_since)  # the first holder's, as `holder` finds
+            self.__dict__["_revoked"] = revoked
+        return revoked.get(fingerprint)
 
     def roles_at(self, at: Timestamp) -> TeamRoles:
         """The roles of the keys valid at `at`, revoked keys left out (cached per snapshot: a sync judges thousands
