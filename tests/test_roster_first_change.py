@@ -35,9 +35,7 @@ def _revoked(history: RosterHistory, key: str, moment: Timestamp) -> bool:
 
 
 @given(kept=st.sets(st.integers(0, 7)), added=st.sets(st.integers(0, 7)))
-def test_every_event_before_the_first_change_is_judged_alike(
-    five: TeamOfFive, kept: set[int], added: set[int]
-) -> None:
+def test_every_event_before_the_first_change_is_judged_alike(five: TeamOfFive, kept: set[int], added: set[int]) -> None:
     roster, case_events = _events(five)
     before = fold([roster[i] for i in kept], [five.c])
     after = fold([roster[i] for i in kept | added], [five.c])

@@ -32,8 +32,8 @@ def materialize_all(
         return {}
     # Grouped by the case here each event was placed on: its author may call the report by another id.
     heads: dict[str, list[Head]] = {case_id: [] for case_id in present}
-    for row in applied_heads(connection, present):
-        heads[row.case_id].append(Head(row.at, row.author, row.id))
+    for case_id, at, author, event_id in applied_heads(connection, present):
+        heads[case_id].append(Head(at, author, event_id))
     given = known or {}
 
     def events_of(ids: list[str]) -> dict[str, TeamEvent]:

@@ -13,9 +13,9 @@ from triage_tui.store import roster_store as rows
 from triage_tui.store.team_runner import EitherConnection, WriteConnection
 from triage_tui.team.envelope import Opened, Rejection, TeamRoles, judge, open_signed
 from triage_tui.team.events import TeamEvent, decode
+from triage_tui.team.hlc import Timestamp
 from triage_tui.team.receive import receive
 from triage_tui.team.refs import case_projects, resolve_cases
-from triage_tui.team.hlc import Timestamp
 from triage_tui.team.roster import BEGINNING, RosterHistory, first_change, fold
 from triage_tui.team.roster_keys import import_keys, roster_event_problem
 from triage_tui.team.share_withdrawal import withdraw_refused_shares
