@@ -61,7 +61,13 @@ def _cell_set_at(database: Path) -> tuple[str, str]:
 def test_a_cell_the_round_leaves_as_it_was_keeps_when_it_was_set(base: Path, tmp_path: Path) -> None:
     database = tmp_path / "cell.db"
     database.write_bytes(base.read_bytes())
-    cell = {"status": "affected", "ranges": [], "fixed_version": None, "justification": None, "notes": ""}
+    cell: dict[str, object] = {
+        "status": "affected",
+        "ranges": [],
+        "fixed_version": None,
+        "justification": None,
+        "notes": "",
+    }
     first = TeamEvent(CASE, AUTHOR, Timestamp(T0, 0), "impact", impacts={"pip": cell})
     later = TeamEvent(CASE, AUTHOR, Timestamp(T0 + 1000, 0), "note", note="looked again")
     set_then, noted_then = datetime(2026, 6, 1, 12, 0, tzinfo=UTC), datetime(2026, 6, 2, 9, 30, tzinfo=UTC)
