@@ -9,8 +9,10 @@ Two applied paths, each from a copy of the same store:
   maintainers of pip, uv and poetry, real keys) folded in the store; the events come from all of them, in rounds of
   `transport.PULL_GROUP_MESSAGES` as a team sync takes them in, and each round goes through the functions the
   transport uses (`judge_round`, whose `judge_received` judges each event against `roster_at(event.at)` and the
-  rights rule, then `receive` and `settle`). The stream also carries roster changes: the pip maintainer's key
-  rotation midway (their later events are signed by the new key) and a second uv maintainer added late.
+  rights rule, then `receive` and `settle`, told which roster events the round kept, as the transport tells it, so
+  a roster change judges again only the events from its first change on). The stream also carries roster changes:
+  the pip maintainer's key rotation midway (their later events are signed by the new key) and a second uv
+  maintainer added late.
 Decryption and signature verification by gpg are not timed (the events arrive opened); the key material of the
 roster events in the stream is checked and imported by gpg as on receipt.
 """
@@ -184,8 +186,8 @@ def apply_with_roster(database: Path, events: list[TeamEvent], gpg: gnupg.GPG, f
                 judged = judge_round(connection, gpg, opened, NO_CONFIG_ROLES, roster, learned)
             with store.write() as connection:
                 receive(connection, judged, datetime.now(UTC))
-                fresh = any(v.event is not None and v.event.roster is not None for v in judged)
-                settle(connection, gpg, founders, NO_CONFIG_ROLES, datetime.now(UTC), fresh=fresh)
+                new = [v.event.id for v in judged if v.event is not None and v.event.roster is not None]
+                settle(connection, gpg, founders, NO_CONFIG_ROLES, datetime.now(UTC), fresh=bool(new), new=new)
         seconds = time.perf_counter() - started
         with store.read() as connection:
             refused = connection.execute(

@@ -103,5 +103,5 @@ def deliver(
                     projects = case_projects(connection, [opened.event.case_id]).get(opened.event.case_id, [])
                     judged.append(judge_received(gpg, opened, CONFIG_ROLES, projects, history))
                 receive(connection, judged, NOW, roster=history)
-                fresh = any(o.event is not None and o.event.roster is not None for o in judged)
-                settle(connection, gpg, founders, CONFIG_ROLES, NOW, fresh=fresh)
+                new = [o.event.id for o in judged if o.event is not None and o.event.roster is not None]
+                settle(connection, gpg, founders, CONFIG_ROLES, NOW, fresh=bool(new), new=new)

@@ -58,13 +58,15 @@ def mark(connection: Connection, verdicts: Sequence[tuple[str, str | None, str |
         )
 
 
-def rejudged_rows(connection: EitherConnection) -> list[JudgedRow]:
-    """Received case events applied, or refused by a rule the roster decides, oldest first."""
+def rejudged_rows(connection: EitherConnection, since: str | None) -> list[JudgedRow]:
+    """Received case events applied, or refused by a rule the roster decides, oldest first: those at `since` (a
+    timestamp's text) or later, and every one still waiting for its key (None: only those)."""
     rows = run(
         connection,
         "SELECT id, case_id, body, signed, status, rejection, signer FROM team_events WHERE origin = 'received' "
-        "AND case_id != ? AND (status = 'applied' OR rejection IN (?, ?, ?)) ORDER BY at, author, id",
-        (ROSTER_CASE, *DEPENDS_ON_ROSTER),
+        "AND case_id != ? AND (status = 'applied' OR rejection IN (?, ?, ?)) "
+        "AND (rejection IS 'UNKNOWN_KEY' OR at >= ?) ORDER BY at, author, id",
+        (ROSTER_CASE, *DEPENDS_ON_ROSTER, "~" if since is None else since),
     ).fetchall()
     return [JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6]) for r in rows]
 

@@ -370,7 +370,14 @@ Index("ix_outbox_state", OUTBOX.c.state, OUTBOX.c.id)
 Index("ix_outbox_case", OUTBOX.c.case_id)
 Index("ix_github_advisories_case", GITHUB_ADVISORIES.c.case_id)
 Index("ix_advisory_pushes_state", ADVISORY_PUSHES.c.state, ADVISORY_PUSHES.c.id)
-Index("ix_team_events_case", TEAM_EVENTS.c.case_id, TEAM_EVENTS.c.status)
+Index(
+    "ix_team_events_case",
+    TEAM_EVENTS.c.case_id,
+    TEAM_EVENTS.c.status,
+    TEAM_EVENTS.c.at,
+    TEAM_EVENTS.c.author,
+    TEAM_EVENTS.c.id,
+)
 Index("ix_team_events_outgoing", TEAM_EVENTS.c.origin, TEAM_EVENTS.c.sent)
 Index("ix_team_events_ref", TEAM_EVENTS.c.ref)
 Index("ix_team_events_rejection", TEAM_EVENTS.c.rejection, sqlite_where=TEAM_EVENTS.c.rejection.isnot(None))

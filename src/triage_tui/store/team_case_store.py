@@ -61,6 +61,17 @@ def cases_known_as(connection: EitherConnection, refs: Iterable[str]) -> dict[st
     return found
 
 
+def cases_of_contents(connection: EitherConnection, content_hashes: Iterable[str]) -> dict[str, str]:
+    """Content hash -> the case holding the message with it (`case_of_content`), for those held here (one statement
+    per 500)."""
+    found: dict[str, str] = {}
+    for part in in_parts(sorted(set(content_hashes))):
+        sql = f"SELECT content_hash, case_id FROM messages WHERE content_hash IN ({placeholders(part)}) ORDER BY id"  # noqa: S608
+        for content_hash, case_id in run(connection, sql, part).fetchall():
+            found.setdefault(str(content_hash), str(case_id))  # the first stored, as `case_of_content` takes
+    return found
+
+
 def remember_ref(connection: Connection, ref: str, case_id: str) -> None:
     """Keep that the case is the report `ref` names (a first answer stays)."""
     connection.exec_driver_sql("INSERT OR IGNORE INTO team_cases (ref, case_id) VALUES (?, ?)", (ref, case_id))

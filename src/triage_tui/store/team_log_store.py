@@ -151,19 +151,11 @@ def applied_events(connection: Connection, case_ids: Sequence[str]) -> list[Stor
     return list(map(StoredEvent._make, rows_over(connection, sql, case_ids)))  # a sync may bring thousands
 
 
-class AppliedHead(NamedTuple):
-    """An applied event without its bytes: its id, the case here it was placed on, and its place in the order."""
-
-    id: str
-    case_id: str
-    at: str
-    author: str
-
-
-def applied_heads(connection: Connection, case_ids: Sequence[str]) -> list[AppliedHead]:
-    """The applied events placed on the cases, without their bytes (`bodies` fetches those needed)."""
-    sql = "SELECT id, case_id, at, author FROM team_events WHERE status = 'applied' AND case_id IN ({marks})"
-    return list(map(AppliedHead._make, rows_over(connection, sql, case_ids)))
+def applied_heads(connection: Connection, case_ids: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """The applied events placed on the cases, without their bytes (`bodies` fetches those needed): each as (the case
+    here it was placed on, at, author, id), read from the index alone. Plain rows: a round reads thousands."""
+    sql = "SELECT case_id, at, author, id FROM team_events WHERE status = 'applied' AND case_id IN ({marks})"
+    return rows_over(connection, sql, case_ids)
 
 
 def bodies(connection: Connection, event_ids: Sequence[str]) -> dict[str, bytes]:

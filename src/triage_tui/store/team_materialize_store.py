@@ -51,12 +51,14 @@ def present_cases(connection: Connection, case_ids: Sequence[str]) -> list[str]:
 
 def shown_team_events(connection: Connection, case_ids: Sequence[str]) -> set[object]:
     """The team events (and conflicts) the cases' timelines show already: notes, conflicts and unlinks."""
+    # Read out by SQLite (a case's timeline grows with every received note: parsing each payload here cost more).
     rows = rows_over(
         connection,
-        "SELECT payload FROM events WHERE kind IN ('note', 'team-conflict', 'impact-removed') AND case_id IN ({marks})",
+        "SELECT json_extract(payload, '$.team_event') FROM events WHERE kind IN ('note', 'team-conflict', "
+        "'impact-removed') AND case_id IN ({marks}) AND payload != ''",
         case_ids,
     )
-    return {json.loads(row[0]).get("team_event") for row in rows if row[0]}
+    return {row[0] for row in rows}
 
 
 def conflict_marks(connection: Connection, case_ids: Sequence[str]) -> list[TimelineMark]:
@@ -73,6 +75,15 @@ def stored_labels(connection: Connection, case_ids: Sequence[str]) -> dict[str, 
     """Each case's labels as stored."""
     rows = rows_over(connection, "SELECT id, labels FROM cases WHERE id IN ({marks})", case_ids)
     return {row[0]: set(json.loads(row[1] or "[]")) for row in rows}
+
+
+def stored_cells(connection: Connection, case_ids: Sequence[str]) -> set[tuple[object, ...]]:
+    """The cases' impact cells as stored, each as `ImpactCell` without its `set_at` (to tell which changed)."""
+    sql = (
+        "SELECT case_id, project_id, status, ranges, fixed_version, justification, notes FROM impacts "
+        "WHERE case_id IN ({marks})"
+    )
+    return {tuple(row) for row in rows_over(connection, sql, case_ids)}
 
 
 def project_ids(connection: Connection) -> set[str]:

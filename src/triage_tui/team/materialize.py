@@ -32,8 +32,8 @@ def materialize_all(
         return {}
     # Grouped by the case here each event was placed on: its author may call the report by another id.
     heads: dict[str, list[Head]] = {case_id: [] for case_id in present}
-    for row in applied_heads(connection, present):
-        heads[row.case_id].append(Head(row.at, row.author, row.id))
+    for case_id, at, author, event_id in applied_heads(connection, present):
+        heads[case_id].append(Head(at, author, event_id))
     given = known or {}
 
     def events_of(ids: list[str]) -> dict[str, TeamEvent]:
@@ -48,9 +48,10 @@ def materialize_all(
     for mark in store.conflict_marks(connection, present):
         conflict_rows.setdefault(mark.case_id, []).append((mark.id, mark.team_event))
     stale: list[int] = []
-    stored_labels = store.stored_labels(connection, present)
+    stored_labels = store.stored_labels(connection, [c for c, state in states.items() if "labels" in state.sets])
     stamp = stored_time(now)
     known_projects = store.project_ids(connection)
+    stored_cells = store.stored_cells(connection, [case_id for case_id, state in states.items() if state.impacts])
     cells: list[ImpactCell] = []
     unlinked: list[tuple[str, str]] = []
     timeline: list[TimelineRow] = []
@@ -74,9 +75,11 @@ def materialize_all(
             if cell is None:
                 unlinked.append((case_id, project))
                 continue
-            cells.append(ImpactCell(case_id, project, str(cell.get("status") or "unknown"),
-                                    json.dumps(list(cell.get("ranges") or [])), cell.get("fixed_version"),
-                                    cell.get("justification"), str(cell.get("notes") or ""), stamp))  # fmt: skip
+            new_cell = ImpactCell(case_id, project, str(cell.get("status") or "unknown"),
+                                  json.dumps(list(cell.get("ranges") or [])), cell.get("fixed_version"),
+                                  cell.get("justification"), str(cell.get("notes") or ""), stamp)  # fmt: skip
+            if new_cell[:-1] not in stored_cells:  # a cell the events leave as it stands is not written again
+                cells.append(new_cell)
         for event_id, author, text, wall_ms in state.notes:
             if event_id not in shown and event_id not in local:
                 # Stamped with when it was written (its clock), not when it arrived: every workstation's timeline

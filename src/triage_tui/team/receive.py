@@ -19,7 +19,7 @@ from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import HybridClock
 from triage_tui.team.materialize import materialize_all
-from triage_tui.team.refs import UNRESOLVED, ambiguous_ref, remember_ref, resolve_case
+from triage_tui.team.refs import UNRESOLVED, ambiguous_ref, cases_holding, remember_ref, resolve_case
 from triage_tui.team.roster_pins import pin_team_keys
 from triage_tui.team.shared_case import create_shared_case
 from triage_tui.untrusted import address_of
@@ -75,7 +75,9 @@ def receive(
     stamp = stored_time(now)
     # The refs the team knows here already, looked up together: only the others are resolved and remembered one
     # at a time (a sync may bring thousands of events).
-    known = cases_known_as(connection, {e.ref for i in opened if (e := i.event) and e.ref and e.roster is None})
+    refs = {e.ref for i in opened if (e := i.event) and e.ref and e.roster is None}
+    known = cases_known_as(connection, refs)
+    held = cases_holding(connection, refs - known.keys())  # reports first seen here: still remembered below
     for item in opened:
         if item.event is None:
             continue  # nothing readable to keep beyond the envelope: the caller lists it
@@ -86,7 +88,7 @@ def receive(
         elif slot not in places and event.ref in known and not str(event.ref).startswith("mid:"):
             places[slot] = known[str(event.ref)]  # `resolve_case`'s first answer, remembered already
         elif slot not in places:  # one lookup per case, not per event: a sync may bring thousands
-            places[slot] = resolve_case(connection, event)
+            places[slot] = held[event.ref] if event.ref in held else resolve_case(connection, event)
             remember_ref(connection, event.ref, places[slot])
             if places[slot] is None:
                 unplaceable[slot] = ambiguous_ref(connection, event)

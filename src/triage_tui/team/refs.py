@@ -80,11 +80,22 @@ def resolve_cases(
     """`resolve_case` for many events, by (ref, case id): the refs the team knows here looked up together, the
     others (new here, or an earlier version's `mid:` refs) one at a time."""
     slots = {(event.ref, event.case_id): event for event in events}
-    known = cases.cases_known_as(connection, [ref for ref, _case in slots if ref and not ref.startswith("mid:")])
+    known = cases_holding(connection, [ref for ref, _case in slots if ref])
     return {
         slot: known[event.ref] if event.ref in known else resolve_case(connection, event)
         for slot, event in slots.items()
     }
+
+
+def cases_holding(connection: EitherConnection, refs: Iterable[str]) -> dict[str, str]:
+    """`case_holding` for the refs a case here is found for by looking them up together: those the team knows here,
+    then the content hashes of reports first seen here (a sync may bring hundreds); an earlier version's `mid:`
+    refs, and refs found no case this way, are left out (the caller takes them one at a time)."""
+    wanted = {ref for ref in refs if not ref.startswith("mid:")}
+    found = cases.cases_known_as(connection, wanted)
+    hashes = [ref.removeprefix("hash:") for ref in wanted - found.keys() if ref.startswith("hash:")]
+    found.update((f"hash:{content}", case) for content, case in cases.cases_of_contents(connection, hashes).items())
+    return found
 
 
 def case_holding(connection: EitherConnection, ref: str) -> str | None:

@@ -15,7 +15,9 @@ from triage_tui.team.hlc import Timestamp
 from triage_tui.team.roles import TeamRoles
 
 COORDINATOR, MAINTAINER = "coordinator", "maintainer"
-__all__ = ["ROSTER_CASE", "Member", "MemberKey", "Roster", "RosterHistory", "fold"]
+__all__ = ["ROSTER_CASE", "Member", "MemberKey", "Roster", "RosterHistory", "first_change", "fold"]
+BEGINNING = Timestamp(0, 0)
+"""Before every event: `first_change` when every event may be judged otherwise."""
 
 
 @dataclass(frozen=True)
@@ -159,9 +161,14 @@ class RosterHistory:
 
     def revoked_since(self, fingerprint: str) -> Timestamp | None:
         """Since when `fingerprint` is revoked (by any accepted revocation, however late it came), or None."""
-        member = self.current.holder(fingerprint)
-        key = next((k for k in member.keys if k.fingerprint == fingerprint), None) if member else None
-        return key.revoked_since if key else None
+        # Every key's, found once (a sync judges thousands of events; a member's lookup scans the roster).
+        revoked: dict[str, Timestamp | None] | None = self.__dict__.get("_revoked")
+        if revoked is None:
+            revoked = {}
+            for key in (key for member in self.current.members.values() for key in member.keys):
+                revoked.setdefault(key.fingerprint, key.revoked_since)  # the first holder's, as `holder` finds
+            self.__dict__["_revoked"] = revoked
+        return revoked.get(fingerprint)
 
     def roles_at(self, at: Timestamp) -> TeamRoles:
         """The roles of the keys valid at `at`, revoked keys left out (cached per snapshot: a sync judges thousands
@@ -176,6 +183,28 @@ class RosterHistory:
             unrevoked = _without_revocations(self.snapshots[index])
             cache[index] = unrevoked.roles_valid_at(self.times[index])
         return cache[index]
+
+
+def first_change(before: RosterHistory, after: RosterHistory) -> Timestamp | None:
+    """The earliest time from which an event may be judged otherwise under `after` than under `before` (None: at no
+    time): every event before it finds the same roster in force (the snapshots agree up to there) and the same
+    revocations. A change between a roster and none (the config deciding) changes every time (`BEGINNING`)."""
+    if before.exists != after.exists:
+        return BEGINNING
+    changes: list[Timestamp] = []
+    for index in range(max(len(before.times), len(after.times))):
+        old = (before.times[index], before.snapshots[index]) if index < len(before.times) else None
+        new = (after.times[index], after.snapshots[index]) if index < len(after.times) else None
+        if old != new:
+            changes.extend(step[0] for step in (old, new) if step is not None)
+            break
+    # Revocations count from their `since`, whenever the revoking event came: taken from the final folds.
+    keys = {k.fingerprint for h in (before, after) for m in h.current.members.values() for k in m.keys}
+    for fingerprint in keys:
+        was, now = before.revoked_since(fingerprint), after.revoked_since(fingerprint)
+        if was != now:
+            changes.extend(since for since in (was, now) if since is not None)
+    return min(changes, default=None)
 
 
 def _without_revocations(roster: Roster) -> Roster:

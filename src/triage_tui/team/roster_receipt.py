@@ -4,7 +4,7 @@ depends on it judged again (applied <-> rejected, the touched cases recomputed),
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -13,9 +13,10 @@ from triage_tui.store import roster_store as rows
 from triage_tui.store.team_runner import EitherConnection, WriteConnection
 from triage_tui.team.envelope import Opened, Rejection, TeamRoles, judge, open_signed
 from triage_tui.team.events import TeamEvent, decode
+from triage_tui.team.hlc import Timestamp
 from triage_tui.team.receive import receive
 from triage_tui.team.refs import case_projects, resolve_cases
-from triage_tui.team.roster import RosterHistory, fold
+from triage_tui.team.roster import BEGINNING, RosterHistory, first_change, fold
 from triage_tui.team.roster_keys import import_keys, roster_event_problem
 from triage_tui.team.share_withdrawal import withdraw_refused_shares
 from triage_tui.team.take_back import take_back
@@ -96,11 +97,18 @@ def settle(
     now: datetime,
     *,
     fresh: bool = True,
+    new: Collection[str] | None = None,
 ) -> Settled:
     """Fold the roster events kept here and mark each applied or refused; if that changed the fold (or `fresh`:
     roster events were just kept), bring its keys into the keyring and judge again every received event whose
-    judgement depends on it."""
+    judgement depends on it.
+
+    `new`: the roster events kept since the roster was last settled (those this transaction kept): then the fold
+    settled before is known (the others accepted), and only the events from the first time the two folds judge
+    differently are judged again (`roster.first_change`), and those still waiting for their key; None: all."""
     founders = [f.upper() for f in founders]
+    settled = rows.roster_rows(connection) if new is not None else []
+    before = fold((decode(r.body) for r in settled if r.status == "applied" and r.id not in (new or ())), founders)
     _verify_waiting_roster(connection, gpg)
     kept = rows.roster_rows(connection)
     history = fold((decode(row.body) for row in kept), founders)
@@ -115,7 +123,8 @@ def settle(
         return Settled(history)
     rows.mark(connection, verdicts)
     import_keys(gpg, [(k.fingerprint, k.armored) for m in history.current.members.values() for k in m.keys])
-    return _rejudge(connection, gpg, history, config_roles, now)
+    since = first_change(before, history) if new is not None else BEGINNING
+    return _rejudge(connection, gpg, history, config_roles, now, since)
 
 
 def _verify_waiting_roster(connection: WriteConnection, gpg: gnupg.GPG) -> None:
@@ -134,9 +143,14 @@ def _verify_waiting_roster(connection: WriteConnection, gpg: gnupg.GPG) -> None:
 
 
 def _rejudge(
-    connection: WriteConnection, gpg: gnupg.GPG, history: RosterHistory, config_roles: TeamRoles, now: datetime
+    connection: WriteConnection,
+    gpg: gnupg.GPG,
+    history: RosterHistory,
+    config_roles: TeamRoles,
+    now: datetime,
+    since: Timestamp | None,
 ) -> Settled:
-    stored = rows.rejudged_rows(connection)
+    stored = rows.rejudged_rows(connection, None if since is None else since.text())
     projects = case_projects(connection, {row.case_id for row in stored})
     accept: list[Opened] = []
     refuse: dict[str, list[tuple[TeamEvent, str, str]]] = {}

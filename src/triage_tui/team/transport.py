@@ -315,8 +315,9 @@ class TeamTransport:
             self.outcome.applied -= len(refused)
             self.outcome.rejected += len(refused)
             # A roster change judges again every event it decides on, whenever they came.
-            fresh = any(v.event is not None and v.event.roster is not None for v in judged)
-            settled = settle(connection, self.gpg, self.founders, self.config_roles, datetime.now(UTC), fresh=fresh)
+            new = [v.event.id for v in judged if v.event is not None and v.event.roster is not None]
+            settled = settle(connection, self.gpg, self.founders, self.config_roles, datetime.now(UTC),
+                             fresh=bool(new), new=new)  # fmt: skip
             self.outcome.applied += settled.applied - settled.refused
             self.outcome.rejected += settled.refused - settled.applied
             log.keep_unreadable(connection, unreadable)
