@@ -19,6 +19,7 @@ from triage_tui.config import SavedView
 from triage_tui.screens.context import AppContext
 from triage_tui.screens.dialog import ASKING
 from triage_tui.screens.filter import FilterModal
+from triage_tui.screens.inbox_keys import TEAM_BINDINGS
 from triage_tui.screens.inbox_lines import (
     count_line,
     filter_words,
@@ -58,22 +59,7 @@ class InboxScreen(ShowsCases, Screen[None]):
         Binding("f", "filter", "Filter", id="inbox.filter", tooltip="Filter by state, project, severity, …"),
         Binding("o", "cycle_sort", "Sort", id="inbox.sort", tooltip="Order by received, updated, severity, embargo"),
         Binding("m", "matrix", "Matrix", id="inbox.matrix", tooltip="The impact matrix of the cases shown"),
-        Binding(
-            "R",
-            "rejected_events",
-            "Rejected",
-            show=False,
-            id="inbox.rejected_events",
-            tooltip="Team events refused here, and why",
-        ),
-        Binding(
-            "K",
-            "changed_keys",
-            "Changed keys",
-            show=False,
-            id="inbox.changed_keys",
-            tooltip="Signing keys that changed since first use, for a coordinator to accept",
-        ),
+        *TEAM_BINDINGS,
         Binding(
             "escape", "clear_search", "Clear", id="inbox.clear_search", tooltip="Clear the search, then the filter"
         ),
@@ -350,6 +336,12 @@ class InboxScreen(ShowsCases, Screen[None]):
         from triage_tui.screens.changed_keys import ChangedKeysScreen
 
         self.app.push_screen(ChangedKeysScreen(self.context))
+
+    def action_team(self) -> None:
+        """Open the team's roster."""
+        from triage_tui.screens.team import TeamScreen
+
+        self.app.push_screen(TeamScreen(self.context))
 
     def action_filter(self) -> None:
         """Open the filter modal over the inbox."""

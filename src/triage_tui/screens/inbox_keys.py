@@ -1,0 +1,34 @@
+"""Provides the inbox's keys to the team's views (refused events, changed keys, the roster): hidden from the
+footer, listed by help and the palette, and movable by the user's keymap through their ids."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+TEAM_BINDINGS = [
+    Binding(
+        "R",
+        "rejected_events",
+        "Rejected",
+        show=False,
+        id="inbox.rejected_events",
+        tooltip="Team events refused here, and why",
+    ),
+    Binding(
+        "K",
+        "changed_keys",
+        "Changed keys",
+        show=False,
+        id="inbox.changed_keys",
+        tooltip="Signing keys that changed since first use, for a coordinator to accept",
+    ),
+    Binding(
+        "T",
+        "team",
+        "Team members",
+        show=False,
+        id="inbox.team",
+        tooltip="The roster: members, roles, keys, your rights",
+    ),
+]
+"""`R`, `K` and `T` from the inbox."""
