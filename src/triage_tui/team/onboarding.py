@@ -33,10 +33,10 @@ from triage_tui.workspace import Workspace, resolve_workspace
 
 if TYPE_CHECKING:
     import gnupg
-    from sqlalchemy import Connection
 
     from triage_tui.config import Config
     from triage_tui.store.store import Store
+    from triage_tui.store.team_runner import WriteConnection
     from triage_tui.team.events import TeamEvent
     from triage_tui.team.sync_outcome import TeamSyncResult
 
@@ -116,7 +116,7 @@ def invite(
     made: list[InviteResult] = []
     written: list[Path] = []
 
-    def seal_and_write(connection: Connection, event: TeamEvent) -> None:
+    def seal_and_write(connection: WriteConnection, event: TeamEvent) -> None:
         """In the member-add's own transaction: whatever fails here takes the member-add back."""
         signed = _sign_unsigned(connection, gpg)
         plan = _plan(load_history(connection, team.coordinators).current, config)
@@ -165,7 +165,7 @@ def _plan(roster: Roster, config: Config) -> AclPlan:
         raise InvitationError(f"the team's server access cannot be planned: {error}") from None
 
 
-def _sign_unsigned(connection: Connection, gpg: gnupg.GPG) -> list[bytes]:
+def _sign_unsigned(connection: WriteConnection, gpg: gnupg.GPG) -> list[bytes]:
     """The signed form of every accepted roster event, in the roster's order; local ones not sent yet are signed
     now (by their author's key, which is this workstation's) and the signature kept."""
     found: list[tuple[TeamEvent, bytes]] = []

@@ -21,11 +21,10 @@ from triage_tui.team.roster_receipt import load_history, settle
 
 if TYPE_CHECKING:
     import gnupg
-    from sqlalchemy import Connection
 
     from triage_tui.config import Config
     from triage_tui.store.store import Store
-    from triage_tui.store.team_runner import EitherConnection
+    from triage_tui.store.team_runner import EitherConnection, WriteConnection
 
 FINGERPRINT = re.compile(r"[0-9A-F]{40}")
 
@@ -91,7 +90,7 @@ def add_member(
     projects: Sequence[str] = (),
     imap_user: str | None = None,
     now: datetime | None = None,
-    then: Callable[[Connection, TeamEvent], None] | None = None,
+    then: Callable[[WriteConnection, TeamEvent], None] | None = None,
 ) -> TeamEvent:
     """Add a member from their armoured public key (`armored`), or from a key of the keyring (`fingerprint`);
     with the key of a present member, change their details. The key must hold exactly one primary key. `then` runs
@@ -166,7 +165,7 @@ def _record(
     kind: str,
     change: dict[str, Any] | Any,
     now: datetime | None,
-    then: Callable[[Connection, TeamEvent], None] | None = None,
+    then: Callable[[WriteConnection, TeamEvent], None] | None = None,
 ) -> TeamEvent:
     """Make the roster event, judge it against the roster with it (as every receiver will) and keep it, waiting to
     be sent, all in one transaction (with `then`, when given); RosterRefused naming the rule if the fold refuses
