@@ -137,7 +137,7 @@ def revoke_key(
 
 def rotate_key(store: Store, config: Config, gpg: gnupg.GPG, typed: str, now: datetime | None = None) -> TeamEvent:
     """Rotate this workstation's own key to `typed` (its secret key is here): signed by the old key, proved by the
-    new one. The config's identity is then changed to the new key by hand (as `triage-tui rekey` says)."""
+    new one. The workstation's own side (the store's key, the config's identity) is `cli/team_rotate.py`'s."""
     old, new = config.identity.fingerprint.upper(), fingerprint_of(typed)
     armored = _exported(gpg, new)
 
