@@ -94,7 +94,7 @@ def run(
             if args.command == "case":
                 return take_decision(store, config, args, extras, stdin or sys.stdin.buffer, out)
             if args.command == "team":
-                return run_team(store, config, args, out)
+                return run_team(store, config, workspace, args, out)
             return open_app(store, config)
     except (ConfigError, CliError) as error:
         print(f"triage-tui: {error}", file=err)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import gnupg
 
     from triage_tui.team.events import TeamEvent
+    from triage_tui.workspace import Workspace
 
 
 def add_team_command(commands: argparse._SubParsersAction[argparse.ArgumentParser], home: Callable[..., None]) -> None:
@@ -32,9 +33,16 @@ def add_team_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     remove = actions.add_parser("remove", help="remove the member whose current key is FPR")
     home(remove)
     remove.add_argument("fingerprint", metavar="FPR")
-    rotate = actions.add_parser("rotate-key", help="rotate your own key to NEW_FPR (its secret key is here)")
+    rotate = actions.add_parser(
+        "rotate-key", help="rotate your own key to NEW_FPR (its secret key is here): roster, store key and config"
+    )
     home(rotate)
     rotate.add_argument("new_fingerprint", metavar="NEW_FPR")
+    rotate.add_argument(
+        "--keep-identity",
+        action="store_true",
+        help="the roster only: leave the store's key and config.toml as they are",
+    )
     revoke = actions.add_parser("revoke", help="refuse events signed by FPR at or after TIME (default: now)")
     home(revoke)
     revoke.add_argument("fingerprint", metavar="FPR")
@@ -42,8 +50,9 @@ def add_team_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     add_onboard_actions(actions, home)
 
 
-def run_team(store: Store, config: Config, args: argparse.Namespace, out: TextIO) -> int:
+def run_team(store: Store, config: Config, workspace: Workspace, args: argparse.Namespace, out: TextIO) -> int:
     """Run one `team` action; RosterRefused becomes a one-line refusal (exit 2)."""
+    from triage_tui.cli.team_rotate import run_rotate
     from triage_tui.team import roster_writes as writes
     from triage_tui.untrusted import neutralise_line
 
@@ -52,13 +61,13 @@ def run_team(store: Store, config: Config, args: argparse.Namespace, out: TextIO
     if args.team_action == "invite":
         return run_invite(store, config, args, out)
     gpg = _gpg(config)
+    if args.team_action == "rotate-key":
+        return run_rotate(store, config, workspace, gpg, args, out)
     try:
         if args.team_action == "init":
             event = writes.init_roster(store, config, gpg)
         elif args.team_action == "remove":
             event = writes.remove_member(store, config, gpg, args.fingerprint)
-        elif args.team_action == "rotate-key":
-            event = writes.rotate_key(store, config, gpg, args.new_fingerprint)
         else:
             event = writes.revoke_key(store, config, gpg, args.fingerprint, _since(args.since))
     except writes.RosterRefused as error:
@@ -91,9 +100,6 @@ def _done(event: TeamEvent) -> str:
     if event.kind == "member-add":
         member = change["member"]
         what = f"{member['role']} {member['fingerprint']} added"
-    elif event.kind == "key-rotate":
-        what = f"key {change['old']} rotated to {change['new']}"
-        what += f" (sign with it from now on: `triage-tui rekey {change['new']}`, then set identity.fingerprint)"
     elif event.kind == "key-revoke":
         what = f"key {change['fingerprint']} revoked since {change['since']}"
     else:

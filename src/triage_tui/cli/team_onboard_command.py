@@ -54,28 +54,25 @@ def add_onboard_actions(
 def run_invite(store: Store, config: Config, args: argparse.Namespace, out: TextIO) -> int:
     """`team invite`: exit 2 naming the problem when nothing was recorded, 1 when the server's access could not be
     set (the invitation is written and the admin's commands printed all the same)."""
-    from triage_tui.services.safe_write import WriteError, write_new_file
+    from triage_tui.services.safe_write import WriteError
     from triage_tui.team.invitation_document import InvitationError
     from triage_tui.team.onboarding import invite
     from triage_tui.team.recipients import RecipientError
     from triage_tui.team.roster_writes import RosterRefused
 
     output = args.output or Path(f"invitation-{_plain(args.imap_user)}.asc")
-    if output.exists() or output.is_symlink():
-        raise CliError(f"{output} exists; give another --output (an invitation file is never replaced)")
     armored, fingerprint = _key(args.key)
     gpg = _gpg(config)
     try:
         result = invite(
             store, config, gpg, key_armored=armored, key_fingerprint=fingerprint, email=args.email, name=args.name,
-            role=args.role, projects=args.project, imap_user=args.imap_user,
+            role=args.role, projects=args.project, imap_user=args.imap_user, output=output,
         )  # fmt: skip
+    except WriteError as error:
+        raise CliError(f"{neutralise_line(str(error))}; nothing was recorded (give another --output)") from None
     except (RosterRefused, InvitationError, RecipientError) as error:
         raise CliError(neutralise_line(str(error))) from None
-    try:
-        written = write_new_file(output, result.sealed)
-    except WriteError as error:
-        raise CliError(f"{neutralise_line(str(error))}; the member is added: `team remove` to undo") from None
+    written = output.expanduser()
     out.write(f"invitation for {neutralise_line(result.invitation.invitee.name)} written to {written}\n")
     out.write("the roster change waits to be sent to every member (triage-tui sync)\n")
     for refusal in result.plan.refused:

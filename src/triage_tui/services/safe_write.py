@@ -41,6 +41,19 @@ def write_new_file(destination: Path, data: bytes, *, overwrite: bool = False) -
     return target
 
 
+def check_new_file(destination: Path) -> Path:
+    """What `write_new_file(destination, ...)` would refuse, refused now (WriteError) so that a caller can check
+    before it records anything: the name must be free, in an existing folder it may create files in."""
+    target = destination.expanduser()
+    if target.exists() or target.is_symlink():
+        raise WriteError(f"{target} exists; choose another name (it is never replaced)")
+    if not target.parent.is_dir():
+        raise WriteError(f"the folder {target.parent} does not exist")
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise WriteError(f"cannot write in the folder {target.parent}: permission denied")
+    return target
+
+
 def _write_private(path: Path, data: bytes) -> None:
     """Create `path` (which must not exist) with mode 0600 whatever the umask, write `data`; removed if that fails."""
     try:

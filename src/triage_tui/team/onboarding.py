@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO, cast
 
 from triage_tui.config import load_config
+from triage_tui.services.safe_write import check_new_file, write_new_file
 from triage_tui.store import roster_store
 from triage_tui.team.acl import AclPlan, acl_commands, creation_commands
 from triage_tui.team.envelope import sign_event
@@ -20,9 +21,11 @@ from triage_tui.team.invitation import inviter_from_keyring, open_invitation, se
 from triage_tui.team.invitation_document import Invitation, InvitationError, Invitee, Server, check
 from triage_tui.team.join_config import join_settings, write_join_config
 from triage_tui.team.join_prompt import confirm, confirmation_text
+from triage_tui.team.recipients import RecipientError, unusable_recipients
 from triage_tui.team.roles import config_roles
 from triage_tui.team.roster import Member, Roster
 from triage_tui.team.roster_acl import roster_acl_plan
+from triage_tui.team.roster_keys import import_key
 from triage_tui.team.roster_receipt import judge_received, load_history, settle
 from triage_tui.team.roster_writes import RosterRefused, add_member, fingerprint_of
 from triage_tui.team.transport import sync_team, team_server
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
 
     from triage_tui.config import Config
     from triage_tui.store.store import Store
+    from triage_tui.store.team_runner import WriteConnection
     from triage_tui.team.events import TeamEvent
     from triage_tui.team.sync_outcome import TeamSyncResult
 
@@ -70,11 +74,14 @@ def invite(
     projects: Sequence[str] = (),
     imap_user: str,
     now: datetime | None = None,
+    output: Path | None = None,
 ) -> InviteResult:
     """Add the invitee to the roster (a signed member-add, waiting to be sent) and seal their invitation: signed by
     this coordinator, encrypted to the invitee, carrying the founders, the prefix, the server and the signed form of
-    every accepted roster event, the new one included. Everything the invitee would refuse is refused before the
-    roster changes: RosterRefused or InvitationError (one line); RecipientError when gpg cannot encrypt to them."""
+    every accepted roster event, the new one included; with `output`, the sealed invitation is written there (a new
+    file). All or nothing: the member-add, the signatures kept and the file are one transaction, and what can be
+    checked first is (RosterRefused or InvitationError; RecipientError when gpg cannot encrypt to the invitee;
+    WriteError when `output` cannot be written), so a refusal leaves no member nobody was invited as."""
     team = config.team
     if team is None:
         raise RosterRefused("no [team] table in the config: team sync is off")
@@ -103,24 +110,52 @@ def invite(
     check(draft.document())  # what the invitee's check refuses is refused before the roster changes
     with store.read() as connection:
         _plan(load_history(connection, team.coordinators).current, config)  # the team's own settings, checked
-    _sign_unsigned(store, gpg)  # an older event that cannot be signed stops the invitation before it is recorded
-    event = add_member(
-        store, config, gpg, armored=armored, name=invitee.name, email=email, role=role,
-        projects=invitee.projects, imap_user=imap_user, now=now,
-    )  # fmt: skip
-    signed = _sign_unsigned(store, gpg)
-    with store.read() as connection:
+    _check_encryptable(gpg, armored, invitee_key)
+    if output is not None:
+        check_new_file(output)
+    made: list[InviteResult] = []
+    written: list[Path] = []
+
+    def seal_and_write(connection: WriteConnection, event: TeamEvent) -> None:
+        """In the member-add's own transaction: whatever fails here takes the member-add back."""
+        signed = _sign_unsigned(connection, gpg)
         plan = _plan(load_history(connection, team.coordinators).current, config)
-    invitation = Invitation(
-        draft.inviter, draft.coordinators, draft.prefix, draft.server, draft.invitee, tuple(s.decode() for s in signed)
-    )
+        invitation = Invitation(
+            draft.inviter,
+            draft.coordinators,
+            draft.prefix,
+            draft.server,
+            draft.invitee,
+            tuple(s.decode() for s in signed),
+        )
+        sealed = seal_invitation(gpg, invitation)  # InvitationError, RecipientError: nothing is recorded
+        if output is not None:
+            written.append(write_new_file(output, sealed))  # the last step: only the commit comes after it
+        made.append(
+            InviteResult(event, invitation, sealed, plan, tuple(acl_commands(plan)), tuple(creation_commands(plan)))
+        )
+
     try:
-        sealed = seal_invitation(gpg, invitation)
-    except ValueError as error:  # InvitationError, RecipientError: the key went bad since it was checked
-        raise InvitationError(
-            f"{error}; {invitee_key} is in the roster now: `triage-tui team remove {invitee_key}` takes it back"
-        ) from None
-    return InviteResult(event, invitation, sealed, plan, tuple(acl_commands(plan)), tuple(creation_commands(plan)))
+        add_member(
+            store, config, gpg, armored=armored, name=invitee.name, email=email, role=role,
+            projects=invitee.projects, imap_user=imap_user, now=now, then=seal_and_write,
+        )  # fmt: skip
+    except BaseException:
+        for path in written:  # the commit failed after the file was written: no invitation for a change not kept
+            path.unlink(missing_ok=True)
+        raise
+    return made[0]
+
+
+def _check_encryptable(gpg: gnupg.GPG, armored: str, fingerprint: str) -> None:
+    """The invitee's key brought into the keyring (an import grants nothing) and checked as gpg will encrypt to it:
+    RosterRefused or RecipientError (one line) before anything is recorded."""
+    problem = import_key(gpg, armored, fingerprint)
+    if problem is not None:
+        raise RosterRefused(problem)
+    unusable = unusable_recipients(gpg, [fingerprint])
+    if unusable:
+        raise RecipientError(unusable)
 
 
 def _plan(roster: Roster, config: Config) -> AclPlan:
@@ -130,22 +165,20 @@ def _plan(roster: Roster, config: Config) -> AclPlan:
         raise InvitationError(f"the team's server access cannot be planned: {error}") from None
 
 
-def _sign_unsigned(store: Store, gpg: gnupg.GPG) -> list[bytes]:
+def _sign_unsigned(connection: WriteConnection, gpg: gnupg.GPG) -> list[bytes]:
     """The signed form of every accepted roster event, in the roster's order; local ones not sent yet are signed
     now (by their author's key, which is this workstation's) and the signature kept."""
-    with store.write() as connection:
-        rows = roster_store.accepted_roster(connection)
-        found: list[tuple[TeamEvent, bytes]] = []
-        for row in rows:
-            event = decode(row.body)
-            signed = row.signed
-            if signed is None:
-                try:
-                    signed = sign_event(gpg, event)
-                except ValueError as error:
-                    raise InvitationError(f"the roster event {row.id} cannot be signed here: {error}") from None
-                roster_store.keep_signed(connection, row.id, signed)
-            found.append((event, signed))
+    found: list[tuple[TeamEvent, bytes]] = []
+    for row in roster_store.accepted_roster(connection):
+        event = decode(row.body)
+        signed = row.signed
+        if signed is None:
+            try:
+                signed = sign_event(gpg, event)
+            except ValueError as error:
+                raise InvitationError(f"the roster event {row.id} cannot be signed here: {error}") from None
+            roster_store.keep_signed(connection, row.id, signed)
+        found.append((event, signed))
     return [signed for _event, signed in sorted(found, key=lambda pair: pair[0].order_key())]
 
 

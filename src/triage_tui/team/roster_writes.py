@@ -5,7 +5,7 @@ transaction, waiting to be sent to every member like other team events."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from triage_tui.config import Config
     from triage_tui.store.store import Store
-    from triage_tui.store.team_runner import EitherConnection
+    from triage_tui.store.team_runner import EitherConnection, WriteConnection
 
 FINGERPRINT = re.compile(r"[0-9A-F]{40}")
 
@@ -90,9 +90,11 @@ def add_member(
     projects: Sequence[str] = (),
     imap_user: str | None = None,
     now: datetime | None = None,
+    then: Callable[[WriteConnection, TeamEvent], None] | None = None,
 ) -> TeamEvent:
     """Add a member from their armoured public key (`armored`), or from a key of the keyring (`fingerprint`);
-    with the key of a present member, change their details. The key must hold exactly one primary key."""
+    with the key of a present member, change their details. The key must hold exactly one primary key. `then` runs
+    in the same transaction once the event is kept: whatever it raises takes the event back."""
     if armored is None:
         if fingerprint is None:
             raise RosterRefused("a member is added from their public key or its fingerprint")
@@ -112,7 +114,7 @@ def add_member(
         "name": name, "email": email, "role": role, "projects": sorted(set(projects)), "imap_user": imap_user,
         "fingerprint": key, "key": armored,
     }  # fmt: skip
-    return _record(store, config, gpg, "member-add", {"member": member}, now)
+    return _record(store, config, gpg, "member-add", {"member": member}, now, then)
 
 
 def remove_member(store: Store, config: Config, gpg: gnupg.GPG, typed: str, now: datetime | None = None) -> TeamEvent:
@@ -135,7 +137,7 @@ def revoke_key(
 
 def rotate_key(store: Store, config: Config, gpg: gnupg.GPG, typed: str, now: datetime | None = None) -> TeamEvent:
     """Rotate this workstation's own key to `typed` (its secret key is here): signed by the old key, proved by the
-    new one. The config's identity is then changed to the new key by hand (as `triage-tui rekey` says)."""
+    new one. The workstation's own side (the store's key, the config's identity) is `cli/team_rotate.py`'s."""
     old, new = config.identity.fingerprint.upper(), fingerprint_of(typed)
     armored = _exported(gpg, new)
 
@@ -163,9 +165,11 @@ def _record(
     kind: str,
     change: dict[str, Any] | Any,
     now: datetime | None,
+    then: Callable[[WriteConnection, TeamEvent], None] | None = None,
 ) -> TeamEvent:
     """Make the roster event, judge it against the roster with it (as every receiver will) and keep it, waiting to
-    be sent, all in one transaction; RosterRefused naming the rule if the fold refuses it."""
+    be sent, all in one transaction (with `then`, when given); RosterRefused naming the rule if the fold refuses
+    it."""
     if config.team is None:
         raise RosterRefused("no [team] table in the config: team sync is off")
     founders: Iterable[str] = config.team.coordinators
@@ -186,4 +190,6 @@ def _record(
         if event.id in history.refused:
             raise RosterRefused(history.refused[event.id])  # the transaction is rolled back: nothing is kept
         settle(connection, gpg, founders, config_roles(config), moment)
+        if then is not None:
+            then(connection, event)  # what goes with the change (an invitation): if it fails, nothing is kept
     return event
