@@ -10,9 +10,7 @@ unrelated CA for "verification must fail" tests. Each test takes its own user wi
 from __future__ import annotations
 
 import contextlib
-import grp
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -37,23 +35,8 @@ STOP_TIMEOUT = 10.0
 
 TlsMode = Literal["plain", "starttls", "imaps"]
 
-CONFIG = """\
-protocols = imap
-listen = {host}
-base_dir = {d}/run
-state_dir = {d}/state
-instance_name = dovecot-test-{port}
-log_path = {d}/dovecot.log
-info_log_path = {d}/dovecot.log
-disable_plaintext_auth = no
-auth_mechanisms = plain login
+SETTINGS = """\
 auth_failure_delay = 0
-default_internal_user = {user}
-default_internal_group = {group}
-default_login_user = {user}
-mail_uid = {user}
-mail_gid = {group}
-mail_location = maildir:~/Maildir
 protocol imap {{
   mail_max_userip_connections = 100
 }}
@@ -62,34 +45,13 @@ passdb {{
   args = scheme=PLAIN username_format=%u {d}/users
   override_fields = nodelay=yes
 }}
-userdb {{
-  driver = passwd-file
-  args = username_format=%u {d}/users
-}}
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = {tls_port}
-    ssl = yes
-  }}
-}}
-service anvil {{
-  chroot =
-  unix_listener anvil-auth-penalty {{
-    mode = 0
-  }}
-}}
-service stats {{
-  chroot =
-}}
 ssl = yes
 ssl_cert = <{d}/tls/server.pem
 ssl_key = <{d}/tls/server.key
 ssl_min_protocol = TLSv1.2
 """
+"""What the tests' Dovecot adds to the demo's private one (`dovecot_run.CONFIG`): no delay after a failed login,
+plain passwords, TLS."""
 
 SERVER_EXTENSIONS = """\
 basicConstraints = critical, CA:FALSE
@@ -182,9 +144,15 @@ class DovecotServer:
     def _write_config(self) -> None:
         for sub in ("run", "state", "mail"):
             (self.directory / sub).mkdir(exist_ok=True)
-        user, group = self._run_as or (pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name)
         self.config_path.write_text(
-            CONFIG.format(host=HOST, d=self.directory, port=self.port, tls_port=self.tls_port, user=user, group=group)
+            dovecot_run.config_text(
+                SETTINGS,
+                self.directory,
+                self._run_as,
+                instance=f"dovecot-test-{self.port}",
+                port=self.port,
+                tls_port=self.tls_port,
+            )
         )
         self.log_path.touch()
         self._chown_all()

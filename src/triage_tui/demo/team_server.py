@@ -226,13 +226,12 @@ class TeamServer:
         temp.replace(self.directory / STATE_FILE)
 
     def _write_config(self) -> None:
-        user, group = self._run_as or team_server_files.me()
-        text = team_server_files.CONFIG.format(
-            host=HOST,
-            d=self.directory,
+        text = dovecot_run.config_text(
+            team_server_files.SETTINGS,
+            self.directory,
+            self._run_as,
+            instance=f"triage-team-{self.port}",
             port=self.port,
-            user=user,
-            group=group,
             team_prefix=self.prefix,
             reports_prefix=REPORTS_PREFIX,
         )
