@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 import pytest
 from imapclient import IMAPClient
@@ -402,29 +402,58 @@ def _run_as() -> tuple[str, str] | None:
     return dovecot_run.run_as()
 
 
+class Startable(Protocol):
+    def start(self) -> None: ...
+
+    def diagnostics(self) -> str: ...
+
+
+S = TypeVar("S", bound=Startable)
+
+
+@contextlib.contextmanager
+def server_root(prefix: str) -> Iterator[Path]:
+    """A new folder under /tmp, 0755 (as root Dovecot runs as nobody, who cannot enter pytest's 0700 tmp_path),
+    removed afterwards; fails the test with how to install Dovecot when it is missing."""
+    program("dovecot")
+    root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    root.chmod(0o755)
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def start_retrying(servers: Iterable[S], tries: int = 3) -> S:
+    """Starts the first of `servers` (each on other ports) that gets its ports: another process may take a port
+    between picking it and Dovecot binding it. Any other failure, or the last try's, raises."""
+    for attempt, server in zip(range(tries), servers, strict=False):
+        try:
+            server.start()
+            return server
+        except RuntimeError:
+            if attempt == tries - 1 or "Address already in use" not in server.diagnostics():
+                raise
+    raise RuntimeError("no server was tried")
+
+
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[DovecotServer]:
     """One Dovecot for the whole test session (start ≈0.2 s with certificates, stop ≈1 s)."""
-    directory = Path(tempfile.mkdtemp(prefix="dovecot-", dir="/tmp"))
-    directory.chmod(0o755)
-    server: DovecotServer | None = None
-    try:
+    with server_root("dovecot-") as directory:
         server = DovecotServer(directory, _run_as())
-        for attempt in range(3):
-            try:
-                server.start()
-                break
-            except RuntimeError:
-                # Another process may have taken a port between picking it and Dovecot binding it.
-                if attempt == 2 or "Address already in use" not in server.diagnostics():
-                    raise
+
+        def on_new_ports() -> Iterator[DovecotServer]:
+            yield server
+            while True:
                 server.port, server.tls_port = free_ports(2)
                 server.config_path.unlink()
-        yield server
-    finally:
-        if server is not None:
+                yield server
+
+        try:
+            yield start_retrying(on_new_ports())
+        finally:
             server.stop()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
