@@ -67,30 +67,9 @@ def commands_sent() -> Iterator[list[tuple[str, str]]]:
 
 def config(path: Path, ring: Keyring, rings: list[Keyring], server: TeamServer, user: str) -> Config:
     coordinator, pip, uv = rings
-    text = f"""
-[identity]
-name = "{ring.email}"
-email = "{ring.email}"
-fingerprint = "{ring.fingerprint}"
-gnupg_home = "{ring.home}"
-
-[team]
-coordinators = ["{coordinator.fingerprint}"]
-prefix = "{server.prefix}"
-
-[team.server]
-host = "{server.host}"
-port = {server.port}
-security = "none"
-username = "{user}"
-password_command = "cat {server.password_path(user)}"
-
-[projects.pip]
-maintainers = ["{pip.fingerprint}"]
-
-[projects.uv]
-maintainers = ["{uv.fingerprint}"]
-"""
+    text = server.member_config(user, ring.email, ring.email, ring.fingerprint, ring.home, coordinator.fingerprint)
+    for project, maintainer in (("pip", pip), ("uv", uv)):
+        text += f'\n[projects.{project}]\nmaintainers = ["{maintainer.fingerprint}"]\n'
     return parse_config(path, text)
 
 

@@ -10,9 +10,7 @@ unrelated CA for "verification must fail" tests. Each test takes its own user wi
 from __future__ import annotations
 
 import contextlib
-import grp
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -23,7 +21,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 import pytest
 from imapclient import IMAPClient
@@ -37,23 +35,8 @@ STOP_TIMEOUT = 10.0
 
 TlsMode = Literal["plain", "starttls", "imaps"]
 
-CONFIG = """\
-protocols = imap
-listen = {host}
-base_dir = {d}/run
-state_dir = {d}/state
-instance_name = dovecot-test-{port}
-log_path = {d}/dovecot.log
-info_log_path = {d}/dovecot.log
-disable_plaintext_auth = no
-auth_mechanisms = plain login
+SETTINGS = """\
 auth_failure_delay = 0
-default_internal_user = {user}
-default_internal_group = {group}
-default_login_user = {user}
-mail_uid = {user}
-mail_gid = {group}
-mail_location = maildir:~/Maildir
 protocol imap {{
   mail_max_userip_connections = 100
 }}
@@ -62,34 +45,13 @@ passdb {{
   args = scheme=PLAIN username_format=%u {d}/users
   override_fields = nodelay=yes
 }}
-userdb {{
-  driver = passwd-file
-  args = username_format=%u {d}/users
-}}
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = {tls_port}
-    ssl = yes
-  }}
-}}
-service anvil {{
-  chroot =
-  unix_listener anvil-auth-penalty {{
-    mode = 0
-  }}
-}}
-service stats {{
-  chroot =
-}}
 ssl = yes
 ssl_cert = <{d}/tls/server.pem
 ssl_key = <{d}/tls/server.key
 ssl_min_protocol = TLSv1.2
 """
+"""What the tests' Dovecot adds to the demo's private one (`dovecot_run.CONFIG`): no delay after a failed login,
+plain passwords, TLS."""
 
 SERVER_EXTENSIONS = """\
 basicConstraints = critical, CA:FALSE
@@ -182,9 +144,15 @@ class DovecotServer:
     def _write_config(self) -> None:
         for sub in ("run", "state", "mail"):
             (self.directory / sub).mkdir(exist_ok=True)
-        user, group = self._run_as or (pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name)
         self.config_path.write_text(
-            CONFIG.format(host=HOST, d=self.directory, port=self.port, tls_port=self.tls_port, user=user, group=group)
+            dovecot_run.config_text(
+                SETTINGS,
+                self.directory,
+                self._run_as,
+                instance=f"dovecot-test-{self.port}",
+                port=self.port,
+                tls_port=self.tls_port,
+            )
         )
         self.log_path.touch()
         self._chown_all()
@@ -434,29 +402,58 @@ def _run_as() -> tuple[str, str] | None:
     return dovecot_run.run_as()
 
 
+class Startable(Protocol):
+    def start(self) -> None: ...
+
+    def diagnostics(self) -> str: ...
+
+
+S = TypeVar("S", bound=Startable)
+
+
+@contextlib.contextmanager
+def server_root(prefix: str) -> Iterator[Path]:
+    """A new folder under /tmp, 0755 (as root Dovecot runs as nobody, who cannot enter pytest's 0700 tmp_path),
+    removed afterwards; fails the test with how to install Dovecot when it is missing."""
+    program("dovecot")
+    root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    root.chmod(0o755)
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def start_retrying(servers: Iterable[S], tries: int = 3) -> S:
+    """Starts the first of `servers` (each on other ports) that gets its ports: another process may take a port
+    between picking it and Dovecot binding it. Any other failure, or the last try's, raises."""
+    for attempt, server in zip(range(tries), servers, strict=False):
+        try:
+            server.start()
+            return server
+        except RuntimeError:
+            if attempt == tries - 1 or "Address already in use" not in server.diagnostics():
+                raise
+    raise RuntimeError("no server was tried")
+
+
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[DovecotServer]:
     """One Dovecot for the whole test session (start ≈0.2 s with certificates, stop ≈1 s)."""
-    directory = Path(tempfile.mkdtemp(prefix="dovecot-", dir="/tmp"))
-    directory.chmod(0o755)
-    server: DovecotServer | None = None
-    try:
+    with server_root("dovecot-") as directory:
         server = DovecotServer(directory, _run_as())
-        for attempt in range(3):
-            try:
-                server.start()
-                break
-            except RuntimeError:
-                # Another process may have taken a port between picking it and Dovecot binding it.
-                if attempt == 2 or "Address already in use" not in server.diagnostics():
-                    raise
+
+        def on_new_ports() -> Iterator[DovecotServer]:
+            yield server
+            while True:
                 server.port, server.tls_port = free_ports(2)
                 server.config_path.unlink()
-        yield server
-    finally:
-        if server is not None:
+                yield server
+
+        try:
+            yield start_retrying(on_new_ports())
+        finally:
             server.stop()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture

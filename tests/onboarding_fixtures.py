@@ -7,10 +7,8 @@ hand."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from gpg_fixtures import Keyring, kill_and_remove, new_keyring
-from triage_tui.demo.dovecot_run import DovecotMissing, find_program
+from dovecot_fixtures import server_root
+from gpg_fixtures import TEAM_PROJECTS, Keyring, kill_and_remove, new_keyring
 from triage_tui.demo.team_server import TeamServer
 from triage_tui.store import cipher
 from triage_tui.team.acl import AclMember
@@ -121,57 +119,26 @@ def _environment() -> dict[str, str]:
 
 def coordinator_config(server: TeamServer, ring: Keyring) -> str:
     """The coordinator's config: the reports mailbox and the team server through the coordinator's own account."""
-    password = f"cat {server.password_path(ACCOUNTS['coordinator'])}"
-    return f"""
-[identity]
-name = "Casey Coordinator"
-email = "{ring.email}"
-fingerprint = "{ring.fingerprint}"
-gnupg_home = "{ring.home}"
-
-[projects.pip]
-name = "pip"
-packages = ["pip"]
-
-[projects.uv]
-name = "uv"
-packages = ["uv"]
-
+    user = ACCOUNTS["coordinator"]
+    reports = f"""
 [sources.reports]
 kind = "imap"
 host = "{server.host}"
 port = {server.port}
 security = "none"
-username = "coord"
-password_command = "{password}"
+username = "{user}"
+password_command = "cat {server.password_path(user)}"
 folders = ["{server.reports_mailbox}"]
-
-[team]
-coordinators = ["{ring.fingerprint}"]
-prefix = "{server.prefix}"
-
-[team.server]
-host = "{server.host}"
-port = {server.port}
-security = "none"
-username = "coord"
-password_command = "{password}"
 """
+    member = server.member_config(user, "Casey Coordinator", ring.email, ring.fingerprint, ring.home, ring.fingerprint)
+    return member + TEAM_PROJECTS + reports
 
 
 @pytest.fixture
 def team_root() -> Iterator[Path]:
-    """A folder under /tmp, 0755 (as root Dovecot runs as nobody, who cannot enter pytest's 0700 tmp_path)."""
-    try:
-        find_program("dovecot")
-    except DovecotMissing as error:
-        pytest.fail(str(error), pytrace=False)
-    root = Path(tempfile.mkdtemp(prefix="onboard-", dir="/tmp"))
-    root.chmod(0o755)
-    try:
+    """A folder under /tmp a server's Dovecot may enter."""
+    with server_root("onboard-") as root:
         yield root
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def start_team(root: Path, maintainers: tuple[str, ...] = ("pip", "uv")) -> Team:

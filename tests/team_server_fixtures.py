@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from imapclient import IMAPClient
 
-from triage_tui.demo.dovecot_run import DovecotMissing, find_program
+from dovecot_fixtures import server_root, start_retrying
 from triage_tui.demo.team_server import TeamServer
 from triage_tui.team.acl import AclMember
 
@@ -55,27 +52,10 @@ def normal_rights(rights: str) -> str:
 @pytest.fixture(scope="session")
 def team_server() -> Iterator[TeamServer]:
     """The session's team server, started."""
-    try:
-        find_program("dovecot")
-    except DovecotMissing as error:
-        pytest.fail(str(error), pytrace=False)
-    # Under /tmp and 0755: as root Dovecot runs as nobody, who cannot enter pytest's 0700 tmp_path.
-    root = Path(tempfile.mkdtemp(prefix="team-server-", dir="/tmp"))
-    root.chmod(0o755)
-    server: TeamServer | None = None
-    try:
-        for attempt in range(3):
-            server = TeamServer.create(root / f"server{attempt}", TEAM, ("pip", "uv"))
-            try:
-                server.start()
-                break
-            except RuntimeError:
-                # Another process may have taken the port between picking it and Dovecot binding it.
-                if attempt == 2 or "Address already in use" not in server.diagnostics():
-                    raise
-        assert server is not None
-        yield server
-    finally:
-        if server is not None:
+    with server_root("team-server-") as root:
+        servers = (TeamServer.create(root / f"server{n}", TEAM, ("pip", "uv")) for n in itertools.count())
+        server = start_retrying(servers)
+        try:
+            yield server
+        finally:
             server.stop()
-        shutil.rmtree(root, ignore_errors=True)

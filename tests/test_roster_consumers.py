@@ -18,14 +18,13 @@ import pytest
 
 from gpg_fixtures import generate_key, kill_and_remove, make_home, new_keyring
 from roster_fixtures import T0, TeamOfFive, add, at, deliver, remove, revoke, rotate
+from team_config_fixtures import linked_store
+from test_roster_convergence import empty_keyring
 from triage_tui import compose
 from triage_tui.app import TriageApp
 from triage_tui.config import Config, Identity, TeamConfig
-from triage_tui.domain import ImpactStatus
-from triage_tui.impact import ImpactCell
 from triage_tui.screens.changed_keys import ChangedKeysScreen
 from triage_tui.screens.questions import NoteModal
-from triage_tui.services.triage import TriageService
 from triage_tui.sources.maildir import MaildirSource
 from triage_tui.store.connection import reader
 from triage_tui.store.key_pins import pending_changes
@@ -35,7 +34,7 @@ from triage_tui.team.envelope import Opened, open_signed, sign_event
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.key_trust import may_accept_keys
 from triage_tui.team.log import case_ref, share_of
-from ui_fixtures import PROJECTS, frozen_clock, screen_text, seeded_store, settle, small_inbox, workspace_config
+from ui_fixtures import PROJECTS, frozen_clock, screen_text, seeded_store, settle, workspace_config
 
 CASE = "PSC-2026-0001"
 QUINN = "q@team.example"
@@ -63,21 +62,13 @@ def team() -> Iterator[Team]:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = seeded_store(tmp_path_factory.mktemp("consumers") / "base.db", small_inbox())
-    triage = TriageService(Store(path), "setup")
-    triage.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))  # the case involves pip
-    triage.store.close()
-    return path
+    return linked_store(tmp_path_factory.mktemp("consumers") / "base.db", (CASE, "pip"))  # the case involves pip
 
 
 @pytest.fixture
 def receiver() -> Iterator[gnupg.GPG]:
-    """The receiving workstation's keyring: none of the team's keys at first (they come with the roster)."""
-    home = make_home()
-    try:
-        yield gnupg.GPG(gnupghome=str(home))
-    finally:
-        kill_and_remove(home)
+    """A keyring of its own for each test: what one test's roster brings in, another must not find."""
+    yield from empty_keyring()
 
 
 def founded(team: Team) -> list[TeamEvent]:
@@ -225,13 +216,20 @@ def workstation(team: Team, receiver: gnupg.GPG, listed: str) -> Config:
     return msgspec.structs.replace(config, identity=me)
 
 
+def rotated_and_removed(team: Team, base: Path, receiver: gnupg.GPG, database: Path) -> Path:
+    """A copy of `base` at `database` that took in the founded roster, then Q's key rotated to Q2 at 5 and P removed
+    at 6."""
+    f = team.five
+    shutil.copy(base, database)
+    deliver(database, receiver, [f.c], [[*founded(team), rotate(f, f.q, f.q2, 5), remove(f.c, f.p, 6)]])
+    return database
+
+
 def test_a_mail_joins_a_case_as_the_teams_by_a_roster_key_valid_when_it_was_sent(
     team: Team, base: Path, receiver: gnupg.GPG, tmp_path: Path
 ) -> None:
     f = team.five
-    database = tmp_path / "mail.db"
-    shutil.copy(base, database)
-    deliver(database, receiver, [f.c], [[*founded(team), rotate(f, f.q, f.q2, 5), remove(f.c, f.p, 6)]])
+    database = rotated_and_removed(team, base, receiver, tmp_path / "mail.db")
     stale = team.x  # a pip maintainer by the hand-edited config only: the roster never had them
     config = workstation(team, receiver, stale)
     pat = "p@team.example"
@@ -248,9 +246,7 @@ def test_a_members_reply_signed_before_the_roster_named_them_joins_as_the_teams(
     team: Team, base: Path, receiver: gnupg.GPG, tmp_path: Path
 ) -> None:
     f = team.five
-    database = tmp_path / "history.db"
-    shutil.copy(base, database)
-    deliver(database, receiver, [f.c], [[*founded(team), rotate(f, f.q, f.q2, 5), remove(f.c, f.p, 6)]])
+    database = rotated_and_removed(team, base, receiver, tmp_path / "history.db")
     config = workstation(team, receiver, team.x)
     pat = "p@team.example"
     source = replies(team, tmp_path / "Maildir", (111, f.q, -50, QUINN), (112, f.p, 0.5, pat), (113, f.q2, 2, QUINN),

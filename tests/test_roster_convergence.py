@@ -18,15 +18,11 @@ from hypothesis import strategies as st
 
 from gpg_fixtures import kill_and_remove, make_home
 from roster_fixtures import TeamOfFive, add, at, deliver, five, remove, revoke, rotate
+from team_config_fixtures import linked_store
 from test_team_store_convergence import _split
-from triage_tui.domain import ImpactStatus
-from triage_tui.impact import ImpactCell
-from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
-from triage_tui.store.store import Store
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.roster import fold
-from ui_fixtures import seeded_store, small_inbox
 
 __all__ = ["five"]
 CASE = "PSC-2026-0001"
@@ -68,21 +64,22 @@ def story(team: TeamOfFive) -> dict[str, tuple[TeamEvent, str | None]]:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = seeded_store(tmp_path_factory.mktemp("roster") / "base.db", small_inbox())
-    triage = TriageService(Store(path), "setup")
-    triage.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))  # the case involves pip
-    triage.store.close()
-    return path
+    return linked_store(tmp_path_factory.mktemp("roster") / "base.db", (CASE, "pip"))  # the case involves pip
 
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[gnupg.GPG]:
-    """The receiving workstation's keyring: none of the team's keys at first (they come with the roster)."""
+def empty_keyring() -> Iterator[gnupg.GPG]:
+    """A receiving workstation's keyring: none of the team's keys at first (they come with the roster)."""
     home = make_home()
     try:
         yield gnupg.GPG(gnupghome=str(home))
     finally:
         kill_and_remove(home)
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[gnupg.GPG]:
+    """One keyring for the module's workstation, filled by the rosters its tests deliver."""
+    yield from empty_keyring()
 
 
 def view(database: Path) -> dict[str, object]:

@@ -19,6 +19,7 @@ from msgspec.structs import replace
 from dovecot_fixtures import DovecotServer
 from gpg_fixtures import Keyring
 from hostile_imap import HostileImap
+from team_config_fixtures import linked_store, mailbox_source, maintainers, member_config
 from test_team_imap import Station, decide_offline, rings, team
 from test_team_sync import CASE, shown
 from triage_tui.config import Config, parse_config
@@ -32,7 +33,6 @@ from triage_tui.sync.team_job import TeamJob
 from triage_tui.team import envelope_intake
 from triage_tui.team.envelope import Opened, open_sealed
 from triage_tui.team.transport import armoured_part, sync_team
-from ui_fixtures import seeded_store, small_inbox
 
 __all__ = ["rings", "team"]  # the fixtures, imported so pytest finds them here
 
@@ -42,42 +42,16 @@ LOGIN_ONLY = {"CAPABILITY", "LOGIN", "LOGOUT"}
 """Commands of any session, which touch no mailbox."""
 
 
-def config_text(name: str, ring: Keyring, rings: tuple[Keyring, ...], server: str) -> str:
+def config_text(name: str, ring: Keyring, rings: tuple[Keyring, ...], team: str, server: str) -> str:
     coordinator, pip, uv = rings
-    return f"""
-[identity]
-name = "{name}"
-email = "{ring.email}"
-fingerprint = "{ring.fingerprint}"
-gnupg_home = "{ring.home}"
-
-[team]
-coordinators = ["{coordinator.fingerprint}"]
-prefix = "Team."
-{server}
-
-[projects.pip]
-maintainers = ["{pip.fingerprint}"]
-
-[projects.uv]
-maintainers = ["{uv.fingerprint}"]
-"""
+    projects = maintainers(f'"{pip.fingerprint}"', f'"{uv.fingerprint}"')
+    return member_config(name, ring, coordinator.fingerprint, f'prefix = "Team."\n{team}', server, projects)
 
 
 def coordinator_config(path: Path, rings: tuple[Keyring, ...], dovecot: DovecotServer, user: str) -> Config:
     """A coordinator's: the team folders live in the mailbox of the reports source."""
-    source = f"""source = "mailbox"
-
-[sources.mailbox]
-kind = "imap"
-host = "{dovecot.host}"
-port = {dovecot.port}
-security = "none"
-username = "{user}"
-password_env = "TT_TEAM_IMAP"
-folders = ["INBOX"]
-"""
-    return parse_config(path, config_text("coordinator", rings[0], rings, source))
+    source = mailbox_source(dovecot.host, dovecot.port, user)
+    return parse_config(path, config_text("coordinator", rings[0], rings, 'source = "mailbox"', source))
 
 
 def maintainer_config(path: Path, ring: Keyring, rings: tuple[Keyring, ...], host: str, port: int, user: str) -> Config:
@@ -90,7 +64,7 @@ security = "none"
 username = "{user}"
 password_env = "TT_TEAM_IMAP"
 """
-    return parse_config(path, config_text(ring.email.split("@")[0], ring, rings, server))
+    return parse_config(path, config_text(ring.email.split("@")[0], ring, rings, "", server))
 
 
 @pytest.fixture
@@ -101,10 +75,7 @@ def audiences(tmp_path: Path, rings, dovecot: DovecotServer, monkeypatch: pytest
     monkeypatch.setenv("TT_TEAM_IMAP", password)
     for folder in FOLDERS:
         dovecot.create_folder(user, folder)
-    base = seeded_store(tmp_path / "base.db", small_inbox())
-    setup = TriageService(Store(base), "setup")
-    setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
-    setup.store.close()
+    base = linked_store(tmp_path / "base.db", (CASE, "pip"))
     coordinator, pip, uv = rings
     stations = []
     for name, ring in (("coordinator", coordinator), ("pip", pip), ("uv", uv)):

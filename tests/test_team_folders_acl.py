@@ -12,17 +12,14 @@ from pathlib import Path
 import pytest
 
 from gpg_fixtures import Keyring
+from team_config_fixtures import linked_store, maintainers
 from team_server_fixtures import fresh_name
 from test_team_folders import commands_sent, folders_named, mailbox_commands
 from test_team_imap import Station, rings
 from test_team_sync import CASE, shown
-from triage_tui.config import Project, parse_config
+from triage_tui.config import parse_config
 from triage_tui.demo.team_server import TeamServer
-from triage_tui.domain import CaseState, ImpactStatus
-from triage_tui.impact import ImpactCell
-from triage_tui.services.triage import TriageService
-from triage_tui.store.store import Store
-from ui_fixtures import PROJECTS, seeded_store, small_inbox
+from triage_tui.domain import CaseState
 
 __all__ = ["rings"]  # the fixture, imported so pytest finds it here
 
@@ -43,30 +40,8 @@ def on_server(
     projects `more` are the uv maintainer's too."""
     coordinator, pip, _uv = rings
     user = ACCOUNTS[name]
-    text = f"""
-[identity]
-name = "{name}"
-email = "{ring.email}"
-fingerprint = "{ring.fingerprint}"
-gnupg_home = "{ring.home}"
-
-[team]
-coordinators = ["{coordinator.fingerprint}"]
-prefix = "{server.prefix}"
-
-[team.server]
-host = "{server.host}"
-port = {server.port}
-security = "none"
-username = "{user}"
-password_command = "cat {server.password_path(user)}"
-
-[projects.pip]
-maintainers = ["{pip.fingerprint}"]
-
-[projects.uv]
-maintainers = [{uv}]
-"""
+    projects = maintainers(f'"{pip.fingerprint}"', uv)
+    text = server.member_config(user, name, ring.email, ring.fingerprint, ring.home, coordinator.fingerprint) + projects
     for project in more:
         text += f'\n[projects."{project}"]\nmaintainers = ["{_uv.fingerprint}"]\n'
     database = tmp_path / f"{name}.db"
@@ -79,12 +54,7 @@ def team_of(  # type: ignore[no-untyped-def]
 ) -> tuple[Station, Station, Station]:
     """The coordinator's, the pip maintainer's and the uv maintainer's workstations, all holding the pip case linked
     to `linked`."""
-    base = seeded_store(tmp_path / "base.db", small_inbox())
-    setup = TriageService(Store(base), "setup")
-    setup.store.sync_projects((*PROJECTS, *(Project(id=project) for project in more)))
-    for project in linked:
-        setup.set_impact(CASE, project, ImpactCell(ImpactStatus.INVESTIGATING))
-    setup.store.close()
+    base = linked_store(tmp_path / "base.db", *((CASE, project) for project in linked), more=more)
     return (
         on_server(tmp_path, server, "coordinator", rings[0], rings, base, uv, more),
         on_server(tmp_path, server, "pip", rings[1], rings, base, uv, more),

@@ -18,6 +18,7 @@ from msgspec.structs import replace
 from dovecot_fixtures import DovecotServer
 from gpg_fixtures import TEAM_OF_THREE, Keyring, kill_and_remove, team_keyrings
 from replies_fixtures import SmtpServer, smtp_server
+from team_config_fixtures import linked_store, mailbox_member_config
 from test_team_sync import CASE, shown
 from triage_tui.config import Config, parse_config
 from triage_tui.domain import CaseState, ImpactStatus
@@ -65,37 +66,8 @@ def rings() -> Iterator[tuple[Keyring, Keyring, Keyring]]:
 
 def station(tmp_path: Path, name: str, ring: Keyring, rings, dovecot: DovecotServer, user: str, base: Path) -> Station:  # type: ignore[no-untyped-def]
     coordinator, pip, uv = rings
-    text = f"""
-[identity]
-name = "{name}"
-email = "{ring.email}"
-fingerprint = "{ring.fingerprint}"
-gnupg_home = "{ring.home}"
-
-[team]
-coordinators = ["{coordinator.fingerprint}"]
-source = "mailbox"
-folder = "TeamEvents"
-
-[projects.pip]
-name = "pip"
-packages = ["pip"]
-maintainers = ["{pip.fingerprint}"]
-
-[projects.uv]
-name = "uv"
-packages = ["uv"]
-maintainers = ["{uv.fingerprint}"]
-
-[sources.mailbox]
-kind = "imap"
-host = "{dovecot.host}"
-port = {dovecot.port}
-security = "none"
-username = "{user}"
-password_env = "TT_TEAM_IMAP"
-folders = ["INBOX"]
-"""
+    text = mailbox_member_config(name, ring, coordinator.fingerprint, pip.fingerprint, uv.fingerprint, dovecot.host,
+                                 dovecot.port, user)  # fmt: skip
     database = tmp_path / f"{name}.db"
     shutil.copy(base, database)
     return Station(ring, parse_config(tmp_path / f"{name}.toml", text), database)
@@ -105,10 +77,7 @@ folders = ["INBOX"]
 def team(tmp_path: Path, rings, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     user, password = dovecot.new_user()
     monkeypatch.setenv("TT_TEAM_IMAP", password)
-    base = seeded_store(tmp_path / "base.db", small_inbox())
-    setup = TriageService(Store(base), "setup")
-    setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
-    setup.store.close()
+    base = linked_store(tmp_path / "base.db", (CASE, "pip"))
     coordinator, pip, uv = rings
     return (
         station(tmp_path, "coordinator", coordinator, rings, dovecot, user, base),

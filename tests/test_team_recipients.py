@@ -5,10 +5,8 @@ are fine are still sent in the same sync. Nothing raises, nothing is lost."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -28,10 +26,11 @@ from gpg_fixtures import (
     team_keyrings,
     write_team_config,
 )
+from team_config_fixtures import linked_store, mailbox_member_config, mailbox_source
+from test_case_cli import cli
 from test_team_sync import CASE
 from triage_tui.config import Config, parse_config
-from triage_tui.domain import CaseState, ImpactStatus
-from triage_tui.impact import ImpactCell
+from triage_tui.domain import CaseState
 from triage_tui.services.store_key import unlock_store
 from triage_tui.services.triage import TriageService
 from triage_tui.store.connection import reader
@@ -101,37 +100,8 @@ def rings() -> Iterator[list[Keyring]]:
 
 
 def coordinator_config(ring: Keyring, pip_maintainer: str, uv: Keyring, dovecot: DovecotServer, user: str) -> str:
-    return f"""
-[identity]
-name = "Alex"
-email = "{ring.email}"
-fingerprint = "{ring.fingerprint}"
-gnupg_home = "{ring.home}"
-
-[team]
-coordinators = ["{ring.fingerprint}"]
-source = "mailbox"
-folder = "TeamEvents"
-
-[projects.pip]
-name = "pip"
-packages = ["pip"]
-maintainers = ["{pip_maintainer}"]
-
-[projects.uv]
-name = "uv"
-packages = ["uv"]
-maintainers = ["{uv.fingerprint}"]
-
-[sources.mailbox]
-kind = "imap"
-host = "{dovecot.host}"
-port = {dovecot.port}
-security = "none"
-username = "{user}"
-password_env = "TT_TEAM_IMAP"
-folders = ["INBOX"]
-"""
+    return mailbox_member_config("Alex", ring, ring.fingerprint, pip_maintainer, uv.fingerprint, dovecot.host,
+                                 dovecot.port, user)  # fmt: skip
 
 
 def sync(database: Path, config: Config) -> SourceReport:
@@ -173,11 +143,7 @@ def test_an_event_for_an_unusable_key_waits_and_the_rest_of_the_team_sync_goes_o
         coordinator.gpg.import_keys(bad_keys.gpg.export_keys(fingerprint))
     user, password = dovecot.new_user()
     monkeypatch.setenv("TT_TEAM_IMAP", password)
-    base = seeded_store(tmp_path / "base.db", small_inbox())
-    setup = TriageService(Store(base), "setup")
-    setup.set_impact(CASE, "pip", ImpactCell(ImpactStatus.INVESTIGATING))
-    setup.set_impact(UV_CASE, "uv", ImpactCell(ImpactStatus.INVESTIGATING))
-    setup.store.close()
+    base = linked_store(tmp_path / "base.db", (CASE, "pip"), (UV_CASE, "uv"))
     database = tmp_path / "coordinator.db"
     shutil.copy(base, database)
     config = parse_config(tmp_path / "c.toml", coordinator_config(coordinator, fingerprint, uv, dovecot, user))
@@ -205,27 +171,19 @@ def test_an_event_for_an_unusable_key_waits_and_the_rest_of_the_team_sync_goes_o
 
 
 def test_triage_tui_sync_names_the_missing_key_and_still_runs_the_mail_sources(
-    tmp_path: Path, gpg_world: GpgWorld, bad_keys: BadKeys, dovecot: DovecotServer
+    tmp_path: Path, gpg_world: GpgWorld, bad_keys: BadKeys, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Through the real command line: a maintainer named by fingerprint whose key was never imported."""
     from triage_tui.store import cipher
 
     missing = bad_keys.fingerprints["missing"]
     user, password = dovecot.new_user()
+    monkeypatch.setenv("TT_TEAM_IMAP", password)  # the command line's processes inherit it
     maildir = tmp_path / "Mail"
     for sub in ("cur", "new", "tmp"):
         (maildir / sub).mkdir(parents=True)
     projects = TEAM_PROJECTS.replace('packages = ["pip"]', f'packages = ["pip"]\nmaintainers = ["{missing}"]')
-    sources = f"""
-[sources.mailbox]
-kind = "imap"
-host = "{dovecot.host}"
-port = {dovecot.port}
-security = "none"
-username = "{user}"
-password_env = "TT_TEAM_IMAP"
-folders = ["INBOX"]
-
+    sources = f"""{mailbox_source(dovecot.host, dovecot.port, user)}
 [sources.local]
 kind = "maildir"
 path = "{maildir}"
@@ -239,7 +197,7 @@ source = "mailbox"
     database = seeded_store(home / "triage.db", small_inbox())
     unlock_store(database, gpg_world.team.fingerprint, gpg_world.team.home)
     try:
-        run = partial(cli_run, home, {"TT_TEAM_IMAP": password})
+        run = partial(cli, home)
         assert run("case", CASE, "cell", "pip", "investigating").returncode == 0  # read by the missing key
         assert run("case", UV_CASE, "cell", "uv", "investigating").returncode == 0  # uv has no maintainer here
         done = run("sync")
@@ -252,14 +210,3 @@ source = "mailbox"
             assert sorted({event.case_id for event in outgoing(connection)}) == [CASE]
     finally:
         cipher.forget_key(database)
-
-
-def cli_run(home: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "triage_tui", *args, "--home", str(home)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, **env},
-    )

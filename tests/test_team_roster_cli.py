@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gpg_fixtures import generate_key
+from gpg_fixtures import TEAM_PROJECTS, generate_key
 from roster_fixtures import TeamOfFive, add, deliver, five
-from test_case_cli import cli
+from test_case_cli import TEAM_SOURCES, cli
 from triage_tui.config import load_config
 from triage_tui.domain import ImpactStatus
 from triage_tui.impact import ImpactCell
@@ -35,28 +35,7 @@ name = "{me[:6]}"
 email = "{me[:6].lower()}@team.example"
 fingerprint = "{me}"
 gnupg_home = "{team.ring.home}"
-
-[projects.pip]
-name = "pip"
-packages = ["pip"]
-
-[projects.uv]
-name = "uv"
-packages = ["uv"]
-
-[sources.mailbox]
-kind = "imap"
-host = "127.0.0.1"
-port = 143
-security = "none"
-username = "team"
-password_env = "TT_TEAM_IMAP"
-folders = ["INBOX"]
-
-[team]
-coordinators = ["{team.c}"]
-source = "mailbox"
-"""
+{TEAM_PROJECTS}{TEAM_SOURCES.format(fingerprint=team.c)}"""
 
 
 def make_workspace(home: Path, team: TeamOfFive, me: str) -> Path:

@@ -4,7 +4,9 @@ and ending every process it leaves behind (shared by the team demo's server and 
 from __future__ import annotations
 
 import contextlib
+import grp
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -16,6 +18,47 @@ HOST = "127.0.0.1"
 SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 INSTALL_HINT = "run `make test` (or ./scripts/install-system-deps.sh) to install Dovecot and OpenSSL"
 GROUP_GRACE = 1.0  # seconds left to a stopped server's last processes between SIGTERM and SIGKILL
+CONFIG = """\
+protocols = imap
+listen = {host}
+base_dir = {d}/run
+state_dir = {d}/state
+instance_name = {instance}
+log_path = {d}/dovecot.log
+info_log_path = {d}/dovecot.log
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = {user}
+default_internal_group = {group}
+default_login_user = {user}
+mail_uid = {user}
+mail_gid = {group}
+mail_location = maildir:~/Maildir
+{settings}userdb {{
+  driver = passwd-file
+  args = username_format=%u {d}/users
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = {tls_port}{imaps}
+  }}
+}}
+service anvil {{
+  chroot =
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+service stats {{
+  chroot =
+}}
+"""
+"""What every private Dovecot here is: IMAP on loopback, run (as root) by `owner`, every file under its directory `d`,
+accounts in the passwd-file `d/users`, and the services' chroots off (a chroot needs root's help)."""
 
 
 class DovecotMissing(RuntimeError):
@@ -34,6 +77,25 @@ def run_as() -> tuple[str, str] | None:
     """(user, group) for Dovecot's processes when we are root (Dovecot refuses to serve mail as root), else None:
     then every process runs as whoever we are."""
     return ("nobody", "nogroup") if os.getuid() == 0 else None
+
+
+def config_text(
+    settings: str,
+    directory: Path,
+    owner: tuple[str, str] | None,
+    *,
+    instance: str,
+    port: int,
+    tls_port: int = 0,
+    **values: object,
+) -> str:
+    """Dovecot's config for a private server in `directory` serving plain IMAP on loopback `port` (and implicit TLS on
+    `tls_port` unless 0) as `owner` (None: whoever we are); `settings` holds the rest this server needs (its passdb,
+    mail plugins, namespaces, TLS files), a template filled like CONFIG with `values` besides."""
+    user, group = owner or (pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name)
+    filled = {"host": HOST, "d": directory, "user": user, "group": group, "port": port, "tls_port": tls_port, **values}
+    imaps = "\n    ssl = yes" if tls_port else ""
+    return CONFIG.format(instance=instance, settings=settings.format(**filled), imaps=imaps, **filled)
 
 
 def chown_tree(directory: Path, owner: tuple[str, str] | None) -> None:

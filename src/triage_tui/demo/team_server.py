@@ -16,6 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from triage_tui.config.team_writing import TeamJoinSettings, new_config_text
 from triage_tui.demo import dovecot_run, team_server_files
 from triage_tui.demo.dovecot_run import HOST
 from triage_tui.team.acl import AclMember, AclPlan, acl_file, namespace_root_acl, plan_acl, valid_imap_user
@@ -132,6 +133,17 @@ class TeamServer:
             raise KeyError(user)
         return self.directory / "passwords" / user
 
+    def member_config(
+        self, user: str, name: str, email: str, fingerprint: str, gnupg_home: Path, *coordinators: str
+    ) -> str:
+        """The config `team join` writes for the account `user` on this server (its password read from the account's
+        password file): `[identity]` for the key `fingerprint` in `gnupg_home`, `[team]` and `[team.server]`."""
+        settings = TeamJoinSettings(
+            name, email, fingerprint, coordinators, self.prefix, self.host, self.port, "none", user,
+            password_command=f"cat {self.password_path(user)}", gnupg_home=gnupg_home,
+        )  # fmt: skip
+        return new_config_text(settings)
+
     def _save(self, *, members: tuple[AclMember, ...] | None = None, projects: tuple[str, ...] | None = None) -> None:
         """Plans with the new members/projects (refusing the change if the plan refuses anyone), then writes the
         accounts, the folders and their ACL files, and the state file."""
@@ -226,13 +238,12 @@ class TeamServer:
         temp.replace(self.directory / STATE_FILE)
 
     def _write_config(self) -> None:
-        user, group = self._run_as or team_server_files.me()
-        text = team_server_files.CONFIG.format(
-            host=HOST,
-            d=self.directory,
+        text = dovecot_run.config_text(
+            team_server_files.SETTINGS,
+            self.directory,
+            self._run_as,
+            instance=f"triage-team-{self.port}",
             port=self.port,
-            user=user,
-            group=group,
             team_prefix=self.prefix,
             reports_prefix=REPORTS_PREFIX,
         )

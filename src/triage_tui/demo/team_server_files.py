@@ -11,22 +11,7 @@ import pwd
 import secrets
 from pathlib import Path
 
-CONFIG = """\
-protocols = imap
-listen = {host}
-base_dir = {d}/run
-state_dir = {d}/state
-instance_name = triage-team-{port}
-log_path = {d}/dovecot.log
-info_log_path = {d}/dovecot.log
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-default_internal_user = {user}
-default_internal_group = {group}
-default_login_user = {user}
-mail_uid = {user}
-mail_gid = {group}
-mail_location = maildir:~/Maildir
+SETTINGS = """\
 mail_plugins = acl
 # With the mailbox list index (on by default) Dovecot 2.3.19 answers STATUS of a public namespace's folder from the
 # shared index without the ACL check: any account could count the messages of Reports/security or Team/coordinators.
@@ -64,29 +49,8 @@ passdb {{
   driver = passwd-file
   args = scheme=SSHA256 username_format=%u {d}/users
 }}
-userdb {{
-  driver = passwd-file
-  args = username_format=%u {d}/users
-}}
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service anvil {{
-  chroot =
-  unix_listener anvil-auth-penalty {{
-    mode = 0
-  }}
-}}
-service stats {{
-  chroot =
-}}
 """
+"""What a team server's Dovecot adds to `dovecot_run.CONFIG`: the acl plugin, the public namespaces, salted hashes."""
 
 
 def write_owned(path: Path, text: str, owner: tuple[str, str] | None, mode: int = 0o644) -> None:
@@ -109,10 +73,6 @@ def ssha256(password: str) -> str:
     salt = secrets.token_bytes(8)
     digest = hashlib.sha256(password.encode() + salt).digest()
     return "{SSHA256}" + base64.b64encode(digest + salt).decode()
-
-
-def me() -> tuple[str, str]:
-    return pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
 
 
 def ids(owner: tuple[str, str]) -> tuple[int, int]:
