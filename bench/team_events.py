@@ -6,13 +6,14 @@ inserts (without them, as first measured, <= 2x).
 Two applied paths, each from a copy of the same store:
 - without the roster: the events handed to `receive` in one transaction, unjudged (the first measurement);
 - with the roster checks, as a real team has them: a signed roster (a founding coordinator, a second coordinator,
-  maintainers of pip, uv and poetry, real keys) folded in the store; the events come from all of them, in rounds of
-  `transport.PULL_GROUP_MESSAGES` as a team sync takes them in, and each round goes through the functions the
-  transport uses (`judge_round`, whose `judge_received` judges each event against `roster_at(event.at)` and the
-  rights rule, then `receive` and `settle`, told which roster events the round kept, as the transport tells it, so
-  a roster change judges again only the events from its first change on). The stream also carries roster changes:
-  the pip maintainer's key rotation midway (their later events are signed by the new key) and a second uv
-  maintainer added late.
+  maintainers of pip, uv and poetry, real keys) folded in the store; the events come from all of them, in batches
+  of `transport.APPLY_BATCH_EVENTS` as a team sync applies them (fetched in rounds of `PULL_GROUP_MESSAGES`, applied
+  a batch at a time, each batch in one write transaction with the cursor), and each batch goes through the
+  functions the transport uses (`judge_round`, whose `judge_received` judges each event against
+  `roster_at(event.at)` and the rights rule, then `receive` and `settle`, told which roster events the batch kept,
+  as the transport tells it, so a roster change judges again only the events from its first change on). The stream
+  also carries roster changes: the pip maintainer's key rotation midway (their later events are signed by the new
+  key) and a second uv maintainer added late.
 Decryption and signature verification by gpg are not timed (the events arrive opened); the key material of the
 roster events in the stream is checked and imported by gpg as on receipt.
 """
@@ -37,6 +38,7 @@ from startup import build_store, close_workspace
 
 from triage_tui.demo.keys import generate_keys, kill_agent, open_gpg, short_home
 from triage_tui.demo.people import Person
+from triage_tui.store.ingest import save_cursor
 from triage_tui.store.store import Store
 from triage_tui.team.envelope import Opened, TeamRoles
 from triage_tui.team.event_schema import ROSTER_CASE
@@ -45,7 +47,7 @@ from triage_tui.team.hlc import Timestamp
 from triage_tui.team.receive import receive
 from triage_tui.team.roster_keys import sign_rotation
 from triage_tui.team.roster_receipt import judge_round, load_history, settle
-from triage_tui.team.transport import PULL_GROUP_MESSAGES
+from triage_tui.team.transport import APPLY_BATCH_EVENTS, PULL_GROUP_MESSAGES
 
 STATES = ["new", "triage", "accepted", "fixing", "ready"]
 LABELS = ["tarfile", "wheel", "ci", "regression", "sdist"]
@@ -172,22 +174,25 @@ def apply_unjudged(database: Path, events: list[TeamEvent], _gpg: gnupg.GPG, _fo
 
 
 def apply_with_roster(database: Path, events: list[TeamEvent], gpg: gnupg.GPG, founders: list[str]) -> float:
-    """A team sync's rounds without the IMAP and gpg parts: per round, the roster loaded and each event judged
-    (`judge_round`), then kept and applied (`receive`) and the roster settled (`settle`) in one transaction."""
-    events = opened_forms(events)
+    """A team sync's batches without the IMAP and gpg parts: per batch, the roster loaded and each event judged
+    (`judge_round`), then kept and applied (`receive`) and the roster settled (`settle`) in one transaction with
+    the cursor (as `TeamTransport._apply`)."""
+    received = [Opened(event, event.author, None) for event in opened_forms(events)]  # as opening gives them
     with Store(database) as store:
         _ = store.engine
         started = time.perf_counter()
         learned: dict[str, list[str]] = {}
-        for start in range(0, len(events), PULL_GROUP_MESSAGES):
-            opened = [Opened(event, event.author, None) for event in events[start : start + PULL_GROUP_MESSAGES]]
+        for start in range(0, len(received), APPLY_BATCH_EVENTS):
+            opened = received[start : start + APPLY_BATCH_EVENTS]
+            cursor = {"uidvalidity": 1, "last_uid": start + len(opened)}
             with store.read() as connection:
                 roster = load_history(connection, founders)
                 judged = judge_round(connection, gpg, opened, NO_CONFIG_ROLES, roster, learned)
             with store.write() as connection:
-                receive(connection, judged, datetime.now(UTC))
+                receive(connection, judged, datetime.now(UTC), roster=roster)
                 new = [v.event.id for v in judged if v.event is not None and v.event.roster is not None]
                 settle(connection, gpg, founders, NO_CONFIG_ROLES, datetime.now(UTC), fresh=bool(new), new=new)
+                save_cursor(connection, "team", "Team/pip", cursor, datetime.now(UTC))
         seconds = time.perf_counter() - started
         with store.read() as connection:
             refused = connection.execute(
@@ -299,7 +304,8 @@ def main() -> None:
         roster_events = sum(1 for event in events if event.roster is not None)
         print(f"{args.events} case events over {args.cases} cases, from 6 members (2 coordinators, 4")
         print(f"maintainers of {', '.join(PROJECTS)}), and {roster_events} roster changes among them; decryption")
-        print(f"and signature verification by gpg not timed; rounds of {PULL_GROUP_MESSAGES} events")
+        print(f"and signature verification by gpg not timed; fetched {PULL_GROUP_MESSAGES} at a time, applied in")
+        print(f"batches of {APPLY_BATCH_EVENTS} events (one write transaction each, with the cursor)")
         for label, times in timings.items():
             print(f"{label + ':':26} median {medians[label]:.2f} s ({', '.join(f'{t:.2f}' for t in times)})")
         direct = medians["insert directly"]
