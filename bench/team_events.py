@@ -46,7 +46,7 @@ from triage_tui.team.events import TeamEvent, decode
 from triage_tui.team.hlc import Timestamp
 from triage_tui.team.receive import receive
 from triage_tui.team.roster_keys import sign_rotation
-from triage_tui.team.roster_receipt import judge_round, load_history, settle
+from triage_tui.team.roster_receipt import batch_history, judge_round, load_history, settle
 from triage_tui.team.transport import APPLY_BATCH_EVENTS, PULL_GROUP_MESSAGES
 
 STATES = ["new", "triage", "accepted", "fixing", "ready"]
@@ -186,12 +186,13 @@ def apply_with_roster(database: Path, events: list[TeamEvent], gpg: gnupg.GPG, f
             opened = received[start : start + APPLY_BATCH_EVENTS]
             cursor = {"uidvalidity": 1, "last_uid": start + len(opened)}
             with store.read() as connection:
-                roster = load_history(connection, founders)
+                roster = batch_history(connection, founders, opened)
                 judged = judge_round(connection, gpg, opened, NO_CONFIG_ROLES, roster, learned)
             with store.write() as connection:
                 receive(connection, judged, datetime.now(UTC), roster=roster)
                 new = [v.event.id for v in judged if v.event is not None and v.event.roster is not None]
-                settle(connection, gpg, founders, NO_CONFIG_ROLES, datetime.now(UTC), fresh=bool(new), new=new)
+                settle(connection, gpg, founders, NO_CONFIG_ROLES, datetime.now(UTC), fresh=bool(new), new=new,
+                       judged_under=roster)  # fmt: skip
                 save_cursor(connection, "team", "Team/pip", cursor, datetime.now(UTC))
         seconds = time.perf_counter() - started
         with store.read() as connection:

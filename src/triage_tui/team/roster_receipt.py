@@ -30,6 +30,16 @@ def load_history(connection: EitherConnection, founders: Iterable[str]) -> Roste
     return fold((decode(row.body) for row in rows.roster_rows(connection)), founders)
 
 
+def batch_history(connection: EitherConnection, founders: Iterable[str], opened: Sequence[Opened]) -> RosterHistory:
+    """The fold of the roster events kept here and of those a batch brings with a good signature, to judge the
+    batch's case events under: a rotation or an addition in the batch then decides its own later events at once.
+    Provisional (their key material is checked as they are judged): `settle`, told it (`judged_under`), judges
+    again every event from the first time it and the settled fold differ."""
+    stored = [decode(row.body) for row in rows.roster_rows(connection)]
+    brought = [o.event for o in opened if o.event is not None and o.event.roster is not None and o.rejection is None]
+    return fold([*stored, *brought], founders)
+
+
 def current_roles(connection: EitherConnection, founders: Iterable[str], config_roles: TeamRoles) -> TeamRoles:
     """Who events go to and who decides now: the roster's active members once a roster exists, else the config's."""
     history = load_history(connection, founders)
@@ -98,6 +108,7 @@ def settle(
     *,
     fresh: bool = True,
     new: Collection[str] | None = None,
+    judged_under: RosterHistory | None = None,
 ) -> Settled:
     """Fold the roster events kept here and mark each applied or refused; if that changed the fold (or `fresh`:
     roster events were just kept), bring its keys into the keyring and judge again every received event whose
@@ -105,7 +116,9 @@ def settle(
 
     `new`: the roster events kept since the roster was last settled (those this transaction kept): then the fold
     settled before is known (the others accepted), and only the events from the first time the two folds judge
-    differently are judged again (`roster.first_change`), and those still waiting for their key; None: all."""
+    differently are judged again (`roster.first_change`), and those still waiting for their key; None: all.
+    `judged_under`: the fold the events this transaction kept were judged under (`batch_history`), when not the one
+    settled before: the events from the first time it and the new fold differ are judged again too."""
     founders = [f.upper() for f in founders]
     settled = rows.roster_rows(connection) if new is not None else []
     before = fold((decode(r.body) for r in settled if r.status == "applied" and r.id not in (new or ())), founders)
@@ -124,6 +137,8 @@ def settle(
     rows.mark(connection, verdicts)
     import_keys(gpg, [(k.fingerprint, k.armored) for m in history.current.members.values() for k in m.keys])
     since = first_change(before, history) if new is not None else BEGINNING
+    if judged_under is not None and since is not BEGINNING:
+        since = min((t for t in (since, first_change(judged_under, history)) if t is not None), default=None)
     return _rejudge(connection, gpg, history, config_roles, now, since)
 
 
