@@ -166,7 +166,8 @@ def test_batches_judged_with_their_own_roster_changes_end_as_one_round_in_order_
         reference, batched = folder / "reference.db", folder / "batched.db"
         shutil.copy(base, reference)
         shutil.copy(base, batched)
-        deliver(reference, receiver, [five.c], [sorted(events, key=TeamEvent.order_key)])
+        ordered = sorted(events, key=TeamEvent.order_key)
+        deliver(reference, receiver, [five.c], [ordered])
         deliver(batched, receiver, [five.c], _split([events[i] for i in order], cuts), provisional=True)
         assert view(batched) == view(reference)
     finally:
