@@ -34,7 +34,14 @@ from triage_tui.team.receive import receive
 from triage_tui.team.recipients import RecipientError, unusable_recipients
 from triage_tui.team.refs import case_projects, case_ref, named_case_projects
 from triage_tui.team.roles import config_roles
-from triage_tui.team.roster_receipt import batch_history, current_roles, judge_round, roster_readers, settle
+from triage_tui.team.roster_receipt import (
+    JudgedOn,
+    batch_history,
+    current_roles,
+    judge_round,
+    roster_readers,
+    settle,
+)
 from triage_tui.team.sync_outcome import TeamSyncOutcome as TeamSyncOutcome  # imported from here by callers
 from triage_tui.team.sync_outcome import TeamSyncResult
 
@@ -321,7 +328,8 @@ class TeamTransport:
         # One read connection for the batch's lookups (each case the events are about, and its projects).
         with self.store.read() as connection:
             roster = batch_history(connection, self.founders, batch.opened)
-            judged = judge_round(connection, self.gpg, batch.opened, self.config_roles, roster, learned)
+            judged_on: dict[str, JudgedOn] = {}
+            judged = judge_round(connection, self.gpg, batch.opened, self.config_roles, roster, learned, judged_on)
         for verdict in judged:
             if verdict.rejection is None:
                 self.outcome.applied += 1
@@ -335,7 +343,7 @@ class TeamTransport:
             # A roster change judges again every event it decides on, whenever they came.
             new = [v.event.id for v in judged if v.event is not None and v.event.roster is not None]
             settled = settle(connection, self.gpg, self.founders, self.config_roles, datetime.now(UTC),
-                             fresh=bool(new), new=new, judged_under=roster)  # fmt: skip
+                             fresh=bool(new), new=new, judged_under=roster, judged_on=judged_on)  # fmt: skip
             self.outcome.applied += settled.applied - settled.refused
             self.outcome.rejected += settled.refused - settled.applied
             log.keep_unreadable(connection, batch.unreadable)
