@@ -23,23 +23,19 @@ class HeldBatch:
     messages: int = 0
     """Messages of the rounds held (copies skipped and unreadable ones included)."""
     held_bytes: int = 0
-    """Their fetched bytes: each opened event (and its signed form) is smaller than the envelope it came in."""
+    """The bytes held: each event's canonical bytes and signed form, and the messages kept as unreadable (an
+    envelope may be compressed: what it opens to is counted, not its size on the server)."""
 
     def hold(
-        self,
-        folder: str,
-        validity: int,
-        group: list[int],
-        fetched_bytes: int,
-        opened: list[Opened],
-        unreadable: list[UnreadableMessage],
+        self, folder: str, validity: int, group: list[int], opened: list[Opened], unreadable: list[UnreadableMessage]
     ) -> None:
         """Add one round (its UIDs in order) to the batch."""
         self.folder, self.validity, self.last_uid = folder, validity, group[-1]
         self.opened.extend(opened)
         self.unreadable.extend(unreadable)
         self.messages += len(group)
-        self.held_bytes += fetched_bytes
+        self.held_bytes += sum(len(o.event.encode()) if o.event else 0 for o in opened)
+        self.held_bytes += sum(len(o.signed or b"") for o in opened) + sum(len(m.raw) for m in unreadable)
 
     def full(self, max_messages: int, max_bytes: int) -> bool:
         """Whether the batch should be applied before another round is fetched."""

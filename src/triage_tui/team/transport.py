@@ -61,9 +61,10 @@ the end of each folder, whatever is held): a large backlog is judged and its cas
 once per fetch round. A pull cut off midway (a dropped connection, a crash) keeps every batch applied before and
 fetches again at most the one it was holding: nothing of a batch is stored until all of it is, cursor included."""
 APPLY_BATCH_BYTES = 32 * 1024 * 1024
-"""A batch is also applied once its rounds' fetched bytes reach this, so the memory held stays bounded whatever the
-envelopes' sizes: at most this plus one round (PULL_GROUP_MESSAGES envelopes of at most MAX_ENVELOPE_BYTES; each
-opened event and its signed form are smaller than its envelope)."""
+"""A batch is also applied once the bytes it holds reach this (each event's bytes and signed form, and messages kept
+as unreadable), so the memory held stays bounded whatever the events' sizes: by count alone it could reach
+APPLY_BATCH_EVENTS events of MAX_EVENT_BYTES each with their signed forms (over 2 GiB; a compressed envelope opens
+to far more than its size). At most this plus one round's (PULL_GROUP_MESSAGES events) is held."""
 SEARCH_UIDS = 50_000
 """UIDs searched at once: the answer is one line of at most this many numbers (about 550 KB), within the longest
 line the IMAP bounds allow (imap_bounds.MAX_LINE_BYTES), whatever the backlog."""
@@ -299,7 +300,7 @@ class TeamTransport:
                 self.gpg, validity, group, bodies, self._seen, self._copies, self.outcome,
                 stored_time(datetime.now(UTC)),
             )  # fmt: skip
-            batch.hold(folder, validity, group, sum(len(body[0]) for body in bodies.values()), opened, unreadable)
+            batch.hold(folder, validity, group, opened, unreadable)
             if batch.full(APPLY_BATCH_EVENTS, APPLY_BATCH_BYTES):
                 flush()
 
