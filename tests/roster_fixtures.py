@@ -21,7 +21,7 @@ from triage_tui.team.hlc import Timestamp
 from triage_tui.team.receive import receive
 from triage_tui.team.refs import case_projects
 from triage_tui.team.roster_keys import sign_rotation
-from triage_tui.team.roster_receipt import judge_received, load_history, settle
+from triage_tui.team.roster_receipt import JudgedOn, batch_history, judge_received, load_history, settle
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 T0 = 1_760_000_000_000
@@ -85,23 +85,39 @@ def revoke(author: str, key: str, since: float, when: float) -> TeamEvent:
 
 
 def deliver(
-    database: Path, gpg: gnupg.GPG, founders: Sequence[str], batches: Sequence[Sequence[Opened | TeamEvent]]
+    database: Path,
+    gpg: gnupg.GPG,
+    founders: Sequence[str],
+    batches: Sequence[Sequence[Opened | TeamEvent]],
+    *,
+    provisional: bool = False,
 ) -> None:
     """Receive each batch as a team sync's round does: judged (roster events on their key material, case events on
-    the roster kept so far), kept, and the roster settled; an event kept already is skipped, as a sync skips it."""
+    the roster kept so far, or with `provisional` on it and the batch's own roster events folded in, as the
+    transport judges a batch), kept, and the roster settled; an event kept already is skipped, as a sync skips it."""
     with Store(database) as store:
         for batch in batches:
+            items = [item if isinstance(item, Opened) else Opened(item, item.author, None) for item in batch]
             with store.write() as connection:
                 kept = {str(row[0]) for row in connection.exec_driver_sql("SELECT id FROM team_events")}
-                history = load_history(connection, founders)
+                history = (
+                    batch_history(connection, founders, items) if provisional else load_history(connection, founders)
+                )
                 judged = []
-                for item in batch:
-                    opened = item if isinstance(item, Opened) else Opened(item, item.author, None)
+                judged_on: dict[str, JudgedOn] = {}
+                for opened in items:
                     if opened.event is None or opened.event.id in kept:
                         continue
                     kept.add(opened.event.id)
                     projects = case_projects(connection, [opened.event.case_id]).get(opened.event.case_id, [])
-                    judged.append(judge_received(gpg, opened, CONFIG_ROLES, projects, history))
+                    verdict = judge_received(gpg, opened, CONFIG_ROLES, projects, history)
+                    if opened.event.roster is None:  # as `judge_round` tells `settle` how it judged
+                        judged_on[opened.event.id] = JudgedOn(
+                            frozenset(projects), verdict.rejection.name if verdict.rejection else None
+                        )
+                    judged.append(verdict)
                 receive(connection, judged, NOW, roster=history)
                 new = [o.event.id for o in judged if o.event is not None and o.event.roster is not None]
-                settle(connection, gpg, founders, CONFIG_ROLES, NOW, fresh=bool(new), new=new)
+                under = history if provisional else None
+                settle(connection, gpg, founders, CONFIG_ROLES, NOW, fresh=bool(new), new=new, judged_under=under,
+                       judged_on=judged_on if provisional else None)  # fmt: skip

@@ -21,6 +21,7 @@ from roster_fixtures import TeamOfFive, add, at, deliver, five, remove, revoke, 
 from team_config_fixtures import linked_store
 from test_team_store_convergence import _split
 from triage_tui.store.connection import reader
+from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.roster import fold
 
@@ -138,6 +139,51 @@ def test_any_order_and_batching_of_roster_changes_and_events_ends_the_same(
         assert view(shuffled) == view(reference)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def forged(team: TeamOfFive) -> list[TeamEvent]:
+    """An addition whose key is not the member's (refused for its key material once judged, so the settled fold
+    never has it), and a decision by that would-be member that only a fold with the addition accepts."""
+    add_q2 = add(team, team.c, team.q2, "coordinator", [], 4.8)
+    spec = {**add_q2.roster["member"], "key": team.armored(team.q)}  # type: ignore[index]
+    bad = TeamEvent(ROSTER_CASE, team.c, add_q2.at, "member-add", roster={"member": spec})
+    return [bad, TeamEvent(CASE, team.q2, at(4.9), "state", {"state": ("triage", "ready")})]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(21)), cuts=st.lists(st.integers(0, 21), max_size=5))
+def test_batches_judged_with_their_own_roster_changes_end_as_one_round_in_order_does(
+    five: TeamOfFive, base: Path, receiver: gnupg.GPG, order: list[int], cuts: list[int]
+) -> None:
+    # As the transport judges a batch: its case events under the roster with the batch's roster events folded in
+    # (`batch_history`), and settled from where that fold and the settled one differ.
+    events = [event for event, _rule in story(five).values()] + forged(five)
+    folder = Path(tempfile.mkdtemp(prefix="roster-"))
+    try:
+        reference, batched = folder / "reference.db", folder / "batched.db"
+        shutil.copy(base, reference)
+        shutil.copy(base, batched)
+        ordered = sorted(events, key=TeamEvent.order_key)
+        deliver(reference, receiver, [five.c], [ordered])
+        deliver(batched, receiver, [five.c], _split([events[i] for i in order], cuts), provisional=True)
+        assert view(batched) == view(reference)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_decision_accepted_under_a_batchs_forged_addition_is_refused_once_the_batch_settles(
+    five: TeamOfFive, base: Path, receiver: gnupg.GPG, tmp_path: Path
+) -> None:
+    story_events = story(five)
+    database = tmp_path / "one.db"
+    shutil.copy(base, database)
+    founding = [story_events[name][0] for name in ("found", "add D", "add P", "add Q")]
+    deliver(database, receiver, [five.c], [founding])
+    bad, decision = forged(five)
+    deliver(database, receiver, [five.c], [[bad, decision]], provisional=True)
+    got = {event_id: rejection for event_id, _status, rejection in view(database)["events"]}  # type: ignore[attr-defined]
+    assert (got[bad.id], got[decision.id]) == ("BAD_ROSTER_KEY", "NO_ROLE")
+    assert view(database)["case"][0] != "ready"  # type: ignore[index]
 
 
 @given(order=st.permutations(range(8)))

@@ -88,6 +88,7 @@ def test_a_pull_cut_off_midway_keeps_the_rounds_before_and_resumes_after_them(  
         small.setattr(imap, "ImapBounds", partial(ImapBounds, **SMALL.__dict__))
         small.setattr(team_transport, "PULL_GROUP_MESSAGES", 2, raising=False)  # main has no rounds
         small.setattr(team_transport, "SEARCH_UIDS", 4, raising=False)
+        small.setattr(team_transport, "APPLY_BATCH_EVENTS", 2, raising=False)  # each round applied on its own
         with pytest.raises(SourceError, match="refused: one answer of over 24000 bytes"):
             coordinator.sync()
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 Bodies = dict[int, tuple[bytes, str | None, int | None]]
 TakeIn = Callable[[str, int, list[int], Bodies], None]
-"""Stores one round of a folder's messages with the folder's cursor past them: (folder, UIDVALIDITY, UIDs, bodies)."""
+"""Takes in one round of a folder's messages: (folder, UIDVALIDITY, UIDs, bodies); they are stored with the folder's
+cursor past them, then or with a later round's (see `pull_folder`'s `flush`)."""
 
 STATUS_ITEMS = [b"UIDNEXT", b"UIDVALIDITY"]
 _SERVER_WORDS = (
@@ -110,11 +111,13 @@ def pull_folder(
     group_messages: int,
     max_bytes: int,
     create: bool = False,
+    flush: Callable[[], None] | None = None,
 ) -> None:
     """Take in the new messages of `folder`: its STATUS first, and nothing more when UIDVALIDITY and UIDNEXT are as
     the cursor keeps them; else its UIDs past the cursor, `search_uids` at a time, in rounds of `group_messages`
-    (each stored by `take_in` with its cursor), then UIDNEXT with the cursor. With `create` (the single-folder
-    layout) a folder the server does not have is created, as it always was."""
+    (each stored by `take_in` with its cursor, or held by it and stored by `flush`, called after the last round),
+    then UIDNEXT with the cursor. With `create` (the single-folder layout) a folder the server does not have is
+    created, as it always was."""
     from triage_tui.store.ingest import save_cursor
     from triage_tui.store.sync_reads import load_cursors
 
@@ -144,6 +147,8 @@ def pull_folder(
         for start in range(0, len(found), group_messages):
             group = found[start : start + group_messages]
             take_in(folder, validity, group, source.fetch_bodies(client, folder, group, max_size=max_bytes))
+    if flush is not None:  # the rounds held are stored before the cursor says the folder was read to its end
+        flush()
     # UIDNEXT goes in only now, after every round: kept earlier, a pull cut off midway would look finished.
     # It is the STATUS's, from before the search: what came after it is taken in again at worst, never missed.
     with store.write() as connection:

@@ -119,16 +119,15 @@ def receive(
     unresolved = log.unresolved_duplicates(connection)
     refused.update(_materialize_or_refuse(connection, touched | set(unresolved), now, fresh))
     standing = [item for item in accepted if item.event is not None and item.event.id not in refused]
-    pin_team_keys(
-        connection,
-        [
-            KeySighting(address_of(i.signer_uid), i.signer or "", TEAM, places.get((i.event.ref, i.event.case_id)))
-            for i in standing
-            if i.event and i.event.roster is None  # the roster vouches for its keys itself (no case to flag on)
-        ],
-        roster,
-        now,
-    )
+    # Each sighting once, in the order first seen (a repeat pins and flags nothing more); each signer's user id
+    # parsed once: a batch brings thousands of events from a few members.
+    addresses = {uid: address_of(uid) for uid in {i.signer_uid for i in standing}}
+    sightings = {
+        KeySighting(addresses[i.signer_uid], i.signer or "", TEAM, places.get((i.event.ref, i.event.case_id))): None
+        for i in standing
+        if i.event and i.event.roster is None  # the roster vouches for its keys itself (no case to flag on)
+    }
+    pin_team_keys(connection, list(sightings), roster, now)
     for item in standing:
         if item.event is not None and item.event.key is not None:
             key = item.event.key

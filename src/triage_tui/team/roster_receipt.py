@@ -4,10 +4,10 @@ depends on it judged again (applied <-> rejected, the touched cases recomputed),
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from triage_tui.store import roster_store as rows
 from triage_tui.store.team_runner import EitherConnection, WriteConnection
@@ -28,6 +28,16 @@ if TYPE_CHECKING:
 def load_history(connection: EitherConnection, founders: Iterable[str]) -> RosterHistory:
     """The fold of the roster events kept here."""
     return fold((decode(row.body) for row in rows.roster_rows(connection)), founders)
+
+
+def batch_history(connection: EitherConnection, founders: Iterable[str], opened: Sequence[Opened]) -> RosterHistory:
+    """The fold of the roster events kept here and of those a batch brings with a good signature, to judge the
+    batch's case events under: a rotation or an addition in the batch then decides its own later events at once.
+    Provisional (their key material is checked as they are judged): `settle`, told it (`judged_under`), judges
+    again every event from the first time it and the settled fold differ."""
+    stored = [decode(row.body) for row in rows.roster_rows(connection)]
+    brought = [o.event for o in opened if o.event is not None and o.event.roster is not None and o.rejection is None]
+    return fold([*stored, *brought], founders)
 
 
 def current_roles(connection: EitherConnection, founders: Iterable[str], config_roles: TeamRoles) -> TeamRoles:
@@ -51,6 +61,13 @@ def judge_received(
     return judge(opened, roles, projects, set(), roster=roster)
 
 
+class JudgedOn(NamedTuple):
+    """How `judge_round` judged a case event: on which projects, and its rejection's name (None: accepted)."""
+
+    projects: frozenset[str]
+    rejection: str | None
+
+
 def judge_round(
     connection: EitherConnection,
     gpg: gnupg.GPG,
@@ -58,10 +75,12 @@ def judge_round(
     config_roles: TeamRoles,
     roster: RosterHistory,
     learned: dict[str, list[str]],
+    judged_on: dict[str, JudgedOn] | None = None,
 ) -> list[Opened]:
     """A round's opened events judged in the order they came (`judge_received`), each on the projects known here
     for its report: those of the case it resolves to, and those a share taken in this sync (`learned`, added to
-    as shares are judged good) gives it."""
+    as shares are judged good) gives it. `judged_on` (if given) gets each case event's projects and verdict, for
+    `settle` (the same `config_roles`)."""
     judged = []
     # The round's cases and their projects looked up together (nothing is written while a round is judged): a
     # round brings hundreds of events on fewer cases.
@@ -73,7 +92,10 @@ def judge_round(
         report = (event.ref or event.case_id) if event else ""
         here = places[(event.ref, event.case_id)] if event else None
         known = linked.get(here, []) if here else []
-        verdict = judge_received(gpg, item, config_roles, [*known, *learned.get(report, [])], roster)
+        projects = [*known, *learned.get(report, [])]
+        verdict = judge_received(gpg, item, config_roles, projects, roster)
+        if judged_on is not None and event is not None and event.roster is None:
+            judged_on[event.id] = JudgedOn(frozenset(projects), verdict.rejection.name if verdict.rejection else None)
         if verdict.rejection is None and event is not None and event.share is not None:
             learned[report] = [str(p) for p in event.share.get("projects") or []]
         judged.append(verdict)
@@ -98,6 +120,8 @@ def settle(
     *,
     fresh: bool = True,
     new: Collection[str] | None = None,
+    judged_under: RosterHistory | None = None,
+    judged_on: Mapping[str, JudgedOn] | None = None,
 ) -> Settled:
     """Fold the roster events kept here and mark each applied or refused; if that changed the fold (or `fresh`:
     roster events were just kept), bring its keys into the keyring and judge again every received event whose
@@ -105,7 +129,11 @@ def settle(
 
     `new`: the roster events kept since the roster was last settled (those this transaction kept): then the fold
     settled before is known (the others accepted), and only the events from the first time the two folds judge
-    differently are judged again (`roster.first_change`), and those still waiting for their key; None: all."""
+    differently are judged again (`roster.first_change`), and those still waiting for their key; None: all.
+    `judged_under`: the fold the events this transaction kept were judged under (`batch_history`), when not the one
+    settled before: the events from the first time it and the new fold differ are judged again too. `judged_on`
+    (with `judged_under`): how `judge_round` judged them; one judged before that time, kept with that verdict, and
+    whose case has the same projects now, is not judged again (the same judgement on the same roster and projects)."""
     founders = [f.upper() for f in founders]
     settled = rows.roster_rows(connection) if new is not None else []
     before = fold((decode(r.body) for r in settled if r.status == "applied" and r.id not in (new or ())), founders)
@@ -124,7 +152,30 @@ def settle(
     rows.mark(connection, verdicts)
     import_keys(gpg, [(k.fingerprint, k.armored) for m in history.current.members.values() for k in m.keys])
     since = first_change(before, history) if new is not None else BEGINNING
-    return _rejudge(connection, gpg, history, config_roles, now, since)
+    same: _Unchanged | None = None
+    if judged_under is not None:
+        differs = first_change(judged_under, history)
+        if since is not BEGINNING:
+            since = min((t for t in (since, differs) if t is not None), default=None)
+        same = _Unchanged(judged_on or {}, differs)
+    return _rejudge(connection, gpg, history, config_roles, now, since, same)
+
+
+@dataclass(frozen=True)
+class _Unchanged:
+    """The events judged in this transaction (`judge_round`) and the time from which the fold they were judged
+    under differs from the settled one (None: never)."""
+
+    judged_on: Mapping[str, JudgedOn]
+    differs: Timestamp | None
+
+    def holds(self, event: TeamEvent, rejection: str | None, projects: Sequence[str]) -> bool:
+        """Whether `event`'s kept verdict is what judging it again gives: judged on the same projects under a fold
+        that agrees with the settled one at its time, and kept with that verdict."""
+        judged = self.judged_on.get(event.id)
+        if judged is None or rejection == Rejection.UNKNOWN_KEY.name or judged.rejection != rejection:
+            return False
+        return (self.differs is None or event.at < self.differs) and judged.projects == frozenset(projects)
 
 
 def _verify_waiting_roster(connection: WriteConnection, gpg: gnupg.GPG) -> None:
@@ -149,6 +200,7 @@ def _rejudge(
     config_roles: TeamRoles,
     now: datetime,
     since: Timestamp | None,
+    same: _Unchanged | None = None,
 ) -> Settled:
     stored = rows.rejudged_rows(connection, None if since is None else since.text())
     projects = case_projects(connection, {row.case_id for row in stored})
@@ -157,6 +209,8 @@ def _rejudge(
     still: list[tuple[str, str | None, str | None, str]] = []
     for row in stored:
         event = decode(row.body)
+        if same is not None and same.holds(event, row.rejection, projects.get(row.case_id, [])):
+            continue  # judged just now on the same roster and projects: judged again, it ends the same
         opened = Opened(event, row.signer, None, signed=row.signed)
         if row.rejection == Rejection.UNKNOWN_KEY.name:
             if row.signed is None:

@@ -19,6 +19,7 @@ from triage_tui.store.queries import stored_time
 from triage_tui.store.store import Store
 from triage_tui.store.team_case_store import record_shares
 from triage_tui.store.team_runner import EitherConnection
+from triage_tui.team.apply_batch import HeldBatch
 from triage_tui.team.audience import Delivery, deliveries, named_cases, told_of_unlink
 from triage_tui.team.envelope import TeamRoles, encrypt_signed, seal, sign_event
 from triage_tui.team.envelope_intake import CURSOR_SOURCE, open_round
@@ -33,7 +34,14 @@ from triage_tui.team.receive import receive
 from triage_tui.team.recipients import RecipientError, unusable_recipients
 from triage_tui.team.refs import case_projects, case_ref, named_case_projects
 from triage_tui.team.roles import config_roles
-from triage_tui.team.roster_receipt import current_roles, judge_round, load_history, roster_readers, settle
+from triage_tui.team.roster_receipt import (
+    JudgedOn,
+    batch_history,
+    current_roles,
+    judge_round,
+    roster_readers,
+    settle,
+)
 from triage_tui.team.sync_outcome import TeamSyncOutcome as TeamSyncOutcome  # imported from here by callers
 from triage_tui.team.sync_outcome import TeamSyncResult
 
@@ -45,9 +53,18 @@ if TYPE_CHECKING:
 
 SUBJECT = "triage-tui team event"
 PULL_GROUP_MESSAGES = 500
-"""Messages of the team folder taken in per round (their sizes, then their bodies in groups by size): one round's
-answers stay far inside the IMAP bounds whatever the backlog, and the cursor is saved with each round's events, so
-a pull cut off midway resumes after the last whole round."""
+"""Messages of the team folder fetched per round (their sizes, then their bodies in groups by size): one round's
+answers stay far inside the IMAP bounds whatever the backlog."""
+APPLY_BATCH_EVENTS = 5_000
+"""Messages whose opened events are applied in one write transaction, with the folder's cursor past them (and at
+the end of each folder, whatever is held): a large backlog is judged and its cases recomputed once per batch, not
+once per fetch round. A pull cut off midway (a dropped connection, a crash) keeps every batch applied before and
+fetches again at most the one it was holding: nothing of a batch is stored until all of it is, cursor included."""
+APPLY_BATCH_BYTES = 32 * 1024 * 1024
+"""A batch is also applied once the bytes it holds reach this (each event's bytes and signed form, and messages kept
+as unreadable), so the memory held stays bounded whatever the events' sizes: by count alone it could reach
+APPLY_BATCH_EVENTS events of MAX_EVENT_BYTES each with their signed forms (over 2 GiB; a compressed envelope opens
+to far more than its size). At most this plus one round's (PULL_GROUP_MESSAGES events) is held."""
 SEARCH_UIDS = 50_000
 """UIDs searched at once: the answer is one line of at most this many numbers (about 550 KB), within the longest
 line the IMAP bounds allow (imap_bounds.MAX_LINE_BYTES), whatever the backlog."""
@@ -270,40 +287,50 @@ class TeamTransport:
         self.outcome.shared += len(readers)
 
     def _pull(self, client: IMAPClient, source: ImapSource, folder: str) -> None:
-        """Take in one folder's new messages in rounds of at most PULL_GROUP_MESSAGES UIDs, each stored with its
-        cursor (nothing but its STATUS when nothing came)."""
+        """Take in one folder's new messages, fetched in rounds of at most PULL_GROUP_MESSAGES UIDs and applied in
+        batches of at most APPLY_BATCH_EVENTS (or APPLY_BATCH_BYTES), each stored with its cursor (nothing but its
+        STATUS when nothing came)."""
+        batch = HeldBatch()
 
         def take_in(folder: str, validity: int, group: list[int], bodies: Bodies) -> None:
             if self._seen is None:  # read once a folder has something new: a sync with nothing new reads no log
                 with self.store.read() as connection:
                     self._seen = log.event_ids(connection)
-            self._take_in(folder, validity, group, bodies, self._seen, self._learned)
+            opened, unreadable = open_round(
+                self.gpg, validity, group, bodies, self._seen, self._copies, self.outcome,
+                stored_time(datetime.now(UTC)),
+            )  # fmt: skip
+            batch.hold(folder, validity, group, opened, unreadable)
+            if batch.full(APPLY_BATCH_EVENTS, APPLY_BATCH_BYTES):
+                flush()
 
-        pull_folder(
-            client, source, self.store, folder, take_in, cursor_source=CURSOR_SOURCE, search_uids=SEARCH_UIDS,
-            group_messages=PULL_GROUP_MESSAGES, max_bytes=MAX_ENVELOPE_BYTES, create=not self.folders.per_audience,
-        )  # fmt: skip
+        def flush() -> None:
+            nonlocal batch
+            if not batch.empty:
+                self._apply(batch, self._learned)
+            batch = HeldBatch()
 
-    def _take_in(
-        self,
-        folder: str,
-        validity: int,
-        group: list[int],
-        bodies: dict[int, tuple[bytes, str | None, int | None]],
-        applied: set[str],
-        learned: dict[str, list[str]],
-    ) -> None:
-        """Open, judge and apply one round's messages, and store them with the cursor past them in one
+        try:
+            pull_folder(
+                client, source, self.store, folder, take_in, cursor_source=CURSOR_SOURCE, search_uids=SEARCH_UIDS,
+                group_messages=PULL_GROUP_MESSAGES, max_bytes=MAX_ENVELOPE_BYTES,
+                create=not self.folders.per_audience, flush=flush,
+            )  # fmt: skip
+        except BaseException:
+            # The batch held is dropped, to be fetched again: its events are no longer counted as taken in.
+            self._seen = None
+            raise
+
+    def _apply(self, batch: HeldBatch, learned: dict[str, list[str]]) -> None:
+        """Judge and apply one batch's opened events, and store them with the folder's cursor past the batch in one
         transaction."""
         from triage_tui.store.ingest import save_cursor
 
-        opened_all, unreadable = open_round(
-            self.gpg, validity, group, bodies, applied, self._copies, self.outcome, stored_time(datetime.now(UTC))
-        )
-        # One read connection for the round's lookups (each case the events are about, and its projects).
+        # One read connection for the batch's lookups (each case the events are about, and its projects).
         with self.store.read() as connection:
-            roster = load_history(connection, self.founders)
-            judged = judge_round(connection, self.gpg, opened_all, self.config_roles, roster, learned)
+            roster = batch_history(connection, self.founders, batch.opened)
+            judged_on: dict[str, JudgedOn] = {}
+            judged = judge_round(connection, self.gpg, batch.opened, self.config_roles, roster, learned, judged_on)
         for verdict in judged:
             if verdict.rejection is None:
                 self.outcome.applied += 1
@@ -317,12 +344,12 @@ class TeamTransport:
             # A roster change judges again every event it decides on, whenever they came.
             new = [v.event.id for v in judged if v.event is not None and v.event.roster is not None]
             settled = settle(connection, self.gpg, self.founders, self.config_roles, datetime.now(UTC),
-                             fresh=bool(new), new=new)  # fmt: skip
+                             fresh=bool(new), new=new, judged_under=roster, judged_on=judged_on)  # fmt: skip
             self.outcome.applied += settled.applied - settled.refused
             self.outcome.rejected += settled.refused - settled.applied
-            log.keep_unreadable(connection, unreadable)
-            save_cursor(connection, CURSOR_SOURCE, folder, {"uidvalidity": validity, "last_uid": group[-1]},
-                        datetime.now(UTC))  # fmt: skip
+            log.keep_unreadable(connection, batch.unreadable)
+            save_cursor(connection, CURSOR_SOURCE, batch.folder,
+                        {"uidvalidity": batch.validity, "last_uid": batch.last_uid}, datetime.now(UTC))  # fmt: skip
 
 
 def sync_team(store: Store, config: Config) -> TeamSyncResult:
