@@ -277,7 +277,7 @@ class TriageApp(App[None]):
         if self.config is None:
             self.notify("This workspace has no config.toml, so there is nothing to sync.", title="Sync")
             return
-        if not self.config.sources:
+        if not self.config.sources and self.config.team is None:
             self.notify(
                 f"No sources in {self.config.path}; add a [sources.NAME] table to sync.", title="Sync", timeout=8
             )
@@ -286,7 +286,8 @@ class TriageApp(App[None]):
         self._last_stored = ("", 0)
         if self._outcome_timer is not None:
             self._outcome_timer.stop()
-        self.sync_line = progress_line(SyncSnapshot(source=next(iter(self.config.sources))))
+        # A maintainer's workstation has [team] and no sources: its sync is the team job (and the outbox).
+        self.sync_line = progress_line(SyncSnapshot(source=next(iter(self.config.sources), "team")))
         self.refresh_bindings()
         self._sync(self.config, self.sync_cancel)
 

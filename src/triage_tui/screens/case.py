@@ -103,6 +103,10 @@ class CaseScreen(ShowsCases, CaseView):
     def action_reply(self) -> None:
         from triage_tui.screens.reply import ReplyScreen
 
+        rule = self.context.replies_refused()
+        if rule is not None:
+            self.notify(f"Not yours to write: {rule}.", title="Team", severity="warning")
+            return
         self.app.push_screen(ReplyScreen(self.context, self.case_id))
 
     @work(group=ASKING)

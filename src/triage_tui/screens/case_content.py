@@ -106,10 +106,7 @@ def case_header(
                 ("state ", label),
                 safe_line(state).stylize("bold"),  # the reason and duplicate-of may come from a team member
                 ("   reporter ", label),
-                safe_line(summary.reporter),
-                " <",
-                safe_line(summary.reporter_email),
-                ">",
+                who(summary.reporter, summary.reporter_email),
                 ("   first signature ", label),
                 (look.label, look.colour),
             ),
@@ -187,12 +184,18 @@ def impacts_content(
     return Content("\n").join(lines)
 
 
+def who(name: str, email: str, *, bold: bool = False) -> Content:
+    """ "Name <email>", or the name alone when no address is known (a shared case carries none): never an empty "<>"."""
+    shown = safe_line(name).stylize("bold") if bold else safe_line(name)
+    return Content.assemble(shown, " <", safe_line(email), ">") if email else shown
+
+
 def reporter_content(summary: CaseSummary, extras: CaseExtras | None, history: list[CaseBrief], total: int) -> Content:
     """Who reported the case, their key, and their other cases."""
     from triage_tui.widgets.verdict import format_fingerprint
 
     lines = [
-        Content.assemble(safe_line(summary.reporter).stylize("bold"), " <", safe_line(summary.reporter_email), ">"),
+        who(summary.reporter, summary.reporter_email, bold=True),
         Content.assemble(("key ", "dim"), format_fingerprint(extras.reporter_fingerprint if extras else None)),
     ]
     if not history:
@@ -230,7 +233,7 @@ def message_headers(message: MessageView) -> Content:
     """From, Date and Subject of a message as the sender wrote them (untrusted)."""
     sent = message.sent_at.strftime("%Y-%m-%d %H:%M UTC") if message.sent_at else NO_DATE
     label = "bold $text-muted"
-    sender = Content.assemble(safe_line(message.sender_name), " <", safe_line(message.sender_email), ">")
+    sender = who(message.sender_name, message.sender_email)
     return Content("\n").join(
         [
             Content.assemble(("From:    ", label), sender),

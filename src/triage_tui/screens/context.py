@@ -72,6 +72,15 @@ class AppContext:
         with self.store.read() as connection:
             return coordinators_only(self.config, connection, merge=merge)
 
+    def replies_refused(self) -> str | None:
+        """Why this user does not write to reporters (a maintainer on a team: the coordinators do), else None."""
+        if not self.team_sync:
+            return None
+        from triage_tui.team.own_rights import replies_refused
+
+        with self.store.read() as connection:
+            return replies_refused(self.config, connection)
+
     def triage(self) -> TriageService:
         """The workspace's one TriageService, built on first use (call from a worker thread)."""
         with self._triage_lock:

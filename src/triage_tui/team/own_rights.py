@@ -26,3 +26,12 @@ def coordinators_only(config: Config | None, connection: EitherConnection, *, me
     if is_coordinator(config, connection):
         return None
     return "only a coordinator merges cases" if merge else CHANGES_RULE
+
+
+REPLY_RULE = "a maintainer does not write to reporters; the coordinators do"
+"""Why a maintainer's workstation offers no reply: the reporter hears from the team's coordinators only."""
+
+
+def replies_refused(config: Config | None, connection: EitherConnection) -> str | None:
+    """None if this user writes to reporters (no team sync, or a coordinator), else the rule that says who does."""
+    return None if is_coordinator(config, connection) else REPLY_RULE

@@ -41,7 +41,7 @@ def create_shared_case(connection: WriteConnection, event: TeamEvent, now: datet
         "id": case_id, "year": year, "number": number,
         "title": neutralise_line(str(share.get("title") or event.case_id)),
         "reporter": neutralise_line(str(share.get("reporter") or "")), "reporter_email": "",
-        "signature": "unsigned", "received_at": received, "created_at": now, "updated_at": received,
+        "signature": "shared", "received_at": received, "created_at": now, "updated_at": received,
         "message_count": len(messages),
     }  # fmt: skip
     texts = []

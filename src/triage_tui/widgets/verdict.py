@@ -16,6 +16,10 @@ from triage_tui.store.queries import MessageView
 from triage_tui.widgets.safe_text import clean_line, safe_line
 
 BAD_COLOUR = "#ff6b6b"
+SHARED = "shared"
+"""The verdict word of a case (and its messages) shared by a coordinator through the team's events."""
+SHARED_SOURCE = "team"
+"""The source of the messages of a shared case (team/shared_case.py)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,9 @@ SIGNATURE_LOOKS: dict[str, VerdictLook] = {
     Signature.REVOKED_KEY: VerdictLook("✗", "revoked-key", "#ff6b6b"),
     Signature.ERROR: VerdictLook("!", "error", "#ff6b6b"),
     Signature.UNSIGNED: VerdictLook("–", "unsigned", "#9a9a9a"),
+    # A case a coordinator shared with this workstation: the report's own signature was checked on the coordinator's
+    # workstation, not here, so it is neither claimed good nor called unsigned.
+    SHARED: VerdictLook("↪", "shared", "#8fb8de"),
 }
 
 
@@ -57,7 +64,14 @@ def format_fingerprint(fingerprint: str | None) -> str:
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
+def is_shared(message: MessageView) -> bool:
+    """Whether `message` came with a case a coordinator shared (its text travelled in a signed, encrypted event)."""
+    return message.source == SHARED_SOURCE
+
+
 def _encryption_part(message: MessageView) -> Content:
+    if is_shared(message):
+        return Content.styled("↪ shared by a coordinator in a team event", "bold $accent")
     if not message.encrypted:
         return Content.styled("✗ not encrypted", "bold $warning")
     if message.decryption == Decryption.OK:
@@ -67,7 +81,7 @@ def _encryption_part(message: MessageView) -> Content:
 
 def verdict_content(message: MessageView) -> Content:
     """The verdict bar's text: encryption, signature word, signer, scope, then warnings and errors."""
-    look = signature_look(message.signature)
+    look = signature_look(SHARED if is_shared(message) else message.signature)
     signature = Content.styled(f"signature {look.label}", f"bold {look.colour}")
     scope_word: dict[str, str] = {
         SignatureScope.WHOLE: "whole message",
@@ -82,6 +96,9 @@ def verdict_content(message: MessageView) -> Content:
         lines.append(Content.assemble(("uid     ", "dim"), safe_line(", ".join(message.signer_uids))))
     scope = scope_word.get(message.signature_scope, message.signature_scope)
     scope_style = "bold $warning" if message.signature_scope == SignatureScope.PARTIAL else ""
+    if is_shared(message):
+        # What the app verified here is the coordinator's event, not the reporter's mail: say so, claim nothing more.
+        scope, scope_style = "the report's own signature was checked on the coordinator's workstation, not here", ""
     lines.append(Content.assemble(("covers  ", "dim"), (scope, scope_style)))
     if message.key_changed_from:
         lines.append(
@@ -126,7 +143,9 @@ class VerdictBar(Static):
         self.border_title = "verdict (triage-tui)"
         look = signature_look(message.signature)
         decrypted = message.decryption in (Decryption.OK, Decryption.NOT_ENCRYPTED)
-        if message.error or look.colour == BAD_COLOUR or not decrypted:
+        if is_shared(message) and not message.error:
+            self.add_class("-doubtful")
+        elif message.error or look.colour == BAD_COLOUR or not decrypted:
             self.add_class("-bad")
         elif (
             not look.good
