@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
+from textual.pilot import Pilot
 
 from dovecot_fixtures import server_root
 from onboarding_fixtures import PIP_CASE_TITLE, Station, Team, onboard, start_team, stop_team
@@ -51,21 +51,21 @@ def notifications(app: TriageApp) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-async def until(condition: object, timeout: float = 60.0) -> bool:
+async def until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.monotonic() > deadline:
             return False
         await asyncio.sleep(0.05)
     return True
 
 
-async def open_pip_case(app: TriageApp, pilot: object) -> None:
+async def open_pip_case(app: TriageApp, pilot: Pilot[None]) -> None:
     case_list = app.screen.query_one(CaseList)
     titles = [case_list._row(index) for index in range(case_list.count)]
     case_list.cursor = [case.title if case else "" for case in titles].index(PIP_CASE_TITLE)
-    await pilot.press("enter")  # type: ignore[attr-defined]
-    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("enter")
+    await settle(pilot)
     assert isinstance(app.screen, CaseScreen)
 
 
