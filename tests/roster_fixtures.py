@@ -19,7 +19,6 @@ from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
 from triage_tui.team.receive import receive
-from triage_tui.team.refs import case_projects
 from triage_tui.team.roster_keys import sign_rotation
 from triage_tui.team.roster_receipt import JudgedOn, batch_history, judge_received, load_history, settle
 
@@ -109,12 +108,9 @@ def deliver(
                     if opened.event is None or opened.event.id in kept:
                         continue
                     kept.add(opened.event.id)
-                    projects = case_projects(connection, [opened.event.case_id]).get(opened.event.case_id, [])
-                    verdict = judge_received(gpg, opened, CONFIG_ROLES, projects, history)
+                    verdict = judge_received(gpg, opened, CONFIG_ROLES, (), history)
                     if opened.event.roster is None:  # as `judge_round` tells `settle` how it judged
-                        judged_on[opened.event.id] = JudgedOn(
-                            frozenset(projects), verdict.rejection.name if verdict.rejection else None
-                        )
+                        judged_on[opened.event.id] = JudgedOn(verdict.rejection.name if verdict.rejection else None)
                     judged.append(verdict)
                 receive(connection, judged, NOW, roster=history)
                 new = [o.event.id for o in judged if o.event is not None and o.event.roster is not None]
