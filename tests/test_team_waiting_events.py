@@ -77,7 +77,8 @@ def test_any_arrival_times_end_the_same_once_the_clocks_pass(
         reference, late = folder / "reference.db", folder / "late.db"
         shutil.copy(base, reference)
         shutil.copy(base, late)
-        deliver(reference, receiver, [five.c], [sorted(events, key=TeamEvent.order_key)], wall=PASSED)
+        ordered = sorted(events, key=TeamEvent.order_key)
+        deliver(reference, receiver, [five.c], [ordered], wall=PASSED)
         # Each batch comes at a clock of its own (never going back), many of them minutes behind the events' times.
         for batch, offset in zip(_split([events[i] for i in order], cuts), sorted(clocks), strict=False):
             sync_at(late, receiver, [five.c], START + offset)
