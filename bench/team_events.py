@@ -185,14 +185,13 @@ def apply_with_roster(database: Path, events: list[TeamEvent], gpg: gnupg.GPG, f
     with Store(database) as store:
         _ = store.engine
         started = time.perf_counter()
-        learned: dict[str, list[str]] = {}
         for start in range(0, len(received), APPLY_BATCH_EVENTS):
             opened = received[start : start + APPLY_BATCH_EVENTS]
             cursor = {"uidvalidity": 1, "last_uid": start + len(opened)}
             with store.read() as connection:
                 roster = batch_history(connection, founders, opened)
                 judged_on: dict[str, JudgedOn] = {}
-                judged = judge_round(connection, gpg, opened, NO_CONFIG_ROLES, roster, learned, judged_on)
+                judged = judge_round(gpg, opened, NO_CONFIG_ROLES, roster, judged_on)
             with store.write() as connection:
                 receive(connection, judged, datetime.now(UTC), roster=roster)
                 new = [v.event.id for v in judged if v.event is not None and v.event.roster is not None]
@@ -280,7 +279,7 @@ def prepare(folder: Path, cases: int, team: Team) -> tuple[Path, Path, dict[str,
     with Store(base) as store, store.write() as connection:
         founders = [team.c]
         judged = judge_round(
-            connection, gpg, [Opened(e, e.author, None) for e in founding_roster(team)], NO_CONFIG_ROLES,
+            gpg, [Opened(e, e.author, None) for e in founding_roster(team)], NO_CONFIG_ROLES,
             load_history(connection, founders), {},
         )  # fmt: skip
         receive(connection, judged, NOW)

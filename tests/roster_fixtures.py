@@ -19,7 +19,6 @@ from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
 from triage_tui.team.receive import receive
-from triage_tui.team.refs import case_projects
 from triage_tui.team.roster_keys import sign_rotation
 from triage_tui.team.roster_receipt import JudgedOn, batch_history, judge_received, load_history, settle
 
@@ -91,10 +90,12 @@ def deliver(
     batches: Sequence[Sequence[Opened | TeamEvent]],
     *,
     provisional: bool = False,
+    wall: float | None = None,
 ) -> None:
     """Receive each batch as a team sync's round does: judged (roster events on their key material, case events on
     the roster kept so far, or with `provisional` on it and the batch's own roster events folded in, as the
-    transport judges a batch), kept, and the roster settled; an event kept already is skipped, as a sync skips it."""
+    transport judges a batch), kept, and the roster settled; an event kept already is skipped, as a sync skips it.
+    `wall`: the receiving workstation's clock (seconds; default now), against which events dated ahead wait."""
     with Store(database) as store:
         for batch in batches:
             items = [item if isinstance(item, Opened) else Opened(item, item.author, None) for item in batch]
@@ -109,15 +110,12 @@ def deliver(
                     if opened.event is None or opened.event.id in kept:
                         continue
                     kept.add(opened.event.id)
-                    projects = case_projects(connection, [opened.event.case_id]).get(opened.event.case_id, [])
-                    verdict = judge_received(gpg, opened, CONFIG_ROLES, projects, history)
+                    verdict = judge_received(gpg, opened, CONFIG_ROLES, (), history, wall)
                     if opened.event.roster is None:  # as `judge_round` tells `settle` how it judged
-                        judged_on[opened.event.id] = JudgedOn(
-                            frozenset(projects), verdict.rejection.name if verdict.rejection else None
-                        )
+                        judged_on[opened.event.id] = JudgedOn(verdict.rejection.name if verdict.rejection else None)
                     judged.append(verdict)
                 receive(connection, judged, NOW, roster=history)
                 new = [o.event.id for o in judged if o.event is not None and o.event.roster is not None]
                 under = history if provisional else None
                 settle(connection, gpg, founders, CONFIG_ROLES, NOW, fresh=bool(new), new=new, judged_under=under,
-                       judged_on=judged_on if provisional else None)  # fmt: skip
+                       judged_on=judged_on if provisional else None, wall=wall)  # fmt: skip

@@ -112,7 +112,8 @@ def test_the_fold_refuses_what_the_roster_so_far_does_not_allow(five: TeamOfFive
         ({"state": ("triage", "closed")}, {}, "state", "a maintainer may not change state"),
         ({"embargo_until": (None, "2026-12-01T00:00:00+00:00")}, {}, "embargo", "may not change embargo_until"),
         ({"assignee": (None, "pat")}, {}, "assign", "may not change assignee"),
-        ({}, {"uv": None}, "impact-removed", "not a maintainer of uv"),
+        ({}, {"uv": {"status": "affected"}}, "impact", "not a maintainer of uv"),
+        ({}, {"pip": None}, "impact-removed", "only coordinators link or unlink projects"),
         ({}, {}, "merge", "only a coordinator merges cases"),
     ],
 )
@@ -124,7 +125,7 @@ def test_without_a_roster_the_configs_maintainers_are_held_to_the_same_rights(
     roles = TeamRoles(frozenset({"C" * 40}), {"pip": frozenset({FPR}), "uv": frozenset({"B" * 40})})
     note = "merged" if kind == "merge" else None
     event = TeamEvent("PSC-2026-0001", FPR, at(1), kind, changes, impacts, note)
-    verdict = judge(Opened(event, FPR, None), roles, ["pip", "uv"], set())
+    verdict = judge(Opened(event, FPR, None), roles, set())
     assert verdict.rejection == Rejection.NO_ROLE and rule in verdict.detail
-    own = TeamEvent("PSC-2026-0001", FPR, at(1), "impact", impacts={"pip": None}, note="pip is not affected")
-    assert judge(Opened(own, FPR, None), roles, ["pip", "uv"], set()).rejection is None
+    own = TeamEvent("PSC-2026-0001", FPR, at(1), "impact", impacts={"pip": {"status": "unaffected"}}, note="not hit")
+    assert judge(Opened(own, FPR, None), roles, set()).rejection is None

@@ -25,7 +25,7 @@ def _events(team: TeamOfFive) -> tuple[list[TeamEvent], list[TeamEvent]]:
 
 
 def _verdict(event: TeamEvent, history: RosterHistory) -> tuple[object, object]:
-    judged = judge(Opened(event, event.author, None), CONFIG_ROLES, ["pip"], set(), roster=history)
+    judged = judge(Opened(event, event.author, None), CONFIG_ROLES, set(), roster=history)
     return judged.rejection, judged.detail
 
 

@@ -68,7 +68,8 @@ def test_what_an_altered_maintainers_client_sends_beyond_its_rights_is_refused_e
     uv = team.maintainers["uv"]
     team.sync(uv)
     refused_on_uv = [reason for _kind, author, reason in rejected_on(uv) if author == pip.fingerprint]
-    assert refused_on_uv and all(REFUSED["cell"][1] in reason or "neither" in reason for reason in refused_on_uv)
+    # Each for the rule it breaks, judged from the event alone as on the coordinator's workstation.
+    assert refused_on_uv and all(any(rule in reason for _a, rule in REFUSED.values()) for reason in refused_on_uv)
     assert PIP_CASE_TITLE not in [case["title"] for case in team.cases_of(uv)]
 
 
@@ -115,3 +116,29 @@ def test_a_missing_key_a_refused_acl_and_an_unreachable_server_are_one_line_each
     assert code == 1
     (line,) = lines
     assert where in line or team.server.host in line, line
+
+
+def test_a_maintainers_unlink_is_refused_alike_everywhere_and_the_role_rule_is_said_first(team: Team) -> None:
+    """Links are coordinators' decisions: a maintainer's unlink of their own project is refused locally naming that
+    rule and, sent anyway, refused by the coordinator's workstation with the same reason (judged from the event and
+    the roster alone, not from the case's projects there); a state the lifecycle would not allow either is refused
+    for whose decision it is first."""
+    pip, coordinator = team.maintainers["pip"], team.coordinator
+    case = case_on(team, pip, PIP_CASE_TITLE)["id"]
+    links_rule = "only coordinators link or unlink projects"
+
+    unlinked = team.cli(pip, "case", case, "unlink", "pip")
+    assert unlinked.returncode == 2 and links_rule in unlinked.stderr, unlinked.stderr
+    accepted = team.cli(pip, "case", case, "state", "accepted")  # a new case moves to triage only
+    assert accepted.returncode == 2 and f"a maintainer may not change state: {CHANGES_RULE}" in accepted.stderr
+    assert "it can move to" not in accepted.stderr, accepted.stderr
+
+    unlock_store(pip.home / "triage.db", pip.fingerprint, pip.ring.home)
+    with Store(pip.home / "triage.db") as store:  # an altered client: no local check
+        TriageService(store, "pip", sharer=TeamSharer(pip.fingerprint)).remove_project(case, "pip")
+    team.sync(pip)
+    team.sync(coordinator)
+
+    assert [i["project"] for i in case_on(team, coordinator, PIP_CASE_TITLE)["impacts"]] == ["pip"]
+    (reason,) = [reason for _kind, author, reason in rejected_on(coordinator) if author == pip.fingerprint]
+    assert reason == f"beyond its author's rights: {links_rule}: a maintainer may not unlink pip"

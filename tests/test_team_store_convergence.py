@@ -42,7 +42,7 @@ def deliver(database: Path, batches: list[list[TeamEvent]]) -> None:
                 }
                 opened = []
                 for event in batch:
-                    verdict = judge(Opened(event, event.author, None), ROLES, ["pip"], applied)
+                    verdict = judge(Opened(event, event.author, None), ROLES, applied)
                     opened.append(verdict)
                     if verdict.rejection is None:
                         applied.add(event.id)

@@ -49,9 +49,7 @@ def home(tmp_path: Path, gpg_world: GpgWorld) -> Path:
     ]
     roles = TeamRoles(coordinators=frozenset({COORDINATOR}))
     with Store(tmp_path / "triage.db") as store, store.write() as connection:
-        receive(
-            connection, [judge(Opened(e, e.author, None), roles, ["pip"], set()) for e in events], datetime.now(UTC)
-        )
+        receive(connection, [judge(Opened(e, e.author, None), roles, set()) for e in events], datetime.now(UTC))
     (tmp_path / "config.toml").write_text(with_identity(VALID, gpg_world.team))
     return tmp_path
 

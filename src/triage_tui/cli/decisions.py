@@ -44,6 +44,9 @@ def take_decision(
 
     # As the app builds it: with team sync on, every decision is also a team event signed with the identity's key.
     service = TriageService(store, author_name(config), sharer=sharer_for(config))
+    refused = _role_refusal(store, config, args)
+    if refused is not None:  # whose decision it is comes before whether the case can take it (a state's lifecycle)
+        raise CliError(neutralise_line(f"the team's workstations would refuse this: {refused}"))
     try:
         event = DECISIONS[args.action](service, store, args, extras, stdin)
     except (TriageError, CliError) as error:  # what was typed is in the reason: shown neutralised, on one line
@@ -54,6 +57,33 @@ def take_decision(
     else:
         out.write(neutralise_line(f"{event.case_id}: #{event.id} {event.kind}: {_describe(event.payload)}") + "\n")
     return EXIT_OK
+
+
+COORDINATORS_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "state": ("state",),
+    "close": ("disposition", "state"),
+    "assign": ("assignee",),
+    "label": ("labels",),
+    "embargo": ("embargo_until",),
+    "cvss": ("cvss_vector",),
+}
+"""The case's fields each coordinator's action changes (as its team event names them); `duplicate-of` merges."""
+
+
+def _role_refusal(store: Store, config: Config, args: argparse.Namespace) -> str | None:
+    """The team's rule that refuses this user the action, if it is a coordinator's decision and they are not one."""
+    from triage_tui.team.own_rights import changes_refused, coordinators_only
+
+    action = args.action
+    if action not in COORDINATORS_FIELDS and action != "duplicate-of":
+        return None
+    fields = COORDINATORS_FIELDS.get(action, ())
+    if action == "cvss" and str(getattr(args, "vector", "")).strip().startswith("CVSS:4.0/"):
+        fields = ("cvss4_vector",)
+    with store.read() as connection:
+        if action == "duplicate-of":
+            return coordinators_only(config, connection, merge=True)
+        return changes_refused(config, connection, fields)
 
 
 def _written(store: Store, case_id: str, event_id: int) -> dict[str, object]:

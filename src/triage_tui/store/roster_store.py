@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 ROSTER_CASE = "roster"
 ROSTER_RULE = "ROSTER_RULE"
 """The `rejection` of a roster event the fold refused (judged again at every fold)."""
-DEPENDS_ON_ROSTER = ("NO_ROLE", "REVOKED", "UNKNOWN_KEY")
-"""The rejections of case events that a roster change can undo."""
+DEPENDS_ON_ROSTER = ("NO_ROLE", "REVOKED", "UNKNOWN_KEY", "FROM_THE_FUTURE")
+"""The rejections of case events that a roster change can undo (or that wait: for a key, or for their time)."""
 
 
 class RosterRow(NamedTuple):
@@ -64,9 +64,21 @@ def rejudged_rows(connection: EitherConnection, since: str | None) -> list[Judge
     rows = run(
         connection,
         "SELECT id, case_id, body, signed, status, rejection, signer FROM team_events WHERE origin = 'received' "
-        "AND case_id != ? AND (status = 'applied' OR rejection IN (?, ?, ?)) "
+        "AND case_id != ? AND (status = 'applied' OR rejection IN (?, ?, ?, ?)) "
         "AND (rejection IS 'UNKNOWN_KEY' OR at >= ?) ORDER BY at, author, id",
         (ROSTER_CASE, *DEPENDS_ON_ROSTER, "~" if since is None else since),
+    ).fetchall()
+    return [JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6]) for r in rows]
+
+
+def due_rows(connection: EitherConnection, latest: str) -> list[JudgedRow]:
+    """Received events (roster events too) waiting for their time (refused FROM_THE_FUTURE) dated at `latest` (a
+    timestamp's text) or before, oldest first: their time has come, to be judged again."""
+    rows = run(
+        connection,
+        "SELECT id, case_id, body, signed, status, rejection, signer FROM team_events WHERE rejection = ? "
+        "AND origin = 'received' AND at <= ? ORDER BY at, author, id",
+        ("FROM_THE_FUTURE", latest),
     ).fetchall()
     return [JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6]) for r in rows]
 

@@ -4,13 +4,13 @@ a good signature, by the key the event names as its author, who holds a role on 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.team.events import EventFormatError, TeamEvent, decode
-from triage_tui.team.hlc import too_far_ahead
+from triage_tui.team.hlc import due_text, too_far_ahead
 from triage_tui.team.recipients import RecipientError, unusable_recipients
 from triage_tui.team.rights import rights_problem
 from triage_tui.team.roles import TeamRoles
@@ -47,7 +47,7 @@ class Rejection(StrEnum):
     BAD_ROSTER_KEY = "a roster change whose key or proof does not hold"
     MALFORMED = "not a team event"
     REPLAYED = "already applied (a copy sent again)"
-    FROM_THE_FUTURE = "dated too far ahead of this workstation's clock"
+    FROM_THE_FUTURE = "waits: dated too far ahead of this workstation's clock"
     NOT_APPLICABLE = "could not be applied here"
 
 
@@ -134,33 +134,37 @@ def _checked(result: Any, inner: bytes, signed: bytes | None) -> Opened:
 def judge(
     opened: Opened,
     roles: TeamRoles,
-    projects: Iterable[str],
     applied: set[str],
     roster: RosterHistory | None = None,
+    wall: float | None = None,
 ) -> Opened:
     """The opened event with the rights and replay rules applied: refused if it was applied before, or if it is
-    beyond its author's rights (`rights.rights_problem`) on the case (with `projects` as this workstation knows
-    them). With a `roster` that exists, the author's roles are those of the roster in force at the event's time
-    (their key valid then and not revoked), else `roles` (the config's). Roster events are judged by the fold
-    (`roster.fold`), not here."""
+    beyond its author's rights (`rights.rights_problem`, from the event alone). With a `roster` that exists, the
+    author's roles are those of the roster in force at the event's time (their key valid then and not revoked),
+    else `roles` (the config's). Roster events are judged by the fold (`roster.fold`), not here.
+
+    An event dated further ahead of this workstation's clock (`wall`, default now) than any honest skew is not
+    judged yet: it waits (FROM_THE_FUTURE, its signed form kept) and is judged again on a later sync once the clock
+    has caught up (`roster_receipt.judge_waiting`), so every workstation ends with the same verdict on it."""
     if opened.rejection is not None or opened.event is None:
         return opened
     event = opened.event
     if event.id in applied:
-        return Opened(event, opened.signer, Rejection.REPLAYED)
-    if too_far_ahead(event.at):
-        return Opened(event, opened.signer, Rejection.FROM_THE_FUTURE, event.at.text())
+        return replace(opened, rejection=Rejection.REPLAYED)
+    if too_far_ahead(event.at, wall):
+        return replace(opened, rejection=Rejection.FROM_THE_FUTURE, detail=f"judged again from {due_text(event.at)}")
     if event.roster is not None:
         return opened
     if roster is not None and roster.exists:
         since = roster.revoked_since(event.author)
         if since is not None and event.at >= since:
-            return Opened(event, opened.signer, Rejection.REVOKED, f"{event.author} is revoked since {since.text()}")
+            detail = f"{event.author} is revoked since {since.text()}"
+            return replace(opened, rejection=Rejection.REVOKED, detail=detail)
         roles = roster.roles_at(event.at)
         if event.author not in roles.coordinators and not any(event.author in m for m in roles.maintainers.values()):
             detail = f"{event.author} is no member's valid key at {event.at.text()} in the roster"
-            return Opened(event, opened.signer, Rejection.NO_ROLE, detail)
-    problem = rights_problem(event, roles, projects)
+            return replace(opened, rejection=Rejection.NO_ROLE, detail=detail)
+    problem = rights_problem(event, roles)
     if problem is not None:
-        return Opened(event, opened.signer, Rejection.NO_ROLE, problem)
+        return replace(opened, rejection=Rejection.NO_ROLE, detail=problem)
     return opened

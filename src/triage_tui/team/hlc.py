@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True, order=True)
@@ -38,8 +39,22 @@ far in the future would win every last-writer-wins contest from then on."""
 
 def too_far_ahead(moment: Timestamp, wall: float | None = None) -> bool:
     """Whether `moment` is further ahead of the wall clock than any honest clock skew."""
+    return moment > latest_acceptable(wall)
+
+
+def latest_acceptable(wall: float | None = None) -> Timestamp:
+    """The latest time a received event may carry at the wall clock `wall` (default now): later ones wait."""
     now_ms = int((time.time() if wall is None else wall) * 1000)
-    return moment.wall_ms > now_ms + MAX_AHEAD_MS
+    return Timestamp(now_ms + MAX_AHEAD_MS, 99_999_999)
+
+
+def due_text(moment: Timestamp) -> str:
+    """When (UTC, to the second) an event dated `moment` stops being too far ahead of this workstation's clock."""
+    try:
+        due = datetime.fromtimestamp((moment.wall_ms - MAX_AHEAD_MS) / 1000, UTC)
+    except (ValueError, OverflowError, OSError):  # a sender's claim beyond what a date can say
+        return "after the year 9999"
+    return due.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class HybridClock:

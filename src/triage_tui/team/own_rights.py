@@ -4,9 +4,11 @@ one instead of recording a decision every workstation would refuse."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from triage_tui.config import Config
 from triage_tui.store.team_runner import EitherConnection
-from triage_tui.team.rights import CHANGES_RULE
+from triage_tui.team.rights import CHANGES_RULE, changes_rule
 from triage_tui.team.roles import config_roles
 from triage_tui.team.roster_receipt import current_roles
 
@@ -35,3 +37,11 @@ REPLY_RULE = "a maintainer does not write to reporters; the coordinators do"
 def replies_refused(config: Config | None, connection: EitherConnection) -> str | None:
     """None if this user writes to reporters (no team sync, or a coordinator), else the rule that says who does."""
     return None if is_coordinator(config, connection) else REPLY_RULE
+
+
+def changes_refused(config: Config | None, connection: EitherConnection, fields: Iterable[str]) -> str | None:
+    """None if this user may change the case's `fields`, else the rule every workstation would refuse it by, naming
+    them as the refusal of the event itself does (said before any other rule: whose decision it is comes first)."""
+    if is_coordinator(config, connection):
+        return None
+    return changes_rule(fields)

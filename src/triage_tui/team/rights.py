@@ -9,26 +9,41 @@ from triage_tui.team.events import TeamEvent
 from triage_tui.team.roles import TeamRoles
 
 CHANGES_RULE = "only coordinators change state, disposition, assignee, embargo, labels, scores, title or duplicates"
+LINKS_RULE = "only coordinators link or unlink projects"
+NO_ROLE_RULE = "its author is neither a coordinator nor a maintainer"
 
 
-def rights_problem(event: TeamEvent, roles: TeamRoles, projects: Iterable[str]) -> str | None:
-    """The rights rule (issue 17, item 4) for a case event by its author under `roles`, on a case with `projects`:
-    coordinators decide everything; a maintainer sets their own projects' cells and adds notes, nothing else.
-    None if the event is within its author's rights, else the rule it breaks."""
+def changes_rule(fields: Iterable[str]) -> str:
+    """The rule a maintainer's change of the case's `fields` breaks, naming them."""
+    return f"a maintainer may not change {', '.join(sorted(fields))}: {CHANGES_RULE}"
+
+
+def rights_problem(event: TeamEvent, roles: TeamRoles) -> str | None:
+    """The rights rule (issue 17, item 4) for a case event by its author under `roles` (the roster's at the event's
+    time, or the config's while there is none): coordinators decide everything; a maintainer sets (never clears)
+    the cells of the projects they maintain and adds notes, nothing else. None if the event is within its author's
+    rights, else the rule it breaks.
+
+    Judged from the event and the roles alone, never from the case as a workstation holds it (its projects differ
+    from one workstation to the next and move as links come and go), so every workstation gives one verdict."""
     author = event.author
     if author in roles.coordinators:
         return None
-    if not roles.may_decide(author, list(projects)):
-        return "its author is neither a coordinator nor a maintainer of the case's projects"
-    if event.kind == "share":
+    maintained = {project for project, members in roles.maintainers.items() if author in members}
+    if not maintained:
+        return NO_ROLE_RULE
+    if event.kind == "share" or event.share is not None:
         return "only a coordinator shares a case"
     if event.key is not None:
         return "only a coordinator accepts a changed key"
     if event.kind == "merge":
         return "only a coordinator merges cases"
     if event.changes:
-        return f"a maintainer may not change {', '.join(sorted(event.changes))}: {CHANGES_RULE}"
-    foreign = sorted(p for p in event.impacts if author not in roles.maintainers.get(p, frozenset()))
+        return changes_rule(event.changes)
+    unlinked = sorted(project for project, cell in event.impacts.items() if cell is None)
+    if unlinked:
+        return f"{LINKS_RULE}: a maintainer may not unlink {', '.join(unlinked)}"
+    foreign = sorted(set(event.impacts) - maintained)
     if foreign:
         return f"a maintainer sets their own projects' cells only: not a maintainer of {', '.join(foreign)}"
     return None

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, NamedTuple
 from triage_tui.store import roster_store as rows
 from triage_tui.store.team_runner import EitherConnection, WriteConnection
 from triage_tui.team.envelope import Opened, Rejection, TeamRoles, judge, open_signed
+from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import TeamEvent, decode
-from triage_tui.team.hlc import Timestamp
+from triage_tui.team.hlc import Timestamp, due_text, latest_acceptable, too_far_ahead
 from triage_tui.team.receive import receive
-from triage_tui.team.refs import case_projects, resolve_cases
 from triage_tui.team.roster import BEGINNING, RosterHistory, first_change, fold
 from triage_tui.team.roster_keys import import_keys, roster_event_problem
 from triage_tui.team.share_withdrawal import withdraw_refused_shares
@@ -47,10 +47,16 @@ def current_roles(connection: EitherConnection, founders: Iterable[str], config_
 
 
 def judge_received(
-    gpg: gnupg.GPG, opened: Opened, roles: TeamRoles, projects: Iterable[str], roster: RosterHistory
+    gpg: gnupg.GPG,
+    opened: Opened,
+    roles: TeamRoles,
+    _projects: Iterable[str],
+    roster: RosterHistory,
+    wall: float | None = None,
 ) -> Opened:
     """A received event judged: a roster event on its key material (its rights are the fold's), a case event on
-    its author's rights (`envelope.judge`, under the roster in force at its time once a roster exists)."""
+    its author's rights (`envelope.judge`, under the roster in force at its time once a roster exists). Rights are
+    judged from the event alone: `_projects` is not looked at (kept for callers that still pass a case's)."""
     event = opened.event
     if event is not None and event.roster is not None and opened.rejection in (None, Rejection.UNKNOWN_KEY):
         problem = roster_event_problem(gpg, event)  # the keys it carries are imported, so it may verify now
@@ -58,48 +64,38 @@ def judge_received(
             return Opened(event, opened.signer, Rejection.BAD_ROSTER_KEY, problem)
         if opened.rejection is Rejection.UNKNOWN_KEY and opened.signed is not None:
             opened = open_signed(gpg, opened.signed)
-    return judge(opened, roles, projects, set(), roster=roster)
+    return judge(opened, roles, set(), roster=roster, wall=wall)
 
 
 class JudgedOn(NamedTuple):
-    """How `judge_round` judged a case event: on which projects, and its rejection's name (None: accepted)."""
+    """How `judge_round` judged a case event: its rejection's name (None: accepted)."""
 
-    projects: frozenset[str]
     rejection: str | None
 
 
 def judge_round(
-    connection: EitherConnection,
     gpg: gnupg.GPG,
     opened: Sequence[Opened],
     config_roles: TeamRoles,
     roster: RosterHistory,
-    learned: dict[str, list[str]],
     judged_on: dict[str, JudgedOn] | None = None,
+    wall: float | None = None,
 ) -> list[Opened]:
-    """A round's opened events judged in the order they came (`judge_received`), each on the projects known here
-    for its report: those of the case it resolves to, and those a share taken in this sync (`learned`, added to
-    as shares are judged good) gives it. `judged_on` (if given) gets each case event's projects and verdict, for
-    `settle` (the same `config_roles`)."""
+    """A round's opened events judged in the order they came (`judge_received`), each from the event and the roster
+    alone (never from the case as this workstation holds it). `judged_on` (if given) gets each case event's verdict,
+    for `settle` (the same `config_roles`)."""
     judged = []
-    # The round's cases and their projects looked up together (nothing is written while a round is judged): a
-    # round brings hundreds of events on fewer cases.
-    places = resolve_cases(connection, [item.event for item in opened if item.event is not None])
-    linked = case_projects(connection, {case for case in places.values() if case is not None})
     for item in opened:
         event = item.event
-        # The report, whatever its author numbers it: roles are judged on the projects known for it here.
-        report = (event.ref or event.case_id) if event else ""
-        here = places[(event.ref, event.case_id)] if event else None
-        known = linked.get(here, []) if here else []
-        projects = [*known, *learned.get(report, [])]
-        verdict = judge_received(gpg, item, config_roles, projects, roster)
+        verdict = judge_received(gpg, item, config_roles, (), roster, wall)
         if judged_on is not None and event is not None and event.roster is None:
-            judged_on[event.id] = JudgedOn(frozenset(projects), verdict.rejection.name if verdict.rejection else None)
-        if verdict.rejection is None and event is not None and event.share is not None:
-            learned[report] = [str(p) for p in event.share.get("projects") or []]
+            judged_on[event.id] = JudgedOn(verdict.rejection.name if verdict.rejection else None)
         judged.append(verdict)
     return judged
+
+
+WAITING = (Rejection.UNKNOWN_KEY.name, Rejection.FROM_THE_FUTURE.name)
+"""Rejections that are no verdict yet: the event waits for its key, or for its time, and is judged again then."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +118,7 @@ def settle(
     new: Collection[str] | None = None,
     judged_under: RosterHistory | None = None,
     judged_on: Mapping[str, JudgedOn] | None = None,
+    wall: float | None = None,
 ) -> Settled:
     """Fold the roster events kept here and mark each applied or refused; if that changed the fold (or `fresh`:
     roster events were just kept), bring its keys into the keyring and judge again every received event whose
@@ -132,12 +129,12 @@ def settle(
     differently are judged again (`roster.first_change`), and those still waiting for their key; None: all.
     `judged_under`: the fold the events this transaction kept were judged under (`batch_history`), when not the one
     settled before: the events from the first time it and the new fold differ are judged again too. `judged_on`
-    (with `judged_under`): how `judge_round` judged them; one judged before that time, kept with that verdict, and
-    whose case has the same projects now, is not judged again (the same judgement on the same roster and projects)."""
+    (with `judged_under`): how `judge_round` judged them; one judged before that time, and kept with that verdict,
+    is not judged again (the same judgement on the same roster)."""
     founders = [f.upper() for f in founders]
     settled = rows.roster_rows(connection) if new is not None else []
     before = fold((decode(r.body) for r in settled if r.status == "applied" and r.id not in (new or ())), founders)
-    _verify_waiting_roster(connection, gpg)
+    _verify_waiting_roster(connection, gpg, wall)
     kept = rows.roster_rows(connection)
     history = fold((decode(row.body) for row in kept), founders)
     verdicts: list[tuple[str, str | None, str | None, str]] = []
@@ -158,7 +155,7 @@ def settle(
         if since is not BEGINNING:
             since = min((t for t in (since, differs) if t is not None), default=None)
         same = _Unchanged(judged_on or {}, differs)
-    return _rejudge(connection, gpg, history, config_roles, now, since, same)
+    return _rejudge(connection, gpg, history, config_roles, now, since, same, wall)
 
 
 @dataclass(frozen=True)
@@ -169,16 +166,16 @@ class _Unchanged:
     judged_on: Mapping[str, JudgedOn]
     differs: Timestamp | None
 
-    def holds(self, event: TeamEvent, rejection: str | None, projects: Sequence[str]) -> bool:
-        """Whether `event`'s kept verdict is what judging it again gives: judged on the same projects under a fold
-        that agrees with the settled one at its time, and kept with that verdict."""
+    def holds(self, event: TeamEvent, rejection: str | None) -> bool:
+        """Whether `event`'s kept verdict is what judging it again gives: judged under a fold that agrees with the
+        settled one at its time, and kept with that verdict (one waiting for its key or its time is looked at)."""
         judged = self.judged_on.get(event.id)
-        if judged is None or rejection == Rejection.UNKNOWN_KEY.name or judged.rejection != rejection:
+        if judged is None or rejection in WAITING or judged.rejection != rejection:
             return False
-        return (self.differs is None or event.at < self.differs) and judged.projects == frozenset(projects)
+        return self.differs is None or event.at < self.differs
 
 
-def _verify_waiting_roster(connection: WriteConnection, gpg: gnupg.GPG) -> None:
+def _verify_waiting_roster(connection: WriteConnection, gpg: gnupg.GPG, wall: float | None) -> None:
     """Roster events refused for a key not here yet: the keys roster events carry are imported first, then each is
     verified again (a coordinator's events may come before the event that adds them)."""
     waiting = [row for row in rows.unverified_roster(connection) if row.signed is not None]
@@ -189,6 +186,10 @@ def _verify_waiting_roster(connection: WriteConnection, gpg: gnupg.GPG) -> None:
         assert row.signed is not None
         opened = open_signed(gpg, row.signed)
         if opened.rejection is None and opened.event is not None and opened.event.id == row.id:
+            if too_far_ahead(opened.event.at, wall):  # verified, but its time has not come: it waits for that now
+                detail = f"{Rejection.FROM_THE_FUTURE}: judged again from {due_text(opened.event.at)}"
+                verdicts.append(("rejected", detail, Rejection.FROM_THE_FUTURE.name, row.id))
+                continue
             verdicts.append(("applied", None, None, row.id))  # a candidate: the fold decides
     rows.mark(connection, verdicts)
 
@@ -201,16 +202,29 @@ def _rejudge(
     now: datetime,
     since: Timestamp | None,
     same: _Unchanged | None = None,
+    wall: float | None = None,
 ) -> Settled:
     stored = rows.rejudged_rows(connection, None if since is None else since.text())
-    projects = case_projects(connection, {row.case_id for row in stored})
+    return _judge_again(connection, gpg, history, config_roles, now, stored, same, wall)
+
+
+def _judge_again(
+    connection: WriteConnection,
+    gpg: gnupg.GPG,
+    history: RosterHistory,
+    config_roles: TeamRoles,
+    now: datetime,
+    stored: Sequence[rows.JudgedRow],
+    same: _Unchanged | None = None,
+    wall: float | None = None,
+) -> Settled:
     accept: list[Opened] = []
     refuse: dict[str, list[tuple[TeamEvent, str, str]]] = {}
     still: list[tuple[str, str | None, str | None, str]] = []
     for row in stored:
         event = decode(row.body)
-        if same is not None and same.holds(event, row.rejection, projects.get(row.case_id, [])):
-            continue  # judged just now on the same roster and projects: judged again, it ends the same
+        if same is not None and same.holds(event, row.rejection):
+            continue  # judged just now on the same roster: judged again, it ends the same
         opened = Opened(event, row.signer, None, signed=row.signed)
         if row.rejection == Rejection.UNKNOWN_KEY.name:
             if row.signed is None:
@@ -218,7 +232,7 @@ def _rejudge(
             opened = open_signed(gpg, row.signed)
             if opened.rejection is not None or opened.event is None or opened.event.id != row.id:
                 continue  # still no key (or never a good signature): it waits as it was
-        verdict = judge(opened, config_roles, projects.get(row.case_id, []), set(), roster=history)
+        verdict = judge(opened, config_roles, set(), roster=history, wall=wall)
         if verdict.rejection is None:
             if row.status != "applied":
                 accept.append(replace(verdict, signer=verdict.signer or event.author))
@@ -238,6 +252,41 @@ def _rejudge(
     received = receive(connection, accept, now, roster=history)
     refused_now = sum(len(events) for events in refuse.values())
     return Settled(history, len(accept) - len(received.refused), refused_now + len(received.refused))
+
+
+def any_due(connection: EitherConnection, wall: float | None = None) -> bool:
+    """Whether some received event waits for its time and that time has come at `wall` (default now)."""
+    return bool(rows.due_rows(connection, latest_acceptable(wall).text()))
+
+
+def judge_waiting(
+    connection: WriteConnection,
+    gpg: gnupg.GPG,
+    founders: Iterable[str],
+    config_roles: TeamRoles,
+    now: datetime,
+    wall: float | None = None,
+) -> Settled | None:
+    """Judge again the received events that wait for their time (dated too far ahead of this workstation's clock
+    when they came) and whose time has come at `wall` (default now): roster events folded (`settle`, they judge
+    again what they decide on), then case events judged as if they came now. None (nothing written) when none is
+    due: a sync that brings nothing new costs one indexed read here."""
+    latest = latest_acceptable(wall).text()
+    due_roster = [row.id for row in rows.due_rows(connection, latest) if row.case_id == ROSTER_CASE]
+    if not due_roster and not rows.due_rows(connection, latest):
+        return None
+    settled: Settled | None = None
+    if due_roster:
+        rows.mark(connection, [("applied", None, None, event_id) for event_id in due_roster])  # the fold decides
+        settled = settle(connection, gpg, founders, config_roles, now, fresh=True, new=due_roster, wall=wall)
+    due = rows.due_rows(connection, latest)  # the case events settling the roster has not judged again already
+    if not due:
+        return settled
+    history = settled.history if settled is not None else load_history(connection, founders)
+    judged = _judge_again(connection, gpg, history, config_roles, now, due, wall=wall)
+    if settled is None:
+        return judged
+    return Settled(history, settled.applied + judged.applied, settled.refused + judged.refused)
 
 
 def roster_readers(roles: TeamRoles, event: TeamEvent) -> list[str]:

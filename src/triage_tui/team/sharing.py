@@ -13,7 +13,6 @@ from triage_tui.store.team_log_store import newest_applied_at
 from triage_tui.team.events import EventFormatError, TeamEvent
 from triage_tui.team.hlc import HybridClock, Timestamp
 from triage_tui.team.log import case_ref, record_local, team_event_of, with_report_refs
-from triage_tui.team.refs import case_projects
 from triage_tui.team.rights import rights_problem
 from triage_tui.team.roles import TeamRoles, config_roles
 from triage_tui.team.roster_receipt import current_roles
@@ -62,7 +61,7 @@ class TeamSharer:
             return
         problem = "only a coordinator merges cases" if kind == "merge" else None
         if event is not None and problem is None:
-            problem = rights_problem(event, roles, case_projects(connection, [case_id]).get(case_id, []))
+            problem = rights_problem(event, roles)  # as every receiver judges it: from the event alone
         if problem is not None:
             raise SharingRefused(problem)
 

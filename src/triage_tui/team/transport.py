@@ -36,9 +36,11 @@ from triage_tui.team.refs import case_projects, case_ref, named_case_projects
 from triage_tui.team.roles import config_roles
 from triage_tui.team.roster_receipt import (
     JudgedOn,
+    any_due,
     batch_history,
     current_roles,
     judge_round,
+    judge_waiting,
     roster_readers,
     settle,
 )
@@ -119,8 +121,6 @@ class TeamTransport:
         """Ids of the events in the log and those taken in this sync, so a copy in another folder is skipped."""
         self._copies: dict[bytes, str] = {}
         """Digest of each envelope opened this sync → its event: the copies in other folders need no gpg again."""
-        self._learned: dict[str, list[str]] = {}
-        """Projects of cases shared in this sync (their events may follow the share in the same round)."""
         self._readable: set[str] = set()
         """Folders pulled this sync without a refusal: appended to last, as the server is least likely to refuse."""
         self.unusable: dict[str, str] = {}
@@ -144,6 +144,7 @@ class TeamTransport:
         """Take in what is new, then send what waits; one connection."""
         from triage_tui.sources.imap import ImapSource
 
+        self._judge_waiting()
         source = ImapSource(self.source)
         with source.session("team sync") as client:
             # Take in first: a project added elsewhere meanwhile changes who this workstation's events go to.
@@ -160,6 +161,18 @@ class TeamTransport:
                 # what others sent.
                 self._send(client, source.where)
         return self.outcome
+
+    def _judge_waiting(self) -> None:
+        """Events that came dated too far ahead of this workstation's clock wait for it: judged again once their time
+        has come (whether or not the server has anything new), so every workstation ends with the same verdict."""
+        with self.store.read() as reader:
+            if not any_due(reader):
+                return  # nothing waits, or nothing whose time has come: no write
+        with self.store.write() as connection:
+            settled = judge_waiting(connection, self.gpg, self.founders, self.config_roles, datetime.now(UTC))
+        if settled is not None:
+            self.outcome.applied += settled.applied - settled.refused
+            self.outcome.rejected += settled.refused - settled.applied
 
     def _send(self, client: IMAPClient, where: str) -> None:
         """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
@@ -307,7 +320,7 @@ class TeamTransport:
         def flush() -> None:
             nonlocal batch
             if not batch.empty:
-                self._apply(batch, self._learned)
+                self._apply(batch)
             batch = HeldBatch()
 
         try:
@@ -321,16 +334,16 @@ class TeamTransport:
             self._seen = None
             raise
 
-    def _apply(self, batch: HeldBatch, learned: dict[str, list[str]]) -> None:
+    def _apply(self, batch: HeldBatch) -> None:
         """Judge and apply one batch's opened events, and store them with the folder's cursor past the batch in one
         transaction."""
         from triage_tui.store.ingest import save_cursor
 
-        # One read connection for the batch's lookups (each case the events are about, and its projects).
         with self.store.read() as connection:
             roster = batch_history(connection, self.founders, batch.opened)
-            judged_on: dict[str, JudgedOn] = {}
-            judged = judge_round(connection, self.gpg, batch.opened, self.config_roles, roster, learned, judged_on)
+        # Judged from each event and the roster alone (never the case as it is here): the same verdict everywhere.
+        judged_on: dict[str, JudgedOn] = {}
+        judged = judge_round(self.gpg, batch.opened, self.config_roles, roster, judged_on)
         for verdict in judged:
             if verdict.rejection is None:
                 self.outcome.applied += 1
