@@ -45,11 +45,12 @@ def case_summary_json(summary: CaseSummary, sources: tuple[str, ...]) -> dict[st
     }
 
 
-def _who(recorded: str | None, names: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """(as shown, key fingerprint): the member's name and their key for a roster key; else as recorded and None."""
+def _who(field: str, recorded: str | None, names: Mapping[str, str]) -> dict[str, str | None]:
+    """`field` as shown: a member's key is their name, and the key goes in `{field}_fingerprint` (only then: an
+    author recorded by name, as every decision made here is, prints as before)."""
     if recorded and recorded.upper() in names:
-        return names[recorded.upper()], recorded.upper()
-    return recorded, None
+        return {field: names[recorded.upper()], f"{field}_fingerprint": recorded.upper()}
+    return {field: recorded}
 
 
 def _message_json(message: MessageView, names: Mapping[str, str]) -> dict[str, object]:
@@ -83,7 +84,7 @@ def _message_json(message: MessageView, names: Mapping[str, str]) -> dict[str, o
 
 def case_detail_json(detail: CaseDetail, names: Mapping[str, str] | None = None) -> dict[str, object]:
     """The document `show --json` prints. `names`: the roster's members by key fingerprint: an author or a cell's
-    setter that is a member's key is printed as their name, the key in its own `*_fingerprint` field."""
+    setter that is a member's key is printed as their name, the key in its own `*_fingerprint` field (only then)."""
     known = names or {}
     document = case_summary_json(detail.summary, detail.sources)
     document["messages"] = [_message_json(m, known) for m in detail.messages]
@@ -95,7 +96,7 @@ def case_detail_json(detail: CaseDetail, names: Mapping[str, str] | None = None)
             "fixed_version": i.fixed_version,
             "justification": i.justification,
             "notes": i.notes,
-            **dict(zip(("set_by", "set_by_fingerprint"), _who(i.set_by, known), strict=True)),
+            **_who("set_by", i.set_by, known),
             "set_at": iso(i.set_at),
         }
         for i in detail.impacts
@@ -103,7 +104,7 @@ def case_detail_json(detail: CaseDetail, names: Mapping[str, str] | None = None)
     document["events"] = [
         {
             "id": e.id,
-            **dict(zip(("author", "author_fingerprint"), _who(e.author, known), strict=True)),
+            **_who("author", e.author, known),
             "at": iso(e.at),
             "kind": e.kind,
             "payload": e.payload,
