@@ -81,7 +81,7 @@ class TriageApp(App[None]):
             "sync",
             "Sync",
             id="app.sync",
-            tooltip="Fetch new reports from every source; send and take in the team's events",
+            tooltip="Fetch reports, send and take in team events",
         ),
         Binding(
             "S", "cancel_sync", "Cancel sync", id="app.cancel_sync", tooltip="Stop the sync; what it stored is kept"
