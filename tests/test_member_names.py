@@ -24,6 +24,7 @@ from triage_tui.app import TriageApp
 from triage_tui.cli.reads import show_case
 from triage_tui.config import Config, Identity, TeamConfig
 from triage_tui.screens.case import CaseScreen
+from triage_tui.screens.impact_editor import ImpactEditor
 from triage_tui.store.connection import reader
 from triage_tui.store.store import Store
 from triage_tui.team.event_schema import ROSTER_CASE
@@ -166,3 +167,17 @@ def test_a_case_shared_before_the_shared_verdict_reads_shared(maintainer_store: 
         rows = dict(connection.execute("SELECT id, signature FROM cases").fetchall())
     assert rows.pop("PSC-2026-0900") == "unsigned"  # a source that happens to be called "team": not a share
     assert set(rows.values()) == {"shared"}
+
+
+async def test_the_cell_editor_names_who_last_set_the_cell(five: TeamOfFive, coordinator_store: Path) -> None:  # noqa: F811
+    app = TriageApp(coordinator_store, config_for(five, five.c), clock=frozen_clock)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("G", "h", "h", "enter")  # PSC-2026-0001 (the oldest case), pip
+        await settle(pilot)
+        assert isinstance(app.screen, ImpactEditor)
+        text = screen_text(app)
+        assert "pip for PSC-2026-0001" in text
+        assert f"last set by {PAT}" in text and five.p not in text
