@@ -3,7 +3,7 @@ so what a member signed is shown under their name rather than a fingerprint."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from triage_tui.store.team_runner import EitherConnection
 from triage_tui.team.roster_receipt import load_history
@@ -14,8 +14,3 @@ def member_names(connection: EitherConnection, founders: Iterable[str]) -> dict[
     empty without a roster (the config's fingerprints name nobody)."""
     history = load_history(connection, founders)
     return {key.fingerprint: member.name for member in history.current.members.values() for key in member.keys}
-
-
-def named(author: str, names: Mapping[str, str]) -> str:
-    """`author` as shown: the member's name for a roster key, else as recorded (a local author is a name already)."""
-    return names.get(author.upper(), author) if author else author
