@@ -110,7 +110,7 @@ class TestMaintainerWorkstation:
             text = screen_text(app)
             assert "<>" not in text
             assert "unsigned" not in text and "not encrypted" not in text and "✓ good" not in text
-            assert "↪ shared by a coordinator" in text
+            assert "↪ shared by Casey Coordinator in a team event" in text  # the roster names who shared it
             assert "checked on the coordinator's workstation, not here" in text
 
 

@@ -76,7 +76,13 @@ class TriageApp(App[None]):
         Binding(
             "question_mark", "help", "Help", key_display="?", id="app.help", tooltip="List the keys of this screen"
         ),
-        Binding("s", "sync", "Sync", id="app.sync", tooltip="Fetch new reports from every configured source"),
+        Binding(
+            "s",
+            "sync",
+            "Sync",
+            id="app.sync",
+            tooltip="Fetch reports, send and take in team events",
+        ),
         Binding(
             "S", "cancel_sync", "Cancel sync", id="app.cancel_sync", tooltip="Stop the sync; what it stored is kept"
         ),

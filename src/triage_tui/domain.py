@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 
 CASE_ID_PATTERN = re.compile(r"\bPSC-(\d{4})-(\d{4,})\b")
@@ -10,6 +11,24 @@ NO_DATE = "(no date)"
 KEY_ACCEPTED = "key-accepted"
 """The event kind of accepting a reporter's changed signing key (a decision like any other, shared with the team)."""
 """What text output and the case view print for a message whose sender gave no (readable) Date; JSON has null."""
+
+
+SHARED_BY = re.compile(r"^shared by ([0-9A-F]{40}) ")
+"""The warning on each message of a case a coordinator shared (team/shared_case.py): who shared it, by key."""
+
+
+def shared_by_warning(fingerprint: str) -> str:
+    """The warning a shared case's messages carry, naming who shared it by key fingerprint (`SHARED_BY` reads it)."""
+    return f"shared by {fingerprint} (the original was encrypted to the team)"
+
+
+def sharer(warnings: Iterable[str]) -> str | None:
+    """The key fingerprint of who shared a message, from the warning the share wrote on it (None if none)."""
+    for warning in warnings:
+        found = SHARED_BY.match(warning)
+        if found:
+            return found.group(1)
+    return None
 
 
 def format_case_id(year: int, number: int) -> str:

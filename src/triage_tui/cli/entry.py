@@ -84,7 +84,7 @@ def run(
             if args.command == "cases":
                 return list_cases(store, args, out)
             if args.command == "show":
-                return show_case(store, args, out)
+                return show_case(store, args, out, config)
             if args.command == "matrix":
                 return print_matrix(store, args, out)
             if args.command == "export":

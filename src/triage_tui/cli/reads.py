@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from triage_tui.cli.output import EXIT_OK, CliError, print_json
 from triage_tui.store.store import Store
+
+if TYPE_CHECKING:
+    from triage_tui.config import Config
+    from triage_tui.store.team_runner import EitherConnection as ReadConnection
 
 
 def list_cases(store: Store, args: argparse.Namespace, out: TextIO) -> int:
@@ -45,8 +49,8 @@ def print_matrix(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def show_case(store: Store, args: argparse.Namespace, out: TextIO) -> int:
-    """`triage-tui show CASE_ID`: the case with its whole thread."""
+def show_case(store: Store, args: argparse.Namespace, out: TextIO, config: Config | None = None) -> int:
+    """`triage-tui show CASE_ID`: the case with its whole thread; authors the roster knows by name."""
     from triage_tui.domain import NO_DATE
     from triage_tui.services.case_json import case_detail_json
     from triage_tui.store.queries import get_case
@@ -54,13 +58,14 @@ def show_case(store: Store, args: argparse.Namespace, out: TextIO) -> int:
 
     with store.read() as connection:
         detail = get_case(connection, args.case_id)
+        names = _member_names(connection, config)
     if detail is None:
         raise CliError(f"no case {args.case_id!r} in {store.path}")
     if args.json:
-        print_json(case_detail_json(detail), out)
+        print_json(case_detail_json(detail, names), out)
         return EXIT_OK
     # Text for the terminal: every field neutralised in one place, bodies keeping their lines.
-    document = terminal_document(case_detail_json(detail), multiline={"body"})
+    document = terminal_document(case_detail_json(detail, names), multiline={"body", "text"})
     out.write(f"{document['id']}  {document['title']}\n")
     out.write(f"state: {document['state']}  reporter: {document['reporter']} <{document['reporter_email']}>\n")
     for message in document["messages"]:
@@ -69,6 +74,8 @@ def show_case(store: Store, args: argparse.Namespace, out: TextIO) -> int:
             f"    decryption: {message['decryption']}  signature: {message['signature']}"
             f" ({message['signature_scope']})  signer: {message['signer'] or '-'}\n"
         )
+        if message["shared_by"]:
+            out.write(f"    shared by: {message['shared_by']} ({message['shared_by_fingerprint']})\n")
         for warning in message["warnings"]:
             out.write(f"    warning: {warning}\n")
         if message["error"]:
@@ -78,4 +85,18 @@ def show_case(store: Store, args: argparse.Namespace, out: TextIO) -> int:
             out.write(
                 f"    [attachment] {attachment['filename']} {attachment['content_type']} {attachment['size']} B\n"
             )
+    notes = [event for event in document["events"] if event["kind"] == "note"]
+    if notes:
+        out.write("\nnotes:\n")
+    for note in notes:
+        out.write(f"--- {note['at']}  {note['author']}\n{note['payload'].get('text', '')}\n")
     return EXIT_OK
+
+
+def _member_names(connection: ReadConnection, config: Config | None) -> dict[str, str]:
+    """The roster's members by key fingerprint (none without a team)."""
+    if config is None or config.team is None:
+        return {}
+    from triage_tui.team.member_names import member_names
+
+    return member_names(connection, config.team.coordinators)

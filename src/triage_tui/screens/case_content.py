@@ -211,8 +211,10 @@ def reporter_content(summary: CaseSummary, extras: CaseExtras | None, history: l
     return Content("\n").join(lines)
 
 
-def notes_content(detail: CaseDetail) -> Content:
-    """Every note on the case, oldest first, with author and time."""
+def notes_content(detail: CaseDetail, names: Mapping[str, str] | None = None) -> Content:
+    """Every note on the case, oldest first, with author (named by the roster when it knows their key) and time."""
+    from triage_tui.widgets.timeline import author_shown
+
     notes = [event for event in detail.events if event.kind == "note"]
     if not notes:
         return Content.styled("no notes", "$text-muted")
@@ -220,7 +222,7 @@ def notes_content(detail: CaseDetail) -> Content:
         Content.assemble(
             (event.at.strftime("%Y-%m-%d %H:%M"), "$text-muted"),
             " ",
-            safe_line(event.author).stylize("bold"),
+            safe_line(author_shown(event.author, names)).stylize("bold"),
             "\n",
             safe_block(str(event.payload.get("text", ""))),
         )
@@ -276,13 +278,15 @@ def bounded_text(text: str, case_id: str) -> Content:
     return Content.assemble(safe_block(text[:cut]), "\n", (note, "bold $warning"))
 
 
-def message_widgets(message: MessageView, index: int, case_id: str) -> list[Widget]:
+def message_widgets(
+    message: MessageView, index: int, case_id: str, names: Mapping[str, str] | None = None
+) -> list[Widget]:
     """One message of the thread: verdict bar, then headers and body, unauthenticated text and attachments.
 
     The widgets sit directly in the thread (no container per message, and headers and body share one box): the
     case screen is drawn in full each time a case opens, and every widget less is time saved there.
     """
-    bar = VerdictBar(message, id=f"message-{index}")
+    bar = VerdictBar(message, names, id=f"message-{index}")
     bar.add_class("message")  # where each message starts, for n / p
     text = bounded_text(message.body, case_id) if message.body else Content("(no readable text)")
     body = Static(Content.assemble(message_headers(message), "\n\n", text), classes="message-body")
@@ -302,11 +306,13 @@ def message_widgets(message: MessageView, index: int, case_id: str) -> list[Widg
     return parts
 
 
-def thread_widgets(detail: CaseDetail) -> list[Widget]:
-    """Every message of the case, oldest first."""
+def thread_widgets(detail: CaseDetail, names: Mapping[str, str] | None = None) -> list[Widget]:
+    """Every message of the case, oldest first (`names`: the roster's members by key, for who shared it)."""
     case_id = detail.summary.id
     return [
-        widget for index, message in enumerate(detail.messages) for widget in message_widgets(message, index, case_id)
+        widget
+        for index, message in enumerate(detail.messages)
+        for widget in message_widgets(message, index, case_id, names)
     ]
 
 

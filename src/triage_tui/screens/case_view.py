@@ -78,6 +78,7 @@ class CaseView(Screen[None]):
 
         case_id: str
         side: ReporterSide
+        names: dict[str, str]
 
     def __init__(self, context: AppContext, case_id: str) -> None:
         super().__init__(id="case")
@@ -89,6 +90,9 @@ class CaseView(Screen[None]):
         self._thread_shown: tuple[str, tuple[tuple[int, str | None], ...]] | None = None
         """The case whose messages the thread holds, and what their verdicts said (the screen is reused from case to
         case; a verdict changes when a coordinator accepts a changed key)."""
+        self.names: dict[str, str] = {}
+        """The roster's members by key fingerprint, as last read (kept from case to case: the first frame of the next
+        case names them already; each side read refreshes them)."""
         self._styled_at = -1
         """The app's CSS update count when this screen's styles were last applied in full."""
         self._reset(case_id)
@@ -124,7 +128,7 @@ class CaseView(Screen[None]):
         with Horizontal(id="case-body"):
             with VerticalScroll(id="thread", can_focus=True):
                 if detail is not None:
-                    yield from thread_widgets(detail)
+                    yield from thread_widgets(detail, self.names)
             with VerticalScroll(id="case-side"):
                 sections = self._section_contents()
                 for section in SIDE_SECTIONS:
@@ -187,8 +191,8 @@ class CaseView(Screen[None]):
         sections = {
             # The advisory's readiness item stays pending until the side read (after the paint) checks the draft.
             "impacts": impacts_content(detail.impacts, self.projects, detail.summary.embargo_until),
-            "notes": notes_content(detail),
-            "timeline": timeline_content(detail.events),
+            "notes": notes_content(detail, self.names),
+            "timeline": timeline_content(detail.events, self.names),
         }
         if self.side is not None:
             sections["reporter"] = reporter_content(detail.summary, self.extras, self.side.history, self.side.total)
@@ -225,7 +229,8 @@ class CaseView(Screen[None]):
             self.post_message(self.Loaded(case_id, detail, extras))
             if detail is None:
                 return
-        self.post_message(self.SideLoaded(case_id, self.reads.reporter_side(case_id)))
+        side = self.reads.reporter_side(case_id)
+        self.post_message(self.SideLoaded(case_id, side, self.context.member_names()))
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -248,7 +253,7 @@ class CaseView(Screen[None]):
         thread = self.query_one("#thread", VerticalScroll)
         if self._thread_shown != _thread_key(self.case_id, detail):
             self._thread_shown = _thread_key(self.case_id, detail)
-            fresh = thread_widgets(detail)
+            fresh = thread_widgets(detail, self.names)
             if not refill_in_place(list(thread.children), fresh):
                 await thread.remove_children()
                 await thread.mount_all(fresh)
@@ -259,6 +264,14 @@ class CaseView(Screen[None]):
             return
         self.side = message.side
         self.projects = message.side.projects
+        renamed = message.names != self.names
+        self.names = message.names
+        if self.detail is not None and renamed:
+            # The roster named someone the frame drew by fingerprint (or renamed them): redraw what shows authors.
+            self.query_one("#case-notes", Static).update(notes_content(self.detail, self.names))
+            self.query_one("#case-timeline", Static).update(timeline_content(self.detail.events, self.names))
+            fresh = thread_widgets(self.detail, self.names)
+            refill_in_place(list(self.query_one("#thread", VerticalScroll).children), fresh)
         if self.detail is not None:
             self.query_one("#case-reporter", Static).update(
                 reporter_content(self.detail.summary, self.extras, self.side.history, self.side.total)

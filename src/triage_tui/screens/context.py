@@ -81,6 +81,15 @@ class AppContext:
         with self.store.read() as connection:
             return replies_refused(self.config, connection)
 
+    def member_names(self) -> dict[str, str]:
+        """Every roster key's member name (empty without a team or a roster); call from a worker thread."""
+        if self.config is None or self.config.team is None:
+            return {}
+        from triage_tui.team.member_names import member_names
+
+        with self.store.read() as connection:
+            return member_names(connection, self.config.team.coordinators)
+
     def triage(self) -> TriageService:
         """The workspace's one TriageService, built on first use (call from a worker thread)."""
         with self._triage_lock:

@@ -25,6 +25,7 @@ from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.matrix_grid import PAGE_ROWS, MatrixGrid
 from triage_tui.widgets.safe_text import safe_line
+from triage_tui.widgets.timeline import author_shown
 
 if TYPE_CHECKING:
     from triage_tui.impact import ImpactCell
@@ -60,6 +61,7 @@ class MatrixScreen(ShowsCases, Screen[None]):
         """The matrix's projects, first page of rows, row count and column totals."""
 
         read: MatrixRead
+        names: dict[str, str]
 
     def __init__(self, context: AppContext, case_filter: CaseFilter, described: str) -> None:
         super().__init__(id="matrix")
@@ -67,6 +69,8 @@ class MatrixScreen(ShowsCases, Screen[None]):
         self.reads = context.reads
         self.case_filter = case_filter
         self._described = described
+        self._names: dict[str, str] = {}
+        """The roster's members by key fingerprint (read with the matrix), to name who last set a cell."""
         self._totals: dict[str, dict[str, int]] = {}
 
     def compose(self) -> ComposeResult:
@@ -89,11 +93,12 @@ class MatrixScreen(ShowsCases, Screen[None]):
 
     @work(thread=True, exclusive=True, group="matrix-read", exit_on_error=False)
     def _read(self) -> None:
-        self.post_message(self.Read(self.reads.matrix(self.case_filter, PAGE_ROWS)))
+        self.post_message(self.Read(self.reads.matrix(self.case_filter, PAGE_ROWS), self.context.member_names()))
 
     @on(Read)
     def _shown(self, message: Read) -> None:
         read = message.read
+        self._names = message.names
         projects = read.matrix.projects
         self.query_one(MatrixGrid).show(projects, read.count, read.matrix.rows)
         self._totals = read.totals
@@ -119,7 +124,8 @@ class MatrixScreen(ShowsCases, Screen[None]):
         last_set = ""
         if stored is not None and stored.set_by:
             when = f" on {stored.set_at:%Y-%m-%d %H:%M} UTC" if stored.set_at else ""
-            last_set = f"last set by {stored.set_by}{when}"
+            # A cell a team member set names their key: the roster's name for it (`safe_line` draws it, as text).
+            last_set = f"last set by {author_shown(stored.set_by, self._names)}{when}"
 
         def set_cell(cell: ImpactCell) -> Work:
             def decide(service: TriageService) -> Outcome:

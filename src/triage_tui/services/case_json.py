@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
+from triage_tui.domain import sharer
 from triage_tui.severity import severity_of
 from triage_tui.store.queries import CaseDetail, CaseSummary, MessageView
 
@@ -43,7 +45,16 @@ def case_summary_json(summary: CaseSummary, sources: tuple[str, ...]) -> dict[st
     }
 
 
-def _message_json(message: MessageView) -> dict[str, object]:
+def _who(field: str, recorded: str | None, names: Mapping[str, str]) -> dict[str, str | None]:
+    """`field` as shown: a member's key is their name, and the key goes in `{field}_fingerprint` (only then: an
+    author recorded by name, as every decision made here is, prints as before)."""
+    if recorded and recorded.upper() in names:
+        return {field: names[recorded.upper()], f"{field}_fingerprint": recorded.upper()}
+    return {field: recorded}
+
+
+def _message_json(message: MessageView, names: Mapping[str, str]) -> dict[str, object]:
+    shared = sharer(message.warnings) if message.source == "team" else None
     sender = f"{message.sender_name} <{message.sender_email}>" if message.sender_name else message.sender_email
     return {
         "from": sender,
@@ -61,6 +72,9 @@ def _message_json(message: MessageView) -> dict[str, object]:
         "signature_scope": message.signature_scope,
         "warnings": list(message.warnings),
         "error": message.error,
+        # A shared case's messages: who shared it (named by the roster when it knows the key) and their key.
+        "shared_by": names.get(shared, shared) if shared else None,
+        "shared_by_fingerprint": shared,
         "attachments": [
             {"filename": a.filename, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
             for a in message.attachments
@@ -68,10 +82,12 @@ def _message_json(message: MessageView) -> dict[str, object]:
     }
 
 
-def case_detail_json(detail: CaseDetail) -> dict[str, object]:
-    """The document `show --json` prints."""
+def case_detail_json(detail: CaseDetail, names: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The document `show --json` prints. `names`: the roster's members by key fingerprint: an author or a cell's
+    setter that is a member's key is printed as their name, the key in its own `*_fingerprint` field (only then)."""
+    known = names or {}
     document = case_summary_json(detail.summary, detail.sources)
-    document["messages"] = [_message_json(m) for m in detail.messages]
+    document["messages"] = [_message_json(m, known) for m in detail.messages]
     document["impacts"] = [
         {
             "project": i.project,
@@ -80,12 +96,19 @@ def case_detail_json(detail: CaseDetail) -> dict[str, object]:
             "fixed_version": i.fixed_version,
             "justification": i.justification,
             "notes": i.notes,
-            "set_by": i.set_by,
+            **_who("set_by", i.set_by, known),
             "set_at": iso(i.set_at),
         }
         for i in detail.impacts
     ]
     document["events"] = [
-        {"id": e.id, "author": e.author, "at": iso(e.at), "kind": e.kind, "payload": e.payload} for e in detail.events
+        {
+            "id": e.id,
+            **_who("author", e.author, known),
+            "at": iso(e.at),
+            "kind": e.kind,
+            "payload": e.payload,
+        }
+        for e in detail.events
     ]
     return document

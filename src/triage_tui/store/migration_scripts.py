@@ -371,4 +371,13 @@ MIGRATIONS: Sequence[str] = (
     DROP INDEX ix_team_events_case;
     CREATE INDEX ix_team_events_case ON team_events(case_id, status, at, author, id);
     """,
+    # 13: cases shared with this workstation before shared cases had their own verdict word were stored "unsigned";
+    # a case every message of which came with a share (source `team`, keyed by the share event's id) reads "shared".
+    """
+    UPDATE cases SET signature = 'shared' WHERE signature = 'unsigned'
+        AND EXISTS (SELECT 1 FROM messages m WHERE m.case_id = cases.id)
+        AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.case_id = cases.id
+            AND NOT (m.source = 'team'
+                AND substr(m.source_key, 1, length(m.content_hash) + 1) = m.content_hash || ':'));
+    """,
 )

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 
-from triage_tui.domain import format_case_id
+from triage_tui.domain import format_case_id, shared_by_warning
 from triage_tui.store import team_case_store as cases
 from triage_tui.store.queries import iso_time
 from triage_tui.store.team_log_store import place_waiting
@@ -52,7 +52,7 @@ def create_shared_case(connection: WriteConnection, event: TeamEvent, now: datet
             "sender_name": neutralise_line(str(message.get("from") or "")), "sender_email": "",
             "sent_at": iso_time(message.get("date")), "received_at": now,
             "body": neutralise(str(message.get("body") or "")),
-            "warnings": json.dumps([f"shared by {event.author} (the original was encrypted to the team)"]),
+            "warnings": json.dumps([shared_by_warning(event.author)]),
             "content_hash": event.id,
         })  # fmt: skip
     cases.insert_shared_case(connection, case, texts)

@@ -146,21 +146,28 @@ def describe_event(event: EventLike) -> str:
     return f"recorded {kind}"
 
 
-def event_line(event: EventLike) -> Content:
-    """One timeline line: number, time, author and what changed."""
+def author_shown(author: str, names: Mapping[str, str] | None) -> str:
+    """Who made an event, as shown: the member's name when the roster knows the key (a team event's author is a key
+    fingerprint), else as recorded (a decision made here is recorded under its author's name)."""
+    return (names or {}).get(author.upper(), author) if author else author
+
+
+def event_line(event: EventLike, names: Mapping[str, str] | None = None) -> Content:
+    """One timeline line: number, time, author (named by the roster when it knows them) and what changed."""
     return Content.assemble(
         (f"#{event.id} ", "$text-muted"),
         (event.at.strftime("%Y-%m-%d %H:%M"), "$text-muted"),
         "  ",
-        (neutralise_line(event.author), "bold"),
+        (neutralise_line(author_shown(event.author, names)), "bold"),
         " ",
         neutralise_line(describe_event(event)),
     )
 
 
-def timeline_content(events: Iterable[EventLike]) -> Content:
-    """Every event, oldest first, one per line; a dim placeholder when there are none."""
-    lines = [event_line(event) for event in events]
+def timeline_content(events: Iterable[EventLike], names: Mapping[str, str] | None = None) -> Content:
+    """Every event, oldest first, one per line; a dim placeholder when there are none. `names`: the roster's members
+    by key fingerprint."""
+    lines = [event_line(event, names) for event in events]
     if not lines:
         return Content.styled("no decisions recorded yet", "$text-muted")
     return Content("\n").join(lines)

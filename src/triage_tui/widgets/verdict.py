@@ -6,12 +6,13 @@ nothing a sender writes can look like it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.content import Content
 from textual.widgets import Static
 
-from triage_tui.domain import Decryption, Signature, SignatureScope
+from triage_tui.domain import SHARED_BY, Decryption, Signature, SignatureScope, sharer
 from triage_tui.store.queries import MessageView
 from triage_tui.widgets.safe_text import clean_line, safe_line
 
@@ -69,9 +70,20 @@ def is_shared(message: MessageView) -> bool:
     return message.source == SHARED_SOURCE
 
 
-def _encryption_part(message: MessageView) -> Content:
+def _sharer_name(message: MessageView, names: Mapping[str, str] | None) -> str | None:
+    """The roster's name of who shared `message`, when the roster knows their key."""
+    fingerprint = sharer(message.warnings)
+    return (names or {}).get(fingerprint) if fingerprint else None
+
+
+def _encryption_part(message: MessageView, names: Mapping[str, str] | None) -> Content:
     if is_shared(message):
-        return Content.styled("↪ shared by a coordinator in a team event", "bold $accent")
+        name = _sharer_name(message, names)
+        if name is None:
+            return Content.styled("↪ shared by a coordinator in a team event", "bold $accent")
+        # The name is the roster's text (a coordinator typed it): shown as text, never markup.
+        return Content.assemble(("↪ shared by ", "bold $accent"), safe_line(name).stylize("bold $accent"),
+                                (" in a team event", "bold $accent"))  # fmt: skip
     if not message.encrypted:
         return Content.styled("✗ not encrypted", "bold $warning")
     if message.decryption == Decryption.OK:
@@ -79,8 +91,9 @@ def _encryption_part(message: MessageView) -> Content:
     return Content.styled(f"encrypted ✗ NOT decrypted ({message.decryption})", "bold $error")
 
 
-def verdict_content(message: MessageView) -> Content:
-    """The verdict bar's text: encryption, signature word, signer, scope, then warnings and errors."""
+def verdict_content(message: MessageView, names: Mapping[str, str] | None = None) -> Content:
+    """The verdict bar's text: encryption, signature word, signer, scope, then warnings and errors. `names`: the
+    roster's members by key fingerprint (who shared a shared case is named)."""
     look = signature_look(SHARED if is_shared(message) else message.signature)
     signature = Content.styled(f"signature {look.label}", f"bold {look.colour}")
     scope_word: dict[str, str] = {
@@ -89,7 +102,7 @@ def verdict_content(message: MessageView) -> Content:
         SignatureScope.NONE: "nothing (no verified signature or decryption)",
     }
     lines = [
-        Content.assemble(_encryption_part(message), "   ", signature),
+        Content.assemble(_encryption_part(message, names), "   ", signature),
         Content.assemble(("signer  ", "dim"), format_fingerprint(message.signer_fingerprint)),
     ]
     if message.signer_uids:
@@ -109,10 +122,20 @@ def verdict_content(message: MessageView) -> Content:
             )
         )
     for warning in message.warnings:
-        lines.append(Content.assemble(("⚠ warning ", "bold $warning"), safe_line(warning)))
+        lines.append(Content.assemble(("⚠ warning ", "bold $warning"), _warning_text(message, warning, names)))
     if message.error:
         lines.append(Content.assemble(("✗ error ", "bold $error"), safe_line(message.error)))
     return Content("\n").join(lines)
+
+
+def _warning_text(message: MessageView, warning: str, names: Mapping[str, str] | None) -> Content:
+    """A warning as shown; the share's own "shared by FPR" names the member too (the fingerprint stays)."""
+    found = SHARED_BY.match(warning) if is_shared(message) else None
+    name = (names or {}).get(found.group(1)) if found else None
+    if found is None or name is None:
+        return safe_line(warning)
+    rest = warning[found.end() :]
+    return Content.assemble("shared by ", safe_line(name).stylize("bold"), f" ({found.group(1)}) ", safe_line(rest))
 
 
 class VerdictBar(Static):
@@ -138,8 +161,14 @@ class VerdictBar(Static):
     }
     """
 
-    def __init__(self, message: MessageView, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__(verdict_content(message), id=id)
+    def __init__(
+        self,
+        message: MessageView,
+        names: Mapping[str, str] | None = None,
+        *,
+        id: str | None = None,  # noqa: A002
+    ) -> None:
+        super().__init__(verdict_content(message, names), id=id)
         self.border_title = "verdict (triage-tui)"
         look = signature_look(message.signature)
         decrypted = message.decryption in (Decryption.OK, Decryption.NOT_ENCRYPTED)
