@@ -9,6 +9,7 @@ import json
 import shlex
 import tomllib
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,6 @@ from onboarding_fixtures import (
 )
 from team_server_fixtures import connect
 from triage_tui.team.envelope import open_sealed
-from triage_tui.team.hlc import Timestamp
 from triage_tui.team.transport import armoured_part
 
 __all__ = ["team_root"]
@@ -62,13 +62,13 @@ def test_removal_stops_sharing_and_once_the_admin_applies_the_printed_commands_t
         member = next(
             m for m in json.loads(built.ok(coordinator, "team", "members", "--json")) if m["role"] != "coordinator"
         )
-        removed_at = Timestamp.parse(member["removed_at"])
+        removed_ms = int(datetime.fromisoformat(member["removed_at"]).timestamp() * 1000)
         with connect(built.server, "coord") as client:
             client.select_folder("Team/pip", readonly=True)
             bodies = client.fetch(client.search("ALL"), ["BODY.PEEK[]"])
         opened = [open_sealed(pip.ring.gpg, armoured_part(data[b"BODY[]"]) or b"") for data in bodies.values()]
         readable = [o.event for o in opened if o.event is not None]
-        assert readable and all(e.at <= removed_at for e in readable), [(e.kind, e.at) for e in readable]
+        assert readable and all(e.at.wall_ms <= removed_ms for e in readable), [(e.kind, e.at) for e in readable]
 
         for line in admin_lines:  # the server's admin applies what `team remove` printed
             built.server.doveadm(*shlex.split(line)[1:])

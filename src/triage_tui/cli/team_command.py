@@ -13,11 +13,13 @@ from triage_tui.cli.output import EXIT_OK, CliError, print_json
 from triage_tui.cli.team_onboard_command import add_onboard_actions, print_admin_lines, run_invite
 from triage_tui.config import Config
 from triage_tui.store.store import Store
+from triage_tui.team.hlc import Timestamp
 
 if TYPE_CHECKING:
     import gnupg
 
     from triage_tui.team.events import TeamEvent
+    from triage_tui.team.roster import Member
     from triage_tui.workspace import Workspace
 
 
@@ -101,7 +103,7 @@ def _done(event: TeamEvent) -> str:
         member = change["member"]
         what = f"{member['role']} {member['fingerprint']} added"
     elif event.kind == "key-revoke":
-        what = f"key {change['fingerprint']} revoked since {change['since']}"
+        what = f"key {change['fingerprint']} revoked since {Timestamp.parse(str(change['since'])).iso()}"
     else:
         what = f"member {change['fingerprint']} removed"
     return f"roster: {what}; the change waits to be sent to every member (triage-tui sync)"
@@ -118,9 +120,25 @@ def _members(store: Store, config: Config, args: argparse.Namespace, out: TextIO
         return EXIT_OK
     if not found:
         out.write("no roster yet: a founding coordinator starts one with `triage-tui team init`\n")
+    me = config.identity.fingerprint.upper()
     for member in found:
         projects = f" ({', '.join(member.projects)})" if member.projects else ""
-        state = " removed" if member.removed_at else ("" if member.active else " key revoked")
-        line = f"{member.role:<11} {member.current_key.fingerprint} {member.name} <{member.email}>{projects}{state}"
-        out.write(neutralise_line(line) + "\n")
+        line = f"{member.role:<11} {member.current_key.fingerprint} {member.name} <{member.email}>{projects}"
+        out.write(neutralise_line(line + _state(member, me)) + "\n")
     return EXIT_OK
+
+
+def _state(member: Member, me: str) -> str:
+    """What a member's line adds: removed or revoked (when, in ISO 8601 UTC), and this workstation's identity."""
+    key = member.current_key
+    if member.removed_at is not None:
+        state = f" removed {member.removed_at.iso()}"
+    elif key.revoked_since is not None:
+        state = f" key revoked since {key.revoked_since.iso()}"
+    else:
+        state = ""
+    if key.fingerprint == me:
+        return state + " (you)"
+    if any(k.fingerprint == me for k in member.keys):
+        return state + " (you: your key here is a former key of this member, no longer valid)"
+    return state

@@ -213,7 +213,7 @@ def _report_sync(synced: TeamSyncResult | None, out: TextIO) -> int:
         return EXIT_FAILED
     outcome = synced.outcome
     out.write(f"first team sync: {outcome.applied} events applied, {outcome.sent} sent\n")
-    for line in (outcome.folders_line(), outcome.waiting_line()):
+    for line in (outcome.identity, outcome.folders_line(), outcome.waiting_line()):
         if line:
             out.write(neutralise_line(line) + "\n")
     return EXIT_OK

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True, order=True)
@@ -21,6 +22,12 @@ class Timestamp:
     def text(self) -> str:
         """A fixed-width, sortable form: `0001763800000000-00000003`."""
         return f"{self.wall_ms:016d}-{self.counter:08d}"
+
+    def iso(self) -> str:
+        """The wall time as a reader reads it, ISO 8601 in UTC to the millisecond: `2026-06-01T12:00:00.000Z` (the
+        counter orders events, it tells a reader nothing)."""
+        moment = datetime.fromtimestamp(self.wall_ms / 1000, UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.wall_ms % 1000:03d}Z"
 
     @classmethod
     def parse(cls, text: str) -> Timestamp:
