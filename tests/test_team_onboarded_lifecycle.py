@@ -45,10 +45,11 @@ def test_removal_stops_sharing_and_once_the_admin_applies_the_printed_commands_t
         built.ok(coordinator, "case", case, "note", "decided before the removal")
         built.sync(coordinator)
 
-        removed = built.ok(coordinator, "team", "remove", pip.fingerprint)
+        removed = built.ok(coordinator, "team", "remove", pip.fingerprint, "--no-server")
 
         admin_lines = [line.strip() for line in removed.splitlines() if line.strip().startswith("doveadm ")]
         assert "doveadm acl delete -u coord Team/pip user=pipm" in admin_lines
+        assert all(line.endswith(" user=pipm") for line in admin_lines), admin_lines  # nothing else changes
         built.ok(coordinator, "case", case, "note", "decided after the removal")
         built.ok(coordinator, "case", case, "cell", "pip", "affected", "--ranges", "<24.1")
         built.sync(coordinator)
@@ -74,6 +75,28 @@ def test_removal_stops_sharing_and_once_the_admin_applies_the_printed_commands_t
             built.server.doveadm(*shlex.split(line)[1:])
         with connect(built.server, "pipm") as client, pytest.raises(IMAPClientError):
             client.select_folder("Team/pip")
+    finally:
+        stop_team(built)
+
+
+def test_removal_takes_the_server_access_away_by_setacl_where_the_coordinator_may(team_root: Path) -> None:
+    built = start_team(team_root, ("pip",))
+    try:
+        onboard(built, "pip")
+        pip, coordinator = built.maintainers["pip"], built.coordinator
+        with connect(built.server, "pipm") as client:
+            client.select_folder("Team/pip", readonly=True)  # the invitation's SETACL let the account in
+
+        removed = built.cli(coordinator, "team", "remove", pip.fingerprint)
+
+        assert removed.returncode == 0, removed.stdout + removed.stderr
+        assert "server access of pipm taken away by DELETEACL on" in removed.stdout
+        assert "doveadm" not in removed.stdout  # nothing left for the admin: not the whole plan either
+        assert len(removed.stdout.splitlines()) == 2, removed.stdout
+        with connect(built.server, "pipm") as client, pytest.raises(IMAPClientError):
+            client.select_folder("Team/pip")  # at once, not at the next invite
+        with connect(built.server, "coord") as client:
+            client.select_folder("Team/pip", readonly=True)  # every other member keeps their rights
     finally:
         stop_team(built)
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from triage_tui.cli.output import EXIT_OK, CliError, print_json
-from triage_tui.cli.team_onboard_command import add_onboard_actions, print_admin_lines, run_invite
+from triage_tui.cli.team_onboard_command import add_onboard_actions, run_invite
 from triage_tui.config import Config
 from triage_tui.store.store import Store
 from triage_tui.team.hlc import Timestamp
@@ -35,6 +35,9 @@ def add_team_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     remove = actions.add_parser("remove", help="remove the member whose current key is FPR")
     home(remove)
     remove.add_argument("fingerprint", metavar="FPR")
+    remove.add_argument(
+        "--no-server", action="store_true", help="do not connect: print the admin's commands taking their access away"
+    )
     rotate = actions.add_parser(
         "rotate-key", help="rotate your own key to NEW_FPR (its secret key is here): roster, store key and config"
     )
@@ -76,7 +79,9 @@ def run_team(store: Store, config: Config, workspace: Workspace, args: argparse.
         raise CliError(neutralise_line(str(error))) from None
     out.write(_done(event) + "\n")
     if args.team_action == "remove":
-        print_admin_lines(store, config, out)
+        from triage_tui.cli.team_remove import remove_access
+
+        return remove_access(store, config, writes.fingerprint_of(args.fingerprint), no_server=args.no_server, out=out)
     return EXIT_OK
 
 
