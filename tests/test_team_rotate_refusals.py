@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import json
 import subprocess
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from gpg_fixtures import exchange, generate_key, kill_and_remove, new_keyring
-from roster_fixtures import TeamOfFive, add, at, five, remove, revoke, rotate
+from roster_fixtures import TeamOfFive, add, at, deliver, five, remove, revoke, rotate
+from team_config_fixtures import linked_store
 from test_case_cli import cli
+from test_roster_convergence import CASE, empty_keyring
 from test_team_roster_cli import coordinator, make_workspace, unsent_roster_kinds
 from triage_tui.config import load_config
 from triage_tui.config.tables import TeamConfig
 from triage_tui.store import cipher
+from triage_tui.store.connection import reader
 from triage_tui.store.store import Store
+from triage_tui.team.events import TeamEvent
+from triage_tui.team.hlc import CLOCK_TEXT
 from triage_tui.team.identity_check import identity_problem
+from triage_tui.team.log import rejected
 from triage_tui.team.roster import fold
 from triage_tui.team.roster_writes import add_member
 
@@ -123,3 +130,16 @@ def test_identity_problem_names_what_happened_to_this_workstations_key(five: Tea
     assert revoked.endswith("it can no longer read Team/coordinators, Team/pip")
     stranger = identity_problem(fold(start, [five.c]), team, five.d)
     assert stranger is not None and "is not on the team's roster" in stranger
+
+
+def test_a_refusal_naming_a_revocation_shows_its_time_in_iso(five: TeamOfFive, tmp_path: Path) -> None:
+    database = linked_store(tmp_path / "base.db", (CASE, "pip"))
+    with ExitStack() as stack:
+        receiver = stack.enter_context(contextmanager(empty_keyring)())
+        early = TeamEvent(CASE, five.d, at(5), "note", note="signed after the theft")
+        roster = [add(five, five.c, five.c, "coordinator", [], 1), add(five, five.c, five.d, "coordinator", [], 2)]
+        deliver(database, receiver, [five.c], [roster, [early], [revoke(five.c, five.d, 4, 10)]])
+    with reader(database) as connection:
+        (reason,) = [row[3] for row in rejected(connection) if row[0] == CASE]
+    assert f"revoked since {at(4).iso()}" in reason, reason
+    assert not CLOCK_TEXT.search(reason)
