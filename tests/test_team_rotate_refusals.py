@@ -11,6 +11,8 @@ import subprocess
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import pytest
+
 from gpg_fixtures import exchange, generate_key, kill_and_remove, new_keyring
 from roster_fixtures import TeamOfFive, add, at, deliver, five, remove, revoke, rotate
 from team_config_fixtures import linked_store
@@ -48,38 +50,42 @@ def sign_only_key(team: TeamOfFive, email: str) -> str:
     return str(key["fingerprint"]).upper()
 
 
-def refused(home: Path, new: str) -> str:
-    done = cli(home, "team", "rotate-key", new)
+def refused(home: Path, new: str, *extra: str) -> str:
+    done = cli(home, "team", "rotate-key", new, *extra)
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
     assert unsent_roster_kinds(home / "triage.db") == ["member-add"]  # nothing recorded
     return done.stderr
 
 
-def test_rotate_key_refuses_every_key_that_cannot_become_the_members_key(coordinator: Path, five: TeamOfFive) -> None:
+@pytest.mark.parametrize("extra", [(), ("--keep-identity",)])
+def test_rotate_key_refuses_every_key_that_cannot_become_the_members_key(
+    coordinator: Path, five: TeamOfFive, extra: tuple[str, ...]
+) -> None:
+    """With or without `--keep-identity` (the roster alone: no store check stands in front of the roster's)."""
     home = coordinator
     assert cli(home, "team", "init").returncode == 0
     config_before = (home / "config.toml").read_text()
     # The member's own encryption subkey (finding 6 of the cold try): named with its primary key.
     subkey = subkey_of(five, five.c)
-    assert f"{subkey} is a subkey of the key {five.c}" in refused(home, subkey)
+    assert f"{subkey} is a subkey of the key {five.c}" in refused(home, subkey, *extra)
     # Another key's subkey too, with its secret here.
-    other = generate_key(five.ring.gpg, "c-sub@team.example")
-    assert f"is a subkey of the key {other}" in refused(home, subkey_of(five, other))
+    other = generate_key(five.ring.gpg, f"c-sub{len(extra)}@team.example")
+    assert f"is a subkey of the key {other}" in refused(home, subkey_of(five, other), *extra)
     # A primary key that can sign but not encrypt: no event could be encrypted to it.
-    signer = sign_only_key(five, "c-signer@team.example")
-    assert f"the key {signer} cannot both sign and encrypt" in refused(home, signer)
+    signer = sign_only_key(five, f"c-signer{len(extra)}@team.example")
+    assert f"the key {signer} cannot both sign and encrypt" in refused(home, signer, *extra)
     # A key whose secret is elsewhere: it could neither prove the rotation nor sign anything after it.
-    stranger = new_keyring("c-elsewhere@team.example")
+    stranger = new_keyring(f"c-elsewhere{len(extra)}@team.example")
     try:
         exchange(stranger, five.ring)
-        assert f"the secret key of {stranger.fingerprint} is not in" in refused(home, stranger.fingerprint)
+        assert f"the secret key of {stranger.fingerprint} is not in" in refused(home, stranger.fingerprint, *extra)
     finally:
         kill_and_remove(stranger.home)
-    assert "nothing to rotate" in refused(home, five.c.lower())
+    assert "nothing to rotate" in refused(home, five.c.lower(), *extra)
     assert (home / "config.toml").read_text() == config_before
     # A good key still rotates.
-    assert cli(home, "team", "rotate-key", other).returncode == 0
+    assert cli(home, "team", "rotate-key", other, *extra).returncode == 0
 
 
 def test_members_shows_iso_times_and_marks_this_workstation(coordinator: Path, five: TeamOfFive) -> None:
