@@ -9,6 +9,7 @@ import json
 import shlex
 import tomllib
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,6 @@ from onboarding_fixtures import (
 )
 from team_server_fixtures import connect
 from triage_tui.team.envelope import open_sealed
-from triage_tui.team.hlc import Timestamp
 from triage_tui.team.transport import armoured_part
 
 __all__ = ["team_root"]
@@ -45,10 +45,11 @@ def test_removal_stops_sharing_and_once_the_admin_applies_the_printed_commands_t
         built.ok(coordinator, "case", case, "note", "decided before the removal")
         built.sync(coordinator)
 
-        removed = built.ok(coordinator, "team", "remove", pip.fingerprint)
+        removed = built.ok(coordinator, "team", "remove", pip.fingerprint, "--no-server")
 
         admin_lines = [line.strip() for line in removed.splitlines() if line.strip().startswith("doveadm ")]
         assert "doveadm acl delete -u coord Team/pip user=pipm" in admin_lines
+        assert all(line.endswith(" user=pipm") for line in admin_lines), admin_lines  # nothing else changes
         built.ok(coordinator, "case", case, "note", "decided after the removal")
         built.ok(coordinator, "case", case, "cell", "pip", "affected", "--ranges", "<24.1")
         built.sync(coordinator)
@@ -62,18 +63,40 @@ def test_removal_stops_sharing_and_once_the_admin_applies_the_printed_commands_t
         member = next(
             m for m in json.loads(built.ok(coordinator, "team", "members", "--json")) if m["role"] != "coordinator"
         )
-        removed_at = Timestamp.parse(member["removed_at"])
+        removed_ms = int(datetime.fromisoformat(member["removed_at"]).timestamp() * 1000)
         with connect(built.server, "coord") as client:
             client.select_folder("Team/pip", readonly=True)
             bodies = client.fetch(client.search("ALL"), ["BODY.PEEK[]"])
         opened = [open_sealed(pip.ring.gpg, armoured_part(data[b"BODY[]"]) or b"") for data in bodies.values()]
         readable = [o.event for o in opened if o.event is not None]
-        assert readable and all(e.at <= removed_at for e in readable), [(e.kind, e.at) for e in readable]
+        assert readable and all(e.at.wall_ms <= removed_ms for e in readable), [(e.kind, e.at) for e in readable]
 
         for line in admin_lines:  # the server's admin applies what `team remove` printed
             built.server.doveadm(*shlex.split(line)[1:])
         with connect(built.server, "pipm") as client, pytest.raises(IMAPClientError):
             client.select_folder("Team/pip")
+    finally:
+        stop_team(built)
+
+
+def test_removal_takes_the_server_access_away_by_setacl_where_the_coordinator_may(team_root: Path) -> None:
+    built = start_team(team_root, ("pip",))
+    try:
+        onboard(built, "pip")
+        pip, coordinator = built.maintainers["pip"], built.coordinator
+        with connect(built.server, "pipm") as client:
+            client.select_folder("Team/pip", readonly=True)  # the invitation's SETACL let the account in
+
+        removed = built.cli(coordinator, "team", "remove", pip.fingerprint)
+
+        assert removed.returncode == 0, removed.stdout + removed.stderr
+        assert "server access of pipm taken away by DELETEACL on" in removed.stdout
+        assert "doveadm" not in removed.stdout  # nothing left for the admin: not the whole plan either
+        assert len(removed.stdout.splitlines()) == 2, removed.stdout
+        with connect(built.server, "pipm") as client, pytest.raises(IMAPClientError):
+            client.select_folder("Team/pip")  # at once, not at the next invite
+        with connect(built.server, "coord") as client:
+            client.select_folder("Team/pip", readonly=True)  # every other member keeps their rights
     finally:
         stop_team(built)
 

@@ -10,14 +10,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from triage_tui.cli.output import EXIT_OK, CliError, print_json
-from triage_tui.cli.team_onboard_command import add_onboard_actions, print_admin_lines, run_invite
+from triage_tui.cli.team_onboard_command import add_onboard_actions, run_invite
 from triage_tui.config import Config
 from triage_tui.store.store import Store
+from triage_tui.team.hlc import Timestamp
 
 if TYPE_CHECKING:
     import gnupg
 
     from triage_tui.team.events import TeamEvent
+    from triage_tui.team.roster import Member
     from triage_tui.workspace import Workspace
 
 
@@ -33,6 +35,9 @@ def add_team_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     remove = actions.add_parser("remove", help="remove the member whose current key is FPR")
     home(remove)
     remove.add_argument("fingerprint", metavar="FPR")
+    remove.add_argument(
+        "--no-server", action="store_true", help="do not connect: print the admin's commands taking their access away"
+    )
     rotate = actions.add_parser(
         "rotate-key", help="rotate your own key to NEW_FPR (its secret key is here): roster, store key and config"
     )
@@ -74,7 +79,9 @@ def run_team(store: Store, config: Config, workspace: Workspace, args: argparse.
         raise CliError(neutralise_line(str(error))) from None
     out.write(_done(event) + "\n")
     if args.team_action == "remove":
-        print_admin_lines(store, config, out)
+        from triage_tui.cli.team_remove import remove_access
+
+        return remove_access(store, config, writes.fingerprint_of(args.fingerprint), no_server=args.no_server, out=out)
     return EXIT_OK
 
 
@@ -101,7 +108,7 @@ def _done(event: TeamEvent) -> str:
         member = change["member"]
         what = f"{member['role']} {member['fingerprint']} added"
     elif event.kind == "key-revoke":
-        what = f"key {change['fingerprint']} revoked since {change['since']}"
+        what = f"key {change['fingerprint']} revoked since {Timestamp.parse(str(change['since'])).iso()}"
     else:
         what = f"member {change['fingerprint']} removed"
     return f"roster: {what}; the change waits to be sent to every member (triage-tui sync)"
@@ -118,9 +125,25 @@ def _members(store: Store, config: Config, args: argparse.Namespace, out: TextIO
         return EXIT_OK
     if not found:
         out.write("no roster yet: a founding coordinator starts one with `triage-tui team init`\n")
+    me = config.identity.fingerprint.upper()
     for member in found:
         projects = f" ({', '.join(member.projects)})" if member.projects else ""
-        state = " removed" if member.removed_at else ("" if member.active else " key revoked")
-        line = f"{member.role:<11} {member.current_key.fingerprint} {member.name} <{member.email}>{projects}{state}"
-        out.write(neutralise_line(line) + "\n")
+        line = f"{member.role:<11} {member.current_key.fingerprint} {member.name} <{member.email}>{projects}"
+        out.write(neutralise_line(line + _state(member, me)) + "\n")
     return EXIT_OK
+
+
+def _state(member: Member, me: str) -> str:
+    """What a member's line adds: removed or revoked (when, in ISO 8601 UTC), and this workstation's identity."""
+    key = member.current_key
+    if member.removed_at is not None:
+        state = f" removed {member.removed_at.iso()}"
+    elif key.revoked_since is not None:
+        state = f" key revoked since {key.revoked_since.iso()}"
+    else:
+        state = ""
+    if key.fingerprint == me:
+        return state + " (you)"
+    if any(k.fingerprint == me for k in member.keys):
+        return state + " (you: your key here is a former key of this member, no longer valid)"
+    return state

@@ -108,25 +108,6 @@ def _apply(config: Config, result: InviteResult, out: TextIO) -> int:
     return EXIT_OK
 
 
-def print_admin_lines(store: Store, config: Config, out: TextIO) -> None:
-    """The server's access for the roster as it now stands (per-audience folders only): the admin's doveadm lines,
-    which take every right from a removed member's account."""
-    from triage_tui.team.acl import acl_commands
-    from triage_tui.team.roster_acl import roster_acl_plan
-    from triage_tui.team.roster_receipt import load_history
-
-    if config.team is None or config.team.prefix is None:
-        return
-    with store.read() as connection:
-        roster = load_history(connection, config.team.coordinators).current
-    try:
-        plan = roster_acl_plan(roster, config)
-    except ValueError as error:
-        out.write(f"server access not planned: {neutralise_line(str(error))}\n")
-        return
-    _print_commands(out, acl_commands(plan), creation=0)
-
-
 def _print_commands(out: TextIO, lines: list[str], *, creation: int) -> None:
     if creation:
         out.write("for the server's admin: create the folders not there yet:\n")
@@ -213,7 +194,7 @@ def _report_sync(synced: TeamSyncResult | None, out: TextIO) -> int:
         return EXIT_FAILED
     outcome = synced.outcome
     out.write(f"first team sync: {outcome.applied} events applied, {outcome.sent} sent\n")
-    for line in (outcome.folders_line(), outcome.waiting_line()):
+    for line in (outcome.identity, outcome.folders_line(), outcome.waiting_line()):
         if line:
             out.write(neutralise_line(line) + "\n")
     return EXIT_OK

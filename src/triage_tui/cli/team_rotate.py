@@ -44,6 +44,9 @@ def run_rotate(
         raise CliError(neutralise_line(str(error))) from None
     if new == old:
         raise CliError(f"identity.fingerprint already names {new}: nothing to rotate")
+    problem = None if _rotated_already(store, config, old, new) else writes.rotation_problem(gpg, old, new)
+    if problem is not None:
+        raise CliError(neutralise_line(problem) + "; nothing changed")
     local = not args.keep_identity
     if local:
         try:

@@ -29,7 +29,7 @@ class TeamJob:
         waiting = team.outcome.waiting_line()
         # A folder the server refused (not there, not to be read, an APPEND refused) is named in one line; the other
         # folders synced, and what could not be appended waits in the log.
-        lines = [line for line in (team.outcome.folders_line(), waiting) if line]
+        lines = [line for line in (team.outcome.identity, team.outcome.folders_line(), waiting) if line]
         ok = team.ok and not lines
         return SourceReport(
             self.name, ok, done, 0, team.outcome.rejected, team.seconds, team.error or "; ".join(lines) or None

@@ -4,6 +4,7 @@ with skewed clocks still order after what their authors had read."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,12 @@ class Timestamp:
         """A fixed-width, sortable form: `0001763800000000-00000003`."""
         return f"{self.wall_ms:016d}-{self.counter:08d}"
 
+    def iso(self) -> str:
+        """The wall time as a reader reads it, ISO 8601 in UTC to the millisecond: `2026-06-01T12:00:00.000Z` (the
+        counter orders events, it tells a reader nothing)."""
+        moment = datetime.fromtimestamp(self.wall_ms / 1000, UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.wall_ms % 1000:03d}Z"
+
     @classmethod
     def parse(cls, text: str) -> Timestamp:
         """The timestamp `text()` wrote; ValueError for anything else."""
@@ -30,6 +37,15 @@ class Timestamp:
         if len(wall) != 16 or not wall.isdigit() or len(counter) != 8 or not counter.isdigit():
             raise ValueError(f"{text!r} is not a hybrid logical clock timestamp")
         return cls(int(wall), int(counter))
+
+
+CLOCK_TEXT = re.compile(r"\b(\d{16})-(\d{8})\b")
+"""A timestamp's `text()` inside a message (a refusal's reason names the time a key is revoked since)."""
+
+
+def readable_times(message: str) -> str:
+    """`message` with each clock text in it shown as ISO 8601 UTC: a raw clock value tells a reader nothing."""
+    return CLOCK_TEXT.sub(lambda found: Timestamp(int(found[1]), int(found[2])).iso(), message)
 
 
 MAX_AHEAD_MS = 10 * 60 * 1000

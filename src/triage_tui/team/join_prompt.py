@@ -17,18 +17,19 @@ class NotConfirmed(Exception):
     """The join cannot ask and was not told yes; the message is one line saying what to do."""
 
 
-def confirmation_text(invitation: Invitation) -> str:
-    """The lines shown before joining. Every value from the invitation is neutralised (its shape check already
-    refuses control and invisible characters) and the text is plain: shown on a screen it must go in as text, never
-    as markup."""
+def confirmation_text(invitation: Invitation, known_as: tuple[str, str] | None = None) -> str:
+    """The lines shown before joining, the inviter named as the invitation's roster knows them (`known_as`: name
+    and email) when given. Every value from the invitation is neutralised (its shape check already refuses control
+    and invisible characters) and the text is plain: shown on a screen it must go in as text, never as markup."""
     inviter, invitee, server = invitation.inviter, invitation.invitee, invitation.server
+    name, email = known_as if known_as is not None else (inviter.name, inviter.email)
     if invitee.role == "maintainer":
         offer = f"maintainer of {', '.join(invitee.projects)}"
     else:
         offer = "coordinator (every project)"
     lines = [
         "You are invited to a triage-tui team.",
-        f"  Invited by:   {_shown(inviter.name)} <{_shown(inviter.email)}>",
+        f"  Invited by:   {_shown(name)} <{_shown(email)}>",
         f"  Their key:    {grouped(inviter.fingerprint)}",
         f"  Role offered: {_shown(offer)}",
         f"  You, as:      {_shown(invitee.name)} <{_shown(invitee.email)}>, key {grouped(invitee.fingerprint)}",

@@ -14,7 +14,7 @@ from triage_tui.store import team_case_store as cases
 from triage_tui.store import team_log_store as log
 from triage_tui.store.team_runner import EitherConnection, WriteConnection
 from triage_tui.team.events import CASE_FIELDS, SCALAR_FIELDS, EventFormatError, TeamEvent, decode
-from triage_tui.team.hlc import Timestamp
+from triage_tui.team.hlc import Timestamp, readable_times
 from triage_tui.team.refs import case_ref, remember_ref
 
 __all__ = [
@@ -148,6 +148,5 @@ UNREADABLE = "-"
 def rejected(connection: EitherConnection) -> list[tuple[str, str, str, str, str | None]]:
     """The rejected-events view: (case, author, kind, reason, signer), newest first: events refused, and messages
     of the team folder refused before they were one (not an event, or one whose fields are not what they must be;
-    their reason names the signer)."""
-    rows: list[tuple[str, str, str, str, str | None]] = [*log.rejected_rows(connection, UNREADABLE)]
-    return rows
+    their reason names the signer). Times in a reason are shown in ISO 8601 UTC, never as raw clock values."""
+    return [(r[0], r[1], r[2], readable_times(r[3]), r[4]) for r in log.rejected_rows(connection, UNREADABLE)]

@@ -19,6 +19,7 @@ from triage_tui.team.envelope import sign_event
 from triage_tui.team.events import decode
 from triage_tui.team.invitation import inviter_from_keyring, open_invitation, seal_invitation
 from triage_tui.team.invitation_document import Invitation, InvitationError, Invitee, Server, check
+from triage_tui.team.invitation_roster import checked_inviter
 from triage_tui.team.join_config import join_settings, write_join_config
 from triage_tui.team.join_prompt import confirm, confirmation_text
 from triage_tui.team.recipients import RecipientError, unusable_recipients
@@ -249,7 +250,9 @@ def join(
     own = existing.identity.fingerprint.upper() if existing is not None else None
     keyring = gnupg_home or (existing.gnupg_home() if existing is not None else _env_gnupg_home())
     invitation = open_invitation(sealed_bytes, keyring, own_fingerprint=own)
-    if not confirm(confirmation_text(invitation), yes=yes, stdin=stdin, stdout=stdout):
+    inviter = checked_inviter(invitation)  # before the prompt: a roster that does not hold up stops the join here
+    known_as = (inviter.name, inviter.email)
+    if not confirm(confirmation_text(invitation, known_as), yes=yes, stdin=stdin, stdout=stdout):
         return JoinResult(False, invitation)
     settings = join_settings(
         invitation, own or invitation.invitee.fingerprint, password_command=password_command,

@@ -62,7 +62,7 @@ class Member:
         return self.removed_at is None and key.valid_until is None and key.revoked_since is None
 
     def as_json(self) -> dict[str, Any]:
-        """The member as `team members --json` prints it."""
+        """The member as `team members --json` prints it, its times in ISO 8601 UTC."""
         return {
             "member_id": self.member_id,
             "name": self.name,
@@ -70,13 +70,13 @@ class Member:
             "role": self.role,
             "projects": list(self.projects),
             "imap_user": self.imap_user,
-            "removed_at": self.removed_at.text() if self.removed_at else None,
+            "removed_at": self.removed_at.iso() if self.removed_at else None,
             "keys": [
                 {
                     "fingerprint": k.fingerprint,
-                    "valid_from": k.valid_from.text(),
-                    "valid_until": k.valid_until.text() if k.valid_until else None,
-                    "revoked_since": k.revoked_since.text() if k.revoked_since else None,
+                    "valid_from": k.valid_from.iso(),
+                    "valid_until": k.valid_until.iso() if k.valid_until else None,
+                    "revoked_since": k.revoked_since.iso() if k.revoked_since else None,
                 }
                 for k in self.keys
             ],

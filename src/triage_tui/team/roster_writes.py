@@ -51,11 +51,21 @@ def members(connection: EitherConnection, config: Config) -> list[Member]:
 def init_roster(store: Store, config: Config, gpg: gnupg.GPG, now: datetime | None = None) -> TeamEvent:
     """The founding coordinator (this workstation's identity, named in `[team] coordinators`) adds themselves."""
     me = config.identity.fingerprint.upper()
-    if config.team is None or me not in config.team.coordinators:
-        raise RosterRefused("team init is for a founding coordinator: put your fingerprint in [team] coordinators")
+    if config.team is None:
+        raise RosterRefused("no [team] table in the config: join a team with an invitation (triage-tui team join FILE)")
     with store.read() as connection:
-        if load_history(connection, config.team.coordinators).exists:
-            raise RosterRefused("the team's roster is started already (see triage-tui team members)")
+        history = load_history(connection, config.team.coordinators)
+    if me not in config.team.coordinators:
+        # A maintainer (or a coordinator a founder invited) never starts a roster: the team has one already.
+        holder = history.current.holder(me) if history.exists else None
+        if holder is not None:
+            raise RosterRefused(f"you are on the team's roster already (as a {holder.role}): nothing to init")
+        raise RosterRefused(
+            "you are not a founding coordinator: join the team with the invitation a coordinator gives you"
+            " (triage-tui team join FILE)"
+        )
+    if history.exists:
+        raise RosterRefused("the team's roster is started already (see triage-tui team members)")
     armored = _exported(gpg, me)
     return add_member(
         store, config, gpg, armored=armored, name=config.identity.name, email=config.identity.email,
@@ -139,6 +149,9 @@ def rotate_key(store: Store, config: Config, gpg: gnupg.GPG, typed: str, now: da
     """Rotate this workstation's own key to `typed` (its secret key is here): signed by the old key, proved by the
     new one. The workstation's own side (the store's key, the config's identity) is `cli/team_rotate.py`'s."""
     old, new = config.identity.fingerprint.upper(), fingerprint_of(typed)
+    problem = rotation_problem(gpg, old, new)
+    if problem is not None:
+        raise RosterRefused(problem)
     armored = _exported(gpg, new)
 
     def change(at: Timestamp) -> dict[str, Any]:
@@ -149,6 +162,28 @@ def rotate_key(store: Store, config: Config, gpg: gnupg.GPG, typed: str, now: da
         return {"old": old, "new": new, "key": armored, "proof": proof}
 
     return _record(store, config, gpg, "key-rotate", change, now)
+
+
+def rotation_problem(gpg: gnupg.GPG, old: str, new: str) -> str | None:
+    """Why `new` cannot become this workstation's key in place of `old`, or None: it must be a primary key (a
+    subkey's fingerprint names a key nobody can encrypt a whole event to), other than the current one, usable to
+    both sign and encrypt, with its secret key here (it signs the proof, then every event)."""
+    if new == old:
+        return f"{new} is your current key already: nothing to rotate"
+    for key in gpg.list_keys():
+        primary = str(key.get("fingerprint", "")).upper()
+        if primary == new:
+            capabilities = str(key.get("cap", ""))
+            if "S" not in capabilities or "E" not in capabilities:
+                return f"the key {new} cannot both sign and encrypt (its usable capabilities: {capabilities or 'none'})"
+            secret = {str(k.get("fingerprint", "")).upper() for k in gpg.list_keys(secret=True, keys=[new])}
+            if new not in secret:
+                return f"the secret key of {new} is not in this workstation's keyring"
+            return None
+        subkeys = {str(sub[2]).upper() for sub in key.get("subkeys", []) if len(sub) > 2}
+        if new in subkeys:
+            return f"{new} is a subkey of the key {primary}: give that primary key's fingerprint"
+    return f"no public key {new} in this workstation's keyring"
 
 
 def _exported(gpg: gnupg.GPG, fingerprint: str) -> str:

@@ -25,6 +25,8 @@ class TeamSyncOutcome:
     """Folders the server refused this sync (one not there, not to be read, or an APPEND refused): folder -> line."""
     held: int = 0
     """Events left unsent because a folder they go to refused them: they wait in the log for a later sync."""
+    identity: str | None = None
+    """One line when this workstation's key is not a current roster key (see `identity_check`): it reads nothing."""
 
     def waiting_line(self) -> str | None:
         """One line saying which events wait and on which keys, or None."""

@@ -145,6 +145,7 @@ class TeamTransport:
         from triage_tui.sources.imap import ImapSource
 
         self._judge_waiting()
+        self._check_identity()
         source = ImapSource(self.source)
         with source.session("team sync") as client:
             # Take in first: a project added elsewhere meanwhile changes who this workstation's events go to.
@@ -173,6 +174,17 @@ class TeamTransport:
         if settled is not None:
             self.outcome.applied += settled.applied - settled.refused
             self.outcome.rejected += settled.refused - settled.applied
+
+    def _check_identity(self) -> None:
+        """Whether this workstation's key still reads anything: once it is no current roster key, every sync says so
+        (the folders it read come from the roster, which no longer gives it any)."""
+        from triage_tui.team.identity_check import identity_problem
+        from triage_tui.team.roster_receipt import load_history
+
+        assert self.config.team is not None
+        with self.store.read() as reader:
+            history = load_history(reader, self.founders)
+        self.outcome.identity = identity_problem(history, self.config.team, self.config.identity.fingerprint)
 
     def _send(self, client: IMAPClient, where: str) -> None:
         """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
