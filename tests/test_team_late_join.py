@@ -1,6 +1,6 @@
 """A maintainer who joins after cases were linked to their project and sent to the team gets every one of them on
 their first syncs (through `team invite` and `team join` on a real access-controlled Dovecot), and nothing of
-another project's."""
+another project's; a case no decision brought to the team yet is not sent."""
 
 from __future__ import annotations
 
@@ -49,17 +49,20 @@ def test_the_cases_still_to_share_are_found_in_one_bounded_query_per_reader_neve
             linked = linked_projects_of(connection, [f"PSC-2026-{n:04d}" for n in range(1, 13)])
         pip_cases = sorted(case for case, projects in linked.items() if "pip" in projects)
         assert len(pip_cases) >= 3
+        team_cases = pip_cases[:-1]  # the last one no decision brought to the team: it is nobody's to be sent
         with store.write() as connection:
+            for case in team_cases:
+                record_shares(connection, case, ["COORDINATOR2"], datetime.now(UTC))
             record_shares(connection, pip_cases[0], ["PIPKEY"], datetime.now(UTC))
         with store.read() as connection:
             unshared = cases_to_share(connection, {"pip": ["PIPKEY"]}, 100)
-            assert unshared == pip_cases[1:]
-            assert cases_to_share(connection, {"pip": ["PIPKEY"]}, 1) == pip_cases[1:2]  # the rest on the next syncs
+            assert unshared == team_cases[1:]
+            assert cases_to_share(connection, {"pip": ["PIPKEY"]}, 1) == team_cases[1:2]  # the rest on the next syncs
             assert cases_to_share(connection, {"pip": []}, 100) == []
             # A second reader of the project was sent none of them.
-            assert cases_to_share(connection, {"pip": ["PIPKEY", "OTHER"]}, 100) == pip_cases
+            assert cases_to_share(connection, {"pip": ["PIPKEY", "OTHER"]}, 100) == team_cases
         with store.write() as connection:
-            for case in pip_cases:
+            for case in team_cases:
                 record_shares(connection, case, ["PIPKEY"], datetime.now(UTC))
         with store.read() as connection:
             assert cases_to_share(connection, {"pip": ["PIPKEY"]}, 100) == []

@@ -133,6 +133,9 @@ OTHER_DECISION = "team-decision"
 """The kind a received decision of any other kind is shown as (its changes, field by field): an event's kind is its
 author's word, and the timeline reads more than changes for some (an undo's event number, a merge's reporters)."""
 DECISION_ROW_KINDS = (*sorted(DECISION_KINDS), OTHER_DECISION, "impact", KEY_ACCEPTED)
+_encode = json.JSONEncoder(sort_keys=True, default=str).encode
+"""A decision row's payload, the same text for the same decision (compared with the row there); one encoder for
+all (building one per row cost more than encoding)."""
 
 
 def _decision_rows(
@@ -160,11 +163,13 @@ def _decision_rows(
         else:
             kind = decision.kind if decision.kind in DECISION_KINDS else OTHER_DECISION
             extra = {}
-        changes = {
-            name: [_case_shown(connection, value, own=False) for value in pair] if name in CASE_FIELDS else pair
-            for name, pair in decision.changes.items()
-        }
-        payload = json.dumps({**extra, "changes": changes, "team_event": decision.key}, sort_keys=True, default=str)
+        changes = decision.changes
+        if CASE_FIELDS & changes.keys():  # other cases as this workstation names them
+            changes = {
+                name: [_case_shown(connection, value, own=False) for value in pair] if name in CASE_FIELDS else pair
+                for name, pair in changes.items()
+            }
+        payload = _encode({**extra, "changes": changes, "team_event": decision.key})
         wanted.add(decision.key)
         there = stored.get(decision.key)
         if there is not None and there[1] == payload:
