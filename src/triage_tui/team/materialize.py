@@ -155,6 +155,10 @@ def _decision_rows(
     for decision in state.decisions:
         if decision.key.split("/")[0] in local:
             continue  # the decision made here is on the timeline already, as it was made
+        there = stored.get(decision.key)
+        if there is not None and decision.kind != "impact" and not CASE_FIELDS & decision.changes.keys():
+            wanted.add(decision.key)  # its row says what the event alone says: it is there as it must be
+            continue
         extra = dict(decision.extra)
         if decision.kind == "impact" or (decision.kind == KEY_ACCEPTED and not decision.changes):
             kind = decision.kind
@@ -171,7 +175,6 @@ def _decision_rows(
             }
         payload = _encode({**extra, "changes": changes, "team_event": decision.key})
         wanted.add(decision.key)
-        there = stored.get(decision.key)
         if there is not None and there[1] == payload:
             continue
         if there is not None:
