@@ -87,7 +87,15 @@ def view(database: Path) -> dict[str, object]:
     with reader(database) as connection:
         statuses = connection.execute("SELECT id, status, rejection FROM team_events ORDER BY id").fetchall()
         case = connection.execute("SELECT state, labels FROM cases WHERE id = ?", (CASE,)).fetchone()
-        cells = connection.execute("SELECT project_id, status FROM impacts WHERE case_id = ? ORDER BY 1", (CASE,))
+        cells = connection.execute(
+            "SELECT project_id, status, set_by, set_at FROM impacts WHERE case_id = ? ORDER BY 1", (CASE,)
+        )
+        # Received decisions (and unlinks) on the timeline: an event judged again and refused takes its row away.
+        decisions = connection.execute(
+            "SELECT kind, at, author, payload FROM events WHERE case_id = ? AND kind NOT IN ('note', 'team-conflict') "
+            "AND payload LIKE '%team_event%' ORDER BY at, kind, payload",
+            (CASE,),
+        ).fetchall()
         notes = connection.execute(
             "SELECT payload FROM events WHERE case_id = ? AND kind = 'note' AND payload LIKE '%team_event%' "
             "ORDER BY at, payload",
@@ -98,6 +106,7 @@ def view(database: Path) -> dict[str, object]:
             "case": tuple(case),
             "cells": [tuple(row) for row in cells.fetchall()],
             "notes": [json.loads(row[0])["text"] for row in notes],
+            "decisions": [tuple(row) for row in decisions],
         }
 
 
@@ -114,7 +123,8 @@ def test_the_story_judges_each_event_against_the_roster_at_its_time(
     }
     shown = view(database)
     assert shown["case"][0] == "triage"  # type: ignore[index]
-    assert shown["cells"] == [("pip", "fixed")]
+    assert [cell[:2] for cell in shown["cells"]] == [("pip", "fixed")]  # type: ignore[attr-defined]
+    assert shown["cells"][0][2] == events["Q cell"][0].author  # type: ignore[index]  # who set it, not this user
     assert shown["notes"] == ["new key, before its revocation"]
     # The keys came with the roster: nobody imported them by hand.
     held = {k["fingerprint"] for k in receiver.list_keys()}

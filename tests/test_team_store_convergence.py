@@ -1,6 +1,6 @@
 """Property test of convergence through the store itself: two workstations that receive the same events, in any
-order, split into any batches, with duplicates (refused as replays), end with the same cases, cells, notes and
-conflicts in their databases."""
+order, split into any batches, with duplicates (refused as replays), end with the same cases, cells (who set them
+and when included), and timeline rows (received notes, decisions, unlinks and conflicts) in their databases."""
 
 from __future__ import annotations
 
@@ -56,17 +56,18 @@ def store_view(database: Path) -> dict[str, object]:
             "SELECT id, state, assignee, labels FROM cases WHERE id IN ('PSC-2026-0001', 'PSC-2026-0002') ORDER BY id"
         ).fetchall()
         cells = connection.execute(
-            "SELECT case_id, project_id, status, fixed_version, justification FROM impacts ORDER BY 1, 2"
+            "SELECT case_id, project_id, status, fixed_version, justification, set_by, set_at FROM impacts "
+            "ORDER BY 1, 2"
         ).fetchall()
         timeline = connection.execute(
-            "SELECT case_id, kind, at, payload FROM events WHERE kind IN ('note', 'team-conflict') "
-            "AND payload LIKE '%team_event%' ORDER BY case_id, kind, at, payload"
+            "SELECT case_id, kind, at, payload, author FROM events WHERE payload LIKE '%team_event%' "
+            "ORDER BY case_id, kind, at, payload"
         ).fetchall()
     return {
         "cases": [(r[0], r[1], r[2], sorted(json.loads(r[3] or "[]"))) for r in cases],
         "cells": [tuple(r) for r in cells],
         # The conflict notes are stamped with when they were found; their content is what must agree.
-        "timeline": [(r[0], r[1], r[2] if r[1] == "note" else "", r[3]) for r in timeline],
+        "timeline": [(r[0], r[1], "" if r[1] == "team-conflict" else r[2], r[3], r[4]) for r in timeline],
     }
 
 

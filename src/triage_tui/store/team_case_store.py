@@ -154,6 +154,31 @@ def shared_with(connection: EitherConnection, case_id: str) -> set[str]:
     return {str(row[0]) for row in rows}
 
 
+def cases_to_share(connection: EitherConnection, readers: Mapping[str, Iterable[str]], limit: int) -> list[str]:
+    """Up to `limit` cases (lowest id first) the team holds (shared with someone, or with a decision that left a
+    workstation) linked to a project one of whose `readers` (project -> fingerprints) has not been sent the case:
+    one statement, answered from the links, the shares' key and the log's case index without reading any case. A
+    case no decision has brought to the team yet (a report only linked at intake) waits for one, as before."""
+    pairs = sorted({(project, fingerprint) for project, found in readers.items() for fingerprint in found})
+    if not pairs or limit <= 0:
+        return []
+    found: set[str] = set()
+    # A few hundred (project, reader) pairs at most per statement: SQLite bounds the variables of one.
+    for start in range(0, len(pairs), 400):
+        part = pairs[start : start + 400]
+        sql = (
+            f"WITH readers (project, fingerprint) AS (VALUES {', '.join(['(?, ?)'] * len(part))}) "  # noqa: S608
+            "SELECT DISTINCT i.case_id FROM impacts i JOIN readers r ON r.project = i.project_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM team_shares s WHERE s.case_id = i.case_id "
+            "AND s.fingerprint = r.fingerprint) AND (EXISTS (SELECT 1 FROM team_shares s WHERE s.case_id = i.case_id) "
+            "OR EXISTS (SELECT 1 FROM team_events e WHERE e.case_id = i.case_id AND e.status = 'applied' "
+            "AND (e.origin = 'received' OR e.sent = 1))) ORDER BY i.case_id LIMIT ?"
+        )
+        values = [value for pair in part for value in pair]
+        found.update(str(row[0]) for row in run(connection, sql, (*values, limit)).fetchall())
+    return sorted(found)[:limit]
+
+
 def record_shares(connection: Connection, case_id: str, fingerprints: Iterable[str], now: datetime) -> None:
     """Keep that the case has been sent to these readers."""
     for fingerprint in fingerprints:

@@ -1,5 +1,5 @@
 """What recomputing cases from their team events reads and writes: the cases' fields, impact cells and the
-timeline rows events put there (received notes, unlinks, conflicts)."""
+timeline rows events put there (received notes, decisions, unlinks, conflicts)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,10 @@ class ImpactCell(NamedTuple):
     fixed_version: str | None
     justification: str | None
     notes: str
-    set_at: str
+    set_by: str | None
+    """The author of the event that set it (None: set here, by the decision itself: what it stored stays)."""
+    set_at: str | None
+    """When that event was made (None with `set_by`)."""
 
 
 class TimelineRow(NamedTuple):
@@ -77,13 +80,28 @@ def stored_labels(connection: Connection, case_ids: Sequence[str]) -> dict[str, 
     return {row[0]: set(json.loads(row[1] or "[]")) for row in rows}
 
 
-def stored_cells(connection: Connection, case_ids: Sequence[str]) -> set[tuple[object, ...]]:
-    """The cases' impact cells as stored, each as `ImpactCell` without its `set_at` (to tell which changed)."""
+def stored_cells(connection: Connection, case_ids: Sequence[str]) -> dict[tuple[str, str], tuple[object, ...]]:
+    """The cases' impact cells as stored, by (case, project): the rest of each `ImpactCell` (to tell which changed)."""
     sql = (
-        "SELECT case_id, project_id, status, ranges, fixed_version, justification, notes FROM impacts "
+        "SELECT case_id, project_id, status, ranges, fixed_version, justification, notes, set_by, set_at FROM impacts "
         "WHERE case_id IN ({marks})"
     )
-    return {tuple(row) for row in rows_over(connection, sql, case_ids)}
+    return {(row[0], row[1]): tuple(row[2:]) for row in rows_over(connection, sql, case_ids)}
+
+
+def team_decision_rows(
+    connection: Connection, case_ids: Sequence[str], kinds: Sequence[str]
+) -> dict[str, tuple[int, str]]:
+    """The received decisions on the cases' timelines (rows of `kinds` a team event put there): the event's key ->
+    the row's id and payload."""
+    # Read out by SQLite; rows without a team event in their payload (the decisions made here) are skipped unparsed.
+    kind_marks = ",".join("?" * len(kinds))
+    sql = (
+        "SELECT json_extract(payload, '$.team_event'), id, payload FROM events WHERE case_id IN ({marks}) "  # noqa: S608
+        f"AND kind IN ({kind_marks}) AND payload LIKE '%\"team_event\"%'"
+    )
+    rows = rows_over(connection, sql, case_ids, tuple(kinds))
+    return {str(key): (int(row_id), str(payload)) for key, row_id, payload in rows if key is not None}
 
 
 def project_ids(connection: Connection) -> set[str]:
@@ -118,10 +136,11 @@ def write_cells(connection: Connection, cells: Sequence[ImpactCell]) -> None:
     """Set the impact cells, creating those not here."""
     if cells:
         connection.exec_driver_sql(
-            "INSERT INTO impacts (case_id, project_id, status, ranges, fixed_version, justification, notes, set_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, project_id) DO UPDATE SET status = excluded.status, "
-            "ranges = excluded.ranges, fixed_version = excluded.fixed_version, "
-            "justification = excluded.justification, notes = excluded.notes, set_at = excluded.set_at",
+            "INSERT INTO impacts (case_id, project_id, status, ranges, fixed_version, justification, notes, set_by, "
+            "set_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, project_id) DO UPDATE SET "
+            "status = excluded.status, ranges = excluded.ranges, fixed_version = excluded.fixed_version, "
+            "justification = excluded.justification, notes = excluded.notes, "
+            "set_by = coalesce(excluded.set_by, set_by), set_at = coalesce(excluded.set_at, set_at)",
             list(cells),
         )
 

@@ -36,9 +36,9 @@ def run(connection: EitherConnection, sql: str, parameters: Sequence[SqlValue] =
     return cast("sqlite3.Connection", connection).execute(sql, tuple(parameters))
 
 
-def rows_over(connection: Connection, sql: str, ids: Sequence[str]) -> list[Any]:
-    """`sql` (with `{marks}` for the ids) over the ids, a chunk at a time (SQLite bounds the variables of one
-    statement)."""
+def rows_over(connection: Connection, sql: str, ids: Sequence[str], more: Sequence[SqlValue] = ()) -> list[Any]:
+    """`sql` (with `{marks}` for the ids, then the `more` parameters) over the ids, a chunk at a time (SQLite bounds
+    the variables of one statement)."""
     from triage_tui.store.in_lists import in_parts
 
     found: list[Any] = []
@@ -47,7 +47,7 @@ def rows_over(connection: Connection, sql: str, ids: Sequence[str]) -> list[Any]
     cursor = connection.connection.cursor()
     try:
         for part in in_parts(ids):
-            found += cursor.execute(sql.format(marks=",".join("?" * len(part))), tuple(part)).fetchall()
+            found += cursor.execute(sql.format(marks=",".join("?" * len(part))), (*part, *more)).fetchall()
     finally:
         cursor.close()
     return found

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from triage_tui.team.events import SCALAR_FIELDS, SET_FIELDS, TeamEvent
 
@@ -23,6 +23,19 @@ class Conflict:
     overwritten_event: str
 
 
+class Decision(NamedTuple):
+    """A decision an event made, as the case's timeline shows it: a change of fields, a key acceptance, or one
+    project's cell set (`cell`: its project, the cell the events left before it, and the new one)."""
+
+    key: str
+    """The event's id (a cell: the id, "/" and the project): one row per key on the timeline."""
+    author: str
+    kind: str
+    changes: dict[str, list[object]]
+    extra: dict[str, object]
+    wall_ms: int
+
+
 @dataclass
 class CaseState:
     """What the events of one case say."""
@@ -36,6 +49,10 @@ class CaseState:
     unlinks: list[tuple[str, str, str, int]] = field(default_factory=list)
     """(event id, author, project, wall-clock milliseconds) of each project unlinked from the case, in order."""
     conflicts: list[Conflict] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    """Changes of fields, key acceptances and cells set, in order (notes and unlinks are kept above)."""
+    cell_set: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    """Who set each project's cell as it stands, when (wall-clock milliseconds) and by which event."""
     touched: dict[str, set[str]] = field(default_factory=dict)
     """Members some event added or removed, per set field: members it never names (a label set before team sync was
     on) are the workstation's own and stay."""
@@ -53,6 +70,8 @@ class CaseState:
             "notes": list(self.notes),
             "unlinks": list(self.unlinks),
             "conflicts": [(c.field, c.kept, c.kept_event, c.overwritten, c.overwritten_event) for c in self.conflicts],
+            "decisions": [tuple(d) for d in self.decisions],
+            "cell_set": dict(sorted(self.cell_set.items())),
         }
 
     def copy(self) -> CaseState:
@@ -60,8 +79,8 @@ class CaseState:
         never changed in place)."""
         return CaseState(
             dict(self.fields), {n: set(v) for n, v in self.sets.items()}, dict(self.impacts), list(self.notes),
-            list(self.unlinks), list(self.conflicts), {n: set(v) for n, v in self.touched.items()},
-            list(self.applied), dict(self._set_by),
+            list(self.unlinks), list(self.conflicts), list(self.decisions), dict(self.cell_set),
+            {n: set(v) for n, v in self.touched.items()}, list(self.applied), dict(self._set_by),
         )  # fmt: skip
 
     def set_by(self, name: str) -> str | None:
@@ -75,12 +94,23 @@ class CaseState:
                 self._scalar(event, name, old, new)
             elif name in SET_FIELDS:
                 self._set(name, old, new)
+        wall = event.at.wall_ms
+        changes = {name: [old, new] for name, (old, new) in sorted(event.changes.items())}
+        if changes or event.key is not None:
+            extra: dict[str, object] = dict(event.key) if event.key is not None else {}
+            self.decisions.append(Decision(event.id, event.author, event.kind, changes, extra, wall))
         for project, cell in sorted(event.impacts.items()):
+            before = self.impacts.get(project)
             self.impacts[project] = dict(cell) if cell is not None else None
             if cell is None:
-                self.unlinks.append((event.id, event.author, project, event.at.wall_ms))
+                self.unlinks.append((event.id, event.author, project, wall))
+                self.cell_set.pop(project, None)
+            else:
+                self.cell_set[project] = (event.author, wall, event.id)
+                cell_change: dict[str, object] = {"project": project, "before": before, "after": dict(cell)}
+                self.decisions.append(Decision(f"{event.id}/{project}", event.author, "impact", {}, cell_change, wall))
         if event.note is not None:
-            self.notes.append((event.id, event.author, event.note, event.at.wall_ms))
+            self.notes.append((event.id, event.author, event.note, wall))
         self.applied.append(event.id)
 
     def _scalar(self, event: TeamEvent, name: str, old: object, new: object) -> None:

@@ -1,5 +1,6 @@
 """Recomputes cases from their applied team events, so every workstation holding the same events shows the same
-case: its fields, impact cells, received notes and unlinks on its timeline, and the conflicts the events make."""
+case: its fields, impact cells (set by their events' authors), received notes, decisions and unlinks on its
+timeline, and the conflicts the events make."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
+from triage_tui.domain import KEY_ACCEPTED
 from triage_tui.store import team_materialize_store as store
 from triage_tui.store.queries import stored_time
 from triage_tui.store.team_log_store import applied_heads, bodies, local_event_ids
@@ -52,6 +54,9 @@ def materialize_all(
     stamp = stored_time(now)
     known_projects = store.project_ids(connection)
     stored_cells = store.stored_cells(connection, [case_id for case_id, state in states.items() if state.impacts])
+    # Every case's: a decision whose event is no longer applied (judged again under a roster change) leaves.
+    decision_rows = store.team_decision_rows(connection, list(states), DECISION_ROW_KINDS)
+    wanted: set[str] = set()
     cells: list[ImpactCell] = []
     unlinked: list[tuple[str, str]] = []
     timeline: list[TimelineRow] = []
@@ -75,11 +80,17 @@ def materialize_all(
             if cell is None:
                 unlinked.append((case_id, project))
                 continue
+            # Set by the event's author at its time; a cell a decision made here set keeps who and when it stored.
+            author, wall_ms, event_id = state.cell_set[project]
+            by: str | None = None if event_id in local else author
+            set_at = None if by is None else _written(wall_ms)
             new_cell = ImpactCell(case_id, project, str(cell.get("status") or "unknown"),
                                   json.dumps(list(cell.get("ranges") or [])), cell.get("fixed_version"),
-                                  cell.get("justification"), str(cell.get("notes") or ""), stamp)  # fmt: skip
-            if new_cell[:-1] not in stored_cells:  # a cell the events leave as it stands is not written again
-                cells.append(new_cell)
+                                  cell.get("justification"), str(cell.get("notes") or ""), by, set_at)  # fmt: skip
+            stored = stored_cells.get((case_id, project))
+            if stored is None or (new_cell[2:7] if by is None else new_cell[2:]) != stored[: 5 if by is None else 7]:
+                cells.append(new_cell)  # a cell the events leave as it stands is not written again
+        timeline.extend(_decision_rows(connection, case_id, state, local, known_projects, decision_rows, wanted, stale))
         for event_id, author, text, wall_ms in state.notes:
             if event_id not in shown and event_id not in local:
                 # Stamped with when it was written (its clock), not when it arrived: every workstation's timeline
@@ -107,12 +118,75 @@ def materialize_all(
                 payload = json.dumps({"field": conflict.field, "kept": kept, "overwritten": overwritten,
                                       "team_event": key}, default=str)  # fmt: skip
                 timeline.append(TimelineRow(case_id, "team", stamp, "team-conflict", payload))
+    stale.extend(row_id for key, (row_id, _payload) in decision_rows.items() if key not in wanted)
     store.set_case_fields(connection, fields, stamp)
     store.drop_timeline_rows(connection, stale)
     store.unlink_projects(connection, unlinked)
     store.write_cells(connection, cells)
     store.add_timeline(connection, timeline)
     return states
+
+
+DECISION_KINDS = frozenset({"state", "close", "assign", "labels", "duplicate", "embargo", "severity", "title"})
+"""Kinds of received decisions shown as the same decision made here is: the timeline reads only their changes."""
+OTHER_DECISION = "team-decision"
+"""The kind a received decision of any other kind is shown as (its changes, field by field): an event's kind is its
+author's word, and the timeline reads more than changes for some (an undo's event number, a merge's reporters)."""
+DECISION_ROW_KINDS = (*sorted(DECISION_KINDS), OTHER_DECISION, "impact", KEY_ACCEPTED)
+_encode = json.JSONEncoder(sort_keys=True, default=str).encode
+"""A decision row's payload, the same text for the same decision (compared with the row there); one encoder for
+all (building one per row cost more than encoding)."""
+
+
+def _decision_rows(
+    connection: WriteConnection,
+    case_id: str,
+    state: CaseState,
+    local: set[str],
+    known_projects: set[str],
+    stored: Mapping[str, tuple[int, str]],
+    wanted: set[str],
+    stale: list[int],
+) -> list[TimelineRow]:
+    """The timeline rows of the case's received decisions that are not there as they must be (the rows there that
+    no applied event makes any more, or made otherwise, go into `stale`): each at its event's time, by its author,
+    its payload what the events say, so every workstation holding the same events shows the same rows."""
+    rows: list[TimelineRow] = []
+    for decision in state.decisions:
+        if decision.key.split("/")[0] in local:
+            continue  # the decision made here is on the timeline already, as it was made
+        there = stored.get(decision.key)
+        if there is not None and decision.kind != "impact" and not CASE_FIELDS & decision.changes.keys():
+            wanted.add(decision.key)  # its row says what the event alone says: it is there as it must be
+            continue
+        extra = dict(decision.extra)
+        if decision.kind == "impact" or (decision.kind == KEY_ACCEPTED and not decision.changes):
+            kind = decision.kind
+            if kind == "impact" and extra.get("project") not in known_projects:
+                continue
+        else:
+            kind = decision.kind if decision.kind in DECISION_KINDS else OTHER_DECISION
+            extra = {}
+        changes = decision.changes
+        if CASE_FIELDS & changes.keys():  # other cases as this workstation names them
+            changes = {
+                name: [_case_shown(connection, value, own=False) for value in pair] if name in CASE_FIELDS else pair
+                for name, pair in changes.items()
+            }
+        payload = _encode({**extra, "changes": changes, "team_event": decision.key})
+        wanted.add(decision.key)
+        if there is not None and there[1] == payload:
+            continue
+        if there is not None:
+            stale.append(there[0])  # made otherwise now (an earlier event came since): shown again as it is now
+        rows.append(TimelineRow(case_id, decision.author, _written(decision.wall_ms), kind, payload))
+    return rows
+
+
+def _written(wall_ms: int) -> str:
+    """When an event was written (its clock), as the store keeps times: every workstation's timeline then reads in
+    the same order."""
+    return stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
 
 
 def _case_shown(connection: WriteConnection, value: object, *, own: bool) -> object:

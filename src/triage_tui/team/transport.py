@@ -17,7 +17,7 @@ from triage_tui.sources.base import SourceError
 from triage_tui.store import team_log_store as log
 from triage_tui.store.queries import stored_time
 from triage_tui.store.store import Store
-from triage_tui.store.team_case_store import record_shares
+from triage_tui.store.team_case_store import cases_to_share, record_shares
 from triage_tui.store.team_runner import EitherConnection
 from triage_tui.team.apply_batch import HeldBatch
 from triage_tui.team.audience import Delivery, deliveries, named_cases, told_of_unlink
@@ -67,6 +67,10 @@ APPLY_BATCH_BYTES = 32 * 1024 * 1024
 as unreadable), so the memory held stays bounded whatever the events' sizes: by count alone it could reach
 APPLY_BATCH_EVENTS events of MAX_EVENT_BYTES each with their signed forms (over 2 GiB; a compressed envelope opens
 to far more than its size). At most this plus one round's (PULL_GROUP_MESSAGES events) is held."""
+SHARE_CASES = 50
+"""Cases a coordinator's sync shares with maintainers they were never sent to (one who joined after the cases were
+linked to their project), beyond those with a decision to send: the rest go on the next syncs, this many each, so a
+project with thousands of cases does not hold one sync for long."""
 SEARCH_UIDS = 50_000
 """UIDs searched at once: the answer is one line of at most this many numbers (about 550 KB), within the longest
 line the IMAP bounds allow (imap_bounds.MAX_LINE_BYTES), whatever the backlog."""
@@ -194,7 +198,11 @@ class TeamTransport:
             self._roles_now(connection)
             events = outgoing(connection)
             cases = {event.case_id for event in events}
-            projects = case_projects(connection, cases)
+            # A coordinator also shares the cases linked to a project with its maintainers who have not been sent
+            # them (one who joined later): one query, nothing more when every case has reached its readers.
+            coordinating = self.config.identity.fingerprint in self.roles.coordinators
+            unshared = cases_to_share(connection, self.roles.maintainers, SHARE_CASES) if coordinating else []
+            projects = case_projects(connection, cases | set(unshared))
             named = named_case_projects(connection, {case for event in events for case in named_cases(event)})
             # Who holds each case already (the readers it was shared with here, or whose project's cell was sent).
             sent_the_case = {
@@ -202,14 +210,19 @@ class TeamTransport:
                 | set(self.roles.readers(linked_in_the_open(connection, case_id)))
                 for case_id in cases
             }
-        if not events:
+        if not events and not unshared:
             return
         # Every key an event may go to, checked once: an event whose readers include one gpg cannot encrypt to
         # waits (unsent, so it goes on a later sync once the key is there); the others go now.
         everyone = {*self.roles.coordinators, *(f for m in self.roles.maintainers.values() for f in m)}
         self.unusable = unusable_recipients(self.gpg, {*everyone, *(e.author for e in events)})
-        if self.config.identity.fingerprint in self.roles.coordinators:
-            for case_id in sorted(cases - {ROSTER_CASE}):
+        if unshared and self.unusable:  # readers who cannot be sent to yet must not hold the others back
+            usable = {p: m - self.unusable.keys() for p, m in self.roles.maintainers.items()}
+            with self.store.read() as connection:
+                unshared = cases_to_share(connection, usable, SHARE_CASES)
+                projects.update(case_projects(connection, set(unshared) - projects.keys()))
+        if coordinating:
+            for case_id in sorted((cases | set(unshared)) - {ROSTER_CASE}):
                 self._share(client, where, case_id, projects.get(case_id, []))
         for event in events:
             readers = roster_readers(self.roles, event) or self.roles.readers(projects.get(event.case_id, []))
