@@ -1,10 +1,13 @@
-"""Opens one round of a team folder's messages: each envelope decrypted and verified once, whatever is not an
-event kept with the reason, and copies of an event already taken in (the same envelope in another folder, or an
-event this workstation holds) skipped before gpg is asked again."""
+"""Team event envelopes as mail: the message a sealed event travels in, and opening one round of a team folder's
+messages (each envelope decrypted and verified once, whatever is not an event kept with the reason, and copies of
+an event already taken in, the same envelope in another folder or an event held here, skipped before gpg runs)."""
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING
 
 from triage_tui.store.team_log_store import UnreadableMessage
@@ -15,8 +18,21 @@ if TYPE_CHECKING:
     import gnupg
 
 BEGIN, END = b"-----BEGIN PGP MESSAGE-----", b"-----END PGP MESSAGE-----"
+SUBJECT = "triage-tui team event"
 CURSOR_SOURCE = "team"
 """The sync cursor's source name for team folders, and the source unreadable team messages are kept under."""
+
+
+def envelope_message(sealed: bytes, sender: str) -> bytes:
+    """The mail a sealed event travels in: nothing about the case outside the encrypted part."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = sender
+    message["Subject"] = SUBJECT
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = make_msgid(domain="triage-tui.invalid")
+    message.set_content(sealed.decode("ascii"))
+    return message.as_bytes()
 
 
 def armoured_part(raw: bytes) -> bytes | None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING
 
 from triage_tui.config import Config, ImapSourceConfig
@@ -24,6 +22,7 @@ from triage_tui.team.audience import Delivery, deliveries, named_cases, told_of_
 from triage_tui.team.envelope import TeamRoles, encrypt_signed, seal, sign_event
 from triage_tui.team.envelope_intake import CURSOR_SOURCE, open_round
 from triage_tui.team.envelope_intake import armoured_part as armoured_part  # imported from here by tests
+from triage_tui.team.envelope_intake import envelope_message as envelope_message  # imported from here by tests
 from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import MAX_EVENT_BYTES, TeamEvent
 from triage_tui.team.folder_sync import Bodies, FolderRefused, append_to, pull_folder
@@ -53,7 +52,6 @@ if TYPE_CHECKING:
 
     from triage_tui.sources.imap import ImapSource
 
-SUBJECT = "triage-tui team event"
 PULL_GROUP_MESSAGES = 500
 """Messages of the team folder fetched per round (their sizes, then their bodies in groups by size): one round's
 answers stay far inside the IMAP bounds whatever the backlog."""
@@ -82,18 +80,6 @@ session key per reader a few KB more; a larger message cannot hold an event, so 
 def roles_of(config: Config) -> TeamRoles:
     """The coordinators and each project's maintainers, from the config."""
     return config_roles(config)
-
-
-def envelope_message(sealed: bytes, sender: str) -> bytes:
-    """The mail a sealed event travels in: nothing about the case outside the encrypted part."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = sender
-    message["Subject"] = SUBJECT
-    message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = make_msgid(domain="triage-tui.invalid")
-    message.set_content(sealed.decode("ascii"))
-    return message.as_bytes()
 
 
 def team_server(config: Config) -> ImapSourceConfig:
