@@ -110,7 +110,7 @@ def deliver(
                     if opened.event is None or opened.event.id in kept:
                         continue
                     kept.add(opened.event.id)
-                    verdict = judge_received(gpg, opened, CONFIG_ROLES, (), history, wall)
+                    verdict = judge_received(gpg, opened, CONFIG_ROLES, history, wall)
                     if opened.event.roster is None:  # as `judge_round` tells `settle` how it judged
                         judged_on[opened.event.id] = JudgedOn(verdict.rejection.name if verdict.rejection else None)
                     judged.append(verdict)

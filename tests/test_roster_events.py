@@ -87,10 +87,10 @@ def test_key_material_that_does_not_hold_is_refused_on_receipt(five: TeamOfFive)
         roster={**good_rotation.roster, "proof": rotate(five, five.q, five.p, 5).roster["proof"]},  # type: ignore[index, dict-item]
     )
     for event, why in ((smuggling, "holds"), (mislabelled, "holds"), (forged, "proof"), (wrong_signer, "proof")):
-        verdict = judge_received(five.ring.gpg, Opened(event, event.author, None), roles, [], history)
+        verdict = judge_received(five.ring.gpg, Opened(event, event.author, None), roles, history)
         assert verdict.rejection == Rejection.BAD_ROSTER_KEY, event
         assert why in verdict.detail
-    assert judge_received(five.ring.gpg, Opened(good_rotation, five.q, None), roles, [], history).rejection is None
+    assert judge_received(five.ring.gpg, Opened(good_rotation, five.q, None), roles, history).rejection is None
 
 
 def test_the_fold_refuses_what_the_roster_so_far_does_not_allow(five: TeamOfFive) -> None:

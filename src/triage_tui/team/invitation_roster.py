@@ -32,7 +32,7 @@ def carried_roster(invitation: Invitation) -> Roster:
 
 def _judged(gpg: gnupg.GPG, roster: Sequence[str]) -> list[Opened]:
     empty = fold([], ())
-    return [judge_received(gpg, open_signed(gpg, text.encode("ascii")), NO_ROLES, [], empty) for text in roster]
+    return [judge_received(gpg, open_signed(gpg, text.encode("ascii")), NO_ROLES, empty) for text in roster]
 
 
 def checked_inviter(invitation: Invitation) -> Member:

@@ -285,7 +285,7 @@ def _take_roster(
     roles = config_roles(config)
     with store.write() as connection:
         history = load_history(connection, founders)
-        judged = [judge_received(gpg, open_signed(gpg, text.encode("ascii")), roles, [], history) for text in roster]
+        judged = [judge_received(gpg, open_signed(gpg, text.encode("ascii")), roles, history) for text in roster]
         receive(connection, judged, now)
         settled = settle(connection, gpg, founders, roles, now, fresh=True)
     history = settled.history

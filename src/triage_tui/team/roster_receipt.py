@@ -50,13 +50,12 @@ def judge_received(
     gpg: gnupg.GPG,
     opened: Opened,
     roles: TeamRoles,
-    _projects: Iterable[str],
     roster: RosterHistory,
     wall: float | None = None,
 ) -> Opened:
     """A received event judged: a roster event on its key material (its rights are the fold's), a case event on
     its author's rights (`envelope.judge`, under the roster in force at its time once a roster exists). Rights are
-    judged from the event alone: `_projects` is not looked at (kept for callers that still pass a case's)."""
+    judged from the event and the roster alone, never from what this workstation knows of the case."""
     event = opened.event
     if event is not None and event.roster is not None and opened.rejection in (None, Rejection.UNKNOWN_KEY):
         problem = roster_event_problem(gpg, event)  # the keys it carries are imported, so it may verify now
@@ -87,7 +86,7 @@ def judge_round(
     judged = []
     for item in opened:
         event = item.event
-        verdict = judge_received(gpg, item, config_roles, (), roster, wall)
+        verdict = judge_received(gpg, item, config_roles, roster, wall)
         if judged_on is not None and event is not None and event.roster is None:
             judged_on[event.id] = JudgedOn(verdict.rejection.name if verdict.rejection else None)
         judged.append(verdict)
