@@ -23,6 +23,7 @@ from test_team_store_convergence import _split
 from triage_tui.store.connection import reader
 from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import TeamEvent
+from triage_tui.team.rights import unlinked_cells_rule
 from triage_tui.team.roster import fold
 
 __all__ = ["five"]
@@ -51,6 +52,10 @@ def story(team: TeamOfFive) -> dict[str, tuple[TeamEvent, str | None]]:
         "revoke D": (revoke(c, d, since=11, when=12), None),
         "D early note": (case(d, 1.5, "note", note="before D was a member"), "NO_ROLE"),
         "D state": (case(d, 2.5, "state", changes={"state": ("new", "triage")}), None),
+        # Before any coordinator's event links pip (the case's link at intake is that workstation's own and counts
+        # for no maintainer's cell), a pip maintainer's cell is ignored, and stays so once pip is linked later.
+        "P early cell": (case(p, 3.2, "impact", impacts={"pip": cell("affected")}), None),
+        "D links pip": (case(d, 3.4, "impact", impacts={"pip": cell("investigating")}), None),
         "P cell": (case(p, 3.5, "impact", impacts={"pip": cell("affected")}), None),
         "P state": (case(p, 3.6, "state", changes={"state": ("triage", "closed")}), "NO_ROLE"),
         "P uv cell": (case(p, 3.7, "impact", impacts={"uv": cell("affected")}), "NO_ROLE"),
@@ -86,6 +91,10 @@ def receiver() -> Iterator[gnupg.GPG]:
 def view(database: Path) -> dict[str, object]:
     with reader(database) as connection:
         statuses = connection.execute("SELECT id, status, rejection FROM team_events ORDER BY id").fetchall()
+        # Applied events whose cells were ignored (no coordinator had linked their project), listed under R.
+        ignored = connection.execute(
+            "SELECT id, reason FROM team_events WHERE status = 'applied' AND reason IS NOT NULL ORDER BY id"
+        ).fetchall()
         case = connection.execute("SELECT state, labels FROM cases WHERE id = ?", (CASE,)).fetchone()
         cells = connection.execute(
             "SELECT project_id, status, set_by, set_at FROM impacts WHERE case_id = ? ORDER BY 1", (CASE,)
@@ -103,6 +112,7 @@ def view(database: Path) -> dict[str, object]:
         ).fetchall()
         return {
             "events": [tuple(row) for row in statuses],
+            "ignored": [tuple(row) for row in ignored],
             "case": tuple(case),
             "cells": [tuple(row) for row in cells.fetchall()],
             "notes": [json.loads(row[0])["text"] for row in notes],
@@ -126,18 +136,19 @@ def test_the_story_judges_each_event_against_the_roster_at_its_time(
     assert [cell[:2] for cell in shown["cells"]] == [("pip", "fixed")]  # type: ignore[attr-defined]
     assert shown["cells"][0][2] == events["Q cell"][0].author  # type: ignore[index]  # who set it, not this user
     assert shown["notes"] == ["new key, before its revocation"]
+    assert shown["ignored"] == [(events["P early cell"][0].id, unlinked_cells_rule(["pip"]))]
     # The keys came with the roster: nobody imported them by hand.
     held = {k["fingerprint"] for k in receiver.list_keys()}
     assert {five.c, five.d, five.p, five.q, five.q2} <= held
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(order=st.permutations(range(19)), cuts=st.lists(st.integers(0, 19), max_size=5))
+@given(order=st.permutations(range(21)), cuts=st.lists(st.integers(0, 21), max_size=5))
 def test_any_order_and_batching_of_roster_changes_and_events_ends_the_same(
     five: TeamOfFive, base: Path, receiver: gnupg.GPG, order: list[int], cuts: list[int]
 ) -> None:
     events = [event for event, _rule in story(five).values()]
-    assert len(events) == 19
+    assert len(events) == 21
     folder = Path(tempfile.mkdtemp(prefix="roster-"))
     try:
         reference, shuffled = folder / "reference.db", folder / "shuffled.db"
@@ -161,7 +172,7 @@ def forged(team: TeamOfFive) -> list[TeamEvent]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(order=st.permutations(range(21)), cuts=st.lists(st.integers(0, 21), max_size=5))
+@given(order=st.permutations(range(23)), cuts=st.lists(st.integers(0, 23), max_size=5))
 def test_batches_judged_with_their_own_roster_changes_end_as_one_round_in_order_does(
     five: TeamOfFive, base: Path, receiver: gnupg.GPG, order: list[int], cuts: list[int]
 ) -> None:

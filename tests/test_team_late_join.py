@@ -42,6 +42,9 @@ def test_a_maintainer_invited_after_the_cases_were_sent_gets_them_on_their_first
         stop_team(built)
 
 
+COORDINATORS = ("COORDINATOR2",)
+
+
 def test_the_cases_still_to_share_are_found_in_one_bounded_query_per_reader_never_sent_them(tmp_path: Path) -> None:
     store = Store(seeded_store(tmp_path / "triage.db", many_cases(12)))
     try:
@@ -55,16 +58,18 @@ def test_the_cases_still_to_share_are_found_in_one_bounded_query_per_reader_neve
                 record_shares(connection, case, ["COORDINATOR2"], datetime.now(UTC))
             record_shares(connection, pip_cases[0], ["PIPKEY"], datetime.now(UTC))
         with store.read() as connection:
-            unshared = cases_to_share(connection, {"pip": ["PIPKEY"]}, 100)
+            unshared = cases_to_share(connection, {"pip": ["PIPKEY"]}, 100, deciders=COORDINATORS)
             assert unshared == team_cases[1:]
-            assert cases_to_share(connection, {"pip": ["PIPKEY"]}, 1) == team_cases[1:2]  # the rest on the next syncs
-            assert cases_to_share(connection, {"pip": []}, 100) == []
+            assert (
+                cases_to_share(connection, {"pip": ["PIPKEY"]}, 1, deciders=COORDINATORS) == team_cases[1:2]
+            )  # the rest on the next syncs
+            assert cases_to_share(connection, {"pip": []}, 100, deciders=COORDINATORS) == []
             # A second reader of the project was sent none of them.
-            assert cases_to_share(connection, {"pip": ["PIPKEY", "OTHER"]}, 100) == team_cases
+            assert cases_to_share(connection, {"pip": ["PIPKEY", "OTHER"]}, 100, deciders=COORDINATORS) == team_cases
         with store.write() as connection:
             for case in team_cases:
                 record_shares(connection, case, ["PIPKEY"], datetime.now(UTC))
         with store.read() as connection:
-            assert cases_to_share(connection, {"pip": ["PIPKEY"]}, 100) == []
+            assert cases_to_share(connection, {"pip": ["PIPKEY"]}, 100, deciders=COORDINATORS) == []
     finally:
         store.close()

@@ -154,12 +154,18 @@ def shared_with(connection: EitherConnection, case_id: str) -> set[str]:
     return {str(row[0]) for row in rows}
 
 
-def cases_to_share(connection: EitherConnection, readers: Mapping[str, Iterable[str]], limit: int) -> list[str]:
+def cases_to_share(
+    connection: EitherConnection, readers: Mapping[str, Iterable[str]], limit: int, *, deciders: Iterable[str]
+) -> list[str]:
     """Up to `limit` cases (lowest id first) the team holds (shared with someone, or with a decision that left a
-    workstation) linked to a project one of whose `readers` (project -> fingerprints) has not been sent the case:
-    one statement, answered from the links, the shares' key and the log's case index without reading any case. A
-    case no decision has brought to the team yet (a report only linked at intake) waits for one, as before."""
+    coordinator's workstation) linked to a project one of whose `readers` (project -> fingerprints) has not been sent
+    the case: one statement, answered from the links, the shares' key and the log's case index without reading any
+    case. A case no decision has brought to the team yet (a report only linked at intake) waits for one, as before.
+
+    `deciders`: the coordinators' keys. Only a decision sent from here or received from one of them brings a case to
+    the team: a maintainer's event on a case (whose id they guessed) must never make this workstation share it."""
     pairs = sorted({(project, fingerprint) for project, found in readers.items() for fingerprint in found})
+    authors = sorted(set(deciders))
     if not pairs or limit <= 0:
         return []
     found: set[str] = set()
@@ -172,10 +178,11 @@ def cases_to_share(connection: EitherConnection, readers: Mapping[str, Iterable[
             "WHERE NOT EXISTS (SELECT 1 FROM team_shares s WHERE s.case_id = i.case_id "
             "AND s.fingerprint = r.fingerprint) AND (EXISTS (SELECT 1 FROM team_shares s WHERE s.case_id = i.case_id) "
             "OR EXISTS (SELECT 1 FROM team_events e WHERE e.case_id = i.case_id AND e.status = 'applied' "
-            "AND (e.origin = 'received' OR e.sent = 1))) ORDER BY i.case_id LIMIT ?"
+            f"AND ((e.origin = 'received' AND e.author IN ({placeholders(authors)})) OR e.sent = 1))) "
+            "ORDER BY i.case_id LIMIT ?"
         )
         values = [value for pair in part for value in pair]
-        found.update(str(row[0]) for row in run(connection, sql, (*values, limit)).fetchall())
+        found.update(str(row[0]) for row in run(connection, sql, (*values, *authors, limit)).fetchall())
     return sorted(found)[:limit]
 
 

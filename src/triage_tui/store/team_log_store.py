@@ -151,11 +151,19 @@ def applied_events(connection: Connection, case_ids: Sequence[str]) -> list[Stor
     return list(map(StoredEvent._make, rows_over(connection, sql, case_ids)))  # a sync may bring thousands
 
 
-def applied_heads(connection: Connection, case_ids: Sequence[str]) -> list[tuple[str, str, str, str]]:
+def applied_heads(connection: Connection, case_ids: Sequence[str]) -> list[tuple[str, str, str, str, str | None]]:
     """The applied events placed on the cases, without their bytes (`bodies` fetches those needed): each as (the case
-    here it was placed on, at, author, id), read from the index alone. Plain rows: a round reads thousands."""
-    sql = "SELECT case_id, at, author, id FROM team_events WHERE status = 'applied' AND case_id IN ({marks})"
+    here it was placed on, at, author, id, why part of it is ignored or None). Plain rows: a round reads thousands."""
+    sql = "SELECT case_id, at, author, id, reason FROM team_events WHERE status = 'applied' AND case_id IN ({marks})"
     return rows_over(connection, sql, case_ids)
+
+
+def set_ignored(connection: Connection, reasons: Sequence[tuple[str | None, str]]) -> None:
+    """Keep (reason, event id) for applied events: why part of each is ignored (listed under R), None: nothing is."""
+    if reasons:
+        connection.exec_driver_sql(
+            "UPDATE team_events SET reason = ? WHERE id = ? AND status = 'applied'", list(reasons)
+        )
 
 
 def bodies(connection: Connection, event_ids: Sequence[str]) -> dict[str, bytes]:
@@ -188,21 +196,25 @@ def signed_history(connection: EitherConnection, case_id: str) -> list[SignedEve
 
 
 def bodies_in_the_open(connection: EitherConnection, case_id: str) -> list[bytes]:
-    """A case's applied events that have left a workstation (sent from here, or received)."""
+    """A case's applied events that have left a workstation (sent from here, or received), but those whose cells
+    were ignored (a maintainer's of a project no coordinator linked: nobody of it was sent the case for them)."""
     rows = run(
         connection,
-        "SELECT body FROM team_events WHERE case_id = ? AND status = 'applied' AND (origin = 'received' OR sent = 1)",
+        "SELECT body FROM team_events WHERE case_id = ? AND status = 'applied' AND reason IS NULL "
+        "AND (origin = 'received' OR sent = 1)",
         (case_id,),
     ).fetchall()
     return [bytes(row[0]) for row in rows]
 
 
 def rejected_rows(connection: EitherConnection, unreadable: str) -> list[RejectedRow]:
-    """Events refused, and messages of the team folder refused before they were one (case, author and kind
-    `unreadable`), newest first."""
+    """Events refused (and applied events part of which is ignored: a maintainer's cell of a project no coordinator
+    linked), and messages of the team folder refused before they were one (case, author and kind `unreadable`),
+    newest first."""
     rows = run(
         connection,
-        "SELECT case_id, author, kind, reason, signer, received_at, id FROM team_events WHERE status = 'rejected' "
+        "SELECT case_id, author, kind, reason, signer, received_at, id FROM team_events WHERE (status = 'rejected' "
+        "OR (status = 'applied' AND reason IS NOT NULL)) "
         "UNION ALL SELECT ?, ?, ?, reason, NULL, at, source_key FROM intake_failures WHERE source = 'team' "
         "ORDER BY 6 DESC, 7",
         (unreadable, unreadable, unreadable),

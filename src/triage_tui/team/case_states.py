@@ -32,6 +32,8 @@ class _Remembered:
     ids: frozenset[str]
     last: Head
     state: CaseState
+    roles: object
+    """The roles it was made under (`case_states`' `roles_key`): another roster makes another state."""
 
 
 _remembered: OrderedDict[str, _Remembered] = OrderedDict()
@@ -39,7 +41,10 @@ _lock = threading.Lock()
 
 
 def case_states(
-    heads: Mapping[str, Iterable[Head]], events_of: Callable[[list[str]], Mapping[str, TeamEvent]]
+    heads: Mapping[str, Iterable[Head]],
+    events_of: Callable[[list[str]], Mapping[str, TeamEvent]],
+    coordinator: Callable[[TeamEvent], bool] | None = None,
+    roles_key: object = None,
 ) -> dict[str, CaseState]:
     """Each case's state from its applied events (`heads`, by case): what `convergence.converge` gives for them.
     The states handed out are never to be changed (they are remembered).
@@ -47,7 +52,9 @@ def case_states(
     A remembered state is taken when the events it was made of are all still applied and every other one comes
     after them: a state depends only on its events in their order (an event's id is the hash of its bytes), so the
     answer is the same whichever store it was remembered from. `events_of` gives the events of the ids asked for
-    (all those needed, at once)."""
+    (all those needed, at once). `coordinator`: whether an event's author was a coordinator at its time (None: every
+    author is, as with no roster); `roles_key` names the roles it answers from (a state remembered under other roles
+    is replayed whole)."""
     plans: dict[str, tuple[CaseState | None, list[Head], Head]] = {}
     for case_id, case_heads in heads.items():
         ordered = sorted(set(case_heads))
@@ -55,7 +62,7 @@ def case_states(
             continue
         with _lock:
             known = _remembered.get(case_id)
-        if known is not None and known.ids <= {head.id for head in ordered}:
+        if known is not None and known.roles == roles_key and known.ids <= {head.id for head in ordered}:
             rest = [head for head in ordered if head.id not in known.ids]
             if all(head > known.last for head in rest):
                 plans[case_id] = (known.state, rest, ordered[-1])
@@ -71,10 +78,11 @@ def case_states(
         # undone: the next call checks its events against the store again).
         state = base.copy() if base is not None else CaseState()
         for head in rest:
-            state.apply(events[head.id])
+            event = events[head.id]
+            state.apply(event, coordinator(event) if coordinator is not None else True)
         states[case_id] = state
         with _lock:
-            _remembered[case_id] = _Remembered(frozenset(state.applied), last, state)
+            _remembered[case_id] = _Remembered(frozenset(state.applied), last, state, roles_key)
             _remembered.move_to_end(case_id)
             while len(_remembered) > MAX_REMEMBERED_CASES:
                 _remembered.popitem(last=False)

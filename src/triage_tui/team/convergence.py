@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from triage_tui.team.events import SCALAR_FIELDS, SET_FIELDS, TeamEvent
+from triage_tui.team.rights import unlinked_cells_rule
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,12 @@ class CaseState:
     on) are the workstation's own and stay."""
     applied: list[str] = field(default_factory=list)
     """Event ids in the order they were applied."""
+    linked: set[str] = field(default_factory=set)
+    """Projects a coordinator has linked to the case by this point of the total order (a coordinator's cell, or
+    share naming it) and not unlinked since: only on these does a maintainer's cell count."""
+    ignored: dict[str, str] = field(default_factory=dict)
+    """Event id -> why its cells were ignored: a maintainer's cells of projects no coordinator had linked to the case
+    at that event's place in the total order (`unlinked_cells_rule`), listed under R on every workstation alike."""
     _set_by: dict[str, str] = field(default_factory=dict, repr=False)
     """Which event last set each scalar field (for naming conflicts)."""
 
@@ -72,6 +79,7 @@ class CaseState:
             "conflicts": [(c.field, c.kept, c.kept_event, c.overwritten, c.overwritten_event) for c in self.conflicts],
             "decisions": [tuple(d) for d in self.decisions],
             "cell_set": dict(sorted(self.cell_set.items())),
+            "ignored": dict(sorted(self.ignored.items())),
         }
 
     def copy(self) -> CaseState:
@@ -80,15 +88,23 @@ class CaseState:
         return CaseState(
             dict(self.fields), {n: set(v) for n, v in self.sets.items()}, dict(self.impacts), list(self.notes),
             list(self.unlinks), list(self.conflicts), list(self.decisions), dict(self.cell_set),
-            {n: set(v) for n, v in self.touched.items()}, list(self.applied), dict(self._set_by),
+            {n: set(v) for n, v in self.touched.items()}, list(self.applied), set(self.linked), dict(self.ignored),
+            dict(self._set_by),
         )  # fmt: skip
 
     def set_by(self, name: str) -> str | None:
         """The event whose value of the scalar field `name` stands (None if no event set it)."""
         return self._set_by.get(name)
 
-    def apply(self, event: TeamEvent) -> None:
-        """One event, in its place in the total order."""
+    def apply(self, event: TeamEvent, coordinator: bool = True) -> None:
+        """One event, in its place in the total order; `coordinator`: whether its author was a coordinator at its
+        time (False: a maintainer, whose cells count only on projects a coordinator has linked by then; an earlier
+        cell stays ignored when a coordinator links the project later, so the verdict depends on the order alone)."""
+        if coordinator and event.share is not None:
+            self.linked.update(str(project) for project in event.share.get("projects") or [])
+        unlinked = sorted(p for p, cell in event.impacts.items() if cell is not None and p not in self.linked)
+        if not coordinator and unlinked:
+            self.ignored[event.id] = unlinked_cells_rule(unlinked)
         for name, (old, new) in sorted(event.changes.items()):
             if name in SCALAR_FIELDS:
                 self._scalar(event, name, old, new)
@@ -100,6 +116,10 @@ class CaseState:
             extra: dict[str, object] = dict(event.key) if event.key is not None else {}
             self.decisions.append(Decision(event.id, event.author, event.kind, changes, extra, wall))
         for project, cell in sorted(event.impacts.items()):
+            if not coordinator and project in unlinked:
+                continue  # not this maintainer's to link: the project stays off the case (nothing shared with it)
+            if coordinator:
+                (self.linked.add if cell is not None else self.linked.discard)(project)
             before = self.impacts.get(project)
             self.impacts[project] = dict(cell) if cell is not None else None
             if cell is None:
@@ -135,15 +155,21 @@ def _members(value: object) -> set[str]:
     return set()
 
 
-def converge(events: Iterable[TeamEvent], case_of: Callable[[TeamEvent], str] | None = None) -> dict[str, CaseState]:
+def converge(
+    events: Iterable[TeamEvent],
+    case_of: Callable[[TeamEvent], str] | None = None,
+    coordinator: Callable[[TeamEvent], bool] | None = None,
+) -> dict[str, CaseState]:
     """The state of every case the events touch; the same for any order or duplication of the same events.
 
     `case_of` names the case an event is about here (default: its own `case_id`), since two workstations may call
-    one report by different ids."""
+    one report by different ids. `coordinator`: whether an event's author was a coordinator at its time (default:
+    every author is, as with no roster)."""
     unique = {event.id: event for event in events}
     states: dict[str, CaseState] = {}
     # `TeamEvent.order_key` as plain values (a Timestamp orders by its wall time, then its counter): thousands of
     # events are sorted each time cases are recomputed, and comparing the dataclasses costs most of it.
     for event in sorted(unique.values(), key=lambda e: (e.at.wall_ms, e.at.counter, e.author, e.id)):
-        states.setdefault(case_of(event) if case_of else event.case_id, CaseState()).apply(event)
+        state = states.setdefault(case_of(event) if case_of else event.case_id, CaseState())
+        state.apply(event, coordinator(event) if coordinator else True)
     return states

@@ -24,6 +24,7 @@ __all__ = [
     "linked_in_the_open",
     "outgoing",
     "record_local",
+    "record_own_share",
     "rejected",
     "share_of",
     "shared_with",
@@ -94,6 +95,13 @@ def record_local(connection: WriteConnection, event: TeamEvent, now: datetime) -
         at=event.at.text(), kind=event.kind, body=event.encode(), signer=event.author, now=now,
     )  # fmt: skip
     remember_ref(connection, event.ref, event.case_id)
+
+
+def record_own_share(connection: WriteConnection, share: TeamEvent, signed: bytes, now: datetime) -> None:
+    """A share this coordinator's workstation sent, kept in its log as sent (its copy read back is then skipped): it
+    links the projects it names at its place in the total order here as on every reader's workstation."""
+    record_local(connection, share, now)
+    log.mark_sent(connection, share.id, signed)
 
 
 def outgoing(connection: EitherConnection) -> list[TeamEvent]:

@@ -7,25 +7,38 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from triage_tui.domain import KEY_ACCEPTED
 from triage_tui.store import team_materialize_store as store
 from triage_tui.store.queries import stored_time
-from triage_tui.store.team_log_store import applied_heads, bodies, local_event_ids
+from triage_tui.store.team_log_store import applied_heads, bodies, local_event_ids, set_ignored
 from triage_tui.store.team_materialize_store import ImpactCell, TimelineRow
 from triage_tui.store.team_runner import WriteConnection
 from triage_tui.team.case_states import Head, case_states
 from triage_tui.team.convergence import CaseState
 from triage_tui.team.events import CASE_FIELDS, TeamEvent, decode
+from triage_tui.team.link_rule import coordinator_test, stored_roster
 from triage_tui.team.refs import named_case
+
+if TYPE_CHECKING:
+    from triage_tui.team.roster import RosterHistory
 
 
 def materialize_all(
-    connection: WriteConnection, case_ids: Iterable[str], now: datetime, known: Mapping[str, TeamEvent] | None = None
+    connection: WriteConnection,
+    case_ids: Iterable[str],
+    now: datetime,
+    known: Mapping[str, TeamEvent] | None = None,
+    roster: RosterHistory | None = None,
 ) -> dict[str, CaseState]:
     """For each case here (one not shared with this workstation yet is left: its events wait in the log), set its
     fields, impact cells, received notes and conflicts to what all its applied events say. A few statements for
-    all the cases together. `known`: events by id already decoded (those just received), not decoded again."""
+    all the cases together. `known`: events by id already decoded (those just received), not decoded again.
+
+    A maintainer's cell counts only on a project a coordinator had linked to the case at its place in the total order
+    (`CaseState.apply`); one that does not is kept applied (its note, say, stands) with why under R. `roster`: the
+    fold the events were judged under (default: the store's)."""
     ids = sorted(set(case_ids))
     if not ids:
         return {}
@@ -34,8 +47,10 @@ def materialize_all(
         return {}
     # Grouped by the case here each event was placed on: its author may call the report by another id.
     heads: dict[str, list[Head]] = {case_id: [] for case_id in present}
-    for case_id, at, author, event_id in applied_heads(connection, present):
+    ignored_here: dict[str, str | None] = {}
+    for case_id, at, author, event_id, reason in applied_heads(connection, present):
         heads[case_id].append(Head(at, author, event_id))
+        ignored_here[event_id] = reason
     given = known or {}
 
     def events_of(ids: list[str]) -> dict[str, TeamEvent]:
@@ -43,7 +58,12 @@ def materialize_all(
         stored = bodies(connection, [i for i in ids if i not in given])
         return {i: given[i] if i in given else decode(stored[i]) for i in ids}
 
-    states = case_states(heads, events_of)
+    roles = coordinator_test(roster if roster is not None else stored_roster(connection))
+    states = case_states(heads, events_of, roles.test, roles.key)
+    # Why each event's cells are ignored, kept where it changed (a coordinator's link arriving late, in total order
+    # before the cell, makes it count): listed under R alike on every workstation.
+    ignored = {i: r for state in states.values() for i, r in state.ignored.items()}
+    set_ignored(connection, [(ignored.get(i), i) for i, was in ignored_here.items() if ignored.get(i) != was])
     local = local_event_ids(connection, present)
     shown = store.shown_team_events(connection, present)
     conflict_rows: dict[str, list[tuple[int, str]]] = {}

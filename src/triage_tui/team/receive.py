@@ -117,7 +117,7 @@ def receive(
     # A duplicate-of left unresolved is tried again: the report it names may have come since (shared just now, or
     # synced from the mailbox).
     unresolved = log.unresolved_duplicates(connection)
-    refused.update(_materialize_or_refuse(connection, touched | set(unresolved), now, fresh))
+    refused.update(_materialize_or_refuse(connection, touched | set(unresolved), now, fresh, roster))
     standing = [item for item in accepted if item.event is not None and item.event.id not in refused]
     # Each sighting once, in the order first seen (a repeat pins and flags nothing more); each signer's user id
     # parsed once: a batch brings thousands of events from a few members.
@@ -152,27 +152,37 @@ def _refuse(connection: WriteConnection, reasons: Mapping[str, str]) -> None:
 
 
 def _materialize_or_refuse(
-    connection: WriteConnection, case_ids: set[str], now: datetime, known: Mapping[str, TeamEvent]
+    connection: WriteConnection,
+    case_ids: set[str],
+    now: datetime,
+    known: Mapping[str, TeamEvent],
+    roster: RosterHistory | None = None,
 ) -> dict[str, str]:
     """Recompute the cases (all together, as a rule); if that fails, each case on its own, refusing the events
     that make it fail. Returns the refused events' ids with why."""
-    if _try_materialize(connection, case_ids, now, known, keep=True) is None:
+    if _try_materialize(connection, case_ids, now, known, keep=True, roster=roster) is None:
         return {}
     refused: dict[str, str] = {}
     for case_id in sorted(case_ids):
-        if _try_materialize(connection, {case_id}, now, known, keep=True) is None:
+        if _try_materialize(connection, {case_id}, now, known, keep=True, roster=roster) is None:
             continue
-        refused.update(_rebuild_refusing(connection, case_id, now, known))
+        refused.update(_rebuild_refusing(connection, case_id, now, known, roster))
     return refused
 
 
 def _try_materialize(
-    connection: WriteConnection, case_ids: set[str], now: datetime, known: Mapping[str, TeamEvent], *, keep: bool
+    connection: WriteConnection,
+    case_ids: set[str],
+    now: datetime,
+    known: Mapping[str, TeamEvent],
+    *,
+    keep: bool,
+    roster: RosterHistory | None = None,
 ) -> str | None:
     """Materialize in a savepoint, kept if `keep` and it worked; None if it worked, else why it failed."""
     savepoint = connection.begin_nested()
     try:
-        materialize_all(connection, case_ids, now, known=known)
+        materialize_all(connection, case_ids, now, known=known, roster=roster)
     except Exception as error:  # anything an event's values can make go wrong: the caller refuses that event
         savepoint.rollback()
         return _refusal(error)
@@ -184,23 +194,27 @@ def _try_materialize(
 
 
 def _rebuild_refusing(
-    connection: WriteConnection, case_id: str, now: datetime, known: Mapping[str, TeamEvent]
+    connection: WriteConnection,
+    case_id: str,
+    now: datetime,
+    known: Mapping[str, TeamEvent],
+    roster: RosterHistory | None = None,
 ) -> dict[str, str]:
     """Rebuild one case from its applied events taken back one at a time in the order they apply, refusing each
     that makes it fail: the events just received, or, if the case fails without them (events kept before they
     were checked this well), all of them."""
     log.set_status(connection, _in_order(connection, case_id, "applied", only=set(known)), SET_ASIDE)
-    if _try_materialize(connection, {case_id}, now, known, keep=False) is not None:
+    if _try_materialize(connection, {case_id}, now, known, keep=False, roster=roster) is not None:
         log.set_status(connection, _in_order(connection, case_id, "applied"), SET_ASIDE)
     refused: dict[str, str] = {}
     for event_id in _in_order(connection, case_id, SET_ASIDE):
         log.set_status(connection, [event_id], "applied")
-        failure = _try_materialize(connection, {case_id}, now, known, keep=False)
+        failure = _try_materialize(connection, {case_id}, now, known, keep=False, roster=roster)
         if failure is not None:
             refused[event_id] = failure
             log.set_status(connection, [event_id], SET_ASIDE)
     _refuse(connection, refused)
-    _try_materialize(connection, {case_id}, now, known, keep=True)
+    _try_materialize(connection, {case_id}, now, known, keep=True, roster=roster)
     return refused
 
 

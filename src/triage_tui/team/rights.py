@@ -11,6 +11,20 @@ from triage_tui.team.roles import TeamRoles
 CHANGES_RULE = "only coordinators change state, disposition, assignee, embargo, labels, scores, title or duplicates"
 LINKS_RULE = "only coordinators link or unlink projects"
 NO_ROLE_RULE = "its author is neither a coordinator nor a maintainer"
+LINKED_RULE = "a maintainer's cell counts only on a case a coordinator linked to that project"
+"""Why a maintainer's cell of a project a coordinator had not linked to the case is ignored: "linked" is the case's
+state at the cell's place in the total order (`convergence.CaseState.apply`), not the event alone, so this rule is
+applied as cases are materialized, never by `rights_problem`."""
+
+
+def unlinked_cells_rule(projects: Iterable[str]) -> str:
+    """The reason a maintainer's cells of `projects` (none linked to the case by a coordinator) are ignored, as
+    listed under R."""
+    names = sorted(projects)
+    verb = "is" if len(names) == 1 else "are"
+    return (
+        f"beyond its author's rights: {', '.join(names)} {verb} not linked to this case by a coordinator: {LINKED_RULE}"
+    )
 
 
 def changes_rule(fields: Iterable[str]) -> str:

@@ -15,6 +15,7 @@ from triage_tui.team.envelope import Opened, Rejection, TeamRoles, judge, open_s
 from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import TeamEvent, decode
 from triage_tui.team.hlc import Timestamp, due_text, latest_acceptable, too_far_ahead
+from triage_tui.team.materialize import materialize_all
 from triage_tui.team.receive import receive
 from triage_tui.team.roster import BEGINNING, RosterHistory, first_change, fold
 from triage_tui.team.roster_keys import import_keys, roster_event_problem
@@ -220,6 +221,9 @@ def _judge_again(
     accept: list[Opened] = []
     refuse: dict[str, list[tuple[TeamEvent, str, str]]] = {}
     still: list[tuple[str, str | None, str | None, str]] = []
+    # Cases with a cell that stands under the new fold: whether its author was a coordinator at its time (so whether
+    # it links, or counts only on a linked project) may have changed with the fold, even if its verdict did not.
+    cells: set[str] = set()
     for row in stored:
         event = decode(row.body)
         if same is not None and same.holds(event, row.rejection):
@@ -233,6 +237,8 @@ def _judge_again(
                 continue  # still no key (or never a good signature): it waits as it was
         verdict = judge(opened, config_roles, set(), roster=history, wall=wall)
         if verdict.rejection is None:
+            if row.status == "applied" and event.impacts:
+                cells.add(row.case_id)
             if row.status != "applied":
                 accept.append(replace(verdict, signer=verdict.signer or event.author))
             continue
@@ -244,11 +250,12 @@ def _judge_again(
     rows.mark(connection, still)
     for case_id, events in refuse.items():
         rows.mark(connection, [("rejected", reason, rule, event.id) for event, reason, rule in events])
-        take_back(connection, case_id, [event for event, _reason, _rule in events], now)
+        take_back(connection, case_id, [event for event, _reason, _rule in events], now, history)
         withdraw_refused_shares(connection, case_id, [event for event, _reason, _rule in events])
     # Accepted now: received again through the ordinary path (shares create their case, cells and notes apply).
     rows.forget(connection, [item.event.id for item in accept if item.event is not None])
     received = receive(connection, accept, now, roster=history)
+    materialize_all(connection, cells - refuse.keys() - received.touched, now, roster=history)
     refused_now = sum(len(events) for events in refuse.values())
     return Settled(history, len(accept) - len(received.refused), refused_now + len(received.refused))
 

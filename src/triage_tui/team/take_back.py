@@ -7,21 +7,38 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from triage_tui.store import roster_store as rows
 from triage_tui.store.queries import stored_time
 from triage_tui.store.team_runner import WriteConnection
+from triage_tui.team.convergence import converge
 from triage_tui.team.events import CASE_FIELDS, SCALAR_FIELDS, TeamEvent, decode
+from triage_tui.team.link_rule import coordinator_test, stored_roster
 from triage_tui.team.materialize import materialize_all
 
+if TYPE_CHECKING:
+    from triage_tui.team.roster import RosterHistory
 
-def take_back(connection: WriteConnection, case_id: str, refused: Sequence[TeamEvent], now: datetime) -> None:
-    """Undo `refused` (already marked rejected) on the case, then recompute it from its applied events."""
+
+def take_back(
+    connection: WriteConnection,
+    case_id: str,
+    refused: Sequence[TeamEvent],
+    now: datetime,
+    roster: RosterHistory | None = None,
+) -> None:
+    """Undo `refused` (already marked rejected) on the case, then recompute it from its applied events (judged under
+    `roster`, default the store's)."""
     if rows.case_labels(connection, case_id) is None:
         return  # not a case here (events waiting for their report): nothing was applied to take back
     standing = [decode(body) for body in rows.applied_bodies(connection, case_id)]
     still_set = {name for event in standing for name in event.changes if name in SCALAR_FIELDS}
-    still_cells = {project for event in standing for project in event.impacts}
+    # The cells standing events set and that count: a maintainer's cell of a project no coordinator's event links
+    # any more (the link refused just now) is ignored, so it keeps no cell (nothing would be shared for it).
+    judged = roster if roster is not None else stored_roster(connection)
+    state = converge(standing, lambda _event: case_id, coordinator_test(judged).test).get(case_id)
+    still_cells = set(state.impacts) if state is not None else set()
     values: dict[str, object] = {}
     for event in sorted(refused, key=TeamEvent.order_key):
         for name, (old, _new) in event.changes.items():
@@ -38,7 +55,7 @@ def take_back(connection: WriteConnection, case_id: str, refused: Sequence[TeamE
     gone = sorted({p for e in refused for p, cell in e.impacts.items() if cell is not None} - still_cells)
     rows.drop_cells(connection, case_id, gone)
     rows.drop_team_timeline(connection, case_id, [event.id for event in refused])
-    materialize_all(connection, {case_id}, now)
+    materialize_all(connection, {case_id}, now, roster=roster)
 
 
 _UNKNOWN = object()

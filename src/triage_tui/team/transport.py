@@ -6,6 +6,7 @@ trace: they belong to other projects' cases."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -17,9 +18,10 @@ from triage_tui.store.queries import stored_time
 from triage_tui.store.store import Store
 from triage_tui.store.team_case_store import cases_to_share, record_shares
 from triage_tui.store.team_runner import EitherConnection
+from triage_tui.team import roster_receipt as receipt
 from triage_tui.team.apply_batch import HeldBatch
 from triage_tui.team.audience import Delivery, deliveries, named_cases, told_of_unlink
-from triage_tui.team.envelope import TeamRoles, encrypt_signed, seal, sign_event
+from triage_tui.team.envelope import TeamRoles, encrypt_signed, sign_event
 from triage_tui.team.envelope_intake import CURSOR_SOURCE, open_round
 from triage_tui.team.envelope_intake import armoured_part as armoured_part  # imported from here by tests
 from triage_tui.team.envelope_intake import envelope_message as envelope_message  # imported from here by tests
@@ -28,21 +30,11 @@ from triage_tui.team.events import MAX_EVENT_BYTES, TeamEvent
 from triage_tui.team.folder_sync import Bodies, FolderRefused, append_to, pull_folder
 from triage_tui.team.folders import FolderPlan
 from triage_tui.team.hlc import HybridClock, Timestamp
-from triage_tui.team.log import history, linked_in_the_open, outgoing, share_of, shared_with
+from triage_tui.team.log import history, linked_in_the_open, outgoing, record_own_share, share_of, shared_with
 from triage_tui.team.receive import receive
 from triage_tui.team.recipients import RecipientError, unusable_recipients
 from triage_tui.team.refs import case_projects, case_ref, named_case_projects
 from triage_tui.team.roles import config_roles
-from triage_tui.team.roster_receipt import (
-    JudgedOn,
-    any_due,
-    batch_history,
-    current_roles,
-    judge_round,
-    judge_waiting,
-    roster_readers,
-    settle,
-)
 from triage_tui.team.sync_outcome import TeamSyncOutcome as TeamSyncOutcome  # imported from here by callers
 from triage_tui.team.sync_outcome import TeamSyncResult
 
@@ -124,9 +116,9 @@ class TeamTransport:
         roles while there is none)."""
         if connection is None:
             with self.store.read() as reader:
-                self.roles = current_roles(reader, self.founders, self.config_roles)
+                self.roles = receipt.current_roles(reader, self.founders, self.config_roles)
         else:
-            self.roles = current_roles(connection, self.founders, self.config_roles)
+            self.roles = receipt.current_roles(connection, self.founders, self.config_roles)
         assert self.config.team is not None
         self.folders = FolderPlan.of(self.config.team, self.roles, self.config.identity.fingerprint)
 
@@ -157,10 +149,10 @@ class TeamTransport:
         """Events that came dated too far ahead of this workstation's clock wait for it: judged again once their time
         has come (whether or not the server has anything new), so every workstation ends with the same verdict."""
         with self.store.read() as reader:
-            if not any_due(reader):
+            if not receipt.any_due(reader):
                 return  # nothing waits, or nothing whose time has come: no write
         with self.store.write() as connection:
-            settled = judge_waiting(connection, self.gpg, self.founders, self.config_roles, datetime.now(UTC))
+            settled = receipt.judge_waiting(connection, self.gpg, self.founders, self.config_roles, datetime.now(UTC))
         if settled is not None:
             self.outcome.applied += settled.applied - settled.refused
             self.outcome.rejected += settled.refused - settled.applied
@@ -187,7 +179,7 @@ class TeamTransport:
             # A coordinator also shares the cases linked to a project with its maintainers who have not been sent
             # them (one who joined later): one query, nothing more when every case has reached its readers.
             coordinating = self.config.identity.fingerprint in self.roles.coordinators
-            unshared = cases_to_share(connection, self.roles.maintainers, SHARE_CASES) if coordinating else []
+            unshared = self._to_share(connection, self.roles.maintainers) if coordinating else []
             projects = case_projects(connection, cases | set(unshared))
             named = named_case_projects(connection, {case for event in events for case in named_cases(event)})
             # Who holds each case already (the readers it was shared with here, or whose project's cell was sent).
@@ -205,13 +197,13 @@ class TeamTransport:
         if unshared and self.unusable:  # readers who cannot be sent to yet must not hold the others back
             usable = {p: m - self.unusable.keys() for p, m in self.roles.maintainers.items()}
             with self.store.read() as connection:
-                unshared = cases_to_share(connection, usable, SHARE_CASES)
+                unshared = self._to_share(connection, usable)
                 projects.update(case_projects(connection, set(unshared) - projects.keys()))
         if coordinating:
             for case_id in sorted((cases | set(unshared)) - {ROSTER_CASE}):
                 self._share(client, where, case_id, projects.get(case_id, []))
         for event in events:
-            readers = roster_readers(self.roles, event) or self.roles.readers(projects.get(event.case_id, []))
+            readers = receipt.roster_readers(self.roles, event) or self.roles.readers(projects.get(event.case_id, []))
             told = told_of_unlink(event, self.roles, sent_the_case[event.case_id])
             planned = deliveries(event, readers, lambda case: self.roles.readers(named.get(case, [])), told)
             blocked = {f for d in planned for f in d.readers} | {event.author}
@@ -244,6 +236,10 @@ class TeamTransport:
                 # receivers ignore as a copy of one they have. The signed form is kept for later readers.
                 log.mark_sent(connection, event.id, signed)
             self.outcome.sent += 1
+
+    def _to_share(self, connection: EitherConnection, readers: Mapping[str, Iterable[str]]) -> list[str]:
+        """`cases_to_share`: only a coordinator's decision brings a case to the team (never a maintainer's)."""
+        return cases_to_share(connection, readers, SHARE_CASES, deciders=self.roles.coordinators)
 
     def _refused(self, folders: set[str]) -> bool:
         return bool(folders & self.outcome.folder_problems.keys())
@@ -293,7 +289,12 @@ class TeamTransport:
         clock = HybridClock(last=Timestamp.parse(newest) if newest else None)
         share = TeamEvent(case_id, me, clock.now(), "share", share=content, ref=ref)
         readers = sorted(new)
-        envelopes = [(seal(self.gpg, share, readers), self.folders.delivery_folders(readers, projects))]
+        # The other coordinators get the share too (they read every project's folder): it links the projects it
+        # names in every coordinator's log alike, so a maintainer's later cell counts on each (`link_rule`).
+        also = sorted(set(self.roles.coordinators) - {me} - self.unusable.keys())
+        signed_share = sign_event(self.gpg, share)
+        sealed_share = encrypt_signed(self.gpg, signed_share, [*readers, *also, me])
+        envelopes = [(sealed_share, self.folders.delivery_folders(readers, projects))]
         for event, signed in signed_history:
             for delivery in deliveries(event, readers, lambda case: self.roles.readers(named.get(case, []))):
                 if delivery.event.id == event.id:
@@ -308,6 +309,7 @@ class TeamTransport:
             return
         with self.store.write() as connection:
             record_shares(connection, case_id, readers, datetime.now(UTC))
+            record_own_share(connection, share, signed_share, datetime.now(UTC))
         self.outcome.shared += len(readers)
 
     def _pull(self, client: IMAPClient, source: ImapSource, folder: str) -> None:
@@ -351,10 +353,10 @@ class TeamTransport:
         from triage_tui.store.ingest import save_cursor
 
         with self.store.read() as connection:
-            roster = batch_history(connection, self.founders, batch.opened)
+            roster = receipt.batch_history(connection, self.founders, batch.opened)
         # Judged from each event and the roster alone (never the case as it is here): the same verdict everywhere.
-        judged_on: dict[str, JudgedOn] = {}
-        judged = judge_round(self.gpg, batch.opened, self.config_roles, roster, judged_on)
+        judged_on: dict[str, receipt.JudgedOn] = {}
+        judged = receipt.judge_round(self.gpg, batch.opened, self.config_roles, roster, judged_on)
         for verdict in judged:
             if verdict.rejection is None:
                 self.outcome.applied += 1
@@ -367,7 +369,7 @@ class TeamTransport:
             self.outcome.rejected += len(refused)
             # A roster change judges again every event it decides on, whenever they came.
             new = [v.event.id for v in judged if v.event is not None and v.event.roster is not None]
-            settled = settle(connection, self.gpg, self.founders, self.config_roles, datetime.now(UTC),
+            settled = receipt.settle(connection, self.gpg, self.founders, self.config_roles, datetime.now(UTC),
                              fresh=bool(new), new=new, judged_under=roster, judged_on=judged_on)  # fmt: skip
             self.outcome.applied += settled.applied - settled.refused
             self.outcome.rejected += settled.refused - settled.applied

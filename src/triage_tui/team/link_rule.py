@@ -1,0 +1,74 @@
+"""Who links a project to a case: only a coordinator's team event (a cell, or a share naming the project) does, so a
+maintainer's cell counts only on a case a coordinator had linked to that project at the cell's place in the total
+order; which authors are coordinators comes from the roster in force at each event's time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from triage_tui.store import roster_store as rows
+from triage_tui.store.team_runner import EitherConnection
+from triage_tui.team.convergence import converge
+from triage_tui.team.events import TeamEvent, decode
+from triage_tui.team.roster import COORDINATOR, RosterHistory, fold
+
+# Why only team events link, and never what this workstation holds of the case: a coordinator's workstation also
+# links projects locally (a report matched to a project at intake, never sent), and the case's projects there move as
+# events come. Counting such a local link would let a maintainer's cell alone make the case "the team's" (a received
+# decision) and so have the coordinator's sync share it; and it would judge a cell otherwise on each workstation.
+# Team events (and a coordinator's share, kept in the sharing coordinator's log too) are the same on every
+# workstation that holds the case, in one total order.
+
+
+@dataclass(frozen=True)
+class CoordinatorTest:
+    """Whether an event's author was a coordinator at its time (`test`, None while no roster decides: every author
+    counts as one, as before the roster), and a key naming the roster it answers from."""
+
+    test: Callable[[TeamEvent], bool] | None
+    key: object
+
+
+def coordinator_test(roster: RosterHistory) -> CoordinatorTest:
+    """The test of `roster` (its roles at each event's time; a roster's roles are cached per snapshot)."""
+    if not roster.exists:
+        return CoordinatorTest(None, None)
+
+    def test(event: TeamEvent) -> bool:
+        return event.author in roster.roles_at(event.at).coordinators
+
+    return CoordinatorTest(test, roster.accepted)
+
+
+_folded: dict[tuple[str, ...], RosterHistory] = {}
+
+
+def stored_roster(connection: EitherConnection) -> RosterHistory:
+    """The fold of the roster events this store holds as applied (those the fold with the config's founders
+    accepted), one read; folded again only when they change. The founding members are those applied events that add
+    their own author as a coordinator: applied, they were accepted as founding by the fold with the real founders."""
+    kept = [row for row in rows.roster_rows(connection) if row.status == "applied"]
+    key = tuple(sorted(row.id for row in kept))
+    if key not in _folded:
+        events = [decode(row.body) for row in kept]
+        founders = [e.author for e in events if e.kind == "member-add" and _adds_itself_as_coordinator(e)]
+        _folded.clear()  # one fold is kept: the store's roster changes rarely
+        _folded[key] = fold(events, founders)
+    return _folded[key]
+
+
+def _adds_itself_as_coordinator(event: TeamEvent) -> bool:
+    member = (event.roster or {}).get("member")
+    return isinstance(member, dict) and member.get("fingerprint") == event.author and member.get("role") == COORDINATOR
+
+
+def linked_by_coordinators(connection: EitherConnection, case_id: str, roster: RosterHistory) -> set[str] | None:
+    """The projects coordinators' events have linked to the case here and not unlinked (None while no roster
+    decides): what a maintainer's cell is checked against before it is recorded."""
+    test = coordinator_test(roster)
+    if test.test is None:
+        return None
+    events = [decode(body) for body in rows.applied_bodies(connection, case_id)]
+    state = converge(events, lambda _event: case_id, test.test).get(case_id)
+    return set(state.linked) if state is not None else set()
