@@ -1,0 +1,66 @@
+"""Regression of a trust-boundary hole, on a real access-controlled Dovecot with real gpg: a maintainer's cell of
+their own project on a case no coordinator linked to it (its id guessed or learnt) must not link the project on the
+coordinator's workstation, so the coordinator's sync never shares that case with the maintainer; the cell is listed
+under R with the rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from onboarding_fixtures import UV_CASE_TITLE, UV_REPORTER, Team, case_on, rejected_on, team, team_root
+from triage_tui.services.store_key import unlock_store
+from triage_tui.store.store import Store
+from triage_tui.team.events import TeamEvent
+from triage_tui.team.hlc import HybridClock
+from triage_tui.team.log import case_ref, record_local
+
+__all__ = ["team", "team_root"]
+RULE = "pip is not linked to this case by a coordinator"
+
+
+def test_a_maintainers_cell_on_a_case_no_coordinator_linked_to_their_project_shares_nothing(team: Team) -> None:
+    pip, coordinator = team.maintainers["pip"], team.coordinator
+    uv_case = team.cases[UV_CASE_TITLE]
+    unlock_store(coordinator.home / "triage.db", coordinator.fingerprint, coordinator.ring.home)
+    with Store(coordinator.home / "triage.db") as store, store.read() as connection:
+        ref = case_ref(connection, uv_case)  # what the maintainer would have to learn to name the report
+    # The pip maintainer's altered client records a pip cell on the uv-only case; their own sync signs it, seals it
+    # and appends it where their workstation may append (the coordinators' folder, the pip folder).
+    unlock_store(pip.home / "triage.db", pip.fingerprint, pip.ring.home)
+    cell = {"status": "affected", "ranges": [], "fixed_version": None, "justification": None, "notes": ""}
+    forged = TeamEvent(uv_case, pip.fingerprint, HybridClock().now(), "impact", impacts={"pip": cell}, ref=ref)
+    with Store(pip.home / "triage.db") as store, store.write() as connection:
+        record_local(connection, forged, datetime.now(UTC))
+    team.sync(pip)
+    with Store(pip.home / "triage.db") as store, store.read() as connection:
+        sent = connection.execute("SELECT sent FROM team_events WHERE id = ?", (forged.id,)).fetchone()[0]
+    assert sent == 1  # it left the maintainer's workstation
+
+    team.sync(coordinator)
+    team.sync(coordinator)  # a second sync: the late-joiner sharing finds nothing either
+    team.sync(pip)
+
+    # Not linked to pip on the coordinator's workstation, and listed under R with the rule.
+    assert [i["project"] for i in case_on(team, coordinator, UV_CASE_TITLE)["impacts"]] == ["uv"]
+    reasons = [reason for _kind, author, reason in rejected_on(coordinator) if author == pip.fingerprint]
+    assert len(reasons) == 1 and RULE in reasons[0], reasons
+    # The coordinator's syncs shared nothing with pip.
+    unlock_store(coordinator.home / "triage.db", coordinator.fingerprint, coordinator.ring.home)
+    with Store(coordinator.home / "triage.db") as store, store.read() as connection:
+        shares = connection.execute(
+            "SELECT fingerprint FROM team_shares WHERE case_id = ?", (uv_case,)
+        ).fetchall()
+    assert pip.fingerprint not in {row[0] for row in shares}
+    # The pip workstation holds nothing of the case: not its title, id or reporter.
+    assert uv_case not in [case["id"] for case in team.cases_of(pip)]
+    unlock_store(pip.home / "triage.db", pip.fingerprint, pip.ring.home)
+    with Store(pip.home / "triage.db") as store, store.read() as connection:
+        held = connection.execute(
+            "SELECT count(*) FROM cases WHERE id = ? OR title = ? OR reporter LIKE ?",
+            (uv_case, UV_CASE_TITLE, f"%{UV_REPORTER}%"),
+        ).fetchone()[0]
+        texts = connection.execute(
+            "SELECT count(*) FROM messages WHERE subject LIKE ? OR body LIKE ? OR sender_name LIKE ?",
+            (f"%{UV_CASE_TITLE}%", f"%{UV_CASE_TITLE}%", f"%{UV_REPORTER}%"),
+        ).fetchone()[0]
+    assert (held, texts) == (0, 0)
