@@ -23,7 +23,7 @@ from test_team_store_convergence import _split
 from triage_tui.store.connection import reader
 from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import TeamEvent
-from triage_tui.team.rights import unlinked_cells_rule
+from triage_tui.team.rights import ignored_cells_reason
 from triage_tui.team.roster import fold
 
 __all__ = ["five"]
@@ -136,7 +136,7 @@ def test_the_story_judges_each_event_against_the_roster_at_its_time(
     assert [cell[:2] for cell in shown["cells"]] == [("pip", "fixed")]  # type: ignore[attr-defined]
     assert shown["cells"][0][2] == events["Q cell"][0].author  # type: ignore[index]  # who set it, not this user
     assert shown["notes"] == ["new key, before its revocation"]
-    assert shown["ignored"] == [(events["P early cell"][0].id, unlinked_cells_rule(["pip"]))]
+    assert shown["ignored"] == [(events["P early cell"][0].id, ignored_cells_reason(["pip"]))]
     # The keys came with the roster: nobody imported them by hand.
     held = {k["fingerprint"] for k in receiver.list_keys()}
     assert {five.c, five.d, five.p, five.q, five.q2} <= held

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from onboarding_fixtures import UV_CASE_TITLE, UV_REPORTER, Team, case_on, rejected_on, team, team_root
+from onboarding_fixtures import (
+    BOTH_CASE_TITLE,
+    PIP_CASE_TITLE,
+    UV_CASE_TITLE,
+    UV_REPORTER,
+    Team,
+    case_on,
+    rejected_on,
+    team,
+    team_root,
+)
 from triage_tui.services.store_key import unlock_store
 from triage_tui.store.store import Store
 from triage_tui.team.events import TeamEvent
@@ -27,7 +37,13 @@ def test_a_maintainers_cell_on_a_case_no_coordinator_linked_to_their_project_sha
     # The pip maintainer's altered client records a pip cell on the uv-only case; their own sync signs it, seals it
     # and appends it where their workstation may append (the coordinators' folder, the pip folder).
     unlock_store(pip.home / "triage.db", pip.fingerprint, pip.ring.home)
-    cell = {"status": "affected", "ranges": [], "fixed_version": None, "justification": None, "notes": ""}
+    cell: dict[str, object] = {
+        "status": "affected",
+        "ranges": [],
+        "fixed_version": None,
+        "justification": None,
+        "notes": "",
+    }
     forged = TeamEvent(uv_case, pip.fingerprint, HybridClock().now(), "impact", impacts={"pip": cell}, ref=ref)
     with Store(pip.home / "triage.db") as store, store.write() as connection:
         record_local(connection, forged, datetime.now(UTC))
@@ -47,9 +63,7 @@ def test_a_maintainers_cell_on_a_case_no_coordinator_linked_to_their_project_sha
     # The coordinator's syncs shared nothing with pip.
     unlock_store(coordinator.home / "triage.db", coordinator.fingerprint, coordinator.ring.home)
     with Store(coordinator.home / "triage.db") as store, store.read() as connection:
-        shares = connection.execute(
-            "SELECT fingerprint FROM team_shares WHERE case_id = ?", (uv_case,)
-        ).fetchall()
+        shares = connection.execute("SELECT fingerprint FROM team_shares WHERE case_id = ?", (uv_case,)).fetchall()
     assert pip.fingerprint not in {row[0] for row in shares}
     # The pip workstation holds nothing of the case: not its title, id or reporter.
     assert uv_case not in [case["id"] for case in team.cases_of(pip)]
@@ -64,3 +78,21 @@ def test_a_maintainers_cell_on_a_case_no_coordinator_linked_to_their_project_sha
             (f"%{UV_CASE_TITLE}%", f"%{UV_CASE_TITLE}%", f"%{UV_REPORTER}%"),
         ).fetchone()[0]
     assert (held, texts) == (0, 0)
+
+
+def test_a_maintainers_cell_on_a_case_a_coordinator_unlinked_from_their_project_is_refused_locally(team: Team) -> None:
+    """The maintainer still holds a case the coordinator took their project off: a cell of it would be ignored by
+    every workstation, so their own `triage-tui case ... cell` refuses it (exit 2, naming the rule)."""
+    pip, coordinator = team.maintainers["pip"], team.coordinator
+    team.ok(coordinator, "case", team.cases[BOTH_CASE_TITLE], "unlink", "pip")
+    team.sync(coordinator)
+    team.sync(pip)
+    both = case_on(team, pip, BOTH_CASE_TITLE)
+    assert "pip" not in [i["project"] for i in both["impacts"]]
+
+    done = team.cli(pip, "case", both["id"], "cell", "pip", "affected")
+
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.count("\n") == 1 and RULE in done.stderr, done.stderr
+    # Its own pip case, which a coordinator linked, takes the cell.
+    team.ok(pip, "case", case_on(team, pip, PIP_CASE_TITLE)["id"], "cell", "pip", "affected")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from triage_tui.team.events import SCALAR_FIELDS, SET_FIELDS, TeamEvent
-from triage_tui.team.rights import unlinked_cells_rule
+from triage_tui.team.rights import ignored_cells_reason
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class CaseState:
     share naming it) and not unlinked since: only on these does a maintainer's cell count."""
     ignored: dict[str, str] = field(default_factory=dict)
     """Event id -> why its cells were ignored: a maintainer's cells of projects no coordinator had linked to the case
-    at that event's place in the total order (`unlinked_cells_rule`), listed under R on every workstation alike."""
+    at that event's place in the total order (`ignored_cells_reason`), listed under R on every workstation alike."""
     _set_by: dict[str, str] = field(default_factory=dict, repr=False)
     """Which event last set each scalar field (for naming conflicts)."""
 
@@ -104,7 +104,7 @@ class CaseState:
             self.linked.update(str(project) for project in event.share.get("projects") or [])
         unlinked = sorted(p for p, cell in event.impacts.items() if cell is not None and p not in self.linked)
         if not coordinator and unlinked:
-            self.ignored[event.id] = unlinked_cells_rule(unlinked)
+            self.ignored[event.id] = ignored_cells_reason(unlinked)
         for name, (old, new) in sorted(event.changes.items()):
             if name in SCALAR_FIELDS:
                 self._scalar(event, name, old, new)

@@ -38,7 +38,14 @@ def coordinator_test(roster: RosterHistory) -> CoordinatorTest:
     def test(event: TeamEvent) -> bool:
         return event.author in roster.roles_at(event.at).coordinators
 
-    return CoordinatorTest(test, roster.accepted)
+    # The test answers from who the coordinators are over time alone: a roster change that leaves them (a maintainer
+    # added, a maintainer's key rotated) keeps the key, so the cases' remembered states stay good (`case_states`).
+    steps: list[tuple[object, frozenset[str]]] = []
+    for at in roster.times:
+        coordinators = frozenset(roster.roles_at(at).coordinators)
+        if not steps or steps[-1][1] != coordinators:
+            steps.append((at, coordinators))
+    return CoordinatorTest(test, tuple(steps))
 
 
 _folded: dict[tuple[str, ...], RosterHistory] = {}

@@ -18,13 +18,17 @@ applied as cases are materialized, never by `rights_problem`."""
 
 
 def unlinked_cells_rule(projects: Iterable[str]) -> str:
-    """The reason a maintainer's cells of `projects` (none linked to the case by a coordinator) are ignored, as
-    listed under R."""
+    """The rule a maintainer's cells of `projects` (none linked to the case by a coordinator) break, naming them: what
+    a maintainer's own workstation refuses the decision by."""
     names = sorted(projects)
     verb = "is" if len(names) == 1 else "are"
-    return (
-        f"beyond its author's rights: {', '.join(names)} {verb} not linked to this case by a coordinator: {LINKED_RULE}"
-    )
+    return f"{', '.join(names)} {verb} not linked to this case by a coordinator: {LINKED_RULE}"
+
+
+def ignored_cells_reason(projects: Iterable[str]) -> str:
+    """Why a received maintainer's cells of `projects` are ignored, as listed under R (worded as refusals for a rights
+    rule are)."""
+    return f"beyond its author's rights: {unlinked_cells_rule(projects)}"
 
 
 def changes_rule(fields: Iterable[str]) -> str:

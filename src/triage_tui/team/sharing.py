@@ -12,14 +12,16 @@ from triage_tui.services.decision_sharing import SharingRefused
 from triage_tui.store.team_log_store import newest_applied_at
 from triage_tui.team.events import EventFormatError, TeamEvent
 from triage_tui.team.hlc import HybridClock, Timestamp
+from triage_tui.team.link_rule import linked_by_coordinators
 from triage_tui.team.log import case_ref, record_local, team_event_of, with_report_refs
-from triage_tui.team.rights import rights_problem
+from triage_tui.team.rights import rights_problem, unlinked_cells_rule
 from triage_tui.team.roles import TeamRoles, config_roles
-from triage_tui.team.roster_receipt import current_roles
+from triage_tui.team.roster_receipt import load_history
 
 if TYPE_CHECKING:
     from triage_tui.config import Config
     from triage_tui.store.case_writes import WriteConnection
+    from triage_tui.team.roster import RosterHistory
 
 
 class TeamSharer:
@@ -56,14 +58,29 @@ class TeamSharer:
         """SharingRefused naming the rule if the decision is beyond this workstation's user's rights."""
         if self.config_roles is None:
             return
-        roles = current_roles(connection, self.founders, self.config_roles)
+        roster = load_history(connection, self.founders)
+        roles = roster.current.current_roles() if roster.exists else self.config_roles
         if self.fingerprint in roles.coordinators:
             return
         problem = "only a coordinator merges cases" if kind == "merge" else None
         if event is not None and problem is None:
             problem = rights_problem(event, roles)  # as every receiver judges it: from the event alone
+        if event is not None and problem is None:
+            problem = _unlinked_cells(connection, case_id, event, roster)
         if problem is not None:
             raise SharingRefused(problem)
+
+
+def _unlinked_cells(connection: WriteConnection, case_id: str, event: TeamEvent, roster: RosterHistory) -> str | None:
+    """The rule a maintainer's cells break when no coordinator's event has linked their project to the case here (one
+    a coordinator unlinked, say): every receiver would ignore them (`CaseState.apply`), so none is recorded."""
+    cells = {project for project, cell in event.impacts.items() if cell is not None}
+    if not cells:
+        return None
+    linked = linked_by_coordinators(connection, case_id, roster)
+    if linked is None or cells <= linked:
+        return None
+    return unlinked_cells_rule(cells - linked)
 
 
 def sharer_for(config: Config | None) -> TeamSharer | None:
