@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gpg_fixtures import TEAM_PROJECTS, generate_key
-from roster_fixtures import TeamOfFive, add, deliver, five
+from roster_fixtures import TeamOfFive, add, at, deliver, five
 from test_case_cli import TEAM_SOURCES, cli
 from triage_tui.config import load_config
 from triage_tui.domain import ImpactStatus
@@ -21,6 +21,7 @@ from triage_tui.services.triage import TriageService
 from triage_tui.store import cipher
 from triage_tui.store.connection import reader
 from triage_tui.store.store import Store
+from triage_tui.team.events import TeamEvent
 from triage_tui.team.roster_writes import RosterRefused, add_member
 from ui_fixtures import seeded_store, small_inbox
 
@@ -145,9 +146,11 @@ def test_a_maintainers_decision_beyond_their_rights_is_refused_before_it_is_made
 ) -> None:
     database = make_workspace(tmp_path / "p", five, five.p)
     try:
-        # The maintainer's workstation holds the roster (as a sync brings it): C founded it and added P for pip.
-        deliver(database, five.ring.gpg, [five.c], [[add(five, five.c, five.c, "coordinator", [], 1),
-                                                     add(five, five.c, five.p, "maintainer", ["pip"], 2)]])  # fmt: skip
+        # The maintainer's workstation holds the roster (as a sync brings it): C founded it and added P for pip; and
+        # C's cell links pip to the case (a maintainer's cell counts only on a case a coordinator linked).
+        link = TeamEvent(CASE, five.c, at(3), "impact", impacts={"pip": ImpactCell(ImpactStatus.UNKNOWN).to_json()})
+        roster = [add(five, five.c, five.c, "coordinator", [], 1), add(five, five.c, five.p, "maintainer", ["pip"], 2)]
+        deliver(database, five.ring.gpg, [five.c], [[*roster, link]])
         done = cli(tmp_path / "p", "case", CASE, *decision)
         assert done.returncode == 2, done.stderr
         assert rule in done.stderr and done.stderr.count("\n") == 1
