@@ -21,6 +21,7 @@ from roster_fixtures import TeamOfFive, add, at, deliver, five, remove, revoke, 
 from team_config_fixtures import linked_store
 from test_team_store_convergence import _split
 from triage_tui.store.connection import reader
+from triage_tui.store.team_log_store import IGNORED_SOURCE
 from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.rights import ignored_cells_reason
@@ -93,7 +94,9 @@ def view(database: Path) -> dict[str, object]:
         statuses = connection.execute("SELECT id, status, rejection FROM team_events ORDER BY id").fetchall()
         # Applied events whose cells were ignored (no coordinator had linked their project), listed under R.
         ignored = connection.execute(
-            "SELECT id, reason FROM team_events WHERE status = 'applied' AND reason IS NOT NULL ORDER BY id"
+            "SELECT e.id, f.reason FROM intake_failures f JOIN team_events e ON e.id = f.source_key "
+            "WHERE f.source = ? AND e.status = 'applied' ORDER BY e.id",
+            (IGNORED_SOURCE,),
         ).fetchall()
         case = connection.execute("SELECT state, labels FROM cases WHERE id = ?", (CASE,)).fetchone()
         cells = connection.execute(

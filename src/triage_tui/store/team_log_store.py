@@ -151,19 +151,36 @@ def applied_events(connection: Connection, case_ids: Sequence[str]) -> list[Stor
     return list(map(StoredEvent._make, rows_over(connection, sql, case_ids)))  # a sync may bring thousands
 
 
-def applied_heads(connection: Connection, case_ids: Sequence[str]) -> list[tuple[str, str, str, str, str | None]]:
+def applied_heads(connection: Connection, case_ids: Sequence[str]) -> list[tuple[str, str, str, str]]:
     """The applied events placed on the cases, without their bytes (`bodies` fetches those needed): each as (the case
-    here it was placed on, at, author, id, why part of it is ignored or None). Plain rows: a round reads thousands."""
-    sql = "SELECT case_id, at, author, id, reason FROM team_events WHERE status = 'applied' AND case_id IN ({marks})"
+    here it was placed on, at, author, id), read from the index alone. Plain rows: a round reads thousands."""
+    sql = "SELECT case_id, at, author, id FROM team_events WHERE status = 'applied' AND case_id IN ({marks})"
     return rows_over(connection, sql, case_ids)
 
 
-def set_ignored(connection: Connection, reasons: Sequence[tuple[str | None, str]]) -> None:
-    """Keep (reason, event id) for applied events: why part of each is ignored (listed under R), None: nothing is."""
-    if reasons:
+IGNORED_SOURCE = "team ignored cells"
+"""The `intake_failures` source of applied events part of which is ignored (a maintainer's cell of a project no
+coordinator linked): kept beside the log's rows, not in them, so marking thousands rewrites no event's bytes."""
+
+
+def ignored_reasons(connection: Connection) -> dict[str, str]:
+    """Event id -> why its cells are ignored, for every event kept as such (few: forged or stale cells)."""
+    sql = "SELECT source_key, reason FROM intake_failures WHERE source = ?"
+    return {str(row[0]): str(row[1]) for row in connection.exec_driver_sql(sql, (IGNORED_SOURCE,)).fetchall()}
+
+
+def set_ignored(connection: Connection, reasons: Sequence[tuple[str, str | None]], now: str) -> None:
+    """Keep (event id, reason) for applied events: why part of each is ignored (listed under R); None: nothing is."""
+    keep = [(IGNORED_SOURCE, event_id, reason, b"", now) for event_id, reason in reasons if reason is not None]
+    drop = [(IGNORED_SOURCE, event_id) for event_id, reason in reasons if reason is None]
+    if keep:
         connection.exec_driver_sql(
-            "UPDATE team_events SET reason = ? WHERE id = ? AND status = 'applied'", list(reasons)
+            "INSERT INTO intake_failures (source, source_key, reason, raw, at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (source, source_key) DO UPDATE SET reason = excluded.reason",
+            keep,
         )
+    if drop:
+        connection.exec_driver_sql("DELETE FROM intake_failures WHERE source = ? AND source_key = ?", drop)
 
 
 def bodies(connection: Connection, event_ids: Sequence[str]) -> dict[str, bytes]:
@@ -200,9 +217,9 @@ def bodies_in_the_open(connection: EitherConnection, case_id: str) -> list[bytes
     were ignored (a maintainer's of a project no coordinator linked: nobody of it was sent the case for them)."""
     rows = run(
         connection,
-        "SELECT body FROM team_events WHERE case_id = ? AND status = 'applied' AND reason IS NULL "
-        "AND (origin = 'received' OR sent = 1)",
-        (case_id,),
+        "SELECT body FROM team_events e WHERE case_id = ? AND status = 'applied' AND (origin = 'received' OR sent = 1) "
+        "AND NOT EXISTS (SELECT 1 FROM intake_failures f WHERE f.source = ? AND f.source_key = e.id)",
+        (case_id, IGNORED_SOURCE),
     ).fetchall()
     return [bytes(row[0]) for row in rows]
 
@@ -213,11 +230,12 @@ def rejected_rows(connection: EitherConnection, unreadable: str) -> list[Rejecte
     newest first."""
     rows = run(
         connection,
-        "SELECT case_id, author, kind, reason, signer, received_at, id FROM team_events WHERE (status = 'rejected' "
-        "OR (status = 'applied' AND reason IS NOT NULL)) "
+        "SELECT case_id, author, kind, reason, signer, received_at, id FROM team_events WHERE status = 'rejected' "
+        "UNION ALL SELECT e.case_id, e.author, e.kind, f.reason, e.signer, f.at, e.id FROM intake_failures f "
+        "JOIN team_events e ON e.id = f.source_key AND e.status = 'applied' WHERE f.source = ? "
         "UNION ALL SELECT ?, ?, ?, reason, NULL, at, source_key FROM intake_failures WHERE source = 'team' "
         "ORDER BY 6 DESC, 7",
-        (unreadable, unreadable, unreadable),
+        (IGNORED_SOURCE, unreadable, unreadable, unreadable),
     ).fetchall()
     return [RejectedRow(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 

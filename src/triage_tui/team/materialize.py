@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from triage_tui.domain import KEY_ACCEPTED
 from triage_tui.store import team_materialize_store as store
 from triage_tui.store.queries import stored_time
-from triage_tui.store.team_log_store import applied_heads, bodies, local_event_ids, set_ignored
+from triage_tui.store.team_log_store import applied_heads, bodies, ignored_reasons, local_event_ids, set_ignored
 from triage_tui.store.team_materialize_store import ImpactCell, TimelineRow
 from triage_tui.store.team_runner import WriteConnection
 from triage_tui.team.case_states import Head, case_states
@@ -47,10 +47,8 @@ def materialize_all(
         return {}
     # Grouped by the case here each event was placed on: its author may call the report by another id.
     heads: dict[str, list[Head]] = {case_id: [] for case_id in present}
-    ignored_here: dict[str, str | None] = {}
-    for case_id, at, author, event_id, reason in applied_heads(connection, present):
+    for case_id, at, author, event_id in applied_heads(connection, present):
         heads[case_id].append(Head(at, author, event_id))
-        ignored_here[event_id] = reason
     given = known or {}
 
     def events_of(ids: list[str]) -> dict[str, TeamEvent]:
@@ -63,7 +61,12 @@ def materialize_all(
     # Why each event's cells are ignored, kept where it changed (a coordinator's link arriving late, in total order
     # before the cell, makes it count): listed under R alike on every workstation.
     ignored = {i: r for state in states.values() for i, r in state.ignored.items()}
-    set_ignored(connection, [(ignored.get(i), i) for i, was in ignored_here.items() if ignored.get(i) != was])
+    marked = ignored_reasons(connection)
+    applied = {event_id for state in states.values() for event_id in state.applied}
+    changed = [
+        (i, ignored.get(i)) for i in applied & (ignored.keys() | marked.keys()) if ignored.get(i) != marked.get(i)
+    ]
+    set_ignored(connection, changed, stored_time(now))
     local = local_event_ids(connection, present)
     shown = store.shown_team_events(connection, present)
     conflict_rows: dict[str, list[tuple[int, str]]] = {}
