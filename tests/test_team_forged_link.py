@@ -53,6 +53,8 @@ def test_a_maintainers_cell_on_a_case_no_coordinator_linked_to_their_project_sha
     assert sent == 1  # it left the maintainer's workstation
 
     team.sync(coordinator)
+    # A later decision of the coordinator on the case goes to its readers (the uv maintainers), not to pip's.
+    team.ok(coordinator, "case", uv_case, "note", "a later decision on the uv case")
     team.sync(coordinator)  # a second sync: the late-joiner sharing finds nothing either
     team.sync(pip)
 
