@@ -35,4 +35,6 @@ def parse_time(value: str | None) -> datetime | None:
 
 def stored_time(moment: datetime) -> str:
     """A time in the form the store keeps (naive UTC text, as SQLAlchemy writes it), for comparing in SQL."""
-    return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if moment.tzinfo is not UTC:  # already UTC (most are: a sync stores thousands): written as it stands
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
