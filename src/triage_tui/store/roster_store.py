@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from triage_tui.store.team_runner import EitherConnection, run
+from triage_tui.store.team_runner import EitherConnection, rows_over, run
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -69,6 +69,37 @@ def rejudged_rows(connection: EitherConnection, since: str | None) -> list[Judge
         (ROSTER_CASE, *DEPENDS_ON_ROSTER, "~" if since is None else since),
     ).fetchall()
     return [JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6]) for r in rows]
+
+
+class RejudgeCandidate(NamedTuple):
+    """A received case event a roster change may judge again, without its bytes (most are found to stand)."""
+
+    id: str
+    at: str
+    rejection: str | None
+
+
+def rejudge_candidates(connection: EitherConnection, since: str | None) -> list[RejudgeCandidate]:
+    """The events `rejudged_rows` would give, as ids, times and rejections only: a roster change midway through a
+    sync's batch looks at thousands of events the batch judged already, and reading their bytes cost more than
+    judging them."""
+    rows = run(
+        connection,
+        "SELECT id, at, rejection FROM team_events WHERE origin = 'received' "
+        "AND case_id != ? AND (status = 'applied' OR rejection IN (?, ?, ?, ?)) "
+        "AND (rejection IS 'UNKNOWN_KEY' OR at >= ?) ORDER BY at, author, id",
+        (ROSTER_CASE, *DEPENDS_ON_ROSTER, "~" if since is None else since),
+    ).fetchall()
+    return [RejudgeCandidate(str(r[0]), str(r[1]), r[2]) for r in rows]
+
+
+def judged_rows(connection: Connection, event_ids: Sequence[str]) -> list[JudgedRow]:
+    """The stored events `event_ids` as `rejudged_rows` gives them, in the order they apply."""
+    sql = (
+        "SELECT id, case_id, body, signed, status, rejection, signer, at, author FROM team_events WHERE id IN ({marks})"
+    )
+    found = sorted(rows_over(connection, sql, event_ids), key=lambda r: (r[7], r[8], r[0]))
+    return [JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6]) for r in found]
 
 
 def due_rows(connection: EitherConnection, latest: str) -> list[JudgedRow]:

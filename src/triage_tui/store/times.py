@@ -35,4 +35,8 @@ def parse_time(value: str | None) -> datetime | None:
 
 def stored_time(moment: datetime) -> str:
     """A time in the form the store keeps (naive UTC text, as SQLAlchemy writes it), for comparing in SQL."""
-    return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if moment.tzinfo is not UTC:  # already UTC (most are: a sync stores thousands): written as it stands
+        moment = moment.astimezone(UTC)
+    # SQLAlchemy's own form (the year always four digits, microseconds always there); isoformat writes it in half
+    # the time strftime takes.
+    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")

@@ -161,7 +161,7 @@ def judge(
             detail = f"{event.author} is revoked since {since.text()}"
             return replace(opened, rejection=Rejection.REVOKED, detail=detail)
         roles = roster.roles_at(event.at)
-        if event.author not in roles.coordinators and not any(event.author in m for m in roles.maintainers.values()):
+        if event.author not in roles.members:
             detail = f"{event.author} is no member's valid key at {event.at.text()} in the roster"
             return replace(opened, rejection=Rejection.NO_ROLE, detail=detail)
     problem = rights_problem(event, roles)

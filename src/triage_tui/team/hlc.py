@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
 @dataclass(frozen=True, order=True)
@@ -60,7 +61,12 @@ def too_far_ahead(moment: Timestamp, wall: float | None = None) -> bool:
 
 def latest_acceptable(wall: float | None = None) -> Timestamp:
     """The latest time a received event may carry at the wall clock `wall` (default now): later ones wait."""
-    now_ms = int((time.time() if wall is None else wall) * 1000)
+    return _latest_at(int((time.time() if wall is None else wall) * 1000))
+
+
+@lru_cache(maxsize=8)
+def _latest_at(now_ms: int) -> Timestamp:
+    # One per instant: a sync's round judges thousands of events at one `wall`.
     return Timestamp(now_ms + MAX_AHEAD_MS, 99_999_999)
 
 

@@ -121,12 +121,13 @@ def receive(
     standing = [item for item in accepted if item.event is not None and item.event.id not in refused]
     # Each sighting once, in the order first seen (a repeat pins and flags nothing more); each signer's user id
     # parsed once: a batch brings thousands of events from a few members.
-    addresses = {uid: address_of(uid) for uid in {i.signer_uid for i in standing}}
-    sightings = {
-        KeySighting(addresses[i.signer_uid], i.signer or "", TEAM, places.get((i.event.ref, i.event.case_id))): None
+    seen = dict.fromkeys(
+        (i.signer_uid, i.signer or "", places.get((i.event.ref, i.event.case_id)))
         for i in standing
         if i.event and i.event.roster is None  # the roster vouches for its keys itself (no case to flag on)
-    }
+    )
+    addresses = {uid: address_of(uid) for uid in {uid for uid, _signer, _place in seen}}
+    sightings = dict.fromkeys(KeySighting(addresses[uid], signer, TEAM, place) for uid, signer, place in seen)
     pin_team_keys(connection, list(sightings), roster, now)
     for item in standing:
         if item.event is not None and item.event.key is not None:

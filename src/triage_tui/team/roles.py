@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from triage_tui.config import Config
 
@@ -16,6 +17,11 @@ class TeamRoles:
 
     coordinators: frozenset[str]
     maintainers: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @cached_property
+    def members(self) -> frozenset[str]:
+        """Everyone holding a role: the coordinators and every project's maintainers."""
+        return self.coordinators.union(*self.maintainers.values())
 
     def readers(self, projects: Iterable[str]) -> list[str]:
         """Everyone an event of a case with `projects` is encrypted to: the trust boundary of the case."""

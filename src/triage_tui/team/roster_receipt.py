@@ -4,6 +4,7 @@ depends on it judged again (applied <-> rejected, the touched cases recomputed),
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -85,6 +86,7 @@ def judge_round(
     alone (never from the case as this workstation holds it). `judged_on` (if given) gets each case event's verdict,
     for `settle` (the same `config_roles`)."""
     judged = []
+    wall = time.time() if wall is None else wall  # the round judged at one instant (its bound computed once)
     for item in opened:
         event = item.event
         verdict = judge_received(gpg, item, config_roles, roster, wall)
@@ -174,6 +176,13 @@ class _Unchanged:
             return False
         return self.differs is None or event.at < self.differs
 
+    def holds_stored(self, candidate: rows.RejudgeCandidate) -> bool:
+        """`holds` for a stored event known by its id, time and rejection only (its bytes not read)."""
+        judged = self.judged_on.get(candidate.id)
+        if judged is None or candidate.rejection in WAITING or judged.rejection != candidate.rejection:
+            return False
+        return self.differs is None or Timestamp.parse(candidate.at) < self.differs
+
 
 def _verify_waiting_roster(connection: WriteConnection, gpg: gnupg.GPG, wall: float | None) -> None:
     """Roster events refused for a key not here yet: the keys roster events carry are imported first, then each is
@@ -204,7 +213,12 @@ def _rejudge(
     same: _Unchanged | None = None,
     wall: float | None = None,
 ) -> Settled:
-    stored = rows.rejudged_rows(connection, None if since is None else since.text())
+    since_text = None if since is None else since.text()
+    if same is None:
+        stored = rows.rejudged_rows(connection, since_text)
+    else:  # those judged just now on the same roster are left before their bytes are read: most of a batch
+        candidates = rows.rejudge_candidates(connection, since_text)
+        stored = rows.judged_rows(connection, [c.id for c in candidates if not same.holds_stored(c)])
     return _judge_again(connection, gpg, history, config_roles, now, stored, same, wall)
 
 

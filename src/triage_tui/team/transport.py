@@ -47,11 +47,13 @@ if TYPE_CHECKING:
 PULL_GROUP_MESSAGES = 500
 """Messages of the team folder fetched per round (their sizes, then their bodies in groups by size): one round's
 answers stay far inside the IMAP bounds whatever the backlog."""
-APPLY_BATCH_EVENTS = 5_000
+APPLY_BATCH_EVENTS = 10_000
 """Messages whose opened events are applied in one write transaction, with the folder's cursor past them (and at
 the end of each folder, whatever is held): a large backlog is judged and its cases recomputed once per batch, not
-once per fetch round. A pull cut off midway (a dropped connection, a crash) keeps every batch applied before and
-fetches again at most the one it was holding: nothing of a batch is stored until all of it is, cursor included."""
+once per fetch round (recomputing reads each touched case's whole history, so fewer, larger batches cost less; the
+bytes bound below keeps the memory a batch holds small whatever its count). A pull cut off midway (a dropped
+connection, a crash) keeps every batch applied before and fetches again at most the one it was holding: nothing of
+a batch is stored until all of it is, cursor included."""
 APPLY_BATCH_BYTES = 32 * 1024 * 1024
 """A batch is also applied once the bytes it holds reach this (each event's bytes and signed form, and messages kept
 as unreadable), so the memory held stays bounded whatever the events' sizes: by count alone it could reach
