@@ -44,6 +44,7 @@ from triage_tui.store import cipher
 from triage_tui.store.connection import apply_pragmas
 from triage_tui.store.ingest import save_cursor
 from triage_tui.store.store import Store
+from triage_tui.store.team_log_store import IGNORED_SOURCE
 from triage_tui.team.envelope import Opened, TeamRoles
 from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import TeamEvent, decode
@@ -203,8 +204,13 @@ def apply_with_roster(database: Path, events: list[TeamEvent], gpg: gnupg.GPG, f
             refused = connection.execute(
                 "SELECT count(*), min(reason) FROM team_events WHERE status != 'applied' AND origin = 'received'"
             ).fetchone()
+            ignored = connection.execute(
+                "SELECT count(*) FROM intake_failures WHERE source = ?", (IGNORED_SOURCE,)
+            ).fetchone()[0]
         if refused[0]:  # every event is within its author's rights: a refusal means the measurement is wrong
             raise SystemExit(f"{refused[0]} events refused, e.g. {refused[1]}")
+        if ignored:  # every maintainer's cell is on a project a coordinator linked
+            raise SystemExit(f"{ignored} cells ignored")
         return seconds
 
 
@@ -257,9 +263,9 @@ def _insert(connection: sqlite3.Connection, events: list[TeamEvent]) -> float:
 
 
 def prepare(folder: Path, cases: int, team: Team) -> tuple[Path, Path, dict[str, str], dict[str, str]]:
-    """The base store (the cases, each linked to one of the projects (intake may have linked others), and the
-    founding roster kept) and the
-    receiving workstation's keyring; each case's ref and linked project."""
+    """The base store (the cases, the founding roster kept, and each case linked to one of the projects by a
+    coordinator's event received before, as a real team's cases are: a maintainer's cell counts only on a project a
+    coordinator linked) and the receiving workstation's keyring; each case's ref and linked project."""
     home = folder / "base"
     build_store(home, cases, encrypted=False)
     close_workspace(home)  # no gpg from here on
@@ -269,11 +275,6 @@ def prepare(folder: Path, cases: int, team: Team) -> tuple[Path, Path, dict[str,
         rows = connection.execute("SELECT case_id, content_hash FROM messages ORDER BY case_id").fetchall()
         refs = {case_id: f"hash:{content_hash}" for case_id, content_hash in rows}
         linked = {case_id: PROJECTS[n % len(PROJECTS)] for n, case_id in enumerate(sorted(refs))}
-        connection.executemany(
-            "INSERT OR IGNORE INTO impacts (case_id, project_id, status, ranges, notes, set_at) "
-            "VALUES (?, ?, 'investigating', '[]', '', ?)",
-            [(case_id, project, NOW.isoformat()) for case_id, project in linked.items()],
-        )
     receiver = short_home(folder / "receiver")
     gpg = open_gpg(receiver)
     with Store(base) as store, store.write() as connection:
@@ -283,8 +284,16 @@ def prepare(folder: Path, cases: int, team: Team) -> tuple[Path, Path, dict[str,
             load_history(connection, founders), {},
         )  # fmt: skip
         receive(connection, judged, NOW)
-        if not settle(connection, gpg, founders, NO_CONFIG_ROLES, NOW).history.exists:
+        history = settle(connection, gpg, founders, NO_CONFIG_ROLES, NOW).history
+        if not history.exists:
             raise SystemExit("the founding roster was not accepted")
+        links = [
+            TeamEvent(case_id, team.c, Timestamp(T0 - 3_600_000 + n, 0), "impact",
+                      impacts={project: {"status": "investigating", "ranges": []}}, ref=refs[case_id])
+            for n, (case_id, project) in enumerate(sorted(linked.items()))
+        ]  # fmt: skip
+        judged = judge_round(gpg, [Opened(e, e.author, None) for e in links], NO_CONFIG_ROLES, history, {})
+        receive(connection, judged, NOW, roster=history)
     kill_agent(receiver)
     return base, receiver, refs, linked
 
