@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from triage_tui.store.team_runner import EitherConnection, rows_over, run
+from triage_tui.store.team_runner import EitherConnection, plain_rows, rows_over, run
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -83,13 +83,13 @@ def rejudge_candidates(connection: EitherConnection, since: str | None) -> list[
     """The events `rejudged_rows` would give, as ids, times and rejections only: a roster change midway through a
     sync's batch looks at thousands of events the batch judged already, and reading their bytes cost more than
     judging them."""
-    rows = run(
+    rows = plain_rows(
         connection,
         "SELECT id, at, rejection FROM team_events WHERE origin = 'received' "
         "AND case_id != ? AND (status = 'applied' OR rejection IN (?, ?, ?, ?)) "
         "AND (rejection IS 'UNKNOWN_KEY' OR at >= ?) ORDER BY at, author, id",
         (ROSTER_CASE, *DEPENDS_ON_ROSTER, "~" if since is None else since),
-    ).fetchall()
+    )
     return [RejudgeCandidate(str(r[0]), str(r[1]), r[2]) for r in rows]
 
 

@@ -36,6 +36,18 @@ def run(connection: EitherConnection, sql: str, parameters: Sequence[SqlValue] =
     return cast("sqlite3.Connection", connection).execute(sql, tuple(parameters))
 
 
+def plain_rows(connection: EitherConnection, sql: str, parameters: Sequence[SqlValue] = ()) -> list[Any]:
+    """`run`'s rows, all of them, as the driver gives them: a writer's are read through its own DB-API cursor, since
+    wrapping each of thousands of rows for SQLAlchemy costs more than reading it."""
+    if getattr(connection, "exec_driver_sql", None) is None:
+        return list(cast("sqlite3.Connection", connection).execute(sql, tuple(parameters)).fetchall())
+    cursor = cast("Connection", connection).connection.cursor()
+    try:
+        return list(cursor.execute(sql, tuple(parameters)).fetchall())
+    finally:
+        cursor.close()
+
+
 def rows_over(connection: Connection, sql: str, ids: Sequence[str], more: Sequence[SqlValue] = ()) -> list[Any]:
     """`sql` (with `{marks}` for the ids, then the `more` parameters) over the ids, a chunk at a time (SQLite bounds
     the variables of one statement)."""
