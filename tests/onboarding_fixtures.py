@@ -2,7 +2,8 @@
 account per member, the maintainers' accounts holding no rights until `team invite` sets them), a coordinator's
 workspace holding reports, and each maintainer invited with `triage-tui team invite` and joined with `team join`:
 every workstation its own GnuPG home (holding only its own key before joining) and workspace, nothing edited by
-hand."""
+hand. The fixtures that hand such a team to a test (built once per session, copied back per test) are in
+team_templates.py."""
 
 from __future__ import annotations
 
