@@ -2,21 +2,18 @@
 account per member, the maintainers' accounts holding no rights until `team invite` sets them), a coordinator's
 workspace holding reports, and each maintainer invited with `triage-tui team invite` and joined with `team join`:
 every workstation its own GnuPG home (holding only its own key before joining) and workspace, nothing edited by
-hand."""
+hand. The fixtures that hand such a team to a test (built once per session, copied back per test) are in
+team_templates.py."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from dovecot_fixtures import server_root
 from gpg_fixtures import TEAM_PROJECTS, Keyring, kill_and_remove, new_keyring
 from triage_tui.demo.team_server import TeamServer
 from triage_tui.store import cipher
@@ -134,13 +131,6 @@ folders = ["{server.reports_mailbox}"]
     return member + TEAM_PROJECTS + reports
 
 
-@pytest.fixture
-def team_root() -> Iterator[Path]:
-    """A folder under /tmp a server's Dovecot may enter."""
-    with server_root("onboard-") as root:
-        yield root
-
-
 def start_team(root: Path, maintainers: tuple[str, ...] = ("pip", "uv")) -> Team:
     """A started server with the coordinator's account (rights from the server's plan) and each maintainer's account
     with no rights; the coordinator's workspace holding the small inbox, its roster started (`team init`) and the pip
@@ -196,17 +186,6 @@ def onboard(team: Team, *names: str) -> None:
     team.sync(team.coordinator)
     for name in names:
         team.sync(team.maintainers[name])
-
-
-@pytest.fixture
-def team(team_root: Path) -> Iterator[Team]:
-    """A team whose pip and uv maintainers have been onboarded and synced."""
-    built = start_team(team_root)
-    try:
-        onboard(built, "pip", "uv")
-        yield built
-    finally:
-        stop_team(built)
 
 
 def rejected_on(station: Station) -> list[tuple[str, str, str]]:

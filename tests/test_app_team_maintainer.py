@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from textual.pilot import Pilot
 
-from dovecot_fixtures import server_root
-from onboarding_fixtures import PIP_CASE_TITLE, Station, Team, onboard, start_team, stop_team
+from onboarding_fixtures import PIP_CASE_TITLE, Station, Team
+from team_templates import TeamTemplates
 from triage_tui.app import TriageApp
 from triage_tui.config import load_config
 from triage_tui.screens.case import CaseScreen
@@ -27,18 +27,16 @@ NOTE = "coordinator note for pip's maintainer"
 
 
 @pytest.fixture(scope="module")
-def team() -> Iterator[Team]:
+def team(team_templates: TeamTemplates) -> Iterator[Team]:
     """A team whose pip maintainer joined and synced; the coordinator then notes the pip case (not yet taken in by
     pip: its app's sync brings it)."""
-    with server_root("app-maint-") as root:
-        built = start_team(root, ("pip",))
-        try:
-            onboard(built, "pip")
-            built.ok(built.coordinator, "case", built.cases[PIP_CASE_TITLE], "note", NOTE)
-            built.sync(built.coordinator)
-            yield built
-        finally:
-            stop_team(built)
+    built = team_templates.use(("pip",), onboarded=True)
+    try:
+        built.ok(built.coordinator, "case", built.cases[PIP_CASE_TITLE], "note", NOTE)
+        built.sync(built.coordinator)
+        yield built
+    finally:
+        team_templates.done(built)
 
 
 def station_app(station: Station) -> TriageApp:

@@ -5,25 +5,9 @@ nothing; and that `team members` marks which member it is."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from gpg_fixtures import generate_key
-from onboarding_fixtures import Team, onboard, start_team, stop_team, team_root
-
-__all__ = ["team_root"]
-
-
-@pytest.fixture
-def pip_team(team_root: Path) -> Iterator[Team]:
-    built = start_team(team_root, ("pip",))
-    try:
-        onboard(built, "pip")
-        yield built
-    finally:
-        stop_team(built)
+from onboarding_fixtures import Team
 
 
 def team_report(team: Team, name: str) -> dict[str, object]:

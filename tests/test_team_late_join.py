@@ -11,35 +11,28 @@ from onboarding_fixtures import (
     BOTH_CASE_TITLE,
     PIP_CASE_TITLE,
     UV_CASE_TITLE,
+    Team,
     onboard,
-    start_team,
-    stop_team,
-    team_root,
 )
 from triage_tui.store.store import Store
 from triage_tui.store.team_case_store import cases_to_share, linked_projects_of, record_shares
 from ui_fixtures import many_cases, seeded_store
 
-__all__ = ["team_root"]
 
+def test_a_maintainer_invited_after_the_cases_were_sent_gets_them_on_their_first_syncs(pip_team_started: Team) -> None:
+    built = pip_team_started
+    coordinator = built.coordinator
+    # The cells are sent before anyone maintains pip: no event of these cases waits when pip joins.
+    first = built.sync(coordinator)
+    team = next(report for report in first if report.get("source") == "team")
+    assert team.get("error") in (None, ""), team
 
-def test_a_maintainer_invited_after_the_cases_were_sent_gets_them_on_their_first_syncs(team_root: Path) -> None:
-    built = start_team(team_root, ("pip",))
-    try:
-        coordinator = built.coordinator
-        # The cells are sent before anyone maintains pip: no event of these cases waits when pip joins.
-        first = built.sync(coordinator)
-        team = next(report for report in first if report.get("source") == "team")
-        assert team.get("error") in (None, ""), team
+    onboard(built, "pip")
 
-        onboard(built, "pip")
-
-        pip = built.maintainers["pip"]
-        titles = {case["title"] for case in built.cases_of(pip)}
-        assert {PIP_CASE_TITLE, BOTH_CASE_TITLE} <= titles
-        assert UV_CASE_TITLE not in titles
-    finally:
-        stop_team(built)
+    pip = built.maintainers["pip"]
+    titles = {case["title"] for case in built.cases_of(pip)}
+    assert {PIP_CASE_TITLE, BOTH_CASE_TITLE} <= titles
+    assert UV_CASE_TITLE not in titles
 
 
 COORDINATORS = ("COORDINATOR2",)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 from datetime import UTC, datetime
 
-from onboarding_fixtures import BOTH_CASE_TITLE, PIP_CASE_TITLE, Team, case_on, rejected_on, team, team_root
+from onboarding_fixtures import BOTH_CASE_TITLE, PIP_CASE_TITLE, Team, case_on, rejected_on
 from triage_tui.config import load_config
 from triage_tui.domain import CaseState, ImpactStatus
 from triage_tui.impact import ImpactCell
@@ -17,8 +17,6 @@ from triage_tui.services.triage import TriageService
 from triage_tui.store.store import Store
 from triage_tui.team.rights import CHANGES_RULE
 from triage_tui.team.sharing import TeamSharer
-
-__all__ = ["team", "team_root"]
 
 REFUSED = {
     "embargo": (("embargo", "2030-01-01"), f"a maintainer may not change embargo_until: {CHANGES_RULE}"),

@@ -16,10 +16,6 @@ from onboarding_fixtures import (
     PIP_CASE_TITLE,
     UV_CASE_TITLE,
     Team,
-    start_team,
-    stop_team,
-    team,
-    team_root,
 )
 from team_server_fixtures import connect, normal_rights
 from test_team_folders import commands_sent
@@ -31,106 +27,95 @@ from triage_tui.store.store import Store
 from triage_tui.widgets.case_list import CaseList
 from ui_fixtures import settle
 
-__all__ = ["team", "team_root"]
-
 
 def fingerprints_in(station_ring_gpg: object) -> set[str]:
     keys = station_ring_gpg.list_keys()  # type: ignore[attr-defined]
     return {str(key["fingerprint"]) for key in keys}
 
 
-def test_a_maintainer_goes_from_invite_to_join_to_their_first_shared_case(team_root: Path) -> None:
-    built = start_team(team_root, ("pip",))
-    try:
-        pip = built.maintainers["pip"]
-        coordinator = built.coordinator
-        assert fingerprints_in(pip.ring.gpg) == {pip.fingerprint}  # nobody's key but their own
-        with connect(built.server, "pipm") as before:  # the account exists, with no rights yet
-            assert before.list_folders(directory="Team/") == []
+def test_a_maintainer_goes_from_invite_to_join_to_their_first_shared_case(pip_team_started: Team) -> None:
+    built = pip_team_started
+    pip = built.maintainers["pip"]
+    coordinator = built.coordinator
+    assert fingerprints_in(pip.ring.gpg) == {pip.fingerprint}  # nobody's key but their own
+    with connect(built.server, "pipm") as before:  # the account exists, with no rights yet
+        assert before.list_folders(directory="Team/") == []
 
-        invited = built.invite("pip")
+    invited = built.invite("pip")
 
-        assert invited.returncode == 0, invited.stderr
-        assert "server access set by SETACL on Team/coordinators, Team/pip, Team/uv, Reports/security" in invited.stdout
-        assert (built.root / "pip.invitation").is_file()
-        with connect(built.server, "coord") as admin:  # what SETACL left on the server: the designed rights
-            rights = {who.decode(): normal_rights(given.decode()) for who, given in admin.getacl("Team/pip")}
-            assert rights["pipm"] == "ilrsw"
-            for other in ("Team/coordinators", "Team/uv"):  # append only: hand decisions on, never read them
-                assert {who.decode(): given for who, given in admin.getacl(other)}["pipm"] == b"i"
-        refused = built.invite("pip")  # the same file again: never replaced
-        assert refused.returncode == 2 and "exists" in refused.stderr
+    assert invited.returncode == 0, invited.stderr
+    assert "server access set by SETACL on Team/coordinators, Team/pip, Team/uv, Reports/security" in invited.stdout
+    assert (built.root / "pip.invitation").is_file()
+    with connect(built.server, "coord") as admin:  # what SETACL left on the server: the designed rights
+        rights = {who.decode(): normal_rights(given.decode()) for who, given in admin.getacl("Team/pip")}
+        assert rights["pipm"] == "ilrsw"
+        for other in ("Team/coordinators", "Team/uv"):  # append only: hand decisions on, never read them
+            assert {who.decode(): given for who, given in admin.getacl(other)}["pipm"] == b"i"
+    refused = built.invite("pip")  # the same file again: never replaced
+    assert refused.returncode == 2 and "exists" in refused.stderr
 
-        unconfirmed = built.cli(
-            pip, "team", "join", str(built.root / "pip.invitation"), "--password-env", "PIP_IMAP", stdin=""
-        )  # from a pipe, without --yes: the inviter's key cannot have been checked
-        assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
-        assert not (pip.home / "config.toml").exists()
+    unconfirmed = built.cli(
+        pip, "team", "join", str(built.root / "pip.invitation"), "--password-env", "PIP_IMAP", stdin=""
+    )  # from a pipe, without --yes: the inviter's key cannot have been checked
+    assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
+    assert not (pip.home / "config.toml").exists()
 
-        joined = built.join("pip")
+    joined = built.join("pip")
 
-        assert joined.returncode == 0, joined.stdout + joined.stderr
-        assert "joined as maintainer of pip" in joined.stdout and "roster: 2 events taken in" in joined.stdout
-        written = tomllib.loads((pip.home / "config.toml").read_text())
-        assert "sources" not in written and written["team"]["server"]["username"] == "pipm"
-        # The roster's keys were brought in by the join: the coordinator's key is now in the maintainer's keyring.
-        assert coordinator.fingerprint in fingerprints_in(pip.ring.gpg)
-        members = built.ok(pip, "team", "members")
-        assert f"maintainer  {pip.fingerprint}" in members and f"coordinator {coordinator.fingerprint}" in members
+    assert joined.returncode == 0, joined.stdout + joined.stderr
+    assert "joined as maintainer of pip" in joined.stdout and "roster: 2 events taken in" in joined.stdout
+    written = tomllib.loads((pip.home / "config.toml").read_text())
+    assert "sources" not in written and written["team"]["server"]["username"] == "pipm"
+    # The roster's keys were brought in by the join: the coordinator's key is now in the maintainer's keyring.
+    assert coordinator.fingerprint in fingerprints_in(pip.ring.gpg)
+    members = built.ok(pip, "team", "members")
+    assert f"maintainer  {pip.fingerprint}" in members and f"coordinator {coordinator.fingerprint}" in members
 
-        built.sync(coordinator)  # the roster change goes out, and the pip case is shared with its new maintainer
-        built.sync(pip)
+    built.sync(coordinator)  # the roster change goes out, and the pip case is shared with its new maintainer
+    built.sync(pip)
 
-        (case,) = [c for c in built.cases_of(pip) if c["title"] == PIP_CASE_TITLE]
-        assert case["projects"] == [{"project": "pip", "status": "investigating"}]
-        # Their first decision reaches the coordinator.
-        built.ok(pip, "case", case["id"], "cell", "pip", "affected", "--ranges", "<24.1")
-        built.sync(pip)
-        built.sync(coordinator)
-        shown = built.ok(coordinator, "show", built.cases[PIP_CASE_TITLE], "--json")
-        assert '"status": "affected"' in shown
-    finally:
-        stop_team(built)
+    (case,) = [c for c in built.cases_of(pip) if c["title"] == PIP_CASE_TITLE]
+    assert case["projects"] == [{"project": "pip", "status": "investigating"}]
+    # Their first decision reaches the coordinator.
+    built.ok(pip, "case", case["id"], "cell", "pip", "affected", "--ranges", "<24.1")
+    built.sync(pip)
+    built.sync(coordinator)
+    shown = built.ok(coordinator, "show", built.cases[PIP_CASE_TITLE], "--json")
+    assert '"status": "affected"' in shown
 
 
 def test_an_invitation_the_invitee_would_refuse_or_without_a_prefix_is_refused_before_the_roster_changes(
-    team_root: Path,
+    pip_team_started: Team,
 ) -> None:
-    built = start_team(team_root, ("pip",))
-    try:
-        named = built.invite("pip", "--name", "Pip\u202eMaintainer")  # a bidi override the invitee would refuse
+    built = pip_team_started
+    named = built.invite("pip", "--name", "Pip\u202eMaintainer")  # a bidi override the invitee would refuse
 
-        assert named.returncode == 2 and "malformed field invitee.name" in named.stderr
-        config = built.coordinator.home / "config.toml"
-        config.write_text(config.read_text().replace('prefix = "Team/"\n', ""))
+    assert named.returncode == 2 and "malformed field invitee.name" in named.stderr
+    config = built.coordinator.home / "config.toml"
+    config.write_text(config.read_text().replace('prefix = "Team/"\n', ""))
 
-        refused = built.invite("pip")
+    refused = built.invite("pip")
 
-        assert refused.returncode == 2
-        assert refused.stderr.strip().count("\n") == 0 and "prefix" in refused.stderr
-        assert "pip@pip.example" not in built.ok(built.coordinator, "team", "members")  # nothing recorded
-    finally:
-        stop_team(built)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().count("\n") == 0 and "prefix" in refused.stderr
+    assert "pip@pip.example" not in built.ok(built.coordinator, "team", "members")  # nothing recorded
 
 
-def test_without_the_server_invite_prints_the_admins_commands_and_they_open_the_folder(team_root: Path) -> None:
-    built = start_team(team_root, ("pip",))
-    try:
-        invited = built.invite("pip", "--no-server")
+def test_without_the_server_invite_prints_the_admins_commands_and_they_open_the_folder(pip_team_started: Team) -> None:
+    built = pip_team_started
+    invited = built.invite("pip", "--no-server")
 
-        assert invited.returncode == 0, invited.stderr
-        lines = [line.strip() for line in invited.stdout.splitlines() if line.strip().startswith("doveadm ")]
-        assert "doveadm acl set -u coord Team/pip user=pipm lookup read write write-seen insert" in lines
-        assert "doveadm acl set -u coord Team/coordinators user=pipm insert" in lines
-        with connect(built.server, "pipm") as client:  # nothing was set: the invite did not connect
-            assert client.list_folders(directory="Team/") == []
-        for line in lines:
-            if line.startswith("doveadm acl "):  # the folders are there: the admin sets the rights
-                built.server.doveadm(*shlex.split(line)[1:])
-        with connect(built.server, "pipm") as client:
-            assert {name for _flags, _sep, name in client.list_folders(directory="Team/")} == {"Team/pip"}
-    finally:
-        stop_team(built)
+    assert invited.returncode == 0, invited.stderr
+    lines = [line.strip() for line in invited.stdout.splitlines() if line.strip().startswith("doveadm ")]
+    assert "doveadm acl set -u coord Team/pip user=pipm lookup read write write-seen insert" in lines
+    assert "doveadm acl set -u coord Team/coordinators user=pipm insert" in lines
+    with connect(built.server, "pipm") as client:  # nothing was set: the invite did not connect
+        assert client.list_folders(directory="Team/") == []
+    for line in lines:
+        if line.startswith("doveadm acl "):  # the folders are there: the admin sets the rights
+            built.server.doveadm(*shlex.split(line)[1:])
+    with connect(built.server, "pipm") as client:
+        assert {name for _flags, _sep, name in client.list_folders(directory="Team/")} == {"Team/pip"}
 
 
 def _store_dump(station_home: Path, fingerprint: str, gnupg_home: Path) -> str:

@@ -131,13 +131,16 @@ def _key(typed: str) -> tuple[str | None, str | None]:
         if "/" in typed or typed.endswith((".asc", ".gpg", ".pub")):
             raise CliError(f"--key {typed[:100]!r}: no such file (give a key file or a fingerprint)")
         return None, typed
+    from triage_tui.services.safe_read import ReadRefused, read_bounded
+
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_KEY_FILE_BYTES + 1)
-    except OSError as error:
-        raise CliError(f"cannot read the key file {path}: {error.strerror}") from None
-    if len(data) > MAX_KEY_FILE_BYTES:
-        raise CliError(f"the key file {path} is over {MAX_KEY_FILE_BYTES} bytes; a member's key is smaller")
+        data = read_bounded(path, MAX_KEY_FILE_BYTES)
+    except ReadRefused as error:
+        if error.kind == "too-big":
+            raise CliError(
+                f"the key file {path} is over {MAX_KEY_FILE_BYTES} bytes; a member's key is smaller"
+            ) from None
+        raise CliError(f"cannot read the key file {path}: {error.reason}") from None
     text = data.decode("ascii", "replace")
     if "-----BEGIN PGP PUBLIC KEY BLOCK-----" not in text:
         raise CliError(f"the key file {path} holds no ASCII-armoured public key (gpg --armor --export)")

@@ -185,14 +185,18 @@ def import_advisory(store: Store, config: Config, path: Path, data: bytes) -> Im
 def import_advisory_files(store: Store, config: Config, paths: Iterable[Path]) -> list[ImportResult]:
     """`import_advisory` for each file; one that cannot be read is reported and the others go on."""
     from triage_tui.advisories.importers import MAX_FILE_BYTES
+    from triage_tui.services.safe_read import ReadRefused, read_bounded
 
     results: list[ImportResult] = []
     for path in paths:
         try:
-            with path.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as error:
-            results.append(ImportResult(path, None, f"not imported: cannot be read ({error.strerror})"))
+            data = read_bounded(path, MAX_FILE_BYTES)
+        except ReadRefused as error:
+            if error.kind == "too-big":
+                message = f"not imported: over {MAX_FILE_BYTES} bytes; an advisory file is at most {MAX_FILE_BYTES}"
+            else:
+                message = f"not imported: cannot be read ({error.reason})"
+            results.append(ImportResult(path, None, message))
             continue
         results.append(import_advisory(store, config, path, data))
     return results

@@ -10,6 +10,7 @@ import gnupg
 
 from triage_tui.intake.gnupg_batch import DecryptOutcome, GnuPG, GpgUnavailable
 from triage_tui.intake.scratch import private_folder
+from triage_tui.services.safe_read import ReadRefused, read_bounded
 from triage_tui.team.envelope import encrypt_signed
 from triage_tui.team.invitation_document import Invitation, InvitationError, Inviter, decode
 from triage_tui.untrusted import neutralise_line
@@ -51,13 +52,11 @@ def read_sealed(path: Path) -> bytes:
     """The bytes of the invitation file at `path`, at most MAX_SEALED_BYTES; InvitationError (one line) if it is
     not a readable regular file of that size."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SEALED_BYTES + 1)
-    except OSError as error:
-        raise InvitationError(f"cannot read the invitation {path}: {error.strerror}") from None
-    if len(data) > MAX_SEALED_BYTES:
-        raise InvitationError(f"the invitation {path} is over {MAX_SEALED_BYTES} bytes; not read")
-    return data
+        return read_bounded(path, MAX_SEALED_BYTES)
+    except ReadRefused as error:
+        if error.kind == "too-big":
+            raise InvitationError(f"the invitation {path} is over {MAX_SEALED_BYTES} bytes; not read") from None
+        raise InvitationError(f"cannot read the invitation {path}: {error.reason}") from None
 
 
 def open_invitation(data: bytes, joiner_home: Path | None, *, own_fingerprint: str | None = None) -> Invitation:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from triage_tui.config.team_writing import TeamConfigError, TeamJoinSettings, new_config_text, with_team_tables
+from triage_tui.services.safe_read import ReadRefused, read_bounded
 from triage_tui.services.safe_write import WriteError, write_new_file
 from triage_tui.team.invitation import grouped
 from triage_tui.team.invitation_document import Invitation
@@ -53,15 +54,15 @@ def write_join_config(path: Path, settings: TeamJoinSettings) -> Path:
     (replaced atomically, never through a symlink). TeamConfigError or WriteError (one line) when it cannot."""
     if not path.exists() and not path.is_symlink():
         return write_new_file(path, new_config_text(settings).encode("utf-8"))
-    if path.is_symlink() or not path.is_file():
-        raise WriteError(f"{path} is not a regular file; give the path of a real config file")
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_EXISTING_CONFIG_BYTES + 1)
-    except OSError as error:
-        raise WriteError(f"cannot read {path}: {error.strerror}") from None
-    if len(raw) > MAX_EXISTING_CONFIG_BYTES:
-        raise TeamConfigError(f"{path} is over {MAX_EXISTING_CONFIG_BYTES} bytes; not a config file this writes to")
+        raw = read_bounded(path, MAX_EXISTING_CONFIG_BYTES, follow_symlinks=False)
+    except ReadRefused as error:
+        if error.kind == "too-big":
+            message = f"{path} is over {MAX_EXISTING_CONFIG_BYTES} bytes; not a config file this writes to"
+            raise TeamConfigError(message) from None
+        if error.kind in ("symlink", "not-regular"):
+            raise WriteError(f"{path} is not a regular file; give the path of a real config file") from None
+        raise WriteError(f"cannot read {path}: {error.reason}") from None
     try:
         existing = raw.decode("utf-8")
     except UnicodeDecodeError:
