@@ -15,8 +15,6 @@ from onboarding_fixtures import (
     Team,
     case_on,
     rejected_on,
-    team,
-    team_root,
 )
 from triage_tui.services.store_key import unlock_store
 from triage_tui.store.store import Store
@@ -24,7 +22,6 @@ from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import HybridClock
 from triage_tui.team.log import case_ref, record_local
 
-__all__ = ["team", "team_root"]
 RULE = "pip is not linked to this case by a coordinator"
 
 
