@@ -45,10 +45,12 @@ from triage_tui.store.connection import apply_pragmas
 from triage_tui.store.ingest import save_cursor
 from triage_tui.store.store import Store
 from triage_tui.store.team_log_store import IGNORED_SOURCE
+from triage_tui.team.collector_pause import collector_paused
 from triage_tui.team.envelope import Opened, TeamRoles
 from triage_tui.team.event_schema import ROSTER_CASE
 from triage_tui.team.events import TeamEvent, decode
 from triage_tui.team.hlc import Timestamp
+from triage_tui.team.memos import forget_all
 from triage_tui.team.receive import receive
 from triage_tui.team.roster_keys import sign_rotation
 from triage_tui.team.roster_receipt import JudgedOn, batch_history, judge_round, load_history, settle
@@ -173,7 +175,7 @@ def apply_unjudged(database: Path, events: list[TeamEvent], _gpg: gnupg.GPG, _fo
     with Store(database) as store:
         _ = store.engine  # built before the clock starts: opening the store is not what is measured
         started = time.perf_counter()
-        with store.write() as connection:
+        with collector_paused(), store.write() as connection:  # as `TeamTransport._apply` applies each batch
             receive(connection, [Opened(event, event.author, None) for event in case_events], NOW)
         return time.perf_counter() - started
 
@@ -187,18 +189,19 @@ def apply_with_roster(database: Path, events: list[TeamEvent], gpg: gnupg.GPG, f
         _ = store.engine
         started = time.perf_counter()
         for start in range(0, len(received), APPLY_BATCH_EVENTS):
-            opened = received[start : start + APPLY_BATCH_EVENTS]
-            cursor = {"uidvalidity": 1, "last_uid": start + len(opened)}
-            with store.read() as connection:
-                roster = batch_history(connection, founders, opened)
-                judged_on: dict[str, JudgedOn] = {}
-                judged = judge_round(gpg, opened, NO_CONFIG_ROLES, roster, judged_on)
-            with store.write() as connection:
-                receive(connection, judged, datetime.now(UTC), roster=roster)
-                new = [v.event.id for v in judged if v.event is not None and v.event.roster is not None]
-                settle(connection, gpg, founders, NO_CONFIG_ROLES, datetime.now(UTC), fresh=bool(new), new=new,
-                       judged_under=roster, judged_on=judged_on)  # fmt: skip
-                save_cursor(connection, "team", "Team/pip", cursor, datetime.now(UTC))
+            with collector_paused():  # as `TeamTransport._apply` applies each batch
+                opened = received[start : start + APPLY_BATCH_EVENTS]
+                cursor = {"uidvalidity": 1, "last_uid": start + len(opened)}
+                with store.read() as connection:
+                    roster = batch_history(connection, founders, opened)
+                    judged_on: dict[str, JudgedOn] = {}
+                    judged = judge_round(gpg, opened, NO_CONFIG_ROLES, roster, judged_on)
+                with store.write() as connection:
+                    receive(connection, judged, datetime.now(UTC), roster=roster)
+                    new = [v.event.id for v in judged if v.event is not None and v.event.roster is not None]
+                    settle(connection, gpg, founders, NO_CONFIG_ROLES, datetime.now(UTC), fresh=bool(new), new=new,
+                           judged_under=roster, judged_on=judged_on)  # fmt: skip
+                    save_cursor(connection, "team", "Team/pip", cursor, datetime.now(UTC))
         seconds = time.perf_counter() - started
         with store.read() as connection:
             refused = connection.execute(
@@ -325,6 +328,7 @@ def main() -> None:
                 shutil.copy(base, copy)
                 keyring = folder / f"ring-{run}-{how.__name__}"  # each run starts from the same keyring
                 shutil.copytree(receiver, keyring, ignore=shutil.ignore_patterns("S.*"))
+                forget_all()  # each run applies the events as a sync process that never saw them does
                 try:
                     timings[label].append(how(copy, events, open_gpg(keyring), [team.c]))
                 finally:

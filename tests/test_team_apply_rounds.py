@@ -5,6 +5,7 @@ schema once per process, and bytes that are not an event are refused every time.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ from triage_tui.team import event_schema
 from triage_tui.team import events as event_module
 from triage_tui.team.case_states import Head, case_states
 from triage_tui.team.convergence import CaseState, converge
-from triage_tui.team.events import EventFormatError, TeamEvent, decode
+from triage_tui.team.events import EventFormatError, TeamEvent, decode, decode_kept
 from triage_tui.team.hlc import Timestamp
 
 
@@ -90,3 +91,18 @@ def test_the_decoded_events_kept_stay_within_their_bound(monkeypatch: pytest.Mon
         )
     assert event_module._decoded_bytes <= 4096
     assert sum(len(key) for key in event_module._decoded) == event_module._decoded_bytes
+
+
+def test_an_event_decoded_as_kept_is_never_handed_out_unchecked() -> None:
+    # Bytes the schema refuses (a lower-case author) that still build an event: read back as kept by this store,
+    # they decode (their checks were made when they came); decoded from outside, they are refused, before and
+    # after, so the memo shared by both never lets the unchecked form through.
+    event = TeamEvent("PSC-2026-0001", "A" * 40, Timestamp(1_700_000_000_001, 9), "note", note="kept")
+    lowered = event.encode().replace(b"A" * 40, b"a" * 40)
+    with pytest.raises(EventFormatError):
+        decode(lowered)
+    kept = decode_kept(lowered)
+    assert kept.author == "a" * 40 and kept.id == hashlib.sha256(lowered).hexdigest()
+    with pytest.raises(EventFormatError):
+        decode(lowered)
+    assert decode_kept(event.encode()) == decode(event.encode()) == event

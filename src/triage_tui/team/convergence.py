@@ -102,19 +102,28 @@ class CaseState:
         cell stays ignored when a coordinator links the project later, so the verdict depends on the order alone)."""
         if coordinator and event.share is not None:
             self.linked.update(str(project) for project in event.share.get("projects") or [])
+        wall = event.at.wall_ms
+        # Each part looked at only when the event has it: most events are a note or a cell (a sync applies thousands).
+        if event.changes or event.key is not None:
+            ordered = sorted(event.changes.items())
+            for name, (old, new) in ordered:
+                if name in SCALAR_FIELDS:
+                    self._scalar(event, name, old, new)
+                elif name in SET_FIELDS:
+                    self._set(name, old, new)
+            changes = {name: [old, new] for name, (old, new) in ordered}
+            extra: dict[str, object] = dict(event.key) if event.key is not None else {}
+            self.decisions.append(Decision(event.id, event.author, event.kind, changes, extra, wall))
+        if event.impacts:
+            self._impacts(event, coordinator, wall)
+        if event.note is not None:
+            self.notes.append((event.id, event.author, event.note, wall))
+        self.applied.append(event.id)
+
+    def _impacts(self, event: TeamEvent, coordinator: bool, wall: int) -> None:
         unlinked = sorted(p for p, cell in event.impacts.items() if cell is not None and p not in self.linked)
         if not coordinator and unlinked:
             self.ignored[event.id] = ignored_cells_reason(unlinked)
-        for name, (old, new) in sorted(event.changes.items()):
-            if name in SCALAR_FIELDS:
-                self._scalar(event, name, old, new)
-            elif name in SET_FIELDS:
-                self._set(name, old, new)
-        wall = event.at.wall_ms
-        changes = {name: [old, new] for name, (old, new) in sorted(event.changes.items())}
-        if changes or event.key is not None:
-            extra: dict[str, object] = dict(event.key) if event.key is not None else {}
-            self.decisions.append(Decision(event.id, event.author, event.kind, changes, extra, wall))
         for project, cell in sorted(event.impacts.items()):
             if not coordinator and project in unlinked:
                 continue  # not this maintainer's to link: the project stays off the case (nothing shared with it)
@@ -129,9 +138,6 @@ class CaseState:
                 self.cell_set[project] = (event.author, wall, event.id)
                 cell_change: dict[str, object] = {"project": project, "before": before, "after": dict(cell)}
                 self.decisions.append(Decision(f"{event.id}/{project}", event.author, "impact", {}, cell_change, wall))
-        if event.note is not None:
-            self.notes.append((event.id, event.author, event.note, wall))
-        self.applied.append(event.id)
 
     def _scalar(self, event: TeamEvent, name: str, old: object, new: object) -> None:
         current = self.fields.get(name)

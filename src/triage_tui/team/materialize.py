@@ -19,7 +19,7 @@ from triage_tui.store.team_materialize_store import ImpactCell, TimelineRow
 from triage_tui.store.team_runner import WriteConnection
 from triage_tui.team.case_states import Head, case_states
 from triage_tui.team.convergence import CaseState
-from triage_tui.team.events import CASE_FIELDS, TeamEvent, decode
+from triage_tui.team.events import CASE_FIELDS, TeamEvent, decode_kept
 from triage_tui.team.link_rule import coordinator_test, stored_roster
 from triage_tui.team.refs import named_case
 
@@ -54,9 +54,9 @@ def materialize_all(
     given = known or {}
 
     def events_of(ids: list[str]) -> dict[str, TeamEvent]:
-        # Only the events not given are read, and decoded (`decode` checks each event's bytes once).
+        # Only the events not given are read, and decoded as kept (checked when they came, not again).
         stored = bodies(connection, [i for i in ids if i not in given])
-        return {i: given[i] if i in given else decode(stored[i]) for i in ids}
+        return {i: given[i] if i in given else decode_kept(stored[i]) for i in ids}
 
     roles = coordinator_test(roster if roster is not None else stored_roster(connection))
     states = case_states(heads, events_of, roles.test, roles.key)

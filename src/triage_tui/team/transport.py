@@ -21,6 +21,7 @@ from triage_tui.store.team_runner import EitherConnection
 from triage_tui.team import roster_receipt as receipt
 from triage_tui.team.apply_batch import HeldBatch
 from triage_tui.team.audience import Delivery, deliveries, named_cases, told_of_unlink
+from triage_tui.team.collector_pause import collector_paused
 from triage_tui.team.envelope import TeamRoles, encrypt_signed, sign_event
 from triage_tui.team.envelope_intake import CURSOR_SOURCE, open_round
 from triage_tui.team.envelope_intake import armoured_part as armoured_part  # imported from here by tests
@@ -349,6 +350,7 @@ class TeamTransport:
             self._seen = None
             raise
 
+    @collector_paused()
     def _apply(self, batch: HeldBatch) -> None:
         """Judge and apply one batch's opened events, and store them with the folder's cursor past the batch in one
         transaction."""
