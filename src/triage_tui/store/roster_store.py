@@ -58,16 +58,22 @@ def mark(connection: Connection, verdicts: Sequence[tuple[str, str | None, str |
         )
 
 
+_REJUDGED = (
+    "FROM team_events WHERE origin = 'received' AND case_id != ? AND (status = 'applied' OR rejection IN (?, ?, ?, ?)) "
+    "AND (rejection IS 'UNKNOWN_KEY' OR at >= ?) ORDER BY at, author, id"
+)
+"""The received case events a roster change may judge again, oldest first (`_rejudged_parameters` fills it in)."""
+
+
+def _rejudged_parameters(since: str | None) -> tuple[str, ...]:
+    return (ROSTER_CASE, *DEPENDS_ON_ROSTER, "~" if since is None else since)
+
+
 def rejudged_rows(connection: EitherConnection, since: str | None) -> list[JudgedRow]:
     """Received case events applied, or refused by a rule the roster decides, oldest first: those at `since` (a
     timestamp's text) or later, and every one still waiting for its key (None: only those)."""
-    rows = run(
-        connection,
-        "SELECT id, case_id, body, signed, status, rejection, signer FROM team_events WHERE origin = 'received' "
-        "AND case_id != ? AND (status = 'applied' OR rejection IN (?, ?, ?, ?)) "
-        "AND (rejection IS 'UNKNOWN_KEY' OR at >= ?) ORDER BY at, author, id",
-        (ROSTER_CASE, *DEPENDS_ON_ROSTER, "~" if since is None else since),
-    ).fetchall()
+    sql = f"SELECT id, case_id, body, signed, status, rejection, signer {_REJUDGED}"
+    rows = run(connection, sql, _rejudged_parameters(since)).fetchall()
     return [JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6]) for r in rows]
 
 
@@ -83,13 +89,7 @@ def rejudge_candidates(connection: EitherConnection, since: str | None) -> list[
     """The events `rejudged_rows` would give, as ids, times and rejections only: a roster change midway through a
     sync's batch looks at thousands of events the batch judged already, and reading their bytes cost more than
     judging them."""
-    rows = plain_rows(
-        connection,
-        "SELECT id, at, rejection FROM team_events WHERE origin = 'received' "
-        "AND case_id != ? AND (status = 'applied' OR rejection IN (?, ?, ?, ?)) "
-        "AND (rejection IS 'UNKNOWN_KEY' OR at >= ?) ORDER BY at, author, id",
-        (ROSTER_CASE, *DEPENDS_ON_ROSTER, "~" if since is None else since),
-    )
+    rows = plain_rows(connection, f"SELECT id, at, rejection {_REJUDGED}", _rejudged_parameters(since))
     return [RejudgeCandidate(str(r[0]), str(r[1]), r[2]) for r in rows]
 
 
