@@ -131,8 +131,9 @@ def event_ids_in(dovecot: DovecotServer, user: str, folder: str, ring: Keyring) 
 
 
 def sent_ids(station: Station) -> set[str]:
+    """The decisions the station sent (the shares a coordinator keeps of its own sharing are not decisions)."""
     with reader(station.database) as connection:
-        rows = connection.execute("SELECT id FROM team_events WHERE origin = 'local' AND sent = 1")
+        rows = connection.execute("SELECT id FROM team_events WHERE origin = 'local' AND sent = 1 AND kind != 'share'")
         return {row[0] for row in rows}
 
 
