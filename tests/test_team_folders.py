@@ -20,6 +20,7 @@ from dovecot_fixtures import DovecotServer
 from gpg_fixtures import Keyring
 from hostile_imap import HostileImap
 from team_config_fixtures import linked_store, mailbox_source, maintainers, member_config
+from test_team_envelope_recipients import named_key_ids
 from test_team_imap import Station, decide_offline, rings, team
 from test_team_sync import CASE, shown
 from triage_tui.config import Config, parse_config
@@ -109,6 +110,10 @@ def commands_sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, s
         yield sent
 
 
+HIDDEN = "0000000000000000"
+"""The key id gpg lists for a hidden recipient."""
+
+
 def mailbox_commands(sent: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(name, arguments) for name, arguments in sent if name not in LOGIN_ONLY]
 
@@ -151,6 +156,9 @@ def test_a_pip_case_goes_to_the_coordinators_and_pip_folders_and_a_pip_and_uv_ca
     assert set(event_ids_in(dovecot, user, "Team.coordinators", coordinator.ring)) == first
     in_pip = event_ids_in(dovecot, user, "Team.pip", coordinator.ring)
     assert first < set(in_pip) and len(in_pip) == 2  # and the case shared with its maintainer: in pip's folder only
+    for raw in dovecot.fetch_all(user, "Team.pip").values():  # a per-audience folder's envelopes name their readers
+        sealed = armoured_part(raw)
+        assert sealed is not None and HIDDEN not in named_key_ids(coordinator.ring, sealed)
 
     alex = coordinator.triage()
     alex.set_impact(CASE, "uv", ImpactCell(ImpactStatus.AFFECTED, ranges=("<0.5",)))

@@ -9,6 +9,19 @@ from dataclasses import dataclass, field
 from triage_tui.store.team_log_store import UnreadableMessage
 from triage_tui.team.envelope import Opened
 
+APPLY_BATCH_EVENTS = 10_000
+"""Messages whose opened events are applied in one write transaction, with the folder's cursor past them (and at
+the end of each folder, whatever is held): a large backlog is judged and its cases recomputed once per batch, not
+once per fetch round (recomputing reads each touched case's whole history, so fewer, larger batches cost less; the
+bytes bound below keeps the memory a batch holds small whatever its count). A pull cut off midway (a dropped
+connection, a crash) keeps every batch applied before and fetches again at most the one it was holding: nothing of
+a batch is stored until all of it is, cursor included."""
+APPLY_BATCH_BYTES = 32 * 1024 * 1024
+"""A batch is also applied once the bytes it holds reach this (each event's bytes and signed form, and messages kept
+as unreadable), so the memory held stays bounded whatever the events' sizes: by count alone it could reach
+APPLY_BATCH_EVENTS events of MAX_EVENT_BYTES each with their signed forms (over 2 GiB; a compressed envelope opens
+to far more than its size). At most this plus one round's (`transport.PULL_GROUP_MESSAGES` events) is held."""
+
 
 @dataclass
 class HeldBatch:

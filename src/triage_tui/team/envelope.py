@@ -74,13 +74,19 @@ def sign_event(gpg: gnupg.GPG, event: TeamEvent) -> bytes:
     return bytes(result.data)
 
 
-def encrypt_signed(gpg: gnupg.GPG, signed: bytes, recipients: Sequence[str]) -> bytes:
+def encrypt_signed(gpg: gnupg.GPG, signed: bytes, recipients: Sequence[str], *, hidden: bool = True) -> bytes:
     """A signed event encrypted to `recipients`. RecipientError naming each key gpg cannot encrypt to (missing,
-    expired, revoked, no encryption subkey), ValueError if it fails otherwise."""
+    expired, revoked, no encryption subkey), ValueError if it fails otherwise.
+
+    `hidden`: the envelope does not name whose keys open it, so a folder every member reads (the one team folder of
+    a lab set-up) does not tell them which projects a case involves; each reader's gpg then tries its secret key on
+    every recipient, and a passphrase-protected key pays its passphrase's key derivation on each (seconds per
+    envelope). Per-audience folders say who reads them already (their ACLs): there recipients are named, and a
+    reader's gpg opens an envelope with one try."""
     # always_trust: recipients are chosen by fingerprint from the config, not by user id through the web of trust.
-    # Hidden recipients: the envelope does not name whose keys can open it, so the shared folder does not tell
-    # its readers which projects a case involves (each reader's gpg tries its own secret key instead).
-    result = gpg.encrypt(signed, [], hidden_recipients=sorted(set(recipients)), armor=True, always_trust=True)
+    chosen = sorted(set(recipients))
+    named, unnamed = ([], chosen) if hidden else (chosen, None)
+    result = gpg.encrypt(signed, named, hidden_recipients=unnamed, armor=True, always_trust=True)
     if not result.ok:
         problems = unusable_recipients(gpg, recipients)
         if problems:

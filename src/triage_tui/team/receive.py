@@ -16,7 +16,7 @@ from triage_tui.store.team_log_store import ReceivedEvent
 from triage_tui.store.team_runner import WriteConnection
 from triage_tui.team.envelope import Opened, Rejection
 from triage_tui.team.event_schema import ROSTER_CASE
-from triage_tui.team.events import TeamEvent
+from triage_tui.team.events import EventFormatError, TeamEvent, decode
 from triage_tui.team.hlc import HybridClock
 from triage_tui.team.materialize import materialize_all
 from triage_tui.team.refs import UNRESOLVED, ambiguous_ref, cases_holding, remember_ref, resolve_case
@@ -203,11 +203,14 @@ def _rebuild_refusing(
 ) -> dict[str, str]:
     """Rebuild one case from its applied events taken back one at a time in the order they apply, refusing each
     that makes it fail: the events just received, or, if the case fails without them (events kept before they
-    were checked this well), all of them."""
+    were checked this well), all of them. Kept events are recomputed without their schema checked again
+    (`decode_kept`): one that no longer passes it is refused first, for what it breaks."""
+    refused = _refuse_no_longer_events(connection, case_id)
+    if refused and _try_materialize(connection, {case_id}, now, known, keep=True, roster=roster) is None:
+        return refused
     log.set_status(connection, _in_order(connection, case_id, "applied", only=set(known)), SET_ASIDE)
     if _try_materialize(connection, {case_id}, now, known, keep=False, roster=roster) is not None:
         log.set_status(connection, _in_order(connection, case_id, "applied"), SET_ASIDE)
-    refused: dict[str, str] = {}
     for event_id in _in_order(connection, case_id, SET_ASIDE):
         log.set_status(connection, [event_id], "applied")
         failure = _try_materialize(connection, {case_id}, now, known, keep=False, roster=roster)
@@ -216,6 +219,20 @@ def _rebuild_refusing(
             log.set_status(connection, [event_id], SET_ASIDE)
     _refuse(connection, refused)
     _try_materialize(connection, {case_id}, now, known, keep=True, roster=roster)
+    return refused
+
+
+def _refuse_no_longer_events(connection: WriteConnection, case_id: str) -> dict[str, str]:
+    """Refuse the case's applied events whose bytes no longer decode with every check (kept before they were checked
+    this well); their ids with why."""
+    kept = log.bodies(connection, _in_order(connection, case_id, "applied"))
+    refused: dict[str, str] = {}
+    for event_id, body in kept.items():
+        try:
+            decode(body)
+        except EventFormatError as error:
+            refused[event_id] = _refusal(error)
+    _refuse(connection, refused)
     return refused
 
 

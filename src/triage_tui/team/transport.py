@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from triage_tui.config import Config, ImapSourceConfig
@@ -19,7 +20,7 @@ from triage_tui.store.store import Store
 from triage_tui.store.team_case_store import cases_to_share, record_shares
 from triage_tui.store.team_runner import EitherConnection
 from triage_tui.team import roster_receipt as receipt
-from triage_tui.team.apply_batch import HeldBatch
+from triage_tui.team.apply_batch import APPLY_BATCH_BYTES, APPLY_BATCH_EVENTS, HeldBatch
 from triage_tui.team.audience import Delivery, deliveries, named_cases, told_of_unlink
 from triage_tui.team.collector_pause import collector_paused
 from triage_tui.team.envelope import TeamRoles, encrypt_signed, sign_event
@@ -48,18 +49,6 @@ if TYPE_CHECKING:
 PULL_GROUP_MESSAGES = 500
 """Messages of the team folder fetched per round (their sizes, then their bodies in groups by size): one round's
 answers stay far inside the IMAP bounds whatever the backlog."""
-APPLY_BATCH_EVENTS = 10_000
-"""Messages whose opened events are applied in one write transaction, with the folder's cursor past them (and at
-the end of each folder, whatever is held): a large backlog is judged and its cases recomputed once per batch, not
-once per fetch round (recomputing reads each touched case's whole history, so fewer, larger batches cost less; the
-bytes bound below keeps the memory a batch holds small whatever its count). A pull cut off midway (a dropped
-connection, a crash) keeps every batch applied before and fetches again at most the one it was holding: nothing of
-a batch is stored until all of it is, cursor included."""
-APPLY_BATCH_BYTES = 32 * 1024 * 1024
-"""A batch is also applied once the bytes it holds reach this (each event's bytes and signed form, and messages kept
-as unreadable), so the memory held stays bounded whatever the events' sizes: by count alone it could reach
-APPLY_BATCH_EVENTS events of MAX_EVENT_BYTES each with their signed forms (over 2 GiB; a compressed envelope opens
-to far more than its size). At most this plus one round's (PULL_GROUP_MESSAGES events) is held."""
 SHARE_CASES = 50
 """Cases a coordinator's sync shares with maintainers they were never sent to (one who joined after the cases were
 linked to their project), beyond those with a decision to send: the rest go on the next syncs, this many each, so a
@@ -98,6 +87,7 @@ class TeamTransport:
         self.store = store
         self.config = config
         self.gpg = gpg
+        self._encrypt = partial(encrypt_signed, gpg, hidden=config.team.prefix is None)  # `encrypt_signed` says why
         self.config_roles = roles_of(config)
         self.founders = config.team.coordinators
         self._roles_now()
@@ -110,8 +100,7 @@ class TeamTransport:
         """Folders pulled this sync without a refusal: appended to last, as the server is least likely to refuse."""
         self.unusable: dict[str, str] = {}
         """Every key of the team gpg cannot encrypt to, checked once per sync before sending."""
-        # Cells are kept only for projects the store knows, and a maintainer's workstation may hold nothing but
-        # what is shared with it: the config's projects go in before the first event is applied.
+        # Cells are kept only for projects the store knows (a maintainer's may hold nothing else): put in first.
         store.sync_projects(config.projects.values())
 
     def _roles_now(self, connection: EitherConnection | None = None) -> None:
@@ -267,9 +256,9 @@ class TeamTransport:
         sealed = []
         for delivery in planned:
             if delivery.event.id == event.id:  # the whole event: its author reads it back too
-                sealed.append(encrypt_signed(self.gpg, signed, [*delivery.readers, event.author]))
+                sealed.append(self._encrypt(signed, [*delivery.readers, event.author]))
             else:  # a part of it, for readers who may not see the rest
-                sealed.append(encrypt_signed(self.gpg, sign_event(self.gpg, delivery.event), delivery.readers))
+                sealed.append(self._encrypt(sign_event(self.gpg, delivery.event), delivery.readers))
         return signed, sealed
 
     def _share(self, client: IMAPClient, where: str, case_id: str, projects: list[str]) -> None:
@@ -296,15 +285,15 @@ class TeamTransport:
         # names in every coordinator's log alike, so a maintainer's later cell counts on each (`link_rule`).
         also = sorted(set(self.roles.coordinators) - {me} - self.unusable.keys())
         signed_share = sign_event(self.gpg, share)
-        sealed_share = encrypt_signed(self.gpg, signed_share, [*readers, *also, me])
+        sealed_share = self._encrypt(signed_share, [*readers, *also, me])
         envelopes = [(sealed_share, self.folders.delivery_folders(readers, projects))]
         for event, signed in signed_history:
             for delivery in deliveries(event, readers, lambda case: self.roles.readers(named.get(case, []))):
                 if delivery.event.id == event.id:
-                    sealed = encrypt_signed(self.gpg, signed, delivery.readers)
+                    sealed = self._encrypt(signed, delivery.readers)
                 else:  # restated by the coordinator sharing the case, without what these readers may not see
                     restated = replace(delivery.event, author=me)
-                    sealed = encrypt_signed(self.gpg, sign_event(self.gpg, restated), delivery.readers)
+                    sealed = self._encrypt(sign_event(self.gpg, restated), delivery.readers)
                 envelopes.append((sealed, self.folders.delivery_folders(delivery.readers, projects)))
         if self._refused({f for _sealed, found in envelopes for f in found}):
             return  # shared on a later sync, when the folder takes it
