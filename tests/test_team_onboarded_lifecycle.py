@@ -135,6 +135,10 @@ def test_a_revoked_keys_later_events_are_refused(pip_team: Team) -> None:
     built.ok(pip, "case", pip_case, "note", "after the revocation")  # the maintainer has not synced yet
     built.sync(pip)
     built.sync(coordinator)
+    # The revocation reached the revoked key too: its holder's roster says so.
+    members = json.loads(built.ok(pip, "team", "members", "--json"))
+    keys = [key for member in members for key in member["keys"] if key["fingerprint"] == pip.fingerprint]
+    assert keys and keys[0]["revoked_since"] is not None
 
     notes = notes_of(case_on(built, coordinator, PIP_CASE_TITLE))
     assert "before the revocation" in notes and "after the revocation" not in notes

@@ -59,8 +59,10 @@ class FolderPlan:
                 found.append(self.project_folder(project))
         return tuple(found)
 
-    def every_folder(self) -> tuple[str, ...]:
-        """Every folder of the team (roster events go to every member)."""
+    def every_folder(self, also: Collection[str] = ()) -> tuple[str, ...]:
+        """Every folder of the team (roster events go to every member), and those of the projects `also` (a removed
+        or revoked member's, who has no place in the roles any more but is told)."""
         if self.prefix is None:
             return (self.folder,)
-        return (self.coordinators_folder(), *(self.project_folder(p) for p in sorted(self.roles.maintainers)))
+        projects = sorted({*self.roles.maintainers, *also})
+        return (self.coordinators_folder(), *(self.project_folder(p) for p in projects))

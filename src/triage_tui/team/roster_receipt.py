@@ -309,8 +309,22 @@ def judge_waiting(
     return Settled(history, settled.applied + judged.applied, settled.refused + judged.refused)
 
 
+def subject_projects(connection: EitherConnection, founders: Iterable[str], event: TeamEvent) -> list[str]:
+    """The projects of the member a removal or revocation is about (their folders carry it to them though they are
+    no longer among the readers); none for any other event."""
+    subject = (event.roster or {}).get("fingerprint") if event.kind in ("member-remove", "key-revoke") else None
+    if not isinstance(subject, str):
+        return []
+    members = load_history(connection, founders).current.members.values()
+    return sorted({p for m in members if any(k.fingerprint == subject.upper() for k in m.keys) for p in m.projects})
+
+
 def roster_readers(roles: TeamRoles, event: TeamEvent) -> list[str]:
-    """Who a roster event goes to: every member (empty for a case event, which goes to its case's readers)."""
+    """Who a roster event goes to: every member, and the key a removal or revocation is about (no longer among
+    them: its holder is told, so their workstation stops taking its own decisions for the team's; empty for a case
+    event, which goes to its case's readers)."""
     if event.roster is None:
         return []
-    return sorted({*roles.coordinators, *(f for members in roles.maintainers.values() for f in members)})
+    subject = event.roster.get("fingerprint") if event.kind in ("member-remove", "key-revoke") else None
+    told = {str(subject).upper()} if isinstance(subject, str) and subject else set()
+    return sorted({*roles.coordinators, *(f for members in roles.maintainers.values() for f in members), *told})

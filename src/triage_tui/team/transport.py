@@ -174,6 +174,7 @@ class TeamTransport:
             unshared = self._to_share(connection, self.roles.maintainers) if coordinating else []
             projects = case_projects(connection, cases | set(unshared))
             named = named_case_projects(connection, {case for event in events for case in named_cases(event)})
+            subjects = {e.id: receipt.subject_projects(connection, self.founders, e) for e in events if e.roster}
             # Who holds each case already (the readers it was shared with here, or whose project's cell was sent).
             sent_the_case = {
                 case_id: shared_with(connection, case_id)
@@ -202,7 +203,7 @@ class TeamTransport:
             # The case's projects and those the event unlinks: whose folders its readers are reached through.
             audience = {*projects.get(event.case_id, []), *event.impacts}
             folders = [
-                self.folders.every_folder()
+                self.folders.every_folder(subjects.get(event.id, ()))
                 if event.roster is not None
                 else self.folders.delivery_folders(d.readers, audience)
                 for d in planned
