@@ -329,7 +329,7 @@ class InboxScreen(ShowsCases, Screen[None]):
         """Open the list of refused team events."""
         from triage_tui.screens.rejected_events import RejectedEventsScreen
 
-        self.app.push_screen(RejectedEventsScreen(self.context.store))
+        self.app.push_screen(RejectedEventsScreen(self.context.store, self.context.member_names))
 
     def action_changed_keys(self) -> None:
         """Open the list of changed signing keys."""

@@ -3,6 +3,7 @@ them, about which case, and why; kept for inspection, never applied."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -20,21 +21,29 @@ if TYPE_CHECKING:
     from triage_tui.store.store import Store
 
 
-def rejected_lines(rows: list[tuple[str, str, str, str, str | None]]) -> Content:
-    """One block per refused event: case, kind and author, then the reason (all neutralised)."""
+def rejected_lines(
+    rows: list[tuple[str, str, str, str, str | None]], names: Mapping[str, str] | None = None
+) -> Content:
+    """One block per refused event: case, kind and author (the roster's name for a key it knows; an unsigned event
+    only names an author, it proves nothing), then the reason (all neutralised)."""
     if not rows:
         return Content.styled("No team event has been refused.", "$text-muted")
+    known = names or {}
     blocks: list[Content] = []
     for case_id, author, kind, reason, signer in rows:
-        head = Content.assemble(
-            safe_line(case_id).stylize("bold"), "  ", safe_line(kind), "  by ", safe_line(format_fingerprint(author))
-        )
-        why = safe_line(f"    {reason}").stylize("$error")
-        blocks.append(head)
-        blocks.append(why)
+        who = _key_shown(author, known)
+        by = Content.assemble("  by ", who) if signer else Content.assemble("  unsigned, naming ", who)
+        blocks.append(Content.assemble(safe_line(case_id).stylize("bold"), "  ", safe_line(kind), by))
+        blocks.append(safe_line(f"    {reason}").stylize("$error"))
         if signer and signer != author:
-            blocks.append(Content.assemble("    signed by ", safe_line(format_fingerprint(signer))))
+            blocks.append(Content.assemble("    signed by ", _key_shown(signer, known)))
     return Content("\n").join(blocks)
+
+
+def _key_shown(fingerprint: str, names: Mapping[str, str]) -> Content:
+    name = names.get(fingerprint.upper())
+    shown = format_fingerprint(fingerprint)
+    return safe_line(f"{name} ({shown})" if name else shown)
 
 
 class RejectedEventsScreen(Screen[None]):
@@ -48,9 +57,11 @@ class RejectedEventsScreen(Screen[None]):
         Binding("escape,R", "back", "Back", id="rejected.back", tooltip="Back to the inbox"),
     ]
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, names_of: Callable[[], dict[str, str]] | None = None) -> None:
         super().__init__(id="rejected-events")
         self.store = store
+        self.names_of = names_of
+        """The roster's member names by key (read in the worker): who sent each event, by name."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Rejected team events: kept for inspection, never applied"), id="rejected-title")
@@ -66,7 +77,8 @@ class RejectedEventsScreen(Screen[None]):
 
         with self.store.read() as connection:
             rows = rejected(connection)
-        self.app.call_from_thread(self.query_one("#rejected-list", Static).update, rejected_lines(rows))
+        names = self.names_of() if self.names_of is not None else {}
+        self.app.call_from_thread(self.query_one("#rejected-list", Static).update, rejected_lines(rows, names))
 
     def action_back(self) -> None:
         self.dismiss(None)
