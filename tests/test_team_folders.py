@@ -352,3 +352,17 @@ def test_a_status_answer_without_its_numbers_is_named_and_the_sync_goes_on(audie
     assert result.outcome.folder_problems == {
         "Team.pip": f"team folder 'Team.pip' on 127.0.0.1:{hostile.port}: its STATUS gave no UIDVALIDITY/UIDNEXT"
     }
+
+
+def test_a_message_holding_no_event_in_several_folders_is_listed_once_with_where_it_was(  # type: ignore[no-untyped-def]
+    audiences, dovecot: DovecotServer
+) -> None:
+    coordinator, _pip, _uv, user = audiences
+    junk = b"Subject: junk\r\n\r\nno envelope in it\r\n"
+    uids = {folder: dovecot.append(user, folder, junk) for folder in ("Team.coordinators", "Team.pip")}
+    coordinator.sync()
+    with reader(coordinator.database) as connection:
+        kept = connection.execute("SELECT reason FROM intake_failures WHERE source = 'team'").fetchall()
+    assert len(kept) == 1  # the same message, in two folders the coordinator reads: listed once
+    (reason,) = kept[0]
+    assert any(f"({folder}, UID {uid})" in reason for folder, uid in uids.items()), reason

@@ -44,6 +44,10 @@ def armoured_part(raw: bytes) -> bytes | None:
     return raw[start : end + len(END)].replace(b"\r\n", b"\n") + b"\n"
 
 
+UNREADABLE_COPY = "unreadable"
+"""What `copies` maps a message that held no event to (no event id is ever this word)."""
+
+
 def open_round(
     gpg: gnupg.GPG,
     validity: int,
@@ -53,24 +57,33 @@ def open_round(
     copies: dict[bytes, str],
     outcome: TeamSyncOutcome,
     stamp: str,
+    folder: str = "",
 ) -> tuple[list[Opened], list[UnreadableMessage]]:
     """The round's opened events not taken in before (`applied` grows with them), and the messages that hold none
     one can read (not an event, or not one once decrypted, or too large to be one), kept with the reason as intake
     keeps mail it cannot read. `copies` maps each envelope's digest to its event id for the whole sync: a
-    coordinator reads every folder, and an event sent to several arrives once per folder."""
+    coordinator reads every folder, and an event sent to several arrives once per folder; a message that holds no
+    event is listed once too, naming the folder and UID it was first found at (`folder`)."""
     opened_all: list[Opened] = []
     unreadable: list[UnreadableMessage] = []
+
+    def kept(uid: int, raw: bytes, reason: str, digest: bytes) -> None:
+        if copies.get(digest) == UNREADABLE_COPY:
+            return  # the same message in another folder: listed once
+        copies[digest] = UNREADABLE_COPY
+        where = f" ({folder}, UID {uid})" if folder else ""
+        key = f"{folder} {validity}:{uid}" if folder else f"{validity}:{uid}"
+        unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, f"{reason}{where}", raw, stamp))
+        outcome.rejected += 1
+
     for uid in group:
         raw, why_not, _whole_size = bodies[uid]  # no head is asked for: an envelope's headers say nothing
-        key = f"{validity}:{uid}"
         if why_not is not None:  # too large to be an event, or gone: listed, its bytes never fetched
-            unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, f"not fetched: {why_not}", raw, stamp))
-            outcome.rejected += 1
+            kept(uid, raw, f"not fetched: {why_not}", hashlib.sha256(f"{folder} {validity}:{uid}".encode()).digest())
             continue
         sealed = armoured_part(raw)
         if sealed is None:
-            unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, "not a team event message", raw, stamp))
-            outcome.rejected += 1
+            kept(uid, raw, "not a team event message", hashlib.sha256(raw).digest())
             continue
         digest = hashlib.sha256(sealed).digest()
         if copies.get(digest, "") in applied:
@@ -78,9 +91,7 @@ def open_round(
         try:
             opened = open_sealed(gpg, sealed)
         except Exception as error:  # one message gpg chokes on is kept with the reason; the rest go on
-            reason = f"could not be opened: {type(error).__name__}: {error}"[:500]
-            unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
-            outcome.rejected += 1
+            kept(uid, raw, f"could not be opened: {type(error).__name__}: {error}"[:500], digest)
             continue
         if opened.rejection == Rejection.UNDECRYPTABLE:
             outcome.not_for_us += 1  # another project's case: nothing of it is kept here
@@ -89,8 +100,7 @@ def open_round(
             reason = f"{opened.rejection}" + (f": {opened.detail}" if opened.detail else "")
             if opened.signer:  # who sent it matters most when what they sent is not an event
                 reason += f" (signed by {opened.signer})"
-            unreadable.append(UnreadableMessage(CURSOR_SOURCE, key, reason, raw, stamp))
-            outcome.rejected += 1
+            kept(uid, raw, reason, digest)
             continue
         copies[digest] = opened.event.id
         if opened.event.id in applied:
