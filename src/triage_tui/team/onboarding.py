@@ -95,6 +95,8 @@ def invite(
     me = config.identity.fingerprint.upper()
     armored = key_armored if key_armored is not None else _exported(gpg, fingerprint_of(key_fingerprint or ""))
     invitee_key = _one_key(gpg, armored, key_fingerprint)
+    if output is not None:
+        check_new_file(output)  # an invitation file is never replaced
     with store.read() as connection:
         roster = load_history(connection, team.coordinators).current
     problem = member_key_problem(roster, invitee_key)
@@ -120,8 +122,6 @@ def invite(
     check(draft.document())  # what the invitee's check refuses is refused before the roster changes
     _plan(roster, config)  # the team's own settings, checked
     _check_encryptable(gpg, armored, invitee_key)
-    if output is not None:
-        check_new_file(output)
     made: list[InviteResult] = []
     written: list[Path] = []
 
