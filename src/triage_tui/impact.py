@@ -191,6 +191,11 @@ def _check_disjoint(bounds: list[tuple[str, str | None, str | None]]) -> None:
             raise ImpactError(f"the range from {start} overlaps the one from {next_start}; merge them into one")
 
 
+def _a(word: str) -> str:
+    """The article before `word` ("an affected", "a fixed")."""
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def check_cell(cell: ImpactCell) -> ImpactCell:
     """The cell with its text trimmed and its ranges normalised, or ImpactError naming the rule it breaks."""
     status = ImpactStatus(cell.status)
@@ -198,11 +203,15 @@ def check_cell(cell: ImpactCell) -> ImpactCell:
     _check_disjoint([_bounds(specifiers) for specifiers in parsed])  # _bounds raises if a range's bounds cross
     ranges = tuple(str(specifiers) for specifiers in parsed)
     if ranges and status not in RANGE_STATUSES:
-        raise ImpactError(f"a {status} cell has no affected ranges; set the status to affected, fixed, ... first")
+        raise ImpactError(
+            f"{_a(status)} {status} cell has no affected ranges; set the status to affected, fixed, ... first"
+        )
     fixed_version = (cell.fixed_version or "").strip() or None
     if fixed_version is not None:
         if status not in FIXED_VERSION_STATUSES:
-            raise ImpactError(f"only a fixed or fix-in-progress cell names a fixed version, not a {status} one")
+            raise ImpactError(
+                f"only a fixed or fix-in-progress cell names a fixed version, not {_a(status)} {status} one"
+            )
         fixed_version = str(_version(fixed_version, "the fixed version"))
     if status == ImpactStatus.FIXED and fixed_version is None:
         raise ImpactError("a fixed cell needs the version that fixes it")

@@ -78,6 +78,9 @@ def run_team(store: Store, config: Config, workspace: Workspace, args: argparse.
     except writes.RosterRefused as error:
         raise CliError(neutralise_line(str(error))) from None
     out.write(_done(event) + "\n")
+    own = _own_loss(event, config.identity.fingerprint.upper())
+    if own:
+        out.write(own + "\n")
     if args.team_action == "remove":
         from triage_tui.cli.team_remove import remove_access
 
@@ -112,6 +115,21 @@ def _done(event: TeamEvent) -> str:
     else:
         what = f"member {change['fingerprint']} removed"
     return f"roster: {what}; the change waits to be sent to every member (triage-tui sync)"
+
+
+def _own_loss(event: TeamEvent, me: str) -> str | None:
+    """What a change of one's own key or membership means for this workstation (another coordinator remains: the
+    roster refuses the change otherwise)."""
+    change = event.roster or {}
+    if change.get("fingerprint") != me:
+        return None
+    if event.kind == "key-revoke":
+        since = Timestamp.parse(str(change["since"])).iso()
+        refused = "your events are refused (another coordinator invites your new key)"
+        return f"{me} is your own key: from {since} you can no longer sign, {refused}"
+    if event.kind == "member-remove":
+        return "you removed yourself: this workstation can no longer sign the team's events once the change is sent"
+    return None
 
 
 def _members(store: Store, config: Config, args: argparse.Namespace, out: TextIO) -> int:

@@ -57,7 +57,7 @@ def unlock_store(
     Setting a store up is serialised by the workspace's setup lock; `on_wait` is told the pid of the process being
     waited for. StoreError says what is wrong and what to do when the key cannot be had.
     """
-    _let_pinentry_use_this_terminal()
+    let_pinentry_use_this_terminal()
     key_file = key_file_of(database)
     # The usual start: the key file is written before a store is encrypted under it, so once it exists and the
     # store is not plain, there is nothing to set up and nothing to wait for.
@@ -95,7 +95,8 @@ def _set_up_store(database: Path, key_file: Path, fingerprint: str, gnupg_home: 
     return outcome
 
 
-def _let_pinentry_use_this_terminal() -> None:
+def let_pinentry_use_this_terminal() -> None:
+    """GPG_TTY set to this process's terminal (when it has one and it is not set), so a passphrase can be asked."""
     # gpg-agent's curses pinentry asks on the terminal named by GPG_TTY; without it a passphrase prompt has nowhere
     # to appear (gpg's own documentation asks users to export it).
     if "GPG_TTY" not in os.environ and sys.stdin is not None and sys.stdin.isatty():
@@ -183,7 +184,7 @@ def rekey_store(database: Path, new_fingerprint: str, gnupg_home: Path | None, *
     a key nobody here holds. The new file is written beside the old one (fsync), proven by decrypting it, and renamed
     over it; a crash at any point leaves a key file that opens the store. Held under the workspace's setup lock.
     """
-    _let_pinentry_use_this_terminal()
+    let_pinentry_use_this_terminal()
     key_file = key_file_of(database)
     with workspace_lock(lock_file_of(database, "setup"), wait=True):
         if not key_file.exists():

@@ -20,6 +20,10 @@ MAX_SEALED_BYTES = 4 * 1024 * 1024 + 2 * 1024 * 1024
 so a real one is far smaller); a bigger file is refused before gpg reads it."""
 _SIGNED_BEGIN = b"-----BEGIN PGP MESSAGE-----"
 _SHOWN_STATUS = 80
+_PINENTRY_SOURCE = 5
+"""libgpg-error's source number of pinentry."""
+_NO_PASSPHRASE_CODES = frozenset({85, 99})
+"""GPG_ERR_NO_PIN_ENTRY, GPG_ERR_CANCELED."""
 
 
 def inviter_from_keyring(gpg: gnupg.GPG, fingerprint: str, name: str, email: str) -> Inviter:
@@ -73,6 +77,12 @@ def open_invitation(data: bytes, joiner_home: Path | None, *, own_fingerprint: s
     if outer.error is not None:
         raise InvitationError(f"not for you, or damaged: {outer.error}")
     if "DECRYPTION_OKAY" not in keywords or "DECRYPTION_FAILED" in keywords or outer.plaintext is None:
+        held = _passphrase_not_given(outer)
+        if held is not None:
+            raise InvitationError(
+                f"gpg could not open it with your key {grouped(held)}: its passphrase was not given (no prompt could"
+                " be shown, or it was cancelled); run it in a terminal with GPG_TTY set (export GPG_TTY=$(tty))"
+            )
         raise InvitationError(f"not for you, or damaged: it cannot be decrypted with your keys ({_status(outer)})")
     signed = outer.plaintext
     if not signed.lstrip().startswith(_SIGNED_BEGIN):
@@ -80,6 +90,28 @@ def open_invitation(data: bytes, joiner_home: Path | None, *, own_fingerprint: s
     invitation = _verified(signed)
     _check_invitee(invitation, joiner_home, own_fingerprint)
     return invitation
+
+
+def _passphrase_not_given(outcome: DecryptOutcome) -> str | None:
+    """The joiner's key whose passphrase gpg-agent asked for and did not get (no terminal for the prompt, or the
+    prompt cancelled), when that is why decryption failed; else None. An invitation names no recipient (gpg tries
+    every secret key), so the key is the one gpg considered when it launched the prompt."""
+    considered: str | None = None
+    for keyword, value in outcome.keywords:
+        if keyword == "KEY_CONSIDERED":
+            considered = value.split(" ", 1)[0].upper()
+        elif keyword == "PINENTRY_LAUNCHED" or (keyword == "ERROR" and _pinentry_error(value)):
+            return considered or "?"
+    return None
+
+
+def _pinentry_error(value: str) -> bool:
+    """gpg's `ERROR pkdecrypt_failed CODE` when the code says no prompt could be shown or it was cancelled."""
+    where, _, code = value.partition(" ")
+    if where != "pkdecrypt_failed" or not code.isdigit():
+        return False
+    number = int(code)
+    return number >> 24 == _PINENTRY_SOURCE or number & 0xFFFF in _NO_PASSPHRASE_CODES
 
 
 def _verified(signed: bytes) -> Invitation:

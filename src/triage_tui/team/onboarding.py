@@ -88,9 +88,20 @@ def invite(
         raise RosterRefused("no [team] table in the config: team sync is off")
     if team.prefix is None:
         raise RosterRefused('invitations are for per-audience folders: set [team] prefix (e.g. "Team/")')
+    unknown = sorted(set(projects) - set(config.projects))
+    if unknown:
+        known = ", ".join(sorted(config.projects)) or "none"
+        raise RosterRefused(f"no project {', '.join(unknown)} in the config (its projects: {known})")
     me = config.identity.fingerprint.upper()
     armored = key_armored if key_armored is not None else _exported(gpg, fingerprint_of(key_fingerprint or ""))
     invitee_key = _one_key(gpg, armored, key_fingerprint)
+    if output is not None:
+        check_new_file(output)  # an invitation file is never replaced
+    with store.read() as connection:
+        roster = load_history(connection, team.coordinators).current
+    problem = member_key_problem(roster, invitee_key)
+    if problem is not None:
+        raise RosterRefused(problem)
     invitee = Invitee(
         name=name if name is not None else _name_in_key(gpg, armored, email),
         email=email,
@@ -109,11 +120,8 @@ def invite(
         roster=(_STAND_IN_EVENT,),
     )
     check(draft.document())  # what the invitee's check refuses is refused before the roster changes
-    with store.read() as connection:
-        _plan(load_history(connection, team.coordinators).current, config)  # the team's own settings, checked
+    _plan(roster, config)  # the team's own settings, checked
     _check_encryptable(gpg, armored, invitee_key)
-    if output is not None:
-        check_new_file(output)
     made: list[InviteResult] = []
     written: list[Path] = []
 
@@ -146,6 +154,23 @@ def invite(
             path.unlink(missing_ok=True)
         raise
     return made[0]
+
+
+def member_key_problem(roster: Roster, fingerprint: str) -> str | None:
+    """Why `fingerprint` cannot be invited (one line naming the member it belongs to), or None: a present member's
+    key (current or former) or a revoked key; a removed member's last key, unrevoked, may be invited again."""
+    member = roster.holder(fingerprint)
+    if member is None:
+        return None
+    key = next(k for k in member.keys if k.fingerprint == fingerprint)
+    who = f"{member.name} <{member.email}> ({member.role})"
+    if key.revoked_since is not None:
+        return f"{fingerprint} is a revoked key of {who}: invite them with a new key"
+    if member.current_key.fingerprint != fingerprint:
+        return f"{fingerprint} is a former key of {who} (rotated away): it cannot be invited again"
+    if member.removed_at is None:
+        return f"{fingerprint} is the key of {who}, a member already: remove them first (triage-tui team remove)"
+    return None
 
 
 def _check_encryptable(gpg: gnupg.GPG, armored: str, fingerprint: str) -> None:
@@ -242,9 +267,10 @@ def join(
     (a new one, or `[team]` added), open (or create) the encrypted store, take in the roster's signed events as
     received roster events and sync the team once. InvitationError, NotConfirmed, TeamConfigError, WriteError,
     ConfigError or StoreError (one line each) when it cannot; nothing is written before the confirmation."""
-    from triage_tui.services.store_key import unlock_store
+    from triage_tui.services.store_key import let_pinentry_use_this_terminal, unlock_store
     from triage_tui.store.store import Store
 
+    let_pinentry_use_this_terminal()  # the invitation is opened with the joiner's secret key: its passphrase is asked
     workspace = home if isinstance(home, Workspace) else resolve_workspace(home)
     existing = load_config(workspace.config_path) if workspace.config_path.exists() else None
     own = existing.identity.fingerprint.upper() if existing is not None else None

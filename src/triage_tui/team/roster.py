@@ -15,7 +15,7 @@ from triage_tui.team.hlc import Timestamp
 from triage_tui.team.roles import TeamRoles
 
 COORDINATOR, MAINTAINER = "coordinator", "maintainer"
-__all__ = ["ROSTER_CASE", "Member", "MemberKey", "Roster", "RosterHistory", "first_change", "fold"]
+__all__ = ["ROSTER_CASE", "Member", "MemberKey", "Roster", "RosterHistory", "coordinator_left", "first_change", "fold"]
 BEGINNING = Timestamp(0, 0)
 """Before every event: `first_change` when every event may be judged otherwise."""
 
@@ -259,7 +259,7 @@ def _step(roster: Roster, event: TeamEvent, founders: set[str]) -> Roster | str:
             return "only a coordinator (valid at the event's time) adds a member"
         return _added(roster, event, spec)
     if author is None or author.role != COORDINATOR:
-        return f"only a coordinator (valid at the event's time) may {event.kind.replace('-', ' ')}"
+        return f"only a coordinator (valid at the event's time) may {_ACTS.get(event.kind, 'change the roster')}"
     target = roster.holder(str(change["fingerprint"]))
     if target is None:
         return f"{change['fingerprint']} is no member's key"
@@ -274,6 +274,16 @@ def _step(roster: Roster, event: TeamEvent, founders: set[str]) -> Roster | str:
         for k in target.keys
     )
     return _with(roster, replace(target, keys=keys))
+
+
+_ACTS = {"member-remove": "remove a member", "key-revoke": "revoke a key"}
+"""What each roster event does, as the rule's message says it."""
+
+
+def coordinator_left(roster: Roster) -> bool:
+    """Whether a coordinator remains who can sign from now on: present, their current key neither replaced nor
+    revoked (a revocation from a later time counts: from then the team could never decide again)."""
+    return any(member.role == COORDINATOR and member.active for member in roster.members.values())
 
 
 def _added(roster: Roster, event: TeamEvent, spec: Mapping[str, Any]) -> Roster | str:

@@ -15,7 +15,7 @@ from triage_tui.team.events import EventFormatError, TeamEvent
 from triage_tui.team.hlc import HybridClock, Timestamp
 from triage_tui.team.log import record_local
 from triage_tui.team.roles import config_roles
-from triage_tui.team.roster import COORDINATOR, MAINTAINER, Member
+from triage_tui.team.roster import COORDINATOR, MAINTAINER, Member, coordinator_left
 from triage_tui.team.roster_keys import key_problem, sign_rotation
 from triage_tui.team.roster_receipt import load_history, settle
 
@@ -210,6 +210,7 @@ def _record(
     founders: Iterable[str] = config.team.coordinators
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     with store.write() as connection:
+        before = load_history(connection, founders)
         clock = HybridClock()
         newest = newest_applied_at(connection)
         if newest:
@@ -224,7 +225,28 @@ def _record(
         history = load_history(connection, founders)
         if event.id in history.refused:
             raise RosterRefused(history.refused[event.id])  # the transaction is rolled back: nothing is kept
+        if coordinator_left(before.current) and not coordinator_left(history.current):
+            raise RosterRefused(_last_coordinator(event))  # no one could ever sign a decision again
         settle(connection, gpg, founders, config_roles(config), moment)
         if then is not None:
             then(connection, event)  # what goes with the change (an invitation): if it fails, nothing is kept
     return event
+
+
+def _last_coordinator(event: TeamEvent) -> str:
+    """Why a change that leaves no coordinator able to sign is refused (one line), saying so when the key or the
+    member is the author's own."""
+    change = event.roster or {}
+    target = str(change.get("fingerprint") or "")
+    own = target == event.author
+    first = "add another coordinator first (triage-tui team invite --role coordinator)"
+    if event.kind == "key-revoke":
+        whose = "your own key and the last coordinator key" if own else "the last coordinator key"
+        you = "you could no longer sign, and " if own else ""
+        revoked = f"revoked, {you}no one could sign the team's decisions again"
+        return f"refused: {target} is {whose}: {revoked}; {first}"
+    if event.kind == "member-remove":
+        whom = "you are" if own else f"the member {target} is"
+        removed = "removed, no one could sign the team's decisions again"
+        return f"refused: {whom} the last coordinator: {removed}; {first}"
+    return f"refused: the change leaves no coordinator able to sign the team's decisions; {first}"

@@ -150,15 +150,15 @@ class TeamTransport:
             self.outcome.rejected += settled.refused - settled.applied
 
     def _check_identity(self) -> None:
-        """Whether this workstation's key still reads anything: once it is no current roster key, every sync says so
-        (the folders it read come from the roster, which no longer gives it any)."""
+        """Whether this workstation's key still reads anything: once it is no current roster key, each sync says so."""
         from triage_tui.team.identity_check import identity_problem
         from triage_tui.team.roster_receipt import load_history
 
         assert self.config.team is not None
         with self.store.read() as reader:
             history = load_history(reader, self.founders)
-        self.outcome.identity = identity_problem(history, self.config.team, self.config.identity.fingerprint)
+        me = self.config.identity.fingerprint  # and the file read again: it may name a newer key (rotate-key)
+        self.outcome.identity = identity_problem(history, self.config.team, me, self.config.path)
 
     def _send(self, client: IMAPClient, where: str) -> None:
         """Share cases with readers they have not reached yet (a coordinator's job), then send each waiting event
