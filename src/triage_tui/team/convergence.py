@@ -61,7 +61,8 @@ class CaseState:
     """Event ids in the order they were applied."""
     linked: set[str] = field(default_factory=set)
     """Projects a coordinator has linked to the case by this point of the total order (a coordinator's cell, or
-    share naming it) and not unlinked since: only on these does a maintainer's cell count."""
+    share naming it) and not unlinked since: only on these does a maintainer's cell count, and only on a case linked
+    to one of their projects does any event of theirs."""
     ignored: dict[str, str] = field(default_factory=dict)
     """Event id -> why its cells were ignored: a maintainer's cells of projects no coordinator had linked to the case
     at that event's place in the total order (`ignored_cells_reason`), or why all of it was: none of its author's
