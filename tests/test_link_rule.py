@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from triage_tui.team.convergence import converge
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
-from triage_tui.team.rights import ignored_cells_reason
+from triage_tui.team.rights import IGNORED_EVENT_REASON, ignored_cells_reason, ignored_event_reason
 
 COORDINATOR, MAINTAINER = "C" * 40, "M" * 40
 CASE = "PSC-2026-0001"
@@ -76,3 +76,64 @@ def test_a_coordinators_share_naming_the_project_links_it_and_a_maintainers_shar
 def test_any_arrival_order_gives_the_same_verdicts(order: list[TeamEvent]) -> None:
     expected = converge(STORY.values(), coordinator=_is_coordinator)[CASE].snapshot()
     assert converge(order, coordinator=_is_coordinator)[CASE].snapshot() == expected
+
+
+def _maintains(event: TeamEvent) -> frozenset[str]:
+    return frozenset({"pip"}) if event.author == MAINTAINER else frozenset()
+
+
+def _note(author: str, second: int, text: str) -> TeamEvent:
+    return TeamEvent(CASE, author, Timestamp(1_760_000_000_000 + second * 1000, 0), "note", note=text)
+
+
+NOTES = {
+    "early note": _note(MAINTAINER, 1, "before pip was linked"),
+    "link": STORY["link"],
+    "note": _note(MAINTAINER, 3, "while pip is linked"),
+    "unlink": STORY["unlink"],
+    "late note": _note(MAINTAINER, 5, "after pip was unlinked"),
+    "late cell": STORY["late cell"],
+}
+
+
+def test_a_maintainers_note_counts_only_while_a_coordinator_has_linked_one_of_their_projects() -> None:
+    (state,) = converge(NOTES.values(), coordinator=_is_coordinator, maintains=_maintains).values()
+
+    assert [text for _id, _author, text, _wall in state.notes] == ["while pip is linked"]
+    assert state.ignored == {
+        NOTES["early note"].id: ignored_event_reason([]),
+        NOTES["late note"].id: ignored_event_reason([]),
+        NOTES["late cell"].id: ignored_event_reason(["pip"]),
+    }
+    assert all(reason.startswith(IGNORED_EVENT_REASON) for reason in state.ignored.values())
+    assert "pip is not linked to this case by a coordinator" in state.ignored[NOTES["late cell"].id]
+    assert sorted(state.applied) == sorted(event.id for event in NOTES.values())  # the ignored ones applied too
+
+
+def test_without_a_roster_a_maintainers_note_stands_as_before() -> None:
+    (state,) = converge(NOTES.values(), coordinator=_is_coordinator).values()  # projects unknown: not judged
+
+    assert len(state.notes) == 3
+    assert state.ignored == {NOTES["late cell"].id: ignored_cells_reason(["pip"])}
+
+
+def test_a_maintainer_of_another_linked_project_writes_on_it_but_not_cells_of_an_unlinked_one() -> None:
+    both = TeamEvent(CASE, MAINTAINER, Timestamp(1_760_000_003_000, 0), "impact",
+                     impacts={"pip": _cell("affected")}, note="uv is linked, pip is not")  # fmt: skip
+    uv_link = _event(COORDINATOR, 2, impacts={"uv": _cell("investigating")})
+
+    (state,) = converge(
+        [uv_link, both], coordinator=_is_coordinator, maintains=lambda _e: frozenset({"pip", "uv"})
+    ).values()
+
+    assert [text for _id, _author, text, _wall in state.notes] == ["uv is linked, pip is not"]
+    assert state.ignored == {both.id: ignored_cells_reason(["pip"])}
+
+
+@settings(max_examples=60, deadline=None)
+@given(order=st.permutations([*NOTES.values(), STORY["early cell"], STORY["cell"]]))
+def test_any_arrival_order_gives_the_same_verdicts_on_notes(order: list[TeamEvent]) -> None:
+    events = sorted(order, key=TeamEvent.order_key)
+    expected = converge(events, coordinator=_is_coordinator, maintains=_maintains)[CASE].snapshot()
+    assert converge(order, coordinator=_is_coordinator, maintains=_maintains)[CASE].snapshot() == expected
+    assert converge(order + order[:3], coordinator=_is_coordinator, maintains=_maintains)[CASE].snapshot() == expected

@@ -201,13 +201,16 @@ def unsent_bodies(connection: EitherConnection) -> list[bytes]:
     return [bytes(row[0]) for row in rows.fetchall()]
 
 
-def signed_history(connection: EitherConnection, case_id: str) -> list[SignedEvent]:
-    """A case's applied events that have a signed form, but its shares, oldest first."""
+def signed_history(connection: EitherConnection, case_id: str, ignored_whole: str) -> list[SignedEvent]:
+    """A case's applied events that have a signed form, but its shares and those ignored whole (kept as ignored
+    with a reason starting with `ignored_whole`: a maintainer's on a case none of their projects was linked to),
+    oldest first."""
     rows = run(
         connection,
-        "SELECT body, signed FROM team_events WHERE case_id = ? AND status = 'applied' AND signed IS NOT NULL "
-        "AND kind != 'share' ORDER BY at, id",
-        (case_id,),
+        "SELECT body, signed FROM team_events e WHERE case_id = ? AND status = 'applied' AND signed IS NOT NULL "
+        "AND kind != 'share' AND NOT EXISTS (SELECT 1 FROM intake_failures f WHERE f.source = ? "
+        "AND f.source_key = e.id AND substr(f.reason, 1, length(?)) = ?) ORDER BY at, id",
+        (case_id, IGNORED_SOURCE, ignored_whole, ignored_whole),
     ).fetchall()
     return [SignedEvent(bytes(row[0]), bytes(row[1])) for row in rows]
 

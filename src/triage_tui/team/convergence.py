@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from triage_tui.team.events import SCALAR_FIELDS, SET_FIELDS, TeamEvent
-from triage_tui.team.rights import ignored_cells_reason
+from triage_tui.team.rights import ignored_cells_reason, ignored_event_reason
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,12 @@ class CaseState:
     """Event ids in the order they were applied."""
     linked: set[str] = field(default_factory=set)
     """Projects a coordinator has linked to the case by this point of the total order (a coordinator's cell, or
-    share naming it) and not unlinked since: only on these does a maintainer's cell count."""
+    share naming it) and not unlinked since: only on these does a maintainer's cell count, and only on a case linked
+    to one of their projects does any event of theirs."""
     ignored: dict[str, str] = field(default_factory=dict)
     """Event id -> why its cells were ignored: a maintainer's cells of projects no coordinator had linked to the case
-    at that event's place in the total order (`ignored_cells_reason`), listed under R on every workstation alike."""
+    at that event's place in the total order (`ignored_cells_reason`), or why all of it was: none of its author's
+    projects was linked then (`ignored_event_reason`); listed under R on every workstation alike."""
     _set_by: dict[str, str] = field(default_factory=dict, repr=False)
     """Which event last set each scalar field (for naming conflicts)."""
 
@@ -96,10 +98,16 @@ class CaseState:
         """The event whose value of the scalar field `name` stands (None if no event set it)."""
         return self._set_by.get(name)
 
-    def apply(self, event: TeamEvent, coordinator: bool = True) -> None:
+    def apply(self, event: TeamEvent, coordinator: bool = True, maintains: frozenset[str] | None = None) -> None:
         """One event, in its place in the total order; `coordinator`: whether its author was a coordinator at its
         time (False: a maintainer, whose cells count only on projects a coordinator has linked by then; an earlier
-        cell stays ignored when a coordinator links the project later, so the verdict depends on the order alone)."""
+        cell stays ignored when a coordinator links the project later, so the verdict depends on the order alone).
+        `maintains`: a maintainer's projects at its time (None: not known, as with no roster): their event counts
+        only if a coordinator has linked one of them by then, else it is ignored whole (its note too)."""
+        if not coordinator and maintains is not None and maintains.isdisjoint(self.linked):
+            self.ignored[event.id] = ignored_event_reason(p for p, cell in event.impacts.items() if cell is not None)
+            self.applied.append(event.id)  # applied (its signature and rights were good), and ignored here
+            return
         if coordinator and event.share is not None:
             self.linked.update(str(project) for project in event.share.get("projects") or [])
         wall = event.at.wall_ms
@@ -165,17 +173,30 @@ def converge(
     events: Iterable[TeamEvent],
     case_of: Callable[[TeamEvent], str] | None = None,
     coordinator: Callable[[TeamEvent], bool] | None = None,
+    maintains: Callable[[TeamEvent], frozenset[str]] | None = None,
 ) -> dict[str, CaseState]:
     """The state of every case the events touch; the same for any order or duplication of the same events.
 
     `case_of` names the case an event is about here (default: its own `case_id`), since two workstations may call
     one report by different ids. `coordinator`: whether an event's author was a coordinator at its time (default:
-    every author is, as with no roster)."""
+    every author is, as with no roster); `maintains`: a maintainer's projects at its time (default: not known, so
+    only their cells are judged)."""
     unique = {event.id: event for event in events}
     states: dict[str, CaseState] = {}
     # `TeamEvent.order_key` as plain values (a Timestamp orders by its wall time, then its counter): thousands of
     # events are sorted each time cases are recomputed, and comparing the dataclasses costs most of it.
     for event in sorted(unique.values(), key=lambda e: (e.at.wall_ms, e.at.counter, e.author, e.id)):
         state = states.setdefault(case_of(event) if case_of else event.case_id, CaseState())
-        state.apply(event, coordinator(event) if coordinator else True)
+        state.apply(event, *author_roles(event, coordinator, maintains))
     return states
+
+
+def author_roles(
+    event: TeamEvent,
+    coordinator: Callable[[TeamEvent], bool] | None,
+    maintains: Callable[[TeamEvent], frozenset[str]] | None,
+) -> tuple[bool, frozenset[str] | None]:
+    """What `CaseState.apply` is told of the event's author: a coordinator, or a maintainer of which projects."""
+    if coordinator is None or coordinator(event):
+        return True, None
+    return False, maintains(event) if maintains is not None else None

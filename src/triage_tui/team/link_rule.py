@@ -1,11 +1,12 @@
 """Who links a project to a case: only a coordinator's team event (a cell, or a share naming the project) does, so a
-maintainer's cell counts only on a case a coordinator had linked to that project at the cell's place in the total
-order; which authors are coordinators comes from the roster in force at each event's time."""
+maintainer's event (a note, a cell) counts only on a case a coordinator had linked to one of their projects at its
+place in the total order, and a cell only of a linked project; which authors are coordinators, and which projects a
+maintainer maintains, comes from the roster in force at each event's time."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from triage_tui.store import roster_store as rows
@@ -25,10 +26,12 @@ from triage_tui.team.roster import COORDINATOR, RosterHistory, fold
 @dataclass(frozen=True)
 class CoordinatorTest:
     """Whether an event's author was a coordinator at its time (`test`, None while no roster decides: every author
-    counts as one, as before the roster), and a key naming the roster it answers from."""
+    counts as one, as before the roster), the projects its author maintained then (`maintains`, None while no roster
+    decides), and a key naming the roster it answers from."""
 
     test: Callable[[TeamEvent], bool] | None
     key: object
+    maintains: Callable[[TeamEvent], frozenset[str]] | None = None
 
 
 def coordinator_test(roster: RosterHistory) -> CoordinatorTest:
@@ -39,8 +42,14 @@ def coordinator_test(roster: RosterHistory) -> CoordinatorTest:
     # Looked up per event (a sync judges thousands): the coordinators after each roster event, found by the event's
     # time as plain numbers (comparing Timestamps costs more than the rest); an author never a coordinator at once.
     times = [(at.wall_ms, at.counter) for at in roster.times]
-    coordinators_after = [roster.roles_at(at).coordinators for at in roster.times]
+    roles_after = [roster.roles_at(at) for at in roster.times]
+    coordinators_after = [roles.coordinators for roles in roles_after]
     ever = frozenset().union(*coordinators_after)
+    # Each maintainer's projects after each roster event (the inverse of the roles' project -> maintainers), made
+    # once per roster step so an event's lookup is a dictionary's.
+    maintained_after = [_maintained(roles.maintainers) for roles in roles_after]
+    ever_maintainers = frozenset().union(*(m.keys() for m in maintained_after))
+    none: frozenset[str] = frozenset()
 
     def test(event: TeamEvent) -> bool:
         if event.author not in ever:
@@ -48,14 +57,30 @@ def coordinator_test(roster: RosterHistory) -> CoordinatorTest:
         index = bisect_right(times, (event.at.wall_ms, event.at.counter)) - 1
         return index >= 0 and event.author in coordinators_after[index]
 
-    # The test answers from who the coordinators are over time alone: a roster change that leaves them (a maintainer
-    # added, a maintainer's key rotated) keeps the key, so the cases' remembered states stay good (`case_states`).
-    steps: list[tuple[object, frozenset[str]]] = []
-    for at in roster.times:
-        coordinators = frozenset(roster.roles_at(at).coordinators)
-        if not steps or steps[-1][1] != coordinators:
-            steps.append((at, coordinators))
-    return CoordinatorTest(test, tuple(steps))
+    def maintains(event: TeamEvent) -> frozenset[str]:
+        if event.author not in ever_maintainers:
+            return none
+        index = bisect_right(times, (event.at.wall_ms, event.at.counter)) - 1
+        return maintained_after[index].get(event.author, none) if index >= 0 else none
+
+    # The tests answer from who the coordinators are, and who maintains what, over time alone: a roster change that
+    # leaves them (a maintainer's key rotated, say) keeps the key, so the cases' remembered states stay good
+    # (`case_states`).
+    steps: list[tuple[object, frozenset[str], frozenset[tuple[str, frozenset[str]]]]] = []
+    for at, roles, maintained in zip(roster.times, roles_after, maintained_after, strict=True):
+        step = (frozenset(roles.coordinators), frozenset(maintained.items()))
+        if not steps or steps[-1][1:] != step:
+            steps.append((at, *step))
+    return CoordinatorTest(test, tuple(steps), maintains)
+
+
+def _maintained(maintainers: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """Each maintainer's projects, from each project's maintainers."""
+    found: dict[str, set[str]] = {}
+    for project, members in maintainers.items():
+        for member in members:
+            found.setdefault(member, set()).add(project)
+    return {member: frozenset(projects) for member, projects in found.items()}
 
 
 _folded: dict[tuple[str, ...], RosterHistory] = {}
@@ -82,10 +107,10 @@ def _adds_itself_as_coordinator(event: TeamEvent) -> bool:
 
 def linked_by_coordinators(connection: EitherConnection, case_id: str, roster: RosterHistory) -> set[str] | None:
     """The projects coordinators' events have linked to the case here and not unlinked (None while no roster
-    decides): what a maintainer's cell is checked against before it is recorded."""
+    decides): what a maintainer's note or cell is checked against before it is recorded."""
     test = coordinator_test(roster)
     if test.test is None:
         return None
     events = [decode(body) for body in rows.applied_bodies(connection, case_id)]
-    state = converge(events, lambda _event: case_id, test.test).get(case_id)
+    state = converge(events, lambda _event: case_id, test.test, test.maintains).get(case_id)
     return set(state.linked) if state is not None else set()

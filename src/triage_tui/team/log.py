@@ -16,6 +16,7 @@ from triage_tui.store.team_runner import EitherConnection, WriteConnection
 from triage_tui.team.events import CASE_FIELDS, SCALAR_FIELDS, EventFormatError, TeamEvent, decode
 from triage_tui.team.hlc import Timestamp, readable_times
 from triage_tui.team.refs import case_ref, remember_ref
+from triage_tui.team.rights import IGNORED_EVENT_REASON
 
 __all__ = [
     "UNREADABLE",
@@ -133,8 +134,10 @@ def share_of(connection: EitherConnection, case_id: str) -> dict[str, object]:
 
 
 def history(connection: EitherConnection, case_id: str) -> list[tuple[TeamEvent, bytes]]:
-    """A case's applied events with their signed forms, oldest first (what a new reader is sent)."""
-    return [(decode(row.body), row.signed) for row in log.signed_history(connection, case_id)]
+    """A case's applied events with their signed forms, oldest first (what a new reader is sent): not those ignored
+    whole (a maintainer's note on a case none of their projects was linked to is never passed on)."""
+    history = log.signed_history(connection, case_id, IGNORED_EVENT_REASON)
+    return [(decode(row.body), row.signed) for row in history]
 
 
 def shared_with(connection: EitherConnection, case_id: str) -> set[str]:

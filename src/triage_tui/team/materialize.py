@@ -14,6 +14,7 @@ import msgspec
 from triage_tui.domain import KEY_ACCEPTED
 from triage_tui.store import team_materialize_store as store
 from triage_tui.store.queries import stored_time
+from triage_tui.store.roster_store import drop_team_timeline
 from triage_tui.store.team_log_store import applied_heads, bodies, ignored_reasons, local_event_ids, set_ignored
 from triage_tui.store.team_materialize_store import ImpactCell, TimelineRow
 from triage_tui.store.team_runner import WriteConnection
@@ -22,6 +23,7 @@ from triage_tui.team.convergence import CaseState
 from triage_tui.team.events import CASE_FIELDS, TeamEvent, decode_kept
 from triage_tui.team.link_rule import coordinator_test, stored_roster
 from triage_tui.team.refs import named_case
+from triage_tui.team.rights import IGNORED_EVENT_REASON
 
 if TYPE_CHECKING:
     from triage_tui.team.roster import RosterHistory
@@ -39,8 +41,9 @@ def materialize_all(
     all the cases together. `known`: events by id already decoded (those just received), not decoded again.
 
     A maintainer's cell counts only on a project a coordinator had linked to the case at its place in the total order
-    (`CaseState.apply`); one that does not is kept applied (its note, say, stands) with why under R. `roster`: the
-    fold the events were judged under (default: the store's)."""
+    (`CaseState.apply`); one that does not is kept applied (its note, say, stands) with why under R. A maintainer's
+    event on a case none of their projects was linked to then is ignored whole (its note not shown), also under R.
+    `roster`: the fold the events were judged under (default: the store's)."""
     ids = sorted(set(case_ids))
     if not ids:
         return {}
@@ -59,7 +62,7 @@ def materialize_all(
         return {i: given[i] if i in given else decode_kept(stored[i]) for i in ids}
 
     roles = coordinator_test(roster if roster is not None else stored_roster(connection))
-    states = case_states(heads, events_of, roles.test, roles.key)
+    states = case_states(heads, events_of, roles.test, roles.key, roles.maintains)
     # Why each event's cells are ignored, kept where it changed (a coordinator's link arriving late, in total order
     # before the cell, makes it count): listed under R alike on every workstation.
     ignored = {i: r for state in states.values() for i, r in state.ignored.items()}
@@ -71,6 +74,15 @@ def materialize_all(
     set_ignored(connection, changed, stored_time(now))
     local = local_event_ids(connection, present)
     shown = store.shown_team_events(connection, present)
+    for case_id, state in states.items():
+        # A note shown before an event earlier in the total order came (an unlink, arriving late) that leaves its
+        # author no linked project: ignored whole now, so it leaves the timeline (and search) again.
+        gone = [
+            i
+            for i, why in state.ignored.items()
+            if why.startswith(IGNORED_EVENT_REASON) and i in shown and i not in local
+        ]
+        drop_team_timeline(connection, case_id, gone)
     conflict_rows: dict[str, list[tuple[int, str]]] = {}
     for mark in store.conflict_marks(connection, present):
         conflict_rows.setdefault(mark.case_id, []).append((mark.id, mark.team_event))

@@ -17,6 +17,27 @@ state at the cell's place in the total order (`convergence.CaseState.apply`), no
 applied as cases are materialized, never by `rights_problem`."""
 
 
+UNLINKED_CASE_RULE = "not a maintainer of any project linked to this case by a coordinator"
+"""Why a maintainer's event (a note, a cell) on a case none of their projects is linked to by a coordinator (at its
+place in the total order) is ignored whole: a case id is easily guessed, and what such an event says must not reach
+the case's timeline, search or readers. Applied as cases are materialized, like `LINKED_RULE`."""
+IGNORED_EVENT_REASON = f"beyond its author's rights: {UNLINKED_CASE_RULE}"
+"""How such an event is listed under R (worded as refusals for a rights rule are): every such reason starts so
+(`ignored_event_reason`), which is how the events ignored whole are told from those only some cells of are."""
+
+
+def unlinked_case_rule(cells: Iterable[str]) -> str:
+    """The rule a maintainer's event on a case none of their projects is linked to by a coordinator breaks, naming
+    the projects of its cells (`cells`, if any) as `unlinked_cells_rule` does."""
+    names = sorted(cells)
+    return f"{UNLINKED_CASE_RULE} ({unlinked_cells_rule(names)})" if names else UNLINKED_CASE_RULE
+
+
+def ignored_event_reason(cells: Iterable[str]) -> str:
+    """Why a received maintainer's event (with cells of `cells`) is ignored whole, as listed under R."""
+    return f"beyond its author's rights: {unlinked_case_rule(cells)}"
+
+
 def unlinked_cells_rule(projects: Iterable[str]) -> str:
     """The rule a maintainer's cells of `projects` (none linked to the case by a coordinator) break, naming them: what
     a maintainer's own workstation refuses the decision by."""

@@ -14,7 +14,7 @@ from triage_tui.team.events import EventFormatError, TeamEvent
 from triage_tui.team.hlc import HybridClock, Timestamp
 from triage_tui.team.link_rule import linked_by_coordinators
 from triage_tui.team.log import case_ref, record_local, team_event_of, with_report_refs
-from triage_tui.team.rights import rights_problem, unlinked_cells_rule
+from triage_tui.team.rights import rights_problem, unlinked_case_rule, unlinked_cells_rule
 from triage_tui.team.roles import TeamRoles, config_roles
 from triage_tui.team.roster_receipt import load_history
 
@@ -66,19 +66,26 @@ class TeamSharer:
         if event is not None and problem is None:
             problem = rights_problem(event, roles)  # as every receiver judges it: from the event alone
         if event is not None and problem is None:
-            problem = _unlinked_cells(connection, case_id, event, roster)
+            maintained = {project for project, members in roles.maintainers.items() if self.fingerprint in members}
+            problem = _unlinked(connection, case_id, event, roster, maintained)
         if problem is not None:
             raise SharingRefused(problem)
 
 
-def _unlinked_cells(connection: WriteConnection, case_id: str, event: TeamEvent, roster: RosterHistory) -> str | None:
-    """The rule a maintainer's cells break when no coordinator's event has linked their project to the case here (one
-    a coordinator unlinked, say): every receiver would ignore them (`CaseState.apply`), so none is recorded."""
-    cells = {project for project, cell in event.impacts.items() if cell is not None}
-    if not cells:
-        return None
+def _unlinked(
+    connection: WriteConnection, case_id: str, event: TeamEvent, roster: RosterHistory, maintained: set[str]
+) -> str | None:
+    """The rule a maintainer's event breaks when no coordinator's event has linked any of their projects (`maintained`)
+    to the case here (a note on a case they only guessed the id of, or one a coordinator unlinked), or its cells
+    when no coordinator's event has linked their project: every receiver would ignore them (`CaseState.apply`), so
+    none is recorded."""
     linked = linked_by_coordinators(connection, case_id, roster)
-    if linked is None or cells <= linked:
+    if linked is None:
+        return None
+    cells = {project for project, cell in event.impacts.items() if cell is not None}
+    if maintained.isdisjoint(linked):
+        return unlinked_case_rule(cells)
+    if cells <= linked:
         return None
     return unlinked_cells_rule(cells - linked)
 

@@ -37,7 +37,8 @@ def take_back(
     # The cells standing events set and that count: a maintainer's cell of a project no coordinator's event links
     # any more (the link refused just now) is ignored, so it keeps no cell (nothing would be shared for it).
     judged = roster if roster is not None else stored_roster(connection)
-    state = converge(standing, lambda _event: case_id, coordinator_test(judged).test).get(case_id)
+    roles = coordinator_test(judged)
+    state = converge(standing, lambda _event: case_id, roles.test, roles.maintains).get(case_id)
     still_cells = set(state.impacts) if state is not None else set()
     values: dict[str, object] = {}
     for event in sorted(refused, key=TeamEvent.order_key):
