@@ -206,6 +206,17 @@ def case_on(team: Team, station: Station, title: str) -> dict[str, Any]:
     return shown
 
 
+def both_case_unlinked_from_pip(team: Team) -> dict[str, Any]:
+    """The coordinator unlinks pip from the case of both projects and both sync: the case as pip still holds it."""
+    pip, coordinator = team.maintainers["pip"], team.coordinator
+    team.ok(coordinator, "case", team.cases[BOTH_CASE_TITLE], "unlink", "pip")
+    team.sync(coordinator)
+    team.sync(pip)
+    both = case_on(team, pip, BOTH_CASE_TITLE)
+    assert "pip" not in [i["project"] for i in both["impacts"]]
+    return both
+
+
 def notes_of(shown: dict[str, Any]) -> list[str]:
     """The texts of a shown case's notes."""
     return [str(e["payload"].get("text")) for e in shown["events"] if e["kind"] == "note"]

@@ -6,24 +6,14 @@ member, keeps them hidden. Real gpg."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 
-import pytest
-
-from gpg_fixtures import TEAM_OF_THREE, Keyring, kill_and_remove, team_keyrings
+from gpg_fixtures import Keyring
+from test_team_recipients import rings
 from triage_tui.team.envelope import encrypt_signed, open_sealed, sign_event
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
 
-
-@pytest.fixture(scope="module")
-def three() -> Iterator[list[Keyring]]:
-    made = team_keyrings(*TEAM_OF_THREE)
-    try:
-        yield made
-    finally:
-        for ring in made:
-            kill_and_remove(ring.home)
+__all__ = ["rings"]  # the fixture, imported so pytest finds it here
 
 
 def named_key_ids(ring: Keyring, sealed: bytes) -> list[str]:
@@ -49,16 +39,16 @@ def sealed_by(coordinator: Keyring, readers: list[Keyring], *, hidden: bool) -> 
     return encrypt_signed(coordinator.gpg, signed, [r.fingerprint for r in readers], hidden=hidden)
 
 
-def test_an_envelope_for_a_per_audience_folder_names_its_readers_keys(three: list[Keyring]) -> None:
-    coordinator, pip, _uv = three
+def test_an_envelope_for_a_per_audience_folder_names_its_readers_keys(rings: list[Keyring]) -> None:
+    coordinator, pip, _uv = rings
     sealed = sealed_by(coordinator, [coordinator, pip], hidden=False)
     assert named_key_ids(pip, sealed) == sorted([encryption_key_id(coordinator), encryption_key_id(pip)])
     opened = open_sealed(pip.gpg, sealed)
     assert opened.rejection is None and opened.event is not None and opened.event.note == "n"
 
 
-def test_an_envelope_for_the_one_lab_folder_names_nobody(three: list[Keyring]) -> None:
-    coordinator, pip, uv = three
+def test_an_envelope_for_the_one_lab_folder_names_nobody(rings: list[Keyring]) -> None:
+    coordinator, pip, uv = rings
     sealed = sealed_by(coordinator, [coordinator, pip], hidden=True)
     assert named_key_ids(uv, sealed) == ["0000000000000000", "0000000000000000"]
     assert open_sealed(pip.gpg, sealed).rejection is None

@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from onboarding_fixtures import (
-    BOTH_CASE_TITLE,
     PIP_CASE_TITLE,
     UV_CASE_TITLE,
     UV_REPORTER,
     Team,
+    both_case_unlinked_from_pip,
     case_on,
     rejected_on,
 )
@@ -82,12 +82,8 @@ def test_a_maintainers_cell_on_a_case_no_coordinator_linked_to_their_project_sha
 def test_a_maintainers_cell_on_a_case_a_coordinator_unlinked_from_their_project_is_refused_locally(team: Team) -> None:
     """The maintainer still holds a case the coordinator took their project off: a cell of it would be ignored by
     every workstation, so their own `triage-tui case ... cell` refuses it (exit 2, naming the rule)."""
-    pip, coordinator = team.maintainers["pip"], team.coordinator
-    team.ok(coordinator, "case", team.cases[BOTH_CASE_TITLE], "unlink", "pip")
-    team.sync(coordinator)
-    team.sync(pip)
-    both = case_on(team, pip, BOTH_CASE_TITLE)
-    assert "pip" not in [i["project"] for i in both["impacts"]]
+    pip = team.maintainers["pip"]
+    both = both_case_unlinked_from_pip(team)
 
     done = team.cli(pip, "case", both["id"], "cell", "pip", "affected")
 

@@ -15,6 +15,7 @@ from onboarding_fixtures import (
     UV_CASE_TITLE,
     Station,
     Team,
+    both_case_unlinked_from_pip,
     case_on,
     notes_of,
     rejected_on,
@@ -91,12 +92,8 @@ def test_a_maintainers_own_note_on_a_case_none_of_their_projects_is_linked_to_is
     """The pip maintainer still holds the case both projects were linked to after the coordinator unlinks pip: a note
     on it would be ignored by every workstation, so their own `triage-tui case ... note` refuses it (exit 2, naming
     the rule); on their pip case it is taken."""
-    pip, coordinator = team.maintainers["pip"], team.coordinator
-    team.ok(coordinator, "case", team.cases[BOTH_CASE_TITLE], "unlink", "pip")
-    team.sync(coordinator)
-    team.sync(pip)
-    both = case_on(team, pip, BOTH_CASE_TITLE)
-    assert "pip" not in [i["project"] for i in both["impacts"]]
+    pip = team.maintainers["pip"]
+    both = both_case_unlinked_from_pip(team)
 
     done = team.cli(pip, "case", both["id"], "note", "a note on a case no longer ours")
 
