@@ -29,3 +29,8 @@ def test_a_key_signing_for_another_author_is_shown_beside_it() -> None:
 def test_a_hostile_name_is_shown_safely() -> None:
     text = rejected_lines([("PSC-2026-0001", KNOWN, "note", "x", KNOWN)], {KNOWN: "[b]Pia\x1b[2J\u202e"}).plain
     assert "\x1b" not in text and "\u202e" not in text and "[b]Pia" in text
+
+
+def test_a_message_holding_no_event_is_said_to_be_one() -> None:
+    text = rejected_lines([("-", "-", "-", "not a team event message (Team/pip, UID 3)", None)]).plain
+    assert text.startswith("a message holding no team event") and "(Team/pip, UID 3)" in text and "naming" not in text

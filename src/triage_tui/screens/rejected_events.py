@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
+from triage_tui.team.log import UNREADABLE
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_line
 from triage_tui.widgets.verdict import format_fingerprint
@@ -31,6 +32,10 @@ def rejected_lines(
     known = names or {}
     blocks: list[Content] = []
     for case_id, author, kind, reason, signer in rows:
+        if author == UNREADABLE:  # a message of the team folders that held no event: no case, author or kind
+            blocks.append(Content.styled("a message holding no team event", "bold"))
+            blocks.append(safe_line(f"    {reason}").stylize("$error"))
+            continue
         who = _key_shown(author, known)
         by = Content.assemble("  by ", who) if signer else Content.assemble("  unsigned, naming ", who)
         blocks.append(Content.assemble(safe_line(case_id).stylize("bold"), "  ", safe_line(kind), by))
