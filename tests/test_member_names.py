@@ -76,6 +76,8 @@ def coordinator_store(five: TeamOfFive, receiver: gnupg.GPG, tmp_path_factory: p
     with reader(database) as connection:
         ref = case_ref(connection, CASE)
     notes = [
+        # A coordinator links pip to the case first (a maintainer's note counts only on a case linked to their project).
+        TeamEvent(CASE, five.c, at(3.5), "impact", impacts={"pip": {"status": "affected", "ranges": []}}, ref=ref),
         TeamEvent(CASE, five.p, at(4), "note", note="pip reproduces it", ref=ref),
         TeamEvent(CASE, five.q, at(4.5), "note", note="signed by Q's first key", ref=ref),
     ]

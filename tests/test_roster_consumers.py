@@ -325,15 +325,17 @@ def test_a_share_by_a_key_revoked_from_before_it_takes_the_shared_case_off_the_w
         rejected = connection.execute("SELECT rejection FROM team_events WHERE id = ?", (by_d.id,)).fetchone()[0]
     assert rejected == "REVOKED" and by_d.id not in applied(maintainer)
 
-    # A good share of the report later brings it back, with the events that still stand (P's note, not D's).
+    # A good share of the report later brings it back, with the events that still stand: neither D's note nor P's
+    # (made when only D's share, now refused, linked pip to the case: a maintainer's note counts only after a valid
+    # coordinator's link), but P's notes from then on.
     by_c = shared(f.c, 11)
-    deliver(maintainer, receiver, [f.c], [[by_c]])
+    deliver(maintainer, receiver, [f.c], [[by_c, noted(f.p, 12, "from P, after C's share")]])
     [back] = cases_titled(maintainer, title)
     with reader(maintainer) as connection:
         notes = connection.execute(
             "SELECT json_extract(payload, '$.text') FROM events WHERE case_id = ? AND kind = 'note'", (back,)
         ).fetchall()
-    assert [row[0] for row in notes] == ["from P"]
+    assert [row[0] for row in notes] == ["from P, after C's share"]
 
 
 async def test_the_case_screen_says_the_rule_when_the_rosters_maintainer_asks_for_a_coordinators_decision(

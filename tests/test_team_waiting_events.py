@@ -61,10 +61,14 @@ def test_an_event_from_the_future_waits_listed_then_applies_once_the_clock_passe
     assert view(database)["case"][0] == "triage"  # type: ignore[index]
 
 
+STORY_EVENTS = 24
+"""The events of `test_roster_convergence.story`."""
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    order=st.permutations(range(21)),
-    cuts=st.lists(st.integers(0, 21), max_size=5),
+    order=st.permutations(range(STORY_EVENTS)),
+    cuts=st.lists(st.integers(0, STORY_EVENTS), max_size=5),
     # Around the story's events' times minus the skew allowed: each event is ahead of some clocks and not others.
     clocks=st.lists(st.floats(-(MAX_AHEAD_MS / 1000) - 15, -(MAX_AHEAD_MS / 1000) + 15), min_size=6, max_size=6),
 )
@@ -72,6 +76,7 @@ def test_any_arrival_times_end_the_same_once_the_clocks_pass(
     five: TeamOfFive, base: Path, receiver: gnupg.GPG, order: list[int], cuts: list[int], clocks: list[float]
 ) -> None:
     events = [event for event, _rule in story(five).values()]
+    assert len(events) == STORY_EVENTS  # every event of the story is delivered, in some order
     folder = Path(tempfile.mkdtemp(prefix="waiting-"))
     try:
         reference, late = folder / "reference.db", folder / "late.db"
