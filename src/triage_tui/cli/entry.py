@@ -13,7 +13,7 @@ from triage_tui.cli.demo import run_demo
 from triage_tui.cli.opening import open_app, unlock
 from triage_tui.cli.output import EXIT_CLOSED_PIPE, EXIT_FAILED, EXIT_USAGE, CliError
 from triage_tui.cli.parser import build_parser
-from triage_tui.cli.reads import list_cases, print_matrix, show_case
+from triage_tui.cli.reads import list_cases, list_rejected, print_matrix, show_case
 from triage_tui.cli.rekey import rekey
 from triage_tui.cli.sync_command import run_sync
 from triage_tui.cli.team_command import run_team
@@ -85,6 +85,8 @@ def run(
                 return list_cases(store, args, out)
             if args.command == "show":
                 return show_case(store, args, out, config)
+            if args.command == "rejected":
+                return list_rejected(store, args, out, config)
             if args.command == "matrix":
                 return print_matrix(store, args, out)
             if args.command == "export":

@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("case_id", metavar="CASE_ID")
     show.add_argument("--json", action="store_true", help="print the case as JSON")
 
+    rejected = commands.add_parser("rejected", help="list the team events this workstation refused, and why")
+    _home_option(rejected)
+    rejected.add_argument("--json", action="store_true", help="print them as JSON")
+
     add_case_command(commands, _home_option)
     add_team_command(commands, _home_option)
 
