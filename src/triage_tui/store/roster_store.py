@@ -202,3 +202,9 @@ def accepted_roster(connection: EitherConnection) -> list[SignedRosterRow]:
 def keep_signed(connection: Connection, event_id: str, signed: bytes) -> None:
     """Keep the signed form of a local event not sent yet (sending signs it again and keeps that one)."""
     connection.exec_driver_sql("UPDATE team_events SET signed = ? WHERE id = ? AND signed IS NULL", (signed, event_id))
+
+
+def holds_roster(connection: EitherConnection) -> bool:
+    """Whether this store holds an accepted roster event (a real team, not the lab's config-only set-up)."""
+    query = "SELECT 1 FROM team_events WHERE case_id = ? AND status = 'applied' LIMIT 1"
+    return run(connection, query, (ROSTER_CASE,)).first() is not None

@@ -215,11 +215,23 @@ def claim_case_number(connection: Connection, wanted: str, year: int, number: in
     """`number` (of `wanted`, case `number` of `year`) if no case here has `wanted`, else the next free number of
     its year; the year's counter is moved past it, so reports numbered here later never take it."""
     taken = connection.exec_driver_sql("SELECT 1 FROM cases WHERE id = ?", (wanted,)).first() is not None
-    last = connection.exec_driver_sql("SELECT last FROM case_counters WHERE year = ?", (year,)).scalar() or 0
     if taken or not year:
-        number = int(last) + 1
-        while connection.exec_driver_sql("SELECT 1 FROM cases WHERE id = ?", (format_case_id(year, number),)).first():
-            number += 1
+        return next_case_number(connection, year)
+    return _move_counter(connection, year, number)
+
+
+def next_case_number(connection: Connection, year: int) -> int:
+    """This workstation's next free number of `year` (as intake numbers reports here), claimed: the year's counter
+    is moved to it."""
+    last = connection.exec_driver_sql("SELECT last FROM case_counters WHERE year = ?", (year,)).scalar() or 0
+    number = int(last) + 1
+    while connection.exec_driver_sql("SELECT 1 FROM cases WHERE id = ?", (format_case_id(year, number),)).first():
+        number += 1
+    return _move_counter(connection, year, number)
+
+
+def _move_counter(connection: Connection, year: int, number: int) -> int:
+    """Move the year's counter to `number` (never back); returns `number`."""
     connection.exec_driver_sql(
         "INSERT INTO case_counters (year, last) VALUES (?, ?) ON CONFLICT (year) DO UPDATE SET "
         "last = max(last, excluded.last)",

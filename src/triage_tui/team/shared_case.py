@@ -10,6 +10,7 @@ from datetime import datetime
 from triage_tui.domain import format_case_id, shared_by_warning
 from triage_tui.store import team_case_store as cases
 from triage_tui.store.queries import iso_time
+from triage_tui.store.roster_store import holds_roster
 from triage_tui.store.team_log_store import place_waiting
 from triage_tui.store.team_runner import WriteConnection
 from triage_tui.team.events import TeamEvent
@@ -21,8 +22,9 @@ def create_shared_case(connection: WriteConnection, event: TeamEvent, now: datet
     """The case a coordinator shared with this workstation: its title, reporter and messages (the decisions follow
     as events); returns its id here, or None if the report is here already.
 
-    It keeps the author's id unless a case here has that id already (another report, numbered here), and then gets
-    the next number. Events about it that came before it are placed on it."""
+    Once this store holds a roster (a real team) it gets this workstation's next number of its year; before (the
+    lab's config-only set-up) it keeps the author's id unless a case here has that id already, and then gets the
+    next number. Events about it that came before it are placed on it."""
     share = event.share or {}
     if ambiguous_ref(connection, event) is not None:
         return None  # which report it is cannot be told here: `receive` keeps it, refused with the reason
@@ -30,16 +32,20 @@ def create_shared_case(connection: WriteConnection, event: TeamEvent, now: datet
     if held is not None and cases.case_exists(connection, held):
         remember_ref(connection, event.ref, held)
         return None
+    received = iso_time(share.get("received_at")) or now
     if event.ref is None:
         case_id = event.case_id  # an event from before refs: its id is all there is
+    elif holds_roster(connection):
+        # A real team: this workstation's own next number, never the author's, whose gaps would tell how many cases
+        # the coordinators hold that were never shared here. Events name the case by its ref, so they still find it.
+        case_id = format_case_id(received.year, cases.next_case_number(connection, received.year))
     else:
         case_id = _claim_case_id(connection, event.case_id)
     year, number = _case_number(case_id)
-    received = iso_time(share.get("received_at")) or now
     messages = [m for m in share.get("messages") or [] if isinstance(m, Mapping)]
     case = {
         "id": case_id, "year": year, "number": number,
-        "title": neutralise_line(str(share.get("title") or event.case_id)),
+        "title": neutralise_line(str(share.get("title") or case_id)),
         "reporter": neutralise_line(str(share.get("reporter") or "")), "reporter_email": "",
         "signature": "shared", "received_at": received, "created_at": now, "updated_at": received,
         "message_count": len(messages),

@@ -1,0 +1,48 @@
+"""Regression, on a real access-controlled Dovecot with real gpg: a maintainer's workstation numbers the cases shared
+with it on its own (PSC-YYYY-0001.. in the order they came), so the gaps in the coordinator's numbers never tell the
+maintainer how many cases they were not shown; decisions still cross both ways, since events name cases by ref."""
+
+from __future__ import annotations
+
+from onboarding_fixtures import BOTH_CASE_TITLE, PIP_CASE_TITLE, Team, case_on, notes_of
+from triage_tui.domain import format_case_id
+
+LATER_TITLE = "setuptools: arbitrary code via setup.cfg? tarfile"
+"""A case of the coordinator's inbox no project is linked to until the test links it to pip."""
+
+
+def _year(case_id: str) -> int:
+    return int(case_id.split("-")[1])
+
+
+def test_the_pip_maintainers_cases_are_numbered_on_their_workstation_and_decisions_still_cross(team: Team) -> None:
+    pip, coordinator = team.maintainers["pip"], team.coordinator
+    # A later case, shared after the first two: the coordinator's number of it is far past pip's.
+    later = next(case["id"] for case in team.cases_of(coordinator) if case["title"] == LATER_TITLE)
+    team.ok(coordinator, "case", later, "cell", "pip", "investigating")
+    team.sync(coordinator)
+    team.sync(pip)
+
+    titles = (PIP_CASE_TITLE, BOTH_CASE_TITLE, LATER_TITLE)  # the order they came: the first two at the join
+    theirs = {case["title"]: case["id"] for case in team.cases_of(coordinator)}
+    held = {case["title"]: case["id"] for case in team.cases_of(pip)}
+    assert set(held) == set(titles)
+    first_two = sorted(held[title] for title in titles[:2])
+    year = _year(theirs[PIP_CASE_TITLE])
+    assert first_two == [format_case_id(year, 1), format_case_id(year, 2)]
+    assert held[LATER_TITLE] == format_case_id(_year(theirs[LATER_TITLE]), 3)
+    assert sorted(theirs[title] for title in titles) != sorted(held.values())  # the coordinator's differ here
+
+    # A pip cell by the maintainer, on each case by their own id, shows on the coordinator's case; a coordinator's
+    # note, on each case by the coordinator's id, shows on the maintainer's.
+    for title in titles:
+        team.ok(pip, "case", held[title], "cell", "pip", "affected", "--ranges", "<24.1")
+        team.ok(coordinator, "case", theirs[title], "note", f"coordinator on {title}")
+    team.sync(pip)
+    team.sync(coordinator)
+    team.sync(pip)
+    for title in titles:
+        at_coordinator = case_on(team, coordinator, title)
+        pip_cells = [i for i in at_coordinator["impacts"] if i["project"] == "pip"]
+        assert [(i["status"], i["ranges"]) for i in pip_cells] == [("affected", ["<24.1"])], title
+        assert f"coordinator on {title}" in notes_of(case_on(team, pip, title)), title
