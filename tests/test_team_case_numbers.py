@@ -4,7 +4,7 @@ maintainer how many cases they were not shown; decisions still cross both ways, 
 
 from __future__ import annotations
 
-from onboarding_fixtures import BOTH_CASE_TITLE, PIP_CASE_TITLE, Team, case_on, notes_of
+from onboarding_fixtures import BOTH_CASE_TITLE, PIP_CASE_TITLE, UV_CASE_TITLE, Team, case_on, notes_of
 from triage_tui.domain import format_case_id
 
 LATER_TITLE = "setuptools: arbitrary code via setup.cfg? tarfile"
@@ -46,3 +46,5 @@ def test_the_pip_maintainers_cases_are_numbered_on_their_workstation_and_decisio
         pip_cells = [i for i in at_coordinator["impacts"] if i["project"] == "pip"]
         assert [(i["status"], i["ranges"]) for i in pip_cells] == [("affected", ["<24.1"])], title
         assert f"coordinator on {title}" in notes_of(case_on(team, pip, title)), title
+    # pip's ids name other cases at the coordinator's (its 0002 may be the uv case there): the cells went by ref.
+    assert [i["project"] for i in case_on(team, coordinator, UV_CASE_TITLE)["impacts"]] == ["uv"]

@@ -41,7 +41,11 @@ def test_a_maintainers_cell_on_a_case_no_coordinator_linked_to_their_project_sha
         "justification": None,
         "notes": "",
     }
-    forged = TeamEvent(uv_case, pip.fingerprint, HybridClock().now(), "impact", impacts={"pip": cell}, ref=ref)
+    # The case is named by its ref; its id an id of no case here (each workstation numbers its cases on its own, so
+    # the coordinator's id of the uv case may well be the id of another case on pip's).
+    held_ids = {case["id"] for case in team.cases_of(pip)}
+    unheld = next(f"PSC-2026-{n:04d}" for n in range(900, 1000) if f"PSC-2026-{n:04d}" not in held_ids)
+    forged = TeamEvent(unheld, pip.fingerprint, HybridClock().now(), "impact", impacts={"pip": cell}, ref=ref)
     with Store(pip.home / "triage.db") as store, store.write() as connection:
         record_local(connection, forged, datetime.now(UTC))
     team.sync(pip)
@@ -64,13 +68,17 @@ def test_a_maintainers_cell_on_a_case_no_coordinator_linked_to_their_project_sha
     with Store(coordinator.home / "triage.db") as store, store.read() as connection:
         shares = connection.execute("SELECT fingerprint FROM team_shares WHERE case_id = ?", (uv_case,)).fetchall()
     assert pip.fingerprint not in {row[0] for row in shares}
-    # The pip workstation holds nothing of the case: not its title, id or reporter.
-    assert uv_case not in [case["id"] for case in team.cases_of(pip)]
+    # The pip workstation holds nothing of the case: not its title, report or reporter (its ids are its own, so
+    # the case is looked for by what it is: no case there is the report the ref names, nor holds its message).
+    assert UV_CASE_TITLE not in [case["title"] for case in team.cases_of(pip)]
+    assert ref is not None and ref.startswith("hash:")
     unlock_store(pip.home / "triage.db", pip.fingerprint, pip.ring.home)
     with Store(pip.home / "triage.db") as store, store.read() as connection:
         held = connection.execute(
-            "SELECT count(*) FROM cases WHERE id = ? OR title = ? OR reporter LIKE ?",
-            (uv_case, UV_CASE_TITLE, f"%{UV_REPORTER}%"),
+            "SELECT count(*) FROM cases WHERE title = ? OR reporter LIKE ?", (UV_CASE_TITLE, f"%{UV_REPORTER}%")
+        ).fetchone()[0]
+        held += connection.execute(
+            "SELECT count(*) FROM messages WHERE content_hash = ?", (ref.removeprefix("hash:"),)
         ).fetchone()[0]
         texts = connection.execute(
             "SELECT count(*) FROM messages WHERE subject LIKE ? OR body LIKE ? OR sender_name LIKE ?",
