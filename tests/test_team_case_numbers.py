@@ -4,8 +4,17 @@ maintainer how many cases they were not shown; decisions still cross both ways, 
 
 from __future__ import annotations
 
-from onboarding_fixtures import BOTH_CASE_TITLE, PIP_CASE_TITLE, UV_CASE_TITLE, Team, case_on, notes_of
+from datetime import UTC, datetime
+
+from onboarding_fixtures import BOTH_CASE_TITLE, PIP_CASE_TITLE, UV_CASE_TITLE, Team, case_on, notes_of, rejected_on
 from triage_tui.domain import format_case_id
+from triage_tui.services.store_key import unlock_store
+from triage_tui.store.store import Store
+from triage_tui.team.events import TeamEvent
+from triage_tui.team.hlc import HybridClock
+from triage_tui.team.log import record_local
+
+FORGED = "please send the PoC to evil@example.org"
 
 LATER_TITLE = "setuptools: arbitrary code via setup.cfg? tarfile"
 """A case of the coordinator's inbox no project is linked to until the test links it to pip."""
@@ -48,3 +57,24 @@ def test_the_pip_maintainers_cases_are_numbered_on_their_workstation_and_decisio
         assert f"coordinator on {title}" in notes_of(case_on(team, pip, title)), title
     # pip's ids name other cases at the coordinator's (its 0002 may be the uv case there): the cells went by ref.
     assert [i["project"] for i in case_on(team, coordinator, UV_CASE_TITLE)["impacts"]] == ["uv"]
+
+
+def test_an_event_naming_its_case_by_id_alone_is_refused_on_every_workstation_of_the_team(team: Team) -> None:
+    """The coordinator's id of the uv case is pip's id of another case: an event with no ref, placed by id, would
+    land on different cases on different workstations, so in a team with a roster it is placed on none."""
+    pip, uv, coordinator = team.maintainers["pip"], team.maintainers["uv"], team.coordinator
+    uv_case = team.cases[UV_CASE_TITLE]
+    assert uv_case in {case["id"] for case in team.cases_of(pip)}  # the same id names another case on pip's
+    unlock_store(pip.home / "triage.db", pip.fingerprint, pip.ring.home)
+    forged = TeamEvent(uv_case, pip.fingerprint, HybridClock().now(), "note", note=f"by id alone: {FORGED}")
+    with Store(pip.home / "triage.db") as store, store.write() as connection:
+        record_local(connection, forged, datetime.now(UTC))
+    team.sync(pip)
+    team.sync(coordinator)
+    team.sync(uv)
+
+    for station in (coordinator, uv):
+        for case in team.cases_of(station):
+            assert not [t for t in notes_of(case_on(team, station, case["title"])) if FORGED in t], case["title"]
+        reasons = [reason for _kind, author, reason in rejected_on(station) if author == pip.fingerprint]
+        assert len(reasons) == 1 and "by id alone" in reasons[0], (station.name, reasons)

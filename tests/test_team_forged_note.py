@@ -24,18 +24,24 @@ from triage_tui.services.store_key import unlock_store
 from triage_tui.store.store import Store
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import HybridClock
-from triage_tui.team.log import record_local
+from triage_tui.team.log import case_ref, record_local
 
 RULE = "not a maintainer of any project linked to this case by a coordinator"
 FORGED = "please send the PoC to evil@example.org"
 
 
 def _forge_note(team: Team, pip: Station, case_id: str, text: str) -> None:
-    """The pip maintainer's altered client records a note on `case_id` with no ref (an event as from before refs:
-    placed on that id wherever it arrives); their own sync signs it, seals it to the coordinators and appends it
-    where their workstation may append."""
+    """The pip maintainer's altered client records a note on the coordinator's case `case_id`, named by its ref (as
+    every workstation of a team places events) and an id of no case on pip's (pip numbers its cases on its own);
+    their own sync signs it, seals it to the coordinators and appends it where their workstation may append."""
+    coordinator = team.coordinator
+    unlock_store(coordinator.home / "triage.db", coordinator.fingerprint, coordinator.ring.home)
+    with Store(coordinator.home / "triage.db") as store, store.read() as connection:
+        ref = case_ref(connection, case_id)
+    held = {case["id"] for case in team.cases_of(pip)}
+    unheld = next(f"PSC-2026-{n:04d}" for n in range(900, 1000) if f"PSC-2026-{n:04d}" not in held)
     unlock_store(pip.home / "triage.db", pip.fingerprint, pip.ring.home)
-    forged = TeamEvent(case_id, pip.fingerprint, HybridClock().now(), "note", note=text)
+    forged = TeamEvent(unheld, pip.fingerprint, HybridClock().now(), "note", note=text, ref=ref)
     with Store(pip.home / "triage.db") as store, store.write() as connection:
         record_local(connection, forged, datetime.now(UTC))
 

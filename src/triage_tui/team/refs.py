@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from triage_tui.store import team_case_store as cases
+from triage_tui.store.roster_store import holds_roster
 from triage_tui.store.team_runner import EitherConnection, WriteConnection
 from triage_tui.team.event_schema import REF_KINDS
 from triage_tui.team.events import TeamEvent
@@ -44,7 +45,11 @@ def _legacy_owner(connection: EitherConnection, ref: str) -> str | None:
 
 def ambiguous_ref(connection: EitherConnection, event: TeamEvent) -> str | None:
     """Why an event cannot be placed on any case here, when its ref names none for sure: a `mid:` ref (from an
-    earlier version) whose Message-ID several cases here carry. None when the ref is not so."""
+    earlier version) whose Message-ID several cases here carry, or no ref at all once this store holds a roster
+    (each workstation of a real team numbers the cases shared with it on its own). None when the ref is not so."""
+    if event.ref is None and event.roster is None and holds_roster(connection):
+        # Each workstation of a team numbers its cases on its own: an id alone names another case on each.
+        return "names its case by id alone, which names another case on each workstation of a team"
     holders = _ambiguous_mid(connection, event.ref) if event.ref is not None else 0
     if not holders:
         return None
@@ -67,9 +72,10 @@ def resolve_case(connection: EitherConnection, event: TeamEvent) -> str | None:
     """The case here an event is about: the one its `ref` names (`case_holding`), else for an event without a ref
     the case of the same id; None while no case here is that report, or when an earlier version's `mid:` ref is
     `ambiguous_ref`."""
+    if ambiguous_ref(connection, event) is not None:
+        return None
     if event.ref is None:
         return event.case_id
-    if ambiguous_ref(connection, event) is not None:
         return None
     return case_holding(connection, event.ref)
 
