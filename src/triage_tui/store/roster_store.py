@@ -207,4 +207,4 @@ def keep_signed(connection: Connection, event_id: str, signed: bytes) -> None:
 def holds_roster(connection: EitherConnection) -> bool:
     """Whether this store holds an accepted roster event (a real team, not the lab's config-only set-up)."""
     query = "SELECT 1 FROM team_events WHERE case_id = ? AND status = 'applied' LIMIT 1"
-    return run(connection, query, (ROSTER_CASE,)).first() is not None
+    return run(connection, query, (ROSTER_CASE,)).fetchone() is not None
