@@ -46,6 +46,13 @@ def known_ref(connection: EitherConnection, case_id: str) -> str | None:
     return str(row[0]) if row is not None else None
 
 
+def numbered_by_share(connection: EitherConnection, case_id: str) -> bool:
+    """Whether the case is one a share brought here, known to the team by a ref (so numbered here once a roster is
+    in force: its author's id of it is another)."""
+    sql = "SELECT 1 FROM cases c JOIN team_cases t ON t.case_id = c.id WHERE c.id = ? AND c.signature = 'shared'"
+    return run(connection, sql, (case_id,)).fetchone() is not None
+
+
 def case_known_as(connection: EitherConnection, ref: str) -> str | None:
     """The case known to the team by `ref` here, if one is."""
     row = run(connection, "SELECT case_id FROM team_cases WHERE ref = ?", (ref,)).fetchone()

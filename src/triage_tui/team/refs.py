@@ -45,11 +45,12 @@ def _legacy_owner(connection: EitherConnection, ref: str) -> str | None:
 
 def ambiguous_ref(connection: EitherConnection, event: TeamEvent) -> str | None:
     """Why an event cannot be placed on any case here, when its ref names none for sure: a `mid:` ref (from an
-    earlier version) whose Message-ID several cases here carry, or no ref at all once this store holds a roster
-    (each workstation of a real team numbers the cases shared with it on its own). None when the ref is not so."""
-    if event.ref is None and event.roster is None and holds_roster(connection):
-        # Each workstation of a team numbers its cases on its own: an id alone names another case on each.
-        return "names its case by id alone, which names another case on each workstation of a team"
+    earlier version) whose Message-ID several cases here carry, or no ref at all for an id that names a case shared
+    with this workstation and numbered here (`_renumbered`). None when the ref is not so."""
+    if event.ref is None and event.roster is None and _renumbered(connection, event.case_id):
+        # Each workstation of a team numbers the cases shared with it on its own: the author's id of this one is
+        # another, so the id alone would place the event on different cases on different workstations.
+        return "names its case by id alone, which is another case's on each workstation of a team"
     holders = _ambiguous_mid(connection, event.ref) if event.ref is not None else 0
     if not holders:
         return None
@@ -57,6 +58,12 @@ def ambiguous_ref(connection: EitherConnection, event: TeamEvent) -> str | None:
         f"names its report by a Message-ID that {holders} cases here carry (the sender of a mail chooses it, so "
         "it cannot tell them apart); its author's workstation must be updated to name reports by content hash"
     )
+
+
+def _renumbered(connection: EitherConnection, case_id: str) -> bool:
+    """Whether the case of that id here was numbered here, not by the event's author: a shared case, once this store
+    holds a roster."""
+    return cases.numbered_by_share(connection, case_id) and holds_roster(connection)
 
 
 def _ambiguous_mid(connection: EitherConnection, ref: str) -> int:
