@@ -182,15 +182,21 @@ def test_each_maintainer_holds_their_projects_cases_only_and_the_coordinator_all
     both = {c for c, cells in linked.items() if {"pip", "uv"} <= cells.keys()}
     assert pip_only and uv_only and both  # the demo shows every kind of link
     titles = {case["id"]: case["title"] for case in everything}
+
+    def report(case: dict[str, Any]) -> tuple[str, str, str]:  # one report on every workstation (ids are each's own)
+        return case["title"], case["reporter"], case["received_at"]
+
+    coordinators_id = {report(case): case["id"] for case in everything}
+    assert len(coordinators_id) == len(everything)
     for folder, own, other_only in (("pip", pip_only, uv_only), ("uv", uv_only, pip_only)):
         held = _cli_json(monkeypatch, home, folder, "cases")
-        assert {case["id"] for case in held} == own | both, folder
+        assert {coordinators_id[report(case)] for case in held} == own | both, folder
         shown = json.dumps(held)
-        for case_id in other_only:  # neither the id nor the title of another project's case
-            assert case_id not in shown and titles[case_id] not in shown, (folder, case_id)
+        for case_id in other_only:  # not the title of another project's case (each workstation numbers its own)
+            assert titles[case_id] not in shown, (folder, case_id)
         for case in held:  # the cells of their project arrived as the coordinator set them
             cells = {p["project"]: p["status"] for p in case["projects"]}
-            assert cells[folder] == linked[case["id"]][folder], (folder, case["id"])
+            assert cells[folder] == linked[coordinators_id[report(case)]][folder], (folder, case["id"])
 
 
 def test_a_second_build_replaces_the_first_and_stop_leaves_no_dovecot() -> None:
