@@ -105,13 +105,13 @@ def _member_names(connection: ReadConnection, config: Config | None) -> dict[str
 def list_rejected(store: Store, args: argparse.Namespace, out: TextIO, config: Config | None = None) -> int:
     """`triage-tui rejected`: the team events this workstation refused and the messages of the team folders that
     held none, newest first, with why (the `R` view); senders the roster knows by name, every field neutralised."""
-    from triage_tui.team.log import UNREADABLE, rejected
+    from triage_tui.team.log import rejected, rejected_item
     from triage_tui.untrusted import terminal_document
 
     with store.read() as connection:
         rows = rejected(connection)
         names = _member_names(connection, config)
-    listed = [_rejected_json(row, names, UNREADABLE) for row in rows]
+    listed = [{**rejected_item(row, names)._asdict(), "signed": row[4] is not None} for row in rows]
     if args.json:
         print_json(listed, out)
         return EXIT_OK
@@ -127,20 +127,3 @@ def list_rejected(store: Store, args: argparse.Namespace, out: TextIO, config: C
         if item["signer"] and item["signer"] != item["author"]:
             out.write(f"    signed by {item['signer']}\n")
     return EXIT_OK
-
-
-def _rejected_json(
-    row: tuple[str, str, str, str, str | None], names: dict[str, str], unreadable: str
-) -> dict[str, object]:
-    case_id, author, kind, reason, signer = row
-    message = author == unreadable  # a message of the team folders that held no event: no case, author or kind
-    return {
-        "message": message,
-        "case": None if message else case_id,
-        "kind": None if message else kind,
-        "author": None if message else author,
-        "author_name": None if message else names.get(author.upper()),
-        "signed": signer is not None,
-        "signer": signer,
-        "reason": reason,
-    }

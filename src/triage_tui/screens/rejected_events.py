@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from triage_tui.team.log import UNREADABLE
+from triage_tui.team.log import rejected_item
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_line
 from triage_tui.widgets.verdict import format_fingerprint
@@ -29,24 +29,26 @@ def rejected_lines(
     only names an author, it proves nothing), then the reason (all neutralised)."""
     if not rows:
         return Content.styled("No team event has been refused.", "$text-muted")
-    known = names or {}
     blocks: list[Content] = []
-    for case_id, author, kind, reason, signer in rows:
-        if author == UNREADABLE:  # a message of the team folders that held no event: no case, author or kind
+    for item in (rejected_item(row, names or {}) for row in rows):
+        if item.message:  # a message of the team folders that held no event: no case, author or kind
             blocks.append(Content.styled("a message holding no team event", "bold"))
-            blocks.append(safe_line(f"    {reason}").stylize("$error"))
+            blocks.append(safe_line(f"    {item.reason}").stylize("$error"))
             continue
-        who = _key_shown(author, known)
-        by = Content.assemble("  by ", who) if signer else Content.assemble("  unsigned, naming ", who)
-        blocks.append(Content.assemble(safe_line(case_id).stylize("bold"), "  ", safe_line(kind), by))
-        blocks.append(safe_line(f"    {reason}").stylize("$error"))
-        if signer and signer != author:
-            blocks.append(Content.assemble("    signed by ", _key_shown(signer, known)))
+        who = _key_shown(item.author or "", item.author_name)
+        by = Content.assemble("  by ", who) if item.signer else Content.assemble("  unsigned, naming ", who)
+        blocks.append(
+            Content.assemble(safe_line(item.case or "").stylize("bold"), "  ", safe_line(item.kind or ""), by)
+        )
+        blocks.append(safe_line(f"    {item.reason}").stylize("$error"))
+        if item.signer and item.signer != item.author:
+            blocks.append(
+                Content.assemble("    signed by ", _key_shown(item.signer, (names or {}).get(item.signer.upper())))
+            )
     return Content("\n").join(blocks)
 
 
-def _key_shown(fingerprint: str, names: Mapping[str, str]) -> Content:
-    name = names.get(fingerprint.upper())
+def _key_shown(fingerprint: str, name: str | None) -> Content:
     shown = format_fingerprint(fingerprint)
     return safe_line(f"{name} ({shown})" if name else shown)
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from triage_tui.domain import KEY_ACCEPTED
 from triage_tui.store import team_case_store as cases
@@ -161,3 +161,26 @@ def rejected(connection: EitherConnection) -> list[tuple[str, str, str, str, str
     of the team folder refused before they were one (not an event, or one whose fields are not what they must be;
     their reason names the signer). Times in a reason are shown in ISO 8601 UTC, never as raw clock values."""
     return [(r[0], r[1], r[2], readable_times(r[3]), r[4]) for r in log.rejected_rows(connection, UNREADABLE)]
+
+
+class RejectedItem(NamedTuple):
+    """One entry of the rejected-events view as both its screen and `triage-tui rejected` show it: a refused event
+    (its case, kind and author, by name when the roster knows the key), or a message that held no event."""
+
+    message: bool
+    """A message of the team folders that held no event: no case, kind or author."""
+    case: str | None
+    kind: str | None
+    author: str | None
+    author_name: str | None
+    signer: str | None
+    """The key that signed it; None: unsigned, so its author is only named, not proven."""
+    reason: str
+
+
+def rejected_item(row: tuple[str, str, str, str, str | None], names: Mapping[str, str]) -> RejectedItem:
+    """A row of `rejected` as the view shows it, `names` the roster's member names by key."""
+    case_id, author, kind, reason, signer = row
+    if author == UNREADABLE:
+        return RejectedItem(True, None, None, None, None, signer, reason)
+    return RejectedItem(False, case_id, kind, author, names.get(author.upper()), signer, reason)
