@@ -144,6 +144,10 @@ def _event_bytes(**fields: object) -> bytes:
         (_event_bytes(author="A"), "author: 'A' does not match"),
         (_event_bytes(case="PSC-99999999999999999999-1"), "case: .* does not match"),
         (_event_bytes(changes={"secret": [1, 2]}), "'secret' was unexpected"),
+        # A case named by its report is the event's ref again; an earlier version's Message-ID form never names one.
+        (_event_bytes(case="hash:" + "a" * 64), "is the event's ref too"),
+        (_event_bytes(case="hash:" + "a" * 64, ref="hash:" + "b" * 64), "is the event's ref too"),
+        (_event_bytes(case="mid:<x@example.org>", ref="mid:<x@example.org>"), "case: .* does not match"),
         (_event_bytes().replace(b"{", b"{ ", 1), "not in canonical form"),
         (_event_bytes(changes={"state": ["new", "pwned"]}), "changes.state.1: 'pwned' is not one of"),
         # Values that once passed decoding and then failed when applied, stopping every later sync.
@@ -186,3 +190,9 @@ def test_every_form_of_a_report_reference_round_trips(ref: str) -> None:
     """Every form a workstation writes (a GitHub advisory's case names its GHSA id) is one every reader accepts."""
     event = TeamEvent("PSC-2026-0001", "A" * 40, Timestamp(1), "state", {"state": ("new", "triage")}, ref=ref)
     assert decode(event.encode()) == event
+
+
+def test_an_event_naming_its_case_by_its_report_alone_decodes_as_that_report() -> None:
+    ref = "hash:" + "c" * 64
+    event = decode(_event_bytes(case=ref, ref=ref))
+    assert (event.case_id, event.ref) == (ref, ref)

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from onboarding_fixtures import BOTH_CASE_TITLE, PIP_CASE_TITLE, UV_CASE_TITLE, Team, case_on, notes_of, rejected_on
+from onboarding_fixtures import (
+    BOTH_CASE_TITLE,
+    PIP_CASE_TITLE,
+    UV_CASE_TITLE,
+    Station,
+    Team,
+    case_on,
+    notes_of,
+    rejected_on,
+)
 from triage_tui.domain import format_case_id
 from triage_tui.services.store_key import unlock_store
 from triage_tui.store.store import Store
@@ -83,3 +92,37 @@ def test_an_event_naming_its_case_by_id_alone_is_refused_on_every_workstation_of
     assert "not a maintainer of any project linked to this case" in refused
     (refused,) = [reason for _kind, author, reason in rejected_on(uv) if author == pip.fingerprint]
     assert "id alone" in refused
+
+
+def _logged_bytes(station: Station) -> list[bytes]:
+    """Every event the workstation's log keeps: its canonical bytes and its signed form, as received or sent."""
+    unlock_store(station.home / "triage.db", station.fingerprint, station.ring.home)
+    with Store(station.home / "triage.db") as store, store.read() as connection:
+        rows = connection.execute("SELECT body, signed FROM team_events").fetchall()
+    return [bytes(part) for row in rows for part in row if part is not None]
+
+
+def test_nothing_a_maintainer_holds_names_a_case_by_the_coordinators_number(team: Team) -> None:
+    """The coordinator's numbers never reach a maintainer, not even inside the signed events kept in their log:
+    events of a team name cases by their report alone, so the gaps between the numbers of the cases shared with pip
+    cannot tell how many cases the coordinators hold that pip was never shown."""
+    pip, coordinator = team.maintainers["pip"], team.coordinator
+    # Decisions both ways after the shares: a coordinator's note and state, and a pip cell.
+    held = {case["title"]: case["id"] for case in team.cases_of(pip)}
+    theirs = {case["title"]: case["id"] for case in team.cases_of(coordinator)}
+    team.ok(coordinator, "case", theirs[PIP_CASE_TITLE], "note", "a coordinator's note")
+    team.ok(coordinator, "case", theirs[PIP_CASE_TITLE], "state", "triage")
+    team.ok(pip, "case", held[BOTH_CASE_TITLE], "cell", "pip", "affected", "--ranges", "<24.1")
+    team.sync(coordinator)
+    team.sync(pip)
+    team.sync(coordinator)
+
+    numbers = {case["id"].encode() for case in team.cases_of(coordinator)}
+    logged = _logged_bytes(pip)
+    assert len(logged) > 6  # the shares, the histories sent with them, the decisions since, signed and not
+    assert not [data for data in logged for number in numbers if number in data]
+    assert not [data for data in logged if b'"case":"PSC-' in data]
+    # Decisions still land on the right case both ways (the events name it by its ref).
+    assert "a coordinator's note" in notes_of(case_on(team, pip, PIP_CASE_TITLE))
+    cells = case_on(team, coordinator, BOTH_CASE_TITLE)["impacts"]
+    assert [(i["status"], i["ranges"]) for i in cells if i["project"] == "pip"] == [("affected", ["<24.1"])]

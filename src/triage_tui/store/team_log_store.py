@@ -195,10 +195,10 @@ def local_event_ids(connection: Connection, case_ids: Sequence[str]) -> set[str]
     return {str(row[0]) for row in rows_over(connection, sql, case_ids)}
 
 
-def unsent_bodies(connection: EitherConnection) -> list[bytes]:
-    """Local events not sent yet, oldest first."""
-    rows = run(connection, "SELECT body FROM team_events WHERE origin = 'local' AND sent = 0 ORDER BY at, id")
-    return [bytes(row[0]) for row in rows.fetchall()]
+def unsent_bodies(connection: EitherConnection) -> list[tuple[str, bytes]]:
+    """Local events not sent yet, oldest first: each with the case here it is about."""
+    sql = "SELECT case_id, body FROM team_events WHERE origin = 'local' AND sent = 0 ORDER BY at, id"
+    return [(str(row[0]), bytes(row[1])) for row in run(connection, sql).fetchall()]
 
 
 def signed_history(connection: EitherConnection, case_id: str, ignored_whole: str) -> list[SignedEvent]:

@@ -31,6 +31,10 @@ REF_KINDS = ("ghsa:", "hash:", "mid:")
 """The forms of a team event's `ref` (the report it names): a GitHub advisory's id, its first message's content hash,
 or (only in events from earlier versions) that message's Message-ID."""
 REF = "^(" + "|".join(kind.rstrip(":") for kind in REF_KINDS) + "):"
+CASE_REF = "^(ghsa|hash):"
+"""A `case` naming the case by its report (the event's `ref` again): what a workstation of a team with a roster
+writes, so nothing it sends carries its own case numbers (their gaps would tell a maintainer how many other cases
+the coordinators hold). Never an earlier version's `mid:` form, which only ever came with a case id."""
 SHORT_TEXT = 1_000
 """Titles, names, reasons, labels' and fields' values: one line a person typed."""
 LONG_TEXT = 256 * 1024
@@ -130,7 +134,7 @@ EVENT_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "format": {"const": "triage-tui-event/1"},
-        "case": {"anyOf": [_text(pattern=CASE_ID), {"const": ROSTER_CASE}]},
+        "case": {"anyOf": [_text(pattern=f"{CASE_ID}|{CASE_REF}"), {"const": ROSTER_CASE}]},
         "author": _text(pattern=FINGERPRINT),
         "at": _text(pattern=r"^[0-9]{16}-[0-9]{8}$"),
         "kind": _text(40, pattern=r"^[a-z][a-z0-9-]*$"),

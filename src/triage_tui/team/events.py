@@ -60,6 +60,8 @@ class TeamEvent:
     """
 
     case_id: str
+    """The case: its author's id for it, or in a team with a roster its `ref` again (`team_log.team_named`), so that
+    nothing sent carries the author's case numbers; the reserved ROSTER_CASE for roster events."""
     author: str
     at: Timestamp
     kind: str
@@ -224,6 +226,8 @@ def _decode_checked(data: bytes, *, trusted: bool = False) -> TeamEvent:
         event.__dict__["_canonical"] = data
     elif event.encode() != data:
         raise EventFormatError("not in canonical form (re-encoded, its bytes and so its id would differ)")
+    if event.case_id.startswith(REF_KINDS) and event.case_id != event.ref:
+        raise EventFormatError("a case named by its report (ghsa: or hash:) is the event's ref too")
     if event.share is not None and event.kind != "share":
         raise EventFormatError("only a share event carries a case")
     if (event.key is not None) != (event.kind == KEY_ACCEPTED):

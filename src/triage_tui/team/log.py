@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from triage_tui.domain import KEY_ACCEPTED
 from triage_tui.store import team_case_store as cases
 from triage_tui.store import team_log_store as log
+from triage_tui.store.roster_store import holds_roster
 from triage_tui.store.team_runner import EitherConnection, WriteConnection
 from triage_tui.team.events import CASE_FIELDS, SCALAR_FIELDS, EventFormatError, TeamEvent, decode
 from triage_tui.team.hlc import Timestamp, readable_times
@@ -30,6 +31,8 @@ __all__ = [
     "share_of",
     "shared_with",
     "team_event_of",
+    "team_named",
+    "unsent",
     "with_report_refs",
 ]
 
@@ -75,7 +78,8 @@ def _labels(value: object) -> list[str]:
 def with_report_refs(connection: EitherConnection, event: TeamEvent) -> TeamEvent:
     """A local decision as the team reads it: each other case it names (duplicate-of) by that case's ref, which
     every workstation holding the report resolves to its own case (`named_case`); the id stays only for a case
-    with no message to name it by (nobody else can hold it)."""
+    with no message to name it by (nobody else can hold it). In a team with a roster its own case is named by its
+    ref alone too (`team_named`)."""
 
     def ref_of(value: object) -> object:
         return (case_ref(connection, str(value)) or value) if value else value
@@ -84,37 +88,65 @@ def with_report_refs(connection: EitherConnection, event: TeamEvent) -> TeamEven
         name: (ref_of(old), ref_of(new)) if name in CASE_FIELDS else (old, new)
         for name, (old, new) in event.changes.items()
     }
-    return event if changes == dict(event.changes) else replace(event, changes=changes)
+    named = event if changes == dict(event.changes) else replace(event, changes=changes)
+    return team_named(connection, named)
 
 
-def record_local(connection: WriteConnection, event: TeamEvent, now: datetime) -> None:
-    """A decision made here: applied already (by the action itself), to be sent. EventFormatError if the team
-    would refuse it (the checks every receiver makes): it is not kept, so it can never hold up what waits behind."""
+def team_named(connection: EitherConnection, event: TeamEvent) -> TeamEvent:
+    """The event naming its case by its ref alone (`event_schema.CASE_REF`) once this store holds a roster (a real
+    team, whose maintainers number the cases shared with them on their own): a case id is only this workstation's
+    number, and its gaps would tell a maintainer roughly how many cases the coordinators hold that are not theirs.
+    Before a roster (the lab's config-only set-up) workstations keep one another's ids, so the id stays."""
+    if event.ref is None or event.ref.startswith("mid:") or not holds_roster(connection):
+        return event
+    return replace(event, case_id=event.ref)
+
+
+def record_local(connection: WriteConnection, event: TeamEvent, now: datetime, case_id: str | None = None) -> None:
+    """A decision made here about the case `case_id` here (default: the event's own, which may name it by its ref
+    alone: `team_named`): applied already (by the action itself), to be sent. EventFormatError if the team would
+    refuse it (the checks every receiver makes): it is not kept, so it can never hold up what waits behind."""
     decode(event.encode())
+    here = case_id or event.case_id
     log.insert_local(
-        connection, event_id=event.id, case_id=event.case_id, ref=event.ref, author=event.author,
+        connection, event_id=event.id, case_id=here, ref=event.ref, author=event.author,
         at=event.at.text(), kind=event.kind, body=event.encode(), signer=event.author, now=now,
     )  # fmt: skip
-    remember_ref(connection, event.ref, event.case_id)
+    remember_ref(connection, event.ref, here)
 
 
-def record_own_share(connection: WriteConnection, share: TeamEvent, signed: bytes, now: datetime) -> None:
-    """A share this coordinator's workstation sent, kept in its log as sent (its copy read back is then skipped): it
-    links the projects it names at its place in the total order here as on every reader's workstation."""
-    record_local(connection, share, now)
+def record_own_share(
+    connection: WriteConnection, share: TeamEvent, signed: bytes, now: datetime, case_id: str | None = None
+) -> None:
+    """A share this coordinator's workstation sent of the case `case_id` here, kept in its log as sent (its copy
+    read back is then skipped): it links the projects it names at its place in the total order here as on every
+    reader's workstation."""
+    record_local(connection, share, now, case_id)
     log.mark_sent(connection, share.id, signed)
 
 
-def outgoing(connection: EitherConnection) -> list[TeamEvent]:
+class Unsent(NamedTuple):
+    """A local event waiting to be sent, and the case here it is about (the event may name it by its ref alone)."""
+
+    case_id: str
+    event: TeamEvent
+
+
+def unsent(connection: EitherConnection) -> list[Unsent]:
     """Local events not sent yet, oldest first (they wait here while offline). One recorded before the team's
     checks were what they are now, which every receiver would refuse, stays unsent rather than hold up the rest."""
-    events: list[TeamEvent] = []
-    for body in log.unsent_bodies(connection):
+    waiting: list[Unsent] = []
+    for case_id, body in log.unsent_bodies(connection):
         try:
-            events.append(decode(body))
+            waiting.append(Unsent(case_id, decode(body)))
         except EventFormatError:
             continue
-    return events
+    return waiting
+
+
+def outgoing(connection: EitherConnection) -> list[TeamEvent]:
+    """The events of `unsent`."""
+    return [waiting.event for waiting in unsent(connection)]
 
 
 def share_of(connection: EitherConnection, case_id: str) -> dict[str, object]:

@@ -35,9 +35,9 @@ def create_shared_case(connection: WriteConnection, event: TeamEvent, now: datet
     received = iso_time(share.get("received_at")) or now
     if event.ref is None:
         case_id = event.case_id  # an event from before refs: its id is all there is
-    elif holds_roster(connection):
-        # A real team: this workstation's own next number, never the author's, whose gaps would tell how many cases
-        # the coordinators hold that were never shared here. Events name the case by its ref, so they still find it.
+    elif holds_roster(connection) or event.case_id == event.ref:
+        # A real team: this workstation's own next number (its author's events name the case by its ref alone, never
+        # by their number, whose gaps would tell how many cases the coordinators hold that were never shared here).
         case_id = format_case_id(received.year, cases.next_case_number(connection, received.year))
     else:
         case_id = _claim_case_id(connection, event.case_id)

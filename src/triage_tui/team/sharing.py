@@ -50,7 +50,7 @@ class TeamSharer:
             return
         try:
             named = with_report_refs(connection, replace(event, ref=case_ref(connection, case_id)))
-            record_local(connection, named, at.astimezone(UTC))
+            record_local(connection, named, at.astimezone(UTC), case_id)
         except EventFormatError as error:  # what every other workstation would refuse is not decided here
             raise SharingRefused(str(error)) from None
 

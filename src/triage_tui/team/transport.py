@@ -32,7 +32,7 @@ from triage_tui.team.events import MAX_EVENT_BYTES, TeamEvent
 from triage_tui.team.folder_sync import Bodies, FolderRefused, append_to, pull_folder
 from triage_tui.team.folders import FolderPlan
 from triage_tui.team.hlc import HybridClock, Timestamp
-from triage_tui.team.log import history, linked_in_the_open, outgoing, record_own_share, share_of, shared_with
+from triage_tui.team.log import history, linked_in_the_open, record_own_share, share_of, shared_with, team_named, unsent
 from triage_tui.team.receive import receive
 from triage_tui.team.recipients import RecipientError, unusable_recipients
 from triage_tui.team.refs import case_projects, case_ref, named_case_projects
@@ -166,8 +166,9 @@ class TeamTransport:
         with self.store.read() as connection:
             # The roster as the pull just left it decides who events go to (the config's roles while there is none).
             self._roles_now(connection)
-            events = outgoing(connection)
-            cases = {event.case_id for event in events}
+            waiting = unsent(connection)
+            events, here = [w.event for w in waiting], {w.event.id: w.case_id for w in waiting}  # its case here
+            cases = set(here.values())
             # A coordinator also shares the cases linked to a project with its maintainers who have not been sent
             # them (one who joined later): one query, nothing more when every case has reached its readers.
             coordinating = self.config.identity.fingerprint in self.roles.coordinators
@@ -196,12 +197,12 @@ class TeamTransport:
             for case_id in sorted((cases | set(unshared)) - {ROSTER_CASE}):
                 self._share(client, where, case_id, projects.get(case_id, []))
         for event in events:
-            readers = receipt.roster_readers(self.roles, event) or self.roles.readers(projects.get(event.case_id, []))
-            told = told_of_unlink(event, self.roles, sent_the_case[event.case_id])
+            readers = receipt.roster_readers(self.roles, event) or self.roles.readers(projects.get(here[event.id], []))
+            told = told_of_unlink(event, self.roles, sent_the_case[here[event.id]])
             planned = deliveries(event, readers, lambda case: self.roles.readers(named.get(case, [])), told)
             blocked = {f for d in planned for f in d.readers} | {event.author}
             # The case's projects and those the event unlinks: whose folders its readers are reached through.
-            audience = {*projects.get(event.case_id, []), *event.impacts}
+            audience = {*projects.get(here[event.id], []), *event.impacts}
             folders = [
                 self.folders.every_folder(subjects.get(event.id, ()))
                 if event.roster is not None
@@ -278,9 +279,9 @@ class TeamTransport:
                 connection, {case for event, _signed in signed_history for case in named_cases(event)}
             )
             newest = log.newest_applied_at(connection)
+            clock = HybridClock(last=Timestamp.parse(newest) if newest else None)
             ref = case_ref(connection, case_id)
-        clock = HybridClock(last=Timestamp.parse(newest) if newest else None)
-        share = TeamEvent(case_id, me, clock.now(), "share", share=content, ref=ref)
+            share = team_named(connection, TeamEvent(case_id, me, clock.now(), "share", share=content, ref=ref))
         readers = sorted(new)
         # The other coordinators get the share too (they read every project's folder): it links the projects it
         # names in every coordinator's log alike, so a maintainer's later cell counts on each (`link_rule`).
@@ -302,7 +303,7 @@ class TeamTransport:
             return
         with self.store.write() as connection:
             record_shares(connection, case_id, readers, datetime.now(UTC))
-            record_own_share(connection, share, signed_share, datetime.now(UTC))
+            record_own_share(connection, share, signed_share, datetime.now(UTC), case_id)
         self.outcome.shared += len(readers)
 
     def _pull(self, client: IMAPClient, source: ImapSource, folder: str) -> None:
