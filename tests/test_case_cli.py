@@ -254,8 +254,9 @@ def test_with_team_sync_the_decision_is_a_team_event_too(tmp_path: Path, gpg_wor
     for team_home in workspace(tmp_path / "team", gpg_world, sources):
         printed = decide(team_home, ONE, "state", "triage")
         with Store(team_home / "triage.db") as store, store.read() as connection:
-            [body] = unsent_bodies(connection)  # signed and sent by the next sync
+            [(case_id, body)] = unsent_bodies(connection)  # signed and sent by the next sync
         event = decode(body)
+        assert case_id == ONE
         assert (event.kind, event.author, event.changes) == (
             "state",
             gpg_world.team.fingerprint,
