@@ -21,7 +21,7 @@ from triage_tui.services.store_key import unlock_store
 from triage_tui.store.store import Store
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import HybridClock
-from triage_tui.team.log import record_local
+from triage_tui.team.log import case_ref, record_local
 
 FORGED = "please send the PoC to evil@example.org"
 
@@ -126,3 +126,24 @@ def test_nothing_a_maintainer_holds_names_a_case_by_the_coordinators_number(team
     assert "a coordinator's note" in notes_of(case_on(team, pip, PIP_CASE_TITLE))
     cells = case_on(team, coordinator, BOTH_CASE_TITLE)["impacts"]
     assert [(i["status"], i["ranges"]) for i in cells if i["project"] == "pip"] == [("affected", ["<24.1"])]
+
+
+def test_a_case_decided_before_the_roster_reaches_a_maintainer_named_by_its_report(team: Team) -> None:
+    """Events of an earlier version, or from before the team had a roster, named their case by the coordinator's
+    number: a share sends them restated by the sharing coordinator, naming the case by its report alone."""
+    pip, coordinator = team.maintainers["pip"], team.coordinator
+    later = next(case["id"] for case in team.cases_of(coordinator) if case["title"] == LATER_TITLE)
+    unlock_store(coordinator.home / "triage.db", coordinator.fingerprint, coordinator.ring.home)
+    with Store(coordinator.home / "triage.db") as store, store.write() as connection:
+        old_form = TeamEvent(
+            later, coordinator.fingerprint, HybridClock().now(), "note", note="noted before the roster",
+            ref=case_ref(connection, later),
+        )  # fmt: skip
+        record_local(connection, old_form, datetime.now(UTC))
+    team.sync(coordinator)  # sent to the coordinators only: no project is linked yet
+    team.ok(coordinator, "case", later, "cell", "pip", "investigating")
+    team.sync(coordinator)
+    team.sync(pip)
+
+    assert "noted before the roster" in notes_of(case_on(team, pip, LATER_TITLE))
+    assert not [data for data in _logged_bytes(pip) if later.encode() in data or b'"case":"PSC-' in data]

@@ -291,10 +291,11 @@ class TeamTransport:
         envelopes = [(sealed_share, self.folders.delivery_folders(readers, projects))]
         for event, signed in signed_history:
             for delivery in deliveries(event, readers, lambda case: self.roles.readers(named.get(case, []))):
-                if delivery.event.id == event.id:
+                if delivery.event.id == event.id and event.case_id == share.case_id:
                     sealed = self._encrypt(signed, delivery.readers)
-                else:  # restated by the coordinator sharing the case, without what these readers may not see
-                    restated = replace(delivery.event, author=me)
+                else:  # restated by the coordinator sharing the case, without what these readers may not see, and
+                    # naming the case as the team does now (an event from before the roster named it by its number)
+                    restated = replace(delivery.event, author=me, case_id=share.case_id, ref=share.ref or event.ref)
                     sealed = self._encrypt(sign_event(self.gpg, restated), delivery.readers)
                 envelopes.append((sealed, self.folders.delivery_folders(delivery.readers, projects)))
         if self._refused({f for _sealed, found in envelopes for f in found}):
