@@ -149,7 +149,9 @@ def _header(data: bytes, at: int, whole: bool) -> tuple[int, int, int | None]:
 
 def _cut_short(whole: bool) -> NotAnEnvelope:
     """A packet cut short: a broken message if all of it was read, else a recipient list beyond the bound."""
-    return NotAnEnvelope("a packet is cut short" if whole else f"its recipients take more than {MAX_HEADER_BYTES} bytes")
+    return NotAnEnvelope(
+        "a packet is cut short" if whole else f"its recipients take more than {MAX_HEADER_BYTES} bytes"
+    )
 
 
 def _whole_length(length: int | None, what: str) -> int:

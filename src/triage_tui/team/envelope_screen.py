@@ -53,7 +53,9 @@ class EnvelopeScreen:
         except NotAnEnvelope as why:
             return Screened(False, f"not a team envelope: {why}")
         if found.hidden and not self.hidden_allowed:
-            return Screened(False, f"hides {found.hidden} of its recipients, which envelopes in per-audience folders never do")
+            return Screened(
+                False, f"hides {found.hidden} of its recipients, which envelopes in per-audience folders never do"
+            )
         if self.own_key_ids.intersection(found.named) or found.hidden:
             return PASS  # a hidden recipient may be this workstation: only gpg can tell
         return NOT_FOR_US
