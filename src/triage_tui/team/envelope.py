@@ -91,7 +91,9 @@ def encrypt_signed(gpg: gnupg.GPG, signed: bytes, recipients: Sequence[str], *, 
     # always_trust: recipients are chosen by fingerprint from the config, not by user id through the web of trust.
     chosen = sorted(set(recipients))
     named, unnamed = ([], chosen) if hidden else (chosen, None)
-    result = gpg.encrypt(signed, named, hidden_recipients=unnamed, armor=True, always_trust=True)
+    # A sender's gpg.conf saying `throw-keyids` would hide named recipients too, which readers refuse.
+    extra = None if hidden else ["--no-throw-keyids"]
+    result = gpg.encrypt(signed, named, hidden_recipients=unnamed, armor=True, always_trust=True, extra_args=extra)
     if not result.ok:
         problems = unusable_recipients(gpg, recipients)
         if problems:
