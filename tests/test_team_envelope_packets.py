@@ -12,6 +12,7 @@ from gpg_fixtures import Keyring
 from test_team_envelope_recipients import encryption_key_id, named_key_ids, sealed_by
 from test_team_recipients import rings
 from triage_tui.team.envelope_packets import HIDDEN_KEY_ID, MAX_HEADER_BYTES, NotAnEnvelope, recipients
+from triage_tui.team.envelope_screen import NOT_FOR_US, PASS, EnvelopeScreen, secret_key_ids
 
 __all__ = ["rings"]  # the fixture, imported so pytest finds it here
 
@@ -137,3 +138,14 @@ def test_a_signed_message_that_is_not_encrypted_is_refused(rings: list[Keyring])
     signed = coordinator.gpg.sign(b"data", keyid=coordinator.fingerprint, clearsign=False, binary=False)
     with pytest.raises(NotAnEnvelope, match="encrypted to no public key"):
         recipients(bytes(signed.data), 10)
+
+
+def test_the_screen_passes_over_only_what_names_none_of_this_keyrings_keys(rings: list[Keyring]) -> None:
+    coordinator, pip, uv = rings
+    for_pip = sealed_by(coordinator, [coordinator, pip], hidden=False)
+    own = {ring.email: EnvelopeScreen(secret_key_ids(ring.gpg), 10, hidden_allowed=False) for ring in rings}
+    assert (own[pip.email].screen(for_pip), own[uv.email].screen(for_pip)) == (PASS, NOT_FOR_US)
+    # A keyring gpg listed no secret key of (one it failed to read): gpg decides, rather than losing every event.
+    assert EnvelopeScreen(frozenset(), 10, hidden_allowed=False).screen(for_pip) == PASS
+    lab = EnvelopeScreen(secret_key_ids(uv.gpg), 10, hidden_allowed=True)
+    assert lab.screen(sealed_by(coordinator, [coordinator, pip], hidden=True)) == PASS  # only gpg can tell

@@ -58,6 +58,10 @@ class EnvelopeScreen:
             )
         if self.own_key_ids.intersection(found.named) or found.hidden:
             return PASS  # a hidden recipient may be this workstation: only gpg can tell
+        if (
+            not self.own_key_ids
+        ):  # gpg listed no secret key: a keyring it failed to read; passed over, all would be lost
+            return PASS
         return NOT_FOR_US
 
 
