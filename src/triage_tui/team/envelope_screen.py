@@ -58,9 +58,7 @@ class EnvelopeScreen:
             )
         if self.own_key_ids.intersection(found.named) or found.hidden:
             return PASS  # a hidden recipient may be this workstation: only gpg can tell
-        if (
-            not self.own_key_ids
-        ):  # gpg listed no secret key: a keyring it failed to read; passed over, all would be lost
+        if not self.own_key_ids:  # gpg listed no secret key (it failed to read the keyring): it decides, none is lost
             return PASS
         return NOT_FOR_US
 
