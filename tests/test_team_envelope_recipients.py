@@ -53,3 +53,16 @@ def test_an_envelope_for_the_one_lab_folder_names_nobody(rings: list[Keyring]) -
     assert named_key_ids(uv, sealed) == ["0000000000000000", "0000000000000000"]
     assert open_sealed(pip.gpg, sealed).rejection is None
     assert open_sealed(uv.gpg, sealed).event is None  # not a reader: it cannot open it either way
+
+
+def test_named_recipients_stay_named_whatever_the_senders_gpg_conf_says(rings: list[Keyring]) -> None:
+    """A sender whose gpg.conf says `throw-keyids` would otherwise hide them: readers of per-audience folders refuse
+    envelopes hiding their recipients, so that sender's events would be refused everywhere."""
+    coordinator, pip, _uv = rings
+    conf = coordinator.home / "gpg.conf"
+    conf.write_text("throw-keyids\n")
+    try:
+        sealed = sealed_by(coordinator, [coordinator, pip], hidden=False)
+    finally:
+        conf.unlink()
+    assert named_key_ids(pip, sealed) == sorted([encryption_key_id(coordinator), encryption_key_id(pip)])

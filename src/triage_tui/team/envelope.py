@@ -36,7 +36,8 @@ __all__ = [
 class Rejection(StrEnum):
     """Why a received event is not applied (it is kept and listed with the reason)."""
 
-    UNDECRYPTABLE = "not encrypted to this workstation, or damaged"
+    UNDECRYPTABLE = "not encrypted to this workstation"
+    DAMAGED = "could not be decrypted (damaged, or not an OpenPGP message)"
     UNSIGNED = "not signed"
     BAD_SIGNATURE = "bad signature"
     UNKNOWN_KEY = "signed by a key this workstation does not have"
@@ -49,6 +50,10 @@ class Rejection(StrEnum):
     REPLAYED = "already applied (a copy sent again)"
     FROM_THE_FUTURE = "waits: dated too far ahead of this workstation's clock"
     NOT_APPLICABLE = "could not be applied here"
+
+
+NO_SECRET_KEY = "no secret key"
+"""python-gnupg's status of a message encrypted to keys none of which is here (gpg's NO_SECKEY for each)."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,9 @@ def encrypt_signed(gpg: gnupg.GPG, signed: bytes, recipients: Sequence[str], *, 
     # always_trust: recipients are chosen by fingerprint from the config, not by user id through the web of trust.
     chosen = sorted(set(recipients))
     named, unnamed = ([], chosen) if hidden else (chosen, None)
-    result = gpg.encrypt(signed, named, hidden_recipients=unnamed, armor=True, always_trust=True)
+    # A sender's gpg.conf saying `throw-keyids` would hide named recipients too, which readers refuse.
+    extra = None if hidden else ["--no-throw-keyids"]
+    result = gpg.encrypt(signed, named, hidden_recipients=unnamed, armor=True, always_trust=True, extra_args=extra)
     if not result.ok:
         problems = unusable_recipients(gpg, recipients)
         if problems:
@@ -105,7 +112,10 @@ def open_sealed(gpg: gnupg.GPG, data: bytes) -> Opened:
     """Decrypt and verify a sealed event; the signer is checked against the author but not yet against roles."""
     outer = gpg.decrypt(data)
     if not outer.ok:
-        return Opened(None, None, Rejection.UNDECRYPTABLE, str(outer.status or ""))
+        status = str(outer.status or "")
+        # Only "no secret key" means it is for others (another project's case); anything else is a message kept and
+        # listed: junk, a damaged envelope, or one this workstation's key should open but does not.
+        return Opened(None, None, Rejection.UNDECRYPTABLE if status == NO_SECRET_KEY else Rejection.DAMAGED, status)
     inner = bytes(outer.data)
     if inner.lstrip().startswith(b"-----BEGIN PGP MESSAGE-----"):
         return open_signed(gpg, inner)  # a signed message: gpg gives back its data and checks the signature

@@ -1,6 +1,7 @@
 """Team event envelopes as mail: the message a sealed event travels in, and opening one round of a team folder's
 messages (each envelope decrypted and verified once, whatever is not an event kept with the reason, and copies of
-an event already taken in, the same envelope in another folder or an event held here, skipped before gpg runs)."""
+an event already taken in, the same envelope in another folder or an event held here, skipped before gpg runs, as
+are envelopes whose recipient list says they are not for this workstation or refuses them: `envelope_screen`)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from typing import TYPE_CHECKING
 
 from triage_tui.store.team_log_store import UnreadableMessage
 from triage_tui.team.envelope import Opened, Rejection, open_sealed
+from triage_tui.team.envelope_screen import EnvelopeScreen
 from triage_tui.team.sync_outcome import TeamSyncOutcome
 
 if TYPE_CHECKING:
     import gnupg
+
+    from triage_tui.team.folders import FolderPlan
 
 BEGIN, END = b"-----BEGIN PGP MESSAGE-----", b"-----END PGP MESSAGE-----"
 SUBJECT = "triage-tui team event"
@@ -58,14 +62,18 @@ def open_round(
     outcome: TeamSyncOutcome,
     stamp: str,
     folder: str = "",
+    plan: FolderPlan | None = None,
 ) -> tuple[list[Opened], list[UnreadableMessage]]:
     """The round's opened events not taken in before (`applied` grows with them), and the messages that hold none
     one can read (not an event, or not one once decrypted, or too large to be one), kept with the reason as intake
     keeps mail it cannot read. `copies` maps each envelope's digest to its event id for the whole sync: a
     coordinator reads every folder, and an event sent to several arrives once per folder; a message that holds no
-    event is listed once too, naming the folder and UID it was first found at (`folder`)."""
+    event is listed once too, naming the folder and UID it was first found at (`folder`). With the workstation's
+    folder `plan`, each envelope's recipient list is read first (`envelope_screen`): gpg runs only on those that may
+    be for this workstation."""
     opened_all: list[Opened] = []
     unreadable: list[UnreadableMessage] = []
+    screen: EnvelopeScreen | None = None
 
     def kept(uid: int, raw: bytes, reason: str, digest: bytes) -> None:
         if copies.get(digest) == UNREADABLE_COPY:
@@ -88,13 +96,24 @@ def open_round(
         digest = hashlib.sha256(sealed).digest()
         if copies.get(digest, "") in applied:
             continue  # the very envelope, in another folder, of an event taken in already
+        if plan is not None:
+            screen = screen or EnvelopeScreen.of(plan, gpg)  # once a round, when one needs it
+            screened = screen.screen(sealed)
+            if screened.refusal is not None:
+                outcome.screened += 1
+                kept(uid, raw, screened.refusal, digest)
+                continue
+            if not screened.for_us:  # addressed to other keys only: gpg would find no key of its own either
+                outcome.screened += 1
+                outcome.not_for_us += 1
+                continue
         try:
             opened = open_sealed(gpg, sealed)
         except Exception as error:  # one message gpg chokes on is kept with the reason; the rest go on
             kept(uid, raw, f"could not be opened: {type(error).__name__}: {error}"[:500], digest)
             continue
         if opened.rejection == Rejection.UNDECRYPTABLE:
-            outcome.not_for_us += 1  # another project's case: nothing of it is kept here
+            outcome.not_for_us += 1  # another project's case (its recipients hidden): nothing of it is kept here
             continue
         if opened.event is None:
             reason = f"{opened.rejection}" + (f": {opened.detail}" if opened.detail else "")

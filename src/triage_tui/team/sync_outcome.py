@@ -17,6 +17,8 @@ class TeamSyncOutcome:
     applied: int = 0
     rejected: int = 0
     not_for_us: int = 0
+    screened: int = 0
+    """Envelopes settled from their recipient list alone, with no gpg run: refused, or not for this workstation."""
     waiting: int = 0
     """Events left unsent, to go on a later sync: a reader's key cannot be encrypted to."""
     unusable: dict[str, str] = field(default_factory=dict)

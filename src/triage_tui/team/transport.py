@@ -319,7 +319,7 @@ class TeamTransport:
                     self._seen = log.event_ids(connection)
             opened, unreadable = open_round(
                 self.gpg, validity, group, bodies, self._seen, self._copies, self.outcome,
-                stored_time(datetime.now(UTC)), folder,
+                stored_time(datetime.now(UTC)), folder, self.folders,
             )  # fmt: skip
             batch.hold(folder, validity, group, opened, unreadable)
             if batch.full(APPLY_BATCH_EVENTS, APPLY_BATCH_BYTES):
