@@ -32,7 +32,9 @@ from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.matrix import MatrixScreen
 from triage_tui.screens.questions import ChoiceModal
+from triage_tui.store.team_runner import EitherConnection
 from triage_tui.team.own_rights import OwnStanding
+from triage_tui.team.rights import CHANGES_RULE
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.matrix_grid import MatrixGrid
 from ui_fixtures import frozen_clock, seeded_store, settle, small_inbox, workspace_config
@@ -50,7 +52,7 @@ def footer_words(app: TriageApp) -> list[str]:
 
 
 async def palette_titles(app: TriageApp) -> list[str]:
-    return [hit.text async for hit in BindingCommands(app.screen).discover()]
+    return [str(hit.text) async for hit in BindingCommands(app.screen).discover()]
 
 
 def warnings(app: TriageApp) -> list[str]:
@@ -66,7 +68,9 @@ async def open_first_case(app: TriageApp, pilot: Pilot[None]) -> None:
 
 class TestMaintainerFooters:
     async def test_the_case_footer_and_palette_leave_out_a_coordinators_decisions(
-        self, rostered: Path, keys: Keys
+        self,
+        rostered: Path,  # noqa: F811
+        keys: Keys,  # noqa: F811
     ) -> None:
         """Pip's maintainer (on the roster) sees Note, Advisory, Save file and Back on the case, no State, Close,
         Assign, Reply...; the palette offers "case: note" and no "case: state"."""
@@ -80,7 +84,7 @@ class TestMaintainerFooters:
             assert "case: note" in titles
             assert not {"case: state", "case: close", "case: assign", "case: reply", "case: labels"} & set(titles)
 
-    async def test_a_hidden_key_still_answers_with_the_rule(self, rostered: Path, keys: Keys) -> None:
+    async def test_a_hidden_key_still_answers_with_the_rule(self, rostered: Path, keys: Keys) -> None:  # noqa: F811
         """`t` (off the maintainer's footer) opens no dialog and says the rule the team would refuse it by."""
         app = team_app(rostered, team_config(keys, keys.pat))
         async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -88,9 +92,9 @@ class TestMaintainerFooters:
             await pilot.press("t")
             await settle(pilot)
             assert not isinstance(app.screen, ChoiceModal)
-            assert any(own_rights.CHANGES_RULE in text for text in warnings(app))
+            assert any(CHANGES_RULE in text for text in warnings(app))
 
-    async def test_the_inbox_footer_leaves_out_the_bulk_decisions(self, rostered: Path, keys: Keys) -> None:
+    async def test_the_inbox_footer_leaves_out_the_bulk_decisions(self, rostered: Path, keys: Keys) -> None:  # noqa: F811
         """The inbox offers no Select, Close as spam, Assign all or Label all to a maintainer; `x` still says why."""
         app = team_app(rostered, team_config(keys, keys.pat))
         async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -104,11 +108,11 @@ class TestMaintainerFooters:
             assert "inbox: close as spam" not in await palette_titles(app)
             await pilot.press("x")
             await settle(pilot)
-            assert any(own_rights.CHANGES_RULE in text for text in warnings(app))
+            assert any(CHANGES_RULE in text for text in warnings(app))
 
 
 class TestEveryKeyStays:
-    async def test_a_coordinator_keeps_every_key(self, rostered: Path, keys: Keys) -> None:
+    async def test_a_coordinator_keeps_every_key(self, rostered: Path, keys: Keys) -> None:  # noqa: F811
         """The roster's coordinator sees every decision on the case footer and in the palette."""
         app = team_app(rostered, team_config(keys, keys.casey))
         async with app.run_test(size=SIZE) as pilot:
@@ -135,7 +139,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[OwnStanding]]:
     found: list[OwnStanding] = []
     real = own_rights.own_standing
 
-    def counted(config: Config | None, connection: own_rights.EitherConnection) -> OwnStanding:
+    def counted(config: Config | None, connection: EitherConnection) -> OwnStanding:
         standing = real(config, connection)
         found.append(standing)
         return standing
@@ -145,7 +149,10 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[OwnStanding]]:
 
 
 async def test_the_standing_is_read_once_then_after_each_sync(
-    tmp_path: Path, keys: Keys, receiver: gnupg.GPG, reads: list[OwnStanding]
+    tmp_path: Path,
+    keys: Keys,  # noqa: F811
+    receiver: gnupg.GPG,  # noqa: F811
+    reads: list[OwnStanding],
 ) -> None:
     """Robin is not on the roster yet: no State on the footer. Keys pressed and redrawn read nothing again; a sync
     that brings Robin's addition as a coordinator is followed by one reading, and the footer offers State."""
@@ -212,7 +219,7 @@ class TestMatrixColumn:
 
 
 class TestMaintainerSnapshot:
-    def test_case_footer(self, snap_compare: SnapCompare, rostered: Path, keys: Keys) -> None:
+    def test_case_footer(self, snap_compare: SnapCompare, rostered: Path, keys: Keys) -> None:  # noqa: F811
         """Pip's maintainer's case screen at 80x24: its footer offers Back, Advisory, Note and Save file, none of a
         coordinator's decisions."""
         app = team_app(rostered, team_config(keys, keys.pat))

@@ -13,11 +13,11 @@ from triage_tui.services.author import author_name
 
 if TYPE_CHECKING:
     from triage_tui.config import Config
-    from triage_tui.team.own_rights import OwnStanding
     from triage_tui.services.advisory_drafts import AdvisoryDrafts
     from triage_tui.services.triage import TriageService
     from triage_tui.store.reads import StoreReads
     from triage_tui.store.store import Store
+    from triage_tui.team.own_rights import OwnStanding
 
 
 @dataclass
