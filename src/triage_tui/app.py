@@ -219,15 +219,15 @@ class TriageApp(App[None]):
         # The user's keymap ([keys] in the config: binding id = "keys") moves any binding; help and footer follow.
         if self.config is not None and self.config.keys:
             self.set_keymap(dict(self.config.keys))
-        self._read_standing()
+        if self.context.team_sync:  # without a team every decision is the user's: nothing to read
+            self._read_standing()
 
     @work(thread=True, exclusive=True, group="standing", exit_on_error=False)
     def _read_standing(self) -> None:
         """Read what this user may decide on the team (at start, and after each sync: the roster may have changed),
         then redraw the screens' keys: a maintainer's footers and palette leave out a coordinator's decisions."""
-        if self.context.team_sync:
-            self.context.read_standing()
-            self.post_message(StandingRead())
+        self.context.read_standing()
+        self.post_message(StandingRead())
 
     @on(StandingRead)
     def _standing_read(self) -> None:
@@ -363,7 +363,8 @@ class TriageApp(App[None]):
         self.sync_cancel = None
         self.refresh_bindings()
         self.sync_line = outcome
-        self._read_standing()
+        if self.context.team_sync:
+            self._read_standing()
         self._refresh_inbox()
         self._outcome_timer = self.set_timer(OUTCOME_SECONDS, self._clear_outcome)
 

@@ -42,10 +42,11 @@ def own_standing(config: Config | None, connection: EitherConnection) -> OwnStan
 def is_coordinator(config: Config | None, connection: EitherConnection) -> bool:
     """Whether this user makes a coordinator's decisions: with no team sync, always; with a roster in the store, if
     the roster makes their key a coordinator's; else if `[team] coordinators` names it."""
-    if config is None or config.team is None:
-        return True
-    roles = current_roles(connection, config.team.coordinators, config_roles(config))
-    return config.identity.fingerprint.upper() in roles.coordinators
+    return own_standing(config, connection).coordinator
+
+
+MERGE_RULE = "only a coordinator merges cases"
+"""Why a maintainer's workstation merges no cases."""
 
 
 def coordinators_only(config: Config | None, connection: EitherConnection, *, merge: bool = False) -> str | None:
@@ -59,9 +60,6 @@ def coordinators_rule(standing: OwnStanding, *, merge: bool = False) -> str | No
     if standing.coordinator:
         return None
     return MERGE_RULE if merge else CHANGES_RULE
-
-
-MERGE_RULE = "only a coordinator merges cases"
 
 
 REPLY_RULE = "a maintainer does not write to reporters; the coordinators do"
