@@ -20,6 +20,7 @@ from triage_tui.store.case_writes import WriteConnection, case_row
 from triage_tui.store.ingest import store_batch
 from triage_tui.store.queries import get_case
 from triage_tui.store.store import Store
+from triage_tui.team.log import outgoing
 from triage_tui.team.sharing import TeamSharer, sharer_for
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -87,3 +88,19 @@ def test_only_a_workspace_with_team_sync_shares_its_decisions(tmp_path: Path) ->
     )
     sharer = sharer_for(team)
     assert isinstance(sharer, TeamSharer) and sharer.fingerprint == FINGERPRINT
+
+
+def test_a_shared_decision_is_recorded_here_at_the_team_events_time(store: Store) -> None:
+    """The author's timeline holds the decision at the time its team event carries (the hybrid clock keeps
+    milliseconds), which is the time every receiver stores: not this clock's own, to the microsecond."""
+    late = datetime(2026, 6, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    triage = TriageService(store, "alex", clock=lambda: late, sharer=TeamSharer(FINGERPRINT))
+    made = triage.transition(CASE, CaseState.TRIAGE)
+    with store.read() as connection:
+        (team_event,) = outgoing(connection)
+        detail = get_case(connection, CASE)
+    assert detail is not None
+    (stored,) = [event.at for event in detail.events if event.kind == "state"]
+    as_received = datetime.fromtimestamp(team_event.at.wall_ms / 1000, UTC)  # how every receiver stores it
+    assert made.at == stored == as_received
+    assert stored.microsecond % 1000 == 0

@@ -31,6 +31,7 @@ from triage_tui.screens.decisions import ActionDone
 from triage_tui.screens.help import HelpScreen, help_rows
 from triage_tui.screens.inbox import InboxScreen
 from triage_tui.screens.navigation import InboxShown, OpenCase, ShowsCases
+from triage_tui.screens.role_keys import StandingRead
 from triage_tui.services.author import author_name
 from triage_tui.store.reads import StoreReads
 from triage_tui.store.store import Store
@@ -218,6 +219,22 @@ class TriageApp(App[None]):
         # The user's keymap ([keys] in the config: binding id = "keys") moves any binding; help and footer follow.
         if self.config is not None and self.config.keys:
             self.set_keymap(dict(self.config.keys))
+        if self.context.team_sync:  # without a team every decision is the user's: nothing to read
+            self._read_standing()
+
+    @work(thread=True, exclusive=True, group="standing", exit_on_error=False)
+    def _read_standing(self) -> None:
+        """Read what this user may decide on the team (at start, and after each sync: the roster may have changed),
+        then redraw the screens' keys: a maintainer's footers and palette leave out a coordinator's decisions."""
+        self.context.read_standing()
+        self.post_message(StandingRead())
+
+    @on(StandingRead)
+    def _standing_read(self) -> None:
+        screens = [*self.screen_stack, *([self._case_screen] if self._case_screen is not None else [])]
+        for screen in screens:
+            if screen.is_attached:
+                screen.refresh_bindings()
 
     def on_unmount(self) -> None:
         self.reads.close()
@@ -346,6 +363,8 @@ class TriageApp(App[None]):
         self.sync_cancel = None
         self.refresh_bindings()
         self.sync_line = outcome
+        if self.context.team_sync:
+            self._read_standing()
         self._refresh_inbox()
         self._outcome_timer = self.set_timer(OUTCOME_SECONDS, self._clear_outcome)
 

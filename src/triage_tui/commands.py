@@ -13,6 +13,8 @@ from typing import Protocol, runtime_checkable
 from textual.binding import ActiveBinding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from triage_tui.widgets.offered_keys import offered
+
 PALETTE_TITLES = {
     "app.sync": "sync: all sources",
     "app.cancel_sync": "sync: cancel",
@@ -34,13 +36,14 @@ def palette_title(active: ActiveBinding) -> str | None:
 
 
 class BindingCommands(Provider):
-    """Offers every enabled, namespaced binding of the screen the palette was opened over."""
+    """Offers every enabled, namespaced binding of the screen the palette was opened over that the screen offers (a
+    maintainer's palette holds no coordinator's decision)."""
 
     def _commands(self) -> Iterator[tuple[str, str, ActiveBinding]]:
         seen: set[str] = set()
         for active in self.screen.active_bindings.values():
             title = palette_title(active)
-            if title is None or title in seen or not active.enabled:
+            if title is None or title in seen or not active.enabled or not offered(self.screen, active.binding):
                 continue
             seen.add(title)
             yield title, active.binding.tooltip, active

@@ -24,6 +24,7 @@ from triage_tui.screens.options import (
     team_suggestions,
 )
 from triage_tui.screens.questions import ChoiceModal, ConfirmModal, NoteModal, TextModal
+from triage_tui.screens.role_keys import RoleKeys
 from triage_tui.screens.threads import in_thread
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from triage_tui.store.queries import CaseSummary
 
 
-class CaseScreen(ShowsCases, CaseView):
+class CaseScreen(RoleKeys, ShowsCases, CaseView):
     """One case, and what can be decided on it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from triage_tui.services.triage import TriageService
     from triage_tui.store.reads import StoreReads
     from triage_tui.store.store import Store
+    from triage_tui.team.own_rights import OwnStanding
 
 
 @dataclass
@@ -39,6 +40,7 @@ class AppContext:
     """Builds the workspace's TriageService (called once, by `triage`)."""
     build_advisory_drafts: Callable[[Config], AdvisoryDrafts] = field(repr=False)
     """Builds an AdvisoryDrafts for an advisory editor (each editor closes its own); drafts need the config."""
+    _standing: OwnStanding | None = field(default=None, init=False, repr=False)
     _triage: TriageService | None = field(default=None, init=False, repr=False)
     _triage_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -62,24 +64,53 @@ class AppContext:
         """Whether decisions are shared with a team (so removing a project tells its maintainers)."""
         return self.config is not None and self.config.team is not None
 
+    @property
+    def standing(self) -> OwnStanding | None:
+        """What this user may decide, as last read (no query: the footers ask on every change of keys); None on a
+        team workstation until `read_standing` has run. Without a team, every decision is theirs."""
+        if not self.team_sync:
+            from triage_tui.team.own_rights import ON_ONE_S_OWN
+
+            return ON_ONE_S_OWN
+        return self._standing
+
+    def read_standing(self) -> OwnStanding:
+        """Read what this user may decide (the roster's roles, else the config's) and keep it for `standing`: read
+        once, then again after each sync, since a sync may bring a change of the roster."""
+        from triage_tui.team.own_rights import own_standing
+
+        with self.store.read() as connection:
+            standing = own_standing(self.config, connection)
+        self._standing = standing
+        return standing
+
+    def _known_standing(self) -> OwnStanding:
+        return self.standing or self.read_standing()
+
     def coordinators_only(self, *, merge: bool = False) -> str | None:
         """The rule a coordinator's decision (a `merge`, or a change of the case's fields) breaks when this user is
         not a coordinator (the roster decides once there is one), else None: said when a maintainer asks for one."""
         if not self.team_sync:
             return None
-        from triage_tui.team.own_rights import coordinators_only
+        from triage_tui.team.own_rights import coordinators_rule
 
-        with self.store.read() as connection:
-            return coordinators_only(self.config, connection, merge=merge)
+        return coordinators_rule(self._known_standing(), merge=merge)
 
     def replies_refused(self) -> str | None:
         """Why this user does not write to reporters (a maintainer on a team: the coordinators do), else None."""
         if not self.team_sync:
             return None
-        from triage_tui.team.own_rights import replies_refused
+        from triage_tui.team.own_rights import reply_rule
 
-        with self.store.read() as connection:
-            return replies_refused(self.config, connection)
+        return reply_rule(self._known_standing())
+
+    def links_refused(self) -> str | None:
+        """Why this user does not unlink a project from a case (a maintainer on a team: coordinators do), else None."""
+        if not self.team_sync or self._known_standing().coordinator:
+            return None
+        from triage_tui.team.rights import LINKS_RULE
+
+        return LINKS_RULE
 
     def member_names(self) -> dict[str, str]:
         """Every roster key's member name (empty without a team or a roster); call from a worker thread."""

@@ -37,6 +37,7 @@ from triage_tui.screens.inbox_reads import (
     reread,
 )
 from triage_tui.screens.navigation import InboxShown, OpenCase, ShowsCases
+from triage_tui.screens.role_keys import RoleKeys
 from triage_tui.store.queries import SORTS, CaseFilter, CaseSummary
 from triage_tui.store.reads import InboxCount
 from triage_tui.widgets.case_list import PAGE_SIZE, CaseList
@@ -51,7 +52,7 @@ INLINE_READ_BUDGET = 0.02
 unseen while typing (a search's page at 100k cases takes 1-15 ms here, depending on the term and the load)."""
 
 
-class InboxScreen(ShowsCases, Screen[None]):
+class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
     """The default screen: the case list, a search box, and a line saying what is shown and how many."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -3,6 +3,7 @@ row and column totals, a cell editor on enter and the case on `o`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -21,6 +22,7 @@ from triage_tui.screens.context import AppContext
 from triage_tui.screens.decisions import Decision, Outcome, Work, run_action
 from triage_tui.screens.dialog import ASKING
 from triage_tui.screens.navigation import OpenCase, ShowsCases
+from triage_tui.screens.role_keys import RoleKeys
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.matrix_grid import PAGE_ROWS, MatrixGrid
@@ -33,9 +35,17 @@ if TYPE_CHECKING:
     from triage_tui.services.triage import TriageService
     from triage_tui.store.queries import CaseFilter
     from triage_tui.store.reads import MatrixRead
+    from triage_tui.team.own_rights import OwnStanding
 
 
-class MatrixScreen(ShowsCases, Screen[None]):
+def first_column(projects: Sequence[str], standing: OwnStanding | None) -> int:
+    """The column the cursor opens on: a maintainer's first own project (the cells they may set), else the first."""
+    if standing is None or standing.coordinator:
+        return 0
+    return next((index for index, project in enumerate(projects) if project in standing.projects), 0)
+
+
+class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
     """Cases down, projects across; each cell a symbol, a word and a colour."""
 
     DEFAULT_CSS = """
@@ -62,6 +72,7 @@ class MatrixScreen(ShowsCases, Screen[None]):
 
         read: MatrixRead
         names: dict[str, str]
+        standing: OwnStanding | None
 
     def __init__(self, context: AppContext, case_filter: CaseFilter, described: str) -> None:
         super().__init__(id="matrix")
@@ -72,6 +83,8 @@ class MatrixScreen(ShowsCases, Screen[None]):
         self._names: dict[str, str] = {}
         """The roster's members by key fingerprint (read with the matrix), to name who last set a cell."""
         self._totals: dict[str, dict[str, int]] = {}
+        self._placed = False
+        """Whether the cursor has been put on its first column (once: a re-read keeps it where the user moved it)."""
 
     def compose(self) -> ComposeResult:
         yield Static(safe_line(f"Impact matrix · {self._described} · loading…"), id="matrix-title")
@@ -93,14 +106,20 @@ class MatrixScreen(ShowsCases, Screen[None]):
 
     @work(thread=True, exclusive=True, group="matrix-read", exit_on_error=False)
     def _read(self) -> None:
-        self.post_message(self.Read(self.reads.matrix(self.case_filter, PAGE_ROWS), self.context.member_names()))
+        context = self.context
+        standing = context.standing or (context.read_standing() if context.team_sync else None)
+        self.post_message(self.Read(self.reads.matrix(self.case_filter, PAGE_ROWS), context.member_names(), standing))
 
     @on(Read)
     def _shown(self, message: Read) -> None:
         read = message.read
         self._names = message.names
         projects = read.matrix.projects
-        self.query_one(MatrixGrid).show(projects, read.count, read.matrix.rows)
+        grid = self.query_one(MatrixGrid)
+        grid.show(projects, read.count, read.matrix.rows)
+        if not self._placed and projects:
+            self._placed = True
+            grid.column = first_column(projects, message.standing)
         self._totals = read.totals
         noun = "case" if read.count == 1 else "cases"
         title = (
@@ -144,6 +163,10 @@ class MatrixScreen(ShowsCases, Screen[None]):
         """Unlink the cell's project from its case, after a deliberate yes."""
         from triage_tui.screens.questions import DeliberateConfirmModal
 
+        rule = self.context.links_refused()
+        if rule is not None:
+            self.notify(f"Not yours to decide: {rule}.", title="Team", severity="warning")
+            return
         grid = self.query_one(MatrixGrid)
         row = grid.current_row()
         if row is None or not grid.projects:

@@ -117,12 +117,15 @@ class DecisionRecorder:
     def record(self, connection: WriteConnection, case_id: str, kind: str, payload: Mapping[str, Any]) -> Event:
         """Append the event, shared with the team in the same transaction when there is a sharer."""
         at = self.clock()
-        event_id = case_writes.insert_event(connection, case_id, self.author, at.astimezone(UTC), kind, payload)
         if self.sharer is not None:
             try:
-                self.sharer.share(connection, case_id, kind, payload, at)
+                shared_at = self.sharer.share(connection, case_id, kind, payload, at)
             except SharingRefused as error:
                 raise TriageError(f"the team's workstations would refuse this: {error}") from None
+            # Recorded at the team event's time (its clock keeps milliseconds): the timeline here then shows the time
+            # every other workstation shows for it, not this clock's microseconds.
+            at = shared_at or at
+        event_id = case_writes.insert_event(connection, case_id, self.author, at.astimezone(UTC), kind, payload)
         return Event(event_id, case_id, self.author, at, kind, payload)
 
     def event(self, connection: WriteConnection, event_id: int) -> Event:

@@ -20,7 +20,9 @@ class DecisionSharer(Protocol):
 
     def share(
         self, connection: WriteConnection, case_id: str, kind: str, payload: Mapping[str, Any], at: datetime
-    ) -> None:
-        """Record the decision in the transaction of `connection` (it waits there while offline); SharingRefused
-        if every other workstation would refuse it, so it is not decided here either."""
+    ) -> datetime | None:
+        """Record the decision in the transaction of `connection` (it waits there while offline) and return the time
+        the team event carries (None if the decision makes none), which the decision is then recorded at here too:
+        every workstation shows it at that time. SharingRefused if every other workstation would refuse it, so it is
+        not decided here either."""
         ...

@@ -37,8 +37,9 @@ class TeamSharer:
 
     def share(
         self, connection: WriteConnection, case_id: str, kind: str, payload: Mapping[str, Any], at: datetime
-    ) -> None:
-        """Record the decision as a team event too, in the same transaction (it waits there while offline)."""
+    ) -> datetime | None:
+        """Record the decision as a team event too, in the same transaction (it waits there while offline); the
+        event's time as every receiver stores it (None: the decision makes no team event)."""
         # The clock goes on after the newest applied event in the log (received ones included, which may have come
         # in since this workstation last decided), whatever the wall clock says now.
         newest = newest_applied_at(connection)
@@ -47,12 +48,13 @@ class TeamSharer:
         event = team_event_of(kind, payload, case_id, self.fingerprint, self._clock.now())
         self._check_rights(connection, case_id, kind, event)
         if event is None:
-            return
+            return None
         try:
             named = with_report_refs(connection, replace(event, ref=case_ref(connection, case_id)))
             record_local(connection, named, at.astimezone(UTC), case_id)
         except EventFormatError as error:  # what every other workstation would refuse is not decided here
             raise SharingRefused(str(error)) from None
+        return datetime.fromtimestamp(event.at.wall_ms / 1000, UTC)  # as `materialize` stores a received one
 
     def _check_rights(self, connection: WriteConnection, case_id: str, kind: str, event: TeamEvent | None) -> None:
         """SharingRefused naming the rule if the decision is beyond this workstation's user's rights."""

@@ -16,6 +16,8 @@ from textual.screen import Screen
 from textual.style import Style
 from textual.widget import Widget
 
+from triage_tui.widgets.offered_keys import offered
+
 
 class KeysFooter(Widget, can_focus=False):
     """The focused screen's shown bindings (key and description), the command palette's key on the right."""
@@ -56,7 +58,7 @@ class KeysFooter(Widget, can_focus=False):
         seen: set[str] = set()
         for _node, binding, enabled, _tooltip in active.values():
             # One entry per action, as Textual's footer shows it (its first key wins).
-            if binding.show and binding.action not in seen:
+            if binding.show and binding.action not in seen and offered(screen, binding):
                 seen.add(binding.action)
                 keys.append((binding, enabled))
         palette = active.get(self.app.COMMAND_PALETTE_BINDING) if self.app.ENABLE_COMMAND_PALETTE else None
