@@ -7,10 +7,11 @@ from __future__ import annotations
 import time
 from email.message import EmailMessage
 
-from onboarding_fixtures import Team, case_on
+from onboarding_fixtures import Team, case_on, notes_of
 from test_team_onboarding import _store_dump
 from triage_tui.services.store_key import unlock_store
 from triage_tui.store.store import Store
+from triage_tui.store.team_case_store import cases_to_share, shared_with
 from triage_tui.team.log import case_ref
 
 TITLE = "pip and uv: resolver runs setup.py of an unpinned sdist"
@@ -57,8 +58,14 @@ def test_a_project_intake_guessed_gets_nothing_of_the_case_until_a_coordinator_l
     # The pip maintainer has it, linked to pip alone: the share names no project a coordinator did not link.
     shared = case_on(team, pip, TITLE)
     assert [(i["project"], i["status"]) for i in shared["impacts"]] == [("pip", "affected")]
-    # The coordinator's own matrix keeps the guess.
+    # The coordinator's own matrix keeps the guess; its syncs never find the case again to share it with uv (a sync
+    # with nothing to share stays one query that finds nothing).
     assert sorted(i["project"] for i in case_on(team, coordinator, TITLE)["impacts"]) == ["pip", "uv"]
+    unlock_store(coordinator.home / "triage.db", coordinator.fingerprint, coordinator.ring.home)
+    with Store(coordinator.home / "triage.db") as store, store.read() as connection:
+        readers = {"pip": [pip.fingerprint], "uv": [uv.fingerprint]}
+        assert cases_to_share(connection, readers, 50, deciders=[coordinator.fingerprint]) == []
+        assert shared_with(connection, case_id) == {pip.fingerprint}
 
     team.ok(coordinator, "case", case_id, "cell", "uv", "investigating")  # now a coordinator links uv
     team.sync(coordinator)
@@ -68,7 +75,10 @@ def test_a_project_intake_guessed_gets_nothing_of_the_case_until_a_coordinator_l
     linked = case_on(team, uv, TITLE)
     assert {i["project"]: i["status"] for i in linked["impacts"]}["uv"] == "investigating"
     assert REPORTER in linked["reporter"]
-    assert {i["project"]: i["status"] for i in case_on(team, pip, TITLE)["impacts"]} == {
-        "pip": "affected",
-        "uv": "investigating",
-    }
+    on_pip = case_on(team, pip, TITLE)
+    assert {i["project"]: i["status"] for i in on_pip["impacts"]} == {"pip": "affected", "uv": "investigating"}
+    # The pip maintainer's workstation reads the same links off the team's events: their note reaches uv's.
+    team.ok(pip, "case", on_pip["id"], "note", "pip 24.1 stops building sdists to resolve")
+    team.sync(pip)
+    team.sync(uv)
+    assert "pip 24.1 stops building sdists to resolve" in notes_of(case_on(team, uv, TITLE))

@@ -198,8 +198,8 @@ def cases_to_share(
             "ORDER BY i.case_id LIMIT ?"
         )
         values = [value for pair in part for value in pair]
-        parameters = (*values, *authors, ROSTER_CASE, limit)
-        found.update(str(row[0]) for row in run(connection, sql, parameters).fetchall())
+        rows = run(connection, sql, (*values, *authors, ROSTER_CASE, limit)).fetchall()
+        found.update(str(row[0]) for row in rows)
     return sorted(found)[:limit]
 
 

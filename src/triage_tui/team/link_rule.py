@@ -126,6 +126,11 @@ def linked_by_coordinators_of(
     linked: dict[str, set[str]] = {}
     for case_id, found in events.items():
         # Each case on its own: its events may name it by their author's id of it, another on each workstation.
-        state = converge(found, lambda _event, case=case_id: case, test.test, test.maintains).get(case_id)
+        state = converge(found, _placed_on(case_id), test.test, test.maintains).get(case_id)
         linked[case_id] = set(state.linked) if state is not None else set()
     return linked
+
+
+def _placed_on(case_id: str) -> Callable[[TeamEvent], str]:
+    """`converge`'s `case_of` for the events placed on one case here."""
+    return lambda _event: case_id
