@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from triage_tui.store.roster_store import ROSTER_CASE
 from triage_tui.store.team_runner import EitherConnection
 from triage_tui.team.link_rule import linked_by_coordinators_of, stored_roster
 from triage_tui.team.refs import case_projects, named_case
@@ -18,14 +19,19 @@ from triage_tui.team.refs import case_projects, named_case
 
 
 def reader_projects(connection: EitherConnection, case_ids: Iterable[str]) -> dict[str, list[str]]:
-    """The projects whose maintainers read each case, sorted (nothing read when no case is asked for)."""
-    wanted = sorted(set(case_ids))
+    """The projects whose maintainers read each case, sorted (nothing read when no case is asked for); none for the
+    roster's reserved case (its events go to every member)."""
+    asked = set(case_ids)
+    found: dict[str, list[str]] = {case_id: [] for case_id in asked}
+    wanted = sorted(asked - {ROSTER_CASE})
     if not wanted:
-        return {}
+        return found
     linked = linked_by_coordinators_of(connection, wanted, stored_roster(connection))
     if linked is None:  # the lab: no roster decides who linked what
-        return case_projects(connection, wanted)
-    return {case_id: sorted(linked[case_id]) for case_id in wanted}
+        found.update(case_projects(connection, wanted))
+    else:
+        found.update((case_id, sorted(linked[case_id])) for case_id in wanted)
+    return found
 
 
 def named_reader_projects(connection: EitherConnection, names: Iterable[str]) -> dict[str, list[str]]:
