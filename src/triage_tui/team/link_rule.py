@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from triage_tui.store import roster_store as rows
 from triage_tui.store.team_runner import EitherConnection
 from triage_tui.team.convergence import converge
-from triage_tui.team.events import TeamEvent, decode
+from triage_tui.team.events import TeamEvent, decode, decode_kept
 from triage_tui.team.roster import COORDINATOR, RosterHistory, fold
 
 # Why only team events link, and never what this workstation holds of the case: a coordinator's workstation also
@@ -122,7 +122,7 @@ def linked_by_coordinators_of(
     wanted = sorted(set(case_ids))
     events: dict[str, list[TeamEvent]] = {case_id: [] for case_id in wanted}
     for case_id, body in rows.applied_bodies_of(connection, wanted):
-        events[case_id].append(decode(body))
+        events[case_id].append(decode_kept(body))  # applied: checked whole when it came (or was made here)
     linked: dict[str, set[str]] = {}
     for case_id, found in events.items():
         # Each case on its own: its events may name it by their author's id of it, another on each workstation.
