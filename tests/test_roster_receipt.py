@@ -87,11 +87,13 @@ def test_a_maintainer_takes_the_roster_and_the_events_it_covers_with_no_key_impo
                    email=pip_ring.email, role="maintainer", projects=["pip"], imap_user=None)  # fmt: skip
     assert pip_ring.fingerprint in keys_of(coordinator_ring)  # the roster brought it
     alex = triage_of(coordinator)
+    # A coordinator's decision links pip (the setup's cell is no team event): the case's events go to pip's readers.
+    alex.set_impact(CASE, "pip", ImpactCell(ImpactStatus.AFFECTED))
     alex.transition(CASE, CaseState.TRIAGE)
     alex.add_note(CASE, "asked pip to check 24.x")
     alex.store.close()
     sent = coordinator.sync()
-    assert sent.sent == 4 and sent.waiting == 0
+    assert sent.sent == 5 and sent.waiting == 0
     taken = pip.sync()
     # Every event was signed by a key the maintainer did not have; the roster brought it and vouched for it.
     assert coordinator_ring.fingerprint in keys_of(pip_ring)

@@ -40,16 +40,16 @@ def test_a_maintainers_embargo_state_and_other_projects_cell_are_refused_locally
 def test_what_an_altered_maintainers_client_sends_beyond_its_rights_is_refused_everywhere(team: Team) -> None:
     pip, coordinator = team.maintainers["pip"], team.coordinator
     case = case_on(team, pip, PIP_CASE_TITLE)["id"]
+    both = case_on(team, pip, BOTH_CASE_TITLE)["id"]  # a coordinator linked it to uv too: uv's maintainers read it
     unlock_store(pip.home / "triage.db", pip.fingerprint, pip.ring.home)
-    # A client without the local check (no roles given to its sharer) records, signs and sends what it likes (the uv
-    # project is in its store: the case linked to both brought it).
+    # A client without the local check (no roles given to its sharer) records, signs and sends what it likes.
     with Store(pip.home / "triage.db") as store:
         altered = TriageService(store, "pip", sharer=TeamSharer(pip.fingerprint))
         altered.set_embargo(case, datetime(2031, 1, 1, tzinfo=UTC))
         altered.transition(case, CaseState.TRIAGE)
-        altered.set_impact(case, "uv", ImpactCell(ImpactStatus.AFFECTED))
-    # `team invite` gave the maintainer `i` on every other project's folder: a cell of the uv project goes to the uv
-    # maintainers too.
+        altered.set_impact(both, "uv", ImpactCell(ImpactStatus.AFFECTED))
+    # `team invite` gave the maintainer `i` on every other project's folder: an event of the case linked to both goes
+    # to the uv maintainers too.
     team.sync(pip)  # sent to Team/coordinators, Team/pip (read back here too) and Team/uv
     team.sync(coordinator)
     team.sync(pip)
@@ -57,6 +57,8 @@ def test_what_an_altered_maintainers_client_sends_beyond_its_rights_is_refused_e
     on_coordinator = case_on(team, coordinator, PIP_CASE_TITLE)
     assert on_coordinator["state"] == "new" and on_coordinator["embargo_until"] is None
     assert [i["project"] for i in on_coordinator["impacts"]] == ["pip"]
+    cells = {i["project"]: i["status"] for i in case_on(team, coordinator, BOTH_CASE_TITLE)["impacts"]}
+    assert cells == {"pip": "investigating", "uv": "investigating"}
     # Listed under R with the rule each broke (the pip maintainer's own workstation skips its own events read back).
     reasons = sorted(reason for _kind, author, reason in rejected_on(coordinator) if author == pip.fingerprint)
     assert len(reasons) == 3, reasons

@@ -174,6 +174,21 @@ def applied_bodies(connection: EitherConnection, case_id: str) -> list[bytes]:
     return [bytes(r[0]) for r in rows]
 
 
+def applied_bodies_of(connection: EitherConnection, case_ids: Sequence[str]) -> list[tuple[str, bytes]]:
+    """(case, body) of the applied events of the cases, each case's in the order they apply (one statement per 500
+    cases)."""
+    from triage_tui.store.in_lists import in_parts, placeholders
+
+    found: list[tuple[str, bytes]] = []
+    for part in in_parts(sorted(set(case_ids))):
+        sql = (
+            f"SELECT case_id, body FROM team_events WHERE case_id IN ({placeholders(part)}) "  # noqa: S608
+            "AND status = 'applied' ORDER BY case_id, at, author, id"
+        )
+        found.extend((str(r[0]), bytes(r[1])) for r in run(connection, sql, part).fetchall())
+    return found
+
+
 def case_labels(connection: EitherConnection, case_id: str) -> str | None:
     """The case's labels as stored (JSON), None if no such case here."""
     row = run(connection, "SELECT labels FROM cases WHERE id = ?", (case_id,)).fetchone()

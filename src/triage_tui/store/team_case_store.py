@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from triage_tui.domain import format_case_id
 from triage_tui.store.in_lists import in_parts, placeholders
+from triage_tui.store.roster_store import ROSTER_CASE
 from triage_tui.store.team_runner import EitherConnection, run
 
 if TYPE_CHECKING:
@@ -170,7 +171,12 @@ def cases_to_share(
     case. A case no decision has brought to the team yet (a report only linked at intake) waits for one, as before.
 
     `deciders`: the coordinators' keys. Only a decision sent from here or received from one of them brings a case to
-    the team: a maintainer's event on a case (whose id they guessed) must never make this workstation share it."""
+    the team: a maintainer's event on a case (whose id they guessed) must never make this workstation share it.
+
+    Once the store holds a roster, only links the case's readers may come from are looked at (`case_readers`: those a
+    coordinator's team event made): a cell someone set (never one intake guessed) of a project some event of the case
+    names. A superset, which the transport narrows to the link rule's answer, so a case whose guessed links alone
+    were never sent is never found again (a sync with nothing to share stays this one statement)."""
     pairs = sorted({(project, fingerprint) for project, found in readers.items() for fingerprint in found})
     authors = sorted(set(deciders))
     if not pairs or limit <= 0:
@@ -186,10 +192,14 @@ def cases_to_share(
             "AND s.fingerprint = r.fingerprint) AND (EXISTS (SELECT 1 FROM team_shares s WHERE s.case_id = i.case_id) "
             "OR EXISTS (SELECT 1 FROM team_events e WHERE e.case_id = i.case_id AND e.status = 'applied' "
             f"AND ((e.origin = 'received' AND e.author IN ({placeholders(authors)})) OR e.sent = 1))) "
+            "AND (NOT EXISTS (SELECT 1 FROM team_events x WHERE x.case_id = ? AND x.status = 'applied') "
+            "OR (i.set_by IS NOT NULL AND EXISTS (SELECT 1 FROM team_events n WHERE n.case_id = i.case_id "
+            "AND n.status = 'applied' AND instr(CAST(n.body AS TEXT), '\"' || i.project_id || '\"') > 0))) "
             "ORDER BY i.case_id LIMIT ?"
         )
         values = [value for pair in part for value in pair]
-        found.update(str(row[0]) for row in run(connection, sql, (*values, *authors, limit)).fetchall())
+        rows = run(connection, sql, (*values, *authors, ROSTER_CASE, limit)).fetchall()
+        found.update(str(row[0]) for row in rows)
     return sorted(found)[:limit]
 
 

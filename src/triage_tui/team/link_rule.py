@@ -6,13 +6,13 @@ maintainer maintains, comes from the roster in force at each event's time."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from triage_tui.store import roster_store as rows
 from triage_tui.store.team_runner import EitherConnection
 from triage_tui.team.convergence import converge
-from triage_tui.team.events import TeamEvent, decode
+from triage_tui.team.events import TeamEvent, decode, decode_kept
 from triage_tui.team.roster import COORDINATOR, RosterHistory, fold
 
 # Why only team events link, and never what this workstation holds of the case: a coordinator's workstation also
@@ -108,9 +108,29 @@ def _adds_itself_as_coordinator(event: TeamEvent) -> bool:
 def linked_by_coordinators(connection: EitherConnection, case_id: str, roster: RosterHistory) -> set[str] | None:
     """The projects coordinators' events have linked to the case here and not unlinked (None while no roster
     decides): what a maintainer's note or cell is checked against before it is recorded."""
+    linked = linked_by_coordinators_of(connection, [case_id], roster)
+    return None if linked is None else linked[case_id]
+
+
+def linked_by_coordinators_of(
+    connection: EitherConnection, case_ids: Iterable[str], roster: RosterHistory
+) -> dict[str, set[str]] | None:
+    """`linked_by_coordinators` of each of the cases, their events read together (None while no roster decides)."""
     test = coordinator_test(roster)
     if test.test is None:
         return None
-    events = [decode(body) for body in rows.applied_bodies(connection, case_id)]
-    state = converge(events, lambda _event: case_id, test.test, test.maintains).get(case_id)
-    return set(state.linked) if state is not None else set()
+    wanted = sorted(set(case_ids))
+    events: dict[str, list[TeamEvent]] = {case_id: [] for case_id in wanted}
+    for case_id, body in rows.applied_bodies_of(connection, wanted):
+        events[case_id].append(decode_kept(body))  # applied: checked whole when it came (or was made here)
+    linked: dict[str, set[str]] = {}
+    for case_id, found in events.items():
+        # Each case on its own: its events may name it by their author's id of it, another on each workstation.
+        state = converge(found, _placed_on(case_id), test.test, test.maintains).get(case_id)
+        linked[case_id] = set(state.linked) if state is not None else set()
+    return linked
+
+
+def _placed_on(case_id: str) -> Callable[[TeamEvent], str]:
+    """`converge`'s `case_of` for the events placed on one case here."""
+    return lambda _event: case_id

@@ -4,7 +4,7 @@ decision, waiting to be sent), and what the log tells the transport and the reje
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -149,8 +149,9 @@ def outgoing(connection: EitherConnection) -> list[TeamEvent]:
     return [waiting.event for waiting in unsent(connection)]
 
 
-def share_of(connection: EitherConnection, case_id: str) -> dict[str, object]:
-    """What a share of the case carries: its title, reporter, projects and messages' text (attachments stay)."""
+def share_of(connection: EitherConnection, case_id: str, projects: Iterable[str] | None = None) -> dict[str, object]:
+    """What a share of the case carries: its title, reporter, projects (`projects`: its readers', `case_readers`;
+    default: every project linked to it here) and messages' text (attachments stay)."""
     case = cases.case_head(connection, case_id)
     messages = [
         {"from": m.sender_name, "date": m.sent_at, "subject": m.subject, "body": m.body}
@@ -160,7 +161,7 @@ def share_of(connection: EitherConnection, case_id: str) -> dict[str, object]:
         "title": case.title,
         "reporter": case.reporter,
         "received_at": str(case.received_at) if case.received_at else None,
-        "projects": sorted(cases.linked_projects(connection, case_id)),
+        "projects": sorted(cases.linked_projects(connection, case_id) if projects is None else set(projects)),
         "messages": messages,
     }
 

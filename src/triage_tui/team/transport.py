@@ -22,6 +22,7 @@ from triage_tui.store.team_runner import EitherConnection
 from triage_tui.team import roster_receipt as receipt
 from triage_tui.team.apply_batch import APPLY_BATCH_BYTES, APPLY_BATCH_EVENTS, HeldBatch
 from triage_tui.team.audience import Delivery, deliveries, named_cases, told_of_unlink
+from triage_tui.team.case_readers import named_reader_projects, reader_projects
 from triage_tui.team.collector_pause import collector_paused
 from triage_tui.team.envelope import TeamRoles, encrypt_signed, sign_event
 from triage_tui.team.envelope_intake import CURSOR_SOURCE, open_round
@@ -35,7 +36,7 @@ from triage_tui.team.hlc import HybridClock, Timestamp
 from triage_tui.team.log import history, linked_in_the_open, record_own_share, share_of, shared_with, team_named, unsent
 from triage_tui.team.receive import receive
 from triage_tui.team.recipients import RecipientError, unusable_recipients
-from triage_tui.team.refs import case_projects, case_ref, named_case_projects
+from triage_tui.team.refs import case_ref
 from triage_tui.team.roles import config_roles
 from triage_tui.team.sync_outcome import TeamSyncOutcome as TeamSyncOutcome  # imported from here by callers
 from triage_tui.team.sync_outcome import TeamSyncResult
@@ -173,8 +174,8 @@ class TeamTransport:
             # them (one who joined later): one query, nothing more when every case has reached its readers.
             coordinating = self.config.identity.fingerprint in self.roles.coordinators
             unshared = self._to_share(connection, self.roles.maintainers) if coordinating else []
-            projects = case_projects(connection, cases | set(unshared))
-            named = named_case_projects(connection, {case for event in events for case in named_cases(event)})
+            projects = reader_projects(connection, cases | set(unshared))  # those a coordinator linked (a team)
+            named = named_reader_projects(connection, {case for event in events for case in named_cases(event)})
             subjects = {e.id: receipt.subject_projects(connection, self.founders, e) for e in events if e.roster}
             # Who holds each case already (the readers it was shared with here, or whose project's cell was sent).
             sent_the_case = {
@@ -192,7 +193,7 @@ class TeamTransport:
             usable = {p: m - self.unusable.keys() for p, m in self.roles.maintainers.items()}
             with self.store.read() as connection:
                 unshared = self._to_share(connection, usable)
-                projects.update(case_projects(connection, set(unshared) - projects.keys()))
+                projects.update(reader_projects(connection, set(unshared) - projects.keys()))
         if coordinating:
             for case_id in sorted((cases | set(unshared)) - {ROSTER_CASE}):
                 self._share(client, where, case_id, projects.get(case_id, []))
@@ -273,9 +274,9 @@ class TeamTransport:
             new -= self.unusable.keys()
             if not new:
                 return
-            content = share_of(connection, case_id)
+            content = share_of(connection, case_id, projects)
             signed_history = history(connection, case_id)
-            named = named_case_projects(
+            named = named_reader_projects(
                 connection, {case for event, _signed in signed_history for case in named_cases(event)}
             )
             newest = log.newest_applied_at(connection)
