@@ -131,3 +131,44 @@ def test_an_event_dated_far_ahead_waits_for_its_time_with_its_signed_form(team: 
     assert "judged again from 2025-11-22 08:31:40 UTC" in early.detail
     later = judge(open_sealed(team.pip.gpg, sealed), team.roles, set(), wall=1_763_800_300)
     assert later.rejection is None
+
+
+class _Measured:
+    """The team key's real gpg, noting the largest output any of its decryptions gave back to Python."""
+
+    def __init__(self, gpg: object) -> None:
+        self._gpg = gpg
+        self.largest = 0
+
+    def decrypt(self, data: bytes, **options: object) -> object:
+        result = self._gpg.decrypt(data, **options)  # type: ignore[attr-defined]
+        self.largest = max(self.largest, len(result.data))
+        return result
+
+
+BOMB_BYTES = 64 * 1024 * 1024
+"""A signed event padded to 64 MB of spaces: compressed, its envelope is a few kilobytes."""
+
+
+def _bomb(signer: Keyring) -> bytes:
+    padded = event(signer.fingerprint).encode()[:-1] + b" " * BOMB_BYTES + b"}"
+    options = ["--compress-algo", "zlib", "-z", "9"]
+    signed = signer.gpg.sign(padded, keyid=signer.fingerprint, clearsign=False, extra_args=options)
+    return bytes(str(signed), "ascii")
+
+
+def test_a_compressed_bomb_is_refused_without_reading_it_whole(team: Team) -> None:
+    """A member may append any envelope to a folder every workstation reads: a few kilobytes decompressing to
+    gigabytes must never be read whole into memory before its size is checked (gpg stops writing past the bound)."""
+    signed = _bomb(team.pip)
+    nested = team.pip.gpg.encrypt(signed, [team.coordinator.fingerprint], armor=True, always_trust=True)
+    one_layer = team.pip.gpg.encrypt(
+        event(team.pip.fingerprint).encode()[:-1] + b" " * BOMB_BYTES + b"}", [team.coordinator.fingerprint],
+        sign=team.pip.fingerprint, armor=True, always_trust=True, extra_args=["--compress-algo", "zlib", "-z", "9"],
+    )  # fmt: skip
+    for sealed in (bytes(str(nested), "ascii"), bytes(str(one_layer), "ascii")):
+        assert len(sealed) < 512 * 1024  # within what a team folder's message may be
+        measured = _Measured(team.coordinator.gpg)
+        opened = open_sealed(measured, sealed)
+        assert opened.rejection == Rejection.MALFORMED and "more than" in opened.detail, opened.detail
+        assert measured.largest <= 4 * 1024 * 1024  # never the 64 MB it decompresses to

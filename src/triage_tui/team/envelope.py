@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from triage_tui.team.events import EventFormatError, TeamEvent, decode
+from triage_tui.team.events import MAX_EVENT_BYTES, EventFormatError, TeamEvent, decode
 from triage_tui.team.hlc import due_text, too_far_ahead
 from triage_tui.team.recipients import RecipientError, unusable_recipients
 from triage_tui.team.rights import rights_problem
@@ -108,9 +108,31 @@ def seal(gpg: gnupg.GPG, event: TeamEvent, recipients: Sequence[str]) -> bytes:
     return encrypt_signed(gpg, sign_event(gpg, event), [*recipients, event.author])
 
 
+MAX_SIGNED_BYTES = 2 * MAX_EVENT_BYTES
+"""The largest signed form of an event an envelope may hold once decrypted (the largest event, armoured, is about
+4/3 of MAX_EVENT_BYTES): more is refused."""
+
+
+def _bounded(limit: int) -> list[str]:
+    """gpg's options to write at most twice `limit` bytes of what it opens: a few kilobytes of compressed data
+    (a team member may append any envelope to a folder every workstation reads) would otherwise decompress to
+    gigabytes, all read into memory here before any size check. gpg stops writing past the bound and fails, so what
+    it gave is over `limit` and refused as too large (gpg writes in blocks, so the bound leaves room above it)."""
+    return ["--max-output", str(2 * limit)]
+
+
+def _too_large(data: bytes, limit: int, what: str) -> Opened | None:
+    if len(data) <= limit:
+        return None
+    return Opened(None, None, Rejection.MALFORMED, f"{what} more than {limit} bytes (a compressed bomb?)")
+
+
 def open_sealed(gpg: gnupg.GPG, data: bytes) -> Opened:
     """Decrypt and verify a sealed event; the signer is checked against the author but not yet against roles."""
-    outer = gpg.decrypt(data)
+    outer = gpg.decrypt(data, extra_args=_bounded(MAX_SIGNED_BYTES))
+    too_large = _too_large(bytes(outer.data), MAX_SIGNED_BYTES, "decrypted, it holds")
+    if too_large is not None:
+        return too_large
     if not outer.ok:
         status = str(outer.status or "")
         # Only "no secret key" means it is for others (another project's case); anything else is a message kept and
@@ -125,8 +147,9 @@ def open_sealed(gpg: gnupg.GPG, data: bytes) -> Opened:
 def open_signed(gpg: gnupg.GPG, signed: bytes) -> Opened:
     """Verify an event's signed form (what a sealed event holds, and what is kept of one whose key was unknown,
     to verify again once the roster brings the key)."""
-    result = gpg.decrypt(signed)
-    return _checked(result, bytes(result.data), signed)
+    result = gpg.decrypt(signed, extra_args=_bounded(MAX_EVENT_BYTES))
+    too_large = _too_large(bytes(result.data), MAX_EVENT_BYTES, "its signed event is")
+    return too_large or _checked(result, bytes(result.data), signed)
 
 
 def _checked(result: Any, inner: bytes, signed: bytes | None) -> Opened:
