@@ -50,6 +50,7 @@ class Rejection(StrEnum):
     REPLAYED = "already applied (a copy sent again)"
     FROM_THE_FUTURE = "waits: dated too far ahead of this workstation's clock"
     NOT_APPLICABLE = "could not be applied here"
+    MISDIRECTED = "a share for other projects' maintainers (a copy sent on to the wrong folder)"
 
 
 NO_SECRET_KEY = "no secret key"

@@ -38,6 +38,7 @@ from triage_tui.team.receive import receive
 from triage_tui.team.recipients import RecipientError, unusable_recipients
 from triage_tui.team.refs import case_ref
 from triage_tui.team.roles import config_roles
+from triage_tui.team.share_audience import refuse_misdirected
 from triage_tui.team.sync_outcome import TeamSyncOutcome as TeamSyncOutcome  # imported from here by callers
 from triage_tui.team.sync_outcome import TeamSyncResult
 
@@ -354,6 +355,7 @@ class TeamTransport:
         # Judged from each event and the roster alone (never the case as it is here): the same verdict everywhere.
         judged_on: dict[str, receipt.JudgedOn] = {}
         judged = receipt.judge_round(self.gpg, batch.opened, self.config_roles, roster, judged_on)
+        judged = refuse_misdirected(judged, self.config.identity.fingerprint.upper(), roster)
         for verdict in judged:
             if verdict.rejection is None:
                 self.outcome.applied += 1
