@@ -62,12 +62,17 @@ def test_a_maintainer_goes_from_invite_to_join_to_their_first_shared_case(pip_te
     assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
     assert not (pip.home / "config.toml").exists()
 
-    joined = built.join("pip")
+    password = built.server.password_path("pipm")
+    joined = built.cli(  # the keyring named by GNUPGHOME alone (the station's), as a joiner's shell has it
+        pip, "team", "join", str(built.root / "pip.invitation"), "--yes", "--password-command", f"cat {password}"
+    )
 
     assert joined.returncode == 0, joined.stdout + joined.stderr
     assert "joined as maintainer of pip" in joined.stdout and "roster: 2 events taken in" in joined.stdout
     written = tomllib.loads((pip.home / "config.toml").read_text())
     assert "sources" not in written and written["team"]["server"]["username"] == "pipm"
+    # The keyring the invitation was opened with is the workspace's: it opens later without that GNUPGHOME.
+    assert Path(written["identity"]["gnupg_home"]) == pip.ring.home
     # The roster's keys were brought in by the join: the coordinator's key is now in the maintainer's keyring.
     assert coordinator.fingerprint in fingerprints_in(pip.ring.gpg)
     members = built.ok(pip, "team", "members")

@@ -282,7 +282,10 @@ def join(
         return JoinResult(False, invitation)
     settings = join_settings(
         invitation, own or invitation.invitee.fingerprint, password_command=password_command,
-        password_env=password_env, gnupg_home=gnupg_home, ca_file=ca_file,
+        password_env=password_env, ca_file=ca_file,
+        # The keyring the invitation was opened with, when the environment named it (GNUPGHOME) for a new workspace:
+        # the workspace must find the key again later without that environment.
+        gnupg_home=gnupg_home or (None if existing is not None else _env_gnupg_home()),
     )  # fmt: skip
     workspace.root.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = write_join_config(workspace.config_path, settings)
