@@ -169,34 +169,43 @@ def _members(value: object) -> set[str]:
     return set()
 
 
+AuthorRoles = Callable[[TeamEvent], tuple[bool, frozenset[str] | None]]
+"""What `CaseState.apply` is told of an event's author at its time: whether a coordinator, and if not, the projects
+they maintained then (None: not known, as with no roster)."""
+
+
 def converge(
     events: Iterable[TeamEvent],
     case_of: Callable[[TeamEvent], str] | None = None,
-    coordinator: Callable[[TeamEvent], bool] | None = None,
-    maintains: Callable[[TeamEvent], frozenset[str]] | None = None,
+    roles: AuthorRoles | None = None,
 ) -> dict[str, CaseState]:
     """The state of every case the events touch; the same for any order or duplication of the same events.
 
     `case_of` names the case an event is about here (default: its own `case_id`), since two workstations may call
-    one report by different ids. `coordinator`: whether an event's author was a coordinator at its time (default:
-    every author is, as with no roster); `maintains`: a maintainer's projects at its time (default: not known, so
-    only their cells are judged)."""
+    one report by different ids. `roles`: its author's roles at each event's time (default: every author is a
+    coordinator, as with no roster)."""
     unique = {event.id: event for event in events}
     states: dict[str, CaseState] = {}
     # `TeamEvent.order_key` as plain values (a Timestamp orders by its wall time, then its counter): thousands of
     # events are sorted each time cases are recomputed, and comparing the dataclasses costs most of it.
     for event in sorted(unique.values(), key=lambda e: (e.at.wall_ms, e.at.counter, e.author, e.id)):
         state = states.setdefault(case_of(event) if case_of else event.case_id, CaseState())
-        state.apply(event, *author_roles(event, coordinator, maintains))
+        if roles is None:
+            state.apply(event)
+        else:
+            state.apply(event, *roles(event))
     return states
 
 
 def author_roles(
-    event: TeamEvent,
-    coordinator: Callable[[TeamEvent], bool] | None,
-    maintains: Callable[[TeamEvent], frozenset[str]] | None,
-) -> tuple[bool, frozenset[str] | None]:
-    """What `CaseState.apply` is told of the event's author: a coordinator, or a maintainer of which projects."""
-    if coordinator is None or coordinator(event):
-        return True, None
-    return False, maintains(event) if maintains is not None else None
+    coordinator: Callable[[TeamEvent], bool], maintains: Callable[[TeamEvent], frozenset[str]] | None = None
+) -> AuthorRoles:
+    """The roles of two tests: whether an event's author was a coordinator at its time, and a maintainer's projects
+    then (None: not known, so only their cells are judged)."""
+
+    def roles(event: TeamEvent) -> tuple[bool, frozenset[str] | None]:
+        if coordinator(event):
+            return True, None
+        return False, maintains(event) if maintains is not None else None
+
+    return roles
