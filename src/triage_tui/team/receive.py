@@ -87,6 +87,7 @@ def receive(
         if event is None:
             continue  # nothing readable to keep beyond the envelope: the caller lists it
         slot = (event.ref, event.case_id)
+        local: str | None
         if event.roster is not None:  # the roster's own: placed on no case (`roster_receipt` folds them)
             local = places[slot] = ROSTER_CASE
         else:
