@@ -91,9 +91,12 @@ def judge_round(
         event = item.event
         verdict = judge_received(gpg, item, config_roles, roster, wall)
         if judged_on is not None and event is not None and event.roster is None:
-            judged_on[event.id] = JudgedOn(verdict.rejection.name if verdict.rejection else None)
+            judged_on[event.id] = JudgedOn(verdict.rejection.name) if verdict.rejection else _ACCEPTED
         judged.append(verdict)
     return judged
+
+
+_ACCEPTED = JudgedOn(None)
 
 
 WAITING = (Rejection.UNKNOWN_KEY.name, Rejection.FROM_THE_FUTURE.name)
