@@ -129,22 +129,27 @@ class CaseState:
         self.applied.append(event.id)
 
     def _impacts(self, event: TeamEvent, coordinator: bool, wall: int) -> None:
-        unlinked = sorted(p for p, cell in event.impacts.items() if cell is not None and p not in self.linked)
+        # Most events set one cell: sorted only when there are more.
+        cells = sorted(event.impacts.items()) if len(event.impacts) > 1 else list(event.impacts.items())
+        linked = self.linked
+        unlinked = [p for p, cell in cells if cell is not None and p not in linked]
         if not coordinator and unlinked:
             self.ignored[event.id] = ignored_cells_reason(unlinked)
-        for project, cell in sorted(event.impacts.items()):
+        for project, cell in cells:
             if not coordinator and project in unlinked:
                 continue  # not this maintainer's to link: the project stays off the case (nothing shared with it)
             if coordinator:
-                (self.linked.add if cell is not None else self.linked.discard)(project)
+                (linked.add if cell is not None else linked.discard)(project)
             before = self.impacts.get(project)
-            self.impacts[project] = dict(cell) if cell is not None else None
             if cell is None:
+                self.impacts[project] = None
                 self.unlinks.append((event.id, event.author, project, wall))
                 self.cell_set.pop(project, None)
             else:
+                # One copy for both: the cells kept are never changed in place (`copy`).
+                after = self.impacts[project] = dict(cell)
                 self.cell_set[project] = (event.author, wall, event.id)
-                cell_change: dict[str, object] = {"project": project, "before": before, "after": dict(cell)}
+                cell_change: dict[str, object] = {"project": project, "before": before, "after": after}
                 self.decisions.append(Decision(f"{event.id}/{project}", event.author, "impact", {}, cell_change, wall))
 
     def _scalar(self, event: TeamEvent, name: str, old: object, new: object) -> None:
