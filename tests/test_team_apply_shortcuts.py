@@ -1,5 +1,5 @@
 """Tests that the shortcuts applying a team backlog takes give what the plain forms give: a received row's time made
-from its second and milliseconds, a parsed timestamp's text, and the clock bound compared as plain numbers."""
+from its second and milliseconds, and the clock bound compared as plain numbers."""
 
 from __future__ import annotations
 
@@ -19,22 +19,6 @@ LAST_MS_OF_9999 = 253_402_300_799_999
 @given(st.integers(min_value=0, max_value=YEAR_2106_MS + 1000) | st.integers(min_value=0, max_value=LAST_MS_OF_9999))
 def test_a_rows_time_is_what_the_moment_itself_gives(wall_ms: int) -> None:
     assert _written(wall_ms) == stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
-
-
-@given(st.integers(min_value=0, max_value=10**16 - 1), st.integers(min_value=0, max_value=10**8 - 1))
-def test_a_parsed_timestamp_gives_back_its_text(wall_ms: int, counter: int) -> None:
-    text = Timestamp(wall_ms, counter).text()
-
-    parsed = Timestamp.parse(text)
-
-    assert parsed.text() == text
-    assert parsed == Timestamp(wall_ms, counter)
-
-
-def test_a_timestamp_parsed_from_other_digits_reads_as_its_numbers() -> None:
-    arabic = "".join(chr(0x660 + int(d)) for d in "0001763800000000") + "-00000003"
-
-    assert Timestamp.parse(arabic).text() == "0001763800000000-00000003"
 
 
 @given(

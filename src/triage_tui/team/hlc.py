@@ -23,8 +23,7 @@ class Timestamp:
 
     def text(self) -> str:
         """A fixed-width, sortable form: `0001763800000000-00000003`."""
-        known: str | None = self.__dict__.get("_text")  # the text it was parsed from (a sync stores thousands)
-        return known if known is not None else f"{self.wall_ms:016d}-{self.counter:08d}"
+        return f"{self.wall_ms:016d}-{self.counter:08d}"
 
     def iso(self) -> str:
         """The wall time as a reader reads it, ISO 8601 in UTC to the millisecond: `2026-06-01T12:00:00.000Z` (the
@@ -38,10 +37,7 @@ class Timestamp:
         wall, _, counter = text.partition("-")
         if len(wall) != 16 or not wall.isdigit() or len(counter) != 8 or not counter.isdigit():
             raise ValueError(f"{text!r} is not a hybrid logical clock timestamp")
-        stamp = cls(int(wall), int(counter))
-        if text.isascii():  # what `text()` writes (other digits parse to the same numbers but read otherwise)
-            stamp.__dict__["_text"] = text
-        return stamp
+        return cls(int(wall), int(counter))
 
 
 CLOCK_TEXT = re.compile(r"\b(\d{16})-(\d{8})\b")
