@@ -45,21 +45,26 @@ def coordinator_test(roster: RosterHistory) -> CoordinatorTest:
     # Each maintainer's projects after each roster event (the inverse of the roles' project -> maintainers), made
     # once per roster step so an event's lookup is a dictionary's.
     maintained_after = [roles.maintained for roles in roles_after]
-    ever = frozenset().union(*coordinators_after, *(m.keys() for m in maintained_after))
     none: frozenset[str] = frozenset()
     nobody = (False, none)
+    # Each author's answer after each roster step, made once: a coordinator then, else the projects they maintained.
+    answers_after = [
+        {
+            **{member: (False, projects) for member, projects in maintained.items()},
+            **dict.fromkeys(coordinators, _COORDINATOR),
+        }
+        for coordinators, maintained in zip(coordinators_after, maintained_after, strict=True)
+    ]
+    ever = frozenset().union(*answers_after)
 
     def roles(event: TeamEvent) -> tuple[bool, frozenset[str] | None]:
         # One search of the roster's steps answers both: a coordinator then, or the projects maintained then.
         author = event.author
         if author not in ever:
             return nobody
-        index = bisect_right(times, (event.at.wall_ms, event.at.counter)) - 1
-        if index < 0:
-            return nobody
-        if author in coordinators_after[index]:
-            return _COORDINATOR
-        return False, maintained_after[index].get(author, none)
+        at = event.at
+        index = bisect_right(times, (at.wall_ms, at.counter)) - 1
+        return answers_after[index].get(author, nobody) if index >= 0 else nobody
 
     # The roles answer from who the coordinators are, and who maintains what, over time alone: a roster change that
     # leaves them (a maintainer's key rotated, say) keeps the key, so the cases' remembered states stay good
