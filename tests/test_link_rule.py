@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage_tui.team.convergence import converge
+from triage_tui.team.convergence import author_roles, converge
 from triage_tui.team.events import TeamEvent
 from triage_tui.team.hlc import Timestamp
 from triage_tui.team.rights import IGNORED_EVENT_REASON, ignored_cells_reason, ignored_event_reason
@@ -38,7 +38,7 @@ STORY = {
 
 
 def test_only_cells_after_a_coordinators_link_and_before_its_unlink_count() -> None:
-    (state,) = converge(STORY.values(), coordinator=_is_coordinator).values()
+    (state,) = converge(STORY.values(), roles=author_roles(_is_coordinator)).values()
 
     assert state.ignored == {
         STORY["early cell"].id: ignored_cells_reason(["pip"]),
@@ -51,7 +51,7 @@ def test_only_cells_after_a_coordinators_link_and_before_its_unlink_count() -> N
 
 def test_without_the_unlink_the_cell_after_the_link_stands_and_the_earlier_one_stays_ignored() -> None:
     events = [STORY["early cell"], STORY["link"], STORY["cell"]]
-    (state,) = converge(events, coordinator=_is_coordinator).values()
+    (state,) = converge(events, roles=author_roles(_is_coordinator)).values()
 
     assert state.impacts["pip"] == _cell("fix-in-progress")
     assert state.cell_set["pip"][0] == MAINTAINER
@@ -64,8 +64,8 @@ def test_a_coordinators_share_naming_the_project_links_it_and_a_maintainers_shar
     forged = TeamEvent(CASE, MAINTAINER, Timestamp(1_760_000_000_000, 0), "share", share=share)
     cell = STORY["cell"]
 
-    (linked,) = converge([shared, cell], coordinator=_is_coordinator).values()
-    (unlinked,) = converge([forged, cell], coordinator=_is_coordinator).values()
+    (linked,) = converge([shared, cell], roles=author_roles(_is_coordinator)).values()
+    (unlinked,) = converge([forged, cell], roles=author_roles(_is_coordinator)).values()
 
     assert linked.impacts == {"pip": _cell("fix-in-progress")} and not linked.ignored
     assert unlinked.impacts == {} and list(unlinked.ignored) == [cell.id]
@@ -74,8 +74,8 @@ def test_a_coordinators_share_naming_the_project_links_it_and_a_maintainers_shar
 @settings(max_examples=60, deadline=None)
 @given(order=st.permutations(list(STORY.values())))
 def test_any_arrival_order_gives_the_same_verdicts(order: list[TeamEvent]) -> None:
-    expected = converge(STORY.values(), coordinator=_is_coordinator)[CASE].snapshot()
-    assert converge(order, coordinator=_is_coordinator)[CASE].snapshot() == expected
+    expected = converge(STORY.values(), roles=author_roles(_is_coordinator))[CASE].snapshot()
+    assert converge(order, roles=author_roles(_is_coordinator))[CASE].snapshot() == expected
 
 
 def _maintains(event: TeamEvent) -> frozenset[str]:
@@ -97,7 +97,7 @@ NOTES = {
 
 
 def test_a_maintainers_note_counts_only_while_a_coordinator_has_linked_one_of_their_projects() -> None:
-    (state,) = converge(NOTES.values(), coordinator=_is_coordinator, maintains=_maintains).values()
+    (state,) = converge(NOTES.values(), roles=author_roles(_is_coordinator, _maintains)).values()
 
     assert [text for _id, _author, text, _wall in state.notes] == ["while pip is linked"]
     assert state.ignored == {
@@ -111,7 +111,7 @@ def test_a_maintainers_note_counts_only_while_a_coordinator_has_linked_one_of_th
 
 
 def test_without_a_roster_a_maintainers_note_stands_as_before() -> None:
-    (state,) = converge(NOTES.values(), coordinator=_is_coordinator).values()  # projects unknown: not judged
+    (state,) = converge(NOTES.values(), roles=author_roles(_is_coordinator)).values()  # projects unknown: not judged
 
     assert len(state.notes) == 3
     assert state.ignored == {NOTES["late cell"].id: ignored_cells_reason(["pip"])}
@@ -123,7 +123,7 @@ def test_a_maintainer_of_another_linked_project_writes_on_it_but_not_cells_of_an
     uv_link = _event(COORDINATOR, 2, impacts={"uv": _cell("investigating")})
 
     (state,) = converge(
-        [uv_link, both], coordinator=_is_coordinator, maintains=lambda _e: frozenset({"pip", "uv"})
+        [uv_link, both], roles=author_roles(_is_coordinator, lambda _e: frozenset({"pip", "uv"}))
     ).values()
 
     assert [text for _id, _author, text, _wall in state.notes] == ["uv is linked, pip is not"]
@@ -134,6 +134,6 @@ def test_a_maintainer_of_another_linked_project_writes_on_it_but_not_cells_of_an
 @given(order=st.permutations([*NOTES.values(), STORY["early cell"], STORY["cell"]]))
 def test_any_arrival_order_gives_the_same_verdicts_on_notes(order: list[TeamEvent]) -> None:
     events = sorted(order, key=TeamEvent.order_key)
-    expected = converge(events, coordinator=_is_coordinator, maintains=_maintains)[CASE].snapshot()
-    assert converge(order, coordinator=_is_coordinator, maintains=_maintains)[CASE].snapshot() == expected
-    assert converge(order + order[:3], coordinator=_is_coordinator, maintains=_maintains)[CASE].snapshot() == expected
+    expected = converge(events, roles=author_roles(_is_coordinator, _maintains))[CASE].snapshot()
+    assert converge(order, roles=author_roles(_is_coordinator, _maintains))[CASE].snapshot() == expected
+    assert converge(order + order[:3], roles=author_roles(_is_coordinator, _maintains))[CASE].snapshot() == expected

@@ -88,8 +88,9 @@ class RejudgeCandidate(NamedTuple):
 def rejudge_candidates(connection: EitherConnection, since: str | None) -> list[RejudgeCandidate]:
     """The events `rejudged_rows` would give, as ids, times and rejections only: a roster change midway through a
     sync's batch looks at thousands of events the batch judged already, and reading their bytes cost more than
-    judging them."""
-    rows = plain_rows(connection, f"SELECT id, at, rejection {_REJUDGED}", _rejudged_parameters(since))
+    judging them. In no order (`judged_rows` orders those it reads): sorting thousands cost a fifth of the read."""
+    unordered = _REJUDGED.partition(" ORDER BY")[0]
+    rows = plain_rows(connection, f"SELECT id, at, rejection {unordered}", _rejudged_parameters(since))
     return [RejudgeCandidate(str(r[0]), str(r[1]), r[2]) for r in rows]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from triage_tui.team.convergence import CaseState, author_roles
+from triage_tui.team.convergence import AuthorRoles, CaseState
 from triage_tui.team.events import TeamEvent
 
 MAX_REMEMBERED_CASES = 2048
@@ -43,9 +43,8 @@ _lock = threading.Lock()
 def case_states(
     heads: Mapping[str, Iterable[Head]],
     events_of: Callable[[list[str]], Mapping[str, TeamEvent]],
-    coordinator: Callable[[TeamEvent], bool] | None = None,
+    roles: AuthorRoles | None = None,
     roles_key: object = None,
-    maintains: Callable[[TeamEvent], frozenset[str]] | None = None,
 ) -> dict[str, CaseState]:
     """Each case's state from its applied events (`heads`, by case): what `convergence.converge` gives for them.
     The states handed out are never to be changed (they are remembered).
@@ -53,10 +52,9 @@ def case_states(
     A remembered state is taken when the events it was made of are all still applied and every other one comes
     after them: a state depends only on its events in their order (an event's id is the hash of its bytes), so the
     answer is the same whichever store it was remembered from. `events_of` gives the events of the ids asked for
-    (all those needed, at once). `coordinator`: whether an event's author was a coordinator at its time (None: every
-    author is, as with no roster); `roles_key` names the roles it answers from (a state remembered under other roles
-    is replayed whole); `maintains`: a maintainer's projects at their event's time (None: not known, as with no
-    roster)."""
+    (all those needed, at once). `roles`: each event's author's roles at its time (None: every author is a
+    coordinator, as with no roster); `roles_key` names the roles it answers from (a state remembered under other
+    roles is replayed whole)."""
     plans: dict[str, tuple[CaseState | None, list[Head], Head]] = {}
     for case_id, case_heads in heads.items():
         ordered = sorted(set(case_heads))
@@ -81,7 +79,10 @@ def case_states(
         state = base.copy() if base is not None else CaseState()
         for head in rest:
             event = events[head.id]
-            state.apply(event, *author_roles(event, coordinator, maintains))
+            if roles is None:
+                state.apply(event)
+            else:
+                state.apply(event, *roles(event))
         states[case_id] = state
         with _lock:
             _remembered[case_id] = _Remembered(frozenset(state.applied), last, state, roles_key)

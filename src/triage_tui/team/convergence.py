@@ -129,22 +129,27 @@ class CaseState:
         self.applied.append(event.id)
 
     def _impacts(self, event: TeamEvent, coordinator: bool, wall: int) -> None:
-        unlinked = sorted(p for p, cell in event.impacts.items() if cell is not None and p not in self.linked)
+        # Most events set one cell: sorted only when there are more.
+        cells = sorted(event.impacts.items()) if len(event.impacts) > 1 else list(event.impacts.items())
+        linked = self.linked
+        unlinked = [p for p, cell in cells if cell is not None and p not in linked]
         if not coordinator and unlinked:
             self.ignored[event.id] = ignored_cells_reason(unlinked)
-        for project, cell in sorted(event.impacts.items()):
+        for project, cell in cells:
             if not coordinator and project in unlinked:
                 continue  # not this maintainer's to link: the project stays off the case (nothing shared with it)
             if coordinator:
-                (self.linked.add if cell is not None else self.linked.discard)(project)
+                (linked.add if cell is not None else linked.discard)(project)
             before = self.impacts.get(project)
-            self.impacts[project] = dict(cell) if cell is not None else None
             if cell is None:
+                self.impacts[project] = None
                 self.unlinks.append((event.id, event.author, project, wall))
                 self.cell_set.pop(project, None)
             else:
+                # One copy for both: the cells kept are never changed in place (`copy`).
+                after = self.impacts[project] = dict(cell)
                 self.cell_set[project] = (event.author, wall, event.id)
-                cell_change: dict[str, object] = {"project": project, "before": before, "after": dict(cell)}
+                cell_change: dict[str, object] = {"project": project, "before": before, "after": after}
                 self.decisions.append(Decision(f"{event.id}/{project}", event.author, "impact", {}, cell_change, wall))
 
     def _scalar(self, event: TeamEvent, name: str, old: object, new: object) -> None:
@@ -169,34 +174,43 @@ def _members(value: object) -> set[str]:
     return set()
 
 
+AuthorRoles = Callable[[TeamEvent], tuple[bool, frozenset[str] | None]]
+"""What `CaseState.apply` is told of an event's author at its time: whether a coordinator, and if not, the projects
+they maintained then (None: not known, as with no roster)."""
+
+
 def converge(
     events: Iterable[TeamEvent],
     case_of: Callable[[TeamEvent], str] | None = None,
-    coordinator: Callable[[TeamEvent], bool] | None = None,
-    maintains: Callable[[TeamEvent], frozenset[str]] | None = None,
+    roles: AuthorRoles | None = None,
 ) -> dict[str, CaseState]:
     """The state of every case the events touch; the same for any order or duplication of the same events.
 
     `case_of` names the case an event is about here (default: its own `case_id`), since two workstations may call
-    one report by different ids. `coordinator`: whether an event's author was a coordinator at its time (default:
-    every author is, as with no roster); `maintains`: a maintainer's projects at its time (default: not known, so
-    only their cells are judged)."""
+    one report by different ids. `roles`: its author's roles at each event's time (default: every author is a
+    coordinator, as with no roster)."""
     unique = {event.id: event for event in events}
     states: dict[str, CaseState] = {}
     # `TeamEvent.order_key` as plain values (a Timestamp orders by its wall time, then its counter): thousands of
     # events are sorted each time cases are recomputed, and comparing the dataclasses costs most of it.
     for event in sorted(unique.values(), key=lambda e: (e.at.wall_ms, e.at.counter, e.author, e.id)):
         state = states.setdefault(case_of(event) if case_of else event.case_id, CaseState())
-        state.apply(event, *author_roles(event, coordinator, maintains))
+        if roles is None:
+            state.apply(event)
+        else:
+            state.apply(event, *roles(event))
     return states
 
 
 def author_roles(
-    event: TeamEvent,
-    coordinator: Callable[[TeamEvent], bool] | None,
-    maintains: Callable[[TeamEvent], frozenset[str]] | None,
-) -> tuple[bool, frozenset[str] | None]:
-    """What `CaseState.apply` is told of the event's author: a coordinator, or a maintainer of which projects."""
-    if coordinator is None or coordinator(event):
-        return True, None
-    return False, maintains(event) if maintains is not None else None
+    coordinator: Callable[[TeamEvent], bool], maintains: Callable[[TeamEvent], frozenset[str]] | None = None
+) -> AuthorRoles:
+    """The roles of two tests: whether an event's author was a coordinator at its time, and a maintainer's projects
+    then (None: not known, so only their cells are judged)."""
+
+    def roles(event: TeamEvent) -> tuple[bool, frozenset[str] | None]:
+        if coordinator(event):
+            return True, None
+        return False, maintains(event) if maintains is not None else None
+
+    return roles

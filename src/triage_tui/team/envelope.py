@@ -5,6 +5,7 @@ a good signature, by the key the event names as its author, who holds a role on 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -174,7 +175,7 @@ def _checked(result: Any, inner: bytes, signed: bytes | None) -> Opened:
 def judge(
     opened: Opened,
     roles: TeamRoles,
-    applied: set[str],
+    applied: AbstractSet[str],
     roster: RosterHistory | None = None,
     wall: float | None = None,
 ) -> Opened:

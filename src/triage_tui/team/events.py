@@ -9,11 +9,10 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from triage_tui import untrusted_json
 from triage_tui.domain import KEY_ACCEPTED
@@ -44,6 +43,35 @@ since a case id is only its author's number for it (`team_log.with_report_refs`,
 SET_FIELDS = frozenset({"labels"})
 """Case fields that hold a set: each event adds and removes what it changed, so concurrent additions both stay."""
 MAX_EVENT_BYTES = 256 * 1024
+
+
+_T = TypeVar("_T")
+
+
+class _Kept(Generic[_T]):
+    """A value made from an event once and kept on it (an event never changes once made): `cached_property` without
+    the lock Python 3.11's takes on each first read, which a sync pays for thousands of events; two threads reading
+    it at once make the same value."""
+
+    def __init__(self, make: Callable[[Any], _T]) -> None:
+        self._make = make
+        self._name = make.__name__
+        self.__doc__ = make.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _Kept[_T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, instance: object | None, owner: type | None = None) -> _T | _Kept[_T]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self._name] = self._make(instance)
+        return value
 
 
 class EventFormatError(ValueError):
@@ -114,11 +142,11 @@ class TeamEvent:
 
     # Cached: an event is never changed once made (`dataclasses.replace` makes a new one), and sorting, grouping and
     # de-duplicating thousands of events asks for these many times over.
-    @cached_property
+    @_Kept
     def _canonical(self) -> bytes:
         return json.dumps(self.body(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
-    @cached_property
+    @_Kept
     def id(self) -> str:
         """The SHA-256 of the canonical bytes."""
         return hashlib.sha256(self.encode()).hexdigest()

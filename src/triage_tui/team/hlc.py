@@ -56,7 +56,9 @@ far in the future would win every last-writer-wins contest from then on."""
 
 def too_far_ahead(moment: Timestamp, wall: float | None = None) -> bool:
     """Whether `moment` is further ahead of the wall clock than any honest clock skew."""
-    return moment > latest_acceptable(wall)
+    # `moment > latest_acceptable(wall)` as plain numbers: a sync judges thousands of events.
+    latest_ms = int((time.time() if wall is None else wall) * 1000) + MAX_AHEAD_MS
+    return (moment.wall_ms, moment.counter) > (latest_ms, _LATEST_COUNTER)
 
 
 def latest_acceptable(wall: float | None = None) -> Timestamp:
@@ -64,10 +66,14 @@ def latest_acceptable(wall: float | None = None) -> Timestamp:
     return _latest_at(int((time.time() if wall is None else wall) * 1000))
 
 
+_LATEST_COUNTER = 99_999_999
+"""The latest counter of the latest acceptable millisecond (the counter's text is eight digits)."""
+
+
 @lru_cache(maxsize=8)
 def _latest_at(now_ms: int) -> Timestamp:
     # One per instant: a sync's round judges thousands of events at one `wall`.
-    return Timestamp(now_ms + MAX_AHEAD_MS, 99_999_999)
+    return Timestamp(now_ms + MAX_AHEAD_MS, _LATEST_COUNTER)
 
 
 def due_text(moment: Timestamp) -> str:

@@ -6,12 +6,12 @@ maintainer maintains, comes from the roster in force at each event's time."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from triage_tui.store import roster_store as rows
 from triage_tui.store.team_runner import EitherConnection
-from triage_tui.team.convergence import converge
+from triage_tui.team.convergence import AuthorRoles, converge
 from triage_tui.team.events import TeamEvent, decode, decode_kept
 from triage_tui.team.roster import COORDINATOR, RosterHistory, fold
 
@@ -25,13 +25,12 @@ from triage_tui.team.roster import COORDINATOR, RosterHistory, fold
 
 @dataclass(frozen=True)
 class CoordinatorTest:
-    """Whether an event's author was a coordinator at its time (`test`, None while no roster decides: every author
-    counts as one, as before the roster), the projects its author maintained then (`maintains`, None while no roster
-    decides), and a key naming the roster it answers from."""
+    """Each event's author's roles at its time (`roles`: whether a coordinator, and if not the projects they
+    maintained then; None while no roster decides: every author counts as a coordinator, as before the roster), and
+    a key naming the roster it answers from."""
 
-    test: Callable[[TeamEvent], bool] | None
+    roles: AuthorRoles | None
     key: object
-    maintains: Callable[[TeamEvent], frozenset[str]] | None = None
 
 
 def coordinator_test(roster: RosterHistory) -> CoordinatorTest:
@@ -44,43 +43,42 @@ def coordinator_test(roster: RosterHistory) -> CoordinatorTest:
     times = [(at.wall_ms, at.counter) for at in roster.times]
     roles_after = [roster.roles_at(at) for at in roster.times]
     coordinators_after = [roles.coordinators for roles in roles_after]
-    ever = frozenset().union(*coordinators_after)
     # Each maintainer's projects after each roster event (the inverse of the roles' project -> maintainers), made
     # once per roster step so an event's lookup is a dictionary's.
-    maintained_after = [_maintained(roles.maintainers) for roles in roles_after]
-    ever_maintainers = frozenset().union(*(m.keys() for m in maintained_after))
+    maintained_after = [roles.maintained for roles in roles_after]
     none: frozenset[str] = frozenset()
+    nobody = (False, none)
+    # Each author's answer after each roster step, made once: a coordinator then, else the projects they maintained.
+    answers_after = [
+        {
+            **{member: (False, projects) for member, projects in maintained.items()},
+            **dict.fromkeys(coordinators, _COORDINATOR),
+        }
+        for coordinators, maintained in zip(coordinators_after, maintained_after, strict=True)
+    ]
+    ever = frozenset().union(*answers_after)
 
-    def test(event: TeamEvent) -> bool:
-        if event.author not in ever:
-            return False
-        index = bisect_right(times, (event.at.wall_ms, event.at.counter)) - 1
-        return index >= 0 and event.author in coordinators_after[index]
+    def roles(event: TeamEvent) -> tuple[bool, frozenset[str] | None]:
+        # One search of the roster's steps answers both: a coordinator then, or the projects maintained then.
+        author = event.author
+        if author not in ever:
+            return nobody
+        at = event.at
+        index = bisect_right(times, (at.wall_ms, at.counter)) - 1
+        return answers_after[index].get(author, nobody) if index >= 0 else nobody
 
-    def maintains(event: TeamEvent) -> frozenset[str]:
-        if event.author not in ever_maintainers:
-            return none
-        index = bisect_right(times, (event.at.wall_ms, event.at.counter)) - 1
-        return maintained_after[index].get(event.author, none) if index >= 0 else none
-
-    # The tests answer from who the coordinators are, and who maintains what, over time alone: a roster change that
+    # The roles answer from who the coordinators are, and who maintains what, over time alone: a roster change that
     # leaves them (a maintainer's key rotated, say) keeps the key, so the cases' remembered states stay good
     # (`case_states`).
     steps: list[tuple[object, frozenset[str], frozenset[tuple[str, frozenset[str]]]]] = []
-    for at, roles, maintained in zip(roster.times, roles_after, maintained_after, strict=True):
-        step = (frozenset(roles.coordinators), frozenset(maintained.items()))
+    for at, step_roles, maintained in zip(roster.times, roles_after, maintained_after, strict=True):
+        step = (frozenset(step_roles.coordinators), frozenset(maintained.items()))
         if not steps or steps[-1][1:] != step:
             steps.append((at, *step))
-    return CoordinatorTest(test, tuple(steps), maintains)
+    return CoordinatorTest(roles, tuple(steps))
 
 
-def _maintained(maintainers: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
-    """Each maintainer's projects, from each project's maintainers."""
-    found: dict[str, set[str]] = {}
-    for project, members in maintainers.items():
-        for member in members:
-            found.setdefault(member, set()).add(project)
-    return {member: frozenset(projects) for member, projects in found.items()}
+_COORDINATOR: tuple[bool, frozenset[str] | None] = (True, None)
 
 
 _folded: dict[tuple[str, ...], RosterHistory] = {}
@@ -117,7 +115,7 @@ def linked_by_coordinators_of(
 ) -> dict[str, set[str]] | None:
     """`linked_by_coordinators` of each of the cases, their events read together (None while no roster decides)."""
     test = coordinator_test(roster)
-    if test.test is None:
+    if test.roles is None:
         return None
     wanted = sorted(set(case_ids))
     events: dict[str, list[TeamEvent]] = {case_id: [] for case_id in wanted}
@@ -126,7 +124,7 @@ def linked_by_coordinators_of(
     linked: dict[str, set[str]] = {}
     for case_id, found in events.items():
         # Each case on its own: its events may name it by their author's id of it, another on each workstation.
-        state = converge(found, _placed_on(case_id), test.test, test.maintains).get(case_id)
+        state = converge(found, _placed_on(case_id), test.roles).get(case_id)
         linked[case_id] = set(state.linked) if state is not None else set()
     return linked
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -62,7 +63,7 @@ def materialize_all(
         return {i: given[i] if i in given else decode_kept(stored[i]) for i in ids}
 
     roles = coordinator_test(roster if roster is not None else stored_roster(connection))
-    states = case_states(heads, events_of, roles.test, roles.key, roles.maintains)
+    states = case_states(heads, events_of, roles.roles, roles.key)
     # Why each event's cells are ignored, kept where it changed (a coordinator's link arriving late, in total order
     # before the cell, makes it count): listed under R alike on every workstation.
     ignored = {i: r for state in states.values() for i, r in state.ignored.items()}
@@ -132,15 +133,13 @@ def materialize_all(
             if event_id not in shown and event_id not in local:
                 # Stamped with when it was written (its clock), not when it arrived: every workstation's timeline
                 # then reads in the same order.
-                written = stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
                 payload = _encode({"text": text, "team_event": event_id})
-                timeline.append(TimelineRow(case_id, author, written, "note", payload))
+                timeline.append(TimelineRow(case_id, author, _written(wall_ms), "note", payload))
         for event_id, author, project, wall_ms in state.unlinks:
             if event_id not in shown and event_id not in local and project in known_projects:
                 # On the timeline of everyone who reads it, the maintainers who lost the case included.
-                written = stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
                 payload = _encode({"project": project, "changes": {}, "team_event": event_id})
-                timeline.append(TimelineRow(case_id, author, written, "impact-removed", payload))
+                timeline.append(TimelineRow(case_id, author, _written(wall_ms), "impact-removed", payload))
         current = {f"{c.overwritten_event}>{c.kept_event}" for c in state.conflicts}
         # A conflict is what the events say now: one an earlier event (arriving late) has settled is withdrawn, so
         # every workstation's timeline shows the same conflicts whatever order its events came in.
@@ -195,28 +194,29 @@ def _decision_rows(
     its payload what the events say, so every workstation holding the same events shows the same rows."""
     rows: list[TimelineRow] = []
     for decision in state.decisions:
-        if decision.key.split("/")[0] in local:
+        key, changes = decision.key, decision.changes
+        if local and key.split("/")[0] in local:
             continue  # the decision made here is on the timeline already, as it was made
-        there = stored.get(decision.key)
-        if there is not None and decision.kind != "impact" and not CASE_FIELDS & decision.changes.keys():
-            wanted.add(decision.key)  # its row says what the event alone says: it is there as it must be
+        names_cases = not CASE_FIELDS.isdisjoint(changes)
+        there = stored.get(key)
+        if there is not None and decision.kind != "impact" and not names_cases:
+            wanted.add(key)  # its row says what the event alone says: it is there as it must be
             continue
-        extra = dict(decision.extra)
-        if decision.kind == "impact" or (decision.kind == KEY_ACCEPTED and not decision.changes):
+        extra: Mapping[str, object] = decision.extra
+        if decision.kind == "impact" or (decision.kind == KEY_ACCEPTED and not changes):
             kind = decision.kind
             if kind == "impact" and extra.get("project") not in known_projects:
                 continue
         else:
             kind = decision.kind if decision.kind in DECISION_KINDS else OTHER_DECISION
             extra = {}
-        changes = decision.changes
-        if CASE_FIELDS & changes.keys():  # other cases as this workstation names them
+        if names_cases:  # other cases as this workstation names them
             changes = {
                 name: [_case_shown(connection, value, own=False) for value in pair] if name in CASE_FIELDS else pair
                 for name, pair in changes.items()
             }
-        payload = _encode({**extra, "changes": changes, "team_event": decision.key})
-        wanted.add(decision.key)
+        payload = _encode({**extra, "changes": changes, "team_event": key})
+        wanted.add(key)
         if there is not None and there[1] == payload:
             continue
         if there is not None:
@@ -228,7 +228,22 @@ def _decision_rows(
 def _written(wall_ms: int) -> str:
     """When an event was written (its clock), as the store keeps times: every workstation's timeline then reads in
     the same order."""
-    return stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
+    if not 0 <= wall_ms < _EXACT_MS:
+        return stored_time(datetime.fromtimestamp(wall_ms / 1000, UTC))
+    second, milliseconds = divmod(wall_ms, 1000)
+    return f"{_second_written(second)}.{milliseconds:03d}000"
+
+
+_EXACT_MS = 2**32 * 1000
+"""Up to here (the year 2106) a time in milliseconds divided by 1000 is within a microsecond's rounding of itself, so
+the text made from its second and its milliseconds is what `datetime.fromtimestamp` gives (beyond, made as before)."""
+
+
+@lru_cache(maxsize=1024)
+def _second_written(second: int) -> str:
+    # The store's form up to the second, made once per second: a batch writes thousands of rows a few seconds apart
+    # (`stored_time` of the moment itself, its microseconds then the event's milliseconds).
+    return stored_time(datetime.fromtimestamp(second, UTC)).partition(".")[0]
 
 
 def _case_shown(connection: WriteConnection, value: object, *, own: bool) -> object:

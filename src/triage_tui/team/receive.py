@@ -78,23 +78,30 @@ def receive(
     refs = {e.ref for i in opened if (e := i.event) and e.ref and e.roster is None}
     known = cases_known_as(connection, refs)
     held = cases_holding(connection, refs - known.keys())  # reports first seen here: still remembered below
+    # Per event: its signer's sighting if it is applied (the roster vouches for its own keys: no case to flag on), and
+    # whether it accepts a key; both kept in the order the events came, for those still standing once recomputed.
+    sighted: list[tuple[str, tuple[str, str, str | None]]] = []
+    keys: list[TeamEvent] = []
     for item in opened:
-        if item.event is None:
-            continue  # nothing readable to keep beyond the envelope: the caller lists it
         event = item.event
+        if event is None:
+            continue  # nothing readable to keep beyond the envelope: the caller lists it
         slot = (event.ref, event.case_id)
+        local: str | None
         if event.roster is not None:  # the roster's own: placed on no case (`roster_receipt` folds them)
-            places[slot] = ROSTER_CASE
-        elif slot not in places and event.ref in known and not str(event.ref).startswith("mid:"):
-            places[slot] = known[str(event.ref)]  # `resolve_case`'s first answer, remembered already
-        elif slot not in places:  # one lookup per case, not per event: a sync may bring thousands
-            places[slot] = held[event.ref] if event.ref in held else resolve_case(connection, event)
-            remember_ref(connection, event.ref, places[slot])
-            if places[slot] is None:
-                unplaceable[slot] = ambiguous_ref(connection, event)
-        local = places[slot]
-        if item.rejection is not None:
-            status, reason = "rejected", f"{item.rejection}" + (f": {item.detail}" if item.detail else "")
+            local = places[slot] = ROSTER_CASE
+        else:
+            local = places.get(slot, _UNPLACED)
+            if local is _UNPLACED and event.ref in known and not str(event.ref).startswith("mid:"):
+                local = places[slot] = known[str(event.ref)]  # `resolve_case`'s first answer, remembered already
+            elif local is _UNPLACED:  # one lookup per case, not per event: a sync may bring thousands
+                local = places[slot] = held[event.ref] if event.ref in held else resolve_case(connection, event)
+                remember_ref(connection, event.ref, local)
+                if local is None:
+                    unplaceable[slot] = ambiguous_ref(connection, event)
+        rejection = item.rejection
+        if rejection is not None:
+            status, reason = "rejected", f"{rejection}" + (f": {item.detail}" if item.detail else "")
         elif event.id in refused:
             status, reason = "rejected", refused[event.id]
         elif ambiguous := unplaceable.get(slot):
@@ -105,7 +112,12 @@ def receive(
         place = local or UNRESOLVED + event.case_id
         rows.append(ReceivedEvent(event.id, place, event.author, event.at.text(), event.kind, event.encode(),
                                   item.signed, "received", status, reason, item.signer, 1, stamp,
-                                  event.ref, item.rejection.name if item.rejection else None))  # fmt: skip
+                                  event.ref, rejection.name if rejection else None))  # fmt: skip
+        if rejection is None:
+            if event.roster is None:
+                sighted.append((event.id, (item.signer_uid, item.signer or "", local)))
+            if event.key is not None:
+                keys.append(event)
         if status == "applied":
             if local is not None and local != ROSTER_CASE:
                 touched.add(local)
@@ -118,27 +130,26 @@ def receive(
     # synced from the mailbox).
     unresolved = log.unresolved_duplicates(connection)
     refused.update(_materialize_or_refuse(connection, touched | set(unresolved), now, fresh, roster))
-    standing = [item for item in accepted if item.event is not None and item.event.id not in refused]
     # Each sighting once, in the order first seen (a repeat pins and flags nothing more); each signer's user id
     # parsed once: a batch brings thousands of events from a few members.
-    seen = dict.fromkeys(
-        (i.signer_uid, i.signer or "", places.get((i.event.ref, i.event.case_id)))
-        for i in standing
-        if i.event and i.event.roster is None  # the roster vouches for its keys itself (no case to flag on)
-    )
+    seen = dict.fromkeys(sighting for event_id, sighting in sighted if event_id not in refused)
     addresses = {uid: address_of(uid) for uid in {uid for uid, _signer, _place in seen}}
     sightings = dict.fromkeys(KeySighting(addresses[uid], signer, TEAM, place) for uid, signer, place in seen)
     pin_team_keys(connection, list(sightings), roster, now)
-    for item in standing:
-        if item.event is not None and item.event.key is not None:
-            key = item.event.key
-            try:
-                with connection.begin_nested():
-                    accept_pin(connection, key["address"], key["fingerprint"], item.event.author, now)
-            except Exception as error:  # one acceptance that cannot be kept must not stop the others
-                refused[item.event.id] = _refusal(error)
-                _refuse(connection, {item.event.id: refused[item.event.id]})
+    for event in [event for event in keys if event.id not in refused]:
+        key = event.key
+        assert key is not None
+        try:
+            with connection.begin_nested():
+                accept_pin(connection, key["address"], key["fingerprint"], event.author, now)
+        except Exception as error:  # one acceptance that cannot be kept must not stop the others
+            refused[event.id] = _refusal(error)
+            _refuse(connection, {event.id: refused[event.id]})
     return Received(touched, refused)
+
+
+_UNPLACED = "\0unplaced"
+"""No case looked up yet for an event's (ref, case) (a case found may be None: the report is held by none here)."""
 
 
 def _refusal(error: BaseException) -> str:

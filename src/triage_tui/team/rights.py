@@ -68,7 +68,7 @@ def rights_problem(event: TeamEvent, roles: TeamRoles) -> str | None:
     author = event.author
     if author in roles.coordinators:
         return None
-    maintained = {project for project, members in roles.maintainers.items() if author in members}
+    maintained = roles.maintained.get(author, frozenset())
     if not maintained:
         return NO_ROLE_RULE
     if event.kind == "share" or event.share is not None:

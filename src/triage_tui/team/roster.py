@@ -173,7 +173,11 @@ class RosterHistory:
     def roles_at(self, at: Timestamp) -> TeamRoles:
         """The roles of the keys valid at `at`, revoked keys left out (cached per snapshot: a sync judges thousands
         of events against a handful of rosters)."""
-        index = bisect_right(self.times, at) - 1
+        # Searched as plain numbers (comparing Timestamps costs more than the rest of a lookup), found once.
+        plain: list[tuple[int, int]] | None = self.__dict__.get("_plain_times")
+        if plain is None:
+            plain = self.__dict__["_plain_times"] = [(t.wall_ms, t.counter) for t in self.times]
+        index = bisect_right(plain, (at.wall_ms, at.counter)) - 1
         if index < 0:
             return TeamRoles(frozenset())
         cache: dict[int, TeamRoles] = self.__dict__.setdefault("_roles", {})

@@ -65,7 +65,12 @@ def judge_received(
             return Opened(event, opened.signer, Rejection.BAD_ROSTER_KEY, problem)
         if opened.rejection is Rejection.UNKNOWN_KEY and opened.signed is not None:
             opened = open_signed(gpg, opened.signed)
-    return judge(opened, roles, set(), roster=roster, wall=wall)
+    return judge(opened, roles, _NONE_APPLIED, roster=roster, wall=wall)
+
+
+_NONE_APPLIED: frozenset[str] = frozenset()
+"""Received events are judged from the event and the roster alone: none counts as applied before (the log keeps
+one copy of each)."""
 
 
 class JudgedOn(NamedTuple):
@@ -89,11 +94,17 @@ def judge_round(
     wall = time.time() if wall is None else wall  # the round judged at one instant (its bound computed once)
     for item in opened:
         event = item.event
-        verdict = judge_received(gpg, item, config_roles, roster, wall)
+        if event is not None and event.roster is None:  # a case event: `judge_received` judges it so
+            verdict = judge(item, config_roles, _NONE_APPLIED, roster=roster, wall=wall)
+        else:
+            verdict = judge_received(gpg, item, config_roles, roster, wall)
         if judged_on is not None and event is not None and event.roster is None:
-            judged_on[event.id] = JudgedOn(verdict.rejection.name if verdict.rejection else None)
+            judged_on[event.id] = JudgedOn(verdict.rejection.name) if verdict.rejection else _ACCEPTED
         judged.append(verdict)
     return judged
+
+
+_ACCEPTED = JudgedOn(None)
 
 
 WAITING = (Rejection.UNKNOWN_KEY.name, Rejection.FROM_THE_FUTURE.name)

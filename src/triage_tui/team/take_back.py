@@ -38,7 +38,7 @@ def take_back(
     # any more (the link refused just now) is ignored, so it keeps no cell (nothing would be shared for it).
     judged = roster if roster is not None else stored_roster(connection)
     roles = coordinator_test(judged)
-    state = converge(standing, lambda _event: case_id, roles.test, roles.maintains).get(case_id)
+    state = converge(standing, lambda _event: case_id, roles.roles).get(case_id)
     still_cells = set(state.impacts) if state is not None else set()
     values: dict[str, object] = {}
     for event in sorted(refused, key=TeamEvent.order_key):
