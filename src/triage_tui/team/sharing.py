@@ -27,13 +27,21 @@ if TYPE_CHECKING:
 class TeamSharer:
     """Shares the decisions made here as team events authored by the key `fingerprint`."""
 
-    def __init__(self, fingerprint: str, founders: Sequence[str] = (), config_roles: TeamRoles | None = None) -> None:
+    def __init__(
+        self,
+        fingerprint: str,
+        founders: Sequence[str] = (),
+        config_roles: TeamRoles | None = None,
+        config: Config | None = None,
+    ) -> None:
         self.fingerprint = fingerprint
         self._clock = HybridClock()
         self.founders = founders
         self.config_roles = config_roles
         """With roles (a workspace's config): each decision is first checked against its author's rights as every
         receiver will check it (the roster's roles once there is one, else these)."""
+        self._config = config
+        """The workspace's config: a decision by a key the roster no longer holds current says what became of it."""
 
     def share(
         self, connection: WriteConnection, case_id: str, kind: str, payload: Mapping[str, Any], at: datetime
@@ -64,7 +72,9 @@ class TeamSharer:
         roles = roster.current.current_roles() if roster.exists else self.config_roles
         if self.fingerprint in roles.coordinators:
             return
-        problem = "only a coordinator merges cases" if kind == "merge" else None
+        problem = self._stale_key(roster) if self.fingerprint not in roles.members else None
+        if problem is None and kind == "merge":
+            problem = "only a coordinator merges cases"
         if event is not None and problem is None:
             problem = rights_problem(event, roles)  # as every receiver judges it: from the event alone
         if event is not None and problem is None:
@@ -72,6 +82,16 @@ class TeamSharer:
             problem = _unlinked(connection, case_id, event, roster, maintained)
         if problem is not None:
             raise SharingRefused(problem)
+
+    def _stale_key(self, roster: RosterHistory) -> str | None:
+        """What became of this workstation's key when the roster no longer holds it current (rotated while the app
+        ran, revoked, removed), rather than the bare rule every receiver would refuse its decisions by."""
+        if self._config is None or self._config.team is None:
+            return None
+        from triage_tui.team.identity_check import identity_problem
+
+        found = identity_problem(roster, self._config.team, self.fingerprint, self._config.path)
+        return f"not recorded: {found}" if found is not None else None
 
 
 def _unlinked(
@@ -97,4 +117,4 @@ def sharer_for(config: Config | None) -> TeamSharer | None:
     key); None without a config or a `[team]` table."""
     if config is None or config.team is None:
         return None
-    return TeamSharer(config.identity.fingerprint, config.team.coordinators, config_roles(config))
+    return TeamSharer(config.identity.fingerprint, config.team.coordinators, config_roles(config), config)
