@@ -103,6 +103,8 @@ STEPS: list[Step] = [
     ((ONE, "note", "-"), lambda s: s.add_note(ONE, "From stdin\n\u202eline two\n"), "From stdin\n\u202eline two\n"),
     ((ONE, "embargo", "2026-06-01 12:00"), lambda s: s.set_embargo(ONE, parse_utc("2026-06-01 12:00")), None),
     ((ONE, "embargo", "none"), lambda s: s.set_embargo(ONE, None), None),
+    # The date and the time as two words, unquoted, as `--help` shows the form.
+    ((ONE, "embargo", "2026-06-01", "12:00"), lambda s: s.set_embargo(ONE, parse_utc("2026-06-01 12:00")), None),
     ((ONE, "cvss", VECTOR), lambda s: s.set_severity(ONE, VECTOR), None),
     (
         (ONE, "cell", "pip", "affected", "--ranges", ">=1.0,<1.4; >=2.0,<2.1", "--notes", "since 1.0"),
@@ -188,6 +190,10 @@ def test_without_json_one_line_says_what_was_decided(home: Path) -> None:
         ((ONE, "duplicate-of", ONE), "a case cannot duplicate itself"),
         ((ONE, "embargo", "next week"), "not a time: 'next week'; type YYYY-MM-DD HH:MM (UTC)"),
         ((ONE, "embargo", "1999-12-31"), "the embargo end 1999-12-31 00:00 is not between 2000 and 9000"),
+        (
+            (ONE, "embargo", "2026-06-01", "12:00", "UTC"),
+            "an embargo end is a date and at most a time, not '2026-06-01 12:00 UTC'",
+        ),
         ((ONE, "note", " "), "an empty note is not saved"),
         ((ONE, "label", "wheel"), "a label change is +LABEL (add) or -LABEL (remove), not 'wheel'"),
         ((ONE, "label", "-absent"), "nothing to change"),

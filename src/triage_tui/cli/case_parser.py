@@ -66,7 +66,10 @@ def add_case_command(
     note.add_argument("text", metavar="TEXT|-", help="the note; - reads it from stdin (at most 64 KiB)")
 
     embargo = action("embargo", "set or clear the embargo end")
-    embargo.add_argument("until", metavar="DATE|none", help="YYYY-MM-DD or 'YYYY-MM-DD HH:MM', in UTC; none clears")
+    # A date and a time as two words too (`embargo 2027-01-15 12:00`, unquoted, as the help shows it).
+    embargo.add_argument(
+        "until", metavar="DATE|none", nargs="+", help="YYYY-MM-DD or YYYY-MM-DD HH:MM, in UTC; none clears"
+    )
 
     cvss = action("cvss", "store a CVSS 3.1 or 4.0 vector (the score is computed from it)")
     cvss.add_argument("vector", metavar="VECTOR")

@@ -194,9 +194,12 @@ def _embargo(service: TriageService, _store: Store, args: argparse.Namespace, *_
     from triage_tui.services.embargo_policy import parse_utc
 
     until: datetime | None = None
-    if args.until.strip() != NONE:
+    given = " ".join(args.until).strip()
+    if len(args.until) > 2:
+        raise CliError(f"an embargo end is a date and at most a time, not {given!r}")
+    if given != NONE:
         try:
-            until = parse_utc(args.until)
+            until = parse_utc(given)
         except ValueError as error:
             raise CliError(str(error)) from None
     return service.set_embargo(args.case_id, until)
