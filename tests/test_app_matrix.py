@@ -236,7 +236,7 @@ def get_case_of(database: Path, case_id: str) -> CaseDetail:
 
 class TestCaseRow:
     async def test_the_case_view_shows_its_row_and_readiness(self, tmp_path: Path) -> None:
-        """Every configured project (never-checked ones as unknown), then the checklist of the projects linked to the
+        """Every configured project (one never linked as not linked), then the checklist of the projects linked to the
         case with what is missing."""
         app = make_app(tmp_path)
         seed_cells(app.database)
@@ -248,10 +248,10 @@ class TestCaseRow:
             for shown in (
                 "pip        + fixed 24.1",
                 "setuptools ~ investigating",
-                "? unknown  twine",
+                "· not linked  twine",
                 "uv         - not-affected",
                 "not ready to publish",
-                "✗ every project checked",
+                "✗ every linked project checked",
                 "setuptools: investigating",
                 "✓ a fix or a decision for each affected",
                 "✗ embargo end set",

@@ -151,18 +151,24 @@ def impacts_content(
     embargo_until: datetime | None,
     drafts: Mapping[str, bool] | None = None,
 ) -> Content:
-    """The case's row of the impact matrix (every configured project once they are known: a project with no cell
-    shows as unknown), then the publication readiness checklist of the projects linked to the case."""
+    """The case's row of the impact matrix (every configured project once they are known: a project with no cell is
+    not linked to the case, and listed so), then the publication readiness checklist of the projects linked to it."""
     stored = {impact.project: impact for impact in impacts}
     shown = list(projects) if projects else sorted(stored)
     if not shown:
         return Content.styled("no project matched", "$text-muted")
     lines: list[Content] = []
     unknown: list[str] = []
+    unlinked: list[str] = []
     for project in shown:
         impact = stored.get(project)
-        if impact is None or impact.status == ImpactStatus.UNKNOWN:
-            unknown.append(project)  # listed together below: most of a row is usually unchecked
+        # Listed together below: most of a row is usually unchecked. A project not linked is not one to check (the
+        # checklist leaves it out), so it is not listed as unknown.
+        if impact is None:
+            unlinked.append(project)
+            continue
+        if impact.status == ImpactStatus.UNKNOWN:
+            unknown.append(project)
             continue
         detail = ""
         if impact.fixed_version:
@@ -173,6 +179,8 @@ def impacts_content(
         lines.append(Content.assemble((f"{project:<11}", "bold"), (status, "$accent"), detail))
     if unknown:
         lines.append(Content.assemble((mark(ImpactStatus.UNKNOWN), "$accent"), "  ", ", ".join(unknown)))
+    if unlinked:
+        lines.append(Content.styled(f"· not linked  {', '.join(unlinked)}", "$text-muted"))
     # Readiness covers the projects linked to the case (a cell stored for them), not every configured one.
     checklist = readiness(sorted(stored), {p: cell_of(i) for p, i in stored.items()}, embargo_until, drafts)
     verdict = "ready to publish" if checklist.ready else "not ready to publish"

@@ -45,6 +45,23 @@ def first_column(projects: Sequence[str], standing: OwnStanding | None) -> int:
     return next((index for index, project in enumerate(projects) if project in standing.projects), 0)
 
 
+def linked_only(standing: OwnStanding | None) -> bool:
+    """Whether the grid shows a project not linked to a case as not linked: on a team member's workstation that is
+    no coordinator's, which holds a case for the projects it was shared for; a coordinator holds every cell."""
+    return standing is not None and not standing.coordinator
+
+
+def columns(projects: Sequence[str], standing: OwnStanding | None) -> list[str]:
+    """The projects in column order: a maintainer's own first (the cells they set), then the rest, each in id order."""
+    if not linked_only(standing) or standing is None:
+        return list(projects)
+    return sorted(projects, key=lambda project: project not in standing.projects)
+
+
+UNLINKED_LEGEND = " · legend: · not linked"
+"""The title's word on a maintainer's `·` cells (the totals row says what its own marks count)."""
+
+
 class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
     """Cases down, projects across; each cell a symbol, a word and a colour."""
 
@@ -83,6 +100,8 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
         self._names: dict[str, str] = {}
         """The roster's members by key fingerprint (read with the matrix), to name who last set a cell."""
         self._totals: dict[str, dict[str, int]] = {}
+        self._linked_only = False
+        """Whether the grid was last drawn for a maintainer (see `linked_only`)."""
         self._placed = False
         """Whether the cursor has been put on its first column (once: a re-read keeps it where the user moved it)."""
 
@@ -114,18 +133,17 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
     def _shown(self, message: Read) -> None:
         read = message.read
         self._names = message.names
-        projects = read.matrix.projects
+        self._linked_only = linked_only(message.standing)
+        projects = columns(read.matrix.projects, message.standing)
         grid = self.query_one(MatrixGrid)
-        grid.show(projects, read.count, read.matrix.rows)
+        grid.show(projects, read.count, read.matrix.rows, linked_only=self._linked_only)
         if not self._placed and projects:
             self._placed = True
             grid.column = first_column(projects, message.standing)
         self._totals = read.totals
         noun = "case" if read.count == 1 else "cases"
-        title = (
-            f"Impact matrix · {self._described} · {read.count} {noun} x {len(projects)} projects"
-            " · totals: n! affected, n✓ settled"
-        )
+        legend = UNLINKED_LEGEND if self._linked_only else ""
+        title = f"Impact matrix · {self._described} · {read.count} {noun} x {len(projects)} projects{legend}"
         self.query_one("#matrix-title", Static).update(safe_line(title))
         self._lay_out_lines()
 
@@ -139,6 +157,11 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
         from triage_tui.screens.impact_editor import ImpactEditor
 
         stored = message.row.cells.get(message.project)
+        if stored is None and self._linked_only:
+            from triage_tui.team.rights import unlinked_cells_rule
+
+            self.notify(f"Not yours to set: {unlinked_cells_rule([message.project])}.", title="Team", severity="warning", markup=False)
+            return
         current = cell_of(stored)
         last_set = ""
         if stored is not None and stored.set_by:

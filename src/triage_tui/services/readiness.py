@@ -69,7 +69,7 @@ def readiness(
         if row[project].status != ImpactStatus.WONT_FIX and not row[project].fixed_version
     ]
     items = [
-        _item("every project checked", unsettled),
+        _item("every linked project checked", unsettled),
         _item("a fix or a decision for each affected", undecided),
         _item("embargo end set", [] if embargo_until is not None else ["no embargo end"]),
     ]

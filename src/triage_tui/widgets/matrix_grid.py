@@ -53,6 +53,9 @@ STATUS_COLOURS: Mapping[ImpactStatus, str | None] = {
     ImpactStatus.WONT_FIX: "bright_black",
 }
 
+TOTALS_LEGENDS = ("totals: ! affected, ✓ settled", "totals: ! aff., ✓ settled")
+"""The totals row's legend, the longest that fits before the first column (the shortest always does)."""
+
 RowLoader = Callable[[int, int], list[MatrixRow]]
 """Reads `limit` rows from `offset`; called from a thread worker."""
 
@@ -63,9 +66,20 @@ def grid_cell(status: str) -> str:
     return f"{STATUS_MARKS[known]} {GRID_WORDS[known]}"
 
 
+UNLINKED_CELL = "·"
+"""A cell of a project not linked to the case, in a grid of linked cells only (a maintainer's): nothing to check."""
+
+
 def checked_count(row: MatrixRow, projects: Sequence[str]) -> int:
     """How many of the row's projects have a settled answer (not unknown, not investigating)."""
     return sum(1 for p in projects if (c := row.cells.get(p)) is not None and c.status not in UNSETTLED)
+
+
+def checked_text(row: MatrixRow, projects: Sequence[str], *, linked_only: bool = False) -> str:
+    """'1/2': the row's settled cells out of its projects, or out of the projects linked to its case (`linked_only`:
+    a project the case was never shared with is not one left to check)."""
+    counted = sum(1 for p in projects if p in row.cells) if linked_only else len(projects)
+    return f"{checked_count(row, projects)}/{counted}"
 
 
 class MatrixGrid(ScrollView, can_focus=True):
@@ -123,14 +137,21 @@ class MatrixGrid(ScrollView, can_focus=True):
         self._count = 0
         self._cache: PageCache[MatrixRow] = PageCache(PAGE_ROWS, CACHED_PAGES)
         self._first_column = 0
+        self.linked_only = False
+        """Whether a cell of a project not linked to its case shows as not linked (`·`, not counted) instead of
+        unknown: on a maintainer's workstation, whose cases are shared per project."""
 
     @property
     def count(self) -> int:
         return self._count
 
-    def show(self, projects: Sequence[str], count: int, first_page: list[MatrixRow]) -> None:
-        """Show `count` rows over `projects`, starting from an already-read first page (the cursor is kept)."""
+    def show(
+        self, projects: Sequence[str], count: int, first_page: list[MatrixRow], *, linked_only: bool = False
+    ) -> None:
+        """Show `count` rows over `projects`, starting from an already-read first page (the cursor is kept); with
+        `linked_only`, a project not linked to a case is drawn as such and not counted in its row."""
         self.projects = list(projects)
+        self.linked_only = linked_only
         self._count = count
         self._cache.reset({0: first_page})
         self.virtual_size = Size(0, count)
@@ -221,15 +242,17 @@ class MatrixGrid(ScrollView, can_focus=True):
         cursor = self.get_component_rich_style("matrix-grid--cursor")
         for column in self.visible_columns():
             cell = row.cells.get(self.projects[column])
-            status = ImpactStatus(cell.status if cell else ImpactStatus.UNKNOWN)
-            style = row_style + Style(color=STATUS_COLOURS[status])
+            if cell is None and self.linked_only:
+                shown, style = UNLINKED_CELL, row_style + Style(dim=True)
+            else:
+                status = ImpactStatus(cell.status if cell else ImpactStatus.UNKNOWN)
+                shown, style = grid_cell(status), row_style + Style(color=STATUS_COLOURS[status])
             if on_row and column == self.column:
                 style = style + cursor
-            segments.append(Segment(fit(grid_cell(status), CELL_WIDTH - 1), style))
+            segments.append(Segment(fit(shown, CELL_WIDTH - 1), style))
             segments.append(Segment(" ", row_style))
-        segments.append(
-            Segment(fit(f"{checked_count(row, self.projects)}/{len(self.projects)}", CHECKED_WIDTH), row_style)
-        )
+        checked = checked_text(row, self.projects, linked_only=self.linked_only)
+        segments.append(Segment(fit(checked, CHECKED_WIDTH), row_style))
         return Strip(segments).crop_extend(0, width, base)
 
     def header_text(self) -> str:
@@ -241,9 +264,11 @@ class MatrixGrid(ScrollView, can_focus=True):
         return "".join(parts) + (f" (+{more} →)" if more else "")
 
     def totals_text(self, totals: Mapping[str, Mapping[str, int]]) -> str:
-        """Per visible project: how many cases are affected (!) and how many are settled (✓), under its column."""
-        # The legend is in the screen's title line: the title column is often too narrow to hold it here.
-        parts = [fit("totals", ID_WIDTH), fit("", self.title_width())]
+        """Per visible project: how many cases are affected (!) and how many are settled (✓), under its column, after
+        a legend that says so."""
+        room = ID_WIDTH + self.title_width() - 1
+        legend = next((text for text in TOTALS_LEGENDS if len(text) <= room), TOTALS_LEGENDS[-1])
+        parts = [fit(legend, room), " "]
         for column in self.visible_columns():
             counts = totals.get(self.projects[column], {})
             affected = sum(n for status, n in counts.items() if status in RANGE_STATUSES)
