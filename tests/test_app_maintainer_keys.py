@@ -190,8 +190,8 @@ def config_maintainer(tmp_path: Path, project: str) -> Config:
 
 class TestMatrixColumn:
     async def test_a_maintainer_opens_the_matrix_on_their_project(self, tmp_path: Path) -> None:
-        """twine's maintainer's matrix opens with the cursor on twine's column (not the first, pip's); a re-read
-        keeps it where the user moved it."""
+        """twine's maintainer's matrix puts twine's column first (not pip's, first in id order) and opens with the
+        cursor on it; a re-read keeps it where the user moved it."""
         database = seeded_store(tmp_path / "triage.db", small_inbox())
         app = TriageApp(database, config_maintainer(tmp_path, "twine"), clock=frozen_clock)
         async with app.run_test(size=SIZE) as pilot:
@@ -200,9 +200,9 @@ class TestMatrixColumn:
             await settle(pilot)
             assert isinstance(app.screen, MatrixScreen)
             grid = app.screen.query_one(MatrixGrid)
-            assert grid.projects.index("twine") != 0
+            assert grid.projects == ["twine", "pip", "setuptools", "uv"]
             assert grid.projects[grid.column] == "twine"
-            await pilot.press("left")
+            await pilot.press("right")
             app.screen.reload()
             await settle(pilot)
             assert grid.projects[grid.column] != "twine"
