@@ -160,7 +160,12 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
         if stored is None and self._linked_only:
             from triage_tui.team.rights import unlinked_cells_rule
 
-            self.notify(f"Not yours to set: {unlinked_cells_rule([message.project])}.", title="Team", severity="warning", markup=False)
+            self.notify(
+                f"Not yours to set: {unlinked_cells_rule([message.project])}.",
+                title="Team",
+                severity="warning",
+                markup=False,
+            )
             return
         current = cell_of(stored)
         last_set = ""
