@@ -52,7 +52,9 @@ def test_a_revoked_keys_own_workstation_refuses_its_own_later_decisions_as_every
         assert "note by revoked key" not in notes_of(shown)
         assert [(i["project"], i["status"]) for i in shown["impacts"]] == [("uv", "investigating")], shown["impacts"]
     refused = {
-        station.name: sorted((kind, reason) for kind, author, reason in rejected_on(station) if author == uv.fingerprint)
+        station.name: sorted(
+            (kind, reason) for kind, author, reason in rejected_on(station) if author == uv.fingerprint
+        )
         for station in (uv, coordinator)
     }
     assert [kind for kind, _reason in refused["uv"]] == ["impact", "note"], refused

@@ -63,9 +63,11 @@ def mark(connection: Connection, verdicts: Sequence[tuple[str, str | None, str |
 
 _REJUDGED = (
     "FROM team_events WHERE origin IN ('received', 'local') AND case_id != ? "
-    "AND (status = 'applied' OR rejection IN (?, ?, ?, ?)) AND (rejection IS 'UNKNOWN_KEY' OR at >= ?) ORDER BY at, author, id"
+    "AND (status = 'applied' OR rejection IN (?, ?, ?, ?)) AND (rejection IS 'UNKNOWN_KEY' OR at >= ?) "
+    "ORDER BY at, author, id"
 )
-"""The case events (received, and made here) a roster change may judge again, oldest first (`_rejudged_parameters` fills it in)."""
+"""The case events (received, and made here) a roster change may judge again, oldest first
+(`_rejudged_parameters` fills it in)."""
 
 
 def _rejudged_parameters(since: str | None) -> tuple[str, ...]:
@@ -73,11 +75,13 @@ def _rejudged_parameters(since: str | None) -> tuple[str, ...]:
 
 
 def rejudged_rows(connection: EitherConnection, since: str | None) -> list[JudgedRow]:
-    """Received case events applied, or refused by a rule the roster decides, oldest first: those at `since` (a
-    timestamp's text) or later, and every one still waiting for its key (None: only those)."""
+    """Case events (received, and made here) applied, or refused by a rule the roster decides, oldest first: those
+    at `since` (a timestamp's text) or later, and every one still waiting for its key (None: only those)."""
     sql = f"SELECT id, case_id, body, signed, status, rejection, signer, origin, sent {_REJUDGED}"
     rows = run(connection, sql, _rejudged_parameters(since)).fetchall()
-    return [JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6], str(r[7]), bool(r[8])) for r in rows]
+    return [
+        JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6], str(r[7]), bool(r[8])) for r in rows
+    ]
 
 
 class RejudgeCandidate(NamedTuple):

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from triage_tui.team.recipients import describe
 
-
 ACCESS_HINT = (
     "the server refused every team folder this workstation reads: a coordinator may have removed you from the team "
     "(your account's rights taken away); ask them or the server's admin"
