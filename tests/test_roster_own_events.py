@@ -1,6 +1,7 @@
 """Tests of a workstation's own decisions under the roster, with real gpg: a note made here by a key that a
 revocation arriving later covers is refused here as everywhere (off the timeline, listed with the revocation's reason,
-still sent so every workstation lists it alike), and accepted again if that revocation is refused after all."""
+still sent so every workstation lists it alike), and accepted again if that revocation is refused after all; one made
+before the roster held the key (the config's roles deciding then) stands when the roster comes."""
 
 from __future__ import annotations
 
@@ -58,3 +59,18 @@ def test_a_note_made_here_by_a_key_revoked_since_is_refused_here_and_accepted_ag
     assert _own(database) == ("applied", None)
     with Store(database) as store, store.read() as connection:
         assert [e.note for e in outgoing(connection)] == ["written before this workstation knew"]
+
+
+def test_a_note_made_here_before_the_roster_held_the_key_stands_when_the_roster_comes(
+    tmp_path: Path, five: TeamOfFive
+) -> None:
+    database = seeded_store(tmp_path / "c.db", small_inbox())
+    triage = TriageService(Store(database), "c", sharer=TeamSharer(five.c, [five.c]))
+    triage.add_note(CASE, "decided while the config's roles decided")
+    triage.store.close()
+    now = time.time() - T0 / 1000
+
+    deliver(database, five.ring.gpg, [five.c], [[add(five, five.c, five.c, "coordinator", (), now + 1)]])
+
+    assert _own(database) == ("applied", None)
+    assert len(_note_rows(database)) == 1

@@ -244,6 +244,8 @@ def _judge_again(
         event = decode(row.body)
         if same is not None and same.holds(event, row.rejection):
             continue  # judged just now on the same roster: judged again, it ends the same
+        if row.origin == "local" and _before_membership(history, event):
+            continue  # decided here before the roster held this key (the config's roles then): it stands as it was
         opened = Opened(event, row.signer, None, signed=row.signed)
         if row.rejection == Rejection.UNKNOWN_KEY.name:
             if row.signed is None:
@@ -281,6 +283,14 @@ def _judge_again(
     refused_now = sum(len(events) for events in refuse.values())
     accepted_now = len(accept) + len(own) - len(received.refused)
     return Settled(history, accepted_now, refused_now + len(received.refused))
+
+
+def _before_membership(history: RosterHistory, event: TeamEvent) -> bool:
+    """Whether `event` was made before its author's key was ever a member's: a decision made here while the config's
+    roles decided (before `team init` or the join), which the roster's coming does not take back."""
+    member = history.current.holder(event.author)
+    key = next((k for k in member.keys if k.fingerprint == event.author.upper()), None) if member else None
+    return key is None or event.at < key.valid_from
 
 
 def any_due(connection: EitherConnection, wall: float | None = None) -> bool:
