@@ -32,7 +32,8 @@ def _own(database: Path) -> tuple[str, str | None]:
 
 
 def test_a_note_made_here_by_a_key_revoked_since_is_refused_here_and_accepted_again_if_the_revocation_falls(
-    tmp_path: Path, five: TeamOfFive
+    tmp_path: Path,
+    five: TeamOfFive,  # noqa: F811 (the keyring fixture)
 ) -> None:
     database = seeded_store(tmp_path / "p.db", small_inbox())
     founders = [five.c]
@@ -62,7 +63,8 @@ def test_a_note_made_here_by_a_key_revoked_since_is_refused_here_and_accepted_ag
 
 
 def test_a_note_made_here_before_the_roster_held_the_key_stands_when_the_roster_comes(
-    tmp_path: Path, five: TeamOfFive
+    tmp_path: Path,
+    five: TeamOfFive,  # noqa: F811 (the keyring fixture)
 ) -> None:
     database = seeded_store(tmp_path / "c.db", small_inbox())
     triage = TriageService(Store(database), "c", sharer=TeamSharer(five.c, [five.c]))
