@@ -1,6 +1,7 @@
 """Provides `triage-tui team init|members|remove|rotate-key|revoke` (`invite` and `join` in `team_onboard_command`):
-the roster changed from the command line, each change a signed roster event waiting to be sent to every member; a
-change the team would refuse exits 2 naming the rule, and nothing is kept."""
+the roster changed from the command line, each change a signed roster event waiting to be sent to every member (a
+removal is sent at once, before the member's server rights go); a change the team would refuse exits 2 naming the
+rule, and nothing is kept."""
 
 from __future__ import annotations
 

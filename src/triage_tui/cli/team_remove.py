@@ -27,8 +27,17 @@ def remove_access(
     are left for the admin (printed), else 0."""
     from triage_tui.team.roster_receipt import load_history
 
-    if config.team is None or config.team.prefix is None:
-        return EXIT_OK  # one shared folder: no per-member access to take away
+    if config.team is None or config.team.prefix is None:  # one shared folder: no per-member access to take away
+        out.write("the removal waits to be sent to every member (triage-tui sync)\n")
+        return EXIT_OK
+    # Sent first: their account keeps its rights until the removal is in their folders (taken away first, their
+    # workstation could never learn it).
+    sent = not no_server and _sent(store, config, event_id, out)
+    if sent:
+        out.write("the removal was sent to every member, the removed member's folders included\n")
+    else:
+        kept = "" if no_server else "; their server access is kept until then"
+        out.write(f"the removal waits to be sent (triage-tui sync){kept}\n")
     with store.read() as connection:
         roster = load_history(connection, config.team.coordinators).current
     member = roster.holder(fingerprint)
@@ -39,16 +48,9 @@ def remove_access(
     plan = _removal_plan(roster, config, user, out)
     if plan is None:
         return EXIT_FAILED
-    if no_server:
-        out.write("the removal waits to be sent (triage-tui sync): their account may read it until then\n")
+    if not sent:
         _print_lines(out, _lines(plan), after_sync=True)
-        return EXIT_OK
-    if not _sent(store, config, event_id, out):
-        # Their account keeps its rights until the removal is in their folders: taken away first, they never learn it.
-        out.write("the removal waits to be sent (triage-tui sync); their server access is kept until then\n")
-        _print_lines(out, _lines(plan), after_sync=True)
-        return EXIT_FAILED
-    out.write("the removal was sent to every member, the removed member's folders included\n")
+        return EXIT_OK if no_server else EXIT_FAILED
     return _apply(config, plan, user, out)
 
 
