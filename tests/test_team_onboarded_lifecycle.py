@@ -45,7 +45,9 @@ def test_removal_stops_sharing_and_once_the_admin_applies_the_printed_commands_t
     built.ok(coordinator, "case", case, "note", "decided after the removal")
     built.ok(coordinator, "case", case, "cell", "pip", "affected", "--ranges", "<24.1")
     built.sync(coordinator)
-    built.sync(pip)  # the server still lets the account in: encryption alone keeps it out now
+    # The server still lets the account in: encryption alone keeps it out now; the sync says the key was removed.
+    synced = built.cli(pip, "sync", "--json")
+    assert synced.returncode == 1 and "was removed from the team" in synced.stdout, synced.stdout
 
     shown = case_on(built, pip, PIP_CASE_TITLE)
     assert "decided before the removal" in notes_of(shown)
@@ -80,7 +82,7 @@ def test_removal_takes_the_server_access_away_by_setacl_where_the_coordinator_ma
     assert removed.returncode == 0, removed.stdout + removed.stderr
     assert "server access of pipm taken away by DELETEACL on" in removed.stdout
     assert "doveadm" not in removed.stdout  # nothing left for the admin: not the whole plan either
-    assert len(removed.stdout.splitlines()) == 2, removed.stdout
+    assert len(removed.stdout.splitlines()) == 3, removed.stdout  # removed, sent, rights taken away
     with connect(built.server, "pipm") as client, pytest.raises(IMAPClientError):
         client.select_folder("Team/pip")  # at once, not at the next invite
     with connect(built.server, "coord") as client:
@@ -133,7 +135,8 @@ def test_a_revoked_keys_later_events_are_refused(pip_team: Team) -> None:
     built.ok(coordinator, "team", "revoke", pip.fingerprint)
     built.sync(coordinator)
     built.ok(pip, "case", pip_case, "note", "after the revocation")  # the maintainer has not synced yet
-    built.sync(pip)
+    synced = built.cli(pip, "sync", "--json")  # brings the revocation, and says so
+    assert synced.returncode == 1 and "is revoked since" in synced.stdout, synced.stdout
     built.sync(coordinator)
     # The revocation reached the revoked key too: its holder's roster says so.
     members = json.loads(built.ok(pip, "team", "members", "--json"))

@@ -17,6 +17,7 @@ from triage_tui.services.triage import TriageService
 from triage_tui.store.store import Store
 from triage_tui.team.rights import CHANGES_RULE
 from triage_tui.team.sharing import TeamSharer
+from triage_tui.team.sync_outcome import ACCESS_HINT
 
 REFUSED = {
     "embargo": (("embargo", "2030-01-01"), f"a maintainer may not change embargo_until: {CHANGES_RULE}"),
@@ -107,7 +108,7 @@ def test_a_missing_key_a_refused_acl_and_an_unreachable_server_are_one_line_each
     where = f"{team.server.host}:{team.server.port}"
     assert lines == [
         f"team folder 'Team/pip' on {where} does not exist or may not be read (Mailbox doesn't exist: Team/pip); "
-        "ask the server's admin"
+        f"ask the server's admin; {ACCESS_HINT}"  # its only folder refused: it may have been removed
     ]
 
     team.server.stop()

@@ -1,6 +1,7 @@
 """Provides `triage-tui team init|members|remove|rotate-key|revoke` (`invite` and `join` in `team_onboard_command`):
-the roster changed from the command line, each change a signed roster event waiting to be sent to every member; a
-change the team would refuse exits 2 naming the rule, and nothing is kept."""
+the roster changed from the command line, each change a signed roster event waiting to be sent to every member (a
+removal is sent at once, before the member's server rights go); a change the team would refuse exits 2 naming the
+rule, and nothing is kept."""
 
 from __future__ import annotations
 
@@ -84,8 +85,25 @@ def run_team(store: Store, config: Config, workspace: Workspace, args: argparse.
     if args.team_action == "remove":
         from triage_tui.cli.team_remove import remove_access
 
-        return remove_access(store, config, writes.fingerprint_of(args.fingerprint), no_server=args.no_server, out=out)
+        subject = writes.fingerprint_of(args.fingerprint)
+        return remove_access(store, config, subject, event.id, no_server=args.no_server, out=out)
+    if args.team_action == "revoke":
+        out.write(_server_rights_kept(store, config, writes.fingerprint_of(args.fingerprint)) + "\n")
     return EXIT_OK
+
+
+def _server_rights_kept(store: Store, config: Config, fingerprint: str) -> str:
+    """What a revocation leaves on the server: every right, as it is (a key, not an account, is revoked)."""
+    from triage_tui.team.roster_receipt import load_history
+    from triage_tui.untrusted import neutralise_line
+
+    assert config.team is not None
+    with store.read() as connection:
+        member = load_history(connection, config.team.coordinators).current.holder(fingerprint)
+    user = member.imap_user if member is not None else None
+    account = f"their account {neutralise_line(user)}" if user else "their server account"
+    remedy = f"triage-tui team remove {fingerprint}, then invite their new key"
+    return f"server rights unchanged: {account} keeps its access to the team's folders (to take it away: {remedy})"
 
 
 def _gpg(config: Config) -> gnupg.GPG:
@@ -112,8 +130,8 @@ def _done(event: TeamEvent) -> str:
         what = f"{member['role']} {member['fingerprint']} added"
     elif event.kind == "key-revoke":
         what = f"key {change['fingerprint']} revoked since {Timestamp.parse(str(change['since'])).iso()}"
-    else:
-        what = f"member {change['fingerprint']} removed"
+    else:  # sent at once by `team remove` (`team_remove`), which says whether it went
+        return f"roster: member {change['fingerprint']} removed"
     return f"roster: {what}; the change waits to be sent to every member (triage-tui sync)"
 
 

@@ -37,6 +37,9 @@ class JudgedRow(NamedTuple):
     status: str
     rejection: str | None
     signer: str | None
+    origin: str = "received"
+    """"local" for a decision made here (judged again like the others: its author's roster holds for it too)."""
+    sent: bool = True
 
 
 def roster_rows(connection: EitherConnection) -> list[RosterRow]:
@@ -59,10 +62,12 @@ def mark(connection: Connection, verdicts: Sequence[tuple[str, str | None, str |
 
 
 _REJUDGED = (
-    "FROM team_events WHERE origin = 'received' AND case_id != ? AND (status = 'applied' OR rejection IN (?, ?, ?, ?)) "
-    "AND (rejection IS 'UNKNOWN_KEY' OR at >= ?) ORDER BY at, author, id"
+    "FROM team_events WHERE origin IN ('received', 'local') AND case_id != ? "
+    "AND (status = 'applied' OR rejection IN (?, ?, ?, ?)) AND (rejection IS 'UNKNOWN_KEY' OR at >= ?) "
+    "ORDER BY at, author, id"
 )
-"""The received case events a roster change may judge again, oldest first (`_rejudged_parameters` fills it in)."""
+"""The case events (received, and made here) a roster change may judge again, oldest first
+(`_rejudged_parameters` fills it in)."""
 
 
 def _rejudged_parameters(since: str | None) -> tuple[str, ...]:
@@ -70,11 +75,13 @@ def _rejudged_parameters(since: str | None) -> tuple[str, ...]:
 
 
 def rejudged_rows(connection: EitherConnection, since: str | None) -> list[JudgedRow]:
-    """Received case events applied, or refused by a rule the roster decides, oldest first: those at `since` (a
-    timestamp's text) or later, and every one still waiting for its key (None: only those)."""
-    sql = f"SELECT id, case_id, body, signed, status, rejection, signer {_REJUDGED}"
+    """Case events (received, and made here) applied, or refused by a rule the roster decides, oldest first: those
+    at `since` (a timestamp's text) or later, and every one still waiting for its key (None: only those)."""
+    sql = f"SELECT id, case_id, body, signed, status, rejection, signer, origin, sent {_REJUDGED}"
     rows = run(connection, sql, _rejudged_parameters(since)).fetchall()
-    return [JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6]) for r in rows]
+    return [
+        JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6], str(r[7]), bool(r[8])) for r in rows
+    ]
 
 
 class RejudgeCandidate(NamedTuple):
@@ -97,10 +104,13 @@ def rejudge_candidates(connection: EitherConnection, since: str | None) -> list[
 def judged_rows(connection: Connection, event_ids: Sequence[str]) -> list[JudgedRow]:
     """The stored events `event_ids` as `rejudged_rows` gives them, in the order they apply."""
     sql = (
-        "SELECT id, case_id, body, signed, status, rejection, signer, at, author FROM team_events WHERE id IN ({marks})"
+        "SELECT id, case_id, body, signed, status, rejection, signer, at, author, origin, sent FROM team_events "
+        "WHERE id IN ({marks})"
     )
     found = sorted(rows_over(connection, sql, event_ids), key=lambda r: (r[7], r[8], r[0]))
-    return [JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6]) for r in found]
+    return [
+        JudgedRow(str(r[0]), str(r[1]), bytes(r[2]), r[3], str(r[4]), r[5], r[6], str(r[9]), bool(r[10])) for r in found
+    ]
 
 
 def due_rows(connection: EitherConnection, latest: str) -> list[JudgedRow]:
@@ -128,6 +138,16 @@ def drop_team_timeline(connection: Connection, case_id: str, event_ids: Sequence
             "DELETE FROM events WHERE case_id = ? AND kind IN ('note', 'impact-removed') AND "
             "json_extract(payload, '$.team_event') = ?",
             (case_id, event_id),
+        )
+
+
+def drop_own_timeline(connection: Connection, case_id: str, decisions: Sequence[tuple[str, str]]) -> None:
+    """Take off the case the timeline rows of decisions made here that are refused after all, each (kind, the time it
+    was recorded at, as the store keeps times): the row its action wrote (no `team_event` in it: not a received one)."""
+    for kind, at in decisions:
+        connection.exec_driver_sql(
+            "DELETE FROM events WHERE case_id = ? AND kind = ? AND at = ? AND payload NOT LIKE '%\"team_event\"%'",
+            (case_id, kind, at),
         )
 
 

@@ -244,15 +244,19 @@ def _judge_again(
     wall: float | None = None,
 ) -> Settled:
     accept: list[Opened] = []
+    own: list[str] = []  # decided here, not sent yet, accepted again: applied where they are (they still go out)
     refuse: dict[str, list[tuple[TeamEvent, str, str]]] = {}
     still: list[tuple[str, str | None, str | None, str]] = []
     # Cases with a cell that stands under the new fold: whether its author was a coordinator at its time (so whether
     # it links, or counts only on a linked project) may have changed with the fold, even if its verdict did not.
     cells: set[str] = set()
+    made_here: set[str] = set()  # decisions made here refused like the others: the author's roster holds for them too
     for row in stored:
         event = decode(row.body)
         if same is not None and same.holds(event, row.rejection):
             continue  # judged just now on the same roster: judged again, it ends the same
+        if row.origin == "local" and _before_membership(history, event):
+            continue  # decided here before the roster held this key (the config's roles then): it stands as it was
         opened = Opened(event, row.signer, None, signed=row.signed)
         if row.rejection == Rejection.UNKNOWN_KEY.name:
             if row.signed is None:
@@ -264,25 +268,40 @@ def _judge_again(
         if verdict.rejection is None:
             if row.status == "applied" and event.impacts:
                 cells.add(row.case_id)
-            if row.status != "applied":
+            if row.status != "applied" and row.origin == "local" and not row.sent:
+                own.append(row.id)
+                cells.add(row.case_id)
+            elif row.status != "applied":
                 accept.append(replace(verdict, signer=verdict.signer or event.author))
             continue
         reason = f"{verdict.rejection}" + (f": {verdict.detail}" if verdict.detail else "")
         if row.status == "applied":
             refuse.setdefault(row.case_id, []).append((event, reason, verdict.rejection.name))
+            if row.origin == "local":
+                made_here.add(event.id)
         else:
             still.append(("rejected", reason, verdict.rejection.name, row.id))
-    rows.mark(connection, still)
+    rows.mark(connection, [*still, *(("applied", None, None, event_id) for event_id in own)])
     for case_id, events in refuse.items():
         rows.mark(connection, [("rejected", reason, rule, event.id) for event, reason, rule in events])
-        take_back(connection, case_id, [event for event, _reason, _rule in events], now, history)
+        mine = [event for event, _reason, _rule in events if event.id in made_here]
+        take_back(connection, case_id, [event for event, _reason, _rule in events], now, history, mine)
         withdraw_refused_shares(connection, case_id, [event for event, _reason, _rule in events])
     # Accepted now: received again through the ordinary path (shares create their case, cells and notes apply).
     rows.forget(connection, [item.event.id for item in accept if item.event is not None])
     received = receive(connection, accept, now, roster=history)
     materialize_all(connection, cells - refuse.keys() - received.touched, now, roster=history)
     refused_now = sum(len(events) for events in refuse.values())
-    return Settled(history, len(accept) - len(received.refused), refused_now + len(received.refused))
+    accepted_now = len(accept) + len(own) - len(received.refused)
+    return Settled(history, accepted_now, refused_now + len(received.refused))
+
+
+def _before_membership(history: RosterHistory, event: TeamEvent) -> bool:
+    """Whether `event` was made before its author's key was ever a member's: a decision made here while the config's
+    roles decided (before `team init` or the join), which the roster's coming does not take back."""
+    member = history.current.holder(event.author)
+    key = next((k for k in member.keys if k.fingerprint == event.author.upper()), None) if member else None
+    return key is None or event.at < key.valid_from
 
 
 def any_due(connection: EitherConnection, wall: float | None = None) -> bool:

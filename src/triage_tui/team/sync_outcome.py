@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 
 from triage_tui.team.recipients import describe
 
+ACCESS_HINT = (
+    "the server refused every team folder this workstation reads: a coordinator may have removed you from the team "
+    "(your account's rights taken away); ask them or the server's admin"
+)
+
 
 @dataclass
 class TeamSyncOutcome:
@@ -29,6 +34,8 @@ class TeamSyncOutcome:
     """Events left unsent because a folder they go to refused them: they wait in the log for a later sync."""
     identity: str | None = None
     """One line when this workstation's key is not a current roster key (see `identity_check`): it reads nothing."""
+    every_read_refused: bool = False
+    """The server refused every folder this workstation reads: its account may have lost its rights."""
 
     def waiting_line(self) -> str | None:
         """One line saying which events wait and on which keys, or None."""
@@ -44,6 +51,8 @@ class TeamSyncOutcome:
         lines = [self.folder_problems[folder] for folder in sorted(self.folder_problems)]
         if self.held:
             lines.append("1 team event waits" if self.held == 1 else f"{self.held} team events wait")
+        if self.every_read_refused and self.identity is None:  # a removal not received yet leaves only this to go on
+            lines.append(ACCESS_HINT)
         return "; ".join(lines)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from triage_tui.store import roster_store as rows
@@ -27,9 +27,10 @@ def take_back(
     refused: Sequence[TeamEvent],
     now: datetime,
     roster: RosterHistory | None = None,
+    own: Sequence[TeamEvent] = (),
 ) -> None:
     """Undo `refused` (already marked rejected) on the case, then recompute it from its applied events (judged under
-    `roster`, default the store's)."""
+    `roster`, default the store's). `own`: those of them decided here, whose action wrote its own timeline row."""
     if rows.case_labels(connection, case_id) is None:
         return  # not a case here (events waiting for their report): nothing was applied to take back
     standing = [decode(body) for body in rows.applied_bodies(connection, case_id)]
@@ -56,10 +57,17 @@ def take_back(
     gone = sorted({p for e in refused for p, cell in e.impacts.items() if cell is not None} - still_cells)
     rows.drop_cells(connection, case_id, gone)
     rows.drop_team_timeline(connection, case_id, [event.id for event in refused])
+    # Recorded at the event's time (`DecisionRecorder.record`): that row is the decision as this workstation made it.
+    rows.drop_own_timeline(connection, case_id, [(event.kind, _recorded_at(event)) for event in own])
     materialize_all(connection, {case_id}, now, roster=roster)
 
 
 _UNKNOWN = object()
+
+
+def _recorded_at(event: TeamEvent) -> str:
+    """When the action that made `event` here recorded its timeline row, as the store keeps times."""
+    return stored_time(datetime.fromtimestamp(event.at.wall_ms / 1000, UTC))
 
 
 def _before(name: str, old: object) -> object:

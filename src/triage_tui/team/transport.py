@@ -133,6 +133,9 @@ class TeamTransport:
                         self.outcome.folder_problems[folder] = str(refused)
                     else:
                         self._readable.add(folder)
+                if self._seen is not None:  # something came in: this key's removal or revocation is said at once
+                    self._check_identity()
+                self.outcome.every_read_refused = bool(self.folders.reads()) and not self._readable
             finally:
                 # What waits here goes out even if taking in failed: this workstation's decisions do not wait on
                 # what others sent.
