@@ -12,7 +12,8 @@ def test_a_decision_by_a_revoked_key_says_the_key_is_revoked(pip_team: Team) -> 
     pip_case = case_on(pip_team, pip, PIP_CASE_TITLE)["id"]
     pip_team.ok(coordinator, "team", "revoke", pip.fingerprint)
     pip_team.sync(coordinator)
-    pip_team.sync(pip)  # the revocation reaches the revoked key's own workstation
+    synced = pip_team.cli(pip, "sync")  # the revocation reaches the revoked key's own workstation, which says so
+    assert synced.returncode == 1 and "is revoked since" in synced.stdout + synced.stderr
 
     refused = pip_team.cli(pip, "case", pip_case, "note", "after the revocation")
 
