@@ -30,7 +30,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,7 +126,8 @@ def make_events(
     """`count` case decisions over the cases of `refs` (case id -> its team reference) in time order, from every
     member within their rights (coordinators decide anything; a maintainer sets their project's cells and adds notes
     on their project's cases), with the pip key rotation at the middle and the second uv maintainer's addition at
-    three quarters among them."""
+    three quarters among them. Each names its case as a team with a roster sends it: by its ref alone
+    (`team_log.team_named`)."""
     rotation, addition = count // 2, count * 3 // 4
     by_project = {p: sorted(c for c, linked_to in linked.items() if linked_to == p) for p in PROJECTS}
     events = []
@@ -149,18 +150,18 @@ def make_events(
                 author = team.v
             case_id = rng.choice(by_project[project])
             kind = rng.choice(["impact", "note"])
-        ref = refs[case_id]
+        ref = refs[case_id]  # the case as the team names it: its ref, also as the event's case
         if kind == "state":
             changes = {"state": (rng.choice(STATES), rng.choice(STATES))}
-            events.append(TeamEvent(case_id, author, at, kind, changes, ref=ref))
+            events.append(TeamEvent(ref, author, at, kind, changes, ref=ref))
         elif kind == "labels":
             changes = {"labels": (sorted(rng.sample(LABELS, 2)), sorted(rng.sample(LABELS, 2)))}
-            events.append(TeamEvent(case_id, author, at, kind, changes, ref=ref))
+            events.append(TeamEvent(ref, author, at, kind, changes, ref=ref))
         elif kind == "impact":
             project = linked[case_id] if author not in (team.c, team.d) else rng.choice(PROJECTS)
-            events.append(TeamEvent(case_id, author, at, kind, impacts={project: rng.choice(CELLS)}, ref=ref))
+            events.append(TeamEvent(ref, author, at, kind, impacts={project: rng.choice(CELLS)}, ref=ref))
         else:
-            events.append(TeamEvent(case_id, author, at, kind, note=f"note {n}", ref=ref))
+            events.append(TeamEvent(ref, author, at, kind, note=f"note {n}", ref=ref))
     return events
 
 
@@ -169,7 +170,9 @@ def opened_forms(events: list[TeamEvent]) -> list[TeamEvent]:
     return [decode(event.encode()) for event in events]
 
 
-def apply_unjudged(database: Path, events: list[TeamEvent], _gpg: gnupg.GPG, _founders: list[str]) -> float:
+def apply_unjudged(
+    database: Path, events: list[TeamEvent], _gpg: gnupg.GPG, _founders: list[str], _here: Mapping[str, str]
+) -> float:
     """The first measurement: every case event handed to `receive` in one transaction, no judgement."""
     case_events = opened_forms([event for event in events if event.roster is None])
     with Store(database) as store:
@@ -180,7 +183,9 @@ def apply_unjudged(database: Path, events: list[TeamEvent], _gpg: gnupg.GPG, _fo
         return time.perf_counter() - started
 
 
-def apply_with_roster(database: Path, events: list[TeamEvent], gpg: gnupg.GPG, founders: list[str]) -> float:
+def apply_with_roster(
+    database: Path, events: list[TeamEvent], gpg: gnupg.GPG, founders: list[str], _here: Mapping[str, str]
+) -> float:
     """A team sync's batches without the IMAP and gpg parts: per batch, the roster loaded and each event judged
     (`judge_round`), then kept and applied (`receive`) and the roster settled (`settle`) in one transaction with
     the cursor (as `TeamTransport._apply`)."""
@@ -217,48 +222,52 @@ def apply_with_roster(database: Path, events: list[TeamEvent], gpg: gnupg.GPG, f
         return seconds
 
 
-def insert_directly(database: Path, events: list[TeamEvent], _gpg: gnupg.GPG, _founders: list[str]) -> float:
-    """The same changes written straight to the tables, with their timeline rows (what a local decision costs),
-    through Python's own sqlite3 module (the baseline as first measured)."""
-    return _insert(sqlite3.connect(database), events)
+def insert_directly(
+    database: Path, events: list[TeamEvent], _gpg: gnupg.GPG, _founders: list[str], here: Mapping[str, str]
+) -> float:
+    """The same changes written straight to the tables, with their timeline rows (what a local decision costs), on
+    each case here (`here`: ref -> case id, as a receiving workstation stores them), through Python's own sqlite3
+    module (the baseline as first measured)."""
+    return _insert(sqlite3.connect(database), events, here)
 
 
 def insert_through_store_driver(
-    database: Path, events: list[TeamEvent], _gpg: gnupg.GPG, _founders: list[str]
+    database: Path, events: list[TeamEvent], _gpg: gnupg.GPG, _founders: list[str], here: Mapping[str, str]
 ) -> float:
     """The same, through the connection the store opens (the sqlcipher3 module and the store's pragmas: foreign keys
     on, as every write of the store has them): what the same writes cost the store itself."""
     connection = cipher.connect(database)
     apply_pragmas(connection)
-    return _insert(connection, events)
+    return _insert(connection, events, here)
 
 
-def _insert(connection: sqlite3.Connection, events: list[TeamEvent]) -> float:
+def _insert(connection: sqlite3.Connection, events: list[TeamEvent], here: Mapping[str, str]) -> float:
     started = time.perf_counter()
     with connection:
         for event in events:
             if event.roster is not None:
                 continue
+            case_id = here[event.case_id]
             for name, (_old, new) in event.changes.items():
                 value = json.dumps(new) if name == "labels" else new
                 connection.execute(f"UPDATE cases SET {name} = ?, updated_at = ? WHERE id = ?",
-                                   (value, NOW.isoformat(), event.case_id))  # fmt: skip
+                                   (value, NOW.isoformat(), case_id))  # fmt: skip
             for project, cell in event.impacts.items():
                 connection.execute(
                     "INSERT INTO impacts (case_id, project_id, status, ranges, notes, set_at) "
                     "VALUES (?, ?, ?, ?, '', ?) "
                     "ON CONFLICT (case_id, project_id) DO UPDATE SET status = excluded.status",
-                    (event.case_id, project, cell["status"], "[]", NOW.isoformat()),
+                    (case_id, project, cell["status"], "[]", NOW.isoformat()),
                 )
             payload = json.dumps({"text": event.note} if event.note else {"changes": event.changes}, default=list)
             connection.execute(
                 "INSERT INTO events (case_id, author, at, kind, payload) VALUES (?, ?, ?, ?, ?)",
-                (event.case_id, event.author, NOW.isoformat(), event.kind, payload),
+                (case_id, event.author, NOW.isoformat(), event.kind, payload),
             )
             connection.execute(
                 "INSERT INTO team_events (id, case_id, author, at, kind, body, origin, status, received_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, 'received', 'applied', ?)",
-                (event.id, event.case_id, event.author, event.at.text(), event.kind, event.encode(), NOW.isoformat()),
+                (event.id, case_id, event.author, event.at.text(), event.kind, event.encode(), NOW.isoformat()),
             )
     seconds = time.perf_counter() - started
     connection.close()
@@ -291,7 +300,7 @@ def prepare(folder: Path, cases: int, team: Team) -> tuple[Path, Path, dict[str,
         if not history.exists:
             raise SystemExit("the founding roster was not accepted")
         links = [
-            TeamEvent(case_id, team.c, Timestamp(T0 - 3_600_000 + n, 0), "impact",
+            TeamEvent(refs[case_id], team.c, Timestamp(T0 - 3_600_000 + n, 0), "impact",
                       impacts={project: {"status": "investigating", "ranges": []}}, ref=refs[case_id])
             for n, (case_id, project) in enumerate(sorted(linked.items()))
         ]  # fmt: skip
@@ -315,7 +324,8 @@ def main() -> None:
             events = make_events(team, refs, linked, args.events, random.Random(7))
         finally:
             kill_agent(team.home)
-        paths: list[tuple[str, Callable[[Path, list[TeamEvent], gnupg.GPG, list[str]], float]]] = [
+        here = {ref: case_id for case_id, ref in refs.items()}
+        paths: list[tuple[str, Callable[[Path, list[TeamEvent], gnupg.GPG, list[str], Mapping[str, str]], float]]] = [
             ("apply, no roster", apply_unjudged),
             ("apply with roster checks", apply_with_roster),
             ("insert directly", insert_directly),
@@ -330,7 +340,7 @@ def main() -> None:
                 shutil.copytree(receiver, keyring, ignore=shutil.ignore_patterns("S.*"))
                 forget_all()  # each run applies the events as a sync process that never saw them does
                 try:
-                    timings[label].append(how(copy, events, open_gpg(keyring), [team.c]))
+                    timings[label].append(how(copy, events, open_gpg(keyring), [team.c], here))
                 finally:
                     kill_agent(keyring)
         medians = {label: statistics.median(times) for label, times in timings.items()}

@@ -79,7 +79,12 @@ def test_a_maintainer_goes_from_invite_to_join_to_their_first_shared_case(pip_te
     assert f"maintainer  {pip.fingerprint}" in members and f"coordinator {coordinator.fingerprint}" in members
 
     built.sync(coordinator)  # the roster change goes out, and the pip case is shared with its new maintainer
-    built.sync(pip)
+    reports = built.sync(pip)
+
+    # The sync counts the cases shared with the maintainer as its new cases (one each, once).
+    (team_report,) = [report for report in reports if report["source"] == "team"]
+    assert team_report["new_cases"] == len(built.cases_of(pip)) > 0
+    assert [r["new_cases"] for r in built.sync(pip) if r["source"] == "team"] == [0]
 
     (case,) = [c for c in built.cases_of(pip) if c["title"] == PIP_CASE_TITLE]
     assert case["projects"] == [{"project": "pip", "status": "investigating"}]

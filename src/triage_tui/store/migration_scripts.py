@@ -380,4 +380,13 @@ MIGRATIONS: Sequence[str] = (
             AND NOT (m.source = 'team'
                 AND substr(m.source_key, 1, length(m.content_hash) + 1) = m.content_hash || ':'));
     """,
+    # 14: the events by report are looked up only among those waiting for their case (`?`...), and the events by
+    # origin only among the local ones (to send): each index holds those alone, so the thousands of events a sync
+    # applies at once no longer each add an entry to them.
+    """
+    DROP INDEX ix_team_events_ref;
+    CREATE INDEX ix_team_events_ref ON team_events(ref) WHERE substr(case_id, 1, 1) = '?';
+    DROP INDEX ix_team_events_outgoing;
+    CREATE INDEX ix_team_events_outgoing ON team_events(origin, sent) WHERE origin = 'local';
+    """,
 )

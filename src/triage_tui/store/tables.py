@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, Column, Index, Integer, Table, UniqueConstraint, event
+from sqlalchemy import DDL, Column, Index, Integer, Table, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from triage_tui.store.columns import blob, default, row_id, text_key
@@ -378,8 +378,8 @@ Index(
     TEAM_EVENTS.c.author,
     TEAM_EVENTS.c.id,
 )
-Index("ix_team_events_outgoing", TEAM_EVENTS.c.origin, TEAM_EVENTS.c.sent)
-Index("ix_team_events_ref", TEAM_EVENTS.c.ref)
+Index("ix_team_events_outgoing", TEAM_EVENTS.c.origin, TEAM_EVENTS.c.sent, sqlite_where=text("origin = 'local'"))
+Index("ix_team_events_ref", TEAM_EVENTS.c.ref, sqlite_where=text("substr(case_id, 1, 1) = '?'"))
 Index("ix_team_events_rejection", TEAM_EVENTS.c.rejection, sqlite_where=TEAM_EVENTS.c.rejection.isnot(None))
 Index(
     "ux_key_changes_pending",

@@ -131,8 +131,11 @@ def ids_in_order(connection: Connection, case_id: str, status: str) -> list[str]
 
 def place_waiting(connection: Connection, ref: str, case_id: str, unresolved_prefix: str) -> None:
     """Put the events about report `ref` that waited for it (their case `unresolved_prefix`...) on `case_id`."""
+    if not unresolved_prefix.startswith("?"):  # the waiting events' index holds only cases starting so (`tables`)
+        raise ValueError(f"unresolved cases start with '?', not {unresolved_prefix!r}")
     connection.exec_driver_sql(
-        "UPDATE team_events SET case_id = ? WHERE ref = ? AND case_id LIKE ?", (case_id, ref, unresolved_prefix + "%")
+        "UPDATE team_events SET case_id = ? WHERE ref = ? AND substr(case_id, 1, 1) = '?' AND case_id LIKE ?",
+        (case_id, ref, unresolved_prefix + "%"),
     )
 
 

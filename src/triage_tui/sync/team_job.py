@@ -32,5 +32,11 @@ class TeamJob:
         lines = [line for line in (team.outcome.identity, team.outcome.folders_line(), waiting) if line]
         ok = team.ok and not lines
         return SourceReport(
-            self.name, ok, done, 0, team.outcome.rejected, team.seconds, team.error or "; ".join(lines) or None
+            self.name,
+            ok,
+            done,
+            team.outcome.new_cases,
+            team.outcome.rejected,
+            team.seconds,
+            team.error or "; ".join(lines) or None,
         )

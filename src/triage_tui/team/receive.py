@@ -38,6 +38,8 @@ class Received:
     touched: set[str]
     refused: Mapping[str, str]
     """Event id -> why: events that passed every check but could not be applied."""
+    created: int = 0
+    """Cases made here from the shares received (a maintainer's new cases)."""
 
 
 def receive(
@@ -57,6 +59,7 @@ def receive(
     accepted = [item for item in opened if item.event is not None and item.rejection is None]
     touched: set[str] = set()
     refused: dict[str, str] = {}
+    created_here = 0
     for item in accepted:
         # Shares first: a case must be here before the events about it can be placed on it.
         if item.event is not None and item.event.share is not None:
@@ -69,6 +72,7 @@ def receive(
                 continue
             if created is not None:
                 touched.add(created)
+                created_here += 1
     places: dict[tuple[str | None, str], str | None] = {}
     unplaceable: dict[tuple[str | None, str], str | None] = {}
     rows: list[ReceivedEvent] = []
@@ -145,7 +149,7 @@ def receive(
         except Exception as error:  # one acceptance that cannot be kept must not stop the others
             refused[event.id] = _refusal(error)
             _refuse(connection, {event.id: refused[event.id]})
-    return Received(touched, refused)
+    return Received(touched, refused, created_here)
 
 
 _UNPLACED = "\0unplaced"

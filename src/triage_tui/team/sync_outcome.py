@@ -20,6 +20,8 @@ class TeamSyncOutcome:
     shared: int = 0
     """Readers a case was shared with this sync."""
     applied: int = 0
+    new_cases: int = 0
+    """Cases made here from received shares (the cases shared with a maintainer)."""
     rejected: int = 0
     not_for_us: int = 0
     screened: int = 0

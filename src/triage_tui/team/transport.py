@@ -365,7 +365,8 @@ class TeamTransport:
             else:
                 self.outcome.rejected += 1
         with self.store.write() as connection:
-            refused = receive(connection, judged, datetime.now(UTC), roster=roster).refused
+            received = receive(connection, judged, datetime.now(UTC), roster=roster)
+            refused, self.outcome.new_cases = received.refused, self.outcome.new_cases + received.created
             # Events that passed every check but could not be applied are refused and listed like the others.
             self.outcome.applied -= len(refused)
             self.outcome.rejected += len(refused)
