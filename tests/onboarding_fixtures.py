@@ -220,3 +220,15 @@ def both_case_unlinked_from_pip(team: Team) -> dict[str, Any]:
 def notes_of(shown: dict[str, Any]) -> list[str]:
     """The texts of a shown case's notes."""
     return [str(e["payload"].get("text")) for e in shown["events"] if e["kind"] == "note"]
+
+
+def noted_then_revoked(team: Team, station: Station, title: str, note: str) -> str:
+    """`station`'s id of the case called `title`, once a note by its key reached the coordinator and the coordinator
+    revoked that key and sent the revocation (`station` has not synced since)."""
+    case_id: str = case_on(team, station, title)["id"]
+    team.ok(station, "case", case_id, "note", note)
+    team.sync(station)
+    team.sync(team.coordinator)
+    team.ok(team.coordinator, "team", "revoke", station.fingerprint)
+    team.sync(team.coordinator)
+    return case_id

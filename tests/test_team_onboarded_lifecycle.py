@@ -19,6 +19,7 @@ from onboarding_fixtures import (
     PIP_CASE_TITLE,
     Team,
     case_on,
+    noted_then_revoked,
     notes_of,
     rejected_on,
 )
@@ -127,13 +128,7 @@ def test_a_rotation_converges_everywhere_with_events_signed_before_it_and_receiv
 def test_a_revoked_keys_later_events_are_refused(pip_team: Team) -> None:
     built = pip_team
     pip, coordinator = built.maintainers["pip"], built.coordinator
-    pip_case = case_on(built, pip, PIP_CASE_TITLE)["id"]
-    built.ok(pip, "case", pip_case, "note", "before the revocation")
-    built.sync(pip)
-    built.sync(coordinator)
-
-    built.ok(coordinator, "team", "revoke", pip.fingerprint)
-    built.sync(coordinator)
+    pip_case = noted_then_revoked(built, pip, PIP_CASE_TITLE, "before the revocation")
     built.ok(pip, "case", pip_case, "note", "after the revocation")  # the maintainer has not synced yet
     synced = built.cli(pip, "sync", "--json")  # brings the revocation, and says so
     assert synced.returncode == 1 and "is revoked since" in synced.stdout, synced.stdout

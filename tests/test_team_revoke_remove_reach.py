@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from imapclient.exceptions import IMAPClientError
 
-from onboarding_fixtures import UV_CASE_TITLE, Station, Team, case_on, notes_of, rejected_on
+from onboarding_fixtures import UV_CASE_TITLE, Station, Team, case_on, noted_then_revoked, notes_of, rejected_on
 from team_server_fixtures import connect
 from triage_tui.team.envelope import open_sealed
 from triage_tui.team.sync_outcome import ACCESS_HINT
@@ -31,13 +31,8 @@ def _team_report(built: Team, station: Station) -> tuple[int, dict[str, Any]]:
 def test_a_revoked_keys_own_workstation_refuses_its_own_later_decisions_as_every_other_does(team: Team) -> None:
     built = team
     uv, coordinator = built.maintainers["uv"], built.coordinator
-    uv_case = case_on(built, uv, UV_CASE_TITLE)["id"]
-    built.ok(uv, "case", uv_case, "note", "note by the key before its revocation")
-    built.sync(uv)
-    built.sync(coordinator)
-
-    built.ok(coordinator, "team", "revoke", uv.fingerprint)
-    built.sync(coordinator)  # the revocation goes to the coordinators' folder and to uv's
+    # The revocation goes to the coordinators' folder and to uv's.
+    uv_case = noted_then_revoked(built, uv, UV_CASE_TITLE, "note by the key before its revocation")
     # Recorded on uv's workstation, which does not know yet: a note and a cell of its own project.
     built.ok(uv, "case", uv_case, "note", "note by revoked key")
     built.ok(uv, "case", uv_case, "cell", "uv", "affected", "--ranges", "<0.5")
