@@ -21,7 +21,7 @@ from triage_tui.team.hlc import HybridClock
 from triage_tui.team.materialize import materialize_all
 from triage_tui.team.refs import UNRESOLVED, ambiguous_ref, cases_holding, remember_ref, resolve_case
 from triage_tui.team.roster_pins import pin_team_keys
-from triage_tui.team.shared_case import create_shared_case, link_later_projects
+from triage_tui.team.shared_case import create_shared_case
 from triage_tui.untrusted import address_of
 
 if TYPE_CHECKING:
@@ -67,16 +67,12 @@ def receive(
             try:
                 with connection.begin_nested():
                     created = create_shared_case(connection, share, now)
-                    # Held here already: shared again, with a project linked since.
-                    relinked = link_later_projects(connection, share, now) if created is None else None
             except Exception as error:  # whatever the share holds, it must not stop the other events
                 refused[share.id] = _refusal(error)
                 continue
             if created is not None:
                 touched.add(created)
                 created_here += 1
-            elif relinked is not None:
-                touched.add(relinked)
     places: dict[tuple[str | None, str], str | None] = {}
     unplaceable: dict[tuple[str | None, str], str | None] = {}
     rows: list[ReceivedEvent] = []

@@ -31,7 +31,7 @@ def create_shared_case(connection: WriteConnection, event: TeamEvent, now: datet
     held = resolve_case(connection, event)
     if held is not None and cases.case_exists(connection, held):
         remember_ref(connection, event.ref, held)
-        return None  # its projects linked since are `link_later_projects`'s
+        return None
     received = iso_time(share.get("received_at")) or now
     if event.ref is None:
         case_id = event.case_id  # an event from before refs: its id is all there is
@@ -83,20 +83,3 @@ def _case_number(case_id: str) -> tuple[int, int]:
         return int(parts[1]), int(parts[2])
     except (IndexError, ValueError):
         return 0, abs(hash(case_id)) % 1_000_000
-
-
-def link_later_projects(connection: WriteConnection, event: TeamEvent, now: datetime) -> str | None:
-    """For a share of a case held here already (sent again when a coordinator linked another project to it), link
-    the projects it names that the case here lacks, so their cells, which follow as events, show here as on the new
-    readers' workstations (a project this store never knew is added by its id); the case's id here when it linked one,
-    else None. A later share never unlinks: an unlink is an event of its own."""
-    if ambiguous_ref(connection, event) is not None:
-        return None
-    held = resolve_case(connection, event)
-    if held is None or not cases.case_exists(connection, held):
-        return None
-    linked = set(cases.linked_projects(connection, held))
-    named = {str(project) for project in (event.share or {}).get("projects") or []}
-    for project in sorted(named - linked):
-        cases.link_project(connection, held, project, now)
-    return held if named - linked else None
