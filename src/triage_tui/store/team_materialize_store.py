@@ -4,7 +4,7 @@ timeline rows events put there (received notes, decisions, unlinks, conflicts)."
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from triage_tui.store.team_runner import rows_over
@@ -105,8 +105,15 @@ def team_decision_rows(
 
 
 def project_ids(connection: Connection) -> set[str]:
-    """The projects of this workstation's config."""
+    """The projects this workstation knows: its config's, and those cases shared with it or team events named."""
     return {row[0] for row in connection.exec_driver_sql("SELECT id FROM projects").fetchall()}
+
+
+def add_projects(connection: Connection, project_ids: Iterable[str]) -> None:
+    """Know these projects by their id alone (a project already known stays as it is)."""
+    connection.exec_driver_sql(
+        "INSERT INTO projects (id, name) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", [(p, p) for p in project_ids]
+    )
 
 
 def set_case_fields(connection: Connection, fields: Mapping[str, dict[str, object]], stamp: str) -> None:

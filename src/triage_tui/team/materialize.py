@@ -91,6 +91,12 @@ def materialize_all(
     stored_labels = store.stored_labels(connection, [c for c, state in states.items() if "labels" in state.sets])
     stamp = stored_time(now)
     known_projects = store.project_ids(connection)
+    # A cell of a project this workstation never knew (a maintainer's has no [projects]; a coordinator may link the
+    # case to a project after sharing it) makes it known here by its id: every reader of the case shows the same cells.
+    named = {p for state in states.values() for p, cell in state.impacts.items() if cell is not None} - known_projects
+    if named:
+        store.add_projects(connection, sorted(named))
+        known_projects |= named
     stored_cells = store.stored_cells(connection, [case_id for case_id, state in states.items() if state.impacts])
     # Every case's: a decision whose event is no longer applied (judged again under a roster change) leaves.
     decision_rows = store.team_decision_rows(connection, list(states), DECISION_ROW_KINDS)
@@ -114,7 +120,7 @@ def materialize_all(
             fields[case_id] = values
         for project, cell in state.impacts.items():
             if project not in known_projects:
-                continue  # a project this workstation's config does not have: nothing to show it in
+                continue  # unlinked here from a project never known here: nothing to take away
             if cell is None:
                 unlinked.append((case_id, project))
                 continue
