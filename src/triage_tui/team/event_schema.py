@@ -25,7 +25,7 @@ MAX_PROOF = 16 * 1024
 """The largest armoured detached signature (a key rotation's proof)."""
 PROJECT_ID = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]{1,100}$"
 """A project id as a config names it (any TOML key): one short line with no control or bidi character (a project
-this workstation's config does not have is left out when applied)."""
+this workstation does not know yet is known by its id once a cell of it applies)."""
 FINGERPRINT = r"^[0-9A-F]{40}$"
 REF_KINDS = ("ghsa:", "hash:", "mid:")
 """The forms of a team event's `ref` (the report it names): a GitHub advisory's id, its first message's content hash,
