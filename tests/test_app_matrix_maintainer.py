@@ -16,7 +16,7 @@ from triage_tui.app import TriageApp
 from triage_tui.screens.case import CaseScreen
 from triage_tui.screens.impact_editor import ImpactEditor
 from triage_tui.screens.matrix import MatrixScreen
-from triage_tui.team.rights import unlinked_cells_rule
+from triage_tui.team.rights import foreign_cells_rule, unlinked_cells_rule
 from triage_tui.widgets.matrix_grid import MatrixGrid
 from ui_fixtures import frozen_clock, screen_text, seeded_store, settle, small_inbox, workspace_config
 
@@ -25,6 +25,7 @@ UV_ONLY = "uv: lock file accepts hash-less URLs"
 """The title of the small inbox's case linked to uv alone."""
 BOTH = "pip and uv: wheel RECORD not verified"
 """The title of its case linked to pip and uv."""
+PIP_ONLY = "pip: path traversal in tarfile extraction of sdists"
 
 
 def maintainer_app(tmp_path: Path, project: str) -> TriageApp:
@@ -65,8 +66,8 @@ class TestMaintainerMatrix:
             assert both.count("? unknown") == 2 and both.rstrip().endswith("0/2"), both
 
     async def test_enter_on_a_cell_not_linked_says_the_rule(self, tmp_path: Path) -> None:
-        """On the uv-only case, enter on pip's `·` opens no editor and says pip is not linked by a coordinator; on
-        uv's cell the editor opens."""
+        """On the uv-only case, enter on pip's `·` opens no editor and says pip is not theirs; on uv's cell the
+        editor opens."""
         app = maintainer_app(tmp_path, "uv")
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             grid = await open_matrix(app, pilot)
@@ -74,9 +75,26 @@ class TestMaintainerMatrix:
                 await press(pilot, "down")
             await press(pilot, "right", "enter")
             assert isinstance(app.screen, MatrixScreen)
-            assert any(unlinked_cells_rule(["pip"]) in n.message for n in app._notifications)
+            assert any(foreign_cells_rule(["pip"]) in n.message for n in app._notifications)
             await press(pilot, "left", "enter")
             assert isinstance(app.screen, ImpactEditor)
+
+    async def test_enter_on_another_projects_linked_cell_says_the_rule(self, tmp_path: Path) -> None:
+        """On the case of pip and uv, pip's cell is linked but not uv's maintainer's: no editor, the rule instead."""
+        app = maintainer_app(tmp_path, "uv")
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            grid = await open_matrix(app, pilot)
+            while (row := grid.current_row()) is not None and row.case.title != BOTH:
+                await press(pilot, "down")
+            await press(pilot, "right", "enter")
+            assert isinstance(app.screen, MatrixScreen)
+            assert any(foreign_cells_rule(["pip"]) in n.message for n in app._notifications)
+            # Their own project's cell on a case no coordinator linked uv to: the link rule instead.
+            while (row := grid.current_row()) is not None and row.case.title != PIP_ONLY:
+                await press(pilot, "down")
+            await press(pilot, "left", "enter")
+            assert isinstance(app.screen, MatrixScreen)
+            assert any(unlinked_cells_rule(["uv"]) in n.message for n in app._notifications)
 
     async def test_a_solo_workspace_keeps_every_cell(self, tmp_path: Path) -> None:
         """Off the team, the uv-only case still shows four cells as unknown and counts 0/4, in id order."""

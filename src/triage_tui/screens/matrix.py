@@ -101,6 +101,8 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
         """The roster's members by key fingerprint (read with the matrix), to name who last set a cell."""
         self._totals: dict[str, dict[str, int]] = {}
         self._linked_only = False
+        self._own_projects: tuple[str, ...] = ()
+        """The projects this user maintains (a maintainer's matrix edits their cells only)."""
         """Whether the grid was last drawn for a maintainer (see `linked_only`)."""
         self._placed = False
         """Whether the cursor has been put on its first column (once: a re-read keeps it where the user moved it)."""
@@ -134,6 +136,7 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
         read = message.read
         self._names = message.names
         self._linked_only = linked_only(message.standing)
+        self._own_projects = message.standing.projects if message.standing is not None else ()
         projects = columns(read.matrix.projects, message.standing)
         grid = self.query_one(MatrixGrid)
         grid.show(projects, read.count, read.matrix.rows, linked_only=self._linked_only)
@@ -152,20 +155,25 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
         self.query_one("#matrix-head", Static).update(safe_line(grid.header_text()))
         self.query_one("#matrix-totals", Static).update(safe_line(grid.totals_text(self._totals)))
 
+    def _refused_cell(self, project: str, *, linked: bool) -> str | None:
+        """The rule a maintainer's cell of `project` would break (another project's, or one a coordinator has not
+        linked to the case), so its editor is never opened; None for a coordinator, or without a team."""
+        from triage_tui.team.rights import foreign_cells_rule, unlinked_cells_rule
+
+        if not self._linked_only:
+            return None
+        if project not in self._own_projects:
+            return foreign_cells_rule([project])
+        return None if linked else unlinked_cells_rule([project])
+
     @on(MatrixGrid.CellChosen)
     def _edit(self, message: MatrixGrid.CellChosen) -> None:
         from triage_tui.screens.impact_editor import ImpactEditor
 
         stored = message.row.cells.get(message.project)
-        if stored is None and self._linked_only:
-            from triage_tui.team.rights import unlinked_cells_rule
-
-            self.notify(
-                f"Not yours to set: {unlinked_cells_rule([message.project])}.",
-                title="Team",
-                severity="warning",
-                markup=False,
-            )
+        refused = self._refused_cell(message.project, linked=stored is not None)
+        if refused is not None:
+            self.notify(f"Not yours to set: {refused}.", title="Team", severity="warning", markup=False)
             return
         current = cell_of(stored)
         last_set = ""

@@ -83,6 +83,9 @@ def rights_problem(event: TeamEvent, roles: TeamRoles) -> str | None:
     if unlinked:
         return f"{LINKS_RULE}: a maintainer may not unlink {', '.join(unlinked)}"
     foreign = sorted(set(event.impacts) - maintained)
-    if foreign:
-        return f"a maintainer sets their own projects' cells only: not a maintainer of {', '.join(foreign)}"
-    return None
+    return foreign_cells_rule(foreign) if foreign else None
+
+
+def foreign_cells_rule(projects: Iterable[str]) -> str:
+    """Why a maintainer may not set the cells of `projects`, which they do not maintain."""
+    return f"a maintainer sets their own projects' cells only: not a maintainer of {', '.join(sorted(projects))}"
