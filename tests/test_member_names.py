@@ -141,7 +141,10 @@ async def test_the_verdict_names_who_shared_the_case(five: TeamOfFive, maintaine
         with reader(maintainer_store) as connection:
             case_id = str(connection.execute("SELECT id FROM cases").fetchone()[0])
         show_case(store, argparse.Namespace(case_id=case_id, json=False), out, config_for(five, five.p))
-    assert f"shared by: {CASEY} ({five.c})" in out.getvalue()
+    shown = out.getvalue()
+    assert f"shared by: {CASEY} ({five.c}); the report's own verdict was checked on the coordinator's" in shown
+    # Neither the address a share does not carry, nor a verdict of this workstation's it never made.
+    assert "<>" not in shown and "decryption:" not in shown
 
 
 def test_a_case_shared_before_the_shared_verdict_reads_shared(maintainer_store: Path, tmp_path: Path) -> None:

@@ -67,15 +67,19 @@ def show_case(store: Store, args: argparse.Namespace, out: TextIO, config: Confi
     # Text for the terminal: every field neutralised in one place, bodies keeping their lines.
     document = terminal_document(case_detail_json(detail, names), multiline={"body", "text"})
     out.write(f"{document['id']}  {document['title']}\n")
-    out.write(f"state: {document['state']}  reporter: {document['reporter']} <{document['reporter_email']}>\n")
+    address = f" <{document['reporter_email']}>" if document["reporter_email"] else ""  # a shared case has none
+    out.write(f"state: {document['state']}  reporter: {document['reporter']}{address}\n")
     for message in document["messages"]:
-        out.write(
-            f"\n--- {message['date'] or NO_DATE}  {message['from']}\n"
-            f"    decryption: {message['decryption']}  signature: {message['signature']}"
-            f" ({message['signature_scope']})  signer: {message['signer'] or '-'}\n"
-        )
+        out.write(f"\n--- {message['date'] or NO_DATE}  {message['from']}\n")
         if message["shared_by"]:
-            out.write(f"    shared by: {message['shared_by']} ({message['shared_by_fingerprint']})\n")
+            # Its text as a coordinator shared it: its decryption and signature were judged on their workstation.
+            out.write(f"    shared by: {message['shared_by']} ({message['shared_by_fingerprint']}); the report's own "
+                      "verdict was checked on the coordinator's workstation, not here\n")  # fmt: skip
+        else:
+            out.write(
+                f"    decryption: {message['decryption']}  signature: {message['signature']}"
+                f" ({message['signature_scope']})  signer: {message['signer'] or '-'}\n"
+            )
         for warning in message["warnings"]:
             out.write(f"    warning: {warning}\n")
         if message["error"]:

@@ -55,7 +55,9 @@ def _who(field: str, recorded: str | None, names: Mapping[str, str]) -> dict[str
 
 def _message_json(message: MessageView, names: Mapping[str, str]) -> dict[str, object]:
     shared = sharer(message.warnings) if message.source == "team" else None
-    sender = f"{message.sender_name} <{message.sender_email}>" if message.sender_name else message.sender_email
+    # A shared case's messages carry a name alone (a share holds no address): no empty "<>" after it.
+    sender = " ".join(filter(None, (message.sender_name, f"<{message.sender_email}>" if message.sender_email else "")))
+    sender = sender if message.sender_name else message.sender_email
     return {
         "from": sender,
         "date": iso(message.sent_at),
