@@ -35,7 +35,7 @@ def own_standing(config: Config | None, connection: EitherConnection) -> OwnStan
         return ON_ONE_S_OWN
     roles = current_roles(connection, config.team.coordinators, config_roles(config))
     me = config.identity.fingerprint.upper()
-    maintained = tuple(sorted(project for project, members in roles.maintainers.items() if me in members))
+    maintained = tuple(sorted(roles.maintained.get(me, frozenset())))
     return OwnStanding(me in roles.coordinators, maintained)
 
 

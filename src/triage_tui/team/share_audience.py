@@ -19,11 +19,11 @@ def refuse_misdirected(judged: Sequence[Opened], me: str, roster: RosterHistory)
     roles = roster.current.current_roles()
     if me in roles.coordinators:
         return list(judged)
-    mine = {project for project, members in roles.maintainers.items() if me in members}
+    mine = roles.maintained.get(me, frozenset())
     return [_judged(item, mine) for item in judged]
 
 
-def _judged(item: Opened, mine: set[str]) -> Opened:
+def _judged(item: Opened, mine: frozenset[str]) -> Opened:
     share = item.event.share if item.event is not None and item.rejection is None else None
     if share is None:
         return item

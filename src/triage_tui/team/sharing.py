@@ -78,7 +78,7 @@ class TeamSharer:
         if event is not None and problem is None:
             problem = rights_problem(event, roles)  # as every receiver judges it: from the event alone
         if event is not None and problem is None:
-            maintained = {project for project, members in roles.maintainers.items() if self.fingerprint in members}
+            maintained = roles.maintained.get(self.fingerprint, frozenset())
             problem = _unlinked(connection, case_id, event, roster, maintained)
         if problem is not None:
             raise SharingRefused(problem)
@@ -95,7 +95,7 @@ class TeamSharer:
 
 
 def _unlinked(
-    connection: WriteConnection, case_id: str, event: TeamEvent, roster: RosterHistory, maintained: set[str]
+    connection: WriteConnection, case_id: str, event: TeamEvent, roster: RosterHistory, maintained: frozenset[str]
 ) -> str | None:
     """The rule a maintainer's event breaks when no coordinator's event has linked any of their projects (`maintained`)
     to the case here (a note on a case they only guessed the id of, or one a coordinator unlinked), or its cells
