@@ -151,11 +151,3 @@ def remember_ref(connection: WriteConnection, ref: str | None, case_id: str | No
 def case_projects(connection: EitherConnection, case_ids: Iterable[str]) -> dict[str, list[str]]:
     """The projects linked to each case (its stored impact cells): what roles are judged against."""
     return cases.linked_projects_of(connection, case_ids)
-
-
-def named_case_projects(connection: EitherConnection, names: Iterable[str]) -> dict[str, list[str]]:
-    """The projects linked to each other case events name (`named_case`), by that name: whose maintainers may read
-    the name; none for a case not held here (then only the coordinators may)."""
-    held = {name: named_case(connection, name) for name in names}
-    projects = case_projects(connection, {case for case in held.values() if case is not None})
-    return {name: projects[case] if case is not None else [] for name, case in held.items()}
