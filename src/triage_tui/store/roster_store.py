@@ -187,12 +187,7 @@ def unverified_roster(connection: EitherConnection) -> list[WaitingRow]:
 
 def applied_bodies(connection: EitherConnection, case_id: str) -> list[bytes]:
     """The applied events of a case, in the order they apply."""
-    rows = run(
-        connection,
-        "SELECT body FROM team_events WHERE case_id = ? AND status = 'applied' ORDER BY at, author, id",
-        (case_id,),
-    ).fetchall()
-    return [bytes(r[0]) for r in rows]
+    return [body for _case, body in applied_bodies_of(connection, [case_id])]
 
 
 def applied_bodies_of(connection: EitherConnection, case_ids: Sequence[str]) -> list[tuple[str, bytes]]:
