@@ -25,11 +25,14 @@ class Timestamp:
         """A fixed-width, sortable form: `0001763800000000-00000003`."""
         return f"{self.wall_ms:016d}-{self.counter:08d}"
 
+    def moment(self) -> datetime:
+        """The wall time, in UTC (the counter orders events within it, it is no time)."""
+        return datetime.fromtimestamp(self.wall_ms / 1000, UTC)
+
     def iso(self) -> str:
         """The wall time as a reader reads it, ISO 8601 in UTC to the millisecond: `2026-06-01T12:00:00.000Z` (the
         counter orders events, it tells a reader nothing)."""
-        moment = datetime.fromtimestamp(self.wall_ms / 1000, UTC)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.wall_ms % 1000:03d}Z"
+        return self.moment().strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.wall_ms % 1000:03d}Z"
 
     @classmethod
     def parse(cls, text: str) -> Timestamp:

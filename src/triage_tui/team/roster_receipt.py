@@ -339,14 +339,20 @@ def judge_waiting(
     return Settled(history, settled.applied + judged.applied, settled.refused + judged.refused)
 
 
+def _subject(event: TeamEvent) -> str | None:
+    """The key a removal or revocation is about (upper case); None for any other event."""
+    subject = (event.roster or {}).get("fingerprint") if event.kind in ("member-remove", "key-revoke") else None
+    return subject.upper() if isinstance(subject, str) and subject else None
+
+
 def subject_projects(connection: EitherConnection, founders: Iterable[str], event: TeamEvent) -> list[str]:
     """The projects of the member a removal or revocation is about (their folders carry it to them though they are
     no longer among the readers); none for any other event."""
-    subject = (event.roster or {}).get("fingerprint") if event.kind in ("member-remove", "key-revoke") else None
-    if not isinstance(subject, str):
+    subject = _subject(event)
+    if subject is None:
         return []
     members = load_history(connection, founders).current.members.values()
-    return sorted({p for m in members if any(k.fingerprint == subject.upper() for k in m.keys) for p in m.projects})
+    return sorted({p for m in members if any(k.fingerprint == subject for k in m.keys) for p in m.projects})
 
 
 def roster_readers(roles: TeamRoles, event: TeamEvent) -> list[str]:
@@ -355,6 +361,5 @@ def roster_readers(roles: TeamRoles, event: TeamEvent) -> list[str]:
     event, which goes to its case's readers)."""
     if event.roster is None:
         return []
-    subject = event.roster.get("fingerprint") if event.kind in ("member-remove", "key-revoke") else None
-    told = {str(subject).upper()} if isinstance(subject, str) and subject else set()
-    return sorted({*roles.coordinators, *(f for members in roles.maintainers.values() for f in members), *told})
+    subject = _subject(event)
+    return sorted(roles.members | ({subject} if subject else set()))

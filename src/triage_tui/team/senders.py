@@ -73,4 +73,4 @@ _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def _moment(stamp: Timestamp) -> datetime:
-    return datetime.fromtimestamp(stamp.wall_ms / 1000, UTC)
+    return stamp.moment()

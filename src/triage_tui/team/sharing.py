@@ -62,7 +62,7 @@ class TeamSharer:
             record_local(connection, named, at.astimezone(UTC), case_id)
         except EventFormatError as error:  # what every other workstation would refuse is not decided here
             raise SharingRefused(str(error)) from None
-        return datetime.fromtimestamp(event.at.wall_ms / 1000, UTC)  # as `materialize` stores a received one
+        return event.at.moment()  # as `materialize` stores a received one
 
     def _check_rights(self, connection: WriteConnection, case_id: str, kind: str, event: TeamEvent | None) -> None:
         """SharingRefused naming the rule if the decision is beyond this workstation's user's rights."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from triage_tui.store import roster_store as rows
@@ -67,7 +67,7 @@ _UNKNOWN = object()
 
 def _recorded_at(event: TeamEvent) -> str:
     """When the action that made `event` here recorded its timeline row, as the store keeps times."""
-    return stored_time(datetime.fromtimestamp(event.at.wall_ms / 1000, UTC))
+    return stored_time(event.at.moment())
 
 
 def _before(name: str, old: object) -> object:

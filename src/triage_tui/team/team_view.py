@@ -4,7 +4,6 @@ one sentence saying what this workstation's own user may decide (from the roster
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from triage_tui.config import Config
 from triage_tui.store.team_runner import EitherConnection
@@ -68,4 +67,4 @@ def role_line(me: str, roles: TeamRoles) -> str:
 
 def when(moment: Timestamp) -> str:
     """A roster time as a reader reads it, in UTC: `2026-06-01 12:00`."""
-    return datetime.fromtimestamp(moment.wall_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+    return moment.moment().strftime("%Y-%m-%d %H:%M")
