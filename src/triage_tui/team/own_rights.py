@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from triage_tui.config import Config
 from triage_tui.store.team_runner import EitherConnection
-from triage_tui.team.rights import CHANGES_RULE, changes_rule
+from triage_tui.team.rights import CHANGES_RULE, MERGE_RULE, changes_rule
 from triage_tui.team.roles import config_roles
 from triage_tui.team.roster_receipt import current_roles
 
@@ -43,10 +43,6 @@ def is_coordinator(config: Config | None, connection: EitherConnection) -> bool:
     """Whether this user makes a coordinator's decisions: with no team sync, always; with a roster in the store, if
     the roster makes their key a coordinator's; else if `[team] coordinators` names it."""
     return own_standing(config, connection).coordinator
-
-
-MERGE_RULE = "only a coordinator merges cases"
-"""Why a maintainer's workstation merges no cases."""
 
 
 def coordinators_only(config: Config | None, connection: EitherConnection, *, merge: bool = False) -> str | None:

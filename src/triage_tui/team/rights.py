@@ -10,6 +10,7 @@ from triage_tui.team.roles import TeamRoles
 
 CHANGES_RULE = "only coordinators change state, disposition, assignee, embargo, labels, scores, title or duplicates"
 LINKS_RULE = "only coordinators link or unlink projects"
+MERGE_RULE = "only a coordinator merges cases"
 NO_ROLE_RULE = "its author is neither a coordinator nor a maintainer"
 LINKED_RULE = "a maintainer's cell counts only on a case a coordinator linked to that project"
 """Why a maintainer's cell of a project a coordinator had not linked to the case is ignored: "linked" is the case's
@@ -76,7 +77,7 @@ def rights_problem(event: TeamEvent, roles: TeamRoles) -> str | None:
     if event.key is not None:
         return "only a coordinator accepts a changed key"
     if event.kind == "merge":
-        return "only a coordinator merges cases"
+        return MERGE_RULE
     if event.changes:
         return changes_rule(event.changes)
     unlinked = sorted(project for project, cell in event.impacts.items() if cell is None)

@@ -14,7 +14,7 @@ from triage_tui.team.events import EventFormatError, TeamEvent
 from triage_tui.team.hlc import HybridClock, Timestamp
 from triage_tui.team.link_rule import linked_by_coordinators
 from triage_tui.team.log import case_ref, record_local, team_event_of, with_report_refs
-from triage_tui.team.rights import rights_problem, unlinked_case_rule, unlinked_cells_rule
+from triage_tui.team.rights import MERGE_RULE, rights_problem, unlinked_case_rule, unlinked_cells_rule
 from triage_tui.team.roles import TeamRoles, config_roles
 from triage_tui.team.roster_receipt import load_history
 
@@ -74,7 +74,7 @@ class TeamSharer:
             return
         problem = self._stale_key(roster) if self.fingerprint not in roles.members else None
         if problem is None and kind == "merge":
-            problem = "only a coordinator merges cases"
+            problem = MERGE_RULE
         if event is not None and problem is None:
             problem = rights_problem(event, roles)  # as every receiver judges it: from the event alone
         if event is not None and problem is None:
