@@ -37,6 +37,17 @@ def row_of(text: str, title: str) -> str:
     return next(line for line in text.splitlines() if title[:20] in line)
 
 
+async def down_to(grid: MatrixGrid, pilot: Pilot[None], title: str) -> None:
+    """Move the matrix's cursor down to the row of the case called `title`."""
+    while (row := grid.current_row()) is not None and row.case.title != title:
+        await press(pilot, "down")
+
+
+def told(app: TriageApp, rule: str) -> bool:
+    """Whether a notification has said `rule`."""
+    return any(rule in n.message for n in app._notifications)
+
+
 async def open_matrix(app: TriageApp, pilot: Pilot[None]) -> MatrixGrid:
     await settle(pilot)
     await press(pilot, "m")
@@ -71,11 +82,10 @@ class TestMaintainerMatrix:
         app = maintainer_app(tmp_path, "uv")
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             grid = await open_matrix(app, pilot)
-            while (row := grid.current_row()) is not None and row.case.title != UV_ONLY:
-                await press(pilot, "down")
+            await down_to(grid, pilot, UV_ONLY)
             await press(pilot, "right", "enter")
             assert isinstance(app.screen, MatrixScreen)
-            assert any(foreign_cells_rule(["pip"]) in n.message for n in app._notifications)
+            assert told(app, foreign_cells_rule(["pip"]))
             await press(pilot, "left", "enter")
             assert isinstance(app.screen, ImpactEditor)
 
@@ -84,17 +94,15 @@ class TestMaintainerMatrix:
         app = maintainer_app(tmp_path, "uv")
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             grid = await open_matrix(app, pilot)
-            while (row := grid.current_row()) is not None and row.case.title != BOTH:
-                await press(pilot, "down")
+            await down_to(grid, pilot, BOTH)
             await press(pilot, "right", "enter")
             assert isinstance(app.screen, MatrixScreen)
-            assert any(foreign_cells_rule(["pip"]) in n.message for n in app._notifications)
+            assert told(app, foreign_cells_rule(["pip"]))
             # Their own project's cell on a case no coordinator linked uv to: the link rule instead.
-            while (row := grid.current_row()) is not None and row.case.title != PIP_ONLY:
-                await press(pilot, "down")
+            await down_to(grid, pilot, PIP_ONLY)
             await press(pilot, "left", "enter")
             assert isinstance(app.screen, MatrixScreen)
-            assert any(unlinked_cells_rule(["uv"]) in n.message for n in app._notifications)
+            assert told(app, unlinked_cells_rule(["uv"]))
 
     async def test_a_solo_workspace_keeps_every_cell(self, tmp_path: Path) -> None:
         """Off the team, the uv-only case still shows four cells as unknown and counts 0/4, in id order."""
@@ -117,8 +125,7 @@ class TestMaintainerCasePanel:
         app = maintainer_app(tmp_path, "uv")
         async with app.run_test(size=SIZE) as pilot:
             grid = await open_matrix(app, pilot)
-            while (row := grid.current_row()) is not None and row.case.title != UV_ONLY:
-                await press(pilot, "down")
+            await down_to(grid, pilot, UV_ONLY)
             await press(pilot, "o")
             assert isinstance(app.screen, CaseScreen)
             text = screen_text(app)
