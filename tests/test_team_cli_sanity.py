@@ -19,7 +19,7 @@ import pytest
 from gpg_fixtures import Keyring, kill_and_remove, make_home, new_keyring
 from roster_fixtures import TeamOfFive, add, at, five, remove, revoke, rotate
 from test_case_cli import cli
-from test_team_invite_atomic import coordinator_config, founded
+from test_team_invite_atomic import coordinator_config, exported_key, founded, invite
 from test_team_roster_cli import members, unsent_roster_kinds
 from triage_tui.config import load_config
 from triage_tui.config.tables import TeamConfig
@@ -69,21 +69,13 @@ def test_revoking_ones_own_key_with_another_coordinator_left_says_you_can_no_lon
         kill_and_remove(other.home)
 
 
-def invite(home: Path, key: str, output: Path, *project: str) -> tuple[int, str]:
-    projects = [arg for p in project for arg in ("--project", p)] or ["--project", "pip"]
-    done = cli(home, "team", "invite", "--role", "maintainer", *projects, "--key", key, "--email", "pat@pip.example",
-               "--imap-user", "pat", "--output", str(output), "--no-server")  # fmt: skip
-    return done.returncode, done.stderr
-
-
 def test_invite_refuses_an_unknown_project_and_a_key_that_is_a_members_already(
     founded: tuple[Path, Keyring], tmp_path: Path
 ) -> None:
     home, ring = founded
     pat = new_keyring("pat@pip.example")
     try:
-        key_file = tmp_path / "pat.asc"
-        key_file.write_text(str(pat.gpg.export_keys(pat.fingerprint)))
+        key_file = exported_key(pat, tmp_path / "pat.asc")
         output = tmp_path / "pat.invitation"
 
         code, said = invite(home, str(key_file), output, "pip", "nosuch")

@@ -67,10 +67,19 @@ def founded(tmp_path: Path) -> Iterator[tuple[Path, Keyring]]:
         kill_and_remove(ring.home)
 
 
-def invite(home: Path, key_file: Path, output: Path) -> tuple[int, str]:
-    done = cli(home, "team", "invite", "--role", "maintainer", "--project", "pip", "--key", str(key_file),
-               "--email", "pat@pip.example", "--imap-user", "pat", "--output", str(output), "--no-server")  # fmt: skip
+def invite(home: Path, key: str | Path, output: Path, *project: str) -> tuple[int, str]:
+    """`team invite` of Pat as a maintainer of `project` (default pip) with `key` (a key file or a fingerprint):
+    its exit code and standard error."""
+    projects = [arg for p in project for arg in ("--project", p)] or ["--project", "pip"]
+    done = cli(home, "team", "invite", "--role", "maintainer", *projects, "--key", str(key), "--email",
+               "pat@pip.example", "--imap-user", "pat", "--output", str(output), "--no-server")  # fmt: skip
     return done.returncode, done.stderr
+
+
+def exported_key(ring: Keyring, path: Path) -> Path:
+    """The public key of `ring` written to `path` (as an invitee hands it over)."""
+    path.write_text(str(ring.gpg.export_keys(ring.fingerprint)))
+    return path
 
 
 @pytest.mark.parametrize(("kind", "reason"), [("sign-only", "no usable encryption subkey"), ("expired", "expired")])
@@ -96,8 +105,7 @@ def test_an_invitation_file_that_cannot_be_written_is_refused_before_anything_is
     home, ring = founded
     invitee = new_keyring("pat@pip.example")
     try:
-        key_file = tmp_path / "pat.asc"
-        key_file.write_text(str(invitee.gpg.export_keys(invitee.fingerprint)))
+        key_file = exported_key(invitee, tmp_path / "pat.asc")
         output = tmp_path / "no-such-folder" / "pat.invitation"
 
         code, said = invite(home, key_file, output)
