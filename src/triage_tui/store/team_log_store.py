@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from triage_tui.store.bulk_insert import insert_rows
 from triage_tui.store.team_runner import EitherConnection, rows_over, run
 
 if TYPE_CHECKING:
@@ -100,11 +101,12 @@ def insert_local(
 
 
 def insert_received(connection: Connection, rows: Sequence[ReceivedEvent]) -> None:
-    """Keep received events, one statement for all (a sync may bring thousands); copies of kept ones are ignored."""
-    connection.exec_driver_sql(
+    """Keep received events, a few statements for all (a sync may bring thousands); copies of kept ones are ignored."""
+    insert_rows(
+        connection,
         "INSERT OR IGNORE INTO team_events (id, case_id, author, at, kind, body, signed, origin, status, reason, "
-        "signer, sent, received_at, ref, rejection) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        list(rows),
+        "signer, sent, received_at, ref, rejection)",
+        rows,
     )
 
 

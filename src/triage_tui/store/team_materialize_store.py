@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from triage_tui.store.bulk_insert import insert_rows
 from triage_tui.store.team_runner import rows_over
 
 if TYPE_CHECKING:
@@ -155,6 +156,4 @@ def write_cells(connection: Connection, cells: Sequence[ImpactCell]) -> None:
 def add_timeline(connection: Connection, rows: Sequence[TimelineRow]) -> None:
     """Add rows to the cases' timelines."""
     if rows:
-        connection.exec_driver_sql(
-            "INSERT INTO events (case_id, author, at, kind, payload) VALUES (?, ?, ?, ?, ?)", list(rows)
-        )
+        insert_rows(connection, "INSERT INTO events (case_id, author, at, kind, payload)", rows)
