@@ -22,7 +22,7 @@ class RootSnapshotsSVGExtension(pytest_textual_snapshot.SVGImageExtension):  # t
 # snap_compare looks the extension up on the module each time it runs.
 pytest_textual_snapshot.SVGImageExtension = RootSnapshotsSVGExtension
 
-pytest_plugins = ["gpg_fixtures", "dovecot_fixtures", "team_server_fixtures", "team_templates"]
+pytest_plugins = ["gpg_fixtures", "dovecot_fixtures", "team_server_fixtures", "team_templates", "user_text_plugin"]
 
 
 @pytest.fixture(autouse=True)
