@@ -71,6 +71,10 @@ def run(
         _guard_scratch(args.command, err)
         if args.command == "demo":
             return run_demo(workspace, args, out, err)
+        if args.command == "init":  # before the config: init writes it
+            from triage_tui.cli.init_command import run_init
+
+            return run_init(workspace, args, out, err)
         if args.command == "team" and args.team_action == "join":  # before the config: joining writes it
             return run_join(workspace, args, out)
         config = load_config(workspace.config_path)
