@@ -101,6 +101,10 @@ def run(
                 return take_decision(store, config, args, extras, stdin or sys.stdin.buffer, out)
             if args.command == "team":
                 return run_team(store, config, workspace, args, out)
+            if args.command == "key":
+                from triage_tui.cli.key_command import run_key
+
+                return run_key(store, config, args, stdin or sys.stdin.buffer, out, err)
             return open_app(store, config)
     except (ConfigError, CliError) as error:
         print(f"triage-tui: {error}", file=err)
