@@ -60,6 +60,7 @@ def _key_owner(fingerprint: str, gnupg_home: Path | None) -> tuple[str, str]:
     import gnupg
 
     gpg = gnupg.GPG(gnupghome=str(gnupg_home) if gnupg_home is not None else None)
+    gpg.encoding = "utf-8"  # user ids are UTF-8 (python-gnupg reads latin-1 by default)
     found = gpg.list_keys(secret=True, keys=[fingerprint])
     uids = found[0]["uids"] if found else []
     name, address = parseaddr(str(uids[0])) if uids else ("", "")

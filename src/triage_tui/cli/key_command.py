@@ -45,11 +45,7 @@ def _read_file(name: str, stdin: BinaryIO) -> bytes:
         raise CliError(f"cannot read {name}: {error.strerror or error}") from None
 
 
-def _confirmed(yes: bool, interactive: bool, err: TextIO) -> bool:
-    if yes:
-        return True
-    if not interactive:
-        raise CliError("not imported: nothing can ask here; run it in a terminal, or pass --yes to import as shown")
+def _confirmed(err: TextIO) -> bool:
     err.write("Import into your keyring? [y/N] ")
     err.flush()
     try:
@@ -101,7 +97,10 @@ def run_key(
         print(f"triage-tui: not imported: {error}", file=err)
         return EXIT_USAGE
     print(material.describe(), file=out, flush=True)
-    if not _confirmed(args.yes, interactive, err):
+    if not args.yes and not interactive:
+        print("triage-tui: not imported: nothing can ask here; run it in a terminal, or pass --yes", file=err)
+        return EXIT_USAGE
+    if not args.yes and not _confirmed(err):
         print("triage-tui: not imported", file=err)
         return EXIT_FAILED
     try:

@@ -40,6 +40,7 @@ def generate_identity_key(gnupg_home: Path | None, name: str, email: str, passph
     if gnupg_home is not None:
         gnupg_home.mkdir(mode=0o700, parents=True, exist_ok=True)
     gpg = gnupg.GPG(gnupghome=str(gnupg_home) if gnupg_home is not None else None)
+    gpg.encoding = "utf-8"  # python-gnupg's default is latin-1: a name such as "李" would not reach gpg
     protection: dict[str, object] = {"passphrase": passphrase} if passphrase else {"no_protection": True}
     recipe = gpg.gen_key_input(
         key_type="EDDSA",

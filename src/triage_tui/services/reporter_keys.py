@@ -3,12 +3,12 @@ public keys only), shown as fingerprints and neutralised user ids, and only what
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,7 +60,9 @@ class KeyMaterial:
 
 
 def _address_of(user_id: str) -> str:
-    return parseaddr(user_id)[1].lower()
+    # The address of "Name <addr>" is in its last angle brackets, whatever the name holds; a bare address is whole.
+    bracketed = re.search(r"<([^<>\s]+)>\s*\Z", user_id)
+    return (bracketed.group(1) if bracketed else user_id.strip()).lower()
 
 
 def inspect_key_material(data: bytes, origin: str, *, for_address: str | None = None) -> KeyMaterial:
@@ -76,6 +78,7 @@ def inspect_key_material(data: bytes, origin: str, *, for_address: str | None = 
     scratch = Path(tempfile.mkdtemp(prefix="ttk", dir="/tmp"))
     try:
         gpg = gnupg.GPG(gnupghome=str(scratch))
+        gpg.encoding = "utf-8"  # user ids are UTF-8 (python-gnupg reads latin-1 by default)
         gpg.import_keys(data, extra_args=["--import-options", "import-minimal"])
         if gpg.list_keys(secret=True):
             raise KeyImportError("the material holds a secret key; only public keys are imported")
