@@ -47,7 +47,7 @@ async def import_reporter_key(screen: Screen[Any], context: AppContext, detail: 
     try:
         material = await asyncio.to_thread(case_material, context.store, detail)
     except WkdError as error:
-        said = ("Offline: " if error.offline else "No key found: ") + _sentence(str(error))
+        said = ("Offline: " if error.offline else "No key found: ") + str(error).strip().rstrip(".") + "."
         screen.notify(said, title=TITLE, severity="warning", markup=False)
         return
     except KeyImportError as error:
