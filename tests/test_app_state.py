@@ -82,6 +82,7 @@ async def test_the_palette_screenshot_is_saved_in_the_workspace_without_a_downlo
         await pilot.pause(0.5)
         shots = list((workspace / "screenshots").glob("*.svg"))
         assert len(shots) == 1 and "triage-tui" in shots[0].read_text(encoding="utf-8")
+        assert shots[0].stat().st_mode & 0o777 == 0o600
         said = [str(n.message) for n in app._notifications]
         assert f"Screenshot saved to {shots[0]}." in said
     assert not (home / "Downloads").exists()

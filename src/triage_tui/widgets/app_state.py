@@ -3,6 +3,7 @@ that exists, with a notification that says where."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from textual.app import App
@@ -41,6 +42,7 @@ def save_screenshot(app: App[None], data_dir: Path, filename: str | None, path: 
         folder = Path(path).expanduser() if path else screenshots_folder(data_dir)
         folder.mkdir(parents=True, exist_ok=True)
         saved = app.save_screenshot(filename, str(folder))
+        os.chmod(saved, 0o600)  # it shows decrypted reports: readable by the user only, as exports are
     except OSError as error:
         app.notify(
             f"The screenshot could not be saved ({error.strerror or 'the folder refused it'}).",
