@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= $(CURDIR)/demo-home
 
-.PHONY: demo test lint typecheck pytest system-deps install bench clean
+.PHONY: demo demo-rebuild test lint typecheck pytest system-deps install bench clean
 
 # A venv left half-made (an interrupted first install: no pip yet) is made again rather than failing for good.
 $(STAMP): pyproject.toml
@@ -20,8 +20,12 @@ install: system-deps $(STAMP)
 system-deps:
 	./scripts/install-system-deps.sh
 
+# A second `make demo` reopens the demo with the work done in it; REBUILD=1 (or `make demo-rebuild`) builds it anew.
 demo: install
-	$(BIN)/triage-tui demo --home $(DEMO_HOME)
+	$(BIN)/triage-tui demo --home $(DEMO_HOME) $(if $(REBUILD),--rebuild)
+
+demo-rebuild: install
+	$(BIN)/triage-tui demo --home $(DEMO_HOME) --rebuild
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -36,6 +36,7 @@ from triage_tui.services.author import author_name
 from triage_tui.store.reads import StoreReads
 from triage_tui.store.store import Store
 from triage_tui.untrusted import neutralise
+from triage_tui.widgets.app_state import remember_theme, save_screenshot
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.safe_text import clean_block, clean_line
 from triage_tui.widgets.sync_status import SyncSnapshot, finished_line, progress_line
@@ -221,6 +222,13 @@ class TriageApp(App[None]):
             self.set_keymap(dict(self.config.keys))
         if self.context.team_sync:  # without a team every decision is the user's: nothing to read
             self._read_standing()
+        remember_theme(self, self.database.parent)
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        # Textual's default folder (~/Downloads) may not exist: the workspace's screenshots folder always does.
+        return save_screenshot(self, self.database.parent, filename, path)
 
     @work(thread=True, exclusive=True, group="standing", exit_on_error=False)
     def _read_standing(self) -> None:

@@ -16,6 +16,17 @@ from triage_tui.store.store import Store
 from triage_tui.workspace import Workspace
 
 DEMO_MARKER = ".triage-tui-demo"
+# The marker says "building" until the demo is synced and filled: only a finished demo is reopened.
+_BUILDING = "building: an interrupted build is rebuilt by the next `triage-tui demo`\n"
+_READY = "built by `triage-tui demo`; the next demo run reopens it, `triage-tui demo --rebuild` deletes this folder\n"
+
+
+def finished_demo(home: Path) -> bool:
+    """Whether `home` holds a demo that was built to the end (its marker, config and store all there)."""
+    marker = home / DEMO_MARKER
+    if not marker.is_file() or not (home / "config.toml").is_file() or not (home / "triage.db").is_file():
+        return False
+    return not marker.read_text(encoding="utf-8", errors="replace").startswith("building")
 
 
 def _clear_previous_demo(home: Path) -> None:
@@ -35,9 +46,24 @@ def _clear_previous_demo(home: Path) -> None:
     shutil.rmtree(home)
 
 
+def _reopen_demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Open the demo already built in the workspace's folder, with everything done in it kept."""
+    print(
+        f"triage-tui: reopening the demo in {workspace.root} with its work kept; "
+        "`triage-tui demo --rebuild` (or `make demo REBUILD=1`) builds a new one",
+        file=err,
+    )
+    config = load_config(workspace.config_path)
+    unlock(workspace, config, err)
+    if args.no_open:
+        return EXIT_OK
+    with Store(workspace.database_path) as store:
+        return open_app(store, config)
+
+
 def run_demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Build the demo in the workspace's folder (replacing an earlier demo), sync it, fill it, open it; with `--team`,
-    the team demo."""
+    """Reopen the demo already in the workspace's folder, or (the first time, or with `--rebuild`) build it, sync
+    it, fill it and open it; with `--team`, the team demo."""
     from triage_tui.demo.advisories import fill_demo_advisories
     from triage_tui.demo.build import build_demo
     from triage_tui.demo.matrix import fill_demo_matrix
@@ -47,14 +73,23 @@ def run_demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: T
         from triage_tui.cli.demo_team import run_team_demo
 
         return run_team_demo(workspace.root, args, out, err)
+    if args.rebuild and args.stop:
+        raise CliError("--rebuild builds a demo and --stop stops a team demo's server: give one of them")
     if args.stop:
         raise CliError("--stop stops a team demo's server: triage-tui demo --team --stop --home DIR")
     if args.cases < 1:
         raise CliError("--cases must be at least 1")
     home = workspace.root
+    if not args.rebuild and finished_demo(home):
+        return _reopen_demo(workspace, args, out, err)
+    if args.rebuild and finished_demo(home):
+        print(f"triage-tui: rebuilding the demo in {home}; the work done in the old one is discarded", file=err)
+    else:
+        print(f"triage-tui: building a new demo in {home}; the next `triage-tui demo` reopens it", file=err)
     _clear_previous_demo(home)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / DEMO_MARKER).write_text(_BUILDING)
     demo = build_demo(home, args.cases, progress=lambda line: print(line, file=err))
-    (home / DEMO_MARKER).write_text("built by `triage-tui demo`; the next demo run may delete this folder\n")
     print(f"demo workspace: {demo.home} ({demo.messages} messages in {demo.maildir})", file=err)
     config = load_config(demo.config_path)
     unlock(workspace, config, err)
@@ -68,6 +103,7 @@ def run_demo(workspace: Workspace, args: argparse.Namespace, out: TextIO, err: T
         print(f"impact matrix: {cells} cells set across the projects", file=err)
         drafts = fill_demo_advisories(store, config)
         print(f"advisories: {drafts} drafts written (press A on a case)", file=err)
+        (home / DEMO_MARKER).write_text(_READY)
         if args.no_open:
             return status
         return open_app(store, config)

@@ -71,6 +71,10 @@ def run(
         _guard_scratch(args.command, err)
         if args.command == "demo":
             return run_demo(workspace, args, out, err)
+        if args.command == "init":  # before the config: init writes it
+            from triage_tui.cli.init_command import run_init
+
+            return run_init(workspace, args, out, err)
         if args.command == "team" and args.team_action == "join":  # before the config: joining writes it
             return run_join(workspace, args, out)
         config = load_config(workspace.config_path)
@@ -97,6 +101,10 @@ def run(
                 return take_decision(store, config, args, extras, stdin or sys.stdin.buffer, out)
             if args.command == "team":
                 return run_team(store, config, workspace, args, out)
+            if args.command == "key":
+                from triage_tui.cli.key_command import run_key
+
+                return run_key(store, config, args, stdin or sys.stdin.buffer, out, err)
             return open_app(store, config)
     except (ConfigError, CliError) as error:
         print(f"triage-tui: {error}", file=err)

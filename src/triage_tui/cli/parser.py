@@ -7,7 +7,10 @@ from pathlib import Path
 
 from triage_tui.advisories.format_names import FORMATS
 from triage_tui.cli.case_parser import add_case_command
+from triage_tui.cli.init_command import add_init_command
+from triage_tui.cli.key_command import add_key_command
 from triage_tui.cli.team_command import add_team_command
+from triage_tui.cli.version import PrintVersion
 
 
 def _home_option(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="triage-tui", description="Keyboard-driven workstation for packaging security disclosures."
     )
     _home_option(parser)
+    parser.add_argument("--version", action=PrintVersion)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="build a demo workspace with its own keys and reports, sync it, open it")
@@ -31,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--team", action="store_true", help="three workstations (coordinator, pip, uv) and the team's private Dovecot"
     )
     demo.add_argument("--stop", action="store_true", help="with --team: stop the demo's Dovecot")
+    demo.add_argument("--rebuild", action="store_true", help="build the demo anew, discarding the one in --home")
 
     sync = commands.add_parser("sync", help="sync sources into the store (progress on stderr)")
     _home_option(sync)
@@ -73,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     rejected.add_argument("--json", action="store_true", help="print them as JSON")
 
     add_case_command(commands, _home_option)
+    add_init_command(commands, _home_option)
+    add_key_command(commands, _home_option)
     add_team_command(commands, _home_option)
 
     rekey = commands.add_parser("rekey", help="re-encrypt the store's key to a new identity key")

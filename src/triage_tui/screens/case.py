@@ -75,6 +75,14 @@ class CaseScreen(RoleKeys, ShowsCases, CaseView):
             id="case.save_attachment",
             tooltip="Write an attachment to a file you name (never opened)",
         ),
+        Binding(
+            "K",
+            "import_key",
+            "Import key",
+            show=False,
+            id="case.import_key",
+            tooltip="Import the reporter's key: attached, else from their domain's key directory (asks first)",
+        ),
     ]
 
     def cases_changed(self) -> None:
@@ -281,6 +289,14 @@ class CaseScreen(RoleKeys, ShowsCases, CaseView):
             return f"saved to {saved} (not opened)"
 
         self.app.push_screen(SaveAttachmentModal(attachments, Path.cwd(), save=save))
+
+    @work(group=ASKING)
+    async def action_import_key(self) -> None:
+        if self._summary() is None or self.detail is None:
+            return
+        from triage_tui.screens.reporter_key import import_reporter_key
+
+        await import_reporter_key(self, self.context, self.detail)
 
     def action_embargo(self) -> None:
         summary = self._for_coordinators()
