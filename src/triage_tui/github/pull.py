@@ -53,7 +53,7 @@ def pull_repositories(
             session.failed.update(source.repositories)
             return
         except ApiError as error:
-            session.outcome.errors.append(str(error))
+            session.outcome.repository_failed(repository, str(error))
             session.failed.add(repository)
             if error.rate_limited:
                 # Asking on while limited can get an integration banned: nothing more until the limit lifts.
@@ -61,7 +61,7 @@ def pull_repositories(
                 return
             continue
         except SourceError as error:
-            session.outcome.errors.append(str(error))
+            session.outcome.repository_failed(repository, str(error))
             session.failed.add(repository)
             continue
         _save_pages(session, repository, pages)

@@ -32,7 +32,7 @@ class SyncSession:
         self.config = config
         self.source = source
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.outcome = GithubSyncOutcome(source.name)
+        self.outcome = GithubSyncOutcome(source.name, repositories=len(source.repositories))
         self.packages: Mapping[str, Sequence[str]] = {p.id: p.packages for p in config.projects.values()}
         self.failed: set[str] = set()
         """Repositories whose pull failed this sync: nothing is pushed to them (their state is not known now)."""
