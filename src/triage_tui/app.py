@@ -87,6 +87,7 @@ class TriageApp(App[None]):
         Binding(
             "S", "cancel_sync", "Cancel sync", id="app.cancel_sync", tooltip="Stop the sync; what it stored is kept"
         ),
+        Binding("O", "outbox", "Outbox", show=False, id="app.outbox", tooltip="What waits to be sent, and what failed"),
     ]
 
     sync_line: reactive[Content | None] = reactive(None)
@@ -313,6 +314,14 @@ class TriageApp(App[None]):
         self.sync_line = progress_line(SyncSnapshot(source=next(iter(self.config.sources), "team")))
         self.refresh_bindings()
         self._sync(self.config, self.sync_cancel)
+
+    def action_outbox(self) -> None:
+        """Show what waits to be sent and what failed (the outbox screen toggles back with O)."""
+        from triage_tui.screens.outbox import OutboxScreen
+
+        if not isinstance(self.screen, OutboxScreen):
+            author = self.config.identity.email if self.config is not None else "triage-tui"
+            self.push_screen(OutboxScreen(self.store, author))
 
     def action_cancel_sync(self) -> None:
         """Stop the running sync after the batch in hand; everything stored so far stays."""

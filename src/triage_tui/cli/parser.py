@@ -7,6 +7,7 @@ from pathlib import Path
 
 from triage_tui.advisories.format_names import FORMATS
 from triage_tui.cli.case_parser import add_case_command
+from triage_tui.cli.outbox_command import add_outbox_command
 from triage_tui.cli.team_command import add_team_command
 
 
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_case_command(commands, _home_option)
     add_team_command(commands, _home_option)
+    add_outbox_command(commands, _home_option)
 
     rekey = commands.add_parser("rekey", help="re-encrypt the store's key to a new identity key")
     _home_option(rekey)

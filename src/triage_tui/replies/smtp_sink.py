@@ -1,0 +1,65 @@
+"""Provides the SMTP sink of `[smtp] sink = "FOLDER"`: a real SMTP server (aiosmtpd) on the configured loopback
+host and port, run only while the outbox is sent, that keeps each mail it accepts as a .eml file in FOLDER.
+
+The demo sends its replies through it. Why in-process and only during a send, rather than a server started once by
+`triage-tui demo`: whatever sends (the app's sync, `triage-tui sync`, after a reboot or from another terminal)
+starts it itself, so it is running exactly when needed, with no process to find again, stop or clean up after a
+crash; two senders cannot meet, because one sync runs on a store at a time (its sync lock)."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from triage_tui.config import SmtpConfig
+
+READY_TIMEOUT_S = 5.0
+
+
+class SinkError(Exception):
+    """The sink could not start (its port is taken, its folder cannot be made); the message says why."""
+
+
+class MailFolder:
+    """An aiosmtpd handler that keeps every message as `<time>-<random>.eml`, written whole before it appears."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        content = envelope.original_content or b""
+        name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}"
+        partial = self.folder / f".{name}.part"
+        partial.write_bytes(bytes(content))
+        os.replace(partial, self.folder / f"{name}.eml")  # whole or absent: a reader never sees half a mail
+        return "250 Message kept"
+
+
+def sent_mail(folder: Path) -> list[Path]:
+    """The mails a sink kept in `folder`, oldest first."""
+    return sorted(folder.glob("*.eml")) if folder.is_dir() else []
+
+
+@contextmanager
+def running_sink(smtp: SmtpConfig) -> Iterator[None]:
+    """Run the sink of `smtp` (whose `sink` is set) for the block. SinkError if it cannot start."""
+    assert smtp.sink is not None
+    from aiosmtpd.controller import Controller
+
+    try:
+        smtp.sink.mkdir(parents=True, exist_ok=True)
+        controller = Controller(
+            MailFolder(smtp.sink), hostname=smtp.host, port=smtp.port, ready_timeout=READY_TIMEOUT_S
+        )
+        controller.start()
+    except (OSError, RuntimeError, TimeoutError) as error:
+        raise SinkError(f"cannot start the SMTP sink on {smtp.host}:{smtp.port}: {error}") from None
+    try:
+        yield
+    finally:
+        controller.stop()
