@@ -316,12 +316,10 @@ class TriageApp(App[None]):
         self._sync(self.config, self.sync_cancel)
 
     def action_outbox(self) -> None:
-        """Show what waits to be sent and what failed (the outbox screen toggles back with O)."""
-        from triage_tui.screens.outbox import OutboxScreen
+        """Show what waits to be sent, and what failed."""
+        from triage_tui.screens.outbox import show_outbox
 
-        if not isinstance(self.screen, OutboxScreen):
-            author = self.config.identity.email if self.config is not None else "triage-tui"
-            self.push_screen(OutboxScreen(self.store, author))
+        show_outbox(self, self.store, self.config)
 
     def action_cancel_sync(self) -> None:
         """Stop the running sync after the batch in hand; everything stored so far stays."""

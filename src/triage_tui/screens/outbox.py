@@ -4,7 +4,7 @@ failed, with why; r queues an item again, x cancels it. `triage-tui outbox` list
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -22,9 +22,13 @@ from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_block, safe_line
 
 if TYPE_CHECKING:
+    from textual.app import App
+
+    from triage_tui.config import Config
     from triage_tui.store.store import Store
 
-COLUMNS = ("Item", "Kind", "Case", "To", "State", "Tries", "Why")
+COLUMNS = (("Item", 8), ("Kind", 11), ("Case", 13), ("To", 22), ("State", 6), ("Tries", 5), ("Why", None))
+"""Each column and its width: fixed but the last, so the table fits 80 columns; the item in full is shown below."""
 EMPTY = "The outbox is empty: nothing waits to be sent."
 
 
@@ -38,7 +42,7 @@ def entry_row(entry: OutboxEntry) -> tuple[Text, ...]:
 
 def entry_detail(entry: OutboxEntry) -> Content:
     """The highlighted item in full: what it is, to whom, and why it waits or failed (all outside text safe)."""
-    tries = "never tried" if entry.attempts == 0 else f"tried {entry.attempts} times"
+    tries = {0: "never tried", 1: "tried once"}.get(entry.attempts, f"tried {entry.attempts} times")
     lines = [
         safe_line(f"{entry.id}: {entry.subject}").stylize("bold"),
         safe_line(f"to {entry.target} · case {entry.case_id} · {entry.state}, {tries}"),
@@ -60,6 +64,8 @@ class OutboxScreen(Screen[None]):
         Binding("r", "retry", "Retry", id="outbox.retry", tooltip="Queue the item again; the next sync sends it"),
         Binding("x", "cancel_item", "Cancel item", id="outbox.cancel", tooltip="Take the item out; it is never sent"),
         Binding("escape,O", "back", "Back", id="outbox.back", tooltip="Back to where you were"),
+        Binding("j", "move(1)", "Down", show=False, id="outbox.down", tooltip="The next item"),
+        Binding("k", "move(-1)", "Up", show=False, id="outbox.up", tooltip="The item before"),
     ]
 
     def __init__(self, store: Store, author: str) -> None:
@@ -72,7 +78,8 @@ class OutboxScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Content("Outbox: what waits to be sent, and what failed"), id="outbox-title")
         table: DataTable[Text] = DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width)
         yield table
         yield Static(Content("reading…"), id="outbox-detail")
         yield KeysFooter()
@@ -118,6 +125,11 @@ class OutboxScreen(Screen[None]):
         row = self.query_one(DataTable).cursor_row
         return self.entries[row] if self.entries and 0 <= row < len(self.entries) else None
 
+    def action_move(self, step: int) -> None:
+        """j and k move as in the inbox (the table's own keys are the arrows)."""
+        table = self.query_one(DataTable)
+        table.move_cursor(row=max(0, table.cursor_row + step))
+
     def action_retry(self) -> None:
         """Queue the highlighted item again, its tries counted from zero."""
         entry = self.selected()
@@ -159,3 +171,9 @@ class OutboxScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+
+def show_outbox(app: App[Any], store: Store, config: Config | None) -> None:
+    """Open the outbox screen over whatever is shown (O on the outbox itself goes back, by its own binding)."""
+    if not isinstance(app.screen, OutboxScreen):
+        app.push_screen(OutboxScreen(store, config.identity.email if config is not None else "triage-tui"))
