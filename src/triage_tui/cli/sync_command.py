@@ -85,7 +85,7 @@ def print_report(report: SourceReport, err: TextIO) -> None:
         report = replace(report, error=neutralise_line(report.error))
     outcome = "synced" if report.ok else "FAILED"
     if report.source == "outbox" and report.note and not report.messages and not report.failures:
-        print(f"outbox: {neutralise_line(report.note)}", file=err)
+        print(neutralise_line(report.note), file=err)  # "2 replies wait in the outbox: ..."
         return
     if report.source == "outbox":
         line = f"outbox: {report.messages} replies sent, {report.failures} refused ({report.seconds:.1f} s)"
