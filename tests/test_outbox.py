@@ -93,6 +93,7 @@ def test_the_sink_receives_each_reply_over_smtp_into_an_eml_file(store: Store, t
         raw_mail(n).replace(b"\r\n", b"\n") for n in (1, 2)
     ]
     assert [item.state for item in outbox_items(store)] == ["sent", "sent"]
+    assert {path.stat().st_mode & 0o777 for path in kept} == {0o600}
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # the sink stopped with the send
 

@@ -35,7 +35,11 @@ class MailFolder:
         content = envelope.original_content or b""
         name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}"
         partial = self.folder / f".{name}.part"
-        partial.write_bytes(bytes(content))
+        # 0600, as every file triage-tui writes: a reply may be readable to its recipients only, but its headers
+        # and who it went to are the team's business.
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(bytes(content))
         os.replace(partial, self.folder / f"{name}.eml")  # whole or absent: a reader never sees half a mail
         return "250 Message kept"
 
