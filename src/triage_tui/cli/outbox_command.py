@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from triage_tui.cli.output import EXIT_OK, CliError, print_json
 from triage_tui.config import Config
-from triage_tui.store.outbox_entries import OutboxEntry, OutboxRefusal, cancel_entry, outbox_entries, retry_entry
 from triage_tui.store.store import Store
+
+if TYPE_CHECKING:
+    from triage_tui.store.outbox_entries import OutboxEntry
 
 
 def add_outbox_command(
@@ -54,6 +56,9 @@ def entry_line(entry: OutboxEntry) -> str:
 
 def run_outbox(store: Store, config: Config, args: argparse.Namespace, out: TextIO) -> int:
     """List the outbox, or retry or cancel one item of it."""
+    # Imported here: the parser builds every sub-command, and `sync` must not pay for this one's store code.
+    from triage_tui.store.outbox_entries import OutboxRefusal, cancel_entry, outbox_entries, retry_entry
+
     if args.action is None:
         with store.read() as connection:
             entries = outbox_entries(connection)

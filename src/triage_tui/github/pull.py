@@ -8,9 +8,7 @@ from collections.abc import Mapping, Sequence
 from threading import Event
 from typing import Any
 
-from triage_tui.github.new_cases import create_cases
 from triage_tui.github.outcome import GithubProgress, GithubProgressCallback
-from triage_tui.github.remote_changes import apply_remote_change
 from triage_tui.github.session import SyncSession
 from triage_tui.sources.base import SourceError
 from triage_tui.sources.github_api import ApiError, GitHubClient, OfflineError, PageState
@@ -44,8 +42,12 @@ def pull_repositories(
                     return  # the pages read so far are not saved: the next sync lists this repository anew
                 pages.append(page.state)
                 fresh = [remote for remote in page.advisories if _take(session, repository, remote, known)]
-                for known_now in create_cases(session, repository, fresh):
-                    known[known_now.ghsa_id] = known_now
+                if fresh:
+                    # Imported here: the advisory formats load only when a page brings something new.
+                    from triage_tui.github.new_cases import create_cases
+
+                    for known_now in create_cases(session, repository, fresh):
+                        known[known_now.ghsa_id] = known_now
                 if progress is not None:
                     progress(GithubProgress(source.name, len(source.repositories), session.outcome.messages))
         except OfflineError as error:
@@ -64,7 +66,8 @@ def pull_repositories(
             session.outcome.repository_failed(repository, str(error))
             session.failed.add(repository)
             continue
-        _save_pages(session, repository, pages)
+        if pages != pages_before:  # all 304: the same pages and ETags, nothing to write (nor SQLAlchemy to load)
+            _save_pages(session, repository, pages)
 
 
 def _cancelled(session: SyncSession, cancel: Event | None) -> bool:
@@ -93,5 +96,7 @@ def _take(session: SyncSession, repository: str, remote: Mapping[str, Any], know
         state = remote.get("state")
         return isinstance(state, str) and state in NEW_STATES
     if before.remote.get("updated_at") != remote.get("updated_at"):
+        from triage_tui.github.remote_changes import apply_remote_change
+
         known[ghsa_id] = apply_remote_change(session, before, remote)
     return False

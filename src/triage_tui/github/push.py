@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from triage_tui.github.push_body import advisory_body
 from triage_tui.github.session import SyncSession
 from triage_tui.sources.github_api import ApiError, GitHubClient, OfflineError
 from triage_tui.store.github_store import (
@@ -92,6 +91,8 @@ def _body_now(session: SyncSession, push: QueuedPush, snapshot: KnownAdvisory | 
     draft = drafts.load(push.case_id)
     if not draft.saved:
         raise PushRefused(f"{push.case_id} has no saved advisory draft any more")
+    from triage_tui.github.push_body import advisory_body  # the GHSA format loads only when there is a push
+
     try:
         return advisory_body(draft.advisory, push.repository, snapshot.remote, session.config)
     except ValueError as error:
