@@ -30,7 +30,9 @@ def pull_repositories(
     source = session.source
     with session.store.read() as connection:
         saved = stored_pages(connection, source.name)
-        known = known_advisories(connection, source.name)
+    # Read at the first page that lists advisories: a no-change sync (every page 304) never decodes them all.
+    known: dict[str, KnownAdvisory] = {}
+    known_read = False
     for repository in source.repositories:
         if _cancelled(session, cancel):
             return
@@ -41,6 +43,9 @@ def pull_repositories(
                 if _cancelled(session, cancel):
                     return  # the pages read so far are not saved: the next sync lists this repository anew
                 pages.append(page.state)
+                if page.advisories and not known_read:
+                    with session.store.read() as connection:
+                        known, known_read = known_advisories(connection, source.name), True
                 fresh = [remote for remote in page.advisories if _take(session, repository, remote, known)]
                 if fresh:
                     # Imported here: the advisory formats load only when a page brings something new.

@@ -34,7 +34,8 @@ def push_queued(session: SyncSession, client: GitHubClient) -> None:
     failed: what GitHub holds there now is not known."""
     with session.store.read() as connection:
         queued = queued_pushes(connection, session.source.name)
-        known = known_advisories(connection, session.source.name)
+        # Only when there is something to push: reading every advisory is most of a no-change sync otherwise.
+        known = known_advisories(connection, session.source.name) if queued else {}
     for push in queued:
         if push.repository not in session.failed:
             _push_one(session, client, push, known.get(push.ghsa_id))
