@@ -68,3 +68,25 @@ def test_an_error_of_some_repositories_is_said_once_naming_them(ten: tuple[FakeG
     error = outcome.error or ""
     assert error.count("not found") == 1, error
     assert "(4 repositories: pypa/missing-0, pypa/missing-1, pypa/missing-2 and 1 more)" in error
+
+
+async def test_the_app_says_a_refused_token_once(
+    ten: tuple[FakeGitHub, Config], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from triage_tui.app import TriageApp
+    from ui_fixtures import settle
+
+    _gh, config = ten
+    monkeypatch.setenv("GH_TOKEN_ONCE", "ghp_wrong")
+    Store(tmp_path / "triage.db").close()
+    app = TriageApp(tmp_path / "triage.db", config)
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        for _ in range(50):
+            await settle(pilot)
+            if app.sync_cancel is None and app._notifications:
+                break
+            await pilot.pause(0.1)
+        [notice] = [n for n in app._notifications if "refused the token" in n.message]
+    assert notice.message.count("refused the token") == 1 and "all 10 repositories" in notice.message
