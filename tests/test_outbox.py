@@ -98,14 +98,23 @@ def test_the_sink_receives_each_reply_over_smtp_into_an_eml_file(store: Store, t
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # the sink stopped with the send
 
 
-def test_a_sink_that_cannot_start_leaves_the_replies_waiting_with_why(store: Store, tmp_path: Path) -> None:
+def test_a_sink_whose_port_was_taken_listens_on_another(store: Store, tmp_path: Path) -> None:
     queue(store, 1)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         config = config_with(tmp_path, sink_table(tmp_path / "sent-mail", taken.getsockname()[1]))
         assert config.smtp is not None
-        report = send_queued(store, config.smtp)
+        assert send_queued(store, config.smtp).ok
+    assert len(sent_mail(tmp_path / "sent-mail")) == 1
+
+
+def test_a_sink_that_cannot_start_leaves_the_replies_waiting_with_why(store: Store, tmp_path: Path) -> None:
+    queue(store, 1)
+    (tmp_path / "a-file").write_text("not a folder")
+    config = config_with(tmp_path, sink_table(tmp_path / "a-file" / "sent-mail", free_port()))
+    assert config.smtp is not None
+    report = send_queued(store, config.smtp)
     assert report.waiting and "cannot start the SMTP sink" in (report.error or "")
     [item] = outbox_items(store)
     assert item.state == "queued" and "cannot start the SMTP sink" in (item.last_error or "")

@@ -140,8 +140,8 @@ def send_queued(
     from triage_tui.replies.smtp_sink import SinkError, running_sink
 
     try:
-        with running_sink(smtp):
-            return _deliver(store, smtp, items, report, clock, timeout)
+        with running_sink(smtp) as sink:
+            return _deliver(store, sink, items, report, clock, timeout)
     except SinkError as error:
         report.waiting = [item.id for item in items]
         report.error = f"{error}; replies wait for the next sync"

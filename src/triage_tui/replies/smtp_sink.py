@@ -8,13 +8,17 @@ crash; two senders cannot meet, because one sync runs on a store at a time (its 
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from triage_tui.config import SmtpConfig
 
@@ -49,21 +53,39 @@ def sent_mail(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.eml")) if folder.is_dir() else []
 
 
-@contextmanager
-def running_sink(smtp: SmtpConfig) -> Iterator[None]:
-    """Run the sink of `smtp` (whose `sink` is set) for the block. SinkError if it cannot start."""
-    assert smtp.sink is not None
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _start(smtp: SmtpConfig, port: int) -> Any:
     from aiosmtpd.controller import Controller
 
+    assert smtp.sink is not None
+    controller = Controller(MailFolder(smtp.sink), hostname=smtp.host, port=port, ready_timeout=READY_TIMEOUT_S)
+    controller.start()
+    return controller
+
+
+@contextmanager
+def running_sink(smtp: SmtpConfig) -> Iterator[SmtpConfig]:
+    """Run the sink of `smtp` (whose `sink` is set) for the block; yields where to send. SinkError if it cannot
+    start. Its port is the configured one, or, when something else has taken that since the config was written,
+    another free one: the sink is ours alone, so where it listens does not matter to anyone else."""
+    assert smtp.sink is not None
     try:
         smtp.sink.mkdir(parents=True, exist_ok=True)
-        controller = Controller(
-            MailFolder(smtp.sink), hostname=smtp.host, port=smtp.port, ready_timeout=READY_TIMEOUT_S
-        )
-        controller.start()
+        try:
+            controller, port = _start(smtp, smtp.port), smtp.port
+        except OSError as taken:
+            if taken.errno != errno.EADDRINUSE:
+                raise
+            port = _free_port(smtp.host)
+            controller = _start(smtp, port)
     except (OSError, RuntimeError, TimeoutError) as error:
         raise SinkError(f"cannot start the SMTP sink on {smtp.host}:{smtp.port}: {error}") from None
     try:
-        yield
+        yield msgspec.structs.replace(smtp, port=port)
     finally:
         controller.stop()
