@@ -27,8 +27,22 @@ if TYPE_CHECKING:
     from triage_tui.config import Config
     from triage_tui.store.store import Store
 
-COLUMNS = (("Item", 8), ("Kind", 11), ("Case", 13), ("To", 22), ("State", 6), ("Tries", 5), ("Why", None))
-"""Each column and its width: fixed but the last, so the table fits 80 columns; the item in full is shown below."""
+COLUMNS = (("Item", 8), ("Kind", 11), ("Case", 13), ("To", 0), ("State", 6), ("Tries", 5), ("Why", None))
+"""Each column and its width: fixed but To's and the last; the highlighted item is shown in full below."""
+WHY_FROM = 100
+"""Narrower screens leave out the Why column (it would scroll sideways): the item below says why."""
+
+
+def to_width(screen_width: int) -> int:
+    """The To column's width: 22 cells on 80 columns, up to 44 on a wide screen, the rest left to Why."""
+    return max(22, min(44, screen_width - 117))
+
+
+def layout(screen_width: int) -> tuple[int, bool]:
+    """(the To column's width, whether there is a Why column) on a screen this wide."""
+    return to_width(screen_width), screen_width >= WHY_FROM
+
+
 EMPTY = "The outbox is empty: nothing waits to be sent."
 
 
@@ -74,12 +88,12 @@ class OutboxScreen(Screen[None]):
         self.author = author
         """Who retries and cancels are recorded as, on each item's case."""
         self.entries: list[OutboxEntry] = []
+        self._layout = (0, False)
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Outbox: what waits to be sent, and what failed"), id="outbox-title")
         table: DataTable[Text] = DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width)
+        self._add_columns(table, layout(self.app.size.width))
         yield table
         yield Static(Content("reading…"), id="outbox-detail")
         yield KeysFooter()
@@ -100,13 +114,29 @@ class OutboxScreen(Screen[None]):
             entries = outbox_entries(connection)
         self.app.call_from_thread(self._show, entries)
 
-    def _show(self, entries: list[OutboxEntry]) -> None:
+    def _add_columns(self, table: DataTable[Text], layout_now: tuple[int, bool]) -> None:
+        self._layout = layout_now
+        width, why = layout_now
+        for label, fixed in COLUMNS[: None if why else -1]:
+            table.add_column(label, width=width if label == "To" else fixed)
+
+    def on_resize(self) -> None:
+        now = layout(self.size.width)
+        if now != self._layout:  # the columns again, for the new width, with the rows they had
+            table = self.query_one(DataTable)
+            row = table.cursor_row
+            table.clear(columns=True)
+            self._add_columns(table, now)
+            self._show(self.entries, row)
+
+    def _show(self, entries: list[OutboxEntry], row: int | None = None) -> None:
         self.entries = entries
         table = self.query_one(DataTable)
-        row = table.cursor_row
+        row = table.cursor_row if row is None else row
         table.clear()
+        columns = len(table.columns)
         for entry in entries:
-            table.add_row(*entry_row(entry), key=entry.id)
+            table.add_row(*entry_row(entry)[:columns], key=entry.id)
         if entries:
             table.move_cursor(row=min(row, len(entries) - 1))
         self._show_detail()
