@@ -81,13 +81,14 @@ def test_an_unconfigured_smtp_holds_replies_without_failing_the_sync(store: Stor
 
 
 def test_the_sink_receives_each_reply_over_smtp_into_an_eml_file(store: Store, tmp_path: Path) -> None:
-    """Nothing listens before the send: the send runs the sink itself, and nothing listens after it."""
+    """Nothing listens before `triage-tui sync`: its send runs the sink itself, and nothing listens after it."""
     first, second = queue(store, 1), queue(store, 2)
     port, folder = free_port(), tmp_path / "sent-mail"
     config = config_with(tmp_path, sink_table(folder, port))
-    assert config.smtp is not None
-    report = send_queued(store, config.smtp)
-    assert report.ok and report.sent == [first, second]
+    err = io.StringIO()
+    assert run_sync(store.path, config, only=None, json_output=False, out=io.StringIO(), err=err) == 0
+    assert err.getvalue().startswith("outbox: 2 replies sent, 0 refused"), err.getvalue()
+    assert [item.id for item in outbox_items(store) if item.state == "sent"] == [first, second]
     kept = sent_mail(folder)
     assert [path.read_bytes().replace(b"\r\n", b"\n") for path in kept] == [
         raw_mail(n).replace(b"\r\n", b"\n") for n in (1, 2)
