@@ -319,6 +319,7 @@ class LoggedRequest:
     headers: dict[str, str]  # request headers, names in lower case
     token: str | None
     request_id: str
+    at: float = field(default_factory=time.monotonic)  # when it was answered (the machine's monotonic clock)
 
 
 @dataclass

@@ -12,12 +12,11 @@ from threading import Event
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import RenderableType
-from textual import events, on, work
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -26,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from triage_tui.commands import BindingCommands, ViewCommands
 from triage_tui.config import Config
 from triage_tui.memory import limit_malloc_arenas, tune_garbage_collector
+from triage_tui.safe_app import SafeApp
 from triage_tui.screens.context import AppContext
 from triage_tui.screens.decisions import ActionDone
 from triage_tui.screens.help import HelpScreen, help_rows
@@ -35,10 +35,9 @@ from triage_tui.screens.role_keys import StandingRead
 from triage_tui.services.author import author_name
 from triage_tui.store.reads import StoreReads
 from triage_tui.store.store import Store
-from triage_tui.untrusted import neutralise
 from triage_tui.widgets.app_state import remember_theme, save_screenshot
 from triage_tui.widgets.errors import report_worker_failure
-from triage_tui.widgets.safe_text import clean_block, clean_line
+from triage_tui.widgets.safe_text import clean_line
 from triage_tui.widgets.sync_status import SyncSnapshot, finished_line, progress_line
 
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ def _draft_readiness(
     return draft_readiness(record, impacts, packages)
 
 
-class TriageApp(App[None]):
+class TriageApp(SafeApp[None]):
     """The triage workstation: the inbox first, cases on top of it."""
 
     CSS_PATH = "app.tcss"
@@ -88,6 +87,7 @@ class TriageApp(App[None]):
         Binding(
             "S", "cancel_sync", "Cancel sync", id="app.cancel_sync", tooltip="Stop the sync; what it stored is kept"
         ),
+        Binding("O", "outbox", "Outbox", show=False, id="app.outbox", tooltip="What waits to be sent, and what failed"),
     ]
 
     sync_line: reactive[Content | None] = reactive(None)
@@ -249,29 +249,6 @@ class TriageApp(App[None]):
         if self._owns_store:
             self.store.close()
 
-    async def on_event(self, event: events.Event) -> None:
-        # A bracketed paste hands the focused field whatever the clipboard held, ESC sequences and bidi overrides
-        # included (a report's text copied from elsewhere), and Textual's inputs draw their value as it is. Every
-        # paste is made visible here, before any field sees it (the command palette's too); typing cannot produce
-        # such characters, and text the app puts into fields itself is neutralised where it comes from.
-        if isinstance(event, events.Paste) and not event.is_forwarded:
-            cleaned = neutralise(event.text)
-            if cleaned != event.text:
-                event = events.Paste(cleaned)
-        await super().on_event(event)
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        """Show a notification; its text is never parsed as markup, since it often quotes untrusted data."""
-        super().notify(clean_block(message), title=clean_line(title), severity=severity, timeout=timeout, markup=False)
-
     def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         """Leave the app; a running sync is told to stop, so the process does not wait for it to finish."""
         if self.sync_cancel is not None:
@@ -321,6 +298,12 @@ class TriageApp(App[None]):
         self.sync_line = progress_line(SyncSnapshot(source=next(iter(self.config.sources), "team")))
         self.refresh_bindings()
         self._sync(self.config, self.sync_cancel)
+
+    def action_outbox(self) -> None:
+        """Show what waits to be sent, and what failed."""
+        from triage_tui.screens.outbox import show_outbox
+
+        show_outbox(self, self.store, self.config)
 
     def action_cancel_sync(self) -> None:
         """Stop the running sync after the batch in hand; everything stored so far stays."""

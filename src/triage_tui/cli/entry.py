@@ -11,6 +11,7 @@ from triage_tui.cli.advisories import export_advisory, import_advisories
 from triage_tui.cli.decisions import take_decision
 from triage_tui.cli.demo import run_demo
 from triage_tui.cli.opening import open_app, unlock
+from triage_tui.cli.outbox_command import run_outbox
 from triage_tui.cli.output import EXIT_CLOSED_PIPE, EXIT_FAILED, EXIT_USAGE, CliError
 from triage_tui.cli.parser import build_parser
 from triage_tui.cli.reads import list_cases, list_rejected, print_matrix, show_case
@@ -105,6 +106,8 @@ def run(
                 from triage_tui.cli.key_command import run_key
 
                 return run_key(store, config, args, stdin or sys.stdin.buffer, out, err)
+            if args.command == "outbox":
+                return run_outbox(store, config, args, out)
             return open_app(store, config)
     except (ConfigError, CliError) as error:
         print(f"triage-tui: {error}", file=err)

@@ -9,6 +9,7 @@ from triage_tui.advisories.format_names import FORMATS
 from triage_tui.cli.case_parser import add_case_command
 from triage_tui.cli.init_command import add_init_command
 from triage_tui.cli.key_command import add_key_command
+from triage_tui.cli.outbox_command import add_outbox_command
 from triage_tui.cli.team_command import add_team_command
 from triage_tui.cli.version import PrintVersion
 
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_init_command(commands, _home_option)
     add_key_command(commands, _home_option)
     add_team_command(commands, _home_option)
+    add_outbox_command(commands, _home_option)
 
     rekey = commands.add_parser("rekey", help="re-encrypt the store's key to a new identity key")
     _home_option(rekey)

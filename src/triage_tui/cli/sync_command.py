@@ -72,6 +72,7 @@ def report_json(report: SourceReport) -> dict[str, object]:
         "failures": report.failures,
         "seconds": round(report.seconds, 3),
         "error": report.error,
+        "note": report.note,
     }
 
 
@@ -83,6 +84,9 @@ def print_report(report: SourceReport, err: TextIO) -> None:
     if report.error:
         report = replace(report, error=neutralise_line(report.error))
     outcome = "synced" if report.ok else "FAILED"
+    if report.source == "outbox" and report.note and not report.messages and not report.failures:
+        print(neutralise_line(report.note), file=err)  # "2 replies wait in the outbox: ..."
+        return
     if report.source == "outbox":
         line = f"outbox: {report.messages} replies sent, {report.failures} refused ({report.seconds:.1f} s)"
         if report.error:

@@ -172,6 +172,9 @@ class SmtpConfig(Table, frozen=True):
     password_command: Text | None = None
     password_env: Text | None = None
     ca_file: Path | None = None
+    sink: Path | None = None
+    """A folder: triage-tui runs an SMTP sink on host:port (loopback) while it sends, keeping each mail there as a
+    .eml file instead of delivering it (the demo's outbox)."""
     refused_keys = REFUSED_PASSWORD
 
     def __post_init__(self) -> None:
@@ -179,6 +182,8 @@ class SmtpConfig(Table, frozen=True):
             force_setattr(self, "port", 465 if self.security == "tls" else 587)
 
     def problem(self) -> Problem | None:
+        if self.sink is not None and self.security != "none":
+            return Problem("security", '"none" with a sink (it listens on loopback, without TLS)')
         refusal = clear_text_security(self.security, self.host)
         return Problem("security", refusal) if refusal is not None else None
 

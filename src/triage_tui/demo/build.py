@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage_tui.demo import keys
-from triage_tui.demo.config_writer import DEMO_MARKER, render_config, write_config
+from triage_tui.demo.config_writer import DEMO_MARKER, SENT_MAIL, render_config, write_config
 from triage_tui.demo.corpus import Letter, plan_letters
 from triage_tui.demo.keyrings import SenderKeyrings, sender_keyrings
 from triage_tui.demo.maildir_writer import deliver, make_maildir, message_name
@@ -69,6 +69,7 @@ def _clear_previous_demo(home: Path) -> None:
         keys.remove_home(Path(old_home))
     keys.remove_home(home / "gnupg")
     shutil.rmtree(home / "Maildir", ignore_errors=True)
+    shutil.rmtree(home / SENT_MAIL, ignore_errors=True)
 
 
 def build_demo(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,6 +14,8 @@ from triage_tui.config import Config, load_config
 from triage_tui.demo.people import PROJECTS, Person
 
 SOURCE_NAME = "demo-inbox"
+SENT_MAIL = "sent-mail"
+"""The demo workspace's folder of replies its SMTP sink received."""
 # The first line of every demo config: a later demo run may replace a workspace that starts with it.
 DEMO_MARKER = "# Demo workspace written by `triage-tui demo`."
 
@@ -46,8 +49,31 @@ def render_config(
         'kind = "maildir"',
         f"path = {toml_string(str(maildir))}",
         "",
+        *smtp_lines(team, maildir.parent / SENT_MAIL),
     ]
     return "\n".join(lines)
+
+
+def loopback_port() -> int:
+    """A TCP port free on loopback now, for the demo's SMTP sink (the sink binds it only while it sends)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def smtp_lines(team: Person, sent_mail: Path) -> list[str]:
+    """The demo's `[smtp]`: a sink on loopback, run by triage-tui itself while it sends, keeping each reply as a
+    .eml file in `sent_mail` (see triage_tui.replies.smtp_sink for why it is not a server left running)."""
+    return [
+        "# Replies go to an SMTP sink triage-tui runs on loopback while it sends; each is kept in sent-mail/.",
+        "[smtp]",
+        'host = "127.0.0.1"',
+        f"port = {loopback_port()}",
+        'security = "none"',
+        f"from = {toml_string(team.email)}",
+        f"sink = {toml_string(str(sent_mail))}",
+        "",
+    ]
 
 
 def config_head(

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from triage_tui.intake.records import CryptoVerdict, ParsedMessage
-from triage_tui.store.queries import iso_time
+from triage_tui.store.times import iso_time  # not queries: a no-change sync never needs the case readers
 from triage_tui.untrusted import neutralise, neutralise_line
 
 

@@ -8,9 +8,7 @@ from collections.abc import Mapping, Sequence
 from threading import Event
 from typing import Any
 
-from triage_tui.github.new_cases import create_cases
 from triage_tui.github.outcome import GithubProgress, GithubProgressCallback
-from triage_tui.github.remote_changes import apply_remote_change
 from triage_tui.github.session import SyncSession
 from triage_tui.sources.base import SourceError
 from triage_tui.sources.github_api import ApiError, GitHubClient, OfflineError, PageState
@@ -32,7 +30,9 @@ def pull_repositories(
     source = session.source
     with session.store.read() as connection:
         saved = stored_pages(connection, source.name)
-        known = known_advisories(connection, source.name)
+    # Read at the first page that lists advisories: a no-change sync (every page 304) never decodes them all.
+    known: dict[str, KnownAdvisory] = {}
+    known_read = False
     for repository in source.repositories:
         if _cancelled(session, cancel):
             return
@@ -43,9 +43,16 @@ def pull_repositories(
                 if _cancelled(session, cancel):
                     return  # the pages read so far are not saved: the next sync lists this repository anew
                 pages.append(page.state)
+                if page.advisories and not known_read:
+                    with session.store.read() as connection:
+                        known, known_read = known_advisories(connection, source.name), True
                 fresh = [remote for remote in page.advisories if _take(session, repository, remote, known)]
-                for known_now in create_cases(session, repository, fresh):
-                    known[known_now.ghsa_id] = known_now
+                if fresh:
+                    # Imported here: the advisory formats load only when a page brings something new.
+                    from triage_tui.github.new_cases import create_cases
+
+                    for known_now in create_cases(session, repository, fresh):
+                        known[known_now.ghsa_id] = known_now
                 if progress is not None:
                     progress(GithubProgress(source.name, len(source.repositories), session.outcome.messages))
         except OfflineError as error:
@@ -53,7 +60,7 @@ def pull_repositories(
             session.failed.update(source.repositories)
             return
         except ApiError as error:
-            session.outcome.errors.append(str(error))
+            session.outcome.repository_failed(repository, str(error))
             session.failed.add(repository)
             if error.rate_limited:
                 # Asking on while limited can get an integration banned: nothing more until the limit lifts.
@@ -61,10 +68,11 @@ def pull_repositories(
                 return
             continue
         except SourceError as error:
-            session.outcome.errors.append(str(error))
+            session.outcome.repository_failed(repository, str(error))
             session.failed.add(repository)
             continue
-        _save_pages(session, repository, pages)
+        if pages != pages_before:  # all 304: the same pages and ETags, nothing to write (nor SQLAlchemy to load)
+            _save_pages(session, repository, pages)
 
 
 def _cancelled(session: SyncSession, cancel: Event | None) -> bool:
@@ -93,5 +101,7 @@ def _take(session: SyncSession, repository: str, remote: Mapping[str, Any], know
         state = remote.get("state")
         return isinstance(state, str) and state in NEW_STATES
     if before.remote.get("updated_at") != remote.get("updated_at"):
+        from triage_tui.github.remote_changes import apply_remote_change
+
         known[ghsa_id] = apply_remote_change(session, before, remote)
     return False

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from triage_tui.github.push_body import advisory_body
 from triage_tui.github.session import SyncSession
 from triage_tui.sources.github_api import ApiError, GitHubClient, OfflineError
 from triage_tui.store.github_store import (
@@ -35,7 +34,8 @@ def push_queued(session: SyncSession, client: GitHubClient) -> None:
     failed: what GitHub holds there now is not known."""
     with session.store.read() as connection:
         queued = queued_pushes(connection, session.source.name)
-        known = known_advisories(connection, session.source.name)
+        # Only when there is something to push: reading every advisory is most of a no-change sync otherwise.
+        known = known_advisories(connection, session.source.name) if queued else {}
     for push in queued:
         if push.repository not in session.failed:
             _push_one(session, client, push, known.get(push.ghsa_id))
@@ -92,6 +92,8 @@ def _body_now(session: SyncSession, push: QueuedPush, snapshot: KnownAdvisory | 
     draft = drafts.load(push.case_id)
     if not draft.saved:
         raise PushRefused(f"{push.case_id} has no saved advisory draft any more")
+    from triage_tui.github.push_body import advisory_body  # the GHSA format loads only when there is a push
+
     try:
         return advisory_body(draft.advisory, push.repository, snapshot.remote, session.config)
     except ValueError as error:

@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 from triage_tui.config import Config, GithubSourceConfig
 from triage_tui.github.messages import author_of
 from triage_tui.github.outcome import GithubSyncOutcome
-from triage_tui.intake.records import IntakeFailure
-from triage_tui.store.batches import IncomingItem, StoreResult
 from triage_tui.store.store import Store
 from triage_tui.store.sync_reads import known_source_keys
 
 if TYPE_CHECKING:
     from triage_tui.services.advisory_drafts import AdvisoryDrafts
     from triage_tui.services.triage import TriageService
+    from triage_tui.store.batches import IncomingItem, StoreResult
 
 
 class SyncSession:
@@ -32,7 +31,7 @@ class SyncSession:
         self.config = config
         self.source = source
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.outcome = GithubSyncOutcome(source.name)
+        self.outcome = GithubSyncOutcome(source.name, repositories=len(source.repositories))
         self.packages: Mapping[str, Sequence[str]] = {p.id: p.packages for p in config.projects.values()}
         self.failed: set[str] = set()
         """Repositories whose pull failed this sync: nothing is pushed to them (their state is not known now)."""
@@ -74,6 +73,9 @@ class SyncSession:
 
     def keep_failure(self, repository: str, remote: object, reason: str) -> None:
         """Keep an advisory that cannot be taken in (its JSON and why), as a bad mail is kept; the sync goes on."""
+        from triage_tui.intake.records import IntakeFailure
+        from triage_tui.store.batches import IncomingItem
+
         raw = json.dumps(remote, ensure_ascii=False, default=str).encode("utf-8")
         key = f"{repository}#{hashlib.sha256(raw).hexdigest()[:16]}"
         if self.stored(key):

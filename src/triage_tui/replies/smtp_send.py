@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from triage_tui.store.store import Store
 
 TIMEOUT_S = 30.0
+NOT_CONFIGURED = "SMTP is not configured (add an [smtp] table to config.toml; see the README)"
+"""Why replies wait when there is no `[smtp]`: kept on each of them and said by the sync, not a failure."""
 
 
 @dataclass
@@ -33,6 +35,8 @@ class SendReport:
     waiting: list[int] = field(default_factory=list)
     error: str | None = None
     """Why nothing could be sent this time (not configured, unreachable, login refused)."""
+    unconfigured: bool = False
+    """Nothing was tried: there is no `[smtp]`, so every reply waits until there is one."""
 
     @property
     def ok(self) -> bool:
@@ -127,8 +131,33 @@ def send_queued(
         return report
     if smtp is None:
         report.waiting = [item.id for item in items]
-        report.error = "SMTP is not configured ([smtp] in config.toml); replies wait in the outbox"
+        report.error = NOT_CONFIGURED
+        report.unconfigured = True
+        note_waiting(store, items, NOT_CONFIGURED)  # the outbox shows each reply's reason
         return report
+    if smtp.sink is None:
+        return _deliver(store, smtp, items, report, clock, timeout)
+    from triage_tui.replies.smtp_sink import SinkError, running_sink
+
+    try:
+        with running_sink(smtp) as sink:
+            return _deliver(store, sink, items, report, clock, timeout)
+    except SinkError as error:
+        report.waiting = [item.id for item in items]
+        report.error = f"{error}; replies wait for the next sync"
+        note_waiting(store, items, report.error)
+        return report
+
+
+def _deliver(
+    store: Store,
+    smtp: SmtpConfig,
+    items: list[OutboxItem],
+    report: SendReport,
+    clock: Callable[[], datetime],
+    timeout: float,
+) -> SendReport:
+    """Send `items` over one connection to `smtp`'s server, each marked sent or failed in turn."""
     try:
         client = connect(smtp, timeout)
     except (OSError, smtplib.SMTPException, SourceError) as error:

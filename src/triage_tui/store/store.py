@@ -71,6 +71,13 @@ class Store:
         wanted = tuple(projects)
         if self._projects_synced == wanted:
             return
+        from triage_tui.store.sync_reads import projects_stored
+
+        with self.read() as connection:
+            stored = projects_stored(connection, wanted)
+        if stored:  # the usual case: a no-change sync then never loads SQLAlchemy (half a second of start-up)
+            self._projects_synced = wanted
+            return
         from triage_tui.store.projects import write_projects
 
         with self.write() as connection:

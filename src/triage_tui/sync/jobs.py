@@ -40,6 +40,8 @@ class SourceReport:
     failures: int
     seconds: float
     error: str | None = None
+    note: str | None = None
+    """What waits for something other than a failure (replies held for an unconfigured SMTP), said in one line."""
 
     @classmethod
     def failed(cls, source: str, error: str, seconds: float = 0.0) -> SourceReport:

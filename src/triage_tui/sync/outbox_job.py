@@ -30,6 +30,12 @@ class OutboxJob:
 
         started = time.monotonic()
         sent = send_queued(self.store, self.config.smtp)
+        if sent.unconfigured:
+            # Not a failed source: nothing was tried, and every sync until [smtp] is written would say it again.
+            count = len(sent.waiting)
+            waits = "1 reply waits" if count == 1 else f"{count} replies wait"
+            note = f"{waits} in the outbox: {sent.error}"
+            return SourceReport(self.name, True, 0, 0, 0, time.monotonic() - started, None, note)
         error = sent.error
         if error is None and (sent.failed or sent.waiting):
             error = f"{len(sent.failed)} replies refused by the server, {len(sent.waiting)} still waiting"

@@ -13,11 +13,8 @@ from triage_tui.services.failures import failure_line
 from triage_tui.services.workspace_lock import LockBusy, lock_file_of, workspace_lock
 from triage_tui.store.errors import store_failure
 from triage_tui.store.store import Store
-from triage_tui.sync.github_job import GithubJob
 from triage_tui.sync.jobs import ProgressCallback, SourceReport, SyncJob
-from triage_tui.sync.mail_source import MailSourceJob
 from triage_tui.sync.outbox_job import OutboxJob
-from triage_tui.sync.team_job import TeamJob
 
 
 class SyncBusy(Exception):
@@ -25,9 +22,14 @@ class SyncBusy(Exception):
 
 
 def source_job(store: Store, config: Config, source: SourceConfig) -> SyncJob:
-    """The job that syncs one configured source."""
+    """The job that syncs one configured source (its module imported only then: a GitHub sync never loads the
+    mail and intake stack, a mail sync never the GitHub client)."""
     if isinstance(source, GithubSourceConfig):
+        from triage_tui.sync.github_job import GithubJob
+
         return GithubJob(store, config, source)
+    from triage_tui.sync.mail_source import MailSourceJob
+
     return MailSourceJob(store, config, source)
 
 
@@ -38,6 +40,8 @@ def sync_jobs(store: Store, config: Config, *, only: str | None = None) -> list[
     jobs = [source_job(store, config, config.sources[name]) for name in names]
     if only is None:
         if config.team is not None:
+            from triage_tui.sync.team_job import TeamJob
+
             jobs.append(TeamJob(store, config))
         jobs.append(OutboxJob(store, config))
     return jobs

@@ -86,6 +86,9 @@ def finished_line(reports: list[SourceReport], *, cancelled: bool) -> Content:
         summary += f", {failures} with problems"
     if failed:
         summary += f"; {failed} of {len(reports)} sources failed"
+    waiting = [r.note for r in reports if r.note]
+    if waiting:
+        summary += "; " + "; ".join(waiting)
     return safe_template("[b]synced:[/b] $summary", summary=summary)
 
 

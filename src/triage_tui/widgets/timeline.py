@@ -132,6 +132,9 @@ def describe_event(event: EventLike) -> str:
         if outcome == "sent":
             return f"pushed the advisory to {where}"
         return f"push to {where} {outcome}: {_short(payload.get('error'))}"
+    if kind in ("outbox-retry", "outbox-cancel"):
+        what = "queued again" if kind == "outbox-retry" else "cancelled"
+        return f"{what} {payload.get('item', '?')} in the outbox"
     if kind == "advisory-export":
         formats = payload.get("formats") or []
         what = ", ".join(str(f) for f in formats) if isinstance(formats, list) else "?"
