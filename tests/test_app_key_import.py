@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import gnupg
 import pytest
@@ -57,6 +58,17 @@ async def _until(pilot: Pilot[None], done: object, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def _open_case(pilot: Pilot[Any]) -> None:
+    """Open the case under the inbox's cursor, once the store is read."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def _exported(keyring: Keyring) -> bytes:
+    return str(keyring.gpg.export_keys(keyring.fingerprint)).encode("ascii")
+
+
 def _notes(app: TriageApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
@@ -64,12 +76,9 @@ def _notes(app: TriageApp) -> list[str]:
 async def test_k_shows_the_attached_key_safely_and_y_imports_it(
     tmp_path: Path, workstation: Keyring, hostile_key: Keyring
 ) -> None:
-    public = str(hostile_key.gpg.export_keys(hostile_key.fingerprint)).encode("ascii")
-    app = _app(tmp_path, workstation, public)
+    app = _app(tmp_path, workstation, _exported(hostile_key))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await _open_case(pilot)
         await pilot.press("K")
         await _until(pilot, lambda: isinstance(app.screen, KeyImportModal), "the dialog")
         text = screen_text(app)
@@ -84,12 +93,9 @@ async def test_k_shows_the_attached_key_safely_and_y_imports_it(
 async def test_the_palette_offers_it_and_enter_does_not_import(
     tmp_path: Path, workstation: Keyring, hostile_key: Keyring
 ) -> None:
-    public = str(hostile_key.gpg.export_keys(hostile_key.fingerprint)).encode("ascii")
-    app = _app(tmp_path, workstation, public)
+    app = _app(tmp_path, workstation, _exported(hostile_key))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await _open_case(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"import key")
@@ -110,9 +116,7 @@ async def test_without_an_attached_key_an_offline_lookup_says_so(
     monkeypatch.setenv("TRIAGE_TUI_WKD_URL", f"http://127.0.0.1:{port}")
     app = _app(tmp_path, workstation, None)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await _open_case(pilot)
         await pilot.press("K")
         await _until(pilot, lambda: any(n.startswith("Offline:") for n in _notes(app)), "the offline notice")
         assert not isinstance(app.screen, KeyImportModal)

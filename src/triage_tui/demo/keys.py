@@ -12,6 +12,7 @@ from pathlib import Path
 import gnupg
 
 from triage_tui.demo.people import Person
+from triage_tui.services.identity_key import identity_key_input
 
 # gpg-agent puts its sockets inside GNUPGHOME when /run/user/<uid> is missing, and a unix socket path
 # must fit in ~108 bytes, so a home longer than this would make every private-key operation fail.
@@ -41,19 +42,7 @@ def generate_keys(gpg: gnupg.GPG, people: Sequence[Person]) -> dict[str, str]:
     if not people:
         return {}
     blocks = [
-        gpg.gen_key_input(
-            key_type="EDDSA",
-            key_curve="ed25519",
-            key_usage="sign,cert",
-            subkey_type="ECDH",
-            subkey_curve="cv25519",
-            subkey_usage="encrypt",
-            name_real=person.name,
-            name_email=person.email,
-            expire_date=0,
-            no_protection=True,
-        )
-        for person in people
+        identity_key_input(gpg, person.name, person.email, expire_date=0, no_protection=True) for person in people
     ]
     result = gpg.gen_key("".join(blocks))
     if not result.fingerprint:

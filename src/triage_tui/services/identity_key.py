@@ -4,13 +4,35 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from triage_tui.untrusted import neutralise_line
+
+if TYPE_CHECKING:
+    import gnupg
 
 KEY_EXPIRY = "3y"
 """A new key expires in three years (`gpg --quick-set-expire` extends it): a lost key stops being trusted by itself."""
 
 _EMAIL = re.compile(r"[^\s@<>\"]+@[^\s@<>\"]+\.[^\s@<>\"]+")
+
+
+def identity_key_input(gpg: gnupg.GPG, name: str, email: str, expire_date: str | int, **protection: object) -> str:
+    """gpg's batch recipe for an identity key: ed25519 to sign and certify, a cv25519 subkey to encrypt."""
+    return str(
+        gpg.gen_key_input(
+            key_type="EDDSA",
+            key_curve="ed25519",
+            key_usage="sign,cert",
+            subkey_type="ECDH",
+            subkey_curve="cv25519",
+            subkey_usage="encrypt",
+            name_real=name,
+            name_email=email,
+            expire_date=expire_date,
+            **protection,
+        )
+    )
 
 
 class KeyGenerationError(Exception):
@@ -42,18 +64,7 @@ def generate_identity_key(gnupg_home: Path | None, name: str, email: str, passph
     gpg = gnupg.GPG(gnupghome=str(gnupg_home) if gnupg_home is not None else None)
     gpg.encoding = "utf-8"  # python-gnupg's default is latin-1: a name such as "李" would not reach gpg
     protection: dict[str, object] = {"passphrase": passphrase} if passphrase else {"no_protection": True}
-    recipe = gpg.gen_key_input(
-        key_type="EDDSA",
-        key_curve="ed25519",
-        key_usage="sign,cert",
-        subkey_type="ECDH",
-        subkey_curve="cv25519",
-        subkey_usage="encrypt",
-        name_real=name.strip(),
-        name_email=email,
-        expire_date=KEY_EXPIRY,
-        **protection,
-    )
+    recipe = identity_key_input(gpg, name.strip(), email, KEY_EXPIRY, **protection)
     result = gpg.gen_key(recipe)
     if not result.fingerprint:
         lines = str(result.stderr or "").strip().splitlines()
