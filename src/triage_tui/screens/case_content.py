@@ -66,16 +66,23 @@ def decision_line(summary: CaseSummary, extras: CaseExtras | None, now: datetime
         when = summary.embargo_until.strftime("%Y-%m-%d %H:%M UTC")
         tail = f" ({countdown(summary.embargo_until, now)})"
         embargo = Content.assemble(when, (tail, "$warning" if left.days < 7 else label))
-    return Content.assemble(
-        ("assignee ", label),
-        safe_line(assignee).stylize("bold"),
-        ("   labels ", label),
-        safe_line(labels),
-        ("   embargo ", label),
-        embargo,
-        ("   severity ", label),
-        severity_text(summary),
+    return fields(
+        ("assignee", safe_line(assignee).stylize("bold")),
+        ("labels", safe_line(labels)),
+        ("embargo", embargo),
+        ("severity", Content(severity_text(summary))),
     )
+
+
+FIELD_SEPARATOR = " · "
+"""Between two header fields: a visible mark, so no field's value reads as part of the next one's label even where
+a narrow terminal wraps the line or a copy of the screen drops the spaces."""
+
+
+def fields(*pairs: tuple[str, Content]) -> Content:
+    """A header line of "label: value" fields, separated by FIELD_SEPARATOR (the labels dim)."""
+    parts = [Content.assemble((f"{label}: ", "dim"), value) for label, value in pairs]
+    return Content.styled(FIELD_SEPARATOR, "dim").join(parts)
 
 
 def case_title_line(summary: CaseSummary) -> Content:
@@ -99,25 +106,19 @@ def case_header(
         # A team member's duplicate-of naming a report this workstation does not hold (team_log.named_case).
         state = f"{summary.state} (duplicate of a report not held here)"
     projects = ", ".join(p.project for p in summary.projects) or "none matched"
-    label = "dim"
+    received = summary.received_at.strftime("%Y-%m-%d %H:%M UTC")
     return Content("\n").join(
         [
-            Content.assemble(
-                ("state ", label),
-                safe_line(state).stylize("bold"),  # the reason and duplicate-of may come from a team member
-                ("   reporter ", label),
-                who(summary.reporter, summary.reporter_email),
-                ("   first signature ", label),
-                (look.label, look.colour),
+            fields(
+                # The reason and duplicate-of may come from a team member.
+                ("state", safe_line(state).stylize("bold")),
+                ("reporter", who(summary.reporter, summary.reporter_email)),
+                ("first signature", Content.styled(look.label, look.colour)),
             ),
-            Content.assemble(
-                ("projects ", label),
-                safe_line(projects),
-                ("   received ", label),
-                summary.received_at.strftime("%Y-%m-%d %H:%M UTC"),
-                (f" ({age(summary.received_at, now)})", label),
-                ("   messages ", label),
-                str(summary.message_count),
+            fields(
+                ("projects", safe_line(projects)),
+                ("received", Content.assemble(received, (f" ({age(summary.received_at, now)})", "dim"))),
+                ("messages", Content(str(summary.message_count))),
             ),
             decision_line(summary, extras, now),
             *subject_hint(summary, extras, duplicate_key),
@@ -134,8 +135,9 @@ def subject_hint(summary: CaseSummary, extras: CaseExtras | None, duplicate_key:
 
     names = safe_line(", ".join(extras.named_in_subject))
     if CaseState(summary.state) not in CLOSABLE_WITH_DISPOSITION:
-        return [Content.assemble(("subject names ", "dim"), names)]
-    return [Content.assemble(("subject names ", "dim"), names, (f" — {duplicate_key} to mark duplicate", "$warning"))]
+        return [fields(("subject names", names))]
+    hint = Content.styled(f" — {duplicate_key} to mark duplicate", "$warning")
+    return [fields(("subject names", names + hint))]
 
 
 READINESS_MARKS = {
