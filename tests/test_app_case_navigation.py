@@ -219,7 +219,8 @@ def test_every_kind_written_is_put_in_words() -> None:
     at = FROZEN_NOW
     for kind in sorted(kinds):
         assert kind in DESCRIBED_KINDS, kind
-        for payload in ({}, {"changes": {}}):
+        empty: list[dict[str, object]] = [{}, {"changes": {}}]
+        for payload in empty:
             event = SimpleNamespace(id=1, author="alex", at=at, kind=kind, payload=payload)
             words = describe_event(event)
             assert words != UNKNOWN_KIND and not words.startswith("recorded "), (kind, words)

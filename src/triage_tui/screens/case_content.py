@@ -52,7 +52,7 @@ def severity_text(summary: CaseSummary) -> str:
     return "unscored"
 
 
-def decision_line(summary: CaseSummary, extras: CaseExtras | None, now: datetime) -> Content:
+def decision_line(summary: CaseSummary, extras: CaseExtras | None, now: datetime, width: int | None = None) -> Content:
     """Assignee, labels, embargo and severity: what triage decided so far."""
     label = "dim"
     assignee = (extras.assignee if extras else None) or "nobody"
@@ -71,6 +71,7 @@ def decision_line(summary: CaseSummary, extras: CaseExtras | None, now: datetime
         ("labels", safe_line(labels)),
         ("embargo", embargo),
         ("severity", Content(severity_text(summary))),
+        width=width,
     )
 
 
@@ -79,10 +80,19 @@ FIELD_SEPARATOR = " · "
 a narrow terminal wraps the line or a copy of the screen drops the spaces."""
 
 
-def fields(*pairs: tuple[str, Content]) -> Content:
-    """A header line of "label: value" fields, separated by FIELD_SEPARATOR (the labels dim)."""
-    parts = [Content.assemble((f"{label}: ", "dim"), value) for label, value in pairs]
-    return Content.styled(FIELD_SEPARATOR, "dim").join(parts)
+def fields(*pairs: tuple[str, Content], width: int | None = None) -> Content:
+    """Header fields, "label: value" each (the labels dim), separated by FIELD_SEPARATOR; given the `width` they are
+    shown in, a field that would run past it starts the next line, so a line breaks between fields, never inside
+    one's label (only a field wider than the whole line still wraps within)."""
+    separator = Content.styled(FIELD_SEPARATOR, "dim")
+    lines: list[Content] = []
+    for label, value in pairs:
+        part = Content.assemble((f"{label}: ", "dim"), value)
+        if lines and (width is None or lines[-1].cell_length + separator.cell_length + part.cell_length <= width):
+            lines[-1] = lines[-1] + separator + part
+        else:
+            lines.append(part)
+    return Content("\n").join(lines)
 
 
 def case_title_line(summary: CaseSummary) -> Content:
@@ -92,10 +102,14 @@ def case_title_line(summary: CaseSummary) -> Content:
 
 
 def case_header(
-    summary: CaseSummary, now: datetime, extras: CaseExtras | None = None, duplicate_key: str = "d"
+    summary: CaseSummary,
+    now: datetime,
+    extras: CaseExtras | None = None,
+    duplicate_key: str = "d",
+    width: int | None = None,
 ) -> Content:
     """The case's state, reporter, projects and age under its title line, then what triage decided, and the cases
-    here its subjects name (`duplicate_key` marks it a duplicate of one)."""
+    here its subjects name (`duplicate_key` marks it a duplicate of one); `width`: the columns it is shown in."""
     look = signature_look(summary.signature)
     state = summary.state + (f" ({summary.disposition})" if summary.disposition else "")
     if extras is not None and extras.disposition_reason:
@@ -114,13 +128,15 @@ def case_header(
                 ("state", safe_line(state).stylize("bold")),
                 ("reporter", who(summary.reporter, summary.reporter_email)),
                 ("first signature", Content.styled(look.label, look.colour)),
+                width=width,
             ),
             fields(
                 ("projects", safe_line(projects)),
                 ("received", Content.assemble(received, (f" ({age(summary.received_at, now)})", "dim"))),
                 ("messages", Content(str(summary.message_count))),
+                width=width,
             ),
-            decision_line(summary, extras, now),
+            decision_line(summary, extras, now, width),
             *subject_hint(summary, extras, duplicate_key),
         ]
     )

@@ -33,8 +33,10 @@ class CaseNavigation(CaseView):
             tooltip="Show or hide impacts, reporter, "
             "notes and timeline (hidden at first on a terminal under 100 columns)",
         ),
-        Binding("g,home", "thread_start", "Start", show=False, id="case.thread_start", tooltip="The first message"),
-        Binding("G,end", "thread_end", "End", show=False, id="case.thread_end", tooltip="The end of the thread"),
+        Binding(
+            "g,home", "thread_start", "Thread start", show=False, id="case.thread_start", tooltip="The first message"
+        ),
+        Binding("G,end", "thread_end", "Thread end", show=False, id="case.thread_end", tooltip="The end of the thread"),
         Binding(
             "J",
             "next_case",

@@ -171,7 +171,9 @@ class CaseView(Screen[None]):
         if self.detail is None:
             return Content.assemble((self.case_id, "bold"), "  loading…"), Content("")
         summary = self.detail.summary
-        return case_title_line(summary), case_header(summary, self.clock(), self.extras, self._duplicate_key())
+        width = self.app.size.width - 2  # the band's padding
+        header = case_header(summary, self.clock(), self.extras, self._duplicate_key(), width)
+        return case_title_line(summary), header
 
     def _update_header(self, title: Content, header: Content) -> None:
         self.query_one("#case-title", Static).update(title)
@@ -221,6 +223,8 @@ class CaseView(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.place_side()
+        if self.detail is not None:  # the header's fields are laid out for the width
+            self._update_header(*self._header_contents())
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Textual re-applies the whole stylesheet to a screen each time it comes back (5-8 ms here), and this one

@@ -24,6 +24,7 @@ from triage_tui.screens.inbox_keys import TEAM_BINDINGS
 from triage_tui.screens.inbox_lines import (
     count_line,
     filter_words,
+    no_snippet_words,
     saved_view_bindings,
     snippet_content,
     view_filter,
@@ -278,7 +279,7 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
             return
         line = Content.assemble((message.case_id, "bold"), "  ")
         if message.snippet is None:
-            line += Content.styled("matches the title or a note", "$text-muted")
+            line += Content.styled(no_snippet_words(message.case_id, message.search), "$text-muted")
         else:
             line += snippet_content(message.snippet, self._marks)
         self.query_one("#snippet", Static).update(line, layout=False)
