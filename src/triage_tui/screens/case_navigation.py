@@ -30,8 +30,7 @@ class CaseNavigation(CaseView):
             "toggle_side",
             "Side panel",
             id="case.toggle_side",
-            tooltip="Show or hide impacts, reporter, "
-            "notes and timeline (hidden at first on a terminal under 100 columns)",
+            tooltip="Show or hide impacts, notes, timeline…",
         ),
         Binding(
             "g,home", "thread_start", "Thread start", show=False, id="case.thread_start", tooltip="The first message"
@@ -43,7 +42,7 @@ class CaseNavigation(CaseView):
             "Next case",
             show=False,
             id="case.next_case",
-            tooltip="Open the next case of the inbox's list (its order and filter)",
+            tooltip="The inbox's next case (its order and filter)",
         ),
         Binding(
             "K",
@@ -51,7 +50,7 @@ class CaseNavigation(CaseView):
             "Previous case",
             show=False,
             id="case.previous_case",
-            tooltip="Open the previous case of the inbox's list (its order and filter)",
+            tooltip="The inbox's previous case (order and filter)",
         ),
         go_to_binding("case"),
         Binding(
@@ -60,7 +59,7 @@ class CaseNavigation(CaseView):
             "Timeline order",
             show=False,
             id="case.timeline_order",
-            tooltip="List the timeline newest first, or oldest first again (kept for the session)",
+            tooltip="Newest event first, or oldest first again",
         ),
     ]
 

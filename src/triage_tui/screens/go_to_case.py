@@ -24,7 +24,6 @@ def go_to_binding(namespace: str) -> Binding:
         "colon,number_sign",
         "go_to_case",
         "Go to case",
-        key_display=":",
         show=False,
         id=f"{namespace}.go_to_case",
         tooltip="Open a case by its id",
