@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from textual.content import Content
 from textual.widgets import Input, Static
 
@@ -178,19 +179,24 @@ class TestSidePanel:
             assert not app.screen.query_one("#case-side").display
 
 
-async def test_header_fields_are_separated(tmp_path: Path) -> None:
-    """Every header field reads "label: value", and a separator stands between one value and the next label."""
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "200x50"])
+async def test_header_fields_are_separated(tmp_path: Path, size: tuple[int, int]) -> None:
+    """Every header field reads "label: value" on the rendered screen, whole on one row (a narrow terminal breaks the
+    line between fields); where two share a row, a separator stands between one's value and the next one's label."""
     app = make_app(tmp_path)
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         text = screen_text(app)
         for label in ("state", "reporter", "first signature", "projects", "received", "messages", "assignee"):
             assert f"{label}: " in text
-        for label in ("reporter", "first signature", "received", "messages", "labels", "embargo", "severity"):
+        for label in ("labels", "embargo", "severity"):
             assert f" · {label}: " in text  # the value before it ends, visibly, before the label starts
         assert "state: new · reporter: " in text
+        if size == WIDE:
+            for label in ("first signature", "received", "messages"):
+                assert f" · {label}: " in text
 
 
 def written_kinds() -> set[str]:
@@ -276,3 +282,22 @@ def test_timeline_content_orders_either_way() -> None:
     ]
     assert timeline_content(events, newest_first=True).plain.splitlines()[0].startswith("#2 ")
     assert timeline_content(events).plain.splitlines()[0].startswith("#1 ")
+
+
+def test_the_store_finds_cases_by_id_in_every_order_and_counts_them_alike(tmp_path: Path) -> None:
+    """The inbox's reads, and `cases --search` with them: an id (any case) or its start selects those cases, in each
+    order (the received order's walk of the text indexes steps aside for an id), and the count agrees."""
+    from triage_tui.store.connection import reader
+    from triage_tui.store.queries import SORTS, CaseFilter, count_cases, list_cases
+    from ui_fixtures import seeded_store, small_inbox
+
+    database = seeded_store(tmp_path / "triage.db", small_inbox())
+    with reader(database) as connection:
+        for sort in SORTS:
+            exact = CaseFilter(search="psc-2026-0004", sort=sort)
+            assert [case.id for case in list_cases(connection, exact, now=FROZEN_NOW)] == ["PSC-2026-0004"]
+            assert count_cases(connection, exact, now=FROZEN_NOW) == 1
+            prefix = CaseFilter(search="PSC-2026-000", sort=sort)
+            assert len(list_cases(connection, prefix, now=FROZEN_NOW)) == 6
+            assert count_cases(connection, prefix, now=FROZEN_NOW) == 6
+        assert list_cases(connection, CaseFilter(search="PSC-2026-0099"), now=FROZEN_NOW) == []
