@@ -18,7 +18,7 @@ from triage_tui.store.queries import CaseFilter
 from triage_tui.widgets.case_list import CaseList
 
 STEPPING = "case-step"
-"""The worker group of J and K (one step at a time: a second press while a case opens waits for the next)."""
+"""The worker group of J and K (one step at a time: a press while a case opens is dropped, not queued)."""
 
 
 class CaseNavigation(CaseView):
