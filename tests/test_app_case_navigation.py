@@ -301,3 +301,19 @@ def test_the_store_finds_cases_by_id_in_every_order_and_counts_them_alike(tmp_pa
             assert len(list_cases(connection, prefix, now=FROZEN_NOW)) == 6
             assert count_cases(connection, prefix, now=FROZEN_NOW) == 6
         assert list_cases(connection, CaseFilter(search="PSC-2026-0099"), now=FROZEN_NOW) == []
+
+
+async def test_the_reporters_other_cases_separate_id_state_and_title(tmp_path: Path) -> None:
+    """The side panel's "other cases" lines: the state never runs into the title ("newVulnerability" when wrapped)."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("colon", *"PSC-2026-0006", "enter")
+        await settle(pilot)
+        reporter = shown(app.screen.query_one("#case-reporter", Static))
+        others = [line for line in reporter.splitlines() if line.startswith("PSC-")]
+        assert others, reporter
+        for line in others:
+            case_id, state, title = line.split(" · ", 2)
+            assert case_id.startswith("PSC-2026-") and state in {"new", "triage", "accepted"} and title
+        assert "key: " in reporter

@@ -222,7 +222,7 @@ def reporter_content(summary: CaseSummary, extras: CaseExtras | None, history: l
 
     lines = [
         who(summary.reporter, summary.reporter_email, bold=True),
-        Content.assemble(("key ", "dim"), format_fingerprint(extras.reporter_fingerprint if extras else None)),
+        Content.assemble(("key: ", "dim"), format_fingerprint(extras.reporter_fingerprint if extras else None)),
     ]
     if not history:
         lines.append(Content.styled("no other cases from this reporter", "$text-muted"))
@@ -231,7 +231,11 @@ def reporter_content(summary: CaseSummary, extras: CaseExtras | None, history: l
         for brief in history:
             lines.append(
                 Content.assemble(
-                    (brief.id, "bold"), " ", (brief.disposition or brief.state, "$accent"), " ", safe_line(brief.title)
+                    (brief.id, "bold"),
+                    (FIELD_SEPARATOR, "dim"),
+                    (brief.disposition or brief.state, "$accent"),
+                    (FIELD_SEPARATOR, "dim"),
+                    safe_line(brief.title),
                 )
             )
     return Content("\n").join(lines)
