@@ -163,7 +163,7 @@ class TestCaseActions:
             assert "alex assigned team:pip" in text
             assert "alex set labels needs-repro, tarfile" in text
             assert "second line" in text
-            assert "assignee team:pip" in text
+            assert "assignee: team:pip" in text
             await pilot.press("u")
             await settle(pilot)
             assert stored(app, screen.case_id)[1].labels == ()

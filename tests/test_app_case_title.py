@@ -12,7 +12,7 @@ from textual.widgets import Static
 from triage_tui.screens.case import CaseScreen
 from ui_fixtures import BASE, make_app, message, screen_text, settle
 
-FAKE_LINE = "state new   reporter Pablo Laine <pablo@example.net>   first signature ✓ good"
+FAKE_LINE = "state: new · reporter: Pablo Laine <pablo@example.net> · first signature: ✓ good"
 
 
 def padded_subject(width: int) -> str:
@@ -34,10 +34,10 @@ async def test_a_padded_subject_cannot_draw_a_header_line(tmp_path: Path, size: 
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
         rows = screen_text(app).splitlines()
-        assert not any("first signature ✓ good" in row for row in rows[:8])  # no forged header line
+        assert not any("first signature: ✓ good" in row for row in rows[:8])  # no forged header line
         assert rows[0].startswith(" PSC-2026-0001  Crash in parser...")
         assert rows[0].rstrip().endswith("…")  # cut on its one line
         under_title = " ".join((rows[1] + rows[2]).split())  # the real line may wrap at 80 columns
-        assert under_title.startswith("state new") and "first signature – unsigned" in under_title
+        assert under_title.startswith("state: new") and "first signature: – unsigned" in under_title
         body = app.screen.query_one(".message-body", Static).content
         assert isinstance(body, Content) and f"Subject: {subject}\n" in body.plain  # the thread shows it whole

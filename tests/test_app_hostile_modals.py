@@ -248,10 +248,10 @@ class TestHostileCaseActions:
         app = hostile_app(tmp_path)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await open_hostile_case(pilot)
-            assert_clean(app, TITLE, "␛[2J subject 7", "PSC-2026-0010 new <U+202E>txt.exe")  # header, other cases
+            assert_clean(app, TITLE, "␛[2J subject 7", "PSC-2026-0010 · new · <U+202E>txt.exe")  # header, other cases
             await perform(pilot, *entered("a", HOSTILE))
-            assert_clean(app, "assignee [/] [b] abc [/ [RED]x [@click=app.quit]x[/]")
-            assert f"assignee {SHOWN}" in case_text(app)
+            assert_clean(app, "assignee: [/] [b] abc [/ [RED]x [@click=app.quit]x[/]")
+            assert f"assignee: {SHOWN}" in case_text(app)
             assert last_notification(app) == f"{CASE}: assigned {SHOWN}"
             await perform(pilot, *entered("l", HOSTILE))
             assert_clean(app)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.binding import Binding, BindingType
 
-from triage_tui.screens.case_view import CaseView
+from triage_tui.screens.case_navigation import CaseNavigation
 from triage_tui.screens.decisions import Decision, Outcome, ValueT, Work, run_action
 from triage_tui.screens.dialog import ASKING
 from triage_tui.screens.navigation import ShowsCases
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from triage_tui.store.queries import CaseSummary
 
 
-class CaseScreen(RoleKeys, ShowsCases, CaseView):
+class CaseScreen(RoleKeys, ShowsCases, CaseNavigation):
     """One case, and what can be decided on it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

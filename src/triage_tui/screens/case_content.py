@@ -52,7 +52,7 @@ def severity_text(summary: CaseSummary) -> str:
     return "unscored"
 
 
-def decision_line(summary: CaseSummary, extras: CaseExtras | None, now: datetime) -> Content:
+def decision_line(summary: CaseSummary, extras: CaseExtras | None, now: datetime, width: int | None = None) -> Content:
     """Assignee, labels, embargo and severity: what triage decided so far."""
     label = "dim"
     assignee = (extras.assignee if extras else None) or "nobody"
@@ -66,16 +66,33 @@ def decision_line(summary: CaseSummary, extras: CaseExtras | None, now: datetime
         when = summary.embargo_until.strftime("%Y-%m-%d %H:%M UTC")
         tail = f" ({countdown(summary.embargo_until, now)})"
         embargo = Content.assemble(when, (tail, "$warning" if left.days < 7 else label))
-    return Content.assemble(
-        ("assignee ", label),
-        safe_line(assignee).stylize("bold"),
-        ("   labels ", label),
-        safe_line(labels),
-        ("   embargo ", label),
-        embargo,
-        ("   severity ", label),
-        severity_text(summary),
+    return fields(
+        ("assignee", safe_line(assignee).stylize("bold")),
+        ("labels", safe_line(labels)),
+        ("embargo", embargo),
+        ("severity", Content(severity_text(summary))),
+        width=width,
     )
+
+
+FIELD_SEPARATOR = " · "
+"""Between two header fields: a visible mark, so no field's value reads as part of the next one's label even where
+a narrow terminal wraps the line or a copy of the screen drops the spaces."""
+
+
+def fields(*pairs: tuple[str, Content], width: int | None = None) -> Content:
+    """Header fields, "label: value" each (the labels dim), separated by FIELD_SEPARATOR; given the `width` they are
+    shown in, a field that would run past it starts the next line, so a line breaks between fields, never inside
+    one's label (only a field wider than the whole line still wraps within)."""
+    separator = Content.styled(FIELD_SEPARATOR, "dim")
+    lines: list[Content] = []
+    for label, value in pairs:
+        part = Content.assemble((f"{label}: ", "dim"), value)
+        if lines and (width is None or lines[-1].cell_length + separator.cell_length + part.cell_length <= width):
+            lines[-1] = lines[-1] + separator + part
+        else:
+            lines.append(part)
+    return Content("\n").join(lines)
 
 
 def case_title_line(summary: CaseSummary) -> Content:
@@ -85,10 +102,14 @@ def case_title_line(summary: CaseSummary) -> Content:
 
 
 def case_header(
-    summary: CaseSummary, now: datetime, extras: CaseExtras | None = None, duplicate_key: str = "d"
+    summary: CaseSummary,
+    now: datetime,
+    extras: CaseExtras | None = None,
+    duplicate_key: str = "d",
+    width: int | None = None,
 ) -> Content:
     """The case's state, reporter, projects and age under its title line, then what triage decided, and the cases
-    here its subjects name (`duplicate_key` marks it a duplicate of one)."""
+    here its subjects name (`duplicate_key` marks it a duplicate of one); `width`: the columns it is shown in."""
     look = signature_look(summary.signature)
     state = summary.state + (f" ({summary.disposition})" if summary.disposition else "")
     if extras is not None and extras.disposition_reason:
@@ -99,27 +120,23 @@ def case_header(
         # A team member's duplicate-of naming a report this workstation does not hold (team_log.named_case).
         state = f"{summary.state} (duplicate of a report not held here)"
     projects = ", ".join(p.project for p in summary.projects) or "none matched"
-    label = "dim"
+    received = summary.received_at.strftime("%Y-%m-%d %H:%M UTC")
     return Content("\n").join(
         [
-            Content.assemble(
-                ("state ", label),
-                safe_line(state).stylize("bold"),  # the reason and duplicate-of may come from a team member
-                ("   reporter ", label),
-                who(summary.reporter, summary.reporter_email),
-                ("   first signature ", label),
-                (look.label, look.colour),
+            fields(
+                # The reason and duplicate-of may come from a team member.
+                ("state", safe_line(state).stylize("bold")),
+                ("reporter", who(summary.reporter, summary.reporter_email)),
+                ("first signature", Content.styled(look.label, look.colour)),
+                width=width,
             ),
-            Content.assemble(
-                ("projects ", label),
-                safe_line(projects),
-                ("   received ", label),
-                summary.received_at.strftime("%Y-%m-%d %H:%M UTC"),
-                (f" ({age(summary.received_at, now)})", label),
-                ("   messages ", label),
-                str(summary.message_count),
+            fields(
+                ("projects", safe_line(projects)),
+                ("received", Content.assemble(received, (f" ({age(summary.received_at, now)})", "dim"))),
+                ("messages", Content(str(summary.message_count))),
+                width=width,
             ),
-            decision_line(summary, extras, now),
+            decision_line(summary, extras, now, width),
             *subject_hint(summary, extras, duplicate_key),
         ]
     )
@@ -134,8 +151,9 @@ def subject_hint(summary: CaseSummary, extras: CaseExtras | None, duplicate_key:
 
     names = safe_line(", ".join(extras.named_in_subject))
     if CaseState(summary.state) not in CLOSABLE_WITH_DISPOSITION:
-        return [Content.assemble(("subject names ", "dim"), names)]
-    return [Content.assemble(("subject names ", "dim"), names, (f" — {duplicate_key} to mark duplicate", "$warning"))]
+        return [fields(("subject names", names))]
+    hint = Content.styled(f" — {duplicate_key} to mark duplicate", "$warning")
+    return [fields(("subject names", names + hint))]
 
 
 READINESS_MARKS = {
@@ -204,7 +222,7 @@ def reporter_content(summary: CaseSummary, extras: CaseExtras | None, history: l
 
     lines = [
         who(summary.reporter, summary.reporter_email, bold=True),
-        Content.assemble(("key ", "dim"), format_fingerprint(extras.reporter_fingerprint if extras else None)),
+        Content.assemble(("key: ", "dim"), format_fingerprint(extras.reporter_fingerprint if extras else None)),
     ]
     if not history:
         lines.append(Content.styled("no other cases from this reporter", "$text-muted"))
@@ -213,7 +231,11 @@ def reporter_content(summary: CaseSummary, extras: CaseExtras | None, history: l
         for brief in history:
             lines.append(
                 Content.assemble(
-                    (brief.id, "bold"), " ", (brief.disposition or brief.state, "$accent"), " ", safe_line(brief.title)
+                    (brief.id, "bold"),
+                    (FIELD_SEPARATOR, "dim"),
+                    (brief.disposition or brief.state, "$accent"),
+                    (FIELD_SEPARATOR, "dim"),
+                    safe_line(brief.title),
                 )
             )
     return Content("\n").join(lines)

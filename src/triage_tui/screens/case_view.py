@@ -38,6 +38,8 @@ from triage_tui.widgets.timeline import timeline_content
 
 SIDE_SECTIONS = ("impacts", "reporter", "notes", "timeline")
 """The side panel's boxes, top to bottom."""
+NARROW = 100
+"""Terminal columns below which the side panel is hidden until asked for: beside it the message had 28 columns at 80."""
 FIRST_READ_WAIT = 0.05
 """Seconds the case screen waits, while it is built, for the case's read (a few ms), so its first frame shows the
 case rather than "loading…"; a slower read fills the screen in when it arrives."""
@@ -144,6 +146,7 @@ class CaseView(Screen[None]):
         self._reset(case_id)
         detail, extras = self._first_read_result()
         self.sub_title = case_id
+        self.place_side()
         for scroll in self.query(VerticalScroll):
             scroll.scroll_home(animate=False, immediate=True)
         self.query_one("#thread").focus()
@@ -168,7 +171,9 @@ class CaseView(Screen[None]):
         if self.detail is None:
             return Content.assemble((self.case_id, "bold"), "  loading…"), Content("")
         summary = self.detail.summary
-        return case_title_line(summary), case_header(summary, self.clock(), self.extras, self._duplicate_key())
+        width = self.app.size.width - 2  # the band's padding
+        header = case_header(summary, self.clock(), self.extras, self._duplicate_key(), width)
+        return case_title_line(summary), header
 
     def _update_header(self, title: Content, header: Content) -> None:
         self.query_one("#case-title", Static).update(title)
@@ -192,11 +197,34 @@ class CaseView(Screen[None]):
             # The advisory's readiness item stays pending until the side read (after the paint) checks the draft.
             "impacts": impacts_content(detail.impacts, self.projects, detail.summary.embargo_until),
             "notes": notes_content(detail, self.names),
-            "timeline": timeline_content(detail.events, self.names),
+            "timeline": self._timeline(),
         }
         if self.side is not None:
             sections["reporter"] = reporter_content(detail.summary, self.extras, self.side.history, self.side.total)
         return sections
+
+    def _timeline(self) -> Content:
+        """The timeline section, in the order chosen for this session (`AppContext.timeline_newest_first`)."""
+        events = self.detail.events if self.detail is not None else ()
+        return timeline_content(events, self.names, newest_first=self.context.timeline_newest_first)
+
+    def side_shown(self) -> bool:
+        """Whether the side panel shows: as the user last chose this session, else when the terminal is wide."""
+        chosen = self.context.case_side_shown
+        return self.app.size.width >= NARROW if chosen is None else chosen
+
+    def place_side(self) -> None:
+        """Show or hide the side panel (see `side_shown`); shown on a narrow terminal, it takes half the width."""
+        side = self.query_one("#case-side")
+        shown = self.side_shown()
+        side.styles.width = 46 if self.app.size.width >= NARROW else "1fr"
+        if side.display != shown:
+            side.display = shown
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.place_side()
+        if self.detail is not None:  # the header's fields are laid out for the width
+            self._update_header(*self._header_contents())
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Textual re-applies the whole stylesheet to a screen each time it comes back (5-8 ms here), and this one
@@ -210,6 +238,7 @@ class CaseView(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.case_id
+        self.place_side()
         self.query_one("#thread").focus()
         # The reporter's history and the projects are read once the thread is on screen.
         if self.detail is None:
@@ -269,7 +298,7 @@ class CaseView(Screen[None]):
         if self.detail is not None and renamed:
             # The roster named someone the frame drew by fingerprint (or renamed them): redraw what shows authors.
             self.query_one("#case-notes", Static).update(notes_content(self.detail, self.names))
-            self.query_one("#case-timeline", Static).update(timeline_content(self.detail.events, self.names))
+            self.query_one("#case-timeline", Static).update(self._timeline())
             fresh = thread_widgets(self.detail, self.names)
             refill_in_place(list(self.query_one("#thread", VerticalScroll).children), fresh)
         if self.detail is not None:

@@ -40,6 +40,10 @@ class AppContext:
     """Builds the workspace's TriageService (called once, by `triage`)."""
     build_advisory_drafts: Callable[[Config], AdvisoryDrafts] = field(repr=False)
     """Builds an AdvisoryDrafts for an advisory editor (each editor closes its own); drafts need the config."""
+    timeline_newest_first: bool = field(default=False, init=False)
+    """Whether the case timeline lists its newest event first (toggled on the case screen; kept for the session)."""
+    case_side_shown: bool | None = field(default=None, init=False)
+    """Whether the case screen shows its side panel, as last chosen this session (None: when the terminal is wide)."""
     _standing: OwnStanding | None = field(default=None, init=False, repr=False)
     _triage: TriageService | None = field(default=None, init=False, repr=False)
     _triage_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)

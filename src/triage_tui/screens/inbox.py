@@ -19,10 +19,12 @@ from triage_tui.config import SavedView
 from triage_tui.screens.context import AppContext
 from triage_tui.screens.dialog import ASKING
 from triage_tui.screens.filter import FilterModal
+from triage_tui.screens.go_to_case import GoToCaseModal, go_to_binding, open_chosen
 from triage_tui.screens.inbox_keys import TEAM_BINDINGS
 from triage_tui.screens.inbox_lines import (
     count_line,
     filter_words,
+    no_snippet_words,
     saved_view_bindings,
     snippet_content,
     view_filter,
@@ -61,6 +63,7 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
         Binding("o", "cycle_sort", "Sort", id="inbox.sort", tooltip="Order by received, updated, severity, embargo"),
         Binding("m", "matrix", "Matrix", id="inbox.matrix", tooltip="The impact matrix of the cases shown"),
         *TEAM_BINDINGS,
+        go_to_binding("inbox"),
         Binding(
             "escape", "clear_search", "Clear", id="inbox.clear_search", tooltip="Clear the search, then the filter"
         ),
@@ -276,7 +279,7 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
             return
         line = Content.assemble((message.case_id, "bold"), "  ")
         if message.snippet is None:
-            line += Content.styled("matches the title or a note", "$text-muted")
+            line += Content.styled(no_snippet_words(message.case_id, message.search), "$text-muted")
         else:
             line += snippet_content(message.snippet, self._marks)
         self.query_one("#snippet", Static).update(line, layout=False)
@@ -325,6 +328,10 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
         if self.case_filter.search:
             described += f" matching '{self.case_filter.search}'"
         self.app.push_screen(MatrixScreen(self.context, self.case_filter, described))
+
+    def action_go_to_case(self) -> None:
+        """Ask for a case id and open that case."""
+        self.app.push_screen(GoToCaseModal(self.reads.case_ids), partial(open_chosen, self.app))
 
     def action_rejected_events(self) -> None:
         """Open the list of refused team events."""

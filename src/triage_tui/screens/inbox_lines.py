@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.content import Content
 
 from triage_tui.config import SavedView
+from triage_tui.store.case_filter import case_id_prefix
 from triage_tui.store.queries import UNASSIGNED, CaseFilter
 from triage_tui.store.reads import InboxCount
 from triage_tui.untrusted import neutralise
@@ -116,3 +117,11 @@ def saved_view_bindings(
                     shadowed.append((name, single.key))
                 bindings.append(single)
     return bindings, shadowed
+
+
+def no_snippet_words(case_id: str, search: str) -> str:
+    """What the snippet line says of a case the search found with no message text to quote."""
+    prefix = case_id_prefix(search)
+    if prefix is not None and case_id.startswith(prefix):
+        return "its id matches"
+    return "matches the title or a note"

@@ -58,6 +58,22 @@ EVERY_CASE = CaseFilter()
 _TOKEN = re.compile(r"\w[\w.+@-]*", re.UNICODE)
 
 
+_CASE_ID = re.compile(r"[A-Za-z][A-Za-z0-9]*-[0-9-]*")
+"""What a case id, or the start of one, looks like ("PSC-2026-0187", "psc-2026-01", "PSC-")."""
+
+
+def case_id_prefix(search: str) -> str | None:
+    """The case id `search` is, or begins, upper-cased as ids are stored; None when it is not shaped like one."""
+    text = search.strip()
+    return text.upper() if _CASE_ID.fullmatch(text) else None
+
+
+def id_range(prefix: str) -> tuple[str, list[SqlValue]]:
+    """The condition selecting the cases whose id starts with `prefix` (a range, so the primary key serves it)."""
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return "(cases.id >= ? AND cases.id < ?)", [prefix, after]
+
+
 def fts_query(search: str) -> str | None:
     """Turn what a user typed into a safe FTS5 query: every word must match, the last one as a prefix."""
     tokens = _TOKEN.findall(search)
@@ -170,11 +186,16 @@ def filter_conditions(
         params.append(stored_time(due))
     if case_filter.search:
         match = fts_query(case_filter.search)
-        if match is None:
-            clauses.append("0")
-        else:
+        prefix = case_id_prefix(case_filter.search)
+        texts: list[str] = []
+        if match is not None:
             # For a broad search, "+" keeps SQLite from looking every match up by id and sorting them all: it walks
             # the inbox index in order instead and stops at the page's end.
-            clauses.append(_SEARCH_SQL.format(scan="+" if broad else "", notes=_NOTES_SQL if notes else ""))
+            texts.append(_SEARCH_SQL.format(scan="+" if broad else "", notes=_NOTES_SQL if notes else ""))
             params += [match, match] + ([match] if notes else [])
+        if prefix is not None:  # a case's id (or its start) finds the case, as well as the texts that mention it
+            id_sql, id_params = id_range(prefix)
+            texts.append(id_sql)
+            params += id_params
+        clauses.append("(" + " OR ".join(texts) + ")" if texts else "0")
     return clauses, params

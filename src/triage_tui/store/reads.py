@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from triage_tui.store import cipher
 from triage_tui.store.case_detail import CaseDetail, ImpactView, get_case
-from triage_tui.store.case_filter import CaseFilter
+from triage_tui.store.case_filter import CaseFilter, case_id_prefix, id_range
 from triage_tui.store.case_summary import CaseSummary
 from triage_tui.store.queries import count_cases, list_cases, search_snippet
 from triage_tui.store.reader_pool import counting_reader, ui_reader
@@ -202,6 +202,22 @@ class StoreReads:
         """One case in full, or None if it no longer exists."""
         with ui_reader(self.database) as connection:
             return get_case(connection, case_id)
+
+    def case_ids(self, typed: str, limit: int = 2) -> list[str]:
+        """The id `typed` names, if a case has it exactly; else up to `limit` ids that begin with it (the go-to
+        prompt opens a case only when one id fits)."""
+        prefix = case_id_prefix(typed)
+        if prefix is None:
+            return []
+        condition, params = id_range(prefix)
+        with ui_reader(self.database) as connection:
+            if connection.execute("SELECT 1 FROM cases WHERE id = ?", (prefix,)).fetchone() is not None:
+                return [prefix]
+            rows = connection.execute(
+                f"SELECT id FROM cases WHERE {condition} ORDER BY id LIMIT ?",  # noqa: S608
+                [*params, limit],
+            ).fetchall()
+        return [str(row[0]) for row in rows]
 
     def case_view(self, case_id: str) -> CaseRead:
         """A case in full and its extras (assignee, labels, reasons), on one connection."""

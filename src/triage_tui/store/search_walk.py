@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from triage_tui.store.case_filter import CaseFilter, filter_conditions, fts_query
+from triage_tui.store.case_filter import CaseFilter, case_id_prefix, filter_conditions, fts_query
 from triage_tui.store.case_summary import SUMMARY_COLUMNS
 from triage_tui.store.sql_values import SqlValue
 
@@ -105,8 +105,8 @@ def walk_search_page(
     """Rows of the page `offset`..`offset + limit` of a search in received order (the columns of
     `SUMMARY_COLUMNS`), or None if the walk gave up and the caller must read the page the plain way."""
     match = fts_query(case_filter.search or "")
-    if match is None or case_filter.sort != "received":
-        return None
+    if match is None or case_filter.sort != "received" or case_id_prefix(case_filter.search or ""):
+        return None  # a case id's cases are not in the text indexes this walks: the plain read finds them
     conditions, condition_params = filter_conditions(replace(case_filter, search=None), now)
     where = "".join(f" AND {condition}" for condition in conditions)
     need = offset + limit

@@ -140,13 +140,66 @@ def describe_event(event: EventLike) -> str:
         what = ", ".join(str(f) for f in formats) if isinstance(formats, list) else "?"
         embargoed = " under embargo" if payload.get("embargoed") else ""
         return f"exported the advisory ({what}){embargoed} to {payload.get('to', '?')}"
+    if kind == "reply.queued":
+        return f"queued an encrypted reply to {_recipients(payload)}" + _template(payload)
+    if kind == "reply.sent":
+        return f"sent the encrypted reply to {_recipients(payload)}"
     if changes:
         parts = [
             f"{FIELD_WORDS.get(field, field)} {_value(field, old)} → {_value(field, new)}"
             for field, (old, new) in changes.items()
         ]
         return "set " + "; ".join(parts)
-    return f"recorded {kind}"
+    return UNCHANGED_WORDS.get(kind, UNKNOWN_KIND)
+
+
+UNCHANGED_WORDS = {
+    "state": "left the state as it was",
+    "assign": "left the assignee as it was",
+    "labels": "left the labels as they were",
+    "severity": "left the severity as it was",
+    "embargo": "left the embargo as it was",
+    "title": "left the title as it was",
+    "team-decision": "made a team decision that changed nothing here",
+}
+"""What an event of a kind that sets fields says when its payload names no change (a team member's decision that
+was already so here, or an undo's own record)."""
+UNKNOWN_KIND = "recorded a change this version of triage-tui does not describe"
+"""The line of a kind no version so far writes (a newer workstation's): a sentence, never the kind's raw name."""
+DESCRIBED_KINDS = frozenset(
+    {
+        *UNCHANGED_WORDS,
+        "close",
+        "note",
+        "duplicate",
+        "merge",
+        "undo",
+        "impact",
+        "key-accepted",
+        "impact-removed",
+        "advisory",
+        "github-update",
+        "github-conflict",
+        "team-conflict",
+        "github-push",
+        "advisory-export",
+        "reply.queued",
+        "reply.sent",
+    }
+)
+"""Every event kind `describe_event` puts in words (a test checks that every kind the code writes is here)."""
+
+
+def _recipients(payload: Mapping[str, Any]) -> str:
+    to = payload.get("to")
+    if isinstance(to, list) and to:
+        return ", ".join(str(address) for address in to)
+    return "the reporter"
+
+
+def _template(payload: Mapping[str, Any]) -> str:
+    template = payload.get("template")
+    return f" (from the {template} template)" if template else ""
 
 
 def author_shown(author: str, names: Mapping[str, str] | None) -> str:
@@ -167,10 +220,14 @@ def event_line(event: EventLike, names: Mapping[str, str] | None = None) -> Cont
     )
 
 
-def timeline_content(events: Iterable[EventLike], names: Mapping[str, str] | None = None) -> Content:
-    """Every event, oldest first, one per line; a dim placeholder when there are none. `names`: the roster's members
-    by key fingerprint."""
+def timeline_content(
+    events: Iterable[EventLike], names: Mapping[str, str] | None = None, *, newest_first: bool = False
+) -> Content:
+    """Every event, oldest first (or newest first), one per line; a dim placeholder when there are none. `names`:
+    the roster's members by key fingerprint."""
     lines = [event_line(event, names) for event in events]
+    if newest_first:
+        lines.reverse()
     if not lines:
         return Content.styled("no decisions recorded yet", "$text-muted")
     return Content("\n").join(lines)

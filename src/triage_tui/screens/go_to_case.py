@@ -1,0 +1,84 @@
+"""Provides "go to case": a one-line prompt for a case id (`:` or `#`, from the inbox and from a case) that opens the
+case it names, or says in a sentence why it opened none."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Input, Static
+
+from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.navigation import OpenCase
+from triage_tui.screens.refusable import Refused, attempt, refusal_line
+
+
+def go_to_binding(namespace: str) -> Binding:
+    """The go-to key of a screen (`namespace` names it in the palette: "inbox: go to case", "case: go to case")."""
+    return Binding(
+        "colon,number_sign",
+        "go_to_case",
+        "Go to case",
+        show=False,
+        id=f"{namespace}.go_to_case",
+        tooltip="Open a case by its id",
+    )
+
+
+def open_chosen(app: App[object], case_id: str | None) -> None:
+    """Open the case the prompt closed with (None: it was cancelled)."""
+    if case_id is not None:
+        app.post_message(OpenCase(case_id))
+
+
+def one_case(typed: str, ids: Callable[[str], list[str]]) -> str:
+    """The one case id `typed` names (exactly, or as the only id that begins with it); `Refused`, in a sentence,
+    when none or several do. `ids` is the store's read (`StoreReads.case_ids`)."""
+    text = typed.strip()
+    if not text:
+        raise Refused("type a case id, such as PSC-2026-0187")
+    found = ids(text)
+    if not found:
+        raise Refused(f"no case here has the id {text}")
+    if len(found) > 1:
+        raise Refused(f"the ids of several cases begin with {text}: type more of it")
+    return found[0]
+
+
+class GoToCaseModal(Dialog[str | None]):
+    """Asks for a case id; enter opens the case (the dialog closes with its id), escape closes it keeping nothing."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without opening a case"),
+    ]
+
+    def __init__(self, ids: Callable[[str], list[str]]) -> None:
+        super().__init__(id="go-to-case")
+        self._ids = ids
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="action-dialog"):
+            yield Static(Content("Go to case"), classes="action-title")
+            yield Input(placeholder="PSC-YYYY-NNNN (the start of an id will do)", id="case-id", max_length=64)
+            yield refusal_line()
+            yield Static(Content("enter open · escape cancel"), classes="action-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        typed, ids = event.value, self._ids
+        attempt(self, lambda: one_case(typed, ids), self._found)
+
+    def _found(self, case_id: str) -> None:
+        if self.app.screen is self:
+            self.dismiss(case_id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
