@@ -18,6 +18,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from triage_tui.impact import cell_of
+from triage_tui.impact_words import cell_outcome
 from triage_tui.screens.context import AppContext
 from triage_tui.screens.decisions import Decision, Outcome, Work, run_action
 from triage_tui.screens.dialog import ASKING
@@ -105,6 +106,8 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
         """The projects this user maintains (a maintainer's matrix edits their cells only)."""
         """Whether the grid was last drawn for a maintainer (see `linked_only`)."""
         self._placed = False
+        self._title = ""
+        """The title line once the matrix is read (the columns shown are added as the grid scrolls)."""
         """Whether the cursor has been put on its first column (once: a re-read keeps it where the user moved it)."""
 
     def compose(self) -> ComposeResult:
@@ -146,12 +149,15 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
         self._totals = read.totals
         noun = "case" if read.count == 1 else "cases"
         legend = UNLINKED_LEGEND if self._linked_only else ""
-        title = f"Impact matrix · {self._described} · {read.count} {noun} x {len(projects)} projects{legend}"
-        self.query_one("#matrix-title", Static).update(safe_line(title))
+        self._title = f"Impact matrix · {self._described} · {read.count} {noun} x {len(projects)} projects{legend}"
         self._lay_out_lines()
 
     def _lay_out_lines(self) -> None:
         grid = self.query_one(MatrixGrid)
+        shown = grid.columns_shown()
+        title = f"{self._title} · {shown}" if shown and self._title else self._title
+        if title:
+            self.query_one("#matrix-title", Static).update(safe_line(title))
         self.query_one("#matrix-head", Static).update(safe_line(grid.header_text()))
         self.query_one("#matrix-totals", Static).update(safe_line(grid.totals_text(self._totals)))
 
@@ -182,17 +188,26 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
             # A cell a team member set names their key: the roster's name for it (`safe_line` draws it, as text).
             last_set = f"last set by {author_shown(stored.set_by, self._names)}{when}"
 
+        linked = stored is not None
+
         def set_cell(cell: ImpactCell) -> Work:
             def decide(service: TriageService) -> Outcome:
                 service.set_impact(message.case_id, message.project, cell)
-                return Outcome(f"{message.project} for {message.case_id}: {cell.status}")
+                return Outcome(cell_outcome(message.case_id, message.project, cell, linked=linked))
 
             return decide
 
         decision = Decision(self.context, (message.case_id,), set_cell)
-        self.app.push_screen(
-            ImpactEditor(message.case_id, message.project, current, last_set=last_set, decision=decision)
+        editor = ImpactEditor(
+            message.case_id,
+            message.project,
+            current,
+            last_set=last_set,
+            decision=decision,
+            linked=linked,
+            shared=self.context.team_sync,
         )
+        self.app.push_screen(editor)
 
     @work(group=ASKING)
     async def action_unlink(self) -> None:

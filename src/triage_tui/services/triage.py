@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.domain import KEY_ACCEPTED, NOT_A_VULNERABILITY_REASONS, CaseState, Disposition
-from triage_tui.impact import ImpactCell, ImpactError, check_cell
+from triage_tui.impact import ImpactCell, ImpactError
+from triage_tui.impact_words import check_new_cell
 from triage_tui.services import triage_undo
 from triage_tui.services.decision_recorder import DecisionRecorder, Event, TriageError
 from triage_tui.services.triage_undo import CELL_EVENTS
@@ -202,7 +203,7 @@ class TriageService:
     def set_impact(self, case_id: str, project_id: str, cell: ImpactCell) -> Event:
         """Set one cell of the impact matrix (checked against its status's rules first); undoable like the rest."""
         try:
-            checked = check_cell(cell)
+            checked = check_new_cell(cell)  # a fixed version must agree with the ranges it closes
         except ImpactError as error:
             raise TriageError(str(error)) from error
         with self._recorder.transaction() as connection:
