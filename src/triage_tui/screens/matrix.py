@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -261,24 +260,30 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
         self.app.pop_screen()
 
     def action_export(self) -> None:
-        """Ask for a format and a new file, then write every row of the filter to it."""
+        """Ask for a format and a new file (in the workspace's exports folder), then write the filter's rows to it."""
         from triage_tui.screens.matrix_export_modal import MatrixExportModal
+        from triage_tui.services.matrix_scope import exports_folder
 
-        self.app.push_screen(MatrixExportModal(Path.cwd(), export=self._export))
+        self.app.push_screen(MatrixExportModal(exports_folder(self.context.database), export=self._export))
 
     def _export(self, request: ExportRequest) -> str:
         """Write every row of the filter to a new file (from the modal's worker); a file that cannot be written is
         refused, so the modal stays open with the name."""
         from triage_tui.screens.refusable import Refused
         from triage_tui.services.matrix_export import export_matrix
+        from triage_tui.services.matrix_scope import exported, exports_folder, left_out_text
         from triage_tui.services.safe_write import WriteError, write_new_file
 
-        matrix = self.reads.whole_matrix(self.case_filter)
+        matrix, left_out = exported(self.reads.whole_matrix(self.case_filter), every_case=request.every_case)
         rows = matrix.rows
         text = export_matrix(matrix.projects, rows, request.fmt, matrix.packages)
+        folder = exports_folder(self.context.database)
+        if request.destination.parent == folder:
+            folder.mkdir(mode=0o700, exist_ok=True)  # the suggested folder is made on first use, as the case's is
         try:
             written = write_new_file(request.destination, text.encode())
         except WriteError as error:
             raise Refused(str(error)) from error
         noun = "case" if len(rows) == 1 else "cases"
-        return f"{len(rows)} {noun} as {request.fmt} to {written}"
+        skipped = left_out_text(left_out)
+        return f"{len(rows)} {noun} as {request.fmt} to {written}" + (f"; {skipped}." if skipped else "")
