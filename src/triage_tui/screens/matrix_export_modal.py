@@ -39,7 +39,7 @@ class MatrixExportModal(Dialog[ExportRequest | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without exporting"),
         Binding(
-            "ctrl+a",
+            "ctrl+l",
             "every_case",
             "Include spam",
             id="matrix_export.every_case",
@@ -66,7 +66,7 @@ class MatrixExportModal(Dialog[ExportRequest | None]):
             yield Input(str(self._folder / f"{DEFAULT_STEM}.md"), id="path")
             yield Checkbox("include spam and cases closed as invalid", False, compact=True, id="every-case")
             yield refusal_line()
-            yield Static(Content("enter export · ctrl+a spam and invalid too · escape cancel"), classes="action-hint")
+            yield Static(Content("enter export · ctrl+l spam and invalid too · escape cancel"), classes="action-hint")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
