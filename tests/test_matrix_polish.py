@@ -192,7 +192,8 @@ async def test_a_cell_of_an_unlinked_project_asks_before_linking_and_sharing(tmp
             "uv is not linked to PSC-2026-0005" in question and "links it" in question and "shared with uv" in question
         )
         await press(pilot, "n")
-        assert app.screen is editor and impact_of(app.database, "PSC-2026-0005", "uv") is None
+        shown: object = app.screen  # a new read: the question closed
+        assert shown is editor and impact_of(app.database, "PSC-2026-0005", "uv") is None
         await press(pilot, "ctrl+s")
         await press(pilot, "y")
         assert isinstance(app.screen, MatrixScreen)
