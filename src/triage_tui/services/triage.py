@@ -125,7 +125,7 @@ class TriageService:
             return self.set_vectors(case_id, {"4.0" if version == "4.0" else "3.1": None})
         scored = severity_of(vector)
         if scored is None:
-            raise TriageError(f"not a valid CVSS 3.1 or 4.0 vector: {vector!r}")
+            raise TriageError(f"not a valid CVSS 3.1 or 4.0 vector: '{vector}'")
         return self.set_vectors(case_id, {"4.0" if scored.vector.startswith("CVSS:4.0/") else "3.1": scored.vector})
 
     def set_vectors(self, case_id: str, vectors: Mapping[Version, str | None]) -> Event:
@@ -135,10 +135,10 @@ class TriageService:
         for version, vector in vectors.items():
             field = {"3.1": "cvss_vector", "4.0": "cvss4_vector"}.get(version)
             if field is None:
-                raise TriageError(f"not a CVSS version: {version!r}; use 3.1 or 4.0")
+                raise TriageError(f"not a CVSS version: '{version}'; use 3.1 or 4.0")
             scored = severity_of(vector) if vector is not None else None
             if vector is not None and (scored is None or scored.vector.startswith("CVSS:4.0/") != (version == "4.0")):
-                raise TriageError(f"not a valid CVSS {version} vector: {vector!r}")
+                raise TriageError(f"not a valid CVSS {version} vector: '{vector}'")
             values[field] = scored.vector if scored is not None else None
         if not values:
             raise TriageError("nothing to change")
