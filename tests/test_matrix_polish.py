@@ -20,6 +20,7 @@ from test_app_matrix import impact_of, press, seed_cells
 from triage_tui.advisories.record import Advisory, PackageImpact
 from triage_tui.advisories.validation import validate
 from triage_tui.cli import run
+from triage_tui.commands import BindingCommands
 from triage_tui.config import Project
 from triage_tui.domain import Disposition, ImpactStatus
 from triage_tui.impact import ImpactCell, ImpactError
@@ -168,7 +169,10 @@ async def test_the_editor_refuses_a_fixed_version_below_the_range(tmp_path: Path
         await press(pilot, "ctrl+s")
         assert app.screen is editor  # refused: the editor stays open, saying why
         said = str(editor.query_one("#impact-error", Static).content)
-        assert "the fixed version 22.0 is below the affected versions (23.0 up to but not including 24.1)" in said
+        assert said == (
+            "The fixed version 22.0 is below the affected versions (23.0 up to but not including 24.1): a fix comes"
+            " after the versions it fixes, so raise the fixed version or correct the range."
+        )
         assert impact_of(app.database, "PSC-2026-0001", "pip") == ("fixed", ("<24.1",))
 
 
@@ -238,6 +242,8 @@ async def test_the_export_suggests_the_exports_folder_and_leaves_out_spam_unless
         assert "PSC-2026-0001" in written and SPAM_CASE not in written
         assert "1 spam or invalid case was left out." in notified(app)
         await press(pilot, "e")
+        titles = [hit.text async for hit in BindingCommands(app.screen).discover()]
+        assert any("include spam" in title for title in titles), titles  # the key is in the palette too
         app.screen.query_one("#path", Input).value = str(suggested.with_name("every-case.md"))
         await press(pilot, "ctrl+l", "enter")
         assert SPAM_CASE in suggested.with_name("every-case.md").read_text()

@@ -22,6 +22,12 @@ from triage_tui.screens.refusable import refusal_line
 from triage_tui.widgets.safe_text import safe_line
 
 
+def sentence(rule: str) -> str:
+    """A broken rule as the editor says it: capitalised, with a full stop ("The fixed version ... range.")."""
+    text = rule.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
+
+
 def link_question(case_id: str, project: str, shared: bool) -> str:
     """What saving a cell of a project not linked to the case does, asked before it is done."""
     sharing = (
@@ -150,7 +156,7 @@ class ImpactEditor(Dialog[ImpactCell | None]):
         try:
             cell = check_new_cell(self._typed())
         except ImpactError as broken:
-            self.query_one("#impact-error", Static).update(safe_line(str(broken)))
+            self.query_one("#impact-error", Static).update(safe_line(sentence(str(broken))))
             self.query_one("#impact-events", Static).update(Content(""))
             return None
         events = osv_events(cell)
