@@ -112,8 +112,10 @@ class TestMatrixScreen:
             editor.query_one("#ranges", Input).value = ">=0.3, <0.4.2; ==0.5.0"
             editor.query_one("#impact-notes", TextArea).text = "only with --system"
             await pilot.pause()
-            assert "OSV events: introduced 0.3, fixed 0.4.2, introduced 0.5.0, last_affected" in screen_text(app)
-            await press(pilot, "ctrl+s")
+            assert "Versions: affected from 0.3, fixed in 0.4.2; only 0.5.0 affected." in screen_text(app)
+            await press(pilot, "ctrl+s")  # uv is not linked to the case: saving links it, after a yes
+            assert "Saving this cell links it" in screen_text(app)
+            await press(pilot, "y")
             assert isinstance(app.screen, MatrixScreen)
             assert impact_of(app.database, "PSC-2026-0005", "uv") == ("affected", ("<0.4.2,>=0.3", "==0.5.0"))
             row = next(line for line in screen_text(app).splitlines() if line.startswith("PSC-2026-0005"))

@@ -21,6 +21,7 @@ SHARED = {
     "compose",
     "cvss_metrics",
     "impact",  # the rules of one impact-matrix cell, which the store's readers, advisories and services all apply
+    "impact_words",  # a cell said in words and a new cell's fixed version checked: impact's rules, beside it
     "memory",  # process-wide malloc and GC settings, importing nothing of the project: the app's and the sync's
     "__init__",
 }

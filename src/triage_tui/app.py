@@ -217,6 +217,9 @@ class TriageApp(SafeApp[None]):
             message.follow_up()
 
     def on_mount(self) -> None:
+        from triage_tui.widgets.verdict import follow_theme
+
+        follow_theme(self)  # verdict colours readable on a light theme too
         # The user's keymap ([keys] in the config: binding id = "keys") moves any binding; help and footer follow.
         if self.config is not None and self.config.keys:
             self.set_keymap(dict(self.config.keys))

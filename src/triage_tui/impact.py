@@ -124,7 +124,7 @@ def _version(text: str, what: str) -> Version:
     try:
         return Version(text)
     except InvalidVersion:
-        raise ImpactError(f"{what} {text!r} is not a PEP 440 version") from None
+        raise ImpactError(f"{what} '{text}' is not a PEP 440 version") from None
 
 
 def parse_range(text: str) -> SpecifierSet:
@@ -135,18 +135,18 @@ def parse_range(text: str) -> SpecifierSet:
     try:
         specifiers = SpecifierSet(clean)
     except InvalidSpecifier:
-        raise ImpactError(f"{clean!r} is not a PEP 440 specifier set (like '>=1.0,<1.4.2')") from None
+        raise ImpactError(f"'{clean}' is not a PEP 440 specifier set (like '>=1.0,<1.4.2')") from None
     lower = [s for s in specifiers if s.operator in (">=", "==", "~=")]
     upper = [s for s in specifiers if s.operator in ("<", "<=", "==", "~=")]
     for specifier in specifiers:
         if specifier.operator not in (">=", "<", "<=", "==", "~="):
             raise ImpactError(
-                f"{specifier} in {clean!r}: OSV ranges have no '{specifier.operator}'; use >=, <, <=, == or ~="
+                f"{specifier} in '{clean}': OSV ranges have no '{specifier.operator}'; use >=, <, <=, == or ~="
             )
         if specifier.version.endswith(".*"):
-            raise ImpactError(f"{specifier} in {clean!r}: write the range without a wildcard (>=1.4,<1.5)")
+            raise ImpactError(f"{specifier} in '{clean}': write the range without a wildcard (>=1.4,<1.5)")
     if len(lower) > 1 or len(upper) > 1:
-        raise ImpactError(f"{clean!r}: at most one lower and one upper bound per range; list ranges separately")
+        raise ImpactError(f"'{clean}': at most one lower and one upper bound per range; list ranges separately")
     return specifiers
 
 

@@ -13,6 +13,7 @@ from packaging.version import InvalidVersion, Version
 
 from triage_tui.advisories.cwe_names import CWE_ID
 from triage_tui.advisories.record import Advisory, Consent, Ecosystem, PackageImpact
+from triage_tui.impact_words import status_in_words
 from triage_tui.severity import cvss_problem
 from triage_tui.untrusted import BIDI_CONTROLS, DEL_AND_C1, INVISIBLE_FORMAT, LONE_ZWJ
 
@@ -161,16 +162,17 @@ def _check_packages(advisory: Advisory, matrix: Sequence[PackageImpact] | None) 
         theirs = {(p.project, p.name): p for p in matrix}
         for key in sorted(mine.keys() | theirs.keys()):
             here, there = mine.get(key), theirs.get(key)
-            said_here = f"{here.status} {list(here.events)}" if here else "nothing"
-            said_there = f"{there.status} {list(there.events)}" if there else "nothing"
-            if said_here != said_there:
-                problems.append(
-                    _error(
-                        "packages",
-                        f"{key[0]}/{key[1]}: the draft says {said_here}, the matrix says {said_there}; "
-                        "refresh the draft from the matrix or fix the matrix",
-                    )
+            if here is not None and there is not None and (here.status, here.events) == (there.status, there.events):
+                continue
+            said_here = status_in_words(here.status, here.events) if here else "nothing"
+            said_there = status_in_words(there.status, there.events) if there else "nothing"
+            problems.append(
+                _error(
+                    "packages",
+                    f"{key[0]}/{key[1]}: the draft says {said_here}, the matrix says {said_there}; "
+                    "refresh the draft from the matrix or fix the matrix",
                 )
+            )
     return problems
 
 

@@ -113,6 +113,9 @@ def _describe(payload: Mapping[str, object]) -> str:
     parts = [f"{field} {pair[0]} → {pair[1]}" for field, pair in changes.items()] if isinstance(changes, dict) else []
     if "project" in payload:
         parts.append(f"{payload['project']} {_status(payload.get('before'))} → {_status(payload.get('after'))}")
+        if payload.get("before") is None and isinstance(payload.get("after"), dict):
+            # A cell of an unlinked project links it: the case is shared with that project from now on.
+            parts.append(f"{payload['project']} is now linked to the case, which is shared with its maintainers")
     lines = str(payload.get("text", "")).strip().splitlines()
     if lines:
         parts.append(lines[0][:60])

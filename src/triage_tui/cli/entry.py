@@ -93,7 +93,7 @@ def run(
             if args.command == "rejected":
                 return list_rejected(store, args, out, config)
             if args.command == "matrix":
-                return print_matrix(store, args, out)
+                return print_matrix(store, args, out, err)
             if args.command == "export":
                 return export_advisory(store, config, args, out, err)
             if args.command == "import":

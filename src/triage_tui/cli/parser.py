@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("--state", metavar="S")
     matrix.add_argument("--project", metavar="P")
     matrix.add_argument("--search", metavar="Q")
+    matrix.add_argument(
+        "--all", action="store_true", help="include spam and cases closed as invalid (left out by default)"
+    )
 
     export = commands.add_parser("export", help="print or write a case's advisory in one format (validated)")
     _home_option(export)

@@ -36,16 +36,23 @@ def list_cases(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def print_matrix(store: Store, args: argparse.Namespace, out: TextIO) -> int:
-    """`triage-tui matrix`: the impact matrix of the cases the filters let through."""
+def print_matrix(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+    """`triage-tui matrix`: the impact matrix of the cases the filters let through (spam and cases closed as invalid
+    only with --all; how many were left out is said on stderr, so stdout stays the document)."""
     from triage_tui.services.matrix_export import export_matrix
+    from triage_tui.services.matrix_scope import exported, left_out_text
     from triage_tui.store.matrix_reads import read_matrix
     from triage_tui.store.queries import CaseFilter, list_cases
 
     case_filter = CaseFilter(state=args.state, project=args.project, search=args.search)
     with store.read() as connection:
-        matrix = read_matrix(connection, list_cases(connection, case_filter, limit=None))
+        matrix, left_out = exported(
+            read_matrix(connection, list_cases(connection, case_filter, limit=None)),
+            every_case=getattr(args, "all", False),
+        )
     out.write(export_matrix(matrix.projects, matrix.rows, args.format, matrix.packages))
+    if left_out and err is not None:
+        err.write(f"{left_out_text(left_out)}; --all includes them.\n")
     return EXIT_OK
 
 

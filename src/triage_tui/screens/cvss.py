@@ -8,6 +8,7 @@ escape returns nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import ClassVar, Literal
@@ -27,6 +28,11 @@ from triage_tui.widgets.footer import KeysFooter
 
 NAME_WIDTH = 47
 """Cells for a metric's name and abbreviation; the longest 4.0 name fits."""
+DIALOG_WIDTH = 104
+"""The dialog's width where the screen has room; a narrower screen gets all of it (see `name_width`)."""
+MARKER_WIDTH = 2
+FRAME_WIDTH = 4
+"""The dialog's border and padding, left and right."""
 
 RATING_STYLES = {
     "Critical": "bold $error",
@@ -71,12 +77,32 @@ def rating_text(severity: Severity | None) -> Content:
     return Content.styled(f"{severity.score:.1f} {severity.rating}", RATING_STYLES.get(severity.rating, "bold"))
 
 
-def metric_row(metric: Metric, chosen: str | None, current: bool) -> Content:
-    """One metric: a marker on the current row, its name, and its values with the chosen one highlighted and each
-    value's key underlined."""
-    marker = Content.styled("▶ " if current else "  ", "bold $accent")
+def values_width(metric: Metric) -> int:
+    """Cells the metric's values take in its row (each with a space either side)."""
+    return sum(len(value.name) + 2 + (0 if value.name[:1].upper() == value.letter else 2) for value in metric.values)
+
+
+def name_width(metrics: Sequence[Metric], room: int) -> int:
+    """The name column's width in `room` cells: NAME_WIDTH when the longest values fit beside it, else what is left
+    (at 80 columns a 4.0 name is cut, its abbreviation first, so the row never wraps)."""
+    widest = max((values_width(metric) for metric in metrics), default=0)
+    return max(12, min(NAME_WIDTH, room - MARKER_WIDTH - widest))
+
+
+def metric_label(metric: Metric, width: int) -> str:
+    """'Attack Vector (AV)', or, when that is wider than `width`, 'AV Attack Vector' cut to fit."""
     label = f"{metric.name} ({metric.abbreviation})"
-    name = Content.styled(label.ljust(NAME_WIDTH), "bold" if current else "")
+    if len(label) < width:
+        return label.ljust(width)
+    short = f"{metric.abbreviation} {metric.name.replace(' Impact', '')}"  # "VC Vulnerable System Confidentiality"
+    return (short if len(short) < width else short[: width - 2] + "…").ljust(width)
+
+
+def metric_row(metric: Metric, chosen: str | None, current: bool, width: int = NAME_WIDTH) -> Content:
+    """One metric: a marker on the current row, its name (in `width` cells), and its values with the chosen one
+    highlighted and each value's key underlined."""
+    marker = Content.styled("▶ " if current else "  ", "bold $accent")
+    name = Content.styled(metric_label(metric, width), "bold" if current else "")
     values: list[Content] = []
     for value in metric.values:
         if value.name[:1].upper() == value.letter:
@@ -97,7 +123,7 @@ class CvssScreen(Dialog[SeverityChoice | None]):
 
     DEFAULT_CSS = """
     CvssScreen > #cvss-dialog {
-        width: 104; height: auto; max-height: 100%;
+        width: 104; max-width: 100%; height: auto; max-height: 100%;
         border: thick $accent; background: $surface; padding: 0 1;
         border-title-style: bold; border-subtitle-color: $text-muted;
     }
@@ -177,16 +203,17 @@ class CvssScreen(Dialog[SeverityChoice | None]):
             yield Static(id="cvss-message")
             yield refusal_line()
             yield Static(
-                Content(
-                    "↑/↓ metric · ←/→ or the underlined letter: value · tab 3.1 ⇄ 4.0 · delete: unset all · "
-                    "enter save · escape cancel"
-                ),
+                # tab, enter and escape are in the footer below: one line here, so 4.0's eleven metrics fit 24 rows.
+                Content("↑/↓ metric · ←/→ or the underlined letter: value · delete: unset all"),
                 id="cvss-hint",
             )
         yield KeysFooter()
 
     def on_mount(self) -> None:
         self._show()
+
+    def on_resize(self) -> None:
+        self._show()  # the name column follows the screen's width
 
     def _show(self, message: str = "") -> None:
         draft = self.draft
@@ -195,8 +222,10 @@ class CvssScreen(Dialog[SeverityChoice | None]):
             for v in VERSIONS
         ]
         self.query_one("#cvss-versions", Static).update(Content(" ").join(tabs))
+        room = min(DIALOG_WIDTH, self.app.size.width) - FRAME_WIDTH
+        width = name_width(draft.metrics, room)
         rows = [
-            metric_row(metric, chosen, index == self.row)
+            metric_row(metric, chosen, index == self.row, width)
             for index, (metric, chosen) in enumerate(zip(draft.metrics, draft.choices, strict=True))
         ]
         self.query_one("#cvss-metrics", Static).update(Content("\n").join(rows))

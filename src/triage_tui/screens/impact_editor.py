@@ -8,29 +8,51 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from triage_tui.domain import ImpactStatus, VexJustification
-from triage_tui.impact import RANGES_SEPARATOR, ImpactCell, ImpactError, check_cell, mark, osv_events, parse_ranges
+from triage_tui.impact import RANGES_SEPARATOR, ImpactCell, ImpactError, mark, osv_events, parse_ranges
+from triage_tui.impact_words import check_new_cell, events_in_words
 from triage_tui.screens.decisions import Decision, submit
 from triage_tui.screens.dialog import Dialog
-from triage_tui.screens.questions import close_unless_typed
+from triage_tui.screens.questions import DeliberateConfirmModal, close_unless_typed
 from triage_tui.screens.refusable import refusal_line
 from triage_tui.widgets.safe_text import safe_line
+
+
+def sentence(rule: str) -> str:
+    """A broken rule as the editor says it: capitalised, with a full stop ("The fixed version ... range.")."""
+    text = rule.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
+
+
+def link_question(case_id: str, project: str, shared: bool) -> str:
+    """What saving a cell of a project not linked to the case does, asked before it is done."""
+    sharing = (
+        f"the case is shared with {project}'s maintainers: they receive its reports, notes and decisions from now on"
+        if shared
+        else f"the case is shared with {project} (with its maintainers too once team sync is on)"
+    )
+    return f"{project} is not linked to {case_id}. Saving this cell links it, and {sharing}. Link {project} and save?"
 
 
 class ImpactEditor(Dialog[ImpactCell | None]):
     """One cell of the matrix; ctrl+s checks and saves, escape cancels (asking first when something was changed). A
     rule the cell breaks is said in place."""
 
+    # A label beside each field, one row each, so the whole editor fits an 80x24 terminal.
     DEFAULT_CSS = """
-    ImpactEditor #impact-notes { height: 4; }
+    ImpactEditor .impact-row { height: 1; }
+    ImpactEditor .impact-row.notes-row { height: 3; }
+    ImpactEditor .impact-row Label { width: 22; color: $text-muted; }
+    ImpactEditor .impact-row > Input, ImpactEditor .impact-row > Select { width: 1fr; }
+    ImpactEditor .action-dialog #impact-notes { height: 3; width: 1fr; }
     ImpactEditor #impact-error { color: $error; }
     ImpactEditor #impact-events, ImpactEditor #impact-last-set { color: $text-muted; }
-    ImpactEditor Label { margin-top: 1; color: $text-muted; }
     ImpactEditor .action-dialog Input { margin: 0; }
+    ImpactEditor .action-dialog .action-title { padding: 0; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="modal.save", tooltip="Check the cell and save it"),
@@ -45,9 +67,15 @@ class ImpactEditor(Dialog[ImpactCell | None]):
         *,
         last_set: str = "",
         decision: Decision[ImpactCell] | None = None,
+        linked: bool = True,
+        shared: bool = False,
         id: str | None = None,  # noqa: A002
     ) -> None:
+        """`linked`: whether the project is linked to the case already (if not, saving links it, after a yes);
+        `shared`: whether team sync is on, so linking shares the case with the project's maintainers."""
         super().__init__(id=id)
+        self._linked = linked
+        self._shared = shared
         self._decision = decision
         self._case_id = case_id
         self._project = project
@@ -61,33 +89,38 @@ class ImpactEditor(Dialog[ImpactCell | None]):
         with Vertical(classes="action-dialog"):
             yield Static(safe_line(f"{self._project} for {self._case_id}"), classes="action-title")
             yield Static(safe_line(self._last_set), id="impact-last-set")
-            yield Label("status")
-            yield Select(
-                [(mark(status), status) for status in ImpactStatus],
-                value=cell.status,
-                allow_blank=False,
-                compact=True,
-                id="status",
-            )
-            yield Label("affected ranges (PEP 440, ';' between ranges)")
-            yield Input(
-                f"{RANGES_SEPARATOR} ".join(cell.ranges),
-                placeholder=">=20.0,<24.1; >=25.0,<25.0.2",
-                compact=True,
-                id="ranges",
-            )
-            yield Label("fixed version")
-            yield Input(cell.fixed_version or "", placeholder="24.1", compact=True, id="fixed")
-            yield Label("not affected because")
-            yield Select(
-                [(j.value.replace("_", " "), j) for j in VexJustification],
-                value=cell.justification if cell.justification else Select.NULL,
-                prompt="(only for not-affected)",
-                compact=True,
-                id="justification",
-            )
-            yield Label("notes")
-            yield TextArea(cell.notes, id="impact-notes", soft_wrap=True)
+            with Horizontal(classes="impact-row"):
+                yield Label("status")
+                yield Select(
+                    [(mark(status), status) for status in ImpactStatus],
+                    value=cell.status,
+                    allow_blank=False,
+                    compact=True,
+                    id="status",
+                )
+            with Horizontal(classes="impact-row"):
+                yield Label("affected ranges (';')")
+                yield Input(
+                    f"{RANGES_SEPARATOR} ".join(cell.ranges),
+                    placeholder=">=20.0,<24.1; >=25.0,<25.0.2 (PEP 440)",
+                    compact=True,
+                    id="ranges",
+                )
+            with Horizontal(classes="impact-row"):
+                yield Label("fixed version")
+                yield Input(cell.fixed_version or "", placeholder="24.1", compact=True, id="fixed")
+            with Horizontal(classes="impact-row"):
+                yield Label("not affected because")
+                yield Select(
+                    [(j.value.replace("_", " "), j) for j in VexJustification],
+                    value=cell.justification if cell.justification else Select.NULL,
+                    prompt="(only for not-affected)",
+                    compact=True,
+                    id="justification",
+                )
+            with Horizontal(classes="impact-row notes-row"):
+                yield Label("notes")
+                yield TextArea(cell.notes, id="impact-notes", soft_wrap=True, compact=True)
             yield Static(Content(""), id="impact-events")
             yield Static(Content(""), id="impact-error")
             yield refusal_line()
@@ -121,14 +154,15 @@ class ImpactEditor(Dialog[ImpactCell | None]):
     def _check(self) -> ImpactCell | None:
         """The typed cell if it keeps the rules (its OSV events shown), else None (the broken rule shown)."""
         try:
-            cell = check_cell(self._typed())
+            cell = check_new_cell(self._typed())
         except ImpactError as broken:
-            self.query_one("#impact-error", Static).update(safe_line(str(broken)))
+            self.query_one("#impact-error", Static).update(safe_line(sentence(str(broken))))
             self.query_one("#impact-events", Static).update(Content(""))
             return None
-        found = ", ".join(f"{key} {value}" for event in osv_events(cell) for key, value in event.items())
+        events = osv_events(cell)
+        said = events_in_words(events) if events else "no affected versions"
         self.query_one("#impact-error", Static).update(Content(""))
-        self.query_one("#impact-events", Static).update(safe_line(f"OSV events: {found or 'none'}"))
+        self.query_one("#impact-events", Static).update(safe_line(f"Versions: {said}."))
         return cell
 
     @on(Select.Changed)
@@ -143,7 +177,18 @@ class ImpactEditor(Dialog[ImpactCell | None]):
         if cell == self._cell:
             self.dismiss(None)  # nothing changed: nothing to decide
             return
-        submit(self, self._decision, cell)
+        if self._linked:
+            submit(self, self._decision, cell)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                submit(self, self._decision, cell)
+
+        # Saving a cell links the project, and linking shares the case: never without a deliberate yes.
+        self.app.push_screen(
+            DeliberateConfirmModal(link_question(self._case_id, self._project, self._shared)), answered
+        )
 
     def action_cancel(self) -> None:
         close_unless_typed(self, self._fields() != self._opened_with, "the changes to this cell")

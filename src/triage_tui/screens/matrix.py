@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -18,6 +17,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from triage_tui.impact import cell_of
+from triage_tui.impact_words import cell_outcome
 from triage_tui.screens.context import AppContext
 from triage_tui.screens.decisions import Decision, Outcome, Work, run_action
 from triage_tui.screens.dialog import ASKING
@@ -105,6 +105,8 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
         """The projects this user maintains (a maintainer's matrix edits their cells only)."""
         """Whether the grid was last drawn for a maintainer (see `linked_only`)."""
         self._placed = False
+        self._title = ""
+        """The title line once the matrix is read (the columns shown are added as the grid scrolls)."""
         """Whether the cursor has been put on its first column (once: a re-read keeps it where the user moved it)."""
 
     def compose(self) -> ComposeResult:
@@ -146,12 +148,15 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
         self._totals = read.totals
         noun = "case" if read.count == 1 else "cases"
         legend = UNLINKED_LEGEND if self._linked_only else ""
-        title = f"Impact matrix · {self._described} · {read.count} {noun} x {len(projects)} projects{legend}"
-        self.query_one("#matrix-title", Static).update(safe_line(title))
+        self._title = f"Impact matrix · {self._described} · {read.count} {noun} x {len(projects)} projects{legend}"
         self._lay_out_lines()
 
     def _lay_out_lines(self) -> None:
         grid = self.query_one(MatrixGrid)
+        shown = grid.columns_shown()
+        title = f"{self._title} · {shown}" if shown and self._title else self._title
+        if title:
+            self.query_one("#matrix-title", Static).update(safe_line(title))
         self.query_one("#matrix-head", Static).update(safe_line(grid.header_text()))
         self.query_one("#matrix-totals", Static).update(safe_line(grid.totals_text(self._totals)))
 
@@ -182,17 +187,26 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
             # A cell a team member set names their key: the roster's name for it (`safe_line` draws it, as text).
             last_set = f"last set by {author_shown(stored.set_by, self._names)}{when}"
 
+        linked = stored is not None
+
         def set_cell(cell: ImpactCell) -> Work:
             def decide(service: TriageService) -> Outcome:
                 service.set_impact(message.case_id, message.project, cell)
-                return Outcome(f"{message.project} for {message.case_id}: {cell.status}")
+                return Outcome(cell_outcome(message.case_id, message.project, cell, linked=linked))
 
             return decide
 
         decision = Decision(self.context, (message.case_id,), set_cell)
-        self.app.push_screen(
-            ImpactEditor(message.case_id, message.project, current, last_set=last_set, decision=decision)
+        editor = ImpactEditor(
+            message.case_id,
+            message.project,
+            current,
+            last_set=last_set,
+            decision=decision,
+            linked=linked,
+            shared=self.context.team_sync,
         )
+        self.app.push_screen(editor)
 
     @work(group=ASKING)
     async def action_unlink(self) -> None:
@@ -246,24 +260,30 @@ class MatrixScreen(RoleKeys, ShowsCases, Screen[None]):
         self.app.pop_screen()
 
     def action_export(self) -> None:
-        """Ask for a format and a new file, then write every row of the filter to it."""
+        """Ask for a format and a new file (in the workspace's exports folder), then write the filter's rows to it."""
         from triage_tui.screens.matrix_export_modal import MatrixExportModal
+        from triage_tui.services.matrix_scope import exports_folder
 
-        self.app.push_screen(MatrixExportModal(Path.cwd(), export=self._export))
+        self.app.push_screen(MatrixExportModal(exports_folder(self.context.database), export=self._export))
 
     def _export(self, request: ExportRequest) -> str:
         """Write every row of the filter to a new file (from the modal's worker); a file that cannot be written is
         refused, so the modal stays open with the name."""
         from triage_tui.screens.refusable import Refused
         from triage_tui.services.matrix_export import export_matrix
+        from triage_tui.services.matrix_scope import exported, exports_folder, left_out_text
         from triage_tui.services.safe_write import WriteError, write_new_file
 
-        matrix = self.reads.whole_matrix(self.case_filter)
+        matrix, left_out = exported(self.reads.whole_matrix(self.case_filter), every_case=request.every_case)
         rows = matrix.rows
         text = export_matrix(matrix.projects, rows, request.fmt, matrix.packages)
+        folder = exports_folder(self.context.database)
+        if request.destination.parent == folder:
+            folder.mkdir(mode=0o700, exist_ok=True)  # the suggested folder is made on first use, as the case's is
         try:
             written = write_new_file(request.destination, text.encode())
         except WriteError as error:
             raise Refused(str(error)) from error
         noun = "case" if len(rows) == 1 else "cases"
-        return f"{len(rows)} {noun} as {request.fmt} to {written}"
+        skipped = left_out_text(left_out)
+        return f"{len(rows)} {noun} as {request.fmt} to {written}" + (f"; {skipped}." if skipped else "")

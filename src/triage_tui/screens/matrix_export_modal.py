@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from triage_tui.screens.dialog import Dialog
 from triage_tui.screens.refusable import perform_then_close, refusal_line
@@ -28,14 +28,27 @@ class ExportRequest:
 
     fmt: str
     destination: Path
+    every_case: bool = False
+    """Whether spam and cases closed as invalid are exported too (left out by default)."""
 
 
 class MatrixExportModal(Dialog[ExportRequest | None]):
-    """A format and a file name (in the current folder by default); enter exports, escape cancels."""
+    """A format, a file name (in the workspace's exports folder by default) and whether to include spam and invalid
+    cases; enter exports, escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without exporting"),
+        Binding(
+            "ctrl+l",
+            "every_case",
+            "Include spam",
+            id="matrix_export.every_case",
+            tooltip="Include (or leave out) spam and cases closed as invalid",
+        ),
     ]
+    DEFAULT_CSS = """
+    MatrixExportModal .action-dialog Checkbox { margin: 0; border: none; padding: 0; }
+    """
 
     def __init__(self, folder: Path, *, export: Callable[[ExportRequest], str] | None = None) -> None:
         """Suggest a file in `folder`; `export` (run in a worker, returning what to tell the user or raising
@@ -46,13 +59,14 @@ class MatrixExportModal(Dialog[ExportRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="action-dialog"):
-            yield Static(Content("Export the impact matrix (every row of the filter)"), classes="action-title")
+            yield Static(Content("Export the impact matrix (the rows of the filter)"), classes="action-title")
             yield Label("format")
             yield Select([(f, f) for f in FORMATS], value="markdown", allow_blank=False, compact=True, id="format")
             yield Label("file (a new one: an existing file is never replaced)")
             yield Input(str(self._folder / f"{DEFAULT_STEM}.md"), id="path")
+            yield Checkbox("include spam and cases closed as invalid", False, compact=True, id="every-case")
             yield refusal_line()
-            yield Static(Content("enter export · escape cancel"), classes="action-hint")
+            yield Static(Content("enter export · ctrl+l spam and invalid too · escape cancel"), classes="action-hint")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -64,13 +78,17 @@ class MatrixExportModal(Dialog[ExportRequest | None]):
         if current.stem == DEFAULT_STEM and current.suffix in EXTENSIONS.values():
             path.value = str(current.with_suffix(EXTENSIONS[str(event.value)]))
 
+    def action_every_case(self) -> None:
+        box = self.query_one("#every-case", Checkbox)
+        box.value = not box.value
+
     @on(Input.Submitted, "#path")
     def _submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
             fmt = str(self.query_one("#format", Select).value)
-            perform_then_close(
-                self, ExportRequest(fmt, Path(event.value.strip())), self._export, title="Matrix exported"
-            )
+            every_case = self.query_one("#every-case", Checkbox).value
+            request = ExportRequest(fmt, Path(event.value.strip()).expanduser(), every_case)
+            perform_then_close(self, request, self._export, title="Matrix exported")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

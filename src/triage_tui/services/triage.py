@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.domain import KEY_ACCEPTED, NOT_A_VULNERABILITY_REASONS, CaseState, Disposition
-from triage_tui.impact import ImpactCell, ImpactError, check_cell
+from triage_tui.impact import ImpactCell, ImpactError
+from triage_tui.impact_words import check_new_cell
 from triage_tui.services import triage_undo
 from triage_tui.services.decision_recorder import DecisionRecorder, Event, TriageError
 from triage_tui.services.triage_undo import CELL_EVENTS
@@ -124,7 +125,7 @@ class TriageService:
             return self.set_vectors(case_id, {"4.0" if version == "4.0" else "3.1": None})
         scored = severity_of(vector)
         if scored is None:
-            raise TriageError(f"not a valid CVSS 3.1 or 4.0 vector: {vector!r}")
+            raise TriageError(f"not a valid CVSS 3.1 or 4.0 vector: '{vector}'")
         return self.set_vectors(case_id, {"4.0" if scored.vector.startswith("CVSS:4.0/") else "3.1": scored.vector})
 
     def set_vectors(self, case_id: str, vectors: Mapping[Version, str | None]) -> Event:
@@ -134,10 +135,10 @@ class TriageService:
         for version, vector in vectors.items():
             field = {"3.1": "cvss_vector", "4.0": "cvss4_vector"}.get(version)
             if field is None:
-                raise TriageError(f"not a CVSS version: {version!r}; use 3.1 or 4.0")
+                raise TriageError(f"not a CVSS version: '{version}'; use 3.1 or 4.0")
             scored = severity_of(vector) if vector is not None else None
             if vector is not None and (scored is None or scored.vector.startswith("CVSS:4.0/") != (version == "4.0")):
-                raise TriageError(f"not a valid CVSS {version} vector: {vector!r}")
+                raise TriageError(f"not a valid CVSS {version} vector: '{vector}'")
             values[field] = scored.vector if scored is not None else None
         if not values:
             raise TriageError("nothing to change")
@@ -202,7 +203,7 @@ class TriageService:
     def set_impact(self, case_id: str, project_id: str, cell: ImpactCell) -> Event:
         """Set one cell of the impact matrix (checked against its status's rules first); undoable like the rest."""
         try:
-            checked = check_cell(cell)
+            checked = check_new_cell(cell)  # a fixed version must agree with the ranges it closes
         except ImpactError as error:
             raise TriageError(str(error)) from error
         with self._recorder.transaction() as connection:

@@ -22,6 +22,7 @@ from textual.worker import Worker
 from triage_tui.domain import ImpactStatus
 from triage_tui.impact import RANGE_STATUSES, STATUS_MARKS, UNSETTLED
 from triage_tui.store.matrix_reads import MatrixRow
+from triage_tui.untrusted import neutralise_line
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.page_cache import PageCache
 from triage_tui.widgets.safe_text import fit, safe_cell
@@ -43,6 +44,16 @@ GRID_WORDS: Mapping[ImpactStatus, str] = {
     ImpactStatus.WONT_FIX: "won't fix",
 }
 """Words short enough for a column; the cell editor and exports use the full status names."""
+LIGHT_STATUS_COLOURS: Mapping[ImpactStatus, str | None] = {
+    ImpactStatus.UNKNOWN: None,
+    ImpactStatus.INVESTIGATING: "#7a5200",
+    ImpactStatus.AFFECTED: "#a8201a",
+    ImpactStatus.NOT_AFFECTED: "#00616f",
+    ImpactStatus.FIX_IN_PROGRESS: "#7f2a7f",
+    ImpactStatus.FIXED: "#1e6b35",
+    ImpactStatus.WONT_FIX: "#4d4d4d",
+}
+"""The same on a light theme: darker, each at least 4.5:1 against textual-light's background."""
 STATUS_COLOURS: Mapping[ImpactStatus, str | None] = {
     ImpactStatus.UNKNOWN: None,
     ImpactStatus.INVESTIGATING: "yellow",
@@ -234,19 +245,23 @@ class MatrixGrid(ScrollView, can_focus=True):
         row_style = base + self.get_component_rich_style("matrix-grid--row") if on_row else base
         if row is None:
             return Strip([Segment(fit("  loading…", width), row_style)], width)
+        # Every field is cut one cell short of its column and followed by a space, as `header_text` lays out the
+        # headings, so no two fields ever touch and each starts under its heading.
         segments = [
-            safe_cell(row.case.id, ID_WIDTH, row_style),
+            safe_cell(row.case.id, ID_WIDTH - 1, row_style),
+            Segment(" ", row_style),
             safe_cell(row.case.title, self.title_width() - 1, row_style),
             Segment(" ", row_style),
         ]
         cursor = self.get_component_rich_style("matrix-grid--cursor")
+        colours = STATUS_COLOURS if self.app.current_theme.dark else LIGHT_STATUS_COLOURS
         for column in self.visible_columns():
             cell = row.cells.get(self.projects[column])
             if cell is None and self.linked_only:
                 shown, style = UNLINKED_CELL, row_style + Style(dim=True)
             else:
                 status = ImpactStatus(cell.status if cell else ImpactStatus.UNKNOWN)
-                shown, style = grid_cell(status), row_style + Style(color=STATUS_COLOURS[status])
+                shown, style = grid_cell(status), row_style + Style(color=colours[status])
             if on_row and column == self.column:
                 style = style + cursor
             segments.append(Segment(fit(shown, CELL_WIDTH - 1), style))
@@ -257,11 +272,17 @@ class MatrixGrid(ScrollView, can_focus=True):
 
     def header_text(self) -> str:
         """The column headings, laid out like the rows."""
-        parts = [fit("case", ID_WIDTH), fit("title", self.title_width())]
-        parts += [fit(self.projects[c], CELL_WIDTH) for c in self.visible_columns()]
+        parts = [fit("case", ID_WIDTH - 1), fit("title", self.title_width() - 1)]
+        parts += [fit(neutralise_line(self.projects[c]), CELL_WIDTH - 1) for c in self.visible_columns()]
         parts.append(fit("checked", CHECKED_WIDTH))
-        more = len(self.projects) - len(self.visible_columns())
-        return "".join(parts) + (f" (+{more} →)" if more else "")
+        return " ".join(parts)
+
+    def columns_shown(self) -> str:
+        """Which projects the columns show when not all fit: 'projects 1-3 of 9 (← → for the rest)', else ''."""
+        shown = self.visible_columns()
+        if len(shown) >= len(self.projects):
+            return ""
+        return f"projects {shown.start + 1}-{shown.stop} of {len(self.projects)} ←→"
 
     def totals_text(self, totals: Mapping[str, Mapping[str, int]]) -> str:
         """Per visible project: how many cases are affected (!) and how many are settled (✓), under its column, after

@@ -7,7 +7,8 @@ nothing a sender writes can look like it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 from textual.widgets import Static
@@ -15,6 +16,10 @@ from textual.widgets import Static
 from triage_tui.domain import SHARED_BY, Decryption, Signature, SignatureScope, sharer
 from triage_tui.store.queries import MessageView
 from triage_tui.widgets.safe_text import clean_line, safe_line
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.theme import Theme
 
 BAD_COLOUR = "#ff6b6b"
 SHARED = "shared"
@@ -31,30 +36,55 @@ class VerdictLook:
     word: str
     colour: str
     good: bool = False
+    light: str | None = None
+    """The colour on a light theme (the dark theme's yellows and pastels cannot be read on a light background)."""
+    bad: bool = False
 
     @property
     def label(self) -> str:
         return f"{self.symbol} {self.word}"
 
 
+# Light-theme colours: at least 4.5:1 against textual-light's background (#E0E0E0), 4.3:1 on a highlighted row.
+LIGHT_GOOD, LIGHT_BAD, LIGHT_WARNING, LIGHT_MUTED, LIGHT_BLUE = "#1e6b35", "#a8201a", "#7a5200", "#4d4d4d", "#1f5794"
 SIGNATURE_LOOKS: dict[str, VerdictLook] = {
-    Signature.GOOD: VerdictLook("✓", "good", "#4ebf71", good=True),
-    Signature.BAD: VerdictLook("✗", "BAD", "#ff6b6b"),
-    Signature.UNKNOWN_KEY: VerdictLook("?", "unknown-key", "#e5b84b"),
-    Signature.EXPIRED_KEY: VerdictLook("~", "expired-key", "#e5b84b"),
-    Signature.EXPIRED_SIGNATURE: VerdictLook("~", "expired-sig", "#e5b84b"),
-    Signature.REVOKED_KEY: VerdictLook("✗", "revoked-key", "#ff6b6b"),
-    Signature.ERROR: VerdictLook("!", "error", "#ff6b6b"),
-    Signature.UNSIGNED: VerdictLook("–", "unsigned", "#9a9a9a"),
+    Signature.GOOD: VerdictLook("✓", "good", "#4ebf71", good=True, light=LIGHT_GOOD),
+    Signature.BAD: VerdictLook("✗", "BAD", BAD_COLOUR, light=LIGHT_BAD, bad=True),
+    Signature.UNKNOWN_KEY: VerdictLook("?", "unknown-key", "#e5b84b", light=LIGHT_WARNING),
+    Signature.EXPIRED_KEY: VerdictLook("~", "expired-key", "#e5b84b", light=LIGHT_WARNING),
+    Signature.EXPIRED_SIGNATURE: VerdictLook("~", "expired-sig", "#e5b84b", light=LIGHT_WARNING),
+    Signature.REVOKED_KEY: VerdictLook("✗", "revoked-key", BAD_COLOUR, light=LIGHT_BAD, bad=True),
+    Signature.ERROR: VerdictLook("!", "error", BAD_COLOUR, light=LIGHT_BAD, bad=True),
+    Signature.UNSIGNED: VerdictLook("–", "unsigned", "#9a9a9a", light=LIGHT_MUTED),
     # A case a coordinator shared with this workstation: the report's own signature was checked on the coordinator's
     # workstation, not here, so it is neither claimed good nor called unsigned.
-    SHARED: VerdictLook("↪", "shared", "#8fb8de"),
+    SHARED: VerdictLook("↪", "shared", "#8fb8de", light=LIGHT_BLUE),
 }
+
+_palette = {"light": False}
+"""Whether the app shows a light theme (set by `follow_theme`): every look read after a change uses its colours."""
+
+
+def follow_theme(app: App[Any]) -> None:
+    """Give verdicts the colours of `app`'s theme, now and whenever the theme changes (command palette, keymap)."""
+
+    def changed(theme: Theme) -> None:
+        _palette["light"] = not theme.dark
+        for screen in app.screen_stack:  # lines drawn in the old colours are drawn again
+            for widget in screen.walk_children():
+                widget.refresh()
+
+    _palette["light"] = not app.current_theme.dark
+    app.theme_changed_signal.subscribe(app, changed)
 
 
 def signature_look(verdict: str) -> VerdictLook:
-    """The look of a signature verdict; an unrecognised word is shown as itself, flagged as not good."""
-    return SIGNATURE_LOOKS.get(verdict, VerdictLook("!", clean_line(verdict[:12]) or "?", "#ff6b6b"))
+    """The look of a signature verdict in the theme's colours; an unrecognised word is shown as itself, flagged as
+    not good."""
+    look = SIGNATURE_LOOKS.get(verdict, VerdictLook("!", clean_line(verdict[:12]) or "?", BAD_COLOUR, bad=True))
+    if _palette["light"]:
+        return replace(look, colour=look.light or LIGHT_BAD)
+    return look
 
 
 def format_fingerprint(fingerprint: str | None) -> str:
@@ -174,7 +204,7 @@ class VerdictBar(Static):
         decrypted = message.decryption in (Decryption.OK, Decryption.NOT_ENCRYPTED)
         if is_shared(message) and not message.error:
             self.add_class("-doubtful")
-        elif message.error or look.colour == BAD_COLOUR or not decrypted:
+        elif message.error or look.bad or not decrypted:
             self.add_class("-bad")
         elif (
             not look.good
