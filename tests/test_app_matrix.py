@@ -248,7 +248,7 @@ class TestCaseRow:
             assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0001"
             text = screen_text(app)
             for shown in (
-                "pip        + fixed 24.1",
+                "pip        + fixed in 24.1",
                 "setuptools ~ investigating",
                 "· not linked  twine",
                 "uv         - not-affected",

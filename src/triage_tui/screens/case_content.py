@@ -13,7 +13,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from triage_tui.domain import NO_DATE, CaseState, Disposition, ImpactStatus
-from triage_tui.impact import cell_of, mark
+from triage_tui.impact import ImpactError, cell_of, mark
+from triage_tui.impact_words import range_in_words
 from triage_tui.services.readiness import ItemState, readiness
 from triage_tui.store.duplicate_reads import CaseBrief, CaseExtras
 from triage_tui.store.queries import AttachmentInfo, CaseDetail, CaseSummary, ImpactView, MessageView
@@ -188,13 +189,9 @@ def impacts_content(
         if impact.status == ImpactStatus.UNKNOWN:
             unknown.append(project)
             continue
-        detail = ""
-        if impact.fixed_version:
-            detail = f" {impact.fixed_version}"
-        elif impact.ranges:
-            detail = " " + "; ".join(impact.ranges)
         status = mark(ImpactStatus(impact.status))
-        lines.append(Content.assemble((f"{project:<11}", "bold"), (status, "$accent"), detail))
+        width = max(11, len(project) + 1)  # a long project name never runs into its status
+        lines.append(Content.assemble((f"{project:<{width}}", "bold"), (status, "$accent"), _versions(impact)))
     if unknown:
         lines.append(Content.assemble((mark(ImpactStatus.UNKNOWN), "$accent"), "  ", ", ".join(unknown)))
     if unlinked:
@@ -361,3 +358,20 @@ def refill_in_place(kept: list[Widget], fresh: list[Widget]) -> bool:
         old.border_title = new.border_title
         old.update(new.content)
     return True
+
+
+def _versions(impact: ImpactView) -> str:
+    """The cell's versions in words after its status (' · fixed in 2.0', ' · 1.0 up to but not including 1.5')."""
+    if impact.fixed_version:
+        # "+ fixed in 2.0", "! affected · fixed in 2.0"
+        return (
+            f" in {impact.fixed_version}"
+            if impact.status == ImpactStatus.FIXED
+            else f" · fixed in {impact.fixed_version}"
+        )
+    if not impact.ranges:
+        return ""
+    try:
+        return " · " + "; ".join(range_in_words(text) for text in impact.ranges)
+    except ImpactError:  # a range stored before the rules were stricter: shown as it was written
+        return " · " + "; ".join(impact.ranges)
