@@ -18,6 +18,12 @@ from textual.widget import Widget
 
 from triage_tui.widgets.offered_keys import offered
 
+ESSENTIAL_ACTIONS = frozenset({"quit", "help", "export"})
+"""Keys a narrow footer keeps when the line cannot hold every key: the rest drop from the end first (all of them stay
+in the help screen and the command palette)."""
+MORE = " … "
+"""Ends a line that could not hold every key."""
+
 
 class KeysFooter(Widget, can_focus=False):
     """The focused screen's shown bindings (key and description), the command palette's key on the right."""
@@ -86,18 +92,21 @@ class KeysFooter(Widget, can_focus=False):
         palette = Content("")
         if self._palette is not None:
             palette = Content.assemble("▏", self._key_content(self._palette, True, styles))
+        room = max(0, width - palette.cell_length)
+        shown = [(binding, enabled, self._key_content(binding, enabled, styles)) for binding, enabled in self._keys]
+        if sum(piece.cell_length for *_, piece in shown) > room:
+            shown = _fitted(shown, room - len(MORE))
         spans: list[tuple[int, int, str]] = []
         pieces: list[Content] = []
         used = 0
-        room = max(0, width - palette.cell_length)
-        for binding, enabled in self._keys:
-            piece = self._key_content(binding, enabled, styles)
-            if used + piece.cell_length > room:
-                break
+        for binding, enabled, piece in shown:
             if enabled:
                 spans.append((used, used + piece.cell_length, binding.key))
             pieces.append(piece)
             used += piece.cell_length
+        if len(shown) < len(self._keys):
+            pieces.append(Content(MORE))
+            used += len(MORE)
         line = Content("").join(pieces)
         if self._palette is not None:
             start = width - palette.cell_length
@@ -112,3 +121,22 @@ class KeysFooter(Widget, can_focus=False):
                 event.stop()
                 self.app.simulate_key(key.split(",")[0])
                 return
+
+
+def _fitted(shown: list[tuple[Binding, bool, Content]], room: int) -> list[tuple[Binding, bool, Content]]:
+    """The keys that fit in `room` cells, in their order: the essential ones first, then the others from the start."""
+    used = sum(piece.cell_length for binding, _, piece in shown if binding.action in ESSENTIAL_ACTIONS)
+    kept: set[int] = set()
+    for index, (binding, _enabled, piece) in enumerate(shown):
+        if binding.action in ESSENTIAL_ACTIONS:
+            kept.add(index)
+        elif used + piece.cell_length <= room:
+            kept.add(index)
+            used += piece.cell_length
+    # Essentials alone may still be too wide on a tiny terminal: then they too drop from the end.
+    fitted, total = [], 0
+    for index, entry in enumerate(shown):
+        if index in kept and total + entry[2].cell_length <= room:
+            fitted.append(entry)
+            total += entry[2].cell_length
+    return fitted
