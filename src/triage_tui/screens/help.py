@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 from triage_tui.screens.dialog import Dialog
 
@@ -50,20 +53,24 @@ def help_rows(bindings: dict[str, ActiveBinding], key_displays: dict[str, str], 
     return sorted(rows.values(), key=lambda row: (row.namespace != "app", row.namespace))
 
 
-def help_content(rows: list[HelpRow]) -> Content:
-    """The listing: key column, description and tooltip, grouped by namespace."""
-    lines: list[Content] = []
+def help_content(rows: list[HelpRow]) -> Table:
+    """The listing: key column, description and tooltip, grouped by namespace. A table, so on a narrow terminal the
+    tooltips wrap inside their own column instead of under the keys."""
+    from rich.table import Table
+
+    table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+    table.add_column("keys", style="bold", no_wrap=True, min_width=6)
+    table.add_column("description", no_wrap=True)
+    table.add_column("tooltip", style="dim", ratio=1)
     namespace = None
     for row in rows:
         if row.namespace != namespace:
+            if namespace is not None:
+                table.add_row()
             namespace = row.namespace
-            if lines:
-                lines.append(Content(""))
-            lines.append(Content.styled(namespace, "bold $accent"))
-        lines.append(
-            Content.assemble((f"  {row.keys:<20}", "bold"), f"{row.description:<16}", (row.tooltip, "$text-muted"))
-        )
-    return Content("\n").join(lines)
+            table.add_row(Text(namespace, style="bold"))
+        table.add_row(Text(f"  {row.keys}"), Text(row.description), Text(row.tooltip))
+    return table
 
 
 class HelpScreen(Dialog[None]):
@@ -75,7 +82,7 @@ class HelpScreen(Dialog[None]):
 
     DEFAULT_CSS = """
     HelpScreen > VerticalScroll {
-        width: 90; max-height: 80%; height: auto;
+        width: 90; max-width: 100%; max-height: 80%; height: auto;
         border: round $accent; border-title-color: $accent; background: $surface; padding: 0 1;
     }
     """
