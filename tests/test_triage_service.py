@@ -327,8 +327,6 @@ def test_undo_last_takes_back_the_authors_newest_decision_and_a_merge_through_it
             "team:nosuchproject names no project this workspace knows; the project teams are: team:pip",
         ),
         ("team:", "team: names no project; the project teams are: team:pip"),
-        ("alex\x1b[2J", "without control characters"),
-        ("x" * 121, "at most 120 characters"),
     ],
 )
 def test_an_assignee_naming_no_project_is_refused(
