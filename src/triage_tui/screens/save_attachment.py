@@ -39,7 +39,7 @@ class SaveAttachmentModal(Dialog[SaveRequest | None]):
         border: round $accent; background: $surface; padding: 0 1;
     }
     SaveAttachmentModal OptionList { height: auto; max-height: 12; }
-    SaveAttachmentModal .hint { color: $text-muted; }
+    SaveAttachmentModal .hint { color: $text-muted; width: 100%; }
     """
 
     WHAT = "the path typed here"
