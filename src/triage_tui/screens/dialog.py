@@ -9,7 +9,9 @@ away without asking. Each dialog says so in its hint with `ESCAPE_HINT` (or its 
 A dialog follows the rule by listing `LEAVE` in its BINDINGS (escape runs `Dialog.action_leave`) and overriding
 `changed` (and `WHAT` for the question); a dialog with its own escape action calls `questions.close_unless_typed`
 from it.
-Yes/no questions are the exception that proves the rule: there escape answers no, which also changes nothing.
+Yes/no questions are the exception that proves the rule: there escape answers no, which also changes nothing. Full
+screens that keep their work as a saved draft (the advisory editor) are not dialogs: escape goes back and the draft
+stays, so nothing typed is lost there either.
 """
 
 from __future__ import annotations

@@ -139,8 +139,8 @@ class EmbargoModal(Dialog[EmbargoChoice | None]):
             )
             yield Static(
                 Content(
-                    "w f m q / enter: a quick end · a digit or tab: type one · enter in the field saves "
-                    f"(empty: clears) · delete clears · {ESCAPE_HINT}"
+                    "on the list: w f m q or enter pick an end, a digit or tab types one, delete clears · "
+                    f"in the field: enter saves (empty: clears) · {ESCAPE_HINT}"
                 ),
                 id="embargo-hint",
             )
