@@ -26,6 +26,8 @@ class ChoiceModal(Dialog[str | None]):
     """Pick one of a few options; enter chooses, escape leaves (nothing is typed here). Returns the option's id."""
 
     BINDINGS: ClassVar[list[BindingType]] = [LEAVE]
+    # A long list scrolls, so the title and the hint stay on an 80x24 terminal.
+    DEFAULT_CSS = "ChoiceModal #choices { max-height: 60vh; }"
 
     def __init__(self, title: str, options: Iterable[tuple[str, Content]], hint: str, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
@@ -52,6 +54,8 @@ class TextModal(Dialog[str | None]):
     text was changed)."""
 
     WHAT = "the text typed here"
+    # The suggestions scroll, so the refusal line and the hint stay on an 80x24 terminal (a workspace of ten projects).
+    DEFAULT_CSS = "TextModal #suggestions { max-height: 30vh; }"
     BINDINGS: ClassVar[list[BindingType]] = [
         LEAVE,
         Binding("down", "suggestions", "Suggestions", show=False, id="modal.suggestions", tooltip="Pick below"),
