@@ -52,11 +52,11 @@ class TestEmbargoModal:
             await pilot.press("backspace", "1")
             text = screen_text(app)
             assert "⚠ ends in 14d 0h 1m: the linux-distros list allows at most 14 days" in text
-            await pilot.press("w")
+            await pilot.press("tab", "w")  # back on the quick ends: in the field, w would type
             assert typed(app) == "2026-03-21 09:30"
-            await pilot.press("m")
+            await pilot.press("tab", "m")
             assert typed(app) == "2026-04-13 09:30"
-            await pilot.press("q")
+            await pilot.press("tab", "q")
             assert typed(app) == "2026-06-12 09:30"
             text = screen_text(app)
             assert "past the 90-day target (2026-05-30 10:00 UTC)" in text
@@ -73,12 +73,14 @@ class TestEmbargoModal:
             await pilot.press("enter")
             assert app.results == []
 
-    async def test_letters_are_not_typed(self) -> None:
-        """Only digits, '-', ':' and space reach the input; other letters are keys or ignored."""
+    async def test_letters_typed_in_the_field_type_and_are_not_quick_keys(self) -> None:
+        """A digit on the quick ends starts typing in the field; there every letter types (w is no quick key) and the
+        line under it says the text is not a time."""
         app, _screen = modal()
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press(*"2026x-04-01 12:00")
-            assert typed(app) == "2026-04-01 12:00"
+            await pilot.press(*"2026x-04-w")
+            assert typed(app) == "2026x-04-w"
+            assert "not a time: '2026x-04-w'" in screen_text(app)
 
     async def test_enter_returns_utc(self) -> None:
         app, _screen = modal()

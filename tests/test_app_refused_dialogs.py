@@ -116,13 +116,12 @@ class TestCaseDialogs:
             screen = await open_case(pilot, 0)
             await pilot.press("e")
             assert isinstance(app.screen, EmbargoModal)
-            app.screen.query_one(Input).value = typed
-            await pilot.press("enter")
+            await pilot.press(*typed, "enter")
             await settle(pilot)
             assert isinstance(app.screen, EmbargoModal)
             assert app.screen.query_one(Input).value == typed
             assert f"the embargo end {typed} is not between 2000 and 9000" in screen_text(app)
-            await pilot.press("escape")
+            await pilot.press("escape", "y")  # what was typed is discarded only on a deliberate y
             await settle(pilot)
             assert app.screen is screen
             assert stored(app, screen.case_id)[0].summary.embargo_until is None
@@ -233,7 +232,7 @@ class TestFileAndMatrixDialogs:
 
 class TestFilterDialog:
     async def test_days_that_are_not_a_number_are_refused_not_read_as_no_limit(self, tmp_path: Path) -> None:
-        """'-3' in embargo-due days (the integer field takes a sign) keeps the filter open, saying why."""
+        """The field takes digits only ('-' is not typed); days past the bound keep the filter open, saying why."""
         app = make_plain_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -241,12 +240,14 @@ class TestFilterDialog:
             modal = app.screen
             assert isinstance(modal, FilterModal)
             modal.query_one("#f-embargo", Input).focus()
-            await pilot.press("-", "3", "enter")
+            await pilot.pause()
+            await pilot.press("-", "9", "9", "9", "9", "enter")
             await settle(pilot)
             assert app.screen is modal
-            assert modal.query_one("#f-embargo", Input).value == "-3"
-            assert "not done: embargo due ≤: a whole number of days, not '-3'" in screen_text(app)
-            await pilot.press("backspace", "backspace", "7", "enter")
+            assert modal.query_one("#f-embargo", Input).value == "9999"
+            said = screen_text(app)  # the reason wraps in the narrow dialog
+            assert "not done: embargo due ≤ takes a whole number of days from" in said and "0 to 3650, not 9999" in said
+            await pilot.press(*["backspace"] * 4, "7", "enter")
             await settle(pilot)
             assert isinstance(app.screen, InboxScreen)
             assert app.screen.case_filter.embargo_due_days == 7

@@ -190,6 +190,12 @@ def test_without_json_one_line_says_what_was_decided(home: Path) -> None:
         ((ONE, "duplicate-of", ONE), "a case cannot duplicate itself"),
         ((ONE, "embargo", "next week"), "not a time: 'next week'; type YYYY-MM-DD HH:MM (UTC)"),
         ((ONE, "embargo", "1999-12-31"), "the embargo end 1999-12-31 00:00 is not between 2000 and 9000"),
+        ((ONE, "embargo", "2999-12-31"), "the embargo end 2999-12-31 00:00 UTC is more than 2 years ahead; choose an"),
+        ((ONE, "embargo", "2001-01-01"), "the embargo end 2001-01-01 00:00 UTC is before the report was received ("),
+        (
+            (ONE, "assign", "team:nosuchproject"),
+            "team:nosuchproject names no project this workspace knows; the project",
+        ),
         (
             (ONE, "embargo", "2026-06-01", "12:00", "UTC"),
             "an embargo end is a date and at most a time, not '2026-06-01 12:00 UTC'",
@@ -209,6 +215,25 @@ def test_a_refused_decision_exits_2_with_the_reason_in_one_line_and_writes_nothi
     [line] = done.stderr.splitlines()
     assert line.startswith(f"triage-tui: {reason}"), line
     assert events_of(home, ONE) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (("cases", "--state", "bogus"), "bogus is not a state; the states are: new, triage, accepted, fixing, ready,"),
+        (("cases", "--project", "nosuch"), "nosuch is not a project this workspace knows; the projects are: pip"),
+        (("matrix", "--state", "bogus"), "bogus is not a state; the states are: new, triage,"),
+    ],
+)
+def test_an_unknown_state_or_project_to_list_by_is_refused_naming_the_valid_ones(
+    home: Path, args: tuple[str, ...], reason: str
+) -> None:
+    """Listing by a state or project that does not exist would print nothing and look like "no such cases"."""
+    done = cli(home, *args)
+    assert (done.returncode, done.stdout) == (2, "")
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"triage-tui: {reason}"), line
+    assert cli(home, "cases", "--state", "new", "--project", "pip").returncode == 0
 
 
 def test_an_unknown_case_is_refused_as_show_refuses_it(home: Path) -> None:

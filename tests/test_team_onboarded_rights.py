@@ -6,7 +6,7 @@ refused ACL and an unreachable server are each one line of `triage-tui sync`."""
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from onboarding_fixtures import BOTH_CASE_TITLE, PIP_CASE_TITLE, Team, case_on, rejected_on
 from triage_tui.config import load_config
@@ -46,7 +46,7 @@ def test_what_an_altered_maintainers_client_sends_beyond_its_rights_is_refused_e
     # A client without the local check (no roles given to its sharer) records, signs and sends what it likes.
     with Store(pip.home / "triage.db") as store:
         altered = TriageService(store, "pip", sharer=TeamSharer(pip.fingerprint))
-        altered.set_embargo(case, datetime(2031, 1, 1, tzinfo=UTC))
+        altered.set_embargo(case, datetime.now(UTC).replace(microsecond=0) + timedelta(days=60))
         altered.transition(case, CaseState.TRIAGE)
         altered.set_impact(both, "uv", ImpactCell(ImpactStatus.AFFECTED))
     # `team invite` gave the maintainer `i` on every other project's folder: an event of the case linked to both goes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -131,8 +132,8 @@ def test_an_embargo_end_outside_the_teams_span_is_refused_without_team_sync(
     with pytest.raises(TriageError, match="is not between 2000 and 9000"):
         triage.set_embargo("PSC-2026-0001", until)
     assert case(database).summary.embargo_until is None and case(database).events == ()
-    # A real end in the past is still an embargo decision: kept, shown overdue.
-    past = datetime(2000, 1, 1, tzinfo=UTC)
+    # A real end in the past (after the report came in) is still an embargo decision: kept, shown overdue.
+    past = datetime(2026, 4, 1, tzinfo=UTC)
     triage.set_embargo("PSC-2026-0001", past)
     assert case(database).summary.embargo_until == past
 
@@ -316,3 +317,42 @@ def test_undo_last_takes_back_the_authors_newest_decision_and_a_merge_through_it
     assert case(database, "PSC-2026-0003").summary.state == "new"
     with pytest.raises(TriageError, match="already undone"):
         triage.undo(merged.id)
+
+
+@pytest.mark.parametrize(
+    ("assignee", "reason"),
+    [
+        (
+            "team:nosuchproject",
+            "team:nosuchproject names no project this workspace knows; the project teams are: team:pip",
+        ),
+        ("team:", "team: names no project; the project teams are: team:pip"),
+    ],
+)
+def test_an_assignee_naming_no_project_is_refused(
+    triage: TriageService, database: Path, assignee: str, reason: str
+) -> None:
+    """team:PROJECT names a project the store knows; the refusal lists the teams there are. Nothing is written."""
+    with pytest.raises(TriageError) as refused:
+        triage.assign("PSC-2026-0001", assignee)
+    assert reason in str(refused.value)
+    assert case(database).events == ()
+    triage.assign("PSC-2026-0001", "team:pip")  # a known project's team is assigned
+
+
+@pytest.mark.parametrize(
+    ("until", "reason"),
+    [
+        (datetime(9999, 12, 31, tzinfo=UTC), "is not between 2000 and 9000"),
+        (NOW + timedelta(days=731), "is more than 2 years ahead; choose an end on or before 2028-05-31 12:00 UTC"),
+        (datetime(2026, 2, 28, tzinfo=UTC), "is before the report was received (2026-03-01 12:00 UTC)"),
+    ],
+)
+def test_an_embargo_end_beyond_the_horizon_or_before_the_report_is_refused(
+    triage: TriageService, database: Path, until: datetime, reason: str
+) -> None:
+    """A new embargo end is at most two years ahead and not before the report came in; both limits are named."""
+    with pytest.raises(TriageError, match=re.escape(reason)):
+        triage.set_embargo("PSC-2026-0001", until)
+    assert case(database).events == ()
+    triage.set_embargo("PSC-2026-0001", NOW + timedelta(days=730))  # exactly two years ahead is kept

@@ -20,6 +20,7 @@ def list_cases(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     from triage_tui.untrusted import terminal_document
 
     case_filter = CaseFilter(state=args.state, project=args.project, search=args.search)
+    check_filter(store, args)
     with store.read() as connection:
         summaries = list_cases(connection, case_filter, limit=None)
         sources = sources_for(connection, [s.id for s in summaries]) if args.json else {}
@@ -36,6 +37,25 @@ def list_cases(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def check_filter(store: Store, args: argparse.Namespace) -> None:
+    """Refuse (CliError, exit 2) a `--state` that is no state or a `--project` the store does not know: either would
+    list nothing and look like "no such cases"."""
+    from triage_tui.domain import CaseState
+    from triage_tui.store.duplicate_reads import project_ids
+    from triage_tui.untrusted import neutralise_line
+
+    states = [state.value for state in CaseState]
+    if args.state is not None and args.state not in states:
+        raise CliError(neutralise_line(f"{args.state} is not a state; the states are: {', '.join(states)}"))
+    if args.project is not None:
+        with store.read() as connection:
+            projects = project_ids(connection)
+        if args.project not in projects:
+            known = ", ".join(projects) or "none (the config lists no projects)"
+            said = f"{args.project} is not a project this workspace knows; the projects are: {known}"
+            raise CliError(neutralise_line(said))
+
+
 def print_matrix(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     """`triage-tui matrix`: the impact matrix of the cases the filters let through (spam and cases closed as invalid
     only with --all; how many were left out is said on stderr, so stdout stays the document)."""
@@ -45,6 +65,7 @@ def print_matrix(store: Store, args: argparse.Namespace, out: TextIO, err: TextI
     from triage_tui.store.queries import CaseFilter, list_cases
 
     case_filter = CaseFilter(state=args.state, project=args.project, search=args.search)
+    check_filter(store, args)
     with store.read() as connection:
         matrix, left_out = exported(
             read_matrix(connection, list_cases(connection, case_filter, limit=None)),

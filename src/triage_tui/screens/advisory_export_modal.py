@@ -8,13 +8,13 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
 from triage_tui.advisories.format_names import FORMATS, TITLES
-from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.dialog import ESCAPE_HINT, LEAVE, Dialog
 from triage_tui.screens.refusable import refusal_line, show_refusal
 from triage_tui.widgets.safe_text import safe_line
 
@@ -31,11 +31,11 @@ class AdvisoryExportRequest:
 
 
 class AdvisoryExportModal(Dialog[AdvisoryExportRequest | None]):
-    """A format (or all) and a folder (the current one by default); enter exports, escape cancels."""
+    """A format (or all) and a folder (the current one by default); enter exports, escape leaves (asking first when
+    the format or the folder was changed)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without exporting"),
-    ]
+    WHAT = "the format and folder chosen here"
+    BINDINGS: ClassVar[list[BindingType]] = [LEAVE]
 
     def __init__(self, case_id: str, current: str, folder: Path, embargo: str = "", refusal: str = "") -> None:
         """Ask for a format (`current` first: a format or "all") and a folder; `refusal` says why the last export
@@ -63,7 +63,7 @@ class AdvisoryExportModal(Dialog[AdvisoryExportRequest | None]):
             yield Label("folder (files are named after the case; an existing file is never replaced)")
             yield Input(str(self._folder), id="folder")
             yield refusal_line()
-            yield Static(Content("enter export · escape cancel"), classes="action-hint")
+            yield Static(Content(f"enter export · {ESCAPE_HINT}"), classes="action-hint")
 
     def on_mount(self) -> None:
         self.query_one("#folder", Input).focus()
@@ -78,5 +78,6 @@ class AdvisoryExportModal(Dialog[AdvisoryExportRequest | None]):
         formats = () if chosen == ALL else (chosen,)
         self.dismiss(AdvisoryExportRequest(tuple(formats), Path(event.value.strip()).expanduser()))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def changed(self) -> bool:
+        folder = self.query_one("#folder", Input).value.strip()
+        return folder != str(self._folder) or self.query_one("#format", Select).value != self._current

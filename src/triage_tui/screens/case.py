@@ -141,7 +141,7 @@ class CaseScreen(RoleKeys, ShowsCases, CaseNavigation):
         if summary is None:
             return
         case_id, old = self.case_id, summary.state
-        hint = "enter choose · escape cancel"
+        hint = "enter choose"
         state = await self.app.push_screen_wait(ChoiceModal(f"Move {case_id} from {old} to…", state_options(old), hint))
         if state is None:
             return
@@ -158,16 +158,14 @@ class CaseScreen(RoleKeys, ShowsCases, CaseNavigation):
         if self._for_coordinators() is None:
             return
         case_id = self.case_id
-        hint = "enter choose · escape cancel · d for duplicate"
+        hint = "enter choose · d for duplicate"
         disposition = await self.app.push_screen_wait(ChoiceModal(f"Close {case_id} as…", disposition_options(), hint))
         if disposition is None:
             return
         reason = None
         if disposition == "not-a-vulnerability":
             question = f"Why is {case_id} not a vulnerability?"
-            reason = await self.app.push_screen_wait(
-                ChoiceModal(question, reason_options(), "enter choose · escape cancel")
-            )
+            reason = await self.app.push_screen_wait(ChoiceModal(question, reason_options(), "enter choose"))
             if not reason:
                 return
         from triage_tui.domain import Disposition
@@ -216,7 +214,7 @@ class CaseScreen(RoleKeys, ShowsCases, CaseNavigation):
             TextModal(
                 f"Assign {case_id} to…",
                 current or "",
-                "enter assign · down: teams · escape cancel",
+                "enter assign · down: teams",
                 placeholder="a person, or team:<project>",
                 suggestions=team_suggestions(projects),
                 decision=self._decision(assign),
@@ -242,7 +240,7 @@ class CaseScreen(RoleKeys, ShowsCases, CaseNavigation):
             TextModal(
                 f"Labels of {case_id}",
                 current,
-                "comma- or space-separated · enter save · escape cancel",
+                "comma- or space-separated · enter save",
                 placeholder="e.g. tarfile, needs-repro",
                 decision=self._decision(set_labels),
             )
@@ -364,7 +362,7 @@ class CaseScreen(RoleKeys, ShowsCases, CaseNavigation):
                 TextModal(
                     f"No candidates found; {case_id} duplicates…",
                     "",
-                    "enter merge · escape cancel",
+                    "enter merge",
                     placeholder="PSC-YYYY-NNNN",
                     decision=self._decision(merge_into),
                 )
@@ -374,7 +372,7 @@ class CaseScreen(RoleKeys, ShowsCases, CaseNavigation):
             ChoiceModal(
                 f"{case_id} duplicates… (best candidates first)",
                 candidate_options(candidates),
-                "enter merge into the highlighted case · escape cancel",
+                "enter merge into the highlighted case",
             )
         )
         if target:

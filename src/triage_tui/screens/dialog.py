@@ -1,15 +1,36 @@
 """Provides `Dialog`, the base of every modal: centred on the screen, with the look of its box, title, hint and
-refusal line declared once here, so each dialog only declares its content."""
+refusal line declared once here, so each dialog only declares its content; and the one meaning of escape.
+
+Escape in a dialog: escape LEAVES the dialog without doing anything. If something was typed or changed in it (what
+`Dialog.changed` says), the dialog first asks "Discard …?" and only a deliberate y discards it; n, escape or a
+stray enter go back to the dialog with everything as it was. No dialog saves on escape, and none throws typed work
+away without asking. Each dialog says so in its hint with `ESCAPE_HINT` (or its footer shows the `leave` binding).
+
+A dialog follows the rule by listing `LEAVE` in its BINDINGS (escape runs `Dialog.action_leave`) and overriding
+`changed` (and `WHAT` for the question); a dialog with its own escape action calls `questions.close_unless_typed`
+from it.
+Yes/no questions are the exception that proves the rule: there escape answers no, which also changes nothing. Full
+screens that keep their work as a saved draft (the advisory editor) are not dialogs: escape goes back and the draft
+stays, so nothing typed is lost there either.
+"""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
+from textual.binding import Binding
 from textual.screen import ModalScreen
 
 from triage_tui.screens.refusable import REFUSAL_CSS
 
 ResultT = TypeVar("ResultT")
+
+ESCAPE_HINT = "escape leave (asks before discarding changes)"
+"""How every dialog's hint names escape."""
+LEAVE = Binding(
+    "escape", "leave", "Leave", id="dialog.leave", tooltip="Close; asks first if something was typed or changed"
+)
+"""The escape binding of every dialog that follows the rule (each lists it in its BINDINGS)."""
 
 
 class Dialog(ModalScreen[ResultT]):
@@ -29,6 +50,19 @@ class Dialog(ModalScreen[ResultT]):
     Dialog .action-dialog TextArea {{ height: 10; }}
     Dialog {REFUSAL_CSS}
     """
+
+    WHAT: ClassVar[str] = "what was typed here"
+    """What `changed` means, as the discard question names it."""
+
+    def changed(self) -> bool:
+        """Whether the dialog holds something the user typed or changed (escape asks before discarding it)."""
+        return False
+
+    def action_leave(self) -> None:
+        """Leave without doing anything, asking first if something was typed or changed."""
+        from triage_tui.screens.questions import close_unless_typed
+
+        close_unless_typed(self, self.changed(), self.WHAT)
 
 
 ASKING = "asking"

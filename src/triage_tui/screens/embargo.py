@@ -1,7 +1,11 @@
-"""Provides the embargo modal: the embargo end typed in UTC, with quick keys, a live countdown and policy warnings.
+"""Provides the embargo modal: the embargo end typed in UTC, with quick ends, a live countdown and policy warnings.
 
-The time is typed as `YYYY-MM-DD HH:MM` and always read as UTC. Quick keys set it from now: w +7d, f +14d, m +30d,
-q +90d. Enter returns the end to store, delete or ctrl+d returns "clear the embargo", escape returns nothing.
+The time is typed as `YYYY-MM-DD HH:MM` and always read as UTC. The modal opens on the list of quick ends: w +7d,
+f +14d, m +30d, q +90d from now (or enter on one) fill the field and put its cursor at its end; a digit typed there
+starts typing an end in the field. In the field every key types (letters too: the line under it says it is not a
+time); tab goes back to the quick ends. Enter in the field returns the end to store (an empty field: "clear the
+embargo"), delete or ctrl+d on the quick ends returns "clear the embargo", escape leaves (asking first if the end
+was changed).
 """
 
 from __future__ import annotations
@@ -11,21 +15,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from triage_tui.screens.decisions import Decision, submit
-from triage_tui.screens.dialog import Dialog
-from triage_tui.screens.refusable import refusal_line
+from triage_tui.screens.dialog import ESCAPE_HINT, LEAVE, Dialog
+from triage_tui.screens.refusable import refusal_line, show_refusal
 from triage_tui.services.embargo_policy import (
     TIME_FORMAT,
     countdown,
+    embargo_horizon_problem,
     embargo_lint,
-    embargo_out_of_bounds,
     parse_utc,
 )
 from triage_tui.widgets.footer import KeysFooter
@@ -34,13 +39,8 @@ QUICK_DAYS = {"w": 7, "f": 14, "m": 30, "q": 90}
 """Quick keys: a week, a fortnight, a month, a quarter from now."""
 
 
-class UtcInput(Input):
-    """The time input: it takes only the characters a time is typed with, so letters stay free for quick keys."""
-
-    TYPED = frozenset("0123456789-: ")
-
-    def check_consume_key(self, key: str, character: str | None) -> bool:
-        return character is not None and character in self.TYPED
+class QuickEnds(OptionList):
+    """The quick ends from now; a letter picks one (the modal's bindings), a digit starts typing in the field."""
 
 
 @dataclass(frozen=True)
@@ -69,29 +69,25 @@ class EmbargoModal(Dialog[EmbargoChoice | None]):
 
     DEFAULT_CSS = """
     EmbargoModal > #embargo-dialog {
-        width: 84; height: auto; max-height: 100%;
+        width: 78; max-width: 100%; height: auto; max-height: 100%;
         border: thick $accent; background: $surface; padding: 0 1;
         border-title-style: bold;
     }
-    EmbargoModal #embargo-row { height: 3; }
-    EmbargoModal #embargo-row Label { padding: 1 1 0 0; text-style: bold; }
+    EmbargoModal #embargo-row { height: 1; margin: 1 0; }
+    EmbargoModal #embargo-row Label { padding: 0 1 0 0; text-style: bold; }
     EmbargoModal #embargo-until { width: 24; }
     EmbargoModal #embargo-status { height: auto; padding: 0 0 1 0; }
-    EmbargoModal #embargo-hint { color: $text-muted; }
+    EmbargoModal #embargo-quick { height: 4; border: none; padding: 0; }
+    EmbargoModal #embargo-hint { color: $text-muted; padding: 1 0 0 0; }
     """
 
+    WHAT = "the embargo end typed here"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="embargo.cancel", tooltip="Close without changing the embargo"),
-        Binding("delete,ctrl+d", "clear", "Clear", priority=True, id="embargo.clear", tooltip="Remove the embargo end"),
+        LEAVE,
+        # Not priority bindings: in the field, delete and ctrl+d edit and letters type.
+        Binding("delete,ctrl+d", "clear", "Clear", id="embargo.clear", tooltip="Remove the embargo end"),
         *(
-            Binding(
-                key,
-                f"quick({days})",
-                f"+{days}d",
-                priority=True,
-                id=f"embargo.plus_{days}d",
-                tooltip=f"{days} days from now",
-            )
+            Binding(key, f"quick({days})", f"+{days}d", id=f"embargo.plus_{days}d", tooltip=f"{days} days from now")
             for key, days in QUICK_DAYS.items()
         ),
     ]
@@ -127,23 +123,36 @@ class EmbargoModal(Dialog[EmbargoChoice | None]):
             dialog.border_title = f"Embargo end — {self.case_id}"
             with Horizontal(id="embargo-row"):
                 yield Label("Ends (UTC)")
-                yield UtcInput(
-                    value=format_utc(self.stored) if self.stored else "",
+                yield Input(
+                    value=self.initial,
                     placeholder="YYYY-MM-DD HH:MM",
-                    restrict=r"[0-9: -]*",
                     max_length=16,
+                    compact=True,
+                    select_on_focus=False,  # the cursor goes to the end of what a quick end filled in, to edit it
                     id="embargo-until",
                 )
             yield Static(id="embargo-status")
             yield refusal_line()
+            yield QuickEnds(
+                *(Option(Content(f"{key}  +{days} days from now"), id=str(days)) for key, days in QUICK_DAYS.items()),
+                id="embargo-quick",
+            )
             yield Static(
-                Content("w +7d · f +14d · m +30d · q +90d from now · enter save · delete clear · escape cancel"),
+                Content(
+                    "on the list: w f m q or enter pick an end, a digit or tab types one, delete clears · "
+                    f"in the field: enter saves (empty: clears) · {ESCAPE_HINT}"
+                ),
                 id="embargo-hint",
             )
         yield KeysFooter()
 
+    @property
+    def initial(self) -> str:
+        """The field's text as the modal opens: the stored end, or nothing."""
+        return format_utc(self.stored) if self.stored else ""
+
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.query_one(QuickEnds).focus()
         self._show(self.query_one(Input).value)
 
     def _show(self, text: str) -> None:
@@ -159,7 +168,7 @@ class EmbargoModal(Dialog[EmbargoChoice | None]):
             until = parse_utc(text)
         except ValueError as error:
             return Content("\n").join([Content.styled(str(error), "$error"), received])
-        refusal = embargo_out_of_bounds(until)  # the service refuses it too; said here before enter
+        refusal = embargo_horizon_problem(until, now, self.received_at)  # the service refuses it too; said before enter
         if refusal is not None:
             return Content("\n").join([Content.styled(refusal, "$error"), received])
         lines = [Content.assemble(("countdown ", "$text-muted"), embargo_summary(until, now), "  ", received)]
@@ -181,18 +190,40 @@ class EmbargoModal(Dialog[EmbargoChoice | None]):
             return
         try:
             until = parse_utc(event.value)
-        except ValueError:
-            self.app.bell()
+        except ValueError as error:
+            show_refusal(self, str(error))
+            return
+        refusal = embargo_horizon_problem(until, self.clock(), self.received_at)
+        if refusal is not None:
+            show_refusal(self, refusal)
             return
         if self.stored is not None and until == self.stored.astimezone(UTC):
             self.dismiss(None)
             return
         submit(self, self.decision, EmbargoChoice(until))
 
+    @on(OptionList.OptionSelected, "#embargo-quick")
+    def _quick_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_quick(int(event.option.id or "0"))
+
+    def on_key(self, event: events.Key) -> None:
+        # A digit typed on the quick ends starts typing an end: the field takes it (and the keys after it).
+        if self.focused is self.query_one(QuickEnds) and event.character is not None and event.character.isdigit():
+            event.stop()
+            self._fill(event.character)
+
+    def _fill(self, text: str) -> None:
+        """Put `text` in the field and focus it with the cursor at its end, where the next key edits."""
+        field = self.query_one(Input)
+        field.value = text
+        field.focus()
+        field.cursor_position = len(text)
+
     def action_quick(self, days: int) -> None:
         # Whole minutes, so "+14d" is exactly 14 days as typed and shown, never a few seconds over.
         start = self.clock().astimezone(UTC).replace(second=0, microsecond=0)
-        self.query_one(Input).value = format_utc(start + timedelta(days=days))
+        self._fill(format_utc(start + timedelta(days=days)))
 
     def action_clear(self) -> None:
         if self.stored is None:
@@ -200,5 +231,5 @@ class EmbargoModal(Dialog[EmbargoChoice | None]):
         else:
             submit(self, self.decision, EmbargoChoice(None))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def changed(self) -> bool:
+        return self.query_one(Input).value.strip() != self.initial

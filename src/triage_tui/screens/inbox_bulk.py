@@ -35,7 +35,7 @@ async def ask_and_run(screen: Screen[None], context: AppContext, cases: Selectab
             TextModal(
                 f"Assign {count} selected cases to…",
                 "",
-                "enter assign · down: teams · escape cancel",
+                "enter assign · down: teams",
                 placeholder="a person, or team:<project>",
                 suggestions=team_suggestions(context.projects),
             )
@@ -48,7 +48,7 @@ async def ask_and_run(screen: Screen[None], context: AppContext, cases: Selectab
             TextModal(
                 f"Add labels to {count} selected cases",
                 "",
-                "comma- or space-separated; added to each case's labels · enter save · escape cancel",
+                "comma- or space-separated; added to each case's labels · enter save",
             )
         )
         if typed is None:

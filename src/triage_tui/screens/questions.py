@@ -15,7 +15,7 @@ from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from triage_tui.screens.decisions import Decision, submit
-from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.dialog import ESCAPE_HINT, LEAVE, Dialog
 from triage_tui.screens.refusable import attempting, refusal_line
 from triage_tui.widgets.safe_text import clean_line, safe_line
 
@@ -23,11 +23,11 @@ ResultT = TypeVar("ResultT")
 
 
 class ChoiceModal(Dialog[str | None]):
-    """Pick one of a few options; enter chooses, escape cancels. Returns the option's id."""
+    """Pick one of a few options; enter chooses, escape leaves (nothing is typed here). Returns the option's id."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without changing anything"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [LEAVE]
+    # A long list scrolls, so the title and the hint stay on an 80x24 terminal.
+    DEFAULT_CSS = "ChoiceModal #choices { max-height: 60vh; }"
 
     def __init__(self, title: str, options: Iterable[tuple[str, Content]], hint: str, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
@@ -39,7 +39,7 @@ class ChoiceModal(Dialog[str | None]):
         with Vertical(classes="action-dialog"):
             yield Static(safe_line(self._title), classes="action-title")
             yield OptionList(*self._options, id="choices")
-            yield Static(Content(self._hint), classes="action-hint")
+            yield Static(Content(hint_with_escape(self._hint)), classes="action-hint")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -48,15 +48,16 @@ class ChoiceModal(Dialog[str | None]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
 
 class TextModal(Dialog[str | None]):
-    """One line of text (with optional suggestions below it); enter saves, escape cancels."""
+    """One line of text (with optional suggestions below it); enter saves, escape leaves (asking first when the
+    text was changed)."""
 
+    WHAT = "the text typed here"
+    # The suggestions scroll, so the refusal line and the hint stay on an 80x24 terminal (a workspace of ten projects).
+    DEFAULT_CSS = "TextModal #suggestions { max-height: 30vh; }"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without changing anything"),
+        LEAVE,
         Binding("down", "suggestions", "Suggestions", show=False, id="modal.suggestions", tooltip="Pick below"),
     ]
 
@@ -86,7 +87,7 @@ class TextModal(Dialog[str | None]):
             yield refusal_line()
             if self._suggestions:
                 yield OptionList(*self._suggestions, id="suggestions")
-            yield Static(Content(self._hint), classes="action-hint")
+            yield Static(Content(hint_with_escape(self._hint)), classes="action-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -103,16 +104,17 @@ class TextModal(Dialog[str | None]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         submit(self, self._decision, event.option.id or "")
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def changed(self) -> bool:
+        return self.query_one(Input).value.strip() != self._value.strip()
 
 
 class NoteModal(Dialog[str | None]):
-    """A multi-line note; ctrl+s saves, escape cancels (asking first when something was typed)."""
+    """A multi-line note; ctrl+s saves, escape leaves (asking first when something was typed)."""
 
+    WHAT = "the note typed here"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="modal.save", tooltip="Save the note"),
-        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without saving"),
+        LEAVE,
     ]
 
     def __init__(
@@ -131,7 +133,7 @@ class NoteModal(Dialog[str | None]):
             yield Static(safe_line(f"Note on {self._case_id}"), classes="action-title")
             yield TextArea(id="note", soft_wrap=True)
             yield refusal_line()
-            yield Static(Content("ctrl+s save · escape cancel"), classes="action-hint")
+            yield Static(Content(hint_with_escape("ctrl+s save")), classes="action-hint")
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
@@ -139,8 +141,8 @@ class NoteModal(Dialog[str | None]):
     def action_save(self) -> None:
         submit(self, self._decision, self.query_one(TextArea).text)
 
-    def action_cancel(self) -> None:
-        close_unless_typed(self, bool(self.query_one(TextArea).text.strip()), "the note typed here")
+    def changed(self) -> bool:
+        return bool(self.query_one(TextArea).text.strip())
 
 
 class ConfirmModal(Dialog[bool]):
@@ -177,7 +179,12 @@ class DeliberateConfirmModal(ConfirmModal):
     HINT = "y: yes · n / escape / enter: no"
 
 
-def close_unless_typed(dialog: Dialog[ResultT | None], typed: bool, what: str) -> None:
+def hint_with_escape(hint: str) -> str:
+    """`hint` (what enter and the other keys do) followed by what escape does, as every dialog says it."""
+    return f"{hint} · {ESCAPE_HINT}" if hint else ESCAPE_HINT
+
+
+def close_unless_typed(dialog: Dialog[ResultT], typed: bool, what: str) -> None:
     """Close `dialog` with nothing; if it holds text the user typed, ask first (only y discards it, so the escape
     that opened the question, a second one or a stray enter keep editing)."""
     if attempting(dialog):

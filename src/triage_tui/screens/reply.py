@@ -24,8 +24,8 @@ from triage_tui.replies.editor import EditorError, edit_text
 from triage_tui.replies.templates import TEMPLATES, ReplyDraft, render_reply
 from triage_tui.replies.workflow import QueuedReply, ReplyContext, load_reply_context, queue_draft
 from triage_tui.screens.context import AppContext
-from triage_tui.screens.dialog import Dialog
-from triage_tui.screens.questions import close_unless_typed, discard_unless_typed
+from triage_tui.screens.dialog import LEAVE, Dialog
+from triage_tui.screens.questions import discard_unless_typed
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
 from triage_tui.widgets.safe_text import safe_line
@@ -93,8 +93,9 @@ class ReplyScreen(Dialog[int | None]):
             "ctrl+e", "editor", "$EDITOR", id="reply.editor", priority=True,
             tooltip="Edit the text in $EDITOR (a private temp file, removed afterwards)",
         ),
-        Binding("escape", "cancel", "Cancel", id="reply.cancel", tooltip="Close without queuing anything"),
+        LEAVE,
     ]  # fmt: skip
+    WHAT = "the reply written here"
 
     @dataclass
     class Prepared(Message):
@@ -277,6 +278,6 @@ class ReplyScreen(Dialog[int | None]):
         )
         self.dismiss(queued.outbox_id)
 
-    def action_cancel(self) -> None:
+    def changed(self) -> bool:
         # The template's own text is not the user's work; an edit of it is.
-        close_unless_typed(self, self._edited(), "the reply written here")
+        return self._edited()

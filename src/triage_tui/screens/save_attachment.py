@@ -9,13 +9,13 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.dialog import ESCAPE_HINT, LEAVE, Dialog
 from triage_tui.screens.refusable import perform_then_close, refusal_line
 from triage_tui.services.attachments import suggested_path
 from triage_tui.store.queries import AttachmentInfo
@@ -35,15 +35,15 @@ class SaveAttachmentModal(Dialog[SaveRequest | None]):
 
     DEFAULT_CSS = """
     SaveAttachmentModal > Vertical {
-        width: 90; height: auto; max-height: 80%; border: round $accent; background: $surface; padding: 0 1;
+        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; background: $surface; padding: 0 1;
     }
     SaveAttachmentModal OptionList { height: auto; max-height: 12; }
-    SaveAttachmentModal .hint { color: $text-muted; }
+    SaveAttachmentModal .hint { color: $text-muted; width: 100%; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="save.cancel", tooltip="Close without saving"),
-    ]
+    WHAT = "the path typed here"
+    BINDINGS: ClassVar[list[BindingType]] = [LEAVE]
 
     def __init__(
         self,
@@ -71,7 +71,7 @@ class SaveAttachmentModal(Dialog[SaveRequest | None]):
             )
             yield Input(str(suggested_path(self.folder, self.attachments[0].filename)), id="path")
             yield refusal_line()
-            yield Label("enter: save · escape: cancel · an existing file is never replaced", classes="hint")
+            yield Label(f"enter save · {ESCAPE_HINT} · an existing file is never replaced", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -80,6 +80,11 @@ class SaveAttachmentModal(Dialog[SaveRequest | None]):
     def _suggest(self, event: OptionList.OptionHighlighted) -> None:
         chosen = self.attachments[event.option_index]
         self.query_one("#path", Input).value = str(suggested_path(self.folder, chosen.filename))
+
+    def changed(self) -> bool:
+        # A suggested name is not the user's work; a path they typed is.
+        typed = self.query_one("#path", Input).value.strip()
+        return typed not in {str(suggested_path(self.folder, a.filename)) for a in self.attachments}
 
     @on(OptionList.OptionSelected)
     def _picked(self) -> None:

@@ -19,6 +19,10 @@ EARLIEST_EMBARGO, LATEST_EMBARGO = datetime(2000, 1, 1, tzinfo=UTC), datetime(90
 """The span of embargo ends any decision may hold, local or a team event: a real one (an end in the past is kept,
 shown overdue), never a typo's year 1 or 9999, and none a stored time cannot hold once converted to UTC."""
 
+EMBARGO_HORIZON = timedelta(days=730)
+"""How far ahead a new embargo end may be set: two years. An end further off is a typo (9999-12-31), not a plan; an
+embargo that long would break every disclosure policy we follow."""
+
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 """How the embargo end is typed and shown (always UTC)."""
 
@@ -30,6 +34,29 @@ def embargo_out_of_bounds(until: datetime) -> str | None:
         return None
     typed = f"{until.year:04d}{until:-%m-%d %H:%M}"  # %Y writes year 1 as "1"
     return f"the embargo end {typed} is not between {EARLIEST_EMBARGO.year} and {LATEST_EMBARGO.year}"
+
+
+def embargo_horizon_problem(until: datetime, now: datetime, received_at: datetime) -> str | None:
+    """Why `until` (aware) cannot be a new embargo end decided at `now` for a report received at `received_at`: more
+    than two years ahead, or before the report was received (the embargo would end before it began). An end in the
+    past after the receipt is kept: it records an embargo that is over, shown overdue."""
+    problem = embargo_out_of_bounds(until)
+    if problem is not None:
+        return problem
+    received = received_at if received_at.tzinfo is not None else received_at.replace(tzinfo=UTC)
+    typed = until.astimezone(UTC).strftime(TIME_FORMAT)
+    limit = now.astimezone(UTC) + EMBARGO_HORIZON
+    if until > limit:
+        return (
+            f"the embargo end {typed} UTC is more than 2 years ahead; "
+            f"choose an end on or before {limit.strftime(TIME_FORMAT)} UTC"
+        )
+    if until < received:
+        return (
+            f"the embargo end {typed} UTC is before the report was received "
+            f"({received.astimezone(UTC).strftime(TIME_FORMAT)} UTC); an embargo cannot end before it began"
+        )
+    return None
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ from triage_tui.domain import KEY_ACCEPTED, NOT_A_VULNERABILITY_REASONS, CaseSta
 from triage_tui.impact import ImpactCell, ImpactError
 from triage_tui.impact_words import check_new_cell
 from triage_tui.services import triage_undo
+from triage_tui.services.assignees import assignee_problem
 from triage_tui.services.decision_recorder import DecisionRecorder, Event, TriageError
 from triage_tui.services.triage_undo import CELL_EVENTS
 from triage_tui.severity import severity_of
-from triage_tui.store.case_writes import case_exists, events_of_kind
+from triage_tui.store.case_writes import case_exists, events_of_kind, known_project_ids
 
 if TYPE_CHECKING:
     from triage_tui.cvss_metrics import Version
@@ -112,12 +113,15 @@ class TriageService:
             return self._recorder.change(connection, case_id, current, "close", changes)
 
     def assign(self, case_id: str, assignee: str | None) -> Event:
-        """Assign a case to a person or a project team (`team:pip`), or clear the assignee."""
+        """Assign a case to a person or a project team (`team:pip`, a project the store knows), or clear the
+        assignee."""
         assignee = assignee.strip() if assignee else None
         with self._recorder.transaction() as connection:
-            return self._recorder.change(
-                connection, case_id, self._recorder.case(connection, case_id), "assign", {"assignee": assignee}
-            )
+            current = self._recorder.case(connection, case_id)
+            refusal = assignee_problem(assignee, known_project_ids(connection)) if assignee is not None else None
+            if refusal is not None:
+                raise TriageError(refusal)
+            return self._recorder.change(connection, case_id, current, "assign", {"assignee": assignee})
 
     def set_severity(self, case_id: str, vector: str | None, *, version: str | None = None) -> Event:
         """Store a CVSS 3.1 or 4.0 vector (the score is always computed from it); None clears `version`'s vector."""
@@ -148,8 +152,9 @@ class TriageService:
             )
 
     def set_embargo(self, case_id: str, until: datetime | None) -> Event:
-        """Set (UTC) or clear the embargo end (within the span every workstation accepts, team or not)."""
-        from triage_tui.services.embargo_policy import embargo_out_of_bounds
+        """Set (UTC) or clear the embargo end (within the span every workstation accepts, team or not), at most two
+        years ahead and not before the report was received (`embargo_horizon_problem`)."""
+        from triage_tui.services.embargo_policy import embargo_horizon_problem, embargo_out_of_bounds
 
         if until is not None and until.tzinfo is None:
             raise TriageError("an embargo end needs a time zone (UTC)")
@@ -158,9 +163,11 @@ class TriageService:
             raise TriageError(refusal)
         value = until.astimezone(UTC) if until is not None else None
         with self._recorder.transaction() as connection:
-            return self._recorder.change(
-                connection, case_id, self._recorder.case(connection, case_id), "embargo", {"embargo_until": value}
-            )
+            current = self._recorder.case(connection, case_id)
+            refusal = embargo_horizon_problem(until, self.clock(), current.received_at) if until is not None else None
+            if refusal is not None:
+                raise TriageError(refusal)
+            return self._recorder.change(connection, case_id, current, "embargo", {"embargo_until": value})
 
     def set_labels(self, case_id: str, labels: Iterable[str]) -> Event:
         """Replace the case's labels (trimmed, lower-case, unique, sorted)."""

@@ -45,6 +45,15 @@ def project_exists(connection: WriteConnection, project_id: str) -> bool:
     return connection.execute(select(PROJECTS.c.id).where(PROJECTS.c.id == project_id)).first() is not None
 
 
+def known_project_ids(connection: WriteConnection) -> list[str]:
+    """Every project in the store (from the config), sorted."""
+    from sqlalchemy import select
+
+    from triage_tui.store.tables import PROJECTS
+
+    return [str(row[0]) for row in connection.execute(select(PROJECTS.c.id).order_by(PROJECTS.c.id))]
+
+
 def update_case(connection: WriteConnection, case_id: str, values: Mapping[str, object], updated_at: datetime) -> None:
     """Set the case's columns `values` (none: only touch it) and its updated_at."""
     from sqlalchemy import update
