@@ -71,7 +71,7 @@ class TestCaseById:
             assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0002"
             assert "PSC-2026-0002" in screen_text(app).splitlines()[0]
 
-    async def test_an_unknown_id_says_so_and_escape_keeps_nothing(self, tmp_path: Path) -> None:
+    async def test_an_unknown_id_says_so_and_escape_asks_before_discarding_it(self, tmp_path: Path) -> None:
         app = make_app(tmp_path)
         async with app.run_test(size=WIDE) as pilot:
             await settle(pilot)
@@ -81,7 +81,10 @@ class TestCaseById:
             assert app.screen.query_one(Input).value == "PSC-2026-9999"
             refusal = shown(app.screen.query_one(".dialog-refusal", Static))
             assert "no case here has the id PSC-2026-9999" in refusal
-            await pilot.press("escape")
+            await pilot.press("escape")  # the rule of every dialog: what was typed is not dropped without asking
+            await settle(pilot)
+            assert not isinstance(app.screen, GoToCaseModal) and "Discard" in screen_text(app)
+            await pilot.press("y")
             await settle(pilot)
             assert isinstance(app.screen, InboxScreen)
             await pilot.press("colon")

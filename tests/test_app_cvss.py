@@ -109,7 +109,11 @@ class TestCalculatorKeys:
             await pilot.press("n", "enter")
             assert "CVSS 3.1: choose a value for AC, PR, UI, S, C, I, A first" in screen_text(app)
             assert app.results == []
-            await pilot.press("escape")
+            await pilot.press("escape")  # a metric was chosen: escape asks before discarding it (every dialog's rule)
+            await pilot.pause()
+            assert app.results == [] and "Discard" in screen_text(app)
+            await pilot.press("y")
+            await pilot.pause()
             assert app.results == [None]
 
     async def test_unset_all_then_enter_clears_the_stored_vector(self) -> None:

@@ -79,7 +79,7 @@ async def test_k_shows_the_attached_key_safely_and_y_imports_it(
     app = _app(tmp_path, workstation, _exported(hostile_key))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await _open_case(pilot)
-        await pilot.press("K")
+        await pilot.press("I")
         await _until(pilot, lambda: isinstance(app.screen, KeyImportModal), "the dialog")
         text = screen_text(app)
         assert hostile_key.fingerprint[:4] + " " + hostile_key.fingerprint[4:8] in text
@@ -117,7 +117,7 @@ async def test_without_an_attached_key_an_offline_lookup_says_so(
     app = _app(tmp_path, workstation, None)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await _open_case(pilot)
-        await pilot.press("K")
+        await pilot.press("I")
         await _until(pilot, lambda: any(n.startswith("Offline:") for n in _notes(app)), "the offline notice")
         assert not isinstance(app.screen, KeyImportModal)
         said = next(n for n in _notes(app) if n.startswith("Offline:"))

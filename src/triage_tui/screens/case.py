@@ -76,7 +76,7 @@ class CaseScreen(RoleKeys, ShowsCases, CaseNavigation):
             tooltip="Write an attachment to a file you name (never opened)",
         ),
         Binding(
-            "K",
+            "I",  # not K: J and K step through the inbox's cases
             "import_key",
             "Import key",
             show=False,

@@ -3,7 +3,7 @@
 One row per base metric; up/down move between metrics, left/right or a value's letter change the value, tab switches
 between 3.1 and 4.0 (each keeps its own draft), and the vector, score and rating follow every key. Enter returns what
 to store: the vector of each version changed here, both when both were (the score is always computed from a vector);
-escape returns nothing.
+escape leaves, asking first when a metric was changed (the rule of every dialog).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from triage_tui.cvss_metrics import VALUE_KEYS, VERSIONS, CvssDraft, Metric, Version
 from triage_tui.screens.decisions import Decision, submit
-from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.dialog import LEAVE, Dialog
 from triage_tui.screens.refusable import refusal_line
 from triage_tui.severity import Severity
 from triage_tui.widgets.footer import KeysFooter
@@ -136,7 +136,7 @@ class CvssScreen(Dialog[SeverityChoice | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "save", "Save", id="severity.save", tooltip="Store the vectors built here on the case"),
-        Binding("escape", "cancel", "Cancel", id="severity.cancel", tooltip="Close without changing the severity"),
+        LEAVE,
         Binding("tab,shift+tab", "switch_version", "3.1 ⇄ 4.0", id="severity.version", tooltip="CVSS 3.1 or 4.0"),
         Binding("up,k", "move(-1)", "Metric up", show=False, id="severity.up", tooltip="Previous metric"),
         Binding("down,j", "move(1)", "Metric down", show=False, id="severity.down", tooltip="Next metric"),
@@ -182,6 +182,8 @@ class CvssScreen(Dialog[SeverityChoice | None]):
             "4.0": CvssDraft.parse(cvss4_vector, "4.0"),
         }
         self.version: Version = "4.0" if cvss4_vector and not cvss_vector else "3.1"
+        self._opened = dict(self.drafts)
+        """The drafts as opened: escape asks before discarding any change to them."""
         """The version shown and saved by enter."""
         self.row = 0
         """The current metric's index."""
@@ -303,5 +305,7 @@ class CvssScreen(Dialog[SeverityChoice | None]):
             return Refusal(f"The cvss library rejects this CVSS {version} vector.")
         return UNCHANGED if severity.vector == (stored or "") else severity.vector
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    WHAT = "the metrics chosen here"
+
+    def changed(self) -> bool:
+        return self.drafts != self._opened

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Static
 
-from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.dialog import ESCAPE_HINT, LEAVE, Dialog
 from triage_tui.screens.navigation import OpenCase
 from triage_tui.screens.refusable import Refused, attempt, refusal_line
 
@@ -51,10 +51,13 @@ def one_case(typed: str, ids: Callable[[str], list[str]]) -> str:
 
 
 class GoToCaseModal(Dialog[str | None]):
-    """Asks for a case id; enter opens the case (the dialog closes with its id), escape closes it keeping nothing."""
+    """Asks for a case id; enter opens the case (the dialog closes with its id), escape leaves
+    (asking first when an id was typed, as every dialog does)."""
+
+    WHAT = "the id typed"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without opening a case"),
+        LEAVE,
     ]
 
     def __init__(self, ids: Callable[[str], list[str]]) -> None:
@@ -66,7 +69,7 @@ class GoToCaseModal(Dialog[str | None]):
             yield Static(Content("Go to case"), classes="action-title")
             yield Input(placeholder="PSC-YYYY-NNNN (the start of an id will do)", id="case-id", max_length=64)
             yield refusal_line()
-            yield Static(Content("enter open · escape cancel"), classes="action-hint")
+            yield Static(Content(f"enter open · {ESCAPE_HINT}"), classes="action-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -80,5 +83,5 @@ class GoToCaseModal(Dialog[str | None]):
         if self.app.screen is self:
             self.dismiss(case_id)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def changed(self) -> bool:
+        return bool(self.query_one(Input).value.strip())

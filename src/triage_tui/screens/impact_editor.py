@@ -16,7 +16,7 @@ from triage_tui.domain import ImpactStatus, VexJustification
 from triage_tui.impact import RANGES_SEPARATOR, ImpactCell, ImpactError, mark, osv_events, parse_ranges
 from triage_tui.impact_words import check_new_cell, events_in_words
 from triage_tui.screens.decisions import Decision, submit
-from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.dialog import ESCAPE_HINT, Dialog
 from triage_tui.screens.questions import DeliberateConfirmModal, close_unless_typed
 from triage_tui.screens.refusable import refusal_line
 from triage_tui.widgets.safe_text import safe_line
@@ -124,7 +124,7 @@ class ImpactEditor(Dialog[ImpactCell | None]):
             yield Static(Content(""), id="impact-events")
             yield Static(Content(""), id="impact-error")
             yield refusal_line()
-            yield Static(Content("ctrl+s save · escape cancel · tab next field"), classes="action-hint")
+            yield Static(Content(f"ctrl+s save · tab next field · {ESCAPE_HINT}"), classes="action-hint")
 
     def on_mount(self) -> None:
         self._opened_with = self._fields()

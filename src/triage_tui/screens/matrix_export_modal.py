@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from triage_tui.screens.dialog import Dialog
+from triage_tui.screens.dialog import ESCAPE_HINT, LEAVE, Dialog
 from triage_tui.screens.refusable import perform_then_close, refusal_line
 from triage_tui.services.matrix_export import FORMATS
 
@@ -34,10 +34,12 @@ class ExportRequest:
 
 class MatrixExportModal(Dialog[ExportRequest | None]):
     """A format, a file name (in the workspace's exports folder by default) and whether to include spam and invalid
-    cases; enter exports, escape cancels."""
+    cases; enter exports, escape leaves (asking first when the file, format or choice was changed)."""
+
+    WHAT = "the changed export settings"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without exporting"),
+        LEAVE,
         Binding(
             "ctrl+l",
             "every_case",
@@ -66,7 +68,7 @@ class MatrixExportModal(Dialog[ExportRequest | None]):
             yield Input(str(self._folder / f"{DEFAULT_STEM}.md"), id="path")
             yield Checkbox("include spam and cases closed as invalid", False, compact=True, id="every-case")
             yield refusal_line()
-            yield Static(Content("enter export · ctrl+l spam and invalid too · escape cancel"), classes="action-hint")
+            yield Static(Content(f"enter export · ctrl+l spam and invalid too · {ESCAPE_HINT}"), classes="action-hint")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -90,5 +92,10 @@ class MatrixExportModal(Dialog[ExportRequest | None]):
             request = ExportRequest(fmt, Path(event.value.strip()).expanduser(), every_case)
             perform_then_close(self, request, self._export, title="Matrix exported")
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def changed(self) -> bool:
+        suggested = str(self._folder / f"{DEFAULT_STEM}.md")
+        return (
+            self.query_one("#path", Input).value != suggested
+            or self.query_one("#format", Select).value != "markdown"
+            or self.query_one("#every-case", Checkbox).value
+        )
