@@ -53,12 +53,15 @@ def filter_words(case_filter: CaseFilter) -> str:
     return ", ".join(words)
 
 
-def count_line(count: InboxCount | None, case_filter: CaseFilter, view: str | None = None) -> Content:
-    """The line above the list: "412 cases", "17 of 412 · view: mine", or "2 of 6 matching 'tarfile'"."""
+def count_line(
+    count: InboxCount | None, case_filter: CaseFilter, view: str | None = None, selected: int = 0
+) -> Content:
+    """The line above the list: "412 cases", "17 of 412 · view: mine", "2 of 6 matching 'tarfile'", then how many
+    closed cases are hidden and how many are selected, each field set off by " · "."""
     if count is None:
         head = safe_template("[b]counting…[/b]")
-    elif not case_filter.narrows:
-        noun = "case" if count.total == 1 else "cases"
+    elif not case_filter.narrows_more:
+        noun = "case" if count.shown == 1 else "cases"
         head = safe_template(f"[b]$shown[/b] {noun}", shown=str(count.shown))
     else:
         head = safe_template("[b]$shown[/b] of $total", shown=str(count.shown), total=str(count.total))
@@ -71,6 +74,14 @@ def count_line(count: InboxCount | None, case_filter: CaseFilter, view: str | No
         parts.append(safe_template(" · $words", words=words))
     if case_filter.sort != "received":
         parts.append(safe_template(" · sorted by $sort", sort=case_filter.sort))
+    if case_filter.hides_closed:
+        hidden = "…" if count is None else str(count.hidden_closed)
+        parts.append(safe_template(" · $hidden closed hidden (c shows them)", hidden=hidden))
+    elif case_filter.closed:
+        parts.append(Content(" · closed shown (c hides them)"))
+    if selected:
+        parts.append(safe_template(" · [b]$selected selected[/b] (x close as spam, a assign, l label)",
+                                   selected=str(selected)))  # fmt: skip
     return Content("").join(parts)
 
 

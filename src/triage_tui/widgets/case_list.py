@@ -28,10 +28,20 @@ from textual.worker import Worker
 from triage_tui.services.embargo_policy import countdown
 from triage_tui.store.queries import CaseFilter, CaseSummary
 from triage_tui.widgets.after_paint import PaintAware
+from triage_tui.widgets.case_columns import (
+    GAP,
+    id_text,
+    layout,
+    projects_text,
+    received_text,
+    severity_text,
+    state_text,
+    verdict_text,
+)
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.page_cache import PageCache
 from triage_tui.widgets.safe_text import fit, safe_cell
-from triage_tui.widgets.verdict import signature_look
+from triage_tui.widgets.verdict import case_signature_look
 
 PAGE_SIZE = 100
 """Rows per store read: a screenful many times over, and still a few milliseconds for SQLite."""
@@ -48,38 +58,10 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class Column:
-    """One column of the list: its heading and fixed width (0 means it takes the space left)."""
-
-    heading: str
-    width: int
-
-
-COLUMNS = (
-    Column("id", 14),
-    Column("received", 10),
-    Column("reporter", 16),
-    Column("title", 0),
-    Column("state", 9),
-    Column("signature", 13),
-    Column("embargo", 10),
-    Column("projects", 12),
-)
-GAP = 1
 THUMB_WIDTH = 1
 """The list's own scroll thumb column (Textual's scrollbar repaints through Rich on every change: 10+ ms)."""
-MIN_TITLE = 12
-
-
-def column_widths(total: int) -> list[int]:
-    """Widths of the columns for a list `total` cells wide; the title column takes what is left."""
-    fixed = sum(c.width for c in COLUMNS) + GAP * (len(COLUMNS) - 1)
-    return [c.width or max(MIN_TITLE, total - fixed) for c in COLUMNS]
-
-
-def _project_ids(case: CaseSummary) -> str:
-    return ",".join(p.project for p in case.projects) or "–"
+CLOSED_STYLE = Style(dim=True, italic=True)
+"""A closed case's row: still readable, plainly not open."""
 
 
 class CaseListHeader(Static):
@@ -89,10 +71,12 @@ class CaseListHeader(Static):
     CaseListHeader { height: 1; text-style: bold; color: $text-muted; background: $panel; }
     """
 
+    INSET = 0
+    """Cells the rows below give to a column of their own before the case's columns (a selection marker)."""
+
     def render(self) -> Content:
         # The list below always keeps its last cell for its scroll thumb, so headings line up with its rows.
-        widths = column_widths(max(0, self.size.width - THUMB_WIDTH))
-        return Content(" ".join(fit(c.heading, w) for c, w in zip(COLUMNS, widths, strict=True)))
+        return Content(layout(max(0, self.size.width - THUMB_WIDTH - self.INSET)).headings())
 
 
 class CaseList(PaintAware, ScrollView, can_focus=True):
@@ -301,29 +285,47 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
 
     def _row_segments(self, case: CaseSummary, width: int, base: Style) -> list[Segment]:
         """A case's row: exactly `width` cells."""
-        look = signature_look(case.signature)
-        signature_style = base + Style(color=look.colour, bold=not look.good)
-        cells = (
-            (case.id, base),
-            (case.received_at.strftime("%Y-%m-%d"), base),
-            (case.reporter, base),
-            (case.title, base),
-            (case.disposition or case.state, base),
-            (look.label, signature_style),
-            self._embargo_cell(case, base),
-            (_project_ids(case), base),
-        )
-        widths = column_widths(width)
+        if case.state == "closed":
+            base += CLOSED_STYLE
+        shape = layout(width)
         segments: list[Segment] = []
-        for column_index, ((value, style), column_width) in enumerate(zip(cells, widths, strict=True)):
-            if column_index:
+        for index, (column, column_width) in enumerate(zip(shape.columns, shape.widths, strict=True)):
+            if index:
                 segments.append(Segment(" " * GAP, base))
+            value, style = self._cell(column.key, case, column_width, base)
             segments.append(safe_cell(value, column_width, style))
-        if width < sum(widths) + GAP * (len(COLUMNS) - 1):  # too narrow even for the fixed columns
+        if width < shape.width:  # too narrow even for the columns that never go
             return list(Strip(segments).crop_extend(0, width, base))
+        if width > shape.width:
+            segments.append(Segment(" " * (width - shape.width), base))
         # Most cells share the row's style: one segment for each run of them, since every later stage of a paint
         # (the terminal colour filter, the compositor) costs per segment.
         return list(Segment.simplify(segments))
+
+    def _cell(self, key: str, case: CaseSummary, width: int, base: Style) -> tuple[str, Style]:
+        """One cell's text (untrusted: the caller neutralises it) and style."""
+        if key == "id":
+            return id_text(case, width), base
+        if key == "received":
+            return received_text(case, width), base
+        if key == "reporter":
+            return case.reporter, base
+        if key == "title":
+            return case.title, base
+        if key == "state":
+            return state_text(case), base
+        if key == "severity":
+            return severity_text(case, width), base
+        if key == "signature":
+            look = case_signature_look(
+                case.signature, key_changed=case.key_changed, signer_not_from=case.signer_not_from
+            )
+            return verdict_text(look.symbol, look.word, width), base + Style(color=look.colour, bold=not look.good)
+        if key == "assignee":
+            return case.assignee or "–", base
+        if key == "embargo":
+            return self._embargo_cell(case, base)
+        return projects_text(case), base
 
     def _embargo_cell(self, case: CaseSummary, base: Style) -> tuple[str, Style]:
         """The embargo countdown, red once past due and yellow in its last week."""
