@@ -74,9 +74,9 @@ def count_line(
         parts.append(safe_template(" · $words", words=words))
     if case_filter.sort != "received":
         parts.append(safe_template(" · sorted by $sort", sort=case_filter.sort))
-    if case_filter.hides_closed:
-        hidden = "…" if count is None else str(count.hidden_closed)
-        parts.append(safe_template(" · $hidden closed hidden (c shows them)", hidden=hidden))
+    if case_filter.hides_closed and count is not None and count.hidden_closed:
+        # Said only when some are hidden: with none closed, there is nothing the list leaves out.
+        parts.append(safe_template(" · $hidden closed hidden (c shows them)", hidden=str(count.hidden_closed)))
     elif case_filter.closed:
         parts.append(Content(" · closed shown (c hides them)"))
     if selected:
