@@ -322,8 +322,6 @@ class InboxScreen(RoleKeys, ShowsCases, InboxUndo, InboxViews):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_search":
             return self.query_one("#search", Input).display or self.case_filter.narrows_more
-        if action == "undo":
-            return self.last_decision is not None
         return True
 
     def action_search(self) -> None:

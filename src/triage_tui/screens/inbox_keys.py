@@ -34,13 +34,15 @@ TEAM_BINDINGS = [
 """`R`, `K` and `T` from the inbox."""
 
 DECISION_BINDINGS = [
-    Binding("c", "toggle_closed", "Closed", show=False, id="inbox.toggle_closed", tooltip="Show or hide closed cases"),
+    Binding(
+        "c", "toggle_closed", "Closed cases", show=False, id="inbox.toggle_closed", tooltip="Show or hide closed cases"
+    ),
     Binding(
         "u",
         "undo",
         "Undo",
         id="inbox.undo",
-        tooltip="Undo the last decision made from the inbox, on every case it touched",
+        tooltip="Undo the last inbox decision, on every case it touched",
     ),
 ]
-"""`c` and `u` from the inbox (`u` shows in the footer once there is a decision to undo)."""
+"""`c` and `u` from the inbox (`u` says so when nothing decided from the inbox is left to undo)."""

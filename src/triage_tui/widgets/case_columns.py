@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rich.style import Style
+
 from triage_tui.store.queries import CaseSummary, case_score, severity_band
+from triage_tui.widgets.verdict import case_signature_look
 
 GAP = 1
 """Cells between two columns."""
@@ -40,7 +43,7 @@ COLUMNS = (
     Column("state", "state", "st", 11, 6),
     Column("severity", "severity", "sev", 13, 3),
     Column("signature", "signature", "sig", 13, 9),
-    Column("assignee", "assignee", "asgn", 14, 6, drop=3),
+    Column("assignee", "assignee", "asgn", 17, 6, drop=3),
     Column("embargo", "embargo", "emb", 10, 6),
     Column("projects", "projects", "proj", 10, 8),
 )
@@ -120,7 +123,7 @@ SHORT_WORDS = {
     "revoked-key": "revoked",
     "unsigned": "no-sig",
     "key-changed": "key-chg",
-    "signer≠From": "≠From",
+    "signer≠From": "From",
 }
 """A shorter word for each verdict that does not fit a narrow signature column (its symbol stays)."""
 
@@ -141,11 +144,27 @@ def received_text(case: CaseSummary, width: int) -> str:
     return case.received_at.strftime("%Y-%m-%d" if width >= 10 else "%m-%d")
 
 
-def state_text(case: CaseSummary) -> str:
+SHORT_STATES = {"accepted": "accept", "published": "publ'd"}
+"""Shorter words for the states longer than a narrow state column."""
+
+
+def state_text(case: CaseSummary, width: int) -> str:
     """The state; a closed case says so with a mark, and how it closed (spam, duplicate, ...)."""
     if case.state == "closed":
         return f"⊘ {case.disposition or 'closed'}"
-    return case.disposition or case.state
+    text = case.disposition or case.state
+    return text if len(text) <= width else SHORT_STATES.get(text, text)
+
+
+SEVERITY_COLOURS = {"critical": "#ff6b6b", "high": "#ff9f43", "medium": "#e5b84b", "low": "#8fb8de"}
+"""The colour of each rating's score, so a narrow column (the score alone) still shows the rating."""
+
+
+def severity_colour(case: CaseSummary) -> str | None:
+    """The colour of the case's rating (None when unscored or rated none)."""
+    if case.cvss4_vector is None and case.cvss_vector is None:
+        return None
+    return SEVERITY_COLOURS.get(severity_band(case_score(case.cvss4_vector, case.cvss_vector)))
 
 
 def severity_text(case: CaseSummary, width: int) -> str:
@@ -166,3 +185,27 @@ def severity_text(case: CaseSummary, width: int) -> str:
 def projects_text(case: CaseSummary) -> str:
     """The projects the case is linked to, comma-separated."""
     return ",".join(p.project for p in case.projects) or "–"
+
+
+def cell(key: str, case: CaseSummary, width: int, base: Style) -> tuple[str, Style]:
+    """One cell's text (untrusted: the caller neutralises it) and style; the embargo's countdown is the list's own,
+    since it depends on the clock."""
+    if key == "id":
+        return id_text(case, width), base
+    if key == "received":
+        return received_text(case, width), base
+    if key == "reporter":
+        return case.reporter, base
+    if key == "title":
+        return case.title, base
+    if key == "state":
+        return state_text(case, width), base
+    if key == "severity":
+        colour = severity_colour(case)
+        return severity_text(case, width), base + Style(color=colour, bold=True) if colour else base
+    if key == "signature":
+        look = case_signature_look(case.signature, key_changed=case.key_changed, signer_not_from=case.signer_not_from)
+        return verdict_text(look.symbol, look.word, width), base + Style(color=look.colour, bold=not look.good)
+    if key == "assignee":
+        return case.assignee or "–", base
+    return projects_text(case), base

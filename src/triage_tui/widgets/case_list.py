@@ -28,20 +28,10 @@ from textual.worker import Worker
 from triage_tui.services.embargo_policy import countdown
 from triage_tui.store.queries import CaseFilter, CaseSummary
 from triage_tui.widgets.after_paint import PaintAware
-from triage_tui.widgets.case_columns import (
-    GAP,
-    id_text,
-    layout,
-    projects_text,
-    received_text,
-    severity_text,
-    state_text,
-    verdict_text,
-)
+from triage_tui.widgets.case_columns import GAP, cell, layout
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.page_cache import PageCache
 from triage_tui.widgets.safe_text import fit, safe_cell
-from triage_tui.widgets.verdict import case_signature_look
 
 PAGE_SIZE = 100
 """Rows per store read: a screenful many times over, and still a few milliseconds for SQLite."""
@@ -292,7 +282,10 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
         for index, (column, column_width) in enumerate(zip(shape.columns, shape.widths, strict=True)):
             if index:
                 segments.append(Segment(" " * GAP, base))
-            value, style = self._cell(column.key, case, column_width, base)
+            if column.key == "embargo":
+                value, style = self._embargo_cell(case, base)
+            else:
+                value, style = cell(column.key, case, column_width, base)
             segments.append(safe_cell(value, column_width, style))
         if width < shape.width:  # too narrow even for the columns that never go
             return list(Strip(segments).crop_extend(0, width, base))
@@ -301,31 +294,6 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
         # Most cells share the row's style: one segment for each run of them, since every later stage of a paint
         # (the terminal colour filter, the compositor) costs per segment.
         return list(Segment.simplify(segments))
-
-    def _cell(self, key: str, case: CaseSummary, width: int, base: Style) -> tuple[str, Style]:
-        """One cell's text (untrusted: the caller neutralises it) and style."""
-        if key == "id":
-            return id_text(case, width), base
-        if key == "received":
-            return received_text(case, width), base
-        if key == "reporter":
-            return case.reporter, base
-        if key == "title":
-            return case.title, base
-        if key == "state":
-            return state_text(case), base
-        if key == "severity":
-            return severity_text(case, width), base
-        if key == "signature":
-            look = case_signature_look(
-                case.signature, key_changed=case.key_changed, signer_not_from=case.signer_not_from
-            )
-            return verdict_text(look.symbol, look.word, width), base + Style(color=look.colour, bold=not look.good)
-        if key == "assignee":
-            return case.assignee or "–", base
-        if key == "embargo":
-            return self._embargo_cell(case, base)
-        return projects_text(case), base
 
     def _embargo_cell(self, case: CaseSummary, base: Style) -> tuple[str, Style]:
         """The embargo countdown, red once past due and yellow in its last week."""

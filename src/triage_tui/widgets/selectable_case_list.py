@@ -45,7 +45,7 @@ class SelectableCaseList(CaseList):
             "toggle_selected",
             "Select+next",
             id="inbox.select",
-            tooltip="Select or unselect the case, then move to the next",
+            tooltip="Select or unselect the case, then go down",
         ),
         Binding("x", "bulk_close", "Close as spam", id="inbox.bulk_close", tooltip="Close every selected case as spam"),
         Binding("a", "bulk_assign", "Assign all", id="inbox.bulk_assign", tooltip="Assign every selected case"),
