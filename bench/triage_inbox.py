@@ -92,10 +92,11 @@ def build_store(home: Path, cases: int) -> str:
 
 
 def newest_case(home: Path) -> str:
-    """The id of the case the inbox shows first."""
+    """The id of the case the inbox shows first (it hides closed cases until asked)."""
     connection = cipher.connect(home / "triage.db")
     try:
-        return str(connection.execute("SELECT id FROM cases ORDER BY received_at DESC, id DESC LIMIT 1").fetchone()[0])
+        newest = "SELECT id FROM cases WHERE state <> 'closed' ORDER BY received_at DESC, id DESC LIMIT 1"
+        return str(connection.execute(newest).fetchone()[0])
     finally:
         connection.close()
 
@@ -199,7 +200,7 @@ async def _pilot_session(home: Path, runs: int, encrypted: bool) -> dict[str, An
     from triage_tui.app import TriageApp
     from triage_tui.config import load_config
     from triage_tui.screens.case import CaseScreen
-    from triage_tui.screens.inbox import InboxScreen
+    from triage_tui.screens.inbox import OPEN_CASES, InboxScreen
     from triage_tui.store.queries import CaseFilter
     from triage_tui.widgets.case_list import CaseList
 
@@ -275,7 +276,7 @@ async def _pilot_session(home: Path, runs: int, encrypted: bool) -> dict[str, An
                 "counted": counted,
             }  # fmt: skip
             await pilot.press("escape", "escape")
-            await until(lambda: not inbox.case_filter.narrows and inbox.count is not None)
+            await until(lambda: not inbox.case_filter.narrows_more and inbox.count is not None)
 
         # Cursor: process CPU (every thread) per move, pages loading on the way included.
         moves = []
@@ -299,8 +300,8 @@ async def _pilot_session(home: Path, runs: int, encrypted: bool) -> dict[str, An
             await until(lambda: inbox.count is not None)
             filter_count.append((time.perf_counter() - began) * 1000)
             results["filter_count"] = inbox.count.shown
-            inbox.load(CaseFilter())
-            await until(lambda: not case_list._filter.narrows and inbox.count is not None)
+            inbox.load(OPEN_CASES)  # the inbox's own start: closed cases hidden
+            await until(lambda: not case_list._filter.narrows_more and inbox.count is not None)
             await pilot.pause(0.05)
         results["filter_page"], results["filter_counted"] = filter_page, filter_count
 

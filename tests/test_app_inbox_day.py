@@ -83,7 +83,8 @@ def coordinator_app(database: Path, tmp_path: Path) -> TriageApp:
 
 
 def triaged_app(tmp_path: Path) -> TriageApp:
-    """The triaged small inbox (0005 closed as spam), a sync stored two hours ago, 0001 linked to every project."""
+    """The triaged small inbox (0005 closed as spam), a sync stored two hours ago, 0001 linked to every project and a
+    reply to it queued, 0006's embargo ending in 30 hours."""
     database = triaged_store(tmp_path / "triage.db")
     set_case(database, "PSC-2026-0006", embargo_until=FROZEN_NOW + timedelta(hours=30))
     connection = sqlite3.connect(database)
@@ -95,6 +96,11 @@ def triaged_app(tmp_path: Path) -> TriageApp:
         stamp = (FROZEN_NOW - timedelta(hours=2)).replace(tzinfo=None).isoformat(" ", "microseconds")
         connection.execute(
             "INSERT INTO sync_state (source, scope, cursor, updated_at) VALUES ('mail', 'INBOX', '{}', ?)", (stamp,)
+        )
+        connection.execute(
+            "INSERT INTO outbox (case_id, to_address, subject, raw, created_at, author, state) "
+            "VALUES ('PSC-2026-0001', 'dana@example.net', 'Re: pip', x'00', ?, 'alex', 'queued')",
+            (stamp,),
         )
     connection.close()
     return TriageApp(database, workspace_config(tmp_path / "config.toml"), clock=frozen_clock)
@@ -126,6 +132,7 @@ class TestTrustStates:
             assert "✓ good" in row_of(text, "PSC-2026-0001")
             assert "✓ good" not in row_of(text, "PSC-2026-0007")
             assert "✓ good" not in row_of(text, "PSC-2026-0008")
+            assert "⚠ 1 changed key (K)" in text.splitlines()[2]
 
     async def test_trust_states_shorten_at_80_columns(self, tmp_path: Path) -> None:
         """At 80 columns the trust states keep their symbol and a word that tells them apart."""
@@ -208,7 +215,7 @@ class TestRenderedText:
                     assert row[start] != " ", (heading, row)
             count, status = lines[1], lines[2]
             assert re.match(r"^ 6 cases · closed shown \(c hides them\)", count), count
-            assert re.fullmatch(r" no changed keys · outbox 0 · 1 embargo due in 48 h · synced 2 h ago\s*", status), (
+            assert re.fullmatch(r" no changed keys · outbox 1 · 1 embargo due in 48 h · synced 2 h ago\s*", status), (
                 status
             )
             assert not re.search(r"\d(cases|of)\b", count)
@@ -314,3 +321,18 @@ class TestInboxSnapshots:
         """A changed key and a signer not matching From, each in its own state."""
         app = coordinator_app(seeded_store(tmp_path / "triage.db", trust_inbox()), tmp_path)
         assert snap_compare(app, terminal_size=size, run_before=_settled)
+
+
+class TestLayout:
+    def test_columns_fill_every_width_and_the_title_keeps_its_share(self) -> None:
+        """From 71 cells up the columns take exactly the width given; the title never drops under 24 cells, and
+        past 120 the projects column grows too."""
+        from triage_tui.widgets.case_columns import layout
+
+        for total in range(71, 400):
+            shape = layout(total)
+            widths = dict(zip((c.key for c in shape.columns), shape.widths, strict=True))
+            assert shape.width == total, total
+            assert widths["title"] >= 24, total
+            assert {"id", "title", "state", "severity", "signature", "embargo", "projects"} <= widths.keys()
+        assert dict(zip((c.key for c in layout(247).columns), layout(247).widths, strict=True))["projects"] > 30

@@ -8,6 +8,7 @@ from textual.screen import Screen
 from triage_tui.screens.context import AppContext
 from triage_tui.screens.inbox_lines import filter_words
 from triage_tui.store.queries import CaseFilter
+from triage_tui.store.reads import InboxCount
 
 
 class InboxViews(Screen[None]):
@@ -15,12 +16,15 @@ class InboxViews(Screen[None]):
 
     context: AppContext
     case_filter: CaseFilter
+    count: InboxCount | None
 
     def action_matrix(self) -> None:
         """Open the impact matrix over the cases the inbox shows (its filter and search apply)."""
         from triage_tui.screens.matrix import MatrixScreen
 
         described = filter_words(self.case_filter) or "every case"
+        if self.case_filter.hides_closed and (self.count is None or self.count.hidden_closed):
+            described += " but the closed ones" if described == "every case" else ", closed hidden"
         if self.case_filter.search:
             described += f" matching '{self.case_filter.search}'"
         self.app.push_screen(MatrixScreen(self.context, self.case_filter, described))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from triage_tui.store.case_detail import (
@@ -66,6 +67,7 @@ __all__ = [
     "case_impacts",
     "case_score",
     "count_cases",
+    "count_open_and_closed",
     "filter_conditions",
     "fts_query",
     "get_case",
@@ -104,6 +106,21 @@ def count_cases(
     add_functions(connection)
     where, params = where_clause(case_filter, now, notes=has_note_search(connection))
     return int(connection.execute(f"SELECT COUNT(*) FROM cases{where}", params).fetchone()[0])  # noqa: S608
+
+
+def count_open_and_closed(
+    connection: sqlite3.Connection, case_filter: CaseFilter, *, now: datetime | None = None
+) -> tuple[int, int]:
+    """How many cases the filter selects with closed cases shown, as (not closed, closed): one pass, so a filter
+    that hides closed cases learns how many it hides for the price of its own count."""
+    add_functions(connection)
+    where, params = where_clause(replace(case_filter, closed=True), now, notes=has_note_search(connection))
+    row = connection.execute(
+        f"SELECT COUNT(*), total(cases.state = 'closed') FROM cases{where}",  # noqa: S608
+        params,
+    ).fetchone()
+    closed = int(row[1])
+    return int(row[0]) - closed, closed
 
 
 _ORDER_BY = {

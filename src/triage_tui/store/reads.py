@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Event, Lock
@@ -17,7 +17,7 @@ from triage_tui.store import cipher
 from triage_tui.store.case_detail import CaseDetail, ImpactView, get_case
 from triage_tui.store.case_filter import CaseFilter
 from triage_tui.store.case_summary import CaseSummary
-from triage_tui.store.queries import count_cases, inbox_rows, list_cases, search_snippet
+from triage_tui.store.queries import count_cases, count_open_and_closed, inbox_rows, list_cases, search_snippet
 from triage_tui.store.reader_pool import counting_reader, ui_reader
 from triage_tui.store.store import Store
 
@@ -101,13 +101,13 @@ class StoreReads:
 
     def _count_on(self, connection: sqlite3.Connection, case_filter: CaseFilter) -> InboxCount:
         now = self.clock()
-        shown = count_cases(connection, case_filter.unsorted(), now=now)
-        total = count_cases(connection) if case_filter.narrows else shown
-        hidden = 0
-        if case_filter.hides_closed:
-            # Hiding closed cases alone: the rest of all cases are the closed ones, with no third count.
-            with_closed = replace(case_filter.unsorted(), closed=True)
-            hidden = (count_cases(connection, with_closed, now=now) if with_closed.narrows else total) - shown
+        if not case_filter.hides_closed:
+            shown = count_cases(connection, case_filter.unsorted(), now=now)
+            total = count_cases(connection) if case_filter.narrows else shown
+            return InboxCount(shown=shown, total=total)
+        shown, hidden = count_open_and_closed(connection, case_filter.unsorted(), now=now)
+        # Hiding closed cases alone, the two parts are every case: no second count.
+        total = count_cases(connection) if case_filter.narrows_more else shown + hidden
         return InboxCount(shown=shown, total=total, hidden_closed=hidden)
 
     def stoppable_count(self, case_filter: CaseFilter) -> InboxCount | None:
