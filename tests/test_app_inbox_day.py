@@ -325,11 +325,11 @@ class TestInboxSnapshots:
 
 class TestLayout:
     def test_columns_fill_every_width_and_the_title_keeps_its_share(self) -> None:
-        """From 71 cells up the columns take exactly the width given; the title never drops under 24 cells, and
+        """From 72 cells up the columns take exactly the width given; the title never drops under 24 cells, and
         past 120 the projects column grows too."""
         from triage_tui.widgets.case_columns import layout
 
-        for total in range(71, 400):
+        for total in range(72, 400):
             shape = layout(total)
             widths = dict(zip((c.key for c in shape.columns), shape.widths, strict=True))
             assert shape.width == total, total

@@ -16,7 +16,7 @@ from triage_tui.widgets.verdict import case_signature_look
 
 GAP = 1
 """Cells between two columns."""
-TITLE_FIRST = 40
+TITLE_FIRST = 30
 """Cells the title grows to before any other column grows past its shortest form."""
 FLEX_SHARES = {"title": 2, "projects": 1}
 """How the space left once every column has its natural width is shared out."""
@@ -44,10 +44,10 @@ COLUMNS = (
     Column("severity", "severity", "sev", 13, 3),
     Column("signature", "signature", "sig", 13, 9),
     Column("assignee", "assignee", "asgn", 17, 6, drop=3),
-    Column("embargo", "embargo", "emb", 10, 6),
+    Column("embargo", "embargo", "emb", 10, 7),
     Column("projects", "projects", "proj", 10, 8),
 )
-GROWTH_ORDER = ("signature", "severity", "state", "embargo", "assignee", "reporter", "received", "projects")
+GROWTH_ORDER = ("id", "signature", "embargo", "reporter", "severity", "state", "assignee", "received", "projects")
 """Which columns get back towards their natural width first, once the title has TITLE_FIRST cells."""
 
 
@@ -98,10 +98,6 @@ def layout(total: int) -> Layout:
             spare -= added
 
     grow("title", TITLE_FIRST)
-    for column in shown:
-        if column.key in GROWTH_ORDER:
-            continue
-        grow(column.key, column.natural)
     natural = {c.key: c.natural for c in shown}
     for key in GROWTH_ORDER:
         grow(key, natural.get(key, 0))
@@ -137,6 +133,13 @@ def verdict_text(symbol: str, word: str, width: int) -> str:
     """A verdict's symbol and word, the word shortened when the column is narrow."""
     label = f"{symbol} {word}"
     return label if len(label) <= width else f"{symbol} {SHORT_WORDS.get(word, word)}"
+
+
+def embargo_text(countdown: str, width: int) -> str:
+    """An embargo countdown ("12d 4h", "overdue 2d"); narrow, "overdue" becomes "late"."""
+    if len(countdown) > width and countdown.startswith("overdue "):
+        return "late " + countdown.removeprefix("overdue ")
+    return countdown
 
 
 def received_text(case: CaseSummary, width: int) -> str:

@@ -28,7 +28,7 @@ from textual.worker import Worker
 from triage_tui.services.embargo_policy import countdown
 from triage_tui.store.queries import CaseFilter, CaseSummary
 from triage_tui.widgets.after_paint import PaintAware
-from triage_tui.widgets.case_columns import GAP, cell, layout
+from triage_tui.widgets.case_columns import GAP, cell, embargo_text, layout
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.page_cache import PageCache
 from triage_tui.widgets.safe_text import fit, safe_cell
@@ -283,7 +283,7 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
             if index:
                 segments.append(Segment(" " * GAP, base))
             if column.key == "embargo":
-                value, style = self._embargo_cell(case, base)
+                value, style = self._embargo_cell(case, base, column_width)
             else:
                 value, style = cell(column.key, case, column_width, base)
             segments.append(safe_cell(value, column_width, style))
@@ -295,14 +295,14 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
         # (the terminal colour filter, the compositor) costs per segment.
         return list(Segment.simplify(segments))
 
-    def _embargo_cell(self, case: CaseSummary, base: Style) -> tuple[str, Style]:
+    def _embargo_cell(self, case: CaseSummary, base: Style, width: int) -> tuple[str, Style]:
         """The embargo countdown, red once past due and yellow in its last week."""
         if case.embargo_until is None:
             return "", base
         now = self._clock()
         left = case.embargo_until - now
         colour = "red" if left <= timedelta(0) else "yellow" if left <= timedelta(days=7) else None
-        return countdown(case.embargo_until, now), base + Style(color=colour, bold=colour == "red")
+        return embargo_text(countdown(case.embargo_until, now), width), base + Style(color=colour, bold=colour == "red")
 
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, self._count - 1))
