@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,10 +92,11 @@ def build_store(home: Path, cases: int) -> str:
 
 
 def newest_case(home: Path) -> str:
-    """The id of the case the inbox shows first."""
+    """The id of the case the inbox shows first (it hides closed cases until asked)."""
     connection = cipher.connect(home / "triage.db")
     try:
-        return str(connection.execute("SELECT id FROM cases ORDER BY received_at DESC, id DESC LIMIT 1").fetchone()[0])
+        newest = "SELECT id FROM cases WHERE state <> 'closed' ORDER BY received_at DESC, id DESC LIMIT 1"
+        return str(connection.execute(newest).fetchone()[0])
     finally:
         connection.close()
 
@@ -138,11 +140,13 @@ class RawReads:
         self.connection = open_reader(database)
 
     def page_ms(self, term: str) -> float:
-        from triage_tui.store.queries import CaseFilter, list_cases
+        from triage_tui.screens.inbox import OPEN_CASES
+        from triage_tui.store.queries import inbox_rows
         from triage_tui.widgets.case_list import PAGE_SIZE
 
         began = time.perf_counter()
-        list_cases(self.connection, CaseFilter(search=term), offset=0, limit=PAGE_SIZE)
+        # The inbox's own read: closed cases hidden, each row's assignee and trust flags read with it.
+        inbox_rows(self.connection, replace(OPEN_CASES, search=term), offset=0, limit=PAGE_SIZE)
         return (time.perf_counter() - began) * 1000
 
     def every_match_ms(self, term: str) -> float:
@@ -196,7 +200,7 @@ async def _pilot_session(home: Path, runs: int, encrypted: bool) -> dict[str, An
     from triage_tui.app import TriageApp
     from triage_tui.config import load_config
     from triage_tui.screens.case import CaseScreen
-    from triage_tui.screens.inbox import InboxScreen
+    from triage_tui.screens.inbox import OPEN_CASES, InboxScreen
     from triage_tui.store.queries import CaseFilter
     from triage_tui.widgets.case_list import CaseList
 
@@ -272,7 +276,7 @@ async def _pilot_session(home: Path, runs: int, encrypted: bool) -> dict[str, An
                 "counted": counted,
             }  # fmt: skip
             await pilot.press("escape", "escape")
-            await until(lambda: not inbox.case_filter.narrows and inbox.count is not None)
+            await until(lambda: not inbox.case_filter.narrows_more and inbox.count is not None)
 
         # Cursor: process CPU (every thread) per move, pages loading on the way included.
         moves = []
@@ -296,8 +300,8 @@ async def _pilot_session(home: Path, runs: int, encrypted: bool) -> dict[str, An
             await until(lambda: inbox.count is not None)
             filter_count.append((time.perf_counter() - began) * 1000)
             results["filter_count"] = inbox.count.shown
-            inbox.load(CaseFilter())
-            await until(lambda: not case_list._filter.narrows and inbox.count is not None)
+            inbox.load(OPEN_CASES)  # the inbox's own start: closed cases hidden
+            await until(lambda: not case_list._filter.narrows_more and inbox.count is not None)
             await pilot.pause(0.05)
         results["filter_page"], results["filter_counted"] = filter_page, filter_count
 

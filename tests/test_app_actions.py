@@ -272,6 +272,8 @@ class TestBulk:
             await settle(pilot)
             await pilot.press("space", "x", "y")
             await settle(pilot)
+            await pilot.press("c")  # the inbox hides closed cases until asked: show the one just closed
+            await settle(pilot)
             await pilot.press("g", "space", "space", "space", "x", "y")
             await settle(pilot)
             texts = [t for t in notifications(app) if "Closed as spam 2 of 3" in t]

@@ -45,20 +45,29 @@ def snippet(app: TriageApp) -> Content:
     return content
 
 
+HIDDEN = " · 1 closed hidden (c shows them)"
+"""What the count line adds while the triaged inbox's closed case (0005) is hidden, as it is at first."""
+OPEN_FIVE = f"5 cases{HIDDEN}"
+"""The count line of the triaged inbox with no filter: its closed case hidden."""
+
+
 class TestFilterModal:
     @pytest.mark.parametrize(
-        ("field", "value", "expected"),
+        ("field", "value", "expected", "hidden"),
         [
-            ("state", "new", ["0006", "0004", "0003", "0002"]),
-            ("disposition", "spam", ["0005"]),
-            ("project", "pip", ["0006", "0001"]),
-            ("severity", "critical", ["0001"]),
-            ("severity", "unscored", ["0006", "0005", "0003"]),
-            ("signature", "unknown-key", ["0002"]),
+            ("state", "new", ["0006", "0004", "0003", "0002"], ""),
+            ("disposition", "spam", ["0005"], ""),
+            ("project", "pip", ["0006", "0001"], ""),
+            ("severity", "critical", ["0001"], ""),
+            ("severity", "unscored", ["0006", "0003"], HIDDEN),  # 0005 is closed
+            ("signature", "unknown-key", ["0002"], ""),
         ],
     )
-    async def test_select_filters(self, tmp_path: Path, field: str, value: str, expected: list[str]) -> None:
-        """f opens the filter modal; choosing a value and ctrl+s shows only the matching cases, counted."""
+    async def test_select_filters(
+        self, tmp_path: Path, field: str, value: str, expected: list[str], hidden: str
+    ) -> None:
+        """f opens the filter modal; choosing a value and ctrl+s shows only the matching cases, counted (closed
+        cases stay hidden unless the filter names a state or disposition)."""
         app = make_triaged_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -68,15 +77,15 @@ class TestFilterModal:
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert shown_ids(app) == expected
-            assert count_text(app) == f"{len(expected)} of 6 · {field}={value}"
+            assert count_text(app) == f"{len(expected)} of 6 · {field}={value}{hidden}"
 
     @pytest.mark.parametrize(
         ("field", "typed", "expected", "words"),
         [
             ("assignee", "alex@example.org", ["0001"], "assignee=alex@example.org"),
-            ("assignee", "-", ["0006", "0005", "0003", "0002"], "unassigned"),
+            ("assignee", "-", ["0006", "0003", "0002"], f"unassigned{HIDDEN}"),  # 0005 is closed
             ("embargo", "7", ["0002"], "embargo due ≤ 7 d"),
-            ("embargo", "60", ["0005", "0002"], "embargo due ≤ 60 d"),
+            ("embargo", "60", ["0002"], f"embargo due ≤ 60 d{HIDDEN}"),
         ],
     )
     async def test_typed_filters(self, tmp_path: Path, field: str, typed: str, expected: list[str], words: str) -> None:
@@ -109,7 +118,7 @@ class TestFilterModal:
             assert shown_ids(app) == ["0006", "0004", "0003", "0002"]
             await pilot.press("escape")
             await settle(pilot)
-            assert count_text(app) == "6 cases"
+            assert count_text(app) == OPEN_FIVE
 
     async def test_modal_shows_the_current_filter_and_escape_keeps_it(self, tmp_path: Path) -> None:
         """Reopening the modal shows the filter in force; escape closes it without change; ctrl+r clears fields."""
@@ -127,7 +136,7 @@ class TestFilterModal:
             assert shown_ids(app) == ["0004"]
             await pilot.press("f", "ctrl+r", "ctrl+s")
             await settle(pilot)
-            assert count_text(app) == "6 cases"
+            assert count_text(app) == OPEN_FIVE
 
 
 VIEWS = {  # the saved views of the tests
@@ -153,7 +162,7 @@ class TestSavedViews:
             assert count_text(app) == "1 of 6 · view: due"
             await pilot.press("escape")
             await settle(pilot)
-            assert count_text(app) == "6 cases"
+            assert count_text(app) == OPEN_FIVE
 
     async def test_a_view_key_the_inbox_uses_is_reported(self, tmp_path: Path) -> None:
         """A view keyed `m` (the matrix's key) or `x` (bulk close) cannot take the key: a warning says so."""
@@ -204,6 +213,8 @@ class TestSort:
         app = make_triaged_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
+            await pilot.press("c")  # closed cases too: 0005 is one
+            await settle(pilot)
             expected = [
                 ("updated", ["0003", "0006", "0001", "0005", "0004", "0002"]),
                 ("severity", ["0001", "0002", "0004", "0006", "0005", "0003"]),
@@ -213,11 +224,11 @@ class TestSort:
                 await pilot.press("o")
                 await settle(pilot)
                 assert shown_ids(app) == order
-                assert count_text(app) == f"6 cases · sorted by {name}"
+                assert count_text(app) == f"6 cases · sorted by {name} · closed shown (c hides them)"
             await pilot.press("o")
             await settle(pilot)
             assert shown_ids(app) == ["0006", "0005", "0004", "0003", "0002", "0001"]
-            assert count_text(app) == "6 cases"
+            assert count_text(app) == "6 cases · closed shown (c hides them)"
 
     async def test_sort_keeps_the_filter(self, tmp_path: Path) -> None:
         """Changing the order keeps the filter and view in force."""

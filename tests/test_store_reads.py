@@ -72,7 +72,7 @@ def test_a_page_past_its_budget_is_abandoned_and_the_connection_reads_on(
         connection.execute(sql).fetchone()
         raise AssertionError("the deadline should have stopped the statement")
 
-    monkeypatch.setattr(reads, "list_cases", endless_page)
+    monkeypatch.setattr(reads, "inbox_rows", endless_page)
     assert store.page_within(CaseFilter(), 0, 100, budget=0.05) is None
     monkeypatch.undo()
     # The pooled connection is handed out again with no deadline left on it.

@@ -13,6 +13,9 @@ KEY_ACCEPTED = "key-accepted"
 """What text output and the case view print for a message whose sender gave no (readable) Date; JSON has null."""
 
 
+SIGNER_NOT_FROM = "signer key does not match From"
+"""The start of the warning intake writes on a message whose signer key carries no UID with its From address."""
+
 SHARED_BY = re.compile(r"^shared by ([0-9A-F]{40}) ")
 """The warning on each message of a case a coordinator shared (team/shared_case.py): who shared it, by key."""
 

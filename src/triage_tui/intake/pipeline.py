@@ -10,7 +10,7 @@ from email.utils import parseaddr
 
 import gnupg
 
-from triage_tui.domain import Decryption, Signature, SignatureScope
+from triage_tui.domain import SIGNER_NOT_FROM, Decryption, Signature, SignatureScope
 from triage_tui.intake.gnupg_batch import DecryptOutcome, GnuPG, GpgUnavailable
 from triage_tui.intake.headers import HeaderFields, apply_protected, has_protected_headers, read_headers
 from triage_tui.intake.mime import (
@@ -297,7 +297,7 @@ def _check_signer(draft: _Draft, gpg: GnuPG) -> tuple[str, ...]:
     addresses = {parseaddr(uid)[1].casefold() for uid in uids}
     sender = draft.headers.sender_email.casefold()
     if not sender or sender not in addresses:
-        draft.warnings.append(f"signer key does not match From ({draft.headers.sender_email or 'no From address'})")
+        draft.warnings.append(f"{SIGNER_NOT_FROM} ({draft.headers.sender_email or 'no From address'})")
     return uids
 
 

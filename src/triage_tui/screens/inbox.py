@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 from textual.worker import Worker
 
@@ -19,11 +18,10 @@ from triage_tui.config import SavedView
 from triage_tui.screens.context import AppContext
 from triage_tui.screens.dialog import ASKING
 from triage_tui.screens.filter import FilterModal
-from triage_tui.screens.go_to_case import GoToCaseModal, go_to_binding, open_chosen
-from triage_tui.screens.inbox_keys import TEAM_BINDINGS
+from triage_tui.screens.go_to_case import go_to_binding
+from triage_tui.screens.inbox_keys import DECISION_BINDINGS, TEAM_BINDINGS
 from triage_tui.screens.inbox_lines import (
     count_line,
-    filter_words,
     no_snippet_words,
     saved_view_bindings,
     snippet_content,
@@ -35,9 +33,12 @@ from triage_tui.screens.inbox_reads import (
     ListPosition,
     ListReread,
     SnippetRead,
+    StatusRead,
     ViewsCounted,
     reread,
 )
+from triage_tui.screens.inbox_undo import InboxUndo
+from triage_tui.screens.inbox_views import InboxViews
 from triage_tui.screens.navigation import InboxShown, OpenCase, ShowsCases
 from triage_tui.screens.role_keys import RoleKeys
 from triage_tui.store.queries import SORTS, CaseFilter, CaseSummary
@@ -45,16 +46,19 @@ from triage_tui.store.reads import InboxCount
 from triage_tui.widgets.case_list import PAGE_SIZE, CaseList
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.footer import KeysFooter
+from triage_tui.widgets.inbox_status import InboxStatusLine
 from triage_tui.widgets.search_input import SearchInput
 from triage_tui.widgets.selectable_case_list import SelectableCaseList, SelectableCaseListHeader
 from triage_tui.widgets.sync_status import SyncStatus
 
+OPEN_CASES = CaseFilter(closed=False)
+"""What the inbox shows at first: every case but the closed ones (`c` shows those too)."""
 INLINE_READ_BUDGET = 0.02
 """Seconds a first page may take on the UI's own thread before the read moves to a worker: about a frame at 60 Hz,
 unseen while typing (a search's page at 100k cases takes 1-15 ms here, depending on the term and the load)."""
 
 
-class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
+class InboxScreen(RoleKeys, ShowsCases, InboxUndo, InboxViews):
     """The default screen: the case list, a search box, and a line saying what is shown and how many."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -62,6 +66,7 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
         Binding("f", "filter", "Filter", id="inbox.filter", tooltip="Filter by state, project, severity, …"),
         Binding("o", "cycle_sort", "Sort", id="inbox.sort", tooltip="Order by received, updated, severity, embargo"),
         Binding("m", "matrix", "Matrix", id="inbox.matrix", tooltip="The impact matrix of the cases shown"),
+        *DECISION_BINDINGS,
         *TEAM_BINDINGS,
         go_to_binding("inbox"),
         Binding(
@@ -85,8 +90,10 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
         """How many cases each saved view selects (filled in the background)."""
         self.active_view: str | None = None
         """The saved view the list shows, if it shows one unchanged."""
-        self.case_filter = CaseFilter()
+        self.case_filter = OPEN_CASES
         """The filter whose cases the list shows (or is loading)."""
+        self.selected = 0
+        """How many cases are selected."""
         self.count: InboxCount | None = None
         """The shown filter's count, once known."""
         self._generation = 0
@@ -106,6 +113,7 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Content("loading…"), id="inbox-count")
+        yield InboxStatusLine(id="inbox-status")
         yield SearchInput(
             placeholder="search subjects, bodies and notes; enter to browse, escape to clear", id="search"
         )
@@ -122,7 +130,8 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
         self.query_one("#search", Input).display = False
         self.query_one("#snippet", Static).display = False
         self.query_one(CaseList).focus()
-        self.load(CaseFilter())
+        self.load(OPEN_CASES)
+        self.query_one(CaseList).call_after_paint(self._read_status)
         for name, key in self._shadowed_views:
             self.notify(
                 f"saved view {name!r}: the key {key} is the inbox's own; open the view from the palette, or give it "
@@ -161,6 +170,7 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
 
     def cases_changed(self) -> None:
         self.refresh_cases()
+        self._read_status()
 
     def refresh_cases(self) -> None:
         """Re-read the count and the rows on screen after the store changed, keeping the cursor on its case (or on
@@ -217,12 +227,20 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
     def _read_snippet(self, case_id: str, search: str) -> None:
         self.post_message(SnippetRead(case_id, search, self.reads.snippet(case_id, search, self._marks)))
 
+    @work(thread=True, exclusive=True, group="inbox-status", exit_on_error=False)
+    def _read_status(self) -> None:
+        self.post_message(StatusRead(self.reads.inbox_status()))
+
+    @on(StatusRead)
+    def _status_read(self, message: StatusRead) -> None:
+        self.query_one(InboxStatusLine).show(message.status, self.clock())
+
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         report_worker_failure(self, event)
 
     def _show_count(self) -> None:
-        line = count_line(self.count, self.case_filter, self.active_view)
+        line = count_line(self.count, self.case_filter, self.active_view, self.selected)
         count = self.query_one("#inbox-count", Static)
         if count.content != line:
             count.update(line, layout=False)  # one line high: no re-layout
@@ -293,11 +311,20 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
     def _bulk_requested(self, message: SelectableCaseList.BulkRequested) -> None:
         from triage_tui.screens.inbox_bulk import ask_and_run
 
-        self.run_worker(ask_and_run(self, self.context, message.control, message.action), group=ASKING)
+        self.run_worker(ask_and_run(self, self.context, message.control, message.action, self._remember), group=ASKING)
+
+    @on(SelectableCaseList.SelectionChanged)
+    def _selection_changed(self, message: SelectableCaseList.SelectionChanged) -> None:
+        self.selected = message.count
+        self._show_count()
+
+    def action_toggle_closed(self) -> None:
+        """Show closed cases too, or hide them again."""
+        self.load(replace(self.case_filter, closed=not self.case_filter.closed), view=self.active_view)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_search":
-            return self.query_one("#search", Input).display or self.case_filter.narrows
+            return self.query_one("#search", Input).display or self.case_filter.narrows_more
         return True
 
     def action_search(self) -> None:
@@ -316,40 +343,9 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
         if had_search:
             if self.case_filter.search:
                 self.load(replace(self.case_filter, search=None), view=None)
-        elif self.case_filter.narrows:
-            self.load(CaseFilter(sort=self.case_filter.sort))
+        elif self.case_filter.narrows_more:
+            self.load(CaseFilter(sort=self.case_filter.sort, closed=self.case_filter.closed))
         self.refresh_bindings()
-
-    def action_matrix(self) -> None:
-        """Open the impact matrix over the cases the inbox shows (its filter and search apply)."""
-        from triage_tui.screens.matrix import MatrixScreen
-
-        described = filter_words(self.case_filter) or "every case"
-        if self.case_filter.search:
-            described += f" matching '{self.case_filter.search}'"
-        self.app.push_screen(MatrixScreen(self.context, self.case_filter, described))
-
-    def action_go_to_case(self) -> None:
-        """Ask for a case id and open that case."""
-        self.app.push_screen(GoToCaseModal(self.reads.case_ids), partial(open_chosen, self.app))
-
-    def action_rejected_events(self) -> None:
-        """Open the list of refused team events."""
-        from triage_tui.screens.rejected_events import RejectedEventsScreen
-
-        self.app.push_screen(RejectedEventsScreen(self.context.store, self.context.member_names))
-
-    def action_changed_keys(self) -> None:
-        """Open the list of changed signing keys."""
-        from triage_tui.screens.changed_keys import ChangedKeysScreen
-
-        self.app.push_screen(ChangedKeysScreen(self.context))
-
-    def action_team(self) -> None:
-        """Open the team's roster."""
-        from triage_tui.screens.team import TeamScreen
-
-        self.app.push_screen(TeamScreen(self.context))
 
     def action_filter(self) -> None:
         """Open the filter modal over the inbox."""
@@ -378,7 +374,9 @@ class InboxScreen(RoleKeys, ShowsCases, Screen[None]):
         search.value = self.views[name].search or ""
         search.display = False
         self.query_one(CaseList).focus()
-        self.load(view_filter(self.views[name], self.case_filter.sort), view=name)
+        self.load(
+            replace(view_filter(self.views[name], self.case_filter.sort), closed=self.case_filter.closed), view=name
+        )
         self.refresh_bindings()
 
     def show_view(self, name: str) -> None:

@@ -3,12 +3,14 @@ each case through `TriageService.bulk`, the refusals collected into one notifica
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
 from triage_tui.screens.context import AppContext
 from triage_tui.screens.decisions import Outcome, Work, bulk_outcome, run_action
+from triage_tui.screens.inbox_undo import InboxDecision, Taken
 from triage_tui.screens.options import parse_labels, team_suggestions
 from triage_tui.screens.questions import ConfirmModal, TextModal
 from triage_tui.widgets.selectable_case_list import BulkAction, SelectableCaseList
@@ -18,8 +20,15 @@ if TYPE_CHECKING:
     from triage_tui.store.store import Store
 
 
-async def ask_and_run(screen: Screen[None], context: AppContext, cases: SelectableCaseList, action: BulkAction) -> None:
-    """Ask what `action` needs for the cases selected in `cases`, then run it; the selection clears once done."""
+async def ask_and_run(
+    screen: Screen[None],
+    context: AppContext,
+    cases: SelectableCaseList,
+    action: BulkAction,
+    remember: Callable[[InboxDecision], None],
+) -> None:
+    """Ask what `action` needs for the cases selected in `cases`, then run it; once done the selection clears and
+    `remember` is given the decision (for `u` to undo as a whole)."""
     count = len(cases.selected)
     rule = context.coordinators_only()  # closing, assigning and labelling are a coordinator's decisions
     if rule is not None:
@@ -29,7 +38,8 @@ async def ask_and_run(screen: Screen[None], context: AppContext, cases: Selectab
         noun = "case" if count == 1 else "cases"
         if not await screen.app.push_screen_wait(ConfirmModal(f"Close {count} selected {noun} as spam?")):
             return
-        decide = close_as_spam(sorted(cases.selected))
+        taken = Taken("closed as spam")
+        decide = close_as_spam(sorted(cases.selected), taken)
     elif action == "assign":
         assignee = await screen.app.push_screen_wait(
             TextModal(
@@ -42,7 +52,8 @@ async def ask_and_run(screen: Screen[None], context: AppContext, cases: Selectab
         )
         if assignee is None:
             return
-        decide = assign(sorted(cases.selected), assignee.strip())
+        taken = Taken(f"assigned {assignee.strip()}" if assignee.strip() else "unassigned")
+        decide = assign(sorted(cases.selected), assignee.strip(), taken)
     else:
         typed = await screen.app.push_screen_wait(
             TextModal(
@@ -53,33 +64,43 @@ async def ask_and_run(screen: Screen[None], context: AppContext, cases: Selectab
         )
         if typed is None:
             return
-        decide = add_labels(context.store, sorted(cases.selected), typed)
-    run_action(screen, context, sorted(cases.selected), decide, follow_up=cases.clear_selection)
+        taken = Taken(f"labelled {', '.join(parse_labels(typed))}")
+        decide = add_labels(context.store, sorted(cases.selected), typed, taken)
+
+    def done() -> None:
+        cases.clear_selection()
+        decision = taken.decision()
+        if decision is not None:
+            remember(decision)
+
+    run_action(screen, context, sorted(cases.selected), decide, follow_up=done)
 
 
-def close_as_spam(case_ids: list[str]) -> Work:
+def close_as_spam(case_ids: list[str], taken: Taken) -> Work:
     """Close every case as spam."""
 
     def decide(service: TriageService) -> Outcome:
         from triage_tui.domain import Disposition
 
-        return bulk_outcome(service, case_ids, lambda s, c: s.close(c, Disposition.SPAM), "Closed as spam")
+        return bulk_outcome(
+            service, case_ids, taken.capturing(lambda s, c: s.close(c, Disposition.SPAM)), "Closed as spam"
+        )
 
     return decide
 
 
-def assign(case_ids: list[str], assignee: str) -> Work:
+def assign(case_ids: list[str], assignee: str, taken: Taken) -> Work:
     """Assign every case to `assignee` (empty: unassign them)."""
 
     def decide(service: TriageService) -> Outcome:
         who = assignee or None
         done = f"Assigned {who} to" if who else "Unassigned"
-        return bulk_outcome(service, case_ids, lambda s, c: s.assign(c, who), done)
+        return bulk_outcome(service, case_ids, taken.capturing(lambda s, c: s.assign(c, who)), done)
 
     return decide
 
 
-def add_labels(store: Store, case_ids: list[str], typed: str) -> Work:
+def add_labels(store: Store, case_ids: list[str], typed: str, taken: Taken) -> Work:
     """Add the labels typed to each case's own."""
     added = parse_labels(typed)
 
@@ -92,6 +113,6 @@ def add_labels(store: Store, case_ids: list[str], typed: str) -> Work:
             current = list(extras.labels) if extras else []
             return triage.set_labels(case_id, [*current, *added])
 
-        return bulk_outcome(service, case_ids, add, f"Labelled {', '.join(added)} on")
+        return bulk_outcome(service, case_ids, taken.capturing(add), f"Labelled {', '.join(added)} on")
 
     return decide

@@ -1,5 +1,5 @@
-"""Provides the inbox's keys to the team's views (refused events, changed keys, the roster): hidden from the
-footer, listed by help and the palette, and movable by the user's keymap through their ids."""
+"""Provides the inbox's keys for closed cases and undo, and its keys to the team's views (refused events, changed
+keys, the roster): listed by help and the palette, and movable by the user's keymap through their ids."""
 
 from __future__ import annotations
 
@@ -32,3 +32,17 @@ TEAM_BINDINGS = [
     ),
 ]
 """`R`, `K` and `T` from the inbox."""
+
+DECISION_BINDINGS = [
+    Binding(
+        "c", "toggle_closed", "Closed cases", show=False, id="inbox.toggle_closed", tooltip="Show or hide closed cases"
+    ),
+    Binding(
+        "u",
+        "undo",
+        "Undo",
+        id="inbox.undo",
+        tooltip="Undo the last inbox decision, on every case it touched",
+    ),
+]
+"""`c` and `u` from the inbox (`u` says so when nothing decided from the inbox is left to undo)."""

@@ -54,12 +54,15 @@ def filter_words(case_filter: CaseFilter) -> str:
     return ", ".join(words)
 
 
-def count_line(count: InboxCount | None, case_filter: CaseFilter, view: str | None = None) -> Content:
-    """The line above the list: "412 cases", "17 of 412 · view: mine", or "2 of 6 matching 'tarfile'"."""
+def count_line(
+    count: InboxCount | None, case_filter: CaseFilter, view: str | None = None, selected: int = 0
+) -> Content:
+    """The line above the list: "412 cases", "17 of 412 · view: mine", "2 of 6 matching 'tarfile'", then how many
+    closed cases are hidden and how many are selected, each field set off by " · "."""
     if count is None:
         head = safe_template("[b]counting…[/b]")
-    elif not case_filter.narrows:
-        noun = "case" if count.total == 1 else "cases"
+    elif not case_filter.narrows_more:
+        noun = "case" if count.shown == 1 else "cases"
         head = safe_template(f"[b]$shown[/b] {noun}", shown=str(count.shown))
     else:
         head = safe_template("[b]$shown[/b] of $total", shown=str(count.shown), total=str(count.total))
@@ -72,6 +75,14 @@ def count_line(count: InboxCount | None, case_filter: CaseFilter, view: str | No
         parts.append(safe_template(" · $words", words=words))
     if case_filter.sort != "received":
         parts.append(safe_template(" · sorted by $sort", sort=case_filter.sort))
+    if case_filter.hides_closed and count is not None and count.hidden_closed:
+        # Said only when some are hidden: with none closed, there is nothing the list leaves out.
+        parts.append(safe_template(" · $hidden closed hidden (c shows them)", hidden=str(count.hidden_closed)))
+    elif case_filter.closed:
+        parts.append(Content(" · closed shown (c hides them)"))
+    if selected:
+        # Short enough for 80 columns after a sort: the footer names x, a and l in full.
+        parts.append(safe_template(" · [b]$selected selected[/b] (x, a, l act on them)", selected=str(selected)))
     return Content("").join(parts)
 
 

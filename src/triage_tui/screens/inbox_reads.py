@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from triage_tui.store.inbox_status import InboxStatus
 from triage_tui.store.queries import CaseFilter, CaseSummary
 from triage_tui.store.reads import InboxCount, StoreReads
 from triage_tui.widgets.case_list import PAGE_SIZE
@@ -106,3 +107,10 @@ class SnippetRead(Message):
     case_id: str
     search: str
     snippet: str | None
+
+
+@dataclass
+class StatusRead(Message):
+    """The status line's counts have been read."""
+
+    status: InboxStatus

@@ -39,6 +39,8 @@ class CaseFilter:
     embargo_due_days: int | None = None
     """Embargo ends within this many days of now (or has already passed)."""
     search: str | None = None
+    closed: bool = True
+    """Whether closed cases are selected too (the inbox hides them until asked)."""
     sort: str = "received"
     """One of SORTS; it orders the rows and never changes which cases are selected."""
 
@@ -46,6 +48,17 @@ class CaseFilter:
     def narrows(self) -> bool:
         """Whether the filter selects fewer than every case."""
         return replace(self, sort="received") != CaseFilter()
+
+    @property
+    def hides_closed(self) -> bool:
+        """Whether closed cases are left out: asked for, and no state or disposition is chosen (a filter on either
+        names the cases it wants, closed or not)."""
+        return not self.closed and self.state is None and self.disposition is None
+
+    @property
+    def narrows_more(self) -> bool:
+        """Whether the filter narrows by more than hiding closed cases."""
+        return replace(self, closed=True).narrows
 
     def unsorted(self) -> CaseFilter:
         """The same selection in the default order (counts do not depend on the order)."""
@@ -94,6 +107,11 @@ def _score(cvss4_vector: str | None, cvss_vector: str | None) -> float | None:
         if scored is not None:
             return scored.score
     return None
+
+
+def case_score(cvss4_vector: str | None, cvss_vector: str | None) -> float | None:
+    """A case's CVSS base score from its stored vectors (the 4.0 one first), as severity filters and orders see it."""
+    return _score(cvss4_vector, cvss_vector)
 
 
 def severity_band(score: float | None) -> str:
@@ -174,6 +192,8 @@ def filter_conditions(
     elif case_filter.assignee:
         clauses.append("cases.assignee = ?")
         params.append(case_filter.assignee)
+    if case_filter.hides_closed:
+        clauses.append("cases.state <> 'closed'")
     if case_filter.project:
         clauses.append("cases.id IN (SELECT case_id FROM impacts WHERE project_id = ?)")
         params.append(case_filter.project)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from triage_tui.store.case_flags import NO_FLAGS, RowFlags
 from triage_tui.store.in_lists import placeholders
 from triage_tui.store.times import EPOCH, parse_time
 
@@ -37,6 +38,12 @@ class CaseSummary:
     cvss_vector: str | None = None
     cvss4_vector: str | None = None
     projects: tuple[ImpactBrief, ...] = ()
+    assignee: str | None = None
+    """Read for the inbox's rows only (`list_cases(flags=True)`), like the two trust flags."""
+    key_changed: bool = False
+    """A message is signed by a changed key no coordinator has accepted yet."""
+    signer_not_from: bool = False
+    """A message is signed by a key that does not carry its From address."""
 
 
 SUMMARY_COLUMNS = (
@@ -61,7 +68,7 @@ def projects_for(connection: sqlite3.Connection, case_ids: Sequence[str]) -> dic
     return {case_id: tuple(items) for case_id, items in found.items()}
 
 
-def summary_of(row: sqlite3.Row, projects: tuple[ImpactBrief, ...]) -> CaseSummary:
+def summary_of(row: sqlite3.Row, projects: tuple[ImpactBrief, ...], flags: RowFlags = NO_FLAGS) -> CaseSummary:
     """The summary of a row of SUMMARY_COLUMNS."""
     return CaseSummary(
         id=row[0],
@@ -78,4 +85,7 @@ def summary_of(row: sqlite3.Row, projects: tuple[ImpactBrief, ...]) -> CaseSumma
         cvss_vector=row[11],
         cvss4_vector=row[12],
         projects=projects,
+        assignee=flags.assignee,
+        key_changed=flags.key_changed,
+        signer_not_from=flags.signer_not_from,
     )

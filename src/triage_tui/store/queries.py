@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from triage_tui.store.case_detail import (
@@ -28,12 +29,14 @@ from triage_tui.store.case_filter import (
     UNASSIGNED,
     CaseFilter,
     add_functions,
+    case_score,
     filter_conditions,
     fts_query,
     has_note_search,
     severity_band,
     where_clause,
 )
+from triage_tui.store.case_flags import NO_FLAGS, row_flags
 from triage_tui.store.case_summary import (
     SUMMARY_COLUMNS,
     CaseSummary,
@@ -62,11 +65,14 @@ __all__ = [
     "add_functions",
     "attachment_data",
     "case_impacts",
+    "case_score",
     "count_cases",
+    "count_open_and_closed",
     "filter_conditions",
     "fts_query",
     "get_case",
     "inbox_page_sql",
+    "inbox_rows",
     "is_broad_search",
     "iso_time",
     "list_cases",
@@ -100,6 +106,21 @@ def count_cases(
     add_functions(connection)
     where, params = where_clause(case_filter, now, notes=has_note_search(connection))
     return int(connection.execute(f"SELECT COUNT(*) FROM cases{where}", params).fetchone()[0])  # noqa: S608
+
+
+def count_open_and_closed(
+    connection: sqlite3.Connection, case_filter: CaseFilter, *, now: datetime | None = None
+) -> tuple[int, int]:
+    """How many cases the filter selects with closed cases shown, as (not closed, closed): one pass, so a filter
+    that hides closed cases learns how many it hides for the price of its own count."""
+    add_functions(connection)
+    where, params = where_clause(replace(case_filter, closed=True), now, notes=has_note_search(connection))
+    row = connection.execute(
+        f"SELECT COUNT(*), total(cases.state = 'closed') FROM cases{where}",  # noqa: S608
+        params,
+    ).fetchone()
+    closed = int(row[1])
+    return int(row[0]) - closed, closed
 
 
 _ORDER_BY = {
@@ -144,6 +165,25 @@ def list_cases(
     now: datetime | None = None,
 ) -> list[CaseSummary]:
     """One page of cases in the filter's order (the inbox's covering index serves the default, newest first)."""
+    rows = _page_rows(connection, case_filter, offset, limit, now)
+    projects = projects_for(connection, [row[0] for row in rows])
+    return [summary_of(row, projects.get(row[0], ())) for row in rows]
+
+
+def inbox_rows(
+    connection: sqlite3.Connection, case_filter: CaseFilter, *, offset: int, limit: int, now: datetime | None = None
+) -> list[CaseSummary]:
+    """`list_cases` with what the inbox's rows show besides: each case's assignee and trust problems."""
+    rows = _page_rows(connection, case_filter, offset, limit, now)
+    ids = [row[0] for row in rows]
+    projects = projects_for(connection, ids)
+    found = row_flags(connection, ids)
+    return [summary_of(row, projects.get(row[0], ()), found.get(row[0], NO_FLAGS)) for row in rows]
+
+
+def _page_rows(
+    connection: sqlite3.Connection, case_filter: CaseFilter, offset: int, limit: int | None, now: datetime | None
+) -> list[sqlite3.Row]:
     add_functions(connection)
     notes = has_note_search(connection)
     rows: list[sqlite3.Row] | None = None
@@ -153,8 +193,7 @@ def list_cases(
         broad = bool(case_filter.search) and is_broad_search(connection, case_filter.search or "")
         sql, params = inbox_page_sql(case_filter, offset=offset, limit=limit, now=now, notes=notes, broad=broad)
         rows = connection.execute(sql, params).fetchall()
-    projects = projects_for(connection, [row[0] for row in rows])
-    return [summary_of(row, projects.get(row[0], ())) for row in rows]
+    return rows
 
 
 def search_snippet(

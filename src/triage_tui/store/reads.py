@@ -17,7 +17,7 @@ from triage_tui.store import cipher
 from triage_tui.store.case_detail import CaseDetail, ImpactView, get_case
 from triage_tui.store.case_filter import CaseFilter, case_id_prefix, id_range
 from triage_tui.store.case_summary import CaseSummary
-from triage_tui.store.queries import count_cases, list_cases, search_snippet
+from triage_tui.store.queries import count_cases, count_open_and_closed, inbox_rows, list_cases, search_snippet
 from triage_tui.store.reader_pool import counting_reader, ui_reader
 from triage_tui.store.store import Store
 
@@ -40,10 +40,13 @@ class InboxCount:
 
     shown: int
     total: int
+    hidden_closed: int = 0
+    """Closed cases the filter would select if it did not hide them."""
 
 
 if TYPE_CHECKING:
     from triage_tui.store.duplicate_reads import CaseBrief, CaseExtras
+    from triage_tui.store.inbox_status import InboxStatus
     from triage_tui.store.matrix_reads import Matrix, MatrixRow
 
 CaseRead: TypeAlias = "tuple[CaseDetail | None, CaseExtras | None]"
@@ -97,9 +100,15 @@ class StoreReads:
             return self._count_on(connection, case_filter)
 
     def _count_on(self, connection: sqlite3.Connection, case_filter: CaseFilter) -> InboxCount:
-        shown = count_cases(connection, case_filter.unsorted(), now=self.clock())
-        total = count_cases(connection) if case_filter.narrows else shown
-        return InboxCount(shown=shown, total=total)
+        now = self.clock()
+        if not case_filter.hides_closed:
+            shown = count_cases(connection, case_filter.unsorted(), now=now)
+            total = count_cases(connection) if case_filter.narrows else shown
+            return InboxCount(shown=shown, total=total)
+        shown, hidden = count_open_and_closed(connection, case_filter.unsorted(), now=now)
+        # Hiding closed cases alone, the two parts are every case: no second count.
+        total = count_cases(connection) if case_filter.narrows_more else shown + hidden
+        return InboxCount(shown=shown, total=total, hidden_closed=hidden)
 
     def stoppable_count(self, case_filter: CaseFilter) -> InboxCount | None:
         """`count`, unless `stop_counts` is called while it runs (then None): a count over a broad search takes
@@ -137,7 +146,7 @@ class StoreReads:
         with self._lock:
             self.pages_fetched += 1
         with self.store.readers.connection() as connection:
-            return list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
+            return inbox_rows(connection, case_filter, offset=offset, limit=limit, now=self.clock())
 
     def page_within(self, case_filter: CaseFilter, offset: int, limit: int, budget: float) -> list[CaseSummary] | None:
         """`page`, or None once it has taken `budget` seconds (SQLite abandons the statement): the UI reads a page
@@ -148,7 +157,7 @@ class StoreReads:
         with self.store.readers.connection() as connection:
             connection.set_progress_handler(lambda: perf_counter() > deadline, DEADLINE_CHECK_STEPS)
             try:
-                return list_cases(connection, case_filter, offset=offset, limit=limit, now=self.clock())
+                return inbox_rows(connection, case_filter, offset=offset, limit=limit, now=self.clock())
             except cipher.OperationalError:
                 if perf_counter() > deadline:
                     return None
@@ -186,6 +195,13 @@ class StoreReads:
         """The case's best-matching message text for `search`, matches between `marks`."""
         with self.store.readers.connection() as connection:
             return search_snippet(connection, case_id, search, marks)
+
+    def inbox_status(self) -> InboxStatus:
+        """The inbox's status line: changed keys, replies waiting, embargoes ending soon, the last sync."""
+        from triage_tui.store.inbox_status import inbox_status
+
+        with self.store.readers.connection() as connection:
+            return inbox_status(connection, self.clock())
 
     def close(self) -> None:
         """Close the store's pooled read connections (the app calls this as it ends)."""

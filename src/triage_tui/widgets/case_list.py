@@ -28,10 +28,10 @@ from textual.worker import Worker
 from triage_tui.services.embargo_policy import countdown
 from triage_tui.store.queries import CaseFilter, CaseSummary
 from triage_tui.widgets.after_paint import PaintAware
+from triage_tui.widgets.case_columns import GAP, cell, embargo_text, layout
 from triage_tui.widgets.errors import report_worker_failure
 from triage_tui.widgets.page_cache import PageCache
 from triage_tui.widgets.safe_text import fit, safe_cell
-from triage_tui.widgets.verdict import signature_look
 
 PAGE_SIZE = 100
 """Rows per store read: a screenful many times over, and still a few milliseconds for SQLite."""
@@ -48,38 +48,10 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class Column:
-    """One column of the list: its heading and fixed width (0 means it takes the space left)."""
-
-    heading: str
-    width: int
-
-
-COLUMNS = (
-    Column("id", 14),
-    Column("received", 10),
-    Column("reporter", 16),
-    Column("title", 0),
-    Column("state", 9),
-    Column("signature", 13),
-    Column("embargo", 10),
-    Column("projects", 12),
-)
-GAP = 1
 THUMB_WIDTH = 1
 """The list's own scroll thumb column (Textual's scrollbar repaints through Rich on every change: 10+ ms)."""
-MIN_TITLE = 12
-
-
-def column_widths(total: int) -> list[int]:
-    """Widths of the columns for a list `total` cells wide; the title column takes what is left."""
-    fixed = sum(c.width for c in COLUMNS) + GAP * (len(COLUMNS) - 1)
-    return [c.width or max(MIN_TITLE, total - fixed) for c in COLUMNS]
-
-
-def _project_ids(case: CaseSummary) -> str:
-    return ",".join(p.project for p in case.projects) or "–"
+CLOSED_STYLE = Style(dim=True, italic=True)
+"""A closed case's row: still readable, plainly not open."""
 
 
 class CaseListHeader(Static):
@@ -89,10 +61,12 @@ class CaseListHeader(Static):
     CaseListHeader { height: 1; text-style: bold; color: $text-muted; background: $panel; }
     """
 
+    INSET = 0
+    """Cells the rows below give to a column of their own before the case's columns (a selection marker)."""
+
     def render(self) -> Content:
         # The list below always keeps its last cell for its scroll thumb, so headings line up with its rows.
-        widths = column_widths(max(0, self.size.width - THUMB_WIDTH))
-        return Content(" ".join(fit(c.heading, w) for c, w in zip(COLUMNS, widths, strict=True)))
+        return Content(layout(max(0, self.size.width - THUMB_WIDTH - self.INSET)).headings())
 
 
 class CaseList(PaintAware, ScrollView, can_focus=True):
@@ -301,38 +275,34 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
 
     def _row_segments(self, case: CaseSummary, width: int, base: Style) -> list[Segment]:
         """A case's row: exactly `width` cells."""
-        look = signature_look(case.signature)
-        signature_style = base + Style(color=look.colour, bold=not look.good)
-        cells = (
-            (case.id, base),
-            (case.received_at.strftime("%Y-%m-%d"), base),
-            (case.reporter, base),
-            (case.title, base),
-            (case.disposition or case.state, base),
-            (look.label, signature_style),
-            self._embargo_cell(case, base),
-            (_project_ids(case), base),
-        )
-        widths = column_widths(width)
+        if case.state == "closed":
+            base += CLOSED_STYLE
+        shape = layout(width)
         segments: list[Segment] = []
-        for column_index, ((value, style), column_width) in enumerate(zip(cells, widths, strict=True)):
-            if column_index:
+        for index, (column, column_width) in enumerate(zip(shape.columns, shape.widths, strict=True)):
+            if index:
                 segments.append(Segment(" " * GAP, base))
+            if column.key == "embargo":
+                value, style = self._embargo_cell(case, base, column_width)
+            else:
+                value, style = cell(column.key, case, column_width, base)
             segments.append(safe_cell(value, column_width, style))
-        if width < sum(widths) + GAP * (len(COLUMNS) - 1):  # too narrow even for the fixed columns
+        if width < shape.width:  # too narrow even for the columns that never go
             return list(Strip(segments).crop_extend(0, width, base))
+        if width > shape.width:
+            segments.append(Segment(" " * (width - shape.width), base))
         # Most cells share the row's style: one segment for each run of them, since every later stage of a paint
         # (the terminal colour filter, the compositor) costs per segment.
         return list(Segment.simplify(segments))
 
-    def _embargo_cell(self, case: CaseSummary, base: Style) -> tuple[str, Style]:
+    def _embargo_cell(self, case: CaseSummary, base: Style, width: int) -> tuple[str, Style]:
         """The embargo countdown, red once past due and yellow in its last week."""
         if case.embargo_until is None:
             return "", base
         now = self._clock()
         left = case.embargo_until - now
         colour = "red" if left <= timedelta(0) else "yellow" if left <= timedelta(days=7) else None
-        return countdown(case.embargo_until, now), base + Style(color=colour, bold=colour == "red")
+        return embargo_text(countdown(case.embargo_until, now), width), base + Style(color=colour, bold=colour == "red")
 
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, self._count - 1))

@@ -30,6 +30,8 @@ MARKER_WIDTH = 2
 class SelectableCaseListHeader(CaseListHeader):
     """The column headings, shifted right past the marker column."""
 
+    INSET = MARKER_WIDTH
+
     def render(self) -> Content:
         return Content.assemble(" " * MARKER_WIDTH, super().render())
 
@@ -38,7 +40,13 @@ class SelectableCaseList(CaseList):
     """A case list whose rows can be selected for bulk actions."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_selected", "Select", id="inbox.select", tooltip="Select or unselect the case"),
+        Binding(
+            "space",
+            "toggle_selected",
+            "Select+next",
+            id="inbox.select",
+            tooltip="Select or unselect the case, then go down",
+        ),
         Binding("x", "bulk_close", "Close as spam", id="inbox.bulk_close", tooltip="Close every selected case as spam"),
         Binding("a", "bulk_assign", "Assign all", id="inbox.bulk_assign", tooltip="Assign every selected case"),
         Binding("l", "bulk_labels", "Label all", id="inbox.bulk_labels", tooltip="Add labels to every selected case"),
@@ -54,6 +62,12 @@ class SelectableCaseList(CaseList):
         @property
         def control(self) -> SelectableCaseList:
             return self.case_list
+
+    @dataclass
+    class SelectionChanged(Message):
+        """Cases were selected or unselected; `count` are selected now."""
+
+        count: int
 
     def __init__(
         self,
@@ -88,12 +102,14 @@ class SelectableCaseList(CaseList):
         self.cursor += 1
         self.refresh()
         self.refresh_bindings()
+        self.post_message(self.SelectionChanged(len(self.selected)))
 
     def clear_selection(self) -> None:
         """Unselect every case."""
         self.selected.clear()
         self.refresh()
         self.refresh_bindings()
+        self.post_message(self.SelectionChanged(0))
 
     def action_bulk_close(self) -> None:
         self.post_message(self.BulkRequested(self, "close"))

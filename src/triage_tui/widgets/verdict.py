@@ -78,6 +78,22 @@ def follow_theme(app: App[Any]) -> None:
     app.theme_changed_signal.subscribe(app, changed)
 
 
+KEY_CHANGED_LOOK = VerdictLook("⚠", "key-changed", "#ff9f43")
+"""A good signature by a key that replaced the sender's pinned key, not accepted yet (the case view's KEY CHANGED)."""
+NOT_FROM_LOOK = VerdictLook("≠", "signer≠From", "#ff9f43")
+"""A good signature by a key none of whose UIDs carries the From address (the case view's warning)."""
+
+
+def case_signature_look(verdict: str, *, key_changed: bool, signer_not_from: bool) -> VerdictLook:
+    """The look of a case's verdict in a list: a good signature with a trust problem is not shown as good."""
+    look = signature_look(verdict)
+    if not look.good:
+        return look
+    if key_changed:
+        return KEY_CHANGED_LOOK
+    return NOT_FROM_LOOK if signer_not_from else look
+
+
 def signature_look(verdict: str) -> VerdictLook:
     """The look of a signature verdict in the theme's colours; an unrecognised word is shown as itself, flagged as
     not good."""
