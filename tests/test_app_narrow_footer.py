@@ -24,7 +24,7 @@ async def test_the_inbox_footer_keeps_quit_and_help(tmp_path: Path, width: int) 
         line = footer_line(app)
         assert " q Quit " in line and " ? Help " in line
         assert "palette" in line
-        assert ("…" in line) == (width == 80)  # at 80 some keys gave way, and the line says there are more
+        assert "…" in line  # some keys gave way, and the line says there are more
         assert len(line) <= width
 
 

@@ -232,7 +232,7 @@ async def test_the_export_suggests_the_exports_folder_and_leaves_out_spam_unless
     close_as_spam(app.database)
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await settle(pilot)
-        await press(pilot, "m", "e")
+        await press(pilot, "c", "m", "e")  # closed cases shown in the inbox: the matrix has the spam case's row
         assert isinstance(app.screen, MatrixExportModal)
         suggested = Path(app.screen.query_one("#path", Input).value)
         assert suggested == app.database.parent / "exports" / "impact-matrix.md"

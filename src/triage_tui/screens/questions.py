@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import ClassVar, TypeVar
 
 from textual import on
@@ -10,14 +10,33 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.dom import DOMNode
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from triage_tui.screens.decisions import Decision, submit
-from triage_tui.screens.dialog import ESCAPE_HINT, LEAVE, Dialog
-from triage_tui.screens.refusable import attempting, refusal_line
+from triage_tui.screens.dialog import (  # the yes/no questions live with the dialog base that asks them
+    ESCAPE_HINT,
+    LEAVE,
+    ConfirmModal,
+    DeliberateConfirmModal,
+    Dialog,
+    close_unless_typed,
+    discard_unless_typed,
+)
+from triage_tui.screens.refusable import refusal_line
 from triage_tui.widgets.safe_text import clean_line, safe_line
+
+__all__ = [
+    "ChoiceModal",
+    "ConfirmModal",
+    "DeliberateConfirmModal",
+    "NoteModal",
+    "TextModal",
+    "close_unless_typed",
+    "discard_unless_typed",
+    "hint_with_escape",
+]
+"""The yes/no questions and escape's helpers are defined in `dialog` and offered here too, where callers ask."""
 
 ResultT = TypeVar("ResultT")
 
@@ -145,62 +164,6 @@ class NoteModal(Dialog[str | None]):
         return bool(self.query_one(TextArea).text.strip())
 
 
-class ConfirmModal(Dialog[bool]):
-    """A yes/no question; y or enter confirms, n or escape declines."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,enter", "answer(True)", "Yes", id="modal.yes", tooltip="Confirm"),
-        Binding("n,escape", "answer(False)", "No", id="modal.no", tooltip="Decline"),
-    ]
-
-    def __init__(self, question: str, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id)
-        self._question = question
-
-    HINT = "y / enter: yes · n / escape: no"
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="action-dialog"):
-            yield Static(safe_line(self._question), classes="action-title")
-            yield Static(Content(self.HINT), classes="action-hint")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-
-class DeliberateConfirmModal(ConfirmModal):
-    """A yes/no question where only y says yes: for what cannot be taken back (an embargoed advisory on disk), so a
-    stray enter from the dialog before declines."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="modal.yes", tooltip="Confirm"),
-        Binding("n,escape,enter", "answer(False)", "No", id="modal.no", tooltip="Decline"),
-    ]
-    HINT = "y: yes · n / escape / enter: no"
-
-
 def hint_with_escape(hint: str) -> str:
     """`hint` (what enter and the other keys do) followed by what escape does, as every dialog says it."""
     return f"{hint} · {ESCAPE_HINT}" if hint else ESCAPE_HINT
-
-
-def close_unless_typed(dialog: Dialog[ResultT], typed: bool, what: str) -> None:
-    """Close `dialog` with nothing; if it holds text the user typed, ask first (only y discards it, so the escape
-    that opened the question, a second one or a stray enter keep editing)."""
-    if attempting(dialog):
-        return  # what was typed is being stored: the dialog closes when that is done
-    discard_unless_typed(dialog, typed, f"Discard {what}? Nothing of it is kept.", lambda: dialog.dismiss(None))
-
-
-def discard_unless_typed(node: DOMNode, typed: bool, question: str, discard: Callable[[], object]) -> None:
-    """Call `discard` (which throws away what the user typed) at once if nothing was typed, else only after a
-    deliberate y to `question`: n, escape or a stray enter keep the text as it is."""
-    if not typed:
-        discard()
-        return
-
-    def answered(yes: bool | None) -> None:
-        if yes:
-            discard()
-
-    node.app.push_screen(DeliberateConfirmModal(question), answered)
