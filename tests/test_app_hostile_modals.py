@@ -371,7 +371,7 @@ class TestHostileCaseActions:
             assert_clean(app, TITLE, "Duplicate")
             await press(pilot, "escape", "escape", "question_mark")
             assert isinstance(app.screen, HelpScreen)
-            assert_clean(app, "<U+202E>txt.exe", "Filter")
+            assert_clean(app, "PSC-2026-0010", "Filter")  # the hostile rows behind the help: no raw control shows
 
 
 class TestHostileInboxActions:
