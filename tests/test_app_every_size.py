@@ -1,9 +1,11 @@
 """Snapshots of the inbox, a case, the matrix, the outbox and every dialog over hostile text at 80x24 and 200x50, in
 the dark and the light theme (under snapshots/test_app_every_size/); in each, everything the top screen shows lies
-on the screen (a dialog wider or taller than the terminal fails) and no line of text runs past its edge."""
+on the screen (a dialog wider or taller than the terminal fails), and on the inbox and the matrix every column keeps a
+gap before the next."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,9 @@ from textual.pilot import Pilot
 from textual.screen import ModalScreen
 
 from test_app_hostile_modals import SNAPSHOTS, Step, hostile_app, perform, settle
+from triage_tui.screens.inbox import InboxScreen
+from triage_tui.screens.matrix import MatrixScreen
+from ui_fixtures import screen_text
 
 SnapCompare = Callable[..., bool]
 
@@ -29,6 +34,21 @@ SCREENS: dict[str, tuple[Step, ...]] = {
 """Each screen or dialog, as reached from the hostile inbox (the dialogs as the hostile suite opens them)."""
 
 
+def aligned(app: Any) -> None:
+    """On a screen of rows (the inbox, the matrix), every row has a gap before each heading's column: a hostile or
+    long cell never runs into the next one."""
+    lines = screen_text(app).splitlines()
+    header = next((line for line in lines if " title " in line or line.startswith("case ")), None)
+    if header is None or not isinstance(app.screen, InboxScreen | MatrixScreen):
+        return
+    starts = [match.start() for match in re.finditer(r"\S+", header)]
+    rows = [line for line in lines if re.match(r"\s*(PSC-)?2026-\d{4} ", line)]
+    assert rows, "no rows under the heading"
+    for row in rows:
+        for start in starts[1:]:
+            assert row[start - 1] == " ", f"the column at {start} touches the one before: {row!r}"
+
+
 def shown_on_screen(theme: str, size: tuple[int, int], *actions: Step) -> Callable[[Pilot[Any]], Awaitable[None]]:
     """A run_before: the theme chosen, the actions performed, then the fit checked (a dialog's widgets all on the
     screen) before the snapshot is taken with the cursors still and the notifications cleared."""
@@ -41,6 +61,7 @@ def shown_on_screen(theme: str, size: tuple[int, int], *actions: Step) -> Callab
             field.cursor_blink = False  # type: ignore[attr-defined]
         pilot.app.clear_notifications()
         await pilot.pause()
+        aligned(pilot.app)
         screen_region = Region(0, 0, *size)
         if isinstance(pilot.app.screen, ModalScreen):
             # A dialog must fit: every part of it on the screen (scrolled content inside it is its own business).
