@@ -271,7 +271,7 @@ async def test_the_case_view_shows_the_case_a_subject_names_until_the_coordinato
     elsewhere = message(3, "Re: PSC-2026-0099 [b]again[/b]", sender=("Eve", "eve@evil.example"),
                         date=INBOX_BASE + timedelta(hours=2))  # fmt: skip
     app = make_app(tmp_path, [real, follow_up, elsewhere])
-    hint = "subject names PSC-2026-0001 — d to mark duplicate"
+    hint = "subject names: PSC-2026-0001 — d to mark duplicate"
 
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
@@ -314,4 +314,4 @@ async def test_the_subjects_hint_names_the_key_the_users_keymap_gives_duplicate_
         await settle(pilot)
         await pilot.press("enter")  # the follow-up, opened first (the screen is built for it)
         await settle(pilot)
-        assert "subject names PSC-2026-0001 — D to mark duplicate" in screen_text(app)
+        assert "subject names: PSC-2026-0001 — D to mark duplicate" in screen_text(app)

@@ -25,7 +25,6 @@ from textual.worker import Worker, WorkerState
 from triage_tui.commands import BindingCommands, ViewCommands
 from triage_tui.config import Config
 from triage_tui.memory import limit_malloc_arenas, tune_garbage_collector
-from triage_tui.safe_app import SafeApp
 from triage_tui.screens.context import AppContext
 from triage_tui.screens.decisions import ActionDone
 from triage_tui.screens.help import HelpScreen, help_rows
@@ -37,6 +36,7 @@ from triage_tui.store.reads import StoreReads
 from triage_tui.store.store import Store
 from triage_tui.widgets.app_state import remember_theme, save_screenshot
 from triage_tui.widgets.errors import report_worker_failure
+from triage_tui.widgets.safe_app import SafeApp
 from triage_tui.widgets.safe_text import clean_line
 from triage_tui.widgets.sync_status import SyncSnapshot, finished_line, progress_line
 
