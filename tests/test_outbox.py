@@ -186,3 +186,24 @@ def test_retry_and_cancel_from_the_command_line(store: Store, smtp_server: SmtpS
     with store.read() as connection:
         kinds = [row[0] for row in connection.execute("SELECT kind FROM events WHERE kind LIKE 'outbox-%' ORDER BY id")]
     assert kinds == ["outbox-retry", "outbox-cancel"]
+
+
+@pytest.mark.parametrize("action", ["cancel", "retry"])
+@pytest.mark.parametrize(
+    ("item", "said"),
+    [
+        ("reply-99999999999999999999999", "there is no outbox item reply-99999999999999999999999;"),
+        ("reply-\u00b2", "is not an outbox item"),  # a superscript digit: isdigit() says yes, int() refuses it
+        ("\x1b[31mx\u202e", "'␛[31mx"),
+    ],
+)
+def test_an_id_out_of_range_or_hostile_is_no_such_item_in_one_line(
+    store: Store, action: str, item: str, said: str
+) -> None:
+    # A CliError is what the entry point prints as one `triage-tui: ...` line with exit 2 (an OverflowError was an
+    # "internal error", exit 1); the typed id in it is neutralised.
+    with pytest.raises(CliError) as refused:
+        outbox(store, action, item)
+    line = str(refused.value)
+    assert said in line and "\n" not in line
+    assert "\x1b" not in line and "\u202e" not in line

@@ -72,13 +72,15 @@ def run_outbox(store: Store, config: Config, args: argparse.Namespace, out: Text
         return EXIT_OK
     if args.item is None:
         raise CliError(f"outbox {args.action} needs the item's id, as `triage-tui outbox` lists it (reply-3, push-7)")
+    from triage_tui.untrusted import neutralise_line
+
     act = retry_entry if args.action == "retry" else cancel_entry
     try:
         act(store, args.item, config.identity.email, datetime.now(UTC))
-    except OutboxRefusal as refusal:
-        raise CliError(str(refusal)) from None
+    except OutboxRefusal as refusal:  # the typed id is in the reason: shown neutralised, on one line
+        raise CliError(neutralise_line(str(refusal))) from None
     if args.action == "retry":
-        print(f"{args.item} is queued again; the next sync (triage-tui sync) sends it.", file=out)
+        print(neutralise_line(f"{args.item} is queued again; the next sync (triage-tui sync) sends it."), file=out)
     else:
-        print(f"{args.item} is cancelled; it will not be sent.", file=out)
+        print(neutralise_line(f"{args.item} is cancelled; it will not be sent."), file=out)
     return EXIT_OK

@@ -21,6 +21,8 @@ REPLY = "reply"
 GITHUB_PUSH = "github-push"
 PREFIXES = {REPLY: "reply", GITHUB_PUSH: "push"}
 """How an item's id is written (`reply-3`, `push-7`): the tables number their rows apart."""
+LARGEST_ROW = 2**63 - 1
+"""SQLite's largest integer: no row has a larger id."""
 WAITING_STATES = ("queued", "failed")
 """What the outbox lists: items to send, and items that failed (replies are retried; pushes wait for a retry)."""
 
@@ -55,9 +57,14 @@ def parse_entry_id(entry_id: str) -> tuple[str, int]:
     """(kind, row) of an id such as `reply-3`; OutboxRefusal if it is not one."""
     prefix, _dash, number = entry_id.strip().lower().partition("-")
     kinds = {value: key for key, value in PREFIXES.items()}
-    if prefix not in kinds or not number.isdigit():
+    # ASCII digits only (int() also takes other scripts' digits), and none past SQLite's largest row id: such an id
+    # is simply no item, where the database would overflow on it.
+    if prefix not in kinds or not (number.isascii() and number.isdigit()):
         raise OutboxRefusal(f"'{entry_id}' is not an outbox item; ids look like reply-3 or push-7 (triage-tui outbox)")
-    return kinds[prefix], int(number)
+    row = int(number)
+    if row > LARGEST_ROW:
+        raise OutboxRefusal(f"there is no outbox item {entry_id}; `triage-tui outbox` lists them")
+    return kinds[prefix], row
 
 
 READ_REPLIES = (
