@@ -141,3 +141,39 @@ def test_init_in_a_terminal_asks_for_what_the_flags_left_out(
     sealed = str(gpg.encrypt(b"secret", [identity.fingerprint], always_trust=True))
     assert not gpg.decrypt(sealed, passphrase="wrong").ok  # the key is protected by the passphrase typed
     assert gpg.decrypt(sealed, passphrase="a long passphrase").ok
+
+
+@pytest.mark.parametrize(
+    ("home", "extra", "said"),
+    [
+        ("file", [], "is a file, not a folder"),
+        ("file/ws", [], "is a file; choose another --home"),
+        ("ws", ["--name", "N" * 100_000], "at most 200"),
+        ("ws", ["--gnupg-home-missing"], "there is no GnuPG home folder"),
+    ],
+    ids=["home-is-a-file", "home-under-a-file", "name-too-long", "gnupg-home-missing"],
+)
+def test_init_checks_every_argument_before_it_makes_a_key(
+    tmp_path: Path, gnupg_home: Path, monkeypatch: pytest.MonkeyPatch, home: str, extra: list[str], said: str
+) -> None:
+    monkeypatch.setenv("GNUPGHOME", str(gnupg_home))  # whatever init does, never the real ~/.gnupg
+    (tmp_path / "file").write_text("not a folder\n", encoding="utf-8")
+    keys = ["--gnupg-home", str(tmp_path / "nowhere")] if "--gnupg-home-missing" in extra else []
+    names = [arg for arg in extra if arg != "--gnupg-home-missing"] or ["--name", "A"]
+    code, out, err = _init("--home", str(tmp_path / home), *names, "--email", "a@example.org", "--no-passphrase", *keys)
+    assert code == 2, err
+    assert err.startswith("triage-tui: ") and said in err and err.count("\n") == 1 and len(err) < 400
+    assert out == ""
+    assert gnupg.GPG(gnupghome=str(gnupg_home)).list_keys(secret=True) == []  # no key made, none left behind
+    assert not (tmp_path / "nowhere").exists()
+    assert (tmp_path / "file").read_text(encoding="utf-8") == "not a folder\n"
+
+
+def test_init_neutralises_what_it_echoes_and_quotes_the_next_command(tmp_path: Path, gnupg_home: Path) -> None:
+    home = tmp_path / "my \x1b[31m dir"
+    code, out, err = _init("--home", str(home), "--name", "A", "--email", "a@example.org",
+                           "--gnupg-home", str(gnupg_home), "--no-passphrase")  # fmt: skip
+    assert code == 0, err
+    assert "\x1b" not in out + err
+    [next_line] = [line for line in out.splitlines() if line.startswith("next: ")]
+    assert f"--home '{tmp_path}/my ␛[31m dir' sync" in next_line

@@ -44,6 +44,39 @@ def _existing(workspace: Workspace) -> Path | None:
     return None
 
 
+def _folder_problem(path: Path, what: str) -> str | None:
+    """Why `path` cannot be (or become) a folder init writes in, or None: it is a file, or what would hold it is a
+    file or cannot be written."""
+    shown = neutralise_line(str(path))
+    if path.exists():
+        if not path.is_dir():
+            return f"{what} {shown} is a file, not a folder; choose another --home"
+        writable = path
+    else:
+        writable = path.parent
+        while not writable.exists() and writable != writable.parent:
+            writable = writable.parent
+        if not writable.is_dir():
+            return f"{what} {shown} cannot be made: {neutralise_line(str(writable))} is a file; choose another --home"
+    if not os.access(writable, os.W_OK | os.X_OK):
+        return f"{what} {shown} cannot be written here ({neutralise_line(str(writable))}); choose another --home"
+    return None
+
+
+def _check_folders(workspace: Workspace, gnupg_home: Path | None) -> None:
+    """Refuse (CliError), before any key is made, a workspace that cannot be written or a GnuPG home that is not
+    there: gpg would otherwise make a new, empty home, and the key made in it would be left behind."""
+    for path, what in ((workspace.root, "the workspace folder"), (workspace.data_dir, "the data folder")):
+        problem = _folder_problem(path, what)
+        if problem is not None:
+            raise CliError(problem)
+    if gnupg_home is not None and not gnupg_home.is_dir():
+        raise CliError(
+            f"there is no GnuPG home folder {neutralise_line(str(gnupg_home))}; give one that exists "
+            "(gpg --homedir DIR made it), or leave out --gnupg-home for the default"
+        )
+
+
 def _ask(question: str, err: TextIO) -> str:
     err.write(question)
     err.flush()
@@ -99,9 +132,11 @@ def run_init(
     found = _existing(workspace)
     if found is not None:
         raise CliError(
-            f"{found} already exists: init never overwrites a workspace; choose another --home, or edit that config"
+            f"{neutralise_line(str(found))} already exists: init never overwrites a workspace; choose another --home, "
+            "or edit that config"
         )
     gnupg_home: Path | None = args.gnupg_home.expanduser().resolve() if args.gnupg_home else None
+    _check_folders(workspace, gnupg_home)
     key_home = gnupg_home or (Path(os.environ["GNUPGHOME"]) if os.environ.get("GNUPGHOME") else None)
     name, email = args.name or "", args.email or ""
     fingerprint = normal_fingerprint(args.key) if args.key else ""
@@ -124,7 +159,7 @@ def run_init(
         raise CliError(problem)
     if not fingerprint:
         passphrase = _passphrase(args, interactive, err)
-        print(f"triage-tui: generating your key ({name} <{email}>)…", file=err, flush=True)
+        print(neutralise_line(f"triage-tui: generating your key ({name} <{email}>)…"), file=err, flush=True)
         try:
             fingerprint = generate_identity_key(key_home, name, email, passphrase)
         except KeyGenerationError as error:
@@ -140,10 +175,18 @@ def run_init(
         raise CliError(f"{workspace.config_path} appeared meanwhile; init never overwrites a workspace") from None
     unlock(workspace, config, err)
     Store(workspace.database_path).close()
-    print(f"workspace: {workspace.root}", file=out)
-    print(f"config: {workspace.config_path} (add your sources and projects: each table is explained in it)", file=out)
-    print(f"store: {workspace.database_path}, encrypted to your key", file=out)
-    print(f"key: {fingerprint}", file=out)
-    home = f" --home {workspace.root}" if getattr(args, "home", None) else ""
-    print(f"next: triage-tui{home} sync, then triage-tui{home} to open it", file=out)
+    _report(workspace, fingerprint, bool(getattr(args, "home", None)), out)
     return EXIT_OK
+
+
+def _report(workspace: Workspace, fingerprint: str, home_given: bool, out: TextIO) -> None:
+    """What init made, each path neutralised, and the next command quoted so that it can be pasted as it is."""
+    import shlex
+
+    print(neutralise_line(f"workspace: {workspace.root}"), file=out)
+    config = f"config: {workspace.config_path} (add your sources and projects: each table is explained in it)"
+    print(neutralise_line(config), file=out)
+    print(neutralise_line(f"store: {workspace.database_path}, encrypted to your key"), file=out)
+    print(f"key: {fingerprint}", file=out)
+    home = f" --home {shlex.quote(str(workspace.root))}" if home_given else ""
+    print(neutralise_line(f"next: triage-tui{home} sync, then triage-tui{home} to open it"), file=out)

@@ -13,6 +13,7 @@ from triage_tui.workspace import Workspace
 def unlock(workspace: Workspace, config: Config, err: TextIO) -> None:
     """Unlock (or on first use create) the encrypted store before anything opens it."""
     from triage_tui.services.store_key import StoreUnlock, key_file_of, unlock_store
+    from triage_tui.untrusted import neutralise_line
 
     def say_waiting(holder: int | None) -> None:
         who = f"another triage-tui (pid {holder})" if holder else "another triage-tui"
@@ -22,11 +23,11 @@ def unlock(workspace: Workspace, config: Config, err: TextIO) -> None:
         workspace.database_path, config.identity.fingerprint, config.gnupg_home(), on_wait=say_waiting
     )
     if outcome is StoreUnlock.ENCRYPTED:
-        print(f"triage-tui: {workspace.database_path} is now encrypted at rest", file=err)
-    if outcome is not StoreUnlock.OPENED:
+        print(neutralise_line(f"triage-tui: {workspace.database_path} is now encrypted at rest"), file=err)
+    if outcome is not StoreUnlock.OPENED:  # the paths are the typed --home's: neutralised
+        key_file = key_file_of(workspace.database_path)
         print(
-            f"triage-tui: its key is {key_file_of(workspace.database_path)}, encrypted to your OpenPGP key; "
-            "back both up together",
+            neutralise_line(f"triage-tui: its key is {key_file}, encrypted to your OpenPGP key; back both up together"),
             file=err,
         )
 

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 KEY_EXPIRY = "3y"
 """A new key expires in three years (`gpg --quick-set-expire` extends it): a lost key stops being trusted by itself."""
 
+NAME_LIMIT = 200
+"""The longest name a user id takes: longer is a mistake (a paste gone wrong), not a name."""
+EMAIL_LIMIT = 254
+"""The longest mail address SMTP carries (RFC 5321's path, less its brackets)."""
+
 _EMAIL = re.compile(r"[^\s@<>\"]+@[^\s@<>\"]+\.[^\s@<>\"]+")
 
 
@@ -42,6 +47,10 @@ class KeyGenerationError(Exception):
 def identity_problem(name: str, email: str) -> str | None:
     """Why `name` and `email` cannot make a key's user id (one sentence), or None."""
     # gpg reads its batch recipe one parameter a line: a line break or control character in a value would add one.
+    if len(name) > NAME_LIMIT:
+        return f"the name has {len(name)} characters; at most {NAME_LIMIT} make a key's name"
+    if len(email) > EMAIL_LIMIT:
+        return f"the mail address has {len(email)} characters; at most {EMAIL_LIMIT} make one"
     if not name.strip() or any(ord(c) < 32 or ord(c) == 127 for c in name) or "<" in name or ">" in name:
         return "the name must be one line of text without < or >"
     if not _EMAIL.fullmatch(email):
