@@ -279,3 +279,32 @@ def test_key_import_wkd_on_the_command_line(
         assert code == 1 and "publishes no key" in err.getvalue()
     finally:
         kill_and_remove(gnupg_home)
+
+
+@pytest.mark.parametrize(
+    ("given", "code", "said"),
+    [
+        ({"wkd": "not an address"}, 2, "is not a mail address whose domain can be asked"),
+        ({"wkd": "\x1b[31mx\u202e"}, 2, "'␛[31mx<U+202E>' is not a mail address"),
+        ({"file": "/nonexistent/\x1b[2Jx"}, 2, "cannot read /nonexistent/␛[2Jx"),
+        ({"case": "PSC-\x1b[2J"}, 2, "no case PSC-␛[2J"),
+    ],
+    ids=["wkd-not-an-address", "wkd-hostile", "file-hostile", "case-hostile"],
+)
+def test_a_bad_argument_is_a_usage_error_in_one_neutralised_line(
+    tmp_path: Path, given: dict[str, str], code: int, said: str
+) -> None:
+    from triage_tui.cli.output import CliError
+
+    store = Store(seeded_store(tmp_path / "triage.db", []))
+    config = Config(path=tmp_path / "config.toml", identity=Identity(name="c", email="c@example.org", fingerprint=""))
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        # A CliError is what the entry point prints as one `triage-tui: ...` line with exit 2.
+        with pytest.raises(CliError) as refused:
+            run_key(store, config, _args(**given), io.BytesIO(), out, err, interactive=False)
+    finally:
+        store.close()
+    line = str(refused.value)
+    assert said in line and "\n" not in line and "\x1b" not in line and "\u202e" not in line
+    assert out.getvalue() == err.getvalue() == ""

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from triage_tui.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
+from triage_tui.untrusted import neutralise, neutralise_line
 
 if TYPE_CHECKING:
     from triage_tui.config import Config
@@ -42,7 +43,20 @@ def _read_file(name: str, stdin: BinaryIO) -> bytes:
         with Path(name).expanduser().open("rb") as file:
             return file.read(MAX_KEY_MATERIAL + 1)
     except OSError as error:
-        raise CliError(f"cannot read {name}: {error.strerror or error}") from None
+        raise CliError(neutralise_line(f"cannot read {name}: {error.strerror or error}")) from None
+
+
+def _check_address(address: str) -> None:
+    """Refuse (CliError: a usage error, exit 2) an --wkd that is no mail address, before anything is asked."""
+    from triage_tui.sources.wkd import WkdError, split_address
+
+    try:
+        split_address(address)
+    except WkdError:
+        raise CliError(
+            f"{neutralise_line(address[:80])!r} is not a mail address whose domain can be asked for its key "
+            "(such as alex@example.org)"
+        ) from None
 
 
 def _confirmed(err: TextIO) -> bool:
@@ -83,20 +97,21 @@ def run_key(
             with store.read() as connection:
                 detail = get_case(connection, args.case)
             if detail is None:
-                raise CliError(f"no case {args.case}")
+                raise CliError(neutralise_line(f"no case {args.case}"))
             material = case_material(store, detail)
         elif args.wkd:
+            _check_address(args.wkd)
             material = wkd_material(args.wkd)
         else:
             origin = "standard input" if args.file == "-" else f"the file {Path(args.file).name}"
             material = inspect_key_material(_read_file(args.file, stdin), origin)
     except WkdError as error:
-        print(f"triage-tui: {'offline: ' if error.offline else ''}{error}", file=err)
+        print(neutralise_line(f"triage-tui: {'offline: ' if error.offline else ''}{error}"), file=err)
         return EXIT_FAILED
     except KeyImportError as error:
-        print(f"triage-tui: not imported: {error}", file=err)
+        print(neutralise_line(f"triage-tui: not imported: {error}"), file=err)
         return EXIT_USAGE
-    print(material.describe(), file=out, flush=True)
+    print(neutralise(material.describe()), file=out, flush=True)  # its origin holds the typed file name or address
     if not args.yes and not interactive:
         print("triage-tui: not imported: nothing can ask here; run it in a terminal, or pass --yes", file=err)
         return EXIT_USAGE
@@ -106,7 +121,8 @@ def run_key(
     try:
         taken = import_key_material(material, config.gnupg_home())
     except KeyImportError as error:
-        print(f"triage-tui: not imported: {error}", file=err)
+        print(neutralise_line(f"triage-tui: not imported: {error}"), file=err)
         return EXIT_FAILED
-    print(f"imported into {config.gnupg_home() or 'your default GnuPG home'}: {', '.join(taken)}", file=out)
+    home = config.gnupg_home() or "your default GnuPG home"
+    print(neutralise_line(f"imported into {home}: {', '.join(taken)}"), file=out)
     return EXIT_OK
