@@ -203,8 +203,12 @@ def test_without_json_one_line_says_what_was_decided(home: Path) -> None:
         ((ONE, "note", " "), "an empty note is not saved"),
         ((ONE, "label", "wheel"), "a label change is +LABEL (add) or -LABEL (remove), not 'wheel'"),
         ((ONE, "label", "-absent"), "nothing to change"),
-        (("PSC-2099-0001", "state", "triage"), "no case PSC-2099-0001"),
-        (("PSC-2099-0001", "undo"), "nothing of yours to undo on PSC-2099-0001"),
+        # An unknown case is said to be one, whatever the action (undo said "nothing of yours to undo").
+        (("PSC-2099-0001", "state", "triage"), "no case PSC-2099-0001 here"),
+        (("PSC-2099-0001", "undo"), "no case PSC-2099-0001 here"),
+        (("PSC-2099-0001", "assign", "x"), "no case PSC-2099-0001 here"),
+        (("PSC-2099-0001", "note", "x"), "no case PSC-2099-0001 here"),
+        (("PSC-2099-0001", "unlink", "pip"), "no case PSC-2099-0001 here"),
     ],
 )
 def test_a_refused_decision_exits_2_with_the_reason_in_one_line_and_writes_nothing(

@@ -44,6 +44,7 @@ def take_decision(
 
     # As the app builds it: with team sync on, every decision is also a team event signed with the identity's key.
     service = TriageService(store, author_name(config), sharer=sharer_for(config))
+    _require_case(store, args.case_id)
     refused = _role_refusal(store, config, args)
     if refused is not None:  # whose decision it is comes before whether the case can take it (a state's lifecycle)
         raise CliError(neutralise_line(f"the team's workstations would refuse this: {refused}"))
@@ -68,6 +69,17 @@ COORDINATORS_FIELDS: Mapping[str, tuple[str, ...]] = {
     "cvss": ("cvss_vector",),
 }
 """The case's fields each coordinator's action changes (as its team event names them); `duplicate-of` merges."""
+
+
+def _require_case(store: Store, case_id: str) -> None:
+    """Refuse (CliError) an id no case here has, the same way for every action: before whose decision it is, and
+    before an action's own reason (undo's "nothing of yours to undo" would hide that the case is not there)."""
+    from triage_tui.store.team_case_store import case_exists
+    from triage_tui.untrusted import neutralise_line
+
+    with store.read() as connection:
+        if not case_exists(connection, case_id):
+            raise CliError(neutralise_line(f"no case {case_id} here; `triage-tui cases` lists them"))
 
 
 def _role_refusal(store: Store, config: Config, args: argparse.Namespace) -> str | None:
