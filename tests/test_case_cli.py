@@ -240,6 +240,16 @@ def test_an_unknown_state_or_project_to_list_by_is_refused_naming_the_valid_ones
     assert cli(home, "cases", "--state", "new", "--project", "pip").returncode == 0
 
 
+def test_cases_with_nothing_to_show_says_so_on_stderr_only(home: Path) -> None:
+    """Nothing printed at all looked like a hang or a failure; stdout stays empty for scripts, `--json` is `[]`."""
+    listed = cli(home, "cases", "--state", "closed")
+    assert (listed.returncode, listed.stdout) == (0, "")
+    assert listed.stderr == "triage-tui: no case matches these filters\n"
+    as_json = cli(home, "cases", "--state", "closed", "--json")
+    assert (as_json.returncode, as_json.stdout.strip(), as_json.stderr) == (0, "[]", "")
+    assert cli(home, "cases").stderr == ""  # cases to list: nothing on stderr
+
+
 def test_an_unknown_case_is_refused_as_show_refuses_it(home: Path) -> None:
     shown = cli(home, "show", "PSC-2099-0001")
     decided = cli(home, "case", "PSC-2099-0001", "assign", "alex")

@@ -87,7 +87,7 @@ def run(
         # One store for the whole command: its schema is checked once, and what opens it shares its writer.
         with Store(workspace.database_path) as store:
             if args.command == "cases":
-                return list_cases(store, args, out)
+                return list_cases(store, args, out, err)
             if args.command == "show":
                 return show_case(store, args, out, config)
             if args.command == "rejected":

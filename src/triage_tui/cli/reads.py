@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from triage_tui.store.team_runner import EitherConnection as ReadConnection
 
 
-def list_cases(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+def list_cases(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     """`triage-tui cases`: one line (or one JSON object) per case the filters let through."""
     from triage_tui.services.case_json import case_summary_json
     from triage_tui.store.queries import CaseFilter, list_cases, sources_for
@@ -28,6 +28,12 @@ def list_cases(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         print_json(documents, out)
         return EXIT_OK
+    if not documents and err is not None:  # on stderr: a script reading stdout still sees no line, as before
+        filtered = args.state or args.project or args.search
+        said = (
+            "no case matches these filters" if filtered else "there is no case yet (`triage-tui sync` fetches reports)"
+        )
+        print(f"triage-tui: {said}", file=err)
     for case in terminal_document(documents):
         projects = ",".join(p["project"] for p in case["projects"]) or "-"
         out.write(
