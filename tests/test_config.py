@@ -114,6 +114,16 @@ def test_missing_config_is_named(tmp_path: Path) -> None:
         load_config(tmp_path / "config.toml")
 
 
+def test_a_missing_config_names_init_and_demo_in_one_neutralised_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "new \x1b[31m home"
+    assert run(["--home", str(home), "cases"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err and "new ␛[31m home" in err
+    assert "`triage-tui init` sets up a real workspace" in err and "`triage-tui demo`" in err
+
+
 def test_workspace_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     explicit = resolve_workspace(tmp_path / "a")
     assert explicit.config_path == tmp_path / "a" / "config.toml"

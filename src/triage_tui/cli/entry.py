@@ -110,7 +110,9 @@ def run(
                 return run_outbox(store, config, args, out)
             return open_app(store, config)
     except (ConfigError, CliError) as error:
-        print(f"triage-tui: {error}", file=err)
+        from triage_tui.untrusted import neutralise_line
+
+        print(neutralise_line(f"triage-tui: {error}"), file=err)  # it can quote a typed --home or argument
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("triage-tui: interrupted; everything stored so far is kept", file=err)

@@ -33,12 +33,19 @@ class ConfigError(Exception):
         super().__init__(f"{path}: {where}: {expected}")
 
 
+NOT_FOUND = (
+    "not found; `triage-tui init` sets up a real workspace (your key, an encrypted store, this config), "
+    "`triage-tui demo` a demo one to try"
+)
+"""What a missing config says: both ways to make one, the real one first."""
+
+
 def load_config(path: Path) -> Config:
     """Read and validate the config file at `path`."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(path, "", "not found; create it (see README) or run `triage-tui demo`") from None
+        raise ConfigError(path, "", NOT_FOUND) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(path, "", f"cannot be read ({error})") from None
     return parse_config(path, text)
