@@ -18,8 +18,9 @@ GAP = 1
 """Cells between two columns."""
 TITLE_FIRST = 30
 """Cells the title grows to before any other column grows past its shortest form."""
-FLEX_SHARES = {"title": 2, "projects": 1}
-"""How the space left once every column has its natural width is shared out."""
+FLEX_SHARES = {"title": 3, "projects": 1}
+"""How the space left once every column has its natural width is shared out: mostly to the title (at 200 columns a
+title of 60 cells left long subjects cut with room to spare), the projects taking a quarter."""
 
 
 @dataclass(frozen=True)
