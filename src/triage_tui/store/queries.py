@@ -29,10 +29,12 @@ from triage_tui.store.case_filter import (
     UNASSIGNED,
     CaseFilter,
     add_functions,
+    case_id_prefix,
     case_score,
     filter_conditions,
     fts_query,
     has_note_search,
+    id_range,
     severity_band,
     where_clause,
 )
@@ -149,6 +151,12 @@ def inbox_page_sql(
         case_filter, now, notes=notes, broad=broad and case_filter.sort in ("received", "updated")
     )
     order = _ORDER_BY.get(case_filter.sort, _ORDER_BY["received"])
+    prefix = case_id_prefix(case_filter.search or "")
+    if prefix is not None:
+        # The case whose id was typed comes before the reports that merely mention it (a hostile subject may).
+        id_sql, id_params = id_range(prefix)
+        order = f"{id_sql} DESC, {order}"
+        params += id_params
     sql = f"SELECT {SUMMARY_COLUMNS} FROM cases{where} ORDER BY {order}"  # noqa: S608
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"

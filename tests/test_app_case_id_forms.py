@@ -1,0 +1,51 @@
+"""Provides tests of finding a case by its id when other reports mention it: the search lists the case itself first
+(cursor on it), go to accepts the short ids the list shows, and J/K work in a case opened by go to."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from triage_tui.app import TriageApp
+from triage_tui.intake.records import ParsedMessage
+from triage_tui.store.connection import reader
+from triage_tui.store.queries import SORTS, CaseFilter, list_cases
+from triage_tui.widgets.case_list import CaseList
+from ui_fixtures import BASE, FROZEN_NOW, frozen_clock, message, seeded_store, settle, small_inbox
+
+WIDE = (200, 50)
+
+
+def mentioning_inbox() -> list[ParsedMessage]:
+    """The small inbox, then a newer report from someone else whose subject names PSC-2026-0003."""
+    hostile = message(
+        30,
+        "PSC-2026-0003 update: the real fix is here",
+        sender=("Mallory", "mallory@example.com"),
+        date=BASE + timedelta(days=20),
+    )
+    return [*small_inbox(), hostile]
+
+
+def mentioning_app(tmp_path: Path) -> TriageApp:
+    return TriageApp(seeded_store(tmp_path / "triage.db", mentioning_inbox()), clock=frozen_clock)
+
+
+def test_the_case_whose_id_is_searched_comes_before_reports_mentioning_it(tmp_path: Path) -> None:
+    database = seeded_store(tmp_path / "triage.db", mentioning_inbox())
+    with reader(database) as connection:
+        for sort in SORTS:
+            found = [case.id for case in list_cases(connection, CaseFilter(search="PSC-2026-0003", sort=sort),
+                                                    now=FROZEN_NOW)]  # fmt: skip
+            assert len(found) == 2 and found[0] == "PSC-2026-0003", (sort, found)
+
+
+async def test_searching_an_id_puts_the_cursor_on_that_case(tmp_path: Path) -> None:
+    app = mentioning_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"PSC-2026-0003")
+        await settle(pilot)
+        case_list = app.screen.query_one(CaseList)
+        assert case_list.count == 2 and case_list.current_case is not None
+        assert case_list.current_case.id == "PSC-2026-0003"
