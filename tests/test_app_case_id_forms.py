@@ -8,6 +8,7 @@ from pathlib import Path
 
 from triage_tui.app import TriageApp
 from triage_tui.intake.records import ParsedMessage
+from triage_tui.screens.case import CaseScreen
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import SORTS, CaseFilter, list_cases
 from triage_tui.widgets.case_list import CaseList
@@ -49,3 +50,33 @@ async def test_searching_an_id_puts_the_cursor_on_that_case(tmp_path: Path) -> N
         case_list = app.screen.query_one(CaseList)
         assert case_list.count == 2 and case_list.current_case is not None
         assert case_list.current_case.id == "PSC-2026-0003"
+
+
+def listed_ids(case_list: CaseList) -> list[str]:
+    return [case.id for case in (case_list._row(i) for i in range(case_list.count)) if case is not None]
+
+
+async def test_j_and_k_step_from_a_case_opened_by_go_to(tmp_path: Path) -> None:
+    """Go to (from the inbox, then from a case) puts the inbox's cursor on the case it opens, so J and K step from
+    there instead of refusing."""
+    app = TriageApp(seeded_store(tmp_path / "triage.db", small_inbox()), clock=frozen_clock)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        case_list = app.screen.query_one(CaseList)
+        order = listed_ids(case_list)
+        await pilot.press("colon", *order[2], "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.case_id == order[2]
+        await pilot.press("J")
+        await settle(pilot)
+        assert app.screen.case_id == order[3]
+        await pilot.press("number_sign", *order[0], "enter")
+        await settle(pilot)
+        assert app.screen.case_id == order[0]
+        await pilot.press("J")
+        await settle(pilot)
+        assert app.screen.case_id == order[1]
+        await pilot.press("K")
+        await settle(pilot)
+        assert app.screen.case_id == order[0]
+        assert case_list.current_case is not None and case_list.current_case.id == order[0]

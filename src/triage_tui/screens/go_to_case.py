@@ -16,6 +16,7 @@ from textual.widgets import Input, Static
 from triage_tui.screens.dialog import ESCAPE_HINT, LEAVE, Dialog
 from triage_tui.screens.navigation import OpenCase
 from triage_tui.screens.refusable import Refused, attempt, refusal_line
+from triage_tui.widgets.case_list import CaseList
 
 
 def go_to_binding(namespace: str) -> Binding:
@@ -33,7 +34,16 @@ def go_to_binding(namespace: str) -> Binding:
 def open_chosen(app: App[object], case_id: str | None) -> None:
     """Open the case the prompt closed with (None: it was cancelled)."""
     if case_id is not None:
+        follow_in_inbox(app, case_id)
         app.post_message(OpenCase(case_id))
+
+
+def follow_in_inbox(app: App[object], case_id: str) -> None:
+    """Put the inbox's cursor on the case go to opens, when the inbox lists it, so J and K in the case step from
+    there (they go through the inbox's list from its cursor)."""
+    lists = app.screen_stack[0].query(CaseList) if app.screen_stack else None
+    if lists:
+        lists.first().move_to(case_id)
 
 
 def one_case(typed: str, ids: Callable[[str], list[str]]) -> str:
