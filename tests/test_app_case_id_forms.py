@@ -6,13 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from textual.widgets import Static
+
 from triage_tui.app import TriageApp
 from triage_tui.intake.records import ParsedMessage
 from triage_tui.screens.case import CaseScreen
+from triage_tui.screens.go_to_case import GoToCaseModal, one_case
+from triage_tui.screens.refusable import Refused
 from triage_tui.store.connection import reader
 from triage_tui.store.queries import SORTS, CaseFilter, list_cases
 from triage_tui.widgets.case_list import CaseList
-from ui_fixtures import BASE, FROZEN_NOW, frozen_clock, message, seeded_store, settle, small_inbox
+from ui_fixtures import BASE, FROZEN_NOW, frozen_clock, message, screen_text, seeded_store, settle, small_inbox
 
 WIDE = (200, 50)
 
@@ -80,3 +85,30 @@ async def test_j_and_k_step_from_a_case_opened_by_go_to(tmp_path: Path) -> None:
         await settle(pilot)
         assert app.screen.case_id == order[0]
         assert case_list.current_case is not None and case_list.current_case.id == order[0]
+
+
+async def test_go_to_accepts_the_short_ids_a_narrow_list_shows(tmp_path: Path) -> None:
+    """At 80 columns the list shows "2026-0004"; go to takes that, or "0004", as the case's id."""
+    app = TriageApp(seeded_store(tmp_path / "triage.db", small_inbox()), clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "2026-0004" in screen_text(app) and "PSC-2026-0004" not in screen_text(app)
+        await pilot.press("colon", *"2026-0004", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.case_id == "PSC-2026-0004"
+        await pilot.press("number_sign", *"0002", "enter")
+        await settle(pilot)
+        assert app.screen.case_id == "PSC-2026-0002"
+        await pilot.press("number_sign", *"26-0003", "enter")  # not a whole part of the id: no case
+        await settle(pilot)
+        assert isinstance(app.screen, GoToCaseModal)
+        assert "no case here has the id 26-0003" in str(app.screen.query_one(".dialog-refusal", Static).render())
+
+
+def test_an_end_shared_by_several_ids_asks_for_more() -> None:
+    ids = ["PSC-2026-0187", "PSC-2025-0187"]
+    with pytest.raises(Refused, match="several cases end with 0187"):
+        one_case("0187", lambda _typed: [], lambda typed: [i for i in ids if i.endswith("-" + typed)])
+    assert one_case("2025-0187", lambda _typed: [], lambda typed: [i for i in ids if i.endswith("-" + typed)]) == (
+        "PSC-2025-0187"
+    )

@@ -89,7 +89,7 @@ class CaseNavigation(CaseView):
 
     @work(group=ASKING)
     async def action_go_to_case(self) -> None:
-        case_id = await self.app.push_screen_wait(GoToCaseModal(self.reads.case_ids))
+        case_id = await self.app.push_screen_wait(GoToCaseModal(self.reads.case_ids, self.reads.case_ids_ending))
         if case_id is not None and case_id != self.case_id:
             follow_in_inbox(self.app, case_id)
             await self.show_case(case_id)
