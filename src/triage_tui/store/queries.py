@@ -189,6 +189,18 @@ def inbox_rows(
     return [summary_of(row, projects.get(row[0], ()), found.get(row[0], NO_FLAGS)) for row in rows]
 
 
+def with_trust_flags(connection: sqlite3.Connection, summaries: list[CaseSummary]) -> list[CaseSummary]:
+    """`summaries` with their trust flags read (a changed signer key, a signer without the From address), as the
+    inbox's rows have them; the command line prints them as the app shows them."""
+    found = row_flags(connection, [summary.id for summary in summaries])
+    return [
+        replace(s, key_changed=found[s.id].key_changed, signer_not_from=found[s.id].signer_not_from)
+        if s.id in found
+        else s
+        for s in summaries
+    ]
+
+
 def _page_rows(
     connection: sqlite3.Connection, case_filter: CaseFilter, offset: int, limit: int | None, now: datetime | None
 ) -> list[sqlite3.Row]:
