@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
 from triage_tui.cli.output import EXIT_OK, CliError, print_json
 from triage_tui.store.store import Store
+
+WARNING_WORDS = {"key-changed": "key-changed", "signer-not-from": "signer≠From"}
+"""`cases`' words for a good signature with a trust problem: the inbox's list's."""
 
 if TYPE_CHECKING:
     from triage_tui.config import Config
@@ -16,13 +20,13 @@ if TYPE_CHECKING:
 def list_cases(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     """`triage-tui cases`: one line (or one JSON object) per case the filters let through."""
     from triage_tui.services.case_json import case_summary_json
-    from triage_tui.store.queries import CaseFilter, list_cases, sources_for
+    from triage_tui.store.queries import CaseFilter, list_cases, sources_for, with_trust_flags
     from triage_tui.untrusted import terminal_document
 
     case_filter = CaseFilter(state=args.state, project=args.project, search=args.search)
     check_filter(store, args)
     with store.read() as connection:
-        summaries = list_cases(connection, case_filter, limit=None)
+        summaries = with_trust_flags(connection, list_cases(connection, case_filter, limit=None))
         sources = sources_for(connection, [s.id for s in summaries]) if args.json else {}
     documents = [case_summary_json(s, sources.get(s.id, ())) for s in summaries]
     if args.json:
@@ -36,8 +40,9 @@ def list_cases(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO 
         print(f"triage-tui: {said}", file=err)
     for case in terminal_document(documents):
         projects = ",".join(p["project"] for p in case["projects"]) or "-"
+        signature = WARNING_WORDS.get(case["signature_warning"], case["signature"])  # the words the app's list shows
         out.write(
-            f"{case['id']}  {case['received_at'][:10]}  {case['state']:<9} {case['signature']:<12} {projects:<18} "
+            f"{case['id']}  {case['received_at'][:10]}  {case['state']:<9} {signature:<12} {projects:<18} "
             f"{case['reporter'][:24]:<24}  {case['title']}\n"
         )
     return EXIT_OK
@@ -87,11 +92,13 @@ def show_case(store: Store, args: argparse.Namespace, out: TextIO, config: Confi
     """`triage-tui show CASE_ID`: the case with its whole thread; authors the roster knows by name."""
     from triage_tui.domain import NO_DATE
     from triage_tui.services.case_json import case_detail_json
-    from triage_tui.store.queries import get_case
+    from triage_tui.store.queries import get_case, with_trust_flags
     from triage_tui.untrusted import terminal_document
 
     with store.read() as connection:
         detail = get_case(connection, args.case_id)
+        if detail is not None:
+            detail = replace(detail, summary=with_trust_flags(connection, [detail.summary])[0])
         names = _member_names(connection, config)
     if detail is None:
         raise CliError(f"no case {args.case_id!r} in {store.path}")

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from triage_tui.screens.case_view import CaseView
 from triage_tui.screens.dialog import ASKING
-from triage_tui.screens.go_to_case import GoToCaseModal, go_to_binding
+from triage_tui.screens.go_to_case import GoToCaseModal, follow_in_inbox, go_to_binding
 from triage_tui.screens.threads import in_thread
 from triage_tui.store.queries import CaseFilter
 from triage_tui.widgets.case_list import CaseList
@@ -89,8 +89,9 @@ class CaseNavigation(CaseView):
 
     @work(group=ASKING)
     async def action_go_to_case(self) -> None:
-        case_id = await self.app.push_screen_wait(GoToCaseModal(self.reads.case_ids))
+        case_id = await self.app.push_screen_wait(GoToCaseModal(self.reads.case_ids, self.reads.case_ids_ending))
         if case_id is not None and case_id != self.case_id:
+            follow_in_inbox(self.app, case_id)
             await self.show_case(case_id)
 
     def action_next_case(self) -> None:

@@ -170,11 +170,14 @@ class InboxScreen(RoleKeys, ShowsCases, InboxUndo, InboxViews):
 
     def cases_changed(self) -> None:
         self.refresh_cases()
-        self._read_status()
+
+    def on_screen_resume(self) -> None:
+        self._read_status()  # back from a case, its reply or the outbox: the outbox count may have moved
 
     def refresh_cases(self) -> None:
         """Re-read the count and the rows on screen after the store changed, keeping the cursor on its case (or on
         the newest case, if that is where it was)."""
+        self._read_status()  # a sync or a decision changes the outbox, the changed keys and the last sync too
         if self._loading:
             # The list is about to be replaced anyway; make sure what replaces it is fresh.
             self.load(self.case_filter, view=self.active_view)

@@ -35,7 +35,8 @@ class InboxViews(Screen[None]):
         """Ask for a case id and open that case."""
         from triage_tui.screens.go_to_case import GoToCaseModal, open_chosen
 
-        self.app.push_screen(GoToCaseModal(self.context.reads.case_ids), partial(open_chosen, self.app))
+        reads = self.context.reads
+        self.app.push_screen(GoToCaseModal(reads.case_ids, reads.case_ids_ending), partial(open_chosen, self.app))
 
     def action_rejected_events(self) -> None:
         """Open the list of refused team events."""

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from triage_tui.domain import sharer
 from triage_tui.severity import severity_of
+from triage_tui.store.case_flags import signature_warning
 from triage_tui.store.queries import CaseDetail, CaseSummary, MessageView
 
 
@@ -41,6 +42,9 @@ def case_summary_json(summary: CaseSummary, sources: tuple[str, ...]) -> dict[st
         "embargo_until": iso(summary.embargo_until),
         "message_count": summary.message_count,
         "signature": summary.signature,
+        "signature_warning": signature_warning(
+            summary.signature, key_changed=summary.key_changed, signer_not_from=summary.signer_not_from
+        ),
         "sources": list(sources),
     }
 

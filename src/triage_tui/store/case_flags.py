@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from triage_tui.domain import SIGNER_NOT_FROM
+from triage_tui.domain import SIGNER_NOT_FROM, Signature
 from triage_tui.store.in_lists import in_parts, placeholders
 
 
@@ -23,6 +23,21 @@ class RowFlags:
 
 
 NO_FLAGS = RowFlags()
+
+KEY_CHANGED = "key-changed"
+SIGNER_NOT_FROM_WARNING = "signer-not-from"
+"""The words of `signature_warning` (`cases --json`'s field of that name)."""
+
+
+def signature_warning(verdict: str, *, key_changed: bool, signer_not_from: bool) -> str | None:
+    """Why a case's good signature is not shown as good (as the inbox's list does), or None: a changed key first,
+    then a signer without the From address. Any other verdict speaks for itself."""
+    if verdict != Signature.GOOD:
+        return None
+    if key_changed:
+        return KEY_CHANGED
+    return SIGNER_NOT_FROM_WARNING if signer_not_from else None
+
 
 # The same test as the case view's "KEY CHANGED" line (case_detail.get_case): a pending change of the sender's
 # address to the key that signed the message. The partial unique index on key_changes serves the lookup.

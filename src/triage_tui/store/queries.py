@@ -29,10 +29,12 @@ from triage_tui.store.case_filter import (
     UNASSIGNED,
     CaseFilter,
     add_functions,
+    case_id_prefix,
     case_score,
     filter_conditions,
     fts_query,
     has_note_search,
+    id_range,
     severity_band,
     where_clause,
 )
@@ -149,6 +151,12 @@ def inbox_page_sql(
         case_filter, now, notes=notes, broad=broad and case_filter.sort in ("received", "updated")
     )
     order = _ORDER_BY.get(case_filter.sort, _ORDER_BY["received"])
+    prefix = case_id_prefix(case_filter.search or "")
+    if prefix is not None:
+        # The case whose id was typed comes before the reports that merely mention it (a hostile subject may).
+        id_sql, id_params = id_range(prefix)
+        order = f"{id_sql} DESC, {order}"
+        params += id_params
     sql = f"SELECT {SUMMARY_COLUMNS} FROM cases{where} ORDER BY {order}"  # noqa: S608
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
@@ -179,6 +187,18 @@ def inbox_rows(
     projects = projects_for(connection, ids)
     found = row_flags(connection, ids)
     return [summary_of(row, projects.get(row[0], ()), found.get(row[0], NO_FLAGS)) for row in rows]
+
+
+def with_trust_flags(connection: sqlite3.Connection, summaries: list[CaseSummary]) -> list[CaseSummary]:
+    """`summaries` with their trust flags read (a changed signer key, a signer without the From address), as the
+    inbox's rows have them; the command line prints them as the app shows them."""
+    found = row_flags(connection, [summary.id for summary in summaries])
+    return [
+        replace(s, key_changed=found[s.id].key_changed, signer_not_from=found[s.id].signer_not_from)
+        if s.id in found
+        else s
+        for s in summaries
+    ]
 
 
 def _page_rows(

@@ -3,6 +3,7 @@ in a thread."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,6 +21,9 @@ from triage_tui.store.case_summary import CaseSummary
 from triage_tui.store.queries import count_cases, count_open_and_closed, inbox_rows, list_cases, search_snippet
 from triage_tui.store.reader_pool import counting_reader, ui_reader
 from triage_tui.store.store import Store
+
+_ID_TAIL = re.compile(r"[0-9]+(-[0-9]+)*")
+"""The end of a case id as a narrow list shows it: digits in parts ("0187", "2026-0187"); never LIKE's % or _."""
 
 STOP_CHECK_STEPS = 10_000
 """SQLite virtual-machine steps between checks whether a stoppable count should give up (well under a millisecond)."""
@@ -232,6 +236,18 @@ class StoreReads:
             rows = connection.execute(
                 f"SELECT id FROM cases WHERE {condition} ORDER BY id LIMIT ?",  # noqa: S608
                 [*params, limit],
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def case_ids_ending(self, typed: str, limit: int = 2) -> list[str]:
+        """Up to `limit` ids that end with `typed` as whole parts ("0187" and "2026-0187" of PSC-2026-0187, as a
+        narrow inbox shows ids); [] when `typed` is not digits and dashes."""
+        tail = typed.strip()
+        if not _ID_TAIL.fullmatch(tail):
+            return []
+        with ui_reader(self.database) as connection:
+            rows = connection.execute(
+                "SELECT id FROM cases WHERE id LIKE ? ORDER BY id LIMIT ?", (f"%-{tail}", limit)
             ).fetchall()
         return [str(row[0]) for row in rows]
 

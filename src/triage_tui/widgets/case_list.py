@@ -184,6 +184,14 @@ class CaseList(PaintAware, ScrollView, can_focus=True):
         """The case under the cursor, if its page is loaded."""
         return self._row(self.cursor) if self._count else None
 
+    def move_to(self, case_id: str) -> bool:
+        """Put the cursor on `case_id` if the list holds it in a page already read; whether it did."""
+        index = self._cache.loaded_index(lambda case: case.id == case_id)
+        if index is None or index >= self._count:
+            return False
+        self.cursor = index
+        return True
+
     def _row(self, index: int) -> CaseSummary | None:
         row, missing = self._cache.lookup(index)
         if missing is not None:

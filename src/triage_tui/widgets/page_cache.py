@@ -7,7 +7,7 @@ so a page read for an earlier filter is dropped when it arrives.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Generic, TypeVar
 
 from textual.cache import LRUCache
@@ -44,6 +44,15 @@ class PageCache(Generic[Row]):
             self._requested.add(page)
             return None, page
         return (rows[within] if within < len(rows) else None), None
+
+    def loaded_index(self, wanted: Callable[[Row], bool]) -> int | None:
+        """The index of the first row already read that is `wanted` (None if none is; nothing is read for it)."""
+        for page in sorted(self._pages.keys()):
+            rows = self._pages.get(page) or []
+            found = next((i for i, row in enumerate(rows) if wanted(row)), None)
+            if found is not None:
+                return page * self.page_size + found
+        return None
 
     def store(self, generation: int, page: int, rows: list[Row]) -> bool:
         """Keep a page that was read; False (and nothing kept) if it was read for an earlier generation."""
