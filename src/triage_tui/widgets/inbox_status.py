@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.widgets import Static
 
+from triage_tui.widgets.verdict import warning_style
+
 if TYPE_CHECKING:
     from triage_tui.store.inbox_status import InboxStatus
 
@@ -17,15 +19,15 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def status_line(status: InboxStatus, now: datetime) -> Content:
+def status_line(status: InboxStatus, now: datetime, warning: str = "bold $warning") -> Content:
     """ "⚠ 2 changed keys (K) · outbox 1 · 3 embargoes due in 48 h · synced 5 min ago" (fits 80 columns)."""
     keys = _plural(status.changed_keys, "changed key", "changed keys")
     parts = [
-        Content.styled(f"⚠ {keys} (K)", "bold $warning") if status.changed_keys else Content("no changed keys"),
+        Content.styled(f"⚠ {keys} (K)", warning) if status.changed_keys else Content("no changed keys"),
         Content(f"outbox {status.queued_outbox}"),
         Content.styled(
             f"{status.embargoes_due} embargo{'' if status.embargoes_due == 1 else 'es'} due in 48 h",
-            "bold $warning" if status.embargoes_due else "",
+            warning if status.embargoes_due else "",
         ),
         Content(f"synced {_ago(status.last_sync, now)}"),
     ]
@@ -54,6 +56,16 @@ class InboxStatusLine(Static):
 
     def show(self, status: InboxStatus, now: datetime) -> None:
         """Show `status` as of `now` (one line high: no re-layout)."""
-        line = status_line(status, now)
+        self._shown = (status, now)
+        line = status_line(status, now, warning_style(self.app.current_theme.dark))
         if line != self.content:
             self.update(line, layout=False)
+
+    def on_mount(self) -> None:
+        # The warning's colour is the theme's: a light theme needs a darker one (Textual's warning reads at 3:1).
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._show_again())
+
+    def _show_again(self) -> None:
+        shown = getattr(self, "_shown", None)
+        if shown is not None:
+            self.show(*shown)

@@ -65,6 +65,11 @@ _palette = {"light": False}
 """Whether the app shows a light theme (set by `follow_theme`): every look read after a change uses its colours."""
 
 
+def warning_style(dark: bool) -> str:
+    """The style of a warning's text on a theme: Textual's warning colour, or a darker one on a light theme."""
+    return "bold $warning" if dark else f"bold {LIGHT_WARNING}"
+
+
 def follow_theme(app: App[Any]) -> None:
     """Give verdicts the colours of `app`'s theme, now and whenever the theme changes (command palette, keymap)."""
 
