@@ -109,4 +109,6 @@ def run_key(
         print(f"triage-tui: not imported: {error}", file=err)
         return EXIT_FAILED
     print(f"imported into {config.gnupg_home() or 'your default GnuPG home'}: {', '.join(taken)}", file=out)
+    for warning in material.warnings:  # imported as asked, but a reply still cannot be encrypted with it
+        print(f"triage-tui: warning: {warning}", file=err)
     return EXIT_OK
