@@ -122,3 +122,24 @@ async def test_without_an_attached_key_an_offline_lookup_says_so(
         assert not isinstance(app.screen, KeyImportModal)
         said = next(n for n in _notes(app) if n.startswith("Offline:"))
         assert said.endswith(".") and "127.0.0.1" in said
+
+
+async def test_i_warns_in_the_dialog_and_after_importing_a_key_not_of_the_reporters_address(
+    tmp_path: Path, workstation: Keyring
+) -> None:
+    """Eve's case carries a key whose only user id is another address: I shows why replies to Eve will not use it,
+    and y imports it with that warning, not a plain "Imported"."""
+    other = new_keyring("someone-else@example.net")
+    try:
+        app = _app(tmp_path, workstation, _exported(other))
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await _open_case(pilot)
+            await pilot.press("I")
+            await _until(pilot, lambda: isinstance(app.screen, KeyImportModal), "the dialog")
+            assert "the reporter's address eve@example.org" in " ".join(screen_text(app).split())
+            await pilot.press("y")
+            await _until(pilot, lambda: any("Imported" in n for n in _notes(app)), "the import")
+            [said] = [n for n in _notes(app) if "Imported" in n]
+            assert "but none of its user ids is the reporter's address eve@example.org" in said
+    finally:
+        kill_and_remove(other.home)

@@ -311,3 +311,18 @@ def test_with_team_sync_the_decision_is_a_team_event_too(tmp_path: Path, gpg_wor
 
 def printed_changes(printed: dict[str, Any]) -> dict[str, tuple[object, object]]:
     return {name: (old, new) for name, (old, new) in printed["payload"]["changes"].items()}
+
+
+def test_every_decision_prints_its_changes_in_words_never_a_repr_or_a_field_name(home: Path) -> None:
+    printed = []
+    for args, _expected, stdin in STEPS:
+        done = cli(home, "case", *args, stdin=stdin)
+        assert done.returncode == 0, done.stderr
+        printed.append(done.stdout)
+    for line in printed:
+        for raw in ("None", "_until", "_reason", "_vector", "[(", "{'", '["'):
+            assert raw not in line, (raw, line)
+    text = "".join(printed)
+    assert "assignee team:pip → nobody" in text
+    assert "embargo end none → 2026-06-01 12:00 UTC" in text
+    assert "embargo end 2026-06-01 12:00 UTC → none" in text

@@ -308,3 +308,64 @@ def test_a_bad_argument_is_a_usage_error_in_one_neutralised_line(
     line = str(refused.value)
     assert said in line and "\n" not in line and "\x1b" not in line and "\u202e" not in line
     assert out.getvalue() == err.getvalue() == ""
+
+
+def _sign_only_key(email: str) -> Keyring:
+    home = make_home()
+    gpg = gnupg.GPG(gnupghome=str(home))
+    recipe = gpg.gen_key_input(
+        key_type="EDDSA", key_curve="ed25519", key_usage="sign,cert", no_protection=True, expire_date=0,
+        name_real="Signer", name_email=email,
+    )  # fmt: skip
+    return Keyring(home=home, gpg=gpg, fingerprint=str(gpg.gen_key(recipe).fingerprint), email=email)
+
+
+def test_a_sign_only_key_is_imported_with_a_warning_that_it_cannot_encrypt(
+    keys: Keys, workstation: Keyring, tmp_path: Path
+) -> None:
+    signer = _sign_only_key("dana@example.net")
+    try:
+        key_file = tmp_path / "signer.asc"
+        key_file.write_bytes(keys.public(signer))
+        store = Store(seeded_store(tmp_path / "triage.db", []))
+        try:
+            out, err = io.StringIO(), io.StringIO()
+            config = _config(workstation, tmp_path)
+            assert run_key(store, config, _args(file=str(key_file), yes=True), io.BytesIO(), out, err) == 0
+        finally:
+            store.close()
+        assert "Warning: this key cannot encrypt (it is sign-only" in out.getvalue()
+        assert "warning: this key cannot encrypt" in err.getvalue()
+    finally:
+        kill_and_remove(signer.home)
+    # And the reporter's own key, with an encryption subkey, imports without one.
+    material = inspect_key_material(keys.public(keys.reporter), "the file dana.asc")
+    assert material.warnings == () and "Warning" not in material.describe()
+
+
+def test_a_case_key_without_the_reporters_address_warns_why_a_reply_will_not_use_it(keys: Keys, tmp_path: Path) -> None:
+    attached = attachment("dana.asc", keys.public(keys.reporter), "application/pgp-keys")
+    reports = [
+        message(1, "hers", date=BASE, attachments=(attached,)),
+        message(2, "someone else's", sender=("Rita", "rita@example.org"), date=BASE, attachments=(attached,)),
+    ]
+    store = Store(seeded_store(tmp_path / "triage.db", reports))
+    try:
+        with store.read() as connection:
+            ids = [row[0] for row in connection.execute("SELECT id FROM cases ORDER BY id")]
+            details = {d.summary.title: d for d in (get_case(connection, case_id) for case_id in ids) if d}
+        assert case_material(store, details["hers"]).warnings == ()
+        [warning] = case_material(store, details["someone else's"]).warnings
+        assert "none of its user ids is the reporter's address rita@example.org" in warning
+        assert "Warning: none of its user ids" in case_material(store, details["someone else's"]).describe()
+    finally:
+        store.close()
+
+
+def test_without_a_key_a_reply_names_the_workstations_import_not_gpg(workstation: Keyring) -> None:
+    from triage_tui.replies.compose_reply import NoReporterKeyError, find_recipient_key
+
+    with pytest.raises(NoReporterKeyError) as refused:
+        find_recipient_key(workstation.gpg, "nobody@example.org")
+    said = str(refused.value)
+    assert "I on the case, or triage-tui key import" in said and "gpg --import" not in said

@@ -161,7 +161,8 @@ def test_the_outbox_command_lists_replies_and_pushes_with_why(store: Store) -> N
     assert listed[0]["reason"] == "550 5.1.1 no such user here" and listed[0]["target"] == "rita@example.net"
     assert listed[2]["target"] == "pypa/pip GHSA-aaaa-bbbb-cccc"
     text = outbox(store)
-    assert f"reply-{first}  reply  {CASE}  to rita@example.net  failed, 1 try: 550 5.1.1 no such user here" in text
+    failed = "failed, tried once; the next sync tries again"
+    assert f"reply-{first}  reply  {CASE}  to rita@example.net  {failed}: 550 5.1.1 no such user here" in text
     assert "\x1b" not in text and "␛[2J" in text
 
 
@@ -207,3 +208,24 @@ def test_an_id_out_of_range_or_hostile_is_no_such_item_in_one_line(
     line = str(refused.value)
     assert said in line and "\n" not in line
     assert "\x1b" not in line and "\u202e" not in line
+
+
+def test_a_send_the_server_refused_shows_as_a_failed_try_in_words(store: Store) -> None:
+    """After a send to a server that refuses the connection, the reply is failed with one try and the reason in
+    words, on the command line and in the outbox screen's detail, never "queued, never tried" or an exception."""
+    from triage_tui.screens.outbox import entry_detail
+    from triage_tui.store.outbox_entries import outbox_entries
+
+    first = queue(store, 1)
+    port = free_port()
+    smtp = SmtpConfig(host="127.0.0.1", port=port, security="none", from_address="alex@example.org")
+    send_queued(store, smtp, timeout=5)
+    text = outbox(store)
+    said = f"the SMTP server at 127.0.0.1:{port} refused the connection"
+    assert f"reply-{first}  reply  {CASE}  to rita@example.net  failed, tried once; the next sync tries again: " in text
+    assert said in text and "never tried" not in text and "Error" not in text
+    with store.read() as connection:
+        [entry] = outbox_entries(connection)
+    detail = entry_detail(entry).plain
+    assert "failed, tried once; the next sync tries again" in detail and said in detail
+    assert "never tried" not in detail and "ConnectionRefusedError" not in detail

@@ -70,3 +70,20 @@ def test_missing_or_invalid_drafts_are_named_per_project() -> None:
 def test_a_case_with_no_project_is_not_ready() -> None:
     result = readiness([], {}, EMBARGO, drafts={})
     assert not result.ready and result.items[0].missing == ("no project is linked to the case yet",)
+
+
+def test_with_no_project_linked_no_project_item_shows_a_tick() -> None:
+    """No linked project: the drafts, the fixes and the checked projects hold for nothing, so none is done; each says
+    that no project is linked (drafts known or not)."""
+    known: dict[str, bool] = {}
+    for drafts in (known, None):
+        result = readiness([], {}, EMBARGO, drafts=drafts)
+        by_label = {item.label: item for item in result.items}
+        for label in (
+            "every linked project checked",
+            "a fix or a decision for each affected",
+            "advisory drafts exist and validate",
+        ):
+            assert by_label[label].state == ItemState.MISSING, (label, drafts)
+            assert by_label[label].missing == ("no project is linked to the case yet",), (label, drafts)
+        assert by_label["embargo end set"].state == ItemState.DONE

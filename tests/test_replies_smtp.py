@@ -81,14 +81,20 @@ def test_delivers_intact_bytes_that_decrypt(database: Path, gpg_world: GpgWorld,
     assert len(received) == 2
 
 
-def test_refused_connection_leaves_replies_queued(database: Path, gpg_world: GpgWorld) -> None:
-    """No server listening: nothing raises, every reply stays queued with the error, and waits for the next sync."""
+def test_refused_connection_is_a_failed_try_said_in_words(database: Path, gpg_world: GpgWorld) -> None:
+    """No server listening: nothing raises; every reply counts the try, shows it failed and why in words (never the
+    exception's name or errno), and the next sync tries again."""
     queue(database, gpg_world, 2)
-    report = send_queued(Store(database), loopback(port=free_port()), timeout=5)
+    port = free_port()
+    report = send_queued(Store(database), loopback(port=port), timeout=5)
     assert report.sent == [] and len(report.waiting) == 2
-    assert report.error is not None and "replies wait for the next sync" in report.error
-    assert all(state == "queued" and attempts == 0 and "Connection refused" in (error or "")
-               for state, attempts, error in states(database))  # fmt: skip
+    said = f"the SMTP server at 127.0.0.1:{port} refused the connection"
+    assert report.error is not None and said in report.error and "the next sync tries again" in report.error
+    for state, attempts, error in states(database):
+        assert (state, attempts) == ("failed", 1) and said in (error or "")
+        assert "Error" not in (error or "") and "Errno" not in (error or "")
+    send_queued(Store(database), loopback(port=port), timeout=5)
+    assert [attempts for _state, attempts, _error in states(database)] == [2, 2]
 
 
 def test_not_configured_waits(database: Path, gpg_world: GpgWorld) -> None:
@@ -196,7 +202,7 @@ def test_starttls_verified_with_the_test_ca(database: Path, gpg_world: GpgWorld,
                               from_address="security@team.example.com", ca_file=ca_file)  # fmt: skip
 
         untrusted = send_queued(Store(database), config(None), timeout=5)
-        assert untrusted.waiting and "CERTIFICATE_VERIFY_FAILED" in (untrusted.error or "")
+        assert untrusted.waiting and "certificate that cannot be verified" in (untrusted.error or "")
         assert collector.messages == []
         trusted = send_queued(Store(database), config(ca), timeout=5)
         assert trusted.ok and len(trusted.sent) == 1

@@ -121,8 +121,9 @@ def _written(store: Store, case_id: str, event_id: int) -> dict[str, object]:
 
 def _describe(payload: Mapping[str, object]) -> str:
     """The event's changes in one line: `state new → triage`, `pip unknown → affected`, a note's first line."""
-    changes = payload.get("changes")
-    parts = [f"{field} {pair[0]} → {pair[1]}" for field, pair in changes.items()] if isinstance(changes, dict) else []
+    from triage_tui.change_words import change_pairs, change_words
+
+    parts = [change_words(field, old, new) for field, (old, new) in change_pairs(payload).items()]
     if "project" in payload:
         parts.append(f"{payload['project']} {_status(payload.get('before'))} → {_status(payload.get('after'))}")
         if payload.get("before") is None and isinstance(payload.get("after"), dict):

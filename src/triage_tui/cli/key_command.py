@@ -125,4 +125,6 @@ def run_key(
         return EXIT_FAILED
     home = config.gnupg_home() or "your default GnuPG home"
     print(neutralise_line(f"imported into {home}: {', '.join(taken)}"), file=out)
+    for warning in material.warnings:  # imported as asked, but a reply still cannot be encrypted with it
+        print(neutralise_line(f"triage-tui: warning: {warning}"), file=err)
     return EXIT_OK

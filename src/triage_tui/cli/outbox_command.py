@@ -47,8 +47,7 @@ def entry_line(entry: OutboxEntry) -> str:
     """One item as a terminal line (its text from outside neutralised)."""
     from triage_tui.untrusted import neutralise_line
 
-    tries = "1 try" if entry.attempts == 1 else f"{entry.attempts} tries"
-    line = f"{entry.id}  {entry.kind}  {entry.case_id}  to {entry.target}  {entry.state}, {tries}"
+    line = f"{entry.id}  {entry.kind}  {entry.case_id}  to {entry.target}  {entry.progress}"
     if entry.reason:
         line += f": {entry.reason}"
     return neutralise_line(line)

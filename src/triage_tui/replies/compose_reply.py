@@ -116,8 +116,8 @@ def find_recipient_key(gpg: gnupg.GPG, address: str, signer_fingerprints: Sequen
         newest = max(matches, key=lambda key: int(key.get("date") or 0))
         return RecipientKey(wanted, str(newest["fingerprint"]).upper(), "UID matches the address")
     raise NoReporterKeyError(
-        f"no usable public key for {wanted or address!r}: import their key (gpg --import) before replying; "
-        "a reply is never sent unencrypted"
+        f"no usable public key for {wanted or address}: import their key (I on the case, or triage-tui key import) "
+        "before replying; a reply is never sent unencrypted"
     )
 
 

@@ -6,6 +6,7 @@ When SMTP is not configured or the server cannot be reached, replies stay queued
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -88,18 +89,51 @@ def _describe(error: BaseException) -> str:
         return f"recipients refused ({refused})"
     if isinstance(error, smtplib.SMTPResponseException):
         return f"{error.smtp_code} {_text(error.smtp_error)}"
-    return f"{type(error).__name__}: {error}"
+    return str(error) or "no reason given"
+
+
+def unreachable_words(smtp: SmtpConfig, error: BaseException) -> str:
+    """Why the server could not be reached or logged in to, as a sentence (never an exception's class name)."""
+    server = f"the SMTP server at {smtp.host}:{smtp.port}"
+    if isinstance(error, ConnectionRefusedError):
+        return f"{server} refused the connection (is it running, and is the port right?)"
+    if isinstance(error, socket.gaierror):
+        return f"the SMTP server's name {smtp.host} cannot be found (check host in [smtp])"
+    if isinstance(error, TimeoutError):
+        return f"{server} did not answer in time"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        why = error.verify_message or "no reason given"
+        return f"{server} showed a TLS certificate that cannot be verified ({why}); a private CA goes in ca_file"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS with {server} failed ({error.reason or 'no reason given'}); check security in [smtp]"
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return f"{server} refused the login of {smtp.username}: {_describe(error)}"
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return f"{server} closed the connection before any reply was sent"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{server} answered {_describe(error)}"
+    if isinstance(error, OSError):
+        return f"{server} cannot be reached ({error.strerror or error})"
+    return f"{server} cannot be used: {_describe(error)}"
+
+
+def _lost_words(error: BaseException) -> str:
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return "the server closed it"
+    if isinstance(error, TimeoutError):
+        return "the server stopped answering"
+    return str(error.strerror if isinstance(error, OSError) and error.strerror else error) or "no reason given"
 
 
 def _connection_lost(
     store: Store, smtp: SmtpConfig, report: SendReport, items: list[OutboxItem], index: int, error: BaseException
 ) -> None:
     # The connection is gone: the reply in hand may or may not have arrived, the rest never left.
-    mark_failed(store, items[index], _describe(error))
+    mark_failed(store, items[index], f"the connection was lost while sending: {_lost_words(error)}")
     report.failed.append(items[index].id)
     rest = items[index + 1 :]
     report.waiting = [other.id for other in rest]
-    report.error = f"connection to {smtp.host} lost: {_describe(error)}"
+    report.error = f"the connection to the SMTP server at {smtp.host}:{smtp.port} was lost: {_lost_words(error)}"
     note_waiting(store, rest, report.error)
 
 
@@ -160,10 +194,17 @@ def _deliver(
     """Send `items` over one connection to `smtp`'s server, each marked sent or failed in turn."""
     try:
         client = connect(smtp, timeout)
-    except (OSError, smtplib.SMTPException, SourceError) as error:
+    except SourceError as error:  # the config or the password, not the server: nothing was tried
         report.waiting = [item.id for item in items]
-        report.error = f"cannot reach {smtp.host}:{smtp.port}: {_describe(error)}; replies wait for the next sync"
+        report.error = f"{error}; replies wait for the next sync"
         note_waiting(store, items, report.error)
+        return report
+    except (OSError, smtplib.SMTPException) as error:
+        # A try that failed: each reply counts it and shows it failed; the next sync tries them again.
+        report.waiting = [item.id for item in items]
+        report.error = f"{unreachable_words(smtp, error)}; the next sync tries again"
+        for item in items:
+            mark_failed(store, item, report.error)
         return report
     try:
         for index, item in enumerate(items):

@@ -56,10 +56,9 @@ def entry_row(entry: OutboxEntry) -> tuple[Text, ...]:
 
 def entry_detail(entry: OutboxEntry) -> Content:
     """The highlighted item in full: what it is, to whom, and why it waits or failed (all outside text safe)."""
-    tries = {0: "never tried", 1: "tried once"}.get(entry.attempts, f"tried {entry.attempts} times")
     lines = [
         safe_line(f"{entry.id}: {entry.subject}").stylize("bold"),
-        safe_line(f"to {entry.target} · case {entry.case_id} · {entry.state}, {tries}"),
+        safe_line(f"to {entry.target} · case {entry.case_id} · {entry.progress}"),
     ]
     if entry.reason:
         lines.append(safe_block(entry.reason).stylize("$error" if entry.state == "failed" else "$warning"))

@@ -62,4 +62,8 @@ async def import_reporter_key(screen: Screen[Any], context: AppContext, detail: 
     except KeyImportError as error:
         screen.notify(f"Not imported: {_sentence(str(error))}", title=TITLE, severity="error", markup=False)
         return
+    if material.warnings:  # imported as asked, but a reply still cannot be encrypted with it: say why
+        said = "; ".join(warning.rstrip(".") for warning in material.warnings)
+        screen.notify(f"Imported {', '.join(taken)}, but {said}.", title=TITLE, severity="warning", markup=False)
+        return
     screen.notify(f"Imported into your keyring: {', '.join(taken)}.", title=TITLE, markup=False)

@@ -44,6 +44,10 @@ class Readiness:
         return all(item.state == ItemState.DONE for item in self.items)
 
 
+NO_PROJECT = "no project is linked to the case yet"
+"""What each item about the linked projects says while there are none: a tick there would hold for nothing."""
+
+
 def _item(label: str, missing: list[str]) -> ReadinessItem:
     return ReadinessItem(label, ItemState.MISSING if missing else ItemState.DONE, tuple(missing))
 
@@ -61,7 +65,7 @@ def readiness(
     row = {project: cells.get(project, ImpactCell()) for project in projects}
     unsettled = [f"{project}: {cell.status}" for project, cell in row.items() if cell.status in UNSETTLED]
     if not row:
-        unsettled = ["no project is linked to the case yet"]
+        unsettled = [NO_PROJECT]
     affected = [project for project, cell in row.items() if cell.status in RANGE_STATUSES]
     undecided = [
         f"{project}: {row[project].status} without a fixed version"
@@ -70,11 +74,13 @@ def readiness(
     ]
     items = [
         _item("every linked project checked", unsettled),
-        _item("a fix or a decision for each affected", undecided),
+        _item("a fix or a decision for each affected", undecided if row else [NO_PROJECT]),
         _item("embargo end set", [] if embargo_until is not None else ["no embargo end"]),
     ]
     label = "advisory drafts exist and validate"
-    if drafts is None:
+    if not row:
+        items.append(_item(label, [NO_PROJECT]))
+    elif drafts is None:
         items.append(ReadinessItem(label, ItemState.PENDING, tuple(f"{p}: drafts not available yet" for p in affected)))
     else:
 

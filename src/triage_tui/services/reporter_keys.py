@@ -7,8 +7,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,10 @@ class KeyPreview:
 
     fingerprint: str
     user_ids: tuple[str, ...]
+    can_encrypt: bool = True
+    """Whether it has a valid key that can encrypt (a sign-only, expired or revoked key has none)."""
+    subkeys: tuple[str, ...] = ()
+    """Its subkeys' fingerprints (a reporter's messages may name the signing subkey)."""
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,14 @@ class KeyMaterial:
     origin: str
     keys: tuple[KeyPreview, ...]
     armored: bytes
+    warnings: tuple[str, ...] = ()
+    """Why the keys cannot encrypt a reply to the reporter, if they cannot (each one sentence)."""
 
     def describe(self) -> str:
-        """The keys as lines of safe text: where they came from, each fingerprint in groups, its user ids."""
-        lines = [f"From {self.origin}:"]
+        """The keys as lines of safe text: where they came from, each fingerprint in groups, its user ids, and why
+        they cannot encrypt a reply to the reporter, if so."""
+        lines = [f"Warning: {warning}" for warning in self.warnings]
+        lines.append(f"From {self.origin}:")
         for key in self.keys:
             grouped = " ".join(key.fingerprint[i : i + 4] for i in range(0, len(key.fingerprint), 4))
             lines.append(f"  {grouped}")
@@ -89,7 +97,7 @@ def inspect_key_material(data: bytes, origin: str, *, for_address: str | None = 
             raise KeyImportError(f"it holds {len(found)} keys; at most {MAX_KEYS} are imported at once")
         wanted = for_address.lower() if for_address else None
         keys = tuple(
-            KeyPreview(str(key["fingerprint"]).upper(), tuple(neutralise_line(str(uid))[:200] for uid in key["uids"]))
+            _preview(key)
             for key in found
             if wanted is None or any(_address_of(str(uid)) == wanted for uid in key["uids"])
         )
@@ -98,10 +106,52 @@ def inspect_key_material(data: bytes, origin: str, *, for_address: str | None = 
         armored = str(gpg.export_keys([key.fingerprint for key in keys], minimal=True)).encode("ascii")
         if not armored.strip():
             raise KeyImportError("gpg could not export the keys it read")
-        return KeyMaterial(neutralise_line(origin)[:200], keys, armored)
+        return KeyMaterial(neutralise_line(origin)[:200], keys, armored, encryption_warnings(keys, for_address))
     finally:
         subprocess.run(["gpgconf", "--homedir", str(scratch), "--kill", "all"], check=False, capture_output=True)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+UNUSABLE_VALIDITY = frozenset("reid")
+"""gpg's validity letters of a key that cannot be used: revoked, expired, invalid, disabled (as replies check)."""
+
+
+def _preview(key: Mapping[str, object]) -> KeyPreview:
+    """What is shown of one key listed by gpg, and whether a reply can be encrypted to it (as replies choose keys:
+    its capabilities include E and it is neither revoked nor expired)."""
+    uids = key.get("uids") or []
+    subkeys = key.get("subkey_info") or {}
+    usable = "E" in str(key.get("cap", "")) and str(key.get("trust", "")) not in UNUSABLE_VALIDITY
+    return KeyPreview(
+        str(key["fingerprint"]).upper(),
+        tuple(neutralise_line(str(uid))[:200] for uid in uids),  # type: ignore[attr-defined]
+        usable,
+        tuple(str(fpr).upper() for fpr in subkeys),  # type: ignore[attr-defined]
+    )
+
+
+def encryption_warnings(
+    keys: Sequence[KeyPreview], reporter: str | None = None, signers: Sequence[str] = ()
+) -> tuple[str, ...]:
+    """Why none of `keys` will encrypt a reply to `reporter` (empty when one will): none can encrypt, or none that can
+    has the reporter's address as a user id nor signed their messages (a reply looks keys up by those)."""
+    encrypting = [key for key in keys if key.can_encrypt]
+    if not encrypting:
+        return (
+            "this key cannot encrypt (it is sign-only, expired or revoked), so no reply can be encrypted to it; "
+            "ask the reporter for a key with an encryption subkey",
+        )
+    if not reporter:
+        return ()
+    wanted = _address_of(reporter)
+    signed = {fpr.upper() for fpr in signers}
+    for key in encrypting:
+        if signed & {key.fingerprint, *key.subkeys} or any(_address_of(uid) == wanted for uid in key.user_ids):
+            return ()
+    return (
+        f"none of its user ids is the reporter's address {neutralise_line(wanted)[:200]}, so replies to the reporter "
+        "will not use it; ask them for a key with that address",
+    )
 
 
 def import_key_material(material: KeyMaterial, gnupg_home: Path | None) -> list[str]:
@@ -147,8 +197,24 @@ def wkd_material(address: str, *, base_url: str | None = None) -> KeyMaterial:
 
 
 def case_material(store: Store, detail: CaseDetail, *, base_url: str | None = None) -> KeyMaterial:
-    """The reporter's key for a case: its first key attachment that reads as one, else the first sender's key from
-    their domain's Web Key Directory; KeyImportError (or WkdError, offline or none) says why there is none."""
+    """The reporter's key for a case, with why it cannot encrypt a reply to the reporter, if so; KeyImportError (or
+    WkdError, offline or none) says why there is none."""
+    from triage_tui.domain import Signature
+    from triage_tui.replies.compose_reply import reporter_messages
+
+    material = _case_material(store, detail, base_url=base_url)
+    signers = [
+        m.signer_fingerprint
+        for m in reporter_messages(detail)
+        if m.signature == Signature.GOOD and m.signer_fingerprint
+    ]
+    warnings = encryption_warnings(material.keys, detail.summary.reporter_email, signers)
+    return replace(material, warnings=warnings)
+
+
+def _case_material(store: Store, detail: CaseDetail, *, base_url: str | None = None) -> KeyMaterial:
+    """Its first key attachment that reads as one, else the first sender's key from their domain's Web Key
+    Directory."""
     attachments = key_attachments([a for message in detail.messages for a in message.attachments])
     refused: list[str] = []
     for attachment in attachments:

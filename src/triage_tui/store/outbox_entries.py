@@ -48,6 +48,18 @@ class OutboxEntry:
     """Why the last try failed, or why the item waits."""
     created_at: datetime | None
 
+    @property
+    def progress(self) -> str:
+        """Its state and tries in words: "queued, never tried", "failed, tried once; the next sync tries again"."""
+        tries = {0: "never tried", 1: "tried once"}.get(self.attempts, f"tried {self.attempts} times")
+        if self.state == "failed":
+            # A reply that failed is sent again by every sync; a push that failed waits for `retry` (r).
+            again = "the next sync tries again" if self.kind == REPLY else "it is tried again only after a retry"
+            return f"failed, {tries}; {again}"
+        if self.state == "queued" and self.attempts:
+            return f"queued, {tries} without success; the next sync tries again"
+        return f"{self.state}, {tries}"
+
 
 def _row_id(kind: str, row: int) -> str:
     return f"{PREFIXES[kind]}-{row}"

@@ -6,26 +6,14 @@ parts and never parsed as markup.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
 from textual.content import Content
 
+from triage_tui.change_words import change_pairs, change_words, field_words, value_words
 from triage_tui.untrusted import neutralise_line
-
-FIELD_WORDS = {
-    "state": "state",
-    "disposition": "disposition",
-    "disposition_reason": "reason",
-    "assignee": "assignee",
-    "labels": "labels",
-    "cvss_vector": "CVSS 3.1",
-    "cvss4_vector": "CVSS 4.0",
-    "embargo_until": "embargo",
-    "duplicate_of": "duplicate-of",
-}
 
 
 class EventLike(Protocol):
@@ -43,27 +31,6 @@ class EventLike(Protocol):
     def payload(self) -> Mapping[str, Any]: ...
 
 
-def _value(field: str, value: Any) -> str:
-    if value is None or value == "":
-        return "–"
-    if field == "labels":
-        try:
-            labels = json.loads(value) if isinstance(value, str) else list(value)
-        except ValueError:
-            return str(value)
-        return ", ".join(str(label) for label in labels) or "–"
-    if field == "embargo_until":
-        return str(value)[:16].replace("T", " ") + " UTC"
-    return str(value)
-
-
-def _changes(payload: Mapping[str, Any]) -> dict[str, tuple[object, object]]:
-    raw = payload.get("changes") or {}
-    return {
-        field: (pair[0], pair[1]) for field, pair in raw.items() if isinstance(pair, list | tuple) and len(pair) == 2
-    }
-
-
 def _short(value: object, width: int = 60) -> str:
     text = str(value)
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -72,25 +39,25 @@ def _short(value: object, width: int = 60) -> str:
 def describe_event(event: EventLike) -> str:
     """What an event did, after its author: "set state new → triage", "assigned team:pip", "undo of #12"."""
     payload = event.payload
-    changes = _changes(payload)
+    changes = change_pairs(payload)
     kind = event.kind
     if kind == "state" and "state" in changes:
         old, new = changes["state"]
-        return f"set state {_value('state', old)} → {_value('state', new)}"
+        return f"set state {value_words('state', old)} → {value_words('state', new)}"
     if kind == "close":
-        disposition = _value("disposition", changes.get("disposition", (None, None))[1])
+        disposition = value_words("disposition", changes.get("disposition", (None, None))[1])
         reason = changes.get("disposition_reason", (None, None))[1]
         return f"closed as {disposition}" + (f" ({reason})" if reason else "")
     if kind == "assign":
         new = changes.get("assignee", (None, None))[1]
         return f"assigned {new}" if new else "cleared the assignee"
     if kind == "labels":
-        return f"set labels {_value('labels', changes.get('labels', (None, '[]'))[1])}"
+        return f"set labels {value_words('labels', changes.get('labels', (None, '[]'))[1])}"
     if kind == "note":
         first = str(payload.get("text", "")).strip().splitlines()
         return "added a note: " + (first[0][:60] if first else "")
     if kind == "duplicate":
-        return f"closed as duplicate of {_value('duplicate_of', changes.get('duplicate_of', (None, None))[1])}"
+        return f"closed as duplicate of {value_words('duplicate_of', changes.get('duplicate_of', (None, None))[1])}"
     if kind == "merge":
         reporters = payload.get("reporters") or []
         names = ", ".join(str(r.get("email") or r.get("name") or "?") for r in reporters if isinstance(r, dict))
@@ -111,7 +78,7 @@ def describe_event(event: EventLike) -> str:
         what = ", ".join(str(f) for f in fields) if isinstance(fields, list) else "?"
         return "drafted the advisory" if payload.get("first") else f"edited the advisory ({what})"
     if kind == "github-update":
-        parts = [f"{FIELD_WORDS.get(field, field)} → {_short(new)}" for field, (_old, new) in changes.items()]
+        parts = [f"{field_words(field)} → {_short(new)}" for field, (_old, new) in changes.items()]
         state = payload.get("state")
         if isinstance(state, list) and len(state) == 2:
             parts.append(f"state {state[0]} → {state[1]}")
@@ -145,10 +112,7 @@ def describe_event(event: EventLike) -> str:
     if kind == "reply.sent":
         return f"sent the encrypted reply to {_recipients(payload)}"
     if changes:
-        parts = [
-            f"{FIELD_WORDS.get(field, field)} {_value(field, old)} → {_value(field, new)}"
-            for field, (old, new) in changes.items()
-        ]
+        parts = [change_words(field, old, new) for field, (old, new) in changes.items()]
         return "set " + "; ".join(parts)
     return UNCHANGED_WORDS.get(kind, UNKNOWN_KIND)
 
