@@ -280,8 +280,13 @@ class TestBulk:
             assert len(texts) == 1 and "PSC-2026-0006" in texts[0]
 
 
-def keys_then_settle(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+def keys_then_settle(*keys: str, theme: str | None = None) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """A run_before that sets `theme` (if given), presses `keys` (waiting for the store after each) and stills the
+    cursors."""
+
     async def run_before(pilot: Pilot[Any]) -> None:
+        if theme is not None:
+            pilot.app.theme = theme
         await settle(pilot)
         for key in keys:
             await pilot.press(key)

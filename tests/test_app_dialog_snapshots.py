@@ -6,19 +6,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
 
 from gpg_fixtures import GpgWorld
 from replies_fixtures import set_case
-from test_app_actions import make_app
+from test_app_actions import keys_then_settle, make_app
 from test_app_snapshots import SnapCompare
 from test_replies_screen import reply_app
 from triage_tui.replies import workflow
 from triage_tui.replies.compose_reply import RecipientKey
-from ui_fixtures import settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((200, 50), id="200x50")]
 THEMES = [pytest.param("textual-dark", id="dark"), pytest.param("textual-light", id="light")]
@@ -31,22 +30,9 @@ DIALOGS = {
 """The keys that open each dialog of the small inbox's app (embargo and assign on its first case)."""
 
 
-def opened(theme: str, keys: tuple[str, ...]) -> Callable[[Pilot[None]], Awaitable[None]]:
+def opened(theme: str, keys: tuple[str, ...]) -> Callable[[Pilot[Any]], Awaitable[None]]:
     """A run_before that sets `theme`, presses `keys` (waiting for the store after each) and stills the cursors."""
-
-    async def run_before(pilot: Pilot[None]) -> None:
-        pilot.app.theme = theme
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-        for text_input in pilot.app.screen.query(Input):
-            text_input.cursor_blink = False
-        for area in pilot.app.screen.query(TextArea):
-            area.cursor_blink = False
-        await pilot.pause()
-
-    return run_before
+    return keys_then_settle(*keys, theme=theme)
 
 
 @pytest.mark.parametrize("theme", THEMES)
