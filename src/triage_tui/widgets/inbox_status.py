@@ -54,6 +54,9 @@ class InboxStatusLine(Static):
     InboxStatusLine { height: 1; padding: 0 1; color: $text-muted; }
     """
 
+    _shown: tuple[InboxStatus, datetime] | None = None
+    """The status last shown and its time, drawn again in the new colours when the theme changes."""
+
     def show(self, status: InboxStatus, now: datetime) -> None:
         """Show `status` as of `now` (one line high: no re-layout)."""
         self._shown = (status, now)
@@ -66,6 +69,5 @@ class InboxStatusLine(Static):
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._show_again())
 
     def _show_again(self) -> None:
-        shown = getattr(self, "_shown", None)
-        if shown is not None:
-            self.show(*shown)
+        if self._shown is not None:
+            self.show(*self._shown)
