@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= $(CURDIR)/demo-home
 
-.PHONY: demo demo-rebuild test lint typecheck pytest system-deps install bench clean
+.PHONY: demo demo-rebuild test lint typecheck pytest system-deps node-deps install bench clean
 
 # A venv left half-made (an interrupted first install: no pip yet) is made again rather than failing for good.
 $(STAMP): pyproject.toml
@@ -19,6 +19,10 @@ install: system-deps $(STAMP)
 
 system-deps:
 	./scripts/install-system-deps.sh
+
+# The reference validators the tests run with Node.js (CSAF's, GitHub's OpenAPI description); tests only.
+node-deps:
+	./scripts/install-node-deps.sh
 
 # A second `make demo` reopens the demo with the work done in it; REBUILD=1 (or `make demo-rebuild`) builds it anew.
 demo: install
@@ -35,7 +39,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: install
+pytest: install node-deps
 	$(BIN)/pytest -q
 
 test: install lint typecheck pytest
