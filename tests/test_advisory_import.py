@@ -95,7 +95,8 @@ def test_an_osv_record_round_trips_every_field_the_record_holds() -> None:
     validator = Draft202012Validator(load_schema("osv.schema.json"))
     assert list(validator.iter_errors(OSV_RECORD)) == []
     advisory = from_osv(json.loads(json.dumps(OSV_RECORD)), "PSC-2026-0200", PACKAGES)
-    assert advisory.aliases == ("PYSEC-2026-17", "CVE-2026-30001", "GHSA-4x5q-v2wc-mh8j")
+    assert advisory.id == "PYSEC-2026-17"
+    assert advisory.aliases == ("CVE-2026-30001", "GHSA-4x5q-v2wc-mh8j")
     assert [(p.project, str(p.status)) for p in advisory.packages] == [("setuptools", "fixed")]
     modified = advisory_time(OSV_RECORD["modified"])
     assert to_osv(advisory, modified, osv_id="PYSEC-2026-17") == OSV_RECORD
@@ -186,7 +187,7 @@ def test_import_command_seeds_cases_cells_and_drafts(
     drafts = AdvisoryDrafts(Store(home / "triage.db"), "alex@example.org", config)
     try:
         setuptools = drafts.load(case_ids[0])
-        assert setuptools.saved and setuptools.advisory.aliases[0] == "PYSEC-2026-17"
+        assert setuptools.saved and setuptools.advisory.id == "PYSEC-2026-17"
         assert setuptools.matrix == setuptools.advisory.packages  # the cells say what the advisory says
         cve = drafts.load(case_ids[2])
         assert [(p.project, str(p.status)) for p in cve.matrix] == [("pip", "affected"), ("uv", "affected")]
@@ -212,8 +213,8 @@ def test_an_advisory_already_held_is_not_imported_twice(
     assert run(["--home", str(home), "export", case_id, "--format", "osv", "--output", str(tmp_path / "c.json")]) == 0
     capsys.readouterr()
     own = json.loads((tmp_path / "c.json").read_text())
-    assert own["id"] == f"x_triage-tui-{case_id}"
-    (tmp_path / "c.json").write_text(json.dumps(dict(own, aliases=[])))  # found by its draft id alone
+    assert own["id"] == "PYSEC-2026-17"  # a record from a database keeps its id
+    (tmp_path / "c.json").write_text(json.dumps(dict(own, aliases=[])))  # found by its own id alone
     assert run(["--home", str(home), "import", str(tmp_path / "b.json"), str(tmp_path / "c.json")]) == 1
     err = capsys.readouterr().err
     assert err.count(f"{case_id} already holds this advisory") == 2

@@ -64,8 +64,8 @@ def to_announcement(advisory: Advisory, *, embargo_until: datetime | None = None
     summary = neutralise_line(advisory.summary)
     withdrawn = "[WITHDRAWN] " if advisory.withdrawn is not None else ""
     lines += [f"Subject: [SECURITY] {withdrawn}{summary}", "", summary, "=" * min(len(summary), WIDTH), ""]
-    if advisory.aliases:
-        lines.append("Identifiers: " + ", ".join(neutralise_line(a) for a in advisory.aliases))
+    if advisory.ids():
+        lines.append("Identifiers: " + ", ".join(neutralise_line(a) for a in advisory.ids()))
     for vector in (advisory.cvss_v3, advisory.cvss_v4):
         if vector and (severity := severity_of(vector)) is not None:
             lines.append(f"Severity: {severity.rating} {severity.score} ({severity.vector})")

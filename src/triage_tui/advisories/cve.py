@@ -248,6 +248,7 @@ def _rejected(container: Any, metadata: Mapping[str, Any], case_id: str, aliases
         details=reason.strip() or summary,
         aliases=aliases,
         withdrawn=withdrawn,
+        id=aliases[0] if aliases else "",
     )
 
 
@@ -324,4 +325,5 @@ def from_cve(document: Any, case_id: str, packages: Mapping[str, Sequence[str]])
         packages=merge_packages(found),
         references=references,
         credits=credited,
+        id=aliases[0] if aliases else "",
     )

@@ -70,6 +70,7 @@ def from_ghsa(document: Mapping[str, Any], case_id: str, packages: Mapping[str, 
         packages=_packages(document, packages),
         credits=_credits(document),
         withdrawn=withdrawal_of(document.get("withdrawn_at")),
+        id=_text(document, "ghsa_id") or "",
     )
 
 

@@ -34,7 +34,9 @@ def osv_timestamp(moment: datetime) -> str:
 
 def to_osv(advisory: Advisory, modified: datetime, *, osv_id: str | None = None) -> dict[str, Any]:
     """The OSV document of `advisory` (declined credits left out; conda packages too, OSV has no conda ecosystem).
-    `osv_id` is the id a database gave it; it is then not repeated among the aliases."""
+    `osv_id` is the id to publish it under (by default the record's own id, or a local draft id when it has
+    none); it is then not repeated among the aliases."""
+    osv_id = osv_id or advisory.id or None
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "id": osv_id or f"{DRAFT_PREFIX}{advisory.case_id}",
@@ -109,8 +111,8 @@ def _events(entry: Mapping[str, Any], name: str) -> tuple[tuple[str, str], ...]:
 
 
 def from_osv(document: Any, case_id: str, packages: Mapping[str, Sequence[str]]) -> Advisory:
-    """The record of an OSV document (parsed JSON or YAML); ValueError saying why if it is not one. Its id is
-    kept first among the aliases, so compiling it back with `osv_id=` gives the same id."""
+    """The record of an OSV document (parsed JSON or YAML); ValueError saying why if it is not one. Its id is the
+    record's id (a local draft id names no database, so it is not kept), so compiling it back gives the same id."""
     if not isinstance(document, Mapping) or not _text(document.get("id")):
         raise ValueError("not an OSV record: no id")
     osv_id = _text(document["id"])
@@ -128,7 +130,7 @@ def from_osv(document: Any, case_id: str, packages: Mapping[str, Sequence[str]])
     severity = {_text(s.get("type")): _text(s.get("score")) for s in _items(document, "severity")}
     database = document.get("database_specific")
     cwe_ids = database.get("cwe_ids") if isinstance(database, Mapping) else None
-    aliases = [osv_id, *(a for a in document.get("aliases") or () if isinstance(a, str))]
+    aliases = [a for a in document.get("aliases") or () if isinstance(a, str) and a != osv_id]
     return Advisory(
         case_id=case_id,
         summary=_text(document.get("summary")),
@@ -154,4 +156,5 @@ def from_osv(document: Any, case_id: str, packages: Mapping[str, Sequence[str]])
             if _text(c.get("name"))
         ),
         withdrawn=withdrawal_of(document.get("withdrawn")),
+        id="" if osv_id.startswith(DRAFT_PREFIX) else osv_id,
     )

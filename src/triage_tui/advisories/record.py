@@ -97,9 +97,13 @@ class Advisory:
         names only those who accept), never a declined one."""
         return tuple(credit for credit in self.credits if credit.consent != Consent.DECLINED)
 
+    def ids(self) -> tuple[str, ...]:
+        """Every id the flaw has: the record's own first, then its aliases (each once)."""
+        return tuple(dict.fromkeys(i for i in (self.id, *self.aliases) if i))
+
     def alias(self, prefix: str) -> str | None:
-        """The first alias starting with `prefix` ("CVE-", "GHSA-"), if any."""
-        return next((alias for alias in self.aliases if alias.startswith(prefix)), None)
+        """The first id starting with `prefix` ("CVE-", "GHSA-"), the record's own id first, if any."""
+        return next((known for known in self.ids() if known.startswith(prefix)), None)
 
     def to_json(self) -> dict[str, Any]:
         """Every field, as stored (fields added after the first form only when set, so older records read as

@@ -71,7 +71,7 @@ def declared_score_warnings(document: object) -> list[str]:
 def _message_text(fmt: str, advisory: Advisory) -> tuple[str, str]:
     """The subject and body of the message that stands for the imported advisory in the thread."""
     subject = neutralise_line(advisory.summary) or "(an advisory without a summary)"
-    ids = ", ".join(neutralise_line(alias) for alias in advisory.aliases) or "no id"
+    ids = ", ".join(neutralise_line(known) for known in advisory.ids()) or "no id"
     article = "an" if fmt.upper()[0] in "AEIOU" else "a"
     body = (
         f"Imported from {article} {fmt.upper()} record ({ids}).\n\n{neutralise(advisory.details or advisory.summary)}"
@@ -129,7 +129,7 @@ def _known_case(store: Store, document: object, advisory: Advisory) -> str | Non
             found = existing_case(connection, own.removeprefix(DRAFT_PREFIX))
             if found is not None:
                 return found
-        return case_with_alias(connection, advisory.aliases)
+        return case_with_alias(connection, advisory.ids())
 
 
 def cells_for(advisory: Advisory, config: Config) -> tuple[dict[str, ImpactCell], list[str]]:

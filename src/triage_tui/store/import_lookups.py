@@ -22,13 +22,16 @@ def existing_case(connection: sqlite3.Connection, case_id: str) -> str | None:
 
 
 def case_with_alias(connection: sqlite3.Connection, aliases: Sequence[str]) -> str | None:
-    """A case whose advisory draft carries one of `aliases` (CVE, GHSA, PYSEC ids); None if none does."""
+    """A case whose advisory draft carries one of `aliases` (CVE, GHSA, PYSEC ids) as its own id or an alias; None
+    if none does."""
     if not aliases:
         return None
     marks = ",".join("?" * len(aliases))
     row = connection.execute(
         "SELECT advisories.case_id FROM advisories, json_each(advisories.record, '$.aliases') AS alias "  # noqa: S608
-        f"WHERE alias.value IN ({marks}) LIMIT 1",  # placeholders only
-        tuple(aliases),
+        f"WHERE alias.value IN ({marks}) "  # placeholders only
+        "UNION ALL SELECT case_id FROM advisories "
+        f"WHERE json_extract(record, '$.id') IN ({marks}) LIMIT 1",
+        (*aliases, *aliases),
     ).fetchone()
     return str(row[0]) if row is not None else None
