@@ -65,7 +65,7 @@ def full_advisory(gh: FakeGitHub) -> str:
             for kind, state in (("finder", "accepted"), ("reporter", "declined"), ("tool", "pending"))
         ],
     )
-    return ghsa_id
+    return str(ghsa_id)
 
 
 # --- The description, translated --------------------------------------------------------------------------------
