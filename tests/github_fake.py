@@ -134,9 +134,6 @@ CREATE_FIELDS = frozenset(
         "start_private_fork",
     }
 )
-REPORT_FIELDS = frozenset(
-    {"summary", "description", "vulnerabilities", "cwe_ids", "severity", "cvss_vector_string", "start_private_fork"}
-)
 VULNERABILITY_FIELDS = frozenset({"package", "vulnerable_version_range", "patched_versions", "vulnerable_functions"})
 
 DOCS = "https://docs.github.com/rest/security-advisories/repository-advisories"
@@ -1079,6 +1076,8 @@ class FakeGitHub:
         try:
             status, payload, extra = self._route(method, path, query, raw, token)
         except _ApiError as error:
+            if error.status == 422:
+                self._check("validation-error", error.payload, self._api_version)
             return _Response(error.status, _dumps(error.payload))
         response = _Response(status, payload, list(extra))  # a copy: `extra` may be a cached page's
         if status == 200:

@@ -15,9 +15,10 @@ API version 2026-03-10 is derived from 2022-11-28 by its documented breaking cha
 deprecated `cvss` field of security advisories is removed from responses (docs.github.com "Breaking changes",
 version 2026-03-10; changelog 2025-03-27 "Deprecation of cvss field in security advisories API"). Checked against
 github/rest-api-description descriptions-next/api.github.com/api.github.com.2026-03-10.json (commit 0d4401bc):
-its `repository-advisory` has the same properties and `required` list as 2022-11-28's except `cvss`, and
-`repository-advisory-vulnerability` and `repository-advisory-credit` are unchanged. No registry package carries the
-2026-03-10 description, and the tests run without internet, hence the derivation.
+its `repository-advisory` has the same properties and `required` list as 2022-11-28's except `cvss`;
+`repository-advisory-vulnerability`, `repository-advisory-credit` and the request bodies (`repository-advisory-create`,
+`-update`, `private-vulnerability-report-create`) are unchanged. No registry package carries the 2026-03-10
+description, and the tests run without internet, hence the derivation.
 """
 
 from __future__ import annotations

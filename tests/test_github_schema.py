@@ -12,7 +12,17 @@ import httpx
 import pytest
 
 import github_schema
-from github_fake import API_VERSIONS, CREDIT_TYPES, FakeGitHub
+from github_fake import (
+    API_VERSIONS,
+    CREATE_FIELDS,
+    CREDIT_TYPES,
+    ECOSYSTEMS,
+    OBJECT_KEYS,
+    PATCH_FIELDS,
+    REMOVED_KEYS,
+    VULNERABILITY_FIELDS,
+    FakeGitHub,
+)
 from github_schema import components, errors_of, translate
 
 START = datetime(2026, 5, 20, 9, 0, 0, tzinfo=UTC)
@@ -95,6 +105,17 @@ def test_each_version_has_its_own_advisory_object(gh: FakeGitHub) -> None:
     assert errors_of("repository-advisory", before, "2026-03-10") == [
         "$: Additional properties are not allowed ('cvss' was unexpected)"
     ]
+
+
+def test_the_fakes_field_lists_are_the_descriptions() -> None:
+    schemas = components()
+    advisory = schemas["repository-advisory"]["properties"]
+    assert set(OBJECT_KEYS) == set(advisory) and REMOVED_KEYS == {"2026-03-10": {"cvss"}}
+    assert set(schemas["repository-advisory-update"]["properties"]) == PATCH_FIELDS
+    assert set(schemas["repository-advisory-create"]["properties"]) == CREATE_FIELDS
+    assert set(schemas["repository-advisory-vulnerability"]["properties"]) == VULNERABILITY_FIELDS
+    assert tuple(schemas["security-advisory-credit-types"]["enum"]) == CREDIT_TYPES
+    assert tuple(schemas["security-advisory-ecosystems"]["enum"]) == ECOSYSTEMS
 
 
 @pytest.mark.parametrize("version", API_VERSIONS)
