@@ -17,6 +17,8 @@ NODE_DIR = Path(__file__).resolve().parent / "node"
 RUNNER = NODE_DIR / "csaf_validate.mjs"
 LIB = NODE_DIR / "node_modules" / "@secvisogram" / "csaf-validator-lib"
 TIMEOUT = 120.0
+AddDocument = Callable[[dict[str, Any]], dict[str, Any]]
+"""The `csaf_reference` fixture: adds a document to the module's batch and returns it."""
 
 
 def reference_failures(documents: list[Any]) -> list[list[str]]:
@@ -63,7 +65,7 @@ class ReferenceBatch:
     def __init__(self) -> None:
         self.documents: list[tuple[str, Any]] = []
 
-    def add(self, label: str, document: Any) -> Any:
+    def add(self, label: str, document: dict[str, Any]) -> dict[str, Any]:
         """Keeps a copy of `document` (the test may change it afterwards) to check; returns `document`."""
         self.documents.append((label, copy.deepcopy(document)))
         return document
@@ -90,10 +92,10 @@ def csaf_reference_batch() -> Iterator[ReferenceBatch]:
 
 
 @pytest.fixture
-def csaf_reference(csaf_reference_batch: ReferenceBatch, request: pytest.FixtureRequest) -> Callable[[Any], Any]:
+def csaf_reference(csaf_reference_batch: ReferenceBatch, request: pytest.FixtureRequest) -> AddDocument:
     """Adds a document, labelled with the test's name, to the module's batch for the reference validator."""
 
-    def add(document: Any) -> Any:
+    def add(document: dict[str, Any]) -> dict[str, Any]:
         return csaf_reference_batch.add(request.node.name, document)
 
     return add
@@ -104,3 +106,23 @@ def _tracking_id(document: Any) -> str:
         return str(document["document"]["tracking"]["id"])
     except (KeyError, TypeError):
         return "no tracking id"
+
+
+def validator_cwe_names(catalogue: str = "shared/cwec.js") -> dict[str, str]:
+    """The CWE names the reference validator holds, by id: by default the catalogue its test 6.1.11 checks against
+    (lib/shared/cwec.js), or one of its versioned copies of MITRE's catalogues ("cwec/4.14.js")."""
+    node = shutil.which("node")
+    if node is None or not LIB.is_dir():
+        pytest.fail("node or the CSAF reference validator is missing: run scripts/install-node-deps.sh")
+    script = (
+        f"const m = await import('@secvisogram/csaf-validator-lib/lib/{catalogue}');"
+        "const c = m.default; const list = Array.isArray(c.weaknesses) ? c.weaknesses : [];"
+        "process.stdout.write(JSON.stringify(Object.fromEntries(list.map((w) => [w.id, w.name]))))"
+    )
+    done = subprocess.run(
+        [node, "--input-type=module", "-e", script], capture_output=True, cwd=NODE_DIR, timeout=TIMEOUT, check=False
+    )
+    if done.returncode != 0:
+        pytest.fail(f"reading the validator's CWE catalogue failed: {done.stderr.decode()[-2000:]}")
+    names: dict[str, str] = json.loads(done.stdout)
+    return names

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from advisory_fixtures import consented, draft, schema_errors
 from advisory_fixtures import csaf_validator as shared_csaf_validator
-from csaf_reference import csaf_reference, csaf_reference_batch  # noqa: F401  (the fixtures: the reference validator)
+from csaf_reference import AddDocument, csaf_reference, csaf_reference_batch  # noqa: F401  (the fixtures: the reference validator)
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.csaf import to_csaf
 from triage_tui.advisories.csaf_checks import csaf_problems
@@ -88,7 +87,7 @@ def by_project(document: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
 def test_a_multi_project_case_compiles_to_valid_csaf(
     database: Path,  # noqa: F811
     csaf_validator: Draft202012Validator,
-    csaf_reference: Callable[[Any], Any],  # noqa: F811
+    csaf_reference: AddDocument,  # noqa: F811
 ) -> None:
     advisory = replace(
         consented(draft(database, "PSC-2026-0001")),
@@ -165,7 +164,7 @@ def test_a_multi_project_case_compiles_to_valid_csaf(
 def test_each_package_has_the_status_of_its_matrix_cell(
     database: Path,  # noqa: F811
     csaf_validator: Draft202012Validator,
-    csaf_reference: Callable[[Any], Any],  # noqa: F811
+    csaf_reference: AddDocument,  # noqa: F811
     case_id: str,
 ) -> None:
     document = csaf_reference(compile_csaf(replace(draft(database, case_id), cvss_v3=VECTOR)))
@@ -213,7 +212,7 @@ def test_a_case_with_no_settled_package_is_valid_json_but_not_a_security_advisor
 
 def test_a_declined_credit_and_contact_addresses_are_never_exported(
     database: Path,  # noqa: F811
-    csaf_reference: Callable[[Any], Any],  # noqa: F811
+    csaf_reference: AddDocument,  # noqa: F811
 ) -> None:
     advisory = draft(database, "PSC-2026-0002")
     assert advisory.credits[0].role == CreditRole.FINDER and not advisory.credits[0].contact  # no address filled in
@@ -244,7 +243,7 @@ def test_a_declined_credit_and_contact_addresses_are_never_exported(
 def test_an_embargo_makes_the_document_tlp_amber_until_it_ends(
     database: Path,  # noqa: F811
     csaf_validator: Draft202012Validator,
-    csaf_reference: Callable[[Any], Any],  # noqa: F811
+    csaf_reference: AddDocument,  # noqa: F811
 ) -> None:
     advisory = replace(draft(database, "PSC-2026-0002"), cvss_v3=VECTOR)
     embargoed = csaf_reference(compile_csaf(advisory, embargo_until=MOMENT + timedelta(days=7)))
@@ -258,7 +257,7 @@ def test_an_embargo_makes_the_document_tlp_amber_until_it_ends(
 
 def test_conda_packages_use_vers_conda_and_an_unnamed_cwe_is_left_out(
     csaf_validator: Draft202012Validator,
-    csaf_reference: Callable[[Any], Any],  # noqa: F811
+    csaf_reference: AddDocument,  # noqa: F811
 ) -> None:
     advisory = Advisory(
         case_id="PSC-2026-0042",
@@ -311,7 +310,7 @@ def test_events_become_sorted_vers_ranges(events: tuple[tuple[str, str], ...], e
 def test_the_checker_finds_what_the_schema_cannot(
     database: Path,  # noqa: F811
     csaf_validator: Draft202012Validator,
-    csaf_reference: Callable[[Any], Any],  # noqa: F811
+    csaf_reference: AddDocument,  # noqa: F811
 ) -> None:
     valid = csaf_reference(compile_csaf(replace(draft(database, "PSC-2026-0001"), cvss_v3=VECTOR)))
     affected_id = valid["vulnerabilities"][0]["product_status"]["known_affected"][0]

@@ -12,6 +12,7 @@ import pytest
 from jsonschema import Draft7Validator, Draft202012Validator
 
 from advisory_fixtures import csaf_validator, cve_cna_validator, cve_record_validator, osv_validator, schema_errors
+from csaf_reference import AddDocument, csaf_reference, csaf_reference_batch  # noqa: F401  (the fixtures: the reference validator)
 from test_demo_matrix import DEMO_PROJECTS, TITLES
 from triage_tui.advisories.format_names import FORMATS
 from triage_tui.advisories.validation import Level
@@ -69,7 +70,10 @@ def saved_case_ids(drafts: AdvisoryDrafts) -> list[str]:
         return [row[0] for row in connection.execute("SELECT case_id FROM advisories ORDER BY case_id")]
 
 
-def test_every_demo_draft_compiles_to_every_format_within_its_official_schema(demo_drafts: AdvisoryDrafts) -> None:
+def test_every_demo_draft_compiles_to_every_format_within_its_official_schema(
+    demo_drafts: AdvisoryDrafts,
+    csaf_reference: AddDocument,  # noqa: F811
+) -> None:
     case_ids = saved_case_ids(demo_drafts)
     assert len(case_ids) == len(DRAFTS)
     for case_id in case_ids:
@@ -86,7 +90,7 @@ def test_every_demo_draft_compiles_to_every_format_within_its_official_schema(de
             if fmt in SCHEMA_VALIDATORS:
                 document = json.loads(compiled.text)
                 assert schema_errors(SCHEMA_VALIDATORS[fmt](), document) == [], (case_id, fmt)
-        csaf = json.loads(demo_drafts.compile(numbered, "csaf").text)
+        csaf = csaf_reference(json.loads(demo_drafts.compile(numbered, "csaf").text))
         assert csaf["vulnerabilities"][0]["scores"], case_id  # the CVSS registry was exercised
 
 
