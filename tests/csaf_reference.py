@@ -126,3 +126,8 @@ def validator_cwe_names(catalogue: str = "shared/cwec.js") -> dict[str, str]:
         pytest.fail(f"reading the validator's CWE catalogue failed: {done.stderr.decode()[-2000:]}")
     names: dict[str, str] = json.loads(done.stdout)
     return names
+
+
+def failed_tests(failures: list[str]) -> set[str]:
+    """The numbers of the tests among `reference_failures`' findings: "mandatoryTest_6_1_27_4: ..." is "6.1.27.4"."""
+    return {failure.split(":", 1)[0].split("Test_", 1)[-1].replace("_", ".") for failure in failures}
