@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from triage_tui.advisories.cwe_names import official_name
 from triage_tui.advisories.draft import project_of
 from triage_tui.advisories.ranges import merge_packages, status_from_events
 from triage_tui.advisories.record import (
@@ -214,7 +215,7 @@ def _weakness(description: Mapping[str, Any]) -> Weakness | None:
         return None
     text = _text(description.get("description"))
     name = re.sub(rf"^{re.escape(cwe_id)}\s*[:\-]?\s*", "", text).strip()
-    return Weakness(cwe_id, name)
+    return Weakness(cwe_id, official_name(cwe_id, name))
 
 
 def _english(descriptions: list[Any]) -> str:

@@ -123,9 +123,11 @@ def _format_problems(advisory: Advisory, fmt: str, document: dict[str, Any], con
     if fmt in ("cve", "cve-cna"):
         return _cve_problems(advisory, document, fmt, context)
     if fmt == "csaf":
-        from triage_tui.advisories.csaf_checks import csaf_problems
+        from triage_tui.advisories.csaf_checks import csaf_problems, csaf_warnings
 
-        return [Problem("csaf", message) for message in csaf_problems(document)]
+        return [Problem("csaf", message) for message in csaf_problems(document)] + [
+            Problem("csaf", message, Level.WARNING) for message in csaf_warnings(document)
+        ]
     if fmt in ("osv", "ghsa"):
         spelled = "OSV" if fmt == "osv" else "GitHub"
         key = "affected" if fmt == "osv" else "vulnerabilities"

@@ -173,5 +173,5 @@ def stored_withdrawal(value: object) -> Withdrawal | None:
 
 
 def weakness(cwe_id: str) -> Weakness:
-    """A CWE by id, named from the table of the common ones (an unknown id keeps an empty name to fill in)."""
+    """A CWE by id with its official name from the CWE catalogue (an id it lacks keeps an empty name to fill in)."""
     return Weakness(cwe_id, cwe_name(cwe_id))

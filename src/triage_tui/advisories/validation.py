@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from packaging.version import InvalidVersion, Version
 
-from triage_tui.advisories.cwe_names import CWE_ID
+from triage_tui.advisories.cwe_names import CWE_ID, cwe_name
 from triage_tui.advisories.record import Advisory, Consent, Ecosystem, PackageImpact
 from triage_tui.impact_words import status_in_words
 from triage_tui.severity import cvss_problem
@@ -100,6 +100,11 @@ def _check_ids(advisory: Advisory) -> list[Problem]:
                     "weaknesses",
                     f"{weakness.id} needs its name: write '{weakness.id} Its name' (CSAF and CVE carry it)",
                 )
+            )
+        elif (official := cwe_name(weakness.id)) and weakness.name != official:
+            # CSAF's validators check the name against the catalogue (test 6.1.11), and so do readers of CVE records.
+            problems.append(
+                _error("weaknesses", f"{weakness.id} is officially named {official!r}, not {weakness.name!r}")
             )
     return problems
 
