@@ -177,7 +177,8 @@ def test_import_command_seeds_cases_cells_and_drafts(
         "osv.json": json.dumps(OSV_RECORD),
         "pysec.yaml": OSV_YAML,
         "cve.json": json.dumps(CVE_RECORD),
-        "hostile.json": '{"id": "PYSEC-2026-1", "modified": "2026-01-01T00:00:00Z", "summary": "\\u001b[2J\\u202eevil", '
+        "hostile.json": '{"id": "PYSEC-2026-1", "modified": "2026-01-01T00:00:00Z", '
+        '"summary": "\\u001b[2J\\u202eevil", '
         '"affected": [{"package": {"ecosystem": "PyPI", "name": "uv"}, "ranges": '
         '[{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}',
         "broken.json": "{",

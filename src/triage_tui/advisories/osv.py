@@ -132,7 +132,8 @@ def to_osv(advisory: Advisory, now: datetime, *, osv_id: str | None = None) -> d
         document["summary"] = advisory.summary
     if advisory.details:
         document["details"] = advisory.details
-    severity = [(kind, vector) for kind, vector in zip(CVSS_TYPES, (advisory.cvss_v3, advisory.cvss_v4)) if vector]
+    vectors = (advisory.cvss_v3, advisory.cvss_v4)
+    severity = [(kind, vector) for kind, vector in zip(CVSS_TYPES, vectors, strict=True) if vector]
     if severity or advisory.other_severity:
         document["severity"] = _severity([*severity, *advisory.other_severity])
     affected = [package for package in advisory.affected() if package.ecosystem == Ecosystem.PYPI]
