@@ -122,16 +122,14 @@ def to_osv(advisory: Advisory, now: datetime, *, osv_id: str | None = None) -> d
     }
     if advisory.published:
         document["published"] = advisory.published
-    if advisory.withdrawn is not None:
-        document["withdrawn"] = advisory.withdrawn.at
-    aliases = [alias for alias in advisory.aliases if alias != osv_id]
-    for key, values in (("aliases", aliases), ("related", advisory.related), ("upstream", advisory.upstream)):
-        if values:
-            document[key] = list(values)
     if advisory.summary:
         document["summary"] = advisory.summary
     if advisory.details:
         document["details"] = advisory.details
+    aliases = [alias for alias in advisory.aliases if alias != osv_id]
+    for key, values in (("aliases", aliases), ("related", advisory.related), ("upstream", advisory.upstream)):
+        if values:
+            document[key] = list(values)
     vectors = (advisory.cvss_v3, advisory.cvss_v4)
     severity = [(kind, vector) for kind, vector in zip(CVSS_TYPES, vectors, strict=True) if vector]
     if severity or advisory.other_severity:
@@ -149,6 +147,8 @@ def to_osv(advisory: Advisory, now: datetime, *, osv_id: str | None = None) -> d
     database = _database_specific(advisory)
     if database is not None:
         document["database_specific"] = database
+    if advisory.withdrawn is not None:
+        document["withdrawn"] = advisory.withdrawn.at
     return document
 
 
