@@ -27,7 +27,9 @@ from triage_tui.store.queries import iso_time
 SCHEMA_VERSION = "1.7.5"
 DRAFT_PREFIX = "x_triage-tui-"
 """OSV's prefix for ids of a local database: a draft has no PYSEC or GHSA id until a database assigns one."""
-EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
+EVENT_KINDS = ("introduced", "fixed", "last_affected")
+"""The events the record's `events` hold (the matrix's). A `limit` bounds where to look rather than saying what is
+affected: a range with one is kept as written (`osv_ranges`)."""
 CVSS_TYPES = ("CVSS_V3", "CVSS_V4")
 """The severities the record holds in fields of their own; any other (CVSS_V2, Ubuntu, a second vector) is kept
 in `other_severity`."""
