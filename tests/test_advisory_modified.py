@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from test_advisory_drafts import NOW, drafts  # noqa: F401  (the fixture: drafts over a store with cases)
 from test_matrix_export import database  # noqa: F401  (the fixture the drafts fixture stands on)
 from triage_tui.advisories.importers import parse_document
 from triage_tui.advisories.osv import SCHEMA_VERSION, from_osv, osv_timestamp, to_osv
+from triage_tui.advisories.record import Advisory
 from triage_tui.screens.advisory_draft import DraftSaver
 from triage_tui.services.advisory_drafts import AdvisoryDrafts
 
@@ -17,7 +19,7 @@ PIP_RECORD = Path(__file__).parent / "data" / "pypa-advisory-db" / "vulns" / "pi
 CASE = "PSC-2026-0001"
 
 
-def _imported():  # type: ignore[no-untyped-def]
+def _imported() -> tuple[Any, Advisory]:
     document = parse_document(PIP_RECORD.read_bytes())
     return document, from_osv(document, CASE, {"pip": ("pip",)})
 
