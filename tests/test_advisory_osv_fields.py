@@ -114,3 +114,9 @@ def test_what_json_cannot_hold_refuses_the_file_saying_why(extra: str, message: 
     text = f"id: PYSEC-2025-1\nmodified: 2025-01-01T00:00:00Z\n{extra}\n"
     with pytest.raises(ImportError_, match=message):
         to_record(parse_document(text.encode()), "PSC-2026-0302", PACKAGES)
+
+
+def test_published_under_another_id_the_records_own_id_becomes_an_alias() -> None:
+    advisory = from_osv(json.loads(json.dumps(RECORD)), "PSC-2026-0303", PACKAGES)
+    document = to_osv(advisory, NOW, osv_id="PYSEC-2025-77")
+    assert document["id"] == "PYSEC-2025-77" and document["aliases"] == ["GHSA-aaaa-bbbb-cccc"]

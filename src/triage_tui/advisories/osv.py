@@ -112,8 +112,9 @@ def _database_specific(advisory: Advisory) -> dict[str, Any] | None:
 def to_osv(advisory: Advisory, now: datetime, *, osv_id: str | None = None) -> dict[str, Any]:
     """The OSV document of `advisory` (declined credits left out; conda packages too, OSV has no conda ecosystem).
     `osv_id` is the id to publish it under (by default the record's own id, or a local draft id when it has
-    none); it is then not repeated among the aliases. `modified` and `published` are the record's own; only a
-    record never saved nor imported (no `modified`) is stamped `now`, as this exporter writes it now."""
+    none); it is then not repeated among the aliases, and the record's own id, if another, is one. `modified`
+    and `published` are the record's own; only a record never saved nor imported (no `modified`) is stamped
+    `now`, as this exporter writes it now."""
     osv_id = osv_id or advisory.id or None
     fresh = not advisory.modified
     schema_version = SCHEMA_VERSION if fresh else advisory.schema_version
@@ -128,7 +129,7 @@ def to_osv(advisory: Advisory, now: datetime, *, osv_id: str | None = None) -> d
         document["summary"] = advisory.summary
     if advisory.details:
         document["details"] = advisory.details
-    aliases = [alias for alias in advisory.aliases if alias != osv_id]
+    aliases = [alias for alias in advisory.ids() if alias != osv_id]  # published under another id: its own too
     for key, values in (("aliases", aliases), ("related", advisory.related), ("upstream", advisory.upstream)):
         if values:
             document[key] = list(values)
