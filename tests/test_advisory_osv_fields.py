@@ -108,6 +108,11 @@ def test_a_package_known_only_by_its_versions_gives_the_matrix_each_one_and_expo
         ("database_specific: {x: .nan}", "not a JSON number"),
         ("published: yesterday", "not an RFC 3339 time"),
         ("related: PYSEC-1", "related is not a list of strings"),
+        (
+            "affected: [{package: {ecosystem: PyPI, name: pip},"
+            " ranges: [{type: ECOSYSTEM, events: [{introduced: 1.10}]}]}]",
+            "introduced version 1.1 is not text",
+        ),
     ],
 )
 def test_what_json_cannot_hold_refuses_the_file_saying_why(extra: str, message: str) -> None:

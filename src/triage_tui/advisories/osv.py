@@ -236,7 +236,12 @@ def _read_ranges(
             continue
         ecosystem = True
         for event in _items(range_, "events"):
-            events += [(kind, _text(version)) for kind, version in event.items() if kind in EVENT_KINDS]
+            for kind, version in event.items():
+                if kind in EVENT_KINDS and not isinstance(version, str):
+                    # YAML reads an unquoted 1.10 as the number 1.1: guessing the text back would change it.
+                    raise ValueError(f"the {kind} version {version!r} is not text")
+                if kind in EVENT_KINDS:
+                    events.append((kind, version))
     if not ecosystem:
         events = [pair for version in versions for pair in (("introduced", version), ("last_affected", version))]
     return tuple(events), tuple(range_ for range_ in ranges if range_.get("type") != "ECOSYSTEM")
