@@ -125,3 +125,12 @@ def test_published_under_another_id_the_records_own_id_becomes_an_alias() -> Non
     advisory = from_osv(json.loads(json.dumps(RECORD)), "PSC-2026-0303", PACKAGES)
     document = to_osv(advisory, NOW, osv_id="PYSEC-2025-77")
     assert document["id"] == "PYSEC-2025-77" and document["aliases"] == ["GHSA-aaaa-bbbb-cccc"]
+
+
+def test_changing_an_exported_document_never_changes_the_record() -> None:
+    advisory = from_osv(json.loads(json.dumps(RECORD)), "PSC-2026-0304", PACKAGES)
+    document = to_osv(advisory, NOW)
+    document["affected"][0]["ranges"][1]["events"].clear()
+    document["affected"][0]["database_specific"]["x"] = 1
+    document["database_specific"]["severity"] = "LOW"
+    assert to_osv(advisory, NOW) == RECORD

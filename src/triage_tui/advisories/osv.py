@@ -4,6 +4,7 @@ OSV record back into a record, keeping every field it has so that writing it aga
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from copy import deepcopy
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -56,7 +57,7 @@ def _severity(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
 def _plain_ranges(events: Sequence[tuple[str, str]], other: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The ranges of a package as this exporter lays them out: the commit (GIT) and SEMVER ranges as their source
     wrote them, then one ECOSYSTEM range of the package's events."""
-    ranges: list[dict[str, Any]] = [dict(range_) for range_ in other]
+    ranges: list[dict[str, Any]] = [deepcopy(dict(range_)) for range_ in other]
     if events:
         ranges.append({"type": "ECOSYSTEM", "events": [{kind: version} for kind, version in events]})
     return ranges
@@ -69,7 +70,7 @@ def _ranges(package: PackageImpact) -> list[dict[str, Any]]:
     written = package.osv_ranges
     if written is not None and events == package.events:
         if _read_ranges(written, package.versions) == (package.events, tuple(package.other_ranges)):
-            return [dict(range_) for range_ in written]
+            return [deepcopy(dict(range_)) for range_ in written]
     return _plain_ranges(events, package.other_ranges)
 
 
@@ -89,15 +90,16 @@ def _affected(package: PackageImpact) -> dict[str, Any]:
     if package.versions:
         entry["versions"] = list(package.versions)
     if package.ecosystem_specific is not None:
-        entry["ecosystem_specific"] = dict(package.ecosystem_specific)
+        entry["ecosystem_specific"] = deepcopy(dict(package.ecosystem_specific))
     if package.database_specific is not None:
-        entry["database_specific"] = dict(package.database_specific)
+        entry["database_specific"] = deepcopy(dict(package.database_specific))
     return entry
 
 
 def _database_specific(advisory: Advisory) -> dict[str, Any] | None:
     """The record's `database_specific` as its source gave it, with `cwe_ids` saying the record's weaknesses."""
-    database = dict(advisory.database_specific) if advisory.database_specific is not None else None
+    # Copies: a caller may change the document it gets, never the record.
+    database = deepcopy(dict(advisory.database_specific)) if advisory.database_specific is not None else None
     cwe_ids = [w.id for w in advisory.weaknesses]
     given = (database or {}).get("cwe_ids")
     if cwe_ids == ([c for c in given if isinstance(c, str)] if isinstance(given, list) else []):
