@@ -51,6 +51,7 @@ RECORD: dict[str, Any] = {
         {
             "package": {"ecosystem": "PyPI", "name": "pip"},
             "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}],
+            "ecosystem_specific": {},
         },
     ],
     "database_specific": {"cwe_ids": [], "severity": "HIGH", "github_reviewed": True, "nvd_published_at": None},

@@ -49,6 +49,11 @@ def _set_only(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value}
 
 
+def _objects_set(**objects: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The free-form objects a source gave, an empty one too (it said `{}`), leaving out only those it did not."""
+    return {key: value for key, value in objects.items() if value is not None}
+
+
 def package_to_json(package: PackageImpact) -> dict[str, Any]:
     """One package's impact, as stored."""
     return {
@@ -64,10 +69,9 @@ def package_to_json(package: PackageImpact) -> dict[str, Any]:
                 "other_ranges": [dict(range_) for range_ in package.other_ranges],
                 "purl": package.purl,
                 "severity": _pairs(package.severity),
-                "ecosystem_specific": package.ecosystem_specific,
-                "database_specific": package.database_specific,
             }
         ),
+        **_objects_set(ecosystem_specific=package.ecosystem_specific, database_specific=package.database_specific),
         **({"osv_ranges": [dict(r) for r in package.osv_ranges]} if package.osv_ranges is not None else {}),
     }
 
@@ -135,10 +139,9 @@ def advisory_extras_to_json(
             "related": list(related),
             "upstream": list(upstream),
             "other_severity": _pairs(other_severity),
-            "database_specific": database_specific,
             "schema_version": schema_version,
         }
-    )
+    ) | _objects_set(database_specific=database_specific)
 
 
 def advisory_extras_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
