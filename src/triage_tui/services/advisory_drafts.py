@@ -23,6 +23,7 @@ from triage_tui.store.case_writes import case_exists, insert_event
 from triage_tui.store.queries import CaseDetail, ImpactView
 
 if TYPE_CHECKING:
+    from triage_tui.store.case_writes import WriteConnection
     from triage_tui.store.store import Store
 
 RECORD_FIELDS = (
@@ -197,14 +198,22 @@ class AdvisoryDrafts:
                     f"the advisory of {advisory.case_id} was saved by {who} since you opened it; "
                     "reopen it to see their changes (yours are still in the editor)"
                 )
-            before = Advisory.from_json(stored) if stored is not None else None
-            fields = changed_fields(before, advisory)
-            if not fields:
-                return []
-            record = json.dumps(advisory.to_json(), ensure_ascii=False)
-            upsert_draft(connection, advisory.case_id, record, now, self.author)
-            payload = {"fields": fields, "first": before is None}
-            insert_event(connection, advisory.case_id, self.author, now, "advisory", payload)
+            return self._write(connection, stored, advisory, now)
+
+    def save_in(self, connection: WriteConnection, advisory: Advisory, stored: object) -> list[str]:
+        """`save` in the caller's write transaction, over `stored` (the draft's JSON as that transaction read it,
+        None if there is none): an import keeps a record, its cells and the draft together."""
+        return self._write(connection, stored, advisory, self.clock().astimezone(UTC))
+
+    def _write(self, connection: WriteConnection, stored: object, advisory: Advisory, now: datetime) -> list[str]:
+        before = Advisory.from_json(stored) if isinstance(stored, Mapping) else None
+        fields = changed_fields(before, advisory)
+        if not fields:
+            return []
+        record = json.dumps(advisory.to_json(), ensure_ascii=False)
+        upsert_draft(connection, advisory.case_id, record, now, self.author)
+        payload = {"fields": fields, "first": before is None}
+        insert_event(connection, advisory.case_id, self.author, now, "advisory", payload)
         return fields
 
     # ---- checking and export ----------------------------------------------------------------------------------
