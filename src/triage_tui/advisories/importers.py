@@ -60,6 +60,9 @@ def parse_document(data: bytes) -> Any:
         return yaml.load(text, Loader=_NoTimestamps)  # noqa: S506  (a SafeLoader subclass)
     except yaml.YAMLError as error:
         first = str(error).splitlines()[0]
+        if "increasing flow level" in first or "depth" in first:
+            # libyaml refuses nesting past its own limit (1,000 levels) before our count of events reaches it.
+            raise ImportError_(f"YAML nested deeper than {MAX_DEPTH} levels") from None
         raise ImportError_(f"neither JSON nor YAML ({first}); expected an OSV, GHSA or CVE JSON 5 advisory") from None
 
 
