@@ -11,7 +11,8 @@ from triage_tui.store.store import Store
 
 
 def export_advisory(store: Store, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """`triage-tui export CASE_ID --format F`: the case's draft compiled and validated, printed or written."""
+    """`triage-tui export CASE_ID --format F [--record ID]`: the case's draft (or one of its kept records) compiled
+    and validated, printed or written."""
     from triage_tui.services.advisory_drafts import (
         AdvisoryDrafts,
         DraftError,
@@ -23,7 +24,8 @@ def export_advisory(store: Store, config: Config, args: argparse.Namespace, out:
 
     drafts = AdvisoryDrafts(store, config.identity.email, config)
     try:
-        draft = drafts.load(args.case_id)
+        record = getattr(args, "record", None)
+        draft = drafts.load(args.case_id) if record is None else drafts.load_record(args.case_id, record)
         if args.format == "all":
             if args.output is None:
                 raise CliError("--format all writes every format to a folder: give --output FOLDER")

@@ -165,6 +165,27 @@ class AdvisoryDrafts:
             updated_by=saved.updated_by,
         )
 
+    def load_record(self, case_id: str, record_id: str) -> Draft:
+        """The case's draft with one of its kept records (an imported record, by its id) in place of the draft's
+        record, to export that record as it was imported."""
+        from triage_tui.store.advisory_records_store import kept_records_of
+
+        draft = self.load(case_id)
+        with self.store.read() as connection:
+            kept = {record.id: record for record in kept_records_of(connection, case_id)}
+        if record_id not in kept:
+            known = ", ".join(kept) or "none"
+            raise DraftError(f"{case_id} keeps no record {record_id!r} (its records: {known})")
+        try:
+            advisory = Advisory.from_json(json.loads(kept[record_id].record))
+        except ValueError as error:
+            raise DraftError(f"the stored record {record_id} of {case_id} cannot be read: {error}") from None
+        # The record is checked against the matrix cells of its own packages only: the case's other records name
+        # the rest.
+        own = {package.project for package in advisory.packages}
+        matrix = tuple(package for package in draft.matrix if package.project in own)
+        return replace(draft, advisory=replace(advisory, case_id=case_id), matrix=matrix)
+
     def context(self, draft: Draft) -> PublishContext:
         """What the formats need beyond the record, for this draft, now."""
         name, namespace = publisher_of(self.config)

@@ -24,7 +24,7 @@ from triage_tui.store.advisory_records_store import (
     cases_sharing,
     keep_record,
     kept_record,
-    kept_records_of,
+    kept_records_in,
 )
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ def keep_file(connection: WriteConnection, keeper: Keeper, parsed: ParsedFile) -
     if case_id is None:
         case_id = stored.new_cases[0]
     advisory = replace(advisory, case_id=case_id)
-    old_records = [Advisory.from_json(json.loads(k.record)) for k in kept_records_of(connection, case_id)]
+    old_records = [Advisory.from_json(json.loads(k.record)) for k in kept_records_in(connection, case_id)]
     new_records = [advisory if r.id == record_id else r for r in old_records]
     if kept is None:
         new_records.append(advisory)
@@ -235,3 +235,15 @@ def _set_severity(
     if values:
         recorder.change(connection, case_id, current, "severity", values)
     return warnings
+
+
+def records_json(kept: Sequence[KeptRecord]) -> list[dict[str, object]]:
+    """The records kept in a case as `show --json` lists them: id, format and the names of their packages."""
+    listed: list[dict[str, object]] = []
+    for record in kept:
+        try:
+            packages = [p.name for p in Advisory.from_json(json.loads(record.record)).packages]
+        except ValueError:
+            packages = []
+        listed.append({"id": record.id, "format": record.format, "packages": packages})
+    return listed

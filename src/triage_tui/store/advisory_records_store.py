@@ -51,14 +51,17 @@ def kept_record(connection: Connection, record_id: str) -> KeptRecord | None:
     return KeptRecord(*row) if row is not None else None
 
 
-def kept_records_of(connection: Connection | sqlite3.Connection, case_id: str) -> list[KeptRecord]:
-    """The records kept in the case, in the order they were first imported."""
-    sql = f"SELECT {_COLUMNS} FROM advisory_records WHERE case_id = ? ORDER BY rowid"  # noqa: S608  (constant columns)
-    if isinstance(connection, sqlite3.Connection):
-        rows = list(connection.execute(sql, (case_id,)).fetchall())
-    else:
-        rows = list(connection.exec_driver_sql(sql, (case_id,)).fetchall())
-    return [KeptRecord(*row) for row in rows]
+_OF_CASE = f"SELECT {_COLUMNS} FROM advisory_records WHERE case_id = ? ORDER BY rowid"  # noqa: S608  (constant)
+
+
+def kept_records_of(connection: sqlite3.Connection, case_id: str) -> list[KeptRecord]:
+    """The records kept in the case, in the order they were first imported (a reader's connection)."""
+    return [KeptRecord(*row) for row in connection.execute(_OF_CASE, (case_id,)).fetchall()]
+
+
+def kept_records_in(connection: Connection, case_id: str) -> list[KeptRecord]:
+    """`kept_records_of` in a write transaction."""
+    return [KeptRecord(*row) for row in connection.exec_driver_sql(_OF_CASE, (case_id,)).fetchall()]
 
 
 def cases_sharing(connection: Connection, ids: Sequence[str]) -> list[str]:
