@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage_tui.advisories.importers import ImportError_, parse_document, to_record
-from triage_tui.advisories.ranges import merge_packages
-from triage_tui.advisories.record import Advisory, CreditRole, PackageImpact
+from triage_tui.advisories.record import Advisory, CreditRole
 from triage_tui.config import Config
-from triage_tui.impact import ImpactCell, ImpactError, cell_from_events
 from triage_tui.services.advisory_records import ImportResult, Keeper, ParsedFile, keep_file
 from triage_tui.severity import severity_of
 from triage_tui.untrusted import neutralise, neutralise_line
@@ -74,26 +71,6 @@ def _reporter(advisory: Advisory) -> str:
             if credit.role == role:
                 return neutralise_line(credit.name)
     return "advisory import"
-
-
-def cells_for(advisory: Advisory, config: Config) -> tuple[dict[str, ImpactCell], list[str]]:
-    """One matrix cell per configured project the advisory names (its packages' ranges together), and a warning
-    for each package that cannot be placed."""
-    by_project: dict[str, list[PackageImpact]] = {}
-    warnings: list[str] = []
-    for package in advisory.packages:
-        if package.project not in config.projects:
-            warnings.append(f"{package.name}: no configured project has this package; not put in the matrix")
-        else:
-            by_project.setdefault(package.project, []).append(package)
-    cells: dict[str, ImpactCell] = {}
-    for project, packages in by_project.items():
-        (merged,) = merge_packages([replace(p, name=project) for p in packages])
-        try:
-            cells[project] = cell_from_events(merged.status, merged.events)
-        except ImpactError as error:
-            warnings.append(f"{project}: not put in the matrix ({error})")
-    return cells, warnings
 
 
 def parse_file(config: Config, path: Path, data: bytes) -> ParsedFile | ImportResult:

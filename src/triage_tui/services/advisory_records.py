@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from triage_tui.advisories.ranges import merge_packages
 from triage_tui.advisories.record import Advisory, PackageImpact
 from triage_tui.config import Config
-from triage_tui.impact import ImpactCell, ImpactError
+from triage_tui.impact import ImpactCell, ImpactError, cell_from_events
 from triage_tui.severity import severity_of
 from triage_tui.store.advisory_drafts_store import draft_row
 from triage_tui.store.advisory_records_store import (
@@ -26,6 +27,7 @@ from triage_tui.store.advisory_records_store import (
     kept_record,
     kept_records_in,
 )
+from triage_tui.store.case_writes import case_exists
 
 if TYPE_CHECKING:
     from triage_tui.intake.records import ParsedMessage
@@ -121,7 +123,7 @@ def keep_file(connection: WriteConnection, keeper: Keeper, parsed: ParsedFile) -
     if case_id is None:
         found = cases_sharing(connection, advisory.ids())
         own = advisory.id.removeprefix(DRAFT_PREFIX) if advisory.id.startswith(DRAFT_PREFIX) else None
-        if own is not None and connection.exec_driver_sql("SELECT 1 FROM cases WHERE id = ?", (own,)).fetchone():
+        if own is not None and case_exists(connection, own):
             found.insert(0, own)  # our own export of a case's draft
         if not found:
             drafted = case_of_draft_with(connection, advisory.ids())
@@ -153,14 +155,32 @@ def keep_file(connection: WriteConnection, keeper: Keeper, parsed: ParsedFile) -
     return ImportResult(path, case_id, message, tuple(warnings), outcome, new_case)
 
 
+def cells_for(advisory: Advisory, config: Config) -> tuple[dict[str, ImpactCell], list[str]]:
+    """One matrix cell per configured project the advisory names (its packages' ranges together), and a warning
+    for each package that cannot be placed."""
+    by_project: dict[str, list[PackageImpact]] = {}
+    warnings: list[str] = []
+    for package in advisory.packages:
+        if package.project not in config.projects:
+            warnings.append(f"{package.name}: no configured project has this package; not put in the matrix")
+        else:
+            by_project.setdefault(package.project, []).append(package)
+    cells: dict[str, ImpactCell] = {}
+    for project, packages in by_project.items():
+        (merged,) = merge_packages([replace(p, name=project) for p in packages])
+        try:
+            cells[project] = cell_from_events(merged.status, merged.events)
+        except ImpactError as error:
+            warnings.append(f"{project}: not put in the matrix ({error})")
+    return cells, warnings
+
+
 def _follow(
     connection: WriteConnection, keeper: Keeper, case_id: str, before: Advisory | None, after: Advisory | None,
     record: Advisory,
 ) -> list[str]:  # fmt: skip
     """Bring the case's draft, cells and severity from what its records said (`before`) to what they say now, each
     only where it still says what the records said; the warnings for what was kept."""
-    from triage_tui.services.advisory_import import cells_for
-
     warnings: list[str] = []
     row = draft_row(connection, case_id)
     stored = json.loads(row.record) if row is not None else None

@@ -109,3 +109,9 @@ def keep_record(connection: Connection, record: KeptRecord, ids: Sequence[str], 
         "INSERT OR IGNORE INTO advisory_record_ids (alias, record_id) VALUES (?, ?)",
         [(alias, record.id) for alias in dict.fromkeys((record.id, *ids))],
     )
+
+
+def every_kept_record(connection: sqlite3.Connection) -> list[tuple[str, str]]:
+    """Every kept record as (case id, record id), in the order they were imported."""
+    rows = connection.execute("SELECT case_id, id FROM advisory_records ORDER BY rowid").fetchall()
+    return [(str(case_id), str(record_id)) for case_id, record_id in rows]
