@@ -69,6 +69,7 @@ def export_all(home: Path, top: int) -> None:
         for fmt in FORMATS:
             exported = 0
             reasons: Counter[str] = Counter()
+            crashes: Counter[str] = Counter()
             started = time.perf_counter()
             for draft in loaded:
                 try:
@@ -78,11 +79,16 @@ def export_all(home: Path, top: int) -> None:
                     reasons.update({f"{p.field}: {p.message[:90]}" for p in error.problems})
                 except DraftError as error:
                     reasons[str(error)[:100]] += 1
+                except Exception as error:  # a crash of a format is counted and named, and the rest go on
+                    crashes[f"{type(error).__name__}: {str(error)[:80]}"] += 1
             seconds = time.perf_counter() - started
-            print(f"export {fmt:5}: {len(loaded) / seconds:6.0f} records/s  exported {exported}, "
-                  f"refused by the gate {len(loaded) - exported}")  # fmt: skip
+            refused = len(loaded) - exported - sum(crashes.values())
+            print(f"export {fmt:7}: {len(loaded) / seconds:6.0f} records/s  exported {exported}, "
+                  f"refused by the gate {refused}, failed {sum(crashes.values())}")  # fmt: skip
             for reason, count in reasons.most_common(top):
                 print(f"    {count:5}  {reason}")
+            for reason, count in crashes.most_common(top):
+                print(f"    {count:5}  failed: {reason}")
     finally:
         store.close()
 
