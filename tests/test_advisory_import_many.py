@@ -206,3 +206,36 @@ def test_a_withdrawn_record_without_ranges_imports(
     assert run(["--home", str(home), "import", str(record)]) == 0
     (case_id,) = capsys.readouterr().out.split()
     assert show(home, case_id, capsys)["records"] == [{"id": "PYSEC-2022-15", "format": "osv", "packages": ["loguru"]}]
+
+
+def test_a_file_that_fails_while_stored_is_refused_alone_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure inside the batch's transaction rolls the batch back; the batch is stored again file by file, so
+    only the failing file is refused and nothing of it stays (no case, no message, no kept record)."""
+    from triage_tui.services import advisory_import, advisory_records
+    from triage_tui.store.advisory_records_store import every_kept_record
+
+    paths = [CORPUS / "vulns" / f"{name}.yaml" for name in TENSORFLOW]
+    real = advisory_records.keep_file
+
+    def failing(connection, keeper, parsed):  # type: ignore[no-untyped-def]
+        if parsed.path == paths[1]:
+            real(connection, keeper, parsed)  # written, then the transaction fails
+            raise RuntimeError("disk full")
+        return real(connection, keeper, parsed)
+
+    monkeypatch.setattr(advisory_import, "keep_file", failing)
+    config = parse_config(tmp_path / "config.toml", CONFIG)
+    store = Store(tmp_path / "triage.db")
+    try:
+        results = advisory_import.import_advisory_files(store, config, paths)
+        assert [r.outcome for r in results] == ["imported", "refused", "imported"]
+        assert results[1].message == "not imported: RuntimeError: disk full"
+        with store.read() as connection:
+            kept = every_kept_record(connection)
+            messages = connection.execute("SELECT count(*) FROM messages").fetchone()[0]
+        assert kept == [(results[0].case_id, "PYSEC-2019-204"), (results[0].case_id, "PYSEC-2019-229")]
+        assert messages == 2
+    finally:
+        store.close()

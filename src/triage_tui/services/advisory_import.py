@@ -1,6 +1,7 @@
-"""Seeds cases from existing advisories (`triage-tui import`): each file becomes a case whose first message is the
-advisory's text (its raw bytes kept), whose matrix cells say what the advisory says, and whose draft is the
-advisory's record. A file already imported is not imported twice; a bad file is reported and the rest go on."""
+"""Seeds cases from existing advisories (`triage-tui import`): each file's record becomes a case (its first message
+the advisory's text, raw bytes kept; its cells, severity and draft from the record) or joins the case of its flaw
+(advisory_records.py). Files are read and parsed outside the store and written many to a transaction; a file already
+imported is not imported twice; a bad file is reported and the rest go on."""
 
 from __future__ import annotations
 
@@ -100,12 +101,6 @@ def parse_file(config: Config, path: Path, data: bytes) -> ParsedFile | ImportRe
         verdict=CryptoVerdict(warnings=("imported from a file: not encrypted, not signed",)),
     )
     return ParsedFile(path, digest, fmt, advisory, message, tuple(declared_score_warnings(document)))
-
-
-def import_advisory(store: Store, config: Config, path: Path, data: bytes) -> ImportResult:
-    """Import one advisory file's bytes in one transaction (a refused file leaves nothing behind)."""
-    (result,) = _store_parsed(store, _keeper(store, config), [parse_file(config, path, data)])
-    return result
 
 
 def _keeper(store: Store, config: Config) -> Keeper:
