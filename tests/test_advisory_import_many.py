@@ -117,7 +117,7 @@ def test_refused_files_are_grouped_by_reason_and_leave_nothing_behind(
     assert len(captured.out.split()) == 1
     lines = captured.err.splitlines()
     start = lines.index("imported 1 (1 new cases), updated 0, unchanged 0, refused 2; 1 other files in the folders "
-                        "skipped (not .json, .yaml or .yml)")  # fmt: skip
+                        "skipped (not .json, .yaml or .yml, or a link)")  # fmt: skip
     assert lines[start + 1].startswith("refused (2): not valid JSON")
     assert sorted(lines[start + 2 :]) == [f"  {folder / 'a.json'}", f"  {folder / 'sub' / 'b.yaml'}"]
 

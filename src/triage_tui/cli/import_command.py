@@ -89,7 +89,7 @@ def summary_lines(results: Sequence[ImportResult], skipped: int) -> list[str]:
     lines = [
         f"imported {counts['imported']} ({new_cases} new cases), updated {counts['updated']}, "
         f"unchanged {counts['unchanged']}, refused {counts['refused']}"
-        + (f"; {skipped} other files in the folders skipped (not .json, .yaml or .yml)" if skipped else "")
+        + (f"; {skipped} other files in the folders skipped (not .json, .yaml or .yml, or a link)" if skipped else "")
     ]
     for reason, files in sorted(refused.items(), key=lambda item: (-len(item[1]), item[0])):
         lines.append(f"refused ({len(files)}): {reason}")
