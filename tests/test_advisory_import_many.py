@@ -61,6 +61,9 @@ def test_records_of_one_flaw_in_several_packages_join_one_case_and_each_is_kept(
     ]
     impacts = {i["project"]: (i["status"], i["fixed_version"]) for i in document["impacts"]}  # type: ignore[attr-defined]
     assert impacts == {"tensorflow": ("fixed", "1.7.1"), "tensorflow-gpu": ("fixed", "1.7.1")}
+    assert run(["--home", str(home), "show", case_id]) == 0
+    shown = capsys.readouterr().out
+    assert "records: PYSEC-2019-204 (osv: tensorflow), PYSEC-2019-222 (osv: tensorflow-cpu), " in shown
     assert run(["--home", str(home), "export", case_id, "--format", "osv", "--record", "PYSEC-1-1"]) == 2
     assert "keeps no record 'PYSEC-1-1'" in capsys.readouterr().err
     # The draft (what the editor edits) gained every package while nobody edited it; each record compiles by its id.

@@ -113,6 +113,10 @@ def show_case(store: Store, args: argparse.Namespace, out: TextIO, config: Confi
     out.write(f"{document['id']}  {document['title']}\n")
     address = f" <{document['reporter_email']}>" if document["reporter_email"] else ""  # a shared case has none
     out.write(f"state: {document['state']}  reporter: {document['reporter']}{address}\n")
+    if len(kept) > 1:  # records of one flaw imported together (export --record ID exports one)
+        listed = terminal_document(records_json(kept))
+        held = [f"{r['id']} ({r['format']}: {', '.join(r['packages'])})" for r in listed]
+        out.write(f"records: {', '.join(held)}\n")
     for message in document["messages"]:
         out.write(f"\n--- {message['date'] or NO_DATE}  {message['from']}\n")
         if message["shared_by"]:
