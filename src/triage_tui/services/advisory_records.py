@@ -128,6 +128,7 @@ def keep_file(connection: WriteConnection, keeper: Keeper, parsed: ParsedFile) -
         if not found:
             drafted = case_of_draft_with(connection, advisory.ids())
             found = [drafted] if drafted is not None else []
+        found = list(dict.fromkeys(found))
         if len(found) > 1:
             warnings.append(f"also shares an id with {', '.join(found[1:])}; kept in {found[0]}")
         case_id = found[0] if found else None
@@ -138,8 +139,9 @@ def keep_file(connection: WriteConnection, keeper: Keeper, parsed: ParsedFile) -
     if case_id is None:
         case_id = stored.new_cases[0]
     advisory = replace(advisory, case_id=case_id)
-    old_records = [Advisory.from_json(json.loads(k.record)) for k in kept_records_in(connection, case_id)]
-    new_records = [advisory if r.id == record_id else r for r in old_records]
+    held_before = kept_records_in(connection, case_id)
+    old_records = [Advisory.from_json(json.loads(k.record)) for k in held_before]
+    new_records = [advisory if k.id == record_id else r for k, r in zip(held_before, old_records, strict=True)]
     if kept is None:
         new_records.append(advisory)
     record = KeptRecord(record_id, case_id, fmt, json.dumps(advisory.to_json(), ensure_ascii=False), parsed.digest)
