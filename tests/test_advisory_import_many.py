@@ -242,3 +242,37 @@ def test_a_file_that_fails_while_stored_is_refused_alone_and_leaves_nothing_behi
         assert messages == 2
     finally:
         store.close()
+
+
+def test_a_joining_record_adds_its_cells_but_leaves_a_draft_edited_here(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
+) -> None:
+    home = home_with(tmp_path, gpg_world)
+    (tmp_path / "a.json").write_text(json.dumps(OSV_RECORD))
+    assert run(["--home", str(home), "import", str(tmp_path / "a.json")]) == 0
+    case_id = capsys.readouterr().out.strip()
+    config = parse_config(home / "config.toml", CONFIG)
+    drafts = AdvisoryDrafts(Store(home / "triage.db"), "alex@example.org", config)
+    try:
+        drafts.save(replace(drafts.load(case_id).advisory, summary="Edited here"))
+    finally:
+        drafts.store.close()
+    pip = {"package": {"ecosystem": "PyPI", "name": "pip"},
+           "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "25.1"}]}]}  # fmt: skip
+    joining = dict(OSV_RECORD, id="GHSA-4x5q-v2wc-mh8j", aliases=["CVE-2026-30001"], affected=[pip])
+    (tmp_path / "b.json").write_text(json.dumps(joining))
+    assert run(["--home", str(home), "import", str(tmp_path / "b.json")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and f"imported into {case_id}" in captured.err
+    assert f"the draft of {case_id} was edited here since its import; kept as it is" in captured.err
+    document = show(home, case_id, capsys)
+    assert {i["project"]: i["fixed_version"] for i in document["impacts"]} == {  # type: ignore[attr-defined]
+        "setuptools": "78.1.1",
+        "pip": "25.1",
+    }
+    drafts = AdvisoryDrafts(Store(home / "triage.db"), "alex@example.org", config)
+    try:
+        draft = drafts.load(case_id).advisory
+    finally:
+        drafts.store.close()
+    assert draft.summary == "Edited here" and [p.name for p in draft.packages] == ["setuptools"]
