@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python bench/team_events.py
 	$(BIN)/python bench/team_status.py
 	$(BIN)/python bench/hostile_inputs.py
+	$(BIN)/python bench/advisory_db.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME)

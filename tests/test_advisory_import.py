@@ -205,14 +205,15 @@ def test_import_command_seeds_cases_cells_and_drafts(
         assert hostile is not None and "\x1b" not in hostile.summary.title and "\u202e" not in hostile.summary.title
     finally:
         drafts.store.close()
-    assert run(["--home", str(home), "import", paths[0]]) == 1
-    assert f"{case_ids[0]} already holds this advisory" in capsys.readouterr().err
+    assert run(["--home", str(home), "import", paths[0]]) == 0  # the same bytes again: unchanged, not refused
+    assert f"unchanged: {case_ids[0]} already holds this advisory" in capsys.readouterr().err
 
 
-def test_an_advisory_already_held_is_not_imported_twice(
+def test_a_record_of_a_held_flaw_joins_its_case_instead_of_a_new_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
 ) -> None:
-    """Our own export of a case, or another record with the same CVE id, names the case that holds it."""
+    """Another record with the same CVE id joins the case (kept under its own id); our own export of the draft is
+    the same record (its id) again, so it updates the kept record rather than opening a case."""
     home = cli_home(tmp_path, gpg_world)
     (tmp_path / "a.json").write_text(json.dumps(OSV_RECORD))
     assert run(["--home", str(home), "import", str(tmp_path / "a.json")]) == 0
@@ -224,9 +225,10 @@ def test_an_advisory_already_held_is_not_imported_twice(
     own = json.loads((tmp_path / "c.json").read_text())
     assert own["id"] == "PYSEC-2026-17"  # a record from a database keeps its id
     (tmp_path / "c.json").write_text(json.dumps(dict(own, aliases=[])))  # found by its own id alone
-    assert run(["--home", str(home), "import", str(tmp_path / "b.json"), str(tmp_path / "c.json")]) == 1
-    err = capsys.readouterr().err
-    assert err.count(f"{case_id} already holds this advisory") == 2
+    assert run(["--home", str(home), "import", str(tmp_path / "b.json"), str(tmp_path / "c.json")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no new case
+    assert f"imported into {case_id}" in captured.err and f"updated in {case_id}" in captured.err
 
 
 def test_several_entries_for_one_package_become_one_cell(

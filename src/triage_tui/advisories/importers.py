@@ -19,7 +19,12 @@ class ImportError_(ValueError):
     """A file that cannot seed a draft; the message says why (the caller names the file)."""
 
 
-class _NoTimestamps(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it: forty times faster than the pure-Python one on real advisories
+# (a whole database imports in seconds, not minutes); the same safe constructor and resolver either way.
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _NoTimestamps(_SafeBase):  # type: ignore[valid-type,misc]
     """YAML without its timestamp type: OSV's `modified: 2023-11-03T16:28:41Z` must stay text."""
 
 
@@ -27,6 +32,14 @@ _NoTimestamps.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+class _NumberResolver(yaml.resolver.Resolver):
+    """Tells which tag a plain scalar resolves to, without a parser (the timestamp type left out as above)."""
+
+
+_NumberResolver.yaml_implicit_resolvers = _NoTimestamps.yaml_implicit_resolvers
+_RESOLVER = _NumberResolver()
 
 
 def parse_document(data: bytes) -> Any:
@@ -47,13 +60,16 @@ def parse_document(data: bytes) -> Any:
         return yaml.load(text, Loader=_NoTimestamps)  # noqa: S506  (a SafeLoader subclass)
     except yaml.YAMLError as error:
         first = str(error).splitlines()[0]
+        if "increasing flow level" in first or "depth" in first:
+            # libyaml refuses nesting past its own limit (1,000 levels) before our count of events reaches it.
+            raise ImportError_(f"YAML nested deeper than {MAX_DEPTH} levels") from None
         raise ImportError_(f"neither JSON nor YAML ({first}); expected an OSV, GHSA or CVE JSON 5 advisory") from None
 
 
 def _check_yaml_events(text: str) -> None:
     """Refuse, before anything is built, what YAML could make expensive: aliases, nesting past MAX_DEPTH (the
     composer recurses per level) and numbers longer than MAX_NUMBER_CHARS (int() of 5,000 digits raises)."""
-    resolver = _NoTimestamps("")
+    resolver = _RESOLVER
     depth = 0
     for event in yaml.parse(text, Loader=_NoTimestamps):
         if isinstance(event, yaml.AliasEvent):

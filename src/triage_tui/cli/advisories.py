@@ -11,7 +11,8 @@ from triage_tui.store.store import Store
 
 
 def export_advisory(store: Store, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """`triage-tui export CASE_ID --format F`: the case's draft compiled and validated, printed or written."""
+    """`triage-tui export CASE_ID --format F [--record ID]`: the case's draft (or one of its kept records) compiled
+    and validated, printed or written."""
     from triage_tui.services.advisory_drafts import (
         AdvisoryDrafts,
         DraftError,
@@ -23,7 +24,8 @@ def export_advisory(store: Store, config: Config, args: argparse.Namespace, out:
 
     drafts = AdvisoryDrafts(store, config.identity.email, config)
     try:
-        draft = drafts.load(args.case_id)
+        record = getattr(args, "record", None)
+        draft = drafts.load(args.case_id) if record is None else drafts.load_record(args.case_id, record)
         if args.format == "all":
             if args.output is None:
                 raise CliError("--format all writes every format to a folder: give --output FOLDER")
@@ -61,15 +63,8 @@ def export_advisory(store: Store, config: Config, args: argparse.Namespace, out:
 
 
 def import_advisories(store: Store, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """`triage-tui import FILE...`: each record seeds a case and its draft; the new case ids on stdout."""
-    from triage_tui.services.advisory_import import import_advisory_files
-    from triage_tui.untrusted import neutralise_line
+    """`triage-tui import PATH...`: each record seeds a case and its draft, or joins the case of its flaw; the new
+    case ids on stdout."""
+    from triage_tui.cli.import_command import run_import
 
-    results = import_advisory_files(store, config, args.files)
-    for result in results:
-        if result.case_id:
-            out.write(f"{result.case_id}\n")
-        print(f"{result.path}: {neutralise_line(result.message)}", file=err)
-        for warning in result.warnings:
-            print(f"  warning: {neutralise_line(warning)}", file=err)
-    return EXIT_OK if all(result.case_id for result in results) else EXIT_FAILED
+    return run_import(store, config, args, out, err)

@@ -67,10 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="PATH", type=Path, help="file to write (a folder for --format all)")
     export.add_argument("--force", action="store_true", help="export even while the case is under embargo")
     export.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    export.add_argument("--record", metavar="ID", help="export this imported record of the case (default: its draft)")
 
-    import_ = commands.add_parser("import", help="seed cases and advisory drafts from OSV, GHSA or CVE JSON 5 files")
+    import_ = commands.add_parser(
+        "import", help="seed cases and advisory drafts from OSV, GHSA or CVE JSON 5 files, or folders of them"
+    )
     _home_option(import_)
-    import_.add_argument("files", metavar="FILE", nargs="+", type=Path)
+    import_.add_argument(
+        "files", metavar="PATH", nargs="+", type=Path, help="a file, or a folder searched for *.json, *.yaml, *.yml"
+    )
 
     show = commands.add_parser("show", help="show one case")
     _home_option(show)

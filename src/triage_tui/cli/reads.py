@@ -91,7 +91,9 @@ def print_matrix(store: Store, args: argparse.Namespace, out: TextIO, err: TextI
 def show_case(store: Store, args: argparse.Namespace, out: TextIO, config: Config | None = None) -> int:
     """`triage-tui show CASE_ID`: the case with its whole thread; authors the roster knows by name."""
     from triage_tui.domain import NO_DATE
+    from triage_tui.services.advisory_records import records_json
     from triage_tui.services.case_json import case_detail_json
+    from triage_tui.store.advisory_records_store import kept_records_of
     from triage_tui.store.queries import get_case, with_trust_flags
     from triage_tui.untrusted import terminal_document
 
@@ -100,16 +102,21 @@ def show_case(store: Store, args: argparse.Namespace, out: TextIO, config: Confi
         if detail is not None:
             detail = replace(detail, summary=with_trust_flags(connection, [detail.summary])[0])
         names = _member_names(connection, config)
+        kept = kept_records_of(connection, args.case_id)
     if detail is None:
         raise CliError(f"no case {args.case_id!r} in {store.path}")
     if args.json:
-        print_json(case_detail_json(detail, names), out)
+        print_json({**case_detail_json(detail, names), "records": records_json(kept)}, out)
         return EXIT_OK
     # Text for the terminal: every field neutralised in one place, bodies keeping their lines.
     document = terminal_document(case_detail_json(detail, names), multiline={"body", "text"})
     out.write(f"{document['id']}  {document['title']}\n")
     address = f" <{document['reporter_email']}>" if document["reporter_email"] else ""  # a shared case has none
     out.write(f"state: {document['state']}  reporter: {document['reporter']}{address}\n")
+    if len(kept) > 1:  # records of one flaw imported together (export --record ID exports one)
+        listed = terminal_document(records_json(kept))
+        held = [f"{r['id']} ({r['format']}: {', '.join(r['packages'])})" for r in listed]
+        out.write(f"records: {', '.join(held)}\n")
     for message in document["messages"]:
         out.write(f"\n--- {message['date'] or NO_DATE}  {message['from']}\n")
         if message["shared_by"]:

@@ -71,7 +71,7 @@ def create_cases(session: SyncSession, repository: str, remotes: Sequence[Mappin
 
 def _seed(session: SyncSession, case_id: str, repository: str, advisory: Advisory) -> None:
     """The new case's vectors, matrix cells and advisory draft, from what the advisory says."""
-    from triage_tui.services.advisory_import import cells_for
+    from triage_tui.services.advisory_records import cells_for
     from triage_tui.services.triage import TriageError
 
     triage, drafts = session.services()

@@ -23,6 +23,7 @@ from triage_tui.store.case_writes import case_exists, insert_event
 from triage_tui.store.queries import CaseDetail, ImpactView
 
 if TYPE_CHECKING:
+    from triage_tui.store.case_writes import WriteConnection
     from triage_tui.store.store import Store
 
 RECORD_FIELDS = (
@@ -166,6 +167,27 @@ class AdvisoryDrafts:
             updated_by=saved.updated_by,
         )
 
+    def load_record(self, case_id: str, record_id: str) -> Draft:
+        """The case's draft with one of its kept records (an imported record, by its id) in place of the draft's
+        record, to export that record as it was imported."""
+        from triage_tui.store.advisory_records_store import kept_records_of
+
+        draft = self.load(case_id)
+        with self.store.read() as connection:
+            kept = {record.id: record for record in kept_records_of(connection, case_id)}
+        if record_id not in kept:
+            known = ", ".join(kept) or "none"
+            raise DraftError(f"{case_id} keeps no record {record_id!r} (its records: {known})")
+        try:
+            advisory = Advisory.from_json(json.loads(kept[record_id].record))
+        except ValueError as error:
+            raise DraftError(f"the stored record {record_id} of {case_id} cannot be read: {error}") from None
+        # The record is checked against the matrix cells of its own packages only: the case's other records name
+        # the rest.
+        own = {package.project for package in advisory.packages}
+        matrix = tuple(package for package in draft.matrix if package.project in own)
+        return replace(draft, advisory=replace(advisory, case_id=case_id), matrix=matrix)
+
     def context(self, draft: Draft) -> PublishContext:
         """What the formats need beyond the record, for this draft, now."""
         name, namespace = publisher_of(self.config)
@@ -192,8 +214,6 @@ class AdvisoryDrafts:
     def save_record(self, advisory: Advisory, *, base: object = UNCHECKED) -> tuple[list[str], Advisory]:
         """`save`, also returning the record as stored: a change is stamped with the save time as its `modified`
         (an import saved as it came keeps its source's, as does a save that changes nothing)."""
-        from triage_tui.advisories.osv import edited
-
         now = self.clock().astimezone(UTC)
         with self.store.write() as connection:
             if not case_exists(connection, advisory.case_id):
@@ -206,16 +226,29 @@ class AdvisoryDrafts:
                     f"the advisory of {advisory.case_id} was saved by {who} since you opened it; "
                     "reopen it to see their changes (yours are still in the editor)"
                 )
-            before = Advisory.from_json(stored) if stored is not None else None
-            fields = changed_fields(before, advisory)
-            if not fields:
-                return [], advisory
-            if before is not None or not advisory.modified:  # else an import, first saved as its source wrote it
-                advisory = edited(advisory, now)
-            record = json.dumps(advisory.to_json(), ensure_ascii=False)
-            upsert_draft(connection, advisory.case_id, record, now, self.author)
-            payload = {"fields": fields, "first": before is None}
-            insert_event(connection, advisory.case_id, self.author, now, "advisory", payload)
+            return self._write(connection, stored, advisory, now)
+
+    def save_in(self, connection: WriteConnection, advisory: Advisory, stored: object) -> list[str]:
+        """`save` in the caller's write transaction, over `stored` (the draft's JSON as that transaction read it,
+        None if there is none): an import keeps a record, its cells and the draft together. The draft then says what
+        its records say, as they wrote it: no one edited it, so it is not stamped with a new `modified`."""
+        return self._write(connection, stored, advisory, self.clock().astimezone(UTC), stamp=False)[0]
+
+    def _write(
+        self, connection: WriteConnection, stored: object, advisory: Advisory, now: datetime, *, stamp: bool = True
+    ) -> tuple[list[str], Advisory]:
+        from triage_tui.advisories.osv import edited
+
+        before = Advisory.from_json(stored) if isinstance(stored, Mapping) else None
+        fields = changed_fields(before, advisory)
+        if not fields:
+            return [], advisory
+        if stamp and (before is not None or not advisory.modified):  # else an import, saved as its source wrote it
+            advisory = edited(advisory, now)
+        record = json.dumps(advisory.to_json(), ensure_ascii=False)
+        upsert_draft(connection, advisory.case_id, record, now, self.author)
+        payload = {"fields": fields, "first": before is None}
+        insert_event(connection, advisory.case_id, self.author, now, "advisory", payload)
         return fields, advisory
 
     # ---- checking and export ----------------------------------------------------------------------------------

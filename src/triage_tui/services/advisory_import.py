@@ -1,41 +1,28 @@
-"""Seeds cases from existing advisories (`triage-tui import`): each file becomes a case whose first message is the
-advisory's text (its raw bytes kept), whose matrix cells say what the advisory says, and whose draft is the
-advisory's record. A file already imported is not imported twice; a bad file is reported and the rest go on."""
+"""Seeds cases from existing advisories (`triage-tui import`): each file's record becomes a case (its first message
+the advisory's text, raw bytes kept; its cells, severity and draft from the record) or joins the case of its flaw
+(advisory_records.py). Files are read and parsed outside the store and written many to a transaction; a file already
+imported is not imported twice; a bad file is reported and the rest go on."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage_tui.advisories.importers import ImportError_, parse_document, to_record
-from triage_tui.advisories.ranges import merge_packages
-from triage_tui.advisories.record import Advisory, CreditRole, PackageImpact
+from triage_tui.advisories.record import Advisory, CreditRole
 from triage_tui.config import Config
-from triage_tui.impact import ImpactCell, ImpactError, cell_from_events
+from triage_tui.services.advisory_records import ImportResult, Keeper, ParsedFile, keep_file
 from triage_tui.severity import severity_of
-from triage_tui.store.import_lookups import case_of_message, case_with_alias, existing_case
 from triage_tui.untrusted import neutralise, neutralise_line
 
 if TYPE_CHECKING:
     from triage_tui.store.store import Store
 
-SOURCE = "import"
 PLACEHOLDER_CASE = "PSC-0000-0000"
 """The record's case id until the store hands out the real one."""
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What became of one file: the case it seeded (None if refused) and a line saying what happened."""
-
-    path: Path
-    case_id: str | None
-    message: str
-    warnings: tuple[str, ...] = ()
 
 
 def declared_score_warnings(document: object) -> list[str]:
@@ -87,12 +74,17 @@ def _reporter(advisory: Advisory) -> str:
     return "advisory import"
 
 
-def _store_case(store: Store, config: Config, data: bytes, fmt: str, advisory: Advisory) -> str | None:
-    """A new case holding the advisory's message; None if a message with these exact bytes was imported before."""
+def parse_file(config: Config, path: Path, data: bytes) -> ParsedFile | ImportResult:
+    """One advisory file's bytes read into its record and the message that stands for it in the thread; a refusal
+    (an ImportResult) when they cannot seed a case. Nothing is stored yet."""
     from triage_tui.intake.records import CryptoVerdict, ParsedMessage
-    from triage_tui.store.batches import IncomingItem
-    from triage_tui.store.ingest import store_batch
 
+    packages: Mapping[str, Sequence[str]] = {p.id: p.packages for p in config.projects.values()}
+    try:
+        document = parse_document(data)
+        fmt, advisory = to_record(document, PLACEHOLDER_CASE, packages)
+    except ImportError_ as error:
+        return ImportResult(path, None, f"not imported: {error}")
     digest = hashlib.sha256(data).hexdigest()
     subject, body = _message_text(fmt, advisory)
     message = ParsedMessage(
@@ -108,95 +100,71 @@ def _store_case(store: Store, config: Config, data: bytes, fmt: str, advisory: A
         body=body,
         verdict=CryptoVerdict(warnings=("imported from a file: not encrypted, not signed",)),
     )
-    store.sync_projects(config.projects.values())  # a workspace that never synced has no projects yet
-    result = store_batch(store, [IncomingItem(SOURCE, digest, message, own_case=True)], list(config.projects.values()))
-    return result.new_cases[0] if result.new_cases else None
+    return ParsedFile(path, digest, fmt, advisory, message, tuple(declared_score_warnings(document)))
 
 
-def _already_imported(store: Store, digest: str) -> str | None:
-    with store.read() as connection:
-        return case_of_message(connection, SOURCE, digest)
-
-
-def _known_case(store: Store, document: object, advisory: Advisory) -> str | None:
-    """A case that already holds this advisory: our own export of it (its draft id names the case), or a draft
-    with one of the same CVE, GHSA or PYSEC ids."""
-    from triage_tui.advisories.osv import DRAFT_PREFIX
-
-    own = document.get("id") if isinstance(document, Mapping) else None
-    with store.read() as connection:
-        if isinstance(own, str) and own.startswith(DRAFT_PREFIX):
-            found = existing_case(connection, own.removeprefix(DRAFT_PREFIX))
-            if found is not None:
-                return found
-        return case_with_alias(connection, advisory.ids())
-
-
-def cells_for(advisory: Advisory, config: Config) -> tuple[dict[str, ImpactCell], list[str]]:
-    """One matrix cell per configured project the advisory names (its packages' ranges together), and a warning
-    for each package that cannot be placed."""
-    by_project: dict[str, list[PackageImpact]] = {}
-    warnings: list[str] = []
-    for package in advisory.packages:
-        if package.project not in config.projects:
-            warnings.append(f"{package.name}: no configured project has this package; not put in the matrix")
-        else:
-            by_project.setdefault(package.project, []).append(package)
-    cells: dict[str, ImpactCell] = {}
-    for project, packages in by_project.items():
-        (merged,) = merge_packages([replace(p, name=project) for p in packages])
-        try:
-            cells[project] = cell_from_events(merged.status, merged.events)
-        except ImpactError as error:
-            warnings.append(f"{project}: not put in the matrix ({error})")
-    return cells, warnings
-
-
-def import_advisory(store: Store, config: Config, path: Path, data: bytes) -> ImportResult:
-    """Seed one case from one advisory file's bytes. Everything that can refuse the file is checked before the
-    case is created, so a refused file leaves nothing behind."""
+def _keeper(store: Store, config: Config) -> Keeper:
     from triage_tui.services.advisory_drafts import AdvisoryDrafts
-    from triage_tui.services.triage import TriageService
+    from triage_tui.services.decision_recorder import DecisionRecorder
 
-    packages: Mapping[str, Sequence[str]] = {p.id: p.packages for p in config.projects.values()}
+    store.sync_projects(config.projects.values())  # a workspace that never synced has no projects yet
+    author = config.identity.email
+    recorder = DecisionRecorder(store, author, lambda: datetime.now(UTC), None)
+    return Keeper(config, recorder, AdvisoryDrafts(store, author, config))
+
+
+def _store_parsed(store: Store, keeper: Keeper, parsed: Sequence[ParsedFile | ImportResult]) -> list[ImportResult]:
+    """Store a batch of parsed files in one transaction; if any fails there, the batch is stored again one file per
+    transaction, so only that file is refused and it leaves nothing behind."""
     try:
-        document = parse_document(data)
-        fmt, advisory = to_record(document, PLACEHOLDER_CASE, packages)
-    except ImportError_ as error:
-        return ImportResult(path, None, f"not imported: {error}")
-    previous = _already_imported(store, hashlib.sha256(data).hexdigest()) or _known_case(store, document, advisory)
-    if previous is not None:
-        return ImportResult(path, None, f"not imported: {previous} already holds this advisory")
-    warnings = declared_score_warnings(document)
-    cells, placing = cells_for(advisory, config)
-    warnings += placing
-    case_id = _store_case(store, config, data, fmt, advisory)
-    if case_id is None:
-        return ImportResult(path, None, "not imported: the store took no new case")
-    advisory = replace(advisory, case_id=case_id)
-    triage = TriageService(store, config.identity.email)
-    for project, cell in cells.items():
-        triage.set_impact(case_id, project, cell)
-    AdvisoryDrafts(store, config.identity.email, config).save(advisory)
-    article = "an" if fmt.upper()[0] in "AEIOU" else "a"
-    return ImportResult(path, case_id, f"{article} {fmt.upper()} record, imported as {case_id}", tuple(warnings))
+        with store.write() as connection:
+            return [keep_file(connection, keeper, p) if isinstance(p, ParsedFile) else p for p in parsed]
+    except Exception:  # whatever failed is found and reported file by file below
+        return _one_by_one(store, keeper, parsed)
 
 
-def import_advisory_files(store: Store, config: Config, paths: Iterable[Path]) -> list[ImportResult]:
-    """`import_advisory` for each file; one that cannot be read is reported and the others go on."""
+def _one_by_one(store: Store, keeper: Keeper, parsed: Sequence[ParsedFile | ImportResult]) -> list[ImportResult]:
+    results: list[ImportResult] = []
+    for item in parsed:
+        if not isinstance(item, ParsedFile):
+            results.append(item)
+            continue
+        try:
+            with store.write() as connection:
+                results.append(keep_file(connection, keeper, item))
+        except Exception as error:  # a bad file never stops the rest; nothing of it is stored
+            results.append(ImportResult(item.path, None, f"not imported: {type(error).__name__}: {error}"))
+    return results
+
+
+BATCH_FILES = 200
+"""Files stored per write transaction: one commit per file was most of an import's time."""
+
+
+def import_advisory_files(
+    store: Store, config: Config, paths: Sequence[Path], progress: Callable[[int, int], None] | None = None
+) -> list[ImportResult]:
+    """Import each file, in batches of BATCH_FILES per transaction; one that cannot be read or parsed is reported
+    and the others go on. `progress(done, total)` is called after each batch."""
     from triage_tui.advisories.importers import MAX_FILE_BYTES
     from triage_tui.services.safe_read import ReadRefused, read_bounded
 
+    keeper = _keeper(store, config)
     results: list[ImportResult] = []
-    for path in paths:
-        try:
-            data = read_bounded(path, MAX_FILE_BYTES)
-        except ReadRefused as error:
-            if error.kind == "too-big":
-                message = f"not imported: over {MAX_FILE_BYTES} bytes; an advisory file is at most {MAX_FILE_BYTES}"
-            else:
-                message = f"not imported: cannot be read ({error.reason})"
-            results.append(ImportResult(path, None, message))
-            continue
-        results.append(import_advisory(store, config, path, data))
+    for start in range(0, len(paths), BATCH_FILES):
+        parsed: list[ParsedFile | ImportResult] = []
+        for path in paths[start : start + BATCH_FILES]:
+            try:
+                data = read_bounded(path, MAX_FILE_BYTES)
+            except ReadRefused as error:
+                if error.kind == "too-big":
+                    message = f"not imported: over {MAX_FILE_BYTES} bytes; an advisory file is at most {MAX_FILE_BYTES}"
+                else:
+                    message = f"not imported: cannot be read ({error.reason})"
+                parsed.append(ImportResult(path, None, message))
+                continue
+            parsed.append(parse_file(config, path, data))
+        results += _store_parsed(store, keeper, parsed)
+        if progress is not None:
+            progress(len(results), len(paths))
     return results

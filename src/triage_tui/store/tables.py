@@ -391,3 +391,6 @@ Index(
 
 for _statement in SEARCH_DDL:
     event.listen(SQLModel.metadata, "after_create", DDL(_statement))  # type: ignore[no-untyped-call]
+
+# The kept advisory records are declared in their own module; importing it here puts them in the same metadata.
+from triage_tui.store import record_tables as _record_tables  # noqa: E402, F401
