@@ -3,6 +3,7 @@ CVE record or container back into a record."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -25,25 +26,38 @@ from triage_tui.advisories.record import (
 )
 from triage_tui.advisories.validation import CVE_ID
 from triage_tui.severity import severity_of
+from triage_tui.store.queries import iso_time
 
 DATA_VERSION = "5.1"
 VERSION_TYPE = "python"
 """PEP 440 versions, as the PSF CNA writes them."""
 COLLECTIONS = {Ecosystem.PYPI: "https://pypi.org", Ecosystem.CONDA: "https://anaconda.org"}
 
-_REFERENCE_TAGS = {
-    ReferenceType.FIX: "patch",
-    ReferenceType.ADVISORY: "vendor-advisory",
-    ReferenceType.REPORT: "issue-tracking",
-    ReferenceType.PACKAGE: "product",
+REFERENCE_TAGS: dict[ReferenceType, tuple[str, ...]] = {
+    ReferenceType.ADVISORY: ("vendor-advisory",),
+    ReferenceType.ARTICLE: ("technical-description",),
+    ReferenceType.DETECTION: ("signature",),
+    ReferenceType.DISCUSSION: ("mailing-list",),
+    ReferenceType.REPORT: ("issue-tracking",),
+    ReferenceType.FIX: ("patch",),
+    ReferenceType.INTRODUCED: ("x_introduced",),
+    ReferenceType.GIT: ("x_repository",),
+    ReferenceType.PACKAGE: ("product",),
+    ReferenceType.EVIDENCE: ("exploit",),
+    ReferenceType.WEB: (),
 }
-_TAG_TYPES = {
-    "patch": ReferenceType.FIX,
-    "vendor-advisory": ReferenceType.ADVISORY,
+"""CVE's tags for OSV's reference types; CVE has none for an introducing commit or a repository, so those two use
+its extension tags (`x_...`), which read back as the same types."""
+TAG_TYPES: dict[str, ReferenceType] = {
+    **{tag: kind for kind, tags in REFERENCE_TAGS.items() for tag in tags},
     "third-party-advisory": ReferenceType.ADVISORY,
-    "issue-tracking": ReferenceType.REPORT,
-    "product": ReferenceType.PACKAGE,
+    "vdb-entry": ReferenceType.ADVISORY,
+    "release-notes": ReferenceType.FIX,
+    "mitigation": ReferenceType.ARTICLE,
+    "media-coverage": ReferenceType.ARTICLE,
 }
+RANGE_VERSION_TYPES = {"GIT": "git", "SEMVER": "semver"}
+"""The OSV range types CVE's `versionType` can hold (OSV's ECOSYSTEM ranges of PyPI are `python`)."""
 
 
 def credit_type(role: CreditRole) -> str:
@@ -69,22 +83,79 @@ def _metric(vector: str) -> dict[str, Any] | None:
     }
 
 
-def _versions(events: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+def _versions(events: Sequence[tuple[str, str]], version_type: str = VERSION_TYPE) -> list[dict[str, str]]:
     """OSV events as CVE version ranges: `introduced` starts one, `fixed` ends it below, `last_affected` at."""
     versions: list[dict[str, str]] = []
     start: str | None = None
     for kind, version in events:
         if kind == "introduced":
             if start is not None:  # two starts in a row: the first range never ends
-                versions.append({"version": start, "status": "affected", "lessThan": "*", "versionType": VERSION_TYPE})
+                versions.append({"version": start, "status": "affected", "lessThan": "*", "versionType": version_type})
             start = version
         elif start is not None:
             bound = "lessThan" if kind == "fixed" else "lessThanOrEqual"
-            versions.append({"version": start, "status": "affected", bound: version, "versionType": VERSION_TYPE})
+            versions.append({"version": start, "status": "affected", bound: version, "versionType": version_type})
             start = None
     if start is not None:
-        versions.append({"version": start, "status": "affected", "lessThan": "*", "versionType": VERSION_TYPE})
+        versions.append({"version": start, "status": "affected", "lessThan": "*", "versionType": version_type})
     return versions
+
+
+def carried_ranges(package: PackageImpact) -> list[Mapping[str, Any]]:
+    """The package's other ranges a CVE record can hold: GIT and SEMVER ones (with at most one repository)."""
+    found = [r for r in package.other_ranges if r.get("type") in RANGE_VERSION_TYPES]
+    repos = {r.get("repo") for r in found if r.get("repo")}
+    return [r for r in found if len(repos) <= 1]
+
+
+def _range_events(range_: Mapping[str, Any]) -> list[tuple[str, str]]:
+    events = range_.get("events")
+    return [
+        (kind, str(version))
+        for event in (events if isinstance(events, list) else ())
+        if isinstance(event, Mapping)
+        for kind, version in event.items()
+        if kind in ("introduced", "fixed", "last_affected") and isinstance(version, str)
+    ]
+
+
+def _product(package: PackageImpact, vendor: str) -> dict[str, Any]:
+    """One affected product: its PEP 440 ranges (an unreleased fix left open, as every format says it), the
+    versions a source listed one by one, and its GIT or SEMVER ranges (`versionType` git or semver)."""
+    versions = _versions(package.published_events())
+    versions += [{"version": v, "status": "affected", "versionType": VERSION_TYPE} for v in package.versions]
+    ranges = carried_ranges(package)
+    for range_ in ranges:
+        versions += _versions(_range_events(range_), RANGE_VERSION_TYPES[str(range_["type"])])
+    product: dict[str, Any] = {
+        "vendor": vendor,
+        "product": package.name,
+        "collectionURL": COLLECTIONS[package.ecosystem],
+        "packageName": package.name,
+        "defaultStatus": "unaffected" if versions else "unknown",
+    }
+    repo = next((str(r["repo"]) for r in ranges if r.get("repo")), None)
+    if repo:
+        product["repo"] = repo
+    if versions:
+        product["versions"] = list({json.dumps(v, sort_keys=True): v for v in versions}.values())
+    return product
+
+
+def cve_references(advisory: Advisory) -> list[dict[str, Any]]:
+    """The references as CVE holds them: each URL once (CVE's schema wants unique items), with the tags of every
+    type it was given."""
+    merged: dict[str, list[str]] = {}
+    for reference in advisory.references:
+        tags = merged.setdefault(reference.url, [])
+        tags += [tag for tag in REFERENCE_TAGS[reference.type] if tag not in tags]
+    return [{"url": url, **({"tags": tags} if tags else {})} for url, tags in merged.items()]
+
+
+def cve_time(text: str) -> str | None:
+    """A record's RFC 3339 time as CVE writes it (UTC, milliseconds), or None if it is not a time."""
+    moment = iso_time(text) if text else None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z") if moment is not None else None
 
 
 def to_cve_cna(
@@ -101,21 +172,16 @@ def to_cve_cna(
     container: dict[str, Any] = {}
     if org_id:
         container["providerMetadata"] = {"orgId": org_id, **({"shortName": short_name} if short_name else {})}
+        if updated := cve_time(advisory.modified):
+            container["providerMetadata"]["dateUpdated"] = updated
     if advisory.withdrawn is not None:
         container["rejectedReasons"] = [{"lang": "en", "value": advisory.withdrawn.said}]
         return container
-    container["title"] = advisory.summary
+    if advisory.summary:
+        container["title"] = advisory.summary
     container["descriptions"] = [{"lang": "en", "value": advisory.details or advisory.summary}]
     container["affected"] = [
-        {
-            "vendor": (vendors or {}).get(package.project, package.project),
-            "product": package.name,
-            "collectionURL": COLLECTIONS[package.ecosystem],
-            "packageName": package.name,
-            "defaultStatus": "unaffected",
-            "versions": _versions(package.events),
-        }
-        for package in advisory.affected()
+        _product(package, (vendors or {}).get(package.project, package.project)) for package in advisory.affected()
     ]
     if advisory.weaknesses:
         container["problemTypes"] = [
@@ -131,18 +197,20 @@ def to_cve_cna(
                 ]
             }
         ]
-    container["references"] = [
-        {"url": r.url, **({"tags": [_REFERENCE_TAGS[r.type]]} if r.type in _REFERENCE_TAGS else {})}
-        for r in advisory.references
-    ]
+    container["references"] = cve_references(advisory)
     metrics = [m for vector in (advisory.cvss_v3, advisory.cvss_v4) if vector and (m := _metric(vector))]
+    # Other severities (CVSS 2, a distribution's rating) in CVE's own slot for scores it has no object for.
+    metrics += [{"other": {"type": kind, "content": {"score": score}}} for kind, score in advisory.other_severity]
     if metrics:
         container["metrics"] = metrics
     named = advisory.exported_credits()
     if named:
         container["credits"] = [{"lang": "en", "value": c.name, "type": credit_type(c.role)} for c in named]
-    if date_public is not None:
-        container["datePublic"] = date_public.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    # Made public when the embargo ends, else when the record was first published (if it ever was).
+    public = date_public.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z") if date_public else None
+    public = public or cve_time(advisory.published)
+    if public:
+        container["datePublic"] = public
     return container
 
 
@@ -163,6 +231,9 @@ def to_cve_record(
         metadata["assignerOrgId"] = org_id
     if short_name:
         metadata["assignerShortName"] = short_name
+    for key, text in (("datePublished", advisory.published), ("dateUpdated", advisory.modified)):
+        if stamp := cve_time(text):
+            metadata[key] = stamp
     return {
         "dataType": "CVE_RECORD",
         "dataVersion": DATA_VERSION,
@@ -204,8 +275,10 @@ def _events(versions: list[Any], product: str) -> tuple[tuple[str, str], ...]:
     return tuple(events)
 
 
-def _reference_type(tags: list[Any]) -> ReferenceType:
-    return next((_TAG_TYPES[tag] for tag in tags if tag in _TAG_TYPES), ReferenceType.WEB)
+def _reference_types(tags: list[Any]) -> tuple[ReferenceType, ...]:
+    """The reference types a CVE reference's tags say (each once; WEB when none is known)."""
+    found = tuple(dict.fromkeys(TAG_TYPES[tag] for tag in tags if isinstance(tag, str) and tag in TAG_TYPES))
+    return found or (ReferenceType.WEB,)
 
 
 def _weakness(description: Mapping[str, Any]) -> Weakness | None:
@@ -304,9 +377,10 @@ def from_cve(document: Any, case_id: str, packages: Mapping[str, Sequence[str]])
         if isinstance(body, Mapping)
     }
     references = tuple(
-        Reference(_reference_type(_list(r.get("tags"), "tags")), url)
+        Reference(kind, url)
         for r in _list(container.get("references"), "references")
         if isinstance(r, Mapping) and (url := _text(r.get("url")))
+        for kind in _reference_types(_list(r.get("tags"), "tags"))
     )
     roles = {credit_type(role): role for role in CreditRole}
     credited = tuple(
