@@ -39,6 +39,11 @@ def _not_affected(advisory: Advisory) -> bool:
     return any(not p.is_affected for p in advisory.packages)
 
 
+def _unreleased_fix(*, pypi_only: bool = True) -> Check:
+    """A fix not released yet: every format leaves its range open (`PackageImpact.published_events`)."""
+    return lambda advisory: any(p.published_events() != p.events for p in _listed(advisory, pypi_only=pypi_only))
+
+
 def _set(name: str) -> Check:
     return lambda advisory: bool(getattr(advisory, name))
 
@@ -65,6 +70,7 @@ _OSV: dict[str, Check] = {
     **{f"packages.{name}": _package_field(name) for name in _PACKAGE_EXTRAS},
     "packages (conda)": _conda,
     "packages (not affected)": _not_affected,
+    "packages (unreleased fix)": _unreleased_fix(),
 }
 _CVE: dict[str, Check] = {
     **_RECORD_ONLY,
@@ -73,6 +79,7 @@ _CVE: dict[str, Check] = {
     "packages.other_ranges": lambda a: any(len(carried_ranges(p)) < len(p.other_ranges) for p in a.affected()),
     **{f"packages.{name}": _package_field(name, pypi_only=False) for name in _PACKAGE_EXTRAS},
     "packages (not affected)": _not_affected,
+    "packages (unreleased fix)": _unreleased_fix(pypi_only=False),
 }
 _GHSA: dict[str, Check] = {
     "aliases": _aliases_beyond("CVE-"),
@@ -89,6 +96,7 @@ _GHSA: dict[str, Check] = {
     **{f"packages.{name}": _package_field(name) for name in _PACKAGE_EXTRAS},
     "packages (conda)": _conda,
     "packages (not affected)": _not_affected,
+    "packages (unreleased fix)": _unreleased_fix(),
 }
 _CSAF: dict[str, Check] = {
     "aliases": _aliases_beyond(*_CSAF_ALIASES),
@@ -100,6 +108,7 @@ _CSAF: dict[str, Check] = {
     "packages.versions": _package_field("versions", pypi_only=False),
     "packages.other_ranges": _package_field("other_ranges", pypi_only=False),
     **{f"packages.{name}": _package_field(name, pypi_only=False) for name in _PACKAGE_EXTRAS},
+    "packages (unreleased fix)": _unreleased_fix(pypi_only=False),
 }
 DROPPED: Mapping[str, Mapping[str, Check]] = {
     "osv": _OSV,

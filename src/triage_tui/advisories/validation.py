@@ -29,6 +29,8 @@ ALIAS_PATTERNS = {
     "GHSA": re.compile(r"^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$"),
     "PYSEC": re.compile(r"^PYSEC-[0-9]{4}-[0-9]+$"),
 }
+LEGACY_VERSION = re.compile(r"[0-9][0-9A-Za-z._+!-]*")
+"""A release version PyPI may hold though PEP 440 cannot read it: a digit first, no spaces or commas."""
 GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 _INVISIBLE = DEL_AND_C1 + BIDI_CONTROLS + INVISIBLE_FORMAT
 """DEL, C1 controls, the bidi marks and overrides and invisible characters (with a zero-width joiner outside an
@@ -181,8 +183,13 @@ def _check_events(package: PackageImpact) -> list[Problem]:
     for span in event_spans(package.events):
         versions = [(kind, text, _version(text)) for kind, text in span]
         unread = [text for _kind, text, version in versions if version is None]
+        for text in unread:
+            # PyPI still serves releases with pre-PEP 440 versions (`0.2.0-n653`): a record may name them as
+            # written; anything else is not a version at all.
+            legacy = LEGACY_VERSION.fullmatch(text) is not None
+            message = f"{label}: {text!r} is not a PEP 440 version" + ("; kept as written" if legacy else "")
+            problems.append(Problem("packages", message, Level.WARNING if legacy else Level.ERROR))
         if unread:
-            problems += [_error("packages", f"{label}: {text!r} is not a PEP 440 version") for text in unread]
             continue
         if len(span) > 2:
             problems.append(_error("packages", f"{label}: the range from {span[0][1]} has more than one end"))
