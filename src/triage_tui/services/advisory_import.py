@@ -159,15 +159,20 @@ def import_advisory(store: Store, config: Config, path: Path, data: bytes) -> Im
     from triage_tui.services.triage import TriageService
 
     packages: Mapping[str, Sequence[str]] = {p.id: p.packages for p in config.projects.values()}
+    repositories = {p.id: p.repository or "" for p in config.projects.values()}
     try:
         document = parse_document(data)
-        fmt, advisory = to_record(document, PLACEHOLDER_CASE, packages)
+        fmt, advisory = to_record(document, PLACEHOLDER_CASE, packages, repositories)
     except ImportError_ as error:
         return ImportResult(path, None, f"not imported: {error}")
     previous = _already_imported(store, hashlib.sha256(data).hexdigest()) or _known_case(store, document, advisory)
     if previous is not None:
         return ImportResult(path, None, f"not imported: {previous} already holds this advisory")
     warnings = declared_score_warnings(document)
+    if fmt == "cve":
+        from triage_tui.advisories.cve_reader import cve_warnings
+
+        warnings += cve_warnings(document, packages, repositories)
     cells, placing = cells_for(advisory, config)
     warnings += placing
     case_id = _store_case(store, config, data, fmt, advisory)
