@@ -196,9 +196,9 @@ def to_cve_cna(
     named = advisory.exported_credits()
     if named:
         container["credits"] = [{"lang": "en", "value": c.name, "type": credit_type(c.role)} for c in named]
-    # Made public when the embargo ends, else when the record was first published (if it ever was).
-    public = date_public.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z") if date_public else None
-    public = public or cve_time(advisory.published)
+    # Made public when the record was first published; a record never published, when its embargo ends.
+    embargo_end = date_public.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z") if date_public else None
+    public = cve_time(advisory.published) or embargo_end
     if public:
         container["datePublic"] = public
     return container
