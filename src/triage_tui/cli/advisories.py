@@ -33,7 +33,7 @@ def export_advisory(store: Store, config: Config, args: argparse.Namespace, out:
                 raise CliError("--format all writes every format to a folder: give --output FOLDER")
             every = drafts.checked_outputs(draft, exportable_formats(draft.advisory), force=args.force)
             for compiled in every:
-                _say_warnings(drafts, draft, compiled, err)
+                _say_warnings(drafts, draft, compiled, err, named=True)
             for path in drafts.export_compiled(args.case_id, every, args.output, overwrite=args.overwrite):
                 print(f"wrote {path}", file=err)
             return EXIT_OK
@@ -65,8 +65,11 @@ def export_advisory(store: Store, config: Config, args: argparse.Namespace, out:
         raise CliError(neutralise_line(str(error))) from None
 
 
-def _say_warnings(drafts: AdvisoryDrafts, draft: Draft, compiled: Compiled, err: TextIO) -> None:
-    """On stderr: what the export drops (`not carried by cve: related, upstream`), then its warnings."""
+def _say_warnings(
+    drafts: AdvisoryDrafts, draft: Draft, compiled: Compiled, err: TextIO, *, named: bool = False
+) -> None:
+    """On stderr: what the export drops (`not carried by cve: related, upstream`), then its warnings (each
+    `warning: FIELD: MESSAGE`, with the format first when several are written)."""
     from triage_tui.advisories.formats import LEFT_OUT, gate
     from triage_tui.untrusted import neutralise_line
 
@@ -75,7 +78,8 @@ def _say_warnings(drafts: AdvisoryDrafts, draft: Draft, compiled: Compiled, err:
     projects = drafts.config.projects.keys()
     for problem in gate(draft.advisory, compiled, draft.matrix, projects):
         if problem.field != LEFT_OUT:
-            print(f"warning: {compiled.format}: {problem.field}: {neutralise_line(problem.message)}", file=err)
+            where = f"{compiled.format}: " if named else ""
+            print(f"warning: {where}{problem.field}: {neutralise_line(problem.message)}", file=err)
 
 
 def import_advisories(store: Store, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
