@@ -228,3 +228,32 @@ def test_every_osv_reference_type_survives_a_trip_through_cve(kind: ReferenceTyp
     assert bool(REFERENCE_TAGS[kind]) == (kind != ReferenceType.WEB)
     back = from_cve(document, "PSC-2026-0001", PACKAGES, REPOSITORIES)
     assert back.references == original.references
+
+
+def test_ranges_listed_versions_and_git_ranges_survive_a_trip_through_cve() -> None:
+    from triage_tui.advisories.validation import Level, validate
+
+    original = advisory()
+    document = to_cve_record(original, org_id=CNA_ORG_ID, short_name="PSF", vendors={"pip": "pypa"})
+    back = from_cve(document, "PSC-2026-0001", PACKAGES, REPOSITORIES)
+    (pip,) = back.packages
+    assert (pip.events, pip.versions, pip.other_ranges) == (
+        original.packages[0].events,
+        original.packages[0].versions,
+        original.packages[0].other_ranges,
+    )
+    assert (back.published, back.modified, back.other_severity) == (
+        original.published,
+        original.modified,
+        original.other_severity,
+    )
+    assert [p for p in validate(back, fmt="cve") if p.level == Level.ERROR] == []
+    again = to_cve_record(back, org_id=CNA_ORG_ID, short_name="PSF", vendors={"pip": "pypa"})
+    assert again == document
+
+
+def test_a_single_version_is_cves_single_version_entry() -> None:
+    single = PackageImpact("pip", "pip", ImpactStatus.AFFECTED, (("introduced", "1.4"), ("last_affected", "1.4")))
+    document = to_cve_cna(replace(advisory(), packages=(single,)), org_id=CNA_ORG_ID)
+    assert document["affected"][0]["versions"] == [{"version": "1.4", "status": "affected", "versionType": "python"}]
+    assert schema_errors(cve_cna_validator(), document) == []

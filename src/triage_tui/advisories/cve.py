@@ -82,6 +82,10 @@ def _versions(events: Sequence[tuple[str, str]], version_type: str = VERSION_TYP
             if start is not None:  # two starts in a row: the first range never ends
                 versions.append({"version": start, "status": "affected", "lessThan": "*", "versionType": version_type})
             start = version
+        elif start is not None and kind == "last_affected" and version == start:
+            # One version alone: CVE's entry for a single version (what a listed version is too).
+            versions.append({"version": start, "status": "affected", "versionType": version_type})
+            start = None
         elif start is not None:
             bound = "lessThan" if kind == "fixed" else "lessThanOrEqual"
             versions.append({"version": start, "status": "affected", bound: version, "versionType": version_type})

@@ -123,6 +123,7 @@ def cve_products(
                 status,
                 events or (("introduced", "0"),),
                 ecosystem,
+                versions=tuple(reading.versions),
                 other_ranges=tuple(reading.git_ranges),
             )
         )

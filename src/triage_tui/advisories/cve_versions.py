@@ -36,6 +36,8 @@ class ProductReading:
     """What one affected product says: its ECOSYSTEM events, GIT ranges, and what could not be read."""
 
     events: list[tuple[str, str]] = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
+    """Single affected versions (CVE's entries with neither `lessThan` nor `lessThanOrEqual`), as OSV lists them."""
     git_ranges: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -124,7 +126,7 @@ def _entry(entry: Mapping[str, Any], where: str, reading: ProductReading, repo: 
         if single is None:
             reading.warnings.append(f"{where}: version {raw_start!r} is not a version; not kept")
             return
-        reading.events += [("introduced", single), ("last_affected", single)]
+        reading.versions.append(single)
         return
     start = "0" if raw_start.lower() in UNSTATED else _version(raw_start)
     if start is None:
@@ -158,8 +160,11 @@ def read_product(product: Mapping[str, Any], where: str) -> ProductReading:
             _entry(entry, where, reading, repo)
         elif status == "unknown":
             reading.warnings.append(f"{where}: status unknown for {entry.get('version')!r}; not kept")
+    if not reading.events and reading.versions:
+        # Only single versions: each is a range of its own, so the matrix has something to hold.
+        reading.events = [event for v in reading.versions for event in (("introduced", v), ("last_affected", v))]
     default = product.get("defaultStatus")
-    if not reading.events and not reading.git_ranges and default == "affected":
+    if not reading.events and not reading.git_ranges and default == "affected":  # only unaffected ones listed
         fixes = sorted(
             (v for e in entries if e.get("status") == "unaffected" and (v := _version(str(e.get("version") or "")))),
             key=Version,
