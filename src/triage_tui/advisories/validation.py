@@ -66,9 +66,22 @@ def _warning(field: str, message: str) -> Problem:
 
 
 def _required(field: str, message: str, fmt: str | None, requiring: frozenset[str]) -> Problem:
-    """A missing field: an error when `fmt` (or, with no format, any format) needs it; else the team's own wish."""
+    """A problem that blocks the formats `requiring` (with no format, any format) and is only said for others."""
     needed = fmt is None or fmt in requiring
     return Problem(field, message, Level.ERROR if needed else Level.WARNING)
+
+
+_SPELLED = {"ghsa": "GHSA", "cve": "CVE", "cve-cna": "CVE", "csaf": "CSAF"}
+
+
+def _missing(field: str, wish: str, fmt: str | None, requiring: frozenset[str]) -> Problem:
+    """An empty field: `required by ghsa: ...` where `fmt` needs it, else which formats do (a warning)."""
+    names = " and ".join(dict.fromkeys(_SPELLED[name] for name in sorted(requiring)))
+    if fmt is not None and fmt in requiring:
+        return Problem(field, f"required by {fmt}: {wish}", Level.ERROR)
+    if fmt is None:
+        return Problem(field, f"required (by {names}): {wish}", Level.ERROR)
+    return Problem(field, f"empty ({names} need it): {wish}", Level.WARNING)
 
 
 NEED_SUMMARY = frozenset({"ghsa", "csaf"})
@@ -89,7 +102,7 @@ def _check_text(advisory: Advisory, fmt: str | None) -> list[Problem]:
     if not summary:
         message = "one line saying what the flaw lets an attacker do"
         if not withdrawn or fmt in NEED_SUMMARY:
-            problems.append(_required("summary", f"required by {fmt or 'GHSA and CSAF'}: {message}", fmt, NEED_SUMMARY))
+            problems.append(_missing("summary", message, fmt, NEED_SUMMARY))
     elif _CONTROL_OR_BREAK.search(advisory.summary):
         problems.append(_error("summary", "must be one line without control characters"))
     elif len(summary) > SUMMARY_LIMIT:
@@ -102,7 +115,7 @@ def _check_text(advisory: Advisory, fmt: str | None) -> list[Problem]:
         need = NEED_DESCRIPTION if not summary else frozenset({"ghsa"})
         if not withdrawn:
             words = "what is affected, how, and what to do"
-            problems.append(_required("details", f"required by {fmt or 'GHSA and CVE'}: {words}", fmt, need))
+            problems.append(_missing("details", words, fmt, need))
     elif _CONTROL.search(advisory.details):
         problems.append(_error("details", "contains control characters (pasted from a terminal?)"))
     if advisory.withdrawn is not None and _CONTROL.search(advisory.withdrawn.reason):
