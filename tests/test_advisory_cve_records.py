@@ -13,11 +13,18 @@ from typing import Any
 import pytest
 
 from advisory_fixtures import CNA_ORG_ID, cve_cna_validator, cve_record_validator, schema_errors
+from gpg_fixtures import GpgWorld
+from test_advisory_drafts import CONFIG
+from test_advisory_import import cli_home
 from triage_tui.advisories.cve import REFERENCE_TAGS, to_cve_cna, to_cve_record
 from triage_tui.advisories.cve_reader import cve_warnings, from_cve
 from triage_tui.advisories.cve_versions import product_name, read_product
 from triage_tui.advisories.record import Advisory, PackageImpact, Reference, ReferenceType
+from triage_tui.cli import run
+from triage_tui.config import parse_config
 from triage_tui.domain import ImpactStatus
+from triage_tui.services.advisory_drafts import AdvisoryDrafts
+from triage_tui.store.store import Store
 
 RECORDS = Path(__file__).parent / "data" / "cve"
 PACKAGES = {"pip": ["pip"], "setuptools": ["setuptools"], "conda": ["conda:conda"]}
@@ -257,3 +264,27 @@ def test_a_single_version_is_cves_single_version_entry() -> None:
     document = to_cve_cna(replace(advisory(), packages=(single,)), org_id=CNA_ORG_ID)
     assert document["affected"][0]["versions"] == [{"version": "1.4", "status": "affected", "versionType": "python"}]
     assert schema_errors(cve_cna_validator(), document) == []
+
+
+def test_importing_real_cve_records_names_the_configured_package_and_says_what_it_could_not_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
+) -> None:
+    home = cli_home(tmp_path, gpg_world)  # pip, uv, setuptools and twine configured, pip's repository pypa/pip
+    paths = [str(RECORDS / f"{name}.json") for name in ("CVE-2021-3572", "CVE-2022-40897", "CVE-2024-6345")]
+    assert run(["--home", str(home), "import", *paths]) == 0
+    captured = capsys.readouterr()
+    pip_case, unnamed_case, setuptools_case = captured.out.split()
+    assert "warning: 'n/a' names no package; not kept (add the package to the draft)" in captured.err
+    drafts = AdvisoryDrafts(Store(home / "triage.db"), "alex@example.org", parse_config(home / "config.toml", CONFIG))
+    try:
+        pip = drafts.load(pip_case)  # Red Hat's `python-pip`, `fixed in python-pip 21.1`
+        assert [(p.project, p.name, p.events) for p in pip.matrix] == [
+            ("pip", "pip", (("introduced", "0"), ("fixed", "21.1")))
+        ]
+        assert drafts.load(unnamed_case).advisory.packages == ()
+        setuptools = drafts.load(setuptools_case)  # huntr's `pypa/setuptools`, `unspecified` < 70.0
+        assert [(p.project, p.events) for p in setuptools.advisory.packages] == [
+            ("setuptools", (("introduced", "0"), ("fixed", "70.0")))
+        ]
+    finally:
+        drafts.store.close()
