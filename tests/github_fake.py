@@ -11,8 +11,12 @@ answers), and every request is logged so a test can check what a client sent.
         ghsa_id = gh.add_advisory("pypa/pip", summary="path traversal")["ghsa_id"]
         httpx.get(f"{gh.url}/repos/pypa/pip/security-advisories/{ghsa_id}", headers={"Authorization": "Bearer t0ken"})
 
-Only the standard library and `cvss` (a project dependency, for scores) are used. What the fake invents where GitHub's
-documentation is silent is marked "unverified" below.
+Only the standard library, `cvss` (a project dependency, for scores) and `github_schema` (GitHub's published OpenAPI
+description of these objects) are used. Every object it serves is checked against that description for the API
+version the request names (`check_schema`; a mismatch is a bug of the fake: 500 and `errors`), and request bodies are
+accepted or refused as the description's schema says, plus the rules its text states (severity or a vector, not
+both; a vector GitHub can score) and the state lifecycle. What the fake invents where GitHub's documentation is
+silent is marked "unverified" below.
 """
 
 from __future__ import annotations
@@ -38,10 +42,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from cvss import CVSS3, CVSS4
 from cvss.exceptions import CVSSError
 
+from github_schema import body_errors, errors_of
+
 # --- What GitHub documents (tech-notes 4.1-4.5) --------------------------------------------------------------------
 
 API_VERSIONS = ("2022-11-28", "2026-03-10")
 DEFAULT_API_VERSION = "2022-11-28"
+# The breaking changes of a version that touch the advisory object: 2026-03-10 removed the deprecated `cvss`.
+REMOVED_KEYS = {"2026-03-10": frozenset({"cvss"})}
 GHSA_CHARSET = "23456789cfghjmpqrvwx"
 STATES = ("published", "closed", "withdrawn", "draft", "triage")
 LIST_STATES = ("triage", "draft", "published", "closed")
@@ -67,7 +75,8 @@ ECOSYSTEMS = (
 SORTS = {"created": "created_at", "updated": "updated_at", "published": "published_at"}
 CREDIT_STATES = ("accepted", "declined", "pending")
 
-# The keys of the 4.2 object, in the order GitHub's example lists them. Every one is always present.
+# The keys of the 4.2 object, in the order GitHub's example lists them. Every one is always present (under
+# 2022-11-28; later versions drop their REMOVED_KEYS).
 OBJECT_KEYS = (
     "ghsa_id",
     "cve_id",
@@ -125,9 +134,6 @@ CREATE_FIELDS = frozenset(
         "start_private_fork",
     }
 )
-REPORT_FIELDS = frozenset(
-    {"summary", "description", "vulnerabilities", "cwe_ids", "severity", "cvss_vector_string", "start_private_fork"}
-)
 VULNERABILITY_FIELDS = frozenset({"package", "vulnerable_version_range", "patched_versions", "vulnerable_functions"})
 
 DOCS = "https://docs.github.com/rest/security-advisories/repository-advisories"
@@ -161,10 +167,6 @@ CWE_NAMES = {
     "CWE-502": "Deserialization of Untrusted Data",
     "CWE-532": "Insertion of Sensitive Information into Log File",
 }
-_LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?")
-_CVE = re.compile(r"CVE-[0-9]{4}-[0-9]{4,}")
-_CWE = re.compile(r"CWE-[1-9][0-9]*")
-_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _CURSOR_PREFIX = b"cursor:v2:"
 _REPO_URL_KEYS = (
@@ -249,7 +251,8 @@ def _severity(rating: str) -> str | None:
 
 
 def simple_user(login: str, user_id: int) -> dict[str, Any]:
-    """GitHub's `simple-user` object, every key present."""
+    """GitHub's `simple-user` object as the advisory routes show it: `starred_at` only exists in lists of stargazers
+    (and is never null), so it is left out."""
     api = f"https://api.github.com/users/{login}"
     return {
         "name": None,
@@ -272,7 +275,6 @@ def simple_user(login: str, user_id: int) -> dict[str, Any]:
         "received_events_url": f"{api}/received_events",
         "type": "User",
         "site_admin": False,
-        "starred_at": None,
         "user_view_type": "public",
     }
 
@@ -339,7 +341,7 @@ class _Repository:
     advisories: dict[str, dict[str, Any]] = field(default_factory=dict)
     seq: dict[str, int] = field(default_factory=dict)
     version: int = 0
-    json: dict[str, bytes] = field(default_factory=dict)
+    json: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (ghsa id, API version) -> the served JSON
 
     @property
     def owner(self) -> str:
@@ -445,6 +447,7 @@ class FakeGitHub:
         rate_limit: int = 5000,
         allow_anonymous: bool = False,
         links_by_id: bool = False,
+        check_schema: bool = True,
     ) -> None:
         self._lock = threading.RLock()
         self._stopping = threading.Event()
@@ -461,6 +464,8 @@ class FakeGitHub:
         self._rate_limit = rate_limit
         self.allow_anonymous = allow_anonymous
         self.links_by_id = links_by_id
+        self.check_schema = check_schema  # every object served is checked against GitHub's description of it
+        self._api_version = DEFAULT_API_VERSION
         self._repos: dict[str, _Repository] = {}
         self._repo_ids: dict[int, str] = {}
         self._tokens: dict[str, _Token] = {}
@@ -695,6 +700,7 @@ class FakeGitHub:
             "members_url": f"{api}/members{{/member}}",
             "repositories_url": f"{api}/repos",
             "parent": None,
+            "type": "organization",  # a team of the repository's organisation, not of an enterprise
         }
 
     def _fork(self, record: _Repository, ghsa_id: str) -> dict[str, Any]:
@@ -766,7 +772,8 @@ class FakeGitHub:
 
     def _changed(self, record: _Repository, ghsa_id: str) -> None:
         record.version += 1
-        record.json.pop(ghsa_id, None)
+        for version in API_VERSIONS:
+            record.json.pop((ghsa_id, version), None)
         if len(self._page_cache) > 20_000:
             self._page_cache.clear()
         if len(self._order_cache) > 2_000:
@@ -911,10 +918,22 @@ class FakeGitHub:
         return None
 
     def _json(self, record: _Repository, ghsa_id: str) -> bytes:
-        found = record.json.get(ghsa_id)
+        """The advisory as the request's API version serves it (without the keys that version removed), checked
+        against GitHub's description of that version when `check_schema`: AssertionError (a bug of the fake) if not."""
+        version = self._api_version
+        found = record.json.get((ghsa_id, version))
         if found is None:
-            found = record.json[ghsa_id] = _dumps(record.advisories[ghsa_id])
+            removed = REMOVED_KEYS.get(version, frozenset())
+            served = {k: v for k, v in record.advisories[ghsa_id].items() if k not in removed}
+            self._check("repository-advisory", served, version)
+            found = record.json[ghsa_id, version] = _dumps(served)
         return found
+
+    def _check(self, name: str, document: Any, version: str) -> None:
+        if self.check_schema:
+            broken = errors_of(name, document, version)
+            if broken:
+                raise AssertionError(f"the fake serves a {name} that GitHub's {version} description refuses: {broken}")
 
     # --- Internals: HTTP ------------------------------------------------------------------------------------------
 
@@ -1053,9 +1072,12 @@ class FakeGitHub:
             message = f"API rate limit exceeded for {who}."
             refusal = _ApiError(status, message, f"{RATE_DOCS}#exceeding-the-rate-limit").payload
             return _Response(status, _dumps(refusal), counted=False)
+        self._api_version = version or DEFAULT_API_VERSION  # what the routes serve (requests hold the lock)
         try:
             status, payload, extra = self._route(method, path, query, raw, token)
         except _ApiError as error:
+            if error.status == 422:
+                self._check("validation-error", error.payload, self._api_version)
             return _Response(error.status, _dumps(error.payload))
         response = _Response(status, payload, list(extra))  # a copy: `extra` may be a cached page's
         if status == 200:
@@ -1113,6 +1135,7 @@ class FakeGitHub:
                     advisory["private_fork"] = self._fork(record, advisory["ghsa_id"])
                     self._bump(advisory)
                     self._changed(record, advisory["ghsa_id"])
+                self._check("simple-repository", advisory["private_fork"], self._api_version)
                 return 202, _dumps(advisory["private_fork"]), []
             if name == "one" and method in ("GET", "HEAD"):
                 record, advisory = self._advisory_of(token, f"{groups[0]}/{groups[1]}", groups[2], write=False)
@@ -1191,7 +1214,7 @@ class FakeGitHub:
         if self.links_by_id and len(records) == 1 and path.startswith("/repos/"):
             base = f"/repositories/{records[0].id}/security-advisories"
         passed = tuple((k, query[k]) for k in ("state", "sort", "direction") if k in query)
-        cache_key = (scope, base, passed, per_page, query.get("after"), query.get("before"))
+        cache_key = (scope, base, passed, per_page, query.get("after"), query.get("before"), self._api_version)
         cached = self._page_cache.get(cache_key)
         if cached is not None and cached[0] == versions:
             return 200, cached[1], cached[2]
@@ -1277,7 +1300,7 @@ class FakeGitHub:
         docs = f"{DOCS}#update-a-repository-security-advisory"
         record, advisory = self._advisory_of(token, full_name, ghsa_id, write=True)
         body = self._body(raw, docs)
-        errors = self._validate(body, PATCH_FIELDS, required=(), nullable=PATCH_FIELDS - {"summary", "state"})
+        errors = self._validate(body, "repository-advisory-update")
         target = body.get("state")
         if not errors and target is not None:
             trial = copy.deepcopy(advisory)
@@ -1300,8 +1323,7 @@ class FakeGitHub:
         docs = f"{DOCS}#create-a-repository-security-advisory"
         record = self._visible(token, full_name, docs, write=True)
         body = self._body(raw, docs)
-        required = ("summary", "description", "vulnerabilities")
-        errors = self._validate(body, CREATE_FIELDS, required=required, nullable={"cve_id", "severity"})
+        errors = self._validate(body, "repository-advisory-create")
         if errors:
             raise _validation_failed(errors, docs)
         assert token is not None
@@ -1320,9 +1342,7 @@ class FakeGitHub:
         if not record.private_reporting:  # unverified: GitHub may answer 404 instead
             raise _ApiError(403, "Private vulnerability reporting is not enabled for this repository.", docs)
         body = self._body(raw, docs)
-        errors = self._validate(
-            body, REPORT_FIELDS, required=("summary", "description"), nullable={"vulnerabilities", "severity"}
-        )
+        errors = self._validate(body, "private-vulnerability-report-create")
         if errors:
             raise _validation_failed(errors, docs)
         assert token is not None
@@ -1331,115 +1351,22 @@ class FakeGitHub:
         self._changed(record, advisory["ghsa_id"])
         return 201, self._json(record, advisory["ghsa_id"]), []
 
-    def _validate(
-        self, body: Mapping[str, Any], allowed: frozenset[str], *, required: Iterable[str], nullable: Iterable[str]
-    ) -> list[dict[str, Any]]:
-        """GitHub's 422 `errors` for a request body (the rules of tech-notes 4.2/4.6; wording unverified)."""
-        errors: list[dict[str, Any]] = []
-        for key in sorted(set(body) - allowed):
-            errors.append(_error(key, "invalid", f"{key} is not a permitted key"))
-        for key in required:
-            if key not in body:
-                errors.append(_error(key, "missing_field"))
-        if "severity" in body and "cvss_vector_string" in body:
+    def _validate(self, body: Mapping[str, Any], schema: str) -> list[dict[str, Any]]:
+        """GitHub's 422 `errors` for a request body: every way it breaks the body's schema in GitHub's description
+        (for the request's API version), then the rules the description states in words (wording unverified)."""
+        errors = [_error(key, code, message) for key, code, message in body_errors(schema, body, self._api_version)]
+        if errors:
+            return errors
+        # "You must choose between setting this field or `cvss_vector_string`" (both fields' descriptions).
+        if body.get("severity") is not None and body.get("cvss_vector_string") is not None:
             errors.append(_error("severity", "invalid", "severity and cvss_vector_string cannot both be set"))
-
-        def bad(key: str, why: str) -> None:
-            errors.append(_error(key, "invalid", f"{key} {why}"))
-
-        for key, value in body.items():
-            if key not in allowed:
-                continue
-            if value is None:
-                if key not in set(nullable):
-                    bad(key, "cannot be null")
-                continue
-            if key == "summary":
-                if not isinstance(value, str) or not value.strip():
-                    bad(key, "must be non-empty text")
-                elif len(value) > 1024:
-                    bad(key, "is too long (maximum is 1024 characters)")
-            elif key == "description":
-                if not isinstance(value, str):
-                    bad(key, "must be text")
-                elif len(value) > 65535:
-                    bad(key, "is too long (maximum is 65535 characters)")
-            elif key == "cve_id":
-                if not isinstance(value, str) or not _CVE.fullmatch(value):
-                    bad(key, "is not a CVE id")
-            elif key == "severity":
-                if value not in SEVERITIES:
-                    bad(key, f"must be one of {', '.join(SEVERITIES)}")
-            elif key == "cvss_vector_string":
-                if not isinstance(value, str):
-                    bad(key, "must be text")
-                else:
-                    try:
-                        score_vector(value)
-                    except ValueError as error:
-                        bad(key, f"is not a valid CVSS vector: {error}")
-            elif key == "state":
-                if value not in PATCH_STATES:
-                    bad(key, f"must be one of {', '.join(PATCH_STATES)}")
-            elif key == "cwe_ids":
-                if not isinstance(value, list) or not all(isinstance(c, str) and _CWE.fullmatch(c) for c in value):
-                    bad(key, "must be a list of CWE ids")
-            elif key == "credits":
-                self._check_credits(value, bad)
-            elif key == "vulnerabilities":
-                self._check_vulnerabilities(value, bad)
-            elif key == "collaborating_users":
-                if not isinstance(value, list) or not all(isinstance(v, str) and _LOGIN.fullmatch(v) for v in value):
-                    bad(key, "must be a list of logins")
-            elif key == "collaborating_teams":
-                if not isinstance(value, list) or not all(isinstance(v, str) and _SLUG.fullmatch(v) for v in value):
-                    bad(key, "must be a list of team slugs")
-            elif key == "start_private_fork":
-                if not isinstance(value, bool):
-                    bad(key, "must be a boolean")
+        vector = body.get("cvss_vector_string")
+        if vector is not None:  # "The CVSS vector that calculates the severity": one GitHub cannot score is refused
+            try:
+                score_vector(vector)
+            except ValueError as error:
+                errors.append(_error("cvss_vector_string", "invalid", f"is not a valid CVSS vector: {error}"))
         return errors
-
-    @staticmethod
-    def _check_credits(value: Any, bad: Callable[[str, str], None]) -> None:
-        if not isinstance(value, list):
-            bad("credits", "must be a list")
-            return
-        for index, credit in enumerate(value):
-            where = f"credits[{index}]"
-            if not isinstance(credit, dict) or set(credit) != {"login", "type"}:
-                bad(where, "must be an object with login and type")
-            elif not isinstance(credit["login"], str) or not _LOGIN.fullmatch(credit["login"]):
-                bad(f"{where}.login", "is not a GitHub login")
-            elif credit["type"] not in CREDIT_TYPES:
-                bad(f"{where}.type", f"must be one of {', '.join(CREDIT_TYPES)}")
-
-    @staticmethod
-    def _check_vulnerabilities(value: Any, bad: Callable[[str, str], None]) -> None:
-        if not isinstance(value, list):
-            bad("vulnerabilities", "must be a list")
-            return
-        for index, item in enumerate(value):
-            where = f"vulnerabilities[{index}]"
-            if not isinstance(item, dict):
-                bad(where, "must be an object")
-                continue
-            for key in sorted(set(item) - VULNERABILITY_FIELDS):
-                bad(f"{where}.{key}", "is not a permitted key")
-            package = item.get("package")
-            if not isinstance(package, dict) or not set(package) <= {"ecosystem", "name"}:
-                bad(f"{where}.package", "must be an object with ecosystem and name")
-            elif package.get("ecosystem") not in ECOSYSTEMS:
-                bad(f"{where}.package.ecosystem", f"must be one of {', '.join(ECOSYSTEMS)}")
-            elif package.get("name") is not None and not isinstance(package["name"], str):
-                bad(f"{where}.package.name", "must be text")
-            for key in ("vulnerable_version_range", "patched_versions"):
-                if item.get(key) is not None and not isinstance(item[key], str):
-                    bad(f"{where}.{key}", "must be text")
-            functions = item.get("vulnerable_functions")
-            if functions is not None and not (
-                isinstance(functions, list) and all(isinstance(f, str) for f in functions)
-            ):
-                bad(f"{where}.vulnerable_functions", "must be a list of text")
 
 
 # --- Seeding -------------------------------------------------------------------------------------------------------

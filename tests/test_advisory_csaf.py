@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 
 from advisory_fixtures import consented, draft, schema_errors
 from advisory_fixtures import csaf_validator as shared_csaf_validator
+from csaf_reference import AddDocument, csaf_reference, csaf_reference_batch  # noqa: F401  (the fixtures: the reference validator)
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
 from triage_tui.advisories.csaf import to_csaf
 from triage_tui.advisories.csaf_checks import csaf_problems
@@ -83,7 +84,11 @@ def by_project(document: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
     return groups
 
 
-def test_a_multi_project_case_compiles_to_valid_csaf(database: Path, csaf_validator: Draft202012Validator) -> None:  # noqa: F811
+def test_a_multi_project_case_compiles_to_valid_csaf(
+    database: Path,  # noqa: F811
+    csaf_validator: Draft202012Validator,
+    csaf_reference: AddDocument,  # noqa: F811
+) -> None:
     advisory = replace(
         consented(draft(database, "PSC-2026-0001")),
         details="Extracting a crafted sdist writes outside the build directory.",
@@ -93,7 +98,7 @@ def test_a_multi_project_case_compiles_to_valid_csaf(database: Path, csaf_valida
         cvss_v4=VECTOR_V4,
         references=(Reference(ReferenceType.FIX, "https://github.com/pypa/pip/pull/1"),),
     )
-    document = compile_csaf(advisory)
+    document = csaf_reference(compile_csaf(advisory))
     assert not schema_errors(csaf_validator, document)
     assert csaf_problems(document) == []
     meta = document["document"]
@@ -110,7 +115,12 @@ def test_a_multi_project_case_compiles_to_valid_csaf(database: Path, csaf_valida
         ("details", advisory.details),
     ]
     assert meta["references"] == [
-        {"category": "external", "summary": "Fix", "url": "https://github.com/pypa/pip/pull/1"}
+        {
+            "category": "self",
+            "summary": "Canonical URL",
+            "url": "https://security.example.org/.well-known/csaf/white/2026/triage-tui-psc-2026-0001.json",
+        },
+        {"category": "external", "summary": "Fix", "url": "https://github.com/pypa/pip/pull/1"},
     ]
     assert [(a["names"], a["summary"]) for a in meta["acknowledgments"]] == [
         ([advisory.credits[0].name], "finder"),
@@ -154,9 +164,10 @@ def test_a_multi_project_case_compiles_to_valid_csaf(database: Path, csaf_valida
 def test_each_package_has_the_status_of_its_matrix_cell(
     database: Path,  # noqa: F811
     csaf_validator: Draft202012Validator,
+    csaf_reference: AddDocument,  # noqa: F811
     case_id: str,
 ) -> None:
-    document = compile_csaf(replace(draft(database, case_id), cvss_v3=VECTOR))
+    document = csaf_reference(compile_csaf(replace(draft(database, case_id), cvss_v3=VECTOR)))
     assert not schema_errors(csaf_validator, document), case_id
     assert csaf_problems(document) == []
     vulnerability = document["vulnerabilities"][0]
@@ -199,7 +210,10 @@ def test_a_case_with_no_settled_package_is_valid_json_but_not_a_security_advisor
     assert any(p.startswith("6.1.27.4:") for p in problems) and any(p.startswith("6.1.27.6:") for p in problems)
 
 
-def test_a_declined_credit_and_contact_addresses_are_never_exported(database: Path) -> None:  # noqa: F811
+def test_a_declined_credit_and_contact_addresses_are_never_exported(
+    database: Path,  # noqa: F811
+    csaf_reference: AddDocument,  # noqa: F811
+) -> None:
     advisory = draft(database, "PSC-2026-0002")
     assert advisory.credits[0].role == CreditRole.FINDER and not advisory.credits[0].contact  # no address filled in
     declined = Credit("Sam Finder", CreditRole.FINDER, ("mailto:sam@example.org",), consent=Consent.DECLINED)
@@ -211,7 +225,9 @@ def test_a_declined_credit_and_contact_addresses_are_never_exported(database: Pa
         consent=Consent.ACCEPTED,
         github_login="robinf",
     )
-    document = compile_csaf(replace(advisory, credits=(declined, pending, *advisory.credits[1:], helper)))
+    document = csaf_reference(
+        compile_csaf(replace(advisory, credits=(declined, pending, *advisory.credits[1:], helper)))
+    )
     text = json.dumps(document)
     assert "Sam Finder" not in text and "sam@example.org" not in text and "Pat Pending" not in text
     assert "mailto:" not in text  # an e-mail address is for reaching people, not for publishing
@@ -227,18 +243,22 @@ def test_a_declined_credit_and_contact_addresses_are_never_exported(database: Pa
 def test_an_embargo_makes_the_document_tlp_amber_until_it_ends(
     database: Path,  # noqa: F811
     csaf_validator: Draft202012Validator,
+    csaf_reference: AddDocument,  # noqa: F811
 ) -> None:
     advisory = replace(draft(database, "PSC-2026-0002"), cvss_v3=VECTOR)
-    embargoed = compile_csaf(advisory, embargo_until=MOMENT + timedelta(days=7))
+    embargoed = csaf_reference(compile_csaf(advisory, embargo_until=MOMENT + timedelta(days=7)))
     assert not schema_errors(csaf_validator, embargoed)
     distribution = embargoed["document"]["distribution"]
     assert distribution["tlp"]["label"] == "AMBER" and "2026-06-09T08:00:00Z" in distribution["text"]
-    lifted = compile_csaf(advisory, embargo_until=MOMENT - timedelta(days=1))
+    lifted = csaf_reference(compile_csaf(advisory, embargo_until=MOMENT - timedelta(days=1)))
     assert lifted["document"]["distribution"] == {"tlp": {"label": "WHITE"}}
-    assert compile_csaf(advisory)["document"]["distribution"] == {"tlp": {"label": "WHITE"}}
+    assert csaf_reference(compile_csaf(advisory))["document"]["distribution"] == {"tlp": {"label": "WHITE"}}
 
 
-def test_conda_packages_use_vers_conda_and_an_unnamed_cwe_is_left_out(csaf_validator: Draft202012Validator) -> None:
+def test_conda_packages_use_vers_conda_and_an_unnamed_cwe_is_left_out(
+    csaf_validator: Draft202012Validator,
+    csaf_reference: AddDocument,  # noqa: F811
+) -> None:
     advisory = Advisory(
         case_id="PSC-2026-0042",
         summary="Channel spoofing in the solver",
@@ -251,7 +271,7 @@ def test_conda_packages_use_vers_conda_and_an_unnamed_cwe_is_left_out(csaf_valid
             PackageImpact("pip", "pip", ImpactStatus.NOT_AFFECTED, justification=VexJustification.NOT_IN_EXECUTE_PATH),
         ),
     )
-    document = compile_csaf(advisory, status="final")
+    document = csaf_reference(compile_csaf(advisory, status="final"))
     assert not schema_errors(csaf_validator, document)
     assert csaf_problems(document) == []
     assert by_project(document) == {
@@ -287,8 +307,12 @@ def test_events_become_sorted_vers_ranges(events: tuple[tuple[str, str], ...], e
     assert vers(Ecosystem.PYPI, affected_intervals(events)) == expected
 
 
-def test_the_checker_finds_what_the_schema_cannot(database: Path, csaf_validator: Draft202012Validator) -> None:  # noqa: F811
-    valid = compile_csaf(replace(draft(database, "PSC-2026-0001"), cvss_v3=VECTOR))
+def test_the_checker_finds_what_the_schema_cannot(
+    database: Path,  # noqa: F811
+    csaf_validator: Draft202012Validator,
+    csaf_reference: AddDocument,  # noqa: F811
+) -> None:
+    valid = csaf_reference(compile_csaf(replace(draft(database, "PSC-2026-0001"), cvss_v3=VECTOR)))
     affected_id = valid["vulnerabilities"][0]["product_status"]["known_affected"][0]
 
     def broken(change: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from advisory_fixtures import CNA_ORG_ID
+from csaf_reference import AddDocument, csaf_reference, csaf_reference_batch  # noqa: F401  (the fixtures: the reference validator)
 from gpg_fixtures import GpgWorld, with_identity
 from test_config import FPR
 from test_matrix_export import SET_AT, database  # noqa: F401  (the fixture: a store with cells across projects)
@@ -207,7 +208,11 @@ def test_a_pending_credit_is_a_warning_and_a_declined_one_is_never_exported(draf
         assert "Sam Finder" not in text, fmt
 
 
-def test_the_leak_guard_refuses_an_embargoed_export_without_force(drafts: AdvisoryDrafts, tmp_path: Path) -> None:
+def test_the_leak_guard_refuses_an_embargoed_export_without_force(
+    drafts: AdvisoryDrafts,
+    tmp_path: Path,
+    csaf_reference: AddDocument,  # noqa: F811
+) -> None:
     drafts.save(complete(drafts, "PSC-2026-0001"))
     triage = TriageService(Store(drafts.store.path), "alex@example.org", clock=lambda: NOW)
     triage.set_embargo("PSC-2026-0001", NOW + timedelta(days=30))
@@ -218,7 +223,7 @@ def test_the_leak_guard_refuses_an_embargoed_export_without_force(drafts: Adviso
     assert list(tmp_path.glob("*.osv.json")) == []
     (written,) = drafts.export(draft, ["text"], tmp_path, force=True)
     assert written.read_text().startswith("EMBARGOED UNTIL ")
-    csaf = json.loads(drafts.compile(draft, "csaf").text)
+    csaf = csaf_reference(json.loads(drafts.compile(draft, "csaf").text))
     assert csaf["document"]["distribution"]["tlp"]["label"] == "AMBER"
 
 
@@ -233,14 +238,18 @@ def test_an_invalid_draft_exports_nothing(drafts: AdvisoryDrafts, tmp_path: Path
     assert list(folder.iterdir()) == []
 
 
-def test_export_command_prints_writes_and_guards(drafts: AdvisoryDrafts, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_command_prints_writes_and_guards(
+    drafts: AdvisoryDrafts,
+    capsys: pytest.CaptureFixture[str],
+    csaf_reference: AddDocument,  # noqa: F811
+) -> None:
     home = drafts.store.path.parent
     drafts.save(complete(drafts, "PSC-2026-0001"))
     assert run(["--home", str(home), "export", "PSC-2026-0001", "--format", "osv"]) == 0
     assert json.loads(capsys.readouterr().out)["id"] == "x_triage-tui-PSC-2026-0001"
     output = home / "advisory.csaf.json"
     assert run(["export", "PSC-2026-0001", "--format", "csaf", "--output", str(output), "--home", str(home)]) == 0
-    assert json.loads(output.read_text())["document"]["category"] == "csaf_security_advisory"
+    assert csaf_reference(json.loads(output.read_text()))["document"]["category"] == "csaf_security_advisory"
     assert run(["--home", str(home), "export", "PSC-2026-0001", "--format", "csaf", "--output", str(output)]) == 2
     assert "already exists" in capsys.readouterr().err
     triage = TriageService(Store(drafts.store.path), "alex@example.org")  # the store as the CLI left it

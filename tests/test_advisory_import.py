@@ -4,6 +4,7 @@ cases, matrix cells and drafts, and hostile or broken files refused one by one w
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -114,11 +115,17 @@ def test_an_osv_yaml_record_keeps_its_timestamps_as_text_and_its_ecosystem_range
     assert detect_format(document) == "osv"
     fmt, advisory = to_record(document, "PSC-2026-0201", PACKAGES)
     assert fmt == "osv"
-    assert advisory.packages[0].events == (("introduced", "24.2"), ("fixed", "25.1"))  # the GIT range is skipped
-    again = to_osv(advisory, advisory_time("2026-05-04T10:11:12Z"), osv_id="PYSEC-2026-18")
+    (package,) = advisory.packages
+    assert package.events == (("introduced", "24.2"), ("fixed", "25.1"))  # the matrix's: releases, not commits
+    assert [r["type"] for r in package.other_ranges] == ["GIT"] and package.versions == ("24.2", "25.0")
+    again = to_osv(advisory, advisory_time("2030-01-01T00:00:00Z"))
+    assert again == document  # its own modified and published, the GIT range and the versions
     assert from_osv(again, "PSC-2026-0201", PACKAGES) == advisory
     validator = Draft202012Validator(load_schema("osv.schema.json"))
     assert list(validator.iter_errors(again)) == []
+
+
+PYSEC_1 = b'{"id": "PYSEC-1", "modified": "2026-01-01T00:00:00Z", '
 
 
 @pytest.mark.parametrize(
@@ -129,13 +136,14 @@ def test_an_osv_yaml_record_keeps_its_timestamps_as_text_and_its_ecosystem_range
         (b"key: [unclosed", "neither JSON nor YAML"),
         (b"!!python/object/apply:os.system ['true']", "neither JSON nor YAML"),
         (b"a: &x [1, 2]\nb: [*x, *x]\n", "YAML aliases"),
-        (b'{"id": "PYSEC-1", "modified": "x", "aliases": 5}', "wrong type"),
-        (b'{"id": "PYSEC-1", "modified": "x", "credits": [{"name": "a", "type": ["x"]}]}', "wrong type"),
-        (b'{"id": "PYSEC-1", "modified": "x", "database_specific": {"cwe_ids": 5}}', "wrong type"),
-        (b'{"id": "PYSEC-1", "modified": "x", "references": [{"type": {}, "url": "https://x"}]}', "wrong type"),
+        (b'{"id": "PYSEC-1", "modified": "x"}', "'x' is not an RFC 3339 time"),
+        (PYSEC_1 + b'"aliases": 5}', "aliases is not a list of strings"),
+        (PYSEC_1 + b'"credits": [{"name": "a", "type": ["x"]}]}', "wrong type"),
+        (PYSEC_1 + b'"database_specific": 5}', "not an object"),
+        (PYSEC_1 + b'"references": [{"type": {}, "url": "https://x"}]}', "wrong type"),
         (b"[1, 2]", "an object"),
         (b'{"title": "x"}', "none of their identifying fields"),
-        (b'{"id": "PYSEC-1", "modified": "x", "affected": [{"package": {"ecosystem": "npm", "name": "x"}}]}', "npm"),
+        (PYSEC_1 + b'"affected": [{"package": {"ecosystem": "npm", "name": "x"}}]}', "npm"),
         (b"x" * (4 * 1024 * 1024 + 1), "at most"),
     ],
 )
@@ -169,7 +177,8 @@ def test_import_command_seeds_cases_cells_and_drafts(
         "osv.json": json.dumps(OSV_RECORD),
         "pysec.yaml": OSV_YAML,
         "cve.json": json.dumps(CVE_RECORD),
-        "hostile.json": '{"id": "PYSEC-2026-1", "modified": "x", "summary": "\\u001b[2J\\u202eevil", '
+        "hostile.json": '{"id": "PYSEC-2026-1", "modified": "2026-01-01T00:00:00Z", '
+        '"summary": "\\u001b[2J\\u202eevil", '
         '"affected": [{"package": {"ecosystem": "PyPI", "name": "uv"}, "ranges": '
         '[{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}',
         "broken.json": "{",
@@ -238,6 +247,12 @@ def test_several_entries_for_one_package_become_one_cell(
         draft = drafts.load(case_id)
     finally:
         drafts.store.close()
-    (package,) = draft.advisory.packages
-    assert package.events == (("introduced", "0"), ("fixed", "70.0"), ("introduced", "75.0"), ("fixed", "78.1.1"))
-    assert draft.matrix == draft.advisory.packages
+    # The record keeps the entries as the document lists them (its OSV export gives them back); the matrix holds
+    # one cell for the package, its ranges in version order.
+    assert [p.events for p in draft.advisory.packages] == [
+        (("introduced", "75.0"), ("fixed", "78.1.1")),
+        (("introduced", "0"), ("fixed", "70.0")),
+    ]
+    (cell,) = draft.matrix
+    assert cell.events == (("introduced", "0"), ("fixed", "70.0"), ("introduced", "75.0"), ("fixed", "78.1.1"))
+    assert to_osv(draft.advisory, datetime.now(UTC))["affected"] == record["affected"]

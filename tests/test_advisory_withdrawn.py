@@ -21,6 +21,7 @@ from advisory_fixtures import (
     osv_validator,
     schema_errors,
 )
+from csaf_reference import AddDocument, csaf_reference, csaf_reference_batch  # noqa: F401  (the fixtures: the reference validator)
 from gpg_fixtures import GpgWorld
 from test_advisory_import import OSV_RECORD, cli_home
 from test_app_advisory import press
@@ -120,6 +121,7 @@ def test_an_imported_withdrawn_advisory_is_withdrawn_in_every_export(
     tmp_path: Path,
     gpg_world: GpgWorld,
     capsys: pytest.CaptureFixture[str],
+    csaf_reference: AddDocument,  # noqa: F811
     record: dict[str, Any],
     at: str,
     reason: str,
@@ -145,6 +147,7 @@ def test_an_imported_withdrawn_advisory_is_withdrawn_in_every_export(
     assert ("cve.json" in files) == (record is not GHSA_WITHDRAWN)
 
     assert_csaf_withdrawn(files["csaf.json"], at, said)
+    csaf_reference(json.loads(files["csaf.json"]))
 
     announcement = files["announcement.txt"].splitlines()
     assert announcement[0] == f"WITHDRAWN on {at}: {said}"

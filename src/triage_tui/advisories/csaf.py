@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from packaging.version import InvalidVersion, Version
 
 from triage_tui.advisories.csaf_products import ProductTree, affected_intervals, purl, vers
+from triage_tui.advisories.csaf_sorting import sorted_keys
 from triage_tui.advisories.osv import osv_timestamp
 from triage_tui.advisories.record import Advisory, CreditRole, PackageImpact, ReferenceType
 from triage_tui.domain import ImpactStatus
@@ -22,6 +25,10 @@ ENGINE = "triage-tui"
 TRACKING_PREFIX = "triage-tui-"
 """A draft's tracking id is the case's: the publisher assigns its own when it publishes."""
 LANG = "en"
+INITIAL_VERSIONS = ("0", "1", "0.0.1", "1.0.0")
+"""The versions a first revision has (integer or semantic versioning, draft or not)."""
+FILE_NAME_OTHERS = re.compile(r"[^+\-a-z0-9]+")
+"""What CSAF 2.0's file name rule (section 5.1) turns into "_" in the lower-cased tracking id."""
 
 ALIAS_SYSTEMS = {"GHSA-": "GitHub Security Advisories", "PYSEC-": "PyPA Advisory Database"}
 """`ids` system names of the aliases CSAF has no field for (a CVE has its own, `cve`)."""
@@ -69,6 +76,34 @@ def _distribution(embargo_until: datetime | None, current_release: datetime) -> 
     return {"tlp": {"label": "WHITE"}}
 
 
+def file_name(tracking_id: str) -> str:
+    """The file name CSAF 2.0 gives a document (section 5.1): its tracking id in small letters, any run of other
+    characters than a-z, 0-9, + and - as "_", and ".json"."""
+    return FILE_NAME_OTHERS.sub("_", tracking_id.lower()) + ".json"
+
+
+def canonical_url(namespace: str, tracking_id: str, tlp: str, initial_release: datetime) -> str:
+    """Where a CSAF provider on the publisher's host serves the document: its well-known folder, by TLP label and
+    the initial release's year (CSAF 2.0 section 7.1, requirements 9 and 11), then the file name (section 5.1)."""
+    parts = urlsplit(namespace)
+    root = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else namespace.rstrip("/")
+    return f"{root}/.well-known/csaf/{tlp.lower()}/{initial_release.year}/{file_name(tracking_id)}"
+
+
+def _revisions(
+    initial_release: datetime, current_release: datetime, version: str, summary: str
+) -> list[dict[str, str]]:
+    """The revision history: the initial revision when it is the current one, else the initial revision (1) and the
+    current one, so the initial release date is the oldest revision's (CSAF test 6.2.5). The record keeps no
+    revisions in between: a version past 2 leaves a gap that test 6.1.21 reports."""
+    if version in INITIAL_VERSIONS:
+        return [{"date": osv_timestamp(initial_release), "number": version, "summary": summary}]
+    return [
+        {"date": osv_timestamp(initial_release), "number": "1", "summary": "Initial version."},
+        {"date": osv_timestamp(current_release), "number": version, "summary": summary},
+    ]
+
+
 def _acknowledgments(advisory: Advisory) -> list[dict[str, Any]]:
     acknowledgments: list[dict[str, Any]] = []
     for credit in advisory.exported_credits():
@@ -105,7 +140,11 @@ def _document(
         *([_note("summary", advisory.summary, "Summary")] if advisory.summary else []),
         *([_note("details", advisory.details, "Details")] if advisory.details else []),
     ]
-    summary = "Initial version." if version in ("0", "1", "0.0.1", "1.0.0") else "Current version."
+    summary = "Initial version." if version in INITIAL_VERSIONS else "Current version."
+    if withdrawal:
+        summary = f"Withdrawn: {withdrawal.said}"
+    tracking_id = f"{TRACKING_PREFIX}{advisory.case_id}"
+    distribution = _distribution(embargo_until, current_release)
     document: dict[str, Any] = {
         # A withdrawn advisory advises nothing any more: CSAF 2.1 gives it a profile of its own (csaf_withdrawn), a
         # name 2.0 forbids (test 6.1.26), so in 2.0 it is a base document, which needs no products or statuses.
@@ -115,32 +154,27 @@ def _document(
         "publisher": {"category": "coordinator", "name": publisher_name, "namespace": publisher_namespace},
         "title": f"WITHDRAWN: {advisory.summary}" if withdrawal else advisory.summary,
         "tracking": {
-            "id": f"{TRACKING_PREFIX}{advisory.case_id}",
+            "id": tracking_id,
             "status": status,
             "version": version,
             "initial_release_date": osv_timestamp(initial_release),
             "current_release_date": osv_timestamp(current_release),
-            # The record keeps no revisions: this one entry is the version being written.
-            "revision_history": [
-                {
-                    "date": osv_timestamp(current_release),
-                    "number": version,
-                    "summary": f"Withdrawn: {withdrawal.said}" if withdrawal else summary,
-                }
-            ],
+            "revision_history": _revisions(initial_release, current_release, version, summary),
             "generator": {"engine": {"name": ENGINE}},
         },
-        "distribution": _distribution(embargo_until, current_release),
+        "distribution": distribution,
     }
     if notes:
         document["notes"] = notes
     acknowledgments = _acknowledgments(advisory)
     if acknowledgments:
         document["acknowledgments"] = acknowledgments
-    if advisory.references:
-        document["references"] = [
-            {"category": "external", "summary": REFERENCE_SUMMARIES[r.type], "url": r.url} for r in advisory.references
-        ]
+    # The canonical URL comes first: where the document itself lives (CSAF test 6.2.11).
+    canonical = canonical_url(publisher_namespace, tracking_id, distribution["tlp"]["label"], initial_release)
+    document["references"] = [
+        {"category": "self", "summary": "Canonical URL", "url": canonical},
+        *({"category": "external", "summary": REFERENCE_SUMMARIES[r.type], "url": r.url} for r in advisory.references),
+    ]
     return document
 
 
@@ -284,4 +318,6 @@ def to_csaf(
     if products.count:
         document["product_tree"] = products.tree()
     document["vulnerabilities"] = [vulnerability]
-    return document
+    # Keys in CSAF's order (test 6.2.13): every object's keys sorted alphabetically.
+    result: dict[str, Any] = sorted_keys(document)
+    return result

@@ -1,12 +1,16 @@
-"""Checks a CSAF 2.0 document against the mandatory tests (section 6.1) its JSON schema cannot express."""
+"""Checks a CSAF 2.0 document against the mandatory tests (section 6.1) its JSON schema cannot express, and the
+optional tests (6.2) that judge the compiler's own choices."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from triage_tui.advisories.csaf import CATEGORY
+from triage_tui.advisories.csaf import CATEGORY, file_name
+from triage_tui.advisories.csaf_sorting import unsorted_objects
+from triage_tui.advisories.cwe_names import cwe_name
 from triage_tui.severity import severity_of
 
 AFFECTED_GROUP = ("first_affected", "known_affected", "last_affected")
@@ -158,6 +162,18 @@ def _flag_and_remediation_problems(here: str, vulnerability: dict[str, Any]) -> 
     return problems
 
 
+def _cwe_problems(here: str, vulnerability: dict[str, Any]) -> list[str]:
+    """6.1.11: a CWE named otherwise than the catalogue names it (an id the catalogue lacks is not judged: it may be
+    newer than the catalogue)."""
+    cwe = vulnerability.get("cwe")
+    if not isinstance(cwe, dict) or not isinstance(cwe.get("id"), str) or not isinstance(cwe.get("name"), str):
+        return []
+    official = cwe_name(cwe["id"])
+    if official and cwe["name"] != official:
+        return [f"6.1.11: {here}/cwe/name is {cwe['name']!r}, the official name of {cwe['id']} is {official!r}"]
+    return []
+
+
 def _revision_problems(document: dict[str, Any]) -> list[str]:
     """6.1.17 (a pre-release or 0 version outside draft) and 6.1.21 (a version missing from the revision history)."""
     meta = document.get("document")
@@ -205,14 +221,51 @@ def _profile_problems(document: dict[str, Any]) -> list[str]:
 def csaf_problems(document: dict[str, Any]) -> list[str]:
     """What a schema-valid CSAF 2.0 document still breaks among the mandatory tests a schema cannot express:
     undefined (6.1.1) and duplicate (6.1.2) product ids, contradicting statuses (6.1.6), two scores of one version
-    (6.1.7), a CVSS v3 score or severity that is not its vector's (6.1.9), a pre-release outside draft (6.1.17), a
-    gap in the revision history (6.1.21), the security advisory profile (6.1.27.4-6, .11), remediations and flags
-    without products (6.1.29, 6.1.32) and a product flagged twice (6.1.33). Each message starts with the test's
-    number and names the JSON path; an empty list means none of these fails."""
+    (6.1.7), a CVSS v3 score or severity that is not its vector's (6.1.9), a CWE not officially named (6.1.11), a
+    pre-release outside draft (6.1.17), a gap in the revision history (6.1.21), the security advisory profile
+    (6.1.27.4-6, .11), remediations and flags without products (6.1.29, 6.1.32) and a product flagged twice
+    (6.1.33). Each message starts with the test's number and names the JSON path; an empty list means none fails."""
     problems = _product_problems(document) + _revision_problems(document) + _profile_problems(document)
     for v, vulnerability in _dicts(document.get("vulnerabilities")):
         here = f"/vulnerabilities[{v}]"
         problems += _status_problems(here, vulnerability)
         problems += _score_problems(here, vulnerability)
         problems += _flag_and_remediation_problems(here, vulnerability)
+        problems += _cwe_problems(here, vulnerability)
     return problems
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def csaf_warnings(document: dict[str, Any]) -> list[str]:
+    """What `document` breaks among the optional tests the compiler's choices answer: an initial release date older
+    than every revision (6.2.5), no canonical URL, an https `self` reference ending in the file name (6.2.11), and
+    object keys out of alphabetical order (6.2.13). Each message starts with the test's number."""
+    meta = document.get("document")
+    meta = meta if isinstance(meta, dict) else {}
+    tracking = meta.get("tracking")
+    tracking = tracking if isinstance(tracking, dict) else {}
+    warnings: list[str] = []
+    initial = _moment(tracking.get("initial_release_date"))
+    dates = [_moment(r.get("date")) for _i, r in _dicts(tracking.get("revision_history"))]
+    oldest = min((d for d in dates if d is not None), default=None)
+    if initial is not None and oldest is not None and initial < oldest:
+        warnings.append("6.2.5: /document/tracking/initial_release_date is older than every revision")
+    tracking_id = tracking.get("id")
+    name = file_name(tracking_id) if isinstance(tracking_id, str) else None
+    if not any(
+        r.get("category") == "self"
+        and isinstance(url := r.get("url"), str)
+        and url.startswith("https://")
+        and name is not None
+        and url.endswith(name)
+        for _i, r in _dicts(meta.get("references"))
+    ):
+        warnings.append(f"6.2.11: /document/references has no canonical URL (an https self reference to {name})")
+    warnings += [f"6.2.13: {path or '/'} has its keys out of alphabetical order" for path in unsorted_objects(document)]
+    return warnings

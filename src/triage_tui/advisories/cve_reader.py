@@ -10,6 +10,7 @@ from typing import Any
 
 from triage_tui.advisories.cve import TAG_TYPES, credit_type
 from triage_tui.advisories.cve_versions import product_name, read_product
+from triage_tui.advisories.cwe_names import official_name
 from triage_tui.advisories.draft import project_of
 from triage_tui.advisories.ranges import merge_packages, status_from_events
 from triage_tui.advisories.record import (
@@ -54,7 +55,7 @@ def _weakness(description: Mapping[str, Any]) -> Weakness | None:
         return None
     text = _text(description.get("description"))
     name = re.sub(rf"^{re.escape(cwe_id)}\s*[:\-]?\s*", "", text).strip()
-    return Weakness(cwe_id, name)
+    return Weakness(cwe_id, official_name(cwe_id, name))
 
 
 def _english(descriptions: list[Any]) -> str:

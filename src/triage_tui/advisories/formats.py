@@ -127,9 +127,11 @@ def _format_problems(advisory: Advisory, fmt: str, document: dict[str, Any], con
     if fmt in ("cve", "cve-cna"):
         return _cve_problems(advisory, document, fmt, context)
     if fmt == "csaf":
-        from triage_tui.advisories.csaf_checks import csaf_problems
+        from triage_tui.advisories.csaf_checks import csaf_problems, csaf_warnings
 
-        return [Problem("csaf", message) for message in csaf_problems(document)]
+        return [Problem("csaf", message) for message in csaf_problems(document)] + [
+            Problem("csaf", message, Level.WARNING) for message in csaf_warnings(document)
+        ]
     if fmt in ("osv", "ghsa") and advisory.affected() and not document.get(_LISTS[fmt]):
         # None affected at all is validation's to say; here every affected one is conda's (left out, and listed).
         spelled = "OSV" if fmt == "osv" else "GitHub"

@@ -9,7 +9,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from triage_tui.advisories.cwe_names import CWE_ID
+from triage_tui.advisories.cwe_names import CWE_ID, official_name
 from triage_tui.advisories.draft import project_of
 from triage_tui.advisories.ghsa import CREDIT_TYPES, GITHUB_ECOSYSTEM, VERSION, Span
 from triage_tui.advisories.ranges import status_from_events
@@ -21,7 +21,6 @@ from triage_tui.advisories.record import (
     Ecosystem,
     PackageImpact,
     Weakness,
-    weakness,
     withdrawal_of,
 )
 from triage_tui.domain import ImpactStatus
@@ -206,7 +205,8 @@ def _identifier(value: str, pattern: re.Pattern[str], where: str) -> str:
 
 
 def _weaknesses(document: Mapping[str, Any]) -> tuple[Weakness, ...]:
-    """The CWEs of `cwe_ids` and `cwes`, named as GitHub names them (else from the table of common ones)."""
+    """The CWEs of `cwe_ids` and `cwes`, with their official names (GitHub's own name only for a CWE the catalogue
+    lacks)."""
     names: dict[str, str] = {}
     for index, item in enumerate(_list(document, "cwes", "")):
         where = f"cwes[{index}]"
@@ -220,8 +220,7 @@ def _weaknesses(document: Mapping[str, Any]) -> tuple[Weakness, ...]:
             raise ValueError(f"cwe_ids[{index}] should be text, not {_kind(item)}")
         ids.append(_identifier(item, CWE_ID, f"cwe_ids[{index}]"))
     return tuple(
-        Weakness(cwe_id, names[cwe_id]) if names.get(cwe_id) else weakness(cwe_id)
-        for cwe_id in dict.fromkeys([*ids, *names])
+        Weakness(cwe_id, official_name(cwe_id, names.get(cwe_id, ""))) for cwe_id in dict.fromkeys([*ids, *names])
     )
 
 

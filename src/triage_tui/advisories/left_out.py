@@ -60,14 +60,7 @@ _RECORD_ONLY: dict[str, Check] = {
 _PACKAGE_EXTRAS = ("purl", "severity", "ecosystem_specific", "database_specific")
 
 _OSV: dict[str, Check] = {
-    "published": _set("published"),
-    "modified": _set("modified"),
-    **_RECORD_ONLY,
-    "other_severity": _set("other_severity"),
     "credits.github_login": lambda a: any(c.github_login for c in a.exported_credits()),
-    "packages.versions": _package_field("versions"),
-    "packages.other_ranges": _package_field("other_ranges"),
-    **{f"packages.{name}": _package_field(name) for name in _PACKAGE_EXTRAS},
     "packages (conda)": _conda,
     "packages (not affected)": _not_affected,
     "packages (unreleased fix)": _unreleased_fix(),

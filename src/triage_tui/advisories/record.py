@@ -82,6 +82,8 @@ class Advisory:
     """Severities beyond the CVSS 3 and 4 vectors (OSV `CVSS_V2`, `Ubuntu`, ...): (type, score) pairs, kept."""
     database_specific: Mapping[str, Any] | None = field(default=None, hash=False)
     """The free-form object a database attached to the record (OSV's `database_specific`), kept as it was."""
+    schema_version: str = ""
+    """The OSV schema version the record's source stated, or the one it was last written against ("" if none)."""
 
     def affected(self) -> tuple[PackageImpact, ...]:
         """The packages that are (or were) affected: what OSV, CVE and GHSA list as vulnerable."""
@@ -130,6 +132,7 @@ class Advisory:
                 upstream=self.upstream,
                 other_severity=self.other_severity,
                 database_specific=self.database_specific,
+                schema_version=self.schema_version,
             )
         )
         return data

@@ -38,8 +38,20 @@ def _object(value: object, what: str) -> Mapping[str, Any] | None:
     return value
 
 
+def _objects(value: object, what: str) -> tuple[Mapping[str, Any], ...]:
+    """A list of free-form JSON objects as kept; ValueError when it is something else."""
+    if not isinstance(value, list | tuple) or not all(isinstance(item, Mapping) for item in value):
+        raise ValueError(f"{what} is not a list of objects")
+    return tuple(value)
+
+
 def _set_only(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value}
+
+
+def _objects_set(**objects: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The free-form objects a source gave, an empty one too (it said `{}`), leaving out only those it did not."""
+    return {key: value for key, value in objects.items() if value is not None}
 
 
 def package_to_json(package: PackageImpact) -> dict[str, Any]:
@@ -57,18 +69,17 @@ def package_to_json(package: PackageImpact) -> dict[str, Any]:
                 "other_ranges": [dict(range_) for range_ in package.other_ranges],
                 "purl": package.purl,
                 "severity": _pairs(package.severity),
-                "ecosystem_specific": package.ecosystem_specific,
-                "database_specific": package.database_specific,
             }
         ),
+        **_objects_set(ecosystem_specific=package.ecosystem_specific, database_specific=package.database_specific),
+        **({"osv_ranges": [dict(r) for r in package.osv_ranges]} if package.osv_ranges is not None else {}),
     }
 
 
 def package_from_json(data: Mapping[str, Any]) -> PackageImpact:
     """The package `package_to_json` wrote; KeyError, TypeError or ValueError if it is not one."""
-    ranges = data.get("other_ranges") or ()
-    if not isinstance(ranges, list | tuple) or not all(isinstance(range_, Mapping) for range_ in ranges):
-        raise ValueError("other_ranges is not a list of objects")
+    ranges = _objects(data.get("other_ranges") or (), "other_ranges")
+    written = data.get("osv_ranges")
     return PackageImpact(
         project=str(data["project"]),
         name=str(data["name"]),
@@ -82,6 +93,7 @@ def package_from_json(data: Mapping[str, Any]) -> PackageImpact:
         severity=_read_pairs(data.get("severity")),
         ecosystem_specific=_object(data.get("ecosystem_specific"), "ecosystem_specific"),
         database_specific=_object(data.get("database_specific"), "database_specific"),
+        osv_ranges=None if written is None else _objects(written, "osv_ranges"),
     )
 
 
@@ -116,6 +128,7 @@ def advisory_extras_to_json(
     upstream: tuple[str, ...],
     other_severity: tuple[tuple[str, str], ...],
     database_specific: Mapping[str, Any] | None,
+    schema_version: str,
 ) -> dict[str, Any]:
     """The record-level fields added after the first form, those that are set."""
     return _set_only(
@@ -126,9 +139,9 @@ def advisory_extras_to_json(
             "related": list(related),
             "upstream": list(upstream),
             "other_severity": _pairs(other_severity),
-            "database_specific": database_specific,
+            "schema_version": schema_version,
         }
-    )
+    ) | _objects_set(database_specific=database_specific)
 
 
 def advisory_extras_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -141,4 +154,5 @@ def advisory_extras_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
         "upstream": texts(data.get("upstream")),
         "other_severity": _read_pairs(data.get("other_severity")),
         "database_specific": _object(data.get("database_specific"), "database_specific"),
+        "schema_version": str(data.get("schema_version") or ""),
     }

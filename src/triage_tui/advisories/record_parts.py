@@ -113,6 +113,11 @@ class PackageImpact:
     ecosystem_specific: Mapping[str, Any] | None = field(default=None, hash=False)
     database_specific: Mapping[str, Any] | None = field(default=None, hash=False)
     """Free-form objects a source attached to the package (OSV), kept as they were."""
+    osv_ranges: tuple[Mapping[str, Any], ...] | None = field(default=None, hash=False)
+    """The package's ranges exactly as its OSV source wrote them, kept only when the usual layout (`other_ranges`,
+    then one ECOSYSTEM range of `events`) would not give them back: several ECOSYSTEM ranges, one placed first or
+    with fields of its own, or none where `events` come from `versions`. Written back while the record still says
+    what they said."""
 
     def published_events(self) -> tuple[tuple[str, str], ...]:
         """The events a public advisory may state: a package that is not fixed yet keeps its newest range open,
@@ -173,5 +178,5 @@ def stored_withdrawal(value: object) -> Withdrawal | None:
 
 
 def weakness(cwe_id: str) -> Weakness:
-    """A CWE by id, named from the table of the common ones (an unknown id keeps an empty name to fill in)."""
+    """A CWE by id with its official name from the CWE catalogue (an id it lacks keeps an empty name to fill in)."""
     return Weakness(cwe_id, cwe_name(cwe_id))

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from packaging.version import InvalidVersion, Version
 
-from triage_tui.advisories.cwe_names import CWE_ID
+from triage_tui.advisories.cwe_names import CWE_ID, cwe_name
 from triage_tui.advisories.ranges import event_spans
 from triage_tui.advisories.record import Advisory, Consent, Ecosystem, PackageImpact
 from triage_tui.domain import ImpactStatus
@@ -75,13 +75,13 @@ _SPELLED = {"ghsa": "GHSA", "cve": "CVE", "cve-cna": "CVE", "csaf": "CSAF"}
 
 
 def _missing(field: str, wish: str, fmt: str | None, requiring: frozenset[str]) -> Problem:
-    """An empty field: `required by ghsa: ...` where `fmt` needs it, else which formats do (a warning)."""
+    """An empty field: `required by ghsa: ...` where `fmt` needs it, else (a warning) which formats do."""
     names = " and ".join(dict.fromkeys(_SPELLED[name] for name in sorted(requiring)))
     if fmt is not None and fmt in requiring:
         return Problem(field, f"required by {fmt}: {wish}", Level.ERROR)
     if fmt is None:
-        return Problem(field, f"required (by {names}): {wish}", Level.ERROR)
-    return Problem(field, f"empty ({names} need it): {wish}", Level.WARNING)
+        return Problem(field, f"required by {names}: {wish}", Level.ERROR)
+    return Problem(field, f"empty; required by {names} (not by {fmt}): {wish}", Level.WARNING)
 
 
 NEED_SUMMARY = frozenset({"ghsa", "csaf"})
@@ -150,6 +150,10 @@ def _check_ids(advisory: Advisory, fmt: str | None) -> list[Problem]:
         elif not weakness.name.strip():
             message = f"{weakness.id} needs its name: write '{weakness.id} Its name' (CSAF carries it)"
             problems.append(_required("weaknesses", message, fmt, NEED_CWE_NAME))
+        elif (official := cwe_name(weakness.id)) and weakness.name != official:
+            # CSAF's validators check the name against the catalogue (test 6.1.11), and so do readers of CVE records.
+            message = f"{weakness.id} is officially named {official!r}, not {weakness.name!r}"
+            problems.append(_required("weaknesses", message, fmt, NEED_CWE_NAME))
     return problems
 
 
@@ -183,7 +187,8 @@ def _check_events(package: PackageImpact) -> list[Problem]:
     once put in version order (OSV sorts events itself, so a record may list its ranges in any order)."""
     label = f"{package.project}/{package.name}"
     if package.is_affected and not package.events and not package.versions and not package.other_ranges:
-        return [_error("packages", f"{label}: affected, but no affected versions")]
+        # Valid in OSV (a withdrawn PYSEC record has one), and every format can say "versions unknown".
+        return [_warning("packages", f"{label}: affected, but no affected versions")]
     problems: list[Problem] = []
     if package.events and package.events[0][0] != "introduced":
         problems.append(_error("packages", f"{label}: the versions must start with an introduced one"))

@@ -11,6 +11,9 @@ from triage_tui.advisories.ghsa import to_ghsa
 from triage_tui.advisories.record import Advisory
 from triage_tui.config import Config, Project
 
+VULNERABILITY_KEYS = ("package", "vulnerable_version_range", "patched_versions", "vulnerable_functions")
+"""The keys of a vulnerability entry in GitHub's repository-advisory-update body."""
+
 
 def owns(project: Project, repository: str) -> bool:
     """Whether `repository` is the project's (GitHub's names are case-insensitive)."""
@@ -44,7 +47,7 @@ def advisory_body(advisory: Advisory, repository: str, remote: Mapping[str, Any]
             entry.pop("vulnerable_functions", None)
     configured = {name.lower() for project in config.projects.values() for name in project.packages}
     kept = [
-        entry
+        _as_body_entry(entry)
         for entry in remote.get("vulnerabilities") or []
         if isinstance(entry, Mapping)
         and isinstance(entry.get("package"), Mapping)
@@ -52,6 +55,14 @@ def advisory_body(advisory: Advisory, repository: str, remote: Mapping[str, Any]
     ]
     body["vulnerabilities"] = [*body.get("vulnerabilities", []), *kept]
     return body
+
+
+def _as_body_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """GitHub's vulnerability entry with only the keys an update body may hold: the object GitHub serves may carry
+    more (new response fields are not breaking changes), and the update refuses any key it does not know."""
+    found = {key: entry[key] for key in VULNERABILITY_KEYS if key in entry}
+    found["package"] = {key: entry["package"][key] for key in ("ecosystem", "name") if key in entry["package"]}
+    return found
 
 
 def _vulnerable_functions(remote: Mapping[str, Any]) -> dict[str, list[str]]:

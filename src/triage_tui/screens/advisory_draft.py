@@ -4,7 +4,7 @@ problems by field, the state and summary lines, the state of GitHub pushes, and 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -71,6 +71,8 @@ class DraftSaver:
         self.drafts = drafts
         self.base = base
         """The record as stored (None: never saved); only a save holding the lock changes it."""
+        self.record: Advisory | None = None
+        """The record as the last save here stored it (a change carries its save time as `modified`)."""
         self._lock = threading.Lock()
         self._requests = 0
 
@@ -89,8 +91,8 @@ class DraftSaver:
         with self._lock:
             if ticket is not None and ticket != self._requests:
                 return None
-            fields = self.drafts.save(advisory, base=self.base)
-            self.base = advisory.to_json()
+            fields, self.record = self.drafts.save_record(advisory, base=self.base)
+            self.base = self.record.to_json()
             return fields
 
 
@@ -171,6 +173,7 @@ def export_files(
     formats = request.formats or exportable_formats(draft.advisory)
     try:
         saver.save(draft.advisory)
+        draft = replace(draft, advisory=saver.record or draft.advisory)  # as stored: its `modified` too
         if request.folder == default_folder:
             request.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         # The service reads the embargo afresh: it may have been set since the editor opened.

@@ -303,7 +303,7 @@ class AdvisoryEditor(Screen[None]):
         if isinstance(fields, DraftError):
             self.notify(f"Not saved: {fields}", title="Advisory", severity="error", timeout=10)
         elif fields is not None:  # else a newer save holds newer text, or this one failed (and was reported)
-            self._saved(advisory, fields, then_leave)
+            self._saved(self.saver.record or advisory, fields, then_leave)  # as stored: its `modified` too
 
     def _saved(self, advisory: Advisory, fields: list[str], then_leave: bool) -> None:
         assert self.draft is not None

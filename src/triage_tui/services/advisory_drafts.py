@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 
 RECORD_FIELDS = (
     "summary", "details", "aliases", "weaknesses", "cvss_v3", "cvss_v4", "packages", "references", "credits",
-    "withdrawn",
+    "withdrawn", "id", "published", "related", "upstream", "other_severity", "database_specific",
 )  # fmt: skip
+"""The fields a change is named by. `modified` and `schema_version` are not among them: saving a change sets
+them."""
 
 
 class DraftError(Exception):
@@ -117,7 +119,7 @@ def changed_fields(before: Advisory | None, after: Advisory) -> list[str]:
     if before is None:
         return list(RECORD_FIELDS)
     old, new = before.to_json(), after.to_json()
-    return [name for name in RECORD_FIELDS if old[name] != new[name]]
+    return [name for name in RECORD_FIELDS if old.get(name) != new.get(name)]  # later fields are kept only if set
 
 
 class AdvisoryDrafts:
@@ -188,6 +190,13 @@ class AdvisoryDrafts:
         those fields (empty, and nothing written, when nothing changed). `base` is the stored record the editor
         started from (None: none was stored); if the store holds another one now, someone saved meanwhile and
         DraftConflictError says who, instead of overwriting their work."""
+        return self.save_record(advisory, base=base)[0]
+
+    def save_record(self, advisory: Advisory, *, base: object = UNCHECKED) -> tuple[list[str], Advisory]:
+        """`save`, also returning the record as stored: a change is stamped with the save time as its `modified`
+        (an import saved as it came keeps its source's, as does a save that changes nothing)."""
+        from triage_tui.advisories.osv import edited
+
         now = self.clock().astimezone(UTC)
         with self.store.write() as connection:
             if not case_exists(connection, advisory.case_id):
@@ -203,12 +212,14 @@ class AdvisoryDrafts:
             before = Advisory.from_json(stored) if stored is not None else None
             fields = changed_fields(before, advisory)
             if not fields:
-                return []
+                return [], advisory
+            if before is not None or not advisory.modified:  # else an import, first saved as its source wrote it
+                advisory = edited(advisory, now)
             record = json.dumps(advisory.to_json(), ensure_ascii=False)
             upsert_draft(connection, advisory.case_id, record, now, self.author)
             payload = {"fields": fields, "first": before is None}
             insert_event(connection, advisory.case_id, self.author, now, "advisory", payload)
-        return fields
+        return fields, advisory
 
     # ---- checking and export ----------------------------------------------------------------------------------
 

@@ -74,6 +74,12 @@ def problem_content(problems: list[str], warnings: list[str]) -> Content:
     return Content("\n").join(lines) if lines else Content("")
 
 
+def _as_shown(typed: str, kept: str) -> str:
+    """The record's own text while the field still shows it untouched (an imported record's final newline is not
+    an edit), else the text as typed."""
+    return kept if typed == kept.strip() and neutralise(kept) == kept else typed
+
+
 class AdvisoryForm(VerticalScroll):
     """The draft's fields, top to bottom; the packages are shown, not typed (they come from the matrix)."""
 
@@ -136,7 +142,7 @@ class AdvisoryForm(VerticalScroll):
         typed = replace(
             advisory,
             summary=self.query_one("#summary", Input).value.strip(),
-            details=self.query_one("#details", TextArea).text.strip(),
+            details=_as_shown(self.query_one("#details", TextArea).text.strip(), advisory.details),
             aliases=aliases.value,
             weaknesses=weaknesses.value,
             cvss_v3=self.query_one("#cvss_v3", Input).value.strip() or None,
