@@ -288,3 +288,14 @@ def test_importing_real_cve_records_names_the_configured_package_and_says_what_i
         ]
     finally:
         drafts.store.close()
+
+
+def test_a_time_cve_cannot_hold_is_left_out_and_said() -> None:
+    from triage_tui.advisories.left_out import left_out
+
+    # The PyPA database writes year 1 for a modified time it does not know; CVE's pattern takes 1900 to 2999.
+    unknown = replace(advisory(), modified="0001-01-01T00:00:00Z")
+    document = to_cve_record(unknown, org_id=CNA_ORG_ID, vendors={"pip": "pypa"})
+    assert schema_errors(cve_record_validator(), document) == []
+    assert "dateUpdated" not in document["cveMetadata"]
+    assert "modified" in left_out(unknown, "cve") and "modified" not in left_out(advisory(), "cve")

@@ -147,9 +147,11 @@ def cve_references(advisory: Advisory) -> list[dict[str, Any]]:
 
 
 def cve_time(text: str) -> str | None:
-    """A record's RFC 3339 time as CVE writes it (UTC, milliseconds), or None if it is not a time."""
+    """A record's RFC 3339 time as CVE writes it (UTC, milliseconds), or None if it is not one CVE can hold."""
     moment = iso_time(text) if text else None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z") if moment is not None else None
+    if moment is None or not 1900 <= moment.year <= 2999:  # CVE's pattern; OSV records use year 1 for "unknown"
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def to_cve_cna(

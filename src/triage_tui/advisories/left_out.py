@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from triage_tui.advisories.cve import carried_ranges
+from triage_tui.advisories.cve import carried_ranges, cve_time
 from triage_tui.advisories.record import Advisory, Ecosystem, PackageImpact
 
 Check = Callable[[Advisory], bool]
@@ -66,6 +66,9 @@ _OSV: dict[str, Check] = {
     "packages (unreleased fix)": _unreleased_fix(),
 }
 _CVE: dict[str, Check] = {
+    # A time CVE's pattern cannot hold (OSV's year-1 placeholder for "unknown") is left out.
+    "published": lambda a: bool(a.published) and cve_time(a.published) is None,
+    "modified": lambda a: bool(a.modified) and cve_time(a.modified) is None,
     **_RECORD_ONLY,
     "credits.contact": _credits_with(lambda _contact: True),
     "credits.github_login": lambda a: any(c.github_login for c in a.exported_credits()),
