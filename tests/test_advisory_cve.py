@@ -13,7 +13,8 @@ from jsonschema import Draft7Validator
 
 from advisory_fixtures import CNA_ORG_ID, consented, cve_cna_validator, cve_record_validator, draft
 from test_matrix_export import CELLS, database  # noqa: F401  (the fixture: a store with cells across projects)
-from triage_tui.advisories.cve import from_cve, to_cve_cna, to_cve_record
+from triage_tui.advisories.cve import to_cve_cna, to_cve_record
+from triage_tui.advisories.cve_reader import cve_warnings, from_cve
 from triage_tui.advisories.record import (
     Consent,
     Credit,
@@ -239,10 +240,21 @@ def test_a_cna_container_imports_without_a_cve_id() -> None:
         ({"containers": {}, "cveMetadata": {"cveId": "CVE-26-1"}}, "not a CVE id"),
         ({"containers": {"cna": {}}, "cveMetadata": {"cveId": "CVE-2026-1234"}}, "no containers.cna"),
         ({"affected": "pip"}, "affected is not a list"),
-        ({"affected": [{"product": "pip", "versions": [{"status": "unaffected", "version": "1"}]}]}, "no affected"),
-        ({"affected": [{"versions": []}]}, "no packageName"),
     ],
 )
 def test_a_broken_cve_record_is_refused_with_the_reason(document: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         from_cve(document, "PSC-2026-0102", PACKAGES)
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"affected": [{"product": "pip", "versions": [{"status": "unaffected", "version": "1"}]}]}, "no affected"),
+        ({"affected": [{"versions": []}]}, "names no package"),
+    ],
+)
+def test_a_product_that_cannot_be_read_is_said_and_the_rest_imported(document: Any, message: str) -> None:
+    # A product without versions or a name no longer refuses the record: it is left out, with a warning.
+    assert from_cve(document, "PSC-2026-0102", PACKAGES).packages == ()
+    assert any(message in warning for warning in cve_warnings(document, PACKAGES))

@@ -130,12 +130,10 @@ def test_a_complete_draft_validates_and_every_format_exports(drafts: AdvisoryDra
         ({"aliases": ("CVE-26-1",)}, "aliases", "not a well-formed CVE id"),
         ({"aliases": ("GHSA-aaaa-bbbb-cccc",)}, "aliases", "not a well-formed GHSA id"),
         ({"aliases": ("CVE-2026-12345", "CVE-2026-12346")}, "aliases", "more than one CVE id"),
-        ({"aliases": ("OSV-1",)}, "aliases", "expected a CVE-, GHSA- or PYSEC- id"),
         ({"weaknesses": (Weakness("CWE-22x"),)}, "weaknesses", "not a CWE id"),
         ({"weaknesses": (Weakness("CWE-99999"),)}, "weaknesses", "needs its name"),
         ({"cvss_v3": "CVSS:3.1/AV:N/AC:L"}, "cvss_v3", "does not parse"),
         ({"cvss_v3": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}, "cvss_v3", "starting with"),
-        ({"cvss_v3": None, "cvss_v4": None}, "cvss_v3", "set a CVSS"),
         ({"references": ()}, "references", "at least one"),
         ({"references": (Reference(ReferenceType.WEB, "javascript:alert(1)"),)}, "references", "not an http(s) URL"),
         ({"credits": (Credit("", CreditRole.FINDER),)}, "credits", "one line"),
@@ -156,11 +154,6 @@ def test_a_complete_draft_validates_and_every_format_exports(drafts: AdvisoryDra
             "packages",
             "ranges overlap",
         ),
-        (
-            {"packages": (PackageImpact("pip", "pip", ImpactStatus.AFFECTED, (("introduced", "0"),)),)},
-            "packages",
-            "the matrix says fixed",
-        ),
         ({"packages": ()}, "packages", "no affected package"),
     ],
 )
@@ -172,6 +165,30 @@ def test_a_broken_draft_is_rejected_with_a_field_level_message(
     assert [p for p in validate(good, draft.matrix) if p.level == Level.ERROR] == []
     problems = validate(replace(good, **change), draft.matrix)
     assert any(p.field == field and words in p.message and p.level == Level.ERROR for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        # Other databases' ids are kept as they are (real records carry SNYK- ids).
+        ({"aliases": ("OSV-1",)}, "aliases", "not a CVE-, GHSA- or PYSEC- id"),
+        # No format requires a severity: a vector is the team's own rule.
+        ({"cvss_v3": None, "cvss_v4": None}, "cvss_v3", "no CVSS"),
+        # The matrix is the team's record: disagreeing with it is said, not refused.
+        (
+            {"packages": (PackageImpact("pip", "pip", ImpactStatus.AFFECTED, (("introduced", "0"),)),)},
+            "packages",
+            "the matrix says fixed",
+        ),
+    ],
+)
+def test_policy_is_a_warning_not_an_error(
+    drafts: AdvisoryDrafts, change: dict[str, object], field: str, words: str
+) -> None:
+    draft = drafts.load("PSC-2026-0001")
+    problems = validate(replace(complete(drafts, "PSC-2026-0001"), **change), draft.matrix)
+    assert [p for p in problems if p.level == Level.ERROR] == []
+    assert any(p.field == field and words in p.message and p.level == Level.WARNING for p in problems), problems
 
 
 def test_a_pending_credit_is_a_warning_and_a_declined_one_is_never_exported(drafts: AdvisoryDrafts) -> None:
@@ -216,7 +233,8 @@ def test_an_invalid_draft_exports_nothing(drafts: AdvisoryDrafts, tmp_path: Path
     folder.mkdir()
     with pytest.raises(InvalidDraftError) as raised:
         drafts.export(draft, FORMATS, folder)
-    assert {"details", "cvss_v3"} <= {p.field for p in raised.value.problems}
+    fields = {p.field for p in raised.value.problems}
+    assert "details" in fields and "cvss_v3" not in fields  # GitHub and CVE need details; a vector is policy
     assert list(folder.iterdir()) == []
 
 

@@ -130,8 +130,9 @@ def test_every_case_of_the_store_compiles_within_githubs_rules(database: Path) -
         check_github_rules(body)
         assert len(body["credits"]) == len(advisory.credits_to_request())
         ranges[case_id] = [(v["vulnerable_version_range"], v["patched_versions"]) for v in body["vulnerabilities"]]
-    # uv is affected below 0.4.2, but not fixed yet: 0.4.2 is where the range ends, not a patched release.
-    assert ranges["PSC-2026-0002"] == [("< 0.4.2", None)]
+    # uv is affected below 0.4.2, but not fixed yet: 0.4.2 is where a fix is expected, not a release anyone can
+    # install, so the range stays open (as in OSV, CVE and CSAF).
+    assert ranges["PSC-2026-0002"] == [(">= 0", None)]
     assert ranges["PSC-2026-0004"] == [(">= 0", None)]  # fix in progress: every version, no fix yet
     assert ranges["PSC-2026-0003"] == []  # nothing settled in the matrix
 
@@ -186,7 +187,7 @@ def test_an_affected_package_without_known_versions_has_no_range() -> None:
 @pytest.mark.parametrize(
     ("events", "message"),
     [
-        ((("fixed", "1.0"),), "no 'introduced' before it"),
+        ((("fixed", "1.0"), ("introduced", "2.0")), "no 'introduced' before it"),
         ((("introduced", "0"), ("limit", "2.0")), "no form for the OSV event 'limit'"),
         ((("introduced", "1.0, < 9"),), "cannot be written in a GitHub range"),
     ],
@@ -334,7 +335,9 @@ def test_drafts_of_the_store_survive_a_trip_through_github(database: Path) -> No
         body = to_ghsa(advisory)
         back = from_ghsa(body, case_id, PACKAGES)
         sent = [p for p in advisory.affected() if p.ecosystem == Ecosystem.PYPI]
-        assert [(p.project, p.name, p.events) for p in back.packages] == [(p.project, p.name, p.events) for p in sent]
+        # What is published comes back: an unreleased fix is not (every format leaves its range open).
+        published = [(p.project, p.name, p.published_events()) for p in sent]
+        assert [(p.project, p.name, p.events) for p in back.packages] == published
         # GitHub holds ranges, not statuses: a package comes back fixed when GitHub names a patched release and
         # every span is closed, else affected.
         assert [p.status for p in back.packages] == [

@@ -15,7 +15,7 @@ from test_advisory_cve import PACKAGES as CVE_PACKAGES
 from test_advisory_ghsa import OBJECT
 from test_advisory_ghsa import PACKAGES as GHSA_PACKAGES
 from test_advisory_import import OSV_RECORD
-from triage_tui.advisories.cve import from_cve
+from triage_tui.advisories.cve_reader import from_cve
 from triage_tui.advisories.cwe_names import catalogue, cwe_name
 from triage_tui.advisories.ghsa_reader import from_ghsa
 from triage_tui.advisories.osv import from_osv

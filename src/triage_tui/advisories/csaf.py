@@ -218,7 +218,7 @@ def _vulnerability(advisory: Advisory, products: ProductTree) -> dict[str, Any]:
     for package in advisory.packages:
         if package.status == ImpactStatus.UNKNOWN:
             continue  # never checked: nothing to say
-        intervals = affected_intervals(package.events) if package.is_affected else []
+        intervals = affected_intervals(package.published_events()) if package.is_affected else []
         versions = vers(package.ecosystem, intervals)
         shown = versions.split("/", 1)[1]
         range_id = products.add(

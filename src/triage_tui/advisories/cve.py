@@ -1,50 +1,53 @@
-"""Compiles an advisory record to CVE JSON 5.1 (the CNA container a CNA submits, and the full record), and reads a
-CVE record or container back into a record."""
+"""Compiles an advisory record to CVE JSON 5.1 (the CNA container a CNA submits, and the full record); `cve_reader`
+reads one back."""
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from triage_tui.advisories.cwe_names import official_name
-from triage_tui.advisories.draft import project_of
-from triage_tui.advisories.ranges import merge_packages, status_from_events
 from triage_tui.advisories.record import (
     Advisory,
-    Consent,
-    Credit,
     CreditRole,
     Ecosystem,
     PackageImpact,
-    Reference,
     ReferenceType,
-    Weakness,
-    withdrawal_of,
-    withdrawal_time,
 )
-from triage_tui.advisories.validation import CVE_ID
 from triage_tui.severity import severity_of
+from triage_tui.store.queries import iso_time
 
 DATA_VERSION = "5.1"
 VERSION_TYPE = "python"
 """PEP 440 versions, as the PSF CNA writes them."""
 COLLECTIONS = {Ecosystem.PYPI: "https://pypi.org", Ecosystem.CONDA: "https://anaconda.org"}
 
-_REFERENCE_TAGS = {
-    ReferenceType.FIX: "patch",
-    ReferenceType.ADVISORY: "vendor-advisory",
-    ReferenceType.REPORT: "issue-tracking",
-    ReferenceType.PACKAGE: "product",
+REFERENCE_TAGS: dict[ReferenceType, tuple[str, ...]] = {
+    ReferenceType.ADVISORY: ("vendor-advisory",),
+    ReferenceType.ARTICLE: ("technical-description",),
+    ReferenceType.DETECTION: ("signature",),
+    ReferenceType.DISCUSSION: ("mailing-list",),
+    ReferenceType.REPORT: ("issue-tracking",),
+    ReferenceType.FIX: ("patch",),
+    ReferenceType.INTRODUCED: ("x_introduced",),
+    ReferenceType.GIT: ("x_repository",),
+    ReferenceType.PACKAGE: ("product",),
+    ReferenceType.EVIDENCE: ("exploit",),
+    ReferenceType.WEB: (),
 }
-_TAG_TYPES = {
-    "patch": ReferenceType.FIX,
-    "vendor-advisory": ReferenceType.ADVISORY,
+"""CVE's tags for OSV's reference types; CVE has none for an introducing commit or a repository, so those two use
+its extension tags (`x_...`), which read back as the same types."""
+TAG_TYPES: dict[str, ReferenceType] = {
+    **{tag: kind for kind, tags in REFERENCE_TAGS.items() for tag in tags},
     "third-party-advisory": ReferenceType.ADVISORY,
-    "issue-tracking": ReferenceType.REPORT,
-    "product": ReferenceType.PACKAGE,
+    "vdb-entry": ReferenceType.ADVISORY,
+    "release-notes": ReferenceType.FIX,
+    "mitigation": ReferenceType.ARTICLE,
+    "media-coverage": ReferenceType.ARTICLE,
 }
+RANGE_VERSION_TYPES = {"GIT": "git", "SEMVER": "semver"}
+"""The OSV range types CVE's `versionType` can hold (OSV's ECOSYSTEM ranges of PyPI are `python`)."""
 
 
 def credit_type(role: CreditRole) -> str:
@@ -70,22 +73,85 @@ def _metric(vector: str) -> dict[str, Any] | None:
     }
 
 
-def _versions(events: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+def _versions(events: Sequence[tuple[str, str]], version_type: str = VERSION_TYPE) -> list[dict[str, str]]:
     """OSV events as CVE version ranges: `introduced` starts one, `fixed` ends it below, `last_affected` at."""
     versions: list[dict[str, str]] = []
     start: str | None = None
     for kind, version in events:
         if kind == "introduced":
             if start is not None:  # two starts in a row: the first range never ends
-                versions.append({"version": start, "status": "affected", "lessThan": "*", "versionType": VERSION_TYPE})
+                versions.append({"version": start, "status": "affected", "lessThan": "*", "versionType": version_type})
             start = version
+        elif start is not None and kind == "last_affected" and version == start:
+            # One version alone: CVE's entry for a single version (what a listed version is too).
+            versions.append({"version": start, "status": "affected", "versionType": version_type})
+            start = None
         elif start is not None:
             bound = "lessThan" if kind == "fixed" else "lessThanOrEqual"
-            versions.append({"version": start, "status": "affected", bound: version, "versionType": VERSION_TYPE})
+            versions.append({"version": start, "status": "affected", bound: version, "versionType": version_type})
             start = None
     if start is not None:
-        versions.append({"version": start, "status": "affected", "lessThan": "*", "versionType": VERSION_TYPE})
+        versions.append({"version": start, "status": "affected", "lessThan": "*", "versionType": version_type})
     return versions
+
+
+def carried_ranges(package: PackageImpact) -> list[Mapping[str, Any]]:
+    """The package's other ranges a CVE record can hold: GIT and SEMVER ones (with at most one repository)."""
+    found = [r for r in package.other_ranges if r.get("type") in RANGE_VERSION_TYPES]
+    repos = {r.get("repo") for r in found if r.get("repo")}
+    return [r for r in found if len(repos) <= 1]
+
+
+def _range_events(range_: Mapping[str, Any]) -> list[tuple[str, str]]:
+    events = range_.get("events")
+    return [
+        (kind, str(version))
+        for event in (events if isinstance(events, list) else ())
+        if isinstance(event, Mapping)
+        for kind, version in event.items()
+        if kind in ("introduced", "fixed", "last_affected") and isinstance(version, str)
+    ]
+
+
+def _product(package: PackageImpact, vendor: str) -> dict[str, Any]:
+    """One affected product: its PEP 440 ranges (an unreleased fix left open, as every format says it), the
+    versions a source listed one by one, and its GIT or SEMVER ranges (`versionType` git or semver)."""
+    versions = _versions(package.published_events())
+    versions += [{"version": v, "status": "affected", "versionType": VERSION_TYPE} for v in package.versions]
+    ranges = carried_ranges(package)
+    for range_ in ranges:
+        versions += _versions(_range_events(range_), RANGE_VERSION_TYPES[str(range_["type"])])
+    product: dict[str, Any] = {
+        "vendor": vendor,
+        "product": package.name,
+        "collectionURL": COLLECTIONS[package.ecosystem],
+        "packageName": package.name,
+        "defaultStatus": "unaffected" if versions else "unknown",
+    }
+    repo = next((str(r["repo"]) for r in ranges if r.get("repo")), None)
+    if repo:
+        product["repo"] = repo
+    if versions:
+        product["versions"] = list({json.dumps(v, sort_keys=True): v for v in versions}.values())
+    return product
+
+
+def cve_references(advisory: Advisory) -> list[dict[str, Any]]:
+    """The references as CVE holds them: each URL once (CVE's schema wants unique items), with the tags of every
+    type it was given."""
+    merged: dict[str, list[str]] = {}
+    for reference in advisory.references:
+        tags = merged.setdefault(reference.url, [])
+        tags += [tag for tag in REFERENCE_TAGS[reference.type] if tag not in tags]
+    return [{"url": url, **({"tags": tags} if tags else {})} for url, tags in merged.items()]
+
+
+def cve_time(text: str) -> str | None:
+    """A record's RFC 3339 time as CVE writes it (UTC, milliseconds), or None if it is not one CVE can hold."""
+    moment = iso_time(text) if text else None
+    if moment is None or not 1900 <= moment.year <= 2999:  # CVE's pattern; OSV records use year 1 for "unknown"
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def to_cve_cna(
@@ -102,21 +168,16 @@ def to_cve_cna(
     container: dict[str, Any] = {}
     if org_id:
         container["providerMetadata"] = {"orgId": org_id, **({"shortName": short_name} if short_name else {})}
+        if updated := cve_time(advisory.modified):
+            container["providerMetadata"]["dateUpdated"] = updated
     if advisory.withdrawn is not None:
         container["rejectedReasons"] = [{"lang": "en", "value": advisory.withdrawn.said}]
         return container
-    container["title"] = advisory.summary
+    if advisory.summary:
+        container["title"] = advisory.summary
     container["descriptions"] = [{"lang": "en", "value": advisory.details or advisory.summary}]
     container["affected"] = [
-        {
-            "vendor": (vendors or {}).get(package.project, package.project),
-            "product": package.name,
-            "collectionURL": COLLECTIONS[package.ecosystem],
-            "packageName": package.name,
-            "defaultStatus": "unaffected",
-            "versions": _versions(package.events),
-        }
-        for package in advisory.affected()
+        _product(package, (vendors or {}).get(package.project, package.project)) for package in advisory.affected()
     ]
     if advisory.weaknesses:
         container["problemTypes"] = [
@@ -132,18 +193,20 @@ def to_cve_cna(
                 ]
             }
         ]
-    container["references"] = [
-        {"url": r.url, **({"tags": [_REFERENCE_TAGS[r.type]]} if r.type in _REFERENCE_TAGS else {})}
-        for r in advisory.references
-    ]
+    container["references"] = cve_references(advisory)
     metrics = [m for vector in (advisory.cvss_v3, advisory.cvss_v4) if vector and (m := _metric(vector))]
+    # Other severities (CVSS 2, a distribution's rating) in CVE's own slot for scores it has no object for.
+    metrics += [{"other": {"type": kind, "content": {"score": score}}} for kind, score in advisory.other_severity]
     if metrics:
         container["metrics"] = metrics
     named = advisory.exported_credits()
     if named:
         container["credits"] = [{"lang": "en", "value": c.name, "type": credit_type(c.role)} for c in named]
-    if date_public is not None:
-        container["datePublic"] = date_public.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    # Made public when the record was first published; a record never published, when its embargo ends.
+    embargo_end = date_public.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z") if date_public else None
+    public = cve_time(advisory.published) or embargo_end
+    if public:
+        container["datePublic"] = public
     return container
 
 
@@ -164,6 +227,9 @@ def to_cve_record(
         metadata["assignerOrgId"] = org_id
     if short_name:
         metadata["assignerShortName"] = short_name
+    for key, text in (("datePublished", advisory.published), ("dateUpdated", advisory.modified)):
+        if stamp := cve_time(text):
+            metadata[key] = stamp
     return {
         "dataType": "CVE_RECORD",
         "dataVersion": DATA_VERSION,
@@ -172,159 +238,3 @@ def to_cve_record(
             "cna": to_cve_cna(advisory, org_id=org_id, short_name=short_name, vendors=vendors, date_public=date_public)
         },
     }
-
-
-def _list(value: object, what: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ValueError(f"{what} is not a list")
-    return value
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _events(versions: list[Any], product: str) -> tuple[tuple[str, str], ...]:
-    events: list[tuple[str, str]] = []
-    for entry in versions:
-        if not isinstance(entry, Mapping) or entry.get("status") != "affected":
-            continue  # "unaffected" entries only repeat what defaultStatus says
-        start = _text(entry.get("version")) or "0"
-        if entry.get("lessThanOrEqual"):
-            events += [("introduced", start), ("last_affected", _text(entry["lessThanOrEqual"]))]
-        elif entry.get("lessThan") and entry["lessThan"] != "*":
-            events += [("introduced", start), ("fixed", _text(entry["lessThan"]))]
-        elif entry.get("lessThan") == "*":
-            events.append(("introduced", start))
-        else:  # a single version
-            events += [("introduced", start), ("last_affected", start)]
-    if not events:
-        raise ValueError(f"affected product {product!r} lists no affected versions")
-    return tuple(events)
-
-
-def _reference_type(tags: list[Any]) -> ReferenceType:
-    return next((_TAG_TYPES[tag] for tag in tags if tag in _TAG_TYPES), ReferenceType.WEB)
-
-
-def _weakness(description: Mapping[str, Any]) -> Weakness | None:
-    cwe_id = _text(description.get("cweId"))
-    if not cwe_id:
-        return None
-    text = _text(description.get("description"))
-    name = re.sub(rf"^{re.escape(cwe_id)}\s*[:\-]?\s*", "", text).strip()
-    return Weakness(cwe_id, official_name(cwe_id, name))
-
-
-def _english(descriptions: list[Any]) -> str:
-    """The English text among CVE `descriptions` (the first one if none says English)."""
-    found = [d for d in descriptions if isinstance(d, Mapping)]
-    english = next((d for d in found if _text(d.get("lang")).startswith("en")), found[0] if found else None)
-    return _text(english.get("value")) if english else ""
-
-
-def _rejected(container: Any, metadata: Mapping[str, Any], case_id: str, aliases: tuple[str, ...]) -> Advisory:
-    """The record of a REJECTED CVE record (or rejected CNA container): withdrawn, with the reason CVE gives. A
-    rejected record says nothing more (no products, metrics or references)."""
-    reasons = _list(container.get("rejectedReasons"), "rejectedReasons") if isinstance(container, Mapping) else []
-    reason = _english(reasons)
-    stated = next(
-        (metadata[key] for key in ("dateRejected", "dateUpdated", "datePublished") if metadata.get(key)), None
-    )
-    # A rejected container alone carries no time: it is withdrawn as of its import, the moment it was learned.
-    withdrawn = withdrawal_of(stated, reason) or withdrawal_of(withdrawal_time(datetime.now(UTC)), reason)
-    replaced_by = (
-        tuple(cve_id for cve_id in _list(container.get("replacedBy"), "replacedBy") if isinstance(cve_id, str))
-        if isinstance(container, Mapping)
-        else ()
-    )
-    first_line = reason.strip().split("\n", 1)[0][:200]
-    name = aliases[0] if aliases else "A CVE id"
-    summary = f"{name} was rejected" + (f" in favour of {', '.join(replaced_by)}" if replaced_by else "")
-    return Advisory(
-        case_id=case_id,
-        summary=first_line or summary,
-        details=reason.strip() or summary,
-        aliases=aliases,
-        withdrawn=withdrawn,
-        id=aliases[0] if aliases else "",
-    )
-
-
-def from_cve(document: Any, case_id: str, packages: Mapping[str, Sequence[str]]) -> Advisory:
-    """The record of a CVE JSON 5 record or CNA container; ValueError saying why if it is not one."""
-    if not isinstance(document, Mapping):
-        raise ValueError("a CVE record is a JSON object")
-    aliases: tuple[str, ...] = ()
-    metadata: Mapping[str, Any] = {}
-    if "containers" in document:
-        found_metadata = document.get("cveMetadata")
-        metadata = found_metadata if isinstance(found_metadata, Mapping) else {}
-        cve_id = _text(metadata.get("cveId"))
-        if not CVE_ID.fullmatch(cve_id):
-            raise ValueError(f"cveMetadata.cveId {cve_id!r} is not a CVE id")
-        aliases = (cve_id,)
-        containers = document.get("containers")
-        container = containers.get("cna") if isinstance(containers, Mapping) else None
-    else:
-        container = document
-    if metadata.get("state") == "REJECTED" or (isinstance(container, Mapping) and "rejectedReasons" in container):
-        return _rejected(container, metadata, case_id, aliases)
-    if not isinstance(container, Mapping) or "affected" not in container:
-        raise ValueError("not a CVE record: no containers.cna with affected products")
-    title = _text(container.get("title"))
-    descriptions = [d for d in _list(container.get("descriptions"), "descriptions") if isinstance(d, Mapping)]
-    english = next((d for d in descriptions if _text(d.get("lang")).startswith("en")), None)
-    description = _text(english.get("value")) if english else ""
-    found: list[PackageImpact] = []
-    for product in _list(container.get("affected"), "affected"):
-        if not isinstance(product, Mapping):
-            raise ValueError("an affected product is not an object")
-        name = _text(product.get("packageName")) or _text(product.get("product"))
-        if not name:
-            raise ValueError("an affected product has no packageName or product")
-        ecosystem = Ecosystem.CONDA if "anaconda" in _text(product.get("collectionURL")) else Ecosystem.PYPI
-        events = _events(_list(product.get("versions"), f"versions of {name!r}"), name)
-        found.append(
-            PackageImpact(project_of(name, ecosystem, packages), name, status_from_events(events), events, ecosystem)
-        )
-    weaknesses = tuple(
-        w
-        for problem in _list(container.get("problemTypes"), "problemTypes")
-        if isinstance(problem, Mapping)
-        for d in _list(problem.get("descriptions"), "problemTypes descriptions")
-        if isinstance(d, Mapping) and (w := _weakness(d))
-    )
-    vectors = {
-        key: _text(body.get("vectorString"))
-        for metric in _list(container.get("metrics"), "metrics")
-        if isinstance(metric, Mapping)
-        for key, body in metric.items()
-        if isinstance(body, Mapping)
-    }
-    references = tuple(
-        Reference(_reference_type(_list(r.get("tags"), "tags")), url)
-        for r in _list(container.get("references"), "references")
-        if isinstance(r, Mapping) and (url := _text(r.get("url")))
-    )
-    roles = {credit_type(role): role for role in CreditRole}
-    credited = tuple(
-        Credit(_text(c.get("value")), roles.get(_text(c.get("type")), CreditRole.OTHER), consent=Consent.ACCEPTED)
-        for c in _list(container.get("credits"), "credits")
-        if isinstance(c, Mapping) and _text(c.get("value"))
-    )
-    return Advisory(
-        case_id=case_id,
-        summary=title or description.split("\n", 1)[0][:200],
-        details=description if description != title else "",
-        aliases=aliases,
-        weaknesses=weaknesses,
-        cvss_v3=vectors.get("cvssV3_1") or vectors.get("cvssV3_0") or None,
-        cvss_v4=vectors.get("cvssV4_0") or None,
-        packages=merge_packages(found),
-        references=references,
-        credits=credited,
-        id=aliases[0] if aliases else "",
-    )

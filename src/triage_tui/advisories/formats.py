@@ -1,18 +1,20 @@
 """Every output format of an advisory behind one call: compile the record to a format's text, with the problems
-that format's own rules find (CVE's schema through cvelib, CSAF's mandatory tests, GitHub's limits)."""
+that format's own rules find (CVE's schema through cvelib, CSAF's mandatory tests, GitHub's limits) and what it
+cannot hold; and the gate that judges one export."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.advisories.format_names import FORMATS
-from triage_tui.advisories.record import Advisory
-from triage_tui.advisories.validation import Level, Problem
+from triage_tui.advisories.left_out import left_out
+from triage_tui.advisories.record import Advisory, PackageImpact
+from triage_tui.advisories.validation import Level, Problem, validate
 from triage_tui.untrusted import json_text
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ class Compiled:
     format: str
     text: str
     problems: tuple[Problem, ...] = ()
+    left_out: tuple[str, ...] = ()
+    """The record's fields this format cannot hold, so the export drops them (`left_out.left_out`)."""
 
 
 def _document(advisory: Advisory, fmt: str, context: PublishContext) -> dict[str, Any]:
@@ -128,17 +132,33 @@ def _format_problems(advisory: Advisory, fmt: str, document: dict[str, Any], con
         return [Problem("csaf", message) for message in csaf_problems(document)] + [
             Problem("csaf", message, Level.WARNING) for message in csaf_warnings(document)
         ]
-    if fmt in ("osv", "ghsa"):
+    if fmt in ("osv", "ghsa") and advisory.affected() and not document.get(_LISTS[fmt]):
+        # None affected at all is validation's to say; here every affected one is conda's (left out, and listed).
         spelled = "OSV" if fmt == "osv" else "GitHub"
-        key = "affected" if fmt == "osv" else "vulnerabilities"
-        found = []
-        if advisory.affected() and not document.get(key):  # none affected at all: validation says so
-            found.append(Problem("packages", f"no affected PyPI package: {spelled} lists only PyPI packages"))
-        conda = [p.name for p in advisory.affected() if str(p.ecosystem) != "PyPI"]
-        if conda:
-            found.append(Problem(fmt, f"{spelled} has no conda ecosystem; left out: {', '.join(conda)}", Level.WARNING))
-        return found
+        level = Level.WARNING if fmt == "osv" else Level.ERROR  # GitHub's API needs a vulnerability, OSV none
+        return [Problem("packages", f"no affected PyPI package: {spelled} lists only PyPI packages", level)]
     return []
+
+
+_LISTS = {"osv": "affected", "ghsa": "vulnerabilities"}
+LEFT_OUT = "left out"
+"""The field of the warning that names what a format drops."""
+
+
+def left_out_warning(fmt: str, fields: tuple[str, ...]) -> Problem:
+    """The warning an export shows for what `fmt` drops."""
+    return Problem(LEFT_OUT, f"not carried by {fmt}: {', '.join(fields)}", Level.WARNING)
+
+
+def gate(
+    advisory: Advisory,
+    compiled: Compiled,
+    matrix: Sequence[PackageImpact] | None = None,
+    projects: Collection[str] | None = None,
+) -> list[Problem]:
+    """Everything said of one export: the record's problems as `compiled`'s format judges them (errors only for
+    what it requires and for malformed data) and that format's own; its errors block the export."""
+    return [*validate(advisory, matrix, fmt=compiled.format, projects=projects), *compiled.problems]
 
 
 def compile_advisory(advisory: Advisory, fmt: str, context: PublishContext) -> Compiled:
@@ -152,4 +172,8 @@ def compile_advisory(advisory: Advisory, fmt: str, context: PublishContext) -> C
     except ValueError as error:  # what a format cannot express (GitHub's one-interval ranges, say)
         return Compiled(fmt, "", (Problem(fmt, str(error)),))
     text = json_text(document) + "\n"
-    return Compiled(fmt, text, tuple(_format_problems(advisory, fmt, document, context)))
+    dropped = left_out(advisory, fmt)
+    problems = _format_problems(advisory, fmt, document, context)
+    if dropped:
+        problems.append(left_out_warning(fmt, dropped))
+    return Compiled(fmt, text, tuple(problems), dropped)

@@ -91,7 +91,7 @@ def _vulnerabilities(package: PackageImpact) -> list[dict[str, Any]]:
     released = package.status == ImpactStatus.FIXED
     spans: list[tuple[str | None, str | None]] = [
         (interval.github_range(), interval.fixed if released else None)
-        for interval in _intervals(package.events, package.name)
+        for interval in _intervals(package.published_events(), package.name)
     ]
     return [
         {

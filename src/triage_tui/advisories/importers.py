@@ -101,8 +101,14 @@ def detect_format(document: object) -> str:
     raise ImportError_("not an OSV, GHSA or CVE JSON 5 advisory (none of their identifying fields)")
 
 
-def to_record(document: Any, case_id: str, packages: Mapping[str, Sequence[str]]) -> tuple[str, Advisory]:
-    """The format of `document` and the record it seeds for `case_id`."""
+def to_record(
+    document: Any,
+    case_id: str,
+    packages: Mapping[str, Sequence[str]],
+    repositories: Mapping[str, str] | None = None,
+) -> tuple[str, Advisory]:
+    """The format of `document` and the record it seeds for `case_id` (`repositories`, each configured project's
+    repository URL, name the package of a CVE product known only by its `repo`)."""
     fmt = detect_format(document)
     try:
         if fmt == "osv":
@@ -110,9 +116,9 @@ def to_record(document: Any, case_id: str, packages: Mapping[str, Sequence[str]]
 
             return fmt, from_osv(document, case_id, packages)
         if fmt == "cve":
-            from triage_tui.advisories.cve import from_cve
+            from triage_tui.advisories.cve_reader import from_cve
 
-            return fmt, from_cve(document, case_id, packages)
+            return fmt, from_cve(document, case_id, packages, repositories)
         from triage_tui.advisories.ghsa_reader import from_ghsa
 
         return fmt, from_ghsa(document, case_id, packages)

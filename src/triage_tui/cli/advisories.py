@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from triage_tui.cli.output import EXIT_EMBARGOED, EXIT_FAILED, EXIT_OK, CliError
 from triage_tui.config import Config
 from triage_tui.store.store import Store
+
+if TYPE_CHECKING:
+    from triage_tui.advisories.formats import Compiled
+    from triage_tui.services.advisory_drafts import AdvisoryDrafts, Draft
 
 
 def export_advisory(store: Store, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -29,13 +33,14 @@ def export_advisory(store: Store, config: Config, args: argparse.Namespace, out:
         if args.format == "all":
             if args.output is None:
                 raise CliError("--format all writes every format to a folder: give --output FOLDER")
-            every = exportable_formats(draft.advisory)
-            for path in drafts.export(draft, every, args.output, force=args.force, overwrite=args.overwrite):
+            every = drafts.checked_outputs(draft, exportable_formats(draft.advisory), force=args.force)
+            for compiled in every:
+                _say_warnings(drafts, draft, compiled, err, named=True)
+            for path in drafts.export_compiled(args.case_id, every, args.output, overwrite=args.overwrite):
                 print(f"wrote {path}", file=err)
             return EXIT_OK
         (compiled,) = drafts.checked_outputs(draft, [args.format], force=args.force)
-        for problem in compiled.problems:
-            print(f"warning: {problem.field}: {neutralise_line(problem.message)}", file=err)
+        _say_warnings(drafts, draft, compiled, err)
         if args.output is None:
             out.write(compiled.text)
             drafts.record_export(args.case_id, [args.format], "standard output")
@@ -60,6 +65,23 @@ def export_advisory(store: Store, config: Config, args: argparse.Namespace, out:
         return EXIT_FAILED
     except DraftError as error:
         raise CliError(neutralise_line(str(error))) from None
+
+
+def _say_warnings(
+    drafts: AdvisoryDrafts, draft: Draft, compiled: Compiled, err: TextIO, *, named: bool = False
+) -> None:
+    """On stderr: what the export drops (`not carried by cve: related, upstream`), then its warnings (each
+    `warning: FIELD: MESSAGE`, with the format first when several are written)."""
+    from triage_tui.advisories.formats import LEFT_OUT, gate
+    from triage_tui.untrusted import neutralise_line
+
+    if compiled.left_out:
+        print(f"not carried by {compiled.format}: {', '.join(compiled.left_out)}", file=err)
+    projects = drafts.config.projects.keys()
+    for problem in gate(draft.advisory, compiled, draft.matrix, projects):
+        if problem.field != LEFT_OUT:
+            where = f"{compiled.format}: " if named else ""
+            print(f"warning: {where}{problem.field}: {neutralise_line(problem.message)}", file=err)
 
 
 def import_advisories(store: Store, config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

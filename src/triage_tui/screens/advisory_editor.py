@@ -211,7 +211,7 @@ class AdvisoryEditor(Screen[None]):
         generation, fmt, draft, drafts = self._generation, self.format, self.draft, self.drafts
 
         def check() -> None:
-            problems = tuple(drafts.problems(draft, advisory))
+            problems = tuple(drafts.problems(draft, advisory, fmt))
             compiled = drafts.compile(draft, fmt, advisory)
             checked = Checked(advisory, problems, parse_problems, compiled, neutralise(compiled.text))
             self.post_message(self.CheckDone(checked, generation))

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from triage_tui.advisories.draft import draft_from_case, packages_from_matrix
 from triage_tui.advisories.format_names import FILE_SUFFIXES, FORMATS
-from triage_tui.advisories.formats import Compiled, PublishContext, compile_advisory
+from triage_tui.advisories.formats import Compiled, PublishContext, compile_advisory, gate
 from triage_tui.advisories.record import Advisory, PackageImpact
-from triage_tui.advisories.validation import Problem, errors, validate
+from triage_tui.advisories.validation import Problem, errors, matrix_disagreements, validate
 from triage_tui.config import Config
 from triage_tui.services.safe_write import WriteError, write_new_file
 from triage_tui.store.advisory_drafts_store import SavedDraft, case_embargo, draft_row, saved_draft, upsert_draft
@@ -102,7 +102,10 @@ def draft_readiness(
         advisory = Advisory.from_json(json.loads(record))
     except ValueError:
         return {}
-    valid = not errors(validate(advisory, packages_from_matrix(impacts, packages)))
+    matrix = packages_from_matrix(impacts, packages)
+    # Ready means every format could be exported and the draft says what the matrix says of the configured projects.
+    problems = validate(advisory, matrix, projects=packages.keys())
+    valid = not errors(problems) and not matrix_disagreements(advisory, matrix, packages.keys())
     return {package.project: valid for package in advisory.packages}
 
 
@@ -253,9 +256,10 @@ class AdvisoryDrafts:
 
     # ---- checking and export ----------------------------------------------------------------------------------
 
-    def problems(self, draft: Draft, advisory: Advisory | None = None) -> list[Problem]:
-        """The record's problems, compared with what the matrix says now."""
-        return validate(advisory or draft.advisory, draft.matrix)
+    def problems(self, draft: Draft, advisory: Advisory | None = None, fmt: str | None = None) -> list[Problem]:
+        """The record's problems as `fmt` judges them (with no format, as every format does), compared with what
+        the matrix says now of the configured projects."""
+        return validate(advisory or draft.advisory, draft.matrix, fmt=fmt, projects=self.config.projects.keys())
 
     def compile(self, draft: Draft, fmt: str, advisory: Advisory | None = None) -> Compiled:
         """One format of the draft (or of `advisory`, an edited version of it)."""
@@ -272,23 +276,21 @@ class AdvisoryDrafts:
             until = draft.embargo_until.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if draft.embargo_until else ""
             raise EmbargoError(f"{case_id} is under embargo until {until}")
         compiled = [compile_advisory(draft.advisory, fmt, context) for fmt in formats]
-        blocking = errors([*self.problems(draft), *(p for c in compiled for p in c.problems)])
+        projects = self.config.projects.keys()
+        # Each format is judged by what it requires: a record without a summary is valid OSV, not a GitHub body.
+        blocked: dict[Problem, list[str]] = {}
+        for output in compiled:
+            for problem in errors(gate(draft.advisory, output, draft.matrix, projects)):
+                blocked.setdefault(problem, []).append(output.format)
+        blocking = [replace(p, message=f"{p.message} (blocks {', '.join(fmts)})") for p, fmts in blocked.items()]
         if blocking:
             raise InvalidDraftError(f"the advisory of {case_id} does not validate", blocking)
         return compiled
 
-    def export(
-        self,
-        draft: Draft,
-        formats: Iterable[str],
-        folder: Path,
-        *,
-        force: bool = False,
-        overwrite: bool = False,
+    def export_compiled(
+        self, case_id: str, compiled: Sequence[Compiled], folder: Path, *, overwrite: bool
     ) -> list[Path]:
-        """Write each format of `draft` to `folder` (`PSC-2026-0001.osv.json`, ...), all or nothing."""
-        case_id = draft.advisory.case_id
-        compiled = self.checked_outputs(draft, formats, force=force)
+        """Write outputs `checked_outputs` gave to `folder` (`PSC-2026-0001.osv.json`, ...), all or nothing."""
         destinations = [folder.expanduser() / f"{case_id}{FILE_SUFFIXES[c.format]}" for c in compiled]
         existing = [str(path) for path in destinations if path.exists() or path.is_symlink()]
         if existing and not overwrite:
@@ -302,6 +304,19 @@ class AdvisoryDrafts:
                 raise DraftError(str(error)) from None
         self.record_export(case_id, [c.format for c in compiled], str(folder))
         return written
+
+    def export(
+        self,
+        draft: Draft,
+        formats: Iterable[str],
+        folder: Path,
+        *,
+        force: bool = False,
+        overwrite: bool = False,
+    ) -> list[Path]:
+        """Write each format of `draft` to `folder` (`PSC-2026-0001.osv.json`, ...), all or nothing."""
+        compiled = self.checked_outputs(draft, formats, force=force)
+        return self.export_compiled(draft.advisory.case_id, compiled, folder, overwrite=overwrite)
 
     def current_embargo(self, case_id: str) -> datetime | None:
         """The case's embargo end as stored now."""

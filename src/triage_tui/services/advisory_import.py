@@ -80,11 +80,17 @@ def parse_file(config: Config, path: Path, data: bytes) -> ParsedFile | ImportRe
     from triage_tui.intake.records import CryptoVerdict, ParsedMessage
 
     packages: Mapping[str, Sequence[str]] = {p.id: p.packages for p in config.projects.values()}
+    repositories = {p.id: p.repository or "" for p in config.projects.values()}
     try:
         document = parse_document(data)
-        fmt, advisory = to_record(document, PLACEHOLDER_CASE, packages)
+        fmt, advisory = to_record(document, PLACEHOLDER_CASE, packages, repositories)
     except ImportError_ as error:
         return ImportResult(path, None, f"not imported: {error}")
+    warnings = declared_score_warnings(document)
+    if fmt == "cve":
+        from triage_tui.advisories.cve_reader import cve_warnings
+
+        warnings += cve_warnings(document, packages, repositories)
     digest = hashlib.sha256(data).hexdigest()
     subject, body = _message_text(fmt, advisory)
     message = ParsedMessage(
@@ -100,7 +106,7 @@ def parse_file(config: Config, path: Path, data: bytes) -> ParsedFile | ImportRe
         body=body,
         verdict=CryptoVerdict(warnings=("imported from a file: not encrypted, not signed",)),
     )
-    return ParsedFile(path, digest, fmt, advisory, message, tuple(declared_score_warnings(document)))
+    return ParsedFile(path, digest, fmt, advisory, message, tuple(warnings))
 
 
 def _keeper(store: Store, config: Config) -> Keeper:
