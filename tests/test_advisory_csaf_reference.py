@@ -88,6 +88,17 @@ SCENARIOS: dict[str, tuple[Advisory, dict[str, Any]]] = {
     "first-saved-days-before": (BASE, {"initial_release": MOMENT - timedelta(days=9)}),
     "a-second-revision": (BASE, {"initial_release": MOMENT - timedelta(days=9), "version": "2", "status": "final"}),
     "final-version-1": (BASE, {"status": "final"}),
+    # A PyPA record: no summary (CSAF's title then names its ids and packages), references of every OSV type.
+    "database-record-without-summary": (
+        replace(
+            BASE,
+            summary="",
+            id="PYSEC-2021-99",
+            aliases=("CVE-2021-35042",),
+            references=tuple(Reference(kind, f"https://example.org/{kind.lower()}") for kind in ReferenceType),
+        ),
+        {},
+    ),
     "nothing-optional": (
         Advisory(case_id="PSC-2026-0102", summary="uv: a crash", packages=(EVERY_STATUS[1],)),
         {"publisher_namespace": "https://security.example.org/advisories/"},
@@ -137,6 +148,7 @@ def test_the_scenarios_have_the_shapes_they_are_named_for() -> None:
     first_saved = compiled("first-saved-days-before")["document"]["tracking"]
     assert first_saved["initial_release_date"] == first_saved["revision_history"][0]["date"] == "2026-05-24T08:00:00Z"
     assert first_saved["current_release_date"] == "2026-06-02T08:00:00Z"
+    assert compiled("database-record-without-summary")["document"]["title"] == "PYSEC-2021-99, CVE-2021-35042 in pip"
     second = compiled("a-second-revision")["document"]["tracking"]["revision_history"]
     assert [(r["number"], r["date"]) for r in second] == [("1", "2026-05-24T08:00:00Z"), ("2", "2026-06-02T08:00:00Z")]
     nothing = compiled("nothing-optional")["document"]["references"]

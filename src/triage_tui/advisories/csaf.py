@@ -34,11 +34,18 @@ ALIAS_SYSTEMS = {"GHSA-": "GitHub Security Advisories", "PYSEC-": "PyPA Advisory
 """`ids` system names of the aliases CSAF has no field for (a CVE has its own, `cve`)."""
 REFERENCE_SUMMARIES = {
     ReferenceType.ADVISORY: "Advisory",
-    ReferenceType.FIX: "Fix",
+    ReferenceType.ARTICLE: "Article",
+    ReferenceType.DETECTION: "Detection",
+    ReferenceType.DISCUSSION: "Discussion",
     ReferenceType.REPORT: "Report",
-    ReferenceType.WEB: "Web page",
+    ReferenceType.FIX: "Fix",
+    ReferenceType.INTRODUCED: "Change that introduced the flaw",
+    ReferenceType.GIT: "Source repository",
     ReferenceType.PACKAGE: "Package",
+    ReferenceType.EVIDENCE: "Evidence",
+    ReferenceType.WEB: "Web page",
 }
+"""Each OSV reference type as a CSAF reference's summary (CSAF has no reference types of its own)."""
 NO_FIX_REMEDIATIONS = {
     ImpactStatus.AFFECTED: ("none_available", "No fixed release is available yet."),
     ImpactStatus.FIX_IN_PROGRESS: ("none_available", "A fix is in progress; no fixed release is available yet."),
@@ -60,6 +67,16 @@ def _label(package: PackageImpact) -> str:
 
 def _role(role: CreditRole) -> str:
     return str(role).lower().replace("_", " ")
+
+
+def title_of(advisory: Advisory) -> str:
+    """The document's title: the summary, else (a database rarely writes one) the record's ids and the packages
+    it names, which say what the document is without inventing what the flaw does."""
+    if advisory.summary.strip():
+        return advisory.summary
+    ids = ", ".join(advisory.ids()) or advisory.case_id
+    names = ", ".join(dict.fromkeys(package.name for package in advisory.packages))
+    return f"{ids} in {names}" if names else ids
 
 
 def _note(category: str, text: str, title: str | None = None) -> dict[str, str]:
@@ -152,7 +169,7 @@ def _document(
         "csaf_version": CSAF_VERSION,
         "lang": LANG,
         "publisher": {"category": "coordinator", "name": publisher_name, "namespace": publisher_namespace},
-        "title": f"WITHDRAWN: {advisory.summary}" if withdrawal else advisory.summary,
+        "title": f"WITHDRAWN: {title_of(advisory)}" if withdrawal else title_of(advisory),
         "tracking": {
             "id": tracking_id,
             "status": status,

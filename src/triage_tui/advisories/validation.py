@@ -84,8 +84,8 @@ def _missing(field: str, wish: str, fmt: str | None, requiring: frozenset[str]) 
     return Problem(field, f"empty; required by {names} (not by {fmt}): {wish}", Level.WARNING)
 
 
-NEED_SUMMARY = frozenset({"ghsa", "csaf"})
-"""GitHub's API refuses an advisory without a summary; CSAF's document needs a title (the summary)."""
+NEED_SUMMARY = frozenset({"ghsa"})
+"""GitHub's API refuses an advisory without a summary (CSAF's title falls back to the record's ids and packages)."""
 NEED_DESCRIPTION = frozenset({"ghsa", "cve", "cve-cna"})
 """GitHub's API needs a description; a CVE record needs one (the details, else the summary)."""
 NEED_REFERENCES = frozenset({"cve", "cve-cna"})
