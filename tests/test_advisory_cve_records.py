@@ -38,9 +38,9 @@ def record(name: str) -> Any:
 @pytest.mark.parametrize(
     ("name", "package", "events", "published"),
     [
-        ("CVE-2023-5752", "pip", (("introduced", "0"), ("fixed", "23.3")), "2023-10-24T20:56:05Z"),
-        ("CVE-2024-6345", "setuptools", (("introduced", "0"), ("fixed", "70.0")), "2024-07-15T00:00:14Z"),
-        ("CVE-2025-47273", "setuptools", (("introduced", "0"), ("fixed", "78.1.1")), "2025-05-17T15:46:11Z"),
+        ("CVE-2023-5752", "pip", (("introduced", "0"), ("fixed", "23.3")), "2023-10-24T20:56:05.469000Z"),
+        ("CVE-2024-6345", "setuptools", (("introduced", "0"), ("fixed", "70.0")), "2024-07-15T00:00:14.545000Z"),
+        ("CVE-2025-47273", "setuptools", (("introduced", "0"), ("fixed", "78.1.1")), "2025-05-17T15:46:11.399000Z"),
         ("CVE-2021-3572", "pip", (("introduced", "0"), ("fixed", "21.1")), "2021-11-10T17:55:47Z"),
     ],
 )

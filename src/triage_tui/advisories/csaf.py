@@ -281,7 +281,7 @@ def _vulnerability(advisory: Advisory, products: ProductTree) -> dict[str, Any]:
         vulnerability["cve"] = cve
     ids = [
         {"system_name": system, "text": alias}
-        for alias in dict.fromkeys(advisory.aliases)
+        for alias in advisory.ids()  # the record's own id (PYSEC-...) first, then its aliases
         for prefix, system in ALIAS_SYSTEMS.items()
         if alias.startswith(prefix)
     ]

@@ -147,11 +147,13 @@ def cve_references(advisory: Advisory) -> list[dict[str, Any]]:
 
 
 def cve_time(text: str) -> str | None:
-    """A record's RFC 3339 time as CVE writes it (UTC, milliseconds), or None if it is not one CVE can hold."""
+    """A record's RFC 3339 time as CVE writes it (UTC; milliseconds, or the record's microseconds when it has them:
+    CVE's pattern takes any fraction), or None if it is not one CVE can hold."""
     moment = iso_time(text) if text else None
     if moment is None or not 1900 <= moment.year <= 2999:  # CVE's pattern; OSV records use year 1 for "unknown"
         return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    fraction = f"{moment.microsecond:06d}" if moment.microsecond % 1000 else f"{moment.microsecond // 1000:03d}"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + fraction + "Z"
 
 
 def to_cve_cna(

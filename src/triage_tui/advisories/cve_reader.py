@@ -149,9 +149,19 @@ def _cna(document: Any) -> Any:
     return containers.get("cna") if isinstance(containers, Mapping) else document
 
 
+def _provider_time(container: Mapping[str, Any]) -> object:
+    """When the CNA last updated its container (`providerMetadata.dateUpdated`), if it says."""
+    provider = container.get("providerMetadata")
+    return provider.get("dateUpdated") if isinstance(provider, Mapping) else None
+
+
 def _osv_time(value: object) -> str:
+    """A CVE time as OSV writes it (UTC with a Z), keeping a fraction of a second it states."""
     moment = iso_time(value)
-    return withdrawal_time(moment) if moment is not None else ""
+    if moment is None:
+        return ""
+    whole = withdrawal_time(moment)
+    return whole if not moment.microsecond else f"{whole[:-1]}.{moment.microsecond:06d}Z"
 
 
 def from_cve(
@@ -231,6 +241,6 @@ def from_cve(
         credits=credited,
         id=aliases[0] if aliases else "",
         published=_osv_time(metadata.get("datePublished") or container.get("datePublic")),
-        modified=_osv_time(metadata.get("dateUpdated")),
+        modified=_osv_time(metadata.get("dateUpdated") or _provider_time(container)),
         other_severity=others,
     )

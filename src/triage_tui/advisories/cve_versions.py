@@ -47,6 +47,10 @@ def normalised(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+_LEGACY_RELEASE = re.compile(r"[0-9][0-9A-Za-z.+_-]*")
+"""A single release's version as PyPI may still serve it, PEP 440 or not: no spaces, no operators."""
+
+
 def _version(text: str) -> str | None:
     """`text` as a version if it is one (a leading `v` dropped), else None."""
     candidate = text.strip().removeprefix("v").removeprefix("V")
@@ -122,7 +126,8 @@ def _entry(entry: Mapping[str, Any], where: str, reading: ProductReading, repo: 
             first, kind, last = whole
             reading.events += [("introduced", first), *([(kind, last)] if kind and last else [])]
             return
-        single = _version(raw_start)
+        # A release PyPI serves under a pre-PEP 440 version (`0.7.1.fix1`) is still a version: kept as written.
+        single = _version(raw_start) or (raw_start if _LEGACY_RELEASE.fullmatch(raw_start) else None)
         if single is None:
             reading.warnings.append(f"{where}: version {raw_start!r} is not a version; not kept")
             return
