@@ -275,3 +275,16 @@ def test_a_joining_record_adds_its_cells_but_leaves_a_draft_edited_here(
     finally:
         drafts.store.close()
     assert draft.summary == "Edited here" and [p.name for p in draft.packages] == ["setuptools"]
+
+
+def test_a_record_without_a_summary_titles_its_case_by_its_id_and_first_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
+) -> None:
+    """The database rarely writes a summary: each case still reads apart in the inbox."""
+    home = home_with(tmp_path, gpg_world)
+    record = CORPUS / "vulns" / "pip" / "PYSEC-2021-437.yaml"
+    assert run(["--home", str(home), "import", str(record)]) == 0
+    case_id = capsys.readouterr().out.strip()
+    title = show(home, case_id, capsys)["title"]
+    assert isinstance(title, str) and title.startswith("PYSEC-2021-437: A flaw was found in python-pip")
+    assert len(title) <= len("PYSEC-2021-437: ") + 100

@@ -55,9 +55,24 @@ def declared_score_warnings(document: object) -> list[str]:
     return found
 
 
+TITLE_CHARACTERS = 100
+"""How much of the details' first line titles a case whose record has no summary (the inbox shows less)."""
+
+
+def _title_without_summary(advisory: Advisory) -> str:
+    """A case title for a record without a summary (the PyPA database rarely writes one): its id and the first
+    line of its details, so thousands of imported cases do not all read alike."""
+    first_line = next((line.strip() for line in advisory.details.splitlines() if line.strip()), "")
+    first_line = neutralise_line(first_line)
+    if len(first_line) > TITLE_CHARACTERS:
+        first_line = first_line[: TITLE_CHARACTERS - 1].rstrip() + "…"
+    name = neutralise_line(next(iter(advisory.ids()), ""))
+    return ": ".join(part for part in (name, first_line) if part) or "(an advisory without a summary or details)"
+
+
 def _message_text(fmt: str, advisory: Advisory) -> tuple[str, str]:
     """The subject and body of the message that stands for the imported advisory in the thread."""
-    subject = neutralise_line(advisory.summary) or "(an advisory without a summary)"
+    subject = neutralise_line(advisory.summary) or _title_without_summary(advisory)
     ids = ", ".join(neutralise_line(known) for known in advisory.ids()) or "no id"
     article = "an" if fmt.upper()[0] in "AEIOU" else "a"
     body = (
