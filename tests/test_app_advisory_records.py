@@ -104,6 +104,16 @@ class TestKeptRecords:
             assert exported["id"] == "PYSEC-2019-222" and "CVE-2018-10055" in exported["aliases"]
             assert [a["package"]["name"] for a in exported["affected"]] == ["tensorflow-cpu"]
 
+    async def test_the_case_side_panel_lists_the_kept_records(self, tmp_path: Path) -> None:
+        app, case_id = tensorflow_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await press(pilot, "g", "enter")
+            assert isinstance(app.screen, CaseScreen) and app.screen.case_id == case_id
+            side = str(app.screen.query_one("#case-reporter", Static).content)
+            assert "3 kept records (A, then ctrl+n shows each):" in side
+            assert side.index(RECORDS[0]) < side.index(RECORDS[1]) < side.index(RECORDS[2])
+
     async def test_the_palette_offers_the_switch_only_for_several_records(self, tmp_path: Path) -> None:
         app, case_id = tensorflow_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
