@@ -67,6 +67,7 @@ class TestKeptRecords:
         async with app.run_test(size=SIZE) as pilot:
             editor = await open_imported(pilot, case_id)
             assert "3 kept records (ctrl+n shows each)" in title(editor)
+            assert title(editor).index("kept records") < title(editor).index("PYSEC-2019-204")
             assert '"id": "PYSEC-2019-204"' in preview(editor) and "tensorflow-gpu" in preview(editor)
             for position, (record_id, package) in enumerate(
                 zip(RECORDS, ("tensorflow", "tensorflow-cpu", "tensorflow-gpu"), strict=True), start=1

@@ -37,7 +37,7 @@ from triage_tui.screens.advisory_draft import (
     summary_line,
 )
 from triage_tui.screens.advisory_push import push_saved_draft
-from triage_tui.screens.advisory_records_view import KeptRecordsView
+from triage_tui.screens.advisory_records_view import NEXT_RECORD, KeptRecordsView
 from triage_tui.screens.dialog import ASKING
 from triage_tui.screens.questions import DeliberateConfirmModal
 from triage_tui.screens.threads import in_thread
@@ -76,6 +76,7 @@ class AdvisoryEditor(KeptRecordsView, Screen[None]):
         Binding(
             "ctrl+b", "previous_format", "Prev format", id="advisory.previous_format", tooltip="Preview the one before"
         ),
+        NEXT_RECORD,
         Binding(
             "ctrl+r",
             "refresh_packages",

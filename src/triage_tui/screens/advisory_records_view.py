@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual import work
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -28,7 +28,8 @@ NEXT_RECORD = Binding(
     id="advisory.next_record",
     tooltip="Preview the next record the case keeps (read-only), then the draft again",
 )
-"""The key that cycles the preview: the draft, then each kept record (offered when the case keeps several)."""
+"""The key that cycles the preview: the draft, then each kept record (offered when the case keeps several; listed
+in the editor's BINDINGS after the format keys, where the footer shows it)."""
 
 Lines = tuple[list[str], list[str]]
 
@@ -36,8 +37,6 @@ Lines = tuple[list[str], list[str]]
 class KeptRecordsView(Screen[None]):
     """Mixin of the advisory editor: the case's kept record ids, the one the preview shows (None: the draft) and its
     draft as `AdvisoryDrafts.load_record` reads it."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [NEXT_RECORD]
 
     case_id: str
     drafts: AdvisoryDrafts
@@ -49,6 +48,8 @@ class KeptRecordsView(Screen[None]):
     """The kept record the preview shows; None while it shows the draft."""
     record_draft: Draft | None = None
     """The shown record as a draft of the case (what the preview compiles and ctrl+o exports)."""
+    _record_position = 0
+    """Where ctrl+n has moved to: 0 for the draft, else the kept record's place (from 1)."""
 
     def _check_now(self) -> None:
         """Check and compile what the preview shows (the editor's own)."""
@@ -75,12 +76,12 @@ class KeptRecordsView(Screen[None]):
         if self.shown_record is None:
             text = f"Advisory draft · {self.case_id} · {self._title}"
             if len(ids) > 1:
-                text += f" · {len(ids)} kept records (ctrl+n shows each)"
+                text = f"Advisory draft · {self.case_id} · {len(ids)} kept records (ctrl+n shows each) · {self._title}"
         else:
             position = ids.index(self.shown_record) + 1
             text = (
-                f"record {self.shown_record} ({position} of {len(ids)}) · {self.case_id} · read-only: the fields "
-                "edit the draft (ctrl+n goes on, back to the draft)"
+                f"record {self.shown_record} ({position} of {len(ids)}) · read-only (the fields edit the draft) · "
+                f"{self.case_id} · ctrl+n: the next, then the draft"
             )
         self.query_one("#advisory-title", Static).update(safe_line(text))
 
@@ -89,16 +90,19 @@ class KeptRecordsView(Screen[None]):
             return len(self.record_ids) > 1  # one record is the draft's own: nothing to switch to
         return True
 
-    @work(exclusive=True, group="records")
-    async def action_next_record(self) -> None:
+    def action_next_record(self) -> None:
         """Show the next kept record in the preview (after the last, the draft again)."""
-        from triage_tui.services.advisory_drafts import DraftError
-
         ids = self.record_ids
         if len(ids) < 2:
             return
-        index = ids.index(self.shown_record) + 1 if self.shown_record in ids else 0
-        following = ids[index] if index < len(ids) else None
+        # Counted at the key press, so quick presses move on one record each (only the last one's read shows).
+        self._record_position = (self._record_position + 1) % (len(ids) + 1)
+        self._show_record(ids[self._record_position - 1] if self._record_position else None)
+
+    @work(exclusive=True, group="records")
+    async def _show_record(self, following: str | None) -> None:
+        from triage_tui.services.advisory_drafts import DraftError
+
         shown: Draft | None = None
         if following is not None:
             drafts, case_id = self.drafts, self.case_id
@@ -118,8 +122,8 @@ class KeptRecordsView(Screen[None]):
             shown = draft
         self.shown_record, self.record_draft = following, shown
         self.query_one(AdvisoryForm).disabled = following is not None  # a kept record is read-only
-        if following is None:
-            self.query_one("#summary").focus()  # back to typing the draft
+        # Back to typing the draft, or keys go to the preview (the disabled fields hold no focus).
+        self.query_one("#summary" if following is None else "#preview").focus()
         self.show_title()
         self._check_now()
 
