@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Input, ProgressBar, Static
 
 import triage_tui.services.advisory_import as advisory_import
+import triage_tui.services.import_paths as import_paths
 from test_advisory_drafts import CONFIG
 from test_app_maintainer_keys import palette_titles, warnings
 from test_app_team import (  # noqa: F401  (the fixtures: fixed keys, a workstation's keyring, a rostered store)
@@ -120,6 +121,25 @@ class TestImportDialog:
             assert app.screen is modal
             refusal = str(modal.query_one(".dialog-refusal", Static).content)
             assert str(Path.home() / "no-such-folder-here") in refusal and "does not exist" in refusal
+
+    async def test_a_folder_too_big_is_refused_in_the_dialog(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A folder past the bound of files is refused on the dialog's line, nothing imported, the path kept."""
+        monkeypatch.setattr(import_paths, "MAX_FOLDER_FILES", 2)
+        folder = corpus_folder(tmp_path)
+        app = import_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            modal = await import_path(app, pilot, folder)
+            await settle(pilot)
+            assert app.screen is modal and modal.done is None
+            refusal = str(modal.query_one(".dialog-refusal", Static).content)
+            assert "holds more than 2 advisory files" in refusal
+            assert not modal.query_one("#import-path", Input).disabled
+            assert not modal.query_one("#import-progress", ProgressBar).display
+            await pilot.press("escape", "y")
+            await settle(pilot)
+            assert "6 cases" in screen_text(app)
 
     async def test_the_progress_shows_and_keys_answer_while_importing(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

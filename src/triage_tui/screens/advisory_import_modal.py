@@ -153,14 +153,21 @@ class AdvisoryImportModal(Dialog[ImportDone | None]):
         def progress(done: int, total: int) -> None:
             self.post_message(self.Progressed(done, total))
 
-        def job() -> ImportDone:
-            return run_import(self._import_files, path, progress)
+        def job() -> ImportDone | str:
+            try:
+                return run_import(self._import_files, path, progress)
+            except (OSError, ValueError) as error:  # the folder cannot be walked, or holds too many files
+                return f"{path}: {error}"
 
         done = await in_thread(self, job, name="Importing advisories", group="import")
         self._importing = False
-        if done is None:  # the failure is reported by the screen's worker handler
+        if not isinstance(done, ImportDone):  # a failure in the store is reported by the worker handler
+            bar.display = False
             self.query_one("#import-path", Input).disabled = False
+            self.query_one("#import-path", Input).focus()
             self._hint(f"enter import · {ESCAPE_HINT}")
+            if done is not None:
+                show_refusal(self, done)
             return
         self.done = done
         total = len(done.results)
