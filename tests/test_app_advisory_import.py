@@ -42,6 +42,11 @@ def import_app(tmp_path: Path) -> TriageApp:
     return TriageApp(database, parse_config(tmp_path / "config.toml", CONFIG), clock=frozen_clock)
 
 
+def import_app_on(tmp_path: Path) -> TriageApp:
+    """An app on the workspace `import_app` made (a later session)."""
+    return TriageApp(tmp_path / "triage.db", parse_config(tmp_path / "config.toml", CONFIG), clock=frozen_clock)
+
+
 def corpus_folder(tmp_path: Path, count: int = 5) -> Path:
     """A folder holding `count` records of the corpus (aiohttp's: distinct flaws) and a file that is no advisory."""
     folder = tmp_path / "advisories"
@@ -94,7 +99,8 @@ class TestImportDialog:
             assert "0 imported (0 new cases), 0 updated, 5 unchanged, 1 refused" in summary(modal)
 
     async def test_the_dialog_suggests_the_workspace_then_the_last_path(self, tmp_path: Path) -> None:
-        """`~` is expanded; the first suggestion is the workspace's folder, the next the path imported last."""
+        """The first suggestion is the workspace's folder, the next the path imported last, in this session and
+        the next."""
         folder = corpus_folder(tmp_path, 1)
         app = import_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
@@ -112,6 +118,13 @@ class TestImportDialog:
             await pilot.press("I")
             await settle(pilot)
             assert app.screen.query_one("#import-path", Input).value == str(folder)
+        # The next session on the workspace suggests it too (kept with the screen preferences).
+        again = import_app_on(tmp_path)
+        async with again.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("I")
+            await settle(pilot)
+            assert again.screen.query_one("#import-path", Input).value == str(folder)
 
     async def test_a_missing_path_is_refused_in_the_dialog(self, tmp_path: Path) -> None:
         app = import_app(tmp_path)

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from triage_tui.screens.advisory_import_modal import ImportDone
     from triage_tui.services.advisory_records import ImportResult
 
+IMPORT_PATH_KEY = "import_path"
+"""The workspace's screen preferences keep the path imported last under this name (the next session suggests it)."""
+
 
 class InboxImport(ShowsCases, Screen[None]):
     """Mixin of the inbox: `action_import_advisories` opens the import dialog; a maintainer is told the rule."""
@@ -36,7 +39,7 @@ class InboxImport(ShowsCases, Screen[None]):
         if rule is not None:
             self.notify(rule, title="Import", severity="warning", markup=False)
             return
-        suggestion = self.last_import_path or self.context.database.parent
+        suggestion = self.last_import_path or self._saved_path() or self.context.database.parent
         store = self.context.store
 
         def import_files(files: Sequence[Path], progress: Callable[[int, int], None]) -> list[ImportResult]:
@@ -46,7 +49,23 @@ class InboxImport(ShowsCases, Screen[None]):
 
         def closed(done: ImportDone | None) -> None:
             if done is not None:
-                self.last_import_path = done.path
+                self.last_import_path = done.path.absolute()
+                self._save_path(done.path)
                 self.cases_changed()  # new cases show
 
         self.app.push_screen(AdvisoryImportModal(suggestion, import_files), closed)
+
+    def _saved_path(self) -> Path | None:
+        """The path imported last in an earlier session, if it is still there."""
+        from triage_tui.services.ui_state import read_ui_state, ui_state_path
+
+        saved = read_ui_state(ui_state_path(self.context.database.parent)).get(IMPORT_PATH_KEY)
+        return Path(saved) if saved and Path(saved).exists() else None
+
+    def _save_path(self, path: Path) -> None:
+        from triage_tui.services.ui_state import save_ui_state, ui_state_path
+
+        try:
+            save_ui_state(ui_state_path(self.context.database.parent), **{IMPORT_PATH_KEY: str(path.absolute())})
+        except OSError:
+            pass  # only a suggestion for the next session is lost; this one remembers it
