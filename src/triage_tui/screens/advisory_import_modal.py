@@ -148,7 +148,7 @@ class AdvisoryImportModal(Dialog[ImportDone | None]):
         self.query_one("#import-path", Input).disabled = True
         bar = self.query_one("#import-progress", ProgressBar)
         bar.display = True
-        self._hint("importing… the inbox stays usable when this closes")
+        self._hint("importing… the summary follows here (escape waits for it)")
 
         def progress(done: int, total: int) -> None:
             self.post_message(self.Progressed(done, total))
