@@ -4,45 +4,15 @@ process, with a progress bar on stderr (a count line when stderr is not a termin
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TextIO
 
 from triage_tui.cli.output import EXIT_FAILED, EXIT_OK
 from triage_tui.config import Config
 from triage_tui.services.advisory_records import ImportResult
+from triage_tui.services.import_paths import collect
 from triage_tui.store.store import Store
-
-SUFFIXES = (".json", ".yaml", ".yml")
-"""What a folder is searched for; a file named on the command line is read whatever its name."""
-MAX_FOLDER_FILES = 1_000_000
-"""More files than any advisory database holds: a folder past it is refused rather than walked for ever."""
-
-
-def collect(paths: Iterable[Path]) -> tuple[list[Path], int]:
-    """The files to import: each file named, and every *.json, *.yaml and *.yml under each folder named (sorted,
-    symbolic links not followed); and how many other files the folders held."""
-    files: list[Path] = []
-    skipped = 0
-    for path in paths:
-        if not path.is_dir():
-            files.append(path)  # read (or refused as unreadable) like any file named
-            continue
-        found: list[Path] = []
-        for top, folders, names in os.walk(path):  # symbolic links to folders are not followed
-            folders[:] = sorted(f for f in folders if not f.startswith("."))
-            for name in names:
-                candidate = Path(top) / name
-                if candidate.suffix.lower() in SUFFIXES and not candidate.is_symlink():
-                    found.append(candidate)
-                else:
-                    skipped += 1
-            if len(found) > MAX_FOLDER_FILES:
-                raise ValueError(f"{path} holds more than {MAX_FOLDER_FILES} advisory files")
-        files += sorted(found)
-    return files, skipped
 
 
 class ImportProgress:

@@ -37,6 +37,7 @@ from triage_tui.screens.advisory_draft import (
     summary_line,
 )
 from triage_tui.screens.advisory_push import push_saved_draft
+from triage_tui.screens.advisory_records_view import NEXT_RECORD, KeptRecordsView
 from triage_tui.screens.dialog import ASKING
 from triage_tui.screens.questions import DeliberateConfirmModal
 from triage_tui.screens.threads import in_thread
@@ -54,7 +55,7 @@ CHECK_DELAY = 0.15
 """Seconds of quiet typing before the draft is checked and the preview compiled again."""
 
 
-class AdvisoryEditor(Screen[None]):
+class AdvisoryEditor(KeptRecordsView, Screen[None]):
     """A case's advisory draft. Typing is checked after a short pause; nothing typed is lost: leaving saves."""
 
     DEFAULT_CSS = """
@@ -75,6 +76,7 @@ class AdvisoryEditor(Screen[None]):
         Binding(
             "ctrl+b", "previous_format", "Prev format", id="advisory.previous_format", tooltip="Preview the one before"
         ),
+        NEXT_RECORD,
         Binding(
             "ctrl+r",
             "refresh_packages",
@@ -150,6 +152,7 @@ class AdvisoryEditor(Screen[None]):
         opened = await in_thread(self, lambda: open_draft(open_drafts(), case_id), name=name)
         if opened is not None:
             self._opened(opened)
+            await self.read_record_ids()  # a case of several imported records previews each (ctrl+n)
 
     def _opened(self, opened: OpenedDraft) -> None:
         draft = opened.draft
@@ -207,13 +210,14 @@ class AdvisoryEditor(Screen[None]):
         if self.draft is None:
             return
         self._generation += 1
-        advisory, parse_problems = self._typed_with_problems()
-        generation, fmt, draft, drafts = self._generation, self.format, self.draft, self.drafts
+        # A kept record shown in the preview is checked as it is stored; the fields edit only the draft.
+        advisory, parse_problems = self._typed_with_problems() if self.record_draft is None else (None, {})
+        generation, fmt, draft, drafts = self._generation, self.format, self.record_draft or self.draft, self.drafts
 
         def check() -> None:
             problems = tuple(drafts.problems(draft, advisory, fmt))
             compiled = drafts.compile(draft, fmt, advisory)
-            checked = Checked(advisory, problems, parse_problems, compiled, neutralise(compiled.text))
+            checked = Checked(advisory or draft.advisory, problems, parse_problems, compiled, neutralise(compiled.text))
             self.post_message(self.CheckDone(checked, generation))
 
         self.run_worker(check, thread=True, group="check", name="Checking the draft", exit_on_error=False)
@@ -224,7 +228,7 @@ class AdvisoryEditor(Screen[None]):
             return  # typing went on: a newer check is coming
         checked = message.checked
         self.checked = checked
-        by_field, whole = problems_by_field(checked)
+        by_field, whole = self.shown_problems(checked, *problems_by_field(checked))
         self.query_one(AdvisoryForm).show_problems(by_field)
         self.query_one("#preview-problems", Static).update(problem_content(*whole))
         preview = self.query_one("#preview", TextArea)
@@ -334,7 +338,8 @@ class AdvisoryEditor(Screen[None]):
     async def action_export(self) -> None:
         """Ask for formats and a folder, then save and write the files; an embargo asks first, a refused folder asks
         again on what was typed."""
-        if self.draft is None:
+        if self.draft is None or self.record_draft is not None:
+            await self.export_record(self.format)  # the kept record shown, as `export --record` writes it
             return
         from triage_tui.screens.advisory_export_modal import ALL, AdvisoryExportModal
 

@@ -213,8 +213,11 @@ def who(name: str, email: str, *, bold: bool = False) -> Content:
     return Content.assemble(shown, " <", safe_line(email), ">") if email else shown
 
 
-def reporter_content(summary: CaseSummary, extras: CaseExtras | None, history: list[CaseBrief], total: int) -> Content:
-    """Who reported the case, their key, and their other cases."""
+def reporter_content(
+    summary: CaseSummary, extras: CaseExtras | None, history: list[CaseBrief], total: int, records: Sequence[str] = ()
+) -> Content:
+    """Who reported the case, their key, their other cases, and the records the case keeps when it keeps several
+    (the advisory editor previews each)."""
     from triage_tui.widgets.verdict import format_fingerprint
 
     lines = [
@@ -235,6 +238,9 @@ def reporter_content(summary: CaseSummary, extras: CaseExtras | None, history: l
                     safe_line(brief.title),
                 )
             )
+    if len(records) > 1:
+        lines.append(Content.styled(f"{len(records)} kept records (A, then ctrl+n shows each):", "$text-muted"))
+        lines += [safe_line(record) for record in records]
     return Content("\n").join(lines)
 
 

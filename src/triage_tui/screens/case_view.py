@@ -200,7 +200,8 @@ class CaseView(Screen[None]):
             "timeline": self._timeline(),
         }
         if self.side is not None:
-            sections["reporter"] = reporter_content(detail.summary, self.extras, self.side.history, self.side.total)
+            side = self.side
+            sections["reporter"] = reporter_content(detail.summary, self.extras, side.history, side.total, side.records)
         return sections
 
     def _timeline(self) -> Content:
@@ -303,7 +304,9 @@ class CaseView(Screen[None]):
             refill_in_place(list(self.query_one("#thread", VerticalScroll).children), fresh)
         if self.detail is not None:
             self.query_one("#case-reporter", Static).update(
-                reporter_content(self.detail.summary, self.extras, self.side.history, self.side.total)
+                reporter_content(
+                    self.detail.summary, self.extras, self.side.history, self.side.total, self.side.records
+                )
             )
             # Every configured project is known now: the row shows the never-checked ones too (already so when
             # the screen was refilled for another case: then nothing is redrawn).

@@ -19,6 +19,7 @@ from triage_tui.screens.context import AppContext
 from triage_tui.screens.dialog import ASKING
 from triage_tui.screens.filter import FilterModal
 from triage_tui.screens.go_to_case import go_to_binding
+from triage_tui.screens.inbox_import import InboxImport
 from triage_tui.screens.inbox_keys import DECISION_BINDINGS, TEAM_BINDINGS
 from triage_tui.screens.inbox_lines import (
     count_line,
@@ -58,7 +59,7 @@ INLINE_READ_BUDGET = 0.02
 unseen while typing (a search's page at 100k cases takes 1-15 ms here, depending on the term and the load)."""
 
 
-class InboxScreen(RoleKeys, ShowsCases, InboxUndo, InboxViews):
+class InboxScreen(RoleKeys, InboxImport, ShowsCases, InboxUndo, InboxViews):
     """The default screen: the case list, a search box, and a line saying what is shown and how many."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

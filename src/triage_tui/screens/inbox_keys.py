@@ -44,5 +44,13 @@ DECISION_BINDINGS = [
         id="inbox.undo",
         tooltip="Undo the last inbox decision, on every case it touched",
     ),
+    Binding(
+        "I",
+        "import_advisories",
+        "Import advisories",
+        show=False,
+        id="inbox.import",
+        tooltip="Import a file or folder of advisories (OSV, PyPA YAML, CVE, CSAF, GitHub) as cases",
+    ),
 ]
-"""`c` and `u` from the inbox (`u` says so when nothing decided from the inbox is left to undo)."""
+"""`c`, `u` and `I` from the inbox (`u` says so when nothing decided from the inbox is left to undo)."""

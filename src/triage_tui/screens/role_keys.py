@@ -25,6 +25,7 @@ COORDINATOR_KEYS = frozenset(
         "inbox.bulk_close",
         "inbox.bulk_assign",
         "inbox.bulk_labels",
+        "inbox.import",
         "matrix.unlink",
     }
 )

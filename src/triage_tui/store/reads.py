@@ -76,6 +76,8 @@ class ReporterSide:
     projects: list[str]
     drafts: dict[str, bool] = field(default_factory=dict)
     """For the readiness checklist: each project the saved advisory draft covers, and whether it validates."""
+    records: tuple[str, ...] = ()
+    """The ids of the records the case keeps (imported advisories), first imported first."""
 
 
 @dataclass
@@ -269,6 +271,7 @@ class StoreReads:
     def reporter_side(self, case_id: str, *, history: int = 5) -> ReporterSide:
         """The reporter's other cases (at most `history` of them, and how many in all), every project id, and
         whether the case's advisory draft validates (see `readiness`)."""
+        from triage_tui.store.advisory_records_store import kept_records_of
         from triage_tui.store.case_detail import case_impacts
         from triage_tui.store.duplicate_reads import project_ids, reporter_history
         from triage_tui.store.matrix_reads import project_packages
@@ -278,4 +281,5 @@ class StoreReads:
             record = connection.execute("SELECT record FROM advisories WHERE case_id = ?", (case_id,)).fetchone()
             impacts, packages = case_impacts(connection, case_id), project_packages(connection)
             drafts = self.readiness(record[0] if record else None, impacts, packages) if self.readiness else {}
-            return ReporterSide(briefs, total, project_ids(connection), drafts)
+            records = tuple(kept.id for kept in kept_records_of(connection, case_id))
+            return ReporterSide(briefs, total, project_ids(connection), drafts, records)
