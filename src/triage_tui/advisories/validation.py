@@ -16,6 +16,7 @@ from packaging.version import InvalidVersion, Version
 from triage_tui.advisories.cwe_names import CWE_ID, cwe_name
 from triage_tui.advisories.ranges import event_spans
 from triage_tui.advisories.record import Advisory, Consent, Ecosystem, PackageImpact
+from triage_tui.advisories.well_formed import malformed
 from triage_tui.domain import ImpactStatus
 from triage_tui.impact_words import status_in_words
 from triage_tui.severity import cvss_problem
@@ -182,9 +183,13 @@ def _version(text: str) -> Version | None:
         return None
 
 
-def _check_events(package: PackageImpact) -> list[Problem]:
-    """The package's events: known kinds, PEP 440 versions (PyPI), each span in order and no two spans overlapping
-    once put in version order (OSV sorts events itself, so a record may list its ranges in any order)."""
+_Span = tuple[Version, Version | None, str]
+"""A span of affected versions: where it starts, where it ends (None: open) and how (`fixed`, `last_affected`)."""
+
+
+def _check_events(package: PackageImpact, spans: list[_Span]) -> list[Problem]:
+    """The package's events: known kinds, PEP 440 versions (PyPI), each span in order; its readable spans are added
+    to `spans`, to be checked for overlap with those of the package's other entries."""
     label = f"{package.project}/{package.name}"
     if package.is_affected and not package.events and not package.versions and not package.other_ranges:
         # Valid in OSV (a withdrawn PYSEC record has one), and every format can say "versions unknown".
@@ -197,7 +202,6 @@ def _check_events(package: PackageImpact) -> list[Problem]:
             problems.append(_error("packages", f"{label}: unknown event {kind!r}"))
     if problems or package.ecosystem != Ecosystem.PYPI:
         return problems  # conda versions are not PEP 440; their order is conda's business
-    spans: list[tuple[Version, Version | None, str]] = []
     for span in event_spans(package.events):
         versions = [(kind, text, _version(text)) for kind, text in span]
         unread = [text for _kind, text, version in versions if version is None]
@@ -219,7 +223,14 @@ def _check_events(package: PackageImpact) -> list[Problem]:
             problems.append(_error("packages", f"{label}: {end[0]} {end[1]} comes before {span[0][1]}: ranges overlap"))
             continue
         spans.append((start, end[2] if end else None, end[0] if end else ""))
-    spans.sort(key=lambda span: span[0])
+    return problems
+
+
+def _overlaps(label: str, spans: list[_Span]) -> list[Problem]:
+    """No two spans of a package overlapping once put in version order (OSV sorts events itself, so a record may
+    list its ranges in any order, and a package in several entries)."""
+    problems: list[Problem] = []
+    spans = sorted(spans, key=lambda span: span[0])
     for (_start, last, kind), (following, _last, _kind) in itertools.pairwise(spans):
         if last is None or following < last or (kind == "last_affected" and following == last):
             problems.append(_error("packages", f"{label}: the range from {following} overlaps an earlier one"))
@@ -235,13 +246,13 @@ def _check_packages(
         if not (fmt == "csaf" and settled):  # CSAF also states what is not affected
             message = "no affected package: set the affected projects in the impact matrix"
             problems.append(_required("packages", message, fmt, NEED_PACKAGES))
-    seen: set[tuple[str, str, Ecosystem]] = set()
+    # A package may have several entries (OSV lets a source list one per range): their spans together must not
+    # overlap, judged across every entry.
+    spans: dict[tuple[str, str, Ecosystem], list[_Span]] = {}
     for package in advisory.packages:
-        problems += _check_events(package)
-        key = (package.project, package.name, package.ecosystem)
-        if key in seen:
-            problems.append(_error("packages", f"{package.project}/{package.name} is listed twice; merge its ranges"))
-        seen.add(key)
+        problems += _check_events(package, spans.setdefault((package.project, package.name, package.ecosystem), []))
+    for (project, name, _ecosystem), found in spans.items():
+        problems += _overlaps(f"{project}/{name}", found)
     if matrix is not None:
         problems += matrix_disagreements(advisory, matrix, projects)
     return problems
@@ -317,6 +328,7 @@ def validate(
         *_check_severity(advisory),
         *_check_packages(advisory, matrix, fmt, projects),
         *_check_links(advisory, fmt),
+        *(_error(field, message) for field, message in malformed(advisory)),
     ]
 
 
