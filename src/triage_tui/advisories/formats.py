@@ -19,6 +19,7 @@ from triage_tui.untrusted import json_text
 
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator
+    from jsonschema.exceptions import ValidationError
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,33 @@ def _cve_problems(advisory: Advisory, document: dict[str, Any], fmt: str, contex
     if found:
         return found  # the schema's own words for these are long and say less
     for failure in _cve_validator(fmt, advisory.withdrawn is not None).iter_errors(document):
-        path = "/".join(str(part) for part in failure.absolute_path) or "(record)"
-        found.append(Problem(fmt, f"{path}: {_short(failure.message)}"))
+        found.append(Problem(fmt, schema_failure(failure)))
     return found
+
+
+def schema_failure(failure: ValidationError) -> str:
+    """One schema failure as `PATH: what is wrong`: for a oneOf or anyOf (a CVE record is either published or
+    rejected) the branch's failure that fits best, and never more of the failing value than a short excerpt."""
+    from jsonschema.exceptions import best_match
+
+    while failure.validator in ("oneOf", "anyOf") and failure.context:
+        # The branch the value came closest to (fewest failures: a published record fails the rejected branch
+        # everywhere), then that branch's most telling failure.
+        branches: dict[object, list[ValidationError]] = {}
+        for inner in failure.context:
+            branches.setdefault(inner.relative_schema_path[0], []).append(inner)
+        closest = min(branches.values(), key=len)
+        failure = best_match(closest) or closest[0]
+    path = "/".join(str(part) for part in failure.absolute_path) or "(record)"
+    message = failure.message
+    shown = repr(failure.instance)
+    if len(shown) > EXCERPT:
+        message = message.replace(shown, f"{shown[: EXCERPT - 3]}...")
+    return f"{path}: {_short(message)}"
+
+
+EXCERPT = 40
+"""How much of a failing value a schema failure shows."""
 
 
 def _short(message: str) -> str:
