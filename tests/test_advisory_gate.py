@@ -306,7 +306,7 @@ def test_every_field_named_has_a_marker() -> None:
     assert named <= MARKERS.keys()
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", (*FORMATS, "text"))
 def test_what_a_format_leaves_out_is_exactly_what_its_output_lacks(fmt: str) -> None:
     advisory = full_advisory()
     compiled = compile_advisory(advisory, fmt, CONTEXT)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from triage_tui.advisories.ranges import range_text
 from triage_tui.advisories.record import Advisory, PackageImpact
+from triage_tui.advisories.titles import title_of
 from triage_tui.domain import ImpactStatus
 from triage_tui.severity import severity_of
 from triage_tui.untrusted import neutralise, neutralise_line
@@ -61,7 +62,7 @@ def to_announcement(advisory: Advisory, *, embargo_until: datetime | None = None
         lines += [embargo_line(embargo_until), ""]
     if advisory.withdrawn is not None:
         lines += [withdrawn_line(advisory.withdrawn.at, advisory.withdrawn.said), ""]
-    summary = neutralise_line(advisory.summary)
+    summary = neutralise_line(title_of(advisory))  # a database's record may have no summary
     withdrawn = "[WITHDRAWN] " if advisory.withdrawn is not None else ""
     lines += [f"Subject: [SECURITY] {withdrawn}{summary}", "", summary, "=" * min(len(summary), WIDTH), ""]
     if advisory.ids():

@@ -13,6 +13,7 @@ from triage_tui.advisories.csaf_products import ProductTree, affected_intervals,
 from triage_tui.advisories.csaf_sorting import sorted_keys
 from triage_tui.advisories.osv import osv_timestamp
 from triage_tui.advisories.record import Advisory, CreditRole, PackageImpact, ReferenceType
+from triage_tui.advisories.titles import title_of
 from triage_tui.domain import ImpactStatus
 from triage_tui.severity import severity_of
 
@@ -67,16 +68,6 @@ def _label(package: PackageImpact) -> str:
 
 def _role(role: CreditRole) -> str:
     return str(role).lower().replace("_", " ")
-
-
-def title_of(advisory: Advisory) -> str:
-    """The document's title: the summary, else (a database rarely writes one) the record's ids and the packages
-    it names, which say what the document is without inventing what the flaw does."""
-    if advisory.summary.strip():
-        return advisory.summary
-    ids = ", ".join(advisory.ids()) or advisory.case_id
-    names = ", ".join(dict.fromkeys(package.name for package in advisory.packages))
-    return f"{ids} in {names}" if names else ids
 
 
 def _note(category: str, text: str, title: str | None = None) -> dict[str, str]:

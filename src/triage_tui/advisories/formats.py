@@ -191,7 +191,9 @@ def compile_advisory(advisory: Advisory, fmt: str, context: PublishContext) -> C
     if fmt == "text":
         from triage_tui.advisories.announcement import to_announcement
 
-        return Compiled(fmt, to_announcement(advisory, embargo_until=context.embargo_until, now=context.now))
+        text = to_announcement(advisory, embargo_until=context.embargo_until, now=context.now)
+        dropped = left_out(advisory, fmt)
+        return Compiled(fmt, text, (left_out_warning(fmt, dropped),) if dropped else (), dropped)
     try:
         document = _document(advisory, fmt, context)
     except ValueError as error:  # what a format cannot express (GitHub's one-interval ranges, say)

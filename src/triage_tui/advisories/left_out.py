@@ -106,13 +106,26 @@ _CSAF: dict[str, Check] = {
     **{f"packages.{name}": _package_field(name, pypi_only=False) for name in _PACKAGE_EXTRAS},
     "packages (unreleased fix)": _unreleased_fix(pypi_only=False),
 }
+_TEXT: dict[str, Check] = {
+    # The announcement is prose for people: ids, severity, weaknesses, each package's ranges and status, details,
+    # credits by name and links; not the record's bookkeeping or what only tools read.
+    "published": _set("published"),
+    "modified": _set("modified"),
+    **_RECORD_ONLY,
+    "other_severity": _set("other_severity"),
+    "credits.contact": _credits_with(lambda _contact: True),
+    "credits.github_login": lambda a: any(c.github_login for c in a.exported_credits()),
+    "packages.versions": _package_field("versions", pypi_only=False),
+    "packages.other_ranges": _package_field("other_ranges", pypi_only=False),
+    **{f"packages.{name}": _package_field(name, pypi_only=False) for name in _PACKAGE_EXTRAS},
+}
 DROPPED: Mapping[str, Mapping[str, Check]] = {
     "osv": _OSV,
     "cve": {"aliases": _aliases_beyond("CVE-"), **_CVE},
     "cve-cna": {"aliases": _set("aliases"), **_CVE},  # the CNA container holds no id: CVE Services adds it
     "ghsa": _GHSA,
     "csaf": _CSAF,
-    "text": {},  # the announcement is prose for people: it says what matters, not every field
+    "text": _TEXT,
 }
 
 
