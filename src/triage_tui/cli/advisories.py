@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, TextIO
 
-from triage_tui.cli.output import EXIT_EMBARGOED, EXIT_FAILED, EXIT_OK, CliError
+from triage_tui.cli.output import EXIT_EMBARGOED, EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from triage_tui.config import Config
 from triage_tui.store.store import Store
 
@@ -22,7 +22,6 @@ def export_advisory(store: Store, config: Config, args: argparse.Namespace, out:
         DraftError,
         EmbargoError,
         InvalidDraftError,
-        exportable_formats,
     )
     from triage_tui.untrusted import neutralise_line
 
@@ -33,12 +32,7 @@ def export_advisory(store: Store, config: Config, args: argparse.Namespace, out:
         if args.format == "all":
             if args.output is None:
                 raise CliError("--format all writes every format to a folder: give --output FOLDER")
-            every = drafts.checked_outputs(draft, exportable_formats(draft.advisory), force=args.force)
-            for compiled in every:
-                _say_warnings(drafts, draft, compiled, err, named=True)
-            for path in drafts.export_compiled(args.case_id, every, args.output, overwrite=args.overwrite):
-                print(f"wrote {path}", file=err)
-            return EXIT_OK
+            return _export_all(drafts, draft, args, err)
         (compiled,) = drafts.checked_outputs(draft, [args.format], force=args.force)
         _say_warnings(drafts, draft, compiled, err)
         if args.output is None:
@@ -65,6 +59,34 @@ def export_advisory(store: Store, config: Config, args: argparse.Namespace, out:
         return EXIT_FAILED
     except DraftError as error:
         raise CliError(neutralise_line(str(error))) from None
+
+
+def _export_all(drafts: AdvisoryDrafts, draft: Draft, args: argparse.Namespace, err: TextIO) -> int:
+    """`--format all`: every format that passes is written (a record lacking what one format requires still gets
+    the others); each refused one is named with why, and the exit status says some were refused."""
+    from triage_tui.services.advisory_drafts import exportable_formats
+    from triage_tui.services.kept_records import record_file_stem
+    from triage_tui.untrusted import neutralise_line
+
+    passed, refused = drafts.judged_outputs(draft, exportable_formats(draft.advisory), force=args.force)
+    for compiled in passed:
+        _say_warnings(drafts, draft, compiled, err, named=True)
+    for fmt, problems in refused.items():
+        print(f"triage-tui: {fmt} not written, the record does not validate for it:", file=err)
+        for problem in problems:
+            print(f"  {fmt}: {problem.field}: {neutralise_line(problem.message)}", file=err)
+    if passed:
+        # A kept record's files carry its id, so the records of one case do not overwrite each other.
+        record = getattr(args, "record", None)
+        stem = record_file_stem(args.case_id, record) if record is not None else None
+        written = drafts.export_compiled(args.case_id, passed, args.output, overwrite=args.overwrite, stem=stem)
+        for path in written:
+            print(f"wrote {neutralise_line(str(path))}", file=err)
+    return EXIT_REFUSED if refused else EXIT_OK
+
+
+EXIT_REFUSED = EXIT_USAGE
+"""Some format was refused (as `case` refuses a decision: exit 2), the others written."""
 
 
 def _say_warnings(

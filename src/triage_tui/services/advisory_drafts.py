@@ -265,9 +265,11 @@ class AdvisoryDrafts:
         """One format of the draft (or of `advisory`, an edited version of it)."""
         return compile_advisory(advisory or draft.advisory, fmt, self.context(draft))
 
-    def checked_outputs(self, draft: Draft, formats: Iterable[str], *, force: bool = False) -> list[Compiled]:
-        """Each format of `draft`, once it passes the leak guard (refused while the case is under embargo unless
-        `force`) and validation (refused with every blocking problem, field by field)."""
+    def judged_outputs(
+        self, draft: Draft, formats: Iterable[str], *, force: bool = False
+    ) -> tuple[list[Compiled], dict[str, list[Problem]]]:
+        """Each format of `draft` once it passes the leak guard (EmbargoError while the case is under embargo unless
+        `force`), split into those that pass validation and the refused ones with their blocking problems."""
         case_id = draft.advisory.case_id
         # The embargo as the store holds it now: it may have been set since the editor read the case.
         draft = replace(draft, embargo_until=self.current_embargo(case_id))
@@ -275,23 +277,44 @@ class AdvisoryDrafts:
         if context.embargoed and not force:
             until = draft.embargo_until.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if draft.embargo_until else ""
             raise EmbargoError(f"{case_id} is under embargo until {until}")
-        compiled = [compile_advisory(draft.advisory, fmt, context) for fmt in formats]
         projects = self.config.projects.keys()
-        # Each format is judged by what it requires: a record without a summary is valid OSV, not a GitHub body.
+        passed: list[Compiled] = []
+        refused: dict[str, list[Problem]] = {}
+        for fmt in formats:
+            output = compile_advisory(draft.advisory, fmt, context)
+            # Each format is judged by what it requires: a record without a summary is valid OSV, not a GitHub body.
+            blocking = errors(gate(draft.advisory, output, draft.matrix, projects))
+            if blocking:
+                refused[fmt] = blocking
+            else:
+                passed.append(output)
+        return passed, refused
+
+    def checked_outputs(self, draft: Draft, formats: Iterable[str], *, force: bool = False) -> list[Compiled]:
+        """Each format of `draft`, once it passes the leak guard (refused while the case is under embargo unless
+        `force`) and validation (refused with every blocking problem, field by field)."""
+        passed, refused = self.judged_outputs(draft, formats, force=force)
         blocked: dict[Problem, list[str]] = {}
-        for output in compiled:
-            for problem in errors(gate(draft.advisory, output, draft.matrix, projects)):
-                blocked.setdefault(problem, []).append(output.format)
+        for fmt, problems in refused.items():
+            for problem in problems:
+                blocked.setdefault(problem, []).append(fmt)
         blocking = [replace(p, message=f"{p.message} (blocks {', '.join(fmts)})") for p, fmts in blocked.items()]
         if blocking:
-            raise InvalidDraftError(f"the advisory of {case_id} does not validate", blocking)
-        return compiled
+            raise InvalidDraftError(f"the advisory of {draft.advisory.case_id} does not validate", blocking)
+        return passed
 
     def export_compiled(
-        self, case_id: str, compiled: Sequence[Compiled], folder: Path, *, overwrite: bool
+        self, case_id: str, compiled: Sequence[Compiled], folder: Path, *, overwrite: bool, stem: str | None = None
     ) -> list[Path]:
-        """Write outputs `checked_outputs` gave to `folder` (`PSC-2026-0001.osv.json`, ...), all or nothing."""
-        destinations = [folder.expanduser() / f"{case_id}{FILE_SUFFIXES[c.format]}" for c in compiled]
+        """Write outputs `checked_outputs` gave to `folder` (`PSC-2026-0001.osv.json`, ...; `stem` in place of the
+        case id: a kept record's files), all or nothing; the folder is created when missing (`export_folder`)."""
+        from triage_tui.services.safe_write import export_folder
+
+        try:
+            folder = export_folder(folder)
+        except WriteError as error:
+            raise DraftError(str(error)) from None
+        destinations = [folder / f"{stem or case_id}{FILE_SUFFIXES[c.format]}" for c in compiled]
         existing = [str(path) for path in destinations if path.exists() or path.is_symlink()]
         if existing and not overwrite:
             # Checked before writing any, so an export is all or nothing.

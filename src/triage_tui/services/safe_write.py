@@ -70,3 +70,20 @@ def _write_private(path: Path, data: bytes) -> None:
     except OSError as error:
         path.unlink(missing_ok=True)
         raise WriteError(f"cannot write {path}: {error.strerror}") from None
+
+
+def export_folder(folder: Path) -> Path:
+    """`folder`, created (0700) when missing: its parent must exist, and a symbolic link is never followed (one in
+    its place is refused, so an export cannot be steered elsewhere); WriteError otherwise."""
+    folder = folder.expanduser()
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        raise WriteError(f"cannot create {folder}: its parent folder does not exist") from None
+    except OSError as error:
+        raise WriteError(f"cannot create {folder}: {error.strerror}") from None
+    if folder.is_symlink() or not folder.is_dir():
+        raise WriteError(f"{folder} is not a folder (a link or a file is in its place)")
+    return folder
