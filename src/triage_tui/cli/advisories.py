@@ -79,7 +79,9 @@ def _export_all(drafts: AdvisoryDrafts, draft: Draft, args: argparse.Namespace, 
         # A kept record's files carry its id, so the records of one case do not overwrite each other.
         record = getattr(args, "record", None)
         stem = record_file_stem(args.case_id, record) if record is not None else None
-        written = drafts.export_compiled(args.case_id, passed, args.output, overwrite=args.overwrite, stem=stem)
+        written = drafts.export_compiled(
+            args.case_id, passed, args.output, overwrite=args.overwrite, stem=stem, create=True
+        )
         for path in written:
             print(f"wrote {neutralise_line(str(path))}", file=err)
     return EXIT_REFUSED if refused else EXIT_OK

@@ -304,17 +304,26 @@ class AdvisoryDrafts:
         return passed
 
     def export_compiled(
-        self, case_id: str, compiled: Sequence[Compiled], folder: Path, *, overwrite: bool, stem: str | None = None
+        self,
+        case_id: str,
+        compiled: Sequence[Compiled],
+        folder: Path,
+        *,
+        overwrite: bool,
+        stem: str | None = None,
+        create: bool = False,
     ) -> list[Path]:
         """Write outputs `checked_outputs` gave to `folder` (`PSC-2026-0001.osv.json`, ...; `stem` in place of the
-        case id: a kept record's files), all or nothing; the folder is created when missing (`export_folder`)."""
+        case id: a kept record's files), all or nothing; with `create`, the folder is made when missing
+        (`export_folder`)."""
         from triage_tui.services.safe_write import export_folder
 
-        try:
-            folder = export_folder(folder)
-        except WriteError as error:
-            raise DraftError(str(error)) from None
-        destinations = [folder / f"{stem or case_id}{FILE_SUFFIXES[c.format]}" for c in compiled]
+        if create:
+            try:
+                folder = export_folder(folder)
+            except WriteError as error:
+                raise DraftError(str(error)) from None
+        destinations = [folder.expanduser() / f"{stem or case_id}{FILE_SUFFIXES[c.format]}" for c in compiled]
         existing = [str(path) for path in destinations if path.exists() or path.is_symlink()]
         if existing and not overwrite:
             # Checked before writing any, so an export is all or nothing.
