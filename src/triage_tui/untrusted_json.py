@@ -38,11 +38,24 @@ def _constant(name: str) -> NoReturn:
     raise UntrustedJsonError(f"not valid JSON ({name} is not a JSON value)")
 
 
-def loads(text: str | bytes) -> Any:
-    """The document in `text`; UntrustedJsonError if it is not JSON, nests deeper than MAX_DEPTH or holds a number
-    longer than MAX_NUMBER_CHARS."""
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are each given once; UntrustedJsonError naming a repeated key (the last would win)."""
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise UntrustedJsonError(f"the key {key[:80]!r} is given twice in one JSON object")
+        document[key] = value
+    return document
+
+
+def loads(text: str | bytes, *, unique_keys: bool = False) -> Any:
+    """The document in `text`; UntrustedJsonError if it is not JSON, nests deeper than MAX_DEPTH, holds a number
+    longer than MAX_NUMBER_CHARS or (with `unique_keys`) gives a key twice in one object."""
+    hook = _unique if unique_keys else None
     try:
-        document = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+        document = json.loads(
+            text, parse_int=_int, parse_float=_float, parse_constant=_constant, object_pairs_hook=hook
+        )
     except RecursionError:
         raise UntrustedJsonError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:

@@ -30,6 +30,17 @@ from triage_tui.advisories.validation import CVE_ID
 from triage_tui.domain import ImpactStatus
 from triage_tui.store.queries import iso_time
 
+SUMMARY_CHARS = 200
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis where it was cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    head = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return head.rstrip(" ,;:.") + "…"
+
 
 def _list(value: object, what: str) -> list[Any]:
     if value is None:
@@ -80,7 +91,7 @@ def _rejected(container: Any, metadata: Mapping[str, Any], case_id: str, aliases
         if isinstance(container, Mapping)
         else ()
     )
-    first_line = reason.strip().split("\n", 1)[0][:200]
+    first_line = shortened(reason.strip().split("\n", 1)[0], SUMMARY_CHARS)
     name = aliases[0] if aliases else "A CVE id"
     summary = f"{name} was rejected" + (f" in favour of {', '.join(replaced_by)}" if replaced_by else "")
     return Advisory(
@@ -122,7 +133,7 @@ def cve_products(
                 project_of(name, ecosystem, packages),
                 name,
                 status,
-                events or (("introduced", "0"),),
+                events,  # GIT ranges alone say nothing of releases
                 ecosystem,
                 versions=tuple(reading.versions),
                 other_ranges=tuple(reading.git_ranges),
@@ -230,7 +241,7 @@ def from_cve(
     )
     return Advisory(
         case_id=case_id,
-        summary=title or description.split("\n", 1)[0][:200],
+        summary=title or shortened(description.split("\n", 1)[0], SUMMARY_CHARS),
         details=description if description != title else "",
         aliases=aliases,
         weaknesses=weaknesses,

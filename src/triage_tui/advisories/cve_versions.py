@@ -29,6 +29,8 @@ _PREFIXES = ("python-", "python3-", "python2-", "py-", "py3-")
 """How distributions and CNAs often prefix a Python package's name (`python-pip`)."""
 PYPI_HOSTS = ("pypi.org", "pypi.python.org")
 GIT_TYPES = frozenset({"git"})
+_REPO = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%+-]+)*/?")
+"""A repository URL a GIT range can name: no spaces, controls or markup."""
 
 
 @dataclass
@@ -111,9 +113,13 @@ def _entry(entry: Mapping[str, Any], where: str, reading: ProductReading, repo: 
     version_type = str(entry.get("versionType") or "").lower()
     upper_key = "lessThanOrEqual" if entry.get("lessThanOrEqual") else "lessThan" if entry.get("lessThan") else None
     raw_end = str(entry[upper_key]).strip() if upper_key else None
+    if entry.get("changes"):
+        # A range whose status changes at listed versions: reading only its start and end would say more than it.
+        reading.warnings.append(f"{where}: the entry for {raw_start!r} lists changes, which are not read; not kept")
+        return
     if version_type in GIT_TYPES:
-        if not repo:
-            reading.warnings.append(f"{where}: git range {raw_start!r} without the product's repo; not kept")
+        if not _REPO.fullmatch(repo):
+            reading.warnings.append(f"{where}: git range {raw_start!r} without a repository URL; not kept")
             return
         events: list[dict[str, str]] = [{"introduced": raw_start if raw_start.lower() not in UNSTATED else "0"}]
         if raw_end and raw_end != "*":
@@ -138,8 +144,8 @@ def _entry(entry: Mapping[str, Any], where: str, reading: ProductReading, repo: 
         lower = _bound(raw_start)
         start = lower[1] if lower is not None and lower[0] == ">=" else None
     if start is None:
-        reading.warnings.append(f"{where}: start {raw_start!r} is not a version; read as every version")
-    start = start or "0"
+        reading.warnings.append(f"{where}: start {raw_start!r} is not a version; this range is not kept")
+        return
     if raw_end == "*":
         reading.events.append(("introduced", start))
         return
@@ -169,7 +175,8 @@ def read_product(product: Mapping[str, Any], where: str) -> ProductReading:
         # Only single versions: each is a range of its own, so the matrix has something to hold.
         reading.events = [event for v in reading.versions for event in (("introduced", v), ("last_affected", v))]
     default = product.get("defaultStatus")
-    if not reading.events and not reading.git_ranges and default == "affected":  # only unaffected ones listed
+    listed = any(entry.get("status") == "affected" for entry in entries)  # then the default is not all it says
+    if not reading.events and not reading.git_ranges and default == "affected" and not listed:
         fixes = sorted(
             (v for e in entries if e.get("status") == "unaffected" and (v := _version(str(e.get("version") or "")))),
             key=Version,

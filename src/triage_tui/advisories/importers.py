@@ -27,6 +27,17 @@ _SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _NoTimestamps(_SafeBase):  # type: ignore[valid-type,misc]
     """YAML without its timestamp type: OSV's `modified: 2023-11-03T16:28:41Z` must stay text."""
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping whose keys are each given once: with `id:` twice the last would win unseen."""
+        seen: set[object] = set()
+        for key_node, _value in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                key = self.construct_object(key_node)
+                if key in seen:
+                    raise ImportError_(f"the key {str(key)[:80]!r} is given twice in one YAML mapping")
+                seen.add(key)
+        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
+
 
 _NoTimestamps.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -52,7 +63,7 @@ def parse_document(data: bytes) -> Any:
         raise ImportError_("not UTF-8 text") from None
     if text.lstrip().startswith(("{", "[")):
         try:
-            return loads(text)
+            return loads(text, unique_keys=True)  # `id` twice: the last would win unseen
         except UntrustedJsonError as error:
             raise ImportError_(str(error)) from None
     try:
@@ -92,6 +103,9 @@ def detect_format(document: object) -> str:
     """`osv`, `cve` or `ghsa`, from the keys only that format has; ImportError_ if none fits."""
     if not isinstance(document, Mapping):
         raise ImportError_("an advisory is an object (a mapping), not a list or a value")
+    csaf = document.get("document")
+    if isinstance(csaf, Mapping) and "csaf_version" in csaf:
+        raise ImportError_("a CSAF document; import takes OSV, GHSA or CVE JSON 5 advisories, not CSAF")
     if document.get("dataType") == "CVE_RECORD" or "cveMetadata" in document or "providerMetadata" in document:
         return "cve"
     if "schema_version" in document or ("id" in document and "modified" in document):
@@ -109,19 +123,13 @@ def to_record(
 ) -> tuple[str, Advisory]:
     """The format of `document` and the record it seeds for `case_id` (`repositories`, each configured project's
     repository URL, name the package of a CVE product known only by its `repo`)."""
+    from triage_tui.advisories.import_checks import check_record
+
     fmt = detect_format(document)
     try:
-        if fmt == "osv":
-            from triage_tui.advisories.osv import from_osv
-
-            return fmt, from_osv(document, case_id, packages)
-        if fmt == "cve":
-            from triage_tui.advisories.cve_reader import from_cve
-
-            return fmt, from_cve(document, case_id, packages, repositories)
-        from triage_tui.advisories.ghsa_reader import from_ghsa
-
-        return fmt, from_ghsa(document, case_id, packages)
+        advisory = _read(fmt, document, case_id, packages, repositories)
+        check_record(advisory)
+        return fmt, advisory
     except ImportError_:
         raise
     except ValueError as error:
@@ -129,3 +137,20 @@ def to_record(
     except (TypeError, AttributeError, KeyError, IndexError) as error:
         # A field of the wrong type where the importer did not expect one: the file is malformed, not the program.
         raise ImportError_(f"{fmt.upper()}: a field has the wrong type ({type(error).__name__}: {error})") from None
+
+
+def _read(
+    fmt: str, document: Any, case_id: str, packages: Mapping[str, Sequence[str]], repositories: Mapping[str, str] | None
+) -> Advisory:
+    """The record `document` (of format `fmt`) seeds."""
+    if fmt == "osv":
+        from triage_tui.advisories.osv import from_osv
+
+        return from_osv(document, case_id, packages)
+    if fmt == "cve":
+        from triage_tui.advisories.cve_reader import from_cve
+
+        return from_cve(document, case_id, packages, repositories)
+    from triage_tui.advisories.ghsa_reader import from_ghsa
+
+    return from_ghsa(document, case_id, packages)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from triage_tui.advisories.draft import project_of
+from triage_tui.advisories.import_checks import MAX_ID_CHARS, OSV_ID
 from triage_tui.advisories.ranges import status_from_events
 from triage_tui.advisories.record import (
     Advisory,
@@ -296,6 +297,8 @@ def from_osv(document: Any, case_id: str, packages: Mapping[str, Sequence[str]])
     if not isinstance(document, Mapping) or not _text(document.get("id")):
         raise ValueError("not an OSV record: no id")
     osv_id = _text(document["id"])
+    if len(osv_id) > MAX_ID_CHARS or not OSV_ID.fullmatch(osv_id):
+        raise ValueError(f"its id {osv_id[:80]!r} is not an OSV id (letters, digits and . _ : - only)")
     cvss_v3, cvss_v4, other_severity = _severities(document)
     database = _object(document, "database_specific")
     cwe_ids = database.get("cwe_ids") if database is not None else None

@@ -50,7 +50,7 @@ def merge_packages(packages: Sequence[PackageImpact]) -> tuple[PackageImpact, ..
         if earlier is None:
             merged[key] = package
             continue
-        spans = event_spans(earlier.events) + event_spans(package.events)
+        spans = list(dict.fromkeys(event_spans(earlier.events) + event_spans(package.events)))  # once each
         try:
             spans.sort(key=lambda span: Version(span[0][1]))
         except InvalidVersion:

@@ -28,6 +28,7 @@ from triage_tui.store.advisory_records_store import (
     kept_records_in,
 )
 from triage_tui.store.case_writes import case_exists
+from triage_tui.store.times import iso_time
 
 if TYPE_CHECKING:
     from triage_tui.intake.records import ParsedMessage
@@ -77,17 +78,53 @@ def record_id_of(advisory: Advisory, digest: str) -> str:
 
 
 def merged(records: Sequence[Advisory]) -> Advisory | None:
-    """What a case's draft is while nobody edits it: its first record with every other record's packages added, and
-    each CVSS version's vector from the first record that has one."""
+    """What a case's draft is while nobody edits it: its first record with every other record's packages added (a
+    package already there combined with it, as two records of one flaw name it once each), and each CVSS version's
+    vector from the first record that has one."""
     if not records:
         return None
     first, *others = records
     packages: list[PackageImpact] = list(first.packages)
     for other in others:
-        packages.extend(p for p in other.packages if p not in packages)
+        for package in other.packages:
+            key = (package.project, package.name, package.ecosystem)
+            at = next((i for i, p in enumerate(packages) if (p.project, p.name, p.ecosystem) == key), None)
+            if at is None:
+                packages.append(package)
+            elif packages[at] != package:
+                packages[at] = _combined(packages[at], package)
     v3 = next((r.cvss_v3 for r in records if r.cvss_v3), None)
     v4 = next((r.cvss_v4 for r in records if r.cvss_v4), None)
     return replace(first, packages=tuple(packages), cvss_v3=v3, cvss_v4=v4)
+
+
+def _not_over(kept: KeptRecord, kept_advisory: Advisory, parsed: ParsedFile) -> str | None:
+    """Why `parsed` does not replace the record of its id kept already, if it does not: it came in another format
+    (a GHSA export of a case keeps the CVE record's id but not all it says) or is older (`modified`); None if it
+    updates it."""
+    record_id, fmt = kept.id, parsed.format
+    if kept.format != fmt:
+        return (
+            f"unchanged: {kept.case_id} keeps {record_id} from {_article(kept.format)} {kept.format.upper()} record; "
+            f"this {fmt.upper()} record of the same id is not imported over it"
+        )
+    new_time, old_time = iso_time(parsed.advisory.modified), iso_time(kept_advisory.modified)
+    if new_time is not None and old_time is not None and new_time < old_time:
+        return (
+            f"unchanged: {kept.case_id} keeps {record_id} modified {kept_advisory.modified}; this record "
+            f"(modified {parsed.advisory.modified}) is older than the one kept and is not imported over it"
+        )
+    return None
+
+
+def _combined(kept: PackageImpact, other: PackageImpact) -> PackageImpact:
+    """One entry for a package two records name: their events merged (spans in version order, fixed only if both
+    say so), their versions and other ranges united in order."""
+    (events,) = merge_packages([kept, other])
+    versions = tuple(dict.fromkeys(kept.versions + other.versions))
+    ranges = (*kept.other_ranges, *(r for r in other.other_ranges if r not in kept.other_ranges))
+    same = events.events == kept.events and versions == kept.versions and ranges == kept.other_ranges
+    return replace(events, versions=versions, other_ranges=ranges, osv_ranges=kept.osv_ranges if same else None)
 
 
 def _plain(advisory: Advisory | None) -> object:
@@ -114,12 +151,13 @@ def keep_file(connection: WriteConnection, keeper: Keeper, parsed: ParsedFile) -
     warnings = list(parsed.warnings)
     kept = kept_record(connection, record_id)
     case_id: str | None = kept.case_id if kept is not None else None
-    if kept is not None and _plain(Advisory.from_json(json.loads(kept.record))) == _plain(
-        replace(advisory, case_id=kept.case_id)
-    ):
+    kept_advisory = Advisory.from_json(json.loads(kept.record)) if kept is not None else None
+    if kept is not None and _plain(kept_advisory) == _plain(replace(advisory, case_id=kept.case_id)):
         return ImportResult(
             path, kept.case_id, f"unchanged: {kept.case_id} already holds {record_id} as it is", outcome="unchanged"
         )
+    if kept is not None and kept_advisory is not None and (refusal := _not_over(kept, kept_advisory, parsed)):
+        return ImportResult(path, kept.case_id, refusal, tuple(warnings), outcome="unchanged")
     if case_id is None:
         found = cases_sharing(connection, advisory.ids())
         own = advisory.id.removeprefix(DRAFT_PREFIX) if advisory.id.startswith(DRAFT_PREFIX) else None
