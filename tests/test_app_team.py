@@ -34,6 +34,7 @@ KEYS = Path(__file__).parent / "data" / "team_keys"
 HOSTILE_NAME = "[@click=app.quit]Mallory[/] \x1b[2J\x1b]52;c;aGk=\x07 \u202eexe.txt [RED]x"
 HOSTILE_EMAIL = "m[b]x\x1b[31m@evil.example"
 SIZE = (100, 40)
+TALL = (100, 60)
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ class TestTeamScreen:
         """Help lists T, the palette's "inbox: team members" opens the screen, and the keymap moves its key."""
         database = seeded_store(tmp_path / "triage.db", small_inbox())
         app = team_app(database, workspace_config(tmp_path / "config.toml", keys={"inbox.team": "Y"}))
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=TALL) as pilot:  # the whole help table on one screen
             await settle(pilot)
             titles = [hit.text async for hit in BindingCommands(app.screen).discover()]
             assert "inbox: team members" in titles
