@@ -115,7 +115,7 @@ class AdvisoryImportModal(Dialog[ImportDone | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="action-dialog"):
             yield Static(
-                Content("Import advisories (OSV, PyPA YAML, CVE, CSAF or GitHub JSON)"), classes="action-title"
+                Content("Import advisories (OSV as JSON or YAML, GitHub or CVE JSON 5)"), classes="action-title"
             )
             yield Label("file or folder (folders are searched for .json, .yaml and .yml files)")
             yield Input(str(self._suggestion), id="import-path")

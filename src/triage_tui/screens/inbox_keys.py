@@ -50,7 +50,7 @@ DECISION_BINDINGS = [
         "Import advisories",
         show=False,
         id="inbox.import",
-        tooltip="Import a file or folder of advisories (OSV, PyPA YAML, CVE, CSAF, GitHub) as cases",
+        tooltip="Import a file or folder of advisories (OSV JSON or YAML, GitHub, CVE JSON 5) as cases",
     ),
 ]
 """`c`, `u` and `I` from the inbox (`u` says so when nothing decided from the inbox is left to undo)."""
