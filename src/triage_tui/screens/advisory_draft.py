@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from triage_tui.advisories.record import Advisory
     from triage_tui.advisories.validation import Problem
     from triage_tui.screens.advisory_export_modal import AdvisoryExportRequest
-    from triage_tui.services.advisory_drafts import AdvisoryDrafts, Draft
+    from triage_tui.services.advisory_drafts import AdvisoryDrafts, Draft, DraftError
     from triage_tui.store.store import Store
 
 
@@ -168,7 +168,7 @@ def export_files(
 ) -> list[Path] | Refusal:
     """Save the draft, then write the formats asked for to the folder (from a worker thread); the files say what
     the store says. Returns the files written."""
-    from triage_tui.services.advisory_drafts import DraftError, EmbargoError, InvalidDraftError, exportable_formats
+    from triage_tui.services.advisory_drafts import DraftError, exportable_formats
 
     formats = request.formats or exportable_formats(draft.advisory)
     try:
@@ -178,12 +178,19 @@ def export_files(
             request.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         # The service reads the embargo afresh: it may have been set since the editor opened.
         return saver.drafts.export(draft, formats, request.folder, force=force)
-    except EmbargoError as error:
+    except DraftError as error:
+        return export_refusal(error)
+
+
+def export_refusal(error: DraftError) -> Refusal:
+    """What an export refused says in the editor: the embargo, the first of the draft's problems, or the folder."""
+    from triage_tui.services.advisory_drafts import EmbargoError, InvalidDraftError
+
+    if isinstance(error, EmbargoError):
         return Refusal("embargo", str(error))
-    except InvalidDraftError as error:
+    if isinstance(error, InvalidDraftError):
         first = error.problems[0]
         return Refusal(
             "invalid", f"Not exported: {len(error.problems)} problems; the first: {first.field}: {first.message}"
         )
-    except DraftError as error:
-        return Refusal("folder", f"Not exported: {error}")
+    return Refusal("folder", f"Not exported: {error}")

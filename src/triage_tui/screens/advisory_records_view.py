@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
-from triage_tui.screens.advisory_draft import Refusal
+from triage_tui.screens.advisory_draft import Refusal, export_refusal
 from triage_tui.screens.threads import in_thread
 from triage_tui.widgets.advisory_form import AdvisoryForm
 from triage_tui.widgets.safe_text import safe_line
@@ -174,17 +174,10 @@ def export_record_files(
     drafts: AdvisoryDrafts, draft: Draft, record_id: str, formats: tuple[str, ...], folder: Path, force: bool
 ) -> list[Path] | Refusal:
     """Write the kept record's formats to `folder` (from a worker thread); a refusal says why not."""
-    from triage_tui.services.advisory_drafts import DraftError, EmbargoError, InvalidDraftError
+    from triage_tui.services.advisory_drafts import DraftError
     from triage_tui.services.kept_records import export_kept_record
 
     try:
         return export_kept_record(drafts, draft, record_id, formats, folder, force=force)
-    except EmbargoError as error:
-        return Refusal("embargo", str(error))
-    except InvalidDraftError as error:
-        first = error.problems[0]
-        return Refusal(
-            "invalid", f"Not exported: {len(error.problems)} problems; the first: {first.field}: {first.message}"
-        )
     except DraftError as error:
-        return Refusal("folder", f"Not exported: {error}")
+        return export_refusal(error)
