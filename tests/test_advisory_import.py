@@ -224,7 +224,8 @@ def test_a_record_of_a_held_flaw_joins_its_case_instead_of_a_new_one(
     capsys.readouterr()
     own = json.loads((tmp_path / "c.json").read_text())
     assert own["id"] == "PYSEC-2026-17"  # a record from a database keeps its id
-    (tmp_path / "c.json").write_text(json.dumps(dict(own, aliases=[])))  # found by its own id alone
+    # Found by its own id alone; changed, so `modified` moved on (the same time saying something else is refused).
+    (tmp_path / "c.json").write_text(json.dumps(dict(own, aliases=[], modified="2026-07-01T00:00:00Z")))
     assert run(["--home", str(home), "import", str(tmp_path / "b.json"), str(tmp_path / "c.json")]) == 0
     captured = capsys.readouterr()
     assert captured.out == ""  # no new case

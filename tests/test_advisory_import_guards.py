@@ -248,3 +248,51 @@ def test_an_older_record_of_the_same_id_does_not_replace_the_newer_one(
     assert "is older than the one kept and is not imported over it" in capsys.readouterr().err
     assert run(["--home", str(home), "export", case_id, "--format", "osv", "--record", "PYSEC-2026-17"]) == 0
     assert json.loads(capsys.readouterr().out)["summary"] == "The newer summary"
+
+
+def test_a_record_with_the_same_id_and_time_but_other_content_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
+) -> None:
+    """A database changes `modified` with every change: the same id and time saying something else is another
+    record under a borrowed id, and would take the kept one's aliases (and its case) away."""
+    home = cli_home(tmp_path, gpg_world)
+    first = {
+        "id": "PYSEC-2099-1",
+        "modified": "2024-01-01T00:00:00Z",
+        "aliases": ["CVE-2099-2001"],
+        "details": "A flaw.",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "pip"}, "versions": ["1.0"]}],
+    }
+    hijack = dict(first, aliases=["CVE-2099-2999"], details="Something else.")
+    (tmp_path / "a.json").write_text(json.dumps(first))
+    (tmp_path / "b.json").write_text(json.dumps(hijack))
+    assert run(["--home", str(home), "import", str(tmp_path / "a.json")]) == 0
+    case_id = capsys.readouterr().out.strip()
+    assert run(["--home", str(home), "import", str(tmp_path / "b.json")]) == 1
+    assert "the same id and time but says something else" in capsys.readouterr().err
+    assert run(["--home", str(home), "export", case_id, "--format", "osv", "--record", "PYSEC-2099-1"]) == 0
+    assert json.loads(capsys.readouterr().out)["aliases"] == ["CVE-2099-2001"]
+
+
+def test_a_record_modified_in_the_future_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
+) -> None:
+    """A `modified` years ahead would make every real update of the record look older and never be imported."""
+    home = cli_home(tmp_path, gpg_world)
+    record = {
+        "id": "PYSEC-2097-3",
+        "modified": "2999-12-31T00:00:00Z",
+        "details": "A flaw.",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "pip"}, "versions": ["1.0"]}],
+    }
+    (tmp_path / "x.json").write_text(json.dumps(record))
+    assert run(["--home", str(home), "import", str(tmp_path / "x.json")]) == 1
+    assert "its modified time '2999-12-31T00:00:00Z' is in the future" in capsys.readouterr().err
+
+
+def test_a_refusal_quoting_a_huge_value_is_cut() -> None:
+    """A reason may quote the file (a 229 KB range): a summary of thousands of files names each refusal."""
+    from triage_tui.services.advisory_import import REASON_CHARACTERS, said
+
+    assert said("x" * 300_000).endswith("…") and len(said("x" * 300_000)) == REASON_CHARACTERS
+    assert said("short") == "short"

@@ -5,7 +5,7 @@ cannot hold; and the gate that judges one export."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -95,13 +95,35 @@ def _cve_validator(fmt: str, rejected: bool) -> Draft7Validator:
     published or a rejected record), built once: the editor re-checks on every keystroke's pause."""
     from cvelib.cve_api import CveRecord
     from jsonschema import Draft7Validator
+    from jsonschema.validators import extend
 
     if fmt == "cve":
         schema = CveRecord.Schemas.V5_SCHEMA
     else:
         schema = CveRecord.Schemas.CNA_REJECTED if rejected else CveRecord.Schemas.CNA_PUBLISHED
     with open(str(schema), encoding="utf-8") as handle:
-        return Draft7Validator(json.load(handle))
+        # jsonschema compares every pair of items for `uniqueItems`: a product's 2,000 versions took 2.4 s, 4,000
+        # took 9.5 s, and a case merging many records' versions minutes. Our documents are JSON we made (strings,
+        # numbers, lists, objects), so equal items have equal canonical texts: one pass with a set says the same.
+        linear = extend(Draft7Validator, {"uniqueItems": _unique_items})  # type: ignore[no-untyped-call]
+        return linear(json.load(handle))  # type: ignore[no-any-return]
+
+
+def _unique_items(_validator: object, unique: object, instance: object, _schema: object) -> Iterator[ValidationError]:
+    """`uniqueItems` in one pass: items are equal when their canonical JSON texts are (keys sorted)."""
+    from jsonschema.exceptions import ValidationError
+
+    if not unique or not isinstance(instance, list):
+        return
+    seen: set[str] = set()
+    for item in instance:
+        text = json.dumps(item, sort_keys=True, ensure_ascii=False)
+        if text in seen:
+            shown = repr(item)
+            shown = shown if len(shown) <= EXCERPT else f"{shown[: EXCERPT - 3]}..."
+            yield ValidationError(f"{shown} is listed twice (items must be unique)")
+            return
+        seen.add(text)
 
 
 def _cve_problems(advisory: Advisory, document: dict[str, Any], fmt: str, context: PublishContext) -> list[Problem]:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sized
+from datetime import UTC, datetime, timedelta
 
 from triage_tui.advisories.record import Advisory
+from triage_tui.store.queries import iso_time
 
 # The largest of each in pypa/advisory-database (2,662 records, measured December 2026): 1,132 versions
 # (PYSEC-2023-214), 3 ranges and 30 events in one entry (PYSEC-2024-6, PYSEC-2021-57), 1 affected entry,
@@ -50,6 +52,20 @@ def _plain_id(text: str, field: str) -> None:
             raise RecordRefused(f"{field} {text!r} holds {char!r}, which no id holds")
 
 
+FUTURE_SLACK = timedelta(days=1)
+"""How far ahead of this machine's clock a record's time may be (time zones, a clock off by hours)."""
+
+
+def _not_in_future(advisory: Advisory) -> None:
+    """Refuse a record published or modified after tomorrow: a `modified` far ahead would make every real update
+    of the record look older than it and never be imported."""
+    latest = datetime.now(UTC) + FUTURE_SLACK
+    for field, text in (("published", advisory.published), ("modified", advisory.modified)):
+        moment = iso_time(text) if text else None
+        if moment is not None and moment > latest:
+            raise RecordRefused(f"its {field} time {text[:40]!r} is in the future")
+
+
 def check_record(advisory: Advisory) -> None:
     """Refuse (RecordRefused) a record with a list past its bound or an id that is not one."""
     if advisory.id and (len(advisory.id) > MAX_ID_CHARS or not OSV_ID.fullmatch(advisory.id)):
@@ -57,6 +73,7 @@ def check_record(advisory: Advisory) -> None:
             f"its id {advisory.id[:80]!r} is not an OSV id (letters, digits and . _ : - only, at most "
             f"{MAX_ID_CHARS} characters)"
         )
+    _not_in_future(advisory)
     _bounded(advisory.packages, "affected", MAX_AFFECTED)
     for package in advisory.packages:
         where = f"package {package.name[:80]!r}"

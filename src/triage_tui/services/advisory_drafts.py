@@ -298,7 +298,9 @@ class AdvisoryDrafts:
         for fmt, problems in refused.items():
             for problem in problems:
                 blocked.setdefault(problem, []).append(fmt)
-        blocking = [replace(p, message=f"{p.message} (blocks {', '.join(fmts)})") for p, fmts in blocked.items()]
+        blocking = [
+            replace(p, message=f"{p.message} (blocks {', '.join(dict.fromkeys(fmts))})") for p, fmts in blocked.items()
+        ]
         if blocking:
             raise InvalidDraftError(f"the advisory of {draft.advisory.case_id} does not validate", blocking)
         return passed

@@ -55,6 +55,16 @@ def declared_score_warnings(document: object) -> list[str]:
     return found
 
 
+REASON_CHARACTERS = 400
+"""How much of a refusal's reason is said: a reason may quote the file (a 229 KB range), and a summary of
+thousands of files names each refusal."""
+
+
+def said(reason: str) -> str:
+    """A refusal's reason, cut to REASON_CHARACTERS."""
+    return reason if len(reason) <= REASON_CHARACTERS else f"{reason[: REASON_CHARACTERS - 1]}…"
+
+
 TITLE_CHARACTERS = 100
 """How much of the details' first line titles a case whose record has no summary (the inbox shows less)."""
 
@@ -100,7 +110,7 @@ def parse_file(config: Config, path: Path, data: bytes) -> ParsedFile | ImportRe
         document = parse_document(data)
         fmt, advisory = to_record(document, PLACEHOLDER_CASE, packages, repositories)
     except ImportError_ as error:
-        return ImportResult(path, None, f"not imported: {error}")
+        return ImportResult(path, None, f"not imported: {said(str(error))}")
     warnings = declared_score_warnings(document)
     if fmt == "cve":
         from triage_tui.advisories.cve_reader import cve_warnings
@@ -154,7 +164,7 @@ def _one_by_one(store: Store, keeper: Keeper, parsed: Sequence[ParsedFile | Impo
             with store.write() as connection:
                 results.append(keep_file(connection, keeper, item))
         except Exception as error:  # a bad file never stops the rest; nothing of it is stored
-            results.append(ImportResult(item.path, None, f"not imported: {type(error).__name__}: {error}"))
+            results.append(ImportResult(item.path, None, f"not imported: {type(error).__name__}: {said(str(error))}"))
     return results
 
 

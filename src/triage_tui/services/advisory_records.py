@@ -114,6 +114,13 @@ def _not_over(kept: KeptRecord, kept_advisory: Advisory, parsed: ParsedFile) -> 
             f"unchanged: {kept.case_id} keeps {record_id} modified {kept_advisory.modified}; this record "
             f"(modified {parsed.advisory.modified}) is older than the one kept and is not imported over it"
         )
+    if new_time is not None and new_time == old_time:
+        # A database changes `modified` with every change: the same time saying something else is not an update
+        # but another record under a borrowed id, which would take the kept one's aliases (and its case) away.
+        return (
+            f"not imported: {kept.case_id} keeps {record_id} modified {kept_advisory.modified}; this record has "
+            "the same id and time but says something else (an update changes `modified`)"
+        )
     return None
 
 
@@ -157,7 +164,10 @@ def keep_file(connection: WriteConnection, keeper: Keeper, parsed: ParsedFile) -
             path, kept.case_id, f"unchanged: {kept.case_id} already holds {record_id} as it is", outcome="unchanged"
         )
     if kept is not None and kept_advisory is not None and (refusal := _not_over(kept, kept_advisory, parsed)):
-        return ImportResult(path, kept.case_id, refusal, tuple(warnings), outcome="unchanged")
+        outcome = "unchanged" if refusal.startswith("unchanged") else "refused"
+        return ImportResult(
+            path, kept.case_id if outcome == "unchanged" else None, refusal, tuple(warnings), outcome=outcome
+        )
     if case_id is None:
         found = cases_sharing(connection, advisory.ids())
         own = advisory.id.removeprefix(DRAFT_PREFIX) if advisory.id.startswith(DRAFT_PREFIX) else None
