@@ -144,6 +144,12 @@ def cve_with(versions: list[dict[str, Any]], **product: Any) -> dict[str, Any]:
             {},
             "lists changes, which are not read; not kept",
         ),
+        (
+            [{"version": "1.0", "lessThanOrEqual": "0.5", "status": "affected", "versionType": "python"}],
+            {},
+            "'1.0' to lessThanOrEqual '0.5' ends before it starts",
+        ),
+        ([{"version": "2.0", "lessThan": "2.0", "status": "affected"}], {}, "ends before it starts"),
     ],
 )
 def test_a_cve_entry_stating_no_range_becomes_no_event(

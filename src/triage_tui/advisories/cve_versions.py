@@ -156,6 +156,10 @@ def _entry(entry: Mapping[str, Any], where: str, reading: ProductReading, repo: 
     if end is None:
         reading.warnings.append(f"{where}: {upper_key} {raw_end!r} is not a version; not kept")
         return
+    if Version(end) < Version(start) or (upper_key == "lessThan" and Version(end) == Version(start)):
+        # A range that ends before it starts affects nothing: kept, it would read as an open range from `start`.
+        reading.warnings.append(f"{where}: {raw_start!r} to {upper_key} {raw_end!r} ends before it starts; not kept")
+        return
     reading.events += [("introduced", start), ("fixed" if upper_key == "lessThan" else "last_affected", end)]
 
 
