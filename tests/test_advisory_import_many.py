@@ -288,3 +288,27 @@ def test_a_record_without_a_summary_titles_its_case_by_its_id_and_first_line(
     title = show(home, case_id, capsys)["title"]
     assert isinstance(title, str) and title.startswith("PYSEC-2021-437: A flaw was found in python-pip")
     assert len(title) <= len("PYSEC-2021-437: ") + 100
+
+
+def test_what_an_import_records_travels_to_the_team_only_as_decisions_never_the_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], gpg_world: GpgWorld
+) -> None:
+    """The trust boundary: an imported record and the draft it seeds stay on this workstation. Of the events an
+    import writes, the team log shares only the matrix cells (decisions, as any cell set by hand); the record's
+    text and its id never reach a team event."""
+    from triage_tui.team.hlc import Timestamp
+    from triage_tui.team.log import team_event_of
+
+    home = home_with(tmp_path, gpg_world)
+    record = CORPUS / "vulns" / "pip" / "PYSEC-2021-437.yaml"
+    assert run(["--home", str(home), "import", str(record)]) == 0
+    case_id = capsys.readouterr().out.strip()
+    events = show(home, case_id, capsys)["events"]
+    assert isinstance(events, list) and {e["kind"] for e in events} >= {"advisory", "impact"}
+    shared = [team_event_of(e["kind"], e["payload"], case_id, "FPR", Timestamp(0)) for e in events]
+    sent = [event.encode() for event in shared if event is not None]
+    assert sent, "the cells an import sets are decisions the team shares"
+    assert all(team_event_of(e["kind"], e["payload"], case_id, "FPR", Timestamp(0)) is None
+               for e in events if e["kind"] == "advisory")  # fmt: skip
+    for body in sent:
+        assert b"PYSEC-2021-437" not in body and b"Unicode separators" not in body
